@@ -1,0 +1,1 @@
+"""channels: where alerts go (telegram, email, webhook, console)."""

@@ -1,0 +1,221 @@
+"""The config file: TOML, ``${NAME}`` from the environment, validated all at once.
+
+Every section is a strict model (unknown keys are errors). Each stage owns the model of its
+own section; this module composes them, reads the file and reports every problem with its
+location in one ``ConfigError``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+
+from monitor.channels.config import ChannelConfig
+from monitor.configtypes import Duration, StrictModel
+from monitor.dedup.config import DedupConfig
+from monitor.errors import ConfigError
+from monitor.match.config import EntityConfig, RuleConfig
+
+DEFAULT_PATH = "config.toml"
+ENV_VAR = "MONITOR_CONFIG"
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class MonitorSection(StrictModel):
+    """``[monitor]``: the daemon as a whole."""
+
+    database: str = "monitor.db"
+    interval: Duration = Field(default=600.0, gt=0)
+    jitter: float = Field(default=0.1, ge=0, le=0.5, description="fraction of the interval")
+    min_interval: Duration = Field(default=60.0, gt=0)
+    max_backoff: Duration = Field(default=6 * 3600.0, gt=0)
+    grace_period: Duration = Field(default=10.0, ge=0)
+    user_agent: str = "monitor/0.1 (+https://github.com/monitor-news/monitor)"
+    metrics: str | None = Field(default=None, description='"HOST:PORT" for /metrics and /healthz')
+    log_format: str = Field(default="plain", pattern="^(plain|json)$")
+    retention: Duration = Field(default=30 * 86400.0, gt=0)
+    health_channels: list[str] = Field(default_factory=list)
+    health_after: Duration = Field(default=6 * 3600.0, gt=0)
+
+
+class FetchSection(StrictModel):
+    """``[fetch]``: limits that keep one bad server from hurting the others."""
+
+    timeout: Duration = Field(default=30.0, gt=0)
+    connect_timeout: Duration = Field(default=10.0, gt=0)
+    read_timeout: Duration = Field(default=15.0, gt=0)
+    max_body: int = Field(default=10 * 1024 * 1024, gt=0, description="bytes, compressed and decompressed")
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    concurrency: int = Field(default=50, ge=1)
+    per_host: int = Field(default=4, ge=1)
+
+
+class FeedConfig(StrictModel):
+    """``[[feeds]]``: one feed."""
+
+    url: str
+    name: str | None = None
+    interval: Duration | None = Field(default=None, gt=0)
+    tags: list[str] = Field(default_factory=list)
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
+            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+        return value
+
+
+class Config(StrictModel):
+    """The whole config file."""
+
+    monitor: MonitorSection = MonitorSection()
+    fetch: FetchSection = FetchSection()
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    dedup: DedupConfig = DedupConfig()
+    entities: list[EntityConfig] = Field(default_factory=list)
+    rules: list[RuleConfig] = Field(default_factory=list)
+    channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+
+    # Where the file was read from; relative paths in it are relative to its folder.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+
+    @property
+    def database_path(self) -> Path:
+        path = Path(self.monitor.database)
+        return path if path.is_absolute() else self.base_dir / path
+
+
+def resolve_path(explicit: str | None) -> Path:
+    """``-c PATH``, else ``./config.toml``, else ``$MONITOR_CONFIG``."""
+    if explicit:
+        return Path(explicit)
+    if Path(DEFAULT_PATH).exists() or not os.environ.get(ENV_VAR):
+        return Path(DEFAULT_PATH)
+    return Path(os.environ[ENV_VAR])
+
+
+def load(path: Path, environ: Mapping[str, str] | None = None) -> Config:
+    """Read, interpolate and validate a config file; raise ``ConfigError`` listing every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (pass -c PATH or set {ENV_VAR})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read the file ({exc.__class__.__name__}: {exc})") from None
+    return loads(text, base_dir=path.resolve().parent, source=str(path), environ=environ)
+
+
+def loads(
+    text: str,
+    *,
+    base_dir: Path = Path("."),
+    source: str = "<config>",
+    environ: Mapping[str, str] | None = None,
+) -> Config:
+    """Validate config text; see ``load``."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}") from None
+    problems: list[str] = []
+    raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
+    problems.extend(_cross_references(raw))
+    config: Config | None = None
+    try:
+        config = Config.model_validate({**raw, "base_dir": base_dir})
+    except ValidationError as exc:
+        problems[:0] = [_describe(err) for err in exc.errors()]
+    if config is not None and not problems:
+        problems.extend(_semantic_checks(config))
+    if problems:
+        problems = list(dict.fromkeys(problems))
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        raise ConfigError(f"{source}: {count}: " + "; ".join(problems), problems)
+    assert config is not None
+    return config
+
+
+def _interpolate(value: Any, environ: Mapping[str, str], where: tuple[Any, ...], problems: list[str]) -> Any:
+    """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem."""
+    if isinstance(value, str):
+
+        def sub(m: re.Match[str]) -> str:
+            name = m.group(1)
+            if name not in environ:
+                problems.append(f"{_location(where)}: environment variable {name} is not set")
+                return ""
+            return environ[name]
+
+        return _ENV_REF.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _interpolate(v, environ, (*where, k), problems) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_interpolate(v, environ, (*where, i), problems) for i, v in enumerate(value)]
+    return value
+
+
+def _cross_references(raw: dict[str, Any]) -> list[str]:
+    """Checks between sections, made on the raw file so they are reported with field errors."""
+    problems: list[str] = []
+    channels = raw.get("channels", {})
+    names = set(channels) if isinstance(channels, dict) else set()
+    monitor = raw.get("monitor", {})
+    if isinstance(monitor, dict):
+        for i, name in enumerate(monitor.get("health_channels", []) or []):
+            if isinstance(name, str) and name not in names:
+                problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
+    rules = raw.get("rules", [])
+    if isinstance(rules, list):
+        for r, rule in enumerate(rules):
+            if not isinstance(rule, dict):
+                continue
+            for i, name in enumerate(rule.get("channels", []) or []):
+                if isinstance(name, str) and name not in names:
+                    problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
+    feeds = raw.get("feeds", [])
+    if isinstance(feeds, list):
+        seen: dict[str, int] = {}
+        for i, feed in enumerate(feeds):
+            url = feed.get("url") if isinstance(feed, dict) else None
+            if isinstance(url, str):
+                if url in seen:
+                    problems.append(f"feeds[{i}].url: {url} is already feeds[{seen[url]}]")
+                seen.setdefault(url, i)
+    return problems
+
+
+def _semantic_checks(config: Config) -> list[str]:
+    """Checks that need the validated config (rule queries against the entities)."""
+    try:
+        from monitor.match import validate_rules
+    except ImportError:  # the match stage is not built yet
+        return []
+    return validate_rules(config.rules, config.entities)
+
+
+def _location(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _describe(err: Any) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (check its spelling)"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return f"{_location(loc)}: {msg}"
+
+
+# pydantic puts the tag of a discriminated union in the error location; users never wrote it.
+_UNION_TAGS = {"console", "telegram", "email", "webhook"}

@@ -1,0 +1,61 @@
+"""Building blocks shared by every section of the config: strict models and durations.
+
+Each stage owns the model of its own config section (``monitor/dedup/config.py`` ...);
+``monitor/config.py`` composes them into the whole file.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
+
+
+def parse_duration(value: object) -> float:
+    """Parse ``"90s"``, ``"10m"``, ``"72h"``, ``"7d"`` into seconds.
+
+    A bare number is taken as seconds so that ``port``-like habits do not surprise.
+    """
+    if isinstance(value, bool):
+        raise ValueError(f"expected a duration such as \"90s\", \"10m\" or \"72h\", got {value!r}")
+    if isinstance(value, int | float):
+        if value < 0:
+            raise ValueError(f"a duration cannot be negative, got {value!r}")
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m:
+            return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
+    raise ValueError(f"expected a duration such as \"90s\", \"10m\" or \"72h\", got {value!r}")
+
+
+def format_duration(seconds: float) -> str:
+    """The shortest exact spelling of a duration, for output and round trips."""
+    for unit in ("w", "d", "h", "m", "s"):
+        size = _UNIT_SECONDS[unit]
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
+
+
+Duration = Annotated[
+    float,
+    BeforeValidator(parse_duration),
+    PlainSerializer(format_duration, return_type=str),
+]
+"""A duration in seconds, written in the config as ``"90s"``, ``"10m"``, ``"72h"``."""
+
+
+class StrictModel(BaseModel):
+    """A config section: unknown keys are errors, so a typo is never silently ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+def secret_repr(value: Any) -> str:
+    """How a secret shows in a repr or a log line."""
+    return "'***'" if value else "''"

@@ -1,0 +1,82 @@
+"""The errors of monitor: one base, a few subclasses that carry data.
+
+Every message starts with its stage ("fetch: ...", "config: ...") so a log line or a
+health record says where it came from. Domain errors become exit codes only in ``cli.py``.
+"""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base of every error monitor raises on purpose."""
+
+    stage = "monitor"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.stage}: {self.message}"
+
+
+class ConfigError(MonitorError):
+    """The config file cannot be used; ``problems`` lists every problem with its location."""
+
+    stage = "config"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class FetchError(MonitorError):
+    """A feed could not be fetched. ``retry_after`` (seconds) is the server's own hint."""
+
+    stage = "fetch"
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+class ParseError(MonitorError):
+    """A body was fetched but is not a feed."""
+
+    stage = "parse"
+
+
+class StoreError(MonitorError):
+    """The database cannot be read or written."""
+
+    stage = "store"
+
+
+class RuleError(MonitorError):
+    """A rule query does not parse; ``position`` is the 0-based offset in the query."""
+
+    stage = "rules"
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(message)
+        self.position = position
+
+
+class ChannelError(MonitorError):
+    """A channel could not deliver an alert.
+
+    ``permanent`` means retrying cannot help (a wrong chat_id, SMTP 5xx);
+    ``retry_after`` (seconds) is the channel's own hint (Telegram 429, SMTP 4xx).
+    """
+
+    stage = "channel"
+
+    def __init__(
+        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""match: rules over tracked entities and keywords, each match saying why."""

@@ -1,0 +1,106 @@
+"""Plain data passed between the stages of the pipeline.
+
+schedule -> fetch -> parse -> normalize -> store -> dedup -> match -> outbox -> channels
+The pure stages (parse, normalize, dedup, match) take and return these; they do no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One normalized feed entry, before it is stored.
+
+    ``key`` is the stable id: from the GUID, else the canonical URL, else the content.
+    ``published`` is UTC, or None when the feed gives no date (``first_seen`` then stands in).
+    """
+
+    key: str
+    title: str
+    summary: str
+    url: str | None
+    canonical_url: str | None
+    guid: str | None
+    published: datetime | None
+    first_seen: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class StoredItem:
+    """An item that the store has just inserted for the first time: the input of dedup and match."""
+
+    id: int
+    feed_id: int
+    feed_name: str
+    feed_tags: tuple[str, ...]
+    item: Item
+
+    @property
+    def seen_at(self) -> datetime:
+        """When the news happened as far as we know: published, else first seen."""
+        return self.item.published or self.item.first_seen
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedFeed:
+    """What parse makes of a body: the feed's own title, its TTL hint and its entries."""
+
+    title: str
+    link: str | None
+    ttl_seconds: float | None
+    entries: list[Item]
+    warning: str | None = None  # feedparser's "bozo" complaint about a feed it still read
+
+
+@dataclass(frozen=True, slots=True)
+class TermHit:
+    """One term of a rule found in an item: which term, the text it found, and where."""
+
+    term: str
+    text: str
+    field: str  # "title" or "summary"
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A rule that fired on an item, and why."""
+
+    rule: str
+    severity: str
+    channels: tuple[str, ...]
+    hits: tuple[TermHit, ...]
+    snippet: str
+
+    @property
+    def terms(self) -> list[str]:
+        """The distinct terms that fired, in order of first appearance."""
+        return list(dict.fromkeys(h.term for h in self.hits))
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """What a channel delivers: one story (or a health or test notice) for one channel.
+
+    ``kind`` is "new" (first alert of a story), "update" (the story gained outlets),
+    "burst" (escalation: K outlets within T), "health" (a feed broke or recovered) or "test".
+    ``outlets`` lists the feeds that carry the story, the first one first.
+    """
+
+    id: int
+    channel: str
+    kind: str
+    title: str
+    rule: str | None = None
+    severity: str = "normal"
+    story_id: int | None = None
+    url: str | None = None
+    outlets: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    snippet: str = ""
+    published: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
