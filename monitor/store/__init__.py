@@ -1,0 +1,87 @@
+"""store: SQLite through aiosqlite (WAL, versioned migrations, one writer transaction at a time).
+
+The store is an edge of the pipeline: every module under ``monitor/store/`` is a set of
+functions over an open ``Store``; the pure stages never see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+
+import aiosqlite
+
+from monitor.errors import StoreError
+from monitor.store.migrations import migrate
+
+
+class Store:
+    """One open database. Writes go through ``transaction()``, one at a time."""
+
+    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+        self.db = db
+        self.path = path
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        """Open (creating it, private to its owner) and migrate the database at ``path``."""
+        path = Path(path)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                # Create it private: it holds what the user tracks and where alerts go.
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        db.row_factory = aiosqlite.Row
+        try:
+            await db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable across application crashes in WAL mode; only an OS crash can
+            # lose the last transactions, never corrupt the file.
+            await db.execute("PRAGMA synchronous=NORMAL")
+            await db.execute("PRAGMA foreign_keys=ON")
+            await db.execute("PRAGMA busy_timeout=5000")
+            store = cls(db, path)
+            await migrate(store.db)
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StoreError(f"cannot use the database {path}: {exc}") from None
+        return store
+
+    async def close(self) -> None:
+        """Wait for the write in progress, then close."""
+        async with self._write_lock:
+            with suppress(sqlite3.Error):
+                await self.db.execute("PRAGMA optimize")
+            await self.db.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """A write transaction: committed on success, rolled back on any exception."""
+        async with self._write_lock:
+            try:
+                await self.db.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise StoreError(f"cannot start a transaction: {exc}") from None
+            try:
+                yield self.db
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            try:
+                await self.db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                await self.db.execute("ROLLBACK")
+                raise StoreError(f"cannot commit: {exc}") from None
+
+    async def integrity_ok(self) -> bool:
+        """``PRAGMA integrity_check`` answers "ok"."""
+        async with self.db.execute("PRAGMA integrity_check") as cur:
+            row = await cur.fetchone()
+        return row is not None and row[0] == "ok"

@@ -1,0 +1,159 @@
+"""Versioned schema migrations: named functions, each applied in one transaction with its record.
+
+Append new migrations to ``MIGRATIONS``; never edit one that has shipped.
+Times are stored as UNIX seconds (REAL, UTC).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+
+import aiosqlite
+
+Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
+
+
+async def _script(db: aiosqlite.Connection, sql: str) -> None:
+    """Run statements one by one: ``executescript`` would COMMIT the migration's transaction."""
+    statement = ""
+    for line in sql.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            await db.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:60]}")
+
+
+async def m001_feeds_items(db: aiosqlite.Connection) -> None:
+    await _script(
+        db,
+        """
+        CREATE TABLE feeds (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,          -- as configured; the feed's identity
+            fetch_url TEXT,                    -- where a permanent redirect moved it
+            title TEXT,                        -- the feed's own title
+            etag TEXT,
+            last_modified TEXT,
+            body_hash TEXT,
+            last_status INTEGER,
+            last_checked REAL,
+            last_success REAL,
+            last_error TEXT,
+            last_error_at REAL,
+            error_streak INTEGER NOT NULL DEFAULT 0,
+            failing_since REAL,
+            next_check REAL,
+            last_new_item REAL,
+            items_total INTEGER NOT NULL DEFAULT 0,
+            health_alerted INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL
+        ) STRICT;
+        CREATE TABLE stories (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,               -- the headline of its first item
+            first_item_id INTEGER,
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            outlets INTEGER NOT NULL DEFAULT 1 -- distinct feeds carrying it
+        ) STRICT;
+        CREATE INDEX stories_last_seen ON stories(last_seen);
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,                 -- stable id: GUID, else canonical URL, else content
+            guid TEXT,
+            url TEXT,
+            canonical_url TEXT,
+            title TEXT NOT NULL,
+            summary TEXT NOT NULL,
+            published REAL,
+            first_seen REAL NOT NULL,
+            story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+            UNIQUE (feed_id, key)
+        ) STRICT;
+        CREATE INDEX items_canonical_url ON items(canonical_url);
+        CREATE INDEX items_guid ON items(guid);
+        CREATE INDEX items_first_seen ON items(first_seen);
+        CREATE INDEX items_story ON items(story_id);
+        CREATE TABLE matches (
+            id INTEGER PRIMARY KEY,
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+            rule TEXT NOT NULL,
+            terms TEXT NOT NULL,               -- JSON list of the terms that fired
+            hits TEXT NOT NULL,                -- JSON list of {term, text, field, start, end}
+            snippet TEXT NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (item_id, rule)
+        ) STRICT;
+        CREATE INDEX matches_story ON matches(story_id);
+        """,
+    )
+
+
+async def m002_outbox(db: aiosqlite.Connection) -> None:
+    await _script(
+        db,
+        """
+        CREATE TABLE alerts (
+            id INTEGER PRIMARY KEY,
+            channel TEXT NOT NULL,
+            kind TEXT NOT NULL,                -- new | update | burst | health | test
+            story_id INTEGER REFERENCES stories(id) ON DELETE SET NULL,
+            rule TEXT,
+            dedup_key TEXT NOT NULL,           -- one alert per (story, rule, channel, kind)
+            payload TEXT NOT NULL,             -- JSON of monitor.models.Alert
+            status TEXT NOT NULL DEFAULT 'pending',  -- pending | sent | failed | expired
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt REAL NOT NULL,
+            last_error TEXT,
+            external_id TEXT,                  -- e.g. the Telegram message_id, for edits
+            created_at REAL NOT NULL,
+            sent_at REAL,
+            UNIQUE (channel, dedup_key)
+        ) STRICT;
+        CREATE INDEX alerts_due ON alerts(status, next_attempt);
+        CREATE TABLE alert_attempts (
+            id INTEGER PRIMARY KEY,
+            alert_id INTEGER NOT NULL REFERENCES alerts(id) ON DELETE CASCADE,
+            at REAL NOT NULL,
+            outcome TEXT NOT NULL,             -- sent | retry | failed
+            error TEXT
+        ) STRICT;
+        CREATE INDEX alert_attempts_alert ON alert_attempts(alert_id);
+        """,
+    )
+
+
+MIGRATIONS: list[Migration] = [m001_feeds_items, m002_outbox]
+
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Apply every migration not yet recorded; return the schema version."""
+    await db.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+    )
+    async with db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
+        row = await cur.fetchone()
+    current = int(row[0]) if row else 0
+    for version, migration in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            await migration(db)
+            await db.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (version, migration.__name__, time.time()),
+            )
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute("COMMIT")
+        current = version
+    return current
