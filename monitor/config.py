@@ -50,7 +50,9 @@ class FetchSection(StrictModel):
     timeout: Duration = Field(default=30.0, gt=0)
     connect_timeout: Duration = Field(default=10.0, gt=0)
     read_timeout: Duration = Field(default=15.0, gt=0)
-    max_body: int = Field(default=10 * 1024 * 1024, gt=0, description="bytes, compressed and decompressed")
+    max_body: int = Field(
+        default=10 * 1024 * 1024, gt=0, description="bytes, compressed and decompressed"
+    )
     max_redirects: int = Field(default=5, ge=0, le=20)
     concurrency: int = Field(default=50, ge=1)
     per_host: int = Field(default=4, ge=1)
@@ -108,7 +110,9 @@ def load(path: Path, environ: Mapping[str, str] | None = None) -> Config:
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (pass -c PATH or set {ENV_VAR})") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read the file ({exc.__class__.__name__}: {exc})") from None
+        raise ConfigError(
+            f"{path}: cannot read the file ({exc.__class__.__name__}: {exc})"
+        ) from None
     return loads(text, base_dir=path.resolve().parent, source=str(path), environ=environ)
 
 
@@ -137,12 +141,14 @@ def loads(
     if problems:
         problems = list(dict.fromkeys(problems))
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        raise ConfigError(f"{source}: {count}: " + "; ".join(problems), problems)
+        raise ConfigError(f"{source}: {count}", problems)
     assert config is not None
     return config
 
 
-def _interpolate(value: Any, environ: Mapping[str, str], where: tuple[Any, ...], problems: list[str]) -> Any:
+def _interpolate(
+    value: Any, environ: Mapping[str, str], where: tuple[Any, ...], problems: list[str]
+) -> Any:
     """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem."""
     if isinstance(value, str):
 

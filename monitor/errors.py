@@ -26,8 +26,10 @@ class ConfigError(MonitorError):
     stage = "config"
 
     def __init__(self, message: str, problems: list[str] | None = None) -> None:
-        super().__init__(message)
-        self.problems = problems or [message]
+        self.headline = message
+        self.problems = problems or []
+        full = message + (": " + "; ".join(self.problems) if self.problems else "")
+        super().__init__(full)
 
 
 class FetchError(MonitorError):

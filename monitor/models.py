@@ -104,3 +104,18 @@ class Alert:
     snippet: str = ""
     published: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    """The same news across feeds: what alerts and ``monitor stories`` show of it.
+
+    ``outlets`` are the distinct feeds carrying it, the first one first.
+    """
+
+    id: int
+    title: str
+    url: str | None
+    first_seen: datetime
+    last_seen: datetime
+    outlets: tuple[str, ...]

@@ -1,0 +1,66 @@
+"""The command line: ``monitor COMMAND`` (also ``python -m monitor``).
+
+Each command lives in its own module under ``monitor/cli/`` and exposes
+``register(subparsers)``, which adds its parser and sets ``func`` to a
+``run(args) -> int``. Domain errors become exit codes here and only here:
+0 success, 1 runtime failure, 2 bad usage or bad config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from monitor import __version__
+from monitor.errors import ConfigError, MonitorError
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+# Command modules, in the order ``monitor --help`` lists them.
+COMMANDS = [
+    "run",
+    "once",
+    "check_config",
+    "status",
+    "opml",
+]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"monitor: {message} (see monitor --help)\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="monitor",
+        description="Watch news feeds, fold the same story from many outlets into one, "
+        "and alert on what you track.",
+    )
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+    for name in COMMANDS:
+        module = importlib.import_module(f"monitor.cli.{name}")
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+        return code
+    except ConfigError as exc:
+        print(f"monitor: {exc.stage}: {exc.headline}", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except MonitorError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,39 @@
+"""What every command shares: the config option, loading the config, opening the store, JSON."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from monitor import config as config_module
+from monitor.config import Config
+
+
+def add_config_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "-c",
+        "--config",
+        metavar="PATH",
+        help="the config file (default: ./config.toml, else $MONITOR_CONFIG)",
+    )
+
+
+def add_log_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=["plain", "json"],
+        help="one line per event, plain text or JSON (default: [monitor] log_format)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail too")
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The config named by ``-c``, else ./config.toml, else $MONITOR_CONFIG (ConfigError if bad)."""
+    return config_module.load(config_module.resolve_path(getattr(args, "config", None)))
+
+
+def print_json(data: Any) -> None:
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
+    sys.stdout.write("\n")
