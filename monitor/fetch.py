@@ -1,0 +1,338 @@
+"""fetch: one aiohttp session for every feed, polite and bounded.
+
+Conditional GET (ETag / Last-Modified), our own User-Agent, connect/read/total timeouts,
+a size cap enforced while streaming on both the compressed and the decompressed bytes
+(so a gzip bomb stops at the cap), redirects followed by hand (at most ``max_redirects``,
+loops detected, a permanent move reported), and global and per-host concurrency limits.
+Every HTTP status is mapped to a sentence in ``_STATUS_MESSAGES``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import re
+import time
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+import aiohttp
+
+from monitor.configtypes import format_duration
+from monitor.errors import FetchError
+
+_REDIRECTS = {301, 302, 303, 307, 308}
+_PERMANENT = {301, 308}
+_CHUNK = 64 * 1024
+_STATUS_MESSAGES = {
+    400: "the server refused the request as malformed (HTTP 400)",
+    401: "the feed needs credentials (HTTP 401)",
+    403: "access to the feed is forbidden (HTTP 403)",
+    404: "the feed was not found (HTTP 404); check its URL",
+    405: "the server does not allow GET on this URL (HTTP 405)",
+    406: "the server will not serve a feed to us (HTTP 406)",
+    408: "the server timed out waiting for the request (HTTP 408)",
+    410: "the feed is gone for good (HTTP 410); update or remove it",
+    429: "too many requests (HTTP 429); the server asks us to slow down",
+    451: "the feed is unavailable for legal reasons (HTTP 451)",
+    500: "the server failed (HTTP 500)",
+    502: "the server's gateway failed (HTTP 502)",
+    503: "the server is unavailable (HTTP 503)",
+    504: "the server's gateway timed out (HTTP 504)",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    timeout: float = 30.0
+    connect_timeout: float = 10.0
+    read_timeout: float = 15.0
+    max_body: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    concurrency: int = 50
+    per_host: int = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FetchResult:
+    """A response worth acting on: 200 with a body, or 304 Not Modified (``body`` None)."""
+
+    status: int
+    body: bytes | None
+    headers: Mapping[str, str]
+    final_url: str
+    permanent_url: str | None  # where every redirect hop was permanent, the new address
+    etag: str | None
+    last_modified: str | None
+    max_age: float | None  # seconds, from Cache-Control max-age or Expires
+    elapsed: float
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+class Fetcher:
+    """Fetches feeds through one shared session; ``close()`` when done."""
+
+    def __init__(self, limits: FetchLimits, user_agent: str) -> None:
+        self.limits = limits
+        self.user_agent = user_agent
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def session(self) -> aiohttp.ClientSession:
+        """The shared session (created on first use, inside the running loop)."""
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                limit=self.limits.concurrency,
+                limit_per_host=self.limits.per_host,
+                ttl_dns_cache=300,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector,
+                auto_decompress=False,  # we decompress ourselves, under the size cap
+                cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": self.user_agent},
+                trust_env=False,
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None and not self._session.closed:
+            await self._session.close()
+
+    async def fetch(
+        self, url: str, *, etag: str | None = None, last_modified: str | None = None
+    ) -> FetchResult:
+        """GET ``url`` conditionally; raise ``FetchError`` with one clear sentence on failure."""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(self.limits.timeout):
+                return await self._fetch(url, etag, last_modified, started)
+        except FetchError:
+            raise
+        except TimeoutError:
+            raise FetchError(
+                f"no complete answer within {format_duration(self.limits.timeout)}"
+                " (the server is too slow or stalled)"
+            ) from None
+        except aiohttp.ClientConnectorError as exc:
+            raise FetchError(f"cannot connect to {exc.host}:{exc.port} ({_reason(exc)})") from None
+        except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+            raise FetchError(
+                f"the server closed the connection mid-answer ({_reason(exc)})"
+            ) from None
+        except aiohttp.InvalidURL:
+            raise FetchError(f"not a valid URL: {url}") from None
+        except aiohttp.ClientError as exc:
+            raise FetchError(f"the request failed ({_reason(exc)})") from None
+        except OSError as exc:
+            raise FetchError(f"the connection failed ({_reason(exc)})") from None
+
+    async def _fetch(
+        self, url: str, etag: str | None, last_modified: str | None, started: float
+    ) -> FetchResult:
+        headers = {
+            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+            "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            "Accept-Encoding": "gzip, deflate",
+        }
+        if etag:
+            headers["If-None-Match"] = etag
+        if last_modified:
+            headers["If-Modified-Since"] = last_modified
+        timeout = aiohttp.ClientTimeout(
+            total=self.limits.timeout,
+            connect=self.limits.connect_timeout,
+            sock_read=self.limits.read_timeout,
+        )
+        current = url
+        seen = {url}
+        permanent = True
+        for _hop in range(self.limits.max_redirects + 1):
+            async with self.session.get(
+                current, headers=headers, timeout=timeout, allow_redirects=False
+            ) as resp:
+                if resp.status in _REDIRECTS:
+                    location = resp.headers.get("Location")
+                    if not location:
+                        raise FetchError(
+                            f"redirect (HTTP {resp.status}) without a Location", status=resp.status
+                        )
+                    target = urljoin(current, location)
+                    if target in seen:
+                        raise FetchError(
+                            f"redirect loop: {target} was already visited", status=resp.status
+                        )
+                    seen.add(target)
+                    permanent = permanent and resp.status in _PERMANENT
+                    current = target
+                    continue
+                resp_headers = {k.lower(): v for k, v in resp.headers.items()}
+                if resp.status == 304:
+                    return self._result(
+                        resp.status,
+                        None,
+                        resp_headers,
+                        url,
+                        current,
+                        permanent,
+                        etag,
+                        last_modified,
+                        started,
+                    )
+                if resp.status != 200:
+                    raise _status_error(resp.status, resp_headers)
+                body = await self._read_body(resp, resp_headers)
+                return self._result(
+                    200, body, resp_headers, url, current, permanent, etag, last_modified, started
+                )
+        raise FetchError(f"more than {self.limits.max_redirects} redirects")
+
+    def _result(
+        self,
+        status: int,
+        body: bytes | None,
+        headers: dict[str, str],
+        url: str,
+        final: str,
+        permanent: bool,
+        etag: str | None,
+        last_modified: str | None,
+        started: float,
+    ) -> FetchResult:
+        return FetchResult(
+            status=status,
+            body=body,
+            headers=headers,
+            final_url=final,
+            permanent_url=final if permanent and final != url else None,
+            # A 304 may omit the validators; keep the ones we sent.
+            etag=headers.get("etag") or etag,
+            last_modified=headers.get("last-modified") or last_modified,
+            max_age=cache_lifetime(headers),
+            elapsed=time.monotonic() - started,
+        )
+
+    async def _read_body(self, resp: aiohttp.ClientResponse, headers: Mapping[str, str]) -> bytes:
+        cap = self.limits.max_body
+        length = headers.get("content-length", "")
+        if length.isdigit() and int(length) > cap:
+            raise FetchError(f"the body is {int(length):,} bytes, over the {cap:,}-byte limit")
+        decoder = _Decoder(headers.get("content-encoding", ""), cap)
+        received = 0
+        async for chunk in resp.content.iter_chunked(_CHUNK):
+            received += len(chunk)
+            if received > cap:
+                raise FetchError(f"the body is over the {cap:,}-byte limit; stopped reading")
+            decoder.feed(chunk)
+        return decoder.finish()
+
+
+class _Decoder:
+    """Decompresses gzip/deflate bodies chunk by chunk, refusing output beyond ``cap``."""
+
+    def __init__(self, encoding: str, cap: int) -> None:
+        self.encoding = encoding.strip().lower()
+        self.cap = cap
+        self.out = bytearray()
+        if self.encoding in ("", "identity"):
+            self._z = None
+        elif self.encoding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
+        elif self.encoding == "deflate":
+            self._z = zlib.decompressobj()  # zlib-wrapped per RFC 9110 8.4.1.2; raw tried below
+        else:
+            raise FetchError(f"the server used an encoding we did not ask for ({self.encoding})")
+        self._raw_tried = False
+
+    def feed(self, data: bytes) -> None:
+        if self._z is None:
+            self.out += data
+            self._check()
+            return
+        try:
+            while data:
+                self.out += self._z.decompress(data, self.cap - len(self.out) + 1)
+                self._check()
+                data = self._z.unconsumed_tail
+        except zlib.error as exc:
+            if self.encoding == "deflate" and not self._raw_tried and not self.out:
+                # Some servers send raw deflate despite the RFC.
+                self._raw_tried = True
+                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
+                self.feed(data)
+                return
+            raise FetchError(f"the {self.encoding} body is corrupt ({exc})") from None
+
+    def finish(self) -> bytes:
+        if self._z is not None:
+            try:
+                self.out += self._z.flush()
+            except zlib.error as exc:
+                raise FetchError(f"the {self.encoding} body is corrupt ({exc})") from None
+            self._check()
+        return bytes(self.out)
+
+    def _check(self) -> None:
+        if len(self.out) > self.cap:
+            raise FetchError(
+                f"the body decompresses to over the {self.cap:,}-byte limit (a compression bomb?)"
+            )
+
+
+def _status_error(status: int, headers: Mapping[str, str]) -> FetchError:
+    message = _STATUS_MESSAGES.get(status)
+    if message is None:
+        kind = "server error" if status >= 500 else "unexpected answer"
+        message = f"{kind} (HTTP {status})"
+    retry_after = parse_retry_after(headers.get("retry-after"))
+    if retry_after is not None:
+        message += f"; retry after {format_duration(round(retry_after))}"
+    return FetchError(message, status=status, retry_after=retry_after)
+
+
+def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.I)
+
+
+def cache_lifetime(headers: Mapping[str, str], now: float | None = None) -> float | None:
+    """How long the response says it stays fresh: Cache-Control max-age, else Expires (RFC 9111)."""
+    control = headers.get("cache-control", "")
+    if "no-cache" in control.lower() or "no-store" in control.lower():
+        return None
+    m = _MAX_AGE.search(control)
+    if m:
+        return float(m.group(1))
+    expires = headers.get("expires")
+    if expires:
+        try:
+            when = email.utils.parsedate_to_datetime(expires)
+        except (TypeError, ValueError):
+            return None
+        if when is not None and when.tzinfo is not None:
+            return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return None
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0][:200] if text else exc.__class__.__name__

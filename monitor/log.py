@@ -1,0 +1,52 @@
+"""Logging: one line per event, plain or JSON, always naming the feed or channel involved."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from typing import Any
+
+_CONTEXT = ("feed", "channel", "story", "rule", "alert")
+
+
+class PlainFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
+        context = " ".join(
+            f"{key}={getattr(record, key)}" for key in _CONTEXT if getattr(record, key, None)
+        )
+        line = f"{when} {record.levelname:<7} {record.name.removeprefix('monitor.')}: "
+        line += record.getMessage() + (f" [{context}]" if context else "")
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "ts": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created)),
+            "level": record.levelname.lower(),
+            "stage": record.name.removeprefix("monitor."),
+            "message": record.getMessage(),
+        }
+        for key in _CONTEXT:
+            if getattr(record, key, None) is not None:
+                data[key] = getattr(record, key)
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def setup(log_format: str = "plain", verbose: bool = False) -> None:
+    """Send monitor's logs to stderr (stdout is for alerts and command output)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter() if log_format == "json" else PlainFormatter())
+    root = logging.getLogger("monitor")
+    root.handlers[:] = [handler]
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+    root.propagate = False
+    # Third-party chatter (apscheduler's "Running job ...") only when asked for.
+    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)

@@ -1,0 +1,96 @@
+"""normalize: plain text, canonical URLs and stable item ids. Pure: no I/O.
+
+Titles and summaries become plain text (HTML removed, entities decoded, NFKC, one space);
+a URL becomes canonical (scheme and host lower-case, default port, fragment and tracking
+parameters removed) so the same article reached through two links is one item.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+import unicodedata
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+_DROP_BLOCKS = re.compile(r"<(script|style|head|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
+_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+_BLOCK_TAGS = re.compile(
+    r"</?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article)\b[^>]*>", re.I
+)
+_TAGS = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+# Zero-width and bidi formatting characters that survive NFKC and break word matching.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
+
+# Query parameters that only say how a reader arrived at an article, never which article.
+_TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "at_")
+_TRACKING_NAMES = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "igshid", "twclid",
+        "mkt_tok", "_hsenc", "_hsmi", "_ga", "_gl", "ocid", "cmpid", "ncid", "ref_src",
+        "ref_url", "smid", "smtyp", "spm", "sr_share", "vero_id", "oly_enc_id", "oly_anon_id",
+        "wt_mc", "wt.mc_id", "guccounter", "guce_referrer", "guce_referrer_sig", "at_medium",
+        "at_campaign", "s_cid", "xtor",
+    }
+)  # fmt: skip
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def clean_text(value: str | None) -> str:
+    """HTML or plain text to one line of plain text: tags out, entities decoded, NFKC, one space."""
+    if not value:
+        return ""
+    text = value
+    if "<" in text:
+        text = _COMMENTS.sub(" ", text)
+        text = _DROP_BLOCKS.sub(" ", text)
+        text = _BLOCK_TAGS.sub(" ", text)
+        text = _TAGS.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return _SPACE.sub(" ", text).strip()
+
+
+def canonical_url(url: str | None, base: str | None = None) -> str | None:
+    """The canonical form of an article URL, or None when it is not an http(s) URL."""
+    if not url:
+        return None
+    url = url.strip()
+    if base and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
+        from urllib.parse import urljoin
+
+        url = urljoin(base, url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        return None
+    host = parts.hostname.lower().rstrip(".")
+    if port is not None and port != _DEFAULT_PORTS[scheme]:
+        host = f"{host}:{port}"
+    path = parts.path or "/"
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
+    )
+    return urlunsplit((scheme, host, path, query, ""))
+
+
+def _is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def item_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:
+    """A stable id for an item: from its GUID, else its canonical URL, else its content."""
+    if guid and guid.strip():
+        source = "guid:" + guid.strip()
+    elif canonical:
+        source = "url:" + canonical
+    else:
+        source = "text:" + title + "\n" + summary
+    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

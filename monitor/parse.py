@@ -1,0 +1,250 @@
+"""parse: feed bytes to entries. Pure: no I/O.
+
+feedparser reads RSS 0.9x/1.0/2.0, Atom and RDF from the bytes and the response headers
+(never from a URL or a path, so a feed cannot make us open a local file). JSON Feed, which
+feedparser 6 does not read, is read here. Entity declarations are checked before feedparser
+sees the bytes, so an entity-expansion bomb is refused instead of expanded.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import re
+import time
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from monitor.errors import ParseError
+from monitor.models import Item, ParsedFeed
+from monitor.normalize import canonical_url, clean_text, item_key
+
+# Declared entities may expand to at most this many characters in all; real feeds declare
+# a few short ones (a DTD for &nbsp; and the like), a bomb nests them to gigabytes.
+MAX_ENTITY_EXPANSION = 100_000
+_DOCTYPE = re.compile(rb"<!DOCTYPE[^\[>]*\[(.*?)\]\s*>", re.S | re.I)
+_ENTITY_DECL = re.compile(
+    rb"<!ENTITY\s+(%\s*)?([^\s\"']+)\s+(SYSTEM|PUBLIC)?\s*([\"'])(.*?)\4", re.S
+)
+_ENTITY_REF = re.compile(rb"[&%]([^\s;&%]+);")
+# Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
+_FUTURE_SLACK = 86400.0
+
+
+def check_entities(body: bytes) -> None:
+    """Refuse a document whose internal DTD subset could expand beyond ``MAX_ENTITY_EXPANSION``."""
+    head = body[:65536]
+    if b"<!ENTITY" not in head and b"<!entity" not in head:
+        return
+    m = _DOCTYPE.search(body)
+    if not m:
+        return
+    decls: dict[bytes, bytes] = {}
+    for decl in _ENTITY_DECL.finditer(m.group(1)):
+        if decl.group(3):
+            # An external entity: feedparser never fetches it, but it has no business in a feed.
+            raise ParseError("the feed declares an external entity; refused")
+        decls[decl.group(2)] = decl.group(5)
+    sizes: dict[bytes, int] = {}
+
+    def size(name: bytes, depth: int) -> int:
+        if name in sizes:
+            return sizes[name]
+        if depth > 16:
+            raise ParseError("the feed's entity declarations nest too deeply (an entity bomb?)")
+        value = decls[name]
+        total = len(value)
+        for ref in _ENTITY_REF.findall(value):
+            if ref in decls:
+                total += size(ref, depth + 1)
+            if total > MAX_ENTITY_EXPANSION:
+                break
+        sizes[name] = total
+        return total
+
+    for name in decls:
+        if size(name, 0) > MAX_ENTITY_EXPANSION:
+            raise ParseError(
+                f"the feed's entity declarations expand beyond {MAX_ENTITY_EXPANSION:,} characters"
+                " (an entity-expansion bomb); refused"
+            )
+
+
+def parse_feed(
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    url: str = "",
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse a fetched body into a ``ParsedFeed`` of normalized items.
+
+    Raises ``ParseError`` when the body is not a feed at all (an HTML page, random bytes,
+    an empty body) or is hostile.
+    """
+    now = now or datetime.now(UTC)
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if not body.strip():
+        raise ParseError("the body is empty")
+    if _looks_like_json(body, headers.get("content-type", "")):
+        return _parse_json_feed(body, url, now)
+    check_entities(body)
+    response_headers = dict(headers)
+    # Without a Content-Type feedparser flags every feed as not well-formed; assume XML.
+    response_headers.setdefault("content-type", "application/xml")
+    if url:
+        response_headers.setdefault("content-location", url)
+    parsed = feedparser.parse(body, response_headers=response_headers)
+    feed = parsed.get("feed", {})
+    entries = parsed.get("entries", [])
+    if not parsed.get("version") and not entries:
+        raise ParseError(_not_a_feed(body, parsed))
+    items = [_entry_to_item(e, url, now) for e in entries]
+    warning = None
+    if parsed.get("bozo"):
+        warning = f"the feed is not well-formed ({_describe_bozo(parsed.get('bozo_exception'))})"
+    return ParsedFeed(
+        title=clean_text(feed.get("title")),
+        link=feed.get("link"),
+        ttl_seconds=_ttl(feed.get("ttl")),
+        entries=[i for i in items if i is not None],
+        warning=warning,
+    )
+
+
+def _entry_to_item(entry: Mapping[str, Any], base: str, now: datetime) -> Item | None:
+    title = clean_text(entry.get("title"))
+    summary = clean_text(entry.get("summary") or _first_content(entry))
+    link = entry.get("link") or None
+    canonical = canonical_url(link, base)
+    guid = entry.get("id") or None
+    if not (title or summary or link or guid):
+        return None
+    published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"), now)
+    return Item(
+        key=item_key(guid, canonical, title, summary),
+        title=title,
+        summary=summary,
+        url=link,
+        canonical_url=canonical,
+        guid=guid,
+        published=published,
+        first_seen=now,
+    )
+
+
+def _first_content(entry: Mapping[str, Any]) -> str:
+    content = entry.get("content") or []
+    return str(content[0].get("value", "")) if content else ""
+
+
+def _struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        ts = calendar.timegm(value)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    if ts > now.timestamp() + _FUTURE_SLACK or ts < 0:
+        return None
+    return datetime.fromtimestamp(ts, UTC)
+
+
+def _ttl(value: Any) -> float | None:
+    """RSS ``<ttl>`` is in minutes (RSS 2.0 spec, https://www.rssboard.org/rss-specification#ltttlgtSubelementOfLtchannelgt)."""
+    try:
+        minutes = float(value)
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60.0 if 0 < minutes < 60 * 24 * 7 else None
+
+
+def _looks_like_json(body: bytes, content_type: str) -> bool:
+    if "json" in content_type.lower():
+        return True
+    return body.lstrip()[:1] == b"{"
+
+
+def _parse_json_feed(body: bytes, url: str, now: datetime) -> ParsedFeed:
+    """JSON Feed 1.0/1.1 (https://www.jsonfeed.org/version/1.1/)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise ParseError(f"the body is not valid JSON ({exc.__class__.__name__})") from None
+    if not isinstance(doc, dict) or "jsonfeed.org" not in str(doc.get("version", "")):
+        raise ParseError("the body is JSON but not a JSON Feed (no jsonfeed.org version)")
+    raw_items = doc.get("items")
+    if not isinstance(raw_items, list):
+        raise ParseError("the JSON Feed has no items list")
+    items: list[Item] = []
+    for raw in raw_items:
+        if not isinstance(raw, dict):
+            continue
+        title = clean_text(_str(raw.get("title")))
+        summary = clean_text(
+            _str(raw.get("summary"))
+            or _str(raw.get("content_text"))
+            or _str(raw.get("content_html"))
+        )
+        link = _str(raw.get("url")) or _str(raw.get("external_url")) or None
+        canonical = canonical_url(link, url)
+        guid = _str(raw.get("id")) or None
+        if not (title or summary or link or guid):
+            continue
+        published = _iso_to_dt(
+            _str(raw.get("date_published")) or _str(raw.get("date_modified")), now
+        )
+        items.append(
+            Item(
+                key=item_key(guid, canonical, title, summary),
+                title=title,
+                summary=summary,
+                url=link,
+                canonical_url=canonical,
+                guid=guid,
+                published=published,
+                first_seen=now,
+            )
+        )
+    return ParsedFeed(
+        title=clean_text(_str(doc.get("title"))),
+        link=_str(doc.get("home_page_url")) or None,
+        ttl_seconds=None,
+        entries=items,
+    )
+
+
+def _str(value: Any) -> str:
+    return value if isinstance(value, str) else ("" if value is None else str(value))
+
+
+def _iso_to_dt(value: str, now: datetime) -> datetime | None:
+    if not value:
+        return None
+    try:
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=UTC)
+    dt = dt.astimezone(UTC)
+    return None if dt.timestamp() > now.timestamp() + _FUTURE_SLACK else dt
+
+
+def _not_a_feed(body: bytes, parsed: Mapping[str, Any]) -> str:
+    head = body[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "the body is an HTML page, not a feed"
+    if parsed.get("bozo"):
+        return f"the body is not a feed ({_describe_bozo(parsed.get('bozo_exception'))})"
+    return "the body is not a feed (no RSS, Atom, RDF or JSON Feed document found)"
+
+
+def _describe_bozo(exc: Any) -> str:
+    if exc is None:
+        return "unknown problem"
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:160]
