@@ -21,7 +21,7 @@ def parse_duration(value: object) -> float:
     A bare number is taken as seconds so that ``port``-like habits do not surprise.
     """
     if isinstance(value, bool):
-        raise ValueError(f"expected a duration such as \"90s\", \"10m\" or \"72h\", got {value!r}")
+        raise ValueError(f'expected a duration such as "90s", "10m" or "72h", got {value!r}')
     if isinstance(value, int | float):
         if value < 0:
             raise ValueError(f"a duration cannot be negative, got {value!r}")
@@ -30,7 +30,7 @@ def parse_duration(value: object) -> float:
         m = _DURATION.match(value)
         if m:
             return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
-    raise ValueError(f"expected a duration such as \"90s\", \"10m\" or \"72h\", got {value!r}")
+    raise ValueError(f'expected a duration such as "90s", "10m" or "72h", got {value!r}')
 
 
 def format_duration(seconds: float) -> str:

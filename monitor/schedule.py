@@ -39,7 +39,7 @@ def next_delay(
 ) -> float:
     """Seconds until the next poll of a feed."""
     if error_streak > 0:
-        base = min(timing.max_backoff, timing.interval * 2 ** min(error_streak - 1, 30))
+        base = min(timing.max_backoff, timing.interval * 2.0 ** min(error_streak - 1, 30))
     else:
         base = timing.interval
     hints = [h for h in (ttl, max_age, retry_after) if h is not None]

@@ -31,7 +31,11 @@ class RuleConfig(StrictModel):
     name: str = Field(min_length=1)
     query: str = Field(min_length=1)
     channels: list[str] = Field(default_factory=list)
-    feeds: list[str] = Field(default_factory=list, description="only items of these feeds (name or URL)")
-    tags: list[str] = Field(default_factory=list, description="only items of feeds with one of these tags")
+    feeds: list[str] = Field(
+        default_factory=list, description="only items of these feeds (name or URL)"
+    )
+    tags: list[str] = Field(
+        default_factory=list, description="only items of feeds with one of these tags"
+    )
     severity: Severity = "normal"
     burst: BurstConfig | None = None
