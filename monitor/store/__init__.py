@@ -71,14 +71,22 @@ class Store:
                 raise StoreError(f"cannot start a transaction: {exc}") from None
             try:
                 yield self.db
+            except sqlite3.Error as exc:
+                await self._rollback()
+                raise StoreError(f"the database refused a write: {exc}") from None
             except BaseException:
-                await self.db.execute("ROLLBACK")
+                await self._rollback()
                 raise
             try:
                 await self.db.execute("COMMIT")
             except sqlite3.Error as exc:
-                await self.db.execute("ROLLBACK")
+                await self._rollback()
                 raise StoreError(f"cannot commit: {exc}") from None
+
+    async def _rollback(self) -> None:
+        # A failed statement may already have ended the transaction; that is fine.
+        with suppress(sqlite3.Error):
+            await self.db.execute("ROLLBACK")
 
     async def integrity_ok(self) -> bool:
         """``PRAGMA integrity_check`` answers "ok"."""

@@ -1,0 +1,29 @@
+"""``monitor check-config``: validate the file and print every problem with its location."""
+
+from __future__ import annotations
+
+import argparse
+
+from monitor import config as config_module
+from monitor.cli.common import add_config_option
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "check-config",
+        help="validate the config file and list every problem at once",
+        description="Validate the config file: TOML syntax, unknown keys, types, durations, "
+        "environment variables, rule queries and references. Exit 2 when anything is wrong.",
+    )
+    add_config_option(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = config_module.resolve_path(args.config)
+    config = config_module.load(path)  # ConfigError -> every problem on stderr, exit 2
+    print(
+        f"{path}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules, "
+        f"{len(config.entities)} entities, {len(config.channels)} channels)"
+    )
+    return 0

@@ -1,0 +1,30 @@
+"""``monitor run``: the daemon, in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+
+from monitor import config as config_module
+from monitor import log
+from monitor.cli.common import add_config_option, add_log_options
+from monitor.daemon import run_daemon
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "run",
+        help="run the daemon in the foreground (SIGTERM/SIGINT stop it, SIGHUP reloads the config)",
+        description="Poll every feed on its own schedule until stopped. SIGTERM or SIGINT "
+        "stop it gracefully; SIGHUP reloads the config (a bad new config is refused).",
+    )
+    add_config_option(p)
+    add_log_options(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    path = config_module.resolve_path(args.config)
+    config = config_module.load(path)
+    log.setup(args.log_format or config.monitor.log_format, args.verbose)
+    return asyncio.run(run_daemon(config, path))

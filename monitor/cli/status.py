@@ -1,0 +1,135 @@
+"""``monitor status [--json]``: feed health, outbox depth and counts."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.config import Config
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "status",
+        help="feed health, outbox depth and counts",
+        description="Show each feed's health (last success, last error, error streak, next "
+        "check), the outbox and what the store holds.",
+    )
+    add_config_option(p)
+    p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    report = asyncio.run(collect(config))
+    if args.json:
+        print_json(report)
+    else:
+        print(render(report))
+    return 0
+
+
+def _iso(ts: float | None) -> str | None:
+    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
+
+
+async def collect(config: Config) -> dict[str, Any]:
+    """The status report as plain data (the ``--json`` document)."""
+    store = await Store.open(config.database_path)
+    try:
+        states = {s.url: s for s in await feed_store.all_feeds(store.db)}
+        counts: dict[str, int] = {}
+        for table in ("feeds", "items", "stories", "matches"):
+            async with store.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
+                row = await cur.fetchone()
+                counts[table] = int(row[0]) if row else 0
+        outbox = await _outbox(store)
+    finally:
+        await store.close()
+    feeds = []
+    for feed in config.feeds:
+        state = states.get(feed.url)
+        feeds.append(
+            {
+                "url": feed.url,
+                "name": feed.name or (state.title if state else None) or feed.url,
+                "fetch_url": state.fetch_url if state else None,
+                "healthy": bool(state and state.error_streak == 0 and state.last_success),
+                "last_success": _iso(state.last_success) if state else None,
+                "last_error": state.last_error if state else None,
+                "last_error_at": _iso(state.last_error_at) if state else None,
+                "error_streak": state.error_streak if state else 0,
+                "failing_since": _iso(state.failing_since) if state else None,
+                "next_check": _iso(state.next_check) if state else None,
+                "last_status": state.last_status if state else None,
+                "items": state.items_total if state else 0,
+            }
+        )
+    return {"feeds": feeds, "outbox": outbox, "counts": counts}
+
+
+async def _outbox(store: Store) -> dict[str, Any]:
+    try:
+        from monitor.outbox import outbox_status
+    except ImportError:  # the outbox stage is not built yet: report the raw table
+        async with store.db.execute("SELECT status, COUNT(*) FROM alerts GROUP BY status") as cur:
+            return {"by_status": {r[0]: r[1] for r in await cur.fetchall()}}
+    result: dict[str, Any] = await outbox_status(store.db)
+    return result
+
+
+def _age(iso: str | None) -> str:
+    if not iso:
+        return "never"
+    seconds = time.time() - datetime.fromisoformat(iso).timestamp()
+    future = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            text = f"{seconds / size:.0f}{unit}"
+            break
+    else:
+        text = f"{seconds:.0f}s"
+    return f"in {text}" if future else f"{text} ago"
+
+
+def render(report: dict[str, Any]) -> str:
+    """The readable table of ``monitor status``."""
+    lines = []
+    feeds = report["feeds"]
+    failing = [f for f in feeds if f["error_streak"]]
+    lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
+    width = min(40, max([len(f["name"]) for f in feeds] + [4]))
+    lines.append(
+        f"  {'FEED':<{width}}  {'LAST SUCCESS':<13} {'NEXT CHECK':<11} {'ERRORS':>6}  LAST ERROR"
+    )
+    for f in sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower())):
+        error = f["last_error"] if f["error_streak"] else ""
+        lines.append(
+            f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
+            f"{_age(f['next_check']):<11} {f['error_streak']:>6}  {error or ''}"
+        )
+    lines.append("")
+    lines.append("Outbox: " + ", ".join(f"{k}={v}" for k, v in _flat(report["outbox"]).items()))
+    c = report["counts"]
+    lines.append(
+        f"Stored: {c['items']:,} items in {c['stories']:,} stories, {c['matches']:,} matches"
+    )
+    return "\n".join(lines)
+
+
+def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        if isinstance(value, dict):
+            out.update(_flat(value, f"{prefix}{key}."))
+        elif not isinstance(value, list):
+            out[f"{prefix}{key}"] = value
+    return out or {"empty": 0}

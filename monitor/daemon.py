@@ -1,0 +1,231 @@
+"""The daemon: ``monitor run`` (scheduled polls until a signal) and ``monitor once``.
+
+``run()`` always closes what it opened in ``finally``. On SIGTERM/SIGINT it takes no new
+work, gives polls in flight ``grace_period`` to finish, then cancels them (their
+transactions roll back) and closes the store. SIGHUP reloads the config: a bad new config
+is refused with its problems logged and the old one kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import signal
+import sqlite3
+import tempfile
+import time
+from pathlib import Path
+
+from monitor import config as config_module
+from monitor.config import Config, FeedConfig
+from monitor.errors import ConfigError
+from monitor.fetch import Fetcher, FetchLimits
+from monitor.pipeline import PollOutcome, Runtime, refresh_feed
+from monitor.progress import Progress
+from monitor.schedule import FeedScheduler
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+
+log = logging.getLogger("monitor.daemon")
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    f = config.fetch
+    return FetchLimits(
+        timeout=f.timeout,
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        max_body=f.max_body,
+        max_redirects=f.max_redirects,
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+    )
+
+
+async def open_runtime(config: Config) -> Runtime:
+    """Open the store, sync the configured feeds into it and build a poll runtime."""
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
+    except BaseException:
+        await store.close()
+        raise
+    fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
+    return Runtime(config=config, store=store, fetcher=fetcher, states=states)
+
+
+async def close_runtime(rt: Runtime) -> None:
+    try:
+        await rt.fetcher.close()
+    finally:
+        await rt.store.close()
+
+
+async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
+    """Poll every configured feed once, concurrently (bounded by the fetch limits)."""
+    bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
+
+    async def one(feed: FeedConfig) -> PollOutcome:
+        outcome = await refresh_feed(rt, feed)
+        if bar:
+            bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
+        return outcome
+
+    return list(await asyncio.gather(*(one(f) for f in rt.config.feeds)))
+
+
+async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome]:
+    """``monitor once``: poll every feed, deliver what that causes, close.
+
+    A dry run works on a temporary copy of the database and prints alerts on stdout, so
+    the real store and the real channels see nothing of it.
+    """
+    with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
+        if dry_run:
+            config = await _dry_run_config(config, Path(tmp))
+        rt = await open_runtime(config)
+        try:
+            return await poll_all(rt)
+        finally:
+            await close_runtime(rt)
+
+
+async def _dry_run_config(config: Config, tmp: Path) -> Config:
+    copy = tmp / "monitor.db"
+    if config.database_path.exists():
+        await asyncio.to_thread(_backup, config.database_path, copy)
+    console = {name: {"type": "console"} for name in config.channels}
+    data = config.model_dump(mode="python", exclude={"channels"})
+    data["monitor"]["database"] = str(copy)
+    return Config.model_validate({**data, "channels": console, "base_dir": config.base_dir})
+
+
+def _backup(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)
+
+
+class Daemon:
+    """``monitor run``: every feed on its own schedule until SIGTERM/SIGINT."""
+
+    def __init__(self, config: Config, config_path: Path | None = None) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.stop_event = asyncio.Event()
+        self._inflight: set[asyncio.Task[object]] = set()
+        self._stopping = False
+        self._rt: Runtime | None = None
+        self._scheduler: FeedScheduler | None = None
+        self._feeds: dict[str, FeedConfig] = {}
+        self._rng = random.Random()
+
+    async def run(self) -> int:
+        loop = asyncio.get_running_loop()
+        self._rt = await open_runtime(self.config)
+        self._scheduler = FeedScheduler(self._poll)
+        try:
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self.stop)
+            loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
+            self._schedule_all(self.config.feeds)
+            self._scheduler.start()
+            log.info(
+                "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
+            )
+            await self.stop_event.wait()
+            log.info("stopping: no new polls; %d in flight", len(self._inflight))
+        finally:
+            self._stopping = True
+            self._scheduler.shutdown()
+            await self._finish_inflight()
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+            await close_runtime(self._rt)
+            log.info("stopped")
+        return 0
+
+    def stop(self) -> None:
+        self.stop_event.set()
+
+    def _schedule_all(self, feeds: list[FeedConfig]) -> None:
+        assert self._rt is not None and self._scheduler is not None
+        now = time.time()
+        self._feeds = {f.url: f for f in feeds}
+        for feed in feeds:
+            state = self._rt.states[feed.url]
+            due = state.next_check if state.next_check and state.next_check > now else None
+            # Spread a cold start over a few seconds rather than all feeds at one instant.
+            self._scheduler.schedule_feed(feed.url, due or now + self._rng.uniform(0, 3))
+
+    async def _poll(self, url: str) -> None:
+        feed = self._feeds.get(url)
+        if feed is None or self._stopping or self._rt is None:
+            return
+        task = asyncio.current_task()
+        assert task is not None
+        self._inflight.add(task)
+        try:
+            outcome = await refresh_feed(self._rt, feed)
+        finally:
+            self._inflight.discard(task)
+        if not self._stopping and self._scheduler is not None and url in self._feeds:
+            self._scheduler.schedule_feed(url, outcome.next_check)
+
+    async def _finish_inflight(self) -> None:
+        if not self._inflight:
+            return
+        grace = self.config.monitor.grace_period
+        _done, pending = await asyncio.wait(set(self._inflight), timeout=grace)
+        if pending:
+            log.warning("%d polls still running after %.0fs; cancelling them", len(pending), grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.wait(pending, timeout=5)
+
+    def _reload_soon(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.reload())
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    async def reload(self) -> bool:
+        """Re-read the config; keep the old one if the new one is bad. True when applied."""
+        if self.config_path is None or self._rt is None or self._scheduler is None:
+            return False
+        try:
+            new = config_module.load(self.config_path)
+        except ConfigError as exc:
+            log.error("reload refused, keeping the running config: %s", exc)
+            return False
+        if new.database_path.resolve() != self.config.database_path.resolve():
+            log.error("reload refused: [monitor] database cannot change while running")
+            return False
+        async with self._rt.store.transaction() as db:
+            states = await feed_store.sync_feeds(db, [f.url for f in new.feeds])
+        old_urls = set(self._feeds)
+        self.config = new
+        self._rt.config = new
+        self._rt.states.update(states)
+        for url in old_urls - {f.url for f in new.feeds}:
+            self._scheduler.unschedule_feed(url)
+        added = [f for f in new.feeds if f.url not in old_urls]
+        self._feeds = {f.url: f for f in new.feeds}
+        now = time.time()
+        for feed in added:
+            self._scheduler.schedule_feed(feed.url, now)
+        log.info(
+            "reloaded the config: %d feeds (%d added, %d removed)",
+            len(new.feeds),
+            len(added),
+            len(old_urls - set(self._feeds)),
+        )
+        return True
+
+
+async def run_daemon(config: Config, config_path: Path | None) -> int:
+    daemon = Daemon(config, config_path)
+    with contextlib.suppress(asyncio.CancelledError):
+        return await daemon.run()
+    return 0

@@ -1,0 +1,97 @@
+"""OPML: the feed list format every feed reader exchanges (http://opml.org/spec2.opml).
+
+Reading uses defusedxml: an OPML file comes from elsewhere and must not expand entities.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from xml.etree.ElementTree import Element, SubElement, indent, tostring
+
+from defusedxml import ElementTree as SafeET
+from defusedxml.common import DefusedXmlException
+
+from monitor.config import FeedConfig
+from monitor.errors import MonitorError
+
+
+class OpmlError(MonitorError):
+    stage = "opml"
+
+
+@dataclass(frozen=True, slots=True)
+class OpmlFeed:
+    url: str
+    name: str | None
+    tags: tuple[str, ...]
+
+
+def read_opml(data: bytes) -> list[OpmlFeed]:
+    """Every outline with an ``xmlUrl``; the titles of enclosing outlines become tags."""
+    try:
+        root = SafeET.fromstring(data)
+    except DefusedXmlException as exc:
+        raise OpmlError(f"the file uses forbidden XML constructs ({exc}); refused") from None
+    except SafeET.ParseError as exc:
+        raise OpmlError(f"the file is not valid XML ({exc})") from None
+    if root.tag != "opml":
+        raise OpmlError(f"the file is not OPML (its root element is <{root.tag}>)")
+    body = root.find("body")
+    if body is None:
+        raise OpmlError("the OPML file has no <body>")
+    found: list[OpmlFeed] = []
+
+    def walk(node: Element, tags: tuple[str, ...]) -> None:
+        for outline in node.findall("outline"):
+            url = outline.get("xmlUrl") or outline.get("xmlurl")
+            title = outline.get("title") or outline.get("text")
+            if url:
+                found.append(OpmlFeed(url=url.strip(), name=title or None, tags=tags))
+            else:
+                walk(outline, (*tags, _tag(title)) if title else tags)
+
+    walk(body, ())
+    return found
+
+
+def _tag(title: str) -> str:
+    return re.sub(r"\s+", "-", title.strip().lower())
+
+
+def write_opml(feeds: list[FeedConfig], title: str = "monitor feeds") -> bytes:
+    root = Element("opml", version="2.0")
+    head = SubElement(root, "head")
+    SubElement(head, "title").text = title
+    body = SubElement(root, "body")
+    for feed in feeds:
+        attrs = {"type": "rss", "text": feed.name or feed.url, "xmlUrl": feed.url}
+        if feed.name:
+            attrs["title"] = feed.name
+        if feed.tags:
+            attrs["category"] = ",".join(feed.tags)
+        SubElement(body, "outline", attrs)
+    indent(root)
+    xml: bytes = tostring(root, encoding="utf-8", xml_declaration=True)
+    return xml + b"\n"
+
+
+def toml_string(value: str) -> str:
+    """A TOML basic string."""
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"')
+    escaped = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\u{ord(m.group()):04x}", escaped)
+    return f'"{escaped}"'
+
+
+def feeds_as_toml(feeds: list[OpmlFeed]) -> str:
+    """``[[feeds]]`` tables to append to a config file."""
+    out = []
+    for feed in feeds:
+        out.append("[[feeds]]")
+        out.append(f"url = {toml_string(feed.url)}")
+        if feed.name:
+            out.append(f"name = {toml_string(feed.name)}")
+        if feed.tags:
+            out.append("tags = [" + ", ".join(toml_string(t) for t in feed.tags) + "]")
+        out.append("")
+    return "\n".join(out)

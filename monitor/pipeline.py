@@ -1,0 +1,217 @@
+"""One feed's refresh, from fetch to new items (and on to stories, rules and the outbox).
+
+``refresh_feed`` is the one function that runs the pipeline for a feed:
+fetch -> (unchanged? stop) -> parse -> normalize -> store (new items only) -> after_store
+(dedup, match, outbox) and the feed's health, all stored in one transaction so that a
+crash leaves either the whole poll or none of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import aiosqlite
+
+from monitor.config import Config, FeedConfig
+from monitor.errors import FetchError, MonitorError, ParseError
+from monitor.fetch import Fetcher, FetchResult
+from monitor.models import StoredItem
+from monitor.parse import parse_feed
+from monitor.schedule import Timing, next_delay
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
+from monitor.store.feeds import FeedState
+
+log = logging.getLogger("monitor.pipeline")
+
+# Runs inside the poll's transaction with the items just stored for the first time.
+AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class PollOutcome:
+    """What one poll of one feed did, for logs, progress and metrics."""
+
+    url: str
+    result: str  # new | unchanged | not_modified | error
+    new_items: int = 0
+    items: int = 0
+    error: str | None = None
+    next_check: float = 0.0
+    elapsed: float = 0.0
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a poll needs; the daemon and ``monitor once`` each build one."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    states: dict[str, FeedState] = field(default_factory=dict)
+    after_store: AfterStore | None = None
+    clock: Callable[[], float] = time.time
+
+    def timing(self, feed: FeedConfig) -> Timing:
+        m = self.config.monitor
+        return Timing(
+            interval=feed.interval or m.interval,
+            min_interval=min(m.min_interval, feed.interval or m.interval),
+            max_backoff=max(m.max_backoff, feed.interval or m.interval),
+            jitter=m.jitter,
+        )
+
+
+def feed_name(feed: FeedConfig, state: FeedState) -> str:
+    """The name the user sees: the configured one, else the feed's own title, else its URL."""
+    return feed.name or state.title or feed.url
+
+
+async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
+    """Poll one feed once; never raises for a feed's own failure (it is recorded instead)."""
+    state = rt.states[feed.url]
+    started = time.monotonic()
+    now = rt.clock()
+    outcome = PollOutcome(url=feed.url, result="error")
+    try:
+        result = await rt.fetcher.fetch(
+            state.effective_url, etag=state.etag, last_modified=state.last_modified
+        )
+        outcome = await _process(rt, feed, state, result, now)
+    except (FetchError, ParseError) as exc:
+        outcome.error = str(exc)
+        retry_after = exc.retry_after if isinstance(exc, FetchError) else None
+        status = exc.status if isinstance(exc, FetchError) else None
+        await _record_error(rt, feed, state, outcome.error, status, retry_after, now)
+    except MonitorError as exc:  # the store failed: the feed is fine, try it again later
+        outcome.error = str(exc)
+        log.error("poll failed: %s", exc, extra={"feed": feed.url})
+    outcome.next_check = state.next_check or now
+    outcome.elapsed = time.monotonic() - started
+    return outcome
+
+
+async def _process(
+    rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, now: float
+) -> PollOutcome:
+    outcome = PollOutcome(url=feed.url, result="not_modified")
+    if result.permanent_url and result.permanent_url != state.fetch_url:
+        log.info(
+            "moved permanently to %s; following it from now on",
+            result.permanent_url,
+            extra={"feed": feed.url},
+        )
+        state.fetch_url = result.permanent_url
+    state.etag, state.last_modified = result.etag, result.last_modified
+    ttl: float | None = None
+    if result.body is not None:
+        digest = hashlib.sha256(result.body).hexdigest()
+        if digest == state.body_hash:
+            outcome.result = "unchanged"  # validators ignored, same bytes: nothing to parse
+        else:
+            parsed = await asyncio.to_thread(
+                parse_feed,
+                result.body,
+                result.headers,
+                url=result.final_url,
+                now=datetime.fromtimestamp(now, UTC),
+            )
+            if parsed.warning:
+                log.debug("%s", parsed.warning, extra={"feed": feed.url})
+            ttl = parsed.ttl_seconds
+            if parsed.title:
+                state.title = parsed.title
+            state.body_hash = digest
+            outcome.items = len(parsed.entries)
+            outcome.result = "new"
+            async with rt.store.transaction() as db:
+                inserted = await item_store.insert_new(db, state.id, parsed.entries)
+                stored = [
+                    StoredItem(
+                        id=item_id,
+                        feed_id=state.id,
+                        feed_name=feed_name(feed, state),
+                        feed_tags=tuple(feed.tags),
+                        item=item,
+                    )
+                    for item_id, item in inserted
+                ]
+                if stored and rt.after_store is not None:
+                    await rt.after_store(db, stored, now)
+                outcome.new_items = len(stored)
+                if stored:
+                    state.last_new_item = now
+                    state.items_total += len(stored)
+                _record_success(rt, feed, state, result, ttl, now)
+                await feed_store.save_state(db, state)
+            if stored:
+                log.info(
+                    "%d new item%s", len(stored), "s" * (len(stored) != 1), extra={"feed": feed.url}
+                )
+            return outcome
+    _record_success(rt, feed, state, result, ttl, now)
+    async with rt.store.transaction() as db:
+        await feed_store.save_state(db, state)
+    return outcome
+
+
+def _record_success(
+    rt: Runtime,
+    feed: FeedConfig,
+    state: FeedState,
+    result: FetchResult,
+    ttl: float | None,
+    now: float,
+) -> None:
+    if state.error_streak:
+        log.info(
+            "recovered after %d failed poll%s",
+            state.error_streak,
+            "s" * (state.error_streak != 1),
+            extra={"feed": feed.url},
+        )
+    state.last_status = result.status
+    state.last_checked = now
+    state.last_success = now
+    state.error_streak = 0
+    state.failing_since = None
+    state.next_check = now + next_delay(rt.timing(feed), ttl=ttl, max_age=result.max_age)
+
+
+async def _record_error(
+    rt: Runtime,
+    feed: FeedConfig,
+    state: FeedState,
+    message: str,
+    status: int | None,
+    retry_after: float | None,
+    now: float,
+) -> None:
+    state.last_status = status
+    state.last_checked = now
+    state.last_error = message
+    state.last_error_at = now
+    state.error_streak += 1
+    state.failing_since = state.failing_since or now
+    state.next_check = now + next_delay(
+        rt.timing(feed), error_streak=state.error_streak, retry_after=retry_after
+    )
+    log.warning(
+        "%s (failed %d time%s in a row)",
+        message,
+        state.error_streak,
+        "s" * (state.error_streak != 1),
+        extra={"feed": feed.url},
+    )
+    try:
+        async with rt.store.transaction() as db:
+            await feed_store.save_state(db, state)
+    except MonitorError as exc:
+        log.error("cannot record the feed's health: %s", exc, extra={"feed": feed.url})
