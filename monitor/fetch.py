@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import errno
 import re
 import time
 import zlib
@@ -125,6 +126,10 @@ class Fetcher:
             raise FetchError(
                 f"the server closed the connection mid-answer ({_reason(exc)})"
             ) from None
+        except aiohttp.ClientOSError as exc:
+            if exc.errno == errno.ECONNRESET:
+                raise FetchError("the server reset the connection") from None
+            raise FetchError(f"the connection failed ({_reason(exc)})") from None
         except aiohttp.InvalidURL:
             raise FetchError(f"not a valid URL: {url}") from None
         except aiohttp.ClientError as exc:

@@ -1,0 +1,21 @@
+"""Small helpers shared by the pipeline tests."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from monitor import config as config_module
+from monitor.config import Config
+
+
+def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: str) -> Config:
+    """A config with these feed URLs, its database in tmp_path, short timeouts."""
+    settings = {"database": str(tmp_path / "monitor.db"), "jitter": "0", **monitor}
+    lines = ["[monitor]"]
+    for key, value in settings.items():
+        lines.append(f"{key} = {value if key == 'jitter' else repr(value)}")
+    lines += ["[fetch]", 'timeout = "5s"', 'connect_timeout = "2s"', 'read_timeout = "2s"']
+    for url in feeds:
+        lines += ["[[feeds]]", f"url = {url!r}"]
+    text = "\n".join(lines).replace("'", '"') + "\n" + extra
+    return config_module.loads(text, base_dir=tmp_path)

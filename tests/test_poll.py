@@ -1,0 +1,151 @@
+"""A feed's refresh end to end against a local server, with real feeds from ../shared/data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import shared
+from feedserver import FeedServer, rss
+from helpers import make_config
+
+from monitor.daemon import close_runtime, open_runtime, poll_all
+from monitor.pipeline import refresh_feed
+
+REAL_FEEDS = ["guardian.rss", "heise.atom", "uolNoticias.rss", "reddit.rss", "feedburner.atom"]
+
+
+async def count_items(rt) -> int:  # type: ignore[no-untyped-def]
+    async with rt.store.db.execute("SELECT COUNT(*) FROM items") as cur:
+        row = await cur.fetchone()
+    return int(row[0])
+
+
+@pytest.mark.parametrize("name", REAL_FEEDS)
+async def test_real_feed_first_poll_stores_every_item_then_304(
+    name: str, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    body = shared("real-feeds", name).read_bytes()
+    expected = len(feedparser.parse(body).entries)
+    feed_server.feed("/feed", body)
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    rt = await open_runtime(config)
+    try:
+        first = await refresh_feed(rt, config.feeds[0])
+        assert first.result == "new", first.error
+        assert first.new_items == expected > 0
+        assert await count_items(rt) == expected
+        second = await refresh_feed(rt, config.feeds[0])
+        assert second.result == "not_modified"
+        sent = feed_server.hits("/feed")[-1].headers
+        assert "If-None-Match" in sent and "If-Modified-Since" in sent
+        assert await count_items(rt) == expected
+    finally:
+        await close_runtime(rt)
+
+
+async def test_same_bytes_without_validators_are_not_parsed_again(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    feed_server.feed("/feed", shared("real-feeds", "guardian.rss").read_bytes(), validators=False)
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    parses = []
+    import monitor.pipeline as pipeline
+
+    real_parse = pipeline.parse_feed
+
+    def counting_parse(*args, **kwargs):  # type: ignore[no-untyped-def]
+        parses.append(1)
+        return real_parse(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "parse_feed", counting_parse)
+    rt = await open_runtime(config)
+    try:
+        assert (await refresh_feed(rt, config.feeds[0])).result == "new"
+        again = await refresh_feed(rt, config.feeds[0])
+        assert again.result == "unchanged"
+        assert len(parses) == 1
+        assert len(feed_server.hits("/feed")) == 2
+    finally:
+        await close_runtime(rt)
+
+
+async def test_restart_keeps_validators_and_stores_no_item_twice(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    body = shared("real-feeds", "heise.atom").read_bytes()
+    feed_server.feed("/feed", body)
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    rt = await open_runtime(config)
+    try:
+        await refresh_feed(rt, config.feeds[0])
+        stored = await count_items(rt)
+    finally:
+        await close_runtime(rt)
+    rt = await open_runtime(config)  # a restart: a new runtime on the same database
+    try:
+        outcome = await refresh_feed(rt, config.feeds[0])
+        assert outcome.result == "not_modified"
+        assert feed_server.hits("/feed")[-1].headers.get("If-None-Match")
+        # Even when the server forgets its validators, nothing is stored twice.
+        feed_server.feed("/feed", body + b"\n", validators=False)
+        outcome = await refresh_feed(rt, config.feeds[0])
+        assert outcome.result == "new" and outcome.new_items == 0
+        assert await count_items(rt) == stored
+    finally:
+        await close_runtime(rt)
+
+
+async def test_new_items_are_the_only_ones_passed_on(feed_server: FeedServer, tmp_path: Path) -> None:
+    items = [(f"Story {i}", f"http://example.org/{i}") for i in range(5)]
+    feed_server.feed("/feed", rss("Wire", items))
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    seen: list[str] = []
+
+    async def after_store(db, stored, now):  # type: ignore[no-untyped-def]
+        seen.extend(s.item.title for s in stored)
+
+    rt = await open_runtime(config)
+    rt.after_store = after_store
+    try:
+        await refresh_feed(rt, config.feeds[0])
+        feed_server.feed("/feed", rss("Wire", [*items, ("Story 5", "http://example.org/5")]))
+        await refresh_feed(rt, config.feeds[0])
+        assert seen == [f"Story {i}" for i in range(6)]
+        async with rt.store.db.execute("SELECT title FROM feeds") as cur:
+            assert (await cur.fetchone())[0] == "Wire"
+    finally:
+        await close_runtime(rt)
+
+
+async def test_permanent_redirect_updates_the_stored_url(feed_server: FeedServer, tmp_path: Path) -> None:
+    from aiohttp import web
+
+    feed_server.feed("/new", rss("Moved", [("A", "http://example.org/a")]))
+    feed_server.handler("/old", lambda r: web.Response(status=301, headers={"Location": "/new"}))
+    config = make_config(tmp_path, [feed_server.url("/old")])
+    rt = await open_runtime(config)
+    try:
+        assert (await refresh_feed(rt, config.feeds[0])).new_items == 1
+        assert rt.states[config.feeds[0].url].fetch_url == feed_server.url("/new")
+        await refresh_feed(rt, config.feeds[0])
+        assert [r.path for r in feed_server.requests] == ["/old", "/new", "/new"]
+    finally:
+        await close_runtime(rt)
+
+
+async def test_poll_all_reports_progress_and_polls_every_feed(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = []
+    for i in range(20):
+        feed_server.feed(f"/f{i}", rss(f"Feed {i}", [(f"Item {i}", f"http://example.org/{i}")]))
+        urls.append(feed_server.url(f"/f{i}"))
+    rt = await open_runtime(make_config(tmp_path, urls))
+    try:
+        outcomes = await poll_all(rt)
+    finally:
+        await close_runtime(rt)
+    assert sorted(o.new_items for o in outcomes) == [1] * 20
+    assert "polled feeds: 20/20 (100%)" in capsys.readouterr().err
