@@ -1,0 +1,82 @@
+"""The command line contract: help for every command, exit codes, one-sentence errors."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import build_parser, main
+
+
+def _commands() -> dict[str, object]:
+    parser = build_parser()
+    for action in parser._actions:
+        if hasattr(action, "choices") and isinstance(action.choices, dict):
+            return dict(action.choices)
+    raise AssertionError("no subcommands")
+
+
+def test_every_command_has_help_text() -> None:
+    for name, sub in _commands().items():
+        assert sub.description, f"monitor {name} has no description"  # type: ignore[attr-defined]
+        helps = [a.help for a in sub._actions]  # type: ignore[attr-defined]
+        assert all(helps), f"monitor {name} has an option without help"
+
+
+def test_every_command_takes_config_option() -> None:
+    for name, sub in _commands().items():
+        options = {o for a in sub._actions for o in a.option_strings}  # type: ignore[attr-defined]
+        assert {"-c", "--config"} <= options, name
+
+
+def test_python_dash_m_and_bad_usage_exit_2() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "monitor", "no-such-command"], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr.startswith("monitor: ")
+
+
+def test_status_json_names_feeds_by_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nurl = "http://127.0.0.1:9/rss"\nname = "Nowhere"\n')
+    assert main(["status", "--json", "-c", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["feeds"][0]["url"] == "http://127.0.0.1:9/rss"
+    assert report["feeds"][0]["last_success"] is None
+    assert main(["status", "-c", str(path)]) == 0
+    assert "Nowhere" in capsys.readouterr().out
+
+
+def test_opml_round_trip(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[[feeds]]\nurl = "https://a.example/rss"\nname = "A"\n')
+    opml = tmp_path / "feeds.opml"
+    opml.write_text(
+        '<?xml version="1.0"?><opml version="2.0"><head><title>x</title></head><body>'
+        '<outline text="World"><outline text="B &amp; Co" xmlUrl="https://b.example/rss"/>'
+        '<outline text="A again" xmlUrl="https://a.example/rss"/></outline></body></opml>'
+    )
+    assert main(["import-opml", str(opml), "-c", str(path)]) == 0
+    text = path.read_text()
+    assert 'url = "https://b.example/rss"' in text and 'name = "B & Co"' in text
+    assert 'tags = ["world"]' in text and text.count("https://a.example/rss") == 1
+    capsys.readouterr()
+    assert main(["export-opml", "-c", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert 'xmlUrl="https://b.example/rss"' in out and 'xmlUrl="https://a.example/rss"' in out
+
+
+def test_opml_entity_bomb_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text("")
+    opml = tmp_path / "bomb.opml"
+    opml.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]><opml><body/></opml>')
+    assert main(["import-opml", str(opml), "-c", str(path)]) == 1
+    assert "forbidden XML" in capsys.readouterr().err
+    assert path.read_text() == ""

@@ -1,0 +1,80 @@
+"""normalize (canonical URLs, plain text, stable ids) and schedule (next check, backoff)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from monitor.normalize import canonical_url, clean_text, item_key
+from monitor.schedule import Timing, next_delay
+
+
+@pytest.mark.parametrize(
+    ("url", "canonical"),
+    [
+        ("HTTPS://WWW.Example.ORG/a/b?x=1#frag", "https://www.example.org/a/b?x=1"),
+        ("http://example.org:80/story", "http://example.org/story"),
+        ("https://example.org:8443/story", "https://example.org:8443/story"),
+        ("https://example.org/s?utm_source=rss&utm_medium=feed&id=7", "https://example.org/s?id=7"),
+        ("https://example.org/s?fbclid=abc&gclid=def", "https://example.org/s"),
+        ("https://example.org", "https://example.org/"),
+        ("/relative/path", "https://base.example/relative/path"),
+        ("mailto:someone@example.org", None),
+        ("", None),
+        ("http://[::1", None),
+    ],
+)
+def test_canonical_url(url: str, canonical: str | None) -> None:
+    assert canonical_url(url, "https://base.example/feed") == canonical
+
+
+@pytest.mark.parametrize(
+    ("raw", "text"),
+    [
+        ("<p>Putin&#8217;s <b>offer</b></p><p>Next</p>", "Putin’s offer Next"),
+        ("A&nbsp;&amp;&nbsp;B", "A & B"),
+        ("<script>alert(1)</script>Safe", "Safe"),
+        ("ﬁnance  \n\t news", "finance news"),  # NFKC folds the ligature
+        ("Zero\u200bwidth", "Zerowidth"),
+        (None, ""),
+    ],
+)
+def test_clean_text(raw: str | None, text: str) -> None:
+    assert clean_text(raw) == text
+
+
+def test_item_key_prefers_guid_then_url_then_content() -> None:
+    assert item_key("g1", "https://a/", "t", "s") == item_key("g1", "https://b/", "x", "y")
+    assert item_key(None, "https://a/", "t", "s") == item_key("", "https://a/", "x", "y")
+    assert item_key(None, None, "t", "s") != item_key(None, None, "t", "s2")
+
+
+T = Timing(interval=600, min_interval=60, max_backoff=3600, jitter=0)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "delay"),
+    [
+        ({}, 600),
+        ({"ttl": 1800}, 1800),
+        ({"max_age": 7200}, 3600),  # hints are capped at max_backoff
+        ({"max_age": 30}, 600),  # never sooner than the interval
+        ({"retry_after": 900}, 900),
+        ({"error_streak": 1}, 600),
+        ({"error_streak": 2}, 1200),
+        ({"error_streak": 3}, 2400),
+        ({"error_streak": 10}, 3600),  # capped, never given up
+        ({"error_streak": 1, "retry_after": 3000}, 3000),
+    ],
+)
+def test_next_delay(kwargs: dict[str, float], delay: float) -> None:
+    assert next_delay(T, **kwargs) == delay  # type: ignore[arg-type]
+
+
+def test_jitter_spreads_but_never_undercuts_retry_after() -> None:
+    timing = Timing(interval=600, min_interval=60, max_backoff=3600, jitter=0.1)
+    rng = random.Random(1)
+    delays = {round(next_delay(timing, rng=rng)) for _ in range(50)}
+    assert len(delays) > 10 and all(540 <= d <= 660 for d in delays)
+    assert all(next_delay(timing, retry_after=600, rng=rng) >= 600 for _ in range(50))

@@ -1,0 +1,45 @@
+"""Every file of feedparser's own test suite goes through parse and normalize without an
+exception, keeping every title and link that feedparser itself finds."""
+
+from __future__ import annotations
+
+import feedparser
+import pytest
+from conftest import SHARED_DATA, shared
+
+from monitor.errors import ParseError
+from monitor.normalize import clean_text
+from monitor.parse import parse_feed
+
+CORPUS = sorted(p for p in (SHARED_DATA / "feedparser-tests").rglob("*") if p.is_file())
+CORPUS = [p for p in CORPUS if p.name != "SOURCE.txt"]
+BASE = "http://example.org/feed.xml"
+
+
+def test_corpus_is_there() -> None:
+    assert len(CORPUS) > 2000 or not shared("feedparser-tests")
+
+
+def test_every_corpus_file_parses_and_keeps_titles_and_links() -> None:
+    if not CORPUS:
+        pytest.skip("shared data not available")
+    refused = []
+    checked = 0
+    for path in CORPUS:
+        body = path.read_bytes()
+        headers = {"content-type": "application/xml", "content-location": BASE}
+        reference = feedparser.parse(body, response_headers=headers)
+        try:
+            parsed = parse_feed(body, {}, url=BASE)
+        except ParseError as exc:
+            # Refusing is allowed only where feedparser found no entry either.
+            if reference.entries:
+                refused.append(f"{path.name}: {exc}")
+            continue
+        titles = {clean_text(e.get("title")) for e in reference.entries} - {""}
+        links = {e.get("link") for e in reference.entries} - {None, ""}
+        assert titles <= {i.title for i in parsed.entries}, path
+        assert links <= {i.url for i in parsed.entries}, path
+        checked += 1
+    assert not refused, refused[:5]
+    assert checked > 1500
