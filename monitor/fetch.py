@@ -10,16 +10,18 @@ Every HTTP status is mapped to a sentence in ``_STATUS_MESSAGES``.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import errno
 import re
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import aiohttp
+import yarl
 
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
@@ -82,6 +84,9 @@ class Fetcher:
         self.limits = limits
         self.user_agent = user_agent
         self._session: aiohttp.ClientSession | None = None
+        self._global = asyncio.Semaphore(limits.concurrency)
+        # Per-host semaphores live as long as the fetcher; a few thousand hosts is a few KB.
+        self._per_host: dict[str, asyncio.Semaphore] = {}
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -89,7 +94,7 @@ class Fetcher:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self.limits.concurrency,
-                limit_per_host=self.limits.per_host,
+                limit_per_host=0,  # our own per-host semaphores, see _slot
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
@@ -109,6 +114,22 @@ class Fetcher:
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
         """GET ``url`` conditionally; raise ``FetchError`` with one clear sentence on failure."""
+        # Wait for a slot first: the timeout measures the server, not our own queue.
+        async with self._slot(url):
+            return await self._fetch_now(url, etag, last_modified)
+
+    @contextlib.asynccontextmanager
+    async def _slot(self, url: str) -> AsyncIterator[None]:
+        host = (yarl.URL(url).host or "").lower()
+        per_host = self._per_host.get(host)
+        if per_host is None:
+            per_host = self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
+        async with self._global, per_host:
+            yield
+
+    async def _fetch_now(
+        self, url: str, etag: str | None, last_modified: str | None
+    ) -> FetchResult:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.timeout):
