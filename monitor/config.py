@@ -199,11 +199,17 @@ def _cross_references(raw: dict[str, Any]) -> list[str]:
 
 def _semantic_checks(config: Config) -> list[str]:
     """Checks that need the validated config (rule queries against the entities)."""
+    problems = []
+    if config.monitor.retention < config.dedup.window:
+        problems.append(
+            "monitor.retention: must be at least dedup.window, or stories lose their items"
+            " while they can still be joined"
+        )
     try:
         from monitor.match import validate_rules
     except ImportError:  # the match stage is not built yet
-        return []
-    return validate_rules(config.rules, config.entities)
+        return problems
+    return problems + validate_rules(config.rules, config.entities)
 
 
 def _location(where: tuple[Any, ...]) -> str:

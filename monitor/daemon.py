@@ -22,13 +22,18 @@ from monitor import config as config_module
 from monitor.config import Config, FeedConfig
 from monitor.errors import ConfigError
 from monitor.fetch import Fetcher, FetchLimits
+from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import PollOutcome, Runtime, refresh_feed
 from monitor.progress import Progress
+from monitor.retention import prune
 from monitor.schedule import FeedScheduler
+from monitor.sdnotify import Notifier, watchdog_interval
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 
 log = logging.getLogger("monitor.daemon")
+RETENTION_EVERY = 3600.0  # seconds between retention runs
+GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
 
 
 def fetch_limits(config: Config) -> FetchLimits:
@@ -121,31 +126,103 @@ class Daemon:
         self._scheduler: FeedScheduler | None = None
         self._feeds: dict[str, FeedConfig] = {}
         self._rng = random.Random()
+        self.metrics = Metrics()
+        self.metrics_port: int | None = None
+        self.notifier = Notifier()
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self._rt = await open_runtime(self.config)
+        self._rt.metrics = self.metrics
         self._scheduler = FeedScheduler(self._poll)
+        server: MetricsServer | None = None
+        background: list[asyncio.Task[None]] = []
         try:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop)
             loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
             self._schedule_all(self.config.feeds)
+            self._scheduler.every("retention", RETENTION_EVERY, self._prune)
+            self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
             self._scheduler.start()
+            if self.config.monitor.metrics:
+                server = MetricsServer(
+                    self.metrics, self.health_problem, self.config.monitor.metrics
+                )
+                self.metrics_port = await server.start()
+            background.append(loop.create_task(self._watchdog()))
             log.info(
                 "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
             )
+            self.notifier.ready()
             await self.stop_event.wait()
+            self.notifier.stopping()
             log.info("stopping: no new polls; %d in flight", len(self._inflight))
         finally:
             self._stopping = True
             self._scheduler.shutdown()
+            for task in background:
+                task.cancel()
             await self._finish_inflight()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
+            if server is not None:
+                await server.stop()
             await close_runtime(self._rt)
             log.info("stopped")
         return 0
+
+    async def health_problem(self) -> str | None:
+        """None while the scheduler runs and the store answers; else why not."""
+        if self._scheduler is None or not self._scheduler.running or self._stopping:
+            return "the scheduler is not running"
+        if self._rt is None:
+            return "the store is not open"
+        try:
+            async with self._rt.store.db.execute("SELECT 1") as cur:
+                await cur.fetchone()
+        except Exception as exc:  # any failure of the store is unhealthy, whatever its kind
+            return f"the store does not answer ({exc.__class__.__name__})"
+        return None
+
+    async def _watchdog(self) -> None:
+        """WATCHDOG=1 only while the health check passes, so systemd restarts a stuck daemon."""
+        interval = watchdog_interval()
+        if interval is None:
+            return
+        last: str | None = None
+        while True:
+            problem = await self.health_problem()
+            if problem is None:
+                self.notifier.watchdog()
+            if problem != last:  # log changes of health, not every tick
+                if problem:
+                    log.error("unhealthy, no longer feeding the systemd watchdog: %s", problem)
+                else:
+                    log.info("healthy")
+                last = problem
+            await asyncio.sleep(interval)
+
+    async def _prune(self) -> None:
+        if self._rt is not None:
+            await prune(self._rt.store, time.time() - self.config.monitor.retention)
+
+    async def _refresh_gauges(self) -> None:
+        if self._rt is None:
+            return
+        db = self._rt.store.db
+        async with db.execute("SELECT channel, status, COUNT(*) FROM alerts GROUP BY 1, 2") as cur:
+            rows = await cur.fetchall()
+        self.metrics.alerts.clear()
+        pending = 0
+        for channel, status, count in rows:
+            self.metrics.alerts.labels(channel, status).set(count)
+            pending += count if status == "pending" else 0
+        self.metrics.outbox_depth.set(pending)
+        failing = sum(
+            1 for s in self._rt.states.values() if s.error_streak and s.url in self._feeds
+        )
+        self.metrics.feeds_failing.set(failing)
 
     def stop(self) -> None:
         self.stop_event.set()
@@ -194,6 +271,14 @@ class Daemon:
         """Re-read the config; keep the old one if the new one is bad. True when applied."""
         if self.config_path is None or self._rt is None or self._scheduler is None:
             return False
+        self.notifier.reloading()
+        try:
+            return await self._reload()
+        finally:
+            self.notifier.ready()
+
+    async def _reload(self) -> bool:
+        assert self._rt is not None and self._scheduler is not None and self.config_path
         try:
             new = config_module.load(self.config_path)
         except ConfigError as exc:

@@ -21,6 +21,7 @@ import aiosqlite
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
+from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.parse import parse_feed
 from monitor.schedule import Timing, next_delay
@@ -46,6 +47,7 @@ class PollOutcome:
     error: str | None = None
     next_check: float = 0.0
     elapsed: float = 0.0
+    fetch_seconds: float | None = None
 
 
 @dataclass(slots=True)
@@ -58,6 +60,7 @@ class Runtime:
     states: dict[str, FeedState] = field(default_factory=dict)
     after_store: AfterStore | None = None
     clock: Callable[[], float] = time.time
+    metrics: Metrics | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
@@ -85,6 +88,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             state.effective_url, etag=state.etag, last_modified=state.last_modified
         )
         outcome = await _process(rt, feed, state, result, now)
+        outcome.fetch_seconds = result.elapsed
     except (FetchError, ParseError) as exc:
         outcome.error = str(exc)
         retry_after = exc.retry_after if isinstance(exc, FetchError) else None
@@ -95,7 +99,20 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
     outcome.next_check = state.next_check or now
     outcome.elapsed = time.monotonic() - started
+    if rt.metrics is not None:
+        _observe(rt.metrics, feed, state, outcome)
     return outcome
+
+
+def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcome) -> None:
+    m.fetches.labels(outcome.result).inc()
+    m.items.inc(outcome.items)
+    m.new_items.inc(outcome.new_items)
+    m.pipeline_seconds.observe(outcome.elapsed)
+    if outcome.fetch_seconds is not None:
+        m.fetch_seconds.observe(outcome.fetch_seconds)
+    if state.last_success:
+        m.last_success.labels(feed.url).set(state.last_success)
 
 
 async def _process(

@@ -57,9 +57,11 @@ class Store:
     async def close(self) -> None:
         """Wait for the write in progress, then close."""
         async with self._write_lock:
-            with suppress(sqlite3.Error):
+            # A connection that already failed (or was closed) has nothing left to close.
+            with suppress(sqlite3.Error, ValueError):
                 await self.db.execute("PRAGMA optimize")
-            await self.db.close()
+            with suppress(sqlite3.Error, ValueError):
+                await self.db.close()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
