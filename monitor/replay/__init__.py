@@ -1,0 +1,1 @@
+"""replay: recorded data played through the whole pipeline from a local server."""
