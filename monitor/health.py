@@ -1,0 +1,97 @@
+"""Feed health alerts: a feed that fails for longer than ``health_after``, or goes stale
+against its own usual rhythm, raises one alert; one more when it recovers.
+
+``health_alerted`` on the feed's row remembers what was said (0 nothing, 1 failing,
+2 stale), so a restart neither repeats an alert nor forgets to say "recovered".
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+import aiosqlite
+
+from monitor.configtypes import format_duration
+from monitor.store.feeds import FeedState
+
+OK, FAILING, STALE = 0, 1, 2
+# A feed is stale when it has published nothing for this many of its usual gaps...
+STALE_GAPS = 6.0
+# ...judged on this many recent items, and only when it has at least this many.
+RHYTHM_ITEMS, MIN_RHYTHM_ITEMS = 20, 6
+
+
+@dataclass(frozen=True, slots=True)
+class HealthEvent:
+    url: str
+    name: str
+    kind: str  # failing | stale | recovered
+    message: str
+
+
+def _ago(seconds: float) -> str:
+    return format_duration(max(60.0, round(seconds / 60) * 60))
+
+
+def transitions(
+    states: Iterable[FeedState],
+    names: Mapping[str, str],
+    *,
+    now: float,
+    health_after: float,
+    rhythms: Mapping[str, float | None],
+) -> list[HealthEvent]:
+    """What changed in the feeds' health since the last check; updates ``health_alerted``."""
+    events: list[HealthEvent] = []
+    for state in states:
+        name = names.get(state.url, state.url)
+        gap = rhythms.get(state.url)
+        failing = state.failing_since is not None and now - state.failing_since >= health_after
+        stale = (
+            not failing
+            and gap is not None
+            and state.last_new_item is not None
+            and state.error_streak == 0
+            and now - state.last_new_item >= max(health_after, STALE_GAPS * gap)
+        )
+        if failing and state.health_alerted != FAILING:
+            since = now - (state.failing_since or now)
+            events.append(
+                HealthEvent(
+                    state.url, name, "failing",
+                    f"{name} has failed for {_ago(since)} ({state.error_streak} polls in a row): "
+                    f"{state.last_error}",
+                )
+            )  # fmt: skip
+            state.health_alerted = FAILING
+        elif stale and state.health_alerted == OK:
+            quiet = now - (state.last_new_item or now)
+            events.append(
+                HealthEvent(
+                    state.url, name, "stale",
+                    f"{name} has published nothing for {_ago(quiet)}; it usually publishes "
+                    f"every {_ago(gap or 0)}",
+                )
+            )  # fmt: skip
+            state.health_alerted = STALE
+        elif not (failing or stale) and state.health_alerted != OK and state.error_streak == 0:
+            events.append(HealthEvent(state.url, name, "recovered", f"{name} is working again"))
+            state.health_alerted = OK
+    return events
+
+
+async def rhythms(db: aiosqlite.Connection, feed_ids: Mapping[str, int]) -> dict[str, float | None]:
+    """Each feed's usual gap between new items: the median of its recent gaps (seconds)."""
+    out: dict[str, float | None] = {}
+    for url, feed_id in feed_ids.items():
+        async with db.execute(
+            "SELECT first_seen FROM items WHERE feed_id = ? ORDER BY first_seen DESC LIMIT ?",
+            (feed_id, RHYTHM_ITEMS),
+        ) as cur:
+            times = sorted({round(r[0]) for r in await cur.fetchall()})
+        gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
+        out[url] = statistics.median(gaps) if len(gaps) >= MIN_RHYTHM_ITEMS - 1 else None
+    return out

@@ -1,0 +1,51 @@
+"""Feed health transitions: one alert when a feed fails too long or goes stale, one on recovery."""
+
+from __future__ import annotations
+
+from monitor.health import FAILING, OK, STALE, transitions
+from monitor.store.feeds import FeedState
+
+H = 6 * 3600.0
+NOW = 1_000_000.0
+
+
+def _feed(**kw: object) -> FeedState:
+    return FeedState(id=1, url="http://x/feed", **kw)  # type: ignore[arg-type]
+
+
+def _run(state: FeedState, gap: float | None = None, now: float = NOW) -> list[str]:
+    events = transitions(
+        [state], {state.url: "X"}, now=now, health_after=H, rhythms={state.url: gap}
+    )
+    return [e.kind for e in events]
+
+
+def test_failing_longer_than_health_after_alerts_once_then_recovers() -> None:
+    state = _feed(failing_since=NOW - H - 1, error_streak=9, last_error="fetch: gone (HTTP 410)")
+    events = transitions([state], {}, now=NOW, health_after=H, rhythms={})
+    assert [e.kind for e in events] == ["failing"]
+    assert "HTTP 410" in events[0].message and "9 polls" in events[0].message
+    assert state.health_alerted == FAILING
+    assert _run(state) == []  # said once only
+    state.failing_since, state.error_streak = None, 0
+    assert _run(state) == ["recovered"] and state.health_alerted == OK
+
+
+def test_failing_briefly_says_nothing() -> None:
+    assert _run(_feed(failing_since=NOW - 600, error_streak=2)) == []
+
+
+def test_stale_against_its_own_rhythm() -> None:
+    hourly = _feed(last_new_item=NOW - 10 * 3600)
+    assert _run(hourly, gap=3600) == ["stale"] and hourly.health_alerted == STALE
+    assert _run(hourly, gap=3600) == []
+    hourly.last_new_item = NOW - 60
+    assert _run(hourly, gap=3600) == ["recovered"]
+
+
+def test_a_weekly_feed_is_not_stale_after_a_day() -> None:
+    assert _run(_feed(last_new_item=NOW - 86400), gap=7 * 86400) == []
+
+
+def test_no_rhythm_known_means_no_stale_alert() -> None:
+    assert _run(_feed(last_new_item=NOW - 30 * 86400), gap=None) == []
