@@ -244,12 +244,15 @@ class Daemon:
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
+        next_check = time.time() + self.config.monitor.interval
         try:
             outcome = await refresh_feed(self._rt, feed)
+            next_check = outcome.next_check
         finally:
             self._inflight.discard(task)
-        if not self._stopping and self._scheduler is not None and url in self._feeds:
-            self._scheduler.schedule_feed(url, outcome.next_check)
+            # Whatever happened, the feed keeps its place in the schedule.
+            if not self._stopping and self._scheduler is not None and url in self._feeds:
+                self._scheduler.schedule_feed(url, next_check)
 
     async def _finish_inflight(self) -> None:
         if not self._inflight:

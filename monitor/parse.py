@@ -97,7 +97,14 @@ def parse_feed(
     response_headers.setdefault("content-type", "application/xml")
     if url:
         response_headers.setdefault("content-location", url)
-    parsed = feedparser.parse(body, response_headers=response_headers)
+    try:
+        parsed = feedparser.parse(body, response_headers=response_headers)
+    except Exception as exc:
+        # feedparser's encoding detection raises on some hostile bytes (found by fuzzing:
+        # UnicodeDecodeError, "embedded null character"); that is this feed's problem only.
+        raise ParseError(
+            f"the feed cannot be decoded ({exc.__class__.__name__}: {_describe_bozo(exc)})"
+        ) from None
     feed = parsed.get("feed", {})
     entries = parsed.get("entries", [])
     if not parsed.get("version") and not entries:

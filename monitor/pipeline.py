@@ -9,6 +9,7 @@ crash leaves either the whole poll or none of it.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import logging
 import time
@@ -83,6 +84,9 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     started = time.monotonic()
     now = rt.clock()
     outcome = PollOutcome(url=feed.url, result="error")
+    # Validators and the body hash may only stick once the body is processed and committed:
+    # otherwise the next poll would get a 304 (or "unchanged") and its items would be lost.
+    before = dataclasses.replace(state)
     try:
         result = await rt.fetcher.fetch(
             state.effective_url, etag=state.etag, last_modified=state.last_modified
@@ -90,18 +94,38 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         outcome = await _process(rt, feed, state, result, now)
         outcome.fetch_seconds = result.elapsed
     except (FetchError, ParseError) as exc:
+        _restore(state, before)
         outcome.error = str(exc)
         retry_after = exc.retry_after if isinstance(exc, FetchError) else None
         status = exc.status if isinstance(exc, FetchError) else None
         await _record_error(rt, feed, state, outcome.error, status, retry_after, now)
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
+        _restore(state, before)
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
+        state.next_check = now + next_delay(rt.timing(feed), error_streak=1)
+    except Exception as exc:
+        # A bug of ours, or of a library, on this feed's data: record it against the feed and
+        # keep polling it (with backoff) rather than lose the feed's schedule.
+        _restore(state, before)
+        log.exception("unexpected error while polling", extra={"feed": feed.url})
+        outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
+        await _record_error(rt, feed, state, outcome.error, None, None, now)
     outcome.next_check = state.next_check or now
     outcome.elapsed = time.monotonic() - started
     if rt.metrics is not None:
         _observe(rt.metrics, feed, state, outcome)
     return outcome
+
+
+_PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
+              "items_total")  # fmt: skip
+
+
+def _restore(state: FeedState, before: FeedState) -> None:
+    """Undo what a failed poll changed in memory (the store rolled back already)."""
+    for name in _PROCESSED:
+        setattr(state, name, getattr(before, name))
 
 
 def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcome) -> None:

@@ -97,7 +97,9 @@ async def test_restart_keeps_validators_and_stores_no_item_twice(
         await close_runtime(rt)
 
 
-async def test_new_items_are_the_only_ones_passed_on(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_new_items_are_the_only_ones_passed_on(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     items = [(f"Story {i}", f"http://example.org/{i}") for i in range(5)]
     feed_server.feed("/feed", rss("Wire", items))
     config = make_config(tmp_path, [feed_server.url("/feed")])
@@ -119,7 +121,9 @@ async def test_new_items_are_the_only_ones_passed_on(feed_server: FeedServer, tm
         await close_runtime(rt)
 
 
-async def test_permanent_redirect_updates_the_stored_url(feed_server: FeedServer, tmp_path: Path) -> None:
+async def test_permanent_redirect_updates_the_stored_url(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
     from aiohttp import web
 
     feed_server.feed("/new", rss("Moved", [("A", "http://example.org/a")]))
@@ -149,3 +153,32 @@ async def test_poll_all_reports_progress_and_polls_every_feed(
         await close_runtime(rt)
     assert sorted(o.new_items for o in outcomes) == [1] * 20
     assert "polled feeds: 20/20 (100%)" in capsys.readouterr().err
+
+
+async def test_a_failure_after_fetch_loses_nothing(feed_server: FeedServer, tmp_path: Path) -> None:
+    """A crash in the stages after store rolls the poll back; the next poll stores the items."""
+    feed_server.feed("/feed", rss("Wire", [("Alpha", "http://example.org/a")]))
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    calls = []
+
+    async def broken(db, stored, now):  # type: ignore[no-untyped-def]
+        calls.append(len(stored))
+        if len(calls) == 1:
+            raise RuntimeError("boom")
+
+    rt = await open_runtime(config)
+    rt.after_store = broken
+    try:
+        first = await refresh_feed(rt, config.feeds[0])
+        assert first.result == "error" and "internal error (RuntimeError: boom)" in (
+            first.error or ""
+        )
+        state = rt.states[config.feeds[0].url]
+        assert state.error_streak == 1 and state.etag is None and state.body_hash is None
+        assert await count_items(rt) == 0
+        second = await refresh_feed(rt, config.feeds[0])
+        assert second.result == "new" and second.new_items == 1
+        assert calls == [1, 1]
+        assert state.error_streak == 0 and state.etag is not None
+    finally:
+        await close_runtime(rt)
