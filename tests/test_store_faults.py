@@ -1,0 +1,50 @@
+"""The disk full or the database read-only: a clear error, no corruption, nothing lost after.
+
+SQLite's own limits stand in for the faults (root ignores file permissions, and a full disk
+cannot be made without privileges): ``max_page_count`` makes writes fail with SQLITE_FULL
+exactly as a full disk does, ``query_only`` refuses every write.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer, rss
+from helpers import make_config
+from test_poll import count_items
+
+from monitor.daemon import close_runtime, open_runtime
+from monitor.pipeline import refresh_feed
+
+BIG = [(f"Story number {i} " + "x" * 300, f"http://example.org/{i}") for i in range(400)]
+
+
+@pytest.mark.parametrize(
+    ("fault", "undo", "message"),
+    [
+        ("PRAGMA max_page_count = {pages}", "PRAGMA max_page_count = 1073741823", "full"),
+        ("PRAGMA query_only = ON", "PRAGMA query_only = OFF", "readonly"),
+    ],
+)
+async def test_store_fault_is_clear_and_loses_nothing(
+    feed_server: FeedServer, tmp_path: Path, fault: str, undo: str, message: str
+) -> None:
+    feed_server.feed("/feed", rss("Big", BIG))
+    config = make_config(tmp_path, [feed_server.url("/feed")])
+    rt = await open_runtime(config)
+    try:
+        async with rt.store.db.execute("PRAGMA page_count") as cur:
+            pages = (await cur.fetchone())[0]
+        await rt.store.db.execute(fault.format(pages=pages + 2))
+        failed = await refresh_feed(rt, config.feeds[0])
+        assert failed.result == "error"
+        assert failed.error and failed.error.startswith("store:") and message in failed.error
+        assert await count_items(rt) == 0
+        assert await rt.store.integrity_ok()
+        await rt.store.db.execute(undo)
+        again = await refresh_feed(rt, config.feeds[0])
+        assert again.result == "new" and again.new_items == len(BIG)
+        assert await rt.store.integrity_ok()
+    finally:
+        await close_runtime(rt)
