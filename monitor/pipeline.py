@@ -60,6 +60,7 @@ class Runtime:
     fetcher: Fetcher
     states: dict[str, FeedState] = field(default_factory=dict)
     after_store: AfterStore | None = None
+    after_commit: Callable[[], None] | None = None  # e.g. wake the outbox's workers
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None
 
@@ -196,6 +197,8 @@ async def _process(
                 log.info(
                     "%d new item%s", len(stored), "s" * (len(stored) != 1), extra={"feed": feed.url}
                 )
+                if rt.after_commit is not None:
+                    rt.after_commit()
             return outcome
     _record_success(rt, feed, state, result, ttl, now)
     async with rt.store.transaction() as db:
