@@ -32,6 +32,12 @@ class ConfigError(MonitorError):
         super().__init__(full)
 
 
+class InputError(MonitorError):
+    """A file the user gave us (OPML, a replay source, a pairs file) cannot be used: exit 2."""
+
+    stage = "input"
+
+
 class FetchError(MonitorError):
     """A feed could not be fetched. ``retry_after`` (seconds) is the server's own hint."""
 

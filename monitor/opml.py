@@ -13,10 +13,10 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 
 from monitor.config import FeedConfig
-from monitor.errors import MonitorError
+from monitor.errors import InputError
 
 
-class OpmlError(MonitorError):
+class OpmlError(InputError):
     stage = "opml"
 
 

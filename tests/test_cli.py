@@ -77,6 +77,6 @@ def test_opml_entity_bomb_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     path.write_text("")
     opml = tmp_path / "bomb.opml"
     opml.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY a "aaaa">]><opml><body/></opml>')
-    assert main(["import-opml", str(opml), "-c", str(path)]) == 1
+    assert main(["import-opml", str(opml), "-c", str(path)]) == 2
     assert "forbidden XML" in capsys.readouterr().err
     assert path.read_text() == ""

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from monitor import __version__
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, InputError, MonitorError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -58,6 +58,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"monitor: {exc.stage}: {exc.headline}", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as exc:
+        print(f"monitor: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except MonitorError as exc:
         print(f"monitor: {exc}", file=sys.stderr)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from monitor import config as config_module
 from monitor.cli.common import add_config_option
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.opml import feeds_as_toml, read_opml, write_opml
 
 
@@ -41,7 +41,7 @@ def run_import(args: argparse.Namespace) -> int:
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
-        raise ConfigError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     found = read_opml(data)
     known = {f.url for f in config.feeds}
     new = [f for f in {f.url: f for f in found}.values() if f.url not in known]

@@ -11,13 +11,13 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import MonitorError
+from monitor.errors import InputError
 
 UCI_COLUMNS = ["ID", "TITLE", "URL", "PUBLISHER", "CATEGORY", "STORY", "HOSTNAME", "TIMESTAMP"]
 FEED_SUFFIXES = {".xml", ".rss", ".atom", ".rdf", ".json", ".feed"}
 
 
-class ReplayError(MonitorError):
+class ReplayError(InputError):
     stage = "replay"
 
 
