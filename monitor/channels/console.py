@@ -1,0 +1,74 @@
+"""Console: alerts printed readably on stdout (``monitor demo``, ``monitor once --dry-run``)."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+from collections.abc import Sequence
+from typing import ClassVar
+
+from monitor.channels import Channel
+from monitor.channels.config import ConsoleChannelConfig
+from monitor.channels.render import burst_line, clip, heading, outlets_line, safe_url
+from monitor.models import Alert
+
+WIDTH = 78
+_MARKS = {"new": "●", "burst": "▲", "update": "↻", "health": "!", "test": "✓"}
+
+
+def render(alert: Alert, channel: str = "") -> str:
+    """One alert as a small block of text, headline first."""
+    mark = _MARKS.get(alert.kind, "●")
+    label = heading(alert).upper()
+    meta = " · ".join(p for p in (alert.rule, alert.severity if alert.rule else "", channel) if p)
+    top = f"{mark} {label}" + (f"  [{meta}]" if meta else "")
+    lines = [
+        top,
+        *textwrap.wrap(alert.title, WIDTH - 2, initial_indent="  ", subsequent_indent="  "),
+    ]
+    if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
+        lines.append(f"  {burst_line(alert)}")
+    if alert.outlets:
+        lines.append(f"  outlets: {outlets_line(alert.outlets)} ({len(alert.outlets)} in all)")
+    if alert.terms:
+        lines.append(f"  matched: {', '.join(alert.terms)}")
+    if alert.snippet and alert.kind != "update":
+        snippet = clip(alert.snippet, 300)
+        lines += textwrap.wrap(
+            f"“{snippet}”", WIDTH - 2, initial_indent="  ", subsequent_indent="   "
+        )
+    if "message" in alert.extra:
+        lines += textwrap.wrap(
+            alert.extra["message"], WIDTH - 2, initial_indent="  ", subsequent_indent="  "
+        )
+    url = safe_url(alert.url)
+    if url:
+        lines.append(f"  {url}")
+    return "\n".join(lines) + "\n"
+
+
+class ConsoleChannel(Channel):
+    type: ClassVar[str] = "console"
+    # Updates are printed as a line of their own: on a terminal that is the "edit".
+    can_edit: ClassVar[bool] = True
+
+    def __init__(self, name: str, config: ConsoleChannelConfig) -> None:
+        super().__init__(name, config)
+
+    async def send(self, alert: Alert) -> str | None:
+        self._print(render(alert, self.name))
+        return f"console:{alert.id}"
+
+    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+        head = f"━━ {len(alerts)} alerts ━━\n"
+        self._print(head + "\n".join(render(a, self.name) for a in alerts))
+        return None
+
+    async def edit(self, alert: Alert, external_id: str) -> None:
+        self._print(render(alert, self.name))
+
+    @staticmethod
+    def _print(text: str) -> None:
+        # sys.stdout looked up at call time, so a redirected stdout (tests, demo) is honoured.
+        sys.stdout.write(text + "\n")
+        sys.stdout.flush()

@@ -1,0 +1,127 @@
+"""Email: SMTP through aiosmtplib, with STARTTLS (RFC 3207), implicit TLS (RFC 8314) or none.
+
+Each alert is one ``multipart/alternative`` message (RFC 2046 §5.1.4): plain text first,
+HTML last (the part a client prefers). SMTP reply codes decide what happens next
+(RFC 5321 §4.2.1): 4yz is transient, so the outbox retries; 5yz is permanent, so it gives up.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import ClassVar
+
+import aiosmtplib
+
+from monitor.channels import Channel
+from monitor.channels.config import EmailChannelConfig
+from monitor.channels.render import (
+    clip,
+    digest_html,
+    digest_plain,
+    digest_title,
+    heading,
+    html_text,
+    plain_text,
+)
+from monitor.errors import ChannelError
+from monitor.models import Alert
+
+log = logging.getLogger("monitor.channels.email")
+
+
+class EmailChannel(Channel):
+    type: ClassVar[str] = "email"
+    # RFC 5322 §2.1.1: a header line should stay under 78 characters; the subject folds,
+    # but one that is much longer only gets cut off by the mail client.
+    title_maxlen: ClassVar[int] = 200
+    digest_max: ClassVar[int] = 100
+
+    def __init__(self, name: str, config: EmailChannelConfig) -> None:
+        super().__init__(name, config)
+        self.settings = config
+        self._password = config.password.get_secret_value() if config.password else None
+        domain = config.sender.rpartition("@")[2] or "localhost"
+        self._domain = domain.strip("> ")
+
+    def __repr__(self) -> str:
+        c = self.settings
+        password = "'***'" if self._password else "None"
+        return (
+            f"<EmailChannel {self.name!r} {c.security}://{c.host}:{c.port} "
+            f"username={c.username!r} password={password}>"
+        )
+
+    def message(self, subject: str, text: str, html: str) -> EmailMessage:
+        """The MIME message: headers of RFC 5322 §3.6, text and HTML alternatives."""
+        c = self.settings
+        msg = EmailMessage()
+        msg["Subject"] = clip(f"{c.subject_prefix} {subject}".strip(), self.title_maxlen)
+        msg["From"] = c.sender
+        msg["To"] = ", ".join(c.recipients)
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Message-ID"] = make_msgid(domain=self._domain)
+        msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to alerts
+        msg.set_content(text)
+        msg.add_alternative(html, subtype="html")
+        return msg
+
+    async def send(self, alert: Alert) -> str | None:
+        subject = f"{heading(alert)}: {alert.title}" if alert.kind != "new" else alert.title
+        await self._deliver(self.message(subject, plain_text(alert), html_text(alert)))
+        return None  # mail cannot be edited once sent
+
+    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+        msg = self.message(digest_title(alerts), digest_plain(alerts), digest_html(alerts))
+        await self._deliver(msg)
+        return None
+
+    async def _deliver(self, msg: EmailMessage) -> None:
+        c = self.settings
+        where = f"email {self.name}: {c.host}:{c.port}"
+        failure: ChannelError | None = None
+        try:
+            errors, _ = await aiosmtplib.send(
+                msg,
+                hostname=c.host,
+                port=c.port,
+                username=c.username,
+                password=self._password,
+                use_tls=c.security == "tls",
+                start_tls=c.security == "starttls",
+                timeout=c.timeout,
+            )
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = [r.code for r in exc.recipients]
+            detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
+            failure = _by_code(f"{where}: every recipient was refused: {detail}", min(codes))
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            failure = ChannelError(
+                f"{where}: configuration problem: login refused ({exc.code} {exc.message}); "
+                "check username and password",
+                permanent=True,
+            )
+        except aiosmtplib.SMTPResponseException as exc:
+            failure = _by_code(f"{where}: the server answered {exc.code} {exc.message}", exc.code)
+        except aiosmtplib.SMTPException as exc:
+            # Connection refused or dropped, timeouts, TLS problems: worth another try.
+            failure = ChannelError(f"{where}: {exc.__class__.__name__}: {exc}")
+        except OSError as exc:
+            failure = ChannelError(f"{where}: {exc.__class__.__name__}: {exc}")
+        if failure is not None:
+            failure.message = self._mask(failure.message)
+            failure.args = (failure.message,)
+            raise failure
+        if errors:
+            # Some recipients took it: retrying would send them a second copy.
+            log.warning("%s: some recipients refused the alert: %s", where, sorted(errors))
+
+    def _mask(self, text: str) -> str:
+        return text.replace(self._password, "***") if self._password else text
+
+
+def _by_code(message: str, code: int) -> ChannelError:
+    """RFC 5321 §4.2.1: 4yz transient (retry), 5yz permanent (give up)."""
+    return ChannelError(message, permanent=500 <= code < 600)

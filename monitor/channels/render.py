@@ -1,0 +1,210 @@
+"""How an alert reads: the words shared by every channel, in plain text and in HTML.
+
+Telegram's HTML parse mode accepts only a few tags and the entities &lt; &gt; &amp; &quot;
+(https://core.telegram.org/bots/api#html-style); everything here escapes with exactly those,
+and truncates plain text *before* escaping so a cut never lands inside a tag or an entity.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+
+from monitor.models import Alert
+
+ELLIPSIS = "…"
+# The most outlets named in "also reported by"; the rest are counted ("+12").
+NAMED_OUTLETS = 3
+
+_HEADINGS = {
+    "new": "New story",
+    "burst": "Spreading fast",
+    "update": "Story update",
+    "health": "Feed health",
+    "test": "Test alert",
+}
+
+
+def escape(text: str) -> str:
+    """Escape for Telegram HTML and email HTML: only &, <, > and (in attributes) "."""
+    return html.escape(text, quote=True).replace("&#x27;", "'")
+
+
+def utf16_len(text: str) -> int:
+    """Telegram measures text in UTF-16 code units (https://core.telegram.org/api/entities)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` UTF-16 units, with an ellipsis when cut."""
+    text = " ".join(text.split())
+    if utf16_len(text) <= limit:
+        return text
+    if limit <= 0:
+        return ""
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        size = 2 if ord(ch) > 0xFFFF else 1
+        if used + size > limit - 1:
+            break
+        out.append(ch)
+        used += size
+    return "".join(out).rstrip() + ELLIPSIS
+
+
+def clip_escaped(text: str, limit: int) -> str:
+    """``text`` cut so that its *escaped* form fits ``limit`` units; returns the escaped form."""
+    text = " ".join(text.split())
+    if utf16_len(escape(text)) <= limit:
+        return escape(text)
+    out: list[str] = []
+    used = 0
+    budget = limit - 1  # room for the ellipsis
+    for ch in text:
+        piece = escape(ch)
+        size = utf16_len(piece)
+        if used + size > budget:
+            break
+        out.append(piece)
+        used += size
+    return "".join(out) + ELLIPSIS if limit > 0 else ""
+
+
+def heading(alert: Alert) -> str:
+    kind = alert.extra.get("of_kind", alert.kind) if alert.kind == "update" else alert.kind
+    return _HEADINGS.get(kind, "Alert")
+
+
+def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
+    """``Kremlin — also reported by: TASS, Reuters, +12``."""
+    if not outlets:
+        return ""
+    first, others = clip(outlets[0], 60), [clip(o, 40) for o in outlets[1:]]
+    if not others:
+        return first
+    shown = ", ".join(others[:named])
+    more = len(others) - named
+    return f"{first} — also reported by: {shown}" + (f", +{more}" if more > 0 else "")
+
+
+def burst_line(alert: Alert) -> str:
+    within = alert.extra.get("burst_within_text", "")
+    count = alert.extra.get("burst_count", str(len(alert.outlets)))
+    return f"{count} outlets within {within}" if within else f"{count} outlets"
+
+
+def safe_url(url: str | None) -> str | None:
+    """A link only when it is http(s) and of sane length (a 10 kB URL would eat the message)."""
+    if url and url.lower().startswith(("http://", "https://")) and len(url) <= 1000:
+        return url
+    return None
+
+
+def plain_text(alert: Alert) -> str:
+    """The alert as plain text: email's text part, the console, the webhook's ``text``."""
+    lines = [f"{heading(alert)}: {alert.title}"]
+    if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
+        lines.append(burst_line(alert))
+    if alert.outlets:
+        lines.append(outlets_line(alert.outlets))
+    if alert.rule:
+        why = f"Rule: {alert.rule} ({alert.severity})"
+        if alert.terms:
+            why += " — matched: " + ", ".join(alert.terms)
+        lines.append(why)
+    if alert.snippet:
+        lines += ["", alert.snippet]
+    for key, value in alert.extra.items():
+        if key == "message":
+            lines += ["", value]
+    url = safe_url(alert.url)
+    if url:
+        lines += ["", url]
+    return "\n".join(lines)
+
+
+def html_text(alert: Alert) -> str:
+    """The alert as a small HTML document: email's HTML part."""
+    parts = [f"<h2>{escape(heading(alert))}: {escape(alert.title)}</h2>"]
+    if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
+        parts.append(f"<p><strong>{escape(burst_line(alert))}</strong></p>")
+    if alert.outlets:
+        parts.append(f"<p>{escape(outlets_line(alert.outlets))}</p>")
+    if alert.rule:
+        why = f"Rule: <strong>{escape(alert.rule)}</strong> ({escape(alert.severity)})"
+        if alert.terms:
+            why += " — matched: " + ", ".join(f"<em>{escape(t)}</em>" for t in alert.terms)
+        parts.append(f"<p>{why}</p>")
+    if alert.snippet:
+        parts.append(f"<blockquote>{escape(alert.snippet)}</blockquote>")
+    if "message" in alert.extra:
+        parts.append(f"<p>{escape(alert.extra['message'])}</p>")
+    url = safe_url(alert.url)
+    if url:
+        parts.append(f'<p><a href="{escape(url)}">{escape(clip(url, 120))}</a></p>')
+    return "<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+
+
+def telegram_html(alert: Alert, limit: int = 4096) -> str:
+    """The alert for ``sendMessage``/``editMessageText`` with ``parse_mode=HTML``, ≤ ``limit``.
+
+    Every variable part has its own cap, and the snippet gets what is left, so the result
+    fits whatever the feed sent; tags only ever wrap whole, already-escaped parts.
+    """
+    head = f"<b>{escape(heading(alert))}:</b> <b>{clip_escaped(alert.title, 600)}</b>"
+    lines = [head]
+    if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
+        lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
+    if alert.outlets:
+        lines.append(clip_escaped(outlets_line(alert.outlets), 400))
+    if alert.rule:
+        why = f"Rule <code>{clip_escaped(alert.rule, 100)}</code> ({escape(alert.severity)})"
+        if alert.terms:
+            why += " · " + clip_escaped(", ".join(alert.terms), 300)
+        lines.append(why)
+    if "message" in alert.extra:
+        lines.append(clip_escaped(alert.extra["message"], 1000))
+    url = safe_url(alert.url)
+    tail = f'<a href="{escape(url)}">Read the story</a>' if url else ""
+    fixed = "\n".join([*lines, tail])
+    room = limit - utf16_len(fixed) - 4  # two newlines around the snippet, with margin
+    if alert.snippet and room > 20:
+        lines.append("\n" + clip_escaped(alert.snippet, room))
+    if tail:
+        lines.append(tail)
+    return "\n".join(lines)
+
+
+def digest_title(alerts: Sequence[Alert]) -> str:
+    n = len(alerts)
+    return f"{n} alert{'s' if n != 1 else ''}: " + "; ".join(a.title for a in alerts[:3])
+
+
+def digest_plain(alerts: Sequence[Alert]) -> str:
+    return "\n\n".join(f"{i}. {plain_text(a)}" for i, a in enumerate(alerts, 1))
+
+
+def digest_html(alerts: Sequence[Alert]) -> str:
+    body = "".join(
+        html_text(a).removeprefix("<html><body>\n").removesuffix("\n</body></html>\n") + "<hr>\n"
+        for a in alerts
+    )
+    return f"<html><body>\n<h1>{len(alerts)} alerts</h1>\n{body}</body></html>\n"
+
+
+def telegram_digest(alerts: Sequence[Alert], limit: int = 4096) -> str:
+    """Several alerts as one Telegram message: one short entry each, all within ``limit``."""
+    head = f"<b>{len(alerts)} alerts</b>"
+    per = (limit - utf16_len(head)) // max(1, len(alerts)) - 2
+    entries = []
+    for alert in alerts:
+        url = safe_url(alert.url)
+        link_cost = utf16_len(f' <a href="{escape(url)}">link</a>') if url else 0
+        if link_cost > per // 2:
+            url, link_cost = None, 0
+        detail = f" ({len(alert.outlets)} outlets, {alert.rule})" if alert.rule else ""
+        text = clip_escaped(alert.title + detail, per - link_cost - 2)
+        entry = f"• {text}" + (f' <a href="{escape(url)}">link</a>' if url else "")
+        entries.append(entry)
+    return "\n".join([head, *entries])

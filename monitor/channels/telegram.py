@@ -1,0 +1,163 @@
+"""Telegram: the Bot API over aiohttp (https://core.telegram.org/bots/api).
+
+The bot token is part of every request URL, and aiohttp puts the URL into its exception
+text; so every network error is caught here and re-raised as a ``ChannelError`` whose
+message is written from scratch, with the token masked and no exception chained to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import aiohttp
+
+from monitor.channels import Channel
+from monitor.channels.config import TelegramChannelConfig
+from monitor.channels.render import telegram_digest, telegram_html
+from monitor.errors import ChannelError
+from monitor.models import Alert
+
+# Answers that mean "the configuration is wrong": retrying the same request cannot help.
+_CONFIG_HINTS = {
+    401: "the bot token is wrong (check bot_token)",
+    403: "the bot may not write to this chat (add the bot to it, or unblock it)",
+    404: "the bot token is wrong or api_base is not a Bot API server",
+}
+
+
+class TelegramChannel(Channel):
+    type: ClassVar[str] = "telegram"
+    # sendMessage: "Text of the message to be sent, 1-4096 characters after entities parsing"
+    # (https://core.telegram.org/bots/api#sendmessage).
+    body_maxlen: ClassVar[int] = 4096
+    can_edit: ClassVar[bool] = True
+    digest_max: ClassVar[int] = 20  # about 200 characters an entry within 4096
+
+    def __init__(
+        self, name: str, config: TelegramChannelConfig, session: aiohttp.ClientSession
+    ) -> None:
+        super().__init__(name, config)
+        self._token = config.bot_token.get_secret_value()
+        self._chat_id = config.chat_id
+        self._base = config.api_base.rstrip("/")
+        self._session = session
+        self._timeout = aiohttp.ClientTimeout(total=config.timeout)
+
+    def __repr__(self) -> str:
+        return f"<TelegramChannel {self.name!r} chat_id={self._chat_id!r} bot_token='***'>"
+
+    async def send(self, alert: Alert) -> str | None:
+        return await self._send_text(telegram_html(alert, self.body_maxlen))
+
+    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+        await self._send_text(telegram_digest(alerts, self.body_maxlen))
+        return None  # a digest is not edited: its stories grow separately
+
+    async def _send_text(self, text: str) -> str:
+        # https://core.telegram.org/bots/api#sendmessage
+        result = await self._call(
+            "sendMessage",
+            {
+                "chat_id": self._chat_id,
+                "text": text,
+                "parse_mode": "HTML",
+                # https://core.telegram.org/bots/api#linkpreviewoptions: one preview of the
+                # story's page is useful; but edits keep it, so no preview churn.
+                "link_preview_options": {"is_disabled": True},
+            },
+        )
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        if message_id is None:
+            raise ChannelError(f"telegram {self.name}: sendMessage answered without a message_id")
+        return str(message_id)
+
+    async def edit(self, alert: Alert, external_id: str) -> None:
+        # https://core.telegram.org/bots/api#editmessagetext
+        try:
+            await self._call(
+                "editMessageText",
+                {
+                    "chat_id": self._chat_id,
+                    "message_id": int(external_id),
+                    "text": telegram_html(alert, self.body_maxlen),
+                    "parse_mode": "HTML",
+                    "link_preview_options": {"is_disabled": True},
+                },
+            )
+        except ChannelError as exc:
+            # The same text again is refused with 400 "message is not modified": the
+            # message already says what we wanted it to say.
+            if "message is not modified" not in exc.message:
+                raise
+
+    async def get_me(self) -> dict[str, Any]:
+        """The bot's own account: a cheap check of the token (``monitor test-alert``)."""
+        # https://core.telegram.org/bots/api#getme
+        result = await self._call("getMe", {})
+        return result if isinstance(result, dict) else {}
+
+    async def _call(self, method: str, payload: dict[str, Any]) -> Any:
+        """POST a Bot API method; the result, or a ChannelError with the API's own words."""
+        url = f"{self._base}/bot{self._token}/{method}"
+        failure: str | None = None
+        status = 0
+        data: Any = None
+        try:
+            async with self._session.post(url, json=payload, timeout=self._timeout) as resp:
+                status = resp.status
+                body = await resp.read()
+            data = json.loads(body)
+        except TimeoutError:
+            failure = f"no answer within {self.config.timeout:g}s"
+        except aiohttp.ClientError as exc:
+            failure = f"{exc.__class__.__name__}: {self._mask(str(exc))}"
+        except (ValueError, UnicodeDecodeError):
+            failure = f"HTTP {status}: the answer is not Bot API JSON"
+        except asyncio.CancelledError:
+            raise
+        if failure is not None:
+            # Raised outside the except block, so no aiohttp exception (with the URL and
+            # its token) is chained to it.
+            raise ChannelError(f"telegram {self.name}: {method}: {failure}")
+        return self._result(method, status, data)
+
+    def _result(self, method: str, status: int, data: Any) -> Any:
+        # Every answer is {"ok": bool, "result" | "error_code", "description", "parameters"}
+        # (https://core.telegram.org/bots/api#making-requests).
+        if not isinstance(data, dict):
+            raise ChannelError(f"telegram {self.name}: {method}: HTTP {status}, not Bot API JSON")
+        if data.get("ok") is True:
+            return data.get("result")
+        code = int(data.get("error_code") or status or 0)
+        description = self._mask(str(data.get("description") or f"HTTP {status}"))
+        raw_params = data.get("parameters")
+        params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
+        where = f"telegram {self.name}: {method}"
+        # https://core.telegram.org/bots/api#responseparameters
+        if params.get("retry_after") is not None:
+            retry_after = float(params["retry_after"])
+            raise ChannelError(
+                f"{where}: {description} (retry after {retry_after:g}s)", retry_after=retry_after
+            )
+        if params.get("migrate_to_chat_id") is not None:
+            raise ChannelError(
+                f"{where}: configuration problem: the group became a supergroup; set chat_id to "
+                f"{params['migrate_to_chat_id']}",
+                permanent=True,
+            )
+        if code in _CONFIG_HINTS or "chat not found" in description.lower():
+            hint = _CONFIG_HINTS.get(code, "check chat_id, and that the bot was added to the chat")
+            raise ChannelError(
+                f"{where}: configuration problem: {description}; {hint}", permanent=True
+            )
+        if code == 429 or code >= 500 or code == 0:
+            raise ChannelError(f"{where}: {description}")
+        # Any other 4xx is about this request (text, entities): the same request will fail
+        # again, so it is not retried.
+        raise ChannelError(f"{where}: {description}", permanent=True)
+
+    def _mask(self, text: str) -> str:
+        return text.replace(self._token, "***") if self._token else text

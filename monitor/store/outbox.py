@@ -1,0 +1,280 @@
+"""The outbox tables (``alerts``, ``alert_attempts``): the SQL, and nothing else.
+
+An alert row is unique per ``(channel, dedup_key)``; inserting the same key again is a
+no-op, which is what keeps one story from being alerted twice on one channel. Status moves
+``pending`` -> ``sent`` | ``failed`` | ``expired``; every try is a row of ``alert_attempts``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from monitor.models import Alert
+
+PENDING, SENT, FAILED, EXPIRED = "pending", "sent", "failed", "expired"
+
+
+def dump_payload(alert: Alert) -> str:
+    """An Alert as stored: everything but its id and channel, which are columns."""
+    data = asdict(alert)
+    del data["id"], data["channel"]
+    data["published"] = alert.published.isoformat() if alert.published else None
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def load_alert(row: aiosqlite.Row | Sequence[Any]) -> Alert:
+    """The Alert of a row selected with ``ALERT_COLUMNS``."""
+    data = json.loads(row[3])
+    published = data.get("published")
+    return Alert(
+        id=int(row[0]),
+        channel=str(row[1]),
+        kind=str(row[2]),
+        title=data.get("title", ""),
+        rule=data.get("rule"),
+        severity=data.get("severity", "normal"),
+        story_id=data.get("story_id"),
+        url=data.get("url"),
+        outlets=tuple(data.get("outlets", ())),
+        terms=tuple(data.get("terms", ())),
+        snippet=data.get("snippet", ""),
+        published=datetime.fromisoformat(published) if published else None,
+        extra=dict(data.get("extra", {})),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A pending alert as the delivery worker sees it."""
+
+    alert: Alert
+    payload: str  # as read, to tell whether it changed while it was being sent
+    attempts: int
+    created_at: float
+    next_attempt: float
+    external_id: str | None
+
+
+ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
+
+
+def _due(row: aiosqlite.Row) -> Due:
+    return Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
+
+
+async def insert(
+    db: aiosqlite.Connection,
+    alert: Alert,
+    *,
+    dedup_key: str,
+    now: float,
+    next_attempt: float | None = None,
+    external_id: str | None = None,
+) -> int | None:
+    """INSERT OR IGNORE one alert; its new id, or None when the key was already there."""
+    cur = await db.execute(
+        "INSERT OR IGNORE INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
+        " next_attempt, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            alert.channel,
+            alert.kind,
+            alert.story_id,
+            alert.rule,
+            dedup_key,
+            dump_payload(alert),
+            now if next_attempt is None else next_attempt,
+            external_id,
+            now,
+        ),
+    )
+    new_id = cur.lastrowid if cur.rowcount > 0 else None
+    await cur.close()
+    return new_id
+
+
+async def upsert_update(
+    db: aiosqlite.Connection,
+    alert: Alert,
+    *,
+    dedup_key: str,
+    external_id: str,
+    now: float,
+    due: float,
+) -> None:
+    """The one update row of a sent message: created, or refreshed with the newest content.
+
+    A pending update keeps its due time (so growth every minute cannot postpone it forever);
+    one already sent goes back to pending, due at ``due``.
+    """
+    await db.execute(
+        "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload, next_attempt,"
+        " external_id, created_at) VALUES (?, 'update', ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channel, dedup_key) DO UPDATE SET payload = excluded.payload,"
+        "  next_attempt = CASE WHEN status = 'pending' THEN next_attempt"
+        "                 ELSE excluded.next_attempt END,"
+        "  attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,"
+        "  created_at = CASE WHEN status = 'pending' THEN created_at ELSE excluded.created_at END,"
+        "  status = 'pending', last_error = NULL",
+        (
+            alert.channel,
+            alert.story_id,
+            alert.rule,
+            dedup_key,
+            dump_payload(alert),
+            due,
+            external_id,
+            now,
+        ),
+    )
+
+
+async def story_alerts(db: aiosqlite.Connection, story_id: int) -> list[tuple[Due, str]]:
+    """The "new" and "burst" alerts of a story, each with its status."""
+    async with db.execute(
+        f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE story_id = ?"
+        " AND kind IN ('new', 'burst') ORDER BY id",
+        (story_id,),
+    ) as cur:
+        return [(_due(r), str(r[8])) for r in await cur.fetchall()]
+
+
+async def set_payload(db: aiosqlite.Connection, alert_id: int, alert: Alert) -> None:
+    await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
+
+
+async def has_key(db: aiosqlite.Connection, channel: str, dedup_key: str) -> bool:
+    async with db.execute(
+        "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key = ?", (channel, dedup_key)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def due(db: aiosqlite.Connection, channel: str, now: float, limit: int) -> list[Due]:
+    """Pending alerts of ``channel`` whose time has come, oldest due first."""
+    async with db.execute(
+        f"SELECT {ALERT_COLUMNS} FROM alerts WHERE status = 'pending' AND channel = ?"
+        " AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+        (channel, now, limit),
+    ) as cur:
+        return [_due(r) for r in await cur.fetchall()]
+
+
+async def next_due(db: aiosqlite.Connection, channel: str) -> float | None:
+    async with db.execute(
+        "SELECT MIN(next_attempt) FROM alerts WHERE status = 'pending' AND channel = ?",
+        (channel,),
+    ) as cur:
+        row = await cur.fetchone()
+    return float(row[0]) if row and row[0] is not None else None
+
+
+async def current(db: aiosqlite.Connection, alert_id: int) -> tuple[str, str | None] | None:
+    """(payload, external_id) of one alert as it is now."""
+    async with db.execute(
+        "SELECT payload, external_id FROM alerts WHERE id = ?", (alert_id,)
+    ) as cur:
+        row = await cur.fetchone()
+    return (str(row[0]), row[1]) if row else None
+
+
+async def mark_sent(
+    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, external_id: str | None
+) -> None:
+    rows = [(now, external_id, i) for i in ids]
+    await db.executemany(
+        "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+        " external_id = COALESCE(?, external_id), last_error = NULL WHERE id = ?",
+        rows,
+    )
+    await db.executemany(
+        "INSERT INTO alert_attempts (alert_id, at, outcome) VALUES (?, ?, 'sent')",
+        [(i, now) for (_, _, i) in rows],
+    )
+
+
+async def mark_retry(
+    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, next_attempt: float, error: str
+) -> None:
+    rows = list(ids)
+    await db.executemany(
+        "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
+        [(next_attempt, error, i) for i in rows],
+    )
+    await db.executemany(
+        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'retry', ?)",
+        [(i, now, error) for i in rows],
+    )
+
+
+async def mark_given_up(
+    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, status: str, error: str
+) -> None:
+    """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
+    rows = list(ids)
+    await db.executemany(
+        "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+        [(status, 1 if status == FAILED else 0, error, i) for i in rows],
+    )
+    await db.executemany(
+        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'failed', ?)",
+        [(i, now, error) for i in rows],
+    )
+
+
+async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -> None:
+    """Move alerts later without counting an attempt (quiet hours, digest window)."""
+    await db.executemany(
+        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in ids]
+    )
+
+
+async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:
+    """Alerts by channel, then by status."""
+    out: dict[str, dict[str, int]] = {}
+    async with db.execute(
+        "SELECT channel, status, COUNT(*) FROM alerts GROUP BY channel, status"
+    ) as cur:
+        for channel, status, count in await cur.fetchall():
+            out.setdefault(channel, {})[status] = int(count)
+    return out
+
+
+async def pending_before(db: aiosqlite.Connection, when: float) -> int:
+    async with db.execute(
+        "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND next_attempt <= ?", (when,)
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def given_up(db: aiosqlite.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """The most recent failed or expired alerts, with their last error."""
+    async with db.execute(
+        f"SELECT {ALERT_COLUMNS}, status, last_error FROM alerts"
+        " WHERE status IN ('failed', 'expired') ORDER BY id DESC LIMIT ?",
+        (limit,),
+    ) as cur:
+        rows = await cur.fetchall()
+    out = []
+    for row in rows:
+        alert = load_alert(row)
+        out.append(
+            {
+                "id": alert.id,
+                "channel": alert.channel,
+                "kind": alert.kind,
+                "title": alert.title,
+                "rule": alert.rule,
+                "status": row[8],
+                "attempts": int(row[4]),
+                "created_at": float(row[5]),
+                "last_error": row[9],
+            }
+        )
+    return out
