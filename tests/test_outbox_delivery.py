@@ -11,18 +11,11 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import aiohttp
 import pytest
 from pydantic import TypeAdapter
-
-from monitor import outbox
-from monitor.channels import Channel, build_channels
-from monitor.channels.config import ChannelConfig
-from monitor.match.config import RuleConfig
-from monitor.models import Match, Story, TermHit
-from monitor.store import Store
 from standins import (
     BOT_TOKEN,
     CHAT_ID,
@@ -33,6 +26,13 @@ from standins import (
     telegram_standin,
     tg_error,
 )
+
+from monitor import outbox
+from monitor.channels import Channel, build_channels
+from monitor.channels.config import ChannelConfig
+from monitor.match.config import RuleConfig
+from monitor.models import Match, Story, TermHit
+from monitor.store import Store
 
 FAST = {"retry_initial": "20ms", "retry_max": "100ms", "update_delay": "0s", "rate_limit": "off"}
 OUTLETS = [f"Outlet {i:02d}" for i in range(40)]
@@ -129,8 +129,26 @@ async def statuses(store: Store) -> dict[tuple[str, str], list[str]]:
 class TelegramHTML(HTMLParser):
     """Checks text against Telegram's HTML parse mode (https://core.telegram.org/bots/api#html-style)."""
 
-    ALLOWED = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-               "span", "tg-spoiler", "tg-emoji", "blockquote"}  # fmt: skip
+    ALLOWED: ClassVar[set[str]] = set(
+        [
+            "b",
+            "strong",
+            "i",
+            "em",
+            "u",
+            "ins",
+            "s",
+            "strike",
+            "del",
+            "a",
+            "code",
+            "pre",
+            "span",
+            "tg-spoiler",
+            "tg-emoji",
+            "blockquote",
+        ]
+    )
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=False)
@@ -178,7 +196,7 @@ async def test_story_from_40_outlets_is_one_message_then_edited_in_place(
         for i in range(1, 40):
             async with store.transaction() as db:
                 await add_outlets(db, story.id, [OUTLETS[i]], now=now)
-                story = replace(story, outlets=story.outlets + (OUTLETS[i],))
+                story = replace(story, outlets=(*story.outlets, OUTLETS[i]))
                 ids = await outbox.on_match(db, story=story, match=match_for(r), rule=r, now=now)
                 await outbox.on_story_grew(db, story=story, now=now)
             assert ids == []
