@@ -11,14 +11,6 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-
-from monitor.channels import build_channel
-from monitor.channels.console import ConsoleChannel
-from monitor.channels.email import EmailChannel
-from monitor.channels.telegram import TelegramChannel
-from monitor.channels.webhook import SIGNATURE_HEADER, WebhookChannel
-from monitor.errors import ChannelError
-from monitor.models import Alert
 from standins import (
     BOT_TOKEN,
     free_port,
@@ -28,6 +20,14 @@ from standins import (
     webhook_receiver,
 )
 from test_outbox_delivery import assert_telegram_html, channel_config, email, telegram
+
+from monitor.channels import build_channel
+from monitor.channels.console import ConsoleChannel
+from monitor.channels.email import EmailChannel
+from monitor.channels.telegram import TelegramChannel
+from monitor.channels.webhook import SIGNATURE_HEADER, WebhookChannel
+from monitor.errors import ChannelError
+from monitor.models import Alert
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -11,13 +12,13 @@ import time
 from pathlib import Path
 
 import aiohttp
+from standins import BOT_TOKEN, CHAT_ID, free_port, store_story, telegram_standin
+from test_outbox_delivery import match_for, telegram
 
 from monitor import outbox
 from monitor.channels import build_channels
 from monitor.match.config import RuleConfig
 from monitor.store import Store
-from standins import BOT_TOKEN, CHAT_ID, free_port, store_story, telegram_standin
-from test_outbox_delivery import match_for, telegram
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -68,22 +69,22 @@ async def test_sigkill_while_telegram_is_down_then_each_alert_delivered_once(
     await store.close()
 
     down = f"http://127.0.0.1:{free_port()}"
-    proc = subprocess.Popen(
-        [sys.executable, "-c", WORKER, str(db_path), down, BOT_TOKEN, CHAT_ID],
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", WORKER, str(db_path), down, BOT_TOKEN, CHAT_ID,
         cwd=REPO,
         env={**os.environ, "PYTHONPATH": str(REPO)},
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-    )
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 15
         while _retries(db_path) < 6:  # it is running and failing against the dead endpoint
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert proc.returncode is None, "the worker died on its own"
             assert time.monotonic() < deadline, "the worker never tried to deliver"
-            time.sleep(0.05)
+            await asyncio.sleep(0.05)
     finally:
         proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
+        await asyncio.wait_for(proc.wait(), 10)
     assert proc.returncode == -signal.SIGKILL
 
     store = await Store.open(db_path)
