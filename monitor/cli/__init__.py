@@ -25,6 +25,7 @@ COMMANDS = [
     "check_config",
     "status",
     "opml",
+    "test_alert",
 ]
 
 

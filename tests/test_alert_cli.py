@@ -1,0 +1,69 @@
+"""``monitor test-alert``: a test message through each channel, the outcome of each."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin
+
+from monitor.cli import main
+
+
+def write(tmp_path: Path, channels: str) -> str:
+    path = tmp_path / "config.toml"
+    path.write_text(f'[monitor]\ndatabase = "{tmp_path}/m.db"\n{channels}', encoding="utf-8")
+    return str(path)
+
+
+async def test_each_channel_gets_a_test_message_and_failures_exit_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+    async with telegram_standin() as tg, smtp_standin() as smtp:
+        config = write(
+            tmp_path,
+            f"""
+[channels.desk]
+type = "telegram"
+bot_token = "${{TELEGRAM_BOT_TOKEN}}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg.url}"
+
+[channels.wrongchat]
+type = "telegram"
+bot_token = "${{TELEGRAM_BOT_TOKEN}}"
+chat_id = "-100"
+api_base = "{tg.url}"
+
+[channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {smtp.port}
+security = "none"
+sender = "alerts@example.org"
+recipients = ["desk@example.org"]
+
+[channels.screen]
+type = "console"
+""",
+        )
+        code = await asyncio.to_thread(main, ["test-alert", "-c", config])
+        out = capsys.readouterr().out
+        assert code == 1
+        assert "desk: ok" in out and "mail: ok" in out and "screen: ok" in out
+        assert "wrongchat: FAILED: " in out and "chat not found" in out
+        assert BOT_TOKEN not in out
+        assert len(tg.sent) == 1 and "Test alert" in tg.sent[0]["text"]
+        assert len(smtp.received) == 1
+
+        code = await asyncio.to_thread(main, ["test-alert", "-c", config, "--channel", "desk"])
+        assert code == 0 and len(tg.sent) == 2 and len(smtp.received) == 1
+        assert capsys.readouterr().out.count(": ok") == 1
+
+
+def test_unknown_channel_is_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = write(tmp_path, '[channels.screen]\ntype = "console"\n')
+    assert main(["test-alert", "-c", config, "--channel", "nope"]) == 2
+    assert "no channel named 'nope'" in capsys.readouterr().err
