@@ -129,7 +129,13 @@ async def m002_outbox(db: aiosqlite.Connection) -> None:
     )
 
 
-MIGRATIONS: list[Migration] = [m001_feeds_items, m002_outbox]
+async def m004_alerts_by_story(db: aiosqlite.Connection) -> None:
+    # on_story_grew looks up a story's alerts on every poll that grows it: without this
+    # index that is a scan of the whole outbox. IF NOT EXISTS: harmless if applied twice.
+    await db.execute("CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id)")
+
+
+MIGRATIONS: list[Migration] = [m001_feeds_items, m002_outbox, m004_alerts_by_story]
 
 
 async def migrate(db: aiosqlite.Connection) -> int:
