@@ -215,7 +215,12 @@ class Deliverer:
         self.batch = batch
         self._rng = rng or random.Random()
         self._wake = {name: asyncio.Event() for name in self.channels}
-        self._limiters = {n: RateLimiter(c.config.rate_limit) for n, c in self.channels.items()}
+        # Channels writing to the same place (two names, one Telegram chat) share one limiter.
+        shared: dict[str, RateLimiter] = {}
+        self._limiters = {
+            n: shared.setdefault(c.rate_key, RateLimiter(c.config.rate_limit))
+            for n, c in self.channels.items()
+        }
         self._failures = dict.fromkeys(self.channels, 0)  # consecutive failures
         self._paused_until = dict.fromkeys(self.channels, 0.0)  # clock time
         self._flush = False  # deliver digests without waiting for their window (drain)
@@ -316,6 +321,10 @@ class Deliverer:
                     continue
             except MonitorError as exc:
                 log.error("outbox %s: %s", name, exc)
+                await self._sleep(wake, IDLE_MAX)
+                continue
+            except Exception as exc:  # a bug must not silently end this channel's deliveries
+                log.error("outbox %s: unexpected %s: %s", name, type(exc).__name__, exc)
                 await self._sleep(wake, IDLE_MAX)
                 continue
             await self._sleep(wake, IDLE_MAX if next_due is None else next_due - now)

@@ -50,6 +50,7 @@ class TelegramStandIn:
     edits: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[int, str] = field(default_factory=dict)
     calls: int = 0
+    delay: float = 0.0  # seconds before each answer (a slow API)
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -66,6 +67,8 @@ class TelegramStandIn:
             params = await request.json()
         else:
             params = dict(await request.post())
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.script:
             status, body = self.script.pop(0)
             return web.json_response(body, status=status)

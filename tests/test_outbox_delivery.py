@@ -442,3 +442,19 @@ async def test_channels_hide_their_secrets_in_repr(session: aiohttp.ClientSessio
     text = repr(channels) + repr(outbox.Deliverer.__init__)
     assert BOT_TOKEN not in text and "hunter2-smtp" not in text
     assert "***" in repr(channels["desk"])
+
+
+async def test_story_growing_while_its_message_is_in_flight_is_edited_after(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    r = rule(channels=["desk"])
+    async with telegram_standin(delay=0.3) as tg:
+        deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
+        story = await matched_story(store, r, ["Kremlin"], time.time())
+        draining = asyncio.create_task(deliverer.drain(5))
+        while tg.calls == 0:  # sendMessage is on its way, with the old outlet list
+            await asyncio.sleep(0.01)
+        await grow(store, story, ["TASS", "Reuters"], time.time())
+        assert await draining
+        assert len(tg.sent) == 1 and "TASS" not in tg.sent[0]["text"]
+        assert len(tg.edits) == 1 and "also reported by: TASS, Reuters" in tg.edits[0]["text"]

@@ -40,6 +40,11 @@ class Channel:
         self.name = name
         self.config = config
 
+    @property
+    def rate_key(self) -> str:
+        """Channels with the same key share one rate limit (the same chat, the same server)."""
+        return f"{self.type}:{self.name}"
+
     async def send(self, alert: Alert) -> str | None:
         """Deliver one alert; return its external id (e.g. a Telegram message_id) when the
         message can later be edited, else None."""

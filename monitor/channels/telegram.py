@@ -49,6 +49,11 @@ class TelegramChannel(Channel):
     def __repr__(self) -> str:
         return f"<TelegramChannel {self.name!r} chat_id={self._chat_id!r} bot_token='***'>"
 
+    @property
+    def rate_key(self) -> str:
+        # Telegram's limits are per chat (https://core.telegram.org/bots/faq).
+        return f"telegram:{self._base}:{self._chat_id}"
+
     async def send(self, alert: Alert) -> str | None:
         return await self._send_text(telegram_html(alert, self.body_maxlen))
 
@@ -64,8 +69,8 @@ class TelegramChannel(Channel):
                 "chat_id": self._chat_id,
                 "text": text,
                 "parse_mode": "HTML",
-                # https://core.telegram.org/bots/api#linkpreviewoptions: one preview of the
-                # story's page is useful; but edits keep it, so no preview churn.
+                # https://core.telegram.org/bots/api#linkpreviewoptions: off, so the alert
+                # itself stays compact and a digest does not preview only its first link.
                 "link_preview_options": {"is_disabled": True},
             },
         )
