@@ -51,6 +51,7 @@ class TelegramStandIn:
     messages: dict[int, str] = field(default_factory=dict)
     calls: int = 0
     delay: float = 0.0  # seconds before each answer (a slow API)
+    called: asyncio.Event = field(default_factory=asyncio.Event)  # set by the first request
     url: str = ""
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -61,6 +62,7 @@ class TelegramStandIn:
 
     async def _handle(self, request: web.Request) -> web.Response:
         self.calls += 1
+        self.called.set()
         if request.match_info["token"] != self.token:
             return web.json_response(tg_error(401, "Unauthorized")[1], status=401)
         if request.content_type == "application/json":

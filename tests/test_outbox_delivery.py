@@ -452,8 +452,7 @@ async def test_story_growing_while_its_message_is_in_flight_is_edited_after(
         deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
         story = await matched_story(store, r, ["Kremlin"], time.time())
         draining = asyncio.create_task(deliverer.drain(5))
-        while tg.calls == 0:  # sendMessage is on its way, with the old outlet list
-            await asyncio.sleep(0.01)
+        await tg.called.wait()  # sendMessage is on its way, with the old outlet list
         await grow(store, story, ["TASS", "Reuters"], time.time())
         assert await draining
         assert len(tg.sent) == 1 and "TASS" not in tg.sent[0]["text"]
