@@ -190,6 +190,22 @@ async def outbox_status(db: aiosqlite.Connection) -> dict[str, Any]:
     }
 
 
+def render_status(report: Mapping[str, Any]) -> list[str]:
+    """``outbox_status`` as lines for ``monitor status``: depth per channel, then each alert
+    given up with its error."""
+    lines = [f"Outbox: {report['pending']} pending"]
+    for channel, by_status in sorted(report["by_channel"].items()):
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        lines.append(f"  {channel}: {counts}")
+    for failed in report["failed"]:
+        lines.append(
+            f"  {failed['status'].upper()} #{failed['id']} {failed['channel']} "
+            f"({failed['kind']}, {failed['attempts']} attempts) {failed['title'][:60]!r}: "
+            f"{failed['last_error']}"
+        )
+    return lines
+
+
 # --- delivery -------------------------------------------------------------------------------
 
 

@@ -303,6 +303,8 @@ async def test_smtp_550_fails_the_alert_visibly(
     assert failed["status"] == "failed" and failed["channel"] == "mail"
     assert "550" in failed["last_error"] and "Mailbox unavailable" in failed["last_error"]
     assert failed["title"].startswith("Putin invites Zelensky")
+    shown = "\n".join(outbox.render_status(status))
+    assert "FAILED #1 mail" in shown and "550 5.1.1 Mailbox unavailable" in shown
 
 
 async def test_wrong_chat_is_a_configuration_error_not_a_retry_loop(
