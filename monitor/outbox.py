@@ -167,9 +167,9 @@ async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) 
         row = await cur.fetchone()
     if row and row[1]:
         return int(row[0])
-    # No items stored for it (a story built by hand): judge by the story's own span.
-    span = story.last_seen.timestamp() - story.first_seen.timestamp()
-    return len(story.outlets) if story.first_seen.timestamp() >= since or span <= 0 else 0
+    # No items stored for it (a story built by hand): all its outlets count if it began
+    # within the window, none otherwise.
+    return len(story.outlets) if story.first_seen.timestamp() >= since else 0
 
 
 # --- status ---------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ class Deliverer:
         self._paused_until = dict.fromkeys(self.channels, 0.0)  # clock time
         self._flush = False  # deliver digests without waiting for their window (drain)
         self._running = False
-        self.sent = 0  # messages accepted by channels (alerts in a digest count once each)
+        self.sent = 0  # alerts delivered (each alert of a digest counts)
 
     def __repr__(self) -> str:
         return f"<Deliverer channels={sorted(self.channels)}>"
