@@ -15,6 +15,9 @@ from dataclasses import dataclass
 import aiosqlite
 
 from monitor.configtypes import format_duration
+from monitor.models import Alert
+from monitor.store import Store
+from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
 
 OK, FAILING, STALE = 0, 1, 2
@@ -95,3 +98,50 @@ async def rhythms(db: aiosqlite.Connection, feed_ids: Mapping[str, int]) -> dict
         gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
         out[url] = statistics.median(gaps) if len(gaps) >= MIN_RHYTHM_ITEMS - 1 else None
     return out
+
+
+async def check_feeds(
+    store: Store,
+    states: Iterable[FeedState],
+    names: Mapping[str, str],
+    *,
+    channels: Iterable[str],
+    now: float,
+    health_after: float,
+) -> list[HealthEvent]:
+    """Decide what changed, queue one health alert per event and channel, remember it.
+
+    The alerts and the feeds' ``health_alerted`` are written in one transaction.
+    """
+    from monitor import outbox
+
+    states = list(states)
+    channels = list(channels)
+    rhythm = await rhythms(store.db, {s.url: s.id for s in states})
+    events = transitions(states, names, now=now, health_after=health_after, rhythms=rhythm)
+    if not events:
+        return events
+    changed = {e.url for e in events}
+    async with store.transaction() as db:
+        for event in events:
+            for channel in channels:
+                await outbox.enqueue(
+                    db,
+                    kind="health",
+                    channel=channel,
+                    alert=Alert(
+                        id=0,
+                        channel=channel,
+                        kind="health",
+                        title=event.message,
+                        severity="high" if event.kind != "recovered" else "normal",
+                        url=event.url,
+                        extra={"feed": event.url, "health": event.kind},
+                    ),
+                    dedup_key=f"health:{event.url}:{event.kind}:{int(now)}",
+                    now=now,
+                )
+        for state in states:
+            if state.url in changed:
+                await feed_store.save_state(db, state)
+    return events

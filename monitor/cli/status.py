@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.config import Config
+from monitor.outbox import outbox_status, render_status
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 
@@ -50,7 +51,7 @@ async def collect(config: Config) -> dict[str, Any]:
             async with store.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
                 row = await cur.fetchone()
                 counts[table] = int(row[0]) if row else 0
-        outbox = await _outbox(store)
+        outbox = await outbox_status(store.db)
     finally:
         await store.close()
     feeds = []
@@ -73,16 +74,6 @@ async def collect(config: Config) -> dict[str, Any]:
             }
         )
     return {"feeds": feeds, "outbox": outbox, "counts": counts}
-
-
-async def _outbox(store: Store) -> dict[str, Any]:
-    try:
-        from monitor.outbox import outbox_status
-    except ImportError:  # the outbox stage is not built yet: report the raw table
-        async with store.db.execute("SELECT status, COUNT(*) FROM alerts GROUP BY status") as cur:
-            return {"by_status": {r[0]: r[1] for r in await cur.fetchall()}}
-    result: dict[str, Any] = await outbox_status(store.db)
-    return result
 
 
 def _age(iso: str | None) -> str:
@@ -117,19 +108,9 @@ def render(report: dict[str, Any]) -> str:
             f"{_age(f['next_check']):<11} {f['error_streak']:>6}  {error or ''}"
         )
     lines.append("")
-    lines.append("Outbox: " + ", ".join(f"{k}={v}" for k, v in _flat(report["outbox"]).items()))
+    lines.extend(render_status(report["outbox"]))
     c = report["counts"]
     lines.append(
         f"Stored: {c['items']:,} items in {c['stories']:,} stories, {c['matches']:,} matches"
     )
     return "\n".join(lines)
-
-
-def _flat(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in data.items():
-        if isinstance(value, dict):
-            out.update(_flat(value, f"{prefix}{key}."))
-        elif not isinstance(value, list):
-            out[f"{prefix}{key}"] = value
-    return out or {"empty": 0}
