@@ -14,15 +14,15 @@ No regular expression written by a user is ever run, so no rule can hang the mat
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
 
 from monitor.errors import RuleError
 from monitor.match.config import EntityConfig, RuleConfig
-from monitor.match.query import Node, Term, evaluate, parse, terms
-from monitor.match.text import fold, fold_term, is_cyrillic, stem, word_char
+from monitor.match.query import Node, Term, compile_node, evaluate, parse, terms
+from monitor.match.text import Tokens, is_cyrillic, stem, term_tokens
 from monitor.models import Match, TermHit
 
 SNIPPET = 160
@@ -35,7 +35,9 @@ class _Literal:
 
     mode: str  # exact | stem | prefix
     stem: str  # for mode "stem": the stem every matched word must have
-    term: Term
+    term: int  # index into Matcher.terms
+    field: str | None  # the term's field scope
+    length: int  # tokens the term covers
 
 
 @dataclass(slots=True)
@@ -43,6 +45,8 @@ class _Rule:
     config: RuleConfig
     node: Node
     terms: list[Term]
+    term_ids: list[int]
+    test: Callable[[Container[int]], bool]
     feeds: frozenset[str]
     tags: frozenset[str]
 
@@ -50,13 +54,16 @@ class _Rule:
 class Matcher:
     """The compiled rules. ``match`` is pure and thread-safe (the automaton is read-only)."""
 
-    def __init__(self, automaton: ahocorasick.Automaton | None, rules: list[_Rule]) -> None:
+    def __init__(
+        self, automaton: ahocorasick.Automaton | None, rules: list[_Rule], terms: list[Term]
+    ) -> None:
         self._automaton = automaton
         self._rules = rules
-        self._rules_by_term: dict[Term, list[int]] = defaultdict(list)
+        self._terms = terms
+        self._rules_by_term: dict[int, list[int]] = defaultdict(list)
         for index, rule in enumerate(rules):
-            for term in rule.terms:
-                self._rules_by_term[term].append(index)
+            for term_id in rule.term_ids:
+                self._rules_by_term[term_id].append(index)
 
     @property
     def rule_count(self) -> int:
@@ -74,13 +81,15 @@ class Matcher:
         """Every rule that fires on this item, each with the terms that fired and where."""
         if self._automaton is None:
             return []
-        hits: dict[Term, list[TermHit]] = defaultdict(list)
+        # Hits are kept raw (token positions) until a rule fires: most hits fire nothing.
+        raw: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
+        scanned = {}
         for field, text in (("title", title), ("summary", summary)):
             if text:
-                self._scan(field, text, hits)
-        if not hits:
+                scanned[field] = (text, self._scan(field, text, raw))
+        if not raw:
             return []
-        candidates = sorted({i for term in hits for i in self._rules_by_term.get(term, ())})
+        candidates = sorted({i for term_id in raw for i in self._rules_by_term.get(term_id, ())})
         matches = []
         for index in candidates:
             rule = self._rules[index]
@@ -88,13 +97,16 @@ class Matcher:
                 continue
             if rule.tags and not (rule.tags & set(tags)):
                 continue
-            fired = {t for t in rule.terms if t in hits}
-            if not evaluate(rule.node, fired):
+            if not rule.test(raw):
                 continue
-            found = sorted(
-                (h for t in rule.terms if t in fired for h in hits[t]),
-                key=lambda h: (h.field != "title", h.start),
-            )
+            found = []
+            for term, term_id in zip(rule.terms, rule.term_ids, strict=True):
+                for field, at, length in raw.get(term_id, ()):
+                    text, tokens = scanned[field]
+                    first = tokens.token_at(at)
+                    lo, hi = tokens.original_span(first, first + length - 1)
+                    found.append(TermHit(term.display, text[lo:hi], field, lo, hi))
+            found.sort(key=lambda h: (h.field != "title", h.start))
             matches.append(
                 Match(
                     rule=rule.config.name,
@@ -106,45 +118,23 @@ class Matcher:
             )
         return matches
 
-    def _scan(self, field: str, text: str, hits: dict[Term, list[TermHit]]) -> None:
+    def _scan(self, field: str, text: str, raw: dict[int, list[tuple[str, int, int]]]) -> Tokens:
         assert self._automaton is not None
-        folded, offsets = fold(text)
-        size = len(folded)
-        for end, (pattern, literals) in self._automaton.iter(folded):
-            start = end - len(pattern) + 1
-            if start > 0 and word_char(folded[start - 1]):
-                continue
-            word_end = end + 1
+        tokens = Tokens(text)
+        line = tokens.text
+        size = len(line)
+        for end, (pattern_length, literals) in self._automaton.iter(line):
+            start = end - pattern_length + 2  # the pattern's leading space is not the term
             for literal in literals:
-                term = literal.term
-                if term.field is not None and term.field != field:
+                if literal.field is not None and literal.field != field:
                     continue
-                if literal.mode == "prefix":
-                    stop = _word_end(folded, word_end)
-                elif literal.mode == "stem":
-                    stop = _word_end(folded, word_end)
-                    if stem(folded[start:stop]) != literal.stem:
+                if literal.mode == "exact":
+                    if end + 1 >= size or line[end + 1] != " ":
                         continue
-                else:
-                    stop = _exact_end(folded, word_end, size)
-                    if stop < 0:
-                        continue
-                lo = offsets[start] if offsets else start
-                hi = (offsets[stop - 1] + 1) if offsets else stop
-                hits[term].append(TermHit(term.display, text[lo:hi], field, lo, hi))
-
-
-def _word_end(folded: str, i: int) -> int:
-    while i < len(folded) and word_char(folded[i]):
-        i += 1
-    return i
-
-
-def _exact_end(folded: str, i: int, size: int) -> int:
-    """Where an exact hit ends (a word boundary; "'s" counts as one); -1 inside a word."""
-    if i >= size or not word_char(folded[i]):
-        return i
-    return -1
+                elif literal.mode == "stem" and stem(tokens.word(start)) != literal.stem:
+                    continue
+                raw[literal.term].append((field, start, literal.length))
+        return tokens
 
 
 def _snippet(text: str, hit: TermHit) -> str:
@@ -160,38 +150,38 @@ def _snippet(text: str, hit: TermHit) -> str:
     return ("…" if start > 0 else "") + text[start:end].strip() + ("…" if end < len(text) else "")
 
 
-def _literals(term: Term, entities: dict[str, EntityConfig]) -> list[tuple[str, _Literal]]:
-    """The automaton patterns of one term."""
+def _literals(term: Term, entities: dict[str, EntityConfig]) -> list[tuple[str, str, str]]:
+    """The automaton patterns of one term: (pattern, mode, stem)."""
     if term.kind == "entity":
-        entity = entities[fold_term(term.value)]
+        entity = entities[term_tokens(term.value)]
         out = []
         for spelling in dict.fromkeys([entity.name, *entity.aliases]):
-            folded = fold_term(spelling)
+            folded = term_tokens(spelling)
             if not folded:
                 continue
-            out.append((folded, _Literal("exact", "", term)))
+            out.append((folded, "exact", ""))
             if is_cyrillic(folded) and " " not in folded:
                 root = stem(folded)
                 if len(root) >= MIN_CYRILLIC_STEM and root != folded:
-                    out.append((root, _Literal("stem", root, term)))
+                    out.append((root, "stem", root))
         return out
-    folded = fold_term(term.value)
+    folded = term_tokens(term.value)
     if term.kind == "prefix":
-        return [(folded, _Literal("prefix", "", term))]
+        return [(folded, "prefix", "")]
     if term.kind == "phrase" or " " in folded:
-        return [(folded, _Literal("exact", "", term))]
+        return [(folded, "exact", "")]
     root = stem(folded)
     if is_cyrillic(folded) and len(root) < MIN_CYRILLIC_STEM:
-        return [(folded, _Literal("exact", "", term))]
+        return [(folded, "exact", "")]
     # The stem is a prefix of every inflection that shares it; the check runs on the whole word.
-    return [(root, _Literal("stem", root, term))]
+    return [(root, "stem", root)]
 
 
 def _entity_table(entities: Sequence[EntityConfig]) -> dict[str, EntityConfig]:
     table: dict[str, EntityConfig] = {}
     for entity in entities:
         for spelling in (entity.name, *entity.aliases):
-            table.setdefault(fold_term(spelling), entity)
+            table.setdefault(term_tokens(spelling), entity)
     return table
 
 
@@ -199,23 +189,36 @@ def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig])
     """Parse every query and build one automaton of every literal (``RuleError`` if bad)."""
     table = _entity_table(entities)
     compiled: list[_Rule] = []
+    term_ids: dict[Term, int] = {}
     patterns: dict[str, list[_Literal]] = defaultdict(list)
     for rule in rules:
         node = parse(rule.query)
         rule_terms = list(dict.fromkeys(terms(node)))
+        ids = []
         for term in rule_terms:
-            if term.kind == "entity" and fold_term(term.value) not in table:
+            if term in term_ids:
+                ids.append(term_ids[term])
+                continue
+            if term.kind == "entity" and term_tokens(term.value) not in table:
                 raise RuleError(f"no entity named {term.value!r}", term.position)
-            for pattern, literal in _literals(term, table):
-                patterns[pattern].append(literal)
-        compiled.append(_Rule(rule, node, rule_terms, frozenset(rule.feeds), frozenset(rule.tags)))
+            term_id = term_ids[term] = len(term_ids)
+            ids.append(term_id)
+            for pattern, mode, root in _literals(term, table):
+                length = pattern.count(" ") + 1 if mode == "exact" else 1
+                patterns[pattern].append(_Literal(mode, root, term_id, term.field, length))
+        test = compile_node(node, term_ids)
+        compiled.append(
+            _Rule(rule, node, rule_terms, ids, test, frozenset(rule.feeds), frozenset(rule.tags))
+        )
+    all_terms = list(term_ids)
     if not patterns:
-        return Matcher(None, compiled)
+        return Matcher(None, compiled, all_terms)
     automaton = ahocorasick.Automaton()
     for pattern, literals in patterns.items():
-        automaton.add_word(pattern, (pattern, tuple(literals)))
+        # A leading space: a pattern can only match where a token starts.
+        automaton.add_word(" " + pattern, (len(pattern) + 1, tuple(literals)))
     automaton.make_automaton()
-    return Matcher(automaton, compiled)
+    return Matcher(automaton, compiled, all_terms)
 
 
 def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
@@ -224,7 +227,7 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
     table = _entity_table(entities)
     seen_entities: dict[str, int] = {}
     for i, entity in enumerate(entities):
-        key = fold_term(entity.name)
+        key = term_tokens(entity.name)
         if key in seen_entities:
             problems.append(
                 f"entities[{i}].name: {entity.name!r} is already entities[{seen_entities[key]}]"
@@ -243,7 +246,7 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             problems.append(f"rules[{i}].query: {exc.message} at position {exc.position}")
             continue
         for term in terms(node):
-            if term.kind == "entity" and fold_term(term.value) not in table:
+            if term.kind == "entity" and term_tokens(term.value) not in table:
                 problems.append(
                     f"rules[{i}].query: no entity named {term.value!r} at position "
                     f"{term.position} (define it in [[entities]])"

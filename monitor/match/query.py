@@ -14,6 +14,8 @@ and hyphens. Every error names the 0-based position in the query.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 
 from monitor.errors import RuleError
@@ -65,41 +67,35 @@ class _Token:
     position: int
 
 
+_LEXER = re.compile(
+    r"""(?P<space>\s+)
+      | (?P<lparen>\() | (?P<rparen>\)) | (?P<colon>:) | (?P<at>@) | (?P<star>\*) | (?P<minus>-)
+      | "(?P<phrase>[^"]*)"
+      | (?P<word>[\w'’.]+(?:-[\w'’.]+)*)
+      | (?P<other>.)""",
+    re.VERBOSE,
+)
+
+
 def _tokenize(query: str) -> list[_Token]:
     tokens: list[_Token] = []
-    i = 0
-    while i < len(query):
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "()":
-            tokens.append(_Token("lparen" if ch == "(" else "rparen", ch, i))
-            i += 1
-        elif ch in ":@*-":
-            # Words swallow their inner hyphens ("peace-talks"), so a "-" seen here starts a
-            # term: it means NOT, as in search engines.
-            kind = {":": "colon", "@": "at", "*": "star", "-": "minus"}[ch]
-            tokens.append(_Token(kind, ch, i))
-            i += 1
-        elif ch == '"':
-            end = query.find('"', i + 1)
-            if end < 0:
-                raise RuleError("this quote is never closed", i)
-            text = query[i + 1 : end].strip()
+    for m in _LEXER.finditer(query):
+        kind = m.lastgroup
+        text = m.group(kind or "other")
+        position = m.start()
+        if kind == "space":
+            continue
+        if kind == "phrase":
+            text = text.strip()
             if not text:
-                raise RuleError("an empty phrase", i)
-            tokens.append(_Token("phrase", text, i))
-            i = end + 1
-        elif _wordish(ch):
-            j = i
-            while j < len(query) and (_wordish(query[j]) or (query[j] == "-" and j > i)):
-                j += 1
-            word = query[i:j].rstrip("-")
-            j = i + len(word)
-            tokens.append(_Token("op" if word in _OPERATORS else "word", word, i))
-            i = j
-        else:
-            raise RuleError(f"unexpected character {ch!r}", i)
+                raise RuleError("an empty phrase", position)
+        elif kind == "word" and text in _OPERATORS:
+            kind = "op"
+        elif kind == "other":
+            if text == '"':
+                raise RuleError("this quote is never closed", position)
+            raise RuleError(f"unexpected character {text!r}", position)
+        tokens.append(_Token(kind or "other", text, position))
     return tokens
 
 
@@ -244,3 +240,17 @@ def evaluate(node: Node, hits: set[Term]) -> bool:
     if isinstance(node, And):
         return all(evaluate(c, hits) for c in node.children)
     return any(evaluate(c, hits) for c in node.children)
+
+
+def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[Container[int]], bool]:
+    """The query as a function of the set of term ids that hit (faster than walking the AST)."""
+    if isinstance(node, Term):
+        term_id = ids[node]
+        return lambda hits: term_id in hits
+    if isinstance(node, Not):
+        child = compile_node(node.child, ids)
+        return lambda hits: not child(hits)
+    children = [compile_node(c, ids) for c in node.children]
+    if isinstance(node, And):
+        return lambda hits: all(c(hits) for c in children)
+    return lambda hits: any(c(hits) for c in children)
