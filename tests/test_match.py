@@ -223,3 +223,23 @@ def test_check_config_reports_a_bad_query_with_its_position() -> None:
     with pytest.raises(ConfigError) as info:
         config_module.loads(text)
     assert "rules[0].query: this parenthesis is never closed at position 11" in info.value.problems
+
+
+def test_cli_test_rules_text_and_file(capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from monitor.cli import main
+
+    example = str(REPO / "config.example.toml")
+    text = "Zelenskyy ready for summit with Putin\nTalks could start next week."
+    assert main(["test-rules", "-c", example, "--text", text, "--json"]) == 0
+    (match,) = json.loads(capsys.readouterr().out)["matches"]
+    assert match["rule"] == "peace-talks"
+    assert set(match["terms"]) >= {"Putin", "summit", '@"Volodymyr Zelensky"'}
+    if SEED.exists():
+        assert main(["test-rules", "-c", example, "--file", str(SEED)]) == 0
+        out = capsys.readouterr().out
+        assert "peace-talks [high]" in out and "Zelensky" in out
+    assert main(["test-rules", "-c", example, "--text", "Weather is fine"]) == 0
+    assert capsys.readouterr().out == ""
+    assert main(["test-rules", "-c", example, "--since", "soon"]) == 2

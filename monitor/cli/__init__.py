@@ -26,6 +26,7 @@ COMMANDS = [
     "status",
     "opml",
     "test_alert",
+    "test_rules",
 ]
 
 

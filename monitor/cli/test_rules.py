@@ -1,0 +1,92 @@
+"""``monitor test-rules (--text T | --file F | --since 24h) [--json]``: which rules match."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.config import Config
+from monitor.configtypes import parse_duration
+from monitor.errors import InputError
+from monitor.match import Matcher, compile_rules, format_match, match_to_json
+from monitor.store import Store
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "test-rules",
+        help="show which rules match a text, a file or the stored items, with the terms that fired",
+        description="Run the config's rules over a text (--text), a file (--file: its first "
+        "line is the title, the rest the summary) or the items stored in the last DURATION "
+        "(--since 24h), and show each match with the terms that fired and where.",
+    )
+    add_config_option(p)
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", metavar="T", help="a headline or text to test")
+    source.add_argument("--file", metavar="F", help="a file to test (first line: the title)")
+    source.add_argument(
+        "--since", metavar="DURATION", help='stored items of the last DURATION ("24h")'
+    )
+    p.add_argument("--json", action="store_true", help='print {"matches": [...]} as JSON')
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    matcher = compile_rules(config.rules, config.entities)
+    if args.since is not None:
+        try:
+            seconds = parse_duration(args.since)
+        except ValueError as exc:
+            raise InputError(f"--since: {exc}") from None
+        results = asyncio.run(_stored(config, matcher, seconds))
+    else:
+        if args.file is not None:
+            try:
+                text = Path(args.file).read_text(encoding="utf-8", errors="replace")
+            except OSError as exc:
+                raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        else:
+            text = args.text
+        lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
+        title, summary = lines[0], " ".join(lines[1:])
+        results = [({"title": title}, m) for m in matcher.match(title, summary)]
+    if args.json:
+        print_json({"matches": [{**match_to_json(m), "item": item} for item, m in results]})
+    else:
+        for item, m in results:
+            if len(item) > 1:
+                print(f"{item['feed']}: {item['title']}")
+            print(format_match(m))
+        print(f"{len(results)} match{'es' if len(results) != 1 else ''}", file=sys.stderr)
+    return 0
+
+
+async def _stored(
+    config: Config, matcher: Matcher, seconds: float
+) -> list[tuple[dict[str, Any], Any]]:
+    names = {f.url: f.name for f in config.feeds}
+    tags = {f.url: tuple(f.tags) for f in config.feeds}
+    store = await Store.open(config.database_path)
+    try:
+        async with store.db.execute(
+            "SELECT i.title, i.summary, i.url, f.url, f.title FROM items i JOIN feeds f"
+            " ON f.id = i.feed_id WHERE i.first_seen >= ? ORDER BY i.first_seen",
+            (time.time() - seconds,),
+        ) as cur:
+            rows = await cur.fetchall()
+    finally:
+        await store.close()
+    results = []
+    for title, summary, url, feed_url, feed_title in rows:
+        feed = names.get(feed_url) or feed_title or feed_url
+        for m in matcher.match(
+            title, summary, feed_name=feed, feed_url=feed_url, tags=tags.get(feed_url, ())
+        ):
+            results.append(({"feed": feed, "title": title, "url": url}, m))
+    return results
