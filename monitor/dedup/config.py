@@ -8,12 +8,17 @@ from monitor.configtypes import Duration, StrictModel
 
 
 class DedupConfig(StrictModel):
-    """How items are folded into stories."""
+    """How items are folded into stories (defaults tuned on the STS headline pairs)."""
 
     window: Duration = Field(default=72 * 3600.0, description="how far back a story can be joined")
     threshold: float = Field(
         default=80.0,
         ge=0,
         le=100,
-        description="similarity (0-100) at or above which two headlines are one story",
+        description="similarity at or above which two headlines are one story",
     )
+    set_weight: float = Field(default=0.3, ge=0, le=1, description="token-set vs token-sort blend")
+    number_penalty: float = Field(default=25.0, ge=0, le=100)
+    name_penalty: float = Field(default=0.0, ge=0, le=100)
+    min_shared: int = Field(default=2, ge=1, le=6, description="rare words a candidate must share")
+    max_candidates: int = Field(default=200, ge=1)

@@ -135,7 +135,19 @@ async def m004_alerts_by_story(db: aiosqlite.Connection) -> None:
     await db.execute("CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id)")
 
 
-MIGRATIONS: list[Migration] = [m001_feeds_items, m002_outbox, m004_alerts_by_story]
+async def m005_item_feed_name(db: aiosqlite.Connection) -> None:
+    # The outlet's display name comes from the config; kept with each item so a story can
+    # list its outlets after the config changes or the feed is gone.
+    await db.execute("ALTER TABLE items ADD COLUMN feed_name TEXT")
+
+
+# A migration's version is its place in this list: append only.
+MIGRATIONS: list[Migration] = [
+    m001_feeds_items,
+    m002_outbox,
+    m004_alerts_by_story,
+    m005_item_feed_name,
+]
 
 
 async def migrate(db: aiosqlite.Connection) -> int:

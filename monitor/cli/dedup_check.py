@@ -1,0 +1,70 @@
+"""``monitor dedup-check A B`` / ``--pairs FILE.tsv`` ``[--json]``: are two headlines one story?"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from monitor import config as config_module
+from monitor.cli.common import add_config_option
+from monitor.config import Config
+from monitor.dedup.score import is_duplicate
+from monitor.errors import InputError
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "dedup-check",
+        help="score two headlines and say whether the config treats them as one story",
+        description="Print the similarity (0-100) of two headlines and whether the config's "
+        "[dedup] settings make them one story. --pairs reads headline1<TAB>headline2 lines "
+        'and writes one JSON object a line: {"score": float, "duplicate": bool}.',
+    )
+    add_config_option(p)
+    p.add_argument("headlines", nargs="*", metavar="HEADLINE", help="two headlines")
+    p.add_argument("--pairs", metavar="FILE", help="a TSV file of headline pairs ('-' for stdin)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    path = config_module.resolve_path(args.config)
+    if args.config is None and not path.exists():
+        print("monitor: no config file; using the default [dedup] settings", file=sys.stderr)
+        return Config()
+    return config_module.load(path)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = _config(args).dedup
+    if args.pairs is None:
+        if len(args.headlines) != 2:
+            raise InputError("give two headlines, or --pairs FILE")
+        score, duplicate = is_duplicate(args.headlines[0], args.headlines[1], config)
+        if args.json:
+            print(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
+        else:
+            verdict = "the same story" if duplicate else "different stories"
+            print(f"score {score:.1f} (threshold {config.threshold:g}): {verdict}")
+        return 0
+    if args.headlines:
+        raise InputError("give either two headlines or --pairs FILE, not both")
+    try:
+        text = (
+            sys.stdin.read() if args.pairs == "-" else Path(args.pairs).read_text(encoding="utf-8")
+        )
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read {args.pairs}: {exc}") from None
+    out = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 2:
+            raise InputError(f"{args.pairs}:{number}: expected two headlines separated by a tab")
+        score, duplicate = is_duplicate(parts[0], parts[1], config)
+        out.append(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
+    sys.stdout.write("\n".join(out) + ("\n" if out else ""))
+    return 0

@@ -1,0 +1,62 @@
+"""``monitor stories [--since 24h] [--json]``: the stories stored, with their items."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.config import Config
+from monitor.configtypes import parse_duration
+from monitor.errors import InputError
+from monitor.store import Store
+from monitor.store.stories import list_stories
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "stories",
+        help="the stories stored, with their items",
+        description="List the stories in the store, newest first, with the items (outlet, "
+        'headline, link, time) of each. --json prints {"stories": [...]}.',
+    )
+    add_config_option(p)
+    p.add_argument(
+        "--since", metavar="DURATION", help='only stories seen in the last DURATION ("24h")'
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+async def _load(config: Config, since: datetime | None) -> list[dict[str, Any]]:
+    store = await Store.open(config.database_path)
+    try:
+        return await list_stories(store.db, since)
+    finally:
+        await store.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromtimestamp(time.time() - parse_duration(args.since), UTC)
+        except ValueError as exc:
+            raise InputError(f"--since: {exc}") from None
+    stories = asyncio.run(_load(config, since))
+    if args.json:
+        print_json({"stories": stories})
+        return 0
+    for story in stories:
+        outlets = list(dict.fromkeys(i["feed"] for i in story["items"]))
+        print(f"{story['first_seen'][:16].replace('T', ' ')}  {story['title']}")
+        print(
+            f"    {len(story['items'])} items from {len(outlets)} outlets: {', '.join(outlets[:8])}"
+            + (f", +{len(outlets) - 8}" if len(outlets) > 8 else "")
+        )
+    print(f"{len(stories)} stories")
+    return 0

@@ -1,0 +1,140 @@
+"""Stories in the store: every new item joins one (inside the poll's transaction)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import aiosqlite
+
+from monitor.dedup.index import StoryIndex
+from monitor.models import StoredItem, Story
+
+
+@dataclass(frozen=True, slots=True)
+class StoryChange:
+    """What assigning one item did: its story, and whether it is new or gained an outlet."""
+
+    item: StoredItem
+    story: Story
+    is_new_story: bool
+    gained_outlet: bool
+
+
+def _dt(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+async def assign(
+    db: aiosqlite.Connection, index: StoryIndex, items: Sequence[StoredItem]
+) -> list[StoryChange]:
+    """Give each new item its story: same GUID or URL, a similar headline, or a new story."""
+    changes = []
+    for stored in items:
+        item = stored.item
+        seen = stored.seen_at.timestamp()
+        found = index.find(item.title, item.summary, seen, item.canonical_url, item.guid)
+        if found.story_id is None:
+            cur = await db.execute(
+                "INSERT INTO stories (title, first_item_id, first_seen, last_seen, outlets)"
+                " VALUES (?, ?, ?, ?, 1)",
+                (item.title, stored.id, seen, seen),
+            )
+            story_id = int(cur.lastrowid or 0)
+            await cur.close()
+            gained = True
+        else:
+            story_id = found.story_id
+            async with db.execute(
+                "SELECT 1 FROM items WHERE story_id = ? AND feed_id = ? LIMIT 1",
+                (story_id, stored.feed_id),
+            ) as cur:
+                gained = await cur.fetchone() is None
+        await db.execute(
+            "UPDATE items SET story_id = ?, feed_name = ? WHERE id = ?",
+            (story_id, stored.feed_name, stored.id),
+        )
+        if found.story_id is not None:
+            await db.execute(
+                "UPDATE stories SET last_seen = MAX(last_seen, ?), outlets = (SELECT COUNT(DISTINCT"
+                " feed_id) FROM items WHERE story_id = ?) WHERE id = ?",
+                (seen, story_id, story_id),
+            )
+        index.add(story_id, item.title, seen, item.canonical_url, item.guid)
+        story = await load_story(db, story_id)
+        changes.append(StoryChange(stored, story, found.story_id is None, gained))
+    return changes
+
+
+async def load_story(db: aiosqlite.Connection, story_id: int) -> Story:
+    async with db.execute(
+        "SELECT s.title, s.first_seen, s.last_seen, i.url FROM stories s"
+        " LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id = ?",
+        (story_id,),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    async with db.execute(
+        "SELECT feed_name, MIN(first_seen) FROM items WHERE story_id = ? AND feed_name IS NOT NULL"
+        " GROUP BY feed_id ORDER BY MIN(first_seen), MIN(id)",
+        (story_id,),
+    ) as cur:
+        outlets = tuple(r[0] for r in await cur.fetchall())
+    return Story(story_id, row[0], row[3], _dt(row[1]), _dt(row[2]), outlets)
+
+
+async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: datetime) -> int:
+    """Load the window's headlines into the index, oldest first; the number loaded."""
+    cutoff = since.timestamp()
+    count = 0
+    async with db.execute(
+        "SELECT story_id, title, COALESCE(published, first_seen), canonical_url, guid FROM items"
+        " WHERE story_id IS NOT NULL AND COALESCE(published, first_seen) >= ?"
+        " ORDER BY COALESCE(published, first_seen)",
+        (cutoff,),
+    ) as cur:
+        async for story_id, title, seen, url, guid in cur:
+            index.add(story_id, title, seen, url, guid)
+            count += 1
+    return count
+
+
+async def list_stories(db: aiosqlite.Connection, since: datetime | None) -> list[dict[str, Any]]:
+    """The stories (newest first) in ``monitor stories --json`` form."""
+    cutoff = since.timestamp() if since else 0.0
+    async with db.execute(
+        "SELECT id, title, first_seen, last_seen, outlets FROM stories WHERE last_seen >= ?"
+        " ORDER BY first_seen DESC, id DESC",
+        (cutoff,),
+    ) as cur:
+        stories = await cur.fetchall()
+    out = []
+    for story_id, title, first_seen, last_seen, outlets in stories:
+        async with db.execute(
+            "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
+            " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
+            " ORDER BY i.first_seen, i.id",
+            (story_id,),
+        ) as cur:
+            items = [
+                {
+                    "feed": feed,
+                    "title": item_title,
+                    "url": url,
+                    "published": _dt(published).isoformat() if published else None,
+                }
+                for feed, item_title, url, published in await cur.fetchall()
+            ]
+        out.append(
+            {
+                "id": story_id,
+                "title": title,
+                "first_seen": _dt(first_seen).isoformat(),
+                "last_seen": _dt(last_seen).isoformat(),
+                "outlets": outlets,
+                "items": items,
+            }
+        )
+    return out
