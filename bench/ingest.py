@@ -25,7 +25,8 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from monitor import config as config_module
-from monitor.daemon import close_runtime, open_runtime, poll_all
+from monitor.daemon import poll_all
+from monitor.engine import Engine
 
 WORDS = ["minister", "summit", "talks", "border", "election", "court", "ruling", "strike", "market", "rally", "storm", "flood", "energy", "deal", "sanctions", "trade", "union", "police", "protest", "hospital", "vaccine", "climate", "report", "bank", "rates", "inflation", "budget", "parliament", "vote", "coalition", "ceasefire", "army", "port", "airline", "outage"]
 
@@ -103,7 +104,8 @@ async def main(feeds: int, items: int) -> None:
         for i in range(feeds):
             lines += ["[[feeds]]", f'url = "http://127.0.0.1:{port}/f/{i}"']
         config = config_module.loads("\n".join(lines), base_dir=Path(tmp))
-        rt = await open_runtime(config)
+        engine = await Engine.open(config)
+        rt = engine.rt
         try:
             t, c = time.perf_counter(), cpu()
             first = await poll_all(rt, progress=False)
@@ -114,7 +116,7 @@ async def main(feeds: int, items: int) -> None:
             second = await poll_all(rt, progress=False)
             second_wall, second_cpu = time.perf_counter() - t, cpu() - c
         finally:
-            await close_runtime(rt)
+            await engine.close()
     server.terminate()
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     not_modified = sum(o.result == "not_modified" for o in second)

@@ -20,53 +20,21 @@ from pathlib import Path
 
 from monitor import config as config_module
 from monitor.config import Config, FeedConfig
+from monitor.engine import Engine
 from monitor.errors import ConfigError
-from monitor.fetch import Fetcher, FetchLimits
+from monitor.health import check_feeds
 from monitor.metrics import Metrics, MetricsServer
-from monitor.pipeline import PollOutcome, Runtime, refresh_feed
+from monitor.pipeline import PollOutcome, Runtime, feed_name, refresh_feed
 from monitor.progress import Progress
 from monitor.retention import prune
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier, watchdog_interval
-from monitor.store import Store
-from monitor.store import feeds as feed_store
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
 GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
-
-
-def fetch_limits(config: Config) -> FetchLimits:
-    f = config.fetch
-    return FetchLimits(
-        timeout=f.timeout,
-        connect_timeout=f.connect_timeout,
-        read_timeout=f.read_timeout,
-        max_body=f.max_body,
-        max_redirects=f.max_redirects,
-        concurrency=f.concurrency,
-        per_host=f.per_host,
-    )
-
-
-async def open_runtime(config: Config) -> Runtime:
-    """Open the store, sync the configured feeds into it and build a poll runtime."""
-    store = await Store.open(config.database_path)
-    try:
-        async with store.transaction() as db:
-            states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
-    except BaseException:
-        await store.close()
-        raise
-    fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
-    return Runtime(config=config, store=store, fetcher=fetcher, states=states)
-
-
-async def close_runtime(rt: Runtime) -> None:
-    try:
-        await rt.fetcher.close()
-    finally:
-        await rt.store.close()
+HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health
+DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
 
 
 async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
@@ -83,7 +51,7 @@ async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
 
 
 async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome]:
-    """``monitor once``: poll every feed, deliver what that causes, close.
+    """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
 
     A dry run works on a temporary copy of the database and prints alerts on stdout, so
     the real store and the real channels see nothing of it.
@@ -91,11 +59,17 @@ async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome
     with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
         if dry_run:
             config = await _dry_run_config(config, Path(tmp))
-        rt = await open_runtime(config)
+        engine = await Engine.open(config)
         try:
-            return await poll_all(rt)
+            outcomes = await poll_all(engine.rt)
+            if not await engine.drain(DRAIN_TIMEOUT):
+                log.warning(
+                    "alerts still waiting after %.0fs; they stay in the outbox for the next run",
+                    DRAIN_TIMEOUT,
+                )
+            return outcomes
         finally:
-            await close_runtime(rt)
+            await engine.close()
 
 
 async def _dry_run_config(config: Config, tmp: Path) -> Config:
@@ -122,7 +96,7 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
         self._stopping = False
-        self._rt: Runtime | None = None
+        self._engine: Engine | None = None
         self._scheduler: FeedScheduler | None = None
         self._feeds: dict[str, FeedConfig] = {}
         self._rng = random.Random()
@@ -132,8 +106,7 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
-        self._rt = await open_runtime(self.config)
-        self._rt.metrics = self.metrics
+        self._engine = await Engine.open(self.config, metrics=self.metrics)
         self._scheduler = FeedScheduler(self._poll)
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
@@ -144,7 +117,9 @@ class Daemon:
             self._schedule_all(self.config.feeds)
             self._scheduler.every("retention", RETENTION_EVERY, self._prune)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
+            self._scheduler.every("health", HEALTH_EVERY, self._check_health)
             self._scheduler.start()
+            self._engine.start_delivery()  # resumes whatever the outbox holds
             if self.config.monitor.metrics:
                 server = MetricsServer(
                     self.metrics, self.health_problem, self.config.monitor.metrics
@@ -168,9 +143,29 @@ class Daemon:
                 loop.remove_signal_handler(sig)
             if server is not None:
                 await server.stop()
-            await close_runtime(self._rt)
+            await self._engine.close()
             log.info("stopped")
         return 0
+
+    @property
+    def _rt(self) -> Runtime | None:
+        return self._engine.rt if self._engine is not None else None
+
+    async def _check_health(self) -> None:
+        rt = self._rt
+        channels = self.config.monitor.health_channels
+        if rt is None or not channels:
+            return
+        states = [rt.states[url] for url in self._feeds if url in rt.states]
+        names = {url: feed_name(feed, rt.states[url]) for url, feed in self._feeds.items()}
+        events = await check_feeds(
+            rt.store, states, names, channels=channels, now=time.time(),
+            health_after=self.config.monitor.health_after,
+        )  # fmt: skip
+        for event in events:
+            log.warning("feed health: %s", event.message, extra={"feed": event.url})
+        if events and self._engine is not None:
+            self._engine.deliverer.wake()
 
     async def health_problem(self) -> str | None:
         """None while the scheduler runs and the store answers; else why not."""
@@ -281,7 +276,7 @@ class Daemon:
             self.notifier.ready()
 
     async def _reload(self) -> bool:
-        assert self._rt is not None and self._scheduler is not None and self.config_path
+        assert self._engine is not None and self._scheduler is not None and self.config_path
         try:
             new = config_module.load(self.config_path)
         except ConfigError as exc:
@@ -290,12 +285,9 @@ class Daemon:
         if new.database_path.resolve() != self.config.database_path.resolve():
             log.error("reload refused: [monitor] database cannot change while running")
             return False
-        async with self._rt.store.transaction() as db:
-            states = await feed_store.sync_feeds(db, [f.url for f in new.feeds])
         old_urls = set(self._feeds)
+        await self._engine.reload(new)
         self.config = new
-        self._rt.config = new
-        self._rt.states.update(states)
         for url in old_urls - {f.url for f in new.feeds}:
             self._scheduler.unschedule_feed(url)
         added = [f for f in new.feeds if f.url not in old_urls]

@@ -14,7 +14,8 @@ from aiohttp import web
 from feedserver import FeedServer, random_bytes, rss
 from helpers import make_config
 
-from monitor.daemon import close_runtime, open_runtime, poll_all
+from monitor.daemon import poll_all
+from monitor.engine import Engine
 
 MAX_BODY = 1024 * 1024
 BILLION_LAUGHS = (
@@ -158,12 +159,13 @@ async def test_hostile_servers_end_as_clear_errors_and_others_go_on(
         }
     )
     hwm_before = _vm_hwm_kb()
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     started = time.monotonic()
     try:
         outcomes = {o.url: o for o in await poll_all(rt, progress=False)}
     finally:
-        await close_runtime(rt)
+        await engine.close()
     elapsed = time.monotonic() - started
     assert elapsed < 5.0 + 3.0, f"the hostile table took {elapsed:.1f}s"
     for path, _, expected in TABLE:

@@ -10,7 +10,8 @@ from conftest import shared
 from feedserver import FeedServer, rss
 from helpers import make_config
 
-from monitor.daemon import close_runtime, open_runtime, poll_all
+from monitor.daemon import poll_all
+from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
 
 REAL_FEEDS = ["guardian.rss", "heise.atom", "uolNoticias.rss", "reddit.rss", "feedburner.atom"]
@@ -30,7 +31,8 @@ async def test_real_feed_first_poll_stores_every_item_then_304(
     expected = len(feedparser.parse(body).entries)
     feed_server.feed("/feed", body)
     config = make_config(tmp_path, [feed_server.url("/feed")])
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     try:
         first = await refresh_feed(rt, config.feeds[0])
         assert first.result == "new", first.error
@@ -42,7 +44,7 @@ async def test_real_feed_first_poll_stores_every_item_then_304(
         assert "If-None-Match" in sent and "If-Modified-Since" in sent
         assert await count_items(rt) == expected
     finally:
-        await close_runtime(rt)
+        await engine.close()
 
 
 async def test_same_bytes_without_validators_are_not_parsed_again(
@@ -60,7 +62,8 @@ async def test_same_bytes_without_validators_are_not_parsed_again(
         return real_parse(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "parse_feed", counting_parse)
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     try:
         assert (await refresh_feed(rt, config.feeds[0])).result == "new"
         again = await refresh_feed(rt, config.feeds[0])
@@ -68,7 +71,7 @@ async def test_same_bytes_without_validators_are_not_parsed_again(
         assert len(parses) == 1
         assert len(feed_server.hits("/feed")) == 2
     finally:
-        await close_runtime(rt)
+        await engine.close()
 
 
 async def test_restart_keeps_validators_and_stores_no_item_twice(
@@ -77,13 +80,15 @@ async def test_restart_keeps_validators_and_stores_no_item_twice(
     body = shared("real-feeds", "heise.atom").read_bytes()
     feed_server.feed("/feed", body)
     config = make_config(tmp_path, [feed_server.url("/feed")])
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     try:
         await refresh_feed(rt, config.feeds[0])
         stored = await count_items(rt)
     finally:
-        await close_runtime(rt)
-    rt = await open_runtime(config)  # a restart: a new runtime on the same database
+        await engine.close()
+    engine = await Engine.open(config)
+    rt = engine.rt  # a restart: a new runtime on the same database
     try:
         outcome = await refresh_feed(rt, config.feeds[0])
         assert outcome.result == "not_modified"
@@ -94,7 +99,7 @@ async def test_restart_keeps_validators_and_stores_no_item_twice(
         assert outcome.result == "new" and outcome.new_items == 0
         assert await count_items(rt) == stored
     finally:
-        await close_runtime(rt)
+        await engine.close()
 
 
 async def test_new_items_are_the_only_ones_passed_on(
@@ -108,7 +113,9 @@ async def test_new_items_are_the_only_ones_passed_on(
     async def after_store(db, stored, now):  # type: ignore[no-untyped-def]
         seen.extend(s.item.title for s in stored)
 
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+
+    rt = engine.rt
     rt.after_store = after_store
     try:
         await refresh_feed(rt, config.feeds[0])
@@ -118,7 +125,7 @@ async def test_new_items_are_the_only_ones_passed_on(
         async with rt.store.db.execute("SELECT title FROM feeds") as cur:
             assert (await cur.fetchone())[0] == "Wire"
     finally:
-        await close_runtime(rt)
+        await engine.close()
 
 
 async def test_permanent_redirect_updates_the_stored_url(
@@ -129,14 +136,15 @@ async def test_permanent_redirect_updates_the_stored_url(
     feed_server.feed("/new", rss("Moved", [("A", "http://example.org/a")]))
     feed_server.handler("/old", lambda r: web.Response(status=301, headers={"Location": "/new"}))
     config = make_config(tmp_path, [feed_server.url("/old")])
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     try:
         assert (await refresh_feed(rt, config.feeds[0])).new_items == 1
         assert rt.states[config.feeds[0].url].fetch_url == feed_server.url("/new")
         await refresh_feed(rt, config.feeds[0])
         assert [r.path for r in feed_server.requests] == ["/old", "/new", "/new"]
     finally:
-        await close_runtime(rt)
+        await engine.close()
 
 
 async def test_poll_all_reports_progress_and_polls_every_feed(
@@ -146,11 +154,12 @@ async def test_poll_all_reports_progress_and_polls_every_feed(
     for i in range(20):
         feed_server.feed(f"/f{i}", rss(f"Feed {i}", [(f"Item {i}", f"http://example.org/{i}")]))
         urls.append(feed_server.url(f"/f{i}"))
-    rt = await open_runtime(make_config(tmp_path, urls))
+    engine = await Engine.open(make_config(tmp_path, urls))
+    rt = engine.rt
     try:
         outcomes = await poll_all(rt)
     finally:
-        await close_runtime(rt)
+        await engine.close()
     assert sorted(o.new_items for o in outcomes) == [1] * 20
     assert "polled feeds: 20/20 (100%)" in capsys.readouterr().err
 
@@ -166,7 +175,9 @@ async def test_a_failure_after_fetch_loses_nothing(feed_server: FeedServer, tmp_
         if len(calls) == 1:
             raise RuntimeError("boom")
 
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+
+    rt = engine.rt
     rt.after_store = broken
     try:
         first = await refresh_feed(rt, config.feeds[0])
@@ -181,4 +192,4 @@ async def test_a_failure_after_fetch_loses_nothing(feed_server: FeedServer, tmp_
         assert calls == [1, 1]
         assert state.error_streak == 0 and state.etag is not None
     finally:
-        await close_runtime(rt)
+        await engine.close()

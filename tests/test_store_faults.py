@@ -14,7 +14,7 @@ from feedserver import FeedServer, rss
 from helpers import make_config
 from test_poll import count_items
 
-from monitor.daemon import close_runtime, open_runtime
+from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
 
 BIG = [(f"Story number {i} " + "x" * 300, f"http://example.org/{i}") for i in range(400)]
@@ -32,7 +32,8 @@ async def test_store_fault_is_clear_and_loses_nothing(
 ) -> None:
     feed_server.feed("/feed", rss("Big", BIG))
     config = make_config(tmp_path, [feed_server.url("/feed")])
-    rt = await open_runtime(config)
+    engine = await Engine.open(config)
+    rt = engine.rt
     try:
         async with rt.store.db.execute("PRAGMA page_count") as cur:
             pages = (await cur.fetchone())[0]
@@ -47,4 +48,4 @@ async def test_store_fault_is_clear_and_loses_nothing(
         assert again.result == "new" and again.new_items == len(BIG)
         assert await rt.store.integrity_ok()
     finally:
-        await close_runtime(rt)
+        await engine.close()

@@ -19,7 +19,9 @@ _MARKS = {"new": "●", "burst": "▲", "update": "↻", "health": "!", "test": 
 def render(alert: Alert, channel: str = "") -> str:
     """One alert as a small block of text, headline first."""
     mark = _MARKS.get(alert.kind, "●")
-    label = heading(alert).upper()
+    # A chat message is edited in place and keeps its heading; the console only appends,
+    # so an update says what it is.
+    label = "STORY GROWS" if alert.kind == "update" else heading(alert).upper()
     meta = " · ".join(p for p in (alert.rule, alert.severity if alert.rule else "", channel) if p)
     top = f"{mark} {label}" + (f"  [{meta}]" if meta else "")
     lines = [

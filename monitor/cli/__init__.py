@@ -27,6 +27,10 @@ COMMANDS = [
     "opml",
     "test_alert",
     "test_rules",
+    "dedup_check",
+    "stories",
+    "replay",
+    "demo",
 ]
 
 

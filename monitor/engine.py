@@ -1,0 +1,146 @@
+"""The whole pipeline, opened once: store, fetcher, stories and rules, outbox delivery.
+
+``monitor run``, ``once``, ``replay`` and ``demo`` all run the same ``Engine``; they differ
+only in what drives the polls (the scheduler, one pass, a replay clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+
+import aiohttp
+
+from monitor.channels import build_channels
+from monitor.config import Config
+from monitor.fetch import Fetcher, FetchLimits
+from monitor.metrics import Metrics
+from monitor.outbox import Deliverer
+from monitor.pipeline import Runtime
+from monitor.stages import Stages
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+
+log = logging.getLogger("monitor.engine")
+
+
+def fetch_limits(config: Config) -> FetchLimits:
+    f = config.fetch
+    return FetchLimits(
+        timeout=f.timeout,
+        connect_timeout=f.connect_timeout,
+        read_timeout=f.read_timeout,
+        max_body=f.max_body,
+        max_redirects=f.max_redirects,
+        concurrency=f.concurrency,
+        per_host=f.per_host,
+    )
+
+
+class Engine:
+    def __init__(
+        self,
+        rt: Runtime,
+        stages: Stages,
+        deliverer: Deliverer,
+        session: aiohttp.ClientSession,
+    ) -> None:
+        self.rt = rt
+        self.stages = stages
+        self.deliverer = deliverer
+        self._session = session
+        self._stop = asyncio.Event()
+        self._delivery: asyncio.Task[None] | None = None
+
+    @property
+    def config(self) -> Config:
+        return self.rt.config
+
+    @property
+    def store(self) -> Store:
+        return self.rt.store
+
+    @classmethod
+    async def open(
+        cls,
+        config: Config,
+        *,
+        clock: Callable[[], float] = time.time,
+        metrics: Metrics | None = None,
+    ) -> Engine:
+        """Open the store, sync the feeds, rebuild the story window, connect the channels."""
+        store = await Store.open(config.database_path)
+        try:
+            async with store.transaction() as db:
+                states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
+            stages = await Stages.build(config, store)
+        except BaseException:
+            await store.close()
+            raise
+        stages.metrics = metrics
+        fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
+        session = aiohttp.ClientSession(headers={"User-Agent": config.monitor.user_agent})
+        channels = build_channels(config.channels, session)
+        deliverer = Deliverer(store, channels, clock=clock)
+        rt = Runtime(
+            config=config,
+            store=store,
+            fetcher=fetcher,
+            states=states,
+            after_store=stages.after_store,
+            after_commit=deliverer.wake,
+            clock=clock,
+            metrics=metrics,
+        )
+        return cls(rt, stages, deliverer, session)
+
+    async def reload(self, config: Config) -> None:
+        """Apply a new (already validated) config: feeds, rules, channels, settings."""
+        async with self.store.transaction() as db:
+            states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
+        self.rt.states.update(states)
+        self.stages.recompile(config)
+        channels_changed = config.channels != self.rt.config.channels
+        self.rt.config = config
+        if channels_changed:
+            # Alerts in flight finish on the old channels; the new ones take the outbox from here.
+            running = self._delivery is not None
+            await self._stop_delivery()
+            self.deliverer = Deliverer(
+                self.store, build_channels(config.channels, self._session), clock=self.rt.clock
+            )
+            self.rt.after_commit = self.deliverer.wake
+            if running:
+                self.start_delivery()
+
+    def start_delivery(self) -> None:
+        """Deliver what the outbox holds (and what comes) until ``close``."""
+        if self._delivery is None:
+            self._delivery = asyncio.get_running_loop().create_task(self.deliverer.run(self._stop))
+
+    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (the outbox's own API)
+        """Wait until nothing is due in the outbox, at most ``timeout`` seconds."""
+        return await self.deliverer.drain(timeout)
+
+    async def _stop_delivery(self) -> None:
+        self._stop.set()
+        if self._delivery is not None:
+            try:
+                await asyncio.wait_for(self._delivery, 10)
+            except (TimeoutError, asyncio.CancelledError):
+                self._delivery.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await self._delivery
+        self._delivery = None
+        self._stop = asyncio.Event()
+
+    async def close(self) -> None:
+        await self._stop_delivery()
+        try:
+            await self.rt.fetcher.close()
+            await self._session.close()
+        finally:
+            await self.rt.store.close()
