@@ -12,7 +12,7 @@ class DedupConfig(StrictModel):
 
     window: Duration = Field(default=72 * 3600.0, description="how far back a story can be joined")
     threshold: float = Field(
-        default=80.0,
+        default=70.0,
         ge=0,
         le=100,
         description="similarity at or above which two headlines are one story",

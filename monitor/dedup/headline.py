@@ -26,6 +26,7 @@ _TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]+\s*){1,4}$")
 _HEAD = re.compile(r"^(?:[\w.&'’]+\s*){1,3}\s[-|–—]\s+")
 _PAREN_TAIL = re.compile(r"\s*\((?:[\w.&'’]+\s*){1,2}\)\s*$")
 _WORD = re.compile(r"\w+")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 STOP_WORDS = frozenset(
     (
         "a", "about", "above", "after", "again", "against", "all", "am", "amid", "an", "and",
@@ -86,5 +87,5 @@ def parse(title: str) -> Headline:
     )
     folded = [_fold(w) for w in raw_words]
     words = tuple(w for w in folded if w not in STOP_WORDS)
-    numbers = frozenset(w for w in folded if w.isdigit())
+    numbers = frozenset(n.replace(",", ".") for n in _NUMBER.findall(core))
     return Headline(" ".join(words), words, numbers, names)

@@ -1,0 +1,130 @@
+"""Dedup quality on real data, with the baselines measured in the same run.
+
+STS headlines (../shared/data/sts-headlines): pairs scored >= 4 are duplicates, <= 2 are
+not, the rest are ignored. The threshold is chosen on train+dev only; test is reported once.
+UCI News Aggregator (../shared/data/uci-news-2014-03): headlines in time order through the
+StoryIndex (each headline joins a story or starts one), pairwise precision and recall of
+the stories against the STORY label; the baseline links each headline to every earlier one
+with token_set_ratio >= 76 (single link).
+
+    python bench/dedup_quality.py
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np  # the benchmark's own need (cdist matrix); monitor does not use numpy
+from rapidfuzz import fuzz, process, utils
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.headline import parse
+from monitor.dedup.index import StoryIndex
+from monitor.dedup.score import score_headlines
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+Pair = tuple[float, str, str]
+
+
+def load(name: str) -> list[Pair]:
+    with (DATA / "sts-headlines" / f"{name}.tsv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    pairs = [(float(r[0]), r[1], r[2]) for r in rows if len(r) >= 3]
+    return [p for p in pairs if p[0] >= 4 or p[0] <= 2]
+
+
+def f1(pairs: list[Pair], score: Callable[[str, str], float], threshold: float) -> float:
+    tp = fp = fn = 0
+    for gold, a, b in pairs:
+        predicted = score(a, b) >= threshold
+        tp += gold >= 4 and predicted
+        fp += gold <= 2 and predicted
+        fn += gold >= 4 and not predicted
+    return 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+
+
+def best_threshold(pairs: list[Pair], score: Callable[[str, str], float]) -> tuple[float, float]:
+    return max((f1(pairs, score, t), float(t)) for t in range(30, 100))
+
+
+def sts() -> None:
+    tune, test = load("train") + load("dev"), load("test")
+    base = lambda a, b: fuzz.token_set_ratio(a, b, processor=utils.default_process)  # noqa: E731
+    base_f1, base_t = best_threshold(tune, base)
+    config = DedupConfig()
+    ours = lambda a, b: score_headlines(parse(a), parse(b), config)  # noqa: E731
+    tune_f1, tune_t = best_threshold(tune, ours)
+    print(f"STS: {len(tune)} train+dev pairs, {len(test)} test pairs (scores 2 < s < 4 left out)")
+    print(f"  baseline token_set_ratio: best threshold on train+dev {base_t:g}, "
+          f"test F1 {f1(test, base, base_t):.3f}")
+    print(f"  monitor (threshold {config.threshold:g}; best on train+dev is {tune_t:g}, "
+          f"F1 {tune_f1:.3f} there): test F1 {f1(test, ours, config.threshold):.3f} (goal >= 0.90)")
+
+
+def pairwise(assignment: list[int], labels: list[str]) -> tuple[float, float, int]:
+    members: defaultdict[int, list[int]] = defaultdict(list)
+    for i, story in enumerate(assignment):
+        members[story].append(i)
+    tp = sum(
+        1 for m in members.values() for a, b in itertools.combinations(m, 2) if labels[a] == labels[b]
+    )
+    predicted = sum(len(m) * (len(m) - 1) // 2 for m in members.values())
+    sizes: defaultdict[str, int] = defaultdict(int)
+    for label in labels:
+        sizes[label] += 1
+    true = sum(n * (n - 1) // 2 for n in sizes.values())
+    return (tp / predicted if predicted else 0.0), tp / true, len(members)
+
+
+def uci() -> None:
+    path = next((DATA / "uci-news-2014-03").glob("*.csv"))
+    with path.open(encoding="utf-8", newline="") as f:
+        rows = sorted(list(csv.reader(f))[1:], key=lambda r: int(r[7]))
+    titles, labels = [r[1] for r in rows], [r[5] for r in rows]
+    started = time.perf_counter()
+    matrix = process.cdist(
+        titles, titles, scorer=fuzz.token_set_ratio, processor=utils.default_process,
+        dtype=np.uint8, workers=2,
+    )  # fmt: skip
+    parent = list(range(len(titles)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(titles)):
+        for j in np.nonzero(matrix[i, :i] >= 76)[0]:
+            parent[root(i)] = root(int(j))
+    base = pairwise([root(i) for i in range(len(titles))], labels)
+    base_s = time.perf_counter() - started
+    started = time.perf_counter()
+    index = StoryIndex(DedupConfig())
+    assignment: list[int] = []
+    for i, r in enumerate(rows):
+        at = int(r[7]) / 1000
+        found = index.find(r[1], "", at, None, None)
+        story = i if found.story_id is None else found.story_id
+        index.add(story, r[1], at)
+        assignment.append(story)
+    ours = pairwise(assignment, labels)
+    ours_s = time.perf_counter() - started
+    print(f"UCI: {len(titles)} headlines, {len(set(labels))} labelled stories")
+    print(f"  baseline single-link token_set_ratio >= 76: precision {base[0]:.3f}, "
+          f"recall {base[1]:.3f}, {base[2]} stories ({base_s:.1f}s)")
+    print(f"  monitor StoryIndex: precision {ours[0]:.3f}, recall {ours[1]:.3f}, {ours[2]} stories "
+          f"({ours_s:.1f}s) (goal: precision >= 0.97, recall >= 0.10, fewer stories than baseline)")
+
+
+if __name__ == "__main__":
+    sts()
+    uci()
