@@ -17,7 +17,7 @@ def test_demo_prints_alerts_and_one_story_from_five_outlets() -> None:
     assert "Mayor Elena Márquez calls emergency summit over rail strike" in out
     assert "also reported by: Coastal Herald" in out  # the story grows in place
     assert (
-        "5 items from 5 outlets: Harbour Wire, Coastal Herald, Metro Daily, "
+        "items from 5 outlets: Harbour Wire, Coastal Herald, Metro Daily, "
         "Northern Broadcaster, Valley Times" in out
     )
     assert "0 failed" in out and "pending" not in out.splitlines()[-1]
