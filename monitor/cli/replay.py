@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -64,6 +65,9 @@ def _config(args: argparse.Namespace) -> Config:
 def run(args: argparse.Namespace) -> int:
     config = _config(args)
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
+    if not args.verbose:
+        # Thousands of polls: the progress line says enough; problems are still logged.
+        logging.getLogger("monitor").setLevel(logging.WARNING)
     source = Path(args.source)
     if not source.exists():
         raise ConfigError(f"{source}: no such file or directory")

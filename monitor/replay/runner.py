@@ -137,6 +137,8 @@ async def _play(
     feeds = engine.config.feeds
     start, end = records[0].published, records[-1].published
     steps = int((end - start) // step) + 1
+    if start + (steps - 1) * step < end:
+        steps += 1  # the last step must reach the last record
     bar = Progress("replayed steps", steps, stream=sys.stderr) if progress else None
     shown = [0] * len(server.feeds)
     polls = failed = new_items = 0
