@@ -50,6 +50,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument(
         "--database", metavar="PATH", help="keep the replay's store here (default: temporary)"
     )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=0,
+        help="serve the replay on this 127.0.0.1 port (default: any free one); with --database, "
+        "a fixed port lets a replay resume after a crash with the same feeds",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
 
@@ -82,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             step=args.step,
             deliver=args.deliver,
             database=Path(args.database) if args.database else None,
+            port=args.port,
         )
     )
     if args.json:

@@ -88,11 +88,12 @@ async def run_replay(
     database: Path | None = None,
     progress: bool = True,
     drain_timeout: float = 30.0,
+    port: int = 0,
 ) -> ReplaySummary:
     """Replay ``records``; ``speed`` is data seconds per real second (0: as fast as it goes)."""
     started = time.monotonic()
     server = ReplayServer(records)
-    await server.start()
+    await server.start(port)
     try:
         with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp:
             db_path = database or Path(tmp) / "replay.db"

@@ -50,13 +50,13 @@ class ReplayServer:
     def file_path(self, i: int) -> str:
         return f"/file/{i}"
 
-    async def start(self) -> int:
+    async def start(self, port: int = 0) -> int:
         app = web.Application()
         app.router.add_get("/feed/{i:\\d+}", self._feed)
         app.router.add_get("/file/{i:\\d+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = int(site._server.sockets[0].getsockname()[1])  # type: ignore[union-attr]
         return self.port
