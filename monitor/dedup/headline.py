@@ -89,3 +89,23 @@ def parse(title: str) -> Headline:
     words = tuple(w for w in folded if w not in STOP_WORDS)
     numbers = frozenset(n.replace(",", ".") for n in _NUMBER.findall(core))
     return Headline(" ".join(words), words, numbers, names)
+
+
+def normalize(title: str) -> str:
+    """The headline as compared: no outlet wrappers, folded, stop words out, one space apart."""
+    return parse(title).text
+
+
+def tokens(title: str) -> list[str]:
+    """The words of ``normalize(title)``, in order."""
+    return list(parse(title).words)
+
+
+def numbers(title: str) -> frozenset[str]:
+    """The numbers in the headline, whole ("6.4" stays one number)."""
+    return parse(title).numbers
+
+
+def names(title: str) -> frozenset[str]:
+    """Capitalised words (folded) that are not the first word of the headline nor stop words."""
+    return parse(title).names

@@ -62,7 +62,7 @@ async def assign(
                 " feed_id) FROM items WHERE story_id = ?) WHERE id = ?",
                 (seen, story_id, story_id),
             )
-        index.add(story_id, item.title, seen, item.canonical_url, item.guid)
+        index.add(story_id, item.title, seen, item.canonical_url, item.guid, item_id=stored.id)
         story = await load_story(db, story_id)
         changes.append(StoryChange(stored, story, found.story_id is None, gained))
     return changes
@@ -90,13 +90,14 @@ async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: date
     cutoff = since.timestamp()
     count = 0
     async with db.execute(
-        "SELECT story_id, title, COALESCE(published, first_seen), canonical_url, guid FROM items"
+        "SELECT story_id, title, COALESCE(published, first_seen), canonical_url, guid, id"
+        " FROM items"
         " WHERE story_id IS NOT NULL AND COALESCE(published, first_seen) >= ?"
         " ORDER BY COALESCE(published, first_seen)",
         (cutoff,),
     ) as cur:
-        async for story_id, title, seen, url, guid in cur:
-            index.add(story_id, title, seen, url, guid)
+        async for story_id, title, seen, url, guid, item_id in cur:
+            index.add(story_id, title, seen, url, guid, item_id=item_id)
             count += 1
     return count
 
