@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
         else:
             verdict = "the same story" if duplicate else "different stories"
-            print(f"score {score:.1f} (threshold {config.threshold:g}): {verdict}")
+            print(f"score {score:.1f}: {verdict}")
         return 0
     if args.headlines:
         raise InputError("give either two headlines or --pairs FILE, not both")

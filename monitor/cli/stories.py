@@ -58,5 +58,7 @@ def run(args: argparse.Namespace) -> int:
             f"    {len(story['items'])} items from {len(outlets)} outlets: {', '.join(outlets[:8])}"
             + (f", +{len(outlets) - 8}" if len(outlets) > 8 else "")
         )
+        for item in story["items"]:
+            print(f"      {item['feed']}: {item['title']}  {item['url'] or ''}".rstrip())
     print(f"{len(stories)} stories")
     return 0
