@@ -35,7 +35,9 @@ SYLLABLES = ["ka", "ro", "mi", "ne", "tu", "la", "vo", "zi", "pe", "sha", "lin",
 
 
 def make_headlines(n: int, rng: random.Random) -> list[str]:
-    vocab = sorted({"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(60_000)})[:50_000]
+    vocab = sorted(
+        {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(60_000)}
+    )[:50_000]
     weights = [1 / (i + 1) for i in range(len(vocab))]
     out: list[str] = []
     for _ in range(n):
@@ -126,7 +128,11 @@ def run(size: int, queries: int, rng: random.Random) -> None:
             if truth is not None:
                 hits += 1
                 agree += index.find(title, "", now, None, None).story_id is not None
-        recall = f"{agree / hits:.3f} on {hits} probes with a match in the newest {slice_size:,}" if hits else recall
+        recall = (
+            f"{agree / hits:.3f} on {hits} probes with a match in the newest {slice_size:,}"
+            if hits
+            else recall
+        )
     else:
         brute_ms = (time.perf_counter() - started) / len(sample) * 1000
         recall = f"{agree / hits:.3f} on {hits} probes with a match" if hits else "n/a"
