@@ -76,7 +76,7 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=4096)
 def parse(title: str) -> Headline:
     core = strip_outlet(title)
     raw_words = _WORD.findall(core)

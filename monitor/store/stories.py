@@ -30,41 +30,65 @@ def _dt(ts: float) -> datetime:
 async def assign(
     db: aiosqlite.Connection, index: StoryIndex, items: Sequence[StoredItem]
 ) -> list[StoryChange]:
-    """Give each new item its story: same GUID or URL, a similar headline, or a new story."""
-    changes = []
+    """Give each new item its story: same GUID or URL, a similar headline, or a new story.
+
+    Runs inside the poll's transaction (the store's write lock is held, so story ids can be
+    allocated here) with one statement per kind of change, not one per item.
+    """
+    async with db.execute("SELECT COALESCE(MAX(id), 0) FROM stories") as cur:
+        row = await cur.fetchone()
+    next_id = int(row[0]) + 1 if row else 1
+    new_rows: list[tuple[int, str, int, float, float]] = []
+    links: list[tuple[int, str, int]] = []
+    plan: list[tuple[StoredItem, int, bool]] = []
     for stored in items:
         item = stored.item
         seen = stored.seen_at.timestamp()
         found = index.find(item.title, item.summary, seen, item.canonical_url, item.guid)
         if found.story_id is None:
-            cur = await db.execute(
-                "INSERT INTO stories (title, first_item_id, first_seen, last_seen, outlets)"
-                " VALUES (?, ?, ?, ?, 1)",
-                (item.title, stored.id, seen, seen),
-            )
-            story_id = int(cur.lastrowid or 0)
-            await cur.close()
-            gained = True
+            story_id, next_id = next_id, next_id + 1
+            new_rows.append((story_id, item.title, stored.id, seen, seen))
         else:
             story_id = found.story_id
-            async with db.execute(
-                "SELECT 1 FROM items WHERE story_id = ? AND feed_id = ? LIMIT 1",
-                (story_id, stored.feed_id),
-            ) as cur:
-                gained = await cur.fetchone() is None
-        await db.execute(
-            "UPDATE items SET story_id = ?, feed_name = ? WHERE id = ?",
-            (story_id, stored.feed_name, stored.id),
-        )
-        if found.story_id is not None:
-            await db.execute(
-                "UPDATE stories SET last_seen = MAX(last_seen, ?), outlets = (SELECT COUNT(DISTINCT"
-                " feed_id) FROM items WHERE story_id = ?) WHERE id = ?",
-                (seen, story_id, story_id),
-            )
         index.add(story_id, item.title, seen, item.canonical_url, item.guid, item_id=stored.id)
-        story = await load_story(db, story_id)
-        changes.append(StoryChange(stored, story, found.story_id is None, gained))
+        links.append((story_id, stored.feed_name, stored.id))
+        plan.append((stored, story_id, found.story_id is None))
+    joined = {story_id for _, story_id, new in plan if not new}
+    feeds_before: dict[int, set[int]] = {}
+    created = {row[0] for row in new_rows}
+    for story_id in joined - created:
+        async with db.execute(
+            "SELECT DISTINCT feed_id FROM items WHERE story_id = ?", (story_id,)
+        ) as cur:
+            feeds_before[story_id] = {r[0] for r in await cur.fetchall()}
+    if new_rows:
+        await db.executemany(
+            "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets)"
+            " VALUES (?, ?, ?, ?, ?, 1)",
+            new_rows,
+        )
+    await db.executemany("UPDATE items SET story_id = ?, feed_name = ? WHERE id = ?", links)
+    for story_id in joined:
+        await db.execute(
+            "UPDATE stories SET last_seen = MAX(last_seen, (SELECT MAX(COALESCE(published,"
+            " first_seen)) FROM items WHERE story_id = ?)), outlets = (SELECT COUNT(DISTINCT"
+            " feed_id) FROM items WHERE story_id = ?) WHERE id = ?",
+            (story_id, story_id, story_id),
+        )
+    stories = {story_id: await load_story(db, story_id) for story_id in joined}
+    changes = []
+    for stored, story_id, new in plan:
+        if new:
+            # A later item of this batch may join it: it starts with this item's feed.
+            feeds_before.setdefault(story_id, set()).add(stored.feed_id)
+            seen_at = stored.seen_at
+            story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
+                          (stored.feed_name,))  # fmt: skip
+            changes.append(StoryChange(stored, story, True, True))
+        else:
+            gained = stored.feed_id not in feeds_before[story_id]
+            feeds_before[story_id].add(stored.feed_id)
+            changes.append(StoryChange(stored, stories[story_id], False, gained))
     return changes
 
 
