@@ -21,7 +21,7 @@ class DedupConfig(StrictModel):
     number_penalty: float = Field(default=25.0, ge=0, le=100)
     name_penalty: float = Field(default=0.0, ge=0, le=100)
     min_shared: int = Field(default=2, ge=1, le=6, description="rare words a candidate must share")
-    max_candidates: int = Field(default=200, ge=1, description="candidates scored per new item")
+    max_candidates: int = Field(default=50, ge=1, description="candidates scored per new item")
     max_postings: int = Field(
         default=2000, ge=1, description="words in more headlines than this are too common to use"
     )
