@@ -49,3 +49,36 @@ def test_a_weekly_feed_is_not_stale_after_a_day() -> None:
 
 def test_no_rhythm_known_means_no_stale_alert() -> None:
     assert _run(_feed(last_new_item=NOW - 30 * 86400), gap=None) == []
+
+
+async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.health import check_feeds
+    from monitor.store import Store
+    from monitor.store import feeds as feed_store
+
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        async with store.transaction() as db:
+            state = (await feed_store.sync_feeds(db, ["http://x/feed"]))["http://x/feed"]
+        state.failing_since, state.error_streak = NOW - H - 60, 12
+        state.last_error = "fetch: the feed is gone for good (HTTP 410)"
+        for _ in range(2):  # the second check says nothing new
+            await check_feeds(
+                store, [state], {state.url: "X"}, channels=["ops", "mail"], now=NOW, health_after=H
+            )
+        async with store.db.execute("SELECT channel, kind, payload FROM alerts ORDER BY id") as cur:
+            rows = await cur.fetchall()
+        assert [(r[0], r[1]) for r in rows] == [("ops", "health"), ("mail", "health")]
+        assert "HTTP 410" in rows[0][2]
+        async with store.db.execute("SELECT health_alerted FROM feeds") as cur:
+            assert (await cur.fetchone())[0] == FAILING  # remembered across restarts
+        state.failing_since, state.error_streak = None, 0
+        await check_feeds(
+            store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
+        )
+        async with store.db.execute(
+            "SELECT COUNT(*) FROM alerts WHERE payload LIKE '%working again%'"
+        ) as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        await store.close()

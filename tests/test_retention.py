@@ -49,3 +49,13 @@ async def test_prune_removes_old_items_and_orphan_stories_only(tmp_path: Path) -
         assert await store.integrity_ok()
     finally:
         await store.close()
+
+
+async def test_database_is_created_private(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "new" / "m.db")
+    try:
+        async with store.transaction() as db:
+            await feed_store.sync_feeds(db, ["http://x/feed"])
+    finally:
+        await store.close()
+    assert (tmp_path / "new" / "m.db").stat().st_mode & 0o077 == 0
