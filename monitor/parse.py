@@ -123,14 +123,32 @@ def parse_feed(
 
 
 def _entry_to_item(entry: Mapping[str, Any], base: str, now: datetime) -> Item | None:
-    title = clean_text(entry.get("title"))
-    summary = clean_text(entry.get("summary") or _first_content(entry))
-    link = entry.get("link") or None
-    canonical = canonical_url(link, base)
-    guid = entry.get("id") or None
+    published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"), now)
+    return make_item(
+        title=clean_text(entry.get("title")),
+        summary=clean_text(entry.get("summary") or _first_content(entry)),
+        link=entry.get("link") or None,
+        guid=entry.get("id") or None,
+        published=published,
+        base=base,
+        now=now,
+    )
+
+
+def make_item(
+    *,
+    title: str,
+    summary: str,
+    link: str | None,
+    guid: str | None,
+    published: datetime | None,
+    base: str,
+    now: datetime,
+) -> Item | None:
+    """A normalized item from an entry's cleaned fields; None for an entry with nothing in it."""
     if not (title or summary or link or guid):
         return None
-    published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"), now)
+    canonical = canonical_url(link, base)
     return Item(
         key=item_key(guid, canonical, title, summary),
         title=title,
@@ -197,25 +215,20 @@ def _parse_json_feed(body: bytes, url: str, now: datetime) -> ParsedFeed:
             or _str(raw.get("content_html"))
         )
         link = _str(raw.get("url")) or _str(raw.get("external_url")) or None
-        canonical = canonical_url(link, url)
-        guid = _str(raw.get("id")) or None
-        if not (title or summary or link or guid):
-            continue
         published = _iso_to_dt(
             _str(raw.get("date_published")) or _str(raw.get("date_modified")), now
         )
-        items.append(
-            Item(
-                key=item_key(guid, canonical, title, summary),
-                title=title,
-                summary=summary,
-                url=link,
-                canonical_url=canonical,
-                guid=guid,
-                published=published,
-                first_seen=now,
-            )
+        item = make_item(
+            title=title,
+            summary=summary,
+            link=link,
+            guid=_str(raw.get("id")) or None,
+            published=published,
+            base=url,
+            now=now,
         )
+        if item is not None:
+            items.append(item)
     return ParsedFeed(
         title=clean_text(_str(doc.get("title"))),
         link=_str(doc.get("home_page_url")) or None,

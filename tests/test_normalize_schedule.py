@@ -78,3 +78,22 @@ def test_jitter_spreads_but_never_undercuts_retry_after() -> None:
     delays = {round(next_delay(timing, rng=rng)) for _ in range(50)}
     assert len(delays) > 10 and all(540 <= d <= 660 for d in delays)
     assert all(next_delay(timing, retry_after=600, rng=rng) >= 600 for _ in range(50))
+
+
+def test_json_feed_items_are_read_and_normalized() -> None:
+    from monitor.errors import ParseError
+    from monitor.parse import parse_feed
+
+    body = (
+        b'{"version": "https://jsonfeed.org/version/1.1", "title": "J",'
+        b' "items": [{"id": "1", "url": "/a?utm_source=x", "title": "Hi <b>there</b>",'
+        b' "content_html": "<p>Body &amp; more</p>", "date_published": "2025-01-01T00:00:00Z"},'
+        b' {"id": "2"}, "junk"]}'
+    )
+    parsed = parse_feed(body, {"content-type": "application/feed+json"}, url="https://ex.org/f")
+    assert parsed.title == "J" and [i.guid for i in parsed.entries] == ["1", "2"]
+    first = parsed.entries[0]
+    assert (first.title, first.summary) == ("Hi there", "Body & more")
+    assert first.canonical_url == "https://ex.org/a" and first.published is not None
+    with pytest.raises(ParseError, match="not a JSON Feed"):
+        parse_feed(b'{"hello": 1}', {"content-type": "application/json"})

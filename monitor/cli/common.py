@@ -34,6 +34,16 @@ def load_config(args: argparse.Namespace) -> Config:
     return config_module.load(config_module.resolve_path(getattr(args, "config", None)))
 
 
+def load_config_or_defaults(args: argparse.Namespace, what: str) -> Config:
+    """Like ``load_config``, but with no -c and no config file found, the defaults (said on
+    stderr): commands that only need settings work before any config is written."""
+    path = config_module.resolve_path(getattr(args, "config", None))
+    if getattr(args, "config", None) is None and not path.exists():
+        print(f"monitor: no config file; {what} with the default settings", file=sys.stderr)
+        return Config()
+    return config_module.load(path)
+
+
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")

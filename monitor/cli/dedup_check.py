@@ -7,9 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from monitor import config as config_module
-from monitor.cli.common import add_config_option
-from monitor.config import Config
+from monitor.cli.common import add_config_option, load_config_or_defaults
 from monitor.dedup.score import is_duplicate
 from monitor.errors import InputError
 
@@ -29,16 +27,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace) -> Config:
-    path = config_module.resolve_path(args.config)
-    if args.config is None and not path.exists():
-        print("monitor: no config file; using the default [dedup] settings", file=sys.stderr)
-        return Config()
-    return config_module.load(path)
-
-
 def run(args: argparse.Namespace) -> int:
-    config = _config(args).dedup
+    config = load_config_or_defaults(args, "scoring").dedup
     if args.pairs is None:
         if len(args.headlines) != 2:
             raise InputError("give two headlines, or --pairs FILE")

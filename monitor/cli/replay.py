@@ -8,10 +8,13 @@ import logging
 import sys
 from pathlib import Path
 
-from monitor import config as config_module
 from monitor import log
-from monitor.cli.common import add_config_option, add_log_options, print_json
-from monitor.config import Config
+from monitor.cli.common import (
+    add_config_option,
+    add_log_options,
+    load_config_or_defaults,
+    print_json,
+)
 from monitor.errors import ConfigError
 from monitor.replay.runner import DEFAULT_STEP, run_replay
 from monitor.replay.sources import read_uci, records_from_directory
@@ -61,16 +64,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-def _config(args: argparse.Namespace) -> Config:
-    path = config_module.resolve_path(args.config)
-    if args.config is None and not path.exists():
-        print("monitor: no config file; replaying with the default settings", file=sys.stderr)
-        return Config()
-    return config_module.load(path)
-
-
 def run(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = load_config_or_defaults(args, "replaying")
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
     if not args.verbose:
         # Thousands of polls: the progress line says enough; problems are still logged.
