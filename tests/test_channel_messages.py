@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 from datetime import UTC, datetime
 
 import aiohttp
@@ -270,3 +272,50 @@ async def test_telegram_repr_hides_token(session: aiohttp.ClientSession) -> None
     channel = build_channel("desk", telegram("http://127.0.0.1:1"), session)
     assert isinstance(channel, TelegramChannel)
     assert BOT_TOKEN not in repr(channel) and BOT_TOKEN not in str(vars(channel).get("config"))
+
+
+@pytest.mark.parametrize("security", ["starttls", "tls"])
+async def test_email_over_starttls_and_implicit_tls(
+    security: str, session: aiohttp.ClientSession, tmp_path: Any
+) -> None:
+    import ssl
+
+    import trustme
+    from aiosmtpd.smtp import SMTP
+
+    from standins import SMTPStandIn
+
+    ca = trustme.CA()
+    server_ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1", "localhost").configure_cert(server_ctx)
+    ca_file = tmp_path / "ca.pem"
+    ca.cert_pem.write_to_path(str(ca_file))
+    handler = SMTPStandIn()
+    loop = asyncio.get_running_loop()
+    if security == "starttls":  # plain connection, then STARTTLS (RFC 3207)
+        factory = lambda: SMTP(handler, tls_context=server_ctx, require_starttls=True)  # noqa: E731
+        server = await loop.create_server(factory, "127.0.0.1", 0)
+    else:  # TLS from the first byte (RFC 8314)
+        server = await loop.create_server(lambda: SMTP(handler), "127.0.0.1", 0, ssl=server_ctx)
+    port = server.sockets[0].getsockname()[1]
+    try:
+
+        def tls_email(**extra: Any) -> Any:
+            return channel_config(
+                type="email", host="127.0.0.1", port=port, security=security,
+                sender="alerts@example.org", recipients=["desk@example.org"],
+                retry_initial="1s", **extra,
+            )  # fmt: skip
+
+        channel = build_channel("mail", tls_email(ca_file=str(ca_file)), session)
+        await channel.send(alert(title="Summit in Geneva"))
+        # Without the private CA the certificate is refused, clearly and without a retry storm.
+        untrusted = build_channel("mail", tls_email(), session)
+        with pytest.raises(ChannelError) as info:
+            await untrusted.send(alert(title="Summit in Geneva"))
+        assert "127.0.0.1" in str(info.value)
+    finally:
+        server.close()
+        await server.wait_closed()
+    (msg,) = handler.received
+    assert "Summit in Geneva" in msg["Subject"]

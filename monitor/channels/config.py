@@ -169,6 +169,9 @@ class EmailChannelConfig(DeliveryConfig):
     host: str
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
+    ca_file: str | None = Field(
+        default=None, description="PEM file of the CAs to trust (a private mail server)"
+    )
     username: str | None = None
     password: SecretStr | None = None
     sender: str

@@ -91,6 +91,7 @@ class EmailChannel(Channel):
                 password=self._password,
                 use_tls=c.security == "tls",
                 start_tls=c.security == "starttls",
+                cert_bundle=c.ca_file,  # None: the system's CAs
                 timeout=c.timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as exc:
