@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-
 from feedserver import FeedServer, start_feed_server
 
 REPO = Path(__file__).resolve().parents[1]

@@ -8,8 +8,8 @@ import hmac
 import json
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 from datetime import UTC, datetime
+from typing import Any
 
 import aiohttp
 import pytest
@@ -282,7 +282,6 @@ async def test_email_over_starttls_and_implicit_tls(
 
     import trustme
     from aiosmtpd.smtp import SMTP
-
     from standins import SMTPStandIn
 
     ca = trustme.CA()

@@ -12,7 +12,6 @@ import asyncio
 import csv
 import os
 import random
-import signal
 import sqlite3
 import sys
 from pathlib import Path
