@@ -23,13 +23,13 @@ sys.path[:0] = [
     str(Path(__file__).resolve().parents[1] / "tests"),
 ]
 
-from standins import BOT_TOKEN, CHAT_ID, telegram_standin  # noqa: E402
+from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
-from monitor import outbox  # noqa: E402
-from monitor.channels import build_channels  # noqa: E402
-from monitor.channels.config import ChannelConfig  # noqa: E402
-from monitor.models import Alert  # noqa: E402
-from monitor.store import Store  # noqa: E402
+from monitor import outbox
+from monitor.channels import build_channels
+from monitor.channels.config import ChannelConfig
+from monitor.models import Alert
+from monitor.store import Store
 
 
 async def bench(count: int, concurrency: int) -> None:

@@ -28,7 +28,43 @@ from monitor import config as config_module
 from monitor.daemon import poll_all
 from monitor.engine import Engine
 
-WORDS = ["minister", "summit", "talks", "border", "election", "court", "ruling", "strike", "market", "rally", "storm", "flood", "energy", "deal", "sanctions", "trade", "union", "police", "protest", "hospital", "vaccine", "climate", "report", "bank", "rates", "inflation", "budget", "parliament", "vote", "coalition", "ceasefire", "army", "port", "airline", "outage"]
+WORDS = [
+    "minister",
+    "summit",
+    "talks",
+    "border",
+    "election",
+    "court",
+    "ruling",
+    "strike",
+    "market",
+    "rally",
+    "storm",
+    "flood",
+    "energy",
+    "deal",
+    "sanctions",
+    "trade",
+    "union",
+    "police",
+    "protest",
+    "hospital",
+    "vaccine",
+    "climate",
+    "report",
+    "bank",
+    "rates",
+    "inflation",
+    "budget",
+    "parliament",
+    "vote",
+    "coalition",
+    "ceasefire",
+    "army",
+    "port",
+    "airline",
+    "outage",
+]
 
 
 def feed_body(i: int, items: int) -> bytes:

@@ -21,10 +21,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor.match import compile_rules  # noqa: E402
-from monitor.match.config import EntityConfig, RuleConfig  # noqa: E402
+from monitor.match import compile_rules
+from monitor.match.config import EntityConfig, RuleConfig
 
-SYLLABLES = "ka ro mi ne tu la vo zi pe sha lin dor mar tes qui bel fen gor hu yan".split()
+SYLLABLES = ["ka", "ro", "mi", "ne", "tu", "la", "vo", "zi", "pe", "sha", "lin", "dor", "mar", "tes", "qui", "bel", "fen", "gor", "hu", "yan"]
 
 
 def vocabulary(n: int, rng: random.Random) -> list[str]:

@@ -52,7 +52,9 @@ class FeedServer:
         async def handler(request: web.Request) -> web.StreamResponse:
             # RFC 9110 13.2.2: If-None-Match, when sent, decides alone.
             inm = request.headers.get("If-None-Match")
-            fresh = inm == etag if inm else request.headers.get("If-Modified-Since") == last_modified
+            fresh = (
+                inm == etag if inm else request.headers.get("If-Modified-Since") == last_modified
+            )
             if validators and fresh:
                 return web.Response(status=304, headers={"ETag": etag})
             extra = {"ETag": etag, "Last-Modified": last_modified} if validators else {}

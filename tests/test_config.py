@@ -94,7 +94,9 @@ bot_token = "${MONITOR_TEST_UNSET_TOKEN}"
     assert "3 problems" in err
     assert "monitor.intervall: unknown key" in err
     assert "feeds[0].interval" in err and "ten minutes" in err
-    assert "channels.desk.bot_token: environment variable MONITOR_TEST_UNSET_TOKEN is not set" in err
+    assert (
+        "channels.desk.bot_token: environment variable MONITOR_TEST_UNSET_TOKEN is not set" in err
+    )
     assert result.stdout == ""
 
 
@@ -143,7 +145,9 @@ def test_database_is_relative_to_the_config_folder(tmp_path: Path) -> None:
     assert config_module.load(path).database_path == tmp_path / "sub" / "data" / "m.db"
 
 
-def test_monitor_config_environment_variable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_monitor_config_environment_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "elsewhere.toml"
     path.write_text("")
     monkeypatch.chdir(tmp_path)

@@ -23,8 +23,8 @@ def _families(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
     return out
 
 
-async def _until(predicate, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    for _ in range(int(timeout / 0.05)):
+async def _until(predicate, limit: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(int(limit / 0.05)):
         if predicate():
             return
         await asyncio.sleep(0.05)

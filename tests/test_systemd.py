@@ -48,8 +48,6 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
         ["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60
     )
     problems = [
-        line
-        for line in (result.stdout + result.stderr).splitlines()
-        if "monitor.service" in line
+        line for line in (result.stdout + result.stderr).splitlines() if "monitor.service" in line
     ]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
