@@ -41,7 +41,9 @@ async def test_metrics_healthz_and_sd_notify(
     monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify.sock"))
     monkeypatch.setenv("WATCHDOG_USEC", "200000")
     config = make_config(tmp_path, [feed_server.url("/a")], metrics="127.0.0.1:0")
-    daemon = Daemon(config)
+    path = tmp_path / "config.toml"
+    path.write_text(f'[monitor]\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
+    daemon = Daemon(config, path)
     task = asyncio.create_task(daemon.run())
     messages: list[str] = []
 
@@ -77,6 +79,11 @@ async def test_metrics_healthz_and_sd_notify(
             assert "monitor_outbox_depth" in families
             async with session.get(f"{base}/healthz") as resp:
                 assert resp.status == 200
+            # A reload says RELOADING=1 (with its monotonic time), then READY=1 again.
+            messages.clear()
+            assert await daemon.reload()
+            said = [m for m in drain() if not m.startswith("WATCHDOG")]
+            assert said[0].startswith("RELOADING=1\nMONOTONIC_USEC=") and said[1] == "READY=1"
             # The store goes away: /healthz turns unhealthy and the watchdog is no longer fed.
             assert daemon._rt is not None
             await daemon._rt.store.db.close()
