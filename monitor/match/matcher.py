@@ -1,69 +1,79 @@
-"""Compile every rule's terms into one Aho-Corasick automaton; match items in one pass.
+"""Match an item against every rule: one Aho-Corasick pass, then word-boundary checks.
 
-Each literal is searched in the folded text (see ``text.fold``) and accepted only on word
-boundaries: a term never fires inside a longer word. A possessive ('s) may follow a term.
-- entity aliases and "quoted phrases": the folded words exactly;
-- bare keywords: any word with the same Snowball stem ("negotiations" fires on
-  "negotiation", "negotiating"), found through the stem as a prefix;
-- Cyrillic aliases: by Russian stem when the stem keeps at least 4 letters
-  ("Зеленский" fires on "Зеленского"), else exactly;
-- ``word*``: any word starting with it.
-No regular expression written by a user is ever run, so no rule can hang the matcher.
+Title and summary are folded (``text.fold``) and joined by a NUL, which no term contains and
+no phrase crosses, so the automaton runs over the item once. A raw hit counts only where a
+word starts; then, by the literal's mode:
+- exact (entity aliases, quoted phrases): the word ends where the literal ends;
+- stem (bare keywords, Cyrillic aliases): the whole word has the literal's Snowball stem;
+- prefix (``word*``): any word that starts with it.
+Phrases chain their words' hits across spaces and hyphens only. Nothing here runs a
+regular expression written by a user, so no rule can make matching slow.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Callable, Collection, Sequence
+from typing import Any, NamedTuple
 
-import ahocorasick
-
-from monitor.errors import RuleError
-from monitor.match.config import EntityConfig, RuleConfig
-from monitor.match.query import Node, Term, compile_node, evaluate, parse, terms
-from monitor.match.text import Tokens, is_cyrillic, stem, term_tokens
+from monitor.match.config import RuleConfig
+from monitor.match.explain import snippet
+from monitor.match.text import WORD, fold, original_span, phrase_gap_end, stem, word_end
 from monitor.models import Match, TermHit
 
-SNIPPET = 160
-MIN_CYRILLIC_STEM = 4
+# Hits of each literal: literal id -> {start: end} in the folded item text.
+Hits = dict[int, dict[int, int]]
+# Spans of each term that was found: term id -> [(start, end)].
+Found = dict[int, list[tuple[int, int]]]
 
 
-@dataclass(frozen=True, slots=True)
-class _Literal:
-    """One pattern in the automaton and how a hit on it is checked."""
+class CompiledTerm(NamedTuple):
+    """A term of some rule: any of ``alternatives`` (sequences of literal ids) found."""
 
-    mode: str  # exact | stem | prefix
-    stem: str  # for mode "stem": the stem every matched word must have
-    term: int  # index into Matcher.terms
-    field: str | None  # the term's field scope
-    length: int  # tokens the term covers
+    label: str  # as the user wrote it: Putin, @"Volodymyr Zelensky", "peace talks"
+    alternatives: tuple[tuple[int, ...], ...]
+    field: str | None = None
+    slop: int | None = None
+
+    @property
+    def simple(self) -> bool:
+        """One literal, found anywhere: its hits are the term's hits, no more checks."""
+        return (
+            self.field is None
+            and self.slop is None
+            and len(self.alternatives) == 1
+            and len(self.alternatives[0]) == 1
+        )
 
 
-@dataclass(slots=True)
-class _Rule:
+class CompiledRule(NamedTuple):
     config: RuleConfig
-    node: Node
-    terms: list[Term]
-    term_ids: list[int]
-    test: Callable[[Container[int]], bool]
-    feeds: frozenset[str]
+    test: Callable[[Collection[int]], bool]
+    terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
+    feeds: frozenset[str]  # casefolded; empty: every feed
     tags: frozenset[str]
 
 
 class Matcher:
-    """The compiled rules. ``match`` is pure and thread-safe (the automaton is read-only)."""
+    """The compiled rules. ``match`` is pure and thread-safe (nothing in it changes)."""
 
     def __init__(
-        self, automaton: ahocorasick.Automaton | None, rules: list[_Rule], terms: list[Term]
+        self,
+        automaton: Any,
+        rules: list[CompiledRule],
+        terms: list[CompiledTerm],
+        triggers: dict[int, tuple[int, ...]],
     ) -> None:
-        self._automaton = automaton
+        self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
         self._terms = terms
-        self._rules_by_term: dict[int, list[int]] = defaultdict(list)
+        self._simple = [t.simple for t in terms]
+        self._triggers = triggers  # literal id -> the terms to check when it is found
+        by_term: list[list[int]] = [[] for _ in terms]
         for index, rule in enumerate(rules):
-            for term_id in rule.term_ids:
-                self._rules_by_term[term_id].append(index)
+            for term_id in rule.terms:
+                by_term[term_id].append(index)
+        self._rules_by_term = [tuple(r) for r in by_term]
 
     @property
     def rule_count(self) -> int:
@@ -81,179 +91,159 @@ class Matcher:
         """Every rule that fires on this item, each with the terms that fired and where."""
         if self._automaton is None:
             return []
-        # Hits are kept raw (token positions) until a rule fires: most hits fire nothing.
-        raw: dict[int, list[tuple[str, int, int]]] = defaultdict(list)
-        scanned = {}
-        for field, text in (("title", title), ("summary", summary)):
-            if text:
-                scanned[field] = (text, self._scan(field, text, raw))
-        if not raw:
+        folded_title, title_offsets = fold(title)
+        folded_summary, summary_offsets = fold(summary)
+        text = folded_title + "\x00" + folded_summary
+        hits = self._scan(text)
+        if not hits:
             return []
-        candidates = sorted({i for term_id in raw for i in self._rules_by_term.get(term_id, ())})
-        matches = []
-        for index in candidates:
+        title_end = len(folded_title)
+        found = self._found(hits, text, title_end)
+        candidates = {index for term_id in found for index in self._rules_by_term[term_id]}
+        matches: list[Match] = []
+        item_feeds: set[str] | None = None
+        item_tags: set[str] | None = None
+        for index in sorted(candidates):
             rule = self._rules[index]
-            if rule.feeds and not ({feed_name, feed_url} & rule.feeds):
+            if rule.feeds:
+                if item_feeds is None:
+                    item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
+                if rule.feeds.isdisjoint(item_feeds):
+                    continue
+            if rule.tags:
+                if item_tags is None:
+                    item_tags = {t.casefold() for t in tags}
+                if rule.tags.isdisjoint(item_tags):
+                    continue
+            if not rule.test(found):
                 continue
-            if rule.tags and not (rule.tags & set(tags)):
-                continue
-            if not rule.test(raw):
-                continue
-            found = []
-            for term, term_id in zip(rule.terms, rule.term_ids, strict=True):
-                for field, at, length in raw.get(term_id, ()):
-                    text, tokens = scanned[field]
-                    first = tokens.token_at(at)
-                    lo, hi = tokens.original_span(first, first + length - 1)
-                    found.append(TermHit(term.display, text[lo:hi], field, lo, hi))
-            found.sort(key=lambda h: (h.field != "title", h.start))
-            matches.append(
-                Match(
-                    rule=rule.config.name,
-                    severity=rule.config.severity,
-                    channels=tuple(rule.config.channels),
-                    hits=tuple(found),
-                    snippet=_snippet(title if found[0].field == "title" else summary, found[0]),
-                )
-            )
+            where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
+            matches.append(self._explain(rule, found, where))
         return matches
 
-    def _scan(self, field: str, text: str, raw: dict[int, list[tuple[str, int, int]]]) -> Tokens:
-        assert self._automaton is not None
-        tokens = Tokens(text)
-        line = tokens.text
-        size = len(line)
-        for end, (pattern_length, literals) in self._automaton.iter(line):
-            start = end - pattern_length + 2  # the pattern's leading space is not the term
-            for literal in literals:
-                if literal.field is not None and literal.field != field:
+    def _scan(self, text: str) -> Hits:
+        """Every literal found on word boundaries: the one pass over the item."""
+        hits: Hits = {}
+        size = len(text)
+        for end, (length, exact, stems, prefixes) in self._automaton.iter(text):
+            start = end - length + 1
+            if start and text[start - 1].isalnum():
+                continue  # inside a longer word: "putin" in "rasputin"
+            end += 1
+            if exact and (end == size or not text[end].isalnum()):
+                for literal in exact:
+                    _add(hits, literal, start, end)
+            if stems or prefixes:
+                last = word_end(text, end)
+                if stems:
+                    root = stem(text[start:last])
+                    for target, literal in stems:
+                        if root == target:
+                            _add(hits, literal, start, last)
+                for literal in prefixes:
+                    _add(hits, literal, start, last)
+        return hits
+
+    def _found(self, hits: Hits, text: str, title_end: int) -> Found:
+        """The terms found, from the literals found (phrases chained, scopes applied)."""
+        found: Found = {}
+        for literal, spans in hits.items():
+            for term_id in self._triggers.get(literal, ()):
+                if term_id in found:
                     continue
-                if literal.mode == "exact":
-                    if end + 1 >= size or line[end + 1] != " ":
-                        continue
-                elif literal.mode == "stem" and stem(tokens.word(start)) != literal.stem:
+                if self._simple[term_id]:
+                    found[term_id] = list(spans.items())
                     continue
-                raw[literal.term].append((field, start, literal.length))
-        return tokens
+                term = self._terms[term_id]
+                out: list[tuple[int, int]] = []
+                for words in term.alternatives:
+                    if all(literal in hits for literal in words):
+                        if term.slop is None:
+                            out.extend(_phrase(words, hits, text))
+                        else:
+                            out.extend(_near(words, term.slop, hits, text, title_end))
+                if term.field == "title":
+                    out = [span for span in out if span[0] < title_end]
+                elif term.field == "summary":
+                    out = [span for span in out if span[0] > title_end]
+                if out:
+                    found[term_id] = out
+        # Terms that were checked and not found are simply absent: NOT sees them as absent.
+        return found
 
-
-def _snippet(text: str, hit: TermHit) -> str:
-    start = max(0, hit.start - SNIPPET // 2)
-    end = min(len(text), start + SNIPPET)
-    start = max(0, end - SNIPPET)
-    if start > 0:
-        space = text.find(" ", start)
-        start = space + 1 if 0 <= space < hit.start else start
-    if end < len(text):
-        space = text.rfind(" ", hit.end, end)
-        end = space if space > hit.end else end
-    return ("…" if start > 0 else "") + text[start:end].strip() + ("…" if end < len(text) else "")
-
-
-def _literals(term: Term, entities: dict[str, EntityConfig]) -> list[tuple[str, str, str]]:
-    """The automaton patterns of one term: (pattern, mode, stem)."""
-    if term.kind == "entity":
-        entity = entities[term_tokens(term.value)]
-        out = []
-        for spelling in dict.fromkeys([entity.name, *entity.aliases]):
-            folded = term_tokens(spelling)
-            if not folded:
-                continue
-            out.append((folded, "exact", ""))
-            if is_cyrillic(folded) and " " not in folded:
-                root = stem(folded)
-                if len(root) >= MIN_CYRILLIC_STEM and root != folded:
-                    out.append((root, "stem", root))
-        return out
-    folded = term_tokens(term.value)
-    if term.kind == "prefix":
-        return [(folded, "prefix", "")]
-    if term.kind == "phrase" or " " in folded:
-        return [(folded, "exact", "")]
-    root = stem(folded)
-    if is_cyrillic(folded) and len(root) < MIN_CYRILLIC_STEM:
-        return [(folded, "exact", "")]
-    # The stem is a prefix of every inflection that shares it; the check runs on the whole word.
-    return [(root, "stem", root)]
-
-
-def _entity_table(entities: Sequence[EntityConfig]) -> dict[str, EntityConfig]:
-    table: dict[str, EntityConfig] = {}
-    for entity in entities:
-        for spelling in (entity.name, *entity.aliases):
-            table.setdefault(term_tokens(spelling), entity)
-    return table
-
-
-def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> Matcher:
-    """Parse every query and build one automaton of every literal (``RuleError`` if bad)."""
-    table = _entity_table(entities)
-    compiled: list[_Rule] = []
-    term_ids: dict[Term, int] = {}
-    patterns: dict[str, list[_Literal]] = defaultdict(list)
-    for rule in rules:
-        node = parse(rule.query)
-        rule_terms = list(dict.fromkeys(terms(node)))
-        ids = []
-        for term in rule_terms:
-            if term in term_ids:
-                ids.append(term_ids[term])
-                continue
-            if term.kind == "entity" and term_tokens(term.value) not in table:
-                raise RuleError(f"no entity named {term.value!r}", term.position)
-            term_id = term_ids[term] = len(term_ids)
-            ids.append(term_id)
-            for pattern, mode, root in _literals(term, table):
-                length = pattern.count(" ") + 1 if mode == "exact" else 1
-                patterns[pattern].append(_Literal(mode, root, term_id, term.field, length))
-        test = compile_node(node, term_ids)
-        compiled.append(
-            _Rule(rule, node, rule_terms, ids, test, frozenset(rule.feeds), frozenset(rule.tags))
+    def _explain(
+        self,
+        rule: CompiledRule,
+        found: Found,
+        where: tuple[tuple[str, list[int] | None, int], tuple[str, list[int] | None, int]],
+    ) -> Match:
+        """The match as the user sees it: each term's hits in the original text, a snippet."""
+        summary_base = where[1][2]
+        spans: list[tuple[int, int, int, str]] = []
+        for term_id in rule.terms:
+            label = self._terms[term_id].label
+            for start, end in found.get(term_id, ()):
+                spans.append((start, -end, term_id, label))
+        spans.sort()
+        hits: list[TermHit] = []
+        covered: dict[int, int] = {}  # term id -> end of its last hit kept
+        for start, neg_end, term_id, label in spans:
+            if covered.get(term_id, -1) >= -neg_end:
+                continue  # inside a longer hit of the same term: "Zelensky" in "V. Zelensky"
+            covered[term_id] = -neg_end
+            source, offsets, base = where[1] if start >= summary_base else where[0]
+            lo, hi = original_span(offsets, start - base, -neg_end - base)
+            field = "summary" if start >= summary_base else "title"
+            hits.append(TermHit(label, source[lo:hi], field, lo, hi))
+        first = hits[0]
+        source = where[0][0] if first.field == "title" else where[1][0]
+        return Match(
+            rule=rule.config.name,
+            severity=rule.config.severity,
+            channels=tuple(rule.config.channels),
+            hits=tuple(hits),
+            snippet=snippet(source, first.start, first.end),
         )
-    all_terms = list(term_ids)
-    if not patterns:
-        return Matcher(None, compiled, all_terms)
-    automaton = ahocorasick.Automaton()
-    for pattern, literals in patterns.items():
-        # A leading space: a pattern can only match where a token starts.
-        automaton.add_word(" " + pattern, (len(pattern) + 1, tuple(literals)))
-    automaton.make_automaton()
-    return Matcher(automaton, compiled, all_terms)
 
 
-def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
-    """Every problem of the rules and entities, each with its location in the config."""
-    problems: list[str] = []
-    table = _entity_table(entities)
-    seen_entities: dict[str, int] = {}
-    for i, entity in enumerate(entities):
-        key = term_tokens(entity.name)
-        if key in seen_entities:
-            problems.append(
-                f"entities[{i}].name: {entity.name!r} is already entities[{seen_entities[key]}]"
-            )
-        seen_entities.setdefault(key, i)
-    seen_rules: dict[str, int] = {}
-    for i, rule in enumerate(rules):
-        if rule.name in seen_rules:
-            problems.append(
-                f"rules[{i}].name: {rule.name!r} is already rules[{seen_rules[rule.name]}]"
-            )
-        seen_rules.setdefault(rule.name, i)
-        try:
-            node = parse(rule.query)
-        except RuleError as exc:
-            problems.append(f"rules[{i}].query: {exc.message} at position {exc.position}")
-            continue
-        for term in terms(node):
-            if term.kind == "entity" and term_tokens(term.value) not in table:
-                problems.append(
-                    f"rules[{i}].query: no entity named {term.value!r} at position "
-                    f"{term.position} (define it in [[entities]])"
-                )
-        if evaluate(node, set()):
-            problems.append(
-                f"rules[{i}].query: it would match items that contain none of its terms "
-                "(a query needs at least one term that must be present)"
-            )
-    return problems
+def _add(hits: Hits, literal: int, start: int, end: int) -> None:
+    spans = hits.get(literal)
+    if spans is None:
+        hits[literal] = {start: end}
+    else:
+        spans[start] = end
+
+
+def _phrase(words: tuple[int, ...], hits: Hits, text: str) -> list[tuple[int, int]]:
+    """Where the words follow one another, separated only by spaces and hyphens."""
+    out = []
+    for start, end in hits[words[0]].items():
+        for literal in words[1:]:
+            following = hits[literal].get(phrase_gap_end(text, end))
+            if following is None:
+                break
+            end = following
+        else:
+            out.append((start, end))
+    return out
+
+
+def _near(
+    words: tuple[int, ...], slop: int, hits: Hits, text: str, title_end: int
+) -> list[tuple[int, int]]:
+    """``"a b"~N``: the words in this order, in one field, at most N other words apart."""
+    starts = [m.start() for m in WORD.finditer(text)]
+    paths = sorted(hits[words[0]].items())  # (start of the first word, end of the last)
+    for literal in words[1:]:
+        following = sorted(hits[literal].items())
+        paths = sorted(
+            {
+                (first, end)
+                for first, last_end in paths
+                for start, end in following
+                if start >= last_end
+                and (first < title_end) == (start < title_end)
+                and bisect_left(starts, start) - bisect_left(starts, last_end) <= slop
+            }
+        )
+    return paths

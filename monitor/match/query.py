@@ -2,221 +2,260 @@
 
     query   := or
     or      := and ("OR" and)*
-    and     := unary (["AND"] unary)*          adjacent terms are ANDed
+    and     := unary (["AND"] unary)*           adjacent terms are ANDed
     unary   := "NOT" unary | "-" unary | primary
-    primary := "(" or ")" | [field ":"] term
-    term    := WORD | WORD"*" | '"' phrase '"' | "@"WORD | '@"' entity name '"'
+    primary := [field ":"] ( "(" or ")" | term )
+    term    := WORD | WORD"*" | '"' words '"' ["~" N] | "@"WORD | '@"' entity name '"'
     field   := "title" | "summary"
 
-AND, OR and NOT are operators only in capitals; a word is letters, digits, apostrophes
-and hyphens. Every error names the 0-based position in the query.
+AND, OR and NOT are operators only in capitals. Every error names the 0-based position in
+the query. See docs/rules.md for what each term matches.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
-from dataclasses import dataclass
+from collections.abc import Callable, Collection
+from typing import NamedTuple
 
 from monitor.errors import RuleError
+from monitor.match.text import term_words
+
+FIELDS = ("title", "summary")
+MAX_DEPTH = 50  # parentheses nested deeper than this are refused (no query needs it)
+MAX_SLOP = 100
+MIN_PREFIX = 3
 
 
-@dataclass(frozen=True)
-class Term:
+class Term(NamedTuple):
     kind: str  # word | prefix | phrase | entity
-    value: str  # as written (without quotes, @ or *)
+    value: str  # as written (without quotes, @, * or ~N)
+    words: tuple[str, ...]  # folded words (empty for an entity: its spellings are used)
     field: str | None = None  # None: title or summary
+    slop: int | None = None  # "a b"~N: at most N other words between consecutive ones
     position: int = 0
 
     @property
     def display(self) -> str:
+        """The term as a user would write it, for "why did this fire"."""
         scope = f"{self.field}:" if self.field else ""
         if self.kind == "entity":
             return f"{scope}@" + (f'"{self.value}"' if " " in self.value else self.value)
         if self.kind == "phrase":
-            return f'{scope}"{self.value}"'
+            return f'{scope}"{self.value}"' + (f"~{self.slop}" if self.slop is not None else "")
         if self.kind == "prefix":
             return f"{scope}{self.value}*"
         return f"{scope}{self.value}"
 
 
-@dataclass(frozen=True)
-class And:
+class And(NamedTuple):
     children: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class Or:
+class Or(NamedTuple):
     children: tuple[Node, ...]
 
 
-@dataclass(frozen=True)
-class Not:
+class Not(NamedTuple):
     child: Node
 
 
 Node = Term | And | Or | Not
-FIELDS = ("title", "summary")
-_OPERATORS = {"AND", "OR", "NOT"}
+_OPERATORS = frozenset({"AND", "OR", "NOT"})
+_AND_STOPS = frozenset({"OR", ")", "end"})
+# Leading whitespace, then a quoted phrase (closed or not), a punctuation mark or a word:
+# the pieces cover the query, so a token's position is the running sum of the lengths.
+_LEXER = re.compile(r'(\s*)("[^"]*"?|[()@*:~]|[^\s()"@*:~]+)')
+_KINDS = {c: c for c in "()@*:~"} | {op: op for op in _OPERATORS}
 
 
-@dataclass
-class _Token:
-    kind: str  # word | phrase | lparen | rparen | op | colon | at | star | minus
-    text: str
-    position: int
-
-
-_LEXER = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<lparen>\() | (?P<rparen>\)) | (?P<colon>:) | (?P<at>@) | (?P<star>\*) | (?P<minus>-)
-      | "(?P<phrase>[^"]*)"
-      | (?P<word>[\w'’.]+(?:-[\w'’.]+)*)
-      | (?P<other>.)""",
-    re.VERBOSE,
-)
-
-
-def _tokenize(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    for m in _LEXER.finditer(query):
-        kind = m.lastgroup
-        text = m.group(kind or "other")
-        position = m.start()
-        if kind == "space":
-            continue
-        if kind == "phrase":
-            text = text.strip()
-            if not text:
-                raise RuleError("an empty phrase", position)
-        elif kind == "word" and text in _OPERATORS:
-            kind = "op"
-        elif kind == "other":
-            if text == '"':
+def _tokenize(query: str) -> list[tuple[str, str, int]]:
+    """(kind, text, position) of each token; kind is the text for punctuation."""
+    tokens: list[tuple[str, str, int]] = []
+    at = 0
+    for space, text in _LEXER.findall(query):
+        position = at + len(space)
+        at = position + len(text)
+        kind = _KINDS.get(text)
+        if kind is None and text.upper() in _OPERATORS:
+            raise RuleError(
+                f"write operators in capitals: {text.upper()} "
+                f'(to search the word itself, quote it: "{text}")',
+                position,
+            )
+        if kind is not None:
+            tokens.append((kind, text, position))
+        elif text[0] == '"':
+            if len(text) == 1 or text[-1] != '"':
                 raise RuleError("this quote is never closed", position)
-            raise RuleError(f"unexpected character {text!r}", position)
-        tokens.append(_Token(kind or "other", text, position))
+            tokens.append(("phrase", text[1:-1], position))
+        elif text[0] == "-":  # -word: NOT word (inside a word a hyphen joins: peace-talks)
+            tokens.append(("-", "-", position))
+            if len(text) > 1:
+                tokens.append(("word", text[1:], position + 1))
+        else:
+            tokens.append(("word", text, position))
     return tokens
 
 
-def _wordish(ch: str) -> bool:
-    return ch.isalnum() or ch in "'’_."
-
-
 class _Parser:
+    """Recursive descent over the tokens, which end with an "end" token (no bounds checks)."""
+
     def __init__(self, query: str) -> None:
-        self.query = query
+        self.size = len(query)
         self.tokens = _tokenize(query)
+        self.tokens.append(("end", "", self.size))
         self.i = 0
+        self.depth = 0
+        self.negated = False  # under an odd number of NOTs
+        self.terms: list[tuple[Term, bool]] = []  # every term, and whether it counts
 
-    def peek(self) -> _Token | None:
-        return self.tokens[self.i] if self.i < len(self.tokens) else None
+    def next_is(self, kind: str, adjacent_to: int) -> bool:
+        """Whether the next token is ``kind`` and starts right at ``adjacent_to``."""
+        t = self.tokens[self.i]
+        return t[0] == kind and t[2] == adjacent_to
 
-    def take(self) -> _Token:
+    def take(self, expected: str = "a term") -> tuple[str, str, int]:
         token = self.tokens[self.i]
+        if token[0] == "end":
+            raise RuleError(f"the query ends where {expected} was expected", self.size)
         self.i += 1
         return token
 
-    def end(self) -> int:
-        return len(self.query)
-
     def parse(self) -> Node:
-        if not self.tokens:
+        if len(self.tokens) == 1:
             raise RuleError("the query is empty", 0)
         node = self.parse_or()
-        token = self.peek()
-        if token is not None:
-            what = (
-                "a closing parenthesis without its opening one"
-                if token.kind == "rparen"
-                else f"unexpected {token.text!r}"
-            )
-            raise RuleError(what, token.position)
+        t = self.tokens[self.i]
+        if t[0] != "end":  # parse_and stops only at OR, ")" or the end
+            raise RuleError("a closing parenthesis without its opening one", t[2])
         return node
 
     def parse_or(self) -> Node:
-        children = [self.parse_and()]
-        while (t := self.peek()) is not None and t.kind == "op" and t.text == "OR":
-            self.take()
+        node = self.parse_and()
+        if self.tokens[self.i][0] != "OR":
+            return node
+        children = [node]
+        while self.tokens[self.i][0] == "OR":
+            self.i += 1
             children.append(self.parse_and())
-        return children[0] if len(children) == 1 else Or(tuple(children))
+        return Or(tuple(children))
 
     def parse_and(self) -> Node:
-        children = [self.parse_unary()]
-        while (
-            (t := self.peek()) is not None
-            and t.kind != "rparen"
-            and not (t.kind == "op" and t.text == "OR")
-        ):
-            if t.kind == "op" and t.text == "AND":
-                self.take()
+        node = self.parse_unary()
+        kind = self.tokens[self.i][0]
+        if kind in _AND_STOPS:
+            return node
+        children = [node]
+        while kind not in _AND_STOPS:
+            if kind == "AND":
+                self.i += 1
             children.append(self.parse_unary())
-        return children[0] if len(children) == 1 else And(tuple(children))
+            kind = self.tokens[self.i][0]
+        return And(tuple(children))
 
     def parse_unary(self) -> Node:
-        t = self.peek()
-        if t is None:
-            raise RuleError("the query ends where a term was expected", self.end())
-        if (t.kind == "op" and t.text == "NOT") or t.kind == "minus":
-            self.take()
-            return Not(self.parse_unary())
-        return self.parse_primary()
-
-    def parse_primary(self) -> Node:
-        t = self.take() if self.peek() is not None else None
-        if t is None:
-            raise RuleError("the query ends where a term was expected", self.end())
-        if t.kind == "lparen":
-            node = self.parse_or()
-            close = self.peek()
-            if close is None or close.kind != "rparen":
-                raise RuleError("this parenthesis is never closed", t.position)
-            self.take()
-            return node
+        t = self.take()
+        if t[0] == "-" or t[0] == "NOT":
+            self.negated = not self.negated
+            negation = Not(self.parse_unary())
+            self.negated = not self.negated
+            return negation
         scope: str | None = None
-        nxt = self.peek()
-        if (
-            t.kind == "word"
-            and nxt is not None
-            and nxt.kind == "colon"
-            and nxt.position == t.position + len(t.text)
-        ):
-            if t.text.lower() not in FIELDS:
-                raise RuleError(f"unknown field {t.text!r} (fields: title, summary)", t.position)
-            scope = t.text.lower()
-            self.take()
-            t = self.take() if self.peek() is not None else None
-            if t is None:
-                raise RuleError("a field scope must be followed by a term", self.end())
-        return self.parse_term(t, scope)
+        if t[0] == "word" and self.next_is(":", t[2] + len(t[1])):
+            if t[1].lower() not in FIELDS:
+                raise RuleError(f"unknown field {t[1]!r} (fields: title, summary)", t[2])
+            scope = t[1].lower()
+            self.i += 1
+            t = self.take("a term after the field scope")
+        if t[0] == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise RuleError(f"parentheses nested more than {MAX_DEPTH} deep", t[2])
+            if self.tokens[self.i][0] == ")":
+                raise RuleError("empty parentheses", t[2])
+            node = self.parse_or()
+            if self.tokens[self.i][0] != ")":
+                raise RuleError("this parenthesis is never closed", t[2])
+            self.i += 1
+            self.depth -= 1
+            return self.scoped(node, scope) if scope else node
+        term = self.parse_term(t, scope)
+        self.terms.append((term, not self.negated))
+        return term
 
-    def parse_term(self, t: _Token, scope: str | None) -> Term:
-        if t.kind == "at":
-            target = self.take() if self.peek() is not None else None
-            if (
-                target is None
-                or target.kind not in ("word", "phrase")
-                or target.position != t.position + 1
-            ):
+    def parse_term(self, t: tuple[str, str, int], scope: str | None) -> Term:
+        kind, text, position = t
+        if kind == "@":
+            if not (self.next_is("word", position + 1) or self.next_is("phrase", position + 1)):
                 raise RuleError(
-                    '@ must be followed by an entity name: @Name or @"Full Name"', t.position
+                    '@ must be followed by an entity name: @Name or @"Full Name"', position
                 )
-            return Term("entity", target.text, scope, t.position)
-        if t.kind == "phrase":
-            return Term("phrase", t.text, scope, t.position)
-        if t.kind == "word":
-            nxt = self.peek()
-            if nxt is not None and nxt.kind == "star" and nxt.position == t.position + len(t.text):
-                self.take()
-                if len(t.text) < 3:
-                    raise RuleError("a wildcard needs at least 3 letters before the *", t.position)
-                return Term("prefix", t.text, scope, t.position)
-            return Term("word", t.text, scope, t.position)
-        if t.kind == "op":
-            raise RuleError(f"{t.text} needs a term before and after it", t.position)
-        if t.kind == "rparen":
-            raise RuleError("a closing parenthesis where a term was expected", t.position)
-        raise RuleError(f"unexpected {t.text!r} where a term was expected", t.position)
+            name = self.take()[1]
+            return Term("entity", name.strip(), (), scope, None, position)
+        if kind == "phrase":
+            words = self.words(text, position)
+            slop: int | None = None
+            end = position + len(text) + 2
+            if self.next_is("~", end):
+                self.i += 1
+                if not self.next_is("word", end + 1) or not self.tokens[self.i][1].isdigit():
+                    raise RuleError(
+                        'proximity is written as a number after ~, as in "peace talks"~5', end
+                    )
+                slop = int(self.take()[1])
+                if slop > MAX_SLOP:
+                    raise RuleError(f"proximity can be at most ~{MAX_SLOP} words", end)
+            return Term("phrase", " ".join(text.split()), words, scope, slop, position)
+        if kind == "word":
+            words = self.words(text, position)
+            if self.next_is("*", position + len(text)):
+                self.i += 1
+                if len(words) != 1 or not words[0].isalnum():
+                    raise RuleError(
+                        "a wildcard * must end a single word, as in negotiat*", position
+                    )
+                if len(words[0]) < MIN_PREFIX:
+                    raise RuleError(
+                        f"a wildcard needs at least {MIN_PREFIX} letters before the *", position
+                    )
+                return Term("prefix", text, words, scope, None, position)
+            return Term("word", text, words, scope, None, position)
+        if kind in _OPERATORS:
+            raise RuleError(f"{text} needs a term before and after it", position)
+        if kind == ")":
+            raise RuleError("a closing parenthesis where a term was expected", position)
+        if kind == "*":
+            raise RuleError("a wildcard * must end a word, as in negotiat*", position)
+        if kind == "~":
+            raise RuleError('~ (proximity) must follow a quoted phrase, as in "a b"~5', position)
+        if kind == ":":
+            raise RuleError("a field scope is written title:term or summary:term", position)
+        raise RuleError(f"unexpected {text!r} where a term was expected", position)
+
+    def scoped(self, node: Node, field: str) -> Node:
+        """``title:(a OR b)``: every term inside without a scope of its own gets this one."""
+        if isinstance(node, Term):
+            if node.field:
+                return node
+            scoped = node._replace(field=field)
+            self.terms = [(scoped if t is node else t, positive) for t, positive in self.terms]
+            return scoped
+        if isinstance(node, Not):
+            return Not(self.scoped(node.child, field))
+        children = tuple(self.scoped(c, field) for c in node.children)
+        return And(children) if isinstance(node, And) else Or(children)
+
+    @staticmethod
+    def words(text: str, position: int) -> tuple[str, ...]:
+        words = term_words(text)
+        if not words:
+            if len(text) == 1:
+                raise RuleError(f"unexpected character {text!r}", position)
+            if not text.strip():
+                raise RuleError("an empty phrase", position)
+            raise RuleError(f"{text!r} has no letter or digit to match", position)
+        return tuple(words)
 
 
 def parse(query: str) -> Node:
@@ -224,33 +263,33 @@ def parse(query: str) -> Node:
     return _Parser(query).parse()
 
 
-def terms(node: Node) -> list[Term]:
-    if isinstance(node, Term):
-        return [node]
-    if isinstance(node, Not):
-        return terms(node.child)
-    return [t for child in node.children for t in terms(child)]
+def parse_terms(query: str) -> tuple[Node, list[tuple[Term, bool]]]:
+    """The query and each of its terms, with whether it counts (False: under a NOT)."""
+    parser = _Parser(query)
+    return parser.parse(), parser.terms
 
 
-def evaluate(node: Node, hits: set[Term]) -> bool:
-    if isinstance(node, Term):
-        return node in hits
-    if isinstance(node, Not):
-        return not evaluate(node.child, hits)
-    if isinstance(node, And):
-        return all(evaluate(c, hits) for c in node.children)
-    return any(evaluate(c, hits) for c in node.children)
-
-
-def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[Container[int]], bool]:
-    """The query as a function of the set of term ids that hit (faster than walking the AST)."""
+def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[Collection[int]], bool]:
+    """The query as a function of the term ids that were found (faster than walking the AST)."""
     if isinstance(node, Term):
         term_id = ids[node]
-        return lambda hits: term_id in hits
+        return lambda found: term_id in found
     if isinstance(node, Not):
         child = compile_node(node.child, ids)
-        return lambda hits: not child(hits)
-    children = [compile_node(c, ids) for c in node.children]
+        return lambda found: not child(found)
+    if isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
+        # The usual (a OR b OR c): one set operation instead of a call per term.
+        any_of = frozenset(ids[c] for c in node.children if isinstance(c, Term))
+        return lambda found: not any_of.isdisjoint(found)
+    children = tuple(compile_node(c, ids) for c in node.children)
     if isinstance(node, And):
-        return lambda hits: all(c(hits) for c in children)
-    return lambda hits: any(c(hits) for c in children)
+
+        def all_of(found: Collection[int]) -> bool:
+            return all(child(found) for child in children)
+
+        return all_of
+
+    def either(found: Collection[int]) -> bool:
+        return any(child(found) for child in children)
+
+    return either

@@ -1,35 +1,51 @@
-"""Text as the matcher sees it: folded (case, accents, apostrophes, hyphens) and stemmed.
+"""Text as the matcher sees it: folded (case, accents, apostrophes), with offsets kept.
 
-``fold`` keeps one folded character per original character wherever it can, so a match's
-offsets point into the original text; where folding changes the length (ß -> ss, a
-combining accent dropped) an explicit offset map is built.
+``fold`` makes one folded character per original character wherever it can, so a hit's
+offsets in the folded text are its offsets in the original; where folding changes the
+length (ß -> ss, a combining accent dropped) it also returns an explicit offset map.
+Folding is per character (NFKD, combining marks stripped, casefold), so a query term and a
+text are folded the same way whatever normalization form each arrived in.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_right
 from functools import lru_cache
 
 import snowballstemmer
 
-_APOSTROPHES = "'’‘`´ʼ′"
-_HYPHENS = "-‐‑‒"  # word-joining hyphens become spaces: "peace-talks" = "peace talks"
+# Typographic apostrophes become "'", so "Putin’s" and "Putin's" are the same text.
+_APOSTROPHES = "'’‘´ʼ′"
+# Hyphen look-alikes become "-": they join the words of a phrase ("peace‐talks").
+_HYPHENS = "‐‑‒"
+# Invisible characters that split words only by accident (a soft hyphen from a CMS).
+_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+
+# Characters whose folded form is not one character long: when a text holds one of them,
+# offsets need an explicit map.
+_IRREGULAR: set[str] = set()
 
 
 class _FoldTable(dict[int, str]):
-    """``str.translate`` table computed on first sight of each character."""
+    """``str.translate`` table, computed on first sight of each character."""
 
     def __missing__(self, code: int) -> str:
         ch = chr(code)
         if ch in _APOSTROPHES:
             out = "'"
-        elif ch in _HYPHENS or ch.isspace():
+        elif ch in _HYPHENS:
+            out = "-"
+        elif ch in _INVISIBLE:
+            out = ""
+        elif ch.isspace():
             out = " "
         else:
-            decomposed = unicodedata.normalize("NFKD", ch)
-            out = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+            # casefold can bring marks back (İ -> i + dot above), so decompose after it too.
+            folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
+            out = "".join(c for c in folded if not unicodedata.combining(c))
+        if len(out) != 1:
+            _IRREGULAR.add(ch)
         self[code] = out
         return out
 
@@ -38,26 +54,76 @@ _TABLE = _FoldTable()
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
-    """The folded text and, when lengths differ, each folded char's original offset."""
+    """The folded text and, when lengths differ, each folded char's original offset.
+
+    The offset list has one more entry than the folded text: ``len(text)``, so that the
+    end of a hit maps back as easily as its start.
+    """
+    if text.isascii():  # the common case: lower() is folding, and it keeps every offset
+        return text.lower(), None
     folded = text.translate(_TABLE)
-    if len(folded) == len(text):
+    if len(folded) == len(text) and _IRREGULAR.isdisjoint(text):
         return folded, None
     offsets: list[int] = []
     for i, ch in enumerate(text):
         offsets.extend([i] * len(_TABLE[ord(ch)]))
+    offsets.append(len(text))
     return folded, offsets
 
 
-def fold_term(text: str) -> str:
-    """A term as written in a rule, folded the same way, with single spaces."""
-    return " ".join(fold(text)[0].split())
+def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
+    """Offsets in the original text of the folded span ``start:end``."""
+    if offsets is None:
+        return start, end
+    # A dropped accent after the last letter belongs to the hit: end where the next kept
+    # character begins (but at least one character after the last one that is kept).
+    return offsets[start], max(offsets[end], offsets[end - 1] + 1)
+
+
+_SPLIT = re.compile(r"[\s\-]+")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+
+
+def term_words(text: str) -> list[str]:
+    """A term as written in a rule, folded and cut into words at spaces and hyphens.
+
+    Punctuation at either end of a word is dropped ("U.S." -> "u.s"); inside, it stays and
+    must be matched as written ("at&t").
+    """
+    if text.isascii() and text.isalnum():  # most words of most rules
+        return [text.lower()]
+    words = (_EDGES.sub("", w) for w in _SPLIT.split(fold(text)[0]))
+    return [w for w in words if w]
+
+
+def is_word_char(ch: str) -> bool:
+    """Letters and digits make words; everything else (apostrophes too) is a boundary."""
+    return ch.isalnum()
+
+
+WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without "_"
+_WORD_REST = re.compile(r"[^\W_]+")
+# What may separate the words of a phrase: spaces and hyphens, nothing else.
+_PHRASE_GAP = re.compile(r"[\s\-]+")
+
+
+def word_end(text: str, at: int) -> int:
+    """Where the word that goes on at ``at`` ends."""
+    m = _WORD_REST.match(text, at)
+    return m.end() if m else at
+
+
+def phrase_gap_end(text: str, at: int) -> int:
+    """Where the next word of a phrase may start: past spaces and hyphens only."""
+    m = _PHRASE_GAP.match(text, at)
+    return m.end() if m else at
 
 
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
 def is_cyrillic(word: str) -> bool:
-    return _CYRILLIC.search(word) is not None
+    return not word.isascii() and _CYRILLIC.search(word) is not None
 
 
 _ENGLISH = snowballstemmer.stemmer("english")
@@ -66,62 +132,28 @@ _RUSSIAN = snowballstemmer.stemmer("russian")
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    """Snowball stem of a folded word: Russian rules for Cyrillic (also fits Ukrainian
+    """Snowball stem of a folded word: Russian rules for Cyrillic (they also fit Ukrainian
     names well enough), English otherwise. "negotiations" -> "negoti"."""
     stemmer = _RUSSIAN if is_cyrillic(word) else _ENGLISH
     result: str = stemmer.stemWord(word)
     return result
 
 
-def word_char(ch: str) -> bool:
-    return ch.isalnum()
+def stem_key(word: str, root: str) -> str:
+    """What the automaton looks for so that every word with stem ``root`` starts with it.
 
-
-# Words, and each punctuation mark on its own: a phrase matches across spaces and hyphens
-# (folded to spaces), never across punctuation.
-_TOKEN = re.compile(r"\w+|[^\w\s]")
-
-
-class Tokens:
-    """A folded text as one string of tokens, " w1 w2 . w3 ", for the automaton.
-
-    Patterns in the automaton start with a space, so they can only match at the start of
-    a token; where a hit is, and what original text it covers, is worked out lazily.
+    Snowball only cuts endings, except that English turns a final y into i
+    ("policy" -> "polici"), so a final i is left out of the key.
     """
-
-    __slots__ = ("_folded", "_offsets", "_spans", "_starts", "text")
-
-    def __init__(self, text: str) -> None:
-        self._folded, self._offsets = fold(text)
-        self.text = " " + " ".join(_TOKEN.findall(self._folded)) + " "
-        self._spans: list[tuple[int, int]] | None = None
-        self._starts: list[int] | None = None
-
-    def token_at(self, position: int) -> int:
-        """The index of the token starting at ``position`` of ``self.text``."""
-        if self._starts is None:
-            starts, at = [], 1
-            for token in self.text[1:-1].split(" "):
-                starts.append(at)
-                at += len(token) + 1
-            self._starts = starts
-        return bisect_right(self._starts, position) - 1
-
-    def word(self, position: int) -> str:
-        """The whole token starting at ``position`` of ``self.text``."""
-        return self.text[position : self.text.index(" ", position)]
-
-    def original_span(self, first: int, last: int) -> tuple[int, int]:
-        """Offsets in the original text of tokens ``first`` to ``last`` (inclusive)."""
-        if self._spans is None:
-            self._spans = [m.span() for m in _TOKEN.finditer(self._folded)]
-        start, end = self._spans[first][0], self._spans[last][1]
-        if self._offsets is not None:
-            return self._offsets[start], self._offsets[end - 1] + 1
-        return start, end
-
-
-@lru_cache(maxsize=100_000)
-def term_tokens(text: str) -> str:
-    """A rule's term in the automaton's form: folded tokens joined by single spaces."""
-    return " ".join(_TOKEN.findall(fold(text)[0]))
+    if word.startswith(root):
+        key = root
+    else:
+        n = 0
+        for a, b in zip(word, root, strict=False):
+            if a != b:
+                break
+            n += 1
+        key = root[:n]
+    if key.endswith("i") and len(key) > 1 and not is_cyrillic(key):
+        key = key[:-1]
+    return key

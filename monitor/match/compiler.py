@@ -1,0 +1,211 @@
+"""Rules and entities to a ``Matcher``: every literal of every rule in one automaton.
+
+A literal is one folded word and how a hit on it is checked (exact, stem or prefix); the
+same literal is shared by every term and rule that uses it, and so is the same term.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Sequence
+
+import ahocorasick
+
+from monitor.errors import RuleError
+from monitor.match.config import EntityConfig, RuleConfig
+from monitor.match.matcher import CompiledRule, CompiledTerm, Matcher
+from monitor.match.query import Term, compile_node, parse_terms
+from monitor.match.text import is_cyrillic, stem, stem_key, term_words
+
+# A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
+# shorter stems catch unrelated words ("Киев" stems to "ки").
+MIN_CYRILLIC_STEM = 4
+
+
+def entity_key(name: str) -> str:
+    """How ``@Name`` finds its entity: folded words, so @zelensky = @Zelensky."""
+    return " ".join(term_words(name))
+
+
+def _entity_table(entities: Sequence[EntityConfig]) -> dict[str, EntityConfig]:
+    table: dict[str, EntityConfig] = {}
+    for entity in entities:  # the first entity to claim a spelling keeps it
+        for spelling in (entity.name, *entity.aliases):
+            table.setdefault(entity_key(spelling), entity)
+    return table
+
+
+class _Builder:
+    def __init__(self, entities: dict[str, EntityConfig]) -> None:
+        self.entities = entities
+        self.literals: dict[tuple[str, str], int] = {}  # (mode, word or stem) -> literal
+        # automaton key -> [(mode, word or stem, literal)]
+        self.patterns: dict[str, list[tuple[str, str, int]]] = {}
+        self.terms: list[CompiledTerm] = []
+        self.term_ids: dict[object, int] = {}
+
+    def literal(self, mode: str, word: str) -> int:
+        target = stem(word) if mode == "stem" else word
+        literal = self.literals.get((mode, target))
+        if literal is not None:
+            return literal
+        literal = self.literals[(mode, target)] = len(self.literals)
+        key = (stem_key(word, target) or target) if mode == "stem" else word
+        entry = self.patterns.get(key)
+        if entry is None:
+            self.patterns[key] = [(mode, target, literal)]
+        else:
+            entry.append((mode, target, literal))
+        return literal
+
+    def word(self, word: str, how: str) -> int:
+        """A literal for one word of a term: ``how`` is keyword, alias or exact."""
+        if how == "exact" or not word.isalnum():
+            return self.literal("exact", word)
+        if is_cyrillic(word):  # Russian and Ukrainian decline names and nouns alike
+            long_stem = len(stem(word)) >= MIN_CYRILLIC_STEM
+            return self.literal("stem" if long_stem else "exact", word)
+        return self.literal("stem" if how == "keyword" else "exact", word)
+
+    def term(self, term: Term) -> int:
+        kind = term.kind
+        key = (kind, term.value if kind == "entity" else term.words, term.field, term.slop)
+        term_id = self.term_ids.get(key)
+        if term_id is not None:
+            return term_id
+        if kind == "entity":
+            entity = self.entities.get(entity_key(term.value))
+            if entity is None:
+                raise RuleError(
+                    f"no entity named {term.value!r} (define it in [[entities]])", term.position
+                )
+            spellings = (term_words(s) for s in (entity.name, *entity.aliases))
+            alternatives = tuple(
+                dict.fromkeys(tuple(self.word(w, "alias") for w in ws) for ws in spellings if ws)
+            )
+        elif kind == "prefix":
+            alternatives = ((self.literal("prefix", term.words[0]),),)
+        elif kind == "word" and len(term.words) == 1:
+            alternatives = ((self.word(term.words[0], "keyword"),),)
+        else:  # a "quoted phrase", or a hyphenated word: peace-talks = "peace talks"
+            alternatives = (tuple(self.word(w, "exact") for w in term.words),)
+        term_id = self.term_ids[key] = len(self.terms)
+        self.terms.append(CompiledTerm(term.display, alternatives, term.field, term.slop))
+        return term_id
+
+    def rule(self, rule: RuleConfig) -> CompiledRule:
+        node, listed = parse_terms(rule.query)
+        ids = {term: self.term(term) for term, _ in listed}
+        test = compile_node(node, ids)
+        if test(()):
+            raise RuleError(_MATCHES_NOTHING_SPECIFIC, 0)
+        return CompiledRule(
+            config=rule,
+            test=test,
+            terms=tuple(dict.fromkeys(ids[term] for term, positive in listed if positive)),
+            feeds=frozenset(f.casefold().rstrip("/") for f in rule.feeds),
+            tags=frozenset(t.casefold() for t in rule.tags),
+        )
+
+    def matcher(self, rules: list[CompiledRule]) -> Matcher:
+        if not self.patterns:
+            return Matcher(None, rules, self.terms, {})
+        automaton = ahocorasick.Automaton()
+        for key, entries in self.patterns.items():
+            exact = tuple(literal for mode, _, literal in entries if mode == "exact")
+            stems = tuple((root, literal) for mode, root, literal in entries if mode == "stem")
+            prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
+            automaton.add_word(key, (len(key), exact, stems, prefixes))
+        automaton.make_automaton()
+        return Matcher(automaton, rules, self.terms, self.triggers())
+
+    def triggers(self) -> dict[int, tuple[int, ...]]:
+        """Which terms to check when a literal is found: each sequence of words is checked
+        when its least shared word is found, so "the" in a hundred phrases ("The Hague",
+        "the Kremlin") does not make every item check a hundred phrases."""
+        shared = [0] * len(self.literals)
+        for term in self.terms:
+            for words in term.alternatives:
+                for literal in set(words):
+                    shared[literal] += 1
+        triggers: dict[int, dict[int, None]] = {}
+        for term_id, term in enumerate(self.terms):
+            for words in term.alternatives:
+                rarest = min(words, key=shared.__getitem__)
+                triggers.setdefault(rarest, {})[term_id] = None
+        return {literal: tuple(ids) for literal, ids in triggers.items()}
+
+
+_MATCHES_NOTHING_SPECIFIC = (
+    "this query would match items that contain none of its terms "
+    "(a query needs at least one term that must be present; NOT alone is not enough)"
+)
+
+
+def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> Matcher:
+    """Parse every query and build one automaton of every literal.
+
+    ``RuleError`` (with the position in the query) names the first rule that does not
+    compile; ``validate_rules`` lists every problem at once.
+    """
+    # Everything built here lives as long as the matcher: the cycle collector would walk
+    # the growing heap again and again for nothing (it doubled the time at 100k terms).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = _Builder(_entity_table(entities))
+        compiled = []
+        for i, rule in enumerate(rules):
+            try:
+                compiled.append(builder.rule(rule))
+            except RuleError as exc:
+                raise RuleError(f"rules[{i}] ({rule.name}): {exc.message}", exc.position) from None
+        return builder.matcher(compiled)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
+    """Every problem of the rules and entities, each with its location in the config."""
+    problems: list[str] = []
+    seen_entities: dict[str, int] = {}
+    for i, entity in enumerate(entities):
+        key = entity_key(entity.name)
+        if not key:
+            problems.append(f"entities[{i}].name: {entity.name!r} has no letter or digit")
+        elif key in seen_entities:
+            problems.append(
+                f"entities[{i}].name: duplicate entity name {entity.name!r} "
+                f"(also entities[{seen_entities[key]}])"
+            )
+        seen_entities.setdefault(key, i)
+        for j, alias in enumerate(entity.aliases):
+            if not entity_key(alias):
+                problems.append(f"entities[{i}].aliases[{j}]: {alias!r} has no letter or digit")
+    table = _entity_table(entities)
+    seen_rules: dict[str, int] = {}
+    for i, rule in enumerate(rules):
+        if rule.name in seen_rules:
+            problems.append(
+                f"rules[{i}].name: duplicate rule name {rule.name!r} "
+                f"(also rules[{seen_rules[rule.name]}])"
+            )
+        seen_rules.setdefault(rule.name, i)
+        try:
+            node, listed = parse_terms(rule.query)
+        except RuleError as exc:
+            problems.append(f"rules[{i}].query: {exc.message} at position {exc.position}")
+            continue
+        unknown = [
+            term.value
+            for term, _ in listed
+            if term.kind == "entity" and entity_key(term.value) not in table
+        ]
+        for name in dict.fromkeys(unknown):
+            problems.append(
+                f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
+            )
+        if not unknown and compile_node(node, {t: n for n, (t, _) in enumerate(listed)})(()):
+            problems.append(f"rules[{i}].query: {_MATCHES_NOTHING_SPECIFIC}")
+    return problems
