@@ -81,19 +81,28 @@ def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int,
 
 
 _SPLIT = re.compile(r"[\s\-]+")
-_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+_LEADING = re.compile(r"^[\W_]+")
+_TRAILING = re.compile(r"[\W_]+$")
 
 
 def term_words(text: str) -> list[str]:
     """A term as written in a rule, folded and cut into words at spaces and hyphens.
 
-    Punctuation at either end of a word is dropped ("U.S." -> "u.s"); inside, it stays and
-    must be matched as written ("at&t").
+    Punctuation at either end of a word is dropped ("(summit)" -> "summit"), except the
+    final dot of an abbreviation ("U.S." stays "u.s.", so "U.S. sanctions" is a phrase of
+    two words); inside a word, punctuation stays and must be matched as written ("at&t").
     """
     if text.isascii() and text.isalnum():  # most words of most rules
         return [text.lower()]
-    words = (_EDGES.sub("", w) for w in _SPLIT.split(fold(text)[0]))
-    return [w for w in words if w]
+    words = []
+    for word in _SPLIT.split(fold(text)[0]):
+        word = _LEADING.sub("", word)
+        core = _TRAILING.sub("", word)
+        if "." in core and word[len(core) : len(core) + 1] == ".":
+            core += "."
+        if core:
+            words.append(core)
+    return words
 
 
 def is_word_char(ch: str) -> bool:
