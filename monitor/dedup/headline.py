@@ -1,9 +1,14 @@
-"""Headlines made comparable: outlet wrappers off, folded, stop words out; numbers and names kept.
+"""Headlines made comparable: outlet wrappers off, folded, stemmed, stop words out.
 
 Pure: no I/O. "UPDATE 1-Harbour city mayor calls summit - Reuters" and "Mayor calls
-summit | RT" become word lists a fuzzy score can compare; the numbers and the names in
-them are kept apart because a score alone does not see that "kills 12 in Nigeria" and
-"kills 21 in Pakistan" are different news.
+summit | RT" become word lists a fuzzy score can compare. The words that carry the news
+beyond its topic are kept apart: numbers, dates ("Monday", "March") and names ("kills 12 in
+Nigeria" is not "kills 21 in Pakistan"), because a score over words alone does not see them.
+
+The rules are general, not a list of outlets: a trailing " - X" / " | X" segment of at most
+four words, a leading "X - " of at most three, a leading ALL-CAPS tag before a dash or colon
+("UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-"), a parenthesised one- or two-word credit
+("(AP)"). Each is removed only when enough of the headline remains.
 """
 
 from __future__ import annotations
@@ -13,20 +18,22 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-# A wire tag at the start: "UPDATE 2-", "EXCLUSIVE:", "BREAKING -", "WRAPUP 1-".
-_LEAD_TAG = re.compile(
-    r"^\s*(?:UPDATE|REFILE|CORRECTED|CORRECTION|WRAPUP|EXCLUSIVE|BREAKING|ANALYSIS|FACTBOX|"
-    r"INSIGHT|RPT|URGENT|LIVE|WATCH|VIDEO|PHOTOS?|OPINION|EDITORIAL|FEATURE)"
-    r"(?:\s+\d+)?\s*[-:–—|]\s*",
-    re.IGNORECASE,
-)
+import snowballstemmer  # the C stemmer (PyStemmer) when installed, as here
+
+# A leading tag in capitals before a dash or colon, with an optional count:
+# "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
+_LEAD_TAG = re.compile(r"^\s*(?:[A-Z][A-Z&'.]+ ){0,2}[A-Z][A-Z&'.]+(?: \d+)?\s*[-:–—|]\s*")
+_LEAD_TIME = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s+")  # "13:23 PSNI failed ..." (live pages)
 # An outlet segment: " - Reuters", " | RT", " – BBC News" at the end (at most 4 words) ...
 _TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]+\s*){1,4}$")
 # ... or at the start ("BBC News - "), at most 3 words.
 _HEAD = re.compile(r"^(?:[\w.&'’]+\s*){1,3}\s[-|–—]\s+")
-_PAREN_TAIL = re.compile(r"\s*\((?:[\w.&'’]+\s*){1,2}\)\s*$")
-_WORD = re.compile(r"\w+")
-_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_PAREN = re.compile(r"\s*\((?:[\w.&'’]+\s*){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
+_ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
+_WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
+_ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
 STOP_WORDS = frozenset(
     (
         "a", "about", "above", "after", "again", "against", "all", "am", "amid", "an", "and",
@@ -42,29 +49,82 @@ STOP_WORDS = frozenset(
         "whom", "why", "will", "with", "you", "your",
     )
 )  # fmt: skip
+# Spelled-out numbers mean the same as digits: "Sixteen killed" is "16 killed".
+_SPELLED = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",
+    "nineteen", "twenty",
+)  # fmt: skip
+_ORDINALS = {"first": "1", "second": "2", "third": "3", "fourth": "4", "fifth": "5", "sixth": "6"}
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(_SPELLED)} | _ORDINALS
+# Days and months date the news like numbers do: "shares close higher on Tuesday" is not
+# Wednesday's report.
+DATE_WORDS = frozenset(
+    (
+        "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+        "january", "february", "march", "april", "may", "june", "july", "august",
+        "september", "october", "november", "december",
+    )
+)  # fmt: skip
+# Words that reverse the news while the rest of the headline stays the same.
+_OPPOSITES = [
+    ("open", "close"), ("higher", "lower"), ("rise", "fall"), ("gain", "lose"), ("win", "lose"),
+    ("up", "down"), ("acquit", "convict"), ("lift", "impos"), ("lift", "continu"),
+    ("releas", "taken"), ("releas", "admit"), ("approv", "reject"), ("buy", "sell"),
+    ("start", "end"), ("increas", "decreas"), ("rais", "cut"), ("strengthen", "weaken"),
+    ("surg", "slump"), ("jump", "drop"), ("resign", "appoint"), ("live", "die"),
+]  # fmt: skip
+
+_stemmer = snowballstemmer.stemmer("english")
 
 
 @dataclass(frozen=True, slots=True)
 class Headline:
-    """A headline as dedup compares it."""
+    """A headline as dedup compares it.
 
-    text: str  # normalized words joined by spaces
+    ``words`` are the stems of its content words in order; ``numbers`` its numbers and date
+    words; ``names`` the stems of its names (capitalised words inside a sentence-case
+    headline, and acronyms).
+    """
+
+    text: str  # ``words`` joined by spaces: what the fuzzy score compares
     words: tuple[str, ...]
     numbers: frozenset[str]
     names: frozenset[str]
 
+    def key(self) -> str:
+        """A compact string that ``from_key`` turns back into this headline ("^" marks names)."""
+        return " ".join("^" + w if w in self.names else w for w in self.words)
+
+
+def from_key(key: str) -> Headline:
+    """The headline that ``Headline.key`` encoded (the index stores keys, not objects)."""
+    marked = key.split()
+    words = tuple(w.removeprefix("^") for w in marked)
+    names = frozenset(w[1:] for w in marked if w[:1] == "^")
+    return Headline(" ".join(words), words, _numbers_of(words), names)
+
+
+def _digit(word: str) -> bool:
+    return word[:1].isdigit()
+
+
+def _numbers_of(words: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w for w in words if _digit(w) or w in DATE_WORDS)
+
 
 def strip_outlet(title: str) -> str:
-    """The headline without wire tags and outlet names around it."""
-    text = title.strip()
+    """The headline without wire tags, outlet names and credits around it."""
+    text = _LEAD_TIME.sub("", title.strip())
     for _ in range(2):
-        text = _LEAD_TAG.sub("", text)
-    stripped = _TAIL.sub("", text)
-    if len(stripped.split()) >= 3:
-        text = stripped
-    stripped = _PAREN_TAIL.sub("", text)
-    if len(stripped.split()) >= 3:
-        text = stripped
+        match = _LEAD_TAG.match(text)
+        # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
+        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
+            text = text[match.end() :]
+    for pattern in (_TAIL, _PAREN):
+        stripped = pattern.sub(" ", text).strip()
+        if len(stripped.split()) >= 3:
+            text = stripped
     head = _HEAD.match(text)
     if head and len(text[head.end() :].split()) >= 4:
         text = text[head.end() :]
@@ -76,23 +136,56 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=4096)
+def _canonical(word: str) -> str:
+    """A folded word as compared: numbers as digits, other words stemmed."""
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
+    ordinal = _ORDINAL.match(word)
+    if ordinal:
+        return ordinal.group(1)
+    if _digit(word) or word in DATE_WORDS:
+        return word
+    return str(_stemmer.stemWord(word))
+
+
+@lru_cache(maxsize=8192)
 def parse(title: str) -> Headline:
-    core = strip_outlet(title)
-    raw_words = _WORD.findall(core)
-    names = frozenset(
-        _fold(w)
-        for i, w in enumerate(raw_words)
-        if i > 0 and w[:1].isupper() and not w.isupper() and _fold(w) not in STOP_WORDS
+    """The headline as compared (cached: the same headline comes from many feeds)."""
+    core = _THOUSANDS.sub(
+        "", _ACRONYM.sub(lambda m: m.group().replace(".", ""), strip_outlet(title))
     )
-    folded = [_fold(w) for w in raw_words]
-    words = tuple(w for w in folded if w not in STOP_WORDS)
-    numbers = frozenset(n.replace(",", ".") for n in _NUMBER.findall(core))
-    return Headline(" ".join(words), words, numbers, names)
+    raw = [w for w in _WORD.findall(core) if w.casefold() not in STOP_WORDS]
+    words = tuple(_canonical(_fold(w)) for w in raw)
+    # Capitals mark names only in a sentence-case headline; in Title Case or ALL CAPS every
+    # word has them, so then only acronyms (in a headline not all in capitals) count.
+    lower = sum(1 for w in raw if w[:1].islower())
+    title_case = lower <= len(raw) // 8
+    shouted = core.isupper()
+    names = frozenset(
+        stem
+        for i, (w, stem) in enumerate(zip(raw, words, strict=True))
+        if not _digit(w)
+        and stem not in DATE_WORDS
+        and (
+            (w.isupper() and len(w) > 1 and not shouted)
+            or (not title_case and i > 0 and w[:1].isupper())
+        )
+    )
+    return Headline(" ".join(words), words, _numbers_of(words), names)
+
+
+def opposite(a: Headline, b: Headline) -> bool:
+    """One says what the other reverses ("open" / "close", "higher" / "lower")."""
+    wa, wb = set(a.words), set(b.words)
+    return any(
+        (x in wa and y in wb and y not in wa and x not in wb)
+        or (y in wa and x in wb and x not in wa and y not in wb)
+        for x, y in _OPPOSITES
+    )
 
 
 def normalize(title: str) -> str:
-    """The headline as compared: no outlet wrappers, folded, stop words out, one space apart."""
+    """The headline as compared: no outlet wrappers, folded, stemmed, stop words out."""
     return parse(title).text
 
 
@@ -102,10 +195,10 @@ def tokens(title: str) -> list[str]:
 
 
 def numbers(title: str) -> frozenset[str]:
-    """The numbers in the headline, whole ("6.4" stays one number)."""
+    """The numbers ("6.4" stays one; "1,000" is "1000"; "two" is "2") and date words."""
     return parse(title).numbers
 
 
 def names(title: str) -> frozenset[str]:
-    """Capitalised words (folded) that are not the first word of the headline nor stop words."""
+    """The stems of the names in the headline (see ``parse``)."""
     return parse(title).names

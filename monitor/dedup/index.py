@@ -2,13 +2,18 @@
 
 Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
 of the headline's rarest words (those in the fewest headlines of the window; words in more
-than ``max_postings`` headlines are too common to say anything and are skipped); only
-candidates sharing at least ``min_shared`` of them, seen within the window, are scored, at
-most ``max_candidates`` of them (those sharing the most words).
+than ``max_postings`` headlines are too common to say anything and are skipped): only
+entries sharing at least ``min_shared`` of them are scored, at most ``max_candidates`` (those
+sharing the most). A candidate's story is joined when the headline scores ``threshold``
+against that candidate and ``first_threshold`` against the story's first headline in the
+window: single link alone lets a story drift one edit at a time ("Titanfall launches" ->
+"Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
 
-Entries live in parallel arrays (story id, seen time, parsed headline, item id). Eviction is
-lazy: ``evict`` moves a horizon and forgets hour buckets; postings are compacted when the
-evicted entries outnumber the live ones.
+Memory is what limits a window of a million headlines, so entries live in flat arrays, not
+objects: story id, item id, seen time (whole seconds), the story's first entry, and the
+parsed headline as a compact key (``Headline.key``) in one byte buffer. GUIDs and URLs are
+kept as 64-bit hashes (``KeyTable``). Eviction is lazy: ``evict`` moves a horizon and drops
+hour buckets; everything is compacted (renumbered) once evicted entries outnumber live ones.
 """
 
 from __future__ import annotations
@@ -17,18 +22,19 @@ import math
 import sys
 from array import array
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import Headline, parse
+from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.keytable import KeyTable
 from monitor.dedup.score import score_headlines
 
-RARE_WORDS = 6
-_BUCKET = 3600.0  # eviction buckets: one per hour of seen time
+RARE_WORDS = 6  # candidates come from the postings of this many rarest words of a headline
+_BUCKET = 3600  # eviction buckets: one per hour of seen time
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
     """What ``StoryIndex.find`` decided: the story to join (None: a new story), and why."""
 
     story_id: int | None
@@ -36,7 +42,8 @@ class Match:
     reason: str  # "same guid" | "same url" | "similar headline" | "new story"
 
 
-Found = Match  # the earlier name
+def _seconds(at: datetime | float) -> float:
+    return at.timestamp() if isinstance(at, datetime) else float(at)
 
 
 class StoryIndex:
@@ -44,149 +51,200 @@ class StoryIndex:
 
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
-        self.by_url: dict[str, int] = {}  # canonical URL -> story id
-        self.by_guid: dict[str, int] = {}  # GUID -> story id
-        self._url_at: dict[str, float] = {}
-        self._guid_at: dict[str, float] = {}
-        # Parallel arrays, one slot per entry (an entry is never moved; evicted ones stay dead).
         self._story = array("q")
         self._item = array("q")
-        self._seen = array("d")
-        self._headlines: list[Headline | None] = []
-        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
-        self._buckets: defaultdict[int, list[int]] = defaultdict(list)
+        self._seen = array("L")  # UNIX seconds
+        self._first = array("L")  # entry id of the story's first headline in the window
+        self._start = array("L")  # where the entry's key starts in _text (ends at the next)
+        self._text = bytearray()
+        self._dead = bytearray()  # 1 for an evicted entry
+        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("L"))
+        self._keys = KeyTable()
+        self._buckets: defaultdict[int, array[int]] = defaultdict(lambda: array("L"))
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
-        self._dead = 0  # evicted entries still in the postings
+        self._evicted = 0  # evicted entries not yet compacted away
+        # The story of the last find or add and its first entry: add needs it to know a
+        # story's first headline without a story -> entry map (which would cost ~100 bytes
+        # a story). rebuild_index adds a story's items one after the other for the same reason.
+        self._last: tuple[int, int] = (-1, -1)
+        self._found_first = -1
         self.scored = 0  # candidates scored so far (tests check it stays far below the window)
         self.last_candidates = 0  # candidates scored by the last find
 
     def __len__(self) -> int:
         return self._live
 
-    def _alive(self, entry_id: int) -> bool:
-        return self._headlines[entry_id] is not None and self._seen[entry_id] >= self._horizon
+    def _alive(self, entry: int) -> bool:
+        return not self._dead[entry] and self._seen[entry] >= self._horizon
+
+    def _headline(self, entry: int) -> Headline:
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._text)
+        return from_key(self._text[self._start[entry] : end].decode())
 
     def find(
         self,
         title: str,
         summary: str,
-        seen_at: float,
-        canonical_url: str | None,
-        guid: str | None,
+        seen_at: datetime | float,
+        canonical_url: str | None = None,
+        guid: str | None = None,
     ) -> Match:
-        """The story a headline seen at ``seen_at`` belongs to; ``story_id`` None if none."""
+        """The story an item seen at ``seen_at`` belongs to (``story_id`` None: a new one).
+
+        ``summary`` is accepted for the API's sake but not scored: summaries differ between
+        outlets far more than headlines do, and the STS tuning is on headlines alone.
+        """
+        seen = _seconds(seen_at)
         window = self.config.window
         self.last_candidates = 0
-        for key, table, times, reason in (
-            (guid, self.by_guid, self._guid_at, "same guid"),
-            (canonical_url, self.by_url, self._url_at, "same url"),
-        ):
-            if key and key in table:
-                at = times[key]
-                if at >= self._horizon and abs(seen_at - at) <= window:
-                    return Match(table[key], 100.0, reason)
+        self._found_first = -1
+        for key, reason in ((guid, "same guid"), (canonical_url, "same url")):
+            entry = self._keys.get(("g:" if reason == "same guid" else "u:") + key) if key else None
+            if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
+                self._found_first = self._first[entry]
+                self._last = (self._story[entry], self._found_first)
+                return Match(self._story[entry], 100.0, reason)
         headline = parse(title)
         postings = self._postings
         cap = self.config.max_postings
-        words = [w for w in set(headline.words) if w in postings and len(postings[w]) <= cap]
+        distinct = set(headline.words)
+        words = [w for w in distinct if w in postings and len(postings[w]) <= cap]
+        best = Match(None, 0.0, "new story")
         if not words:
-            return Match(None, 0.0, "new story")
+            return best
         words.sort(key=lambda w: len(postings[w]))
         shared: Counter[int] = Counter()
         for word in words[:RARE_WORDS]:
             shared.update(postings[word])
-        need = min(self.config.min_shared, len(set(headline.words)))
-        best = Match(None, 0.0, "new story")
-        seen = self._seen
-        for entry_id, count in shared.most_common(self.config.max_candidates):
+        need = min(self.config.min_shared, len(distinct))
+        threshold = self.config.threshold
+        first_scores: dict[int, float] = {}
+        for entry, count in shared.most_common(self.config.max_candidates):
             if count < need:
                 break
-            if not self._alive(entry_id) or abs(seen_at - seen[entry_id]) > window:
+            if not self._alive(entry) or abs(seen - self._seen[entry]) > window:
                 continue
-            other = self._headlines[entry_id]
-            assert other is not None
             self.last_candidates += 1
-            score = score_headlines(headline, other, self.config)
-            if score >= self.config.threshold and score > best.score:
-                best = Match(self._story[entry_id], score, "similar headline")
+            score = score_headlines(headline, self._headline(entry), self.config)
+            if score < threshold or score <= best.score:
+                continue
+            first = self._first[entry]
+            if first != entry and self._alive(first):
+                if first not in first_scores:
+                    first_scores[first] = score_headlines(
+                        headline, self._headline(first), self.config
+                    )
+                if first_scores[first] < self.config.first_threshold:
+                    continue
+            best = Match(self._story[entry], score, "similar headline")
+            self._found_first = first
         self.scored += self.last_candidates
+        if best.story_id is not None:
+            self._last = (best.story_id, self._found_first)
         return best
 
     def add(
         self,
         story_id: int,
+        item_id: int,
         title: str,
-        seen_at: float,
+        summary: str,
+        seen_at: datetime | float,
         canonical_url: str | None = None,
         guid: str | None = None,
-        *,
-        item_id: int = 0,
     ) -> None:
-        """Index one item of story ``story_id`` (its headline, canonical URL and GUID)."""
+        """Index one item of story ``story_id``: its headline, canonical URL and GUID.
+
+        Add a story's items one after the other, or right after the ``find`` that named the
+        story: that is how the index knows the story's first headline.
+        """
         headline = parse(title)
-        entry_id = len(self._headlines)
+        entry = len(self._story)
+        seen = max(0, math.floor(_seconds(seen_at)))
+        last_story, last_first = self._last
+        first = last_first if last_story == story_id and last_first >= 0 else entry
+        self._last = (story_id, first)
         self._story.append(story_id)
         self._item.append(item_id)
-        self._seen.append(seen_at)
-        self._headlines.append(headline)
-        self._buckets[math.floor(seen_at / _BUCKET)].append(entry_id)
+        self._seen.append(seen)
+        self._first.append(first)
+        self._start.append(len(self._text))
+        self._text += headline.key().encode()
+        self._dead.append(0)
+        self._buckets[seen // _BUCKET].append(entry)
         self._live += 1
         for word in set(headline.words):
-            self._postings[word].append(entry_id)
+            self._postings[word].append(entry)
         if canonical_url:
-            self.by_url[canonical_url] = story_id
-            self._url_at[canonical_url] = seen_at
+            self._keys.put("u:" + canonical_url, entry)
         if guid:
-            self.by_guid[guid] = story_id
-            self._guid_at[guid] = seen_at
+            self._keys.put("g:" + guid, entry)
 
-    def evict(self, before: float) -> int:
+    def evict(self, before: datetime | float) -> int:
         """Forget what was seen before ``before``; the number of headlines forgotten."""
-        if before <= self._horizon:
+        horizon = _seconds(before)
+        if horizon <= self._horizon:
             return 0
-        self._horizon = before
-        last = math.floor(before / _BUCKET)
+        self._horizon = horizon
+        last = math.floor(horizon) // _BUCKET
         dropped = 0
         for bucket in [b for b in self._buckets if b <= last]:
             entries = self._buckets.pop(bucket)
-            kept = [i for i in entries if self._seen[i] >= before]
-            for i in entries:
-                if self._seen[i] < before:
-                    self._headlines[i] = None
-            dropped += len(entries) - len(kept)
+            kept = array("L")
+            for entry in entries:
+                if self._seen[entry] < horizon:
+                    self._dead[entry] = 1
+                    dropped += 1
+                else:
+                    kept.append(entry)
             if kept:
                 self._buckets[bucket] = kept
         self._live -= dropped
-        self._dead += dropped
-        if self._dead > max(1000, self._live):
+        self._evicted += dropped
+        if self._evicted > max(1000, self._live):
             self._compact()
         return dropped
 
     def _compact(self) -> None:
-        """Drop evicted entries from the postings and the URL and GUID tables."""
+        """Renumber the live entries from 0 and drop the evicted ones everywhere."""
+        remap = array("l", [-1]) * len(self._story)
+        live = [e for e in range(len(self._story)) if not self._dead[e]]
+        for new, old in enumerate(live):
+            remap[old] = new
+        texts = [self._headline(e).key().encode() for e in live]
+        self._story = array("q", (self._story[e] for e in live))
+        self._item = array("q", (self._item[e] for e in live))
+        self._seen = array("L", (self._seen[e] for e in live))
+        # A story whose first headline was evicted: its oldest live entry stands in.
+        self._first = array(
+            "L", (remap[self._first[e]] if remap[self._first[e]] >= 0 else remap[e] for e in live)
+        )
+        self._start = array("L")
+        self._text = bytearray()
+        for text in texts:
+            self._start.append(len(self._text))
+            self._text += text
+        self._dead = bytearray(len(live))
         for word in list(self._postings):
-            kept = array("I", (i for i in self._postings[word] if self._alive(i)))
+            kept = array("L", (remap[e] for e in self._postings[word] if remap[e] >= 0))
             if kept:
                 self._postings[word] = kept
             else:
                 del self._postings[word]
-        for table, times in ((self.by_url, self._url_at), (self.by_guid, self._guid_at)):
-            for key in [k for k, at in times.items() if at < self._horizon]:
-                del table[key], times[key]
-        self._dead = 0
+        for bucket, entries in self._buckets.items():
+            self._buckets[bucket] = array("L", (remap[e] for e in entries if remap[e] >= 0))
+        self._keys.remap(lambda e: r if (r := remap[e]) >= 0 else None)
+        story, first = self._last
+        self._last = (story, remap[first] if first >= 0 else -1)
+        self._evicted = 0
 
     def memory_bytes(self) -> int:
-        """A rough size of the index (entries, postings, URL and GUID tables)."""
-        size = sum(sys.getsizeof(a) for a in (self._story, self._item, self._seen))
-        size += sys.getsizeof(self._headlines) + sys.getsizeof(self._postings)
-        size += sum(sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items())
-        size += sum(
-            sys.getsizeof(h) + sys.getsizeof(h.text) + sys.getsizeof(h.words)
-            for h in self._headlines
-            if h is not None
+        """The size of the index in bytes (arrays, postings, key table), estimated."""
+        arrays = (self._story, self._item, self._seen, self._first, self._start)
+        size = sum(a.itemsize * len(a) for a in arrays) + len(self._text) + len(self._dead)
+        size += sys.getsizeof(self._postings) + sum(
+            sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
         )
-        for table in (self.by_url, self.by_guid, self._url_at, self._guid_at):
-            size += sys.getsizeof(table) + sum(sys.getsizeof(k) for k in table)
-        size += sys.getsizeof(self._buckets) + sum(sys.getsizeof(b) for b in self._buckets.values())
-        return size
+        size += sum(sys.getsizeof(b) for b in self._buckets.values())
+        return size + self._keys.memory_bytes()

@@ -5,20 +5,29 @@ from __future__ import annotations
 from rapidfuzz import fuzz
 
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import Headline, parse
+from monitor.dedup.headline import Headline, opposite, parse
+
+
+def _mismatch(a: frozenset[str], b: frozenset[str], a_words: Headline, b_words: Headline) -> bool:
+    """Each side has one the other lacks: a substitution ("12 ... Nigeria" / "21 ... Pakistan")."""
+    return bool(a - set(b_words.words)) and bool(b - set(a_words.words))
 
 
 def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
+    """The similarity (0-100) of two parsed headlines: fuzzy score less the penalties."""
     if not a.text or not b.text:
         return 0.0
     base = config.set_weight * fuzz.token_set_ratio(a.text, b.text) + (
         1 - config.set_weight
     ) * fuzz.token_sort_ratio(a.text, b.text)
-    # Numbers and names carry the news: "kills 12 in Nigeria" is not "kills 21 in Pakistan".
-    if a.numbers and b.numbers and not (a.numbers & b.numbers):
+    # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
+    # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday".
+    if _mismatch(a.numbers, b.numbers, a, b):
         base -= config.number_penalty
-    if a.names and b.names and not (a.names & b.names):
+    if _mismatch(a.names, b.names, a, b):
         base -= config.name_penalty
+    if opposite(a, b):
+        base -= config.opposite_penalty
     return max(0.0, base)
 
 
@@ -28,5 +37,6 @@ def similarity(a: str, b: str, config: DedupConfig) -> float:
 
 
 def is_duplicate(a: str, b: str, config: DedupConfig) -> tuple[float, bool]:
+    """The similarity of two headlines and whether ``config`` makes them one story."""
     score = similarity(a, b, config)
     return score, score >= config.threshold

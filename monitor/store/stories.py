@@ -50,7 +50,9 @@ async def assign(
             new_rows.append((story_id, item.title, stored.id, seen, seen))
         else:
             story_id = found.story_id
-        index.add(story_id, item.title, seen, item.canonical_url, item.guid, item_id=stored.id)
+        index.add(
+            story_id, stored.id, item.title, item.summary, seen, item.canonical_url, item.guid
+        )
         links.append((story_id, stored.feed_name, stored.id))
         plan.append((stored, story_id, found.story_id is None))
     joined = {story_id for _, story_id, new in plan if not new}
@@ -110,18 +112,21 @@ async def load_story(db: aiosqlite.Connection, story_id: int) -> Story:
 
 
 async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: datetime) -> int:
-    """Load the window's headlines into the index, oldest first; the number loaded."""
-    cutoff = since.timestamp()
+    """Load the items seen since ``since`` into the index; the number loaded.
+
+    A story's items come one after the other, oldest first: that is how the index learns
+    each story's first headline (see ``StoryIndex.add``).
+    """
     count = 0
     async with db.execute(
-        "SELECT story_id, title, COALESCE(published, first_seen), canonical_url, guid, id"
-        " FROM items"
-        " WHERE story_id IS NOT NULL AND COALESCE(published, first_seen) >= ?"
-        " ORDER BY COALESCE(published, first_seen)",
-        (cutoff,),
+        "SELECT story_id, id, title, seen, canonical_url, guid FROM"
+        " (SELECT story_id, id, title, COALESCE(published, first_seen) AS seen, canonical_url,"
+        "  guid FROM items WHERE story_id IS NOT NULL)"
+        " WHERE seen >= ? ORDER BY story_id, seen, id",
+        (since.timestamp(),),
     ) as cur:
-        async for story_id, title, seen, url, guid, item_id in cur:
-            index.add(story_id, title, seen, url, guid, item_id=item_id)
+        async for story_id, item_id, title, seen, url, guid in cur:
+            index.add(story_id, item_id, title, "", seen, url, guid)
             count += 1
     return count
 
