@@ -29,6 +29,7 @@ _TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]+\s*){1,4}$")
 # ... or at the start ("BBC News - "), at most 3 words.
 _HEAD = re.compile(r"^(?:[\w.&'’]+\s*){1,3}\s[-|–—]\s+")
 _PAREN = re.compile(r"\s*\((?:[\w.&'’]+\s*){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
+_SEPARATORS = (" - ", " | ", " – ", " — ", " -\t", " |\t")
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
 _WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
@@ -115,17 +116,23 @@ def _numbers_of(words: tuple[str, ...]) -> frozenset[str]:
 
 def strip_outlet(title: str) -> str:
     """The headline without wire tags, outlet names and credits around it."""
-    text = _LEAD_TIME.sub("", title.strip())
+    # Cheap tests before each pattern: most headlines have none of these, and the patterns
+    # backtrack (a window of a million headlines is rebuilt at start).
+    text = title.strip()
+    if text[:1].isdigit():
+        text = _LEAD_TIME.sub("", text)
     for _ in range(2):
-        match = _LEAD_TAG.match(text)
+        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
         # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
         if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
             text = text[match.end() :]
-    for pattern in (_TAIL, _PAREN):
-        stripped = pattern.sub(" ", text).strip()
-        if len(stripped.split()) >= 3:
-            text = stripped
-    head = _HEAD.match(text)
+    has_separator = any(sep in text for sep in _SEPARATORS)
+    for pattern, present in ((_TAIL, has_separator), (_PAREN, "(" in text)):
+        if present:
+            stripped = pattern.sub(" ", text).strip()
+            if len(stripped.split()) >= 3:
+                text = stripped
+    head = _HEAD.match(text) if has_separator else None
     if head and len(text[head.end() :].split()) >= 4:
         text = text[head.end() :]
     return text
@@ -136,8 +143,11 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-def _canonical(word: str) -> str:
-    """A folded word as compared: numbers as digits, other words stemmed."""
+@lru_cache(maxsize=200_000)
+def _canonical(raw: str) -> str:
+    """A word as compared: folded, numbers as digits, other words stemmed (cached: words
+    follow Zipf's law, so a small cache answers most of them)."""
+    word = _fold(raw)
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
     ordinal = _ORDINAL.match(word)
@@ -155,7 +165,7 @@ def parse(title: str) -> Headline:
         "", _ACRONYM.sub(lambda m: m.group().replace(".", ""), strip_outlet(title))
     )
     raw = [w for w in _WORD.findall(core) if w.casefold() not in STOP_WORDS]
-    words = tuple(_canonical(_fold(w)) for w in raw)
+    words = tuple(_canonical(w) for w in raw)
     # Capitals mark names only in a sentence-case headline; in Title Case or ALL CAPS every
     # word has them, so then only acronyms (in a headline not all in capitals) count.
     lower = sum(1 for w in raw if w[:1].islower())
