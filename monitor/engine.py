@@ -92,6 +92,7 @@ class Engine:
             states=states,
             after_store=stages.after_store,
             after_commit=deliverer.wake,
+            on_rollback=stages.invalidate,
             clock=clock,
             metrics=metrics,
         )
@@ -101,7 +102,9 @@ class Engine:
         """Apply a new (already validated) config: feeds, rules, channels, settings."""
         async with self.store.transaction() as db:
             states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
-        self.rt.states.update(states)
+        for url, state in states.items():
+            # Polls in flight hold the live state objects: keep them, add only new feeds.
+            self.rt.states.setdefault(url, state)
         self.stages.recompile(config)
         channels_changed = config.channels != self.rt.config.channels
         self.rt.config = config

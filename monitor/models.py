@@ -37,6 +37,7 @@ class StoredItem:
     feed_name: str
     feed_tags: tuple[str, ...]
     item: Item
+    feed_url: str = ""  # as configured: rules may be scoped to it
 
     @property
     def seen_at(self) -> datetime:

@@ -61,6 +61,7 @@ class Runtime:
     states: dict[str, FeedState] = field(default_factory=dict)
     after_store: AfterStore | None = None
     after_commit: Callable[[], None] | None = None  # e.g. wake the outbox's workers
+    on_rollback: Callable[[], None] | None = None  # a poll's transaction failed
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None
 
@@ -102,6 +103,8 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         await _record_error(rt, feed, state, outcome.error, status, retry_after, now)
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         _restore(state, before)
+        if rt.on_rollback is not None:
+            rt.on_rollback()
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
         state.next_check = now + next_delay(rt.timing(feed), error_streak=1)
@@ -109,6 +112,8 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
         _restore(state, before)
+        if rt.on_rollback is not None:
+            rt.on_rollback()
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
         await _record_error(rt, feed, state, outcome.error, None, None, now)
@@ -182,6 +187,7 @@ async def _process(
                         feed_name=feed_name(feed, state),
                         feed_tags=tuple(feed.tags),
                         item=item,
+                        feed_url=feed.url,
                     )
                     for item_id, item in inserted
                 ]

@@ -39,6 +39,7 @@ class Stages:
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     metrics: Metrics | None = None
     on_alert: list[object] = field(default_factory=list)  # callbacks: wake the deliverer
+    _stale: bool = False
 
     @classmethod
     async def build(cls, config: Config, store: Store) -> Stages:
@@ -54,14 +55,27 @@ class Stages:
         return cls(config, index, matcher, {r.name: r for r in config.rules})
 
     def recompile(self, config: Config) -> None:
-        """After a reload: new rules (validated already), same story window."""
+        """After a reload: new rules (validated already); a changed [dedup] rebuilds the window."""
         self.matcher = compile_rules(config.rules, config.entities)
         self.rules = {r.name: r for r in config.rules}
+        if config.dedup != self.config.dedup:
+            self._stale = True
         self.config = config
+
+    def invalidate(self) -> None:
+        """A poll's transaction rolled back after assigning stories: the in-memory window may
+        name stories the store never kept, so it is rebuilt from the store before next use."""
+        self._stale = True
 
     async def after_store(
         self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
     ) -> None:
+        if self._stale:
+            self.index = StoryIndex(self.config.dedup)
+            since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
+            count = await story_store.rebuild_index(db, self.index, since)
+            log.warning("rebuilt the story window after a failed poll: %d headlines", count)
+            self._stale = False
         changes = await story_store.assign(db, self.index, items)
         enqueued = 0
         for change in changes:
@@ -72,7 +86,7 @@ class Stages:
                 stored.item.title,
                 stored.item.summary,
                 feed_name=stored.feed_name,
-                feed_url="",
+                feed_url=stored.feed_url,
                 tags=stored.feed_tags,
             )
             for match in matches:

@@ -115,3 +115,33 @@ async def test_forty_outlets_one_message_one_email_then_edits(
             assert tg.calls == calls and len(smtp.received) == 1
         finally:
             await engine.close()
+
+
+async def test_a_poll_rolled_back_after_assigning_stories_does_not_poison_the_window(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The store refuses the poll's match row (a trigger stands in for a disk error), so the
+    whole poll rolls back after stories were assigned in memory; the next poll must work."""
+    feed_server.feed("/o0", rss("Outlet 0", [(headline(0), "http://outlet0.example/rail")]))
+    async with telegram_standin() as tg, smtp_standin() as smtp:
+        config = make_config(
+            tmp_path, [feed_server.url("/o0")], extra=channels_toml(tg.url, smtp.port)
+        )
+        engine = await Engine.open(config)
+        try:
+            db = engine.store.db
+            await db.execute(
+                "CREATE TRIGGER refuse BEFORE INSERT ON matches BEGIN"
+                " SELECT RAISE(ABORT, 'disk trouble'); END"
+            )
+            (failed,) = await poll_all(engine.rt, progress=False)
+            assert failed.result == "error" and "disk trouble" in (failed.error or "")
+            await db.execute("DROP TRIGGER refuse")
+            (ok,) = await poll_all(engine.rt, progress=False)
+            assert ok.result == "new" and ok.new_items == 1, ok.error
+            async with db.execute("SELECT COUNT(*) FROM stories") as cur:
+                assert (await cur.fetchone())[0] == 1
+            assert await engine.drain(10)
+            assert len(tg.sent) == 1
+        finally:
+            await engine.close()

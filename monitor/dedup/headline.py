@@ -25,10 +25,13 @@ import snowballstemmer  # the C stemmer (PyStemmer) when installed, as here
 _LEAD_TAG = re.compile(r"^\s*(?:[A-Z][A-Z&'.]+ ){0,2}[A-Z][A-Z&'.]+(?: \d+)?\s*[-:–—|]\s*")
 _LEAD_TIME = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s+")  # "13:23 PSNI failed ..." (live pages)
 # An outlet segment: " - Reuters", " | RT", " – BBC News" at the end (at most 4 words) ...
-_TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]+\s*){1,4}$")
+# Possessive quantifiers (++, *+): a long word must never be split many ways when a pattern
+# fails; with plain + an 800-character hostile title backtracked for minutes on the loop.
+_TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]++\s*+){1,4}$")
 # ... or at the start ("BBC News - "), at most 3 words.
-_HEAD = re.compile(r"^(?:[\w.&'’]+\s*){1,3}\s[-|–—]\s+")
-_PAREN = re.compile(r"\s*\((?:[\w.&'’]+\s*){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
+_HEAD = re.compile(r"^(?:[\w.&'’]++\s++){1,3}[-|–—]\s+")
+_PAREN = re.compile(r"\s*\((?:[\w.&'’]++\s*+){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
+MAX_TITLE = 500  # characters of a headline that dedup reads; real headlines are far shorter
 _SEPARATORS = (" - ", " | ", " – ", " — ", " -\t", " |\t")
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
@@ -118,7 +121,7 @@ def strip_outlet(title: str) -> str:
     """The headline without wire tags, outlet names and credits around it."""
     # Cheap tests before each pattern: most headlines have none of these, and the patterns
     # backtrack (a window of a million headlines is rebuilt at start).
-    text = title.strip()
+    text = title[:MAX_TITLE].strip()
     if text[:1].isdigit():
         text = _LEAD_TIME.sub("", text)
     for _ in range(2):
