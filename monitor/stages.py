@@ -27,6 +27,7 @@ from monitor.store import Store
 from monitor.store import stories as story_store
 
 log = logging.getLogger("monitor.stages")
+EVICT_EVERY = 300.0  # seconds between evictions of headlines older than the window
 
 
 @dataclass
@@ -40,6 +41,8 @@ class Stages:
     metrics: Metrics | None = None
     on_alert: list[object] = field(default_factory=list)  # callbacks: wake the deliverer
     _stale: bool = False
+    _evicted_at: float = 0.0
+    _latest: float = 0.0
 
     @classmethod
     async def build(cls, config: Config, store: Store) -> Stages:
@@ -77,6 +80,13 @@ class Stages:
             log.warning("rebuilt the story window after a failed poll: %d headlines", count)
             self._stale = False
         changes = await story_store.assign(db, self.index, items)
+        self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
+        if now - self._evicted_at >= EVICT_EVERY:
+            # Headlines a window older than the newest one can no longer be joined: forget
+            # them, so memory stays bounded over months. The index's clock is publication
+            # time (a replay runs on its data's time), not the wall clock.
+            self.index.evict(self._latest - self.config.dedup.window)
+            self._evicted_at = now
         enqueued = 0
         for change in changes:
             if change.is_new_story and self.metrics is not None:
