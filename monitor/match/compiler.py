@@ -14,7 +14,7 @@ import ahocorasick
 from monitor.errors import RuleError
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.matcher import CompiledRule, CompiledTerm, Matcher
-from monitor.match.query import Term, compile_node, parse_terms
+from monitor.match.query import Node, Term, compile_node, necessary, parse_terms
 from monitor.match.text import is_cyrillic, stem, stem_key, term_words
 
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
@@ -43,6 +43,7 @@ class _Builder:
         self.patterns: dict[str, list[tuple[str, str, int]]] = {}
         self.terms: list[CompiledTerm] = []
         self.term_ids: dict[object, int] = {}
+        self.queries: list[tuple[Node, dict[Term, int]]] = []  # to choose what checks a rule
 
     def literal(self, mode: str, word: str) -> int:
         target = stem(word) if mode == "stem" else word
@@ -97,8 +98,9 @@ class _Builder:
         node, listed = parse_terms(rule.query)
         ids = {term: self.term(term) for term, _ in listed}
         test = compile_node(node, ids)
-        if test(()):
+        if test(frozenset()):
             raise RuleError(_MATCHES_NOTHING_SPECIFIC, 0)
+        self.queries.append((node, ids))
         return CompiledRule(
             config=rule,
             test=test,
@@ -109,7 +111,7 @@ class _Builder:
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
         if not self.patterns:
-            return Matcher(None, rules, self.terms, {})
+            return Matcher(None, rules, self.terms, {}, [])
         automaton = ahocorasick.Automaton()
         for key, entries in self.patterns.items():
             exact = tuple(literal for mode, _, literal in entries if mode == "exact")
@@ -117,7 +119,20 @@ class _Builder:
             prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
             automaton.add_word(key, (len(key), exact, stems, prefixes))
         automaton.make_automaton()
-        return Matcher(automaton, rules, self.terms, self.triggers())
+        return Matcher(automaton, rules, self.terms, self.triggers(), self.rule_triggers())
+
+    def rule_triggers(self) -> list[tuple[int, ...]]:
+        """For each rule, the terms whose finding makes it worth checking (``necessary``)."""
+        cost = [0] * len(self.terms)
+        for _, ids in self.queries:
+            for term_id in set(ids.values()):
+                cost[term_id] += 1
+        out = []
+        for node, ids in self.queries:
+            needed = necessary(node, ids, cost)
+            # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms then.
+            out.append(tuple(sorted(set(ids.values()) if needed is None else needed)))
+        return out
 
     def triggers(self) -> dict[int, tuple[int, ...]]:
         """Which terms to check when a literal is found: each sequence of words is checked
@@ -206,6 +221,8 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             problems.append(
                 f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
             )
-        if not unknown and compile_node(node, {t: n for n, (t, _) in enumerate(listed)})(()):
+        if not unknown and compile_node(node, {t: n for n, (t, _) in enumerate(listed)})(
+            frozenset()
+        ):
             problems.append(f"rules[{i}].query: {_MATCHES_NOTHING_SPECIFIC}")
     return problems

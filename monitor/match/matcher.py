@@ -13,12 +13,13 @@ regular expression written by a user, so no rule can make matching slow.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import Any, NamedTuple
 
 from monitor.match.config import RuleConfig
 from monitor.match.explain import snippet
-from monitor.match.text import WORD, fold, original_span, phrase_gap_end, stem, word_end
+from monitor.match.text import WORD, WORD_REST, fold, original_span, phrase_gap_end, stem
 from monitor.models import Match, TermHit
 
 # Hits of each literal: literal id -> {start: end} in the folded item text.
@@ -48,7 +49,7 @@ class CompiledTerm(NamedTuple):
 
 class CompiledRule(NamedTuple):
     config: RuleConfig
-    test: Callable[[Collection[int]], bool]
+    test: Callable[[AbstractSet[int]], bool]
     terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
     feeds: frozenset[str]  # casefolded; empty: every feed
     tags: frozenset[str]
@@ -63,15 +64,17 @@ class Matcher:
         rules: list[CompiledRule],
         terms: list[CompiledTerm],
         triggers: dict[int, tuple[int, ...]],
+        rule_triggers: list[tuple[int, ...]],
     ) -> None:
         self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
         self._terms = terms
         self._simple = [t.simple for t in terms]
         self._triggers = triggers  # literal id -> the terms to check when it is found
+        # A rule is checked when one of its trigger terms is found: the other rules cannot fire.
         by_term: list[list[int]] = [[] for _ in terms]
-        for index, rule in enumerate(rules):
-            for term_id in rule.terms:
+        for index, trigger in enumerate(rule_triggers):
+            for term_id in trigger:
                 by_term[term_id].append(index)
         self._rules_by_term = [tuple(r) for r in by_term]
 
@@ -101,6 +104,7 @@ class Matcher:
         found = self._found(hits, text, title_end)
         candidates = {index for term_id in found for index in self._rules_by_term[term_id]}
         matches: list[Match] = []
+        found_terms = found.keys()
         item_feeds: set[str] | None = None
         item_tags: set[str] | None = None
         for index in sorted(candidates):
@@ -115,7 +119,7 @@ class Matcher:
                     item_tags = {t.casefold() for t in tags}
                 if rule.tags.isdisjoint(item_tags):
                     continue
-            if not rule.test(found):
+            if not rule.test(found_terms):
                 continue
             where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
             matches.append(self._explain(rule, found, where))
@@ -123,8 +127,10 @@ class Matcher:
 
     def _scan(self, text: str) -> Hits:
         """Every literal found on word boundaries: the one pass over the item."""
+        # The hottest loop of the daemon: helpers are inlined and bound to locals.
         hits: Hits = {}
         size = len(text)
+        rest_of_word = WORD_REST.match
         for end, (length, exact, stems, prefixes) in self._automaton.iter(text):
             start = end - length + 1
             if start and text[start - 1].isalnum():
@@ -132,16 +138,17 @@ class Matcher:
             end += 1
             if exact and (end == size or not text[end].isalnum()):
                 for literal in exact:
-                    _add(hits, literal, start, end)
+                    hits.setdefault(literal, {})[start] = end
             if stems or prefixes:
-                last = word_end(text, end)
+                rest = rest_of_word(text, end)
+                last = rest.end() if rest else end
                 if stems:
                     root = stem(text[start:last])
                     for target, literal in stems:
                         if root == target:
-                            _add(hits, literal, start, last)
+                            hits.setdefault(literal, {})[start] = last
                 for literal in prefixes:
-                    _add(hits, literal, start, last)
+                    hits.setdefault(literal, {})[start] = last
         return hits
 
     def _found(self, hits: Hits, text: str, title_end: int) -> Found:
@@ -204,14 +211,6 @@ class Matcher:
             hits=tuple(hits),
             snippet=snippet(source, first.start, first.end),
         )
-
-
-def _add(hits: Hits, literal: int, start: int, end: int) -> None:
-    spans = hits.get(literal)
-    if spans is None:
-        hits[literal] = {start: end}
-    else:
-        spans[start] = end
 
 
 def _phrase(words: tuple[int, ...], hits: Hits, text: str) -> list[tuple[int, int]]:

@@ -15,7 +15,8 @@ the query. See docs/rules.md for what each term matches.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from typing import NamedTuple
 
 from monitor.errors import RuleError
@@ -269,7 +270,7 @@ def parse_terms(query: str) -> tuple[Node, list[tuple[Term, bool]]]:
     return parser.parse(), parser.terms
 
 
-def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[Collection[int]], bool]:
+def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]], bool]:
     """The query as a function of the term ids that were found (faster than walking the AST)."""
     if isinstance(node, Term):
         term_id = ids[node]
@@ -277,19 +278,63 @@ def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[Collection[int]]
     if isinstance(node, Not):
         child = compile_node(node.child, ids)
         return lambda found: not child(found)
-    if isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
-        # The usual (a OR b OR c): one set operation instead of a call per term.
-        any_of = frozenset(ids[c] for c in node.children if isinstance(c, Term))
-        return lambda found: not any_of.isdisjoint(found)
+    if isinstance(node, Term | Or) and (sets := _term_sets([node], ids)):
+        (any_of,) = sets
+        # found is a dict's keys view: isdisjoint then walks the smaller side (any_of).
+        return lambda found: not found.isdisjoint(any_of)
+    if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
+        # The usual (a OR b) AND (c OR d): one set operation per group.
+
+        def all_sets(found: AbstractSet[int]) -> bool:
+            for any_of in sets:  # noqa: SIM110 (a loop: faster than all() on a generator)
+                if found.isdisjoint(any_of):
+                    return False
+            return True
+
+        return all_sets
     children = tuple(compile_node(c, ids) for c in node.children)
     if isinstance(node, And):
 
-        def all_of(found: Collection[int]) -> bool:
+        def all_of(found: AbstractSet[int]) -> bool:
             return all(child(found) for child in children)
 
         return all_of
 
-    def either(found: Collection[int]) -> bool:
+    def either(found: AbstractSet[int]) -> bool:
         return any(child(found) for child in children)
 
     return either
+
+
+def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozenset[int] | None:
+    """A cheap set of term ids one of which must be found for the query to be true.
+
+    A rule is checked only when one of these is found: for (topic OR topic) AND
+    (@name OR @name), the names, when topics are shared by more rules (``cost``: how many
+    rules use each term), so that a common topic does not make every item check every
+    rule that mentions it. None when no such set is known (under a NOT).
+    """
+    if isinstance(node, Term):
+        return frozenset((ids[node],))
+    if isinstance(node, Not):
+        return necessary(node.child.child, ids, cost) if isinstance(node.child, Not) else None
+    options = [necessary(c, ids, cost) for c in node.children]
+    if isinstance(node, Or):
+        if any(o is None for o in options):
+            return None
+        return frozenset().union(*(o for o in options if o is not None))
+    known = [o for o in options if o is not None]
+    return min(known, key=lambda o: (sum(cost[t] for t in o), len(o)), default=None)
+
+
+def _term_sets(nodes: Sequence[Node], ids: dict[Term, int]) -> list[frozenset[int]]:
+    """Each node as the set of term ids any of which satisfies it; [] if one is not that."""
+    sets = []
+    for node in nodes:
+        if isinstance(node, Term):
+            sets.append(frozenset((ids[node],)))
+        elif isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
+            sets.append(frozenset(ids[c] for c in node.children if isinstance(c, Term)))
+        else:
+            return []
+    return sets

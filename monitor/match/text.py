@@ -111,14 +111,14 @@ def is_word_char(ch: str) -> bool:
 
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without "_"
-_WORD_REST = re.compile(r"[^\W_]+")
+WORD_REST = re.compile(r"[^\W_]+")
 # What may separate the words of a phrase: spaces and hyphens, nothing else.
 _PHRASE_GAP = re.compile(r"[\s\-]+")
 
 
 def word_end(text: str, at: int) -> int:
     """Where the word that goes on at ``at`` ends."""
-    m = _WORD_REST.match(text, at)
+    m = WORD_REST.match(text, at)
     return m.end() if m else at
 
 
