@@ -33,20 +33,26 @@ from monitor.match import Matcher, compile_rules
 from monitor.match.config import EntityConfig, RuleConfig
 
 UCI = Path(__file__).resolve().parents[2] / "shared/data/uci-news-2014-03"
-SYLLABLES = "ka ro mi ne tu la vo zi pe sha lin dor mar tes qui bel fen gor hu yan".split()
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+SYLLABLES = _words("ka ro mi ne tu la vo zi pe sha lin dor mar tes qui bel fen gor hu yan")
 # Words nobody tracks, from other syllables: like real text, they rarely contain a term.
-OTHER_SYLLABLES = "bra sto ple gri clu wef sny dro ptu xo cre phy thwa spo".split()
+OTHER_SYLLABLES = _words("bra sto ple gri clu wef sny dro ptu xo cre phy thwa spo")
 # Words of news text: what items are made of. A few keywords are topics (TOPICS).
-FILLER = """the a an of to in and for on with as at by from after over says said will new
+FILLER = _words("""the a an of to in and for on with as at by from after over says said will new
 is was are were has have had be been it its this that which who not but or more than
-up out about into their they he she his her we our also could would may""".split()
-TOPICS = """president minister government talks summit sanctions election vote war peace deal
+up out about into their they he she his her we our also could would may""")
+TOPICS = _words("""president minister government talks summit sanctions election vote war peace deal
 market stocks oil prices bank rates inflation economy growth trade tariffs court
 police protest strike attack army troops border ceasefire aid crisis report official
 leaders meeting plan agreement parliament party opposition campaign security climate
 energy gas power company shares profit billion million percent year week today city
 country state people health hospital vaccine school students water storm flood fire
-earthquake tech apple google data ai chips football cup match team coach season""".split()
+earthquake tech apple google data ai chips football cup match team coach season""")
 NEWS = FILLER + TOPICS
 
 
