@@ -107,6 +107,8 @@ MUST_FIRE = [
     ("@Putin summit", "Putin proposes summit"),
     ("summit OR talks", "Talks collapse"),
     ("NOT sport summit", "Summit on climate"),
+    ("NOT NOT summit", "Summit on climate"),
+    ("NOT (NOT summit OR NOT talks)", "Summit talks"),
     ("@Zelensky AND summit", "Zelensky", "summit in Geneva"),
     # field scopes
     ("title:summit", "Summit called", ""),

@@ -114,6 +114,15 @@ class _Builder:
             return Matcher(None, rules, self.terms, {}, [])
         automaton = ahocorasick.Automaton()
         for key, entries in self.patterns.items():
+            if len(entries) == 1:  # the usual case, built without three passes
+                mode, root, literal = entries[0]
+                if mode == "exact":
+                    automaton.add_word(key, (len(key), (literal,), (), ()))
+                elif mode == "stem":
+                    automaton.add_word(key, (len(key), (), ((root, literal),), ()))
+                else:
+                    automaton.add_word(key, (len(key), (), (), (literal,)))
+                continue
             exact = tuple(literal for mode, _, literal in entries if mode == "exact")
             stems = tuple((root, literal) for mode, root, literal in entries if mode == "stem")
             prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
@@ -125,13 +134,13 @@ class _Builder:
         """For each rule, the terms whose finding makes it worth checking (``necessary``)."""
         cost = [0] * len(self.terms)
         for _, ids in self.queries:
-            for term_id in set(ids.values()):
+            for term_id in ids.values():  # a term twice in one query counts twice: rare
                 cost[term_id] += 1
         out = []
         for node, ids in self.queries:
             needed = necessary(node, ids, cost)
             # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms then.
-            out.append(tuple(sorted(set(ids.values()) if needed is None else needed)))
+            out.append(tuple(set(ids.values()) if needed is None else needed))
         return out
 
     def triggers(self) -> dict[int, tuple[int, ...]]:
@@ -141,12 +150,12 @@ class _Builder:
         shared = [0] * len(self.literals)
         for term in self.terms:
             for words in term.alternatives:
-                for literal in set(words):
+                for literal in words:
                     shared[literal] += 1
         triggers: dict[int, dict[int, None]] = {}
         for term_id, term in enumerate(self.terms):
             for words in term.alternatives:
-                rarest = min(words, key=shared.__getitem__)
+                rarest = words[0] if len(words) == 1 else min(words, key=shared.__getitem__)
                 triggers.setdefault(rarest, {})[term_id] = None
         return {literal: tuple(ids) for literal, ids in triggers.items()}
 

@@ -256,7 +256,7 @@ class _Parser:
             if not text.strip():
                 raise RuleError("an empty phrase", position)
             raise RuleError(f"{text!r} has no letter or digit to match", position)
-        return tuple(words)
+        return words
 
 
 def parse(query: str) -> Node:
@@ -316,6 +316,8 @@ def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozense
     """
     if isinstance(node, Term):
         return frozenset((ids[node],))
+    if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
+        return min(sets, key=lambda o: (sum(cost[t] for t in o), len(o)))  # the usual shape
     if isinstance(node, Not):
         return necessary(node.child.child, ids, cost) if isinstance(node.child, Not) else None
     options = [necessary(c, ids, cost) for c in node.children]

@@ -85,7 +85,8 @@ _LEADING = re.compile(r"^[\W_]+")
 _TRAILING = re.compile(r"[\W_]+$")
 
 
-def term_words(text: str) -> list[str]:
+@lru_cache(maxsize=100_000)
+def term_words(text: str) -> tuple[str, ...]:
     """A term as written in a rule, folded and cut into words at spaces and hyphens.
 
     Punctuation at either end of a word is dropped ("(summit)" -> "summit"), except the
@@ -93,7 +94,7 @@ def term_words(text: str) -> list[str]:
     two words); inside a word, punctuation stays and must be matched as written ("at&t").
     """
     if text.isascii() and text.isalnum():  # most words of most rules
-        return [text.lower()]
+        return (text.lower(),)
     words = []
     for word in _SPLIT.split(fold(text)[0]):
         word = _LEADING.sub("", word)
@@ -102,7 +103,7 @@ def term_words(text: str) -> list[str]:
             core += "."
         if core:
             words.append(core)
-    return words
+    return tuple(words)
 
 
 def is_word_char(ch: str) -> bool:
