@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError
 
 from monitor.channels.config import ChannelConfig
-from monitor.configtypes import Duration, StrictModel
+from monitor.configtypes import Duration, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.match.config import EntityConfig, RuleConfig
@@ -61,17 +61,10 @@ class FetchSection(StrictModel):
 class FeedConfig(StrictModel):
     """``[[feeds]]``: one feed."""
 
-    url: str
+    url: HttpUrl
     name: str | None = None
     interval: Duration | None = Field(default=None, gt=0)
     tags: list[str] = Field(default_factory=list)
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-        return value
 
 
 class Config(StrictModel):

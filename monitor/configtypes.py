@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -41,6 +41,16 @@ def format_duration(seconds: float) -> str:
             return f"{int(seconds // size)}{unit}"
     return f"{seconds:g}s"
 
+
+def check_http_url(value: str) -> str:
+    """An http:// or https:// URL with a host (a feed, a webhook)."""
+    if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
+        raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    return value
+
+
+HttpUrl = Annotated[str, AfterValidator(check_http_url)]
+"""A URL the daemon will fetch or post to: http:// or https:// with a host."""
 
 Duration = Annotated[
     float,

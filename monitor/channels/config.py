@@ -21,7 +21,7 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.configtypes import Duration, StrictModel, format_duration, parse_duration
+from monitor.configtypes import Duration, HttpUrl, StrictModel, format_duration, parse_duration
 
 Severity = Literal["low", "normal", "high", "urgent"]
 SEVERITY_ORDER: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
@@ -181,15 +181,8 @@ class EmailChannelConfig(DeliveryConfig):
 
 class WebhookChannelConfig(DeliveryConfig):
     type: Literal["webhook"]
-    url: str
+    url: HttpUrl
     secret: SecretStr | None = None
-
-    @field_validator("url")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-        return value
 
 
 ChannelConfig = Annotated[
