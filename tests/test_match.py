@@ -336,3 +336,17 @@ def test_cli_test_rules_prints_the_terms_that_fired(capsys: pytest.CaptureFixtur
     assert {"term", "text", "field", "start", "end"} <= set(match["hits"][0])
     assert main(["test-rules", "-c", example, "--text", "Weather is fine"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_curly_quotes_dashes_and_the_title_summary_seam() -> None:
+    """Punctuation outside ASCII separates words like ASCII punctuation does, and no term is
+    found across the seam between title and summary."""
+    rules = [
+        RuleConfig(name="summit", query="summit", channels=["c"]),
+        RuleConfig(name="us", query='"U.S."', channels=["c"]),
+    ]
+    matcher = compile_rules(rules, [])
+    (match,) = matcher.match("Leaders agree—“summit” in May", "")
+    assert (match.rule, match.hits[0].text) == ("summit", "summit")
+    assert matcher.match("Talks with the U", "S. envoy") == []
+    assert [m.rule for m in matcher.match("", "U.S.—led talks")] == ["us"]

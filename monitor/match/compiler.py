@@ -14,8 +14,18 @@ import ahocorasick
 from monitor.errors import RuleError
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.matcher import CompiledRule, CompiledTerm, Matcher
-from monitor.match.query import Node, Term, compile_node, necessary, parse_terms
-from monitor.match.text import is_cyrillic, stem, stem_key, term_words
+from monitor.match.query import (
+    Groups,
+    Node,
+    Term,
+    cheapest,
+    compile_node,
+    groups,
+    groups_test,
+    necessary,
+    parse_terms,
+)
+from monitor.match.text import boundaries, is_cyrillic, stem, stem_key, term_words
 
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
 # shorter stems catch unrelated words ("Киев" stems to "ки").
@@ -42,8 +52,15 @@ class _Builder:
         # automaton key -> [(mode, word or stem, literal)]
         self.patterns: dict[str, list[tuple[str, str, int]]] = {}
         self.terms: list[CompiledTerm] = []
+        self.keywords: dict[str, int] = {}  # folded word -> its term, for bare keywords
+        # how (keyword, alias, exact) -> word -> its literal: most words come back often.
+        self.words: dict[str, dict[str, int]] = {"keyword": {}, "alias": {}, "exact": {}}
         self.term_ids: dict[object, int] = {}
-        self.queries: list[tuple[Node, dict[Term, int]]] = []  # to choose what checks a rule
+        self.uses: list[int] = []  # term id -> how many rules use it (a rule's cost)
+        self.shared: list[int] = []  # literal id -> how many terms use it
+        self.spellings: dict[int, tuple[tuple[int, ...], ...]] = {}  # id(entity) -> literals
+        # Each rule's query, term ids and groups: to choose what checks a rule.
+        self.queries: list[tuple[Node, dict[Term, int], Groups | None]] = []
 
     def literal(self, mode: str, word: str) -> int:
         target = stem(word) if mode == "stem" else word
@@ -51,6 +68,7 @@ class _Builder:
         if literal is not None:
             return literal
         literal = self.literals[(mode, target)] = len(self.literals)
+        self.shared.append(0)
         key = (stem_key(word, target) or target) if mode == "stem" else word
         entry = self.patterns.get(key)
         if entry is None:
@@ -61,15 +79,31 @@ class _Builder:
 
     def word(self, word: str, how: str) -> int:
         """A literal for one word of a term: ``how`` is keyword, alias or exact."""
+        known = self.words[how]
+        literal = known.get(word)
+        if literal is not None:
+            return literal
         if how == "exact" or not word.isalnum():
-            return self.literal("exact", word)
-        if is_cyrillic(word):  # Russian and Ukrainian decline names and nouns alike
+            literal = self.literal("exact", word)
+        elif is_cyrillic(word):  # Russian and Ukrainian decline names and nouns alike
             long_stem = len(stem(word)) >= MIN_CYRILLIC_STEM
-            return self.literal("stem" if long_stem else "exact", word)
-        return self.literal("stem" if how == "keyword" else "exact", word)
+            literal = self.literal("stem" if long_stem else "exact", word)
+        else:
+            literal = self.literal("stem" if how == "keyword" else "exact", word)
+        known[word] = literal
+        return literal
 
     def term(self, term: Term) -> int:
         kind = term.kind
+        if kind == "word" and term.field is None and len(term.words) == 1:
+            # The usual term, a bare keyword: one literal, looked up by its word alone.
+            word = term.words[0]
+            term_id = self.keywords.get(word)
+            if term_id is None:
+                literal = self.word(word, "keyword")
+                term_id = self.add(CompiledTerm(term.value, ((literal,),)))
+                self.keywords[word] = term_id
+            return term_id
         key = (kind, term.value if kind == "entity" else term.words, term.field, term.slop)
         term_id = self.term_ids.get(key)
         if term_id is not None:
@@ -80,30 +114,52 @@ class _Builder:
                 raise RuleError(
                     f"no entity named {term.value!r} (define it in [[entities]])", term.position
                 )
-            spellings = (term_words(s) for s in (entity.name, *entity.aliases))
-            alternatives = tuple(
-                dict.fromkeys(tuple(self.word(w, "alias") for w in ws) for ws in spellings if ws)
-            )
+            alternatives = self.spellings.get(id(entity), ())
+            if not alternatives:
+                spellings = (term_words(s) for s in (entity.name, *entity.aliases))
+                alternatives = self.spellings[id(entity)] = tuple(
+                    dict.fromkeys(
+                        tuple(self.word(w, "alias") for w in ws) for ws in spellings if ws
+                    )
+                )
         elif kind == "prefix":
             alternatives = ((self.literal("prefix", term.words[0]),),)
         elif kind == "word" and len(term.words) == 1:
             alternatives = ((self.word(term.words[0], "keyword"),),)
         else:  # a "quoted phrase", or a hyphenated word: peace-talks = "peace talks"
             alternatives = (tuple(self.word(w, "exact") for w in term.words),)
-        term_id = self.term_ids[key] = len(self.terms)
-        self.terms.append(CompiledTerm(term.display, alternatives, term.field, term.slop))
+        term_id = self.term_ids[key] = self.add(
+            CompiledTerm(term.display, alternatives, term.field, term.slop)
+        )
         return term_id
+
+    def add(self, term: CompiledTerm) -> int:
+        for words in term.alternatives:
+            for literal in words:
+                self.shared[literal] += 1
+        self.terms.append(term)
+        self.uses.append(0)
+        return len(self.terms) - 1
 
     def rule(self, rule: RuleConfig) -> CompiledRule:
         node, listed = parse_terms(rule.query)
-        ids = {term: self.term(term) for term, _ in listed}
-        test = compile_node(node, ids)
-        if test(frozenset()):
-            raise RuleError(_MATCHES_NOTHING_SPECIFIC, 0)
-        self.queries.append((node, ids))
+        ids = {}
+        uses = self.uses
+        for term, _ in listed:
+            ids[term] = term_id = self.term(term)
+            uses[term_id] += 1  # a term twice in one query counts twice: rare
+        sets = groups(node, ids)
+        if sets is None:
+            test = compile_node(node, ids)
+            if test(frozenset()):
+                raise RuleError(_MATCHES_NOTHING_SPECIFIC, 0)
+        else:  # the usual shape, which always needs some term
+            test = groups_test(sets)
+        self.queries.append((node, ids, sets))
         return CompiledRule(
             config=rule,
             test=test,
+            groups=sets,
             terms=tuple(dict.fromkeys(ids[term] for term, positive in listed if positive)),
             feeds=frozenset(f.casefold().rstrip("/") for f in rule.feeds),
             tags=frozenset(t.casefold() for t in rule.tags),
@@ -112,33 +168,43 @@ class _Builder:
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
         if not self.patterns:
             return Matcher(None, rules, self.terms, {}, [])
+        # Keys carry the spaces of ``boundaries``: " word " is found only as a whole word,
+        # " stem" and " prefix" only where a word starts. Payload: (0, length, literals,
+        # words to check) for whole words; (1, length, stems, prefixes) for word starts.
         automaton = ahocorasick.Automaton()
+        add = automaton.add_word
         for key, entries in self.patterns.items():
-            if len(entries) == 1:  # the usual case, built without three passes
+            if len(entries) == 1 and key.isalnum():  # the usual case, built without passes
                 mode, root, literal = entries[0]
                 if mode == "exact":
-                    automaton.add_word(key, (len(key), (literal,), (), ()))
+                    add(f" {key} ", (0, len(key) + 2, (literal,), ()))
                 elif mode == "stem":
-                    automaton.add_word(key, (len(key), (), ((root, literal),), ()))
+                    add(f" {key}", (1, len(key) + 1, ((root, literal),), ()))
                 else:
-                    automaton.add_word(key, (len(key), (), (), (literal,)))
+                    add(f" {key}", (1, len(key) + 1, (), (literal,)))
                 continue
             exact = tuple(literal for mode, _, literal in entries if mode == "exact")
+            if exact:
+                if key.isalnum():  # the usual case: the key is the word
+                    add(f" {key} ", (0, len(key) + 2, exact, ()))
+                else:  # "u.s.", "at&t": its boundaries, then the folded text checked
+                    checked = tuple((key, literal) for literal in exact)
+                    spaced = boundaries(key)
+                    add(spaced, (0, len(spaced), (), checked))
+            if len(exact) == len(entries):
+                continue
             stems = tuple((root, literal) for mode, root, literal in entries if mode == "stem")
             prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
-            automaton.add_word(key, (len(key), exact, stems, prefixes))
+            add(f" {key}", (1, len(key) + 1, stems, prefixes))
         automaton.make_automaton()
         return Matcher(automaton, rules, self.terms, self.triggers(), self.rule_triggers())
 
     def rule_triggers(self) -> list[tuple[int, ...]]:
         """For each rule, the terms whose finding makes it worth checking (``necessary``)."""
-        cost = [0] * len(self.terms)
-        for _, ids in self.queries:
-            for term_id in ids.values():  # a term twice in one query counts twice: rare
-                cost[term_id] += 1
+        cost = self.uses
         out = []
-        for node, ids in self.queries:
-            needed = necessary(node, ids, cost)
+        for node, ids, sets in self.queries:
+            needed = cheapest(sets, cost) if sets else necessary(node, ids, cost)
             # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms then.
             out.append(tuple(set(ids.values()) if needed is None else needed))
         return out
@@ -147,11 +213,7 @@ class _Builder:
         """Which terms to check when a literal is found: each sequence of words is checked
         when its least shared word is found, so "the" in a hundred phrases ("The Hague",
         "the Kremlin") does not make every item check a hundred phrases."""
-        shared = [0] * len(self.literals)
-        for term in self.terms:
-            for words in term.alternatives:
-                for literal in words:
-                    shared[literal] += 1
+        shared = self.shared
         triggers: dict[int, dict[int, None]] = {}
         for term_id, term in enumerate(self.terms):
             for words in term.alternatives:

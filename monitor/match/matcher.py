@@ -19,13 +19,14 @@ from typing import Any, NamedTuple
 
 from monitor.match.config import RuleConfig
 from monitor.match.explain import snippet
-from monitor.match.text import WORD, WORD_REST, fold, original_span, phrase_gap_end, stem
+from monitor.match.query import Groups
+from monitor.match.text import WORD, boundaries, fold, original_span, phrase_gap_end, stem
 from monitor.models import Match, TermHit
 
 # Hits of each literal: literal id -> {start: end} in the folded item text.
 Hits = dict[int, dict[int, int]]
-# Spans of each term that was found: term id -> [(start, end)].
-Found = dict[int, list[tuple[int, int]]]
+# Spans of each term that was found: term id -> {start: end}.
+Found = dict[int, dict[int, int]]
 
 
 class CompiledTerm(NamedTuple):
@@ -50,6 +51,8 @@ class CompiledTerm(NamedTuple):
 class CompiledRule(NamedTuple):
     config: RuleConfig
     test: Callable[[AbstractSet[int]], bool]
+    # The same test for the usual shape, (a OR b) AND (c OR d): run inline, no call.
+    groups: Groups | None
     terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
     feeds: frozenset[str]  # casefolded; empty: every feed
     tags: frozenset[str]
@@ -102,7 +105,13 @@ class Matcher:
             return []
         title_end = len(folded_title)
         found = self._found(hits, text, title_end)
-        candidates = {index for term_id in found for index in self._rules_by_term[term_id]}
+        if not found:
+            return []
+        by_term = self._rules_by_term
+        if len(found) == 1:
+            candidates: AbstractSet[int] | tuple[int, ...] = by_term[next(iter(found))]
+        else:
+            candidates = {index for term_id in found for index in by_term[term_id]}
         matches: list[Match] = []
         found_terms = found.keys()
         item_feeds: set[str] | None = None
@@ -119,36 +128,47 @@ class Matcher:
                     item_tags = {t.casefold() for t in tags}
                 if rule.tags.isdisjoint(item_tags):
                     continue
-            if not rule.test(found_terms):
-                continue
+            groups = rule.groups
+            if groups is None:
+                if not rule.test(found_terms):
+                    continue
+            else:  # rule.test inlined for the usual shape: this loop runs for every item
+                fires = True
+                for any_of in groups:
+                    if found_terms.isdisjoint(any_of):
+                        fires = False
+                        break
+                if not fires:
+                    continue
             where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
             matches.append(self._explain(rule, found, where))
         return matches
 
     def _scan(self, text: str) -> Hits:
-        """Every literal found on word boundaries: the one pass over the item."""
-        # The hottest loop of the daemon: helpers are inlined and bound to locals.
+        """Every literal found as a whole word or at a word start: the one pass over the item."""
+        # The hottest loop of the daemon: helpers are inlined and bound to locals. Offsets
+        # in ``spaced`` are those in ``text`` plus one (the leading space).
         hits: Hits = {}
-        size = len(text)
-        rest_of_word = WORD_REST.match
-        for end, (length, exact, stems, prefixes) in self._automaton.iter(text):
+        spaced = boundaries(text)
+        next_space = spaced.find
+        for end, (kind, length, first, second) in self._automaton.iter(spaced):
             start = end - length + 1
-            if start and text[start - 1].isalnum():
-                continue  # inside a longer word: "putin" in "rasputin"
-            end += 1
-            if exact and (end == size or not text[end].isalnum()):
-                for literal in exact:
-                    hits.setdefault(literal, {})[start] = end
-            if stems or prefixes:
-                rest = rest_of_word(text, end)
-                last = rest.end() if rest else end
-                if stems:
-                    root = stem(text[start:last])
-                    for target, literal in stems:
-                        if root == target:
-                            hits.setdefault(literal, {})[start] = last
-                for literal in prefixes:
-                    hits.setdefault(literal, {})[start] = last
+            if not kind:  # a whole word: " word " ends one past the word
+                stop = end - 1
+                for literal in first:
+                    hits.setdefault(literal, {})[start] = stop
+                for word, literal in second:  # a word with punctuation in it: "u.s."
+                    if text[start:stop] == word:
+                        hits.setdefault(literal, {})[start] = stop
+                continue
+            last = next_space(" ", end) - 1  # where the word that starts here ends
+            if first:
+                root = stem(text[start:last])
+                for target, literal in first:
+                    if root == target:
+                        hits.setdefault(literal, {})[start] = last
+            for literal in second:
+                hits.setdefault(literal, {})[start] = last
         return hits
 
     def _found(self, hits: Hits, text: str, title_end: int) -> Found:
@@ -159,7 +179,7 @@ class Matcher:
                 if term_id in found:
                     continue
                 if self._simple[term_id]:
-                    found[term_id] = list(spans.items())
+                    found[term_id] = spans
                     continue
                 term = self._terms[term_id]
                 out: list[tuple[int, int]] = []
@@ -174,7 +194,11 @@ class Matcher:
                 elif term.field == "summary":
                     out = [span for span in out if span[0] > title_end]
                 if out:
-                    found[term_id] = out
+                    longest: dict[int, int] = {}
+                    for start, end in out:  # alternatives may start at the same word
+                        if end > longest.get(start, -1):
+                            longest[start] = end
+                    found[term_id] = longest
         # Terms that were checked and not found are simply absent: NOT sees them as absent.
         return found
 
@@ -189,7 +213,7 @@ class Matcher:
         spans: list[tuple[int, int, int, str]] = []
         for term_id in rule.terms:
             label = self._terms[term_id].label
-            for start, end in found.get(term_id, ()):
+            for start, end in found.get(term_id, {}).items():
                 spans.append((start, -end, term_id, label))
         spans.sort()
         hits: list[TermHit] = []

@@ -62,6 +62,8 @@ class Not(NamedTuple):
 
 
 Node = Term | And | Or | Not
+# A query as groups of term ids: one term of each group must be found.
+Groups = tuple[frozenset[int], ...]
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _AND_STOPS = frozenset({"OR", ")", "end"})
 # Leading whitespace, then a quoted phrase (closed or not), a punctuation mark or a word:
@@ -78,7 +80,7 @@ def _tokenize(query: str) -> list[tuple[str, str, int]]:
         position = at + len(space)
         at = position + len(text)
         kind = _KINDS.get(text)
-        if kind is None and text.upper() in _OPERATORS:
+        if kind is None and len(text) <= 3 and text.upper() in _OPERATORS:
             raise RuleError(
                 f"write operators in capitals: {text.upper()} "
                 f'(to search the word itself, quote it: "{text}")',
@@ -157,6 +159,11 @@ class _Parser:
 
     def parse_unary(self) -> Node:
         t = self.take()
+        if t[0] == "word" and self.tokens[self.i][2] != t[2] + len(t[1]):
+            # The usual term: a word with nothing attached (no field:, no *), made here.
+            term = Term("word", t[1], self.words(t[1], t[2]), None, None, t[2])
+            self.terms.append((term, not self.negated))
+            return term
         if t[0] == "-" or t[0] == "NOT":
             self.negated = not self.negated
             negation = Not(self.parse_unary())
@@ -278,20 +285,8 @@ def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]
     if isinstance(node, Not):
         child = compile_node(node.child, ids)
         return lambda found: not child(found)
-    if isinstance(node, Term | Or) and (sets := _term_sets([node], ids)):
-        (any_of,) = sets
-        # found is a dict's keys view: isdisjoint then walks the smaller side (any_of).
-        return lambda found: not found.isdisjoint(any_of)
-    if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
-        # The usual (a OR b) AND (c OR d): one set operation per group.
-
-        def all_sets(found: AbstractSet[int]) -> bool:
-            for any_of in sets:  # noqa: SIM110 (a loop: faster than all() on a generator)
-                if found.isdisjoint(any_of):
-                    return False
-            return True
-
-        return all_sets
+    if (sets := groups(node, ids)) is not None:
+        return groups_test(sets)
     children = tuple(compile_node(c, ids) for c in node.children)
     if isinstance(node, And):
 
@@ -306,6 +301,23 @@ def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]
     return either
 
 
+def groups(node: Node, ids: dict[Term, int]) -> Groups | None:
+    """The query as groups of term ids, one of each to be found, when it has that shape:
+    ``a``, ``a OR b``, ``(a OR b) AND c``. None for any other (NOT, nested ANDs)."""
+    sets = _term_sets(node.children if isinstance(node, And) else [node], ids)
+    return tuple(sets) if sets else None
+
+
+def groups_test(sets: Groups) -> Callable[[AbstractSet[int]], bool]:
+    """The usual (a OR b) AND (c OR d): one set operation per group."""
+    return lambda found: all(not found.isdisjoint(any_of) for any_of in sets)
+
+
+def cheapest(sets: Sequence[frozenset[int]], cost: Sequence[int]) -> frozenset[int]:
+    """The group whose terms are used by the fewest rules (then the smallest group)."""
+    return min(sets, key=lambda o: (sum(map(cost.__getitem__, o)), len(o)))
+
+
 def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozenset[int] | None:
     """A cheap set of term ids one of which must be found for the query to be true.
 
@@ -317,7 +329,7 @@ def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozense
     if isinstance(node, Term):
         return frozenset((ids[node],))
     if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
-        return min(sets, key=lambda o: (sum(cost[t] for t in o), len(o)))  # the usual shape
+        return cheapest(sets, cost)  # the usual shape
     if isinstance(node, Not):
         return necessary(node.child.child, ids, cost) if isinstance(node.child, Not) else None
     options = [necessary(c, ids, cost) for c in node.children]
@@ -326,7 +338,7 @@ def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozense
             return None
         return frozenset().union(*(o for o in options if o is not None))
     known = [o for o in options if o is not None]
-    return min(known, key=lambda o: (sum(cost[t] for t in o), len(o)), default=None)
+    return cheapest(known, cost) if known else None
 
 
 def _term_sets(nodes: Sequence[Node], ids: dict[Term, int]) -> list[frozenset[int]]:

@@ -22,6 +22,10 @@ _HYPHENS = "‐‑‒"
 # Invisible characters that split words only by accident (a soft hyphen from a CMS).
 _INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
 
+# What other punctuation folds to: no term can need it (it never joins a phrase, and a
+# word's punctuation at either end is dropped), and an ASCII folded text is scanned faster.
+_PUNCTUATION = "|"
+
 # Characters whose folded form is not one character long: when a text holds one of them,
 # offsets need an explicit map.
 _IRREGULAR: set[str] = set()
@@ -44,6 +48,8 @@ class _FoldTable(dict[int, str]):
             # casefold can bring marks back (İ -> i + dot above), so decompose after it too.
             folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
             out = "".join(c for c in folded if not unicodedata.combining(c))
+            if len(out) == 1 and not out.isascii() and not out.isalnum():
+                out = _PUNCTUATION  # dashes, quotes, bullets: text stays ASCII more often
         if len(out) != 1:
             _IRREGULAR.add(ch)
         self[code] = out
@@ -71,6 +77,20 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     return folded, offsets
 
 
+# Letters and digits stay; everything else becomes a space (str.translate, ASCII only).
+_ASCII_BOUNDARIES = {c: " " for c in range(128) if not chr(c).isalnum()}
+_NON_WORD = re.compile(r"[\W_]")
+
+
+def boundaries(folded: str) -> str:
+    """``folded`` with each character that is not a letter or digit made a space, and a
+    space before and after: a word is then a key that starts (and, whole, ends) with a space,
+    so the automaton itself reports only words, never the inside of one. Same offsets + 1."""
+    if folded.isascii():
+        return " " + folded.translate(_ASCII_BOUNDARIES) + " "
+    return " " + _NON_WORD.sub(" ", folded) + " "
+
+
 def original_span(offsets: list[int] | None, start: int, end: int) -> tuple[int, int]:
     """Offsets in the original text of the folded span ``start:end``."""
     if offsets is None:
@@ -85,7 +105,6 @@ _LEADING = re.compile(r"^[\W_]+")
 _TRAILING = re.compile(r"[\W_]+$")
 
 
-@lru_cache(maxsize=100_000)
 def term_words(text: str) -> tuple[str, ...]:
     """A term as written in a rule, folded and cut into words at spaces and hyphens.
 
@@ -93,8 +112,13 @@ def term_words(text: str) -> tuple[str, ...]:
     final dot of an abbreviation ("U.S." stays "u.s.", so "U.S. sanctions" is a phrase of
     two words); inside a word, punctuation stays and must be matched as written ("at&t").
     """
-    if text.isascii() and text.isalnum():  # most words of most rules
+    if text.isascii() and text.isalnum():  # most words of most rules: no cache needed
         return (text.lower(),)
+    return _term_words(text)
+
+
+@lru_cache(maxsize=100_000)
+def _term_words(text: str) -> tuple[str, ...]:
     words = []
     for word in _SPLIT.split(fold(text)[0]):
         word = _LEADING.sub("", word)
@@ -106,21 +130,9 @@ def term_words(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
-def is_word_char(ch: str) -> bool:
-    """Letters and digits make words; everything else (apostrophes too) is a boundary."""
-    return ch.isalnum()
-
-
 WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without "_"
-WORD_REST = re.compile(r"[^\W_]+")
 # What may separate the words of a phrase: spaces and hyphens, nothing else.
 _PHRASE_GAP = re.compile(r"[\s\-]+")
-
-
-def word_end(text: str, at: int) -> int:
-    """Where the word that goes on at ``at`` ends."""
-    m = WORD_REST.match(text, at)
-    return m.end() if m else at
 
 
 def phrase_gap_end(text: str, at: int) -> int:
