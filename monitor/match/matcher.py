@@ -51,7 +51,7 @@ class CompiledTerm(NamedTuple):
 class CompiledRule(NamedTuple):
     config: RuleConfig
     test: Callable[[AbstractSet[int]], bool]
-    # The same test for the usual shape, (a OR b) AND (c OR d): run inline, no call.
+    # The same test for the usual shape, (a OR b) AND (c OR d), as groups of term ids.
     groups: Groups | None
     terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
     feeds: frozenset[str]  # casefolded; empty: every feed
@@ -59,7 +59,7 @@ class CompiledRule(NamedTuple):
 
 
 class Matcher:
-    """The compiled rules. ``match`` is pure and thread-safe (nothing in it changes)."""
+    """The compiled rules. ``match`` is thread-safe: nothing in it changes but caches."""
 
     def __init__(
         self,
@@ -80,6 +80,14 @@ class Matcher:
             for term_id in trigger:
                 by_term[term_id].append(index)
         self._rules_by_term = [tuple(r) for r in by_term]
+        # The usual rule, (a OR b) AND (c OR d) on every feed: its groups, tested inline.
+        self._plain = [None if r.feeds or r.tags else r.groups for r in rules]
+        # A literal that is the whole of one term (most): found literal = found term.
+        self._direct = {
+            literal: ids[0]
+            for literal, ids in triggers.items()
+            if len(ids) == 1 and self._simple[ids[0]]
+        }
 
     @property
     def rule_count(self) -> int:
@@ -114,9 +122,19 @@ class Matcher:
             candidates = {index for term_id in found for index in by_term[term_id]}
         matches: list[Match] = []
         found_terms = found.keys()
+        where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
+        plain = self._plain
         item_feeds: set[str] | None = None
         item_tags: set[str] | None = None
         for index in sorted(candidates):
+            groups = plain[index]
+            if groups is not None:  # rule.test inlined: this loop runs for every item
+                for any_of in groups:
+                    if found_terms.isdisjoint(any_of):
+                        break
+                else:
+                    matches.append(self._explain(self._rules[index], found, where))
+                continue
             rule = self._rules[index]
             if rule.feeds:
                 if item_feeds is None:
@@ -128,20 +146,8 @@ class Matcher:
                     item_tags = {t.casefold() for t in tags}
                 if rule.tags.isdisjoint(item_tags):
                     continue
-            groups = rule.groups
-            if groups is None:
-                if not rule.test(found_terms):
-                    continue
-            else:  # rule.test inlined for the usual shape: this loop runs for every item
-                fires = True
-                for any_of in groups:
-                    if found_terms.isdisjoint(any_of):
-                        fires = False
-                        break
-                if not fires:
-                    continue
-            where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
-            matches.append(self._explain(rule, found, where))
+            if rule.test(found_terms):
+                matches.append(self._explain(rule, found, where))
         return matches
 
     def _scan(self, text: str) -> Hits:
@@ -174,7 +180,12 @@ class Matcher:
     def _found(self, hits: Hits, text: str, title_end: int) -> Found:
         """The terms found, from the literals found (phrases chained, scopes applied)."""
         found: Found = {}
+        direct = self._direct
         for literal, spans in hits.items():
+            term_id = direct.get(literal)
+            if term_id is not None:
+                found[term_id] = spans
+                continue
             for term_id in self._triggers.get(literal, ()):
                 if term_id in found:
                     continue

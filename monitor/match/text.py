@@ -77,8 +77,9 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     return folded, offsets
 
 
-# Letters and digits stay; everything else becomes a space (str.translate, ASCII only).
-_ASCII_BOUNDARIES = {c: " " for c in range(128) if not chr(c).isalnum()}
+# Letters and digits stay; every other ASCII byte becomes a space (bytes.translate: several
+# times faster than str.translate, and most folded text is ASCII).
+_ASCII_BOUNDARIES = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes(128)
 _NON_WORD = re.compile(r"[\W_]")
 
 
@@ -87,7 +88,7 @@ def boundaries(folded: str) -> str:
     space before and after: a word is then a key that starts (and, whole, ends) with a space,
     so the automaton itself reports only words, never the inside of one. Same offsets + 1."""
     if folded.isascii():
-        return " " + folded.translate(_ASCII_BOUNDARIES) + " "
+        return (b" " + folded.encode("ascii").translate(_ASCII_BOUNDARIES) + b" ").decode("ascii")
     return " " + _NON_WORD.sub(" ", folded) + " "
 
 
