@@ -28,7 +28,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -175,8 +175,28 @@ async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) 
 # --- status ---------------------------------------------------------------------------------
 
 
-async def outbox_status(db: aiosqlite.Connection) -> dict[str, Any]:
-    """For ``monitor status``: alerts by channel and status, and those given up, with why."""
+async def orphaned(db: aiosqlite.Connection, channels: Collection[str]) -> dict[str, int]:
+    """Pending alerts of channels that are no longer configured: kept, not delivered."""
+    counts = await rows.counts(db)
+    return {
+        name: by_status[rows.PENDING]
+        for name, by_status in sorted(counts.items())
+        if name not in channels and by_status.get(rows.PENDING)
+    }
+
+
+def orphaned_message(channel: str, count: int) -> str:
+    return (
+        f"{count} alert(s) wait for channel {channel!r}, which is no longer in the config: "
+        "they are kept, and sent if a channel of that name comes back"
+    )
+
+
+async def outbox_status(
+    db: aiosqlite.Connection, channels: Collection[str] | None = None
+) -> dict[str, Any]:
+    """For ``monitor status``: alerts by channel and status, those given up with why, and
+    (given the configured ``channels``) the pending alerts no configured channel delivers."""
     counts = await rows.counts(db)
     pending = sum(c.get(rows.PENDING, 0) for c in counts.values())
     async with db.execute("SELECT MIN(created_at) FROM alerts WHERE status = 'pending'") as cur:
@@ -187,6 +207,7 @@ async def outbox_status(db: aiosqlite.Connection) -> dict[str, Any]:
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
         "failed": await rows.given_up(db),
+        "orphaned": {} if channels is None else await orphaned(db, channels),
     }
 
 
@@ -197,6 +218,8 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
     for channel, by_status in sorted(report["by_channel"].items()):
         counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
         lines.append(f"  {channel}: {counts}")
+    for channel, count in report.get("orphaned", {}).items():
+        lines.append(f"  WARNING {orphaned_message(channel, count)}")
     for failed in report["failed"]:
         lines.append(
             f"  {failed['status'].upper()} #{failed['id']} {failed['channel']} "
@@ -257,6 +280,8 @@ class Deliverer:
         if self._running:
             raise RuntimeError("this Deliverer is already running")
         self._running = True
+        for channel, count in (await orphaned(self.store.db, self.channels)).items():
+            log.warning("outbox: %s", orphaned_message(channel, count))
         loop = asyncio.get_running_loop()
         workers = [
             loop.create_task(self._worker(name, channel, stop), name=f"outbox-{name}")

@@ -459,3 +459,21 @@ async def test_story_growing_while_its_message_is_in_flight_is_edited_after(
         assert await draining
         assert len(tg.sent) == 1 and "TASS" not in tg.sent[0]["text"]
         assert len(tg.edits) == 1 and "also reported by: TASS, Reuters" in tg.edits[0]["text"]
+
+
+async def test_alerts_of_a_channel_removed_from_the_config_are_kept_and_named(
+    store: Store, session: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A rule's channel taken out of the config: its alerts are neither lost nor silently
+    stuck; the daemon's log and `monitor status` say they wait for that channel."""
+    async with telegram_standin() as tg:
+        channels = build_channels({"desk": telegram(tg.url)}, session)
+        await matched_story(store, rule(channels=["desk", "mail"]), ["Kremlin"], time.time())
+        with caplog.at_level("WARNING", logger="monitor.outbox"):
+            assert await outbox.Deliverer(store, channels).drain(5)
+        assert tg.calls == 1
+    assert "1 alert(s) wait for channel 'mail', which is no longer in the config" in caplog.text
+    status = await outbox.outbox_status(store.db, ["desk"])
+    assert status["by_channel"] == {"desk": {"sent": 1}, "mail": {"pending": 1}}
+    assert status["orphaned"] == {"mail": 1}
+    assert "WARNING 1 alert(s) wait for channel 'mail'" in "\n".join(outbox.render_status(status))

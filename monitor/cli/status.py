@@ -51,7 +51,7 @@ async def collect(config: Config) -> dict[str, Any]:
             async with store.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
                 row = await cur.fetchone()
                 counts[table] = int(row[0]) if row else 0
-        outbox = await outbox_status(store.db)
+        outbox = await outbox_status(store.db, config.channels)
     finally:
         await store.close()
     feeds = []
