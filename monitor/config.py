@@ -16,6 +16,7 @@ from typing import Any
 
 from pydantic import Field, ValidationError
 
+from monitor import redact
 from monitor.channels.config import ChannelConfig
 from monitor.configtypes import Duration, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
@@ -150,6 +151,7 @@ def _interpolate(
             if name not in environ:
                 problems.append(f"{_location(where)}: environment variable {name} is not set")
                 return ""
+            redact.register(environ[name])  # a value kept in the environment is secret
             return environ[name]
 
         return _ENV_REF.sub(sub, value)

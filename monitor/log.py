@@ -8,6 +8,8 @@ import sys
 import time
 from typing import Any
 
+from monitor.redact import redact
+
 _CONTEXT = ("feed", "channel", "story", "rule", "alert")
 
 
@@ -21,7 +23,7 @@ class PlainFormatter(logging.Formatter):
         line += record.getMessage() + (f" [{context}]" if context else "")
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
-        return line
+        return redact(line)
 
 
 class JsonFormatter(logging.Formatter):
@@ -37,7 +39,10 @@ class JsonFormatter(logging.Formatter):
                 data[key] = getattr(record, key)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
-        return json.dumps(data, ensure_ascii=False)
+        return json.dumps(
+            {k: redact(v) if isinstance(v, str) else v for k, v in data.items()},
+            ensure_ascii=False,
+        )
 
 
 def setup(log_format: str = "plain", verbose: bool = False) -> None:
