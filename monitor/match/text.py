@@ -113,8 +113,11 @@ def term_words(text: str) -> tuple[str, ...]:
     final dot of an abbreviation ("U.S." stays "u.s.", so "U.S. sanctions" is a phrase of
     two words); inside a word, punctuation stays and must be matched as written ("at&t").
     """
-    if text.isascii() and text.isalnum():  # most words of most rules: no cache needed
-        return (text.lower(),)
+    if text.isascii():  # most terms of most rules: no cache needed
+        if text.isalnum():
+            return (text.lower(),)
+        if text.replace(" ", "").isalnum():  # "Volodymyr Zelensky"
+            return tuple(text.lower().split())
     return _term_words(text)
 
 
