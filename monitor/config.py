@@ -140,6 +140,10 @@ def loads(
     return config
 
 
+# Config keys whose value is a secret: what the environment gives them is masked in logs.
+SECRET_FIELDS = frozenset({"password", "bot_token", "secret", "token", "api_key", "url"})
+
+
 def _interpolate(
     value: Any, environ: Mapping[str, str], where: tuple[Any, ...], problems: list[str]
 ) -> Any:
@@ -151,7 +155,8 @@ def _interpolate(
             if name not in environ:
                 problems.append(f"{_location(where)}: environment variable {name} is not set")
                 return ""
-            redact.register(environ[name])  # a value kept in the environment is secret
+            if (where and where[-1] in SECRET_FIELDS) or "://" in value:
+                redact.register(environ[name])  # a password, a token, a URL or part of one
             return environ[name]
 
         return _ENV_REF.sub(sub, value)

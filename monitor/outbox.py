@@ -280,14 +280,15 @@ class Deliverer:
         if self._running:
             raise RuntimeError("this Deliverer is already running")
         self._running = True
-        for channel, count in (await orphaned(self.store.db, self.channels)).items():
-            log.warning("outbox: %s", orphaned_message(channel, count))
-        loop = asyncio.get_running_loop()
-        workers = [
-            loop.create_task(self._worker(name, channel, stop), name=f"outbox-{name}")
-            for name, channel in self.channels.items()
-        ]
+        workers: list[asyncio.Task[None]] = []
         try:
+            for name, count in (await orphaned(self.store.db, self.channels)).items():
+                log.warning("outbox: %s", orphaned_message(name, count))
+            loop = asyncio.get_running_loop()
+            workers = [
+                loop.create_task(self._worker(name, channel, stop), name=f"outbox-{name}")
+                for name, channel in self.channels.items()
+            ]
             await stop.wait()
             self.wake()
             await asyncio.gather(*workers)

@@ -350,3 +350,22 @@ def test_curly_quotes_dashes_and_the_title_summary_seam() -> None:
     assert (match.rule, match.hits[0].text) == ("summit", "summit")
     assert matcher.match("Talks with the U", "S. envoy") == []
     assert [m.rule for m in matcher.match("", "U.S.—led talks")] == ["us"]
+
+
+def test_terms_differing_only_in_punctuation_each_keep_their_own_spelling() -> None:
+    rules = [
+        RuleConfig(name="dot", query="1.5", channels=["c"]),
+        RuleConfig(name="comma", query="1,5", channels=["c"]),
+        RuleConfig(name="att", query="AT&T", channels=["c"]),
+        RuleConfig(name="atplus", query="at+t", channels=["c"]),
+    ]
+    matcher = compile_rules(rules, [])
+    assert [m.rule for m in matcher.match("Warming of 1.5 degrees", "")] == ["dot"]
+    assert [m.rule for m in matcher.match("Warming of 1,5 degrees", "")] == ["comma"]
+    assert [m.rule for m in matcher.match("AT&T buys", "at+t sells")] == ["att", "atplus"]
+
+
+def test_a_zero_width_space_separates_words() -> None:
+    matcher = compile_rules([RuleConfig(name="p", query='"peace talks"', channels=["c"])], [])
+    (match,) = matcher.match("Peace\u200btalks resume", "")
+    assert match.hits[0].text == "Peace\u200btalks"

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from monitor import __version__
 from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.redact import redact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -61,15 +62,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.func(args)
         return code
     except ConfigError as exc:
-        print(f"monitor: {exc.stage}: {exc.headline}", file=sys.stderr)
+        print(redact(f"monitor: {exc.stage}: {exc.headline}"), file=sys.stderr)
         for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
+            print(redact(f"  {problem}"), file=sys.stderr)
         return EXIT_USAGE
     except InputError as exc:
-        print(f"monitor: {exc}", file=sys.stderr)
+        print(redact(f"monitor: {exc}"), file=sys.stderr)
         return EXIT_USAGE
     except MonitorError as exc:
-        print(f"monitor: {exc}", file=sys.stderr)
+        print(redact(f"monitor: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
         return 130

@@ -11,6 +11,7 @@ from typing import Any
 from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
+from monitor.redact import redact
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 
@@ -32,8 +33,8 @@ def run(args: argparse.Namespace) -> int:
     report = asyncio.run(collect(config))
     if args.json:
         print_json(report)
-    else:
-        print(render(report))
+    else:  # for a person (and for pasting into a bug report): no secret in a feed's URL
+        print(redact(render(report)))
     return 0
 
 

@@ -173,6 +173,9 @@ class _Builder:
         # words to check) for whole words; (1, length, stems, prefixes) for word starts.
         automaton = ahocorasick.Automaton()
         add = automaton.add_word
+        # Words with punctuation share a key when only their punctuation differs ("1.5",
+        # "1,5"): one key with every such word, each checked against the text.
+        checked: dict[str, list[tuple[str, int]]] = {}
         for key, entries in self.patterns.items():
             if len(entries) == 1 and key.isalnum():  # the usual case, built without passes
                 mode, root, literal = entries[0]
@@ -188,14 +191,14 @@ class _Builder:
                 if key.isalnum():  # the usual case: the key is the word
                     add(f" {key} ", (0, len(key) + 2, exact, ()))
                 else:  # "u.s.", "at&t": its boundaries, then the folded text checked
-                    checked = tuple((key, literal) for literal in exact)
-                    spaced = boundaries(key)
-                    add(spaced, (0, len(spaced), (), checked))
+                    checked.setdefault(boundaries(key), []).extend((key, x) for x in exact)
             if len(exact) == len(entries):
                 continue
             stems = tuple((root, literal) for mode, root, literal in entries if mode == "stem")
             prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
             add(f" {key}", (1, len(key) + 1, stems, prefixes))
+        for spaced, words in checked.items():
+            add(spaced, (0, len(spaced), (), tuple(words)))
         automaton.make_automaton()
         return Matcher(automaton, rules, self.terms, self.triggers(), self.rule_triggers())
 

@@ -19,8 +19,9 @@ import snowballstemmer
 _APOSTROPHES = "'’‘´ʼ′"
 # Hyphen look-alikes become "-": they join the words of a phrase ("peace‐talks").
 _HYPHENS = "‐‑‒"
-# Invisible characters that split words only by accident (a soft hyphen from a CMS).
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
+# Invisible characters that split words only by accident (a soft hyphen from a CMS); a
+# zero-width space, though, separates words (it is a space that takes no room).
+_INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff"
 
 # What other punctuation folds to: no term can need it (it never joins a phrase, and a
 # word's punctuation at either end is dropped), and an ASCII folded text is scanned faster.
@@ -42,7 +43,7 @@ class _FoldTable(dict[int, str]):
             out = "-"
         elif ch in _INVISIBLE:
             out = ""
-        elif ch.isspace():
+        elif ch.isspace() or ch == "\u200b":
             out = " "
         else:
             # casefold can bring marks back (İ -> i + dot above), so decompose after it too.
