@@ -26,7 +26,8 @@ async def insert_new(
 ) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
 
-    Runs inside the caller's transaction: one ``executemany`` for the whole poll.
+    Runs inside the caller's transaction: one ``executemany`` for the whole poll, and each
+    query one trip to the database thread (``execute_fetchall``).
     """
     unique = list({item.key: item for item in items}.values())
     if not unique:
@@ -35,10 +36,10 @@ async def insert_new(
     for start in range(0, len(unique), _CHUNK):
         chunk = [i.key for i in unique[start : start + _CHUNK]]
         marks = ",".join("?" * len(chunk))
-        async with db.execute(
+        rows = await db.execute_fetchall(
             f"SELECT key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        ) as cur:
-            known.update(row[0] for row in await cur.fetchall())
+        )
+        known.update(row[0] for row in rows)
     fresh = [i for i in unique if i.key not in known]
     if not fresh:
         return []
@@ -64,10 +65,10 @@ async def insert_new(
     for start in range(0, len(fresh), _CHUNK):
         chunk = [i.key for i in fresh[start : start + _CHUNK]]
         marks = ",".join("?" * len(chunk))
-        async with db.execute(
+        rows = await db.execute_fetchall(
             f"SELECT id, key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        ) as cur:
-            ids.update({row[1]: row[0] for row in await cur.fetchall()})
+        )
+        ids.update({row[1]: row[0] for row in rows})
     return [(ids[i.key], i) for i in fresh]
 
 
