@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import operator
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -129,8 +130,7 @@ _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_
               "items_total")  # fmt: skip
 
 
-def _processed(state: FeedState) -> tuple[object, ...]:
-    return tuple(getattr(state, name) for name in _PROCESSED)
+_processed = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
 
 
 def _restore(state: FeedState, before: tuple[object, ...]) -> None:

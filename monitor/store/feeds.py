@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+import operator
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -84,8 +85,12 @@ _POLLED = [f for f in _MUTABLE if f != "health_alerted"]
 _UPDATE_POLLED = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _POLLED)} WHERE id = ?"
 
 
-def _row(state: FeedState, names: list[str] = _MUTABLE) -> tuple[Any, ...]:
-    return (*(getattr(state, name) for name in names), state.id)
+_MUTABLE_VALUES = operator.attrgetter(*_MUTABLE)
+_POLLED_VALUES = operator.attrgetter(*_POLLED)
+
+
+def _row(state: FeedState, values: operator.attrgetter[Any] = _MUTABLE_VALUES) -> tuple[Any, ...]:
+    return (*values(state), state.id)
 
 
 async def save_state(db: aiosqlite.Connection, state: FeedState) -> None:
@@ -113,7 +118,7 @@ class StateWrites:
         self._flushing: asyncio.Task[None] | None = None
 
     def add(self, state: FeedState) -> None:
-        self._pending[state.id] = _row(state, _POLLED)
+        self._pending[state.id] = _row(state, _POLLED_VALUES)
         if len(self._pending) >= self.batch:
             self._flush_soon()
         elif self._timer is None:
