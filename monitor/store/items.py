@@ -26,8 +26,7 @@ async def insert_new(
 ) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
 
-    Runs inside the caller's transaction: one ``executemany`` for the whole poll, and each
-    query one trip to the database thread (``execute_fetchall``).
+    Runs inside the caller's transaction: one ``executemany`` for the whole poll.
     """
     unique = list({item.key: item for item in items}.values())
     if not unique:
@@ -36,10 +35,10 @@ async def insert_new(
     for start in range(0, len(unique), _CHUNK):
         chunk = [i.key for i in unique[start : start + _CHUNK]]
         marks = ",".join("?" * len(chunk))
-        rows = await db.execute_fetchall(
+        async with db.execute(
             f"SELECT key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        )
-        known.update(row[0] for row in rows)
+        ) as cur:
+            known.update(row[0] for row in await cur.fetchall())
     fresh = [i for i in unique if i.key not in known]
     if not fresh:
         return []
@@ -65,10 +64,10 @@ async def insert_new(
     for start in range(0, len(fresh), _CHUNK):
         chunk = [i.key for i in fresh[start : start + _CHUNK]]
         marks = ",".join("?" * len(chunk))
-        rows = await db.execute_fetchall(
+        async with db.execute(
             f"SELECT id, key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        )
-        ids.update({row[1]: row[0] for row in rows})
+        ) as cur:
+            ids.update({row[1]: row[0] for row in await cur.fetchall()})
     return [(ids[i.key], i) for i in fresh]
 
 

@@ -136,14 +136,12 @@ async def upsert_update(
 
 async def story_alerts(db: aiosqlite.Connection, story_id: int) -> list[tuple[Due, str]]:
     """The "new" and "burst" alerts of a story, each with its status."""
-    # execute_fetchall: one trip to the database thread, not three (execute, fetch, close);
-    # this runs for every story that gains an outlet, inside the poll's transaction.
-    rows = await db.execute_fetchall(
+    async with db.execute(
         f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE story_id = ?"
         " AND kind IN ('new', 'burst') ORDER BY id",
         (story_id,),
-    )
-    return [(_due(r), str(r[8])) for r in rows]
+    ) as cur:
+        return [(_due(r), str(r[8])) for r in await cur.fetchall()]
 
 
 async def set_payload(db: aiosqlite.Connection, alert_id: int, alert: Alert) -> None:
@@ -151,10 +149,10 @@ async def set_payload(db: aiosqlite.Connection, alert_id: int, alert: Alert) -> 
 
 
 async def has_key(db: aiosqlite.Connection, channel: str, dedup_key: str) -> bool:
-    rows = await db.execute_fetchall(
-        "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key = ? LIMIT 1", (channel, dedup_key)
-    )
-    return bool(list(rows))
+    async with db.execute(
+        "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key = ?", (channel, dedup_key)
+    ) as cur:
+        return await cur.fetchone() is not None
 
 
 async def due(db: aiosqlite.Connection, channel: str, now: float, limit: int) -> list[Due]:
