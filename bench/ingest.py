@@ -13,6 +13,7 @@ import argparse
 import asyncio
 import hashlib
 import multiprocessing
+import os
 import resource
 import socket
 import sys
@@ -174,6 +175,8 @@ async def main(feeds: int, items: int) -> None:
         f"{second_cpu / feeds * 1000:.3f} ms CPU per feed (goal <= 0.2 ms)"
     )
     print(f"peak RSS: {peak_mb:.0f} MB (goal <= 200 MB)")
+    # Other jobs on the machine move every figure above: say how busy it was.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

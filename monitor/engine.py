@@ -23,6 +23,7 @@ from monitor.pipeline import Runtime
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
+from monitor.store.feeds import StateWrites
 
 log = logging.getLogger("monitor.engine")
 
@@ -95,6 +96,7 @@ class Engine:
             on_rollback=stages.invalidate,
             clock=clock,
             metrics=metrics,
+            state_writes=StateWrites(store),
         )
         return cls(rt, stages, deliverer, session)
 
@@ -143,6 +145,8 @@ class Engine:
     async def close(self) -> None:
         await self._stop_delivery()
         try:
+            if self.rt.state_writes is not None:
+                await self.rt.state_writes.close()
             await self.rt.fetcher.close()
             await self._session.close()
         finally:

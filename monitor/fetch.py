@@ -10,13 +10,12 @@ Every HTTP status is mapped to a sentence in ``_STATUS_MESSAGES``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import email.utils
 import errno
 import re
 import time
 import zlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -29,6 +28,11 @@ from monitor.errors import FetchError
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 _CHUNK = 64 * 1024
+_REQUEST_HEADERS = {
+    "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
+    "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+    "Accept-Encoding": "gzip, deflate",
+}
 _STATUS_MESSAGES = {
     400: "the server refused the request as malformed (HTTP 400)",
     401: "the feed needs credentials (HTTP 401)",
@@ -87,6 +91,11 @@ class Fetcher:
         self._global = asyncio.Semaphore(limits.concurrency)
         # Per-host semaphores live as long as the fetcher; a few thousand hosts is a few KB.
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        # Each feed URL's host semaphore, so a poll does not parse its URL again.
+        self._slot_of_url: dict[str, asyncio.Semaphore] = {}
+        self._timeout = aiohttp.ClientTimeout(
+            total=limits.timeout, connect=limits.connect_timeout, sock_read=limits.read_timeout
+        )
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -94,7 +103,7 @@ class Fetcher:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self.limits.concurrency,
-                limit_per_host=0,  # our own per-host semaphores, see _slot
+                limit_per_host=0,  # our own per-host semaphores, see _host_slot
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
@@ -115,17 +124,18 @@ class Fetcher:
     ) -> FetchResult:
         """GET ``url`` conditionally; raise ``FetchError`` with one clear sentence on failure."""
         # Wait for a slot first: the timeout measures the server, not our own queue.
-        async with self._slot(url):
+        per_host = self._slot_of_url.get(url) or self._host_slot(url)
+        async with self._global, per_host:
             return await self._fetch_now(url, etag, last_modified)
 
-    @contextlib.asynccontextmanager
-    async def _slot(self, url: str) -> AsyncIterator[None]:
+    def _host_slot(self, url: str) -> asyncio.Semaphore:
         host = (yarl.URL(url).host or "").lower()
         per_host = self._per_host.get(host)
         if per_host is None:
             per_host = self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
-        async with self._global, per_host:
-            yield
+        if len(self._slot_of_url) < 100_000:  # bounded: URLs come from the config and redirects
+            self._slot_of_url[url] = per_host
+        return per_host
 
     async def _fetch_now(
         self, url: str, etag: str | None, last_modified: str | None
@@ -161,20 +171,12 @@ class Fetcher:
     async def _fetch(
         self, url: str, etag: str | None, last_modified: str | None, started: float
     ) -> FetchResult:
-        headers = {
-            "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
-            "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
-            "Accept-Encoding": "gzip, deflate",
-        }
+        headers = dict(_REQUEST_HEADERS)
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
-        timeout = aiohttp.ClientTimeout(
-            total=self.limits.timeout,
-            connect=self.limits.connect_timeout,
-            sock_read=self.limits.read_timeout,
-        )
+        timeout = self._timeout
         current = url
         seen = {url}
         permanent = True

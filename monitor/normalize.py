@@ -35,6 +35,8 @@ _TRACKING_NAMES = frozenset(
     }
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# What urlsplit strips from both ends of a URL (WHATWG "C0 control or space").
+_C0_OR_SPACE = "".join(map(chr, range(0x21)))
 
 
 def clean_text(value: str | None) -> str:
@@ -77,7 +79,12 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     query = urlencode(
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
     )
-    return urlunsplit((scheme, host, path, query, ""))
+    canonical = urlunsplit((scheme, host, path, query, ""))
+    # A path may end in what a second pass strips ("0 #" loses its fragment and keeps "0 "):
+    # drop it, so that the canonical form of a canonical URL is itself.
+    while canonical != (trimmed := canonical.rstrip().rstrip(_C0_OR_SPACE)):
+        canonical = trimmed
+    return canonical
 
 
 def _is_tracking(name: str) -> bool:

@@ -9,9 +9,9 @@ crash leaves either the whole poll or none of it.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import hashlib
 import logging
+import operator
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -29,7 +29,7 @@ from monitor.schedule import Timing, next_delay
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
-from monitor.store.feeds import FeedState
+from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
 
@@ -64,6 +64,8 @@ class Runtime:
     on_rollback: Callable[[], None] | None = None  # a poll's transaction failed
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None
+    # Polls that stored nothing write their state in batches; None: each in its own transaction.
+    state_writes: StateWrites | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
@@ -88,7 +90,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     outcome = PollOutcome(url=feed.url, result="error")
     # Validators and the body hash may only stick once the body is processed and committed:
     # otherwise the next poll would get a 304 (or "unchanged") and its items would be lost.
-    before = dataclasses.replace(state)
+    before = _processed(state)
     try:
         result = await rt.fetcher.fetch(
             state.effective_url, etag=state.etag, last_modified=state.last_modified
@@ -128,10 +130,13 @@ _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_
               "items_total")  # fmt: skip
 
 
-def _restore(state: FeedState, before: FeedState) -> None:
+_processed = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
+
+
+def _restore(state: FeedState, before: tuple[object, ...]) -> None:
     """Undo what a failed poll changed in memory (the store rolled back already)."""
-    for name in _PROCESSED:
-        setattr(state, name, getattr(before, name))
+    for name, value in zip(_PROCESSED, before, strict=True):
+        setattr(state, name, value)
 
 
 def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcome) -> None:
@@ -198,7 +203,7 @@ async def _process(
                     state.last_new_item = now
                     state.items_total += len(stored)
                 _record_success(rt, feed, state, result, ttl, now)
-                await feed_store.save_state(db, state)
+                await _save_state(rt, db, state)
             if stored:
                 log.info(
                     "%d new item%s", len(stored), "s" * (len(stored) != 1), extra={"feed": feed.url}
@@ -207,9 +212,19 @@ async def _process(
                     rt.after_commit()
             return outcome
     _record_success(rt, feed, state, result, ttl, now)
-    async with rt.store.transaction() as db:
-        await feed_store.save_state(db, state)
+    if rt.state_writes is not None:
+        rt.state_writes.add(state)
+    else:
+        async with rt.store.transaction() as db:
+            await feed_store.save_state(db, state)
     return outcome
+
+
+async def _save_state(rt: Runtime, db: aiosqlite.Connection, state: FeedState) -> None:
+    """Save the whole state inside the caller's transaction; it supersedes a waiting snapshot."""
+    if rt.state_writes is not None:
+        rt.state_writes.discard(state.id)
+    await feed_store.save_state(db, state)
 
 
 def _record_success(
@@ -262,6 +277,6 @@ async def _record_error(
     )
     try:
         async with rt.store.transaction() as db:
-            await feed_store.save_state(db, state)
+            await _save_state(rt, db, state)
     except MonitorError as exc:
         log.error("cannot record the feed's health: %s", exc, extra={"feed": feed.url})

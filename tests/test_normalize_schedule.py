@@ -23,6 +23,7 @@ from monitor.schedule import Timing, next_delay
         ("mailto:someone@example.org", None),
         ("", None),
         ("http://[::1", None),
+        ("0 #", "https://base.example/0"),  # what is left before a fragment, trimmed once
     ],
 )
 def test_canonical_url(url: str, canonical: str | None) -> None:

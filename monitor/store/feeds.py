@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
+import operator
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import aiosqlite
+
+from monitor.errors import MonitorError
+
+if TYPE_CHECKING:
+    from monitor.store import Store
+
+log = logging.getLogger("monitor.store")
 
 
 @dataclass(slots=True)
@@ -66,8 +77,92 @@ async def all_feeds(db: aiosqlite.Connection) -> list[FeedState]:
         return [_row_to_state(row) for row in await cur.fetchall()]
 
 
+_UPDATE = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _MUTABLE)} WHERE id = ?"
+
+
+# What a poll changes: all but what the health check remembers it said (health.py saves that).
+_POLLED = [f for f in _MUTABLE if f != "health_alerted"]
+_UPDATE_POLLED = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _POLLED)} WHERE id = ?"
+
+
+_MUTABLE_VALUES = operator.attrgetter(*_MUTABLE)
+_POLLED_VALUES = operator.attrgetter(*_POLLED)
+
+
+def _row(state: FeedState, values: operator.attrgetter[Any] = _MUTABLE_VALUES) -> tuple[Any, ...]:
+    return (*values(state), state.id)
+
+
 async def save_state(db: aiosqlite.Connection, state: FeedState) -> None:
     """Write every mutable field of ``state`` back."""
-    assignments = ", ".join(f"{name} = ?" for name in _MUTABLE)
-    values = [getattr(state, name) for name in _MUTABLE]
-    await db.execute(f"UPDATE feeds SET {assignments} WHERE id = ?", (*values, state.id))
+    await db.execute(_UPDATE, _row(state))
+
+
+class StateWrites:
+    """The states of polls that stored nothing (304, same bytes), written many per transaction.
+
+    Such a poll changes only health and validators, which the next poll would record again,
+    so a crash before the write loses nothing a re-poll does not recover; one transaction
+    per feed would cost more than the poll itself. A snapshot is taken when the poll ends
+    (later in-memory changes of a poll in flight are not the store's yet) and written within
+    ``delay`` seconds, or as soon as ``batch`` feeds wait, and on ``close``. A feed whose
+    state is saved in full meanwhile (``discard``) drops its older snapshot.
+    """
+
+    def __init__(self, store: Store, *, batch: int = 200, delay: float = 0.5) -> None:
+        self.store = store
+        self.batch = batch
+        self.delay = delay
+        self._pending: dict[int, tuple[Any, ...]] = {}
+        self._timer: asyncio.TimerHandle | None = None
+        self._flushing: asyncio.Task[None] | None = None
+
+    def add(self, state: FeedState) -> None:
+        self._pending[state.id] = _row(state, _POLLED_VALUES)
+        if len(self._pending) >= self.batch:
+            self._flush_soon()
+        elif self._timer is None:
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._flush_soon)
+
+    def discard(self, feed_id: int) -> None:
+        """The feed's state is being saved in full (inside a transaction): forget the snapshot."""
+        self._pending.pop(feed_id, None)
+
+    def _flush_soon(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flushing is None or self._flushing.done():
+            self._flushing = asyncio.get_running_loop().create_task(self._flush_logged())
+
+    async def _flush_logged(self) -> None:
+        try:
+            await self.flush()
+        except MonitorError as exc:
+            # Only health and validators: the next poll of each feed records them again.
+            log.error("cannot record the feeds' health: %s", exc)
+        if self._pending and self._timer is None:
+            # More came while writing (or the write failed): try again shortly.
+            self._timer = asyncio.get_running_loop().call_later(self.delay, self._flush_soon)
+
+    async def flush(self) -> None:
+        """Write every waiting snapshot now, in one transaction."""
+        if not self._pending:
+            return
+        async with self.store.transaction() as db:
+            # Taken under the write lock: a full save that went first has discarded its feed.
+            rows, self._pending = list(self._pending.values()), {}
+            if rows:
+                await db.executemany(_UPDATE_POLLED, rows)
+
+    async def close(self) -> None:
+        """Finish the write in progress and write what waits (before the store closes)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._flushing is not None:
+            await asyncio.wait([self._flushing])
+        try:
+            await self.flush()
+        except MonitorError as exc:
+            log.error("cannot record the feeds' health: %s", exc)
