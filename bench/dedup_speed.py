@@ -124,9 +124,12 @@ def rss_mb() -> float:
 
 
 async def rebuild_seconds(headlines: list[str]) -> float:
-    """Write the window to a store as items with stories, then time rebuild_index."""
+    """Write the window to a store as items with stories, then time rebuild_index.
+
+    The items carry the parsed headline (``items.dedup_key``) as ``assign`` stores it.
+    """
     from monitor.store import Store
-    from monitor.store.stories import rebuild_index
+    from monitor.store.stories import _KEY_PREFIX, rebuild_index
 
     with tempfile.TemporaryDirectory() as tmp:
         store = await Store.open(Path(tmp) / "bench.db")
@@ -139,12 +142,13 @@ async def rebuild_seconds(headlines: list[str]) -> float:
                 )
                 await db.executemany(
                     "INSERT INTO items (feed_id, key, guid, canonical_url, title, summary,"
-                    " first_seen, story_id) VALUES (1, ?, ?, ?, ?, '', ?, ?)",
+                    " first_seen, story_id, dedup_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
                     (
-                        (str(i), f"g{i}", f"https://news.example/{i}", t, NOW - i * 0.01, i + 1)
+                        (str(i), f"g{i}", f"https://news.example/{i}", t, NOW - i * 0.01, i + 1,
+                         _KEY_PREFIX + parse(t).key())
                         for i, t in enumerate(headlines)
                     ),
-                )
+                )  # fmt: skip
             index = StoryIndex(DedupConfig())
             parse.cache_clear()  # a restart starts cold
             started = time.perf_counter()
