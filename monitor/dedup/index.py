@@ -4,16 +4,20 @@ Same GUID or canonical URL joins at once. Otherwise candidates come from an inve
 of the headline's rarest words (those in the fewest headlines of the window; words in more
 than ``max_postings`` headlines are too common to say anything and are skipped): only
 entries sharing at least ``min_shared`` of them are scored, at most ``max_candidates`` (those
-sharing the most, after a C prefilter has dropped those that cannot reach the threshold). A candidate's story is joined when the headline scores ``threshold``
-against that candidate and ``first_threshold`` against the story's first headline in the
-window: single link alone lets a story drift one edit at a time ("Titanfall launches" ->
-"Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
+sharing the most, after a C prefilter has dropped those that cannot reach the threshold).
+A candidate's story is joined when the headline scores ``threshold`` against that candidate
+and ``first_threshold`` against the story's first headline in the window: single link alone
+lets a story drift one edit at a time ("Titanfall launches" -> "Titanfall launch hit by Xbox
+Live outage" -> "Xbox Live outage").
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
-objects: story id, item id, seen time (whole seconds), the story's first entry, and the
-parsed headline as a compact key (``Headline.key``) in one byte buffer. GUIDs and URLs are
-kept as 64-bit hashes (``KeyTable``). Eviction is lazy: ``evict`` moves a horizon and drops
-hour buckets; everything is compacted (renumbered) once evicted entries outnumber live ones.
+objects: story id, seen time (whole seconds), the story's first entry, and the parsed
+headline as a compact key (``Headline.key``) in one byte buffer. Item ids are not kept
+(nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``), in one
+namespace: a GUID that is another item's canonical URL names the same article, and a feed
+whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy: ``evict``
+moves a horizon and drops hour buckets; everything is compacted (renumbered) once evicted
+entries outnumber live ones.
 """
 
 from __future__ import annotations
@@ -61,7 +65,6 @@ class StoryIndex:
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
         self._story = array("q")
-        self._item = array("q")
         # 32-bit where it is enough ("L" is 64-bit on Linux): at a million headlines every
         # byte per entry or posting is a megabyte or six.
         self._seen = array("I")  # UNIX seconds
@@ -111,7 +114,7 @@ class StoryIndex:
         self.last_candidates = 0
         self._found_first = -1
         for key, reason in ((guid, "same guid"), (canonical_url, "same url")):
-            entry = self._keys.get(("g:" if reason == "same guid" else "u:") + key) if key else None
+            entry = self._keys.get(key) if key else None
             if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
                 self._found_first = self._first[entry]
                 self._last = (self._story[entry], self._found_first)
@@ -210,7 +213,6 @@ class StoryIndex:
         first = last_first if last_story == story_id and last_first >= 0 else entry
         self._last = (story_id, first)
         self._story.append(story_id)
-        self._item.append(item_id)
         self._seen.append(seen)
         self._first.append(first)
         self._start.append(len(self._text))
@@ -221,10 +223,14 @@ class StoryIndex:
         for word in set(headline.words):
             self._postings[word].append(entry)
         if canonical_url:
-            self._keys.put("u:" + canonical_url, entry)
-        if guid:
-            self._keys.put("g:" + guid, entry)
+            self._keys.put(canonical_url, entry)
+        if guid and guid != canonical_url:
+            self._keys.put(guid, entry)
         return key
+
+    def reserve(self, items: int) -> None:
+        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs)."""
+        self._keys.reserve(2 * items)
 
     def load(self, rows: Sequence[tuple[int, int, str, float, str | None, str | None]]) -> int:
         """``add`` for many items at once, as the rebuild at start does; the number added.
@@ -237,7 +243,7 @@ class StoryIndex:
         if not rows:
             return 0
         base = len(self._story)
-        stories, items, keys, seen_at, urls, guids = zip(*rows, strict=True)
+        stories, _, keys, seen_at, urls, guids = zip(*rows, strict=True)
         seens = [max(0, math.floor(s)) for s in seen_at]
         last_story, first = self._last
         firsts = []
@@ -247,7 +253,6 @@ class StoryIndex:
             firsts.append(first)
         texts = [key.encode() for key in keys]
         self._story.extend(stories)
-        self._item.extend(items)
         self._seen.extend(seens)
         self._first.extend(firsts)
         self._start.extend(accumulate(map(len, texts[:-1]), initial=len(self._text)))
@@ -261,8 +266,12 @@ class StoryIndex:
             for word in set(key.replace("^", "").split()):
                 postings[word].append(entry)
         self._keys.put_many(
-            [("u:" + url, e) for e, url in enumerate(urls, base) if url]
-            + [("g:" + guid, e) for e, guid in enumerate(guids, base) if guid]
+            [(url, e) for e, url in enumerate(urls, base) if url]
+            + [
+                (g, e)
+                for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
+                if g and g != url
+            ]
         )
         self._live += len(rows)
         self._last = (last_story, first)
@@ -301,7 +310,6 @@ class StoryIndex:
             remap[old] = new
         texts = [self._headline(e).key().encode() for e in live]
         self._story = array("q", (self._story[e] for e in live))
-        self._item = array("q", (self._item[e] for e in live))
         self._seen = array("I", (self._seen[e] for e in live))
         # A story whose first headline was evicted: its oldest live entry stands in.
         self._first = array(
@@ -328,7 +336,7 @@ class StoryIndex:
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
-        arrays = (self._story, self._item, self._seen, self._first, self._start)
+        arrays = (self._story, self._seen, self._first, self._start)
         size = sum(a.itemsize * len(a) for a in arrays) + len(self._text) + len(self._dead)
         size += sys.getsizeof(self._postings) + sum(
             sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()

@@ -2,7 +2,7 @@
 
 A dict of a million URLs would take a few hundred MB (the strings themselves); this keeps a
 64-bit hash of each key and a 32-bit entry id in two flat arrays (open addressing, linear
-probing): 12 bytes a slot, the table between half and three quarters full. A false hit
+probing): 12 bytes a slot, the table between 60% and 80% full. A false hit
 needs two keys of the window with the same 64-bit hash (odds about 1 in 10^7 at a million
 keys), so it is accepted. The hash is Python's own string hash: the table lives only in
 memory and is rebuilt at each start, so its per-process seed does not matter, and it costs
@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 
 _EMPTY = 0  # no key hashes to 0 (see _hash)
 _MASK = (1 << 64) - 1
-_MAX_LOAD = 0.75  # grow past this; probes stay short up to here with a well-mixed hash
-_LOAD = 0.5  # after a rebuild
+_MAX_LOAD = 0.8  # grow past this; probes stay short up to here with a well-mixed hash
+_LOAD = 0.6  # after a rebuild
 
 
 def _hash(key: str) -> int:
@@ -51,10 +51,14 @@ class KeyTable:
             self._rebuild(lambda e: e, 1)
         self._put(_hash(key), entry)
 
+    def reserve(self, count: int) -> None:
+        """Make room for ``count`` more keys at once (growing step by step re-inserts them all)."""
+        if self._used + count > self._size * _MAX_LOAD:
+            self._rebuild(lambda e: e, count)
+
     def put_many(self, pairs: Sequence[tuple[str, int]]) -> None:
         """``put`` for many keys at once (the window rebuilt at start): one resize at most."""
-        if self._used + len(pairs) > self._size * _MAX_LOAD:
-            self._rebuild(lambda e: e, len(pairs))
+        self.reserve(len(pairs))
         size = self._size
         keys = self._keys
         values = self._values
@@ -89,7 +93,7 @@ class KeyTable:
     def _rebuild(self, new_entry: Callable[[int], int | None], extra: int) -> None:
         old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k != _EMPTY]
         kept = [(k, e) for k, v in old if (e := new_entry(v)) is not None]
-        # Half full after a rebuild: room to grow by half before the next one.
+        # 60% full after a rebuild: room to grow by a third before the next one.
         self._size = max(16, int((len(kept) + extra) / _LOAD))
         self._keys = array("Q", bytes(8 * self._size))
         self._values = array("I", bytes(4 * self._size))

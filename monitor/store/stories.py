@@ -129,6 +129,13 @@ async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: date
     prefix = _KEY_PREFIX
     cut = len(prefix)
     count = 0
+    # About as many as will be loaded (from an index, at once): a table grown step by step
+    # would re-insert two million keys over and over at a million headlines.
+    async with db.execute(
+        "SELECT COUNT(*) FROM items WHERE first_seen >= ?", (since.timestamp(),)
+    ) as cur:
+        row = await cur.fetchone()
+    index.reserve(int(row[0]) if row else 0)
     # The title only where there is no current key: reading a million titles costs seconds.
     async with db.execute(
         "SELECT story_id, id, dedup_key, CASE WHEN substr(dedup_key, 1, ?) = ? THEN NULL"
