@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime
 
 import pytest
 
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import names, normalize, numbers, tokens
+from monitor.dedup.headline import names, normalize, numbers, parse, tokens
 from monitor.dedup.index import StoryIndex
-from monitor.dedup.score import is_duplicate, similarity
+from monitor.dedup.score import is_duplicate, score_headlines, similarity
 
 CONFIG = DedupConfig()
 RAIL = "Mayor calls emergency summit over rail strike"
@@ -259,3 +260,63 @@ def test_more_must_merge(a: str, b: str) -> None:
 def test_more_must_not_merge(a: str, b: str) -> None:
     score, duplicate = is_duplicate(a, b, DedupConfig())
     assert not duplicate, f"{score:.1f}: {a!r} / {b!r}"
+
+
+def _synthetic_window(rng: random.Random, n: int) -> list[str]:
+    """News-like headlines: Zipfian words, a tenth of them edited copies of a recent one."""
+    vocab = [f"{a}{b}{c}" for a in ("ka", "ro", "mi", "ne", "tu", "la", "ost", "zi") for b in
+             ("lin", "dor", "mar", "tes", "bel", "fen", "gor", "qui") for c in ("a", "o", "ix", "um",
+             "er", "ai")]  # fmt: skip
+    weights = [1 / (i + 10) for i in range(len(vocab))]
+    out: list[str] = []
+    for _ in range(n):
+        if out and rng.random() < 0.1:
+            words = rng.choice(out[-500:]).split()
+            if rng.random() < 0.5:
+                words[rng.randrange(len(words))] = rng.choices(vocab, weights)[0]
+            else:
+                words.reverse()
+            out.append(" ".join(words) + rng.choice(["", " - Wire"]))
+        else:
+            out.append(" ".join(rng.choices(vocab, weights, k=rng.randint(3, 8))))
+    return out
+
+
+def test_index_finds_what_a_scan_of_the_window_finds() -> None:
+    # Recall against brute force: every probe that scores as a duplicate of some headline of
+    # the window is placed in a story by the index, which scores few candidates.
+    rng = random.Random(3)
+    headlines = _synthetic_window(rng, 3300)
+    window, probes = headlines[:3000], headlines[3000:]
+    index = StoryIndex(CONFIG)
+    for i, title in enumerate(window):
+        index.add(i, i, title, "", NOW)
+    parsed = [parse(t) for t in window]
+    matched = 0
+    for title in probes:
+        probe = parse(title)
+        if any(score_headlines(probe, other, CONFIG) >= CONFIG.threshold for other in parsed):
+            matched += 1
+            assert index.find(title, "", NOW).story_id is not None, title
+            assert index.last_candidates <= CONFIG.max_candidates
+    assert matched >= 30  # the table has teeth
+
+
+def test_load_is_add_row_by_row() -> None:
+    # The rebuild at start loads stored keys in bulk; the index is the same as one built by add.
+    rng = random.Random(5)
+    titles = _synthetic_window(rng, 400)
+    rows = [(i // 3, i, t, NOW + i, f"https://x/{i}", f"g{i}") for i, t in enumerate(titles)]
+    added, loaded = StoryIndex(CONFIG), StoryIndex(CONFIG)
+    keys = [added.add(s, i, t, "", at, url, guid) for s, i, t, at, url, guid in rows]
+    assert loaded.load([(s, i, k, at, url, g) for (s, i, _, at, url, g), k in
+                        zip(rows[:150], keys, strict=False)]) == 150  # fmt: skip
+    assert loaded.load([(s, i, k, at, url, g) for (s, i, _, at, url, g), k in
+                        zip(rows[150:], keys[150:], strict=True)]) == 250  # fmt: skip
+    for index in (added, loaded):
+        assert len(index) == 400
+    for title in [*titles[::7], "unrelated words entirely"]:
+        assert added.find(title, "", NOW + 500) == loaded.find(title, "", NOW + 500)
+    assert loaded.find("x", "", NOW + 500, "https://x/77").story_id == 77 // 3
+    assert loaded.find("x", "", NOW + 500, None, "g399").story_id == 399 // 3
+    assert added._first == loaded._first and added._text == loaded._text

@@ -10,6 +10,7 @@ import pytest
 
 from monitor.cli import main
 from monitor.dedup.config import DedupConfig
+from monitor.dedup.headline import KEY_VERSION, parse
 from monitor.dedup.index import StoryIndex
 from monitor.models import Item, StoredItem
 from monitor.store import Store
@@ -172,3 +173,50 @@ async def test_cli_stories(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     text = capsys.readouterr().out
     assert RAIL in text and "Wire" in text and "https://w/b" in text
     assert await asyncio.to_thread(main, ["stories", "-c", str(config), "--since", "soon"]) == 2
+
+
+async def test_rebuild_reads_stored_keys_and_old_rows_are_parsed(tmp_path: Path) -> None:
+    # A restart loads the window from the parsed headlines the store kept; rows from before
+    # the column (NULL) or from another parse version are parsed again. All three give the
+    # same stories.
+    now = datetime.now(UTC).replace(microsecond=0)
+    titles = [RAIL, BOMB, RAIL_UPDATE, OTHER_BOMB, RAIL_WIRE, "Café owners protest new tax in Zürich",
+              "Cafe owners protest new tax in Zurich - Wire", "NATO Soldier Killed In Afghan Attack",
+              "NATO soldier killed in Afghan attack"]  # fmt: skip
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        stored = await _insert(store, "http://wire/feed", "Wire", [
+            _item(str(i), t, now + timedelta(minutes=i), f"https://wire/{i}", f"g{i}")
+            for i, t in enumerate(titles)
+        ])  # fmt: skip
+        async with store.transaction() as db:
+            changes = await assign(db, StoryIndex(CONFIG), stored)
+        story_of = {c.item.item.title: c.story.id for c in changes}
+        assert len(set(story_of.values())) == 5
+        async with store.db.execute("SELECT title, dedup_key FROM items") as cur:
+            for title, key in await cur.fetchall():
+                assert key == f"{KEY_VERSION}|{parse(title).key()}"
+        since = now - timedelta(hours=1)
+        probes = [(RAIL_WIRE + " | Daily Post", None), (OTHER_BOMB + " - Wire", None),
+                  ("Cafe owners protest tax in Zurich", None), ("Other words", "https://wire/7")]  # fmt: skip
+        found = []
+        for update in (
+            None,  # the stored keys
+            "UPDATE items SET dedup_key = NULL",  # rows from before the column
+            "UPDATE items SET dedup_key = '0|stale key' WHERE id % 2 = 0",  # an older parse
+        ):
+            if update:
+                async with store.transaction() as db:
+                    await db.execute(update)
+            index = StoryIndex(CONFIG)
+            assert await rebuild_index(store.db, index, since) == len(titles)
+            found.append([index.find(t, "", now + timedelta(hours=1), url) for t, url in probes])
+        assert found[0] == found[1] == found[2]
+        assert [m.story_id for m in found[0]] == [
+            story_of[RAIL],
+            story_of[OTHER_BOMB],
+            story_of[titles[5]],
+            story_of[titles[7]],
+        ]
+    finally:
+        await store.close()

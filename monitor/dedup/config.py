@@ -41,7 +41,9 @@ class DedupConfig(StrictModel):
         le=100,
         description='one says "open"/"higher", the other "close"/"lower"',
     )
-    min_shared: int = Field(default=2, ge=1, le=6, description="rare words a candidate must share")
+    min_shared: int = Field(
+        default=2, ge=1, le=6, description="words two headlines of one story must have in common"
+    )
     max_candidates: int = Field(default=50, ge=1, description="candidates scored per new item")
     max_postings: int = Field(
         default=2000, ge=1, description="words in more headlines than this are too common to use"

@@ -80,6 +80,10 @@ _OPPOSITES = [
 ]  # fmt: skip
 
 _stemmer = snowballstemmer.stemmer("english")
+# The store keeps each item's ``Headline.key`` so a restart need not parse the window again.
+# Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
+# and their headlines parsed anew.
+KEY_VERSION = 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,13 @@ def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     """The similarity (0-100) of two parsed headlines: fuzzy score less the penalties."""
     if not a.text or not b.text:
         return 0.0
+    # One shared word is a topic, not a story: "ropequi nerolin ostrikostvo" and "tukazibel
+    # nebelrolin ostrikostvo" look alike letter by letter, but share one word. The story index
+    # draws candidates the same way (``min_shared`` words in common), so what this accepts
+    # the index finds, and ``monitor dedup-check`` says what the daemon would do.
+    wa, wb = set(a.words), set(b.words)
+    if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
+        return 0.0
     base = config.set_weight * fuzz.token_set_ratio(a.text, b.text) + (
         1 - config.set_weight
     ) * fuzz.token_sort_ratio(a.text, b.text)

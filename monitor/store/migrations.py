@@ -141,12 +141,20 @@ async def m005_item_feed_name(db: aiosqlite.Connection) -> None:
     await db.execute("ALTER TABLE items ADD COLUMN feed_name TEXT")
 
 
+async def m006_item_dedup_key(db: aiosqlite.Connection) -> None:
+    # The parsed headline (monitor.dedup.headline.Headline.key, with its KEY_VERSION), set when
+    # the item joins a story: the story window is rebuilt at start from these instead of
+    # parsing a million titles again. NULL for older rows: those are parsed as before.
+    await db.execute("ALTER TABLE items ADD COLUMN dedup_key TEXT")
+
+
 # A migration's version is its place in this list: append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
     m002_outbox,
     m004_alerts_by_story,
     m005_item_feed_name,
+    m006_item_dedup_key,
 ]
 
 

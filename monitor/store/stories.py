@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 
+from monitor.dedup.headline import KEY_VERSION, parse
 from monitor.dedup.index import StoryIndex
 from monitor.models import StoredItem, Story
 
@@ -21,6 +22,11 @@ class StoryChange:
     story: Story
     is_new_story: bool
     gained_outlet: bool
+
+
+# items.dedup_key is the headline's key after this prefix; another prefix (an older parse)
+# or NULL (a row from before the column) means the title is parsed again.
+_KEY_PREFIX = f"{KEY_VERSION}|"
 
 
 def _dt(ts: float) -> datetime:
@@ -39,7 +45,7 @@ async def assign(
         row = await cur.fetchone()
     next_id = int(row[0]) + 1 if row else 1
     new_rows: list[tuple[int, str, int, float, float]] = []
-    links: list[tuple[int, str, int]] = []
+    links: list[tuple[int, str, str, int]] = []
     plan: list[tuple[StoredItem, int, bool]] = []
     for stored in items:
         item = stored.item
@@ -50,10 +56,10 @@ async def assign(
             new_rows.append((story_id, item.title, stored.id, seen, seen))
         else:
             story_id = found.story_id
-        index.add(
+        key = index.add(
             story_id, stored.id, item.title, item.summary, seen, item.canonical_url, item.guid
         )
-        links.append((story_id, stored.feed_name, stored.id))
+        links.append((story_id, stored.feed_name, _KEY_PREFIX + key, stored.id))
         plan.append((stored, story_id, found.story_id is None))
     joined = {story_id for _, story_id, new in plan if not new}
     feeds_before: dict[int, set[int]] = {}
@@ -69,7 +75,9 @@ async def assign(
             " VALUES (?, ?, ?, ?, ?, 1)",
             new_rows,
         )
-    await db.executemany("UPDATE items SET story_id = ?, feed_name = ? WHERE id = ?", links)
+    await db.executemany(
+        "UPDATE items SET story_id = ?, feed_name = ?, dedup_key = ? WHERE id = ?", links
+    )
     for story_id in joined:
         await db.execute(
             "UPDATE stories SET last_seen = MAX(last_seen, (SELECT MAX(COALESCE(published,"
@@ -115,19 +123,36 @@ async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: date
     """Load the items seen since ``since`` into the index; the number loaded.
 
     A story's items come one after the other, oldest first: that is how the index learns
-    each story's first headline (see ``StoryIndex.add``).
+    each story's first headline (see ``StoryIndex.add``). The headlines are not parsed again
+    where the store kept their key (``items.dedup_key``); older rows are parsed as before.
     """
+    prefix = _KEY_PREFIX
+    cut = len(prefix)
     count = 0
+    # About as many as will be loaded (from an index, at once): a table grown step by step
+    # would re-insert two million keys over and over at a million headlines.
     async with db.execute(
-        "SELECT story_id, id, title, seen, canonical_url, guid FROM"
-        " (SELECT story_id, id, title, COALESCE(published, first_seen) AS seen, canonical_url,"
-        "  guid FROM items WHERE story_id IS NOT NULL)"
-        " WHERE seen >= ? ORDER BY story_id, seen, id",
-        (since.timestamp(),),
+        "SELECT COUNT(*) FROM items WHERE first_seen >= ?", (since.timestamp(),)
     ) as cur:
-        async for story_id, item_id, title, seen, url, guid in cur:
-            index.add(story_id, item_id, title, "", seen, url, guid)
-            count += 1
+        row = await cur.fetchone()
+    index.reserve(int(row[0]) if row else 0)
+    # The title only where there is no current key: reading a million titles costs seconds.
+    async with db.execute(
+        "SELECT story_id, id, dedup_key, CASE WHEN substr(dedup_key, 1, ?) = ? THEN NULL"
+        " ELSE title END, seen, canonical_url, guid FROM"
+        " (SELECT story_id, id, dedup_key, title, COALESCE(published, first_seen) AS seen,"
+        "  canonical_url, guid FROM items WHERE story_id IS NOT NULL)"
+        " WHERE seen >= ? ORDER BY story_id, seen, id",
+        (cut, prefix, since.timestamp()),
+    ) as cur:
+        while rows := await cur.fetchmany(50_000):
+            count += index.load(
+                [
+                    (story_id, item_id, parse(title).key() if title is not None else key[cut:],
+                     seen, url, guid)
+                    for story_id, item_id, key, title, seen, url, guid in rows
+                ]
+            )  # fmt: skip
     return count
 
 
