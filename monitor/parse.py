@@ -22,6 +22,12 @@ from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
 from monitor.normalize import canonical_url, clean_text, item_key
 
+# feedparser asks for the libxml2 SAX driver (drv_libxml2) before expat on every parse. We
+# do not install it, and each failed import searches sys.path under the import lock, which
+# the parsing threads then queue on (14% of the first poll of 1,000 feeds). Expat always:
+# the same parser on every machine, the one the entity-expansion checks are written for.
+feedparser.api.PREFERRED_XML_PARSERS[:] = []
+
 # Declared entities may expand to at most this many characters in all; real feeds declare
 # a few short ones (a DTD for &nbsp; and the like), a bomb nests them to gigabytes.
 MAX_ENTITY_EXPANSION = 100_000
