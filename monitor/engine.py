@@ -74,18 +74,21 @@ class Engine:
     ) -> Engine:
         """Open the store, sync the feeds, rebuild the story window, connect the channels."""
         store = await Store.open(config.database_path)
+        session: aiohttp.ClientSession | None = None
         try:
             async with store.transaction() as db:
                 states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
             stages = await Stages.build(config, store)
-        except BaseException:
+            stages.metrics = metrics
+            fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
+            session = aiohttp.ClientSession(headers={"User-Agent": config.monitor.user_agent})
+            channels = build_channels(config.channels, session)  # may refuse a channel
+            deliverer = Deliverer(store, channels, clock=clock)
+        except BaseException:  # nothing left open behind the error
+            if session is not None:
+                await session.close()
             await store.close()
             raise
-        stages.metrics = metrics
-        fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
-        session = aiohttp.ClientSession(headers={"User-Agent": config.monitor.user_agent})
-        channels = build_channels(config.channels, session)
-        deliverer = Deliverer(store, channels, clock=clock)
         rt = Runtime(
             config=config,
             store=store,

@@ -123,9 +123,10 @@ class Fetcher:
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
         """GET ``url`` conditionally; raise ``FetchError`` with one clear sentence on failure."""
-        # Wait for a slot first: the timeout measures the server, not our own queue.
+        # Wait for a slot first: the timeout measures the server, not our own queue. The
+        # host's slot before a global one: a slow host's queue must not hold global slots.
         per_host = self._slot_of_url.get(url) or self._host_slot(url)
-        async with self._global, per_host:
+        async with per_host, self._global:
             return await self._fetch_now(url, etag, last_modified)
 
     def _host_slot(self, url: str) -> asyncio.Semaphore:

@@ -111,17 +111,36 @@ async def check_feeds(
 ) -> list[HealthEvent]:
     """Decide what changed, queue one health alert per event and channel, remember it.
 
-    The alerts and the feeds' ``health_alerted`` are written in one transaction.
+    The alerts and the feeds' ``health_alerted`` are written in one transaction; if it
+    fails, the feeds keep what they had, and the next check raises the alerts again.
     """
-    from monitor import outbox
-
     states = list(states)
     channels = list(channels)
     rhythm = await rhythms(store.db, {s.url: s.id for s in states})
+    said = [state.health_alerted for state in states]
     events = transitions(states, names, now=now, health_after=health_after, rhythms=rhythm)
     if not events:
         return events
     changed = {e.url for e in events}
+    try:
+        await _queue(store, events, states, changed, channels, now)
+    except BaseException:  # not written: what was said is what the store still says
+        for state, before in zip(states, said, strict=True):
+            state.health_alerted = before
+        raise
+    return events
+
+
+async def _queue(
+    store: Store,
+    events: list[HealthEvent],
+    states: list[FeedState],
+    changed: set[str],
+    channels: list[str],
+    now: float,
+) -> None:
+    from monitor import outbox
+
     async with store.transaction() as db:
         for event in events:
             for channel in channels:
@@ -144,4 +163,3 @@ async def check_feeds(
         for state in states:
             if state.url in changed:
                 await feed_store.save_state(db, state)
-    return events

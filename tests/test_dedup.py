@@ -145,13 +145,25 @@ def test_too_common_words_find_no_candidates() -> None:
 
 def test_url_and_guid_join_within_the_window_only() -> None:
     index = StoryIndex(CONFIG)
-    index.add(7, 70, "Something happened", "", NOW, "https://a.example/x", "guid-1")
+    guid = "urn:uuid:0b8f2c1e-4d4a-4c1e-9a57-1f0e7d2c3b4a"
+    index.add(7, 70, "Something happened", "", NOW, "https://a.example/x", guid)
     # A new GUID but the same canonical URL: the same story.
-    found = index.find("Other words", "", NOW + 60, "https://a.example/x", "guid-2")
+    found = index.find("Other words", "", NOW + 60, "https://a.example/x", "urn:uuid:other")
     assert found == (7, 100.0, "same url")
-    assert index.find("Other words", "", NOW + 60, None, "guid-1").reason == "same guid"
+    assert index.find("Other words", "", NOW + 60, None, guid).reason == "same guid"
     late = NOW + CONFIG.window + 1
     assert index.find("Other words", "", late, "https://a.example/x").story_id is None
+
+
+def test_short_guids_numbered_per_feed_join_nothing() -> None:
+    """Two feeds' item "1" (JSON Feed ids, WordPress post numbers) are different articles."""
+    index = StoryIndex(CONFIG)
+    index.add(1, 1, "Council approves new cycle lanes", "", NOW, "https://a.example/1", "1")
+    found = index.find("Museum reopens after renovation", "", NOW + 60, "https://b.example/1", "1")
+    assert found.story_id is None
+    tagged = "tag:wire.example,2025:story-1"
+    index.add(2, 2, "Harbour strike ends", "", NOW, "https://a.example/2", tagged)
+    assert index.find("Strike over", "", NOW + 60, None, tagged).reason == "same guid"
 
 
 def test_headlines_outside_the_window_do_not_join() -> None:
@@ -187,14 +199,14 @@ def test_evict_forgets_old_entries_and_compacts() -> None:
     index = StoryIndex(CONFIG)
     for i in range(3000):
         at = NOW + i * 60
-        index.add(i, i, f"Headline {i} about topic{i}", "", at, f"https://x/{i}", f"g{i}")
+        index.add(i, i, f"Headline {i} about topic{i}", "", at, f"https://x/{i}", f"urn:g{i}")
     before = index.memory_bytes()
     assert index.evict(NOW + 2500 * 60) == 2500 and len(index) == 500
     assert index.evict(NOW + 2500 * 60) == 0  # the horizon only moves forward
     assert index.memory_bytes() < before / 2  # compacted: the evicted entries are gone
     at = NOW + 2999 * 60
     assert index.find("x", "", at, "https://x/10").story_id is None
-    assert index.find("x", "", at, None, "g2999").story_id == 2999
+    assert index.find("x", "", at, None, "urn:g2999").story_id == 2999
     assert index.find("x", "", at, "https://x/2600").story_id == 2600
     assert index.find("Headline 10 about topic10", "", at).story_id is None
     assert index.find("Headline 2999 about topic2999", "", at).story_id == 2999
@@ -306,7 +318,7 @@ def test_load_is_add_row_by_row() -> None:
     # The rebuild at start loads stored keys in bulk; the index is the same as one built by add.
     rng = random.Random(5)
     titles = _synthetic_window(rng, 400)
-    rows = [(i // 3, i, t, NOW + i, f"https://x/{i}", f"g{i}") for i, t in enumerate(titles)]
+    rows = [(i // 3, i, t, NOW + i, f"https://x/{i}", f"urn:g{i}") for i, t in enumerate(titles)]
     added, loaded = StoryIndex(CONFIG), StoryIndex(CONFIG)
     keys = [added.add(s, i, t, "", at, url, guid) for s, i, t, at, url, guid in rows]
     assert loaded.load([(s, i, k, at, url, g) for (s, i, _, at, url, g), k in
@@ -318,5 +330,5 @@ def test_load_is_add_row_by_row() -> None:
     for title in [*titles[::7], "unrelated words entirely"]:
         assert added.find(title, "", NOW + 500) == loaded.find(title, "", NOW + 500)
     assert loaded.find("x", "", NOW + 500, "https://x/77").story_id == 77 // 3
-    assert loaded.find("x", "", NOW + 500, None, "g399").story_id == 399 // 3
+    assert loaded.find("x", "", NOW + 500, None, "urn:g399").story_id == 399 // 3
     assert added._first == loaded._first and added._text == loaded._text

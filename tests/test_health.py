@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from monitor.health import FAILING, OK, STALE, transitions
 from monitor.store.feeds import FeedState
 
@@ -79,6 +81,34 @@ async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # t
         async with store.db.execute(
             "SELECT COUNT(*) FROM alerts WHERE payload LIKE '%working again%'"
         ) as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        await store.close()
+
+
+async def test_a_health_alert_that_could_not_be_written_is_raised_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from monitor.errors import StoreError
+    from monitor.health import check_feeds
+    from monitor.store import Store
+    from monitor.store import feeds as feed_store
+
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        async with store.transaction() as db:
+            state = (await feed_store.sync_feeds(db, ["http://x/feed"]))["http://x/feed"]
+        state.failing_since, state.error_streak = NOW - H - 60, 12
+        state.last_error = "fetch: the feed is gone for good (HTTP 410)"
+        await store.db.execute("PRAGMA query_only = ON")  # the store refuses every write
+        with pytest.raises(StoreError):
+            await check_feeds(
+                store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
+            )
+        await store.db.execute("PRAGMA query_only = OFF")
+        events = await check_feeds(
+            store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
+        )
+        assert [e.kind for e in events] == ["failing"]  # not forgotten by the failed write
+        async with store.db.execute("SELECT COUNT(*) FROM alerts") as cur:
             assert (await cur.fetchone())[0] == 1
     finally:
         await store.close()

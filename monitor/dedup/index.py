@@ -67,6 +67,21 @@ def _seconds(at: datetime | float) -> float:
     return at.timestamp() if isinstance(at, datetime) else float(at)
 
 
+# A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).
+MIN_SHARED_GUID = 24
+
+
+def shared_guid(guid: str | None) -> str | None:
+    """``guid`` when it can name the same article in two feeds: a URL, a URN or tag URI, or
+    a long opaque id. Short ids ("1", "post-123") are numbered per feed: two feeds' item
+    "1" are different articles, so such a GUID joins no story across feeds (None)."""
+    if not guid:
+        return None
+    if len(guid) >= MIN_SHARED_GUID or "://" in guid or guid.startswith(("urn:", "tag:")):
+        return guid
+    return None
+
+
 class StoryIndex:
     """The headlines, URLs and GUIDs of the story window, indexed by their rare words."""
 
@@ -121,7 +136,7 @@ class StoryIndex:
         window = self.config.window
         self.last_candidates = 0
         self._found_first = -1
-        for key, reason in ((guid, "same guid"), (canonical_url, "same url")):
+        for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
             entry = self._keys.get(key) if key else None
             if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
                 self._found_first = self._first[entry]
@@ -246,6 +261,7 @@ class StoryIndex:
             self._postings[word].append(entry)
         if canonical_url:
             self._keys.put(canonical_url, entry)
+        guid = shared_guid(guid)
         if guid and guid != canonical_url:
             self._keys.put(guid, entry)
         return key
@@ -292,7 +308,7 @@ class StoryIndex:
             + [
                 (g, e)
                 for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
-                if g and g != url
+                if shared_guid(g) and g != url
             ]
         )
         self._live += len(rows)
