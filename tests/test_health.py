@@ -53,17 +53,24 @@ def test_no_rhythm_known_means_no_stale_alert() -> None:
     assert _run(_feed(last_new_item=NOW - 30 * 86400), gap=None) == []
 
 
+async def _failing_feed(store):  # type: ignore[no-untyped-def]
+    """A stored feed that has failed for longer than health_after."""
+    from monitor.store import feeds as feed_store
+
+    async with store.transaction() as db:
+        state = (await feed_store.sync_feeds(db, ["http://x/feed"]))["http://x/feed"]
+    state.failing_since, state.error_streak = NOW - H - 60, 12
+    state.last_error = "fetch: the feed is gone for good (HTTP 410)"
+    return state
+
+
 async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from monitor.health import check_feeds
     from monitor.store import Store
-    from monitor.store import feeds as feed_store
 
     store = await Store.open(tmp_path / "m.db")
     try:
-        async with store.transaction() as db:
-            state = (await feed_store.sync_feeds(db, ["http://x/feed"]))["http://x/feed"]
-        state.failing_since, state.error_streak = NOW - H - 60, 12
-        state.last_error = "fetch: the feed is gone for good (HTTP 410)"
+        state = await _failing_feed(store)
         for _ in range(2):  # the second check says nothing new
             await check_feeds(
                 store, [state], {state.url: "X"}, channels=["ops", "mail"], now=NOW, health_after=H
@@ -90,14 +97,10 @@ async def test_a_health_alert_that_could_not_be_written_is_raised_again(tmp_path
     from monitor.errors import StoreError
     from monitor.health import check_feeds
     from monitor.store import Store
-    from monitor.store import feeds as feed_store
 
     store = await Store.open(tmp_path / "m.db")
     try:
-        async with store.transaction() as db:
-            state = (await feed_store.sync_feeds(db, ["http://x/feed"]))["http://x/feed"]
-        state.failing_since, state.error_streak = NOW - H - 60, 12
-        state.last_error = "fetch: the feed is gone for good (HTTP 410)"
+        state = await _failing_feed(store)
         await store.db.execute("PRAGMA query_only = ON")  # the store refuses every write
         with pytest.raises(StoreError):
             await check_feeds(
