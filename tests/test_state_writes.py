@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from feedserver import FeedServer, rss
 from helpers import make_config
 
 from monitor.engine import Engine
+from monitor.errors import StoreError
 from monitor.pipeline import refresh_feed
 from monitor.store import Store
 from monitor.store.feeds import StateWrites, all_feeds, save_state
@@ -83,5 +85,29 @@ async def test_a_full_save_is_not_overwritten_by_an_older_snapshot(tmp_path: Pat
             "SELECT last_checked, body_hash, health_alerted FROM feeds"
         ) as c:
             assert tuple(await c.fetchone()) == (3.0, "new", 1)
+    finally:
+        await store.close()
+
+
+async def test_a_batch_the_store_refused_is_written_once_it_accepts(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO feeds (url, created_at) VALUES ('http://a/', 0)")
+        (state,) = await all_feeds(store.db)
+        writes = StateWrites(store, delay=60)
+        state.etag = '"v3"'
+        writes.add(state)
+        # The write itself fails, inside the transaction (as a full disk would make it).
+        await store.db.execute(
+            "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON feeds"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        with pytest.raises(StoreError):
+            await writes.flush()
+        await store.db.execute("DROP TRIGGER refuse")
+        await writes.close()
+        async with store.db.execute("SELECT etag FROM feeds") as cur:
+            assert (await cur.fetchone())[0] == '"v3"'
     finally:
         await store.close()

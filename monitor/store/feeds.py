@@ -149,11 +149,17 @@ class StateWrites:
         """Write every waiting snapshot now, in one transaction."""
         if not self._pending:
             return
-        async with self.store.transaction() as db:
-            # Taken under the write lock: a full save that went first has discarded its feed.
-            rows, self._pending = list(self._pending.values()), {}
-            if rows:
-                await db.executemany(_UPDATE_POLLED, rows)
+        taken: dict[int, tuple[Any, ...]] = {}
+        try:
+            async with self.store.transaction() as db:
+                # Taken under the write lock: a full save that went first has discarded its feed.
+                taken, self._pending = self._pending, {}
+                if taken:
+                    await db.executemany(_UPDATE_POLLED, list(taken.values()))
+        except BaseException:
+            for feed_id, row in taken.items():  # not written: wait again, unless superseded
+                self._pending.setdefault(feed_id, row)
+            raise
 
     async def close(self) -> None:
         """Finish the write in progress and write what waits (before the store closes)."""
