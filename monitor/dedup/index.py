@@ -26,7 +26,6 @@ import heapq
 import math
 import sys
 from array import array
-from bisect import bisect_left
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from datetime import datetime
@@ -45,7 +44,6 @@ from monitor.dedup.score import score_headlines
 # words can still score as one story, and brute force found such pairs the index missed.
 RARE_WORDS = 12
 _BUCKET = 3600  # eviction buckets: one per hour of seen time
-_COMMON_WORDS = 4  # too common words of a headline whose postings are still looked up
 _PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
 
@@ -56,11 +54,6 @@ class Match(NamedTuple):
     story_id: int | None
     score: float
     reason: str  # "same guid" | "same url" | "similar headline" | "new story"
-
-
-def _contains(posting: array[int], entry: int) -> bool:
-    i = bisect_left(posting, entry)
-    return i < len(posting) and posting[i] == entry
 
 
 def _seconds(at: datetime | float) -> float:
@@ -155,20 +148,6 @@ class StoryIndex:
         for word in words[:RARE_WORDS]:
             shared.update(postings[word])
         need = min(self.config.min_shared, len(distinct))
-        # A word too common to draw candidates from still counts for those drawn: a headline
-        # sharing one rare and one common word can be one story (at a million headlines brute
-        # force found such pairs that the index missed). Membership is tested from the smaller
-        # side: a common word has thousands of postings, sorted by entry.
-        common = sorted(
-            (w for w in distinct if len(postings.get(w, ())) > cap), key=lambda w: len(postings[w])
-        )
-        for word in common[:_COMMON_WORDS] if need > 1 else ():
-            posting = postings[word]
-            if len(shared) * 16 < len(posting):
-                found = [e for e in shared if _contains(posting, e)]
-            else:
-                found = list(shared.keys() & set(posting))
-            shared.update(found)
         threshold = self.config.threshold
         cap = self.config.max_candidates
         candidates = [entry for entry, count in shared.items() if count >= need]
