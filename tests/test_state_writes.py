@@ -12,7 +12,7 @@ from monitor.engine import Engine
 from monitor.errors import StoreError
 from monitor.pipeline import refresh_feed
 from monitor.store import Store
-from monitor.store.feeds import StateWrites, all_feeds, save_state
+from monitor.store.feeds import FeedState, StateWrites, all_feeds, save_state
 
 
 async def stored_state(path: Path, column: str) -> object:
@@ -45,12 +45,18 @@ async def test_a_304_is_recorded_by_close_and_kept_across_a_restart(
         await engine.close()
 
 
+async def one_feed(store: Store) -> FeedState:
+    """A store holding one feed, and its state."""
+    async with store.transaction() as db:
+        await db.execute("INSERT INTO feeds (url, created_at) VALUES ('http://a/', 0)")
+    (state,) = await all_feeds(store.db)
+    return state
+
+
 async def test_a_batch_is_written_without_waiting_for_close(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "m.db")
     try:
-        async with store.transaction() as db:
-            await db.execute("INSERT INTO feeds (url, created_at) VALUES ('http://a/', 0)")
-        (state,) = await all_feeds(store.db)
+        state = await one_feed(store)
         writes = StateWrites(store, batch=1)
         state.etag = '"v2"'
         writes.add(state)
@@ -64,9 +70,7 @@ async def test_a_batch_is_written_without_waiting_for_close(tmp_path: Path) -> N
 async def test_a_full_save_is_not_overwritten_by_an_older_snapshot(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "m.db")
     try:
-        async with store.transaction() as db:
-            await db.execute("INSERT INTO feeds (url, created_at) VALUES ('http://a/', 0)")
-        (state,) = await all_feeds(store.db)
+        state = await one_feed(store)
         writes = StateWrites(store, delay=60)
         state.last_checked = 1.0
         writes.add(state)
@@ -92,9 +96,7 @@ async def test_a_full_save_is_not_overwritten_by_an_older_snapshot(tmp_path: Pat
 async def test_a_batch_the_store_refused_is_written_once_it_accepts(tmp_path: Path) -> None:
     store = await Store.open(tmp_path / "m.db")
     try:
-        async with store.transaction() as db:
-            await db.execute("INSERT INTO feeds (url, created_at) VALUES ('http://a/', 0)")
-        (state,) = await all_feeds(store.db)
+        state = await one_feed(store)
         writes = StateWrites(store, delay=60)
         state.etag = '"v3"'
         writes.add(state)
