@@ -40,6 +40,8 @@ MUST_MERGE = [
     ("BREAKING: Earthquake of magnitude 6.1 hits northern Japan",
      "Earthquake of magnitude 6.1 hits northern Japan — NHK World"),
     ("Café owners protest new tax in Zürich", "Cafe owners protest new tax in Zurich"),
+    ("Toyota to pay $1.2 billion to settle US probe",
+     "Toyota to pay $1.2 bln to settle U.S. criminal probe - WSJ"),
 ]  # fmt: skip
 
 MUST_NOT_MERGE = [
@@ -57,6 +59,15 @@ MUST_NOT_MERGE = [
     ("UPDATE 1-Oil prices rise on Libya supply worries", "Gold prices fall as dollar firms"),
     ("Sony to sell PC business", "Sony posts record quarterly profit"),
     ("Flight MH370 search widens to Indian Ocean", "Flight delays hit Heathrow after storm"),
+    pytest.param(
+        "Stocks fall as oil prices rise",
+        "Oil prices fall as stocks rise",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known limit: a bag-of-words score cannot see "
+            "who does what; the same words in swapped roles look alike",
+        ),
+    ),
 ]
 
 
@@ -213,65 +224,6 @@ def test_evict_forgets_old_entries_and_compacts() -> None:
 
 
 # More pairs, in the style of wire copy and the UCI stream.
-MORE_MERGE = [
-    ("Mayor calls emergency summit over rail strike",
-     "UPDATE 1-Harbour city mayor calls emergency summit on rail strike"),
-    ("Mayor calls emergency summit over rail strike", "Rail strike: mayor calls summit - Wire"),
-    ("Putin invites Zelensky to Moscow for talks - Reuters",
-     "Putin invites Zelensky to Moscow for talks | RT"),
-    ("BBC News - Putin invites Zelensky to Moscow for talks",
-     "Putin invites Zelensky to Moscow for talks"),
-    ("EXCLUSIVE: Apple in talks to buy Beats for $3.2 billion",
-     "Apple in talks to buy Beats for $3.2 billion - sources"),
-    ("UPDATE 2-China's exports unexpectedly slump in February",
-     "China's exports unexpectedly slump in February"),
-    ("Malaysia Airlines flight MH370 missing with 239 aboard",
-     "Malaysia Airlines flight MH370 with 239 aboard goes missing"),
-    ("Fed holds rates steady, signals patience",
-     "Fed holds interest rates steady and signals patience (Reuters)"),
-    ("NATO soldier killed in Afghan attack", "NATO Soldier Killed In Afghan Attack"),
-    ("Toyota to pay $1.2 billion to settle US probe",
-     "Toyota to pay $1.2 bln to settle U.S. criminal probe - WSJ"),
-    ("Obama unveils new sanctions on Russia over Crimea",
-     "WRAPUP 1-Obama unveils new sanctions on Russia over Crimea"),
-    ("Storm warning issued for the northern coast",
-     "Storm warning issued for northern coast – Coastal Herald"),
-]  # fmt: skip
-
-MORE_NOT_MERGE = [
-    ("Suicide bomber kills 12 in Nigeria church", "Suicide bomber kills 21 in NW Pakistan"),
-    ("Mayor calls emergency summit over rail strike", "Mayor opens new rail museum"),
-    ("Apple in talks to buy Beats", "Google in talks to buy Nest"),
-    ("China's exports slump in February", "China's imports rise in March"),
-    ("Fed holds rates steady", "ECB cuts rates to record low"),
-    ("Earthquake of magnitude 6.1 hits Japan", "Earthquake of magnitude 7.4 hits Chile"),
-    ("Putin invites Zelensky to Moscow", "Biden invites Macron to Washington"),
-    ("Toyota recalls 6.4 million vehicles", "GM recalls 1.6 million vehicles"),
-    pytest.param(
-        "Stocks fall as oil prices rise",
-        "Oil prices fall as stocks rise",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="known limit: a bag-of-words score cannot see "
-            "who does what; the same words in swapped roles look alike",
-        ),
-    ),
-    ("Storm warning issued for the northern coast", "Local bakery wins national bread award"),
-    ("Microsoft launches Office for iPad", "Microsoft ends support for Windows XP"),
-    ("Two killed in Kabul blast", "Four killed in Baghdad blast"),
-]
-
-
-@pytest.mark.parametrize(("a", "b"), MORE_MERGE)
-def test_more_must_merge(a: str, b: str) -> None:
-    score, duplicate = is_duplicate(a, b, DedupConfig())
-    assert duplicate, f"{score:.1f}: {a!r} / {b!r}"
-
-
-@pytest.mark.parametrize(("a", "b"), MORE_NOT_MERGE)
-def test_more_must_not_merge(a: str, b: str) -> None:
-    score, duplicate = is_duplicate(a, b, DedupConfig())
-    assert not duplicate, f"{score:.1f}: {a!r} / {b!r}"
 
 
 def _synthetic_window(rng: random.Random, n: int) -> list[str]:
