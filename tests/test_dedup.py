@@ -42,6 +42,8 @@ MUST_MERGE = [
     ("Café owners protest new tax in Zürich", "Cafe owners protest new tax in Zurich"),
     ("Toyota to pay $1.2 billion to settle US probe",
      "Toyota to pay $1.2 bln to settle U.S. criminal probe - WSJ"),
+    # A wire update: the toll changed, the story did not (enough words besides the number).
+    ("Quake kills 12 in southern Chile", "UPDATE 3-Quake kills 21 in southern Chile"),
 ]  # fmt: skip
 
 MUST_NOT_MERGE = [
@@ -59,6 +61,10 @@ MUST_NOT_MERGE = [
     ("UPDATE 1-Oil prices rise on Libya supply worries", "Gold prices fall as dollar firms"),
     ("Sony to sell PC business", "Sony posts record quarterly profit"),
     ("Flight MH370 search widens to Indian Ocean", "Flight delays hit Heathrow after storm"),
+    # Templates: with two words besides its numbers, a headline is mostly its numbers.
+    ("Feed 1 update 3", "Feed 1 update 4"),
+    ("Lottery results for 12 March", "Lottery results for 13 March"),
+    ("Day 12 of the trial", "Day 13 of the trial"),
     pytest.param(
         "Stocks fall as oil prices rise",
         "Oil prices fall as stocks rise",
@@ -284,3 +290,17 @@ def test_load_is_add_row_by_row() -> None:
     assert loaded.find("x", "", NOW + 500, "https://x/77").story_id == 77 // 3
     assert loaded.find("x", "", NOW + 500, None, "urn:g399").story_id == 399 // 3
     assert added._first == loaded._first and added._text == loaded._text
+
+
+def test_templated_headlines_do_not_chain_into_one_story() -> None:
+    """300 live pages of one template ("Feed 7 update 580000003"), eight updates each: each
+    headline is its own news (before, they chained into a few stories of hundreds)."""
+    index = StoryIndex(CONFIG)
+    stories = set()
+    for entry, (t, i) in enumerate((t, i) for t in range(580_000_000, 580_000_008) for i in range(300)):
+        title = f"Feed {i} update {t}"
+        found = index.find(title, "", 1000.0)
+        story = entry if found.story_id is None else found.story_id
+        index.add(story, entry, title, "", 1000.0)
+        stories.add(story)
+    assert len(stories) == 2400

@@ -30,7 +30,10 @@ class DedupConfig(StrictModel):
     )
     set_weight: float = Field(default=0.5, ge=0, le=1, description="token-set vs token-sort blend")
     number_penalty: float = Field(
-        default=20.0, ge=0, le=100, description="each side has a number or date the other lacks"
+        default=20.0,
+        ge=0,
+        le=100,
+        description="each side has a number or date the other lacks (x 3/n with n < 3 other words)",
     )
     name_penalty: float = Field(
         default=0.0, ge=0, le=100, description="each side has a name the other lacks"

@@ -7,6 +7,11 @@ from rapidfuzz import fuzz
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, opposite, parse
 
+# A headline with fewer words than this besides its numbers and dates is mostly its numbers:
+# "Feed 1 update 3" / "Feed 1 update 4", "Lottery results for 12 March" / "... 13 March" are
+# the same template with other news in it, and the number penalty grows to match.
+_FEW_WORDS = 3
+
 
 def _mismatch(a: frozenset[str], b: frozenset[str], a_words: Headline, b_words: Headline) -> bool:
     """Each side has one the other lacks: a substitution ("12 ... Nigeria" / "21 ... Pakistan")."""
@@ -30,7 +35,8 @@ def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
     # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday".
     if _mismatch(a.numbers, b.numbers, a, b):
-        base -= config.number_penalty
+        words = min(len(wa - a.numbers), len(wb - b.numbers))
+        base -= config.number_penalty * max(1.0, _FEW_WORDS / max(words, 1))
     if _mismatch(a.names, b.names, a, b):
         base -= config.name_penalty
     if opposite(a, b):
