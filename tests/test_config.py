@@ -107,7 +107,8 @@ def test_check_config_ok_exit_0() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
-    assert "ok" in result.stdout
+    # What the example holds, counted as a person would say it ("1 rule", not "1 rules").
+    assert "ok (" in result.stdout and " 1 rule," in result.stdout
 
 
 def test_missing_file_is_one_clear_sentence(tmp_path: Path) -> None:

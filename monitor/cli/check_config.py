@@ -22,8 +22,15 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)  # ConfigError -> every problem on stderr, exit 2
-    print(
-        f"{path}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules, "
-        f"{len(config.entities)} entities, {len(config.channels)} channels)"
+    counts = (
+        _count(len(config.feeds), "feed", "feeds"),
+        _count(len(config.rules), "rule", "rules"),
+        _count(len(config.entities), "entity", "entities"),
+        _count(len(config.channels), "channel", "channels"),
     )
+    print(f"{path}: ok ({', '.join(counts)})")
     return 0
+
+
+def _count(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
