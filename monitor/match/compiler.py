@@ -25,7 +25,7 @@ from monitor.match.query import (
     necessary,
     parse_terms,
 )
-from monitor.match.text import boundaries, is_cyrillic, stem, stem_key, term_words
+from monitor.match.text import boundaries, is_cyrillic, stem, stem_keys, term_words
 
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
 # shorter stems catch unrelated words ("Киев" stems to "ки").
@@ -69,12 +69,12 @@ class _Builder:
             return literal
         literal = self.literals[(mode, target)] = len(self.literals)
         self.shared.append(0)
-        key = (stem_key(word, target) or target) if mode == "stem" else word
-        entry = self.patterns.get(key)
-        if entry is None:
-            self.patterns[key] = [(mode, target, literal)]
-        else:
-            entry.append((mode, target, literal))
+        for key in stem_keys(word, target) if mode == "stem" else (word,):
+            entry = self.patterns.get(key)
+            if entry is None:
+                self.patterns[key] = [(mode, target, literal)]
+            else:
+                entry.append((mode, target, literal))
         return literal
 
     def word(self, word: str, how: str) -> int:
@@ -169,8 +169,10 @@ class _Builder:
         if not self.patterns:
             return Matcher(None, rules, self.terms, {}, [])
         # Keys carry the spaces of ``boundaries``: " word " is found only as a whole word,
-        # " stem" and " prefix" only where a word starts. Payload: (0, length, literals,
-        # words to check) for whole words; (1, length, stems, prefixes) for word starts.
+        # " stem" and " prefix" only where a word starts. Payload (kind, length, a, b), the
+        # usual kinds first: 0, one word (a: its literal); 1, one stem (a: the stem, b: its
+        # literal); 2, whole words (a: literals, b: words to check against the text); 3, word
+        # starts (a: (stem, literal) pairs, b: prefix literals).
         automaton = ahocorasick.Automaton()
         add = automaton.add_word
         # Words with punctuation share a key when only their punctuation differs ("1.5",
@@ -180,25 +182,30 @@ class _Builder:
             if len(entries) == 1 and key.isalnum():  # the usual case, built without passes
                 mode, root, literal = entries[0]
                 if mode == "exact":
-                    add(f" {key} ", (0, len(key) + 2, (literal,), ()))
+                    add(f" {key} ", (0, len(key) + 2, literal, None))
                 elif mode == "stem":
-                    add(f" {key}", (1, len(key) + 1, ((root, literal),), ()))
+                    add(f" {key}", (1, len(key) + 1, root, literal))
                 else:
-                    add(f" {key}", (1, len(key) + 1, (), (literal,)))
+                    add(f" {key}", (3, len(key) + 1, (), (literal,)))
                 continue
             exact = tuple(literal for mode, _, literal in entries if mode == "exact")
             if exact:
-                if key.isalnum():  # the usual case: the key is the word
-                    add(f" {key} ", (0, len(key) + 2, exact, ()))
-                else:  # "u.s.", "at&t": its boundaries, then the folded text checked
+                if not key.isalnum():  # "u.s.", "at&t": its boundaries, then the text checked
                     checked.setdefault(boundaries(key), []).extend((key, x) for x in exact)
+                elif len(exact) == 1:  # a word that is also a stem or prefix ("kamiro")
+                    add(f" {key} ", (0, len(key) + 2, exact[0], None))
+                else:
+                    add(f" {key} ", (2, len(key) + 2, exact, ()))
             if len(exact) == len(entries):
                 continue
             stems = tuple((root, literal) for mode, root, literal in entries if mode == "stem")
             prefixes = tuple(literal for mode, _, literal in entries if mode == "prefix")
-            add(f" {key}", (1, len(key) + 1, stems, prefixes))
+            if len(stems) == 1 and not prefixes:
+                add(f" {key}", (1, len(key) + 1, *stems[0]))
+            else:
+                add(f" {key}", (3, len(key) + 1, stems, prefixes))
         for spaced, words in checked.items():
-            add(spaced, (0, len(spaced), (), tuple(words)))
+            add(spaced, (2, len(spaced), (), tuple(words)))
         automaton.make_automaton()
         return Matcher(automaton, rules, self.terms, self.triggers(), self.rule_triggers())
 

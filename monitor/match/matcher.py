@@ -75,13 +75,16 @@ class Matcher:
         self._simple = [t.simple for t in terms]
         self._triggers = triggers  # literal id -> the terms to check when it is found
         # A rule is checked when one of its trigger terms is found: the other rules cannot fire.
-        by_term: list[list[int]] = [[] for _ in terms]
+        # The usual rule, (a OR b) AND (c OR d) on every feed, comes with the groups left to
+        # test once its trigger is found (the trigger's own group holds); None: rule.test.
+        by_term: list[list[tuple[int, Groups | None]]] = [[] for _ in terms]
         for index, trigger in enumerate(rule_triggers):
+            rule = rules[index]
+            groups = None if rule.feeds or rule.tags else rule.groups
             for term_id in trigger:
-                by_term[term_id].append(index)
+                rest = None if groups is None else tuple(g for g in groups if term_id not in g)
+                by_term[term_id].append((index, rest))
         self._rules_by_term = [tuple(r) for r in by_term]
-        # The usual rule, (a OR b) AND (c OR d) on every feed: its groups, tested inline.
-        self._plain = [None if r.feeds or r.tags else r.groups for r in rules]
         # A literal that is the whole of one term (most): found literal = found term.
         self._direct = {
             literal: ids[0]
@@ -115,100 +118,111 @@ class Matcher:
         found = self._found(hits, text, title_end)
         if not found:
             return []
-        by_term = self._rules_by_term
-        if len(found) == 1:
-            candidates: AbstractSet[int] | tuple[int, ...] = by_term[next(iter(found))]
-        else:
-            candidates = {index for term_id in found for index in by_term[term_id]}
-        matches: list[Match] = []
+        fired: list[int] = []
         found_terms = found.keys()
-        where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
-        plain = self._plain
         item_feeds: set[str] | None = None
         item_tags: set[str] | None = None
-        for index in sorted(candidates):
-            groups = plain[index]
-            if groups is not None:  # rule.test inlined: this loop runs for every item
-                for any_of in groups:
-                    if found_terms.isdisjoint(any_of):
-                        break
-                else:
-                    matches.append(self._explain(self._rules[index], found, where))
-                continue
-            rule = self._rules[index]
-            if rule.feeds:
-                if item_feeds is None:
-                    item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
-                if rule.feeds.isdisjoint(item_feeds):
+        by_term = self._rules_by_term
+        # A rule triggered by two found terms is tested twice (rare, and cheaper than a set
+        # of the candidates for every item); ``fired`` is made unique below.
+        for term_id in found:
+            for index, rest in by_term[term_id]:
+                if rest is not None:  # rule.test inlined: this loop runs for every item
+                    for any_of in rest:
+                        if found_terms.isdisjoint(any_of):
+                            break
+                    else:
+                        fired.append(index)
                     continue
-            if rule.tags:
-                if item_tags is None:
-                    item_tags = {t.casefold() for t in tags}
-                if rule.tags.isdisjoint(item_tags):
-                    continue
-            if rule.test(found_terms):
-                matches.append(self._explain(rule, found, where))
-        return matches
+                rule = self._rules[index]
+                if rule.feeds:
+                    if item_feeds is None:
+                        item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
+                    if rule.feeds.isdisjoint(item_feeds):
+                        continue
+                if rule.tags:
+                    if item_tags is None:
+                        item_tags = {t.casefold() for t in tags}
+                    if rule.tags.isdisjoint(item_tags):
+                        continue
+                if rule.test(found_terms):
+                    fired.append(index)
+        if not fired:
+            return []
+        where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
+        rules = self._rules
+        return [self._explain(rules[index], found, where) for index in sorted(set(fired))]
 
     def _scan(self, text: str) -> Hits:
         """Every literal found as a whole word or at a word start: the one pass over the item."""
         # The hottest loop of the daemon: helpers are inlined and bound to locals. Offsets
         # in ``spaced`` are those in ``text`` plus one (the leading space).
         hits: Hits = {}
+        get = hits.get
         spaced = boundaries(text)
         next_space = spaced.find
-        for end, (kind, length, first, second) in self._automaton.iter(spaced):
+        # Keys of one word start come one after another ("ka", "kami", "kamiro"): the word
+        # and its stem are worked out once for all of them.
+        word_start = -1
+        last = 0
+        root = ""
+        for end, (kind, length, a, b) in self._automaton.iter(spaced):
             start = end - length + 1
-            if not kind:  # a whole word: " word " ends one past the word
+            if kind == 1:  # one keyword stem where a word starts: most hits
+                if start != word_start:
+                    word_start = start
+                    last = next_space(" ", end) - 1  # where the word that starts here ends
+                    root = stem(text[start:last])
+                if root == a:
+                    spans = get(b)
+                    if spans is None:
+                        hits[b] = {start: last}
+                    else:
+                        spans[start] = last
+            elif kind == 0:  # one whole word: " word " ends one past the word
+                spans = get(a)
+                if spans is None:
+                    hits[a] = {start: end - 1}
+                else:
+                    spans[start] = end - 1
+            elif kind == 2:
                 stop = end - 1
-                for literal in first:
+                for literal in a:
                     hits.setdefault(literal, {})[start] = stop
-                for word, literal in second:  # a word with punctuation in it: "u.s."
+                for word, literal in b:  # a word with punctuation in it: "u.s."
                     if text[start:stop] == word:
                         hits.setdefault(literal, {})[start] = stop
-                continue
-            last = next_space(" ", end) - 1  # where the word that starts here ends
-            if first:
-                root = stem(text[start:last])
-                for target, literal in first:
+            else:
+                if start != word_start:
+                    word_start = start
+                    last = next_space(" ", end) - 1
+                    root = stem(text[start:last])
+                for target, literal in a:
                     if root == target:
                         hits.setdefault(literal, {})[start] = last
-            for literal in second:
-                hits.setdefault(literal, {})[start] = last
+                for literal in b:
+                    hits.setdefault(literal, {})[start] = last
         return hits
 
     def _found(self, hits: Hits, text: str, title_end: int) -> Found:
         """The terms found, from the literals found (phrases chained, scopes applied)."""
         found: Found = {}
         direct = self._direct
+        triggers = self._triggers
+        simple = self._simple
         for literal, spans in hits.items():
             term_id = direct.get(literal)
             if term_id is not None:
                 found[term_id] = spans
                 continue
-            for term_id in self._triggers.get(literal, ()):
+            for term_id in triggers.get(literal, ()):
                 if term_id in found:
                     continue
-                if self._simple[term_id]:
+                if simple[term_id]:
                     found[term_id] = spans
                     continue
-                term = self._terms[term_id]
-                out: list[tuple[int, int]] = []
-                for words in term.alternatives:
-                    if all(literal in hits for literal in words):
-                        if term.slop is None:
-                            out.extend(_phrase(words, hits, text))
-                        else:
-                            out.extend(_near(words, term.slop, hits, text, title_end))
-                if term.field == "title":
-                    out = [span for span in out if span[0] < title_end]
-                elif term.field == "summary":
-                    out = [span for span in out if span[0] > title_end]
-                if out:
-                    longest: dict[int, int] = {}
-                    for start, end in out:  # alternatives may start at the same word
-                        if end > longest.get(start, -1):
-                            longest[start] = end
+                longest = _term_spans(self._terms[term_id], hits, text, title_end)
+                if longest:
                     found[term_id] = longest
         # Terms that were checked and not found are simply absent: NOT sees them as absent.
         return found
@@ -246,6 +260,31 @@ class Matcher:
             hits=tuple(hits),
             snippet=snippet(source, first.start, first.end),
         )
+
+
+def _term_spans(term: CompiledTerm, hits: Hits, text: str, title_end: int) -> dict[int, int]:
+    """Where a term of several literals (a phrase, an entity's spellings, a scope) is found."""
+    out: list[tuple[int, int]] = []
+    for words in term.alternatives:
+        for literal in words:  # most often a phrase's other word is not in the item
+            if literal not in hits:
+                break
+        else:
+            if term.slop is None:
+                out.extend(_phrase(words, hits, text))
+            else:
+                out.extend(_near(words, term.slop, hits, text, title_end))
+    if not out:
+        return {}
+    if term.field == "title":
+        out = [span for span in out if span[0] < title_end]
+    elif term.field == "summary":
+        out = [span for span in out if span[0] > title_end]
+    longest: dict[int, int] = {}
+    for start, end in out:  # alternatives may start at the same word
+        if end > longest.get(start, -1):
+            longest[start] = end
+    return longest
 
 
 def _phrase(words: tuple[int, ...], hits: Hits, text: str) -> list[tuple[int, int]]:
