@@ -27,6 +27,8 @@ from monitor.models import Match, TermHit
 Hits = dict[int, dict[int, int]]
 # Spans of each term that was found: term id -> {start: end}.
 Found = dict[int, dict[int, int]]
+# A rule's query as a function of the term ids found.
+RuleTest = Callable[[AbstractSet[int]], bool]
 
 
 class CompiledTerm(NamedTuple):
@@ -50,7 +52,7 @@ class CompiledTerm(NamedTuple):
 
 class CompiledRule(NamedTuple):
     config: RuleConfig
-    test: Callable[[AbstractSet[int]], bool]
+    test: RuleTest
     # The same test for the usual shape, (a OR b) AND (c OR d), as groups of term ids.
     groups: Groups | None
     terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
@@ -66,31 +68,48 @@ class Matcher:
         automaton: Any,
         rules: list[CompiledRule],
         terms: list[CompiledTerm],
-        triggers: dict[int, tuple[int, ...]],
+        simple: list[bool],
+        triggers: dict[int, list[int]],
+        direct: dict[int, int],
         rule_triggers: list[tuple[int, ...]],
     ) -> None:
         self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
         self._terms = terms
-        self._simple = [t.simple for t in terms]
+        self._simple = simple  # term id -> CompiledTerm.simple
         self._triggers = triggers  # literal id -> the terms to check when it is found
         # A rule is checked when one of its trigger terms is found: the other rules cannot fire.
         # The usual rule, (a OR b) AND (c OR d) on every feed, comes with the groups left to
         # test once its trigger is found (the trigger's own group holds); None: rule.test.
-        by_term: list[list[tuple[int, Groups | None]]] = [[] for _ in terms]
+        by_term: dict[int, list[tuple[int, Groups | None]]] = {}
         for index, trigger in enumerate(rule_triggers):
             rule = rules[index]
             groups = None if rule.feeds or rule.tags else rule.groups
+            if groups is not None:
+                # The trigger is one of the groups: groups that share none of its terms are
+                # left for every trigger term, the others for the terms they lack.
+                whole = frozenset(trigger)
+                apart = tuple(g for g in groups if g.isdisjoint(whole))
+                sharing = [g for g in groups if not g.isdisjoint(whole)]
             for term_id in trigger:
-                rest = None if groups is None else tuple(g for g in groups if term_id not in g)
-                by_term[term_id].append((index, rest))
-        self._rules_by_term = [tuple(r) for r in by_term]
-        # A literal that is the whole of one term (most): found literal = found term.
-        self._direct = {
-            literal: ids[0]
-            for literal, ids in triggers.items()
-            if len(ids) == 1 and self._simple[ids[0]]
-        }
+                if groups is None:
+                    rest = None
+                elif len(sharing) == 1:  # the trigger's own group: it holds
+                    rest = apart
+                else:
+                    rest = apart + tuple(g for g in sharing if term_id not in g)
+                entry = (index, rest)
+                listed = by_term.get(term_id)
+                if listed is None:
+                    by_term[term_id] = [entry]
+                else:
+                    listed.append(entry)
+        self._rules_by_term: list[tuple[tuple[int, Groups | None], ...]] = [()] * len(terms)
+        for term_id, listed in by_term.items():
+            self._rules_by_term[term_id] = tuple(listed)
+        # A literal that is the whole of one term (most): found literal = found term. That is,
+        # a literal that triggers one term, a simple one.
+        self._direct = direct
 
     @property
     def rule_count(self) -> int:

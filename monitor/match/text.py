@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
@@ -160,6 +161,10 @@ for _stemmer in (_ENGLISH, _RUSSIAN):
     # 10,000 distinct words PyStemmer's evictions made each word cost three times as much.
     if hasattr(_stemmer, "maxCacheSize"):
         _stemmer.maxCacheSize = 0
+
+
+# The English stemmer itself, for words known to be ASCII (no cache, no script test).
+english_stem: Callable[[str], str] = _ENGLISH.stemWord
 
 
 @lru_cache(maxsize=200_000)
