@@ -85,16 +85,14 @@ def built(queries: list[str], usual: bool) -> object:
         return ("error", exc.message, exc.position)
     # A literal is found as its term when it triggers that term alone, a simple one.
     triggers = builder.triggers()
-    assert matcher._direct == {
-        literal: ids[0]
-        for literal, ids in triggers.items()
-        if len(ids) == 1 and builder.simple[ids[0]]
-    }
+    assert matcher._direct == [
+        ids[0] if len(ids) == 1 and builder.terms[ids[0]] is None else -1 for ids in triggers
+    ]
     term_ids = range(len(builder.terms))
     probes = [frozenset(random.Random(n).sample(term_ids, len(term_ids) // 2)) for n in range(20)]
     return (
+        builder.labels,
         builder.terms,
-        builder.simple,
         builder.uses,
         builder.shared,
         builder.whole,
@@ -103,7 +101,7 @@ def built(queries: list[str], usual: bool) -> object:
         [(r.groups, r.terms, r.feeds, r.tags) for r in rules],
         [[r.test(p) for p in probes] for r in rules],
         builder.triggers(),
-        builder.rule_triggers(),
+        builder.checks(rules),
         sorted(matcher._automaton.items()) if matcher._automaton is not None else [],
         matcher._direct,
     )

@@ -17,7 +17,7 @@ import ahocorasick
 
 from monitor.errors import RuleError
 from monitor.match.config import EntityConfig, RuleConfig
-from monitor.match.matcher import CompiledRule, CompiledTerm, Matcher, RuleTest
+from monitor.match.matcher import Check, CompiledRule, CompiledTerm, Matcher, RuleTest
 from monitor.match.query import (
     Groups,
     Node,
@@ -84,11 +84,15 @@ class Builder:
         # Words with punctuation share a key when only their punctuation differs ("1.5",
         # "1,5"): one key with every such word, each checked against the text.
         self.checked: dict[str, list[tuple[str, int]]] = {}
-        self.shared: list[int] = []  # literal id -> how many terms use it
-        self.terms: list[CompiledTerm] = []
-        self.simple: list[bool] = []  # term id -> CompiledTerm.simple
-        self.single: dict[int, list[int]] = {}  # literal -> the one-literal terms it triggers
-        self.direct: dict[int, int] = {}  # literal -> the one simple term it is (Matcher)
+        # By literal id: how many terms use it; the one-literal terms it triggers (None: none);
+        # the one simple term it is, if it is found as that term and nothing else (else -1).
+        self.shared: list[int] = []
+        self.single: list[list[int] | None] = []
+        self.direct: list[int] = []
+        # By term id: as the user wrote it; the term, or None for a simple one (one literal,
+        # found anywhere: found literal = found term).
+        self.labels: list[str] = []
+        self.terms: list[CompiledTerm | None] = []
         self.several: list[int] = []  # terms with a sequence of several literals
         self.uses: list[int] = []  # term id -> how many rules use it (a rule's cost)
         self.keywords: dict[str, int] = {}  # folded word -> its term, for bare keywords
@@ -107,8 +111,7 @@ class Builder:
         literal = table.get(word)
         if literal is not None:
             return literal
-        literal = table[word] = len(self.shared)
-        self.shared.append(0)
+        literal = table[word] = self.new_literal()
         if mode == "prefix":
             self.start(word, None, literal)
         elif word.isalnum():  # one exact literal per word: the key is its own
@@ -118,14 +121,19 @@ class Builder:
             self.checked.setdefault(boundaries(word), []).append((word, literal))
         return literal
 
+    def new_literal(self) -> int:
+        self.shared.append(0)
+        self.single.append(None)
+        self.direct.append(-1)
+        return len(self.shared) - 1
+
     def stem_literal(self, word: str) -> int:
         # English words straight to the stemmer: ``stem``'s cache is for text, and costs as
         # much as the stemmer on a miss.
         root = english_stem(word) if word.isascii() else stem(word)
         literal = self.stems.get(root)
         if literal is None:
-            literal = self.stems[root] = len(self.shared)
-            self.shared.append(0)
+            literal = self.stems[root] = self.new_literal()
             key = " " + root
             if root[-1:] != "i" and word.startswith(root) and key not in self.starts:
                 self.starts[key] = (1, len(key), root, literal)  # stem_keys: (root,), a new key
@@ -190,17 +198,17 @@ class Builder:
         ``add`` in one (most terms of most rules are such keywords)."""
         literal = self.stem_literal(word)
         term_id = self.keywords[word] = len(self.terms)
-        self.terms.append(CompiledTerm(value, ((literal,),)))
+        self.labels.append(value)
+        self.terms.append(None)
         self.uses.append(0)
-        self.simple.append(True)
         self.shared[literal] += 1
-        triggered = self.single.get(literal)
+        triggered = self.single[literal]
         if triggered is None:
             self.single[literal] = [term_id]
             self.direct[literal] = term_id
         else:
             triggered.append(term_id)
-            self.direct.pop(literal, None)
+            self.direct[literal] = -1
         return term_id
 
     def term(self, term: Term) -> int:
@@ -284,28 +292,28 @@ class Builder:
 
     def add(self, term: CompiledTerm) -> int:
         term_id = len(self.terms)
-        self.terms.append(term)
+        self.labels.append(term.label)
         self.uses.append(0)
         alternatives = term.alternatives
         if len(alternatives) == 1 and len(alternatives[0]) == 1:  # most terms: one literal
             literal = alternatives[0][0]
             self.shared[literal] += 1
             simple = term.field is None and term.slop is None
-            self.simple.append(simple)
-            triggered = self.single.get(literal)
+            self.terms.append(None if simple else term)
+            triggered = self.single[literal]
             if triggered is None:
                 self.single[literal] = [term_id]
                 if simple:
                     self.direct[literal] = term_id
             else:
                 triggered.append(term_id)
-                self.direct.pop(literal, None)
+                self.direct[literal] = -1
             return term_id
         shared = self.shared
         for words in alternatives:
             for literal in words:
                 shared[literal] += 1
-        self.simple.append(False)
+        self.terms.append(term)
         self.several.append(term_id)
         return term_id
 
@@ -404,16 +412,16 @@ class Builder:
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
         if not self.shared:
-            return Matcher(None, rules, self.terms, self.simple, {}, {}, [])
+            return Matcher(None, rules, self.labels, self.terms, [], [], [])
         triggers = self.triggers()  # before self.direct is read: it completes it
         return Matcher(
             self.automaton(),
             rules,
+            self.labels,
             self.terms,
-            self.simple,
             triggers,
             self.direct,
-            self.rule_triggers(),
+            self.checks(rules),
         )
 
     def automaton(self) -> object:
@@ -427,37 +435,85 @@ class Builder:
         automaton.make_automaton()
         return automaton
 
-    def rule_triggers(self) -> list[tuple[int, ...]]:
-        """For each rule, the terms whose finding makes it worth checking (``necessary``)."""
+    def checks(self, rules: list[CompiledRule]) -> list[Sequence[Check]]:
+        """By term id: the rules to check when it is found, each with the groups left to
+        test (None: the rule's own test, for a rule with scopes or of another shape).
+
+        A rule is checked only when one of its trigger terms is found: a group of the usual
+        rule, (topic OR topic) AND (@name OR @name), the one with the terms used by fewer
+        rules (``cheapest``), so that a common topic does not make every item check every
+        rule that mentions it; then the trigger's own group holds.
+        """
         cost = self.uses
-        out = []
-        for node, ids, sets in self.queries:
+        table: list[list[Check] | None] = [None] * len(self.terms)
+        for index, ((node, ids, sets), rule) in enumerate(zip(self.queries, rules, strict=True)):
+            scoped = bool(rule.feeds or rule.tags)
+            entries: list[tuple[int, Check]]
             if sets and len(sets) == 2:  # the usual shape, as ``cheapest`` (ties: the first)
                 a, b = sets
                 left, right = sum(map(cost.__getitem__, a)), sum(map(cost.__getitem__, b))
-                out.append(tuple(a if (left, len(a)) <= (right, len(b)) else b))
-                continue
-            if sets:
-                out.append(tuple(cheapest(sets, cost)))
-                continue
-            assert node is not None and ids is not None  # only a usual query has no node
-            needed = necessary(node, ids, cost)
-            # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms then.
-            out.append(tuple(set(ids.values()) if needed is None else needed))
-        return out
+                trigger, other = (a, b) if (left, len(a)) <= (right, len(b)) else (b, a)
+                if scoped:
+                    entries = [(t, (index, None)) for t in trigger]
+                elif trigger.isdisjoint(other):  # most rules: the same check for each term
+                    entry = (index, (other,))
+                    for term_id in trigger:
+                        listed = table[term_id]
+                        if listed is None:
+                            table[term_id] = [entry]
+                        else:
+                            listed.append(entry)
+                    continue
+                else:
+                    entries = [(t, (index, () if t in other else (other,))) for t in trigger]
+            elif sets:
+                trigger = cheapest(sets, cost)
+                entries = [
+                    (t, (index, None if scoped else tuple(g for g in sets if t not in g)))
+                    for t in trigger
+                ]
+            else:
+                assert node is not None and ids is not None  # only a usual query has no node
+                needed = necessary(node, ids, cost)
+                # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms.
+                entries = [
+                    (t, (index, None)) for t in (set(ids.values()) if needed is None else needed)
+                ]
+            for term_id, check in entries:
+                listed = table[term_id]
+                if listed is None:
+                    table[term_id] = [check]
+                else:
+                    listed.append(check)
+        return [() if listed is None else listed for listed in table]
 
-    def triggers(self) -> dict[int, list[int]]:
+    def triggers(self) -> list[Sequence[int]]:
         """Which terms to check when a literal is found: each sequence of words is checked
         when its least shared word is found, so "the" in a hundred phrases ("The Hague",
         "the Kremlin") does not make every item check a hundred phrases."""
         shared = self.shared
         several: dict[int, list[int]] = {}
         for term_id in self.several:
-            for words in self.terms[term_id].alternatives:
-                rarest = words[0] if len(words) == 1 else min(words, key=shared.__getitem__)
-                several.setdefault(rarest, []).append(term_id)
-        triggers = dict(self.single)
+            term = self.terms[term_id]
+            assert term is not None  # several literals: never a simple term
+            for words in term.alternatives:
+                if len(words) == 1:
+                    rarest = words[0]
+                elif len(words) == 2:  # as min(), which takes the first of equals
+                    rarest = words[0] if shared[words[0]] <= shared[words[1]] else words[1]
+                else:
+                    rarest = min(words, key=shared.__getitem__)
+                listed = several.get(rarest)
+                if listed is None:
+                    several[rarest] = [term_id]
+                else:
+                    listed.append(term_id)
+        triggers: list[Sequence[int]] = [() if ids is None else ids for ids in self.single]
+        direct = self.direct
         for literal, ids in several.items():  # in term order, each once, like the others
-            triggers[literal] = sorted({*triggers.get(literal, ()), *ids})
-            self.direct.pop(literal, None)
+            triggered = triggers[literal]
+            triggers[literal] = (
+                ids if not triggered and len(ids) == 1 else sorted({*triggered, *ids})
+            )
+            direct[literal] = -1
         return triggers

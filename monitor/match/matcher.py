@@ -29,6 +29,9 @@ Hits = dict[int, dict[int, int]]
 Found = dict[int, dict[int, int]]
 # A rule's query as a function of the term ids found.
 RuleTest = Callable[[AbstractSet[int]], bool]
+# A rule to check when a term is found: its index, and the groups left to test (None: the
+# rule's own test).
+Check = tuple[int, Groups | None]
 
 
 class CompiledTerm(NamedTuple):
@@ -67,49 +70,24 @@ class Matcher:
         self,
         automaton: Any,
         rules: list[CompiledRule],
-        terms: list[CompiledTerm],
-        simple: list[bool],
-        triggers: dict[int, list[int]],
-        direct: dict[int, int],
-        rule_triggers: list[tuple[int, ...]],
+        labels: list[str],
+        terms: list[CompiledTerm | None],
+        triggers: list[Sequence[int]],
+        direct: list[int],
+        checks: list[Sequence[Check]],
     ) -> None:
+        """The tables of ``builder.Builder``, all by index: ``labels`` and ``terms`` by term
+        (a term is None when simple: one literal found anywhere, its hits the term's hits);
+        ``triggers``, the terms to check when a literal is found, and ``direct``, the term a
+        literal is the whole of (or -1), by literal; ``checks``, the rules to check when a
+        term is found, by term."""
         self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
+        self._labels = labels
         self._terms = terms
-        self._simple = simple  # term id -> CompiledTerm.simple
-        self._triggers = triggers  # literal id -> the terms to check when it is found
-        # A rule is checked when one of its trigger terms is found: the other rules cannot fire.
-        # The usual rule, (a OR b) AND (c OR d) on every feed, comes with the groups left to
-        # test once its trigger is found (the trigger's own group holds); None: rule.test.
-        by_term: dict[int, list[tuple[int, Groups | None]]] = {}
-        for index, trigger in enumerate(rule_triggers):
-            rule = rules[index]
-            groups = None if rule.feeds or rule.tags else rule.groups
-            if groups is not None:
-                # The trigger is one of the groups: groups that share none of its terms are
-                # left for every trigger term, the others for the terms they lack.
-                whole = frozenset(trigger)
-                apart = tuple(g for g in groups if g.isdisjoint(whole))
-                sharing = [g for g in groups if not g.isdisjoint(whole)]
-            for term_id in trigger:
-                if groups is None:
-                    rest = None
-                elif len(sharing) == 1:  # the trigger's own group: it holds
-                    rest = apart
-                else:
-                    rest = apart + tuple(g for g in sharing if term_id not in g)
-                entry = (index, rest)
-                listed = by_term.get(term_id)
-                if listed is None:
-                    by_term[term_id] = [entry]
-                else:
-                    listed.append(entry)
-        self._rules_by_term: list[tuple[tuple[int, Groups | None], ...]] = [()] * len(terms)
-        for term_id, listed in by_term.items():
-            self._rules_by_term[term_id] = tuple(listed)
-        # A literal that is the whole of one term (most): found literal = found term. That is,
-        # a literal that triggers one term, a simple one.
+        self._triggers = triggers
         self._direct = direct
+        self._rules_by_term = checks
 
     @property
     def rule_count(self) -> int:
@@ -228,19 +206,20 @@ class Matcher:
         found: Found = {}
         direct = self._direct
         triggers = self._triggers
-        simple = self._simple
+        terms = self._terms
         for literal, spans in hits.items():
-            term_id = direct.get(literal)
-            if term_id is not None:
+            term_id = direct[literal]
+            if term_id >= 0:
                 found[term_id] = spans
                 continue
-            for term_id in triggers.get(literal, ()):
+            for term_id in triggers[literal]:
                 if term_id in found:
                     continue
-                if simple[term_id]:
+                term = terms[term_id]
+                if term is None:  # simple
                     found[term_id] = spans
                     continue
-                longest = _term_spans(self._terms[term_id], hits, text, title_end)
+                longest = _term_spans(term, hits, text, title_end)
                 if longest:
                     found[term_id] = longest
         # Terms that were checked and not found are simply absent: NOT sees them as absent.
@@ -256,7 +235,7 @@ class Matcher:
         summary_base = where[1][2]
         spans: list[tuple[int, int, int, str]] = []
         for term_id in rule.terms:
-            label = self._terms[term_id].label
+            label = self._labels[term_id]
             for start, end in found.get(term_id, {}).items():
                 spans.append((start, -end, term_id, label))
         spans.sort()
