@@ -412,16 +412,11 @@ class Builder:
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
         if not self.shared:
-            return Matcher(None, rules, self.labels, self.terms, [], [], [])
+            return Matcher(None, rules, self.labels, self.terms, [], [], [], {})
         triggers = self.triggers()  # before self.direct is read: it completes it
+        pairs, checks = self.checks(rules)
         return Matcher(
-            self.automaton(),
-            rules,
-            self.labels,
-            self.terms,
-            triggers,
-            self.direct,
-            self.checks(rules),
+            self.automaton(), rules, self.labels, self.terms, triggers, self.direct, pairs, checks
         )
 
     def automaton(self) -> object:
@@ -435,9 +430,12 @@ class Builder:
         automaton.make_automaton()
         return automaton
 
-    def checks(self, rules: list[CompiledRule]) -> list[Sequence[Check]]:
-        """By term id: the rules to check when it is found, each with the groups left to
-        test (None: the rule's own test, for a rule with scopes or of another shape).
+    def checks(
+        self, rules: list[CompiledRule]
+    ) -> tuple[list[Sequence[tuple[int, frozenset[int]]]], dict[int, list[Check]]]:
+        """The rules to check when a term is found: by term id, the usual rules, each with
+        its other group (``Matcher.pairs``); the others, with the groups left to test or
+        None for the rule's own test (a rule with scopes or of another shape).
 
         A rule is checked only when one of its trigger terms is found: a group of the usual
         rule, (topic OR topic) AND (@name OR @name), the one with the terms used by fewer
@@ -445,7 +443,8 @@ class Builder:
         rule that mentions it; then the trigger's own group holds.
         """
         cost = self.uses
-        table: list[list[Check] | None] = [None] * len(self.terms)
+        pairs: list[list[tuple[int, frozenset[int]]] | None] = [None] * len(self.terms)
+        checks: dict[int, list[Check]] = {}
         for index, ((node, ids, sets), rule) in enumerate(zip(self.queries, rules, strict=True)):
             scoped = bool(rule.feeds or rule.tags)
             entries: list[tuple[int, Check]]
@@ -453,19 +452,16 @@ class Builder:
                 a, b = sets
                 left, right = sum(map(cost.__getitem__, a)), sum(map(cost.__getitem__, b))
                 trigger, other = (a, b) if (left, len(a)) <= (right, len(b)) else (b, a)
-                if scoped:
-                    entries = [(t, (index, None)) for t in trigger]
-                elif trigger.isdisjoint(other):  # most rules: the same check for each term
-                    entry = (index, (other,))
+                if not scoped:  # most rules. A term in both groups: found, both hold.
+                    entry = (index, other)
                     for term_id in trigger:
-                        listed = table[term_id]
+                        listed = pairs[term_id]
                         if listed is None:
-                            table[term_id] = [entry]
+                            pairs[term_id] = [entry]
                         else:
                             listed.append(entry)
                     continue
-                else:
-                    entries = [(t, (index, () if t in other else (other,))) for t in trigger]
+                entries = [(t, (index, None)) for t in trigger]
             elif sets:
                 trigger = cheapest(sets, cost)
                 entries = [
@@ -480,12 +476,8 @@ class Builder:
                     (t, (index, None)) for t in (set(ids.values()) if needed is None else needed)
                 ]
             for term_id, check in entries:
-                listed = table[term_id]
-                if listed is None:
-                    table[term_id] = [check]
-                else:
-                    listed.append(check)
-        return [() if listed is None else listed for listed in table]
+                checks.setdefault(term_id, []).append(check)
+        return [() if listed is None else listed for listed in pairs], checks
 
     def triggers(self) -> list[Sequence[int]]:
         """Which terms to check when a literal is found: each sequence of words is checked

@@ -30,7 +30,7 @@ Found = dict[int, dict[int, int]]
 # A rule's query as a function of the term ids found.
 RuleTest = Callable[[AbstractSet[int]], bool]
 # A rule to check when a term is found: its index, and the groups left to test (None: the
-# rule's own test).
+# rule's own test, with its scopes).
 Check = tuple[int, Groups | None]
 
 
@@ -74,20 +74,24 @@ class Matcher:
         terms: list[CompiledTerm | None],
         triggers: list[Sequence[int]],
         direct: list[int],
-        checks: list[Sequence[Check]],
+        pairs: list[Sequence[tuple[int, frozenset[int]]]],
+        checks: dict[int, list[Check]],
     ) -> None:
         """The tables of ``builder.Builder``, all by index: ``labels`` and ``terms`` by term
         (a term is None when simple: one literal found anywhere, its hits the term's hits);
         ``triggers``, the terms to check when a literal is found, and ``direct``, the term a
-        literal is the whole of (or -1), by literal; ``checks``, the rules to check when a
-        term is found, by term."""
+        literal is the whole of (or -1), by literal. The rules to check when a term is
+        found: ``pairs`` by term, for the usual rule, (a OR b) AND (c OR d) on every feed,
+        each with the other group; ``checks``, for the others, by term."""
         self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
         self._labels = labels
         self._terms = terms
         self._triggers = triggers
         self._direct = direct
-        self._rules_by_term = checks
+        self._pairs = pairs
+        self._checks = checks
+        self._checked = checks.keys()
 
     @property
     def rule_count(self) -> int:
@@ -117,14 +121,36 @@ class Matcher:
             return []
         fired: list[int] = []
         found_terms = found.keys()
-        item_feeds: set[str] | None = None
-        item_tags: set[str] | None = None
-        by_term = self._rules_by_term
+        pairs = self._pairs
         # A rule triggered by two found terms is tested twice (rare, and cheaper than a set
         # of the candidates for every item); ``fired`` is made unique below.
         for term_id in found:
-            for index, rest in by_term[term_id]:
-                if rest is not None:  # rule.test inlined: this loop runs for every item
+            for index, other in pairs[term_id]:  # rule.test inlined: it runs for every item
+                if not found_terms.isdisjoint(other):
+                    fired.append(index)
+        if not found_terms.isdisjoint(self._checked):
+            self._check(found_terms, fired, feed_name, feed_url, tags)
+        if not fired:
+            return []
+        where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
+        rules = self._rules
+        return [self._explain(rules[index], found, where) for index in sorted(set(fired))]
+
+    def _check(
+        self,
+        found_terms: AbstractSet[int],
+        fired: list[int],
+        feed_name: str,
+        feed_url: str,
+        tags: Sequence[str],
+    ) -> None:
+        """The rules other than the usual one that the found terms trigger, into ``fired``."""
+        item_feeds: set[str] | None = None
+        item_tags: set[str] | None = None
+        checks = self._checks
+        for term_id in found_terms:
+            for index, rest in checks.get(term_id, ()):
+                if rest is not None:
                     for any_of in rest:
                         if found_terms.isdisjoint(any_of):
                             break
@@ -144,11 +170,6 @@ class Matcher:
                         continue
                 if rule.test(found_terms):
                     fired.append(index)
-        if not fired:
-            return []
-        where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
-        rules = self._rules
-        return [self._explain(rules[index], found, where) for index in sorted(set(fired))]
 
     def _scan(self, text: str) -> Hits:
         """Every literal found as a whole word or at a word start: the one pass over the item."""
