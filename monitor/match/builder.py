@@ -87,7 +87,7 @@ class Builder:
         # By literal id: how many terms use it; the one-literal terms it triggers (None: none);
         # the one simple term it is, if it is found as that term and nothing else (else -1).
         self.shared: list[int] = []
-        self.single: list[list[int] | None] = []
+        self.single: list[tuple[int, ...] | None] = []
         self.direct: list[int] = []
         # By term id: as the user wrote it; the term, or None for a simple one (one literal,
         # found anywhere: found literal = found term).
@@ -204,10 +204,10 @@ class Builder:
         self.shared[literal] += 1
         triggered = self.single[literal]
         if triggered is None:
-            self.single[literal] = [term_id]
+            self.single[literal] = (term_id,)
             self.direct[literal] = term_id
-        else:
-            triggered.append(term_id)
+        else:  # a literal of several terms ("Putin" and "putin" are two): rare
+            self.single[literal] = (*triggered, term_id)
             self.direct[literal] = -1
         return term_id
 
@@ -242,10 +242,14 @@ class Builder:
     def spellings_of(self, entity: EntityConfig) -> tuple[tuple[int, ...], ...]:
         alternatives = self.spellings.get(id(entity))
         if alternatives is None:
-            spellings = (term_words(s) for s in (entity.name, *entity.aliases))
-            alternatives = self.spellings[id(entity)] = tuple(
-                dict.fromkeys(tuple([self.word(w, "alias") for w in ws]) for ws in spellings if ws)
-            )
+            word = self.word
+            # Each sequence once, in order: two spellings may fold alike.
+            sequences: dict[tuple[int, ...], None] = {}
+            for spelling in (entity.name, *entity.aliases):
+                words = term_words(spelling)
+                if words:
+                    sequences[tuple([word(w, "alias") for w in words])] = None
+            alternatives = self.spellings[id(entity)] = tuple(sequences)
         return alternatives
 
     def written_term(self, written: str) -> int | None:
@@ -302,11 +306,11 @@ class Builder:
             self.terms.append(None if simple else term)
             triggered = self.single[literal]
             if triggered is None:
-                self.single[literal] = [term_id]
+                self.single[literal] = (term_id,)
                 if simple:
                     self.direct[literal] = term_id
             else:
-                triggered.append(term_id)
+                self.single[literal] = (*triggered, term_id)
                 self.direct[literal] = -1
             return term_id
         shared = self.shared
@@ -367,10 +371,14 @@ class Builder:
         """Rules of the usual shape: each term as written made once, in order of first
         appearance (as rule by rule would), then each rule from its terms' ids."""
         known = self.written
+        run_ids = []
         for n, (i, written) in enumerate(run):
+            groups_ids = []
             for group in written:
+                ids = []
                 for term in group:
-                    if term not in known:
+                    term_id = known.get(term)
+                    if term_id is None:
                         term_id = self.written_term(term)
                         if term_id is None:  # most often an error: the full parser says which
                             self.usual_run(rules, run[:n], compiled)
@@ -378,11 +386,12 @@ class Builder:
                             self.usual_run(rules, run[n + 1 :], compiled)
                             return
                         known[term] = term_id
+                    ids.append(term_id)
+                groups_ids.append(ids)
+            run_ids.append(groups_ids)
         uses = self.uses
         queries = self.queries
-        get = known.__getitem__
-        for i, written in run:
-            groups_ids = [list(map(get, group)) for group in written]
+        for (i, _), groups_ids in zip(run, run_ids, strict=True):
             every = list(chain.from_iterable(groups_ids))
             for term_id in every:
                 uses[term_id] += 1
