@@ -1,6 +1,7 @@
 """Rules and entities to a ``Matcher``: every literal of every rule in one automaton.
 
-See ``builder.py`` for how terms and literals are shared.
+See ``builder.py`` (terms and rules), ``literals.py`` (literals and the automaton) and
+``triggers.py`` (what is checked when something is found).
 """
 
 from __future__ import annotations
