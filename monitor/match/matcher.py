@@ -27,6 +27,11 @@ from monitor.models import Match, TermHit
 Hits = dict[int, dict[int, int]]
 # Spans of each term that was found: term id -> {start: end}.
 Found = dict[int, dict[int, int]]
+# A rule's query as a function of the term ids found.
+RuleTest = Callable[[AbstractSet[int]], bool]
+# A rule to check when a term is found: its index, and the groups left to test (None: the
+# rule's own test, with its scopes).
+Check = tuple[int, Groups | None]
 
 
 class CompiledTerm(NamedTuple):
@@ -50,7 +55,7 @@ class CompiledTerm(NamedTuple):
 
 class CompiledRule(NamedTuple):
     config: RuleConfig
-    test: Callable[[AbstractSet[int]], bool]
+    test: RuleTest
     # The same test for the usual shape, (a OR b) AND (c OR d), as groups of term ids.
     groups: Groups | None
     terms: tuple[int, ...]  # the terms that count when the rule fires (not those under NOT)
@@ -65,29 +70,28 @@ class Matcher:
         self,
         automaton: Any,
         rules: list[CompiledRule],
-        terms: list[CompiledTerm],
-        triggers: dict[int, tuple[int, ...]],
-        rule_triggers: list[tuple[int, ...]],
+        labels: list[str],
+        terms: list[CompiledTerm | None],
+        triggers: list[Sequence[int]],
+        direct: list[int],
+        pairs: list[Sequence[tuple[int, frozenset[int]]]],
+        checks: dict[int, list[Check]],
     ) -> None:
+        """The tables of ``builder.Builder``, all by index: ``labels`` and ``terms`` by term
+        (a term is None when simple: one literal found anywhere, its hits the term's hits);
+        ``triggers``, the terms to check when a literal is found, and ``direct``, the term a
+        literal is the whole of (or -1), by literal. The rules to check when a term is
+        found: ``pairs`` by term, for the usual rule, (a OR b) AND (c OR d) on every feed,
+        each with the other group; ``checks``, for the others, by term."""
         self._automaton = automaton  # ahocorasick.Automaton, or None when there is no rule
         self._rules = rules
+        self._labels = labels
         self._terms = terms
-        self._simple = [t.simple for t in terms]
-        self._triggers = triggers  # literal id -> the terms to check when it is found
-        # A rule is checked when one of its trigger terms is found: the other rules cannot fire.
-        by_term: list[list[int]] = [[] for _ in terms]
-        for index, trigger in enumerate(rule_triggers):
-            for term_id in trigger:
-                by_term[term_id].append(index)
-        self._rules_by_term = [tuple(r) for r in by_term]
-        # The usual rule, (a OR b) AND (c OR d) on every feed: its groups, tested inline.
-        self._plain = [None if r.feeds or r.tags else r.groups for r in rules]
-        # A literal that is the whole of one term (most): found literal = found term.
-        self._direct = {
-            literal: ids[0]
-            for literal, ids in triggers.items()
-            if len(ids) == 1 and self._simple[ids[0]]
-        }
+        self._triggers = triggers
+        self._direct = direct
+        self._pairs = pairs
+        self._checks = checks
+        self._checked = checks.keys()
 
     @property
     def rule_count(self) -> int:
@@ -115,100 +119,129 @@ class Matcher:
         found = self._found(hits, text, title_end)
         if not found:
             return []
-        by_term = self._rules_by_term
-        if len(found) == 1:
-            candidates: AbstractSet[int] | tuple[int, ...] = by_term[next(iter(found))]
-        else:
-            candidates = {index for term_id in found for index in by_term[term_id]}
-        matches: list[Match] = []
+        fired: list[int] = []
         found_terms = found.keys()
+        pairs = self._pairs
+        # A rule triggered by two found terms is tested twice (rare, and cheaper than a set
+        # of the candidates for every item); ``fired`` is made unique below.
+        for term_id in found:
+            for index, other in pairs[term_id]:  # rule.test inlined: it runs for every item
+                if not found_terms.isdisjoint(other):
+                    fired.append(index)
+        if not found_terms.isdisjoint(self._checked):
+            self._check(found_terms, fired, feed_name, feed_url, tags)
+        if not fired:
+            return []
         where = ((title, title_offsets, 0), (summary, summary_offsets, title_end + 1))
-        plain = self._plain
+        rules = self._rules
+        return [self._explain(rules[index], found, where) for index in sorted(set(fired))]
+
+    def _check(
+        self,
+        found_terms: AbstractSet[int],
+        fired: list[int],
+        feed_name: str,
+        feed_url: str,
+        tags: Sequence[str],
+    ) -> None:
+        """The rules other than the usual one that the found terms trigger, into ``fired``."""
         item_feeds: set[str] | None = None
         item_tags: set[str] | None = None
-        for index in sorted(candidates):
-            groups = plain[index]
-            if groups is not None:  # rule.test inlined: this loop runs for every item
-                for any_of in groups:
-                    if found_terms.isdisjoint(any_of):
-                        break
-                else:
-                    matches.append(self._explain(self._rules[index], found, where))
-                continue
-            rule = self._rules[index]
-            if rule.feeds:
-                if item_feeds is None:
-                    item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
-                if rule.feeds.isdisjoint(item_feeds):
+        checks = self._checks
+        for term_id in found_terms:
+            for index, rest in checks.get(term_id, ()):
+                if rest is not None:
+                    for any_of in rest:
+                        if found_terms.isdisjoint(any_of):
+                            break
+                    else:
+                        fired.append(index)
                     continue
-            if rule.tags:
-                if item_tags is None:
-                    item_tags = {t.casefold() for t in tags}
-                if rule.tags.isdisjoint(item_tags):
-                    continue
-            if rule.test(found_terms):
-                matches.append(self._explain(rule, found, where))
-        return matches
+                rule = self._rules[index]
+                if rule.feeds:
+                    if item_feeds is None:
+                        item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
+                    if rule.feeds.isdisjoint(item_feeds):
+                        continue
+                if rule.tags:
+                    if item_tags is None:
+                        item_tags = {t.casefold() for t in tags}
+                    if rule.tags.isdisjoint(item_tags):
+                        continue
+                if rule.test(found_terms):
+                    fired.append(index)
 
     def _scan(self, text: str) -> Hits:
         """Every literal found as a whole word or at a word start: the one pass over the item."""
         # The hottest loop of the daemon: helpers are inlined and bound to locals. Offsets
         # in ``spaced`` are those in ``text`` plus one (the leading space).
         hits: Hits = {}
+        get = hits.get
         spaced = boundaries(text)
         next_space = spaced.find
-        for end, (kind, length, first, second) in self._automaton.iter(spaced):
+        # Keys of one word start come one after another ("ka", "kami", "kamiro"): the word
+        # and its stem are worked out once for all of them.
+        word_start = -1
+        last = 0
+        root = ""
+        for end, (kind, length, a, b) in self._automaton.iter(spaced):
             start = end - length + 1
-            if not kind:  # a whole word: " word " ends one past the word
+            if kind == 1:  # one keyword stem where a word starts: most hits
+                if start != word_start:
+                    word_start = start
+                    last = next_space(" ", end) - 1  # where the word that starts here ends
+                    root = stem(text[start:last])
+                if root == a:
+                    spans = get(b)
+                    if spans is None:
+                        hits[b] = {start: last}
+                    else:
+                        spans[start] = last
+            elif kind == 0:  # one whole word: " word " ends one past the word
+                spans = get(a)
+                if spans is None:
+                    hits[a] = {start: end - 1}
+                else:
+                    spans[start] = end - 1
+            elif kind == 2:
                 stop = end - 1
-                for literal in first:
+                for literal in a:
                     hits.setdefault(literal, {})[start] = stop
-                for word, literal in second:  # a word with punctuation in it: "u.s."
+                for word, literal in b:  # a word with punctuation in it: "u.s."
                     if text[start:stop] == word:
                         hits.setdefault(literal, {})[start] = stop
-                continue
-            last = next_space(" ", end) - 1  # where the word that starts here ends
-            if first:
-                root = stem(text[start:last])
-                for target, literal in first:
+            else:
+                if start != word_start:
+                    word_start = start
+                    last = next_space(" ", end) - 1
+                    root = stem(text[start:last])
+                for target, literal in a:
                     if root == target:
                         hits.setdefault(literal, {})[start] = last
-            for literal in second:
-                hits.setdefault(literal, {})[start] = last
+                for literal in b:
+                    hits.setdefault(literal, {})[start] = last
         return hits
 
     def _found(self, hits: Hits, text: str, title_end: int) -> Found:
         """The terms found, from the literals found (phrases chained, scopes applied)."""
         found: Found = {}
         direct = self._direct
+        triggers = self._triggers
+        terms = self._terms
         for literal, spans in hits.items():
-            term_id = direct.get(literal)
-            if term_id is not None:
+            term_id = direct[literal]
+            if term_id >= 0:
                 found[term_id] = spans
                 continue
-            for term_id in self._triggers.get(literal, ()):
+            for term_id in triggers[literal]:
                 if term_id in found:
                     continue
-                if self._simple[term_id]:
+                term = terms[term_id]
+                if term is None:  # simple
                     found[term_id] = spans
                     continue
-                term = self._terms[term_id]
-                out: list[tuple[int, int]] = []
-                for words in term.alternatives:
-                    if all(literal in hits for literal in words):
-                        if term.slop is None:
-                            out.extend(_phrase(words, hits, text))
-                        else:
-                            out.extend(_near(words, term.slop, hits, text, title_end))
-                if term.field == "title":
-                    out = [span for span in out if span[0] < title_end]
-                elif term.field == "summary":
-                    out = [span for span in out if span[0] > title_end]
-                if out:
-                    longest: dict[int, int] = {}
-                    for start, end in out:  # alternatives may start at the same word
-                        if end > longest.get(start, -1):
-                            longest[start] = end
+                longest = _term_spans(term, hits, text, title_end)
+                if longest:
                     found[term_id] = longest
         # Terms that were checked and not found are simply absent: NOT sees them as absent.
         return found
@@ -223,7 +256,7 @@ class Matcher:
         summary_base = where[1][2]
         spans: list[tuple[int, int, int, str]] = []
         for term_id in rule.terms:
-            label = self._terms[term_id].label
+            label = self._labels[term_id]
             for start, end in found.get(term_id, {}).items():
                 spans.append((start, -end, term_id, label))
         spans.sort()
@@ -246,6 +279,31 @@ class Matcher:
             hits=tuple(hits),
             snippet=snippet(source, first.start, first.end),
         )
+
+
+def _term_spans(term: CompiledTerm, hits: Hits, text: str, title_end: int) -> dict[int, int]:
+    """Where a term of several literals (a phrase, an entity's spellings, a scope) is found."""
+    out: list[tuple[int, int]] = []
+    for words in term.alternatives:
+        for literal in words:  # most often a phrase's other word is not in the item
+            if literal not in hits:
+                break
+        else:
+            if term.slop is None:
+                out.extend(_phrase(words, hits, text))
+            else:
+                out.extend(_near(words, term.slop, hits, text, title_end))
+    if not out:
+        return {}
+    if term.field == "title":
+        out = [span for span in out if span[0] < title_end]
+    elif term.field == "summary":
+        out = [span for span in out if span[0] > title_end]
+    longest: dict[int, int] = {}
+    for start, end in out:  # alternatives may start at the same word
+        if end > longest.get(start, -1):
+            longest[start] = end
+    return longest
 
 
 def _phrase(words: tuple[int, ...], hits: Hits, text: str) -> list[tuple[int, int]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from functools import lru_cache
 
 import snowballstemmer
@@ -155,6 +156,15 @@ def is_cyrillic(word: str) -> bool:
 
 _ENGLISH = snowballstemmer.stemmer("english")
 _RUSSIAN = snowballstemmer.stemmer("russian")
+for _stemmer in (_ENGLISH, _RUSSIAN):
+    # PyStemmer keeps a cache of its own (10,000 words): ``stem`` has a larger one, and past
+    # 10,000 distinct words PyStemmer's evictions made each word cost three times as much.
+    if hasattr(_stemmer, "maxCacheSize"):
+        _stemmer.maxCacheSize = 0
+
+
+# The English stemmer itself, for words known to be ASCII (no cache, no script test).
+english_stem: Callable[[str], str] = _ENGLISH.stemWord
 
 
 @lru_cache(maxsize=200_000)
@@ -166,21 +176,25 @@ def stem(word: str) -> str:
     return result
 
 
-def stem_key(word: str, root: str) -> str:
-    """What the automaton looks for so that every word with stem ``root`` starts with it.
+def stem_keys(word: str, root: str) -> tuple[str, ...]:
+    """What the automaton looks for so that every word with stem ``root`` starts with one
+    of them.
 
-    Snowball only cuts endings, except that English turns a final y into i
-    ("policy" -> "polici"), so a final i is left out of the key.
+    Snowball only cuts endings, except that English turns a final y into i ("policy" ->
+    "polici"): a word whose English stem ends in i has an i or a y there. Looking for both
+    ("polici", "policy") rather than for the stem without its i keeps "ai" from checking
+    the stem of every word that starts with "a".
     """
+    if len(root) > 1 and root[-1] == "i" and not is_cyrillic(root):
+        return (root, root[:-1] + "y")
     if word.startswith(root):
-        key = root
-    else:
-        n = 0
-        for a, b in zip(word, root, strict=False):
-            if a != b:
-                break
-            n += 1
-        key = root[:n]
+        return (root,)
+    n = 0
+    for a, b in zip(word, root, strict=False):
+        if a != b:
+            break
+        n += 1
+    key = root[:n]
     if key.endswith("i") and len(key) > 1 and not is_cyrillic(key):
         key = key[:-1]
-    return key
+    return (key or root,)

@@ -1,0 +1,138 @@
+"""Literals: one folded word each and how a hit on it is checked (exact, stem or prefix),
+shared by every term that uses it; and the Aho-Corasick automaton that finds them all.
+
+Each literal's automaton keys and payloads are made with the literal, so the automaton is
+filled by C loops at the end. ``Matcher._scan`` reads the payloads.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+import ahocorasick
+
+from monitor.match.text import boundaries, english_stem, is_cyrillic, stem, stem_keys
+
+# A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
+# shorter stems catch unrelated words ("Киев" stems to "ки").
+MIN_CYRILLIC_STEM = 4
+
+# An automaton key's payload, (kind, length, a, b), the usual kinds first: 0, one whole word
+# (a: its literal); 1, one stem at a word start (a: the stem, b: its literal); 2, whole
+# words (a: literals, b: (word, literal) to check against the text); 3, word starts (a:
+# (stem, literal) pairs, b: prefix literals).
+Payload = tuple[int, int, object, object]
+
+
+class Literals:
+    """Every literal of every rule, by id, with the automaton keys that find it."""
+
+    def __init__(self) -> None:
+        # Literals by mode: word, stem or prefix -> literal id.
+        self.exact: dict[str, int] = {}
+        self.stems: dict[str, int] = {}
+        self.prefixes: dict[str, int] = {}
+        # Automaton keys with their payloads, made with each literal. Keys carry the spaces of
+        # ``boundaries``: " word " is found only as a whole word, " stem" and " prefix" only
+        # where a word starts.
+        self.whole: dict[str, Payload] = {}
+        self.starts: dict[str, Payload] = {}
+        # Words with punctuation share a key when only their punctuation differs ("1.5",
+        # "1,5"): one key with every such word, each checked against the text.
+        self.checked: dict[str, list[tuple[str, int]]] = {}
+        # By literal id: how many terms use it; the one-literal terms it triggers (None: none);
+        # the one simple term it is, if it is found as that term and nothing else (else -1).
+        self.shared: list[int] = []
+        self.single: list[tuple[int, ...] | None] = []
+        self.direct: list[int] = []
+        # how (keyword, alias, exact) -> word -> its literal, for words not plain ASCII.
+        self.words: dict[str, dict[str, int]] = {"keyword": {}, "alias": {}, "exact": {}}
+
+    def literal(self, mode: str, word: str) -> int:
+        if mode == "stem":
+            return self.stem_literal(word)
+        table = self.exact if mode == "exact" else self.prefixes
+        literal = table.get(word)
+        if literal is not None:
+            return literal
+        literal = table[word] = self.new_literal()
+        if mode == "prefix":
+            self.start(word, None, literal)
+        elif word.isalnum():  # one exact literal per word: the key is its own
+            key = f" {word} "
+            self.whole[key] = (0, len(key), literal, None)
+        else:  # "u.s.", "at&t": its boundaries, then the folded text checked
+            self.checked.setdefault(boundaries(word), []).append((word, literal))
+        return literal
+
+    def new_literal(self) -> int:
+        self.shared.append(0)
+        self.single.append(None)
+        self.direct.append(-1)
+        return len(self.shared) - 1
+
+    def stem_literal(self, word: str) -> int:
+        # English words straight to the stemmer: ``stem``'s cache is for text, and costs as
+        # much as the stemmer on a miss.
+        root = english_stem(word) if word.isascii() else stem(word)
+        literal = self.stems.get(root)
+        if literal is None:
+            literal = self.stems[root] = self.new_literal()
+            key = " " + root
+            if root[-1:] != "i" and word.startswith(root) and key not in self.starts:
+                self.starts[key] = (1, len(key), root, literal)  # stem_keys: (root,), a new key
+            else:
+                for key in stem_keys(word, root):
+                    self.start(key, (root, literal), None)
+        return literal
+
+    def start(self, key: str, stem_of: tuple[str, int] | None, prefix: int | None) -> None:
+        """A stem's or a prefix's literal found where a word starts with ``key``."""
+        key = " " + key
+        payload = self.starts.get(key)
+        if payload is None:  # most keys: one literal
+            if stem_of is not None:
+                self.starts[key] = (1, len(key), *stem_of)
+            else:
+                self.starts[key] = (3, len(key), (), (prefix,))
+            return
+        kind, length, a, b = payload
+        stems, prefixes = (((a, b),), ()) if kind == 1 else (a, b)
+        assert isinstance(stems, tuple) and isinstance(prefixes, tuple)
+        if stem_of is not None:
+            stems += (stem_of,)
+        else:
+            prefixes += (prefix,)
+        self.starts[key] = (3, length, stems, prefixes)
+
+    def word(self, word: str, how: str) -> int:
+        """A literal for one word of a term: ``how`` is keyword, alias or exact."""
+        if word.isascii() and word.isalnum():  # most words: a stem or the word, no more
+            if how == "keyword":
+                return self.stem_literal(word)
+            literal = self.exact.get(word)
+            return self.literal("exact", word) if literal is None else literal
+        known = self.words[how]
+        literal = known.get(word)
+        if literal is not None:
+            return literal
+        if how == "exact" or not word.isalnum():
+            literal = self.literal("exact", word)
+        elif not word.isascii() and is_cyrillic(word):  # Russian and Ukrainian decline
+            long_stem = len(stem(word)) >= MIN_CYRILLIC_STEM  # names and nouns alike
+            literal = self.literal("stem" if long_stem else "exact", word)
+        else:
+            literal = self.literal("stem" if how == "keyword" else "exact", word)
+        known[word] = literal
+        return literal
+
+    def automaton(self) -> object:
+        """Every key with its payload, added by C loops: no Python step per key."""
+        automaton = ahocorasick.Automaton()
+        add = automaton.add_word
+        deque(map(add, self.whole.keys(), self.whole.values()), maxlen=0)
+        deque(map(add, self.starts.keys(), self.starts.values()), maxlen=0)
+        for spaced, words in self.checked.items():
+            add(spaced, (2, len(spaced), (), tuple(words)))
+        automaton.make_automaton()
+        return automaton
