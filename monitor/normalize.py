@@ -13,13 +13,22 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-_DROP_BLOCKS = re.compile(r"<(script|style|head|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+# feedparser's sanitizer is off (see parse.py): this is the only HTML processing an item
+# gets, so it drops what no reader is meant to see. A comment, a script, a style or an
+# applet that is never closed runs to the end of the text, as it does in a browser (and as
+# the sanitizer treated it); head and template blocks only when closed. CDATA sections in
+# HTML (a feed wrapping its CDATA twice) keep their text and lose their markers.
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.S)
+_COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_DROP_BLOCKS = re.compile(
+    r"<(script|style|applet)\b[^>]*>.*?(?:</\1\b[^>]*>|\Z)"
+    r"|<(head|template)\b[^>]*>.*?</\2\b[^>]*>",
+    re.I | re.S,
+)
 _BLOCK_TAGS = re.compile(
     r"</?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article)\b[^>]*>", re.I
 )
 _TAGS = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 # Zero-width and bidi formatting characters that survive NFKC and break word matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
@@ -45,14 +54,19 @@ def clean_text(value: str | None) -> str:
         return ""
     text = value
     if "<" in text:
-        text = _COMMENTS.sub(" ", text)
+        if "<![" in text:
+            text = _CDATA.sub(r"\1", text)
+        if "<!--" in text:
+            text = _COMMENTS.sub(" ", text)
         text = _DROP_BLOCKS.sub(" ", text)
         text = _BLOCK_TAGS.sub(" ", text)
         text = _TAGS.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
+    return " ".join(text.split())
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:

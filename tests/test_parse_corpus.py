@@ -14,6 +14,13 @@ from monitor.parse import parse_feed
 CORPUS = sorted(p for p in (SHARED_DATA / "feedparser-tests").rglob("*") if p.is_file())
 CORPUS = [p for p in CORPUS if p.name != "SOURCE.txt"]
 BASE = "http://example.org/feed.xml"
+# feedparser's sanitizer (which the pipeline turns off, see parse.FEEDPARSER_OPTIONS) keeps a
+# page's <head> and part of a script as text in this title; clean_text drops both and keeps
+# the title's real text. test_parse_html checks that no word we keep is one the sanitizer
+# would drop.
+SANITIZER_KEEPS_CODE = {
+    "entry_title_crazy.xml": "Did The Javascript Execute? I will execute here, too, if you mouse over me"
+}
 
 
 def test_corpus_is_there() -> None:
@@ -37,6 +44,8 @@ def test_every_corpus_file_parses_and_keeps_titles_and_links() -> None:
                 refused.append(f"{path.name}: {exc}")
             continue
         titles = {clean_text(e.get("title")) for e in reference.entries} - {""}
+        if path.name in SANITIZER_KEEPS_CODE:
+            titles = {SANITIZER_KEEPS_CODE[path.name]}
         links = {e.get("link") for e in reference.entries} - {None, ""}
         assert titles <= {i.title for i in parsed.entries}, path
         assert links <= {i.url for i in parsed.entries}, path
