@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 from typing import Any
 
@@ -48,7 +48,8 @@ _ENTITY_DECL = re.compile(
 )
 _ENTITY_REF = re.compile(rb"[&%]([^\s;&%]+);")
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
-_FUTURE_SLACK = 86400.0
+_FUTURE_SLACK = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def check_entities(body: bytes) -> None:
@@ -139,13 +140,16 @@ def parse_feed(
     )
 
 
-def _entry_to_item(entry: Mapping[str, Any], base: str, now: datetime) -> Item | None:
-    published = _struct_to_dt(entry.get("published_parsed") or entry.get("updated_parsed"), now)
+def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | None:
+    # dict.get, not FeedParserDict.get: these are the keys feedparser stores under, and its
+    # own get maps aliases and warns about deprecated ones first, a tenth of this function.
+    get = dict.get
+    published = _struct_to_dt(get(entry, "published_parsed") or get(entry, "updated_parsed"), now)
     return make_item(
-        title=clean_text(entry.get("title")),
-        summary=clean_text(entry.get("summary") or _first_content(entry)),
-        link=entry.get("link") or None,
-        guid=entry.get("id") or None,
+        title=clean_text(get(entry, "title")),
+        summary=clean_text(get(entry, "summary") or _first_content(entry)),
+        link=get(entry, "link") or None,
+        guid=get(entry, "id") or None,
         published=published,
         base=base,
         now=now,
@@ -187,12 +191,16 @@ def _struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | N
     if value is None:
         return None
     try:
-        ts = calendar.timegm(value)
-    except (OverflowError, ValueError, TypeError):
+        # What feedparser parsed is UTC already: the datetime straight from its fields.
+        dt = datetime(*value[:6], tzinfo=UTC)
+    except (ValueError, TypeError):  # a leap second, or out of range: the long way
+        try:
+            dt = datetime.fromtimestamp(calendar.timegm(value), UTC)
+        except (OverflowError, ValueError, TypeError, OSError):
+            return None
+    if dt > now + _FUTURE_SLACK or dt < _EPOCH:
         return None
-    if ts > now.timestamp() + _FUTURE_SLACK or ts < 0:
-        return None
-    return datetime.fromtimestamp(ts, UTC)
+    return dt
 
 
 def _ttl(value: Any) -> float | None:
@@ -268,7 +276,7 @@ def _iso_to_dt(value: str, now: datetime) -> datetime | None:
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=UTC)
     dt = dt.astimezone(UTC)
-    return None if dt.timestamp() > now.timestamp() + _FUTURE_SLACK else dt
+    return None if dt > now + _FUTURE_SLACK else dt
 
 
 def _not_a_feed(body: bytes, parsed: Mapping[str, Any]) -> str:
