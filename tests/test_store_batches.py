@@ -1,17 +1,22 @@
 """The store answers a poll's questions in batches: a poll of 1,200 items, 700 of them
 known, stores exactly the 500 new ones under the ids it reports; lists of any length are
-asked about in chunks that find every row."""
+asked about in chunks that find every row; a story's last_seen and outlets, kept from each
+poll's items, are what recounting all its items gives."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import random
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from monitor.models import Item
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.index import StoryIndex
+from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 from monitor.store.batch import in_lists
+from monitor.store.stories import assign
 
 
 def _item(n: int) -> Item:
@@ -72,5 +77,51 @@ async def test_in_lists_find_every_row_whatever_the_length(tmp_path: Path) -> No
                 found += [r[0] for r in rows]
             assert sorted(found) == ids[:length], length
             assert max(marks_seen) <= 512
+    finally:
+        await store.close()
+
+
+STORIES = [
+    "Mayor calls emergency summit over rail strike",
+    "Suicide bomber kills 12 in Nigeria church",
+    "Central bank raises rates to curb inflation",
+    "Floods cut power to thousands in the north",
+]
+
+
+async def test_story_counts_kept_per_poll_match_a_recount(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    start = datetime(2025, 11, 5, tzinfo=UTC)
+    store = await Store.open(tmp_path / "m.db")
+    index = StoryIndex(DedupConfig())
+    feeds = [f"http://outlet{n}/feed" for n in range(6)]
+    try:
+        async with store.transaction() as db:
+            states = await feed_store.sync_feeds(db, feeds)
+        n = 0
+        for poll in range(40):  # outlets carry the same stories, in any order, some dated
+            url = rng.choice(feeds)
+            items = []
+            for _ in range(rng.randint(1, 4)):
+                n += 1
+                when = start + timedelta(minutes=poll * 7 + rng.randint(0, 30))
+                published = when if rng.random() < 0.7 else None
+                link = f"https://wire.example/{rng.randint(0, 5)}" if rng.random() < 0.3 else None
+                items.append(
+                    Item(key=f"k{n}", title=rng.choice(STORIES), summary="", url=link,
+                         canonical_url=link, guid=None, published=published,
+                         first_seen=start + timedelta(minutes=poll * 7))
+                )  # fmt: skip
+            async with store.transaction() as db:
+                inserted = await item_store.insert_new(db, states[url].id, items)
+                stored = [StoredItem(i, states[url].id, url, (), item) for i, item in inserted]
+                await assign(db, index, stored)
+        rows = await store.db.execute_fetchall(
+            "SELECT s.id, s.last_seen, s.outlets, MAX(COALESCE(i.published, i.first_seen)),"
+            " COUNT(DISTINCT i.feed_id), COUNT(*) FROM stories s JOIN items i ON i.story_id = s.id"
+            " GROUP BY s.id"
+        )
+        assert any(r[5] > 5 for r in rows)  # stories that grew over many polls
+        assert [(r[0], r[1], r[2]) for r in rows] == [(r[0], r[3], r[4]) for r in rows]
     finally:
         await store.close()

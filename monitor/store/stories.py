@@ -61,7 +61,8 @@ async def assign(
         )
         links.append((story_id, stored.feed_name, _KEY_PREFIX + key, stored.id))
         plan.append((stored, story_id, found.story_id is None))
-    joined = sorted({story_id for _, story_id, new in plan if not new})
+    joined_set = {story_id for _, story_id, new in plan if not new}
+    joined = sorted(joined_set)
     created = {row[0] for row in new_rows}
     # The feeds each older story had before this poll (read before its items are linked).
     feeds_before: dict[int, set[int]] = {}
@@ -80,11 +81,22 @@ async def assign(
         "UPDATE items SET story_id = ?, feed_name = ?, dedup_key = ? WHERE id = ?", links
     )
     if joined:
+        # A story's last_seen is never below any of its items' (every write of it takes the
+        # MAX) and feeds_before is every feed it had: from this poll's items alone, the same
+        # values as recounting all its items, which cost two scans of a story per poll that
+        # joins it (a story of 500 items: 1.5 ms a poll in the --lookalike bench).
+        latest: dict[int, float] = {}
+        carried: dict[int, set[int]] = {}
+        for stored, story_id, _new in plan:
+            if story_id in joined_set:
+                at = stored.seen_at.timestamp()
+                latest[story_id] = max(latest.get(story_id, at), at)
+                carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(
+                    stored.feed_id
+                )
         await db.executemany(
-            "UPDATE stories SET last_seen = MAX(last_seen, (SELECT MAX(COALESCE(published,"
-            " first_seen)) FROM items WHERE story_id = ?1)), outlets = (SELECT COUNT(DISTINCT"
-            " feed_id) FROM items WHERE story_id = ?1) WHERE id = ?1",
-            [(story_id,) for story_id in joined],
+            "UPDATE stories SET last_seen = MAX(last_seen, ?), outlets = ? WHERE id = ?",
+            [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined],
         )
     stories = await load_stories(db, joined)
     changes = []
