@@ -11,15 +11,24 @@ import hashlib
 import html
 import re
 import unicodedata
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-_DROP_BLOCKS = re.compile(r"<(script|style|head|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_COMMENTS = re.compile(r"<!--.*?-->", re.S)
+# feedparser's sanitizer is off (see parse.py): this is the only HTML processing an item
+# gets, so it drops what no reader is meant to see. A comment, a script, a style or an
+# applet that is never closed runs to the end of the text, as it does in a browser (and as
+# the sanitizer treated it); head and template blocks only when closed. CDATA sections in
+# HTML (a feed wrapping its CDATA twice) keep their text and lose their markers.
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.S)
+_COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_DROP_BLOCKS = re.compile(
+    r"<(script|style|applet)\b[^>]*>.*?(?:</\1\b[^>]*>|\Z)"
+    r"|<(head|template)\b[^>]*>.*?</\2\b[^>]*>",
+    re.I | re.S,
+)
 _BLOCK_TAGS = re.compile(
     r"</?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article)\b[^>]*>", re.I
 )
 _TAGS = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 # Zero-width and bidi formatting characters that survive NFKC and break word matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
@@ -35,6 +44,7 @@ _TRACKING_NAMES = frozenset(
     }
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+_HAS_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 # What urlsplit strips from both ends of a URL (WHATWG "C0 control or space").
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
 
@@ -45,14 +55,19 @@ def clean_text(value: str | None) -> str:
         return ""
     text = value
     if "<" in text:
-        text = _COMMENTS.sub(" ", text)
+        if "<![" in text:
+            text = _CDATA.sub(r"\1", text)
+        if "<!--" in text:
+            text = _COMMENTS.sub(" ", text)
         text = _DROP_BLOCKS.sub(" ", text)
         text = _BLOCK_TAGS.sub(" ", text)
         text = _TAGS.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return _SPACE.sub(" ", text).strip()
+    if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
+        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
+    return " ".join(text.split())
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
@@ -60,26 +75,30 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if base and not re.match(r"^[a-z][a-z0-9+.-]*:", url, re.I):
-        from urllib.parse import urljoin
-
-        url = urljoin(base, url)
     try:
+        if base and not _HAS_SCHEME.match(url):
+            url = urljoin(base, url)  # raises, as urlsplit does, on a broken IPv6 host
         parts = urlsplit(url)
+        hostname = parts.hostname
         port = parts.port
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in _DEFAULT_PORTS or not parts.hostname:
+    if scheme not in _DEFAULT_PORTS or not hostname:
         return None
-    host = parts.hostname.lower().rstrip(".")
+    host = hostname.lower().rstrip(".")
     if port is not None and port != _DEFAULT_PORTS[scheme]:
         host = f"{host}:{port}"
-    path = parts.path or "/"
-    query = urlencode(
-        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _is_tracking(k)]
-    )
-    canonical = urlunsplit((scheme, host, path, query, ""))
+    # urlunsplit, written out: with a host, the path is empty or starts with a slash.
+    canonical = f"{scheme}://{host}{parts.path or '/'}"
+    # Most article URLs have no query or only tracking parameters: nothing to re-encode then.
+    if parts.query and not _only_tracking(parts.query):
+        query = urlencode(
+            [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not _is_tracking(k)]
+        )  # fmt: skip
+        if query:
+            canonical += "?" + query
     # A path may end in what a second pass strips ("0 #" loses its fragment and keeps "0 "):
     # drop it, so that the canonical form of a canonical URL is itself.
     while canonical != (trimmed := canonical.rstrip().rstrip(_C0_OR_SPACE)):
@@ -90,6 +109,19 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
 def _is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in _TRACKING_NAMES or lowered.startswith(_TRACKING_PREFIXES)
+
+
+def _only_tracking(query: str) -> bool:
+    """Every parameter of ``query`` is a tracking one, told without decoding it: True only
+    where parse_qsl would find nothing but tracking names (a name with % or + is decoded
+    there first, so it is left to parse_qsl)."""
+    for pair in query.split("&"):
+        if not pair:
+            continue  # parse_qsl skips empty pieces too
+        name = pair.partition("=")[0]
+        if "%" in name or "+" in name or not _is_tracking(name):
+            return False
+    return True
 
 
 def item_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:

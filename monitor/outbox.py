@@ -111,10 +111,22 @@ async def on_match(
     return ids
 
 
-async def on_story_grew(db: aiosqlite.Connection, *, story: Story, now: float) -> None:
+async def on_story_grew(
+    db: aiosqlite.Connection,
+    *,
+    story: Story,
+    now: float,
+    alerts: Sequence[tuple[Due, str]] | None = None,
+) -> None:
     """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent on a channel that can edit, and check the bursts."""
-    for due, status in await rows.story_alerts(db, story.id):
+    each message already sent on a channel that can edit, and check the bursts.
+
+    ``alerts``: the story's alerts (``rows.stories_alerts``) when the caller read them for
+    many stories at once; read here otherwise.
+    """
+    if alerts is None:
+        alerts = await rows.story_alerts(db, story.id)
+    for due, status in alerts:
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
             await _maybe_burst(db, story, alert, now)

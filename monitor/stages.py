@@ -24,6 +24,7 @@ from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
 from monitor.models import Match, StoredItem
 from monitor.store import Store
+from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
 
 log = logging.getLogger("monitor.stages")
@@ -87,6 +88,10 @@ class Stages:
             # time (a replay runs on its data's time), not the wall clock.
             self.index.evict(self._latest - self.config.dedup.window)
             self._evicted_at = now
+        # The alerts of the stories this poll grew, read at once: most have none. Read before
+        # any match below queues new ones, which on_story_grew would leave as they are.
+        grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
+        alerts = await alert_rows.stories_alerts(db, grown) if grown else {}
         enqueued = 0
         for change in changes:
             if change.is_new_story and self.metrics is not None:
@@ -112,7 +117,9 @@ class Stages:
                         )
                     )
             if change.gained_outlet and not change.is_new_story:
-                await outbox.on_story_grew(db, story=change.story, now=now)
+                story_alerts = alerts.get(change.story.id, [])
+                if story_alerts:
+                    await outbox.on_story_grew(db, story=change.story, now=now, alerts=story_alerts)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
 

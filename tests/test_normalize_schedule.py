@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 
@@ -24,6 +25,10 @@ from monitor.schedule import Timing, next_delay
         ("", None),
         ("http://[::1", None),
         ("0 #", "https://base.example/0"),  # what is left before a fragment, trimmed once
+        ("//[", None),  # a broken IPv6 host joined to the base: not a URL (it raised)
+        ("https://example.org/s?utm_source=rss&UTM_campaign=x", "https://example.org/s"),
+        ("https://example.org/s?utm%5Fsource=rss", "https://example.org/s"),  # decoded first
+        ("https://example.org/s?a=b c&utm_x=1", "https://example.org/s?a=b+c"),
     ],
 )
 def test_canonical_url(url: str, canonical: str | None) -> None:
@@ -98,3 +103,25 @@ def test_json_feed_items_are_read_and_normalized() -> None:
     assert first.canonical_url == "https://ex.org/a" and first.published is not None
     with pytest.raises(ParseError, match="not a JSON Feed"):
         parse_feed(b'{"hello": 1}', {"content-type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    ("pub_date", "published"),
+    [
+        ("Wed, 05 Nov 2025 10:00:00 GMT", datetime(2025, 11, 5, 10, 0, tzinfo=UTC)),
+        ("Wed, 05 Nov 2025 12:00:00 +0200", datetime(2025, 11, 5, 10, 0, tzinfo=UTC)),
+        ("Fri, 07 Nov 2025 10:00:00 GMT", None),  # two days ahead of now: the feed's mistake
+        ("Thu, 01 Jan 1953 00:00:00 GMT", None),  # before 1970: not a publication date
+        ("not a date", None),
+    ],
+)
+def test_entry_dates_are_utc_and_sane(pub_date: str, published: datetime | None) -> None:
+    from monitor.parse import parse_feed
+
+    body = (
+        '<rss version="2.0"><channel><title>F</title><item><title>T</title>'
+        f"<link>https://example.org/a</link><pubDate>{pub_date}</pubDate></item></channel></rss>"
+    ).encode()
+    now = datetime(2025, 11, 5, 12, 0, tzinfo=UTC)
+    (item,) = parse_feed(body, url="https://example.org/feed", now=now).entries
+    assert item.published == published and item.first_seen == now

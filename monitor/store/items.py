@@ -8,9 +8,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from monitor.models import Item
-
-# SQLite's default limit on host parameters is 32766; stay well below it per statement.
-_CHUNK = 500
+from monitor.store.batch import in_lists
 
 
 def to_ts(value: datetime | None) -> float | None:
@@ -26,49 +24,55 @@ async def insert_new(
 ) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
 
-    Runs inside the caller's transaction: one ``executemany`` for the whole poll.
+    Runs inside the caller's transaction, which holds the database's write lock: the new
+    rows are numbered here, after the largest id, so two trips to the database thread do it
+    all (which keys are known, then one ``executemany``), not a third to read the ids back.
     """
     unique = list({item.key: item for item in items}.values())
     if not unique:
         return []
-    known: set[str] = set()
-    for start in range(0, len(unique), _CHUNK):
-        chunk = [i.key for i in unique[start : start + _CHUNK]]
-        marks = ",".join("?" * len(chunk))
-        async with db.execute(
-            f"SELECT key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        ) as cur:
-            known.update(row[0] for row in await cur.fetchall())
+    known, last_id = await _known(db, feed_id, [i.key for i in unique])
     fresh = [i for i in unique if i.key not in known]
     if not fresh:
         return []
+    rows = [
+        (
+            item_id,
+            feed_id,
+            i.key,
+            i.guid,
+            i.url,
+            i.canonical_url,
+            i.title,
+            i.summary,
+            to_ts(i.published),
+            i.first_seen.timestamp(),
+        )
+        for item_id, i in enumerate(fresh, last_id + 1)
+    ]
     await db.executemany(
-        "INSERT INTO items (feed_id, key, guid, url, canonical_url, title, summary, published,"
-        " first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            (
-                feed_id,
-                i.key,
-                i.guid,
-                i.url,
-                i.canonical_url,
-                i.title,
-                i.summary,
-                to_ts(i.published),
-                i.first_seen.timestamp(),
-            )
-            for i in fresh
-        ],
+        "INSERT INTO items (id, feed_id, key, guid, url, canonical_url, title, summary,"
+        " published, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
     )
-    ids: dict[str, int] = {}
-    for start in range(0, len(fresh), _CHUNK):
-        chunk = [i.key for i in fresh[start : start + _CHUNK]]
-        marks = ",".join("?" * len(chunk))
-        async with db.execute(
-            f"SELECT id, key FROM items WHERE feed_id = ? AND key IN ({marks})", (feed_id, *chunk)
-        ) as cur:
-            ids.update({row[1]: row[0] for row in await cur.fetchall()})
-    return [(ids[i.key], i) for i in fresh]
+    return [(row[0], i) for row, i in zip(rows, fresh, strict=True)]
+
+
+async def _known(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> tuple[set[str], int]:
+    """The keys this feed already has, and the largest item id, in one query per 500 keys."""
+    known: set[str] = set()
+    last_id = 0
+    for marks, params in in_lists(keys):
+        for key, top in await db.execute_fetchall(
+            "SELECT NULL, MAX(id) FROM items UNION ALL"
+            f" SELECT key, NULL FROM items WHERE feed_id = ? AND key IN ({marks})",
+            (feed_id, *params),
+        ):
+            if key is None:
+                last_id = max(last_id, top or 0)
+            else:
+                known.add(key)
+    return known, last_id
 
 
 def row_to_item(row: aiosqlite.Row) -> Item:

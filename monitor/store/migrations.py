@@ -148,6 +148,15 @@ async def m006_item_dedup_key(db: aiosqlite.Connection) -> None:
     await db.execute("ALTER TABLE items ADD COLUMN dedup_key TEXT")
 
 
+async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
+    # No query looks an item up by its canonical URL or GUID (the story window joins on them
+    # in memory, from its own table), yet every new item paid for both indexes: two more
+    # B-trees written in every poll's transaction (about a quarter of its commit). Should a
+    # query need one again, it comes back in a new migration.
+    await db.execute("DROP INDEX IF EXISTS items_canonical_url")
+    await db.execute("DROP INDEX IF EXISTS items_guid")
+
+
 # A migration's version is its place in this list: append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -155,6 +164,7 @@ MIGRATIONS: list[Migration] = [
     m004_alerts_by_story,
     m005_item_feed_name,
     m006_item_dedup_key,
+    m007_drop_item_url_guid_indexes,
 ]
 
 

@@ -16,6 +16,7 @@ from typing import Any
 import aiosqlite
 
 from monitor.models import Alert
+from monitor.store.batch import in_lists
 
 PENDING, SENT, FAILED, EXPIRED = "pending", "sent", "failed", "expired"
 
@@ -136,12 +137,22 @@ async def upsert_update(
 
 async def story_alerts(db: aiosqlite.Connection, story_id: int) -> list[tuple[Due, str]]:
     """The "new" and "burst" alerts of a story, each with its status."""
-    async with db.execute(
-        f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE story_id = ?"
-        " AND kind IN ('new', 'burst') ORDER BY id",
-        (story_id,),
-    ) as cur:
-        return [(_due(r), str(r[8])) for r in await cur.fetchall()]
+    return (await stories_alerts(db, [story_id])).get(story_id, [])
+
+
+async def stories_alerts(
+    db: aiosqlite.Connection, story_ids: Sequence[int]
+) -> dict[int, list[tuple[Due, str]]]:
+    """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
+    out: dict[int, list[tuple[Due, str]]] = {}
+    for marks, params in in_lists(story_ids):
+        for r in await db.execute_fetchall(
+            f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({marks})"
+            " AND kind IN ('new', 'burst') ORDER BY id",
+            params,
+        ):
+            out.setdefault(int(r[9]), []).append((_due(r), str(r[8])))
+    return out
 
 
 async def set_payload(db: aiosqlite.Connection, alert_id: int, alert: Alert) -> None:

@@ -1,0 +1,127 @@
+"""The store answers a poll's questions in batches: a poll of 1,200 items, 700 of them
+known, stores exactly the 500 new ones under the ids it reports; lists of any length are
+asked about in chunks that find every row; a story's last_seen and outlets, kept from each
+poll's items, are what recounting all its items gives."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.index import StoryIndex
+from monitor.models import Item, StoredItem
+from monitor.store import Store
+from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
+from monitor.store.batch import in_lists
+from monitor.store.stories import assign
+
+
+def _item(n: int) -> Item:
+    now = datetime(2025, 11, 5, tzinfo=UTC)
+    url = f"https://example.org/{n}"
+    return Item(key=f"k{n}", title=f"Headline {n}", summary="", url=url, canonical_url=url,
+                guid=None, published=now, first_seen=now)  # fmt: skip
+
+
+async def test_a_big_poll_stores_only_its_new_items_under_the_ids_it_returns(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        async with store.transaction() as db:
+            states = await feed_store.sync_feeds(db, ["http://a/feed", "http://b/feed"])
+            a, b = states["http://a/feed"].id, states["http://b/feed"].id
+            await item_store.insert_new(db, b, [_item(n) for n in range(50)])  # other feed
+            first = await item_store.insert_new(db, a, [_item(n) for n in range(0, 1400, 2)])
+        assert len(first) == 700
+        poll = [_item(n) for n in range(1200)] + [_item(3)]  # 0..1198 even are known
+        async with store.transaction() as db:
+            new = await item_store.insert_new(db, a, poll)
+        assert [i.key for _, i in new] == [f"k{n}" for n in range(1, 1200, 2)]
+        stored = {
+            r[0]: r[1]
+            for r in await store.db.execute_fetchall(
+                "SELECT id, key FROM items WHERE feed_id = ?", (a,)
+            )
+        }
+        assert all(stored[item_id] == item.key for item_id, item in new)
+        count = await store.db.execute_fetchall(
+            "SELECT COUNT(*) FROM items WHERE feed_id = ?", (a,)
+        )
+        assert next(iter(count))[0] == 1300
+        async with store.transaction() as db:
+            assert await item_store.insert_new(db, a, poll) == []
+    finally:
+        await store.close()
+
+
+async def test_in_lists_find_every_row_whatever_the_length(tmp_path: Path) -> None:
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        async with store.transaction() as db:
+            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
+            stored = await item_store.insert_new(db, feed.id, [_item(n) for n in range(1100)])
+        ids = [item_id for item_id, _ in stored]
+        for length in (1, 2, 3, 17, 500, 501, 1100):
+            found: list[int] = []
+            marks_seen = set()
+            for marks, params in in_lists(ids[:length], chunk=500):
+                assert len(params) == marks.count("?") and len(params) & (len(params) - 1) == 0
+                marks_seen.add(marks.count("?"))
+                rows = await store.db.execute_fetchall(
+                    f"SELECT id FROM items WHERE id IN ({marks})", params
+                )
+                found += [r[0] for r in rows]
+            assert sorted(found) == ids[:length], length
+            assert max(marks_seen) <= 512
+    finally:
+        await store.close()
+
+
+STORIES = [
+    "Mayor calls emergency summit over rail strike",
+    "Suicide bomber kills 12 in Nigeria church",
+    "Central bank raises rates to curb inflation",
+    "Floods cut power to thousands in the north",
+]
+
+
+async def test_story_counts_kept_per_poll_match_a_recount(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    start = datetime(2025, 11, 5, tzinfo=UTC)
+    store = await Store.open(tmp_path / "m.db")
+    index = StoryIndex(DedupConfig())
+    feeds = [f"http://outlet{n}/feed" for n in range(6)]
+    try:
+        async with store.transaction() as db:
+            states = await feed_store.sync_feeds(db, feeds)
+        n = 0
+        for poll in range(40):  # outlets carry the same stories, in any order, some dated
+            url = rng.choice(feeds)
+            items = []
+            for _ in range(rng.randint(1, 4)):
+                n += 1
+                when = start + timedelta(minutes=poll * 7 + rng.randint(0, 30))
+                published = when if rng.random() < 0.7 else None
+                link = f"https://wire.example/{rng.randint(0, 5)}" if rng.random() < 0.3 else None
+                items.append(
+                    Item(key=f"k{n}", title=rng.choice(STORIES), summary="", url=link,
+                         canonical_url=link, guid=None, published=published,
+                         first_seen=start + timedelta(minutes=poll * 7))
+                )  # fmt: skip
+            async with store.transaction() as db:
+                inserted = await item_store.insert_new(db, states[url].id, items)
+                stored = [StoredItem(i, states[url].id, url, (), item) for i, item in inserted]
+                await assign(db, index, stored)
+        rows = await store.db.execute_fetchall(
+            "SELECT s.id, s.last_seen, s.outlets, MAX(COALESCE(i.published, i.first_seen)),"
+            " COUNT(DISTINCT i.feed_id), COUNT(*) FROM stories s JOIN items i ON i.story_id = s.id"
+            " GROUP BY s.id"
+        )
+        assert any(r[5] > 5 for r in rows)  # stories that grew over many polls
+        assert [(r[0], r[1], r[2]) for r in rows] == [(r[0], r[3], r[4]) for r in rows]
+    finally:
+        await store.close()
