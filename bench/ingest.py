@@ -21,6 +21,10 @@ own data. The first cycle's CPU is also split by thread (parse thread, event
 loop, database thread) and the share of story matching (``StoryIndex.find``/``add``, timed
 in thread CPU around each call) is shown on its own.
 
+The daemon runs with rules, as a user's does (``tracking_rules``: the example config's
+entities and seed rule and 40 topic rules; about 3% of items fire one and their alerts are
+queued), so the first cycle pays for matching and the outbox too.
+
 Headlines are shaped like news (bench/dedup_speed.py's generator: real words of the STS and
 UCI headlines, read at run time, with Zipfian frequencies, plus made-up names; one in ten a
 near-duplicate of a recent one, as wire stories are). ``--lookalike`` uses eight of the
@@ -36,6 +40,7 @@ import argparse
 import asyncio
 import hashlib
 import html
+import json
 import multiprocessing
 import os
 import random
@@ -45,6 +50,7 @@ import sys
 import tempfile
 import threading
 import time
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -155,6 +161,33 @@ def serve(
     sock.bind(("127.0.0.1", 0))
     port_pipe.send((sock.getsockname()[1], etags))
     web.run_app(app, sock=sock, print=None, handle_signals=True)
+
+
+def tracking_rules() -> list[str]:
+    """What a user tracks, so that the cycle matches rules and queues alerts as the daemon
+    does: the example config's entities and seed rule, and 40 topic rules of the usual shape
+    over the 100 commonest words of the bench's headlines (about 1% of items fire one, as a
+    tracking rule set does). Alerts go to a console channel and are queued in the outbox (the
+    bench starts no delivery: bench/alerts.py measures that)."""
+    from dedup_speed import vocabulary  # the headlines' words, commonest first (same seed)
+
+    common = [w.lower() for w in vocabulary(random.Random(1))[:100]]
+    example = tomllib.loads(
+        (Path(__file__).resolve().parents[1] / "config.example.toml").read_text()
+    )
+    lines = ["[channels.screen]", 'type = "console"']
+    for entity in example["entities"]:
+        aliases = ", ".join(json.dumps(a, ensure_ascii=False) for a in entity["aliases"])
+        lines += ["[[entities]]", f"name = {json.dumps(entity['name'])}", f"aliases = [{aliases}]"]
+    for rule in example["rules"]:
+        lines += ["[[rules]]", f"name = {json.dumps(rule['name'])}",
+                  f"query = {json.dumps(rule['query'])}", 'channels = ["screen"]']  # fmt: skip
+    rng = random.Random(3)
+    for r in range(40):
+        left, right = rng.sample(common, 3), rng.sample(common, 3)
+        query = f"({' OR '.join(left)}) AND ({' OR '.join(right)})"
+        lines += ["[[rules]]", f'name = "topic-{r}"', f'query = "{query}"', 'channels = ["screen"]']
+    return lines
 
 
 def cpu() -> float:
@@ -289,6 +322,7 @@ async def main(feeds: int, items: int, lookalike: bool) -> None:
         urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(feeds)]
         for url in urls:
             lines += ["[[feeds]]", f'url = "{url}"']
+        lines += tracking_rules()
         config = config_module.loads("\n".join(lines), base_dir=Path(tmp))
         engine = await Engine.open(config)
         rt = engine.rt
@@ -309,6 +343,8 @@ async def main(feeds: int, items: int, lookalike: bool) -> None:
             second = await poll_all(rt, progress=False)
             second_wall, second_cpu = time.perf_counter() - t, cpu() - c
             stories = list(await engine.store.db.execute_fetchall("SELECT COUNT(*) FROM stories"))
+            matched = list(await engine.store.db.execute_fetchall("SELECT COUNT(*) FROM matches"))
+            queued = list(await engine.store.db.execute_fetchall("SELECT COUNT(*) FROM alerts"))
         finally:
             await engine.close()
         bare_cpu = await bare_conditional_gets(urls, etags, 50)
@@ -327,7 +363,9 @@ async def main(feeds: int, items: int, lookalike: bool) -> None:
         )
     print(
         f"first cycle: {stored:,} items stored in {first_wall:.2f}s wall, {first_cpu:.2f}s CPU "
-        f"= {stored / first_wall:,.0f} items/s end to end; {stories[0][0]:,} stories"
+        f"= {stored / first_wall:,.0f} items/s end to end; {stories[0][0]:,} stories, "
+        f"{matched[0][0]:,} rule matches, {queued[0][0]:,} alerts queued "
+        f"({len(config.rules)} rules)"
     )
     roles = ("parse thread", "event loop", "database thread", "other")
     split = ", ".join(f"{role} {by_thread.get(role, 0.0) * us:.0f}" for role in roles)
