@@ -1,19 +1,24 @@
 """The story window in memory: which story a new headline belongs to, without scanning it.
 
 Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
-of the headline's rarest words (those in the fewest headlines of the window; words in more
-than ``max_postings`` headlines are too common to say anything and are skipped): only
-entries sharing at least ``min_shared`` of them are scored, at most ``max_candidates`` (those
-sharing the most, after a C prefilter has dropped those that cannot reach the threshold).
-A candidate's story is joined when the headline scores ``threshold`` against that candidate
-and ``first_threshold`` against the story's first headline in the window: single link alone
-lets a story drift one edit at a time ("Titanfall launches" -> "Titanfall launch hit by Xbox
-Live outage" -> "Xbox Live outage").
+of the headline's words: entries sharing at least ``min_shared`` of them are scored, at most
+``max_candidates`` (those sharing the most, after a C prefilter has dropped those that cannot
+reach the threshold). The rarest words (in at most ``max_postings`` headlines of the window)
+draw candidates; a commoner word draws none alone (thousands of headlines hold it), but the
+common words of a headline are intersected with each other and with the entries the rare
+ones drew, in C (``postings.count_common``): two headlines sharing only common words can
+still score as one story. A candidate's story is joined when the headline scores
+``threshold`` against that candidate and ``first_threshold`` against the story's first
+headline in the window: single link alone lets a story drift one edit at a time ("Titanfall
+launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
+
+A story with no new item for ``quiet`` is closed: a similar headline starts a new story,
+the same GUID or URL still joins it. Its last-seen time is kept at its first entry.
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
-objects: story id, seen time (whole seconds), the story's first entry, and the parsed
-headline as a compact key (``Headline.key``) in one byte buffer. Item ids are not kept
-(nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``), in one
+objects: story id, seen time (whole seconds), the story's first entry and last-seen time, and
+the parsed headline as a compact key (``Headline.key``) in one byte buffer. Item ids are not
+kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``), in one
 namespace: a GUID that is another item's canonical URL names the same article, and a feed
 whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy: ``evict``
 moves a horizon and drops hour buckets; everything is compacted (renumbered) once evicted
@@ -22,18 +27,19 @@ entries outnumber live ones.
 
 from __future__ import annotations
 
-import heapq
 import math
 import sys
 from array import array
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime
-from itertools import accumulate
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
+from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse
 from monitor.dedup.keytable import KeyTable
@@ -43,9 +49,14 @@ from monitor.dedup.score import score_headlines
 # a real headline. Six was too few: two headlines sharing their seventh and eighth rarest
 # words can still score as one story, and brute force found such pairs the index missed.
 RARE_WORDS = 12
+# Common words of a headline counted (the least common first): their pairwise intersections
+# cost tens of microseconds each at a million headlines, and a headline holds one or two.
+COMMON_WORDS = 4
 _BUCKET = 3600  # eviction buckets: one per hour of seen time
 _PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
+
+assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 
 
 class Match(NamedTuple):
@@ -75,8 +86,13 @@ def shared_guid(guid: str | None) -> str | None:
     return None
 
 
+def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A view of ``values`` (no copy; it must not outlive a change of their length)."""
+    return np.frombuffer(values, dtype=dtype)
+
+
 class StoryIndex:
-    """The headlines, URLs and GUIDs of the story window, indexed by their rare words."""
+    """The headlines, URLs and GUIDs of the story window, indexed by their words."""
 
     def __init__(self, config: DedupConfig) -> None:
         self.config = config
@@ -85,6 +101,9 @@ class StoryIndex:
         # byte per entry or posting is a megabyte or six.
         self._seen = array("I")  # UNIX seconds
         self._first = array("I")  # entry id of the story's first headline in the window
+        # At a story's first entry: when the story last had a new item (UNIX seconds); a
+        # per-story dict would cost ~100 bytes a story, this 4 bytes an entry.
+        self._latest = array("I")
         self._start = array("I")  # where the entry's key starts in _text (ends at the next)
         self._text = bytearray()
         self._dead = bytearray()  # 1 for an evicted entry
@@ -98,7 +117,6 @@ class StoryIndex:
         # story's first headline without a story -> entry map (which would cost ~100 bytes
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
-        self._found_first = -1
         self.scored = 0  # candidates scored so far (tests check it stays far below the window)
         self.last_candidates = 0  # candidates scored by the last find
 
@@ -107,6 +125,11 @@ class StoryIndex:
 
     def _alive(self, entry: int) -> bool:
         return not self._dead[entry] and self._seen[entry] >= self._horizon
+
+    def _closed(self, first: int, seen: float) -> bool:
+        """The story whose first entry is ``first`` has been quiet too long for ``seen``."""
+        quiet = self.config.quiet
+        return bool(quiet) and seen - self._latest[first] > quiet
 
     def _headline(self, entry: int) -> Headline:
         end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._text)
@@ -128,36 +151,21 @@ class StoryIndex:
         seen = _seconds(seen_at)
         window = self.config.window
         self.last_candidates = 0
-        self._found_first = -1
         for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
             entry = self._keys.get(key) if key else None
             if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
-                self._found_first = self._first[entry]
-                self._last = (self._story[entry], self._found_first)
+                self._last = (self._story[entry], self._first[entry])
                 return Match(self._story[entry], 100.0, reason)
         headline = parse(title)
-        postings = self._postings
-        cap = self.config.max_postings
-        distinct = set(headline.words)
-        words = [w for w in distinct if w in postings and len(postings[w]) <= cap]
         best = Match(None, 0.0, "new story")
-        if not words:
-            return best
-        words.sort(key=lambda w: len(postings[w]))
-        shared: Counter[int] = Counter()
-        for word in words[:RARE_WORDS]:
-            shared.update(postings[word])
-        need = min(self.config.min_shared, len(distinct))
+        candidates = self._candidates(headline, seen)
         threshold = self.config.threshold
         cap = self.config.max_candidates
-        candidates = [entry for entry, count in shared.items() if count >= need]
         if len(candidates) > cap:
-            candidates = self._prefilter(headline, candidates, shared)
-        candidates.sort(key=shared.__getitem__, reverse=True)  # the most words in common first
+            candidates = self._prefilter(headline, candidates)
         first_scores: dict[int, float] = {}
+        found_first = -1
         for entry in candidates[:cap]:
-            if not self._alive(entry) or abs(seen - self._seen[entry]) > window:
-                continue
             self.last_candidates += 1
             score = score_headlines(headline, self._headline(entry), self.config)
             if score < threshold or score <= best.score:
@@ -171,15 +179,43 @@ class StoryIndex:
                 if first_scores[first] < self.config.first_threshold:
                     continue
             best = Match(self._story[entry], score, "similar headline")
-            self._found_first = first
+            found_first = first
         self.scored += self.last_candidates
         if best.story_id is not None:
-            self._last = (best.story_id, self._found_first)
+            self._last = (best.story_id, found_first)
         return best
 
-    def _prefilter(
-        self, headline: Headline, candidates: list[int], shared: Counter[int]
-    ) -> list[int]:
+    def _candidates(self, headline: Headline, seen: float) -> list[int]:
+        """The entries that share enough words with ``headline`` and can be joined at
+        ``seen``, the most words in common first; at most ``_PREFILTER_LIMIT``."""
+        postings = self._postings
+        distinct = set(headline.words)
+        words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
+        cap = self.config.max_postings
+        rare = [postings[w] for w in words if len(postings[w]) <= cap]
+        need = min(self.config.min_shared, len(distinct))
+        common = []
+        if need > 1:
+            common = [postings[w] for w in words[len(rare) : len(rare) + COMMON_WORDS]]
+        if not rare and len(common) < 2:
+            return []
+        drawn = posting_ops.shared_by(rare[:RARE_WORDS], common, need)
+        # Dead entries and closed stories must not take the places of those that can join.
+        window = self.config.window
+        seen_of, first_of = self._seen, self._first
+        out = []
+        for entry in drawn:
+            if (
+                self._alive(entry)
+                and abs(seen - seen_of[entry]) <= window
+                and not self._closed(first_of[entry], seen)
+            ):
+                out.append(entry)
+                if len(out) == _PREFILTER_LIMIT:
+                    break
+        return out
+
+    def _prefilter(self, headline: Headline, candidates: list[int]) -> list[int]:
         """The candidates that rapidfuzz (in C, a microsecond each) cannot rule out.
 
         More entries share enough words than ``max_candidates``, and which of them share
@@ -188,9 +224,9 @@ class StoryIndex:
         set and token sort ratios less penalties, so it is never above the larger of the two:
         an entry with both below the threshold cannot be a duplicate and is dropped here,
         before the full score (a hundred times dearer) is computed for at most the cap.
+        At most ``_PREFILTER_LIMIT`` candidates (those sharing the most) come this far: that
+        bounds the cost of a headline made of very common words.
         """
-        if len(candidates) > _PREFILTER_LIMIT:  # a headline of very common words: bound it
-            candidates = heapq.nlargest(_PREFILTER_LIMIT, candidates, key=shared.__getitem__)
         starts, text, last = self._start, self._text, len(self._start) - 1
         texts = [
             text[starts[e] : starts[e + 1] if e < last else len(text)].decode().replace("^", "")
@@ -217,9 +253,9 @@ class StoryIndex:
         """Index one item of story ``story_id``: its headline, canonical URL and GUID.
 
         Add a story's items one after the other, or right after the ``find`` that named the
-        story: that is how the index knows the story's first headline. Returns the parsed
-        headline's key (``Headline.key``), which the store keeps so that a restart can
-        ``load`` the window without parsing every headline again.
+        story: that is how the index knows the story's first headline (where its last-seen
+        time is kept). Returns the parsed headline's key (``Headline.key``), which the store
+        keeps so that a restart can ``load`` the window without parsing every headline again.
         """
         headline = parse(title)
         key = headline.key()
@@ -231,6 +267,9 @@ class StoryIndex:
         self._story.append(story_id)
         self._seen.append(seen)
         self._first.append(first)
+        self._latest.append(seen)
+        if first != entry and seen > self._latest[first]:
+            self._latest[first] = seen  # the story goes on: it stays open
         self._start.append(len(self._text))
         self._text += key.encode()
         self._dead.append(0)
@@ -247,52 +286,77 @@ class StoryIndex:
 
     def reserve(self, items: int) -> None:
         """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs)."""
-        self._keys.reserve(2 * items)
+        self._keys.reserve(items)
 
-    def load(self, rows: Sequence[tuple[int, int, str, float, str | None, str | None]]) -> int:
+    def load(
+        self,
+        stories: Sequence[int],
+        keys: Sequence[str],
+        seen_at: Sequence[float],
+        urls: Sequence[str | None],
+        guids: Sequence[str | None],
+    ) -> int:
         """``add`` for many items at once, as the rebuild at start does; the number added.
 
-        Each row is ``(story_id, item_id, key, seen, canonical_url, guid)`` with ``key`` the
-        ``Headline.key`` that ``add`` returned (the headline is not parsed again), a story's
-        rows one after the other, oldest first. The result is the same as ``add`` row by row;
-        the work is done a column at a time, with as little Python per row as can be.
+        One column per argument, a row per item: its story, the ``Headline.key`` that ``add``
+        returned (the headline is not parsed again), when it was seen, its canonical URL and
+        GUID; a story's rows one after the other, oldest first. The result is the same as
+        ``add`` row by row; the work is done a column at a time in numpy, with as little
+        Python per row as can be (a million rows are loaded at every start).
         """
-        if not rows:
+        count = len(keys)
+        if not count:
             return 0
         base = len(self._story)
-        stories, _, keys, seen_at, urls, guids = zip(*rows, strict=True)
-        seens = [max(0, math.floor(s)) for s in seen_at]
-        last_story, first = self._last
-        firsts = []
-        for entry, story_id in enumerate(stories, base):
-            if story_id != last_story or first < 0:
-                last_story, first = story_id, entry
-            firsts.append(first)
-        texts = [key.encode() for key in keys]
-        self._story.extend(stories)
-        self._seen.extend(seens)
-        self._first.extend(firsts)
-        self._start.extend(accumulate(map(len, texts[:-1]), initial=len(self._text)))
+        entries = np.arange(base, base + count, dtype=np.int64)
+        story = np.asarray(stories, dtype=np.int64)
+        seen = np.floor(np.asarray(seen_at, dtype=np.float64)).clip(0).astype(np.uint32)
+        # A story's first entry: where its run of rows starts (or the one before this batch).
+        last_story, last_first = self._last
+        starts = np.empty(count, dtype=np.bool_)
+        starts[0] = not (story[0] == last_story and last_first >= 0)
+        np.not_equal(story[1:], story[:-1], out=starts[1:])
+        first = np.where(starts, entries, 0)
+        if not starts[0]:
+            first[0] = last_first
+        np.maximum.accumulate(first, out=first)
+        # A story's last-seen time, at its first entry: the latest of its rows.
+        runs = np.flatnonzero(np.append(True, starts[1:]))
+        latest = seen.copy()
+        latest[runs] = np.maximum.reduceat(seen, runs)
+        if not starts[0]:
+            self._latest[last_first] = max(self._latest[last_first], int(latest[0]))
+        self._story.frombytes(story.tobytes())
+        self._seen.frombytes(seen.tobytes())
+        self._first.frombytes(first.astype(np.uint32).tobytes())
+        self._latest.frombytes(latest.tobytes())
+        texts = list(map(str.encode, keys))
+        offsets = np.cumsum([len(self._text), *map(len, texts[:-1])], dtype=np.int64)
+        self._start.frombytes(offsets.astype(np.uint32).tobytes())
         self._text += b"".join(texts)
-        self._dead += bytes(len(rows))
-        buckets = self._buckets
-        for entry, seen in enumerate(seens, base):
-            buckets[seen // _BUCKET].append(entry)
+        self._dead += bytes(count)
+        hours = seen // _BUCKET
+        order = np.argsort(hours, kind="stable")
+        hours, in_hour = hours[order], entries[order].astype(np.uint32)
+        bounds = [*np.flatnonzero(hours[1:] != hours[:-1]).tolist(), count - 1]
+        begin = 0
+        for end in bounds:
+            self._buckets[int(hours[end])].frombytes(in_hour[begin : end + 1].tobytes())
+            begin = end + 1
         postings = self._postings
-        for entry, key in enumerate(keys, base):
-            for word in set(key.replace("^", "").split()):
-                postings[word].append(entry)
+        for word, posted in posting_ops.group(keys, base):
+            postings[word].frombytes(posted)
         self._keys.put_many(
             [(url, e) for e, url in enumerate(urls, base) if url]
             + [
                 (g, e)
                 for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
-                if shared_guid(g) and g != url
+                if g and g != url and shared_guid(g)
             ]
         )
-        self._live += len(rows)
-        self._last = (last_story, first)
-        return len(rows)
+        self._live += count
+        self._last = (int(story[-1]), int(first[-1]))
+        return count
 
     def evict(self, before: datetime | float) -> int:
         """Forget what was seen before ``before``; the number of headlines forgotten."""
@@ -321,39 +385,60 @@ class StoryIndex:
 
     def _compact(self) -> None:
         """Renumber the live entries from 0 and drop the evicted ones everywhere."""
-        remap = array("l", [-1]) * len(self._story)
-        live = [e for e in range(len(self._story)) if not self._dead[e]]
-        for new, old in enumerate(live):
-            remap[old] = new
-        texts = [self._headline(e).key().encode() for e in live]
-        self._story = array("q", (self._story[e] for e in live))
-        self._seen = array("I", (self._seen[e] for e in live))
-        # A story whose first headline was evicted: its oldest live entry stands in.
-        self._first = array(
-            "I", (remap[self._first[e]] if remap[self._first[e]] >= 0 else remap[e] for e in live)
-        )
-        self._start = array("I")
-        self._text = bytearray()
-        for text in texts:
-            self._start.append(len(self._text))
-            self._text += text
+        total = len(self._story)
+        live = np.flatnonzero(_np(self._dead, np.uint8) == 0)
+        remap = np.full(total, -1, dtype=np.int64)
+        remap[live] = np.arange(len(live))
+        first = _np(self._first, np.uint32)[live].astype(np.int64)
+        latest = _np(self._latest, np.uint32)[live]
+        new_first = remap[first]
+        # A story whose first headline was evicted: its oldest live entry stands in, and
+        # keeps the story's last-seen time.
+        orphan = np.flatnonzero(new_first < 0)
+        if len(orphan):
+            firsts, stand_in, which = np.unique(
+                first[orphan], return_index=True, return_inverse=True
+            )
+            new_first[orphan] = orphan[stand_in][which]
+            latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
+        ends = np.append(_np(self._start, np.uint32)[1:], len(self._text)).astype(np.int64)
+        lengths = ends - _np(self._start, np.uint32)
+        in_live = np.repeat(_np(self._dead, np.uint8) == 0, lengths)
+        text = _np(self._text, np.uint8)[in_live]
+        live_lengths = lengths[live]
+        self._story = array("q", _np(self._story, np.int64)[live].tobytes())
+        self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
+        self._first = array("I", new_first.astype(np.uint32).tobytes())
+        self._latest = array("I", latest.tobytes())
+        starts = np.cumsum(live_lengths) - live_lengths
+        self._start = array("I", starts.astype(np.uint32).tobytes())
+        self._text = bytearray(text.tobytes())
         self._dead = bytearray(len(live))
         for word in list(self._postings):
-            kept = array("I", (remap[e] for e in self._postings[word] if remap[e] >= 0))
-            if kept:
-                self._postings[word] = kept
+            kept = remap[_np(self._postings[word], np.uint32)]
+            kept = kept[kept >= 0]
+            if len(kept):
+                self._postings[word] = array("I", kept.astype(np.uint32).tobytes())
             else:
                 del self._postings[word]
         for bucket, entries in self._buckets.items():
-            self._buckets[bucket] = array("I", (remap[e] for e in entries if remap[e] >= 0))
-        self._keys.remap(lambda e: r if (r := remap[e]) >= 0 else None)
-        story, first = self._last
-        self._last = (story, remap[first] if first >= 0 else -1)
+            kept = remap[_np(entries, np.uint32)]
+            self._buckets[bucket] = array("I", kept[kept >= 0].astype(np.uint32).tobytes())
+        self._keys.remap(remap)
+        story, old_first = self._last
+        self._last = (story, -1)
+        if old_first >= 0:
+            # the story's stand-in, when its first entry was evicted (see above)
+            now_first = remap[old_first]
+            if now_first < 0:
+                stand_ins = new_first[first == old_first]
+                now_first = stand_ins[0] if len(stand_ins) else -1
+            self._last = (story, int(now_first))
         self._evicted = 0
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
-        arrays = (self._story, self._seen, self._first, self._start)
+        arrays = (self._story, self._seen, self._first, self._latest, self._start)
         size = sum(a.itemsize * len(a) for a in arrays) + len(self._text) + len(self._dead)
         size += sys.getsizeof(self._postings) + sum(
             sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
