@@ -233,6 +233,21 @@ def test_evict_forgets_old_entries_and_compacts() -> None:
     assert index.find("Headline 2999 about topic2999", "", at).story_id == 2999
 
 
+def test_a_late_backdated_item_is_evicted_at_birth_and_story_ids_may_be_wide() -> None:
+    index = StoryIndex(CONFIG)
+    index.add(1, 1, "Harbour strike ends after talks", "", NOW)
+    assert index.evict(NOW + 10) == 1 and len(index) == 0
+    index.add(2, 2, "Harbour strike ends after long talks", "", NOW - 100)  # before the horizon
+    assert len(index) == 0 and index.evict(NOW + 20) == 0
+    wide = 2**40  # wider than the 32-bit story array: it widens
+    index.add(wide, 3, RAIL, "", NOW + 60)
+    assert len(index) == 1 and index.find(RAIL_WIRE, "", NOW + 120).story_id == wide
+    loaded = StoryIndex(CONFIG)
+    loaded.load([5, wide], ["harbour strike end talk", "mayor call summit rail strike"],
+                [NOW, NOW], [None, None], [None, None])  # fmt: skip
+    assert loaded.find(RAIL_WIRE, "", NOW + 120).story_id == wide
+
+
 # More pairs, in the style of wire copy and the UCI stream.
 
 
@@ -294,4 +309,4 @@ def test_load_is_add_row_by_row() -> None:
         assert added.find(title, "", NOW + 500) == loaded.find(title, "", NOW + 500)
     assert loaded.find("x", "", NOW + 500, "https://x/77").story_id == 77 // 3
     assert loaded.find("x", "", NOW + 500, None, "urn:g399").story_id == 399 // 3
-    assert added._first == loaded._first and added._text == loaded._text
+    assert added._first == loaded._first and added._ids == loaded._ids

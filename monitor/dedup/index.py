@@ -27,12 +27,14 @@ entries outnumber live ones.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import sys
 from array import array
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -52,11 +54,12 @@ RARE_WORDS = 12
 # Common words of a headline counted (the least common first): their pairwise intersections
 # cost tens of microseconds each at a million headlines, and a headline holds one or two.
 COMMON_WORDS = 4
-_BUCKET = 3600  # eviction buckets: one per hour of seen time
 _PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
+_STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
+_MAX_U32 = 2**32 - 1
 
 
 class Match(NamedTuple):
@@ -91,12 +94,44 @@ def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[
     return np.frombuffer(values, dtype=dtype)
 
 
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+
+
+@cache
+def _map_large_blocks() -> None:
+    """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
+    time a mapped block is freed, and the index's arrays, growing a few percent at a time,
+    then move about the heap and leave it full of holes: at a million headlines 40 MB of
+    free heap (RSS growth 160 MB for 100 MB of index); mapped, they grow in place (mremap)
+    and a freed block goes back to the system. Process-wide, once; a no-op off glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+
+
+class _Vocabulary(dict[str, int]):
+    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+
+    def __init__(self, tokens: Iterable[str] = ()) -> None:
+        self.tokens = list(tokens)
+        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
+
+    def __missing__(self, token: str) -> int:
+        self[token] = len(self.tokens)
+        self.tokens.append(token)
+        return self[token]
+
+
 class StoryIndex:
     """The headlines, URLs and GUIDs of the story window, indexed by their words."""
 
     def __init__(self, config: DedupConfig) -> None:
+        _map_large_blocks()
         self.config = config
-        self._story = array("q")
+        # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
+        self._story = array("I")
         # 32-bit where it is enough ("L" is 64-bit on Linux): at a million headlines every
         # byte per entry or posting is a megabyte or six.
         self._seen = array("I")  # UNIX seconds
@@ -104,12 +139,13 @@ class StoryIndex:
         # At a story's first entry: when the story last had a new item (UNIX seconds); a
         # per-story dict would cost ~100 bytes a story, this 4 bytes an entry.
         self._latest = array("I")
-        self._start = array("I")  # where the entry's key starts in _text (ends at the next)
-        self._text = bytearray()
-        self._dead = bytearray()  # 1 for an evicted entry
+        # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
+        # of its own): 4 bytes a word, where the key's text took 9 (the vocabulary is shared).
+        self._vocab = _Vocabulary()
+        self._ids = array("I")
+        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
         self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
         self._keys = KeyTable()
-        self._buckets: defaultdict[int, array[int]] = defaultdict(lambda: array("I"))
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
         self._evicted = 0  # evicted entries not yet compacted away
@@ -124,16 +160,20 @@ class StoryIndex:
         return self._live
 
     def _alive(self, entry: int) -> bool:
-        return not self._dead[entry] and self._seen[entry] >= self._horizon
+        return self._seen[entry] >= self._horizon  # evict moves the horizon, nothing else
 
     def _closed(self, first: int, seen: float) -> bool:
         """The story whose first entry is ``first`` has been quiet too long for ``seen``."""
         quiet = self.config.quiet
         return bool(quiet) and seen - self._latest[first] > quiet
 
+    def _key(self, entry: int) -> str:
+        """The entry's ``Headline.key``."""
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
+
     def _headline(self, entry: int) -> Headline:
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._text)
-        return from_key(self._text[self._start[entry] : end].decode())
+        return from_key(self._key(entry))
 
     def find(
         self,
@@ -227,11 +267,7 @@ class StoryIndex:
         At most ``_PREFILTER_LIMIT`` candidates (those sharing the most) come this far: that
         bounds the cost of a headline made of very common words.
         """
-        starts, text, last = self._start, self._text, len(self._start) - 1
-        texts = [
-            text[starts[e] : starts[e + 1] if e < last else len(text)].decode().replace("^", "")
-            for e in candidates
-        ]
+        texts = [self._key(e).replace("^", "") for e in candidates]
         kept: set[int] = set()
         for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
             found = process.extract(
@@ -264,17 +300,20 @@ class StoryIndex:
         last_story, last_first = self._last
         first = last_first if last_story == story_id and last_first >= 0 else entry
         self._last = (story_id, first)
+        if story_id > _MAX_U32 and self._story.typecode == "I":
+            self._story = array("q", self._story)
         self._story.append(story_id)
         self._seen.append(seen)
         self._first.append(first)
         self._latest.append(seen)
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
-        self._start.append(len(self._text))
-        self._text += key.encode()
-        self._dead.append(0)
-        self._buckets[seen // _BUCKET].append(entry)
-        self._live += 1
+        self._start.append(len(self._ids))
+        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        if seen >= self._horizon:
+            self._live += 1
+        else:  # seen before the horizon (a late, backdated item): evicted at birth
+            self._evicted += 1
         for word in set(headline.words):
             self._postings[word].append(entry)
         if canonical_url:
@@ -326,25 +365,18 @@ class StoryIndex:
         latest[runs] = np.maximum.reduceat(seen, runs)
         if not starts[0]:
             self._latest[last_first] = max(self._latest[last_first], int(latest[0]))
-        self._story.frombytes(story.tobytes())
+        if story.max() > _MAX_U32 and self._story.typecode == "I":
+            self._story = array("q", self._story)
+        self._story.frombytes(story.astype(_STORY[self._story.typecode]).tobytes())
         self._seen.frombytes(seen.tobytes())
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
-        texts = list(map(str.encode, keys))
-        offsets = np.cumsum([len(self._text), *map(len, texts[:-1])], dtype=np.int64)
+        indexed = posting_ops.index_keys(keys, base, self._vocab)
+        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
         self._start.frombytes(offsets.astype(np.uint32).tobytes())
-        self._text += b"".join(texts)
-        self._dead += bytes(count)
-        hours = seen // _BUCKET
-        order = np.argsort(hours, kind="stable")
-        hours, in_hour = hours[order], entries[order].astype(np.uint32)
-        bounds = [*np.flatnonzero(hours[1:] != hours[:-1]).tolist(), count - 1]
-        begin = 0
-        for end in bounds:
-            self._buckets[int(hours[end])].frombytes(in_hour[begin : end + 1].tobytes())
-            begin = end + 1
+        self._ids.frombytes(indexed.ids.tobytes())
         postings = self._postings
-        for word, posted in posting_ops.group(keys, base):
+        for word, posted in indexed.postings:
             postings[word].frombytes(posted)
         self._keys.put_many(
             [(url, e) for e, url in enumerate(urls, base) if url]
@@ -354,7 +386,9 @@ class StoryIndex:
                 if g and g != url and shared_guid(g)
             ]
         )
-        self._live += count
+        born_dead = int(np.count_nonzero(seen < self._horizon))
+        self._live += count - born_dead
+        self._evicted += born_dead
         self._last = (int(story[-1]), int(first[-1]))
         return count
 
@@ -363,20 +397,10 @@ class StoryIndex:
         horizon = _seconds(before)
         if horizon <= self._horizon:
             return 0
-        self._horizon = horizon
-        last = math.floor(horizon) // _BUCKET
-        dropped = 0
-        for bucket in [b for b in self._buckets if b <= last]:
-            entries = self._buckets.pop(bucket)
-            kept = array("I")
-            for entry in entries:
-                if self._seen[entry] < horizon:
-                    self._dead[entry] = 1
-                    dropped += 1
-                else:
-                    kept.append(entry)
-            if kept:
-                self._buckets[bucket] = kept
+        before_horizon, self._horizon = self._horizon, horizon
+        seen = _np(self._seen, np.uint32)
+        dropped = int(np.count_nonzero((seen < horizon) & (seen >= before_horizon)))
+        del seen  # the view: _seen grows again with the next add
         self._live -= dropped
         self._evicted += dropped
         if self._evicted > max(1000, self._live):
@@ -386,7 +410,8 @@ class StoryIndex:
     def _compact(self) -> None:
         """Renumber the live entries from 0 and drop the evicted ones everywhere."""
         total = len(self._story)
-        live = np.flatnonzero(_np(self._dead, np.uint8) == 0)
+        alive = _np(self._seen, np.uint32) >= self._horizon
+        live = np.flatnonzero(alive)
         remap = np.full(total, -1, dtype=np.int64)
         remap[live] = np.arange(len(live))
         first = _np(self._first, np.uint32)[live].astype(np.int64)
@@ -401,19 +426,23 @@ class StoryIndex:
             )
             new_first[orphan] = orphan[stand_in][which]
             latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
-        ends = np.append(_np(self._start, np.uint32)[1:], len(self._text)).astype(np.int64)
+        ends = np.append(_np(self._start, np.uint32)[1:], len(self._ids)).astype(np.int64)
         lengths = ends - _np(self._start, np.uint32)
-        in_live = np.repeat(_np(self._dead, np.uint8) == 0, lengths)
-        text = _np(self._text, np.uint8)[in_live]
+        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
         live_lengths = lengths[live]
-        self._story = array("q", _np(self._story, np.int64)[live].tobytes())
+        # The vocabulary keeps only the tokens of live entries, renumbered.
+        used = np.unique(ids)
+        renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
+        renumber[used] = np.arange(len(used), dtype=np.uint32)
+        self._vocab = _Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        stories = _np(self._story, _STORY[self._story.typecode])[live]
+        self._story = array(self._story.typecode, stories.tobytes())
         self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
         self._first = array("I", new_first.astype(np.uint32).tobytes())
         self._latest = array("I", latest.tobytes())
         starts = np.cumsum(live_lengths) - live_lengths
         self._start = array("I", starts.astype(np.uint32).tobytes())
-        self._text = bytearray(text.tobytes())
-        self._dead = bytearray(len(live))
+        self._ids = array("I", renumber[ids].tobytes())
         for word in list(self._postings):
             kept = remap[_np(self._postings[word], np.uint32)]
             kept = kept[kept >= 0]
@@ -421,9 +450,6 @@ class StoryIndex:
                 self._postings[word] = array("I", kept.astype(np.uint32).tobytes())
             else:
                 del self._postings[word]
-        for bucket, entries in self._buckets.items():
-            kept = remap[_np(entries, np.uint32)]
-            self._buckets[bucket] = array("I", kept[kept >= 0].astype(np.uint32).tobytes())
         self._keys.remap(remap)
         story, old_first = self._last
         self._last = (story, -1)
@@ -438,10 +464,11 @@ class StoryIndex:
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
-        arrays = (self._story, self._seen, self._first, self._latest, self._start)
-        size = sum(a.itemsize * len(a) for a in arrays) + len(self._text) + len(self._dead)
+        arrays = (self._story, self._seen, self._first, self._latest, self._start, self._ids)
+        size = sum(a.itemsize * len(a) for a in arrays)
+        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
+        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
         size += sys.getsizeof(self._postings) + sum(
             sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
         )
-        size += sum(sys.getsizeof(b) for b in self._buckets.values())
         return size + self._keys.memory_bytes()

@@ -45,8 +45,8 @@ class KeyTable:
 
     def __init__(self, capacity: int = 1024) -> None:
         self._size = max(16, int(capacity / _LOAD))
-        self._keys = array("Q", bytes(8 * self._size))
-        self._values = array("I", bytes(4 * self._size))
+        self._keys = array("Q", [_EMPTY]) * self._size
+        self._values = array("I", [0]) * self._size
         self._used = 0  # slots holding a key, removed ones included
 
     def _slot(self, hashed: int) -> int:
@@ -115,11 +115,16 @@ class KeyTable:
         """A new table holding ``hashed -> entries`` (distinct keys), with room for ``extra``."""
         # 60% full after a rebuild: room to grow by a third before the next one.
         self._size = max(16, int((len(hashed) + extra) / _LOAD))
-        keys = np.zeros(self._size, dtype=np.uint64)
-        values = np.zeros(self._size, dtype=np.uint32)
-        self._used = _insert(keys, values, hashed, entries)
-        self._keys = array("Q", keys.tobytes())
-        self._values = array("I", values.tobytes())
+        # Made at their size and filled in place: a transient copy of a table this large
+        # would leave the allocator a hole of its size for good.
+        self._keys = array("Q", [_EMPTY]) * self._size
+        self._values = array("I", [0]) * self._size
+        self._used = _insert(
+            np.frombuffer(self._keys, dtype=np.uint64),
+            np.frombuffer(self._values, dtype=np.uint32),
+            hashed,
+            entries,
+        )
 
     def __len__(self) -> int:
         return self._used

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -94,52 +95,93 @@ def _runs(entries: Entries) -> tuple[Entries, npt.NDArray[np.intp]]:
     return entries[at], np.diff(np.append(at, len(entries)))
 
 
-def group(keys: Sequence[str], base: int) -> Iterator[tuple[str, bytes]]:
-    """The postings of the headlines ``keys`` (entries ``base`` on), word by word.
+class Indexed(NamedTuple):
+    """What ``index_keys`` made of a batch of headline keys."""
 
-    Each distinct word once, with its entries as ``array("I")`` bytes, in order and without
-    repeats. The words are grouped by their hash in numpy rather than one dict lookup per
-    word in Python (seven million of them at a million headlines, the rebuild's dearest
-    step); should two distinct words of the batch share a 64-bit hash (or one the separator's),
-    they are grouped one by one instead.
+    ids: Entries  # the token ids of all keys, one key after the other
+    per_key: npt.NDArray[np.int64]  # how many tokens each key has
+    postings: list[tuple[str, bytes]]  # each word once, its entries as array("I") bytes
+
+
+def index_keys(keys: Sequence[str], base: int, vocabulary: Mapping[str, int]) -> Indexed:
+    """The tokens of the headline keys ``keys`` (entries ``base`` on) as vocabulary ids, and
+    the postings of their words (a name's token "^nato" is the word "nato").
+
+    One split of all keys and one hash of each token; tokens and words are then grouped in
+    numpy, and Python touches each distinct token of the batch once, not each of its seven
+    hundred thousand tokens. A word's entries are in order and without repeats. Should two
+    distinct tokens of the batch share a 64-bit hash (or one the separator's), the batch is
+    grouped one token at a time instead. ``vocabulary`` gives a new token the next id.
     """
-    words = " \0 ".join(keys).replace("^", "").split()
-    hashes = np.fromiter(map(hash, words), dtype=np.int64, count=len(words))
+    tokens = " \0 ".join(keys).split()  # keys are words between single spaces, no NUL
+    hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))
     sep = hashes == hash("\0")
-    entries = (np.cumsum(sep) + base).astype(np.uint32)
     at = np.flatnonzero(~sep)
-    distinct = set(words)
+    entry = np.cumsum(sep)[at]  # key of each token
+    per_key = np.bincount(entry, minlength=len(keys)).astype(np.int64)
+    # The tokens grouped by hash, each group's positions in order (one stable sort).
+    order = np.argsort(hashes[at], kind="stable")
+    sorted_hashes = hashes[at][order]
+    new_token = np.empty(len(order), dtype=np.bool_)
+    new_token[:1] = True
+    np.not_equal(sorted_hashes[1:], sorted_hashes[:-1], out=new_token[1:])
+    starts = np.flatnonzero(new_token)
+    distinct = set(tokens)
     distinct.discard("\0")
-    if not len(at):
-        return
-    order = at[np.argsort(hashes[at], kind="stable")]  # by word, each word's entries in order
-    hashes, entries = hashes[order], entries[order]
-    new_word = np.empty(len(order), dtype=np.bool_)
-    new_word[0] = True
-    np.not_equal(hashes[1:], hashes[:-1], out=new_word[1:])
-    starts = np.flatnonzero(new_word)
-    if len(distinct) != len(starts) or int(sep.sum()) != len(keys) - 1:
-        yield from _group_slowly(words, base)
-        return
-    keep = new_word.copy()  # a word twice in one headline is posted once
-    keep[1:] |= entries[1:] != entries[:-1]
-    data = entries[keep].tobytes()
+    if len(starts) != len(distinct) or int(sep.sum()) != max(0, len(keys) - 1):
+        return _index_slowly(tokens, len(keys), base, vocabulary)
+    if not len(at):  # keys without words (headlines of stop words only)
+        return Indexed(np.zeros(0, dtype=np.uint32), per_key, [])
+    group = np.empty(len(order), dtype=np.int64)
+    group[order] = np.cumsum(new_token) - 1  # each token's group
+    first = order[starts]  # a group's first position
+    names = [tokens[i] for i in at[first].tolist()]
+    # New tokens get their ids in order of first use, as ``add`` one key at a time gives them.
+    in_order = np.argsort(first)
+    ids = np.empty(len(names), dtype=np.uint32)
+    ids[in_order] = np.fromiter(
+        map(vocabulary.__getitem__, [names[i] for i in in_order.tolist()]), np.uint32, len(names)
+    )
+    # A group's entries, in order, a token twice in one key once.
+    posted = (entry[order] + base).astype(np.uint32)
+    keep = new_token.copy()
+    keep[1:] |= posted[1:] != posted[:-1]
+    data = posted[keep].tobytes()
     ends = np.append(np.cumsum(keep)[starts[1:] - 1], np.count_nonzero(keep)).tolist()
+    out: dict[str, bytes] = {}
     begin = 0
-    for start, end in zip(order[starts].tolist(), ends, strict=True):
-        yield words[start], data[4 * begin : 4 * end]
+    for name, end in zip(names, ends, strict=True):
+        word = name[1:] if name[:1] == "^" else name  # a name's token "^nato" posts "nato"
+        if word in out:  # both forms in the batch
+            merged = np.union1d(
+                np.frombuffer(out[word], dtype=np.uint32),
+                np.frombuffer(data[4 * begin : 4 * end], dtype=np.uint32),
+            )
+            out[word] = merged.astype(np.uint32).tobytes()
+        else:
+            out[word] = data[4 * begin : 4 * end]
         begin = end
+    return Indexed(ids[group], per_key, list(out.items()))
 
 
-def _group_slowly(words: list[str], base: int) -> Iterator[tuple[str, bytes]]:
+def _index_slowly(
+    tokens: list[str], keys: int, base: int, vocabulary: Mapping[str, int]
+) -> Indexed:
     grouped: dict[str, array[int]] = {}
+    ids = array("I")
+    per_key = np.zeros(keys, dtype=np.int64)
     entry = base
-    for word in words:
-        if word == "\0":
+    for token in tokens:
+        if token == "\0":
             entry += 1
             continue
-        posting = grouped.setdefault(word, array("I"))
+        ids.append(vocabulary[token])
+        per_key[entry - base] += 1
+        posting = grouped.setdefault(token.removeprefix("^"), array("I"))
         if not posting or posting[-1] != entry:
             posting.append(entry)
-    for word, posting in grouped.items():
-        yield word, posting.tobytes()
+    return Indexed(
+        np.frombuffer(ids.tobytes(), dtype=np.uint32),
+        per_key,
+        [(w, p.tobytes()) for w, p in grouped.items()],
+    )
