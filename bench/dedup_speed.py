@@ -326,7 +326,7 @@ if __name__ == "__main__":
         asyncio.run(rebuild(Path(a.rebuild)))
         sys.exit(0)
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000]
-    if a.sizes:
+    if a.sizes is not None:  # "" for none (the find + add line alone)
         sizes = [int(x) for x in a.sizes.split(",") if x]
     for n in sizes:
         probes = a.probes or (150 if n >= 10**6 else 500)
