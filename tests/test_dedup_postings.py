@@ -10,7 +10,7 @@ from collections import Counter
 import pytest
 
 from monitor.dedup import postings
-from monitor.dedup.index import _Vocabulary
+from monitor.dedup.window import _Vocabulary
 
 
 def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
