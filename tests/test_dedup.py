@@ -9,7 +9,7 @@ import pytest
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import names, normalize, numbers, parse, tokens
-from monitor.dedup.index import StoryIndex
+from monitor.dedup.index import PER_STORY, StoryIndex
 from monitor.dedup.score import is_duplicate, score_headlines, similarity
 
 CONFIG = DedupConfig()
@@ -149,19 +149,33 @@ def test_find_never_scans_the_window() -> None:
 
 def test_too_common_words_draw_candidates_only_together() -> None:
     # A word in more than max_postings headlines draws no candidates alone, but two such
-    # words in common are counted (intersected in C): brute force at a million headlines
-    # found pairs sharing only common words that the score calls one story.
+    # words found together in few headlines do (intersected in C): brute force at a million
+    # headlines found pairs sharing only common words that the score calls one story.
     index = StoryIndex(DedupConfig(max_postings=10))
-    for i in range(50):
-        index.add(i, i, f"common words everywhere item{i}", "", NOW)
-    index.add(50, 50, "Harbour strike ends after talks", "", NOW)
-    found = index.find("common words everywhere", "", NOW)
-    assert found.story_id is not None and found.reason == "similar headline"
-    assert index.last_candidates <= index.config.max_candidates
-    # One common word and nothing else in common: not a candidate.
-    assert index.find("common harbour", "", NOW).story_id is None
-    found = index.find("Harbour strike ends after long talks", "", NOW)
-    assert found.story_id == 50
+    for i in range(15):
+        index.add(i, i, f"alpha filler{i} thing{i}", "", NOW)
+        index.add(100 + i, 100 + i, f"beta other{i} stuff{i}", "", NOW)
+    index.add(50, 50, "alpha beta harbour", "", NOW)
+    found = index.find("Alpha beta", "", NOW)
+    assert (found.story_id, found.reason) == (50, "similar headline")
+    # A common word counts with a rare one; alone it draws nothing.
+    assert index.find("alpha harbours", "", NOW).story_id == 50
+    assert index.find("alpha gamma", "", NOW).story_id is None
+    # A pair that a template puts in every headline draws nothing, as a common word does.
+    for i in range(30):
+        index.add(200 + i, 200 + i, f"common words everywhere item{i}", "", NOW)
+    assert index.find("common words everywhere", "", NOW).story_id is None
+    assert index.last_candidates == 0
+
+
+def test_a_templated_story_is_judged_on_a_few_of_its_headlines() -> None:
+    # A feed of look-alike headlines ("Feed 3 update 17"): the score calls them one story,
+    # and without a bound on candidates a story each find would score dozens of its items.
+    index = StoryIndex(CONFIG)
+    for i in range(3000):
+        index.add(1, i, f"Feed {i % 500} update {567000000 + i // 500}", "", NOW + i)
+    found = index.find("Feed 3 update 567000009", "", NOW + 3000)
+    assert found.story_id == 1 and 0 < index.last_candidates <= PER_STORY
 
 
 def test_url_and_guid_join_within_the_window_only() -> None:

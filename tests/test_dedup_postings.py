@@ -7,6 +7,8 @@ import random
 from array import array
 from collections import Counter
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from monitor.dedup import postings
@@ -17,20 +19,26 @@ def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
     return array("I", sorted(rng.sample(range(universe), size)))
 
 
-def _expected(rare: list[array[int]], common: list[array[int]], need: int) -> list[int]:
+def _expected(rare: list[array[int]], common: list[array[int]], need: int, cap: int) -> list[int]:
     shared: Counter[int] = Counter()
     for posting in rare:
         shared.update(posting)
-    in_common: Counter[int] = Counter()
-    for posting in common:
-        in_common.update(posting)
-    for entry, n in in_common.items():
-        if entry in shared or n >= 2:
-            shared[entry] += n
+    sets = [set(p) for p in common]
+    drawn_by_pairs: set[int] = set()
+    for i, a in enumerate(sets):
+        for b in sets[i + 1 :]:
+            if len(a & b) <= cap and min(len(a), len(b)) <= postings._PAIR_SCAN * cap:
+                drawn_by_pairs |= a & b
+    for entry in set(shared) | drawn_by_pairs:
+        shared[entry] += sum(1 for s in sets if entry in s)
     return [e for _, e in sorted((-n, e) for e, n in shared.items() if n >= need)]
 
 
-@pytest.mark.parametrize("seed", range(40))
+def _ordered(entries: postings.Entries, counts: npt.NDArray[np.intp]) -> list[int]:
+    return [int(e) for e in entries[np.argsort(postings.rank(entries, counts))[::-1]]]
+
+
+@pytest.mark.parametrize("seed", range(60))
 def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
     rng = random.Random(seed)
     universe = rng.choice([50, 500, 5000])
@@ -38,8 +46,9 @@ def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
             for _ in range(rng.randint(0, 5))]  # fmt: skip
     common = [_posting(rng, rng.randint(1, universe // 2), universe)
               for _ in range(rng.randint(0, postings.MAX_COMMON))]  # fmt: skip
-    need = rng.randint(1, 3)
-    assert postings.shared_by(rare, common, need) == _expected(rare, common, need)
+    need, cap = rng.randint(1, 3), rng.choice([5, 50, 5000])
+    got = postings.shared_by(rare, common, need, cap, _ordered)
+    assert got == _expected(rare, common, need, cap)
 
 
 @pytest.mark.parametrize("seed", range(40))

@@ -21,6 +21,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
+import numpy as np
+import numpy.typing as npt
 from rapidfuzz import fuzz, process
 
 from monitor.dedup import postings as posting_ops
@@ -38,6 +40,10 @@ RARE_WORDS = 12
 # Common words of a headline counted (the least common first): their pairwise intersections
 # cost tens of microseconds each at a million headlines, and a headline holds one or two.
 COMMON_WORDS = 4
+# A story is judged on its headlines sharing the most words with the new one, this many at
+# most: a templated feed's story of thousands would take every place under the caps, and
+# cost milliseconds an item to score (all its headlines look alike).
+PER_STORY = 4
 _PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
 
@@ -122,10 +128,14 @@ class StoryIndex(Window):
             common = [postings[w] for w in words[len(rare) : len(rare) + COMMON_WORDS]]
         if not rare and len(common) < 2:
             return []
-        drawn = posting_ops.shared_by(rare[:RARE_WORDS], common, need)
-        # Dead entries and closed stories must not take the places of those that can join.
+        drawn = posting_ops.shared_by(
+            rare[:RARE_WORDS], common, need, cap, lambda e, n: self._choose(e, n, seen)
+        )
+        # Dead entries and closed stories must not take the places of those that can join,
+        # nor one story's headlines all of them.
         window = self.config.window
-        seen_of, first_of = self._seen, self._first
+        seen_of, first_of, story_of = self._seen, self._first, self._story
+        per_story: dict[int, int] = {}
         out = []
         for entry in drawn:
             if (
@@ -133,10 +143,36 @@ class StoryIndex(Window):
                 and abs(seen - seen_of[entry]) <= window
                 and not self._closed(first_of[entry], seen)
             ):
-                out.append(entry)
-                if len(out) == _PREFILTER_LIMIT:
-                    break
+                story = story_of[entry]
+                if per_story.get(story, 0) < PER_STORY:
+                    per_story[story] = per_story.get(story, 0) + 1
+                    out.append(entry)
+                    if len(out) == _PREFILTER_LIMIT:
+                        break
         return out
+
+    def _choose(
+        self, entries: npt.NDArray[np.uint32], counts: npt.NDArray[np.intp], seen: float
+    ) -> list[int]:
+        """Of the entries drawn (with the words each shares): those that can be joined at
+        ``seen``, most words first, at most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
+        can = self._joinable(entries, seen)
+        entries, key = entries[can], posting_ops.rank(entries[can], counts[can])
+        many = 4 * _PREFILTER_LIMIT
+        if len(entries) > many:  # a template drew thousands: the best of them
+            top = np.argpartition(key, len(key) - many)[len(key) - many :]
+            entries, key = entries[top], key[top]
+        entries = entries[np.argsort(key)[::-1]]
+        stories = self._stories_of(entries)
+        by_story = np.argsort(stories, kind="stable")  # a story's entries, best first
+        story_sorted = stories[by_story]
+        starts = np.flatnonzero(np.append(True, story_sorted[1:] != story_sorted[:-1]))
+        place = np.arange(len(entries)) - np.repeat(
+            starts, np.diff(np.append(starts, len(entries)))
+        )
+        keep = np.empty(len(entries), dtype=np.bool_)
+        keep[by_story] = place < PER_STORY
+        return entries[keep][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
 
     def _prefilter(self, headline: Headline, candidates: list[int]) -> list[int]:
         """The candidates that rapidfuzz (in C, a microsecond each) cannot rule out.

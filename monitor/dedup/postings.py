@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -21,12 +21,12 @@ Entries = npt.NDArray[np.uint32]
 
 assert array("I").itemsize == 4, "postings are read as uint32"
 
-# An entry in k of the common postings is in k(k-1)/2 of their pairwise intersections.
-MAX_COMMON = 6
-_WORDS_OF_PAIRS_LOOKUP = np.zeros(MAX_COMMON * (MAX_COMMON - 1) // 2 + 1, dtype=np.intp)
-for _k in range(2, MAX_COMMON + 1):
-    _WORDS_OF_PAIRS_LOOKUP[_k * (_k - 1) // 2] = _k
+MAX_COMMON = 6  # common postings of one headline counted, at most
 _NONE = np.zeros(0, dtype=np.uint32)
+_MAX_ENTRY = 2**32 - 1
+# Common postings this many times ``cap`` long are not intersected: in 1 of 30 headlines of
+# the window (at a million), such words are stop words in all but name.
+_PAIR_SCAN = 16
 
 
 def _view(posting: array[int]) -> Entries:
@@ -43,14 +43,25 @@ def _member(entries: Entries, posting: Entries) -> npt.NDArray[np.bool_]:
 _SMALL = 200  # postings in all: a Counter in C beats numpy's fixed cost below this (measured)
 
 
-def shared_by(rare: Sequence[array[int]], common: Sequence[array[int]], need: int) -> list[int]:
+def shared_by(
+    rare: Sequence[array[int]],
+    common: Sequence[array[int]],
+    need: int,
+    cap: int,
+    choose: Callable[[Entries, npt.NDArray[np.intp]], list[int]],
+) -> list[int]:
     """The entries sharing at least ``need`` words with a headline, the most first.
 
     ``rare`` are the postings of the headline's words that draw candidates, ``common`` those
     of its commoner words (at most ``MAX_COMMON``): an entry gains one for each common
     posting it is in, and one sharing no rare word is drawn when it is in ``need`` of the
     common postings (one shared word is a topic, not a story: ``score_headlines`` asks for
-    ``min_shared``). Ties come oldest (lowest entry) first, whichever way they were counted.
+    ``min_shared``), unless the two words are together in more than ``cap`` headlines: a
+    pair that common is a template ("Feed 3 update 17") and draws none, as a word in more
+    than ``cap`` draws none. Counted in Python (few postings), the entries come back most
+    words first, ties oldest first; counted in numpy, ``choose`` picks from the entries and
+    their counts (a templated feed can draw thousands: sorting them in Python costs
+    milliseconds).
     """
     if len(common) > MAX_COMMON:
         raise ValueError(f"at most {MAX_COMMON} common postings")
@@ -72,15 +83,28 @@ def shared_by(rare: Sequence[array[int]], common: Sequence[array[int]], need: in
     for i, a in enumerate(views):
         for b in views[i + 1 :]:
             short, long = (a, b) if len(a) <= len(b) else (b, a)
-            pairs.append(short[_member(short, long)])
+            if len(short) > _PAIR_SCAN * cap:  # near stop words, both: not worth the search
+                continue
+            both = short[_member(short, long)]
+            if len(both) <= cap:
+                pairs.append(both)
     if pairs:
-        extra, in_pairs = _runs(np.concatenate(pairs))
-        fresh = ~_member(extra, drawn) if len(drawn) else slice(None)
-        drawn = np.concatenate([drawn, extra[fresh]])
-        counts = np.concatenate([counts, _WORDS_OF_PAIRS_LOOKUP[in_pairs[fresh]]])
+        extra, _ = _runs(np.concatenate(pairs))
+        if len(drawn):
+            extra = extra[~_member(extra, drawn)]
+        in_common = np.zeros(len(extra), dtype=np.intp)
+        for view in views:
+            in_common += _member(extra, view)
+        drawn = np.concatenate([drawn, extra])
+        counts = np.concatenate([counts, in_common])
     chosen = counts >= need
-    drawn, counts = drawn[chosen], counts[chosen]
-    return drawn[np.lexsort((drawn, -counts))].tolist()  # type: ignore[no-any-return]
+    return choose(drawn[chosen], counts[chosen])
+
+
+def rank(entries: Entries, counts: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
+    """A key that orders ``entries`` by ``counts``, largest first, ties lowest entry first
+    (largest key first)."""
+    return (counts.astype(np.int64) << 32) | (_MAX_ENTRY - entries.astype(np.int64))
 
 
 def _runs(entries: Entries) -> tuple[Entries, npt.NDArray[np.intp]]:

@@ -132,6 +132,18 @@ class Window:
         quiet = self.config.quiet
         return bool(quiet) and seen - self._latest[first] > quiet
 
+    def _joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
+        """``_alive``, in the window of ``seen`` and not ``_closed``, for many entries."""
+        seen_of = _np(self._seen, np.uint32)[entries].astype(np.float64)
+        ok = (seen_of >= self._horizon) & (np.abs(seen_of - seen) <= self.config.window)
+        if self.config.quiet:
+            firsts = _np(self._first, np.uint32)[entries]
+            ok &= seen - _np(self._latest, np.uint32)[firsts] <= self.config.quiet
+        return ok
+
+    def _stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+        return _np(self._story, _STORY[self._story.typecode])[entries]
+
     def _key(self, entry: int) -> str:
         """The entry's ``Headline.key``."""
         end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
