@@ -163,6 +163,8 @@ class StoryIndex(Window):
             top = np.argpartition(key, len(key) - many)[len(key) - many :]
             entries, key = entries[top], key[top]
         entries = entries[np.argsort(key)[::-1]]
+        if len(entries) <= _PREFILTER_LIMIT:  # few: _candidates caps them per story
+            return entries.tolist()  # type: ignore[no-any-return]
         stories = self._stories_of(entries)
         by_story = np.argsort(stories, kind="stable")  # a story's entries, best first
         story_sorted = stories[by_story]
