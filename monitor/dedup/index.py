@@ -7,10 +7,13 @@ reach the threshold). The rarest words (in at most ``max_postings`` headlines of
 draw candidates; a commoner word draws none alone (thousands of headlines hold it), but the
 common words of a headline are intersected with each other and with the entries the rare
 ones drew, in C (``postings.shared_by``): two headlines sharing only common words can still
-score as one story. A candidate's story is joined when the headline scores ``threshold``
-against that candidate and ``first_threshold`` against the story's first headline in the
-window: single link alone lets a story drift one edit at a time ("Titanfall launches" ->
-"Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
+score as one story. A pair of common words found together in more than ``max_postings``
+headlines (a template: "Feed 3 update 17") draws none either, and a story is judged on its
+``PER_STORY`` headlines sharing the most words. A candidate's story is joined when the
+headline scores ``threshold`` against that candidate and ``first_threshold`` against the
+story's first headline in the window: single link alone lets a story drift one edit at a
+time ("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live
+outage").
 
 A story with no new item for ``quiet`` is closed: a similar headline starts a new story,
 the same GUID or URL still joins it. Its last-seen time is kept at its first entry.
