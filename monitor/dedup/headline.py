@@ -174,7 +174,7 @@ _NAMEABLE = 8  # can be a name: no digit first, not a date word
 _NUMBER = 16  # a number or date word once canonical
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=100_000)
 def _word(raw: str) -> tuple[str, int] | None:
     """``raw`` as compared (``_canonical``) and what its spelling says (the flags above);
     None for a stop word. Cached: words follow Zipf's law, so a small cache answers most."""

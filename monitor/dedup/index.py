@@ -163,6 +163,8 @@ class StoryIndex(Window):
     ) -> list[int]:
         """Of the entries drawn (with the words each shares): those that can be joined at
         ``seen``, most words first, at most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
+        if len(entries) <= 64:  # few (most finds): numpy's fixed costs are the dearer part
+            return [e for _, e in sorted(zip((-counts).tolist(), entries.tolist(), strict=True))]
         can = self._joinable(entries, seen)
         entries, key = entries[can], posting_ops.rank(entries[can], counts[can])
         many = 4 * _PREFILTER_LIMIT
