@@ -23,16 +23,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import numpy as np  # the benchmark's own need (cdist matrix); monitor does not use numpy
+import numpy as np
 from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -88,35 +90,46 @@ def vocabulary(rng: random.Random) -> list[str]:
     return vocab
 
 
-def make_headlines(n: int, rng: random.Random) -> list[str]:
-    vocab = vocabulary(rng)
-    cum: list[float] = []
-    total = 0.0
-    for i in range(len(vocab)):
-        total += 1 / (i + 100)  # Zipf-Mandelbrot: no one content word in 5% of headlines
-        cum.append(total)
-    stops = sorted(STOP_WORDS)
+class Words:
+    """The vocabulary with its Zipf-Mandelbrot weights, and the stop words."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.vocab = vocabulary(rng)
+        self.cum: list[float] = []
+        total = 0.0
+        for i in range(len(self.vocab)):
+            total += 1 / (i + 100)  # Zipf-Mandelbrot: no one content word in 5% of headlines
+            self.cum.append(total)
+        self.stops = sorted(STOP_WORDS)
+
+    def edited(self, headline: str, rng: random.Random) -> str:
+        """A near-duplicate: a word changed or dropped, two swapped, a tag or suffix added."""
+        words = headline.split()
+        edit = rng.randrange(4)
+        if edit == 0:
+            words[rng.randrange(len(words))] = rng.choices(self.vocab, cum_weights=self.cum)[0]
+        elif edit == 1 and len(words) > 5:
+            del words[rng.randrange(len(words))]
+        elif edit == 2:
+            i = rng.randrange(len(words) - 1)
+            words[i], words[i + 1] = words[i + 1], words[i]
+        text = " ".join(words)
+        return (rng.choice(["", "UPDATE 1-", "EXCLUSIVE: "]) + text
+                + rng.choice(["", " - Wire", " | Daily Post"]))  # fmt: skip
+
+
+def make_headlines(n: int, rng: random.Random) -> tuple[list[str], Words]:
+    words = Words(rng)
     out: list[str] = []
     for _ in range(n):
         if out and rng.random() < 0.1:
-            words = rng.choice(out[-5000:]).split()
-            edit = rng.randrange(4)
-            if edit == 0:
-                words[rng.randrange(len(words))] = rng.choices(vocab, cum_weights=cum)[0]
-            elif edit == 1 and len(words) > 5:
-                del words[rng.randrange(len(words))]
-            elif edit == 2:
-                i = rng.randrange(len(words) - 1)
-                words[i], words[i + 1] = words[i + 1], words[i]
-            text = " ".join(words)
-            out.append(rng.choice(["", "UPDATE 1-", "EXCLUSIVE: "]) + text
-                       + rng.choice(["", " - Wire", " | Daily Post"]))  # fmt: skip
+            out.append(words.edited(rng.choice(out[-5000:]), rng))
         else:
-            words = rng.choices(vocab, cum_weights=cum, k=rng.randint(4, 8))
+            drawn = rng.choices(words.vocab, cum_weights=words.cum, k=rng.randint(4, 8))
             for _ in range(rng.randint(2, 4)):
-                words.insert(rng.randrange(len(words) + 1), rng.choice(stops))
-            out.append(" ".join(words).capitalize())
-    return out
+                drawn.insert(rng.randrange(len(drawn) + 1), rng.choice(words.stops))
+            out.append(" ".join(drawn).capitalize())
+    return out, words
 
 
 def rss_mb() -> float:
@@ -124,39 +137,59 @@ def rss_mb() -> float:
         return int(f.read().split()[1]) * 4096 / 2**20
 
 
-async def rebuild_seconds(headlines: list[str]) -> float:
-    """Write the window to a store as items with stories, then time rebuild_index.
-
-    The items carry the parsed headline (``items.dedup_key``) as ``assign`` stores it.
-    """
+async def write_store(path: Path, headlines: list[str]) -> None:
+    """The window as items with stories in a store, with the parsed headline
+    (``items.dedup_key``) as ``assign`` stores it."""
     from monitor.store import Store
-    from monitor.store.stories import _KEY_PREFIX, rebuild_index
+    from monitor.store.stories import _KEY_PREFIX
 
+    store = await Store.open(path)
+    try:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO feeds (id, url, created_at) VALUES (1, 'x', 0)")
+            await db.executemany(
+                "INSERT INTO stories (id, title, first_seen, last_seen) VALUES (?, ?, ?, ?)",
+                ((i + 1, t, NOW, NOW) for i, t in enumerate(headlines)),
+            )
+            await db.executemany(
+                "INSERT INTO items (feed_id, key, guid, canonical_url, title, summary,"
+                " first_seen, story_id, dedup_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
+                (
+                    (str(i), f"g{i}", f"https://news.example/{i}", t, NOW - i * 0.01, i + 1,
+                     _KEY_PREFIX + parse(t).key())
+                    for i, t in enumerate(headlines)
+                ),
+            )  # fmt: skip
+    finally:
+        await store.close()
+
+
+async def rebuild(path: Path) -> None:
+    """Time ``rebuild_index`` in this (fresh) process, as the daemon does at start; print
+    the seconds and the RSS growth."""
+    from monitor.store import Store
+    from monitor.store.stories import rebuild_index
+
+    store = await Store.open(path)
+    try:
+        rss = rss_mb()
+        index = StoryIndex(DedupConfig())
+        started = time.perf_counter()
+        await rebuild_index(store.db, index, datetime.fromtimestamp(NOW - 72 * 3600, UTC))
+        print(f"{time.perf_counter() - started:.1f} {rss_mb() - rss:.0f}")
+    finally:
+        await store.close()
+
+
+def rebuild_seconds(headlines: list[str]) -> tuple[float, float]:
+    """Write the window to a store, then rebuild the index from it in a new process (a
+    restart starts with nothing else in memory); its seconds and RSS growth."""
     with tempfile.TemporaryDirectory() as tmp:
-        store = await Store.open(Path(tmp) / "bench.db")
-        try:
-            async with store.transaction() as db:
-                await db.execute("INSERT INTO feeds (id, url, created_at) VALUES (1, 'x', 0)")
-                await db.executemany(
-                    "INSERT INTO stories (id, title, first_seen, last_seen) VALUES (?, ?, ?, ?)",
-                    ((i + 1, t, NOW, NOW) for i, t in enumerate(headlines)),
-                )
-                await db.executemany(
-                    "INSERT INTO items (feed_id, key, guid, canonical_url, title, summary,"
-                    " first_seen, story_id, dedup_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
-                    (
-                        (str(i), f"g{i}", f"https://news.example/{i}", t, NOW - i * 0.01, i + 1,
-                         _KEY_PREFIX + parse(t).key())
-                        for i, t in enumerate(headlines)
-                    ),
-                )  # fmt: skip
-            index = StoryIndex(DedupConfig())
-            parse.cache_clear()  # a restart starts cold
-            started = time.perf_counter()
-            await rebuild_index(store.db, index, datetime.fromtimestamp(NOW - 72 * 3600, UTC))
-            return time.perf_counter() - started
-        finally:
-            await store.close()
+        path = Path(tmp) / "bench.db"
+        asyncio.run(write_store(path, headlines))
+        out = subprocess.run([sys.executable, __file__, "--rebuild", str(path)], check=True,
+                             capture_output=True, text=True).stdout.split()  # fmt: skip
+        return float(out[0]), float(out[1])
 
 
 def brute_force(config: DedupConfig, window: list[str], texts: list[str], titles: list[str]
@@ -180,9 +213,17 @@ def brute_force(config: DedupConfig, window: list[str], texts: list[str], titles
     return out
 
 
-def run(size: int, queries: int, samples: int, rng: random.Random) -> None:
+def recall(truth: list[set[int]], found: list[int | None]) -> tuple[int, int, int, int]:
+    """Probes brute force places, those the index places, those it places where brute
+    force would, and those it places that brute force does not."""
+    pairs = list(zip(truth, found, strict=True))
+    return (sum(1 for t, _ in pairs if t), sum(1 for t, f in pairs if t and f is not None),
+            sum(1 for t, f in pairs if f in t), sum(1 for t, f in pairs if f is not None and not t))  # fmt: skip
+
+
+def run(size: int, queries: int, samples: int, near: int, rng: random.Random) -> None:
     config = DedupConfig()
-    headlines = make_headlines(size + queries, rng)
+    headlines, words = make_headlines(size + queries, rng)
     window, probes = headlines[:size], headlines[size:]
     rss = rss_mb()
     index = StoryIndex(config)
@@ -199,41 +240,73 @@ def run(size: int, queries: int, samples: int, rng: random.Random) -> None:
         index.find(title, "", NOW)
         times.append((time.perf_counter() - started) * 1000)
     times.sort()
-    # Recall on probes that are near-duplicates of the window (the ones brute force places).
+    # Recall against brute force, on two samples: the stream's own new headlines (few have a
+    # match in the window: at 1M, 19 of 150), and near-duplicates (edited as the stream edits
+    # its copies) of headlines drawn uniformly from the whole window, most of which have one.
     texts = [parse(t).text for t in window]
     parse.cache_clear()
     in_window = set(window)
-    sample = [t for t in probes if t not in in_window][:samples]
+    picked = random.Random(size + 1)
+    kinds = {
+        "stream": [t for t in probes if t not in in_window][:samples],
+        "near-duplicate": [words.edited(picked.choice(window), picked) for _ in range(near)],
+    }
     started = time.perf_counter()
-    truth = brute_force(config, window, texts, sample)
-    prefilter_ms = (time.perf_counter() - started) / len(sample) * 1000
-    found = [index.find(t, "", NOW).story_id for t in sample]  # story id = window position
-    hits = sum(1 for t in truth if t)
-    agree = sum(1 for t, f in zip(truth, found, strict=True) if t and f is not None)
-    same = sum(1 for t, f in zip(truth, found, strict=True) if f in t)
-    extra = sum(1 for t, f in zip(truth, found, strict=True) if f is not None and not t)
-    recall = (f"{agree / hits:.3f} ({agree}/{hits} of {len(sample)} sampled probes have a match;"
-              f" {same} found one brute force accepts" if hits else "n/a (")  # fmt: skip
+    truth = {kind: brute_force(config, window, texts, sample) for kind, sample in kinds.items()}
+    prefilter_ms = (time.perf_counter() - started) / (samples + near) * 1000
+    counts = {kind: recall(truth[kind], [index.find(t, "", NOW).story_id for t in sample])
+              for kind, sample in kinds.items()}  # fmt: skip  # story id = window position
+    hits, agree, same, extra = (sum(c[i] for c in counts.values()) for i in range(4))
+    parts = "; ".join(f"{kind} probes {c[1]}/{c[0]} of {len(kinds[kind])}"
+                      for kind, c in counts.items())  # fmt: skip
+    placed = (f"{agree / hits:.3f} ({agree}/{hits} probes brute force places: {parts}; {same} "
+              f"found one brute force accepts" if hits else "n/a (")  # fmt: skip
     # Brute force with the score itself over every headline: timed on a slice, scaled.
     slice_size = min(size, 20_000)
     parsed = [parse(t) for t in window[:slice_size]]
     started = time.perf_counter()
-    for title in sample[:3]:
+    for title in kinds["stream"][:3]:
         headline = parse(title)
         for other in parsed:
             score_headlines(headline, other, config)
     brute_ms = (time.perf_counter() - started) / 3 * 1000 * size / slice_size
     scaled = "" if slice_size == size else f", scaled from {slice_size:,}"
-    rebuild = asyncio.run(rebuild_seconds(window))
+    del index, texts, parsed, truth
+    rebuild_s, rebuild_mb = rebuild_seconds(window)
     median = statistics.median(times)
     print(
         f"window {size:>9,}: median {median:.3f} ms, p99 {times[int(len(times) * 0.99) - 1]:.3f}"
         f" ms per new item; index {memory} (built in {build_s:.1f}s); recall vs brute force "
-        f"{recall}, {extra} found that brute force did not); brute force {brute_ms:,.0f} ms per "
+        f"{placed}, {extra} found that brute force did not); brute force {brute_ms:,.0f} ms per "
         f"item{scaled} ({brute_ms / median:,.0f}x the median), with a C prefilter "
-        f"{prefilter_ms:,.0f} ms; rebuild from the store {rebuild:.1f}s",
+        f"{prefilter_ms:,.0f} ms; rebuild from the store {rebuild_s:.1f}s in a fresh process "
+        f"(RSS growth {rebuild_mb:.0f} MB); load average {os.getloadavg()[0]:.2f}",
         flush=True,
     )
+
+
+def stream(size: int, items: int, rng: random.Random) -> None:
+    """What the daemon pays per new item: find then add, in a window of ``size``, for new
+    headlines (not in the parse cache), and the part of it that is parsing the headline."""
+    headlines, _ = make_headlines(size + items, rng)
+    index = StoryIndex(DedupConfig())
+    for i, title in enumerate(headlines[:size]):
+        index.add(i, i, title, "", NOW, f"https://news.example/{i}")
+    new = headlines[size:]
+    parse.cache_clear()
+    started = time.perf_counter()
+    for i, title in enumerate(new, size):
+        found = index.find(title, "", NOW, f"https://news.example/{i}")
+        story = i if found.story_id is None else found.story_id
+        index.add(story, i, title, "", NOW, f"https://news.example/{i}")
+    per_item = (time.perf_counter() - started) / items * 1e6
+    parse.cache_clear()
+    started = time.perf_counter()
+    for title in new:
+        parse(title)
+    parsing = (time.perf_counter() - started) / items * 1e6
+    print(f"stream, window {size:>7,}: find + add {per_item:.0f} us per new item, of which parsing"
+          f" the headline {parsing:.0f} us; load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -241,12 +314,22 @@ if __name__ == "__main__":
     ap.add_argument("--quick", action="store_true", help="only the 10k and 100k windows")
     ap.add_argument("--sizes", help="comma-separated window sizes (overrides --quick)")
     ap.add_argument("--queries", type=int, default=1000, help="new items timed per window")
-    ap.add_argument("--probes", type=int, help="probes checked against brute force per window"
-                    " (default: 500, 150 at 1M, where brute force is dearest)")  # fmt: skip
+    ap.add_argument("--probes", type=int, help="stream probes checked against brute force per"
+                    " window (default: 500, 150 at 1M, where brute force is dearest)")  # fmt: skip
+    ap.add_argument("--near", type=int, default=150, help="near-duplicate probes checked"
+                    " against brute force per window")  # fmt: skip
+    ap.add_argument("--stream", default="10000,50000", help="window sizes of the find + add"
+                    " line ('' for none)")  # fmt: skip
+    ap.add_argument("--rebuild", metavar="DB", help=argparse.SUPPRESS)  # the child process
     a = ap.parse_args()
+    if a.rebuild:
+        asyncio.run(rebuild(Path(a.rebuild)))
+        sys.exit(0)
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000]
-    if a.sizes:
-        sizes = [int(x) for x in a.sizes.split(",")]
+    if a.sizes is not None:  # "" for none (the find + add line alone)
+        sizes = [int(x) for x in a.sizes.split(",") if x]
     for n in sizes:
         probes = a.probes or (150 if n >= 10**6 else 500)
-        run(n, max(a.queries, probes), probes, random.Random(n))
+        run(n, max(a.queries, probes), probes, a.near, random.Random(n))
+    for n in [int(x) for x in a.stream.split(",") if x]:  # last: its garbage would lower the
+        stream(n, 2000, random.Random(n))  # RSS growth of the windows after it

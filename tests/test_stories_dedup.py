@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import strip_outlet
+from monitor.dedup.index import StoryIndex, shared_guid
 from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store.stories import assign, rebuild_index
 
 CONFIG = DedupConfig()
 
@@ -53,3 +56,31 @@ async def _store_items(
         feed = (await feed_store.sync_feeds(db, [feed_url]))[feed_url]
         inserted = await item_store.insert_new(db, feed.id, items)
     return [StoredItem(i, feed.id, name, (), item) for i, item in inserted]
+
+
+@pytest.mark.parametrize(
+    "guid",
+    ["", "1", "post-123", "x" * 23, "x" * 24, "https://wire.example/a", "wire://a", "urn:uuid:1",
+     "tag:wire.example,2025:1", "URN:uuid:1", "https://wire.example/same"],
+)  # fmt: skip
+async def test_rebuild_reads_the_guids_the_index_keeps(tmp_path: Path, guid: str) -> None:
+    # rebuild_index picks in SQL the GUIDs that shared_guid keeps (and not one that is the
+    # URL): the rebuilt index joins by GUID exactly where the running one does.
+    now = datetime.now(UTC).replace(microsecond=0)
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        url = "https://wire.example/same"
+        stored = await _store_items(store, "http://wire/feed", "Wire", [
+            _item("a", "Harbour strike ends after talks", now, url, guid),
+        ])  # fmt: skip
+        running = StoryIndex(CONFIG)
+        async with store.transaction() as db:
+            await assign(db, running, stored)
+        rebuilt = StoryIndex(CONFIG)
+        assert await rebuild_index(store.db, rebuilt, now - timedelta(hours=1)) == 1
+        later = now + timedelta(minutes=5)
+        found = running.find("Museum reopens", "", later, None, guid)
+        assert rebuilt.find("Museum reopens", "", later, None, guid) == found
+        assert found.reason == ("same guid" if shared_guid(guid) else "new story")
+    finally:
+        await store.close()

@@ -7,15 +7,29 @@ were set on the UCI stream and the synthetic windows of ``bench/dedup_speed.py``
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
 
-from monitor.configtypes import Duration, StrictModel
+from pydantic import Field, model_validator
+
+from monitor.configtypes import Duration, StrictModel, parse_duration
+
+# Longer than a night's lull in a story's coverage, shorter than a day: the next day's market
+# close or weather report comes less than 24 hours after today's, so a day would not part them.
+_QUIET = 12 * 3600.0
 
 
 class DedupConfig(StrictModel):
     """How items are folded into stories."""
 
     window: Duration = Field(default=72 * 3600.0, description="how far back a story can be joined")
+    # Recurring news ("Wall Street closes lower", the daily weather, "Day 12 of the trial")
+    # is a different story each day, and a story back in the news after a quiet day deserves
+    # a new alert; coverage that goes on keeps a story open however long it runs.
+    quiet: Duration = Field(
+        default=_QUIET,
+        description="a story with no new item for this long is closed: a similar headline"
+        " starts a new story (the same GUID or URL still joins it); 0 = never",
+    )
     threshold: float = Field(
         default=69.5,
         ge=0,
@@ -51,3 +65,22 @@ class DedupConfig(StrictModel):
     max_postings: int = Field(
         default=2000, ge=1, description="words in more headlines than this are too common to use"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _quiet_follows_a_short_window(cls, data: Any) -> Any:
+        # A window shorter than the default quiet needs no second edit: quiet follows it.
+        if isinstance(data, dict) and "quiet" not in data and "window" in data:
+            try:
+                window = parse_duration(data["window"])
+            except ValueError:
+                return data  # the window's own error says it
+            return {**data, "quiet": min(_QUIET, window)}
+        return data
+
+    @model_validator(mode="after")
+    def _quiet_within_window(self) -> DedupConfig:
+        # A story is found only in the window: a longer quiet could never close one.
+        if self.quiet > self.window:
+            raise ValueError("quiet must be at most window (0 keeps stories open)")
+        return self

@@ -102,7 +102,10 @@ class Headline:
 
     def key(self) -> str:
         """A compact string that ``from_key`` turns back into this headline ("^" marks names)."""
-        return " ".join("^" + w if w in self.names else w for w in self.words)
+        if not self.names:
+            return self.text
+        names = self.names
+        return " ".join(["^" + w if w in names else w for w in self.words])
 
 
 def from_key(key: str) -> Headline:
@@ -150,10 +153,8 @@ def _fold(text: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
-@lru_cache(maxsize=200_000)
 def _canonical(raw: str) -> str:
-    """A word as compared: folded, numbers as digits, other words stemmed (cached: words
-    follow Zipf's law, so a small cache answers most of them)."""
+    """A word as compared: folded, numbers as digits, other words stemmed."""
     word = _fold(raw)
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
@@ -165,30 +166,67 @@ def _canonical(raw: str) -> str:
     return str(_stemmer.stemWord(word))
 
 
-@lru_cache(maxsize=8192)
+# What parse asks of each word, known once per spelling (_word).
+_LOWER = 1  # starts in lower case
+_ACRONYM_LIKE = 2  # all capitals, two letters or more
+_CAPITAL = 4  # starts with a capital
+_NAMEABLE = 8  # can be a name: no digit first, not a date word
+_NUMBER = 16  # a number or date word once canonical
+
+
+@lru_cache(maxsize=100_000)
+def _word(raw: str) -> tuple[str, int] | None:
+    """``raw`` as compared (``_canonical``) and what its spelling says (the flags above);
+    None for a stop word. Cached: words follow Zipf's law, so a small cache answers most."""
+    if raw.casefold() in STOP_WORDS:
+        return None
+    stem = _canonical(raw)
+    flags = _LOWER if raw[:1].islower() else 0
+    if raw.isupper() and len(raw) > 1:
+        flags |= _ACRONYM_LIKE
+    if raw[:1].isupper():
+        flags |= _CAPITAL
+    if not _digit(raw) and stem not in DATE_WORDS:
+        flags |= _NAMEABLE
+    if _digit(stem) or stem in DATE_WORDS:
+        flags |= _NUMBER
+    return stem, flags
+
+
+@lru_cache(maxsize=2048)
 def parse(title: str) -> Headline:
     """The headline as compared (cached: the same headline comes from many feeds)."""
-    core = _THOUSANDS.sub(
-        "", _ACRONYM.sub(lambda m: m.group().replace(".", ""), strip_outlet(title))
-    )
-    raw = [w for w in _WORD.findall(core) if w.casefold() not in STOP_WORDS]
-    words = tuple(_canonical(w) for w in raw)
+    core = strip_outlet(title)
+    # The patterns cannot match without their punctuation: most headlines skip them.
+    if "." in core:
+        core = _ACRONYM.sub(lambda m: m.group().replace(".", ""), core)
+    if "," in core:
+        core = _THOUSANDS.sub("", core)
+    words: list[str] = []
+    numbers: list[str] = []
+    acronyms: list[str] = []
+    capitals: list[str] = []
+    lower = 0
+    for raw in _WORD.findall(core):
+        known = _word(raw)
+        if known is None:
+            continue
+        stem, flags = known
+        if flags & _LOWER:
+            lower += 1
+        if flags & _NUMBER:
+            numbers.append(stem)
+        if flags & _NAMEABLE:
+            if flags & _ACRONYM_LIKE:
+                acronyms.append(stem)
+            if flags & _CAPITAL and words:  # not the headline's first word
+                capitals.append(stem)
+        words.append(stem)
     # Capitals mark names only in a sentence-case headline; in Title Case or ALL CAPS every
     # word has them, so then only acronyms (in a headline not all in capitals) count.
-    lower = sum(1 for w in raw if w[:1].islower())
-    title_case = lower <= len(raw) // 8
-    shouted = core.isupper()
-    names = frozenset(
-        stem
-        for i, (w, stem) in enumerate(zip(raw, words, strict=True))
-        if not _digit(w)
-        and stem not in DATE_WORDS
-        and (
-            (w.isupper() and len(w) > 1 and not shouted)
-            or (not title_case and i > 0 and w[:1].isupper())
-        )
-    )
-    return Headline(" ".join(words), words, _numbers_of(words), names)
+    title_case = lower <= len(words) // 8
+    names = frozenset(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
+    return Headline(" ".join(words), tuple(words), frozenset(numbers), names)
 
 
 def opposite(a: Headline, b: Headline) -> bool:

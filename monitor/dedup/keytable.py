@@ -7,21 +7,37 @@ needs two keys of the window with the same 64-bit hash (odds about 1 in 10^7 at 
 keys), so it is accepted. The hash is Python's own string hash: the table lives only in
 memory and is rebuilt at each start, so its per-process seed does not matter, and it costs
 a tenth of a cryptographic hash (two million keys are hashed at every start).
+
+One key is looked up or put in Python; many at once (the window loaded at start, a resize,
+the renumbering when the index compacts) in numpy, a probe step for all keys at a time.
 """
 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+
+import numpy as np
+import numpy.typing as npt
 
 _EMPTY = 0  # no key hashes to 0 (see _hash)
 _MASK = (1 << 64) - 1
 _MAX_LOAD = 0.8  # grow past this; probes stay short up to here with a well-mixed hash
 _LOAD = 0.6  # after a rebuild
 
+Hashes = npt.NDArray[np.uint64]
+Entries = npt.NDArray[np.uint32]
+
 
 def _hash(key: str) -> int:
     return (hash(key) & _MASK) or 1
+
+
+def _hashes(keys: Sequence[str]) -> Hashes:
+    """``_hash`` of each key: Python's hash read as unsigned (the same bits as ``& _MASK``)."""
+    hashed = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)).view(np.uint64)
+    hashed[hashed == _EMPTY] = 1
+    return hashed
 
 
 class KeyTable:
@@ -29,8 +45,8 @@ class KeyTable:
 
     def __init__(self, capacity: int = 1024) -> None:
         self._size = max(16, int(capacity / _LOAD))
-        self._keys = array("Q", bytes(8 * self._size))
-        self._values = array("I", bytes(4 * self._size))
+        self._keys = array("Q", [_EMPTY]) * self._size
+        self._values = array("I", [0]) * self._size
         self._used = 0  # slots holding a key, removed ones included
 
     def _slot(self, hashed: int) -> int:
@@ -48,61 +64,101 @@ class KeyTable:
 
     def put(self, key: str, entry: int) -> None:
         if self._used + 1 > self._size * _MAX_LOAD:
-            self._rebuild(lambda e: e, 1)
-        self._put(_hash(key), entry)
+            self._resize(1)
+        hashed = _hash(key)
+        i = self._slot(hashed)
+        if self._keys[i] == _EMPTY:
+            self._used += 1
+        self._keys[i] = hashed
+        self._values[i] = entry
 
     def reserve(self, count: int) -> None:
         """Make room for ``count`` more keys at once (growing step by step re-inserts them all)."""
         if self._used + count > self._size * _MAX_LOAD:
-            self._rebuild(lambda e: e, count)
+            self._resize(count)
 
     def put_many(self, pairs: Sequence[tuple[str, int]]) -> None:
-        """``put`` for many keys at once (the window rebuilt at start): one resize at most."""
-        self.reserve(len(pairs))
-        size = self._size
-        keys = self._keys
-        values = self._values
-        used = 0
-        for key, entry in pairs:  # _put inlined: this runs twice per item of the window
-            hashed = (hash(key) & _MASK) or 1
-            i = hashed % size
-            while (k := keys[i]) != _EMPTY and k != hashed:
-                i = i + 1 if i + 1 < size else 0
-            if k == _EMPTY:
-                used += 1
-            keys[i] = hashed
-            values[i] = entry
-        self._used += used
+        """``put`` for many keys at once (the window rebuilt at start): one resize at most.
 
-    def _put(self, hashed: int, entry: int) -> None:
-        # Inlined _slot: this runs twice per item when the window is rebuilt.
-        size = self._size
-        keys = self._keys
-        i = hashed % size
-        while (k := keys[i]) != _EMPTY and k != hashed:
-            i = i + 1 if i + 1 < size else 0
-        if k == _EMPTY:
-            self._used += 1
-        keys[i] = hashed
-        self._values[i] = entry
+        As ``put`` one after the other: a key given twice keeps its last entry.
+        """
+        if not pairs:
+            return
+        keys, entries = zip(*pairs, strict=True)
+        hashed = _hashes(keys)
+        values = np.asarray(entries, dtype=np.uint32)
+        # The last of each key: unique over the reversed batch keeps first occurrences.
+        _, last = np.unique(hashed[::-1], return_index=True)
+        keep = len(hashed) - 1 - last
+        self.reserve(len(keep))
+        self._used += _insert(
+            np.frombuffer(self._keys, dtype=np.uint64),
+            np.frombuffer(self._values, dtype=np.uint32),
+            hashed[keep],
+            values[keep],
+        )
 
-    def remap(self, new_entry: Callable[[int], int | None]) -> None:
-        """Renumber every entry (None: drop it), as the index does when it compacts."""
-        self._rebuild(new_entry, 0)
+    def remap(self, new_entry: npt.NDArray[np.int64]) -> None:
+        """Renumber every entry ``e`` to ``new_entry[e]``; a negative one drops its key."""
+        keys = np.frombuffer(self._keys, dtype=np.uint64)
+        used = keys != _EMPTY
+        entries = new_entry[np.frombuffer(self._values, dtype=np.uint32)[used]]
+        kept = entries >= 0
+        self._fill(keys[used][kept], entries[kept].astype(np.uint32), 0)
 
-    def _rebuild(self, new_entry: Callable[[int], int | None], extra: int) -> None:
-        old = [(k, v) for k, v in zip(self._keys, self._values, strict=True) if k != _EMPTY]
-        kept = [(k, e) for k, v in old if (e := new_entry(v)) is not None]
+    def _resize(self, extra: int) -> None:
+        keys = np.frombuffer(self._keys, dtype=np.uint64)
+        used = keys != _EMPTY
+        self._fill(keys[used], np.frombuffer(self._values, dtype=np.uint32)[used], extra)
+
+    def _fill(self, hashed: Hashes, entries: Entries, extra: int) -> None:
+        """A new table holding ``hashed -> entries`` (distinct keys), with room for ``extra``."""
         # 60% full after a rebuild: room to grow by a third before the next one.
-        self._size = max(16, int((len(kept) + extra) / _LOAD))
-        self._keys = array("Q", bytes(8 * self._size))
-        self._values = array("I", bytes(4 * self._size))
-        self._used = 0
-        for hashed, entry in kept:
-            self._put(hashed, entry)
+        self._size = max(16, int((len(hashed) + extra) / _LOAD))
+        # Made at their size and filled in place: a transient copy of a table this large
+        # would leave the allocator a hole of its size for good.
+        self._keys = array("Q", [_EMPTY]) * self._size
+        self._values = array("I", [0]) * self._size
+        self._used = _insert(
+            np.frombuffer(self._keys, dtype=np.uint64),
+            np.frombuffer(self._values, dtype=np.uint32),
+            hashed,
+            entries,
+        )
 
     def __len__(self) -> int:
         return self._used
 
     def memory_bytes(self) -> int:
         return self._keys.itemsize * len(self._keys) + self._values.itemsize * len(self._values)
+
+
+def _insert(keys: Hashes, values: Entries, hashed: Hashes, entries: Entries) -> int:
+    """Put distinct keys into the table ``keys``/``values`` in place; the slots newly used.
+
+    Linear probing a step at a time for all keys at once: each key looks at its next slot;
+    one holding it takes the new entry, an empty one goes to the first key that wants it
+    (the others move on, as they would find it taken one by one). A slot never empties, so
+    every key stays reachable from its home slot, as ``KeyTable.get`` walks it.
+    """
+    size = np.uint64(len(keys))
+    at = (hashed % size).astype(np.int64)
+    pending = np.arange(len(hashed))
+    used = 0
+    while len(pending):
+        slots = at[pending]
+        held = keys[slots]
+        same = held == hashed[pending]
+        values[slots[same]] = entries[pending[same]]
+        empty = np.flatnonzero(held == _EMPTY)
+        taken, first = np.unique(slots[empty], return_index=True)
+        winners = pending[empty[first]]
+        keys[taken] = hashed[winners]
+        values[taken] = entries[winners]
+        used += len(taken)
+        done = same
+        done[empty[first]] = True
+        pending = pending[~done]
+        at[pending] += 1
+        at[pending[at[pending] == len(keys)]] = 0
+    return used

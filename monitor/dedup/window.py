@@ -1,0 +1,341 @@
+"""The story window's storage: its headlines in flat arrays, added one at a time or loaded in
+bulk at start, evicted by time and compacted (``StoryIndex``, in index.py, finds stories in it).
+
+Memory is what limits a window of a million headlines, so entries live in flat arrays, not
+objects: story id, seen time (whole seconds), the story's first entry and last-seen time, and
+the parsed headline (``Headline.key``) as ids of its tokens in a shared vocabulary. Item ids
+are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``),
+in one namespace: a GUID that is another item's canonical URL names the same article, and a
+feed whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy:
+``evict`` moves a horizon; everything is compacted (renumbered) once evicted entries
+outnumber live ones.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+import sys
+from array import array
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.dedup import postings as posting_ops
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.headline import Headline, from_key
+from monitor.dedup.keytable import KeyTable
+
+assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
+_STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
+_MAX_U32 = 2**32 - 1
+
+
+def seconds(at: datetime | float) -> float:
+    """UNIX seconds of a datetime or a number of seconds."""
+    return at.timestamp() if isinstance(at, datetime) else float(at)
+
+
+# A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).
+MIN_SHARED_GUID = 24
+
+
+def shared_guid(guid: str | None) -> str | None:
+    """``guid`` when it can name the same article in two feeds: a URL, a URN or tag URI, or
+    a long opaque id. Short ids ("1", "post-123") are numbered per feed: two feeds' item
+    "1" are different articles, so such a GUID joins no story across feeds (None)."""
+    if not guid:
+        return None
+    if len(guid) >= MIN_SHARED_GUID or "://" in guid or guid.startswith(("urn:", "tag:")):
+        return guid
+    return None
+
+
+def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A view of ``values`` (no copy; it must not outlive a change of their length)."""
+    return np.frombuffer(values, dtype=dtype)
+
+
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+
+
+@cache
+def _map_large_blocks() -> None:
+    """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
+    time a mapped block is freed, and the index's arrays, growing a few percent at a time,
+    then move about the heap and leave it full of holes: at a million headlines 40 MB of
+    free heap (RSS growth 160 MB for 100 MB of index); mapped, they grow in place (mremap)
+    and a freed block goes back to the system. Process-wide, once; a no-op off glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+
+
+class _Vocabulary(dict[str, int]):
+    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+
+    def __init__(self, tokens: Iterable[str] = ()) -> None:
+        self.tokens = list(tokens)
+        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
+
+    def __missing__(self, token: str) -> int:
+        self[token] = len(self.tokens)
+        self.tokens.append(token)
+        return self[token]
+
+
+class Window:
+    """The headlines, URLs and GUIDs of the story window, and the postings of their words."""
+
+    def __init__(self, config: DedupConfig) -> None:
+        _map_large_blocks()
+        self.config = config
+        # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
+        self._story = array("I")
+        # 32-bit where it is enough ("L" is 64-bit on Linux): at a million headlines every
+        # byte per entry or posting is a megabyte or six.
+        self._seen = array("I")  # UNIX seconds
+        self._first = array("I")  # entry id of the story's first headline in the window
+        # At a story's first entry: when the story last had a new item (UNIX seconds); a
+        # per-story dict would cost ~100 bytes a story, this 4 bytes an entry.
+        self._latest = array("I")
+        # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
+        # of its own): 4 bytes a word, where the key's text took 9 (the vocabulary is shared).
+        self._vocab = _Vocabulary()
+        self._ids = array("I")
+        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
+        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        self._keys = KeyTable()
+        self._horizon = -math.inf  # entries seen before it are evicted
+        self._live = 0
+        self._evicted = 0  # evicted entries not yet compacted away
+        # The story of the last find or add and its first entry: add needs it to know a
+        # story's first headline without a story -> entry map (which would cost ~100 bytes
+        # a story). rebuild_index adds a story's items one after the other for the same reason.
+        self._last: tuple[int, int] = (-1, -1)
+
+    def __len__(self) -> int:
+        return self._live
+
+    def _alive(self, entry: int) -> bool:
+        return self._seen[entry] >= self._horizon  # evict moves the horizon, nothing else
+
+    def _closed(self, first: int, seen: float) -> bool:
+        """The story whose first entry is ``first`` has been quiet too long for ``seen``."""
+        quiet = self.config.quiet
+        return bool(quiet) and seen - self._latest[first] > quiet
+
+    def _joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
+        """``_alive``, in the window of ``seen`` and not ``_closed``, for many entries."""
+        seen_of = _np(self._seen, np.uint32)[entries].astype(np.float64)
+        ok = (seen_of >= self._horizon) & (np.abs(seen_of - seen) <= self.config.window)
+        if self.config.quiet:
+            firsts = _np(self._first, np.uint32)[entries]
+            ok &= seen - _np(self._latest, np.uint32)[firsts] <= self.config.quiet
+        return ok
+
+    def _stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+        return _np(self._story, _STORY[self._story.typecode])[entries]
+
+    def _key(self, entry: int) -> str:
+        """The entry's ``Headline.key``."""
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
+
+    def _headline(self, entry: int) -> Headline:
+        return from_key(self._key(entry))
+
+    def _append(
+        self,
+        story_id: int,
+        headline: Headline,
+        seen_at: datetime | float,
+        canonical_url: str | None,
+        guid: str | None,
+    ) -> str:
+        """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
+        key = headline.key()
+        entry = len(self._story)
+        seen = max(0, math.floor(seconds(seen_at)))
+        last_story, last_first = self._last
+        first = last_first if last_story == story_id and last_first >= 0 else entry
+        self._last = (story_id, first)
+        if story_id > _MAX_U32 and self._story.typecode == "I":
+            self._story = array("q", self._story)
+        self._story.append(story_id)
+        self._seen.append(seen)
+        self._first.append(first)
+        self._latest.append(seen)
+        if first != entry and seen > self._latest[first]:
+            self._latest[first] = seen  # the story goes on: it stays open
+        self._start.append(len(self._ids))
+        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        if seen >= self._horizon:
+            self._live += 1
+        else:  # seen before the horizon (a late, backdated item): evicted at birth
+            self._evicted += 1
+        for word in set(headline.words):
+            self._postings[word].append(entry)
+        if canonical_url:
+            self._keys.put(canonical_url, entry)
+        guid = shared_guid(guid)
+        if guid and guid != canonical_url:
+            self._keys.put(guid, entry)
+        return key
+
+    def reserve(self, items: int) -> None:
+        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs)."""
+        self._keys.reserve(items)
+
+    def load(
+        self,
+        stories: Sequence[int],
+        keys: Sequence[str],
+        seen_at: Sequence[float],
+        urls: Sequence[str | None],
+        guids: Sequence[str | None],
+    ) -> int:
+        """``add`` for many items at once, as the rebuild at start does; the number added.
+
+        One column per argument, a row per item: its story, the ``Headline.key`` that ``add``
+        returned (the headline is not parsed again), when it was seen, its canonical URL and
+        GUID; a story's rows one after the other, oldest first. The result is the same as
+        ``add`` row by row; the work is done a column at a time in numpy, with as little
+        Python per row as can be (a million rows are loaded at every start).
+        """
+        count = len(keys)
+        if not count:
+            return 0
+        base = len(self._story)
+        entries = np.arange(base, base + count, dtype=np.int64)
+        story = np.asarray(stories, dtype=np.int64)
+        seen = np.floor(np.asarray(seen_at, dtype=np.float64)).clip(0).astype(np.uint32)
+        # A story's first entry: where its run of rows starts (or the one before this batch).
+        last_story, last_first = self._last
+        starts = np.empty(count, dtype=np.bool_)
+        starts[0] = not (story[0] == last_story and last_first >= 0)
+        np.not_equal(story[1:], story[:-1], out=starts[1:])
+        first = np.where(starts, entries, 0)
+        if not starts[0]:
+            first[0] = last_first
+        np.maximum.accumulate(first, out=first)
+        # A story's last-seen time, at its first entry: the latest of its rows.
+        runs = np.flatnonzero(np.append(True, starts[1:]))
+        latest = seen.copy()
+        latest[runs] = np.maximum.reduceat(seen, runs)
+        if not starts[0]:
+            self._latest[last_first] = max(self._latest[last_first], int(latest[0]))
+        if story.max() > _MAX_U32 and self._story.typecode == "I":
+            self._story = array("q", self._story)
+        self._story.frombytes(story.astype(_STORY[self._story.typecode]).tobytes())
+        self._seen.frombytes(seen.tobytes())
+        self._first.frombytes(first.astype(np.uint32).tobytes())
+        self._latest.frombytes(latest.tobytes())
+        indexed = posting_ops.index_keys(keys, base, self._vocab)
+        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
+        self._start.frombytes(offsets.astype(np.uint32).tobytes())
+        self._ids.frombytes(indexed.ids.tobytes())
+        postings = self._postings
+        for word, posted in indexed.postings:
+            postings[word].frombytes(posted)
+        self._keys.put_many(
+            [(url, e) for e, url in enumerate(urls, base) if url]
+            + [
+                (g, e)
+                for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
+                if g and g != url and shared_guid(g)
+            ]
+        )
+        born_dead = int(np.count_nonzero(seen < self._horizon))
+        self._live += count - born_dead
+        self._evicted += born_dead
+        self._last = (int(story[-1]), int(first[-1]))
+        return count
+
+    def evict(self, before: datetime | float) -> int:
+        """Forget what was seen before ``before``; the number of headlines forgotten."""
+        horizon = seconds(before)
+        if horizon <= self._horizon:
+            return 0
+        before_horizon, self._horizon = self._horizon, horizon
+        seen = _np(self._seen, np.uint32)
+        dropped = int(np.count_nonzero((seen < horizon) & (seen >= before_horizon)))
+        del seen  # the view: _seen grows again with the next add
+        self._live -= dropped
+        self._evicted += dropped
+        if self._evicted > max(1000, self._live):
+            self._compact()
+        return dropped
+
+    def _compact(self) -> None:
+        """Renumber the live entries from 0 and drop the evicted ones everywhere."""
+        total = len(self._story)
+        alive = _np(self._seen, np.uint32) >= self._horizon
+        live = np.flatnonzero(alive)
+        remap = np.full(total, -1, dtype=np.int64)
+        remap[live] = np.arange(len(live))
+        first = _np(self._first, np.uint32)[live].astype(np.int64)
+        latest = _np(self._latest, np.uint32)[live]
+        new_first = remap[first]
+        # A story whose first headline was evicted: its oldest live entry stands in, and
+        # keeps the story's last-seen time.
+        orphan = np.flatnonzero(new_first < 0)
+        if len(orphan):
+            firsts, stand_in, which = np.unique(
+                first[orphan], return_index=True, return_inverse=True
+            )
+            new_first[orphan] = orphan[stand_in][which]
+            latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
+        ends = np.append(_np(self._start, np.uint32)[1:], len(self._ids)).astype(np.int64)
+        lengths = ends - _np(self._start, np.uint32)
+        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
+        live_lengths = lengths[live]
+        # The vocabulary keeps only the tokens of live entries, renumbered.
+        used = np.unique(ids)
+        renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
+        renumber[used] = np.arange(len(used), dtype=np.uint32)
+        self._vocab = _Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        stories = _np(self._story, _STORY[self._story.typecode])[live]
+        self._story = array(self._story.typecode, stories.tobytes())
+        self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
+        self._first = array("I", new_first.astype(np.uint32).tobytes())
+        self._latest = array("I", latest.tobytes())
+        starts = np.cumsum(live_lengths) - live_lengths
+        self._start = array("I", starts.astype(np.uint32).tobytes())
+        self._ids = array("I", renumber[ids].tobytes())
+        for word in list(self._postings):
+            kept = remap[_np(self._postings[word], np.uint32)]
+            kept = kept[kept >= 0]
+            if len(kept):
+                self._postings[word] = array("I", kept.astype(np.uint32).tobytes())
+            else:
+                del self._postings[word]
+        self._keys.remap(remap)
+        story, old_first = self._last
+        self._last = (story, -1)
+        if old_first >= 0:
+            # the story's stand-in, when its first entry was evicted (see above)
+            now_first = remap[old_first]
+            if now_first < 0:
+                stand_ins = new_first[first == old_first]
+                now_first = stand_ins[0] if len(stand_ins) else -1
+            self._last = (story, int(now_first))
+        self._evicted = 0
+
+    def memory_bytes(self) -> int:
+        """The size of the index in bytes (arrays, postings, key table), estimated."""
+        arrays = (self._story, self._seen, self._first, self._latest, self._start, self._ids)
+        size = sum(a.itemsize * len(a) for a in arrays)
+        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
+        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
+        size += sys.getsizeof(self._postings) + sum(
+            sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
+        )
+        return size + self._keys.memory_bytes()

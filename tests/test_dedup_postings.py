@@ -1,0 +1,75 @@
+"""The posting-list operations the story index does in numpy give what a plain Python loop
+gives: the candidates a headline's words draw, and a batch of keys indexed for a load."""
+
+from __future__ import annotations
+
+import random
+from array import array
+from collections import Counter
+
+import numpy as np
+import numpy.typing as npt
+import pytest
+
+from monitor.dedup import postings
+from monitor.dedup.window import _Vocabulary
+
+
+def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
+    return array("I", sorted(rng.sample(range(universe), size)))
+
+
+def _expected(rare: list[array[int]], common: list[array[int]], need: int, cap: int) -> list[int]:
+    shared: Counter[int] = Counter()
+    for posting in rare:
+        shared.update(posting)
+    sets = [set(p) for p in common]
+    drawn_by_pairs: set[int] = set()
+    for i, a in enumerate(sets):
+        for b in sets[i + 1 :]:
+            if len(a & b) <= cap and min(len(a), len(b)) <= postings._PAIR_SCAN * cap:
+                drawn_by_pairs |= a & b
+    for entry in set(shared) | drawn_by_pairs:
+        shared[entry] += sum(1 for s in sets if entry in s)
+    return [e for _, e in sorted((-n, e) for e, n in shared.items() if n >= need)]
+
+
+def _ordered(entries: postings.Entries, counts: npt.NDArray[np.intp]) -> list[int]:
+    return [int(e) for e in entries[np.argsort(postings.rank(entries, counts))[::-1]]]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
+    rng = random.Random(seed)
+    universe = rng.choice([50, 500, 5000])
+    rare = [_posting(rng, rng.randint(1, min(universe, 60)), universe)
+            for _ in range(rng.randint(0, 5))]  # fmt: skip
+    common = [_posting(rng, rng.randint(1, universe // 2), universe)
+              for _ in range(rng.randint(0, postings.MAX_COMMON))]  # fmt: skip
+    need, cap = rng.randint(1, 3), rng.choice([5, 50, 5000])
+    got = postings.shared_by(rare, common, need, cap, _ordered)
+    assert got == _expected(rare, common, need, cap)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_index_keys_as_one_token_at_a_time(seed: int) -> None:
+    rng = random.Random(seed)
+    words = [f"w{i}" for i in range(rng.choice([3, 30, 300]))]
+    keys = [
+        " ".join(rng.choice(["", "^"]) + rng.choice(words) for _ in range(rng.randint(0, 7)))
+        for _ in range(rng.randint(1, 40))
+    ]
+    base = rng.randint(0, 1000)
+    vocab, slow_vocab = _Vocabulary(["w1", "^w2"]), _Vocabulary(["w1", "^w2"])
+    fast = postings.index_keys(keys, base, vocab)
+    tokens = " \0 ".join(keys).split()
+    slow = postings._index_slowly(tokens, len(keys), base, slow_vocab)
+    assert fast.ids.tolist() == slow.ids.tolist()
+    assert fast.per_key.tolist() == slow.per_key.tolist() == [len(k.split()) for k in keys]
+    assert dict(fast.postings) == dict(slow.postings)
+    assert vocab.tokens == slow_vocab.tokens
+    expected: dict[str, list[int]] = {}
+    for entry, key in enumerate(keys, base):
+        for word in dict.fromkeys(key.replace("^", "").split()):
+            expected.setdefault(word, []).append(entry)
+    assert {w: array("I", b).tolist() for w, b in fast.postings} == expected
