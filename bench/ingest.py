@@ -190,6 +190,14 @@ def tracking_rules() -> list[str]:
     return lines
 
 
+def receive(pipe: Any, proc: multiprocessing.process.BaseProcess, what: str) -> Any:
+    """What a child process sends, or a clear exit when it died first (rather than a hang)."""
+    while not pipe.poll(1.0):
+        if not proc.is_alive():
+            raise SystemExit(f"bench: {what} exited with code {proc.exitcode} before answering")
+    return pipe.recv()
+
+
 def cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
@@ -223,7 +231,7 @@ def baseline(
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=parse_alone, args=(feeds, items, lookalike, headers, child))
     proc.start()
-    result: tuple[int, dict[str, float]] = parent.recv()
+    result: tuple[int, dict[str, float]] = receive(parent, proc, "the feedparser baseline")
     proc.join()
     return result
 
@@ -300,7 +308,7 @@ async def main(feeds: int, items: int, lookalike: bool) -> None:
         target=serve, args=(child, feeds, items, lookalike), daemon=True
     )
     server.start()
-    port, etags = parent.recv()
+    port, etags = receive(parent, server, "the feed server")
     time.sleep(0.5)
 
     # The same call the pipeline makes: same bytes, same response headers.
