@@ -14,21 +14,37 @@ import unicodedata
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 # feedparser's sanitizer is off (see parse.py): this is the only HTML processing an item
-# gets, so it drops what no reader is meant to see. A comment, a script, a style or an
-# applet that is never closed runs to the end of the text, as it does in a browser (and as
-# the sanitizer treated it); head and template blocks only when closed. CDATA sections in
-# HTML (a feed wrapping its CDATA twice) keep their text and lose their markers.
-_CDATA = re.compile(r"<!\[CDATA\[(.*?)(?:\]\]>|\Z)", re.S)
-_COMMENTS = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-_DROP_BLOCKS = re.compile(
-    r"<(script|style|applet)\b[^>]*>.*?(?:</\1\b[^>]*>|\Z)"
-    r"|<(head|template)\b[^>]*>.*?</\2\b[^>]*>",
+# gets, so it drops what no reader is meant to see. The markup is read in one pass, left to
+# right, token by token; every token pattern either matches or ends at the next "<" or
+# quote, so hostile markup ("<head>" or "<" a hundred thousand times, a quote never closed)
+# costs time in proportion to its length, never its square. A comment, a script, a style, an
+# applet, a head or a template that is never closed runs to the end of the text, as a
+# browser reads it. An attribute value after "=" may be quoted, and a ">" or a "<script>"
+# inside quotes is no markup; elsewhere a quote is an ordinary character (href=x.com/">). CDATA sections in HTML (a feed wrapping its CDATA twice) keep
+# their text and lose their markers. Block tags become a space, other tags nothing.
+_ATTRIBUTES = r"""(?:=\s*+"[^"]*+"|=\s*+'[^']*+'|[^<>])*+"""
+_MARKUP = re.compile(
+    r"(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))"
+    rf"|(?P<hidden><(?P<hidden_name>script|style|applet|head|template)\b{_ATTRIBUTES}>"
+    r".*?(?:</(?P=hidden_name)\b[^<>]*>|\Z))"
+    rf"|(?P<tag></?(?P<name>[a-z][^\s/<>]*){_ATTRIBUTES}>)"
+    r"|(?P<declaration><[!?][^<>]*>?)",
     re.I | re.S,
 )
-_BLOCK_TAGS = re.compile(
-    r"</?(p|div|br|li|ul|ol|h[1-6]|tr|td|th|table|blockquote|section|article)\b[^>]*>", re.I
+_BLOCKS = frozenset(
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table blockquote section article".split()
 )
-_TAGS = re.compile(r"<[^>]*>")
+
+
+def _markup(m: re.Match[str]) -> str:
+    kind = m.lastgroup
+    if kind == "tag":
+        return " " if m.group("name").lower() in _BLOCKS else ""
+    if kind == "declaration":  # <!DOCTYPE>, <?xml ...?>: no text and no gap
+        return ""
+    return " "  # comments and hidden blocks
+
+
 # Zero-width and bidi formatting characters that survive NFKC and break word matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
@@ -55,13 +71,9 @@ def clean_text(value: str | None) -> str:
         return ""
     text = value
     if "<" in text:
-        if "<![" in text:
-            text = _CDATA.sub(r"\1", text)
-        if "<!--" in text:
-            text = _COMMENTS.sub(" ", text)
-        text = _DROP_BLOCKS.sub(" ", text)
-        text = _BLOCK_TAGS.sub(" ", text)
-        text = _TAGS.sub("", text)
+        if "<![CDATA[" in text:  # its text is read as the rest is (markers out, in one pass)
+            text = text.replace("<![CDATA[", "").replace("]]>", "")
+        text = _MARKUP.sub(_markup, text)
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
