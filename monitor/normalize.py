@@ -20,8 +20,9 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 # costs time in proportion to its length, never its square. A comment, a script, a style, an
 # applet, a head or a template that is never closed runs to the end of the text, as a
 # browser reads it. An attribute value after "=" may be quoted, and a ">" or a "<script>"
-# inside quotes is no markup; elsewhere a quote is an ordinary character (href=x.com/">). CDATA sections in HTML (a feed wrapping its CDATA twice) keep
-# their text and lose their markers. Block tags become a space, other tags nothing.
+# inside quotes is no markup; elsewhere a quote is an ordinary character (href=x.com/">).
+# CDATA sections in HTML (a feed wrapping its CDATA twice) keep their text and lose their
+# markers. Block tags become a space, other tags nothing.
 _ATTRIBUTES = r"""(?:=\s*+"[^"]*+"|=\s*+'[^']*+'|[^<>])*+"""
 _MARKUP = re.compile(
     r"(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))"
@@ -32,8 +33,9 @@ _MARKUP = re.compile(
     re.I | re.S,
 )
 _BLOCKS = frozenset(
-    "p div br li ul ol h1 h2 h3 h4 h5 h6 tr td th table blockquote section article".split()
-)
+    ("p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "td", "th",
+     "table", "blockquote", "section", "article")
+)  # fmt: skip
 
 
 def _markup(m: re.Match[str]) -> str:

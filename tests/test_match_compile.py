@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from monitor.errors import RuleError
+from monitor.match import compile_rules
 from monitor.match.builder import Builder, entity_table
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.query import And, Or, Term, parse_terms
@@ -173,3 +174,16 @@ def test_usual_queries_take_the_short_path(query: str, expected: int) -> None:
 )
 def test_other_queries_take_the_full_parser(query: str) -> None:
     assert usual_groups(query) is None
+
+
+def test_thousands_of_rules_with_a_term_the_short_path_cannot_make_compile() -> None:
+    """"ﷺ" folds to several words, so each of these rules goes to the full parser in the middle
+    of a run of the usual shape (the run used to recurse once per such rule: RecursionError
+    at a thousand, and the daemon could not start)."""
+    rules = [
+        RuleConfig(name=f"r{i}", query=f"(ﷺ OR w{i}) AND summit", channels=["x"])
+        for i in range(3000)
+    ]
+    matcher = compile_rules(rules, [])
+    assert [m.rule for m in matcher.match("w2999 summit opens", "")] == ["r2999"]
+    assert [m.rule for m in matcher.match("w7 summit", "")] == ["r7"]

@@ -248,26 +248,50 @@ class Builder(Literals):
         compiled: list[CompiledRule],
     ) -> None:
         """Rules of the usual shape: each term as written made once, in order of first
-        appearance (as rule by rule would), then each rule from its terms' ids."""
+        appearance (as rule by rule would), then each rule from its terms' ids. A rule with a
+        term the short path cannot make goes to the full parser where it stands, and the run
+        goes on after it (a loop, not a call per such rule: a thousand of them must not
+        exhaust the stack)."""
         known = self.written
-        run_ids = []
-        for n, (i, written) in enumerate(run):
-            groups_ids = []
-            for group in written:
-                ids = []
-                for term in group:
-                    term_id = known.get(term)
-                    if term_id is None:
-                        term_id = self.written_term(term)
-                        if term_id is None:  # most often an error: the full parser says which
-                            self.usual_run(rules, run[:n], compiled)
-                            compiled.append(self.rule(i, rules[i]))
-                            self.usual_run(rules, run[n + 1 :], compiled)
-                            return
-                        known[term] = term_id
-                    ids.append(term_id)
-                groups_ids.append(ids)
-            run_ids.append(groups_ids)
+        start = 0
+        while start < len(run):
+            run_ids: list[list[list[int]]] = []
+            for n in range(start, len(run)):
+                i, written = run[n]
+                groups_ids = []
+                for group in written:
+                    ids = []
+                    for term in group:
+                        term_id = known.get(term)
+                        if term_id is None:
+                            term_id = self.written_term(term)
+                            if term_id is None:
+                                break  # most often an error: the full parser says which
+                            known[term] = term_id
+                        ids.append(term_id)
+                    else:
+                        groups_ids.append(ids)
+                        continue
+                    break
+                else:
+                    run_ids.append(groups_ids)
+                    continue
+                self._emit(rules, run[start:n], run_ids, compiled)
+                compiled.append(self.rule(i, rules[i]))
+                start = n + 1
+                break
+            else:
+                self._emit(rules, run[start:], run_ids, compiled)
+                return
+
+    def _emit(
+        self,
+        rules: Sequence[RuleConfig],
+        run: list[tuple[int, list[list[str]]]],
+        run_ids: list[list[list[int]]],
+        compiled: list[CompiledRule],
+    ) -> None:
+        """The compiled rules of a run whose terms are all made (``run_ids``)."""
         uses = self.uses
         queries = self.queries
         for (i, _), groups_ids in zip(run, run_ids, strict=True):
