@@ -62,6 +62,9 @@ _TRACKING_NAMES = frozenset(
     }
 )  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
+# Longer is not an article's address (servers commonly refuse a request line over 8 KB);
+# refused before urllib sees it, whose urlsplit keeps its last 128 answers whatever their size.
+MAX_URL = 8192
 _HAS_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 # What urlsplit strips from both ends of a URL (WHATWG "C0 control or space").
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
@@ -89,6 +92,8 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
+    if len(url) + len(base or "") > MAX_URL:
+        return None
     try:
         if base and not _HAS_SCHEME.match(url):
             url = urljoin(base, url)  # raises, as urlsplit does, on a broken IPv6 host

@@ -80,3 +80,36 @@ def test_the_cached_base_uri_changes_nothing_feedparser_finds(
         if (ours.feed, ours.entries, ours.version) != (theirs.feed, theirs.entries, theirs.version):
             differ.append(str(path.relative_to(SHARED_DATA)))
     assert not differ, differ[:5]
+
+
+def test_a_hostile_xml_base_is_not_kept_after_its_feed() -> None:
+    """Feeds that each declare a quarter megabyte of xml:base, link and GUID leave nothing
+    behind once parsed (the base-URI cache and urllib's held 60 MB after 40 of them): such an
+    xml:base is ignored, such a link is no URL, and the item is kept with its title."""
+    import gc
+    import tracemalloc
+
+    def feed(n: int) -> bytes:
+        base = f"http://example.org/{n}/" + "a" * 250_000 + "/"
+        return (
+            f'<rss version="2.0"><channel xml:base="{base}"><title>t</title>'
+            f'<item xml:base="{base}"><title>Story {n}</title><link>x.html</link></item>'
+            f"<item><title>Long {n}</title><link>{base}</link><guid>{base}</guid></item>"
+            "</channel></rss>"
+        ).encode()
+
+    parse_feed(feed(0), {}, url=BASE)  # anything imported or built once is not counted
+    gc.collect()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for n in range(1, 41):
+            parsed = parse_feed(feed(n), {}, url=BASE)
+            assert [i.title for i in parsed.entries] == [f"Story {n}", f"Long {n}"]
+            assert [i.url for i in parsed.entries] == ["http://example.org/x.html", None]
+        del parsed
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    assert kept < 2_000_000, f"{kept:,} bytes kept after 40 feeds"
