@@ -185,6 +185,19 @@ def test_a_templated_story_is_judged_on_a_few_of_its_headlines() -> None:
     assert found.story_id == 1 and 0 < index.last_candidates <= PER_STORY
 
 
+def test_a_big_story_does_not_hide_a_closer_one() -> None:
+    # 1,900 headlines of one running story share more words with the new item than the
+    # one headline that says what it says; the per-story cap came after the cut to the
+    # best 1,600 drawn, which were all the big story's, so the closer story was never
+    # scored and the item joined the big one at 74.
+    index = StoryIndex(CONFIG)
+    for i in range(1900):
+        index.add(1, i, f"MH370 search day {100 + i}: Australia debris, families wait", "", NOW + i)
+    index.add(2, 5000, "MH370 families wait as search enters day 3", "", NOW + 100)
+    found = index.find("MH370: families wait as Australia debris search enters day 3", "", NOW + 2000)
+    assert found.story_id == 2 and found.score > 90
+
+
 def test_url_and_guid_join_within_the_window_only() -> None:
     index = StoryIndex(CONFIG)
     guid = "urn:uuid:0b8f2c1e-4d4a-4c1e-9a57-1f0e7d2c3b4a"

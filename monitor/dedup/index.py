@@ -168,9 +168,18 @@ class StoryIndex(Window):
         can = self._joinable(entries, seen)
         entries, key = entries[can], posting_ops.rank(entries[can], counts[can])
         many = 4 * _PREFILTER_LIMIT
-        if len(entries) > many:  # a template drew thousands: the best of them
+        if len(entries) > many:  # a template or a big story drew thousands: the best of them
             top = np.argpartition(key, len(key) - many)[len(key) - many :]
-            entries, key = entries[top], key[top]
+            chosen = self._capped(entries[top], key[top])
+            # Those are the first of all the entries, capped, unless the cap left fewer than
+            # the limit (one story had most of the best): then the rest must be looked at.
+            if len(chosen) >= _PREFILTER_LIMIT:
+                return chosen
+        return self._capped(entries, key)
+
+    def _capped(self, entries: npt.NDArray[np.uint32], key: npt.NDArray[np.int64]) -> list[int]:
+        """``entries`` by ``key``, largest first, at most ``PER_STORY`` a story and
+        ``_PREFILTER_LIMIT``."""
         entries = entries[np.argsort(key)[::-1]]
         if len(entries) <= _PREFILTER_LIMIT:  # few: _candidates caps them per story
             return entries.tolist()  # type: ignore[no-any-return]
