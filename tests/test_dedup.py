@@ -346,6 +346,15 @@ def test_load_is_add_row_by_row() -> None:
     assert added._first == loaded._first and added._ids == loaded._ids
 
 
+def test_a_clock_past_2106_neither_adds_nor_loads_differently() -> None:
+    # Seen times are kept in 32 bits: add raised OverflowError there, load wrapped around.
+    late = 2.0**32 + 86_400
+    added, loaded = StoryIndex(CONFIG), StoryIndex(CONFIG)
+    key = added.add(1, 1, RAIL, "", late)
+    loaded.load([1], [key], [late], [None], [None])
+    assert added._seen == loaded._seen and added._latest == loaded._latest
+
+
 def test_templated_headlines_do_not_chain_into_one_story() -> None:
     """300 live pages of one template ("Feed 7 update 580000003"), eight updates each: each
     headline is its own news (before, they chained into a few stories of hundreds)."""

@@ -163,7 +163,7 @@ class Window:
         """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
         key = headline.key()
         entry = len(self._story)
-        seen = max(0, math.floor(seconds(seen_at)))
+        seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
         last_story, last_first = self._last
         first = last_first if last_story == story_id and last_first >= 0 else entry
         self._last = (story_id, first)
@@ -216,7 +216,7 @@ class Window:
         base = len(self._story)
         entries = np.arange(base, base + count, dtype=np.int64)
         story = np.asarray(stories, dtype=np.int64)
-        seen = np.floor(np.asarray(seen_at, dtype=np.float64)).clip(0).astype(np.uint32)
+        seen = np.floor(np.asarray(seen_at, dtype=np.float64)).clip(0, _MAX_U32).astype(np.uint32)
         # A story's first entry: where its run of rows starts (or the one before this batch).
         last_story, last_first = self._last
         starts = np.empty(count, dtype=np.bool_)
