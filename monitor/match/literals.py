@@ -78,11 +78,12 @@ class Literals:
         literal = self.stems.get(root)
         if literal is None:
             literal = self.stems[root] = self.new_literal()
+            keys = stem_keys(word, root)
             key = " " + root
-            if root[-1:] != "i" and word.startswith(root) and key not in self.starts:
-                self.starts[key] = (1, len(key), root, literal)  # stem_keys: (root,), a new key
+            if keys == (root,) and key not in self.starts:  # most: one new key, the stem
+                self.starts[key] = (1, len(key), root, literal)
             else:
-                for key in stem_keys(word, root):
+                for key in keys:
                     self.start(key, (root, literal), None)
         return literal
 

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
+from types import MappingProxyType
 
 import snowballstemmer
 
@@ -176,17 +177,29 @@ def stem(word: str) -> str:
     return result
 
 
+# Snowball's English exceptions that do not begin with their stem ("dying" -> "die").
+_STEM_ELSEWHERE = MappingProxyType({"die": "dy", "lie": "ly", "tie": "ty", "sky": "ski"})
+
+
 def stem_keys(word: str, root: str) -> tuple[str, ...]:
     """What the automaton looks for so that every word with stem ``root`` starts with one
-    of them.
+    of them (``word`` is the keyword that has that stem).
 
-    Snowball only cuts endings, except that English turns a final y into i ("policy" ->
-    "polici"): a word whose English stem ends in i has an i or a y there. Looking for both
-    ("polici", "policy") rather than for the stem without its i keeps "ai" from checking
-    the stem of every word that starts with "a".
+    Snowball cuts endings, and English changes at most the last letter of what is left: a
+    final y becomes i ("policy" -> "polici"); an e is put back where -ing was cut ("trading"
+    -> "trade"); -bility becomes -ble and loses its e ("possibility" -> "possibl"). So a word
+    with an English stem ending in i starts with it or with it less the i and then a y; one
+    ending in e or bl, with it or with it less that letter and then an i. Looking for those
+    two rather than for the stem less its last letter keeps "ai" from checking the stem of
+    every word that starts with "a", and "trade" of every word that starts with "trad".
     """
-    if len(root) > 1 and root[-1] == "i" and not is_cyrillic(root):
-        return (root, root[:-1] + "y")
+    if len(root) > 1 and not is_cyrillic(root):
+        if root in _STEM_ELSEWHERE:
+            return (root, _STEM_ELSEWHERE[root])
+        if root[-1] == "i":
+            return (root, root[:-1] + "y")
+        if root[-1] == "e" or root.endswith("bl"):
+            return (root, root[:-1] + "i")
     if word.startswith(root):
         return (root,)
     n = 0
