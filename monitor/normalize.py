@@ -24,12 +24,14 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 # CDATA sections in HTML (a feed wrapping its CDATA twice) keep their text and lose their
 # markers. Block tags become a space, other tags nothing.
 _ATTRIBUTES = r"""(?:=\s*+"[^"]*+"|=\s*+'[^']*+'|[^<>])*+"""
+# The "<" stands first, outside the alternatives, so that re skips to the next "<" at C
+# speed instead of trying four alternatives at every character (9x on a typical summary).
 _MARKUP = re.compile(
-    r"(?P<comment><!--(?:-?>|.*?(?:--!?>|\Z)))"
-    rf"|(?P<hidden><(?P<hidden_name>script|style|applet|head|template)\b{_ATTRIBUTES}>"
+    r"<(?:(?P<comment>!--(?:-?>|.*?(?:--!?>|\Z)))"
+    rf"|(?P<hidden>(?P<hidden_name>script|style|applet|head|template)\b{_ATTRIBUTES}>"
     r".*?(?:</(?P=hidden_name)\b[^<>]*>|\Z))"
-    rf"|(?P<tag></?(?P<name>[a-z][^\s/<>]*){_ATTRIBUTES}>)"
-    r"|(?P<declaration><[!?][^<>]*>?)",
+    rf"|(?P<tag>/?(?P<name>[a-z][^\s/<>]*){_ATTRIBUTES}>)"
+    r"|(?P<declaration>[!?][^<>]*>?))",
     re.I | re.S,
 )
 _BLOCKS = frozenset(
