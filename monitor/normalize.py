@@ -94,10 +94,12 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     if not url:
         return None
     url = url.strip()
-    if len(url) + len(base or "") > MAX_URL:
+    if len(url) > MAX_URL:
         return None
     try:
         if base and not _HAS_SCHEME.match(url):
+            if len(url) + len(base) > MAX_URL:
+                return None
             url = urljoin(base, url)  # raises, as urlsplit does, on a broken IPv6 host
         parts = urlsplit(url)
         hostname = parts.hostname

@@ -20,6 +20,7 @@ from typing import Any
 
 import feedparser
 import feedparser.mixin
+import feedparser.namespaces._base
 import feedparser.urls
 
 from monitor.errors import ParseError
@@ -74,6 +75,7 @@ def _urljoin(base: str, uri: str) -> str:
 
 
 feedparser.mixin.make_safe_absolute_uri = make_safe_absolute_uri
+feedparser.namespaces._base.make_safe_absolute_uri = make_safe_absolute_uri  # <newLocation>
 feedparser.mixin._urljoin = _urljoin
 
 # Declared entities may expand to at most this many characters in all; real feeds declare

@@ -59,6 +59,8 @@ def test_a_keyword_finds_every_word_with_its_stem(base: str, one: str, other: st
         ("possibility", "Talks possible next week", True),
         ("die", "Dying patients wait", True),
         ("sky", "Clear skies ahead", True),
+        ("vie", "Parties vying for power", True),
+        ("vying", "Parties vying for power", True),
         ("trade", "A tradition of ferries", False),
         ("price", "A priceless painting", False),
         ("rule", "Rulers meet", False),

@@ -83,9 +83,10 @@ def test_the_cached_base_uri_changes_nothing_feedparser_finds(
 
 
 def test_a_hostile_xml_base_is_not_kept_after_its_feed() -> None:
-    """Feeds that each declare a quarter megabyte of xml:base, link and GUID leave nothing
-    behind once parsed (the base-URI cache and urllib's held 60 MB after 40 of them): such an
-    xml:base is ignored, such a link is no URL, and the item is kept with its title."""
+    """Feeds that each declare a quarter megabyte of xml:base, newLocation, link and GUID
+    leave nothing behind once parsed (the base-URI cache and urllib's held 60 MB after 40 of
+    them): such an xml:base is ignored, such a link is no URL, and the item is kept with its
+    title."""
     import gc
     import tracemalloc
 
@@ -93,6 +94,7 @@ def test_a_hostile_xml_base_is_not_kept_after_its_feed() -> None:
         base = f"http://example.org/{n}/" + "a" * 250_000 + "/"
         return (
             f'<rss version="2.0"><channel xml:base="{base}"><title>t</title>'
+            f"<newLocation>{base}</newLocation>"
             f'<item xml:base="{base}"><title>Story {n}</title><link>x.html</link></item>'
             f"<item><title>Long {n}</title><link>{base}</link><guid>{base}</guid></item>"
             "</channel></rss>"

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
-from types import MappingProxyType
 
 import snowballstemmer
 
@@ -177,10 +176,6 @@ def stem(word: str) -> str:
     return result
 
 
-# Snowball's English exceptions that do not begin with their stem ("dying" -> "die").
-_STEM_ELSEWHERE = MappingProxyType({"die": "dy", "lie": "ly", "tie": "ty", "sky": "ski"})
-
-
 def stem_keys(word: str, root: str) -> tuple[str, ...]:
     """What the automaton looks for so that every word with stem ``root`` starts with one
     of them (``word`` is the keyword that has that stem).
@@ -189,19 +184,16 @@ def stem_keys(word: str, root: str) -> tuple[str, ...]:
     final y becomes i ("policy" -> "polici"); an e is put back where -ing was cut ("trading"
     -> "trade"); -bility becomes -ble and loses its e ("possibility" -> "possibl"). So a word
     with an English stem ending in i starts with it or with it less the i and then a y; one
-    ending in e or bl, with it or with it less that letter and then an i. Looking for those
-    two rather than for the stem less its last letter keeps "ai" from checking the stem of
-    every word that starts with "a", and "trade" of every word that starts with "trad".
+    ending in e or bl, with it or with it less that letter and then an i. The exceptions are
+    a consonant and -ying ("vying" -> "vie") and "skies" -> "sky". Looking for those two
+    rather than for the stem less its last letter keeps "ai" from checking the stem of every
+    word that starts with "a", and "trade" of every word that starts with "trad". A keyword
+    always finds itself: where it starts with none of them, the start it shares with its
+    stem is looked for too.
     """
-    if len(root) > 1 and not is_cyrillic(root):
-        if root in _STEM_ELSEWHERE:
-            return (root, _STEM_ELSEWHERE[root])
-        if root[-1] == "i":
-            return (root, root[:-1] + "y")
-        if root[-1] == "e" or root.endswith("bl"):
-            return (root, root[:-1] + "i")
-    if word.startswith(root):
-        return (root,)
+    keys = _english_keys(root) if len(root) > 1 and not is_cyrillic(root) else (root,)
+    if any(word.startswith(key) for key in keys):
+        return keys
     n = 0
     for a, b in zip(word, root, strict=False):
         if a != b:
@@ -210,4 +202,16 @@ def stem_keys(word: str, root: str) -> tuple[str, ...]:
     key = root[:n]
     if key.endswith("i") and len(key) > 1 and not is_cyrillic(key):
         key = key[:-1]
-    return (key or root,)
+    return (*keys, key or root) if keys != (root,) else (key or root,)
+
+
+def _english_keys(root: str) -> tuple[str, ...]:
+    if len(root) == 3 and root.endswith("ie") and root[0] not in "aeiou":
+        return (root, root[0] + "y")  # a consonant and -ying: "dying" -> "die"
+    if root == "sky":  # Snowball's one other such exception: "skies"
+        return (root, "ski")
+    if root[-1] == "i":
+        return (root, root[:-1] + "y")
+    if root[-1] == "e" or root.endswith("bl"):
+        return (root, root[:-1] + "i")
+    return (root,)
