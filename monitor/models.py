@@ -6,8 +6,9 @@ The pure stages (parse, normalize, dedup, match) take and return these; they do 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,3 +121,9 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     outlets: tuple[str, ...]
+
+
+def fields_of(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields by name, as they are: ``dataclasses.asdict`` without its deep
+    copy of every value (a datetime, each tuple): 26 us an alert queued, 1.9 this way."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}

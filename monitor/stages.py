@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -22,7 +22,7 @@ from monitor.dedup.index import StoryIndex
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
-from monitor.models import Match, StoredItem
+from monitor.models import Match, StoredItem, fields_of
 from monitor.store import Store
 from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
@@ -136,7 +136,7 @@ async def _record_match(
             item_id,
             match.rule,
             json.dumps(match.terms, ensure_ascii=False),
-            json.dumps([asdict(h) for h in match.hits], ensure_ascii=False),
+            json.dumps([fields_of(h) for h in match.hits], ensure_ascii=False),
             match.snippet,
             now,
         ),

@@ -78,6 +78,7 @@ _OPPOSITES = [
     ("start", "end"), ("increas", "decreas"), ("rais", "cut"), ("strengthen", "weaken"),
     ("surg", "slump"), ("jump", "drop"), ("resign", "appoint"), ("live", "die"),
 ]  # fmt: skip
+_REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
 
 _stemmer = snowballstemmer.stemmer("english")
 # The store keeps each item's ``Headline.key`` so a restart need not parse the window again.
@@ -231,6 +232,8 @@ def parse(title: str) -> Headline:
 
 def opposite(a: Headline, b: Headline) -> bool:
     """One says what the other reverses ("open" / "close", "higher" / "lower")."""
+    if _REVERSING.isdisjoint(a.words) or _REVERSING.isdisjoint(b.words):
+        return False  # most pairs: one of them has none of those words
     wa, wb = set(a.words), set(b.words)
     return any(
         (x in wa and y in wb and y not in wa and x not in wb)

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from monitor.models import Alert
+from monitor.models import Alert, fields_of
 from monitor.store.batch import in_lists
 
 PENDING, SENT, FAILED, EXPIRED = "pending", "sent", "failed", "expired"
@@ -23,7 +23,7 @@ PENDING, SENT, FAILED, EXPIRED = "pending", "sent", "failed", "expired"
 
 def dump_payload(alert: Alert) -> str:
     """An Alert as stored: everything but its id and channel, which are columns."""
-    data = asdict(alert)
+    data = fields_of(alert)
     del data["id"], data["channel"]
     data["published"] = alert.published.isoformat() if alert.published else None
     return json.dumps(data, ensure_ascii=False, sort_keys=True)

@@ -1,0 +1,113 @@
+"""parse.feed: RSS, Atom and RDF through feedparser (JSON Feed through parse.jsonfeed) to a
+ParsedFeed of normalized items."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import feedparser
+
+from monitor.errors import ParseError
+from monitor.models import Item, ParsedFeed
+from monitor.normalize import clean_text
+from monitor.parse.entities import check_entities
+from monitor.parse.item import make_item, struct_to_dt
+from monitor.parse.jsonfeed import looks_like_json, parse_json_feed
+from monitor.parse.tuning import FEEDPARSER_OPTIONS
+
+
+def parse_feed(
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    url: str = "",
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Parse a fetched body into a ``ParsedFeed`` of normalized items.
+
+    Raises ``ParseError`` when the body is not a feed at all (an HTML page, random bytes,
+    an empty body) or is hostile.
+    """
+    now = now or datetime.now(UTC)
+    headers = {k.lower(): v for k, v in (headers or {}).items()}
+    if not body.strip():
+        raise ParseError("the body is empty")
+    if looks_like_json(body, headers.get("content-type", "")):
+        return parse_json_feed(body, url, now)
+    check_entities(body)
+    response_headers = dict(headers)
+    # Without a Content-Type feedparser flags every feed as not well-formed; assume XML.
+    response_headers.setdefault("content-type", "application/xml")
+    if url:
+        response_headers.setdefault("content-location", url)
+    try:
+        parsed = feedparser.parse(body, response_headers=response_headers, **FEEDPARSER_OPTIONS)
+    except Exception as exc:
+        # feedparser's encoding detection raises on some hostile bytes (found by fuzzing:
+        # UnicodeDecodeError, "embedded null character"); that is this feed's problem only.
+        raise ParseError(
+            f"the feed cannot be decoded ({exc.__class__.__name__}: {_describe_bozo(exc)})"
+        ) from None
+    feed = parsed.get("feed", {})
+    entries = parsed.get("entries", [])
+    if not parsed.get("version") and not entries:
+        raise ParseError(_not_a_feed(body, parsed))
+    items = [_entry_to_item(e, url, now) for e in entries]
+    warning = None
+    if parsed.get("bozo"):
+        warning = f"the feed is not well-formed ({_describe_bozo(parsed.get('bozo_exception'))})"
+    return ParsedFeed(
+        title=clean_text(feed.get("title")),
+        link=feed.get("link"),
+        ttl_seconds=_ttl(feed.get("ttl")),
+        entries=[i for i in items if i is not None],
+        warning=warning,
+    )
+
+
+def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | None:
+    # dict.get, not FeedParserDict.get: these are the keys feedparser stores under, and its
+    # own get maps aliases and warns about deprecated ones first, a tenth of this function.
+    get = dict.get
+    published = struct_to_dt(get(entry, "published_parsed") or get(entry, "updated_parsed"), now)
+    return make_item(
+        title=clean_text(get(entry, "title")),
+        summary=clean_text(get(entry, "summary") or _first_content(entry)),
+        link=get(entry, "link") or None,
+        guid=get(entry, "id") or None,
+        published=published,
+        base=base,
+        now=now,
+    )
+
+
+def _first_content(entry: Mapping[str, Any]) -> str:
+    content = entry.get("content") or []
+    return str(content[0].get("value", "")) if content else ""
+
+
+def _ttl(value: Any) -> float | None:
+    """RSS ``<ttl>`` is in minutes (RSS 2.0 spec, https://www.rssboard.org/rss-specification#ltttlgtSubelementOfLtchannelgt)."""
+    try:
+        minutes = float(value)
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60.0 if 0 < minutes < 60 * 24 * 7 else None
+
+
+def _not_a_feed(body: bytes, parsed: Mapping[str, Any]) -> str:
+    head = body[:2048].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head:
+        return "the body is an HTML page, not a feed"
+    if parsed.get("bozo"):
+        return f"the body is not a feed ({_describe_bozo(parsed.get('bozo_exception'))})"
+    return "the body is not a feed (no RSS, Atom, RDF or JSON Feed document found)"
+
+
+def _describe_bozo(exc: Any) -> str:
+    if exc is None:
+        return "unknown problem"
+    text = str(exc).strip() or exc.__class__.__name__
+    return text.splitlines()[0][:160]

@@ -1,0 +1,58 @@
+"""parse.item: an entry's cleaned fields to a normalized Item, and its dates."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from datetime import UTC, datetime, timedelta
+
+from monitor.models import Item
+from monitor.normalize import MAX_URL, canonical_url, item_key
+
+# Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
+FUTURE_SLACK = timedelta(days=1)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def make_item(
+    *,
+    title: str,
+    summary: str,
+    link: str | None,
+    guid: str | None,
+    published: datetime | None,
+    base: str,
+    now: datetime,
+) -> Item | None:
+    """A normalized item from an entry's cleaned fields; None for an entry with nothing in it."""
+    if not (title or summary or link or guid):
+        return None
+    if link and len(link) > MAX_URL:
+        link = None  # not an address (see MAX_URL); the item stays, by its GUID or text
+    canonical = canonical_url(link, base)
+    return Item(
+        key=item_key(guid, canonical, title, summary),
+        title=title,
+        summary=summary,
+        url=link,
+        canonical_url=canonical,
+        guid=guid,
+        published=published,
+        first_seen=now,
+    )
+
+
+def struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        # What feedparser parsed is UTC already: the datetime straight from its fields.
+        dt = datetime(*value[:6], tzinfo=UTC)
+    except (ValueError, TypeError):  # a leap second, or out of range: the long way
+        try:
+            dt = datetime.fromtimestamp(calendar.timegm(value), UTC)
+        except (OverflowError, ValueError, TypeError, OSError):
+            return None
+    if dt > now + FUTURE_SLACK or dt < _EPOCH:
+        return None
+    return dt
