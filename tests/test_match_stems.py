@@ -49,6 +49,19 @@ def test_a_keyword_finds_every_word_with_its_stem(base: str, one: str, other: st
 @pytest.mark.parametrize(
     ("query", "title", "fires"),
     [
+        ("ai", "AI chips sell out", True),
+        ("ai", "AIs write the news", True),
+        ("AI", "Aid arrives in Gaza", False),
+        ("ai", "An army of analysts", False),
+        ("policies", "A policy for AI", True),
+        ("policy", "New policies", True),
+        ("economies", "The economy grows", True),
+        ("economy", "Economies slow", True),
+        ("economy", "Economists disagree", False),
+        ("tries", "He is trying again", True),
+        ("try", "Two tries", True),
+        ("cities", "City council meets", True),
+        ("city", "Cities grow", True),
         ("strike", "Striking workers march", True),
         ("trade", "Trading halted in Tokyo", True),
         ("price", "Pricing war among airlines", True),
@@ -66,31 +79,9 @@ def test_a_keyword_finds_every_word_with_its_stem(base: str, one: str, other: st
         ("rule", "Rulers meet", False),
     ],
 )
-def test_keywords_whose_stem_gets_an_e_back(query: str, title: str, fires: bool) -> None:
-    """Snowball's stem of "trading" is "trade", of "possibility" "possibl", of "dying" "die":
-    the keyword finds those words though they do not start with its stem."""
-    matcher = compile_rules([RuleConfig(name="r", query=query)], [])
-    assert bool(matcher.match(title, "")) is fires
-
-
-@pytest.mark.parametrize(
-    ("query", "title", "fires"),
-    [
-        ("ai", "AI chips sell out", True),
-        ("ai", "AIs write the news", True),
-        ("AI", "Aid arrives in Gaza", False),
-        ("ai", "An army of analysts", False),
-        ("policies", "A policy for AI", True),
-        ("policy", "New policies", True),
-        ("economies", "The economy grows", True),
-        ("economy", "Economies slow", True),
-        ("economy", "Economists disagree", False),
-        ("tries", "He is trying again", True),
-        ("try", "Two tries", True),
-        ("cities", "City council meets", True),
-        ("city", "Cities grow", True),
-    ],
-)
-def test_keywords_whose_stem_ends_in_i(query: str, title: str, fires: bool) -> None:
+def test_keywords_fire_on_the_words_of_their_stem(query: str, title: str, fires: bool) -> None:
+    """Snowball's stem of "policies" is "polici", of "trading" "trade", of "possibility"
+    "possibl", of "dying" "die": a keyword finds those words though they do not start with
+    its stem, and not the words that only start like it."""
     matcher = compile_rules([RuleConfig(name="r", query=query)], [])
     assert bool(matcher.match(title, "")) is fires
