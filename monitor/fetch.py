@@ -92,9 +92,13 @@ class Fetcher:
         # Per-host semaphores live as long as the fetcher; a few thousand hosts is a few KB.
         self._per_host: dict[str, asyncio.Semaphore] = {}
         # Each feed URL's host semaphore, so a poll does not parse its URL again.
-        self._slot_of_url: dict[str, asyncio.Semaphore] = {}
+        # Each URL's host slot and parsed form, kept: a 304 poll is cheap, and parsing the URL
+        # again was a twentieth of it.
+        self._known: dict[str, tuple[asyncio.Semaphore, yarl.URL]] = {}
+        # The whole fetch (redirects, a body dripping in) is bounded by asyncio.timeout in
+        # _fetch_now; aiohttp bounds the connect and each wait for data.
         self._timeout = aiohttp.ClientTimeout(
-            total=limits.timeout, connect=limits.connect_timeout, sock_read=limits.read_timeout
+            total=None, connect=limits.connect_timeout, sock_read=limits.read_timeout
         )
 
     @property
@@ -125,26 +129,28 @@ class Fetcher:
         """GET ``url`` conditionally; raise ``FetchError`` with one clear sentence on failure."""
         # Wait for a slot first: the timeout measures the server, not our own queue. The
         # host's slot before a global one: a slow host's queue must not hold global slots.
-        per_host = self._slot_of_url.get(url) or self._host_slot(url)
+        per_host, parsed = self._known.get(url) or self._know(url)
         async with per_host, self._global:
-            return await self._fetch_now(url, etag, last_modified)
+            return await self._fetch_now(url, parsed, etag, last_modified)
 
-    def _host_slot(self, url: str) -> asyncio.Semaphore:
-        host = (yarl.URL(url).host or "").lower()
+    def _know(self, url: str) -> tuple[asyncio.Semaphore, yarl.URL]:
+        """The URL's host slot and its parsed form (kept for the next poll)."""
+        parsed = yarl.URL(url)
+        host = (parsed.host or "").lower()
         per_host = self._per_host.get(host)
         if per_host is None:
             per_host = self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
-        if len(self._slot_of_url) < 100_000:  # bounded: URLs come from the config and redirects
-            self._slot_of_url[url] = per_host
-        return per_host
+        if len(self._known) < 100_000:  # bounded: URLs come from the config and redirects
+            self._known[url] = (per_host, parsed)
+        return per_host, parsed
 
     async def _fetch_now(
-        self, url: str, etag: str | None, last_modified: str | None
+        self, url: str, parsed: yarl.URL, etag: str | None, last_modified: str | None
     ) -> FetchResult:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.timeout):
-                return await self._fetch(url, etag, last_modified, started)
+                return await self._fetch(url, parsed, etag, last_modified, started)
         except FetchError:
             raise
         except TimeoutError:
@@ -170,7 +176,12 @@ class Fetcher:
             raise FetchError(f"the connection failed ({_reason(exc)})") from None
 
     async def _fetch(
-        self, url: str, etag: str | None, last_modified: str | None, started: float
+        self,
+        url: str,
+        parsed: yarl.URL,
+        etag: str | None,
+        last_modified: str | None,
+        started: float,
     ) -> FetchResult:
         headers = dict(_REQUEST_HEADERS)
         if etag:
@@ -179,11 +190,12 @@ class Fetcher:
             headers["If-Modified-Since"] = last_modified
         timeout = self._timeout
         current = url
+        request: str | yarl.URL = parsed
         seen = {url}
         permanent = True
         for _hop in range(self.limits.max_redirects + 1):
             async with self.session.get(
-                current, headers=headers, timeout=timeout, allow_redirects=False
+                request, headers=headers, timeout=timeout, allow_redirects=False
             ) as resp:
                 if resp.status in _REDIRECTS:
                     location = resp.headers.get("Location")
@@ -198,7 +210,7 @@ class Fetcher:
                         )
                     seen.add(target)
                     permanent = permanent and resp.status in _PERMANENT
-                    current = target
+                    current = request = target
                     continue
                 resp_headers = {k.lower(): v for k, v in resp.headers.items()}
                 if resp.status == 304:
