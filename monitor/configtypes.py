@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
+import yarl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
@@ -46,6 +47,10 @@ def check_http_url(value: str) -> str:
     """An http:// or https:// URL with a host (a feed, a webhook)."""
     if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
         raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
+    try:
+        yarl.URL(value)  # what the fetcher will make of it: a port out of range, a broken host
+    except ValueError as exc:
+        raise ValueError(f"not a valid URL ({exc}): {value!r}") from None
     return value
 
 

@@ -91,7 +91,6 @@ class Fetcher:
         self._global = asyncio.Semaphore(limits.concurrency)
         # Per-host semaphores live as long as the fetcher; a few thousand hosts is a few KB.
         self._per_host: dict[str, asyncio.Semaphore] = {}
-        # Each feed URL's host semaphore, so a poll does not parse its URL again.
         # Each URL's host slot and parsed form, kept: a 304 poll is cheap, and parsing the URL
         # again was a twentieth of it.
         self._known: dict[str, tuple[asyncio.Semaphore, yarl.URL]] = {}
@@ -107,7 +106,7 @@ class Fetcher:
         if self._session is None or self._session.closed:
             connector = aiohttp.TCPConnector(
                 limit=self.limits.concurrency,
-                limit_per_host=0,  # our own per-host semaphores, see _host_slot
+                limit_per_host=0,  # our own per-host semaphores, see _know
                 ttl_dns_cache=300,
             )
             self._session = aiohttp.ClientSession(
@@ -135,7 +134,10 @@ class Fetcher:
 
     def _know(self, url: str) -> tuple[asyncio.Semaphore, yarl.URL]:
         """The URL's host slot and its parsed form (kept for the next poll)."""
-        parsed = yarl.URL(url)
+        try:
+            parsed = yarl.URL(url)
+        except ValueError as exc:  # a port out of range, a broken IPv6 host, no host
+            raise FetchError(f"not a valid URL: {url} ({exc})") from None
         host = (parsed.host or "").lower()
         per_host = self._per_host.get(host)
         if per_host is None:
@@ -168,7 +170,10 @@ class Fetcher:
             if exc.errno == errno.ECONNRESET:
                 raise FetchError("the server reset the connection") from None
             raise FetchError(f"the connection failed ({_reason(exc)})") from None
-        except aiohttp.InvalidURL:
+        except aiohttp.InvalidURL as exc:
+            target = str(exc.url)
+            if target != url:  # a hop's Location
+                raise FetchError(f"redirected to a URL that is not valid: {target}") from None
             raise FetchError(f"not a valid URL: {url}") from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"the request failed ({_reason(exc)})") from None

@@ -168,3 +168,19 @@ def test_durations(text: str | int, seconds: float) -> None:
 def test_bad_durations(bad: object) -> None:
     with pytest.raises(ValueError, match="duration"):
         parse_duration(bad)
+
+
+@pytest.mark.parametrize(
+    ("url", "why"),
+    [
+        ("http://example.com:99999/rss", "Port out of range"),
+        ("http://[::1/rss", "Invalid IPv6 URL"),
+        ("http://a@/rss", "host is required"),
+    ],
+)
+def test_a_feed_url_the_fetcher_cannot_read_is_a_config_error(url: str, why: str) -> None:
+    # These passed the http(s) check and every poll of the feed ended as "internal error
+    # (ValueError ...)" with a traceback.
+    with pytest.raises(ConfigError, match=r"feeds\[0\]\.url: not a valid URL") as caught:
+        config_module.loads(f'[[feeds]]\nurl = "{url}"\n')
+    assert why in str(caught.value)

@@ -137,6 +137,11 @@ TABLE = [
         "not a feed",
     ),
     ("/reset", _reset, "reset the connection"),
+    (
+        "/bad-redirect",
+        lambda r: web.Response(status=301, headers={"Location": "http://127.0.0.1:99999/feed"}),
+        "redirected to a URL that is not valid: http://127.0.0.1:99999/feed",
+    ),
 ]
 
 
