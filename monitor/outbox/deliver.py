@@ -1,25 +1,4 @@
-"""outbox: alerts written with the story that causes them, then delivered by channel workers.
-
-Enqueue side (called inside the pipeline's transaction, so a story and its alerts are
-stored together or not at all):
-- ``on_match``: one "new" alert per channel of the rule, keyed ``new:STORY:RULE``; a second
-  match of the same story and rule inserts nothing (``UNIQUE(channel, dedup_key)``).
-- ``on_story_grew``: a story gained outlets. A pending alert just gets the new outlet list;
-  a sent one on a channel that can edit gets one coalesced "update" (``update:ALERT``).
-  Both check the rule's ``burst``: one escalated "burst" alert per channel, once.
-
-Delivery side: ``Deliverer`` runs one worker per channel. Each try is recorded in
-``alert_attempts``; failures back off exponentially with jitter, or as long as the channel
-asks (Telegram ``retry_after``); a permanent refusal marks the alert ``failed``, and one not
-delivered within ``expire_after`` is ``expired``. Both stay visible in ``monitor status``.
-
-Exactly once, as far as it can be: an alert is marked sent in its own transaction right
-after the channel accepted it. A crash (kill -9, power loss) in the few milliseconds between
-the channel's answer and that commit leaves it pending, and it is sent again at the next
-start: at most ``concurrency`` (default 1) duplicate messages per channel per crash. No
-Bot API or SMTP idempotency key exists to close that window; the webhook sends
-``X-Monitor-Alert-Id`` so a receiver can.
-"""
+"""outbox.deliver: one worker per channel sends what is due (see the package's docstring)."""
 
 from __future__ import annotations
 
@@ -28,7 +7,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -38,8 +17,8 @@ from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, backoff, quiet_until
 from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError
-from monitor.match.config import RuleConfig
-from monitor.models import Alert, Match, Story
+from monitor.models import Alert
+from monitor.outbox.status import orphaned, orphaned_message
 from monitor.store import Store
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
@@ -49,199 +28,6 @@ log = logging.getLogger("monitor.outbox")
 BATCH = 100  # alerts read per query by a worker
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
-_ESCALATE = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
-
-
-# --- enqueue --------------------------------------------------------------------------------
-
-
-async def enqueue(
-    db: aiosqlite.Connection,
-    *,
-    kind: str,
-    channel: str,
-    alert: Alert,
-    dedup_key: str,
-    now: float,
-) -> int | None:
-    """Queue ``alert`` (its id, kind and channel replaced) unless ``(channel, dedup_key)`` is
-    already in the outbox; the new alert's id, else None. Call inside a transaction."""
-    return await rows.insert(
-        db, replace(alert, id=0, kind=kind, channel=channel), dedup_key=dedup_key, now=now
-    )
-
-
-async def on_match(
-    db: aiosqlite.Connection, *, story: Story, match: Match, rule: RuleConfig, now: float
-) -> list[int]:
-    """A rule matched an item of ``story``: one "new" alert per channel of the rule (once per
-    story, channel and rule), and a "burst" alert if the rule's burst condition now holds."""
-    extra: dict[str, str] = {}
-    if rule.burst is not None:
-        # Kept with the alert so ``on_story_grew`` can check the burst without the rules.
-        extra = {
-            "burst_outlets": str(rule.burst.outlets),
-            "burst_within": repr(rule.burst.within),
-            "burst_within_text": format_duration(rule.burst.within),
-        }
-    ids: list[int] = []
-    for channel in dict.fromkeys(rule.channels or match.channels):
-        alert = Alert(
-            id=0,
-            channel=channel,
-            kind="new",
-            title=story.title,
-            rule=rule.name,
-            severity=rule.severity,
-            story_id=story.id,
-            url=story.url,
-            outlets=story.outlets,
-            terms=tuple(match.terms),
-            snippet=match.snippet,
-            published=story.first_seen,
-            extra=extra,
-        )
-        new_id = await rows.insert(db, alert, dedup_key=f"new:{story.id}:{rule.name}", now=now)
-        if new_id is not None:
-            ids.append(new_id)
-        if rule.burst is not None:
-            burst_id = await _maybe_burst(db, story, alert, now)
-            if burst_id is not None:
-                ids.append(burst_id)
-    return ids
-
-
-async def on_story_grew(
-    db: aiosqlite.Connection,
-    *,
-    story: Story,
-    now: float,
-    alerts: Sequence[tuple[Due, str]] | None = None,
-) -> None:
-    """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent on a channel that can edit, and check the bursts.
-
-    ``alerts``: the story's alerts (``rows.stories_alerts``) when the caller read them for
-    many stories at once; read here otherwise.
-    """
-    if alerts is None:
-        alerts = await rows.story_alerts(db, story.id)
-    for due, status in alerts:
-        alert = due.alert
-        if alert.kind == "new" and "burst_outlets" in alert.extra:
-            await _maybe_burst(db, story, alert, now)
-        if alert.outlets == story.outlets:
-            continue
-        fresh = replace(alert, outlets=story.outlets)
-        if status == rows.PENDING:
-            await rows.set_payload(db, alert.id, fresh)
-        elif status == rows.SENT and due.external_id:
-            update = replace(fresh, kind="update", extra={**alert.extra, "of_kind": alert.kind})
-            await rows.upsert_update(
-                db,
-                update,
-                dedup_key=f"update:{alert.id}",
-                external_id=due.external_id,
-                now=now,
-                due=now,
-            )
-
-
-async def _maybe_burst(
-    db: aiosqlite.Connection, story: Story, base: Alert, now: float
-) -> int | None:
-    """One "burst" alert per (story, rule, channel) once K outlets carry it within T."""
-    need = int(base.extra["burst_outlets"])
-    within = float(base.extra["burst_within"])
-    key = f"burst:{story.id}:{base.rule}"
-    if len(story.outlets) < need or await rows.has_key(db, base.channel, key):
-        return None
-    count = await _outlets_within(db, story, now - within)
-    if count < need:
-        return None
-    burst = replace(
-        base,
-        kind="burst",
-        severity=_ESCALATE.get(base.severity, "high"),
-        outlets=story.outlets,
-        extra={**base.extra, "burst_count": str(count)},
-    )
-    return await rows.insert(db, burst, dedup_key=key, now=now)
-
-
-async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) -> int:
-    """Distinct feeds with an item of the story first seen since ``since``."""
-    async with db.execute(
-        "SELECT COUNT(DISTINCT feed_id), COUNT(*) FROM items"
-        " WHERE story_id = ? AND first_seen >= ?",
-        (story.id, since),
-    ) as cur:
-        row = await cur.fetchone()
-    if row and row[1]:
-        return int(row[0])
-    # No items stored for it (a story built by hand): all its outlets count if it began
-    # within the window, none otherwise.
-    return len(story.outlets) if story.first_seen.timestamp() >= since else 0
-
-
-# --- status ---------------------------------------------------------------------------------
-
-
-async def orphaned(db: aiosqlite.Connection, channels: Collection[str]) -> dict[str, int]:
-    """Pending alerts of channels that are no longer configured: kept, not delivered."""
-    counts = await rows.counts(db)
-    return {
-        name: by_status[rows.PENDING]
-        for name, by_status in sorted(counts.items())
-        if name not in channels and by_status.get(rows.PENDING)
-    }
-
-
-def orphaned_message(channel: str, count: int) -> str:
-    return (
-        f"{count} alert(s) wait for channel {channel!r}, which is no longer in the config: "
-        "they are kept, and sent if a channel of that name comes back"
-    )
-
-
-async def outbox_status(
-    db: aiosqlite.Connection, channels: Collection[str] | None = None
-) -> dict[str, Any]:
-    """For ``monitor status``: alerts by channel and status, those given up with why, and
-    (given the configured ``channels``) the pending alerts no configured channel delivers."""
-    counts = await rows.counts(db)
-    pending = sum(c.get(rows.PENDING, 0) for c in counts.values())
-    async with db.execute("SELECT MIN(created_at) FROM alerts WHERE status = 'pending'") as cur:
-        row = await cur.fetchone()
-    oldest = float(row[0]) if row and row[0] is not None else None
-    return {
-        "pending": pending,
-        "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
-        "by_channel": counts,
-        "failed": await rows.given_up(db),
-        "orphaned": {} if channels is None else await orphaned(db, channels),
-    }
-
-
-def render_status(report: Mapping[str, Any]) -> list[str]:
-    """``outbox_status`` as lines for ``monitor status``: depth per channel, then each alert
-    given up with its error."""
-    lines = [f"Outbox: {report['pending']} pending"]
-    for channel, by_status in sorted(report["by_channel"].items()):
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
-        lines.append(f"  {channel}: {counts}")
-    for channel, count in report.get("orphaned", {}).items():
-        lines.append(f"  WARNING {orphaned_message(channel, count)}")
-    for failed in report["failed"]:
-        lines.append(
-            f"  {failed['status'].upper()} #{failed['id']} {failed['channel']} "
-            f"({failed['kind']}, {failed['attempts']} attempts) {failed['title'][:60]!r}: "
-            f"{failed['last_error']}"
-        )
-    return lines
-
-
-# --- delivery -------------------------------------------------------------------------------
 
 
 class Deliverer:

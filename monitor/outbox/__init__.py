@@ -1,0 +1,40 @@
+"""outbox: alerts written with the story that causes them, then delivered by channel workers.
+
+Enqueue side (called inside the pipeline's transaction, so a story and its alerts are
+stored together or not at all):
+- ``on_match``: one "new" alert per channel of the rule, keyed ``new:STORY:RULE``; a second
+  match of the same story and rule inserts nothing (``UNIQUE(channel, dedup_key)``).
+- ``on_story_grew``: a story gained outlets. A pending alert just gets the new outlet list;
+  a sent one on a channel that can edit gets one coalesced "update" (``update:ALERT``).
+  Both check the rule's ``burst``: one escalated "burst" alert per channel, once.
+
+Delivery side: ``Deliverer`` runs one worker per channel. Each try is recorded in
+``alert_attempts``; failures back off exponentially with jitter, or as long as the channel
+asks (Telegram ``retry_after``); a permanent refusal marks the alert ``failed``, and one not
+delivered within ``expire_after`` is ``expired``. Both stay visible in ``monitor status``.
+
+Exactly once, as far as it can be: an alert is marked sent in its own transaction right
+after the channel accepted it. A crash (kill -9, power loss) in the few milliseconds between
+the channel's answer and that commit leaves it pending, and it is sent again at the next
+start: at most ``concurrency`` (default 1) duplicate messages per channel per crash. No
+Bot API or SMTP idempotency key exists to close that window; the webhook sends
+``X-Monitor-Alert-Id`` so a receiver can.
+"""
+
+from monitor.outbox.deliver import BATCH, DIGEST_KINDS, IDLE_MAX, Deliverer
+from monitor.outbox.enqueue import enqueue, on_match, on_story_grew
+from monitor.outbox.status import orphaned, orphaned_message, outbox_status, render_status
+
+__all__ = [
+    "BATCH",
+    "DIGEST_KINDS",
+    "IDLE_MAX",
+    "Deliverer",
+    "enqueue",
+    "on_match",
+    "on_story_grew",
+    "orphaned",
+    "orphaned_message",
+    "outbox_status",
+    "render_status",
+]

@@ -1,0 +1,146 @@
+"""outbox.enqueue: the alerts a match or a growing story causes, written inside the
+pipeline's transaction (see the package's docstring)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import aiosqlite
+
+from monitor.configtypes import format_duration
+from monitor.match.config import RuleConfig
+from monitor.models import Alert, Match, Story
+from monitor.store import outbox as rows
+from monitor.store.outbox import Due
+
+_ESCALATE = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
+
+
+async def enqueue(
+    db: aiosqlite.Connection,
+    *,
+    kind: str,
+    channel: str,
+    alert: Alert,
+    dedup_key: str,
+    now: float,
+) -> int | None:
+    """Queue ``alert`` (its id, kind and channel replaced) unless ``(channel, dedup_key)`` is
+    already in the outbox; the new alert's id, else None. Call inside a transaction."""
+    return await rows.insert(
+        db, replace(alert, id=0, kind=kind, channel=channel), dedup_key=dedup_key, now=now
+    )
+
+
+async def on_match(
+    db: aiosqlite.Connection, *, story: Story, match: Match, rule: RuleConfig, now: float
+) -> list[int]:
+    """A rule matched an item of ``story``: one "new" alert per channel of the rule (once per
+    story, channel and rule), and a "burst" alert if the rule's burst condition now holds."""
+    extra: dict[str, str] = {}
+    if rule.burst is not None:
+        # Kept with the alert so ``on_story_grew`` can check the burst without the rules.
+        extra = {
+            "burst_outlets": str(rule.burst.outlets),
+            "burst_within": repr(rule.burst.within),
+            "burst_within_text": format_duration(rule.burst.within),
+        }
+    ids: list[int] = []
+    for channel in dict.fromkeys(rule.channels or match.channels):
+        alert = Alert(
+            id=0,
+            channel=channel,
+            kind="new",
+            title=story.title,
+            rule=rule.name,
+            severity=rule.severity,
+            story_id=story.id,
+            url=story.url,
+            outlets=story.outlets,
+            terms=tuple(match.terms),
+            snippet=match.snippet,
+            published=story.first_seen,
+            extra=extra,
+        )
+        new_id = await rows.insert(db, alert, dedup_key=f"new:{story.id}:{rule.name}", now=now)
+        if new_id is not None:
+            ids.append(new_id)
+        if rule.burst is not None:
+            burst_id = await _maybe_burst(db, story, alert, now)
+            if burst_id is not None:
+                ids.append(burst_id)
+    return ids
+
+
+async def on_story_grew(
+    db: aiosqlite.Connection,
+    *,
+    story: Story,
+    now: float,
+    alerts: Sequence[tuple[Due, str]] | None = None,
+) -> None:
+    """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
+    each message already sent on a channel that can edit, and check the bursts.
+
+    ``alerts``: the story's alerts (``rows.stories_alerts``) when the caller read them for
+    many stories at once; read here otherwise.
+    """
+    if alerts is None:
+        alerts = await rows.story_alerts(db, story.id)
+    for due, status in alerts:
+        alert = due.alert
+        if alert.kind == "new" and "burst_outlets" in alert.extra:
+            await _maybe_burst(db, story, alert, now)
+        if alert.outlets == story.outlets:
+            continue
+        fresh = replace(alert, outlets=story.outlets)
+        if status == rows.PENDING:
+            await rows.set_payload(db, alert.id, fresh)
+        elif status == rows.SENT and due.external_id:
+            update = replace(fresh, kind="update", extra={**alert.extra, "of_kind": alert.kind})
+            await rows.upsert_update(
+                db,
+                update,
+                dedup_key=f"update:{alert.id}",
+                external_id=due.external_id,
+                now=now,
+                due=now,
+            )
+
+
+async def _maybe_burst(
+    db: aiosqlite.Connection, story: Story, base: Alert, now: float
+) -> int | None:
+    """One "burst" alert per (story, rule, channel) once K outlets carry it within T."""
+    need = int(base.extra["burst_outlets"])
+    within = float(base.extra["burst_within"])
+    key = f"burst:{story.id}:{base.rule}"
+    if len(story.outlets) < need or await rows.has_key(db, base.channel, key):
+        return None
+    count = await _outlets_within(db, story, now - within)
+    if count < need:
+        return None
+    burst = replace(
+        base,
+        kind="burst",
+        severity=_ESCALATE.get(base.severity, "high"),
+        outlets=story.outlets,
+        extra={**base.extra, "burst_count": str(count)},
+    )
+    return await rows.insert(db, burst, dedup_key=key, now=now)
+
+
+async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) -> int:
+    """Distinct feeds with an item of the story first seen since ``since``."""
+    async with db.execute(
+        "SELECT COUNT(DISTINCT feed_id), COUNT(*) FROM items"
+        " WHERE story_id = ? AND first_seen >= ?",
+        (story.id, since),
+    ) as cur:
+        row = await cur.fetchone()
+    if row and row[1]:
+        return int(row[0])
+    # No items stored for it (a story built by hand): all its outlets count if it began
+    # within the window, none otherwise.
+    return len(story.outlets) if story.first_seen.timestamp() >= since else 0

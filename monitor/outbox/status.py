@@ -1,0 +1,65 @@
+"""outbox.status: what ``monitor status`` says of the outbox."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Collection, Mapping
+from typing import Any
+
+import aiosqlite
+
+from monitor.store import outbox as rows
+
+
+async def orphaned(db: aiosqlite.Connection, channels: Collection[str]) -> dict[str, int]:
+    """Pending alerts of channels that are no longer configured: kept, not delivered."""
+    counts = await rows.counts(db)
+    return {
+        name: by_status[rows.PENDING]
+        for name, by_status in sorted(counts.items())
+        if name not in channels and by_status.get(rows.PENDING)
+    }
+
+
+def orphaned_message(channel: str, count: int) -> str:
+    return (
+        f"{count} alert(s) wait for channel {channel!r}, which is no longer in the config: "
+        "they are kept, and sent if a channel of that name comes back"
+    )
+
+
+async def outbox_status(
+    db: aiosqlite.Connection, channels: Collection[str] | None = None
+) -> dict[str, Any]:
+    """For ``monitor status``: alerts by channel and status, those given up with why, and
+    (given the configured ``channels``) the pending alerts no configured channel delivers."""
+    counts = await rows.counts(db)
+    pending = sum(c.get(rows.PENDING, 0) for c in counts.values())
+    async with db.execute("SELECT MIN(created_at) FROM alerts WHERE status = 'pending'") as cur:
+        row = await cur.fetchone()
+    oldest = float(row[0]) if row and row[0] is not None else None
+    return {
+        "pending": pending,
+        "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
+        "by_channel": counts,
+        "failed": await rows.given_up(db),
+        "orphaned": {} if channels is None else await orphaned(db, channels),
+    }
+
+
+def render_status(report: Mapping[str, Any]) -> list[str]:
+    """``outbox_status`` as lines for ``monitor status``: depth per channel, then each alert
+    given up with its error."""
+    lines = [f"Outbox: {report['pending']} pending"]
+    for channel, by_status in sorted(report["by_channel"].items()):
+        counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        lines.append(f"  {channel}: {counts}")
+    for channel, count in report.get("orphaned", {}).items():
+        lines.append(f"  WARNING {orphaned_message(channel, count)}")
+    for failed in report["failed"]:
+        lines.append(
+            f"  {failed['status'].upper()} #{failed['id']} {failed['channel']} "
+            f"({failed['kind']}, {failed['attempts']} attempts) {failed['title'][:60]!r}: "
+            f"{failed['last_error']}"
+        )
+    return lines
