@@ -1,20 +1,10 @@
-"""fetch: one aiohttp session for every feed, polite and bounded.
-
-Conditional GET (ETag / Last-Modified), our own User-Agent, connect/read/total timeouts,
-a size cap enforced while streaming on both the compressed and the decompressed bytes
-(so a gzip bomb stops at the cap), redirects followed by hand (at most ``max_redirects``,
-loops detected, a permanent move reported), and global and per-host concurrency limits.
-Every HTTP status is mapped to a sentence in ``_STATUS_MESSAGES``.
-"""
+"""fetch.client: the Fetcher, one aiohttp session for every feed."""
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import errno
-import re
 import time
-import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -24,6 +14,8 @@ import yarl
 
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
+from monitor.fetch.answers import cache_lifetime, status_error
+from monitor.fetch.body import Decoder
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
@@ -32,22 +24,6 @@ _REQUEST_HEADERS = {
     "Accept": "application/rss+xml, application/atom+xml, application/feed+json, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     "Accept-Encoding": "gzip, deflate",
-}
-_STATUS_MESSAGES = {
-    400: "the server refused the request as malformed (HTTP 400)",
-    401: "the feed needs credentials (HTTP 401)",
-    403: "access to the feed is forbidden (HTTP 403)",
-    404: "the feed was not found (HTTP 404); check its URL",
-    405: "the server does not allow GET on this URL (HTTP 405)",
-    406: "the server will not serve a feed to us (HTTP 406)",
-    408: "the server timed out waiting for the request (HTTP 408)",
-    410: "the feed is gone for good (HTTP 410); update or remove it",
-    429: "too many requests (HTTP 429); the server asks us to slow down",
-    451: "the feed is unavailable for legal reasons (HTTP 451)",
-    500: "the server failed (HTTP 500)",
-    502: "the server's gateway failed (HTTP 502)",
-    503: "the server is unavailable (HTTP 503)",
-    504: "the server's gateway timed out (HTTP 504)",
 }
 
 
@@ -231,7 +207,7 @@ class Fetcher:
                         started,
                     )
                 if resp.status != 200:
-                    raise _status_error(resp.status, resp_headers)
+                    raise status_error(resp.status, resp_headers)
                 body = await self._read_body(resp, resp_headers)
                 return self._result(
                     200, body, resp_headers, url, current, permanent, etag, last_modified, started
@@ -268,7 +244,7 @@ class Fetcher:
         length = headers.get("content-length", "")
         if length.isdigit() and int(length) > cap:
             raise FetchError(f"the body is {int(length):,} bytes, over the {cap:,}-byte limit")
-        decoder = _Decoder(headers.get("content-encoding", ""), cap)
+        decoder = Decoder(headers.get("content-encoding", ""), cap)
         received = 0
         async for chunk in resp.content.iter_chunked(_CHUNK):
             received += len(chunk)
@@ -276,107 +252,6 @@ class Fetcher:
                 raise FetchError(f"the body is over the {cap:,}-byte limit; stopped reading")
             decoder.feed(chunk)
         return decoder.finish()
-
-
-class _Decoder:
-    """Decompresses gzip/deflate bodies chunk by chunk, refusing output beyond ``cap``."""
-
-    def __init__(self, encoding: str, cap: int) -> None:
-        self.encoding = encoding.strip().lower()
-        self.cap = cap
-        self.out = bytearray()
-        if self.encoding in ("", "identity"):
-            self._z = None
-        elif self.encoding in ("gzip", "x-gzip"):
-            self._z = zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
-        elif self.encoding == "deflate":
-            self._z = zlib.decompressobj()  # zlib-wrapped per RFC 9110 8.4.1.2; raw tried below
-        else:
-            raise FetchError(f"the server used an encoding we did not ask for ({self.encoding})")
-        self._raw_tried = False
-
-    def feed(self, data: bytes) -> None:
-        if self._z is None:
-            self.out += data
-            self._check()
-            return
-        try:
-            while data:
-                self.out += self._z.decompress(data, self.cap - len(self.out) + 1)
-                self._check()
-                data = self._z.unconsumed_tail
-        except zlib.error as exc:
-            if self.encoding == "deflate" and not self._raw_tried and not self.out:
-                # Some servers send raw deflate despite the RFC.
-                self._raw_tried = True
-                self._z = zlib.decompressobj(-zlib.MAX_WBITS)
-                self.feed(data)
-                return
-            raise FetchError(f"the {self.encoding} body is corrupt ({exc})") from None
-
-    def finish(self) -> bytes:
-        if self._z is not None:
-            try:
-                self.out += self._z.flush()
-            except zlib.error as exc:
-                raise FetchError(f"the {self.encoding} body is corrupt ({exc})") from None
-            self._check()
-        return bytes(self.out)
-
-    def _check(self) -> None:
-        if len(self.out) > self.cap:
-            raise FetchError(
-                f"the body decompresses to over the {self.cap:,}-byte limit (a compression bomb?)"
-            )
-
-
-def _status_error(status: int, headers: Mapping[str, str]) -> FetchError:
-    message = _STATUS_MESSAGES.get(status)
-    if message is None:
-        kind = "server error" if status >= 500 else "unexpected answer"
-        message = f"{kind} (HTTP {status})"
-    retry_after = parse_retry_after(headers.get("retry-after"))
-    if retry_after is not None:
-        message += f"; retry after {format_duration(round(retry_after))}"
-    return FetchError(message, status=status, retry_after=retry_after)
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when is None:
-        return None
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
-
-
-_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.I)
-
-
-def cache_lifetime(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """How long the response says it stays fresh: Cache-Control max-age, else Expires (RFC 9111)."""
-    control = headers.get("cache-control", "")
-    if "no-cache" in control.lower() or "no-store" in control.lower():
-        return None
-    m = _MAX_AGE.search(control)
-    if m:
-        return float(m.group(1))
-    expires = headers.get("expires")
-    if expires:
-        try:
-            when = email.utils.parsedate_to_datetime(expires)
-        except (TypeError, ValueError):
-            return None
-        if when is not None and when.tzinfo is not None:
-            return max(0.0, when.timestamp() - (time.time() if now is None else now))
-    return None
 
 
 def _reason(exc: BaseException) -> str:
