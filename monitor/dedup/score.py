@@ -13,9 +13,9 @@ from monitor.dedup.headline import Headline, opposite, parse
 _FEW_WORDS = 3
 
 
-def _mismatch(a: frozenset[str], b: frozenset[str], a_words: Headline, b_words: Headline) -> bool:
+def _mismatch(a: frozenset[str], b: frozenset[str], a_words: set[str], b_words: set[str]) -> bool:
     """Each side has one the other lacks: a substitution ("12 ... Nigeria" / "21 ... Pakistan")."""
-    return bool(a - set(b_words.words)) and bool(b - set(a_words.words))
+    return bool(a - b_words) and bool(b - a_words)
 
 
 def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
@@ -34,10 +34,10 @@ def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     ) * fuzz.token_sort_ratio(a.text, b.text)
     # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
     # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday".
-    if _mismatch(a.numbers, b.numbers, a, b):
+    if _mismatch(a.numbers, b.numbers, wa, wb):
         words = min(len(wa - a.numbers), len(wb - b.numbers))
         base -= config.number_penalty * max(1.0, _FEW_WORDS / max(words, 1))
-    if _mismatch(a.names, b.names, a, b):
+    if _mismatch(a.names, b.names, wa, wb):
         base -= config.name_penalty
     if opposite(a, b):
         base -= config.opposite_penalty
