@@ -21,6 +21,7 @@ the same GUID or URL still joins it. Its last-seen time is kept at its first ent
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import NamedTuple
 
@@ -49,7 +50,7 @@ COMMON_WORDS = 4
 # the soak's headlines through find + add: 4: 0.120 / 278 us, 16: 0.129 / 389 us, no cap:
 # 0.134 / 1,204 us (262 us when the index found none of those pairs).
 PER_STORY = 16
-_PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
+_PREFILTER_LIMIT = 96  # candidates the C bound looks at, at most (those sharing the rarest words):
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
 
 
@@ -92,27 +93,25 @@ class StoryIndex(Window):
                 return Match(self._story[entry], 100.0, reason)
         headline = parse(title)
         best = Match(None, 0.0, "new story")
-        candidates = self._candidates(headline, seen)
-        threshold = self.config.threshold
-        cap = self.config.max_candidates
-        if len(candidates) > cap:
-            candidates = self._prefilter(headline, candidates)
+        config = self.config
         first_scores: dict[int, float] = {}
         found_first = -1
-        for entry in candidates[:cap]:
+        # Best bound first: once the bound is no better than the best score found, no
+        # candidate left can beat it (the score is the bound less penalties).
+        for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
+            if bound <= best.score or self.last_candidates == config.max_candidates:
+                break
             first = self._first[entry]
-            if first_scores.get(first, 100.0) < self.config.first_threshold:
+            if first_scores.get(first, 100.0) < config.first_threshold:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
-            score = score_headlines(headline, self._headline(entry), self.config)
-            if score < threshold or score <= best.score:
+            score = score_headlines(headline, self._headline(entry), config)
+            if score < config.threshold or score <= best.score:
                 continue
             if first != entry and self._alive(first):
                 if first not in first_scores:
-                    first_scores[first] = score_headlines(
-                        headline, self._headline(first), self.config
-                    )
-                if first_scores[first] < self.config.first_threshold:
+                    first_scores[first] = score_headlines(headline, self._headline(first), config)
+                if first_scores[first] < config.first_threshold:
                     continue
             best = Match(self._story[entry], score, "similar headline")
             found_first = first
@@ -123,97 +122,83 @@ class StoryIndex(Window):
 
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
-        ``seen``, the most words in common first; at most ``_PREFILTER_LIMIT``."""
+        ``seen``, those sharing the rarest words first (the weight of a word is its inverse
+        document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a story."""
         postings = self._postings
         distinct = set(headline.words)
         words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
         cap = self.config.max_postings
-        rare = [postings[w] for w in words if len(postings[w]) <= cap]
+        lists = [postings[w] for w in words]
+        rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
         need = min(self.config.min_shared, len(distinct))
         common = []
         if need > 1:
-            common = [postings[w] for w in words[len(rare) : len(rare) + COMMON_WORDS]]
+            common = lists[len(rare) : len(rare) + COMMON_WORDS]
         if not rare and len(common) < 2:
             return []
+        total = len(self._story) + 1
         drawn = posting_ops.shared_by(
-            rare[:RARE_WORDS], common, need, cap, lambda e, n: self._choose(e, n, seen)
-        )
+            rare, common, need, cap,
+            [math.log(total / len(p)) for p in rare],
+            [math.log(total / len(p)) for p in common],
+        )  # fmt: skip
+        if not len(drawn.entries):
+            return []
         # Dead entries and closed stories must not take the places of those that can join,
         # nor one story's headlines all of them.
-        window = self.config.window
-        seen_of, first_of, story_of = self._seen, self._first, self._story
-        per_story: dict[int, int] = {}
-        out = []
-        for entry in drawn:
-            if (
-                self._alive(entry)
-                and abs(seen - seen_of[entry]) <= window
-                and not self._closed(first_of[entry], seen)
-            ):
-                story = story_of[entry]
-                if per_story.get(story, 0) < PER_STORY:
-                    per_story[story] = per_story.get(story, 0) + 1
-                    out.append(entry)
-                    if len(out) == _PREFILTER_LIMIT:
-                        break
-        return out
-
-    def _choose(
-        self, entries: npt.NDArray[np.uint32], counts: npt.NDArray[np.intp], seen: float
-    ) -> list[int]:
-        """Of the entries drawn (with the words each shares): those that can be joined at
-        ``seen``, most words first, at most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
-        if len(entries) <= 64:  # few (most finds): numpy's fixed costs are the dearer part
-            return [e for _, e in sorted(zip((-counts).tolist(), entries.tolist(), strict=True))]
-        can = self._joinable(entries, seen)
-        entries, key = entries[can], posting_ops.rank(entries[can], counts[can])
+        can = self._joinable(drawn.entries, seen)
+        entries, weights = drawn.entries[can], drawn.weights[can]
         many = 4 * _PREFILTER_LIMIT
         if len(entries) > many:  # a template or a big story drew thousands: the best of them
-            top = np.argpartition(key, len(key) - many)[len(key) - many :]
-            chosen = self._capped(entries[top], key[top])
+            top = np.argpartition(-weights, many)[:many]
+            chosen = self._capped(entries[top], weights[top])
             # Those are the first of all the entries, capped, unless the cap left fewer than
             # the limit (one story had most of the best): then the rest must be looked at.
             if len(chosen) >= _PREFILTER_LIMIT:
                 return chosen
-        return self._capped(entries, key)
+        return self._capped(entries, weights)
 
-    def _capped(self, entries: npt.NDArray[np.uint32], key: npt.NDArray[np.int64]) -> list[int]:
-        """``entries`` by ``key``, largest first, at most ``PER_STORY`` a story and
-        ``_PREFILTER_LIMIT``."""
-        entries = entries[np.argsort(key)[::-1]]
-        if len(entries) <= _PREFILTER_LIMIT:  # few: _candidates caps them per story
-            return entries.tolist()  # type: ignore[no-any-return]
-        stories = self._stories_of(entries)
-        by_story = np.argsort(stories, kind="stable")  # a story's entries, best first
-        story_sorted = stories[by_story]
-        starts = np.flatnonzero(np.append(True, story_sorted[1:] != story_sorted[:-1]))
-        place = np.arange(len(entries)) - np.repeat(
-            starts, np.diff(np.append(starts, len(entries)))
-        )
-        keep = np.empty(len(entries), dtype=np.bool_)
-        keep[by_story] = place < PER_STORY
-        return entries[keep][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
+    def _capped(
+        self, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]
+    ) -> list[int]:
+        """``entries`` by ``weights``, largest first (ties: the newest first), at most
+        ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
+        order = np.lexsort((entries, weights))[::-1]
+        entries = entries[order]
+        top = self._stories_of(entries[:_PREFILTER_LIMIT])
+        if not len(top) or np.unique(top, return_counts=True)[1].max() <= PER_STORY:
+            return entries[:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
+        stories = self._stories_of(entries).tolist()
+        per_story: dict[int, int] = {}
+        out = []
+        for entry, story in zip(entries.tolist(), stories, strict=True):
+            taken = per_story.get(story, 0)
+            if taken < PER_STORY:
+                per_story[story] = taken + 1
+                out.append(entry)
+                if len(out) == _PREFILTER_LIMIT:
+                    break
+        return out
 
-    def _prefilter(self, headline: Headline, candidates: list[int]) -> list[int]:
-        """The candidates that rapidfuzz (in C, a microsecond each) cannot rule out.
+    def _bounded(self, headline: Headline, candidates: list[int]) -> list[tuple[int, float]]:
+        """The candidates whose score can reach the threshold, with that bound, best first.
 
-        More entries share enough words than ``max_candidates``, and which of them share
-        words by chance is not known from the counts: a headline sharing its two commonest
-        words with the probe can still score as one story. The score is a blend of the token
-        set and token sort ratios less penalties, so it is never above the larger of the two:
-        an entry with both below the threshold cannot be a duplicate and is dropped here,
-        before the full score (a hundred times dearer) is computed for at most the cap.
-        At most ``_PREFILTER_LIMIT`` candidates (those sharing the most) come this far: that
-        bounds the cost of a headline made of very common words.
+        The score is the blend of the token set and token sort ratios (``set_weight``) less
+        penalties: the blend itself, computed in C (rapidfuzz, a microsecond a candidate),
+        bounds it from above. A candidate below the threshold there cannot be a duplicate
+        and is dropped before the full score (parsing its key, a hundred times dearer).
         """
-        texts = [self._key(e).replace("^", "") for e in candidates]
-        kept: set[int] = set()
-        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
-            found = process.extract(
-                headline.text, texts, scorer=scorer, score_cutoff=self.config.threshold, limit=None
-            )
-            kept.update(i for _, _, i in found)
-        return [candidates[i] for i in sorted(kept)]
+        if not candidates:
+            return []
+        texts = [self._text(e) for e in candidates]
+        query = [headline.text]
+        weight = self.config.set_weight
+        bound = weight * process.cdist(query, texts, scorer=fuzz.token_set_ratio)[0]
+        bound += (1 - weight) * process.cdist(query, texts, scorer=fuzz.token_sort_ratio)[0]
+        # rapidfuzz's float32 against the score's float64: a hair of slack, never a miss.
+        kept = np.flatnonzero(bound >= self.config.threshold - 1e-3)
+        order = kept[np.argsort(-bound[kept], kind="stable")]
+        return [(candidates[i], float(bound[i]) + 1e-3) for i in order.tolist()]
 
     def add(
         self,

@@ -17,7 +17,7 @@ import ctypes
 import math
 import sys
 from array import array
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import cache
@@ -34,6 +34,9 @@ from monitor.dedup.keytable import KeyTable
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
+# Texts and parsed headlines kept for the entries drawn last (see Window._text): a few MB.
+_TEXTS_KEPT = 32_768
+_HEADLINES_KEPT = 4_096
 
 
 def seconds(at: datetime | float) -> float:
@@ -120,6 +123,11 @@ class Window:
         # story's first headline without a story -> entry map (which would cost ~100 bytes
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
+        # The texts and headlines of the entries most recently drawn as candidates: a story
+        # in the news is drawn again by each of its new copies, and its headlines were built
+        # from their token ids each time.
+        self._texts: OrderedDict[int, str] = OrderedDict()
+        self._headlines: OrderedDict[int, Headline] = OrderedDict()
 
     def __len__(self) -> int:
         return self._live
@@ -149,8 +157,24 @@ class Window:
         end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
         return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
 
+    def _text(self, entry: int) -> str:
+        """The entry's ``Headline.text`` (what the fuzzy score compares)."""
+        text = self._texts.get(entry)
+        if text is None:
+            text = self._key(entry).replace("^", "")
+            if len(self._texts) >= _TEXTS_KEPT:
+                self._texts.popitem(last=False)
+            self._texts[entry] = text
+        return text
+
     def _headline(self, entry: int) -> Headline:
-        return from_key(self._key(entry))
+        headline = self._headlines.get(entry)
+        if headline is None:
+            headline = from_key(self._key(entry))
+            if len(self._headlines) >= _HEADLINES_KEPT:
+                self._headlines.popitem(last=False)
+            self._headlines[entry] = headline
+        return headline
 
     def _append(
         self,
@@ -328,6 +352,8 @@ class Window:
                 now_first = stand_ins[0] if len(stand_ins) else -1
             self._last = (story, int(now_first))
         self._evicted = 0
+        self._texts.clear()  # entries were renumbered
+        self._headlines.clear()
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
