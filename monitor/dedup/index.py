@@ -22,6 +22,7 @@ the same GUID or URL still joins it. Its last-seen time is kept at its first ent
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -35,7 +36,7 @@ from monitor.dedup.headline import Headline, parse
 from monitor.dedup.score import score_headlines
 from monitor.dedup.window import MIN_SHARED_GUID, Window, seconds, shared_guid
 
-__all__ = ["MIN_SHARED_GUID", "Match", "StoryIndex", "shared_guid"]
+__all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
 
 # Candidates come from the postings of this many rarest words of a headline: all of them in
 # a real headline. Six was too few: two headlines sharing their seventh and eighth rarest
@@ -54,7 +55,7 @@ _PREFILTER_LIMIT = 96  # candidates the C bound looks at, at most (those sharing
 # it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
 
 
-class Match(NamedTuple):
+class StoryMatch(NamedTuple):
     """What ``StoryIndex.find`` decided: the story to join (None: a new story), and why."""
 
     story_id: int | None
@@ -62,12 +63,13 @@ class Match(NamedTuple):
     reason: str  # "same guid" | "same url" | "similar headline" | "new story"
 
 
-class StoryIndex(Window):
-    """The story window, indexed by the words of its headlines."""
+class StoryIndex:
+    """Finds the story of a new item in the story window (``Window``: its headlines, GUIDs and
+    URLs, and the postings of their words)."""
 
     def __init__(self, config: DedupConfig) -> None:
-        super().__init__(config)
-        self.scored = 0  # candidates scored so far (tests check it stays far below the window)
+        self.config = config
+        self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
 
     def find(
@@ -77,22 +79,23 @@ class StoryIndex(Window):
         seen_at: datetime | float,
         canonical_url: str | None = None,
         guid: str | None = None,
-    ) -> Match:
+    ) -> StoryMatch:
         """The story an item seen at ``seen_at`` belongs to (``story_id`` None: a new one).
 
         ``summary`` is accepted for the API's sake but not scored: summaries differ between
         outlets far more than headlines do, and the STS tuning is on headlines alone.
         """
         seen = seconds(seen_at)
-        window = self.config.window
+        window = self.window
         self.last_candidates = 0
         for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
-            entry = self._keys.get(key) if key else None
-            if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
-                self._last = (self._story[entry], self._first[entry])
-                return Match(self._story[entry], 100.0, reason)
+            entry = window.by_key(key, seen) if key else None
+            if entry is not None:
+                story = window.story_of(entry)
+                window.remember(story, window.first_of(entry))
+                return StoryMatch(story, 100.0, reason)
         headline = parse(title)
-        best = Match(None, 0.0, "new story")
+        best = StoryMatch(None, 0.0, "new story")
         config = self.config
         first_scores: dict[int, float] = {}
         found_first = -1
@@ -101,30 +104,29 @@ class StoryIndex(Window):
         for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
             if bound <= best.score or self.last_candidates == config.max_candidates:
                 break
-            first = self._first[entry]
+            first = window.first_of(entry)
             if first_scores.get(first, 100.0) < config.first_threshold:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
-            score = score_headlines(headline, self._headline(entry), config)
+            score = score_headlines(headline, window.headline(entry), config)
             if score < config.threshold or score <= best.score:
                 continue
-            if first != entry and self._alive(first):
+            if first != entry and window.alive(first):
                 if first not in first_scores:
-                    first_scores[first] = score_headlines(headline, self._headline(first), config)
+                    first_scores[first] = score_headlines(headline, window.headline(first), config)
                 if first_scores[first] < config.first_threshold:
                     continue
-            best = Match(self._story[entry], score, "similar headline")
+            best = StoryMatch(window.story_of(entry), score, "similar headline")
             found_first = first
-        self.scored += self.last_candidates
         if best.story_id is not None:
-            self._last = (best.story_id, found_first)
+            window.remember(best.story_id, found_first)
         return best
 
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
         ``seen``, those sharing the rarest words first (the weight of a word is its inverse
         document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a story."""
-        postings = self._postings
+        postings = self.window.postings
         distinct = set(headline.words)
         words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
         cap = self.config.max_postings
@@ -136,7 +138,7 @@ class StoryIndex(Window):
             common = lists[len(rare) : len(rare) + COMMON_WORDS]
         if not rare and len(common) < 2:
             return []
-        total = len(self._story) + 1
+        total = self.window.entries + 1
         drawn = posting_ops.shared_by(
             rare, common, need, cap,
             [math.log(total / len(p)) for p in rare],
@@ -146,7 +148,7 @@ class StoryIndex(Window):
             return []
         # Dead entries and closed stories must not take the places of those that can join,
         # nor one story's headlines all of them.
-        can = self._joinable(drawn.entries, seen)
+        can = self.window.joinable(drawn.entries, seen)
         entries, weights = drawn.entries[can], drawn.weights[can]
         many = 4 * _PREFILTER_LIMIT
         if len(entries) > many:  # a template or a big story drew thousands: the best of them
@@ -165,10 +167,10 @@ class StoryIndex(Window):
         ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
         order = np.lexsort((entries, weights))[::-1]
         entries = entries[order]
-        top = self._stories_of(entries[:_PREFILTER_LIMIT])
+        top = self.window.stories_of(entries[:_PREFILTER_LIMIT])
         if not len(top) or np.unique(top, return_counts=True)[1].max() <= PER_STORY:
             return entries[:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
-        stories = self._stories_of(entries).tolist()
+        stories = self.window.stories_of(entries).tolist()
         per_story: dict[int, int] = {}
         out = []
         for entry, story in zip(entries.tolist(), stories, strict=True):
@@ -190,7 +192,7 @@ class StoryIndex(Window):
         """
         if not candidates:
             return []
-        texts = [self._text(e) for e in candidates]
+        texts = [self.window.text(e) for e in candidates]
         query = [headline.text]
         weight = self.config.set_weight
         bound = weight * process.cdist(query, texts, scorer=fuzz.token_set_ratio)[0]
@@ -217,4 +219,30 @@ class StoryIndex(Window):
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        return self._append(story_id, parse(title), seen_at, canonical_url, guid)
+        return self.window.append(story_id, parse(title), seen_at, canonical_url, guid)
+
+    def __len__(self) -> int:
+        return len(self.window)
+
+    def reserve(self, items: int) -> None:
+        """Make room for ``items`` more items before a ``load``."""
+        self.window.reserve(items)
+
+    def load(
+        self,
+        stories: Sequence[int],
+        keys: Sequence[str],
+        seen_at: Sequence[float],
+        urls: Sequence[str | None],
+        guids: Sequence[str | None],
+    ) -> int:
+        """``add`` for many stored items at once (see ``Window.load``); the number added."""
+        return self.window.load(stories, keys, seen_at, urls, guids)
+
+    def evict(self, before: datetime | float) -> int:
+        """Forget what was seen before ``before``; the number of headlines forgotten."""
+        return self.window.evict(before)
+
+    def memory_bytes(self) -> int:
+        """The size of the window in bytes, estimated."""
+        return self.window.memory_bytes()

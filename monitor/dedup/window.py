@@ -18,7 +18,7 @@ import math
 import sys
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -132,16 +132,40 @@ class Window:
     def __len__(self) -> int:
         return self._live
 
-    def _alive(self, entry: int) -> bool:
+    @property
+    def entries(self) -> int:
+        """Entries stored, evicted ones not yet compacted away included."""
+        return len(self._story)
+
+    @property
+    def postings(self) -> Mapping[str, array[int]]:
+        """word -> the entries whose headline holds it, ascending (read only)."""
+        return self._postings
+
+    def alive(self, entry: int) -> bool:
         return self._seen[entry] >= self._horizon  # evict moves the horizon, nothing else
 
-    def _closed(self, first: int, seen: float) -> bool:
-        """The story whose first entry is ``first`` has been quiet too long for ``seen``."""
-        quiet = self.config.quiet
-        return bool(quiet) and seen - self._latest[first] > quiet
+    def story_of(self, entry: int) -> int:
+        return self._story[entry]
 
-    def _joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
-        """``_alive``, in the window of ``seen`` and not ``_closed``, for many entries."""
+    def first_of(self, entry: int) -> int:
+        """The entry of the first headline in the window of ``entry``'s story."""
+        return self._first[entry]
+
+    def by_key(self, key: str, seen: float) -> int | None:
+        """The live entry whose GUID or canonical URL is ``key``, in the window of ``seen``."""
+        entry = self._keys.get(key)
+        if entry is None or not self.alive(entry):
+            return None
+        return entry if abs(seen - self._seen[entry]) <= self.config.window else None
+
+    def remember(self, story_id: int, first: int) -> None:
+        """The story an item was just found to join, and its first entry: the ``append``
+        that follows knows the story's first headline from it."""
+        self._last = (story_id, first)
+
+    def joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
+        """Alive, in the window of ``seen``, their story not closed (quiet too long)."""
         seen_of = _np(self._seen, np.uint32)[entries].astype(np.float64)
         ok = (seen_of >= self._horizon) & (np.abs(seen_of - seen) <= self.config.window)
         if self.config.quiet:
@@ -149,7 +173,7 @@ class Window:
             ok &= seen - _np(self._latest, np.uint32)[firsts] <= self.config.quiet
         return ok
 
-    def _stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+    def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
         return _np(self._story, _STORY[self._story.typecode])[entries]
 
     def _key(self, entry: int) -> str:
@@ -157,7 +181,7 @@ class Window:
         end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
         return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
 
-    def _text(self, entry: int) -> str:
+    def text(self, entry: int) -> str:
         """The entry's ``Headline.text`` (what the fuzzy score compares)."""
         text = self._texts.get(entry)
         if text is None:
@@ -167,7 +191,7 @@ class Window:
             self._texts[entry] = text
         return text
 
-    def _headline(self, entry: int) -> Headline:
+    def headline(self, entry: int) -> Headline:
         headline = self._headlines.get(entry)
         if headline is None:
             headline = from_key(self._key(entry))
@@ -176,7 +200,7 @@ class Window:
             self._headlines[entry] = headline
         return headline
 
-    def _append(
+    def append(
         self,
         story_id: int,
         headline: Headline,
