@@ -1,19 +1,20 @@
 """Which story a new headline belongs to, without scanning the window (window.py keeps it).
 
 Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
-of the headline's words: entries sharing at least ``min_shared`` of them are scored, at most
-``max_candidates`` (those sharing the most, after a C prefilter has dropped those that cannot
-reach the threshold). The rarest words (in at most ``max_postings`` headlines of the window)
-draw candidates; a commoner word draws none alone (thousands of headlines hold it), but the
-common words of a headline are intersected with each other and with the entries the rare
-ones drew, in C (``postings.shared_by``): two headlines sharing only common words can still
+of the headline's words. The rarest words (in at most ``max_postings`` headlines of the
+window) draw candidates; a commoner word draws none alone (thousands of headlines hold it),
+but the common words of a headline are intersected with each other and with the entries the
+rare ones drew (``postings.shared_by``): two headlines sharing only common words can still
 score as one story. A pair of common words found together in more than ``max_postings``
-headlines (a template: "Feed 3 update 17") draws none either, and a story is judged on its
-``PER_STORY`` headlines sharing the most words. A candidate's story is joined when the
-headline scores ``threshold`` against that candidate and ``first_threshold`` against the
-story's first headline in the window: single link alone lets a story drift one edit at a
-time ("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live
-outage").
+headlines (a template: "Feed 3 update 17") draws none either. Entries sharing at least
+``min_shared`` words are ranked by the weight of what they share (a rare word weighs more
+than a common one), a story is judged on its ``PER_STORY`` best, and the first
+``_PREFILTER_LIMIT`` get a bound on their score in C; those whose bound reaches the
+threshold are scored, best bound first, until no bound left can beat the best score (at
+most ``max_candidates``). A candidate's story is joined when the headline scores
+``threshold`` against that candidate and ``first_threshold`` against the story's first
+headline in the window: single link alone lets a story drift one edit at a time
+("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
 
 A story with no new item for ``quiet`` is closed: a similar headline starts a new story,
 the same GUID or URL still joins it. Its last-seen time is kept at its first entry.
@@ -39,20 +40,19 @@ from monitor.dedup.window import MIN_SHARED_GUID, Window, seconds, shared_guid
 __all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
 
 # Candidates come from the postings of this many rarest words of a headline: all of them in
-# a real headline. Six was too few: two headlines sharing their seventh and eighth rarest
-# words can still score as one story, and brute force found such pairs the index missed.
+# a real headline (two headlines sharing their seventh and eighth rarest words can still
+# score as one story).
 RARE_WORDS = 12
-# Common words of a headline counted (the least common first): their pairwise intersections
-# cost tens of microseconds each at a million headlines, and a headline holds one or two.
+# Common words of a headline counted (the least common first): each pair of them is
+# intersected, which costs more than anything else a find does at a million headlines.
 COMMON_WORDS = 4
-# A story is judged on its headlines sharing the most words with the new one, this many at
-# most: a templated feed's story of thousands would take every place under the caps, and
-# cost milliseconds an item to score (all its headlines look alike). Measured, UCI recall /
-# the soak's headlines through find + add: 4: 0.120 / 278 us, 16: 0.129 / 389 us, no cap:
-# 0.134 / 1,204 us (262 us when the index found none of those pairs).
+# A story is judged on its headlines sharing the most with the new one, this many at most: a
+# templated feed's story of thousands would take every place under the caps (all its
+# headlines look alike), and a story's best few decide as well as all of them.
 PER_STORY = 16
-_PREFILTER_LIMIT = 96  # candidates the C bound looks at, at most (those sharing the rarest words):
-# it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
+# Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
+# headline made of common words, which draws thousands.
+_PREFILTER_LIMIT = 96
 
 
 class StoryMatch(NamedTuple):
@@ -186,9 +186,9 @@ class StoryIndex:
         """The candidates whose score can reach the threshold, with that bound, best first.
 
         The score is the blend of the token set and token sort ratios (``set_weight``) less
-        penalties: the blend itself, computed in C (rapidfuzz, a microsecond a candidate),
-        bounds it from above. A candidate below the threshold there cannot be a duplicate
-        and is dropped before the full score (parsing its key, a hundred times dearer).
+        penalties: the blend itself, computed in C (rapidfuzz), bounds it from above. A
+        candidate below the threshold there cannot be a duplicate and is dropped before the
+        full score, which rebuilds its parsed headline.
         """
         if not candidates:
             return []

@@ -39,7 +39,7 @@ def _member(entries: Entries, posting: Entries) -> npt.NDArray[np.bool_]:
     return np.asarray(posting[at] == entries)
 
 
-_SMALL = 200  # postings in all: a Counter in C beats numpy's fixed cost below this (measured)
+_SMALL = 200  # postings in all: below this, a Counter in C beats numpy's fixed costs
 
 
 class Drawn(NamedTuple):
@@ -166,10 +166,10 @@ def index_keys(keys: Sequence[str], base: int, vocabulary: Mapping[str, int]) ->
     the postings of their words (a name's token "^nato" is the word "nato").
 
     One split of all keys and one hash of each token; tokens and words are then grouped in
-    numpy, and Python touches each distinct token of the batch once, not each of its seven
-    hundred thousand tokens. A word's entries are in order and without repeats. Should two
-    distinct tokens of the batch share a 64-bit hash (or one the separator's), the batch is
-    grouped one token at a time instead. ``vocabulary`` gives a new token the next id.
+    numpy, and Python touches each distinct token of the batch once, not each token. A
+    word's entries are in order and without repeats. Should two distinct tokens of the batch
+    share a 64-bit hash (or one the separator's), the batch is grouped one token at a time
+    instead. ``vocabulary`` gives a new token the next id.
     """
     tokens = " \0 ".join(keys).split()  # keys are words between single spaces, no NUL
     hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))

@@ -3,8 +3,10 @@ bulk at start, evicted by time and compacted (``StoryIndex``, in index.py, finds
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
 objects: story id, seen time (whole seconds), the story's first entry and last-seen time, and
-the parsed headline (``Headline.key``) as ids of its tokens in a shared vocabulary. Item ids
-are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``),
+the parsed headline (``Headline.key``) as ids of its tokens in a shared vocabulary; the texts
+and parsed headlines of the entries last drawn as candidates are kept beside them, a bounded
+few (a story in the news is drawn again by each of its new copies). Item ids are not kept
+(nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``),
 in one namespace: a GUID that is another item's canonical URL names the same article, and a
 feed whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy:
 ``evict`` moves a horizon; everything is compacted (renumbered) once evicted entries
@@ -34,7 +36,7 @@ from monitor.dedup.keytable import KeyTable
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
-# Texts and parsed headlines kept for the entries drawn last (see Window._text): a few MB.
+# Texts and parsed headlines kept for the entries drawn last (see Window.text): a few MB.
 _TEXTS_KEPT = 32_768
 _HEADLINES_KEPT = 4_096
 
@@ -71,9 +73,9 @@ _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 def _map_large_blocks() -> None:
     """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
     time a mapped block is freed, and the index's arrays, growing a few percent at a time,
-    then move about the heap and leave it full of holes: at a million headlines 40 MB of
-    free heap (RSS growth 160 MB for 100 MB of index); mapped, they grow in place (mremap)
-    and a freed block goes back to the system. Process-wide, once; a no-op off glibc."""
+    then move about the heap and leave it full of holes (at a million headlines, a large
+    part of the RSS growth); mapped, they grow in place (mremap) and a freed block goes back
+    to the system. Process-wide, once; a no-op off glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
@@ -103,14 +105,14 @@ class Window:
         # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
         self._story = array("I")
         # 32-bit where it is enough ("L" is 64-bit on Linux): at a million headlines every
-        # byte per entry or posting is a megabyte or six.
+        # byte per entry or posting counts.
         self._seen = array("I")  # UNIX seconds
         self._first = array("I")  # entry id of the story's first headline in the window
-        # At a story's first entry: when the story last had a new item (UNIX seconds); a
-        # per-story dict would cost ~100 bytes a story, this 4 bytes an entry.
+        # At a story's first entry: when the story last had a new item (UNIX seconds): 4 bytes
+        # an entry, far less than a per-story dict.
         self._latest = array("I")
         # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
-        # of its own): 4 bytes a word, where the key's text took 9 (the vocabulary is shared).
+        # of its own): 4 bytes a word, less than its text (the vocabulary is shared).
         self._vocab = _Vocabulary()
         self._ids = array("I")
         self._start = array("I")  # where the entry's ids start in _ids (end at the next)
@@ -120,7 +122,7 @@ class Window:
         self._live = 0
         self._evicted = 0  # evicted entries not yet compacted away
         # The story of the last find or add and its first entry: add needs it to know a
-        # story's first headline without a story -> entry map (which would cost ~100 bytes
+        # story's first headline without a story -> entry map (a dict entry
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
         # The texts and headlines of the entries most recently drawn as candidates: a story
