@@ -13,6 +13,8 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
+from monitor.textfold import drop_invisible
+
 # feedparser's sanitizer is off (see parse/tuning.py): this is the only HTML processing an item
 # gets, so it drops what no reader is meant to see. The markup is read in one pass, left to
 # right, token by token; every token pattern either matches or ends at the next "<" or
@@ -49,9 +51,6 @@ def _markup(m: re.Match[str]) -> str:
     return " "  # comments and hidden blocks
 
 
-# Zero-width and bidi formatting characters that survive NFKC and break word matching.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
-
 # Query parameters that only say how a reader arrived at an article, never which article.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "at_")
 _TRACKING_NAMES = frozenset(
@@ -84,7 +83,7 @@ def clean_text(value: str | None) -> str:
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
-        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+        text = drop_invisible(unicodedata.normalize("NFKC", text))
     # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
     return " ".join(text.split())
 
