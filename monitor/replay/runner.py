@@ -13,6 +13,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,7 @@ from monitor.pipeline import refresh_feed
 from monitor.progress import Progress
 from monitor.replay.server import ReplayServer
 from monitor.replay.sources import Record
+from monitor.store.lock import writer_lock
 
 DEFAULT_STEP = 600.0  # seconds of data time between two polls of the changed feeds
 
@@ -95,8 +97,12 @@ async def run_replay(
     server = ReplayServer(records)
     await server.start(port)
     try:
-        with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp, ExitStack() as owner:
             db_path = database or Path(tmp) / "replay.db"
+            live = config.database_path
+            if deliver and db_path.resolve() != live.resolve():
+                # Real channels: not beside a daemon delivering the same config's alerts.
+                owner.enter_context(writer_lock(live))
             engine = await Engine.open(replay_config(config, server, db_path, deliver=deliver))
             try:
                 engine.start_delivery()
