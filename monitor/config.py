@@ -7,6 +7,8 @@ location in one ``ConfigError``.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import re
 import tomllib
@@ -18,10 +20,12 @@ from pydantic import Field, ValidationError
 
 from monitor import redact
 from monitor.channels.config import ChannelConfig
-from monitor.configtypes import Duration, HttpUrl, StrictModel
+from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
+from monitor.match import validate_rules
 from monitor.match.config import EntityConfig, RuleConfig
+from monitor.normalize import canonical_url
 
 DEFAULT_PATH = "config.toml"
 ENV_VAR = "MONITOR_CONFIG"
@@ -38,7 +42,9 @@ class MonitorSection(StrictModel):
     max_backoff: Duration = Field(default=6 * 3600.0, gt=0)
     grace_period: Duration = Field(default=10.0, ge=0)
     user_agent: str = "monitor/0.1 (+https://github.com/monitor-news/monitor)"
-    metrics: str | None = Field(default=None, description='"HOST:PORT" for /metrics and /healthz')
+    metrics: HostPort | None = Field(
+        default=None, description='"HOST:PORT" for /metrics and /healthz'
+    )
     log_format: str = Field(default="plain", pattern="^(plain|json)$")
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
@@ -130,10 +136,12 @@ def loads(
         config = Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
         problems[:0] = [_describe(err) for err in exc.errors()]
+    # Rule queries are checked whatever else is wrong: the user sees every problem at once.
+    problems.extend(_rule_checks(raw))
     if config is not None and not problems:
         problems.extend(_semantic_checks(config))
     if problems:
-        problems = list(dict.fromkeys(problems))
+        problems = [_name_location(p, raw) for p in dict.fromkeys(problems)]
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         raise ConfigError(f"{source}: {count}", problems)
     assert config is not None
@@ -187,29 +195,84 @@ def _cross_references(raw: dict[str, Any]) -> list[str]:
                     problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
     feeds = raw.get("feeds", [])
     if isinstance(feeds, list):
-        seen: dict[str, int] = {}
+        seen: dict[str, tuple[int, str]] = {}
         for i, feed in enumerate(feeds):
             url = feed.get("url") if isinstance(feed, dict) else None
-            if isinstance(url, str):
-                if url in seen:
-                    problems.append(f"feeds[{i}].url: {url} is already feeds[{seen[url]}]")
-                seen.setdefault(url, i)
+            if not isinstance(url, str):
+                continue
+            key = feed_key(url)
+            if key in seen:
+                first, first_url = seen[key]
+                problems.append(
+                    f"feeds[{i}].url: {url} is the same feed as feeds[{first}] ({first_url})"
+                )
+            seen.setdefault(key, (i, url))
     return problems
 
 
+def feed_key(url: str) -> str:
+    """What makes two feed URLs one feed: the canonical URL (scheme and host case, default
+    port, tracking parameters) without a trailing slash on its path."""
+    canonical = canonical_url(url) or url
+    head, slash, path = canonical.partition("://")
+    return head + slash + path.rstrip("/") if "/" in path.rstrip("/") else canonical
+
+
 def _semantic_checks(config: Config) -> list[str]:
-    """Checks that need the validated config (rule queries against the entities)."""
+    """Checks that need the whole validated config."""
     problems = []
     if config.monitor.retention < config.dedup.window:
         problems.append(
             "monitor.retention: must be at least dedup.window, or stories lose their items"
             " while they can still be joined"
         )
-    try:
-        from monitor.match import validate_rules
-    except ImportError:  # the match stage is not built yet
-        return problems
-    return problems + validate_rules(config.rules, config.entities)
+    return problems
+
+
+def _valid(model: type[StrictModel], raw: Any) -> list[tuple[int, Any]]:
+    """The entries of a raw list that are valid on their own, with their places."""
+    out: list[tuple[int, Any]] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        with contextlib.suppress(ValidationError):  # reported with the other field errors
+            out.append((i, model.model_validate(entry)))
+    return out
+
+
+def _rule_checks(raw: dict[str, Any]) -> list[str]:
+    """The rule queries against the entities, for every rule and entity that is valid itself."""
+    rules = _valid(RuleConfig, raw.get("rules", []))
+    entities = _valid(EntityConfig, raw.get("entities", []))
+    places = {"rules": [i for i, _ in rules], "entities": [i for i, _ in entities]}
+    found = validate_rules([r for _, r in rules], [e for _, e in entities])
+
+    def renumber(m: re.Match[str]) -> str:  # validate_rules numbers the valid ones only
+        return f"{m.group(1)}[{places[m.group(1)][int(m.group(2))]}]"
+
+    return [_PLACE.sub(renumber, problem, count=1) for problem in found]
+
+
+_PLACE = re.compile(r"^(rules|entities)\[(\d+)\]")
+_NAMED = re.compile(r"^(rules|feeds|entities)\[(\d+)\]")
+
+
+def _name_location(problem: str, raw: dict[str, Any]) -> str:
+    """``rules[1].query: ...`` -> ``rules[1] "peace-talks".query: ...``: an index alone makes
+    the user count tables in the file."""
+    m = _NAMED.match(problem)
+    if m is None:
+        return problem
+    section, index = m.group(1), int(m.group(2))
+    entries = raw.get(section)
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    label = None
+    if isinstance(entry, dict):
+        label = entry.get("name")
+        if not label and section == "feeds" and not problem[m.end() :].startswith(".url"):
+            label = entry.get("url")  # a problem with the URL shows it already
+    if not isinstance(label, str) or not label:
+        return problem
+    name = redact.redact(json.dumps(label, ensure_ascii=False))
+    return f"{m.group(0)} {name}{problem[m.end() :]}"
 
 
 def _location(where: tuple[Any, ...]) -> str:
