@@ -12,7 +12,7 @@ import json
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -92,6 +92,26 @@ class Config(StrictModel):
     def database_path(self) -> Path:
         path = Path(self.monitor.database)
         return path if path.is_absolute() else self.base_dir / path
+
+
+def derive(
+    config: Config,
+    *,
+    database: Path | str,
+    feeds: Sequence[FeedConfig] | None = None,
+    channels: Mapping[str, ChannelConfig] | None = None,
+) -> Config:
+    """``config`` for a run of its own (a dry run, a replay): another database and, when
+    given, other feeds and channels. The sections are frozen models, shared as they are, so
+    secrets stay real (a dump would mask them)."""
+    update: dict[str, Any] = {
+        "monitor": config.monitor.model_copy(update={"database": str(database)})
+    }
+    if feeds is not None:
+        update["feeds"] = list(feeds)
+    if channels is not None:
+        update["channels"] = dict(channels)
+    return config.model_copy(update=update)
 
 
 def resolve_path(explicit: str | None) -> Path:

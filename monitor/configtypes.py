@@ -7,7 +7,7 @@ Each stage owns the model of its own config section (``monitor/dedup/config.py``
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yarl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -65,6 +65,9 @@ def check_host_port(value: str) -> str:
         )
     return value
 
+
+Severity = Literal["low", "normal", "high", "urgent"]
+"""How much an alert matters: a rule gives it, a channel's quiet hours let the top ones through."""
 
 HostPort = Annotated[str, AfterValidator(check_host_port)]
 """An address to listen on: ``"127.0.0.1:9100"``."""

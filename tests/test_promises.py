@@ -141,3 +141,23 @@ channels = ["nowhere"]
     assert 'rules[2] "who".query: no entity named' in err
     assert 'rules[2] "who".channels[0]: no channel named' in err
     assert "5 problems" in err
+
+
+@pytest.mark.parametrize(
+    ("section", "value"),
+    [
+        ('[[feeds]]\nurl = "{url}"', "http://[::1/rss"),
+        ('[channels.hook]\ntype = "webhook"\nurl = "{url}"', "http://[::1/hook"),
+        (
+            '[channels.tg]\ntype = "telegram"\nbot_token = "1:x"\nchat_id = "1"\n'
+            'api_base = "{url}"',
+            "http://[::1",
+        ),
+    ],
+)
+def test_every_http_url_of_the_config_is_checked_alike(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], section: str, value: str
+) -> None:
+    config = _write(tmp_path, section.format(url=value) + "\n")
+    assert main(["check-config", "-c", str(config)]) == 2
+    assert f"not a valid URL (Invalid IPv6 URL): {value!r}" in capsys.readouterr().err
