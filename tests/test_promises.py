@@ -161,3 +161,20 @@ def test_every_http_url_of_the_config_is_checked_alike(
     config = _write(tmp_path, section.format(url=value) + "\n")
     assert main(["check-config", "-c", str(config)]) == 2
     assert f"not a valid URL (Invalid IPv6 URL): {value!r}" in capsys.readouterr().err
+
+
+async def test_engine_open_releases_the_store_when_a_channel_cannot_be_built(
+    tmp_path: Path,
+) -> None:
+    """Fixed before this test existed (f097ded); with the writer's lock a leaked store would
+    also lock the user out of their own database until the process exits."""
+    from helpers import make_config
+
+    from monitor.engine import Engine
+
+    config = make_config(tmp_path, [])
+    broken = config.model_copy(update={"channels": {"desk": "not a channel config"}})
+    with pytest.raises(TypeError):
+        await Engine.open(broken)
+    store = await Store.open(config.database_path)  # not "in use by another monitor"
+    await store.close()
