@@ -14,7 +14,7 @@ from typing import Any
 import aiosqlite
 
 from monitor.channels import Channel
-from monitor.channels.policy import RateLimiter, backoff, quiet_until
+from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
 from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError
 from monitor.models import Alert
@@ -28,6 +28,7 @@ log = logging.getLogger("monitor.outbox")
 BATCH = 100  # alerts read per query by a worker
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
+SWEEP_MAX = 60.0  # the longest between two expiry sweeps of a channel (seconds)
 
 
 class Deliverer:
@@ -60,6 +61,7 @@ class Deliverer:
         }
         self._failures = dict.fromkeys(self.channels, 0)  # consecutive failures
         self._paused_until = dict.fromkeys(self.channels, 0.0)  # clock time
+        self._sweep_at = dict.fromkeys(self.channels, 0.0)  # the next expiry sweep, clock time
         self._flush = False  # deliver digests without waiting for their window (drain)
         self._running = False
         self.sent = 0  # alerts delivered (each alert of a digest counts)
@@ -146,6 +148,8 @@ class Deliverer:
         while not stop.is_set():
             wake.clear()
             now = self.clock()
+            if now >= self._sweep_at[name]:
+                await self._expire(name, channel, now)
             wait = self._paused_until[name] - now
             if wait > 0:
                 await self._sleep(wake, wait)
@@ -169,6 +173,27 @@ class Deliverer:
                 continue
             await self._sleep(wake, IDLE_MAX if next_due is None else next_due - now)
 
+    async def _expire(self, name: str, channel: Channel, now: float) -> None:
+        """Give up the alerts older than ``expire_after``, due or not: one parked behind a
+        paused channel or a long retry is expired on time all the same."""
+        limit = channel.config.expire_after
+        # Not at every turn of the worker: the query reads every pending alert of the channel.
+        self._sweep_at[name] = now + min(SWEEP_MAX, limit / 10)
+        error = f"expired: not delivered within {format_duration(limit)}"
+        try:
+            async with self.store.transaction() as db:
+                ids = await rows.expire_overdue(
+                    db, name, created_before=now - limit, now=now, error=error
+                )
+        except MonitorError as exc:
+            log.error("outbox %s: %s", name, exc)
+            return
+        if ids:
+            shown = ", ".join(map(str, ids[:20])) + (
+                f" and {len(ids) - 20} more" if len(ids) > 20 else ""
+            )
+            log.error("outbox %s: %d alert(s) %s: %s", name, len(ids), error, shown)
+
     async def _sleep(self, wake: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=min(max(seconds, 0.005), IDLE_MAX))
@@ -178,15 +203,11 @@ class Deliverer:
     ) -> None:
         config = channel.config
         now = self.clock()
-        expired: list[Due] = []
         later: dict[float, list[int]] = {}
         digest: list[Due] = []
         single: list[Due] = []
         for due in batch:
             alert = due.alert
-            if now - due.created_at > config.expire_after:
-                expired.append(due)
-                continue
             until = quiet_until(config, now, alert.severity)
             if until is None and alert.kind == "update" and config.update_delay > 0:
                 hold = due.created_at + config.update_delay
@@ -197,19 +218,10 @@ class Deliverer:
                 digest.append(due)
             else:
                 single.append(due)
-        if expired or later:
+        if later:
             async with self.store.transaction() as db:
                 for until, ids in later.items():
                     await rows.postpone(db, ids, until)
-                for due in expired:
-                    error = (
-                        f"expired: not delivered within {format_duration(config.expire_after)}"
-                        f" ({due.attempts} attempts)"
-                    )
-                    await rows.mark_given_up(
-                        db, [due.alert.id], now=now, status=rows.EXPIRED, error=error
-                    )
-                    log.error("outbox %s: alert %d %s", name, due.alert.id, error)
         if digest:
             await self._deliver_digest(name, channel, digest, now)
         if single:
@@ -323,13 +335,9 @@ class Deliverer:
             return
         self._failures[name] += 1
         attempts = max(self._failures[name], *(d.attempts + 1 for d in group))
-        delay = (
-            error.retry_after
-            if error.retry_after is not None
-            else backoff(channel.config, attempts, self._rng)
-        )
+        delay = retry_delay(channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
-            self._limiters[name].block_for(error.retry_after)
+            self._limiters[name].block_for(delay)
         self._paused_until[name] = now + delay
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))

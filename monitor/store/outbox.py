@@ -238,6 +238,24 @@ async def mark_given_up(
     )
 
 
+async def expire_overdue(
+    db: aiosqlite.Connection, channel: str, *, created_before: float, now: float, error: str
+) -> list[int]:
+    """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
+    due or not (one parked until a far Retry-After expires as well); their ids."""
+    async with db.execute(
+        "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
+        " AND created_at < ? ORDER BY id",
+        (channel, created_before),
+    ) as cur:
+        overdue = [(int(i), int(n)) for i, n in await cur.fetchall()]
+    for alert_id, attempts in overdue:
+        await mark_given_up(
+            db, [alert_id], now=now, status=EXPIRED, error=f"{error} ({attempts} attempts)"
+        )
+    return [alert_id for alert_id, _ in overdue]
+
+
 async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -> None:
     """Move alerts later without counting an attempt (quiet hours, digest window)."""
     await db.executemany(
