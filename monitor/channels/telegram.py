@@ -56,10 +56,10 @@ class TelegramChannel(Channel):
         # Telegram's limits are per chat (https://core.telegram.org/bots/faq).
         return f"telegram:{self._base}:{self._chat_id}"
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         return await self._send_text(telegram_html(alert, self.body_maxlen))
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         await self._send_text(telegram_digest(alerts, self.body_maxlen))
         return None  # a digest is not edited: its stories grow separately
 
@@ -81,7 +81,7 @@ class TelegramChannel(Channel):
             raise ChannelError(f"telegram {self.name}: sendMessage answered without a message_id")
         return str(message_id)
 
-    async def edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> None:
         # https://core.telegram.org/bots/api#editmessagetext
         try:
             await self._call(

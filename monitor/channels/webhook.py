@@ -59,11 +59,11 @@ class WebhookChannel(Channel):
     def __repr__(self) -> str:
         return f"<WebhookChannel {self.name!r} url={self._shown!r}>"
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         await self._post({"alert": alert_json(alert), "text": plain_text(alert)}, str(alert.id))
         return None
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         ids = ",".join(str(a.id) for a in alerts)
         payload = {
             "digest": [alert_json(a) for a in alerts],
