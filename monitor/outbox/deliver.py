@@ -8,17 +8,15 @@ import logging
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
-
-import aiosqlite
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
-from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError
 from monitor.models import Alert
+from monitor.outbox import storm
 from monitor.outbox.status import orphaned, orphaned_message
+from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
@@ -28,7 +26,6 @@ log = logging.getLogger("monitor.outbox")
 BATCH = 100  # alerts read per query by a worker
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
-SWEEP_MAX = 60.0  # the longest between two expiry sweeps of a channel (seconds)
 
 
 class Deliverer:
@@ -62,6 +59,7 @@ class Deliverer:
         self._failures = dict.fromkeys(self.channels, 0)  # consecutive failures
         self._paused_until = dict.fromkeys(self.channels, 0.0)  # clock time
         self._sweep_at = dict.fromkeys(self.channels, 0.0)  # the next expiry sweep, clock time
+        self._storms = {n: storm.StormGuard(c.config.storm_limit) for n, c in self.channels.items()}
         self._flush = False  # deliver digests without waiting for their window (drain)
         self._running = False
         self.sent = 0  # alerts delivered (each alert of a digest counts)
@@ -128,28 +126,28 @@ class Deliverer:
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
 
     async def _deliverable_within(self, until: float) -> int:
-        total = 0
-        for name in self.channels:
-            if self._paused_until[name] > until:
-                continue
-            async with self.store.db.execute(
-                "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
-                " AND next_attempt <= ?",
-                (name, until),
-            ) as cur:
-                row = await cur.fetchone()
-            total += int(row[0]) if row else 0
-        return total
+        return sum(
+            [
+                await rows.deliverable(self.store.db, name, until)
+                for name in self.channels
+                if self._paused_until[name] <= until
+            ]
+        )
 
     # --- one channel ---
 
     async def _worker(self, name: str, channel: Channel, stop: asyncio.Event) -> None:
         wake = self._wake[name]
+        try:
+            since = self.clock() - storm.WINDOW
+            self._storms[name].seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
+        except MonitorError as exc:
+            log.error("outbox %s: %s", name, exc)
         while not stop.is_set():
             wake.clear()
             now = self.clock()
             if now >= self._sweep_at[name]:
-                await self._expire(name, channel, now)
+                self._sweep_at[name] = await expire(self.store, name, channel.config, now)
             wait = self._paused_until[name] - now
             if wait > 0:
                 await self._sleep(wake, wait)
@@ -173,27 +171,6 @@ class Deliverer:
                 continue
             await self._sleep(wake, IDLE_MAX if next_due is None else next_due - now)
 
-    async def _expire(self, name: str, channel: Channel, now: float) -> None:
-        """Give up the alerts older than ``expire_after``, due or not: one parked behind a
-        paused channel or a long retry is expired on time all the same."""
-        limit = channel.config.expire_after
-        # Not at every turn of the worker: the query reads every pending alert of the channel.
-        self._sweep_at[name] = now + min(SWEEP_MAX, limit / 10)
-        error = f"expired: not delivered within {format_duration(limit)}"
-        try:
-            async with self.store.transaction() as db:
-                ids = await rows.expire_overdue(
-                    db, name, created_before=now - limit, now=now, error=error
-                )
-        except MonitorError as exc:
-            log.error("outbox %s: %s", name, exc)
-            return
-        if ids:
-            shown = ", ".join(map(str, ids[:20])) + (
-                f" and {len(ids) - 20} more" if len(ids) > 20 else ""
-            )
-            log.error("outbox %s: %d alert(s) %s: %s", name, len(ids), error, shown)
-
     async def _sleep(self, wake: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(wake.wait(), timeout=min(max(seconds, 0.005), IDLE_MAX))
@@ -204,6 +181,7 @@ class Deliverer:
         config = channel.config
         now = self.clock()
         later: dict[float, list[int]] = {}
+        held: dict[str, list[Alert]] = {}
         digest: list[Due] = []
         single: list[Due] = []
         for due in batch:
@@ -214,6 +192,8 @@ class Deliverer:
                 until = hold if hold > now else None
             if until is not None:
                 later.setdefault(until, []).append(alert.id)
+            elif not self._storms[name].admit(alert, now):
+                held.setdefault(alert.rule or "", []).append(alert)
             elif config.digest > 0 and alert.kind in DIGEST_KINDS:
                 digest.append(due)
             else:
@@ -222,6 +202,11 @@ class Deliverer:
             async with self.store.transaction() as db:
                 for until, ids in later.items():
                     await rows.postpone(db, ids, until)
+        if held:
+            # Draining (monitor once): everything is queued already, so the summary can go
+            # as soon as the alerts before it were read, not at the minute's end.
+            await storm.fold_held(self.store, name, config.storm_limit, held, now, self._flush)
+            single = await storm.refreshed(self.store, single)
         if digest:
             await self._deliver_digest(name, channel, digest, now)
         if single:
@@ -323,7 +308,7 @@ class Deliverer:
             async with self.store.transaction() as db:
                 await rows.mark_sent(db, ids, now=now, external_id=external_id)
                 for due in group:
-                    await self._follow_up(db, due, external_id, now)
+                    await follow_up(db, due, external_id, now)
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip
@@ -342,18 +327,3 @@ class Deliverer:
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
         log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)
-
-    async def _follow_up(
-        self, db: aiosqlite.Connection, due: Due, external_id: str | None, now: float
-    ) -> None:
-        """The story grew while its alert was being sent: queue an update of the message."""
-        if external_id is None or due.alert.kind not in ("new", "burst"):
-            return
-        current = await rows.current(db, due.alert.id)
-        if current is None or current[0] == due.payload:
-            return
-        fresh = rows.load_alert((due.alert.id, due.alert.channel, due.alert.kind, current[0]))
-        update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": fresh.kind})
-        await rows.upsert_update(
-            db, update, dedup_key=f"update:{fresh.id}", external_id=external_id, now=now, due=now
-        )
