@@ -7,6 +7,7 @@ import contextlib
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -182,6 +183,7 @@ class Deliverer:
         now = self.clock()
         later: dict[float, list[int]] = {}
         held: dict[str, list[Alert]] = {}
+        admitted: Counter[str] = Counter()
         digest: list[Due] = []
         single: list[Due] = []
         for due in batch:
@@ -192,7 +194,7 @@ class Deliverer:
                 until = hold if hold > now else None
             if until is not None:
                 later.setdefault(until, []).append(alert.id)
-            elif not self._storms[name].admit(alert, now):
+            elif not self._storms[name].admit(alert, now, admitted):
                 held.setdefault(alert.rule or "", []).append(alert)
             elif config.digest > 0 and alert.kind in DIGEST_KINDS:
                 digest.append(due)
@@ -305,6 +307,7 @@ class Deliverer:
         if error is None:
             self._failures[name] = 0
             self.sent += len(group)
+            self._storms[name].delivered((d.alert for d in group), now)
             async with self.store.transaction() as db:
                 await rows.mark_sent(db, ids, now=now, external_id=external_id)
                 for due in group:

@@ -11,7 +11,7 @@ store at start so a restart does not open the gate again.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
@@ -30,7 +30,11 @@ SAMPLES = 5  # headlines named in a summary, of what was held back
 
 
 class StormGuard:
-    """Lets at most ``limit`` story alerts of one rule through per sliding minute."""
+    """Lets at most ``limit`` story alerts of one rule go out per sliding minute.
+
+    What counts is what was delivered (``delivered``), plus what the batch being sent has
+    admitted so far: an alert that failed takes no place, so an outage folds nothing.
+    """
 
     def __init__(self, limit: int) -> None:
         self.limit = limit
@@ -39,21 +43,27 @@ class StormGuard:
     def __repr__(self) -> str:
         return f"<StormGuard limit={self.limit}/min rules={len(self._sent)}>"
 
+    def delivered(self, alerts: Iterable[Alert], at: float) -> None:
+        """These alerts went out at ``at`` (also: what the store says went out, at start)."""
+        for alert in alerts:
+            if alert.kind in KINDS and alert.rule is not None:
+                self._sent.setdefault(alert.rule, deque()).append(at)
+
     def seed(self, sent: Iterable[tuple[str | None, float]]) -> None:
         """What the store says went out in the last minute (rule, sent_at)."""
         for rule, at in sent:
             self._sent.setdefault(rule, deque()).append(at)
 
-    def admit(self, alert: Alert, now: float) -> bool:
-        """True: send ``alert`` now (and count it); False: fold it into the summary."""
+    def admit(self, alert: Alert, now: float, batch: Counter[str]) -> bool:
+        """True: send ``alert`` now (``batch`` counts it); False: fold it into the summary."""
         if self.limit <= 0 or alert.kind not in KINDS or alert.rule is None:
             return True
         times = self._sent.setdefault(alert.rule, deque())
         while times and times[0] <= now - WINDOW:
             times.popleft()
-        if len(times) >= self.limit:
+        if len(times) + batch[alert.rule] >= self.limit:
             return False
-        times.append(now)
+        batch[alert.rule] += 1
         return True
 
 
