@@ -178,3 +178,33 @@ async def test_engine_open_releases_the_store_when_a_channel_cannot_be_built(
         await Engine.open(broken)
     store = await Store.open(config.database_path)  # not "in use by another monitor"
     await store.close()
+
+
+async def _numbered(path: Path) -> None:
+    """A database as monitor left it before migrations were named (and before m007)."""
+    import aiosqlite
+
+    from monitor.store.migrations import MIGRATIONS
+
+    async with aiosqlite.connect(path, isolation_level=None) as db:
+        await db.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+            " applied_at REAL NOT NULL)"
+        )
+        for version, migration in enumerate(MIGRATIONS[:5], start=1):
+            await migration(db)
+            await db.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, migration.__name__)
+            )
+
+
+def test_a_reader_leaves_an_old_database_to_its_writer(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "monitor.db"
+    asyncio.run(_numbered(database))
+    config = _write(tmp_path, "")
+    assert main(["status", "-c", str(config)]) == 1
+    assert "predates this version of monitor" in capsys.readouterr().err
+    assert main(["once", "-c", str(config)]) == 0  # the writer upgrades it
+    assert main(["status", "-c", str(config)]) == 0
