@@ -168,3 +168,29 @@ async def test_the_lock_goes_with_its_holder(feed_server: FeedServer, tmp_path: 
         await daemon.wait()
         code, _out, err = await _finish(await _monitor("once", "-c", str(config), cwd=tmp_path))
     assert code == 0, err
+
+
+@pytest.mark.parametrize("via", ["same", "symlink", "relative"])
+async def test_two_paths_to_one_database_meet_at_one_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, via: str
+) -> None:
+    from monitor.store import DatabaseInUse, Store
+
+    real = tmp_path / "data" / "monitor.db"
+    real.parent.mkdir()
+    other = {
+        "same": real,
+        "symlink": tmp_path / "link.db",
+        "relative": Path("data/../data/monitor.db"),
+    }[via]
+    if via == "symlink":
+        other.symlink_to(real)
+    monkeypatch.chdir(tmp_path)
+    first = await Store.open(real)
+    try:
+        with pytest.raises(DatabaseInUse, match=r"in use by another monitor \(pid \d+\)"):
+            await Store.open(other)
+    finally:
+        await first.close()
+    again = await Store.open(other)  # free once the first is closed
+    await again.close()

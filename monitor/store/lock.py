@@ -27,7 +27,9 @@ class DatabaseInUse(StoreError):
 
 
 def lock_path(database: Path) -> Path:
-    return database.with_name(database.name + ".lock")
+    # Beside the real file: two paths to one database (a symlink) must meet at one lock.
+    real = database.resolve()
+    return real.with_name(real.name + ".lock")
 
 
 class WriterLock:
