@@ -52,7 +52,7 @@ COMMON_WORDS = 4
 PER_STORY = 16
 # Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
 # headline made of common words, which draws thousands.
-_PREFILTER_LIMIT = 96
+_PREFILTER_LIMIT = 64
 
 
 class StoryMatch(NamedTuple):
@@ -124,8 +124,9 @@ class StoryIndex:
 
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
-        ``seen``, those sharing the rarest words first (the weight of a word is its inverse
-        document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a story."""
+        ``seen``, those sharing the most weight for their length first (the weight of a word
+        is its inverse document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a
+        story."""
         postings = self.window.postings
         distinct = set(headline.words)
         words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
@@ -150,6 +151,9 @@ class StoryIndex:
         # nor one story's headlines all of them.
         can = self.window.joinable(drawn.entries, seen)
         entries, weights = drawn.entries[can], drawn.weights[can]
+        # The weight shared over the words of both headlines (a weighted Dice coefficient):
+        # a long headline shares more by chance, and the score is over both.
+        weights = weights / (len(distinct) + self.window.lengths_of(entries))
         many = 4 * _PREFILTER_LIMIT
         if len(entries) > many:  # a template or a big story drew thousands: the best of them
             top = np.argpartition(-weights, many)[:many]

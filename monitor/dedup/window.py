@@ -178,6 +178,16 @@ class Window:
     def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
         return _np(self._story, _STORY[self._story.typecode])[entries]
 
+    def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+        """How many words each entry's headline has."""
+        starts = _np(self._start, np.uint32)
+        after = entries.astype(np.int64) + 1
+        ends = np.full(len(entries), len(self._ids), dtype=np.int64)
+        inside = after < len(starts)
+        ends[inside] = starts[after[inside]]
+        lengths: npt.NDArray[np.int64] = ends - starts[entries]
+        return lengths
+
     def _key(self, entry: int) -> str:
         """The entry's ``Headline.key``."""
         end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
