@@ -10,7 +10,6 @@ from collections import Counter
 import pytest
 
 from monitor.dedup import postings
-from monitor.dedup.window import _Vocabulary
 
 
 def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
@@ -72,7 +71,7 @@ def test_index_keys_as_one_token_at_a_time(seed: int) -> None:
         for _ in range(rng.randint(1, 40))
     ]
     base = rng.randint(0, 1000)
-    vocab, slow_vocab = _Vocabulary(["w1", "^w2"]), _Vocabulary(["w1", "^w2"])
+    vocab, slow_vocab = postings.Vocabulary(["w1", "^w2"]), postings.Vocabulary(["w1", "^w2"])
     fast = postings.index_keys(keys, base, vocab)
     tokens = " \0 ".join(keys).split()
     slow = postings._index_slowly(tokens, len(keys), base, slow_vocab)

@@ -34,8 +34,9 @@ from rapidfuzz import fuzz, process
 from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
+from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.score import score_headlines
-from monitor.dedup.window import MIN_SHARED_GUID, Window, seconds, shared_guid
+from monitor.dedup.window import Window, seconds
 
 __all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
 

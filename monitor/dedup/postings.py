@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -151,6 +151,19 @@ def _runs(
     at = np.flatnonzero(starts)
     summed = np.add.reduceat(weights, at) if weights is not None else np.zeros(len(at), np.float64)
     return entries[at], np.diff(np.append(at, len(entries))), summed
+
+
+class Vocabulary(dict[str, int]):
+    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+
+    def __init__(self, tokens: Iterable[str] = ()) -> None:
+        self.tokens = list(tokens)
+        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
+
+    def __missing__(self, token: str) -> int:
+        self[token] = len(self.tokens)
+        self.tokens.append(token)
+        return self[token]
 
 
 class Indexed(NamedTuple):

@@ -20,10 +20,10 @@ import math
 import sys
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,8 @@ import numpy.typing as npt
 from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key
-from monitor.dedup.keytable import KeyTable
+from monitor.dedup.keytable import KeyTable, shared_guid
+from monitor.dedup.postings import Vocabulary
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
@@ -39,26 +40,12 @@ _MAX_U32 = 2**32 - 1
 # Texts and parsed headlines kept for the entries drawn last (see Window.text): a few MB.
 _TEXTS_KEPT = 32_768
 _HEADLINES_KEPT = 4_096
+_T = TypeVar("_T")
 
 
 def seconds(at: datetime | float) -> float:
     """UNIX seconds of a datetime or a number of seconds."""
     return at.timestamp() if isinstance(at, datetime) else float(at)
-
-
-# A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).
-MIN_SHARED_GUID = 24
-
-
-def shared_guid(guid: str | None) -> str | None:
-    """``guid`` when it can name the same article in two feeds: a URL, a URN or tag URI, or
-    a long opaque id. Short ids ("1", "post-123") are numbered per feed: two feeds' item
-    "1" are different articles, so such a GUID joins no story across feeds (None)."""
-    if not guid:
-        return None
-    if len(guid) >= MIN_SHARED_GUID or "://" in guid or guid.startswith(("urn:", "tag:")):
-        return guid
-    return None
 
 
 def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -83,17 +70,18 @@ def _map_large_blocks() -> None:
     mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
 
-class _Vocabulary(dict[str, int]):
-    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+class _Recent(OrderedDict[int, _T]):
+    """The last ``size`` values kept, by entry."""
 
-    def __init__(self, tokens: Iterable[str] = ()) -> None:
-        self.tokens = list(tokens)
-        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
 
-    def __missing__(self, token: str) -> int:
-        self[token] = len(self.tokens)
-        self.tokens.append(token)
-        return self[token]
+    def keep(self, entry: int, value: _T) -> _T:
+        if len(self) >= self.size:
+            self.popitem(last=False)
+        self[entry] = value
+        return value
 
 
 class Window:
@@ -113,7 +101,7 @@ class Window:
         self._latest = array("I")
         # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
         # of its own): 4 bytes a word, less than its text (the vocabulary is shared).
-        self._vocab = _Vocabulary()
+        self._vocab = Vocabulary()
         self._ids = array("I")
         self._start = array("I")  # where the entry's ids start in _ids (end at the next)
         self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
@@ -128,8 +116,8 @@ class Window:
         # The texts and headlines of the entries most recently drawn as candidates: a story
         # in the news is drawn again by each of its new copies, and its headlines were built
         # from their token ids each time.
-        self._texts: OrderedDict[int, str] = OrderedDict()
-        self._headlines: OrderedDict[int, Headline] = OrderedDict()
+        self._texts: _Recent[str] = _Recent(_TEXTS_KEPT)
+        self._headlines: _Recent[Headline] = _Recent(_HEADLINES_KEPT)
 
     def __len__(self) -> int:
         return self._live
@@ -195,22 +183,10 @@ class Window:
 
     def text(self, entry: int) -> str:
         """The entry's ``Headline.text`` (what the fuzzy score compares)."""
-        text = self._texts.get(entry)
-        if text is None:
-            text = self._key(entry).replace("^", "")
-            if len(self._texts) >= _TEXTS_KEPT:
-                self._texts.popitem(last=False)
-            self._texts[entry] = text
-        return text
+        return self._texts.get(entry) or self._texts.keep(entry, self._key(entry).replace("^", ""))
 
     def headline(self, entry: int) -> Headline:
-        headline = self._headlines.get(entry)
-        if headline is None:
-            headline = from_key(self._key(entry))
-            if len(self._headlines) >= _HEADLINES_KEPT:
-                self._headlines.popitem(last=False)
-            self._headlines[entry] = headline
-        return headline
+        return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self._key(entry)))
 
     def append(
         self,
@@ -361,7 +337,7 @@ class Window:
         used = np.unique(ids)
         renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
         renumber[used] = np.arange(len(used), dtype=np.uint32)
-        self._vocab = _Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
         stories = _np(self._story, _STORY[self._story.typecode])[live]
         self._story = array(self._story.typecode, stories.tobytes())
         self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
