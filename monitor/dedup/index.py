@@ -109,12 +109,14 @@ class StoryIndex:
             if first_scores.get(first, 100.0) < config.first_threshold:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
-            score = score_headlines(headline, window.headline(entry), config)
+            score = score_headlines(headline, window.headlines.headline(entry), config)
             if score < config.threshold or score <= best.score:
                 continue
             if first != entry and window.alive(first):
                 if first not in first_scores:
-                    first_scores[first] = score_headlines(headline, window.headline(first), config)
+                    first_scores[first] = score_headlines(
+                        headline, window.headlines.headline(first), config
+                    )
                 if first_scores[first] < config.first_threshold:
                     continue
             best = StoryMatch(window.story_of(entry), score, "similar headline")
@@ -128,7 +130,7 @@ class StoryIndex:
         ``seen``, those sharing the most weight for their length first (the weight of a word
         is its inverse document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a
         story."""
-        postings = self.window.postings
+        postings = self.window.headlines.postings
         distinct = set(headline.words)
         words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
         cap = self.config.max_postings
@@ -154,7 +156,7 @@ class StoryIndex:
         entries, weights = drawn.entries[can], drawn.weights[can]
         # The weight shared over the words of both headlines (a weighted Dice coefficient):
         # a long headline shares more by chance, and the score is over both.
-        weights = weights / (len(distinct) + self.window.lengths_of(entries))
+        weights = weights / (len(distinct) + self.window.headlines.lengths_of(entries))
         many = 4 * _PREFILTER_LIMIT
         if len(entries) > many:  # a template or a big story drew thousands: the best of them
             top = np.argpartition(-weights, many)[:many]
@@ -197,7 +199,7 @@ class StoryIndex:
         """
         if not candidates:
             return []
-        texts = [self.window.text(e) for e in candidates]
+        texts = [self.window.headlines.text(e) for e in candidates]
         query = [headline.text]
         weight = self.config.set_weight
         bound = weight * process.cdist(query, texts, scorer=fuzz.token_set_ratio)[0]

@@ -2,12 +2,10 @@
 bulk at start, evicted by time and compacted (``StoryIndex``, in index.py, finds stories in it).
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
-objects: story id, seen time (whole seconds), the story's first entry and last-seen time, and
-the parsed headline (``Headline.key``) as ids of its tokens in a shared vocabulary; the texts
-and parsed headlines of the entries last drawn as candidates are kept beside them, a bounded
-few (a story in the news is drawn again by each of its new copies). Item ids are not kept
-(nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``),
-in one namespace: a GUID that is another item's canonical URL names the same article, and a
+objects: story id, seen time (whole seconds), the story's first entry and last-seen time; the
+parsed headlines and the postings of their words are kept by ``Headlines`` (headlines.py).
+Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes
+(``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same article, and a
 feed whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy:
 ``evict`` moves a horizon; everything is compacted (renumbered) once evicted entries
 outnumber live ones.
@@ -17,30 +15,23 @@ from __future__ import annotations
 
 import ctypes
 import math
-import sys
 from array import array
-from collections import OrderedDict, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import Headline, from_key
+from monitor.dedup.headline import Headline
+from monitor.dedup.headlines import Headlines
 from monitor.dedup.keytable import KeyTable, shared_guid
-from monitor.dedup.postings import Vocabulary
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
-# Texts and parsed headlines kept for the entries drawn last (see Window.text): a few MB.
-_TEXTS_KEPT = 32_768
-_HEADLINES_KEPT = 4_096
-_T = TypeVar("_T")
 
 
 def seconds(at: datetime | float) -> float:
@@ -70,20 +61,6 @@ def _map_large_blocks() -> None:
     mallopt(_M_MMAP_THRESHOLD, 1 << 20)
 
 
-class _Recent(OrderedDict[int, _T]):
-    """The last ``size`` values kept, by entry."""
-
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def keep(self, entry: int, value: _T) -> _T:
-        if len(self) >= self.size:
-            self.popitem(last=False)
-        self[entry] = value
-        return value
-
-
 class Window:
     """The headlines, URLs and GUIDs of the story window, and the postings of their words."""
 
@@ -99,12 +76,7 @@ class Window:
         # At a story's first entry: when the story last had a new item (UNIX seconds): 4 bytes
         # an entry, far less than a per-story dict.
         self._latest = array("I")
-        # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
-        # of its own): 4 bytes a word, less than its text (the vocabulary is shared).
-        self._vocab = Vocabulary()
-        self._ids = array("I")
-        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
-        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        self.headlines = Headlines()
         self._keys = KeyTable()
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
@@ -113,11 +85,6 @@ class Window:
         # story's first headline without a story -> entry map (a dict entry
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
-        # The texts and headlines of the entries most recently drawn as candidates: a story
-        # in the news is drawn again by each of its new copies, and its headlines were built
-        # from their token ids each time.
-        self._texts: _Recent[str] = _Recent(_TEXTS_KEPT)
-        self._headlines: _Recent[Headline] = _Recent(_HEADLINES_KEPT)
 
     def __len__(self) -> int:
         return self._live
@@ -126,11 +93,6 @@ class Window:
     def entries(self) -> int:
         """Entries stored, evicted ones not yet compacted away included."""
         return len(self._story)
-
-    @property
-    def postings(self) -> Mapping[str, array[int]]:
-        """word -> the entries whose headline holds it, ascending (read only)."""
-        return self._postings
 
     def alive(self, entry: int) -> bool:
         return self._seen[entry] >= self._horizon  # evict moves the horizon, nothing else
@@ -166,28 +128,6 @@ class Window:
     def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
         return _np(self._story, _STORY[self._story.typecode])[entries]
 
-    def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
-        """How many words each entry's headline has."""
-        starts = _np(self._start, np.uint32)
-        after = entries.astype(np.int64) + 1
-        ends = np.full(len(entries), len(self._ids), dtype=np.int64)
-        inside = after < len(starts)
-        ends[inside] = starts[after[inside]]
-        lengths: npt.NDArray[np.int64] = ends - starts[entries]
-        return lengths
-
-    def _key(self, entry: int) -> str:
-        """The entry's ``Headline.key``."""
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
-        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
-
-    def text(self, entry: int) -> str:
-        """The entry's ``Headline.text`` (what the fuzzy score compares)."""
-        return self._texts.get(entry) or self._texts.keep(entry, self._key(entry).replace("^", ""))
-
-    def headline(self, entry: int) -> Headline:
-        return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self._key(entry)))
-
     def append(
         self,
         story_id: int,
@@ -197,7 +137,6 @@ class Window:
         guid: str | None,
     ) -> str:
         """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
-        key = headline.key()
         entry = len(self._story)
         seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
         last_story, last_first = self._last
@@ -211,14 +150,11 @@ class Window:
         self._latest.append(seen)
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
-        self._start.append(len(self._ids))
-        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        key = self.headlines.add(headline)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
             self._evicted += 1
-        for word in set(headline.words):
-            self._postings[word].append(entry)
         if canonical_url:
             self._keys.put(canonical_url, entry)
         guid = shared_guid(guid)
@@ -274,13 +210,7 @@ class Window:
         self._seen.frombytes(seen.tobytes())
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
-        indexed = posting_ops.index_keys(keys, base, self._vocab)
-        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
-        self._start.frombytes(offsets.astype(np.uint32).tobytes())
-        self._ids.frombytes(indexed.ids.tobytes())
-        postings = self._postings
-        for word, posted in indexed.postings:
-            postings[word].frombytes(posted)
+        self.headlines.load(keys)
         self._keys.put_many(
             [(url, e) for e, url in enumerate(urls, base) if url]
             + [
@@ -329,30 +259,12 @@ class Window:
             )
             new_first[orphan] = orphan[stand_in][which]
             latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
-        ends = np.append(_np(self._start, np.uint32)[1:], len(self._ids)).astype(np.int64)
-        lengths = ends - _np(self._start, np.uint32)
-        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
-        live_lengths = lengths[live]
-        # The vocabulary keeps only the tokens of live entries, renumbered.
-        used = np.unique(ids)
-        renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
-        renumber[used] = np.arange(len(used), dtype=np.uint32)
-        self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        self.headlines.compact(alive, remap)
         stories = _np(self._story, _STORY[self._story.typecode])[live]
         self._story = array(self._story.typecode, stories.tobytes())
         self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
         self._first = array("I", new_first.astype(np.uint32).tobytes())
         self._latest = array("I", latest.tobytes())
-        starts = np.cumsum(live_lengths) - live_lengths
-        self._start = array("I", starts.astype(np.uint32).tobytes())
-        self._ids = array("I", renumber[ids].tobytes())
-        for word in list(self._postings):
-            kept = remap[_np(self._postings[word], np.uint32)]
-            kept = kept[kept >= 0]
-            if len(kept):
-                self._postings[word] = array("I", kept.astype(np.uint32).tobytes())
-            else:
-                del self._postings[word]
         self._keys.remap(remap)
         story, old_first = self._last
         self._last = (story, -1)
@@ -364,16 +276,9 @@ class Window:
                 now_first = stand_ins[0] if len(stand_ins) else -1
             self._last = (story, int(now_first))
         self._evicted = 0
-        self._texts.clear()  # entries were renumbered
-        self._headlines.clear()
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
-        arrays = (self._story, self._seen, self._first, self._latest, self._start, self._ids)
+        arrays = (self._story, self._seen, self._first, self._latest)
         size = sum(a.itemsize * len(a) for a in arrays)
-        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
-        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
-        size += sys.getsizeof(self._postings) + sum(
-            sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
-        )
-        return size + self._keys.memory_bytes()
+        return size + self.headlines.memory_bytes() + self._keys.memory_bytes()
