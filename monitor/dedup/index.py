@@ -54,6 +54,9 @@ PER_STORY = 16
 # Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
 # headline made of common words, which draws thousands.
 _PREFILTER_LIMIT = 64
+# Rounding between the bound and the score: a candidate that could beat the best score by
+# less than this is a tie, and a tie does not replace the story found first.
+_SLACK = 1e-9
 
 
 class StoryMatch(NamedTuple):
@@ -103,7 +106,7 @@ class StoryIndex:
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
         for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
-            if bound <= best.score or self.last_candidates == config.max_candidates:
+            if bound <= best.score + _SLACK or self.last_candidates == config.max_candidates:
                 break
             first = window.first_of(entry)
             if first_scores.get(first, 100.0) < config.first_threshold:
@@ -202,12 +205,15 @@ class StoryIndex:
         texts = [self.window.headlines.text(e) for e in candidates]
         query = [headline.text]
         weight = self.config.set_weight
-        bound = weight * process.cdist(query, texts, scorer=fuzz.token_set_ratio)[0]
-        bound += (1 - weight) * process.cdist(query, texts, scorer=fuzz.token_sort_ratio)[0]
-        # rapidfuzz's float32 against the score's float64: a hair of slack, never a miss.
-        kept = np.flatnonzero(bound >= self.config.threshold - 1e-3)
+        # In doubles, as the score computes them: the same ratios, blended alike.
+        ratios = [
+            process.cdist(query, texts, scorer=scorer, dtype=np.float64)[0]
+            for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
+        ]
+        bound = weight * ratios[0] + (1 - weight) * ratios[1]
+        kept = np.flatnonzero(bound >= self.config.threshold - _SLACK)
         order = kept[np.argsort(-bound[kept], kind="stable")]
-        return [(candidates[i], float(bound[i]) + 1e-3) for i in order.tolist()]
+        return [(candidates[i], float(bound[i])) for i in order.tolist()]
 
     def add(
         self,

@@ -5,10 +5,10 @@ Memory is what limits a window of a million headlines, so entries live in flat a
 objects: story id, seen time (whole seconds), the story's first entry and last-seen time; the
 parsed headlines and the postings of their words are kept by ``Headlines`` (headlines.py).
 Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes
-(``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same article, and a
-feed whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy:
-``evict`` moves a horizon; everything is compacted (renumbered) once evicted entries
-outnumber live ones.
+(``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same
+article, and a feed whose GUIDs are its links (most) costs one key an item, not two.
+Eviction is lazy: ``evict`` moves a horizon; everything is compacted (renumbered) once
+evicted entries outnumber live ones.
 """
 
 from __future__ import annotations
