@@ -1,0 +1,36 @@
+"""The ``[events]`` section of the config.
+
+The defaults were tuned on the first half of the UCI stream (``bench/events_quality.py``
+prints both halves and the whole).
+"""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from monitor.configtypes import Duration, StrictModel
+
+
+class EventConfig(StrictModel):
+    """How stories are grouped into events."""
+
+    threshold: float = Field(
+        default=0.12,
+        ge=0,
+        le=1,
+        description="similarity (0-1) of a new story to an event at or above which it joins it",
+    )
+    # As for stories: coverage that goes on keeps an event open; one back in the news after a
+    # quiet night is news again and deserves a new alert.
+    quiet: Duration = Field(
+        default=12 * 3600.0,
+        ge=0,
+        description="an event with no new item for this long is closed; 0 = never",
+    )
+    summary_weight: float = Field(
+        default=1.0, ge=0, le=1, description="weight of a summary's words against the headline's"
+    )
+    name_weight: float = Field(
+        default=1.0, ge=1, le=5, description="weight of a name (person, place, organisation)"
+    )
+    max_candidates: int = Field(default=30, ge=1, description="events scored per new story")
