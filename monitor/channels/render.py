@@ -76,6 +76,18 @@ def heading(alert: Alert) -> str:
     return _HEADINGS.get(kind, "Alert")
 
 
+def event_line(alert: Alert) -> str:
+    """How an alerted event has grown: ``14 outlets, 3 angles; latest: ...`` ("" until it
+    has more than the one story it was alerted with)."""
+    angles = int(alert.extra.get("angles", "1") or 1)
+    if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
+        return ""
+    n = len(alert.outlets)
+    line = f"{n} outlet{'s' if n != 1 else ''}, {angles} angle{'s' if angles != 1 else ''}"
+    latest = alert.extra.get("latest", "")
+    return f"{line}; latest: {clip(latest, 200)}" if latest else line
+
+
 def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
     """``Kremlin — also reported by: TASS, Reuters, +12``."""
     if not outlets:
@@ -108,6 +120,8 @@ def plain_text(alert: Alert) -> str:
         lines.append(burst_line(alert))
     if alert.outlets:
         lines.append(outlets_line(alert.outlets))
+    if event_line(alert):
+        lines.append(event_line(alert))
     if alert.rule:
         why = f"Rule: {alert.rule} ({alert.severity})"
         if alert.terms:
@@ -131,6 +145,8 @@ def html_text(alert: Alert) -> str:
         parts.append(f"<p><strong>{escape(burst_line(alert))}</strong></p>")
     if alert.outlets:
         parts.append(f"<p>{escape(outlets_line(alert.outlets))}</p>")
+    if event_line(alert):
+        parts.append(f"<p>{escape(event_line(alert))}</p>")
     if alert.rule:
         why = f"Rule: <strong>{escape(alert.rule)}</strong> ({escape(alert.severity)})"
         if alert.terms:
@@ -158,6 +174,8 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
         lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
     if alert.outlets:
         lines.append(clip_escaped(outlets_line(alert.outlets), 400))
+    if event_line(alert):
+        lines.append(f"<i>{clip_escaped(event_line(alert), 300)}</i>")
     if alert.rule:
         why = f"Rule <code>{clip_escaped(alert.rule, 100)}</code> ({escape(alert.severity)})"
         if alert.terms:

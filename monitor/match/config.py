@@ -39,3 +39,8 @@ class RuleConfig(StrictModel):
     )
     severity: Severity = "normal"
     burst: BurstConfig | None = None
+    alert_on: Literal["event", "story"] = Field(
+        default="event",
+        description='"event": one alert per news event, its later stories update it;'
+        ' "story": one alert per story (the behaviour before events)',
+    )

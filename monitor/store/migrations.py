@@ -157,6 +157,27 @@ async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
     await db.execute("DROP INDEX IF EXISTS items_guid")
 
 
+async def m008_events(db: aiosqlite.Connection) -> None:
+    # Events group stories (monitor.events): the coverage of one happening. Alerts per event
+    # are found by their dedup key ("event:<id>:<rule>"), hence its index.
+    await _script(
+        db,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,               -- its most representative headline
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            stories INTEGER NOT NULL DEFAULT 1 -- its stories (angles)
+        ) STRICT;
+        CREATE INDEX events_last_seen ON events(last_seen);
+        ALTER TABLE stories ADD COLUMN event_id INTEGER REFERENCES events(id) ON DELETE SET NULL;
+        CREATE INDEX stories_event ON stories(event_id);
+        CREATE INDEX IF NOT EXISTS alerts_dedup_key ON alerts(dedup_key);
+        """,
+    )
+
+
 # A migration's version is its place in this list: append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -165,6 +186,7 @@ MIGRATIONS: list[Migration] = [
     m005_item_feed_name,
     m006_item_dedup_key,
     m007_drop_item_url_guid_indexes,
+    m008_events,
 ]
 
 

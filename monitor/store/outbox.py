@@ -47,6 +47,7 @@ def load_alert(row: aiosqlite.Row | Sequence[Any]) -> Alert:
         snippet=data.get("snippet", ""),
         published=datetime.fromisoformat(published) if published else None,
         extra=dict(data.get("extra", {})),
+        event_id=data.get("event_id"),
     )
 
 

@@ -1,0 +1,140 @@
+"""Alerts per event, through the real pipeline: local feeds, a Bot API stand-in, a webhook
+receiver. Several angles of one happening, each its own story, raise one Telegram message
+that is edited as the event grows; ``alert_on = "story"`` keeps one message per story."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from feedserver import FeedServer
+from helpers import make_config
+from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
+
+from monitor.daemon import poll_all
+from monitor.engine import Engine
+
+# Four angles of one happening (no two are one story: different words, not edits).
+ANGLES = [
+    "Putin invites Zelensky to Moscow for peace talks",
+    "Ukraine's president turns down invitation, proposes Kyiv as venue for meeting with Putin",
+    "Kremlin spokesman Peskov says Moscow offer to Zelensky stands",
+    "Zelensky to address parliament on Putin's Moscow offer",
+]
+OTHER = [
+    "Heavy rain floods roads across the north of England",
+    "Central bank keeps interest rates on hold for a third month",
+    "Football club sacks manager after cup defeat",
+]
+
+
+def channels(tg_url: str, hook_url: str, alert_on: str) -> str:
+    return f"""
+[[rules]]
+name = "peace-talks"
+query = 'Putin OR Zelensky'
+channels = ["desk", "hook"]
+alert_on = "{alert_on}"
+
+[channels.desk]
+type = "telegram"
+bot_token = "{BOT_TOKEN}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg_url}"
+rate_limit = "off"
+update_delay = "0s"
+
+[channels.hook]
+type = "webhook"
+url = "{hook_url}"
+"""
+
+
+def rss(title: str, items: list[tuple[str, str]]) -> bytes:
+    """RSS dated now: the window rebuilt at start holds only what is recent."""
+    now = format_datetime(datetime.now(UTC))
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>{link}</link><guid>{link}</guid>"
+        f"<description>{escape(t)}</description><pubDate>{now}</pubDate></item>"
+        for t, link in items
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}'
+        f"</title><link>http://example.org/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+def publish(feed_server: FeedServer, angles: int) -> list[str]:
+    """Outlet i carries angle i (while i < angles) and one unrelated headline."""
+    paths = []
+    for i in range(len(ANGLES)):
+        items = [(OTHER[i % len(OTHER)] + f" ({i})", f"http://o{i}.example/other")]
+        if i < angles:
+            items.insert(0, (ANGLES[i], f"http://o{i}.example/talks"))
+        feed_server.feed(f"/o{i}", rss(f"Outlet {i}", items))
+        paths.append(feed_server.url(f"/o{i}"))
+    return paths
+
+
+@pytest.mark.parametrize(
+    ("alert_on", "messages", "edited"),
+    [("event", 1, True), ("story", len(ANGLES), False)],
+)
+async def test_one_message_per_event_edited_as_it_grows(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str, messages: int, edited: bool
+) -> None:
+    urls = publish(feed_server, 1)
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = make_config(tmp_path, urls, extra=channels(tg.url, hook.url, alert_on))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert len(tg.sent) == 1
+            publish(feed_server, len(ANGLES))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert len(tg.sent) == messages, [m["text"][:60] for m in tg.sent]
+            new = [p for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            assert len(new) == messages
+            assert new[0]["alert"]["url"] == "http://o0.example/talks"
+            if edited:
+                final = tg.messages[int(tg.edits[-1]["message_id"])]
+                assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles; latest:" in final
+                assert new[0]["alert"]["event_id"] is not None
+            else:
+                assert not tg.edits
+            events = await engine.store.db.execute_fetchall(
+                "SELECT COUNT(DISTINCT event_id) FROM stories s JOIN items i"
+                " ON i.story_id = s.id WHERE i.url LIKE '%/talks'"
+            )
+            assert next(iter(events))[0] == 1
+        finally:
+            await engine.close()
+
+
+async def test_the_event_window_is_rebuilt_at_start(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """After a restart a new angle still joins the event alerted before: no second alert."""
+    urls = publish(feed_server, 1)
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = make_config(tmp_path, urls, extra=channels(tg.url, hook.url, "event"))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+        publish(feed_server, 2)
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert len(tg.sent) == 1
+            assert tg.edits
+        finally:
+            await engine.close()
