@@ -4,6 +4,8 @@ that is edited as the event grows; ``alert_on = "story"`` keeps one message per 
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from pathlib import Path
@@ -14,6 +16,8 @@ from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
 
+from monitor import config as config_module
+from monitor.cli import main
 from monitor.daemon import poll_all
 from monitor.engine import Engine
 
@@ -138,3 +142,33 @@ async def test_the_event_window_is_rebuilt_at_start(
             assert tg.edits
         finally:
             await engine.close()
+
+
+async def test_events_and_stories_commands_show_the_event(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = publish(feed_server, len(ANGLES))
+    path = tmp_path / "config.toml"
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    path.write_text(f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n{feeds}', encoding="utf-8")
+    engine = await Engine.open(config_module.load(path))
+    try:
+        await poll_all(engine.rt, progress=False)
+    finally:
+        await engine.close()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["events", "--json", "-c", str(path)]) == 0
+    events = json.loads(capsys.readouterr().out)["events"]
+    (talks,) = [e for e in events if len(e["stories"]) > 1]
+    assert len(talks["stories"]) == len(ANGLES)
+    assert {"id", "title", "first_seen", "last_seen", "stories"} <= set(talks)
+    assert talks["title"] in ANGLES
+    item = talks["stories"][0]["items"][0]
+    assert {"feed", "title", "url", "published"} <= set(item)
+    assert len(events) == 1 + len(OTHER)  # the unrelated headlines stay apart (by topic)
+    assert await asyncio.to_thread(main, ["stories", "--json", "-c", str(path)]) == 0
+    stories = json.loads(capsys.readouterr().out)["stories"]
+    of_talks = {s["event"] for s in stories if s["items"][0]["url"].endswith("/talks")}
+    assert of_talks == {talks["id"]}
+    assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
+    assert f"{len(ANGLES)} stories" in capsys.readouterr().out

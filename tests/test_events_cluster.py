@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from collections import defaultdict
 
 import pytest
@@ -150,3 +151,32 @@ def test_uci_stream_events_match_the_labels_far_better_than_stories() -> None:
     true = sum(n * (n - 1) // 2 for n in by_label.values())
     assert tp / len(pairs) >= 0.85  # precision
     assert tp / true >= 0.6  # recall; stories alone give about 0.12
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "story", "event"),
+    [
+        ("Putin invites Zelensky to Moscow for peace talks",
+         "Putin invites Zelensky to Moscow for talks - Reuters", "the same story", "the same event"),
+        ("Putin invites Zelensky to Moscow for peace talks",
+         "Kremlin spokesman Peskov says Moscow offer to Zelensky stands",
+         "different stories", "the same event"),
+        ("Putin invites Zelensky to Moscow for peace talks",
+         "Heavy rain floods roads across the north of England",
+         "different stories", "different events"),
+    ],
+)  # fmt: skip
+def test_dedup_check_says_both_verdicts_with_their_parts(
+    a: str, b: str, story: str, event: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from monitor.cli import main
+
+    assert main(["dedup-check", a, b]) == 0
+    story_line, event_line = capsys.readouterr().out.splitlines()
+    assert story_line.startswith("story: score ") and story_line.endswith(story)
+    assert event_line.startswith("event: similarity ") and event_line.endswith(event)
+    assert "shared words:" in event_line
+    assert main(["dedup-check", "--json", a, b]) == 0
+    verdicts = json.loads(capsys.readouterr().out)
+    assert verdicts["event"]["same_event"] is (event == "the same event")
+    assert verdicts["duplicate"] is (story == "the same story")

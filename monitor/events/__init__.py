@@ -1,6 +1,6 @@
 """events: groups stories into events, the coverage of one happening (pure: no I/O)."""
 
-from monitor.events.cluster import Decision, EventIndex
+from monitor.events.cluster import Comparison, Decision, EventIndex, compare
 from monitor.events.config import EventConfig
 
-__all__ = ["Decision", "EventConfig", "EventIndex"]
+__all__ = ["Comparison", "Decision", "EventConfig", "EventIndex", "compare"]

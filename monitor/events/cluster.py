@@ -273,3 +273,26 @@ class EventIndex:
             if kept:
                 postings[word] = kept
         self._postings = postings
+
+
+class Comparison(NamedTuple):
+    """Whether two items would be one event, and why: the score and the words shared."""
+
+    score: float
+    same_event: bool
+    shared: tuple[str, ...]  # the words both have, heaviest first (as compared: stemmed)
+
+
+def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comparison:
+    """Would item ``b`` (headline, summary) join an event made of item ``a`` alone?
+
+    With no window to learn rarity from, every word weighs the same: the daemon, which
+    knows which words are common, can judge a pair either way.
+    """
+    index = EventIndex(config, window=0.0)
+    index.add(1, 1, a[0], a[1], 0.0)
+    va = item_vector(parse(a[0]), summary_words(a[1]), config)
+    vb = item_vector(parse(b[0]), summary_words(b[1]), config)
+    shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
+    score = index._cosine(index._weighted(vb), index._events[1])
+    return Comparison(score, score >= config.threshold, tuple(shared))
