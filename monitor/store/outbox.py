@@ -307,6 +307,18 @@ async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -
     )
 
 
+async def release_updates(db: aiosqlite.Connection, now: float) -> int:
+    """Make the pending updates held to coalesce due now (a drain sends them); how many."""
+    cur = await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = 'update'"
+        " AND next_attempt > ?",
+        (now, now),
+    )
+    count = cur.rowcount
+    await cur.close()
+    return count
+
+
 async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:
     """Alerts by channel, then by status."""
     out: dict[str, dict[str, int]] = {}
