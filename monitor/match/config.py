@@ -6,9 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from monitor.configtypes import Duration, StrictModel
-
-Severity = Literal["low", "normal", "high", "urgent"]
+from monitor.configtypes import Duration, Severity, StrictModel
 
 
 class EntityConfig(StrictModel):
