@@ -135,12 +135,15 @@ class Stages:
             story = event_change.story.story
             if rule is None:
                 continue
+            item = event_change.story.item
             if rule.alert_on == "story":
-                queued = await outbox.on_match(db, story=story, match=match, rule=rule, now=now)
+                queued = await outbox.on_match(
+                    db, story=story, match=match, rule=rule, now=now, item=item
+                )
             else:
                 queued = await on_event_match(
                     db, event=events[event_change.event_id], story=story, match=match,
-                    rule=rule, now=now,
+                    rule=rule, now=now, item=item,
                 )  # fmt: skip
             enqueued += len(queued)
         for change in changes:

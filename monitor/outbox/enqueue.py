@@ -10,7 +10,8 @@ import aiosqlite
 
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
-from monitor.models import Alert, Event, Match, Story
+from monitor.models import Alert, Event, Match, StoredItem, Story
+from monitor.outbox.content import shown
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
 
@@ -62,6 +63,7 @@ async def on_event_match(
     match: Match,
     rule: RuleConfig,
     now: float,
+    item: StoredItem | None = None,
 ) -> list[int]:
     """A rule matched an item of ``story`` in ``event``: one "new" alert per channel of the
     rule, once per event (later matches in the event are updates, see ``on_event_grew``),
@@ -84,6 +86,7 @@ async def on_event_match(
             extra={**_burst_extra(rule), **_event_extra(event)},
             event_id=event.id,
         )
+        alert = shown(alert, item, match)
         new_id = await rows.insert(db, alert, dedup_key=f"event:{event.id}:{rule.name}", now=now)
         if new_id is not None:
             ids.append(new_id)
@@ -154,7 +157,13 @@ async def _maybe_event_burst(
 
 
 async def on_match(
-    db: aiosqlite.Connection, *, story: Story, match: Match, rule: RuleConfig, now: float
+    db: aiosqlite.Connection,
+    *,
+    story: Story,
+    match: Match,
+    rule: RuleConfig,
+    now: float,
+    item: StoredItem | None = None,
 ) -> list[int]:
     """A rule matched an item of ``story``: one "new" alert per channel of the rule (once per
     story, channel and rule), and a "burst" alert if the rule's burst condition now holds."""
@@ -176,6 +185,7 @@ async def on_match(
             published=story.first_seen,
             extra=extra,
         )
+        alert = shown(alert, item, match)
         new_id = await rows.insert(db, alert, dedup_key=f"new:{story.id}:{rule.name}", now=now)
         if new_id is not None:
             ids.append(new_id)
@@ -205,9 +215,11 @@ async def on_story_grew(
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
             await _maybe_burst(db, story, alert, now)
-        if alert.outlets == story.outlets:
+        # The outlet whose headline the alert shows stays first.
+        outlets = alert.outlets[:1] + tuple(o for o in story.outlets if o not in alert.outlets[:1])
+        if alert.outlets == outlets:
             continue
-        fresh = replace(alert, outlets=story.outlets)
+        fresh = replace(alert, outlets=outlets)
         if status == rows.PENDING:
             await rows.set_payload(db, alert.id, fresh)
         elif status == rows.SENT and due.external_id:
