@@ -54,6 +54,7 @@ update_delay = "0s"
 [channels.hook]
 type = "webhook"
 url = "{hook_url}"
+update_delay = "0s"
 """
 
 
@@ -105,12 +106,18 @@ async def test_one_message_per_event_edited_as_it_grows(
             new = [p for p in hook.payloads() if p["alert"]["kind"] == "new"]
             assert len(new) == messages
             assert new[0]["alert"]["url"] == "http://o0.example/talks"
+            updates = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "update"]
             if edited:
+                # The webhook cannot edit: one update message, the three angles coalesced.
+                (update,) = updates
+                assert update["event_id"] == new[0]["alert"]["event_id"]
+                assert update["extra"]["angles"] == str(len(ANGLES))
+                assert len(update["outlets"]) == len(ANGLES)
                 final = tg.messages[int(tg.edits[-1]["message_id"])]
                 assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles; latest:" in final
                 assert new[0]["alert"]["event_id"] is not None
             else:
-                assert not tg.edits
+                assert not tg.edits and not updates
             events = await engine.store.db.execute_fetchall(
                 "SELECT COUNT(DISTINCT event_id) FROM stories s JOIN items i"
                 " ON i.story_id = s.id WHERE i.url LIKE '%/talks'"

@@ -278,6 +278,9 @@ class Deliverer:
         if alert.kind == "update":
             if due.external_id and channel.can_edit:
                 error = await self._call(channel, channel.edit(alert, due.external_id))
+            elif alert.event_id is not None and not channel.can_edit:
+                # An event's update to mail or a webhook: a message of its own.
+                error = await self._call(channel, channel.send(alert))
             else:  # the channel no longer edits (config changed): nothing to update
                 error = None
         else:

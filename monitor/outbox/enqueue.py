@@ -117,13 +117,15 @@ async def on_event_grew(
         fresh = replace(alert, outlets=outlets, extra=extra)
         if status == rows.PENDING:
             await rows.set_payload(db, alert.id, fresh)
-        elif status == rows.SENT and due.external_id:
+        elif status == rows.SENT:
+            # A message that can be edited is (Telegram, the console); mail and webhooks get a
+            # message of their own (external_id ""): at most one per update_delay, coalesced.
             update = replace(fresh, kind="update", extra={**extra, "of_kind": alert.kind})
             await rows.upsert_update(
                 db,
                 update,
                 dedup_key=f"update:{alert.id}",
-                external_id=due.external_id,
+                external_id=due.external_id or "",
                 now=now,
                 due=now,
             )
