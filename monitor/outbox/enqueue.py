@@ -117,9 +117,12 @@ async def on_event_grew(
         fresh = replace(alert, outlets=outlets, extra=extra)
         if status == rows.PENDING:
             await rows.set_payload(db, alert.id, fresh)
-        elif status == rows.SENT:
-            # A message that can be edited is (Telegram, the console); mail and webhooks get a
-            # message of their own (external_id ""): at most one per update_delay, coalesced.
+        elif status == rows.SENT and (
+            due.external_id or event.stories > int(alert.extra.get("angles", "1") or 1)
+        ):
+            # A message that can be edited is (Telegram, the console), at each growth; mail
+            # and webhooks get a message of their own (external_id "") once the event has a
+            # new angle, not for each outlet more: at most one per update_delay, coalesced.
             update = replace(fresh, kind="update", extra={**extra, "of_kind": alert.kind})
             await rows.upsert_update(
                 db,
