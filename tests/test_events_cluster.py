@@ -117,7 +117,7 @@ def test_summary_words_count() -> None:
         index = EventIndex(EventConfig(), WINDOW)
         _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
         index.add(1, 100, first[0], first[1] if with_summary else "", T0 + HOUR)
-        found = index.find(101, later[0], later[1] if with_summary else "", T0 + 2 * HOUR)
+        found = index.find(101, later[0], later[1] if with_summary else "", T0 + 1.5 * HOUR)
         verdicts.append(found.event_id)
     assert verdicts == [1, None]
 
@@ -160,7 +160,7 @@ def test_uci_stream_events_match_the_labels_far_better_than_stories() -> None:
          "Putin invites Zelensky to Moscow for talks - Reuters", "the same story", "the same event"),
         ("Putin invites Zelensky to Moscow for peace talks",
          "Kremlin spokesman Peskov says Moscow offer to Zelensky stands",
-         "different stories", "the same event"),
+         "different stories", "the same event if within 1h of its last item"),
         ("Putin invites Zelensky to Moscow for peace talks",
          "Heavy rain floods roads across the north of England",
          "different stories", "different events"),
@@ -179,4 +179,5 @@ def test_dedup_check_says_both_verdicts_with_their_parts(
     assert main(["dedup-check", "--json", a, b]) == 0
     verdicts = json.loads(capsys.readouterr().out)
     assert verdicts["event"]["same_event"] is (event == "the same event")
+    assert verdicts["event"]["same_event_if_recent"] is event.startswith("the same event")
     assert verdicts["duplicate"] is (story == "the same story")

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from monitor.cli.common import add_config_option, load_config_or_defaults
+from monitor.configtypes import format_duration
 from monitor.dedup.score import is_duplicate
 from monitor.errors import InputError
 from monitor.events import compare
@@ -50,6 +51,8 @@ def run(args: argparse.Namespace) -> int:
                             "score": round(event.score, 3),
                             "same_event": event.same_event,
                             "threshold": full.events.threshold,
+                            "same_event_if_recent": event.same_if_recent,
+                            "recent_threshold": full.events.recent_threshold,
                             "shared_words": list(event.shared),
                         },
                     },
@@ -59,11 +62,19 @@ def run(args: argparse.Namespace) -> int:
         else:
             verdict = "the same story" if duplicate else "different stories"
             print(f"story: score {score:.1f} (threshold {config.threshold:g}): {verdict}")
-            same = "the same event" if event.same_event else "different events"
+            recent = format_duration(full.events.recent)
+            same = (
+                "the same event"
+                if event.same_event
+                else f"the same event if within {recent} of its last item"
+                if event.same_if_recent
+                else "different events"
+            )
             words = ", ".join(event.shared) or "none"
             print(
                 f"event: similarity {event.score:.2f} (threshold {full.events.threshold:g}, "
-                f"shared words: {words}): {same}"
+                f"{full.events.recent_threshold:g} within {recent}; shared words: {words}): "
+                f"{same}"
             )
         return 0
     if args.headlines:

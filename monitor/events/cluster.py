@@ -33,6 +33,8 @@ CENTROID_WORDS = 64
 # Headlines kept per event to choose its title from (the closest to its centroid).
 TITLES = 12
 _SUMMARY_CHARS = 500
+MIN_SHARED = 2  # words an item and an event must have in common while ...
+LEARNED = 500  # ... fewer items than this have taught the index which words are rare
 
 Vector = dict[str, float]
 
@@ -136,13 +138,22 @@ class EventIndex:
             return Decision(known, 1.0, "same story")
         headline = from_key(key) if key is not None else parse(title)
         vector = item_vector(headline, summary_words(summary), self.config, entities)
-        best = Decision(None, 0.0, "new event")
+        best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted = self._weighted(vector)
+        config = self.config
         for event_id in self._candidates(vector, seen):
             self.last_candidates += 1
-            score = self._cosine(weighted, self._events[event_id])
-            if score >= self.config.threshold and score > best.score:
-                best = Decision(event_id, score, "similar coverage")
+            event = self._events[event_id]
+            score = self._cosine(weighted, event)
+            # Coverage of a happening comes in bursts: an event with an item in the last
+            # ``recent`` is joined on weaker evidence than one quiet for longer.
+            bar = (
+                config.recent_threshold
+                if seen - event.last_seen < config.recent
+                else (config.threshold)
+            )
+            if bar > 0 and score / bar >= margin:
+                best, margin = Decision(event_id, score, "similar coverage"), score / bar
         return best
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
@@ -182,14 +193,19 @@ class EventIndex:
         return event.norm
 
     def _cosine(self, weighted: tuple[Vector, float], event: _Event) -> float:
+        """The cosine of an item's weighted words with the event's; 0 when they share fewer
+        than ``MIN_SHARED`` words before ``LEARNED`` items have been seen: until then every
+        word looks rare, and one word in common ("summit") would score as a happening."""
         vector, norm = weighted
         words, idf = event.words, self._idf
         dot = 0.0
+        shared = 0
         for word, weight in vector.items():
             other = words.get(word)
             if other is not None:
                 dot += weight * other * idf(word)
-        if dot == 0.0:
+                shared += 1
+        if dot == 0.0 or (shared < MIN_SHARED and self._docs < LEARNED):
             return 0.0
         return dot / (norm * self._norm(event))
 
@@ -206,17 +222,17 @@ class EventIndex:
         new_story: bool = True,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``)."""
+        event = self._events.get(event_id)
+        if event is None:
+            event = self._events[event_id] = _Event(seen, seen)
+        event.last_seen = max(event.last_seen, seen)
+        self._story_event[story_id] = event_id
         headline = from_key(key) if key is not None else parse(title)
         vector = item_vector(headline, summary_words(summary), self.config, entities)
         self._docs += 1
         for word in vector:
             self._df[word] = self._df.get(word, 0) + 1
-        event = self._events.get(event_id)
-        if event is None:
-            event = self._events[event_id] = _Event(seen, seen)
-        event.last_seen = max(event.last_seen, seen)
         event.items += 1
-        self._story_event[story_id] = event_id
         words = event.words
         for word, weight in vector.items():
             if word not in words:
@@ -279,7 +295,8 @@ class Comparison(NamedTuple):
     """Whether two items would be one event, and why: the score and the words shared."""
 
     score: float
-    same_event: bool
+    same_event: bool  # at ``threshold``: whenever the second comes
+    same_if_recent: bool  # at ``recent_threshold``: within ``recent`` of the first
     shared: tuple[str, ...]  # the words both have, heaviest first (as compared: stemmed)
 
 
@@ -295,4 +312,6 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     vb = item_vector(parse(b[0]), summary_words(b[1]), config)
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
     score = index._cosine(index._weighted(vb), index._events[1])
-    return Comparison(score, score >= config.threshold, tuple(shared))
+    return Comparison(
+        score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
+    )
