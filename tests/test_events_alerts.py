@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -58,12 +58,12 @@ update_delay = "0s"
 """
 
 
-def rss(title: str, items: list[tuple[str, str]]) -> bytes:
-    """RSS dated now: the window rebuilt at start holds only what is recent."""
-    now = format_datetime(datetime.now(UTC))
+def rss(title: str, items: list[tuple[str, str]], hours_ago: float = 0.0) -> bytes:
+    """RSS dated now (or ``hours_ago``): the window rebuilt at start holds only what is recent."""
+    when = format_datetime(datetime.now(UTC) - timedelta(hours=hours_ago))
     entries = "".join(
         f"<item><title>{escape(t)}</title><link>{link}</link><guid>{link}</guid>"
-        f"<description>{escape(t)}</description><pubDate>{now}</pubDate></item>"
+        f"<description>{escape(t)}</description><pubDate>{when}</pubDate></item>"
         for t, link in items
     )
     return (
@@ -179,3 +179,26 @@ async def test_events_and_stories_commands_show_the_event(
     assert of_talks == {talks["id"]}
     assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
     assert f"{len(ANGLES)} stories" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("gap_hours", "messages"), [(0.5, 1), (13.0, 2)])
+async def test_a_second_new_alert_only_after_the_event_closed(
+    feed_server: FeedServer, tmp_path: Path, gap_hours: float, messages: int
+) -> None:
+    """A new angle half an hour later updates the alert; after a quiet night (13 h, more than
+    [events] quiet) the same news is a new event and a new alert."""
+    feed_server.feed("/o0", rss("Outlet 0", [(ANGLES[0], "http://o0.example/talks")], gap_hours))
+    feed_server.feed("/o1", rss("Outlet 1", [(OTHER[0], "http://o1.example/other")]))
+    urls = [feed_server.url("/o0"), feed_server.url("/o1")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = make_config(tmp_path, urls, extra=channels(tg.url, hook.url, "event"))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/o1", rss("Outlet 1", [(ANGLES[1], "http://o1.example/talks")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    assert len(tg.sent) == messages
