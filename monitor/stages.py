@@ -21,6 +21,7 @@ import monitor.outbox as outbox
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventIndex
+from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
@@ -160,7 +161,8 @@ class Stages:
 
 async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datetime) -> EventIndex:
     started = time.monotonic()
-    events = EventIndex(config.events, config.dedup.window)
+    embedder = UniversalSentenceEncoder() if config.events.semantic else None
+    events = EventIndex(config.events, config.dedup.window, embedder)
     count = await event_store.rebuild_index(db, events, since)
     log.info("rebuilt the event window: %d items in %.1fs", count, time.monotonic() - started)
     return events

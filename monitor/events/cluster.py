@@ -19,8 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, from_key, parse
+import numpy as np
+
+from monitor.dedup.headline import from_key, parse
 from monitor.events.config import EventConfig
+from monitor.events.semantic import Embedder, Vectors
+from monitor.events.words import Vector, item_vector, summary_words
 
 # The rarest words of a story that draw candidate events: a headline has about eight.
 RARE_WORDS = 8
@@ -32,11 +36,8 @@ PER_WORD = 64
 CENTROID_WORDS = 64
 # Headlines kept per event to choose its title from (the closest to its centroid).
 TITLES = 12
-_SUMMARY_CHARS = 500
 MIN_SHARED = 2  # words an item and an event must have in common while ...
 LEARNED = 500  # ... fewer items than this have taught the index which words are rare
-
-Vector = dict[str, float]
 
 
 class Decision(NamedTuple):
@@ -56,43 +57,20 @@ class _Event:
     titles: list[tuple[float, str, Vector]] = field(default_factory=list)  # score when offered
     norm: float = 0.0  # of ``words`` weighted by rarity, as of ``norm_docs`` items (0: stale)
     norm_docs: int = 0
-
-
-def item_vector(
-    headline: Headline,
-    summary: Headline | None,
-    config: EventConfig,
-    entities: Iterable[str] = (),
-) -> Vector:
-    """An item's words: the headline's weigh 1 in all, the summary's ``summary_weight``;
-    names and tracked entities ``name_weight`` times a word."""
-    vector: Vector = {}
-    for part, mass in ((headline, 1.0), (summary, config.summary_weight)):
-        if part is None or not part.words or mass <= 0:
-            continue
-        names = part.names
-        weights = [config.name_weight if w in names else 1.0 for w in part.words]
-        scale = mass / sum(weights)
-        for word, weight in zip(part.words, weights, strict=True):
-            vector[word] = vector.get(word, 0.0) + weight * scale
-    for entity in entities:
-        key = "@" + entity.casefold()
-        vector[key] = vector.get(key, 0.0) + config.name_weight / max(1, len(headline.words))
-    return vector
-
-
-def summary_words(summary: str) -> Headline | None:
-    """The summary's words as a headline's are made (not cached: summaries do not repeat)."""
-    text = summary[:_SUMMARY_CHARS].strip()
-    return parse.__wrapped__(text) if text else None
+    meaning: Vectors | None = None  # summed embeddings of its stories' headlines (semantic)
 
 
 class EventIndex:
     """The open events of the window, indexed by their words."""
 
-    def __init__(self, config: EventConfig, window: float) -> None:
+    def __init__(
+        self, config: EventConfig, window: float, embedder: Embedder | None = None
+    ) -> None:
         self.config = config
         self.window = window
+        self.embedder = embedder
+        self._recent: dict[int, None] = {}  # events by last activity, the latest last
+        self._embedded: tuple[int, Vectors] | None = None  # the last story embedded
         self._df: dict[str, int] = {}  # items holding each word, since start
         self._docs = 0
         self._events: dict[int, _Event] = {}
@@ -154,7 +132,38 @@ class EventIndex:
             )
             if bar > 0 and score / bar >= margin:
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
+        if best.event_id is None and self.embedder is not None:
+            return self._by_meaning(story_id, title, seen)
         return best
+
+    def _embedding(self, story_id: int, title: str) -> Vectors:
+        if self._embedded is not None and self._embedded[0] == story_id:
+            return self._embedded[1]
+        assert self.embedder is not None
+        vector: Vectors = self.embedder([title])[0]
+        self._embedded = (story_id, vector)
+        return vector
+
+    def _by_meaning(self, story_id: int, title: str, seen: float) -> Decision:
+        """The open event, of the ``semantic_events`` most recently active, whose headlines
+        mean most nearly what ``title`` does (in any language), if near enough."""
+        ids = []
+        for event_id in reversed(self._recent):
+            event = self._events[event_id]
+            if event.meaning is not None and not self._closed(event, seen):
+                ids.append(event_id)
+                if len(ids) == self.config.semantic_events:
+                    break
+        if not ids:
+            return Decision(None, 0.0, "new event")
+        self.last_candidates += len(ids)
+        vector = self._embedding(story_id, title)
+        meanings = np.stack([self._events[e].meaning for e in ids])  # type: ignore[misc]
+        scores = meanings @ vector / np.maximum(np.linalg.norm(meanings, axis=1), 1e-9)
+        best = int(np.argmax(scores))
+        if float(scores[best]) >= self.config.semantic_threshold:
+            return Decision(ids[best], float(scores[best]), "similar meaning")
+        return Decision(None, float(scores[best]), "new event")
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -220,13 +229,23 @@ class EventIndex:
         *,
         key: str | None = None,
         new_story: bool = True,
+        embed: bool = True,
     ) -> None:
-        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``)."""
+        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``).
+
+        With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
+        ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
+        from their next story)."""
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = _Event(seen, seen)
         event.last_seen = max(event.last_seen, seen)
         self._story_event[story_id] = event_id
+        self._recent.pop(event_id, None)
+        self._recent[event_id] = None
+        if self.embedder is not None and new_story and embed:
+            meaning = self._embedding(story_id, title)
+            event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
         headline = from_key(key) if key is not None else parse(title)
         vector = item_vector(headline, summary_words(summary), self.config, entities)
         self._docs += 1
@@ -276,6 +295,7 @@ class EventIndex:
             return 0
         for event_id in gone:
             del self._events[event_id]
+            self._recent.pop(event_id, None)
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._compact()
         return len(gone)
@@ -289,29 +309,3 @@ class EventIndex:
             if kept:
                 postings[word] = kept
         self._postings = postings
-
-
-class Comparison(NamedTuple):
-    """Whether two items would be one event, and why: the score and the words shared."""
-
-    score: float
-    same_event: bool  # at ``threshold``: whenever the second comes
-    same_if_recent: bool  # at ``recent_threshold``: within ``recent`` of the first
-    shared: tuple[str, ...]  # the words both have, heaviest first (as compared: stemmed)
-
-
-def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comparison:
-    """Would item ``b`` (headline, summary) join an event made of item ``a`` alone?
-
-    With no window to learn rarity from, every word weighs the same: the daemon, which
-    knows which words are common, can judge a pair either way.
-    """
-    index = EventIndex(config, window=0.0)
-    index.add(1, 1, a[0], a[1], 0.0)
-    va = item_vector(parse(a[0]), summary_words(a[1]), config)
-    vb = item_vector(parse(b[0]), summary_words(b[1]), config)
-    shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
-    score = index._cosine(index._weighted(vb), index._events[1])
-    return Comparison(
-        score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
-    )

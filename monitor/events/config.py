@@ -7,9 +7,10 @@ stream (``bench/events_quality.py`` prints both halves and the whole). UCI has h
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from monitor.configtypes import Duration, StrictModel
+from monitor.events.semantic import available
 
 
 class EventConfig(StrictModel):
@@ -44,3 +45,21 @@ class EventConfig(StrictModel):
         default=1.0, ge=1, le=5, description="weight of a name (person, place, organisation)"
     )
     max_candidates: int = Field(default=30, ge=1, description="events scored per new story")
+    semantic: bool = Field(
+        default=False,
+        description="also join by meaning, across languages (pip install 'monitor[semantic]')",
+    )
+    semantic_threshold: float = Field(
+        default=0.55, gt=0, le=1, description="embedding cosine that joins a story to an event"
+    )
+    semantic_events: int = Field(
+        default=256, ge=1, description="most recently active events compared by meaning"
+    )
+
+    @model_validator(mode="after")
+    def _semantic_installed(self) -> EventConfig:
+        if self.semantic and not available():
+            raise ValueError(
+                "semantic = true needs the semantic extra: pip install 'monitor[semantic]'"
+            )
+        return self

@@ -144,7 +144,7 @@ async def rebuild_index(db: aiosqlite.Connection, index: EventIndex, since: date
         while rows := await cur.fetchmany(10_000):
             for event_id, story_id, title, summary, seen in rows:
                 index.add(event_id, story_id, title, summary, seen,
-                          new_story=story_id not in seen_stories)  # fmt: skip
+                          new_story=story_id not in seen_stories, embed=False)  # fmt: skip
                 seen_stories.add(story_id)
                 count += 1
     return count
