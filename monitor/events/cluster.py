@@ -15,7 +15,7 @@ after a quiet night starts a new event; ``evict`` forgets the events older than 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -71,6 +71,7 @@ class EventIndex:
         self.embedder = embedder
         self._recent: dict[int, None] = {}  # events by last activity, the latest last
         self._embedded: tuple[int, Vectors] | None = None  # the last story embedded
+        self._ahead: dict[int, Vectors] = {}  # embedded in a batch (``embed_ahead``)
         self._df: dict[str, int] = {}  # items holding each word, since start
         self._docs = 0
         self._events: dict[int, _Event] = {}
@@ -136,7 +137,18 @@ class EventIndex:
             return self._by_meaning(story_id, title, seen)
         return best
 
+    def embed_ahead(self, stories: Sequence[tuple[int, str]]) -> None:
+        """Embed the headlines of these new stories in one batch (a poll's worth): one call
+        costs about as much as ten one by one. No-op without an embedder."""
+        if self.embedder is None or not stories:
+            return
+        vectors = self.embedder([title for _, title in stories])
+        self._ahead = {story_id: vectors[i] for i, (story_id, _) in enumerate(stories)}
+
     def _embedding(self, story_id: int, title: str) -> Vectors:
+        ahead = self._ahead.get(story_id)
+        if ahead is not None:
+            return ahead
         if self._embedded is not None and self._embedded[0] == story_id:
             return self._embedded[1]
         assert self.embedder is not None

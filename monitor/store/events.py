@@ -44,6 +44,8 @@ async def assign(
     """
     rows = await db.execute_fetchall("SELECT COALESCE(MAX(id), 0) FROM events")
     next_id = int(next(iter(rows))[0]) + 1
+    # With the semantic extra, the poll's new stories are embedded in one batch.
+    index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
     out: list[EventChange] = []
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)
