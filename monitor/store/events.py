@@ -155,18 +155,19 @@ async def rebuild_index(db: aiosqlite.Connection, index: EventIndex, since: date
 async def events_alerts(
     db: aiosqlite.Connection, event_ids: Sequence[int]
 ) -> dict[int, list[tuple[Due, str]]]:
-    """The "new" and "burst" alerts of each event (by their dedup keys), with their status."""
+    """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
+    one query for all of them (an event alert's story_id is the story that raised it)."""
     out: dict[int, list[tuple[Due, str]]] = {}
-    for event_id in event_ids:
-        for key in (f"event:{event_id}:", f"burst:event:{event_id}:"):
-            for row in await db.execute_fetchall(
-                f"SELECT {ALERT_COLUMNS}, status FROM alerts"
-                " WHERE dedup_key >= ? AND dedup_key < ? AND kind IN ('new', 'burst')",
-                (key, key[:-1] + ";"),
-            ):
-                due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]),
-                          row[7])  # fmt: skip
-                out.setdefault(event_id, []).append((due, str(row[8])))
+    for marks, params in in_lists(event_ids):
+        for row in await db.execute_fetchall(
+            f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status,"
+            " s.event_id FROM stories s JOIN alerts a ON a.story_id = s.id"
+            f" WHERE s.event_id IN ({marks}) AND a.kind IN ('new', 'burst')"
+            " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')",
+            params,
+        ):
+            due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
+            out.setdefault(int(row[9]), []).append((due, str(row[8])))
     return out
 
 
