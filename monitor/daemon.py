@@ -87,6 +87,13 @@ def _backup(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def max_polls(config: Config) -> int:
+    """How many polls may run at once: enough to keep the fetch slots busy while others
+    parse or wait for the writer, few enough that a cold start of thousands of feeds does
+    not make a task for each."""
+    return 2 * config.fetch.concurrency
+
+
 class Daemon:
     """``monitor run``: every feed on its own schedule until SIGTERM/SIGINT."""
 
@@ -107,7 +114,7 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self._engine = await Engine.open(self.config, metrics=self.metrics)
-        self._scheduler = FeedScheduler(self._poll)
+        self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
         try:
@@ -171,6 +178,9 @@ class Daemon:
         """None while the scheduler runs and the store answers; else why not."""
         if self._scheduler is None or not self._scheduler.running or self._stopping:
             return "the scheduler is not running"
+        missing = self._feeds.keys() - self._scheduler.scheduled_feeds()
+        if missing:  # cannot happen by design; if it ever does, say so rather than go blind
+            return f"{len(missing)} feeds have no next poll (one is {min(missing)})"
         if self._rt is None:
             return "the store is not open"
         try:
@@ -232,22 +242,19 @@ class Daemon:
             # Spread a cold start over a few seconds rather than all feeds at one instant.
             self._scheduler.schedule_feed(feed.url, due or now + self._rng.uniform(0, 3))
 
-    async def _poll(self, url: str) -> None:
+    async def _poll(self, url: str) -> float:
+        """Poll one feed; return when to poll it next (the scheduler puts it back then)."""
         feed = self._feeds.get(url)
         if feed is None or self._stopping or self._rt is None:
-            return
+            return time.time() + self.config.monitor.interval
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
-        next_check = time.time() + self.config.monitor.interval
         try:
             outcome = await refresh_feed(self._rt, feed)
-            next_check = outcome.next_check
         finally:
             self._inflight.discard(task)
-            # Whatever happened, the feed keeps its place in the schedule.
-            if not self._stopping and self._scheduler is not None and url in self._feeds:
-                self._scheduler.schedule_feed(url, next_check)
+        return outcome.next_check
 
     async def _finish_inflight(self) -> None:
         if not self._inflight:
@@ -295,6 +302,7 @@ class Daemon:
         now = time.time()
         for feed in added:
             self._scheduler.schedule_feed(feed.url, now)
+        self._scheduler.max_polls = max_polls(new)
         log.info(
             "reloaded the config: %d feeds (%d added, %d removed)",
             len(new.feeds),

@@ -116,7 +116,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.on_rollback()
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
-        state.next_check = now + next_delay(rt.timing(feed), error_streak=1)
+        state.next_check = rt.clock() + next_delay(rt.timing(feed), error_streak=1)
     except Exception as exc:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
@@ -257,7 +257,9 @@ def _record_success(
     state.last_success = now
     state.error_streak = 0
     state.failing_since = None
-    state.next_check = now + next_delay(rt.timing(feed), ttl=ttl, max_age=result.max_age)
+    # From now, not from the poll's start: a poll that waited its turn behind others would
+    # otherwise be due again at once, and its feed polled back to back.
+    state.next_check = rt.clock() + next_delay(rt.timing(feed), ttl=ttl, max_age=result.max_age)
 
 
 async def _record_error(
@@ -275,7 +277,7 @@ async def _record_error(
     state.last_error_at = now
     state.error_streak += 1
     state.failing_since = state.failing_since or now
-    state.next_check = now + next_delay(
+    state.next_check = rt.clock() + next_delay(
         rt.timing(feed), error_streak=state.error_streak, retry_after=retry_after
     )
     log.warning(
