@@ -14,8 +14,8 @@ from monitor import log
 def test_apscheduler_warnings_come_out_in_our_format(
     fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    aps = logging.getLogger("apscheduler")
-    saved = (aps.handlers[:], aps.level, aps.propagate)
+    loggers = [logging.getLogger("apscheduler"), logging.getLogger("monitor")]
+    saved = [(lg.handlers[:], lg.level, lg.propagate) for lg in loggers]
     try:
         log.setup(fmt)
         logging.getLogger("apscheduler.executors.default").warning(
@@ -23,7 +23,8 @@ def test_apscheduler_warnings_come_out_in_our_format(
         )
         logging.getLogger("apscheduler.scheduler").info("Added job (chatter, not shown)")
     finally:
-        aps.handlers[:], aps.level, aps.propagate = saved
+        for lg, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+            lg.handlers[:], lg.level, lg.propagate = handlers, level, propagate
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1, lines
     if fmt == "json":
