@@ -14,7 +14,7 @@ import hashlib
 import logging
 import operator
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -25,20 +25,23 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
-from monitor.models import StoredItem
+from monitor.models import ParsedFeed, StoredItem
+from monitor.newitems import insert_new, newest_first, run_stages, set_aside_older
 from monitor.parse import parse_feed
 from monitor.schedule import Timing, next_delay
 from monitor.store import Store
 from monitor.store import feeds as feed_store
-from monitor.store import items as item_store
 from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
 
 # Feeds are parsed off the event loop, one at a time: parsing is pure Python, so more threads
 # would not parse faster (the GIL), only take turns with each other and with the loop
-# (feedparser ran 22% slower across six threads than alone).
+# (feedparser ran 22% slower across six threads than alone). Big bodies take a thread of
+# their own, so one feed of 100,000 items does not hold up every other feed's parse.
 _PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse")
+_BIG_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse-big")
+BIG_BODY = 1024 * 1024  # bytes; a few thousand items
 
 # Runs inside the poll's transaction with the items just stored for the first time.
 AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
@@ -134,7 +137,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
 
 
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
-              "items_total")  # fmt: skip
+              "items_total", "last_cut", "last_cut_at")  # fmt: skip
 
 
 _processed = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
@@ -175,14 +178,16 @@ async def _process(
         if digest == state.body_hash:
             outcome.result = "unchanged"  # validators ignored, same bytes: nothing to parse
         else:
-            parsed = await asyncio.get_running_loop().run_in_executor(
-                _PARSER,
+            limit = rt.config.monitor.max_new_items
+            parsed, order = await asyncio.get_running_loop().run_in_executor(
+                _BIG_PARSER if len(result.body) >= BIG_BODY else _PARSER,
                 functools.partial(
-                    parse_feed,
+                    _parse,
                     result.body,
                     result.headers,
                     url=result.final_url,
                     now=datetime.fromtimestamp(now, UTC),
+                    limit=limit,
                 ),
             )
             if parsed.warning:
@@ -193,8 +198,11 @@ async def _process(
             state.body_hash = digest
             outcome.items = len(parsed.entries)
             outcome.result = "new"
+            entries, cut = parsed.entries, 0
+            if order is not None:  # more entries than may be new: maybe some to set aside
+                entries, cut = await set_aside_older(rt.store, state.id, entries, order, limit)
             async with rt.store.transaction() as db:
-                inserted = await item_store.insert_new(db, state.id, parsed.entries)
+                inserted = await insert_new(db, state.id, entries)
                 stored = [
                     StoredItem(
                         id=item_id,
@@ -207,17 +215,25 @@ async def _process(
                     for item_id, item in inserted
                 ]
                 if stored and rt.after_store is not None:
-                    await rt.after_store(db, stored, now)
-                outcome.new_items = len(stored)
+                    await run_stages(rt.after_store, db, stored, now)
+                outcome.new_items = len(stored) + cut
                 if stored:
                     state.last_new_item = now
-                    state.items_total += len(stored)
+                    state.items_total += outcome.new_items
+                if cut:
+                    state.last_cut, state.last_cut_at = cut, now
                 _record_success(rt, feed, state, result, ttl, now)
                 await _save_state(rt, db, state)
             if stored:
                 log.info(
                     "%d new item%s", len(stored), "s" * (len(stored) != 1), extra={"feed": feed.url}
                 )
+            if cut:
+                log.warning(
+                    "%d more new items than [monitor] max_new_items: kept the newest %d for"
+                    " stories and alerts; the %d older ones are stored as seen, without them",
+                    cut, len(stored), cut, extra={"feed": feed.url},
+                )  # fmt: skip
                 if rt.after_commit is not None:
                     rt.after_commit()
             return outcome
@@ -228,6 +244,15 @@ async def _process(
         async with rt.store.transaction() as db:
             await feed_store.save_state(db, state)
     return outcome
+
+
+def _parse(
+    body: bytes, headers: Mapping[str, str], *, url: str, now: datetime, limit: int
+) -> tuple[ParsedFeed, list[int] | None]:
+    """In the parse thread: the parse, and the entries newest first when there are more
+    than ``limit`` (the cap on new items may apply)."""
+    parsed = parse_feed(body, headers, url=url, now=now)
+    return parsed, newest_first(parsed.entries) if len(parsed.entries) > limit else None
 
 
 async def _save_state(rt: Runtime, db: aiosqlite.Connection, state: FeedState) -> None:

@@ -58,6 +58,12 @@ async def insert_new(
     return [(row[0], i) for row, i in zip(rows, fresh, strict=True)]
 
 
+async def known_keys(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> set[str]:
+    """The keys of ``keys`` this feed already has."""
+    known, _ = await _known(db, feed_id, keys)
+    return known
+
+
 async def _known(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> tuple[set[str], int]:
     """The keys this feed already has, and the largest item id, in one query per 500 keys."""
     known: set[str] = set()
