@@ -28,14 +28,13 @@ from monitor.pipeline import PollOutcome, Runtime, feed_name, refresh_feed
 from monitor.progress import Progress
 from monitor.retention import prune
 from monitor.schedule import FeedScheduler
-from monitor.sdnotify import Notifier, watchdog_interval
+from monitor.sdnotify import Notifier
+from monitor.watchdog import SelfCheck
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
 GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
 HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health
-STORE_STUCK = 30.0  # seconds the store may be busy before health calls it stuck
-HEALTH_WATCH_EVERY = 2.0  # seconds between checks of the daemon's own health, without systemd
 DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
 
 
@@ -112,8 +111,7 @@ class Daemon:
         self.metrics = Metrics()
         self.metrics_port: int | None = None
         self.notifier = Notifier()
-        self._probe: asyncio.Task[str | None] | None = None
-        self._probe_started = 0.0
+        self._selfcheck = SelfCheck(self.notifier)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -136,7 +134,7 @@ class Daemon:
                     self.metrics, self.health_problem, self.config.monitor.metrics
                 )
                 self.metrics_port = await server.start()
-            background.append(loop.create_task(self._watch_health()))
+            background.append(loop.create_task(self._selfcheck.watch(self.health_problem)))
             log.info(
                 "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
             )
@@ -149,8 +147,7 @@ class Daemon:
             self._scheduler.shutdown()
             for task in background:
                 task.cancel()
-            if self._probe is not None:
-                self._probe.cancel()
+            self._selfcheck.close()
             await self._finish_inflight()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -181,7 +178,8 @@ class Daemon:
             self._engine.deliverer.wake()
 
     async def health_problem(self) -> str | None:
-        """None while the scheduler runs and the store answers; else why not."""
+        """None while the scheduler runs, every feed has its next poll and the store is
+        there, takes writes and answers; else why not (for /healthz and the watchdog)."""
         if self._scheduler is None or not self._scheduler.running or self._stopping:
             return "the scheduler is not running"
         missing = self._feeds.keys() - self._scheduler.scheduled_feeds()
@@ -189,54 +187,7 @@ class Daemon:
             return f"{len(missing)} feeds have no next poll (one is {min(missing)})"
         if self._rt is None:
             return "the store is not open"
-        problem = self._rt.store.problem()
-        if problem is not None:
-            return problem
-        return await self._store_answers()
-
-    async def _store_answers(self) -> str | None:
-        """None while the store answers a query, or has been busy for less than STORE_STUCK.
-
-        The query waits behind whatever the database thread is doing (a poll writing 100,000
-        items, a writer waiting out the busy timeout): health must answer at once all the
-        same, and call the store stuck only when it has been silent for long.
-        """
-        probe = self._probe
-        if probe is None or probe.done():
-            probe = self._probe = asyncio.get_running_loop().create_task(self._select_one())
-            self._probe_started = time.monotonic()
-        done, _ = await asyncio.wait({probe}, timeout=0.5)
-        if done:
-            return probe.result()
-        silent = time.monotonic() - self._probe_started
-        return f"the store has not answered for {silent:.0f}s" if silent > STORE_STUCK else None
-
-    async def _select_one(self) -> str | None:
-        assert self._rt is not None
-        try:
-            async with self._rt.store.db.execute("SELECT 1") as cur:
-                await cur.fetchone()
-        except Exception as exc:  # any failure of the store is unhealthy, whatever its kind
-            return f"the store does not answer ({exc.__class__.__name__})"
-        return None
-
-    async def _watch_health(self) -> None:
-        """Log each change of health; feed systemd's watchdog (WATCHDOG=1) only while healthy,
-        so that systemd restarts a daemon that is stuck or has lost its store."""
-        interval = watchdog_interval()
-        last: str | None = None
-        while True:
-            problem = await self.health_problem()
-            if problem is None and interval is not None:
-                self.notifier.watchdog()
-            if problem != last:  # log changes of health, not every tick
-                if problem:
-                    fed = ", no longer feeding the systemd watchdog" if interval else ""
-                    log.error("unhealthy (/healthz answers 503%s): %s", fed, problem)
-                else:
-                    log.info("healthy again")
-                last = problem
-            await asyncio.sleep(interval or HEALTH_WATCH_EVERY)
+        return await self._selfcheck.store_problem(self._rt.store)
 
     async def _prune(self) -> None:
         if self._rt is not None:

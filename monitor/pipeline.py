@@ -8,14 +8,11 @@ crash leaves either the whole poll or none of it.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
 import logging
 import operator
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -25,9 +22,9 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
-from monitor.models import ParsedFeed, StoredItem
-from monitor.newitems import insert_new, newest_first, run_stages, set_aside_older
-from monitor.parse import parse_feed
+from monitor.models import StoredItem
+from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.parsethread import parse_off_loop
 from monitor.schedule import Timing, next_delay
 from monitor.store import Store
 from monitor.store import feeds as feed_store
@@ -35,13 +32,6 @@ from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
 
-# Feeds are parsed off the event loop, one at a time: parsing is pure Python, so more threads
-# would not parse faster (the GIL), only take turns with each other and with the loop
-# (feedparser ran 22% slower across six threads than alone). Big bodies take a thread of
-# their own, so one feed of 100,000 items does not hold up every other feed's parse.
-_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse")
-_BIG_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse-big")
-BIG_BODY = 1024 * 1024  # bytes; a few thousand items
 
 # Runs inside the poll's transaction with the items just stored for the first time.
 AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
@@ -179,16 +169,12 @@ async def _process(
             outcome.result = "unchanged"  # validators ignored, same bytes: nothing to parse
         else:
             limit = rt.config.monitor.max_new_items
-            parsed, order = await asyncio.get_running_loop().run_in_executor(
-                _BIG_PARSER if len(result.body) >= BIG_BODY else _PARSER,
-                functools.partial(
-                    _parse,
-                    result.body,
-                    result.headers,
-                    url=result.final_url,
-                    now=datetime.fromtimestamp(now, UTC),
-                    limit=limit,
-                ),
+            parsed, order = await parse_off_loop(
+                result.body,
+                result.headers,
+                url=result.final_url,
+                now=datetime.fromtimestamp(now, UTC),
+                limit=limit,
             )
             if parsed.warning:
                 log.debug("%s", parsed.warning, extra={"feed": feed.url})
@@ -244,15 +230,6 @@ async def _process(
         async with rt.store.transaction() as db:
             await feed_store.save_state(db, state)
     return outcome
-
-
-def _parse(
-    body: bytes, headers: Mapping[str, str], *, url: str, now: datetime, limit: int
-) -> tuple[ParsedFeed, list[int] | None]:
-    """In the parse thread: the parse, and the entries newest first when there are more
-    than ``limit`` (the cap on new items may apply)."""
-    parsed = parse_feed(body, headers, url=url, now=now)
-    return parsed, newest_first(parsed.entries) if len(parsed.entries) > limit else None
 
 
 async def _save_state(rt: Runtime, db: aiosqlite.Connection, state: FeedState) -> None:
