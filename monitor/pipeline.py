@@ -25,9 +25,10 @@ from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
 from monitor.parsethread import parse_off_loop
-from monitor.schedule import Timing, next_delay
+from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_delay
 from monitor.store import Store
 from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
 from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
@@ -66,13 +67,21 @@ class Runtime:
     metrics: Metrics | None = None
     # Polls that stored nothing write their state in batches; None: each in its own transaction.
     state_writes: StateWrites | None = None
+    # Each feed's publishing rate, for the adaptive schedule: from its last parsed body, or
+    # from the store on its first poll in this process.
+    # None: the feed dates none of its items, so its interval stays fixed.
+    publishing: dict[str, Publishing | None] = field(default_factory=dict)
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
+        interval = feed.interval or m.interval
+        pub = self.publishing.get(feed.url)
+        if m.schedule == "adaptive" and feed.interval is None and pub is not None:
+            interval = adaptive_interval(pub, self.clock(), low=m.min_interval, high=m.max_interval)
         return Timing(
-            interval=feed.interval or m.interval,
-            min_interval=min(m.min_interval, feed.interval or m.interval),
-            max_backoff=max(m.max_backoff, feed.interval or m.interval),
+            interval=interval,
+            min_interval=min(m.min_interval, interval),
+            max_backoff=max(m.max_backoff, interval),
             jitter=m.jitter,
         )
 
@@ -92,6 +101,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     # otherwise the next poll would get a 304 (or "unchanged") and its items would be lost.
     before = _processed(state)
     try:
+        if rt.config.monitor.schedule == "adaptive" and feed.url not in rt.publishing:
+            rt.publishing[feed.url] = await item_store.publishing_since(
+                rt.store.db, state.id, now - WEEK
+            )
         result = await rt.fetcher.fetch(
             state.effective_url, etag=state.etag, last_modified=state.last_modified
         )
@@ -169,7 +182,7 @@ async def _process(
             outcome.result = "unchanged"  # validators ignored, same bytes: nothing to parse
         else:
             limit = rt.config.monitor.max_new_items
-            parsed, order = await parse_off_loop(
+            parsed, order, pub = await parse_off_loop(
                 result.body,
                 result.headers,
                 url=result.final_url,
@@ -179,6 +192,7 @@ async def _process(
             if parsed.warning:
                 log.debug("%s", parsed.warning, extra={"feed": feed.url})
             ttl = parsed.ttl_seconds
+            rt.publishing[feed.url] = pub
             if parsed.title:
                 state.title = parsed.title
             state.body_hash = digest

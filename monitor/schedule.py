@@ -5,7 +5,8 @@ Expires, and a server's Retry-After; on errors, exponential backoff from the int
 ``max_backoff``. Hints are capped at ``max_backoff`` too, so no feed can ask to be forgotten,
 and floored at ``min_interval``, so none can ask to be hammered. Jitter spreads the polls.
 A failing feed is never disabled: it keeps being tried at the backoff cap and its health
-says why.
+says why. With ``[monitor] schedule = "adaptive"`` the interval itself comes from the feed's
+own publishing rate (``adaptive_interval``), the same rules on top.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import itertools
 import logging
 import random
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 
@@ -59,6 +60,37 @@ def next_delay(
     if retry_after is not None:
         delay = max(delay, min(retry_after, timing.max_backoff))
     return max(delay, timing.min_interval)
+
+
+WEEK = 7 * 86400.0  # how far back a feed's publishing rate is read
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """A feed's dated items of the last week: how many, and when the oldest of them was."""
+
+    count: int
+    oldest: float | None
+
+
+def publishing(times: Iterable[float], now: float) -> Publishing:
+    """From the publication times of a feed's items (a date in the future counts as now)."""
+    recent = [min(t, now) for t in times if t >= now - WEEK]
+    return Publishing(len(recent), min(recent) if recent else None)
+
+
+def adaptive_interval(pub: Publishing, now: float, *, low: float, high: float) -> float:
+    """The feed's mean gap between items over the last week, clamped to [low, high].
+
+    Miniflux's entry-frequency rule (a week over the week's count) with the week measured
+    from the oldest of those items to now: a new feed that shows its last twenty items of
+    two hours is polled every six minutes, not every eight hours, and a feed that falls
+    silent is polled less and less as its last items age.
+    """
+    if pub.count == 0 or pub.oldest is None:
+        return high
+    gap = (now - max(pub.oldest, now - WEEK)) / pub.count
+    return min(high, max(low, gap))
 
 
 PollJob = Callable[[str], Awaitable[float]]  # polls one feed; returns when to poll it next
