@@ -89,9 +89,10 @@ def _backup(source: Path, target: Path) -> None:
 
 def max_polls(config: Config) -> int:
     """How many polls may run at once: enough to keep the fetch slots busy while others
-    parse or wait for the writer, few enough that a cold start of thousands of feeds does
-    not make a task for each."""
-    return 2 * config.fetch.concurrency
+    parse, wait for the writer or wait for a slow host's own slots (a host with hundreds of
+    feeds must not hold every poll), few enough that a cold start of thousands of feeds
+    does not make a task for each."""
+    return 4 * config.fetch.concurrency
 
 
 class Daemon:

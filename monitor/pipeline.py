@@ -25,7 +25,7 @@ from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
 from monitor.parsethread import parse_off_loop
-from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_delay
+from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -122,7 +122,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.on_rollback()
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
-        state.next_check = rt.clock() + next_delay(rt.timing(feed), error_streak=1)
+        state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
     except Exception as exc:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
@@ -273,9 +273,7 @@ def _record_success(
     state.last_success = now
     state.error_streak = 0
     state.failing_since = None
-    # From now, not from the poll's start: a poll that waited its turn behind others would
-    # otherwise be due again at once, and its feed polled back to back.
-    state.next_check = rt.clock() + next_delay(rt.timing(feed), ttl=ttl, max_age=result.max_age)
+    state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
 
 
 async def _record_error(
@@ -293,8 +291,8 @@ async def _record_error(
     state.last_error_at = now
     state.error_streak += 1
     state.failing_since = state.failing_since or now
-    state.next_check = rt.clock() + next_delay(
-        rt.timing(feed), error_streak=state.error_streak, retry_after=retry_after
+    state.next_check = next_check(
+        rt.timing(feed), now, rt.clock(), error_streak=state.error_streak, retry_after=retry_after
     )
     log.warning(
         "%s (failed %d time%s in a row)",

@@ -62,6 +62,31 @@ def next_delay(
     return max(delay, timing.min_interval)
 
 
+def next_check(
+    timing: Timing,
+    started: float,
+    ended: float,
+    *,
+    error_streak: int = 0,
+    ttl: float | None = None,
+    max_age: float | None = None,
+    retry_after: float | None = None,
+) -> float:
+    """When to poll a feed again, after a poll that began at ``started`` and ended at ``ended``.
+
+    ``next_delay`` after the poll began, so that a feed keeps its cadence; but never sooner
+    than ``min_interval`` (or the server's Retry-After, counted from its answer) after the
+    poll ended, so that a poll that waited its turn behind others is not due again at once.
+    """
+    delay = next_delay(
+        timing, error_streak=error_streak, ttl=ttl, max_age=max_age, retry_after=retry_after
+    )
+    floor = timing.min_interval
+    if retry_after is not None:
+        floor = max(floor, min(retry_after, timing.max_backoff))
+    return max(started + delay, ended + floor)
+
+
 WEEK = 7 * 86400.0  # how far back a feed's publishing rate is read
 
 
