@@ -22,6 +22,7 @@ from monitor.channels.config import ChannelConfig
 from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
+from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
 
 DEFAULT_PATH = "config.toml"
@@ -81,6 +82,7 @@ class Config(StrictModel):
     fetch: FetchSection = FetchSection()
     feeds: list[FeedConfig] = Field(default_factory=list)
     dedup: DedupConfig = DedupConfig()
+    events: EventConfig = EventConfig()
     entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)

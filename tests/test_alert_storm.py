@@ -182,6 +182,7 @@ url = "{feeds}/feed.xml"
 name = "wire"
 query = "the OR to OR in OR of OR for OR on"
 channels = ["desk"]
+alert_on = "story"  # a storm of stories: per event, 3,000 headlines make a hundred alerts
 
 [channels.desk]
 type = "telegram"
