@@ -22,6 +22,7 @@ from monitor.channels.config import ChannelConfig
 from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
+from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
 
 DEFAULT_PATH = "config.toml"
@@ -46,6 +47,9 @@ class MonitorSection(StrictModel):
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
+    max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
+    schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
+    max_interval: Duration = Field(default=24 * 3600.0, gt=0, description="adaptive schedule")
 
 
 class FetchSection(StrictModel):
@@ -78,6 +82,7 @@ class Config(StrictModel):
     fetch: FetchSection = FetchSection()
     feeds: list[FeedConfig] = Field(default_factory=list)
     dedup: DedupConfig = DedupConfig()
+    events: EventConfig = EventConfig()
     entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)

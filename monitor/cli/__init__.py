@@ -30,6 +30,7 @@ COMMANDS = [
     "test_rules",
     "dedup_check",
     "stories",
+    "events",
     "replay",
     "demo",
 ]

@@ -48,6 +48,7 @@ def load_alert(row: aiosqlite.Row | Sequence[Any]) -> Alert:
         snippet=data.get("snippet", ""),
         published=datetime.fromisoformat(published) if published else None,
         extra=dict(data.get("extra", {})),
+        event_id=data.get("event_id"),
     )
 
 
@@ -304,6 +305,18 @@ async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -
     await db.executemany(
         "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in ids]
     )
+
+
+async def release_updates(db: aiosqlite.Connection, now: float) -> int:
+    """Make the pending updates held to coalesce due now (a drain sends them); how many."""
+    cur = await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = 'update'"
+        " AND next_attempt > ?",
+        (now, now),
+    )
+    count = cur.rowcount
+    await cur.close()
+    return count
 
 
 async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:
