@@ -49,7 +49,7 @@ async def test_an_older_database_loses_the_unused_item_indexes_and_keeps_its_ite
             "SELECT version, name FROM schema_migrations ORDER BY version"
         )
         assert [r[0] for r in versions] == list(range(1, len(MIGRATIONS) + 1))
-        assert versions[-1][1] == "m007_drop_item_url_guid_indexes"
+        assert "m007_drop_item_url_guid_indexes" in [r[1] for r in versions]
     finally:
         await store.close()
     again = await Store.open(path)  # nothing left to apply
