@@ -14,6 +14,7 @@ from monitor.outbox import outbox_status, render_status
 from monitor.redact import redact
 from monitor.store import Store
 from monitor.store import feeds as feed_store
+from monitor.websub.status import POLLED, render_websub, websub_status
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -53,6 +54,7 @@ async def collect(config: Config) -> dict[str, Any]:
                 row = await cur.fetchone()
                 counts[table] = int(row[0]) if row else 0
         outbox = await outbox_status(store.db, config.channels)
+        websub, refused = await websub_status(store.db)
     finally:
         await store.close()
     feeds = []
@@ -72,9 +74,10 @@ async def collect(config: Config) -> dict[str, Any]:
                 "next_check": _iso(state.next_check) if state else None,
                 "last_status": state.last_status if state else None,
                 "items": state.items_total if state else 0,
+                **websub.get(feed.url, POLLED),
             }
         )
-    return {"feeds": feeds, "outbox": outbox, "counts": counts}
+    return {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
 
 
 def _age(iso: str | None) -> str:
@@ -109,6 +112,8 @@ def render(report: dict[str, Any]) -> str:
             f"{_age(f['next_check']):<11} {f['error_streak']:>6}  {error or ''}"
         )
     lines.append("")
+    websub = render_websub(feeds, report.get("websub_refused", {}))
+    lines.extend([*websub, ""] if websub else [])
     lines.extend(render_status(report["outbox"]))
     c = report["counts"]
     lines.append(
