@@ -5,6 +5,7 @@ restart keeps the subscription live (no new request to the hub)."""
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -17,6 +18,7 @@ from websub_hub import Hub, Outlet, wait_until, websub_hub
 from monitor import config as config_module
 from monitor.cli.status import collect, render
 from monitor.daemon import Daemon
+from monitor.errors import MonitorError
 
 HEADLINE = "Zelensky agrees to peace talks in Geneva"
 
@@ -116,6 +118,7 @@ async def test_subscribes_and_a_publish_reaches_the_webhook_without_a_poll(
             await wait_until(lambda: alerted(hook), what="the alert")
             assert alerted(hook) == [HEADLINE]
             assert len(feed_server.hits(outlet.path)) == polls  # it came by push
+            assert b"monitor_websub_pushes_total 1.0" in daemon.metrics.render()
             report = await collect(daemon.config)
         feed = report["feeds"][0]
         assert (feed["fed_by"], feed["websub"], feed["pushes"]) == ("push", "live", 1)
@@ -223,3 +226,28 @@ async def test_a_silent_hub_is_noticed_and_the_feed_polled_again(
         assert feed["fed_by"] == "poll"
         assert "the hub sent nothing" in feed["websub_reason"]
         assert "the hub sent nothing" in render(report)  # type: ignore[arg-type]
+
+
+async def test_a_feed_removed_while_stopped_is_unsubscribed_at_start(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    async with setup(feed_server, tmp_path) as (hub, outlet, _hook, path):
+        async with running(path):
+            await wait_until(lambda: hub.live(outlet.topic), what="a verified subscription")
+        path.write_text(path.read_text().replace(f'[[feeds]]\nurl = "{outlet.url}"\n', ""))
+        async with running(path):
+            await wait_until(lambda: not hub.live(outlet.topic), what="the unsubscription")
+        assert [r["hub.mode"] for r in hub.requests] == ["subscribe", "unsubscribe"]
+
+
+async def test_a_listen_address_in_use_is_one_clear_error(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    async with setup(feed_server, tmp_path) as (_hub, _outlet, _hook, path):
+        port = int(path.read_text().split('listen = "127.0.0.1:')[1].split('"')[0])
+        with socket.socket() as taken:
+            taken.bind(("127.0.0.1", port))
+            taken.listen()
+            daemon = Daemon(config_module.load(path), path)
+            with pytest.raises(MonitorError, match=f"websub: cannot listen on 127.0.0.1:{port}"):
+                await asyncio.wait_for(daemon.run(), 15)

@@ -100,6 +100,8 @@ async def test_pushes_refused_and_counted_forged_verifications_404(
     }  # fmt: skip
     assert report["feeds"][0]["pushes"] == len(TAKEN)
     assert "refused: bad_signature 4" in render(report)
+    metrics = daemon.metrics.render().decode()
+    assert 'monitor_websub_refused_total{reason="bad_signature"} 4.0' in metrics
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert "bad signature" in logged
     assert secret not in logged and callback.rpartition("/")[2] not in logged

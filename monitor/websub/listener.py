@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 from aiohttp import web
 
+from monitor.errors import MonitorError
+
 log = logging.getLogger("monitor.websub")
 
 # (token, query) -> the challenge to echo, or None: we did not ask for this.
@@ -36,7 +38,14 @@ class Listener:
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self.stop()
+            raise MonitorError(
+                f"websub: cannot listen on {self.host}:{self.port} ({exc.strerror or exc});"
+                " check [websub] listen"
+            ) from None
         sockets = getattr(site._server, "sockets", None) or []
         if sockets:
             self.port = int(sockets[0].getsockname()[1])
