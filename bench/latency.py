@@ -93,6 +93,7 @@ channels = ["hook"]
 [channels.hook]
 type = "webhook"
 url = "{hook}"
+storm_limit = 0
 [websub]
 listen = "127.0.0.1:{port}"
 callback_url = "http://127.0.0.1:{port}/websub"
