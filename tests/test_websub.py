@@ -251,3 +251,18 @@ async def test_a_listen_address_in_use_is_one_clear_error(
             daemon = Daemon(config_module.load(path), path)
             with pytest.raises(MonitorError, match=f"websub: cannot listen on 127.0.0.1:{port}"):
                 await asyncio.wait_for(daemon.run(), 15)
+
+
+async def test_a_denied_subscription_is_polled_and_status_says_why(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    options: dict[str, object] = {"deny": "this topic is not on our hub"}
+    async with setup(feed_server, tmp_path, options) as (hub, _outlet, _hook, path):
+        async with running(path) as daemon:
+            await wait_until(lambda: hub.verifications, what="the denial")
+            report = await collect(daemon.config)
+        feed = report["feeds"][0]
+        assert (hub.verifications[0].status, feed["fed_by"], feed["websub"]) == (
+            200, "poll", "denied",
+        )  # fmt: skip
+        assert "this topic is not on our hub" in render(report)

@@ -63,6 +63,7 @@ class Hub:
 
     max_lease: int = 10 * 86400
     silent: bool = False  # accepts and verifies subscriptions, then never pushes
+    deny: str | None = None  # refuses every subscription with this reason (5.2)
     algorithm: str = "sha256"
     url: str = ""
     requests: list[dict[str, str]] = field(default_factory=list)
@@ -98,6 +99,13 @@ class Hub:
     async def _verify(
         self, mode: str, topic: str, callback: str, secret: str | None, lease: int
     ) -> None:
+        if self.deny is not None:  # 5.2: a GET with hub.mode=denied and hub.reason
+            params = {"hub.mode": "denied", "hub.topic": topic, "hub.reason": self.deny}
+            async with self.session.get(callback, params=params) as resp:
+                self.verifications.append(
+                    Verification("denied", topic, callback, resp.status, False)
+                )
+            return
         _status, echoed = await self.verify_intent(callback, mode=mode, topic=topic, lease=lease)
         if not echoed:
             return
