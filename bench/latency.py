@@ -3,7 +3,7 @@
 The daemon runs as it does in production (``python -m monitor run``, its own process) with a
 rule and a webhook channel. This process plays the outside world: a local WebSub hub, a feed
 server with two outlets, and the webhook receiver that notes when each alert lands. Real
-headlines (the UCI News Aggregator slice, one per story, those the rule fires on) are
+headlines (STS pairs' first headlines, those the rule fires on) are
 published at random times (a Poisson process: exponential gaps of mean ``--mean-gap``),
 each on one of two outlets in turn:
 
@@ -46,27 +46,27 @@ from websub_hub import Hub, Outlet, wait_until, websub_hub
 from monitor.match import compile_rules
 from monitor.match.config import RuleConfig
 
-UCI = ROOT.parent / "shared" / "data" / "uci-news-2014-03"
-UCI_CSV = UCI / "uci-news-aggregator_2014-03-10_12_slice.csv"
+STS = ROOT.parent / "shared" / "data" / "sts-headlines"
 QUERY = "the OR to OR of OR in OR for OR on OR with OR as OR at OR by OR from OR after"
 
 
 def headlines(count: int, seed: int) -> list[str]:
-    """One headline per story, that the rule fires on, in a seeded random order."""
+    """Real headlines of different stories that the rule fires on, in a seeded random order:
+    the first of each STS pair (European Media Monitor, 2013-16), which are mostly about
+    different news."""
     matcher = compile_rules([RuleConfig(name="all", query=QUERY, channels=["hook"])], [])
-    seen: set[str] = set()
-    out = []
-    with UCI_CSV.open(encoding="utf-8", newline="") as f:
-        for row in csv.DictReader(f):
-            title = " ".join(row["TITLE"].split())  # as the alert will show it
-            if row["STORY"] in seen or not title or not matcher.match(title, ""):
-                continue
-            seen.add(row["STORY"])
-            out.append(title)
-    random.Random(seed).shuffle(out)
-    if len(out) < count:
-        raise SystemExit(f"only {len(out)} usable headlines, asked for {count}")
-    return out[:count]
+    out: dict[str, None] = {}
+    for part in ("train", "dev", "test"):
+        with (STS / f"{part}.tsv").open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE):
+                title = " ".join(row["headline1"].split())  # as the alert will show it
+                if title and matcher.match(title, ""):
+                    out[title] = None
+    titles = list(out)
+    random.Random(seed).shuffle(titles)
+    if len(titles) < count:
+        raise SystemExit(f"only {len(titles)} usable headlines, asked for {count}")
+    return titles[:count]
 
 
 def free_port() -> int:
