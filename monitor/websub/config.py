@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from pydantic import Field, field_validator
 
-from monitor.configtypes import Duration, HttpUrl, StrictModel
+from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 
 
 class WebSubConfig(StrictModel):
     """Where hubs reach us, and how long subscriptions last."""
 
-    listen: str = Field(description='"HOST:PORT" of the listener for the hubs\' callbacks')
+    listen: HostPort = Field(description='"HOST:PORT" of the listener for the hubs\' callbacks')
     callback_url: HttpUrl = Field(description="the public base the hubs can reach")
     lease: Duration = Field(default=10 * 86400.0, ge=60)
     poll_interval: Duration = Field(default=3600.0, gt=0)
-
-    @field_validator("listen")
-    @classmethod
-    def _host_port(cls, value: str) -> str:
-        host, sep, port = value.rpartition(":")
-        if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
-            raise ValueError(f'expected "HOST:PORT" such as "0.0.0.0:8089", got {value!r}')
-        return value
 
     @field_validator("callback_url")
     @classmethod

@@ -24,7 +24,7 @@ Push = Callable[[str, web.Request], Awaitable[web.Response]]
 class Listener:
     def __init__(self, address: str, verify: Verify, push: Push) -> None:
         host, _, port = address.rpartition(":")
-        self.host = host.strip("[]")
+        self.host = host.strip("[]") or "127.0.0.1"
         self.port = int(port)
         self._verify = verify
         self._push = push
