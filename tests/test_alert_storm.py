@@ -147,6 +147,30 @@ async def test_an_outage_folds_nothing(store: Store) -> None:
     assert len(tg.sent) == 10 and await folded(store) == 0
 
 
+async def test_every_drain_in_one_minute_announces_what_it_folded(store: Store) -> None:
+    """Three `monitor once` runs within a minute (each drains, so its summary goes at once):
+    the third summary's key was the second's, its insert was ignored, and the alerts it
+    folded were announced by no message."""
+    titles = headlines(90)
+    clock = Clock()
+    async with telegram_standin() as tg, aiohttp.ClientSession() as session:
+        config = TypeAdapter(ChannelConfig).validate_python(
+            {"type": "telegram", "bot_token": BOT_TOKEN, "chat_id": CHAT_ID,
+             "api_base": tg.url, "rate_limit": "off", "storm_limit": 20}
+        )  # fmt: skip
+        for run_ in range(3):
+            await burst(store, titles[run_ * 30 : run_ * 30 + 30], clock())
+            deliverer = outbox.Deliverer(
+                store, build_channels({"desk": config}, session), clock=clock
+            )
+            assert await deliverer.drain(20)
+    texts = [m["text"] for m in tg.sent]
+    summaries = [t for t in texts if t.startswith("<b>Alert storm:")]
+    told = [int(re.search(r"and ([\d,]+) more", t)[1]) for t in summaries]  # type: ignore[index]
+    assert len(texts) - len(summaries) == 20
+    assert told == [10, 30, 30] and await folded(store) == 70
+
+
 def rss(titles: list[str], base: str) -> bytes:
     items = "".join(
         f"<item><title>{escape(t)}</title><link>{base}/n/{i}</link><guid>{base}/n/{i}</guid></item>"
