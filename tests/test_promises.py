@@ -208,3 +208,40 @@ def test_a_reader_leaves_an_old_database_to_its_writer(
     assert "predates this version of monitor" in capsys.readouterr().err
     assert main(["once", "-c", str(config)]) == 0  # the writer upgrades it
     assert main(["status", "-c", str(config)]) == 0
+
+
+TELEGRAM = '[channels.c]\ntype = "telegram"\nbot_token = "{token}"\nchat_id = "{chat}"\n'
+EMAIL = '[channels.c]\ntype = "email"\nhost = "{host}"\nsender = "{sender}"\nrecipients = ["a@b.c"]\n'
+WEBHOOK = '[channels.c]\ntype = "webhook"\nurl = "http://127.0.0.1:9/h"\nsecret = "{secret}"\n'
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        # "${TELEGRAM_BOT_TOKEN}" of an env file whose line was left as "TELEGRAM_BOT_TOKEN="
+        (TELEGRAM.format(token="${EMPTY}", chat="42"), "channels.c.bot_token"),
+        (TELEGRAM.format(token="1:x", chat=" "), "channels.c.chat_id"),
+        (EMAIL.format(host="", sender="a@b.c"), "channels.c.host"),
+        (EMAIL.format(host="mail", sender=""), "channels.c.sender"),
+        (EMAIL.format(host="mail", sender="a@b.c") + 'recipients = [""]\n', None),
+        # An empty secret signed nothing, silently: the receiver took unsigned posts.
+        (WEBHOOK.format(secret="${EMPTY}"), "channels.c.secret"),
+    ],
+    ids=["bot_token", "chat_id", "host", "sender", "recipient", "secret"],
+)
+def test_an_empty_channel_credential_or_address_is_a_config_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    section: str,
+    key: str | None,
+) -> None:
+    monkeypatch.setenv("EMPTY", "")
+    if key is None:  # the recipients line replaces the one of the section
+        section = section.replace('recipients = ["a@b.c"]\n', "", 1)
+        key = "channels.c.recipients[0]"
+    config = _write(tmp_path, section)
+    assert main(["check-config", "-c", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[1].strip().startswith(f"{key}: "), err
+    assert "empty" in err[1], err
