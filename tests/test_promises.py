@@ -245,3 +245,20 @@ def test_an_empty_channel_credential_or_address_is_a_config_error(
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and err[1].strip().startswith(f"{key}: "), err
     assert "empty" in err[1], err
+
+
+def test_a_channel_name_where_a_list_is_expected_is_one_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each letter of "desk" was also looked up as a channel: 10 lines for two mistakes.
+    config = _write(
+        tmp_path,
+        '[monitor]\nhealth_channels = "desk"\n[[rules]]\nname = "r"\nquery = "a"\n'
+        'channels = "desk"\n[channels.desk]\ntype = "console"\n',
+    )
+    assert main(["check-config", "-c", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.strip() for line in err[1:]] == [
+        "monitor.health_channels: Input should be a valid list",
+        'rules[0] "r".channels: Input should be a valid list',
+    ]
