@@ -125,6 +125,15 @@ def describe(err: Any) -> str:
         msg = "unknown key (check its spelling)"
     elif err["type"] == "missing":
         msg = "required key is missing"
+    elif err["type"] in ("union_tag_not_found", "union_tag_invalid"):  # a channel's type
+        kinds = "console, telegram, email or webhook"
+        tag = err.get("ctx", {}).get("tag")
+        loc = (*loc, "type")
+        msg = (
+            f"{tag!r} is not a channel type ({kinds})"
+            if tag
+            else f"required key is missing ({kinds})"
+        )
     return f"{location(loc)}: {msg}"
 
 

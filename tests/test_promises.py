@@ -211,7 +211,9 @@ def test_a_reader_leaves_an_old_database_to_its_writer(
 
 
 TELEGRAM = '[channels.c]\ntype = "telegram"\nbot_token = "{token}"\nchat_id = "{chat}"\n'
-EMAIL = '[channels.c]\ntype = "email"\nhost = "{host}"\nsender = "{sender}"\nrecipients = ["a@b.c"]\n'
+EMAIL = (
+    '[channels.c]\ntype = "email"\nhost = "{host}"\nsender = "{sender}"\nrecipients = ["a@b.c"]\n'
+)
 WEBHOOK = '[channels.c]\ntype = "webhook"\nurl = "http://127.0.0.1:9/h"\nsecret = "{secret}"\n'
 
 
@@ -262,3 +264,25 @@ def test_a_channel_name_where_a_list_is_expected_is_one_problem(
         "monitor.health_channels: Input should be a valid list",
         'rules[0] "r".channels: Input should be a valid list',
     ]
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        (
+            '[channels.x]\nurl = "http://127.0.0.1:9/h"\n',
+            "channels.x.type: required key is missing (console, telegram, email or webhook)",
+        ),
+        (
+            '[channels.x]\ntype = "sms"\n',
+            "channels.x.type: 'sms' is not a channel type (console, telegram, email or webhook)",
+        ),
+    ],
+    ids=["missing", "unknown"],
+)
+def test_a_channel_type_problem_names_the_type_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], section: str, line: str
+) -> None:
+    # pydantic's words were "Unable to extract tag using discriminator 'type'".
+    assert main(["check-config", "-c", str(_write(tmp_path, section))]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[1:] == [f"  {line}"]
