@@ -171,6 +171,33 @@ async def test_every_drain_in_one_minute_announces_what_it_folded(store: Store) 
     assert told == [10, 30, 30] and await folded(store) == 70
 
 
+async def test_a_drain_sends_the_summary_the_running_workers_folded(store: Store) -> None:
+    """Workers running (replay --deliver plays its records so) fold a storm into a summary
+    due at the minute's end; the drain that follows sends it at once, as it sends what it
+    folds itself. It waited for the minute's end, past replay's 30 s drain, and the summary
+    was lost with replay's temporary database."""
+    titles = headlines(30)
+    clock = Clock()
+    async with telegram_standin() as tg, aiohttp.ClientSession() as session:
+        config = TypeAdapter(ChannelConfig).validate_python(
+            {"type": "telegram", "bot_token": BOT_TOKEN, "chat_id": CHAT_ID,
+             "api_base": tg.url, "rate_limit": "off", "storm_limit": 20}
+        )  # fmt: skip
+        deliverer = outbox.Deliverer(store, build_channels({"desk": config}, session), clock=clock)
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliverer.run(stop))
+        try:
+            await burst(store, titles, clock())
+            deliverer.wake()
+            await until(lambda: _equals(folded(store), 10))
+            assert await deliverer.drain(5)
+        finally:
+            stop.set()
+            await task
+    summaries = [m["text"] for m in tg.sent if m["text"].startswith("<b>Alert storm:")]
+    assert len(summaries) == 1 and "and 10 more" in summaries[0]
+
+
 def rss(titles: list[str], base: str) -> bytes:
     items = "".join(
         f"<item><title>{escape(t)}</title><link>{base}/n/{i}</link><guid>{base}/n/{i}</guid></item>"

@@ -114,7 +114,8 @@ class Deliverer:
                 if own_run is not None and own_run.done():
                     own_run.result()  # a worker crashed: say so rather than wait
                 left = deadline - time.monotonic()
-                if await self._deliverable_within(self.clock() + left) == 0:
+                idle = await self._deliverable_within(self.clock() + left) == 0
+                if idle and not await storm.send_now(self.store, self.clock()):
                     break
                 await asyncio.sleep(0.02)
         finally:

@@ -151,6 +151,13 @@ async def fold_held(
         )  # fmt: skip
 
 
+async def send_now(store: Store, now: float) -> bool:
+    """Draining: the summaries the workers folded before, due at their minute's end, go now
+    (nothing more is coming, and a temporary database would leave with them); True if any."""
+    async with store.transaction() as db:
+        return await rows.bring_forward(db, "storm", now) > 0
+
+
 async def refreshed(store: Store, dues: Sequence[Due]) -> list[Due]:
     """``dues`` with each summary read again: one read in the batch that just folded more
     into it would go out with the count it had before."""

@@ -306,6 +306,16 @@ async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -
     )
 
 
+async def bring_forward(db: aiosqlite.Connection, kind: str, now: float) -> int:
+    """Make the pending alerts of ``kind`` not yet tried due ``now``; how many there were."""
+    cur = await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = ?"
+        " AND attempts = 0 AND next_attempt > ?",
+        (now, kind, now),
+    )
+    return int(cur.rowcount)
+
+
 async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:
     """Alerts by channel, then by status."""
     out: dict[str, dict[str, int]] = {}
