@@ -114,9 +114,10 @@ class Deliverer:
                 if own_run is not None and own_run.done():
                     own_run.result()  # a worker crashed: say so rather than wait
                 left = deadline - time.monotonic()
-                idle = await self._deliverable_within(self.clock() + left) == 0
-                if idle and not await storm.send_now(self.store, self.clock()):
-                    break
+                if await self._deliverable_within(self.clock() + left) == 0:
+                    if not await storm.send_now(self.store, self.clock()):
+                        break
+                    self.wake()  # the workers sleep until the summaries' old time
                 await asyncio.sleep(0.02)
         finally:
             self._flush = False
