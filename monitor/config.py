@@ -152,12 +152,16 @@ def loads(
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
     raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
+    # A key whose environment variable is not set has its problem said already (and the
+    # empty string it stood for would be found empty, or not a URL, a second time).
+    unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
     problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        problems[:0] = [checks.describe(err) for err in exc.errors()]
+        found = (checks.describe(err) for err in exc.errors())
+        problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
     # Rule queries are checked whatever else is wrong: the user sees every problem at once.
     problems.extend(checks.rule_checks(raw))
     if config is not None and not problems:

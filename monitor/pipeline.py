@@ -25,6 +25,7 @@ from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
 from monitor.parsethread import parse_off_loop
+from monitor.redact import redact
 from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
 from monitor.store import Store
 from monitor.store import feeds as feed_store
@@ -160,7 +161,8 @@ def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcom
     if outcome.fetch_seconds is not None:
         m.fetch_seconds.observe(outcome.fetch_seconds)
     if state.last_success:
-        m.last_success.labels(feed.url).set(state.last_success)
+        # Whoever scrapes /metrics (and Prometheus's storage) must not get a feed's key.
+        m.last_success.labels(redact(feed.url)).set(state.last_success)
 
 
 async def _process(
