@@ -50,6 +50,7 @@ def config_text(
         "[[rules]]",
         'name = "talks"',
         "query = 'Zelensky AND talks'",
+        'alert_on = "story"',  # each pushed story its own alert, whatever event it joins
         'channels = ["hook"]',
         "[channels.hook]",
         'type = "webhook"',
