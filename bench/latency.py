@@ -90,6 +90,7 @@ url = "{polled}"
 name = "all"
 query = "{QUERY}"
 channels = ["hook"]
+alert_on = "story"
 [channels.hook]
 type = "webhook"
 url = "{hook}"
