@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.errors import ParseError
-from monitor.parse import parse_feed
+from monitor.parse import parse_feed, parse_with_feedparser
 from monitor.parse.fast import parse_fast
 
 URL = "http://news.example/feed.xml"
@@ -90,3 +92,28 @@ def test_an_undeclared_entity_still_reads_through_feedparser() -> None:
     """&nbsp; is no XML entity: lxml refuses the feed, feedparser reads it (as before)."""
     parsed = parse_feed(rss("<title>Putin&nbsp;speaks</title>"), XML, url=URL, now=NOW)
     assert [i.title for i in parsed.entries] == ["Putin speaks"]
+
+
+@given(
+    st.datetimes(min_value=datetime(1901, 1, 1), max_value=datetime(2099, 12, 31)),
+    st.sampled_from(["rfc822", "rfc3339"]),
+    st.integers(-14 * 60, 14 * 60),
+    st.sampled_from(["GMT", "UT", "UTC", "Z", "", "EST", "+00:00"]),
+    st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_date_reads_as_feedparser_reads_it(
+    when: datetime, form: str, offset: int, zone: str, weekday: bool
+) -> None:
+    sign, minutes = ("+" if offset >= 0 else "-"), abs(offset)
+    if form == "rfc822":
+        tz = zone if zone and zone != "+00:00" else f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+        text = when.strftime(("%a, " if weekday else "") + "%d %b %Y %H:%M:%S ") + tz
+    else:
+        tz = zone if zone in ("Z", "+00:00") else f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        text = when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond}" if weekday else "") + tz
+    body = rss(f"{PLAIN}<pubDate>{text}</pubDate>")
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert fast.entries[0].published == reference.entries[0].published, text

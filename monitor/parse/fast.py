@@ -213,9 +213,10 @@ def _entry(
             links.append(child)
         elif not is_ignored(tag):
             raise Unsure(f"an element the fast path does not know: {tag}")
-        for inner in child.iterdescendants():
-            if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
-                raise Unsure("an element inside an element")
+        if len(child):
+            for inner in child.iterdescendants():
+                if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
+                    raise Unsure("an element inside an element")
     if {"content", "summary"} <= found.keys() and order.index("content") < order.index("summary"):
         raise Unsure("content before summary")
     title = fields.text(found["title"].text) if "title" in found else ""
