@@ -122,6 +122,11 @@ class DeliveryConfig(StrictModel):
         default=60.0, ge=0, description="wait before editing a sent message; growth coalesces"
     )
     concurrency: int = Field(default=1, ge=1, le=64, description="deliveries in flight at once")
+    storm_limit: int = Field(
+        default=20,
+        ge=0,
+        description="story alerts of one rule a minute; beyond it, one summary (0 = no limit)",
+    )
 
     @field_validator("timezone")
     @classmethod
