@@ -87,6 +87,9 @@ _ATOM_FIELDS = {
 }
 # Elements under the channel that feedparser may read as the feed's title, link or TTL, or as
 # entries, whatever their namespace or letter case.
+_ENTRIES = frozenset(("item", "entry"))
+_CONTAINERS = frozenset(("rss", "rdf", "channel", "feed"))
+_PLACED = frozenset(("title", "link"))
 _FEED_FIELDS = frozenset(("title", "link", "ttl", "id", "guid", "item", "entry"))
 _XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
               "application/rdf+xml")  # fmt: skip
@@ -151,10 +154,12 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
             raise Unsure("not one channel")
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
+        _check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
         rows = [_entry(i, _RSS_FIELDS, _rss_ignored, url, now) for i in items]
         return _feed(channel, rows, url, "", "link", "ttl")
     if tag == _ATOM + "feed":
         items = [c for c in root if c.tag == _ATOM + "entry"]
+        _check_structure(root, len(items), 1, {_ATOM + "feed", _ATOM + "entry"})
         rows = [_entry(i, _ATOM_FIELDS, _atom_ignored, url, now) for i in items]
         return _feed(root, rows, url, _ATOM, None, None)
     if tag == _RDF + "RDF":
@@ -162,9 +167,33 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
         items = [c for c in root if c.tag == _RSS1 + "item"]
         if len(channels) != 1:
             raise Unsure("not one channel")
+        parents = {_RSS1 + n for n in ("channel", "item", "image", "textinput")}
+        _check_structure(root, len(items), 2, parents)
         rows = [_entry(i, _RSS1_FIELDS, _rss1_ignored, url, now) for i in items]
         return _feed(channels[0], rows, url, _RSS1, _RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
+
+
+def _check_structure(
+    root: etree._Element, items: int, containers: int, title_parents: set[str]
+) -> None:
+    """feedparser reads element names in any case and namespace, wherever they are: an item,
+    an entry, a channel or a title anywhere else than where the fast path reads them would
+    be read by feedparser and not by us."""
+    seen_items = seen_containers = 0
+    for element in root.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction (removed by the parser anyway)
+        local = _local_name(tag).lower()
+        if local in _ENTRIES:
+            seen_items += 1
+        elif local in _CONTAINERS:
+            seen_containers += 1
+        elif local in _PLACED and element.getparent().tag not in title_parents:
+            raise Unsure(f"a {local} where the fast path does not read it")
+    if seen_items != items or seen_containers != containers:
+        raise Unsure("items, entries or channels where the fast path does not read them")
 
 
 def _local_name(tag: str) -> str:
@@ -312,7 +341,7 @@ def _feed(
     if len(title_elements) > 1 or any(len(t) or not _plain_type(t) for t in title_elements):
         raise Unsure("the feed's title twice or with markup")
     title = fields.text(title_elements[0].text) if title_elements else ""
-    expected = {namespace + "title", namespace + "entry", namespace + "item", _ATOM + "link"}
+    expected = {namespace + "title", namespace + "entry" if namespace else "item", _ATOM + "link"}
     expected.update(t for t in (link_tag, ttl_tag) if t is not None)
     if namespace == _ATOM:
         expected.add(_ATOM + "id")
