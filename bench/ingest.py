@@ -146,16 +146,24 @@ def serve(port_pipe: Any, mode: str, feeds: int, items: int) -> None:
     served = bodies(mode, feeds, items)
     etags = ['"' + hashlib.md5(b).hexdigest() + '"' for b in served]
 
+    answered = Counter[str]()
+
     async def handler(request: web.Request) -> web.Response:
         i = int(request.match_info["i"])
         if request.headers.get("If-None-Match") == etags[i]:
+            answered["304"] += 1
             return web.Response(status=304, headers={"ETag": etags[i]})
+        answered["200"] += 1
         return web.Response(
             body=served[i], content_type="application/rss+xml", headers={"ETag": etags[i]}
         )
 
     app = web.Application()
+    async def counts(request: web.Request) -> web.Response:
+        return web.json_response(answered)  # what each contender really asked for
+
     app.router.add_get("/f/{i}", handler)
+    app.router.add_get("/answered", counts)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port_pipe.send(sock.getsockname()[1])
@@ -268,6 +276,22 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
     }
 
 
+def answered(urls: list[str]) -> Counter[str]:
+    import urllib.request
+
+    origin = urls[0].rsplit("/f/", 1)[0]
+    with urllib.request.urlopen(f"{origin}/answered") as response:
+        return Counter(json.loads(response.read()))
+
+
+def counted(urls: list[str], run: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    """``run(*args)``, with the 200 and 304 answers the feed server gave meanwhile."""
+    before = answered(urls)
+    result = run(*args)
+    result["answers"] = answered(urls) - before
+    return result
+
+
 def one_round(name: str, urls: list[str], rules: list[str]) -> dict[str, Any]:
     """A contender from a fresh state: its first cycle, then its second (all 304)."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -292,12 +316,12 @@ def one_round(name: str, urls: list[str], rules: list[str]) -> dict[str, Any]:
             env = {"HOME": tmp, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
             command = ["newsboat", "-u", f"{tmp}/urls", "-c", f"{tmp}/cache.db", "-C",
                        f"{tmp}/config", "-x", "reload"]  # fmt: skip
-            first, second = measure(command, env), measure(command, env)
+            first, second = counted(urls, measure, command, env), counted(urls, measure, command, env)
             with sqlite3.connect(state / "cache.db") as db:
                 first["out"] = {"items": db.execute("SELECT COUNT(*) FROM rss_item").fetchone()[0]}
         else:
-            first = measure([*runner, "first", tmp, str(url_file)])
-            second = measure([*runner, "second", tmp, str(url_file)])
+            first = counted(urls, measure, [*runner, "first", tmp, str(url_file)])
+            second = counted(urls, measure, [*runner, "second", tmp, str(url_file)])
     return {"first": first, "second": second}
 
 
@@ -362,6 +386,7 @@ def report(
     )
     print("|---|---|---|---|---|")
     mine = median([run["first"]["cpu"] for run in runs["monitor"]])
+    answers_second: list[str] = []
     for name in contenders:
         first = median([run["first"]["cpu"] for run in runs[name]])
         items = median([run["first"]["out"].get("items", 0) for run in runs[name]])
@@ -369,10 +394,18 @@ def report(
         rss = max(max(run["first"]["rss_mb"], run["second"]["rss_mb"]) for run in runs[name])
         second = median([run["second"]["cpu"] for run in runs[name]])
         ratio = "" if name == "monitor" else f" ({mine / first:.2f}x)"
+        asked = runs[name][-1]["second"]["answers"]
+        answers_second.append(f"{name} {asked['304']} x 304, {asked['200']} x 200")
         print(
             f"| {name} | {first:.1f} s{ratio} | {items / wall:,.0f} ({items:,.0f} items) |"
             f" {rss:.0f} MB | {second / args.feeds * 1000:.2f} ms |"
         )
+    print("second cycle, what the server answered (last round): " + "; ".join(answers_second))
+    in_cycle = median([run["second"]["out"]["cycle_cpu"] for run in runs["monitor"]])
+    print(
+        f"monitor, second cycle: {in_cycle / args.feeds * 1000:.2f} ms CPU per feed in the cycle"
+        " itself (the rest of the row is process start, imports and opening the store)"
+    )
     detail = [run["first"]["out"] for run in runs["monitor"]]
     items = median([d["items"] for d in detail])
     us = 1e6 / max(items, 1)
