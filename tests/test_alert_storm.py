@@ -97,6 +97,7 @@ async def test_a_burst_sends_the_limit_and_one_summary_a_minute(store: Store) ->
             await burst(store, titles[:3000], clock())
             deliverer.wake()
             await until(lambda: _equals(folded(store), 2980))
+            await until(lambda: _true(len(tg.sent) == 20))  # sends finish after the folding
             await asyncio.sleep(0.3)
             assert len(tg.sent) == 20  # the limit, and the summary waits for the minute's end
             clock.offset += 60
@@ -110,6 +111,8 @@ async def test_a_burst_sends_the_limit_and_one_summary_a_minute(store: Store) ->
             await burst(store, titles[3000:], clock())
             deliverer.wake()
             await until(lambda: _equals(folded(store), 2980 + 80))
+            await until(lambda: _true(len(tg.sent) == 21 + 20))
+            await asyncio.sleep(0.3)
             assert len(tg.sent) == 21 + 20
             clock.offset += 60
             deliverer.wake()

@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _load(config: Config, since: datetime | None) -> list[dict[str, Any]]:
-    store = await Store.open(config.database_path)
+    store = await Store.open_readonly(config.database_path)
     try:
         return await list_stories(store.db, since)
     finally:
