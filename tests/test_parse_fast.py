@@ -43,6 +43,7 @@ PLAIN = "<title>Putin invites Zelensky</title><link>https://news.example/a</link
         ("an item inside another element", rss(PLAIN).replace(b"</channel>", b"<x><item><title>x</title></item></x></channel>"), XML),
         ("an Atom entry in an RSS channel", rss(PLAIN).replace(b"</channel>", b"<entry><title>x</title></entry></channel>"), XML),
         ("a title in an unknown element", rss(PLAIN).replace(b"<title>News</title>", b"<x><title>Other</title></x>"), XML),
+        ("a Content-Location of its own", rss(PLAIN), {**XML, "content-location": "https://cdn.example/f"}),
         ("Atom 0.3", b'<feed xmlns="http://purl.org/atom/ns#"><title>t</title></feed>', XML),
         ("an HTML page", b"<html><body>hello</body></html>", XML),
     ],
@@ -121,3 +122,12 @@ def test_a_date_reads_as_feedparser_reads_it(
     assert fast is not None
     reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
     assert fast.entries[0].published == reference.entries[0].published, text
+
+
+def test_a_relative_link_resolves_against_the_servers_content_location() -> None:
+    """As feedparser does (and did before the fast path): the server's Content-Location, not
+    the address we asked, is the base of a relative link."""
+    body = rss("<title>Putin invites Zelensky</title><link>a.html</link>")
+    headers = {**XML, "content-location": "https://cdn.example/news/feed.xml"}
+    (item,) = parse_feed(body, headers, url=URL, now=NOW).entries
+    assert item.url == "https://cdn.example/news/a.html"

@@ -119,6 +119,8 @@ def parse_fast(
         return None
     if url and not fields.plain_absolute(url):
         return None
+    if headers.get("content-location", url) != url:
+        return None  # feedparser resolves against the server's Content-Location instead
     try:
         root = etree.fromstring(body, _parser())
         return _read(root, url, now)
