@@ -22,6 +22,7 @@ from monitor.channels.config import ChannelConfig
 from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
+from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
 
 DEFAULT_PATH = "config.toml"
@@ -46,6 +47,9 @@ class MonitorSection(StrictModel):
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
+    max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
+    schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
+    max_interval: Duration = Field(default=24 * 3600.0, gt=0, description="adaptive schedule")
 
 
 class FetchSection(StrictModel):
@@ -78,6 +82,7 @@ class Config(StrictModel):
     fetch: FetchSection = FetchSection()
     feeds: list[FeedConfig] = Field(default_factory=list)
     dedup: DedupConfig = DedupConfig()
+    events: EventConfig = EventConfig()
     entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
@@ -147,12 +152,16 @@ def loads(
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
     raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
+    # A key whose environment variable is not set has its problem said already (and the
+    # empty string it stood for would be found empty, or not a URL, a second time).
+    unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
     problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        problems[:0] = [checks.describe(err) for err in exc.errors()]
+        found = (checks.describe(err) for err in exc.errors())
+        problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
     # Rule queries are checked whatever else is wrong: the user sees every problem at once.
     problems.extend(checks.rule_checks(raw))
     if config is not None and not problems:

@@ -106,6 +106,7 @@ class Alert:
     snippet: str = ""
     published: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    event_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,23 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     outlets: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """The coverage of one happening: stories of it (angles, reactions, follow-ups).
+
+    ``outlets`` are the distinct feeds carrying any of its stories, the first one first;
+    ``latest`` the newest headline.
+    """
+
+    id: int
+    title: str
+    first_seen: datetime
+    last_seen: datetime
+    stories: int
+    outlets: tuple[str, ...] = ()
+    latest: str = ""
 
 
 def fields_of(obj: Any) -> dict[str, Any]:

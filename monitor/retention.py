@@ -20,6 +20,7 @@ BATCH = 2000
 class Pruned:
     items: int = 0
     stories: int = 0
+    events: int = 0
     alerts: int = 0
 
 
@@ -35,6 +36,11 @@ async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
             "stories",
             "DELETE FROM stories WHERE id IN (SELECT s.id FROM stories s WHERE s.last_seen < ?"
             " AND NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id) LIMIT ?)",
+        ),
+        (
+            "events",
+            "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.last_seen < ?"
+            " AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.event_id = e.id) LIMIT ?)",
         ),
         (
             "alerts",

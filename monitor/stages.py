@@ -1,8 +1,9 @@
-"""The stages after store, wired together: dedup -> match -> outbox, inside the poll's transaction.
+"""The stages after store, wired together: dedup (story, event) -> match -> outbox, inside
+the poll's transaction.
 
 ``Stages.after_store`` is what ``pipeline.refresh_feed`` calls with the items it has just
-stored for the first time. Stories, matches and the alerts they cause are written in the
-same transaction as the items, so a crash keeps all of them or none.
+stored for the first time. Stories, events, matches and the alerts they cause are written in
+the same transaction as the items, so a crash keeps all of them or none.
 """
 
 from __future__ import annotations
@@ -19,11 +20,15 @@ import aiosqlite
 import monitor.outbox as outbox
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
+from monitor.events import EventIndex
+from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
 from monitor.models import Match, StoredItem, fields_of
+from monitor.outbox.enqueue import on_event_grew, on_event_match
 from monitor.store import Store
+from monitor.store import events as event_store
 from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
 
@@ -33,10 +38,11 @@ EVICT_EVERY = 300.0  # seconds between evictions of headlines older than the win
 
 @dataclass
 class Stages:
-    """The story index and the compiled rules of one running config."""
+    """The story and event indexes and the compiled rules of one running config."""
 
     config: Config
     index: StoryIndex
+    events: EventIndex
     matcher: Matcher
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     metrics: Metrics | None = None
@@ -55,14 +61,15 @@ class Stages:
         log.info(
             "rebuilt the story window: %d headlines in %.1fs", count, time.monotonic() - started
         )
+        events = await _rebuild_events(store.db, config, since)
         matcher = compile_rules(config.rules, config.entities)
-        return cls(config, index, matcher, {r.name: r for r in config.rules})
+        return cls(config, index, events, matcher, {r.name: r for r in config.rules})
 
     def recompile(self, config: Config) -> None:
         """After a reload: new rules (validated already); a changed [dedup] rebuilds the window."""
         self.matcher = compile_rules(config.rules, config.entities)
         self.rules = {r.name: r for r in config.rules}
-        if config.dedup != self.config.dedup:
+        if config.dedup != self.config.dedup or config.events != self.config.events:
             self._stale = True
         self.config = config
 
@@ -70,6 +77,10 @@ class Stages:
         """A poll's transaction rolled back after assigning stories: the in-memory window may
         name stories the store never kept, so it is rebuilt from the store before next use."""
         self._stale = True
+
+    def _alert_on(self, rule_name: str) -> str:
+        rule = self.rules.get(rule_name)
+        return rule.alert_on if rule is not None else "story"
 
     async def after_store(
         self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
@@ -79,49 +90,82 @@ class Stages:
             since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
             count = await story_store.rebuild_index(db, self.index, since)
             log.warning("rebuilt the story window after a failed poll: %d headlines", count)
+            self.events = await _rebuild_events(db, self.config, since)
             self._stale = False
         changes = await story_store.assign(db, self.index, items)
+        event_changes = await event_store.assign(db, self.events, changes)
         self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
         if now - self._evicted_at >= EVICT_EVERY:
             # Headlines a window older than the newest one can no longer be joined: forget
             # them, so memory stays bounded over months. The index's clock is publication
             # time (a replay runs on its data's time), not the wall clock.
             self.index.evict(self._latest - self.config.dedup.window)
+            self.events.evict(self._latest - self.config.dedup.window)
             self._evicted_at = now
-        # The alerts of the stories this poll grew, read at once: most have none. Read before
-        # any match below queues new ones, which on_story_grew would leave as they are.
+        # The alerts of the stories and events this poll grew, read at once: most have none.
+        # Read before any match below queues new ones, which the growth checks would leave
+        # as they are. An alert per event is updated by its event, not by its story.
         grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
-        alerts = await alert_rows.stories_alerts(db, grown) if grown else {}
-        enqueued = 0
-        for change in changes:
+        story_alerts = await alert_rows.stories_alerts(db, grown) if grown else {}
+        grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
+        alerts_of_events = await event_store.events_alerts(db, grown_events)
+        matched: list[tuple[event_store.EventChange, Match]] = []
+        for event_change in event_changes:
+            change = event_change.story
             if change.is_new_story and self.metrics is not None:
                 self.metrics.stories.inc()
             stored = change.item
-            matches = self.matcher.match(
+            for match in self.matcher.match(
                 stored.item.title,
                 stored.item.summary,
                 feed_name=stored.feed_name,
                 feed_url=stored.feed_url,
                 tags=stored.feed_tags,
-            )
-            for match in matches:
-                if not await _record_match(db, change.story.id, stored.id, match, now):
-                    continue
-                if self.metrics is not None:
-                    self.metrics.matches.labels(match.rule).inc()
-                rule = self.rules.get(match.rule)
-                if rule is not None:
-                    enqueued += len(
-                        await outbox.on_match(
-                            db, story=change.story, match=match, rule=rule, now=now
-                        )
-                    )
-            if change.gained_outlet and not change.is_new_story:
-                story_alerts = alerts.get(change.story.id, [])
-                if story_alerts:
-                    await outbox.on_story_grew(db, story=change.story, now=now, alerts=story_alerts)
+            ):
+                if await _record_match(db, change.story.id, stored.id, match, now):
+                    matched.append((event_change, match))
+                    if self.metrics is not None:
+                        self.metrics.matches.labels(match.rule).inc()
+        wanted = set(alerts_of_events) | {
+            e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
+        }
+        events = await event_store.load_events(db, sorted(wanted)) if wanted else {}
+        enqueued = 0
+        for event_change, match in matched:
+            rule = self.rules.get(match.rule)
+            story = event_change.story.story
+            if rule is None:
+                continue
+            item = event_change.story.item
+            if rule.alert_on == "story":
+                queued = await outbox.on_match(
+                    db, story=story, match=match, rule=rule, now=now, item=item
+                )
+            else:
+                queued = await on_event_match(
+                    db, event=events[event_change.event_id], story=story, match=match,
+                    rule=rule, now=now, item=item,
+                )  # fmt: skip
+            enqueued += len(queued)
+        for change in changes:
+            per_story = [
+                a for a in story_alerts.get(change.story.id, ()) if a[0].alert.event_id is None
+            ]
+            if change.gained_outlet and not change.is_new_story and per_story:
+                await outbox.on_story_grew(db, story=change.story, now=now, alerts=per_story)
+        for event_id, alerts in alerts_of_events.items():
+            await on_event_grew(db, event=events[event_id], now=now, alerts=alerts)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
+
+
+async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datetime) -> EventIndex:
+    started = time.monotonic()
+    embedder = UniversalSentenceEncoder() if config.events.semantic else None
+    events = EventIndex(config.events, config.dedup.window, embedder)
+    count = await event_store.rebuild_index(db, events, since)
+    log.info("rebuilt the event window: %d items in %.1fs", count, time.monotonic() - started)
+    return events
 
 
 async def _record_match(

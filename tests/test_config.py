@@ -54,6 +54,7 @@ def test_every_schema_key_is_documented_in_the_example() -> None:
     documented = set(re.findall(r"^[#\s]*([a-z_]+)\s*=", text, re.M))
     documented |= set(re.findall(r"\{\s*([a-z_]+)\s*=", text))
     documented |= set(re.findall(r",\s*([a-z_]+)\s*=", text))
+    documented |= set(re.findall(r"^\[([a-z_]+)\]", text, re.M))  # a section, written out
     keys = _keys(Config)
     for model in (
         channel_config.ConsoleChannelConfig,

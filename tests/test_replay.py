@@ -25,11 +25,13 @@ def test_replay_of_a_uci_csv_folds_the_story_and_alerts_once(tmp_path: Path) -> 
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
-    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    summary = json.loads(result.stdout)  # --json: stdout is the JSON and nothing else
     assert summary["records"] == 4 and summary["new_items"] == 4 and summary["feeds"] == 3
-    assert summary["stories"] == 2 and summary["alerts"]["sent"] == 1  # (+ its pending update)
+    # The alert and its update (held to coalesce) are both sent at the end: none discarded.
+    assert summary["stories"] == 2 and summary["alerts"] == {"sent": 2}
+    assert summary["discarded"] == 0
     assert "replayed steps:" in result.stderr  # progress
-    assert result.stdout.count("NEW STORY") == 1  # the console alert, once
+    assert result.stderr.count("NEW STORY") == 1  # the console alert, once, on stderr
 
 
 def test_replay_of_a_folder_and_bad_sources(tmp_path: Path) -> None:
@@ -39,7 +41,7 @@ def test_replay_of_a_folder_and_bad_sources(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
     assert ok.returncode == 0, ok.stderr
-    assert json.loads(ok.stdout.strip().splitlines()[-1])["new_items"] == 16
+    assert json.loads(ok.stdout)["new_items"] == 16
     missing = subprocess.run(
         [sys.executable, "-m", "monitor", "replay", str(tmp_path / "nope.csv")],
         capture_output=True, text=True, cwd=tmp_path,

@@ -123,10 +123,11 @@ def test_cli_dedup_check_text_and_json(
     capsys.readouterr()
     assert main(["dedup-check", RAIL, RAIL_WIRE]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("score ") and captured.out.endswith(": the same story\n")
+    story_line = captured.out.splitlines()[0]
+    assert story_line.startswith("story: score ") and story_line.endswith(": the same story")
     assert "default" in captured.err
     assert main(["dedup-check", BOMB, OTHER_BOMB]) == 0
-    assert capsys.readouterr().out.endswith(": different stories\n")
+    assert capsys.readouterr().out.splitlines()[0].endswith(": different stories")
     assert main(["dedup-check", BOMB, OTHER_BOMB, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["duplicate"] is False and isinstance(result["score"], float)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from datetime import UTC
 
 from monitor.models import Alert
 
@@ -77,6 +78,18 @@ def heading(alert: Alert) -> str:
     return _HEADINGS.get(kind, "Alert")
 
 
+def event_line(alert: Alert) -> str:
+    """How an alerted event has grown: ``14 outlets, 3 angles; latest: ...`` ("" until it
+    has more than the one story it was alerted with)."""
+    angles = int(alert.extra.get("angles", "1") or 1)
+    if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
+        return ""
+    n = len(alert.outlets)
+    line = f"{n} outlet{'s' if n != 1 else ''}, {angles} angle{'s' if angles != 1 else ''}"
+    latest = alert.extra.get("latest", "")
+    return f"{line}; latest: {clip(latest, 200)}" if latest else line
+
+
 def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
     """``Kremlin — also reported by: TASS, Reuters, +12``."""
     if not outlets:
@@ -87,6 +100,14 @@ def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
     shown = ", ".join(others[:named])
     more = len(others) - named
     return f"{first} — also reported by: {shown}" + (f", +{more}" if more > 0 else "")
+
+
+def published_line(alert: Alert) -> str:
+    """``Published 5 Sep 2025, 14:03 UTC`` for an alert about news ("" for the others)."""
+    if alert.published is None or alert.kind in ("health", "test"):
+        return ""
+    at = alert.published.astimezone(UTC)
+    return f"Published {at.day} {at:%b %Y, %H:%M} UTC"
 
 
 def burst_line(alert: Alert) -> str:
@@ -105,10 +126,14 @@ def safe_url(url: str | None) -> str | None:
 def plain_text(alert: Alert) -> str:
     """The alert as plain text: email's text part, the console, the webhook's ``text``."""
     lines = [f"{heading(alert)}: {alert.title}"]
+    if published_line(alert):
+        lines.append(published_line(alert))
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(burst_line(alert))
     if alert.outlets:
         lines.append(outlets_line(alert.outlets))
+    if event_line(alert):
+        lines.append(event_line(alert))
     if alert.rule:
         why = f"Rule: {alert.rule} ({alert.severity})"
         if alert.terms:
@@ -125,26 +150,41 @@ def plain_text(alert: Alert) -> str:
     return "\n".join(lines)
 
 
+# Inline styles: mail clients drop <style> blocks and external sheets (Gmail, Outlook).
+_BODY = "font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.45;"
+_H2 = "font-size: 19px; margin: 0 0 6px 0;"
+_KIND = "font-size: 12px; color: #666; text-transform: uppercase; letter-spacing: 0.05em;"
+_META = "color: #555; margin: 4px 0;"
+_QUOTE = "margin: 12px 0; padding: 4px 12px; border-left: 3px solid #ccc; color: #222;"
+
+
 def html_text(alert: Alert) -> str:
     """The alert as a small HTML document: email's HTML part."""
-    parts = [f"<h2>{escape(heading(alert))}: {escape(alert.title)}</h2>"]
+    parts = [
+        f'<h2 style="{_H2}"><span style="{_KIND}">{escape(heading(alert))}</span><br>'
+        f"{escape(alert.title)}</h2>"
+    ]
+    if published_line(alert):
+        parts.append(f'<p style="{_META}">{escape(published_line(alert))}</p>')
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         parts.append(f"<p><strong>{escape(burst_line(alert))}</strong></p>")
     if alert.outlets:
-        parts.append(f"<p>{escape(outlets_line(alert.outlets))}</p>")
+        parts.append(f'<p style="{_META}">{escape(outlets_line(alert.outlets))}</p>')
+    if event_line(alert):
+        parts.append(f'<p style="{_META}">{escape(event_line(alert))}</p>')
     if alert.rule:
         why = f"Rule: <strong>{escape(alert.rule)}</strong> ({escape(alert.severity)})"
         if alert.terms:
             why += " — matched: " + ", ".join(f"<em>{escape(t)}</em>" for t in alert.terms)
         parts.append(f"<p>{why}</p>")
     if alert.snippet:
-        parts.append(f"<blockquote>{escape(alert.snippet)}</blockquote>")
+        parts.append(f'<blockquote style="{_QUOTE}">{escape(alert.snippet)}</blockquote>')
     if "message" in alert.extra:
         parts.append(f"<p>{escape(alert.extra['message'])}</p>")
     url = safe_url(alert.url)
     if url:
         parts.append(f'<p><a href="{escape(url)}">{escape(clip(url, 120))}</a></p>')
-    return "<html><body>\n" + "\n".join(parts) + "\n</body></html>\n"
+    return f'<html><body style="{_BODY}">\n' + "\n".join(parts) + "\n</body></html>\n"
 
 
 def telegram_html(alert: Alert, limit: int = 4096) -> str:
@@ -155,10 +195,14 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     """
     head = f"<b>{escape(heading(alert))}:</b> <b>{clip_escaped(alert.title, 600)}</b>"
     lines = [head]
+    if published_line(alert):
+        lines.append(f"<i>{escape(published_line(alert))}</i>")
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
     if alert.outlets:
         lines.append(clip_escaped(outlets_line(alert.outlets), 400))
+    if event_line(alert):
+        lines.append(f"<i>{clip_escaped(event_line(alert), 300)}</i>")
     if alert.rule:
         why = f"Rule <code>{clip_escaped(alert.rule, 100)}</code> ({escape(alert.severity)})"
         if alert.terms:
@@ -188,10 +232,13 @@ def digest_plain(alerts: Sequence[Alert]) -> str:
 
 def digest_html(alerts: Sequence[Alert]) -> str:
     body = "".join(
-        html_text(a).removeprefix("<html><body>\n").removesuffix("\n</body></html>\n") + "<hr>\n"
+        html_text(a)
+        .removeprefix(f'<html><body style="{_BODY}">\n')
+        .removesuffix("\n</body></html>\n")
+        + "<hr>\n"
         for a in alerts
     )
-    return f"<html><body>\n<h1>{len(alerts)} alerts</h1>\n{body}</body></html>\n"
+    return f'<html><body style="{_BODY}">\n<h1>{len(alerts)} alerts</h1>\n{body}</body></html>\n'
 
 
 def telegram_digest(alerts: Sequence[Alert], limit: int = 4096) -> str:

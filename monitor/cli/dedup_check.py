@@ -8,17 +8,21 @@ import sys
 from pathlib import Path
 
 from monitor.cli.common import add_config_option, load_config_or_defaults
+from monitor.configtypes import format_duration
 from monitor.dedup.score import is_duplicate
 from monitor.errors import InputError
+from monitor.events import compare
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "dedup-check",
-        help="score two headlines and say whether the config treats them as one story",
+        help="score two headlines: one story? one event?",
         description="Print the similarity (0-100) of two headlines and whether the config's "
-        "[dedup] settings make them one story. --pairs reads headline1<TAB>headline2 lines "
-        'and writes one JSON object a line: {"score": float, "duplicate": bool}.',
+        "[dedup] settings make them one story, then their event similarity (0-1), the words "
+        "it rests on and whether [events] makes them one event. --pairs reads "
+        "headline1<TAB>headline2 lines and writes one JSON object a line: "
+        '{"score": float, "duplicate": bool}.',
     )
     add_config_option(p)
     p.add_argument("headlines", nargs="*", metavar="HEADLINE", help="two headlines")
@@ -28,16 +32,50 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config_or_defaults(args, "scoring").dedup
+    full = load_config_or_defaults(args, "scoring")
+    config = full.dedup
     if args.pairs is None:
         if len(args.headlines) != 2:
             raise InputError("give two headlines, or --pairs FILE")
-        score, duplicate = is_duplicate(args.headlines[0], args.headlines[1], config)
+        a, b = args.headlines
+        score, duplicate = is_duplicate(a, b, config)
+        event = compare((a, ""), (b, ""), full.events)
         if args.json:
-            print(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
+            print(
+                json.dumps(
+                    {
+                        "score": round(score, 2),
+                        "duplicate": duplicate,
+                        "threshold": config.threshold,
+                        "event": {
+                            "score": round(event.score, 3),
+                            "same_event": event.same_event,
+                            "threshold": full.events.threshold,
+                            "same_event_if_recent": event.same_if_recent,
+                            "recent_threshold": full.events.recent_threshold,
+                            "shared_words": list(event.shared),
+                        },
+                    },
+                    ensure_ascii=False,
+                )
+            )
         else:
             verdict = "the same story" if duplicate else "different stories"
-            print(f"score {score:.1f}: {verdict}")
+            print(f"story: score {score:.1f} (threshold {config.threshold:g}): {verdict}")
+            recent = format_duration(full.events.recent)
+            same = (
+                "the same event"
+                if event.same_event
+                else f"the same event if within {recent} of its last item"
+                if event.same_if_recent
+                else "different events"
+            )
+            words = ", ".join(event.shared) or "none"
+            print(
+                f"event: similarity {event.score:.2f} (threshold {full.events.threshold:g}, "
+                f"{full.events.recent_threshold:g} within {recent}; shared words: {words}): "
+                f"{same}"
+            )
         return 0
     if args.headlines:
         raise InputError("give either two headlines or --pairs FILE, not both")

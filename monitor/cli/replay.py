@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
 from pathlib import Path
@@ -76,17 +77,19 @@ def run(args: argparse.Namespace) -> int:
     if args.speed < 0 or args.step <= 0:
         raise ConfigError("--speed must be 0 or more and --step more than 0")
     records = records_from_directory(source) if source.is_dir() else read_uci(source)
-    summary = asyncio.run(
-        run_replay(
-            config,
-            records,
-            speed=args.speed,
-            step=args.step,
-            deliver=args.deliver,
-            database=Path(args.database) if args.database else None,
-            port=args.port,
+    # With --json, stdout carries the JSON alone: console alerts go to stderr.
+    with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
+        summary = asyncio.run(
+            run_replay(
+                config,
+                records,
+                speed=args.speed,
+                step=args.step,
+                deliver=args.deliver,
+                database=Path(args.database) if args.database else None,
+                port=args.port,
+            )
         )
-    )
     if args.json:
         print_json(summary.as_dict())
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from monitor.configtypes import Duration, Severity, StrictModel
@@ -35,3 +37,8 @@ class RuleConfig(StrictModel):
     )
     severity: Severity = "normal"
     burst: BurstConfig | None = None
+    alert_on: Literal["event", "story"] = Field(
+        default="event",
+        description='"event": one alert per news event, its later stories update it;'
+        ' "story": one alert per story (the behaviour before events)',
+    )

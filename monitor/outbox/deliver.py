@@ -62,6 +62,7 @@ class Deliverer:
         self._sweep_at = dict.fromkeys(self.channels, 0.0)  # the next expiry sweep, clock time
         self._storms = {n: storm.StormGuard(c.config.storm_limit) for n, c in self.channels.items()}
         self._flush = False  # deliver digests without waiting for their window (drain)
+        self._flush_updates = False  # ... and updates without waiting to coalesce
         self._running = False
         self.sent = 0  # alerts delivered (each alert of a digest counts)
 
@@ -97,9 +98,10 @@ class Deliverer:
             await asyncio.gather(*workers, return_exceptions=True)
             self._running = False
 
-    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (the API monitor once uses)
+    async def drain(self, timeout: float, *, updates: bool = False) -> bool:  # noqa: ASYNC109
         """Deliver until nothing more can go out within ``timeout`` seconds (``monitor once``);
-        True when no alert is left pending. Digests go out without waiting for their window.
+        True when no alert is left pending. Digests go out without waiting for their window;
+        with ``updates``, so do updates held to coalesce (the end of a replay).
         Starts the workers itself when ``run`` is not running."""
         deadline = time.monotonic() + timeout
         own_stop: asyncio.Event | None = None
@@ -108,6 +110,7 @@ class Deliverer:
             own_stop = asyncio.Event()
             own_run = asyncio.get_running_loop().create_task(self.run(own_stop))
         self._flush = True
+        self._flush_updates = updates
         self.wake()
         try:
             while time.monotonic() < deadline:
@@ -115,10 +118,22 @@ class Deliverer:
                     own_run.result()  # a worker crashed: say so rather than wait
                 left = deadline - time.monotonic()
                 if await self._deliverable_within(self.clock() + left) == 0:
-                    break
+                    # What waits on purpose goes now too: the storm summaries the workers
+                    # folded and, for a flush, the updates held to coalesce (checked last: a
+                    # worker may have held one again just before the flush began).
+                    released = await storm.send_now(self.store, self.clock())
+                    if updates:
+                        async with self.store.transaction() as db:
+                            held = await rows.bring_forward(
+                                db, "update", self.clock(), untried_only=False
+                            )
+                        released = released or held > 0
+                    if not released:
+                        break
+                    self.wake()  # the workers sleep until the held alerts' old time
                 await asyncio.sleep(0.02)
         finally:
-            self._flush = False
+            self._flush = self._flush_updates = False
             if own_stop is not None and own_run is not None:
                 own_stop.set()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -189,7 +204,13 @@ class Deliverer:
         for due in batch:
             alert = due.alert
             until = quiet_until(config, now, alert.severity)
-            if until is None and alert.kind == "update" and config.update_delay > 0:
+            # The end of a replay (drain with updates=True) sends the updates held to coalesce.
+            if (
+                until is None
+                and alert.kind == "update"
+                and config.update_delay > 0
+                and not self._flush_updates
+            ):
                 hold = due.created_at + config.update_delay
                 until = hold if hold > now else None
             if until is not None:
@@ -263,6 +284,9 @@ class Deliverer:
         if alert.kind == "update":
             if due.external_id and channel.can_edit:
                 error = await self._call(channel, channel.edit(alert, due.external_id))
+            elif alert.event_id is not None and not channel.can_edit:
+                # An event's update to mail or a webhook: a message of its own.
+                error = await self._call(channel, channel.send(alert))
             else:  # the channel no longer edits (config changed): nothing to update
                 error = None
         else:

@@ -10,7 +10,8 @@ import aiosqlite
 
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
-from monitor.models import Alert, Match, Story
+from monitor.models import Alert, Event, Match, StoredItem, Story
+from monitor.outbox.content import shown
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
 
@@ -33,19 +34,145 @@ async def enqueue(
     )
 
 
+def _burst_extra(rule: RuleConfig) -> dict[str, str]:
+    if rule.burst is None:
+        return {}
+    # Kept with the alert so the growth checks can test the burst without the rules.
+    return {
+        "burst_outlets": str(rule.burst.outlets),
+        "burst_within": repr(rule.burst.within),
+        "burst_within_text": format_duration(rule.burst.within),
+    }
+
+
+def _event_extra(event: Event) -> dict[str, str]:
+    return {"angles": str(event.stories), "latest": event.latest, "event_title": event.title}
+
+
+def _event_outlets(event: Event, story: Story) -> tuple[str, ...]:
+    """The event's outlets, the one whose headline and link the alert shows first."""
+    first = story.outlets[:1]
+    return first + tuple(o for o in event.outlets if o not in first)
+
+
+async def on_event_match(
+    db: aiosqlite.Connection,
+    *,
+    event: Event,
+    story: Story,
+    match: Match,
+    rule: RuleConfig,
+    now: float,
+    item: StoredItem | None = None,
+) -> list[int]:
+    """A rule matched an item of ``story`` in ``event``: one "new" alert per channel of the
+    rule, once per event (later matches in the event are updates, see ``on_event_grew``),
+    and a "burst" alert if the rule's burst condition now holds for the event."""
+    ids: list[int] = []
+    for channel in dict.fromkeys(rule.channels or match.channels):
+        alert = Alert(
+            id=0,
+            channel=channel,
+            kind="new",
+            title=story.title,
+            rule=rule.name,
+            severity=rule.severity,
+            story_id=story.id,
+            url=story.url,
+            outlets=_event_outlets(event, story),
+            terms=tuple(match.terms),
+            snippet=match.snippet,
+            published=story.first_seen,
+            extra={**_burst_extra(rule), **_event_extra(event)},
+            event_id=event.id,
+        )
+        alert = shown(alert, item, match)
+        new_id = await rows.insert(db, alert, dedup_key=f"event:{event.id}:{rule.name}", now=now)
+        if new_id is not None:
+            ids.append(new_id)
+        if rule.burst is not None:
+            burst_id = await _maybe_event_burst(db, event, alert, now)
+            if burst_id is not None:
+                ids.append(burst_id)
+    return ids
+
+
+async def on_event_grew(
+    db: aiosqlite.Connection,
+    *,
+    event: Event,
+    now: float,
+    alerts: Sequence[tuple[Due, str]],
+) -> None:
+    """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
+    each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
+    for due, status in alerts:
+        alert = due.alert
+        if alert.kind == "new" and "burst_outlets" in alert.extra:
+            await _maybe_event_burst(db, event, alert, now)
+        outlets = alert.outlets[:1] + tuple(o for o in event.outlets if o not in alert.outlets[:1])
+        extra = {**alert.extra, **_event_extra(event)}
+        if alert.outlets == outlets and alert.extra == extra:
+            continue
+        fresh = replace(alert, outlets=outlets, extra=extra)
+        if status == rows.PENDING:
+            await rows.set_payload(db, alert.id, fresh)
+        elif status == rows.SENT and (
+            due.external_id or event.stories > int(alert.extra.get("angles", "1") or 1)
+        ):
+            # A message that can be edited is (Telegram, the console), at each growth; mail
+            # and webhooks get a message of their own (external_id "") once the event has a
+            # new angle, not for each outlet more: at most one per update_delay, coalesced.
+            update = replace(fresh, kind="update", extra={**extra, "of_kind": alert.kind})
+            await rows.upsert_update(
+                db,
+                update,
+                dedup_key=f"update:{alert.id}",
+                external_id=due.external_id or "",
+                now=now,
+                due=now,
+            )
+
+
+async def _maybe_event_burst(
+    db: aiosqlite.Connection, event: Event, base: Alert, now: float
+) -> int | None:
+    """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
+    need = int(base.extra["burst_outlets"])
+    key = f"burst:event:{event.id}:{base.rule}"
+    if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
+        return None
+    async with db.execute(
+        "SELECT COUNT(DISTINCT i.feed_id) FROM items i JOIN stories s ON s.id = i.story_id"
+        " WHERE s.event_id = ? AND i.first_seen >= ?",
+        (event.id, now - float(base.extra["burst_within"])),
+    ) as cur:
+        row = await cur.fetchone()
+    count = int(row[0]) if row else 0
+    if count < need:
+        return None
+    burst = replace(
+        base,
+        kind="burst",
+        severity=_ESCALATE.get(base.severity, "high"),
+        outlets=event.outlets,
+        extra={**base.extra, "burst_count": str(count)},
+    )
+    return await rows.insert(db, burst, dedup_key=key, now=now)
+
+
 async def on_match(
-    db: aiosqlite.Connection, *, story: Story, match: Match, rule: RuleConfig, now: float
+    db: aiosqlite.Connection,
+    *,
+    story: Story,
+    match: Match,
+    rule: RuleConfig,
+    now: float,
+    item: StoredItem | None = None,
 ) -> list[int]:
     """A rule matched an item of ``story``: one "new" alert per channel of the rule (once per
     story, channel and rule), and a "burst" alert if the rule's burst condition now holds."""
-    extra: dict[str, str] = {}
-    if rule.burst is not None:
-        # Kept with the alert so ``on_story_grew`` can check the burst without the rules.
-        extra = {
-            "burst_outlets": str(rule.burst.outlets),
-            "burst_within": repr(rule.burst.within),
-            "burst_within_text": format_duration(rule.burst.within),
-        }
+    extra = _burst_extra(rule)
     ids: list[int] = []
     for channel in dict.fromkeys(rule.channels or match.channels):
         alert = Alert(
@@ -63,6 +190,7 @@ async def on_match(
             published=story.first_seen,
             extra=extra,
         )
+        alert = shown(alert, item, match)
         new_id = await rows.insert(db, alert, dedup_key=f"new:{story.id}:{rule.name}", now=now)
         if new_id is not None:
             ids.append(new_id)
@@ -92,9 +220,11 @@ async def on_story_grew(
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
             await _maybe_burst(db, story, alert, now)
-        if alert.outlets == story.outlets:
+        # The outlet whose headline the alert shows stays first.
+        outlets = alert.outlets[:1] + tuple(o for o in story.outlets if o not in alert.outlets[:1])
+        if alert.outlets == outlets:
             continue
-        fresh = replace(alert, outlets=story.outlets)
+        fresh = replace(alert, outlets=outlets)
         if status == rows.PENDING:
             await rows.set_payload(db, alert.id, fresh)
         elif status == rows.SENT and due.external_id:

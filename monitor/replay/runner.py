@@ -40,6 +40,7 @@ class ReplaySummary:
     stories: int
     matches: int
     alerts: dict[str, int]
+    discarded: int  # alerts still pending when the replay ended (its store is thrown away)
     data_hours: float
     seconds: float
     database: str
@@ -52,6 +53,11 @@ class ReplaySummary:
             f"  {self.polls:,} polls ({self.failed_polls} failed), {self.new_items:,} new items, "
             f"{self.stories:,} stories, {self.matches:,} matches",
             f"  alerts: {alerts}",
+            *(
+                [f"  {self.discarded:,} alerts still pending at the end were discarded"]
+                if self.discarded
+                else []
+            ),
         ]
 
     def as_dict(self) -> dict[str, Any]:
@@ -104,7 +110,8 @@ async def run_replay(
                 polls, failed, new_items = await _play(
                     engine, server, records, speed, step, progress
                 )
-                await engine.drain(drain_timeout)
+                # What is pending (digests, updates held to coalesce) is sent now.
+                await engine.deliverer.drain(drain_timeout, updates=True)
                 counts = await _counts(engine)
             finally:
                 await engine.close()
@@ -120,6 +127,7 @@ async def run_replay(
         stories=counts["stories"],
         matches=counts["matches"],
         alerts=counts["alerts"],
+        discarded=counts["alerts"].get("pending", 0) if database is None else 0,
         data_hours=(max(times) - min(times)) / 3600 if times else 0.0,
         seconds=time.monotonic() - started,
         database=str(database) if database else "(temporary)",

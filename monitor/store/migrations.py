@@ -158,6 +158,33 @@ async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
     await db.execute("DROP INDEX IF EXISTS items_guid")
 
 
+async def m008_feed_last_cut(db: aiosqlite.Connection) -> None:
+    # How many new items the feed's last capped poll ([monitor] max_new_items) stored without
+    # stories or alerts, and when: monitor status shows it.
+    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut INTEGER NOT NULL DEFAULT 0")
+    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut_at REAL")
+
+
+async def m009_events(db: aiosqlite.Connection) -> None:
+    # Events group stories (monitor.events): the coverage of one happening. An event's
+    # alerts are found through its stories (stories_event, then alerts_story).
+    await _script(
+        db,
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            title TEXT NOT NULL,               -- its most representative headline
+            first_seen REAL NOT NULL,
+            last_seen REAL NOT NULL,
+            stories INTEGER NOT NULL DEFAULT 1 -- its stories (angles)
+        ) STRICT;
+        CREATE INDEX events_last_seen ON events(last_seen);
+        ALTER TABLE stories ADD COLUMN event_id INTEGER REFERENCES events(id) ON DELETE SET NULL;
+        CREATE INDEX stories_event ON stories(event_id);
+        """,
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -166,6 +193,8 @@ MIGRATIONS: list[Migration] = [
     m005_item_feed_name,
     m006_item_dedup_key,
     m007_drop_item_url_guid_indexes,
+    m008_feed_last_cut,
+    m009_events,
 ]
 
 # Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in

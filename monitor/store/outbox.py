@@ -48,6 +48,7 @@ def load_alert(row: aiosqlite.Row | Sequence[Any]) -> Alert:
         snippet=data.get("snippet", ""),
         published=datetime.fromisoformat(published) if published else None,
         extra=dict(data.get("extra", {})),
+        event_id=data.get("event_id"),
     )
 
 
@@ -304,6 +305,20 @@ async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -
     await db.executemany(
         "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in ids]
     )
+
+
+async def bring_forward(
+    db: aiosqlite.Connection, kind: str, now: float, *, untried_only: bool = True
+) -> int:
+    """Make the pending alerts of ``kind`` (only those not yet tried, unless told otherwise)
+    due ``now``; how many there were."""
+    tried = " AND attempts = 0" if untried_only else ""
+    cur = await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = ?"
+        f"{tried} AND next_attempt > ?",
+        (now, kind, now),
+    )
+    return int(cur.rowcount)
 
 
 async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:

@@ -221,13 +221,13 @@ async def list_stories(db: aiosqlite.Connection, since: datetime | None) -> list
     """The stories (newest first) in ``monitor stories --json`` form."""
     cutoff = since.timestamp() if since else 0.0
     async with db.execute(
-        "SELECT id, title, first_seen, last_seen, outlets FROM stories WHERE last_seen >= ?"
-        " ORDER BY first_seen DESC, id DESC",
+        "SELECT id, title, first_seen, last_seen, outlets, event_id FROM stories"
+        " WHERE last_seen >= ? ORDER BY first_seen DESC, id DESC",
         (cutoff,),
     ) as cur:
         stories = await cur.fetchall()
     out = []
-    for story_id, title, first_seen, last_seen, outlets in stories:
+    for story_id, title, first_seen, last_seen, outlets, event_id in stories:
         async with db.execute(
             "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
             " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
@@ -250,6 +250,7 @@ async def list_stories(db: aiosqlite.Connection, since: datetime | None) -> list
                 "first_seen": _dt(first_seen).isoformat(),
                 "last_seen": _dt(last_seen).isoformat(),
                 "outlets": outlets,
+                "event": event_id,
                 "items": items,
             }
         )

@@ -1,0 +1,68 @@
+"""``monitor events [--since 24h] [--json]``: the events stored, with their stories."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.config import Config
+from monitor.configtypes import parse_duration
+from monitor.errors import InputError
+from monitor.redact import shown_data
+from monitor.store import Store
+from monitor.store.events import list_events
+
+
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser(
+        "events",
+        help="the events stored, with their stories",
+        description="List the events in the store (the coverage of one happening), newest "
+        "first, with their stories and the items of each. --json prints "
+        '{"events": [{"id", "title", "first_seen", "last_seen", "stories": [...]}]}.',
+    )
+    add_config_option(p)
+    p.add_argument(
+        "--since", metavar="DURATION", help='only events seen in the last DURATION ("24h")'
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=run)
+
+
+async def _load(config: Config, since: datetime | None) -> list[dict[str, Any]]:
+    store = await Store.open(config.database_path)
+    try:
+        return await list_events(store.db, since)
+    finally:
+        await store.close()
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(args)
+    since = None
+    if args.since:
+        try:
+            since = datetime.fromtimestamp(time.time() - parse_duration(args.since), UTC)
+        except ValueError as exc:
+            raise InputError(f"--since: {exc}") from None
+    events = shown_data(asyncio.run(_load(config, since)))
+    if args.json:
+        print_json({"events": events})
+        return 0
+    for event in events:
+        outlets = list(dict.fromkeys(i["feed"] for s in event["stories"] for i in s["items"]))
+        items = sum(len(s["items"]) for s in event["stories"])
+        print(f"{event['first_seen'][:16].replace('T', ' ')}  {event['title']}")
+        print(
+            f"    {len(event['stories'])} stories, {items} items from {len(outlets)} outlets: "
+            + ", ".join(outlets[:8])
+            + (f", +{len(outlets) - 8}" if len(outlets) > 8 else "")
+        )
+        for story in event["stories"]:
+            print(f"      {story['title']}  ({len(story['items'])} items)")
+    print(f"{len(events)} events")
+    return 0

@@ -1,0 +1,41 @@
+"""An item's words as events compare them: stems of its headline and summary, weighted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.dedup.headline import Headline, parse
+from monitor.events.config import EventConfig
+
+_SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
+
+Vector = dict[str, float]
+
+
+def item_vector(
+    headline: Headline,
+    summary: Headline | None,
+    config: EventConfig,
+    entities: Iterable[str] = (),
+) -> Vector:
+    """An item's words: the headline's weigh 1 in all, the summary's ``summary_weight``;
+    names and tracked entities ``name_weight`` times a word."""
+    vector: Vector = {}
+    for part, mass in ((headline, 1.0), (summary, config.summary_weight)):
+        if part is None or not part.words or mass <= 0:
+            continue
+        names = part.names
+        weights = [config.name_weight if w in names else 1.0 for w in part.words]
+        scale = mass / sum(weights)
+        for word, weight in zip(part.words, weights, strict=True):
+            vector[word] = vector.get(word, 0.0) + weight * scale
+    for entity in entities:
+        key = "@" + entity.casefold()
+        vector[key] = vector.get(key, 0.0) + config.name_weight / max(1, len(headline.words))
+    return vector
+
+
+def summary_words(summary: str) -> Headline | None:
+    """The summary's words as a headline's are made (not cached: summaries do not repeat)."""
+    text = summary[:_SUMMARY_CHARS].strip()
+    return parse.__wrapped__(text) if text else None
