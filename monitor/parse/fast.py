@@ -11,7 +11,6 @@ checks it field by field against feedparser over the whole shared corpus.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
@@ -23,78 +22,23 @@ from monitor.normalize import clean_text
 from monitor.parse import fields
 from monitor.parse.fields import Unsure
 from monitor.parse.item import make_item, ttl_seconds
+from monitor.parse.shapes import (
+    ATOM,
+    ATOM_FIELDS,
+    FEED_FIELDS,
+    RDF,
+    RSS1,
+    RSS1_FIELDS,
+    RSS_FIELDS,
+    atom_ignored,
+    check_structure,
+    local_name,
+    plain_type,
+    plain_utf8,
+    rss1_ignored,
+    rss_ignored,
+)
 
-_ATOM = "{http://www.w3.org/2005/Atom}"
-_RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
-_RSS1 = "{http://purl.org/rss/1.0/}"
-_DC = "{http://purl.org/dc/elements/1.1/}"
-_CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
-_MEDIA = "{http://search.yahoo.com/mrss/}"
-_ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-
-# Namespaces whose elements feedparser keeps under their own names, never as a title, link,
-# id, date or summary (the exceptions are in _TAKEN).
-_IGNORED_NAMESPACES = frozenset(
-    (
-        "http://purl.org/rss/1.0/modules/slash/",
-        "http://wellformedweb.org/CommentAPI/",
-        "http://rssnamespace.org/feedburner/ext/1.0",
-        "http://purl.org/rss/1.0/modules/syndication/",
-        "http://www.georss.org/georss",
-        "http://www.w3.org/2003/01/geo/wgs84_pos#",
-        _MEDIA[1:-1],
-        _ITUNES[1:-1],
-        "http://www.google.com/schemas/play-podcasts/1.0",
-    )
-)
-# Elements of those namespaces that feedparser does read as one of our fields.
-_TAKEN = frozenset(
-    (_MEDIA + "title", _MEDIA + "description", _ITUNES + "summary", _ITUNES + "subtitle")
-)
-_IGNORED_DC = frozenset(
-    _DC + n
-    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language")
-)
-_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source"))
-_ATOM_IGNORED = frozenset(
-    _ATOM + n for n in ("author", "contributor", "category", "rights", "name", "email", "uri")
-)
-_RSS1_IGNORED = _IGNORED_DC
-# What the fast path reads, per format: the element's tag to the field it fills.
-_RSS_FIELDS = {
-    "title": "title",
-    "link": "link",
-    "guid": "id",
-    "description": "summary",
-    "pubDate": "published",
-    _DC + "date": "updated",
-    _CONTENT + "encoded": "content",
-}
-_RSS1_FIELDS = {
-    _RSS1 + "title": "title",
-    _RSS1 + "link": "link",
-    _RSS1 + "description": "summary",
-    _DC + "date": "updated",
-    _CONTENT + "encoded": "content",
-}
-_ATOM_FIELDS = {
-    _ATOM + "title": "title",
-    _ATOM + "id": "id",
-    _ATOM + "summary": "summary",
-    _ATOM + "content": "content",
-    _ATOM + "published": "published",
-    _ATOM + "updated": "updated",
-}
-# Elements under the channel that feedparser may read as the feed's title, link or TTL, or as
-# entries, whatever their namespace or letter case.
-_ENTRIES = frozenset(("item", "entry"))
-_CONTAINERS = frozenset(("rss", "rdf", "channel", "feed"))
-_PLACED = frozenset(("title", "link"))
-_FEED_FIELDS = frozenset(("title", "link", "ttl", "id", "guid", "item", "entry"))
-_XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
-              "application/rdf+xml")  # fmt: skip
-_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']", re.I)
-_C1 = re.compile(b"\xc2[\x80-\x9f]")
 _local = threading.local()
 
 
@@ -115,7 +59,7 @@ def parse_fast(
     body: bytes, headers: Mapping[str, str], url: str, now: datetime
 ) -> ParsedFeed | None:
     """The feed read with lxml, or None when feedparser must read it (see the module's doc)."""
-    if not _plain_utf8(body, headers.get("content-type", "")):
+    if not plain_utf8(body, headers.get("content-type", "")):
         return None
     if url and not fields.plain_absolute(url):
         return None
@@ -128,26 +72,6 @@ def parse_fast(
         return None
 
 
-def _plain_utf8(body: bytes, content_type: str) -> bool:
-    media, _, params = content_type.partition(";")
-    if media.strip().lower() not in _XML_TYPES and media.strip():
-        return False
-    charset = params.lower().partition("charset=")[2].strip().strip("\"'")
-    if charset and charset not in ("utf-8", "utf8"):
-        return False
-    head = body[:512]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")):
-        return False  # UTF-16/32, EBCDIC
-    m = _DECLARATION.search(head)
-    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
-        return False
-    return (
-        b"<!DOCTYPE" not in body
-        and b"<!doctype" not in body
-        and (b"xml:base" not in body and _C1.search(body) is None)
-    )
-
-
 def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
     tag = root.tag
     if tag == "rss":
@@ -156,66 +80,24 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
             raise Unsure("not one channel")
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
-        _check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
-        rows = [_entry(i, _RSS_FIELDS, _rss_ignored, url, now) for i in items]
+        check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
+        rows = [_entry(i, RSS_FIELDS, rss_ignored, url, now) for i in items]
         return _feed(channel, rows, url, "", "link", "ttl")
-    if tag == _ATOM + "feed":
-        items = [c for c in root if c.tag == _ATOM + "entry"]
-        _check_structure(root, len(items), 1, {_ATOM + "feed", _ATOM + "entry"})
-        rows = [_entry(i, _ATOM_FIELDS, _atom_ignored, url, now) for i in items]
-        return _feed(root, rows, url, _ATOM, None, None)
-    if tag == _RDF + "RDF":
-        channels = [c for c in root if c.tag == _RSS1 + "channel"]
-        items = [c for c in root if c.tag == _RSS1 + "item"]
+    if tag == ATOM + "feed":
+        items = [c for c in root if c.tag == ATOM + "entry"]
+        check_structure(root, len(items), 1, {ATOM + "feed", ATOM + "entry"})
+        rows = [_entry(i, ATOM_FIELDS, atom_ignored, url, now) for i in items]
+        return _feed(root, rows, url, ATOM, None, None)
+    if tag == RDF + "RDF":
+        channels = [c for c in root if c.tag == RSS1 + "channel"]
+        items = [c for c in root if c.tag == RSS1 + "item"]
         if len(channels) != 1:
             raise Unsure("not one channel")
-        parents = {_RSS1 + n for n in ("channel", "item", "image", "textinput")}
-        _check_structure(root, len(items), 2, parents)
-        rows = [_entry(i, _RSS1_FIELDS, _rss1_ignored, url, now) for i in items]
-        return _feed(channels[0], rows, url, _RSS1, _RSS1 + "link", None)
+        parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
+        check_structure(root, len(items), 2, parents)
+        rows = [_entry(i, RSS1_FIELDS, rss1_ignored, url, now) for i in items]
+        return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
-
-
-def _check_structure(
-    root: etree._Element, items: int, containers: int, title_parents: set[str]
-) -> None:
-    """feedparser reads element names in any case and namespace, wherever they are: an item,
-    an entry, a channel or a title anywhere else than where the fast path reads them would
-    be read by feedparser and not by us."""
-    seen_items = seen_containers = 0
-    for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue  # a comment or processing instruction (removed by the parser anyway)
-        local = _local_name(tag).lower()
-        if local in _ENTRIES:
-            seen_items += 1
-        elif local in _CONTAINERS:
-            seen_containers += 1
-        elif local in _PLACED and element.getparent().tag not in title_parents:
-            raise Unsure(f"a {local} where the fast path does not read it")
-    if seen_items != items or seen_containers != containers:
-        raise Unsure("items, entries or channels where the fast path does not read them")
-
-
-def _local_name(tag: str) -> str:
-    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
-
-
-def _rss_ignored(tag: str) -> bool:
-    return tag in _RSS_IGNORED or tag in _IGNORED_DC or _other_namespace(tag)
-
-
-def _atom_ignored(tag: str) -> bool:
-    return tag in _ATOM_IGNORED or _other_namespace(tag)
-
-
-def _rss1_ignored(tag: str) -> bool:
-    return tag in _RSS1_IGNORED or _other_namespace(tag)
-
-
-def _other_namespace(tag: str) -> bool:
-    return tag[:1] == "{" and tag not in _TAKEN and tag[1:].partition("}")[0] in _IGNORED_NAMESPACES
 
 
 def _entry(
@@ -225,7 +107,7 @@ def _entry(
     base: str,
     now: datetime,
 ) -> Item | None:
-    if element.get(_RDF + "about") is not None and known is not _RSS1_FIELDS:
+    if element.get(RDF + "about") is not None and known is not RSS1_FIELDS:
         raise Unsure("an rdf:about id outside RSS 1.0")
     found: dict[str, etree._Element] = {}
     order: list[str] = []
@@ -236,11 +118,11 @@ def _entry(
             raise Unsure("an entity reference")
         name = known.get(tag)
         if name is not None:
-            if name in found or len(child) or not _plain_type(child):
+            if name in found or len(child) or not plain_type(child):
                 raise Unsure(f"{name} twice, with child elements, or of another type")
             found[name] = child
             order.append(name)
-        elif tag == _ATOM + "link" and known is _ATOM_FIELDS:
+        elif tag == ATOM + "link" and known is ATOM_FIELDS:
             links.append(child)
         elif not is_ignored(tag):
             raise Unsure(f"an element the fast path does not know: {tag}")
@@ -272,17 +154,6 @@ def _entry(
     )
 
 
-def _plain_type(element: etree._Element) -> bool:
-    """Text or HTML: feedparser decodes other types as base64 and serializes XHTML."""
-    attributes = element.attrib
-    if not attributes:
-        return True
-    if "mode" in attributes or "src" in attributes:
-        return False
-    kind = attributes.get("type")
-    return kind is None or kind.lower() in ("text", "html", "text/plain", "text/html")
-
-
 def _id_and_link(
     element: etree._Element,
     found: Mapping[str, etree._Element],
@@ -290,8 +161,8 @@ def _id_and_link(
     known: Mapping[str, str],
     base: str,
 ) -> tuple[str, str]:
-    if known is _RSS1_FIELDS:
-        guid = element.get(_RDF + "about") or ""
+    if known is RSS1_FIELDS:
+        guid = element.get(RDF + "about") or ""
         link = fields.entry_link(fields.text(found["link"].text), base) if "link" in found else ""
         return guid, link
     guid = ""
@@ -303,7 +174,7 @@ def _id_and_link(
         guid = fields.text(id_element.text)
         if guid and permalink:
             guid = fields.resolve(guid, base)
-    if known is _ATOM_FIELDS:
+    if known is ATOM_FIELDS:
         link = _atom_link(links, base)
     elif "link" in found:
         link_element = found["link"]
@@ -340,13 +211,13 @@ def _feed(
     ttl_tag: str | None,
 ) -> ParsedFeed:
     title_elements = [c for c in channel if c.tag == namespace + "title"]
-    if len(title_elements) > 1 or any(len(t) or not _plain_type(t) for t in title_elements):
+    if len(title_elements) > 1 or any(len(t) or not plain_type(t) for t in title_elements):
         raise Unsure("the feed's title twice or with markup")
     title = fields.text(title_elements[0].text) if title_elements else ""
-    expected = {namespace + "title", namespace + "entry" if namespace else "item", _ATOM + "link"}
+    expected = {namespace + "title", namespace + "entry" if namespace else "item", ATOM + "link"}
     expected.update(t for t in (link_tag, ttl_tag) if t is not None)
-    if namespace == _ATOM:
-        expected.add(_ATOM + "id")
+    if namespace == ATOM:
+        expected.add(ATOM + "id")
     link = ""
     ttl = None
     atom_links: list[etree._Element] = []
@@ -355,13 +226,13 @@ def _feed(
         tag = child.tag
         if not isinstance(tag, str):
             raise Unsure("an entity reference")
-        if tag not in expected and _local_name(tag).lower() in _FEED_FIELDS:
+        if tag not in expected and local_name(tag).lower() in FEED_FIELDS:
             raise Unsure(f"another title, link or id for the feed: {tag}")
         if link_tag is not None and tag == link_tag:
             link = fields.feed_link(fields.text(child.text), base)
-        elif tag == _ATOM + "link":
+        elif tag == ATOM + "link":
             atom_links.append(child)
-        elif tag == _ATOM + "id" and link_tag is None:
+        elif tag == ATOM + "id" and link_tag is None:
             feed_id = fields.resolve(fields.text(child.text), base)
         elif ttl_tag is not None and tag == ttl_tag:
             ttl = fields.text(child.text)
