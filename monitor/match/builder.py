@@ -15,7 +15,7 @@ from monitor.errors import RuleError
 from monitor.match.compiled import CompiledRule, CompiledTerm, LiteralUse, RuleTest, TermUse
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.literals import Literals
-from monitor.match.logic import Groups, compile_node, groups, groups_test
+from monitor.match.logic import Groups, TermIds, compile_node, groups, groups_test
 from monitor.match.matcher import Matcher
 from monitor.match.query import parse_terms
 from monitor.match.syntax import Term
@@ -167,11 +167,22 @@ class Builder:
     def rule(self, i: int, rule: RuleConfig) -> CompiledRule:
         try:
             tree, listed = parse_terms(rule.query)
-            ids = {}
+            ids: TermIds = {}
+            counted: list[int] = []  # the terms that count when the rule fires
             uses = self.uses
-            for term, _ in listed:
-                ids[term] = term_id = self.term(term)
+            keywords = self.keywords
+            for term, positive in listed:
+                kind, value, words, field, _, position = term
+                if kind == "word" and field is None and len(words) == 1:  # most terms
+                    term_id = keywords.get(words[0])
+                    if term_id is None:
+                        term_id = self.keyword(value, words[0])
+                else:
+                    term_id = self.term(term)
+                ids[position] = term_id
                 uses[term_id] += 1  # a term twice in one query counts twice: rare
+                if positive:
+                    counted.append(term_id)
             sets = groups(tree, ids)
             if sets is None:
                 test = compile_node(tree, ids)
@@ -184,8 +195,7 @@ class Builder:
         # The tree only where the groups do not say it all: a tree per rule kept to the end
         # would be a million objects at 100k terms for the cycle collector to walk again.
         self.queries.append((tree, ids, None) if sets is None else (None, None, sets))
-        counted = tuple(dict.fromkeys([ids[term] for term, positive in listed if positive]))
-        return compiled(rule, test, sets, counted)
+        return compiled(rule, test, sets, tuple(dict.fromkeys(counted)))
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
         literals = self.literals

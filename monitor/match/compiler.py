@@ -67,7 +67,7 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             problems.append(
                 f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
             )
-        if not unknown and compile_node(node, {t: n for n, (t, _) in enumerate(listed)})(
+        if not unknown and compile_node(node, {t.position: n for n, (t, _) in enumerate(listed)})(
             frozenset()
         ):
             problems.append(f"rules[{i}].query: {MATCHES_NOTHING_SPECIFIC}")

@@ -11,6 +11,7 @@ general parser, which alone says what is wrong and where.
 from __future__ import annotations
 
 import re
+from functools import partial
 
 from monitor.match.syntax import And, Node, Or, Parsed, Term
 from monitor.match.text import term_words
@@ -20,63 +21,63 @@ from monitor.match.text import term_words
 # ~ or a hyphen, is for the general parser).
 _TERM = r'(?:@?"[^"]*"|@?(?!(?:AND|OR|NOT)\b)[^\W_]+)(?=[\s)]|\Z)'
 _GROUP = rf"(?:\(\s*{_TERM}(?:\s+OR\s+{_TERM})*\s*\)|{_TERM})"
-_FLAT = re.compile(rf"\s*(?:{_GROUP}(?:\s+(?:AND\s+)?{_GROUP})*|{_TERM}(?:\s+OR\s+{_TERM})+)\s*")
-# In a query of that shape: an entity's @, then a phrase or a word; or a parenthesis.
-_PIECE = re.compile(r'(@?)(?:"([^"]*)"|([^\W_]+))|([()])')
+# Groups ANDed (adjacent groups are ANDed too), or terms ORed: a query of one group.
+_ANDED = re.compile(rf"\s*{_GROUP}(?:\s+(?:AND\s+)?{_GROUP})*\s*")
+_ORED = re.compile(rf"\s*{_TERM}(?:\s+OR\s+{_TERM})+\s*")
+# The pieces of a query of that shape, each after the whitespace and operators before it: a
+# phrase (with the @ of an entity), a parenthesis, or a word (with its @).
+_PIECE = re.compile(r'(\s*(?:(?:AND|OR)\s+)*)(@?"[^"]*"|[()]|[^\s()"]+)')
 # Words the general parser refuses as terms ("and": operators are written in capitals).
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
+# Terms by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
+_new_term = partial(tuple.__new__, Term)
 
 
 def parse_flat(query: str) -> Parsed | None:
     """The query's tree and terms, as ``query.parse_full`` makes them, when the query has
     the common shape and no error; else None."""
-    if _FLAT.fullmatch(query) is None:
+    ored = _ORED.fullmatch(query) is not None
+    if not ored and _ANDED.fullmatch(query) is None:
         return None
-    groups: list[list[Term]] = []
-    inside: list[Term] | None = None  # the group of the open parenthesis
-    joined = False  # the last operator at the top level was OR
-    for piece in _PIECE.finditer(query):
-        at, phrase, word, parenthesis = piece.groups()
-        if parenthesis is not None:
-            inside = [] if parenthesis == "(" else None
-            if inside is not None:
-                groups.append(inside)
-            continue
-        if word is not None:
-            if word == "OR" and not at:
-                joined = inside is None
-                continue
-            if word == "AND" and not at:
-                joined = False
-                continue
-            if len(word) <= 3 and word.upper() in _OPERATORS:
-                return None  # "and", "@Or": the general parser explains the error
-        term = _term(at, phrase, word, piece.start())
-        if term is None:
-            return None
-        if inside is not None:
-            inside.append(term)
-        elif joined:
-            groups[-1].append(term)
-            joined = False
+    terms: list[Term] = []
+    groups: list[list[Term]] = [terms] if ored else []
+    inside: list[Term] | None = terms if ored else None  # the group being read
+    at = 0
+    for before, text in _PIECE.findall(query):
+        position = at + len(before)
+        at = position + len(text)
+        if text == "(":
+            inside = []
+            groups.append(inside)
+        elif text == ")":
+            inside = None
         else:
-            groups.append([term])
+            term = _term(text, position)
+            if term is None:
+                return None
+            if inside is None:
+                groups.append([term])
+            else:
+                inside.append(term)
     children: list[Node] = [g[0] if len(g) == 1 else Or(tuple(g)) for g in groups]
     tree = children[0] if len(children) == 1 else And(tuple(children))
     return Parsed(tree, [(term, True) for group in groups for term in group])
 
 
-def _term(at: str, phrase: str | None, word: str | None, position: int) -> Term | None:
+def _term(text: str, position: int) -> Term | None:
     """One term as the general parser makes it; None where it would refuse it."""
-    if at:
-        name = phrase if phrase is not None else word
-        assert name is not None
-        return Term("entity", name.strip(), (), None, None, position)
-    if phrase is not None:
+    if text[0] == "@":
+        name = text[2:-1] if text[1] == '"' else text[1:]
+        if len(name) <= 3 and name.upper() in _OPERATORS and text[1] != '"':
+            return None  # "@or": the general parser explains the error
+        return _new_term(("entity", name.strip(), (), None, None, position))
+    if text[0] == '"':
+        phrase = text[1:-1]
         words = term_words(phrase)
-        return (
-            Term("phrase", " ".join(phrase.split()), words, None, None, position) if words else None
-        )
-    assert word is not None
-    words = term_words(word)
-    return Term("word", word, words, None, None, position) if words else None
+        if not words:
+            return None
+        return _new_term(("phrase", " ".join(phrase.split()), words, None, None, position))
+    if len(text) <= 3 and text.upper() in _OPERATORS:
+        return None  # "and": the general parser explains the error
+    words = (text.lower(),) if text.isascii() else term_words(text)  # as term_words does
+    return _new_term(("word", text, words, None, None, position)) if words else None

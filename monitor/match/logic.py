@@ -10,12 +10,15 @@ from monitor.match.syntax import And, Node, Not, Or, Term
 
 # A query as groups of term ids: one term of each group must be found.
 Groups = tuple[frozenset[int], ...]
+# The term id of each term of a query, by the term's position in the query (a term is the
+# only one to start there).
+TermIds = dict[int, int]
 
 
-def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]], bool]:
+def compile_node(node: Node, ids: TermIds) -> Callable[[AbstractSet[int]], bool]:
     """The query as a function of the term ids that were found (faster than walking the AST)."""
     if isinstance(node, Term):
-        term_id = ids[node]
+        term_id = ids[node.position]
         return lambda found: term_id in found
     if isinstance(node, Not):
         child = compile_node(node.child, ids)
@@ -36,7 +39,7 @@ def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]
     return either
 
 
-def groups(node: Node, ids: dict[Term, int]) -> Groups | None:
+def groups(node: Node, ids: TermIds) -> Groups | None:
     """The query as groups of term ids, one of each to be found, when it has that shape:
     ``a``, ``a OR b``, ``(a OR b) AND c``. None for any other (NOT, nested ANDs)."""
     sets = _term_sets(node.children if isinstance(node, And) else [node], ids)
@@ -53,7 +56,7 @@ def cheapest(sets: Sequence[frozenset[int]], cost: Sequence[int]) -> frozenset[i
     return min(sets, key=lambda o: (sum(map(cost.__getitem__, o)), len(o)))
 
 
-def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozenset[int] | None:
+def necessary(node: Node, ids: TermIds, cost: Sequence[int]) -> frozenset[int] | None:
     """A cheap set of term ids one of which must be found for the query to be true.
 
     A rule is checked only when one of these is found: for (topic OR topic) AND
@@ -62,7 +65,7 @@ def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozense
     rule that mentions it. None when no such set is known (under a NOT).
     """
     if isinstance(node, Term):
-        return frozenset((ids[node],))
+        return frozenset((ids[node.position],))
     if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
         return cheapest(sets, cost)  # the usual shape
     if isinstance(node, Not):
@@ -76,14 +79,19 @@ def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozense
     return cheapest(known, cost) if known else None
 
 
-def _term_sets(nodes: Sequence[Node], ids: dict[Term, int]) -> list[frozenset[int]]:
+def _term_sets(nodes: Sequence[Node], ids: TermIds) -> list[frozenset[int]]:
     """Each node as the set of term ids any of which satisfies it; [] if one is not that."""
     sets = []
     for node in nodes:
-        if isinstance(node, Term):
-            sets.append(frozenset((ids[node],)))
-        elif isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
-            sets.append(frozenset(ids[c] for c in node.children if isinstance(c, Term)))
+        if type(node) is Term:
+            sets.append(frozenset((ids[node.position],)))
+        elif type(node) is Or:
+            group = []
+            for child in node.children:
+                if type(child) is not Term:
+                    return []
+                group.append(ids[child.position])
+            sets.append(frozenset(group))
         else:
             return []
     return sets

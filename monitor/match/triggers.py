@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.match.compiled import Check, CompiledRule, CompiledTerm, Pair
-from monitor.match.logic import Groups, cheapest, necessary
-from monitor.match.syntax import Node, Term
+from monitor.match.logic import Groups, TermIds, cheapest, necessary
+from monitor.match.syntax import Node
 
 # A rule's query as the builder keeps it: its groups when it has the usual shape, else its
 # tree and the tree's term ids.
-Query = tuple[Node | None, dict[Term, int] | None, Groups | None]
+Query = tuple[Node | None, TermIds | None, Groups | None]
 
 
 def checks(
