@@ -21,7 +21,10 @@ def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig])
     """Parse every query and build one automaton of every literal.
 
     ``RuleError`` (with the position in the query) names the first rule that does not
-    compile; ``validate_rules`` lists every problem at once.
+    compile; ``validate_rules`` lists every problem at once. The cycle collector is left as
+    the caller has it: over 100k terms it walks the growing heap several times, and a
+    caller that compiles that many may pause it around the call (bench/match_speed.py
+    shows both).
     """
     builder = Builder(entity_table(entities))
     return builder.matcher(builder.rules(rules))

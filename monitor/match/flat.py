@@ -2,8 +2,8 @@
 
 ``(a OR @b OR "c d") AND (e OR f)``, ``a OR b``, ``a b``: words, entities and phrases in
 OR-groups, ANDed, and nothing else (no NOT, scope, wildcard, proximity or nesting). Most
-rules look like this, and a config may hold tens of thousands of them: one regular
-expression checks the shape, a second cuts the terms, and the tree is the one
+rules look like this, and a config may hold tens of thousands of them: regular
+expressions check the shape and cut the terms, and the tree is the one
 ``query.parse_full`` makes. Any other query, and any query with an error, is left to the
 general parser, which alone says what is wrong and where.
 """

@@ -52,9 +52,6 @@ class Literals:
         # how (keyword, alias, exact) -> word -> its literal, for words not plain ASCII.
         self.words: dict[str, dict[str, int]] = {"keyword": {}, "alias": {}, "exact": {}}
 
-    def __len__(self) -> int:
-        return len(self.shared)
-
     def literal(self, mode: str, word: str) -> int:
         if mode == "stem":
             return self.stem_literal(word)
