@@ -10,15 +10,16 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError
 
+from monitor import configchecks as checks
 from monitor import redact
 from monitor.channels.config import ChannelConfig
-from monitor.configtypes import Duration, HttpUrl, StrictModel
+from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.match.config import EntityConfig, RuleConfig
@@ -38,7 +39,9 @@ class MonitorSection(StrictModel):
     max_backoff: Duration = Field(default=6 * 3600.0, gt=0)
     grace_period: Duration = Field(default=10.0, ge=0)
     user_agent: str = "monitor/0.1 (+https://github.com/monitor-news/monitor)"
-    metrics: str | None = Field(default=None, description='"HOST:PORT" for /metrics and /healthz')
+    metrics: HostPort | None = Field(
+        default=None, description='"HOST:PORT" for /metrics and /healthz'
+    )
     log_format: str = Field(default="plain", pattern="^(plain|json)$")
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
@@ -88,6 +91,26 @@ class Config(StrictModel):
         return path if path.is_absolute() else self.base_dir / path
 
 
+def derive(
+    config: Config,
+    *,
+    database: Path | str,
+    feeds: Sequence[FeedConfig] | None = None,
+    channels: Mapping[str, ChannelConfig] | None = None,
+) -> Config:
+    """``config`` for a run of its own (a dry run, a replay): another database and, when
+    given, other feeds and channels. The sections are frozen models, shared as they are, so
+    secrets stay real (a dump would mask them)."""
+    update: dict[str, Any] = {
+        "monitor": config.monitor.model_copy(update={"database": str(database)})
+    }
+    if feeds is not None:
+        update["feeds"] = list(feeds)
+    if channels is not None:
+        update["channels"] = dict(channels)
+    return config.model_copy(update=update)
+
+
 def resolve_path(explicit: str | None) -> Path:
     """``-c PATH``, else ``./config.toml``, else ``$MONITOR_CONFIG``."""
     if explicit:
@@ -124,16 +147,18 @@ def loads(
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
     raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
-    problems.extend(_cross_references(raw))
+    problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        problems[:0] = [_describe(err) for err in exc.errors()]
+        problems[:0] = [checks.describe(err) for err in exc.errors()]
+    # Rule queries are checked whatever else is wrong: the user sees every problem at once.
+    problems.extend(checks.rule_checks(raw))
     if config is not None and not problems:
         problems.extend(_semantic_checks(config))
     if problems:
-        problems = list(dict.fromkeys(problems))
+        problems = [checks.name_location(p, raw) for p in dict.fromkeys(problems)]
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
         raise ConfigError(f"{source}: {count}", problems)
     assert config is not None
@@ -153,7 +178,7 @@ def _interpolate(
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in environ:
-                problems.append(f"{_location(where)}: environment variable {name} is not set")
+                problems.append(f"{checks.location(where)}: environment variable {name} is not set")
                 return ""
             if (where and where[-1] in SECRET_FIELDS) or "://" in value:
                 redact.register(environ[name])  # a password, a token, a URL or part of one
@@ -167,67 +192,12 @@ def _interpolate(
     return value
 
 
-def _cross_references(raw: dict[str, Any]) -> list[str]:
-    """Checks between sections, made on the raw file so they are reported with field errors."""
-    problems: list[str] = []
-    channels = raw.get("channels", {})
-    names = set(channels) if isinstance(channels, dict) else set()
-    monitor = raw.get("monitor", {})
-    if isinstance(monitor, dict):
-        for i, name in enumerate(monitor.get("health_channels", []) or []):
-            if isinstance(name, str) and name not in names:
-                problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
-    rules = raw.get("rules", [])
-    if isinstance(rules, list):
-        for r, rule in enumerate(rules):
-            if not isinstance(rule, dict):
-                continue
-            for i, name in enumerate(rule.get("channels", []) or []):
-                if isinstance(name, str) and name not in names:
-                    problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
-    feeds = raw.get("feeds", [])
-    if isinstance(feeds, list):
-        seen: dict[str, int] = {}
-        for i, feed in enumerate(feeds):
-            url = feed.get("url") if isinstance(feed, dict) else None
-            if isinstance(url, str):
-                if url in seen:
-                    problems.append(f"feeds[{i}].url: {url} is already feeds[{seen[url]}]")
-                seen.setdefault(url, i)
-    return problems
-
-
 def _semantic_checks(config: Config) -> list[str]:
-    """Checks that need the validated config (rule queries against the entities)."""
+    """Checks that need the whole validated config."""
     problems = []
     if config.monitor.retention < config.dedup.window:
         problems.append(
             "monitor.retention: must be at least dedup.window, or stories lose their items"
             " while they can still be joined"
         )
-    try:
-        from monitor.match import validate_rules
-    except ImportError:  # the match stage is not built yet
-        return problems
-    return problems + validate_rules(config.rules, config.entities)
-
-
-def _location(where: tuple[Any, ...]) -> str:
-    out = ""
-    for part in where:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
-
-
-def _describe(err: Any) -> str:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
-    msg = str(err["msg"]).removeprefix("Value error, ")
-    if err["type"] == "extra_forbidden":
-        msg = "unknown key (check its spelling)"
-    elif err["type"] == "missing":
-        msg = "required key is missing"
-    return f"{_location(loc)}: {msg}"
-
-
-# pydantic puts the tag of a discriminated union in the error location; users never wrote it.
-_UNION_TAGS = {"console", "telegram", "email", "webhook"}
+    return problems

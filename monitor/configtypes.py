@@ -7,7 +7,7 @@ Each stage owns the model of its own config section (``monitor/dedup/config.py``
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yarl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -53,6 +53,24 @@ def check_http_url(value: str) -> str:
         raise ValueError(f"not a valid URL ({exc}): {value!r}") from None
     return value
 
+
+def check_host_port(value: str) -> str:
+    """``HOST:PORT`` to listen on (``[::1]:9100``; an empty host is 127.0.0.1)."""
+    host, colon, port = value.rpartition(":")
+    if not colon or not port.isdigit() or int(port) > 65535:
+        raise ValueError(f'expected HOST:PORT such as "127.0.0.1:9100", got {value!r}')
+    if host.startswith("[") != host.endswith("]"):
+        raise ValueError(
+            f'expected HOST:PORT, an IPv6 host in brackets ("[::1]:9100"), got {value!r}'
+        )
+    return value
+
+
+Severity = Literal["low", "normal", "high", "urgent"]
+"""How much an alert matters: a rule gives it, a channel's quiet hours let the top ones through."""
+
+HostPort = Annotated[str, AfterValidator(check_host_port)]
+"""An address to listen on: ``"127.0.0.1:9100"``."""
 
 HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 """A URL the daemon will fetch or post to: http:// or https:// with a host."""

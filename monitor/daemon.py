@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from monitor import config as config_module
+from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
 from monitor.errors import ConfigError
@@ -76,10 +77,8 @@ async def _dry_run_config(config: Config, tmp: Path) -> Config:
     copy = tmp / "monitor.db"
     if config.database_path.exists():
         await asyncio.to_thread(_backup, config.database_path, copy)
-    console = {name: {"type": "console"} for name in config.channels}
-    data = config.model_dump(mode="python", exclude={"channels"})
-    data["monitor"]["database"] = str(copy)
-    return Config.model_validate({**data, "channels": console, "base_dir": config.base_dir})
+    console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
+    return config_module.derive(config, database=copy, channels=console)
 
 
 def _backup(source: Path, target: Path) -> None:

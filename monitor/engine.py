@@ -51,6 +51,10 @@ def settle_heap() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
+def _channel_session(config: Config) -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(headers={"User-Agent": config.monitor.user_agent})
+
+
 def fetch_limits(config: Config) -> FetchLimits:
     f = config.fetch
     return FetchLimits(
@@ -78,6 +82,8 @@ class Engine:
         self._session = session
         self._stop = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
+        # Fetchers a reload replaced, each closing once its polls are done.
+        self._retiring: dict[asyncio.Task[None], Fetcher] = {}
 
     @property
     def config(self) -> Config:
@@ -104,7 +110,7 @@ class Engine:
             stages = await Stages.build(config, store)
             stages.metrics = metrics
             fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
-            session = aiohttp.ClientSession(headers={"User-Agent": config.monitor.user_agent})
+            session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
             settle_heap()
@@ -135,12 +141,26 @@ class Engine:
             # Polls in flight hold the live state objects: keep them, add only new feeds.
             self.rt.states.setdefault(url, state)
         self.stages.recompile(config)
-        channels_changed = config.channels != self.rt.config.channels
+        old = self.rt.config
+        agent_changed = config.monitor.user_agent != old.monitor.user_agent
+        if agent_changed or fetch_limits(config) != self.rt.fetcher.limits:
+            # Polls in flight finish on the old fetcher (its limits, its session); new polls
+            # take the new one.
+            retired, self.rt.fetcher = (
+                self.rt.fetcher,
+                Fetcher(fetch_limits(config), config.monitor.user_agent),
+            )
+            task = asyncio.get_running_loop().create_task(retired.close_when_idle())
+            self._retiring[task] = retired
+            task.add_done_callback(self._retiring.pop)
         self.rt.config = config
-        if channels_changed:
+        if config.channels != old.channels or agent_changed:
             # Alerts in flight finish on the old channels; the new ones take the outbox from here.
             running = self._delivery is not None
             await self._stop_delivery()
+            if agent_changed:
+                await self._session.close()
+                self._session = _channel_session(config)
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
@@ -174,6 +194,9 @@ class Engine:
         try:
             if self.rt.state_writes is not None:
                 await self.rt.state_writes.close()
+            for task, retired in list(self._retiring.items()):
+                task.cancel()  # the polls they served are over by now
+                await retired.close()
             await self.rt.fetcher.close()
             await self._session.close()
         finally:

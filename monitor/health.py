@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import aiosqlite
 
@@ -33,6 +33,7 @@ class HealthEvent:
     name: str
     kind: str  # failing | stale | recovered
     message: str
+    said: int  # the feed's health_alerted once this event is written
 
 
 def _ago(seconds: float) -> str:
@@ -47,7 +48,8 @@ def transitions(
     health_after: float,
     rhythms: Mapping[str, float | None],
 ) -> list[HealthEvent]:
-    """What changed in the feeds' health since the last check; updates ``health_alerted``."""
+    """What changed in the feeds' health since the last check (the states are not changed:
+    ``check_feeds`` records each event's ``said`` once its alerts are written)."""
     events: list[HealthEvent] = []
     for state in states:
         name = names.get(state.url, state.url)
@@ -66,23 +68,20 @@ def transitions(
                 HealthEvent(
                     state.url, name, "failing",
                     f"{name} has failed for {_ago(since)} ({state.error_streak} polls in a row): "
-                    f"{state.last_error}",
+                    f"{state.last_error}", FAILING,
                 )
             )  # fmt: skip
-            state.health_alerted = FAILING
         elif stale and state.health_alerted == OK:
             quiet = now - (state.last_new_item or now)
             events.append(
                 HealthEvent(
                     state.url, name, "stale",
                     f"{name} has published nothing for {_ago(quiet)}; it usually publishes "
-                    f"every {_ago(gap or 0)}",
+                    f"every {_ago(gap or 0)}", STALE,
                 )
             )  # fmt: skip
-            state.health_alerted = STALE
         elif not (failing or stale) and state.health_alerted != OK and state.error_streak == 0:
-            events.append(HealthEvent(state.url, name, "recovered", f"{name} is working again"))
-            state.health_alerted = OK
+            events.append(HealthEvent(state.url, name, "recovered", f"{name} is working again", OK))
     return events
 
 
@@ -111,31 +110,30 @@ async def check_feeds(
 ) -> list[HealthEvent]:
     """Decide what changed, queue one health alert per event and channel, remember it.
 
-    The alerts and the feeds' ``health_alerted`` are written in one transaction; if it
-    fails, the feeds keep what they had, and the next check raises the alerts again.
+    The alerts and the feeds' ``health_alerted`` are written in one transaction, and the
+    live states learn it only once that commits: a poll saving its feed meanwhile must not
+    store "alerted" for an alert that may yet fail to be written. If it fails, the next
+    check raises the alerts again.
     """
     states = list(states)
     channels = list(channels)
     rhythm = await rhythms(store.db, {s.url: s.id for s in states})
-    said = [state.health_alerted for state in states]
     events = transitions(states, names, now=now, health_after=health_after, rhythms=rhythm)
     if not events:
         return events
-    changed = {e.url for e in events}
-    try:
-        await _queue(store, events, states, changed, channels, now)
-    except BaseException:  # not written: what was said is what the store still says
-        for state, before in zip(states, said, strict=True):
-            state.health_alerted = before
-        raise
+    said = {e.url: e.said for e in events}
+    changed = [state for state in states if state.url in said]
+    await _queue(store, events, changed, said, channels, now)
+    for state in changed:
+        state.health_alerted = said[state.url]
     return events
 
 
 async def _queue(
     store: Store,
     events: list[HealthEvent],
-    states: list[FeedState],
-    changed: set[str],
+    changed: list[FeedState],
+    said: dict[str, int],
     channels: list[str],
     now: float,
 ) -> None:
@@ -160,6 +158,5 @@ async def _queue(
                     dedup_key=f"health:{event.url}:{event.kind}:{int(now)}",
                     now=now,
                 )
-        for state in states:
-            if state.url in changed:
-                await feed_store.save_state(db, state)
+        for state in changed:
+            await feed_store.save_state(db, replace(state, health_alerted=said[state.url]))

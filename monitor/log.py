@@ -11,18 +11,29 @@ from typing import Any
 from monitor.redact import redact
 
 _CONTEXT = ("feed", "channel", "story", "rule", "alert")
+# A control character in a log line (a feed title's ESC, BEL or NUL, a newline forging a
+# second line) is written as its escape: the line shows it, the terminal does not obey it.
+_ESCAPES = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+_ESCAPES_BUT_LINES = {c: e for c, e in _ESCAPES.items() if c != 0x0A}  # a traceback's lines
+
+
+def escape(text: str) -> str:
+    """``text`` with its control characters written as ``\\xNN``: one line, inert."""
+    return text if text.isprintable() else text.translate(_ESCAPES)
 
 
 class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
         context = " ".join(
-            f"{key}={getattr(record, key)}" for key in _CONTEXT if getattr(record, key, None)
+            f"{key}={escape(str(getattr(record, key)))}"
+            for key in _CONTEXT
+            if getattr(record, key, None)
         )
         line = f"{when} {record.levelname:<7} {record.name.removeprefix('monitor.')}: "
-        line += record.getMessage() + (f" [{context}]" if context else "")
+        line += escape(record.getMessage()) + (f" [{context}]" if context else "")
         if record.exc_info:
-            line += "\n" + self.formatException(record.exc_info)
+            line += "\n" + self.formatException(record.exc_info).translate(_ESCAPES_BUT_LINES)
         return redact(line)
 
 
@@ -39,8 +50,9 @@ class JsonFormatter(logging.Formatter):
                 data[key] = getattr(record, key)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
+        # JSON escapes C0 controls itself but writes DEL and C1 (a CSI is 0x9b) raw.
         return json.dumps(
-            {k: redact(v) if isinstance(v, str) else v for k, v in data.items()},
+            {k: redact(escape(v)) if isinstance(v, str) else v for k, v in data.items()},
             ensure_ascii=False,
         )
 

@@ -52,6 +52,10 @@ def _markup(m: re.Match[str]) -> str:
 # Zero-width and bidi formatting characters that survive NFKC and break word matching.
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
+# Control characters (C0 but tab and newline, DEL, C1): an ESC in a title would drive the
+# reader's terminal, a BEL ring it, a NUL cut a C string; no feed means them as text.
+_CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)], None)
+
 # Query parameters that only say how a reader arrived at an article, never which article.
 _TRACKING_PREFIXES = ("utm_", "mc_", "pk_", "hsa_", "at_")
 _TRACKING_NAMES = frozenset(
@@ -86,7 +90,18 @@ def clean_text(value: str | None) -> str:
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
         text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
     # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    # After the join only the space is left of the whitespace, so isprintable (C speed) is
+    # False only for a control or format character: the rare text that needs the table.
+    if not text.isprintable():
+        text = " ".join(text.translate(_CONTROLS).split())
+    return text
+
+
+def remove_controls(text: str) -> str:
+    """``text`` without control characters, its tabs and line breaks kept (text that keeps
+    its lines: a message, a multi-line error)."""
+    return text if text.isprintable() else text.translate(_CONTROLS)
 
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:

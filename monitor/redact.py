@@ -4,12 +4,16 @@ parameters, and the secrets the config took from the environment (``${NAME}``).
 A feed URL often carries a key (``?api_key=...``, ``https://user:pass@host/``), and a config
 that reads a password, a token or a URL from the environment says it is secret; log lines
 name feeds by URL, and error messages may quote one. The log formatters and the command
-line's error output pass each line through ``redact``.
+line's error output pass each line through ``redact``; what readers see (every channel's
+message, ``monitor status`` and ``monitor stories``, JSON or not) goes through ``shown``.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Any
+
+from monitor.normalize import remove_controls
 
 MASK = "***"
 # Shorter values are not masked: a two-letter value would blot out every line it occurs in.
@@ -56,3 +60,20 @@ def redact(text: str) -> str:
     if "=" in text:
         text = _PARAMETER.sub(_mask_parameter, text)
     return text
+
+
+def shown(text: str) -> str:
+    """``text`` as a reader may see it: secrets masked, control characters removed."""
+    return remove_controls(redact(text))
+
+
+def shown_data(data: Any) -> Any:
+    """``shown`` applied to every string inside ``data`` (dicts, lists, tuples), keys too:
+    a JSON document for a reader (``status --json``, ``stories --json``)."""
+    if isinstance(data, str):
+        return shown(data)
+    if isinstance(data, dict):
+        return {shown_data(k): shown_data(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [shown_data(v) for v in data]
+    return data

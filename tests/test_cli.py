@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import build_parser, main
+from monitor.store import Store
 
 
 def _commands() -> dict[str, object]:
@@ -40,11 +42,17 @@ def test_python_dash_m_and_bad_usage_exit_2() -> None:
     assert result.stderr.startswith("monitor: ")
 
 
+async def _create_database(path: Path) -> None:
+    store = await Store.open(path)
+    await store.close()
+
+
 def test_status_json_names_feeds_by_url(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
     path = tmp_path / "config.toml"
     path.write_text('[[feeds]]\nurl = "http://127.0.0.1:9/rss"\nname = "Nowhere"\n')
+    asyncio.run(_create_database(tmp_path / "monitor.db"))
     assert main(["status", "--json", "-c", str(path)]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["feeds"][0]["url"] == "http://127.0.0.1:9/rss"

@@ -93,7 +93,7 @@ bot_token = "${MONITOR_TEST_UNSET_TOKEN}"
     err = result.stderr
     assert "3 problems" in err
     assert "monitor.intervall: unknown key" in err
-    assert "feeds[0].interval" in err and "ten minutes" in err
+    assert 'feeds[0] "https://example.org/rss".interval' in err and "ten minutes" in err
     assert (
         "channels.desk.bot_token: environment variable MONITOR_TEST_UNSET_TOKEN is not set" in err
     )

@@ -41,6 +41,7 @@ chat_id = "{CHAT_ID}"
 api_base = "{api_base}"
 rate_limit = "off"
 update_delay = "1h"
+storm_limit = 0  # every alert must reach the chat, however many a minute
 retry_initial = "1s"
 retry_max = "2s"
 """)

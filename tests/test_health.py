@@ -16,9 +16,12 @@ def _feed(**kw: object) -> FeedState:
 
 
 def _run(state: FeedState, gap: float | None = None, now: float = NOW) -> list[str]:
+    """One check, its events taken as said (as check_feeds does once they are written)."""
     events = transitions(
         [state], {state.url: "X"}, now=now, health_after=H, rhythms={state.url: gap}
     )
+    for event in events:
+        state.health_alerted = event.said
     return [e.kind for e in events]
 
 
@@ -27,7 +30,8 @@ def test_failing_longer_than_health_after_alerts_once_then_recovers() -> None:
     events = transitions([state], {}, now=NOW, health_after=H, rhythms={})
     assert [e.kind for e in events] == ["failing"]
     assert "HTTP 410" in events[0].message and "9 polls" in events[0].message
-    assert state.health_alerted == FAILING
+    assert events[0].said == FAILING
+    state.health_alerted = FAILING
     assert _run(state) == []  # said once only
     state.failing_since, state.error_streak = None, 0
     assert _run(state) == ["recovered"] and state.health_alerted == OK
@@ -111,6 +115,46 @@ async def test_a_health_alert_that_could_not_be_written_is_raised_again(tmp_path
             store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
         )
         assert [e.kind for e in events] == ["failing"]  # not forgotten by the failed write
+        async with store.db.execute("SELECT COUNT(*) FROM alerts") as cur:
+            assert (await cur.fetchone())[0] == 1
+    finally:
+        await store.close()
+
+
+async def test_a_poll_saving_its_feed_meanwhile_does_not_record_an_unwritten_health_alert(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    """The check decides "failing", then waits for the writer while a poll of that feed
+    commits its state; the check's own write then fails. After a restart the alert must still
+    be raised: the poll must not have stored "alerted" for it."""
+    import asyncio
+
+    from monitor.errors import StoreError
+    from monitor.health import check_feeds
+    from monitor.store import Store
+    from monitor.store import feeds as feed_store
+
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        state = await _failing_feed(store)
+        async with store.transaction() as db:  # a poll of the feed holds the writer
+            check = asyncio.ensure_future(
+                check_feeds(
+                    store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
+                )
+            )
+            await asyncio.sleep(0.2)  # the check has decided and waits for the writer
+            await feed_store.save_state(db, state)  # the poll saves its feed's state
+        await store.db.execute("PRAGMA query_only = ON")  # the check's write will fail
+        with pytest.raises(StoreError):
+            await check
+        await store.db.execute("PRAGMA query_only = OFF")
+        # A restart: the states as the store has them.
+        fresh = [s for s in await feed_store.all_feeds(store.db) if s.url == state.url]
+        events = await check_feeds(
+            store, fresh, {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
+        )
+        assert [e.kind for e in events] == ["failing"]
         async with store.db.execute("SELECT COUNT(*) FROM alerts") as cur:
             assert (await cur.fetchone())[0] == 1
     finally:

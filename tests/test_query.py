@@ -172,6 +172,6 @@ query = "@Zelensky summit"
     with pytest.raises(ConfigError) as info:
         config_module.loads(text)
     assert info.value.problems == [
-        "rules[0].query: this parenthesis is never closed at position 11",
-        "rules[1].query: no entity named 'Zelensky' (define it in [[entities]])",
+        'rules[0] "x".query: this parenthesis is never closed at position 11',
+        """rules[1] "y".query: no entity named 'Zelensky' (define it in [[entities]])""",
     ]

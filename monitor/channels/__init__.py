@@ -3,12 +3,17 @@
 A channel turns one ``Alert`` (or a digest of several) into one message. It declares its
 limits as class attributes, raises ``ChannelError`` (``permanent``, ``retry_after``) when it
 cannot deliver, and its ``repr`` never shows a secret. Retries, rate limits, quiet hours and
-digests are the outbox's business (``monitor/outbox.py``), not the channel's.
+digests are the outbox's business (``monitor/outbox/``), not the channel's.
+
+Every alert passes through ``shown_alert`` on its way in (``send``, ``send_digest``,
+``edit``), so no channel type can print a secret or a control character: a type implements
+``_send``, ``_send_digest`` and ``_edit`` and sees only what a reader may see.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import ClassVar
 
 import aiohttp
@@ -23,8 +28,24 @@ from monitor.channels.config import (
 )
 from monitor.errors import ChannelError
 from monitor.models import Alert
+from monitor.redact import shown
 
-__all__ = ["Channel", "ChannelError", "build_channel", "build_channels"]
+__all__ = ["Channel", "ChannelError", "build_channel", "build_channels", "shown_alert"]
+
+
+def shown_alert(alert: Alert) -> Alert:
+    """``alert`` with every text a reader sees passed through ``redact.shown``: a health
+    alert quotes a feed URL and its error, whose key must not reach a chat or a mailbox."""
+    return replace(
+        alert,
+        title=shown(alert.title),
+        rule=shown(alert.rule) if alert.rule else alert.rule,
+        url=shown(alert.url) if alert.url else alert.url,
+        outlets=tuple(shown(o) for o in alert.outlets),
+        terms=tuple(shown(t) for t in alert.terms),
+        snippet=shown(alert.snippet),
+        extra={k: shown(v) if isinstance(v, str) else v for k, v in alert.extra.items()},
+    )
 
 
 class Channel:
@@ -48,16 +69,26 @@ class Channel:
     async def send(self, alert: Alert) -> str | None:
         """Deliver one alert; return its external id (e.g. a Telegram message_id) when the
         message can later be edited, else None."""
-        raise NotImplementedError
+        return await self._send(shown_alert(alert))
 
     async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
-        """Deliver several alerts as one message. The default sends them one by one."""
-        for alert in alerts:
-            await self.send(alert)
-        return None
+        """Deliver several alerts as one message."""
+        return await self._send_digest([shown_alert(a) for a in alerts])
 
     async def edit(self, alert: Alert, external_id: str) -> None:
         """Replace the message ``external_id`` with ``alert`` (only when ``can_edit``)."""
+        await self._edit(shown_alert(alert), external_id)
+
+    async def _send(self, alert: Alert) -> str | None:
+        raise NotImplementedError
+
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
+        # The default: one message each.
+        for alert in alerts:
+            await self._send(alert)
+        return None
+
+    async def _edit(self, alert: Alert, external_id: str) -> None:
         raise ChannelError(f"{self.name}: a {self.type} channel cannot edit messages")
 
     async def close(self) -> None:

@@ -21,9 +21,16 @@ from pydantic import (
     model_validator,
 )
 
-from monitor.configtypes import Duration, HttpUrl, StrictModel, format_duration, parse_duration
+from monitor.configtypes import (
+    Duration,
+    HttpUrl,
+    Severity,
+    StrictModel,
+    check_http_url,
+    format_duration,
+    parse_duration,
+)
 
-Severity = Literal["low", "normal", "high", "urgent"]
 SEVERITY_ORDER: dict[str, int] = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\S+)\s*$")
@@ -122,6 +129,11 @@ class DeliveryConfig(StrictModel):
         default=60.0, ge=0, description="wait before editing a sent message; growth coalesces"
     )
     concurrency: int = Field(default=1, ge=1, le=64, description="deliveries in flight at once")
+    storm_limit: int = Field(
+        default=20,
+        ge=0,
+        description="story alerts of one rule a minute; beyond it, one summary (0 = no limit)",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -159,9 +171,7 @@ class TelegramChannelConfig(DeliveryConfig):
     @field_validator("api_base")
     @classmethod
     def _http_base(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value, re.IGNORECASE):
-            raise ValueError(f"expected an http:// or https:// URL, got {value!r}")
-        return value.rstrip("/")
+        return check_http_url(value).rstrip("/")
 
 
 class EmailChannelConfig(DeliveryConfig):

@@ -57,16 +57,16 @@ class ConsoleChannel(Channel):
     def __init__(self, name: str, config: ConsoleChannelConfig) -> None:
         super().__init__(name, config)
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         self._print(render(alert, self.name))
         return f"console:{alert.id}"
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         head = f"━━ {len(alerts)} alerts ━━\n"
         self._print(head + "\n".join(render(a, self.name) for a in alerts))
         return None
 
-    async def edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> None:
         self._print(render(alert, self.name))
 
     @staticmethod

@@ -68,12 +68,12 @@ class EmailChannel(Channel):
         msg.add_alternative(html, subtype="html")
         return msg
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         subject = f"{heading(alert)}: {alert.title}" if alert.kind != "new" else alert.title
         await self._deliver(self.message(subject, plain_text(alert), html_text(alert)))
         return None  # mail cannot be edited once sent
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         msg = self.message(digest_title(alerts), digest_plain(alerts), digest_html(alerts))
         await self._deliver(msg)
         return None

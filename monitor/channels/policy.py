@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import random
 import time
 from datetime import datetime, timedelta
@@ -63,3 +64,15 @@ def backoff(config: DeliveryConfig, attempts: int, rng: random.Random) -> float:
     failed together do not all come back at the same instant."""
     base = min(config.retry_max, config.retry_initial * 2 ** max(0, attempts - 1))
     return float(base / 2 + rng.uniform(0, base / 2))
+
+
+def retry_delay(
+    config: DeliveryConfig, hint: float | None, attempts: int, rng: random.Random
+) -> float:
+    """Seconds before the next try: the channel's own hint (Telegram ``retry_after``, a
+    webhook's Retry-After) when it gave one, else ``backoff``; never more than ``retry_max``.
+    A hint is the service's word, not a promise to keep: ten years would park the alert
+    past any expiry, so the config's longest wait bounds it."""
+    if hint is None or not math.isfinite(hint):
+        return backoff(config, attempts, rng)
+    return min(max(0.0, hint), config.retry_max)

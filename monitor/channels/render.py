@@ -22,6 +22,7 @@ _HEADINGS = {
     "update": "Story update",
     "health": "Feed health",
     "test": "Test alert",
+    "storm": "Alert storm",
 }
 
 

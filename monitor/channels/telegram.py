@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -16,6 +17,7 @@ import aiohttp
 
 from monitor.channels import Channel
 from monitor.channels.config import TelegramChannelConfig
+from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import telegram_digest, telegram_html
 from monitor.errors import ChannelError
 from monitor.models import Alert
@@ -54,10 +56,10 @@ class TelegramChannel(Channel):
         # Telegram's limits are per chat (https://core.telegram.org/bots/faq).
         return f"telegram:{self._base}:{self._chat_id}"
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         return await self._send_text(telegram_html(alert, self.body_maxlen))
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         await self._send_text(telegram_digest(alerts, self.body_maxlen))
         return None  # a digest is not edited: its stories grow separately
 
@@ -79,7 +81,7 @@ class TelegramChannel(Channel):
             raise ChannelError(f"telegram {self.name}: sendMessage answered without a message_id")
         return str(message_id)
 
-    async def edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> None:
         # https://core.telegram.org/bots/api#editmessagetext
         try:
             await self._call(
@@ -110,11 +112,19 @@ class TelegramChannel(Channel):
         failure: str | None = None
         status = 0
         data: Any = None
+        location: str | None = None
         try:
-            async with self._session.post(url, json=payload, timeout=self._timeout) as resp:
+            async with self._session.post(
+                url,
+                json=payload,
+                timeout=self._timeout,
+                allow_redirects=False,  # see monitor/channels/http.py
+            ) as resp:
                 status = resp.status
+                location = resp.headers.get("Location")
                 body = await resp.read()
-            data = json.loads(body)
+            if status not in REDIRECTS:
+                data = json.loads(body)
         except TimeoutError:
             failure = f"no answer within {self.config.timeout:g}s"
         except aiohttp.ClientError as exc:
@@ -127,6 +137,9 @@ class TelegramChannel(Channel):
             # Raised outside the except block, so no aiohttp exception (with the URL and
             # its token) is chained to it.
             raise ChannelError(f"telegram {self.name}: {method}: {failure}")
+        if status in REDIRECTS:
+            where = f"telegram {self.name}: {method}"
+            raise redirect_error(where, status, self._mask(location or "") or None, self._base)
         return self._result(method, status, data)
 
     def _result(self, method: str, status: int, data: Any) -> Any:
@@ -142,8 +155,8 @@ class TelegramChannel(Channel):
         params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
         where = f"telegram {self.name}: {method}"
         # https://core.telegram.org/bots/api#responseparameters
-        if params.get("retry_after") is not None:
-            retry_after = float(params["retry_after"])
+        retry_after = _seconds(params.get("retry_after"))
+        if retry_after is not None:
             raise ChannelError(
                 f"{where}: {description} (retry after {retry_after:g}s)", retry_after=retry_after
             )
@@ -166,3 +179,12 @@ class TelegramChannel(Channel):
 
     def _mask(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
+
+
+def _seconds(value: Any) -> float | None:
+    """``retry_after`` as a number of seconds, or None when it is not one (the outbox caps it)."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    return max(0.0, seconds) if math.isfinite(seconds) else None

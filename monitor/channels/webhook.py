@@ -12,8 +12,6 @@ import hmac
 import json
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
@@ -21,8 +19,10 @@ import aiohttp
 
 from monitor.channels import Channel
 from monitor.channels.config import WebhookChannelConfig
+from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import plain_text
 from monitor.errors import ChannelError
+from monitor.fetch.answers import parse_retry_after
 from monitor.models import Alert
 
 SIGNATURE_HEADER = "X-Monitor-Signature"
@@ -59,11 +59,11 @@ class WebhookChannel(Channel):
     def __repr__(self) -> str:
         return f"<WebhookChannel {self.name!r} url={self._shown!r}>"
 
-    async def send(self, alert: Alert) -> str | None:
+    async def _send(self, alert: Alert) -> str | None:
         await self._post({"alert": alert_json(alert), "text": plain_text(alert)}, str(alert.id))
         return None
 
-    async def send_digest(self, alerts: Sequence[Alert]) -> str | None:
+    async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
         ids = ",".join(str(a.id) for a in alerts)
         payload = {
             "digest": [alert_json(a) for a in alerts],
@@ -80,12 +80,18 @@ class WebhookChannel(Channel):
         where = f"webhook {self.name}: {self._shown}"
         failure: str | None = None
         status, retry_after = 0, None
+        location: str | None = None
         try:
             async with self._session.post(
-                self._url, data=body, headers=headers, timeout=self._timeout
+                self._url,
+                data=body,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,  # see monitor/channels/http.py
             ) as resp:
                 status = resp.status
-                retry_after = _retry_after(resp.headers.get("Retry-After"))
+                location = resp.headers.get("Location")
+                retry_after = parse_retry_after(resp.headers.get("Retry-After"))
                 await resp.read()
         except TimeoutError:
             failure = f"no answer within {self.config.timeout:g}s"
@@ -95,20 +101,10 @@ class WebhookChannel(Channel):
             raise ChannelError(f"{where}: {failure}")
         if 200 <= status < 300:
             return
+        if status in REDIRECTS:
+            raise redirect_error(where, status, location, self._url)
         # RFC 9110 §15: 408, 425, 429 and 5xx may succeed later; other 4xx will not.
         transient = status in (408, 425, 429) or status >= 500
         raise ChannelError(
             f"{where}: HTTP {status}", permanent=not transient, retry_after=retry_after
         )
-
-
-def _retry_after(value: str | None) -> float | None:
-    """RFC 9110 §10.2.3: seconds, or an HTTP date."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        return max(0.0, (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds())
-    except (TypeError, ValueError):
-        return None

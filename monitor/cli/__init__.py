@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
         "and alert on what you track.",
     )
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    # Also accepted before the command (``monitor -c FILE status``); one after it wins.
+    parser.add_argument(
+        "-c",
+        "--config",
+        dest="config_before_command",
+        metavar="PATH",
+        help="the config file (default: ./config.toml, else $MONITOR_CONFIG)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     for name in COMMANDS:
@@ -58,6 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if getattr(args, "config", None) is None:
+        args.config = args.config_before_command
     try:
         code: int = args.func(args)
         return code

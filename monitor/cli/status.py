@@ -11,7 +11,7 @@ from typing import Any
 from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
-from monitor.redact import redact
+from monitor.redact import shown_data
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 
@@ -30,11 +30,13 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config = load_config(args)
-    report = asyncio.run(collect(config))
+    # For a person or a program (and for pasting into a bug report): no secret in a feed's
+    # URL, no control character from a feed's error or an alert's title.
+    report = shown_data(asyncio.run(collect(config)))
     if args.json:
         print_json(report)
-    else:  # for a person (and for pasting into a bug report): no secret in a feed's URL
-        print(redact(render(report)))
+    else:
+        print(render(report))
     return 0
 
 
@@ -44,7 +46,7 @@ def _iso(ts: float | None) -> str | None:
 
 async def collect(config: Config) -> dict[str, Any]:
     """The status report as plain data (the ``--json`` document)."""
-    store = await Store.open(config.database_path)
+    store = await Store.open_readonly(config.database_path)
     try:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
         counts: dict[str, int] = {}

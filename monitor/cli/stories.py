@@ -12,6 +12,7 @@ from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.config import Config
 from monitor.configtypes import parse_duration
 from monitor.errors import InputError
+from monitor.redact import shown_data
 from monitor.store import Store
 from monitor.store.stories import list_stories
 
@@ -32,7 +33,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 async def _load(config: Config, since: datetime | None) -> list[dict[str, Any]]:
-    store = await Store.open(config.database_path)
+    store = await Store.open_readonly(config.database_path)
     try:
         return await list_stories(store.db, since)
     finally:
@@ -47,7 +48,9 @@ def run(args: argparse.Namespace) -> int:
             since = datetime.fromtimestamp(time.time() - parse_duration(args.since), UTC)
         except ValueError as exc:
             raise InputError(f"--since: {exc}") from None
-    stories = asyncio.run(_load(config, since))
+    # Item links and feed addresses may carry a key; titles were cleaned at normalize, but
+    # a store written by an older version may still hold a control character.
+    stories = shown_data(asyncio.run(_load(config, since)))
     if args.json:
         print_json({"stories": stories})
         return 0

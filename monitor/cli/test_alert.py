@@ -15,6 +15,7 @@ from monitor.cli.common import add_config_option, load_config
 from monitor.config import Config
 from monitor.errors import ChannelError, ConfigError
 from monitor.models import Alert
+from monitor.store.lock import writer_lock
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -39,7 +40,10 @@ def run(args: argparse.Namespace) -> int:
         names = [args.channel]
     if not names:
         raise ConfigError("no channels configured: add a [channels.NAME] section")
-    results = asyncio.run(send_tests(config, names))
+    # A test message beside a running daemon is refused like a second daemon: one process
+    # speaks for a database's channels at a time.
+    with writer_lock(config.database_path):
+        results = asyncio.run(send_tests(config, names))
     failed = 0
     for name, error in results.items():
         if error is None:

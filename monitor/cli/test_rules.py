@@ -72,7 +72,7 @@ async def _stored(
 ) -> list[tuple[dict[str, Any], Any]]:
     names = {f.url: f.name for f in config.feeds}
     tags = {f.url: tuple(f.tags) for f in config.feeds}
-    store = await Store.open(config.database_path)
+    store = await Store.open_readonly(config.database_path)
     try:
         async with store.db.execute(
             "SELECT i.title, i.summary, i.url, f.url, f.title FROM items i JOIN feeds f"

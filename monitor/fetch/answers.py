@@ -7,6 +7,7 @@ import email.utils
 import re
 import time
 from collections.abc import Mapping
+from datetime import UTC
 
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
@@ -41,18 +42,25 @@ def status_error(status: int, headers: Mapping[str, str]) -> FetchError:
 
 
 def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3)."""
+    """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3).
+
+    The one parser of the header, for feeds and for channels (webhook); None when it says
+    nothing usable. The hint is not capped here: each caller caps it at its own longest wait.
+    """
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # ASCII digits only: str.isdigit also takes "²", which float() refuses.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return None
     if when is None:
         return None
+    if when.tzinfo is None:  # "-0000" or no zone: an HTTP-date is always GMT
+        when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 

@@ -75,6 +75,9 @@ class Fetcher:
         self._timeout = aiohttp.ClientTimeout(
             total=None, connect=limits.connect_timeout, sock_read=limits.read_timeout
         )
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     @property
     def session(self) -> aiohttp.ClientSession:
@@ -98,6 +101,12 @@ class Fetcher:
         if self._session is not None and not self._session.closed:
             await self._session.close()
 
+    async def close_when_idle(self) -> None:
+        """Close once the fetches in flight (and those waiting for a slot) are done: a reload
+        replaced this fetcher, and the polls that started on it finish on it."""
+        await self._idle.wait()
+        await self.close()
+
     async def fetch(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
     ) -> FetchResult:
@@ -105,8 +114,15 @@ class Fetcher:
         # Wait for a slot first: the timeout measures the server, not our own queue. The
         # host's slot before a global one: a slow host's queue must not hold global slots.
         per_host, parsed = self._known.get(url) or self._know(url)
-        async with per_host, self._global:
-            return await self._fetch_now(url, parsed, etag, last_modified)
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            async with per_host, self._global:
+                return await self._fetch_now(url, parsed, etag, last_modified)
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
 
     def _know(self, url: str) -> tuple[asyncio.Semaphore, yarl.URL]:
         """The URL's host slot and its parsed form (kept for the next poll)."""

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import Field
 
-from monitor.configtypes import Duration, StrictModel
-
-Severity = Literal["low", "normal", "high", "urgent"]
+from monitor.configtypes import Duration, Severity, StrictModel
 
 
 class EntityConfig(StrictModel):

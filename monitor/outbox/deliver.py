@@ -7,18 +7,17 @@ import contextlib
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
-import aiosqlite
-
 from monitor.channels import Channel
-from monitor.channels.policy import RateLimiter, backoff, quiet_until
-from monitor.configtypes import format_duration
+from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
 from monitor.errors import ChannelError, MonitorError
 from monitor.models import Alert
+from monitor.outbox import storm
 from monitor.outbox.status import orphaned, orphaned_message
+from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
@@ -60,6 +59,8 @@ class Deliverer:
         }
         self._failures = dict.fromkeys(self.channels, 0)  # consecutive failures
         self._paused_until = dict.fromkeys(self.channels, 0.0)  # clock time
+        self._sweep_at = dict.fromkeys(self.channels, 0.0)  # the next expiry sweep, clock time
+        self._storms = {n: storm.StormGuard(c.config.storm_limit) for n, c in self.channels.items()}
         self._flush = False  # deliver digests without waiting for their window (drain)
         self._running = False
         self.sent = 0  # alerts delivered (each alert of a digest counts)
@@ -126,26 +127,28 @@ class Deliverer:
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
 
     async def _deliverable_within(self, until: float) -> int:
-        total = 0
-        for name in self.channels:
-            if self._paused_until[name] > until:
-                continue
-            async with self.store.db.execute(
-                "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
-                " AND next_attempt <= ?",
-                (name, until),
-            ) as cur:
-                row = await cur.fetchone()
-            total += int(row[0]) if row else 0
-        return total
+        return sum(
+            [
+                await rows.deliverable(self.store.db, name, until)
+                for name in self.channels
+                if self._paused_until[name] <= until
+            ]
+        )
 
     # --- one channel ---
 
     async def _worker(self, name: str, channel: Channel, stop: asyncio.Event) -> None:
         wake = self._wake[name]
+        try:
+            since = self.clock() - storm.WINDOW
+            self._storms[name].seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
+        except MonitorError as exc:
+            log.error("outbox %s: %s", name, exc)
         while not stop.is_set():
             wake.clear()
             now = self.clock()
+            if now >= self._sweep_at[name]:
+                self._sweep_at[name] = await expire(self.store, name, channel.config, now)
             wait = self._paused_until[name] - now
             if wait > 0:
                 await self._sleep(wake, wait)
@@ -178,38 +181,34 @@ class Deliverer:
     ) -> None:
         config = channel.config
         now = self.clock()
-        expired: list[Due] = []
         later: dict[float, list[int]] = {}
+        held: dict[str, list[Alert]] = {}
+        admitted: Counter[str] = Counter()
         digest: list[Due] = []
         single: list[Due] = []
         for due in batch:
             alert = due.alert
-            if now - due.created_at > config.expire_after:
-                expired.append(due)
-                continue
             until = quiet_until(config, now, alert.severity)
             if until is None and alert.kind == "update" and config.update_delay > 0:
                 hold = due.created_at + config.update_delay
                 until = hold if hold > now else None
             if until is not None:
                 later.setdefault(until, []).append(alert.id)
+            elif not self._storms[name].admit(alert, now, admitted):
+                held.setdefault(alert.rule or "", []).append(alert)
             elif config.digest > 0 and alert.kind in DIGEST_KINDS:
                 digest.append(due)
             else:
                 single.append(due)
-        if expired or later:
+        if later:
             async with self.store.transaction() as db:
                 for until, ids in later.items():
                     await rows.postpone(db, ids, until)
-                for due in expired:
-                    error = (
-                        f"expired: not delivered within {format_duration(config.expire_after)}"
-                        f" ({due.attempts} attempts)"
-                    )
-                    await rows.mark_given_up(
-                        db, [due.alert.id], now=now, status=rows.EXPIRED, error=error
-                    )
-                    log.error("outbox %s: alert %d %s", name, due.alert.id, error)
+        if held:
+            # Draining (monitor once): everything is queued already, so the summary can go
+            # as soon as the alerts before it were read, not at the minute's end.
+            await storm.fold_held(self.store, name, config.storm_limit, held, now, self._flush)
+            single = await storm.refreshed(self.store, single)
         if digest:
             await self._deliver_digest(name, channel, digest, now)
         if single:
@@ -308,10 +307,11 @@ class Deliverer:
         if error is None:
             self._failures[name] = 0
             self.sent += len(group)
+            self._storms[name].delivered((d.alert for d in group), now)
             async with self.store.transaction() as db:
                 await rows.mark_sent(db, ids, now=now, external_id=external_id)
                 for due in group:
-                    await self._follow_up(db, due, external_id, now)
+                    await follow_up(db, due, external_id, now)
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip
@@ -323,29 +323,10 @@ class Deliverer:
             return
         self._failures[name] += 1
         attempts = max(self._failures[name], *(d.attempts + 1 for d in group))
-        delay = (
-            error.retry_after
-            if error.retry_after is not None
-            else backoff(channel.config, attempts, self._rng)
-        )
+        delay = retry_delay(channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
-            self._limiters[name].block_for(error.retry_after)
+            self._limiters[name].block_for(delay)
         self._paused_until[name] = now + delay
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
         log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)
-
-    async def _follow_up(
-        self, db: aiosqlite.Connection, due: Due, external_id: str | None, now: float
-    ) -> None:
-        """The story grew while its alert was being sent: queue an update of the message."""
-        if external_id is None or due.alert.kind not in ("new", "burst"):
-            return
-        current = await rows.current(db, due.alert.id)
-        if current is None or current[0] == due.payload:
-            return
-        fresh = rows.load_alert((due.alert.id, due.alert.channel, due.alert.kind, current[0]))
-        update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": fresh.kind})
-        await rows.upsert_update(
-            db, update, dedup_key=f"update:{fresh.id}", external_id=external_id, now=now, due=now
-        )

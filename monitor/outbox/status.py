@@ -40,6 +40,8 @@ async def outbox_status(
     oldest = float(row[0]) if row and row[0] is not None else None
     return {
         "pending": pending,
+        # Held back by the alert-storm guard, each counted in a summary alert that was sent.
+        "folded": sum(c.get(rows.FOLDED, 0) for c in counts.values()),
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
         "failed": await rows.given_up(db),
@@ -51,6 +53,8 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
     """``outbox_status`` as lines for ``monitor status``: depth per channel, then each alert
     given up with its error."""
     lines = [f"Outbox: {report['pending']} pending"]
+    if report.get("folded"):
+        lines[0] += f", {report['folded']:,} folded into alert-storm summaries"
     for channel, by_status in sorted(report["by_channel"].items()):
         counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
         lines.append(f"  {channel}: {counts}")

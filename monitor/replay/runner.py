@@ -13,16 +13,19 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from monitor.config import Config
+from monitor.channels.config import ChannelConfig, ConsoleChannelConfig
+from monitor.config import Config, FeedConfig, derive
 from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
 from monitor.progress import Progress
 from monitor.replay.server import ReplayServer
 from monitor.replay.sources import Record
+from monitor.store.lock import writer_lock
 
 DEFAULT_STEP = 600.0  # seconds of data time between two polls of the changed feeds
 
@@ -57,25 +60,17 @@ class ReplaySummary:
 
 def replay_config(config: Config, server: ReplayServer, database: Path, *, deliver: bool) -> Config:
     """The user's dedup, entities and rules over the replay's feeds and database."""
-    data = config.model_dump(mode="python", exclude={"feeds", "channels", "base_dir"})
-    data["monitor"]["database"] = str(database)
-    data["feeds"] = [
-        {"url": server.url(server.path(i)), "name": feed.name}
+    feeds = [
+        FeedConfig(url=server.url(server.path(i)), name=feed.name)
         for i, feed in enumerate(server.feeds)
     ]
     # Without --deliver every network channel prints on the console instead (console
     # channels keep their own settings).
-    channels: dict[str, Any] = {
-        name: c.model_dump(mode="python") if deliver or c.type == "console" else {"type": "console"}
+    channels: dict[str, ChannelConfig] = {
+        name: c if deliver or c.type == "console" else ConsoleChannelConfig(type="console")
         for name, c in config.channels.items()
     }
-    if deliver:
-        # SecretStr dumps masked; keep the real values for the replay's own config.
-        for name, channel in config.channels.items():
-            for key, value in channel:
-                if hasattr(value, "get_secret_value"):
-                    channels[name][key] = value.get_secret_value()
-    return Config.model_validate({**data, "channels": channels, "base_dir": config.base_dir})
+    return derive(config, database=database, feeds=feeds, channels=channels)
 
 
 async def run_replay(
@@ -95,9 +90,15 @@ async def run_replay(
     server = ReplayServer(records)
     await server.start(port)
     try:
-        with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp:
-            db_path = database or Path(tmp) / "replay.db"
-            engine = await Engine.open(replay_config(config, server, db_path, deliver=deliver))
+        with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp, ExitStack() as owner:
+            replay = replay_config(
+                config, server, database or Path(tmp) / "replay.db", deliver=deliver
+            )
+            live = config.database_path
+            if deliver and replay.database_path.resolve() != live.resolve():
+                # Real channels: not beside a daemon delivering the same config's alerts.
+                owner.enter_context(writer_lock(live))
+            engine = await Engine.open(replay)
             try:
                 engine.start_delivery()
                 polls, failed, new_items = await _play(

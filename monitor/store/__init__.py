@@ -1,4 +1,5 @@
-"""store: SQLite through aiosqlite (WAL, versioned migrations, one writer transaction at a time).
+"""store: SQLite through aiosqlite (WAL, named migrations, one writer process, one write
+transaction at a time).
 
 The store is an edge of the pipeline: every module under ``monitor/store/`` is a set of
 functions over an open ``Store``; the pure stages never see it.
@@ -16,26 +17,56 @@ from pathlib import Path
 import aiosqlite
 
 from monitor.errors import StoreError
-from monitor.store.migrations import migrate
+from monitor.store.lock import DatabaseInUse, WriterLock
+from monitor.store.migrations import migrate, pending
+
+__all__ = ["DatabaseInUse", "Store"]
+
+
+def _create_private(path: Path) -> None:
+    """Create the file if missing, readable by its owner only: it holds what the user tracks
+    and where alerts go."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
 
 
 class Store:
     """One open database. Writes go through ``transaction()``, one at a time."""
 
-    def __init__(self, db: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self,
+        db: aiosqlite.Connection,
+        path: Path,
+        *,
+        lock: WriterLock | None = None,
+        readonly: bool = False,
+    ) -> None:
         self.db = db
         self.path = path
+        self.readonly = readonly
+        self._lock = lock
         self._write_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
-        """Open (creating it, private to its owner) and migrate the database at ``path``."""
+        """Open (creating it, private to its owner) and migrate the database at ``path``, as
+        its only writer: ``DatabaseInUse`` if another process holds it."""
         path = Path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists():
-                # Create it private: it holds what the user tracks and where alerts go.
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        except OSError as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        lock = WriterLock.acquire(path)
+        try:
+            return await cls._open_locked(path, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    async def _open_locked(cls, path: Path, lock: WriterLock) -> Store:
+        try:
+            _create_private(path)
             db = await aiosqlite.connect(path, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from None
@@ -47,21 +78,55 @@ class Store:
             await db.execute("PRAGMA synchronous=NORMAL")
             await db.execute("PRAGMA foreign_keys=ON")
             await db.execute("PRAGMA busy_timeout=5000")
-            store = cls(db, path)
+            store = cls(db, path, lock=lock)
             await migrate(store.db)
         except sqlite3.Error as exc:
             await db.close()
             raise StoreError(f"cannot use the database {path}: {exc}") from None
+        except BaseException:
+            await db.close()
+            raise
         return store
 
+    @classmethod
+    async def open_readonly(cls, path: Path | str) -> Store:
+        """Open an existing database to read it beside its writer: no lock, no migration, and
+        no new file (a mistyped path is "no database at PATH", not a new empty store)."""
+        path = Path(path)
+        if not path.is_file():
+            raise StoreError(f"no database at {path}")
+        try:
+            db = await aiosqlite.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        db.row_factory = aiosqlite.Row
+        try:
+            await db.execute("PRAGMA busy_timeout=5000")
+            missing = await pending(db)
+        except sqlite3.Error as exc:
+            await db.close()
+            raise StoreError(f"cannot read the database {path}: {exc}") from None
+        if missing:
+            await db.close()
+            raise StoreError(
+                f"the database {path} predates this version of monitor; `monitor once` or"
+                " `monitor run` brings it up to date"
+            )
+        return cls(db, path, readonly=True)
+
     async def close(self) -> None:
-        """Wait for the write in progress, then close."""
+        """Wait for the write in progress, then close (and give up the writer's lock)."""
         async with self._write_lock:
-            # A connection that already failed (or was closed) has nothing left to close.
-            with suppress(sqlite3.Error, ValueError):
-                await self.db.execute("PRAGMA optimize")
-            with suppress(sqlite3.Error, ValueError):
-                await self.db.close()
+            try:
+                # A connection that already failed (or was closed) has nothing left to close.
+                if not self.readonly:
+                    with suppress(sqlite3.Error, ValueError):
+                        await self.db.execute("PRAGMA optimize")
+                with suppress(sqlite3.Error, ValueError):
+                    await self.db.close()
+            finally:
+                if self._lock is not None:
+                    self._lock.release()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:

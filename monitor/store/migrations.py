@@ -1,6 +1,7 @@
-"""Versioned schema migrations: named functions, each applied in one transaction with its record.
+"""Schema migrations: named functions, each applied in one transaction with its record.
 
-Append new migrations to ``MIGRATIONS``; never edit one that has shipped.
+Append new migrations to ``MIGRATIONS``; never edit or rename one that has shipped (its name
+is its record).
 Times are stored as UNIX seconds (REAL, UTC).
 """
 
@@ -157,7 +158,7 @@ async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
     await db.execute("DROP INDEX IF EXISTS items_guid")
 
 
-# A migration's version is its place in this list: append only.
+# Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
     m002_outbox,
@@ -167,29 +168,83 @@ MIGRATIONS: list[Migration] = [
     m007_drop_item_url_guid_indexes,
 ]
 
+# Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
+# the list (m004 was version 3). What those numbers meant, for databases that only have them.
+_LEGACY_VERSIONS = {
+    1: "m001_feeds_items",
+    2: "m002_outbox",
+    3: "m004_alerts_by_story",
+    4: "m005_item_feed_name",
+    5: "m006_item_dedup_key",
+    6: "m007_drop_item_url_guid_indexes",
+}
 
-async def migrate(db: aiosqlite.Connection) -> int:
-    """Apply every migration not yet recorded; return the schema version."""
+
+async def _table_exists(db: aiosqlite.Connection, name: str) -> bool:
+    async with db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+    ) as cur:
+        return await cur.fetchone() is not None
+
+
+async def _applied(db: aiosqlite.Connection) -> set[str]:
+    """The names of the migrations the database has (read-only: nothing is created)."""
+    names: set[str] = set()
+    if await _table_exists(db, "migrations"):
+        async with db.execute("SELECT name FROM migrations") as cur:
+            names.update(str(row[0]) for row in await cur.fetchall())
+    if await _table_exists(db, "schema_migrations"):  # not yet converted
+        async with db.execute("SELECT version, name FROM schema_migrations") as cur:
+            for version, name in await cur.fetchall():
+                names.add(_LEGACY_VERSIONS.get(int(version), str(name)))
+    return names
+
+
+async def _bookkeeping(db: aiosqlite.Connection) -> set[str]:
+    """The ``migrations`` table (created, or converted from the numbered one); what it holds."""
     await db.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at REAL NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
     )
-    async with db.execute("SELECT COALESCE(MAX(version), 0) FROM schema_migrations") as cur:
-        row = await cur.fetchone()
-    current = int(row[0]) if row else 0
-    for version, migration in enumerate(MIGRATIONS, start=1):
-        if version <= current:
-            continue
+    if await _table_exists(db, "schema_migrations"):
+        async with db.execute("SELECT version, name, applied_at FROM schema_migrations") as cur:
+            rows = await cur.fetchall()
+        await db.executemany(
+            "INSERT OR IGNORE INTO migrations (name, applied_at) VALUES (?, ?)",
+            [(_LEGACY_VERSIONS.get(int(v), str(n)), at) for v, n, at in rows],
+        )
+        await db.execute("DROP TABLE schema_migrations")
+    return await _applied(db)
+
+
+async def pending(db: aiosqlite.Connection) -> list[str]:
+    """The names of the migrations not yet applied (reads only)."""
+    done = await _applied(db)
+    return [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
+
+
+async def migrate(db: aiosqlite.Connection) -> list[str]:
+    """Apply every migration not yet recorded; return the names applied now.
+
+    Each runs in its own write transaction with its record, and what has been applied is read
+    inside that transaction (BEGIN IMMEDIATE takes the write lock first): a second process
+    migrating the same database at the same moment waits, then finds the work done.
+    """
+    applied: list[str] = []
+    while True:
         await db.execute("BEGIN IMMEDIATE")
         try:
-            await migration(db)
-            await db.execute(
-                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
-                (version, migration.__name__, time.time()),
-            )
+            done = await _bookkeeping(db)
+            todo = [m for m in MIGRATIONS if m.__name__ not in done]
+            if todo:
+                await todo[0](db)
+                await db.execute(
+                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
+                    (todo[0].__name__, time.time()),
+                )
         except BaseException:
             await db.execute("ROLLBACK")
             raise
         await db.execute("COMMIT")
-        current = version
-    return current
+        if not todo:
+            return applied
+        applied.append(todo[0].__name__)

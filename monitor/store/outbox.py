@@ -2,7 +2,8 @@
 
 An alert row is unique per ``(channel, dedup_key)``; inserting the same key again is a
 no-op, which is what keeps one story from being alerted twice on one channel. Status moves
-``pending`` -> ``sent`` | ``failed`` | ``expired``; every try is a row of ``alert_attempts``.
+``pending`` -> ``sent`` | ``failed`` | ``expired`` | ``folded`` (held back by the alert-storm
+guard and counted in a "storm" summary); every try is a row of ``alert_attempts``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import aiosqlite
 from monitor.models import Alert, fields_of
 from monitor.store.batch import in_lists
 
-PENDING, SENT, FAILED, EXPIRED = "pending", "sent", "failed", "expired"
+PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
 
 
 def dump_payload(alert: Alert) -> str:
@@ -236,6 +237,66 @@ async def mark_given_up(
         "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'failed', ?)",
         [(i, now, error) for i in rows],
     )
+
+
+async def expire_overdue(
+    db: aiosqlite.Connection, channel: str, *, created_before: float, now: float, error: str
+) -> list[int]:
+    """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
+    due or not (one parked until a far Retry-After expires as well); their ids."""
+    async with db.execute(
+        "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
+        " AND created_at < ? ORDER BY id",
+        (channel, created_before),
+    ) as cur:
+        overdue = [(int(i), int(n)) for i, n in await cur.fetchall()]
+    for alert_id, attempts in overdue:
+        await mark_given_up(
+            db, [alert_id], now=now, status=EXPIRED, error=f"{error} ({attempts} attempts)"
+        )
+    return [alert_id for alert_id, _ in overdue]
+
+
+async def sent_since(
+    db: aiosqlite.Connection, channel: str, kinds: Sequence[str], since: float
+) -> list[tuple[str | None, float]]:
+    """(rule, sent_at) of the alerts of these kinds sent on ``channel`` since ``since``."""
+    marks = ", ".join("?" * len(kinds))
+    async with db.execute(
+        "SELECT rule, sent_at FROM alerts WHERE status = 'sent' AND channel = ?"
+        f" AND kind IN ({marks}) AND sent_at >= ? ORDER BY sent_at",
+        (channel, *kinds, since),
+    ) as cur:
+        return [(r[0], float(r[1])) for r in await cur.fetchall()]
+
+
+async def mark_folded(db: aiosqlite.Connection, ids: Iterable[int], *, note: str) -> None:
+    """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
+    await db.executemany(
+        "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
+        [(note, i) for i in ids],
+    )
+
+
+async def by_key(db: aiosqlite.Connection, channel: str, dedup_key: str) -> tuple[Due, str] | None:
+    """The alert of ``channel`` with this key, and its status."""
+    async with db.execute(
+        f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE channel = ? AND dedup_key = ?",
+        (channel, dedup_key),
+    ) as cur:
+        row = await cur.fetchone()
+    return (_due(row), str(row[8])) if row else None
+
+
+async def deliverable(db: aiosqlite.Connection, channel: str, until: float) -> int:
+    """Pending alerts of ``channel`` due by ``until``."""
+    async with db.execute(
+        "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
+        " AND next_attempt <= ?",
+        (channel, until),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
 
 
 async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -> None:

@@ -1,0 +1,126 @@
+"""config checks: what the config file's models cannot see alone, and how each problem is
+located for the user (``rules[1] "peace-talks".query: ...``)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from monitor import redact
+from monitor.match import validate_rules
+from monitor.match.config import EntityConfig, RuleConfig
+from monitor.normalize import canonical_url
+
+
+def cross_references(raw: dict[str, Any]) -> list[str]:
+    """Checks between sections, made on the raw file so they are reported with field errors."""
+    problems: list[str] = []
+    channels = raw.get("channels", {})
+    names = set(channels) if isinstance(channels, dict) else set()
+    monitor = raw.get("monitor", {})
+    if isinstance(monitor, dict):
+        for i, name in enumerate(monitor.get("health_channels", []) or []):
+            if isinstance(name, str) and name not in names:
+                problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
+    rules = raw.get("rules", [])
+    if isinstance(rules, list):
+        for r, rule in enumerate(rules):
+            if not isinstance(rule, dict):
+                continue
+            for i, name in enumerate(rule.get("channels", []) or []):
+                if isinstance(name, str) and name not in names:
+                    problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
+    feeds = raw.get("feeds", [])
+    if isinstance(feeds, list):
+        seen: dict[str, tuple[int, str]] = {}
+        for i, feed in enumerate(feeds):
+            url = feed.get("url") if isinstance(feed, dict) else None
+            if not isinstance(url, str):
+                continue
+            key = feed_key(url)
+            if key in seen:
+                first, first_url = seen[key]
+                problems.append(
+                    f"feeds[{i}].url: {url} is the same feed as feeds[{first}] ({first_url})"
+                )
+            seen.setdefault(key, (i, url))
+    return problems
+
+
+def feed_key(url: str) -> str:
+    """What makes two feed URLs one feed: the canonical URL (scheme and host case, default
+    port, tracking parameters) without a trailing slash on its path."""
+    canonical = canonical_url(url) or url
+    head, slash, path = canonical.partition("://")
+    return head + slash + path.rstrip("/") if "/" in path.rstrip("/") else canonical
+
+
+def _valid(model: type[BaseModel], raw: Any) -> list[tuple[int, Any]]:
+    """The entries of a raw list that are valid on their own, with their places."""
+    out: list[tuple[int, Any]] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        with contextlib.suppress(ValidationError):  # reported with the other field errors
+            out.append((i, model.model_validate(entry)))
+    return out
+
+
+def rule_checks(raw: dict[str, Any]) -> list[str]:
+    """The rule queries against the entities, for every rule and entity that is valid itself."""
+    rules = _valid(RuleConfig, raw.get("rules", []))
+    entities = _valid(EntityConfig, raw.get("entities", []))
+    places = {"rules": [i for i, _ in rules], "entities": [i for i, _ in entities]}
+    found = validate_rules([r for _, r in rules], [e for _, e in entities])
+
+    def renumber(m: re.Match[str]) -> str:  # validate_rules numbers the valid ones only
+        return f"{m.group(1)}[{places[m.group(1)][int(m.group(2))]}]"
+
+    return [_PLACE.sub(renumber, problem, count=1) for problem in found]
+
+
+_PLACE = re.compile(r"^(rules|entities)\[(\d+)\]")
+_NAMED = re.compile(r"^(rules|feeds|entities)\[(\d+)\]")
+
+
+def name_location(problem: str, raw: dict[str, Any]) -> str:
+    """``rules[1].query: ...`` -> ``rules[1] "peace-talks".query: ...``: an index alone makes
+    the user count tables in the file."""
+    m = _NAMED.match(problem)
+    if m is None:
+        return problem
+    section, index = m.group(1), int(m.group(2))
+    entries = raw.get(section)
+    entry = entries[index] if isinstance(entries, list) and index < len(entries) else None
+    label = None
+    if isinstance(entry, dict):
+        label = entry.get("name")
+        if not label and section == "feeds" and not problem[m.end() :].startswith(".url"):
+            label = entry.get("url")  # a problem with the URL shows it already
+    if not isinstance(label, str) or not label:
+        return problem
+    name = redact.redact(json.dumps(label, ensure_ascii=False))
+    return f"{m.group(0)} {name}{problem[m.end() :]}"
+
+
+def location(where: tuple[Any, ...]) -> str:
+    out = ""
+    for part in where:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def describe(err: Any) -> str:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in _UNION_TAGS))
+    msg = str(err["msg"]).removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key (check its spelling)"
+    elif err["type"] == "missing":
+        msg = "required key is missing"
+    return f"{location(loc)}: {msg}"
+
+
+# pydantic puts the tag of a discriminated union in the error location; users never wrote it.
+_UNION_TAGS = {"console", "telegram", "email", "webhook"}
