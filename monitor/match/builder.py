@@ -192,8 +192,8 @@ class Builder:
                 test = groups_test(sets)
         except RuleError as exc:
             raise RuleError(f"rules[{i}] ({rule.name}): {exc.message}", exc.position) from None
-        # The tree only where the groups do not say it all: a tree per rule kept to the end
-        # would be a million objects at 100k terms for the cycle collector to walk again.
+        # The tree only where the groups do not say it all: every rule's tree kept to the end
+        # of the compile is that many more objects for the cycle collector to walk again.
         self.queries.append((tree, ids, None) if sets is None else (None, None, sets))
         return compiled(rule, test, sets, tuple(dict.fromkeys(counted)))
 
