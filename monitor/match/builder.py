@@ -9,10 +9,15 @@ path, with the same result as the general one.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import partial
 
 from monitor.errors import RuleError
-from monitor.match.compiled import CompiledRule, CompiledTerm, LiteralUse, RuleTest, TermUse
+from monitor.match.compiled import (
+    CompiledRule,
+    CompiledTerm,
+    LiteralTable,
+    RuleTest,
+    TermTable,
+)
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.literals import Literals
 from monitor.match.logic import Groups, TermIds, compile_node, groups, groups_test
@@ -27,9 +32,6 @@ MATCHES_NOTHING_SPECIFIC = (
     "(a query needs at least one term that must be present; NOT alone is not enough)"
 )
 _NOWHERE: frozenset[str] = frozenset()
-# Records by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
-_term_use = partial(tuple.__new__, TermUse)
-_literal_use = partial(tuple.__new__, LiteralUse)
 
 
 def entity_key(name: str) -> str:
@@ -201,7 +203,7 @@ class Builder:
         literals = self.literals
         automaton = literals.automaton()
         if automaton is None:
-            return Matcher(None, rules, [], [])
+            return Matcher(None, rules, TermTable([], [], [], []), LiteralTable([], []))
         triggered_by = triggers(
             self.terms, self.several, literals.shared, literals.single, literals.direct
         )
@@ -209,8 +211,8 @@ class Builder:
         return Matcher(
             automaton,
             rules,
-            list(map(_term_use, zip(self.labels, self.terms, pairs, others, strict=True))),
-            list(map(_literal_use, zip(literals.direct, triggered_by, strict=True))),
+            TermTable(self.labels, self.terms, pairs, others),
+            LiteralTable(literals.direct, triggered_by),
         )
 
 

@@ -1,6 +1,8 @@
 """What compiling rules makes, and what the matcher reads: terms, rules, and what finding a
-literal or a term means. The ids are indexes: a literal's into ``Matcher.literals``, a
-term's into ``Matcher.terms``, a rule's into ``Matcher.rules``."""
+literal or a term means. The ids are indexes: a literal's into the lists of
+``Matcher.literals``, a term's into those of ``Matcher.terms``, a rule's into
+``Matcher.rules``. Tables of lists rather than a record per term: a record is one more object per
+term for the cycle collector to walk for as long as the matcher lives."""
 
 from __future__ import annotations
 
@@ -55,17 +57,17 @@ class Pair(NamedTuple):
     other: frozenset[int]
 
 
-class TermUse(NamedTuple):
-    """A term, and the rules its being found triggers."""
+class TermTable(NamedTuple):
+    """Every term, by term id."""
 
-    label: str  # as the user wrote it
-    compiled: CompiledTerm | None  # None: a simple term, one literal found anywhere
-    pairs: Sequence[Pair]
-    checks: Sequence[Check]
+    labels: list[str]  # as the user wrote each: Putin, @"Volodymyr Zelensky", "peace talks"
+    compiled: list[CompiledTerm | None]  # None: a simple term, one literal found anywhere
+    pairs: list[Sequence[Pair]]  # the rules of the usual shape its being found triggers
+    checks: list[Sequence[Check]]  # the other rules it triggers
 
 
-class LiteralUse(NamedTuple):
-    """What finding a literal means."""
+class LiteralTable(NamedTuple):
+    """Every literal, by literal id: what finding it means."""
 
-    term: int  # the one simple term it is the whole of (its hits are the term's), or -1
-    triggers: Sequence[int]  # else: the terms to check
+    term: list[int]  # the one simple term it is the whole of (its hits are the term's), or -1
+    triggers: list[Sequence[int]]  # else: the terms to check

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any, NamedTuple
 
-from monitor.match.compiled import CompiledRule, Found, TermUse
+from monitor.match.compiled import CompiledRule, Found
 from monitor.match.text import original_span
 from monitor.models import Match, TermHit
 
@@ -24,13 +24,13 @@ class Where(NamedTuple):
 
 
 def explain(
-    rule: CompiledRule, terms: Sequence[TermUse], found: Found, where: tuple[Where, Where]
+    rule: CompiledRule, labels: Sequence[str], found: Found, where: tuple[Where, Where]
 ) -> Match:
     """The match as the user sees it: each term's hits in the original text, a snippet."""
     title, summary = where
     spans: list[tuple[int, int, int, str]] = []
     for term_id in rule.terms:
-        label = terms[term_id].label
+        label = labels[term_id]
         for start, end in found.get(term_id, {}).items():
             spans.append((start, -end, term_id, label))
     spans.sort()

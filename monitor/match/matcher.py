@@ -12,7 +12,7 @@ from collections.abc import Set as AbstractSet
 
 import ahocorasick
 
-from monitor.match.compiled import Check, CompiledRule, LiteralUse, TermUse
+from monitor.match.compiled import Check, CompiledRule, LiteralTable, TermTable
 from monitor.match.explain import Where, explain
 from monitor.match.scan import find_terms, scan
 from monitor.match.text import fold
@@ -22,16 +22,16 @@ from monitor.models import Match
 class Matcher:
     """The compiled rules. ``match`` is thread-safe: nothing in it changes but caches.
 
-    ``literals`` and ``terms`` are by id: what finding each literal means, and each term
-    with the rules its being found triggers (``compiled.py``).
+    ``literals``: what finding each literal means; ``terms``: each term, and the rules its
+    being found triggers (``compiled.py``).
     """
 
     def __init__(
         self,
         automaton: ahocorasick.Automaton | None,
         rules: list[CompiledRule],
-        terms: list[TermUse],
-        literals: list[LiteralUse],
+        terms: TermTable,
+        literals: LiteralTable,
     ) -> None:
         self.automaton = automaton  # None when no rule has a term
         self.rules = rules
@@ -58,7 +58,7 @@ class Matcher:
             return []
         title_end = len(folded_title)
         terms = self.terms
-        found = find_terms(hits, text, title_end, self.literals, terms)
+        found = find_terms(hits, text, title_end, self.literals, terms.compiled)
         if not found:
             return []
         fired: list[int] = []
@@ -66,13 +66,14 @@ class Matcher:
         checks: list[Sequence[Check]] = []
         # A rule triggered by two found terms is tested twice (rare, and cheaper than a set
         # of the candidates for every item); ``fired`` is made unique below.
+        pairs = terms.pairs
+        others = terms.checks
         for term_id in found:
-            term = terms[term_id]
-            for index, other in term.pairs:  # the rule's test inlined: it runs for every item
+            for index, other in pairs[term_id]:  # the rule's test inlined: it runs for every item
                 if not found_terms.isdisjoint(other):
                     fired.append(index)
-            if term.checks:
-                checks.append(term.checks)
+            if others[term_id]:
+                checks.append(others[term_id])
         if checks:
             self._check(checks, found_terms, fired, feed_name, feed_url, tags)
         if not fired:
@@ -82,7 +83,7 @@ class Matcher:
             Where(summary, summary_offsets, title_end + 1, "summary"),
         )
         rules = self.rules
-        return [explain(rules[i], terms, found, where) for i in sorted(set(fired))]
+        return [explain(rules[i], terms.labels, found, where) for i in sorted(set(fired))]
 
     def _check(
         self,

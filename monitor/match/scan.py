@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import ahocorasick
 
-from monitor.match.compiled import CompiledTerm, Found, Hits, LiteralUse, TermUse
+from monitor.match.compiled import CompiledTerm, Found, Hits, LiteralTable
 from monitor.match.keys import StemAt, WholeWord, WordStart
 from monitor.match.text import WORD, boundaries, phrase_gap_end, stem
 
@@ -82,20 +82,21 @@ def find_terms(
     hits: Hits,
     text: str,
     title_end: int,
-    literals: Sequence[LiteralUse],
-    terms: Sequence[TermUse],
+    literals: LiteralTable,
+    terms: Sequence[CompiledTerm | None],
 ) -> Found:
-    """The terms found, from the literals found."""
+    """The terms found, from the literals found (``terms``: each term, None if simple)."""
     found: Found = {}
+    direct, triggers = literals
     for literal, spans in hits.items():
-        term_id, triggered = literals[literal]
+        term_id = direct[literal]
         if term_id >= 0:
             found[term_id] = spans
             continue
-        for term_id in triggered:
+        for term_id in triggers[literal]:
             if term_id in found:
                 continue
-            term = terms[term_id].compiled
+            term = terms[term_id]
             if term is None:  # simple
                 found[term_id] = spans
                 continue
