@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleError
 from monitor.match import compile_rules
-from monitor.match.config import RuleConfig
+from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.flat import parse_flat
 from monitor.match.query import parse_full, parse_terms
 from monitor.match.syntax import Parsed
@@ -164,7 +164,7 @@ def test_other_queries_go_to_the_parser(query: str) -> None:
 
 
 def test_thousands_of_rules_with_a_term_that_folds_to_several_words_compile() -> None:
-    """"ﷺ" folds to several words (the rule compiled it by the general parser in the
+    """ "ﷺ" folds to several words (the rule compiled it by the general parser in the
     middle of a run of the common shape, once recursively: RecursionError at a thousand
     such rules, and the daemon could not start)."""
     rules = [
@@ -174,3 +174,40 @@ def test_thousands_of_rules_with_a_term_that_folds_to_several_words_compile() ->
     matcher = compile_rules(rules, [])
     assert [m.rule for m in matcher.match("w2999 summit opens", "")] == ["r2999"]
     assert [m.rule for m in matcher.match("w7 summit", "")] == ["r7"]
+
+
+SHARING = {  # terms that share a literal, or an automaton key, with another term
+    "scoped": "title:summit",
+    "keyword": "summit",
+    "entity": "@Putin",
+    "phrase": '"putin"',
+    "prefix": "negotiat*",
+    "stem": "negotiations",
+    "phrase2": '"summit talks"',
+    "near": '"summit talks"~2',
+    "upper": "Summit AND talks",
+}
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "fired"),
+    [
+        ("Summit opens", "", ["keyword", "scoped"]),
+        ("Leaders meet", "at the summit", ["keyword"]),
+        ("Putin speaks", "", ["entity", "phrase"]),
+        ("Negotiators meet", "", ["prefix", "stem"]),
+        ("Negotiating", "", ["prefix", "stem"]),
+        ("summit, then talks", "", ["keyword", "near", "scoped", "upper"]),
+        ("Summit talks", "", ["keyword", "near", "phrase2", "scoped", "upper"]),
+        ("Summitry", "Putinism", []),
+    ],
+)
+def test_terms_that_share_a_word_each_fire_their_own_rules(
+    title: str, summary: str, fired: list[str]
+) -> None:
+    """A word found may be the whole of one term and a part of others ("summit" is a
+    keyword, the keyword scoped to titles, and a phrase's word; "putin" an entity's
+    spelling and a quoted word): finding it must check every one of them."""
+    rules = [RuleConfig(name=name, query=query) for name, query in SHARING.items()]
+    matcher = compile_rules(rules, [EntityConfig(name="Vladimir Putin", aliases=["Putin"])])
+    assert sorted(m.rule for m in matcher.match(title, summary)) == fired
