@@ -46,6 +46,9 @@ class MonitorSection(StrictModel):
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
+    max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
+    schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
+    max_interval: Duration = Field(default=24 * 3600.0, gt=0, description="adaptive schedule")
 
 
 class FetchSection(StrictModel):

@@ -29,7 +29,8 @@ from monitor.pipeline import PollOutcome, Runtime, feed_name, refresh_feed
 from monitor.progress import Progress
 from monitor.retention import prune
 from monitor.schedule import FeedScheduler
-from monitor.sdnotify import Notifier, watchdog_interval
+from monitor.sdnotify import Notifier
+from monitor.watchdog import SelfCheck
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
@@ -86,6 +87,14 @@ def _backup(source: Path, target: Path) -> None:
         src.backup(dst)
 
 
+def max_polls(config: Config) -> int:
+    """How many polls may run at once: enough to keep the fetch slots busy while others
+    parse, wait for the writer or wait for a slow host's own slots (a host with hundreds of
+    feeds must not hold every poll), few enough that a cold start of thousands of feeds
+    does not make a task for each."""
+    return 4 * config.fetch.concurrency
+
+
 class Daemon:
     """``monitor run``: every feed on its own schedule until SIGTERM/SIGINT."""
 
@@ -102,11 +111,12 @@ class Daemon:
         self.metrics = Metrics()
         self.metrics_port: int | None = None
         self.notifier = Notifier()
+        self._selfcheck = SelfCheck(self.notifier)
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self._engine = await Engine.open(self.config, metrics=self.metrics)
-        self._scheduler = FeedScheduler(self._poll)
+        self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
         try:
@@ -124,7 +134,7 @@ class Daemon:
                     self.metrics, self.health_problem, self.config.monitor.metrics
                 )
                 self.metrics_port = await server.start()
-            background.append(loop.create_task(self._watchdog()))
+            background.append(loop.create_task(self._selfcheck.watch(self.health_problem)))
             log.info(
                 "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
             )
@@ -137,6 +147,7 @@ class Daemon:
             self._scheduler.shutdown()
             for task in background:
                 task.cancel()
+            self._selfcheck.close()
             await self._finish_inflight()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
@@ -167,35 +178,16 @@ class Daemon:
             self._engine.deliverer.wake()
 
     async def health_problem(self) -> str | None:
-        """None while the scheduler runs and the store answers; else why not."""
+        """None while the scheduler runs, every feed has its next poll and the store is
+        there, takes writes and answers; else why not (for /healthz and the watchdog)."""
         if self._scheduler is None or not self._scheduler.running or self._stopping:
             return "the scheduler is not running"
+        missing = self._feeds.keys() - self._scheduler.scheduled_feeds()
+        if missing:  # cannot happen by design; if it ever does, say so rather than go blind
+            return f"{len(missing)} feeds have no next poll (one is {min(missing)})"
         if self._rt is None:
             return "the store is not open"
-        try:
-            async with self._rt.store.db.execute("SELECT 1") as cur:
-                await cur.fetchone()
-        except Exception as exc:  # any failure of the store is unhealthy, whatever its kind
-            return f"the store does not answer ({exc.__class__.__name__})"
-        return None
-
-    async def _watchdog(self) -> None:
-        """WATCHDOG=1 only while the health check passes, so systemd restarts a stuck daemon."""
-        interval = watchdog_interval()
-        if interval is None:
-            return
-        last: str | None = None
-        while True:
-            problem = await self.health_problem()
-            if problem is None:
-                self.notifier.watchdog()
-            if problem != last:  # log changes of health, not every tick
-                if problem:
-                    log.error("unhealthy, no longer feeding the systemd watchdog: %s", problem)
-                else:
-                    log.info("healthy")
-                last = problem
-            await asyncio.sleep(interval)
+        return await self._selfcheck.store_problem(self._rt.store)
 
     async def _prune(self) -> None:
         if self._rt is not None:
@@ -231,22 +223,19 @@ class Daemon:
             # Spread a cold start over a few seconds rather than all feeds at one instant.
             self._scheduler.schedule_feed(feed.url, due or now + self._rng.uniform(0, 3))
 
-    async def _poll(self, url: str) -> None:
+    async def _poll(self, url: str) -> float:
+        """Poll one feed; return when to poll it next (the scheduler puts it back then)."""
         feed = self._feeds.get(url)
         if feed is None or self._stopping or self._rt is None:
-            return
+            return time.time() + self.config.monitor.interval
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
-        next_check = time.time() + self.config.monitor.interval
         try:
             outcome = await refresh_feed(self._rt, feed)
-            next_check = outcome.next_check
         finally:
             self._inflight.discard(task)
-            # Whatever happened, the feed keeps its place in the schedule.
-            if not self._stopping and self._scheduler is not None and url in self._feeds:
-                self._scheduler.schedule_feed(url, next_check)
+        return outcome.next_check
 
     async def _finish_inflight(self) -> None:
         if not self._inflight:
@@ -294,6 +283,7 @@ class Daemon:
         now = time.time()
         for feed in added:
             self._scheduler.schedule_feed(feed.url, now)
+        self._scheduler.max_polls = max_polls(new)
         log.info(
             "reloaded the config: %d feeds (%d added, %d removed)",
             len(new.feeds),

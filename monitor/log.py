@@ -65,5 +65,10 @@ def setup(log_format: str = "plain", verbose: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
     root.propagate = False
-    # Third-party chatter (apscheduler's "Running job ...") only when asked for.
-    logging.getLogger("apscheduler").setLevel(logging.INFO if verbose else logging.WARNING)
+    # APScheduler runs our housekeeping jobs: its warnings ("... skipped: maximum number of
+    # running instances reached") are ours to show, in our format; its chatter ("Running
+    # job ...") only when asked for.
+    aps = logging.getLogger("apscheduler")
+    aps.handlers[:] = [handler]
+    aps.setLevel(logging.INFO if verbose else logging.WARNING)
+    aps.propagate = False

@@ -8,14 +8,11 @@ crash leaves either the whole poll or none of it.
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import hashlib
 import logging
 import operator
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -26,8 +23,9 @@ from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
 from monitor.models import StoredItem
-from monitor.parse import parse_feed
-from monitor.schedule import Timing, next_delay
+from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.parsethread import parse_off_loop
+from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -35,10 +33,6 @@ from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
 
-# Feeds are parsed off the event loop, one at a time: parsing is pure Python, so more threads
-# would not parse faster (the GIL), only take turns with each other and with the loop
-# (feedparser ran 22% slower across six threads than alone).
-_PARSER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="monitor-parse")
 
 # Runs inside the poll's transaction with the items just stored for the first time.
 AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
@@ -73,13 +67,21 @@ class Runtime:
     metrics: Metrics | None = None
     # Polls that stored nothing write their state in batches; None: each in its own transaction.
     state_writes: StateWrites | None = None
+    # Each feed's publishing rate, for the adaptive schedule: from its last parsed body, or
+    # from the store on its first poll in this process.
+    # None: the feed dates none of its items, so its interval stays fixed.
+    publishing: dict[str, Publishing | None] = field(default_factory=dict)
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
+        interval = feed.interval or m.interval
+        pub = self.publishing.get(feed.url)
+        if m.schedule == "adaptive" and feed.interval is None and pub is not None:
+            interval = adaptive_interval(pub, self.clock(), low=m.min_interval, high=m.max_interval)
         return Timing(
-            interval=feed.interval or m.interval,
-            min_interval=min(m.min_interval, feed.interval or m.interval),
-            max_backoff=max(m.max_backoff, feed.interval or m.interval),
+            interval=interval,
+            min_interval=min(m.min_interval, interval),
+            max_backoff=max(m.max_backoff, interval),
             jitter=m.jitter,
         )
 
@@ -99,6 +101,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     # otherwise the next poll would get a 304 (or "unchanged") and its items would be lost.
     before = _processed(state)
     try:
+        if rt.config.monitor.schedule == "adaptive" and feed.url not in rt.publishing:
+            rt.publishing[feed.url] = await item_store.publishing_since(
+                rt.store.db, state.id, now - WEEK
+            )
         result = await rt.fetcher.fetch(
             state.effective_url, etag=state.etag, last_modified=state.last_modified
         )
@@ -116,7 +122,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.on_rollback()
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
-        state.next_check = now + next_delay(rt.timing(feed), error_streak=1)
+        state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
     except Exception as exc:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
@@ -134,7 +140,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
 
 
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
-              "items_total")  # fmt: skip
+              "items_total", "last_cut", "last_cut_at")  # fmt: skip
 
 
 _processed = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
@@ -175,26 +181,28 @@ async def _process(
         if digest == state.body_hash:
             outcome.result = "unchanged"  # validators ignored, same bytes: nothing to parse
         else:
-            parsed = await asyncio.get_running_loop().run_in_executor(
-                _PARSER,
-                functools.partial(
-                    parse_feed,
-                    result.body,
-                    result.headers,
-                    url=result.final_url,
-                    now=datetime.fromtimestamp(now, UTC),
-                ),
+            limit = rt.config.monitor.max_new_items
+            parsed, order, pub = await parse_off_loop(
+                result.body,
+                result.headers,
+                url=result.final_url,
+                now=datetime.fromtimestamp(now, UTC),
+                limit=limit,
             )
             if parsed.warning:
                 log.debug("%s", parsed.warning, extra={"feed": feed.url})
             ttl = parsed.ttl_seconds
+            rt.publishing[feed.url] = pub
             if parsed.title:
                 state.title = parsed.title
             state.body_hash = digest
             outcome.items = len(parsed.entries)
             outcome.result = "new"
+            entries, cut = parsed.entries, 0
+            if order is not None:  # more entries than may be new: maybe some to set aside
+                entries, cut = await set_aside_older(rt.store, state.id, entries, order, limit)
             async with rt.store.transaction() as db:
-                inserted = await item_store.insert_new(db, state.id, parsed.entries)
+                inserted = await insert_new(db, state.id, entries)
                 stored = [
                     StoredItem(
                         id=item_id,
@@ -207,17 +215,25 @@ async def _process(
                     for item_id, item in inserted
                 ]
                 if stored and rt.after_store is not None:
-                    await rt.after_store(db, stored, now)
-                outcome.new_items = len(stored)
+                    await run_stages(rt.after_store, db, stored, now)
+                outcome.new_items = len(stored) + cut
                 if stored:
                     state.last_new_item = now
-                    state.items_total += len(stored)
+                    state.items_total += outcome.new_items
+                if cut:
+                    state.last_cut, state.last_cut_at = cut, now
                 _record_success(rt, feed, state, result, ttl, now)
                 await _save_state(rt, db, state)
             if stored:
                 log.info(
                     "%d new item%s", len(stored), "s" * (len(stored) != 1), extra={"feed": feed.url}
                 )
+            if cut:
+                log.warning(
+                    "%d more new items than [monitor] max_new_items: kept the newest %d for"
+                    " stories and alerts; the %d older ones are stored as seen, without them",
+                    cut, len(stored), cut, extra={"feed": feed.url},
+                )  # fmt: skip
                 if rt.after_commit is not None:
                     rt.after_commit()
             return outcome
@@ -257,7 +273,7 @@ def _record_success(
     state.last_success = now
     state.error_streak = 0
     state.failing_since = None
-    state.next_check = now + next_delay(rt.timing(feed), ttl=ttl, max_age=result.max_age)
+    state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
 
 
 async def _record_error(
@@ -275,8 +291,8 @@ async def _record_error(
     state.last_error_at = now
     state.error_streak += 1
     state.failing_since = state.failing_since or now
-    state.next_check = now + next_delay(
-        rt.timing(feed), error_streak=state.error_streak, retry_after=retry_after
+    state.next_check = next_check(
+        rt.timing(feed), now, rt.clock(), error_streak=state.error_streak, retry_after=retry_after
     )
     log.warning(
         "%s (failed %d time%s in a row)",

@@ -5,17 +5,26 @@ Expires, and a server's Retry-After; on errors, exponential backoff from the int
 ``max_backoff``. Hints are capped at ``max_backoff`` too, so no feed can ask to be forgotten,
 and floored at ``min_interval``, so none can ask to be hammered. Jitter spreads the polls.
 A failing feed is never disabled: it keeps being tried at the backoff cap and its health
-says why.
+says why. With ``[monitor] schedule = "adaptive"`` the interval itself comes from the feed's
+own publishing rate (``adaptive_interval``), the same rules on top.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
 import random
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+log = logging.getLogger("monitor.schedule")
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,57 +62,183 @@ def next_delay(
     return max(delay, timing.min_interval)
 
 
-PollJob = Callable[[str], Awaitable[None]]
+def next_check(
+    timing: Timing,
+    started: float,
+    ended: float,
+    *,
+    error_streak: int = 0,
+    ttl: float | None = None,
+    max_age: float | None = None,
+    retry_after: float | None = None,
+) -> float:
+    """When to poll a feed again, after a poll that began at ``started`` and ended at ``ended``.
+
+    ``next_delay`` after the poll began, so that a feed keeps its cadence; but never sooner
+    than ``min_interval`` (or the server's Retry-After, counted from its answer) after the
+    poll ended, so that a poll that waited its turn behind others is not due again at once.
+    """
+    delay = next_delay(
+        timing, error_streak=error_streak, ttl=ttl, max_age=max_age, retry_after=retry_after
+    )
+    floor = timing.min_interval
+    if retry_after is not None:
+        floor = max(floor, min(retry_after, timing.max_backoff))
+    return max(started + delay, ended + floor)
+
+
+WEEK = 7 * 86400.0  # how far back a feed's publishing rate is read
+
+
+@dataclass(frozen=True, slots=True)
+class Publishing:
+    """A feed's dated items of the last week: how many, and when the oldest of them was."""
+
+    count: int
+    oldest: float | None
+
+
+def publishing(times: Iterable[float], now: float) -> Publishing:
+    """From the publication times of a feed's items (a date in the future counts as now)."""
+    recent = [min(t, now) for t in times if t >= now - WEEK]
+    return Publishing(len(recent), min(recent) if recent else None)
+
+
+def adaptive_interval(pub: Publishing, now: float, *, low: float, high: float) -> float:
+    """The feed's mean gap between items over the last week, clamped to [low, high].
+
+    Miniflux's entry-frequency rule (a week over the week's count) with the week measured
+    from the oldest of those items to now: a new feed that shows its last twenty items of
+    two hours is polled every six minutes, not every eight hours, and a feed that falls
+    silent is polled less and less as its last items age.
+    """
+    if pub.count == 0 or pub.oldest is None:
+        return high
+    gap = (now - max(pub.oldest, now - WEEK)) / pub.count
+    return min(high, max(low, gap))
+
+
+PollJob = Callable[[str], Awaitable[float]]  # polls one feed; returns when to poll it next
+Housekeeping = Callable[[], Awaitable[None]]
+
+# When a poll fails in a way the pipeline did not record (a bug of ours), when to try again.
+RETRY_AFTER_BUG = 60.0
 
 
 class FeedScheduler:
-    """One APScheduler date job per feed, re-armed after each poll with its next time.
+    """Every feed's next poll in one due-queue; a dispatcher starts the polls that are due.
 
-    APScheduler runs each job as a task on the daemon's loop; ``max_instances=1`` keeps
-    a slow feed from being polled twice at once and ``coalesce`` folds missed runs into one.
+    The invariant: a scheduled feed is in exactly one place, waiting in the queue with its
+    next time or being polled, and only ``unschedule_feed`` takes it out. A poll that ends,
+    however it ends, puts its feed back with the time it returns (computed when it ended,
+    so an overdue poll is neither left due in the past nor repeated at once). Nothing here
+    can skip or lose a feed's turn: a feed that is due while the dispatcher is at its bound
+    simply waits, first due first served.
+
+    At most ``max_polls`` polls run at once, so a cold start of thousands of feeds makes
+    that many tasks, not thousands. APScheduler runs the periodic housekeeping jobs; its
+    skip-if-still-running rule is right for those (the next run comes anyway) and was wrong
+    for feeds (a skipped one-off job is gone for good).
     """
 
-    def __init__(self, poll: PollJob) -> None:
+    def __init__(
+        self,
+        poll: PollJob,
+        *,
+        max_polls: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self._poll = poll
-        self._scheduler = AsyncIOScheduler(
+        self.max_polls = max_polls
+        self._clock = clock
+        self._feeds: set[str] = set()  # every scheduled feed
+        self._due: dict[str, float] = {}  # waiting feeds and their time
+        self._queue: list[tuple[float, int, str]] = []  # entries not matching _due are stale
+        self._order = itertools.count()
+        self._polling: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self._housekeeping = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
     def start(self) -> None:
-        self._scheduler.start()
+        self._housekeeping.start()
+        self._dispatcher = asyncio.get_running_loop().create_task(
+            self._dispatch(), name="monitor-dispatcher"
+        )
 
     def shutdown(self) -> None:
         """Take no new work; polls already running are the daemon's to wait for."""
-        if self._scheduler.running:
-            self._scheduler.shutdown(wait=False)
+        if self._housekeeping.running:
+            self._housekeeping.shutdown(wait=False)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
 
     @property
     def running(self) -> bool:
-        return bool(self._scheduler.running)
+        """The dispatcher is alive (it never ends on its own) and housekeeping runs."""
+        dispatcher = self._dispatcher
+        return dispatcher is not None and not dispatcher.done() and bool(self._housekeeping.running)
 
     def schedule_feed(self, url: str, at: float) -> None:
-        self._scheduler.add_job(
-            self._poll,
-            "date",
-            run_date=datetime.fromtimestamp(at, UTC),
-            args=[url],
-            id=_job_id(url),
-            replace_existing=True,
-        )
+        """Poll ``url`` at ``at`` (a Unix time); moves a waiting feed, leaves a polling one be."""
+        self._feeds.add(url)
+        if url not in self._polling:
+            self._enqueue(url, at)
 
     def unschedule_feed(self, url: str) -> None:
-        job = self._scheduler.get_job(_job_id(url))
-        if job is not None:
-            job.remove()
+        """Take ``url`` out: no further poll (one in flight finishes and is not put back)."""
+        self._feeds.discard(url)
+        self._due.pop(url, None)
 
     def scheduled_feeds(self) -> set[str]:
-        return {j.id[5:] for j in self._scheduler.get_jobs() if j.id.startswith("feed:")}
+        """The feeds that have a next poll: waiting for it, or being polled."""
+        return set(self._due) | set(self._polling)
 
-    def every(self, name: str, seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    @property
+    def polling(self) -> int:
+        return len(self._polling)
+
+    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
         """A housekeeping job (retention, health checks) every ``seconds``."""
-        self._scheduler.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
+        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
 
+    def _enqueue(self, url: str, at: float) -> None:
+        self._due[url] = at
+        heapq.heappush(self._queue, (at, next(self._order), url))
+        self._wake.set()
 
-def _job_id(url: str) -> str:
-    return f"feed:{url}"
+    async def _dispatch(self) -> None:
+        while True:
+            self._wake.clear()
+            now = self._clock()
+            queue = self._queue
+            while queue and len(self._polling) < self.max_polls:
+                at, _, url = queue[0]
+                if self._due.get(url) != at:  # moved or unscheduled since it was queued
+                    heapq.heappop(queue)
+                    continue
+                if at > now:
+                    break
+                heapq.heappop(queue)
+                del self._due[url]
+                self._polling[url] = asyncio.get_running_loop().create_task(self._run(url))
+            timeout = None
+            if queue and len(self._polling) < self.max_polls:
+                timeout = max(0.0, queue[0][0] - now)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _run(self, url: str) -> None:
+        at: float | None = None
+        try:
+            at = await self._poll(url)
+        except Exception:
+            log.exception("the poll failed unexpectedly; trying again later", extra={"feed": url})
+        finally:
+            del self._polling[url]
+            if url in self._feeds:  # still configured: it goes back, whatever happened
+                self._enqueue(url, at if at is not None else self._clock() + RETRY_AFTER_BUG)
+            self._wake.set()  # a slot is free

@@ -53,7 +53,7 @@ async def test_same_bytes_without_validators_are_not_parsed_again(
     feed_server.feed("/feed", shared("real-feeds", "guardian.rss").read_bytes(), validators=False)
     config = make_config(tmp_path, [feed_server.url("/feed")])
     parses = []
-    import monitor.pipeline as pipeline
+    import monitor.parsethread as pipeline
 
     real_parse = pipeline.parse_feed
 

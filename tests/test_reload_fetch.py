@@ -46,7 +46,9 @@ async def test_sighup_applies_new_fetch_limits_and_user_agent(
         in_flight += 1
         seen.append((request.headers.get("User-Agent", ""), in_flight))
         try:
-            await asyncio.sleep(0.3)
+            # After the reload, longer: the feeds fell due 0.3s apart (each is due again an
+            # interval after its poll ended), and they must overlap for the limit to show.
+            await asyncio.sleep(0.3 if seen[-1][0] == "first-agent/1" else 1.0)  # this request
             return web.Response(body=rss("F", [("Same item", "http://example.org/1")]))
         finally:
             in_flight -= 1

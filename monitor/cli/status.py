@@ -74,6 +74,8 @@ async def collect(config: Config) -> dict[str, Any]:
                 "next_check": _iso(state.next_check) if state else None,
                 "last_status": state.last_status if state else None,
                 "items": state.items_total if state else 0,
+                "last_cut": state.last_cut if state else 0,  # [monitor] max_new_items
+                "last_cut_at": _iso(state.last_cut_at) if state else None,
             }
         )
     return {"feeds": feeds, "outbox": outbox, "counts": counts}
@@ -110,6 +112,12 @@ def render(report: dict[str, Any]) -> str:
             f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
             f"{_age(f['next_check']):<11} {f['error_streak']:>6}  {error or ''}"
         )
+    for f in feeds:
+        if f["last_cut"]:
+            lines.append(
+                f"  {f['name']}: {f['last_cut']:,} new items past max_new_items stored without"
+                f" stories or alerts, {_age(f['last_cut_at'])}"
+            )
     lines.append("")
     lines.extend(render_status(report["outbox"]))
     c = report["counts"]

@@ -46,6 +46,10 @@ class Store:
         self.readonly = readonly
         self._lock = lock
         self._write_lock = asyncio.Lock()
+        # The file as it was when opened: a file deleted or replaced under a running daemon
+        # still takes its writes (SQLite writes to what it opened), which a restart then loses.
+        self._identity = _identity(path)
+        self._write_failure: str | None = None  # why the last write failed; None once one works
 
     @classmethod
     async def open(cls, path: Path | str) -> Store:
@@ -135,12 +139,12 @@ class Store:
             try:
                 await self.db.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
-                raise StoreError(f"cannot start a transaction: {exc}") from None
+                raise self._write_failed(f"cannot start a transaction: {exc}", exc) from None
             try:
                 yield self.db
             except sqlite3.Error as exc:
                 await self._rollback()
-                raise StoreError(f"the database refused a write: {exc}") from None
+                raise self._write_failed(f"the database refused a write: {exc}", exc) from None
             except BaseException:
                 await self._rollback()
                 raise
@@ -148,7 +152,27 @@ class Store:
                 await self.db.execute("COMMIT")
             except sqlite3.Error as exc:
                 await self._rollback()
-                raise StoreError(f"cannot commit: {exc}") from None
+                raise self._write_failed(f"cannot commit: {exc}", exc) from None
+            self._write_failure = None
+
+    def _write_failed(self, message: str, exc: sqlite3.Error) -> StoreError:
+        # A constraint refused is a bug on one poll's data; anything else (locked, read-only,
+        # I/O error, disk full) means the write path itself fails, and health must say so.
+        if not isinstance(exc, sqlite3.IntegrityError):
+            self._write_failure = message
+        return StoreError(message)
+
+    def problem(self) -> str | None:
+        """Why the store cannot keep what it is given, or None: the file is gone or replaced
+        since it was opened, or the last write failed."""
+        now = _identity(self.path)
+        if now is None:
+            return f"the database file {self.path} was deleted while open; writes are being lost"
+        if self._identity is not None and now != self._identity:
+            return f"the database file {self.path} was replaced while open; writes go elsewhere"
+        if self._write_failure is not None:
+            return f"writes to the database fail: {self._write_failure}"
+        return None
 
     async def _rollback(self) -> None:
         # A failed statement may already have ended the transaction; that is fine.
@@ -160,3 +184,12 @@ class Store:
         async with self.db.execute("PRAGMA integrity_check") as cur:
             row = await cur.fetchone()
         return row is not None and row[0] == "ok"
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file the path names now; None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino

@@ -43,6 +43,8 @@ class FeedState:
     last_new_item: float | None = None
     items_total: int = 0
     health_alerted: int = 0
+    last_cut: int = 0  # new items the last poll that cut stored without stories ([monitor]
+    last_cut_at: float | None = None  # max_new_items), and when
 
     @property
     def effective_url(self) -> str:

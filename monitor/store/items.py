@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from monitor.models import Item
+from monitor.schedule import Publishing
 from monitor.store.batch import in_lists
 
 
@@ -56,6 +57,25 @@ async def insert_new(
         rows,
     )
     return [(row[0], i) for row, i in zip(rows, fresh, strict=True)]
+
+
+async def known_keys(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> set[str]:
+    """The keys of ``keys`` this feed already has."""
+    known, _ = await _known(db, feed_id, keys)
+    return known
+
+
+async def publishing_since(
+    db: aiosqlite.Connection, feed_id: int, since: float
+) -> Publishing | None:
+    """How many of the feed's items are dated since ``since``, and the oldest of them; None
+    when none is (its interval then stays fixed until a parse says more)."""
+    rows = await db.execute_fetchall(
+        "SELECT COUNT(*), MIN(published) FROM items WHERE feed_id = ? AND published >= ?",
+        (feed_id, since),
+    )
+    count, oldest = next(iter(rows), (0, None))
+    return Publishing(int(count), float(oldest)) if count and oldest is not None else None
 
 
 async def _known(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> tuple[set[str], int]:

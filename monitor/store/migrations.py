@@ -158,6 +158,13 @@ async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
     await db.execute("DROP INDEX IF EXISTS items_guid")
 
 
+async def m008_feed_last_cut(db: aiosqlite.Connection) -> None:
+    # How many new items the feed's last capped poll ([monitor] max_new_items) stored without
+    # stories or alerts, and when: monitor status shows it.
+    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut INTEGER NOT NULL DEFAULT 0")
+    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut_at REAL")
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -166,6 +173,7 @@ MIGRATIONS: list[Migration] = [
     m005_item_feed_name,
     m006_item_dedup_key,
     m007_drop_item_url_guid_indexes,
+    m008_feed_last_cut,
 ]
 
 # Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
