@@ -24,6 +24,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
+from monitor.websub.config import WebSubConfig
 
 DEFAULT_PATH = "config.toml"
 ENV_VAR = "MONITOR_CONFIG"
@@ -73,6 +74,7 @@ class FeedConfig(StrictModel):
     name: str | None = None
     interval: Duration | None = Field(default=None, gt=0)
     tags: list[str] = Field(default_factory=list)
+    websub: bool = Field(default=True, description="false: never subscribe to its hub")
 
 
 class Config(StrictModel):
@@ -86,6 +88,7 @@ class Config(StrictModel):
     entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    websub: WebSubConfig | None = None
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)
@@ -152,12 +155,16 @@ def loads(
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
     raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
+    # A key whose environment variable is not set has its problem said already (and the
+    # empty string it stood for would be found empty, or not a URL, a second time).
+    unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
     problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir})
     except ValidationError as exc:
-        problems[:0] = [checks.describe(err) for err in exc.errors()]
+        found = (checks.describe(err) for err in exc.errors())
+        problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
     # Rule queries are checked whatever else is wrong: the user sees every problem at once.
     problems.extend(checks.rule_checks(raw))
     if config is not None and not problems:

@@ -16,6 +16,12 @@ from monitor.match.config import EntityConfig, RuleConfig
 from monitor.normalize import canonical_url
 
 
+def _listed(value: Any) -> list[Any]:
+    # Not a list (a channel name written without brackets) is the model's problem to say,
+    # once: iterated, each letter of the name would be looked up as a channel.
+    return value if isinstance(value, list) else []
+
+
 def cross_references(raw: dict[str, Any]) -> list[str]:
     """Checks between sections, made on the raw file so they are reported with field errors."""
     problems: list[str] = []
@@ -23,7 +29,7 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
     names = set(channels) if isinstance(channels, dict) else set()
     monitor = raw.get("monitor", {})
     if isinstance(monitor, dict):
-        for i, name in enumerate(monitor.get("health_channels", []) or []):
+        for i, name in enumerate(_listed(monitor.get("health_channels"))):
             if isinstance(name, str) and name not in names:
                 problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
     rules = raw.get("rules", [])
@@ -31,7 +37,7 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
         for r, rule in enumerate(rules):
             if not isinstance(rule, dict):
                 continue
-            for i, name in enumerate(rule.get("channels", []) or []):
+            for i, name in enumerate(_listed(rule.get("channels"))):
                 if isinstance(name, str) and name not in names:
                     problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
     feeds = raw.get("feeds", [])
@@ -119,6 +125,15 @@ def describe(err: Any) -> str:
         msg = "unknown key (check its spelling)"
     elif err["type"] == "missing":
         msg = "required key is missing"
+    elif err["type"] in ("union_tag_not_found", "union_tag_invalid"):  # a channel's type
+        kinds = "console, telegram, email or webhook"
+        tag = err.get("ctx", {}).get("tag")
+        loc = (*loc, "type")
+        msg = (
+            f"{tag!r} is not a channel type ({kinds})"
+            if tag
+            else f"required key is missing ({kinds})"
+        )
     return f"{location(loc)}: {msg}"
 
 

@@ -6,7 +6,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin
+from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, tg_error
 
 from monitor.cli import main
 
@@ -67,3 +67,22 @@ def test_unknown_channel_is_bad_usage(tmp_path: Path, capsys: pytest.CaptureFixt
     config = write(tmp_path, '[channels.screen]\ntype = "console"\n')
     assert main(["test-alert", "-c", config, "--channel", "nope"]) == 2
     assert "no channel named 'nope'" in capsys.readouterr().err
+
+
+async def test_a_channel_error_is_printed_without_its_control_characters(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The service's own words are quoted in the outcome: an ESC in them must not reach the
+    # terminal of the person checking a channel.
+    async with telegram_standin() as tg:
+        tg.script.append(tg_error(400, "Bad Request: \x1b]0;owned\x07chat \x1b[2Jnot found"))
+        config = write(
+            tmp_path,
+            f'[channels.desk]\ntype = "telegram"\nbot_token = "{BOT_TOKEN}"\n'
+            f'chat_id = "{CHAT_ID}"\napi_base = "{tg.url}"\n',
+        )
+        code = await asyncio.to_thread(main, ["test-alert", "-c", config])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "desk: FAILED: " in out and "not found" in out
+    assert not any(c in out for c in "\x1b\x07"), out

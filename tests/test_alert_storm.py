@@ -147,6 +147,60 @@ async def test_an_outage_folds_nothing(store: Store) -> None:
     assert len(tg.sent) == 10 and await folded(store) == 0
 
 
+async def test_every_drain_in_one_minute_announces_what_it_folded(store: Store) -> None:
+    """Three `monitor once` runs within a minute (each drains, so its summary goes at once):
+    the third summary's key was the second's, its insert was ignored, and the alerts it
+    folded were announced by no message."""
+    titles = headlines(90)
+    start = Clock()()  # held there: the three runs fall in one minute however slow they are
+
+    def clock() -> float:
+        return start
+    async with telegram_standin() as tg, aiohttp.ClientSession() as session:
+        config = TypeAdapter(ChannelConfig).validate_python(
+            {"type": "telegram", "bot_token": BOT_TOKEN, "chat_id": CHAT_ID,
+             "api_base": tg.url, "rate_limit": "off", "storm_limit": 20}
+        )  # fmt: skip
+        for run_ in range(3):
+            await burst(store, titles[run_ * 30 : run_ * 30 + 30], clock())
+            deliverer = outbox.Deliverer(
+                store, build_channels({"desk": config}, session), clock=clock
+            )
+            assert await deliverer.drain(60)
+    texts = [m["text"] for m in tg.sent]
+    summaries = [t for t in texts if t.startswith("<b>Alert storm:")]
+    told = [int(re.search(r"and ([\d,]+) more", t)[1]) for t in summaries]  # type: ignore[index]
+    assert len(texts) - len(summaries) == 20
+    assert told == [10, 30, 30] and await folded(store) == 70
+
+
+async def test_a_drain_sends_the_summary_the_running_workers_folded(store: Store) -> None:
+    """Workers running (replay --deliver plays its records so) fold a storm into a summary
+    due at the minute's end; the drain that follows sends it at once, as it sends what it
+    folds itself. It waited for the minute's end, past replay's 30 s drain, and the summary
+    was lost with replay's temporary database."""
+    titles = headlines(30)
+    clock = Clock()
+    async with telegram_standin() as tg, aiohttp.ClientSession() as session:
+        config = TypeAdapter(ChannelConfig).validate_python(
+            {"type": "telegram", "bot_token": BOT_TOKEN, "chat_id": CHAT_ID,
+             "api_base": tg.url, "rate_limit": "off", "storm_limit": 20}
+        )  # fmt: skip
+        deliverer = outbox.Deliverer(store, build_channels({"desk": config}, session), clock=clock)
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliverer.run(stop))
+        try:
+            await burst(store, titles, clock())
+            deliverer.wake()
+            await until(lambda: _equals(folded(store), 10))
+            assert await deliverer.drain(60)
+        finally:
+            stop.set()
+            await task
+    summaries = [m["text"] for m in tg.sent if m["text"].startswith("<b>Alert storm:")]
+    assert len(summaries) == 1 and "and 10 more" in summaries[0]
+
+
 def rss(titles: list[str], base: str) -> bytes:
     items = "".join(
         f"<item><title>{escape(t)}</title><link>{base}/n/{i}</link><guid>{base}/n/{i}</guid></item>"

@@ -153,6 +153,41 @@ async def test_a_far_retry_hint_waits_at_most_retry_max(
     assert (await alert_row(store))["status"] == "sent"
 
 
+@pytest.mark.parametrize(
+    ("kind", "hint"),
+    [("webhook", "0"), ("telegram", 0), ("telegram", -5), ("telegram", 0.001)],
+)
+async def test_a_zero_retry_hint_does_not_make_a_retry_loop(
+    store: Store, session: aiohttp.ClientSession, kind: str, hint: Any
+) -> None:
+    """A service that always answers "busy, retry after 0 s" (or less) was retried at once,
+    again and again: a loop of requests and of attempt rows for as long as it said so. The
+    hint is a floor, not a licence to skip the backoff."""
+    await one_alert(store, time.time())
+    calls: list[int] = []
+
+    async def busy(request: web.Request) -> web.Response:
+        calls.append(1)
+        if kind == "telegram":
+            return web.json_response(tg_error(429, "Too Many Requests", retry_after=hint)[1],
+                                     status=429)  # fmt: skip
+        return web.Response(status=503, headers={"Retry-After": hint})
+
+    app = web.Application()
+    app.router.add_post("/{path:.*}", busy)
+    async with serve_app(app) as url:
+        config = channel(kind, url + "/hook", retry_initial="1s", retry_max="1h")
+        deliverer = outbox.Deliverer(store, build_channels({"desk": config}, session))
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliverer.run(stop))
+        await asyncio.sleep(1.5)
+        stop.set()
+        await task
+    # The first try, and the retries one backoff (0.5 to 1 s, then 1 to 2 s) apart at most.
+    assert 1 <= len(calls) <= 3, len(calls)
+    assert (await alert_row(store))["status"] == "pending"
+
+
 async def test_an_alert_past_expire_after_expires_while_parked_by_a_far_retry(
     store: Store, session: aiohttp.ClientSession
 ) -> None:

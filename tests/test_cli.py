@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,21 @@ def test_opml_entity_bomb_is_refused(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["import-opml", str(opml), "-c", str(path)]) == 2
     assert "forbidden XML" in capsys.readouterr().err
     assert path.read_text() == ""
+
+
+def test_output_into_a_closed_pipe_ends_without_a_traceback(tmp_path: Path) -> None:
+    # `monitor stories | head` closes the pipe before the output ends: Python's own
+    # BrokenPipeError traceback came out, twice (the flush at exit fails again).
+    config = tmp_path / "config.toml"
+    config.write_text('[[feeds]]\nurl = "http://127.0.0.1:9/rss"\n', encoding="utf-8")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", "check-config", "-c", str(config)],
+            stdout=write, stderr=subprocess.PIPE, text=True, timeout=60,
+        )  # fmt: skip
+    finally:
+        os.close(write)
+    assert "Traceback" not in result.stderr and result.stderr == ""
+    assert result.returncode == 1

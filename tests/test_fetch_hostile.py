@@ -109,6 +109,18 @@ TABLE = [
         ),
         "unavailable (HTTP 503)",
     ),
+    # A hint too long to be a number of seconds (it overflowed to infinity and the poll
+    # ended as an internal error), and one whose digits made a 300-character error.
+    (
+        "/429-endless",
+        lambda r: web.Response(status=429, headers={"Retry-After": "9" * 400}),
+        "too many requests (HTTP 429)",
+    ),
+    (
+        "/503-absurd",
+        lambda r: web.Response(status=503, headers={"Retry-After": "1" * 300}),
+        "unavailable (HTTP 503)",
+    ),
     ("/stall", _stall, "too slow or stalled"),
     ("/drip", _drip, "too slow or stalled"),
     ("/huge", _huge, "over the 1,048,576-byte limit"),
@@ -186,5 +198,7 @@ async def test_hostile_servers_end_as_clear_errors_and_others_go_on(
     # Retry-After is honoured in the next check.
     assert rt.states[feed_server.url("/429")].next_check >= time.time() + 110  # type: ignore[operator]
     assert rt.states[feed_server.url("/503-date")].next_check >= time.time() + 3000  # type: ignore[operator]
+    for path in ("/429-endless", "/503-absurd"):  # waits max_backoff, the longest there is
+        assert rt.states[feed_server.url(path)].next_check >= time.time() + 3000  # type: ignore[operator]
     grown_mb = (_vm_hwm_kb() - hwm_before) / 1024
     assert grown_mb < 100, f"peak memory grew by {grown_mb:.0f} MB"

@@ -40,7 +40,9 @@ async def test_metrics_healthz_and_sd_notify(
     notify.setblocking(False)
     monkeypatch.setenv("NOTIFY_SOCKET", str(tmp_path / "notify.sock"))
     monkeypatch.setenv("WATCHDOG_USEC", "200000")
-    config = make_config(tmp_path, [feed_server.url("/a")], metrics="127.0.0.1:0")
+    # A keyed feed URL: its label must not publish the key to whoever scrapes /metrics.
+    keyed = feed_server.url("/a") + "?api_key=k3y-for-the-metrics"
+    config = make_config(tmp_path, [keyed], metrics="127.0.0.1:0")
     path = tmp_path / "config.toml"
     path.write_text(f'[monitor]\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
     daemon = Daemon(config, path)
@@ -63,7 +65,9 @@ async def test_metrics_healthz_and_sd_notify(
             async def scrape() -> dict[str, list[tuple[dict[str, str], float]]]:
                 async with session.get(f"{base}/metrics") as resp:
                     assert resp.status == 200
-                    return _families(await resp.text())
+                    text = await resp.text()
+                    assert "k3y-for-the-metrics" not in text
+                    return _families(text)
 
             for _ in range(100):
                 families = await scrape()
@@ -73,7 +77,7 @@ async def test_metrics_healthz_and_sd_notify(
             assert families["monitor_new_items_total"][0][1] == 2
             assert ({"outcome": "new"}, 1.0) in families["monitor_fetches_total"]
             assert families["monitor_feed_last_success_timestamp_seconds"][0][0] == {
-                "feed": feed_server.url("/a")
+                "feed": feed_server.url("/a") + "?api_key=***"
             }
             assert any(n.startswith("monitor_fetch_seconds") for n in families)
             assert "monitor_outbox_depth" in families

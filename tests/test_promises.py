@@ -208,3 +208,81 @@ def test_a_reader_leaves_an_old_database_to_its_writer(
     assert "predates this version of monitor" in capsys.readouterr().err
     assert main(["once", "-c", str(config)]) == 0  # the writer upgrades it
     assert main(["status", "-c", str(config)]) == 0
+
+
+TELEGRAM = '[channels.c]\ntype = "telegram"\nbot_token = "{token}"\nchat_id = "{chat}"\n'
+EMAIL = (
+    '[channels.c]\ntype = "email"\nhost = "{host}"\nsender = "{sender}"\nrecipients = ["a@b.c"]\n'
+)
+WEBHOOK = '[channels.c]\ntype = "webhook"\nurl = "http://127.0.0.1:9/h"\nsecret = "{secret}"\n'
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [
+        # "${TELEGRAM_BOT_TOKEN}" of an env file whose line was left as "TELEGRAM_BOT_TOKEN="
+        (TELEGRAM.format(token="${EMPTY}", chat="42"), "channels.c.bot_token"),
+        (TELEGRAM.format(token="1:x", chat=" "), "channels.c.chat_id"),
+        (EMAIL.format(host="", sender="a@b.c"), "channels.c.host"),
+        (EMAIL.format(host="mail", sender=""), "channels.c.sender"),
+        (EMAIL.format(host="mail", sender="a@b.c") + 'recipients = [""]\n', None),
+        # An empty secret signed nothing, silently: the receiver took unsigned posts.
+        (WEBHOOK.format(secret="${EMPTY}"), "channels.c.secret"),
+    ],
+    ids=["bot_token", "chat_id", "host", "sender", "recipient", "secret"],
+)
+def test_an_empty_channel_credential_or_address_is_a_config_error(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    section: str,
+    key: str | None,
+) -> None:
+    monkeypatch.setenv("EMPTY", "")
+    if key is None:  # the recipients line replaces the one of the section
+        section = section.replace('recipients = ["a@b.c"]\n', "", 1)
+        key = "channels.c.recipients[0]"
+    config = _write(tmp_path, section)
+    assert main(["check-config", "-c", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and err[1].strip().startswith(f"{key}: "), err
+    assert "empty" in err[1], err
+
+
+def test_a_channel_name_where_a_list_is_expected_is_one_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each letter of "desk" was also looked up as a channel: 10 lines for two mistakes.
+    config = _write(
+        tmp_path,
+        '[monitor]\nhealth_channels = "desk"\n[[rules]]\nname = "r"\nquery = "a"\n'
+        'channels = "desk"\n[channels.desk]\ntype = "console"\n',
+    )
+    assert main(["check-config", "-c", str(config)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert [line.strip() for line in err[1:]] == [
+        "monitor.health_channels: Input should be a valid list",
+        'rules[0] "r".channels: Input should be a valid list',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("section", "line"),
+    [
+        (
+            '[channels.x]\nurl = "http://127.0.0.1:9/h"\n',
+            "channels.x.type: required key is missing (console, telegram, email or webhook)",
+        ),
+        (
+            '[channels.x]\ntype = "sms"\n',
+            "channels.x.type: 'sms' is not a channel type (console, telegram, email or webhook)",
+        ),
+    ],
+    ids=["missing", "unknown"],
+)
+def test_a_channel_type_problem_names_the_type_key(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], section: str, line: str
+) -> None:
+    # pydantic's words were "Unable to extract tag using discriminator 'type'".
+    assert main(["check-config", "-c", str(_write(tmp_path, section))]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[1:] == [f"  {line}"]

@@ -186,6 +186,9 @@ async def test_a_key_in_a_feed_url_reaches_no_reader(tmp_path: Path) -> None:
         status_text = (await monitor("status", "-c", str(path)))[1]
         stories_json = (await monitor("stories", "--json", "-c", str(path)))[1]
         stories_text = (await monitor("stories", "-c", str(path)))[1]
+        since = ("test-rules", "--since", "1h", "-c", str(path))
+        rules_json = (await monitor(*since, "--json"))[1]
+        rules_text = (await monitor(*since))[1]
     seen = {
         "telegram, webhook, email": "\n".join(texts),
         "console": story_console + health_console,
@@ -194,12 +197,16 @@ async def test_a_key_in_a_feed_url_reaches_no_reader(tmp_path: Path) -> None:
         "status": status_text,
         "stories --json": stories_json,
         "stories": stories_text,
+        "test-rules --since --json": rules_json,
+        "test-rules --since": rules_text,
     }
     for where, text in seen.items():
         assert FEED_KEY not in text, where
     # Still useful: the feed is named, the key's place is shown masked.
     assert "broken.xml?api_key=***" in seen["status --json"]
     assert "keyed.xml?api_key=***" in seen["stories"]
+    assert "keyed.xml?api_key=***" in seen["test-rules --since"]
+    assert "news/1?api_key=***" in seen["test-rules --since --json"]
     assert "api_key=***" in seen["telegram, webhook, email"]
     assert "Leaders agree to a summit in Geneva" in seen["console"]
 

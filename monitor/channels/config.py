@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import re
 from datetime import time as dtime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     PlainSerializer,
@@ -155,14 +156,31 @@ class DeliveryConfig(StrictModel):
         return _format_rate(self.rate_limit)
 
 
+_Text = TypeVar("_Text", str, SecretStr)
+
+
+def _filled(value: _Text) -> _Text:
+    # "${TOKEN}" of an env file whose line was left as "TOKEN=" is an empty string: without
+    # this, check-config passed it and every alert failed later (an empty webhook secret,
+    # worse, sent every body unsigned).
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not text.strip():
+        raise ValueError("must not be empty (an environment variable it reads may be empty)")
+    return value
+
+
+Filled = Annotated[str, AfterValidator(_filled)]
+FilledSecret = Annotated[SecretStr, AfterValidator(_filled)]
+
+
 class ConsoleChannelConfig(DeliveryConfig):
     type: Literal["console"]
 
 
 class TelegramChannelConfig(DeliveryConfig):
     type: Literal["telegram"]
-    bot_token: SecretStr
-    chat_id: str
+    bot_token: FilledSecret
+    chat_id: Filled
     api_base: str = "https://api.telegram.org"
     # Telegram asks bots to stay under 20 messages a minute in one group
     # (https://core.telegram.org/bots/faq#my-bot-is-hitting-limits-how-do-i-avoid-this).
@@ -176,7 +194,7 @@ class TelegramChannelConfig(DeliveryConfig):
 
 class EmailChannelConfig(DeliveryConfig):
     type: Literal["email"]
-    host: str
+    host: Filled
     port: int = Field(default=587, ge=1, le=65535)
     security: Literal["starttls", "tls", "none"] = "starttls"
     ca_file: str | None = Field(
@@ -184,15 +202,15 @@ class EmailChannelConfig(DeliveryConfig):
     )
     username: str | None = None
     password: SecretStr | None = None
-    sender: str
-    recipients: list[str] = Field(min_length=1)
+    sender: Filled
+    recipients: list[Filled] = Field(min_length=1)
     subject_prefix: str = "[monitor]"
 
 
 class WebhookChannelConfig(DeliveryConfig):
     type: Literal["webhook"]
     url: HttpUrl
-    secret: SecretStr | None = None
+    secret: FilledSecret | None = None
 
 
 ChannelConfig = Annotated[

@@ -69,10 +69,11 @@ def backoff(config: DeliveryConfig, attempts: int, rng: random.Random) -> float:
 def retry_delay(
     config: DeliveryConfig, hint: float | None, attempts: int, rng: random.Random
 ) -> float:
-    """Seconds before the next try: the channel's own hint (Telegram ``retry_after``, a
-    webhook's Retry-After) when it gave one, else ``backoff``; never more than ``retry_max``.
-    A hint is the service's word, not a promise to keep: ten years would park the alert
-    past any expiry, so the config's longest wait bounds it."""
+    """Seconds before the next try: ``backoff``, or longer when the channel's own hint
+    (Telegram ``retry_after``, a webhook's Retry-After) asks for more; never more than
+    ``retry_max``. A hint is the service's word, not a promise to keep: ten years would park
+    the alert past any expiry, and "0" said again and again would retry in a tight loop."""
+    wait = backoff(config, attempts, rng)
     if hint is None or not math.isfinite(hint):
-        return backoff(config, attempts, rng)
-    return min(max(0.0, hint), config.retry_max)
+        return wait
+    return min(max(wait, hint), config.retry_max)

@@ -15,6 +15,7 @@ from monitor.cli.common import add_config_option, load_config
 from monitor.config import Config
 from monitor.errors import ChannelError, ConfigError
 from monitor.models import Alert
+from monitor.redact import shown
 from monitor.store.lock import writer_lock
 
 
@@ -50,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name}: ok")
         else:
             failed += 1
-            print(f"{name}: FAILED: {error}")
+            print(shown(f"{name}: FAILED: {error}"))  # quotes the service: no ESC from it
     if failed:
         print(f"{failed} of {len(results)} channels failed", file=sys.stderr)
     return 1 if failed else 0

@@ -14,6 +14,7 @@ from monitor.config import Config
 from monitor.configtypes import parse_duration
 from monitor.errors import InputError
 from monitor.match import Matcher, compile_rules, format_match, match_to_json
+from monitor.redact import shown, shown_data
 from monitor.store import Store
 
 
@@ -56,13 +57,16 @@ def run(args: argparse.Namespace) -> int:
         lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
         title, summary = lines[0], " ".join(lines[1:])
         results = [({"title": title}, m) for m in matcher.match(title, summary)]
+    # Stored items name their feed by its URL when it has no name, and their links may carry
+    # a key: what is printed passes the readers' redaction, as status and stories do.
     if args.json:
-        print_json({"matches": [{**match_to_json(m), "item": item} for item, m in results]})
+        matches = [{**match_to_json(m), "item": item} for item, m in results]
+        print_json(shown_data({"matches": matches}))
     else:
         for item, m in results:
             if len(item) > 1:
-                print(f"{item['feed']}: {item['title']}")
-            print(format_match(m))
+                print(shown(f"{item['feed']}: {item['title']}"))
+            print(shown(format_match(m)))
         print(f"{len(results)} match{'es' if len(results) != 1 else ''}", file=sys.stderr)
     return 0
 

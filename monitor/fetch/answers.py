@@ -12,6 +12,11 @@ from datetime import UTC
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
 
+# Longer than any wait a caller allows (max_backoff, retry_max): a server's hint of more is
+# taken as this much, so that it stays a finite number and prints as a short one ("9" * 400
+# seconds is infinity, which no duration can be rounded from).
+LONGEST_HINT = 10 * 365 * 86400.0
+
 _STATUS_MESSAGES = {
     400: "the server refused the request as malformed (HTTP 400)",
     401: "the feed needs credentials (HTTP 401)",
@@ -45,14 +50,15 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
     """Retry-After as seconds from now: delay-seconds or an HTTP-date (RFC 9110 10.2.3).
 
     The one parser of the header, for feeds and for channels (webhook); None when it says
-    nothing usable. The hint is not capped here: each caller caps it at its own longest wait.
+    nothing usable. Each caller caps the hint at its own longest wait; here it is only kept
+    below ``LONGEST_HINT``.
     """
     if not value:
         return None
     value = value.strip()
     # ASCII digits only: str.isdigit also takes "²", which float() refuses.
     if value.isascii() and value.isdigit():
-        return float(value)
+        return min(float(value), LONGEST_HINT)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, OverflowError):
@@ -61,7 +67,7 @@ def parse_retry_after(value: str | None, now: float | None = None) -> float | No
         return None
     if when.tzinfo is None:  # "-0000" or no zone: an HTTP-date is always GMT
         when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - (time.time() if now is None else now))
+    return min(max(0.0, when.timestamp() - (time.time() if now is None else now)), LONGEST_HINT)
 
 
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.I)

@@ -118,13 +118,19 @@ class Deliverer:
                     own_run.result()  # a worker crashed: say so rather than wait
                 left = deadline - time.monotonic()
                 if await self._deliverable_within(self.clock() + left) == 0:
-                    if not updates:
+                    # What waits on purpose goes now too: the storm summaries the workers
+                    # folded and, for a flush, the updates held to coalesce (checked last: a
+                    # worker may have held one again just before the flush began).
+                    released = await storm.send_now(self.store, self.clock())
+                    if updates:
+                        async with self.store.transaction() as db:
+                            held = await rows.bring_forward(
+                                db, "update", self.clock(), untried_only=False
+                            )
+                        released = released or held > 0
+                    if not released:
                         break
-                    # Updates held to coalesce go now too (checked last: a worker may
-                    # have held one again just before the flush began).
-                    async with self.store.transaction() as db:
-                        if not await rows.release_updates(db, self.clock()):
-                            break
+                    self.wake()  # the workers sleep until the held alerts' old time
                 await asyncio.sleep(0.02)
         finally:
             self._flush = self._flush_updates = False

@@ -89,14 +89,17 @@ async def fold(
     )
     key = f"storm:{rule}:{int(now // WINDOW)}"
     found = await rows.by_key(db, channel, key)
-    if found is not None and found[1] == rows.PENDING:
+    # This minute's summary already went (drained early): the next one is keyed by the last
+    # that went, so a third (a third `monitor once` in the minute) is not the second's key.
+    while found is not None and found[1] != rows.PENDING:
+        key = f"storm:{rule}:{int(now // WINDOW)}:{found[0].alert.id}"
+        found = await rows.by_key(db, channel, key)
+    if found is not None:
         before = found[0].alert
         total = int(before.extra.get("folded", "0")) + len(held)
         samples = before.extra.get("about", "").split("\n") if before.extra.get("about") else []
         await rows.set_payload(db, before.id, _summary(before, rule, total, samples, held, limit))
         return total
-    if found is not None:  # this minute's summary already went (drained early): a second one
-        key += f":{found[0].alert.id}"
     base = Alert(id=0, channel=channel, kind="storm", title="", rule=rule, severity="normal")
     summary = _summary(base, rule, len(held), [], held, limit)
     await rows.insert(db, summary, dedup_key=key, now=now, next_attempt=due)
@@ -146,6 +149,13 @@ async def fold_held(
             "outbox %s: alert storm: rule %r over %d a minute: %d more folded (%d this minute)",
             channel, rule, limit, len(alerts), totals[rule],
         )  # fmt: skip
+
+
+async def send_now(store: Store, now: float) -> bool:
+    """Draining: the summaries the workers folded before, due at their minute's end, go now
+    (nothing more is coming, and a temporary database would leave with them); True if any."""
+    async with store.transaction() as db:
+        return await rows.bring_forward(db, "storm", now) > 0
 
 
 async def refreshed(store: Store, dues: Sequence[Due]) -> list[Due]:

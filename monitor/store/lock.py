@@ -43,8 +43,18 @@ class WriterLock:
     def acquire(cls, database: Path) -> WriterLock:
         """Take the lock or raise ``DatabaseInUse`` (never waits)."""
         path = lock_path(database)
+        writable = True
         try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            # Readable by all (it holds a pid): a lock file another user left, root running
+            # `sudo monitor test-alert` beside a service with its own user, must not keep
+            # the service from starting. flock needs no write access to the file.
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+        except PermissionError:
+            writable = False
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            except OSError as exc:
+                raise StoreError(f"cannot open the lock file {path}: {exc.strerror}") from None
         except OSError as exc:
             raise StoreError(f"cannot create the lock file {path}: {exc.strerror}") from None
         try:
@@ -56,8 +66,9 @@ class WriterLock:
         except OSError as exc:
             os.close(fd)
             raise StoreError(f"cannot lock {path}: {exc.strerror}") from None
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        if writable:
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         return cls(database, fd)
 
     def release(self) -> None:

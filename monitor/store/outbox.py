@@ -307,16 +307,18 @@ async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -
     )
 
 
-async def release_updates(db: aiosqlite.Connection, now: float) -> int:
-    """Make the pending updates held to coalesce due now (a drain sends them); how many."""
+async def bring_forward(
+    db: aiosqlite.Connection, kind: str, now: float, *, untried_only: bool = True
+) -> int:
+    """Make the pending alerts of ``kind`` (only those not yet tried, unless told otherwise)
+    due ``now``; how many there were."""
+    tried = " AND attempts = 0" if untried_only else ""
     cur = await db.execute(
-        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = 'update'"
-        " AND next_attempt > ?",
-        (now, now),
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = ?"
+        f"{tried} AND next_attempt > ?",
+        (now, kind, now),
     )
-    count = cur.rowcount
-    await cur.close()
-    return count
+    return int(cur.rowcount)
 
 
 async def counts(db: aiosqlite.Connection) -> dict[str, dict[str, int]]:
