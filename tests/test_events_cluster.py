@@ -181,3 +181,31 @@ def test_dedup_check_says_both_verdicts_with_their_parts(
     assert verdicts["event"]["same_event"] is (event == "the same event")
     assert verdicts["event"]["same_event_if_recent"] is event.startswith("the same event")
     assert verdicts["duplicate"] is (story == "the same story")
+
+
+# (headline in an outlet-like layout, one event with the coverage?): the segment that story
+# matching strips as an outlet's name is the topic here; a real outlet's name is no topic.
+SEGMENT_CASES = [
+    ("Titanfall - Capture the Flag Triple Threat", True),
+    ("Clare Crawley looks like a newly engaged celebrity | 'The Bachelor'", True),
+    ("Harbour city mayor calls emergency summit - Herald Sun", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "together"), SEGMENT_CASES)
+def test_a_topic_in_an_outlet_like_segment_joins_its_event(title: str, together: bool) -> None:
+    index = EventIndex(EventConfig(), WINDOW)
+    coverage = [
+        "Titanfall launches on Xbox One to strong reviews",
+        "Titanfall review: mechs and parkour on Xbox One",
+        "Titanfall servers buckle under launch-day demand",
+        "Bachelor finale: Juan Pablo makes his decision",
+        "The Bachelor: Juan Pablo picks Nikki in the finale",
+        "Bachelor Juan Pablo finale draws record audience",
+    ]
+    noise = [f"{line} {n}" for n in range(90) for line in NOISE]
+    stories = [(i, t, 0.0) for i, t in enumerate(noise)]
+    stories += [(1000 + i, t, 1.0) for i, t in enumerate(coverage)]
+    events = _feed(index, [*stories, (5000, title, 1.2)])
+    joined = events[-1] in events[len(noise) :-1]
+    assert joined is together, title
