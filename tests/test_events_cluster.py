@@ -209,3 +209,19 @@ def test_a_topic_in_an_outlet_like_segment_joins_its_event(title: str, together:
     events = _feed(index, [*stories, (5000, title, 1.2)])
     joined = events[-1] in events[len(noise) :-1]
     assert joined is together, title
+
+
+@pytest.mark.parametrize("quiet_hours", [12, 0])
+def test_coverage_that_goes_on_stays_one_event_past_the_window(quiet_hours: int) -> None:
+    """A search covered every few hours for five days is one event (one "new" alert), not
+    a new one each time the window (72 h) has passed since its first headline."""
+    index = EventIndex(EventConfig(quiet=quiet_hours * HOUR), WINDOW)
+    angles = [
+        "Search for missing Malaysia Airlines flight MH370 widens",
+        "Malaysia Airlines MH370 search moves to the Indian Ocean",
+        "Families of MH370 passengers demand answers from Malaysia Airlines",
+        "Satellite images may show debris of Malaysia Airlines MH370",
+    ]
+    stream = [(i, f"{angles[i % 4]} day {i // 4 + 1}", 6.0 * i) for i in range(21)]
+    events = _feed(index, stream)
+    assert len(set(events)) == 1, events

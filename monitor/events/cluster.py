@@ -97,10 +97,11 @@ class EventIndex:
         return math.log((self._docs + 1) / (self._df.get(word, 0) + 1)) + 1.0
 
     def _closed(self, event: _Event, seen: float) -> bool:
+        # Only silence closes an event, as it closes a story: coverage that goes on (a
+        # search, a trial) stays one event however long it runs, with one "new" alert.
         quiet = self.config.quiet
-        return (quiet > 0 and seen - event.last_seen > quiet) or seen - event.first_seen > (
-            self.window
-        )
+        silence = min(quiet, self.window) if quiet > 0 else self.window
+        return seen - event.last_seen > silence
 
     def find(
         self,
