@@ -202,3 +202,33 @@ async def test_a_second_new_alert_only_after_the_event_closed(
         finally:
             await engine.close()
     assert len(tg.sent) == messages
+
+
+async def test_mail_and_webhooks_get_an_update_for_a_new_angle_not_for_an_outlet_more(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = publish(feed_server, 1)
+    for n in (1, 2):  # two more outlets, with nothing on the talks yet
+        feed_server.feed(f"/copy{n}", rss(f"Copy {n}", [(OTHER[n], f"http://c{n}.example/x")]))
+        urls.append(feed_server.url(f"/copy{n}"))
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = make_config(tmp_path, urls, extra=channels(tg.url, hook.url, "event"))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            publish(feed_server, len(ANGLES))  # three new angles: one update
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            # Then the other outlets carry copies of an angle already told: no new angle.
+            for n in (1, 2):
+                copy = [(ANGLES[0], f"http://c{n}.example/talks")]
+                feed_server.feed(f"/copy{n}", rss(f"Copy {n}", copy))
+                await poll_all(engine.rt, progress=False)
+                assert await engine.drain(20)
+            kinds = [p["alert"]["kind"] for p in hook.payloads()]
+            assert kinds == ["new", "update"], kinds
+            final = tg.messages[int(tg.edits[-1]["message_id"])]
+            assert f"{len(ANGLES) + 2} outlets, {len(ANGLES)} angles" in final  # edited still
+        finally:
+            await engine.close()

@@ -181,3 +181,47 @@ def test_dedup_check_says_both_verdicts_with_their_parts(
     assert verdicts["event"]["same_event"] is (event == "the same event")
     assert verdicts["event"]["same_event_if_recent"] is event.startswith("the same event")
     assert verdicts["duplicate"] is (story == "the same story")
+
+
+# (headline in an outlet-like layout, one event with the coverage?): the segment that story
+# matching strips as an outlet's name is the topic here; a real outlet's name is no topic.
+SEGMENT_CASES = [
+    ("Titanfall - Capture the Flag Triple Threat", True),
+    ("Clare Crawley looks like a newly engaged celebrity | 'The Bachelor'", True),
+    ("Harbour city mayor calls emergency summit - Herald Sun", False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("title", "together"), SEGMENT_CASES)
+def test_a_topic_in_an_outlet_like_segment_joins_its_event(title: str, together: bool) -> None:
+    index = EventIndex(EventConfig(), WINDOW)
+    coverage = [
+        "Titanfall launches on Xbox One to strong reviews",
+        "Titanfall review: mechs and parkour on Xbox One",
+        "Titanfall servers buckle under launch-day demand",
+        "Bachelor finale: Juan Pablo makes his decision",
+        "The Bachelor: Juan Pablo picks Nikki in the finale",
+        "Bachelor Juan Pablo finale draws record audience",
+    ]
+    noise = [f"{line} {n}" for n in range(90) for line in NOISE]
+    stories = [(i, t, 0.0) for i, t in enumerate(noise)]
+    stories += [(1000 + i, t, 1.0) for i, t in enumerate(coverage)]
+    events = _feed(index, [*stories, (5000, title, 1.2)])
+    joined = events[-1] in events[len(noise) :-1]
+    assert joined is together, title
+
+
+@pytest.mark.parametrize("quiet_hours", [12, 0])
+def test_coverage_that_goes_on_stays_one_event_past_the_window(quiet_hours: int) -> None:
+    """A search covered every few hours for five days is one event (one "new" alert), not
+    a new one each time the window (72 h) has passed since its first headline."""
+    index = EventIndex(EventConfig(quiet=quiet_hours * HOUR), WINDOW)
+    angles = [
+        "Search for missing Malaysia Airlines flight MH370 widens",
+        "Malaysia Airlines MH370 search moves to the Indian Ocean",
+        "Families of MH370 passengers demand answers from Malaysia Airlines",
+        "Satellite images may show debris of Malaysia Airlines MH370",
+    ]
+    stream = [(i, f"{angles[i % 4]} day {i // 4 + 1}", 6.0 * i) for i in range(21)]
+    events = _feed(index, stream)
+    assert len(set(events)) == 1, events

@@ -21,10 +21,10 @@ from typing import NamedTuple
 
 import numpy as np
 
-from monitor.dedup.headline import from_key, parse
+from monitor.dedup.headline import Headline, from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.semantic import Embedder, Vectors
-from monitor.events.words import Vector, item_vector, summary_words
+from monitor.events.words import Vector, item_vector, segment_words, summary_words
 
 # The rarest words of a story that draw candidate events: a headline has about eight.
 RARE_WORDS = 8
@@ -36,6 +36,9 @@ PER_WORD = 64
 CENTROID_WORDS = 64
 # Headlines kept per event to choose its title from (the closest to its centroid).
 TITLES = 12
+# Items that must hold a word of a headline's outlet-like segment before it counts for the
+# event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
+SEGMENT_DF = 2
 MIN_SHARED = 2  # words an item and an event must have in common while ...
 LEARNED = 500  # ... fewer items than this have taught the index which words are rare
 
@@ -94,10 +97,11 @@ class EventIndex:
         return math.log((self._docs + 1) / (self._df.get(word, 0) + 1)) + 1.0
 
     def _closed(self, event: _Event, seen: float) -> bool:
+        # Only silence closes an event, as it closes a story: coverage that goes on (a
+        # search, a trial) stays one event however long it runs, with one "new" alert.
         quiet = self.config.quiet
-        return (quiet > 0 and seen - event.last_seen > quiet) or seen - event.first_seen > (
-            self.window
-        )
+        silence = min(quiet, self.window) if quiet > 0 else self.window
+        return seen - event.last_seen > silence
 
     def find(
         self,
@@ -116,7 +120,7 @@ class EventIndex:
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = from_key(key) if key is not None else parse(title)
-        vector = item_vector(headline, summary_words(summary), self.config, entities)
+        vector = self._vector(headline, title, summary, entities)
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted = self._weighted(vector)
         config = self.config
@@ -176,6 +180,24 @@ class EventIndex:
         if float(scores[best]) >= self.config.semantic_threshold:
             return Decision(ids[best], float(scores[best]), "similar meaning")
         return Decision(None, float(scores[best]), "new event")
+
+    def _vector(
+        self, headline: Headline, title: str, summary: str, entities: Iterable[str]
+    ) -> Vector:
+        """The item's words; with those of an outlet-like segment of its headline that other
+        headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
+        not one), weighted as a headline word."""
+        vector = item_vector(headline, summary_words(summary), self.config, entities)
+        if " " in title:
+            df = self._df
+            extra = [
+                w for w in segment_words(title) if df.get(w, 0) >= SEGMENT_DF and w not in vector
+            ]
+            if extra:
+                weight = 1.0 / max(1, len(headline.words))
+                for word in extra:
+                    vector[word] = weight
+        return vector
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -259,7 +281,7 @@ class EventIndex:
             meaning = self._embedding(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
         headline = from_key(key) if key is not None else parse(title)
-        vector = item_vector(headline, summary_words(summary), self.config, entities)
+        vector = self._vector(headline, title, summary, entities)
         self._docs += 1
         for word in vector:
             self._df[word] = self._df.get(word, 0) + 1

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.dedup.headline import Headline, parse
+from monitor.dedup.headline import Headline, parse, strip_outlet
 from monitor.events.config import EventConfig
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
@@ -39,3 +39,14 @@ def summary_words(summary: str) -> Headline | None:
     """The summary's words as a headline's are made (not cached: summaries do not repeat)."""
     text = summary[:_SUMMARY_CHARS].strip()
     return parse.__wrapped__(text) if text else None
+
+
+def segment_words(title: str) -> tuple[str, ...]:
+    """The words of what story matching strips as an outlet's segment ("Titanfall - ",
+    " | 'The Bachelor'"): to an event they may be its topic (``EventIndex`` keeps those that
+    other headlines use as words of their own)."""
+    core = strip_outlet(title)
+    rest = title.replace(core, " ", 1) if core else ""
+    if not rest.strip(" -|–—:"):
+        return ()
+    return parse.__wrapped__(rest.replace("|", " ").replace("-", " ")).words

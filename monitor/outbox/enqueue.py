@@ -118,7 +118,7 @@ async def on_event_grew(
         if status == rows.PENDING:
             await rows.set_payload(db, alert.id, fresh)
         elif status == rows.SENT and (
-            due.external_id or event.stories > int(alert.extra.get("angles", "1") or 1)
+            due.external_id or await _new_angle(db, alert, event.stories)
         ):
             # A message that can be edited is (Telegram, the console), at each growth; mail
             # and webhooks get a message of their own (external_id "") once the event has a
@@ -132,6 +132,19 @@ async def on_event_grew(
                 now=now,
                 due=now,
             )
+
+
+async def _new_angle(db: aiosqlite.Connection, alert: Alert, angles: int) -> bool:
+    """Whether the event has more angles than the last message of ``alert`` told (its
+    update's, once one was sent), or an update waits that should carry the newest."""
+    told = int(alert.extra.get("angles", "1") or 1)
+    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+    if previous is not None:
+        update, status = previous
+        if status == rows.PENDING:
+            return True
+        told = int(update.alert.extra.get("angles", str(told)) or told)
+    return angles > told
 
 
 async def _maybe_event_burst(
