@@ -30,6 +30,7 @@ from monitor.progress import Progress
 from monitor.retention import prune
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
+from monitor.store import report
 from monitor.watchdog import SelfCheck
 
 log = logging.getLogger("monitor.daemon")
@@ -196,14 +197,13 @@ class Daemon:
     async def _refresh_gauges(self) -> None:
         if self._rt is None:
             return
-        db = self._rt.store.db
-        async with db.execute("SELECT channel, status, COUNT(*) FROM alerts GROUP BY 1, 2") as cur:
-            rows = await cur.fetchall()
+        counts = await report.counts(self._rt.store.db)
         self.metrics.alerts.clear()
         pending = 0
-        for channel, status, count in rows:
-            self.metrics.alerts.labels(channel, status).set(count)
-            pending += count if status == "pending" else 0
+        for channel, by_status in counts.items():
+            for status, count in by_status.items():
+                self.metrics.alerts.labels(channel, status).set(count)
+            pending += by_status.get("pending", 0)
         self.metrics.outbox_depth.set(pending)
         failing = sum(
             1 for s in self._rt.states.values() if s.error_streak and s.url in self._feeds

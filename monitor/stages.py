@@ -8,7 +8,6 @@ the same transaction as the items, so a crash keeps all of them or none.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -25,10 +24,11 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
-from monitor.models import Match, StoredItem, fields_of
+from monitor.models import Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew, on_event_match
 from monitor.store import Store
 from monitor.store import events as event_store
+from monitor.store import matches as match_store
 from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
 
@@ -122,7 +122,7 @@ class Stages:
                 feed_url=stored.feed_url,
                 tags=stored.feed_tags,
             ):
-                if await _record_match(db, change.story.id, stored.id, match, now):
+                if await match_store.record(db, change.story.id, stored.id, match, now):
                     matched.append((event_change, match))
                     if self.metrics is not None:
                         self.metrics.matches.labels(match.rule).inc()
@@ -166,25 +166,3 @@ async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datet
     count = await event_store.rebuild_index(db, events, since)
     log.info("rebuilt the event window: %d items in %.1fs", count, time.monotonic() - started)
     return events
-
-
-async def _record_match(
-    db: aiosqlite.Connection, story_id: int, item_id: int, match: Match, now: float
-) -> bool:
-    """Store why a rule fired; False when this item already matched this rule."""
-    cur = await db.execute(
-        "INSERT OR IGNORE INTO matches (story_id, item_id, rule, terms, hits, snippet, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            story_id,
-            item_id,
-            match.rule,
-            json.dumps(match.terms, ensure_ascii=False),
-            json.dumps([fields_of(h) for h in match.hits], ensure_ascii=False),
-            match.snippet,
-            now,
-        ),
-    )
-    inserted = cur.rowcount > 0
-    await cur.close()
-    return inserted

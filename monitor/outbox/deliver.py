@@ -18,7 +18,7 @@ from monitor.models import Alert
 from monitor.outbox import storm
 from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.upkeep import expire, follow_up
-from monitor.store import Store
+from monitor.store import Store, report
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
 
@@ -138,7 +138,7 @@ class Deliverer:
                 own_stop.set()
                 with contextlib.suppress(asyncio.CancelledError):
                     await own_run
-        counts = await rows.counts(self.store.db)
+        counts = await report.counts(self.store.db)
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
 
     async def _deliverable_within(self, until: float) -> int:
