@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from monitor import config as config_module
+from monitor import interpreter
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
@@ -99,8 +100,11 @@ def max_polls(config: Config) -> int:
 class Daemon:
     """``monitor run``: every feed on its own schedule until SIGTERM/SIGINT."""
 
-    def __init__(self, config: Config, config_path: Path | None = None) -> None:
+    def __init__(
+        self, config: Config, config_path: Path | None = None, *, settle_heap: bool = False
+    ) -> None:
         self.config = config
+        self._settle_heap = settle_heap
         self.config_path = config_path
         self.stop_event = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
@@ -117,6 +121,8 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self._engine = await Engine.open(self.config, metrics=self.metrics)
+        if self._settle_heap:
+            interpreter.settle_heap()  # what start-up built lives as long as the process
         self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
@@ -293,8 +299,10 @@ class Daemon:
         return True
 
 
-async def run_daemon(config: Config, config_path: Path | None) -> int:
-    daemon = Daemon(config, config_path)
+async def run_daemon(config: Config, config_path: Path | None, *, settle_heap: bool = False) -> int:
+    """Run the daemon until stopped. ``settle_heap`` tunes the process's garbage collector
+    once the engine is open (``monitor.interpreter``): for ``monitor run`` only."""
+    daemon = Daemon(config, config_path, settle_heap=settle_heap)
     with contextlib.suppress(asyncio.CancelledError):
         return await daemon.run()
     return 0

@@ -24,7 +24,7 @@ from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
-from monitor.parsethread import parse_off_loop
+from monitor.parsethread import ParseThreads, parse_off_loop
 from monitor.redact import redact
 from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
 from monitor.store import Store
@@ -72,6 +72,7 @@ class Runtime:
     # from the store on its first poll in this process.
     # None: the feed dates none of its items, so its interval stays fixed.
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
+    parse_threads: ParseThreads = field(default_factory=ParseThreads)
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
@@ -185,6 +186,7 @@ async def _process(
         else:
             limit = rt.config.monitor.max_new_items
             parsed, order, pub = await parse_off_loop(
+                rt.parse_threads,
                 result.body,
                 result.headers,
                 url=result.final_url,
