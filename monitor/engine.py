@@ -100,9 +100,8 @@ class Engine:
             store=store,
             fetcher=fetcher,
             states=states,
-            after_store=stages.after_store,
-            after_commit=deliverer.wake,
-            on_rollback=stages.invalidate,
+            stages=stages,
+            deliverer=deliverer,
             clock=clock,
             metrics=metrics,
             state_writes=StateWrites(store),
@@ -140,7 +139,7 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
-            self.rt.after_commit = self.deliverer.wake
+            self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()
 

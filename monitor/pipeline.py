@@ -1,9 +1,10 @@
 """One feed's refresh, from fetch to new items (and on to stories, rules and the outbox).
 
-``refresh_feed`` is the one function that runs the pipeline for a feed:
-fetch -> (unchanged? stop) -> parse -> normalize -> store (new items only) -> after_store
-(dedup, match, outbox) and the feed's health, all stored in one transaction so that a
-crash leaves either the whole poll or none of it.
+``refresh_feed`` is the one function that runs the pipeline for a feed; ``_process`` reads
+top to bottom as its stages: fetch -> (unchanged? stop) -> parse and normalize (in a parse
+thread) -> store the new items -> stories, events, rule matches and alerts (``Stages.process``)
+-> the feed's state, all in one transaction so that a crash leaves either the whole poll or
+none of it -> wake the outbox.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import logging
 import operator
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,9 +25,11 @@ from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
 from monitor.models import StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads, parse_off_loop
 from monitor.redact import redact
 from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
+from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -36,9 +39,6 @@ log = logging.getLogger("monitor.pipeline")
 
 
 # Runs inside the poll's transaction with the items just stored for the first time.
-AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
-
-
 @dataclass(slots=True)
 class PollOutcome:
     """What one poll of one feed did, for logs, progress and metrics."""
@@ -60,10 +60,9 @@ class Runtime:
     config: Config
     store: Store
     fetcher: Fetcher
+    stages: Stages  # stories, events, rules and the alerts they queue
+    deliverer: Deliverer  # the outbox's workers, woken when a poll committed new alerts
     states: dict[str, FeedState] = field(default_factory=dict)
-    after_store: AfterStore | None = None
-    after_commit: Callable[[], None] | None = None  # e.g. wake the outbox's workers
-    on_rollback: Callable[[], None] | None = None  # a poll's transaction failed
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None
     # Polls that stored nothing write their state in batches; None: each in its own transaction.
@@ -120,8 +119,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         await _record_error(rt, feed, state, outcome.error, status, retry_after, now)
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         _restore(state, before)
-        if rt.on_rollback is not None:
-            rt.on_rollback()
+        rt.stages.invalidate()  # the story window may name stories the rollback undid
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
         state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
@@ -129,8 +127,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
         _restore(state, before)
-        if rt.on_rollback is not None:
-            rt.on_rollback()
+        rt.stages.invalidate()  # the story window may name stories the rollback undid
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
         await _record_error(rt, feed, state, outcome.error, None, None, now)
@@ -218,8 +215,8 @@ async def _process(
                     )
                     for item_id, item in inserted
                 ]
-                if stored and rt.after_store is not None:
-                    await run_stages(rt.after_store, db, stored, now)
+                if stored:
+                    await run_stages(rt.stages.process, db, stored, now)
                 outcome.new_items = len(stored) + cut
                 if stored:
                     state.last_new_item = now
@@ -238,8 +235,8 @@ async def _process(
                     " stories and alerts; the %d older ones are stored as seen, without them",
                     cut, len(stored), cut, extra={"feed": feed.url},
                 )  # fmt: skip
-                if rt.after_commit is not None:
-                    rt.after_commit()
+            if stored:
+                rt.deliverer.wake()  # the alerts this poll queued are committed: send them
             return outcome
     _record_success(rt, feed, state, result, ttl, now)
     if rt.state_writes is not None:

@@ -1,7 +1,7 @@
 """The stages after store, wired together: dedup (story, event) -> match -> outbox, inside
 the poll's transaction.
 
-``Stages.after_store`` is what ``pipeline.refresh_feed`` calls with the items it has just
+``Stages.process`` is what ``pipeline.refresh_feed`` calls with the items it has just
 stored for the first time. Stories, events, matches and the alerts they cause are written in
 the same transaction as the items, so a crash keeps all of them or none.
 """
@@ -46,7 +46,6 @@ class Stages:
     matcher: Matcher
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     metrics: Metrics | None = None
-    on_alert: list[object] = field(default_factory=list)  # callbacks: wake the deliverer
     _stale: bool = False
     _evicted_at: float = 0.0
     _latest: float = 0.0
@@ -82,9 +81,12 @@ class Stages:
         rule = self.rules.get(rule_name)
         return rule.alert_on if rule is not None else "story"
 
-    async def after_store(
+    async def process(
         self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
     ) -> None:
+        """New items, in the poll's transaction: their stories and events, the rules they
+        match, and the alerts those queue (and the updates of alerts whose story or event
+        grew)."""
         if self._stale:
             self.index = StoryIndex(self.config.dedup)
             since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
