@@ -65,6 +65,7 @@ from monitor import config as config_module
 from monitor.daemon import poll_all
 from monitor.dedup.index import StoryIndex
 from monitor.engine import Engine
+from monitor.interpreter import settle_heap
 from monitor.parse import FEEDPARSER_OPTIONS, use_our_url_functions
 
 WORDS = [
@@ -332,6 +333,7 @@ async def main(feeds: int, items: int, lookalike: bool) -> None:
         lines += tracking_rules()
         config = config_module.loads("\n".join(lines), base_dir=Path(tmp))
         engine = await Engine.open(config)
+        settle_heap()  # as `monitor run` does once its engine is open
         rt = engine.rt
         try:
             threads_before = thread_cpu()
