@@ -24,6 +24,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
+from monitor.websub.config import WebSubConfig
 
 DEFAULT_PATH = "config.toml"
 ENV_VAR = "MONITOR_CONFIG"
@@ -73,6 +74,7 @@ class FeedConfig(StrictModel):
     name: str | None = None
     interval: Duration | None = Field(default=None, gt=0)
     tags: list[str] = Field(default_factory=list)
+    websub: bool = Field(default=True, description="false: never subscribe to its hub")
 
 
 class Config(StrictModel):
@@ -86,6 +88,7 @@ class Config(StrictModel):
     entities: list[EntityConfig] = Field(default_factory=list)
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
+    websub: WebSubConfig | None = None
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)

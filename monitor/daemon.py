@@ -33,6 +33,7 @@ from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
 from monitor.watchdog import SelfCheck
+from monitor.websub.subscriber import WebSub
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
@@ -117,6 +118,8 @@ class Daemon:
         self.metrics_port: int | None = None
         self.notifier = Notifier()
         self._selfcheck = SelfCheck(self.notifier)
+        self.websub: WebSub | None = None
+        self.websub_port: int | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -130,6 +133,10 @@ class Daemon:
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.add_signal_handler(sig, self.stop)
             loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
+            if self.config.websub is not None:  # before the first polls: they discover hubs
+                self.websub = WebSub(self.config, self._engine.rt, metrics=self.metrics)
+                self._engine.rt.on_parsed = self.websub.on_parsed
+                self.websub_port = await self.websub.start()
             self._schedule_all(self.config.feeds)
             self._scheduler.every("retention", RETENTION_EVERY, self._prune)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
@@ -156,6 +163,8 @@ class Daemon:
                 task.cancel()
             self._selfcheck.close()
             await self._finish_inflight()
+            if self.websub is not None:
+                await self.websub.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
             if server is not None:
@@ -238,10 +247,14 @@ class Daemon:
         assert task is not None
         self._inflight.add(task)
         try:
-            outcome = await refresh_feed(self._rt, feed)
+            polled = self.websub.polled_as(feed) if self.websub is not None else feed
+            outcome = await refresh_feed(self._rt, polled)
+            next_check = outcome.next_check
+            if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):
+                next_check = time.time() + (feed.interval or self.config.monitor.interval)
         finally:
             self._inflight.discard(task)
-        return outcome.next_check
+        return next_check
 
     async def _finish_inflight(self) -> None:
         if not self._inflight:
@@ -282,6 +295,8 @@ class Daemon:
         old_urls = set(self._feeds)
         await self._engine.reload(new)
         self.config = new
+        if self.websub is not None:
+            await self.websub.reload(new)
         for url in old_urls - {f.url for f in new.feeds}:
             self._scheduler.unschedule_feed(url)
         added = [f for f in new.feeds if f.url not in old_urls]

@@ -55,6 +55,8 @@ class ParsedFeed:
     ttl_seconds: float | None
     entries: list[Item]
     warning: str | None = None  # feedparser's "bozo" complaint about a feed it still read
+    hubs: tuple[str, ...] = ()  # WebSub hubs the feed advertises (<link rel="hub">)
+    self_url: str | None = None  # the feed's own address as it states it (rel="self")
 
 
 @dataclass(frozen=True, slots=True)

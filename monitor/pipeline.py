@@ -13,7 +13,7 @@ import hashlib
 import logging
 import operator
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,7 +23,7 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
-from monitor.models import StoredItem
+from monitor.models import ParsedFeed, StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads, parse_off_loop
@@ -38,7 +38,10 @@ from monitor.store.feeds import FeedState, StateWrites
 log = logging.getLogger("monitor.pipeline")
 
 
-# Runs inside the poll's transaction with the items just stored for the first time.
+# Told of each body parsed, with its response headers and address (WebSub discovery).
+OnParsed = Callable[[FeedConfig, Mapping[str, str], ParsedFeed, str], None]
+
+
 @dataclass(slots=True)
 class PollOutcome:
     """What one poll of one feed did, for logs, progress and metrics."""
@@ -72,6 +75,7 @@ class Runtime:
     # None: the feed dates none of its items, so its interval stays fixed.
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
     parse_threads: ParseThreads = field(default_factory=ParseThreads)
+    on_parsed: OnParsed | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
@@ -192,6 +196,8 @@ async def _process(
             )
             if parsed.warning:
                 log.debug("%s", parsed.warning, extra={"feed": feed.url})
+            if rt.on_parsed is not None:
+                rt.on_parsed(feed, result.headers, parsed, result.final_url)
             ttl = parsed.ttl_seconds
             rt.publishing[feed.url] = pub
             if parsed.title:
@@ -307,3 +313,32 @@ async def _record_error(
             await _save_state(rt, db, state)
     except MonitorError as exc:
         log.error("cannot record the feed's health: %s", exc, extra={"feed": feed.url})
+
+
+async def ingest_pushed(
+    rt: Runtime, feed: FeedConfig, body: bytes, headers: Mapping[str, str]
+) -> PollOutcome:
+    """A body that arrived without a fetch (a WebSub push): the same parse, store, stories,
+    rules and outbox as a polled one, in one transaction. Raises ``ParseError`` for a body
+    that is not a feed and ``MonitorError`` when the store fails (nothing of it is kept);
+    the poll's validators stay as they were, the next poll's conditional GET still holds."""
+    state = rt.states[feed.url]
+    started = time.monotonic()
+    before = _processed(state)
+    pushed = FetchResult(
+        status=200, body=body, headers=dict(headers), final_url=state.effective_url,
+        permanent_url=None, etag=state.etag, last_modified=state.last_modified,
+        max_age=None, elapsed=0.0,
+    )  # fmt: skip
+    try:
+        outcome = await _process(rt, feed, state, pushed, rt.clock())
+    except BaseException as exc:
+        _restore(state, before)
+        if not isinstance(exc, ParseError):
+            rt.stages.invalidate()  # the story window may name stories the rollback undid
+        raise
+    outcome.elapsed = time.monotonic() - started
+    if rt.metrics is not None:
+        rt.metrics.items.inc(outcome.items)
+        rt.metrics.new_items.inc(outcome.new_items)
+    return outcome

@@ -14,6 +14,7 @@ from monitor.outbox import outbox_status, render_status
 from monitor.redact import shown_data
 from monitor.store import Store, report
 from monitor.store import feeds as feed_store
+from monitor.websub.status import POLLED, render_websub, websub_status
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -51,6 +52,7 @@ async def collect(config: Config) -> dict[str, Any]:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
+        websub, refused = await websub_status(store.db)
     finally:
         await store.close()
     feeds = []
@@ -72,9 +74,10 @@ async def collect(config: Config) -> dict[str, Any]:
                 "items": state.items_total if state else 0,
                 "last_cut": state.last_cut if state else 0,  # [monitor] max_new_items
                 "last_cut_at": _iso(state.last_cut_at) if state else None,
+                **websub.get(feed.url, POLLED),
             }
         )
-    return {"feeds": feeds, "outbox": outbox, "counts": counts}
+    return {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
 
 
 def _age(iso: str | None) -> str:
@@ -115,6 +118,8 @@ def render(report: dict[str, Any]) -> str:
                 f" stories or alerts, {_age(f['last_cut_at'])}"
             )
     lines.append("")
+    websub = render_websub(feeds, report.get("websub_refused", {}))
+    lines.extend([*websub, ""] if websub else [])
     lines.extend(render_status(report["outbox"]))
     c = report["counts"]
     lines.append(

@@ -64,7 +64,17 @@ def parse_feed(
         ttl_seconds=_ttl(feed.get("ttl")),
         entries=[i for i in items if i is not None],
         warning=warning,
+        **_websub_links(feed.get("links")),
     )
+
+
+def _websub_links(links: Any) -> dict[str, Any]:
+    """The hubs and self URL a feed advertises (W3C WebSub 4, https://www.w3.org/TR/websub/#discovery)."""
+    found = [(link.get("rel"), link.get("href")) for link in links or () if link.get("href")]
+    return {
+        "hubs": tuple(dict.fromkeys(href for rel, href in found if rel == "hub")),
+        "self_url": next((href for rel, href in found if rel == "self"), None),
+    }
 
 
 def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | None:

@@ -185,6 +185,39 @@ async def m009_events(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m010_websub(db: aiosqlite.Connection) -> None:
+    # WebSub subscriptions (monitor/store/websub.py), kept so that a restart keeps them live:
+    # the callback token and the secret a hub signs with must be the ones it was given.
+    await _script(
+        db,
+        """
+        CREATE TABLE websub_subscriptions (
+            id INTEGER PRIMARY KEY,
+            feed_url TEXT NOT NULL UNIQUE,     -- as configured
+            hub TEXT NOT NULL,
+            topic TEXT NOT NULL,               -- the feed's rel="self" URL
+            token TEXT NOT NULL UNIQUE,        -- the callback's unguessable last path segment
+            secret TEXT NOT NULL,              -- hub.secret: the key of X-Hub-Signature
+            state TEXT NOT NULL,               -- pending | live | fallback | unsubscribing | denied
+            requested_at REAL,
+            verified_at REAL,
+            lease_end REAL,
+            last_push REAL,
+            pushes INTEGER NOT NULL DEFAULT 0,
+            last_new REAL,                     -- when a push or a poll last brought new items
+            gap REAL,                          -- the feed's usual gap between new items (seconds)
+            misses INTEGER NOT NULL DEFAULT 0, -- polls in a row that found what no push brought
+            reason TEXT,                       -- why the feed is polled again, or was denied
+            last_error TEXT
+        ) STRICT;
+        CREATE TABLE websub_refusals (
+            reason TEXT PRIMARY KEY,           -- unknown | bad_signature | too_large | not_a_feed
+            count INTEGER NOT NULL
+        ) STRICT;
+        """,
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -195,6 +228,7 @@ MIGRATIONS: list[Migration] = [
     m007_drop_item_url_guid_indexes,
     m008_feed_last_cut,
     m009_events,
+    m010_websub,
 ]
 
 # Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
