@@ -13,7 +13,7 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-# feedparser's sanitizer is off (see parse/tuning.py): this is the only HTML processing an item
+# feedparser's sanitizer is off (parse.FEEDPARSER_OPTIONS): this is the only HTML processing an item
 # gets, so it drops what no reader is meant to see. The markup is read in one pass, left to
 # right, token by token; every token pattern either matches or ends at the next "<" or
 # quote, so hostile markup ("<head>" or "<" a hundred thousand times, a quote never closed)

@@ -1,9 +1,11 @@
-"""Compiling takes a short path for the usual query ((a OR @b OR "c d") AND (e OR f)); it
-must build exactly what the full parser's path builds, and refuse exactly what it refuses."""
+"""Queries of the common shape ((a OR @b OR "c d") AND (e OR f)) are read by a pre-check
+(``flat.parse_flat``) instead of the general parser: it must give exactly the general
+parser's tree and terms, and leave every query the parser refuses to the parser."""
 
 from __future__ import annotations
 
-import random
+import re
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -11,15 +13,12 @@ from hypothesis import strategies as st
 
 from monitor.errors import RuleError
 from monitor.match import compile_rules
-from monitor.match.builder import Builder, entity_table
 from monitor.match.config import EntityConfig, RuleConfig
-from monitor.match.query import And, Or, Term, parse_terms
-from monitor.match.usual import usual_groups
+from monitor.match.flat import parse_flat
+from monitor.match.query import parse_full, parse_terms
+from monitor.match.syntax import Parsed
 
-ENTITIES = [
-    EntityConfig(name="Vladimir Putin", aliases=["Putin", "Путин"]),
-    EntityConfig(name="Kyiv", aliases=["Kiev", "Киев"]),
-]
+ROOT = Path(__file__).resolve().parents[1]
 PIECES = [
     "summit",
     "Summit",
@@ -40,6 +39,7 @@ PIECES = [
     '@"Vladimir Putin"',
     '@"vladimir  putin"',
     '@" Kyiv "',
+    '@""',
     '"peace talks"',
     '"Peace  Talks"',
     '"talks"',
@@ -56,6 +56,8 @@ PIECES = [
     "and",
     "Or",
     "not",
+    "@and",
+    "ORACLE",
     "(",
     ")",
     "-",
@@ -63,12 +65,12 @@ PIECES = [
     "@",
 ]
 QUERIES = st.lists(
-    st.tuples(st.sampled_from(PIECES), st.sampled_from([" ", " ", "", "  ", "\t"])),
+    st.tuples(st.sampled_from(PIECES), st.sampled_from([" ", " ", "", "  ", "\t", "\n"])),
     min_size=1,
     max_size=12,
 ).map(lambda pieces: "".join(p + sep for p, sep in pieces))
-USUAL = st.lists(
-    st.lists(st.sampled_from(PIECES[:20]), min_size=1, max_size=4).map(
+FLAT = st.lists(
+    st.lists(st.sampled_from(PIECES[:26]), min_size=1, max_size=4).map(
         lambda g: g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")"
     ),
     min_size=1,
@@ -76,68 +78,44 @@ USUAL = st.lists(
 ).map(" AND ".join)
 
 
-def built(queries: list[str], usual: bool) -> object:
-    """Everything the builder made, in a comparable form; or the error it raised."""
-    builder = Builder(entity_table(ENTITIES), usual=usual)
+def read_both(query: str) -> tuple[Parsed | None, Parsed | str]:
+    """What the pre-check gives, and what the general parser gives (or its error)."""
     try:
-        rules = builder.rules([RuleConfig(name=f"r{i}", query=q) for i, q in enumerate(queries)])
-        matcher = builder.matcher(rules)
+        full: Parsed | str = parse_full(query)
     except RuleError as exc:
-        return ("error", exc.message, exc.position)
-    # A literal is found as its term when it triggers that term alone, a simple one.
-    triggers = builder.triggers()
-    assert matcher._direct == [
-        ids[0] if len(ids) == 1 and builder.terms[ids[0]] is None else -1 for ids in triggers
-    ]
-    term_ids = range(len(builder.terms))
-    probes = [frozenset(random.Random(n).sample(term_ids, len(term_ids) // 2)) for n in range(20)]
-    return (
-        builder.labels,
-        builder.terms,
-        builder.uses,
-        builder.shared,
-        builder.whole,
-        builder.starts,
-        builder.checked,
-        [(r.groups, r.terms, r.feeds, r.tags) for r in rules],
-        [[r.test(p) for p in probes] for r in rules],
-        builder.triggers(),
-        builder.checks(rules),
-        sorted(matcher._automaton.items()) if matcher._automaton is not None else [],
-        matcher._direct,
-    )
+        full = f"{exc.message} at {exc.position}"
+    return parse_flat(query), full
 
 
-FUZZ = settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def real_queries() -> list[str]:
+    """Queries users write: the shipped example config's and those of docs/rules.md."""
+    text = (ROOT / "config.example.toml").read_text() + (ROOT / "docs/rules.md").read_text()
+    return re.findall(r"^query = '(.*)'", text, re.M) + re.findall(r"`([^`\n]+)`", text)
+
+
+FUZZ = settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @FUZZ
-@given(st.lists(st.one_of(QUERIES, USUAL), min_size=1, max_size=4))
-def test_the_short_path_builds_what_the_full_parser_builds(queries: list[str]) -> None:
-    assert built(queries, usual=True) == built(queries, usual=False)
+@given(st.one_of(QUERIES, FLAT))
+def test_the_pre_check_gives_the_parsers_tree_or_nothing(query: str) -> None:
+    flat, full = read_both(query)
+    assert flat is None or flat == full
 
 
-@FUZZ
-@given(st.one_of(QUERIES, USUAL))
-def test_usual_groups_are_the_groups_of_the_parse_tree(query: str) -> None:
-    written = usual_groups(query)
-    if written is None:
-        return
-    try:
-        node, listed = parse_terms(query)
-    except RuleError:  # a term the short path refuses too (an empty phrase): the first test
-        return
-    assert all(positive for _, positive in listed)
-    tree_groups = [
-        list(c.children) if isinstance(c, Or) else [c]
-        for c in (node.children if isinstance(node, And) else (node,))
-    ]
-    assert [len(g) for g in written] == [len(g) for g in tree_groups]
-    assert all(isinstance(t, Term) for g in tree_groups for t in g)
+def test_the_pre_check_agrees_with_the_parser_on_real_queries() -> None:
+    queries = real_queries()
+    assert len(queries) > 100
+    read = 0
+    for query in queries:
+        flat, full = read_both(query)
+        assert flat is None or flat == full, query
+        read += flat is not None
+    assert read > 20  # most real queries have the common shape
 
 
 @pytest.mark.parametrize(
-    ("query", "expected"),
+    ("query", "groups"),
     [
         ('(@"Volodymyr Zelensky" OR Putin) AND (negotiations OR summit)', 2),
         ("a OR b OR c", 1),
@@ -145,11 +123,14 @@ def test_usual_groups_are_the_groups_of_the_parse_tree(query: str) -> None:
         ("(a) AND (b OR c) d", 3),
         ('"peace talks"', 1),
         ("Зеленский OR ﬁnance", 1),
+        ("ORACLE AND NOTE", 2),
     ],
 )
-def test_usual_queries_take_the_short_path(query: str, expected: int) -> None:
-    written = usual_groups(query)
-    assert written is not None and len(written) == expected
+def test_queries_of_the_common_shape_take_the_pre_check(query: str, groups: int) -> None:
+    parsed = parse_flat(query)
+    assert parsed is not None and parsed == parse_full(query)
+    tree = parsed.tree
+    assert len(getattr(tree, "children", [tree])) == groups or groups == 1
 
 
 @pytest.mark.parametrize(
@@ -170,16 +151,22 @@ def test_usual_queries_take_the_short_path(query: str, expected: int) -> None:
         "(a OR AND)",
         "a(b)",
         '"a"b',
+        '""',
     ],
 )
-def test_other_queries_take_the_full_parser(query: str) -> None:
-    assert usual_groups(query) is None
+def test_other_queries_go_to_the_parser(query: str) -> None:
+    assert parse_flat(query) is None
+    _, full = read_both(query)
+    try:
+        assert parse_terms(query) == full
+    except RuleError as exc:
+        assert f"{exc.message} at {exc.position}" == full
 
 
-def test_thousands_of_rules_with_a_term_the_short_path_cannot_make_compile() -> None:
-    """"ﷺ" folds to several words, so each of these rules goes to the full parser in the middle
-    of a run of the usual shape (the run used to recurse once per such rule: RecursionError
-    at a thousand, and the daemon could not start)."""
+def test_thousands_of_rules_with_a_term_that_folds_to_several_words_compile() -> None:
+    """ "ﷺ" folds to several words (the rule compiled it by the general parser in the
+    middle of a run of the common shape, once recursively: RecursionError at a thousand
+    such rules, and the daemon could not start)."""
     rules = [
         RuleConfig(name=f"r{i}", query=f"(ﷺ OR w{i}) AND summit", channels=["x"])
         for i in range(3000)
@@ -187,3 +174,40 @@ def test_thousands_of_rules_with_a_term_the_short_path_cannot_make_compile() -> 
     matcher = compile_rules(rules, [])
     assert [m.rule for m in matcher.match("w2999 summit opens", "")] == ["r2999"]
     assert [m.rule for m in matcher.match("w7 summit", "")] == ["r7"]
+
+
+SHARING = {  # terms that share a literal, or an automaton key, with another term
+    "scoped": "title:summit",
+    "keyword": "summit",
+    "entity": "@Putin",
+    "phrase": '"putin"',
+    "prefix": "negotiat*",
+    "stem": "negotiations",
+    "phrase2": '"summit talks"',
+    "near": '"summit talks"~2',
+    "upper": "Summit AND talks",
+}
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "fired"),
+    [
+        ("Summit opens", "", ["keyword", "scoped"]),
+        ("Leaders meet", "at the summit", ["keyword"]),
+        ("Putin speaks", "", ["entity", "phrase"]),
+        ("Negotiators meet", "", ["prefix", "stem"]),
+        ("Negotiating", "", ["prefix", "stem"]),
+        ("summit, then talks", "", ["keyword", "near", "scoped", "upper"]),
+        ("Summit talks", "", ["keyword", "near", "phrase2", "scoped", "upper"]),
+        ("Summitry", "Putinism", []),
+    ],
+)
+def test_terms_that_share_a_word_each_fire_their_own_rules(
+    title: str, summary: str, fired: list[str]
+) -> None:
+    """A word found may be the whole of one term and a part of others ("summit" is a
+    keyword, the keyword scoped to titles, and a phrase's word; "putin" an entity's
+    spelling and a quoted word): finding it must check every one of them."""
+    rules = [RuleConfig(name=name, query=query) for name, query in SHARING.items()]
+    matcher = compile_rules(rules, [EntityConfig(name="Vladimir Putin", aliases=["Putin"])])
+    assert sorted(m.rule for m in matcher.match(title, summary)) == fired

@@ -451,10 +451,12 @@ async def test_story_growing_while_its_message_is_in_flight_is_edited_after(
     store: Store, session: aiohttp.ClientSession
 ) -> None:
     r = rule(channels=["desk"])
-    async with telegram_standin(delay=0.3) as tg:
+    # The stand-in holds sendMessage for a second: room for the growth to commit meanwhile
+    # on a loaded machine (0.3 s was sometimes too short under a parallel test run).
+    async with telegram_standin(delay=1.0) as tg:
         deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
         story = await matched_story(store, r, ["Kremlin"], time.time())
-        draining = asyncio.create_task(deliverer.drain(5))
+        draining = asyncio.create_task(deliverer.drain(20))
         await tg.called.wait()  # sendMessage is on its way, with the old outlet list
         await grow(store, story, ["TASS", "Reuters"], time.time())
         assert await draining

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from monitor.errors import ParseError
 from monitor.normalize import clean_text
-from monitor.parse import parse_feed, use_our_url_functions
+from monitor.parse import parse_feed
+from monitor.parse.fields import resolve
 
 CORPUS = sorted(p for p in (SHARED_DATA / "feedparser-tests").rglob("*") if p.is_file())
 CORPUS = [p for p in CORPUS if p.name != "SOURCE.txt"]
@@ -56,50 +57,17 @@ def test_every_corpus_file_parses_and_keeps_titles_and_links() -> None:
     assert checked > 1500
 
 
-def test_our_url_functions_change_nothing_feedparser_finds() -> None:
-    """monitor.parse puts its own URL functions in feedparser: the base URI cached (it was
-    a quarter of feedparser's time), plain absolute links not joined again (a tenth). Over
-    the whole corpus (xml:base in every place it may be, relative links, hostile schemes),
-    with feedparser's default options, which use them the most, every feed and entry comes
-    out as feedparser itself makes them."""
-    if not CORPUS:
-        pytest.skip("shared data not available")
-    import feedparser.mixin
-
-    headers = {"content-type": "application/xml", "content-location": BASE}
-    ours = feedparser.mixin._urljoin
-    differ = []
-    try:
-        for path in CORPUS:
-            body = path.read_bytes()
-            use_our_url_functions(True)
-            with_ours = feedparser.parse(body, response_headers=headers)
-            use_our_url_functions(False)
-            assert feedparser.mixin._urljoin is not ours
-            theirs = feedparser.parse(body, response_headers=headers)
-            if (with_ours.feed, with_ours.entries, with_ours.version) != (
-                theirs.feed, theirs.entries, theirs.version
-            ):
-                differ.append(str(path.relative_to(SHARED_DATA)))
-    finally:
-        use_our_url_functions(True)
-    assert not differ, differ[:5]
-
-
 @given(st.sampled_from(["http://", "https://", "http:///", "HTTP://", "", "//"]),
        st.text(st.sampled_from("ab/:?#;[]@%.- \t\nH=&é\x7f\\"), max_size=16),
        st.sampled_from([BASE, "https://news.example/x/", "http://[::1]:80/", "", "ftp://x/"]))
 @settings(max_examples=3000, deadline=None)
 def test_a_link_joins_as_feedparser_joins_it(scheme: str, rest: str, base: str) -> None:
-    import feedparser.mixin
+    """The fast path's joining of a link to the feed's address (plain absolute links as they
+    are, without urllib) answers as feedparser's."""
+    import feedparser.urls
 
     url = scheme + rest
-    ours = feedparser.mixin._urljoin(base, url)
-    use_our_url_functions(False)
-    try:
-        assert ours == feedparser.mixin._urljoin(base, url)
-    finally:
-        use_our_url_functions(True)
+    assert resolve(url, base) == feedparser.urls._urljoin(base, url)
 
 
 def test_a_hostile_xml_base_is_not_kept_after_its_feed() -> None:

@@ -2,24 +2,30 @@
 
 A term (Putin, @"Volodymyr Zelensky", "peace talks") is made of literals (``literals.py``);
 the same term is shared by every rule that uses it. Compiling runs once per config, but over
-100k terms it must stay well under a second: the usual query (``usual.py``) and the usual
-term (a bare keyword) take short paths, with the same results as the general ones
-(tests/test_match_compile.py compares the two).
+100k terms it must stay well under a second: the usual term (a bare keyword) takes a short
+path, with the same result as the general one.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 
 from monitor.errors import RuleError
+from monitor.match.compiled import (
+    CompiledRule,
+    CompiledTerm,
+    LiteralTable,
+    RuleTest,
+    TermTable,
+)
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.literals import Literals
-from monitor.match.matcher import Check, CompiledRule, CompiledTerm, Matcher, RuleTest
-from monitor.match.query import Groups, Term, compile_node, groups, groups_test, parse_terms
+from monitor.match.logic import Groups, TermIds, compile_node, groups, groups_test
+from monitor.match.matcher import Matcher
+from monitor.match.query import parse_terms
+from monitor.match.syntax import Term
 from monitor.match.text import term_words
 from monitor.match.triggers import Query, checks, triggers
-from monitor.match.usual import usual_groups
 
 MATCHES_NOTHING_SPECIFIC = (
     "this query would match items that contain none of its terms "
@@ -41,13 +47,12 @@ def entity_table(entities: Sequence[EntityConfig]) -> dict[str, EntityConfig]:
     return table
 
 
-class Builder(Literals):
+class Builder:
     """The literals, terms and rules of a config, each made once, then the ``Matcher``."""
 
-    def __init__(self, entities: dict[str, EntityConfig], usual: bool = True) -> None:
-        super().__init__()
+    def __init__(self, entities: dict[str, EntityConfig]) -> None:
+        self.literals = Literals()
         self.entities = entities
-        self.usual = usual  # take the short path for queries of the usual shape
         # By term id: as the user wrote it; the term, or None for a simple one (one literal,
         # found anywhere: found literal = found term).
         self.labels: list[str] = []
@@ -55,7 +60,6 @@ class Builder(Literals):
         self.several: list[int] = []  # terms with a sequence of several literals
         self.uses: list[int] = []  # term id -> how many rules use it (a rule's cost)
         self.keywords: dict[str, int] = {}  # folded word -> its term, for bare keywords
-        self.written: dict[str, int] = {}  # a usual query's term as written -> its term
         self.term_ids: dict[object, int] = {}
         self.spellings: dict[int, tuple[tuple[int, ...], ...]] = {}  # id(entity) -> literals
         # Each rule's query, term ids and groups: to choose what checks a rule.
@@ -68,26 +72,27 @@ class Builder(Literals):
             if word.isascii() and word.isalnum():
                 return self.english_keyword(value, word)
             term_id = self.keywords[word] = self.add(
-                CompiledTerm(value, ((self.word(word, "keyword"),),))
+                CompiledTerm(value, ((self.literals.word(word, "keyword"),),))
             )
         return term_id
 
     def english_keyword(self, value: str, word: str) -> int:
-        """A new keyword of ASCII letters and digits: ``keyword``, ``word``, ``literal`` and
-        ``add`` in one (most terms of most rules are such keywords)."""
-        literal = self.stem_literal(word)
+        """A new keyword of ASCII letters and digits: ``keyword`` and ``add`` in one (most
+        terms of most rules are such keywords)."""
+        literals = self.literals
+        literal = literals.stem_literal(word)
         term_id = self.keywords[word] = len(self.terms)
         self.labels.append(value)
         self.terms.append(None)
         self.uses.append(0)
-        self.shared[literal] += 1
-        triggered = self.single[literal]
+        literals.shared[literal] += 1
+        triggered = literals.single[literal]
         if triggered is None:
-            self.single[literal] = (term_id,)
-            self.direct[literal] = term_id
+            literals.single[literal] = (term_id,)
+            literals.direct[literal] = term_id
         else:  # a literal of several terms ("Putin" and "putin" are two): rare
-            self.single[literal] = (*triggered, term_id)
-            self.direct[literal] = -1
+            literals.single[literal] = (*triggered, term_id)
+            literals.direct[literal] = -1
         return term_id
 
     def term(self, term: Term) -> int:
@@ -98,14 +103,15 @@ class Builder(Literals):
         term_id = self.term_ids.get(key)
         if term_id is not None:
             return term_id
+        word = self.literals.word
         if kind == "entity":
             alternatives = self.entity(term.value, term.position)
         elif kind == "prefix":
-            alternatives = ((self.literal("prefix", term.words[0]),),)
+            alternatives = ((self.literals.literal("prefix", term.words[0]),),)
         elif kind == "word" and len(term.words) == 1:
-            alternatives = ((self.word(term.words[0], "keyword"),),)
+            alternatives = ((word(term.words[0], "keyword"),),)
         else:  # a "quoted phrase", or a hyphenated word: peace-talks = "peace talks"
-            alternatives = (tuple(self.word(w, "exact") for w in term.words),)
+            alternatives = (tuple([word(w, "exact") for w in term.words]),)
         term_id = self.term_ids[key] = self.add(
             CompiledTerm(term.display, alternatives, term.field, term.slop)
         )
@@ -116,12 +122,9 @@ class Builder(Literals):
         entity = self.entities.get(entity_key(name))
         if entity is None:
             raise RuleError(f"no entity named {name!r} (define it in [[entities]])", position)
-        return self.spellings_of(entity)
-
-    def spellings_of(self, entity: EntityConfig) -> tuple[tuple[int, ...], ...]:
         alternatives = self.spellings.get(id(entity))
         if alternatives is None:
-            word = self.word
+            word = self.literals.word
             # Each sequence once, in order: two spellings may fold alike.
             sequences: dict[tuple[int, ...], None] = {}
             for spelling in (entity.name, *entity.aliases):
@@ -131,68 +134,27 @@ class Builder(Literals):
             alternatives = self.spellings[id(entity)] = tuple(sequences)
         return alternatives
 
-    def written_term(self, written: str) -> int | None:
-        """The term of a usual query's term as written; None if it is an error (or, rarely,
-        a word for the full parser)."""
-        if written[0] == '"':
-            return self.phrase(written[1:-1])
-        if written[0] == "@":
-            return self.named(written[2:-1].strip() if written[1] == '"' else written[1:])
-        if written.isascii():  # letters and digits (usual_groups)
-            word = written.lower()
-            term_id = self.keywords.get(word)
-            return self.english_keyword(written, word) if term_id is None else term_id
-        words = term_words(written)
-        if len(words) == 1:
-            return self.keyword(written, words[0])
-        return None  # a word that folds to several ("ﷺ"): for the full parser
-
-    def phrase(self, text: str) -> int | None:
-        """``term`` for "a phrase" of a usual query; None if it has no word."""
-        words = term_words(text)
-        if not words:
-            return None
-        key = ("phrase", words, None, None)
-        term_id = self.term_ids.get(key)
-        if term_id is None:
-            label = '"' + " ".join(text.split()) + '"'
-            sequence = tuple([self.word(w, "exact") for w in words])
-            term_id = self.term_ids[key] = self.add(CompiledTerm(label, (sequence,)))
-        return term_id
-
-    def named(self, name: str) -> int | None:
-        """``term`` for @name of a usual query; None if no entity has that name."""
-        key = ("entity", name, None, None)
-        term_id = self.term_ids.get(key)
-        if term_id is None:
-            entity = self.entities.get(entity_key(name))
-            if entity is None:
-                return None
-            label = f'@"{name}"' if " " in name else f"@{name}"
-            alternatives = self.spellings_of(entity)
-            term_id = self.term_ids[key] = self.add(CompiledTerm(label, alternatives))
-        return term_id
-
     def add(self, term: CompiledTerm) -> int:
         term_id = len(self.terms)
         self.labels.append(term.label)
         self.uses.append(0)
+        literals = self.literals
         alternatives = term.alternatives
         if len(alternatives) == 1 and len(alternatives[0]) == 1:  # most terms: one literal
             literal = alternatives[0][0]
-            self.shared[literal] += 1
+            literals.shared[literal] += 1
             simple = term.field is None and term.slop is None
             self.terms.append(None if simple else term)
-            triggered = self.single[literal]
+            triggered = literals.single[literal]
             if triggered is None:
-                self.single[literal] = (term_id,)
+                literals.single[literal] = (term_id,)
                 if simple:
-                    self.direct[literal] = term_id
+                    literals.direct[literal] = term_id
             else:
-                self.single[literal] = (*triggered, term_id)
-                self.direct[literal] = -1
+                literals.single[literal] = (*triggered, term_id)
+                literals.direct[literal] = -1
             return term_id
-        shared = self.shared
+        shared = literals.shared
         for words in alternatives:
             for literal in words:
                 shared[literal] += 1
@@ -201,143 +163,69 @@ class Builder(Literals):
         return term_id
 
     def rules(self, rules: Sequence[RuleConfig]) -> list[CompiledRule]:
-        """Every rule compiled, in order; ``RuleError`` names the first that does not compile.
-
-        Runs of queries of the usual shape are compiled together (``usual_run``); terms and
-        literals are made in the same order either way.
-        """
-        compiled: list[CompiledRule] = []
-        run: list[tuple[int, list[list[str]]]] = []
-        for i, rule in enumerate(rules):
-            written = usual_groups(rule.query) if self.usual else None
-            if written is not None:
-                run.append((i, written))
-                continue
-            self.usual_run(rules, run, compiled)
-            run = []
-            compiled.append(self.rule(i, rule))
-        self.usual_run(rules, run, compiled)
-        return compiled
+        """Every rule compiled, in order; ``RuleError`` names the first that does not compile."""
+        return [self.rule(i, rule) for i, rule in enumerate(rules)]
 
     def rule(self, i: int, rule: RuleConfig) -> CompiledRule:
-        """One rule by the full parser."""
         try:
-            node, listed = parse_terms(rule.query)
-            ids = {}
+            tree, listed = parse_terms(rule.query)
+            ids: TermIds = {}
+            counted: list[int] = []  # the terms that count when the rule fires
             uses = self.uses
-            for term, _ in listed:
-                ids[term] = term_id = self.term(term)
+            keywords = self.keywords
+            for term, positive in listed:
+                kind, value, words, field, _, position = term
+                if kind == "word" and field is None and len(words) == 1:  # most terms
+                    term_id = keywords.get(words[0])
+                    if term_id is None:
+                        term_id = self.keyword(value, words[0])
+                else:
+                    term_id = self.term(term)
+                ids[position] = term_id
                 uses[term_id] += 1  # a term twice in one query counts twice: rare
-            sets = groups(node, ids)
+                if positive:
+                    counted.append(term_id)
+            sets = groups(tree, ids)
             if sets is None:
-                test = compile_node(node, ids)
+                test = compile_node(tree, ids)
                 if test(frozenset()):
                     raise RuleError(MATCHES_NOTHING_SPECIFIC, 0)
             else:  # the usual shape, which always needs some term
                 test = groups_test(sets)
         except RuleError as exc:
             raise RuleError(f"rules[{i}] ({rule.name}): {exc.message}", exc.position) from None
-        self.queries.append((node, ids, sets))
-        counted = tuple(dict.fromkeys(ids[term] for term, positive in listed if positive))
-        return self.compiled(rule, test, sets, counted)
-
-    def usual_run(
-        self,
-        rules: Sequence[RuleConfig],
-        run: list[tuple[int, list[list[str]]]],
-        compiled: list[CompiledRule],
-    ) -> None:
-        """Rules of the usual shape: each term as written made once, in order of first
-        appearance (as rule by rule would), then each rule from its terms' ids. A rule with a
-        term the short path cannot make goes to the full parser where it stands, and the run
-        goes on after it (a loop, not a call per such rule: a thousand of them must not
-        exhaust the stack)."""
-        known = self.written
-        start = 0
-        while start < len(run):
-            run_ids: list[list[list[int]]] = []
-            for n in range(start, len(run)):
-                i, written = run[n]
-                groups_ids = []
-                for group in written:
-                    ids = []
-                    for term in group:
-                        term_id = known.get(term)
-                        if term_id is None:
-                            term_id = self.written_term(term)
-                            if term_id is None:
-                                break  # most often an error: the full parser says which
-                            known[term] = term_id
-                        ids.append(term_id)
-                    else:
-                        groups_ids.append(ids)
-                        continue
-                    break
-                else:
-                    run_ids.append(groups_ids)
-                    continue
-                self._emit(rules, run[start:n], run_ids, compiled)
-                compiled.append(self.rule(i, rules[i]))
-                start = n + 1
-                break
-            else:
-                self._emit(rules, run[start:], run_ids, compiled)
-                return
-
-    def _emit(
-        self,
-        rules: Sequence[RuleConfig],
-        run: list[tuple[int, list[list[str]]]],
-        run_ids: list[list[list[int]]],
-        compiled: list[CompiledRule],
-    ) -> None:
-        """The compiled rules of a run whose terms are all made (``run_ids``)."""
-        uses = self.uses
-        queries = self.queries
-        for (i, _), groups_ids in zip(run, run_ids, strict=True):
-            every = list(chain.from_iterable(groups_ids))
-            for term_id in every:
-                uses[term_id] += 1
-            sets = tuple(map(frozenset, groups_ids))
-            queries.append((None, None, sets))
-            rule = rules[i]
-            counted = tuple(dict.fromkeys(every))
-            if rule.feeds or rule.tags:
-                compiled.append(self.compiled(rule, groups_test(sets), sets, counted))
-            else:  # self.compiled inlined: most rules are for every feed
-                compiled.append(
-                    CompiledRule(rule, groups_test(sets), sets, counted, _NOWHERE, _NOWHERE)
-                )
-
-    @staticmethod
-    def compiled(
-        rule: RuleConfig, test: RuleTest, sets: Groups | None, terms: tuple[int, ...]
-    ) -> CompiledRule:
-        return CompiledRule(
-            rule,
-            test,
-            sets,
-            terms,
-            frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
-            frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
-        )
+        # The tree only where the groups do not say it all: every rule's tree kept to the end
+        # of the compile is that many more objects for the cycle collector to walk again.
+        self.queries.append((tree, ids, None) if sets is None else (None, None, sets))
+        return compiled(rule, test, sets, tuple(dict.fromkeys(counted)))
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
-        if not self.shared:
-            return Matcher(None, rules, self.labels, self.terms, [], [], [], {})
-        triggered_by = self.triggers()  # before self.direct is read: it completes it
-        pairs, others = self.checks(rules)
-        automaton = self.automaton()
+        literals = self.literals
+        automaton = literals.automaton()
+        if automaton is None:
+            return Matcher(None, rules, TermTable([], [], [], []), LiteralTable([], []))
+        triggered_by = triggers(
+            self.terms, self.several, literals.shared, literals.single, literals.direct
+        )
+        pairs, others = checks(self.queries, rules, self.uses, len(self.terms))
         return Matcher(
-            automaton, rules, self.labels, self.terms, triggered_by, self.direct, pairs, others
+            automaton,
+            rules,
+            TermTable(self.labels, self.terms, pairs, others),
+            LiteralTable(literals.direct, triggered_by),
         )
 
-    def checks(
-        self, rules: list[CompiledRule]
-    ) -> tuple[list[Sequence[tuple[int, frozenset[int]]]], dict[int, list[Check]]]:
-        """``triggers.checks`` of the rules compiled."""
-        return checks(self.queries, rules, self.uses, len(self.terms))
 
-    def triggers(self) -> list[Sequence[int]]:
-        """``triggers.triggers`` of the terms made."""
-        return triggers(self.terms, self.several, self.shared, self.single, self.direct)
+def compiled(
+    rule: RuleConfig, test: RuleTest, sets: Groups | None, terms: tuple[int, ...]
+) -> CompiledRule:
+    if not rule.feeds and not rule.tags:  # most rules are for every feed
+        return CompiledRule(rule, test, sets, terms, _NOWHERE, _NOWHERE)
+    return CompiledRule(
+        rule,
+        test,
+        sets,
+        terms,
+        frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
+        frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
+    )

@@ -1,37 +1,33 @@
 """Rules and entities to a ``Matcher``: every literal of every rule in one automaton.
 
-See ``builder.py`` (terms and rules), ``literals.py`` (literals and the automaton) and
-``triggers.py`` (what is checked when something is found).
+See ``query.py`` (the language), ``builder.py`` (terms and rules), ``literals.py``
+(literals and the automaton), ``triggers.py`` (what is checked when something is found)
+and ``matcher.py`` (an item matched).
 """
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Sequence
 
 from monitor.errors import RuleError
 from monitor.match.builder import MATCHES_NOTHING_SPECIFIC, Builder, entity_key, entity_table
 from monitor.match.config import EntityConfig, RuleConfig
+from monitor.match.logic import compile_node
 from monitor.match.matcher import Matcher
-from monitor.match.query import compile_node, parse_terms
+from monitor.match.query import parse_terms
 
 
 def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> Matcher:
     """Parse every query and build one automaton of every literal.
 
     ``RuleError`` (with the position in the query) names the first rule that does not
-    compile; ``validate_rules`` lists every problem at once.
+    compile; ``validate_rules`` lists every problem at once. The cycle collector is left as
+    the caller has it: over 100k terms it walks the growing heap several times, and a
+    caller that compiles that many may pause it around the call (bench/match_speed.py
+    shows both).
     """
-    # Everything built here lives as long as the matcher: the cycle collector would walk
-    # the growing heap again and again for nothing (it doubled the time at 100k terms).
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        builder = Builder(entity_table(entities))
-        return builder.matcher(builder.rules(rules))
-    finally:
-        if collecting:
-            gc.enable()
+    builder = Builder(entity_table(entities))
+    return builder.matcher(builder.rules(rules))
 
 
 def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
@@ -74,7 +70,7 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             problems.append(
                 f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
             )
-        if not unknown and compile_node(node, {t: n for n, (t, _) in enumerate(listed)})(
+        if not unknown and compile_node(node, {t.position: n for n, (t, _) in enumerate(listed)})(
             frozenset()
         ):
             problems.append(f"rules[{i}].query: {MATCHES_NOTHING_SPECIFIC}")

@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NamedTuple
 
+from monitor.match.compiled import CompiledRule, Found
+from monitor.match.text import original_span
 from monitor.models import Match, TermHit
 
 SNIPPET = 160  # characters of context around the first hit: a line in a chat or a mail
+
+
+class Where(NamedTuple):
+    """A field of the item: its original text, the offset map of its folding (None: the
+    same offsets), and where it starts in the folded item text."""
+
+    text: str
+    offsets: list[int] | None
+    base: int
+    field: str  # title | summary
+
+
+def explain(
+    rule: CompiledRule, labels: Sequence[str], found: Found, where: tuple[Where, Where]
+) -> Match:
+    """The match as the user sees it: each term's hits in the original text, a snippet."""
+    title, summary = where
+    spans: list[tuple[int, int, int, str]] = []
+    for term_id in rule.terms:
+        label = labels[term_id]
+        for start, end in found.get(term_id, {}).items():
+            spans.append((start, -end, term_id, label))
+    spans.sort()
+    hits: list[TermHit] = []
+    covered: dict[int, int] = {}  # term id -> end of its last hit kept
+    for start, neg_end, term_id, label in spans:
+        if covered.get(term_id, -1) >= -neg_end:
+            continue  # inside a longer hit of the same term: "Zelensky" in "V. Zelensky"
+        covered[term_id] = -neg_end
+        field = summary if start >= summary.base else title
+        lo, hi = original_span(field.offsets, start - field.base, -neg_end - field.base)
+        hits.append(TermHit(label, field.text[lo:hi], field.field, lo, hi))
+    first = hits[0]
+    source = title.text if first.field == "title" else summary.text
+    return Match(
+        rule=rule.config.name,
+        severity=rule.config.severity,
+        channels=tuple(rule.config.channels),
+        hits=tuple(hits),
+        snippet=snippet(source, first.start, first.end),
+    )
 
 
 def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:

@@ -1,8 +1,8 @@
 """Literals: one folded word each and how a hit on it is checked (exact, stem or prefix),
 shared by every term that uses it; and the Aho-Corasick automaton that finds them all.
 
-Each literal's automaton keys and payloads are made with the literal, so the automaton is
-filled by C loops at the end. ``Matcher._scan`` reads the payloads.
+Each literal's automaton keys and what they find (``keys.py``) are made with the literal,
+so the automaton is filled by C loops at the end.
 """
 
 from __future__ import annotations
@@ -11,35 +11,39 @@ from collections import deque
 
 import ahocorasick
 
+from monitor.match.keys import (
+    StemAt,
+    WholeWord,
+    WordStart,
+    punctuated_words,
+    stem_at,
+    whole_word,
+    word_start,
+)
 from monitor.match.text import boundaries, english_stem, is_cyrillic, stem, stem_keys
 
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
 # shorter stems catch unrelated words ("Киев" stems to "ки").
 MIN_CYRILLIC_STEM = 4
 
-# An automaton key's payload, (kind, length, a, b), the usual kinds first: 0, one whole word
-# (a: its literal); 1, one stem at a word start (a: the stem, b: its literal); 2, whole
-# words (a: literals, b: (word, literal) to check against the text); 3, word starts (a:
-# (stem, literal) pairs, b: prefix literals).
-Payload = tuple[int, int, object, object]
-
 
 class Literals:
-    """Every literal of every rule, by id, with the automaton keys that find it."""
+    """Every literal of every rule, by id, with the automaton keys that find it; and, by
+    literal id, how the terms use it (filled in by the builder as it makes terms)."""
 
     def __init__(self) -> None:
         # Literals by mode: word, stem or prefix -> literal id.
         self.exact: dict[str, int] = {}
         self.stems: dict[str, int] = {}
         self.prefixes: dict[str, int] = {}
-        # Automaton keys with their payloads, made with each literal. Keys carry the spaces of
+        # Automaton keys and what each finds, made with each literal. Keys carry the spaces of
         # ``boundaries``: " word " is found only as a whole word, " stem" and " prefix" only
         # where a word starts.
-        self.whole: dict[str, Payload] = {}
-        self.starts: dict[str, Payload] = {}
+        self.whole: dict[str, WholeWord] = {}
+        self.starts: dict[str, StemAt | WordStart] = {}
         # Words with punctuation share a key when only their punctuation differs ("1.5",
         # "1,5"): one key with every such word, each checked against the text.
-        self.checked: dict[str, list[tuple[str, int]]] = {}
+        self.punctuated: dict[str, list[tuple[str, int]]] = {}
         # By literal id: how many terms use it; the one-literal terms it triggers (None: none);
         # the one simple term it is, if it is found as that term and nothing else (else -1).
         self.shared: list[int] = []
@@ -60,9 +64,9 @@ class Literals:
             self.start(word, None, literal)
         elif word.isalnum():  # one exact literal per word: the key is its own
             key = f" {word} "
-            self.whole[key] = (0, len(key), literal, None)
+            self.whole[key] = whole_word((len(key), literal))
         else:  # "u.s.", "at&t": its boundaries, then the folded text checked
-            self.checked.setdefault(boundaries(word), []).append((word, literal))
+            self.punctuated.setdefault(boundaries(word), []).append((word, literal))
         return literal
 
     def new_literal(self) -> int:
@@ -81,7 +85,7 @@ class Literals:
             keys = stem_keys(word, root)
             key = " " + root
             if keys == (root,) and key not in self.starts:  # most: one new key, the stem
-                self.starts[key] = (1, len(key), root, literal)
+                self.starts[key] = stem_at((len(key), root, literal))
             else:
                 for key in keys:
                     self.start(key, (root, literal), None)
@@ -90,21 +94,21 @@ class Literals:
     def start(self, key: str, stem_of: tuple[str, int] | None, prefix: int | None) -> None:
         """A stem's or a prefix's literal found where a word starts with ``key``."""
         key = " " + key
-        payload = self.starts.get(key)
-        if payload is None:  # most keys: one literal
-            if stem_of is not None:
-                self.starts[key] = (1, len(key), *stem_of)
-            else:
-                self.starts[key] = (3, len(key), (), (prefix,))
+        found = self.starts.get(key)
+        stems: tuple[tuple[str, int], ...] = ()
+        prefixes: tuple[int, ...] = ()
+        if isinstance(found, StemAt):
+            stems = ((found.stem, found.literal),)
+        elif found is not None:
+            stems, prefixes = found.stems, found.prefixes
+        elif stem_of is not None:  # most keys: one stem
+            self.starts[key] = stem_at((len(key), *stem_of))
             return
-        kind, length, a, b = payload
-        stems, prefixes = (((a, b),), ()) if kind == 1 else (a, b)
-        assert isinstance(stems, tuple) and isinstance(prefixes, tuple)
         if stem_of is not None:
             stems += (stem_of,)
-        else:
+        if prefix is not None:
             prefixes += (prefix,)
-        self.starts[key] = (3, length, stems, prefixes)
+        self.starts[key] = word_start((len(key), stems, prefixes))
 
     def word(self, word: str, how: str) -> int:
         """A literal for one word of a term: ``how`` is keyword, alias or exact."""
@@ -127,13 +131,16 @@ class Literals:
         known[word] = literal
         return literal
 
-    def automaton(self) -> object:
-        """Every key with its payload, added by C loops: no Python step per key."""
+    def automaton(self) -> ahocorasick.Automaton | None:
+        """Every key with what it finds, added by C loops: no Python step per key; None
+        when there is no literal."""
+        if not self.shared:
+            return None
         automaton = ahocorasick.Automaton()
         add = automaton.add_word
         deque(map(add, self.whole.keys(), self.whole.values()), maxlen=0)
         deque(map(add, self.starts.keys(), self.starts.values()), maxlen=0)
-        for spaced, words in self.checked.items():
-            add(spaced, (2, len(spaced), (), tuple(words)))
+        for spaced, words in self.punctuated.items():
+            add(spaced, punctuated_words((len(spaced), tuple(words))))
         automaton.make_automaton()
         return automaton

@@ -1,4 +1,4 @@
-"""The rule query language: a small recursive-descent parser to an AST.
+"""The rule query language: a small recursive-descent parser to a syntax tree.
 
     query   := or
     or      := and ("OR" and)*
@@ -9,17 +9,18 @@
     field   := "title" | "summary"
 
 AND, OR and NOT are operators only in capitals. Every error names the 0-based position in
-the query. See docs/rules.md for what each term matches.
+the query. See docs/rules.md for what each term matches. Most queries have the shape
+``flat.parse_flat`` reads in a few C calls; it makes the same tree, so whichever reads a
+query, the rule is the same (tests/test_query.py compares the two).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from collections.abc import Set as AbstractSet
-from typing import NamedTuple
 
 from monitor.errors import RuleError
+from monitor.match.flat import parse_flat
+from monitor.match.syntax import And, Node, Not, Or, Parsed, Term
 from monitor.match.text import term_words
 
 FIELDS = ("title", "summary")
@@ -27,43 +28,6 @@ MAX_DEPTH = 50  # parentheses nested deeper than this are refused (no query need
 MAX_SLOP = 100
 MIN_PREFIX = 3
 
-
-class Term(NamedTuple):
-    kind: str  # word | prefix | phrase | entity
-    value: str  # as written (without quotes, @, * or ~N)
-    words: tuple[str, ...]  # folded words (empty for an entity: its spellings are used)
-    field: str | None = None  # None: title or summary
-    slop: int | None = None  # "a b"~N: at most N other words between consecutive ones
-    position: int = 0
-
-    @property
-    def display(self) -> str:
-        """The term as a user would write it, for "why did this fire"."""
-        scope = f"{self.field}:" if self.field else ""
-        if self.kind == "entity":
-            return f"{scope}@" + (f'"{self.value}"' if " " in self.value else self.value)
-        if self.kind == "phrase":
-            return f'{scope}"{self.value}"' + (f"~{self.slop}" if self.slop is not None else "")
-        if self.kind == "prefix":
-            return f"{scope}{self.value}*"
-        return f"{scope}{self.value}"
-
-
-class And(NamedTuple):
-    children: tuple[Node, ...]
-
-
-class Or(NamedTuple):
-    children: tuple[Node, ...]
-
-
-class Not(NamedTuple):
-    child: Node
-
-
-Node = Term | And | Or | Not
-# A query as groups of term ids: one term of each group must be found.
-Groups = tuple[frozenset[int], ...]
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _AND_STOPS = frozenset({"OR", ")", "end"})
 # Leading whitespace, then a quoted phrase (closed or not), a punctuation mark or a word:
@@ -268,87 +232,15 @@ class _Parser:
 
 def parse(query: str) -> Node:
     """Parse a rule query; ``RuleError`` (with the position) when it does not parse."""
-    return _Parser(query).parse()
+    return parse_terms(query).tree
 
 
-def parse_terms(query: str) -> tuple[Node, list[tuple[Term, bool]]]:
-    """The query and each of its terms, with whether it counts (False: under a NOT)."""
+def parse_terms(query: str) -> Parsed:
+    """The query's tree and each of its terms, with whether it counts (False: under a NOT)."""
+    return parse_flat(query) or parse_full(query)
+
+
+def parse_full(query: str) -> Parsed:
+    """``parse_terms`` by the recursive-descent parser alone, whatever the query's shape."""
     parser = _Parser(query)
-    return parser.parse(), parser.terms
-
-
-def compile_node(node: Node, ids: dict[Term, int]) -> Callable[[AbstractSet[int]], bool]:
-    """The query as a function of the term ids that were found (faster than walking the AST)."""
-    if isinstance(node, Term):
-        term_id = ids[node]
-        return lambda found: term_id in found
-    if isinstance(node, Not):
-        child = compile_node(node.child, ids)
-        return lambda found: not child(found)
-    if (sets := groups(node, ids)) is not None:
-        return groups_test(sets)
-    children = tuple(compile_node(c, ids) for c in node.children)
-    if isinstance(node, And):
-
-        def all_of(found: AbstractSet[int]) -> bool:
-            return all(child(found) for child in children)
-
-        return all_of
-
-    def either(found: AbstractSet[int]) -> bool:
-        return any(child(found) for child in children)
-
-    return either
-
-
-def groups(node: Node, ids: dict[Term, int]) -> Groups | None:
-    """The query as groups of term ids, one of each to be found, when it has that shape:
-    ``a``, ``a OR b``, ``(a OR b) AND c``. None for any other (NOT, nested ANDs)."""
-    sets = _term_sets(node.children if isinstance(node, And) else [node], ids)
-    return tuple(sets) if sets else None
-
-
-def groups_test(sets: Groups) -> Callable[[AbstractSet[int]], bool]:
-    """The usual (a OR b) AND (c OR d): one set operation per group."""
-    return lambda found: all(not found.isdisjoint(any_of) for any_of in sets)
-
-
-def cheapest(sets: Sequence[frozenset[int]], cost: Sequence[int]) -> frozenset[int]:
-    """The group whose terms are used by the fewest rules (then the smallest group)."""
-    return min(sets, key=lambda o: (sum(map(cost.__getitem__, o)), len(o)))
-
-
-def necessary(node: Node, ids: dict[Term, int], cost: Sequence[int]) -> frozenset[int] | None:
-    """A cheap set of term ids one of which must be found for the query to be true.
-
-    A rule is checked only when one of these is found: for (topic OR topic) AND
-    (@name OR @name), the names, when topics are shared by more rules (``cost``: how many
-    rules use each term), so that a common topic does not make every item check every
-    rule that mentions it. None when no such set is known (under a NOT).
-    """
-    if isinstance(node, Term):
-        return frozenset((ids[node],))
-    if isinstance(node, And) and (sets := _term_sets(node.children, ids)):
-        return cheapest(sets, cost)  # the usual shape
-    if isinstance(node, Not):
-        return necessary(node.child.child, ids, cost) if isinstance(node.child, Not) else None
-    options = [necessary(c, ids, cost) for c in node.children]
-    if isinstance(node, Or):
-        if any(o is None for o in options):
-            return None
-        return frozenset().union(*(o for o in options if o is not None))
-    known = [o for o in options if o is not None]
-    return cheapest(known, cost) if known else None
-
-
-def _term_sets(nodes: Sequence[Node], ids: dict[Term, int]) -> list[frozenset[int]]:
-    """Each node as the set of term ids any of which satisfies it; [] if one is not that."""
-    sets = []
-    for node in nodes:
-        if isinstance(node, Term):
-            sets.append(frozenset((ids[node],)))
-        elif isinstance(node, Or) and all(isinstance(c, Term) for c in node.children):
-            sets.append(frozenset(ids[c] for c in node.children if isinstance(c, Term)))
-        else:
-            return []
-    return sets
+    return Parsed(parser.parse(), parser.terms)

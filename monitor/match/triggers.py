@@ -6,19 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.match.matcher import Check, CompiledRule, CompiledTerm
-from monitor.match.query import Groups, Node, Term, cheapest, necessary
+from monitor.match.compiled import Check, CompiledRule, CompiledTerm, Pair
+from monitor.match.logic import Groups, TermIds, cheapest, necessary
+from monitor.match.syntax import Node
 
-# A rule's query as the builder keeps it: the tree and its term ids (None for a query of
-# the usual shape), and its groups (None for another shape).
-Query = tuple[Node | None, dict[Term, int] | None, Groups | None]
+# A rule's query as the builder keeps it: its groups when it has the usual shape, else its
+# tree and the tree's term ids.
+Query = tuple[Node | None, TermIds | None, Groups | None]
 
 
 def checks(
     queries: Sequence[Query], rules: Sequence[CompiledRule], cost: Sequence[int], term_count: int
-) -> tuple[list[Sequence[tuple[int, frozenset[int]]]], dict[int, list[Check]]]:
-    """The rules to check when a term is found: by term id, the usual rules, each with
-    its other group (``Matcher.pairs``); the others, with the groups left to test or
+) -> tuple[list[Sequence[Pair]], list[Sequence[Check]]]:
+    """By term id, the rules to check when the term is found: the usual rules, each with
+    its other group (``Pair``); and the others (``Check``), with the groups left to test or
     None for the rule's own test (a rule with scopes or of another shape).
 
     A rule is checked only when one of its trigger terms is found: a group of the usual
@@ -26,8 +27,8 @@ def checks(
     rules (``cheapest``), so that a common topic does not make every item check every
     rule that mentions it; then the trigger's own group holds.
     """
-    pairs: list[list[tuple[int, frozenset[int]]] | None] = [None] * term_count
-    others: dict[int, list[Check]] = {}
+    pairs: list[list[Pair] | None] = [None] * term_count
+    others: list[list[Check] | None] = [None] * term_count
     for index, ((node, ids, sets), rule) in enumerate(zip(queries, rules, strict=True)):
         scoped = bool(rule.feeds or rule.tags)
         entries: list[tuple[int, Check]]
@@ -36,31 +37,35 @@ def checks(
             left, right = sum(map(cost.__getitem__, a)), sum(map(cost.__getitem__, b))
             trigger, other = (a, b) if (left, len(a)) <= (right, len(b)) else (b, a)
             if not scoped:  # most rules. A term in both groups: found, both hold.
-                entry = (index, other)
+                pair = Pair(index, other)
                 for term_id in trigger:
                     listed = pairs[term_id]
                     if listed is None:
-                        pairs[term_id] = [entry]
+                        pairs[term_id] = [pair]
                     else:
-                        listed.append(entry)
+                        listed.append(pair)
                 continue
-            entries = [(t, (index, None)) for t in trigger]
+            entries = [(t, Check(index, None)) for t in trigger]
         elif sets:
             trigger = cheapest(sets, cost)
             entries = [
-                (t, (index, None if scoped else tuple(g for g in sets if t not in g)))
+                (t, Check(index, None if scoped else tuple(g for g in sets if t not in g)))
                 for t in trigger
             ]
         else:
-            assert node is not None and ids is not None  # only a usual query has no node
+            assert node is not None and ids is not None  # kept for every other shape
             needed = necessary(node, ids, cost)
             # None: only odd queries such as NOT (NOT a AND NOT b); any of their terms.
             entries = [
-                (t, (index, None)) for t in (set(ids.values()) if needed is None else needed)
+                (t, Check(index, None)) for t in (set(ids.values()) if needed is None else needed)
             ]
         for term_id, check in entries:
-            others.setdefault(term_id, []).append(check)
-    return [() if listed is None else listed for listed in pairs], others
+            checked = others[term_id]
+            if checked is None:
+                others[term_id] = [check]
+            else:
+                checked.append(check)
+    return [() if p is None else p for p in pairs], [() if c is None else c for c in others]
 
 
 def triggers(

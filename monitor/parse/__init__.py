@@ -1,15 +1,17 @@
 """parse: feed bytes to entries. Pure: no I/O.
 
-feedparser reads RSS 0.9x/1.0/2.0, Atom and RDF from the bytes and the response headers
-(never from a URL or a path, so a feed cannot make us open a local file). JSON Feed, which
-feedparser 6 does not read, is read here. Entity declarations are checked before feedparser
-sees the bytes, so an entity-expansion bomb is refused instead of expanded.
+Well-formed UTF-8 RSS 2.0, RSS 1.0 and Atom 1.0 are read with lxml (parse.fast), which gives
+what feedparser gives for them; everything else (other encodings, malformed XML, DTDs,
+xml:base, markup in titles, other formats and anything odd) goes to feedparser, which reads
+RSS 0.9x/1.0/2.0, Atom and RDF from the bytes and the response headers (never from a URL or a
+path, so a feed cannot make us open a local file). JSON Feed, which feedparser 6 does not
+read, is read here. Entity declarations are checked before feedparser sees the bytes, so an
+entity-expansion bomb is refused instead of expanded; lxml resolves no entity at all.
 """
 
 from monitor.parse.entities import MAX_ENTITY_EXPANSION, check_entities
-from monitor.parse.feed import parse_feed
+from monitor.parse.feed import FEEDPARSER_OPTIONS, parse_feed, parse_with_feedparser
 from monitor.parse.item import make_item
-from monitor.parse.tuning import FEEDPARSER_OPTIONS, use_our_url_functions
 
 __all__ = [
     "FEEDPARSER_OPTIONS",
@@ -17,5 +19,5 @@ __all__ = [
     "check_entities",
     "make_item",
     "parse_feed",
-    "use_our_url_functions",
+    "parse_with_feedparser",
 ]

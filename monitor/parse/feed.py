@@ -3,19 +3,37 @@ ParsedFeed of normalized items."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 import feedparser
 
 from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
-from monitor.normalize import clean_text
+from monitor.normalize import MAX_URL, clean_text
 from monitor.parse.entities import check_entities
-from monitor.parse.item import make_item, struct_to_dt
+from monitor.parse.fast import parse_fast
+from monitor.parse.item import make_item, struct_to_dt, ttl_seconds
 from monitor.parse.jsonfeed import looks_like_json, parse_json_feed
-from monitor.parse.tuning import FEEDPARSER_OPTIONS
+
+# feedparser's own work on the HTML inside entries, for readers that display that HTML: its
+# sanitizer makes the markup safe to show, and it rewrites relative URIs inside it. We keep
+# plain text only (``normalize.clean_text`` drops tags, scripts, styles and comments; every
+# channel escapes what it sends), so both are work for nothing. Entry links and GUIDs are
+# still resolved against the feed's base (xml:base, else the Content-Location we pass).
+FEEDPARSER_OPTIONS: Mapping[str, bool] = MappingProxyType(
+    {"sanitize_html": False, "resolve_relative_uris": False}
+)
+
+# An xml:base longer than any URL is ignored (the element keeps its parent's base): a hostile
+# feed's megabyte base would otherwise be joined to every link under it, and urllib keeps its
+# last 128 answers whatever their size.
+_LONG_BASE = re.compile(
+    rb"""\sxml:base\s*=\s*(?:"[^"]{%d,}"|'[^']{%d,}')""" % (MAX_URL + 1, MAX_URL + 1)
+)
 
 
 def parse_feed(
@@ -36,6 +54,19 @@ def parse_feed(
         raise ParseError("the body is empty")
     if looks_like_json(body, headers.get("content-type", "")):
         return parse_json_feed(body, url, now)
+    if b"xml:base" in body:
+        body = _LONG_BASE.sub(b"", body)
+    fast = parse_fast(body, headers, url, now)
+    if fast is not None:
+        return fast
+    return parse_with_feedparser(body, headers, url=url, now=now)
+
+
+def parse_with_feedparser(
+    body: bytes, headers: Mapping[str, str], *, url: str, now: datetime
+) -> ParsedFeed:
+    """The body read by feedparser alone: every feed the fast path does not take.
+    ``headers`` have lower-case names."""
     check_entities(body)
     response_headers = dict(headers)
     # Without a Content-Type feedparser flags every feed as not well-formed; assume XML.
@@ -61,7 +92,7 @@ def parse_feed(
     return ParsedFeed(
         title=clean_text(feed.get("title")),
         link=feed.get("link"),
-        ttl_seconds=_ttl(feed.get("ttl")),
+        ttl_seconds=ttl_seconds(feed.get("ttl")),
         entries=[i for i in items if i is not None],
         warning=warning,
         **_websub_links(feed.get("links")),
@@ -96,15 +127,6 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
 def _first_content(entry: Mapping[str, Any]) -> str:
     content = entry.get("content") or []
     return str(content[0].get("value", "")) if content else ""
-
-
-def _ttl(value: Any) -> float | None:
-    """RSS ``<ttl>`` is in minutes (RSS 2.0 spec, https://www.rssboard.org/rss-specification#ltttlgtSubelementOfLtchannelgt)."""
-    try:
-        minutes = float(value)
-    except (TypeError, ValueError):
-        return None
-    return minutes * 60.0 if 0 < minutes < 60 * 24 * 7 else None
 
 
 def _not_a_feed(body: bytes, parsed: Mapping[str, Any]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from monitor.models import Item
 from monitor.normalize import MAX_URL, canonical_url, item_key
@@ -56,3 +57,12 @@ def struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | No
     if dt > now + FUTURE_SLACK or dt < _EPOCH:
         return None
     return dt
+
+
+def ttl_seconds(value: Any) -> float | None:
+    """RSS ``<ttl>`` is in minutes (RSS 2.0 spec, https://www.rssboard.org/rss-specification#ltttlgtSubelementOfLtchannelgt)."""
+    try:
+        minutes = float(value)
+    except (TypeError, ValueError):
+        return None
+    return minutes * 60.0 if 0 < minutes < 60 * 24 * 7 else None

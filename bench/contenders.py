@@ -1,0 +1,203 @@
+"""One contender's run of the ingest bench, in a process of its own (bench/ingest.py measures
+its whole CPU, children included, and its peak RSS through wait4).
+
+    python bench/contenders.py NAME PHASE STATE_DIR URL_FILE
+
+NAME is monitor, reader, rss2email or newsboat; PHASE is setup (not measured), first (a fresh
+state's first cycle) or second (the next cycle, every feed answering 304). Prints one JSON
+object: {"items": n} after the first cycle, plus monitor's own split of its CPU.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+INSTALL = {
+    "reader": "pip install 'monitor[peers]' (or: pip install reader)",
+    "rss2email": "pip install 'monitor[peers]' (or: pip install rss2email)",
+    "newsboat": "apt-get install -y newsboat (Debian, Ubuntu)",
+}
+
+
+def missing(name: str) -> str | None:
+    """How to install a peer that is not here, or None when it is."""
+    if name == "newsboat":
+        return None if shutil.which("newsboat") else INSTALL[name]
+    if name in ("reader", "rss2email"):
+        try:
+            __import__(name)
+        except ImportError:
+            return INSTALL[name]
+    return None
+
+
+def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
+    from monitor import config as config_module
+    from monitor.daemon import poll_all
+    from monitor.engine import Engine
+    from monitor.interpreter import settle_heap
+
+    config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+
+    async def cycle() -> dict[str, Any]:
+        matching, _ = time_story_matching()
+        engine = await Engine.open(config)
+        settle_heap()  # as `monitor run` does once its engine is open
+        try:
+            before = thread_cpu()
+            c = time.process_time()
+            outcomes = await poll_all(engine.rt, progress=False)
+            spent = time.process_time() - c
+            split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
+            db = engine.store.db
+            stories = next(iter(await db.execute_fetchall("SELECT COUNT(*) FROM stories")))[0]
+        finally:
+            await engine.close()
+        return {
+            "items": sum(o.new_items for o in outcomes),
+            "not_modified": sum(o.result == "not_modified" for o in outcomes),
+            "errors": [o.error for o in outcomes if o.error][:3],
+            "cycle_cpu": spent,
+            "threads": split,
+            "story_matching": matching[0],
+            "stories": stories,
+        }
+
+    return asyncio.run(cycle())
+
+
+def run_reader(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
+    from reader import make_reader
+
+    reader = make_reader(str(state / "reader.sqlite"))
+    if phase == "setup":
+        for url in urls:
+            reader.add_feed(url)
+        return {}
+    # Every feed, as a user's refresh does: reader 3.26 otherwise updates only the feeds whose
+    # own schedule is due (none, a moment after the first cycle) and asks the server nothing.
+    reader.update_feeds(scheduled=False)
+    return {"items": reader.get_entry_counts().total}
+
+
+def run_rss2email(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
+    r2e = [
+        sys.executable,
+        "-c",
+        "from rss2email.main import run; run()",
+        "-c",
+        str(state / "r2e.cfg"),
+        "-d",
+        str(state / "r2e.json"),
+    ]
+    if phase == "setup":
+        outlines = "".join(
+            f'<outline type="rss" text="f{i}" xmlUrl="{u}"/>' for i, u in enumerate(urls)
+        )
+        opml = state / "feeds.opml"
+        opml.write_text(f'<?xml version="1.0"?><opml version="1.0"><body>{outlines}</body></opml>')
+        subprocess.run([*r2e, "new", "bench@localhost"], check=True, capture_output=True)
+        subprocess.run([*r2e, "opmlimport", str(opml)], check=True, capture_output=True)
+        return {}
+    # In this process, as the r2e command runs it (rss2email.main), so that wait4 sees it.
+    from rss2email.main import run
+
+    sys.argv = ["r2e", *r2e[3:], "run", "--no-send"]
+    with contextlib.suppress(SystemExit):
+        run()
+    data = json.loads((state / "r2e.json").read_text())
+    return {"items": sum(len(f.get("seen", {})) for f in data.get("feeds", []))}
+
+
+def run_newsboat(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
+    """Setup only: bench/ingest.py runs newsboat itself (no Python around it to measure)."""
+    (state / "urls").write_text("\n".join(urls) + "\n")
+    (state / "config").write_text("")
+    return {}
+
+
+def vm_hwm_kb(pid: int | str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def timed(original: Callable[..., Any], spent: list[float]) -> Callable[..., Any]:
+    """``original``, adding the thread CPU seconds of each call to ``spent[0]``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        start = time.thread_time()
+        try:
+            return original(*args, **kwargs)
+        finally:
+            spent[0] += time.thread_time() - start
+
+    return call
+
+
+def time_story_matching() -> tuple[list[float], float]:
+    """Thread CPU seconds spent inside StoryIndex.find and .add (dedup's share), from now on;
+    and what timing one call costs the event loop (its clock is a system call), in seconds."""
+    from monitor.dedup.index import StoryIndex
+
+    spent = [0.0]
+    for name in ("find", "add"):
+        setattr(StoryIndex, name, timed(getattr(StoryIndex, name), spent))
+    noop = timed(lambda: None, [0.0])
+    start = time.thread_time()
+    for _ in range(20_000):
+        noop()
+    return spent, (time.thread_time() - start) / 20_000
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each live thread of this process, by role."""
+    roles: dict[str, float] = {}
+    for t in threading.enumerate():
+        if t.ident is None:
+            continue
+        name = t.name
+        role = (
+            "event loop" if t is threading.main_thread()
+            else "parse thread" if name.startswith("monitor-parse")
+            else "database thread" if "_connection_worker_thread" in name
+            else "other"
+        )  # fmt: skip
+        try:
+            seconds = time.clock_gettime(time.pthread_getcpuclockid(t.ident))
+        except OSError:
+            continue
+        roles[role] = roles.get(role, 0.0) + seconds
+    return roles
+
+
+RUNNERS = {
+    "monitor": run_monitor,
+    "reader": run_reader,
+    "rss2email": run_rss2email,
+    "newsboat": run_newsboat,
+}
+
+if __name__ == "__main__":
+    name, phase, state, url_file = sys.argv[1:5]
+    urls = Path(url_file).read_text().split()
+    result = RUNNERS[name](phase, Path(state), urls)
+    # The last sample before exit: the peak of this process's own memory.
+    print(json.dumps({**result, "vm_hwm_kb": vm_hwm_kb("self")}))

@@ -1,0 +1,248 @@
+"""parse.fast: well-formed UTF-8 RSS 2.0, RSS 1.0 and Atom 1.0 read with lxml, giving what
+feedparser gives for them; None for anything it cannot be sure of, which feedparser then reads.
+
+It takes only what it knows feedparser reads the same way: every element of an item must be
+one it reads or one feedparser ignores for titles, links, ids, dates and summaries; a field
+that appears twice, holds markup as child elements, or has a title with markup in it, an
+xml:base, a DTD (declared entities), another encoding, C1 control characters (feedparser maps
+them to Windows-1252) or XML that lxml refuses: feedparser's. tests/test_parse_differential.py
+checks it field by field against feedparser over the whole shared corpus.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from lxml import etree
+
+from monitor.models import Item, ParsedFeed
+from monitor.normalize import clean_text
+from monitor.parse import fields
+from monitor.parse.fields import Unsure
+from monitor.parse.item import make_item, ttl_seconds
+from monitor.parse.shapes import (
+    ATOM,
+    ATOM_FIELDS,
+    FEED_FIELDS,
+    RDF,
+    RSS1,
+    RSS1_FIELDS,
+    RSS_FIELDS,
+    atom_ignored,
+    check_structure,
+    local_name,
+    plain_type,
+    plain_utf8,
+    rss1_ignored,
+    rss_ignored,
+)
+
+_local = threading.local()
+
+
+def _parser() -> etree.XMLParser:
+    # lxml parsers are not to be shared between threads; one each. No entities resolved, no
+    # DTD or network fetched, no tree beyond libxml2's safety limits.
+    parser: etree.XMLParser | None = getattr(_local, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+            remove_comments=True, remove_pis=True,
+        )  # fmt: skip
+        _local.parser = parser
+    return parser
+
+
+def parse_fast(
+    body: bytes, headers: Mapping[str, str], url: str, now: datetime
+) -> ParsedFeed | None:
+    """The feed read with lxml, or None when feedparser must read it (see the module's doc)."""
+    if not plain_utf8(body, headers.get("content-type", "")):
+        return None
+    if url and not fields.plain_absolute(url):
+        return None
+    if headers.get("content-location", url) != url:
+        return None  # feedparser resolves against the server's Content-Location instead
+    try:
+        root = etree.fromstring(body, _parser())
+        return _read(root, url, now)
+    except (etree.XMLSyntaxError, Unsure, ValueError):
+        return None
+
+
+def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
+    tag = root.tag
+    if tag == "rss":
+        channels = [c for c in root if c.tag == "channel"]
+        if len(channels) != 1 or len(root) != 1:
+            raise Unsure("not one channel")
+        channel = channels[0]
+        items = [c for c in channel if c.tag == "item"]
+        check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
+        rows = [_entry(i, RSS_FIELDS, rss_ignored, url, now) for i in items]
+        return _feed(channel, rows, url, "", "link", "ttl")
+    if tag == ATOM + "feed":
+        items = [c for c in root if c.tag == ATOM + "entry"]
+        check_structure(root, len(items), 1, {ATOM + "feed", ATOM + "entry"})
+        rows = [_entry(i, ATOM_FIELDS, atom_ignored, url, now) for i in items]
+        return _feed(root, rows, url, ATOM, None, None)
+    if tag == RDF + "RDF":
+        channels = [c for c in root if c.tag == RSS1 + "channel"]
+        items = [c for c in root if c.tag == RSS1 + "item"]
+        if len(channels) != 1:
+            raise Unsure("not one channel")
+        parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
+        check_structure(root, len(items), 2, parents)
+        rows = [_entry(i, RSS1_FIELDS, rss1_ignored, url, now) for i in items]
+        return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
+    raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
+
+
+def _entry(
+    element: etree._Element,
+    known: Mapping[str, str],
+    is_ignored: Callable[[str], bool],
+    base: str,
+    now: datetime,
+) -> Item | None:
+    if element.get(RDF + "about") is not None and known is not RSS1_FIELDS:
+        raise Unsure("an rdf:about id outside RSS 1.0")
+    found: dict[str, etree._Element] = {}
+    order: list[str] = []
+    links: list[etree._Element] = []
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            raise Unsure("an entity reference")
+        name = known.get(tag)
+        if name is not None:
+            if name in found or len(child) or not plain_type(child):
+                raise Unsure(f"{name} twice, with child elements, or of another type")
+            found[name] = child
+            order.append(name)
+        elif tag == ATOM + "link" and known is ATOM_FIELDS:
+            links.append(child)
+        elif not is_ignored(tag):
+            raise Unsure(f"an element the fast path does not know: {tag}")
+        if len(child):
+            for inner in child.iterdescendants():
+                if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
+                    raise Unsure("an element inside an element")
+    if {"content", "summary"} <= found.keys() and order.index("content") < order.index("summary"):
+        raise Unsure("content before summary")
+    title = fields.text(found["title"].text) if "title" in found else ""
+    if "<" in title:
+        raise Unsure("markup in a title")
+    summary = fields.text(found["summary"].text) if "summary" in found else ""
+    if not summary and "content" in found:
+        summary = fields.text(found["content"].text)
+    guid, link = _id_and_link(element, found, links, known, base)
+    published = None
+    for name in ("published", "updated"):
+        if published is None and name in found:
+            published = fields.date(fields.text(found[name].text), now)
+    return make_item(
+        title=clean_text(title),
+        summary=clean_text(summary),
+        link=link or None,
+        guid=guid or None,
+        published=published,
+        base=base,
+        now=now,
+    )
+
+
+def _id_and_link(
+    element: etree._Element,
+    found: Mapping[str, etree._Element],
+    links: list[etree._Element],
+    known: Mapping[str, str],
+    base: str,
+) -> tuple[str, str]:
+    if known is RSS1_FIELDS:
+        guid = element.get(RDF + "about") or ""
+        link = fields.entry_link(fields.text(found["link"].text), base) if "link" in found else ""
+        return guid, link
+    guid = ""
+    permalink = True
+    if "id" in found:
+        id_element = found["id"]
+        attributes = {k.lower(): v for k, v in id_element.attrib.items()}
+        permalink = attributes.get("ispermalink", "true") == "true"
+        guid = fields.text(id_element.text)
+        if guid and permalink:
+            guid = fields.resolve(guid, base)
+    if known is ATOM_FIELDS:
+        link = _atom_link(links, base)
+    elif "link" in found:
+        link_element = found["link"]
+        if any(k in link_element.attrib for k in ("href", "url", "uri")):
+            raise Unsure("an RSS link with an address attribute")
+        return guid, fields.entry_link(fields.text(link_element.text), base)
+    else:
+        link = ""
+    if not link and "id" in found and permalink:
+        link = guid  # feedparser takes a permalink GUID (an Atom id) for the link
+    return guid, link
+
+
+def _atom_link(links: list[etree._Element], base: str) -> str:
+    """The last alternate HTML link's address, as feedparser keeps it."""
+    link = ""
+    for candidate in links:
+        href = candidate.get("href")
+        if href is None or candidate.get("url") is not None or candidate.get("uri") is not None:
+            raise Unsure("a link without href, or with url= or uri=")
+        rel = (candidate.get("rel") or "alternate").lower()
+        kind = (candidate.get("type") or "text/html").lower()
+        if rel == "alternate" and kind in ("text/html", "application/xhtml+xml", "html"):
+            link = fields.resolve(href.strip(), base)
+    return link
+
+
+def _feed(
+    channel: etree._Element,
+    items: list[Item | None],
+    base: str,
+    namespace: str,
+    link_tag: str | None,
+    ttl_tag: str | None,
+) -> ParsedFeed:
+    title_elements = [c for c in channel if c.tag == namespace + "title"]
+    if len(title_elements) > 1 or any(len(t) or not plain_type(t) for t in title_elements):
+        raise Unsure("the feed's title twice or with markup")
+    title = fields.text(title_elements[0].text) if title_elements else ""
+    expected = {namespace + "title", namespace + "entry" if namespace else "item", ATOM + "link"}
+    expected.update(t for t in (link_tag, ttl_tag) if t is not None)
+    if namespace == ATOM:
+        expected.add(ATOM + "id")
+    link = ""
+    ttl = None
+    atom_links: list[etree._Element] = []
+    feed_id = ""
+    for child in channel:
+        tag = child.tag
+        if not isinstance(tag, str):
+            raise Unsure("an entity reference")
+        if tag not in expected and local_name(tag).lower() in FEED_FIELDS:
+            raise Unsure(f"another title, link or id for the feed: {tag}")
+        if link_tag is not None and tag == link_tag:
+            link = fields.feed_link(fields.text(child.text), base)
+        elif tag == ATOM + "link":
+            atom_links.append(child)
+        elif tag == ATOM + "id" and link_tag is None:
+            feed_id = fields.resolve(fields.text(child.text), base)
+        elif ttl_tag is not None and tag == ttl_tag:
+            ttl = fields.text(child.text)
+    alternate = _atom_link(atom_links, base)
+    if alternate and link_tag is not None:
+        raise Unsure("an Atom link for an RSS channel")
+    link = link or alternate or feed_id
+    return ParsedFeed(
+        title=clean_text(title),
+        link=link or None,
+        ttl_seconds=ttl_seconds(ttl),
+        entries=[i for i in items if i is not None],
+    )

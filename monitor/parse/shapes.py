@@ -1,0 +1,156 @@
+"""parse.shapes: what the fast path (parse.fast) takes: the bytes it reads (UTF-8 XML, no DTD,
+no xml:base, no C1 characters), the elements it reads or may ignore in each format, and where
+feedparser would find an item, a title or a link that it would not."""
+
+from __future__ import annotations
+
+import re
+
+from lxml import etree
+
+from monitor.parse.fields import Unsure
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+RDF = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}"
+RSS1 = "{http://purl.org/rss/1.0/}"
+DC = "{http://purl.org/dc/elements/1.1/}"
+CONTENT = "{http://purl.org/rss/1.0/modules/content/}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
+ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+
+# Namespaces whose elements feedparser keeps under their own names, never as a title, link,
+# id, date or summary (the exceptions are in _TAKEN).
+_IGNORED_NAMESPACES = frozenset(
+    (
+        "http://purl.org/rss/1.0/modules/slash/",
+        "http://wellformedweb.org/CommentAPI/",
+        "http://rssnamespace.org/feedburner/ext/1.0",
+        "http://purl.org/rss/1.0/modules/syndication/",
+        "http://www.georss.org/georss",
+        "http://www.w3.org/2003/01/geo/wgs84_pos#",
+        MEDIA[1:-1],
+        ITUNES[1:-1],
+        "http://www.google.com/schemas/play-podcasts/1.0",
+    )
+)
+# Elements of those namespaces that feedparser does read as one of our fields.
+_TAKEN = frozenset(
+    (MEDIA + "title", MEDIA + "description", ITUNES + "summary", ITUNES + "subtitle")
+)
+_IGNORED_DC = frozenset(
+    DC + n
+    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language")
+)
+_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source"))
+_ATOM_IGNORED = frozenset(
+    ATOM + n for n in ("author", "contributor", "category", "rights", "name", "email", "uri")
+)
+_RSS1_IGNORED = _IGNORED_DC
+# What the fast path reads, per format: the element's tag to the field it fills.
+RSS_FIELDS = {
+    "title": "title",
+    "link": "link",
+    "guid": "id",
+    "description": "summary",
+    "pubDate": "published",
+    DC + "date": "updated",
+    CONTENT + "encoded": "content",
+}
+RSS1_FIELDS = {
+    RSS1 + "title": "title",
+    RSS1 + "link": "link",
+    RSS1 + "description": "summary",
+    DC + "date": "updated",
+    CONTENT + "encoded": "content",
+}
+ATOM_FIELDS = {
+    ATOM + "title": "title",
+    ATOM + "id": "id",
+    ATOM + "summary": "summary",
+    ATOM + "content": "content",
+    ATOM + "published": "published",
+    ATOM + "updated": "updated",
+}
+# Elements under the channel that feedparser may read as the feed's title, link or TTL, or as
+# entries, whatever their namespace or letter case.
+_ENTRIES = frozenset(("item", "entry"))
+_CONTAINERS = frozenset(("rss", "rdf", "channel", "feed"))
+_PLACED = frozenset(("title", "link"))
+FEED_FIELDS = frozenset(("title", "link", "ttl", "id", "guid", "item", "entry"))
+_XML_TYPES = ("application/xml", "text/xml", "application/rss+xml", "application/atom+xml",
+              "application/rdf+xml")  # fmt: skip
+_DECLARATION = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([^\"']*)[\"']", re.I)
+_C1 = re.compile(b"\xc2[\x80-\x9f]")
+
+
+def plain_utf8(body: bytes, content_type: str) -> bool:
+    media, _, params = content_type.partition(";")
+    if media.strip().lower() not in _XML_TYPES and media.strip():
+        return False
+    charset = params.lower().partition("charset=")[2].strip().strip("\"'")
+    if charset and charset not in ("utf-8", "utf8"):
+        return False
+    head = body[:512]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00", b"\x4c\x6f\xa7\x94")):
+        return False  # UTF-16/32, EBCDIC
+    m = _DECLARATION.search(head)
+    if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
+        return False
+    return (
+        b"<!DOCTYPE" not in body
+        and b"<!doctype" not in body
+        and (b"xml:base" not in body and _C1.search(body) is None)
+    )
+
+
+def check_structure(
+    root: etree._Element, items: int, containers: int, title_parents: set[str]
+) -> None:
+    """feedparser reads element names in any case and namespace, wherever they are: an item,
+    an entry, a channel or a title anywhere else than where the fast path reads them would
+    be read by feedparser and not by us."""
+    seen_items = seen_containers = 0
+    for element in root.iter():
+        tag = element.tag
+        if not isinstance(tag, str):
+            continue  # a comment or processing instruction (removed by the parser anyway)
+        local = local_name(tag).lower()
+        if local in _ENTRIES:
+            seen_items += 1
+        elif local in _CONTAINERS:
+            seen_containers += 1
+        elif local in _PLACED and element.getparent().tag not in title_parents:
+            raise Unsure(f"a {local} where the fast path does not read it")
+    if seen_items != items or seen_containers != containers:
+        raise Unsure("items, entries or channels where the fast path does not read them")
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2] if tag[:1] == "{" else tag
+
+
+def rss_ignored(tag: str) -> bool:
+    return tag in _RSS_IGNORED or tag in _IGNORED_DC or _other_namespace(tag)
+
+
+def atom_ignored(tag: str) -> bool:
+    return tag in _ATOM_IGNORED or _other_namespace(tag)
+
+
+def rss1_ignored(tag: str) -> bool:
+    return tag in _RSS1_IGNORED or _other_namespace(tag)
+
+
+def _other_namespace(tag: str) -> bool:
+    return tag[:1] == "{" and tag not in _TAKEN and tag[1:].partition("}")[0] in _IGNORED_NAMESPACES
+
+
+def plain_type(element: etree._Element) -> bool:
+    """Text or HTML: feedparser decodes other types as base64 and serializes XHTML."""
+    attributes = element.attrib
+    if not attributes:
+        return True
+    if "mode" in attributes or "src" in attributes:
+        return False
+    kind = attributes.get("type")
+    return kind is None or kind.lower() in ("text", "html", "text/plain", "text/html")

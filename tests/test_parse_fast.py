@@ -1,0 +1,133 @@
+"""What the fast path hands to feedparser, and hostile XML on both paths."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from monitor.errors import ParseError
+from monitor.parse import parse_feed, parse_with_feedparser
+from monitor.parse.fast import parse_fast
+
+URL = "http://news.example/feed.xml"
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+XML = {"content-type": "application/rss+xml"}
+
+
+def rss(item: str, declaration: str = '<?xml version="1.0" encoding="utf-8"?>') -> bytes:
+    return (
+        f'{declaration}<rss version="2.0"><channel><title>News</title>'
+        f"<link>https://news.example/</link><item>{item}</item></channel></rss>"
+    ).encode()
+
+
+PLAIN = "<title>Putin invites Zelensky</title><link>https://news.example/a</link>"
+
+
+@pytest.mark.parametrize(
+    ("why", "body", "headers"),
+    [
+        ("latin-1 declared", rss(PLAIN, '<?xml version="1.0" encoding="iso-8859-1"?>'), XML),
+        ("charset in the header", rss(PLAIN), {"content-type": "text/xml; charset=windows-1251"}),
+        ("malformed", rss(PLAIN + "<title>"), XML),
+        ("markup in a title", rss("<title>&lt;b&gt;Putin&lt;/b&gt;</title>"), XML),
+        ("a title twice", rss(PLAIN + "<title>again</title>"), XML),
+        ("xml:base", rss(PLAIN).replace(b"<item>", b'<item xml:base="https://x.example/">'), XML),
+        ("a DTD", rss(PLAIN).replace(b"<rss", b"<!DOCTYPE rss [<!ENTITY a 'b'>]><rss", 1), XML),
+        ("an unknown element", rss(PLAIN + "<foo:title xmlns:foo='urn:x'>t</foo:title>"), XML),
+        ("media:title", rss(PLAIN + "<m:title xmlns:m='http://search.yahoo.com/mrss/'>t</m:title>"), XML),
+        ("an item in letters of another case", rss(PLAIN).replace(b"</channel>", b"<ITEM><title>x</title></ITEM></channel>"), XML),
+        ("an item inside another element", rss(PLAIN).replace(b"</channel>", b"<x><item><title>x</title></item></x></channel>"), XML),
+        ("an Atom entry in an RSS channel", rss(PLAIN).replace(b"</channel>", b"<entry><title>x</title></entry></channel>"), XML),
+        ("a title in an unknown element", rss(PLAIN).replace(b"<title>News</title>", b"<x><title>Other</title></x>"), XML),
+        ("a Content-Location of its own", rss(PLAIN), {**XML, "content-location": "https://cdn.example/f"}),
+        ("Atom 0.3", b'<feed xmlns="http://purl.org/atom/ns#"><title>t</title></feed>', XML),
+        ("an HTML page", b"<html><body>hello</body></html>", XML),
+    ],
+)
+def test_feedparser_reads_what_the_fast_path_cannot_be_sure_of(
+    why: str, body: bytes, headers: dict[str, str]
+) -> None:
+    assert parse_fast(body, headers, URL, NOW) is None, why
+
+
+def test_a_news_feed_takes_the_fast_path_and_keeps_every_field() -> None:
+    body = rss(
+        "<title>Putin invites Zelensky &amp; aides to Moscow</title>"
+        "<link>https://news.example/a?utm_source=rss</link>"
+        '<guid isPermaLink="false">kremlin-123</guid>'
+        "<description>&lt;p&gt;The Kremlin said &lt;b&gt;talks&lt;/b&gt; could follow.&lt;/p&gt;</description>"
+        "<pubDate>Fri, 05 Sep 2025 14:30:00 +0300</pubDate>"
+    )
+    parsed = parse_fast(body, XML, URL, NOW)
+    assert parsed is not None
+    (item,) = parsed.entries
+    assert (item.title, item.summary, item.url, item.canonical_url, item.guid) == (
+        "Putin invites Zelensky & aides to Moscow",
+        "The Kremlin said talks could follow.",
+        "https://news.example/a?utm_source=rss",
+        "https://news.example/a",
+        "kremlin-123",
+    )
+    assert item.published == datetime(2025, 9, 5, 11, 30, tzinfo=UTC)
+    assert parsed.title == "News"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # An entity-expansion bomb ("billion laughs"): refused, not expanded.
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(b'<!ENTITY %c "%s">' % (98 + i, b"&%c;" % (97 + i) * 10) for i in range(9))
+        + b']><rss version="2.0"><channel><item><title>&j;</title></item></channel></rss>',
+        # An external entity: never read.
+        b'<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+        b'<rss version="2.0"><channel><item><title>&x;</title></item></channel></rss>',
+    ],
+)
+def test_hostile_entities_are_refused(body: bytes) -> None:
+    with pytest.raises(ParseError):
+        parse_feed(body, XML, url=URL, now=NOW)
+
+
+def test_an_undeclared_entity_still_reads_through_feedparser() -> None:
+    """&nbsp; is no XML entity: lxml refuses the feed, feedparser reads it (as before)."""
+    parsed = parse_feed(rss("<title>Putin&nbsp;speaks</title>"), XML, url=URL, now=NOW)
+    assert [i.title for i in parsed.entries] == ["Putin speaks"]
+
+
+@given(
+    st.datetimes(min_value=datetime(1901, 1, 1), max_value=datetime(2099, 12, 31)),
+    st.sampled_from(["rfc822", "rfc3339"]),
+    st.integers(-14 * 60, 14 * 60),
+    st.sampled_from(["GMT", "UT", "UTC", "Z", "", "EST", "+00:00"]),
+    st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_a_date_reads_as_feedparser_reads_it(
+    when: datetime, form: str, offset: int, zone: str, weekday: bool
+) -> None:
+    sign, minutes = ("+" if offset >= 0 else "-"), abs(offset)
+    if form == "rfc822":
+        tz = zone if zone and zone != "+00:00" else f"{sign}{minutes // 60:02d}{minutes % 60:02d}"
+        text = when.strftime(("%a, " if weekday else "") + "%d %b %Y %H:%M:%S ") + tz
+    else:
+        tz = zone if zone in ("Z", "+00:00") else f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+        text = when.strftime("%Y-%m-%dT%H:%M:%S") + (f".{when.microsecond}" if weekday else "") + tz
+    body = rss(f"{PLAIN}<pubDate>{text}</pubDate>")
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert fast.entries[0].published == reference.entries[0].published, text
+
+
+def test_a_relative_link_resolves_against_the_servers_content_location() -> None:
+    """As feedparser does (and did before the fast path): the server's Content-Location, not
+    the address we asked, is the base of a relative link."""
+    body = rss("<title>Putin invites Zelensky</title><link>a.html</link>")
+    headers = {**XML, "content-location": "https://cdn.example/news/feed.xml"}
+    (item,) = parse_feed(body, headers, url=URL, now=NOW).entries
+    assert item.url == "https://cdn.example/news/a.html"
