@@ -40,8 +40,8 @@ def test_the_fast_path_gives_what_feedparser_gives(content_type: str) -> None:
         took["fast path"] += 1
         name = str(path.relative_to(SHARED_DATA))
         reference = parse_with_feedparser(body, headers, url=BASE, now=NOW)
-        feed = (fast.title, fast.link, fast.ttl_seconds)
-        if feed != (reference.title, reference.link, reference.ttl_seconds):
+        feed = (fast.title, fast.link, fast.ttl_seconds, fast.hubs, fast.self_url)
+        if feed != (reference.title, reference.link, reference.ttl_seconds, reference.hubs, reference.self_url):
             differ.append(f"{name}: feed {feed}")
         if len(fast.entries) != len(reference.entries):
             differ.append(f"{name}: {len(fast.entries)} items, feedparser {len(reference.entries)}")
