@@ -39,6 +39,8 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import real_stream
+
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import STOP_WORDS, parse
 from monitor.dedup.index import StoryIndex
@@ -285,28 +287,82 @@ def run(size: int, queries: int, samples: int, near: int, rng: random.Random) ->
     )
 
 
-def stream(size: int, items: int, rng: random.Random) -> None:
-    """What the daemon pays per new item: find then add, in a window of ``size``, for new
-    headlines (not in the parse cache), and the part of it that is parsing the headline."""
-    headlines, _ = make_headlines(size + items, rng)
-    index = StoryIndex(DedupConfig())
-    for i, title in enumerate(headlines[:size]):
-        index.add(i, i, title, "", NOW, f"https://news.example/{i}")
-    new = headlines[size:]
-    parse.cache_clear()
-    started = time.perf_counter()
-    for i, title in enumerate(new, size):
-        found = index.find(title, "", NOW, f"https://news.example/{i}")
-        story = i if found.story_id is None else found.story_id
-        index.add(story, i, title, "", NOW, f"https://news.example/{i}")
-    per_item = (time.perf_counter() - started) / items * 1e6
-    parse.cache_clear()
-    started = time.perf_counter()
-    for title in new:
-        parse(title)
-    parsing = (time.perf_counter() - started) / items * 1e6
-    print(f"stream, window {size:>7,}: find + add {per_item:.0f} us per new item, of which parsing"
-          f" the headline {parsing:.0f} us; load average {os.getloadavg()[0]:.2f}", flush=True)  # fmt: skip
+STREAM_ITEMS = 2000  # new items timed after the window is built
+
+
+def stream_child(src: Path, size: int) -> None:
+    """In a fresh process, with the ``monitor`` package of ``src``: a window of ``size`` real
+    headlines built as the daemon builds it (find, then add to the story found), then find +
+    add timed for each of the next ``STREAM_ITEMS``; prints the median, mean and p99 in us,
+    the items that joined a story, and the part of the median that is parsing the headline."""
+    sys.path.insert(0, str(src))
+    for name in [m for m in sys.modules if m == "monitor" or m.startswith("monitor.")]:
+        del sys.modules[name]
+    from monitor.dedup import headline as headline_module
+    from monitor.dedup.config import DedupConfig as Config
+    from monitor.dedup.index import StoryIndex as Index
+
+    titles = real_stream.headlines(size + STREAM_ITEMS)
+    index = Index(Config())
+
+    def one(i: int, title: str) -> bool:
+        url = f"https://news.example/{i}"
+        found = index.find(title, "", NOW, url, url)
+        index.add(i if found.story_id is None else found.story_id, i, title, "", NOW, url, url)
+        return found.story_id is not None
+
+    for i, title in enumerate(titles[:size]):
+        one(i, title)
+    headline_module.parse.cache_clear()
+    times, joined = [], 0
+    for i, title in enumerate(titles[size:], size):
+        started = time.perf_counter()
+        joined += one(i, title)
+        times.append((time.perf_counter() - started) * 1e6)
+    headline_module.parse.cache_clear()
+    parsing = []
+    for title in titles[size:]:
+        started = time.perf_counter()
+        headline_module.parse(title)
+        parsing.append((time.perf_counter() - started) * 1e6)
+    times.sort()
+    print(statistics.median(times), statistics.mean(times), times[int(len(times) * 0.99) - 1],
+          joined, statistics.median(parsing))  # fmt: skip
+
+
+def stream(size: int, baseline: str, rounds: int) -> None:
+    """What the daemon pays per new item, find then add, at a window of ``size`` real headlines
+    (``real_stream``), for this tree and for ``baseline`` (a git revision, checked out in a
+    temporary worktree), each in fresh processes, alternating, ``rounds`` times."""
+    here = Path(__file__).resolve().parents[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"this tree": here}
+        if baseline:
+            base = Path(tmp) / "baseline"
+            subprocess.run(["git", "-C", str(here), "worktree", "add", "--detach", str(base),
+                            baseline], check=True, capture_output=True)  # fmt: skip
+            trees = {f"baseline {baseline}": base, **trees}
+        try:
+            runs: dict[str, list[list[float]]] = {name: [] for name in trees}
+            for _ in range(rounds):
+                for name, src in trees.items():
+                    out = subprocess.run(
+                        [sys.executable, __file__, "--stream-child", str(src), str(size)],
+                        check=True, capture_output=True, text=True,
+                    ).stdout.split()  # fmt: skip
+                    runs[name].append([float(x) for x in out])
+        finally:
+            if baseline:
+                subprocess.run(["git", "-C", str(here), "worktree", "remove", "--force",
+                                str(base)], check=False, capture_output=True)  # fmt: skip
+    for name, results in runs.items():
+        median, mean, p99, joined, parsing = (statistics.median(r[i] for r in results)
+                                              for i in range(5))  # fmt: skip
+        print(f"stream, window {size:,} real headlines, {name}: find + add median {median:.0f} us"
+              f" per new item (mean {mean:.0f}, p99 {p99:,.0f}; of the median, parsing the "
+              f"headline {parsing:.0f} us); {joined:.0f} of {STREAM_ITEMS} joined a story; "
+              f"medians of {rounds} fresh processes; load average {os.getloadavg()[0]:.2f}",
+              flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -318,12 +374,20 @@ if __name__ == "__main__":
                     " window (default: 500, 150 at 1M, where brute force is dearest)")  # fmt: skip
     ap.add_argument("--near", type=int, default=150, help="near-duplicate probes checked"
                     " against brute force per window")  # fmt: skip
-    ap.add_argument("--stream", default="10000,50000", help="window sizes of the find + add"
-                    " line ('' for none)")  # fmt: skip
+    ap.add_argument("--stream", default="50000", help="window sizes of the find + add line on"
+                    " real headlines ('' for none)")  # fmt: skip
+    ap.add_argument("--baseline", default="main", help="the git revision whose code the find +"
+                    " add line is measured against, in the same run ('' for none)")  # fmt: skip
+    ap.add_argument("--rounds", type=int, default=3, help="find + add rounds, baseline and this"
+                    " tree alternating")  # fmt: skip
     ap.add_argument("--rebuild", metavar="DB", help=argparse.SUPPRESS)  # the child process
+    ap.add_argument("--stream-child", nargs=2, metavar=("SRC", "SIZE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
     if a.rebuild:
         asyncio.run(rebuild(Path(a.rebuild)))
+        sys.exit(0)
+    if a.stream_child:
+        stream_child(Path(a.stream_child[0]), int(a.stream_child[1]))
         sys.exit(0)
     sizes = [10_000, 100_000] if a.quick else [10_000, 100_000, 1_000_000]
     if a.sizes is not None:  # "" for none (the find + add line alone)
@@ -331,5 +395,5 @@ if __name__ == "__main__":
     for n in sizes:
         probes = a.probes or (150 if n >= 10**6 else 500)
         run(n, max(a.queries, probes), probes, a.near, random.Random(n))
-    for n in [int(x) for x in a.stream.split(",") if x]:  # last: its garbage would lower the
-        stream(n, 2000, random.Random(n))  # RSS growth of the windows after it
+    for n in [int(x) for x in a.stream.split(",") if x]:
+        stream(n, a.baseline, a.rounds)

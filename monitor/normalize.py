@@ -13,6 +13,8 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
+from monitor.textfold import drop_invisible
+
 # feedparser's sanitizer is off (parse.FEEDPARSER_OPTIONS): this is the only HTML processing an item
 # gets, so it drops what no reader is meant to see. The markup is read in one pass, left to
 # right, token by token; every token pattern either matches or ends at the next "<" or
@@ -48,9 +50,6 @@ def _markup(m: re.Match[str]) -> str:
         return ""
     return " "  # comments and hidden blocks
 
-
-# Zero-width and bidi formatting characters that survive NFKC and break word matching.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u200e\u200f"), None)
 
 # Control characters (C0 but tab and newline, DEL, C1): an ESC in a title would drive the
 # reader's terminal, a BEL ring it, a NUL cut a C string; no feed means them as text.
@@ -88,7 +87,7 @@ def clean_text(value: str | None) -> str:
     if "&" in text:
         text = html.unescape(text)
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
-        text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+        text = drop_invisible(unicodedata.normalize("NFKC", text))
     # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
     text = " ".join(text.split())
     # After the join only the space is left of the whitespace, so isprintable (C speed) is

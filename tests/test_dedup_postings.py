@@ -7,35 +7,42 @@ import random
 from array import array
 from collections import Counter
 
-import numpy as np
-import numpy.typing as npt
 import pytest
 
 from monitor.dedup import postings
-from monitor.dedup.window import _Vocabulary
 
 
 def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
     return array("I", sorted(rng.sample(range(universe), size)))
 
 
-def _expected(rare: list[array[int]], common: list[array[int]], need: int, cap: int) -> list[int]:
+def _expected(
+    rare: list[array[int]],
+    common: list[array[int]],
+    need: int,
+    cap: int,
+    weights: list[float],
+) -> dict[int, tuple[int, float]]:
+    """entry -> (words shared, their weight), counted one posting at a time."""
     shared: Counter[int] = Counter()
-    for posting in rare:
+    weight: Counter[int] = Counter()
+    for posting, w in zip(rare, weights, strict=False):
         shared.update(posting)
+        for entry in posting:
+            weight[entry] += w
     sets = [set(p) for p in common]
     drawn_by_pairs: set[int] = set()
     for i, a in enumerate(sets):
         for b in sets[i + 1 :]:
             if len(a & b) <= cap and min(len(a), len(b)) <= postings._PAIR_SCAN * cap:
                 drawn_by_pairs |= a & b
+    common_weights = weights[len(rare) :]
     for entry in set(shared) | drawn_by_pairs:
-        shared[entry] += sum(1 for s in sets if entry in s)
-    return [e for _, e in sorted((-n, e) for e, n in shared.items() if n >= need)]
-
-
-def _ordered(entries: postings.Entries, counts: npt.NDArray[np.intp]) -> list[int]:
-    return [int(e) for e in entries[np.argsort(postings.rank(entries, counts))[::-1]]]
+        for s, w in zip(sets, common_weights, strict=False):
+            if entry in s:
+                shared[entry] += 1
+                weight[entry] += w
+    return {e: (n, weight[e]) for e, n in shared.items() if n >= need}
 
 
 @pytest.mark.parametrize("seed", range(60))
@@ -47,8 +54,12 @@ def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
     common = [_posting(rng, rng.randint(1, universe // 2), universe)
               for _ in range(rng.randint(0, postings.MAX_COMMON))]  # fmt: skip
     need, cap = rng.randint(1, 3), rng.choice([5, 50, 5000])
-    got = postings.shared_by(rare, common, need, cap, _ordered)
-    assert got == _expected(rare, common, need, cap)
+    weights = [rng.uniform(0.1, 5) for _ in range(len(rare) + len(common))]
+    got = postings.shared_by(rare, common, need, cap, weights[: len(rare)], weights[len(rare) :])
+    expected = _expected(rare, common, need, cap, weights)
+    assert got.entries.tolist() == sorted(expected)
+    assert got.counts.tolist() == [expected[e][0] for e in sorted(expected)]
+    assert got.weights.tolist() == pytest.approx([expected[e][1] for e in sorted(expected)])
 
 
 @pytest.mark.parametrize("seed", range(40))
@@ -60,7 +71,7 @@ def test_index_keys_as_one_token_at_a_time(seed: int) -> None:
         for _ in range(rng.randint(1, 40))
     ]
     base = rng.randint(0, 1000)
-    vocab, slow_vocab = _Vocabulary(["w1", "^w2"]), _Vocabulary(["w1", "^w2"])
+    vocab, slow_vocab = postings.Vocabulary(["w1", "^w2"]), postings.Vocabulary(["w1", "^w2"])
     fast = postings.index_keys(keys, base, vocab)
     tokens = " \0 ".join(keys).split()
     slow = postings._index_slowly(tokens, len(keys), base, slow_vocab)

@@ -89,7 +89,7 @@ def test_quiet_survives_compaction_when_the_first_entry_is_evicted() -> None:
         index.add(1, i, SEARCH[i % 5], "", at)
         index.evict(at - CONFIG.window)
     last = NOW + 96 * HOUR
-    assert len(index._story) < 100  # compacted, the story's first entry gone with the filler
+    assert index.window.entries < 100  # compacted, the story's first entry gone with the filler
     assert index.find(SEARCH[1], "", last + 11 * HOUR).story_id == 1
     assert index.find(SEARCH[1], "", last + 13 * HOUR).story_id is None
 
@@ -104,7 +104,7 @@ def test_load_knows_when_each_story_was_last_seen() -> None:
         assert index.find(CLOSE, "", NOW + 31 * HOUR).story_id == 1  # quiet from its last item
         assert index.find(SEARCH[1], "", NOW + 11 * HOUR).story_id == 2
         assert index.find(SEARCH[1], "", NOW + 13 * HOUR).story_id is None
-    assert added._latest == loaded._latest
+        assert index.find(CLOSE, "", NOW + 33 * HOUR).story_id is None  # quiet too long
 
 
 def test_config_quiet_at_most_the_window() -> None:

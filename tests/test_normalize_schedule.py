@@ -42,7 +42,8 @@ def test_canonical_url(url: str, canonical: str | None) -> None:
         ("A&nbsp;&amp;&nbsp;B", "A & B"),
         ("<script>alert(1)</script>Safe", "Safe"),
         ("ﬁnance  \n\t news", "finance news"),  # NFKC folds the ligature
-        ("Zero\u200bwidth", "Zerowidth"),
+        ("Zero\u200bwidth", "Zero width"),  # a zero-width space separates words
+        ("Nego\u00adtiations\u200e", "Negotiations"),  # a soft hyphen and a bidi mark do not
         (None, ""),
     ],
 )

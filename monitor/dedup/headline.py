@@ -14,11 +14,10 @@ four words, a leading "X - " of at most three, a leading ALL-CAPS tag before a d
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-import snowballstemmer  # the C stemmer (PyStemmer) when installed, as here
+from monitor.textfold import fold, stem
 
 # A leading tag in capitals before a dash or colon, with an optional count:
 # "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
@@ -80,11 +79,10 @@ _OPPOSITES = [
 ]  # fmt: skip
 _REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
 
-_stemmer = snowballstemmer.stemmer("english")
 # The store keeps each item's ``Headline.key`` so a restart need not parse the window again.
 # Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
 # and their headlines parsed anew.
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,14 +147,9 @@ def strip_outlet(title: str) -> str:
     return text
 
 
-def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-
-
 def _canonical(raw: str) -> str:
     """A word as compared: folded, numbers as digits, other words stemmed."""
-    word = _fold(raw)
+    word = fold(raw)
     if word in _NUMBER_WORDS:
         return _NUMBER_WORDS[word]
     ordinal = _ORDINAL.match(word)
@@ -164,7 +157,7 @@ def _canonical(raw: str) -> str:
         return ordinal.group(1)
     if _digit(word) or word in DATE_WORDS:
         return word
-    return str(_stemmer.stemWord(word))
+    return stem(word)
 
 
 # What parse asks of each word, known once per spelling (_word).

@@ -1,19 +1,20 @@
 """Which story a new headline belongs to, without scanning the window (window.py keeps it).
 
 Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
-of the headline's words: entries sharing at least ``min_shared`` of them are scored, at most
-``max_candidates`` (those sharing the most, after a C prefilter has dropped those that cannot
-reach the threshold). The rarest words (in at most ``max_postings`` headlines of the window)
-draw candidates; a commoner word draws none alone (thousands of headlines hold it), but the
-common words of a headline are intersected with each other and with the entries the rare
-ones drew, in C (``postings.shared_by``): two headlines sharing only common words can still
+of the headline's words. The rarest words (in at most ``max_postings`` headlines of the
+window) draw candidates; a commoner word draws none alone (thousands of headlines hold it),
+but the common words of a headline are intersected with each other and with the entries the
+rare ones drew (``postings.shared_by``): two headlines sharing only common words can still
 score as one story. A pair of common words found together in more than ``max_postings``
-headlines (a template: "Feed 3 update 17") draws none either, and a story is judged on its
-``PER_STORY`` headlines sharing the most words. A candidate's story is joined when the
-headline scores ``threshold`` against that candidate and ``first_threshold`` against the
-story's first headline in the window: single link alone lets a story drift one edit at a
-time ("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live
-outage").
+headlines (a template: "Feed 3 update 17") draws none either. Entries sharing at least
+``min_shared`` words are ranked by the weight of what they share (a rare word weighs more
+than a common one), a story is judged on its ``PER_STORY`` best, and the first
+``_PREFILTER_LIMIT`` get a bound on their score in C; those whose bound reaches the
+threshold are scored, best bound first, until no bound left can beat the best score (at
+most ``max_candidates``). A candidate's story is joined when the headline scores
+``threshold`` against that candidate and ``first_threshold`` against the story's first
+headline in the window: single link alone lets a story drift one edit at a time
+("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
 
 A story with no new item for ``quiet`` is closed: a similar headline starts a new story,
 the same GUID or URL still joins it. Its last-seen time is kept at its first entry.
@@ -21,6 +22,8 @@ the same GUID or URL still joins it. Its last-seen time is kept at its first ent
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from datetime import datetime
 from typing import NamedTuple
 
@@ -31,29 +34,32 @@ from rapidfuzz import fuzz, process
 from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
+from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.score import score_headlines
-from monitor.dedup.window import MIN_SHARED_GUID, Window, seconds, shared_guid
+from monitor.dedup.window import Window, seconds
 
-__all__ = ["MIN_SHARED_GUID", "Match", "StoryIndex", "shared_guid"]
+__all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
 
 # Candidates come from the postings of this many rarest words of a headline: all of them in
-# a real headline. Six was too few: two headlines sharing their seventh and eighth rarest
-# words can still score as one story, and brute force found such pairs the index missed.
+# a real headline (two headlines sharing their seventh and eighth rarest words can still
+# score as one story).
 RARE_WORDS = 12
-# Common words of a headline counted (the least common first): their pairwise intersections
-# cost tens of microseconds each at a million headlines, and a headline holds one or two.
+# Common words of a headline counted (the least common first): each pair of them is
+# intersected, which costs more than anything else a find does at a million headlines.
 COMMON_WORDS = 4
-# A story is judged on its headlines sharing the most words with the new one, this many at
-# most: a templated feed's story of thousands would take every place under the caps, and
-# cost milliseconds an item to score (all its headlines look alike). Measured, UCI recall /
-# the soak's headlines through find + add: 4: 0.120 / 278 us, 16: 0.129 / 389 us, no cap:
-# 0.134 / 1,204 us (262 us when the index found none of those pairs).
+# A story is judged on its headlines sharing the most with the new one, this many at most: a
+# templated feed's story of thousands would take every place under the caps (all its
+# headlines look alike), and a story's best few decide as well as all of them.
 PER_STORY = 16
-_PREFILTER_LIMIT = 400  # candidates the C prefilter looks at, at most (those sharing the most):
-# it bounds the cost of a headline made of very common words (about 0.3 ms at this limit)
+# Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
+# headline made of common words, which draws thousands.
+_PREFILTER_LIMIT = 64
+# Rounding between the bound and the score: a candidate that could beat the best score by
+# less than this is a tie, and a tie does not replace the story found first.
+_SLACK = 1e-9
 
 
-class Match(NamedTuple):
+class StoryMatch(NamedTuple):
     """What ``StoryIndex.find`` decided: the story to join (None: a new story), and why."""
 
     story_id: int | None
@@ -61,12 +67,13 @@ class Match(NamedTuple):
     reason: str  # "same guid" | "same url" | "similar headline" | "new story"
 
 
-class StoryIndex(Window):
-    """The story window, indexed by the words of its headlines."""
+class StoryIndex:
+    """Finds the story of a new item in the story window (``Window``: its headlines, GUIDs and
+    URLs, and the postings of their words)."""
 
     def __init__(self, config: DedupConfig) -> None:
-        super().__init__(config)
-        self.scored = 0  # candidates scored so far (tests check it stays far below the window)
+        self.config = config
+        self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
 
     def find(
@@ -76,144 +83,137 @@ class StoryIndex(Window):
         seen_at: datetime | float,
         canonical_url: str | None = None,
         guid: str | None = None,
-    ) -> Match:
+    ) -> StoryMatch:
         """The story an item seen at ``seen_at`` belongs to (``story_id`` None: a new one).
 
         ``summary`` is accepted for the API's sake but not scored: summaries differ between
         outlets far more than headlines do, and the STS tuning is on headlines alone.
         """
         seen = seconds(seen_at)
-        window = self.config.window
+        window = self.window
         self.last_candidates = 0
         for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
-            entry = self._keys.get(key) if key else None
-            if entry is not None and self._alive(entry) and abs(seen - self._seen[entry]) <= window:
-                self._last = (self._story[entry], self._first[entry])
-                return Match(self._story[entry], 100.0, reason)
+            entry = window.by_key(key, seen) if key else None
+            if entry is not None:
+                story = window.story_of(entry)
+                window.remember(story, window.first_of(entry))
+                return StoryMatch(story, 100.0, reason)
         headline = parse(title)
-        best = Match(None, 0.0, "new story")
-        candidates = self._candidates(headline, seen)
-        threshold = self.config.threshold
-        cap = self.config.max_candidates
-        if len(candidates) > cap:
-            candidates = self._prefilter(headline, candidates)
+        best = StoryMatch(None, 0.0, "new story")
+        config = self.config
         first_scores: dict[int, float] = {}
         found_first = -1
-        for entry in candidates[:cap]:
-            first = self._first[entry]
-            if first_scores.get(first, 100.0) < self.config.first_threshold:
+        # Best bound first: once the bound is no better than the best score found, no
+        # candidate left can beat it (the score is the bound less penalties).
+        for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
+            if bound <= best.score + _SLACK or self.last_candidates == config.max_candidates:
+                break
+            first = window.first_of(entry)
+            if first_scores.get(first, 100.0) < config.first_threshold:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
-            score = score_headlines(headline, self._headline(entry), self.config)
-            if score < threshold or score <= best.score:
+            score = score_headlines(headline, window.headlines.headline(entry), config)
+            if score < config.threshold or score <= best.score:
                 continue
-            if first != entry and self._alive(first):
+            if first != entry and window.alive(first):
                 if first not in first_scores:
                     first_scores[first] = score_headlines(
-                        headline, self._headline(first), self.config
+                        headline, window.headlines.headline(first), config
                     )
-                if first_scores[first] < self.config.first_threshold:
+                if first_scores[first] < config.first_threshold:
                     continue
-            best = Match(self._story[entry], score, "similar headline")
+            best = StoryMatch(window.story_of(entry), score, "similar headline")
             found_first = first
-        self.scored += self.last_candidates
         if best.story_id is not None:
-            self._last = (best.story_id, found_first)
+            window.remember(best.story_id, found_first)
         return best
 
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
-        ``seen``, the most words in common first; at most ``_PREFILTER_LIMIT``."""
-        postings = self._postings
+        ``seen``, those sharing the most weight for their length first (the weight of a word
+        is its inverse document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a
+        story."""
+        postings = self.window.headlines.postings
         distinct = set(headline.words)
         words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
         cap = self.config.max_postings
-        rare = [postings[w] for w in words if len(postings[w]) <= cap]
+        lists = [postings[w] for w in words]
+        rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
         need = min(self.config.min_shared, len(distinct))
         common = []
         if need > 1:
-            common = [postings[w] for w in words[len(rare) : len(rare) + COMMON_WORDS]]
+            common = lists[len(rare) : len(rare) + COMMON_WORDS]
         if not rare and len(common) < 2:
             return []
+        total = self.window.entries + 1
         drawn = posting_ops.shared_by(
-            rare[:RARE_WORDS], common, need, cap, lambda e, n: self._choose(e, n, seen)
-        )
+            rare, common, need, cap,
+            [math.log(total / len(p)) for p in rare],
+            [math.log(total / len(p)) for p in common],
+        )  # fmt: skip
+        if not len(drawn.entries):
+            return []
         # Dead entries and closed stories must not take the places of those that can join,
         # nor one story's headlines all of them.
-        window = self.config.window
-        seen_of, first_of, story_of = self._seen, self._first, self._story
-        per_story: dict[int, int] = {}
-        out = []
-        for entry in drawn:
-            if (
-                self._alive(entry)
-                and abs(seen - seen_of[entry]) <= window
-                and not self._closed(first_of[entry], seen)
-            ):
-                story = story_of[entry]
-                if per_story.get(story, 0) < PER_STORY:
-                    per_story[story] = per_story.get(story, 0) + 1
-                    out.append(entry)
-                    if len(out) == _PREFILTER_LIMIT:
-                        break
-        return out
-
-    def _choose(
-        self, entries: npt.NDArray[np.uint32], counts: npt.NDArray[np.intp], seen: float
-    ) -> list[int]:
-        """Of the entries drawn (with the words each shares): those that can be joined at
-        ``seen``, most words first, at most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
-        if len(entries) <= 64:  # few (most finds): numpy's fixed costs are the dearer part
-            return [e for _, e in sorted(zip((-counts).tolist(), entries.tolist(), strict=True))]
-        can = self._joinable(entries, seen)
-        entries, key = entries[can], posting_ops.rank(entries[can], counts[can])
+        can = self.window.joinable(drawn.entries, seen)
+        entries, weights = drawn.entries[can], drawn.weights[can]
+        # The weight shared over the words of both headlines (a weighted Dice coefficient):
+        # a long headline shares more by chance, and the score is over both.
+        weights = weights / (len(distinct) + self.window.headlines.lengths_of(entries))
         many = 4 * _PREFILTER_LIMIT
         if len(entries) > many:  # a template or a big story drew thousands: the best of them
-            top = np.argpartition(key, len(key) - many)[len(key) - many :]
-            chosen = self._capped(entries[top], key[top])
+            top = np.argpartition(-weights, many)[:many]
+            chosen = self._capped(entries[top], weights[top])
             # Those are the first of all the entries, capped, unless the cap left fewer than
             # the limit (one story had most of the best): then the rest must be looked at.
             if len(chosen) >= _PREFILTER_LIMIT:
                 return chosen
-        return self._capped(entries, key)
+        return self._capped(entries, weights)
 
-    def _capped(self, entries: npt.NDArray[np.uint32], key: npt.NDArray[np.int64]) -> list[int]:
-        """``entries`` by ``key``, largest first, at most ``PER_STORY`` a story and
-        ``_PREFILTER_LIMIT``."""
-        entries = entries[np.argsort(key)[::-1]]
-        if len(entries) <= _PREFILTER_LIMIT:  # few: _candidates caps them per story
-            return entries.tolist()  # type: ignore[no-any-return]
-        stories = self._stories_of(entries)
-        by_story = np.argsort(stories, kind="stable")  # a story's entries, best first
-        story_sorted = stories[by_story]
-        starts = np.flatnonzero(np.append(True, story_sorted[1:] != story_sorted[:-1]))
-        place = np.arange(len(entries)) - np.repeat(
-            starts, np.diff(np.append(starts, len(entries)))
-        )
-        keep = np.empty(len(entries), dtype=np.bool_)
-        keep[by_story] = place < PER_STORY
-        return entries[keep][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
+    def _capped(
+        self, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]
+    ) -> list[int]:
+        """``entries`` by ``weights``, largest first (ties: the newest first), at most
+        ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
+        order = np.lexsort((entries, weights))[::-1]
+        entries = entries[order]
+        top = self.window.stories_of(entries[:_PREFILTER_LIMIT])
+        if not len(top) or np.unique(top, return_counts=True)[1].max() <= PER_STORY:
+            return entries[:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
+        stories = self.window.stories_of(entries).tolist()
+        per_story: dict[int, int] = {}
+        out = []
+        for entry, story in zip(entries.tolist(), stories, strict=True):
+            taken = per_story.get(story, 0)
+            if taken < PER_STORY:
+                per_story[story] = taken + 1
+                out.append(entry)
+                if len(out) == _PREFILTER_LIMIT:
+                    break
+        return out
 
-    def _prefilter(self, headline: Headline, candidates: list[int]) -> list[int]:
-        """The candidates that rapidfuzz (in C, a microsecond each) cannot rule out.
+    def _bounded(self, headline: Headline, candidates: list[int]) -> list[tuple[int, float]]:
+        """The candidates whose score can reach the threshold, with that bound, best first.
 
-        More entries share enough words than ``max_candidates``, and which of them share
-        words by chance is not known from the counts: a headline sharing its two commonest
-        words with the probe can still score as one story. The score is a blend of the token
-        set and token sort ratios less penalties, so it is never above the larger of the two:
-        an entry with both below the threshold cannot be a duplicate and is dropped here,
-        before the full score (a hundred times dearer) is computed for at most the cap.
-        At most ``_PREFILTER_LIMIT`` candidates (those sharing the most) come this far: that
-        bounds the cost of a headline made of very common words.
+        The score is the blend of the token set and token sort ratios (``set_weight``) less
+        penalties: the blend itself, computed in C (rapidfuzz), bounds it from above. A
+        candidate below the threshold there cannot be a duplicate and is dropped before the
+        full score, which rebuilds its parsed headline.
         """
-        texts = [self._key(e).replace("^", "") for e in candidates]
-        kept: set[int] = set()
-        for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio):
-            found = process.extract(
-                headline.text, texts, scorer=scorer, score_cutoff=self.config.threshold, limit=None
-            )
-            kept.update(i for _, _, i in found)
-        return [candidates[i] for i in sorted(kept)]
+        if not candidates:
+            return []
+        texts = [self.window.headlines.text(e) for e in candidates]
+        query = [headline.text]
+        weight = self.config.set_weight
+        # In doubles, as the score computes them: the same ratios, blended alike.
+        ratios = [
+            process.cdist(query, texts, scorer=scorer, dtype=np.float64)[0]
+            for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
+        ]
+        bound = weight * ratios[0] + (1 - weight) * ratios[1]
+        kept = np.flatnonzero(bound >= self.config.threshold - _SLACK)
+        order = kept[np.argsort(-bound[kept], kind="stable")]
+        return [(candidates[i], float(bound[i])) for i in order.tolist()]
 
     def add(
         self,
@@ -232,4 +232,30 @@ class StoryIndex(Window):
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        return self._append(story_id, parse(title), seen_at, canonical_url, guid)
+        return self.window.append(story_id, parse(title), seen_at, canonical_url, guid)
+
+    def __len__(self) -> int:
+        return len(self.window)
+
+    def reserve(self, items: int) -> None:
+        """Make room for ``items`` more items before a ``load``."""
+        self.window.reserve(items)
+
+    def load(
+        self,
+        stories: Sequence[int],
+        keys: Sequence[str],
+        seen_at: Sequence[float],
+        urls: Sequence[str | None],
+        guids: Sequence[str | None],
+    ) -> int:
+        """``add`` for many stored items at once (see ``Window.load``); the number added."""
+        return self.window.load(stories, keys, seen_at, urls, guids)
+
+    def evict(self, before: datetime | float) -> int:
+        """Forget what was seen before ``before``; the number of headlines forgotten."""
+        return self.window.evict(before)
+
+    def memory_bytes(self) -> int:
+        """The size of the window in bytes, estimated."""
+        return self.window.memory_bytes()

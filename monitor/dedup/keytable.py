@@ -162,3 +162,18 @@ def _insert(keys: Hashes, values: Entries, hashed: Hashes, entries: Entries) -> 
         at[pending] += 1
         at[pending[at[pending] == len(keys)]] = 0
     return used
+
+
+# A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).
+MIN_SHARED_GUID = 24
+
+
+def shared_guid(guid: str | None) -> str | None:
+    """``guid`` when it can name the same article in two feeds: a URL, a URN or tag URI, or
+    a long opaque id. Short ids ("1", "post-123") are numbered per feed: two feeds' item
+    "1" are different articles, so such a GUID joins no story across feeds (None)."""
+    if not guid:
+        return None
+    if len(guid) >= MIN_SHARED_GUID or "://" in guid or guid.startswith(("urn:", "tag:")):
+        return guid
+    return None

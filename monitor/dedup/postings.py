@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -23,7 +23,6 @@ assert array("I").itemsize == 4, "postings are read as uint32"
 
 MAX_COMMON = 6  # common postings of one headline counted, at most
 _NONE = np.zeros(0, dtype=np.uint32)
-_MAX_ENTRY = 2**32 - 1
 # Common postings this many times ``cap`` long are not intersected: in 1 of 30 headlines of
 # the window (at a million), such words are stop words in all but name.
 _PAIR_SCAN = 16
@@ -40,7 +39,24 @@ def _member(entries: Entries, posting: Entries) -> npt.NDArray[np.bool_]:
     return np.asarray(posting[at] == entries)
 
 
-_SMALL = 200  # postings in all: a Counter in C beats numpy's fixed cost below this (measured)
+_SMALL = 200  # postings in all: below this, a Counter in C beats numpy's fixed costs
+
+
+class Drawn(NamedTuple):
+    """The entries a headline's words drew (ascending), how many of its words each shares,
+    and the sum of those words' weights."""
+
+    entries: Entries
+    counts: npt.NDArray[np.intp]
+    weights: npt.NDArray[np.float64]
+
+
+def _drawn(entries: list[int], counts: list[int], weights: list[float]) -> Drawn:
+    return Drawn(
+        np.array(entries, dtype=np.uint32),
+        np.array(counts, dtype=np.intp),
+        np.array(weights, dtype=np.float64),
+    )
 
 
 def shared_by(
@@ -48,9 +64,11 @@ def shared_by(
     common: Sequence[array[int]],
     need: int,
     cap: int,
-    choose: Callable[[Entries, npt.NDArray[np.intp]], list[int]],
-) -> list[int]:
-    """The entries sharing at least ``need`` words with a headline, the most first.
+    rare_weights: Sequence[float],
+    common_weights: Sequence[float],
+) -> Drawn:
+    """The entries sharing at least ``need`` words with a headline, with the weight of the
+    words each shares (``rare_weights`` and ``common_weights``: one per posting).
 
     ``rare`` are the postings of the headline's words that draw candidates, ``common`` those
     of its commoner words (at most ``MAX_COMMON``): an entry gains one for each common
@@ -58,10 +76,8 @@ def shared_by(
     common postings (one shared word is a topic, not a story: ``score_headlines`` asks for
     ``min_shared``), unless the two words are together in more than ``cap`` headlines: a
     pair that common is a template ("Feed 3 update 17") and draws none, as a word in more
-    than ``cap`` draws none. Counted in Python (few postings), the entries come back most
-    words first, ties oldest first; counted in numpy, ``choose`` picks from the entries and
-    their counts (a templated feed can draw thousands: sorting them in Python costs
-    milliseconds).
+    than ``cap`` draws none. Few postings are counted in Python, many in numpy (a templated
+    feed can draw thousands: sorting them in Python costs milliseconds).
     """
     if len(common) > MAX_COMMON:
         raise ValueError(f"at most {MAX_COMMON} common postings")
@@ -69,19 +85,35 @@ def shared_by(
         shared: Counter[int] = Counter()
         for posting in rare:
             shared.update(posting)
-        return [e for _, e in sorted((-n, e) for e, n in shared.items() if n >= need)]
-    drawn, counts = _runs(np.concatenate([_view(p) for p in rare] or [_NONE]))
-    views = [_view(p) for p in common]
-    for view in views:
+        chosen = sorted(e for e, n in shared.items() if n >= need)
+        if not chosen:
+            return _drawn([], [], [])
+        weight = dict.fromkeys(chosen, 0.0)
+        for posting, w in zip(rare, rare_weights, strict=True):
+            for e in posting:
+                if e in weight:
+                    weight[e] += w
+        return _drawn(chosen, [shared[e] for e in chosen], list(weight.values()))
+    views = [_view(p) for p in rare]
+    cat = np.concatenate(views or [_NONE])
+    by_word = np.repeat(np.asarray(rare_weights, dtype=np.float64), [len(v) for v in views])
+    order = np.argsort(cat, kind="stable")
+    drawn, counts, weights = _runs(cat[order], by_word[order])
+    commons = [_view(p) for p in common]
+    for view, w in zip(commons, common_weights, strict=True):
         if len(view) < len(drawn):  # search the shorter in the longer
             at = np.searchsorted(drawn, view)
             at[at == len(drawn)] = 0
-            counts[at[drawn[at] == view]] += 1
+            hit = at[drawn[at] == view]
+            counts[hit] += 1
+            weights[hit] += w
         else:
-            counts += _member(drawn, view)
+            member = _member(drawn, view)
+            counts += member
+            weights += w * member
     pairs = []
-    for i, a in enumerate(views):
-        for b in views[i + 1 :]:
+    for i, a in enumerate(commons):
+        for b in commons[i + 1 :]:
             short, long = (a, b) if len(a) <= len(b) else (b, a)
             if len(short) > _PAIR_SCAN * cap:  # near stop words, both: not worth the search
                 continue
@@ -89,34 +121,49 @@ def shared_by(
             if len(both) <= cap:
                 pairs.append(both)
     if pairs:
-        extra, _ = _runs(np.concatenate(pairs))
+        extra, _, _ = _runs(np.sort(np.concatenate(pairs)))
         if len(drawn):
             extra = extra[~_member(extra, drawn)]
         in_common = np.zeros(len(extra), dtype=np.intp)
-        for view in views:
-            in_common += _member(extra, view)
-        drawn = np.concatenate([drawn, extra])
-        counts = np.concatenate([counts, in_common])
-    chosen = counts >= need
-    return choose(drawn[chosen], counts[chosen])
+        extra_weights = np.zeros(len(extra), dtype=np.float64)
+        for view, w in zip(commons, common_weights, strict=True):
+            member = _member(extra, view)
+            in_common += member
+            extra_weights += w * member
+        order = np.argsort(np.concatenate([drawn, extra]), kind="stable")
+        drawn = np.concatenate([drawn, extra])[order]
+        counts = np.concatenate([counts, in_common])[order]
+        weights = np.concatenate([weights, extra_weights])[order]
+    keep = counts >= need
+    return Drawn(drawn[keep], counts[keep], weights[keep])
 
 
-def rank(entries: Entries, counts: npt.NDArray[np.intp]) -> npt.NDArray[np.int64]:
-    """A key that orders ``entries`` by ``counts``, largest first, ties lowest entry first
-    (largest key first)."""
-    return (counts.astype(np.int64) << 32) | (_MAX_ENTRY - entries.astype(np.int64))
-
-
-def _runs(entries: Entries) -> tuple[Entries, npt.NDArray[np.intp]]:
-    """The distinct entries of ``entries`` (sorted) and how often each occurs."""
+def _runs(
+    entries: Entries, weights: npt.NDArray[np.float64] | None = None
+) -> tuple[Entries, npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """The distinct entries of the sorted ``entries``, how often each occurs, and the sum of
+    its ``weights`` (zeros without them)."""
     if not len(entries):
-        return entries, np.zeros(0, dtype=np.intp)
-    entries = np.sort(entries)
+        return entries, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
     starts = np.empty(len(entries), dtype=np.bool_)
     starts[0] = True
     np.not_equal(entries[1:], entries[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
-    return entries[at], np.diff(np.append(at, len(entries)))
+    summed = np.add.reduceat(weights, at) if weights is not None else np.zeros(len(at), np.float64)
+    return entries[at], np.diff(np.append(at, len(entries))), summed
+
+
+class Vocabulary(dict[str, int]):
+    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+
+    def __init__(self, tokens: Iterable[str] = ()) -> None:
+        self.tokens = list(tokens)
+        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
+
+    def __missing__(self, token: str) -> int:
+        self[token] = len(self.tokens)
+        self.tokens.append(token)
+        return self[token]
 
 
 class Indexed(NamedTuple):
@@ -132,10 +179,10 @@ def index_keys(keys: Sequence[str], base: int, vocabulary: Mapping[str, int]) ->
     the postings of their words (a name's token "^nato" is the word "nato").
 
     One split of all keys and one hash of each token; tokens and words are then grouped in
-    numpy, and Python touches each distinct token of the batch once, not each of its seven
-    hundred thousand tokens. A word's entries are in order and without repeats. Should two
-    distinct tokens of the batch share a 64-bit hash (or one the separator's), the batch is
-    grouped one token at a time instead. ``vocabulary`` gives a new token the next id.
+    numpy, and Python touches each distinct token of the batch once, not each token. A
+    word's entries are in order and without repeats. Should two distinct tokens of the batch
+    share a 64-bit hash (or one the separator's), the batch is grouped one token at a time
+    instead. ``vocabulary`` gives a new token the next id.
     """
     tokens = " \0 ".join(keys).split()  # keys are words between single spaces, no NUL
     hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))

@@ -2,23 +2,21 @@
 bulk at start, evicted by time and compacted (``StoryIndex``, in index.py, finds stories in it).
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
-objects: story id, seen time (whole seconds), the story's first entry and last-seen time, and
-the parsed headline (``Headline.key``) as ids of its tokens in a shared vocabulary. Item ids
-are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes (``KeyTable``),
-in one namespace: a GUID that is another item's canonical URL names the same article, and a
-feed whose GUIDs are its links (most) costs one key an item, not two. Eviction is lazy:
-``evict`` moves a horizon; everything is compacted (renumbered) once evicted entries
-outnumber live ones.
+objects: story id, seen time (whole seconds), the story's first entry and last-seen time; the
+parsed headlines and the postings of their words are kept by ``Headlines`` (headlines.py).
+Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes
+(``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same
+article, and a feed whose GUIDs are its links (most) costs one key an item, not two.
+Eviction is lazy: ``evict`` moves a horizon; everything is compacted (renumbered) once
+evicted entries outnumber live ones.
 """
 
 from __future__ import annotations
 
 import ctypes
 import math
-import sys
 from array import array
-from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any
@@ -26,10 +24,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from monitor.dedup import postings as posting_ops
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import Headline, from_key
-from monitor.dedup.keytable import KeyTable
+from monitor.dedup.headline import Headline
+from monitor.dedup.headlines import Headlines
+from monitor.dedup.keytable import KeyTable, shared_guid
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
@@ -39,21 +37,6 @@ _MAX_U32 = 2**32 - 1
 def seconds(at: datetime | float) -> float:
     """UNIX seconds of a datetime or a number of seconds."""
     return at.timestamp() if isinstance(at, datetime) else float(at)
-
-
-# A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).
-MIN_SHARED_GUID = 24
-
-
-def shared_guid(guid: str | None) -> str | None:
-    """``guid`` when it can name the same article in two feeds: a URL, a URN or tag URI, or
-    a long opaque id. Short ids ("1", "post-123") are numbered per feed: two feeds' item
-    "1" are different articles, so such a GUID joins no story across feeds (None)."""
-    if not guid:
-        return None
-    if len(guid) >= MIN_SHARED_GUID or "://" in guid or guid.startswith(("urn:", "tag:")):
-        return guid
-    return None
 
 
 def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -68,27 +51,14 @@ _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 def _map_large_blocks() -> None:
     """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
     time a mapped block is freed, and the index's arrays, growing a few percent at a time,
-    then move about the heap and leave it full of holes: at a million headlines 40 MB of
-    free heap (RSS growth 160 MB for 100 MB of index); mapped, they grow in place (mremap)
-    and a freed block goes back to the system. Process-wide, once; a no-op off glibc."""
+    then move about the heap and leave it full of holes (at a million headlines, a large
+    part of the RSS growth); mapped, they grow in place (mremap) and a freed block goes back
+    to the system. Process-wide, once; a no-op off glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return
     mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-
-
-class _Vocabulary(dict[str, int]):
-    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
-
-    def __init__(self, tokens: Iterable[str] = ()) -> None:
-        self.tokens = list(tokens)
-        super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
-
-    def __missing__(self, token: str) -> int:
-        self[token] = len(self.tokens)
-        self.tokens.append(token)
-        return self[token]
 
 
 class Window:
@@ -100,40 +70,54 @@ class Window:
         # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
         self._story = array("I")
         # 32-bit where it is enough ("L" is 64-bit on Linux): at a million headlines every
-        # byte per entry or posting is a megabyte or six.
+        # byte per entry or posting counts.
         self._seen = array("I")  # UNIX seconds
         self._first = array("I")  # entry id of the story's first headline in the window
-        # At a story's first entry: when the story last had a new item (UNIX seconds); a
-        # per-story dict would cost ~100 bytes a story, this 4 bytes an entry.
+        # At a story's first entry: when the story last had a new item (UNIX seconds): 4 bytes
+        # an entry, far less than a per-story dict.
         self._latest = array("I")
-        # The parsed headline, as the ids of its tokens ("^" marks a name: "^nato" is a token
-        # of its own): 4 bytes a word, where the key's text took 9 (the vocabulary is shared).
-        self._vocab = _Vocabulary()
-        self._ids = array("I")
-        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
-        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        self.headlines = Headlines()
         self._keys = KeyTable()
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
         self._evicted = 0  # evicted entries not yet compacted away
         # The story of the last find or add and its first entry: add needs it to know a
-        # story's first headline without a story -> entry map (which would cost ~100 bytes
+        # story's first headline without a story -> entry map (a dict entry
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
 
     def __len__(self) -> int:
         return self._live
 
-    def _alive(self, entry: int) -> bool:
+    @property
+    def entries(self) -> int:
+        """Entries stored, evicted ones not yet compacted away included."""
+        return len(self._story)
+
+    def alive(self, entry: int) -> bool:
         return self._seen[entry] >= self._horizon  # evict moves the horizon, nothing else
 
-    def _closed(self, first: int, seen: float) -> bool:
-        """The story whose first entry is ``first`` has been quiet too long for ``seen``."""
-        quiet = self.config.quiet
-        return bool(quiet) and seen - self._latest[first] > quiet
+    def story_of(self, entry: int) -> int:
+        return self._story[entry]
 
-    def _joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
-        """``_alive``, in the window of ``seen`` and not ``_closed``, for many entries."""
+    def first_of(self, entry: int) -> int:
+        """The entry of the first headline in the window of ``entry``'s story."""
+        return self._first[entry]
+
+    def by_key(self, key: str, seen: float) -> int | None:
+        """The live entry whose GUID or canonical URL is ``key``, in the window of ``seen``."""
+        entry = self._keys.get(key)
+        if entry is None or not self.alive(entry):
+            return None
+        return entry if abs(seen - self._seen[entry]) <= self.config.window else None
+
+    def remember(self, story_id: int, first: int) -> None:
+        """The story an item was just found to join, and its first entry: the ``append``
+        that follows knows the story's first headline from it."""
+        self._last = (story_id, first)
+
+    def joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
+        """Alive, in the window of ``seen``, their story not closed (quiet too long)."""
         seen_of = _np(self._seen, np.uint32)[entries].astype(np.float64)
         ok = (seen_of >= self._horizon) & (np.abs(seen_of - seen) <= self.config.window)
         if self.config.quiet:
@@ -141,18 +125,10 @@ class Window:
             ok &= seen - _np(self._latest, np.uint32)[firsts] <= self.config.quiet
         return ok
 
-    def _stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
+    def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
         return _np(self._story, _STORY[self._story.typecode])[entries]
 
-    def _key(self, entry: int) -> str:
-        """The entry's ``Headline.key``."""
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
-        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
-
-    def _headline(self, entry: int) -> Headline:
-        return from_key(self._key(entry))
-
-    def _append(
+    def append(
         self,
         story_id: int,
         headline: Headline,
@@ -161,7 +137,6 @@ class Window:
         guid: str | None,
     ) -> str:
         """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
-        key = headline.key()
         entry = len(self._story)
         seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
         last_story, last_first = self._last
@@ -175,14 +150,11 @@ class Window:
         self._latest.append(seen)
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
-        self._start.append(len(self._ids))
-        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        key = self.headlines.add(headline)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
             self._evicted += 1
-        for word in set(headline.words):
-            self._postings[word].append(entry)
         if canonical_url:
             self._keys.put(canonical_url, entry)
         guid = shared_guid(guid)
@@ -238,13 +210,7 @@ class Window:
         self._seen.frombytes(seen.tobytes())
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
-        indexed = posting_ops.index_keys(keys, base, self._vocab)
-        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
-        self._start.frombytes(offsets.astype(np.uint32).tobytes())
-        self._ids.frombytes(indexed.ids.tobytes())
-        postings = self._postings
-        for word, posted in indexed.postings:
-            postings[word].frombytes(posted)
+        self.headlines.load(keys)
         self._keys.put_many(
             [(url, e) for e, url in enumerate(urls, base) if url]
             + [
@@ -293,30 +259,12 @@ class Window:
             )
             new_first[orphan] = orphan[stand_in][which]
             latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
-        ends = np.append(_np(self._start, np.uint32)[1:], len(self._ids)).astype(np.int64)
-        lengths = ends - _np(self._start, np.uint32)
-        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
-        live_lengths = lengths[live]
-        # The vocabulary keeps only the tokens of live entries, renumbered.
-        used = np.unique(ids)
-        renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
-        renumber[used] = np.arange(len(used), dtype=np.uint32)
-        self._vocab = _Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        self.headlines.compact(alive, remap)
         stories = _np(self._story, _STORY[self._story.typecode])[live]
         self._story = array(self._story.typecode, stories.tobytes())
         self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
         self._first = array("I", new_first.astype(np.uint32).tobytes())
         self._latest = array("I", latest.tobytes())
-        starts = np.cumsum(live_lengths) - live_lengths
-        self._start = array("I", starts.astype(np.uint32).tobytes())
-        self._ids = array("I", renumber[ids].tobytes())
-        for word in list(self._postings):
-            kept = remap[_np(self._postings[word], np.uint32)]
-            kept = kept[kept >= 0]
-            if len(kept):
-                self._postings[word] = array("I", kept.astype(np.uint32).tobytes())
-            else:
-                del self._postings[word]
         self._keys.remap(remap)
         story, old_first = self._last
         self._last = (story, -1)
@@ -331,11 +279,6 @@ class Window:
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
-        arrays = (self._story, self._seen, self._first, self._latest, self._start, self._ids)
+        arrays = (self._story, self._seen, self._first, self._latest)
         size = sum(a.itemsize * len(a) for a in arrays)
-        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
-        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
-        size += sys.getsizeof(self._postings) + sum(
-            sys.getsizeof(w) + sys.getsizeof(p) for w, p in self._postings.items()
-        )
-        return size + self._keys.memory_bytes()
+        return size + self.headlines.memory_bytes() + self._keys.memory_bytes()

@@ -1,64 +1,20 @@
-"""Text as the matcher sees it: folded (case, accents, apostrophes), with offsets kept.
+"""Text as the matcher sees it: folded (``monitor.textfold``, as dedup and normalize fold),
+with offsets kept.
 
 ``fold`` makes one folded character per original character wherever it can, so a hit's
 offsets in the folded text are its offsets in the original; where folding changes the
 length (ß -> ss, a combining accent dropped) it also returns an explicit offset map.
-Folding is per character (NFKD, combining marks stripped, casefold), so a query term and a
-text are folded the same way whatever normalization form each arrived in.
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Callable
 from functools import lru_cache
 
-import snowballstemmer
+from monitor import textfold
 
-# Typographic apostrophes become "'", so "Putin’s" and "Putin's" are the same text.
-_APOSTROPHES = "'’‘´ʼ′"
-# Hyphen look-alikes become "-": they join the words of a phrase ("peace‐talks").
-_HYPHENS = "‐‑‒"
-# Invisible characters that split words only by accident (a soft hyphen from a CMS); a
-# zero-width space, though, separates words (it is a space that takes no room).
-_INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff"
-
-# What other punctuation folds to: no term can need it (it never joins a phrase, and a
-# word's punctuation at either end is dropped), and an ASCII folded text is scanned faster.
-_PUNCTUATION = "|"
-
-# Characters whose folded form is not one character long: when a text holds one of them,
-# offsets need an explicit map.
-_IRREGULAR: set[str] = set()
-
-
-class _FoldTable(dict[int, str]):
-    """``str.translate`` table, computed on first sight of each character."""
-
-    def __missing__(self, code: int) -> str:
-        ch = chr(code)
-        if ch in _APOSTROPHES:
-            out = "'"
-        elif ch in _HYPHENS:
-            out = "-"
-        elif ch in _INVISIBLE:
-            out = ""
-        elif ch.isspace() or ch == "\u200b":
-            out = " "
-        else:
-            # casefold can bring marks back (İ -> i + dot above), so decompose after it too.
-            folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
-            out = "".join(c for c in folded if not unicodedata.combining(c))
-            if len(out) == 1 and not out.isascii() and not out.isalnum():
-                out = _PUNCTUATION  # dashes, quotes, bullets: text stays ASCII more often
-        if len(out) != 1:
-            _IRREGULAR.add(ch)
-        self[code] = out
-        return out
-
-
-_TABLE = _FoldTable()
+_TABLE = textfold.FOLD_TABLE
+_IRREGULAR = textfold.IRREGULAR
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
@@ -67,9 +23,9 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     The offset list has one more entry than the folded text: ``len(text)``, so that the
     end of a hit maps back as easily as its start.
     """
+    folded = textfold.fold(text)
     if text.isascii():  # the common case: lower() is folding, and it keeps every offset
-        return text.lower(), None
-    folded = text.translate(_TABLE)
+        return folded, None
     if len(folded) == len(text) and _IRREGULAR.isdisjoint(text):
         return folded, None
     offsets: list[int] = []
@@ -147,33 +103,9 @@ def phrase_gap_end(text: str, at: int) -> int:
     return m.end() if m else at
 
 
-_CYRILLIC = re.compile("[\u0400-\u04ff]")
-
-
-def is_cyrillic(word: str) -> bool:
-    return not word.isascii() and _CYRILLIC.search(word) is not None
-
-
-_ENGLISH = snowballstemmer.stemmer("english")
-_RUSSIAN = snowballstemmer.stemmer("russian")
-for _stemmer in (_ENGLISH, _RUSSIAN):
-    # PyStemmer keeps a cache of its own (10,000 words): ``stem`` has a larger one, and past
-    # 10,000 distinct words PyStemmer's evictions made each word cost three times as much.
-    if hasattr(_stemmer, "maxCacheSize"):
-        _stemmer.maxCacheSize = 0
-
-
-# The English stemmer itself, for words known to be ASCII (no cache, no script test).
-english_stem: Callable[[str], str] = _ENGLISH.stemWord
-
-
-@lru_cache(maxsize=200_000)
-def stem(word: str) -> str:
-    """Snowball stem of a folded word: Russian rules for Cyrillic (they also fit Ukrainian
-    names well enough), English otherwise. "negotiations" -> "negoti"."""
-    stemmer = _RUSSIAN if is_cyrillic(word) else _ENGLISH
-    result: str = stemmer.stemWord(word)
-    return result
+is_cyrillic = textfold.is_cyrillic
+english_stem = textfold.english_stem
+stem = textfold.stem
 
 
 def stem_keys(word: str, root: str) -> tuple[str, ...]:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -168,20 +166,17 @@ async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: date
     # where there is no current key (reading a million titles costs seconds), the GUID only
     # where it can name an article in another feed and is not the URL (``shared_guid``,
     # which the index applies again: this only spares it a million calls).
-    async with (
-        _collector_paused(),
-        db.execute(
-            "SELECT story_id, CASE WHEN substr(dedup_key, 1, ?1) = ?2"
-            " THEN substr(dedup_key, ?1 + 1) END AS key,"
-            " CASE WHEN substr(dedup_key, 1, ?1) = ?2 THEN NULL ELSE title END, seen,"
-            " canonical_url, CASE WHEN guid IS NOT canonical_url AND (length(guid) >= ?4"
-            "  OR instr(guid, '://') > 0 OR substr(guid, 1, 4) IN ('urn:', 'tag:')) THEN guid END"
-            " FROM (SELECT story_id, id, dedup_key, title, COALESCE(published, first_seen) AS seen,"
-            "  canonical_url, guid FROM items WHERE story_id IS NOT NULL)"
-            " WHERE seen >= ?3 ORDER BY story_id, seen, id",
-            (len(prefix), prefix, since.timestamp(), MIN_SHARED_GUID),
-        ) as cur,
-    ):
+    async with db.execute(
+        "SELECT story_id, CASE WHEN substr(dedup_key, 1, ?1) = ?2"
+        " THEN substr(dedup_key, ?1 + 1) END AS key,"
+        " CASE WHEN substr(dedup_key, 1, ?1) = ?2 THEN NULL ELSE title END, seen,"
+        " canonical_url, CASE WHEN guid IS NOT canonical_url AND (length(guid) >= ?4"
+        "  OR instr(guid, '://') > 0 OR substr(guid, 1, 4) IN ('urn:', 'tag:')) THEN guid END"
+        " FROM (SELECT story_id, id, dedup_key, title, COALESCE(published, first_seen) AS seen,"
+        "  canonical_url, guid FROM items WHERE story_id IS NOT NULL)"
+        " WHERE seen >= ?3 ORDER BY story_id, seen, id",
+        (len(prefix), prefix, since.timestamp(), MIN_SHARED_GUID),
+    ) as cur:
         # The next rows are read (in the database's thread) while these are loaded.
         batch = asyncio.ensure_future(cur.fetchmany(_BATCH))
         try:
@@ -201,20 +196,6 @@ async def rebuild_index(db: aiosqlite.Connection, index: StoryIndex, since: date
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await batch
     return count
-
-
-@asynccontextmanager
-async def _collector_paused() -> AsyncIterator[None]:
-    """The cyclic garbage collector off while the window loads: the load makes no cycles,
-    and every collection would walk the posting arrays loaded so far (at a million
-    headlines, a third of the rebuild's time went to collections that found nothing)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def list_stories(db: aiosqlite.Connection, since: datetime | None) -> list[dict[str, Any]]:

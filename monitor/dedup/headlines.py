@@ -1,0 +1,138 @@
+"""The parsed headlines of the story window: each entry's ``Headline.key`` as ids of its
+tokens in a shared vocabulary ("^" marks a name: "^nato" is a token of its own), 4 bytes a
+word, and the postings of their words (word -> the entries that hold it, ascending), which
+draw a new headline's candidates. The texts and parsed headlines of the entries last drawn
+are kept beside them, a bounded few: a story in the news is drawn again by each of its new
+copies. ``Window`` (window.py) owns one and numbers the entries.
+"""
+
+from __future__ import annotations
+
+import sys
+from array import array
+from collections import OrderedDict, defaultdict
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+from monitor.dedup import postings as posting_ops
+from monitor.dedup.headline import Headline, from_key
+from monitor.dedup.postings import Vocabulary
+
+_T = TypeVar("_T")
+# Texts and parsed headlines kept for the entries drawn last: a few MB.
+_TEXTS_KEPT = 32_768
+_HEADLINES_KEPT = 4_096
+
+
+def _np(values: array[int], dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A view of ``values`` (no copy; it must not outlive a change of their length)."""
+    return np.frombuffer(values, dtype=dtype)
+
+
+class _Recent(OrderedDict[int, _T]):
+    """The last ``size`` values kept, by entry."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__()
+        self.size = size
+
+    def keep(self, entry: int, value: _T) -> _T:
+        if len(self) >= self.size:
+            self.popitem(last=False)
+        self[entry] = value
+        return value
+
+
+class Headlines:
+    """The window's parsed headlines, entry 0 on, and the postings of their words."""
+
+    def __init__(self) -> None:
+        self._vocab = Vocabulary()
+        self._ids = array("I")
+        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
+        self.postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        self._texts: _Recent[str] = _Recent(_TEXTS_KEPT)
+        self._headlines: _Recent[Headline] = _Recent(_HEADLINES_KEPT)
+
+    def __len__(self) -> int:
+        return len(self._start)
+
+    def add(self, headline: Headline) -> str:
+        """Store the next entry's headline; its key."""
+        key = headline.key()
+        entry = len(self._start)
+        self._start.append(len(self._ids))
+        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        for word in set(headline.words):
+            self.postings[word].append(entry)
+        return key
+
+    def load(self, keys: Sequence[str]) -> None:
+        """``add`` for the keys of many entries at once (``postings.index_keys``)."""
+        indexed = posting_ops.index_keys(keys, len(self._start), self._vocab)
+        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
+        self._start.frombytes(offsets.astype(np.uint32).tobytes())
+        self._ids.frombytes(indexed.ids.tobytes())
+        for word, posted in indexed.postings:
+            self.postings[word].frombytes(posted)
+
+    def key(self, entry: int) -> str:
+        """The entry's ``Headline.key``."""
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
+
+    def text(self, entry: int) -> str:
+        """The entry's ``Headline.text`` (what the fuzzy score compares)."""
+        return self._texts.get(entry) or self._texts.keep(entry, self.key(entry).replace("^", ""))
+
+    def headline(self, entry: int) -> Headline:
+        return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
+
+    def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
+        """How many words each entry's headline has."""
+        starts = _np(self._start, np.uint32)
+        after = entries.astype(np.int64) + 1
+        ends = np.full(len(entries), len(self._ids), dtype=np.int64)
+        inside = after < len(starts)
+        ends[inside] = starts[after[inside]]
+        lengths: npt.NDArray[np.int64] = ends - starts[entries]
+        return lengths
+
+    def compact(self, alive: npt.NDArray[np.bool_], remap: npt.NDArray[np.int64]) -> None:
+        """Keep the ``alive`` entries only, entry ``e`` renumbered ``remap[e]``."""
+        starts = _np(self._start, np.uint32)
+        ends = np.append(starts[1:], len(self._ids)).astype(np.int64)
+        lengths = ends - starts
+        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
+        live_lengths = lengths[alive]
+        del starts
+        # The vocabulary keeps only the tokens of live entries, renumbered.
+        used = np.unique(ids)
+        renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
+        renumber[used] = np.arange(len(used), dtype=np.uint32)
+        self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
+        offsets = np.cumsum(live_lengths) - live_lengths
+        self._start = array("I", offsets.astype(np.uint32).tobytes())
+        self._ids = array("I", renumber[ids].tobytes())
+        for word in list(self.postings):
+            kept = remap[_np(self.postings[word], np.uint32)]
+            kept = kept[kept >= 0]
+            if len(kept):
+                self.postings[word] = array("I", kept.astype(np.uint32).tobytes())
+            else:
+                del self.postings[word]
+        self._texts.clear()  # entries were renumbered
+        self._headlines.clear()
+
+    def memory_bytes(self) -> int:
+        size = sum(a.itemsize * len(a) for a in (self._start, self._ids))
+        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
+        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
+        return (
+            size
+            + sys.getsizeof(self.postings)
+            + sum(sys.getsizeof(w) + sys.getsizeof(p) for w, p in self.postings.items())
+        )

@@ -1,0 +1,111 @@
+"""Text folding for everything that compares words: item text (normalize), story matching
+(dedup) and rules (match) fold and stem the same way. Pure: no I/O.
+
+Folding is per character, so that a text and a query term fold alike whatever normalization
+form each arrived in, and so that the matcher can map a folded offset back to the original:
+compatibility forms decomposed (NFKD), case folded, accents (combining marks) dropped;
+typographic apostrophes become "'" and hyphen look-alikes "-"; the invisible format
+characters that split a word only by accident (a soft hyphen from a CMS, zero-width joiners,
+a word joiner, a BOM, bidi marks) are dropped, while a zero-width space, which does separate
+words, becomes a space. Stemming is Snowball's: Russian rules for Cyrillic words (they fit
+Ukrainian names well enough), English otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from functools import lru_cache
+
+import snowballstemmer
+
+# Typographic apostrophes become "'", so "Putin’s" and "Putin's" are the same text.
+APOSTROPHES = "'’‘´ʼ′"
+# Hyphen look-alikes become "-": they join the words of a phrase ("peace‐talks").
+HYPHENS = "‐‑‒"
+# Dropped: they split words only by accident, and survive NFKC.
+INVISIBLE = "\u00ad\u200c\u200d\u2060\ufeff\u200e\u200f"
+# A space that takes no room: it separates words.
+ZERO_WIDTH_SPACE = "\u200b"
+# What other non-ASCII punctuation folds to: no term can need it (it never joins a phrase,
+# and a word's punctuation at either end is dropped), and an ASCII folded text is scanned
+# faster.
+PUNCTUATION = "|"
+
+# Characters whose folded form is not one character long (ß -> ss, a combining accent
+# dropped): a text holding one needs an explicit offset map (see ``match.text.fold``).
+IRREGULAR: set[str] = set()
+
+
+class _FoldTable(dict[int, str]):
+    """``str.translate`` table, computed on first sight of each character."""
+
+    def __missing__(self, code: int) -> str:
+        ch = chr(code)
+        if ch in APOSTROPHES:
+            out = "'"
+        elif ch in HYPHENS:
+            out = "-"
+        elif ch in INVISIBLE:
+            out = ""
+        elif ch.isspace() or ch == ZERO_WIDTH_SPACE:
+            out = " "
+        else:
+            # casefold can bring marks back (İ -> i + dot above), so decompose after it too.
+            folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", ch).casefold())
+            out = "".join(c for c in folded if not unicodedata.combining(c))
+            if len(out) == 1 and not out.isascii() and not out.isalnum():
+                out = PUNCTUATION  # dashes, quotes, bullets: text stays ASCII more often
+        if len(out) != 1:
+            IRREGULAR.add(ch)
+        self[code] = out
+        return out
+
+
+FOLD_TABLE = _FoldTable()
+
+
+def fold(text: str) -> str:
+    """``text`` folded, one character at a time (see the module's doc)."""
+    if text.isascii():  # the common case: lower() is folding
+        return text.lower()
+    return text.translate(FOLD_TABLE)
+
+
+_INVISIBLE_TABLE: dict[int, str | None] = dict.fromkeys(map(ord, INVISIBLE))
+_INVISIBLE_TABLE[ord(ZERO_WIDTH_SPACE)] = " "
+
+
+def drop_invisible(text: str) -> str:
+    """``text`` without the invisible characters, a zero-width space made a space; nothing
+    else changed (what normalize keeps of an item's text, unfolded)."""
+    return text.translate(_INVISIBLE_TABLE)
+
+
+_CYRILLIC = re.compile("[\u0400-\u04ff]")
+
+
+def is_cyrillic(word: str) -> bool:
+    return not word.isascii() and _CYRILLIC.search(word) is not None
+
+
+_ENGLISH = snowballstemmer.stemmer("english")
+_RUSSIAN = snowballstemmer.stemmer("russian")
+for _stemmer in (_ENGLISH, _RUSSIAN):
+    # PyStemmer keeps a cache of its own (10,000 words): ``stem`` has a larger one, and past
+    # 10,000 distinct words PyStemmer's evictions made each word dearer.
+    if hasattr(_stemmer, "maxCacheSize"):
+        _stemmer.maxCacheSize = 0
+
+
+# The English stemmer itself, for words known to be ASCII (no cache, no script test).
+english_stem: Callable[[str], str] = _ENGLISH.stemWord
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """Snowball stem of a folded word: "negotiations" -> "negoti"."""
+    stemmer = _RUSSIAN if is_cyrillic(word) else _ENGLISH
+    result: str = stemmer.stemWord(word)
+    return result
