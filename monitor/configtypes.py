@@ -7,7 +7,7 @@ Each stage owns the model of its own config section (``monitor/dedup/config.py``
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 import yarl
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
@@ -87,8 +87,3 @@ class StrictModel(BaseModel):
     """A config section: unknown keys are errors, so a typo is never silently ignored."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
-
-
-def secret_repr(value: Any) -> str:
-    """How a secret shows in a repr or a log line."""
-    return "'***'" if value else "''"

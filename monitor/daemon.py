@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from monitor import config as config_module
+from monitor import interpreter
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
@@ -30,6 +31,7 @@ from monitor.progress import Progress
 from monitor.retention import prune
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
+from monitor.store import report
 from monitor.watchdog import SelfCheck
 from monitor.websub.subscriber import WebSub
 
@@ -99,8 +101,11 @@ def max_polls(config: Config) -> int:
 class Daemon:
     """``monitor run``: every feed on its own schedule until SIGTERM/SIGINT."""
 
-    def __init__(self, config: Config, config_path: Path | None = None) -> None:
+    def __init__(
+        self, config: Config, config_path: Path | None = None, *, settle_heap: bool = False
+    ) -> None:
         self.config = config
+        self._settle_heap = settle_heap
         self.config_path = config_path
         self.stop_event = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
@@ -119,6 +124,8 @@ class Daemon:
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
         self._engine = await Engine.open(self.config, metrics=self.metrics)
+        if self._settle_heap:
+            interpreter.settle_heap()  # what start-up built lives as long as the process
         self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
@@ -205,14 +212,13 @@ class Daemon:
     async def _refresh_gauges(self) -> None:
         if self._rt is None:
             return
-        db = self._rt.store.db
-        async with db.execute("SELECT channel, status, COUNT(*) FROM alerts GROUP BY 1, 2") as cur:
-            rows = await cur.fetchall()
+        counts = await report.counts(self._rt.store.db)
         self.metrics.alerts.clear()
         pending = 0
-        for channel, status, count in rows:
-            self.metrics.alerts.labels(channel, status).set(count)
-            pending += count if status == "pending" else 0
+        for channel, by_status in counts.items():
+            for status, count in by_status.items():
+                self.metrics.alerts.labels(channel, status).set(count)
+            pending += by_status.get("pending", 0)
         self.metrics.outbox_depth.set(pending)
         failing = sum(
             1 for s in self._rt.states.values() if s.error_streak and s.url in self._feeds
@@ -308,8 +314,10 @@ class Daemon:
         return True
 
 
-async def run_daemon(config: Config, config_path: Path | None) -> int:
-    daemon = Daemon(config, config_path)
+async def run_daemon(config: Config, config_path: Path | None, *, settle_heap: bool = False) -> int:
+    """Run the daemon until stopped. ``settle_heap`` tunes the process's garbage collector
+    once the engine is open (``monitor.interpreter``): for ``monitor run`` only."""
+    daemon = Daemon(config, config_path, settle_heap=settle_heap)
     with contextlib.suppress(asyncio.CancelledError):
         return await daemon.run()
     return 0

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import time
 from collections.abc import Callable
@@ -27,28 +26,6 @@ from monitor.store import feeds as feed_store
 from monitor.store.feeds import StateWrites
 
 log = logging.getLogger("monitor.engine")
-
-# The cycle collector, set for a daemon whose heap is mostly long-lived: each full collection
-# walked every module, rule and headline of the window again (0.1 s at 1,000 feeds: half the
-# CPU of a cycle of 304s), and feedparser's short-lived objects set off a young collection
-# every 700 allocations (the default), promoting objects still in use to the older ones.
-GC_THRESHOLDS = (10_000, 10, 10)
-_heap_settled = False
-
-
-def settle_heap() -> None:
-    """Once per process, after start-up built what lives as long as it does (modules, config,
-    rules, the rebuilt story window): move it out of the cycle collector's sight, and collect
-    young objects less often. A frozen object is still freed when nothing refers to it any
-    more; only a reference cycle among frozen objects never would be. Later calls (tests
-    open many engines in one process) do nothing."""
-    global _heap_settled
-    if _heap_settled:
-        return
-    _heap_settled = True
-    gc.collect()  # garbage made at start-up is freed, not frozen
-    gc.freeze()
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def _channel_session(config: Config) -> aiohttp.ClientSession:
@@ -113,7 +90,6 @@ class Engine:
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
-            settle_heap()
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()
@@ -124,9 +100,8 @@ class Engine:
             store=store,
             fetcher=fetcher,
             states=states,
-            after_store=stages.after_store,
-            after_commit=deliverer.wake,
-            on_rollback=stages.invalidate,
+            stages=stages,
+            deliverer=deliverer,
             clock=clock,
             metrics=metrics,
             state_writes=StateWrites(store),
@@ -164,7 +139,7 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
-            self.rt.after_commit = self.deliverer.wake
+            self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()
 
@@ -200,4 +175,5 @@ class Engine:
             await self.rt.fetcher.close()
             await self._session.close()
         finally:
+            self.rt.parse_threads.close()
             await self.rt.store.close()

@@ -1,7 +1,8 @@
 """The errors of monitor: one base, a few subclasses that carry data.
 
 Every message starts with its stage ("fetch: ...", "config: ...") so a log line or a
-health record says where it came from. Domain errors become exit codes only in ``cli.py``.
+health record says where it came from. Domain errors become exit codes only at the CLI
+edge (``monitor.cli``).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from monitor.configtypes import format_duration
 from monitor.models import Alert
 from monitor.store import Store
 from monitor.store import feeds as feed_store
+from monitor.store import items as item_store
 from monitor.store.feeds import FeedState
 
 OK, FAILING, STALE = 0, 1, 2
@@ -89,11 +90,9 @@ async def rhythms(db: aiosqlite.Connection, feed_ids: Mapping[str, int]) -> dict
     """Each feed's usual gap between new items: the median of its recent gaps (seconds)."""
     out: dict[str, float | None] = {}
     for url, feed_id in feed_ids.items():
-        async with db.execute(
-            "SELECT first_seen FROM items WHERE feed_id = ? ORDER BY first_seen DESC LIMIT ?",
-            (feed_id, RHYTHM_ITEMS),
-        ) as cur:
-            times = sorted({round(r[0]) for r in await cur.fetchall()})
+        times = sorted(
+            {round(t) for t in await item_store.recent_first_seen(db, feed_id, RHYTHM_ITEMS)}
+        )
         gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
         out[url] = statistics.median(gaps) if len(gaps) >= MIN_RHYTHM_ITEMS - 1 else None
     return out

@@ -30,7 +30,7 @@ from monitor.store import items as item_store
 INSERT_SLICE = 2000
 STAGES_SLICE = 100
 
-AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
+ProcessItems = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
 
 
 def newest_first(entries: Sequence[Item]) -> list[int]:
@@ -84,9 +84,9 @@ async def insert_new(
 
 
 async def run_stages(
-    after_store: AfterStore, db: aiosqlite.Connection, stored: Sequence[StoredItem], now: float
+    process: ProcessItems, db: aiosqlite.Connection, stored: Sequence[StoredItem], now: float
 ) -> None:
     """The stages after store (stories, rules, outbox), a slice of items at a time."""
     for start in range(0, len(stored), STAGES_SLICE):
-        await after_store(db, stored[start : start + STAGES_SLICE], now)
+        await process(db, stored[start : start + STAGES_SLICE], now)
         await asyncio.sleep(0)

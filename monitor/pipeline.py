@@ -1,9 +1,10 @@
 """One feed's refresh, from fetch to new items (and on to stories, rules and the outbox).
 
-``refresh_feed`` is the one function that runs the pipeline for a feed:
-fetch -> (unchanged? stop) -> parse -> normalize -> store (new items only) -> after_store
-(dedup, match, outbox) and the feed's health, all stored in one transaction so that a
-crash leaves either the whole poll or none of it.
+``refresh_feed`` is the one function that runs the pipeline for a feed; ``_process`` reads
+top to bottom as its stages: fetch -> (unchanged? stop) -> parse and normalize (in a parse
+thread) -> store the new items -> stories, events, rule matches and alerts (``Stages.process``)
+-> the feed's state, all in one transaction so that a crash leaves either the whole poll or
+none of it -> wake the outbox.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import hashlib
 import logging
 import operator
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -24,9 +25,11 @@ from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
 from monitor.models import ParsedFeed, StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
-from monitor.parsethread import parse_off_loop
+from monitor.outbox import Deliverer
+from monitor.parsethread import ParseThreads, parse_off_loop
 from monitor.redact import redact
 from monitor.schedule import WEEK, Publishing, Timing, adaptive_interval, next_check
+from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -35,8 +38,6 @@ from monitor.store.feeds import FeedState, StateWrites
 log = logging.getLogger("monitor.pipeline")
 
 
-# Runs inside the poll's transaction with the items just stored for the first time.
-AfterStore = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
 # Told of each body parsed, with its response headers and address (WebSub discovery).
 OnParsed = Callable[[FeedConfig, Mapping[str, str], ParsedFeed, str], None]
 
@@ -62,10 +63,9 @@ class Runtime:
     config: Config
     store: Store
     fetcher: Fetcher
+    stages: Stages  # stories, events, rules and the alerts they queue
+    deliverer: Deliverer  # the outbox's workers, woken when a poll committed new alerts
     states: dict[str, FeedState] = field(default_factory=dict)
-    after_store: AfterStore | None = None
-    after_commit: Callable[[], None] | None = None  # e.g. wake the outbox's workers
-    on_rollback: Callable[[], None] | None = None  # a poll's transaction failed
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None
     # Polls that stored nothing write their state in batches; None: each in its own transaction.
@@ -74,6 +74,7 @@ class Runtime:
     # from the store on its first poll in this process.
     # None: the feed dates none of its items, so its interval stays fixed.
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
+    parse_threads: ParseThreads = field(default_factory=ParseThreads)
     on_parsed: OnParsed | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
@@ -122,8 +123,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         await _record_error(rt, feed, state, outcome.error, status, retry_after, now)
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         _restore(state, before)
-        if rt.on_rollback is not None:
-            rt.on_rollback()
+        rt.stages.invalidate()  # the story window may name stories the rollback undid
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
         state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
@@ -131,8 +131,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
         _restore(state, before)
-        if rt.on_rollback is not None:
-            rt.on_rollback()
+        rt.stages.invalidate()  # the story window may name stories the rollback undid
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
         await _record_error(rt, feed, state, outcome.error, None, None, now)
@@ -188,6 +187,7 @@ async def _process(
         else:
             limit = rt.config.monitor.max_new_items
             parsed, order, pub = await parse_off_loop(
+                rt.parse_threads,
                 result.body,
                 result.headers,
                 url=result.final_url,
@@ -221,8 +221,8 @@ async def _process(
                     )
                     for item_id, item in inserted
                 ]
-                if stored and rt.after_store is not None:
-                    await run_stages(rt.after_store, db, stored, now)
+                if stored:
+                    await run_stages(rt.stages.process, db, stored, now)
                 outcome.new_items = len(stored) + cut
                 if stored:
                     state.last_new_item = now
@@ -241,8 +241,8 @@ async def _process(
                     " stories and alerts; the %d older ones are stored as seen, without them",
                     cut, len(stored), cut, extra={"feed": feed.url},
                 )  # fmt: skip
-            if stored and rt.after_commit is not None:
-                rt.after_commit()
+            if stored:
+                rt.deliverer.wake()  # the alerts this poll queued are committed: send them
             return outcome
     _record_success(rt, feed, state, result, ttl, now)
     if rt.state_writes is not None:
@@ -334,8 +334,8 @@ async def ingest_pushed(
         outcome = await _process(rt, feed, state, pushed, rt.clock())
     except BaseException as exc:
         _restore(state, before)
-        if not isinstance(exc, ParseError) and rt.on_rollback is not None:
-            rt.on_rollback()
+        if not isinstance(exc, ParseError):
+            rt.stages.invalidate()  # the story window may name stories the rollback undid
         raise
     outcome.elapsed = time.monotonic() - started
     if rt.metrics is not None:

@@ -10,7 +10,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from monitor.store import Store
+from monitor.store import Store, expiry
 
 log = logging.getLogger("monitor.retention")
 BATCH = 2000
@@ -27,33 +27,10 @@ class Pruned:
 async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
     """Delete what is older than ``cutoff`` (UNIX seconds)."""
     pruned = Pruned()
-    statements = [
-        (
-            "items",
-            "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE first_seen < ? LIMIT ?)",
-        ),
-        (
-            "stories",
-            "DELETE FROM stories WHERE id IN (SELECT s.id FROM stories s WHERE s.last_seen < ?"
-            " AND NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id) LIMIT ?)",
-        ),
-        (
-            "events",
-            "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.last_seen < ?"
-            " AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.event_id = e.id) LIMIT ?)",
-        ),
-        (
-            "alerts",
-            "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?"
-            " AND status != 'pending' LIMIT ?)",
-        ),
-    ]
-    for name, sql in statements:
+    for name in expiry.PRUNED:
         while True:
             async with store.transaction() as db:
-                cur = await db.execute(sql, (cutoff, batch))
-                count = cur.rowcount
-                await cur.close()
+                count = await expiry.delete_older(db, name, cutoff, batch)
             setattr(pruned, name, getattr(pruned, name) + count)
             if count < batch:
                 break

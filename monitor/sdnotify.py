@@ -15,10 +15,6 @@ class Notifier:
     def __init__(self, address: str | None = None) -> None:
         self.address = address if address is not None else os.environ.get("NOTIFY_SOCKET", "")
 
-    @property
-    def enabled(self) -> bool:
-        return bool(self.address)
-
     def notify(self, message: str) -> bool:
         """Send one state line ("READY=1", "WATCHDOG=1", ...); False when it could not be sent."""
         if not self.address:
@@ -49,9 +45,6 @@ class Notifier:
 
     def watchdog(self) -> None:
         self.notify("WATCHDOG=1")
-
-    def status(self, text: str) -> None:
-        self.notify(f"STATUS={text}")
 
 
 def watchdog_interval() -> float | None:

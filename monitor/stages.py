@@ -1,14 +1,13 @@
 """The stages after store, wired together: dedup (story, event) -> match -> outbox, inside
 the poll's transaction.
 
-``Stages.after_store`` is what ``pipeline.refresh_feed`` calls with the items it has just
+``Stages.process`` is what ``pipeline.refresh_feed`` calls with the items it has just
 stored for the first time. Stories, events, matches and the alerts they cause are written in
 the same transaction as the items, so a crash keeps all of them or none.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Sequence
@@ -25,10 +24,11 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
-from monitor.models import Match, StoredItem, fields_of
+from monitor.models import Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew, on_event_match
 from monitor.store import Store
 from monitor.store import events as event_store
+from monitor.store import matches as match_store
 from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
 
@@ -46,7 +46,6 @@ class Stages:
     matcher: Matcher
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     metrics: Metrics | None = None
-    on_alert: list[object] = field(default_factory=list)  # callbacks: wake the deliverer
     _stale: bool = False
     _evicted_at: float = 0.0
     _latest: float = 0.0
@@ -82,9 +81,12 @@ class Stages:
         rule = self.rules.get(rule_name)
         return rule.alert_on if rule is not None else "story"
 
-    async def after_store(
+    async def process(
         self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
     ) -> None:
+        """New items, in the poll's transaction: their stories and events, the rules they
+        match, and the alerts those queue (and the updates of alerts whose story or event
+        grew)."""
         if self._stale:
             self.index = StoryIndex(self.config.dedup)
             since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
@@ -122,7 +124,7 @@ class Stages:
                 feed_url=stored.feed_url,
                 tags=stored.feed_tags,
             ):
-                if await _record_match(db, change.story.id, stored.id, match, now):
+                if await match_store.record(db, change.story.id, stored.id, match, now):
                     matched.append((event_change, match))
                     if self.metrics is not None:
                         self.metrics.matches.labels(match.rule).inc()
@@ -166,25 +168,3 @@ async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datet
     count = await event_store.rebuild_index(db, events, since)
     log.info("rebuilt the event window: %d items in %.1fs", count, time.monotonic() - started)
     return events
-
-
-async def _record_match(
-    db: aiosqlite.Connection, story_id: int, item_id: int, match: Match, now: float
-) -> bool:
-    """Store why a rule fired; False when this item already matched this rule."""
-    cur = await db.execute(
-        "INSERT OR IGNORE INTO matches (story_id, item_id, rule, terms, hits, snippet, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (
-            story_id,
-            item_id,
-            match.rule,
-            json.dumps(match.terms, ensure_ascii=False),
-            json.dumps([fields_of(h) for h in match.hits], ensure_ascii=False),
-            match.snippet,
-            now,
-        ),
-    )
-    inserted = cur.rowcount > 0
-    await cur.close()
-    return inserted

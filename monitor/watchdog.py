@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from monitor.sdnotify import Notifier, watchdog_interval
-from monitor.store import Store
+from monitor.store import Store, report
 
 log = logging.getLogger("monitor.daemon")
 STORE_STUCK = 30.0  # seconds the store may be busy before health calls it stuck
@@ -73,8 +73,7 @@ class SelfCheck:
 
 async def _select_one(store: Store) -> str | None:
     try:
-        async with store.db.execute("SELECT 1") as cur:
-            await cur.fetchone()
+        await report.answers(store.db)
     except Exception as exc:  # any failure of the store is unhealthy, whatever its kind
         return f"the store does not answer ({exc.__class__.__name__})"
     return None

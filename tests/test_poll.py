@@ -116,7 +116,7 @@ async def test_new_items_are_the_only_ones_passed_on(
     engine = await Engine.open(config)
 
     rt = engine.rt
-    rt.after_store = after_store
+    rt.stages.process = after_store  # type: ignore[method-assign]
     try:
         await refresh_feed(rt, config.feeds[0])
         feed_server.feed("/feed", rss("Wire", [*items, ("Story 5", "http://example.org/5")]))
@@ -178,7 +178,7 @@ async def test_a_failure_after_fetch_loses_nothing(feed_server: FeedServer, tmp_
     engine = await Engine.open(config)
 
     rt = engine.rt
-    rt.after_store = broken
+    rt.stages.process = broken  # type: ignore[method-assign]
     try:
         first = await refresh_feed(rt, config.feeds[0])
         assert first.result == "error" and "internal error (RuntimeError: boom)" in (

@@ -151,10 +151,6 @@ class DeliveryConfig(StrictModel):
             raise ValueError("retry_max must be at least retry_initial")
         return self
 
-    @property
-    def rate_text(self) -> str:
-        return _format_rate(self.rate_limit)
-
 
 _Text = TypeVar("_Text", str, SecretStr)
 

@@ -100,12 +100,6 @@ class TelegramChannel(Channel):
             if "message is not modified" not in exc.message:
                 raise
 
-    async def get_me(self) -> dict[str, Any]:
-        """The bot's own account: a cheap check of the token (``monitor test-alert``)."""
-        # https://core.telegram.org/bots/api#getme
-        result = await self._call("getMe", {})
-        return result if isinstance(result, dict) else {}
-
     async def _call(self, method: str, payload: dict[str, Any]) -> Any:
         """POST a Bot API method; the result, or a ChannelError with the API's own words."""
         url = f"{self._base}/bot{self._token}/{method}"

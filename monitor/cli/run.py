@@ -27,4 +27,7 @@ def run(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
-    return asyncio.run(run_daemon(config, path))
+    # The one place the interpreter is tuned: the daemon is the process, so its garbage
+    # collector is set for a long-lived heap (monitor.interpreter). Library code, tests,
+    # replay and the demo never change interpreter-wide state.
+    return asyncio.run(run_daemon(config, path, settle_heap=True))

@@ -12,7 +12,7 @@ from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
 from monitor.redact import shown_data
-from monitor.store import Store
+from monitor.store import Store, report
 from monitor.store import feeds as feed_store
 from monitor.websub.status import POLLED, render_websub, websub_status
 
@@ -50,11 +50,7 @@ async def collect(config: Config) -> dict[str, Any]:
     store = await Store.open_readonly(config.database_path)
     try:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
-        counts: dict[str, int] = {}
-        for table in ("feeds", "items", "stories", "matches"):
-            async with store.db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-                row = await cur.fetchone()
-                counts[table] = int(row[0]) if row else 0
+        counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
         websub, refused = await websub_status(store.db)
     finally:

@@ -16,6 +16,7 @@ from monitor.errors import InputError
 from monitor.match import Matcher, compile_rules, format_match, match_to_json
 from monitor.redact import shown, shown_data
 from monitor.store import Store
+from monitor.store import items as item_store
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -78,12 +79,7 @@ async def _stored(
     tags = {f.url: tuple(f.tags) for f in config.feeds}
     store = await Store.open_readonly(config.database_path)
     try:
-        async with store.db.execute(
-            "SELECT i.title, i.summary, i.url, f.url, f.title FROM items i JOIN feeds f"
-            " ON f.id = i.feed_id WHERE i.first_seen >= ? ORDER BY i.first_seen",
-            (time.time() - seconds,),
-        ) as cur:
-            rows = await cur.fetchall()
+        rows = await item_store.since_with_feed(store.db, time.time() - seconds)
     finally:
         await store.close()
     results = []

@@ -89,10 +89,6 @@ class EventIndex:
         """Whether the window holds event ``event_id``."""
         return event_id in self._events
 
-    def event_of(self, story_id: int) -> int | None:
-        """The event a story joined, if the window still holds it."""
-        return self._story_event.get(story_id)
-
     def _idf(self, word: str) -> float:
         return math.log((self._docs + 1) / (self._df.get(word, 0) + 1)) + 1.0
 

@@ -9,16 +9,16 @@ import random
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
 from monitor.errors import ChannelError, MonitorError
 from monitor.models import Alert
 from monitor.outbox import storm
+from monitor.outbox.attempt import attempt, call
 from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.upkeep import expire, follow_up
-from monitor.store import Store
+from monitor.store import Store, report
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
 
@@ -138,7 +138,7 @@ class Deliverer:
                 own_stop.set()
                 with contextlib.suppress(asyncio.CancelledError):
                     await own_run
-        counts = await rows.counts(self.store.db)
+        counts = await report.counts(self.store.db)
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
 
     async def _deliverable_within(self, until: float) -> int:
@@ -249,7 +249,7 @@ class Deliverer:
                 await self._attempt(name, channel, part[0])
                 continue
             await self._limiters[name].acquire()
-            error = await self._call(channel, channel.send_digest([d.alert for d in part]))
+            error = await call(channel, channel.send_digest([d.alert for d in part]))
             await self._record(name, channel, part, error, external_id=None)
             if error is not None:
                 return
@@ -279,43 +279,9 @@ class Deliverer:
     async def _attempt(self, name: str, channel: Channel, due: Due) -> bool:
         """Send or edit one alert and record the outcome; False when the channel failed."""
         await self._limiters[name].acquire()
-        alert = due.alert
-        external_id: str | None = None
-        if alert.kind == "update":
-            if due.external_id and channel.can_edit:
-                error = await self._call(channel, channel.edit(alert, due.external_id))
-            elif alert.event_id is not None and not channel.can_edit:
-                # An event's update to mail or a webhook: a message of its own.
-                error = await self._call(channel, channel.send(alert))
-            else:  # the channel no longer edits (config changed): nothing to update
-                error = None
-        else:
-            holder: list[str | None] = []
-            error = await self._call(channel, self._send_into(channel, alert, holder))
-            external_id = holder[0] if holder else None
+        error, external_id = await attempt(channel, due)
         await self._record(name, channel, [due], error, external_id=external_id)
         return error is None or error.permanent
-
-    @staticmethod
-    async def _send_into(channel: Channel, alert: Alert, holder: list[str | None]) -> None:
-        holder.append(await channel.send(alert))
-
-    async def _call(self, channel: Channel, call: Any) -> ChannelError | None:
-        """Await a channel call; the ChannelError it raised (or made of a surprise), or None."""
-        try:
-            # The channel has its own timeout; this one only catches a channel that hangs.
-            await asyncio.wait_for(call, timeout=channel.config.timeout + 5)
-        except ChannelError as exc:
-            return exc
-        except TimeoutError:
-            return ChannelError(f"{channel.name}: no answer within {channel.config.timeout:g}s")
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a bug in a channel must not kill its worker
-            # Only the class name: an unknown exception's text may hold a URL with a secret.
-            log.error("outbox %s: unexpected %s from the channel", channel.name, type(exc).__name__)
-            return ChannelError(f"{channel.name}: unexpected error {exc.__class__.__name__}")
-        return None
 
     async def _record(
         self,

@@ -12,6 +12,7 @@ from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.content import shown
+from monitor.store import items as item_store
 from monitor.store import outbox as rows
 from monitor.store.outbox import Due
 
@@ -155,13 +156,9 @@ async def _maybe_event_burst(
     key = f"burst:event:{event.id}:{base.rule}"
     if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
-    async with db.execute(
-        "SELECT COUNT(DISTINCT i.feed_id) FROM items i JOIN stories s ON s.id = i.story_id"
-        " WHERE s.event_id = ? AND i.first_seen >= ?",
-        (event.id, now - float(base.extra["burst_within"])),
-    ) as cur:
-        row = await cur.fetchone()
-    count = int(row[0]) if row else 0
+    count = await item_store.event_outlets_since(
+        db, event.id, now - float(base.extra["burst_within"])
+    )
     if count < need:
         return None
     burst = replace(
@@ -276,14 +273,9 @@ async def _maybe_burst(
 
 async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) -> int:
     """Distinct feeds with an item of the story first seen since ``since``."""
-    async with db.execute(
-        "SELECT COUNT(DISTINCT feed_id), COUNT(*) FROM items"
-        " WHERE story_id = ? AND first_seen >= ?",
-        (story.id, since),
-    ) as cur:
-        row = await cur.fetchone()
-    if row and row[1]:
-        return int(row[0])
+    feeds, stored = await item_store.story_outlets_since(db, story.id, since)
+    if stored:
+        return feeds
     # No items stored for it (a story built by hand): all its outlets count if it began
     # within the window, none otherwise.
     return len(story.outlets) if story.first_seen.timestamp() >= since else 0

@@ -9,11 +9,12 @@ from typing import Any
 import aiosqlite
 
 from monitor.store import outbox as rows
+from monitor.store import report
 
 
 async def orphaned(db: aiosqlite.Connection, channels: Collection[str]) -> dict[str, int]:
     """Pending alerts of channels that are no longer configured: kept, not delivered."""
-    counts = await rows.counts(db)
+    counts = await report.counts(db)
     return {
         name: by_status[rows.PENDING]
         for name, by_status in sorted(counts.items())
@@ -33,18 +34,16 @@ async def outbox_status(
 ) -> dict[str, Any]:
     """For ``monitor status``: alerts by channel and status, those given up with why, and
     (given the configured ``channels``) the pending alerts no configured channel delivers."""
-    counts = await rows.counts(db)
+    counts = await report.counts(db)
     pending = sum(c.get(rows.PENDING, 0) for c in counts.values())
-    async with db.execute("SELECT MIN(created_at) FROM alerts WHERE status = 'pending'") as cur:
-        row = await cur.fetchone()
-    oldest = float(row[0]) if row and row[0] is not None else None
+    oldest = await report.oldest_pending(db)
     return {
         "pending": pending,
         # Held back by the alert-storm guard, each counted in a summary alert that was sent.
         "folded": sum(c.get(rows.FOLDED, 0) for c in counts.values()),
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
-        "failed": await rows.given_up(db),
+        "failed": await report.given_up(db),
         "orphaned": {} if channels is None else await orphaned(db, channels),
     }
 

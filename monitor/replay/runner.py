@@ -25,6 +25,7 @@ from monitor.pipeline import refresh_feed
 from monitor.progress import Progress
 from monitor.replay.server import ReplayServer
 from monitor.replay.sources import Record
+from monitor.store import report
 from monitor.store.lock import writer_lock
 
 DEFAULT_STEP = 600.0  # seconds of data time between two polls of the changed feeds
@@ -174,11 +175,10 @@ async def _play(
 
 async def _counts(engine: Engine) -> dict[str, Any]:
     db = engine.store.db
-    out: dict[str, Any] = {}
-    for table in ("stories", "matches"):
-        async with db.execute(f"SELECT COUNT(*) FROM {table}") as cur:
-            row = await cur.fetchone()
-            out[table] = int(row[0]) if row else 0
-    async with db.execute("SELECT status, COUNT(*) FROM alerts GROUP BY status") as cur:
-        out["alerts"] = {r[0]: r[1] for r in await cur.fetchall()}
+    out: dict[str, Any] = dict(await report.rows_in(db, ("stories", "matches")))
+    by_status: dict[str, int] = {}
+    for counts in (await report.counts(db)).values():
+        for status, count in counts.items():
+            by_status[status] = by_status.get(status, 0) + count
+    out["alerts"] = by_status
     return out

@@ -1,5 +1,5 @@
 """The local server a replay polls: each recorded feed shows the items published up to the
-replay's clock, newest first, as RSS 2.0 (or a feed file served as it is)."""
+replay's clock, newest first, as RSS 2.0."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from monitor.replay.sources import FeedFile, Record
+from monitor.replay.sources import Record
 
 # A real feed shows its latest entries, not its whole history.
 WINDOW = 100
@@ -26,7 +26,7 @@ class _Feed:
 
 
 class ReplayServer:
-    def __init__(self, records: Sequence[Record] = (), files: Sequence[FeedFile] = ()) -> None:
+    def __init__(self, records: Sequence[Record] = ()) -> None:
         grouped: dict[str, _Feed] = {}
         by_name: defaultdict[str, list[Record]] = defaultdict(list)
         for record in records:
@@ -35,7 +35,6 @@ class ReplayServer:
             recs.sort(key=lambda r: r.published)
             grouped[name] = _Feed(name, recs, [r.published for r in recs])
         self.feeds = list(grouped.values())
-        self.files = list(files)
         self.now = float("-inf")
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -47,13 +46,9 @@ class ReplayServer:
     def path(self, i: int) -> str:
         return f"/feed/{i}"
 
-    def file_path(self, i: int) -> str:
-        return f"/file/{i}"
-
     async def start(self, port: int = 0) -> int:
         app = web.Application()
         app.router.add_get("/feed/{i:\\d+}", self._feed)
-        app.router.add_get("/file/{i:\\d+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", port)
@@ -82,12 +77,6 @@ class ReplayServer:
             body=render_rss(feed.name, shown),
             headers={"Content-Type": "application/rss+xml; charset=utf-8", "ETag": etag},
         )
-
-    async def _file(self, request: web.Request) -> web.Response:
-        i = int(request.match_info["i"])
-        if i >= len(self.files):
-            raise web.HTTPNotFound()
-        return web.Response(body=self.files[i].body)
 
 
 def render_rss(title: str, records: list[Record]) -> bytes:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 import aiosqlite
 
@@ -14,10 +14,6 @@ from monitor.store.batch import in_lists
 
 def to_ts(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
-
-
-def from_ts(value: float | None) -> datetime | None:
-    return datetime.fromtimestamp(value, UTC) if value is not None else None
 
 
 async def insert_new(
@@ -95,17 +91,46 @@ async def _known(db: aiosqlite.Connection, feed_id: int, keys: list[str]) -> tup
     return known, last_id
 
 
-def row_to_item(row: aiosqlite.Row) -> Item:
-    """An ``Item`` from a row of ``items`` (all columns selected by name)."""
-    first_seen = from_ts(row["first_seen"])
-    assert first_seen is not None
-    return Item(
-        key=row["key"],
-        title=row["title"],
-        summary=row["summary"],
-        url=row["url"],
-        canonical_url=row["canonical_url"],
-        guid=row["guid"],
-        published=from_ts(row["published"]),
-        first_seen=first_seen,
+async def since_with_feed(
+    db: aiosqlite.Connection, since: float
+) -> list[tuple[str, str, str, str, str | None]]:
+    """Items first seen since ``since``, oldest first: title, summary, url, feed url, feed
+    title."""
+    rows = await db.execute_fetchall(
+        "SELECT i.title, i.summary, i.url, f.url, f.title FROM items i JOIN feeds f"
+        " ON f.id = i.feed_id WHERE i.first_seen >= ? ORDER BY i.first_seen",
+        (since,),
     )
+    return [tuple(r) for r in rows]
+
+
+async def recent_first_seen(db: aiosqlite.Connection, feed_id: int, limit: int) -> list[float]:
+    """When the feed's ``limit`` newest items were first seen (UNIX seconds), newest first."""
+    rows = await db.execute_fetchall(
+        "SELECT first_seen FROM items WHERE feed_id = ? ORDER BY first_seen DESC LIMIT ?",
+        (feed_id, limit),
+    )
+    return [float(r[0]) for r in rows]
+
+
+async def story_outlets_since(
+    db: aiosqlite.Connection, story_id: int, since: float
+) -> tuple[int, int]:
+    """Distinct feeds, and items, of a story first seen since ``since``."""
+    rows = await db.execute_fetchall(
+        "SELECT COUNT(DISTINCT feed_id), COUNT(*) FROM items"
+        " WHERE story_id = ? AND first_seen >= ?",
+        (story_id, since),
+    )
+    feeds, items = next(iter(rows), (0, 0))
+    return int(feeds), int(items)
+
+
+async def event_outlets_since(db: aiosqlite.Connection, event_id: int, since: float) -> int:
+    """Distinct feeds with an item of the event first seen since ``since``."""
+    rows = await db.execute_fetchall(
+        "SELECT COUNT(DISTINCT i.feed_id) FROM items i JOIN stories s ON s.id = i.story_id"
+        " WHERE s.event_id = ? AND i.first_seen >= ?",
+        (event_id, since),
+    )
+    return int(next(iter(rows), (0,))[0])

@@ -1,0 +1,53 @@
+"""One try at a channel: send an alert, or edit the message an earlier one left, and turn
+whatever the channel did into a ``ChannelError`` or nothing. What to do next with the
+outcome (retry, give up, mark sent) is the deliverer's business."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable
+
+from monitor.channels import Channel
+from monitor.errors import ChannelError
+from monitor.store.outbox import Due
+
+log = logging.getLogger("monitor.outbox")
+
+
+async def attempt(channel: Channel, due: Due) -> tuple[ChannelError | None, str | None]:
+    """Send or edit one alert: the error (None when it went out) and, for a new message, the
+    channel's id for it (to edit it later)."""
+    alert = due.alert
+    if alert.kind != "update":
+        sent: list[str | None] = []
+
+        async def send() -> None:
+            sent.append(await channel.send(alert))
+
+        error = await call(channel, send())
+        return error, sent[0] if sent else None
+    if due.external_id and channel.can_edit:
+        return await call(channel, channel.edit(alert, due.external_id)), None
+    if alert.event_id is not None and not channel.can_edit:
+        # An event's update to mail or a webhook: a message of its own.
+        return await call(channel, channel.send(alert)), None
+    return None, None  # the channel no longer edits (config changed): nothing to update
+
+
+async def call(channel: Channel, pending: Awaitable[object]) -> ChannelError | None:
+    """Await a channel call; the ChannelError it raised (or made of a surprise), or None."""
+    try:
+        # The channel has its own timeout; this one only catches a channel that hangs.
+        await asyncio.wait_for(pending, timeout=channel.config.timeout + 5)
+    except ChannelError as exc:
+        return exc
+    except TimeoutError:
+        return ChannelError(f"{channel.name}: no answer within {channel.config.timeout:g}s")
+    except asyncio.CancelledError:
+        raise
+    except Exception as exc:  # a bug in a channel must not kill its worker
+        # Only the class name: an unknown exception's text may hold a URL with a secret.
+        log.error("outbox %s: unexpected %s from the channel", channel.name, type(exc).__name__)
+        return ChannelError(f"{channel.name}: unexpected error {exc.__class__.__name__}")
+    return None

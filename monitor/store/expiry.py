@@ -1,0 +1,26 @@
+"""Deleting what retention no longer keeps, a batch at a time. Order matters: items first,
+then the stories no item points at, then the events no story points at."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+# What is past ``cutoff``; an alert still pending is kept whatever its age.
+_DELETES = {
+    "items": "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE first_seen < ? LIMIT ?)",
+    "stories": "DELETE FROM stories WHERE id IN (SELECT s.id FROM stories s WHERE s.last_seen < ?"
+    " AND NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id) LIMIT ?)",
+    "events": "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.last_seen < ?"
+    " AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.event_id = e.id) LIMIT ?)",
+    "alerts": "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?"
+    " AND status != 'pending' LIMIT ?)",
+}
+PRUNED = tuple(_DELETES)
+
+
+async def delete_older(db: aiosqlite.Connection, table: str, cutoff: float, batch: int) -> int:
+    """Delete up to ``batch`` rows of ``table`` (one of ``PRUNED``) older than ``cutoff``."""
+    cur = await db.execute(_DELETES[table], (cutoff, batch))
+    count = cur.rowcount
+    await cur.close()
+    return int(count)
