@@ -20,7 +20,13 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 @pytest.mark.parametrize(
     "command",
-    [["status"], ["status", "--json"], ["stories"], ["test-rules", "--since", "24h"]],
+    [
+        ["status"],
+        ["status", "--json"],
+        ["stories"],
+        ["events", "--json"],
+        ["test-rules", "--since", "24h"],
+    ],
 )
 def test_a_mistyped_database_path_is_not_created(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]

@@ -126,6 +126,11 @@ async def test_a_second_writer_is_refused_beside_a_running_daemon(
             )
             assert code == 0, err
             assert "Vilnius" in out
+            code, out, err = await _finish(
+                await _monitor("events", "--json", "-c", str(config), cwd=tmp_path)
+            )
+            assert code == 0, err
+            assert "Vilnius" in out
             await _wait_for(lambda: len(tg.sent) >= len(HEADLINES), within=60)
         finally:
             if daemon.returncode is None:

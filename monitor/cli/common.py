@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import aiosqlite
 
 from monitor import config as config_module
 from monitor.config import Config
+from monitor.configtypes import parse_duration
+from monitor.errors import InputError
+from monitor.store import Store
+
+T = TypeVar("T")
 
 
 def add_config_option(parser: argparse.ArgumentParser) -> None:
@@ -47,3 +58,27 @@ def load_config_or_defaults(args: argparse.Namespace, what: str) -> Config:
 def print_json(data: Any) -> None:
     json.dump(data, sys.stdout, ensure_ascii=False, indent=None, default=str)
     sys.stdout.write("\n")
+
+
+def since_of(args: argparse.Namespace) -> datetime | None:
+    """``--since DURATION`` as the time that long ago; None without it."""
+    if not args.since:
+        return None
+    try:
+        return datetime.fromtimestamp(time.time() - parse_duration(args.since), UTC)
+    except ValueError as exc:
+        raise InputError(f"--since: {exc}") from None
+
+
+def read_store(config: Config, read: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+    """``read`` on the database opened read-only: beside a running daemon, without creating
+    or migrating anything (a mistyped path is "no database at PATH")."""
+
+    async def run() -> T:
+        store = await Store.open_readonly(config.database_path)
+        try:
+            return await read(store.db)
+        finally:
+            await store.close()
+
+    return asyncio.run(run())

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-import time
-from datetime import UTC, datetime
-from typing import Any
 
-from monitor.cli.common import add_config_option, load_config, print_json
-from monitor.config import Config
-from monitor.configtypes import parse_duration
-from monitor.errors import InputError
+from monitor.cli.common import add_config_option, load_config, print_json, read_store, since_of
 from monitor.redact import shown_data
-from monitor.store import Store
 from monitor.store.events import list_events
 
 
@@ -33,23 +25,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-async def _load(config: Config, since: datetime | None) -> list[dict[str, Any]]:
-    store = await Store.open(config.database_path)
-    try:
-        return await list_events(store.db, since)
-    finally:
-        await store.close()
-
-
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args)
-    since = None
-    if args.since:
-        try:
-            since = datetime.fromtimestamp(time.time() - parse_duration(args.since), UTC)
-        except ValueError as exc:
-            raise InputError(f"--since: {exc}") from None
-    events = shown_data(asyncio.run(_load(config, since)))
+    since = since_of(args)
+    events = shown_data(read_store(load_config(args), lambda db: list_events(db, since)))
     if args.json:
         print_json({"events": events})
         return 0
