@@ -13,12 +13,10 @@ evicted entries outnumber live ones.
 
 from __future__ import annotations
 
-import ctypes
 import math
 from array import array
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -44,28 +42,10 @@ def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[
     return np.frombuffer(values, dtype=dtype)
 
 
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
-
-
-@cache
-def _map_large_blocks() -> None:
-    """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
-    time a mapped block is freed, and the index's arrays, growing a few percent at a time,
-    then move about the heap and leave it full of holes (at a million headlines, a large
-    part of the RSS growth); mapped, they grow in place (mremap) and a freed block goes back
-    to the system. Process-wide, once; a no-op off glibc."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-
-
 class Window:
     """The headlines, URLs and GUIDs of the story window, and the postings of their words."""
 
     def __init__(self, config: DedupConfig) -> None:
-        _map_large_blocks()
         self.config = config
         # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
         self._story = array("I")
