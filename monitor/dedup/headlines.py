@@ -86,7 +86,14 @@ class Headlines:
 
     def text(self, entry: int) -> str:
         """The entry's ``Headline.text`` (what the fuzzy score compares)."""
-        return self._texts.get(entry) or self._texts.keep(entry, self.key(entry).replace("^", ""))
+        return self.key(entry).replace("^", "")
+
+    def sorted_text(self, entry: int) -> str:
+        """The entry's words in sorted order, joined by spaces: what the token ratios
+        compare (they sort the words themselves; sorted once here, they need not)."""
+        return self._texts.get(entry) or self._texts.keep(
+            entry, " ".join(sorted(self.text(entry).split()))
+        )
 
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))

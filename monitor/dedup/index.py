@@ -99,8 +99,11 @@ class StoryIndex:
                 window.remember(story, window.first_of(entry))
                 return StoryMatch(story, 100.0, reason)
         headline = parse(title)
-        best = StoryMatch(None, 0.0, "new story")
         config = self.config
+        same = self._same_headline(headline, seen)
+        if same is not None:
+            return same
+        best = StoryMatch(None, 0.0, "new story")
         first_scores: dict[int, float] = {}
         found_first = -1
         # Best bound first: once the bound is no better than the best score found, no
@@ -127,6 +130,30 @@ class StoryIndex:
         if best.story_id is not None:
             window.remember(best.story_id, found_first)
         return best
+
+    def _same_headline(self, headline: Headline, seen: float) -> StoryMatch | None:
+        """The story of the newest joinable headline of the window that reads as this one
+        word for word (the commonest duplicate: wire copy), decided without drawing
+        candidates: it scores 100, which no candidate can beat (an earlier tie, a headline
+        of the same words in another order, does not replace it). None when there is none,
+        or when the candidates must decide: a headline of common words alone (the index
+        draws none for it: a template), a story whose first headline rules it out."""
+        window = self.window
+        entry = window.same_text(headline.text, seen) if headline.text else None
+        if entry is None:
+            return None
+        postings, cap = window.headlines.postings, self.config.max_postings
+        if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
+            return None
+        first = window.first_of(entry)
+        if first != entry and window.alive(first):
+            score = score_headlines(headline, window.headlines.headline(first), self.config)
+            if score < self.config.first_threshold:
+                return None
+        self.last_candidates = 1
+        story = window.story_of(entry)
+        window.remember(story, first)
+        return StoryMatch(story, 100.0, "similar headline")
 
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
@@ -199,21 +226,33 @@ class StoryIndex:
         penalties: the blend itself, computed in C (rapidfuzz), bounds it from above. A
         candidate below the threshold there cannot be a duplicate and is dropped before the
         full score, which rebuilds its parsed headline.
+
+        The texts compared have their words in sorted order already (``sorted_text``): the
+        token sort ratio is then the plain ratio, which spares splitting and sorting every
+        candidate's words again, and the token set ratio is the same (it sorts them too).
+        The set ratio, the dearer one, is computed only where the sort ratio leaves the
+        threshold within reach (the set ratio is at most 100).
         """
         if not candidates:
             return []
-        texts = [self.window.headlines.text(e) for e in candidates]
-        query = [headline.text]
+        sorted_text = self.window.headlines.sorted_text
+        texts = [sorted_text(e) for e in candidates]
+        query = [" ".join(sorted(headline.words))]
         weight = self.config.set_weight
+        reach = self.config.threshold - _SLACK
         # In doubles, as the score computes them: the same ratios, blended alike.
-        ratios = [
-            process.cdist(query, texts, scorer=scorer, dtype=np.float64)[0]
-            for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
-        ]
-        bound = weight * ratios[0] + (1 - weight) * ratios[1]
-        kept = np.flatnonzero(bound >= self.config.threshold - _SLACK)
+        by_sort = process.cdist(query, texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        maybe = np.flatnonzero(weight * 100.0 + (1 - weight) * by_sort >= reach)
+        if not len(maybe):
+            return []
+        by_set = process.cdist(
+            query, [texts[i] for i in maybe.tolist()], scorer=fuzz.token_set_ratio,
+            dtype=np.float64,
+        )[0]  # fmt: skip
+        bound = weight * by_set + (1 - weight) * by_sort[maybe]
+        kept = np.flatnonzero(bound >= reach)
         order = kept[np.argsort(-bound[kept], kind="stable")]
-        return [(candidates[i], float(bound[i])) for i in order.tolist()]
+        return [(candidates[maybe[i]], float(bound[i])) for i in order.tolist()]
 
     def add(
         self,

@@ -30,6 +30,9 @@ from monitor.dedup.keytable import KeyTable, shared_guid
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
+# Headline texts share the key table with GUIDs and URLs, behind a control character that
+# neither holds: a headline seen again word for word (wire copy) is found in one lookup.
+_TEXT = "\x1f"
 
 
 def seconds(at: datetime | float) -> float:
@@ -91,6 +94,20 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
+    def same_text(self, text: str, seen: float) -> int | None:
+        """The newest entry whose headline's ``Headline.text`` is ``text``, if it can be
+        joined at ``seen`` (as ``joinable`` says)."""
+        entry = self._keys.get(_TEXT + text)
+        if entry is None or self.headlines.text(entry) != text:  # none, or a hash collision
+            return None
+        at = self._seen[entry]
+        if at < self._horizon or abs(seen - at) > self.config.window:
+            return None
+        quiet = self.config.quiet
+        if quiet and seen - self._latest[self._first[entry]] > quiet:
+            return None
+        return entry
+
     def remember(self, story_id: int, first: int) -> None:
         """The story an item was just found to join, and its first entry: the ``append``
         that follows knows the story's first headline from it."""
@@ -131,6 +148,8 @@ class Window:
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
+        if headline.text:
+            self._keys.put(_TEXT + headline.text, entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -192,7 +211,8 @@ class Window:
         self._latest.frombytes(latest.tobytes())
         self.headlines.load(keys)
         self._keys.put_many(
-            [(url, e) for e, url in enumerate(urls, base) if url]
+            [(_TEXT + key.replace("^", ""), e) for e, key in enumerate(keys, base) if key]
+            + [(url, e) for e, url in enumerate(urls, base) if url]
             + [
                 (g, e)
                 for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
