@@ -98,6 +98,11 @@ class Headlines:
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
 
+    def length(self, entry: int) -> int:
+        """How many words the entry's headline has."""
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return end - self._start[entry]
+
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""
         starts = _np(self._start, np.uint32)

@@ -54,6 +54,9 @@ PER_STORY = 16
 # Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
 # headline made of common words, which draws thousands.
 _PREFILTER_LIMIT = 64
+# Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
+# fixed cost per call is most of the work (the same arithmetic, the same order).
+_FEW = 32
 # Rounding between the bound and the score: a candidate that could beat the best score by
 # less than this is a tie, and a tie does not replace the story found first.
 _SLACK = 1e-9
@@ -180,6 +183,8 @@ class StoryIndex:
         )  # fmt: skip
         if not len(drawn.entries):
             return []
+        if len(drawn.entries) <= _FEW:
+            return self._few(drawn.entries.tolist(), drawn.weights.tolist(), len(distinct), seen)
         # Dead entries and closed stories must not take the places of those that can join,
         # nor one story's headlines all of them.
         can = self.window.joinable(drawn.entries, seen)
@@ -196,6 +201,30 @@ class StoryIndex:
             if len(chosen) >= _PREFILTER_LIMIT:
                 return chosen
         return self._capped(entries, weights)
+
+    def _few(self, entries: list[int], weights: list[float], words: int, seen: float) -> list[int]:
+        """``_candidates``'s ranking of a few drawn entries (``words``: the new headline's
+        distinct words), in Python: those that can be joined, by weight for their length,
+        largest first (ties: the newest first), at most ``PER_STORY`` a story."""
+        window = self.window
+        length = window.headlines.length
+        ranked = sorted(
+            (
+                (weight / (words + length(entry)), entry)
+                for entry, weight in zip(entries, weights, strict=True)
+                if window.can_join(entry, seen)
+            ),
+            reverse=True,
+        )
+        per_story: dict[int, int] = {}
+        out = []
+        for _, entry in ranked:
+            story = window.story_of(entry)
+            taken = per_story.get(story, 0)
+            if taken < PER_STORY:
+                per_story[story] = taken + 1
+                out.append(entry)
+        return out[:_PREFILTER_LIMIT]
 
     def _capped(
         self, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]

@@ -100,13 +100,15 @@ class Window:
         entry = self._keys.get(_TEXT + text)
         if entry is None or self.headlines.text(entry) != text:  # none, or a hash collision
             return None
-        at = self._seen[entry]
-        if at < self._horizon or abs(seen - at) > self.config.window:
-            return None
+        return entry if self.can_join(entry, seen) else None
+
+    def can_join(self, entry: int, seen: float) -> bool:
+        """``joinable`` for one entry."""
+        at = float(self._seen[entry])
+        if at < self._horizon or abs(at - seen) > self.config.window:
+            return False
         quiet = self.config.quiet
-        if quiet and seen - self._latest[self._first[entry]] > quiet:
-            return None
-        return entry
+        return not quiet or seen - self._latest[self._first[entry]] <= quiet
 
     def remember(self, story_id: int, first: int) -> None:
         """The story an item was just found to join, and its first entry: the ``append``
