@@ -138,17 +138,22 @@ class Deliverer:
                 own_stop.set()
                 with contextlib.suppress(asyncio.CancelledError):
                     await own_run
-        counts = await report.counts(self.store.db)
+        async with self.store.transaction() as db:
+            counts = await report.counts(db)
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
 
     async def _deliverable_within(self, until: float) -> int:
-        return sum(
-            [
-                await rows.deliverable(self.store.db, name, until)
-                for name in self.channels
-                if self._paused_until[name] <= until
-            ]
-        )
+        # Read in a transaction, as the workers do: the connection is shared, and a worker's
+        # record half written (its alert marked sent, the edit of a story that grew meanwhile
+        # not queued yet) would read as "nothing left" and end the drain with the edit unsent.
+        async with self.store.transaction() as db:
+            return sum(
+                [
+                    await rows.deliverable(db, name, until)
+                    for name in self.channels
+                    if self._paused_until[name] <= until
+                ]
+            )
 
     # --- one channel ---
 
