@@ -26,9 +26,10 @@ from monitor.engine import Engine
 from monitor.errors import ConfigError
 from monitor.health import check_feeds
 from monitor.metrics import Metrics, MetricsServer
-from monitor.pipeline import PollOutcome, Runtime, feed_name, refresh_feed
+from monitor.pipeline import PollOutcome, refresh_feed
 from monitor.progress import Progress
 from monitor.retention import prune
+from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
