@@ -22,7 +22,7 @@ from monitor import interpreter
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
 from monitor.errors import ConfigError
-from monitor.health import check_feeds
+from monitor.feedhealth import check_feeds
 from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import refresh_feed
 from monitor.retention import prune
@@ -36,7 +36,7 @@ from monitor.websub.subscriber import WebSub
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
 GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
-HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health
+FEED_HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health (alerts, not liveness)
 
 
 def max_polls(config: Config) -> int:
@@ -89,7 +89,7 @@ class Daemon:
             self._schedule_all(self.config.feeds)
             self._scheduler.every("retention", RETENTION_EVERY, self._prune)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
-            self._scheduler.every("health", HEALTH_EVERY, self._check_health)
+            self._scheduler.every("feed health", FEED_HEALTH_EVERY, self._check_feed_health)
             self._scheduler.start()
             self._engine.start_delivery()  # resumes whatever the outbox holds
             if self.config.monitor.metrics:
@@ -126,7 +126,7 @@ class Daemon:
     def _rt(self) -> Runtime | None:
         return self._engine.rt if self._engine is not None else None
 
-    async def _check_health(self) -> None:
+    async def _check_feed_health(self) -> None:
         rt = self._rt
         channels = self.config.monitor.health_channels
         if rt is None or not channels:

@@ -1,7 +1,7 @@
 """The stages after store, wired together: dedup (story, event) -> match -> outbox, inside
 the poll's transaction.
 
-``Stages.process`` is what ``pipeline.refresh_feed`` calls with the items it has just
+``Stages.process`` is what ``pipeline.ingest`` calls with the items it has just
 stored for the first time. Stories, events, matches and the alerts they cause are written in
 the same transaction as the items, so a crash keeps all of them or none.
 """
