@@ -3,9 +3,9 @@
 An event is the coverage of one happening: its stories (near-identical copies, from
 ``monitor.dedup``), new angles, reactions and follow-ups. Each event keeps a centroid of its
 items' words (headline and summary, names weighted up); a new story is scored, by cosine
-with weights learned online (rarer words weigh more), against the few open events that share
-its rarest words, found through an inverted index of event words. It joins the best one
-scoring ``threshold``, else starts an event. An item of a story that has an event joins it:
+with weights learned online (a word in fewer events weighs more), against the few open events
+that share its rarest words, found through an inverted index of event words. It joins the best
+one scoring ``threshold``, else starts an event. An item of a story that has an event joins it:
 the story's near-duplicates are the strongest evidence there is.
 
 Time: an event with no new item for ``quiet`` is closed (as a story is), so a similar story
@@ -41,6 +41,11 @@ TITLES = 12
 SEGMENT_DF = 2
 MIN_SHARED = 2  # words an item and an event must have in common while ...
 LEARNED = 500  # ... fewer items than this have taught the index which words are rare
+# A join that rests on one shared word is refused when that word is in this many other open
+# events: it names a topic the news keeps coming back to (a company, a country: "Google" in
+# its add-ons launch and its referral offer), not this happening. Chosen on the first half
+# of the UCI stream with the thresholds (bench/events_quality.py).
+TOPIC_EVENTS = 2
 
 
 class Decision(NamedTuple):
@@ -90,7 +95,20 @@ class EventIndex:
         return event_id in self._events
 
     def _idf(self, word: str) -> float:
-        return math.log((self._docs + 1) / (self._df.get(word, 0) + 1)) + 1.0
+        # Rarity among events, not items: a word in every item of one big event ("Titanfall")
+        # is the best evidence for that event, and one spread over many events is not.
+        events = len(self._postings.get(word, ()))
+        return math.log((len(self._events) + 1) / (events + 1)) + 1.0
+
+    def _spread(self, word: str, seen: float, but: int) -> int:
+        """Open events other than ``but`` whose words hold ``word`` (at most ``PER_WORD``
+        of the latest are looked at)."""
+        count = 0
+        for event_id in self._postings.get(word, ())[-PER_WORD:]:
+            event = self._events.get(event_id)
+            if event_id != but and event is not None and word in event.words:
+                count += not self._closed(event, seen)
+        return count
 
     def _closed(self, event: _Event, seen: float) -> bool:
         # Only silence closes an event, as it closes a story: coverage that goes on (a
@@ -123,7 +141,7 @@ class EventIndex:
         for event_id in self._candidates(vector, seen):
             self.last_candidates += 1
             event = self._events[event_id]
-            score = self._cosine(weighted, event)
+            score, lone = self._similarity(weighted, event)
             # Coverage of a happening comes in bursts: an event with an item in the last
             # ``recent`` is joined on weaker evidence than one quiet for longer.
             bar = (
@@ -132,6 +150,8 @@ class EventIndex:
                 else (config.threshold)
             )
             if bar > 0 and score / bar >= margin:
+                if lone is not None and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
+                    continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
         if best.event_id is None and self.embedder is not None:
             return self._by_meaning(story_id, title, seen)
@@ -232,21 +252,29 @@ class EventIndex:
         return event.norm
 
     def _cosine(self, weighted: tuple[Vector, float], event: _Event) -> float:
-        """The cosine of an item's weighted words with the event's; 0 when they share fewer
-        than ``MIN_SHARED`` words before ``LEARNED`` items have been seen: until then every
-        word looks rare, and one word in common ("summit") would score as a happening."""
+        return self._similarity(weighted, event)[0]
+
+    def _similarity(
+        self, weighted: tuple[Vector, float], event: _Event
+    ) -> tuple[float, str | None]:
+        """The cosine of an item's weighted words with the event's, and the one word they
+        share when they share only one. 0 when they share fewer than ``MIN_SHARED`` words
+        before ``LEARNED`` items have been seen: until then every word looks rare, and one
+        word in common ("summit") would score as a happening."""
         vector, norm = weighted
         words, idf = event.words, self._idf
         dot = 0.0
         shared = 0
+        lone = None
         for word, weight in vector.items():
             other = words.get(word)
             if other is not None:
                 dot += weight * other * idf(word)
                 shared += 1
+                lone = word
         if dot == 0.0 or (shared < MIN_SHARED and self._docs < LEARNED):
-            return 0.0
-        return dot / (norm * self._norm(event))
+            return 0.0, None
+        return dot / (norm * self._norm(event)), lone if shared == 1 else None
 
     def add(
         self,
