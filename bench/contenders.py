@@ -45,9 +45,9 @@ def missing(name: str) -> str | None:
 
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
-    from monitor.daemon import poll_all
     from monitor.engine import Engine
     from monitor.interpreter import settle_heap
+    from monitor.oneshot import poll_all
 
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
 
