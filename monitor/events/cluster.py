@@ -67,6 +67,9 @@ class EventIndex:
         # after an ``add`` or ``evict`` anywhere (a poll asks for a new event's twice).
         self._changes = 0
         self._titles: dict[int, tuple[int, str]] = {}  # event -> (``_changes`` then, title)
+        # The item ``find`` last read, and its words: ``add`` of that item, next, reads them
+        # here instead of parsing its summary again (nothing in between can change them).
+        self._found: tuple[tuple[str, str, tuple[str, ...], str | None, int], Vector] | None = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -113,7 +116,9 @@ class EventIndex:
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = from_key(key) if key is not None else parse(title)
+        entities = tuple(entities)
         vector = self._vector(headline, title, summary, entities)
+        self._found = ((title, summary, entities, key, self._changes), vector)
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted = self._weighted(vector)
         config = self.config
@@ -250,6 +255,13 @@ class EventIndex:
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
         from their next story)."""
+        entities = tuple(entities)
+        found, self._found = self._found, None
+        if found is not None and found[0] == (title, summary, entities, key, self._changes):
+            vector = found[1]
+        else:
+            headline = from_key(key) if key is not None else parse(title)
+            vector = self._vector(headline, title, summary, entities)
         self._changes += 1
         event = self._events.get(event_id)
         if event is None:
@@ -261,8 +273,6 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
-        headline = from_key(key) if key is not None else parse(title)
-        vector = self._vector(headline, title, summary, entities)
         self._words.seen(vector)
         event.items += 1
         words = event.words
