@@ -78,14 +78,16 @@ class EventWords:
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
         (weighted by rarity) first."""
-        df = self._df
-        rare = sorted((w for w in words if w in self._postings), key=lambda w: df.get(w, 0))
+        postings = self._postings
+        # every posted word has been counted (``seen`` comes before ``post``)
+        rare = sorted((w for w in words if w in postings), key=self._df.__getitem__)
         shared: dict[int, float] = {}
+        get = shared.get
         rarity = self.rarity(events)
         for word in rare[:RARE_WORDS]:
             idf = rarity[word]
-            for event_id in reversed(self._postings[word][-PER_WORD:]):
-                shared[event_id] = shared.get(event_id, 0.0) + idf
+            for event_id in reversed(postings[word][-PER_WORD:]):
+                shared[event_id] = get(event_id, 0.0) + idf
         return sorted(shared, key=shared.__getitem__, reverse=True)
 
     def compact(self, holds: dict[int, Container[str]]) -> None:
