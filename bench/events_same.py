@@ -10,8 +10,10 @@ as it goes) and writes every event id, reason, score (repr) and title to a JSON 
 2. 60,000 headlines of UCI and STS, each a story of its own, a third with a summary (another
    headline), every fifth followed by a second item of its story, over three windows.
 
-    PYTHONPATH=<other checkout> python bench/events_same.py before.json
+    python <a checkout of main>/bench/events_same.py before.json
     python bench/events_same.py after.json && cmp before.json after.json
+
+(Each checkout's bench puts its own ``monitor`` first on the path: run each one's copy.)
 """
 
 from __future__ import annotations
