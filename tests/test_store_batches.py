@@ -9,6 +9,8 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from helpers import assign_stories
+
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
 from monitor.models import Item, StoredItem
@@ -16,7 +18,6 @@ from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 from monitor.store.batch import in_lists
-from monitor.store.stories import assign
 
 
 def _item(n: int) -> Item:
@@ -43,12 +44,12 @@ async def test_a_big_poll_stores_only_its_new_items_under_the_ids_it_returns(
         assert [i.key for _, i in new] == [f"k{n}" for n in range(1, 1200, 2)]
         stored = {
             r[0]: r[1]
-            for r in await store.db.execute_fetchall(
+            for r in await store.db.raw.execute_fetchall(
                 "SELECT id, key FROM items WHERE feed_id = ?", (a,)
             )
         }
         assert all(stored[item_id] == item.key for item_id, item in new)
-        count = await store.db.execute_fetchall(
+        count = await store.db.raw.execute_fetchall(
             "SELECT COUNT(*) FROM items WHERE feed_id = ?", (a,)
         )
         assert next(iter(count))[0] == 1300
@@ -71,7 +72,7 @@ async def test_in_lists_find_every_row_whatever_the_length(tmp_path: Path) -> No
             for marks, params in in_lists(ids[:length], chunk=500):
                 assert len(params) == marks.count("?") and len(params) & (len(params) - 1) == 0
                 marks_seen.add(marks.count("?"))
-                rows = await store.db.execute_fetchall(
+                rows = await store.db.raw.execute_fetchall(
                     f"SELECT id FROM items WHERE id IN ({marks})", params
                 )
                 found += [r[0] for r in rows]
@@ -115,8 +116,8 @@ async def test_story_counts_kept_per_poll_match_a_recount(tmp_path: Path) -> Non
             async with store.transaction() as db:
                 inserted = await item_store.insert_new(db, states[url].id, items)
                 stored = [StoredItem(i, states[url].id, url, (), item) for i, item in inserted]
-                await assign(db, index, stored)
-        rows = await store.db.execute_fetchall(
+                await assign_stories(db, index, stored)
+        rows = await store.db.raw.execute_fetchall(
             "SELECT s.id, s.last_seen, s.outlets, MAX(COALESCE(i.published, i.first_seen)),"
             " COUNT(DISTINCT i.feed_id), COUNT(*) FROM stories s JOIN items i ON i.story_id = s.id"
             " GROUP BY s.id"
