@@ -4,7 +4,11 @@ The URL's password comes from the environment and is never shown."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import signal
+import sys
 from pathlib import Path
 
 from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
@@ -71,3 +75,29 @@ async def test_an_unreachable_server_is_one_line_without_the_password(
         lines = err.strip().splitlines()
         assert len(lines) == 1 and "cannot open the database postgresql://" in lines[0], err
         assert PASSWORD not in err + out
+
+
+async def test_monitor_run_on_postgresql_alerts_and_stops_on_sigterm(
+    feed_server: FeedServer, pg_url: str, tmp_path: Path
+) -> None:
+    feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[0], "http://o0.example/rail")]))
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = tmp_path / "config.toml"
+        text = pipeline_config(with_password(pg_url), [feed_server.url("/o0")], tg.url, hook.url)
+        config.write_text(text, "utf-8")
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "monitor", "-c", str(config), "run",
+            env={**os.environ, "PGPW": PASSWORD}, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            for _ in range(600):
+                if tg.sent and hook.payloads():
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 60)
+        assert len(tg.sent) == 1 and [p["alert"]["kind"] for p in hook.payloads()] == ["new"]
+        assert proc.returncode == 0, err.decode()
+        assert PASSWORD not in err.decode()
+        assert " ERROR " not in err.decode() and "Traceback" not in err.decode(), err.decode()
