@@ -10,6 +10,7 @@ less CPU per round trip (the commit that brought it has the figures).
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import re
 from collections.abc import AsyncIterator, Iterable
@@ -65,13 +66,41 @@ def _rowcount(status: str) -> int:
     return int(last) if last.isdigit() else 0
 
 
+class IdBlocks:
+    """Ids taken from each table's sequence a block at a time, handed out without a round trip.
+
+    A sequence never gives a value twice, whatever the node or transaction, so ids held here
+    are this process's alone; those a rolled-back poll took, or a stop leaves, are gaps.
+    """
+
+    BLOCK = 256
+
+    def __init__(self) -> None:
+        self._free: dict[str, collections.deque[int]] = {}
+        self.fetches = 0  # round trips taken to refill (bench/store_cost.py counts them)
+
+    async def take(self, conn: Any, table: str, count: int) -> list[int]:
+        check_numbered(table)
+        free = self._free.setdefault(table, collections.deque())
+        if len(free) < count:
+            self.fetches += 1
+            rows = await conn.fetch(
+                f"SELECT nextval(pg_get_serial_sequence('{table}', 'id'))"
+                " FROM generate_series(1, $1)",
+                max(self.BLOCK, count - len(free)),
+            )
+            free.extend(int(r[0]) for r in rows)
+        return [free.popleft() for _ in range(count)]
+
+
 class PgConnDb:
     """``Db`` over one asyncpg connection (a transaction's)."""
 
     dialect = "postgresql"
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, ids: IdBlocks | None = None) -> None:
         self.conn = conn
+        self.ids = IdBlocks() if ids is None else ids
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         return _rowcount(await self.conn.execute(translate(sql), *params))
@@ -105,14 +134,7 @@ class PgConnDb:
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         # From the id's own sequence: other nodes numbering rows at the same time get others.
-        check_numbered(table)
-        if count <= 0:
-            return []
-        rows = await self.conn.fetch(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, $1)",
-            count,
-        )
-        return [int(r[0]) for r in rows]
+        return await self.ids.take(self.conn, table, count)
 
     async def script(self, sql: str) -> None:
         await self.conn.execute(translate_ddl(sql))  # no arguments: several statements at once
@@ -124,9 +146,10 @@ class PgPoolDb:
 
     dialect = "postgresql"
 
-    def __init__(self, pool: Any, name: str) -> None:
+    def __init__(self, pool: Any, name: str, ids: IdBlocks) -> None:
         self.pool = pool
         self.name = name
+        self.ids = ids
 
     def _failed(self, exc: BaseException) -> StoreError:
         return StoreError(f"cannot read the database {self.name}: {reason(exc)}")
@@ -176,7 +199,7 @@ class PgPoolDb:
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         async with self.pool.acquire() as conn:
-            return await PgConnDb(conn).reserve_ids(table, count)
+            return await PgConnDb(conn, self.ids).reserve_ids(table, count)
 
     async def script(self, sql: str) -> None:
         async with self.pool.acquire() as conn:
@@ -193,7 +216,8 @@ class PgStore(Store):
     """One PostgreSQL database, through a pool of connections."""
 
     def __init__(self, pool: Any, name: str, *, readonly: bool = False) -> None:
-        super().__init__(PgPoolDb(pool, name), name, readonly=readonly)
+        self.ids = IdBlocks()
+        super().__init__(PgPoolDb(pool, name, self.ids), name, readonly=readonly)
         self.pool = pool
 
     @classmethod
@@ -255,7 +279,7 @@ class PgStore(Store):
                     f"cannot start a transaction: {reason(exc)}", exc
                 ) from None
             try:
-                yield PgConnDb(conn)
+                yield PgConnDb(conn, self.ids)
             except ERRORS as exc:
                 await _rollback(tx)
                 raise self._write_failed(
