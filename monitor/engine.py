@@ -90,6 +90,7 @@ class Engine:
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
+            deliverer.on_sent = metrics.alert_sent if metrics is not None else None
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()
@@ -139,6 +140,7 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
+            self.deliverer.on_sent = self.rt.metrics.alert_sent if self.rt.metrics else None
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()

@@ -65,6 +65,7 @@ class Deliverer:
         self._flush_updates = False  # ... and updates without waiting to coalesce
         self._running = False
         self.sent = 0  # alerts delivered (each alert of a digest counts)
+        self.on_sent: Callable[[Alert, float, float], None] | None = None  # (alert, queued, sent)
 
     def __repr__(self) -> str:
         return f"<Deliverer channels={sorted(self.channels)}>"
@@ -305,6 +306,8 @@ class Deliverer:
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip
+                if self.on_sent is not None:  # the latency histogram (monitor.metrics)
+                    self.on_sent(due.alert, due.created_at, now)
             return
         if error.permanent:
             async with self.store.transaction() as db:
