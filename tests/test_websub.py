@@ -126,6 +126,8 @@ async def test_subscribes_and_a_publish_reaches_the_webhook_without_a_poll(
         assert (feed["fed_by"], feed["websub"], feed["pushes"]) == ("push", "live", 1)
         assert feed["last_push"] is not None
         assert "WebSub: 1 of 1 feeds pushed" in render(report)
+        assert (feed["schedule"], feed["poll_every"]) == ("push", 3600.0)
+        assert "push (+poll 1h)" in render(report)
         assert request["hub.secret"] not in render(report)
 
 
