@@ -34,7 +34,7 @@ async def feeding(
     if m.schedule == "adaptive" and feed.interval is None and state is not None:
         pub = await item_store.publishing_since(db, state.id, now - WEEK)
         if pub is not None:  # a feed that dates none of its items keeps the fixed interval
-            every = adaptive_interval(pub, now, low=m.min_interval, high=m.max_interval)
+            every = adaptive_interval(pub, now, low=m.min_interval, high=m.longest_interval)
             return {"schedule": "adaptive", "poll_every": every}
     return {"schedule": "fixed", "poll_every": usual}
 
