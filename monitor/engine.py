@@ -19,7 +19,7 @@ from monitor.config import Config
 from monitor.fetch import Fetcher, FetchLimits
 from monitor.metrics import Metrics
 from monitor.outbox import Deliverer
-from monitor.pipeline import Runtime
+from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
@@ -90,7 +90,8 @@ class Engine:
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
-            deliverer.on_sent = metrics.alert_sent if metrics is not None else None
+            if metrics is not None:
+                deliverer.observe_sent(metrics.alert_sent)
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()
@@ -140,7 +141,8 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
-            self.deliverer.on_sent = self.rt.metrics.alert_sent if self.rt.metrics else None
+            if self.rt.metrics is not None:
+                self.deliverer.observe_sent(self.rt.metrics.alert_sent)
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()
