@@ -9,16 +9,15 @@ from __future__ import annotations
 
 from typing import Any
 
-import aiosqlite
-
 from monitor.config import Config, FeedConfig
 from monitor.schedule import WEEK, adaptive_interval
 from monitor.store import items as item_store
+from monitor.store.db import Db
 from monitor.store.feeds import FeedState
 
 
 async def feeding(
-    db: aiosqlite.Connection,
+    db: Db,
     config: Config,
     feed: FeedConfig,
     state: FeedState | None,

@@ -17,7 +17,7 @@ from monitor.outbox import storm
 from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.worker import DIGEST_KINDS, IDLE_MAX, ChannelWorker, Flush
 from monitor.store import Store, report
-from monitor.store import outbox as rows
+from monitor.store import alerts as rows
 
 __all__ = ["BATCH", "DIGEST_KINDS", "IDLE_MAX", "Deliverer"]
 
