@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS cluster_nodes (
 CREATE TABLE IF NOT EXISTS feed_leases (
     feed_url TEXT PRIMARY KEY,                -- as configured: the feed's identity
     next_poll_at DOUBLE PRECISION NOT NULL,
+    last_delay DOUBLE PRECISION NOT NULL DEFAULT 0,  -- the gap its last poll asked for
     leased_by BIGINT,                         -- cluster_nodes.id while being polled
     lease_until DOUBLE PRECISION,
     last_poll_at DOUBLE PRECISION,            -- when the last lease on it was taken

@@ -4,9 +4,10 @@ A feed's row says when it is due (``next_poll_at``) and, while a node polls it, 
 until when (``leased_by``, ``lease_until``). A node takes due feeds in batches with
 ``FOR UPDATE SKIP LOCKED`` (two nodes never wait on, nor take, the same row), polls them and
 hands each back with its next time. A node that dies stops extending its leases
-(``cluster.heartbeat``); once they run out the feeds are due for any other node. A feed is
-therefore polled at most once per interval: its next time is written only by the lease holder,
-and a lease is taken only on a feed that is due and not held.
+(``cluster.heartbeat``); once they run out the feeds are due for any other node (those it was
+polling at its usual gap after that poll began). A feed is therefore polled at most once per
+interval: its next time is written only by the lease holder, and a lease is taken only on a
+feed that is due and not held.
 """
 
 from __future__ import annotations
@@ -62,7 +63,10 @@ async def take_due(conn: asyncpg.Connection, node: int, limit: int, lease: float
         )
         UPDATE feed_leases f
         SET leased_by = $1, lease_until = {NOW} + $3, last_poll_at = {NOW},
-            last_polled_by = $1, polls = f.polls + 1
+            last_polled_by = $1, polls = f.polls + 1,
+            -- If this node dies mid-poll, its request may have reached the feed's host: the
+            -- feed is due again at its usual gap from now, not as soon as the lease runs out.
+            next_poll_at = {NOW} + f.last_delay
         FROM due WHERE f.feed_url = due.feed_url
         RETURNING f.feed_url, f.next_poll_at, f.lease_until
         """,
@@ -83,7 +87,8 @@ async def hand_back(conn: asyncpg.Connection, node: int, done: Sequence[tuple[st
     rows = await conn.fetch(
         f"""
         UPDATE feed_leases f
-        SET next_poll_at = {NOW} + d.delay, leased_by = NULL, lease_until = NULL
+        SET next_poll_at = {NOW} + d.delay, last_delay = d.delay, leased_by = NULL,
+            lease_until = NULL
         FROM unnest($2::text[], $3::float8[]) AS d(url, delay)
         WHERE f.feed_url = d.url AND f.leased_by = $1
         RETURNING f.feed_url
