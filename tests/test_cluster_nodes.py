@@ -6,6 +6,7 @@ lease, and when the killed node was the assigner another takes the role within s
 from __future__ import annotations
 
 import asyncio
+import itertools
 import os
 import signal
 import sys
@@ -123,14 +124,14 @@ async def test_a_node_killed_mid_run_loses_no_feed_and_doubles_none(
     late = [
         p
         for p, ts in polls.items()
-        for a, b in zip([killed_at, *[t for t in ts if t > killed_at]], [t for t in ts if t > killed_at] + [ended], strict=True)
+        for a, b in itertools.pairwise([killed_at, *[t for t in ts if t > killed_at], ended])
         if b - a > INTERVAL + LEASE + 1.0
     ]
     assert late == []
     doubled = [
         (p, round(b - a, 2))
         for p, ts in polls.items()
-        for a, b in zip(ts, ts[1:], strict=False)
+        for a, b in itertools.pairwise(ts)
         if b - a < INTERVAL - SLACK
     ]
     assert doubled == [], "polled twice within an interval"
