@@ -142,6 +142,8 @@ class LeasedScheduler:
             try:
                 async with self.node.pool.acquire() as conn:
                     if not await lease_store.hand_back(conn, self.node.id, [(url, delay)]):
+                        if self.node.metrics is not None:
+                            self.node.metrics.lost.inc()
                         log.warning("cluster: lost the lease while polling (another node has"
                                     " it now)", extra={"feed": url})  # fmt: skip
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
@@ -150,3 +152,6 @@ class LeasedScheduler:
             finally:
                 del self._polling[url]
                 self._wake.set()
+                if self.node.metrics is not None:
+                    self.node.metrics.polls.inc()
+                    self.node.metrics.leased.set(len(self._polling))

@@ -97,6 +97,8 @@ class Election:
         self.term = Term(self.role, epoch, self.node.id)
         self.terms += 1
         self.node.roles.add(self.role)
+        if self.node.metrics is not None:
+            self.node.metrics.terms.labels(self.role).inc()
         log.info("cluster: node %d is the %s (term %d)", self.node.id, self.role, epoch)
         loop = asyncio.get_running_loop()
         leading = loop.create_task(self._lead(self.term), name=f"monitor-{self.role}")

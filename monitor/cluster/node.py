@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from monitor.cluster.metrics import ClusterMetrics
 from monitor.store import cluster as cluster_store
 
 log = logging.getLogger("monitor.cluster")
@@ -51,6 +52,7 @@ class Node:
         timing: ClusterTiming,
         *,
         on_live_nodes: Callable[[int], None] | None = None,
+        metrics: ClusterMetrics | None = None,
     ) -> None:
         self.pool = pool
         self.timing = timing
@@ -60,6 +62,7 @@ class Node:
         self.roles: set[str] = set()
         self.live_nodes = 1
         self._on_live_nodes = on_live_nodes
+        self.metrics = metrics
         self._beat: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
@@ -81,6 +84,9 @@ class Node:
     async def beat(self) -> None:
         async with self.pool.acquire() as conn:
             live = await cluster_store.heartbeat(conn, self.id, self.role, self.timing.lease)
+        if self.metrics is not None:
+            self.metrics.describe(self.id, self.host, self.pid, self.role)
+            self.metrics.live_nodes.set(live)
         if live != self.live_nodes:
             self.live_nodes = live
             if self._on_live_nodes is not None:

@@ -71,6 +71,11 @@ async def ensure_schema(conn: asyncpg.Connection) -> None:
         await conn.execute(SCHEMA)
 
 
+async def has_schema(conn: asyncpg.Connection) -> bool:
+    """Whether nodes ever ran on this database (for readers that must not create it)."""
+    return bool(await conn.fetchval("SELECT to_regclass('cluster_nodes') IS NOT NULL"))
+
+
 @dataclass(frozen=True, slots=True)
 class NodeRow:
     """One node as ``monitor status`` shows it."""
