@@ -87,7 +87,7 @@ async def test_a_lease_runs_out_only_when_its_node_stops_beating(
         taken = await lease_store.take_due(conn, second.id, 10, lease)
         back = await lease_store.hand_back(conn, first.id, [(x.feed_url, 60.0) for x in held])
     assert len(taken) == 5 - handed_back_by_first, case
-    assert back == handed_back_by_first, case
+    assert len(back) == handed_back_by_first, case
 
 
 async def test_a_feed_handed_back_is_not_due_until_its_next_time(pool: asyncpg.Pool) -> None:

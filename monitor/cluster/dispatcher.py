@@ -45,6 +45,7 @@ class LeasedScheduler:
         self._feeds: dict[str, float] = {}  # configured feeds: first due (a delay) if new
         self._dirty = True  # the configured feeds are not yet in the table
         self._polling: dict[str, asyncio.Task[None]] = {}
+        self._done: list[tuple[str, float]] = []  # polls ended, feeds not yet handed back
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
         self.polls = 0  # polls this node ran
@@ -99,11 +100,14 @@ class LeasedScheduler:
         while True:
             self._wake.clear()
             timeout = IDLE_MAX
+            leases: list[lease_store.Lease] = []
             try:
                 async with pool.acquire() as conn:
                     if self._dirty:
                         await lease_store.sync(conn, list(self._feeds.items()))
                         self._dirty = False
+                    # The polls that ended since the last round go back in one statement.
+                    await self._hand_back(conn)
                     free = self.max_polls - len(self._polling)
                     want = min(free, self.node.timing.batch)
                     leases = await lease_store.take_due(
@@ -116,16 +120,39 @@ class LeasedScheduler:
                     else:
                         timeout = 0.0 if want else IDLE_MAX
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                log.warning("cluster: cannot take due feeds: %s", exc)
-                leases = []
-                timeout = IDLE_MAX
+                # The leases run out and other nodes poll the feeds then: late, not lost.
+                log.warning("cluster: cannot reach the database: %s", exc)
             loop = asyncio.get_running_loop()
             for lease in leases:
                 url = lease.feed_url
                 self._polling[url] = loop.create_task(self._run(url))
+            if self.node.metrics is not None:
+                self.node.metrics.leased.set(len(self._polling))
             if timeout > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _hand_back(self, conn: asyncpg.Connection) -> None:
+        done, self._done = self._done, []
+        try:
+            back = await lease_store.hand_back(conn, self.node.id, done)
+        except BaseException:
+            self._done[:0] = done  # tried again next round
+            raise
+        for url in {url for url, _ in done} - set(back):
+            if self.node.metrics is not None:
+                self.node.metrics.lost.inc()
+            log.warning("cluster: lost the lease while polling (another node has it now)",
+                        extra={"feed": url})  # fmt: skip
+
+    async def flush(self) -> None:
+        """Hand back the polls that ended after ``shutdown`` (the daemon's last step)."""
+        if self._done:
+            try:
+                async with self.node.pool.acquire() as conn:
+                    await self._hand_back(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: cannot hand feeds back (their leases run out): %s", exc)
 
     async def _run(self, url: str) -> None:
         at: float | None = None
@@ -139,19 +166,8 @@ class LeasedScheduler:
         finally:
             self.polls += 1
             delay = (at if at is not None else self._clock() + RETRY_AFTER_BUG) - self._clock()
-            try:
-                async with self.node.pool.acquire() as conn:
-                    if not await lease_store.hand_back(conn, self.node.id, [(url, delay)]):
-                        if self.node.metrics is not None:
-                            self.node.metrics.lost.inc()
-                        log.warning("cluster: lost the lease while polling (another node has"
-                                    " it now)", extra={"feed": url})  # fmt: skip
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
-                # The lease runs out and another node polls the feed then: late, not lost.
-                log.warning("cluster: cannot hand the feed back: %s", exc, extra={"feed": url})
-            finally:
-                del self._polling[url]
-                self._wake.set()
-                if self.node.metrics is not None:
-                    self.node.metrics.polls.inc()
-                    self.node.metrics.leased.set(len(self._polling))
+            self._done.append((url, delay))
+            del self._polling[url]
+            self._wake.set()
+            if self.node.metrics is not None:
+                self.node.metrics.polls.inc()

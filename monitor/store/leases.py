@@ -77,13 +77,15 @@ async def take_due(conn: asyncpg.Connection, node: int, limit: int, lease: float
     return [Lease(r["feed_url"], r["next_poll_at"], r["lease_until"]) for r in rows]
 
 
-async def hand_back(conn: asyncpg.Connection, node: int, done: Sequence[tuple[str, float]]) -> int:
+async def hand_back(
+    conn: asyncpg.Connection, node: int, done: Sequence[tuple[str, float]]
+) -> list[str]:
     """Give polled feeds back, each due again ``delay`` seconds from now (a delay, not a time:
     the database's clock decides, so the nodes' clocks need not agree). Only leases ``node``
     still holds count: a feed another node took over meanwhile (this one stalled past its
-    lease) keeps the other's schedule. Returns how many were handed back."""
+    lease) keeps the other's schedule. Returns the feeds handed back."""
     if not done:
-        return 0
+        return []
     rows = await conn.fetch(
         f"""
         UPDATE feed_leases f
@@ -97,7 +99,7 @@ async def hand_back(conn: asyncpg.Connection, node: int, done: Sequence[tuple[st
         [url for url, _ in done],
         [delay for _, delay in done],
     )
-    return len(rows)
+    return [r["feed_url"] for r in rows]
 
 
 async def next_due(conn: asyncpg.Connection) -> float | None:
