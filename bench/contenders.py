@@ -53,6 +53,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
 
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
+        events = time_event_assignment()
         engine = await Engine.open(config)
         settle_heap()  # as `monitor run` does once its engine is open
         try:
@@ -72,6 +73,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             "cycle_cpu": spent,
             "threads": split,
             "story_matching": matching[0],
+            "event_assignment": events[0],
             "stories": stories,
         }
 
@@ -165,6 +167,17 @@ def time_story_matching() -> tuple[list[float], float]:
     for _ in range(20_000):
         noop()
     return spent, (time.thread_time() - start) / 20_000
+
+
+def time_event_assignment() -> list[float]:
+    """Thread CPU seconds spent inside EventIndex.find and .add (which event each new
+    story joins), from now on."""
+    from monitor.events import EventIndex
+
+    spent = [0.0]
+    for name in ("find", "add", "embed_ahead"):
+        setattr(EventIndex, name, timed(getattr(EventIndex, name), spent))
+    return spent
 
 
 def thread_cpu() -> dict[str, float]:

@@ -15,7 +15,8 @@ They are bench-only (``pip install 'monitor[peers]'``; newsboat from Debian); a 
 skipped with the line that installs it. monitor runs with rules as a user's does (the example
 config's entities and seed rule and 40 topic rules over the headlines' commonest words), so it
 pays for matching and the outbox too; its first cycle is also split by thread, with story
-matching's share (StoryIndex.find/add, timed in thread CPU around each call).
+matching's share (StoryIndex.find/add, timed in thread CPU around each call) and event
+assignment's (EventIndex.find/add, likewise).
 
 Parse cost per item on the same bodies, in a child process: parse_feed (the lxml fast path,
 feedparser for what it refuses), feedparser as the pipeline runs it (parse_with_feedparser)
@@ -421,7 +422,11 @@ def report(
         f"{role} {median([d['threads'].get(role, 0.0) for d in detail]) * us:.0f}" for role in roles
     )
     matching = median([d["story_matching"] for d in detail]) * us
-    print(f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f}")
+    events = median([d["event_assignment"] for d in detail]) * us
+    print(
+        f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
+        f" event assignment (on the event loop) {events:.0f}"
+    )
     print(
         f"parse cost per item, same bodies ({fast_feeds} of {min(args.feeds, 300)} feeds took the fast path):"
     )

@@ -32,6 +32,7 @@ from monitor.retention import prune
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
+from monitor.store.copy import copy_between
 from monitor.watchdog import SelfCheck
 from monitor.websub.subscriber import WebSub
 
@@ -79,10 +80,21 @@ async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome
 
 async def _dry_run_config(config: Config, tmp: Path) -> Config:
     copy = tmp / "monitor.db"
-    if config.database_path.exists():
-        await asyncio.to_thread(_backup, config.database_path, copy)
+    location = config.database_location
+    if isinstance(location, str):  # PostgreSQL: its rows into the temporary SQLite copy
+        await copy_between(
+            location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
+        )
+    elif location.exists():
+        await asyncio.to_thread(_backup, location, copy)
     console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
     return config_module.derive(config, database=copy, channels=console)
+
+
+def _place(config: Config) -> Path | str:
+    """Where the config's database is, to tell whether a reload moved it."""
+    location = config.database_location
+    return location.resolve() if isinstance(location, Path) else location
 
 
 def _backup(source: Path, target: Path) -> None:
@@ -150,7 +162,7 @@ class Daemon:
                 self.metrics_port = await server.start()
             background.append(loop.create_task(self._selfcheck.watch(self.health_problem)))
             log.info(
-                "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
+                "started: %d feeds, database %s", len(self.config.feeds), self.config.database_shown
             )
             self.notifier.ready()
             await self.stop_event.wait()
@@ -289,7 +301,7 @@ class Daemon:
         except ConfigError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             return False
-        if new.database_path.resolve() != self.config.database_path.resolve():
+        if _place(new) != _place(self.config):
             log.error("reload refused: [monitor] database cannot change while running")
             return False
         old_urls = set(self._feeds)

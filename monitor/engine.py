@@ -79,7 +79,7 @@ class Engine:
         metrics: Metrics | None = None,
     ) -> Engine:
         """Open the store, sync the feeds, rebuild the story window, connect the channels."""
-        store = await Store.open(config.database_path)
+        store = await Store.open(config.database_location)
         session: aiohttp.ClientSession | None = None
         try:
             async with store.transaction() as db:

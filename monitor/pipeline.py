@@ -17,8 +17,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiosqlite
-
 from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
@@ -33,6 +31,7 @@ from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store.db import Db
 from monitor.store.feeds import FeedState, StateWrites
 
 log = logging.getLogger("monitor.pipeline")
@@ -253,7 +252,7 @@ async def _process(
     return outcome
 
 
-async def _save_state(rt: Runtime, db: aiosqlite.Connection, state: FeedState) -> None:
+async def _save_state(rt: Runtime, db: Db, state: FeedState) -> None:
     """Save the whole state inside the caller's transaction; it supersedes a waiting snapshot."""
     if rt.state_writes is not None:
         rt.state_writes.discard(state.id)

@@ -14,9 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import aiosqlite
-
 import monitor.outbox as outbox
+from monitor import assign
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventIndex
@@ -27,10 +26,11 @@ from monitor.metrics import Metrics
 from monitor.models import Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew, on_event_match
 from monitor.store import Store
+from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store import matches as match_store
-from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
+from monitor.store.db import Db
 
 log = logging.getLogger("monitor.stages")
 EVICT_EVERY = 300.0  # seconds between evictions of headlines older than the window
@@ -81,9 +81,7 @@ class Stages:
         rule = self.rules.get(rule_name)
         return rule.alert_on if rule is not None else "story"
 
-    async def process(
-        self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
-    ) -> None:
+    async def process(self, db: Db, items: Sequence[StoredItem], now: float) -> None:
         """New items, in the poll's transaction: their stories and events, the rules they
         match, and the alerts those queue (and the updates of alerts whose story or event
         grew)."""
@@ -94,8 +92,13 @@ class Stages:
             log.warning("rebuilt the story window after a failed poll: %d headlines", count)
             self.events = await _rebuild_events(db, self.config, since)
             self._stale = False
-        changes = await story_store.assign(db, self.index, items)
-        event_changes = await event_store.assign(db, self.events, changes)
+        # The indexes decide (pure); the store numbers new stories and events and writes.
+        new_stories = await story_store.reserve_ids(db, len(items))
+        changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
+        new_events = await event_store.reserve_ids(db, len(changes))
+        plan = assign.events(self.events, changes, new_events)
+        await event_store.record(db, plan)
+        event_changes = plan.changes
         self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
         if now - self._evicted_at >= EVICT_EVERY:
             # Headlines a window older than the newest one can no longer be joined: forget
@@ -111,7 +114,7 @@ class Stages:
         story_alerts = await alert_rows.stories_alerts(db, grown) if grown else {}
         grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
         alerts_of_events = await event_store.events_alerts(db, grown_events)
-        matched: list[tuple[event_store.EventChange, Match]] = []
+        matched: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
             if change.is_new_story and self.metrics is not None:
@@ -161,7 +164,7 @@ class Stages:
             log.debug("%d alerts queued", enqueued)
 
 
-async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datetime) -> EventIndex:
+async def _rebuild_events(db: Db, config: Config, since: datetime) -> EventIndex:
     started = time.monotonic()
     embedder = UniversalSentenceEncoder() if config.events.semantic else None
     events = EventIndex(config.events, config.dedup.window, embedder)

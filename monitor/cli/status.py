@@ -47,7 +47,7 @@ def _iso(ts: float | None) -> str | None:
 
 async def collect(config: Config) -> dict[str, Any]:
     """The status report as plain data (the ``--json`` document)."""
-    store = await Store.open_readonly(config.database_path)
+    store = await Store.open_readonly(config.database_location)
     try:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))

@@ -17,7 +17,7 @@ class EventConfig(StrictModel):
     """How stories are grouped into events."""
 
     threshold: float = Field(
-        default=0.22,
+        default=0.4,
         gt=0,
         le=1,
         description="similarity (0-1) of a new story to an event at or above which it joins it",
@@ -26,7 +26,7 @@ class EventConfig(StrictModel):
         default=3600.0, ge=0, description="an event with an item this recent is 'recent'"
     )
     recent_threshold: float = Field(
-        default=0.088,
+        default=0.1,
         gt=0,
         le=1,
         description="the similarity that joins a recent event (coverage comes in bursts)",

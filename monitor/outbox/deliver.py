@@ -19,8 +19,8 @@ from monitor.outbox.attempt import attempt, call
 from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store, report
-from monitor.store import outbox as rows
-from monitor.store.outbox import Due
+from monitor.store import alerts as rows
+from monitor.store.alerts import Due
 
 log = logging.getLogger("monitor.outbox")
 

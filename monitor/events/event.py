@@ -1,0 +1,33 @@
+"""One event as the index keeps it: the summed words of its items and its title's choices."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from monitor.events.semantic import Vectors
+from monitor.events.words import Vector
+
+# Headlines kept per event to choose its title from (the closest to its centroid).
+TITLES = 12
+
+
+@dataclass(slots=True)
+class Event:
+    first_seen: float
+    last_seen: float
+    words: Vector = field(default_factory=dict)  # summed item vectors (before rarity weights)
+    items: int = 0
+    titles: list[tuple[float, str, Vector]] = field(default_factory=list)  # score when offered
+    norm: float = 0.0  # of ``words`` weighted by rarity, as of ``norm_docs`` items (0: stale)
+    norm_docs: int = 0
+    meaning: Vectors | None = None  # summed embeddings of its stories' headlines (semantic)
+
+    def offer_title(self, score: float, title: str, vector: Vector) -> None:
+        """Keep a new story's headline among the title's choices if it is closer to the
+        event (``score``) than the farthest kept (as each was when it came)."""
+        if len(self.titles) < TITLES:
+            self.titles.append((score, title, vector))
+            return
+        worst = min(range(len(self.titles)), key=lambda i: self.titles[i][0])
+        if score > self.titles[worst][0]:
+            self.titles[worst] = (score, title, vector)
