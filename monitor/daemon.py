@@ -17,6 +17,7 @@ import sqlite3
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import config as config_module
 from monitor import interpreter
@@ -33,8 +34,13 @@ from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
 from monitor.store.copy import copy_between
+from monitor.store.location import is_postgres
 from monitor.watchdog import SelfCheck
 from monitor.websub.subscriber import WebSub
+
+if TYPE_CHECKING:
+    from monitor.cluster.dispatcher import LeasedScheduler
+    from monitor.cluster.runtime import ClusterNode
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
@@ -123,7 +129,8 @@ class Daemon:
         self._inflight: set[asyncio.Task[object]] = set()
         self._stopping = False
         self._engine: Engine | None = None
-        self._scheduler: FeedScheduler | None = None
+        self._scheduler: FeedScheduler | LeasedScheduler | None = None
+        self._cluster: ClusterNode | None = None
         self._feeds: dict[str, FeedConfig] = {}
         self._rng = random.Random()
         self.metrics = Metrics()
@@ -138,7 +145,17 @@ class Daemon:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
-        self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
+        if is_postgres(self.config.monitor.database):  # one node of several, maybe
+            from monitor.cluster.runtime import ClusterNode  # asyncpg: the postgresql extra
+
+            self._cluster = ClusterNode(self._engine, self.metrics)
+            try:
+                self._scheduler = await self._cluster.start(self._poll, max_polls(self.config))
+            except BaseException:
+                await self._engine.close()
+                raise
+        else:
+            self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
         try:
@@ -154,7 +171,8 @@ class Daemon:
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
             self._scheduler.every("health", HEALTH_EVERY, self._check_health)
             self._scheduler.start()
-            self._engine.start_delivery()  # resumes whatever the outbox holds
+            if self._cluster is None:  # else the elected sender delivers
+                self._engine.start_delivery()  # resumes whatever the outbox holds
             if self.config.monitor.metrics:
                 server = MetricsServer(
                     self.metrics, self.health_problem, self.config.monitor.metrics
@@ -175,6 +193,8 @@ class Daemon:
                 task.cancel()
             self._selfcheck.close()
             await self._finish_inflight()
+            if self._cluster is not None:
+                await self._cluster.stop()
             if self.websub is not None:
                 await self.websub.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):

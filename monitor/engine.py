@@ -152,6 +152,10 @@ class Engine:
         """Wait until nothing is due in the outbox, at most ``timeout`` seconds."""
         return await self.deliverer.drain(timeout)
 
+    async def stop_delivery(self) -> None:
+        """Stop delivering (alerts in flight finish); ``start_delivery`` resumes."""
+        await self._stop_delivery()
+
     async def _stop_delivery(self) -> None:
         self._stop.set()
         if self._delivery is not None:

@@ -22,7 +22,7 @@ from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import Fetcher, FetchResult
 from monitor.metrics import Metrics
 from monitor.models import ParsedFeed, StoredItem
-from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.newitems import ProcessItems, insert_new, run_stages, set_aside_older
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads, parse_off_loop
 from monitor.redact import redact
@@ -75,6 +75,9 @@ class Runtime:
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
     parse_threads: ParseThreads = field(default_factory=ParseThreads)
     on_parsed: OnParsed | None = None
+    # Several nodes: stories and alerts are the elected assigner's (monitor/cluster); a poll
+    # only queues its new items for it, in its transaction. None: this process assigns.
+    assign: ProcessItems | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor
@@ -221,7 +224,7 @@ async def _process(
                     for item_id, item in inserted
                 ]
                 if stored:
-                    await run_stages(rt.stages.process, db, stored, now)
+                    await run_stages(rt.assign or rt.stages.process, db, stored, now)
                 outcome.new_items = len(stored) + cut
                 if stored:
                     state.last_new_item = now

@@ -86,7 +86,7 @@ class LeasedScheduler:
 
     def scheduled_feeds(self) -> set[str]:
         """Every configured feed has its next poll in the shared table (or is being polled)."""
-        return set(self._feeds) if not self._dirty else set()
+        return set(self._feeds)
 
     @property
     def polling(self) -> int:

@@ -1,12 +1,13 @@
 """store.cluster: the nodes of a monitor that share one PostgreSQL, and who leads what.
 
 Several nodes (``monitor run`` processes, one config, one database URL) coordinate through
-three small tables, created here idempotently under an advisory lock so that nodes started at
+four small tables, created here idempotently under an advisory lock so that nodes started at
 once on an empty database create them once:
 
 - ``cluster_nodes``: one row per node (host, pid, started, heartbeat, role). A node whose
   heartbeat is older than the lease is dead: its feed leases may be taken by others.
 - ``feed_leases`` (``store.leases``): each feed's next poll and who polls it now.
+- ``assign_queue`` (``store.cluster_queue``): the items polls stored, waiting for the assigner.
 - ``cluster_roles``: one row per elected role (the story assigner, each channel's sender) with
   an epoch that the winner of an election increments: the fence that stops a node that lost
   its role (a stalled process, a dropped connection) from committing as if it still held it.
@@ -50,6 +51,10 @@ CREATE TABLE IF NOT EXISTS feed_leases (
     polls BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS feed_leases_due ON feed_leases (next_poll_at);
+CREATE TABLE IF NOT EXISTS assign_queue (
+    item_id BIGINT PRIMARY KEY,               -- an item stored by a poll, not yet in a story
+    feed_url TEXT NOT NULL                    -- as configured: its name, tags and rules' scope
+);
 CREATE TABLE IF NOT EXISTS cluster_roles (
     role TEXT PRIMARY KEY,
     epoch BIGINT NOT NULL DEFAULT 0,
