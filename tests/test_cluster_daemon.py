@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
-from clirun import HEADLINES, PASSWORD, with_password
+from clirun import HEADLINES, PASSWORD, monitor_cli, with_password
 from feedserver import FeedServer, rss
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
 
@@ -156,6 +157,10 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
             await _until(assigned, 30)
             await asyncio.sleep(2 * INTERVAL)
             ended = time.monotonic()
+            code, out, err = await monitor_cli("status", "--json", config=config)
+            assert code == 0, err
+            nodes = json.loads(out)["nodes"]
+            code, text, err = await monitor_cli("status", config=config)
         finally:
             errors = []
             for p in procs:
@@ -166,6 +171,13 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
                 errors.append(err.decode())
         assert [p.returncode for p in procs].count(-signal.SIGKILL) == 1
         assert all(p.returncode in (0, -signal.SIGKILL) for p in procs), errors
+
+        # `monitor status` lists the nodes: the killed one dead, the others with their roles.
+        assert sorted(n["pid"] for n in nodes) == sorted(p.pid for p in procs)
+        assert [n["alive"] for n in nodes if n["pid"] == victim.pid] == [False]
+        roles = " ".join(n["role"] for n in nodes if n["alive"])
+        assert "assigner" in roles and "sender" in roles
+        assert "Nodes: 2 alive of 3" in text and PASSWORD not in out + text
 
         # One alert per channel for the story, whichever nodes assigned and sent.
         assert len(tg.sent) == 1 and "Márquez" in tg.sent[0]["text"]

@@ -27,7 +27,7 @@ async def test_status_lists_each_node_with_its_leases_and_role(pg_url: str) -> N
             await lease_store.sync(conn, [(f"http://127.0.0.1:1/{i}", 0.0) for i in range(5)])
             await lease_store.take_due(conn, polling.id, 3, 30.0)
         await leaving.stop()
-        nodes = await nodes_status(pg_url, 30.0)
+        nodes = await nodes_status(pool, 30.0)
     finally:
         await pool.close()
     shown = [(n["id"], n["alive"], n["role"], n["feeds_leased"]) for n in nodes]
@@ -44,10 +44,10 @@ async def test_status_lists_each_node_with_its_leases_and_role(pg_url: str) -> N
 async def test_status_of_a_database_without_nodes_is_empty_and_creates_nothing(
     pg_url: str, case: str
 ) -> None:
-    assert await nodes_status(pg_url, 30.0) == [], case
-    conn = await asyncpg.connect(pg_url)
+    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=1)
     try:
-        assert await conn.fetchval("SELECT to_regclass('cluster_nodes')") is None
+        assert await nodes_status(pool, 30.0) == [], case
+        assert await pool.fetchval("SELECT to_regclass('cluster_nodes')") is None
     finally:
-        await conn.close()
+        await pool.close()
     assert render_nodes([]) == []

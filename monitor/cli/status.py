@@ -53,6 +53,7 @@ async def collect(config: Config) -> dict[str, Any]:
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
         websub, refused = await websub_status(store.db)
+        nodes = await _nodes(store, config)
     finally:
         await store.close()
     feeds = []
@@ -77,7 +78,20 @@ async def collect(config: Config) -> dict[str, Any]:
                 **websub.get(feed.url, POLLED),
             }
         )
-    return {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
+    shown = {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
+    if nodes is not None:
+        shown["nodes"] = nodes
+    return shown
+
+
+async def _nodes(store: Store, config: Config) -> list[dict[str, Any]] | None:
+    """The nodes sharing a PostgreSQL database (None on SQLite: one process, no nodes)."""
+    pool = getattr(store, "pool", None)
+    if pool is None:
+        return None
+    from monitor.cluster.status import nodes_status  # asyncpg: the postgresql extra
+
+    return await nodes_status(pool, config.cluster.lease)
 
 
 def _age(iso: str | None) -> str:
@@ -120,6 +134,10 @@ def render(report: dict[str, Any]) -> str:
     lines.append("")
     websub = render_websub(feeds, report.get("websub_refused", {}))
     lines.extend([*websub, ""] if websub else [])
+    if report.get("nodes"):
+        from monitor.cluster.status import render_nodes
+
+        lines.extend([*render_nodes(report["nodes"]), ""])
     lines.extend(render_status(report["outbox"]))
     c = report["counts"]
     lines.append(

@@ -15,16 +15,13 @@ def _iso(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds")
 
 
-async def nodes_status(dsn: str, lease: float) -> list[dict[str, Any]]:
+async def nodes_status(pool: asyncpg.Pool, lease: float) -> list[dict[str, Any]]:
     """Each node seen in the last day: host, pid, started, last heartbeat, alive, role, feeds
     leased now. Reads only (nothing is created in a database that has no cluster yet)."""
-    conn = await asyncpg.connect(dsn)
-    try:
+    async with pool.acquire() as conn:
         if not await cluster_store.has_schema(conn):
             return []
         rows = await cluster_store.nodes(conn, lease)
-    finally:
-        await conn.close()
     return [
         {
             "id": r.id,
