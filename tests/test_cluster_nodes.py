@@ -21,8 +21,8 @@ from feedserver import FeedServer, rss
 
 NODE = Path(__file__).with_name("clusternode.py")
 FEEDS = 300
-INTERVAL = 3.0
-LEASE = 2.0
+INTERVAL = 2.5
+LEASE = 1.5
 HEARTBEAT = 0.4
 SLACK = 0.35  # seconds: request latency differences on a loaded machine
 
