@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from monitor.cluster.node import ClusterTiming, Node, per_host_share
+from monitor.cluster.node import ClusterTiming, Node
+from monitor.engine import per_host_share
 from monitor.store import cluster as cluster_store
 from monitor.store import leases as lease_store
 

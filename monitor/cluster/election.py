@@ -77,7 +77,8 @@ class Election:
                 continue
             try:
                 await self._stand(conn, retry)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, RoleLost) as exc:
+            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError,
+                    RoleLost) as exc:  # fmt: skip
                 log.warning("cluster: the %s's term ended: %s", self.role, exc)
             except Exception:
                 # A bug in the leader's work: stand again rather than leave the role empty.
@@ -107,7 +108,9 @@ class Election:
                 # The lock lives as long as this connection: check it is still there.
                 done, _ = await asyncio.wait({leading}, timeout=retry)
                 if not done:
-                    await conn.fetchval("SELECT 1")
+                    # Bounded: across a network cut the answer may never come, and a node
+                    # that cannot reach its lock must stop acting on it.
+                    await conn.fetchval("SELECT 1", timeout=self.node.timing.lease)
             leading.result()  # a leader that ended on its own ends the term (and says why)
         finally:
             if not leading.done():

@@ -4,7 +4,7 @@ A node registers itself, then beats every ``heartbeat`` seconds: the beat says i
 which roles it leads, and extends the leases of the feeds it is polling. A node that stops
 beating (killed, frozen, cut off) is dead after ``lease`` seconds and its feeds go to the
 others. Each beat also counts the live nodes, which is how the per-host fetch limit is shared
-(``per_host_share``).
+(``Engine.share_hosts``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import os
 import socket
 from collections.abc import Callable
@@ -35,12 +34,6 @@ class ClusterTiming:
     heartbeat: float = 5.0
     election: float = 2.0
     batch: int = 50  # feeds taken per query
-
-
-def per_host_share(limit: int, live_nodes: int) -> int:
-    """Each node's share of a per-host limit: the limit holds across the nodes to within one
-    request per node (rounded up so that no host is starved by the division)."""
-    return max(1, math.ceil(limit / max(1, live_nodes)))
 
 
 class Node:

@@ -52,7 +52,9 @@ class ClusterNode:
         pool = getattr(self.engine.store, "pool", None)
         if pool is None:
             raise TypeError("several nodes need a PostgreSQL store")
-        self.node = Node(pool, self.timing, metrics=self._metrics)
+        self.node = Node(
+            pool, self.timing, on_live_nodes=self.engine.share_hosts, metrics=self._metrics
+        )
         await self.node.start()
         self.engine.rt.assign = queue_for_assigner
         self.scheduler = LeasedScheduler(poll, self.node, max_polls=max_polls)
