@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 
 import asyncpg
@@ -24,12 +25,16 @@ from monitor.cluster.election import Election, Term
 from monitor.cluster.metrics import ClusterMetrics
 from monitor.cluster.node import ClusterTiming, Node
 from monitor.engine import Engine
+from monitor.errors import MonitorError
 from monitor.metrics import Metrics
 from monitor.schedule import PollJob
+from monitor.store import feeds as feed_store
+from monitor.store.feeds import FeedState
 
 log = logging.getLogger("monitor.cluster")
 
 SENDER = "sender"
+STATE_FIELDS = [f.name for f in dataclasses.fields(FeedState) if f.name not in ("id", "url")]
 
 
 class ClusterNode:
@@ -57,13 +62,34 @@ class ClusterNode:
         )
         await self.node.start()
         self.engine.rt.assign = queue_for_assigner
-        self.scheduler = LeasedScheduler(poll, self.node, max_polls=max_polls)
+        self.scheduler = LeasedScheduler(self._fresh(poll), self.node, max_polls=max_polls)
         url = self.engine.config.monitor.database
         loop = asyncio.get_running_loop()
         for role, lead in ((ASSIGNER, self.assigner.lead), (SENDER, self._send)):
             election = Election(role, self.node, lambda: asyncpg.connect(url), lead)
             self._tasks.append(loop.create_task(election.run(), name=f"monitor-stand-{role}"))
         return self.scheduler
+
+    def _fresh(self, poll: PollJob) -> PollJob:
+        """Poll with the feed's state as the store has it: the last poll may have been
+        another node's, and its validators, body hash and health are the ones to go on from."""
+        rt = self.engine.rt
+
+        async def fresh(url: str) -> float:
+            state = rt.states.get(url)
+            if state is not None:
+                try:
+                    newer = await feed_store.load_state(rt.store.db, url)
+                except MonitorError as exc:  # poll on what this node knew
+                    log.warning("cluster: cannot read the feed's state: %s", exc)
+                    newer = None
+                if newer is not None:
+                    # In place: a poll in flight elsewhere in this process holds the object.
+                    for name in STATE_FIELDS:
+                        setattr(state, name, getattr(newer, name))
+            return await poll(url)
+
+        return fresh
 
     async def _send(self, term: Term) -> None:
         self.engine.start_delivery()  # resumes whatever the outbox holds
