@@ -23,6 +23,7 @@ import os
 import signal
 import statistics
 import sys
+import tempfile
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -31,9 +32,11 @@ import asyncpg
 from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
 from pgserver import Cluster, start_cluster
+from scalenodes import Newsroom
+from scalenodes import run as run_pipeline
 
 NODE = ROOT / "tests" / "clusternode.py"
 FAILOVER_FEEDS = 60
@@ -171,6 +174,32 @@ async def failover(
     return in_flight, others
 
 
+async def pipeline(cluster: Cluster, args: argparse.Namespace) -> None:
+    """The whole pipeline in `monitor run` nodes: SQLite (one node) as the baseline, then
+    PostgreSQL with 1, 2 and 3 nodes."""
+    room = Newsroom()
+    await room.start()
+    try:
+        print(f"whole pipeline: monitor run nodes, {args.pipeline_feeds} feeds each publishing"
+              f" 5 new real headlines (UCI) per poll, 1 s interval, {args.pipeline_seconds:.0f}s"
+              " measured per run; CPU is the nodes' own, not the database server's")  # fmt: skip
+        base = None
+        with tempfile.TemporaryDirectory(prefix="scale-sqlite-") as tmp:
+            runs = [("SQLite, 1 node", str(Path(tmp) / "monitor.db"), 1)]
+            runs += [(f"PostgreSQL, {n} node{'s' * (n > 1)}", "", n) for n in (1, 2, 3)]
+            for label, database, nodes in runs:
+                database = database or cluster.create_database("pipe")
+                r = await run_pipeline(database, nodes, args.pipeline_feeds,
+                                       args.pipeline_seconds, room)  # fmt: skip
+                base = base or r
+                print(f"  {label:<22} {r['stored_s']:7.0f} items stored/s"
+                      f" {r['assigned_s']:7.0f} assigned/s  {r['cpu_ms_item']:.2f} ms CPU/item"
+                      f" ({r['cpu_ms_item'] / base['cpu_ms_item']:.2f}x SQLite's)"
+                      f"  {r['cores']:.2f} cores  load {os.getloadavg()[0]:.1f}")  # fmt: skip
+    finally:
+        await room.stop()
+
+
 def _spread(values: list[float]) -> str:
     finite = sorted(x for x in values if x != float("inf"))
     lost = len(values) - len(finite)
@@ -187,6 +216,9 @@ async def main() -> None:
     p.add_argument("--lease", type=float, default=3.0)
     p.add_argument("--interval", type=float, default=2.0, help="failover run's poll interval")
     p.add_argument("--max-polls", type=int, default=20)
+    p.add_argument("--pipeline-feeds", type=int, default=300)
+    p.add_argument("--pipeline-seconds", type=float, default=15.0)
+    p.add_argument("--only", choices=["leases", "pipeline"], default=None)
     args = p.parse_args()
     cluster = start_cluster()
     if cluster is None:
@@ -198,7 +230,7 @@ async def main() -> None:
               f"max_polls {args.max_polls}, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
         rows = []
-        for n in (1, 2, 3):
+        for n in (1, 2, 3) if args.only != "pipeline" else ():
             row = await throughput(cluster, host, n, args.seconds, args.max_polls, args.lease)
             rows.append(row)
             base = rows[0]
@@ -207,6 +239,10 @@ async def main() -> None:
                   f" items/s  {row['cpu_ms_poll']:.2f} ms CPU/poll  {row['cpu_us_item']:.0f} us"
                   f" CPU/item  {row['tx_poll']:.2f} db transactions/poll"
                   f"  load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        if args.only != "leases":
+            await pipeline(cluster, args)
+        if args.only == "pipeline":
+            return
         in_flight, others = await failover(cluster, host, args.interval, args.lease)
         worst = max([x for x in in_flight if x != float("inf")] or [0.0])
         print(
