@@ -45,9 +45,9 @@ def missing(name: str) -> str | None:
 
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
-    from monitor.daemon import poll_all
     from monitor.engine import Engine
     from monitor.interpreter import settle_heap
+    from monitor.oneshot import poll_all
 
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
 
@@ -63,7 +63,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             spent = time.process_time() - c
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
-            stories = next(iter(await db.execute_fetchall("SELECT COUNT(*) FROM stories")))[0]
+            stories = await db.fetch_val("SELECT COUNT(*) FROM stories")
         finally:
             await engine.close()
         return {

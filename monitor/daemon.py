@@ -1,4 +1,5 @@
-"""The daemon: ``monitor run`` (scheduled polls until a signal) and ``monitor once``.
+"""The daemon: ``monitor run``, scheduled polls and periodic jobs until a signal (``monitor
+once`` is ``oneshot.run_once``).
 
 ``run()`` always closes what it opened in ``finally``. On SIGTERM/SIGINT it takes no new
 work, gives polls in flight ``grace_period`` to finish, then cancels them (their
@@ -13,27 +14,23 @@ import contextlib
 import logging
 import random
 import signal
-import sqlite3
-import tempfile
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import config as config_module
 from monitor import interpreter
-from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
 from monitor.errors import ConfigError
-from monitor.health import check_feeds
+from monitor.feedhealth import check_feeds
 from monitor.metrics import Metrics, MetricsServer
-from monitor.pipeline import PollOutcome, Runtime, feed_name, refresh_feed
-from monitor.progress import Progress
+from monitor.pipeline import refresh_feed
 from monitor.retention import prune
+from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
-from monitor.store.copy import copy_between
 from monitor.store.location import is_postgres
 from monitor.watchdog import SelfCheck
 from monitor.websub.subscriber import WebSub
@@ -45,67 +42,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
 GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
-HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health
-DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
-
-
-async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
-    """Poll every configured feed once, concurrently (bounded by the fetch limits)."""
-    bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
-
-    async def one(feed: FeedConfig) -> PollOutcome:
-        outcome = await refresh_feed(rt, feed)
-        if bar:
-            bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
-        return outcome
-
-    return list(await asyncio.gather(*(one(f) for f in rt.config.feeds)))
-
-
-async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome]:
-    """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
-
-    A dry run works on a temporary copy of the database and prints alerts on stdout, so
-    the real store and the real channels see nothing of it.
-    """
-    with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
-        if dry_run:
-            config = await _dry_run_config(config, Path(tmp))
-        engine = await Engine.open(config)
-        try:
-            outcomes = await poll_all(engine.rt)
-            if not await engine.drain(DRAIN_TIMEOUT):
-                log.warning(
-                    "alerts still waiting after %.0fs; they stay in the outbox for the next run",
-                    DRAIN_TIMEOUT,
-                )
-            return outcomes
-        finally:
-            await engine.close()
-
-
-async def _dry_run_config(config: Config, tmp: Path) -> Config:
-    copy = tmp / "monitor.db"
-    location = config.database_location
-    if isinstance(location, str):  # PostgreSQL: its rows into the temporary SQLite copy
-        await copy_between(
-            location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
-        )
-    elif location.exists():
-        await asyncio.to_thread(_backup, location, copy)
-    console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
-    return config_module.derive(config, database=copy, channels=console)
+FEED_HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health (alerts, not liveness)
 
 
 def _place(config: Config) -> Path | str:
     """Where the config's database is, to tell whether a reload moved it."""
     location = config.database_location
     return location.resolve() if isinstance(location, Path) else location
-
-
-def _backup(source: Path, target: Path) -> None:
-    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
-        src.backup(dst)
 
 
 def max_polls(config: Config) -> int:
@@ -169,7 +112,7 @@ class Daemon:
             self._schedule_all(self.config.feeds)
             self._scheduler.every("retention", RETENTION_EVERY, self._prune)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
-            self._scheduler.every("health", HEALTH_EVERY, self._check_health)
+            self._scheduler.every("feed health", FEED_HEALTH_EVERY, self._check_feed_health)
             self._scheduler.start()
             if self._cluster is None:  # else the elected sender delivers
                 self._engine.start_delivery()  # resumes whatever the outbox holds
@@ -209,7 +152,7 @@ class Daemon:
     def _rt(self) -> Runtime | None:
         return self._engine.rt if self._engine is not None else None
 
-    async def _check_health(self) -> None:
+    async def _check_feed_health(self) -> None:
         rt = self._rt
         channels = self.config.monitor.health_channels
         if rt is None or not channels:

@@ -21,7 +21,7 @@ from monitor.config import Config
 from monitor.fetch import Fetcher, FetchLimits
 from monitor.metrics import Metrics
 from monitor.outbox import Deliverer
-from monitor.pipeline import Runtime
+from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store

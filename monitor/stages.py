@@ -1,7 +1,7 @@
 """The stages after store, wired together: dedup (story, event) -> match -> outbox, inside
 the poll's transaction.
 
-``Stages.process`` is what ``pipeline.refresh_feed`` calls with the items it has just
+``Stages.process`` is what ``pipeline.ingest`` calls with the items it has just
 stored for the first time. Stories, events, matches and the alerts they cause are written in
 the same transaction as the items, so a crash keeps all of them or none.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -23,13 +23,14 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.metrics import Metrics
-from monitor.models import Match, StoredItem
-from monitor.outbox.enqueue import on_event_grew, on_event_match
+from monitor.models import Event, Match, StoredItem
+from monitor.outbox.enqueue import on_event_grew
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store import matches as match_store
 from monitor.store import stories as story_store
+from monitor.store.alerts import Due
 from monitor.store.db import Db
 
 log = logging.getLogger("monitor.stages")
@@ -86,19 +87,39 @@ class Stages:
         match, and the alerts those queue (and the updates of alerts whose story or event
         grew)."""
         if self._stale:
-            self.index = StoryIndex(self.config.dedup)
-            since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
-            count = await story_store.rebuild_index(db, self.index, since)
-            log.warning("rebuilt the story window after a failed poll: %d headlines", count)
-            self.events = await _rebuild_events(db, self.config, since)
-            self._stale = False
-        # The indexes decide (pure); the store numbers new stories and events and writes.
+            await self._rebuild(db, now)
+        changes, event_changes = await self._assign(db, items)
+        self._evict(items, now)
+        grown = await self._alerts_of_grown(db, changes, event_changes)
+        matched = await self._match(db, event_changes, now)
+        wanted = set(grown.of_events) | {
+            e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
+        }
+        events = await event_store.load_events(db, sorted(wanted)) if wanted else {}
+        await self._queue_new(db, matched, events, now)
+        await self._update_grown(db, changes, grown, events, now)
+
+    async def _rebuild(self, db: Db, now: float) -> None:
+        self.index = StoryIndex(self.config.dedup)
+        since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
+        count = await story_store.rebuild_index(db, self.index, since)
+        log.warning("rebuilt the story window after a failed poll: %d headlines", count)
+        self.events = await _rebuild_events(db, self.config, since)
+        self._stale = False
+
+    async def _assign(
+        self, db: Db, items: Sequence[StoredItem]
+    ) -> tuple[list[assign.StoryChange], list[assign.EventChange]]:
+        """Each item to a story, each story to an event: the indexes decide (pure,
+        ``monitor.assign``), the store numbers new stories and events and writes."""
         new_stories = await story_store.reserve_ids(db, len(items))
         changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
         new_events = await event_store.reserve_ids(db, len(changes))
         plan = assign.events(self.events, changes, new_events)
         await event_store.record(db, plan)
-        event_changes = plan.changes
+        return changes, plan.changes
+
+    def _evict(self, items: Sequence[StoredItem], now: float) -> None:
         self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
         if now - self._evicted_at >= EVICT_EVERY:
             # Headlines a window older than the newest one can no longer be joined: forget
@@ -107,13 +128,29 @@ class Stages:
             self.index.evict(self._latest - self.config.dedup.window)
             self.events.evict(self._latest - self.config.dedup.window)
             self._evicted_at = now
-        # The alerts of the stories and events this poll grew, read at once: most have none.
-        # Read before any match below queues new ones, which the growth checks would leave
-        # as they are. An alert per event is updated by its event, not by its story.
+
+    async def _alerts_of_grown(
+        self,
+        db: Db,
+        changes: Sequence[assign.StoryChange],
+        event_changes: Sequence[assign.EventChange],
+    ) -> _Grown:
+        """The alerts of the stories and events this poll grew, read at once (most have
+        none), before a match queues new ones, which the growth checks would leave as they
+        are. An alert per event is updated by its event, not by its story."""
         grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
-        story_alerts = await alert_rows.stories_alerts(db, grown) if grown else {}
+        of_stories = await alert_rows.stories_alerts(db, grown) if grown else {}
         grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
-        alerts_of_events = await event_store.events_alerts(db, grown_events)
+        of_events = await event_store.events_alerts(db, grown_events)
+        return _Grown(of_stories, of_events)
+
+    async def _match(
+        self,
+        db: Db,
+        event_changes: Sequence[assign.EventChange],
+        now: float,
+    ) -> list[tuple[assign.EventChange, Match]]:
+        """The rules each item matches, each match recorded (once per story and rule)."""
         matched: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
@@ -131,37 +168,53 @@ class Stages:
                     matched.append((event_change, match))
                     if self.metrics is not None:
                         self.metrics.matches.labels(match.rule).inc()
-        wanted = set(alerts_of_events) | {
-            e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
-        }
-        events = await event_store.load_events(db, sorted(wanted)) if wanted else {}
+        return matched
+
+    async def _queue_new(
+        self,
+        db: Db,
+        matched: Sequence[tuple[assign.EventChange, Match]],
+        events: Mapping[int, Event],
+        now: float,
+    ) -> None:
         enqueued = 0
         for event_change, match in matched:
             rule = self.rules.get(match.rule)
-            story = event_change.story.story
             if rule is None:
                 continue
-            item = event_change.story.item
-            if rule.alert_on == "story":
-                queued = await outbox.on_match(
-                    db, story=story, match=match, rule=rule, now=now, item=item
-                )
-            else:
-                queued = await on_event_match(
-                    db, event=events[event_change.event_id], story=story, match=match,
-                    rule=rule, now=now, item=item,
-                )  # fmt: skip
+            event = events[event_change.event_id] if rule.alert_on == "event" else None
+            queued = await outbox.on_match(
+                db, story=event_change.story.story, match=match, rule=rule, now=now,
+                item=event_change.story.item, event=event,
+            )  # fmt: skip
             enqueued += len(queued)
+        if enqueued:
+            log.debug("%d alerts queued", enqueued)
+
+    async def _update_grown(
+        self,
+        db: Db,
+        changes: Sequence[assign.StoryChange],
+        grown: _Grown,
+        events: Mapping[int, Event],
+        now: float,
+    ) -> None:
         for change in changes:
             per_story = [
-                a for a in story_alerts.get(change.story.id, ()) if a[0].alert.event_id is None
+                a for a in grown.of_stories.get(change.story.id, ()) if a[0].alert.event_id is None
             ]
             if change.gained_outlet and not change.is_new_story and per_story:
                 await outbox.on_story_grew(db, story=change.story, now=now, alerts=per_story)
-        for event_id, alerts in alerts_of_events.items():
+        for event_id, alerts in grown.of_events.items():
             await on_event_grew(db, event=events[event_id], now=now, alerts=alerts)
-        if enqueued:
-            log.debug("%d alerts queued", enqueued)
+
+
+@dataclass(frozen=True, slots=True)
+class _Grown:
+    """The alerts of the stories and events a poll grew, with their status."""
+
+    of_stories: Mapping[int, Sequence[tuple[Due, str]]]
+    of_events: Mapping[int, Sequence[tuple[Due, str]]]
 
 
 async def _rebuild_events(db: Db, config: Config, since: datetime) -> EventIndex:

@@ -11,8 +11,8 @@ from feedserver import FeedServer
 from helpers import make_config
 from standins import smtp_standin, webhook_receiver
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 
 LEDE = (
     "The Kremlin said on Friday that Vladimir Putin had invited Volodymyr Zelensky to Moscow. "

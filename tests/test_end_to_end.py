@@ -11,8 +11,8 @@ from feedserver import FeedServer, rss
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 
 CORE = [
     "Mayor Elena Márquez calls emergency summit over rail strike",

@@ -18,8 +18,8 @@ from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
 
 from monitor import config as config_module
 from monitor.cli import main
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 
 # Four angles of one happening (no two are one story: different words, not edits).
 ANGLES = [

@@ -14,8 +14,8 @@ from aiohttp import web
 from feedserver import FeedServer, random_bytes, rss
 from helpers import make_config
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 
 MAX_BODY = 1024 * 1024
 BILLION_LAUGHS = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.health import FAILING, OK, STALE, transitions
+from monitor.feedhealth import FAILING, OK, STALE, transitions
 from monitor.store.feeds import FeedState
 
 H = 6 * 3600.0
@@ -69,7 +69,7 @@ async def _failing_feed(store):  # type: ignore[no-untyped-def]
 
 
 async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from monitor.health import check_feeds
+    from monitor.feedhealth import check_feeds
     from monitor.store import Store
 
     store = await Store.open(tmp_path / "m.db")
@@ -99,7 +99,7 @@ async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # t
 
 async def test_a_health_alert_that_could_not_be_written_is_raised_again(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from monitor.errors import StoreError
-    from monitor.health import check_feeds
+    from monitor.feedhealth import check_feeds
     from monitor.store import Store
 
     store = await Store.open(tmp_path / "m.db")
@@ -130,7 +130,7 @@ async def test_a_poll_saving_its_feed_meanwhile_does_not_record_an_unwritten_hea
     import asyncio
 
     from monitor.errors import StoreError
-    from monitor.health import check_feeds
+    from monitor.feedhealth import check_feeds
     from monitor.store import Store
     from monitor.store import feeds as feed_store
 

@@ -4,6 +4,8 @@ parser's tree and terms, and leave every query the parser refuses to the parser.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import re
 from pathlib import Path
 
@@ -211,3 +213,19 @@ def test_terms_that_share_a_word_each_fire_their_own_rules(
     rules = [RuleConfig(name=name, query=query) for name, query in SHARING.items()]
     matcher = compile_rules(rules, [EntityConfig(name="Vladimir Putin", aliases=["Putin"])])
     assert sorted(m.rule for m in matcher.match(title, summary)) == fired
+
+
+@pytest.mark.parametrize("collecting", [True, False])
+@pytest.mark.parametrize("query", ["Putin AND summit", "Putin AND (summit"])
+def test_compiling_leaves_the_cycle_collector_as_the_caller_had_it(
+    collecting: bool, query: str
+) -> None:
+    """The compile pauses the collector for itself only, also when a rule is refused."""
+    was = gc.isenabled()
+    (gc.enable if collecting else gc.disable)()
+    try:
+        with contextlib.suppress(RuleError):
+            compile_rules([RuleConfig(name="r", query=query, channels=["x"])], [])
+        assert gc.isenabled() is collecting
+    finally:
+        (gc.enable if was else gc.disable)()

@@ -447,9 +447,6 @@ async def test_channels_hide_their_secrets_in_repr(session: aiohttp.ClientSessio
     assert "***" in repr(channels["desk"])
 
 
-# Fails about one full run in five (never alone or with its own file): drain() returns with an
-# alert still pending. The race is not found yet; rerun until it is (see the closing note).
-@pytest.mark.flaky(reruns=2)
 async def test_story_growing_while_its_message_is_in_flight_is_edited_after(
     store: Store, session: aiohttp.ClientSession
 ) -> None:

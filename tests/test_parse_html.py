@@ -14,10 +14,10 @@ from conftest import SHARED_DATA
 from feedserver import FeedServer
 from helpers import make_config
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
 from monitor.errors import ParseError
 from monitor.normalize import clean_text
+from monitor.oneshot import poll_all
 from monitor.parse import FEEDPARSER_OPTIONS, parse_feed
 
 

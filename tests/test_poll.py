@@ -10,8 +10,8 @@ from conftest import shared
 from feedserver import FeedServer, rss
 from helpers import make_config
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 from monitor.pipeline import refresh_feed
 
 REAL_FEEDS = ["guardian.rss", "heise.atom", "uolNoticias.rss", "reddit.rss", "feedburner.atom"]

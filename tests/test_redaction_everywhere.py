@@ -35,7 +35,7 @@ from standins import (
 )
 
 from monitor import config as config_module
-from monitor.health import check_feeds
+from monitor.feedhealth import check_feeds
 from monitor.log import JsonFormatter, PlainFormatter
 from monitor.store import Store
 from monitor.store import feeds as feed_store

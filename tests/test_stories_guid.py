@@ -10,8 +10,8 @@ import pytest
 from feedserver import FeedServer
 from helpers import make_config
 
-from monitor.daemon import poll_all
 from monitor.engine import Engine
+from monitor.oneshot import poll_all
 from monitor.store.stories import list_stories
 
 

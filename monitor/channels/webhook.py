@@ -22,7 +22,7 @@ from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import plain_text
 from monitor.errors import ChannelError
-from monitor.fetch.answers import parse_retry_after
+from monitor.fetch.responses import parse_retry_after
 from monitor.models import Alert
 
 SIGNATURE_HEADER = "X-Monitor-Signature"

@@ -8,7 +8,7 @@ import sys
 
 from monitor import log
 from monitor.cli.common import add_config_option, add_log_options, load_config
-from monitor.daemon import run_once
+from monitor.oneshot import run_once
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -14,8 +14,8 @@ import yarl
 
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
-from monitor.fetch.answers import cache_lifetime, status_error
 from monitor.fetch.body import Decoder
+from monitor.fetch.responses import cache_lifetime, status_error
 
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}

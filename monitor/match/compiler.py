@@ -7,6 +7,7 @@ and ``matcher.py`` (an item matched).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 from monitor.errors import RuleError
@@ -21,13 +22,23 @@ def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig])
     """Parse every query and build one automaton of every literal.
 
     ``RuleError`` (with the position in the query) names the first rule that does not
-    compile; ``validate_rules`` lists every problem at once. The cycle collector is left as
-    the caller has it: over 100k terms it walks the growing heap several times, and a
-    caller that compiles that many may pause it around the call (bench/match_speed.py
-    shows both).
+    compile; ``validate_rules`` lists every problem at once.
+
+    The cycle collector is paused for this call only, and left as the caller had it: the
+    compile makes a few objects per term and keeps nearly all of them (cycles it makes
+    none), so each collection their count triggers walks the growing heap again and finds
+    nothing, and over 100k terms those walks cost as much as the compile itself. Other
+    threads (a reload compiles while parse threads run) only have their collections
+    deferred to the end of the call.
     """
-    builder = Builder(entity_table(entities))
-    return builder.matcher(builder.rules(rules))
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        builder = Builder(entity_table(entities))
+        return builder.matcher(builder.rules(rules))
+    finally:
+        if collecting:
+            gc.enable()
 
 
 def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:

@@ -55,48 +55,6 @@ def _event_outlets(event: Event, story: Story) -> tuple[str, ...]:
     return first + tuple(o for o in event.outlets if o not in first)
 
 
-async def on_event_match(
-    db: Db,
-    *,
-    event: Event,
-    story: Story,
-    match: Match,
-    rule: RuleConfig,
-    now: float,
-    item: StoredItem | None = None,
-) -> list[int]:
-    """A rule matched an item of ``story`` in ``event``: one "new" alert per channel of the
-    rule, once per event (later matches in the event are updates, see ``on_event_grew``),
-    and a "burst" alert if the rule's burst condition now holds for the event."""
-    ids: list[int] = []
-    for channel in dict.fromkeys(rule.channels or match.channels):
-        alert = Alert(
-            id=0,
-            channel=channel,
-            kind="new",
-            title=story.title,
-            rule=rule.name,
-            severity=rule.severity,
-            story_id=story.id,
-            url=story.url,
-            outlets=_event_outlets(event, story),
-            terms=tuple(match.terms),
-            snippet=match.snippet,
-            published=story.first_seen,
-            extra={**_burst_extra(rule), **_event_extra(event)},
-            event_id=event.id,
-        )
-        alert = shown(alert, item, match)
-        new_id = await rows.insert(db, alert, dedup_key=f"event:{event.id}:{rule.name}", now=now)
-        if new_id is not None:
-            ids.append(new_id)
-        if rule.burst is not None:
-            burst_id = await _maybe_event_burst(db, event, alert, now)
-            if burst_id is not None:
-                ids.append(burst_id)
-    return ids
-
-
 async def on_event_grew(
     db: Db,
     *,
@@ -176,10 +134,19 @@ async def on_match(
     rule: RuleConfig,
     now: float,
     item: StoredItem | None = None,
+    event: Event | None = None,
 ) -> list[int]:
-    """A rule matched an item of ``story``: one "new" alert per channel of the rule (once per
-    story, channel and rule), and a "burst" alert if the rule's burst condition now holds."""
+    """A rule matched an item of ``story``: one "new" alert per channel of the rule, and a
+    "burst" alert if the rule's burst condition now holds. Once per story and rule; with
+    ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
+    are its updates (``on_event_grew``)."""
     extra = _burst_extra(rule)
+    outlets = story.outlets
+    key = f"new:{story.id}:{rule.name}"
+    if event is not None:
+        extra |= _event_extra(event)
+        outlets = _event_outlets(event, story)
+        key = f"event:{event.id}:{rule.name}"
     ids: list[int] = []
     for channel in dict.fromkeys(rule.channels or match.channels):
         alert = Alert(
@@ -191,18 +158,22 @@ async def on_match(
             severity=rule.severity,
             story_id=story.id,
             url=story.url,
-            outlets=story.outlets,
+            outlets=outlets,
             terms=tuple(match.terms),
             snippet=match.snippet,
             published=story.first_seen,
             extra=extra,
+            event_id=event.id if event is not None else None,
         )
         alert = shown(alert, item, match)
-        new_id = await rows.insert(db, alert, dedup_key=f"new:{story.id}:{rule.name}", now=now)
+        new_id = await rows.insert(db, alert, dedup_key=key, now=now)
         if new_id is not None:
             ids.append(new_id)
         if rule.burst is not None:
-            burst_id = await _maybe_burst(db, story, alert, now)
+            if event is not None:
+                burst_id = await _maybe_event_burst(db, event, alert, now)
+            else:
+                burst_id = await _maybe_burst(db, story, alert, now)
             if burst_id is not None:
                 ids.append(burst_id)
     return ids

@@ -18,13 +18,15 @@ def to_ts(value: datetime | None) -> float | None:
 async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
 
-    Runs inside the caller's transaction. The new rows are numbered before they are written
-    (``reserve_ids``), so that one ``execute_many`` writes them all and no trip reads the ids
-    back.
+    Runs inside the caller's transaction, in the poll's order. On SQLite the new rows are
+    numbered before they are written (``reserve_ids``), so that one ``execute_many`` writes them
+    all and no trip reads the ids back; PostgreSQL does it all in one statement.
     """
     unique = list({item.key: item for item in items}.values())
     if not unique:
         return []
+    if db.dialect == "postgresql":
+        return await _insert_returning(db, feed_id, unique)
     known = await known_keys(db, feed_id, [i.key for i in unique])
     fresh = [i for i in unique if i.key not in known]
     if not fresh:
@@ -51,6 +53,34 @@ async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[
         rows,
     )
     return [(row[0], i) for row, i in zip(rows, fresh, strict=True)]
+
+
+# PostgreSQL takes the whole poll as arrays, skips the keys the feed has and numbers the rest
+# from the items' sequence: one round trip instead of three (known keys, ids, insert).
+_INSERT_ARRAYS = (
+    "INSERT INTO items (feed_id, key, guid, url, canonical_url, title, summary, published,"
+    " first_seen) SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
+    " ?::text[], ?::text[], ?::float8[], ?::float8[]) ON CONFLICT (feed_id, key) DO NOTHING"
+    " RETURNING id, key"
+)
+
+
+async def _insert_returning(db: Db, feed_id: int, unique: list[Item]) -> list[tuple[int, Item]]:
+    columns = (
+        [i.key for i in unique],
+        [i.guid for i in unique],
+        [i.url for i in unique],
+        [i.canonical_url for i in unique],
+        [i.title for i in unique],
+        [i.summary for i in unique],
+        [to_ts(i.published) for i in unique],
+        [i.first_seen.timestamp() for i in unique],
+    )
+    ids = {
+        key: int(item_id)
+        for item_id, key in await db.fetch_all(_INSERT_ARRAYS, (feed_id, *columns))
+    }
+    return [(ids[i.key], i) for i in unique if i.key in ids]
 
 
 async def known_keys(db: Db, feed_id: int, keys: list[str]) -> set[str]:

@@ -1,5 +1,5 @@
-"""fetch.answers: what an HTTP answer's status and headers say: a sentence for each status,
-Retry-After, how long the answer stays fresh."""
+"""fetch.responses: what an HTTP response's status and headers say: a sentence for each status,
+Retry-After, how long the response stays fresh."""
 
 from __future__ import annotations
 

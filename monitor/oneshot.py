@@ -1,0 +1,75 @@
+"""``monitor once``: every feed polled once, what that causes delivered (a bounded wait),
+everything closed. ``poll_all`` is the pass itself (tests and benches use it too)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import tempfile
+from pathlib import Path
+
+from monitor import config as config_module
+from monitor.channels.config import ConsoleChannelConfig
+from monitor.config import Config, FeedConfig
+from monitor.engine import Engine
+from monitor.pipeline import PollOutcome, refresh_feed
+from monitor.progress import Progress
+from monitor.runtime import Runtime
+from monitor.store.copy import copy_between
+
+log = logging.getLogger("monitor.oneshot")
+DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
+
+
+async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
+    """Poll every configured feed once, concurrently (bounded by the fetch limits)."""
+    bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
+
+    async def one(feed: FeedConfig) -> PollOutcome:
+        outcome = await refresh_feed(rt, feed)
+        if bar:
+            bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
+        return outcome
+
+    return list(await asyncio.gather(*(one(f) for f in rt.config.feeds)))
+
+
+async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome]:
+    """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
+
+    A dry run works on a temporary copy of the database and prints alerts on stdout, so
+    the real store and the real channels see nothing of it.
+    """
+    with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
+        if dry_run:
+            config = await _dry_run_config(config, Path(tmp))
+        engine = await Engine.open(config)
+        try:
+            outcomes = await poll_all(engine.rt)
+            if not await engine.drain(DRAIN_TIMEOUT):
+                log.warning(
+                    "alerts still waiting after %.0fs; they stay in the outbox for the next run",
+                    DRAIN_TIMEOUT,
+                )
+            return outcomes
+        finally:
+            await engine.close()
+
+
+async def _dry_run_config(config: Config, tmp: Path) -> Config:
+    copy = tmp / "monitor.db"
+    location = config.database_location
+    if isinstance(location, str):  # PostgreSQL: its rows into the temporary SQLite copy
+        await copy_between(
+            location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
+        )
+    elif location.exists():
+        await asyncio.to_thread(_backup, location, copy)
+    console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
+    return config_module.derive(config, database=copy, channels=console)
+
+
+def _backup(source: Path, target: Path) -> None:
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)

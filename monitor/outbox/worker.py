@@ -1,0 +1,230 @@
+"""outbox.worker: one channel's deliveries (see the package's docstring). A worker reads
+what is due, holds what must wait (quiet hours, updates to coalesce, a storm, a digest's
+window), sends the rest at the channel's pace and records each outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from monitor.channels import Channel
+from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
+from monitor.errors import ChannelError, MonitorError
+from monitor.models import Alert
+from monitor.outbox import storm
+from monitor.outbox.attempt import attempt, call
+from monitor.outbox.upkeep import expire, follow_up
+from monitor.store import Store
+from monitor.store import alerts as rows
+from monitor.store.alerts import Due
+
+log = logging.getLogger("monitor.outbox")
+
+IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
+DIGEST_KINDS = frozenset({"new", "burst", "health"})
+
+
+@dataclass(slots=True)
+class Flush:
+    """What a drain sends without waiting: set by the deliverer, read by every worker."""
+
+    digests: bool = False  # digests without waiting for their window
+    updates: bool = False  # ... and updates without waiting to coalesce
+
+
+class ChannelWorker:
+    """Delivers one channel's alerts: its wake-up, pace, failures, pause and storm guard."""
+
+    def __init__(
+        self,
+        store: Store,
+        name: str,
+        channel: Channel,
+        limiter: RateLimiter,
+        *,
+        clock: Callable[[], float],
+        rng: random.Random,
+        batch: int,
+        flush: Flush,
+    ) -> None:
+        self.store = store
+        self.name = name
+        self.channel = channel
+        self.limiter = limiter  # shared by channels writing to the same place
+        self.clock = clock
+        self.batch = batch
+        self.flush = flush
+        self.wake = asyncio.Event()
+        self.paused_until = 0.0  # clock time: after a failure, nothing is sent before it
+        self.sent = 0  # alerts delivered (each alert of a digest counts)
+        self._rng = rng
+        self._failures = 0  # in a row
+        self._sweep_at = 0.0  # the next expiry sweep, clock time
+        self._storm = storm.StormGuard(channel.config.storm_limit)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
+        name, wake = self.name, self.wake
+        try:
+            since = self.clock() - storm.WINDOW
+            self._storm.seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
+        except MonitorError as exc:
+            log.error("outbox %s: %s", name, exc)
+        while not stop.is_set():
+            wake.clear()
+            now = self.clock()
+            if now >= self._sweep_at:
+                self._sweep_at = await expire(self.store, name, self.channel.config, now)
+            wait = self.paused_until - now
+            if wait > 0:
+                await self._sleep(wait)
+                continue
+            try:
+                # Read in a write transaction: the pipeline writes through the same
+                # connection, and its uncommitted alerts must never be seen (and sent).
+                async with self.store.transaction() as db:
+                    batch = await rows.due(db, name, now, self.batch)
+                    next_due = None if batch else await rows.next_due(db, name)
+                if batch:
+                    await self._process(batch, stop)
+                    continue
+            except MonitorError as exc:
+                log.error("outbox %s: %s", name, exc)
+                await self._sleep(IDLE_MAX)
+                continue
+            except Exception as exc:  # a bug must not silently end this channel's deliveries
+                log.error("outbox %s: unexpected %s: %s", name, type(exc).__name__, exc)
+                await self._sleep(IDLE_MAX)
+                continue
+            await self._sleep(IDLE_MAX if next_due is None else next_due - now)
+
+    async def _sleep(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.wake.wait(), timeout=min(max(seconds, 0.005), IDLE_MAX))
+
+    async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
+        config = self.channel.config
+        now = self.clock()
+        later: dict[float, list[int]] = {}
+        held: dict[str, list[Alert]] = {}
+        admitted: Counter[str] = Counter()
+        digest: list[Due] = []
+        single: list[Due] = []
+        for due in batch:
+            alert = due.alert
+            until = quiet_until(config, now, alert.severity)
+            # The end of a replay (drain with updates=True) sends the updates held to coalesce.
+            if (
+                until is None
+                and alert.kind == "update"
+                and config.update_delay > 0
+                and not self.flush.updates
+            ):
+                hold = due.created_at + config.update_delay
+                until = hold if hold > now else None
+            if until is not None:
+                later.setdefault(until, []).append(alert.id)
+            elif not self._storm.admit(alert, now, admitted):
+                held.setdefault(alert.rule or "", []).append(alert)
+            elif config.digest > 0 and alert.kind in DIGEST_KINDS:
+                digest.append(due)
+            else:
+                single.append(due)
+        if later:
+            async with self.store.transaction() as db:
+                for until, ids in later.items():
+                    await rows.postpone(db, ids, until)
+        if held:
+            # Draining (monitor once): everything is queued already, so the summary can go
+            # as soon as the alerts before it were read, not at the minute's end.
+            await storm.fold_held(
+                self.store, self.name, config.storm_limit, held, now, self.flush.digests
+            )
+            single = await storm.refreshed(self.store, single)
+        if digest:
+            await self._deliver_digest(digest, now)
+        if single:
+            await self._deliver_each(single, stop)
+
+    async def _deliver_digest(self, group: Sequence[Due], now: float) -> None:
+        channel = self.channel
+        window_end = min(d.created_at for d in group) + channel.config.digest
+        if now < window_end and not self.flush.digests:
+            async with self.store.transaction() as db:
+                await rows.postpone(db, [d.alert.id for d in group], window_end)
+            return
+        for start in range(0, len(group), channel.digest_max):
+            part = group[start : start + channel.digest_max]
+            if len(part) == 1:
+                await self._attempt(part[0])
+                continue
+            await self.limiter.acquire()
+            error = await call(channel, channel.send_digest([d.alert for d in part]))
+            await self._record(part, error, external_id=None)
+            if error is not None:
+                return
+
+    async def _deliver_each(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
+        limit = self.channel.config.concurrency
+        if limit == 1:
+            for due in batch:
+                if stop.is_set() or not await self._attempt(due):
+                    return
+            return
+        gate = asyncio.Semaphore(limit)
+        failed = False
+
+        async def one(due: Due) -> None:
+            nonlocal failed
+            async with gate:
+                if stop.is_set() or failed:
+                    return
+                if not await self._attempt(due):
+                    failed = True
+
+        await asyncio.gather(*(one(d) for d in batch))
+
+    async def _attempt(self, due: Due) -> bool:
+        """Send or edit one alert and record the outcome; False when the channel failed."""
+        await self.limiter.acquire()
+        error, external_id = await attempt(self.channel, due)
+        await self._record([due], error, external_id=external_id)
+        return error is None or error.permanent
+
+    async def _record(
+        self, group: Sequence[Due], error: ChannelError | None, *, external_id: str | None
+    ) -> None:
+        name = self.name
+        now = self.clock()
+        ids = [d.alert.id for d in group]
+        if error is None:
+            self._failures = 0
+            self.sent += len(group)
+            self._storm.delivered((d.alert for d in group), now)
+            async with self.store.transaction() as db:
+                await rows.mark_sent(db, ids, now=now, external_id=external_id)
+                for due in group:
+                    await follow_up(db, due, external_id, now)
+            for due in group:
+                log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
+                         due.alert.title[:80])  # fmt: skip
+            return
+        if error.permanent:
+            async with self.store.transaction() as db:
+                await rows.mark_given_up(db, ids, now=now, status=rows.FAILED, error=str(error))
+            log.error("%s: alert %s failed for good: %s", name, ids, error)
+            return
+        self._failures += 1
+        attempts = max(self._failures, *(d.attempts + 1 for d in group))
+        delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
+        if error.retry_after is not None:
+            self.limiter.block_for(delay)
+        self.paused_until = now + delay
+        async with self.store.transaction() as db:
+            await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
+        log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)

@@ -1,0 +1,102 @@
+"""What a poll leaves on its feed's state: success or failure, the error streak, the next
+check; saved with the poll (or batched when the poll stored nothing), and undone in memory
+when the poll's transaction rolled back."""
+
+from __future__ import annotations
+
+import logging
+import operator
+
+from monitor.config import FeedConfig
+from monitor.errors import MonitorError
+from monitor.fetch import FetchResult
+from monitor.runtime import Runtime
+from monitor.schedule import next_check
+from monitor.store import feeds as feed_store
+from monitor.store.db import Db
+from monitor.store.feeds import FeedState
+
+log = logging.getLogger("monitor.pipeline")
+
+# What processing a body changes: it may only stick once the body is processed and committed,
+# otherwise the next poll would get a 304 (or "unchanged") and the body's items would be lost.
+_PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
+              "items_total", "last_cut", "last_cut_at")  # fmt: skip
+
+snapshot = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
+
+
+def restore(state: FeedState, before: tuple[object, ...]) -> None:
+    """Undo what a failed poll changed in memory (the store rolled back already)."""
+    for name, value in zip(_PROCESSED, before, strict=True):
+        setattr(state, name, value)
+
+
+async def save(rt: Runtime, db: Db, state: FeedState) -> None:
+    """Save the whole state inside the caller's transaction; it supersedes a waiting snapshot."""
+    if rt.state_writes is not None:
+        rt.state_writes.discard(state.id)
+    await feed_store.save_state(db, state)
+
+
+async def save_alone(rt: Runtime, state: FeedState) -> None:
+    """Save the state of a poll that stored nothing: batched with others' when the daemon
+    batches them, else in a transaction of its own."""
+    if rt.state_writes is not None:
+        rt.state_writes.add(state)
+        return
+    async with rt.store.transaction() as db:
+        await feed_store.save_state(db, state)
+
+
+def record_success(
+    rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, ttl: float | None,
+    now: float,
+) -> None:  # fmt: skip
+    if state.error_streak:
+        log.info(
+            "recovered after %d failed poll%s",
+            state.error_streak,
+            "s" * (state.error_streak != 1),
+            extra={"feed": feed.url},
+        )
+    state.last_status = result.status
+    state.last_checked = now
+    state.last_success = now
+    state.error_streak = 0
+    state.failing_since = None
+    state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
+
+
+async def record_error(
+    rt: Runtime,
+    feed: FeedConfig,
+    state: FeedState,
+    message: str,
+    status: int | None,
+    retry_after: float | None,
+    now: float,
+) -> None:
+    """Count the failure against the feed, back off, and save it (a store that fails too is
+    logged: the feed's schedule in memory goes on)."""
+    state.last_status = status
+    state.last_checked = now
+    state.last_error = message
+    state.last_error_at = now
+    state.error_streak += 1
+    state.failing_since = state.failing_since or now
+    state.next_check = next_check(
+        rt.timing(feed), now, rt.clock(), error_streak=state.error_streak, retry_after=retry_after
+    )
+    log.warning(
+        "%s (failed %d time%s in a row)",
+        message,
+        state.error_streak,
+        "s" * (state.error_streak != 1),
+        extra={"feed": feed.url},
+    )
+    try:
+        async with rt.store.transaction() as db:
+            await save(rt, db, state)
+    except MonitorError as exc:
+        log.error("cannot record the feed's health: %s", exc, extra={"feed": feed.url})

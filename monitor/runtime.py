@@ -1,0 +1,69 @@
+"""What a poll needs, gathered once: the running config, the open store and fetcher, the
+stages after store, the outbox's workers and each feed's state in memory.
+
+``Engine`` builds one and owns what it holds; ``pipeline.refresh_feed`` only uses it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+from monitor.config import Config, FeedConfig
+from monitor.fetch import Fetcher
+from monitor.metrics import Metrics
+from monitor.models import ParsedFeed
+from monitor.newitems import ProcessItems
+from monitor.outbox import Deliverer
+from monitor.parsethread import ParseThreads
+from monitor.schedule import Publishing, Timing, adaptive_interval
+from monitor.stages import Stages
+from monitor.store import Store
+from monitor.store.feeds import FeedState, StateWrites
+
+# Told of each body parsed, with its response headers and address (WebSub discovery).
+OnParsed = Callable[[FeedConfig, Mapping[str, str], ParsedFeed, str], None]
+
+
+@dataclass(slots=True)
+class Runtime:
+    """Everything a poll needs; the daemon and ``monitor once`` each build one."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    stages: Stages  # stories, events, rules and the alerts they queue
+    deliverer: Deliverer  # the outbox's workers, woken when a poll committed new alerts
+    states: dict[str, FeedState] = field(default_factory=dict)
+    clock: Callable[[], float] = time.time
+    metrics: Metrics | None = None
+    # Polls that stored nothing write their state in batches; None: each in its own transaction.
+    state_writes: StateWrites | None = None
+    # Each feed's publishing rate, for the adaptive schedule: from its last parsed body, or
+    # from the store on its first poll in this process.
+    # None: the feed dates none of its items, so its interval stays fixed.
+    publishing: dict[str, Publishing | None] = field(default_factory=dict)
+    parse_threads: ParseThreads = field(default_factory=ParseThreads)
+    on_parsed: OnParsed | None = None
+    # Several nodes: stories and alerts are the elected assigner's (monitor/cluster); a poll
+    # only queues its new items for it, in its transaction. None: this process assigns.
+    assign: ProcessItems | None = None
+
+    def timing(self, feed: FeedConfig) -> Timing:
+        m = self.config.monitor
+        interval = feed.interval or m.interval
+        pub = self.publishing.get(feed.url)
+        if m.schedule == "adaptive" and feed.interval is None and pub is not None:
+            interval = adaptive_interval(pub, self.clock(), low=m.min_interval, high=m.max_interval)
+        return Timing(
+            interval=interval,
+            min_interval=min(m.min_interval, interval),
+            max_backoff=max(m.max_backoff, interval),
+            jitter=m.jitter,
+        )
+
+
+def feed_name(feed: FeedConfig, state: FeedState) -> str:
+    """The name the user sees: the configured one, else the feed's own title, else its URL."""
+    return feed.name or state.title or feed.url
