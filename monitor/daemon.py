@@ -157,6 +157,12 @@ class Daemon:
         channels = self.config.monitor.health_channels
         if rt is None or not channels:
             return
+        if self._cluster is not None:
+            # One node judges the feeds' health (the sender: it sends the alerts), on the
+            # states in the store, which other nodes' polls wrote.
+            if not self._cluster.leads("sender"):
+                return
+            await self._cluster.refresh_states()
         states = [rt.states[url] for url in self._feeds if url in rt.states]
         names = {url: feed_name(feed, rt.states[url]) for url, feed in self._feeds.items()}
         events = await check_feeds(
@@ -181,6 +187,8 @@ class Daemon:
         return await self._selfcheck.store_problem(self._rt.store)
 
     async def _prune(self) -> None:
+        if self._cluster is not None and not self._cluster.leads("assigner"):
+            return  # one node prunes: the one whose story window retention shrinks
         if self._rt is not None:
             await prune(self._rt.store, time.time() - self.config.monitor.retention)
 

@@ -91,6 +91,18 @@ class ClusterNode:
 
         return fresh
 
+    def leads(self, role: str) -> bool:
+        return self.node is not None and role in self.node.roles
+
+    async def refresh_states(self) -> None:
+        """Every feed's state from the store, in place (other nodes polled most of them)."""
+        rt = self.engine.rt
+        for newer in await feed_store.all_feeds(rt.store.db):
+            state = rt.states.get(newer.url)
+            if state is not None:
+                for name in STATE_FIELDS:
+                    setattr(state, name, getattr(newer, name))
+
     async def _send(self, term: Term) -> None:
         self.engine.start_delivery()  # resumes whatever the outbox holds
         try:
