@@ -181,6 +181,10 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
 
         # One alert per channel for the story, whichever nodes assigned and sent.
         assert len(tg.sent) == 1 and "Márquez" in tg.sent[0]["text"]
+        # The story grew after the kill: its one message edited (by whichever node sends now;
+        # the message id is in the store).
+        assert tg.edits
+        assert {int(e["message_id"]) for e in tg.edits} == {tg.sent[0]["message_id"]}
         assert [p["alert"]["kind"] for p in hook.payloads()].count("new") == 1
         # Every item once, every item in a story, the story's copies in one story.
         rows = await db.fetch("SELECT feed_id, key, story_id, title FROM items")

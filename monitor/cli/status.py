@@ -79,7 +79,7 @@ async def collect(config: Config) -> dict[str, Any]:
             }
         )
     shown = {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
-    if nodes is not None:
+    if nodes:  # PostgreSQL on which `monitor run` nodes ran
         shown["nodes"] = nodes
     return shown
 
