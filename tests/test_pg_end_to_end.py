@@ -15,6 +15,8 @@ from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_passw
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
+VIEWS = [("stories", "--json"), ("events", "--json")]
+
 
 async def test_monitor_once_alerts_once_then_edits_on_either_backend(
     feed_server: FeedServer, database: str, tmp_path: Path
@@ -101,3 +103,26 @@ async def test_monitor_run_on_postgresql_alerts_and_stops_on_sigterm(
         assert proc.returncode == 0, err.decode()
         assert PASSWORD not in err.decode()
         assert " ERROR " not in err.decode() and "Traceback" not in err.decode(), err.decode()
+
+
+async def test_a_dry_run_on_postgresql_prints_and_leaves_the_store_as_it_was(
+    feed_server: FeedServer, pg_url: str, tmp_path: Path
+) -> None:
+    feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[0], "http://o0.example/rail")]))
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = tmp_path / "config.toml"
+        text = pipeline_config(with_password(pg_url), [feed_server.url("/o0")], tg.url, hook.url)
+        config.write_text(text, "utf-8")
+        code, _, err = await monitor_cli("status", "--json", config=config)
+        assert code == 1 and "predates this version" in err  # not made yet
+        code, _, err = await monitor_cli("once", config=config)  # made, and the feed's first poll
+        assert code == 0, err
+        before = [json.loads((await monitor_cli(*v, config=config))[1]) for v in VIEWS]
+        feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[1], "http://o1.example/rail2"),
+                                                (HEADLINES[0], "http://o0.example/rail")]))  # fmt: skip
+        sent = len(tg.sent)
+        code, out, err = await monitor_cli("once", "--dry-run", config=config)
+        assert code == 0, err
+        assert "Márquez" in out  # the alert of the new item, on stdout
+        assert len(tg.sent) == sent
+        assert [json.loads((await monitor_cli(*v, config=config))[1]) for v in VIEWS] == before
