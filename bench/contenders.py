@@ -46,7 +46,7 @@ def missing(name: str) -> str | None:
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
     from monitor.engine import Engine
-    from monitor.interpreter import settle_heap
+    from monitor.interpreter import map_large_blocks, settle_heap
     from monitor.oneshot import poll_all
 
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
@@ -54,6 +54,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
         events = time_event_assignment()
+        map_large_blocks()  # as `monitor run` does before its engine opens
         engine = await Engine.open(config)
         settle_heap()  # as `monitor run` does once its engine is open
         try:

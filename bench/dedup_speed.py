@@ -302,6 +302,12 @@ def stream_child(src: Path, size: int) -> None:
     from monitor.dedup.config import DedupConfig as Config
     from monitor.dedup.index import StoryIndex as Index
 
+    try:  # as `monitor run` does (older trees did it in the window itself)
+        from monitor.interpreter import map_large_blocks
+    except ImportError:
+        pass
+    else:
+        map_large_blocks()
     titles = real_stream.headlines(size + STREAM_ITEMS)
     index = Index(Config())
 
@@ -383,6 +389,10 @@ if __name__ == "__main__":
     ap.add_argument("--rebuild", metavar="DB", help=argparse.SUPPRESS)  # the child process
     ap.add_argument("--stream-child", nargs=2, metavar=("SRC", "SIZE"), help=argparse.SUPPRESS)
     a = ap.parse_args()
+    if not a.stream_child:  # the windows are built as `monitor run` builds them
+        from monitor.interpreter import map_large_blocks
+
+        map_large_blocks()
     if a.rebuild:
         asyncio.run(rebuild(Path(a.rebuild)))
         sys.exit(0)

@@ -12,6 +12,7 @@ from pathlib import Path
 from monitor import config as config_module
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
+from monitor.daemon import max_polls
 from monitor.engine import Engine
 from monitor.pipeline import PollOutcome, refresh_feed
 from monitor.progress import Progress
@@ -23,11 +24,15 @@ DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
 
 
 async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
-    """Poll every configured feed once, concurrently (bounded by the fetch limits)."""
+    """Poll every configured feed once, concurrently: at most ``max_polls`` at a time, as
+    the daemon polls. Fetching outruns the rest of a poll, so unbounded, every feed's body
+    and parsed items would wait in memory for their turn at the stories and the store."""
     bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
+    slots = asyncio.Semaphore(max_polls(rt.config))
 
     async def one(feed: FeedConfig) -> PollOutcome:
-        outcome = await refresh_feed(rt, feed)
+        async with slots:
+            outcome = await refresh_feed(rt, feed)
         if bar:
             bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
         return outcome

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from monitor import config as config_module
-from monitor import log
+from monitor import interpreter, log
 from monitor.cli.common import add_config_option, add_log_options
 from monitor.daemon import run_daemon
 
@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
-    # The one place the interpreter is tuned: the daemon is the process, so its garbage
-    # collector is set for a long-lived heap (monitor.interpreter). Library code, tests,
-    # replay and the demo never change interpreter-wide state.
+    # The one place the interpreter is tuned: the daemon is the process, so its allocator
+    # and garbage collector are set for a long-lived heap (monitor.interpreter). Library
+    # code, tests, replay and the demo never change interpreter-wide state.
+    interpreter.map_large_blocks()
     return asyncio.run(run_daemon(config, path, settle_heap=True))

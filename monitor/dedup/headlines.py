@@ -86,10 +86,22 @@ class Headlines:
 
     def text(self, entry: int) -> str:
         """The entry's ``Headline.text`` (what the fuzzy score compares)."""
-        return self._texts.get(entry) or self._texts.keep(entry, self.key(entry).replace("^", ""))
+        return self.key(entry).replace("^", "")
+
+    def sorted_text(self, entry: int) -> str:
+        """The entry's words in sorted order, joined by spaces: what the token ratios
+        compare (they sort the words themselves; sorted once here, they need not)."""
+        return self._texts.get(entry) or self._texts.keep(
+            entry, " ".join(sorted(self.text(entry).split()))
+        )
 
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
+
+    def length(self, entry: int) -> int:
+        """How many words the entry's headline has."""
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return end - self._start[entry]
 
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""

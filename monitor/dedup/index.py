@@ -54,6 +54,9 @@ PER_STORY = 16
 # Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
 # headline made of common words, which draws thousands.
 _PREFILTER_LIMIT = 64
+# Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
+# fixed cost per call is most of the work (the same arithmetic, the same order).
+_FEW = 32
 # Rounding between the bound and the score: a candidate that could beat the best score by
 # less than this is a tie, and a tie does not replace the story found first.
 _SLACK = 1e-9
@@ -99,8 +102,11 @@ class StoryIndex:
                 window.remember(story, window.first_of(entry))
                 return StoryMatch(story, 100.0, reason)
         headline = parse(title)
-        best = StoryMatch(None, 0.0, "new story")
         config = self.config
+        same = self._same_headline(headline, seen)
+        if same is not None:
+            return same
+        best = StoryMatch(None, 0.0, "new story")
         first_scores: dict[int, float] = {}
         found_first = -1
         # Best bound first: once the bound is no better than the best score found, no
@@ -128,6 +134,30 @@ class StoryIndex:
             window.remember(best.story_id, found_first)
         return best
 
+    def _same_headline(self, headline: Headline, seen: float) -> StoryMatch | None:
+        """The story of the newest joinable headline of the window that reads as this one
+        word for word (the commonest duplicate: wire copy), decided without drawing
+        candidates: it scores 100, which no candidate can beat (an earlier tie, a headline
+        of the same words in another order, does not replace it). None when there is none,
+        or when the candidates must decide: a headline of common words alone (the index
+        draws none for it: a template), a story whose first headline rules it out."""
+        window = self.window
+        entry = window.same_text(headline.text, seen) if headline.text else None
+        if entry is None:
+            return None
+        postings, cap = window.headlines.postings, self.config.max_postings
+        if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
+            return None
+        first = window.first_of(entry)
+        if first != entry and window.alive(first):
+            score = score_headlines(headline, window.headlines.headline(first), self.config)
+            if score < self.config.first_threshold:
+                return None
+        self.last_candidates = 1
+        story = window.story_of(entry)
+        window.remember(story, first)
+        return StoryMatch(story, 100.0, "similar headline")
+
     def _candidates(self, headline: Headline, seen: float) -> list[int]:
         """The entries that share enough words with ``headline`` and can be joined at
         ``seen``, those sharing the most weight for their length first (the weight of a word
@@ -153,6 +183,8 @@ class StoryIndex:
         )  # fmt: skip
         if not len(drawn.entries):
             return []
+        if len(drawn.entries) <= _FEW:
+            return self._few(drawn.entries.tolist(), drawn.weights.tolist(), len(distinct), seen)
         # Dead entries and closed stories must not take the places of those that can join,
         # nor one story's headlines all of them.
         can = self.window.joinable(drawn.entries, seen)
@@ -169,6 +201,30 @@ class StoryIndex:
             if len(chosen) >= _PREFILTER_LIMIT:
                 return chosen
         return self._capped(entries, weights)
+
+    def _few(self, entries: list[int], weights: list[float], words: int, seen: float) -> list[int]:
+        """``_candidates``'s ranking of a few drawn entries (``words``: the new headline's
+        distinct words), in Python: those that can be joined, by weight for their length,
+        largest first (ties: the newest first), at most ``PER_STORY`` a story."""
+        window = self.window
+        length = window.headlines.length
+        ranked = sorted(
+            (
+                (weight / (words + length(entry)), entry)
+                for entry, weight in zip(entries, weights, strict=True)
+                if window.can_join(entry, seen)
+            ),
+            reverse=True,
+        )
+        per_story: dict[int, int] = {}
+        out = []
+        for _, entry in ranked:
+            story = window.story_of(entry)
+            taken = per_story.get(story, 0)
+            if taken < PER_STORY:
+                per_story[story] = taken + 1
+                out.append(entry)
+        return out[:_PREFILTER_LIMIT]
 
     def _capped(
         self, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]
@@ -199,21 +255,33 @@ class StoryIndex:
         penalties: the blend itself, computed in C (rapidfuzz), bounds it from above. A
         candidate below the threshold there cannot be a duplicate and is dropped before the
         full score, which rebuilds its parsed headline.
+
+        The texts compared have their words in sorted order already (``sorted_text``): the
+        token sort ratio is then the plain ratio, which spares splitting and sorting every
+        candidate's words again, and the token set ratio is the same (it sorts them too).
+        The set ratio, the dearer one, is computed only where the sort ratio leaves the
+        threshold within reach (the set ratio is at most 100).
         """
         if not candidates:
             return []
-        texts = [self.window.headlines.text(e) for e in candidates]
-        query = [headline.text]
+        sorted_text = self.window.headlines.sorted_text
+        texts = [sorted_text(e) for e in candidates]
+        query = [" ".join(sorted(headline.words))]
         weight = self.config.set_weight
+        reach = self.config.threshold - _SLACK
         # In doubles, as the score computes them: the same ratios, blended alike.
-        ratios = [
-            process.cdist(query, texts, scorer=scorer, dtype=np.float64)[0]
-            for scorer in (fuzz.token_set_ratio, fuzz.token_sort_ratio)
-        ]
-        bound = weight * ratios[0] + (1 - weight) * ratios[1]
-        kept = np.flatnonzero(bound >= self.config.threshold - _SLACK)
+        by_sort = process.cdist(query, texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        maybe = np.flatnonzero(weight * 100.0 + (1 - weight) * by_sort >= reach)
+        if not len(maybe):
+            return []
+        by_set = process.cdist(
+            query, [texts[i] for i in maybe.tolist()], scorer=fuzz.token_set_ratio,
+            dtype=np.float64,
+        )[0]  # fmt: skip
+        bound = weight * by_set + (1 - weight) * by_sort[maybe]
+        kept = np.flatnonzero(bound >= reach)
         order = kept[np.argsort(-bound[kept], kind="stable")]
-        return [(candidates[i], float(bound[i])) for i in order.tolist()]
+        return [(candidates[maybe[i]], float(bound[i])) for i in order.tolist()]
 
     def add(
         self,

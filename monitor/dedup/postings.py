@@ -2,8 +2,8 @@
 
 A posting is the sorted ``array("I")`` of the entries (headlines) that hold a word. At a
 million headlines a common word's posting has thousands of entries: intersecting two of them
-costs milliseconds in Python and tens of microseconds with numpy (``searchsorted`` of the
-shorter into the longer). The arrays are read in place (``np.frombuffer``, no copy); no view
+costs far more in a Python loop than with numpy (``searchsorted`` of the shorter into the
+longer). The arrays are read in place (``np.frombuffer``, no copy); no view
 outlives the call, since an ``array`` cannot grow while one is exported.
 """
 
@@ -77,7 +77,7 @@ def shared_by(
     ``min_shared``), unless the two words are together in more than ``cap`` headlines: a
     pair that common is a template ("Feed 3 update 17") and draws none, as a word in more
     than ``cap`` draws none. Few postings are counted in Python, many in numpy (a templated
-    feed can draw thousands: sorting them in Python costs milliseconds).
+    feed can draw thousands, too many to sort in Python).
     """
     if len(common) > MAX_COMMON:
         raise ValueError(f"at most {MAX_COMMON} common postings")

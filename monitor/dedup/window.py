@@ -13,12 +13,10 @@ evicted entries outnumber live ones.
 
 from __future__ import annotations
 
-import ctypes
 import math
 from array import array
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -32,6 +30,9 @@ from monitor.dedup.keytable import KeyTable, shared_guid
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
+# Headline texts share the key table with GUIDs and URLs, behind a control character that
+# neither holds: a headline seen again word for word (wire copy) is found in one lookup.
+_TEXT = "\x1f"
 
 
 def seconds(at: datetime | float) -> float:
@@ -44,28 +45,10 @@ def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[
     return np.frombuffer(values, dtype=dtype)
 
 
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
-
-
-@cache
-def _map_large_blocks() -> None:
-    """Large blocks from mmap, always: glibc raises its mmap threshold (up to 32 MB) each
-    time a mapped block is freed, and the index's arrays, growing a few percent at a time,
-    then move about the heap and leave it full of holes (at a million headlines, a large
-    part of the RSS growth); mapped, they grow in place (mremap) and a freed block goes back
-    to the system. Process-wide, once; a no-op off glibc."""
-    try:
-        mallopt = ctypes.CDLL(None).mallopt
-    except (OSError, AttributeError):
-        return
-    mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-
-
 class Window:
     """The headlines, URLs and GUIDs of the story window, and the postings of their words."""
 
     def __init__(self, config: DedupConfig) -> None:
-        _map_large_blocks()
         self.config = config
         # Story ids fit 32 bits for thousands of years of news; a larger one widens the array.
         self._story = array("I")
@@ -111,6 +94,22 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
+    def same_text(self, text: str, seen: float) -> int | None:
+        """The newest entry whose headline's ``Headline.text`` is ``text``, if it can be
+        joined at ``seen`` (as ``joinable`` says)."""
+        entry = self._keys.get(_TEXT + text)
+        if entry is None or self.headlines.text(entry) != text:  # none, or a hash collision
+            return None
+        return entry if self.can_join(entry, seen) else None
+
+    def can_join(self, entry: int, seen: float) -> bool:
+        """``joinable`` for one entry."""
+        at = float(self._seen[entry])
+        if at < self._horizon or abs(at - seen) > self.config.window:
+            return False
+        quiet = self.config.quiet
+        return not quiet or seen - self._latest[self._first[entry]] <= quiet
+
     def remember(self, story_id: int, first: int) -> None:
         """The story an item was just found to join, and its first entry: the ``append``
         that follows knows the story's first headline from it."""
@@ -151,6 +150,8 @@ class Window:
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
+        if headline.text:
+            self._keys.put(_TEXT + headline.text, entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -212,7 +213,8 @@ class Window:
         self._latest.frombytes(latest.tobytes())
         self.headlines.load(keys)
         self._keys.put_many(
-            [(url, e) for e, url in enumerate(urls, base) if url]
+            [(_TEXT + key.replace("^", ""), e) for e, key in enumerate(keys, base) if key]
+            + [(url, e) for e, url in enumerate(urls, base) if url]
             + [
                 (g, e)
                 for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)

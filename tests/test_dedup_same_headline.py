@@ -1,0 +1,58 @@
+"""A headline seen again word for word (wire copy on another outlet) joins the story that
+carries it, as any similar headline does: only while that story is open and in the window,
+only when the story's first headline agrees, and the newest such story when two carry it."""
+
+from __future__ import annotations
+
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.index import StoryIndex
+
+NOW = 1_700_000_000.0
+HOUR = 3600.0
+WIRE = "Putin invites Zelensky to Moscow for peace talks"
+# A story whose first headline is far from its latest (it drifted one edit at a time).
+FIRST = "Central bank raises interest rates again"
+
+# (what the window holds: story, headline, hours after NOW), (the new headline, when), the
+# story it must join (None: a new story)
+CASES = {
+    "same headline, another outlet": ([(1, WIRE, 0.0)], (WIRE, 1.0), 1),
+    "the same after an outlet's tag": ([(1, WIRE, 0.0)], (f"{WIRE} - Reuters", 1.0), 1),
+    "the story has closed (quiet)": ([(1, WIRE, 0.0)], (WIRE, 13.0), None),
+    "out of the window": ([(1, WIRE, 0.0)], (WIRE, 73.0), None),
+    "two stories carry it: the newest": ([(1, WIRE, 0.0), (2, WIRE, 14.0)], (WIRE, 15.0), 2),
+    "the story's first headline rules it out": (
+        [(5, FIRST, 0.0), (5, WIRE, 1.0)],
+        (WIRE, 2.0),
+        None,
+    ),
+}
+
+
+def test_a_headline_seen_word_for_word_joins_as_a_similar_one_would() -> None:
+    for name, (window, (headline, hours), story) in CASES.items():
+        config = DedupConfig()
+        index = StoryIndex(config)
+        for i, (story_id, title, at) in enumerate(window):
+            index.add(story_id, i, title, "", NOW + at * HOUR, f"https://a.example/{i}")
+        found = index.find(headline, "", NOW + hours * HOUR, "https://b.example/new")
+        assert found.story_id == story, (name, found)
+        if story is not None:
+            assert found.reason == "similar headline", (name, found)
+
+
+def test_a_restart_decides_the_same() -> None:
+    """The window rebuilt at start (``load``, from the keys ``add`` returned) finds the same
+    stories for headlines seen word for word as the window that was running."""
+    for name, (window, (headline, hours), story) in CASES.items():
+        running = StoryIndex(DedupConfig())
+        rows = []
+        for i, (story_id, title, at) in enumerate(window):
+            url = f"https://a.example/{i}"
+            key = running.add(story_id, i, title, "", NOW + at * HOUR, url)
+            rows.append((story_id, key, NOW + at * HOUR, url))
+        restarted = StoryIndex(DedupConfig())
+        stories, keys, seen, urls = (list(column) for column in zip(*rows, strict=True))
+        restarted.load(stories, keys, seen, urls, [None] * len(rows))
+        found = restarted.find(headline, "", NOW + hours * HOUR, "https://b.example/new")
+        assert found.story_id == story, (name, found)
