@@ -55,7 +55,15 @@ class MonitorSection(StrictModel):
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
     max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
     schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
-    max_interval: Duration = Field(default=24 * 3600.0, gt=0, description="adaptive schedule")
+    max_interval: Duration | None = Field(
+        default=None, gt=0, description="adaptive schedule; unset: twice the interval"
+    )
+
+    @property
+    def longest_interval(self) -> float:
+        """The adaptive schedule's ceiling. Unset, twice the interval: a quiet feed is then
+        seen at most twice as late as fixed polling would see it (bench/adaptive.py)."""
+        return self.max_interval or 2 * self.interval
 
 
 class FetchSection(StrictModel):

@@ -99,6 +99,8 @@ class Engine:
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
+            if metrics is not None:
+                deliverer.observe_sent(metrics.alert_sent)
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()
@@ -140,6 +142,8 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
+            if self.rt.metrics is not None:
+                self.deliverer.observe_sent(self.rt.metrics.alert_sent)
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()
