@@ -277,12 +277,24 @@ async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None
     return (_due(row), str(row[8])) if row else None
 
 
-async def deliverable(db: Db, channel: str, until: float) -> int:
-    """Pending alerts of ``channel`` due by ``until``."""
+async def deliverable(
+    db: Db, channel: str, until: float, *, now: float | None = None, held: Sequence[str] = ()
+) -> int:
+    """Pending alerts of ``channel`` due by ``until``; untried ones of a ``held`` kind count
+    only once due by ``now`` (a drain releases them itself rather than wait for their time)."""
+    if not held or now is None:
+        count = await db.fetch_val(
+            "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
+            " AND next_attempt <= ?",
+            (channel, until),
+        )
+        return int(count or 0)
+    kinds = ", ".join("?" for _ in held)
     count = await db.fetch_val(
         "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
-        " AND next_attempt <= ?",
-        (channel, until),
+        " AND (next_attempt <= ?"
+        f" OR ((kind NOT IN ({kinds}) OR attempts > 0) AND next_attempt <= ?))",
+        (channel, now, *held, until),
     )
     return int(count or 0)
 
