@@ -174,9 +174,15 @@ class Engine:
         if self._delivery is None:
             self._delivery = asyncio.get_running_loop().create_task(self.deliverer.run(self._stop))
 
-    async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (the outbox's own API)
-        """Wait until nothing is due in the outbox, at most ``timeout`` seconds."""
-        return await self.deliverer.drain(timeout)
+    async def drain(
+        self,
+        timeout: float,  # noqa: ASYNC109 (the outbox's own API)
+        *,
+        updates: bool = False,
+    ) -> bool:
+        """Wait until nothing is due in the outbox, at most ``timeout`` seconds; with
+        ``updates``, the updates held to coalesce go now too."""
+        return await self.deliverer.drain(timeout, updates=updates)
 
     async def stop_delivery(self) -> None:
         """Stop delivering (alerts in flight finish); ``start_delivery`` resumes."""

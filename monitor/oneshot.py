@@ -52,7 +52,9 @@ async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome
         engine = await Engine.open(config)
         try:
             outcomes = await poll_all(engine.rt)
-            if not await engine.drain(DRAIN_TIMEOUT):
+            # Updates held to coalesce go now: nothing more of this run can join them, and
+            # waiting out update_delay would hold the command for up to a minute.
+            if not await engine.drain(DRAIN_TIMEOUT, updates=True):
                 log.warning(
                     "alerts still waiting after %.0fs; they stay in the outbox for the next run",
                     DRAIN_TIMEOUT,

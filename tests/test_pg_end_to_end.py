@@ -9,6 +9,7 @@ import json
 import os
 import signal
 import sys
+import time
 from pathlib import Path
 
 from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
@@ -121,8 +122,11 @@ async def test_a_dry_run_on_postgresql_prints_and_leaves_the_store_as_it_was(
         feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[1], "http://o1.example/rail2"),
                                                 (HEADLINES[0], "http://o0.example/rail")]))  # fmt: skip
         sent = len(tg.sent)
+        started = time.monotonic()
         code, out, err = await monitor_cli("once", "--dry-run", config=config)
         assert code == 0, err
+        # The update of the grown story goes now, not after the console's update_delay (60 s).
+        assert time.monotonic() - started < 30
         assert "Márquez" in out  # the alert of the new item, on stdout
         assert len(tg.sent) == sent
         assert [json.loads((await monitor_cli(*v, config=config))[1]) for v in VIEWS] == before
