@@ -64,7 +64,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             spent = time.process_time() - c
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
-            stories = next(iter(await db.execute_fetchall("SELECT COUNT(*) FROM stories")))[0]
+            stories = await db.fetch_val("SELECT COUNT(*) FROM stories")
         finally:
             await engine.close()
         return {

@@ -141,9 +141,9 @@ def rss_mb() -> float:
 
 async def write_store(path: Path, headlines: list[str]) -> None:
     """The window as items with stories in a store, with the parsed headline
-    (``items.dedup_key``) as ``assign`` stores it."""
+    (``items.headline_key``) as ``assign`` stores it."""
+    from monitor.assign import KEY_PREFIX as _KEY_PREFIX
     from monitor.store import Store
-    from monitor.store.stories import _KEY_PREFIX
 
     store = await Store.open(path)
     try:
@@ -155,7 +155,7 @@ async def write_store(path: Path, headlines: list[str]) -> None:
             )
             await db.executemany(
                 "INSERT INTO items (feed_id, key, guid, canonical_url, title, summary,"
-                " first_seen, story_id, dedup_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
+                " first_seen, story_id, headline_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
                 (
                     (str(i), f"g{i}", f"https://news.example/{i}", t, NOW - i * 0.01, i + 1,
                      _KEY_PREFIX + parse(t).key())

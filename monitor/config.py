@@ -24,6 +24,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
 from monitor.match.config import EntityConfig, RuleConfig
+from monitor.store.location import is_postgres, shown_url, sqlite_path
 from monitor.websub.config import WebSubConfig
 
 DEFAULT_PATH = "config.toml"
@@ -34,7 +35,10 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 class MonitorSection(StrictModel):
     """``[monitor]``: the daemon as a whole."""
 
-    database: str = "monitor.db"
+    database: str = Field(
+        default="monitor.db",
+        description='a SQLite file (or "sqlite:PATH"), or "postgresql://user@host:port/db"',
+    )
     interval: Duration = Field(default=600.0, gt=0)
     jitter: float = Field(default=0.1, ge=0, le=0.5, description="fraction of the interval")
     min_interval: Duration = Field(default=60.0, gt=0)
@@ -50,7 +54,15 @@ class MonitorSection(StrictModel):
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
     max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
     schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
-    max_interval: Duration = Field(default=24 * 3600.0, gt=0, description="adaptive schedule")
+    max_interval: Duration | None = Field(
+        default=None, gt=0, description="adaptive schedule; unset: twice the interval"
+    )
+
+    @property
+    def longest_interval(self) -> float:
+        """The adaptive schedule's ceiling. Unset, twice the interval: a quiet feed is then
+        seen at most twice as late as fixed polling would see it (bench/adaptive.py)."""
+        return self.max_interval or 2 * self.interval
 
 
 class FetchSection(StrictModel):
@@ -95,8 +107,24 @@ class Config(StrictModel):
 
     @property
     def database_path(self) -> Path:
-        path = Path(self.monitor.database)
+        """The SQLite file (``database`` as a path or ``sqlite:PATH``), relative to the
+        config's folder. Meaningless for a PostgreSQL URL: see ``database_location``."""
+        path = sqlite_path(self.monitor.database)
         return path if path.is_absolute() else self.base_dir / path
+
+    @property
+    def database_location(self) -> Path | str:
+        """What ``Store.open`` takes: the SQLite file, or the PostgreSQL URL as written."""
+        if is_postgres(self.monitor.database):
+            return self.monitor.database
+        return self.database_path
+
+    @property
+    def database_shown(self) -> str:
+        """The database as logs and messages name it (never with a password)."""
+        if is_postgres(self.monitor.database):
+            return shown_url(self.monitor.database)
+        return str(self.database_path)
 
 
 def derive(
@@ -211,5 +239,12 @@ def _semantic_checks(config: Config) -> list[str]:
         problems.append(
             "monitor.retention: must be at least dedup.window, or stories lose their items"
             " while they can still be joined"
+        )
+    database = config.monitor.database
+    if "://" in database and not is_postgres(database) and not database.startswith("sqlite:"):
+        scheme = database.partition("://")[0]
+        problems.append(
+            f"monitor.database: {scheme}:// is not a database this monitor can use: a SQLite"
+            ' path (or "sqlite:PATH"), or "postgresql://user@host:port/dbname"'
         )
     return problems

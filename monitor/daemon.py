@@ -42,6 +42,12 @@ GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
 FEED_HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health (alerts, not liveness)
 
 
+def _place(config: Config) -> Path | str:
+    """Where the config's database is, to tell whether a reload moved it."""
+    location = config.database_location
+    return location.resolve() if isinstance(location, Path) else location
+
+
 def max_polls(config: Config) -> int:
     """How many polls may run at once: enough to keep the fetch slots busy while others
     parse, wait for the writer or wait for a slow host's own slots (a host with hundreds of
@@ -112,7 +118,7 @@ class Daemon:
                 self.metrics_port = await server.start()
             background.append(loop.create_task(self._selfcheck.watch(self.health_problem)))
             log.info(
-                "started: %d feeds, database %s", len(self.config.feeds), self.config.database_path
+                "started: %d feeds, database %s", len(self.config.feeds), self.config.database_shown
             )
             self.notifier.ready()
             await self.stop_event.wait()
@@ -251,7 +257,7 @@ class Daemon:
         except ConfigError as exc:
             log.error("reload refused, keeping the running config: %s", exc)
             return False
-        if new.database_path.resolve() != self.config.database_path.resolve():
+        if _place(new) != _place(self.config):
             log.error("reload refused: [monitor] database cannot change while running")
             return False
         old_urls = set(self._feeds)

@@ -82,7 +82,7 @@ class Engine:
         metrics: Metrics | None = None,
     ) -> Engine:
         """Open the store, sync the feeds, rebuild the story window, connect the channels."""
-        store = await Store.open(config.database_path)
+        store = await Store.open(config.database_location)
         session: aiohttp.ClientSession | None = None
         try:
             async with store.transaction() as db:
@@ -93,6 +93,8 @@ class Engine:
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
             deliverer = Deliverer(store, channels, clock=clock)
+            if metrics is not None:
+                deliverer.observe_sent(metrics.alert_sent)
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()
@@ -142,6 +144,8 @@ class Engine:
             self.deliverer = Deliverer(
                 self.store, build_channels(config.channels, self._session), clock=self.rt.clock
             )
+            if self.rt.metrics is not None:
+                self.deliverer.observe_sent(self.rt.metrics.alert_sent)
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()

@@ -12,13 +12,12 @@ import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-import aiosqlite
-
 from monitor.configtypes import format_duration
 from monitor.models import Alert
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store.db import Db
 from monitor.store.feeds import FeedState
 
 OK, FAILING, STALE = 0, 1, 2
@@ -86,7 +85,7 @@ def transitions(
     return events
 
 
-async def rhythms(db: aiosqlite.Connection, feed_ids: Mapping[str, int]) -> dict[str, float | None]:
+async def rhythms(db: Db, feed_ids: Mapping[str, int]) -> dict[str, float | None]:
     """Each feed's usual gap between new items: the median of its recent gaps (seconds)."""
     out: dict[str, float | None] = {}
     for url, feed_id in feed_ids.items():

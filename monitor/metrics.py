@@ -9,12 +9,36 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from monitor.models import Alert
+
 log = logging.getLogger("monitor.metrics")
+
+# An item dated more than this before it was queued is old news found late (a feed's first
+# poll shows its backlog; a date that is wrong by years), not a measure of how fast we are.
+LATENCY_MAX_AGE = 2 * 86400.0
+LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600, 86400)
+
+
+def publish_to_sent(published: datetime | None, queued: float, sent: float) -> float:
+    """Seconds from an item's publication to its alert being sent.
+
+    The clock starts at the item's own date, or at ``queued`` (when the poll that stored it
+    queued the alert: first seen, give or take milliseconds) when the item has no date, a
+    date after ``queued`` (the outlet's clock is ahead: it cannot have been published after
+    we saw it), or one more than ``LATENCY_MAX_AGE`` before it.
+    """
+    start = queued
+    if published is not None:
+        at = published.timestamp()
+        if queued - LATENCY_MAX_AGE <= at <= queued:
+            start = at
+    return max(0.0, sent - start)
 
 
 class Metrics:
@@ -49,6 +73,18 @@ class Metrics:
         self.feeds_failing = Gauge(
             "monitor_feeds_failing", "Feeds whose last poll failed", registry=r
         )
+        self.alert_latency = Histogram(
+            "monitor_alert_latency_seconds",
+            "Publish (the item's own time, else first seen) to its first alert sent, per channel",
+            ["channel"], registry=r, buckets=LATENCY_BUCKETS,
+        )  # fmt: skip
+
+    def alert_sent(self, alert: Alert, queued: float, sent: float) -> None:
+        """A channel confirmed ``alert``: the first alert of a story or event ("new") counts;
+        updates, health notices and tests are not news reaching the user."""
+        if alert.kind == "new":
+            latency = publish_to_sent(alert.published, queued, sent)
+            self.alert_latency.labels(alert.channel).observe(latency)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

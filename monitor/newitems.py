@@ -18,11 +18,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
-import aiosqlite
-
 from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import items as item_store
+from monitor.store.db import Db
 
 # Items per slice: each slice of the insert, or of the stages after store, is a few
 # milliseconds of Python; small enough for the loop, large enough that the round trips
@@ -30,7 +29,7 @@ from monitor.store import items as item_store
 INSERT_SLICE = 2000
 STAGES_SLICE = 100
 
-ProcessItems = Callable[[aiosqlite.Connection, Sequence[StoredItem], float], Awaitable[None]]
+ProcessItems = Callable[[Db, Sequence[StoredItem], float], Awaitable[None]]
 
 
 def newest_first(entries: Sequence[Item]) -> list[int]:
@@ -70,9 +69,7 @@ async def set_aside_older(
     return [entries[i] for i in sorted(new[:limit])], cut
 
 
-async def insert_new(
-    db: aiosqlite.Connection, feed_id: int, entries: Sequence[Item]
-) -> list[tuple[int, Item]]:
+async def insert_new(db: Db, feed_id: int, entries: Sequence[Item]) -> list[tuple[int, Item]]:
     """``store.items.insert_new``, a slice at a time, inside the caller's transaction."""
     inserted: list[tuple[int, Item]] = []
     for start in range(0, len(entries), INSERT_SLICE):
@@ -84,7 +81,7 @@ async def insert_new(
 
 
 async def run_stages(
-    process: ProcessItems, db: aiosqlite.Connection, stored: Sequence[StoredItem], now: float
+    process: ProcessItems, db: Db, stored: Sequence[StoredItem], now: float
 ) -> None:
     """The stages after store (stories, rules, outbox), a slice of items at a time."""
     for start in range(0, len(stored), STAGES_SLICE):

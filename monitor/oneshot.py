@@ -17,6 +17,7 @@ from monitor.engine import Engine
 from monitor.pipeline import PollOutcome, refresh_feed
 from monitor.progress import Progress
 from monitor.runtime import Runtime
+from monitor.store.copy import copy_between
 
 log = logging.getLogger("monitor.oneshot")
 DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
@@ -63,8 +64,13 @@ async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome
 
 async def _dry_run_config(config: Config, tmp: Path) -> Config:
     copy = tmp / "monitor.db"
-    if config.database_path.exists():
-        await asyncio.to_thread(_backup, config.database_path, copy)
+    location = config.database_location
+    if isinstance(location, str):  # PostgreSQL: its rows into the temporary SQLite copy
+        await copy_between(
+            location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
+        )
+    elif location.exists():
+        await asyncio.to_thread(_backup, location, copy)
     console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
     return config_module.derive(config, database=copy, channels=console)
 

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 from monitor import pollstate
 from monitor.config import FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
@@ -29,6 +27,7 @@ from monitor.redact import redact
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
 from monitor.store import items as item_store
+from monitor.store.db import Db
 from monitor.store.feeds import FeedState
 
 if TYPE_CHECKING:
@@ -201,7 +200,7 @@ def _take_feed_details(
 
 
 async def _store_new(
-    db: aiosqlite.Connection, feed: FeedConfig, state: FeedState, entries: Sequence[Item]
+    db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item]
 ) -> list[StoredItem]:
     """Store the entries the feed has not had before; only those go on."""
     inserted = await insert_new(db, state.id, entries)

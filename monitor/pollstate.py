@@ -7,14 +7,13 @@ from __future__ import annotations
 import logging
 import operator
 
-import aiosqlite
-
 from monitor.config import FeedConfig
 from monitor.errors import MonitorError
 from monitor.fetch import FetchResult
 from monitor.runtime import Runtime
 from monitor.schedule import next_check
 from monitor.store import feeds as feed_store
+from monitor.store.db import Db
 from monitor.store.feeds import FeedState
 
 log = logging.getLogger("monitor.pipeline")
@@ -33,7 +32,7 @@ def restore(state: FeedState, before: tuple[object, ...]) -> None:
         setattr(state, name, value)
 
 
-async def save(rt: Runtime, db: aiosqlite.Connection, state: FeedState) -> None:
+async def save(rt: Runtime, db: Db, state: FeedState) -> None:
     """Save the whole state inside the caller's transaction; it supersedes a waiting snapshot."""
     if rt.state_writes is not None:
         rt.state_writes.discard(state.id)

@@ -54,7 +54,9 @@ class Runtime:
         interval = feed.interval or m.interval
         pub = self.publishing.get(feed.url)
         if m.schedule == "adaptive" and feed.interval is None and pub is not None:
-            interval = adaptive_interval(pub, self.clock(), low=m.min_interval, high=m.max_interval)
+            interval = adaptive_interval(
+                pub, self.clock(), low=m.min_interval, high=m.longest_interval
+            )
         return Timing(
             interval=interval,
             min_interval=min(m.min_interval, interval),

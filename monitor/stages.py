@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import aiosqlite
-
 import monitor.outbox as outbox
+from monitor import assign
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventIndex
@@ -27,11 +26,12 @@ from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew
 from monitor.store import Store
+from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store import matches as match_store
-from monitor.store import outbox as alert_rows
 from monitor.store import stories as story_store
-from monitor.store.outbox import Due
+from monitor.store.alerts import Due
+from monitor.store.db import Db
 
 if TYPE_CHECKING:
     from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
@@ -85,9 +85,7 @@ class Stages:
         rule = self.rules.get(rule_name)
         return rule.alert_on if rule is not None else "story"
 
-    async def process(
-        self, db: aiosqlite.Connection, items: Sequence[StoredItem], now: float
-    ) -> None:
+    async def process(self, db: Db, items: Sequence[StoredItem], now: float) -> None:
         """New items, in the poll's transaction: their stories and events, the rules they
         match, and the alerts those queue (and the updates of alerts whose story or event
         grew)."""
@@ -104,7 +102,7 @@ class Stages:
         await self._queue_new(db, matched, events, now)
         await self._update_grown(db, changes, grown, events, now)
 
-    async def _rebuild(self, db: aiosqlite.Connection, now: float) -> None:
+    async def _rebuild(self, db: Db, now: float) -> None:
         self.index = StoryIndex(self.config.dedup)
         since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
         count = await story_store.rebuild_index(db, self.index, since)
@@ -113,12 +111,16 @@ class Stages:
         self._stale = False
 
     async def _assign(
-        self, db: aiosqlite.Connection, items: Sequence[StoredItem]
-    ) -> tuple[list[story_store.StoryChange], list[event_store.EventChange]]:
-        """Each item to a story, each story to an event."""
-        changes = await story_store.assign(db, self.index, items)
-        event_changes = await event_store.assign(db, self.events, changes)
-        return changes, event_changes
+        self, db: Db, items: Sequence[StoredItem]
+    ) -> tuple[list[assign.StoryChange], list[assign.EventChange]]:
+        """Each item to a story, each story to an event: the indexes decide (pure,
+        ``monitor.assign``), the store numbers new stories and events and writes."""
+        new_stories = await story_store.reserve_ids(db, len(items))
+        changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
+        new_events = await event_store.reserve_ids(db, len(changes))
+        plan = assign.events(self.events, changes, new_events)
+        await event_store.record(db, plan)
+        return changes, plan.changes
 
     def _evict(self, items: Sequence[StoredItem], now: float) -> None:
         self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
@@ -132,9 +134,9 @@ class Stages:
 
     async def _alerts_of_grown(
         self,
-        db: aiosqlite.Connection,
-        changes: Sequence[story_store.StoryChange],
-        event_changes: Sequence[event_store.EventChange],
+        db: Db,
+        changes: Sequence[assign.StoryChange],
+        event_changes: Sequence[assign.EventChange],
     ) -> _Grown:
         """The alerts of the stories and events this poll grew, read at once (most have
         none), before a match queues new ones, which the growth checks would leave as they
@@ -147,12 +149,12 @@ class Stages:
 
     async def _match(
         self,
-        db: aiosqlite.Connection,
-        event_changes: Sequence[event_store.EventChange],
+        db: Db,
+        event_changes: Sequence[assign.EventChange],
         now: float,
-    ) -> list[tuple[event_store.EventChange, Match]]:
+    ) -> list[tuple[assign.EventChange, Match]]:
         """The rules each item matches, each match recorded (once per story and rule)."""
-        matched: list[tuple[event_store.EventChange, Match]] = []
+        matched: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
             if change.is_new_story and self.metrics is not None:
@@ -173,8 +175,8 @@ class Stages:
 
     async def _queue_new(
         self,
-        db: aiosqlite.Connection,
-        matched: Sequence[tuple[event_store.EventChange, Match]],
+        db: Db,
+        matched: Sequence[tuple[assign.EventChange, Match]],
         events: Mapping[int, Event],
         now: float,
     ) -> None:
@@ -194,8 +196,8 @@ class Stages:
 
     async def _update_grown(
         self,
-        db: aiosqlite.Connection,
-        changes: Sequence[story_store.StoryChange],
+        db: Db,
+        changes: Sequence[assign.StoryChange],
         grown: _Grown,
         events: Mapping[int, Event],
         now: float,
@@ -218,7 +220,7 @@ class _Grown:
     of_events: Mapping[int, Sequence[tuple[Due, str]]]
 
 
-async def _rebuild_events(db: aiosqlite.Connection, config: Config, since: datetime) -> EventIndex:
+async def _rebuild_events(db: Db, config: Config, since: datetime) -> EventIndex:
     started = time.monotonic()
     embedder = UniversalSentenceEncoder() if config.events.semantic else None
     events = EventIndex(config.events, config.dedup.window, embedder)

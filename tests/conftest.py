@@ -58,3 +58,13 @@ def pg_cluster() -> Iterator[Cluster]:
 def pg_url(pg_cluster: Cluster) -> str:
     """The URL of a new, empty PostgreSQL database for one test."""
     return pg_cluster.create_database()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a store goes, once on each backend: a SQLite file, then a new PostgreSQL
+    database (skipped, with the reason, where no PostgreSQL is installed)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "monitor.db")
+    url: str = request.getfixturevalue("pg_url")
+    return url

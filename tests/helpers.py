@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+from monitor import assign
 from monitor import config as config_module
+from monitor.assign import StoryChange
 from monitor.config import Config
+from monitor.dedup.index import StoryIndex
+from monitor.models import StoredItem
+from monitor.store import stories as story_store
 
 
 def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: str) -> Config:
@@ -19,3 +26,11 @@ def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: st
         lines += ["[[feeds]]", f"url = {url!r}"]
     text = "\n".join(lines).replace("'", '"') + "\n" + extra
     return config_module.loads(text, base_dir=tmp_path)
+
+
+async def assign_stories(
+    db: Any, index: StoryIndex, items: Sequence[StoredItem]
+) -> list[StoryChange]:
+    """Stories for ``items`` as a poll gives them: the index decides, the store writes."""
+    new_ids = await story_store.reserve_ids(db, len(items))
+    return await story_store.record(db, assign.stories(index, items, new_ids))

@@ -259,16 +259,16 @@ async def store_story(
     db: Any, *, title: str, outlets: list[str], now: float, url: str | None = None
 ) -> Any:
     """Write a story carried by ``outlets`` (one feed and one item each) as the pipeline
-    would, and return its ``Story``. Call inside a transaction."""
+    would, and return its ``Story``. Call inside a transaction (``db``: a store's ``Db``)."""
     from datetime import UTC, datetime
 
     from monitor.models import Story
 
-    cur = await db.execute(
-        "INSERT INTO stories (title, first_seen, last_seen, outlets) VALUES (?, ?, ?, ?)",
+    story_id = await db.fetch_val(
+        "INSERT INTO stories (title, first_seen, last_seen, outlets) VALUES (?, ?, ?, ?)"
+        " RETURNING id",
         (title, now, now, 0),
     )
-    story_id = cur.lastrowid
     await add_outlets(db, story_id, outlets, now=now, title=title)
     when = datetime.fromtimestamp(now, UTC)
     return Story(story_id, title, url, when, when, tuple(outlets))
@@ -280,11 +280,10 @@ async def add_outlets(
     for name in outlets:
         url = f"https://{name.lower().replace(' ', '-')}.example/rss"
         await db.execute(
-            "INSERT OR IGNORE INTO feeds (url, title, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO feeds (url, title, created_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
             (url, name, now),
         )
-        async with db.execute("SELECT id FROM feeds WHERE url = ?", (url,)) as c:
-            (feed_id,) = await c.fetchone()
+        feed_id = await db.fetch_val("SELECT id FROM feeds WHERE url = ?", (url,))
         await db.execute(
             "INSERT INTO items (feed_id, key, title, summary, first_seen, story_id)"
             " VALUES (?, ?, ?, '', ?, ?)",

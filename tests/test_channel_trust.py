@@ -87,7 +87,7 @@ async def one_alert(store: Store, now: float) -> None:
 
 
 async def alert_row(store: Store) -> dict[str, Any]:
-    async with store.db.execute(
+    async with store.db.raw.execute(
         "SELECT status, attempts, next_attempt, last_error FROM alerts ORDER BY id LIMIT 1"
     ) as cur:
         row = await cur.fetchone()

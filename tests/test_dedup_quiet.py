@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import assign_stories
 from pydantic import ValidationError
 
 from monitor.dedup.config import DedupConfig
@@ -16,7 +17,7 @@ from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
-from monitor.store.stories import assign, rebuild_index
+from monitor.store.stories import rebuild_index
 
 CONFIG = DedupConfig()
 NOW = 1_700_000_000.0
@@ -159,7 +160,7 @@ async def _run(path: Path, restart_after: int | None) -> list[int]:
             async with store.transaction() as db:
                 feed = (await feed_store.sync_feeds(db, ["http://wire/feed"]))["http://wire/feed"]
                 inserted = await item_store.insert_new(db, feed.id, [item])
-                (change,) = await assign(
+                (change,) = await assign_stories(
                     db, index, [StoredItem(i, feed.id, "Wire", (), it) for i, it in inserted]
                 )
             stories.append(change.story.id)

@@ -129,7 +129,7 @@ async def test_a_poll_rolled_back_after_assigning_stories_does_not_poison_the_wi
         )
         engine = await Engine.open(config)
         try:
-            db = engine.store.db
+            db = engine.store.db.raw
             await db.execute(
                 "CREATE TRIGGER refuse BEFORE INSERT ON matches BEGIN"
                 " SELECT RAISE(ABORT, 'disk trouble'); END"

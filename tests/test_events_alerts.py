@@ -118,7 +118,7 @@ async def test_one_message_per_event_edited_as_it_grows(
                 assert new[0]["alert"]["event_id"] is not None
             else:
                 assert not tg.edits and not updates
-            events = await engine.store.db.execute_fetchall(
+            events = await engine.store.db.raw.execute_fetchall(
                 "SELECT COUNT(DISTINCT event_id) FROM stories s JOIN items i"
                 " ON i.story_id = s.id WHERE i.url LIKE '%/talks'"
             )

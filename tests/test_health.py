@@ -79,17 +79,17 @@ async def test_health_events_are_queued_once_per_channel(tmp_path) -> None:  # t
             await check_feeds(
                 store, [state], {state.url: "X"}, channels=["ops", "mail"], now=NOW, health_after=H
             )
-        async with store.db.execute("SELECT channel, kind, payload FROM alerts ORDER BY id") as cur:
+        async with store.db.raw.execute("SELECT channel, kind, payload FROM alerts ORDER BY id") as cur:
             rows = await cur.fetchall()
         assert [(r[0], r[1]) for r in rows] == [("ops", "health"), ("mail", "health")]
         assert "HTTP 410" in rows[0][2]
-        async with store.db.execute("SELECT health_alerted FROM feeds") as cur:
+        async with store.db.raw.execute("SELECT health_alerted FROM feeds") as cur:
             assert (await cur.fetchone())[0] == FAILING  # remembered across restarts
         state.failing_since, state.error_streak = None, 0
         await check_feeds(
             store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
         )
-        async with store.db.execute(
+        async with store.db.raw.execute(
             "SELECT COUNT(*) FROM alerts WHERE payload LIKE '%working again%'"
         ) as cur:
             assert (await cur.fetchone())[0] == 1
@@ -105,17 +105,17 @@ async def test_a_health_alert_that_could_not_be_written_is_raised_again(tmp_path
     store = await Store.open(tmp_path / "m.db")
     try:
         state = await _failing_feed(store)
-        await store.db.execute("PRAGMA query_only = ON")  # the store refuses every write
+        await store.db.raw.execute("PRAGMA query_only = ON")  # the store refuses every write
         with pytest.raises(StoreError):
             await check_feeds(
                 store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
             )
-        await store.db.execute("PRAGMA query_only = OFF")
+        await store.db.raw.execute("PRAGMA query_only = OFF")
         events = await check_feeds(
             store, [state], {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
         )
         assert [e.kind for e in events] == ["failing"]  # not forgotten by the failed write
-        async with store.db.execute("SELECT COUNT(*) FROM alerts") as cur:
+        async with store.db.raw.execute("SELECT COUNT(*) FROM alerts") as cur:
             assert (await cur.fetchone())[0] == 1
     finally:
         await store.close()
@@ -145,17 +145,17 @@ async def test_a_poll_saving_its_feed_meanwhile_does_not_record_an_unwritten_hea
             )
             await asyncio.sleep(0.2)  # the check has decided and waits for the writer
             await feed_store.save_state(db, state)  # the poll saves its feed's state
-        await store.db.execute("PRAGMA query_only = ON")  # the check's write will fail
+        await store.db.raw.execute("PRAGMA query_only = ON")  # the check's write will fail
         with pytest.raises(StoreError):
             await check
-        await store.db.execute("PRAGMA query_only = OFF")
+        await store.db.raw.execute("PRAGMA query_only = OFF")
         # A restart: the states as the store has them.
         fresh = [s for s in await feed_store.all_feeds(store.db) if s.url == state.url]
         events = await check_feeds(
             store, fresh, {state.url: "X"}, channels=["ops"], now=NOW, health_after=H
         )
         assert [e.kind for e in events] == ["failing"]
-        async with store.db.execute("SELECT COUNT(*) FROM alerts") as cur:
+        async with store.db.raw.execute("SELECT COUNT(*) FROM alerts") as cur:
             assert (await cur.fetchone())[0] == 1
     finally:
         await store.close()

@@ -10,7 +10,8 @@ import aiosqlite
 import pytest
 
 from monitor.store import Store
-from monitor.store.migrations import MIGRATIONS, migrate
+from monitor.store.migrations import MIGRATIONS
+from monitor.store.sqlite import SqliteDb, migrate_connection
 
 
 async def _indexes(db: aiosqlite.Connection) -> set[str]:
@@ -30,7 +31,7 @@ async def test_an_older_database_loses_the_unused_item_indexes_and_keeps_its_ite
             " applied_at REAL NOT NULL)"
         )
         for version, migration in enumerate(MIGRATIONS[:5], start=1):
-            await migration(db)
+            await migration(SqliteDb(db))
             await db.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, migration.__name__)
             )
@@ -42,12 +43,12 @@ async def test_an_older_database_loses_the_unused_item_indexes_and_keeps_its_ite
         assert {"items_canonical_url", "items_guid"} <= await _indexes(db)
     store = await Store.open(path)
     try:
-        indexes = await _indexes(store.db)
+        indexes = await _indexes(store.db.raw)
         assert not {"items_canonical_url", "items_guid"} & indexes
         assert {"items_first_seen", "items_story"} <= indexes
-        rows = await store.db.execute_fetchall("SELECT key, canonical_url, guid FROM items")
+        rows = await store.db.raw.execute_fetchall("SELECT key, canonical_url, guid FROM items")
         assert [tuple(r) for r in rows] == [("k", "https://a/1", "g")]
-        names = await store.db.execute_fetchall("SELECT name FROM migrations")
+        names = await store.db.raw.execute_fetchall("SELECT name FROM migrations")
         assert sorted(r[0] for r in names) == sorted(m.__name__ for m in MIGRATIONS)
     finally:
         await store.close()
@@ -64,7 +65,7 @@ async def _numbered_database(path: Path, count: int) -> None:
             " applied_at REAL NOT NULL)"
         )
         for version, migration in enumerate(MIGRATIONS[:count], start=1):
-            await migration(db)
+            await migration(SqliteDb(db))
             await db.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, migration.__name__)
             )
@@ -79,13 +80,13 @@ async def test_a_numbered_database_is_upgraded_to_named_migrations(
     await _numbered_database(path, applied)
     store = await Store.open(path)
     try:
-        names = await store.db.execute_fetchall("SELECT name FROM migrations")
+        names = await store.db.raw.execute_fetchall("SELECT name FROM migrations")
         assert sorted(r[0] for r in names) == sorted(m.__name__ for m in MIGRATIONS)
-        tables = await store.db.execute_fetchall("SELECT name FROM sqlite_master")
+        tables = await store.db.raw.execute_fetchall("SELECT name FROM sqlite_master")
         assert "schema_migrations" not in {r[0] for r in tables}
-        columns = await store.db.execute_fetchall("PRAGMA table_info(items)")
-        assert {"feed_name", "dedup_key"} <= {r[1] for r in columns}
-        feeds = await store.db.execute_fetchall("SELECT url FROM feeds")
+        columns = await store.db.raw.execute_fetchall("PRAGMA table_info(items)")
+        assert {"feed_name", "headline_key"} <= {r[1] for r in columns}
+        feeds = await store.db.raw.execute_fetchall("SELECT url FROM feeds")
         assert [r[0] for r in feeds] == ["http://a/feed"]
     finally:
         await store.close()
@@ -98,7 +99,7 @@ async def test_two_connections_migrating_a_new_database_at_once_apply_each_migra
     a = await aiosqlite.connect(path, isolation_level=None, timeout=30)
     b = await aiosqlite.connect(path, isolation_level=None, timeout=30)
     try:
-        done = await asyncio.gather(migrate(a), migrate(b))
+        done = await asyncio.gather(migrate_connection(a), migrate_connection(b))
         assert sorted(done[0] + done[1]) == sorted(m.__name__ for m in MIGRATIONS)
         names = await a.execute_fetchall("SELECT name FROM migrations")
         assert len(names) == len(MIGRATIONS)

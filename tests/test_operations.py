@@ -90,7 +90,7 @@ async def test_metrics_healthz_and_sd_notify(
             assert said[0].startswith("RELOADING=1\nMONOTONIC_USEC=") and said[1] == "READY=1"
             # The store goes away: /healthz turns unhealthy and the watchdog is no longer fed.
             assert daemon._rt is not None
-            await daemon._rt.store.db.close()
+            await daemon._rt.store.db.raw.close()
             async with session.get(f"{base}/healthz") as resp:
                 assert resp.status == 503
                 assert "store" in (await resp.json())["reason"]

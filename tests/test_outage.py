@@ -37,7 +37,7 @@ async def test_both_channels_down_then_back_delivers_each_alert_once(
         await asyncio.sleep(1.0)  # both down: attempts fail and are retried with backoff
         report = await outbox.outbox_status(store.db)
         assert report["pending"] == 6, report
-        async with store.db.execute("SELECT COUNT(*) FROM alert_attempts") as cur:
+        async with store.db.raw.execute("SELECT COUNT(*) FROM alert_attempts") as cur:
             assert (await cur.fetchone())[0] >= 6  # every alert was tried and recorded
         handler = SMTPStandIn()
         smtp = await asyncio.get_running_loop().create_server(

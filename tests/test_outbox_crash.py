@@ -97,7 +97,7 @@ async def test_sigkill_while_telegram_is_down_then_each_alert_delivered_once(
             assert await outbox.Deliverer(store, channels).drain(10)
         titles = sorted(m["text"].split("</b> <b>")[1].split("</b>")[0] for m in tg.sent)
         assert titles == [f"Waiting story {i}" for i in range(5)]
-        async with store.db.execute("SELECT status, COUNT(*) FROM alerts GROUP BY 1") as cur:
+        async with store.db.raw.execute("SELECT status, COUNT(*) FROM alerts GROUP BY 1") as cur:
             assert dict(await cur.fetchall()) == {"sent": 5}
         assert await store.integrity_ok()
     finally:

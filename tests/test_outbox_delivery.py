@@ -120,7 +120,7 @@ async def grow(store: Store, story: Story, more: list[str], now: float) -> Story
 
 async def statuses(store: Store) -> dict[tuple[str, str], list[str]]:
     out: dict[tuple[str, str], list[str]] = {}
-    async with store.db.execute("SELECT channel, kind, status FROM alerts ORDER BY id") as cur:
+    async with store.db.raw.execute("SELECT channel, kind, status FROM alerts ORDER BY id") as cur:
         for channel, kind, status in await cur.fetchall():
             out.setdefault((channel, kind), []).append(status)
     return out
@@ -267,7 +267,7 @@ async def test_429_retry_after_is_honoured_and_each_alert_delivered_once(
         titles = sorted(m["text"].split("</b>")[1] for m in tg.sent)
         assert len(tg.sent) == 5 and len(set(titles)) == 5
         assert elapsed >= 1.9  # two pauses of retry_after=1s, not a fast retry loop
-        async with store.db.execute(
+        async with store.db.raw.execute(
             "SELECT outcome, COUNT(*) FROM alert_attempts GROUP BY outcome"
         ) as cur:
             outcomes = dict(await cur.fetchall())
@@ -284,7 +284,7 @@ async def test_smtp_451_then_accepts_delivers_once(
         await matched_story(store, r, ["Kremlin"], time.time())
         assert await outbox.Deliverer(store, channels).drain(5)
         assert smtp.attempts == 2 and len(smtp.received) == 1
-        async with store.db.execute("SELECT status, attempts, last_error FROM alerts") as cur:
+        async with store.db.raw.execute("SELECT status, attempts, last_error FROM alerts") as cur:
             assert tuple(await cur.fetchone()) == ("sent", 2, None)
 
 
@@ -355,7 +355,7 @@ async def test_quiet_hours_hold_normal_alerts_and_let_urgent_through(
             await matched_story(store, r, ["Kremlin"], now)
         await deliverer.drain(0.5)
         assert len(tg.sent) == 1 and "(urgent)" in tg.sent[0]["text"]
-        async with store.db.execute(
+        async with store.db.raw.execute(
             "SELECT next_attempt FROM alerts WHERE status = 'pending'"
         ) as cur:
             (held_until,) = await cur.fetchone()

@@ -189,7 +189,7 @@ async def test_a_term_hidden_in_a_script_fires_no_rule(
     engine = await Engine.open(config)
     try:
         await poll_all(engine.rt, progress=False)
-        rows = await engine.store.db.execute_fetchall(
+        rows = await engine.store.db.raw.execute_fetchall(
             "SELECT i.summary, COUNT(m.id) FROM items i LEFT JOIN matches m ON m.item_id = i.id"
             " GROUP BY i.id ORDER BY i.url"
         )

@@ -18,7 +18,7 @@ REAL_FEEDS = ["guardian.rss", "heise.atom", "uolNoticias.rss", "reddit.rss", "fe
 
 
 async def count_items(rt) -> int:  # type: ignore[no-untyped-def]
-    async with rt.store.db.execute("SELECT COUNT(*) FROM items") as cur:
+    async with rt.store.db.raw.execute("SELECT COUNT(*) FROM items") as cur:
         row = await cur.fetchone()
     return int(row[0])
 
@@ -122,7 +122,7 @@ async def test_new_items_are_the_only_ones_passed_on(
         feed_server.feed("/feed", rss("Wire", [*items, ("Story 5", "http://example.org/5")]))
         await refresh_feed(rt, config.feeds[0])
         assert seen == [f"Story {i}" for i in range(6)]
-        async with rt.store.db.execute("SELECT title FROM feeds") as cur:
+        async with rt.store.db.raw.execute("SELECT title FROM feeds") as cur:
             assert (await cur.fetchone())[0] == "Wire"
     finally:
         await engine.close()

@@ -191,6 +191,7 @@ async def _numbered(path: Path) -> None:
     import aiosqlite
 
     from monitor.store.migrations import MIGRATIONS
+    from monitor.store.sqlite import SqliteDb
 
     async with aiosqlite.connect(path, isolation_level=None) as db:
         await db.execute(
@@ -198,7 +199,7 @@ async def _numbered(path: Path) -> None:
             " applied_at REAL NOT NULL)"
         )
         for version, migration in enumerate(MIGRATIONS[:5], start=1):
-            await migration(db)
+            await migration(SqliteDb(db))
             await db.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, 0)", (version, migration.__name__)
             )

@@ -42,9 +42,9 @@ async def test_prune_removes_old_items_and_orphan_stories_only(tmp_path: Path) -
         assert len(inserted) == 26
         pruned = await prune(store, now - 30 * 86400, batch=10)
         assert (pruned.items, pruned.stories) == (25, 1)
-        async with store.db.execute("SELECT key FROM items") as cur:
+        async with store.db.raw.execute("SELECT key FROM items") as cur:
             assert [r[0] for r in await cur.fetchall()] == ["k100"]
-        async with store.db.execute("SELECT id FROM stories") as cur:
+        async with store.db.raw.execute("SELECT id FROM stories") as cur:
             assert [r[0] for r in await cur.fetchall()] == [2]
         assert await store.integrity_ok()
     finally:

@@ -16,6 +16,8 @@ from feedserver import FeedServer
 
 from monitor import config as config_module
 from monitor.daemon import Daemon
+from monitor.engine import Engine
+from monitor.pipeline import refresh_feed
 from monitor.schedule import WEEK, Publishing, adaptive_interval, publishing
 
 NOW = 1_764_936_000.0  # the mocked clock
@@ -138,3 +140,60 @@ async def test_after_a_restart_the_rate_comes_from_the_store(
     again = len(feed_server.hits("/busy")) - first
     assert first >= 3 and again >= 3, (first, again)
     assert all("If-None-Match" in r.headers for r in feed_server.hits("/busy")[1:])
+
+
+def _dated(ages: list[float], now: float) -> bytes:
+    items = "".join(
+        f"<item><title>Item {i}</title><link>http://example.org/{i}</link>"
+        f"<pubDate>{format_datetime(datetime.fromtimestamp(now - age, UTC), usegmt=True)}</pubDate></item>"
+        for i, age in enumerate(ages)
+    )
+    return f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+
+
+@pytest.mark.parametrize(
+    ("what", "ages", "longest", "delay"),
+    [
+        ("an item a minute: shrinks from the 5m interval", [i * MINUTE for i in range(20)],
+         "6h", MINUTE),
+        ("an item every 20 minutes", [i * 20 * MINUTE for i in range(20)], "6h", 20 * MINUTE),
+        ("three posts in six days: grows to max_interval", [2 * DAY, 4 * DAY, 6 * DAY],
+         "6h", 6 * HOUR),
+        ("the same, max_interval unset: twice the interval", [2 * DAY, 4 * DAY, 6 * DAY],
+         None, 10 * MINUTE),
+        ("an item every 5 s: held at min_interval", [i * 5.0 for i in range(20)], "6h", MINUTE),
+        ("items older than a week: max_interval", [8 * DAY, 9 * DAY], "6h", 6 * HOUR),
+    ],
+)  # fmt: skip
+async def test_the_next_poll_follows_the_rate_and_a_304_keeps_it(
+    what: str,
+    ages: list[float],
+    longest: str | None,
+    delay: float,
+    feed_server: FeedServer,
+    tmp_path: Path,
+) -> None:
+    """What bench/adaptive.py rests on: through the real pipeline on a mocked clock, each
+    poll's next check is the feed's mean gap, clamped to [min_interval, max_interval]; and
+    the polls that get a 304 (nothing new) keep it, as the gap is still the feed's rate."""
+    feed_server.feed("/f", _dated(ages, NOW))
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nschedule = "adaptive"\n'
+        'interval = "5m"\nmin_interval = "1m"\njitter = 0.0\n'
+        + (f'max_interval = "{longest}"\n' if longest else "")
+        + f'[[feeds]]\nurl = "{feed_server.url("/f")}"\n'
+    )
+    config = config_module.load(path)
+    clock = NOW
+    engine = await Engine.open(config, clock=lambda: clock)
+    try:
+        first = await refresh_feed(engine.rt, config.feeds[0])
+        assert first.result == "new", what
+        assert first.next_check - NOW == pytest.approx(delay, rel=0.06), what
+        clock = first.next_check
+        again = await refresh_feed(engine.rt, config.feeds[0])
+        assert again.result == "not_modified", what
+        assert again.next_check - clock == pytest.approx(delay, rel=0.06), what
+    finally:
+        await engine.close()

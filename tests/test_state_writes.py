@@ -18,7 +18,7 @@ from monitor.store.feeds import FeedState, StateWrites, all_feeds, save_state
 async def stored_state(path: Path, column: str) -> object:
     store = await Store.open(path)
     try:
-        async with store.db.execute(f"SELECT {column} FROM feeds") as cur:
+        async with store.db.raw.execute(f"SELECT {column} FROM feeds") as cur:
             row = await cur.fetchone()
         return row[0]
     finally:
@@ -61,7 +61,7 @@ async def test_a_batch_is_written_without_waiting_for_close(tmp_path: Path) -> N
         state.etag = '"v2"'
         writes.add(state)
         await writes.close()  # waits for the write the full batch started
-        async with store.db.execute("SELECT etag FROM feeds") as cur:
+        async with store.db.raw.execute("SELECT etag FROM feeds") as cur:
             assert (await cur.fetchone())[0] == '"v2"'
     finally:
         await store.close()
@@ -85,7 +85,7 @@ async def test_a_full_save_is_not_overwritten_by_an_older_snapshot(tmp_path: Pat
         async with store.transaction() as db:
             await save_state(db, state)
         await writes.close()
-        async with store.db.execute(
+        async with store.db.raw.execute(
             "SELECT last_checked, body_hash, health_alerted FROM feeds"
         ) as c:
             assert tuple(await c.fetchone()) == (3.0, "new", 1)
@@ -101,15 +101,15 @@ async def test_a_batch_the_store_refused_is_written_once_it_accepts(tmp_path: Pa
         state.etag = '"v3"'
         writes.add(state)
         # The write itself fails, inside the transaction (as a full disk would make it).
-        await store.db.execute(
+        await store.db.raw.execute(
             "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON feeds"
             " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
         )
         with pytest.raises(StoreError):
             await writes.flush()
-        await store.db.execute("DROP TRIGGER refuse")
+        await store.db.raw.execute("DROP TRIGGER refuse")
         await writes.close()
-        async with store.db.execute("SELECT etag FROM feeds") as cur:
+        async with store.db.raw.execute("SELECT etag FROM feeds") as cur:
             assert (await cur.fetchone())[0] == '"v3"'
     finally:
         await store.close()

@@ -35,15 +35,15 @@ async def test_store_fault_is_clear_and_loses_nothing(
     engine = await Engine.open(config)
     rt = engine.rt
     try:
-        async with rt.store.db.execute("PRAGMA page_count") as cur:
+        async with rt.store.db.raw.execute("PRAGMA page_count") as cur:
             pages = (await cur.fetchone())[0]
-        await rt.store.db.execute(fault.format(pages=pages + 2))
+        await rt.store.db.raw.execute(fault.format(pages=pages + 2))
         failed = await refresh_feed(rt, config.feeds[0])
         assert failed.result == "error"
         assert failed.error and failed.error.startswith("store:") and message in failed.error
         assert await count_items(rt) == 0
         assert await rt.store.integrity_ok()
-        await rt.store.db.execute(undo)
+        await rt.store.db.raw.execute(undo)
         again = await refresh_feed(rt, config.feeds[0])
         assert again.result == "new" and again.new_items == len(BIG)
         assert await rt.store.integrity_ok()

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import assign_stories
 
 from monitor.cli import main
 from monitor.dedup.config import DedupConfig
@@ -16,7 +17,7 @@ from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
-from monitor.store.stories import assign, list_stories, rebuild_index
+from monitor.store.stories import list_stories, rebuild_index
 
 CONFIG = DedupConfig()
 RAIL = "Mayor calls emergency summit over rail strike"
@@ -57,7 +58,7 @@ async def test_assign_new_story_join_and_outlets(tmp_path: Path) -> None:
             _item("e", RAIL_WIRE, now + timedelta(minutes=9), "https://wire/e"),
         ])  # fmt: skip
         async with store.transaction() as db:
-            changes = await assign(db, index, wire + herald + more)
+            changes = await assign_stories(db, index, wire + herald + more)
         assert [c.is_new_story for c in changes] == [True, True, False, True, False]
         assert [c.gained_outlet for c in changes] == [True, True, True, True, False]
         rail = changes[2].story
@@ -66,9 +67,9 @@ async def test_assign_new_story_join_and_outlets(tmp_path: Path) -> None:
         assert rail.outlets == ("Wire", "Herald")
         assert rail.first_seen == now and rail.last_seen >= now + timedelta(minutes=5)
         assert changes[4].story.last_seen == now + timedelta(minutes=9)
-        async with store.db.execute("SELECT outlets FROM stories WHERE id = ?", (rail.id,)) as cur:
+        async with store.db.raw.execute("SELECT outlets FROM stories WHERE id = ?", (rail.id,)) as cur:
             assert (await cur.fetchone())[0] == 2  # type: ignore[index]
-        async with store.db.execute("SELECT COUNT(*) FROM items WHERE story_id IS NULL") as cur:
+        async with store.db.raw.execute("SELECT COUNT(*) FROM items WHERE story_id IS NULL") as cur:
             assert (await cur.fetchone())[0] == 0  # type: ignore[index]
         stories = await list_stories(store.db, None)
         assert [s["title"] for s in stories][-1] == RAIL  # newest first
@@ -89,7 +90,7 @@ async def test_restart_keeps_stories_and_new_variants_join(tmp_path: Path) -> No
             _item("a", RAIL, now, "https://wire/a", guid="wire-a"),
         ])  # fmt: skip
         async with store.transaction() as db:
-            (change,) = await assign(db, StoryIndex(CONFIG), first)
+            (change,) = await assign_stories(db, StoryIndex(CONFIG), first)
     finally:
         await store.close()
     store = await Store.open(tmp_path / "m.db")
@@ -104,7 +105,7 @@ async def test_restart_keeps_stories_and_new_variants_join(tmp_path: Path) -> No
             _item("c", "Completely different words", later, "https://wire/a", guid="new-guid"),
         ])  # fmt: skip
         async with store.transaction() as db:
-            changes = await assign(db, index, more)
+            changes = await assign_stories(db, index, more)
         assert [c.story.id for c in changes] == [change.story.id] * 2
         assert not changes[0].is_new_story and changes[0].gained_outlet
         assert not changes[1].gained_outlet
@@ -158,7 +159,7 @@ async def test_cli_stories(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
             _item("b", RAIL_UPDATE, now, "https://w/b"),
         ])  # fmt: skip
         async with store.transaction() as db:
-            await assign(db, StoryIndex(CONFIG), stored)
+            await assign_stories(db, StoryIndex(CONFIG), stored)
     finally:
         await store.close()
     # main() runs asyncio.run(): not from inside this test's running loop.
@@ -191,10 +192,10 @@ async def test_rebuild_reads_stored_keys_and_old_rows_are_parsed(tmp_path: Path)
             for i, t in enumerate(titles)
         ])  # fmt: skip
         async with store.transaction() as db:
-            changes = await assign(db, StoryIndex(CONFIG), stored)
+            changes = await assign_stories(db, StoryIndex(CONFIG), stored)
         story_of = {c.item.item.title: c.story.id for c in changes}
         assert len(set(story_of.values())) == 5
-        async with store.db.execute("SELECT title, dedup_key FROM items") as cur:
+        async with store.db.raw.execute("SELECT title, headline_key FROM items") as cur:
             for title, key in await cur.fetchall():
                 assert key == f"{KEY_VERSION}|{parse(title).key()}"
         since = now - timedelta(hours=1)
@@ -203,8 +204,8 @@ async def test_rebuild_reads_stored_keys_and_old_rows_are_parsed(tmp_path: Path)
         found = []
         for update in (
             None,  # the stored keys
-            "UPDATE items SET dedup_key = NULL",  # rows from before the column
-            "UPDATE items SET dedup_key = '0|stale key' WHERE id % 2 = 0",  # an older parse
+            "UPDATE items SET headline_key = NULL",  # rows from before the column
+            "UPDATE items SET headline_key = '0|stale key' WHERE id % 2 = 0",  # an older parse
         ):
             if update:
                 async with store.transaction() as db:

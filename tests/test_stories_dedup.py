@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import assign_stories
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import strip_outlet
@@ -14,7 +15,7 @@ from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
-from monitor.store.stories import assign, rebuild_index
+from monitor.store.stories import rebuild_index
 
 CONFIG = DedupConfig()
 
@@ -75,7 +76,7 @@ async def test_rebuild_reads_the_guids_the_index_keeps(tmp_path: Path, guid: str
         ])  # fmt: skip
         running = StoryIndex(CONFIG)
         async with store.transaction() as db:
-            await assign(db, running, stored)
+            await assign_stories(db, running, stored)
         rebuilt = StoryIndex(CONFIG)
         assert await rebuild_index(store.db, rebuilt, now - timedelta(hours=1)) == 1
         later = now + timedelta(minutes=5)

@@ -93,15 +93,16 @@ def alerted(hook: WebhookReceiver) -> list[str]:
 
 
 @pytest.mark.parametrize(
-    ("header", "in_feed"),
-    [(True, True), (True, False), (False, True)],
-    ids=["link-header-and-feed", "link-header-only", "atom-link-only"],
+    ("header", "in_feed", "json_feed"),
+    [(True, True, False), (True, False, False), (False, True, False), (False, True, True)],
+    ids=["link-header-and-feed", "link-header-only", "atom-link-only", "json-feed-hubs"],
 )
 async def test_subscribes_and_a_publish_reaches_the_webhook_without_a_poll(
-    feed_server: FeedServer, tmp_path: Path, header: bool, in_feed: bool
+    feed_server: FeedServer, tmp_path: Path, header: bool, in_feed: bool, json_feed: bool
 ) -> None:
     async with setup(feed_server, tmp_path) as (hub, outlet, hook, path):
         outlet.advertise_header, outlet.advertise_in_feed = header, in_feed
+        outlet.json_feed = json_feed
         outlet.serve()
         async with running(path) as daemon:
             await wait_until(lambda: hub.live(outlet.topic), what="a verified subscription")
@@ -125,6 +126,8 @@ async def test_subscribes_and_a_publish_reaches_the_webhook_without_a_poll(
         assert (feed["fed_by"], feed["websub"], feed["pushes"]) == ("push", "live", 1)
         assert feed["last_push"] is not None
         assert "WebSub: 1 of 1 feeds pushed" in render(report)
+        assert (feed["schedule"], feed["poll_every"]) == ("push", 3600.0)
+        assert "push (+poll 1h)" in render(report)
         assert request["hub.secret"] not in render(report)
 
 

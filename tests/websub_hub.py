@@ -8,7 +8,8 @@ when the subscriber gave a secret (7, 8). It records everything, and misbehaves 
 ``silent`` (takes subscriptions, never pushes), a signing algorithm of the test's choice.
 
 ``Outlet`` is a feed on the test feed server that advertises the hub by an HTTP ``Link``
-header and by ``<atom:link rel="hub">`` / ``rel="self"`` in the feed (discovery, 4).
+header and by ``<atom:link rel="hub">`` / ``rel="self"`` in the feed (discovery, 4), or,
+as a JSON Feed 1.1, by ``"hubs"`` and ``"feed_url"``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import json
 import secrets
 import time
 from collections.abc import AsyncIterator, Callable
@@ -216,6 +218,7 @@ class Outlet:
     title: str = "Outlet"
     advertise_header: bool = True
     advertise_in_feed: bool = True
+    json_feed: bool = False  # JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/), not Atom
     entries: list[tuple[str, str, str]] = field(default_factory=list)  # title, link, summary
 
     @property
@@ -226,7 +229,13 @@ class Outlet:
     def topic(self) -> str:
         return self.url  # the rel="self" URL
 
+    @property
+    def content_type(self) -> str:
+        return "application/feed+json" if self.json_feed else "application/atom+xml"
+
     def body(self) -> bytes:
+        if self.json_feed:
+            return self._json_body()
         links = ""
         if self.advertise_in_feed:
             links = (
@@ -245,12 +254,28 @@ class Outlet:
             f"<updated>2025-11-05T10:00:00Z</updated>{links}{entries}</feed>"
         ).encode()
 
+    def _json_body(self) -> bytes:
+        doc: dict[str, Any] = {
+            "version": "https://jsonfeed.org/version/1.1",
+            "title": self.title,
+            "items": [
+                {"id": link, "url": link, "title": t, "summary": s,
+                 "date_published": f"2025-11-05T09:{i % 60:02d}:00Z"}
+                for i, (t, link, s) in enumerate(reversed(self.entries))
+            ],
+        }  # fmt: skip
+        if self.advertise_in_feed:
+            doc["feed_url"] = self.topic
+            doc["hubs"] = [{"type": "rssCloud", "url": "http://cloud.example/"},
+                           {"type": "WebSub", "url": self.hub.url}]  # fmt: skip
+        return json.dumps(doc).encode()
+
     def serve(self) -> None:
         headers = {}
         if self.advertise_header:
             headers["Link"] = f'<{self.hub.url}>; rel="hub", <{self.topic}>; rel="self"'
         self.server.feed(
-            self.path, self.body(), content_type="application/atom+xml", headers=headers
+            self.path, self.body(), content_type=self.content_type, headers=headers
         )
 
     def add(self, title: str, link: str, summary: str = "") -> None:
@@ -260,7 +285,7 @@ class Outlet:
 
     async def publish(self, title: str, link: str, summary: str = "") -> list[Delivery]:
         self.add(title, link, summary)
-        return await self.hub.publish(self.topic, self.body(), "application/atom+xml")
+        return await self.hub.publish(self.topic, self.body(), self.content_type)
 
 
 def sign(secret: str, body: bytes, algorithm: str = "sha256") -> str:

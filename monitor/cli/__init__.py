@@ -33,6 +33,7 @@ COMMANDS = [
     "stories",
     "events",
     "replay",
+    "copy_store",
     "demo",
 ]
 

@@ -11,13 +11,12 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import aiosqlite
-
 from monitor import config as config_module
 from monitor.config import Config
 from monitor.configtypes import parse_duration
 from monitor.errors import InputError
 from monitor.store import Store
+from monitor.store.db import Db
 
 T = TypeVar("T")
 
@@ -70,12 +69,12 @@ def since_of(args: argparse.Namespace) -> datetime | None:
         raise InputError(f"--since: {exc}") from None
 
 
-def read_store(config: Config, read: Callable[[aiosqlite.Connection], Awaitable[T]]) -> T:
+def read_store(config: Config, read: Callable[[Db], Awaitable[T]]) -> T:
     """``read`` on the database opened read-only: beside a running daemon, without creating
     or migrating anything (a mistyped path is "no database at PATH")."""
 
     async def run() -> T:
-        store = await Store.open_readonly(config.database_path)
+        store = await Store.open_readonly(config.database_location)
         try:
             return await read(store.db)
         finally:

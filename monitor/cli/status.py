@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
 from monitor.redact import shown_data
@@ -47,12 +48,19 @@ def _iso(ts: float | None) -> str | None:
 
 async def collect(config: Config) -> dict[str, Any]:
     """The status report as plain data (the ``--json`` document)."""
-    store = await Store.open_readonly(config.database_path)
+    store = await Store.open_readonly(config.database_location)
     try:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
         websub, refused = await websub_status(store.db)
+        now = time.time()
+        fed = {}
+        for f in config.feeds:
+            pushed = websub.get(f.url, POLLED)["fed_by"] == "push"
+            fed[f.url] = await feeding(
+                store.db, config, f, states.get(f.url), pushed=pushed, now=now
+            )
     finally:
         await store.close()
     feeds = []
@@ -75,6 +83,7 @@ async def collect(config: Config) -> dict[str, Any]:
                 "last_cut": state.last_cut if state else 0,  # [monitor] max_new_items
                 "last_cut_at": _iso(state.last_cut_at) if state else None,
                 **websub.get(feed.url, POLLED),
+                **fed[feed.url],
             }
         )
     return {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
@@ -103,13 +112,14 @@ def render(report: dict[str, Any]) -> str:
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
     width = min(40, max([len(f["name"]) for f in feeds] + [4]))
     lines.append(
-        f"  {'FEED':<{width}}  {'LAST SUCCESS':<13} {'NEXT CHECK':<11} {'ERRORS':>6}  LAST ERROR"
+        f"  {'FEED':<{width}}  {'LAST SUCCESS':<13} {'NEXT CHECK':<11} {'FED BY':<19}"
+        f" {'ERRORS':>6}  LAST ERROR"
     )
     for f in sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower())):
         error = f["last_error"] if f["error_streak"] else ""
         lines.append(
             f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
-            f"{_age(f['next_check']):<11} {f['error_streak']:>6}  {error or ''}"
+            f"{_age(f['next_check']):<11} {fed_by(f):<19} {f['error_streak']:>6}  {error or ''}"
         )
     for f in feeds:
         if f["last_cut"]:

@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no channels configured: add a [channels.NAME] section")
     # A test message beside a running daemon is refused like a second daemon: one process
     # speaks for a database's channels at a time.
-    with writer_lock(config.database_path):
+    with writer_lock(config.database_location):
         results = asyncio.run(send_tests(config, names))
     failed = 0
     for name, error in results.items():

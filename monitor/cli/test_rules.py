@@ -77,7 +77,7 @@ async def _stored(
 ) -> list[tuple[dict[str, Any], Any]]:
     names = {f.url: f.name for f in config.feeds}
     tags = {f.url: tuple(f.tags) for f in config.feeds}
-    store = await Store.open_readonly(config.database_path)
+    store = await Store.open_readonly(config.database_location)
     try:
         rows = await item_store.since_with_feed(store.db, time.time() - seconds)
     finally:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable
 
 from monitor.channels import Channel
 from monitor.errors import ChannelError
-from monitor.store.outbox import Due
+from monitor.store.alerts import Due
 
 log = logging.getLogger("monitor.outbox")
 

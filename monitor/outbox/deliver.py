@@ -12,11 +12,12 @@ from collections.abc import Callable, Mapping
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter
+from monitor.models import Alert
 from monitor.outbox import storm
 from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.worker import DIGEST_KINDS, IDLE_MAX, ChannelWorker, Flush
 from monitor.store import Store, report
-from monitor.store import outbox as rows
+from monitor.store import alerts as rows
 
 __all__ = ["BATCH", "DIGEST_KINDS", "IDLE_MAX", "Deliverer"]
 
@@ -65,6 +66,11 @@ class Deliverer:
 
     def __repr__(self) -> str:
         return f"<Deliverer channels={sorted(self.channels)}>"
+
+    def observe_sent(self, on_sent: Callable[[Alert, float, float], None]) -> None:
+        """Tell ``on_sent(alert, queued, sent)`` of each alert a channel confirmed."""
+        for worker in self._workers.values():
+            worker.on_sent = on_sent
 
     @property
     def sent(self) -> int:

@@ -6,21 +6,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
-import aiosqlite
-
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.content import shown
+from monitor.store import alerts as rows
 from monitor.store import items as item_store
-from monitor.store import outbox as rows
-from monitor.store.outbox import Due
+from monitor.store.alerts import Due
+from monitor.store.db import Db
 
 _ESCALATE = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
 
 async def enqueue(
-    db: aiosqlite.Connection,
+    db: Db,
     *,
     kind: str,
     channel: str,
@@ -57,7 +56,7 @@ def _event_outlets(event: Event, story: Story) -> tuple[str, ...]:
 
 
 async def on_event_grew(
-    db: aiosqlite.Connection,
+    db: Db,
     *,
     event: Event,
     now: float,
@@ -93,7 +92,7 @@ async def on_event_grew(
             )
 
 
-async def _new_angle(db: aiosqlite.Connection, alert: Alert, angles: int) -> bool:
+async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
     """Whether the event has more angles than the last message of ``alert`` told (its
     update's, once one was sent), or an update waits that should carry the newest."""
     told = int(alert.extra.get("angles", "1") or 1)
@@ -106,9 +105,7 @@ async def _new_angle(db: aiosqlite.Connection, alert: Alert, angles: int) -> boo
     return angles > told
 
 
-async def _maybe_event_burst(
-    db: aiosqlite.Connection, event: Event, base: Alert, now: float
-) -> int | None:
+async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> int | None:
     """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
     key = f"burst:event:{event.id}:{base.rule}"
@@ -130,7 +127,7 @@ async def _maybe_event_burst(
 
 
 async def on_match(
-    db: aiosqlite.Connection,
+    db: Db,
     *,
     story: Story,
     match: Match,
@@ -183,7 +180,7 @@ async def on_match(
 
 
 async def on_story_grew(
-    db: aiosqlite.Connection,
+    db: Db,
     *,
     story: Story,
     now: float,
@@ -220,9 +217,7 @@ async def on_story_grew(
             )
 
 
-async def _maybe_burst(
-    db: aiosqlite.Connection, story: Story, base: Alert, now: float
-) -> int | None:
+async def _maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:
     """One "burst" alert per (story, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
     within = float(base.extra["burst_within"])
@@ -242,7 +237,7 @@ async def _maybe_burst(
     return await rows.insert(db, burst, dedup_key=key, now=now)
 
 
-async def _outlets_within(db: aiosqlite.Connection, story: Story, since: float) -> int:
+async def _outlets_within(db: Db, story: Story, since: float) -> int:
     """Distinct feeds with an item of the story first seen since ``since``."""
     feeds, stored = await item_store.story_outlets_since(db, story.id, since)
     if stored:

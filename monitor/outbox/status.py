@@ -6,13 +6,12 @@ import time
 from collections.abc import Collection, Mapping
 from typing import Any
 
-import aiosqlite
-
-from monitor.store import outbox as rows
+from monitor.store import alerts as rows
 from monitor.store import report
+from monitor.store.db import Db
 
 
-async def orphaned(db: aiosqlite.Connection, channels: Collection[str]) -> dict[str, int]:
+async def orphaned(db: Db, channels: Collection[str]) -> dict[str, int]:
     """Pending alerts of channels that are no longer configured: kept, not delivered."""
     counts = await report.counts(db)
     return {
@@ -29,9 +28,7 @@ def orphaned_message(channel: str, count: int) -> str:
     )
 
 
-async def outbox_status(
-    db: aiosqlite.Connection, channels: Collection[str] | None = None
-) -> dict[str, Any]:
+async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict[str, Any]:
     """For ``monitor status``: alerts by channel and status, those given up with why, and
     (given the configured ``channels``) the pending alerts no configured channel delivers."""
     counts = await report.counts(db)

@@ -15,12 +15,11 @@ from collections import Counter, deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
-import aiosqlite
-
 from monitor.models import Alert
 from monitor.store import Store
-from monitor.store import outbox as rows
-from monitor.store.outbox import Due
+from monitor.store import alerts as rows
+from monitor.store.alerts import Due
+from monitor.store.db import Db
 
 log = logging.getLogger("monitor.outbox")
 
@@ -73,7 +72,7 @@ def summary_due(now: float) -> float:
 
 
 async def fold(
-    db: aiosqlite.Connection,
+    db: Db,
     channel: str,
     rule: str,
     held: Sequence[Alert],

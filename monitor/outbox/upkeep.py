@@ -6,14 +6,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-import aiosqlite
-
 from monitor.channels.config import DeliveryConfig
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
 from monitor.store import Store
-from monitor.store import outbox as rows
-from monitor.store.outbox import Due
+from monitor.store import alerts as rows
+from monitor.store.alerts import Due
+from monitor.store.db import Db
 
 log = logging.getLogger("monitor.outbox")
 
@@ -41,9 +40,7 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
     return now + min(SWEEP_MAX, limit / 10)
 
 
-async def follow_up(
-    db: aiosqlite.Connection, due: Due, external_id: str | None, now: float
-) -> None:
+async def follow_up(db: Db, due: Due, external_id: str | None, now: float) -> None:
     """The story grew while its alert was being sent: queue an update of the message."""
     if external_id is None or due.alert.kind not in ("new", "burst"):
         return

@@ -20,8 +20,8 @@ from monitor.outbox import storm
 from monitor.outbox.attempt import attempt, call
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
-from monitor.store import outbox as rows
-from monitor.store.outbox import Due
+from monitor.store import alerts as rows
+from monitor.store.alerts import Due
 
 log = logging.getLogger("monitor.outbox")
 
@@ -62,6 +62,7 @@ class ChannelWorker:
         self.wake = asyncio.Event()
         self.paused_until = 0.0  # clock time: after a failure, nothing is sent before it
         self.sent = 0  # alerts delivered (each alert of a digest counts)
+        self.on_sent: Callable[[Alert, float, float], None] | None = None  # (alert, queued, sent)
         self._rng = rng
         self._failures = 0  # in a row
         self._sweep_at = 0.0  # the next expiry sweep, clock time
@@ -213,6 +214,8 @@ class ChannelWorker:
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip
+                if self.on_sent is not None:  # the latency histogram (monitor.metrics)
+                    self.on_sent(due.alert, due.created_at, now)
             return
         if error.permanent:
             async with self.store.transaction() as db:

@@ -59,6 +59,23 @@ def parse_json_feed(body: bytes, url: str, now: datetime) -> ParsedFeed:
         link=_str(doc.get("home_page_url")) or None,
         ttl_seconds=None,
         entries=items,
+        hubs=_hubs(doc.get("hubs")),
+        self_url=_str(doc.get("feed_url")) or None,
+    )
+
+
+def _hubs(value: Any) -> tuple[str, ...]:
+    """The WebSub hubs of ``"hubs": [{"type": "WebSub", "url": ...}]`` (JSON Feed 1.1)."""
+    if not isinstance(value, list):
+        return ()
+    return tuple(
+        dict.fromkeys(
+            hub["url"]
+            for hub in value
+            if isinstance(hub, dict)
+            and str(hub.get("type", "")).lower() == "websub"
+            and isinstance(hub.get("url"), str)
+        )
     )
 
 

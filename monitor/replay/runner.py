@@ -103,7 +103,7 @@ async def run_replay(
             live = config.database_path
             if deliver and replay.database_path.resolve() != live.resolve():
                 # Real channels: not beside a daemon delivering the same config's alerts.
-                owner.enter_context(writer_lock(live))
+                owner.enter_context(writer_lock(config.database_location))
             engine = await Engine.open(replay)
             try:
                 engine.start_delivery()

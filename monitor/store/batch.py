@@ -1,8 +1,8 @@
 """Queries over many ids at once: one trip to the database thread for a whole poll.
 
-Each statement awaited through aiosqlite is a trip to its thread and back (about 30 us of
-CPU, a third of it ours); ``async with db.execute(...)`` and a fetch are three. A poll asks
-about a few dozen stories, so asking once per story cost more than the SQL itself.
+Each statement awaited is a trip to the database (aiosqlite's thread, or PostgreSQL's
+server) and back; a poll asks about a few dozen stories, so asking once per story would cost
+more than the SQL itself.
 """
 
 from __future__ import annotations

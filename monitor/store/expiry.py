@@ -3,7 +3,7 @@ then the stories no item points at, then the events no story points at."""
 
 from __future__ import annotations
 
-import aiosqlite
+from monitor.store.db import Db
 
 # What is past ``cutoff``; an alert still pending is kept whatever its age.
 _DELETES = {
@@ -18,9 +18,6 @@ _DELETES = {
 PRUNED = tuple(_DELETES)
 
 
-async def delete_older(db: aiosqlite.Connection, table: str, cutoff: float, batch: int) -> int:
+async def delete_older(db: Db, table: str, cutoff: float, batch: int) -> int:
     """Delete up to ``batch`` rows of ``table`` (one of ``PRUNED``) older than ``cutoff``."""
-    cur = await db.execute(_DELETES[table], (cutoff, batch))
-    count = cur.rowcount
-    await cur.close()
-    return int(count)
+    return await db.execute(_DELETES[table], (cutoff, batch))

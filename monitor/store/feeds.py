@@ -11,9 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import aiosqlite
-
 from monitor.errors import MonitorError
+from monitor.store.db import Db, Row
 
 if TYPE_CHECKING:
     from monitor.store import Store
@@ -56,27 +55,28 @@ _FIELDS = [f.name for f in dataclasses.fields(FeedState)]
 _MUTABLE = [f for f in _FIELDS if f not in ("id", "url")]
 
 
-def _row_to_state(row: aiosqlite.Row) -> FeedState:
+def _row_to_state(row: Row) -> FeedState:
     return FeedState(**{name: row[name] for name in _FIELDS})
 
 
-async def sync_feeds(db: aiosqlite.Connection, urls: Iterable[str]) -> dict[str, FeedState]:
+async def sync_feeds(db: Db, urls: Iterable[str]) -> dict[str, FeedState]:
     """Make sure every configured feed has a row; return the state of each, by URL.
 
     Feeds that left the config keep their rows (and items) until retention prunes them.
     """
     wanted = list(dict.fromkeys(urls))
     now = time.time()
-    await db.executemany(
-        "INSERT OR IGNORE INTO feeds (url, created_at) VALUES (?, ?)", [(u, now) for u in wanted]
+    await db.execute_many(
+        "INSERT INTO feeds (url, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        [(u, now) for u in wanted],
     )
     states = await all_feeds(db)
     return {s.url: s for s in states if s.url in set(wanted)}
 
 
-async def all_feeds(db: aiosqlite.Connection) -> list[FeedState]:
-    async with db.execute(f"SELECT {', '.join(_FIELDS)} FROM feeds ORDER BY id") as cur:
-        return [_row_to_state(row) for row in await cur.fetchall()]
+async def all_feeds(db: Db) -> list[FeedState]:
+    rows = await db.fetch_all(f"SELECT {', '.join(_FIELDS)} FROM feeds ORDER BY id")
+    return [_row_to_state(row) for row in rows]
 
 
 _UPDATE = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _MUTABLE)} WHERE id = ?"
@@ -95,7 +95,7 @@ def _row(state: FeedState, values: operator.attrgetter[Any] = _MUTABLE_VALUES) -
     return (*values(state), state.id)
 
 
-async def save_state(db: aiosqlite.Connection, state: FeedState) -> None:
+async def save_state(db: Db, state: FeedState) -> None:
     """Write every mutable field of ``state`` back."""
     await db.execute(_UPDATE, _row(state))
 
@@ -157,7 +157,7 @@ class StateWrites:
                 # Taken under the write lock: a full save that went first has discarded its feed.
                 taken, self._pending = self._pending, {}
                 if taken:
-                    await db.executemany(_UPDATE_POLLED, list(taken.values()))
+                    await db.execute_many(_UPDATE_POLLED, list(taken.values()))
         except BaseException:
             for feed_id, row in taken.items():  # not written: wait again, unless superseded
                 self._pending.setdefault(feed_id, row)

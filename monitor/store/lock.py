@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from monitor.errors import StoreError
+from monitor.store.location import is_postgres
 
 
 class DatabaseInUse(StoreError):
@@ -90,9 +91,14 @@ def _read_pid(fd: int) -> int | None:
 
 
 @contextlib.contextmanager
-def writer_lock(database: Path) -> Iterator[None]:
+def writer_lock(location: Path | str) -> Iterator[None]:
     """Hold the database's writer lock for a command that acts as its owner without opening it
-    (``test-alert``, ``replay --deliver``). A database whose folder does not exist has no owner."""
+    (``test-alert``, ``replay --deliver``). A database whose folder does not exist has no owner.
+    SQLite only: on PostgreSQL several nodes share a database (their leases coordinate them)."""
+    if is_postgres(location):
+        yield
+        return
+    database = Path(location)
     if not database.parent.is_dir():
         yield
         return

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import json
 
-import aiosqlite
-
 from monitor.models import Match, fields_of
+from monitor.store.db import Db
 
 
-async def record(
-    db: aiosqlite.Connection, story_id: int, item_id: int, match: Match, now: float
-) -> bool:
+async def record(db: Db, story_id: int, item_id: int, match: Match, now: float) -> bool:
     """Store why a rule fired; False when this item already matched this rule."""
-    cur = await db.execute(
-        "INSERT OR IGNORE INTO matches (story_id, item_id, rule, terms, hits, snippet, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+    inserted = await db.execute(
+        "INSERT INTO matches (story_id, item_id, rule, terms, hits, snippet, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (
             story_id,
             item_id,
@@ -26,6 +23,4 @@ async def record(
             now,
         ),
     )
-    inserted = cur.rowcount > 0
-    await cur.close()
-    return inserted
+    return inserted > 0

@@ -2,35 +2,25 @@
 
 Append new migrations to ``MIGRATIONS``; never edit or rename one that has shipped (its name
 is its record).
-Times are stored as UNIX seconds (REAL, UTC).
+Times are stored as UNIX seconds (REAL, UTC). The DDL is SQLite's; ``Db.script`` on PostgreSQL
+translates its types (``INTEGER PRIMARY KEY``, ``INTEGER``, ``REAL``, ``STRICT``) in one place.
 """
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 
-import aiosqlite
+from monitor.store.db import Db
 
-Migration = Callable[[aiosqlite.Connection], Awaitable[None]]
-
-
-async def _script(db: aiosqlite.Connection, sql: str) -> None:
-    """Run statements one by one: ``executescript`` would COMMIT the migration's transaction."""
-    statement = ""
-    for line in sql.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            await db.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:60]}")
+Migration = Callable[[Db], Awaitable[None]]
+# A write transaction on the database being migrated, yielding it.
+Begin = Callable[[], AbstractAsyncContextManager[Db]]
 
 
-async def m001_feeds_items(db: aiosqlite.Connection) -> None:
-    await _script(
-        db,
+async def m001_feeds_items(db: Db) -> None:
+    await db.script(
         """
         CREATE TABLE feeds (
             id INTEGER PRIMARY KEY,
@@ -96,9 +86,8 @@ async def m001_feeds_items(db: aiosqlite.Connection) -> None:
     )
 
 
-async def m002_outbox(db: aiosqlite.Connection) -> None:
-    await _script(
-        db,
+async def m002_outbox(db: Db) -> None:
+    await db.script(
         """
         CREATE TABLE alerts (
             id INTEGER PRIMARY KEY,
@@ -130,26 +119,26 @@ async def m002_outbox(db: aiosqlite.Connection) -> None:
     )
 
 
-async def m004_alerts_by_story(db: aiosqlite.Connection) -> None:
+async def m004_alerts_by_story(db: Db) -> None:
     # on_story_grew looks up a story's alerts on every poll that grows it: without this
     # index that is a scan of the whole outbox. IF NOT EXISTS: harmless if applied twice.
     await db.execute("CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id)")
 
 
-async def m005_item_feed_name(db: aiosqlite.Connection) -> None:
+async def m005_item_feed_name(db: Db) -> None:
     # The outlet's display name comes from the config; kept with each item so a story can
     # list its outlets after the config changes or the feed is gone.
-    await db.execute("ALTER TABLE items ADD COLUMN feed_name TEXT")
+    await db.script("ALTER TABLE items ADD COLUMN feed_name TEXT;")
 
 
-async def m006_item_dedup_key(db: aiosqlite.Connection) -> None:
+async def m006_item_dedup_key(db: Db) -> None:
     # The parsed headline (monitor.dedup.headline.Headline.key, with its KEY_VERSION), set when
     # the item joins a story: the story window is rebuilt at start from these instead of
     # parsing a million titles again. NULL for older rows: those are parsed as before.
-    await db.execute("ALTER TABLE items ADD COLUMN dedup_key TEXT")
+    await db.script("ALTER TABLE items ADD COLUMN dedup_key TEXT;")
 
 
-async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
+async def m007_drop_item_url_guid_indexes(db: Db) -> None:
     # No query looks an item up by its canonical URL or GUID (the story window joins on them
     # in memory, from its own table), yet every new item paid for both indexes: two more
     # B-trees written in every poll's transaction (about a quarter of its commit). Should a
@@ -158,18 +147,19 @@ async def m007_drop_item_url_guid_indexes(db: aiosqlite.Connection) -> None:
     await db.execute("DROP INDEX IF EXISTS items_guid")
 
 
-async def m008_feed_last_cut(db: aiosqlite.Connection) -> None:
+async def m008_feed_last_cut(db: Db) -> None:
     # How many new items the feed's last capped poll ([monitor] max_new_items) stored without
     # stories or alerts, and when: monitor status shows it.
-    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut INTEGER NOT NULL DEFAULT 0")
-    await db.execute("ALTER TABLE feeds ADD COLUMN last_cut_at REAL")
+    await db.script(
+        "ALTER TABLE feeds ADD COLUMN last_cut INTEGER NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE feeds ADD COLUMN last_cut_at REAL;\n"
+    )
 
 
-async def m009_events(db: aiosqlite.Connection) -> None:
+async def m009_events(db: Db) -> None:
     # Events group stories (monitor.events): the coverage of one happening. An event's
     # alerts are found through its stories (stories_event, then alerts_story).
-    await _script(
-        db,
+    await db.script(
         """
         CREATE TABLE events (
             id INTEGER PRIMARY KEY,
@@ -185,11 +175,10 @@ async def m009_events(db: aiosqlite.Connection) -> None:
     )
 
 
-async def m010_websub(db: aiosqlite.Connection) -> None:
+async def m010_websub(db: Db) -> None:
     # WebSub subscriptions (monitor/store/websub.py), kept so that a restart keeps them live:
     # the callback token and the secret a hub signs with must be the ones it was given.
-    await _script(
-        db,
+    await db.script(
         """
         CREATE TABLE websub_subscriptions (
             id INTEGER PRIMARY KEY,
@@ -218,6 +207,12 @@ async def m010_websub(db: aiosqlite.Connection) -> None:
     )
 
 
+async def m011_item_headline_key(db: Db) -> None:
+    # items.dedup_key was a parsed headline, not an idempotency key like alerts.dedup_key: one
+    # name for two things. Renamed, its values kept.
+    await db.execute("ALTER TABLE items RENAME COLUMN dedup_key TO headline_key")
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -229,6 +224,7 @@ MIGRATIONS: list[Migration] = [
     m008_feed_last_cut,
     m009_events,
     m010_websub,
+    m011_item_headline_key,
 ]
 
 # Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
@@ -243,71 +239,68 @@ _LEGACY_VERSIONS = {
 }
 
 
-async def _table_exists(db: aiosqlite.Connection, name: str) -> bool:
-    async with db.execute(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
-    ) as cur:
-        return await cur.fetchone() is not None
+async def _table_exists(db: Db, name: str) -> bool:
+    if db.dialect == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
+    else:
+        sql = (
+            "SELECT 1 FROM information_schema.tables"
+            " WHERE table_schema = current_schema() AND table_name = ?"
+        )
+    return await db.fetch_one(sql, (name,)) is not None
 
 
-async def _applied(db: aiosqlite.Connection) -> set[str]:
+async def _applied(db: Db) -> set[str]:
     """The names of the migrations the database has (read-only: nothing is created)."""
     names: set[str] = set()
     if await _table_exists(db, "migrations"):
-        async with db.execute("SELECT name FROM migrations") as cur:
-            names.update(str(row[0]) for row in await cur.fetchall())
+        names.update(str(row[0]) for row in await db.fetch_all("SELECT name FROM migrations"))
     if await _table_exists(db, "schema_migrations"):  # not yet converted
-        async with db.execute("SELECT version, name FROM schema_migrations") as cur:
-            for version, name in await cur.fetchall():
-                names.add(_LEGACY_VERSIONS.get(int(version), str(name)))
+        for version, name in await db.fetch_all("SELECT version, name FROM schema_migrations"):
+            names.add(_LEGACY_VERSIONS.get(int(version), str(name)))
     return names
 
 
-async def _bookkeeping(db: aiosqlite.Connection) -> set[str]:
+async def _bookkeeping(db: Db) -> set[str]:
     """The ``migrations`` table (created, or converted from the numbered one); what it holds."""
-    await db.execute(
-        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    await db.script(
+        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);"
     )
     if await _table_exists(db, "schema_migrations"):
-        async with db.execute("SELECT version, name, applied_at FROM schema_migrations") as cur:
-            rows = await cur.fetchall()
-        await db.executemany(
-            "INSERT OR IGNORE INTO migrations (name, applied_at) VALUES (?, ?)",
+        rows = await db.fetch_all("SELECT version, name, applied_at FROM schema_migrations")
+        await db.execute_many(
+            "INSERT INTO migrations (name, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(_LEGACY_VERSIONS.get(int(v), str(n)), at) for v, n, at in rows],
         )
         await db.execute("DROP TABLE schema_migrations")
     return await _applied(db)
 
 
-async def pending(db: aiosqlite.Connection) -> list[str]:
+async def pending(db: Db) -> list[str]:
     """The names of the migrations not yet applied (reads only)."""
     done = await _applied(db)
     return [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
 
 
-async def migrate(db: aiosqlite.Connection) -> list[str]:
+async def migrate(db: Db, begin: Begin) -> list[str]:
     """Apply every migration not yet recorded; return the names applied now.
 
-    Each runs in its own write transaction with its record, and what has been applied is read
-    inside that transaction (BEGIN IMMEDIATE takes the write lock first): a second process
-    migrating the same database at the same moment waits, then finds the work done.
+    Each runs in its own write transaction (``begin``) with its record, and what has been
+    applied is read inside that transaction: on SQLite, BEGIN IMMEDIATE takes the write lock
+    first; on PostgreSQL the caller holds an advisory lock around the whole run. A second
+    process migrating the same database at the same moment waits, then finds the work done.
     """
     applied: list[str] = []
     while True:
-        await db.execute("BEGIN IMMEDIATE")
-        try:
-            done = await _bookkeeping(db)
+        async with begin() as tx:
+            done = await _bookkeeping(tx)
             todo = [m for m in MIGRATIONS if m.__name__ not in done]
             if todo:
-                await todo[0](db)
-                await db.execute(
+                await todo[0](tx)
+                await tx.execute(
                     "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
                     (todo[0].__name__, time.time()),
                 )
-        except BaseException:
-            await db.execute("ROLLBACK")
-            raise
-        await db.execute("COMMIT")
         if not todo:
             return applied
         applied.append(todo[0].__name__)

@@ -6,7 +6,7 @@ import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import aiosqlite
+from monitor.store.db import Db
 
 
 @dataclass(slots=True)
@@ -42,43 +42,40 @@ _MUTABLE = [f for f in _FIELDS if f not in ("id", "feed_url", "token")]
 _UPDATE = f"UPDATE websub_subscriptions SET {', '.join(f'{n} = ?' for n in _MUTABLE)} WHERE id = ?"
 
 
-async def all_subscriptions(db: aiosqlite.Connection) -> list[Subscription]:
-    async with db.execute(
-        f"SELECT {', '.join(_FIELDS)} FROM websub_subscriptions ORDER BY id"
-    ) as cur:
-        return [Subscription(**{n: row[n] for n in _FIELDS}) for row in await cur.fetchall()]
+async def all_subscriptions(db: Db) -> list[Subscription]:
+    rows = await db.fetch_all(f"SELECT {', '.join(_FIELDS)} FROM websub_subscriptions ORDER BY id")
+    return [Subscription(**{n: row[n] for n in _FIELDS}) for row in rows]
 
 
 async def add(
-    db: aiosqlite.Connection, *, feed_url: str, hub: str, topic: str, token: str, secret: str
+    db: Db, *, feed_url: str, hub: str, topic: str, token: str, secret: str
 ) -> Subscription:
     """A new pending subscription for ``feed_url``, replacing any it had (another hub)."""
     await db.execute("DELETE FROM websub_subscriptions WHERE feed_url = ?", (feed_url,))
-    cur = await db.execute(
+    new_id = await db.fetch_val(
         "INSERT INTO websub_subscriptions (feed_url, hub, topic, token, secret, state)"
-        " VALUES (?, ?, ?, ?, ?, 'pending')",
+        " VALUES (?, ?, ?, ?, ?, 'pending') RETURNING id",
         (feed_url, hub, topic, token, secret),
     )
-    assert cur.lastrowid is not None
-    return Subscription(cur.lastrowid, feed_url, hub, topic, token, secret)
+    return Subscription(int(new_id), feed_url, hub, topic, token, secret)
 
 
-async def save(db: aiosqlite.Connection, sub: Subscription) -> None:
+async def save(db: Db, sub: Subscription) -> None:
     await db.execute(_UPDATE, (*(getattr(sub, n) for n in _MUTABLE), sub.id))
 
 
-async def delete(db: aiosqlite.Connection, sub_id: int) -> None:
+async def delete(db: Db, sub_id: int) -> None:
     await db.execute("DELETE FROM websub_subscriptions WHERE id = ?", (sub_id,))
 
 
-async def count_refusals(db: aiosqlite.Connection, counts: Mapping[str, int]) -> None:
-    await db.executemany(
+async def count_refusals(db: Db, counts: Mapping[str, int]) -> None:
+    await db.execute_many(
         "INSERT INTO websub_refusals (reason, count) VALUES (?, ?)"
-        " ON CONFLICT (reason) DO UPDATE SET count = count + excluded.count",
+        " ON CONFLICT (reason) DO UPDATE SET count = websub_refusals.count + excluded.count",
         [(reason, n) for reason, n in counts.items() if n],
     )
 
 
-async def refusals(db: aiosqlite.Connection) -> dict[str, int]:
-    async with db.execute("SELECT reason, count FROM websub_refusals ORDER BY reason") as cur:
-        return {str(r[0]): int(r[1]) for r in await cur.fetchall()}
+async def refusals(db: Db) -> dict[str, int]:
+    rows = await db.fetch_all("SELECT reason, count FROM websub_refusals ORDER BY reason")
+    return {str(r[0]): int(r[1]) for r in rows}

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-import aiosqlite
-
 from monitor.store import websub as ws_store
+from monitor.store.db import Db
 
 
 def _iso(ts: float | None) -> str | None:
@@ -17,7 +16,7 @@ def _iso(ts: float | None) -> str | None:
 FeedRows = dict[str, dict[str, Any]]
 
 
-async def websub_status(db: aiosqlite.Connection) -> tuple[FeedRows, dict[str, int]]:
+async def websub_status(db: Db) -> tuple[FeedRows, dict[str, int]]:
     """Per feed URL: ``fed_by`` (push | poll), the subscription's state, hub, pushes, last
     push, lease end and why it is polled; and the refused pushes by reason."""
     feeds = {}

@@ -1,4 +1,4 @@
-"""The outbox tables (``alerts``, ``alert_attempts``): the SQL, and nothing else.
+"""The alert tables (``alerts``, ``alert_attempts``) of the outbox: the SQL, and nothing else.
 
 An alert row is unique per ``(channel, dedup_key)``; inserting the same key again is a
 no-op, which is what keeps one story from being alerted twice on one channel. Status moves
@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from monitor.models import Alert, fields_of
 from monitor.store.batch import in_lists
+from monitor.store.db import Db, Row
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
 
@@ -30,7 +29,7 @@ def dump_payload(alert: Alert) -> str:
     return json.dumps(data, ensure_ascii=False, sort_keys=True)
 
 
-def load_alert(row: aiosqlite.Row | Sequence[Any]) -> Alert:
+def load_alert(row: Row | Sequence[Any]) -> Alert:
     """The Alert of a row selected with ``ALERT_COLUMNS``."""
     data = json.loads(row[3])
     published = data.get("published")
@@ -67,12 +66,12 @@ class Due:
 ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
 
 
-def _due(row: aiosqlite.Row) -> Due:
+def _due(row: Row) -> Due:
     return Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
 
 
 async def insert(
-    db: aiosqlite.Connection,
+    db: Db,
     alert: Alert,
     *,
     dedup_key: str,
@@ -80,10 +79,11 @@ async def insert(
     next_attempt: float | None = None,
     external_id: str | None = None,
 ) -> int | None:
-    """INSERT OR IGNORE one alert; its new id, or None when the key was already there."""
-    cur = await db.execute(
-        "INSERT OR IGNORE INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
-        " next_attempt, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    """Insert one alert unless its key is there; its new id, or None when the key was."""
+    new_id = await db.fetch_val(
+        "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
+        " next_attempt, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT DO NOTHING RETURNING id",
         (
             alert.channel,
             alert.kind,
@@ -96,13 +96,11 @@ async def insert(
             now,
         ),
     )
-    new_id = cur.lastrowid if cur.rowcount > 0 else None
-    await cur.close()
-    return new_id
+    return None if new_id is None else int(new_id)
 
 
 async def upsert_update(
-    db: aiosqlite.Connection,
+    db: Db,
     alert: Alert,
     *,
     dedup_key: str,
@@ -119,10 +117,11 @@ async def upsert_update(
         "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload, next_attempt,"
         " external_id, created_at) VALUES (?, 'update', ?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (channel, dedup_key) DO UPDATE SET payload = excluded.payload,"
-        "  next_attempt = CASE WHEN status = 'pending' THEN next_attempt"
+        "  next_attempt = CASE WHEN alerts.status = 'pending' THEN alerts.next_attempt"
         "                 ELSE excluded.next_attempt END,"
-        "  attempts = CASE WHEN status = 'pending' THEN attempts ELSE 0 END,"
-        "  created_at = CASE WHEN status = 'pending' THEN created_at ELSE excluded.created_at END,"
+        "  attempts = CASE WHEN alerts.status = 'pending' THEN alerts.attempts ELSE 0 END,"
+        "  created_at = CASE WHEN alerts.status = 'pending' THEN alerts.created_at"
+        "               ELSE excluded.created_at END,"
         "  status = 'pending', last_error = NULL",
         (
             alert.channel,
@@ -137,18 +136,16 @@ async def upsert_update(
     )
 
 
-async def story_alerts(db: aiosqlite.Connection, story_id: int) -> list[tuple[Due, str]]:
+async def story_alerts(db: Db, story_id: int) -> list[tuple[Due, str]]:
     """The "new" and "burst" alerts of a story, each with its status."""
     return (await stories_alerts(db, [story_id])).get(story_id, [])
 
 
-async def stories_alerts(
-    db: aiosqlite.Connection, story_ids: Sequence[int]
-) -> dict[int, list[tuple[Due, str]]]:
+async def stories_alerts(db: Db, story_ids: Sequence[int]) -> dict[int, list[tuple[Due, str]]]:
     """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
     out: dict[int, list[tuple[Due, str]]] = {}
     for marks, params in in_lists(story_ids):
-        for r in await db.execute_fetchall(
+        for r in await db.fetch_all(
             f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({marks})"
             " AND kind IN ('new', 'burst') ORDER BY id",
             params,
@@ -157,100 +154,92 @@ async def stories_alerts(
     return out
 
 
-async def set_payload(db: aiosqlite.Connection, alert_id: int, alert: Alert) -> None:
+async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
     await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
 
 
-async def has_key(db: aiosqlite.Connection, channel: str, dedup_key: str) -> bool:
-    async with db.execute(
+async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
+    row = await db.fetch_one(
         "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key = ?", (channel, dedup_key)
-    ) as cur:
-        return await cur.fetchone() is not None
+    )
+    return row is not None
 
 
-async def due(db: aiosqlite.Connection, channel: str, now: float, limit: int) -> list[Due]:
+async def due(db: Db, channel: str, now: float, limit: int) -> list[Due]:
     """Pending alerts of ``channel`` whose time has come, oldest due first."""
-    async with db.execute(
+    rows = await db.fetch_all(
         f"SELECT {ALERT_COLUMNS} FROM alerts WHERE status = 'pending' AND channel = ?"
         " AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
         (channel, now, limit),
-    ) as cur:
-        return [_due(r) for r in await cur.fetchall()]
+    )
+    return [_due(r) for r in rows]
 
 
-async def next_due(db: aiosqlite.Connection, channel: str) -> float | None:
-    async with db.execute(
+async def next_due(db: Db, channel: str) -> float | None:
+    first = await db.fetch_val(
         "SELECT MIN(next_attempt) FROM alerts WHERE status = 'pending' AND channel = ?",
         (channel,),
-    ) as cur:
-        row = await cur.fetchone()
-    return float(row[0]) if row and row[0] is not None else None
+    )
+    return float(first) if first is not None else None
 
 
-async def current(db: aiosqlite.Connection, alert_id: int) -> tuple[str, str | None] | None:
+async def current(db: Db, alert_id: int) -> tuple[str, str | None] | None:
     """(payload, external_id) of one alert as it is now."""
-    async with db.execute(
-        "SELECT payload, external_id FROM alerts WHERE id = ?", (alert_id,)
-    ) as cur:
-        row = await cur.fetchone()
+    row = await db.fetch_one("SELECT payload, external_id FROM alerts WHERE id = ?", (alert_id,))
     return (str(row[0]), row[1]) if row else None
 
 
-async def mark_sent(
-    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, external_id: str | None
-) -> None:
+async def mark_sent(db: Db, ids: Iterable[int], *, now: float, external_id: str | None) -> None:
     rows = [(now, external_id, i) for i in ids]
-    await db.executemany(
+    await db.execute_many(
         "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
         " external_id = COALESCE(?, external_id), last_error = NULL WHERE id = ?",
         rows,
     )
-    await db.executemany(
+    await db.execute_many(
         "INSERT INTO alert_attempts (alert_id, at, outcome) VALUES (?, ?, 'sent')",
         [(i, now) for (_, _, i) in rows],
     )
 
 
 async def mark_retry(
-    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, next_attempt: float, error: str
+    db: Db, ids: Iterable[int], *, now: float, next_attempt: float, error: str
 ) -> None:
     rows = list(ids)
-    await db.executemany(
+    await db.execute_many(
         "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
         [(next_attempt, error, i) for i in rows],
     )
-    await db.executemany(
+    await db.execute_many(
         "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'retry', ?)",
         [(i, now, error) for i in rows],
     )
 
 
-async def mark_given_up(
-    db: aiosqlite.Connection, ids: Iterable[int], *, now: float, status: str, error: str
-) -> None:
+async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, error: str) -> None:
     """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
     rows = list(ids)
-    await db.executemany(
+    await db.execute_many(
         "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
         [(status, 1 if status == FAILED else 0, error, i) for i in rows],
     )
-    await db.executemany(
+    await db.execute_many(
         "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'failed', ?)",
         [(i, now, error) for i in rows],
     )
 
 
 async def expire_overdue(
-    db: aiosqlite.Connection, channel: str, *, created_before: float, now: float, error: str
+    db: Db, channel: str, *, created_before: float, now: float, error: str
 ) -> list[int]:
     """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
     due or not (one parked until a far Retry-After expires as well); their ids."""
-    async with db.execute(
+    rows = await db.fetch_all(
         "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
         " AND created_at < ? ORDER BY id",
         (channel, created_before),
-    ) as cur:
-        overdue = [(int(i), int(n)) for i, n in await cur.fetchall()]
+    )
+    overdue = [(int(i), int(n)) for i, n in rows]
     for alert_id, attempts in overdue:
         await mark_given_up(
             db, [alert_id], now=now, status=EXPIRED, error=f"{error} ({attempts} attempts)"
@@ -259,63 +248,58 @@ async def expire_overdue(
 
 
 async def sent_since(
-    db: aiosqlite.Connection, channel: str, kinds: Sequence[str], since: float
+    db: Db, channel: str, kinds: Sequence[str], since: float
 ) -> list[tuple[str | None, float]]:
     """(rule, sent_at) of the alerts of these kinds sent on ``channel`` since ``since``."""
     marks = ", ".join("?" * len(kinds))
-    async with db.execute(
+    rows = await db.fetch_all(
         "SELECT rule, sent_at FROM alerts WHERE status = 'sent' AND channel = ?"
         f" AND kind IN ({marks}) AND sent_at >= ? ORDER BY sent_at",
         (channel, *kinds, since),
-    ) as cur:
-        return [(r[0], float(r[1])) for r in await cur.fetchall()]
+    )
+    return [(r[0], float(r[1])) for r in rows]
 
 
-async def mark_folded(db: aiosqlite.Connection, ids: Iterable[int], *, note: str) -> None:
+async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
     """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
-    await db.executemany(
+    await db.execute_many(
         "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
         [(note, i) for i in ids],
     )
 
 
-async def by_key(db: aiosqlite.Connection, channel: str, dedup_key: str) -> tuple[Due, str] | None:
+async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
     """The alert of ``channel`` with this key, and its status."""
-    async with db.execute(
+    row = await db.fetch_one(
         f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE channel = ? AND dedup_key = ?",
         (channel, dedup_key),
-    ) as cur:
-        row = await cur.fetchone()
+    )
     return (_due(row), str(row[8])) if row else None
 
 
-async def deliverable(db: aiosqlite.Connection, channel: str, until: float) -> int:
+async def deliverable(db: Db, channel: str, until: float) -> int:
     """Pending alerts of ``channel`` due by ``until``."""
-    async with db.execute(
+    count = await db.fetch_val(
         "SELECT COUNT(*) FROM alerts WHERE status = 'pending' AND channel = ?"
         " AND next_attempt <= ?",
         (channel, until),
-    ) as cur:
-        row = await cur.fetchone()
-    return int(row[0]) if row else 0
+    )
+    return int(count or 0)
 
 
-async def postpone(db: aiosqlite.Connection, ids: Iterable[int], until: float) -> None:
+async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
     """Move alerts later without counting an attempt (quiet hours, digest window)."""
-    await db.executemany(
+    await db.execute_many(
         "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in ids]
     )
 
 
-async def bring_forward(
-    db: aiosqlite.Connection, kind: str, now: float, *, untried_only: bool = True
-) -> int:
+async def bring_forward(db: Db, kind: str, now: float, *, untried_only: bool = True) -> int:
     """Make the pending alerts of ``kind`` (only those not yet tried, unless told otherwise)
     due ``now``; how many there were."""
     tried = " AND attempts = 0" if untried_only else ""
-    cur = await db.execute(
+    return await db.execute(
         "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND kind = ?"
         f"{tried} AND next_attempt > ?",
         (now, kind, now),
     )
-    return int(cur.rowcount)

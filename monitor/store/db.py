@@ -1,0 +1,69 @@
+"""The connection protocol every store module speaks, whatever the database behind it.
+
+The repository modules (``feeds``, ``items``, ``stories``...) keep their SQL, written in the
+subset SQLite and PostgreSQL share: ``?`` placeholders (or ``?N``), ``ON CONFLICT``,
+``RETURNING``, ``GREATEST``. Each backend implements ``Db`` once (``sqlite.py``, ``postgres.py``)
+and translates what its dialect spells differently in one place (``Dialect.translate``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Sequence
+from typing import Any, Protocol
+
+
+class Row(Protocol):
+    """A result row: by position or by column name, and unpackable."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+    def __len__(self) -> int: ...
+    def __iter__(self) -> Any: ...
+
+
+Params = Sequence[Any]
+
+
+class Db(Protocol):
+    """What a store module needs of a database connection."""
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        ...
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; the number of rows it changed."""
+        ...
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement for each of ``rows`` (one round trip where the driver allows)."""
+        ...
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]: ...
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None: ...
+
+    async def fetch_val(self, sql: str, params: Params = ()) -> Any:
+        """The first column of the first row, or None when there is no row."""
+        ...
+
+    def stream(self, sql: str, params: Params = (), *, size: int) -> AsyncIterator[list[Row]]:
+        """The rows of a large query, ``size`` at a time (a rebuild of a million items)."""
+        ...
+
+    async def reserve_ids(self, table: str, count: int) -> list[int]:
+        """``count`` unused ids of ``table`` for rows about to be inserted with them."""
+        ...
+
+    async def script(self, sql: str) -> None:
+        """Several statements (a migration's DDL), inside the current transaction."""
+        ...
+
+
+# Tables whose ids ``reserve_ids`` hands out: names cannot be bound, only these are used.
+NUMBERED = frozenset({"items", "stories", "events"})
+
+
+def check_numbered(table: str) -> None:
+    if table not in NUMBERED:
+        raise ValueError(f"store: no ids are reserved for table {table!r}")

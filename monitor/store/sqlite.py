@@ -1,0 +1,254 @@
+"""The SQLite backend: aiosqlite, WAL, one writer process (a file lock), one write transaction
+at a time. The default: a file beside the config, nothing to install or run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import sqlite3
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager, suppress
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from monitor.errors import StoreError
+from monitor.store.base import Store
+from monitor.store.db import Db, Params, Row, check_numbered
+from monitor.store.lock import WriterLock
+from monitor.store.migrations import migrate, pending
+
+
+class SqliteDb:
+    """``Db`` over one aiosqlite connection: each call is one trip to its thread."""
+
+    dialect = "sqlite"
+
+    def __init__(self, raw: aiosqlite.Connection) -> None:
+        self.raw = raw  # for what only SQLite has (PRAGMAs), inside this module and tests
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        cur = await self.raw.execute(sql, params)
+        return int(cur.rowcount)
+
+    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.raw.executemany(sql, rows)
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        return list(await self.raw.execute_fetchall(sql, params))
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        rows = await self.raw.execute_fetchall(sql, params)
+        return next(iter(rows), None)
+
+    async def fetch_val(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+    async def stream(self, sql: str, params: Params = (), *, size: int) -> AsyncIterator[list[Row]]:
+        async with self.raw.execute(sql, params) as cur:
+            # The next rows are read (in the database's thread) while these are used.
+            batch = asyncio.ensure_future(cur.fetchmany(size))
+            try:
+                while rows := await batch:
+                    batch = asyncio.ensure_future(cur.fetchmany(size))
+                    yield list(rows)
+            finally:
+                if not batch.done():
+                    batch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await batch
+
+    async def reserve_ids(self, table: str, count: int) -> list[int]:
+        # Inside a write transaction (BEGIN IMMEDIATE): nobody else numbers rows meanwhile.
+        check_numbered(table)
+        top = await self.fetch_val(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
+        return list(range(int(top) + 1, int(top) + 1 + count))
+
+    async def script(self, sql: str) -> None:
+        # Statement by statement: ``executescript`` would COMMIT the migration's transaction.
+        statement = ""
+        for line in sql.splitlines(keepends=True):
+            statement += line
+            if sqlite3.complete_statement(statement):
+                await self.raw.execute(statement)
+                statement = ""
+        if statement.strip():
+            raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:60]}")
+
+
+async def migrate_connection(raw: aiosqlite.Connection) -> list[str]:
+    """Apply the migrations not yet recorded, each in BEGIN IMMEDIATE (the write lock first,
+    so a second process migrating at the same moment waits, then finds the work done)."""
+    db = SqliteDb(raw)
+
+    @asynccontextmanager
+    async def immediate() -> AsyncIterator[Db]:
+        await raw.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            with suppress(sqlite3.Error):  # a failed statement may have ended it already
+                await raw.execute("ROLLBACK")
+            raise
+        await raw.execute("COMMIT")
+
+    return await migrate(db, immediate)
+
+
+def _create_private(path: Path) -> None:
+    """Create the file if missing, readable by its owner only: it holds what the user tracks
+    and where alerts go."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
+class SqliteStore(Store):
+    """One open SQLite database file."""
+
+    def __init__(
+        self,
+        raw: aiosqlite.Connection,
+        path: Path,
+        *,
+        lock: WriterLock | None = None,
+        readonly: bool = False,
+    ) -> None:
+        super().__init__(SqliteDb(raw), str(path), readonly=readonly)
+        self.raw = raw
+        self.path = path
+        self._lock = lock
+        # The file as it was when opened: a file deleted or replaced under a running daemon
+        # still takes its writes (SQLite writes to what it opened), which a restart then loses.
+        self._identity = _identity(path)
+
+    @classmethod
+    async def open_path(cls, path: Path) -> SqliteStore:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        lock = WriterLock.acquire(path)
+        try:
+            return await cls._open_locked(path, lock)
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    async def _open_locked(cls, path: Path, lock: WriterLock) -> SqliteStore:
+        try:
+            _create_private(path)
+            raw = await aiosqlite.connect(path, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        raw.row_factory = aiosqlite.Row
+        try:
+            await raw.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable across application crashes in WAL mode; only an OS crash can
+            # lose the last transactions, never corrupt the file.
+            await raw.execute("PRAGMA synchronous=NORMAL")
+            await raw.execute("PRAGMA foreign_keys=ON")
+            await raw.execute("PRAGMA busy_timeout=5000")
+            store = cls(raw, path, lock=lock)
+            await migrate_connection(raw)
+        except sqlite3.Error as exc:
+            await raw.close()
+            raise StoreError(f"cannot use the database {path}: {exc}") from None
+        except BaseException:
+            await raw.close()
+            raise
+        return store
+
+    @classmethod
+    async def open_path_readonly(cls, path: Path) -> SqliteStore:
+        if not await asyncio.to_thread(path.is_file):
+            raise StoreError(f"no database at {path}")
+        uri = f"{(await asyncio.to_thread(path.resolve)).as_uri()}?mode=ro"
+        try:
+            raw = await aiosqlite.connect(uri, uri=True)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {path}: {exc}") from None
+        raw.row_factory = aiosqlite.Row
+        store = cls(raw, path, readonly=True)
+        try:
+            await raw.execute("PRAGMA busy_timeout=5000")
+            missing = await pending(store.db)
+        except sqlite3.Error as exc:
+            await raw.close()
+            raise StoreError(f"cannot read the database {path}: {exc}") from None
+        if missing:
+            await raw.close()
+            raise StoreError(
+                f"the database {path} predates this version of monitor; `monitor once` or"
+                " `monitor run` brings it up to date"
+            )
+        return store
+
+    async def _close(self) -> None:
+        try:
+            # A connection that already failed (or was closed) has nothing left to close.
+            if not self.readonly:
+                with suppress(sqlite3.Error, ValueError):
+                    await self.raw.execute("PRAGMA optimize")
+            with suppress(sqlite3.Error, ValueError):
+                await self.raw.close()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[Db]:
+        try:
+            await self.raw.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._write_failed(f"cannot start a transaction: {exc}", exc) from None
+        try:
+            yield self.db
+        except sqlite3.Error as exc:
+            await self._rollback()
+            raise self._write_failed(f"the database refused a write: {exc}", exc) from None
+        except BaseException:
+            await self._rollback()
+            raise
+        try:
+            await self.raw.execute("COMMIT")
+        except sqlite3.Error as exc:
+            await self._rollback()
+            raise self._write_failed(f"cannot commit: {exc}", exc) from None
+
+    def _write_failed(self, message: str, exc: sqlite3.Error) -> StoreError:
+        # A constraint refused is a bug on one poll's data; anything else (locked, read-only,
+        # I/O error, disk full) means the write path itself fails, and health must say so.
+        if not isinstance(exc, sqlite3.IntegrityError):
+            self._write_failure = message
+        return StoreError(message)
+
+    def problem(self) -> str | None:
+        now = _identity(self.path)
+        if now is None:
+            return f"the database file {self.path} was deleted while open; writes are being lost"
+        if self._identity is not None and now != self._identity:
+            return f"the database file {self.path} was replaced while open; writes go elsewhere"
+        return super().problem()
+
+    async def _rollback(self) -> None:
+        # A failed statement may already have ended the transaction; that is fine.
+        with suppress(sqlite3.Error):
+            await self.raw.execute("ROLLBACK")
+
+    async def integrity_ok(self) -> bool:
+        """``PRAGMA integrity_check`` answers "ok"."""
+        row = await self.db.fetch_one("PRAGMA integrity_check")
+        return row is not None and row[0] == "ok"
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode) of the file the path names now; None when there is none."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
