@@ -1,7 +1,7 @@
 """What a config does not use is never imported: `monitor once` and `monitor run` on the
-example config (local feeds, console channel, no metrics, no [websub]) leave the optional
+example config (local feeds, SQLite, console channel, no metrics, no [websub]) leave the optional
 libraries out of the process, which a user sees as its memory (prometheus_client and aiohttp's
-server, apscheduler for `once`, the mail client, the sentence encoder, WebSub's listener, the
+server, apscheduler for `once`, asyncpg, the mail client, the sentence encoder, WebSub's listener, the
 replay server and the demo)."""
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ UNUSED_BY_DEFAULT = {
     "monitor.replay.runner",  # monitor replay, monitor demo
     "monitor.replay.server",
     "monitor.demo",
+    "asyncpg",  # database = "postgresql://..."
 }
 # Only the daemon's periodic jobs use the scheduler library.
 DAEMON_ONLY = {"apscheduler"}
