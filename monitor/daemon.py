@@ -24,7 +24,6 @@ from monitor.config import Config, FeedConfig
 from monitor.engine import Engine
 from monitor.errors import ConfigError
 from monitor.feedhealth import check_feeds
-from monitor.metrics import Metrics, MetricsServer
 from monitor.pipeline import refresh_feed
 from monitor.retention import prune
 from monitor.runtime import Runtime, feed_name
@@ -33,11 +32,12 @@ from monitor.sdnotify import Notifier
 from monitor.store import report
 from monitor.store.location import is_postgres
 from monitor.watchdog import SelfCheck
-from monitor.websub.subscriber import WebSub
 
 if TYPE_CHECKING:
     from monitor.cluster.dispatcher import LeasedScheduler
     from monitor.cluster.runtime import ClusterNode
+    from monitor.metrics import Metrics, MetricsServer
+    from monitor.websub.subscriber import WebSub
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
@@ -76,7 +76,13 @@ class Daemon:
         self._cluster: ClusterNode | None = None
         self._feeds: dict[str, FeedConfig] = {}
         self._rng = random.Random()
-        self.metrics = Metrics()
+        # Counted only where something reads the counts: /metrics, and WebSub's own meters
+        # (its refusals). Otherwise prometheus_client and aiohttp's server are never imported.
+        self.metrics: Metrics | None = None
+        if config.monitor.metrics or config.websub is not None:
+            from monitor.metrics import Metrics
+
+            self.metrics = Metrics()
         self.metrics_port: int | None = None
         self.notifier = Notifier()
         self._selfcheck = SelfCheck(self.notifier)
@@ -106,6 +112,8 @@ class Daemon:
                 loop.add_signal_handler(sig, self.stop)
             loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
             if self.config.websub is not None:  # before the first polls: they discover hubs
+                from monitor.websub.subscriber import WebSub
+
                 self.websub = WebSub(self.config, self._engine.rt, metrics=self.metrics)
                 self._engine.rt.on_parsed = self.websub.on_parsed
                 self.websub_port = await self.websub.start()
@@ -116,7 +124,9 @@ class Daemon:
             self._scheduler.start()
             if self._cluster is None:  # else the elected sender delivers
                 self._engine.start_delivery()  # resumes whatever the outbox holds
-            if self.config.monitor.metrics:
+            if self.config.monitor.metrics and self.metrics is not None:
+                from monitor.metrics import MetricsServer
+
                 server = MetricsServer(
                     self.metrics, self.health_problem, self.config.monitor.metrics
                 )
@@ -193,7 +203,7 @@ class Daemon:
             await prune(self._rt.store, time.time() - self.config.monitor.retention)
 
     async def _refresh_gauges(self) -> None:
-        if self._rt is None:
+        if self._rt is None or self.metrics is None:
             return
         counts = await report.counts(self._rt.store.db)
         self.metrics.alerts.clear()

@@ -13,19 +13,22 @@ import logging
 import math
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import aiohttp
 
 from monitor.channels import build_channels
 from monitor.config import Config
 from monitor.fetch import Fetcher, FetchLimits
-from monitor.metrics import Metrics
 from monitor.outbox import Deliverer
 from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import StateWrites
+
+if TYPE_CHECKING:
+    from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
 
 log = logging.getLogger("monitor.engine")
 

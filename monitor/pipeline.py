@@ -14,12 +14,12 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from monitor import pollstate
 from monitor.config import FeedConfig
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import FetchResult
-from monitor.metrics import Metrics
 from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
 from monitor.parsethread import parse_off_loop
@@ -29,6 +29,9 @@ from monitor.schedule import WEEK, Publishing, next_check
 from monitor.store import items as item_store
 from monitor.store.db import Db
 from monitor.store.feeds import FeedState
+
+if TYPE_CHECKING:
+    from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
 
 __all__ = ["PollOutcome", "Runtime", "feed_name", "ingest", "ingest_pushed", "refresh_feed"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from monitor.config import Config, FeedConfig
 from monitor.fetch import Fetcher
-from monitor.metrics import Metrics
 from monitor.models import ParsedFeed
 from monitor.newitems import ProcessItems
 from monitor.outbox import Deliverer
@@ -21,6 +21,9 @@ from monitor.schedule import Publishing, Timing, adaptive_interval
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store.feeds import FeedState, StateWrites
+
+if TYPE_CHECKING:
+    from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
 
 # Told of each body parsed, with its response headers and address (WebSub discovery).
 OnParsed = Callable[[FeedConfig, Mapping[str, str], ParsedFeed, str], None]

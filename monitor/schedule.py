@@ -21,8 +21,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
+from typing import TYPE_CHECKING
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger("monitor.schedule")
 
@@ -158,7 +160,11 @@ class FeedScheduler:
         self._polling: dict[str, asyncio.Task[None]] = {}
         self._wake = asyncio.Event()
         self._dispatcher: asyncio.Task[None] | None = None
-        self._housekeeping = AsyncIOScheduler(
+        # Here, not at the top: the store and `monitor once` import this module for its
+        # timing rules and never run the housekeeping jobs.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self._housekeeping: AsyncIOScheduler = AsyncIOScheduler(
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )

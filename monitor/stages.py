@@ -13,6 +13,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import monitor.outbox as outbox
 from monitor import assign
@@ -22,7 +23,6 @@ from monitor.events import EventIndex
 from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
-from monitor.metrics import Metrics
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew
 from monitor.store import Store
@@ -32,6 +32,9 @@ from monitor.store import matches as match_store
 from monitor.store import stories as story_store
 from monitor.store.alerts import Due
 from monitor.store.db import Db
+
+if TYPE_CHECKING:
+    from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
 
 log = logging.getLogger("monitor.stages")
 EVICT_EVERY = 300.0  # seconds between evictions of headlines older than the window

@@ -8,7 +8,6 @@ import sys
 
 from monitor import log
 from monitor.cli.common import add_config_option, add_log_options, load_config
-from monitor.oneshot import run_once
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,6 +30,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run(args: argparse.Namespace) -> int:
     config = load_config(args)
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
+    from monitor.oneshot import run_once  # the pipeline, for this command only
+
     outcomes = asyncio.run(run_once(config, dry_run=args.dry_run))
     failed = sum(o.result == "error" for o in outcomes)
     new = sum(o.new_items for o in outcomes)

@@ -17,7 +17,7 @@ from monitor.cli.common import (
     print_json,
 )
 from monitor.errors import ConfigError
-from monitor.replay.runner import DEFAULT_STEP, run_replay
+from monitor.replay import DEFAULT_STEP
 from monitor.replay.sources import read_uci, records_from_directory
 
 
@@ -77,6 +77,10 @@ def run(args: argparse.Namespace) -> int:
     if args.speed < 0 or args.step <= 0:
         raise ConfigError("--speed must be 0 or more and --step more than 0")
     records = records_from_directory(source) if source.is_dir() else read_uci(source)
+    # Here, not at the top: every command imports this module to list it in --help, and the
+    # runner brings the whole pipeline and aiohttp's server.
+    from monitor.replay.runner import run_replay
+
     # With --json, stdout carries the JSON alone: console alerts go to stderr.
     with contextlib.redirect_stdout(sys.stderr) if args.json else contextlib.nullcontext():
         summary = asyncio.run(

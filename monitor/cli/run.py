@@ -8,7 +8,6 @@ import asyncio
 from monitor import config as config_module
 from monitor import interpreter, log
 from monitor.cli.common import add_config_option, add_log_options
-from monitor.daemon import run_daemon
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,4 +30,7 @@ def run(args: argparse.Namespace) -> int:
     # and garbage collector are set for a long-lived heap (monitor.interpreter). Library
     # code, tests, replay and the demo never change interpreter-wide state.
     interpreter.map_large_blocks()
+    # Imported here: `monitor --help` and the other commands list this module, not run it.
+    from monitor.daemon import run_daemon
+
     return asyncio.run(run_daemon(config, path, settle_heap=True))

@@ -23,12 +23,11 @@ from monitor.config import Config, FeedConfig, derive
 from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
 from monitor.progress import Progress
+from monitor.replay import DEFAULT_STEP
 from monitor.replay.server import ReplayServer
 from monitor.replay.sources import Record
 from monitor.store import report
 from monitor.store.lock import writer_lock
-
-DEFAULT_STEP = 600.0  # seconds of data time between two polls of the changed feeds
 
 
 @dataclass(slots=True)
