@@ -52,12 +52,18 @@ class Listener:
                 if lost:
                     log.info("cluster: listening for other nodes' work again")
                     lost = False
+                closed = asyncio.Event()
+                conn.add_termination_listener(lambda _, closed=closed: closed.set())
                 self.connected.set()
                 # Work may have been committed while no one listened: look once now.
                 for wake in self._wakes.values():
                     wake()
                 while True:
-                    await asyncio.sleep(CHECK)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(closed.wait(), CHECK)
+                    if closed.is_set():
+                        raise ConnectionError("the connection closed")
+                    # A cut network closes nothing: ask, bounded.
                     await conn.fetchval("SELECT 1", timeout=CHECK)
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.connected.clear()
