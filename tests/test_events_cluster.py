@@ -106,6 +106,32 @@ def test_the_title_is_the_most_representative_headline() -> None:
     assert "Gox" in index.title(events[0])
 
 
+def test_the_title_follows_the_coverage_as_it_grows() -> None:
+    """Asked after every story (as each poll's store write does), the title is the headline
+    closest to the coverage so far, not the one chosen when the event was last asked."""
+    index = EventIndex(EventConfig(), WINDOW)
+    steps = [  # (headline joining the event, its title then)
+        ("Mt. Gox files for bankruptcy in Tokyo", "Mt. Gox files for bankruptcy in Tokyo"),
+        ("Bitcoin price falls as Mt. Gox collapse spooks bitcoin traders",
+         "Mt. Gox files for bankruptcy in Tokyo"),
+        ("Bitcoin traders fear more losses after Mt. Gox collapse",
+         "Bitcoin traders fear more losses after Mt. Gox collapse"),
+        ("Bitcoin price slides again as traders weigh Mt. Gox losses",
+         "Bitcoin traders fear more losses after Mt. Gox collapse"),
+        ("Bitcoin traders count losses after Mt. Gox", "Bitcoin traders count losses after Mt. Gox"),
+    ]  # fmt: skip
+    titles, events = [], set()
+    for story, (headline, _) in enumerate(steps):
+        seen = T0 + story * 0.1 * HOUR
+        event = index.find(story, headline, "", seen).event_id or 1000
+        index.add(event, story, headline, "", seen)
+        events.add(event)
+        titles.append(index.title(event))
+        assert index.title(event) == titles[-1]  # asked twice in a poll: the same
+    assert events == {1000}
+    assert titles == [title for _, title in steps]
+
+
 def test_summary_words_count() -> None:
     """Two headlines with no word in common join on what their summaries share."""
     first = ("Quake strikes off coast", "A strong earthquake struck off Chile near Iquique")

@@ -22,7 +22,7 @@ from monitor.dedup.headline import Headline, from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
-from monitor.events.postings import EventWords
+from monitor.events.postings import EventWords, Rarity
 from monitor.events.semantic import Embedder
 from monitor.events.words import Vector, item_vector, segment_words, summary_words
 
@@ -63,6 +63,13 @@ class EventIndex:
         self._events: dict[int, Event] = {}
         self._story_event: dict[int, int] = {}
         self.last_candidates = 0
+        # A title depends on every event's words (their rarity): it is chosen again only
+        # after an ``add`` or ``evict`` anywhere (a poll asks for a new event's twice).
+        self._changes = 0
+        self._titles: dict[int, tuple[int, str]] = {}  # event -> (``_changes`` then, title)
+        # The item ``find`` last read, and its words: ``add`` of that item, next, reads them
+        # here instead of parsing its summary again (nothing in between can change them).
+        self._found: tuple[tuple[str, str, tuple[str, ...], str | None, int], Vector] | None = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -71,8 +78,8 @@ class EventIndex:
         """Whether the window holds event ``event_id``."""
         return event_id in self._events
 
-    def _idf(self, word: str) -> float:
-        return self._words.idf(word, len(self._events))
+    def _rarity(self) -> Rarity:
+        return self._words.rarity(len(self._events))
 
     def _spread(self, word: str, seen: float, but: int) -> int:
         """Open events other than ``but`` whose words hold ``word`` (of the latest few)."""
@@ -84,11 +91,13 @@ class EventIndex:
         return count
 
     def _closed(self, event: Event, seen: float) -> bool:
+        return seen - event.last_seen > self._silence()
+
+    def _silence(self) -> float:
         # Only silence closes an event, as it closes a story: coverage that goes on (a
         # search, a trial) stays one event however long it runs, with one "new" alert.
         quiet = self.config.quiet
-        silence = min(quiet, self.window) if quiet > 0 else self.window
-        return seen - event.last_seen > silence
+        return min(quiet, self.window) if quiet > 0 else self.window
 
     def find(
         self,
@@ -107,7 +116,9 @@ class EventIndex:
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = from_key(key) if key is not None else parse(title)
+        entities = tuple(entities)
         vector = self._vector(headline, title, summary, entities)
+        self._found = ((title, summary, entities, key, self._changes), vector)
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted = self._weighted(vector)
         config = self.config
@@ -177,9 +188,11 @@ class EventIndex:
         (weighted by rarity) first; at most ``max_candidates``."""
         events = self._events
         out = []
+        silence = self._silence()
         for event_id in self._words.ranked(vector, len(events)):
             event = events.get(event_id)
-            if event is not None and not self._closed(event, seen):
+            # ``_closed``, its silence computed once
+            if event is not None and not seen - event.last_seen > silence:
                 out.append(event_id)
                 if len(out) == self.config.max_candidates:
                     break
@@ -187,8 +200,8 @@ class EventIndex:
 
     def _weighted(self, vector: Vector) -> tuple[Vector, float]:
         """The item's words weighted by rarity, and the norm of that (once per item)."""
-        idf = self._idf
-        weighted = {w: weight * idf(w) for w, weight in vector.items()}
+        idf = self._rarity()
+        weighted = {w: weight * idf[w] for w, weight in vector.items()}
         return weighted, math.sqrt(sum(w * w for w in weighted.values()))
 
     def _norm(self, event: Event) -> float:
@@ -196,8 +209,8 @@ class EventIndex:
         has moved (a tenth more items seen): the rest of the time it is read, not summed."""
         docs = self._words.docs
         if event.norm_docs == 0 or docs > event.norm_docs * 1.1 + 10:
-            idf = self._idf
-            event.norm = math.sqrt(sum((x * idf(w)) ** 2 for w, x in event.words.items()))
+            idf = self._rarity()
+            event.norm = math.sqrt(sum((x * idf[w]) ** 2 for w, x in event.words.items()))
             event.norm_docs = docs
         return event.norm
 
@@ -210,14 +223,14 @@ class EventIndex:
         before ``LEARNED`` items have been seen: until then every word looks rare, and one
         word in common ("summit") would score as a happening."""
         vector, norm = weighted
-        words, idf = event.words, self._idf
+        words, idf = event.words, self._rarity()
         dot = 0.0
         shared = 0
         lone = None
         for word, weight in vector.items():
             other = words.get(word)
             if other is not None:
-                dot += weight * other * idf(word)
+                dot += weight * other * idf[word]
                 shared += 1
                 lone = word
         if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
@@ -242,6 +255,14 @@ class EventIndex:
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
         from their next story)."""
+        entities = tuple(entities)
+        found, self._found = self._found, None
+        if found is not None and found[0] == (title, summary, entities, key, self._changes):
+            vector = found[1]
+        else:
+            headline = from_key(key) if key is not None else parse(title)
+            vector = self._vector(headline, title, summary, entities)
+        self._changes += 1
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = Event(seen, seen)
@@ -252,8 +273,6 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
-        headline = from_key(key) if key is not None else parse(title)
-        vector = self._vector(headline, title, summary, entities)
         self._words.seen(vector)
         event.items += 1
         words = event.words
@@ -270,8 +289,8 @@ class EventIndex:
     def _trim(self, event: Event) -> None:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
         long tail of single mentions); their postings drop it at the next ``evict``."""
-        idf = self._idf
-        heaviest = sorted(event.words.items(), key=lambda kv: kv[1] * idf(kv[0]), reverse=True)
+        idf = self._rarity()
+        heaviest = sorted(event.words.items(), key=lambda kv: kv[1] * idf[kv[0]], reverse=True)
         event.words = dict(heaviest[:CENTROID_WORDS])
 
     def title(self, event_id: int) -> str:
@@ -279,16 +298,23 @@ class EventIndex:
         event = self._events[event_id]
         if not event.titles:
             return ""
-        return max(event.titles, key=lambda t: self._cosine(self._weighted(t[2]), event))[1]
+        known = self._titles.get(event_id)
+        if known is not None and known[0] == self._changes:
+            return known[1]
+        title = max(event.titles, key=lambda t: self._cosine(self._weighted(t[2]), event))[1]
+        self._titles[event_id] = (self._changes, title)
+        return title
 
     def evict(self, before: float) -> int:
         """Forget the events last seen before ``before``; the number forgotten."""
         gone = {e for e, event in self._events.items() if event.last_seen < before}
         if not gone:
             return 0
+        self._changes += 1
         for event_id in gone:
             del self._events[event_id]
             self._recent.pop(event_id, None)
+            self._titles.pop(event_id, None)
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)

@@ -12,6 +12,25 @@ RARE_WORDS = 8
 PER_WORD = 64
 
 
+class Rarity(dict[str, float]):
+    """Word -> its weight among ``events`` events, each computed once until the postings or
+    the number of events change (``EventWords`` forgets the stale ones): scoring a story
+    reads the same words' weights again for every candidate event and its norm."""
+
+    def __init__(self, postings: dict[str, list[int]], events: int) -> None:
+        super().__init__()
+        self.postings = postings
+        self.events = events
+
+    def __missing__(self, word: str) -> float:
+        weight = self[word] = _idf(len(self.postings.get(word, ())), self.events)
+        return weight
+
+
+def _idf(holders: int, events: int) -> float:
+    return math.log((events + 1) / (holders + 1)) + 1.0
+
+
 class EventWords:
     """Word -> the events whose words hold it (the latest last; events forgotten or trimmed
     away drop out at ``compact``), and how many items have held each word since start."""
@@ -20,6 +39,7 @@ class EventWords:
         self.docs = 0
         self._df: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
+        self._rarity = Rarity(self._postings, 0)
 
     def items_with(self, word: str) -> int:
         return self._df.get(word, 0)
@@ -28,7 +48,16 @@ class EventWords:
         """The weight of ``word`` among ``events`` events. Rarity among events, not items: a
         word in every item of one big event ("Titanfall") is the best evidence for that
         event, and one spread over many events is not."""
-        return math.log((events + 1) / (len(self._postings.get(word, ())) + 1)) + 1.0
+        return self.rarity(events)[word]
+
+    def rarity(self, events: int) -> Rarity:
+        """The weights of words among ``events`` events (``idf`` of each), as a mapping that
+        stays true until the next ``post``, ``compact`` or change in ``events``."""
+        rarity = self._rarity
+        if rarity.events != events:
+            rarity.clear()
+            rarity.events = events
+        return rarity
 
     def latest(self, word: str) -> list[int]:
         """The events holding ``word``, at most ``PER_WORD`` of the latest."""
@@ -44,17 +73,21 @@ class EventWords:
     def post(self, word: str, event_id: int) -> None:
         """``word`` is now one of event ``event_id``'s words."""
         self._postings.setdefault(word, []).append(event_id)
+        self._rarity.pop(word, None)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
         (weighted by rarity) first."""
-        df = self._df
-        rare = sorted((w for w in words if w in self._postings), key=lambda w: df.get(w, 0))
+        postings = self._postings
+        # every posted word has been counted (``seen`` comes before ``post``)
+        rare = sorted((w for w in words if w in postings), key=self._df.__getitem__)
         shared: dict[int, float] = {}
+        get = shared.get
+        rarity = self.rarity(events)
         for word in rare[:RARE_WORDS]:
-            idf = self.idf(word, events)
-            for event_id in reversed(self._postings[word][-PER_WORD:]):
-                shared[event_id] = shared.get(event_id, 0.0) + idf
+            idf = rarity[word]
+            for event_id in reversed(postings[word][-PER_WORD:]):
+                shared[event_id] = get(event_id, 0.0) + idf
         return sorted(shared, key=shared.__getitem__, reverse=True)
 
     def compact(self, holds: dict[int, Container[str]]) -> None:
@@ -66,3 +99,4 @@ class EventWords:
             if kept:
                 postings[word] = kept
         self._postings = postings
+        self._rarity = Rarity(postings, self._rarity.events)
