@@ -146,11 +146,22 @@ async def failover(
     host.delay = 0.5  # so that the killed node dies with polls in flight
     # Few enough feeds that one node alone keeps up with them (polls of 0.5 s, 20 at once).
     procs = [await _node(dsn, host, interval, lease, 20, False, FAILOVER_FEEDS) for _ in range(2)]
-    await asyncio.sleep(3 * interval + 1)
+    await asyncio.sleep(3 * interval)
     conn = await asyncpg.connect(dsn)
     path = "'/feed/' || split_part(feed_url, '/feed/', 2)"
     try:
         victim = await conn.fetchval("SELECT min(id) FROM cluster_nodes")
+        # The nodes started together, so their feeds are polled in bursts one interval apart
+        # with nothing in flight between: a kill at a fixed time after the start lands in a
+        # gap (it found no feed in flight). Kill while the victim holds leases.
+        deadline = time.time() + 3 * interval
+        for _ in range(int(3 * interval / 0.02)):
+            held = await conn.fetchval(
+                "SELECT count(*) FROM feed_leases WHERE leased_by = $1", victim
+            )
+            if held >= 5 or time.time() > deadline:
+                break
+            await asyncio.sleep(0.02)
         procs[0].kill()  # the first to start has the lower id
         killed = time.time()
         rows = await conn.fetch(

@@ -15,6 +15,7 @@ successor has started.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -30,7 +31,7 @@ log = logging.getLogger("monitor.cluster")
 
 ROLE = "assigner"
 BATCH = 500  # queued items per transaction
-IDLE = 0.2  # seconds between looks at an empty queue
+IDLE = 1.0  # seconds between looks at an empty queue (a NOTIFY wakes it sooner: ``wake``)
 
 
 async def queue_for_assigner(db: Db, items: Sequence[StoredItem], now: float) -> None:
@@ -44,13 +45,19 @@ class Assigner:
     def __init__(self, rt: Runtime, wake: Callable[[], None]) -> None:
         self.rt = rt
         self._wake = wake
+        self._queued = asyncio.Event()  # another node queued items (``nudge``)
         self.assigned = 0
+
+    def nudge(self) -> None:
+        """Items were queued (a NOTIFY from whichever node polled): look now."""
+        self._queued.set()
 
     async def lead(self, term: Term) -> None:
         # The window in memory may predate what other nodes committed while this one was not
         # the assigner: rebuild it from the store before the first decision.
         self.rt.stages.invalidate()
         while True:
+            self._queued.clear()  # before the round: a NOTIFY during it means look again
             try:
                 count = await self._round(term)
             except RoleLost:
@@ -63,7 +70,8 @@ class Assigner:
                 self.assigned += count
                 self._wake()
             else:
-                await asyncio.sleep(IDLE)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._queued.wait(), IDLE)
 
     async def _round(self, term: Term) -> int:
         rt = self.rt
@@ -83,4 +91,6 @@ class Assigner:
                 items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url))
             await run_stages(rt.stages.process, db, items, rt.clock())
             await cluster_queue.done(db, [i.id for i in items])
+            # The sender may be another node: it wakes when this batch's alerts are committed.
+            await cluster_queue.notify(db, cluster_queue.ALERTS)
         return len(items)

@@ -17,6 +17,11 @@ class ClusterConfig(StrictModel):
     election: Duration = Field(
         default=2.0, ge=0.1, description="how often a standby tries to take a free role"
     )
+    listen: bool = Field(
+        default=True,
+        description="wake at once on other nodes' work (LISTEN/NOTIFY); off behind a pooler "
+        "in transaction mode, where idle checks alone find it (seconds later)",
+    )
     batch: int = Field(default=50, ge=1, le=1000, description="due feeds taken per query")
 
     @model_validator(mode="after")

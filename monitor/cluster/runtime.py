@@ -24,10 +24,12 @@ from monitor.cluster.dispatcher import LeasedScheduler
 from monitor.cluster.election import Election, Term
 from monitor.cluster.metrics import ClusterMetrics
 from monitor.cluster.node import ClusterTiming, Node
+from monitor.cluster.wake import Listener
 from monitor.engine import Engine
 from monitor.errors import MonitorError
 from monitor.metrics import Metrics
 from monitor.schedule import PollJob
+from monitor.store import cluster_queue
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
 
@@ -50,7 +52,7 @@ class ClusterNode:
         self._metrics = ClusterMetrics(metrics.registry) if metrics is not None else None
         self.node: Node | None = None
         self.scheduler: LeasedScheduler | None = None
-        self.assigner = Assigner(engine.rt, engine.deliverer.wake)
+        self.assigner = Assigner(engine.rt, self._wake_sender)
         self._tasks: list[asyncio.Task[None]] = []
 
     async def start(self, poll: PollJob, max_polls: int) -> LeasedScheduler:
@@ -68,7 +70,23 @@ class ClusterNode:
         for role, lead in ((ASSIGNER, self.assigner.lead), (SENDER, self._send)):
             election = Election(role, self.node, lambda: asyncpg.connect(url), lead)
             self._tasks.append(loop.create_task(election.run(), name=f"monitor-stand-{role}"))
+        if self.engine.config.cluster.listen:
+            wakes = {
+                cluster_queue.ITEMS: self._wake_assigner,
+                cluster_queue.ALERTS: self._wake_sender,
+            }
+            listener = Listener(lambda: asyncpg.connect(url), wakes)
+            self._tasks.append(loop.create_task(listener.run(), name="monitor-listen"))
         return self.scheduler
+
+    def _wake_assigner(self) -> None:
+        if self.leads(ASSIGNER):
+            self.assigner.nudge()
+
+    def _wake_sender(self) -> None:
+        # The engine's deliverer is replaced on reload: wake the current one.
+        if self.leads(SENDER):
+            self.engine.deliverer.wake()
 
     def _fresh(self, poll: PollJob) -> PollJob:
         """Poll with the feed's state as the store has it: the last poll may have been

@@ -16,6 +16,11 @@ from datetime import UTC, datetime
 from monitor.models import Item, StoredItem
 from monitor.store.db import Db
 
+# NOTIFY channels: sent inside the transaction that makes the work, so a listener wakes only
+# once that work is committed and visible (a rolled-back transaction notifies no one).
+ITEMS = "monitor_assign_queue"  # new items queued for the assigner
+ALERTS = "monitor_outbox"  # the assigner committed a batch that may have queued alerts
+
 
 def _time(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
@@ -35,6 +40,13 @@ async def enqueue(db: Db, items: Sequence[StoredItem]) -> None:
         "INSERT INTO assign_queue (item_id, feed_url) VALUES (?, ?) ON CONFLICT DO NOTHING",
         [(s.id, s.feed_url) for s in items],
     )
+    if items:
+        await notify(db, ITEMS)
+
+
+async def notify(db: Db, channel: str) -> None:
+    """Wake the listeners of ``channel`` when the current transaction commits."""
+    await db.fetch_val("SELECT pg_notify(?, '')", (channel,))
 
 
 async def take(db: Db, limit: int) -> list[Queued]:
