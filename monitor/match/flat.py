@@ -31,37 +31,51 @@ _PIECE = re.compile(r'(\s*(?:(?:AND|OR)\s+)*)(@?"[^"]*"|[()]|[^\s()"]+)')
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # Terms by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
 _new_term = partial(tuple.__new__, Term)
+_new_or = partial(tuple.__new__, Or)
+_new_and = partial(tuple.__new__, And)
 
 
 def parse_flat(query: str) -> Parsed | None:
     """The query's tree and terms, as ``query.parse_full`` makes them, when the query has
     the common shape and no error; else None."""
-    ored = _ORED.fullmatch(query) is not None
-    if not ored and _ANDED.fullmatch(query) is None:
+    ored = _ANDED.fullmatch(query) is None  # the two shapes exclude each other
+    if ored and _ORED.fullmatch(query) is None:
         return None
-    terms: list[Term] = []
-    groups: list[list[Term]] = [terms] if ored else []
-    inside: list[Term] | None = terms if ored else None  # the group being read
+    listed: list[tuple[Term, bool]] = []
+    children: list[Node] = []  # the groups ANDed
+    inside: list[Term] | None = None  # the group being read, between parentheses
     at = 0
     for before, text in _PIECE.findall(query):
         position = at + len(before)
         at = position + len(text)
         if text == "(":
             inside = []
-            groups.append(inside)
         elif text == ")":
+            assert inside is not None  # the shape was checked
+            children.append(inside[0] if len(inside) == 1 else _new_or((tuple(inside),)))
             inside = None
         else:
-            term = _term(text, position)
-            if term is None:
-                return None
-            if inside is None:
-                groups.append([term])
+            # A plain word (the usual term) here; anything else, or an operator written in
+            # lower case, by ``_term``.
+            if (
+                text.isascii()
+                and text.isalnum()
+                and (len(text) > 3 or text.upper() not in _OPERATORS)
+            ):
+                term = _new_term(("word", text, (text.lower(),), None, None, position))
             else:
+                found = _term(text, position)
+                if found is None:
+                    return None
+                term = found
+            listed.append((term, True))
+            if inside is not None:
                 inside.append(term)
-    children: list[Node] = [g[0] if len(g) == 1 else Or(tuple(g)) for g in groups]
-    tree = children[0] if len(children) == 1 else And(tuple(children))
-    return Parsed(tree, [(term, True) for group in groups for term in group])
+            elif not ored:
+                children.append(term)
+    if ored:
+        return Parsed(_new_or((tuple([term for term, _ in listed]),)), listed)
+    return Parsed(children[0] if len(children) == 1 else _new_and((tuple(children),)), listed)
 
 
 def _term(text: str, position: int) -> Term | None:
