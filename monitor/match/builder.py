@@ -17,6 +17,7 @@ from monitor.match.compiled import (
     LiteralTable,
     RuleTest,
     TermTable,
+    compiled_rule,
 )
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.literals import Literals
@@ -176,9 +177,13 @@ class Builder:
             for term, positive in listed:
                 kind, value, words, field, _, position = term
                 if kind == "word" and field is None and len(words) == 1:  # most terms
-                    term_id = keywords.get(words[0])
+                    word = words[0]
+                    term_id = keywords.get(word)
                     if term_id is None:
-                        term_id = self.keyword(value, words[0])
+                        if word.isascii() and word.isalnum():
+                            term_id = self.english_keyword(value, word)
+                        else:
+                            term_id = self.keyword(value, word)
                 else:
                     term_id = self.term(term)
                 ids[position] = term_id
@@ -220,12 +225,14 @@ def compiled(
     rule: RuleConfig, test: RuleTest, sets: Groups | None, terms: tuple[int, ...]
 ) -> CompiledRule:
     if not rule.feeds and not rule.tags:  # most rules are for every feed
-        return CompiledRule(rule, test, sets, terms, _NOWHERE, _NOWHERE)
-    return CompiledRule(
-        rule,
-        test,
-        sets,
-        terms,
-        frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
-        frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
+        return compiled_rule((rule, test, sets, terms, _NOWHERE, _NOWHERE))
+    return compiled_rule(
+        (
+            rule,
+            test,
+            sets,
+            terms,
+            frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
+            frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
+        )
     )
