@@ -169,12 +169,11 @@ class Builder:
 
     def rule(self, i: int, rule: RuleConfig) -> CompiledRule:
         try:
-            tree, listed = parse_terms(rule.query)
+            tree, listed, negated = parse_terms(rule.query)
             ids: TermIds = {}
-            counted: list[int] = []  # the terms that count when the rule fires
             uses = self.uses
             keywords = self.keywords
-            for term, positive in listed:
+            for term in listed:
                 kind, value, words, field, _, position = term
                 if kind == "word" and field is None and len(words) == 1:  # most terms
                     word = words[0]
@@ -188,8 +187,6 @@ class Builder:
                     term_id = self.term(term)
                 ids[position] = term_id
                 uses[term_id] += 1  # a term twice in one query counts twice: rare
-                if positive:
-                    counted.append(term_id)
             sets = groups(tree, ids)
             if sets is None:
                 test = compile_node(tree, ids)
@@ -202,6 +199,8 @@ class Builder:
         # The tree only where the groups do not say it all: every rule's tree kept to the end
         # of the compile is that many more objects for the cycle collector to walk again.
         self.queries.append((tree, ids, None) if sets is None else (None, None, sets))
+        # The terms that count when the rule fires: not those under a NOT.
+        counted = ids.values() if not negated else [t for p, t in ids.items() if p not in negated]
         return compiled(rule, test, sets, tuple(dict.fromkeys(counted)))
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:

@@ -33,6 +33,8 @@ _OPERATORS = frozenset({"AND", "OR", "NOT"})
 _new_term = partial(tuple.__new__, Term)
 _new_or = partial(tuple.__new__, Or)
 _new_and = partial(tuple.__new__, And)
+_parsed = partial(tuple.__new__, Parsed)
+_NONE: frozenset[int] = frozenset()  # no term under a NOT
 
 
 def parse_flat(query: str) -> Parsed | None:
@@ -41,7 +43,7 @@ def parse_flat(query: str) -> Parsed | None:
     ored = _ANDED.fullmatch(query) is None  # the two shapes exclude each other
     if ored and _ORED.fullmatch(query) is None:
         return None
-    listed: list[tuple[Term, bool]] = []
+    listed: list[Term] = []
     children: list[Node] = []  # the groups ANDed
     inside: list[Term] | None = None  # the group being read, between parentheses
     at = 0
@@ -68,14 +70,15 @@ def parse_flat(query: str) -> Parsed | None:
                 if found is None:
                     return None
                 term = found
-            listed.append((term, True))
+            listed.append(term)
             if inside is not None:
                 inside.append(term)
             elif not ored:
                 children.append(term)
     if ored:
-        return Parsed(_new_or((tuple([term for term, _ in listed]),)), listed)
-    return Parsed(children[0] if len(children) == 1 else _new_and((tuple(children),)), listed)
+        return _parsed((_new_or((tuple(listed),)), listed, _NONE))
+    tree = children[0] if len(children) == 1 else _new_and((tuple(children),))
+    return _parsed((tree, listed, _NONE))
 
 
 def _term(text: str, position: int) -> Term | None:

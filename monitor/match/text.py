@@ -124,7 +124,7 @@ def stem_keys(word: str, root: str) -> tuple[str, ...]:
     stem is looked for too.
     """
     keys = _english_keys(root) if len(root) > 1 and not is_cyrillic(root) else (root,)
-    if any(word.startswith(key) for key in keys):
+    if word.startswith(keys):
         return keys
     n = 0
     for a, b in zip(word, root, strict=False):
