@@ -26,7 +26,9 @@ _ANDED = re.compile(rf"\s*{_GROUP}(?:\s+(?:AND\s+)?{_GROUP})*\s*")
 _ORED = re.compile(rf"\s*{_TERM}(?:\s+OR\s+{_TERM})+\s*")
 # The pieces of a query of that shape, each after the whitespace and operators before it: a
 # phrase (with the @ of an entity), a parenthesis, or a word (with its @).
-_PIECE = re.compile(r'(\s*(?:(?:AND|OR)\s+)*)(@?"[^"]*"|[()]|[^\s()"]+)')
+# Possessive: in a query of that shape nothing is ever given back, so the regex engine
+# keeps no backtracking state.
+_PIECE = re.compile(r'(\s*+(?:(?:AND|OR)\s++)*+)(@?"[^"]*+"|[()]|[^\s()"]++)')
 # Words the general parser refuses as terms ("and": operators are written in capitals).
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # Terms by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
@@ -47,34 +49,31 @@ def parse_flat(query: str) -> Parsed | None:
     children: list[Node] = []  # the groups ANDed
     inside: list[Term] | None = None  # the group being read, between parentheses
     at = 0
+    new, operators = tuple.__new__, _OPERATORS
     for before, text in _PIECE.findall(query):
         position = at + len(before)
         at = position + len(text)
-        if text == "(":
+        if text.isalnum() and text.isascii() and (len(text) > 3 or text.upper() not in operators):
+            # A plain word, the usual term (an operator in lower case is for ``_term``).
+            term = new(Term, ("word", text, (text.lower(),), None, None, position))
+        elif text == "(":
             inside = []
+            continue
         elif text == ")":
             assert inside is not None  # the shape was checked
-            children.append(inside[0] if len(inside) == 1 else _new_or((tuple(inside),)))
+            children.append(inside[0] if len(inside) == 1 else new(Or, (tuple(inside),)))
             inside = None
+            continue
         else:
-            # A plain word (the usual term) here; anything else, or an operator written in
-            # lower case, by ``_term``.
-            if (
-                text.isascii()
-                and text.isalnum()
-                and (len(text) > 3 or text.upper() not in _OPERATORS)
-            ):
-                term = _new_term(("word", text, (text.lower(),), None, None, position))
-            else:
-                found = _term(text, position)
-                if found is None:
-                    return None
-                term = found
-            listed.append(term)
-            if inside is not None:
-                inside.append(term)
-            elif not ored:
-                children.append(term)
+            found = _term(text, position)
+            if found is None:
+                return None
+            term = found
+        listed.append(term)
+        if inside is not None:
+            inside.append(term)
+        elif not ored:
+            children.append(term)
     if ored:
         return _parsed((_new_or((tuple(listed),)), listed, _NONE))
     tree = children[0] if len(children) == 1 else _new_and((tuple(children),))
