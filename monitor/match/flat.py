@@ -55,7 +55,9 @@ def parse_flat(query: str) -> Parsed | None:
         at = position + len(text)
         if text.isalnum() and text.isascii() and (len(text) > 3 or text.upper() not in operators):
             # A plain word, the usual term (an operator in lower case is for ``_term``).
-            term = new(Term, ("word", text, (text.lower(),), None, None, position))
+            # Most keywords are written in lower case: the word is then the text, not a copy.
+            word = text if text.islower() else text.lower()
+            term = new(Term, ("word", text, (word,), None, None, position))
         elif text == "(":
             inside = []
             continue
