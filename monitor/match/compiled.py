@@ -80,4 +80,7 @@ compiled_rule: Callable[
     [tuple[RuleConfig, RuleTest, Groups | None, tuple[int, ...], frozenset[str], frozenset[str]]],
     CompiledRule,
 ] = partial(tuple.__new__, CompiledRule)
+compiled_term: Callable[
+    [tuple[str, tuple[tuple[int, ...], ...], str | None, int | None]], CompiledTerm
+] = partial(tuple.__new__, CompiledTerm)
 pair: Callable[[tuple[int, frozenset[int]]], Pair] = partial(tuple.__new__, Pair)
