@@ -19,6 +19,7 @@ from pydantic import Field, ValidationError
 from monitor import configchecks as checks
 from monitor import redact
 from monitor.channels.config import ChannelConfig
+from monitor.cluster.config import ClusterConfig
 from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
@@ -101,6 +102,7 @@ class Config(StrictModel):
     rules: list[RuleConfig] = Field(default_factory=list)
     channels: dict[str, ChannelConfig] = Field(default_factory=dict)
     websub: WebSubConfig | None = None
+    cluster: ClusterConfig = ClusterConfig()  # several nodes over one PostgreSQL
 
     # Where the file was read from; relative paths in it are relative to its folder.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -16,6 +16,7 @@ import random
 import signal
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import config as config_module
 from monitor import interpreter
@@ -30,8 +31,13 @@ from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler
 from monitor.sdnotify import Notifier
 from monitor.store import report
+from monitor.store.location import is_postgres
 from monitor.watchdog import SelfCheck
 from monitor.websub.subscriber import WebSub
+
+if TYPE_CHECKING:
+    from monitor.cluster.dispatcher import LeasedScheduler
+    from monitor.cluster.runtime import ClusterNode
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
@@ -66,7 +72,8 @@ class Daemon:
         self._inflight: set[asyncio.Task[object]] = set()
         self._stopping = False
         self._engine: Engine | None = None
-        self._scheduler: FeedScheduler | None = None
+        self._scheduler: FeedScheduler | LeasedScheduler | None = None
+        self._cluster: ClusterNode | None = None
         self._feeds: dict[str, FeedConfig] = {}
         self._rng = random.Random()
         self.metrics = Metrics()
@@ -81,7 +88,17 @@ class Daemon:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
-        self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
+        if is_postgres(self.config.monitor.database):  # one node of several, maybe
+            from monitor.cluster.runtime import ClusterNode  # asyncpg: the postgresql extra
+
+            self._cluster = ClusterNode(self._engine, self.metrics)
+            try:
+                self._scheduler = await self._cluster.start(self._poll, max_polls(self.config))
+            except BaseException:
+                await self._engine.close()
+                raise
+        else:
+            self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
         try:
@@ -97,7 +114,8 @@ class Daemon:
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
             self._scheduler.every("feed health", FEED_HEALTH_EVERY, self._check_feed_health)
             self._scheduler.start()
-            self._engine.start_delivery()  # resumes whatever the outbox holds
+            if self._cluster is None:  # else the elected sender delivers
+                self._engine.start_delivery()  # resumes whatever the outbox holds
             if self.config.monitor.metrics:
                 server = MetricsServer(
                     self.metrics, self.health_problem, self.config.monitor.metrics
@@ -118,6 +136,8 @@ class Daemon:
                 task.cancel()
             self._selfcheck.close()
             await self._finish_inflight()
+            if self._cluster is not None:
+                await self._cluster.stop()
             if self.websub is not None:
                 await self.websub.stop()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -137,6 +157,12 @@ class Daemon:
         channels = self.config.monitor.health_channels
         if rt is None or not channels:
             return
+        if self._cluster is not None:
+            # One node judges the feeds' health (the sender: it sends the alerts), on the
+            # states in the store, which other nodes' polls wrote.
+            if not self._cluster.leads("sender"):
+                return
+            await self._cluster.refresh_states()
         states = [rt.states[url] for url in self._feeds if url in rt.states]
         names = {url: feed_name(feed, rt.states[url]) for url, feed in self._feeds.items()}
         events = await check_feeds(
@@ -161,6 +187,8 @@ class Daemon:
         return await self._selfcheck.store_problem(self._rt.store)
 
     async def _prune(self) -> None:
+        if self._cluster is not None and not self._cluster.leads("assigner"):
+            return  # one node prunes: the one whose story window retention shrinks
         if self._rt is not None:
             await prune(self._rt.store, time.time() - self.config.monitor.retention)
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -45,6 +47,12 @@ def fetch_limits(config: Config) -> FetchLimits:
     )
 
 
+def per_host_share(limit: int, nodes: int) -> int:
+    """One node's share of a per-host limit that ``nodes`` nodes hold together: rounded up,
+    so the limit holds across them to within one request per node and no host is starved."""
+    return max(1, math.ceil(limit / max(1, nodes)))
+
+
 class Engine:
     def __init__(
         self,
@@ -59,6 +67,7 @@ class Engine:
         self._session = session
         self._stop = asyncio.Event()
         self._delivery: asyncio.Task[None] | None = None
+        self._nodes = 1  # nodes sharing the feeds (share_hosts)
         # Fetchers a reload replaced, each closing once its polls are done.
         self._retiring: dict[asyncio.Task[None], Fetcher] = {}
 
@@ -120,16 +129,8 @@ class Engine:
         self.stages.recompile(config)
         old = self.rt.config
         agent_changed = config.monitor.user_agent != old.monitor.user_agent
-        if agent_changed or fetch_limits(config) != self.rt.fetcher.limits:
-            # Polls in flight finish on the old fetcher (its limits, its session); new polls
-            # take the new one.
-            retired, self.rt.fetcher = (
-                self.rt.fetcher,
-                Fetcher(fetch_limits(config), config.monitor.user_agent),
-            )
-            task = asyncio.get_running_loop().create_task(retired.close_when_idle())
-            self._retiring[task] = retired
-            task.add_done_callback(self._retiring.pop)
+        if agent_changed or self._limits(config) != self.rt.fetcher.limits:
+            self._replace_fetcher(config)
         self.rt.config = config
         if config.channels != old.channels or agent_changed:
             # Alerts in flight finish on the old channels; the new ones take the outbox from here.
@@ -147,6 +148,27 @@ class Engine:
             if running:
                 self.start_delivery()
 
+    def share_hosts(self, nodes: int) -> None:
+        """``nodes`` nodes poll the same feeds: this one takes its share of the per-host limit."""
+        self._nodes = max(1, nodes)
+        if self._limits(self.config) != self.rt.fetcher.limits:
+            self._replace_fetcher(self.config)
+
+    def _limits(self, config: Config) -> FetchLimits:
+        limits = fetch_limits(config)
+        return dataclasses.replace(limits, per_host=per_host_share(limits.per_host, self._nodes))
+
+    def _replace_fetcher(self, config: Config) -> None:
+        # Polls in flight finish on the old fetcher (its limits, its session); new polls
+        # take the new one.
+        retired, self.rt.fetcher = (
+            self.rt.fetcher,
+            Fetcher(self._limits(config), config.monitor.user_agent),
+        )
+        task = asyncio.get_running_loop().create_task(retired.close_when_idle())
+        self._retiring[task] = retired
+        task.add_done_callback(self._retiring.pop)
+
     def start_delivery(self) -> None:
         """Deliver what the outbox holds (and what comes) until ``close``."""
         if self._delivery is None:
@@ -155,6 +177,10 @@ class Engine:
     async def drain(self, timeout: float) -> bool:  # noqa: ASYNC109 (the outbox's own API)
         """Wait until nothing is due in the outbox, at most ``timeout`` seconds."""
         return await self.deliverer.drain(timeout)
+
+    async def stop_delivery(self) -> None:
+        """Stop delivering (alerts in flight finish); ``start_delivery`` resumes."""
+        await self._stop_delivery()
 
     async def _stop_delivery(self) -> None:
         self._stop.set()

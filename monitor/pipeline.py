@@ -119,7 +119,7 @@ async def ingest(
     async with rt.store.transaction() as db:
         stored = await _store_new(db, feed, state, entries)
         # stories and events -> rules -> alerts (and updates of grown ones), in slices
-        await run_stages(rt.stages.process, db, stored, now)
+        await run_stages(rt.assign or rt.stages.process, db, stored, now)
         _count_new(state, len(stored), cut, now)
         pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
         await pollstate.save(rt, db, state)

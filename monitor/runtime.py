@@ -14,6 +14,7 @@ from monitor.config import Config, FeedConfig
 from monitor.fetch import Fetcher
 from monitor.metrics import Metrics
 from monitor.models import ParsedFeed
+from monitor.newitems import ProcessItems
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads
 from monitor.schedule import Publishing, Timing, adaptive_interval
@@ -45,6 +46,9 @@ class Runtime:
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
     parse_threads: ParseThreads = field(default_factory=ParseThreads)
     on_parsed: OnParsed | None = None
+    # Several nodes: stories and alerts are the elected assigner's (monitor/cluster); a poll
+    # only queues its new items for it, in its transaction. None: this process assigns.
+    assign: ProcessItems | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor

@@ -54,6 +54,7 @@ async def collect(config: Config) -> dict[str, Any]:
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
         websub, refused = await websub_status(store.db)
+        nodes = await _nodes(store, config)
         now = time.time()
         fed = {}
         for f in config.feeds:
@@ -86,7 +87,20 @@ async def collect(config: Config) -> dict[str, Any]:
                 **fed[feed.url],
             }
         )
-    return {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
+    shown = {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
+    if nodes:  # PostgreSQL on which `monitor run` nodes ran
+        shown["nodes"] = nodes
+    return shown
+
+
+async def _nodes(store: Store, config: Config) -> list[dict[str, Any]] | None:
+    """The nodes sharing a PostgreSQL database (None on SQLite: one process, no nodes)."""
+    pool = getattr(store, "pool", None)
+    if pool is None:
+        return None
+    from monitor.cluster.status import nodes_status  # asyncpg: the postgresql extra
+
+    return await nodes_status(pool, config.cluster.lease)
 
 
 def _age(iso: str | None) -> str:
@@ -130,6 +144,10 @@ def render(report: dict[str, Any]) -> str:
     lines.append("")
     websub = render_websub(feeds, report.get("websub_refused", {}))
     lines.extend([*websub, ""] if websub else [])
+    if report.get("nodes"):
+        from monitor.cluster.status import render_nodes
+
+        lines.extend([*render_nodes(report["nodes"]), ""])
     lines.extend(render_status(report["outbox"]))
     c = report["counts"]
     lines.append(

@@ -79,6 +79,12 @@ async def all_feeds(db: Db) -> list[FeedState]:
     return [_row_to_state(row) for row in rows]
 
 
+async def load_state(db: Db, url: str) -> FeedState | None:
+    """One feed's state as the store has it now (several nodes: another may have polled it)."""
+    row = await db.fetch_one(f"SELECT {', '.join(_FIELDS)} FROM feeds WHERE url = ?", (url,))
+    return _row_to_state(row) if row is not None else None
+
+
 _UPDATE = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _MUTABLE)} WHERE id = ?"
 
 

@@ -1,0 +1,173 @@
+"""cluster.dispatcher: the scheduler of a node that shares its feeds with others.
+
+The same contract as ``schedule.FeedScheduler`` (the daemon drives either), but the due-queue
+is the ``feed_leases`` table: the dispatcher takes due feeds in batches as leases, polls them
+(at most ``max_polls`` at once) and hands each back with its next time. Which node polls a feed
+is whoever takes it first; a dead node's leases run out and its feeds are due for the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from datetime import UTC
+
+import asyncpg
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from monitor.cluster.node import Node
+from monitor.schedule import RETRY_AFTER_BUG, Housekeeping, PollJob
+from monitor.store import leases as lease_store
+
+log = logging.getLogger("monitor.cluster")
+
+IDLE_MAX = 1.0  # seconds: how long an idle dispatcher waits before asking for due feeds again
+
+
+class LeasedScheduler:
+    """Polls the due feeds this node manages to lease, until ``shutdown``."""
+
+    def __init__(
+        self,
+        poll: PollJob,
+        node: Node,
+        *,
+        max_polls: int,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._poll = poll
+        self.node = node
+        self.max_polls = max_polls
+        self._clock = clock
+        self._feeds: dict[str, float] = {}  # configured feeds: first due (a delay) if new
+        self._dirty = True  # the configured feeds are not yet in the table
+        self._polling: dict[str, asyncio.Task[None]] = {}
+        self._done: list[tuple[str, float]] = []  # polls ended, feeds not yet handed back
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        self.polls = 0  # polls this node ran
+        self._housekeeping = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    def start(self) -> None:
+        self._housekeeping.start()
+        self._dispatcher = asyncio.get_running_loop().create_task(
+            self._dispatch(), name="monitor-dispatcher"
+        )
+
+    def shutdown(self) -> None:
+        """Take no new work; polls already running are the daemon's to wait for."""
+        if self._housekeeping.running:
+            self._housekeeping.shutdown(wait=False)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+
+    @property
+    def running(self) -> bool:
+        dispatcher = self._dispatcher
+        return dispatcher is not None and not dispatcher.done() and bool(self._housekeeping.running)
+
+    def schedule_feed(self, url: str, at: float) -> None:
+        """A configured feed; if the cluster does not know it yet it is due at ``at``. Its
+        time in the table is shared: a feed known already keeps it."""
+        self._feeds[url] = max(0.0, at - self._clock())
+        self._dirty = True
+        self._wake.set()
+
+    def unschedule_feed(self, url: str) -> None:
+        self._feeds.pop(url, None)
+        self._dirty = True
+        self._wake.set()
+
+    def scheduled_feeds(self) -> set[str]:
+        """Every configured feed has its next poll in the shared table (or is being polled)."""
+        return set(self._feeds)
+
+    @property
+    def polling(self) -> int:
+        return len(self._polling)
+
+    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
+        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
+
+    async def _dispatch(self) -> None:
+        pool = self.node.pool
+        while True:
+            self._wake.clear()
+            timeout = IDLE_MAX
+            leases: list[lease_store.Lease] = []
+            try:
+                async with pool.acquire() as conn:
+                    if self._dirty:
+                        await lease_store.sync(conn, list(self._feeds.items()))
+                        self._dirty = False
+                    # The polls that ended since the last round go back in one statement.
+                    await self._hand_back(conn)
+                    free = self.max_polls - len(self._polling)
+                    want = min(free, self.node.timing.batch)
+                    leases = await lease_store.take_due(
+                        conn, self.node.id, want, self.node.timing.lease
+                    )
+                    if want and len(leases) < want:
+                        until = await lease_store.next_due(conn)
+                        if until is not None:
+                            timeout = min(IDLE_MAX, until)
+                    else:
+                        timeout = 0.0 if want else IDLE_MAX
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # The leases run out and other nodes poll the feeds then: late, not lost.
+                log.warning("cluster: cannot reach the database: %s", exc)
+            loop = asyncio.get_running_loop()
+            for lease in leases:
+                url = lease.feed_url
+                self._polling[url] = loop.create_task(self._run(url))
+            if self.node.metrics is not None:
+                self.node.metrics.leased.set(len(self._polling))
+            if timeout > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+
+    async def _hand_back(self, conn: asyncpg.Connection) -> None:
+        done, self._done = self._done, []
+        try:
+            back = await lease_store.hand_back(conn, self.node.id, done)
+        except BaseException:
+            self._done[:0] = done  # tried again next round
+            raise
+        for url in {url for url, _ in done} - set(back):
+            if self.node.metrics is not None:
+                self.node.metrics.lost.inc()
+            log.warning("cluster: lost the lease while polling (another node has it now)",
+                        extra={"feed": url})  # fmt: skip
+
+    async def flush(self) -> None:
+        """Hand back the polls that ended after ``shutdown`` (the daemon's last step)."""
+        if self._done:
+            try:
+                async with self.node.pool.acquire() as conn:
+                    await self._hand_back(conn)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("cluster: cannot hand feeds back (their leases run out): %s", exc)
+
+    async def _run(self, url: str) -> None:
+        at: float | None = None
+        try:
+            at = await self._poll(url)
+        except asyncio.CancelledError:
+            at = self._clock()  # stopped mid-poll: due at once, for whichever node is up
+            raise
+        except Exception:
+            log.exception("the poll failed unexpectedly; trying again later", extra={"feed": url})
+        finally:
+            self.polls += 1
+            delay = (at if at is not None else self._clock() + RETRY_AFTER_BUG) - self._clock()
+            self._done.append((url, delay))
+            del self._polling[url]
+            self._wake.set()
+            if self.node.metrics is not None:
+                self.node.metrics.polls.inc()

@@ -1,0 +1,205 @@
+"""store.cluster: the nodes of a monitor that share one PostgreSQL, and who leads what.
+
+Several nodes (``monitor run`` processes, one config, one database URL) coordinate through
+four small tables, created here idempotently under an advisory lock so that nodes started at
+once on an empty database create them once:
+
+- ``cluster_nodes``: one row per node (host, pid, started, heartbeat, role). A node whose
+  heartbeat is older than the lease is dead: its feed leases may be taken by others.
+- ``feed_leases`` (``store.leases``): each feed's next poll and who polls it now.
+- ``assign_queue`` (``store.cluster_queue``): the items polls stored, waiting for the assigner.
+- ``cluster_roles``: one row per elected role (the story assigner, each channel's sender) with
+  an epoch that the winner of an election increments: the fence that stops a node that lost
+  its role (a stalled process, a dropped connection) from committing as if it still held it.
+
+Every time here is the database's clock (``clock_timestamp()``, Unix seconds), so the nodes'
+own clocks never need to agree. PostgreSQL only: SQLite has one process per database.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import asyncpg
+
+# Seconds since the epoch by the database's clock, at the moment of the statement (now() is the
+# transaction's start: a long transaction would see time stand still).
+NOW = "extract(epoch FROM clock_timestamp())"
+
+# The advisory-lock key space of the cluster: one key for the schema, one per elected role.
+_SCHEMA_KEY = 0x6D6F6E69  # "moni"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS cluster_nodes (
+    id BIGSERIAL PRIMARY KEY,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started DOUBLE PRECISION NOT NULL,
+    heartbeat DOUBLE PRECISION NOT NULL,
+    role TEXT NOT NULL DEFAULT 'poller',      -- poller, or the roles it leads ("assigner, ...")
+    stopped DOUBLE PRECISION                  -- a clean stop; a dead node only stops beating
+);
+CREATE TABLE IF NOT EXISTS feed_leases (
+    feed_url TEXT PRIMARY KEY,                -- as configured: the feed's identity
+    next_poll_at DOUBLE PRECISION NOT NULL,
+    last_delay DOUBLE PRECISION NOT NULL DEFAULT 0,  -- the gap its last poll asked for
+    leased_by BIGINT,                         -- cluster_nodes.id while being polled
+    lease_until DOUBLE PRECISION,
+    last_poll_at DOUBLE PRECISION,            -- when the last lease on it was taken
+    last_polled_by BIGINT,
+    polls BIGINT NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS feed_leases_due ON feed_leases (next_poll_at);
+CREATE TABLE IF NOT EXISTS assign_queue (
+    item_id BIGINT PRIMARY KEY,               -- an item stored by a poll, not yet in a story
+    feed_url TEXT NOT NULL                    -- as configured: its name, tags and rules' scope
+);
+CREATE TABLE IF NOT EXISTS cluster_roles (
+    role TEXT PRIMARY KEY,
+    epoch BIGINT NOT NULL DEFAULT 0,
+    node BIGINT,
+    since DOUBLE PRECISION
+);
+"""
+
+
+def role_key(role: str) -> int:
+    """The advisory-lock key of an elected role (a stable 32-bit hash of its name)."""
+    return zlib.crc32(role.encode("utf-8"))
+
+
+async def ensure_schema(conn: asyncpg.Connection) -> None:
+    """Create the cluster's tables if missing; nodes starting at once wait for the first."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", _SCHEMA_KEY)
+        await conn.execute(SCHEMA)
+
+
+async def has_schema(conn: asyncpg.Connection) -> bool:
+    """Whether nodes ever ran on this database (for readers that must not create it)."""
+    return bool(await conn.fetchval("SELECT to_regclass('cluster_nodes') IS NOT NULL"))
+
+
+@dataclass(frozen=True, slots=True)
+class NodeRow:
+    """One node as ``monitor status`` shows it."""
+
+    id: int
+    host: str
+    pid: int
+    started: float
+    heartbeat: float
+    role: str
+    alive: bool
+    feeds_leased: int
+
+
+async def register(conn: asyncpg.Connection, host: str, pid: int) -> int:
+    """A new node row; returns its id (a restarted process is a new node)."""
+    node_id: int = await conn.fetchval(
+        f"INSERT INTO cluster_nodes (host, pid, started, heartbeat) VALUES ($1, $2, {NOW}, {NOW})"
+        " RETURNING id",
+        host,
+        pid,
+    )
+    return node_id
+
+
+async def heartbeat(conn: asyncpg.Connection, node: int, role: str, lease: float) -> int:
+    """Mark the node alive and extend the leases of the feeds it is polling; returns how many
+    nodes are alive (beat within ``lease``), itself included."""
+    async with conn.transaction():
+        await conn.execute(
+            f"UPDATE cluster_nodes SET heartbeat = {NOW}, role = $2 WHERE id = $1", node, role
+        )
+        # A poll longer than the lease keeps its feed while its node lives: only a node that
+        # stops beating loses its feeds.
+        await conn.execute(
+            f"UPDATE feed_leases SET lease_until = {NOW} + $2 WHERE leased_by = $1",
+            node,
+            lease,
+        )
+        live: int = await conn.fetchval(
+            f"SELECT count(*) FROM cluster_nodes WHERE stopped IS NULL AND heartbeat >= {NOW} - $1",
+            lease,
+        )
+    return live
+
+
+async def deregister(conn: asyncpg.Connection, node: int) -> None:
+    """A clean stop: the node's feeds are free at once, not when its lease runs out."""
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE feed_leases SET leased_by = NULL, lease_until = NULL WHERE leased_by = $1",
+            node,
+        )
+        await conn.execute(
+            f"UPDATE cluster_nodes SET stopped = {NOW}, role = 'stopped' WHERE id = $1", node
+        )
+
+
+async def nodes(conn: asyncpg.Connection, lease: float, *, keep: float = 86400.0) -> list[NodeRow]:
+    """The nodes that beat within ``keep`` seconds, newest first, with the feeds each holds."""
+    rows = await conn.fetch(
+        f"""
+        SELECT n.id, n.host, n.pid, n.started, n.heartbeat, n.role,
+               (n.stopped IS NULL AND n.heartbeat >= {NOW} - $1) AS alive,
+               (SELECT count(*) FROM feed_leases f WHERE f.leased_by = n.id) AS leased
+        FROM cluster_nodes n WHERE n.heartbeat >= {NOW} - $2 ORDER BY n.id DESC
+        """,
+        lease,
+        keep,
+    )
+    return [
+        NodeRow(r["id"], r["host"], r["pid"], r["started"], r["heartbeat"], r["role"],
+                r["alive"], r["leased"])
+        for r in rows
+    ]  # fmt: skip
+
+
+async def forget_nodes(conn: asyncpg.Connection, older_than: float) -> int:
+    """Delete the rows of nodes silent for ``older_than`` seconds (status shows a day's)."""
+    result: str = await conn.execute(
+        f"DELETE FROM cluster_nodes WHERE heartbeat < {NOW} - $1", older_than
+    )
+    return int(result.split()[-1])
+
+
+async def take_role(conn: asyncpg.Connection, role: str, node: int) -> int | None:
+    """Try to become the holder of ``role``: on success the session-level advisory lock is
+    held by ``conn`` until it closes (a killed node's connection closes with it) and the
+    returned epoch is the fence of this term; None when another node holds it."""
+    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", role_key(role)):
+        return None
+    epoch: int = await conn.fetchval(
+        f"""
+        INSERT INTO cluster_roles (role, epoch, node, since) VALUES ($1, 1, $2, {NOW})
+        ON CONFLICT (role) DO UPDATE
+        SET epoch = cluster_roles.epoch + 1, node = excluded.node, since = excluded.since
+        RETURNING epoch
+        """,
+        role,
+        node,
+    )
+    return epoch
+
+
+async def give_up_role(conn: asyncpg.Connection, role: str) -> None:
+    await conn.execute("SELECT pg_advisory_unlock($1)", role_key(role))
+
+
+async def still_holds(conn: asyncpg.Connection, role: str, epoch: int) -> bool:
+    """Inside a transaction that writes as ``role``: lock the role's row and check that no
+    other node has been elected since. A newer holder's election waits for this transaction,
+    so what commits here commits before any write of the next term."""
+    current = await conn.fetchval(
+        "SELECT epoch FROM cluster_roles WHERE role = $1 FOR UPDATE", role
+    )
+    return bool(current == epoch)
+
+
+async def holder(conn: asyncpg.Connection, role: str) -> tuple[int, int] | None:
+    """(node, epoch) of the role's current term, or None if it was never held."""
+    row = await conn.fetchrow("SELECT node, epoch FROM cluster_roles WHERE role = $1", role)
+    return (row["node"], row["epoch"]) if row is not None else None
