@@ -17,10 +17,12 @@ from monitor.match.compiled import (
     LiteralTable,
     RuleTest,
     TermTable,
+    compiled_rule,
+    compiled_term,
 )
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.literals import Literals
-from monitor.match.logic import Groups, TermIds, compile_node, groups, groups_test
+from monitor.match.logic import Groups, TermIds, compile_node, groups_in_order, groups_test
 from monitor.match.matcher import Matcher
 from monitor.match.query import parse_terms
 from monitor.match.syntax import Term
@@ -113,7 +115,7 @@ class Builder:
         else:  # a "quoted phrase", or a hyphenated word: peace-talks = "peace talks"
             alternatives = (tuple([word(w, "exact") for w in term.words]),)
         term_id = self.term_ids[key] = self.add(
-            CompiledTerm(term.display, alternatives, term.field, term.slop)
+            compiled_term((term.display, alternatives, term.field, term.slop))
         )
         return term_id
 
@@ -168,25 +170,28 @@ class Builder:
 
     def rule(self, i: int, rule: RuleConfig) -> CompiledRule:
         try:
-            tree, listed = parse_terms(rule.query)
-            ids: TermIds = {}
-            counted: list[int] = []  # the terms that count when the rule fires
+            tree, listed, negated = parse_terms(rule.query)
+            order: list[int] = []  # the term id of each term, in the query's order
             uses = self.uses
             keywords = self.keywords
-            for term, positive in listed:
-                kind, value, words, field, _, position = term
+            for term in listed:
+                kind, value, words, field, _, _ = term
                 if kind == "word" and field is None and len(words) == 1:  # most terms
-                    term_id = keywords.get(words[0])
+                    word = words[0]
+                    term_id = keywords.get(word)
                     if term_id is None:
-                        term_id = self.keyword(value, words[0])
+                        if word.isascii() and word.isalnum():
+                            term_id = self.english_keyword(value, word)
+                        else:
+                            term_id = self.keyword(value, word)
                 else:
                     term_id = self.term(term)
-                ids[position] = term_id
+                order.append(term_id)
                 uses[term_id] += 1  # a term twice in one query counts twice: rare
-                if positive:
-                    counted.append(term_id)
-            sets = groups(tree, ids)
+            sets = groups_in_order(tree, order)
+            ids: TermIds | None = None
             if sets is None:
+                ids = {term.position: term_id for term, term_id in zip(listed, order, strict=True)}
                 test = compile_node(tree, ids)
                 if test(frozenset()):
                     raise RuleError(MATCHES_NOTHING_SPECIFIC, 0)
@@ -196,7 +201,13 @@ class Builder:
             raise RuleError(f"rules[{i}] ({rule.name}): {exc.message}", exc.position) from None
         # The tree only where the groups do not say it all: every rule's tree kept to the end
         # of the compile is that many more objects for the cycle collector to walk again.
-        self.queries.append((tree, ids, None) if sets is None else (None, None, sets))
+        self.queries.append((tree, ids, None) if ids is not None else (None, None, sets))
+        # The terms that count when the rule fires: not those under a NOT.
+        counted = (
+            order
+            if not negated
+            else [t for term, t in zip(listed, order, strict=True) if term.position not in negated]
+        )
         return compiled(rule, test, sets, tuple(dict.fromkeys(counted)))
 
     def matcher(self, rules: list[CompiledRule]) -> Matcher:
@@ -220,12 +231,14 @@ def compiled(
     rule: RuleConfig, test: RuleTest, sets: Groups | None, terms: tuple[int, ...]
 ) -> CompiledRule:
     if not rule.feeds and not rule.tags:  # most rules are for every feed
-        return CompiledRule(rule, test, sets, terms, _NOWHERE, _NOWHERE)
-    return CompiledRule(
-        rule,
-        test,
-        sets,
-        terms,
-        frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
-        frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
+        return compiled_rule((rule, test, sets, terms, _NOWHERE, _NOWHERE))
+    return compiled_rule(
+        (
+            rule,
+            test,
+            sets,
+            terms,
+            frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
+            frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
+        )
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
+from functools import partial
 from typing import NamedTuple
 
 from monitor.match.config import RuleConfig
@@ -71,3 +72,15 @@ class LiteralTable(NamedTuple):
 
     term: list[int]  # the one simple term it is the whole of (its hits are the term's), or -1
     triggers: list[Sequence[int]]  # else: the terms to check
+
+
+# Made by the ten thousand when a config compiles: from a tuple in C (as
+# ``NamedTuple._make`` does) rather than through the Python ``__new__`` of a ``NamedTuple``.
+compiled_rule: Callable[
+    [tuple[RuleConfig, RuleTest, Groups | None, tuple[int, ...], frozenset[str], frozenset[str]]],
+    CompiledRule,
+] = partial(tuple.__new__, CompiledRule)
+compiled_term: Callable[
+    [tuple[str, tuple[tuple[int, ...], ...], str | None, int | None]], CompiledTerm
+] = partial(tuple.__new__, CompiledTerm)
+pair: Callable[[tuple[int, frozenset[int]]], Pair] = partial(tuple.__new__, Pair)

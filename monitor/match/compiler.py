@@ -68,20 +68,20 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             )
         seen_rules.setdefault(rule.name, i)
         try:
-            node, listed = parse_terms(rule.query)
+            node, listed, _ = parse_terms(rule.query)
         except RuleError as exc:
             problems.append(f"rules[{i}].query: {exc.message} at position {exc.position}")
             continue
         unknown = [
             term.value
-            for term, _ in listed
+            for term in listed
             if term.kind == "entity" and entity_key(term.value) not in table
         ]
         for name in dict.fromkeys(unknown):
             problems.append(
                 f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
             )
-        if not unknown and compile_node(node, {t.position: n for n, (t, _) in enumerate(listed)})(
+        if not unknown and compile_node(node, {t.position: n for n, t in enumerate(listed)})(
             frozenset()
         ):
             problems.append(f"rules[{i}].query: {MATCHES_NOTHING_SPECIFIC}")

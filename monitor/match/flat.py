@@ -26,42 +26,60 @@ _ANDED = re.compile(rf"\s*{_GROUP}(?:\s+(?:AND\s+)?{_GROUP})*\s*")
 _ORED = re.compile(rf"\s*{_TERM}(?:\s+OR\s+{_TERM})+\s*")
 # The pieces of a query of that shape, each after the whitespace and operators before it: a
 # phrase (with the @ of an entity), a parenthesis, or a word (with its @).
-_PIECE = re.compile(r'(\s*(?:(?:AND|OR)\s+)*)(@?"[^"]*"|[()]|[^\s()"]+)')
+# Possessive: in a query of that shape nothing is ever given back, so the regex engine
+# keeps no backtracking state.
+_PIECE = re.compile(r'(\s*+(?:(?:AND|OR)\s++)*+)(@?"[^"]*+"|[()]|[^\s()"]++)')
 # Words the general parser refuses as terms ("and": operators are written in capitals).
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # Terms by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
 _new_term = partial(tuple.__new__, Term)
+_new_or = partial(tuple.__new__, Or)
+_new_and = partial(tuple.__new__, And)
+_parsed = partial(tuple.__new__, Parsed)
+_NONE: frozenset[int] = frozenset()  # no term under a NOT
 
 
 def parse_flat(query: str) -> Parsed | None:
     """The query's tree and terms, as ``query.parse_full`` makes them, when the query has
     the common shape and no error; else None."""
-    ored = _ORED.fullmatch(query) is not None
-    if not ored and _ANDED.fullmatch(query) is None:
+    ored = _ANDED.fullmatch(query) is None  # the two shapes exclude each other
+    if ored and _ORED.fullmatch(query) is None:
         return None
-    terms: list[Term] = []
-    groups: list[list[Term]] = [terms] if ored else []
-    inside: list[Term] | None = terms if ored else None  # the group being read
+    listed: list[Term] = []
+    children: list[Node] = []  # the groups ANDed
+    inside: list[Term] | None = None  # the group being read, between parentheses
     at = 0
+    new, operators = tuple.__new__, _OPERATORS
     for before, text in _PIECE.findall(query):
         position = at + len(before)
         at = position + len(text)
-        if text == "(":
+        if text.isalnum() and text.isascii() and (len(text) > 3 or text.upper() not in operators):
+            # A plain word, the usual term (an operator in lower case is for ``_term``).
+            # Most keywords are written in lower case: the word is then the text, not a copy.
+            word = text if text.islower() else text.lower()
+            term = new(Term, ("word", text, (word,), None, None, position))
+        elif text == "(":
             inside = []
-            groups.append(inside)
+            continue
         elif text == ")":
+            assert inside is not None  # the shape was checked
+            children.append(inside[0] if len(inside) == 1 else new(Or, (tuple(inside),)))
             inside = None
+            continue
         else:
-            term = _term(text, position)
-            if term is None:
+            found = _term(text, position)
+            if found is None:
                 return None
-            if inside is None:
-                groups.append([term])
-            else:
-                inside.append(term)
-    children: list[Node] = [g[0] if len(g) == 1 else Or(tuple(g)) for g in groups]
-    tree = children[0] if len(children) == 1 else And(tuple(children))
-    return Parsed(tree, [(term, True) for group in groups for term in group])
+            term = found
+        listed.append(term)
+        if inside is not None:
+            inside.append(term)
+        elif not ored:
+            children.append(term)
+    if ored:
+        return _parsed((_new_or((tuple(listed),)), listed, _NONE))
+    tree = children[0] if len(children) == 1 else _new_and((tuple(children),))
+    return _parsed((tree, listed, _NONE))
 
 
 def _term(text: str, position: int) -> Term | None:

@@ -81,7 +81,10 @@ class Literals:
         root = english_stem(word) if word.isascii() else stem(word)
         literal = self.stems.get(root)
         if literal is None:
-            literal = self.stems[root] = self.new_literal()
+            literal = self.stems[root] = len(self.shared)  # a new literal, as new_literal
+            self.shared.append(0)
+            self.single.append(None)
+            self.direct.append(-1)
             keys = stem_keys(word, root)
             key = " " + root
             if keys == (root,) and key not in self.starts:  # most: one new key, the stem
@@ -116,7 +119,14 @@ class Literals:
             if how == "keyword":
                 return self.stem_literal(word)
             literal = self.exact.get(word)
-            return self.literal("exact", word) if literal is None else literal
+            if literal is None:  # ``literal("exact", word)`` for a word of letters and digits
+                literal = self.exact[word] = len(self.shared)
+                self.shared.append(0)
+                self.single.append(None)
+                self.direct.append(-1)
+                key = f" {word} "
+                self.whole[key] = whole_word((len(key), literal))
+            return literal
         known = self.words[how]
         literal = known.get(word)
         if literal is not None:

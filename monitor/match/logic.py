@@ -46,6 +46,27 @@ def groups(node: Node, ids: TermIds) -> Groups | None:
     return tuple(sets) if sets else None
 
 
+def groups_in_order(node: Node, term_ids: Sequence[int]) -> Groups | None:
+    """``groups``, with the term ids of the query's terms listed in the query's order (as
+    ``Parsed.terms`` lists them) rather than by position."""
+    sets = []
+    at = 0
+    for child in node.children if type(node) is And else (node,):
+        if type(child) is Term:
+            sets.append(frozenset((term_ids[at],)))
+            at += 1
+        elif type(child) is Or:
+            for grandchild in child.children:
+                if type(grandchild) is not Term:
+                    return None
+            end = at + len(child.children)
+            sets.append(frozenset(term_ids[at:end]))
+            at = end
+        else:
+            return None
+    return tuple(sets)
+
+
 def groups_test(sets: Groups) -> Callable[[AbstractSet[int]], bool]:
     """The usual (a OR b) AND (c OR d): one set operation per group."""
     return lambda found: all(not found.isdisjoint(any_of) for any_of in sets)

@@ -75,7 +75,8 @@ class _Parser:
         self.i = 0
         self.depth = 0
         self.negated = False  # under an odd number of NOTs
-        self.terms: list[tuple[Term, bool]] = []  # every term, and whether it counts
+        self.terms: list[Term] = []  # every term, in order
+        self.uncounted: set[int] = set()  # positions of the terms under an odd number of NOTs
 
     def next_is(self, kind: str, adjacent_to: int) -> bool:
         """Whether the next token is ``kind`` and starts right at ``adjacent_to``."""
@@ -126,7 +127,7 @@ class _Parser:
         if t[0] == "word" and self.tokens[self.i][2] != t[2] + len(t[1]):
             # The usual term: a word with nothing attached (no field:, no *), made here.
             term = Term("word", t[1], self.words(t[1], t[2]), None, None, t[2])
-            self.terms.append((term, not self.negated))
+            self.add(term)
             return term
         if t[0] == "-" or t[0] == "NOT":
             self.negated = not self.negated
@@ -153,8 +154,13 @@ class _Parser:
             self.depth -= 1
             return self.scoped(node, scope) if scope else node
         term = self.parse_term(t, scope)
-        self.terms.append((term, not self.negated))
+        self.add(term)
         return term
+
+    def add(self, term: Term) -> None:
+        self.terms.append(term)
+        if self.negated:
+            self.uncounted.add(term.position)
 
     def parse_term(self, t: tuple[str, str, int], scope: str | None) -> Term:
         kind, text, position = t
@@ -211,7 +217,7 @@ class _Parser:
             if node.field:
                 return node
             scoped = node._replace(field=field)
-            self.terms = [(scoped if t is node else t, positive) for t, positive in self.terms]
+            self.terms = [scoped if t is node else t for t in self.terms]
             return scoped
         if isinstance(node, Not):
             return Not(self.scoped(node.child, field))
@@ -243,4 +249,5 @@ def parse_terms(query: str) -> Parsed:
 def parse_full(query: str) -> Parsed:
     """``parse_terms`` by the recursive-descent parser alone, whatever the query's shape."""
     parser = _Parser(query)
-    return Parsed(parser.parse(), parser.terms)
+    tree = parser.parse()
+    return Parsed(tree, parser.terms, frozenset(parser.uncounted))

@@ -46,8 +46,9 @@ Node = Term | And | Or | Not
 
 
 class Parsed(NamedTuple):
-    """A parsed query: its tree, and each of its terms in order with whether it counts
-    when the rule fires (False: under an odd number of NOTs)."""
+    """A parsed query: its tree, each of its terms in order, and the positions of those
+    that do not count when the rule fires (under an odd number of NOTs)."""
 
     tree: Node
-    terms: list[tuple[Term, bool]]
+    terms: list[Term]
+    negated: frozenset[int] = frozenset()

