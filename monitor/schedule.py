@@ -127,7 +127,55 @@ Housekeeping = Callable[[], Awaitable[None]]
 RETRY_AFTER_BUG = 60.0
 
 
-class FeedScheduler:
+class Dispatching:
+    """What every scheduler of polls shares: the dispatcher task (``_dispatch``, which never
+    ends on its own), the polls in flight, and APScheduler for the periodic housekeeping jobs."""
+
+    def __init__(self) -> None:
+        self._polling: dict[str, asyncio.Task[None]] = {}
+        self._wake = asyncio.Event()
+        self._dispatcher: asyncio.Task[None] | None = None
+        # Here, not at the top: the store and `monitor once` import this module for its
+        # timing rules and never run the housekeeping jobs.
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+        self._housekeeping: AsyncIOScheduler = AsyncIOScheduler(
+            timezone=UTC,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+
+    async def _dispatch(self) -> None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._housekeeping.start()
+        self._dispatcher = asyncio.get_running_loop().create_task(
+            self._dispatch(), name="monitor-dispatcher"
+        )
+
+    def shutdown(self) -> None:
+        """Take no new work; polls already running are the daemon's to wait for."""
+        if self._housekeeping.running:
+            self._housekeeping.shutdown(wait=False)
+        if self._dispatcher is not None:
+            self._dispatcher.cancel()
+
+    @property
+    def running(self) -> bool:
+        """The dispatcher is alive (it never ends on its own) and housekeeping runs."""
+        dispatcher = self._dispatcher
+        return dispatcher is not None and not dispatcher.done() and bool(self._housekeeping.running)
+
+    @property
+    def polling(self) -> int:
+        return len(self._polling)
+
+    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
+        """A housekeeping job (retention, health checks) every ``seconds``."""
+        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
+
+
+class FeedScheduler(Dispatching):
     """Every feed's next poll in one due-queue; a dispatcher starts the polls that are due.
 
     The invariant: a scheduled feed is in exactly one place, waiting in the queue with its
@@ -150,6 +198,7 @@ class FeedScheduler:
         max_polls: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self._poll = poll
         self.max_polls = max_polls
         self._clock = clock
@@ -157,36 +206,6 @@ class FeedScheduler:
         self._due: dict[str, float] = {}  # waiting feeds and their time
         self._queue: list[tuple[float, int, str]] = []  # entries not matching _due are stale
         self._order = itertools.count()
-        self._polling: dict[str, asyncio.Task[None]] = {}
-        self._wake = asyncio.Event()
-        self._dispatcher: asyncio.Task[None] | None = None
-        # Here, not at the top: the store and `monitor once` import this module for its
-        # timing rules and never run the housekeeping jobs.
-        from apscheduler.schedulers.asyncio import AsyncIOScheduler
-
-        self._housekeeping: AsyncIOScheduler = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
-
-    def start(self) -> None:
-        self._housekeeping.start()
-        self._dispatcher = asyncio.get_running_loop().create_task(
-            self._dispatch(), name="monitor-dispatcher"
-        )
-
-    def shutdown(self) -> None:
-        """Take no new work; polls already running are the daemon's to wait for."""
-        if self._housekeeping.running:
-            self._housekeeping.shutdown(wait=False)
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-
-    @property
-    def running(self) -> bool:
-        """The dispatcher is alive (it never ends on its own) and housekeeping runs."""
-        dispatcher = self._dispatcher
-        return dispatcher is not None and not dispatcher.done() and bool(self._housekeeping.running)
 
     def schedule_feed(self, url: str, at: float) -> None:
         """Poll ``url`` at ``at`` (a Unix time); moves a waiting feed, leaves a polling one be."""
@@ -202,14 +221,6 @@ class FeedScheduler:
     def scheduled_feeds(self) -> set[str]:
         """The feeds that have a next poll: waiting for it, or being polled."""
         return set(self._due) | set(self._polling)
-
-    @property
-    def polling(self) -> int:
-        return len(self._polling)
-
-    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
-        """A housekeeping job (retention, health checks) every ``seconds``."""
-        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
 
     def _enqueue(self, url: str, at: float) -> None:
         self._due[url] = at

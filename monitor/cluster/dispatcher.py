@@ -13,13 +13,11 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
-from datetime import UTC
 
 import asyncpg
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from monitor.cluster.node import Node
-from monitor.schedule import RETRY_AFTER_BUG, Housekeeping, PollJob
+from monitor.schedule import RETRY_AFTER_BUG, Dispatching, PollJob
 from monitor.store import leases as lease_store
 
 log = logging.getLogger("monitor.cluster")
@@ -27,7 +25,7 @@ log = logging.getLogger("monitor.cluster")
 IDLE_MAX = 1.0  # seconds: how long an idle dispatcher waits before asking for due feeds again
 
 
-class LeasedScheduler:
+class LeasedScheduler(Dispatching):
     """Polls the due feeds this node manages to lease, until ``shutdown``."""
 
     def __init__(
@@ -38,39 +36,15 @@ class LeasedScheduler:
         max_polls: int,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        super().__init__()
         self._poll = poll
         self.node = node
         self.max_polls = max_polls
         self._clock = clock
         self._feeds: dict[str, float] = {}  # configured feeds: first due (a delay) if new
         self._dirty = True  # the configured feeds are not yet in the table
-        self._polling: dict[str, asyncio.Task[None]] = {}
         self._done: list[tuple[str, float]] = []  # polls ended, feeds not yet handed back
-        self._wake = asyncio.Event()
-        self._dispatcher: asyncio.Task[None] | None = None
         self.polls = 0  # polls this node ran
-        self._housekeeping = AsyncIOScheduler(
-            timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
-        )
-
-    def start(self) -> None:
-        self._housekeeping.start()
-        self._dispatcher = asyncio.get_running_loop().create_task(
-            self._dispatch(), name="monitor-dispatcher"
-        )
-
-    def shutdown(self) -> None:
-        """Take no new work; polls already running are the daemon's to wait for."""
-        if self._housekeeping.running:
-            self._housekeeping.shutdown(wait=False)
-        if self._dispatcher is not None:
-            self._dispatcher.cancel()
-
-    @property
-    def running(self) -> bool:
-        dispatcher = self._dispatcher
-        return dispatcher is not None and not dispatcher.done() and bool(self._housekeeping.running)
 
     def schedule_feed(self, url: str, at: float) -> None:
         """A configured feed; if the cluster does not know it yet it is due at ``at``. Its
@@ -87,13 +61,6 @@ class LeasedScheduler:
     def scheduled_feeds(self) -> set[str]:
         """Every configured feed has its next poll in the shared table (or is being polled)."""
         return set(self._feeds)
-
-    @property
-    def polling(self) -> int:
-        return len(self._polling)
-
-    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
-        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
 
     async def _dispatch(self) -> None:
         pool = self.node.pool
