@@ -14,6 +14,7 @@ from monitor.models import Event
 from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
+from monitor.store.stories import items_json as story_items_json
 
 
 def _dt(ts: float) -> datetime:
@@ -135,20 +136,7 @@ async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
             "SELECT id, title FROM stories WHERE event_id = ? ORDER BY first_seen, id",
             (event_id,),
         ):
-            items = [
-                {
-                    "feed": feed,
-                    "title": item_title,
-                    "url": url,
-                    "published": _dt(published).isoformat() if published else None,
-                }
-                for feed, item_title, url, published in await db.fetch_all(
-                    "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
-                    " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
-                    " ORDER BY i.first_seen, i.id",
-                    (story_id,),
-                )
-            ]
+            items = await story_items_json(db, story_id)
             stories.append({"id": story_id, "title": story_title, "items": items})
         out.append(
             {

@@ -176,20 +176,7 @@ async def list_stories(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     )
     out = []
     for story_id, title, first_seen, last_seen, outlets, event_id in stories:
-        items = [
-            {
-                "feed": feed,
-                "title": item_title,
-                "url": url,
-                "published": _dt(published).isoformat() if published else None,
-            }
-            for feed, item_title, url, published in await db.fetch_all(
-                "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
-                " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
-                " ORDER BY i.first_seen, i.id",
-                (story_id,),
-            )
-        ]
+        items = await items_json(db, story_id)
         out.append(
             {
                 "id": story_id,
@@ -202,3 +189,21 @@ async def list_stories(db: Db, since: datetime | None) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+async def items_json(db: Db, story_id: int) -> list[dict[str, Any]]:
+    """A story's items, first seen first, in the ``--json`` form of stories and events."""
+    return [
+        {
+            "feed": feed,
+            "title": item_title,
+            "url": url,
+            "published": _dt(published).isoformat() if published else None,
+        }
+        for feed, item_title, url, published in await db.fetch_all(
+            "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
+            " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
+            " ORDER BY i.first_seen, i.id",
+            (story_id,),
+        )
+    ]
