@@ -19,10 +19,21 @@ HEADLINES = [
 ]
 
 
-def pipeline_config(database: str, feeds: list[str], tg_url: str, hook_url: str) -> str:
+def pipeline_config(
+    database: str,
+    feeds: list[str],
+    tg_url: str,
+    hook_url: str,
+    *,
+    monitor: tuple[str, ...] = (),
+    tables: str = "",
+) -> str:
+    """One rule to a Telegram stand-in and a webhook; ``monitor`` adds [monitor] lines and
+    ``tables`` whole tables (e.g. [cluster])."""
     # The feed server's items are dated 2025: a window wide enough that the second run, which
     # rebuilds it from the store, still sees the first run's story.
     lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'retention = "3650d"']
+    lines += monitor
     for url in feeds:
         lines += ["[[feeds]]", f'url = "{url}"']
     return (
@@ -50,7 +61,7 @@ update_delay = "0s"
 [channels.hook]
 type = "webhook"
 url = "{hook_url}"
-"""
+{tables}"""
     )
 
 

@@ -107,3 +107,19 @@ def test_output_into_a_closed_pipe_ends_without_a_traceback(tmp_path: Path) -> N
         os.close(write)
     assert "Traceback" not in result.stderr and result.stderr == ""
     assert result.returncode == 1
+
+
+@pytest.mark.parametrize(
+    ("count", "expected"),
+    [
+        (1, "o0"),
+        (8, "o0, o1, o2, o3, o4, o5, o6, o7"),
+        (11, "o0, o1, o2, o3, o4, o5, o6, o7, +3"),
+    ],
+)
+def test_stories_and_events_name_eight_outlets_then_how_many_more(
+    count: int, expected: str
+) -> None:
+    from monitor.cli.common import outlets_text
+
+    assert outlets_text([f"o{i}" for i in range(count)]) == expected

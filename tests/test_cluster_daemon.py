@@ -20,9 +20,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
-from clirun import HEADLINES, PASSWORD, monitor_cli, with_password
+from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
 from feedserver import FeedServer, rss
-from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
+from standins import telegram_standin, webhook_receiver
 
 FEEDS = 300
 OUTLETS = 40  # feeds that carry the story
@@ -32,42 +32,14 @@ SLACK = 0.5  # seconds: request timing on a loaded machine
 
 
 def _config(database: str, urls: list[str], tg_url: str, hook_url: str) -> str:
-    lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'retention = "3650d"',
-             f'interval = "{INTERVAL:.0f}s"', 'min_interval = "1s"', "grace_period = 2"]  # fmt: skip
-    for url in urls:
-        lines += ["[[feeds]]", f'url = "{url}"']
-    return (
-        "\n".join(lines)
-        + f"""
+    monitor = (f'interval = "{INTERVAL:.0f}s"', 'min_interval = "1s"', "grace_period = 2")
+    cluster = f"""
 [cluster]
 lease = "{LEASE:.0f}s"
 heartbeat = "0.5s"
 election = "0.3s"
-
-[dedup]
-window = "3650d"
-
-[[entities]]
-name = "Elena Márquez"
-
-[[rules]]
-name = "rail"
-query = '@"Elena Márquez" AND summit'
-channels = ["desk", "hook"]
-
-[channels.desk]
-type = "telegram"
-bot_token = "{BOT_TOKEN}"
-chat_id = "{CHAT_ID}"
-api_base = "{tg_url}"
-rate_limit = "off"
-update_delay = "0s"
-
-[channels.hook]
-type = "webhook"
-url = "{hook_url}"
 """
-    )
+    return pipeline_config(database, urls, tg_url, hook_url, monitor=monitor, tables=cluster)
 
 
 class Outlets:

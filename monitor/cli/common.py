@@ -59,6 +59,21 @@ def print_json(data: Any) -> None:
     sys.stdout.write("\n")
 
 
+def add_listing_options(parser: argparse.ArgumentParser, what: str) -> None:
+    """The options of a listing of the store (``stories``, ``events``): -c, --since, --json."""
+    add_config_option(parser)
+    parser.add_argument(
+        "--since", metavar="DURATION", help=f'only {what} seen in the last DURATION ("24h")'
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def outlets_text(outlets: list[str], shown: int = 8) -> str:
+    """The first ``shown`` outlets by name, then how many more."""
+    more = f", +{len(outlets) - shown}" if len(outlets) > shown else ""
+    return ", ".join(outlets[:shown]) + more
+
+
 def since_of(args: argparse.Namespace) -> datetime | None:
     """``--since DURATION`` as the time that long ago; None without it."""
     if not args.since:

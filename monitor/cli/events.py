@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.cli.common import add_config_option, load_config, print_json, read_store, since_of
+from monitor.cli.common import (
+    add_listing_options,
+    load_config,
+    outlets_text,
+    print_json,
+    read_store,
+    since_of,
+)
 from monitor.redact import shown_data
 from monitor.store.events import list_events
 
@@ -17,11 +24,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "first, with their stories and the items of each. --json prints "
         '{"events": [{"id", "title", "first_seen", "last_seen", "stories": [...]}]}.',
     )
-    add_config_option(p)
-    p.add_argument(
-        "--since", metavar="DURATION", help='only events seen in the last DURATION ("24h")'
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_listing_options(p, "events")
     p.set_defaults(func=run)
 
 
@@ -37,8 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"{event['first_seen'][:16].replace('T', ' ')}  {event['title']}")
         print(
             f"    {len(event['stories'])} stories, {items} items from {len(outlets)} outlets: "
-            + ", ".join(outlets[:8])
-            + (f", +{len(outlets) - 8}" if len(outlets) > 8 else "")
+            + outlets_text(outlets)
         )
         for story in event["stories"]:
             print(f"      {story['title']}  ({len(story['items'])} items)")

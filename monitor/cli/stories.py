@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import argparse
 
-from monitor.cli.common import add_config_option, load_config, print_json, read_store, since_of
+from monitor.cli.common import (
+    add_listing_options,
+    load_config,
+    outlets_text,
+    print_json,
+    read_store,
+    since_of,
+)
 from monitor.redact import shown_data
 from monitor.store.stories import list_stories
 
@@ -16,11 +23,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="List the stories in the store, newest first, with the items (outlet, "
         'headline, link, time) of each. --json prints {"stories": [...]}.',
     )
-    add_config_option(p)
-    p.add_argument(
-        "--since", metavar="DURATION", help='only stories seen in the last DURATION ("24h")'
-    )
-    p.add_argument("--json", action="store_true", help="print JSON")
+    add_listing_options(p, "stories")
     p.set_defaults(func=run)
 
 
@@ -36,8 +39,7 @@ def run(args: argparse.Namespace) -> int:
         outlets = list(dict.fromkeys(i["feed"] for i in story["items"]))
         print(f"{story['first_seen'][:16].replace('T', ' ')}  {story['title']}")
         print(
-            f"    {len(story['items'])} items from {len(outlets)} outlets: {', '.join(outlets[:8])}"
-            + (f", +{len(outlets) - 8}" if len(outlets) > 8 else "")
+            f"    {len(story['items'])} items from {len(outlets)} outlets: {outlets_text(outlets)}"
         )
         for item in story["items"]:
             print(f"      {item['feed']}: {item['title']}  {item['url'] or ''}".rstrip())
