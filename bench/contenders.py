@@ -46,7 +46,7 @@ def missing(name: str) -> str | None:
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
     from monitor.engine import Engine
-    from monitor.interpreter import map_large_blocks, settle_heap
+    from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap
     from monitor.oneshot import poll_all
 
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
@@ -60,7 +60,8 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
         try:
             before = thread_cpu()
             c = time.process_time()
-            outcomes = await poll_all(engine.rt, progress=False)
+            # freed memory back to the system as polls end, as `monitor run` and `once` do
+            outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
             spent = time.process_time() - c
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
