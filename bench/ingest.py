@@ -427,6 +427,12 @@ def report(
         f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
         f" event assignment (on the event loop) {events:.0f}"
     )
+    steps = detail[0].get("memory", {})
+    peak = median([run["first"]["rss_mb"] for run in runs["monitor"]])
+    print(
+        f"monitor's RSS, first cycle: peak {peak:.0f} MB; "
+        + ", ".join(f"{step} {median([d['memory'][step] for d in detail]):.0f} MB" for step in steps)
+    )
     print(
         f"parse cost per item, same bodies ({fast_feeds} of {min(args.feeds, 300)} feeds took the fast path):"
     )
