@@ -34,6 +34,7 @@ from aiohttp import web
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
+from cpubudget import CpuBudget, process_cpu, server_cpu, server_pids, unavailable
 from pgserver import Cluster, start_cluster
 from scalenodes import Newsroom
 from scalenodes import run as run_pipeline
@@ -78,7 +79,8 @@ class FeedHost:
 
 
 async def _node(dsn: str, host: FeedHost, interval: float, lease: float, max_polls: int,
-                parse: bool = True, feeds: int = 0) -> asyncio.subprocess.Process:  # fmt: skip
+                parse: bool = True, feeds: int = 0,
+                budget: CpuBudget | None = None) -> asyncio.subprocess.Process:  # fmt: skip
     args = [str(NODE), dsn, host.base, str(feeds or host.count), str(interval), str(lease),
             str(min(1.0, lease / 4)), "--max-polls", str(max_polls)]  # fmt: skip
     if parse:
@@ -86,6 +88,7 @@ async def _node(dsn: str, host: FeedHost, interval: float, lease: float, max_pol
     proc = await asyncio.create_subprocess_exec(
         sys.executable, *args, stdout=asyncio.subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT / "tests")},
+        preexec_fn=budget.enter if budget is not None else None,
     )  # fmt: skip
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), 60)
@@ -113,26 +116,47 @@ async def _transactions(dsn: str) -> int:
 
 
 async def throughput(cluster: Cluster, host: FeedHost, nodes: int, seconds: float,
-                     max_polls: int, lease: float) -> dict[str, float]:  # fmt: skip
+                     max_polls: int, lease: float, cores: float) -> dict[str, float]:  # fmt: skip
+    """One run of ``nodes`` nodes, each capped at ``cores`` CPUs (0: no cap). CPU, polls and
+    transactions are counted over the measured window only (not start-up or warm-up)."""
     dsn = cluster.create_database("scale")
-    procs = [await _node(dsn, host, 0.0, lease, max_polls) for _ in range(nodes)]
-    await asyncio.sleep(2.0)  # warm up: connections, first batches
-    before_requests, before_tx = host.total(), await _transactions(dsn)
-    started = time.monotonic()
-    await asyncio.sleep(seconds)
-    polls = host.total() - before_requests
-    tx = await _transactions(dsn) - before_tx
-    elapsed = time.monotonic() - started
-    stops = [await _stop(p) for p in procs]
+    budgets = [CpuBudget(cores) if cores else None for _ in range(nodes)]
+    procs = [await _node(dsn, host, 0.0, lease, max_polls, budget=b) for b in budgets]
+    try:
+        await asyncio.sleep(3.0)  # warm up: connections, first batches
+        before_requests, before_tx = host.total(), await _transactions(dsn)
+        cpu0 = [process_cpu(p.pid) for p in procs]
+        db0 = server_cpu(cluster.datadir)
+        stat0 = [b.stat() if b else {} for b in budgets]
+        started = time.monotonic()
+        await asyncio.sleep(seconds)
+        polls = host.total() - before_requests
+        cpu = sum(process_cpu(p.pid) for p in procs) - sum(cpu0)
+        db = server_cpu(cluster.datadir) - db0
+        elapsed = time.monotonic() - started
+        stat1 = [b.stat() if b else {} for b in budgets]
+        tx = await _transactions(dsn) - before_tx
+        stops = [await _stop(p) for p in procs]
+    finally:
+        for b in budgets:
+            if b is not None:
+                b.remove()
+    periods = sum(s1.get("nr_periods", 0) - s0.get("nr_periods", 0)
+                  for s0, s1 in zip(stat0, stat1, strict=True))  # fmt: skip
+    throttled = sum(s1.get("nr_throttled", 0) - s0.get("nr_throttled", 0)
+                    for s0, s1 in zip(stat0, stat1, strict=True))  # fmt: skip
     total_polls = sum(int(s[2]) for s in stops if s)
     items = sum(int(s[3]) for s in stops if s)
-    cpu = sum(float(s[4]) for s in stops if s)
     return {
         "nodes": nodes,
         "polls_s": polls / elapsed,
         "items_s": polls / elapsed * (items / max(1, total_polls)),
-        "cpu_ms_poll": 1000 * cpu / max(1, total_polls),
-        "cpu_us_item": 1e6 * cpu / max(1, items),
+        "cpu_ms_poll": 1000 * cpu / max(1, polls),
+        "cpu_us_item": 1e6 * cpu / max(1, polls * items / max(1, total_polls)),
+        "node_cores": cpu / elapsed / nodes,
+        "throttled": throttled / periods if periods else 0.0,
+        "db_cores": db / elapsed,
+        "db_ms_poll": 1000 * db / max(1, polls),
         "tx_poll": tx / max(1, polls),
     }
 
@@ -211,6 +235,18 @@ async def pipeline(cluster: Cluster, args: argparse.Namespace) -> None:
         await room.stop()
 
 
+def _serve_first(cluster: Cluster) -> CpuBudget:
+    """PostgreSQL and this process (the feed server) in a group of their own, uncapped and
+    weighted as the nodes are: the budgeted nodes must not wait for them behind the machine's
+    other work either."""
+    served = CpuBudget(0)
+    served.enter()
+    master, children = server_pids(cluster.datadir)
+    for pid in [master, *children] if master else []:
+        served.add(pid)  # backends started later are forked by the postmaster: they follow
+    return served
+
+
 def _spread(values: list[float]) -> str:
     finite = sorted(x for x in values if x != float("inf"))
     lost = len(values) - len(finite)
@@ -227,6 +263,8 @@ async def main() -> None:
     p.add_argument("--lease", type=float, default=3.0)
     p.add_argument("--interval", type=float, default=2.0, help="failover run's poll interval")
     p.add_argument("--max-polls", type=int, default=20)
+    p.add_argument("--cpu-budget", type=float, nargs="+", default=[0.25, 0.0],
+                   help="cores per node, one run of 1, 2, 3 nodes each (0: no cap)")  # fmt: skip
     p.add_argument("--pipeline-feeds", type=int, default=300)
     p.add_argument("--pipeline-seconds", type=float, default=15.0)
     p.add_argument("--only", choices=["leases", "pipeline"], default=None)
@@ -236,20 +274,31 @@ async def main() -> None:
         sys.exit("bench/scale.py needs PostgreSQL (Debian package postgresql)")
     host = FeedHost(args.feeds)
     await host.start()
+    served = None
     try:
         print(f"{args.feeds} feeds (real-feeds cycled), {args.seconds:.0f}s per run, "
               f"max_polls {args.max_polls}, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
-        rows = []
-        for n in (1, 2, 3) if args.only != "pipeline" else ():
-            row = await throughput(cluster, host, n, args.seconds, args.max_polls, args.lease)
-            rows.append(row)
-            base = rows[0]
-            print(f"  {n} node{'s' * (n > 1)}: {row['polls_s']:7.1f} polls/s"
-                  f" ({row['polls_s'] / base['polls_s']:.2f}x one node)  {row['items_s']:8.0f}"
-                  f" items/s  {row['cpu_ms_poll']:.2f} ms CPU/poll  {row['cpu_us_item']:.0f} us"
-                  f" CPU/item  {row['tx_poll']:.2f} db transactions/poll"
-                  f"  load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        served = _serve_first(cluster) if any(args.cpu_budget) and not unavailable() else None
+        for cores in args.cpu_budget if args.only != "pipeline" else ():
+            if cores and unavailable():
+                print(f"  no CPU budget of {cores} core per node: {unavailable()}")
+                continue
+            cap = f"each node capped at {cores:.2f} core" if cores else "no cap on the nodes"
+            print(f"leases, fetch and parse ({cap}):")
+            rows = []
+            for n in (1, 2, 3):
+                row = await throughput(cluster, host, n, args.seconds, args.max_polls,
+                                       args.lease, cores)  # fmt: skip
+                rows.append(row)
+                base = rows[0]
+                print(f"  {n} node{'s' * (n > 1)}: {row['polls_s']:6.1f} polls/s"
+                      f" ({row['polls_s'] / base['polls_s']:.2f}x one node) {row['items_s']:6.0f}"
+                      f" items/s  {row['cpu_ms_poll']:.1f} ms CPU/poll ({row['cpu_us_item']:.0f}"
+                      f" us/item)  {row['node_cores']:.2f} core/node"
+                      f" (throttled {100 * row['throttled']:.0f}% of periods)"
+                      f"  PostgreSQL {row['db_cores']:.2f} core, {row['db_ms_poll']:.2f} ms/poll,"
+                      f" {row['tx_poll']:.2f} tx/poll  load {os.getloadavg()[0]:.1f}")  # fmt: skip
         if args.only != "leases":
             await pipeline(cluster, args)
         if args.only == "pipeline":
@@ -269,6 +318,8 @@ async def main() -> None:
         if host.runner is not None:
             await host.runner.cleanup()
         cluster.stop()
+        if served is not None:
+            served.remove()
 
 
 if __name__ == "__main__":
