@@ -8,11 +8,20 @@ monitor's parser. Every feed is always due (interval 0), so the nodes poll as fa
 ``--max-polls`` slots, the cores and the database allow. What is NOT in these figures: storing
 the items, stories and alerts (the PostgreSQL store is benched by bench/store_cost.py).
 
+CPU budgets (``--cpu-budget``, cores per node; 0: no cap): the machine has 2 cores shared with
+other work, so N uncapped nodes only share out what is left of them. With a budget each node
+runs in a cgroup of its own capped at that many cores and weighted above the machine's other
+work (bench/cpubudget.py), as if it ran on a machine of its own; PostgreSQL and the feed server
+get the same weight, uncapped. A node that uses its whole budget (throttled in ~100% of the
+periods) is bound by its CPU; N such nodes polling N times what one does is linear scaling.
+CPU, polls and transactions are counted over the measured window only.
+
 Failover: two nodes poll every feed each ``--interval`` seconds; one is killed with SIGKILL;
 for the feeds it was polling, the time from the kill to their next poll by the other node
 (bounded by the lease), and for its other feeds how late they were polled after their time.
 
     flock /tmp/bench.lock python bench/scale.py [--seconds 12] [--feeds 600] [--lease 3]
+        [--cpu-budget 0.25 0] [--only leases|pipeline]
 """
 
 from __future__ import annotations
@@ -20,145 +29,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import asyncpg
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
-from cpubudget import CpuBudget, process_cpu, server_cpu, server_pids, unavailable
+from cpubudget import unavailable
 from pgserver import Cluster, start_cluster
+from scaleleases import FeedHost, node, serve_first, stop, throughput
 from scalenodes import Newsroom
 from scalenodes import run as run_pipeline
 
-NODE = ROOT / "tests" / "clusternode.py"
 FAILOVER_FEEDS = 60
-FEEDS_DIR = ROOT.parent / "shared" / "data" / "real-feeds"
-
-
-class FeedHost:
-    """Serves the real feeds and notes every request (path, time)."""
-
-    def __init__(self, count: int) -> None:
-        files = sorted(p for p in FEEDS_DIR.iterdir() if p.suffix in (".rss", ".atom"))
-        self.bodies = [p.read_bytes() for p in files]
-        self.count = count
-        self.requests: dict[str, list[float]] = defaultdict(list)
-        self.runner: web.AppRunner | None = None
-        self.base = ""
-        self.delay = 0.0  # seconds each answer takes (a slow host keeps polls in flight)
-
-    async def start(self) -> None:
-        async def feed(request: web.Request) -> web.Response:
-            self.requests[request.path].append(time.time())
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            number = int(request.match_info["n"])
-            body = self.bodies[number % len(self.bodies)]
-            return web.Response(body=body, content_type="application/xml")
-
-        app = web.Application()
-        app.router.add_get("/feed/{n}.xml", feed)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
-
-    def total(self) -> int:
-        return sum(len(v) for v in self.requests.values())
-
-
-async def _node(dsn: str, host: FeedHost, interval: float, lease: float, max_polls: int,
-                parse: bool = True, feeds: int = 0,
-                budget: CpuBudget | None = None) -> asyncio.subprocess.Process:  # fmt: skip
-    args = [str(NODE), dsn, host.base, str(feeds or host.count), str(interval), str(lease),
-            str(min(1.0, lease / 4)), "--max-polls", str(max_polls)]  # fmt: skip
-    if parse:
-        args.append("--parse")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")},
-        preexec_fn=budget.enter if budget is not None else None,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 60)
-    assert line.startswith(b"ready"), line
-    return proc
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> list[str]:
-    proc.send_signal(signal.SIGTERM)
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
-    last = [line for line in out.decode().splitlines() if line.startswith("stopped")]
-    return last[-1].split() if last else []
-
-
-async def _transactions(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        value: int = await conn.fetchval(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
-            " WHERE datname = current_database()"
-        )
-        return value
-    finally:
-        await conn.close()
-
-
-async def throughput(cluster: Cluster, host: FeedHost, nodes: int, seconds: float,
-                     max_polls: int, lease: float, cores: float) -> dict[str, float]:  # fmt: skip
-    """One run of ``nodes`` nodes, each capped at ``cores`` CPUs (0: no cap). CPU, polls and
-    transactions are counted over the measured window only (not start-up or warm-up)."""
-    dsn = cluster.create_database("scale")
-    budgets = [CpuBudget(cores) if cores else None for _ in range(nodes)]
-    procs = [await _node(dsn, host, 0.0, lease, max_polls, budget=b) for b in budgets]
-    try:
-        await asyncio.sleep(3.0)  # warm up: connections, first batches
-        before_requests, before_tx = host.total(), await _transactions(dsn)
-        cpu0 = [process_cpu(p.pid) for p in procs]
-        db0 = server_cpu(cluster.datadir)
-        stat0 = [b.stat() if b else {} for b in budgets]
-        started = time.monotonic()
-        await asyncio.sleep(seconds)
-        polls = host.total() - before_requests
-        cpu = sum(process_cpu(p.pid) for p in procs) - sum(cpu0)
-        db = server_cpu(cluster.datadir) - db0
-        elapsed = time.monotonic() - started
-        stat1 = [b.stat() if b else {} for b in budgets]
-        tx = await _transactions(dsn) - before_tx
-        stops = [await _stop(p) for p in procs]
-    finally:
-        for b in budgets:
-            if b is not None:
-                b.remove()
-    periods = sum(s1.get("nr_periods", 0) - s0.get("nr_periods", 0)
-                  for s0, s1 in zip(stat0, stat1, strict=True))  # fmt: skip
-    throttled = sum(s1.get("nr_throttled", 0) - s0.get("nr_throttled", 0)
-                    for s0, s1 in zip(stat0, stat1, strict=True))  # fmt: skip
-    total_polls = sum(int(s[2]) for s in stops if s)
-    items = sum(int(s[3]) for s in stops if s)
-    return {
-        "nodes": nodes,
-        "polls_s": polls / elapsed,
-        "items_s": polls / elapsed * (items / max(1, total_polls)),
-        "cpu_ms_poll": 1000 * cpu / max(1, polls),
-        "cpu_us_item": 1e6 * cpu / max(1, polls * items / max(1, total_polls)),
-        "node_cores": cpu / elapsed / nodes,
-        "throttled": throttled / periods if periods else 0.0,
-        "db_cores": db / elapsed,
-        "db_ms_poll": 1000 * db / max(1, polls),
-        "tx_poll": tx / max(1, polls),
-    }
 
 
 async def failover(
@@ -169,7 +57,7 @@ async def failover(
     dsn = cluster.create_database("failover")
     host.delay = 0.5  # so that the killed node dies with polls in flight
     # Few enough feeds that one node alone keeps up with them (polls of 0.5 s, 20 at once).
-    procs = [await _node(dsn, host, interval, lease, 20, False, FAILOVER_FEEDS) for _ in range(2)]
+    procs = [await node(dsn, host, interval, lease, 20, False, FAILOVER_FEEDS) for _ in range(2)]
     await asyncio.sleep(3 * interval)
     conn = await asyncpg.connect(dsn)
     path = "'/feed/' || split_part(feed_url, '/feed/', 2)"
@@ -197,7 +85,7 @@ async def failover(
         await conn.close()
     await asyncio.sleep(interval + 3 * lease)
     await procs[0].wait()
-    await _stop(procs[1])
+    await stop(procs[1])
     host.delay = 0.0
     in_flight, others = [], []
     for row in rows:
@@ -235,18 +123,6 @@ async def pipeline(cluster: Cluster, args: argparse.Namespace) -> None:
         await room.stop()
 
 
-def _serve_first(cluster: Cluster) -> CpuBudget:
-    """PostgreSQL and this process (the feed server) in a group of their own, uncapped and
-    weighted as the nodes are: the budgeted nodes must not wait for them behind the machine's
-    other work either."""
-    served = CpuBudget(0)
-    served.enter()
-    master, children = server_pids(cluster.datadir)
-    for pid in [master, *children] if master else []:
-        served.add(pid)  # backends started later are forked by the postmaster: they follow
-    return served
-
-
 def _spread(values: list[float]) -> str:
     finite = sorted(x for x in values if x != float("inf"))
     lost = len(values) - len(finite)
@@ -279,7 +155,7 @@ async def main() -> None:
         print(f"{args.feeds} feeds (real-feeds cycled), {args.seconds:.0f}s per run, "
               f"max_polls {args.max_polls}, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
-        served = _serve_first(cluster) if any(args.cpu_budget) and not unavailable() else None
+        served = serve_first(cluster) if any(args.cpu_budget) and not unavailable() else None
         for cores in args.cpu_budget if args.only != "pipeline" else ():
             if cores and unavailable():
                 print(f"  no CPU budget of {cores} core per node: {unavailable()}")
