@@ -24,7 +24,7 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import known_event_alerts, on_event_grew
+from monitor.outbox.enqueue import already_queued, known_event_alerts, on_event_grew
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
@@ -190,9 +190,12 @@ class Stages:
             if rule is None:
                 continue
             event = events[event_change.event_id] if rule.alert_on == "event" else None
+            story = event_change.story.story
+            if already_queued(known, story=story, match=match, rule=rule, event=event):
+                continue
             queued = await outbox.on_match(
-                db, story=event_change.story.story, match=match, rule=rule, now=now,
-                item=event_change.story.item, event=event, known=known,
+                db, story=story, match=match, rule=rule, now=now,
+                item=event_change.story.item, event=event,
             )  # fmt: skip
             enqueued += len(queued)
         if enqueued:

@@ -126,19 +126,41 @@ async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> i
     return await rows.insert(db, burst, dedup_key=key, now=now)
 
 
-def event_key(event_id: int, rule: str) -> str:
-    """The outbox key of a rule's "new" alert for an event: one per (channel, key)."""
+def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
+    """The outbox key of a rule's "new" alert: per event (``event``) or per story. The
+    outbox holds one alert per (channel, key)."""
+    return f"new:{story.id}:{rule.name}" if event is None else _event_key(event.id, rule.name)
+
+
+def _event_key(event_id: int, rule: str) -> str:
     return f"event:{event_id}:{rule}"
 
 
 def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
     """The (channel, key) of the "new" alerts per event among ``alerts`` (as
-    ``store.events.events_alerts`` reads them): their rows are in the outbox already."""
+    ``store.events.events_alerts`` reads them): alerts the outbox holds already."""
     return {
-        (due.alert.channel, event_key(due.alert.event_id, due.alert.rule))
+        (due.alert.channel, _event_key(due.alert.event_id, due.alert.rule))
         for due, _status in alerts
         if due.alert.kind == "new" and due.alert.event_id is not None and due.alert.rule
     }
+
+
+def already_queued(
+    known: set[tuple[str, str]], *, story: Story, match: Match, rule: RuleConfig,
+    event: Event | None,
+) -> bool:  # fmt: skip
+    """Whether ``on_match`` would queue nothing for this match: every (channel, key) of its
+    "new" alerts is in ``known`` (the outbox has them, and keeps them as they are) and the
+    rule has no burst to check. Otherwise its pairs are added to ``known``: once queued,
+    the outbox has them. Most matches of a poll are of events alerted already, and
+    building their alerts (the item shown, its lede, the payload) was most of their cost."""
+    key = alert_key(story, rule, event)
+    pairs = {(channel, key) for channel in rule.channels or match.channels}
+    if rule.burst is None and pairs <= known:
+        return True
+    known |= pairs
+    return False
 
 
 async def on_match(
@@ -150,30 +172,19 @@ async def on_match(
     now: float,
     item: StoredItem | None = None,
     event: Event | None = None,
-    known: set[tuple[str, str]] | None = None,
 ) -> list[int]:
     """A rule matched an item of ``story``: one "new" alert per channel of the rule, and a
     "burst" alert if the rule's burst condition now holds. Once per story and rule; with
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
-    are its updates (``on_event_grew``).
-
-    ``known``: (channel, key) pairs whose alert is in the outbox already, which the store
-    would keep as it is: such an alert is not built at all (unless the rule has a burst to
-    check), and each pair this call offers is added. Most matches of a poll are of events
-    alerted already: building their alert was most of what a match cost."""
-    key = f"new:{story.id}:{rule.name}" if event is None else event_key(event.id, rule.name)
-    channels = list(dict.fromkeys(rule.channels or match.channels))
-    if known is not None:
-        if rule.burst is None:  # a burst check needs the alert built, even a known one
-            channels = [c for c in channels if (c, key) not in known]
-        known.update((c, key) for c in channels)
+    are its updates (``on_event_grew``)."""
     extra = _burst_extra(rule)
     outlets = story.outlets
-    if event is not None and channels:
+    key = alert_key(story, rule, event)
+    if event is not None:
         extra |= _event_extra(event)
         outlets = _event_outlets(event, story)
     ids: list[int] = []
-    for channel in channels:
+    for channel in dict.fromkeys(rule.channels or match.channels):
         alert = Alert(
             id=0,
             channel=channel,
