@@ -95,3 +95,45 @@ async def test_matches_of_an_alerted_event_queue_and_build_nothing(
         assert len(shown["outlets"]) == outlets + 1  # the pending alert grew with its event
     finally:
         await engine.close()
+
+
+BURST_RULES = """
+[[rules]]
+name = "leaders"
+query = 'Putin OR Zelensky'
+channels = ["screen"]
+burst = { outlets = 2, within = "1h" }
+
+[channels.screen]
+type = "console"
+"""
+
+
+async def test_matches_of_an_event_that_burst_queue_and_ask_nothing(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = [feed_server.url(f"/o{i}") for i in range(4)]
+    for i in range(4):
+        feed_server.feed(f"/o{i}", rss(i, ANGLES[:1] if i < 2 else []))
+    engine = await Engine.open(make_config(tmp_path, urls, extra=BURST_RULES))
+    try:
+        await poll_all(engine.rt, progress=False)
+        db = engine.store.db
+        first = await db.fetch_all("SELECT id, kind, dedup_key FROM alerts ORDER BY id")
+        assert [kind for _, kind, _ in first] == ["new", "burst"]  # two outlets in the hour
+
+        for i in range(2, 4):
+            feed_server.feed(f"/o{i}", rss(i, [ANGLES[0] + " - wire copy", *ANGLES[1:]]))
+        statements: list[str] = []
+        await engine.store.raw.set_trace_callback(statements.append)
+        await poll_all(engine.rt, progress=False)
+        await engine.store.raw.set_trace_callback(None)
+
+        rows = await db.fetch_all("SELECT id, kind, dedup_key, payload FROM alerts ORDER BY id")
+        assert [tuple(r[:3]) for r in rows] == [tuple(r) for r in first]
+        asked = [s for s in statements if "FROM alerts WHERE channel =" in s]
+        inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO ALERTS")]
+        assert (asked, inserts) == ([], [])  # neither alert looked for nor offered again
+        assert len(json.loads(rows[0][3])["outlets"]) == 4  # the pending alert grew
+    finally:
+        await engine.close()

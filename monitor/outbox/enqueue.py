@@ -64,9 +64,15 @@ async def on_event_grew(
 ) -> None:
     """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
     each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
+    # A burst alert among them is one per (channel, rule) and event: no need to look for it.
+    bursted = {(d.alert.channel, d.alert.rule) for d, _ in alerts if d.alert.kind == "burst"}
     for due, status in alerts:
         alert = due.alert
-        if alert.kind == "new" and "burst_outlets" in alert.extra:
+        if (
+            alert.kind == "new"
+            and "burst_outlets" in alert.extra
+            and (alert.channel, alert.rule) not in bursted
+        ):
             await _maybe_event_burst(db, event, alert, now)
         outlets = alert.outlets[:1] + tuple(o for o in event.outlets if o not in alert.outlets[:1])
         extra = {**alert.extra, **_event_extra(event)}
@@ -108,7 +114,7 @@ async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
 async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> int | None:
     """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
-    key = f"burst:event:{event.id}:{base.rule}"
+    key = _event_burst_key(event.id, base.rule or "")
     if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
     count = await item_store.event_outlets_since(
@@ -136,13 +142,18 @@ def _event_key(event_id: int, rule: str) -> str:
     return f"event:{event_id}:{rule}"
 
 
+def _event_burst_key(event_id: int, rule: str) -> str:
+    return f"burst:event:{event_id}:{rule}"
+
+
 def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
-    """The (channel, key) of the "new" alerts per event among ``alerts`` (as
+    """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
     ``store.events.events_alerts`` reads them): alerts the outbox holds already."""
+    keys = {"new": _event_key, "burst": _event_burst_key}
     return {
-        (due.alert.channel, _event_key(due.alert.event_id, due.alert.rule))
-        for due, _status in alerts
-        if due.alert.kind == "new" and due.alert.event_id is not None and due.alert.rule
+        (a.channel, keys[a.kind](a.event_id, a.rule))
+        for a in (due.alert for due, _status in alerts)
+        if a.kind in keys and a.event_id is not None and a.rule
     }
 
 
@@ -151,13 +162,22 @@ def already_queued(
     event: Event | None,
 ) -> bool:  # fmt: skip
     """Whether ``on_match`` would queue nothing for this match: every (channel, key) of its
-    "new" alerts is in ``known`` (the outbox has them, and keeps them as they are) and the
-    rule has no burst to check. Otherwise its pairs are added to ``known``: once queued,
-    the outbox has them. Most matches of a poll are of events alerted already, and
-    building their alerts (the item shown, its lede, the payload) was most of their cost."""
+    "new" alerts is in ``known`` (the outbox has them, and keeps them as they are), and of
+    its burst alerts too if the rule has a burst (per event: a burst per story is checked).
+    Otherwise its "new" pairs are added to ``known``: once queued, the outbox has them.
+    Most matches of a poll are of events alerted already, and building their alerts (the
+    item shown, its lede, the payload) was most of their cost."""
+    channels = rule.channels or match.channels
     key = alert_key(story, rule, event)
-    pairs = {(channel, key) for channel in rule.channels or match.channels}
-    if rule.burst is None and pairs <= known:
+    pairs = {(channel, key) for channel in channels}
+    wanted = pairs
+    if rule.burst is not None:
+        if event is None:  # the outlets of a story are counted at each of its matches
+            known |= pairs
+            return False
+        burst = _event_burst_key(event.id, rule.name)
+        wanted = pairs | {(channel, burst) for channel in channels}
+    if wanted <= known:
         return True
     known |= pairs
     return False
