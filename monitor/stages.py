@@ -24,7 +24,8 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import already_queued, known_event_alerts, on_event_grew
+from monitor.outbox.enqueue import on_event_grew
+from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store

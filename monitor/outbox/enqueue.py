@@ -3,13 +3,14 @@ pipeline's transaction (see the package's docstring)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.content import shown
+from monitor.outbox.keys import alert_key, event_burst_key
 from monitor.store import alerts as rows
 from monitor.store import items as item_store
 from monitor.store.alerts import Due
@@ -114,7 +115,7 @@ async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
 async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> int | None:
     """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
-    key = _event_burst_key(event.id, base.rule or "")
+    key = event_burst_key(event.id, base.rule or "")
     if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
     count = await item_store.event_outlets_since(
@@ -130,57 +131,6 @@ async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> i
         extra={**base.extra, "burst_count": str(count)},
     )
     return await rows.insert(db, burst, dedup_key=key, now=now)
-
-
-def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
-    """The outbox key of a rule's "new" alert: per event (``event``) or per story. The
-    outbox holds one alert per (channel, key)."""
-    return f"new:{story.id}:{rule.name}" if event is None else _event_key(event.id, rule.name)
-
-
-def _event_key(event_id: int, rule: str) -> str:
-    return f"event:{event_id}:{rule}"
-
-
-def _event_burst_key(event_id: int, rule: str) -> str:
-    return f"burst:event:{event_id}:{rule}"
-
-
-def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
-    """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
-    ``store.events.events_alerts`` reads them): alerts the outbox holds already."""
-    keys = {"new": _event_key, "burst": _event_burst_key}
-    return {
-        (a.channel, keys[a.kind](a.event_id, a.rule))
-        for a in (due.alert for due, _status in alerts)
-        if a.kind in keys and a.event_id is not None and a.rule
-    }
-
-
-def already_queued(
-    known: set[tuple[str, str]], *, story: Story, match: Match, rule: RuleConfig,
-    event: Event | None,
-) -> bool:  # fmt: skip
-    """Whether ``on_match`` would queue nothing for this match: every (channel, key) of its
-    "new" alerts is in ``known`` (the outbox has them, and keeps them as they are), and of
-    its burst alerts too if the rule has a burst (per event: a burst per story is checked).
-    Otherwise its "new" pairs are added to ``known``: once queued, the outbox has them.
-    Most matches of a poll are of events alerted already, and building their alerts (the
-    item shown, its lede, the payload) was most of their cost."""
-    channels = rule.channels or match.channels
-    key = alert_key(story, rule, event)
-    pairs = {(channel, key) for channel in channels}
-    wanted = pairs
-    if rule.burst is not None:
-        if event is None:  # the outlets of a story are counted at each of its matches
-            known |= pairs
-            return False
-        burst = _event_burst_key(event.id, rule.name)
-        wanted = pairs | {(channel, burst) for channel in channels}
-    if wanted <= known:
-        return True
-    known |= pairs
-    return False
 
 
 async def on_match(
