@@ -25,10 +25,17 @@ def item_vector(
         if part is None or not part.words or mass <= 0:
             continue
         names = part.names
+        get = vector.get
+        if not names or config.name_weight == 1.0:
+            # Every word weighs 1 (their sum: the count; 1 times the scale: the scale).
+            scale = mass / len(part.words)
+            for word in part.words:
+                vector[word] = get(word, 0.0) + scale
+            continue
         weights = [config.name_weight if w in names else 1.0 for w in part.words]
         scale = mass / sum(weights)
         for word, weight in zip(part.words, weights, strict=True):
-            vector[word] = vector.get(word, 0.0) + weight * scale
+            vector[word] = get(word, 0.0) + weight * scale
     for entity in entities:
         key = "@" + entity.casefold()
         vector[key] = vector.get(key, 0.0) + config.name_weight / max(1, len(headline.words))
