@@ -186,7 +186,7 @@ class EventIndex:
         """The item's words; with those of an outlet-like segment of its headline that other
         headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
         not one), weighted as a headline word."""
-        vector = item_vector(headline, summary_words(summary), self.config, entities)
+        vector = item_vector(headline, summary_words(summary, self.config), self.config, entities)
         if " " in title:
             words = self._words
             extra = [

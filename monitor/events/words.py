@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, parse, strip_outlet
+from monitor.dedup.headline import Headline, content_words, parse, strip_outlet
 from monitor.events.config import EventConfig
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
@@ -12,9 +13,16 @@ _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page
 Vector = dict[str, float]
 
 
+class Words(NamedTuple):
+    """A text's words as an item's vector reads them: stems in order, and the names."""
+
+    words: tuple[str, ...]
+    names: frozenset[str]
+
+
 def item_vector(
     headline: Headline,
-    summary: Headline | None,
+    summary: Headline | Words | None,
     config: EventConfig,
     entities: Iterable[str] = (),
 ) -> Vector:
@@ -42,10 +50,15 @@ def item_vector(
     return vector
 
 
-def summary_words(summary: str) -> Headline | None:
-    """The summary's words as a headline's are made (not cached: summaries do not repeat)."""
+def summary_words(summary: str, config: EventConfig) -> Headline | Words | None:
+    """The summary's words as a headline's are made (not cached: summaries do not repeat);
+    its names only when they weigh more than a word (``item_vector`` reads nothing else)."""
     text = summary[:_SUMMARY_CHARS].strip()
-    return parse.__wrapped__(text) if text else None
+    if not text:
+        return None
+    if config.name_weight != 1.0:
+        return parse.__wrapped__(text)
+    return Words(content_words(text), frozenset())
 
 
 def segment_words(title: str) -> tuple[str, ...]:
