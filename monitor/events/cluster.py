@@ -229,10 +229,11 @@ class EventIndex:
 
     def _norm(self, event: Event) -> float:
         """The event's norm, summed again when ``_stale``: the rest of the time it is read."""
-        if self._stale(event):
+        docs, norm_docs = self._words.docs, event.norm_docs
+        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # ``_stale``, inlined: the usual case
             idf = self._rarity()
             event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
-            event.norm_docs = self._words.docs
+            event.norm_docs = docs
         return event.norm
 
     def _cosine(self, vector: Vector, event: Event) -> float:
