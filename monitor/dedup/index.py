@@ -229,21 +229,22 @@ class StoryIndex:
         """``entries`` by ``weights``, largest first (ties: the newest first), at most
         ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
         order = np.lexsort((entries, weights))[::-1]
+        first = entries[order[:_PREFILTER_LIMIT]]
+        # A story over the cap among them: in sorted order, the same story PER_STORY apart.
+        top = np.sort(self.window.stories_of(first))
+        if not (top[PER_STORY:] == top[:-PER_STORY]).any():
+            return first.tolist()  # type: ignore[no-any-return]
+        # Each entry's place among its story's entries in this order: those past the cap go.
         entries = entries[order]
-        top = self.window.stories_of(entries[:_PREFILTER_LIMIT])
-        if not len(top) or np.unique(top, return_counts=True)[1].max() <= PER_STORY:
-            return entries[:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
-        stories = self.window.stories_of(entries).tolist()
-        per_story: dict[int, int] = {}
-        out = []
-        for entry, story in zip(entries.tolist(), stories, strict=True):
-            taken = per_story.get(story, 0)
-            if taken < PER_STORY:
-                per_story[story] = taken + 1
-                out.append(entry)
-                if len(out) == _PREFILTER_LIMIT:
-                    break
-        return out
+        stories = self.window.stories_of(entries)
+        by_story = np.argsort(stories, kind="stable")
+        grouped = stories[by_story]
+        starts = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
+        place = np.empty(len(entries), dtype=np.intp)
+        place[by_story] = np.arange(len(entries)) - np.repeat(
+            starts, np.diff(np.append(starts, len(entries)))
+        )
+        return entries[place < PER_STORY][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
 
     def _bounded(self, headline: Headline, candidates: list[int]) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
