@@ -38,26 +38,22 @@ def by_bound(
     reach = threshold - SLACK
     rest = 1 - set_weight
     # In doubles, as the score computes them: the same ratios, blended alike.
-    by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0].tolist()
-    top = set_weight * 100.0  # the set ratio's part of the bound at most
-    # (-bound, position, sort ratio, whether the bound is known or only its ceiling): a
-    # ceiling is never below the bound it stands for, so the first of the heap whose bound
-    # is known comes before every other.
-    heap = [
-        (-(top + rest * ratio), at, ratio, False)
-        for at, ratio in enumerate(by_sort)
-        if top + rest * ratio >= reach
-    ]
-    heapq.heapify(heap)
+    by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+    ceiling = set_weight * 100.0 + rest * by_sort  # the bound with a set ratio of 100
+    # Positions by ceiling, best first (ties: the earlier first); a bound is never above
+    # its ceiling, so a known bound goes out once no ceiling left is above it.
+    order = np.flatnonzero(ceiling >= reach)
+    order = order[np.argsort(-ceiling[order], kind="stable")].tolist()
+    ceilings, ratios = ceiling.tolist(), by_sort.tolist()
+    known: list[tuple[float, int]] = []  # (-bound, position): a heap
     set_ratio = fuzz.token_set_ratio
-    while heap:
-        negative, at, ratio, known = heap[0]
-        if known:
-            heapq.heappop(heap)
-            yield at, -negative
-            continue
-        bound = set_weight * set_ratio(query, texts[at]) + rest * ratio
+    for at in order:
+        while known and (-known[0][0], -known[0][1]) >= (ceilings[at], -at):
+            negative, done = heapq.heappop(known)
+            yield done, -negative
+        bound = set_weight * set_ratio(query, texts[at]) + rest * ratios[at]
         if bound >= reach:
-            heapq.heapreplace(heap, (-bound, at, ratio, True))
-        else:
-            heapq.heappop(heap)
+            heapq.heappush(known, (-bound, at))
+    while known:
+        negative, done = heapq.heappop(known)
+        yield done, -negative

@@ -101,6 +101,11 @@ class Headlines:
             entry, " ".join(sorted(self.text(entry).split()))
         )
 
+    def sorted_texts(self, entries: list[int]) -> list[str]:
+        """``sorted_text`` of each entry (the kept ones without a call each)."""
+        kept, make = self._texts.get, self.sorted_text
+        return [kept(e) or make(e) for e in entries]
+
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
 

@@ -251,10 +251,9 @@ class StoryIndex:
         (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it)."""
         if not candidates:
             return
-        sorted_text = self.window.headlines.sorted_text
         for at, bound in by_bound(
             " ".join(sorted(headline.words)),
-            [sorted_text(e) for e in candidates],
+            self.window.headlines.sorted_texts(candidates),
             self.config.set_weight,
             self.config.threshold,
         ):
