@@ -153,11 +153,11 @@ async def write_store(path: Path, headlines: list[str]) -> None:
     try:
         async with store.transaction() as db:
             await db.execute("INSERT INTO feeds (id, url, created_at) VALUES (1, 'x', 0)")
-            await db.executemany(
+            await db.execute_many(
                 "INSERT INTO stories (id, title, first_seen, last_seen) VALUES (?, ?, ?, ?)",
                 ((i + 1, t, NOW, NOW) for i, t in enumerate(headlines)),
             )
-            await db.executemany(
+            await db.execute_many(
                 "INSERT INTO items (feed_id, key, guid, canonical_url, title, summary,"
                 " first_seen, story_id, headline_key) VALUES (1, ?, ?, ?, ?, '', ?, ?, ?)",
                 (
