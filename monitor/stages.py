@@ -24,7 +24,7 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import on_event_grew
+from monitor.outbox.enqueue import Matched, on_event_grew, on_matches
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
@@ -153,8 +153,9 @@ class Stages:
         event_changes: Sequence[assign.EventChange],
         now: float,
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches, each match recorded (once per story and rule)."""
-        matched: list[tuple[assign.EventChange, Match]] = []
+        """The rules each item matches, each match recorded (once per item and rule), all of
+        the poll's in one statement."""
+        found: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
             if change.is_new_story and self.metrics is not None:
@@ -167,10 +168,18 @@ class Stages:
                 feed_url=stored.feed_url,
                 tags=stored.feed_tags,
             ):
-                if await match_store.record(db, change.story.id, stored.id, match, now):
-                    matched.append((event_change, match))
-                    if self.metrics is not None:
-                        self.metrics.matches.labels(match.rule).inc()
+                found.append((event_change, match))
+        recorded = await match_store.record_many(
+            db, [(e.story.story.id, e.story.item.id, m) for e, m in found], now
+        )
+        matched = []
+        for event_change, match in found:
+            if (event_change.story.item.id, match.rule) in recorded:
+                recorded.discard((event_change.story.item.id, match.rule))  # once, as stored
+                matched.append((event_change, match))
+        if self.metrics is not None:
+            for _, match in matched:
+                self.metrics.matches.labels(match.rule).inc()
         return matched
 
     async def _queue_new(
@@ -180,17 +189,15 @@ class Stages:
         events: Mapping[int, Event],
         now: float,
     ) -> None:
-        enqueued = 0
+        queue = []
         for event_change, match in matched:
             rule = self.rules.get(match.rule)
             if rule is None:
                 continue
             event = events[event_change.event_id] if rule.alert_on == "event" else None
-            queued = await outbox.on_match(
-                db, story=event_change.story.story, match=match, rule=rule, now=now,
-                item=event_change.story.item, event=event,
-            )  # fmt: skip
-            enqueued += len(queued)
+            story = event_change.story
+            queue.append(Matched(story.story, match, rule, story.item, event))
+        enqueued = await on_matches(db, queue, now=now)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
 
