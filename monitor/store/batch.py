@@ -33,6 +33,12 @@ def in_lists(values: Sequence[Any], chunk: int = CHUNK) -> Iterator[tuple[str, l
         yield ",".join("?" * size), part
 
 
+def columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:
+    """Rows as ``width`` column lists (empty ones for no rows): PostgreSQL's arrays, which
+    ``unnest`` turns back into rows in one statement."""
+    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+
+
 @dataclass(frozen=True, slots=True)
 class Rows:
     """``INSERT INTO table (columns) <rows> [tail]`` for many rows in one statement, whatever
@@ -61,7 +67,7 @@ class Rows:
         # The shared values come first in the statement's text, so first among its parameters.
         params: list[Any] = list(shared)
         if db.dialect == "postgresql":
-            params += [list(column) for column in zip(*rows, strict=True)]
+            params += columns(rows, len(_pairs(self.columns)))
         else:
             params.append(json.dumps(rows, ensure_ascii=False))
         if "RETURNING" in self.tail:

@@ -12,7 +12,7 @@ from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
 from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert
-from monitor.store.batch import in_lists
+from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
 from monitor.store.stories import items_json as story_items_json
 
@@ -27,7 +27,11 @@ async def reserve_ids(db: Db, count: int) -> Iterator[int]:
 
 
 async def record(db: Db, plan: EventPlan) -> None:
-    """Write the events ``assign.events`` decided: one statement per kind of change."""
+    """Write the events ``assign.events`` decided: one statement per kind of change (on
+    PostgreSQL, one for all of them)."""
+    if db.dialect == "postgresql":
+        await _record_pg(db, plan)
+        return
     if plan.created:
         await db.execute_many(
             "INSERT INTO events (id, title, first_seen, last_seen, stories) VALUES (?, ?, ?, ?, 0)",
@@ -40,6 +44,40 @@ async def record(db: Db, plan: EventPlan) -> None:
         " WHERE id = ?",
         plan.updates,
     )
+
+
+# The parts of one statement see the tables as they were before it: an event this poll
+# creates is inserted as its updates leave it, and each row is named once (``_record_pg``).
+_RECORD_PG = (
+    "WITH created AS (INSERT INTO events (id, title, first_seen, last_seen, stories)"
+    " SELECT * FROM unnest(?::bigint[], ?::text[], ?::float8[], ?::float8[], ?::bigint[])),"
+    " grown AS (UPDATE events e SET title = u.title, last_seen = GREATEST(e.last_seen, u.seen),"
+    " stories = e.stories + u.added FROM unnest(?::text[], ?::float8[], ?::bigint[], ?::bigint[])"
+    " AS u(title, seen, added, id) WHERE e.id = u.id)"
+    " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
+    " AS u(event, story) WHERE s.id = u.story"
+)
+
+
+async def _record_pg(db: Db, plan: EventPlan) -> None:
+    # Each event's updates folded into one, as applying them in turn would leave it.
+    updates: dict[int, tuple[str, float, int]] = {}
+    for title, seen, added, event_id in plan.updates:
+        before = updates.get(event_id)
+        if before is not None:
+            seen, added = max(seen, before[1]), added + before[2]
+        updates[event_id] = (title, seen, added)
+    created = []
+    for event_id, (title, seen) in plan.created.items():
+        title, last, added = updates.pop(event_id, (title, seen, 0))
+        created.append((event_id, title, seen, max(seen, last), added))
+    grown = [(title, seen, added, e) for e, (title, seen, added) in updates.items()]
+    links = {story_id: event_id for event_id, story_id in plan.story_links}  # the last holds
+    linked = [(event_id, story_id) for story_id, event_id in links.items()]
+    if created or grown or linked:
+        await db.execute(
+            _RECORD_PG, (*columns(created, 5), *columns(grown, 4), *columns(linked, 2))
+        )
 
 
 async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
