@@ -139,3 +139,26 @@ async def test_alerts_inserted_together_keep_one_per_key(
         assert await alert_rows.deliverable(store.db, "a", now) == len(keys)
     finally:
         await store.close()
+
+
+async def test_many_feeds_304_states_are_all_written_as_they_were(database: str) -> None:
+    urls = [f"https://feeds.example/{n}" for n in range(450)]  # more than one batch
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            states = list((await feed_store.sync_feeds(db, urls)).values())
+        writes = feed_store.StateWrites(store, batch=200, delay=60)
+        for n, state in enumerate(states):
+            state.etag = f'W/"{n}"' if n % 3 else None
+            state.title = f"Nachrichten {n} – Überblick" if n % 2 else None
+            state.last_status = 304
+            state.last_checked = 1_760_000_000.123456 + n
+            state.next_check = 1_760_000_600.5 + n if n % 5 else None
+            state.error_streak = n % 4
+            state.items_total = n * 1000
+            writes.add(state)
+        await writes.close()
+        stored = {s.id: s for s in await feed_store.all_feeds(store.db)}
+        assert [stored[s.id] for s in states] == states
+    finally:
+        await store.close()
