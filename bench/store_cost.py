@@ -17,7 +17,7 @@ in). PostgreSQL is a throwaway local cluster over loopback (tests/pgserver.py: D
 binaries, fsync off, as the tests run it), or ``--pg URL`` of an empty database (it is
 emptied before each run). SQLite runs as the daemon opens it (WAL, synchronous=NORMAL).
 
-``--baseline REV``: the same bench, in the same run, on the store of commit REV too (its
+``--rev REV`` runs commit REV's store instead of this tree's. ``--baseline REV``: the same bench, in the same run, on the store of commit REV too (its
 ``monitor`` package from git, in a process of its own; rounds interleaved), so a change is
 measured against what it replaces under the same load.
 
@@ -230,6 +230,7 @@ def main() -> None:
         "--pg", metavar="URL", help="a database to use (default: a throwaway cluster)"
     )
     parser.add_argument("--baseline", metavar="REV", help="also run commit REV's store")
+    parser.add_argument("--rev", help="run commit REV's store instead of this tree's")
     parser.add_argument("--no-rules", action="store_true", help="stories and events only")
     parser.add_argument("--polls", type=int, help="only the first N polls (a quick try)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -242,8 +243,8 @@ def main() -> None:
         print(json.dumps(asyncio.run(run(args.child, not args.no_rules, args.polls))))
         return
     sys.path.insert(0, str(REPO / "tests"))
-    codes = {"this tree": REPO}
     tmp = Path(tempfile.mkdtemp(prefix="store-cost-"))
+    codes = {"this tree": REPO} if args.rev is None else {args.rev: checkout(args.rev, tmp / "rev")}
     if args.baseline:
         codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
     cluster = None
