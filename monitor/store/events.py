@@ -81,32 +81,29 @@ async def _record_pg(db: Db, plan: EventPlan) -> None:
 
 
 async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
-    """The events of ``event_ids`` as stored now, with their outlets and newest headline."""
+    """The events of ``event_ids`` as stored now, with their outlets and newest headline (one
+    query for all of them)."""
     heads: dict[int, Any] = {}
     outlets: dict[int, list[str]] = {}
-    latest: dict[int, str] = {}
     for marks, params in in_lists(event_ids):
-        for row in await db.fetch_all(
-            f"SELECT id, title, first_seen, last_seen, stories FROM events WHERE id IN ({marks})",
-            params,
+        # Each event's row (kind 0, with its newest headline), then an outlet per feed (kind
+        # 1), by the name its first item of the event was stored under.
+        for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
+            "SELECT 0, e.id, e.title, e.first_seen, e.last_seen, e.stories, (SELECT i.title"
+            " FROM items i JOIN stories s ON s.id = i.story_id WHERE s.event_id = e.id"
+            " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1), 0.0, 0"
+            f" FROM events e WHERE e.id IN ({marks})"
+            " UNION ALL SELECT 1, f.event_id, i.feed_name, NULL, NULL, NULL, NULL, i.first_seen,"
+            " i.id FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i"
+            f" JOIN stories s ON s.id = i.story_id WHERE s.event_id IN ({marks})"
+            " AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id) f ON f.first = i.id"
+            " ORDER BY 1, 2, 8, 9",
+            (*params, *params),
         ):
-            heads[row[0]] = row
-        # An outlet per feed, by the name its first item of the event was stored under.
-        for event_id, feed_name in await db.fetch_all(
-            "SELECT f.event_id, i.feed_name FROM items i JOIN (SELECT s.event_id,"
-            " MIN(i.id) AS first FROM items i JOIN stories s ON s.id = i.story_id"
-            f" WHERE s.event_id IN ({marks}) AND i.feed_name IS NOT NULL"
-            " GROUP BY s.event_id, i.feed_id) f ON f.first = i.id"
-            " ORDER BY f.event_id, i.first_seen, i.id",
-            params,
-        ):
-            outlets.setdefault(event_id, []).append(feed_name)
-        for event_id, title in await db.fetch_all(
-            "SELECT s.event_id, i.title FROM items i JOIN stories s ON s.id = i.story_id"
-            f" WHERE s.event_id IN ({marks}) ORDER BY COALESCE(i.published, i.first_seen), i.id",
-            params,
-        ):
-            latest[event_id] = title
+            if kind == 0:
+                heads[event_id] = (title, first, last, stories, latest)
+            else:
+                outlets.setdefault(event_id, []).append(title)
     return {
         event_id: Event(
             event_id,
@@ -115,9 +112,9 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
             _dt(last),
             stories,
             tuple(outlets.get(event_id, ())),
-            latest.get(event_id, ""),
+            latest or "",
         )
-        for event_id, (_, title, first, last, stories) in heads.items()
+        for event_id, (title, first, last, stories, latest) in heads.items()
     }
 
 

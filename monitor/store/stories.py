@@ -139,27 +139,28 @@ async def _write_pg(
 
 
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
-    """The stories of ``story_ids`` as they are stored now (two queries for all of them)."""
+    """The stories of ``story_ids`` as they are stored now (one query for all of them)."""
     heads: dict[int, Any] = {}
     outlets: dict[int, list[str]] = {}
     for marks, params in in_lists(story_ids):
-        for row in await db.fetch_all(
-            "SELECT s.id, s.title, s.first_seen, s.last_seen, i.url FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})",
-            params,
-        ):
-            heads[row[0]] = row
-        # An outlet per feed, in the order they first carried the story (by the name its
-        # first item was stored under: the first in order of each feed).
-        for story_id, feed_name in await db.fetch_all(
-            "SELECT i.story_id, i.feed_name FROM items i JOIN (SELECT MIN(id) AS first FROM items"
+        # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
+        # carried the story, by the name its first item was stored under (the first in order
+        # of each feed).
+        for kind, story_id, title, first_seen, last_seen, url, _, _ in await db.fetch_all(
+            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0 FROM stories s"
+            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
+            " UNION ALL SELECT 1, i.story_id, i.feed_name, NULL, NULL, NULL, i.first_seen, i.id"
+            " FROM items i JOIN (SELECT MIN(id) AS first FROM items"
             f" WHERE story_id IN ({marks}) AND feed_name IS NOT NULL GROUP BY story_id, feed_id)"
-            " f ON f.first = i.id ORDER BY i.story_id, i.first_seen, i.id",
-            params,
+            " f ON f.first = i.id ORDER BY 1, 2, 7, 8",
+            (*params, *params),
         ):
-            outlets.setdefault(story_id, []).append(feed_name)
+            if kind == 0:
+                heads[story_id] = (title, first_seen, last_seen, url)
+            else:
+                outlets.setdefault(story_id, []).append(title)
     stories = {}
-    for story_id, (_, title, first_seen, last_seen, url) in heads.items():
+    for story_id, (title, first_seen, last_seen, url) in heads.items():
         carried = tuple(outlets.get(story_id, ()))
         stories[story_id] = Story(story_id, title, url, _dt(first_seen), _dt(last_seen), carried)
     return stories
