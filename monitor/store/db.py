@@ -61,7 +61,7 @@ class Db(Protocol):
 
 
 # Tables whose ids ``reserve_ids`` hands out: names cannot be bound, only these are used.
-NUMBERED = frozenset({"items", "stories", "events"})
+NUMBERED = frozenset({"stories", "events"})
 
 
 def check_numbered(table: str) -> None:
