@@ -162,3 +162,88 @@ async def test_many_feeds_304_states_are_all_written_as_they_were(database: str)
         assert [stored[s.id] for s in states] == states
     finally:
         await store.close()
+
+
+def _uci_polls(rows: int) -> list[tuple[str, list[Item]]]:
+    """The first ``rows`` UCI headlines as polls: a feed per outlet, a poll per 10 minutes."""
+    import csv
+
+    from conftest import shared
+
+    path = next(shared("uci-news-2014-03").glob("*.csv"))
+    polls: dict[tuple[int, str], list[Item]] = {}
+    with path.open(encoding="utf-8") as f:
+        for n, row in zip(range(rows), csv.DictReader(f), strict=False):
+            at = datetime.fromtimestamp(int(row["TIMESTAMP"]) / 1000, UTC)
+            feed = f"https://{row['HOSTNAME']}/rss"
+            polls.setdefault((int(at.timestamp() // 600), feed), []).append(
+                _item(n, row["TITLE"], at)
+            )
+    return [(feed, items) for (_, feed), items in sorted(polls.items())]
+
+
+async def _what_a_user_sees(location: str, tmp_path: Path) -> dict[str, Any]:
+    """The stories, events, matches and alerts of 600 real headlines' polls, without ids."""
+    from monitor.store import events as event_store
+    from monitor.store import stories as story_store
+
+    polls = _uci_polls(600)
+    rules = (
+        "".join(
+            f'[[rules]]\nname = "{name}"\nquery = "{query}"\nchannels = ["screen"]\n'
+            for name, query in [
+                ("tech", "google OR apple OR microsoft"),
+                ("markets", "stocks OR shares"),
+                ("east", "ukraine OR russia OR crimea"),
+            ]
+        )
+        + '[[rules]]\nname = "each"\nquery = "says"\nchannels = ["screen"]\nalert_on = "story"\n'
+    )
+    config = make_config(tmp_path, [], '[channels.screen]\ntype = "console"\n' + rules)
+    store = await Store.open(location)
+    try:
+        async with store.transaction() as db:
+            states = await feed_store.sync_feeds(db, sorted({feed for feed, _ in polls}))
+        stages = await Stages.build(config, store)
+        for feed, items in polls:
+            async with store.transaction() as db:
+                state = states[feed]
+                new = await item_store.insert_new(db, state.id, items)
+                stored = [StoredItem(i, state.id, feed, (), item, feed) for i, item in new]
+                await stages.process(db, stored, max(i.first_seen for i in items).timestamp())
+        stories = await story_store.list_stories(store.db, None)
+        events = await event_store.list_events(store.db, None)
+        alerts = await store.db.fetch_all("SELECT channel, kind, rule, payload FROM alerts")
+        matches = await store.db.fetch_all("SELECT rule, terms, hits, snippet FROM matches")
+    finally:
+        await store.close()
+
+    def payload(text: str) -> str:
+        import json
+
+        data = json.loads(text)
+        for key in ("story_id", "event_id"):
+            data.pop(key, None)
+        return json.dumps(data, sort_keys=True)
+
+    return {
+        "stories": sorted(
+            (s["title"], s["first_seen"], s["last_seen"], s["outlets"], str(s["items"]))
+            for s in stories
+        ),
+        "events": sorted(
+            (e["title"], e["first_seen"], e["last_seen"], str([s["items"] for s in e["stories"]]))
+            for e in events
+        ),
+        "alerts": sorted((a[0], a[1], a[2], payload(a[3])) for a in alerts),
+        "matches": sorted(tuple(m) for m in matches),
+    }
+
+
+async def test_postgresql_stores_what_sqlite_stores(pg_url: str, tmp_path: Path) -> None:
+    sqlite = await _what_a_user_sees(str(tmp_path / "monitor.db"), tmp_path)
+    postgresql = await _what_a_user_sees(pg_url, tmp_path)
+    assert len(sqlite["stories"]) > len(sqlite["events"]) > 50
+    assert len(sqlite["alerts"]) > 20 and len(sqlite["matches"]) > 50
+    for part in ("stories", "events", "alerts", "matches"):
+        assert postgresql[part] == sqlite[part], part
