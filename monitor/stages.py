@@ -26,7 +26,6 @@ from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import Matched, on_event_grew, on_matches
 from monitor.store import Store
-from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store import matches as match_store
 from monitor.store import stories as story_store
@@ -142,9 +141,8 @@ class Stages:
         none), before a match queues new ones, which the growth checks would leave as they
         are. An alert per event is updated by its event, not by its story."""
         grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
-        of_stories = await alert_rows.stories_alerts(db, grown) if grown else {}
         grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
-        of_events = await event_store.events_alerts(db, grown_events)
+        of_stories, of_events = await event_store.grown_alerts(db, grown, grown_events)
         return _Grown(of_stories, of_events)
 
     async def _match(

@@ -11,9 +11,9 @@ from typing import Any
 from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
-from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert
-from monitor.store.batch import columns, in_lists
-from monitor.store.db import Db
+from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert, stories_alerts
+from monitor.store.batch import CHUNK, columns, in_lists
+from monitor.store.db import Db, Row
 from monitor.store.stories import items_json as story_items_json
 
 
@@ -139,21 +139,57 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
     return count
 
 
-async def events_alerts(db: Db, event_ids: Sequence[int]) -> dict[int, list[tuple[Due, str]]]:
+_OF_EVENTS = (
+    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status, s.event_id"
+    " FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
+    " AND a.kind IN ('new', 'burst')"
+    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
+)
+_OF_STORIES = (
+    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({{marks}})"
+    " AND kind IN ('new', 'burst')"
+)
+Alerts = dict[int, list[tuple[Due, str]]]
+
+
+async def events_alerts(db: Db, event_ids: Sequence[int]) -> Alerts:
     """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
     one query for all of them (an event alert's story_id is the story that raised it)."""
-    out: dict[int, list[tuple[Due, str]]] = {}
+    out: Alerts = {}
     for marks, params in in_lists(event_ids):
-        for row in await db.fetch_all(
-            f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status,"
-            " s.event_id FROM stories s JOIN alerts a ON a.story_id = s.id"
-            f" WHERE s.event_id IN ({marks}) AND a.kind IN ('new', 'burst')"
-            " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')",
-            params,
-        ):
-            due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
-            out.setdefault(int(row[9]), []).append((due, str(row[8])))
+        _add(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
     return out
+
+
+async def grown_alerts(
+    db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
+) -> tuple[Alerts, Alerts]:
+    """``alerts.stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
+    that grew stories and events reads, in one query where both lists are short."""
+    if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
+        apart = await stories_alerts(db, story_ids) if story_ids else {}
+        return apart, await events_alerts(db, event_ids)
+    (story_marks, story_params), (event_marks, event_params) = (
+        next(in_lists(story_ids)),
+        next(in_lists(event_ids)),
+    )
+    rows = await db.fetch_all(
+        f"SELECT *, 0 FROM ({_OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
+        f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
+        " ORDER BY 11, 1",
+        (*story_params, *event_params),
+    )
+    of_stories: Alerts = {}
+    of_events: Alerts = {}
+    _add(of_stories, [r for r in rows if r[10] == 0])
+    _add(of_events, [r for r in rows if r[10] == 1])
+    return of_stories, of_events
+
+
+def _add(out: Alerts, rows: Sequence[Row]) -> None:
+    for row in rows:
+        due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
+        out.setdefault(int(row[9]), []).append((due, str(row[8])))
 
 
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
