@@ -10,16 +10,20 @@ updates of grown ones), then the feed's state. Then every feed answers 304 once:
 written in batches (``StateWrites``). ``--no-rules``: stories and events only.
 
 Figures: items stored per second (wall, the stories and events decided in memory included),
-the part of it spent in the store (waiting for the database and its driver), CPU per item (this process: the driver and our
-code; the server's CPU is not in it), round trips per poll with new items and per 304 poll
-(every statement sent, BEGIN and COMMIT included; a 304 poll's from the batch it is written
-in). PostgreSQL is a throwaway local cluster over loopback (tests/pgserver.py: Debian's
-binaries, fsync off, as the tests run it), or ``--pg URL`` of an empty database (it is
-emptied before each run). SQLite runs as the daemon opens it (WAL, synchronous=NORMAL).
+the part of it spent in the store (waiting for the database and its driver), CPU per item
+(this process: the driver, our code, and SQLite itself), the server's CPU per item
+(PostgreSQL's processes, from /proc; a throwaway cluster only), round trips per poll with new
+items and per 304 poll (every statement sent, BEGIN and COMMIT included; a 304 poll's from the
+batch it is written in), and what one trip costs alone (``SELECT 1`` in a transaction, wall).
+PostgreSQL is a throwaway local cluster over loopback (tests/pgserver.py: Debian's binaries,
+fsync and synchronous_commit off, as the tests run it), or ``--pg URL`` of an empty database
+(emptied before each run). SQLite runs as the daemon opens it (WAL, synchronous=NORMAL: no
+fsync at commit either).
 
-``--rev REV`` runs commit REV's store instead of this tree's. ``--baseline REV``: the same bench, in the same run, on the store of commit REV too (its
-``monitor`` package from git, in a process of its own; rounds interleaved), so a change is
-measured against what it replaces under the same load.
+``--rev REV`` measures commit REV's store instead of this tree's; ``--baseline REV`` measures
+commit REV's too, in the same run (its ``monitor`` package from git, each run in a process of
+its own, rounds interleaved), so a change is measured against what it replaces under the
+same load.
 
     flock /tmp/bench.lock python bench/store_cost.py [--rounds 3] [--pg URL] [--baseline main]
                                                      [--no-rules] [--polls N]
@@ -55,7 +59,9 @@ KEYS = [
     "wall_us_per_item",
     "store_us_per_item",
     "cpu_us_per_item",
+    "server_cpu_us_per_item",
     "trips_per_poll",
+    "us_per_trip",
     "trips_per_304_poll",
     "us_per_304_poll",
 ]
@@ -77,8 +83,12 @@ class Counting:
 
         async def counted(*args: Any, **kwargs: Any) -> Any:
             # PostgreSQL hands ids out of a block it refills now and then: those refills are
-            # its trips (counted from the store's IdBlocks), not each call.
-            self.trips += not (name == "reserve_ids" and self.dialect == "postgresql")
+            # its trips (counted from the store's IdBlocks), not each call. SQLite reads a
+            # table's highest id once, then numbers from memory (older stores: every time).
+            if name != "reserve_ids":
+                self.trips += 1
+            elif self.dialect == "sqlite":
+                self.trips += args[0] not in getattr(self.db, "_next_id", ())
             started = time.perf_counter()
             try:
                 return await method(*args, **kwargs)
@@ -121,7 +131,28 @@ def bench_config(common: list[str], rules: bool) -> Any:
     return config_module.loads("\n".join(lines) + "\n")
 
 
-async def run(location: str, rules: bool, limit: int | None) -> dict[str, float]:
+def server_cpu(postmaster: int | None) -> float:
+    """CPU seconds of the PostgreSQL server so far: its postmaster and every child (the
+    backends of the store's pool, the WAL writer, the checkpointer...)."""
+    if postmaster is None:
+        return 0.0
+    ticks = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rpartition(")")[2].split()
+        if int(entry) == postmaster or int(fields[1]) == postmaster:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+async def run(
+    location: str, rules: bool, limit: int | None, postmaster: int | None
+) -> dict[str, float]:
     from monitor.models import StoredItem
     from monitor.stages import Stages
     from monitor.store import Store
@@ -140,7 +171,7 @@ async def run(location: str, rules: bool, limit: int | None) -> dict[str, float]
         items = trips = 0
         refills = getattr(getattr(store, "ids", None), "fetches", 0)
         in_db = 0.0
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, served = time.perf_counter(), time.process_time(), server_cpu(postmaster)
         for feed, entries in polls:
             state = states[feed]
             now = max(i.first_seen for i in entries).timestamp()
@@ -160,6 +191,13 @@ async def run(location: str, rules: bool, limit: int | None) -> dict[str, float]
             trips += db.trips + 2
             items += len(stored)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        served = server_cpu(postmaster) - served
+        # What one trip costs by itself: the smallest statement, inside a transaction.
+        async with store.transaction() as db:
+            trip = time.perf_counter()
+            for _ in range(500):
+                await db.fetch_val("SELECT 1")
+            trip = (time.perf_counter() - trip) / 500
         trips += getattr(getattr(store, "ids", None), "fetches", 0) - refills
         matches = await store.db.fetch_val("SELECT COUNT(*) FROM matches")
         alerts = await store.db.fetch_val("SELECT COUNT(*) FROM alerts")
@@ -179,6 +217,8 @@ async def run(location: str, rules: bool, limit: int | None) -> dict[str, float]
             "alerts": int(alerts),
             "items_per_s": items / wall,
             "cpu_us_per_item": cpu / items * 1e6,
+            "server_cpu_us_per_item": served / items * 1e6,
+            "us_per_trip": trip * 1e6,
             "wall_us_per_item": wall / items * 1e6,
             "store_us_per_item": in_db / items * 1e6,
             "trips_per_poll": trips / len(polls),
@@ -209,9 +249,12 @@ async def empty(url: str) -> None:
         await conn.close()
 
 
-def one_run(code: Path, location: str, args: argparse.Namespace) -> dict[str, float]:
+def one_run(
+    code: Path, location: str, args: argparse.Namespace, postmaster: int | None
+) -> dict[str, float]:
     """A run in a process of its own, on the ``monitor`` package under ``code``."""
     argv = [sys.executable, __file__, "--child", location, "--code", str(code)]
+    argv += [] if postmaster is None else ["--postmaster", str(postmaster)]
     argv += ["--no-rules"] if args.no_rules else []
     argv += [] if args.polls is None else ["--polls", str(args.polls)]
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
@@ -235,12 +278,15 @@ def main() -> None:
     parser.add_argument("--polls", type=int, help="only the first N polls (a quick try)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
+    parser.add_argument("--postmaster", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     sys.path.insert(0, str(BENCH))
     if args.child is not None:
         sys.path.insert(0, str(REPO / "tests"))
         sys.path.insert(0, args.code)  # before any import of monitor
-        print(json.dumps(asyncio.run(run(args.child, not args.no_rules, args.polls))))
+        print(
+            json.dumps(asyncio.run(run(args.child, not args.no_rules, args.polls, args.postmaster)))
+        )
         return
     sys.path.insert(0, str(REPO / "tests"))
     tmp = Path(tempfile.mkdtemp(prefix="store-cost-"))
@@ -266,7 +312,11 @@ def main() -> None:
                 else:
                     location = args.pg
                     asyncio.run(empty(location))
-                results[code, backend].append(one_run(codes[code], location, args))
+                postmaster = None
+                if backend == "postgresql" and cluster is not None:
+                    pid_file = cluster.datadir / "postmaster.pid"
+                    postmaster = int(pid_file.read_text().split()[0])
+                results[code, backend].append(one_run(codes[code], location, args, postmaster))
                 for name in os.listdir(tmp):
                     if name.startswith("bench"):
                         os.unlink(tmp / name)
