@@ -31,8 +31,10 @@ POOL_SIZE = 8  # the outbox workers' reads, status, the cluster's; more only wai
 # The write transactions' connection keeps one plan per statement: a poll's batched writes
 # (INSERT/UPDATE ... FROM unnest(arrays)) would otherwise be planned again at every run, as
 # a plan for the arrays' actual length always looks cheaper than a generic one, and that
-# planning costs the server more than running them. Reads keep plans made for their values.
-WRITER_SETTINGS = {"plan_cache_mode": "force_generic_plan"}
+# planning costs the server more than running them. Its statements find rows by key: a
+# generic plan made while a table is small would scan the table whole at every poll, so
+# scans are the last resort there. Reads keep the main pool and plans made for their values.
+WRITER_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off"}
 
 
 class PgStore(Store):
@@ -57,7 +59,7 @@ class PgStore(Store):
         if not readonly:
             try:
                 writer = await asyncpg.create_pool(
-                    url, min_size=1, max_size=1, server_settings=WRITER_SETTINGS
+                    url, min_size=1, max_size=1, server_settings=WRITER_SETTINGS, reset=_reset
                 )
             except (*ERRORS, ValueError) as exc:
                 await _close_pool(pool)
@@ -141,6 +143,14 @@ class PgStore(Store):
         if self.writer is not self.pool:
             await _close_pool(self.writer)
         await _close_pool(self.pool)
+
+
+async def _reset(conn: Any) -> None:
+    """The writer's connection back in its pool: as it is (every transaction ended in a
+    COMMIT or ROLLBACK, it holds no lock, cursor or setting to undo), which spares a trip per
+    poll; reset in full only if a transaction was left open."""
+    if conn.is_in_transaction():
+        await conn.reset()
 
 
 async def _close_pool(pool: Any) -> None:
