@@ -85,7 +85,7 @@ class Counting:
             # PostgreSQL hands ids out of a block it refills now and then: those refills are
             # its trips (counted from the store's IdBlocks), not each call. SQLite reads a
             # table's highest id once, then numbers from memory (older stores: every time).
-            if name != "reserve_ids":
+            if name not in ("reserve_ids", "give_back"):  # ids given back: no trip
                 self.trips += 1
             elif self.dialect == "sqlite":
                 self.trips += args[0] not in getattr(self.db, "_next_id", ())

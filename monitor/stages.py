@@ -118,6 +118,8 @@ class Stages:
         changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
         new_events = await event_store.reserve_ids(db, len(changes))
         plan = assign.events(self.events, changes, new_events)
+        await db.give_back("stories", new_stories)  # no trip: unused ids leave no gap
+        await db.give_back("events", new_events)
         await event_store.record(db, plan)
         return changes, plan.changes
 

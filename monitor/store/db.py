@@ -55,6 +55,12 @@ class Db(Protocol):
         """``count`` unused ids of ``table`` for rows about to be inserted with them."""
         ...
 
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        """Ids of ``reserve_ids`` the transaction did not use: the next reservation may hand
+        them out again (no trip), so that a poll whose items all joined older stories leaves
+        no gap in the numbering."""
+        ...
+
     async def script(self, sql: str) -> None:
         """Several statements (a migration's DDL), inside the current transaction."""
         ...

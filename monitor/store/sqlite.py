@@ -73,6 +73,16 @@ class SqliteDb:
         self._next_id[table] = first + count
         return list(range(first, first + count))
 
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        unused = sorted(ids)
+        # Only the last ids handed out, all of them: what a reservation left at its end.
+        if (
+            unused
+            and unused[-1] + 1 == self._next_id.get(table)
+            and len(unused) == (unused[-1] - unused[0] + 1)
+        ):
+            self._next_id[table] = unused[0]
+
     def forget_ids(self) -> None:
         """The transaction that used the ids handed out was rolled back: read them again."""
         self._next_id.clear()
