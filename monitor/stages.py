@@ -24,10 +24,9 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import on_event_grew
+from monitor.outbox.enqueue import Matched, on_event_grew, on_matches
 from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
-from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store import matches as match_store
 from monitor.store import stories as story_store
@@ -123,6 +122,8 @@ class Stages:
         changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
         new_events = await event_store.reserve_ids(db, len(changes))
         plan = assign.events(self.events, changes, new_events)
+        await db.give_back("stories", new_stories)  # no trip: unused ids leave no gap
+        await db.give_back("events", new_events)
         await event_store.record(db, plan)
         return changes, plan.changes
 
@@ -146,9 +147,8 @@ class Stages:
         none), before a match queues new ones, which the growth checks would leave as they
         are. An alert per event is updated by its event, not by its story."""
         grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
-        of_stories = await alert_rows.stories_alerts(db, grown) if grown else {}
         grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
-        of_events = await event_store.events_alerts(db, grown_events)
+        of_stories, of_events = await event_store.grown_alerts(db, grown, grown_events)
         return _Grown(of_stories, of_events)
 
     async def _match(
@@ -157,8 +157,9 @@ class Stages:
         event_changes: Sequence[assign.EventChange],
         now: float,
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches, each match recorded (once per story and rule)."""
-        matched: list[tuple[assign.EventChange, Match]] = []
+        """The rules each item matches, each match recorded (once per item and rule), all of
+        the poll's in one statement."""
+        found: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
             if change.is_new_story and self.metrics is not None:
@@ -171,10 +172,18 @@ class Stages:
                 feed_url=stored.feed_url,
                 tags=stored.feed_tags,
             ):
-                if await match_store.record(db, change.story.id, stored.id, match, now):
-                    matched.append((event_change, match))
-                    if self.metrics is not None:
-                        self.metrics.matches.labels(match.rule).inc()
+                found.append((event_change, match))
+        recorded = await match_store.record_many(
+            db, [(e.story.story.id, e.story.item.id, m) for e, m in found], now
+        )
+        matched = []
+        for event_change, match in found:
+            if (event_change.story.item.id, match.rule) in recorded:
+                recorded.discard((event_change.story.item.id, match.rule))  # once, as stored
+                matched.append((event_change, match))
+        if self.metrics is not None:
+            for _, match in matched:
+                self.metrics.matches.labels(match.rule).inc()
         return matched
 
     async def _queue_new(
@@ -185,7 +194,7 @@ class Stages:
         known: set[tuple[str, str]],
         now: float,
     ) -> None:
-        enqueued = 0
+        queue = []
         for event_change, match in matched:
             rule = self.rules.get(match.rule)
             if rule is None:
@@ -194,11 +203,8 @@ class Stages:
             story = event_change.story.story
             if already_queued(known, story=story, match=match, rule=rule, event=event):
                 continue
-            queued = await outbox.on_match(
-                db, story=story, match=match, rule=rule, now=now,
-                item=event_change.story.item, event=event,
-            )  # fmt: skip
-            enqueued += len(queued)
+            queue.append(Matched(story, match, rule, event_change.story.item, event))
+        enqueued = await on_matches(db, queue, now=now)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
 

@@ -33,4 +33,6 @@ async def assign_stories(
 ) -> list[StoryChange]:
     """Stories for ``items`` as a poll gives them: the index decides, the store writes."""
     new_ids = await story_store.reserve_ids(db, len(items))
-    return await story_store.record(db, assign.stories(index, items, new_ids))
+    changes = await story_store.record(db, assign.stories(index, items, new_ids))
+    await db.give_back("stories", new_ids)
+    return changes

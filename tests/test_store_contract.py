@@ -297,8 +297,14 @@ async def test_reserved_ids_are_new_and_only_for_numbered_tables(database: str) 
             store, "http://a/rss", "A", [_item("a", RAIL, 0), _item("b", BOMB, 1)]
         )
         async with store.transaction() as db:
-            ids = await db.reserve_ids("items", 5)
-        assert len(set(ids)) == 5 and min(ids) > max(s.id for s in stored)
+            await assign_stories(db, StoryIndex(DedupConfig()), stored)
+        async with store.transaction() as db:
+            ids = await db.reserve_ids("stories", 5)
+            taken = await db.fetch_val("SELECT MAX(id) FROM stories")
+        assert len(set(ids)) == 5 and min(ids) > taken
+        with pytest.raises(ValueError):  # items are numbered as they are inserted
+            async with store.transaction() as db:
+                await db.reserve_ids("items", 1)
         with pytest.raises(ValueError):
             async with store.transaction() as db:
                 await db.reserve_ids("alerts; DROP TABLE feeds", 1)

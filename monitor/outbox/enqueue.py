@@ -4,7 +4,7 @@ pipeline's transaction (see the package's docstring)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
@@ -147,13 +147,69 @@ async def on_match(
     "burst" alert if the rule's burst condition now holds. Once per story and rule; with
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
     are its updates (``on_event_grew``)."""
+    key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
+    ids: list[int] = []
+    for alert in alerts:
+        new_id = await rows.insert(db, alert, dedup_key=key, now=now)
+        if new_id is not None:
+            ids.append(new_id)
+        if rule.burst is not None:
+            if event is not None:
+                burst_id = await _maybe_event_burst(db, event, alert, now)
+            else:
+                burst_id = await _maybe_burst(db, story, alert, now)
+            if burst_id is not None:
+                ids.append(burst_id)
+    return ids
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """A match of a poll, with what ``on_match`` needs to queue its alerts."""
+
+    story: Story
+    match: Match
+    rule: RuleConfig
+    item: StoredItem | None = None
+    event: Event | None = None
+
+
+async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
+    """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
+    (the same keys, so the same no-ops); a rule with a burst condition goes through
+    ``on_match``, which checks it after each alert. How many alerts were queued."""
+    keyed: list[tuple[Alert, str]] = []
+    bursting: list[Matched] = []
+    for m in matched:
+        if m.rule.burst is not None:
+            bursting.append(m)
+            continue
+        key, alerts = match_alerts(story=m.story, match=m.match, rule=m.rule, item=m.item,
+                                   event=m.event)  # fmt: skip
+        keyed += [(alert, key) for alert in alerts]
+    queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
+    for m in bursting:
+        queued += len(await on_match(db, story=m.story, match=m.match, rule=m.rule, now=now,
+                                     item=m.item, event=m.event))  # fmt: skip
+    return queued
+
+
+def match_alerts(
+    *,
+    story: Story,
+    match: Match,
+    rule: RuleConfig,
+    item: StoredItem | None = None,
+    event: Event | None = None,
+) -> tuple[str, list[Alert]]:
+    """The "new" alerts a match raises, one per channel of the rule, and their key."""
     extra = _burst_extra(rule)
     outlets = story.outlets
     key = alert_key(story, rule, event)
     if event is not None:
         extra |= _event_extra(event)
         outlets = _event_outlets(event, story)
-    ids: list[int] = []
+    alerts = []
     for channel in dict.fromkeys(rule.channels or match.channels):
         alert = Alert(
             id=0,
@@ -171,18 +227,8 @@ async def on_match(
             extra=extra,
             event_id=event.id if event is not None else None,
         )
-        alert = shown(alert, item, match)
-        new_id = await rows.insert(db, alert, dedup_key=key, now=now)
-        if new_id is not None:
-            ids.append(new_id)
-        if rule.burst is not None:
-            if event is not None:
-                burst_id = await _maybe_event_burst(db, event, alert, now)
-            else:
-                burst_id = await _maybe_burst(db, story, alert, now)
-            if burst_id is not None:
-                ids.append(burst_id)
-    return ids
+        alerts.append(shown(alert, item, match))
+    return key, alerts
 
 
 async def on_story_grew(

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.models import Alert, fields_of
-from monitor.store.batch import in_lists
+from monitor.store.batch import Rows, in_lists
 from monitor.store.db import Db, Row
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
@@ -97,6 +97,25 @@ async def insert(
         ),
     )
     return None if new_id is None else int(new_id)
+
+
+_NEW_ALERTS = Rows(
+    "alerts",
+    "channel text, kind text, story_id bigint, rule text, dedup_key text, payload text",
+    shared="next_attempt float8, created_at float8",
+    tail="ON CONFLICT DO NOTHING RETURNING id, channel, dedup_key",
+)
+
+
+async def insert_many(
+    db: Db, keyed: Sequence[tuple[Alert, str]], *, now: float
+) -> list[int | None]:
+    """``insert`` for many ``(alert, dedup_key)`` at once, due ``now``, in one statement: the
+    new id of each, or None where its key was there (or came earlier in ``keyed``)."""
+    rows = [(a.channel, a.kind, a.story_id, a.rule, key, dump_payload(a)) for a, key in keyed]
+    new = {(str(c), str(k)): int(i) for i, c, k in await _NEW_ALERTS.insert(db, rows, (now, now))}
+    # The first of equal keys is the one stored: the later ones were no-ops.
+    return [new.pop((a.channel, key), None) for a, key in keyed]
 
 
 async def upsert_update(

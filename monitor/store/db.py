@@ -55,13 +55,19 @@ class Db(Protocol):
         """``count`` unused ids of ``table`` for rows about to be inserted with them."""
         ...
 
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        """Ids of ``reserve_ids`` the transaction did not use: the next reservation may hand
+        them out again (no trip), so that a poll whose items all joined older stories leaves
+        no gap in the numbering."""
+        ...
+
     async def script(self, sql: str) -> None:
         """Several statements (a migration's DDL), inside the current transaction."""
         ...
 
 
 # Tables whose ids ``reserve_ids`` hands out: names cannot be bound, only these are used.
-NUMBERED = frozenset({"items", "stories", "events"})
+NUMBERED = frozenset({"stories", "events"})
 
 
 def check_numbered(table: str) -> None:

@@ -11,9 +11,9 @@ from typing import Any
 from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
-from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert
-from monitor.store.batch import in_lists
-from monitor.store.db import Db
+from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert, stories_alerts
+from monitor.store.batch import CHUNK, columns, in_lists
+from monitor.store.db import Db, Row
 from monitor.store.stories import items_json as story_items_json
 
 
@@ -27,7 +27,11 @@ async def reserve_ids(db: Db, count: int) -> Iterator[int]:
 
 
 async def record(db: Db, plan: EventPlan) -> None:
-    """Write the events ``assign.events`` decided: one statement per kind of change."""
+    """Write the events ``assign.events`` decided: one statement per kind of change (on
+    PostgreSQL, one for all of them)."""
+    if db.dialect == "postgresql":
+        await _record_pg(db, plan)
+        return
     if plan.created:
         await db.execute_many(
             "INSERT INTO events (id, title, first_seen, last_seen, stories) VALUES (?, ?, ?, ?, 0)",
@@ -42,33 +46,64 @@ async def record(db: Db, plan: EventPlan) -> None:
     )
 
 
+# The parts of one statement see the tables as they were before it: an event this poll
+# creates is inserted as its updates leave it, and each row is named once (``_record_pg``).
+_RECORD_PG = (
+    "WITH created AS (INSERT INTO events (id, title, first_seen, last_seen, stories)"
+    " SELECT * FROM unnest(?::bigint[], ?::text[], ?::float8[], ?::float8[], ?::bigint[])),"
+    " grown AS (UPDATE events e SET title = u.title, last_seen = GREATEST(e.last_seen, u.seen),"
+    " stories = e.stories + u.added FROM unnest(?::text[], ?::float8[], ?::bigint[], ?::bigint[])"
+    " AS u(title, seen, added, id) WHERE e.id = u.id)"
+    " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
+    " AS u(event, story) WHERE s.id = u.story"
+)
+
+
+async def _record_pg(db: Db, plan: EventPlan) -> None:
+    # Each event's updates folded into one, as applying them in turn would leave it.
+    updates: dict[int, tuple[str, float, int]] = {}
+    for title, seen, added, event_id in plan.updates:
+        before = updates.get(event_id)
+        if before is not None:
+            seen, added = max(seen, before[1]), added + before[2]
+        updates[event_id] = (title, seen, added)
+    created = []
+    for event_id, (title, seen) in plan.created.items():
+        title, last, added = updates.pop(event_id, (title, seen, 0))
+        created.append((event_id, title, seen, max(seen, last), added))
+    grown = [(title, seen, added, e) for e, (title, seen, added) in updates.items()]
+    links = {story_id: event_id for event_id, story_id in plan.story_links}  # the last holds
+    linked = [(event_id, story_id) for story_id, event_id in links.items()]
+    if created or grown or linked:
+        await db.execute(
+            _RECORD_PG, (*columns(created, 5), *columns(grown, 4), *columns(linked, 2))
+        )
+
+
 async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
-    """The events of ``event_ids`` as stored now, with their outlets and newest headline."""
+    """The events of ``event_ids`` as stored now, with their outlets and newest headline (one
+    query for all of them)."""
     heads: dict[int, Any] = {}
     outlets: dict[int, list[str]] = {}
-    latest: dict[int, str] = {}
     for marks, params in in_lists(event_ids):
-        for row in await db.fetch_all(
-            f"SELECT id, title, first_seen, last_seen, stories FROM events WHERE id IN ({marks})",
-            params,
+        # Each event's row (kind 0, with its newest headline), then an outlet per feed (kind
+        # 1), by the name its first item of the event was stored under.
+        for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
+            "SELECT 0, e.id, e.title, e.first_seen, e.last_seen, e.stories, (SELECT i.title"
+            " FROM items i JOIN stories s ON s.id = i.story_id WHERE s.event_id = e.id"
+            " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1), 0.0, 0"
+            f" FROM events e WHERE e.id IN ({marks})"
+            " UNION ALL SELECT 1, f.event_id, i.feed_name, NULL, NULL, NULL, NULL, i.first_seen,"
+            " i.id FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i"
+            f" JOIN stories s ON s.id = i.story_id WHERE s.event_id IN ({marks})"
+            " AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id) f ON f.first = i.id"
+            " ORDER BY 1, 2, 8, 9",
+            (*params, *params),
         ):
-            heads[row[0]] = row
-        # An outlet per feed, by the name its first item of the event was stored under.
-        for event_id, feed_name in await db.fetch_all(
-            "SELECT f.event_id, i.feed_name FROM items i JOIN (SELECT s.event_id,"
-            " MIN(i.id) AS first FROM items i JOIN stories s ON s.id = i.story_id"
-            f" WHERE s.event_id IN ({marks}) AND i.feed_name IS NOT NULL"
-            " GROUP BY s.event_id, i.feed_id) f ON f.first = i.id"
-            " ORDER BY f.event_id, i.first_seen, i.id",
-            params,
-        ):
-            outlets.setdefault(event_id, []).append(feed_name)
-        for event_id, title in await db.fetch_all(
-            "SELECT s.event_id, i.title FROM items i JOIN stories s ON s.id = i.story_id"
-            f" WHERE s.event_id IN ({marks}) ORDER BY COALESCE(i.published, i.first_seen), i.id",
-            params,
-        ):
-            latest[event_id] = title
+            if kind == 0:
+                heads[event_id] = (title, first, last, stories, latest)
+            else:
+                outlets.setdefault(event_id, []).append(title)
     return {
         event_id: Event(
             event_id,
@@ -77,9 +112,9 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
             _dt(last),
             stories,
             tuple(outlets.get(event_id, ())),
-            latest.get(event_id, ""),
+            latest or "",
         )
-        for event_id, (_, title, first, last, stories) in heads.items()
+        for event_id, (title, first, last, stories, latest) in heads.items()
     }
 
 
@@ -105,21 +140,57 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
     return count
 
 
-async def events_alerts(db: Db, event_ids: Sequence[int]) -> dict[int, list[tuple[Due, str]]]:
+_OF_EVENTS = (
+    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status, s.event_id"
+    " FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
+    " AND a.kind IN ('new', 'burst')"
+    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
+)
+_OF_STORIES = (
+    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({{marks}})"
+    " AND kind IN ('new', 'burst')"
+)
+Alerts = dict[int, list[tuple[Due, str]]]
+
+
+async def events_alerts(db: Db, event_ids: Sequence[int]) -> Alerts:
     """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
     one query for all of them (an event alert's story_id is the story that raised it)."""
-    out: dict[int, list[tuple[Due, str]]] = {}
+    out: Alerts = {}
     for marks, params in in_lists(event_ids):
-        for row in await db.fetch_all(
-            f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status,"
-            " s.event_id FROM stories s JOIN alerts a ON a.story_id = s.id"
-            f" WHERE s.event_id IN ({marks}) AND a.kind IN ('new', 'burst')"
-            " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')",
-            params,
-        ):
-            due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
-            out.setdefault(int(row[9]), []).append((due, str(row[8])))
+        _add(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
     return out
+
+
+async def grown_alerts(
+    db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
+) -> tuple[Alerts, Alerts]:
+    """``alerts.stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
+    that grew stories and events reads, in one query where both lists are short."""
+    if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
+        apart = await stories_alerts(db, story_ids) if story_ids else {}
+        return apart, await events_alerts(db, event_ids)
+    (story_marks, story_params), (event_marks, event_params) = (
+        next(in_lists(story_ids)),
+        next(in_lists(event_ids)),
+    )
+    rows = await db.fetch_all(
+        f"SELECT *, 0 FROM ({_OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
+        f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
+        " ORDER BY 11, 1",
+        (*story_params, *event_params),
+    )
+    of_stories: Alerts = {}
+    of_events: Alerts = {}
+    _add(of_stories, [r for r in rows if r[10] == 0])
+    _add(of_events, [r for r in rows if r[10] == 1])
+    return of_stories, of_events
+
+
+def _add(out: Alerts, rows: Sequence[Row]) -> None:
+    for row in rows:
+        due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
+        out.setdefault(int(row[9]), []).append((due, str(row[8])))
 
 
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:

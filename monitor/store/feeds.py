@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
+from monitor.store.batch import columns
 from monitor.store.db import Db, Row
 
 if TYPE_CHECKING:
@@ -93,6 +94,27 @@ _POLLED = [f for f in _MUTABLE if f != "health_alerted"]
 _UPDATE_POLLED = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _POLLED)} WHERE id = ?"
 
 
+def _pg_type(name: str) -> str:
+    kind = str(FeedState.__dataclass_fields__[name].type)
+    return "text" if "str" in kind else "float8" if "float" in kind else "bigint"
+
+
+# PostgreSQL: many feeds' states in one statement (execute_many would run one UPDATE per feed).
+_UPDATE_POLLED_PG = (
+    f"UPDATE feeds f SET {', '.join(f'{name} = u.{name}' for name in _POLLED)}"
+    f" FROM unnest({', '.join(f'?::{_pg_type(name)}[]' for name in _POLLED)}, ?::bigint[])"
+    f" AS u({', '.join(_POLLED)}, id) WHERE f.id = u.id"
+)
+
+
+async def save_polled(db: Db, rows: list[tuple[Any, ...]]) -> None:
+    """Write the polled fields of many feeds (rows of ``_row(state, _POLLED_VALUES)``)."""
+    if db.dialect == "postgresql":
+        await db.execute(_UPDATE_POLLED_PG, columns(rows, len(_POLLED) + 1))
+    else:
+        await db.execute_many(_UPDATE_POLLED, rows)
+
+
 _MUTABLE_VALUES = operator.attrgetter(*_MUTABLE)
 _POLLED_VALUES = operator.attrgetter(*_POLLED)
 
@@ -163,7 +185,7 @@ class StateWrites:
                 # Taken under the write lock: a full save that went first has discarded its feed.
                 taken, self._pending = self._pending, {}
                 if taken:
-                    await db.execute_many(_UPDATE_POLLED, list(taken.values()))
+                    await save_polled(db, list(taken.values()))
         except BaseException:
             for feed_id, row in taken.items():  # not written: wait again, unless superseded
                 self._pending.setdefault(feed_id, row)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -18,69 +19,65 @@ def to_ts(value: datetime | None) -> float | None:
 async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
 
-    Runs inside the caller's transaction, in the poll's order. On SQLite the new rows are
-    numbered before they are written (``reserve_ids``), so that one ``execute_many`` writes them
-    all and no trip reads the ids back; PostgreSQL does it all in one statement.
+    Runs inside the caller's transaction, in the poll's order: one statement (128 items at a
+    time on SQLite) skips the keys the feed has, numbers the rest and says which
+    it stored, where asking for the known keys first would be a trip more.
     """
     unique = list({item.key: item for item in items}.values())
     if not unique:
         return []
+    ids: dict[str, int] = {}
     if db.dialect == "postgresql":
-        return await _insert_returning(db, feed_id, unique)
-    known = await known_keys(db, feed_id, [i.key for i in unique])
-    fresh = [i for i in unique if i.key not in known]
-    if not fresh:
-        return []
-    ids = await db.reserve_ids("items", len(fresh))
-    rows = [
-        (
-            item_id,
-            feed_id,
-            i.key,
-            i.guid,
-            i.url,
-            i.canonical_url,
-            i.title,
-            i.summary,
-            to_ts(i.published),
-            i.first_seen.timestamp(),
+        columns = (
+            [i.key for i in unique],
+            [i.guid for i in unique],
+            [i.url for i in unique],
+            [i.canonical_url for i in unique],
+            [i.title for i in unique],
+            [i.summary for i in unique],
+            [to_ts(i.published) for i in unique],
+            [i.first_seen.timestamp() for i in unique],
         )
-        for item_id, i in zip(ids, fresh, strict=True)
-    ]
-    await db.execute_many(
-        "INSERT INTO items (id, feed_id, key, guid, url, canonical_url, title, summary,"
-        " published, first_seen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        for item_id, key in await db.fetch_all(_INSERT_ARRAYS, (feed_id, *columns)):
+            ids[key] = int(item_id)
+    else:
+        for start in range(0, len(unique), _ROWS):
+            part = unique[start : start + _ROWS]
+            # Padded to a power of two with copies of the last row (each a no-op: its key is
+            # taken), so that a few statement texts serve every size (see batch.in_lists).
+            size = 1 << (len(part) - 1).bit_length()
+            params = [v for i in part + part[-1:] * (size - len(part)) for v in _values(feed_id, i)]
+            for item_id, key in await db.fetch_all(_insert_values(size), params):
+                ids[key] = int(item_id)
+    return [(ids[i.key], i) for i in unique if i.key in ids]
+
+
+_ROWS = 128  # rows per statement on SQLite: 1,280 parameters, far below its limit
+_COLUMNS = "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen"
+
+
+def _values(feed_id: int, i: Item) -> tuple[object, ...]:
+    return (feed_id, i.key, i.guid, i.url, i.canonical_url, i.title, i.summary,
+            to_ts(i.published), i.first_seen.timestamp())  # fmt: skip
+
+
+@functools.lru_cache(maxsize=16)
+def _insert_values(rows: int) -> str:
+    marks = ", ".join(["(" + ", ".join("?" * 9) + ")"] * rows)
+    return (
+        f"INSERT INTO items ({_COLUMNS}) VALUES {marks}"
+        " ON CONFLICT (feed_id, key) DO NOTHING RETURNING id, key"
     )
-    return [(row[0], i) for row, i in zip(rows, fresh, strict=True)]
 
 
 # PostgreSQL takes the whole poll as arrays, skips the keys the feed has and numbers the rest
-# from the items' sequence: one round trip instead of three (known keys, ids, insert).
+# from the items' sequence: one round trip.
 _INSERT_ARRAYS = (
-    "INSERT INTO items (feed_id, key, guid, url, canonical_url, title, summary, published,"
-    " first_seen) SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
+    f"INSERT INTO items ({_COLUMNS})"
+    " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
     " ?::text[], ?::text[], ?::float8[], ?::float8[]) ON CONFLICT (feed_id, key) DO NOTHING"
     " RETURNING id, key"
 )
-
-
-async def _insert_returning(db: Db, feed_id: int, unique: list[Item]) -> list[tuple[int, Item]]:
-    columns = (
-        [i.key for i in unique],
-        [i.guid for i in unique],
-        [i.url for i in unique],
-        [i.canonical_url for i in unique],
-        [i.title for i in unique],
-        [i.summary for i in unique],
-        [to_ts(i.published) for i in unique],
-        [i.first_seen.timestamp() for i in unique],
-    )
-    ids = {
-        key: int(item_id)
-        for item_id, key in await db.fetch_all(_INSERT_ARRAYS, (feed_id, *columns))
-    }
-    return [(ids[i.key], i) for i in unique if i.key in ids]
 
 
 async def known_keys(db: Db, feed_id: int, keys: list[str]) -> set[str]:

@@ -3,16 +3,31 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from monitor.models import Match, fields_of
+from monitor.store.batch import Rows
 from monitor.store.db import Db
+
+_MATCHES = Rows(
+    "matches",
+    "story_id bigint, item_id bigint, rule text, terms text, hits text, snippet text",
+    shared="created_at float8",
+    tail="ON CONFLICT DO NOTHING RETURNING item_id, rule",
+)
 
 
 async def record(db: Db, story_id: int, item_id: int, match: Match, now: float) -> bool:
     """Store why a rule fired; False when this item already matched this rule."""
-    inserted = await db.execute(
-        "INSERT INTO matches (story_id, item_id, rule, terms, hits, snippet, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+    return bool(await record_many(db, [(story_id, item_id, match)], now))
+
+
+async def record_many(
+    db: Db, matched: Sequence[tuple[int, int, Match]], now: float
+) -> set[tuple[int, str]]:
+    """Store why rules fired, ``(story_id, item_id, match)`` for a whole poll in one
+    statement; the ``(item_id, rule)`` pairs stored (not those the item already had)."""
+    rows = [
         (
             story_id,
             item_id,
@@ -20,7 +35,7 @@ async def record(db: Db, story_id: int, item_id: int, match: Match, now: float) 
             json.dumps(match.terms, ensure_ascii=False),
             json.dumps([fields_of(h) for h in match.hits], ensure_ascii=False),
             match.snippet,
-            now,
-        ),
-    )
-    return inserted > 0
+        )
+        for story_id, item_id, match in matched
+    ]
+    return {(int(item_id), str(rule)) for item_id, rule in await _MATCHES.insert(db, rows, (now,))}

@@ -79,6 +79,10 @@ class IdBlocks:
             free.extend(int(r[0]) for r in rows)
         return [free.popleft() for _ in range(count)]
 
+    def give_back(self, table: str, ids: Iterable[int]) -> None:
+        """Ids taken and not used: handed out first next time (a sequence never goes back)."""
+        self._free.setdefault(table, collections.deque()).extendleft(sorted(ids, reverse=True))
+
 
 class PgConnDb:
     """``Db`` over one asyncpg connection (a transaction's)."""
@@ -122,6 +126,9 @@ class PgConnDb:
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         # From the id's own sequence: other nodes numbering rows at the same time get others.
         return await self.ids.take(self.conn, table, count)
+
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        self.ids.give_back(table, ids)
 
     async def script(self, sql: str) -> None:
         await self.conn.execute(translate_ddl(sql))  # no arguments: several statements at once
@@ -187,6 +194,9 @@ class PgPoolDb:
     async def reserve_ids(self, table: str, count: int) -> list[int]:
         async with self.pool.acquire() as conn:
             return await PgConnDb(conn, self.ids).reserve_ids(table, count)
+
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        self.ids.give_back(table, ids)
 
     async def script(self, sql: str) -> None:
         async with self.pool.acquire() as conn:

@@ -27,16 +27,24 @@ __all__ = ["ERRORS", "IdBlocks", "PgConnDb", "PgPoolDb", "PgStore", "reason", "t
 
 # pg_advisory_lock key of "monitor migrations": every node of every version agrees on it.
 MIGRATION_LOCK = 0x6D6F6E69746F72
-POOL_SIZE = 8  # a poll's transaction, the outbox workers' reads, status; more only waits
+POOL_SIZE = 8  # the outbox workers' reads, status, the cluster's; more only waits
+# The write transactions' connection keeps one plan per statement: a poll's batched writes
+# (INSERT/UPDATE ... FROM unnest(arrays)) would otherwise be planned again at every run, as
+# a plan for the arrays' actual length always looks cheaper than a generic one, and that
+# planning costs the server more than running them. Its statements find rows by key: a
+# generic plan made while a table is small would scan the table whole at every poll, so
+# scans are the last resort there. Reads keep the main pool and plans made for their values.
+WRITER_SETTINGS = {"plan_cache_mode": "force_generic_plan", "enable_seqscan": "off"}
 
 
 class PgStore(Store):
     """One PostgreSQL database, through a pool of connections."""
 
-    def __init__(self, pool: Any, name: str, *, readonly: bool = False) -> None:
+    def __init__(self, pool: Any, name: str, *, readonly: bool = False, writer: Any = None) -> None:
         self.ids = IdBlocks()
         super().__init__(PgPoolDb(pool, name, self.ids), name, readonly=readonly)
         self.pool = pool
+        self.writer = pool if writer is None else writer  # transactions: one at a time
 
     @classmethod
     async def connect(cls, url: str, *, readonly: bool = False) -> PgStore:
@@ -47,7 +55,16 @@ class PgStore(Store):
             pool = await asyncpg.create_pool(url, min_size=1, max_size=POOL_SIZE)
         except (*ERRORS, ValueError) as exc:
             raise StoreError(f"cannot open the database {name}: {reason(exc)}") from None
-        store = cls(pool, name, readonly=readonly)
+        writer = None
+        if not readonly:
+            try:
+                writer = await asyncpg.create_pool(
+                    url, min_size=1, max_size=1, server_settings=WRITER_SETTINGS, reset=_reset
+                )
+            except (*ERRORS, ValueError) as exc:
+                await _close_pool(pool)
+                raise StoreError(f"cannot open the database {name}: {reason(exc)}") from None
+        store = cls(pool, name, readonly=readonly, writer=writer)
         try:
             if readonly:
                 missing = await pending(store.db)
@@ -85,7 +102,7 @@ class PgStore(Store):
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Db]:
         try:
-            conn = await self.pool.acquire()
+            conn = await self.writer.acquire()
         except ERRORS as exc:
             raise self._write_failed(f"cannot start a transaction: {reason(exc)}", exc) from None
         try:
@@ -113,7 +130,7 @@ class PgStore(Store):
                 raise self._write_failed(f"cannot commit: {reason(exc)}", exc) from None
         finally:
             with suppress(*ERRORS):
-                await self.pool.release(conn)
+                await self.writer.release(conn)
 
     def _write_failed(self, message: str, exc: BaseException) -> StoreError:
         # A constraint refused is a bug on one poll's data; anything else (the server gone,
@@ -123,10 +140,24 @@ class PgStore(Store):
         return StoreError(message)
 
     async def _close(self) -> None:
-        try:
-            await asyncio.wait_for(self.pool.close(), 10)
-        except ERRORS:
-            self.pool.terminate()
+        if self.writer is not self.pool:
+            await _close_pool(self.writer)
+        await _close_pool(self.pool)
+
+
+async def _reset(conn: Any) -> None:
+    """The writer's connection back in its pool: as it is (every transaction ended in a
+    COMMIT or ROLLBACK, it holds no lock, cursor or setting to undo), which spares a trip per
+    poll; reset in full only if a transaction was left open."""
+    if conn.is_in_transaction():
+        await conn.reset()
+
+
+async def _close_pool(pool: Any) -> None:
+    try:
+        await asyncio.wait_for(pool.close(), 10)
+    except ERRORS:
+        pool.terminate()
 
 
 async def _rollback(tx: Any) -> None:

@@ -28,6 +28,7 @@ class SqliteDb:
 
     def __init__(self, raw: aiosqlite.Connection) -> None:
         self.raw = raw  # for what only SQLite has (PRAGMAs), inside this module and tests
+        self._next_id: dict[str, int] = {}  # per table, the next id ``reserve_ids`` gives
 
     async def execute(self, sql: str, params: Params = ()) -> int:
         cur = await self.raw.execute(sql, params)
@@ -62,10 +63,29 @@ class SqliteDb:
                         await batch
 
     async def reserve_ids(self, table: str, count: int) -> list[int]:
-        # Inside a write transaction (BEGIN IMMEDIATE): nobody else numbers rows meanwhile.
+        # Inside a write transaction (BEGIN IMMEDIATE), and this process is the file's only
+        # writer (WriterLock): once the highest id is read, the next ones are known without
+        # a trip per poll. A rollback forgets them (``forget_ids``): its rows are gone.
         check_numbered(table)
-        top = await self.fetch_val(f"SELECT COALESCE(MAX(id), 0) FROM {table}")
-        return list(range(int(top) + 1, int(top) + 1 + count))
+        first = self._next_id.get(table)
+        if first is None:
+            first = int(await self.fetch_val(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) + 1
+        self._next_id[table] = first + count
+        return list(range(first, first + count))
+
+    async def give_back(self, table: str, ids: Iterable[int]) -> None:
+        unused = sorted(ids)
+        # Only the last ids handed out, all of them: what a reservation left at its end.
+        if (
+            unused
+            and unused[-1] + 1 == self._next_id.get(table)
+            and len(unused) == (unused[-1] - unused[0] + 1)
+        ):
+            self._next_id[table] = unused[0]
+
+    def forget_ids(self) -> None:
+        """The transaction that used the ids handed out was rolled back: read them again."""
+        self._next_id.clear()
 
     async def script(self, sql: str) -> None:
         # Statement by statement: ``executescript`` would COMMIT the migration's transaction.
@@ -116,7 +136,8 @@ class SqliteStore(Store):
         lock: WriterLock | None = None,
         readonly: bool = False,
     ) -> None:
-        super().__init__(SqliteDb(raw), str(path), readonly=readonly)
+        self.db: SqliteDb = SqliteDb(raw)
+        super().__init__(self.db, str(path), readonly=readonly)
         self.raw = raw
         self.path = path
         self._lock = lock
@@ -236,6 +257,7 @@ class SqliteStore(Store):
 
     async def _rollback(self) -> None:
         # A failed statement may already have ended the transaction; that is fine.
+        self.db.forget_ids()
         with suppress(sqlite3.Error):
             await self.raw.execute("ROLLBACK")
 

@@ -11,7 +11,7 @@ from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
 from monitor.dedup.headline import parse
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
-from monitor.store.batch import in_lists
+from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
 
 _BATCH = 100_000  # rows loaded into the index at a time (see StoryIndex.load)
@@ -41,6 +41,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     joined_set = {d.story_id for d in decisions if not d.is_new_story}
     joined = sorted(joined_set)
     created = {row[0] for row in new_rows}
+    first_feed = {d.story_id: d.item.feed_id for d in decisions if d.is_new_story}
     # The feeds each older story had before this poll (read before its items are linked).
     feeds_before: dict[int, set[int]] = {}
     for marks, params in in_lists([s for s in joined if s not in created]):
@@ -48,34 +49,25 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             f"SELECT DISTINCT story_id, feed_id FROM items WHERE story_id IN ({marks})", params
         ):
             feeds_before.setdefault(story_id, set()).add(feed_id)
-    if new_rows:
-        await db.execute_many(
-            "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets)"
-            " VALUES (?, ?, ?, ?, ?, 1)",
-            new_rows,
-        )
-    await db.execute_many(
-        "UPDATE items SET story_id = ?, feed_name = ?, headline_key = ? WHERE id = ?", links
-    )
-    if joined:
-        # A story's last_seen is never below any of its items' (every write of it takes the
-        # MAX) and feeds_before is every feed it had: from this poll's items alone, the same
-        # values as recounting all its items, which would scan every item of a story on each
-        # poll that joins it.
-        latest: dict[int, float] = {}
-        carried: dict[int, set[int]] = {}
-        for d in decisions:
-            stored, story_id = d.item, d.story_id
-            if story_id in joined_set:
-                at = stored.seen_at.timestamp()
-                latest[story_id] = max(latest.get(story_id, at), at)
-                carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(
-                    stored.feed_id
-                )
-        await db.execute_many(
-            "UPDATE stories SET last_seen = MAX(last_seen, ?), outlets = ? WHERE id = ?",
-            [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined],
-        )
+    for row in new_rows:  # a story this poll creates had its first item's feed
+        feeds_before[row[0]] = {first_feed[row[0]]}
+    # A story's last_seen is never below any of its items' (every write of it takes the MAX)
+    # and feeds_before is every feed it had: from this poll's items alone, the same values as
+    # recounting all its items, which would scan every item of a story on each poll that
+    # joins it.
+    latest: dict[int, float] = {}
+    carried: dict[int, set[int]] = {}
+    for d in decisions:
+        stored, story_id = d.item, d.story_id
+        if story_id in joined_set:
+            at = stored.seen_at.timestamp()
+            latest[story_id] = max(latest.get(story_id, at), at)
+            carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(stored.feed_id)
+    grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
+    if db.dialect == "postgresql":
+        await _write_pg(db, new_rows, links, grown)
+    else:
+        await _write(db, new_rows, links, grown)
     stories = await load_stories(db, joined)
     changes = []
     for d in decisions:
@@ -95,28 +87,80 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     return changes
 
 
+async def _write(
+    db: Db,
+    new_rows: list[tuple[int, str, int, float, float]],
+    links: list[tuple[int, str, str, int]],
+    grown: list[tuple[float, int, int]],
+) -> None:
+    if new_rows:
+        await db.execute_many(
+            "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets)"
+            " VALUES (?, ?, ?, ?, ?, 1)",
+            new_rows,
+        )
+    await db.execute_many(
+        "UPDATE items SET story_id = ?, feed_name = ?, headline_key = ? WHERE id = ?", links
+    )
+    await db.execute_many(
+        "UPDATE stories SET last_seen = MAX(last_seen, ?), outlets = ? WHERE id = ?", grown
+    )
+
+
+# PostgreSQL: the poll's stories in one statement, each kind of change a column array. Its
+# parts see the table as it was before the statement: a story this poll creates and another
+# of its items joins is written once, as it ends up (``_write_pg``).
+_WRITE_PG = (
+    "WITH created AS (INSERT INTO stories (id, title, first_item_id, first_seen, last_seen,"
+    " outlets) SELECT * FROM unnest(?::bigint[], ?::text[], ?::bigint[], ?::float8[],"
+    " ?::float8[], ?::bigint[])),"
+    " grown AS (UPDATE stories s SET last_seen = GREATEST(s.last_seen, u.seen),"
+    " outlets = u.outlets FROM unnest(?::float8[], ?::bigint[], ?::bigint[]) AS u(seen, outlets,"
+    " id) WHERE s.id = u.id)"
+    " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
+    " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
+    " WHERE i.id = u.id"
+)
+
+
+async def _write_pg(
+    db: Db,
+    new_rows: list[tuple[int, str, int, float, float]],
+    links: list[tuple[int, str, str, int]],
+    grown: list[tuple[float, int, int]],
+) -> None:
+    later = {story_id: (seen, outlets) for seen, outlets, story_id in grown}
+    created = []
+    for story_id, title, first_item, first_seen, last_seen in new_rows:
+        seen, outlets = later.pop(story_id, (last_seen, 1))
+        created.append((story_id, title, first_item, first_seen, max(seen, last_seen), outlets))
+    grown = [(seen, outlets, story_id) for story_id, (seen, outlets) in later.items()]
+    await db.execute(_WRITE_PG, (*columns(created, 6), *columns(grown, 3), *columns(links, 4)))
+
+
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
-    """The stories of ``story_ids`` as they are stored now (two queries for all of them)."""
+    """The stories of ``story_ids`` as they are stored now (one query for all of them)."""
     heads: dict[int, Any] = {}
     outlets: dict[int, list[str]] = {}
     for marks, params in in_lists(story_ids):
-        for row in await db.fetch_all(
-            "SELECT s.id, s.title, s.first_seen, s.last_seen, i.url FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})",
-            params,
-        ):
-            heads[row[0]] = row
-        # An outlet per feed, in the order they first carried the story (by the name its
-        # first item was stored under: the first in order of each feed).
-        for story_id, feed_name in await db.fetch_all(
-            "SELECT i.story_id, i.feed_name FROM items i JOIN (SELECT MIN(id) AS first FROM items"
+        # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
+        # carried the story, by the name its first item was stored under (the first in order
+        # of each feed).
+        for kind, story_id, title, first_seen, last_seen, url, _, _ in await db.fetch_all(
+            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0 FROM stories s"
+            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
+            " UNION ALL SELECT 1, i.story_id, i.feed_name, NULL, NULL, NULL, i.first_seen, i.id"
+            " FROM items i JOIN (SELECT MIN(id) AS first FROM items"
             f" WHERE story_id IN ({marks}) AND feed_name IS NOT NULL GROUP BY story_id, feed_id)"
-            " f ON f.first = i.id ORDER BY i.story_id, i.first_seen, i.id",
-            params,
+            " f ON f.first = i.id ORDER BY 1, 2, 7, 8",
+            (*params, *params),
         ):
-            outlets.setdefault(story_id, []).append(feed_name)
+            if kind == 0:
+                heads[story_id] = (title, first_seen, last_seen, url)
+            else:
+                outlets.setdefault(story_id, []).append(title)
     stories = {}
-    for story_id, (_, title, first_seen, last_seen, url) in heads.items():
+    for story_id, (title, first_seen, last_seen, url) in heads.items():
         carried = tuple(outlets.get(story_id, ()))
         stories[story_id] = Story(story_id, title, url, _dt(first_seen), _dt(last_seen), carried)
     return stories
