@@ -24,18 +24,24 @@ _GROUP = rf"(?:\(\s*{_TERM}(?:\s+OR\s+{_TERM})*\s*\)|{_TERM})"
 # Groups ANDed (adjacent groups are ANDed too), or terms ORed: a query of one group.
 _ANDED = re.compile(rf"\s*{_GROUP}(?:\s+(?:AND\s+)?{_GROUP})*\s*")
 _ORED = re.compile(rf"\s*{_TERM}(?:\s+OR\s+{_TERM})+\s*")
-# The pieces of a query of that shape, each after the whitespace and operators before it: a
-# phrase (with the @ of an entity), a parenthesis, or a word (with its @).
-# Possessive: in a query of that shape nothing is ever given back, so the regex engine
-# keeps no backtracking state.
-_PIECE = re.compile(r'(\s*+(?:(?:AND|OR)\s++)*+)(@?"[^"]*+"|[()]|[^\s()"]++)')
+# One term of a query of that shape a match: the whitespace and operators before it, a
+# parenthesis that opens before it, the term, whitespace and a parenthesis that close after
+# it. The term is a lower-case ASCII word that is not an operator (most keywords: it is its
+# own folded word), the name of @"an entity", or any other (an @name, a "phrase", a word
+# with capitals or letters outside ASCII). A match a term: nothing is built per operator or
+# parenthesis. Possessive: in a query of that shape nothing is ever given back, so the
+# regex engine keeps no backtracking state.
+_EACH = re.compile(
+    r"(\s*+(?:(?:AND|OR)\s++)*+)((?:\(\s*+)?+)"
+    r"(?:((?!(?:and|or|not)(?:[\s)]|\Z))[a-z0-9]++)(?=[\s)]|\Z)"
+    r'|@"([^"]*+)"'
+    r'|("[^"]*+"|[^\s()"]++))'
+    r"((?:\s*+\))?+)"
+)
 # Words the general parser refuses as terms ("and": operators are written in capitals).
 _OPERATORS = frozenset({"AND", "OR", "NOT"})
 # Terms by the hundred thousand: made from tuples in C (as ``NamedTuple._make`` does).
 _new_term = partial(tuple.__new__, Term)
-_new_or = partial(tuple.__new__, Or)
-_new_and = partial(tuple.__new__, And)
-_parsed = partial(tuple.__new__, Parsed)
 _NONE: frozenset[int] = frozenset()  # no term under a NOT
 
 
@@ -47,43 +53,42 @@ def parse_flat(query: str) -> Parsed | None:
         return None
     listed: list[Term] = []
     children: list[Node] = []  # the groups ANDed
-    inside: list[Term] | None = None  # the group being read, between parentheses
+    start = -1  # where the group being read starts in ``listed`` (-1: not in a group)
     at = 0
-    new, operators = tuple.__new__, _OPERATORS
-    for before, text in _PIECE.findall(query):
-        position = at + len(before)
-        at = position + len(text)
-        if text.isalnum() and text.isascii() and (len(text) > 3 or text.upper() not in operators):
-            # A plain word, the usual term (an operator in lower case is for ``_term``).
-            # Most keywords are written in lower case: the word is then the text, not a copy.
-            word = text if text.islower() else text.lower()
-            term = new(Term, ("word", text, (word,), None, None, position))
-        elif text == "(":
-            inside = []
-            continue
-        elif text == ")":
-            assert inside is not None  # the shape was checked
-            children.append(inside[0] if len(inside) == 1 else new(Or, (tuple(inside),)))
-            inside = None
-            continue
-        else:
+    new = tuple.__new__
+    for before, opened, word, name, text, closed in _EACH.findall(query):
+        position = at + len(before) + len(opened)
+        if word:
+            at = position + len(word) + len(closed)
+            term = new(Term, ("word", word, (word,), None, None, position))
+        elif text:
+            at = position + len(text) + len(closed)
             found = _term(text, position)
             if found is None:
                 return None
             term = found
+        else:  # @"Full Name"
+            at = position + len(name) + 3 + len(closed)
+            term = new(Term, ("entity", name.strip(), (), None, None, position))
         listed.append(term)
-        if inside is not None:
-            inside.append(term)
-        elif not ored:
+        if opened:
+            start = len(listed) - 1
+        if closed:
+            group = listed[start:]
+            children.append(group[0] if len(group) == 1 else new(Or, (tuple(group),)))
+            start = -1
+        elif start < 0:
             children.append(term)
     if ored:
-        return _parsed((_new_or((tuple(listed),)), listed, _NONE))
-    tree = children[0] if len(children) == 1 else _new_and((tuple(children),))
-    return _parsed((tree, listed, _NONE))
+        return new(Parsed, (new(Or, (tuple(listed),)), listed, _NONE))
+    tree = children[0] if len(children) == 1 else new(And, (tuple(children),))
+    return new(Parsed, (tree, listed, _NONE))
 
 
 def _term(text: str, position: int) -> Term | None:
     """One term as the general parser makes it; None where it would refuse it."""
+    if text.isalnum() and text.isascii() and (len(text) > 3 or text.upper() not in _OPERATORS):
+        return _new_term(("word", text, (text.lower(),), None, None, position))
     if text[0] == "@":
         name = text[2:-1] if text[1] == '"' else text[1:]
         if len(name) <= 3 and name.upper() in _OPERATORS and text[1] != '"':
