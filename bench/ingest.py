@@ -27,7 +27,10 @@ and feedparser as shipped (its default options).
 eight of the same 38 words in every headline, the worst case for story matching.
 
     python bench/ingest.py [--feeds 1000] [--items 50] [--rounds 3] [--peers reader,...]
-                           [--synthetic | --lookalike]
+                           [--synthetic | --lookalike] [--baseline REV]
+
+``--baseline REV``: monitor as of a git revision too (``main``), in the same interleaved rounds,
+with its own rows and lines: a change's before and after under the same load.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -293,14 +297,19 @@ def counted(urls: list[str], run: Callable[..., dict[str, Any]], *args: Any) -> 
     return result
 
 
-def one_round(name: str, urls: list[str], rules: list[str]) -> dict[str, Any]:
-    """A contender from a fresh state: its first cycle, then its second (all 304)."""
+def one_round(
+    name: str, urls: list[str], rules: list[str], trees: dict[str, Path]
+) -> dict[str, Any]:
+    """A contender from a fresh state: its first cycle, then its second (all 304).
+    ``trees``: the checkout each monitor contender runs from (its own bench/contenders.py
+    puts its own ``monitor`` first on the path)."""
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         url_file = state / "urls.txt"
         url_file.write_text("\n".join(urls))
-        runner = [sys.executable, str(BENCH / "contenders.py"), name]
-        if name == "monitor":
+        runner = [sys.executable, str(trees.get(name, BENCH.parent) / "bench" / "contenders.py"),
+                  name.partition("@")[0]]  # fmt: skip
+        if name in trees:
             lines = [
                 "[monitor]",
                 f'database = "{tmp}/bench.db"',
@@ -332,6 +341,13 @@ def main(args: argparse.Namespace) -> None:
     from contenders import missing
 
     contenders = ["monitor"]
+    trees = {"monitor": BENCH.parent}
+    if args.baseline:
+        base = Path(tempfile.mkdtemp(prefix="ingest-baseline-")) / "tree"
+        subprocess.run(["git", "-C", str(BENCH.parent), "worktree", "add", "--detach", str(base),
+                        args.baseline], check=True, capture_output=True)  # fmt: skip
+        contenders.append(f"monitor@{args.baseline}")
+        trees[contenders[-1]] = base
     for peer in peers:
         hint = missing(peer)
         if hint:
@@ -359,14 +375,50 @@ def main(args: argparse.Namespace) -> None:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
     for r in range(args.rounds):
         for name in contenders[r % len(contenders) :] + contenders[: r % len(contenders)]:
-            runs[name].append(one_round(name, urls, rules))
+            runs[name].append(one_round(name, urls, rules, trees))
             print(f"  round {r + 1}: {name} done", file=sys.stderr)
     server.terminate()
+    for name, tree in trees.items():
+        if name != "monitor":
+            subprocess.run(["git", "-C", str(BENCH.parent), "worktree", "remove", "--force",
+                            str(tree)], check=False, capture_output=True)  # fmt: skip
+            shutil.rmtree(tree.parent, ignore_errors=True)
     report(mode, args, contenders, runs, per_item, fast_feeds)
 
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: float) -> None:
+    """A monitor contender's own figures: its second cycle without process start, its first
+    by thread, and the whole process's cost per item against feedparser's on the same bodies."""
+    in_cycle = median([run["second"]["out"]["cycle_cpu"] for run in runs])
+    print(
+        f"{name}, second cycle: {in_cycle / feeds * 1000:.2f} ms CPU per feed in the cycle"
+        " itself (the rest of the row is process start, imports and opening the store)"
+    )
+    detail = [run["first"]["out"] for run in runs]
+    items = median([d["items"] for d in detail])
+    us = 1e6 / max(items, 1)
+    first = median([run["first"]["cpu"] for run in runs])
+    cycle = median([d["cycle_cpu"] for d in detail])
+    print(
+        f"{name}, first cycle: {first * us:.0f} us CPU per new item for the whole process"
+        f" ({first * us / shipped:.2f}x feedparser.parse as shipped; {cycle * us:.0f} us in the"
+        f" cycle itself; {median([d['stories'] for d in detail]):,.0f} stories;"
+        f" errors: {detail[0]['errors']})"
+    )
+    roles = ("parse thread", "event loop", "database thread", "other")
+    split = ", ".join(
+        f"{role} {median([d['threads'].get(role, 0.0) for d in detail]) * us:.0f}" for role in roles
+    )
+    matching = median([d["story_matching"] for d in detail]) * us
+    events = median([d["event_assignment"] for d in detail]) * us
+    print(
+        f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
+        f" event assignment (on the event loop) {events:.0f}"
+    )
 
 
 def report(
@@ -402,31 +454,9 @@ def report(
             f" {rss:.0f} MB | {second / args.feeds * 1000:.2f} ms |"
         )
     print("second cycle, what the server answered (last round): " + "; ".join(answers_second))
-    in_cycle = median([run["second"]["out"]["cycle_cpu"] for run in runs["monitor"]])
-    print(
-        f"monitor, second cycle: {in_cycle / args.feeds * 1000:.2f} ms CPU per feed in the cycle"
-        " itself (the rest of the row is process start, imports and opening the store)"
-    )
-    detail = [run["first"]["out"] for run in runs["monitor"]]
-    items = median([d["items"] for d in detail])
-    us = 1e6 / max(items, 1)
-    first = median([run["first"]["cpu"] for run in runs["monitor"]])
-    cycle = median([d["cycle_cpu"] for d in detail])
-    print(
-        f"monitor, first cycle: {first * us:.0f} us CPU per new item for the whole process"
-        f" ({cycle * us:.0f} us in the cycle itself; {median([d['stories'] for d in detail]):,.0f}"
-        f" stories; errors: {detail[0]['errors']})"
-    )
-    roles = ("parse thread", "event loop", "database thread", "other")
-    split = ", ".join(
-        f"{role} {median([d['threads'].get(role, 0.0) for d in detail]) * us:.0f}" for role in roles
-    )
-    matching = median([d["story_matching"] for d in detail]) * us
-    events = median([d["event_assignment"] for d in detail]) * us
-    print(
-        f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
-        f" event assignment (on the event loop) {events:.0f}"
-    )
+    shipped = next(cost for way, cost in per_item.items() if way.startswith("feedparser.parse"))
+    for name in (c for c in contenders if c.startswith("monitor")):
+        monitor_lines(name, runs[name], args.feeds, shipped)
     print(
         f"parse cost per item, same bodies ({fast_feeds} of {min(args.feeds, 300)} feeds took the fast path):"
     )
@@ -442,6 +472,8 @@ if __name__ == "__main__":
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peers", help=f"comma-separated, of {', '.join(PEERS)} (default: all)")
+    ap.add_argument("--baseline", metavar="REV", help="also run monitor as of this git revision"
+                    " (checked out in a temporary worktree), in the same rounds")  # fmt: skip
     kind = ap.add_mutually_exclusive_group()
     kind.add_argument(
         "--synthetic", action="store_true", help="generated headlines (the old figure)"

@@ -25,6 +25,7 @@ from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import on_event_grew
+from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
@@ -99,7 +100,10 @@ class Stages:
             e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
         }
         events = await event_store.load_events(db, sorted(wanted)) if wanted else {}
-        await self._queue_new(db, matched, events, now)
+        # The (channel, key) of the alerts of the grown events: a match in one of them
+        # finds its alert in the outbox already, and so does a later match of this call.
+        known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
+        await self._queue_new(db, matched, events, known, now)
         await self._update_grown(db, changes, grown, events, now)
 
     async def _rebuild(self, db: Db, now: float) -> None:
@@ -178,6 +182,7 @@ class Stages:
         db: Db,
         matched: Sequence[tuple[assign.EventChange, Match]],
         events: Mapping[int, Event],
+        known: set[tuple[str, str]],
         now: float,
     ) -> None:
         enqueued = 0
@@ -186,8 +191,11 @@ class Stages:
             if rule is None:
                 continue
             event = events[event_change.event_id] if rule.alert_on == "event" else None
+            story = event_change.story.story
+            if already_queued(known, story=story, match=match, rule=rule, event=event):
+                continue
             queued = await outbox.on_match(
-                db, story=event_change.story.story, match=match, rule=rule, now=now,
+                db, story=story, match=match, rule=rule, now=now,
                 item=event_change.story.item, event=event,
             )  # fmt: skip
             enqueued += len(queued)

@@ -30,10 +30,13 @@ def explain(
     title, summary = where
     spans: list[tuple[int, int, int, str]] = []
     for term_id in rule.terms:
-        label = labels[term_id]
-        for start, end in found.get(term_id, {}).items():
-            spans.append((start, -end, term_id, label))
-    spans.sort()
+        at = found.get(term_id)
+        if at is not None:
+            label = labels[term_id]
+            for start, end in at.items():
+                spans.append((start, -end, term_id, label))
+    if len(spans) > 1:
+        spans.sort()
     hits: list[TermHit] = []
     covered: dict[int, int] = {}  # term id -> end of its last hit kept
     for start, neg_end, term_id, label in spans:

@@ -10,6 +10,7 @@ from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.content import shown
+from monitor.outbox.keys import alert_key, event_burst_key
 from monitor.store import alerts as rows
 from monitor.store import items as item_store
 from monitor.store.alerts import Due
@@ -64,9 +65,15 @@ async def on_event_grew(
 ) -> None:
     """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
     each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
+    # A burst alert among them is one per (channel, rule) and event: no need to look for it.
+    bursted = {(d.alert.channel, d.alert.rule) for d, _ in alerts if d.alert.kind == "burst"}
     for due, status in alerts:
         alert = due.alert
-        if alert.kind == "new" and "burst_outlets" in alert.extra:
+        if (
+            alert.kind == "new"
+            and "burst_outlets" in alert.extra
+            and (alert.channel, alert.rule) not in bursted
+        ):
             await _maybe_event_burst(db, event, alert, now)
         outlets = alert.outlets[:1] + tuple(o for o in event.outlets if o not in alert.outlets[:1])
         extra = {**alert.extra, **_event_extra(event)}
@@ -108,7 +115,7 @@ async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
 async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> int | None:
     """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
-    key = f"burst:event:{event.id}:{base.rule}"
+    key = event_burst_key(event.id, base.rule or "")
     if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
     count = await item_store.event_outlets_since(
@@ -142,11 +149,10 @@ async def on_match(
     are its updates (``on_event_grew``)."""
     extra = _burst_extra(rule)
     outlets = story.outlets
-    key = f"new:{story.id}:{rule.name}"
+    key = alert_key(story, rule, event)
     if event is not None:
         extra |= _event_extra(event)
         outlets = _event_outlets(event, story)
-        key = f"event:{event.id}:{rule.name}"
     ids: list[int] = []
     for channel in dict.fromkeys(rule.channels or match.channels):
         alert = Alert(

@@ -1,0 +1,105 @@
+"""Matches and alerts over real headlines, dumped for a before/after comparison.
+
+A change meant to make the stages after store cheaper (rules, the outbox) must not change one
+match or one alert. This runs the ingest bench's feeds (bench/realfeeds.py: real UCI and STS
+headlines with real summaries) through the whole pipeline, feed after feed (``ingest`` of a
+pushed body, so the order and every id are the same from run to run), with the bench's rules
+(the example config's entities and seed rule, 40 topic rules) and a few of the other kinds: per
+story, with a burst, on two channels, title-only. Halfway, every pending alert is marked sent
+(half of them editable), so the rest of the run also queues updates and bursts of sent alerts.
+It writes every story's event, every match and every alert (timestamps left out: they are the
+wall clock's) to a JSON file.
+
+    python bench/alerts_same.py --code <a checkout of main> before.json
+    python bench/alerts_same.py after.json && cmp before.json after.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+
+EXTRA_RULES = [
+    "[[rules]]", 'name = "per-story"', 'query = "(police OR court) AND (says OR report*)"',
+    'alert_on = "story"', 'channels = ["screen"]',
+    "[[rules]]", 'name = "bursting"', 'query = "(apple OR google OR microsoft)"',
+    'channels = ["screen", "hook"]', 'burst = { outlets = 3, within = "2h" }',
+    "[[rules]]", 'name = "story-burst"', 'query = "(ukraine OR russia OR crimea)"',
+    'alert_on = "story"', 'channels = ["screen"]', 'burst = { outlets = 2, within = "6h" }',
+    "[[rules]]", 'name = "two-channels"', 'query = "(bank OR market*) AND (rate* OR stock*)"',
+    'channels = ["screen", "hook"]',
+    "[[rules]]", 'name = "title-only"', 'query = "title:(malaysia OR flight OR plane)"',
+    'channels = ["hook"]',
+    "[channels.hook]", 'type = "console"',
+]  # fmt: skip
+
+
+async def run(feeds: int, items: int) -> dict[str, Any]:
+    from ingest import common_words, tracking_rules
+    from realfeeds import feed_body, real_headlines
+
+    from monitor import config as config_module
+    from monitor.engine import Engine
+    from monitor.pipeline import ingest_pushed
+
+    pool = real_headlines()
+    rules = tracking_rules(common_words("real", feeds, items)) + EXTRA_RULES
+    with tempfile.TemporaryDirectory() as tmp:
+        lines = ["[monitor]", f'database = "{tmp}/same.db"']
+        for i in range(feeds):
+            lines += ["[[feeds]]", f'url = "http://127.0.0.1:9/f/{i}"', f'name = "outlet {i % 40}"']
+        config = config_module.loads("\n".join(lines + rules), base_dir=Path(tmp))
+        engine = await Engine.open(config)
+        try:
+            db = engine.store.db
+            headers = {"content-type": "application/rss+xml"}
+            for i, feed in enumerate(config.feeds):
+                await ingest_pushed(engine.rt, feed, feed_body(i, items, pool), headers)
+                if i == feeds // 2:
+                    async with engine.store.transaction() as tx:
+                        await tx.execute(
+                            "UPDATE alerts SET status = 'sent', external_id ="
+                            " CASE WHEN id % 2 = 1 THEN 'message-' || id ELSE '' END"
+                            " WHERE status = 'pending'"
+                        )
+            dump: dict[str, Any] = {
+                "stories": await db.fetch_all("SELECT id, title, event_id FROM stories ORDER BY id"),
+                "matches": await db.fetch_all(
+                    "SELECT story_id, item_id, rule, terms, hits, snippet FROM matches"
+                    " ORDER BY item_id, rule"
+                ),
+                "alerts": await db.fetch_all(
+                    "SELECT id, channel, kind, story_id, rule, dedup_key, payload, status,"
+                    " external_id FROM alerts ORDER BY id"
+                ),
+            }
+        finally:
+            await engine.close()
+    return {k: [list(r) for r in v] for k, v in dump.items()}
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("out", type=Path)
+    ap.add_argument("--code", type=Path, default=BENCH.parent,
+                    help="the checkout whose monitor runs (default: this one)")  # fmt: skip
+    ap.add_argument("--feeds", type=int, default=200)
+    ap.add_argument("--items", type=int, default=50)
+    a = ap.parse_args()
+    sys.path[:0] = [str(a.code.resolve()), str(BENCH)]
+    import monitor  # now, from --code: bench/ingest.py puts this checkout first on the path
+
+    print(f"monitor from {Path(monitor.__file__).parent}")
+    dump = asyncio.run(run(a.feeds, a.items))
+    a.out.write_text(json.dumps(dump, indent=0))
+    print(
+        f"{a.feeds} feeds x {a.items} items: {len(dump['stories'])} stories,"
+        f" {len(dump['matches'])} matches, {len(dump['alerts'])} alerts -> {a.out}"
+    )

@@ -1,0 +1,61 @@
+"""The keys of the outbox: one alert per (channel, key), and which of them a poll knows
+are there already, so that a match of an event alerted already builds nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.match.config import RuleConfig
+from monitor.models import Event, Match, Story
+from monitor.store.alerts import Due
+
+
+def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
+    """The outbox key of a rule's "new" alert: per event (``event``) or per story. The
+    outbox holds one alert per (channel, key)."""
+    return f"new:{story.id}:{rule.name}" if event is None else event_key(event.id, rule.name)
+
+
+def event_key(event_id: int, rule: str) -> str:
+    return f"event:{event_id}:{rule}"
+
+
+def event_burst_key(event_id: int, rule: str) -> str:
+    return f"burst:event:{event_id}:{rule}"
+
+
+def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
+    """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
+    ``store.events.events_alerts`` reads them): alerts the outbox holds already."""
+    keys = {"new": event_key, "burst": event_burst_key}
+    return {
+        (a.channel, keys[a.kind](a.event_id, a.rule))
+        for a in (due.alert for due, _status in alerts)
+        if a.kind in keys and a.event_id is not None and a.rule
+    }
+
+
+def already_queued(
+    known: set[tuple[str, str]], *, story: Story, match: Match, rule: RuleConfig,
+    event: Event | None,
+) -> bool:  # fmt: skip
+    """Whether ``on_match`` would queue nothing for this match: every (channel, key) of its
+    "new" alerts is in ``known`` (the outbox has them, and keeps them as they are), and of
+    its burst alerts too if the rule has a burst (per event: a burst per story is checked).
+    Otherwise its "new" pairs are added to ``known``: once queued, the outbox has them.
+    Most matches of a poll are of events alerted already, and building their alerts (the
+    item shown, its lede, the payload) was most of their cost."""
+    channels = rule.channels or match.channels
+    key = alert_key(story, rule, event)
+    pairs = {(channel, key) for channel in channels}
+    wanted = pairs
+    if rule.burst is not None:
+        if event is None:  # the outlets of a story are counted at each of its matches
+            known |= pairs
+            return False
+        burst = event_burst_key(event.id, rule.name)
+        wanted = pairs | {(channel, burst) for channel in channels}
+    if wanted <= known:
+        return True
+    known |= pairs
+    return False
