@@ -8,11 +8,20 @@ monitor's parser. Every feed is always due (interval 0), so the nodes poll as fa
 ``--max-polls`` slots, the cores and the database allow. What is NOT in these figures: storing
 the items, stories and alerts (the PostgreSQL store is benched by bench/store_cost.py).
 
+CPU budgets (``--cpu-budget``, cores per node; 0: no cap): the machine has 2 cores shared with
+other work, so N uncapped nodes only share out what is left of them. With a budget each node
+runs in a cgroup of its own capped at that many cores and weighted above the machine's other
+work (bench/cpubudget.py), as if it ran on a machine of its own; PostgreSQL and the feed server
+get the same weight, uncapped. A node that uses its whole budget (throttled in ~100% of the
+periods) is bound by its CPU; N such nodes polling N times what one does is linear scaling.
+CPU, polls and transactions are counted over the measured window only.
+
 Failover: two nodes poll every feed each ``--interval`` seconds; one is killed with SIGKILL;
 for the feeds it was polling, the time from the kill to their next poll by the other node
 (bounded by the lease), and for its other feeds how late they were polled after their time.
 
     flock /tmp/bench.lock python bench/scale.py [--seconds 12] [--feeds 600] [--lease 3]
+        [--cpu-budget 0.25 0] [--only leases|pipeline]
 """
 
 from __future__ import annotations
@@ -20,121 +29,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import statistics
 import sys
 import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import asyncpg
-from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "bench")]
 
+from cpubudget import unavailable
 from pgserver import Cluster, start_cluster
+from scaleleases import FeedHost, node, serve_first, stop, throughput
 from scalenodes import Newsroom
 from scalenodes import run as run_pipeline
 
-NODE = ROOT / "tests" / "clusternode.py"
 FAILOVER_FEEDS = 60
-FEEDS_DIR = ROOT.parent / "shared" / "data" / "real-feeds"
-
-
-class FeedHost:
-    """Serves the real feeds and notes every request (path, time)."""
-
-    def __init__(self, count: int) -> None:
-        files = sorted(p for p in FEEDS_DIR.iterdir() if p.suffix in (".rss", ".atom"))
-        self.bodies = [p.read_bytes() for p in files]
-        self.count = count
-        self.requests: dict[str, list[float]] = defaultdict(list)
-        self.runner: web.AppRunner | None = None
-        self.base = ""
-        self.delay = 0.0  # seconds each answer takes (a slow host keeps polls in flight)
-
-    async def start(self) -> None:
-        async def feed(request: web.Request) -> web.Response:
-            self.requests[request.path].append(time.time())
-            if self.delay:
-                await asyncio.sleep(self.delay)
-            number = int(request.match_info["n"])
-            body = self.bodies[number % len(self.bodies)]
-            return web.Response(body=body, content_type="application/xml")
-
-        app = web.Application()
-        app.router.add_get("/feed/{n}.xml", feed)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-        self.base = f"http://127.0.0.1:{port}"
-
-    def total(self) -> int:
-        return sum(len(v) for v in self.requests.values())
-
-
-async def _node(dsn: str, host: FeedHost, interval: float, lease: float, max_polls: int,
-                parse: bool = True, feeds: int = 0) -> asyncio.subprocess.Process:  # fmt: skip
-    args = [str(NODE), dsn, host.base, str(feeds or host.count), str(interval), str(lease),
-            str(min(1.0, lease / 4)), "--max-polls", str(max_polls)]  # fmt: skip
-    if parse:
-        args.append("--parse")
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable, *args, stdout=asyncio.subprocess.PIPE,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "tests")},
-    )  # fmt: skip
-    assert proc.stdout is not None
-    line = await asyncio.wait_for(proc.stdout.readline(), 60)
-    assert line.startswith(b"ready"), line
-    return proc
-
-
-async def _stop(proc: asyncio.subprocess.Process) -> list[str]:
-    proc.send_signal(signal.SIGTERM)
-    out, _ = await asyncio.wait_for(proc.communicate(), 30)
-    last = [line for line in out.decode().splitlines() if line.startswith("stopped")]
-    return last[-1].split() if last else []
-
-
-async def _transactions(dsn: str) -> int:
-    conn = await asyncpg.connect(dsn)
-    try:
-        value: int = await conn.fetchval(
-            "SELECT xact_commit + xact_rollback FROM pg_stat_database"
-            " WHERE datname = current_database()"
-        )
-        return value
-    finally:
-        await conn.close()
-
-
-async def throughput(cluster: Cluster, host: FeedHost, nodes: int, seconds: float,
-                     max_polls: int, lease: float) -> dict[str, float]:  # fmt: skip
-    dsn = cluster.create_database("scale")
-    procs = [await _node(dsn, host, 0.0, lease, max_polls) for _ in range(nodes)]
-    await asyncio.sleep(2.0)  # warm up: connections, first batches
-    before_requests, before_tx = host.total(), await _transactions(dsn)
-    started = time.monotonic()
-    await asyncio.sleep(seconds)
-    polls = host.total() - before_requests
-    tx = await _transactions(dsn) - before_tx
-    elapsed = time.monotonic() - started
-    stops = [await _stop(p) for p in procs]
-    total_polls = sum(int(s[2]) for s in stops if s)
-    items = sum(int(s[3]) for s in stops if s)
-    cpu = sum(float(s[4]) for s in stops if s)
-    return {
-        "nodes": nodes,
-        "polls_s": polls / elapsed,
-        "items_s": polls / elapsed * (items / max(1, total_polls)),
-        "cpu_ms_poll": 1000 * cpu / max(1, total_polls),
-        "cpu_us_item": 1e6 * cpu / max(1, items),
-        "tx_poll": tx / max(1, polls),
-    }
 
 
 async def failover(
@@ -145,7 +57,7 @@ async def failover(
     dsn = cluster.create_database("failover")
     host.delay = 0.5  # so that the killed node dies with polls in flight
     # Few enough feeds that one node alone keeps up with them (polls of 0.5 s, 20 at once).
-    procs = [await _node(dsn, host, interval, lease, 20, False, FAILOVER_FEEDS) for _ in range(2)]
+    procs = [await node(dsn, host, interval, lease, 20, False, FAILOVER_FEEDS) for _ in range(2)]
     await asyncio.sleep(3 * interval)
     conn = await asyncpg.connect(dsn)
     path = "'/feed/' || split_part(feed_url, '/feed/', 2)"
@@ -173,7 +85,7 @@ async def failover(
         await conn.close()
     await asyncio.sleep(interval + 3 * lease)
     await procs[0].wait()
-    await _stop(procs[1])
+    await stop(procs[1])
     host.delay = 0.0
     in_flight, others = [], []
     for row in rows:
@@ -227,6 +139,8 @@ async def main() -> None:
     p.add_argument("--lease", type=float, default=3.0)
     p.add_argument("--interval", type=float, default=2.0, help="failover run's poll interval")
     p.add_argument("--max-polls", type=int, default=20)
+    p.add_argument("--cpu-budget", type=float, nargs="+", default=[0.25, 0.0],
+                   help="cores per node, one run of 1, 2, 3 nodes each (0: no cap)")  # fmt: skip
     p.add_argument("--pipeline-feeds", type=int, default=300)
     p.add_argument("--pipeline-seconds", type=float, default=15.0)
     p.add_argument("--only", choices=["leases", "pipeline"], default=None)
@@ -236,20 +150,31 @@ async def main() -> None:
         sys.exit("bench/scale.py needs PostgreSQL (Debian package postgresql)")
     host = FeedHost(args.feeds)
     await host.start()
+    served = None
     try:
         print(f"{args.feeds} feeds (real-feeds cycled), {args.seconds:.0f}s per run, "
               f"max_polls {args.max_polls}, {os.cpu_count()} cores, "
               f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
-        rows = []
-        for n in (1, 2, 3) if args.only != "pipeline" else ():
-            row = await throughput(cluster, host, n, args.seconds, args.max_polls, args.lease)
-            rows.append(row)
-            base = rows[0]
-            print(f"  {n} node{'s' * (n > 1)}: {row['polls_s']:7.1f} polls/s"
-                  f" ({row['polls_s'] / base['polls_s']:.2f}x one node)  {row['items_s']:8.0f}"
-                  f" items/s  {row['cpu_ms_poll']:.2f} ms CPU/poll  {row['cpu_us_item']:.0f} us"
-                  f" CPU/item  {row['tx_poll']:.2f} db transactions/poll"
-                  f"  load {os.getloadavg()[0]:.1f}")  # fmt: skip
+        served = serve_first(cluster) if any(args.cpu_budget) and not unavailable() else None
+        for cores in args.cpu_budget if args.only != "pipeline" else ():
+            if cores and unavailable():
+                print(f"  no CPU budget of {cores} core per node: {unavailable()}")
+                continue
+            cap = f"each node capped at {cores:.2f} core" if cores else "no cap on the nodes"
+            print(f"leases, fetch and parse ({cap}):")
+            rows = []
+            for n in (1, 2, 3):
+                row = await throughput(cluster, host, n, args.seconds, args.max_polls,
+                                       args.lease, cores)  # fmt: skip
+                rows.append(row)
+                base = rows[0]
+                print(f"  {n} node{'s' * (n > 1)}: {row['polls_s']:6.1f} polls/s"
+                      f" ({row['polls_s'] / base['polls_s']:.2f}x one node) {row['items_s']:6.0f}"
+                      f" items/s  {row['cpu_ms_poll']:.1f} ms CPU/poll ({row['cpu_us_item']:.0f}"
+                      f" us/item)  {row['node_cores']:.2f} core/node"
+                      f" (throttled {100 * row['throttled']:.0f}% of periods)"
+                      f"  PostgreSQL {row['db_cores']:.2f} core, {row['db_ms_poll']:.2f} ms/poll,"
+                      f" {row['tx_poll']:.2f} tx/poll  load {os.getloadavg()[0]:.1f}")  # fmt: skip
         if args.only != "leases":
             await pipeline(cluster, args)
         if args.only == "pipeline":
@@ -269,6 +194,8 @@ async def main() -> None:
         if host.runner is not None:
             await host.runner.cleanup()
         cluster.stop()
+        if served is not None:
+            served.remove()
 
 
 if __name__ == "__main__":

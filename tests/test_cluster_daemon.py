@@ -28,7 +28,9 @@ FEEDS = 300
 OUTLETS = 40  # feeds that carry the story
 INTERVAL = 4.0
 LEASE = 2.0
-SLACK = 0.5  # seconds: request timing on a loaded machine
+# Seconds: a poll's interval runs from its start, and its request may wait for the per-host
+# slot (all 300 feeds are on one host) a little longer than the next one's on a loaded machine.
+SLACK = 1.0
 
 
 def _config(database: str, urls: list[str], tg_url: str, hook_url: str) -> str:
@@ -108,7 +110,13 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
                 return bool(tg.sent) and bool(hook.payloads()) and len(outlets.polls) == FEEDS
 
             await _until(alerted, 60)
-            await asyncio.sleep(INTERVAL)  # the alert marked sent, the story whole
+
+            async def settled() -> bool:  # the story whole, its alert marked sent
+                queued = await db.fetchval("SELECT count(*) FROM assign_queue")
+                pending = await db.fetchval("SELECT count(*) FROM alerts WHERE status = 'pending'")
+                return queued == 0 and pending == 0
+
+            await _until(settled, 30)
             pid = await db.fetchval(
                 "SELECT n.pid FROM cluster_roles r JOIN cluster_nodes n ON n.id = r.node"
                 " WHERE r.role = 'assigner'"
@@ -127,12 +135,14 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
                 return left == 0 and grown == OUTLETS // 2
 
             await _until(assigned, 30)
-            await asyncio.sleep(2 * INTERVAL)
+            # Long enough after the kill that a feed nobody polls again shows as a gap.
+            await asyncio.sleep(max(0.0, killed + INTERVAL + LEASE + 3.0 - time.monotonic()))
             ended = time.monotonic()
-            code, out, err = await monitor_cli("status", "--json", config=config)
-            assert code == 0, err
+            (code, out, err), (code2, text, err2) = await asyncio.gather(
+                monitor_cli("status", "--json", config=config), monitor_cli("status", config=config)
+            )
+            assert code == 0 and code2 == 0, err + err2
             nodes = json.loads(out)["nodes"]
-            code, text, err = await monitor_cli("status", config=config)
         finally:
             errors = []
             for p in procs:

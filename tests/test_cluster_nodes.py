@@ -102,10 +102,12 @@ async def test_a_node_killed_mid_run_loses_no_feed_and_doubles_none(
     polls: dict[str, list[float]] = defaultdict(list)
     _serve_feeds(feed_server, polls)
     base = feed_server.url("").rstrip("/")
-    for _ in range(3):
-        await nodes.start(pg_url, base)
-    await asyncio.sleep(2 * INTERVAL)
-    assert len(polls) == FEEDS  # all polled before the kill
+    await asyncio.gather(*(nodes.start(pg_url, base) for _ in range(3)))
+    deadline = time.monotonic() + 30
+    while len(polls) < FEEDS or len(nodes.assigner_terms()) < 1:  # all polled before the kill
+        assert time.monotonic() < deadline, f"{len(polls)} of {FEEDS} feeds polled"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(INTERVAL / 2)  # into the second round: polls in flight at the kill
 
     terms = nodes.assigner_terms()
     assert len(terms) == 1  # one assigner among the three

@@ -68,13 +68,22 @@ storm_limit = 1000
     )
 
 
-async def _start(config: Path, db: asyncpg.Connection) -> asyncio.subprocess.Process:
-    """A node, once it has joined (a signal before that finds no handler yet)."""
-    proc = await asyncio.create_subprocess_exec(
+async def _spawn(config: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
         sys.executable, "-m", "monitor", "-c", str(config), "run",
         env={**os.environ, "PGPW": PASSWORD},
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def _start(config: Path, db: asyncpg.Connection) -> asyncio.subprocess.Process:
+    """A node, once it has joined (a signal before that finds no handler yet)."""
+    return await _joined(await _spawn(config), db)
+
+
+async def _joined(
+    proc: asyncio.subprocess.Process, db: asyncpg.Connection
+) -> asyncio.subprocess.Process:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if await db.fetchval(
@@ -105,11 +114,12 @@ async def test_a_rolling_restart_loses_and_doubles_nothing(
     async with webhook_receiver() as hook:
         config = tmp_path / "config.toml"
         config.write_text(_config(with_password(pg_url), urls, hook.url), "utf-8")
-        procs = [await _start(config, db) for _ in range(NODES)]
+        procs = [await _spawn(config) for _ in range(NODES)]  # at once: the starts overlap
+        procs = [await _joined(p, db) for p in procs]
         errors: list[str] = []
         try:
             for n in range(NODES):  # restart each in turn, publishing all along
-                await asyncio.sleep(2.0)
+                await asyncio.sleep(1.0)  # the interval: every feed polled meanwhile
                 for _ in range(4):
                     publish(published)
                     published += 1

@@ -131,7 +131,10 @@ async def deregister(conn: asyncpg.Connection, node: int) -> None:
     """A clean stop: the node's feeds are free at once, not when its lease runs out."""
     async with conn.transaction():
         await conn.execute(
-            "UPDATE feed_leases SET leased_by = NULL, lease_until = NULL WHERE leased_by = $1",
+            # Without the lease that take_due adds to a feed's next time: a clean stop has
+            # handed back every poll it made, so no request of its is left in flight.
+            "UPDATE feed_leases SET leased_by = NULL, lease_until = NULL,"
+            f" next_poll_at = least(next_poll_at, {NOW} + last_delay) WHERE leased_by = $1",
             node,
         )
         await conn.execute(

@@ -84,14 +84,15 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
 
 
 async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
-    """Load the items seen since ``since`` into the event index, in the order they came;
-    the number loaded. Stories without an event (stored before events existed) get none."""
+    """Load the items first seen since ``since`` (as the story window) into the event index,
+    in the order they came; the number loaded. Stories without an event (stored before
+    events existed) get none."""
     count = 0
     seen_stories: set[int] = set()
     async for rows in db.stream(
         "SELECT s.event_id, i.story_id, i.title, i.summary, COALESCE(i.published, i.first_seen)"
         " AS seen FROM items i JOIN stories s ON s.id = i.story_id"
-        " WHERE s.event_id IS NOT NULL AND COALESCE(i.published, i.first_seen) >= ?"
+        " WHERE s.event_id IS NOT NULL AND i.first_seen >= ?"
         " ORDER BY seen, i.id",
         (since.timestamp(),),
         size=10_000,

@@ -5,9 +5,9 @@ until when (``leased_by``, ``lease_until``). A node takes due feeds in batches w
 ``FOR UPDATE SKIP LOCKED`` (two nodes never wait on, nor take, the same row), polls them and
 hands each back with its next time. A node that dies stops extending its leases
 (``cluster.heartbeat``); once they run out the feeds are due for any other node (those it was
-polling at its usual gap after that poll began). A feed is therefore polled at most once per
-interval: its next time is written only by the lease holder, and a lease is taken only on a
-feed that is due and not held.
+polling at their usual gap plus a lease after it took them). A feed is therefore polled at
+most once per interval: its next time is written only by the lease holder, and a lease is
+taken only on a feed that is due and not held.
 """
 
 from __future__ import annotations
@@ -65,8 +65,10 @@ async def take_due(conn: asyncpg.Connection, node: int, limit: int, lease: float
         SET leased_by = $1, lease_until = {NOW} + $3, last_poll_at = {NOW},
             last_polled_by = $1, polls = f.polls + 1,
             -- If this node dies mid-poll, its request may have reached the feed's host: the
-            -- feed is due again at its usual gap from now, not as soon as the lease runs out.
-            next_poll_at = {NOW} + f.last_delay
+            -- feed is due again at its usual gap, not as soon as the lease runs out. The gap
+            -- counts from a lease later than now: the request leaves when a fetch slot (the
+            -- per-host limit) frees, which may be a while after the feed was taken.
+            next_poll_at = {NOW} + f.last_delay + $3
         FROM due WHERE f.feed_url = due.feed_url
         RETURNING f.feed_url, f.next_poll_at, f.lease_until
         """,

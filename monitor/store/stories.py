@@ -123,7 +123,10 @@ async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
 
 
 async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
-    """Load the items seen since ``since`` into the index; the number loaded.
+    """Load the items first seen since ``since`` into the index; the number loaded.
+
+    The window is by when an item was first seen, as in a running node: an old article a
+    feed carried an hour ago is in it, with its publication time as the index's clock.
 
     A story's items come one after the other, oldest first: that is how the index learns
     each story's first headline and when it was last seen (see ``StoryIndex.load``). The
@@ -150,8 +153,8 @@ async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
         "  AND (length(guid) >= ?4 OR instr(guid, '://') > 0"
         "  OR substr(guid, 1, 4) IN ('urn:', 'tag:')) THEN guid END"
         " FROM (SELECT story_id, id, headline_key, title, COALESCE(published, first_seen) AS seen,"
-        "  canonical_url, guid FROM items WHERE story_id IS NOT NULL) AS recent"
-        " WHERE seen >= ?3 ORDER BY story_id, seen, id",
+        "  canonical_url, guid FROM items WHERE story_id IS NOT NULL AND first_seen >= ?3)"
+        " AS recent ORDER BY story_id, seen, id",
         (len(prefix), prefix, since.timestamp(), MIN_SHARED_GUID),
         size=_BATCH,
     ):

@@ -1,0 +1,46 @@
+"""The story window of a restarted node (or a second `monitor once`) is by when items were
+first seen, as in a running one: an item published long before the window (an old article a
+feed only now carries) but seen an hour ago still takes the copies that follow into its story.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from clirun import HEADLINES, monitor_cli, pipeline_config, with_password
+from feedserver import FeedServer, rss
+from standins import telegram_standin, webhook_receiver
+
+
+async def test_a_second_run_joins_an_old_article_seen_within_the_window(
+    feed_server: FeedServer, database: str, tmp_path: Path
+) -> None:
+    def publish(count: int) -> None:
+        for i in range(4):
+            items = [(f"Other news {i}", f"http://outlet{i}.example/other")]
+            if i < count:
+                items.insert(0, (HEADLINES[i % 3] + f" - Outlet {i}", f"http://o{i}.example/rail"))
+            feed_server.feed(f"/o{i}", rss(f"Outlet {i}", items))
+
+    publish(1)  # the feed server's items are dated November 2025: over a window ago
+    urls = [feed_server.url(f"/o{i}") for i in range(4)]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = tmp_path / "config.toml"
+        if database.startswith("postgresql://"):
+            database = with_password(database)
+        text = pipeline_config(database, urls, tg.url, hook.url)
+        config.write_text(text.replace('window = "3650d"', 'window = "72h"'), "utf-8")
+        code, _, err = await monitor_cli("once", config=config)
+        assert code == 0, err
+        assert len(tg.sent) == 1
+
+        publish(4)  # three more outlets carry it, in the next run
+        code, _, err = await monitor_cli("once", config=config)
+        assert code == 0, err
+        code, out, err = await monitor_cli("stories", "--json", "--since", "3650d", config=config)
+        assert code == 0, err
+    rail = [s for s in json.loads(out)["stories"] if "summit" in s["title"]]
+    assert [len(s["items"]) for s in rail] == [4]
+    assert len(tg.sent) == 1, [m["text"] for m in tg.sent]
+    assert [p["alert"]["kind"] for p in hook.payloads()].count("new") == 1
