@@ -35,6 +35,10 @@ _SEPARATORS = (" - ", " | ", " – ", " — ", " -\t", " |\t")
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
 _WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
+# What a match of _ACRONYM / _THOUSANDS needs: a cheaper scan than the patterns', and a
+# summary has periods and commas in every sentence.
+_ACRONYM_HINT = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
+_THOUSANDS_HINT = re.compile(r"\d,\d")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 
 STOP_WORDS = frozenset(
@@ -187,15 +191,29 @@ def _word(raw: str) -> tuple[str, int] | None:
     return stem, flags
 
 
+def _core(title: str) -> str:
+    """The text whose words ``parse`` reads: outlet wrappers off, "U.S." as "US", "1,000"
+    as "1000"."""
+    core = strip_outlet(title)
+    # The patterns cannot match without their punctuation: most headlines skip them.
+    if "." in core and _ACRONYM_HINT.search(core):
+        core = _ACRONYM.sub(lambda m: m.group().replace(".", ""), core)
+    if "," in core and _THOUSANDS_HINT.search(core):
+        core = _THOUSANDS.sub("", core)
+    return core
+
+
+def content_words(text: str) -> tuple[str, ...]:
+    """``parse(text).words`` alone, for a text read only for its words (a summary): the
+    names, numbers and joined text that ``parse`` also makes are not made."""
+    known = map(_word, _WORD.findall(_core(text)))
+    return tuple([word[0] for word in known if word is not None])
+
+
 @lru_cache(maxsize=2048)
 def parse(title: str) -> Headline:
     """The headline as compared (cached: the same headline comes from many feeds)."""
-    core = strip_outlet(title)
-    # The patterns cannot match without their punctuation: most headlines skip them.
-    if "." in core:
-        core = _ACRONYM.sub(lambda m: m.group().replace(".", ""), core)
-    if "," in core:
-        core = _THOUSANDS.sub("", core)
+    core = _core(title)
     words: list[str] = []
     numbers: list[str] = []
     acronyms: list[str] = []

@@ -25,6 +25,7 @@ _T = TypeVar("_T")
 # Texts and parsed headlines kept for the entries drawn last: a few MB.
 _TEXTS_KEPT = 32_768
 _HEADLINES_KEPT = 4_096
+_MAX_U16 = 2**16 - 1  # more tokens than a headline of MAX_TITLE characters can have
 
 
 def _np(values: array[int], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -53,6 +54,8 @@ class Headlines:
         self._vocab = Vocabulary()
         self._ids = array("I")
         self._start = array("I")  # where the entry's ids start in _ids (end at the next)
+        # Tokens a headline has: read for every entry a headline draws, 2 bytes an entry.
+        self._length = array("H")
         self.postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
         self._texts: _Recent[str] = _Recent(_TEXTS_KEPT)
         self._headlines: _Recent[Headline] = _Recent(_HEADLINES_KEPT)
@@ -65,7 +68,9 @@ class Headlines:
         key = headline.key()
         entry = len(self._start)
         self._start.append(len(self._ids))
-        self._ids.extend(map(self._vocab.__getitem__, key.split()))
+        tokens = key.split()
+        self._length.append(min(len(tokens), _MAX_U16))
+        self._ids.extend(map(self._vocab.__getitem__, tokens))
         for word in set(headline.words):
             self.postings[word].append(entry)
         return key
@@ -75,6 +80,7 @@ class Headlines:
         indexed = posting_ops.index_keys(keys, len(self._start), self._vocab)
         offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
         self._start.frombytes(offsets.astype(np.uint32).tobytes())
+        self._length.frombytes(indexed.per_key.clip(0, _MAX_U16).astype(np.uint16).tobytes())
         self._ids.frombytes(indexed.ids.tobytes())
         for word, posted in indexed.postings:
             self.postings[word].frombytes(posted)
@@ -95,23 +101,21 @@ class Headlines:
             entry, " ".join(sorted(self.text(entry).split()))
         )
 
+    def sorted_texts(self, entries: list[int]) -> list[str]:
+        """``sorted_text`` of each entry (the kept ones without a call each)."""
+        kept, make = self._texts.get, self.sorted_text
+        return [kept(e) or make(e) for e in entries]
+
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
 
     def length(self, entry: int) -> int:
         """How many words the entry's headline has."""
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
-        return end - self._start[entry]
+        return self._length[entry]
 
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""
-        starts = _np(self._start, np.uint32)
-        after = entries.astype(np.int64) + 1
-        ends = np.full(len(entries), len(self._ids), dtype=np.int64)
-        inside = after < len(starts)
-        ends[inside] = starts[after[inside]]
-        lengths: npt.NDArray[np.int64] = ends - starts[entries]
-        return lengths
+        return _np(self._length, np.uint16)[entries].astype(np.int64)
 
     def compact(self, alive: npt.NDArray[np.bool_], remap: npt.NDArray[np.int64]) -> None:
         """Keep the ``alive`` entries only, entry ``e`` renumbered ``remap[e]``."""
@@ -128,6 +132,7 @@ class Headlines:
         self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
         offsets = np.cumsum(live_lengths) - live_lengths
         self._start = array("I", offsets.astype(np.uint32).tobytes())
+        self._length = array("H", live_lengths.clip(0, _MAX_U16).astype(np.uint16).tobytes())
         self._ids = array("I", renumber[ids].tobytes())
         for word in list(self.postings):
             kept = remap[_np(self.postings[word], np.uint32)]
@@ -140,7 +145,7 @@ class Headlines:
         self._headlines.clear()
 
     def memory_bytes(self) -> int:
-        size = sum(a.itemsize * len(a) for a in (self._start, self._ids))
+        size = sum(a.itemsize * len(a) for a in (self._start, self._length, self._ids))
         size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
         size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
         return (

@@ -23,15 +23,15 @@ the same GUID or URL still joins it. Its last-seen time is kept at its first ent
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
 
 from monitor.dedup import postings as posting_ops
+from monitor.dedup.bound import SLACK, by_bound
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
@@ -57,9 +57,6 @@ _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
 _FEW = 32
-# Rounding between the bound and the score: a candidate that could beat the best score by
-# less than this is a tie, and a tie does not replace the story found first.
-_SLACK = 1e-9
 
 
 class StoryMatch(NamedTuple):
@@ -112,7 +109,7 @@ class StoryIndex:
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
         for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
-            if bound <= best.score + _SLACK or self.last_candidates == config.max_candidates:
+            if bound <= best.score + SLACK or self.last_candidates == config.max_candidates:
                 break
             first = window.first_of(entry)
             if first_scores.get(first, 100.0) < config.first_threshold:
@@ -232,56 +229,35 @@ class StoryIndex:
         """``entries`` by ``weights``, largest first (ties: the newest first), at most
         ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
         order = np.lexsort((entries, weights))[::-1]
+        first = entries[order[:_PREFILTER_LIMIT]]
+        # A story over the cap among them: in sorted order, the same story PER_STORY apart.
+        top = np.sort(self.window.stories_of(first))
+        if not (top[PER_STORY:] == top[:-PER_STORY]).any():
+            return first.tolist()  # type: ignore[no-any-return]
+        # Each entry's place among its story's entries in this order: those past the cap go.
         entries = entries[order]
-        top = self.window.stories_of(entries[:_PREFILTER_LIMIT])
-        if not len(top) or np.unique(top, return_counts=True)[1].max() <= PER_STORY:
-            return entries[:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
-        stories = self.window.stories_of(entries).tolist()
-        per_story: dict[int, int] = {}
-        out = []
-        for entry, story in zip(entries.tolist(), stories, strict=True):
-            taken = per_story.get(story, 0)
-            if taken < PER_STORY:
-                per_story[story] = taken + 1
-                out.append(entry)
-                if len(out) == _PREFILTER_LIMIT:
-                    break
-        return out
+        stories = self.window.stories_of(entries)
+        by_story = np.argsort(stories, kind="stable")
+        grouped = stories[by_story]
+        starts = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
+        place = np.empty(len(entries), dtype=np.intp)
+        place[by_story] = np.arange(len(entries)) - np.repeat(
+            starts, np.diff(np.append(starts, len(entries)))
+        )
+        return entries[place < PER_STORY][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
 
-    def _bounded(self, headline: Headline, candidates: list[int]) -> list[tuple[int, float]]:
-        """The candidates whose score can reach the threshold, with that bound, best first.
-
-        The score is the blend of the token set and token sort ratios (``set_weight``) less
-        penalties: the blend itself, computed in C (rapidfuzz), bounds it from above. A
-        candidate below the threshold there cannot be a duplicate and is dropped before the
-        full score, which rebuilds its parsed headline.
-
-        The texts compared have their words in sorted order already (``sorted_text``): the
-        token sort ratio is then the plain ratio, which spares splitting and sorting every
-        candidate's words again, and the token set ratio is the same (it sorts them too).
-        The set ratio, the dearer one, is computed only where the sort ratio leaves the
-        threshold within reach (the set ratio is at most 100).
-        """
+    def _bounded(self, headline: Headline, candidates: list[int]) -> Iterator[tuple[int, float]]:
+        """The candidates whose score can reach the threshold, with that bound, best first
+        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it)."""
         if not candidates:
-            return []
-        sorted_text = self.window.headlines.sorted_text
-        texts = [sorted_text(e) for e in candidates]
-        query = [" ".join(sorted(headline.words))]
-        weight = self.config.set_weight
-        reach = self.config.threshold - _SLACK
-        # In doubles, as the score computes them: the same ratios, blended alike.
-        by_sort = process.cdist(query, texts, scorer=fuzz.ratio, dtype=np.float64)[0]
-        maybe = np.flatnonzero(weight * 100.0 + (1 - weight) * by_sort >= reach)
-        if not len(maybe):
-            return []
-        by_set = process.cdist(
-            query, [texts[i] for i in maybe.tolist()], scorer=fuzz.token_set_ratio,
-            dtype=np.float64,
-        )[0]  # fmt: skip
-        bound = weight * by_set + (1 - weight) * by_sort[maybe]
-        kept = np.flatnonzero(bound >= reach)
-        order = kept[np.argsort(-bound[kept], kind="stable")]
-        return [(candidates[maybe[i]], float(bound[i])) for i in order.tolist()]
+            return
+        for at, bound in by_bound(
+            " ".join(sorted(headline.words)),
+            self.window.headlines.sorted_texts(candidates),
+            self.config.set_weight,
+            self.config.threshold,
+        ):
+            yield candidates[at], bound
 
     def add(
         self,

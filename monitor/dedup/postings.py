@@ -22,7 +22,6 @@ Entries = npt.NDArray[np.uint32]
 assert array("I").itemsize == 4, "postings are read as uint32"
 
 MAX_COMMON = 6  # common postings of one headline counted, at most
-_NONE = np.zeros(0, dtype=np.uint32)
 # Common postings this many times ``cap`` long are not intersected: in 1 of 30 headlines of
 # the window (at a million), such words are stop words in all but name.
 _PAIR_SCAN = 16
@@ -94,9 +93,8 @@ def shared_by(
                 if e in weight:
                     weight[e] += w
         return _drawn(chosen, [shared[e] for e in chosen], list(weight.values()))
-    views = [_view(p) for p in rare]
-    cat = np.concatenate(views or [_NONE])
-    by_word = np.repeat(np.asarray(rare_weights, dtype=np.float64), [len(v) for v in views])
+    cat = np.frombuffer(b"".join(rare), dtype=np.uint32)  # one copy of all, in order
+    by_word = np.repeat(np.asarray(rare_weights, dtype=np.float64), [len(p) for p in rare])
     order = np.argsort(cat, kind="stable")
     drawn, counts, weights = _runs(cat[order], by_word[order])
     commons = [_view(p) for p in common]

@@ -120,17 +120,34 @@ class EventIndex:
         vector = self._vector(headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
         best, margin = Decision(None, 0.0, "new event"), 1.0
-        weighted = self._weighted(vector)
+        weighted, norm = self._weighted(vector)
+        idf = self._rarity()
+        unlearned = self._words.docs < LEARNED
         config = self.config
-        for event_id in self._candidates(vector, seen):
-            self.last_candidates += 1
+        candidates = self._candidates(vector, seen)
+        self.last_candidates = len(candidates)
+        for event_id in candidates:
             event = self._events[event_id]
-            score, lone = self._similarity(weighted, event)
+            # ``_cosine``, inlined, with the item's weights computed once for all candidates
+            words = event.words
+            dot = 0.0
+            shared = 0
+            lone = None
+            for word, weight in weighted.items():
+                other = words.get(word)
+                if other is not None:
+                    dot += weight * other * idf[word]
+                    shared += 1
+                    lone = word
+            if dot == 0.0 or (shared < MIN_SHARED and unlearned):
+                continue  # scores 0: below any bar
+            score = dot / (norm * self._norm(event))
             # Coverage of a happening comes in bursts: an event with an item in the last
             # ``recent`` is joined on weaker evidence than one quiet for longer.
             recent = seen - event.last_seen < config.recent
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
+                lone = lone if shared == 1 else None
                 if lone is not None and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
                     continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
@@ -169,7 +186,7 @@ class EventIndex:
         """The item's words; with those of an outlet-like segment of its headline that other
         headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
         not one), weighted as a headline word."""
-        vector = item_vector(headline, summary_words(summary), self.config, entities)
+        vector = item_vector(headline, summary_words(summary, self.config), self.config, entities)
         if " " in title:
             words = self._words
             extra = [
@@ -202,40 +219,43 @@ class EventIndex:
         """The item's words weighted by rarity, and the norm of that (once per item)."""
         idf = self._rarity()
         weighted = {w: weight * idf[w] for w, weight in vector.items()}
-        return weighted, math.sqrt(sum(w * w for w in weighted.values()))
+        return weighted, math.sqrt(sum([w * w for w in weighted.values()]))
+
+    def _stale(self, event: Event) -> bool:
+        """Whether the event's norm is to be summed again: the event changed, or the rarity
+        of words has moved (a tenth more items seen)."""
+        norm_docs = event.norm_docs
+        return norm_docs == 0 or self._words.docs > norm_docs * 1.1 + 10
 
     def _norm(self, event: Event) -> float:
-        """The event's norm, computed again when the event changed or the rarity of words
-        has moved (a tenth more items seen): the rest of the time it is read, not summed."""
-        docs = self._words.docs
-        if event.norm_docs == 0 or docs > event.norm_docs * 1.1 + 10:
+        """The event's norm, summed again when ``_stale``: the rest of the time it is read."""
+        docs, norm_docs = self._words.docs, event.norm_docs
+        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # ``_stale``, inlined: the usual case
             idf = self._rarity()
-            event.norm = math.sqrt(sum((x * idf[w]) ** 2 for w, x in event.words.items()))
+            event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
             event.norm_docs = docs
         return event.norm
 
-    def _cosine(self, weighted: tuple[Vector, float], event: Event) -> float:
-        return self._similarity(weighted, event)[0]
-
-    def _similarity(self, weighted: tuple[Vector, float], event: Event) -> tuple[float, str | None]:
-        """The cosine of an item's weighted words with the event's, and the one word they
-        share when they share only one. 0 when they share fewer than ``MIN_SHARED`` words
-        before ``LEARNED`` items have been seen: until then every word looks rare, and one
-        word in common ("summit") would score as a happening."""
-        vector, norm = weighted
+    def _cosine(self, vector: Vector, event: Event) -> float:
+        """The cosine of ``vector``'s words, weighted by rarity, with the event's, as
+        ``find`` scores a candidate (the same sums in the same order): 0 when they share
+        fewer than ``MIN_SHARED`` words before ``LEARNED`` items have been seen (until then
+        every word looks rare, and one word in common, "summit", would score as a happening)."""
         words, idf = event.words, self._rarity()
+        squares = []
         dot = 0.0
         shared = 0
-        lone = None
-        for word, weight in vector.items():
+        for word, x in vector.items():
+            rarity = idf[word]
+            weight = x * rarity
+            squares.append(weight * weight)
             other = words.get(word)
             if other is not None:
-                dot += weight * other * idf[word]
+                dot += weight * other * rarity
                 shared += 1
-                lone = word
         if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
-            return 0.0, None
-        return dot / (norm * self._norm(event)), lone if shared == 1 else None
+            return 0.0
+        return dot / (math.sqrt(sum(squares)) * self._norm(event))
 
     def add(
         self,
@@ -276,22 +296,28 @@ class EventIndex:
         self._words.seen(vector)
         event.items += 1
         words = event.words
+        new = [word for word in vector if word not in words]
+        get = words.get
         for word, weight in vector.items():
-            if word not in words:
-                self._words.post(word, event_id)
-            words[word] = words.get(word, 0.0) + weight
+            words[word] = get(word, 0.0) + weight
+        post = self._words.post
+        for word in new:
+            post(word, event_id)
         if len(words) > 2 * CENTROID_WORDS:
             self._trim(event)
         event.norm_docs = 0
         if new_story:
-            event.offer_title(self._cosine(self._weighted(vector), event), title, vector)
+            event.offer_title(self._cosine(vector, event), title, vector)
 
     def _trim(self, event: Event) -> None:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
         long tail of single mentions); their postings drop it at the next ``evict``."""
         idf = self._rarity()
-        heaviest = sorted(event.words.items(), key=lambda kv: kv[1] * idf[kv[0]], reverse=True)
-        event.words = dict(heaviest[:CENTROID_WORDS])
+        words = list(event.words.items())
+        weights = [x * idf[w] for w, x in words]
+        # sorted as the (word, weight) pairs by weight would be: the first of equals first
+        heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
+        event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])
 
     def title(self, event_id: int) -> str:
         """The event's most representative headline: the closest to its centroid now."""
@@ -301,7 +327,11 @@ class EventIndex:
         known = self._titles.get(event_id)
         if known is not None and known[0] == self._changes:
             return known[1]
-        title = max(event.titles, key=lambda t: self._cosine(self._weighted(t[2]), event))[1]
+        if len(event.titles) == 1 and not self._stale(event):
+            # The only choice: scoring it would change nothing (its event's norm is fresh).
+            title = event.titles[0][1]
+        else:
+            title = max(event.titles, key=lambda t: self._cosine(t[2], event))[1]
         self._titles[event_id] = (self._changes, title)
         return title
 

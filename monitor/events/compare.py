@@ -27,10 +27,10 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     """
     index = EventIndex(config, window=0.0)
     index.add(1, 1, a[0], a[1], 0.0)
-    va = item_vector(parse(a[0]), summary_words(a[1]), config)
-    vb = item_vector(parse(b[0]), summary_words(b[1]), config)
+    va = item_vector(parse(a[0]), summary_words(a[1], config), config)
+    vb = item_vector(parse(b[0]), summary_words(b[1], config), config)
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
-    score = index._cosine(index._weighted(vb), index._events[1])
+    score = index._cosine(vb, index._events[1])
     return Comparison(
         score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
     )

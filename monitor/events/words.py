@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, parse, strip_outlet
+from monitor.dedup.headline import Headline, content_words, parse, strip_outlet
 from monitor.events.config import EventConfig
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
@@ -12,9 +13,16 @@ _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page
 Vector = dict[str, float]
 
 
+class Words(NamedTuple):
+    """A text's words as an item's vector reads them: stems in order, and the names."""
+
+    words: tuple[str, ...]
+    names: frozenset[str]
+
+
 def item_vector(
     headline: Headline,
-    summary: Headline | None,
+    summary: Headline | Words | None,
     config: EventConfig,
     entities: Iterable[str] = (),
 ) -> Vector:
@@ -25,20 +33,32 @@ def item_vector(
         if part is None or not part.words or mass <= 0:
             continue
         names = part.names
+        get = vector.get
+        if not names or config.name_weight == 1.0:
+            # Every word weighs 1 (their sum: the count; 1 times the scale: the scale).
+            scale = mass / len(part.words)
+            for word in part.words:
+                vector[word] = get(word, 0.0) + scale
+            continue
         weights = [config.name_weight if w in names else 1.0 for w in part.words]
         scale = mass / sum(weights)
         for word, weight in zip(part.words, weights, strict=True):
-            vector[word] = vector.get(word, 0.0) + weight * scale
+            vector[word] = get(word, 0.0) + weight * scale
     for entity in entities:
         key = "@" + entity.casefold()
         vector[key] = vector.get(key, 0.0) + config.name_weight / max(1, len(headline.words))
     return vector
 
 
-def summary_words(summary: str) -> Headline | None:
-    """The summary's words as a headline's are made (not cached: summaries do not repeat)."""
+def summary_words(summary: str, config: EventConfig) -> Headline | Words | None:
+    """The summary's words as a headline's are made (not cached: summaries do not repeat);
+    its names only when they weigh more than a word (``item_vector`` reads nothing else)."""
     text = summary[:_SUMMARY_CHARS].strip()
-    return parse.__wrapped__(text) if text else None
+    if not text:
+        return None
+    if config.name_weight != 1.0:
+        return parse.__wrapped__(text)
+    return Words(content_words(text), frozenset())
 
 
 def segment_words(title: str) -> tuple[str, ...]:

@@ -1,0 +1,59 @@
+"""The bound on a candidate's score that orders the candidates ``StoryIndex.find`` scores.
+
+The score is the blend of the token set and token sort ratios (``set_weight``) less
+penalties: the blend itself, computed in C (rapidfuzz), bounds it from above, and a
+candidate whose bound misses the threshold is dropped before the full score (which rebuilds
+its parsed headline).
+
+The texts compared have their words in sorted order already (``Headlines.sorted_text``):
+the token sort ratio is then the plain ratio, and the token set ratio is the same (it sorts
+them too). The sort ratio is computed for every candidate (one call for all); the set ratio,
+the dearer one, only for the candidates ``find`` gets to: most finds stop at the first
+candidate scored (a copy of a story running), and the set ratio of the rest would be wasted.
+Until its set ratio is known, a candidate stands in the order at the bound the set ratio
+can at most give (100), so the order is the same as if every bound were known.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+# Rounding between the bound and the score: a candidate that could beat the best score by
+# less than this is a tie, and a tie does not replace the story found first.
+SLACK = 1e-9
+
+
+def by_bound(
+    query: str, texts: list[str], set_weight: float, threshold: float
+) -> Iterator[tuple[int, float]]:
+    """The positions in ``texts`` whose bound reaches ``threshold``, each with its bound,
+    the best first (ties: the earlier position first). ``query`` and ``texts`` have their
+    words sorted; the set ratios are computed as the positions are asked for."""
+    if not texts:
+        return
+    reach = threshold - SLACK
+    rest = 1 - set_weight
+    # In doubles, as the score computes them: the same ratios, blended alike.
+    by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+    ceiling = set_weight * 100.0 + rest * by_sort  # the bound with a set ratio of 100
+    # Positions by ceiling, best first (ties: the earlier first); a bound is never above
+    # its ceiling, so a known bound goes out once no ceiling left is above it.
+    order = np.flatnonzero(ceiling >= reach)
+    order = order[np.argsort(-ceiling[order], kind="stable")].tolist()
+    ceilings, ratios = ceiling.tolist(), by_sort.tolist()
+    known: list[tuple[float, int]] = []  # (-bound, position): a heap
+    set_ratio = fuzz.token_set_ratio
+    for at in order:
+        while known and (-known[0][0], -known[0][1]) >= (ceilings[at], -at):
+            negative, done = heapq.heappop(known)
+            yield done, -negative
+        bound = set_weight * set_ratio(query, texts[at]) + rest * ratios[at]
+        if bound >= reach:
+            heapq.heappush(known, (-bound, at))
+    while known:
+        negative, done = heapq.heappop(known)
+        yield done, -negative
