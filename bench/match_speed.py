@@ -11,7 +11,11 @@ Items are generated news-like text (common English words with a tracked term now
 When ../shared/data/uci-news-2014-03 is present, 300-character windows of its real
 headlines are measured too (read at run time, never copied into the repository).
 
-    python bench/match_speed.py [--items 20000] [--repeat 3]
+    python bench/match_speed.py [--items 20000] [--repeat 3] [--against DIR]
+
+``--against DIR`` compiles the same rules with the code of another checkout (a git worktree of
+an earlier commit, say) in a child process, before our own compile of each size, and prints
+both compile times and their ratio: a before/after in one run, under the same load.
 
 Each figure is the best of ``--repeat`` runs: other processes on the machine only ever
 make a run slower. The load average is printed so the figures can be read in context.
@@ -24,16 +28,20 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
+import json
 import os
 import random
 import re
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import ahocorasick
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# ``--code DIR`` (the child process of ``--against``): that checkout's ``monitor``, not ours.
+_CODE = sys.argv[sys.argv.index("--code") + 1] if "--code" in sys.argv else None
+sys.path.insert(0, _CODE or str(Path(__file__).resolve().parents[1]))
 
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import EntityConfig, RuleConfig
@@ -173,26 +181,65 @@ def baseline_items_per_second(
     return len(items) / best
 
 
-def main(n_items: int, repeat: int) -> None:
+SIZES = (10_000, 100_000)
+Rules = tuple[list[RuleConfig], list[EntityConfig]]
+
+
+def workload(n_items: int) -> tuple[dict[str, list[tuple[str, str]]], dict[int, Rules]]:
+    """The items and the rules of each size: the same in every process."""
     rng = random.Random(7)
     names = vocabulary(60_000, rng)
     others = vocabulary(20_000, rng, OTHER_SYLLABLES)
     sources = {"news-like items": news_items(n_items, names, others, rng)}
+    rule_sets = {terms: make_rules(terms, names, rng) for terms in SIZES}
+    return sources, rule_sets
+
+
+def compile_times(rules: Rules, repeat: int) -> tuple[list[float], Matcher]:
+    """Seconds of each of ``repeat`` compiles of the rules, and the last matcher."""
+    times = []
+    matcher = None
+    for _ in range(repeat):
+        # The previous matcher is freed first: its million objects are not the compile's.
+        matcher = None
+        gc.collect()
+        started = time.perf_counter()
+        matcher = compile_rules(*rules)
+        times.append(time.perf_counter() - started)
+    assert matcher is not None
+    return times, matcher
+
+
+def against(code: str, terms: int, n_items: int, repeat: int) -> list[float]:
+    """Compile times of the rules of ``terms`` terms with the checkout at ``code``, in a
+    child process (``--code``)."""
+    child = [sys.executable, __file__, "--code", code, "--terms", str(terms)]
+    child += ["--items", str(n_items), "--repeat", str(repeat)]
+    times: list[float] = json.loads(subprocess.check_output(child, text=True))
+    return times
+
+
+def median(values: list[float]) -> float:
+    return sorted(values)[len(values) // 2]
+
+
+def main(n_items: int, repeat: int, code: str | None) -> None:
+    sources, rule_sets = workload(n_items)
     headlines = headline_items(n_items)
     if headlines is not None:
         sources["real headlines"] = headlines
     print(f"load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs; best of {repeat}")
-    for terms in (10_000, 100_000):
-        rules, entities = make_rules(terms, names, rng)
-        compile_s = float("inf")
-        matcher = None
-        for _ in range(repeat):
-            # The previous matcher is freed first: its million objects are not the compile's.
-            matcher = None
-            gc.collect()
-            started = time.perf_counter()
-            matcher = compile_rules(rules, entities)
-            compile_s = min(compile_s, time.perf_counter() - started)
+    for terms in SIZES:
+        rules, entities = rule_sets[terms]
+        theirs = against(code, terms, n_items, repeat) if code else None
+        times, matcher = compile_times((rules, entities), repeat)
+        compile_s = min(times)
+        if theirs:
+            print(
+                f"{terms:>7,} terms: compile {compile_s:.3f} s (median {median(times):.3f}), "
+                f"with {code} {min(theirs):.3f} s (median {median(theirs):.3f}): "
+                f"{compile_s / min(theirs):.3f}x"
+            )
         gc.collect()
         # One pass with the stem cache empty, as after a start: the figures below are best of
         # ``repeat`` over the same items, with the stems of their words known.
@@ -222,5 +269,14 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=20_000, help="items per measure")
     ap.add_argument("--repeat", type=int, default=3, help="runs per figure; the best is shown")
+    ap.add_argument(
+        "--against", metavar="DIR", help="also compile the rules with the checkout at DIR"
+    )
+    # The child of --against: the compile times of one size, as JSON, with the code at DIR.
+    ap.add_argument("--code", metavar="DIR", help=argparse.SUPPRESS)
+    ap.add_argument("--terms", type=int, choices=SIZES, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    main(args.items, args.repeat)
+    if args.code:
+        print(json.dumps(compile_times(workload(args.items)[1][args.terms], args.repeat)[0]))
+    else:
+        main(args.items, args.repeat, args.against)

@@ -126,6 +126,9 @@ def test_the_pre_check_agrees_with_the_parser_on_real_queries() -> None:
         ('"peace talks"', 1),
         ("Зеленский OR ﬁnance", 1),
         ("ORACLE AND NOTE", 2),
+        ("a\tOR\n b", 1),
+        ("( a OR b )  AND\tc ", 2),
+        ("a OR (b)", 1),
     ],
 )
 def test_queries_of_the_common_shape_take_the_pre_check(query: str, groups: int) -> None:
@@ -154,6 +157,18 @@ def test_queries_of_the_common_shape_take_the_pre_check(query: str, groups: int)
         "a(b)",
         '"a"b',
         '""',
+        "(a OR b) OR c",
+        "a OR OR b",
+        "OR a",
+        "a AND",
+        "(a OR (b))",
+        "(a b)",
+        "a )",
+        "(a",
+        "@",
+        '@"a',
+        "@a*",
+        "a OR b AND c",
     ],
 )
 def test_other_queries_go_to_the_parser(query: str) -> None:
