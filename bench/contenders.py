@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,10 +47,11 @@ def missing(name: str) -> str | None:
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
     from monitor.engine import Engine
-    from monitor.interpreter import map_large_blocks, settle_heap
+    from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap
     from monitor.oneshot import poll_all
 
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+    memory = {"code and config": rss_mb()}  # where the peak RSS goes: read at each step
 
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
@@ -57,11 +59,14 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
         map_large_blocks()  # as `monitor run` does before its engine opens
         engine = await Engine.open(config)
         settle_heap()  # as `monitor run` does once its engine is open
+        memory["store open, window rebuilt"] = rss_mb()
         try:
             before = thread_cpu()
             c = time.process_time()
-            outcomes = await poll_all(engine.rt, progress=False)
+            # freed memory back to the system as polls end, as `monitor run` and `once` do
+            outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
             spent = time.process_time() - c
+            memory["after the cycle"] = rss_mb()
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
             stories = await db.fetch_val("SELECT COUNT(*) FROM stories")
@@ -76,6 +81,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             "story_matching": matching[0],
             "event_assignment": events[0],
             "stories": stories,
+            "memory": memory,
         }
 
     return asyncio.run(cycle())
@@ -129,6 +135,12 @@ def run_newsboat(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     (state / "urls").write_text("\n".join(urls) + "\n")
     (state / "config").write_text("")
     return {}
+
+
+def rss_mb() -> float:
+    """This process's resident memory now, in MB."""
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def vm_hwm_kb(pid: int | str) -> int:

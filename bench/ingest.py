@@ -419,6 +419,15 @@ def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: fl
         f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
         f" event assignment (on the event loop) {events:.0f}"
     )
+    for cycle_name in ("first", "second"):  # the second starts by rebuilding the window
+        done = [run[cycle_name]["out"] for run in runs]
+        steps = done[0].get("memory", {})  # where the peak goes (an older revision says nothing)
+        if steps:
+            peak = median([run[cycle_name]["rss_mb"] for run in runs])
+            print(
+                f"  RSS, {cycle_name} cycle: peak {peak:.0f} MB; "
+                + ", ".join(f"{step} {median([d['memory'][step] for d in done]):.0f} MB" for step in steps)
+            )
 
 
 def report(

@@ -67,6 +67,8 @@ class Daemon:
     ) -> None:
         self.config = config
         self._settle_heap = settle_heap
+        # monitor run's alone (see settle_heap): freed memory back to the system as polls end.
+        self._heap_trim = interpreter.HeapTrim() if settle_heap else None
         self.config_path = config_path
         self.stop_event = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
@@ -247,6 +249,8 @@ class Daemon:
                 next_check = time.time() + (feed.interval or self.config.monitor.interval)
         finally:
             self._inflight.discard(task)
+            if self._heap_trim is not None:
+                self._heap_trim.poll_done()
         return next_check
 
     async def _finish_inflight(self) -> None:

@@ -2,8 +2,9 @@
 
 Nothing in the library calls this: it changes the whole process, so only ``monitor run``
 does, once: ``map_large_blocks`` before the engine opens, ``settle_heap`` after (see
-``monitor.cli.run``). Tests, replay and the demo run with the interpreter's defaults; the
-benches that stand for the daemon call what it calls.
+``monitor.cli.run``). ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor
+once`` alone. Tests, replay and the demo run with the interpreter's defaults; the benches that
+stand for the daemon call what it calls.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
 _MMAP_FROM = 1 << 20
+# Polls between two trims: a poll frees its body, its parsed entries and its lxml tree, and
+# a trim costs about a millisecond whatever was freed.
+TRIM_EVERY = 50
 
 
 def map_large_blocks() -> None:
@@ -42,3 +46,31 @@ def settle_heap() -> None:
     gc.collect()  # garbage made at start-up is freed, not frozen
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
+
+
+def release_free_memory() -> bool:
+    """Give the pages of the allocator's free blocks back to the system (glibc's
+    ``malloc_trim``); False where there is no such call. glibc returns only the free top of
+    its heap by itself: the holes that polls leave between longer-lived blocks (the story
+    window, the store's cache) stay counted in the process's memory until trimmed."""
+    try:
+        malloc_trim = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError):
+        return False
+    malloc_trim(0)
+    return True
+
+
+class HeapTrim:
+    """``release_free_memory`` every ``every`` polls: what a burst of polls freed goes back
+    to the system while the burst runs, not only once it is over."""
+
+    def __init__(self, every: int = TRIM_EVERY) -> None:
+        self.every = every
+        self.polls = 0
+        self.trims = 0
+
+    def poll_done(self) -> None:
+        self.polls += 1
+        if self.polls % self.every == 0 and release_free_memory():
+            self.trims += 1

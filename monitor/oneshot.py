@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from monitor import config as config_module
@@ -23,16 +24,21 @@ log = logging.getLogger("monitor.oneshot")
 DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
 
 
-async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
+async def poll_all(
+    rt: Runtime, *, progress: bool = True, after_poll: Callable[[], None] | None = None
+) -> list[PollOutcome]:
     """Poll every configured feed once, concurrently: at most ``max_polls`` at a time, as
     the daemon polls. Fetching outruns the rest of a poll, so unbounded, every feed's body
-    and parsed items would wait in memory for their turn at the stories and the store."""
+    and parsed items would wait in memory for their turn at the stories and the store.
+    ``after_poll`` is called as each poll ends (``monitor once`` trims the heap there)."""
     bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
     slots = asyncio.Semaphore(max_polls(rt.config))
 
     async def one(feed: FeedConfig) -> PollOutcome:
         async with slots:
             outcome = await refresh_feed(rt, feed)
+        if after_poll is not None:
+            after_poll()
         if bar:
             bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
         return outcome
@@ -40,7 +46,9 @@ async def poll_all(rt: Runtime, *, progress: bool = True) -> list[PollOutcome]:
     return list(await asyncio.gather(*(one(f) for f in rt.config.feeds)))
 
 
-async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome]:
+async def run_once(
+    config: Config, *, dry_run: bool = False, after_poll: Callable[[], None] | None = None
+) -> list[PollOutcome]:
     """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
 
     A dry run works on a temporary copy of the database and prints alerts on stdout, so
@@ -51,7 +59,7 @@ async def run_once(config: Config, *, dry_run: bool = False) -> list[PollOutcome
             config = await _dry_run_config(config, Path(tmp))
         engine = await Engine.open(config)
         try:
-            outcomes = await poll_all(engine.rt)
+            outcomes = await poll_all(engine.rt, after_poll=after_poll)
             # Updates held to coalesce go now: nothing more of this run can join them, and
             # waiting out update_delay would hold the command for up to a minute.
             if not await engine.drain(DRAIN_TIMEOUT, updates=True):

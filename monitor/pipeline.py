@@ -12,7 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -64,11 +64,15 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.publishing[feed.url] = await item_store.publishing_since(
                 rt.store.db, state.id, now - WEEK
             )
-        result = await rt.fetcher.fetch(
-            state.effective_url, etag=state.etag, last_modified=state.last_modified
-        )
-        outcome = await ingest(rt, feed, state, result, now)
-        outcome.fetch_seconds = result.elapsed
+        # Handed to ingest, not kept here: ingest lets the body go once it is parsed.
+        fetched = [
+            await rt.fetcher.fetch(
+                state.effective_url, etag=state.etag, last_modified=state.last_modified
+            )
+        ]
+        elapsed = fetched[0].elapsed
+        outcome = await ingest(rt, feed, state, fetched.pop(), now)
+        outcome.fetch_seconds = elapsed
     except (FetchError, ParseError) as exc:
         pollstate.restore(state, before)
         outcome.error = str(exc)
@@ -113,6 +117,9 @@ async def ingest(
         rt.parse_threads, result.body, result.headers, url=result.final_url,
         now=datetime.fromtimestamp(now, UTC), limit=limit,
     )  # fmt: skip
+    # Parsed: the body is not held while this poll waits for its turn at the store (with
+    # polls queued there at a cold start, their bodies were a large part of the peak RSS).
+    result = replace(result, body=b"")
     _take_feed_details(rt, feed, state, result, parsed, publishing)
     state.body_hash = digest
     entries, cut = parsed.entries, 0

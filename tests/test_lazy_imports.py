@@ -2,7 +2,7 @@
 example config (local feeds, SQLite, console channel, no metrics, no [websub]) leave the optional
 libraries out of the process, which a user sees as its memory (prometheus_client and aiohttp's
 server, apscheduler for `once`, asyncpg, the mail client, the sentence encoder, WebSub's listener, the
-replay server and the demo)."""
+replay server and the demo), and feedparser too while every feed takes the fast path."""
 
 from __future__ import annotations
 
@@ -45,9 +45,13 @@ raise SystemExit(main(sys.argv[1:]))
 """
 
 
-def example_config(tmp_path: Path, feed_server: FeedServer, extra: str = "") -> Path:
-    """config.example.toml as a user copies it, its feeds served from 127.0.0.1."""
-    files = sorted(p for p in shared("real-feeds").iterdir() if p.suffix in (".rss", ".atom"))
+def example_config(
+    tmp_path: Path, feed_server: FeedServer, extra: str = "", files: list[Path] | None = None
+) -> Path:
+    """config.example.toml as a user copies it, its feeds served from 127.0.0.1 (the shared
+    real feeds, or ``files``)."""
+    if files is None:
+        files = sorted(p for p in shared("real-feeds").iterdir() if p.suffix in (".rss", ".atom"))
     text = (REPO / "config.example.toml").read_text(encoding="utf-8")
     urls = iter(range(1000))
 
@@ -121,3 +125,15 @@ async def test_a_default_config_leaves_optional_libraries_unimported(
     assert sorted(absent & modules) == []
     assert sorted(present - modules) == []
     assert feed_server.requests  # it did poll the feeds
+
+
+async def test_feedparser_is_not_loaded_while_every_feed_takes_the_fast_path(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # Well-formed UTF-8 RSS and Atom with the usual dates, as most publishers' feeds are.
+    files = [shared("real-feeds", name) for name in ("guardian.rss", "heise.atom")]
+    config = example_config(tmp_path, feed_server, files=files)
+    modules = await imported_by("once", config, tmp_path / "modules.json")
+    assert "monitor.parse.fast" in modules
+    assert sorted(m for m in modules if m.split(".")[0] == "feedparser") == []
+    assert feed_server.requests

@@ -20,7 +20,7 @@ from lxml import etree
 
 from monitor.models import Item, ParsedFeed
 from monitor.normalize import clean_text
-from monitor.parse import fields
+from monitor.parse import dates, fields
 from monitor.parse.fields import Unsure
 from monitor.parse.item import make_item, ttl_seconds
 from monitor.parse.shapes import (
@@ -143,7 +143,7 @@ def _entry(
     published = None
     for name in ("published", "updated"):
         if published is None and name in found:
-            published = fields.date(fields.text(found[name].text), now)
+            published = dates.date(fields.text(found[name].text), now)
     return make_item(
         title=clean_text(title),
         summary=clean_text(summary),

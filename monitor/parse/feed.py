@@ -9,8 +9,6 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
 
-import feedparser
-
 from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
 from monitor.normalize import MAX_URL, clean_text
@@ -73,6 +71,11 @@ def parse_with_feedparser(
     response_headers.setdefault("content-type", "application/xml")
     if url:
         response_headers.setdefault("content-location", url)
+    # Imported here, on the first feed the fast path leaves to it: feedparser loads whole
+    # (its parsers, sanitizer, HTTP and date modules), which a process whose feeds all take
+    # the fast path never needs.
+    import feedparser
+
     try:
         parsed = feedparser.parse(body, response_headers=response_headers, **FEEDPARSER_OPTIONS)
     except Exception as exc:

@@ -8,13 +8,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
-from feedparser.datetimes import _parse_date  # feedparser's own date reader: its answers exactly
-
 from monitor.normalize import MAX_URL
-from monitor.parse.item import struct_to_dt
 
 
 class Unsure(Exception):
@@ -80,53 +76,3 @@ def text(value: str | None) -> str:
         if _C1.search(value):
             raise Unsure("C1 control characters (feedparser reads them as Windows-1252)")
     return value
-
-
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-    )
-}
-# The two forms nearly every feed writes: RFC 822 as RSS 2.0 asks, RFC 3339 as Atom asks.
-_RFC822 = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d\d?)"
-    r" (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) (\d{4})"
-    r" (\d\d):(\d\d):(\d\d) (?:(GMT|UT|UTC|Z)|([+-])(\d\d)(\d\d))"
-)
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)(?:\.\d+)?(?:(Z)|([+-])(\d\d):(\d\d))"
-)
-
-
-def date(value: str, now: datetime) -> datetime | None:
-    """A date as feedparser reads it, in UTC; None for no date (and for one out of range)."""
-    if not value:
-        return None
-    dt = _quick_date(value)
-    if dt is None:
-        return struct_to_dt(_parse_date(value), now)
-    return struct_to_dt(dt.timetuple(), now)
-
-
-def _quick_date(value: str) -> datetime | None:
-    m = _RFC822.fullmatch(value)
-    if m:
-        day, month, year, hour, minute, second, _, sign, oh, om = m.groups()
-        fields = (int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second))
-    else:
-        m = _RFC3339.fullmatch(value)
-        if not m:
-            return None
-        year, month, day, hour, minute, second, _, sign, oh, om = m.groups()
-        fields = (int(year), int(month), int(day), int(hour), int(minute), int(second))
-    if not 1900 < fields[0] < 2100 or fields[3] > 23 or fields[5] > 59:
-        return None  # feedparser's own rules for odd values
-    try:
-        dt = datetime(*fields, tzinfo=UTC)
-    except ValueError:
-        return None
-    if sign:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        dt = dt - offset if sign == "+" else dt + offset
-    return dt

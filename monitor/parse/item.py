@@ -31,6 +31,12 @@ def make_item(
     if link and len(link) > MAX_URL:
         link = None  # not an address (see MAX_URL); the item stays, by its GUID or text
     canonical = canonical_url(link, base)
+    # Most feeds give one address as link, GUID and canonical form: one string, not three
+    # copies, for every item a poll holds until the store takes it.
+    if canonical == link:
+        canonical = link
+    if guid is not None and guid in (link, canonical):
+        guid = link if guid == link else canonical
     return Item(
         key=item_key(guid, canonical, title, summary),
         title=title,

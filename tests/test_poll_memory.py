@@ -1,0 +1,55 @@
+"""A poll waiting for its turn at the store holds its parsed items, not its fetched body: at a
+cold start of many feeds, polls queue there, and their bodies were much of the peak memory."""
+
+from __future__ import annotations
+
+import asyncio
+import tracemalloc
+from pathlib import Path
+
+from feedserver import FeedServer
+from helpers import make_config
+
+from monitor.engine import Engine
+from monitor.oneshot import poll_all
+
+FEEDS = 30
+PADDING = 400_000  # bytes of XML comment per body: parsed away, so only the body holds them
+
+
+def padded_feed(i: int) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Feed {i}</title><link>https://news{i}.example/</link>"
+        f"<!-- {'x' * PADDING} -->"
+        f"<item><title>Headline {i}</title><link>https://news{i}.example/a</link></item>"
+        "</channel></rss>"
+    ).encode()
+
+
+async def test_polls_queued_at_the_store_do_not_hold_their_bodies(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = []
+    for i in range(FEEDS):
+        feed_server.feed(f"/f{i}", padded_feed(i))
+        urls.append(feed_server.url(f"/f{i}"))
+    engine = await Engine.open(make_config(tmp_path, urls))
+    rt = engine.rt
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        async with rt.store.transaction():  # the store is busy: every poll queues for it
+            polls = asyncio.create_task(poll_all(rt, progress=False))
+            async with asyncio.timeout(60):
+                # every body parsed: a poll records its hash before it queues for the store
+                while not all(rt.states[url].body_hash for url in urls):  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            held = tracemalloc.get_traced_memory()[0] - before
+        outcomes = await polls
+    finally:
+        tracemalloc.stop()
+        await engine.close()
+    assert [o.new_items for o in outcomes] == [1] * FEEDS
+    # 30 bodies are 12 MB; what the queued polls hold is their few parsed items.
+    assert held < FEEDS * PADDING / 4, f"{held / 1e6:.1f} MB held by {FEEDS} queued polls"
