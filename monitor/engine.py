@@ -89,14 +89,16 @@ class Engine:
         *,
         clock: Callable[[], float] = time.time,
         metrics: Metrics | None = None,
+        lazy_window: bool = False,
     ) -> Engine:
-        """Open the store, sync the feeds, rebuild the story window, connect the channels."""
+        """Open the store, sync the feeds, rebuild the story window (with ``lazy_window``,
+        before the first new item: ``Stages.build``), connect the channels."""
         store = await Store.open(config.database_location)
         session: aiohttp.ClientSession | None = None
         try:
             async with store.transaction() as db:
                 states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
-            stages = await Stages.build(config, store)
+            stages = await Stages.build(config, store, lazy=lazy_window)
             stages.metrics = metrics
             fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
             session = _channel_session(config)

@@ -57,7 +57,7 @@ async def run_once(
     with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
         if dry_run:
             config = await _dry_run_config(config, Path(tmp))
-        engine = await Engine.open(config)
+        engine = await Engine.open(config, lazy_window=True)
         try:
             outcomes = await poll_all(engine.rt, after_poll=after_poll)
             # Updates held to coalesce go now: nothing more of this run can join them, and

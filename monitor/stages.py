@@ -50,23 +50,28 @@ class Stages:
     matcher: Matcher
     rules: dict[str, RuleConfig] = field(default_factory=dict)
     metrics: Metrics | None = None
-    _stale: bool = False
+    _stale: bool = False  # the windows are rebuilt from the store before the next decision
+    _failed: bool = False  # ... because a poll failed
     _evicted_at: float = 0.0
     _latest: float = 0.0
 
     @classmethod
-    async def build(cls, config: Config, store: Store) -> Stages:
-        """Compile the rules and rebuild the story window from the store."""
-        started = time.monotonic()
-        index = StoryIndex(config.dedup)
-        since = datetime.fromtimestamp(time.time() - config.dedup.window, UTC)
-        count = await story_store.rebuild_index(store.db, index, since)
-        log.info(
-            "rebuilt the story window: %d headlines in %.1fs", count, time.monotonic() - started
-        )
-        events = await _rebuild_events(store.db, config, since)
+    async def build(cls, config: Config, store: Store, *, lazy: bool = False) -> Stages:
+        """Compile the rules and rebuild the story and event windows from the store. With
+        ``lazy``, the windows are rebuilt before the first decision instead (``process``):
+        a one-shot run whose feeds bring nothing new (every one a 304) never reads them."""
         matcher = compile_rules(config.rules, config.entities)
-        return cls(config, index, events, matcher, {r.name: r for r in config.rules})
+        stages = cls(
+            config,
+            StoryIndex(config.dedup),
+            EventIndex(config.events, config.dedup.window, None),
+            matcher,
+            {r.name: r for r in config.rules},
+        )
+        stages._stale = True
+        if not lazy:
+            await stages._rebuild(store.db, time.time())
+        return stages
 
     def recompile(self, config: Config) -> None:
         """After a reload: new rules (validated already); a changed [dedup] rebuilds the window."""
@@ -79,7 +84,7 @@ class Stages:
     def invalidate(self) -> None:
         """A poll's transaction rolled back after assigning stories: the in-memory window may
         name stories the store never kept, so it is rebuilt from the store before next use."""
-        self._stale = True
+        self._stale = self._failed = True
 
     def _alert_on(self, rule_name: str) -> str:
         rule = self.rules.get(rule_name)
@@ -106,12 +111,17 @@ class Stages:
         await self._update_grown(db, changes, grown, events, now)
 
     async def _rebuild(self, db: Db, now: float) -> None:
+        started = time.monotonic()
         self.index = StoryIndex(self.config.dedup)
         since = datetime.fromtimestamp(now - self.config.dedup.window, UTC)
         count = await story_store.rebuild_index(db, self.index, since)
-        log.warning("rebuilt the story window after a failed poll: %d headlines", count)
+        took = time.monotonic() - started
+        if self._failed:
+            log.warning("rebuilt the story window after a failed poll: %d headlines", count)
+        else:
+            log.info("rebuilt the story window: %d headlines in %.1fs", count, took)
         self.events = await _rebuild_events(db, self.config, since)
-        self._stale = False
+        self._stale = self._failed = False
 
     async def _assign(
         self, db: Db, items: Sequence[StoredItem]

@@ -44,3 +44,35 @@ async def test_a_second_run_joins_an_old_article_seen_within_the_window(
     assert [len(s["items"]) for s in rail] == [4]
     assert len(tg.sent) == 1, [m["text"] for m in tg.sent]
     assert [p["alert"]["kind"] for p in hook.payloads()].count("new") == 1
+
+
+async def test_a_run_that_brings_nothing_new_never_reads_the_window(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """`monitor once` from cron: the window is read from the store only when a poll brings a
+    new item, so a run where every feed answers 304 pays nothing for it; the run that does
+    bring one still joins it to the story of the run before."""
+    feed_server.feed("/a", rss("A", [(HEADLINES[0] + " - A", "http://a.example/1")]))
+    feed_server.feed("/b", rss("B", [("Other news", "http://b.example/1")]))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = tmp_path / "config.toml"
+        config.write_text(pipeline_config(str(tmp_path / "m.db"), urls, tg.url, hook.url), "utf-8")
+        runs = []
+        for copy in (False, False, True):
+            if copy:  # the wire story on a second outlet
+                items = [
+                    (HEADLINES[0] + " - B", "http://b.example/2"),
+                    ("Other news", "http://b.example/1"),
+                ]
+                feed_server.feed("/b", rss("B", items))
+            code, _, err = await monitor_cli("once", config=config)
+            assert code == 0, err
+            runs.append(err)
+        code, out, err = await monitor_cli("stories", "--json", "--since", "3650d", config=config)
+        assert code == 0, err
+    assert ["rebuilt the story window" in err for err in runs] == [True, False, True]
+    assert "rebuilt the story window: 2 headlines" in runs[2]
+    stories = json.loads(out)["stories"]
+    assert sorted(len(s["items"]) for s in stories) == [1, 2]
+    assert len(tg.sent) == 1
