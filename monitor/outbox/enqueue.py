@@ -65,8 +65,13 @@ async def on_event_grew(
 ) -> None:
     """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
     each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
-    # A burst alert among them is one per (channel, rule) and event: no need to look for it.
-    bursted = {(d.alert.channel, d.alert.rule) for d, _ in alerts if d.alert.kind == "burst"}
+    # A burst alert of this event among them is one per (channel, rule): no need to look for
+    # it. Only of this event: a story that moved to it brings the alerts of its old event.
+    bursted = {
+        (d.alert.channel, d.alert.rule)
+        for d, _ in alerts
+        if d.alert.kind == "burst" and d.alert.event_id == event.id
+    }
     for due, status in alerts:
         alert = due.alert
         if (
