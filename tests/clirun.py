@@ -79,6 +79,20 @@ async def monitor_cli(
     return proc.returncode, out.decode(), err.decode()
 
 
+async def start_node(
+    config: Path, *, program: Path | None = None, env: dict[str, str] | None = None
+) -> asyncio.subprocess.Process:
+    """``monitor run`` in a process of its own (a node of a cluster, or a daemon to signal),
+    its stderr piped for the test to read; ``program`` runs a wrapper script instead of
+    ``-m monitor``."""
+    command = [str(program)] if program is not None else ["-m", "monitor"]
+    return await asyncio.create_subprocess_exec(
+        sys.executable, *command, "-c", str(config), "run",
+        env={**os.environ, "PGPW": PASSWORD, **(env or {})},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+
+
 def with_password(url: str) -> str:
     # The test cluster trusts 127.0.0.1, so any password is accepted: what matters is that
     # it is taken from the environment and never printed.

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import signal
-import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import PASSWORD, with_password
+from clirun import start_node, with_password
 from feedserver import FeedServer, rss
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
@@ -73,14 +71,6 @@ class Outlets:
         return web.Response(body=self.bodies[request.path], content_type="application/rss+xml")
 
 
-async def _start(config: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitor", "-c", str(config), "run",
-        env={**os.environ, "PGPW": PASSWORD},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 async def _until(predicate: Callable[[], Awaitable[bool]], within: float, what: str) -> None:
     deadline = time.monotonic() + within
     while not await predicate():
@@ -117,7 +107,7 @@ async def cross_node_latencies(
                 config = tmp / f"{name}.toml"
                 text = _config(url, outlets.urls, tg.url, election=election, listen=listen)
                 config.write_text(text, "utf-8")
-                procs.append(await _start(config))
+                procs.append(await start_node(config))
 
                 async def elected(role: str = name, pid: int = procs[-1].pid) -> bool:
                     return await _holder(db, role) == pid

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
 import signal
-import sys
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator
@@ -20,7 +18,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
-from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
+from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, start_node, with_password
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
@@ -69,14 +67,6 @@ class Outlets:
         return web.Response(body=self.bodies[request.path], content_type="application/rss+xml")
 
 
-async def _start(config: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitor", "-c", str(config), "run",
-        env={**os.environ, "PGPW": PASSWORD},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 async def _until(predicate, within: float) -> None:  # type: ignore[no-untyped-def]
     deadline = time.monotonic() + within
     while not await predicate():
@@ -104,7 +94,7 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
         config = tmp_path / "config.toml"
         config.write_text(_config(with_password(pg_url), outlets.urls, tg.url, hook.url), "utf-8")
         try:
-            procs = [await _start(config) for _ in range(3)]  # at once, on an empty database
+            procs = [await start_node(config) for _ in range(3)]  # at once, on an empty database
 
             async def alerted() -> bool:
                 return bool(tg.sent) and bool(hook.payloads()) and len(outlets.polls) == FEEDS

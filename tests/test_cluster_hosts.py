@@ -5,15 +5,13 @@ at once from the monitor (each node takes its share, ceil(4 / 2))."""
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import PASSWORD, with_password
+from clirun import start_node, with_password
 from feedserver import FeedServer, rss
 
 PER_HOST = 4
@@ -53,12 +51,7 @@ async def test_two_nodes_hold_the_per_host_limit_together(
     procs = []
     try:
         for _ in range(2):
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "monitor", "-c", str(config), "run",
-                env={**os.environ, "PGPW": PASSWORD},
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            procs.append(proc)
+            procs.append(await start_node(config))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if await db.fetchval("SELECT to_regclass('cluster_nodes') IS NOT NULL") and (

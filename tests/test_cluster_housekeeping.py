@@ -5,14 +5,12 @@ one health alert per channel, not one per node; retention prunes, on one node.""
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 import time
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import PASSWORD, with_password
+from clirun import start_node, with_password
 from feedserver import FeedServer, rss
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
@@ -62,14 +60,6 @@ async def _broken(request: web.Request) -> web.StreamResponse:
     return web.Response(status=500, text="down")
 
 
-async def _node(config: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, str(CHORES), "-c", str(config), "run",
-        env={**os.environ, "PGPW": PASSWORD, "PYTHONPATH": str(CHORES.parent)},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 async def test_two_nodes_one_health_alert_and_one_pruning_node(
     feed_server: FeedServer, pg_url: str, tmp_path: Path
 ) -> None:
@@ -82,7 +72,10 @@ async def test_two_nodes_one_health_alert_and_one_pruning_node(
         config = tmp_path / "config.toml"
         text = _config(with_password(pg_url), broken, feed_server.url("/fine"), tg.url)
         config.write_text(text, "utf-8")
-        procs = [await _node(config) for _ in range(2)]
+        procs = [
+            await start_node(config, program=CHORES, env={"PYTHONPATH": str(CHORES.parent)})
+            for _ in range(2)
+        ]
         try:
             deadline = time.monotonic() + 60
             while sum("Broken Outlet" in m["text"] for m in tg.sent) < BROKEN:

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import asyncpg
-from clirun import PASSWORD, with_password
+from clirun import start_node, with_password
 from conftest import shared
 from feedserver import FeedServer, rss
 from standins import webhook_receiver
@@ -68,17 +66,9 @@ storm_limit = 1000
     )
 
 
-async def _spawn(config: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitor", "-c", str(config), "run",
-        env={**os.environ, "PGPW": PASSWORD},
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-
-
 async def _start(config: Path, db: asyncpg.Connection) -> asyncio.subprocess.Process:
     """A node, once it has joined (a signal before that finds no handler yet)."""
-    return await _joined(await _spawn(config), db)
+    return await _joined(await start_node(config), db)
 
 
 async def _joined(
@@ -114,7 +104,7 @@ async def test_a_rolling_restart_loses_and_doubles_nothing(
     async with webhook_receiver() as hook:
         config = tmp_path / "config.toml"
         config.write_text(_config(with_password(pg_url), urls, hook.url), "utf-8")
-        procs = [await _spawn(config) for _ in range(NODES)]  # at once: the starts overlap
+        procs = [await start_node(config) for _ in range(NODES)]  # at once: the starts overlap
         procs = [await _joined(p, db) for p in procs]
         errors: list[str] = []
         try:

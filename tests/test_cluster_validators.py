@@ -4,14 +4,12 @@ last poll got, so an unchanged feed is fetched in full once, not once per node."
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
 import asyncpg
-from clirun import PASSWORD, with_password
+from clirun import start_node, with_password
 from feedserver import FeedServer, rss
 
 FEEDS = 12
@@ -32,12 +30,7 @@ async def test_a_feed_is_fetched_in_full_once_whichever_node_polls_it(
     procs = []
     try:
         for _ in range(2):
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-m", "monitor", "-c", str(config), "run",
-                env={**os.environ, "PGPW": PASSWORD},
-                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            procs.append(proc)
+            procs.append(await start_node(config))
         deadline = time.monotonic() + 60
         by: list[asyncpg.Record] = []
         while time.monotonic() < deadline:  # several polls of each feed, by either node

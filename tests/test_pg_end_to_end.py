@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import signal
-import sys
 import time
 from pathlib import Path
 
-from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
+from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, start_node, with_password
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
@@ -88,10 +86,7 @@ async def test_monitor_run_on_postgresql_alerts_and_stops_on_sigterm(
         config = tmp_path / "config.toml"
         text = pipeline_config(with_password(pg_url), [feed_server.url("/o0")], tg.url, hook.url)
         config.write_text(text, "utf-8")
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "monitor", "-c", str(config), "run",
-            env={**os.environ, "PGPW": PASSWORD}, stderr=asyncio.subprocess.PIPE,
-        )  # fmt: skip
+        proc = await start_node(config)
         try:
             for _ in range(600):
                 if tg.sent and hook.payloads():
