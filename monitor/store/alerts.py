@@ -160,16 +160,27 @@ async def story_alerts(db: Db, story_id: int) -> list[tuple[Due, str]]:
     return (await stories_alerts(db, [story_id])).get(story_id, [])
 
 
-async def stories_alerts(db: Db, story_ids: Sequence[int]) -> dict[int, list[tuple[Due, str]]]:
+# The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
+# ``in_lists`` placeholder list. Rows are read by ``add_dues``.
+OF_STORIES = (
+    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({{marks}})"
+    " AND kind IN ('new', 'burst')"
+)
+Dues = dict[int, list[tuple[Due, str]]]
+
+
+def add_dues(out: Dues, rows: Sequence[Row]) -> None:
+    """Rows of ``ALERT_COLUMNS``, status and a story or event id: each alert with its status,
+    under that id."""
+    for row in rows:
+        out.setdefault(int(row[9]), []).append((_due(row), str(row[8])))
+
+
+async def stories_alerts(db: Db, story_ids: Sequence[int]) -> Dues:
     """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
-    out: dict[int, list[tuple[Due, str]]] = {}
+    out: Dues = {}
     for marks, params in in_lists(story_ids):
-        for r in await db.fetch_all(
-            f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({marks})"
-            " AND kind IN ('new', 'burst') ORDER BY id",
-            params,
-        ):
-            out.setdefault(int(r[9]), []).append((_due(r), str(r[8])))
+        add_dues(out, await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY id", params))
     return out
 
 

@@ -11,9 +11,9 @@ from typing import Any
 from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
-from monitor.store.alerts import ALERT_COLUMNS, Due, load_alert, stories_alerts
+from monitor.store.alerts import ALERT_COLUMNS, OF_STORIES, Dues, add_dues, stories_alerts
 from monitor.store.batch import CHUNK, columns, in_lists
-from monitor.store.db import Db, Row
+from monitor.store.db import Db
 from monitor.store.stories import items_json as story_items_json
 
 
@@ -146,25 +146,20 @@ _OF_EVENTS = (
     " AND a.kind IN ('new', 'burst')"
     " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
 )
-_OF_STORIES = (
-    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({{marks}})"
-    " AND kind IN ('new', 'burst')"
-)
-Alerts = dict[int, list[tuple[Due, str]]]
 
 
-async def events_alerts(db: Db, event_ids: Sequence[int]) -> Alerts:
+async def events_alerts(db: Db, event_ids: Sequence[int]) -> Dues:
     """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
     one query for all of them (an event alert's story_id is the story that raised it)."""
-    out: Alerts = {}
+    out: Dues = {}
     for marks, params in in_lists(event_ids):
-        _add(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
+        add_dues(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
     return out
 
 
 async def grown_alerts(
     db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
-) -> tuple[Alerts, Alerts]:
+) -> tuple[Dues, Dues]:
     """``alerts.stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
     that grew stories and events reads, in one query where both lists are short."""
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
@@ -175,22 +170,16 @@ async def grown_alerts(
         next(in_lists(event_ids)),
     )
     rows = await db.fetch_all(
-        f"SELECT *, 0 FROM ({_OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
+        f"SELECT *, 0 FROM ({OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
         f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
         " ORDER BY 11, 1",
         (*story_params, *event_params),
     )
-    of_stories: Alerts = {}
-    of_events: Alerts = {}
-    _add(of_stories, [r for r in rows if r[10] == 0])
-    _add(of_events, [r for r in rows if r[10] == 1])
+    of_stories: Dues = {}
+    of_events: Dues = {}
+    add_dues(of_stories, [r for r in rows if r[10] == 0])
+    add_dues(of_events, [r for r in rows if r[10] == 1])
     return of_stories, of_events
-
-
-def _add(out: Alerts, rows: Sequence[Row]) -> None:
-    for row in rows:
-        due = Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
-        out.setdefault(int(row[9]), []).append((due, str(row[8])))
 
 
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
