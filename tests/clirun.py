@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from standins import BOT_TOKEN, CHAT_ID
@@ -91,6 +93,14 @@ async def start_node(
         env={**os.environ, "PGPW": PASSWORD, **(env or {})},
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+async def stop_nodes(procs: Sequence[asyncio.subprocess.Process]) -> list[str]:
+    """SIGTERM to each node still running, then each one's stderr once it has exited."""
+    for proc in procs:
+        if proc.returncode is None:
+            proc.send_signal(signal.SIGTERM)
+    return [(await asyncio.wait_for(p.communicate(), 60))[1].decode() for p in procs]
 
 
 def with_password(url: str) -> str:

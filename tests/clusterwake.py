@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import start_node, with_password
+from clirun import start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
@@ -132,8 +131,4 @@ async def cross_node_latencies(
             return latencies
         finally:
             await db.close()
-            for p in procs:
-                if p.returncode is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                await asyncio.wait_for(p.communicate(), 60)
+            await stop_nodes(procs)

@@ -18,7 +18,15 @@ from pathlib import Path
 import asyncpg
 import pytest
 from aiohttp import web
-from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, start_node, with_password
+from clirun import (
+    HEADLINES,
+    PASSWORD,
+    monitor_cli,
+    pipeline_config,
+    start_node,
+    stop_nodes,
+    with_password,
+)
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
@@ -134,13 +142,7 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
             assert code == 0 and code2 == 0, err + err2
             nodes = json.loads(out)["nodes"]
         finally:
-            errors = []
-            for p in procs:
-                if p.returncode is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                _, err = await asyncio.wait_for(p.communicate(), 60)
-                errors.append(err.decode())
+            errors = await stop_nodes(procs)
         assert [p.returncode for p in procs].count(-signal.SIGKILL) == 1
         assert all(p.returncode in (0, -signal.SIGKILL) for p in procs), errors
 

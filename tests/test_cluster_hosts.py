@@ -5,13 +5,12 @@ at once from the monitor (each node takes its share, ceil(4 / 2))."""
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import start_node, with_password
+from clirun import start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
 
 PER_HOST = 4
@@ -63,10 +62,7 @@ async def test_two_nodes_hold_the_per_host_limit_together(
         host.most, host.requests = host.now, 0
         await asyncio.sleep(4.0)
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            await asyncio.wait_for(p.communicate(), 60)
+        await stop_nodes(procs)
         await db.close()
     assert host.requests >= 2 * PER_HOST  # both nodes polled, the host was kept busy
     assert host.most <= PER_HOST, f"{host.most} requests at once on a host limited to {PER_HOST}"

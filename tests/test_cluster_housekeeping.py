@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import start_node, with_password
+from clirun import start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
@@ -88,9 +88,7 @@ async def test_two_nodes_one_health_alert_and_one_pruning_node(
             finally:
                 await conn.close()
         finally:
-            for p in procs:
-                p.terminate()
-            logs = [(await asyncio.wait_for(p.communicate(), 60))[1].decode() for p in procs]
+            logs = await stop_nodes(procs)
     said = [
         [m["text"] for m in tg.sent if f"Broken Outlet {i}" in m["text"]] for i in range(BROKEN)
     ]

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import asyncpg
-from clirun import start_node, with_password
+from clirun import start_node, stop_nodes, with_password
 from conftest import shared
 from feedserver import FeedServer, rss
 from standins import webhook_receiver
@@ -129,12 +129,7 @@ async def test_a_rolling_restart_loses_and_doubles_nothing(
                 await asyncio.sleep(0.2)
             await asyncio.sleep(2.0)  # room for a duplicate to show
         finally:
-            for p in procs:
-                if p.returncode is None:
-                    p.send_signal(signal.SIGTERM)
-            for p in procs:
-                _, err = await asyncio.wait_for(p.communicate(), 60)
-                errors.append(err.decode())
+            errors += await stop_nodes(procs)
         assert all(p.returncode == 0 for p in procs), errors
         assert all("Traceback" not in e for e in errors), errors
 

@@ -4,12 +4,11 @@ last poll got, so an unchanged feed is fetched in full once, not once per node."
 from __future__ import annotations
 
 import asyncio
-import signal
 import time
 from pathlib import Path
 
 import asyncpg
-from clirun import start_node, with_password
+from clirun import start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
 
 FEEDS = 12
@@ -41,10 +40,7 @@ async def test_a_feed_is_fetched_in_full_once_whichever_node_polls_it(
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)  # one more round, for a second full fetch to show
     finally:
-        for p in procs:
-            p.send_signal(signal.SIGTERM)
-        for p in procs:
-            await asyncio.wait_for(p.communicate(), 60)
+        await stop_nodes(procs)
         await db.close()
     assert len(by) == 2  # both nodes polled
     for i in range(FEEDS):
