@@ -72,6 +72,7 @@ async def on_event_grew(
         for d, _ in alerts
         if d.alert.kind == "burst" and d.alert.event_id == event.id
     }
+    refreshed: list[tuple[int, Alert]] = []  # pending alerts: written at once, one trip
     for due, status in alerts:
         alert = due.alert
         if (
@@ -86,7 +87,7 @@ async def on_event_grew(
             continue
         fresh = replace(alert, outlets=outlets, extra=extra)
         if status == rows.PENDING:
-            await rows.set_payload(db, alert.id, fresh)
+            refreshed.append((alert.id, fresh))
         elif status == rows.SENT and (
             due.external_id or await _new_angle(db, alert, event.stories)
         ):
@@ -102,6 +103,7 @@ async def on_event_grew(
                 now=now,
                 due=now,
             )
+    await rows.set_payloads(db, refreshed)
 
 
 async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
@@ -251,6 +253,7 @@ async def on_story_grew(
     """
     if alerts is None:
         alerts = await rows.story_alerts(db, story.id)
+    refreshed: list[tuple[int, Alert]] = []  # pending alerts: written at once, one trip
     for due, status in alerts:
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
@@ -261,7 +264,7 @@ async def on_story_grew(
             continue
         fresh = replace(alert, outlets=outlets)
         if status == rows.PENDING:
-            await rows.set_payload(db, alert.id, fresh)
+            refreshed.append((alert.id, fresh))
         elif status == rows.SENT and due.external_id:
             update = replace(fresh, kind="update", extra={**alert.extra, "of_kind": alert.kind})
             await rows.upsert_update(
@@ -272,6 +275,7 @@ async def on_story_grew(
                 now=now,
                 due=now,
             )
+    await rows.set_payloads(db, refreshed)
 
 
 async def _maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:
