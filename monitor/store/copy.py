@@ -15,6 +15,7 @@ from monitor.store.location import is_postgres, sqlite_path
 TABLES = [
     ("feeds", "id"),
     ("events", "id"),
+    ("event_outlets", "event_id, feed_id"),
     ("stories", "id"),
     ("items", "id"),
     ("matches", "id"),

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 
 from monitor.store.db import Db
+from monitor.store.event_outlets import FIRST_PER_FEED, NEWEST, OUTLET_COLUMNS
 
 Migration = Callable[[Db], Awaitable[None]]
 # A write transaction on the database being migrated, yielding it.
@@ -213,6 +214,32 @@ async def m011_item_headline_key(db: Db) -> None:
     await db.execute("ALTER TABLE items RENAME COLUMN dedup_key TO headline_key")
 
 
+async def m012_event_outlets(db: Db) -> None:
+    # An event's outlets and newest headline, kept as each poll's items join
+    # (monitor/store/event_outlets.py) instead of read from all the event's items for each
+    # alert; filled here from the items already stored.
+    await db.script(
+        """
+        CREATE TABLE event_outlets (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            feed_id INTEGER NOT NULL,          -- no reference: the name outlives the feed
+            name TEXT NOT NULL,                -- the feed's name on its first item of the event
+            first_seen REAL NOT NULL,          -- that item's
+            item_id INTEGER NOT NULL,          -- that item
+            PRIMARY KEY (event_id, feed_id)
+        ) STRICT;
+        ALTER TABLE events ADD COLUMN latest TEXT;  -- the headline of its newest item
+        ALTER TABLE events ADD COLUMN latest_at REAL;  -- that item's publication (or first seen)
+        ALTER TABLE events ADD COLUMN latest_item INTEGER;
+        """,
+    )
+    where = "s.event_id IS NOT NULL"
+    await db.execute(
+        f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}"
+    )
+    await db.execute(NEWEST.format(where="true"))
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -225,6 +252,7 @@ MIGRATIONS: list[Migration] = [
     m009_events,
     m010_websub,
     m011_item_headline_key,
+    m012_event_outlets,
 ]
 
 # Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
