@@ -1,5 +1,6 @@
-"""What an event's alerts show of it, kept as its items come (``event_outlets``, the events'
-newest headline) and not read from all its items: the outlets in the order they first
+"""What a story's and an event's alerts show of them. A story's outlets: each feed once, in
+the order they first carried it. An event's, kept as its items come (``event_outlets``, the
+events' newest headline) and not read from all its items: the outlets in the order they first
 carried it and the newest headline by publication, after polls that grow it, after a story
 moves to it from another event, and in a database made before they were kept. On both
 backends (the migration on SQLite)."""
@@ -22,6 +23,7 @@ from monitor.store import Store
 from monitor.store import events as event_store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store import stories as story_store
 from monitor.store.migrations import MIGRATIONS
 from monitor.store.sqlite import SqliteDb
 
@@ -157,3 +159,21 @@ async def test_a_database_from_before_keeps_its_events_outlets_and_newest_headli
 
 def _migration(name: str) -> object:
     return next(m for m in MIGRATIONS if m.__name__ == name)
+
+
+async def test_a_storys_outlets_are_each_feed_once_in_the_order_they_carried_it(
+    database: str,
+) -> None:
+    polls = [("Herald", "h1", 0), ("Wire", "w1", 3), ("Herald", "h2", 5), ("Post", "p1", 9)]
+    store = await Store.open(database)
+    stories, events = StoryIndex(DedupConfig()), EventIndex(EventConfig(), 3 * 86400.0)
+    try:
+        for name, key, minutes in polls:
+            stored = await _poll(store, name, [_item(key, RAIL, minutes, minutes)])
+            (change,) = (await _assign(store, stories, events, stored)).changes
+        story_id = change.story.story.id
+        assert change.story.story.outlets == ("Herald", "Wire", "Post")
+        loaded = await story_store.load_stories(store.db, [story_id])
+        assert loaded[story_id].outlets == ("Herald", "Wire", "Post")
+    finally:
+        await store.close()

@@ -145,14 +145,15 @@ async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
     for marks, params in in_lists(story_ids):
         # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
         # carried the story, by the name its first item was stored under (the first in order
-        # of each feed).
+        # of each feed, found in the index items_story_feed alone; a feed whose first item
+        # predates names, m005, is left out).
         for kind, story_id, title, first_seen, last_seen, url, _, _ in await db.fetch_all(
             "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0 FROM stories s"
             f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
             " UNION ALL SELECT 1, i.story_id, i.feed_name, NULL, NULL, NULL, i.first_seen, i.id"
             " FROM items i JOIN (SELECT MIN(id) AS first FROM items"
-            f" WHERE story_id IN ({marks}) AND feed_name IS NOT NULL GROUP BY story_id, feed_id)"
-            " f ON f.first = i.id ORDER BY 1, 2, 7, 8",
+            f" WHERE story_id IN ({marks}) GROUP BY story_id, feed_id)"
+            " f ON f.first = i.id WHERE i.feed_name IS NOT NULL ORDER BY 1, 2, 7, 8",
             (*params, *params),
         ):
             if kind == 0:
