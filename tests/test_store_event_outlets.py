@@ -2,7 +2,7 @@
 the order they first carried it. An event's, kept as its items come (``event_outlets``, the
 events' newest headline) and not read from all its items: the outlets in the order they first
 carried it and the newest headline by publication, after polls that grow it, after a story
-moves to it from another event, and in a database made before they were kept. On both
+moves to it from another event, and in a database made before they were kept (both kinds). On both
 backends (the migration on SQLite)."""
 
 from __future__ import annotations
@@ -131,9 +131,10 @@ async def test_a_database_from_before_keeps_its_events_outlets_and_newest_headli
         await db.execute("INSERT INTO events VALUES (1, 'Rail strike', 0, 50, 2)")
         await db.execute("INSERT INTO stories (id, title, first_seen, last_seen, event_id)"
                          " VALUES (1, 'a', 0, 50, 1), (2, 'b', 0, 50, 1)")  # fmt: skip
-        for feed, name in ((1, "Wire"), (2, "Herald")):
+        for feed, name in ((1, "Wire"), (2, "Herald"), (3, "Post")):
             await db.execute(
-                "INSERT INTO feeds (id, url, created_at) VALUES (?, ?, 0)", (feed, f"http://{name}")
+                "INSERT INTO feeds (id, url, title, created_at) VALUES (?, ?, ?, 0)",
+                (feed, f"http://{name}", name),
             )
         # (id, feed, story, feed name, headline, published, first seen)
         for row in [
@@ -141,6 +142,7 @@ async def test_a_database_from_before_keeps_its_events_outlets_and_newest_headli
             (2, 1, 1, "Wire", "second", 5.0, 20.0),
             (3, 2, 2, "Herald", "newest", 50.0, 30.0),
             (4, 1, 2, "Wire", "late copy", None, 40.0),
+            (5, 3, 1, None, "from before feed names", 1.0, 45.0),
         ]:
             await db.execute(
                 "INSERT INTO items (id, feed_id, key, title, summary, published, first_seen,"
@@ -151,8 +153,11 @@ async def test_a_database_from_before_keeps_its_events_outlets_and_newest_headli
     try:
         event = (await event_store.load_events(store.db, [1]))[1]
         assert event.outlets == ("Herald", "Wire") and event.latest == "newest"
+        stories = await story_store.load_stories(store.db, [1, 2])
+        assert stories[1].outlets == ("Herald", "Wire", "Post")  # Post by its feed's title
+        assert stories[2].outlets == ("Herald", "Wire")
         count = await store.db.fetch_val("SELECT COUNT(*) FROM items")
-        assert count == 4
+        assert count == 5
     finally:
         await store.close()
 

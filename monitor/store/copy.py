@@ -17,6 +17,7 @@ TABLES = [
     ("events", "id"),
     ("event_outlets", "event_id, feed_id"),
     ("stories", "id"),
+    ("story_outlets", "story_id, feed_id"),
     ("items", "id"),
     ("matches", "id"),
     ("alerts", "id"),
