@@ -44,8 +44,8 @@ async def test_an_older_database_loses_the_unused_item_indexes_and_keeps_its_ite
     store = await Store.open(path)
     try:
         indexes = await _indexes(store.db.raw)
-        assert not {"items_canonical_url", "items_guid", "items_story"} & indexes
-        assert {"items_first_seen", "items_story_feed"} <= indexes
+        assert not {"items_canonical_url", "items_guid"} & indexes
+        assert {"items_first_seen", "items_story"} <= indexes
         rows = await store.db.raw.execute_fetchall("SELECT key, canonical_url, guid FROM items")
         assert [tuple(r) for r in rows] == [("k", "https://a/1", "g")]
         names = await store.db.raw.execute_fetchall("SELECT name FROM migrations")

@@ -236,15 +236,6 @@ async def m012_event_outlets(db: Db) -> None:
     await db.execute(NEWEST.format(where="true"))
 
 
-async def m013_items_story_feed(db: Db) -> None:
-    # Each poll asks which feeds the stories it joins already have, and the first item of
-    # each of their feeds (monitor/store/stories.py): by (story, feed) the index answers
-    # both without reading the items' rows, where items_story led to every item of each
-    # story. It serves what items_story did (a story's items; ON DELETE SET NULL).
-    await db.execute("CREATE INDEX IF NOT EXISTS items_story_feed ON items(story_id, feed_id)")
-    await db.execute("DROP INDEX IF EXISTS items_story")
-
-
 async def m014_story_outlets(db: Db) -> None:
     # Each feed's first item of each story, kept as items join (monitor/store/stories.py):
     # a poll reads the outlets of the stories it grows from these compact rows, where it read
@@ -283,6 +274,5 @@ MIGRATIONS: list[Migration] = [
     m010_websub,
     m011_item_headline_key,
     m012_event_outlets,
-    m013_items_story_feed,
     m014_story_outlets,
 ]
