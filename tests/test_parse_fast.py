@@ -33,7 +33,7 @@ PLAIN = "<title>Putin invites Zelensky</title><link>https://news.example/a</link
         ("latin-1 declared", rss(PLAIN, '<?xml version="1.0" encoding="iso-8859-1"?>'), XML),
         ("charset in the header", rss(PLAIN), {"content-type": "text/xml; charset=windows-1251"}),
         ("malformed", rss(PLAIN + "<title>"), XML),
-        ("markup in a title", rss("<title>&lt;b&gt;Putin&lt;/b&gt;</title>"), XML),
+        ("a title with child elements", rss("<title>Putin <b>speaks</b></title>"), XML),
         ("a title twice", rss(PLAIN + "<title>again</title>"), XML),
         ("xml:base", rss(PLAIN).replace(b"<item>", b'<item xml:base="https://x.example/">'), XML),
         ("a DTD", rss(PLAIN).replace(b"<rss", b"<!DOCTYPE rss [<!ENTITY a 'b'>]><rss", 1), XML),
@@ -74,6 +74,29 @@ def test_a_news_feed_takes_the_fast_path_and_keeps_every_field() -> None:
     )
     assert item.published == datetime(2025, 9, 5, 11, 30, tzinfo=UTC)
     assert parsed.title == "News"
+
+
+ATOM_FEED = '<feed xmlns="http://www.w3.org/2005/Atom"><title>News</title><entry>{}</entry></feed>'
+
+
+@pytest.mark.parametrize(
+    ("body", "title"),
+    [
+        (rss("<title>Five ways life is like &lt;i&gt;Mean Girls&lt;/i&gt;</title>"), "Five ways life is like Mean Girls"),
+        (rss("<title><![CDATA[A first look at <em>Titanfall</em>]]></title>"), "A first look at Titanfall"),
+        (rss("<title>&lt;p&gt;Rates &amp;amp; &lt;b&gt;bonds&lt;/b&gt;&lt;/p&gt;</title>"), "Rates & bonds"),
+        (ATOM_FEED.format('<title type="html">&lt;em&gt;Bachelor&lt;/em&gt; finale</title><id>https://news.example/1</id>').encode(), "Bachelor finale"),
+        (ATOM_FEED.format('<title type="text">a &lt;b&gt; c</title><id>https://news.example/2</id>').encode(), "a c"),
+    ],
+)
+def test_a_title_with_markup_takes_the_fast_path_and_reads_as_feedparsers(body: bytes, title: str) -> None:
+    """Entertainment feeds put <em> around a show's name: about one feed in forty of the ingest
+    bench's real headlines. feedparser's strict parser gives such a title as the text it is,
+    which our normalization cleans as it cleans feedparser's."""
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert [i.title for i in fast.entries] == [i.title for i in reference.entries] == [title]
 
 
 @pytest.mark.parametrize(
