@@ -42,6 +42,8 @@ from monitor.parse.shapes import (
 )
 
 _local = threading.local()
+_RDF_ABOUT = RDF + "about"
+_ATOM_LINK = ATOM + "link"
 
 
 def _parser() -> etree.XMLParser:
@@ -109,22 +111,21 @@ def _entry(
     base: str,
     now: datetime,
 ) -> Item | None:
-    if element.get(RDF + "about") is not None and known is not RSS1_FIELDS:
+    if known is not RSS1_FIELDS and element.get(_RDF_ABOUT) is not None:
         raise Unsure("an rdf:about id outside RSS 1.0")
     found: dict[str, etree._Element] = {}
-    order: list[str] = []
     links: list[etree._Element] = []
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):
-            raise Unsure("an entity reference")
         name = known.get(tag)
         if name is not None:
             if name in found or len(child) or not plain_type(child):
                 raise Unsure(f"{name} twice, with child elements, or of another type")
             found[name] = child
-            order.append(name)
-        elif tag == ATOM + "link" and known is ATOM_FIELDS:
+            continue
+        if not isinstance(tag, str):
+            raise Unsure("an entity reference")
+        if tag == _ATOM_LINK and known is ATOM_FIELDS:
             links.append(child)
         elif not is_ignored(tag):
             raise Unsure(f"an element the fast path does not know: {tag}")
@@ -132,20 +133,23 @@ def _entry(
             for inner in child.iterdescendants():
                 if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
                     raise Unsure("an element inside an element")
-    if {"content", "summary"} <= found.keys() and order.index("content") < order.index("summary"):
-        raise Unsure("content before summary")
-    title = fields.text(found["title"].text) if "title" in found else ""
-    summary = fields.text(found["summary"].text) if "summary" in found else ""
-    if not summary and "content" in found:
-        summary = fields.text(found["content"].text)
+    if "content" in found and "summary" in found:
+        order = list(found)  # in document order
+        if order.index("content") < order.index("summary"):
+            raise Unsure("content before summary")
+    title = found.get("title")
+    summary = found.get("summary")
+    summary_text = fields.text(summary.text) if summary is not None else ""
+    if not summary_text and "content" in found:
+        summary_text = fields.text(found["content"].text)
     guid, link = _id_and_link(element, found, links, known, base)
     published = None
     for name in ("published", "updated"):
         if published is None and name in found:
             published = dates.date(fields.text(found[name].text), now)
     return make_item(
-        title=clean_text(title),
-        summary=clean_text(summary),
+        title=clean_text(fields.text(title.text)) if title is not None else "",
+        summary=clean_text(summary_text),
         link=link or None,
         guid=guid or None,
         published=published,
@@ -162,15 +166,16 @@ def _id_and_link(
     base: str,
 ) -> tuple[str, str]:
     if known is RSS1_FIELDS:
-        guid = element.get(RDF + "about") or ""
+        guid = element.get(_RDF_ABOUT) or ""
         link = fields.entry_link(fields.text(found["link"].text), base) if "link" in found else ""
         return guid, link
     guid = ""
     permalink = True
-    if "id" in found:
-        id_element = found["id"]
-        attributes = {k.lower(): v for k, v in id_element.attrib.items()}
-        permalink = attributes.get("ispermalink", "true") == "true"
+    id_element = found.get("id")
+    if id_element is not None:
+        if len(id_element.attrib):
+            attributes = {k.lower(): v for k, v in id_element.attrib.items()}
+            permalink = attributes.get("ispermalink", "true") == "true"
         guid = fields.text(id_element.text)
         if guid and permalink:
             guid = fields.resolve(guid, base)
@@ -178,12 +183,13 @@ def _id_and_link(
         link = _atom_link(links, base)
     elif "link" in found:
         link_element = found["link"]
-        if any(k in link_element.attrib for k in ("href", "url", "uri")):
+        attributes = link_element.attrib
+        if len(attributes) and any(k in attributes for k in ("href", "url", "uri")):
             raise Unsure("an RSS link with an address attribute")
         return guid, fields.entry_link(fields.text(link_element.text), base)
     else:
         link = ""
-    if not link and "id" in found and permalink:
+    if not link and id_element is not None and permalink:
         link = guid  # feedparser takes a permalink GUID (an Atom id) for the link
     return guid, link
 

@@ -110,17 +110,28 @@ def check_structure(
     an entry, a channel or a title anywhere else than where the fast path reads them would
     be read by feedparser and not by us."""
     seen_items = seen_containers = 0
+    # A feed has a few distinct tags, each many times: each is classed once.
+    kinds: dict[object, str] = {}
     for element in root.iter():
         tag = element.tag
-        if not isinstance(tag, str):
-            continue  # a comment or processing instruction (removed by the parser anyway)
-        local = local_name(tag).lower()
-        if local in _ENTRIES:
+        kind = kinds.get(tag)
+        if kind is None:
+            # A comment or processing instruction (removed by the parser anyway) is no element.
+            local = local_name(tag).lower() if isinstance(tag, str) else ""
+            kind = kinds[tag] = (
+                "item" if local in _ENTRIES
+                else "container" if local in _CONTAINERS
+                else local if local in _PLACED
+                else ""
+            )  # fmt: skip
+        if not kind:
+            continue
+        if kind == "item":
             seen_items += 1
-        elif local in _CONTAINERS:
+        elif kind == "container":
             seen_containers += 1
-        elif local in _PLACED and element.getparent().tag not in title_parents:
-            raise Unsure(f"a {local} where the fast path does not read it")
+        elif element.getparent().tag not in title_parents:
+            raise Unsure(f"a {kind} where the fast path does not read it")
     if seen_items != items or seen_containers != containers:
         raise Unsure("items, entries or channels where the fast path does not read them")
 
