@@ -99,7 +99,9 @@ def plain_utf8(body: bytes, content_type: str) -> bool:
     return (
         b"<!DOCTYPE" not in body
         and b"<!doctype" not in body
-        and (b"xml:base" not in body and _C1.search(body) is None)
+        and b"xml:base" not in body
+        # Every C1 character starts with 0xC2 in UTF-8: a byte search (memchr) before the regex.
+        and (b"\xc2" not in body or _C1.search(body) is None)
     )
 
 
