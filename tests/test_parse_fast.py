@@ -99,6 +99,35 @@ def test_a_title_with_markup_takes_the_fast_path_and_reads_as_feedparsers(body: 
     assert [i.title for i in fast.entries] == [i.title for i in reference.entries] == [title]
 
 
+DC_NS = "xmlns:dc='http://purl.org/dc/elements/1.1/'"
+ITUNES_NS = "xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'"
+ATOM_NS = "xmlns:atom='http://www.w3.org/2005/Atom'"
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        f"<dc:source {DC_NS}>Reuters</dc:source><dc:identifier {DC_NS}>urn:x:1</dc:identifier>",
+        "<subtitle>The day in brief</subtitle>",
+        f"<itunes:subtitle {ITUNES_NS}>Episode 12</itunes:subtitle>",
+        f"<atom:updated {ATOM_NS}>2025-09-05T12:00:00Z</atom:updated>",
+        f"<atom:published {ATOM_NS}>2025-09-04T08:00:00+02:00</atom:published>",
+        f"<pubDate>Fri, 05 Sep 2025 14:30:00 +0300</pubDate><atom:updated {ATOM_NS}>2025-09-06T00:00:00Z</atom:updated>",
+    ],
+)
+def test_real_feeds_extra_elements_take_the_fast_path_and_read_as_feedparsers(extra: str) -> None:
+    """Elements real feeds add to their items (Dublin Core's source and identifier, a subtitle,
+    an Atom date in RSS) that feedparser reads as none of our fields, or as the date."""
+    body = rss(f"{PLAIN}<description>Talks could follow.</description>{extra}")
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    fields = ("title", "summary", "url", "guid", "published", "key")
+    assert [[getattr(i, f) for f in fields] for i in fast.entries] == [
+        [getattr(i, f) for f in fields] for i in reference.entries
+    ]
+
+
 @pytest.mark.parametrize(
     "body",
     [

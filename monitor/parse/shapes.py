@@ -34,14 +34,16 @@ _IGNORED_NAMESPACES = frozenset(
     )
 )
 # Elements of those namespaces that feedparser does read as one of our fields.
-_TAKEN = frozenset(
-    (MEDIA + "title", MEDIA + "description", ITUNES + "summary", ITUNES + "subtitle")
-)
+# (itunes:subtitle is read as the item's subtitle, none of ours.)
+_TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
+# Dublin Core elements feedparser reads as none of our fields: the first seven through their
+# own handlers (author, tags, rights...), the rest kept under their own names (dc_source...).
 _IGNORED_DC = frozenset(
     DC + n
-    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language")
-)
-_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source"))
+    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language",
+              "source", "identifier", "format", "type", "coverage", "relation")
+)  # fmt: skip
+_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source", "subtitle"))
 _ATOM_IGNORED = frozenset(
     ATOM + n for n in ("author", "contributor", "category", "rights", "name", "email", "uri")
 )
@@ -55,6 +57,9 @@ RSS_FIELDS = {
     "pubDate": "published",
     DC + "date": "updated",
     CONTENT + "encoded": "content",
+    # feedparser reads Atom's elements in any feed as its own (the namespace maps to none).
+    ATOM + "published": "published",
+    ATOM + "updated": "updated",
 }
 RSS1_FIELDS = {
     RSS1 + "title": "title",
