@@ -113,6 +113,7 @@ ATOM_NS = "xmlns:atom='http://www.w3.org/2005/Atom'"
         f"<atom:updated {ATOM_NS}>2025-09-05T12:00:00Z</atom:updated>",
         f"<atom:published {ATOM_NS}>2025-09-04T08:00:00+02:00</atom:published>",
         f"<pubDate>Fri, 05 Sep 2025 14:30:00 +0300</pubDate><atom:updated {ATOM_NS}>2025-09-06T00:00:00Z</atom:updated>",
+        f"<itunes:summary {ITUNES_NS}>The episode, longer.</itunes:summary>",
     ],
 )
 def test_real_feeds_extra_elements_take_the_fast_path_and_read_as_feedparsers(extra: str) -> None:
@@ -126,6 +127,28 @@ def test_real_feeds_extra_elements_take_the_fast_path_and_read_as_feedparsers(ex
     assert [[getattr(i, f) for f in fields] for i in fast.entries] == [
         [getattr(i, f) for f in fields] for i in reference.entries
     ]
+
+
+@pytest.mark.parametrize(
+    ("items", "summaries"),
+    [
+        (["<description>Short.</description><itunes:summary>Long.</itunes:summary>"] * 2, ["Short.", "Short."]),
+        (["<itunes:summary>Long.</itunes:summary>", "<description>Next.</description>"], ["Long.", "Next."]),
+        (["<description></description><itunes:summary>Long.</itunes:summary>"], ["Long."]),
+    ],
+)
+def test_a_podcasts_itunes_summary_reads_as_feedparsers(items: list[str], summaries: list[str]) -> None:
+    """feedparser reads an itunes:summary after a description as content (and goes on to the
+    next item none the worse), alone as the summary."""
+    entries = "".join(f"<item><title>Episode {n}</title>{i}</item>" for n, i in enumerate(items))
+    body = (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0" {ITUNES_NS}><channel>'
+        f"<title>Podcast</title><link>https://pod.example/</link>{entries}</channel></rss>"
+    ).encode()
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert [i.summary for i in fast.entries] == [i.summary for i in reference.entries] == summaries
 
 
 @pytest.mark.parametrize(

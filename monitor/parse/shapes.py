@@ -57,6 +57,10 @@ RSS_FIELDS = {
     "pubDate": "published",
     DC + "date": "updated",
     CONTENT + "encoded": "content",
+    # After a description, feedparser reads an itunes:summary as content; alone, as the
+    # summary: either way the summary is the description's, else the itunes:summary's. (Before
+    # a description it would be the summary: "content before summary", feedparser's.)
+    ITUNES + "summary": "content",
     # feedparser reads Atom's elements in any feed as its own (the namespace maps to none).
     ATOM + "published": "published",
     ATOM + "updated": "updated",
