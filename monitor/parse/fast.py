@@ -35,6 +35,7 @@ from monitor.parse.shapes import (
     atom_ignored,
     check_structure,
     local_name,
+    placed_kind,
     plain_type,
     plain_utf8,
     rss1_ignored,
@@ -84,12 +85,12 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
             raise Unsure("not one channel")
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
-        check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
+        check_structure(root, channel, "item", 2, {"channel", "item", "image", "textInput"})
         rows = [_entry(i, RSS_FIELDS, rss_ignored, url, now) for i in items]
         return _feed(channel, rows, url, "", "link", "ttl")
     if tag == ATOM + "feed":
         items = [c for c in root if c.tag == ATOM + "entry"]
-        check_structure(root, len(items), 1, {ATOM + "feed", ATOM + "entry"})
+        check_structure(root, root, ATOM + "entry", 1, {ATOM + "feed", ATOM + "entry"})
         rows = [_entry(i, ATOM_FIELDS, atom_ignored, url, now) for i in items]
         return _feed(root, rows, url, ATOM, None, None)
     if tag == RDF + "RDF":
@@ -98,7 +99,7 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
         if len(channels) != 1:
             raise Unsure("not one channel")
         parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
-        check_structure(root, len(items), 2, parents)
+        check_structure(root, root, RSS1 + "item", 2, parents)
         rows = [_entry(i, RSS1_FIELDS, rss1_ignored, url, now) for i in items]
         return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
@@ -129,9 +130,16 @@ def _entry(
             links.append(child)
         elif not is_ignored(tag):
             raise Unsure(f"an element the fast path does not know: {tag}")
+        # check_structure's question, for what it does not walk: a title or a link is in its
+        # place here (an item is a title's parent), an item or a channel is not.
+        if placed_kind(tag) in ("item", "container"):
+            raise Unsure("an item or channel inside an item")
         if len(child):
             for inner in child.iterdescendants():
-                if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
+                tag = inner.tag
+                # Below an item's element, nothing is a title's parent (no ignored element is):
+                # any item, channel, title or link there is one feedparser would read.
+                if not isinstance(tag, str) or not is_ignored(tag) or placed_kind(tag):
                     raise Unsure("an element inside an element")
     if "content" in found and "summary" in found:
         order = list(found)  # in document order

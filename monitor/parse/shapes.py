@@ -5,6 +5,7 @@ feedparser would find an item, a title or a link that it would not."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -115,36 +116,49 @@ def plain_utf8(body: bytes, content_type: str) -> bool:
 
 
 def check_structure(
-    root: etree._Element, items: int, containers: int, title_parents: set[str]
+    root: etree._Element,
+    entries_parent: etree._Element,
+    entry_tag: str,
+    containers: int,
+    title_parents: set[str],
 ) -> None:
     """feedparser reads element names in any case and namespace, wherever they are: an item,
     an entry, a channel or a title anywhere else than where the fast path reads them would
-    be read by feedparser and not by us."""
-    seen_items = seen_containers = 0
-    # A feed has a few distinct tags, each many times: each is classed once.
-    kinds: dict[object, str] = {}
-    for element in root.iter():
-        tag = element.tag
-        kind = kinds.get(tag)
-        if kind is None:
-            # A comment or processing instruction (removed by the parser anyway) is no element.
-            local = local_name(tag).lower() if isinstance(tag, str) else ""
-            kind = kinds[tag] = (
-                "item" if local in _ENTRIES
-                else "container" if local in _CONTAINERS
-                else local if local in _PLACED
-                else ""
-            )  # fmt: skip
+    be read by feedparser and not by us. The entries the fast path reads (``entry_tag``
+    children of ``entries_parent``) are not walked here: parse.fast reads each of their
+    elements and asks ``placed_kind`` of each."""
+    seen_containers = 0
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if element is entries_parent:
+            stack.extend(child for child in element if child.tag != entry_tag)
+        else:
+            stack.extend(element)
+        kind = placed_kind(element.tag)
         if not kind:
             continue
         if kind == "item":
-            seen_items += 1
-        elif kind == "container":
+            raise Unsure("an item or entry where the fast path does not read it")
+        if kind == "container":
             seen_containers += 1
         elif element.getparent().tag not in title_parents:
             raise Unsure(f"a {kind} where the fast path does not read it")
-    if seen_items != items or seen_containers != containers:
-        raise Unsure("items, entries or channels where the fast path does not read them")
+    if seen_containers != containers:
+        raise Unsure("channels where the fast path does not read them")
+
+
+@lru_cache(maxsize=1024)
+def placed_kind(tag: object) -> str:
+    """What feedparser would take an element for wherever it is: "item" (an item or entry),
+    "container" (a channel or feed), "title" or "link"; "" for anything else."""
+    # A comment or processing instruction (removed by the parser anyway) is no element.
+    local = local_name(tag).lower() if isinstance(tag, str) else ""
+    if local in _ENTRIES:
+        return "item"
+    if local in _CONTAINERS:
+        return "container"
+    return local if local in _PLACED else ""
 
 
 def local_name(tag: str) -> str:
