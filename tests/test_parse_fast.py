@@ -154,6 +154,40 @@ def test_a_podcasts_itunes_summary_reads_as_feedparsers(items: list[str], summar
     assert [i.summary for i in fast.entries] == [i.summary for i in reference.entries] == summaries
 
 
+GD = "xmlns:gd='http://schemas.google.com/g/2005'"
+THR = "xmlns:thr='http://purl.org/syndication/thread/1.0'"
+
+
+@pytest.mark.parametrize(
+    ("extra", "fast_path"),
+    [
+        (f"<author><name>Ann</name><gd:image {GD} rel='http://schemas.google.com/g/2005#thumbnail' src='a.png'/></author><thr:total {THR}>5</thr:total>", True),
+        # Under another prefix feedparser looks for a handler of that name (x_total, title...).
+        ("<x:total xmlns:x='http://purl.org/syndication/thread/1.0'>5</x:total>", False),
+        ("<author><image xmlns='http://schemas.google.com/g/2005'>a.png</image></author>", False),
+        ("<title xmlns='http://purl.org/syndication/thread/1.0'>Another title</title>", False),
+    ],
+)
+def test_a_blogger_entry_takes_the_fast_path_and_reads_as_feedparsers(extra: str, fast_path: bool) -> None:
+    """Blogger's Atom (and Feedburner's copies of it) puts a Google Data image in each author
+    and a thread count in each entry: namespaces feedparser does not know, read under their
+    usual prefixes as none of our fields."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Blog</title><entry><id>tag:blogger.com,1999:post-1</id><title>Post</title>"
+        "<link rel='alternate' type='text/html' href='https://blog.example/p/1.html'/>"
+        f"<published>2025-09-05T10:00:00Z</published><summary>Text.</summary>{extra}</entry></feed>"
+    ).encode()
+    fast = parse_fast(body, XML, URL, NOW)
+    assert (fast is not None) == fast_path
+    if fast is not None:
+        reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+        fields = ("title", "summary", "url", "guid", "published", "key")
+        assert [[getattr(i, f) for f in fields] for i in fast.entries] == [
+            [getattr(i, f) for f in fields] for i in reference.entries
+        ]
+
+
 @pytest.mark.parametrize(
     "body",
     [

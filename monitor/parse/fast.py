@@ -34,6 +34,7 @@ from monitor.parse.shapes import (
     RSS_FIELDS,
     atom_ignored,
     check_structure,
+    foreign_ignored,
     local_name,
     placed_kind,
     plain_type,
@@ -128,7 +129,7 @@ def _entry(
             raise Unsure("an entity reference")
         if tag == _ATOM_LINK and known is ATOM_FIELDS:
             links.append(child)
-        elif not is_ignored(tag):
+        elif not is_ignored(tag) and not foreign_ignored(child):
             raise Unsure(f"an element the fast path does not know: {tag}")
         # check_structure's question, for what it does not walk: a title or a link is in its
         # place here (an item is a title's parent), an item or a channel is not.
@@ -139,7 +140,11 @@ def _entry(
                 tag = inner.tag
                 # Below an item's element, nothing is a title's parent (no ignored element is):
                 # any item, channel, title or link there is one feedparser would read.
-                if not isinstance(tag, str) or not is_ignored(tag) or placed_kind(tag):
+                if (
+                    not isinstance(tag, str)
+                    or not (is_ignored(tag) or foreign_ignored(inner))
+                    or placed_kind(tag)
+                ):
                     raise Unsure("an element inside an element")
     if "content" in found and "summary" in found:
         order = list(found)  # in document order

@@ -34,6 +34,13 @@ _IGNORED_NAMESPACES = frozenset(
         "http://www.google.com/schemas/play-podcasts/1.0",
     )
 )
+# Namespaces feedparser does not know (Blogger's Google Data, Atom threading), whose elements
+# it reads under the document's own prefix: with the usual one it has no handler for them and
+# keeps them under their own names (gd_image, thr_total), none of ours.
+_FOREIGN_PREFIXES = {
+    "http://schemas.google.com/g/2005": "gd",
+    "http://purl.org/syndication/thread/1.0": "thr",
+}
 # Elements of those namespaces that feedparser does read as one of our fields.
 # (itunes:subtitle is read as the item's subtitle, none of ours.)
 _TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
@@ -175,6 +182,16 @@ def atom_ignored(tag: str) -> bool:
 
 def rss1_ignored(tag: str) -> bool:
     return tag in _RSS1_IGNORED or _other_namespace(tag)
+
+
+def foreign_ignored(element: etree._Element) -> bool:
+    """An element of a namespace feedparser does not know, under the prefix that makes it
+    keep the element under its own name (see _FOREIGN_PREFIXES)."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag[:1] != "{":
+        return False
+    prefix = _FOREIGN_PREFIXES.get(tag[1:].partition("}")[0])
+    return prefix is not None and element.prefix == prefix
 
 
 def _other_namespace(tag: str) -> bool:
