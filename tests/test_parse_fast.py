@@ -189,6 +189,27 @@ def test_a_blogger_entry_takes_the_fast_path_and_reads_as_feedparsers(extra: str
 
 
 @pytest.mark.parametrize(
+    ("item", "title"),
+    [
+        (f"<title>Victorian, 3bd</title><dc:title {DC_NS}>Victorian, 3bd</dc:title>", "Victorian, 3bd"),
+        (f"<title></title><dc:title {DC_NS}>From Dublin Core</dc:title>", "From Dublin Core"),
+        (f"<dc:title {DC_NS}>Dublin Core first</dc:title><title>Then RSS</title>", "Dublin Core first"),
+        (f"<title>RSS first</title><dc:title {DC_NS}>Then Dublin Core</dc:title>", "RSS first"),
+        (f"<dc:title {DC_NS}>Alone</dc:title>", "Alone"),
+        ("<title>Food for fungi</title><prism:volume xmlns:prism='http://purl.org/rss/1.0/modules/prism/'>356</prism:volume>", "Food for fungi"),
+    ],
+)
+def test_a_dublin_core_title_reads_as_feedparsers(item: str, title: str) -> None:
+    """Craigslist and journals (RSS 1.0 with PRISM) give each item a dc:title beside its title:
+    feedparser keeps the first that is not empty."""
+    body = rss(f"{item}<link>https://news.example/a</link>")
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert [i.title for i in fast.entries] == [i.title for i in reference.entries] == [title]
+
+
+@pytest.mark.parametrize(
     "body",
     [
         # An entity-expansion bomb ("billion laughs"): refused, not expanded.

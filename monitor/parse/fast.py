@@ -150,7 +150,7 @@ def _entry(
         order = list(found)  # in document order
         if order.index("content") < order.index("summary"):
             raise Unsure("content before summary")
-    title = found.get("title")
+    title = _title(found)
     summary = found.get("summary")
     summary_text = fields.text(summary.text) if summary is not None else ""
     if not summary_text and "content" in found:
@@ -161,7 +161,7 @@ def _entry(
         if published is None and name in found:
             published = dates.date(fields.text(found[name].text), now)
     return make_item(
-        title=clean_text(fields.text(title.text)) if title is not None else "",
+        title=clean_text(title),
         summary=clean_text(summary_text),
         link=link or None,
         guid=guid or None,
@@ -169,6 +169,16 @@ def _entry(
         base=base,
         now=now,
     )
+
+
+def _title(found: Mapping[str, etree._Element]) -> str:
+    """The title feedparser keeps: of a title and a dc:title, the first (in document order)
+    that is not empty, since it keeps a title only while the item has none that is not."""
+    if "dc title" not in found:
+        title = found.get("title")
+        return fields.text(title.text) if title is not None else ""
+    texts = [fields.text(e.text) for name, e in found.items() if name in ("title", "dc title")]
+    return next((t for t in texts if t), "")
 
 
 def _id_and_link(

@@ -32,6 +32,7 @@ _IGNORED_NAMESPACES = frozenset(
         MEDIA[1:-1],
         ITUNES[1:-1],
         "http://www.google.com/schemas/play-podcasts/1.0",
+        "http://prismstandard.org/namespaces/1.2/basic/",
     )
 )
 # Namespaces feedparser does not know (Blogger's Google Data, Atom threading), whose elements
@@ -40,6 +41,7 @@ _IGNORED_NAMESPACES = frozenset(
 _FOREIGN_PREFIXES = {
     "http://schemas.google.com/g/2005": "gd",
     "http://purl.org/syndication/thread/1.0": "thr",
+    "http://purl.org/rss/1.0/modules/prism/": "prism",  # feedparser knows PRISM's other URI
 }
 # Elements of those namespaces that feedparser does read as one of our fields.
 # (itunes:subtitle is read as the item's subtitle, none of ours.)
@@ -64,6 +66,8 @@ RSS_FIELDS = {
     "description": "summary",
     "pubDate": "published",
     DC + "date": "updated",
+    # feedparser reads dc:title as a title; of two, the first that is not empty (see parse.fast).
+    DC + "title": "dc title",
     CONTENT + "encoded": "content",
     # After a description, feedparser reads an itunes:summary as content; alone, as the
     # summary: either way the summary is the description's, else the itunes:summary's. (Before
@@ -78,6 +82,7 @@ RSS1_FIELDS = {
     RSS1 + "link": "link",
     RSS1 + "description": "summary",
     DC + "date": "updated",
+    DC + "title": "dc title",
     CONTENT + "encoded": "content",
 }
 ATOM_FIELDS = {
