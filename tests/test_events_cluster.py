@@ -149,6 +149,25 @@ def test_summary_words_count() -> None:
     assert verdicts == [1, None]
 
 
+def test_a_copy_adds_its_headline_not_its_lede() -> None:
+    """Another outlet's copy of a story the event holds counts as one more outlet carrying
+    its headline; its lede does not add words (the story's first item brought one)."""
+    quake = ("Quake strikes off coast", "A strong earthquake struck off the coast")
+    copy = ("Quake strikes off coast", "Iquique residents slept outdoors after the earthquake")
+    later = "Iquique residents spend night outdoors"
+    index = EventIndex(EventConfig(), WINDOW)
+    _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
+    index.add(1, 100, *quake, T0 + HOUR)
+    assert index.find(100, *copy, T0 + HOUR).reason == "same story"
+    index.add(1, 100, *copy, T0 + HOUR, new_story=False)
+    assert index.find(101, later, "", T0 + 1.5 * HOUR).event_id is None
+    # the same lede on the story's first item draws it
+    index = EventIndex(EventConfig(), WINDOW)
+    _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
+    index.add(1, 100, *copy, T0 + HOUR)
+    assert index.find(101, later, "", T0 + 1.5 * HOUR).event_id == 1
+
+
 def _uci_rows() -> list[list[str]]:
     path = next(shared("uci-news-2014-03").glob("*.csv"))
     with path.open(encoding="utf-8", newline="") as f:

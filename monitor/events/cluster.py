@@ -2,7 +2,8 @@
 
 An event is the coverage of one happening: its stories (near-identical copies, from
 ``monitor.dedup``), new angles, reactions and follow-ups. Each event keeps a centroid of its
-items' words (headline and summary, names weighted up); a new story is scored, by cosine
+items' words (headline and summary, names weighted up; a copy of a story it holds adds its
+headline, not its lede again); a new story is scored, by cosine
 with weights learned online (a word in fewer events weighs more), against the few open events
 that share its rarest words, found through an inverted index of event words. It joins the best
 one scoring ``threshold``, else starts an event. An item of a story that has an event joins it:
@@ -270,12 +271,19 @@ class EventIndex:
         new_story: bool = True,
         embed: bool = True,
     ) -> None:
-        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``).
+        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
+        its headline's words, and its summary's when it is a ``new_story``'s first item.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
         from their next story)."""
         entities = tuple(entities)
+        if not new_story:
+            # A copy of a story the event holds (another outlet's): its headline counts
+            # again, one more outlet carrying those words; its lede does not, the story's
+            # first item brought one and a copy's mostly repeats it, and reading a lede is
+            # most of what an item costs here.
+            summary = ""
         found, self._found = self._found, None
         if found is not None and found[0] == (title, summary, entities, key, self._changes):
             vector = found[1]
