@@ -188,6 +188,10 @@ class EventIndex:
         headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
         not one), weighted as a headline word."""
         vector = item_vector(headline, summary_words(summary, self.config), self.config, entities)
+        self._add_segment(vector, headline, title)
+        return vector
+
+    def _add_segment(self, vector: Vector, headline: Headline, title: str) -> None:
         if " " in title:
             words = self._words
             extra = [
@@ -199,7 +203,19 @@ class EventIndex:
                 weight = 1.0 / max(1, len(headline.words))
                 for word in extra:
                     vector[word] = weight
-        return vector
+
+    def _title_vector(
+        self, vector: Vector, title: str, summary: str, entities: Iterable[str], key: str | None
+    ) -> Vector:
+        """What a headline is scored on as the event's title: its own words (with its topic
+        segment and entities), not its summary's: the title is the headline that itself
+        says what the event is about. ``vector``: the item's, when it has no summary."""
+        if not summary.strip():
+            return vector
+        headline = from_key(key) if key is not None else parse(title)
+        out = item_vector(headline, None, self.config, entities)
+        self._add_segment(out, headline, title)
+        return out
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -301,6 +317,7 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
+        titled = self._title_vector(vector, title, summary, entities, key) if new_story else None
         self._words.seen(vector)
         event.items += 1
         words = event.words
@@ -314,8 +331,8 @@ class EventIndex:
         if len(words) > 2 * CENTROID_WORDS:
             self._trim(event)
         event.norm_docs = 0
-        if new_story:
-            event.offer_title(self._cosine(vector, event), title, vector)
+        if titled is not None:
+            event.offer_title(self._cosine(titled, event), title, titled)
 
     def _trim(self, event: Event) -> None:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
