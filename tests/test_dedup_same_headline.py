@@ -1,5 +1,5 @@
-"""A headline seen again word for word (wire copy on another outlet) joins the story that
-carries it, as any similar headline does: only while that story is open and in the window,
+"""A headline seen again word for word (wire copy on another outlet), or with its words in
+another order, joins the story that carries it, as any similar headline does: only while that story is open and in the window,
 only when the story's first headline agrees, and the newest such story when two carry it."""
 
 from __future__ import annotations
@@ -18,6 +18,21 @@ FIRST = "Central bank raises interest rates again"
 CASES = {
     "same headline, another outlet": ([(1, WIRE, 0.0)], (WIRE, 1.0), 1),
     "the same after an outlet's tag": ([(1, WIRE, 0.0)], (f"{WIRE} - Reuters", 1.0), 1),
+    "the same words in another order": (
+        [(1, WIRE, 0.0)],
+        ("Zelensky invites Putin for peace talks to Moscow", 1.0),
+        1,
+    ),
+    "the same words, another order, the story has closed": (
+        [(1, WIRE, 0.0)],
+        ("Zelensky invites Putin for peace talks to Moscow", 13.0),
+        None,
+    ),
+    "the same words, another order, its story's first rules it out": (
+        [(5, FIRST, 0.0), (5, WIRE, 1.0)],
+        ("Moscow peace talks: Putin invites Zelensky", 2.0),
+        None,
+    ),
     "the story has closed (quiet)": ([(1, WIRE, 0.0)], (WIRE, 13.0), None),
     "out of the window": ([(1, WIRE, 0.0)], (WIRE, 73.0), None),
     "two stories carry it: the newest": ([(1, WIRE, 0.0), (2, WIRE, 14.0)], (WIRE, 15.0), 2),

@@ -1,6 +1,7 @@
 """Which story a new headline belongs to, without scanning the window (window.py keeps it).
 
-Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
+Same GUID or canonical URL joins at once; so does a headline made of the same words as one
+of the window, in any order (it scores 100). Otherwise candidates come from an inverted index
 of the headline's words. The rarest words (in at most ``max_postings`` headlines of the
 window) draw candidates; a commoner word draws none alone (thousands of headlines hold it),
 but the common words of a headline are intersected with each other and with the entries the
@@ -36,7 +37,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.score import score_headlines
-from monitor.dedup.window import Window, seconds
+from monitor.dedup.window import Window, seconds, sorted_words
 
 __all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
 
@@ -100,7 +101,8 @@ class StoryIndex:
                 return StoryMatch(story, 100.0, reason)
         headline = parse(title)
         config = self.config
-        same = self._same_headline(headline, seen)
+        text = sorted_words(headline.words)
+        same = self._same_words(headline, text, seen)
         if same is not None:
             return same
         best = StoryMatch(None, 0.0, "new story")
@@ -108,7 +110,7 @@ class StoryIndex:
         found_first = -1
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
-        for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
+        for entry, bound in self._bounded(text, self._candidates(headline, seen)):
             if bound <= best.score + SLACK or self.last_candidates == config.max_candidates:
                 break
             first = window.first_of(entry)
@@ -131,24 +133,32 @@ class StoryIndex:
             window.remember(best.story_id, found_first)
         return best
 
-    def _same_headline(self, headline: Headline, seen: float) -> StoryMatch | None:
-        """The story of the newest joinable headline of the window that reads as this one
-        word for word (the commonest duplicate: wire copy), decided without drawing
-        candidates: it scores 100, which no candidate can beat (an earlier tie, a headline
-        of the same words in another order, does not replace it). None when there is none,
-        or when the candidates must decide: a headline of common words alone (the index
-        draws none for it: a template), a story whose first headline rules it out."""
+    def _same_words(self, headline: Headline, text: str, seen: float) -> StoryMatch | None:
+        """The story of the newest joinable headline of the window made of the same words
+        as this one (``text``: sorted), in any order (the commonest duplicate: wire copy, an
+        outlet's reordering), decided without drawing candidates: it scores 100, which no
+        candidate can beat. None when there is none, or when the candidates must decide: a
+        headline of common words alone (the index draws none for it: a template), a story
+        whose first headline rules it out, names that differ where they weigh."""
         window = self.window
-        entry = window.same_text(headline.text, seen) if headline.text else None
+        entry = window.same_words(text, seen) if text else None
         if entry is None:
             return None
-        postings, cap = window.headlines.postings, self.config.max_postings
+        config = self.config
+        postings, cap = window.headlines.postings, config.max_postings
         if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
+            return None
+        # The same words give the same numbers and no opposites: only names (marked by
+        # their place and case, not their words) can take the score below 100.
+        if (
+            config.name_penalty
+            and score_headlines(headline, window.headlines.headline(entry), config) < 100.0
+        ):
             return None
         first = window.first_of(entry)
         if first != entry and window.alive(first):
-            score = score_headlines(headline, window.headlines.headline(first), self.config)
-            if score < self.config.first_threshold:
+            score = score_headlines(headline, window.headlines.headline(first), config)
+            if score < config.first_threshold:
                 return None
         self.last_candidates = 1
         story = window.story_of(entry)
@@ -246,13 +256,14 @@ class StoryIndex:
         )
         return entries[place < PER_STORY][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
 
-    def _bounded(self, headline: Headline, candidates: list[int]) -> Iterator[tuple[int, float]]:
+    def _bounded(self, text: str, candidates: list[int]) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
-        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it)."""
+        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it);
+        ``text``: the new headline's words, sorted."""
         if not candidates:
             return
         for at, bound in by_bound(
-            " ".join(sorted(headline.words)),
+            text,
             self.window.headlines.sorted_texts(candidates),
             self.config.set_weight,
             self.config.threshold,
