@@ -156,10 +156,15 @@ class StoryIndex:
         ):
             return None
         first = window.first_of(entry)
-        if first != entry and window.alive(first):
-            score = score_headlines(headline, window.headlines.headline(first), config)
-            if score < config.first_threshold:
-                return None
+        # A story's copies often have its first headline's words: that scores 100 too.
+        if (
+            first != entry
+            and window.alive(first)
+            and (config.name_penalty or window.headlines.sorted_text(first) != text)
+            and score_headlines(headline, window.headlines.headline(first), config)
+            < config.first_threshold
+        ):
+            return None
         self.last_candidates = 1
         story = window.story_of(entry)
         window.remember(story, first)
