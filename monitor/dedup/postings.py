@@ -160,15 +160,18 @@ def _runs(
 
 
 class Vocabulary(dict[str, int]):
-    """Token -> id, ids given in order of first use; ``tokens`` is id -> token."""
+    """Token -> id, ids given in order of first use; ``tokens`` is id -> token, ``words``
+    id -> the token's word (a name's token "^nato" is the word "nato")."""
 
     def __init__(self, tokens: Iterable[str] = ()) -> None:
         self.tokens = list(tokens)
+        self.words = [t[1:] if t[:1] == "^" else t for t in self.tokens]
         super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
 
     def __missing__(self, token: str) -> int:
         self[token] = len(self.tokens)
         self.tokens.append(token)
+        self.words.append(token[1:] if token[:1] == "^" else token)
         return self[token]
 
 
