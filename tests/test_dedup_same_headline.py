@@ -71,3 +71,19 @@ def test_a_restart_decides_the_same() -> None:
         restarted.load(stories, keys, seen, urls, [None] * len(rows))
         found = restarted.find(headline, "", NOW + hours * HOUR, "https://b.example/new")
         assert found.story_id == story, (name, found)
+
+
+def test_the_first_headlines_verdict_is_the_same_each_time_it_is_asked() -> None:
+    """Copies with the same words ask a story's first headline again and again (each outlet
+    runs the copy): the verdict does not change, and it is the first of that story's."""
+    index = StoryIndex(DedupConfig())
+    index.add(5, 0, FIRST, "", NOW, "https://a.example/0")
+    index.add(5, 1, WIRE, "", NOW + HOUR, "https://a.example/1")
+    reordered = "Zelensky invites Putin for peace talks to Moscow"
+    for i in range(3):
+        found = index.find(reordered, "", NOW + 2 * HOUR, f"https://b.example/{i}")
+        assert found.story_id is None, (i, found)
+    # Another story whose first headline is the copy itself: the same words join it.
+    index.add(9, 2, WIRE, "", NOW + 3 * HOUR, "https://a.example/2")
+    found = index.find(reordered, "", NOW + 3 * HOUR, "https://b.example/9")
+    assert found.story_id == 9
