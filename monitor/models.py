@@ -143,7 +143,15 @@ class Event:
     latest: str = ""
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def fields_of(obj: Any) -> dict[str, Any]:
     """A dataclass's fields by name, as they are: ``dataclasses.asdict`` without its deep
-    copy of every value (a datetime, each tuple), which cost more than the alert itself."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    copy of every value (a datetime, each tuple), which cost more than the alert itself.
+    The names are kept per class: ``dataclasses.fields`` builds them again at each call,
+    and a poll calls this for every hit of every match it stores."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}
