@@ -2,6 +2,11 @@
 
 schedule -> fetch -> parse -> normalize -> store -> dedup -> match -> outbox -> channels
 The pure stages (parse, normalize, dedup, match) take and return these; they do no I/O.
+
+Nothing changes one of these once built. Those built for each item, match or alert on the
+event loop (a stored item, a story, a hit, a match, an alert) are not declared frozen all
+the same: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``,
+several times the cost of a plain one, and a poll builds thousands of them.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class Item:
     first_seen: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredItem:
     """An item that the store has just inserted for the first time: the input of dedup and match."""
 
@@ -59,7 +64,7 @@ class ParsedFeed:
     self_url: str | None = None  # the feed's own address as it states it (rel="self")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TermHit:
     """One term of a rule found in an item: which term, the text it found, and where."""
 
@@ -70,7 +75,7 @@ class TermHit:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     """A rule that fired on an item, and why."""
 
@@ -86,7 +91,7 @@ class Match:
         return list(dict.fromkeys(h.term for h in self.hits))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Alert:
     """What a channel delivers: one story (or a health or test notice) for one channel.
 
@@ -111,7 +116,7 @@ class Alert:
     event_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Story:
     """The same news across feeds: what alerts and ``monitor stories`` show of it.
 

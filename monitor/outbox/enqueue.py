@@ -198,7 +198,7 @@ async def on_match(
     return ids
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Matched:
     """A match of a poll, with what ``on_match`` needs to queue its alerts."""
 
