@@ -189,7 +189,8 @@ async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
 
 
 async def set_payloads(db: Db, alerts: Sequence[tuple[int, Alert]]) -> None:
-    """``set_payload`` of many alerts, ``(alert_id, alert)`` in order, in one statement."""
+    """``set_payload`` of many ``(alert_id, alert)`` in one trip (a grown event refreshes
+    each of its pending alerts)."""
     if alerts:
         await db.execute_many(
             "UPDATE alerts SET payload = ? WHERE id = ?",
