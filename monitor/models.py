@@ -3,10 +3,11 @@
 schedule -> fetch -> parse -> normalize -> store -> dedup -> match -> outbox -> channels
 The pure stages (parse, normalize, dedup, match) take and return these; they do no I/O.
 
-Nothing changes one of these once built. Those built for each item, match or alert on the
-event loop (a stored item, a story, a hit, a match, an alert) are not declared frozen all
-the same: a frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``,
-several times the cost of a plain one, and a poll builds thousands of them.
+Nothing changes one of these once built. Those built for each item, match or alert in the
+parse thread or on the event loop (an item, a stored item, a story, a hit, a match, an
+alert) are not declared frozen all the same: a frozen dataclass's ``__init__`` sets each
+field through ``object.__setattr__``, several times the cost of a plain one, and a poll
+builds thousands of them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
     """One normalized feed entry, before it is stored.
 
