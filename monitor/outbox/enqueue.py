@@ -63,10 +63,12 @@ async def on_grown(
     events: Sequence[tuple[Event, Sequence[tuple[Due, str]]]],
     now: float,
 ) -> None:
-    """``on_story_grew`` and ``on_event_grew`` for the stories and events a poll grew, with
-    their alerts as read before (``rows.stories_alerts``, ``events.grown_alerts``): the
-    refreshed payloads of their pending alerts are written together at the end, in one
-    statement, rather than one round trip to the database thread each."""
+    """The stories and events a poll grew, with their alerts as read before
+    (``rows.stories_alerts``, ``events.grown_alerts``): what ``on_story_grew`` does for each
+    story, and for each event its pending alerts refreshed and one update of each message
+    already sent queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts
+    checked. The refreshed payloads of the pending alerts are written together at the end,
+    in one statement, rather than one round trip to the database thread each."""
     refreshed: list[tuple[int, Alert]] = []
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, refreshed)
@@ -74,18 +76,6 @@ async def on_grown(
         await _event_grew(db, event, now, alerts, refreshed)
     # Nothing above reads a "new" or "burst" alert's payload back: it can wait till here.
     await rows.set_payloads(db, refreshed)
-
-
-async def on_event_grew(
-    db: Db,
-    *,
-    event: Event,
-    now: float,
-    alerts: Sequence[tuple[Due, str]],
-) -> None:
-    """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
-    await on_grown(db, stories=(), events=[(event, alerts)], now=now)
 
 
 async def _event_grew(
