@@ -73,6 +73,14 @@ MAX_URL = 8192
 _HAS_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:", re.I)
 # What urlsplit strips from both ends of a URL (WHATWG "C0 control or space").
 _C0_OR_SPACE = "".join(map(chr, range(0x21)))
+# Most article addresses: http(s), a lower-case host (no port, user or trailing dot), a path
+# of printable ASCII: the canonical form is the address up to its query, when the query is
+# only tracking parameters (a parse thread's commonest case, without urlsplit).
+_USUAL_URL = re.compile(
+    r"(?P<origin>https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*)(?P<path>/[^?#\x00-\x20\x7f-\U0010ffff]*)?"
+    r"(?:\?(?P<query>[^#\x00-\x20\x7f-\U0010ffff]*))?(?:#.*)?",
+    re.S,
+)
 
 
 def clean_text(value: str | None) -> str:
@@ -88,6 +96,12 @@ def clean_text(value: str | None) -> str:
         text = html.unescape(text)
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
         text = drop_invisible(unicodedata.normalize("NFKC", text))
+    # Printable text has no whitespace but the space (the rest is Cc, Zs, Zl or Zp): with no
+    # two spaces together, it is one line already, and the split and join are not needed.
+    if text.isprintable():
+        text = text.strip(" ")
+        if "  " not in text:
+            return text
     # str.split() splits where the pattern \s+ matches (both ask str.isspace), and faster.
     text = " ".join(text.split())
     # After the join only the space is left of the whitespace, so isprintable (C speed) is
@@ -110,6 +124,11 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     url = url.strip()
     if len(url) > MAX_URL:
         return None
+    usual = _USUAL_URL.fullmatch(url)
+    if usual is not None:
+        query = usual["query"]
+        if not query or _only_tracking(query):
+            return usual["origin"] + (usual["path"] or "/")
     try:
         if base and not _HAS_SCHEME.match(url):
             if len(url) + len(base) > MAX_URL:

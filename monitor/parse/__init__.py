@@ -2,7 +2,7 @@
 
 Well-formed UTF-8 RSS 2.0, RSS 1.0 and Atom 1.0 are read with lxml (parse.fast), which gives
 what feedparser gives for them; everything else (other encodings, malformed XML, DTDs,
-xml:base, markup in titles, other formats and anything odd) goes to feedparser, which reads
+xml:base, markup as child elements, other formats, anything odd) goes to feedparser, which reads
 RSS 0.9x/1.0/2.0, Atom and RDF from the bytes and the response headers (never from a URL or a
 path, so a feed cannot make us open a local file). JSON Feed, which feedparser 6 does not
 read, is read here. Entity declarations are checked before feedparser sees the bytes, so an

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from monitor.parse.item import struct_to_dt
+from monitor.parse.item import plausible, struct_to_dt
 
 _MONTHS = {
     m: i + 1
@@ -46,7 +46,7 @@ def date(value: str, now: datetime) -> datetime | None:
         from feedparser.datetimes import _parse_date
 
         return struct_to_dt(_parse_date(value), now)
-    return struct_to_dt(dt.timetuple(), now)
+    return plausible(dt, now)
 
 
 def usual_date(value: str) -> datetime | None:
@@ -57,11 +57,14 @@ def usual_date(value: str) -> datetime | None:
         month = _MONTHS.get(month_name.lower())
         if month is None:
             return None
-        if zone is not None:
+        if zone is None:
+            east = int(oh) * 60 + int(om)
+            east = -east if sign == "-" else east
+        else:
             hours = _ZONES.get(zone.lower())
             if hours is None:
                 return None
-            oh, om, sign = str(abs(hours)), "0", "-" if hours < 0 else "+"
+            east = hours * 60
         fields = (int(year), month, int(day), int(hour), int(minute), int(second or 0))
     else:
         m = _RFC3339.fullmatch(value)
@@ -72,13 +75,14 @@ def usual_date(value: str) -> datetime | None:
             int(year), int(month_text), int(day), int(hour or 0), int(minute or 0),
             int(second or 0),
         )  # fmt: skip
+        east = 0
+        if sign:
+            east = int(oh) * 60 + int(om)
+            east = -east if sign == "-" else east
     if not 1900 < fields[0] < 2100 or fields[3] > 23 or fields[4] > 59 or fields[5] > 59:
         return None  # odd values: feedparser's readers differ on them, so it decides
     try:
         dt = datetime(*fields, tzinfo=UTC)
     except ValueError:
         return None
-    if sign:
-        offset = timedelta(hours=int(oh), minutes=int(om))
-        dt = dt - offset if sign == "+" else dt + offset
-    return dt
+    return dt - timedelta(minutes=east) if east else dt

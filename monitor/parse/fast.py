@@ -3,10 +3,11 @@ feedparser gives for them; None for anything it cannot be sure of, which feedpar
 
 It takes only what it knows feedparser reads the same way: every element of an item must be
 one it reads or one feedparser ignores for titles, links, ids, dates and summaries; a field
-that appears twice, holds markup as child elements, or has a title with markup in it, an
-xml:base, a DTD (declared entities), another encoding, C1 control characters (feedparser maps
-them to Windows-1252) or XML that lxml refuses: feedparser's. tests/test_parse_differential.py
-checks it field by field against feedparser over the whole shared corpus.
+that appears twice or holds markup as child elements, an xml:base, a DTD (declared entities),
+another encoding, C1 control characters (feedparser maps them to Windows-1252) or XML that
+lxml refuses: feedparser's. Escaped markup in a title is text to feedparser's strict parser as
+to lxml, and normalization cleans both alike. tests/test_parse_differential.py checks it field
+by field against feedparser over the whole shared corpus.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ from monitor.parse.shapes import (
     RSS_FIELDS,
     atom_ignored,
     check_structure,
+    foreign_ignored,
     local_name,
+    placed_kind,
     plain_type,
     plain_utf8,
     rss1_ignored,
@@ -41,6 +44,8 @@ from monitor.parse.shapes import (
 )
 
 _local = threading.local()
+_RDF_ABOUT = RDF + "about"
+_ATOM_LINK = ATOM + "link"
 
 
 def _parser() -> etree.XMLParser:
@@ -81,12 +86,12 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
             raise Unsure("not one channel")
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
-        check_structure(root, len(items), 2, {"channel", "item", "image", "textInput"})
+        check_structure(root, channel, "item", 2, {"channel", "item", "image", "textInput"})
         rows = [_entry(i, RSS_FIELDS, rss_ignored, url, now) for i in items]
         return _feed(channel, rows, url, "", "link", "ttl")
     if tag == ATOM + "feed":
         items = [c for c in root if c.tag == ATOM + "entry"]
-        check_structure(root, len(items), 1, {ATOM + "feed", ATOM + "entry"})
+        check_structure(root, root, ATOM + "entry", 1, {ATOM + "feed", ATOM + "entry"})
         rows = [_entry(i, ATOM_FIELDS, atom_ignored, url, now) for i in items]
         return _feed(root, rows, url, ATOM, None, None)
     if tag == RDF + "RDF":
@@ -95,7 +100,7 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
         if len(channels) != 1:
             raise Unsure("not one channel")
         parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
-        check_structure(root, len(items), 2, parents)
+        check_structure(root, root, RSS1 + "item", 2, parents)
         rows = [_entry(i, RSS1_FIELDS, rss1_ignored, url, now) for i in items]
         return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
@@ -108,37 +113,48 @@ def _entry(
     base: str,
     now: datetime,
 ) -> Item | None:
-    if element.get(RDF + "about") is not None and known is not RSS1_FIELDS:
+    if known is not RSS1_FIELDS and element.get(_RDF_ABOUT) is not None:
         raise Unsure("an rdf:about id outside RSS 1.0")
     found: dict[str, etree._Element] = {}
-    order: list[str] = []
     links: list[etree._Element] = []
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):
-            raise Unsure("an entity reference")
         name = known.get(tag)
         if name is not None:
             if name in found or len(child) or not plain_type(child):
                 raise Unsure(f"{name} twice, with child elements, or of another type")
             found[name] = child
-            order.append(name)
-        elif tag == ATOM + "link" and known is ATOM_FIELDS:
+            continue
+        if not isinstance(tag, str):
+            raise Unsure("an entity reference")
+        if tag == _ATOM_LINK and known is ATOM_FIELDS:
             links.append(child)
-        elif not is_ignored(tag):
+        elif not is_ignored(tag) and not foreign_ignored(child):
             raise Unsure(f"an element the fast path does not know: {tag}")
+        # check_structure's question, for what it does not walk: a title or a link is in its
+        # place here (an item is a title's parent), an item or a channel is not.
+        if placed_kind(tag) in ("item", "container"):
+            raise Unsure("an item or channel inside an item")
         if len(child):
             for inner in child.iterdescendants():
-                if not isinstance(inner.tag, str) or not is_ignored(inner.tag):
+                tag = inner.tag
+                # Below an item's element, nothing is a title's parent (no ignored element is):
+                # any item, channel, title or link there is one feedparser would read.
+                if (
+                    not isinstance(tag, str)
+                    or not (is_ignored(tag) or foreign_ignored(inner))
+                    or placed_kind(tag)
+                ):
                     raise Unsure("an element inside an element")
-    if {"content", "summary"} <= found.keys() and order.index("content") < order.index("summary"):
-        raise Unsure("content before summary")
-    title = fields.text(found["title"].text) if "title" in found else ""
-    if "<" in title:
-        raise Unsure("markup in a title")
-    summary = fields.text(found["summary"].text) if "summary" in found else ""
-    if not summary and "content" in found:
-        summary = fields.text(found["content"].text)
+    if "content" in found and "summary" in found:
+        order = list(found)  # in document order
+        if order.index("content") < order.index("summary"):
+            raise Unsure("content before summary")
+    title = _title(found)
+    summary = found.get("summary")
+    summary_text = fields.text(summary.text) if summary is not None else ""
+    if not summary_text and "content" in found:
+        summary_text = fields.text(found["content"].text)
     guid, link = _id_and_link(element, found, links, known, base)
     published = None
     for name in ("published", "updated"):
@@ -146,13 +162,23 @@ def _entry(
             published = dates.date(fields.text(found[name].text), now)
     return make_item(
         title=clean_text(title),
-        summary=clean_text(summary),
+        summary=clean_text(summary_text),
         link=link or None,
         guid=guid or None,
         published=published,
         base=base,
         now=now,
     )
+
+
+def _title(found: Mapping[str, etree._Element]) -> str:
+    """The title feedparser keeps: of a title and a dc:title, the first (in document order)
+    that is not empty, since it keeps a title only while the item has none that is not."""
+    if "dc title" not in found:
+        title = found.get("title")
+        return fields.text(title.text) if title is not None else ""
+    texts = [fields.text(e.text) for name, e in found.items() if name in ("title", "dc title")]
+    return next((t for t in texts if t), "")
 
 
 def _id_and_link(
@@ -163,15 +189,16 @@ def _id_and_link(
     base: str,
 ) -> tuple[str, str]:
     if known is RSS1_FIELDS:
-        guid = element.get(RDF + "about") or ""
+        guid = element.get(_RDF_ABOUT) or ""
         link = fields.entry_link(fields.text(found["link"].text), base) if "link" in found else ""
         return guid, link
     guid = ""
     permalink = True
-    if "id" in found:
-        id_element = found["id"]
-        attributes = {k.lower(): v for k, v in id_element.attrib.items()}
-        permalink = attributes.get("ispermalink", "true") == "true"
+    id_element = found.get("id")
+    if id_element is not None:
+        if len(id_element.attrib):
+            attributes = {k.lower(): v for k, v in id_element.attrib.items()}
+            permalink = attributes.get("ispermalink", "true") == "true"
         guid = fields.text(id_element.text)
         if guid and permalink:
             guid = fields.resolve(guid, base)
@@ -179,12 +206,13 @@ def _id_and_link(
         link = _atom_link(links, base)
     elif "link" in found:
         link_element = found["link"]
-        if any(k in link_element.attrib for k in ("href", "url", "uri")):
+        attributes = link_element.attrib
+        if len(attributes) and any(k in attributes for k in ("href", "url", "uri")):
             raise Unsure("an RSS link with an address attribute")
         return guid, fields.entry_link(fields.text(link_element.text), base)
     else:
         link = ""
-    if not link and "id" in found and permalink:
+    if not link and id_element is not None and permalink:
         link = guid  # feedparser takes a permalink GUID (an Atom id) for the link
     return guid, link
 

@@ -53,7 +53,7 @@ def resolve(value: str, base: str) -> str:
 def entry_link(value: str, base: str) -> str:
     """An RSS ``<link>``'s text as feedparser stores it for an entry."""
     value = resolve(value, base)
-    if "&" in value:
+    if "&" in value and ";" in value:  # both fixes need a ";" (a plain address has none)
         value = _ENTITY_LIKE.sub(r"&\g<1>", value.replace("&amp;", "&"))
     return value
 
@@ -61,7 +61,7 @@ def entry_link(value: str, base: str) -> str:
 def feed_link(value: str, base: str) -> str:
     """A channel ``<link>``'s text as feedparser stores it for the feed."""
     value = resolve(value, base)
-    return _ENTITY_LIKE.sub(r"&\g<1>", value) if "&" in value else value
+    return _ENTITY_LIKE.sub(r"&\g<1>", value) if "&" in value and ";" in value else value
 
 
 def text(value: str | None) -> str:

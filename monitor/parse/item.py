@@ -12,7 +12,7 @@ from monitor.normalize import MAX_URL, canonical_url, item_key
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def make_item(
@@ -60,9 +60,12 @@ def struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | No
             dt = datetime.fromtimestamp(calendar.timegm(value), UTC)
         except (OverflowError, ValueError, TypeError, OSError):
             return None
-    if dt > now + FUTURE_SLACK or dt < _EPOCH:
-        return None
-    return dt
+    return plausible(dt, now)
+
+
+def plausible(dt: datetime, now: datetime) -> datetime | None:
+    """``dt`` (in UTC), or None for a date before 1970 or more than a day ahead."""
+    return dt if EPOCH <= dt <= now + FUTURE_SLACK else None
 
 
 def ttl_seconds(value: Any) -> float | None:

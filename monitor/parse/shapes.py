@@ -5,6 +5,7 @@ feedparser would find an item, a title or a link that it would not."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 
@@ -31,17 +32,28 @@ _IGNORED_NAMESPACES = frozenset(
         MEDIA[1:-1],
         ITUNES[1:-1],
         "http://www.google.com/schemas/play-podcasts/1.0",
+        "http://prismstandard.org/namespaces/1.2/basic/",
     )
 )
+# Namespaces feedparser does not know (Blogger's Google Data, Atom threading), whose elements
+# it reads under the document's own prefix: with the usual one it has no handler for them and
+# keeps them under their own names (gd_image, thr_total), none of ours.
+_FOREIGN_PREFIXES = {
+    "http://schemas.google.com/g/2005": "gd",
+    "http://purl.org/syndication/thread/1.0": "thr",
+    "http://purl.org/rss/1.0/modules/prism/": "prism",  # feedparser knows PRISM's other URI
+}
 # Elements of those namespaces that feedparser does read as one of our fields.
-_TAKEN = frozenset(
-    (MEDIA + "title", MEDIA + "description", ITUNES + "summary", ITUNES + "subtitle")
-)
+# (itunes:subtitle is read as the item's subtitle, none of ours.)
+_TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
+# Dublin Core elements feedparser reads as none of our fields: the first seven through their
+# own handlers (author, tags, rights...), the rest kept under their own names (dc_source...).
 _IGNORED_DC = frozenset(
     DC + n
-    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language")
-)
-_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source"))
+    for n in ("creator", "author", "subject", "rights", "publisher", "contributor", "language",
+              "source", "identifier", "format", "type", "coverage", "relation")
+)  # fmt: skip
+_RSS_IGNORED = frozenset(("category", "author", "comments", "enclosure", "source", "subtitle"))
 _ATOM_IGNORED = frozenset(
     ATOM + n for n in ("author", "contributor", "category", "rights", "name", "email", "uri")
 )
@@ -54,13 +66,23 @@ RSS_FIELDS = {
     "description": "summary",
     "pubDate": "published",
     DC + "date": "updated",
+    # feedparser reads dc:title as a title; of two, the first that is not empty (see parse.fast).
+    DC + "title": "dc title",
     CONTENT + "encoded": "content",
+    # After a description, feedparser reads an itunes:summary as content; alone, as the
+    # summary: either way the summary is the description's, else the itunes:summary's. (Before
+    # a description it would be the summary: "content before summary", feedparser's.)
+    ITUNES + "summary": "content",
+    # feedparser reads Atom's elements in any feed as its own (the namespace maps to none).
+    ATOM + "published": "published",
+    ATOM + "updated": "updated",
 }
 RSS1_FIELDS = {
     RSS1 + "title": "title",
     RSS1 + "link": "link",
     RSS1 + "description": "summary",
     DC + "date": "updated",
+    DC + "title": "dc title",
     CONTENT + "encoded": "content",
 }
 ATOM_FIELDS = {
@@ -99,30 +121,56 @@ def plain_utf8(body: bytes, content_type: str) -> bool:
     return (
         b"<!DOCTYPE" not in body
         and b"<!doctype" not in body
-        and (b"xml:base" not in body and _C1.search(body) is None)
+        and b"xml:base" not in body
+        # Every C1 character starts with 0xC2 in UTF-8: a byte search (memchr) before the regex.
+        and (b"\xc2" not in body or _C1.search(body) is None)
     )
 
 
 def check_structure(
-    root: etree._Element, items: int, containers: int, title_parents: set[str]
+    root: etree._Element,
+    entries_parent: etree._Element,
+    entry_tag: str,
+    containers: int,
+    title_parents: set[str],
 ) -> None:
     """feedparser reads element names in any case and namespace, wherever they are: an item,
     an entry, a channel or a title anywhere else than where the fast path reads them would
-    be read by feedparser and not by us."""
-    seen_items = seen_containers = 0
-    for element in root.iter():
-        tag = element.tag
-        if not isinstance(tag, str):
-            continue  # a comment or processing instruction (removed by the parser anyway)
-        local = local_name(tag).lower()
-        if local in _ENTRIES:
-            seen_items += 1
-        elif local in _CONTAINERS:
+    be read by feedparser and not by us. The entries the fast path reads (``entry_tag``
+    children of ``entries_parent``) are not walked here: parse.fast reads each of their
+    elements and asks ``placed_kind`` of each."""
+    seen_containers = 0
+    stack = [root]
+    while stack:
+        element = stack.pop()
+        if element is entries_parent:
+            stack.extend(child for child in element if child.tag != entry_tag)
+        else:
+            stack.extend(element)
+        kind = placed_kind(element.tag)
+        if not kind:
+            continue
+        if kind == "item":
+            raise Unsure("an item or entry where the fast path does not read it")
+        if kind == "container":
             seen_containers += 1
-        elif local in _PLACED and element.getparent().tag not in title_parents:
-            raise Unsure(f"a {local} where the fast path does not read it")
-    if seen_items != items or seen_containers != containers:
-        raise Unsure("items, entries or channels where the fast path does not read them")
+        elif element.getparent().tag not in title_parents:
+            raise Unsure(f"a {kind} where the fast path does not read it")
+    if seen_containers != containers:
+        raise Unsure("channels where the fast path does not read them")
+
+
+@lru_cache(maxsize=1024)
+def placed_kind(tag: object) -> str:
+    """What feedparser would take an element for wherever it is: "item" (an item or entry),
+    "container" (a channel or feed), "title" or "link"; "" for anything else."""
+    # A comment or processing instruction (removed by the parser anyway) is no element.
+    local = local_name(tag).lower() if isinstance(tag, str) else ""
+    if local in _ENTRIES:
+        return "item"
+    if local in _CONTAINERS:
+        return "container"
+    return local if local in _PLACED else ""
 
 
 def local_name(tag: str) -> str:
@@ -139,6 +187,16 @@ def atom_ignored(tag: str) -> bool:
 
 def rss1_ignored(tag: str) -> bool:
     return tag in _RSS1_IGNORED or _other_namespace(tag)
+
+
+def foreign_ignored(element: etree._Element) -> bool:
+    """An element of a namespace feedparser does not know, under the prefix that makes it
+    keep the element under its own name (see _FOREIGN_PREFIXES)."""
+    tag = element.tag
+    if not isinstance(tag, str) or tag[:1] != "{":
+        return False
+    prefix = _FOREIGN_PREFIXES.get(tag[1:].partition("}")[0])
+    return prefix is not None and element.prefix == prefix
 
 
 def _other_namespace(tag: str) -> bool:
