@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from monitor import config as config_module
 from monitor import interpreter
 from monitor.config import Config, FeedConfig
-from monitor.engine import Engine
+from monitor.engine import Engine, max_polls
 from monitor.errors import ConfigError
 from monitor.feedhealth import check_feeds
 from monitor.pipeline import refresh_feed
@@ -49,14 +49,6 @@ def _place(config: Config) -> Path | str:
     """Where the config's database is, to tell whether a reload moved it."""
     location = config.database_location
     return location.resolve() if isinstance(location, Path) else location
-
-
-def max_polls(config: Config) -> int:
-    """How many polls may run at once: enough to keep the fetch slots busy while others
-    parse, wait for the writer or wait for a slow host's own slots (a host with hundreds of
-    feeds must not hold every poll), few enough that a cold start of thousands of feeds
-    does not make a task for each."""
-    return 4 * config.fetch.concurrency
 
 
 class Daemon:

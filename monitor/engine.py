@@ -56,6 +56,14 @@ def per_host_share(limit: int, nodes: int) -> int:
     return max(1, math.ceil(limit / max(1, nodes)))
 
 
+def max_polls(config: Config) -> int:
+    """How many polls may run at once: enough to keep the fetch slots busy while others
+    parse, wait for the writer or wait for a slow host's own slots (a host with hundreds of
+    feeds must not hold every poll), few enough that a cold start of thousands of feeds
+    does not make a task for each."""
+    return 4 * config.fetch.concurrency
+
+
 class Engine:
     def __init__(
         self,

@@ -13,12 +13,10 @@ from pathlib import Path
 from monitor import config as config_module
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
-from monitor.daemon import max_polls
-from monitor.engine import Engine
+from monitor.engine import Engine, max_polls
 from monitor.pipeline import PollOutcome, refresh_feed
 from monitor.progress import Progress
 from monitor.runtime import Runtime
-from monitor.store.copy import copy_between
 
 log = logging.getLogger("monitor.oneshot")
 DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
@@ -76,6 +74,8 @@ async def _dry_run_config(config: Config, tmp: Path) -> Config:
     copy = tmp / "monitor.db"
     location = config.database_location
     if isinstance(location, str):  # PostgreSQL: its rows into the temporary SQLite copy
+        from monitor.store.copy import copy_between
+
         await copy_between(
             location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
         )

@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import ClassVar
-
-import aiohttp
+from typing import TYPE_CHECKING, ClassVar
 
 from monitor.channels.config import (
     ChannelConfig,
@@ -29,6 +27,9 @@ from monitor.channels.config import (
 from monitor.errors import ChannelError
 from monitor.models import Alert
 from monitor.redact import shown
+
+if TYPE_CHECKING:  # the session is made by who runs the channels: configs alone need no client
+    import aiohttp
 
 __all__ = ["Channel", "ChannelError", "build_channel", "build_channels", "shown_alert"]
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from monitor.cli.common import add_config_option, load_config
-from monitor.store.copy import copy_between
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -35,6 +34,8 @@ def _location(args: argparse.Namespace, given: str) -> Path | str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.store.copy import copy_between  # this command's alone
+
     source, target = _location(args, args.source), _location(args, args.target)
     counts = asyncio.run(copy_between(source, target, _progress))
     total = sum(counts.values())

@@ -11,7 +11,6 @@ from pathlib import Path
 from monitor import config as config_module
 from monitor.cli.common import add_config_option
 from monitor.errors import ConfigError, InputError, MonitorError
-from monitor.opml import feeds_as_toml, read_opml, write_opml
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -36,6 +35,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    # Imported here: the XML reader is this command's, not every command's (`monitor run`).
+    from monitor.opml import feeds_as_toml, read_opml
+
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
     try:
@@ -64,6 +66,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from monitor.opml import write_opml
+
     config = config_module.load(config_module.resolve_path(args.config))
     sys.stdout.buffer.write(write_opml(config.feeds))
     return 0

@@ -18,7 +18,6 @@ from monitor.cli.common import (
 )
 from monitor.errors import ConfigError
 from monitor.replay import DEFAULT_STEP
-from monitor.replay.sources import read_uci, records_from_directory
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -66,6 +65,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from monitor.replay.sources import read_uci, records_from_directory  # this command's alone
+
     config = load_config_or_defaults(args, "replaying")
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
     if not args.verbose:

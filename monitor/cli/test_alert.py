@@ -8,8 +8,6 @@ import sys
 import time
 from datetime import UTC, datetime
 
-import aiohttp
-
 from monitor.channels import Channel, build_channels
 from monitor.cli.common import add_config_option, load_config
 from monitor.config import Config
@@ -71,6 +69,8 @@ def make_test_alert(channel: str, now: float) -> Alert:
 
 async def send_tests(config: Config, names: list[str]) -> dict[str, str | None]:
     """Each channel's outcome: None when it accepted the test message, else why not."""
+    import aiohttp  # the HTTP client: this command's and the pipeline's, not every command's
+
     async with aiohttp.ClientSession() as session:
         channels = build_channels({n: config.channels[n] for n in names}, session)
         outcomes = await asyncio.gather(*(_one(c) for c in channels.values()))

@@ -14,7 +14,10 @@ from monitor.models import Story
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
 
-_BATCH = 100_000  # rows loaded into the index at a time (see StoryIndex.load)
+# Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
+# column at a time, few enough that a batch's row tuples add little to the window itself
+# (they are the peak of a restart's memory, and the holes they leave stay in the heap).
+_BATCH = 10_000
 
 
 def _dt(ts: float) -> datetime:
