@@ -387,9 +387,27 @@ def stream(size: int, baseline: str, rounds: int) -> None:
     if baseline:
         # Same decisions: the story each item of the stream went to, this tree vs baseline.
         ours, theirs = (array("q", stories[name]) for name in ("this tree", f"baseline {baseline}"))
-        differ = sum(a != b for a, b in zip(ours, theirs, strict=True))
-        print(f"stream, window {size:,}: {differ} of {len(ours):,} items placed in another story"
-              f" than by baseline {baseline}", flush=True)  # fmt: skip
+        changed = [i for i, (a, b) in enumerate(zip(ours, theirs, strict=True)) if a != b]
+        print(f"stream, window {size:,}: {len(changed)} of {len(ours):,} items placed in another"
+              f" story than by baseline {baseline}", flush=True)  # fmt: skip
+        if changed:
+            show_changes(changed, ours, theirs, size, baseline)
+
+
+def show_changes(changed: list[int], ours: array[int], theirs: array[int], size: int,
+                 baseline: str, shown: int = 8) -> None:  # fmt: skip
+    """A few of the changed decisions, spread over the stream, so that a reader can judge
+    them: the item's headline, and the first headline of the story each tree put it in (a
+    story's id is the position of its first item; its own id: a new story)."""
+    titles = real_stream.headlines(size + STREAM_ITEMS)
+
+    def story(i: int, of: int) -> str:
+        return "a new story" if of == i else f"story of {titles[of]!r}"
+
+    step = max(1, len(changed) // shown)
+    for i in changed[::step][:shown]:
+        print(f"  item {i:,} {titles[i]!r}:\n    this tree: {story(i, ours[i])}\n"
+              f"    baseline {baseline}: {story(i, theirs[i])}", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

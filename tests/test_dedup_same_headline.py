@@ -1,5 +1,5 @@
-"""A headline seen again word for word (wire copy on another outlet) joins the story that
-carries it, as any similar headline does: only while that story is open and in the window,
+"""A headline seen again word for word (wire copy on another outlet), or with its words in
+another order, joins the story that carries it, as any similar headline does: only while that story is open and in the window,
 only when the story's first headline agrees, and the newest such story when two carry it."""
 
 from __future__ import annotations
@@ -18,6 +18,21 @@ FIRST = "Central bank raises interest rates again"
 CASES = {
     "same headline, another outlet": ([(1, WIRE, 0.0)], (WIRE, 1.0), 1),
     "the same after an outlet's tag": ([(1, WIRE, 0.0)], (f"{WIRE} - Reuters", 1.0), 1),
+    "the same words in another order": (
+        [(1, WIRE, 0.0)],
+        ("Zelensky invites Putin for peace talks to Moscow", 1.0),
+        1,
+    ),
+    "the same words, another order, the story has closed": (
+        [(1, WIRE, 0.0)],
+        ("Zelensky invites Putin for peace talks to Moscow", 13.0),
+        None,
+    ),
+    "the same words, another order, its story's first rules it out": (
+        [(5, FIRST, 0.0), (5, WIRE, 1.0)],
+        ("Moscow peace talks: Putin invites Zelensky", 2.0),
+        None,
+    ),
     "the story has closed (quiet)": ([(1, WIRE, 0.0)], (WIRE, 13.0), None),
     "out of the window": ([(1, WIRE, 0.0)], (WIRE, 73.0), None),
     "two stories carry it: the newest": ([(1, WIRE, 0.0), (2, WIRE, 14.0)], (WIRE, 15.0), 2),
@@ -56,3 +71,19 @@ def test_a_restart_decides_the_same() -> None:
         restarted.load(stories, keys, seen, urls, [None] * len(rows))
         found = restarted.find(headline, "", NOW + hours * HOUR, "https://b.example/new")
         assert found.story_id == story, (name, found)
+
+
+def test_the_first_headlines_verdict_is_the_same_each_time_it_is_asked() -> None:
+    """Copies with the same words ask a story's first headline again and again (each outlet
+    runs the copy): the verdict does not change, and it is the first of that story's."""
+    index = StoryIndex(DedupConfig())
+    index.add(5, 0, FIRST, "", NOW, "https://a.example/0")
+    index.add(5, 1, WIRE, "", NOW + HOUR, "https://a.example/1")
+    reordered = "Zelensky invites Putin for peace talks to Moscow"
+    for i in range(3):
+        found = index.find(reordered, "", NOW + 2 * HOUR, f"https://b.example/{i}")
+        assert found.story_id is None, (i, found)
+    # Another story whose first headline is the copy itself: the same words join it.
+    index.add(9, 2, WIRE, "", NOW + 3 * HOUR, "https://a.example/2")
+    found = index.find(reordered, "", NOW + 3 * HOUR, "https://b.example/9")
+    assert found.story_id == 9

@@ -132,6 +132,25 @@ def test_the_title_follows_the_coverage_as_it_grows() -> None:
     assert titles == [title for _, title in steps]
 
 
+def test_the_title_is_a_headline_that_says_it_not_a_summary() -> None:
+    """A vague headline over an on-topic summary is not the event's title: the title is the
+    headline that itself says what happened."""
+    index = EventIndex(EventConfig(), WINDOW)
+    _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
+    items = [
+        (100, "Mt. Gox files for bankruptcy in Tokyo", ""),
+        (101, "What it means for you", "Bitcoin exchange Mt. Gox files for bankruptcy in "
+         "Tokyo; Mt. Gox bitcoin owners wait for bankruptcy news from Tokyo"),
+        (102, "Mt. Gox bankruptcy leaves bitcoin owners waiting", ""),
+    ]  # fmt: skip
+    for story, title, summary in items:
+        seen = T0 + HOUR + (story - 100) * 60
+        found = index.find(story, title, summary, seen)
+        index.add(found.event_id or 1, story, title, summary, seen)
+    assert index.find(103, "Mt. Gox bankruptcy", "", T0 + 2 * HOUR).event_id == 1
+    assert index.title(1) != "What it means for you"
+
+
 def test_summary_words_count() -> None:
     """Two headlines with no word in common join on what their summaries share."""
     first = ("Quake strikes off coast", "A strong earthquake struck off Chile near Iquique")
@@ -147,6 +166,25 @@ def test_summary_words_count() -> None:
         found = index.find(101, later[0], later[1] if with_summary else "", T0 + 1.5 * HOUR)
         verdicts.append(found.event_id)
     assert verdicts == [1, None]
+
+
+def test_a_copy_adds_its_headline_not_its_lede() -> None:
+    """Another outlet's copy of a story the event holds counts as one more outlet carrying
+    its headline; its lede does not add words (the story's first item brought one)."""
+    quake = ("Quake strikes off coast", "A strong earthquake struck off the coast")
+    copy = ("Quake strikes off coast", "Iquique residents slept outdoors after the earthquake")
+    later = "Iquique residents spend night outdoors"
+    index = EventIndex(EventConfig(), WINDOW)
+    _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
+    index.add(1, 100, *quake, T0 + HOUR)
+    assert index.find(100, *copy, T0 + HOUR).reason == "same story"
+    index.add(1, 100, *copy, T0 + HOUR, new_story=False)
+    assert index.find(101, later, "", T0 + 1.5 * HOUR).event_id is None
+    # the same lede on the story's first item draws it
+    index = EventIndex(EventConfig(), WINDOW)
+    _feed(index, [(i, t, 0.1 * i) for i, t in enumerate(NOISE)])
+    index.add(1, 100, *copy, T0 + HOUR)
+    assert index.find(101, later, "", T0 + 1.5 * HOUR).event_id == 1
 
 
 def _uci_rows() -> list[list[str]]:

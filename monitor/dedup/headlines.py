@@ -85,20 +85,19 @@ class Headlines:
         for word, posted in indexed.postings:
             self.postings[word].frombytes(posted)
 
+    def _token_ids(self, entry: int) -> array[int]:
+        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
+        return self._ids[self._start[entry] : end]
+
     def key(self, entry: int) -> str:
         """The entry's ``Headline.key``."""
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
-        return " ".join(map(self._vocab.tokens.__getitem__, self._ids[self._start[entry] : end]))
-
-    def text(self, entry: int) -> str:
-        """The entry's ``Headline.text`` (what the fuzzy score compares)."""
-        return self.key(entry).replace("^", "")
+        return " ".join(map(self._vocab.tokens.__getitem__, self._token_ids(entry)))
 
     def sorted_text(self, entry: int) -> str:
         """The entry's words in sorted order, joined by spaces: what the token ratios
         compare (they sort the words themselves; sorted once here, they need not)."""
         return self._texts.get(entry) or self._texts.keep(
-            entry, " ".join(sorted(self.text(entry).split()))
+            entry, " ".join(sorted(map(self._vocab.words.__getitem__, self._token_ids(entry))))
         )
 
     def sorted_texts(self, entries: list[int]) -> list[str]:
@@ -146,8 +145,11 @@ class Headlines:
 
     def memory_bytes(self) -> int:
         size = sum(a.itemsize * len(a) for a in (self._start, self._length, self._ids))
-        size += sys.getsizeof(self._vocab) + sys.getsizeof(self._vocab.tokens)
-        size += sum(sys.getsizeof(t) + 28 for t in self._vocab.tokens)  # its str and id
+        vocab = self._vocab
+        size += sum(map(sys.getsizeof, (vocab, vocab.tokens, vocab.words)))
+        size += sum(sys.getsizeof(t) + 28 for t in vocab.tokens)  # its str and id
+        names = zip(vocab.words, vocab.tokens, strict=True)
+        size += sum(sys.getsizeof(w) for w, t in names if w is not t)  # a name's word
         return (
             size
             + sys.getsizeof(self.postings)

@@ -1,14 +1,15 @@
 """Which story a new headline belongs to, without scanning the window (window.py keeps it).
 
-Same GUID or canonical URL joins at once. Otherwise candidates come from an inverted index
+Same GUID or canonical URL joins at once; so does a headline made of the same words as one
+of the window, in any order (it scores 100). Otherwise candidates come from an inverted index
 of the headline's words. The rarest words (in at most ``max_postings`` headlines of the
 window) draw candidates; a commoner word draws none alone (thousands of headlines hold it),
 but the common words of a headline are intersected with each other and with the entries the
 rare ones drew (``postings.shared_by``): two headlines sharing only common words can still
 score as one story. A pair of common words found together in more than ``max_postings``
-headlines (a template: "Feed 3 update 17") draws none either. Entries sharing at least
-``min_shared`` words are ranked by the weight of what they share (a rare word weighs more
-than a common one), a story is judged on its ``PER_STORY`` best, and the first
+headlines (a template: "Feed 3 update 17") draws none either (candidates.py). Entries
+sharing at least ``min_shared`` words are ranked by the weight of what they share (a rare
+word weighs more than a common one), a story is judged on its ``PER_STORY`` best, and the first
 ``_PREFILTER_LIMIT`` get a bound on their score in C; those whose bound reaches the
 threshold are scored, best bound first, until no bound left can beat the best score (at
 most ``max_candidates``). A candidate's story is joined when the headline scores
@@ -22,41 +23,22 @@ the same GUID or URL still joins it. Its last-seen time is kept at its first ent
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
-import numpy as np
-import numpy.typing as npt
-
-from monitor.dedup import postings as posting_ops
 from monitor.dedup.bound import SLACK, by_bound
+from monitor.dedup.candidates import PER_STORY, candidates
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.score import score_headlines
-from monitor.dedup.window import Window, seconds
+from monitor.dedup.window import Window, seconds, sorted_words
 
-__all__ = ["MIN_SHARED_GUID", "StoryIndex", "StoryMatch", "shared_guid"]
+__all__ = ["MIN_SHARED_GUID", "PER_STORY", "StoryIndex", "StoryMatch", "shared_guid"]
 
-# Candidates come from the postings of this many rarest words of a headline: all of them in
-# a real headline (two headlines sharing their seventh and eighth rarest words can still
-# score as one story).
-RARE_WORDS = 12
-# Common words of a headline counted (the least common first): each pair of them is
-# intersected, which costs more than anything else a find does at a million headlines.
-COMMON_WORDS = 4
-# A story is judged on its headlines sharing the most with the new one, this many at most: a
-# templated feed's story of thousands would take every place under the caps (all its
-# headlines look alike), and a story's best few decide as well as all of them.
-PER_STORY = 16
-# Candidates bounded in C, at most (those sharing the rarest words): it bounds the cost of a
-# headline made of common words, which draws thousands.
-_PREFILTER_LIMIT = 64
-# Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
-# fixed cost per call is most of the work (the same arithmetic, the same order).
-_FEW = 32
+# Scores against a story's first headline kept (a few hundred kB; cleared when full).
+_FIRST_SCORES_KEPT = 4096
 
 
 class StoryMatch(NamedTuple):
@@ -75,6 +57,8 @@ class StoryIndex:
         self.config = config
         self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
+        # (first headline's sorted words, new headline's) -> score (see _first_agrees)
+        self._first_scores: dict[tuple[str, str], float] = {}
 
     def find(
         self,
@@ -100,7 +84,8 @@ class StoryIndex:
                 return StoryMatch(story, 100.0, reason)
         headline = parse(title)
         config = self.config
-        same = self._same_headline(headline, seen)
+        text = sorted_words(headline.words)
+        same = self._same_words(headline, text, seen)
         if same is not None:
             return same
         best = StoryMatch(None, 0.0, "new story")
@@ -108,7 +93,9 @@ class StoryIndex:
         found_first = -1
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
-        for entry, bound in self._bounded(headline, self._candidates(headline, seen)):
+        for entry, bound in self._bounded(
+            text, candidates(self.window, self.config, headline, seen)
+        ):
             if bound <= best.score + SLACK or self.last_candidates == config.max_candidates:
                 break
             first = window.first_of(entry)
@@ -131,128 +118,66 @@ class StoryIndex:
             window.remember(best.story_id, found_first)
         return best
 
-    def _same_headline(self, headline: Headline, seen: float) -> StoryMatch | None:
-        """The story of the newest joinable headline of the window that reads as this one
-        word for word (the commonest duplicate: wire copy), decided without drawing
-        candidates: it scores 100, which no candidate can beat (an earlier tie, a headline
-        of the same words in another order, does not replace it). None when there is none,
-        or when the candidates must decide: a headline of common words alone (the index
-        draws none for it: a template), a story whose first headline rules it out."""
+    def _same_words(self, headline: Headline, text: str, seen: float) -> StoryMatch | None:
+        """The story of the newest joinable headline of the window made of the same words
+        as this one (``text``: sorted), in any order (the commonest duplicate: wire copy, an
+        outlet's reordering), decided without drawing candidates: it scores 100, which no
+        candidate can beat. None when there is none, or when the candidates must decide: a
+        headline of common words alone (the index draws none for it: a template), a story
+        whose first headline rules it out, names that differ where they weigh."""
         window = self.window
-        entry = window.same_text(headline.text, seen) if headline.text else None
+        entry = window.same_words(text, seen) if text else None
         if entry is None:
             return None
-        postings, cap = window.headlines.postings, self.config.max_postings
+        config = self.config
+        postings, cap = window.headlines.postings, config.max_postings
         if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
             return None
+        # The same words give the same numbers and no opposites: only names (marked by
+        # their place and case, not their words) can take the score below 100.
+        if (
+            config.name_penalty
+            and score_headlines(headline, window.headlines.headline(entry), config) < 100.0
+        ):
+            return None
         first = window.first_of(entry)
-        if first != entry and window.alive(first):
-            score = score_headlines(headline, window.headlines.headline(first), self.config)
-            if score < self.config.first_threshold:
-                return None
+        if first != entry and window.alive(first) and not self._first_agrees(headline, text, first):
+            return None
         self.last_candidates = 1
         story = window.story_of(entry)
         window.remember(story, first)
         return StoryMatch(story, 100.0, "similar headline")
 
-    def _candidates(self, headline: Headline, seen: float) -> list[int]:
-        """The entries that share enough words with ``headline`` and can be joined at
-        ``seen``, those sharing the most weight for their length first (the weight of a word
-        is its inverse document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a
-        story."""
-        postings = self.window.headlines.postings
-        distinct = set(headline.words)
-        words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
-        cap = self.config.max_postings
-        lists = [postings[w] for w in words]
-        rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
-        need = min(self.config.min_shared, len(distinct))
-        common = []
-        if need > 1:
-            common = lists[len(rare) : len(rare) + COMMON_WORDS]
-        if not rare and len(common) < 2:
-            return []
-        total = self.window.entries + 1
-        drawn = posting_ops.shared_by(
-            rare, common, need, cap,
-            [math.log(total / len(p)) for p in rare],
-            [math.log(total / len(p)) for p in common],
-        )  # fmt: skip
-        if not len(drawn.entries):
-            return []
-        if len(drawn.entries) <= _FEW:
-            return self._few(drawn.entries.tolist(), drawn.weights.tolist(), len(distinct), seen)
-        # Dead entries and closed stories must not take the places of those that can join,
-        # nor one story's headlines all of them.
-        can = self.window.joinable(drawn.entries, seen)
-        entries, weights = drawn.entries[can], drawn.weights[can]
-        # The weight shared over the words of both headlines (a weighted Dice coefficient):
-        # a long headline shares more by chance, and the score is over both.
-        weights = weights / (len(distinct) + self.window.headlines.lengths_of(entries))
-        many = 4 * _PREFILTER_LIMIT
-        if len(entries) > many:  # a template or a big story drew thousands: the best of them
-            top = np.argpartition(-weights, many)[:many]
-            chosen = self._capped(entries[top], weights[top])
-            # Those are the first of all the entries, capped, unless the cap left fewer than
-            # the limit (one story had most of the best): then the rest must be looked at.
-            if len(chosen) >= _PREFILTER_LIMIT:
-                return chosen
-        return self._capped(entries, weights)
+    def _first_agrees(self, headline: Headline, text: str, first: int) -> bool:
+        """Whether ``headline`` (its words sorted: ``text``) scores ``first_threshold``
+        against the story's first headline, entry ``first``.
 
-    def _few(self, entries: list[int], weights: list[float], words: int, seen: float) -> list[int]:
-        """``_candidates``'s ranking of a few drawn entries (``words``: the new headline's
-        distinct words), in Python: those that can be joined, by weight for their length,
-        largest first (ties: the newest first), at most ``PER_STORY`` a story."""
-        window = self.window
-        length = window.headlines.length
-        ranked = sorted(
-            (
-                (weight / (words + length(entry)), entry)
-                for entry, weight in zip(entries, weights, strict=True)
-                if window.can_join(entry, seen)
-            ),
-            reverse=True,
-        )
-        per_story: dict[int, int] = {}
-        out = []
-        for _, entry in ranked:
-            story = window.story_of(entry)
-            taken = per_story.get(story, 0)
-            if taken < PER_STORY:
-                per_story[story] = taken + 1
-                out.append(entry)
-        return out[:_PREFILTER_LIMIT]
+        Without a name penalty the score is a function of the two headlines' sorted words
+        alone, so it is kept by them (not by entry: compaction renumbers entries): each copy
+        of a story with the same words asks again, on every outlet that runs it."""
+        config = self.config
+        if config.name_penalty:
+            other = self.window.headlines.headline(first)
+            return score_headlines(headline, other, config) >= config.first_threshold
+        first_text = self.window.headlines.sorted_text(first)
+        if first_text == text:  # a story's copies often have its first headline's words
+            return True
+        known = self._first_scores.get((first_text, text))
+        if known is None:
+            if len(self._first_scores) >= _FIRST_SCORES_KEPT:
+                self._first_scores.clear()
+            other = self.window.headlines.headline(first)
+            known = self._first_scores[first_text, text] = score_headlines(headline, other, config)
+        return known >= config.first_threshold
 
-    def _capped(
-        self, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]
-    ) -> list[int]:
-        """``entries`` by ``weights``, largest first (ties: the newest first), at most
-        ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
-        order = np.lexsort((entries, weights))[::-1]
-        first = entries[order[:_PREFILTER_LIMIT]]
-        # A story over the cap among them: in sorted order, the same story PER_STORY apart.
-        top = np.sort(self.window.stories_of(first))
-        if not (top[PER_STORY:] == top[:-PER_STORY]).any():
-            return first.tolist()  # type: ignore[no-any-return]
-        # Each entry's place among its story's entries in this order: those past the cap go.
-        entries = entries[order]
-        stories = self.window.stories_of(entries)
-        by_story = np.argsort(stories, kind="stable")
-        grouped = stories[by_story]
-        starts = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
-        place = np.empty(len(entries), dtype=np.intp)
-        place[by_story] = np.arange(len(entries)) - np.repeat(
-            starts, np.diff(np.append(starts, len(entries)))
-        )
-        return entries[place < PER_STORY][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
-
-    def _bounded(self, headline: Headline, candidates: list[int]) -> Iterator[tuple[int, float]]:
+    def _bounded(self, text: str, candidates: list[int]) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
-        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it)."""
+        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it);
+        ``text``: the new headline's words, sorted."""
         if not candidates:
             return
         for at, bound in by_bound(
-            " ".join(sorted(headline.words)),
+            text,
             self.window.headlines.sorted_texts(candidates),
             self.config.set_weight,
             self.config.threshold,

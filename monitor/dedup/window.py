@@ -31,8 +31,14 @@ assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
 # Headline texts share the key table with GUIDs and URLs, behind a control character that
-# neither holds: a headline seen again word for word (wire copy) is found in one lookup.
+# neither holds: a headline seen again with the same words (wire copy, in any order) is found
+# in one lookup. The words are sorted: the score compares them sorted too.
 _TEXT = "\x1f"
+
+
+def sorted_words(words: Sequence[str]) -> str:
+    """The words in sorted order, joined by spaces: what the token ratios compare."""
+    return " ".join(sorted(words))
 
 
 def seconds(at: datetime | float) -> float:
@@ -94,11 +100,11 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
-    def same_text(self, text: str, seen: float) -> int | None:
-        """The newest entry whose headline's ``Headline.text`` is ``text``, if it can be
-        joined at ``seen`` (as ``joinable`` says)."""
+    def same_words(self, text: str, seen: float) -> int | None:
+        """The newest entry whose headline has the words of the sorted ``text``
+        (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says)."""
         entry = self._keys.get(_TEXT + text)
-        if entry is None or self.headlines.text(entry) != text:  # none, or a hash collision
+        if entry is None or self.headlines.sorted_text(entry) != text:  # none, or a collision
             return None
         return entry if self.can_join(entry, seen) else None
 
@@ -151,7 +157,7 @@ class Window:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            self._keys.put(_TEXT + headline.text, entry)
+            self._keys.put(_TEXT + sorted_words(headline.words), entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -213,7 +219,11 @@ class Window:
         self._latest.frombytes(latest.tobytes())
         self.headlines.load(keys)
         self._keys.put_many(
-            [(_TEXT + key.replace("^", ""), e) for e, key in enumerate(keys, base) if key]
+            [
+                (_TEXT + sorted_words(key.replace("^", "").split()), e)
+                for e, key in enumerate(keys, base)
+                if key
+            ]
             + [(url, e) for e, url in enumerate(urls, base) if url]
             + [
                 (g, e)

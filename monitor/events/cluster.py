@@ -2,7 +2,8 @@
 
 An event is the coverage of one happening: its stories (near-identical copies, from
 ``monitor.dedup``), new angles, reactions and follow-ups. Each event keeps a centroid of its
-items' words (headline and summary, names weighted up); a new story is scored, by cosine
+items' words (headline and summary, names weighted up; a copy of a story it holds adds its
+headline, not its lede again); a new story is scored, by cosine
 with weights learned online (a word in fewer events weighs more), against the few open events
 that share its rarest words, found through an inverted index of event words. It joins the best
 one scoring ``threshold``, else starts an event. An item of a story that has an event joins it:
@@ -187,6 +188,10 @@ class EventIndex:
         headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
         not one), weighted as a headline word."""
         vector = item_vector(headline, summary_words(summary, self.config), self.config, entities)
+        self._add_segment(vector, headline, title)
+        return vector
+
+    def _add_segment(self, vector: Vector, headline: Headline, title: str) -> None:
         if " " in title:
             words = self._words
             extra = [
@@ -198,7 +203,19 @@ class EventIndex:
                 weight = 1.0 / max(1, len(headline.words))
                 for word in extra:
                     vector[word] = weight
-        return vector
+
+    def _title_vector(
+        self, vector: Vector, title: str, summary: str, entities: Iterable[str], key: str | None
+    ) -> Vector:
+        """What a headline is scored on as the event's title: its own words (with its topic
+        segment and entities), not its summary's: the title is the headline that itself
+        says what the event is about. ``vector``: the item's, when it has no summary."""
+        if not summary.strip():
+            return vector
+        headline = from_key(key) if key is not None else parse(title)
+        out = item_vector(headline, None, self.config, entities)
+        self._add_segment(out, headline, title)
+        return out
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -270,12 +287,19 @@ class EventIndex:
         new_story: bool = True,
         embed: bool = True,
     ) -> None:
-        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``).
+        """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
+        its headline's words, and its summary's when it is a ``new_story``'s first item.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
         from their next story)."""
         entities = tuple(entities)
+        if not new_story:
+            # A copy of a story the event holds (another outlet's): its headline counts
+            # again, one more outlet carrying those words; its lede does not, the story's
+            # first item brought one and a copy's mostly repeats it, and reading a lede is
+            # most of what an item costs here.
+            summary = ""
         found, self._found = self._found, None
         if found is not None and found[0] == (title, summary, entities, key, self._changes):
             vector = found[1]
@@ -293,6 +317,7 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
+        titled = self._title_vector(vector, title, summary, entities, key) if new_story else None
         self._words.seen(vector)
         event.items += 1
         words = event.words
@@ -306,8 +331,8 @@ class EventIndex:
         if len(words) > 2 * CENTROID_WORDS:
             self._trim(event)
         event.norm_docs = 0
-        if new_story:
-            event.offer_title(self._cosine(vector, event), title, vector)
+        if titled is not None:
+            event.offer_title(self._cosine(titled, event), title, titled)
 
     def _trim(self, event: Event) -> None:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
