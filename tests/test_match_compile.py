@@ -47,6 +47,9 @@ PIECES = [
     '"talks"',
     '""',
     '" . "',
+    '"war OR peace"',  # an operator, parentheses inside a phrase
+    '"(a) AND (b"',
+    '@"Dow OR Jones"',
     "U.S.",
     "peace-talks",
     "negotiat*",
@@ -72,7 +75,7 @@ QUERIES = st.lists(
     max_size=12,
 ).map(lambda pieces: "".join(p + sep for p, sep in pieces))
 FLAT = st.lists(
-    st.lists(st.sampled_from(PIECES[:26]), min_size=1, max_size=4).map(
+    st.lists(st.sampled_from(PIECES[:29]), min_size=1, max_size=4).map(
         lambda g: g[0] if len(g) == 1 else "(" + " OR ".join(g) + ")"
     ),
     min_size=1,
@@ -129,6 +132,9 @@ def test_the_pre_check_agrees_with_the_parser_on_real_queries() -> None:
         ("a\tOR\n b", 1),
         ("( a OR b )  AND\tc ", 2),
         ("a OR (b)", 1),
+        ('("war OR peace" OR @"Dow AND Jones") AND "(a) OR (b)"', 2),
+        ('"a OR b" OR c', 1),
+        ("ORACLE OR ANDES", 1),
     ],
 )
 def test_queries_of_the_common_shape_take_the_pre_check(query: str, groups: int) -> None:

@@ -98,24 +98,24 @@ class Builder:
         return term_id
 
     def term(self, term: Term) -> int:
-        kind = term.kind
-        if kind == "word" and term.field is None and len(term.words) == 1:
-            return self.keyword(term.value, term.words[0])
-        key = (kind, term.value if kind == "entity" else term.words, term.field, term.slop)
+        kind, value, words, field, slop, position = term
+        if kind == "word" and field is None and len(words) == 1:
+            return self.keyword(value, words[0])
+        key = (kind, value if kind == "entity" else words, field, slop)
         term_id = self.term_ids.get(key)
         if term_id is not None:
             return term_id
         word = self.literals.word
         if kind == "entity":
-            alternatives = self.entity(term.value, term.position)
+            alternatives = self.entity(value, position)
         elif kind == "prefix":
-            alternatives = ((self.literals.literal("prefix", term.words[0]),),)
-        elif kind == "word" and len(term.words) == 1:
-            alternatives = ((word(term.words[0], "keyword"),),)
+            alternatives = ((self.literals.literal("prefix", words[0]),),)
+        elif kind == "word" and len(words) == 1:
+            alternatives = ((word(words[0], "keyword"),),)
         else:  # a "quoted phrase", or a hyphenated word: peace-talks = "peace talks"
-            alternatives = (tuple([word(w, "exact") for w in term.words]),)
+            alternatives = (tuple([word(w, "exact") for w in words]),)
         term_id = self.term_ids[key] = self.add(
-            compiled_term((term.display, alternatives, term.field, term.slop))
+            compiled_term((term.display, alternatives, field, slop))
         )
         return term_id
 

@@ -20,14 +20,16 @@ class Term(NamedTuple):
     @property
     def display(self) -> str:
         """The term as a user would write it, for "why did this fire"."""
-        scope = f"{self.field}:" if self.field else ""
-        if self.kind == "entity":
-            return f"{scope}@" + (f'"{self.value}"' if " " in self.value else self.value)
-        if self.kind == "phrase":
-            return f'{scope}"{self.value}"' + (f"~{self.slop}" if self.slop is not None else "")
-        if self.kind == "prefix":
-            return f"{scope}{self.value}*"
-        return f"{scope}{self.value}"
+        kind, value, _, field, slop, _ = self  # one unpacking: made for every term
+        if kind == "entity":
+            written = f'@"{value}"' if " " in value else "@" + value
+        elif kind == "phrase":
+            written = f'"{value}"' if slop is None else f'"{value}"~{slop}'
+        elif kind == "prefix":
+            written = value + "*"
+        else:
+            written = value
+        return f"{field}:{written}" if field else written
 
 
 class And(NamedTuple):
