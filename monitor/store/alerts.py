@@ -51,7 +51,7 @@ def load_alert(row: Row | Sequence[Any]) -> Alert:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Due:
     """A pending alert as the delivery worker sees it."""
 
@@ -186,6 +186,16 @@ async def stories_alerts(db: Db, story_ids: Sequence[int]) -> Dues:
 
 async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
     await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
+
+
+async def set_payloads(db: Db, alerts: Sequence[tuple[int, Alert]]) -> None:
+    """``set_payload`` of many ``(alert_id, alert)`` in one trip (a grown event refreshes
+    each of its pending alerts)."""
+    if alerts:
+        await db.execute_many(
+            "UPDATE alerts SET payload = ? WHERE id = ?",
+            [(dump_payload(alert), alert_id) for alert_id, alert in alerts],
+        )
 
 
 async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
