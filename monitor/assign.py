@@ -21,8 +21,11 @@ from monitor.models import StoredItem, Story
 # or NULL (a row from before the column) means the title is parsed again.
 KEY_PREFIX = f"{KEY_VERSION}|"
 
+# The decisions below are not declared frozen, though nothing changes them: one of each is
+# built per new item, and a frozen dataclass's __init__ is several times a plain one's.
 
-@dataclass(frozen=True, slots=True)
+
+@dataclass(slots=True)
 class StoryDecision:
     """One item's story: an existing one, or a new one it starts."""
 
@@ -32,7 +35,7 @@ class StoryDecision:
     headline_key: str  # as stored in items.headline_key (with KEY_PREFIX)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoryChange:
     """What assigning one item did: its story, and whether it is new or gained an outlet."""
 
@@ -42,7 +45,7 @@ class StoryChange:
     gained_outlet: bool
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class EventChange:
     """What assigning one item did to events: its event, and whether that is new."""
 

@@ -2,6 +2,12 @@
 
 schedule -> fetch -> parse -> normalize -> store -> dedup -> match -> outbox -> channels
 The pure stages (parse, normalize, dedup, match) take and return these; they do no I/O.
+
+Nothing changes one of these once built. Those built for each item, match or alert in the
+parse thread or on the event loop (an item, a stored item, a story, a hit, a match, an
+alert) are not declared frozen all the same: a frozen dataclass's ``__init__`` sets each
+field through ``object.__setattr__``, several times the cost of a plain one, and a poll
+builds thousands of them.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Item:
     """One normalized feed entry, before it is stored.
 
@@ -29,7 +35,7 @@ class Item:
     first_seen: datetime
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class StoredItem:
     """An item that the store has just inserted for the first time: the input of dedup and match."""
 
@@ -59,7 +65,7 @@ class ParsedFeed:
     self_url: str | None = None  # the feed's own address as it states it (rel="self")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TermHit:
     """One term of a rule found in an item: which term, the text it found, and where."""
 
@@ -70,7 +76,7 @@ class TermHit:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Match:
     """A rule that fired on an item, and why."""
 
@@ -86,7 +92,7 @@ class Match:
         return list(dict.fromkeys(h.term for h in self.hits))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Alert:
     """What a channel delivers: one story (or a health or test notice) for one channel.
 
@@ -111,7 +117,7 @@ class Alert:
     event_id: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Story:
     """The same news across feeds: what alerts and ``monitor stories`` show of it.
 
@@ -143,7 +149,15 @@ class Event:
     latest: str = ""
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def fields_of(obj: Any) -> dict[str, Any]:
     """A dataclass's fields by name, as they are: ``dataclasses.asdict`` without its deep
-    copy of every value (a datetime, each tuple), which cost more than the alert itself."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+    copy of every value (a datetime, each tuple), which cost more than the alert itself.
+    The names are kept per class: ``dataclasses.fields`` builds them again at each call,
+    and a poll calls this for every hit of every match it stores."""
+    names = _FIELD_NAMES.get(type(obj))
+    if names is None:
+        names = _FIELD_NAMES[type(obj)] = tuple(f.name for f in fields(obj))
+    return {name: getattr(obj, name) for name in names}

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-import monitor.outbox as outbox
 from monitor import assign
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
@@ -24,7 +23,7 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import Matched, on_event_grew, on_matches
+from monitor.outbox.enqueue import Matched, on_grown, on_matches
 from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
 from monitor.store import events as event_store
@@ -226,14 +225,15 @@ class Stages:
         events: Mapping[int, Event],
         now: float,
     ) -> None:
+        stories = []
         for change in changes:
             per_story = [
                 a for a in grown.of_stories.get(change.story.id, ()) if a[0].alert.event_id is None
             ]
             if change.gained_outlet and not change.is_new_story and per_story:
-                await outbox.on_story_grew(db, story=change.story, now=now, alerts=per_story)
-        for event_id, alerts in grown.of_events.items():
-            await on_event_grew(db, event=events[event_id], now=now, alerts=alerts)
+                stories.append((change.story, per_story))
+        grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
+        await on_grown(db, stories=stories, events=grown_events, now=now)
 
 
 @dataclass(frozen=True, slots=True)

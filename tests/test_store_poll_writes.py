@@ -5,6 +5,7 @@ backends."""
 
 from __future__ import annotations
 
+import json
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -247,3 +248,49 @@ async def test_postgresql_stores_what_sqlite_stores(pg_url: str, tmp_path: Path)
     assert len(sqlite["alerts"]) > 20 and len(sqlite["matches"]) > 50
     for part in ("stories", "events", "alerts", "matches"):
         assert postgresql[part] == sqlite[part], part
+
+
+async def _grow(store: Store, stages: Stages, feed: str, items: list[Item]) -> int:
+    """A poll of ``feed`` (its own outlet), as the pipeline runs it; its statements."""
+    async with store.transaction() as tx:
+        feed_id = (await feed_store.sync_feeds(tx, [feed]))[feed].id
+        db = Counting(tx)
+        new = await item_store.insert_new(db, feed_id, items)
+        stored = [StoredItem(i, feed_id, feed, (), item, feed) for i, item in new]
+        await stages.process(db, stored, time.time())  # type: ignore[arg-type]
+        return db.statements
+
+
+@pytest.mark.parametrize("alert_on", ["story", "event"])
+async def test_a_polls_statements_do_not_grow_with_the_alerts_it_refreshes(
+    database: str, tmp_path: Path, alert_on: str
+) -> None:
+    """A second outlet carrying stories already alerted: each pending alert gets the new
+    outlet, and the poll's statements stay as many for ten grown stories as for two."""
+    rule = f'[[rules]]\nname = "r"\nquery = "zorblat"\nchannels = ["screen"]\nalert_on = "{alert_on}"\n'
+    config = make_config(tmp_path, [], '[channels.screen]\ntype = "console"\n' + rule)
+    store = await Store.open(database)
+    try:
+        stages = await Stages.build(config, store)
+        start = datetime.now(UTC) - timedelta(hours=1)
+
+        def items(outlet: str, titles: list[str], first: int) -> list[Item]:
+            return [
+                _item(first + n, f"{t} - {outlet}", start + timedelta(minutes=first + n))
+                for n, t in enumerate(titles)
+            ]
+
+        await _grow(store, stages, "https://one.example/", items("One", HEADLINES[:2], 0))
+        await _grow(store, stages, "https://one.example/", items("One", HEADLINES[2:], 2))
+        few = await _grow(store, stages, "https://two.example/", items("Two", HEADLINES[:2], 20))
+        many = await _grow(store, stages, "https://two.example/", items("Two", HEADLINES[2:], 22))
+        rows = await store.db.fetch_all("SELECT payload FROM alerts WHERE kind = 'new'")
+        outlets = [json.loads(r[0])["outlets"] for r in rows]
+        table = "stories" if alert_on == "story" else "events"
+        assert len(outlets) == await store.db.fetch_val(f"SELECT COUNT(*) FROM {table}") > 8
+        # one alert per story or event...
+        assert all(len(o) == 2 for o in outlets), outlets  # ...each showing both outlets
+        # Alert by alert, the ten grown ones' new outlets were eight statements more.
+        assert many <= few + 2, (few, many)
+    finally:
+        await store.close()

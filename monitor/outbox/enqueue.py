@@ -56,15 +56,35 @@ def _event_outlets(event: Event, story: Story) -> tuple[str, ...]:
     return first + tuple(o for o in event.outlets if o not in first)
 
 
-async def on_event_grew(
+async def on_grown(
     db: Db,
     *,
+    stories: Sequence[tuple[Story, Sequence[tuple[Due, str]]]],
+    events: Sequence[tuple[Event, Sequence[tuple[Due, str]]]],
+    now: float,
+) -> None:
+    """The stories and events a poll grew, with their alerts as read before
+    (``rows.stories_alerts``, ``events.grown_alerts``): what ``on_story_grew`` does for each
+    story, and for each event its pending alerts refreshed and one update of each message
+    already sent queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts
+    checked. The refreshed payloads of the pending alerts are written together at the end,
+    in one statement, rather than one round trip to the database thread each."""
+    refreshed: list[tuple[int, Alert]] = []
+    for story, alerts in stories:
+        await _story_grew(db, story, now, alerts, refreshed)
+    for event, alerts in events:
+        await _event_grew(db, event, now, alerts, refreshed)
+    # Nothing above reads a "new" or "burst" alert's payload back: it can wait till here.
+    await rows.set_payloads(db, refreshed)
+
+
+async def _event_grew(
+    db: Db,
     event: Event,
     now: float,
     alerts: Sequence[tuple[Due, str]],
+    refreshed: list[tuple[int, Alert]],
 ) -> None:
-    """``event`` gained an item: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent ("14 outlets, 3 angles; latest: ..."), check the bursts."""
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
     bursted = {
@@ -72,7 +92,6 @@ async def on_event_grew(
         for d, _ in alerts
         if d.alert.kind == "burst" and d.alert.event_id == event.id
     }
-    refreshed: list[tuple[int, Alert]] = []  # pending alerts: written at once, one trip
     for due, status in alerts:
         alert = due.alert
         if (
@@ -103,7 +122,6 @@ async def on_event_grew(
                 now=now,
                 due=now,
             )
-    await rows.set_payloads(db, refreshed)
 
 
 async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
@@ -170,7 +188,7 @@ async def on_match(
     return ids
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Matched:
     """A match of a poll, with what ``on_match`` needs to queue its alerts."""
 
@@ -253,7 +271,16 @@ async def on_story_grew(
     """
     if alerts is None:
         alerts = await rows.story_alerts(db, story.id)
-    refreshed: list[tuple[int, Alert]] = []  # pending alerts: written at once, one trip
+    await on_grown(db, stories=[(story, alerts)], events=(), now=now)
+
+
+async def _story_grew(
+    db: Db,
+    story: Story,
+    now: float,
+    alerts: Sequence[tuple[Due, str]],
+    refreshed: list[tuple[int, Alert]],
+) -> None:
     for due, status in alerts:
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
@@ -275,7 +302,6 @@ async def on_story_grew(
                 now=now,
                 due=now,
             )
-    await rows.set_payloads(db, refreshed)
 
 
 async def _maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:

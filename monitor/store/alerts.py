@@ -51,7 +51,7 @@ def load_alert(row: Row | Sequence[Any]) -> Alert:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Due:
     """A pending alert as the delivery worker sees it."""
 
