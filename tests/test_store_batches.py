@@ -1,10 +1,12 @@
 """The store answers a poll's questions in batches: a poll of 1,200 items, 700 of them
 known, stores exactly the 500 new ones under the ids it reports; lists of any length are
-asked about in chunks that find every row; a story's last_seen and outlets, kept from each
+asked about in chunks that find every row; a poll's matches, of any number, are stored and
+reported once each; a story's last_seen and outlets, kept from each
 poll's items, are what recounting all its items gives. On both backends."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import UTC, datetime, timedelta
 
@@ -12,10 +14,11 @@ from helpers import assign_stories
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
-from monitor.models import Item, StoredItem
+from monitor.models import Item, Match, StoredItem, TermHit
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store import matches as match_store
 from monitor.store.batch import in_lists
 
 
@@ -120,5 +123,39 @@ async def test_story_counts_kept_per_poll_match_a_recount(database: str) -> None
         assert any(r[5] > 5 for r in rows)  # stories that grew over many polls
         assert [(r[0], r[1], r[2]) for r in rows] == [(r[0], r[3], r[4]) for r in rows]
         assert rows
+    finally:
+        await store.close()
+
+
+def _match(rule: str, n: int) -> Match:
+    hit = TermHit(term=f"term{n}", text=f"Zelenskyy «{n}»", field="title", start=0, end=9)
+    return Match(rule=rule, severity="normal", channels=("desk",), hits=(hit,), snippet=f"s{n}")
+
+
+async def test_a_polls_matches_are_stored_once_each_whatever_their_number(database: str) -> None:
+    # Batches of every size around the statement's steps and limit, each with a repeat
+    # inside it and pairs an earlier batch stored: each new pair is stored and reported once.
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
+            inserted = await item_store.insert_new(db, feed.id, [_item(n) for n in range(300)])
+            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
+            changes = await assign_stories(db, StoryIndex(DedupConfig()), stored)
+        pairs = [(c.story.id, c.item.id) for c in changes]
+        expected: set[tuple[int, str]] = set()
+        for size in (1, 15, 16, 17, 128, 129, 300):
+            rule = f"rule-{size}"
+            batch = [(s, i, _match(rule, i)) for s, i in pairs[:size]]
+            batch += batch[:1] + [(s, i, _match("rule-1", i)) for s, i in pairs[:1]]
+            async with store.transaction() as db:
+                new = await match_store.record_many(db, batch, now=1.0)
+            assert new == {(i, rule) for _, i, _ in batch[:size]}, size
+            expected |= new
+        rows = await store.db.fetch_all("SELECT item_id, rule, terms, hits, snippet FROM matches")
+        assert {(r[0], r[1]) for r in rows} == expected and len(rows) == len(expected)
+        item_id, rule, terms, hits, snippet = next(r for r in rows if r[1] == "rule-129")
+        assert json.loads(terms) == [f"term{item_id}"] and snippet == f"s{item_id}"
+        assert json.loads(hits)[0]["text"] == f"Zelenskyy «{item_id}»"
     finally:
         await store.close()

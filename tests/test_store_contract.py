@@ -23,7 +23,8 @@ from monitor.store import matches as match_store
 from monitor.store import stories as story_store
 from monitor.store import websub as ws_store
 from monitor.store.feeds import StateWrites
-from monitor.store.migrations import MIGRATIONS, pending
+from monitor.store.migrate import pending
+from monitor.store.migrations import MIGRATIONS
 
 NOW = datetime(2025, 9, 5, 12, 0, tzinfo=UTC)
 RAIL = "Mayor calls emergency summit over rail strike"

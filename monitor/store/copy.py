@@ -15,7 +15,9 @@ from monitor.store.location import is_postgres, sqlite_path
 TABLES = [
     ("feeds", "id"),
     ("events", "id"),
+    ("event_outlets", "event_id, feed_id"),
     ("stories", "id"),
+    ("story_outlets", "story_id, feed_id"),
     ("items", "id"),
     ("matches", "id"),
     ("alerts", "id"),

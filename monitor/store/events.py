@@ -11,6 +11,7 @@ from typing import Any
 from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
+from monitor.store import event_outlets as outlets
 from monitor.store.alerts import ALERT_COLUMNS, OF_STORIES, Dues, add_dues, stories_alerts
 from monitor.store.batch import CHUNK, columns, in_lists
 from monitor.store.db import Db
@@ -28,10 +29,18 @@ async def reserve_ids(db: Db, count: int) -> Iterator[int]:
 
 async def record(db: Db, plan: EventPlan) -> None:
     """Write the events ``assign.events`` decided: one statement per kind of change (on
-    PostgreSQL, one for all of them)."""
+    PostgreSQL, one for all of them), with the outlets and newest headline each event's
+    alerts show (``event_outlets``)."""
+    moved = await outlets.moved_from(db, plan)
     if db.dialect == "postgresql":
         await _record_pg(db, plan)
-        return
+    else:
+        await _record(db, plan)
+    if moved:
+        await outlets.recount(db, moved)
+
+
+async def _record(db: Db, plan: EventPlan) -> None:
     if plan.created:
         await db.execute_many(
             "INSERT INTO events (id, title, first_seen, last_seen, stories) VALUES (?, ?, ?, ?, 0)",
@@ -39,45 +48,89 @@ async def record(db: Db, plan: EventPlan) -> None:
         )
     if plan.story_links:
         await db.execute_many("UPDATE stories SET event_id = ? WHERE id = ?", plan.story_links)
-    await db.execute_many(
-        "UPDATE events SET title = ?, last_seen = MAX(last_seen, ?), stories = stories + ?"
-        " WHERE id = ?",
-        plan.updates,
-    )
+    newest = outlets.newest_of(plan)
+    rows = [(*update, *newest.pop(update[3], (None, None, None))) for update in plan.updates]
+    rows += [(None, None, 0, event_id, *at) for event_id, at in newest.items()]
+    await db.execute_many(_UPDATE, rows)
+    await outlets.add_outlets(db, plan)
 
+
+# An event touched by the poll: its title, last seen and stories, and its newest headline
+# where the poll's newest item (?5 when, ?6 id, ?7 headline) is newer than the one it has.
+_NEWER = "?5 IS NOT NULL AND (latest_at IS NULL OR (latest_at, latest_item) < (?5, ?6))"
+_UPDATE = (
+    "UPDATE events SET title = COALESCE(?1, title),"
+    " last_seen = MAX(last_seen, COALESCE(?2, last_seen)), stories = stories + ?3,"
+    f" latest = CASE WHEN {_NEWER} THEN ?7 ELSE latest END,"
+    f" latest_at = CASE WHEN {_NEWER} THEN ?5 ELSE latest_at END,"
+    f" latest_item = CASE WHEN {_NEWER} THEN ?6 ELSE latest_item END WHERE id = ?4"
+)
 
 # The parts of one statement see the tables as they were before it: an event this poll
 # creates is inserted as its updates leave it, and each row is named once (``_record_pg``).
+_NEWER_PG = (
+    "u.at IS NOT NULL AND (e.latest_at IS NULL OR (e.latest_at, e.latest_item) < (u.at, u.item))"
+)
 _RECORD_PG = (
-    "WITH created AS (INSERT INTO events (id, title, first_seen, last_seen, stories)"
-    " SELECT * FROM unnest(?::bigint[], ?::text[], ?::float8[], ?::float8[], ?::bigint[])),"
-    " grown AS (UPDATE events e SET title = u.title, last_seen = GREATEST(e.last_seen, u.seen),"
-    " stories = e.stories + u.added FROM unnest(?::text[], ?::float8[], ?::bigint[], ?::bigint[])"
-    " AS u(title, seen, added, id) WHERE e.id = u.id)"
+    "WITH created AS (INSERT INTO events (id, title, first_seen, last_seen, stories, latest,"
+    " latest_at, latest_item) SELECT * FROM unnest(?::bigint[], ?::text[], ?::float8[],"
+    " ?::float8[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])),"
+    " grown AS (UPDATE events e SET title = COALESCE(u.title, e.title),"
+    " last_seen = GREATEST(e.last_seen, u.seen), stories = e.stories + u.added,"
+    f" latest = CASE WHEN {_NEWER_PG} THEN u.latest ELSE e.latest END,"
+    f" latest_at = CASE WHEN {_NEWER_PG} THEN u.at ELSE e.latest_at END,"
+    f" latest_item = CASE WHEN {_NEWER_PG} THEN u.item ELSE e.latest_item END"
+    " FROM unnest(?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[],"
+    " ?::text[]) AS u(title, seen, added, id, at, item, latest) WHERE e.id = u.id),"
+    f" outlets AS (INSERT INTO event_outlets ({outlets.OUTLET_COLUMNS})"
+    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
+    " ON CONFLICT (event_id, feed_id) DO NOTHING)"
     " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
     " AS u(event, story) WHERE s.id = u.story"
 )
 
 
 async def _record_pg(db: Db, plan: EventPlan) -> None:
-    # Each event's updates folded into one, as applying them in turn would leave it.
-    updates: dict[int, tuple[str, float, int]] = {}
+    # Each event's updates folded into one, as applying them in turn would leave it; with
+    # the poll's newest item of each event it touched.
+    updates: dict[int, tuple[str | None, float | None, int]] = {}
     for title, seen, added, event_id in plan.updates:
         before = updates.get(event_id)
         if before is not None:
-            seen, added = max(seen, before[1]), added + before[2]
+            seen, added = max(seen, before[1] or seen), added + before[2]
         updates[event_id] = (title, seen, added)
+    newest = outlets.newest_of(plan)
+    for event_id in newest.keys() - updates.keys() - plan.created.keys():
+        updates[event_id] = (None, None, 0)
+    none = (None, None, None)
     created = []
     for event_id, (title, seen) in plan.created.items():
-        title, last, added = updates.pop(event_id, (title, seen, 0))
-        created.append((event_id, title, seen, max(seen, last), added))
-    grown = [(title, seen, added, e) for e, (title, seen, added) in updates.items()]
+        later, last, added = updates.pop(event_id, (title, seen, 0))
+        last_seen = seen if last is None else max(seen, last)
+        created.append((event_id, later or title, seen, last_seen, added,
+                        *_latest(newest.get(event_id, none))))  # fmt: skip
+    grown = [
+        (title, seen, added, e, *newest.get(e, none)) for e, (title, seen, added) in updates.items()
+    ]
     links = {story_id: event_id for event_id, story_id in plan.story_links}  # the last holds
     linked = [(event_id, story_id) for story_id, event_id in links.items()]
-    if created or grown or linked:
+    new_outlets = outlets.outlets_of(plan)
+    if created or grown or linked or new_outlets:
         await db.execute(
-            _RECORD_PG, (*columns(created, 5), *columns(grown, 4), *columns(linked, 2))
+            _RECORD_PG,
+            (
+                *columns(created, 8),
+                *columns(grown, 7),
+                *columns(new_outlets, 5),
+                *columns(linked, 2),
+            ),
         )
+
+
+def _latest(newest: tuple[Any, Any, Any]) -> tuple[Any, Any, Any]:
+    """(headline, when, item id): the order of the events table's columns."""
+    at, item, headline = newest
+    return headline, at, item
 
 
 async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
@@ -87,16 +140,12 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
     outlets: dict[int, list[str]] = {}
     for marks, params in in_lists(event_ids):
         # Each event's row (kind 0, with its newest headline), then an outlet per feed (kind
-        # 1), by the name its first item of the event was stored under.
+        # 1), by the name its first item of the event was stored under: both as kept per poll
+        # (``event_outlets``), not read from each of the event's items.
         for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
-            "SELECT 0, e.id, e.title, e.first_seen, e.last_seen, e.stories, (SELECT i.title"
-            " FROM items i JOIN stories s ON s.id = i.story_id WHERE s.event_id = e.id"
-            " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1), 0.0, 0"
-            f" FROM events e WHERE e.id IN ({marks})"
-            " UNION ALL SELECT 1, f.event_id, i.feed_name, NULL, NULL, NULL, NULL, i.first_seen,"
-            " i.id FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i"
-            f" JOIN stories s ON s.id = i.story_id WHERE s.event_id IN ({marks})"
-            " AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id) f ON f.first = i.id"
+            "SELECT 0, id, title, first_seen, last_seen, stories, latest, 0.0, 0 FROM events"
+            f" WHERE id IN ({marks}) UNION ALL SELECT 1, event_id, name, NULL, NULL, NULL,"
+            f" NULL, first_seen, item_id FROM event_outlets WHERE event_id IN ({marks})"
             " ORDER BY 1, 2, 8, 9",
             (*params, *params),
         ):

@@ -1,22 +1,19 @@
 """Schema migrations: named functions, each applied in one transaction with its record.
 
 Append new migrations to ``MIGRATIONS``; never edit or rename one that has shipped (its name
-is its record).
+is its record). ``monitor.store.migrate`` applies them.
 Times are stored as UNIX seconds (REAL, UTC). The DDL is SQLite's; ``Db.script`` on PostgreSQL
 translates its types (``INTEGER PRIMARY KEY``, ``INTEGER``, ``REAL``, ``STRICT``) in one place.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
 
 from monitor.store.db import Db
+from monitor.store.event_outlets import FIRST_PER_FEED, NEWEST, OUTLET_COLUMNS
 
 Migration = Callable[[Db], Awaitable[None]]
-# A write transaction on the database being migrated, yielding it.
-Begin = Callable[[], AbstractAsyncContextManager[Db]]
 
 
 async def m001_feeds_items(db: Db) -> None:
@@ -213,6 +210,57 @@ async def m011_item_headline_key(db: Db) -> None:
     await db.execute("ALTER TABLE items RENAME COLUMN dedup_key TO headline_key")
 
 
+async def m012_event_outlets(db: Db) -> None:
+    # An event's outlets and newest headline, kept as each poll's items join
+    # (monitor/store/event_outlets.py) instead of read from all the event's items for each
+    # alert; filled here from the items already stored.
+    await db.script(
+        """
+        CREATE TABLE event_outlets (
+            event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+            feed_id INTEGER NOT NULL,          -- no reference: the name outlives the feed
+            name TEXT NOT NULL,                -- the feed's name on its first item of the event
+            first_seen REAL NOT NULL,          -- that item's
+            item_id INTEGER NOT NULL,          -- that item
+            PRIMARY KEY (event_id, feed_id)
+        ) STRICT;
+        ALTER TABLE events ADD COLUMN latest TEXT;  -- the headline of its newest item
+        ALTER TABLE events ADD COLUMN latest_at REAL;  -- that item's publication (or first seen)
+        ALTER TABLE events ADD COLUMN latest_item INTEGER;
+        """,
+    )
+    where = "s.event_id IS NOT NULL"
+    await db.execute(
+        f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}"
+    )
+    await db.execute(NEWEST.format(where="true"))
+
+
+async def m014_story_outlets(db: Db) -> None:
+    # Each feed's first item of each story, kept as items join (monitor/store/stories.py):
+    # a poll reads the outlets of the stories it grows from these compact rows, where it read
+    # the row of every item of each story. Filled here from the items stored; a feed whose
+    # first item of a story predates stored feed names (m005) goes by the feed's title.
+    await db.script(
+        """
+        CREATE TABLE story_outlets (
+            story_id INTEGER NOT NULL REFERENCES stories(id) ON DELETE CASCADE,
+            feed_id INTEGER NOT NULL,          -- no reference: the name outlives the feed
+            name TEXT NOT NULL,                -- the feed's name on its first item of the story
+            first_seen REAL NOT NULL,          -- that item's
+            item_id INTEGER NOT NULL,          -- that item
+            PRIMARY KEY (story_id, feed_id)
+        ) STRICT;
+        """,
+    )
+    await db.execute(
+        "INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
+        " SELECT i.story_id, i.feed_id, COALESCE(i.feed_name, f.title, f.url), i.first_seen, i.id"
+        " FROM items i JOIN (SELECT MIN(id) AS first FROM items WHERE story_id IS NOT NULL"
+        " GROUP BY story_id, feed_id) m ON m.first = i.id JOIN feeds f ON f.id = i.feed_id"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -225,82 +273,6 @@ MIGRATIONS: list[Migration] = [
     m009_events,
     m010_websub,
     m011_item_headline_key,
+    m012_event_outlets,
+    m014_story_outlets,
 ]
-
-# Before migrations were keyed by name, ``schema_migrations`` numbered them by their place in
-# the list (m004 was version 3). What those numbers meant, for databases that only have them.
-_LEGACY_VERSIONS = {
-    1: "m001_feeds_items",
-    2: "m002_outbox",
-    3: "m004_alerts_by_story",
-    4: "m005_item_feed_name",
-    5: "m006_item_dedup_key",
-    6: "m007_drop_item_url_guid_indexes",
-}
-
-
-async def _table_exists(db: Db, name: str) -> bool:
-    if db.dialect == "sqlite":
-        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
-    else:
-        sql = (
-            "SELECT 1 FROM information_schema.tables"
-            " WHERE table_schema = current_schema() AND table_name = ?"
-        )
-    return await db.fetch_one(sql, (name,)) is not None
-
-
-async def _applied(db: Db) -> set[str]:
-    """The names of the migrations the database has (read-only: nothing is created)."""
-    names: set[str] = set()
-    if await _table_exists(db, "migrations"):
-        names.update(str(row[0]) for row in await db.fetch_all("SELECT name FROM migrations"))
-    if await _table_exists(db, "schema_migrations"):  # not yet converted
-        for version, name in await db.fetch_all("SELECT version, name FROM schema_migrations"):
-            names.add(_LEGACY_VERSIONS.get(int(version), str(name)))
-    return names
-
-
-async def _bookkeeping(db: Db) -> set[str]:
-    """The ``migrations`` table (created, or converted from the numbered one); what it holds."""
-    await db.script(
-        "CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);"
-    )
-    if await _table_exists(db, "schema_migrations"):
-        rows = await db.fetch_all("SELECT version, name, applied_at FROM schema_migrations")
-        await db.execute_many(
-            "INSERT INTO migrations (name, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING",
-            [(_LEGACY_VERSIONS.get(int(v), str(n)), at) for v, n, at in rows],
-        )
-        await db.execute("DROP TABLE schema_migrations")
-    return await _applied(db)
-
-
-async def pending(db: Db) -> list[str]:
-    """The names of the migrations not yet applied (reads only)."""
-    done = await _applied(db)
-    return [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
-
-
-async def migrate(db: Db, begin: Begin) -> list[str]:
-    """Apply every migration not yet recorded; return the names applied now.
-
-    Each runs in its own write transaction (``begin``) with its record, and what has been
-    applied is read inside that transaction: on SQLite, BEGIN IMMEDIATE takes the write lock
-    first; on PostgreSQL the caller holds an advisory lock around the whole run. A second
-    process migrating the same database at the same moment waits, then finds the work done.
-    """
-    applied: list[str] = []
-    while True:
-        async with begin() as tx:
-            done = await _bookkeeping(tx)
-            todo = [m for m in MIGRATIONS if m.__name__ not in done]
-            if todo:
-                await todo[0](tx)
-                await tx.execute(
-                    "INSERT INTO migrations (name, applied_at) VALUES (?, ?)",
-                    (todo[0].__name__, time.time()),
-                )
-        if not todo:
-            return applied
-        applied.append(todo[0].__name__)

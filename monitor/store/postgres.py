@@ -20,7 +20,7 @@ from monitor.errors import StoreError
 from monitor.store.base import Store
 from monitor.store.db import Db
 from monitor.store.location import shown_url
-from monitor.store.migrations import migrate, pending
+from monitor.store.migrate import migrate, pending
 from monitor.store.pgdb import ERRORS, IdBlocks, PgConnDb, PgPoolDb, reason, translate
 
 __all__ = ["ERRORS", "IdBlocks", "PgConnDb", "PgPoolDb", "PgStore", "reason", "translate"]

@@ -18,7 +18,7 @@ from monitor.errors import StoreError
 from monitor.store.base import Store
 from monitor.store.db import Db, Params, Row, check_numbered
 from monitor.store.lock import WriterLock
-from monitor.store.migrations import migrate, pending
+from monitor.store.migrate import migrate, pending
 
 
 class SqliteDb:

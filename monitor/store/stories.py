@@ -11,7 +11,7 @@ from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
 from monitor.dedup.headline import parse
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
-from monitor.store.batch import columns, in_lists
+from monitor.store.batch import Rows, columns, in_lists
 from monitor.store.db import Db
 
 # Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
@@ -49,7 +49,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     feeds_before: dict[int, set[int]] = {}
     for marks, params in in_lists([s for s in joined if s not in created]):
         for story_id, feed_id in await db.fetch_all(
-            f"SELECT DISTINCT story_id, feed_id FROM items WHERE story_id IN ({marks})", params
+            f"SELECT story_id, feed_id FROM story_outlets WHERE story_id IN ({marks})", params
         ):
             feeds_before.setdefault(story_id, set()).add(feed_id)
     for row in new_rows:  # a story this poll creates had its first item's feed
@@ -67,10 +67,12 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             latest[story_id] = max(latest.get(story_id, at), at)
             carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(stored.feed_id)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
+    outlets = _outlets(decisions)
     if db.dialect == "postgresql":
-        await _write_pg(db, new_rows, links, grown)
+        await _write_pg(db, new_rows, links, grown, outlets)
     else:
         await _write(db, new_rows, links, grown)
+        await _OUTLETS.insert(db, outlets)
     stories = await load_stories(db, joined)
     changes = []
     for d in decisions:
@@ -88,6 +90,28 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             feeds.add(stored.feed_id)
             changes.append(StoryChange(stored, stories[story_id], False, gained))
     return changes
+
+
+# Each feed's first item of each story, kept as the poll's items join (what load_stories and
+# the feeds a story had come from), not read from every item of the story at each poll.
+_OUTLETS = Rows(
+    "story_outlets",
+    "story_id bigint, feed_id bigint, name text, first_seen float8, item_id bigint",
+    # The row there is an earlier item's (ids only grow): it stays the feed's first.
+    tail="ON CONFLICT (story_id, feed_id) DO NOTHING",
+)
+
+
+def _outlets(decisions: Sequence[StoryDecision]) -> list[tuple[int, int, str, float, int]]:
+    """The poll's first item of each (story, feed), in the poll's order."""
+    rows: dict[tuple[int, int], tuple[int, int, str, float, int]] = {}
+    for d in decisions:
+        stored = d.item
+        if (d.story_id, stored.feed_id) not in rows:
+            first_seen = stored.item.first_seen.timestamp()
+            rows[d.story_id, stored.feed_id] = (d.story_id, stored.feed_id, stored.feed_name,
+                                                first_seen, stored.id)  # fmt: skip
+    return list(rows.values())
 
 
 async def _write(
@@ -119,7 +143,10 @@ _WRITE_PG = (
     " ?::float8[], ?::bigint[])),"
     " grown AS (UPDATE stories s SET last_seen = GREATEST(s.last_seen, u.seen),"
     " outlets = u.outlets FROM unnest(?::float8[], ?::bigint[], ?::bigint[]) AS u(seen, outlets,"
-    " id) WHERE s.id = u.id)"
+    " id) WHERE s.id = u.id),"
+    " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
+    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
+    " ON CONFLICT (story_id, feed_id) DO NOTHING)"
     " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
     " WHERE i.id = u.id"
@@ -131,6 +158,7 @@ async def _write_pg(
     new_rows: list[tuple[int, str, int, float, float]],
     links: list[tuple[int, str, str, int]],
     grown: list[tuple[float, int, int]],
+    firsts: list[tuple[int, int, str, float, int]],
 ) -> None:
     later = {story_id: (seen, outlets) for seen, outlets, story_id in grown}
     created = []
@@ -138,7 +166,10 @@ async def _write_pg(
         seen, outlets = later.pop(story_id, (last_seen, 1))
         created.append((story_id, title, first_item, first_seen, max(seen, last_seen), outlets))
     grown = [(seen, outlets, story_id) for story_id, (seen, outlets) in later.items()]
-    await db.execute(_WRITE_PG, (*columns(created, 6), *columns(grown, 3), *columns(links, 4)))
+    await db.execute(
+        _WRITE_PG,
+        (*columns(created, 6), *columns(grown, 3), *columns(firsts, 5), *columns(links, 4)),
+    )
 
 
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
@@ -147,15 +178,12 @@ async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
     outlets: dict[int, list[str]] = {}
     for marks, params in in_lists(story_ids):
         # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
-        # carried the story, by the name its first item was stored under (the first in order
-        # of each feed).
+        # carried the story, by the name its first item was stored under (``story_outlets``).
         for kind, story_id, title, first_seen, last_seen, url, _, _ in await db.fetch_all(
             "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0 FROM stories s"
             f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, i.story_id, i.feed_name, NULL, NULL, NULL, i.first_seen, i.id"
-            " FROM items i JOIN (SELECT MIN(id) AS first FROM items"
-            f" WHERE story_id IN ({marks}) AND feed_name IS NOT NULL GROUP BY story_id, feed_id)"
-            " f ON f.first = i.id ORDER BY 1, 2, 7, 8",
+            " UNION ALL SELECT 1, story_id, name, NULL, NULL, NULL, first_seen, item_id"
+            f" FROM story_outlets WHERE story_id IN ({marks}) ORDER BY 1, 2, 7, 8",
             (*params, *params),
         ):
             if kind == 0:

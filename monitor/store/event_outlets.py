@@ -1,0 +1,101 @@
+"""What an event's alerts show of it besides its row: the outlets that carried it (the first
+item of each feed, in the order they came) and its newest headline. Kept as each poll's items
+join (``event_outlets`` and ``events.latest*``) rather than recounted from every item of the
+event at each alert: an event of a busy day holds thousands of items, and reading them all
+for each poll that grows it was the database's largest cost, growing with the event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from monitor.store.batch import Rows, in_lists
+from monitor.store.db import Db
+
+if TYPE_CHECKING:
+    from monitor.assign import EventPlan
+
+# The first item of each feed in each event, from the items (``{where}`` picks the events).
+FIRST_PER_FEED = (
+    "SELECT f.event_id, i.feed_id, i.feed_name, i.first_seen, i.id FROM items i JOIN"
+    " (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s ON s.id = i.story_id"
+    " WHERE {where} AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id) f"
+    " ON f.first = i.id"
+)
+# Each event's newest item, from its items (``{where}`` picks the events).
+NEWEST = (
+    "UPDATE events SET (latest, latest_at, latest_item) = (SELECT i.title,"
+    " COALESCE(i.published, i.first_seen), i.id FROM items i JOIN stories s"
+    " ON s.id = i.story_id WHERE s.event_id = events.id"
+    " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1) WHERE {where}"
+)
+OUTLET_COLUMNS = "event_id, feed_id, name, first_seen, item_id"
+
+_OUTLETS = Rows(
+    "event_outlets",
+    "event_id bigint, feed_id bigint, name text, first_seen float8, item_id bigint",
+    # The row there is an earlier item's (ids only grow): it stays the feed's first.
+    tail="ON CONFLICT (event_id, feed_id) DO NOTHING",
+)
+
+Newest = dict[int, tuple[float, int, str]]  # event -> (seen, item id, headline)
+
+
+def outlets_of(plan: EventPlan) -> list[tuple[Any, ...]]:
+    """The poll's first item of each (event, feed), in the poll's order."""
+    rows: dict[tuple[int, int], tuple[Any, ...]] = {}
+    for change in plan.changes:
+        stored = change.story.item
+        key = (change.event_id, stored.feed_id)
+        if key not in rows:
+            first_seen = stored.item.first_seen.timestamp()
+            rows[key] = (*key, stored.feed_name, first_seen, stored.id)
+    return list(rows.values())
+
+
+def newest_of(plan: EventPlan) -> Newest:
+    """The poll's newest item of each event it touched (by when it happened, then id)."""
+    newest: Newest = {}
+    for change in plan.changes:
+        stored = change.story.item
+        candidate = (stored.seen_at.timestamp(), stored.id, stored.item.title)
+        before = newest.get(change.event_id)
+        if before is None or candidate[:2] > before[:2]:
+            newest[change.event_id] = candidate
+    return newest
+
+
+async def add_outlets(db: Db, plan: EventPlan) -> None:
+    """The feeds the poll's items bring to their events (SQLite; PostgreSQL writes them in
+    the events' own statement)."""
+    await _OUTLETS.insert(db, outlets_of(plan))
+
+
+async def moved_from(db: Db, plan: EventPlan) -> list[int]:
+    """Before the links are written: the events that stories stored before this poll are
+    about to join (a story whose event had closed), and the events they leave. Their
+    outlets and newest headline are counted again from their items (``recount``)."""
+    created = {c.story.story.id for c in plan.changes if c.story.is_new_story}
+    old = sorted({story for _, story in plan.story_links if story not in created})
+    if not old:
+        return []
+    events = {event for event, story in plan.story_links if story not in created}
+    for marks, params in in_lists(old):
+        rows = await db.fetch_all(
+            f"SELECT event_id FROM stories WHERE id IN ({marks}) AND event_id IS NOT NULL", params
+        )
+        events.update(int(r[0]) for r in rows)
+    return sorted(events)
+
+
+async def recount(db: Db, event_ids: Sequence[int]) -> None:
+    """The outlets and newest headline of these events, counted again from their items."""
+    for marks, params in in_lists(event_ids):
+        await db.execute(f"DELETE FROM event_outlets WHERE event_id IN ({marks})", params)
+        where = f"s.event_id IN ({marks})"
+        await db.execute(
+            f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}",
+            params,
+        )
+        await db.execute(NEWEST.format(where=f"id IN ({marks})"), params)
