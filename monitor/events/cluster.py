@@ -288,7 +288,8 @@ class EventIndex:
         embed: bool = True,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
-        its headline's words, and its summary's when it is a ``new_story``'s first item.
+        its headline's words, and its summary's when its story is new to the event
+        (``new_story``: a new story's first item, or a story whose event had closed).
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
