@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 from conftest import shared
 
-from monitor.dedup.config import DedupConfig
-from monitor.dedup.index import StoryIndex
 from monitor import assign
 from monitor.assign import StoryChange
+from monitor.dedup.config import DedupConfig
+from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 from monitor.models import Item, StoredItem, Story
 
