@@ -27,6 +27,7 @@ from monitor.outbox.enqueue import Matched, on_grown, on_matches
 from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
 from monitor.store import events as event_store
+from monitor.store import grown as grown_store
 from monitor.store import matches as match_store
 from monitor.store import stories as story_store
 from monitor.store.alerts import Due
@@ -157,7 +158,7 @@ class Stages:
         are. An alert per event is updated by its event, not by its story."""
         grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
         grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
-        of_stories, of_events = await event_store.grown_alerts(db, grown, grown_events)
+        of_stories, of_events = await grown_store.grown_alerts(db, grown, grown_events)
         return _Grown(of_stories, of_events)
 
     async def _match(

@@ -12,6 +12,7 @@ from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.content import shown
 from monitor.outbox.keys import alert_key, event_burst_key
 from monitor.store import alerts as rows
+from monitor.store import grown
 from monitor.store import items as item_store
 from monitor.store.alerts import Due
 from monitor.store.db import Db
@@ -64,7 +65,7 @@ async def on_grown(
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
-    (``rows.stories_alerts``, ``events.grown_alerts``): what ``on_story_grew`` does for each
+    (``store.grown``): what ``on_story_grew`` does for each
     story, and for each event its pending alerts refreshed and one update of each message
     already sent queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts
     checked. The refreshed payloads of the pending alerts are written together at the end,
@@ -266,11 +267,11 @@ async def on_story_grew(
     """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
     each message already sent on a channel that can edit, and check the bursts.
 
-    ``alerts``: the story's alerts (``rows.stories_alerts``) when the caller read them for
+    ``alerts``: the story's alerts (``store.grown.stories_alerts``) when the caller read them for
     many stories at once; read here otherwise.
     """
     if alerts is None:
-        alerts = await rows.story_alerts(db, story.id)
+        alerts = await grown.story_alerts(db, story.id)
     await on_grown(db, stories=[(story, alerts)], events=(), now=now)
 
 

@@ -26,7 +26,7 @@ def event_burst_key(event_id: int, rule: str) -> str:
 
 def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
     """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
-    ``store.events.events_alerts`` reads them): alerts the outbox holds already."""
+    ``store.grown.events_alerts`` reads them): alerts the outbox holds already."""
     keys = {"new": event_key, "burst": event_burst_key}
     return {
         (a.channel, keys[a.kind](a.event_id, a.rule))

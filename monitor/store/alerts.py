@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.models import Alert, fields_of
-from monitor.store.batch import Rows, in_lists
+from monitor.store.batch import Rows
 from monitor.store.db import Db, Row
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
@@ -66,7 +66,7 @@ class Due:
 ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
 
 
-def _due(row: Row) -> Due:
+def load_due(row: Row) -> Due:
     return Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
 
 
@@ -155,35 +155,6 @@ async def upsert_update(
     )
 
 
-async def story_alerts(db: Db, story_id: int) -> list[tuple[Due, str]]:
-    """The "new" and "burst" alerts of a story, each with its status."""
-    return (await stories_alerts(db, [story_id])).get(story_id, [])
-
-
-# The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
-# ``in_lists`` placeholder list. Rows are read by ``add_dues``.
-OF_STORIES = (
-    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts WHERE story_id IN ({{marks}})"
-    " AND kind IN ('new', 'burst')"
-)
-Dues = dict[int, list[tuple[Due, str]]]
-
-
-def add_dues(out: Dues, rows: Sequence[Row]) -> None:
-    """Rows of ``ALERT_COLUMNS``, status and a story or event id: each alert with its status,
-    under that id."""
-    for row in rows:
-        out.setdefault(int(row[9]), []).append((_due(row), str(row[8])))
-
-
-async def stories_alerts(db: Db, story_ids: Sequence[int]) -> Dues:
-    """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
-    out: Dues = {}
-    for marks, params in in_lists(story_ids):
-        add_dues(out, await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY id", params))
-    return out
-
-
 async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
     await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
 
@@ -212,7 +183,7 @@ async def due(db: Db, channel: str, now: float, limit: int) -> list[Due]:
         " AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
         (channel, now, limit),
     )
-    return [_due(r) for r in rows]
+    return [load_due(r) for r in rows]
 
 
 async def next_due(db: Db, channel: str) -> float | None:
@@ -314,7 +285,7 @@ async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None
         f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE channel = ? AND dedup_key = ?",
         (channel, dedup_key),
     )
-    return (_due(row), str(row[8])) if row else None
+    return (load_due(row), str(row[8])) if row else None
 
 
 async def deliverable(

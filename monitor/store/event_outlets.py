@@ -8,10 +8,11 @@ for each poll that grows it was the database's largest cost, growing with the ev
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from monitor.store.batch import Rows, in_lists
+from monitor.store.batch import in_lists
 from monitor.store.db import Db
+from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
 
 if TYPE_CHECKING:
     from monitor.assign import EventPlan
@@ -32,26 +33,14 @@ NEWEST = (
 )
 OUTLET_COLUMNS = "event_id, feed_id, name, first_seen, item_id"
 
-_OUTLETS = Rows(
-    "event_outlets",
-    "event_id bigint, feed_id bigint, name text, first_seen float8, item_id bigint",
-    # The row there is an earlier item's (ids only grow): it stays the feed's first.
-    tail="ON CONFLICT (event_id, feed_id) DO NOTHING",
-)
+_OUTLETS = outlet_rows("event_outlets", "event_id")
 
 Newest = dict[int, tuple[float, int, str]]  # event -> (seen, item id, headline)
 
 
-def outlets_of(plan: EventPlan) -> list[tuple[Any, ...]]:
+def outlets_of(plan: EventPlan) -> list[OutletRow]:
     """The poll's first item of each (event, feed), in the poll's order."""
-    rows: dict[tuple[int, int], tuple[Any, ...]] = {}
-    for change in plan.changes:
-        stored = change.story.item
-        key = (change.event_id, stored.feed_id)
-        if key not in rows:
-            first_seen = stored.item.first_seen.timestamp()
-            rows[key] = (*key, stored.feed_name, first_seen, stored.id)
-    return list(rows.values())
+    return first_per_feed((c.event_id, c.story.item) for c in plan.changes)
 
 
 def newest_of(plan: EventPlan) -> Newest:

@@ -12,8 +12,7 @@ from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
 from monitor.store import event_outlets as outlets
-from monitor.store.alerts import ALERT_COLUMNS, OF_STORIES, Dues, add_dues, stories_alerts
-from monitor.store.batch import CHUNK, columns, in_lists
+from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
 from monitor.store.stories import items_json as story_items_json
 
@@ -187,48 +186,6 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
             seen_stories.add(story_id)
             count += 1
     return count
-
-
-_OF_EVENTS = (
-    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status, s.event_id"
-    " FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
-    " AND a.kind IN ('new', 'burst')"
-    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
-)
-
-
-async def events_alerts(db: Db, event_ids: Sequence[int]) -> Dues:
-    """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
-    one query for all of them (an event alert's story_id is the story that raised it)."""
-    out: Dues = {}
-    for marks, params in in_lists(event_ids):
-        add_dues(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
-    return out
-
-
-async def grown_alerts(
-    db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
-) -> tuple[Dues, Dues]:
-    """``alerts.stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
-    that grew stories and events reads, in one query where both lists are short."""
-    if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
-        apart = await stories_alerts(db, story_ids) if story_ids else {}
-        return apart, await events_alerts(db, event_ids)
-    (story_marks, story_params), (event_marks, event_params) = (
-        next(in_lists(story_ids)),
-        next(in_lists(event_ids)),
-    )
-    rows = await db.fetch_all(
-        f"SELECT *, 0 FROM ({OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
-        f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
-        " ORDER BY 11, 1",
-        (*story_params, *event_params),
-    )
-    of_stories: Dues = {}
-    of_events: Dues = {}
-    add_dues(of_stories, [r for r in rows if r[10] == 0])
-    add_dues(of_events, [r for r in rows if r[10] == 1])
-    return of_stories, of_events
 
 
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:

@@ -11,8 +11,9 @@ from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
 from monitor.dedup.headline import parse
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
-from monitor.store.batch import Rows, columns, in_lists
+from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
+from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
 
 # Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
 # column at a time, few enough that a batch's row tuples add little to the window itself
@@ -94,24 +95,12 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
 
 # Each feed's first item of each story, kept as the poll's items join (what load_stories and
 # the feeds a story had come from), not read from every item of the story at each poll.
-_OUTLETS = Rows(
-    "story_outlets",
-    "story_id bigint, feed_id bigint, name text, first_seen float8, item_id bigint",
-    # The row there is an earlier item's (ids only grow): it stays the feed's first.
-    tail="ON CONFLICT (story_id, feed_id) DO NOTHING",
-)
+_OUTLETS = outlet_rows("story_outlets", "story_id")
 
 
-def _outlets(decisions: Sequence[StoryDecision]) -> list[tuple[int, int, str, float, int]]:
+def _outlets(decisions: Sequence[StoryDecision]) -> list[OutletRow]:
     """The poll's first item of each (story, feed), in the poll's order."""
-    rows: dict[tuple[int, int], tuple[int, int, str, float, int]] = {}
-    for d in decisions:
-        stored = d.item
-        if (d.story_id, stored.feed_id) not in rows:
-            first_seen = stored.item.first_seen.timestamp()
-            rows[d.story_id, stored.feed_id] = (d.story_id, stored.feed_id, stored.feed_name,
-                                                first_seen, stored.id)  # fmt: skip
-    return list(rows.values())
+    return first_per_feed((d.story_id, d.item) for d in decisions)
 
 
 async def _write(
