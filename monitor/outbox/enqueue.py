@@ -114,15 +114,7 @@ async def _event_grew(
             # A message that can be edited is (Telegram, the console), at each growth; mail
             # and webhooks get a message of their own (external_id "") once the event has a
             # new angle, not for each outlet more: at most one per update_delay, coalesced.
-            update = replace(fresh, kind="update", extra={**extra, "of_kind": alert.kind})
-            await rows.upsert_update(
-                db,
-                update,
-                dedup_key=f"update:{alert.id}",
-                external_id=due.external_id or "",
-                now=now,
-                due=now,
-            )
+            await _queue_update(db, due, fresh, now)
 
 
 async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
@@ -294,15 +286,21 @@ async def _story_grew(
         if status == rows.PENDING:
             refreshed.append((alert.id, fresh))
         elif status == rows.SENT and due.external_id:
-            update = replace(fresh, kind="update", extra={**alert.extra, "of_kind": alert.kind})
-            await rows.upsert_update(
-                db,
-                update,
-                dedup_key=f"update:{alert.id}",
-                external_id=due.external_id,
-                now=now,
-                due=now,
-            )
+            await _queue_update(db, due, fresh, now)
+
+
+async def _queue_update(db: Db, due: Due, fresh: Alert, now: float) -> None:
+    """Queue (or refresh) the one update of ``due``'s sent message, carrying ``fresh``: an
+    edit of it where the channel gave an id to edit, else a message of its own."""
+    update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": due.alert.kind})
+    await rows.upsert_update(
+        db,
+        update,
+        dedup_key=f"update:{due.alert.id}",
+        external_id=due.external_id or "",
+        now=now,
+        due=now,
+    )
 
 
 async def _maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:
