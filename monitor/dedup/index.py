@@ -76,7 +76,11 @@ class StoryIndex:
         seen = seconds(seen_at)
         window = self.window
         self.last_candidates = 0
-        for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
+        guid = shared_guid(guid)
+        keys = [(guid, "same guid")]
+        if canonical_url != guid:  # most feeds' GUIDs are their links: one lookup, not two
+            keys.append((canonical_url, "same url"))
+        for key, reason in keys:
             entry = window.by_key(key, seen) if key else None
             if entry is not None:
                 story = window.story_of(entry)
@@ -107,9 +111,7 @@ class StoryIndex:
                 continue
             if first != entry and window.alive(first):
                 if first not in first_scores:
-                    first_scores[first] = score_headlines(
-                        headline, window.headlines.headline(first), config
-                    )
+                    first_scores[first] = self._first_score(headline, text, first)
                 if first_scores[first] < config.first_threshold:
                     continue
             best = StoryMatch(window.story_of(entry), score, "similar headline")
@@ -150,25 +152,33 @@ class StoryIndex:
 
     def _first_agrees(self, headline: Headline, text: str, first: int) -> bool:
         """Whether ``headline`` (its words sorted: ``text``) scores ``first_threshold``
-        against the story's first headline, entry ``first``.
+        against the story's first headline, entry ``first``."""
+        return self._first_score(headline, text, first) >= self.config.first_threshold
+
+    def _first_score(self, headline: Headline, text: str, first: int) -> float:
+        """The score of ``headline`` (its words sorted: ``text``) against the story's first
+        headline, entry ``first``.
 
         Without a name penalty the score is a function of the two headlines' sorted words
         alone, so it is kept by them (not by entry: compaction renumbers entries): each copy
-        of a story with the same words asks again, on every outlet that runs it."""
+        of a story with the same words asks again, on every outlet that runs it, and the
+        copy that drew candidates asked first."""
         config = self.config
         if config.name_penalty:
-            other = self.window.headlines.headline(first)
-            return score_headlines(headline, other, config) >= config.first_threshold
+            return score_headlines(headline, self.window.headlines.headline(first), config)
         first_text = self.window.headlines.sorted_text(first)
-        if first_text == text:  # a story's copies often have its first headline's words
-            return True
+        if first_text == text and text:  # a story's copies often have its first's words
+            return 100.0  # the same words: nothing differs for the score to take off
         known = self._first_scores.get((first_text, text))
         if known is None:
-            if len(self._first_scores) >= _FIRST_SCORES_KEPT:
-                self._first_scores.clear()
-            other = self.window.headlines.headline(first)
-            known = self._first_scores[first_text, text] = score_headlines(headline, other, config)
-        return known >= config.first_threshold
+            known = score_headlines(headline, self.window.headlines.headline(first), config)
+            self._keep_first_score(first_text, text, known)
+        return known
+
+    def _keep_first_score(self, first_text: str, text: str, score: float) -> None:
+        if len(self._first_scores) >= _FIRST_SCORES_KEPT:
+            self._first_scores.clear()
+        self._first_scores[first_text, text] = score
 
     def _bounded(self, text: str, candidates: list[int]) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
