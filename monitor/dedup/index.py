@@ -94,7 +94,7 @@ class StoryIndex:
             return same
         best = StoryMatch(None, 0.0, "new story")
         first_scores: dict[int, float] = {}
-        found_first = -1
+        found_first, agreed = -1, ""
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
         for entry, bound in self._bounded(
@@ -114,10 +114,13 @@ class StoryIndex:
                     first_scores[first] = self._first_score(headline, text, first)
                 if first_scores[first] < config.first_threshold:
                     continue
+                agrees = True
+            else:  # scored against the first headline itself, or none alive to ask
+                agrees = first == entry and score >= config.first_threshold
             best = StoryMatch(window.story_of(entry), score, "similar headline")
-            found_first = first
+            found_first, agreed = first, text if agrees and not config.name_penalty else ""
         if best.story_id is not None:
-            window.remember(best.story_id, found_first)
+            window.remember(best.story_id, found_first, agreed)
         return best
 
     def _same_words(self, headline: Headline, text: str, seen: float) -> StoryMatch | None:
@@ -143,11 +146,17 @@ class StoryIndex:
         ):
             return None
         first = window.first_of(entry)
-        if first != entry and window.alive(first) and not self._first_agrees(headline, text, first):
+        if first == entry or not window.alive(first):
+            agreed = ""  # not asked
+        elif (not config.name_penalty and window.agrees(entry)) or self._first_agrees(
+            headline, text, first
+        ):
+            agreed = "" if config.name_penalty else text
+        else:
             return None
         self.last_candidates = 1
         story = window.story_of(entry)
-        window.remember(story, first)
+        window.remember(story, first, agreed)
         return StoryMatch(story, 100.0, "similar headline")
 
     def _first_agrees(self, headline: Headline, text: str, first: int) -> bool:
