@@ -59,6 +59,9 @@ class StoryIndex:
         self.last_candidates = 0  # candidates scored by the last find
         # (first headline's sorted words, new headline's) -> score (see _first_agrees)
         self._first_scores: dict[tuple[str, str], float] = {}
+        # The last headline found, parsed, and its sorted words: the add that follows a
+        # find stores the same headline.
+        self._parsed: tuple[str, Headline, str] = ("", parse(""), "")
 
     def find(
         self,
@@ -89,6 +92,7 @@ class StoryIndex:
         headline = parse(title)
         config = self.config
         text = sorted_words(headline.words)
+        self._parsed = (title, headline, text)
         same = self._same_words(headline, text, seen)
         if same is not None:
             return same
@@ -220,7 +224,11 @@ class StoryIndex:
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        return self.window.append(story_id, parse(title), seen_at, canonical_url, guid)
+        parsed_title, headline, text = self._parsed
+        if parsed_title != title:
+            headline = parse(title)
+            text = sorted_words(headline.words)
+        return self.window.append(story_id, headline, text, seen_at, canonical_url, guid)
 
     def __len__(self) -> int:
         return len(self.window)

@@ -147,16 +147,17 @@ class Window:
         self,
         story_id: int,
         headline: Headline,
+        text: str,
         seen_at: datetime | float,
         canonical_url: str | None,
         guid: str | None,
     ) -> str:
-        """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
+        """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key.
+        ``text``: the headline's words, sorted (``sorted_words``)."""
         entry = len(self._story)
         seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
         last_story, last_first = self._last
         first = last_first if last_story == story_id and last_first >= 0 else entry
-        text = sorted_words(headline.words)
         agreed = first == last_first and first != entry and text == self._last_agreed
         self._last, self._last_agreed = (story_id, first), ""
         if story_id > _MAX_U32 and self._story.typecode == "I":
