@@ -101,8 +101,10 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
             created[event_id] = seen
         else:
             event_id = found.event_id
+        # A story new to the event: a new story, or one whose event closed (it joined
+        # another or starts one): its lede counts and its headline may be the title.
         index.add(event_id, story_id, item.title, item.summary, seen,
-                  new_story=change.is_new_story)  # fmt: skip
+                  new_story=change.is_new_story or found.reason != "same story")  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))
         if event_id not in created:

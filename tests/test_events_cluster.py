@@ -6,13 +6,17 @@ import csv
 import itertools
 import json
 from collections import defaultdict
+from datetime import UTC, datetime
 
 import pytest
 from conftest import shared
 
+from monitor import assign
+from monitor.assign import StoryChange
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
+from monitor.models import Item, StoredItem, Story
 
 T0 = 1_700_000_000.0
 HOUR = 3600.0
@@ -320,3 +324,31 @@ def test_coverage_that_goes_on_stays_one_event_past_the_window(quiet_hours: int)
     stream = [(i, f"{angles[i % 4]} day {i // 4 + 1}", 6.0 * i) for i in range(21)]
     events = _feed(index, stream)
     assert len(set(events)) == 1, events
+
+
+def _change(story_id: int, title: str, summary: str, hours: float, new: bool) -> StoryChange:
+    when = datetime.fromtimestamp(T0 + hours * HOUR, UTC)
+    item = Item(f"{story_id}-{hours}", title, summary, None, None, None, when, when)
+    stored = StoredItem(int(hours * 10) + 1000 * story_id, 1, "Wire", (), item)
+    story = Story(story_id, title, None, when, when, ("Wire",))
+    return StoryChange(stored, story, is_new_story=new, gained_outlet=False)
+
+
+def test_a_story_whose_event_closed_starts_one_titled_by_its_headline() -> None:
+    """A story's item after its event went quiet and was forgotten starts an event of its
+    own, as a new story would: its headline is the event's title, its lede counts."""
+    index = EventIndex(EventConfig(quiet=12 * HOUR), 24 * HOUR)
+    ids = itertools.count(1)
+    first = assign.events(
+        index, [_change(1, "Volcano erupts in Iceland, flights grounded", "", 0, True)], ids
+    )
+    assert index.evict(T0 + 30 * HOUR) == 1  # housekeeping: the quiet event leaves
+    later_title = "Iceland volcano still erupting as the ash cloud spreads"
+    lede = "Airlines cancel hundreds of flights across northern Europe"
+    later = assign.events(index, [_change(1, later_title, lede, 40, False)], ids)
+    (change,) = later.changes
+    assert change.event_id != first.changes[0].event_id
+    assert later.created[change.event_id][0] == later_title
+    # Its lede is the event's: a story that says only those words joins it.
+    found = index.find(2, "Airlines cancel flights across northern Europe", "", T0 + 41 * HOUR)
+    assert found.event_id == change.event_id

@@ -19,7 +19,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 from monitor.models import Item, StoredItem
-from monitor.store import Store
+from monitor.store import Store, event_outlets
 from monitor.store import events as event_store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -180,5 +180,26 @@ async def test_a_storys_outlets_are_each_feed_once_in_the_order_they_carried_it(
         assert change.story.story.outlets == ("Herald", "Wire", "Post")
         loaded = await story_store.load_stories(store.db, [story_id])
         assert loaded[story_id].outlets == ("Herald", "Wire", "Post")
+    finally:
+        await store.close()
+
+
+async def test_an_outlet_whose_item_retention_deleted_stays_when_a_story_moves(
+    database: str,
+) -> None:
+    """Outlets shown never shrink: not as retention deletes old items, nor when a story's
+    move has the event's outlets counted again from the items left."""
+    store = await Store.open(database)
+    stories, events = StoryIndex(DedupConfig()), EventIndex(EventConfig(), 3 * 86400.0)
+    try:
+        (wire,) = await _poll(store, "Wire", [_item("w1", RAIL, 0, 0)])
+        (first,) = (await _assign(store, stories, events, [wire])).changes
+        herald = await _poll(store, "Herald", [_item("h1", RAIL, 5, 1)])
+        await _assign(store, stories, events, herald)
+        async with store.transaction() as db:
+            await db.execute("DELETE FROM items WHERE id = ?", (wire.id,))  # retention
+            await event_outlets.recount(db, [first.event_id])  # as a story's move does
+        loaded = await event_store.load_events(store.db, [first.event_id])
+        assert loaded[first.event_id].outlets == ("Wire", "Herald")
     finally:
         await store.close()

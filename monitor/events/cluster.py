@@ -19,20 +19,18 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.headline import from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
 from monitor.events.postings import EventWords, Rarity
 from monitor.events.semantic import Embedder
-from monitor.events.words import Vector, item_vector, segment_words, summary_words
+from monitor.events.vectors import of_item, of_title
+from monitor.events.words import Vector
 
 # Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
 # the tail costs time at every score while saying little.
 CENTROID_WORDS = 64
-# Items that must hold a word of a headline's outlet-like segment before it counts for the
-# event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
-SEGMENT_DF = 2
 MIN_SHARED = 2  # words an item and an event must have in common while ...
 LEARNED = 500  # ... fewer items than this have taught the index which words are rare
 # A join that rests on one shared word is refused when that word is in this many other open
@@ -118,7 +116,7 @@ class EventIndex:
             return Decision(known, 1.0, "same story")
         headline = from_key(key) if key is not None else parse(title)
         entities = tuple(entities)
-        vector = self._vector(headline, title, summary, entities)
+        vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted, norm = self._weighted(vector)
@@ -180,42 +178,6 @@ class EventIndex:
         if score >= self.config.semantic_threshold:
             return Decision(ids[best], score, "similar meaning")
         return Decision(None, score, "new event")
-
-    def _vector(
-        self, headline: Headline, title: str, summary: str, entities: Iterable[str]
-    ) -> Vector:
-        """The item's words; with those of an outlet-like segment of its headline that other
-        headlines use as words of their own (a topic, "Titanfall - ..."; an outlet's name is
-        not one), weighted as a headline word."""
-        vector = item_vector(headline, summary_words(summary, self.config), self.config, entities)
-        self._add_segment(vector, headline, title)
-        return vector
-
-    def _add_segment(self, vector: Vector, headline: Headline, title: str) -> None:
-        if " " in title:
-            words = self._words
-            extra = [
-                w
-                for w in segment_words(title)
-                if words.items_with(w) >= SEGMENT_DF and w not in vector
-            ]
-            if extra:
-                weight = 1.0 / max(1, len(headline.words))
-                for word in extra:
-                    vector[word] = weight
-
-    def _title_vector(
-        self, vector: Vector, title: str, summary: str, entities: Iterable[str], key: str | None
-    ) -> Vector:
-        """What a headline is scored on as the event's title: its own words (with its topic
-        segment and entities), not its summary's: the title is the headline that itself
-        says what the event is about. ``vector``: the item's, when it has no summary."""
-        if not summary.strip():
-            return vector
-        headline = from_key(key) if key is not None else parse(title)
-        out = item_vector(headline, None, self.config, entities)
-        self._add_segment(out, headline, title)
-        return out
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -288,7 +250,8 @@ class EventIndex:
         embed: bool = True,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
-        its headline's words, and its summary's when it is a ``new_story``'s first item.
+        its headline's words, and its summary's when its story is new to the event
+        (``new_story``: a new story's first item, or a story whose event had closed).
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
@@ -305,7 +268,7 @@ class EventIndex:
             vector = found[1]
         else:
             headline = from_key(key) if key is not None else parse(title)
-            vector = self._vector(headline, title, summary, entities)
+            vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._changes += 1
         event = self._events.get(event_id)
         if event is None:
@@ -317,7 +280,11 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
-        titled = self._title_vector(vector, title, summary, entities, key) if new_story else None
+        titled = (
+            of_title(self._words, self.config, vector, title, summary, entities, key)
+            if new_story
+            else None
+        )
         self._words.seen(vector)
         event.items += 1
         words = event.words

@@ -171,7 +171,7 @@ async def on_match(
     """A rule matched an item of ``story``: one "new" alert per channel of the rule, and a
     "burst" alert if the rule's burst condition now holds. Once per story and rule; with
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
-    are its updates (``on_event_grew``)."""
+    are its updates (``on_grown``)."""
     key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
     ids: list[int] = []
     for alert in alerts:

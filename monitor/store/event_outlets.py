@@ -90,12 +90,20 @@ async def moved_from(db: Db, plan: EventPlan) -> list[int]:
 
 
 async def recount(db: Db, event_ids: Sequence[int]) -> None:
-    """The outlets and newest headline of these events, counted again from their items."""
+    """The outlets and newest headline of these events, counted again from their items. An
+    outlet whose item retention has deleted stays (as it does for an event nobody recounts):
+    the outlets an alert shows never shrink because a story moved."""
     for marks, params in in_lists(event_ids):
-        await db.execute(f"DELETE FROM event_outlets WHERE event_id IN ({marks})", params)
-        where = f"s.event_id IN ({marks})"
         await db.execute(
-            f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}",
+            f"DELETE FROM event_outlets WHERE event_id IN ({marks})"
+            " AND EXISTS (SELECT 1 FROM items i WHERE i.id = event_outlets.item_id)",
+            params,
+        )
+        where = f"s.event_id IN ({marks})"
+        # "WHERE true": SQLite reads an ON after a SELECT's join as the join's own.
+        await db.execute(
+            f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}"
+            " WHERE true ON CONFLICT (event_id, feed_id) DO NOTHING",
             params,
         )
         await db.execute(NEWEST.format(where=f"id IN ({marks})"), params)

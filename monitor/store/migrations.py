@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from monitor.store.db import Db
-from monitor.store.event_outlets import FIRST_PER_FEED, NEWEST, OUTLET_COLUMNS
 
 Migration = Callable[[Db], Awaitable[None]]
 
@@ -229,11 +228,20 @@ async def m012_event_outlets(db: Db) -> None:
         ALTER TABLE events ADD COLUMN latest_item INTEGER;
         """,
     )
-    where = "s.event_id IS NOT NULL"
+    # The statements as written when this migration was: a migration is frozen text.
     await db.execute(
-        f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}"
+        "INSERT INTO event_outlets (event_id, feed_id, name, first_seen, item_id)"
+        " SELECT f.event_id, i.feed_id, i.feed_name, i.first_seen, i.id FROM items i JOIN"
+        " (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s ON s.id = i.story_id"
+        " WHERE s.event_id IS NOT NULL AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id)"
+        " f ON f.first = i.id"
     )
-    await db.execute(NEWEST.format(where="true"))
+    await db.execute(
+        "UPDATE events SET (latest, latest_at, latest_item) = (SELECT i.title,"
+        " COALESCE(i.published, i.first_seen), i.id FROM items i JOIN stories s"
+        " ON s.id = i.story_id WHERE s.event_id = events.id"
+        " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1) WHERE true"
+    )
 
 
 async def m014_story_outlets(db: Db) -> None:

@@ -55,9 +55,9 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     for row in new_rows:  # a story this poll creates had its first item's feed
         feeds_before[row[0]] = {first_feed[row[0]]}
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
-    # and feeds_before is every feed it had: from this poll's items alone, the same values as
-    # recounting all its items, which would scan every item of a story on each poll that
-    # joins it.
+    # and feeds_before is every feed it had (also those whose items retention has deleted
+    # since): from this poll's items alone, without scanning every item of a story on each
+    # poll that joins it.
     latest: dict[int, float] = {}
     carried: dict[int, set[int]] = {}
     for d in decisions:

@@ -1,0 +1,62 @@
+"""An item's vector as the event index scores it: its words (``monitor.events.words``) and
+those of its headline's outlet-like segment that other headlines use as words of their own
+(a topic, "Titanfall - ..."; an outlet's name is not one), which only the index's postings
+can tell."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from monitor.dedup.headline import Headline, from_key, parse
+from monitor.events.config import EventConfig
+from monitor.events.postings import EventWords
+from monitor.events.words import Vector, item_vector, segment_words, summary_words
+
+# Items that must hold a word of a headline's outlet-like segment before it counts for the
+# event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
+SEGMENT_DF = 2
+
+
+def of_item(
+    words: EventWords,
+    config: EventConfig,
+    headline: Headline,
+    title: str,
+    summary: str,
+    entities: Iterable[str],
+) -> Vector:
+    """The item's words, with its topic segment's weighted as a headline word."""
+    vector = item_vector(headline, summary_words(summary, config), config, entities)
+    _add_segment(words, vector, headline, title)
+    return vector
+
+
+def of_title(
+    words: EventWords,
+    config: EventConfig,
+    vector: Vector,
+    title: str,
+    summary: str,
+    entities: Iterable[str],
+    key: str | None,
+) -> Vector:
+    """What a headline is scored on as the event's title: its own words (with its topic
+    segment and entities), not its summary's: the title is the headline that itself says
+    what the event is about. ``vector``: the item's, when it has no summary."""
+    if not summary.strip():
+        return vector
+    headline = from_key(key) if key is not None else parse(title)
+    out = item_vector(headline, None, config, entities)
+    _add_segment(words, out, headline, title)
+    return out
+
+
+def _add_segment(words: EventWords, vector: Vector, headline: Headline, title: str) -> None:
+    if " " in title:
+        extra = [
+            w for w in segment_words(title) if words.items_with(w) >= SEGMENT_DF and w not in vector
+        ]
+        if extra:
+            weight = 1.0 / max(1, len(headline.words))
+            for word in extra:
+                vector[word] = weight
