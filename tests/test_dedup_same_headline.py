@@ -87,3 +87,22 @@ def test_the_first_headlines_verdict_is_the_same_each_time_it_is_asked() -> None
     index.add(9, 2, WIRE, "", NOW + 3 * HOUR, "https://a.example/2")
     found = index.find(reordered, "", NOW + 3 * HOUR, "https://b.example/9")
     assert found.story_id == 9
+
+
+def test_a_kept_verdict_is_asked_anew_when_the_stories_first_headline_is_evicted() -> None:
+    """A copy with the same words as one that agreed with its story's first headline joins on
+    that verdict; once that first headline is evicted, the story's oldest live headline stands
+    in for it and the copy must agree with that one instead."""
+    index = StoryIndex(DedupConfig())
+    for i in range(1100):  # evicted with the first headline: enough for the window to compact
+        index.add(1000 + i, 100 + i, f"Quarterly harvest report {i} for region", "", NOW)
+    index.add(5, 0, FIRST, "", NOW, "https://a.example/0")
+    index.add(5, 1, "Bank chief warns of recession next year", "", NOW + HOUR)
+    agreed = "Central bank raises interest rates to fight inflation"
+    found = index.find(agreed, "", NOW + 1.5 * HOUR, "https://a.example/2")
+    assert found.story_id == 5
+    index.add(5, 2, agreed, "", NOW + 1.5 * HOUR, "https://a.example/2")
+    copy = "To fight inflation, central bank raises interest rates"
+    assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/0").story_id == 5
+    index.evict(NOW + 0.5 * HOUR)
+    assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/1").story_id is None

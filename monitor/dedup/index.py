@@ -59,6 +59,9 @@ class StoryIndex:
         self.last_candidates = 0  # candidates scored by the last find
         # (first headline's sorted words, new headline's) -> score (see _first_agrees)
         self._first_scores: dict[tuple[str, str], float] = {}
+        # The last headline found, parsed, and its sorted words: the add that follows a
+        # find stores the same headline.
+        self._parsed: tuple[str, Headline, str] = ("", parse(""), "")
 
     def find(
         self,
@@ -76,7 +79,11 @@ class StoryIndex:
         seen = seconds(seen_at)
         window = self.window
         self.last_candidates = 0
-        for key, reason in ((shared_guid(guid), "same guid"), (canonical_url, "same url")):
+        guid = shared_guid(guid)
+        keys = [(guid, "same guid")]
+        if canonical_url != guid:  # most feeds' GUIDs are their links: one lookup, not two
+            keys.append((canonical_url, "same url"))
+        for key, reason in keys:
             entry = window.by_key(key, seen) if key else None
             if entry is not None:
                 story = window.story_of(entry)
@@ -85,12 +92,13 @@ class StoryIndex:
         headline = parse(title)
         config = self.config
         text = sorted_words(headline.words)
+        self._parsed = (title, headline, text)
         same = self._same_words(headline, text, seen)
         if same is not None:
             return same
         best = StoryMatch(None, 0.0, "new story")
         first_scores: dict[int, float] = {}
-        found_first = -1
+        found_first, agreed = -1, ""
         # Best bound first: once the bound is no better than the best score found, no
         # candidate left can beat it (the score is the bound less penalties).
         for entry, bound in self._bounded(
@@ -107,15 +115,16 @@ class StoryIndex:
                 continue
             if first != entry and window.alive(first):
                 if first not in first_scores:
-                    first_scores[first] = score_headlines(
-                        headline, window.headlines.headline(first), config
-                    )
+                    first_scores[first] = self._first_score(headline, text, first)
                 if first_scores[first] < config.first_threshold:
                     continue
+                agrees = True
+            else:  # scored against the first headline itself, or none alive to ask
+                agrees = first == entry and score >= config.first_threshold
             best = StoryMatch(window.story_of(entry), score, "similar headline")
-            found_first = first
+            found_first, agreed = first, text if agrees and not config.name_penalty else ""
         if best.story_id is not None:
-            window.remember(best.story_id, found_first)
+            window.remember(best.story_id, found_first, agreed)
         return best
 
     def _same_words(self, headline: Headline, text: str, seen: float) -> StoryMatch | None:
@@ -141,34 +150,48 @@ class StoryIndex:
         ):
             return None
         first = window.first_of(entry)
-        if first != entry and window.alive(first) and not self._first_agrees(headline, text, first):
+        if first == entry or not window.alive(first):
+            agreed = ""  # not asked
+        elif (not config.name_penalty and window.agrees(entry)) or self._first_agrees(
+            headline, text, first
+        ):
+            agreed = "" if config.name_penalty else text
+        else:
             return None
         self.last_candidates = 1
         story = window.story_of(entry)
-        window.remember(story, first)
+        window.remember(story, first, agreed)
         return StoryMatch(story, 100.0, "similar headline")
 
     def _first_agrees(self, headline: Headline, text: str, first: int) -> bool:
         """Whether ``headline`` (its words sorted: ``text``) scores ``first_threshold``
-        against the story's first headline, entry ``first``.
+        against the story's first headline, entry ``first``."""
+        return self._first_score(headline, text, first) >= self.config.first_threshold
+
+    def _first_score(self, headline: Headline, text: str, first: int) -> float:
+        """The score of ``headline`` (its words sorted: ``text``) against the story's first
+        headline, entry ``first``.
 
         Without a name penalty the score is a function of the two headlines' sorted words
         alone, so it is kept by them (not by entry: compaction renumbers entries): each copy
-        of a story with the same words asks again, on every outlet that runs it."""
+        of a story with the same words asks again, on every outlet that runs it, and the
+        copy that drew candidates asked first."""
         config = self.config
         if config.name_penalty:
-            other = self.window.headlines.headline(first)
-            return score_headlines(headline, other, config) >= config.first_threshold
+            return score_headlines(headline, self.window.headlines.headline(first), config)
         first_text = self.window.headlines.sorted_text(first)
-        if first_text == text:  # a story's copies often have its first headline's words
-            return True
+        if first_text == text and text:  # a story's copies often have its first's words
+            return 100.0  # the same words: nothing differs for the score to take off
         known = self._first_scores.get((first_text, text))
         if known is None:
-            if len(self._first_scores) >= _FIRST_SCORES_KEPT:
-                self._first_scores.clear()
-            other = self.window.headlines.headline(first)
-            known = self._first_scores[first_text, text] = score_headlines(headline, other, config)
-        return known >= config.first_threshold
+            known = score_headlines(headline, self.window.headlines.headline(first), config)
+            self._keep_first_score(first_text, text, known)
+        return known
+
+    def _keep_first_score(self, first_text: str, text: str, score: float) -> None:
+        if len(self._first_scores) >= _FIRST_SCORES_KEPT:
+            self._first_scores.clear()
+        self._first_scores[first_text, text] = score
 
     def _bounded(self, text: str, candidates: list[int]) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
@@ -201,7 +224,11 @@ class StoryIndex:
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        return self.window.append(story_id, parse(title), seen_at, canonical_url, guid)
+        parsed_title, headline, text = self._parsed
+        if parsed_title != title:
+            headline = parse(title)
+            text = sorted_words(headline.words)
+        return self.window.append(story_id, headline, text, seen_at, canonical_url, guid)
 
     def __len__(self) -> int:
         return len(self.window)

@@ -65,6 +65,9 @@ class Window:
         # At a story's first entry: when the story last had a new item (UNIX seconds): 4 bytes
         # an entry, far less than a per-story dict.
         self._latest = array("I")
+        # 1: the entry's words were found to score ``first_threshold`` against its story's
+        # first headline (0: not known). Its copies with the same words need not ask again.
+        self._agrees = bytearray()
         self.headlines = Headlines()
         self._keys = KeyTable()
         self._horizon = -math.inf  # entries seen before it are evicted
@@ -74,6 +77,7 @@ class Window:
         # story's first headline without a story -> entry map (a dict entry
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
+        self._last_agreed = ""  # sorted words found to agree with that story's first
 
     def __len__(self) -> int:
         return self._live
@@ -116,10 +120,16 @@ class Window:
         quiet = self.config.quiet
         return not quiet or seen - self._latest[self._first[entry]] <= quiet
 
-    def remember(self, story_id: int, first: int) -> None:
+    def remember(self, story_id: int, first: int, agreed: str = "") -> None:
         """The story an item was just found to join, and its first entry: the ``append``
-        that follows knows the story's first headline from it."""
+        that follows knows the story's first headline from it. ``agreed``: the item's sorted
+        words when they were found to agree with that first headline (``agrees``)."""
         self._last = (story_id, first)
+        self._last_agreed = agreed
+
+    def agrees(self, entry: int) -> bool:
+        """Whether ``entry``'s words were found to agree with its story's first headline."""
+        return self._agrees[entry] == 1
 
     def joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
         """Alive, in the window of ``seen``, their story not closed (quiet too long)."""
@@ -137,27 +147,31 @@ class Window:
         self,
         story_id: int,
         headline: Headline,
+        text: str,
         seen_at: datetime | float,
         canonical_url: str | None,
         guid: str | None,
     ) -> str:
-        """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key."""
+        """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key.
+        ``text``: the headline's words, sorted (``sorted_words``)."""
         entry = len(self._story)
         seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
         last_story, last_first = self._last
         first = last_first if last_story == story_id and last_first >= 0 else entry
-        self._last = (story_id, first)
+        agreed = first == last_first and first != entry and text == self._last_agreed
+        self._last, self._last_agreed = (story_id, first), ""
         if story_id > _MAX_U32 and self._story.typecode == "I":
             self._story = array("q", self._story)
         self._story.append(story_id)
         self._seen.append(seen)
         self._first.append(first)
         self._latest.append(seen)
+        self._agrees.append(agreed)
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            self._keys.put(_TEXT + sorted_words(headline.words), entry)
+            self._keys.put(_TEXT + text, entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -217,6 +231,7 @@ class Window:
         self._seen.frombytes(seen.tobytes())
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
+        self._agrees.extend(bytes(count))
         self.headlines.load(keys)
         self._keys.put_many(
             [
@@ -234,7 +249,7 @@ class Window:
         born_dead = int(np.count_nonzero(seen < self._horizon))
         self._live += count - born_dead
         self._evicted += born_dead
-        self._last = (int(story[-1]), int(first[-1]))
+        self._last, self._last_agreed = (int(story[-1]), int(first[-1])), ""
         return count
 
     def evict(self, before: datetime | float) -> int:
@@ -277,9 +292,10 @@ class Window:
         self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
         self._first = array("I", new_first.astype(np.uint32).tobytes())
         self._latest = array("I", latest.tobytes())
+        self._agrees = bytearray(len(live))  # a stand-in first headline is asked anew
         self._keys.remap(remap)
         story, old_first = self._last
-        self._last = (story, -1)
+        self._last, self._last_agreed = (story, -1), ""
         if old_first >= 0:
             # the story's stand-in, when its first entry was evicted (see above)
             now_first = remap[old_first]
@@ -292,5 +308,5 @@ class Window:
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
         arrays = (self._story, self._seen, self._first, self._latest)
-        size = sum(a.itemsize * len(a) for a in arrays)
+        size = sum(a.itemsize * len(a) for a in arrays) + len(self._agrees)
         return size + self.headlines.memory_bytes() + self._keys.memory_bytes()
