@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from monitor.textfold import fold, stem
+from monitor.textfold import english_stem, fold, stem
 
 # A leading tag in capitals before a dash or colon, with an optional count:
 # "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
@@ -161,7 +161,9 @@ def _canonical(raw: str) -> str:
         return ordinal.group(1)
     if _digit(word) or word in DATE_WORDS:
         return word
-    return stem(word)
+    # Called once per spelling (``_word`` caches the result): ``stem``'s own cache would
+    # keep every word of the window a second time.
+    return english_stem(word) if word.isascii() else stem(word)
 
 
 # What parse asks of each word, known once per spelling (_word).

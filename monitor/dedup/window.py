@@ -25,15 +25,14 @@ import numpy.typing as npt
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline
 from monitor.dedup.headlines import Headlines
-from monitor.dedup.keytable import KeyTable, shared_guid
+from monitor.dedup.keytable import KeyTable, hashes, shared_guid, words_hash, words_hashes
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
-# Headline texts share the key table with GUIDs and URLs, behind a control character that
-# neither holds: a headline seen again with the same words (wire copy, in any order) is found
-# in one lookup. The words are sorted: the score compares them sorted too.
-_TEXT = "\x1f"
+# A headline's words share the key table with GUIDs and URLs, as the sum of their hashes
+# (``words_hash``: the same in any order, and summed for a whole batch in numpy at load): a
+# headline seen again with the same words (wire copy, in any order) is found in one lookup.
 
 
 def sorted_words(words: Sequence[str]) -> str:
@@ -107,7 +106,7 @@ class Window:
     def same_words(self, text: str, seen: float) -> int | None:
         """The newest entry whose headline has the words of the sorted ``text``
         (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says)."""
-        entry = self._keys.get(_TEXT + text)
+        entry = self._keys.get_hash(words_hash(text.split()))
         if entry is None or self.headlines.sorted_text(entry) != text:  # none, or a collision
             return None
         return entry if self.can_join(entry, seen) else None
@@ -171,7 +170,7 @@ class Window:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            self._keys.put(_TEXT + text, entry)
+            self._keys.put_hash(words_hash(headline.words), entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -184,8 +183,9 @@ class Window:
         return key
 
     def reserve(self, items: int) -> None:
-        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs)."""
-        self._keys.reserve(items)
+        """Make room for ``items`` more items before a ``load``: the words of their headline
+        and their URL (and a GUID when it is not the URL: those few grow the table once)."""
+        self._keys.reserve(2 * items)
 
     def load(
         self,
@@ -232,19 +232,20 @@ class Window:
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
         self._agrees.extend(bytes(count))
-        self.headlines.load(keys)
-        self._keys.put_many(
-            [
-                (_TEXT + sorted_words(key.replace("^", "").split()), e)
-                for e, key in enumerate(keys, base)
-                if key
-            ]
-            + [(url, e) for e, url in enumerate(urls, base) if url]
-            + [
-                (g, e)
-                for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
-                if g and g != url and shared_guid(g)
-            ]
+        # Keys as hashes and entries in flat arrays: no tuple a row (a million at each start,
+        # each one more object for the cycle collector to walk while the load runs).
+        sums = self.headlines.load(keys)
+        with_words = np.flatnonzero(self.headlines.lengths_of(entries.astype(np.uint32)))
+        with_url = [i for i, url in enumerate(urls) if url]
+        url_keys = [url for url in urls if url]
+        shared = [
+            bool(g and g != url and shared_guid(g)) for g, url in zip(guids, urls, strict=True)
+        ]
+        with_guid = [i for i, ok in enumerate(shared) if ok]
+        guid_keys = [g for g, ok in zip(guids, shared, strict=True) if g and ok]
+        self._keys.put_hashes(
+            np.concatenate([words_hashes(sums[with_words]), hashes(url_keys), hashes(guid_keys)]),
+            np.concatenate([with_words, with_url, with_guid]).astype(np.uint32) + np.uint32(base),
         )
         born_dead = int(np.count_nonzero(seen < self._horizon))
         self._live += count - born_dead
