@@ -10,7 +10,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from monitor.dedup import postings
-from monitor.dedup.keytable import words_hash, words_hashes
+from monitor.dedup.wordtable import words_hash, words_hashes
 
 
 def _posting(rng: random.Random, size: int, universe: int) -> array[int]:

@@ -15,7 +15,7 @@ the renumbering when the index compacts) in numpy, a probe step for all keys at 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -31,26 +31,6 @@ Entries = npt.NDArray[np.uint32]
 
 def _hash(key: str) -> int:
     return (hash(key) & _MASK) or 1
-
-
-# A headline's words and URLs or GUIDs are keys of one table: the sum of a headline's word
-# hashes starts from the hash of a character that no URL, GUID or word holds.
-_WORDS = hash("\x1f")
-
-
-def words_hash(words: Iterable[str]) -> int:
-    """A key for a multiset of words, whatever their order: the sum of their hashes (64-bit,
-    wrapping), as ``KeyTable.put_hash`` takes it. ``words_hashes`` finishes the same sums
-    made in numpy for a batch of headlines (``postings.index_keys``), with no string to
-    build a row. Equal words, equal keys; others share one by chance (2**-64 a pair)."""
-    return ((_WORDS + sum(map(hash, words))) & _MASK) or 1
-
-
-def words_hashes(sums: Hashes) -> Hashes:
-    """``words_hash`` of word-hash sums made in numpy (64-bit, wrapping)."""
-    out = sums + np.uint64(_WORDS & _MASK)
-    out[out == _EMPTY] = 1
-    return out
 
 
 def hashes(keys: Sequence[str]) -> Hashes:
@@ -78,20 +58,14 @@ class KeyTable:
         return i
 
     def get(self, key: str) -> int | None:
-        return self.get_hash(_hash(key))
-
-    def get_hash(self, hashed: int) -> int | None:
-        """``get`` of a key given by its hash (``words_hash``)."""
+        hashed = _hash(key)
         i = self._slot(hashed)
         return self._values[i] if self._keys[i] == hashed else None
 
     def put(self, key: str, entry: int) -> None:
-        self.put_hash(_hash(key), entry)
-
-    def put_hash(self, hashed: int, entry: int) -> None:
-        """``put`` of a key given by its hash (``words_hash``)."""
         if self._used + 1 > self._size * _MAX_LOAD:
             self._resize(1)
+        hashed = _hash(key)
         i = self._slot(hashed)
         if self._keys[i] == _EMPTY:
             self._used += 1
@@ -112,7 +86,7 @@ class KeyTable:
             self.put_hashes(hashes(keys), np.asarray(entries, dtype=np.uint32))
 
     def put_hashes(self, hashed: Hashes, values: Entries) -> None:
-        """``put_many`` of keys given by their hashes (``words_hash``; none is 0)."""
+        """``put_many`` of keys given by their hashes (``hashes``)."""
         if not len(hashed):
             return
         # The last of each key: unique over the reversed batch keeps first occurrences.

@@ -182,7 +182,7 @@ class Indexed(NamedTuple):
 
     ids: Entries  # the token ids of all keys, one key after the other
     per_key: npt.NDArray[np.int64]  # how many tokens each key has
-    # Each key's words summed as ``keytable.words_hash`` sums them (before its finish): a
+    # Each key's words summed as ``wordtable.words_hash`` sums them (before its finish): a
     # name's token "^nato" counts as the word "nato"; 0 for a key without words.
     word_sums: Hashes
 

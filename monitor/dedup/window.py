@@ -25,14 +25,12 @@ import numpy.typing as npt
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline
 from monitor.dedup.headlines import Headlines
-from monitor.dedup.keytable import KeyTable, hashes, shared_guid, words_hash, words_hashes
+from monitor.dedup.keytable import KeyTable, hashes, shared_guid
+from monitor.dedup.wordtable import WordTable, words_hash, words_hashes
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
-# A headline's words share the key table with GUIDs and URLs, as the sum of their hashes
-# (``words_hash``: the same in any order, and summed for a whole batch in numpy at load): a
-# headline seen again with the same words (wire copy, in any order) is found in one lookup.
 
 
 def sorted_words(words: Sequence[str]) -> str:
@@ -69,6 +67,7 @@ class Window:
         self._agrees = bytearray()
         self.headlines = Headlines()
         self._keys = KeyTable()
+        self._words = WordTable(self._same_words)
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
         self._evicted = 0  # evicted entries not yet compacted away
@@ -77,6 +76,7 @@ class Window:
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
         self._last_agreed = ""  # sorted words found to agree with that story's first
+        self._hashed: tuple[str, int] = ("", 0)  # the last words looked up, and their key
 
     def __len__(self) -> int:
         return self._live
@@ -103,13 +103,19 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
-    def same_words(self, text: str, seen: float) -> int | None:
+    def same_words(self, text: str, seen: float, words: Sequence[str] | None = None) -> int | None:
         """The newest entry whose headline has the words of the sorted ``text``
-        (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says)."""
-        entry = self._keys.get_hash(words_hash(text.split()))
-        if entry is None or self.headlines.sorted_text(entry) != text:  # none, or a collision
-            return None
-        return entry if self.can_join(entry, seen) else None
+        (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says).
+        ``words``: the same words, as parsed (their hashes are known already)."""
+        texts = self.headlines.sorted_text
+        hashed = words_hash(text.split() if words is None else words)
+        self._hashed = (text, hashed)  # the add that follows a find puts the same words
+        entry = self._words.get(hashed, lambda e: texts(e) == text)
+        return None if entry is None or not self.can_join(entry, seen) else entry
+
+    def _same_words(self, entry: int, other: int) -> bool:
+        texts = self.headlines.sorted_text
+        return texts(entry) == texts(other)
 
     def can_join(self, entry: int, seen: float) -> bool:
         """``joinable`` for one entry."""
@@ -170,7 +176,11 @@ class Window:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            self._keys.put_hash(words_hash(headline.words), entry)
+            texts = self.headlines.sorted_text
+            found, hashed = self._hashed
+            if found != text:
+                hashed = words_hash(headline.words)
+            self._words.put(hashed, entry, lambda e: texts(e) == text)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -183,9 +193,10 @@ class Window:
         return key
 
     def reserve(self, items: int) -> None:
-        """Make room for ``items`` more items before a ``load``: the words of their headline
-        and their URL (and a GUID when it is not the URL: those few grow the table once)."""
-        self._keys.reserve(2 * items)
+        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs, and
+        the words of their headlines)."""
+        self._keys.reserve(items)
+        self._words.reserve(items)
 
     def load(
         self,
@@ -243,9 +254,12 @@ class Window:
         ]
         with_guid = [i for i, ok in enumerate(shared) if ok]
         guid_keys = [g for g, ok in zip(guids, shared, strict=True) if g and ok]
+        self._words.put_many(
+            words_hashes(sums[with_words]), with_words.astype(np.uint32) + np.uint32(base)
+        )
         self._keys.put_hashes(
-            np.concatenate([words_hashes(sums[with_words]), hashes(url_keys), hashes(guid_keys)]),
-            np.concatenate([with_words, with_url, with_guid]).astype(np.uint32) + np.uint32(base),
+            np.concatenate([hashes(url_keys), hashes(guid_keys)]),
+            np.array(with_url + with_guid, dtype=np.uint32) + np.uint32(base),
         )
         born_dead = int(np.count_nonzero(seen < self._horizon))
         self._live += count - born_dead
@@ -295,6 +309,7 @@ class Window:
         self._latest = array("I", latest.tobytes())
         self._agrees = bytearray(len(live))  # a stand-in first headline is asked anew
         self._keys.remap(remap)
+        self._words.remap(remap)
         story, old_first = self._last
         self._last, self._last_agreed = (story, -1), ""
         if old_first >= 0:
@@ -310,4 +325,5 @@ class Window:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
         arrays = (self._story, self._seen, self._first, self._latest)
         size = sum(a.itemsize * len(a) for a in arrays) + len(self._agrees)
-        return size + self.headlines.memory_bytes() + self._keys.memory_bytes()
+        tables = self._keys.memory_bytes() + self._words.memory_bytes()
+        return size + self.headlines.memory_bytes() + tables
