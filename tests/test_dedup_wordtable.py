@@ -16,7 +16,7 @@ OTHERS = [0xABCD_0000 + i for i in range(40)]
 
 
 def _table(words: dict[int, int]) -> WordTable:
-    return WordTable(lambda a, b: words[a] == words[b], capacity=16)
+    return WordTable(lambda entry, key: words[entry] == key, capacity=16)
 
 
 def _find(table: WordTable, words: dict[int, int], key: int) -> int | None:

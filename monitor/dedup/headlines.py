@@ -122,6 +122,10 @@ class Headlines:
         """The entry's ``Headline.key``."""
         return " ".join(map(self._vocab.tokens.__getitem__, self._token_ids(entry)))
 
+    def words(self, entry: int) -> list[str]:
+        """The entry's words, in order."""
+        return list(map(self._vocab.words.__getitem__, self._token_ids(entry)))
+
     def sorted_text(self, entry: int) -> str:
         """The entry's words in sorted order, joined by spaces: what the token ratios
         compare (they sort the words themselves; sorted once here, they need not)."""

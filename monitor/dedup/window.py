@@ -113,9 +113,8 @@ class Window:
         entry = self._words.get(hashed, lambda e: texts(e) == text)
         return None if entry is None or not self.can_join(entry, seen) else entry
 
-    def _same_words(self, entry: int, other: int) -> bool:
-        texts = self.headlines.sorted_text
-        return texts(entry) == texts(other)
+    def _same_words(self, entry: int, hashed: int) -> bool:
+        return words_hash(self.headlines.words(entry)) == hashed
 
     def can_join(self, entry: int, seen: float) -> bool:
         """``joinable`` for one entry."""

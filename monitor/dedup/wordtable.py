@@ -27,7 +27,8 @@ _MAX_LOAD = 0.8
 _LOAD = 0.6  # after a rebuild
 
 Short = npt.NDArray[np.uint32]
-# Whether two entries' headlines have the same words (for keys put many at once).
+# Whether an entry's headline has the words of a key (``words_hash``): for keys put many at
+# once, which come without their words.
 Same = Callable[[int, int], bool]
 
 
@@ -110,7 +111,7 @@ class WordTable:
         _, last = np.unique(hashed[::-1], return_index=True)
         keep = len(hashed) - 1 - last
         self.reserve(len(keep))
-        self._used += self._insert(_shorts(hashed[keep]), entries[keep], self._same)
+        self._used += self._insert(hashed[keep], entries[keep], self._same)
 
     def remap(self, new_entry: npt.NDArray[np.int64]) -> None:
         """Renumber every entry ``e`` to ``new_entry[e]``; a negative one drops its key."""
@@ -133,17 +134,19 @@ class WordTable:
         # would leave the allocator a hole of its size for good.
         self._keys = array("I", [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
-        self._used = self._insert(short, entries, None)
+        self._used = self._insert(short.astype(np.uint64), entries, None)
 
-    def _insert(self, short: Short, entries: Entries, same: Same | None) -> int:
+    def _insert(self, hashed: Hashes, entries: Entries, same: Same | None) -> int:
         """Put keys into the table in place; the slots newly used. A key meeting one with the
-        same 32 bits takes its slot where ``same`` confirms it (never without ``same``).
+        same 32 bits takes its slot where ``same`` confirms it (never without ``same``: the
+        keys of a resize are distinct, and only their 32 bits are known).
 
         Linear probing a step at a time for all keys at once: each key looks at its next
         slot; one holding it takes the new entry, an empty one goes to the first key that
         wants it (the others move on, as they would find it taken one by one)."""
         keys = np.frombuffer(self._keys, dtype=np.uint32)
         values = np.frombuffer(self._values, dtype=np.uint32)
+        short = _shorts(hashed)
         at = (short % np.uint32(len(keys))).astype(np.int64)
         pending = np.arange(len(short))
         used = 0
@@ -153,7 +156,7 @@ class WordTable:
             match = np.flatnonzero(held == short[pending])
             if len(match):  # few: wire copies, and 32 bits shared by chance
                 confirmed = [
-                    same is not None and same(int(values[slots[m]]), int(entries[pending[m]]))
+                    same is not None and same(int(values[slots[m]]), int(hashed[pending[m]]))
                     for m in match.tolist()
                 ]
                 match = match[np.array(confirmed, dtype=np.bool_)]
