@@ -32,7 +32,7 @@ def test_keys_sharing_32_bits_are_each_found(how: str) -> None:
     entries = np.arange(len(keys), dtype=np.uint32)
     if how == "put":
         for entry, key in enumerate(keys):
-            table.put(key, entry, lambda e, key=key: words[e] == key)
+            table.put(key, entry)
     elif how == "put_many":
         table.put_many(hashed, entries)
     else:

@@ -175,11 +175,12 @@ class Window:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            texts = self.headlines.sorted_text
             found, hashed = self._hashed
-            if found != text:
-                hashed = words_hash(headline.words)
-            self._words.put(hashed, entry, lambda e: texts(e) == text)
+            if found == text:  # find compared these words: the texts it read are at hand
+                texts = self.headlines.sorted_text
+                self._words.put(hashed, entry, lambda e: texts(e) == text)
+            else:
+                self._words.put(words_hash(headline.words), entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth

@@ -27,8 +27,8 @@ _MAX_LOAD = 0.8
 _LOAD = 0.6  # after a rebuild
 
 Short = npt.NDArray[np.uint32]
-# Whether an entry's headline has the words of a key (``words_hash``): for keys put many at
-# once, which come without their words.
+# Whether an entry's headline has the words of a key (``words_hash``), for keys put: asked
+# of the stored entry alone, so that a put builds no text.
 Same = Callable[[int, int], bool]
 
 
@@ -62,7 +62,7 @@ def _shorts(hashed: Hashes) -> Short:
 
 class WordTable:
     """``words hash -> entry id``, each match confirmed; ``remap`` renumbers or drops
-    entries on compaction. ``same`` confirms the matches of ``put_many``."""
+    entries on compaction. ``same`` confirms the matches of ``put`` and ``put_many``."""
 
     def __init__(self, same: Same, capacity: int = 1024) -> None:
         self._same = same
@@ -81,9 +81,12 @@ class WordTable:
             i = i + 1 if i + 1 < size else 0
         return None
 
-    def put(self, hashed: int, entry: int, holds: Callable[[int], bool]) -> None:
-        """``hashed`` (``words_hash``) now gives ``entry``, in place of the entry for which
-        ``holds`` is true (the same words), if one was put."""
+    def put(self, hashed: int, entry: int, holds: Callable[[int], bool] | None = None) -> None:
+        """``hashed`` (``words_hash``) now gives ``entry``, in place of the entry with the
+        same words, if one was put (as ``holds`` says, or else ``same``)."""
+        if holds is None:
+            same = self._same
+            holds = lambda stored: same(stored, hashed)  # noqa: E731
         if self._used + 1 > self._size * _MAX_LOAD:
             self._resize(1)
         short, size, keys, values = _short(hashed), self._size, self._keys, self._values
