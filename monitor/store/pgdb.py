@@ -7,14 +7,16 @@ import asyncio
 import collections
 import functools
 import re
-from collections.abc import AsyncIterator, Iterable
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from typing import Any, TypeVar
 
 import asyncpg
 
 from monitor import redact
 from monitor.errors import StoreError
-from monitor.store.db import Params, Row, check_numbered
+from monitor.store.db import Db, Params, Row, check_numbered
+
+T = TypeVar("T")
 
 # Any failure of the server or of the way to it.
 ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
@@ -133,6 +135,13 @@ class PgConnDb:
     async def script(self, sql: str) -> None:
         await self.conn.execute(translate_ddl(sql))  # no arguments: several statements at once
 
+    async def execute_later(self, sql: str, params: Params = ()) -> None:
+        await self.execute(sql, params)
+
+    async def together(self, work: Callable[[Db], Awaitable[T]]) -> T:
+        # The server is across a socket: each statement is its trip, awaited as it is.
+        return await work(self)
+
 
 class PgPoolDb:
     """``Db`` over the pool: each call on a connection of its own, outside any transaction
@@ -201,6 +210,12 @@ class PgPoolDb:
     async def script(self, sql: str) -> None:
         async with self.pool.acquire() as conn:
             await PgConnDb(conn).script(sql)
+
+    async def execute_later(self, sql: str, params: Params = ()) -> None:
+        await self.execute(sql, params)
+
+    async def together(self, work: Callable[[Db], Awaitable[T]]) -> T:
+        return await work(self)
 
 
 def reason(exc: BaseException) -> str:
