@@ -9,6 +9,9 @@ from monitor.models import Match, fields_of
 from monitor.store.batch import Rows
 from monitor.store.db import Db
 
+# One encoder for every row: ``json.dumps`` with options builds a new one at each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
 _MATCHES = Rows(
     "matches",
     "story_id bigint, item_id bigint, rule text, terms text, hits text, snippet text",
@@ -32,8 +35,8 @@ async def record_many(
             story_id,
             item_id,
             match.rule,
-            json.dumps(match.terms, ensure_ascii=False),
-            json.dumps([fields_of(h) for h in match.hits], ensure_ascii=False),
+            _ENCODE(match.terms),
+            _ENCODE([fields_of(h) for h in match.hits]),
             match.snippet,
         )
         for story_id, item_id, match in matched
