@@ -9,6 +9,7 @@ the updates of grown ones), then the feed's state with COMMIT. What it stores is
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -20,7 +21,10 @@ from feedserver import FeedServer
 from helpers import make_config
 
 from monitor.engine import Engine
+from monitor.errors import StoreError
 from monitor.pipeline import refresh_feed
+from monitor.store import Db, Store
+from monitor.store import feeds as feed_store
 
 TRIPS_PER_POLL = 4
 
@@ -102,3 +106,54 @@ async def test_a_poll_with_new_items_takes_four_trips_to_the_database_thread(
         assert sorted(alert["outlets"]) == sorted(carried.split("|"))
     assert any(len(json.loads(p)["outlets"]) == outlets for p, *_ in alerts)
     assert all(row[0] is not None for row in checked)  # each feed's state went with COMMIT
+
+
+async def _rename_then_fail(db: Db) -> None:
+    await db.execute("UPDATE feeds SET title = 'renamed'")
+    await db.execute_later("UPDATE feeds SET etag = 'later'")
+    raise ValueError("a bug half way through the poll")
+
+
+async def _rename_then_refused(db: Db) -> None:
+    await db.execute("UPDATE feeds SET title = 'renamed'")
+    await db.execute("INSERT INTO feeds (url) VALUES ('http://a/feed')")  # taken: refused
+
+
+async def _wait_for_the_loop(db: Db) -> None:
+    await db.execute("UPDATE feeds SET title = 'renamed'")
+    await asyncio.sleep(0)  # not the database: together() cannot run it on its thread
+
+
+# (the work a poll hands to Db.together, the error the poll gets, the backends it fails on)
+FAILURES = [
+    (_rename_then_fail, ValueError, "a bug half way", ("sqlite", "postgresql")),
+    (_rename_then_refused, StoreError, "the database refused a write", ("sqlite", "postgresql")),
+    (_wait_for_the_loop, RuntimeError, "awaited something else", ("sqlite",)),
+]
+
+
+@pytest.mark.parametrize(("work", "error", "says", "fails_on"), FAILURES)
+async def test_a_failure_inside_one_trip_keeps_nothing_of_the_transaction(
+    work: Callable[[Db], Awaitable[None]], error: type[Exception], says: str,
+    fails_on: tuple[str, ...], database: str,
+) -> None:  # fmt: skip
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await feed_store.sync_feeds(db, ["http://a/feed"])
+        dialect = store.db.dialect
+        if dialect not in fails_on:
+            pytest.skip(f"{work.__name__} is a {'/'.join(fails_on)} failure")
+        with pytest.raises(error, match=says):
+            async with store.transaction() as db:
+                await db.execute("UPDATE feeds SET error_streak = 7")
+                await db.together(work)
+        assert store.problem() is None  # one poll's failure, not the store's
+        rows = await store.db.fetch_all("SELECT title, etag, error_streak FROM feeds")
+        assert [tuple(r) for r in rows] == [(None, None, 0)]
+        # and the store takes the next poll's writes
+        async with store.transaction() as db:
+            await db.together(lambda tx: tx.execute("UPDATE feeds SET title = 'next'"))
+        assert await store.db.fetch_val("SELECT title FROM feeds") == "next"
+    finally:
+        await store.close()
