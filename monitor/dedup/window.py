@@ -6,7 +6,8 @@ objects: story id, seen time (whole seconds), the story's first entry and last-s
 parsed headlines and the postings of their words are kept by ``Headlines`` (headlines.py).
 Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes
 (``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same
-article, and a feed whose GUIDs are its links (most) costs one key an item, not two.
+article, and a feed whose GUIDs are its links (most) costs one key an item, not two. The
+words of each headline are a key of ``WordTable``: a wire copy is found in one lookup.
 Eviction is lazy: ``evict`` moves a horizon; everything is compacted (renumbered) once
 evicted entries outnumber live ones.
 """
