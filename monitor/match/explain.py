@@ -24,9 +24,17 @@ class Where(NamedTuple):
 
 
 def explain(
-    rule: CompiledRule, labels: Sequence[str], found: Found, where: tuple[Where, Where]
+    rule: CompiledRule,
+    labels: Sequence[str],
+    found: Found,
+    where: tuple[Where, Where],
+    snippets: dict[tuple[int, int], str] | None = None,
 ) -> Match:
-    """The match as the user sees it: each term's hits in the original text, a snippet."""
+    """The match as the user sees it: each term's hits in the original text, a snippet.
+
+    ``snippets``: the snippets made for the item's other matches so far, by their first hit
+    in the folded text; several rules of one item mostly fire on the same first word.
+    """
     title, summary = where
     spans: list[tuple[int, int, int, str]] = []
     for term_id in rule.terms:
@@ -39,21 +47,36 @@ def explain(
         spans.sort()
     hits: list[TermHit] = []
     covered: dict[int, int] = {}  # term id -> end of its last hit kept
+    summary_base = summary.base
     for start, neg_end, term_id, label in spans:
-        if covered.get(term_id, -1) >= -neg_end:
+        end = -neg_end
+        if covered.get(term_id, -1) >= end:
             continue  # inside a longer hit of the same term: "Zelensky" in "V. Zelensky"
-        covered[term_id] = -neg_end
-        field = summary if start >= summary.base else title
-        lo, hi = original_span(field.offsets, start - field.base, -neg_end - field.base)
+        covered[term_id] = end
+        field = summary if start >= summary_base else title
+        base = field.base
+        if field.offsets is None:  # original_span's usual case, inline: once per hit
+            lo, hi = start - base, end - base
+        else:
+            lo, hi = original_span(field.offsets, start - base, end - base)
         hits.append(TermHit(label, field.text[lo:hi], field.field, lo, hi))
     first = hits[0]
-    source = title.text if first.field == "title" else summary.text
+    made = None
+    if snippets is not None:
+        first_span = (spans[0][0], -spans[0][1])  # the first hit kept is the first span
+        made = snippets.get(first_span)
+    if made is None:
+        source = title.text if first.field == "title" else summary.text
+        made = snippet(source, first.start, first.end)
+        if snippets is not None:
+            snippets[first_span] = made
+    config = rule.config
     return Match(
-        rule=rule.config.name,
-        severity=rule.config.severity,
-        channels=tuple(rule.config.channels),
+        rule=config.name,
+        severity=config.severity,
+        channels=tuple(config.channels),
         hits=tuple(hits),
-        snippet=snippet(source, first.start, first.end),
+        snippet=made,
     )
 
 

@@ -82,8 +82,11 @@ class Matcher:
             Where(title, title_offsets, 0, "title"),
             Where(summary, summary_offsets, title_end + 1, "summary"),
         )
-        rules = self.rules
-        return [explain(rules[i], terms.labels, found, where) for i in sorted(set(fired))]
+        rules, labels = self.rules, terms.labels
+        if len(fired) == 1:
+            return [explain(rules[fired[0]], labels, found, where)]
+        snippets: dict[tuple[int, int], str] = {}
+        return [explain(rules[i], labels, found, where, snippets) for i in sorted(set(fired))]
 
     def _check(
         self,
