@@ -93,6 +93,10 @@ async def _event_grew(
         for d, _ in alerts
         if d.alert.kind == "burst" and d.alert.event_id == event.id
     }
+    told = _event_extra(event)
+    # The event's outlets with one of them first, by that one: an event's alerts (its rules,
+    # their channels) mostly show the same outlet first, and an event has many outlets.
+    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
     for due, status in alerts:
         alert = due.alert
         if (
@@ -101,8 +105,11 @@ async def _event_grew(
             and (alert.channel, alert.rule) not in bursted
         ):
             await _maybe_event_burst(db, event, alert, now)
-        outlets = alert.outlets[:1] + tuple(o for o in event.outlets if o not in alert.outlets[:1])
-        extra = {**alert.extra, **_event_extra(event)}
+        first = alert.outlets[:1]
+        outlets = ordered.get(first)
+        if outlets is None:
+            outlets = ordered[first] = first + tuple(o for o in event.outlets if o not in first)
+        extra = {**alert.extra, **told}
         if alert.outlets == outlets and alert.extra == extra:
             continue
         fresh = replace(alert, outlets=outlets, extra=extra)
@@ -227,25 +234,27 @@ def match_alerts(
     if event is not None:
         extra |= _event_extra(event)
         outlets = _event_outlets(event, story)
-    alerts = []
-    for channel in dict.fromkeys(rule.channels or match.channels):
-        alert = Alert(
+    view = shown(story, outlets, item, match)  # once for all the rule's channels
+    event_id = event.id if event is not None else None
+    alerts = [
+        Alert(
             id=0,
             channel=channel,
             kind="new",
-            title=story.title,
+            title=view.title,
             rule=rule.name,
             severity=rule.severity,
             story_id=story.id,
-            url=story.url,
-            outlets=outlets,
-            terms=tuple(match.terms),
-            snippet=match.snippet,
-            published=story.first_seen,
+            url=view.url,
+            outlets=view.outlets,
+            terms=view.terms,
+            snippet=view.snippet,
+            published=view.published,
             extra=extra,
-            event_id=event.id if event is not None else None,
+            event_id=event_id,
         )
-        alerts.append(shown(alert, item, match))
+        for channel in dict.fromkeys(rule.channels or match.channels)
+    ]
     return key, alerts
 
 
@@ -274,12 +283,16 @@ async def _story_grew(
     alerts: Sequence[tuple[Due, str]],
     refreshed: list[tuple[int, Alert]],
 ) -> None:
+    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # as in _event_grew
     for due, status in alerts:
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
             await _maybe_burst(db, story, alert, now)
         # The outlet whose headline the alert shows stays first.
-        outlets = alert.outlets[:1] + tuple(o for o in story.outlets if o not in alert.outlets[:1])
+        first = alert.outlets[:1]
+        outlets = ordered.get(first)
+        if outlets is None:
+            outlets = ordered[first] = first + tuple(o for o in story.outlets if o not in first)
         if alert.outlets == outlets:
             continue
         fresh = replace(alert, outlets=outlets)
