@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 from typing import Any, NamedTuple
 
 from monitor.match.compiled import CompiledRule, Found
@@ -21,6 +22,10 @@ class Where(NamedTuple):
     offsets: list[int] | None
     base: int
     field: str  # title | summary
+
+
+# Two per matched item: from a tuple in C rather than through the NamedTuple's Python __new__.
+where: Callable[[tuple[str, list[int] | None, int, str]], Where] = partial(tuple.__new__, Where)
 
 
 def explain(
