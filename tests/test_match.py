@@ -282,6 +282,32 @@ def test_the_snippet_is_about_160_characters_around_the_first_hit() -> None:
     assert match.snippet.startswith("…") and match.snippet.endswith("…")
 
 
+# Rules that fire on one item, each shown around its own first hit (query, words its snippet
+# shows): two rules firing first on the same word, and two whose first hits are far apart.
+SNIPPETS_OF_ONE_ITEM = [
+    ("geneva", "The summit opens in Geneva today."),
+    ("geneva AND summit", "The summit opens in Geneva today."),
+    ("ceasefire", "A ceasefire holds in the north."),
+    ("ceasefire OR zzz", "A ceasefire holds in the north."),
+]
+
+
+def test_each_rule_of_an_item_shows_the_snippet_around_its_own_first_hit() -> None:
+    summary = (
+        "word " * 60
+        + "The summit opens in Geneva today. "
+        + "word " * 60
+        + "A ceasefire holds in the north. "
+        + "word " * 60
+    )
+    rules = [RuleConfig(name=f"r{i}", query=q) for i, (q, _) in enumerate(SNIPPETS_OF_ONE_ITEM)]
+    matches = compile_rules(rules, ENTITIES).match("Leaders meet", summary)
+    assert [m.rule for m in matches] == [r.name for r in rules]
+    for match, (query, shown) in zip(matches, SNIPPETS_OF_ONE_ITEM, strict=True):
+        assert shown in match.snippet, query
+        assert len(match.snippet) <= 170, query
+
+
 def test_hit_offsets_point_into_the_original_text_when_folding_changes_lengths() -> None:
     title = "Straße: ﬁnal Zelenskyy’s summit in Gene\u0300ve"
     rule = RuleConfig(name="r", query="@Zelensky summit Geneve final")
