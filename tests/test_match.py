@@ -317,6 +317,30 @@ def test_hit_offsets_point_into_the_original_text_when_folding_changes_lengths()
         assert title[hit.start : hit.end] == hit.text
 
 
+# Titles with letters beyond ASCII (query, title, the words the hits show): each is matched
+# twice, the second time with its words folded already; the hits must show the title's own
+# words both times.
+NON_ASCII_TITLES = [
+    ("summit Geneve", "Zelenskyy’s summit in Genève", ["summit", "Genève"]),
+    ("summit Geneve", "Zelenskyy’s summit in Gene\u0300ve", ["summit", "Gene\u0300ve"]),
+    ("strasse summit", "Straße summit: ﬁnal day", ["Straße", "summit"]),  # ß, ﬁ: two letters
+    ("summit final", "Straße summit:\tﬁnal day", ["summit", "ﬁnal"]),  # and a tab
+    ("@Zelensky summit", "Встреча Зеленского: summit", ["Зеленского", "summit"]),
+]
+
+
+@pytest.mark.parametrize(("query", "title", "words"), NON_ASCII_TITLES)
+def test_hits_show_the_right_words_when_the_same_words_come_again(
+    query: str, title: str, words: list[str]
+) -> None:
+    matcher = compile_rules([RuleConfig(name="r", query=query)], ENTITIES)
+    for _ in range(2):
+        (match,) = matcher.match(title, "")
+        assert [h.text for h in match.hits] == words
+        for hit in match.hits:
+            assert title[hit.start : hit.end] == hit.text
+
+
 def test_a_term_shared_by_many_rules_fires_each_of_them() -> None:
     rules = [RuleConfig(name=f"r{i}", query=f"summit AND topic{i % 3}") for i in range(9)]
     matcher = compile_rules(rules, ENTITIES)
