@@ -95,7 +95,11 @@ def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:
     if hi < len(text):
         space = text.rfind(" ", end, hi)
         hi = space if space > end else hi
-    body = " ".join(text[lo:hi].split())
+    body = text[lo:hi]
+    # Normalized text is one line with single spaces already (no other whitespace is
+    # printable): the split and join are for the rest.
+    if not body.isprintable() or "  " in body or body[:1] == " " or body[-1:] == " ":
+        body = " ".join(body.split())
     return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
 
 
