@@ -1,5 +1,6 @@
 """What an alert shows of the item that raised it: its headline without wire tags, its
-link and outlet, its lede, its time, and the words that fired as the item wrote them."""
+link and outlet, its lede, its time, and the words that fired as the item wrote them; and,
+for an alert per event, of the event: its outlets, angles and newest headline."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from monitor.dedup.headline import strip_outlet
-from monitor.models import Match, StoredItem, Story
+from monitor.models import Event, Match, StoredItem, Story
 
 # The lede shown: the summary's first sentences up to about this many characters.
 LEDE_CHARS = 300
@@ -66,3 +67,14 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
         item.seen_at,
         terms,
     )
+
+
+def event_extra(event: Event) -> dict[str, str]:
+    """What an alert per event shows of the event: its angles, newest headline and title."""
+    return {"angles": str(event.stories), "latest": event.latest, "event_title": event.title}
+
+
+def event_outlets(event: Event, story: Story) -> tuple[str, ...]:
+    """The event's outlets, the one whose headline and link the alert shows first."""
+    first = story.outlets[:1]
+    return first + tuple(o for o in event.outlets if o not in first)
