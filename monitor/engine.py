@@ -203,16 +203,13 @@ class Engine:
 
     async def _stop_delivery(self) -> None:
         self._stop.set()
-        if self._delivery is not None:
-            try:
-                async with asyncio.timeout(10):
-                    await self._delivery
-            except (TimeoutError, asyncio.CancelledError):
-                self._delivery.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._delivery
-        self._delivery = None
-        self._stop = asyncio.Event()
+        delivery = self._delivery
+        try:
+            if delivery is not None:
+                await _stopped(delivery)
+        finally:
+            self._delivery = None
+            self._stop = asyncio.Event()
 
     async def close(self) -> None:
         await self._stop_delivery()
@@ -227,3 +224,18 @@ class Engine:
         finally:
             self.rt.parse_threads.close()
             await self.rt.store.close()
+
+
+async def _stopped(delivery: asyncio.Task[None]) -> None:
+    """Alerts in flight get ten seconds to finish, then the delivery is cancelled. A cancel of
+    the caller itself is passed on, not swallowed with the delivery's."""
+    try:
+        async with asyncio.timeout(10):
+            await delivery
+    except (TimeoutError, asyncio.CancelledError):
+        delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await delivery
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise

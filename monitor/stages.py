@@ -186,7 +186,8 @@ class Stages:
     def _find_matches(
         self, event_changes: Sequence[assign.EventChange]
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches (pure: the compiled rules over its text)."""
+        """The rules each item matches (the compiled rules over its text; no store, no I/O),
+        and the new stories counted for /metrics."""
         found: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
