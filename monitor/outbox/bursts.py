@@ -37,16 +37,7 @@ async def maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> in
     count = await item_store.event_outlets_since(
         db, event.id, now - float(base.extra["burst_within"])
     )
-    if count < need:
-        return None
-    burst = replace(
-        base,
-        kind="burst",
-        severity=_ESCALATE.get(base.severity, "high"),
-        outlets=event.outlets,
-        extra={**base.extra, "burst_count": str(count)},
-    )
-    return await rows.insert(db, burst, dedup_key=key, now=now)
+    return await _burst(db, base, key, event.outlets, count, need, now)
 
 
 async def maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:
@@ -57,13 +48,20 @@ async def maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | No
     if len(story.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
     count = await _outlets_within(db, story, now - within)
+    return await _burst(db, base, key, story.outlets, count, need, now)
+
+
+async def _burst(
+    db: Db, base: Alert, key: str, outlets: tuple[str, ...], count: int, need: int, now: float
+) -> int | None:
+    """The burst alert, once ``count`` outlets within the window reach ``need``."""
     if count < need:
         return None
     burst = replace(
         base,
         kind="burst",
         severity=_ESCALATE.get(base.severity, "high"),
-        outlets=story.outlets,
+        outlets=outlets,
         extra={**base.extra, "burst_count": str(count)},
     )
     return await rows.insert(db, burst, dedup_key=key, now=now)

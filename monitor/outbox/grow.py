@@ -64,10 +64,7 @@ async def _event_grew(
             and (alert.channel, alert.rule) not in bursted
         ):
             await maybe_event_burst(db, event, alert, now)
-        first = alert.outlets[:1]
-        outlets = ordered.get(first)
-        if outlets is None:
-            outlets = ordered[first] = first + tuple(o for o in event.outlets if o not in first)
+        outlets = _first_kept(ordered, alert.outlets[:1], event.outlets)
         extra = {**alert.extra, **told}
         if alert.outlets == outlets and alert.extra == extra:
             continue
@@ -121,16 +118,12 @@ async def _story_grew(
     alerts: Sequence[tuple[Due, str]],
     refreshed: list[tuple[int, Alert]],
 ) -> None:
-    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}  # as in _event_grew
+    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
     for due, status in alerts:
         alert = due.alert
         if alert.kind == "new" and "burst_outlets" in alert.extra:
             await maybe_burst(db, story, alert, now)
-        # The outlet whose headline the alert shows stays first.
-        first = alert.outlets[:1]
-        outlets = ordered.get(first)
-        if outlets is None:
-            outlets = ordered[first] = first + tuple(o for o in story.outlets if o not in first)
+        outlets = _first_kept(ordered, alert.outlets[:1], story.outlets)
         if alert.outlets == outlets:
             continue
         fresh = replace(alert, outlets=outlets)
@@ -138,6 +131,17 @@ async def _story_grew(
             refreshed.append((alert.id, fresh))
         elif status == rows.SENT and due.external_id:
             await _queue_update(db, due, fresh, now)
+
+
+def _first_kept(
+    ordered: dict[tuple[str, ...], tuple[str, ...]], first: tuple[str, ...], outlets: Sequence[str]
+) -> tuple[str, ...]:
+    """All ``outlets``, the one whose headline the alert shows (``first``) kept first;
+    ``ordered`` remembers each order made, by its first outlet."""
+    kept = ordered.get(first)
+    if kept is None:
+        kept = ordered[first] = first + tuple(o for o in outlets if o not in first)
+    return kept
 
 
 async def _queue_update(db: Db, due: Due, fresh: Alert, now: float) -> None:
