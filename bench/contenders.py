@@ -50,12 +50,19 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap
     from monitor.oneshot import poll_all
 
+    try:
+        from monitor.interpreter import limit_arenas
+    except ImportError:  # a --baseline revision from before it
+        limit_arenas = None
+
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
     memory = {"code and config": rss_mb()}  # where the peak RSS goes: read at each step
 
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
         events = time_event_assignment()
+        if limit_arenas is not None:
+            limit_arenas()  # as `monitor run` and `once` do before any thread starts
         map_large_blocks()  # as `monitor run` does before its engine opens
         try:  # the window read only once a poll brings a new item, as `monitor once` does
             engine = await Engine.open(config, lazy_window=True)
