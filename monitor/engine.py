@@ -209,7 +209,8 @@ class Engine:
         self._stop.set()
         if self._delivery is not None:
             try:
-                await asyncio.wait_for(self._delivery, 10)
+                async with asyncio.timeout(10):
+                    await self._delivery
             except (TimeoutError, asyncio.CancelledError):
                 self._delivery.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):

@@ -130,7 +130,8 @@ class MetricsServer:
 
     async def _healthz(self, request: web.Request) -> web.Response:
         try:
-            problem = await asyncio.wait_for(self.health(), 5)
+            async with asyncio.timeout(5):
+                problem = await self.health()
         except TimeoutError:
             problem = "the health check timed out"
         if problem:

@@ -12,7 +12,6 @@ own publishing rate (``adaptive_interval``), the same rules on top.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
 import logging
@@ -22,6 +21,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING
+
+from monitor.waits import wait_event
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -245,8 +246,7 @@ class FeedScheduler(Dispatching):
             timeout = None
             if queue and len(self._polling) < self.max_polls:
                 timeout = max(0.0, queue[0][0] - now)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout)
+            await wait_event(self._wake, timeout)
 
     async def _run(self, url: str) -> None:
         at: float | None = None

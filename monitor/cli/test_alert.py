@@ -81,9 +81,8 @@ async def send_tests(config: Config, names: list[str]) -> dict[str, str | None]:
 
 async def _one(channel: Channel) -> str | None:
     try:
-        await asyncio.wait_for(
-            channel.send(make_test_alert(channel.name, time.time())), channel.config.timeout + 5
-        )
+        async with asyncio.timeout(channel.config.timeout + 5):
+            await channel.send(make_test_alert(channel.name, time.time()))
     except ChannelError as exc:
         return str(exc)
     except TimeoutError:

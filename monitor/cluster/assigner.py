@@ -15,7 +15,6 @@ successor has started.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Callable, Sequence
 
@@ -26,6 +25,7 @@ from monitor.newitems import run_stages
 from monitor.pipeline import Runtime
 from monitor.store import cluster_queue
 from monitor.store.db import Db
+from monitor.waits import wait_event
 
 log = logging.getLogger("monitor.cluster")
 
@@ -70,8 +70,7 @@ class Assigner:
                 self.assigned += count
                 self._wake()
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._queued.wait(), IDLE)
+                await wait_event(self._queued, IDLE)
 
     async def _round(self, term: Term) -> int:
         rt = self.rt

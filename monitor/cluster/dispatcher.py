@@ -9,7 +9,6 @@ is whoever takes it first; a dead node's leases run out and its feeds are due fo
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +18,7 @@ import asyncpg
 from monitor.cluster.node import Node
 from monitor.schedule import RETRY_AFTER_BUG, Dispatching, PollJob
 from monitor.store import leases as lease_store
+from monitor.waits import wait_event
 
 log = logging.getLogger("monitor.cluster")
 
@@ -96,8 +96,7 @@ class LeasedScheduler(Dispatching):
             if self.node.metrics is not None:
                 self.node.metrics.leased.set(len(self._polling))
             if timeout > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout)
+                await wait_event(self._wake, timeout)
 
     async def _hand_back(self, conn: asyncpg.Connection) -> None:
         done, self._done = self._done, []

@@ -86,7 +86,8 @@ class Election:
             finally:
                 self._end_term()
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(conn.close(), 5)
+                    async with asyncio.timeout(5):
+                        await conn.close()
             await asyncio.sleep(retry)
 
     async def _stand(self, conn: asyncpg.Connection, retry: float) -> None:

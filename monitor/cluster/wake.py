@@ -17,6 +17,8 @@ from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 
+from monitor.waits import wait_event
+
 log = logging.getLogger("monitor.cluster")
 
 Connect = Callable[[], Awaitable[asyncpg.Connection]]
@@ -59,8 +61,7 @@ class Listener:
                 for wake in self._wakes.values():
                     wake()
                 while True:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(closed.wait(), CHECK)
+                    await wait_event(closed, CHECK)
                     if closed.is_set():
                         raise ConnectionError("the connection closed")
                     # A cut network closes nothing: ask, bounded.
@@ -76,5 +77,6 @@ class Listener:
             finally:
                 if conn is not None:
                     with contextlib.suppress(Exception):
-                        await asyncio.wait_for(conn.close(), 5)
+                        async with asyncio.timeout(5):
+                            await conn.close()
             await asyncio.sleep(self._retry)

@@ -39,7 +39,8 @@ async def call(channel: Channel, pending: Awaitable[object]) -> ChannelError | N
     """Await a channel call; the ChannelError it raised (or made of a surprise), or None."""
     try:
         # The channel has its own timeout; this one only catches a channel that hangs.
-        await asyncio.wait_for(pending, timeout=channel.config.timeout + 5)
+        async with asyncio.timeout(channel.config.timeout + 5):
+            await pending
     except ChannelError as exc:
         return exc
     except TimeoutError:

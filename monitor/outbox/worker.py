@@ -5,7 +5,6 @@ window), sends the rest at the channel's pace and records each outcome."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import Counter
@@ -22,6 +21,7 @@ from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
+from monitor.waits import wait_event
 
 log = logging.getLogger("monitor.outbox")
 
@@ -105,8 +105,7 @@ class ChannelWorker:
             await self._sleep(IDLE_MAX if next_due is None else next_due - now)
 
     async def _sleep(self, seconds: float) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.wake.wait(), timeout=min(max(seconds, 0.005), IDLE_MAX))
+        await wait_event(self.wake, min(max(seconds, 0.005), IDLE_MAX))
 
     async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
         config = self.channel.config

@@ -155,7 +155,8 @@ async def _reset(conn: Any) -> None:
 
 async def _close_pool(pool: Any) -> None:
     try:
-        await asyncio.wait_for(pool.close(), 10)
+        async with asyncio.timeout(10):
+            await pool.close()
     except ERRORS:
         pool.terminate()
 

@@ -22,6 +22,7 @@ from monitor.metrics import Metrics
 from monitor.models import ParsedFeed
 from monitor.pipeline import Runtime
 from monitor.store.websub import Subscription
+from monitor.waits import wait_event
 from monitor.websub import silence
 from monitor.websub.callbacks import Callbacks
 from monitor.websub.config import WebSubConfig
@@ -176,8 +177,7 @@ class WebSub:
                 due = self.clock() + RETRY
             self._wake.clear()
             wait = min(max(due - self.clock(), 0.2), MAX_WAIT)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), wait)
+            await wait_event(self._wake, wait)
 
     async def _tick(self) -> float:
         """Send what is due; return when the next thing is due."""
