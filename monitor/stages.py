@@ -96,10 +96,29 @@ class Stages:
         grew)."""
         if self._stale:
             await self._rebuild(db, now)
-        changes, event_changes = await self._assign(db, items)
+        changes, plan = await self._assign(db, items)
         self._evict(items, now)
-        grown = await self._alerts_of_grown(db, changes, event_changes)
-        matched = await self._match(db, event_changes, now)
+        found = self._find_matches(plan.changes)
+        # The rest of the poll's statements, with the rows and JSON they are made of, in one
+        # trip to the database (SQLite: run whole on its thread, the event loop waits once).
+        matched = await db.together(lambda tx: self._write_rest(tx, changes, plan, found, now))
+        if self.metrics is not None:
+            for rule in matched:
+                self.metrics.matches.labels(rule).inc()
+
+    async def _write_rest(
+        self,
+        db: Db,
+        changes: Sequence[assign.StoryChange],
+        plan: assign.EventPlan,
+        found: Sequence[tuple[assign.EventChange, Match]],
+        now: float,
+    ) -> list[str]:
+        """The poll's events, the alerts of what it grew, its matches and the alerts they
+        queue; the rules of the matches recorded."""
+        await event_store.record(db, plan)
+        grown = await self._alerts_of_grown(db, changes, plan.changes)
+        matched = await self._record_matches(db, found, now)
         wanted = set(grown.of_events) | {
             e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
         }
@@ -109,6 +128,7 @@ class Stages:
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
         await self._queue_new(db, matched, events, known, now)
         await self._update_grown(db, changes, grown, events, now)
+        return [m.rule for _, m in matched]
 
     async def _rebuild(self, db: Db, now: float) -> None:
         started = time.monotonic()
@@ -125,17 +145,18 @@ class Stages:
 
     async def _assign(
         self, db: Db, items: Sequence[StoredItem]
-    ) -> tuple[list[assign.StoryChange], list[assign.EventChange]]:
+    ) -> tuple[list[assign.StoryChange], assign.EventPlan]:
         """Each item to a story, each story to an event: the indexes decide (pure,
-        ``monitor.assign``), the store numbers new stories and events and writes."""
+        ``monitor.assign``), the store numbers new stories and events; the stories are
+        written here (one trip), the events with the rest of the poll (``_write_rest``)."""
         new_stories = await story_store.reserve_ids(db, len(items))
-        changes = await story_store.record(db, assign.stories(self.index, items, new_stories))
+        decisions = assign.stories(self.index, items, new_stories)
+        changes = await db.together(lambda tx: story_store.record(tx, decisions))
         new_events = await event_store.reserve_ids(db, len(changes))
         plan = assign.events(self.events, changes, new_events)
         await db.give_back("stories", new_stories)  # no trip: unused ids leave no gap
         await db.give_back("events", new_events)
-        await event_store.record(db, plan)
-        return changes, plan.changes
+        return changes, plan
 
     def _evict(self, items: Sequence[StoredItem], now: float) -> None:
         self._latest = max(self._latest, *(i.seen_at.timestamp() for i in items))
@@ -161,14 +182,10 @@ class Stages:
         of_stories, of_events = await grown_store.grown_alerts(db, grown, grown_events)
         return _Grown(of_stories, of_events)
 
-    async def _match(
-        self,
-        db: Db,
-        event_changes: Sequence[assign.EventChange],
-        now: float,
+    def _find_matches(
+        self, event_changes: Sequence[assign.EventChange]
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches, each match recorded (once per item and rule), all of
-        the poll's in one statement."""
+        """The rules each item matches (pure: the compiled rules over its text)."""
         found: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story
@@ -183,6 +200,13 @@ class Stages:
                 tags=stored.feed_tags,
             ):
                 found.append((event_change, match))
+        return found
+
+    async def _record_matches(
+        self, db: Db, found: Sequence[tuple[assign.EventChange, Match]], now: float
+    ) -> list[tuple[assign.EventChange, Match]]:
+        """Each match recorded (once per item and rule), all of the poll's in one statement;
+        those recorded."""
         recorded = await match_store.record_many(
             db, [(e.story.story.id, e.story.item.id, m) for e, m in found], now
         )
@@ -191,9 +215,6 @@ class Stages:
             if (event_change.story.item.id, match.rule) in recorded:
                 recorded.discard((event_change.story.item.id, match.rule))  # once, as stored
                 matched.append((event_change, match))
-        if self.metrics is not None:
-            for _, match in matched:
-                self.metrics.matches.labels(match.rule).inc()
         return matched
 
     async def _queue_new(

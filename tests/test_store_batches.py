@@ -6,6 +6,7 @@ poll's items, are what recounting all its items gives. On both backends."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from datetime import UTC, datetime, timedelta
@@ -159,3 +160,41 @@ async def test_a_polls_matches_are_stored_once_each_whatever_their_number(databa
         assert json.loads(hits)[0]["text"] == f"Zelenskyy «{item_id}»"
     finally:
         await store.close()
+
+
+# Texts a hit may hold, as feeds write them: quotes, backslashes, other scripts, control
+# characters that survived (a tab), emoji outside the BMP, an empty term.
+HIT_TEXTS = [
+    ('"Putin"', 'He said "no" to C:\\talks'),
+    ("Зеленский", "Зеленский приглашён в Москву"),
+    ("tab", "a\tb\nc"),
+    ("emoji", "talks 🇺🇦 resume"),
+    ("", "</script><b>&amp;</b>"),
+]
+
+
+async def test_a_matchs_terms_and_hits_are_stored_as_the_json_of_its_hits(
+    database: str,
+) -> None:
+    hits = tuple(
+        TermHit(term=term, text=text, field=field, start=n, end=n + len(text))
+        for n, (term, text) in enumerate(HIT_TEXTS)
+        for field in ("title", "summary")
+    )
+    match = Match(rule="r", severity="normal", channels=("desk",), hits=hits, snippet="s")
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
+            inserted = await item_store.insert_new(db, feed.id, [_item(0)])
+            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
+            change = (await assign_stories(db, StoryIndex(DedupConfig()), stored))[0]
+            await match_store.record_many(db, [(change.story.id, change.item.id, match)], 1.0)
+        terms, stored_hits = (await store.db.fetch_all("SELECT terms, hits FROM matches"))[0]
+    finally:
+        await store.close()
+    fields = [{f.name: getattr(h, f.name) for f in dataclasses.fields(h)} for h in hits]
+    # The text as json.dumps writes it (what the rows of older versions hold), and its values.
+    assert stored_hits == json.dumps(fields, ensure_ascii=False)
+    assert terms == json.dumps([t for t, _ in HIT_TEXTS], ensure_ascii=False)
+    assert json.loads(stored_hits) == fields

@@ -32,6 +32,8 @@ _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
 _FEW = 32
+# Ranked entries looked at a slice at a time, this many (``_capped``).
+_WALKED = 2 * _PREFILTER_LIMIT
 
 
 def candidates(window: Window, config: DedupConfig, headline: Headline, seen: float) -> list[int]:
@@ -70,7 +72,7 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     weights = weights / (len(distinct) + window.headlines.lengths_of(entries))
     many = 4 * _PREFILTER_LIMIT
     if len(entries) > many:  # a template or a big story drew thousands: the best of them
-        top = np.argpartition(-weights, many)[:many]
+        top = np.sort(np.argpartition(-weights, many)[:many])  # entries stay ascending
         chosen = _capped(window, entries[top], weights[top])
         # Those are the first of all the entries, capped, unless the cap left fewer than
         # the limit (one story had most of the best): then the rest must be looked at.
@@ -108,22 +110,24 @@ def _few(
 def _capped(
     window: Window, entries: npt.NDArray[np.uint32], weights: npt.NDArray[np.float64]
 ) -> list[int]:
-    """``entries`` by ``weights``, largest first (ties: the newest first), at most
-    ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
-    order = np.lexsort((entries, weights))[::-1]
-    first = entries[order[:_PREFILTER_LIMIT]]
-    # A story over the cap among them: in sorted order, the same story PER_STORY apart.
-    top = np.sort(window.stories_of(first))
-    if not (top[PER_STORY:] == top[:-PER_STORY]).any():
-        return first.tolist()  # type: ignore[no-any-return]
-    # Each entry's place among its story's entries in this order: those past the cap go.
-    entries = entries[order]
-    stories = window.stories_of(entries)
-    by_story = np.argsort(stories, kind="stable")
-    grouped = stories[by_story]
-    starts = np.flatnonzero(np.append(True, grouped[1:] != grouped[:-1]))
-    place = np.empty(len(entries), dtype=np.intp)
-    place[by_story] = np.arange(len(entries)) - np.repeat(
-        starts, np.diff(np.append(starts, len(entries)))
-    )
-    return entries[place < PER_STORY][:_PREFILTER_LIMIT].tolist()  # type: ignore[no-any-return]
+    """``entries`` (ascending) by ``weights``, largest first (ties: the newest first), at
+    most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
+    # Ascending entries, sorted stably by weight and reversed: ties newest first.
+    order = np.argsort(weights, kind="stable")[::-1]
+    ranked = entries[order]
+    # Walked in Python, a slice at a time: the walk stops at the limit, most often within
+    # its first slice, where finding the entries past a story's cap in numpy took a dozen
+    # calls whose fixed cost was most of a find's ranking.
+    per_story: dict[int, int] = {}
+    taken = per_story.get
+    out: list[int] = []
+    for start in range(0, len(ranked), _WALKED):
+        part = ranked[start : start + _WALKED]
+        for entry, story in zip(part.tolist(), window.stories_of(part).tolist(), strict=True):
+            count = taken(story, 0)
+            if count < PER_STORY:
+                per_story[story] = count + 1
+                out.append(entry)
+                if len(out) == _PREFILTER_LIMIT:
+                    return out
+    return out

@@ -19,6 +19,8 @@ from monitor.store.batch import Rows
 from monitor.store.db import Db, Row
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
+# One encoder for every payload: ``json.dumps`` with options builds a new one at each call.
+_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
 
 
 def dump_payload(alert: Alert) -> str:
@@ -26,7 +28,7 @@ def dump_payload(alert: Alert) -> str:
     data = fields_of(alert)
     del data["id"], data["channel"]
     data["published"] = alert.published.isoformat() if alert.published else None
-    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+    return _ENCODE(data)
 
 
 def load_alert(row: Row | Sequence[Any]) -> Alert:

@@ -8,8 +8,10 @@ and translates what its dialect spells differently in one place (``Dialect.trans
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Sequence
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
 
 
 class Row(Protocol):
@@ -63,6 +65,19 @@ class Db(Protocol):
 
     async def script(self, sql: str) -> None:
         """Several statements (a migration's DDL), inside the current transaction."""
+        ...
+
+    async def execute_later(self, sql: str, params: Params = ()) -> None:
+        """A write whose outcome the caller does not need: inside a transaction on SQLite it
+        goes to the database with the transaction's next trip (its COMMIT at the latest),
+        not on a trip of its own; elsewhere it runs now."""
+        ...
+
+    async def together(self, work: Callable[[Db], Awaitable[T]]) -> T:
+        """``work(db)``: all its statements, and the Python between them, in one trip to the
+        database where the backend can (SQLite: run whole on the connection's thread, so the
+        event loop waits once, not once per statement; PostgreSQL: as awaited, each statement
+        its own trip to the server). ``work`` awaits nothing but the ``Db`` it is given."""
         ...
 
 

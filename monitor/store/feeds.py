@@ -124,8 +124,9 @@ def _row(state: FeedState, values: operator.attrgetter[Any] = _MUTABLE_VALUES) -
 
 
 async def save_state(db: Db, state: FeedState) -> None:
-    """Write every mutable field of ``state`` back."""
-    await db.execute(_UPDATE, _row(state))
+    """Write every mutable field of ``state`` back (with the transaction's next trip: its
+    COMMIT, where it is a poll's last write)."""
+    await db.execute_later(_UPDATE, _row(state))
 
 
 class StateWrites:

@@ -4,99 +4,22 @@ at a time. The default: a file beside the config, nothing to install or run."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
-from typing import Any
 
 import aiosqlite
 
 from monitor.errors import StoreError
 from monitor.store.base import Store
-from monitor.store.db import Db, Params, Row, check_numbered
+from monitor.store.db import Db
 from monitor.store.lock import WriterLock
 from monitor.store.migrate import migrate, pending
+from monitor.store.sqlitedb import BeginRefused, SqliteDb
 
-
-class SqliteDb:
-    """``Db`` over one aiosqlite connection: each call is one trip to its thread."""
-
-    dialect = "sqlite"
-
-    def __init__(self, raw: aiosqlite.Connection) -> None:
-        self.raw = raw  # for what only SQLite has (PRAGMAs), inside this module and tests
-        self._next_id: dict[str, int] = {}  # per table, the next id ``reserve_ids`` gives
-
-    async def execute(self, sql: str, params: Params = ()) -> int:
-        cur = await self.raw.execute(sql, params)
-        return int(cur.rowcount)
-
-    async def execute_many(self, sql: str, rows: Iterable[Params]) -> None:
-        await self.raw.executemany(sql, rows)
-
-    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
-        return list(await self.raw.execute_fetchall(sql, params))
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        rows = await self.raw.execute_fetchall(sql, params)
-        return next(iter(rows), None)
-
-    async def fetch_val(self, sql: str, params: Params = ()) -> Any:
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
-
-    async def stream(self, sql: str, params: Params = (), *, size: int) -> AsyncIterator[list[Row]]:
-        async with self.raw.execute(sql, params) as cur:
-            # The next rows are read (in the database's thread) while these are used.
-            batch = asyncio.ensure_future(cur.fetchmany(size))
-            try:
-                while rows := await batch:
-                    batch = asyncio.ensure_future(cur.fetchmany(size))
-                    yield list(rows)
-            finally:
-                if not batch.done():
-                    batch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await batch
-
-    async def reserve_ids(self, table: str, count: int) -> list[int]:
-        # Inside a write transaction (BEGIN IMMEDIATE), and this process is the file's only
-        # writer (WriterLock): once the highest id is read, the next ones are known without
-        # a trip per poll. A rollback forgets them (``forget_ids``): its rows are gone.
-        check_numbered(table)
-        first = self._next_id.get(table)
-        if first is None:
-            first = int(await self.fetch_val(f"SELECT COALESCE(MAX(id), 0) FROM {table}")) + 1
-        self._next_id[table] = first + count
-        return list(range(first, first + count))
-
-    async def give_back(self, table: str, ids: Iterable[int]) -> None:
-        unused = sorted(ids)
-        # Only the last ids handed out, all of them: what a reservation left at its end.
-        if (
-            unused
-            and unused[-1] + 1 == self._next_id.get(table)
-            and len(unused) == (unused[-1] - unused[0] + 1)
-        ):
-            self._next_id[table] = unused[0]
-
-    def forget_ids(self) -> None:
-        """The transaction that used the ids handed out was rolled back: read them again."""
-        self._next_id.clear()
-
-    async def script(self, sql: str) -> None:
-        # Statement by statement: ``executescript`` would COMMIT the migration's transaction.
-        statement = ""
-        for line in sql.splitlines(keepends=True):
-            statement += line
-            if sqlite3.complete_statement(statement):
-                await self.raw.execute(statement)
-                statement = ""
-        if statement.strip():
-            raise ValueError(f"incomplete SQL statement in a migration: {statement.strip()[:60]}")
+__all__ = ["SqliteDb", "SqliteStore", "migrate_connection"]
 
 
 async def migrate_connection(raw: aiosqlite.Connection) -> list[str]:
@@ -175,6 +98,7 @@ class SqliteStore(Store):
             await raw.execute("PRAGMA busy_timeout=5000")
             store = cls(raw, path, lock=lock)
             await migrate_connection(raw)
+            await store.db.read_ids()
         except sqlite3.Error as exc:
             await raw.close()
             raise StoreError(f"cannot use the database {path}: {exc}") from None
@@ -222,22 +146,24 @@ class SqliteStore(Store):
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[Db]:
+        # BEGIN IMMEDIATE goes with the transaction's first statement (one trip less).
+        tx = SqliteDb(self.raw, next_id=self.db._next_id, begin=True)
         try:
-            await self.raw.execute("BEGIN IMMEDIATE")
+            yield tx
+        except BeginRefused as exc:
+            raise self._write_failed(f"cannot start a transaction: {exc}", exc.error) from None
         except sqlite3.Error as exc:
-            raise self._write_failed(f"cannot start a transaction: {exc}", exc) from None
-        try:
-            yield self.db
-        except sqlite3.Error as exc:
-            await self._rollback()
+            await self._rollback(tx)
             raise self._write_failed(f"the database refused a write: {exc}", exc) from None
         except BaseException:
-            await self._rollback()
+            await self._rollback(tx)
             raise
         try:
-            await self.raw.execute("COMMIT")
+            await tx.commit()
+        except BeginRefused as exc:
+            raise self._write_failed(f"cannot start a transaction: {exc}", exc.error) from None
         except sqlite3.Error as exc:
-            await self._rollback()
+            await self._rollback(tx)
             raise self._write_failed(f"cannot commit: {exc}", exc) from None
 
     def _write_failed(self, message: str, exc: sqlite3.Error) -> StoreError:
@@ -255,11 +181,12 @@ class SqliteStore(Store):
             return f"the database file {self.path} was replaced while open; writes go elsewhere"
         return super().problem()
 
-    async def _rollback(self) -> None:
+    async def _rollback(self, tx: SqliteDb) -> None:
         # A failed statement may already have ended the transaction; that is fine.
         self.db.forget_ids()
-        with suppress(sqlite3.Error):
-            await self.raw.execute("ROLLBACK")
+        if tx.begun:
+            with suppress(sqlite3.Error):
+                await self.raw.execute("ROLLBACK")
 
     async def integrity_ok(self) -> bool:
         """``PRAGMA integrity_check`` answers "ok"."""
