@@ -1,5 +1,5 @@
 """The "new" and "burst" alerts of the stories and events a poll grew, each with its status:
-what the outbox refreshes (``outbox.enqueue.on_grown``), read in one query where it can."""
+what the outbox refreshes (``outbox.grow.on_grown``), read in one query where it can."""
 
 from __future__ import annotations
 
