@@ -126,6 +126,7 @@ class Engine:
             states=states,
             stages=stages,
             deliverer=deliverer,
+            body_slots=asyncio.Semaphore(config.fetch.bodies_in_flight),
             clock=clock,
             metrics=metrics,
             state_writes=StateWrites(store),
@@ -141,6 +142,9 @@ class Engine:
             self.rt.states.setdefault(url, state)
         self.stages.recompile(config)
         old = self.rt.config
+        if config.fetch.bodies_in_flight != old.fetch.bodies_in_flight:
+            # Polls holding a slot release it to the old semaphore; new polls take the new one.
+            self.rt.body_slots = asyncio.Semaphore(config.fetch.bodies_in_flight)
         agent_changed = config.monitor.user_agent != old.monitor.user_agent
         if agent_changed or self._limits(config) != self.rt.fetcher.limits:
             self._replace_fetcher(config)
