@@ -50,12 +50,19 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap
     from monitor.oneshot import poll_all
 
+    try:
+        from monitor.interpreter import limit_arenas
+    except ImportError:  # a --baseline revision from before it
+        limit_arenas = None
+
     config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
     memory = {"code and config": rss_mb()}  # where the peak RSS goes: read at each step
 
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
         events = time_event_assignment()
+        if limit_arenas is not None:
+            limit_arenas()  # as `monitor run` and `once` do before any thread starts
         map_large_blocks()  # as `monitor run` does before its engine opens
         try:  # the window read only once a poll brings a new item, as `monitor once` does
             engine = await Engine.open(config, lazy_window=True)
@@ -70,6 +77,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
             spent = time.process_time() - c
             memory["after the cycle"] = rss_mb()
+            memory.update(rss_parts())
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
             stories = await db.fetch_val("SELECT COUNT(*) FROM stories")
@@ -144,6 +152,40 @@ def rss_mb() -> float:
     """This process's resident memory now, in MB."""
     with open("/proc/self/statm") as f:
         return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss_parts() -> dict[str, float]:
+    """This process's resident memory by kind, in MB: mapped from files (the interpreter's,
+    the extensions' and the libraries' code), glibc's malloc heap in use and free (blocks
+    over 512 bytes, the extensions' own, SQLite's cache), and the rest of the anonymous
+    memory (Python's small objects in pymalloc's arenas, thread stacks)."""
+    kinds: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                kinds[key] = int(value.split()[0]) / 1024
+    files = kinds.get("Rss", 0.0) - kinds.get("Anonymous", 0.0)
+    try:
+        import ctypes
+
+        class MallInfo2(ctypes.Structure):
+            _fields_ = [(name, ctypes.c_size_t) for name in (
+                "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks",
+                "uordblks", "fordblks", "keepcost")]  # fmt: skip
+
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+        mallinfo2.restype = MallInfo2
+        info = mallinfo2()
+    except (OSError, AttributeError):
+        return {"mapped from files": files}
+    used, free = (info.uordblks + info.hblkhd) / 2**20, info.fordblks / 2**20
+    return {
+        "mapped from files": files,
+        "malloc in use": used,
+        "malloc free": free,
+        "Python objects and the rest": kinds.get("Anonymous", 0.0) - used - free,
+    }
 
 
 def vm_hwm_kb(pid: int | str) -> int:

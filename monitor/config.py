@@ -78,6 +78,9 @@ class FetchSection(StrictModel):
     max_redirects: int = Field(default=5, ge=0, le=20)
     concurrency: int = Field(default=50, ge=1)
     per_host: int = Field(default=4, ge=1)
+    bodies_in_flight: int = Field(
+        default=8, ge=1, description="polls parsing or storing a fetched body at once"
+    )
 
 
 class FeedConfig(StrictModel):

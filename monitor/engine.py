@@ -126,6 +126,7 @@ class Engine:
             states=states,
             stages=stages,
             deliverer=deliverer,
+            body_slots=asyncio.Semaphore(config.fetch.bodies_in_flight),
             clock=clock,
             metrics=metrics,
             state_writes=StateWrites(store),
@@ -141,6 +142,9 @@ class Engine:
             self.rt.states.setdefault(url, state)
         self.stages.recompile(config)
         old = self.rt.config
+        if config.fetch.bodies_in_flight != old.fetch.bodies_in_flight:
+            # Polls holding a slot release it to the old semaphore; new polls take the new one.
+            self.rt.body_slots = asyncio.Semaphore(config.fetch.bodies_in_flight)
         agent_changed = config.monitor.user_agent != old.monitor.user_agent
         if agent_changed or self._limits(config) != self.rt.fetcher.limits:
             self._replace_fetcher(config)
@@ -203,16 +207,13 @@ class Engine:
 
     async def _stop_delivery(self) -> None:
         self._stop.set()
-        if self._delivery is not None:
-            try:
-                async with asyncio.timeout(10):
-                    await self._delivery
-            except (TimeoutError, asyncio.CancelledError):
-                self._delivery.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await self._delivery
-        self._delivery = None
-        self._stop = asyncio.Event()
+        delivery = self._delivery
+        try:
+            if delivery is not None:
+                await _stopped(delivery)
+        finally:
+            self._delivery = None
+            self._stop = asyncio.Event()
 
     async def close(self) -> None:
         await self._stop_delivery()
@@ -227,3 +228,18 @@ class Engine:
         finally:
             self.rt.parse_threads.close()
             await self.rt.store.close()
+
+
+async def _stopped(delivery: asyncio.Task[None]) -> None:
+    """Alerts in flight get ten seconds to finish, then the delivery is cancelled. A cancel of
+    the caller itself is passed on, not swallowed with the delivery's."""
+    try:
+        async with asyncio.timeout(10):
+            await delivery
+    except (TimeoutError, asyncio.CancelledError):
+        delivery.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await delivery
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise

@@ -1,10 +1,11 @@
 """Tuning of the Python interpreter for a long-running daemon.
 
 Nothing in the library calls this: it changes the whole process, so only ``monitor run``
-does, once: ``map_large_blocks`` and ``pause_collector`` before the engine opens,
-``settle_heap`` after (see ``monitor.cli.run``). ``HeapTrim`` is given to the polls by
-``monitor run`` and ``monitor once`` alone. Tests, replay and the demo run with the
-interpreter's defaults; the benches that stand for the daemon call what it calls.
+does, once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
+opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
+too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
+Tests, replay and the demo run with the interpreter's defaults; the benches that stand for
+the daemon call what it calls.
 """
 
 from __future__ import annotations
@@ -18,11 +19,25 @@ import gc
 # still in use to the older generations.
 GC_THRESHOLDS = (10_000, 10, 10)
 
-_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter (malloc.h)
+_M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
+_M_ARENA_MAX = -8
 _MMAP_FROM = 1 << 20
 # Polls between two trims: a poll frees its body, its parsed entries and its lxml tree, and
 # a trim costs about a millisecond whatever was freed.
 TRIM_EVERY = 50
+
+
+def limit_arenas() -> None:
+    """One malloc arena for every thread: glibc gives each thread that allocates (the parse
+    thread, the database thread) an arena of its own, whose free blocks the others cannot
+    reuse, so a block freed on the event loop after a thread made it leaves a hole apart.
+    The GIL lets one thread allocate at a time anyway. Before any thread starts; a no-op
+    off glibc."""
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return
+    mallopt(_M_ARENA_MAX, 1)
 
 
 def map_large_blocks() -> None:

@@ -76,7 +76,8 @@ async def insert_new(db: Db, feed_id: int, entries: Sequence[Item]) -> list[tupl
         # Each slice asks which keys the feed has after the slices before it were inserted:
         # a key repeated across slices is stored once, as in one call.
         inserted += await item_store.insert_new(db, feed_id, entries[start : start + INSERT_SLICE])
-        await asyncio.sleep(0)
+        if start + INSERT_SLICE < len(entries):  # the loop's turn before the next slice
+            await asyncio.sleep(0)
     return inserted
 
 
@@ -86,4 +87,5 @@ async def run_stages(
     """The stages after store (stories, rules, outbox), a slice of items at a time."""
     for start in range(0, len(stored), STAGES_SLICE):
         await process(db, stored[start : start + STAGES_SLICE], now)
-        await asyncio.sleep(0)
+        if start + STAGES_SLICE < len(stored):  # the loop's turn before the next slice
+            await asyncio.sleep(0)

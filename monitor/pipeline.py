@@ -111,28 +111,31 @@ async def ingest(
     digest = hashlib.sha256(result.body).hexdigest()
     if digest == state.body_hash:  # validators ignored, same bytes: nothing to parse
         return await _nothing_new(rt, feed, state, result, "unchanged", now)
-    limit = rt.config.monitor.max_new_items
-    # parse and normalize, in a parse thread; ``order`` only when there may be too many new
-    parsed, order, publishing = await parse_off_loop(
-        rt.parse_threads, result.body, result.headers, url=result.final_url,
-        now=datetime.fromtimestamp(now, UTC), limit=limit,
-    )  # fmt: skip
-    # Parsed: the body is not held while this poll waits for its turn at the store (with
-    # polls queued there at a cold start, their bodies were a large part of the peak RSS).
-    result = replace(result, body=b"")
-    _take_feed_details(rt, feed, state, result, parsed, publishing)
-    state.body_hash = digest
-    entries, cut = parsed.entries, 0
-    if order is not None:  # the older of too many new items: stored as seen, in slices
-        entries, cut = await set_aside_older(rt.store, state.id, entries, order, limit)
-    # One transaction: a crash keeps the whole poll or none of it.
-    async with rt.store.transaction() as db:
-        stored = await _store_new(db, feed, state, entries)
-        # stories and events -> rules -> alerts (and updates of grown ones), in slices
-        await run_stages(rt.assign or rt.stages.process, db, stored, now)
-        _count_new(state, len(stored), cut, now)
-        pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
-        await pollstate.save(rt, db, state)
+    # [fetch] bodies_in_flight: past it a poll waits with its body unparsed, one block, where
+    # its parsed items are thousands of small objects that leave holes in the heap when freed
+    async with rt.body_slots:
+        limit = rt.config.monitor.max_new_items
+        # parse and normalize, in a parse thread; ``order`` only when there may be too many new
+        parsed, order, publishing = await parse_off_loop(
+            rt.parse_threads, result.body, result.headers, url=result.final_url,
+            now=datetime.fromtimestamp(now, UTC), limit=limit,
+        )  # fmt: skip
+        # Parsed: the body is not held while this poll waits for its turn at the store (with
+        # polls queued there at a cold start, their bodies were a large part of the peak RSS).
+        result = replace(result, body=b"")
+        _take_feed_details(rt, feed, state, result, parsed, publishing)
+        state.body_hash = digest
+        entries, cut = parsed.entries, 0
+        if order is not None:  # the older of too many new items: stored as seen, in slices
+            entries, cut = await set_aside_older(rt.store, state.id, entries, order, limit)
+        # One transaction: a crash keeps the whole poll or none of it.
+        async with rt.store.transaction() as db:
+            stored = await _store_new(db, feed, state, entries)
+            # stories and events -> rules -> alerts (and updates of grown ones), in slices
+            await run_stages(rt.assign or rt.stages.process, db, stored, now)
+            _count_new(state, len(stored), cut, now)
+            pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
+            await pollstate.save(rt, db, state)
     _log_new(feed, len(stored), cut)
     if stored:
         rt.deliverer.wake()  # the alerts this poll queued are committed: send them

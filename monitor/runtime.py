@@ -6,6 +6,7 @@ stages after store, the outbox's workers and each feed's state in memory.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +39,9 @@ class Runtime:
     fetcher: Fetcher
     stages: Stages  # stories, events, rules and the alerts they queue
     deliverer: Deliverer  # the outbox's workers, woken when a poll committed new alerts
+    # Polls past their fetch that parse or store a body ([fetch] bodies_in_flight): the
+    # transaction is one at a time, so more would only hold their parsed items in memory.
+    body_slots: asyncio.Semaphore
     states: dict[str, FeedState] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None

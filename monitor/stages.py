@@ -23,7 +23,8 @@ from monitor.events.semantic import UniversalSentenceEncoder
 from monitor.match import Matcher, compile_rules
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
-from monitor.outbox.enqueue import Matched, on_grown, on_matches
+from monitor.outbox.enqueue import Matched, on_matches
+from monitor.outbox.grow import on_grown
 from monitor.outbox.keys import already_queued, known_event_alerts
 from monitor.store import Store
 from monitor.store import events as event_store
@@ -185,7 +186,8 @@ class Stages:
     def _find_matches(
         self, event_changes: Sequence[assign.EventChange]
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches (pure: the compiled rules over its text)."""
+        """The rules each item matches (the compiled rules over its text; no store, no I/O),
+        and the new stories counted for /metrics."""
         found: list[tuple[assign.EventChange, Match]] = []
         for event_change in event_changes:
             change = event_change.story

@@ -70,7 +70,47 @@ def fold(text: str) -> str:
     """``text`` folded, one character at a time (see the module's doc)."""
     if text.isascii():  # the common case: lower() is folding
         return text.lower()
-    return text.translate(FOLD_TABLE)
+    return fold_words(text)[0]
+
+
+# Non-ASCII words folded already, each folded to as many characters (not in IRREGULAR).
+# str.translate looks every character of a text that is not all ASCII up in FOLD_TABLE,
+# in Python's dict protocol: several times the cost of a lookup per word of a vocabulary
+# that news repeats. Bounded: emptied when full, which only costs the words again.
+_WORDS: dict[str, str] = {}
+_WORDS_MAX = 20_000
+
+
+def fold_words(text: str) -> tuple[str, bool]:
+    """``fold(text)``, and whether every character of ``text`` folded to exactly one (no
+    ``IRREGULAR`` one in it, so that offsets in the folded text are offsets in ``text``).
+
+    Word by word between spaces (a space folds to itself): an ASCII word's fold is its
+    lower case, a non-ASCII one's is looked up, and a text with a word not known yet is
+    translated whole once, its words kept for the next text.
+    """
+    # An ASCII character that is not its lower case folded (a tab, a line break: whitespace
+    # but the space) is not printable; nor are the invisible ones, which fold to nothing.
+    if not text.isprintable():
+        folded = text.translate(FOLD_TABLE)
+        return folded, len(folded) == len(text) and IRREGULAR.isdisjoint(text)
+    words = text.split(" ")
+    get = _WORDS.get
+    folded_words = [w.lower() if w.isascii() else get(w) for w in words]
+    if None not in folded_words:
+        return " ".join(folded_words), True  # type: ignore[arg-type]  # no None, just checked
+    regular = True
+    if len(_WORDS) >= _WORDS_MAX:
+        _WORDS.clear()
+    for i, word in enumerate(words):
+        if folded_words[i] is None:
+            folded = word.translate(FOLD_TABLE)
+            if len(folded) == len(word) and IRREGULAR.isdisjoint(word):
+                _WORDS[word] = folded
+            else:  # never kept: a text with such a word takes this path each time
+                regular = False
+            folded_words[i] = folded
+    return " ".join(folded_words), regular  # type: ignore[arg-type]  # every None replaced
 
 
 _INVISIBLE_TABLE: dict[int, str | None] = dict.fromkeys(map(ord, INVISIBLE))

@@ -103,3 +103,38 @@ def test_polls_give_freed_memory_back(polls: str, released: float, trims: int) -
         assert float(freed) > released
     else:
         assert float(freed) < 5.0
+
+
+# Threads that allocate, as the parse and database threads do; then how many malloc arenas
+# (glibc's <heap> entries of malloc_info) the process holds.
+ARENAS = """
+import ctypes, sys, threading
+from monitor.interpreter import limit_arenas
+
+if sys.argv[1] == "limited":  # as `monitor run` and `monitor once` do first
+    limit_arenas()
+def work():
+    keep = [bytearray(2_000) for _ in range(1_000)]
+threads = [threading.Thread(target=work) for _ in range(3)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+libc = ctypes.CDLL(None)
+libc.open_memstream.restype = ctypes.c_void_p
+buf, size = ctypes.c_char_p(), ctypes.c_size_t()
+f = ctypes.c_void_p(libc.open_memstream(ctypes.byref(buf), ctypes.byref(size)))
+libc.malloc_info(0, f)
+libc.fclose(f)
+print(ctypes.string_at(buf, size.value).decode().count("<heap nr="))
+"""
+
+
+@pytest.mark.parametrize("process", ["limited", "library defaults"])
+def test_threads_share_one_malloc_arena_in_the_commands(process: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", ARENAS, process],
+        cwd=REPO, capture_output=True, text=True, timeout=60, check=True,
+    )  # fmt: skip
+    heaps = int(done.stdout)
+    assert heaps == 1 if process == "limited" else heaps > 1, heaps

@@ -282,6 +282,32 @@ def test_the_snippet_is_about_160_characters_around_the_first_hit() -> None:
     assert match.snippet.startswith("…") and match.snippet.endswith("…")
 
 
+# Rules that fire on one item, each shown around its own first hit (query, words its snippet
+# shows): two rules firing first on the same word, and two whose first hits are far apart.
+SNIPPETS_OF_ONE_ITEM = [
+    ("geneva", "The summit opens in Geneva today."),
+    ("geneva AND summit", "The summit opens in Geneva today."),
+    ("ceasefire", "A ceasefire holds in the north."),
+    ("ceasefire OR zzz", "A ceasefire holds in the north."),
+]
+
+
+def test_each_rule_of_an_item_shows_the_snippet_around_its_own_first_hit() -> None:
+    summary = (
+        "word " * 60
+        + "The summit opens in Geneva today. "
+        + "word " * 60
+        + "A ceasefire holds in the north. "
+        + "word " * 60
+    )
+    rules = [RuleConfig(name=f"r{i}", query=q) for i, (q, _) in enumerate(SNIPPETS_OF_ONE_ITEM)]
+    matches = compile_rules(rules, ENTITIES).match("Leaders meet", summary)
+    assert [m.rule for m in matches] == [r.name for r in rules]
+    for match, (query, shown) in zip(matches, SNIPPETS_OF_ONE_ITEM, strict=True):
+        assert shown in match.snippet, query
+        assert len(match.snippet) <= 170, query
+
+
 def test_hit_offsets_point_into_the_original_text_when_folding_changes_lengths() -> None:
     title = "Straße: ﬁnal Zelenskyy’s summit in Gene\u0300ve"
     rule = RuleConfig(name="r", query="@Zelensky summit Geneve final")
@@ -289,6 +315,30 @@ def test_hit_offsets_point_into_the_original_text_when_folding_changes_lengths()
     assert {h.text for h in match.hits} == {"Zelenskyy", "summit", "Gene\u0300ve", "ﬁnal"}
     for hit in match.hits:
         assert title[hit.start : hit.end] == hit.text
+
+
+# Titles with letters beyond ASCII (query, title, the words the hits show): each is matched
+# twice, the second time with its words folded already; the hits must show the title's own
+# words both times.
+NON_ASCII_TITLES = [
+    ("summit Geneve", "Zelenskyy’s summit in Genève", ["summit", "Genève"]),
+    ("summit Geneve", "Zelenskyy’s summit in Gene\u0300ve", ["summit", "Gene\u0300ve"]),
+    ("strasse summit", "Straße summit: ﬁnal day", ["Straße", "summit"]),  # ß, ﬁ: two letters
+    ("summit final", "Straße summit:\tﬁnal day", ["summit", "ﬁnal"]),  # and a tab
+    ("@Zelensky summit", "Встреча Зеленского: summit", ["Зеленского", "summit"]),
+]
+
+
+@pytest.mark.parametrize(("query", "title", "words"), NON_ASCII_TITLES)
+def test_hits_show_the_right_words_when_the_same_words_come_again(
+    query: str, title: str, words: list[str]
+) -> None:
+    matcher = compile_rules([RuleConfig(name="r", query=query)], ENTITIES)
+    for _ in range(2):
+        (match,) = matcher.match(title, "")
+        assert [h.text for h in match.hits] == words
+        for hit in match.hits:
+            assert title[hit.start : hit.end] == hit.text
 
 
 def test_a_term_shared_by_many_rules_fires_each_of_them() -> None:

@@ -34,7 +34,13 @@ async def test_polls_queued_at_the_store_do_not_hold_their_bodies(
     for i in range(FEEDS):
         feed_server.feed(f"/f{i}", padded_feed(i))
         urls.append(feed_server.url(f"/f{i}"))
-    engine = await Engine.open(make_config(tmp_path, urls))
+    config = make_config(tmp_path, urls)
+    # Every poll past its parse here: the ones beyond [fetch] bodies_in_flight would wait
+    # for a slot with their body unparsed (tests/test_bodies_in_flight.py).
+    config = config.model_copy(
+        update={"fetch": config.fetch.model_copy(update={"bodies_in_flight": FEEDS})}
+    )
+    engine = await Engine.open(config)
     rt = engine.rt
     tracemalloc.start()
     try:

@@ -7,6 +7,7 @@ exactly as a full disk does, ``query_only`` refuses every write.
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,10 @@ from helpers import make_config
 from test_poll import count_items
 
 from monitor.engine import Engine
+from monitor.errors import StoreError
 from monitor.pipeline import refresh_feed
+from monitor.store import Store
+from monitor.store import feeds as feed_store
 
 BIG = [(f"Story number {i} " + "x" * 300, f"http://example.org/{i}") for i in range(400)]
 
@@ -49,3 +53,31 @@ async def test_store_fault_is_clear_and_loses_nothing(
         assert await rt.store.integrity_ok()
     finally:
         await engine.close()
+
+
+async def test_a_transaction_that_writes_nothing_does_not_clear_a_write_failure(
+    tmp_path: Path,
+) -> None:
+    store = await Store.open(tmp_path / "monitor.db")
+    try:
+        async with store.transaction() as db:
+            await feed_store.sync_feeds(db, ["http://a/feed"])
+        holder = sqlite3.connect(tmp_path / "monitor.db", isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another program keeps the write lock
+        try:
+            await store.db.execute("PRAGMA busy_timeout = 100")
+            with pytest.raises(StoreError, match="locked"):
+                async with store.transaction() as db:
+                    await db.execute("UPDATE feeds SET title = 'x'")
+            assert "writes to the database fail" in (store.problem() or "")
+            async with store.transaction():
+                pass  # nothing sent: proves nothing about the write path
+            assert "writes to the database fail" in (store.problem() or "")
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        async with store.transaction() as db:
+            await db.execute("UPDATE feeds SET title = 'y'")
+        assert store.problem() is None  # a write that reached the database clears it
+    finally:
+        await store.close()

@@ -29,6 +29,7 @@ def run(args: argparse.Namespace) -> int:
     # The one place the interpreter is tuned: the daemon is the process, so its allocator
     # and garbage collector are set for a long-lived heap (monitor.interpreter). Library
     # code, tests, replay and the demo never change interpreter-wide state.
+    interpreter.limit_arenas()
     interpreter.map_large_blocks()
     interpreter.pause_collector()  # until the engine is open (settle_heap), or the run ends
     try:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
+from functools import partial
 from typing import Any, NamedTuple
 
 from monitor.match.compiled import CompiledRule, Found
@@ -23,10 +24,22 @@ class Where(NamedTuple):
     field: str  # title | summary
 
 
+# Two per matched item: from a tuple in C rather than through the NamedTuple's Python __new__.
+where: Callable[[tuple[str, list[int] | None, int, str]], Where] = partial(tuple.__new__, Where)
+
+
 def explain(
-    rule: CompiledRule, labels: Sequence[str], found: Found, where: tuple[Where, Where]
+    rule: CompiledRule,
+    labels: Sequence[str],
+    found: Found,
+    where: tuple[Where, Where],
+    snippets: dict[tuple[int, int], str] | None = None,
 ) -> Match:
-    """The match as the user sees it: each term's hits in the original text, a snippet."""
+    """The match as the user sees it: each term's hits in the original text, a snippet.
+
+    ``snippets``: the snippets made for the item's other matches so far, by their first hit
+    in the folded text; several rules of one item mostly fire on the same first word.
+    """
     title, summary = where
     spans: list[tuple[int, int, int, str]] = []
     for term_id in rule.terms:
@@ -39,21 +52,36 @@ def explain(
         spans.sort()
     hits: list[TermHit] = []
     covered: dict[int, int] = {}  # term id -> end of its last hit kept
+    summary_base = summary.base
     for start, neg_end, term_id, label in spans:
-        if covered.get(term_id, -1) >= -neg_end:
+        end = -neg_end
+        if covered.get(term_id, -1) >= end:
             continue  # inside a longer hit of the same term: "Zelensky" in "V. Zelensky"
-        covered[term_id] = -neg_end
-        field = summary if start >= summary.base else title
-        lo, hi = original_span(field.offsets, start - field.base, -neg_end - field.base)
+        covered[term_id] = end
+        field = summary if start >= summary_base else title
+        base = field.base
+        if field.offsets is None:  # original_span's usual case, inline: once per hit
+            lo, hi = start - base, end - base
+        else:
+            lo, hi = original_span(field.offsets, start - base, end - base)
         hits.append(TermHit(label, field.text[lo:hi], field.field, lo, hi))
     first = hits[0]
-    source = title.text if first.field == "title" else summary.text
+    made = None
+    if snippets is not None:
+        first_span = (spans[0][0], -spans[0][1])  # the first hit kept is the first span
+        made = snippets.get(first_span)
+    if made is None:
+        source = title.text if first.field == "title" else summary.text
+        made = snippet(source, first.start, first.end)
+        if snippets is not None:
+            snippets[first_span] = made
+    config = rule.config
     return Match(
-        rule=rule.config.name,
-        severity=rule.config.severity,
-        channels=tuple(rule.config.channels),
+        rule=config.name,
+        severity=config.severity,
+        channels=tuple(config.channels),
         hits=tuple(hits),
-        snippet=snippet(source, first.start, first.end),
+        snippet=made,
     )
 
 
@@ -67,7 +95,11 @@ def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:
     if hi < len(text):
         space = text.rfind(" ", end, hi)
         hi = space if space > end else hi
-    body = " ".join(text[lo:hi].split())
+    body = text[lo:hi]
+    # Normalized text is one line with single spaces already (no other whitespace is
+    # printable): the split and join are for the rest.
+    if not body.isprintable() or "  " in body or body[:1] == " " or body[-1:] == " ":
+        body = " ".join(body.split())
     return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
 
 

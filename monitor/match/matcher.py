@@ -13,7 +13,8 @@ from collections.abc import Set as AbstractSet
 import ahocorasick
 
 from monitor.match.compiled import Check, CompiledRule, LiteralTable, TermTable
-from monitor.match.explain import Where, explain
+from monitor.match.explain import explain
+from monitor.match.explain import where as make_where
 from monitor.match.scan import find_terms, scan
 from monitor.match.text import fold
 from monitor.models import Match
@@ -79,11 +80,14 @@ class Matcher:
         if not fired:
             return []
         where = (
-            Where(title, title_offsets, 0, "title"),
-            Where(summary, summary_offsets, title_end + 1, "summary"),
+            make_where((title, title_offsets, 0, "title")),
+            make_where((summary, summary_offsets, title_end + 1, "summary")),
         )
-        rules = self.rules
-        return [explain(rules[i], terms.labels, found, where) for i in sorted(set(fired))]
+        rules, labels = self.rules, terms.labels
+        if len(fired) == 1:
+            return [explain(rules[fired[0]], labels, found, where)]
+        snippets: dict[tuple[int, int], str] = {}
+        return [explain(rules[i], labels, found, where, snippets) for i in sorted(set(fired))]
 
     def _check(
         self,

@@ -14,7 +14,6 @@ from functools import lru_cache
 from monitor import textfold
 
 _TABLE = textfold.FOLD_TABLE
-_IRREGULAR = textfold.IRREGULAR
 
 
 def fold(text: str) -> tuple[str, list[int] | None]:
@@ -26,8 +25,8 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     # textfold.fold's two cases inline: this runs for every title and summary matched.
     if text.isascii():  # the common case: lower() is folding, and it keeps every offset
         return text.lower(), None
-    folded = text.translate(_TABLE)
-    if len(folded) == len(text) and _IRREGULAR.isdisjoint(text):
+    folded, regular = textfold.fold_words(text)
+    if regular:
         return folded, None
     offsets: list[int] = []
     for i, ch in enumerate(text):

@@ -24,7 +24,8 @@ Bot API or SMTP idempotency key exists to close that window; the webhook sends
 """
 
 from monitor.outbox.deliver import BATCH, DIGEST_KINDS, IDLE_MAX, Deliverer
-from monitor.outbox.enqueue import enqueue, on_match, on_story_grew
+from monitor.outbox.enqueue import enqueue, on_match
+from monitor.outbox.grow import on_story_grew
 from monitor.outbox.status import orphaned, orphaned_message, outbox_status, render_status
 
 __all__ = [

@@ -1,12 +1,14 @@
 """What an alert shows of the item that raised it: its headline without wire tags, its
-link and outlet, its lede, its time, and the words that fired as the item wrote them."""
+link and outlet, its lede, its time, and the words that fired as the item wrote them; and,
+for an alert per event, of the event: its outlets, angles and newest headline."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from datetime import datetime
+from typing import NamedTuple
 
 from monitor.dedup.headline import strip_outlet
-from monitor.models import Alert, Match, StoredItem
+from monitor.models import Event, Match, StoredItem, Story
 
 # The lede shown: the summary's first sentences up to about this many characters.
 LEDE_CHARS = 300
@@ -37,18 +39,42 @@ def plain_terms(match: Match) -> tuple[str, ...]:
     return tuple(dict.fromkeys(first.values())) or tuple(match.terms)
 
 
-def shown(alert: Alert, item: StoredItem | None, match: Match) -> Alert:
-    """``alert`` showing ``item``: its headline (without wire tags), link, outlet first, lede
-    and publication time, and the words that fired in plain language."""
+class Shown(NamedTuple):
+    """What the "new" alerts of one match show: the same on every channel of its rule."""
+
+    title: str
+    url: str | None
+    outlets: tuple[str, ...]
+    snippet: str
+    published: datetime | None
+    terms: tuple[str, ...]
+
+
+def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match: Match) -> Shown:
+    """What an alert of ``story`` (carried by ``outlets``) shows of ``item``: its headline
+    (without wire tags), link, outlet first, lede and publication time, and the words that
+    fired in plain language. Without ``item``: the story's, and the match's snippet."""
+    terms = plain_terms(match)
     if item is None:
-        return replace(alert, terms=plain_terms(match))
-    rest = tuple(o for o in alert.outlets if o != item.feed_name)
-    return replace(
-        alert,
-        title=strip_outlet(item.item.title) or item.item.title,
-        url=item.item.url or alert.url,
-        outlets=(item.feed_name, *rest),
-        snippet=lede(item.item.summary, item.item.title),
-        published=item.seen_at,
-        terms=plain_terms(match),
+        return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms)
+    rest = tuple(o for o in outlets if o != item.feed_name)
+    title = item.item.title
+    return Shown(
+        strip_outlet(title) or title,
+        item.item.url or story.url,
+        (item.feed_name, *rest),
+        lede(item.item.summary, title),
+        item.seen_at,
+        terms,
     )
+
+
+def event_extra(event: Event) -> dict[str, str]:
+    """What an alert per event shows of the event: its angles, newest headline and title."""
+    return {"angles": str(event.stories), "latest": event.latest, "event_title": event.title}
+
+
+def event_outlets(event: Event, story: Story) -> tuple[str, ...]:
+    """The event's outlets, the one whose headline and link the alert shows first."""
+    first = story.outlets[:1]
+    return first + tuple(o for o in event.outlets if o not in first)

@@ -1,23 +1,18 @@
-"""outbox.enqueue: the alerts a match or a growing story causes, written inside the
-pipeline's transaction (see the package's docstring)."""
+"""outbox.enqueue: the alerts a match causes, written inside the pipeline's transaction (see
+the package's docstring); what a story or an event that grew causes is ``outbox.grow``'s."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
-from monitor.outbox.content import shown
-from monitor.outbox.keys import alert_key, event_burst_key
+from monitor.outbox.bursts import burst_extra, maybe_burst, maybe_event_burst
+from monitor.outbox.content import event_extra, event_outlets, shown
+from monitor.outbox.keys import alert_key
 from monitor.store import alerts as rows
-from monitor.store import grown
-from monitor.store import items as item_store
-from monitor.store.alerts import Due
 from monitor.store.db import Db
-
-_ESCALATE = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
 
 async def enqueue(
@@ -34,121 +29,6 @@ async def enqueue(
     return await rows.insert(
         db, replace(alert, id=0, kind=kind, channel=channel), dedup_key=dedup_key, now=now
     )
-
-
-def _burst_extra(rule: RuleConfig) -> dict[str, str]:
-    if rule.burst is None:
-        return {}
-    # Kept with the alert so the growth checks can test the burst without the rules.
-    return {
-        "burst_outlets": str(rule.burst.outlets),
-        "burst_within": repr(rule.burst.within),
-        "burst_within_text": format_duration(rule.burst.within),
-    }
-
-
-def _event_extra(event: Event) -> dict[str, str]:
-    return {"angles": str(event.stories), "latest": event.latest, "event_title": event.title}
-
-
-def _event_outlets(event: Event, story: Story) -> tuple[str, ...]:
-    """The event's outlets, the one whose headline and link the alert shows first."""
-    first = story.outlets[:1]
-    return first + tuple(o for o in event.outlets if o not in first)
-
-
-async def on_grown(
-    db: Db,
-    *,
-    stories: Sequence[tuple[Story, Sequence[tuple[Due, str]]]],
-    events: Sequence[tuple[Event, Sequence[tuple[Due, str]]]],
-    now: float,
-) -> None:
-    """The stories and events a poll grew, with their alerts as read before
-    (``store.grown``): what ``on_story_grew`` does for each
-    story, and for each event its pending alerts refreshed and one update of each message
-    already sent queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts
-    checked. The refreshed payloads of the pending alerts are written together at the end,
-    in one statement, rather than one round trip to the database thread each."""
-    refreshed: list[tuple[int, Alert]] = []
-    for story, alerts in stories:
-        await _story_grew(db, story, now, alerts, refreshed)
-    for event, alerts in events:
-        await _event_grew(db, event, now, alerts, refreshed)
-    # Nothing above reads a "new" or "burst" alert's payload back: it can wait till here.
-    await rows.set_payloads(db, refreshed)
-
-
-async def _event_grew(
-    db: Db,
-    event: Event,
-    now: float,
-    alerts: Sequence[tuple[Due, str]],
-    refreshed: list[tuple[int, Alert]],
-) -> None:
-    # A burst alert of this event among them is one per (channel, rule): no need to look for
-    # it. Only of this event: a story that moved to it brings the alerts of its old event.
-    bursted = {
-        (d.alert.channel, d.alert.rule)
-        for d, _ in alerts
-        if d.alert.kind == "burst" and d.alert.event_id == event.id
-    }
-    for due, status in alerts:
-        alert = due.alert
-        if (
-            alert.kind == "new"
-            and "burst_outlets" in alert.extra
-            and (alert.channel, alert.rule) not in bursted
-        ):
-            await _maybe_event_burst(db, event, alert, now)
-        outlets = alert.outlets[:1] + tuple(o for o in event.outlets if o not in alert.outlets[:1])
-        extra = {**alert.extra, **_event_extra(event)}
-        if alert.outlets == outlets and alert.extra == extra:
-            continue
-        fresh = replace(alert, outlets=outlets, extra=extra)
-        if status == rows.PENDING:
-            refreshed.append((alert.id, fresh))
-        elif status == rows.SENT and (
-            due.external_id or await _new_angle(db, alert, event.stories)
-        ):
-            # A message that can be edited is (Telegram, the console), at each growth; mail
-            # and webhooks get a message of their own (external_id "") once the event has a
-            # new angle, not for each outlet more: at most one per update_delay, coalesced.
-            await _queue_update(db, due, fresh, now)
-
-
-async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
-    """Whether the event has more angles than the last message of ``alert`` told (its
-    update's, once one was sent), or an update waits that should carry the newest."""
-    told = int(alert.extra.get("angles", "1") or 1)
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
-    if previous is not None:
-        update, status = previous
-        if status == rows.PENDING:
-            return True
-        told = int(update.alert.extra.get("angles", str(told)) or told)
-    return angles > told
-
-
-async def _maybe_event_burst(db: Db, event: Event, base: Alert, now: float) -> int | None:
-    """One "burst" alert per (event, rule, channel) once K outlets carry it within T."""
-    need = int(base.extra["burst_outlets"])
-    key = event_burst_key(event.id, base.rule or "")
-    if len(event.outlets) < need or await rows.has_key(db, base.channel, key):
-        return None
-    count = await item_store.event_outlets_since(
-        db, event.id, now - float(base.extra["burst_within"])
-    )
-    if count < need:
-        return None
-    burst = replace(
-        base,
-        kind="burst",
-        severity=_ESCALATE.get(base.severity, "high"),
-        outlets=event.outlets,
-        extra={**base.extra, "burst_count": str(count)},
-    )
-    return await rows.insert(db, burst, dedup_key=key, now=now)
 
 
 async def on_match(
@@ -173,9 +53,9 @@ async def on_match(
             ids.append(new_id)
         if rule.burst is not None:
             if event is not None:
-                burst_id = await _maybe_event_burst(db, event, alert, now)
+                burst_id = await maybe_event_burst(db, event, alert, now)
             else:
-                burst_id = await _maybe_burst(db, story, alert, now)
+                burst_id = await maybe_burst(db, story, alert, now)
             if burst_id is not None:
                 ids.append(burst_id)
     return ids
@@ -221,113 +101,31 @@ def match_alerts(
     event: Event | None = None,
 ) -> tuple[str, list[Alert]]:
     """The "new" alerts a match raises, one per channel of the rule, and their key."""
-    extra = _burst_extra(rule)
+    extra = burst_extra(rule)
     outlets = story.outlets
     key = alert_key(story, rule, event)
     if event is not None:
-        extra |= _event_extra(event)
-        outlets = _event_outlets(event, story)
-    alerts = []
-    for channel in dict.fromkeys(rule.channels or match.channels):
-        alert = Alert(
+        extra |= event_extra(event)
+        outlets = event_outlets(event, story)
+    view = shown(story, outlets, item, match)  # once for all the rule's channels
+    event_id = event.id if event is not None else None
+    alerts = [
+        Alert(
             id=0,
             channel=channel,
             kind="new",
-            title=story.title,
+            title=view.title,
             rule=rule.name,
             severity=rule.severity,
             story_id=story.id,
-            url=story.url,
-            outlets=outlets,
-            terms=tuple(match.terms),
-            snippet=match.snippet,
-            published=story.first_seen,
+            url=view.url,
+            outlets=view.outlets,
+            terms=view.terms,
+            snippet=view.snippet,
+            published=view.published,
             extra=extra,
-            event_id=event.id if event is not None else None,
+            event_id=event_id,
         )
-        alerts.append(shown(alert, item, match))
+        for channel in dict.fromkeys(rule.channels or match.channels)
+    ]
     return key, alerts
-
-
-async def on_story_grew(
-    db: Db,
-    *,
-    story: Story,
-    now: float,
-    alerts: Sequence[tuple[Due, str]] | None = None,
-) -> None:
-    """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent on a channel that can edit, and check the bursts.
-
-    ``alerts``: the story's alerts (``store.grown.stories_alerts``) when the caller read them for
-    many stories at once; read here otherwise.
-    """
-    if alerts is None:
-        alerts = await grown.story_alerts(db, story.id)
-    await on_grown(db, stories=[(story, alerts)], events=(), now=now)
-
-
-async def _story_grew(
-    db: Db,
-    story: Story,
-    now: float,
-    alerts: Sequence[tuple[Due, str]],
-    refreshed: list[tuple[int, Alert]],
-) -> None:
-    for due, status in alerts:
-        alert = due.alert
-        if alert.kind == "new" and "burst_outlets" in alert.extra:
-            await _maybe_burst(db, story, alert, now)
-        # The outlet whose headline the alert shows stays first.
-        outlets = alert.outlets[:1] + tuple(o for o in story.outlets if o not in alert.outlets[:1])
-        if alert.outlets == outlets:
-            continue
-        fresh = replace(alert, outlets=outlets)
-        if status == rows.PENDING:
-            refreshed.append((alert.id, fresh))
-        elif status == rows.SENT and due.external_id:
-            await _queue_update(db, due, fresh, now)
-
-
-async def _queue_update(db: Db, due: Due, fresh: Alert, now: float) -> None:
-    """Queue (or refresh) the one update of ``due``'s sent message, carrying ``fresh``: an
-    edit of it where the channel gave an id to edit, else a message of its own."""
-    update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": due.alert.kind})
-    await rows.upsert_update(
-        db,
-        update,
-        dedup_key=f"update:{due.alert.id}",
-        external_id=due.external_id or "",
-        now=now,
-        due=now,
-    )
-
-
-async def _maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | None:
-    """One "burst" alert per (story, rule, channel) once K outlets carry it within T."""
-    need = int(base.extra["burst_outlets"])
-    within = float(base.extra["burst_within"])
-    key = f"burst:{story.id}:{base.rule}"
-    if len(story.outlets) < need or await rows.has_key(db, base.channel, key):
-        return None
-    count = await _outlets_within(db, story, now - within)
-    if count < need:
-        return None
-    burst = replace(
-        base,
-        kind="burst",
-        severity=_ESCALATE.get(base.severity, "high"),
-        outlets=story.outlets,
-        extra={**base.extra, "burst_count": str(count)},
-    )
-    return await rows.insert(db, burst, dedup_key=key, now=now)
-
-
-async def _outlets_within(db: Db, story: Story, since: float) -> int:
-    """Distinct feeds with an item of the story first seen since ``since``."""
-    feeds, stored = await item_store.story_outlets_since(db, story.id, since)
-    if stored:
-        return feeds
-    # No items stored for it (a story built by hand): all its outlets count if it began
-    # within the window, none otherwise.
-    return len(story.outlets) if story.first_seen.timestamp() >= since else 0

@@ -47,15 +47,18 @@ def already_queued(
     item shown, its lede, the payload) was most of their cost."""
     channels = rule.channels or match.channels
     key = alert_key(story, rule, event)
+    if rule.burst is None:  # the usual rule: only its "new" pairs, tested without a set
+        for channel in channels:
+            if (channel, key) not in known:
+                known.update((c, key) for c in channels)
+                return False
+        return True
     pairs = {(channel, key) for channel in channels}
-    wanted = pairs
-    if rule.burst is not None:
-        if event is None:  # the outlets of a story are counted at each of its matches
-            known |= pairs
-            return False
-        burst = event_burst_key(event.id, rule.name)
-        wanted = pairs | {(channel, burst) for channel in channels}
-    if wanted <= known:
+    if event is None:  # a burst per story: the story's outlets are counted at each match
+        known |= pairs
+        return False
+    burst = event_burst_key(event.id, rule.name)
+    if pairs | {(channel, burst) for channel in channels} <= known:
         return True
     known |= pairs
     return False

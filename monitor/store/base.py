@@ -26,7 +26,12 @@ class Store:
         """A write transaction: committed on success, rolled back on any exception."""
         async with self._write_lock, self._transaction() as db:
             yield db
-        self._write_failure = None
+        if self._wrote(db):  # an empty transaction proves nothing about the write path
+            self._write_failure = None
+
+    def _wrote(self, db: Db) -> bool:
+        """The transaction just committed reached the database."""
+        return True
 
     def _transaction(self) -> AbstractAsyncContextManager[Db]:
         raise NotImplementedError

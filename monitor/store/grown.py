@@ -1,5 +1,5 @@
 """The "new" and "burst" alerts of the stories and events a poll grew, each with its status:
-what the outbox refreshes (``outbox.enqueue.on_grown``), read in one query where it can."""
+what the outbox refreshes (``outbox.grow.on_grown``), read in one query where it can."""
 
 from __future__ import annotations
 
@@ -19,9 +19,8 @@ async def story_alerts(db: Db, story_id: int) -> list[tuple[Due, str]]:
 # ``in_lists`` placeholder list. Rows are read by ``add_dues``.
 #
 # Through the indexes whatever SQLite's statistics say (INDEXED BY; PostgreSQL is not
-# given the hint): ``PRAGMA optimize`` at close records them once, while the store is young
-# and a poll's stories are most of its alerts, and never again as the table grows (SQLite
-# 3.40); the planner then read every alert ever kept at every poll that grew a story.
+# given the hint): statistics recorded while the store was young mislead the planner into
+# reading every alert ever kept at every poll that grew a story.
 OF_STORIES = (
     f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts INDEXED BY alerts_story"
     " WHERE story_id IN ({marks}) AND kind IN ('new', 'burst')"

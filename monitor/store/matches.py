@@ -42,8 +42,8 @@ async def record_many(
 
 
 # The two JSON columns of a poll's every match, written out: the text of ``json.dumps(...,
-# ensure_ascii=False)`` of the terms and of each hit's fields, at a third of its cost (it
-# walks the values generically, with a dict built per hit).
+# ensure_ascii=False)`` of the terms and of each hit's fields, without the dict per hit and
+# the generic walk over the values that ``json.dumps`` would need.
 
 
 def _terms_json(match: Match) -> str:

@@ -166,6 +166,9 @@ class SqliteStore(Store):
             await self._rollback(tx)
             raise self._write_failed(f"cannot commit: {exc}", exc) from None
 
+    def _wrote(self, db: Db) -> bool:
+        return not isinstance(db, SqliteDb) or db.sent
+
     def _write_failed(self, message: str, exc: sqlite3.Error) -> StoreError:
         # A constraint refused is a bug on one poll's data; anything else (locked, read-only,
         # I/O error, disk full) means the write path itself fails, and health must say so.

@@ -2,7 +2,7 @@
 ``ThreadDb`` on that thread, for the store's code run whole there (``SqliteDb.together``).
 
 Each statement awaited through aiosqlite is a trip: a future, a queue put, a switch to the
-database thread and a wake-up of the event loop; a poll sends a dozen. The store's functions
+database thread and a wake-up of the event loop, for each statement. The store's functions
 are written once, as coroutines over ``Db``; given ``ThreadDb``, whose methods call sqlite3
 directly and never suspend, such a coroutine runs to its end in one ``send`` (``run_sync``),
 on the database thread, and the loop waits for it once.
@@ -82,7 +82,8 @@ def reserve(
     next_id: dict[str, int], table: str, count: int, conn: sqlite3.Connection | None
 ) -> list[int]:
     """``count`` ids of ``table`` from ``next_id``; ``conn`` reads the highest id where it
-    is not known yet (a caller on the event loop passes None and reads it first itself).
+    is not known yet (on the event loop it is None: ``LookupError`` is raised, and
+    ``SqliteDb.reserve_ids`` asks again on the database thread with the connection).
 
     Inside a write transaction (BEGIN IMMEDIATE), and this process is the file's only
     writer (WriterLock): once the highest id is read, the next ones are known without a
@@ -151,8 +152,10 @@ class SqliteDb:
         self._transaction = begin
         self._begin = begin  # BEGIN IMMEDIATE not sent yet
         self._later: list[tuple[str, Params]] = []
+        self.sent = False  # a trip reached the database
 
     async def _trip(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        self.sent = True
         begin, later = self._begin, self._later
         self._begin, self._later = False, []
         raw = self.raw
