@@ -435,6 +435,12 @@ if __name__ == "__main__":
 
         map_large_blocks()
     if a.rebuild:
+        try:  # as `monitor run` does before its engine opens (older trees did not)
+            from monitor.interpreter import pause_collector
+        except ImportError:
+            pass
+        else:
+            pause_collector()
         asyncio.run(rebuild(Path(a.rebuild)))
         sys.exit(0)
     if a.stream_child:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 from array import array
-from collections import Counter
+from collections import Counter, defaultdict
 
 import pytest
 
 from monitor.dedup import postings
+from monitor.dedup.wordtable import words_hash, words_hashes
 
 
 def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
@@ -64,7 +65,7 @@ def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
 
 
 @pytest.mark.parametrize("seed", range(40))
-def test_index_keys_as_one_token_at_a_time(seed: int) -> None:
+def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
     rng = random.Random(seed)
     words = [f"w{i}" for i in range(rng.choice([3, 30, 300]))]
     keys = [
@@ -73,15 +74,21 @@ def test_index_keys_as_one_token_at_a_time(seed: int) -> None:
     ]
     base = rng.randint(0, 1000)
     vocab, slow_vocab = postings.Vocabulary(["w1", "^w2"]), postings.Vocabulary(["w1", "^w2"])
-    fast = postings.index_keys(keys, base, vocab)
+    fast = postings.index_keys(keys, vocab)
     tokens = " \0 ".join(keys).split()
-    slow = postings._index_slowly(tokens, len(keys), base, slow_vocab)
+    slow = postings._index_slowly(tokens, len(keys), slow_vocab)
+    for got in (fast, slow):
+        assert got.per_key.tolist() == [len(k.split()) for k in keys]
+        # The words of a key, in any order and with or without a name's mark, give its sum.
+        assert words_hashes(got.word_sums).tolist() == [
+            words_hash(k.replace("^", "").split()) for k in keys
+        ]
     assert fast.ids.tolist() == slow.ids.tolist()
-    assert fast.per_key.tolist() == slow.per_key.tolist() == [len(k.split()) for k in keys]
-    assert dict(fast.postings) == dict(slow.postings)
     assert vocab.tokens == slow_vocab.tokens
+    posted: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+    postings.post(posted, fast.ids, fast.per_key, base, vocab.words)
     expected: dict[str, list[int]] = {}
     for entry, key in enumerate(keys, base):
         for word in dict.fromkeys(key.replace("^", "").split()):
             expected.setdefault(word, []).append(entry)
-    assert {w: array("I", b).tolist() for w, b in fast.postings} == expected
+    assert {w: p.tolist() for w, p in posted.items()} == expected

@@ -18,8 +18,10 @@ OPEN_ENGINE = """
     await engine.close()
     assert gc.get_freeze_count() == 0, gc.get_freeze_count()
     assert gc.get_threshold() == defaults, gc.get_threshold()
+    assert gc.isenabled()
 """
 RUN_DAEMON = """
+    pause_collector()  # as monitor run does before its engine opens
     task = asyncio.create_task(run_daemon(config, None, settle_heap=True))
     deadline = time.monotonic() + 30
     while gc.get_freeze_count() == 0 and time.monotonic() < deadline and not task.done():
@@ -29,6 +31,7 @@ RUN_DAEMON = """
     await task
     assert frozen > 10_000, frozen
     assert gc.get_threshold() == GC_THRESHOLDS, gc.get_threshold()
+    assert gc.isenabled()  # on again once the engine is open
 """
 
 
@@ -41,7 +44,7 @@ def test_only_the_daemon_tunes_the_collector(tmp_path: Path, case: str, body: st
         from helpers import make_config
         from monitor.daemon import run_daemon
         from monitor.engine import Engine
-        from monitor.interpreter import GC_THRESHOLDS
+        from monitor.interpreter import GC_THRESHOLDS, pause_collector
 
         async def main():
             defaults = gc.get_threshold()

@@ -31,7 +31,11 @@ def run(args: argparse.Namespace) -> int:
     # code, tests, replay and the demo never change interpreter-wide state.
     interpreter.limit_arenas()
     interpreter.map_large_blocks()
-    # Imported here: `monitor --help` and the other commands list this module, not run it.
-    from monitor.daemon import run_daemon
+    interpreter.pause_collector()  # until the engine is open (settle_heap), or the run ends
+    try:
+        # Imported here: `monitor --help` and the other commands list this module, not run it.
+        from monitor.daemon import run_daemon
 
-    return asyncio.run(run_daemon(config, path, settle_heap=True))
+        return asyncio.run(run_daemon(config, path, settle_heap=True))
+    finally:
+        interpreter.resume_collector()

@@ -16,8 +16,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import islice
 
-from monitor.textfold import fold, stem
+from monitor.textfold import english_stem, fold, stem
 
 # A leading tag in capitals before a dash or colon, with an optional count:
 # "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
@@ -161,10 +162,12 @@ def _canonical(raw: str) -> str:
         return ordinal.group(1)
     if _digit(word) or word in DATE_WORDS:
         return word
-    return stem(word)
+    # Called once per spelling (``_known`` keeps the result): ``stem``'s own cache would
+    # keep every word of the window a second time.
+    return english_stem(word) if word.isascii() else stem(word)
 
 
-# What parse asks of each word, known once per spelling (_word).
+# What parse asks of each word, known once per spelling (_known).
 _LOWER = 1  # starts in lower case
 _ACRONYM_LIKE = 2  # all capitals, two letters or more
 _CAPITAL = 4  # starts with a capital
@@ -172,23 +175,36 @@ _NAMEABLE = 8  # can be a name: no digit first, not a date word
 _NUMBER = 16  # a number or date word once canonical
 
 
-@lru_cache(maxsize=100_000)
-def _word(raw: str) -> tuple[str, int] | None:
-    """``raw`` as compared (``_canonical``) and what its spelling says (the flags above);
-    None for a stop word. Cached: words follow Zipf's law, so a small cache answers most."""
+# Each spelling seen, as one string: its flags' character, then its stem; "" for a stop word.
+# Words follow Zipf's law, so the first spellings kept answer most; past the limit the oldest
+# tenth makes room. One string a spelling, where an lru_cache of (stem, flags) tuples kept a
+# link, a tuple and a string: at 100,000 spellings that was 12 MB more.
+_KNOWN_MAX = 100_000
+_known: dict[str, str] = {}
+
+
+def _learn(raw: str) -> str:
+    """``raw`` as ``_known`` keeps it: as compared (``_canonical``), after what its spelling
+    says (the flags above)."""
     if raw.casefold() in STOP_WORDS:
-        return None
-    stem = _canonical(raw)
-    flags = _LOWER if raw[:1].islower() else 0
-    if raw.isupper() and len(raw) > 1:
-        flags |= _ACRONYM_LIKE
-    if raw[:1].isupper():
-        flags |= _CAPITAL
-    if not _digit(raw) and stem not in DATE_WORDS:
-        flags |= _NAMEABLE
-    if _digit(stem) or stem in DATE_WORDS:
-        flags |= _NUMBER
-    return stem, flags
+        known = ""
+    else:
+        stem = _canonical(raw)
+        flags = _LOWER if raw[:1].islower() else 0
+        if raw.isupper() and len(raw) > 1:
+            flags |= _ACRONYM_LIKE
+        if raw[:1].isupper():
+            flags |= _CAPITAL
+        if not _digit(raw) and stem not in DATE_WORDS:
+            flags |= _NAMEABLE
+        if _digit(stem) or stem in DATE_WORDS:
+            flags |= _NUMBER
+        known = chr(flags) + stem
+    if len(_known) >= _KNOWN_MAX:
+        for oldest in list(islice(_known, _KNOWN_MAX // 10)):
+            _known.pop(oldest, None)
+    _known[raw] = known
+    return known
 
 
 def _core(title: str) -> str:
@@ -206,8 +222,15 @@ def _core(title: str) -> str:
 def content_words(text: str) -> tuple[str, ...]:
     """``parse(text).words`` alone, for a text read only for its words (a summary): the
     names, numbers and joined text that ``parse`` also makes are not made."""
-    known = map(_word, _WORD.findall(_core(text)))
-    return tuple([word[0] for word in known if word is not None])
+    known_of = _known.get
+    words = []
+    for raw in _WORD.findall(_core(text)):
+        known = known_of(raw)
+        if known is None:
+            known = _learn(raw)
+        if known:  # not a stop word
+            words.append(known[1:])
+    return tuple(words)
 
 
 @lru_cache(maxsize=2048)
@@ -219,11 +242,14 @@ def parse(title: str) -> Headline:
     acronyms: list[str] = []
     capitals: list[str] = []
     lower = 0
+    known_of = _known.get
     for raw in _WORD.findall(core):
-        known = _word(raw)
+        known = known_of(raw)
         if known is None:
+            known = _learn(raw)
+        if not known:  # a stop word
             continue
-        stem, flags = known
+        stem, flags = known[1:], ord(known[0])
         if flags & _LOWER:
             lower += 1
         if flags & _NUMBER:

@@ -25,7 +25,9 @@ _T = TypeVar("_T")
 # Texts and parsed headlines kept for the entries drawn last: a few MB.
 _TEXTS_KEPT = 32_768
 _HEADLINES_KEPT = 4_096
-_MAX_U16 = 2**16 - 1  # more tokens than a headline of MAX_TITLE characters can have
+# Loaded entries whose words are posted at once: the per-word work of posting (a slice and
+# an append a word) is done once for this many rows, not for each of the store's batches.
+_POST_EVERY = 131_072
 
 
 def _np(values: array[int], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -53,45 +55,71 @@ class Headlines:
     def __init__(self) -> None:
         self._vocab = Vocabulary()
         self._ids = array("I")
-        self._start = array("I")  # where the entry's ids start in _ids (end at the next)
-        # Tokens a headline has: read for every entry a headline draws, 2 bytes an entry.
-        self._length = array("H")
-        self.postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        # Where each entry's ids start in _ids, and after the last the end of _ids: an
+        # entry's ids end where the next one's start, and its length is the difference.
+        self._start = array("I", [0])
+        self._postings: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
+        self._posted = 0  # entries whose words are in the postings (``load`` defers them)
         self._texts: _Recent[str] = _Recent(_TEXTS_KEPT)
         self._headlines: _Recent[Headline] = _Recent(_HEADLINES_KEPT)
 
     def __len__(self) -> int:
-        return len(self._start)
+        return len(self._start) - 1
+
+    @property
+    def postings(self) -> defaultdict[str, array[int]]:
+        """Word -> the entries that hold it, ascending."""
+        if self._posted < len(self):
+            self._post()
+        return self._postings
 
     def add(self, headline: Headline) -> str:
         """Store the next entry's headline; its key."""
         key = headline.key()
-        entry = len(self._start)
+        postings = self.postings
+        entry = len(self)
+        ids = list(map(self._vocab.__getitem__, key.split()))
+        self._ids.extend(ids)
         self._start.append(len(self._ids))
-        tokens = key.split()
-        self._length.append(min(len(tokens), _MAX_U16))
-        self._ids.extend(map(self._vocab.__getitem__, tokens))
-        for word in set(headline.words):
-            self.postings[word].append(entry)
+        # The headline's words as the vocabulary's strings: a new word's posting is keyed by
+        # the one the vocabulary keeps, not by a copy of its own.
+        for word in set(map(self._vocab.words.__getitem__, ids)):
+            postings[word].append(entry)
+        self._posted = entry + 1
         return key
 
-    def load(self, keys: Sequence[str]) -> None:
-        """``add`` for the keys of many entries at once (``postings.index_keys``)."""
-        indexed = posting_ops.index_keys(keys, len(self._start), self._vocab)
-        offsets = np.cumsum(indexed.per_key) - indexed.per_key + len(self._ids)
-        self._start.frombytes(offsets.astype(np.uint32).tobytes())
-        self._length.frombytes(indexed.per_key.clip(0, _MAX_U16).astype(np.uint16).tobytes())
+    def load(self, keys: Sequence[str]) -> posting_ops.Hashes:
+        """``add`` for the keys of many entries at once (``postings.index_keys``); the sum
+        of each one's word hashes (``Indexed.word_sums``). Their words are posted once
+        ``_POST_EVERY`` entries wait, or when the postings are next read."""
+        indexed = posting_ops.index_keys(keys, self._vocab)
+        ends = np.cumsum(indexed.per_key) + len(self._ids)
+        self._start.frombytes(ends.astype(np.uint32).tobytes())
         self._ids.frombytes(indexed.ids.tobytes())
-        for word, posted in indexed.postings:
-            self.postings[word].frombytes(posted)
+        if len(self) - self._posted >= _POST_EVERY:
+            self._post()
+        return indexed.word_sums
+
+    def _post(self) -> None:
+        """Post the words of the entries loaded since the last time."""
+        begin, end = self._posted, len(self)
+        starts = _np(self._start, np.uint32)[begin : end + 1].astype(np.int64)
+        ids = _np(self._ids, np.uint32)[int(starts[0]) :]
+        per_key = np.diff(starts)
+        posting_ops.post(self._postings, ids, per_key, begin, self._vocab.words)
+        del ids  # the view: _ids grows again with the next add
+        self._posted = end
 
     def _token_ids(self, entry: int) -> array[int]:
-        end = self._start[entry + 1] if entry + 1 < len(self._start) else len(self._ids)
-        return self._ids[self._start[entry] : end]
+        return self._ids[self._start[entry] : self._start[entry + 1]]
 
     def key(self, entry: int) -> str:
         """The entry's ``Headline.key``."""
         return " ".join(map(self._vocab.tokens.__getitem__, self._token_ids(entry)))
+
+    def words(self, entry: int) -> list[str]:
+        """The entry's words, in order."""
+        return list(map(self._vocab.words.__getitem__, self._token_ids(entry)))
 
     def sorted_text(self, entry: int) -> str:
         """The entry's words in sorted order, joined by spaces: what the token ratios
@@ -110,48 +138,50 @@ class Headlines:
 
     def length(self, entry: int) -> int:
         """How many words the entry's headline has."""
-        return self._length[entry]
+        return self._start[entry + 1] - self._start[entry]
 
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""
-        return _np(self._length, np.uint16)[entries].astype(np.int64)
+        starts = _np(self._start, np.uint32)
+        lengths: npt.NDArray[np.int64] = starts[entries + 1].astype(np.int64) - starts[entries]
+        return lengths
 
     def compact(self, alive: npt.NDArray[np.bool_], remap: npt.NDArray[np.int64]) -> None:
         """Keep the ``alive`` entries only, entry ``e`` renumbered ``remap[e]``."""
-        starts = _np(self._start, np.uint32)
-        ends = np.append(starts[1:], len(self._ids)).astype(np.int64)
-        lengths = ends - starts
+        postings = self.postings  # every entry posted, before the vocabulary changes
+        starts = _np(self._start, np.uint32).astype(np.int64)
+        lengths = starts[1:] - starts[:-1]
         ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
         live_lengths = lengths[alive]
-        del starts
         # The vocabulary keeps only the tokens of live entries, renumbered.
         used = np.unique(ids)
         renumber = np.zeros(len(self._vocab.tokens), dtype=np.uint32)
         renumber[used] = np.arange(len(used), dtype=np.uint32)
         self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
-        offsets = np.cumsum(live_lengths) - live_lengths
-        self._start = array("I", offsets.astype(np.uint32).tobytes())
-        self._length = array("H", live_lengths.clip(0, _MAX_U16).astype(np.uint16).tobytes())
+        self._start = array("I", [0])
+        self._start.frombytes(np.cumsum(live_lengths).astype(np.uint32).tobytes())
         self._ids = array("I", renumber[ids].tobytes())
-        for word in list(self.postings):
-            kept = remap[_np(self.postings[word], np.uint32)]
+        for word in list(postings):
+            kept = remap[_np(postings[word], np.uint32)]
             kept = kept[kept >= 0]
             if len(kept):
-                self.postings[word] = array("I", kept.astype(np.uint32).tobytes())
+                postings[word] = array("I", kept.astype(np.uint32).tobytes())
             else:
-                del self.postings[word]
+                del postings[word]
+        self._posted = len(self)
         self._texts.clear()  # entries were renumbered
         self._headlines.clear()
 
     def memory_bytes(self) -> int:
-        size = sum(a.itemsize * len(a) for a in (self._start, self._length, self._ids))
+        size = sum(a.itemsize * len(a) for a in (self._start, self._ids))
         vocab = self._vocab
         size += sum(map(sys.getsizeof, (vocab, vocab.tokens, vocab.words)))
         size += sum(sys.getsizeof(t) + 28 for t in vocab.tokens)  # its str and id
         names = zip(vocab.words, vocab.tokens, strict=True)
         size += sum(sys.getsizeof(w) for w, t in names if w is not t)  # a name's word
+        postings = self.postings
         return (
             size
-            + sys.getsizeof(self.postings)
-            + sum(sys.getsizeof(w) + sys.getsizeof(p) for w, p in self.postings.items())
+            + sys.getsizeof(postings)
+            + sum(sys.getsizeof(w) + sys.getsizeof(p) for w, p in postings.items())
         )

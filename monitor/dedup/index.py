@@ -135,7 +135,7 @@ class StoryIndex:
         headline of common words alone (the index draws none for it: a template), a story
         whose first headline rules it out, names that differ where they weigh."""
         window = self.window
-        entry = window.same_words(text, seen) if text else None
+        entry = window.same_words(text, seen, headline.words) if text else None
         if entry is None:
             return None
         config = self.config

@@ -33,7 +33,7 @@ def _hash(key: str) -> int:
     return (hash(key) & _MASK) or 1
 
 
-def _hashes(keys: Sequence[str]) -> Hashes:
+def hashes(keys: Sequence[str]) -> Hashes:
     """``_hash`` of each key: Python's hash read as unsigned (the same bits as ``& _MASK``)."""
     hashed = np.fromiter(map(hash, keys), dtype=np.int64, count=len(keys)).view(np.uint64)
     hashed[hashed == _EMPTY] = 1
@@ -77,16 +77,18 @@ class KeyTable:
         if self._used + count > self._size * _MAX_LOAD:
             self._resize(count)
 
-    def put_many(self, pairs: Sequence[tuple[str, int]]) -> None:
+    def put_many(self, keys: Sequence[str], entries: Sequence[int] | Entries) -> None:
         """``put`` for many keys at once (the window rebuilt at start): one resize at most.
 
         As ``put`` one after the other: a key given twice keeps its last entry.
         """
-        if not pairs:
+        if keys:
+            self.put_hashes(hashes(keys), np.asarray(entries, dtype=np.uint32))
+
+    def put_hashes(self, hashed: Hashes, values: Entries) -> None:
+        """``put_many`` of keys given by their hashes (``hashes``)."""
+        if not len(hashed):
             return
-        keys, entries = zip(*pairs, strict=True)
-        hashed = _hashes(keys)
-        values = np.asarray(entries, dtype=np.uint32)
         # The last of each key: unique over the reversed batch keeps first occurrences.
         _, last = np.unique(hashed[::-1], return_index=True)
         keep = len(hashed) - 1 - last

@@ -6,7 +6,8 @@ objects: story id, seen time (whole seconds), the story's first entry and last-s
 parsed headlines and the postings of their words are kept by ``Headlines`` (headlines.py).
 Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit hashes
 (``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same
-article, and a feed whose GUIDs are its links (most) costs one key an item, not two.
+article, and a feed whose GUIDs are its links (most) costs one key an item, not two. The
+words of each headline are a key of ``WordTable``: a wire copy is found in one lookup.
 Eviction is lazy: ``evict`` moves a horizon; everything is compacted (renumbered) once
 evicted entries outnumber live ones.
 """
@@ -25,15 +26,12 @@ import numpy.typing as npt
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline
 from monitor.dedup.headlines import Headlines
-from monitor.dedup.keytable import KeyTable, shared_guid
+from monitor.dedup.keytable import KeyTable, hashes, shared_guid
+from monitor.dedup.wordtable import WordTable, words_hash, words_hashes
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
 _STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
 _MAX_U32 = 2**32 - 1
-# Headline texts share the key table with GUIDs and URLs, behind a control character that
-# neither holds: a headline seen again with the same words (wire copy, in any order) is found
-# in one lookup. The words are sorted: the score compares them sorted too.
-_TEXT = "\x1f"
 
 
 def sorted_words(words: Sequence[str]) -> str:
@@ -70,6 +68,7 @@ class Window:
         self._agrees = bytearray()
         self.headlines = Headlines()
         self._keys = KeyTable()
+        self._words = WordTable(self._same_words)
         self._horizon = -math.inf  # entries seen before it are evicted
         self._live = 0
         self._evicted = 0  # evicted entries not yet compacted away
@@ -78,6 +77,7 @@ class Window:
         # a story). rebuild_index adds a story's items one after the other for the same reason.
         self._last: tuple[int, int] = (-1, -1)
         self._last_agreed = ""  # sorted words found to agree with that story's first
+        self._hashed: tuple[str, int] = ("", 0)  # the last words looked up, and their key
 
     def __len__(self) -> int:
         return self._live
@@ -104,13 +104,18 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
-    def same_words(self, text: str, seen: float) -> int | None:
+    def same_words(self, text: str, seen: float, words: Sequence[str] | None = None) -> int | None:
         """The newest entry whose headline has the words of the sorted ``text``
-        (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says)."""
-        entry = self._keys.get(_TEXT + text)
-        if entry is None or self.headlines.sorted_text(entry) != text:  # none, or a collision
-            return None
-        return entry if self.can_join(entry, seen) else None
+        (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says).
+        ``words``: the same words, as parsed (their hashes are known already)."""
+        texts = self.headlines.sorted_text
+        hashed = words_hash(text.split() if words is None else words)
+        self._hashed = (text, hashed)  # the add that follows a find puts the same words
+        entry = self._words.get(hashed, lambda e: texts(e) == text)
+        return None if entry is None or not self.can_join(entry, seen) else entry
+
+    def _same_words(self, entry: int, hashed: int) -> bool:
+        return words_hash(self.headlines.words(entry)) == hashed
 
     def can_join(self, entry: int, seen: float) -> bool:
         """``joinable`` for one entry."""
@@ -171,7 +176,12 @@ class Window:
             self._latest[first] = seen  # the story goes on: it stays open
         key = self.headlines.add(headline)
         if headline.text:
-            self._keys.put(_TEXT + text, entry)
+            found, hashed = self._hashed
+            if found == text:  # find compared these words: the texts it read are at hand
+                texts = self.headlines.sorted_text
+                self._words.put(hashed, entry, lambda e: texts(e) == text)
+            else:
+                self._words.put(words_hash(headline.words), entry)
         if seen >= self._horizon:
             self._live += 1
         else:  # seen before the horizon (a late, backdated item): evicted at birth
@@ -184,8 +194,10 @@ class Window:
         return key
 
     def reserve(self, items: int) -> None:
-        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs)."""
+        """Make room for ``items`` more items before a ``load`` (their GUIDs and URLs, and
+        the words of their headlines)."""
         self._keys.reserve(items)
+        self._words.reserve(items)
 
     def load(
         self,
@@ -232,19 +244,23 @@ class Window:
         self._first.frombytes(first.astype(np.uint32).tobytes())
         self._latest.frombytes(latest.tobytes())
         self._agrees.extend(bytes(count))
-        self.headlines.load(keys)
-        self._keys.put_many(
-            [
-                (_TEXT + sorted_words(key.replace("^", "").split()), e)
-                for e, key in enumerate(keys, base)
-                if key
-            ]
-            + [(url, e) for e, url in enumerate(urls, base) if url]
-            + [
-                (g, e)
-                for e, (g, url) in enumerate(zip(guids, urls, strict=True), base)
-                if g and g != url and shared_guid(g)
-            ]
+        # Keys as hashes and entries in flat arrays: no tuple a row (a million at each start,
+        # each one more object for the cycle collector to walk while the load runs).
+        sums = self.headlines.load(keys)
+        with_words = np.flatnonzero(self.headlines.lengths_of(entries.astype(np.uint32)))
+        with_url = [i for i, url in enumerate(urls) if url]
+        url_keys = [url for url in urls if url]
+        shared = [
+            bool(g and g != url and shared_guid(g)) for g, url in zip(guids, urls, strict=True)
+        ]
+        with_guid = [i for i, ok in enumerate(shared) if ok]
+        guid_keys = [g for g, ok in zip(guids, shared, strict=True) if g and ok]
+        self._words.put_many(
+            words_hashes(sums[with_words]), with_words.astype(np.uint32) + np.uint32(base)
+        )
+        self._keys.put_hashes(
+            np.concatenate([hashes(url_keys), hashes(guid_keys)]),
+            np.array(with_url + with_guid, dtype=np.uint32) + np.uint32(base),
         )
         born_dead = int(np.count_nonzero(seen < self._horizon))
         self._live += count - born_dead
@@ -294,6 +310,7 @@ class Window:
         self._latest = array("I", latest.tobytes())
         self._agrees = bytearray(len(live))  # a stand-in first headline is asked anew
         self._keys.remap(remap)
+        self._words.remap(remap)
         story, old_first = self._last
         self._last, self._last_agreed = (story, -1), ""
         if old_first >= 0:
@@ -309,4 +326,5 @@ class Window:
         """The size of the index in bytes (arrays, postings, key table), estimated."""
         arrays = (self._story, self._seen, self._first, self._latest)
         size = sum(a.itemsize * len(a) for a in arrays) + len(self._agrees)
-        return size + self.headlines.memory_bytes() + self._keys.memory_bytes()
+        tables = self._keys.memory_bytes() + self._words.memory_bytes()
+        return size + self.headlines.memory_bytes() + tables

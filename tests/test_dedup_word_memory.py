@@ -1,0 +1,47 @@
+"""What dedup keeps of each word it has read: every distinct spelling of every headline in
+the window passes through ``parse``, so its per-word memory is paid tens of thousands of
+times over (at a million headlines, a hundred thousand spellings)."""
+
+from __future__ import annotations
+
+import csv
+import re
+import tracemalloc
+
+from monitor.dedup.headline import content_words, parse
+from tests.conftest import shared
+
+
+def _headlines() -> list[str]:
+    titles = []
+    for name in ("train", "dev", "test"):
+        for line in shared("sts-headlines", f"{name}.tsv").read_text(encoding="utf-8").splitlines():
+            titles.extend(line.split("\t")[-2:])
+    with shared("uci-news-2014-03", "uci-news-aggregator_2014-03-10_12_slice.csv").open(
+        encoding="utf-8"
+    ) as f:
+        titles.extend(row[1] for row in csv.reader(f))
+    return titles
+
+
+def test_a_word_read_costs_little_memory_and_the_same_words_come_back() -> None:
+    titles = _headlines()
+    # Spellings made unique per run: a word read by an earlier test costs nothing here.
+    renamed = [re.sub(r"\w+", lambda m: m.group() + "qz", t) for t in titles]
+    spellings = {w for t in renamed for w in re.findall(r"\w+", t)}
+    before = [parse(t) for t in titles[:200]]
+    parse.cache_clear()
+    tracemalloc.start()
+    try:
+        for title in renamed:
+            parse(title)
+        parse.cache_clear()  # the parsed headlines themselves are not the words' cost
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # An lru_cache of (stem, flags) tuples in front of textfold.stem's cache of every stem
+    # held about 245 bytes a spelling; one string a spelling, about 150.
+    assert held / len(spellings) < 200, (held, len(spellings))
+    parse.cache_clear()
+    assert [parse(t) for t in titles[:200]] == before
+    assert [content_words(t) for t in titles[:200]] == [h.words for h in before]
