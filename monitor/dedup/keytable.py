@@ -77,16 +77,9 @@ class KeyTable:
         if self._used + count > self._size * _MAX_LOAD:
             self._resize(count)
 
-    def put_many(self, keys: Sequence[str], entries: Sequence[int] | Entries) -> None:
-        """``put`` for many keys at once (the window rebuilt at start): one resize at most.
-
-        As ``put`` one after the other: a key given twice keeps its last entry.
-        """
-        if keys:
-            self.put_hashes(hashes(keys), np.asarray(entries, dtype=np.uint32))
-
     def put_hashes(self, hashed: Hashes, values: Entries) -> None:
-        """``put_many`` of keys given by their hashes (``hashes``)."""
+        """``put`` for many keys at once, given by their hashes (``hashes``), as the window
+        rebuilt at start does: one resize at most; a key given twice keeps its last entry."""
         if not len(hashed):
             return
         # The last of each key: unique over the reversed batch keeps first occurrences.

@@ -4,9 +4,11 @@ same words (wire copy) is found in one lookup.
 
 8 bytes a slot: 32 bits of the words' hash and the entry id (open addressing, linear
 probing, the table between 60% and 80% full, as ``KeyTable``). Where ``KeyTable`` keeps 64
-bits of a URL's hash and takes a match as the URL, two sets of words can share 32 bits (a
-few pairs in a million headlines): a match is only a candidate, which the caller's test
-confirms (the two headlines' words compared), and the search goes on past one that fails.
+bits of a URL's hash and takes a match as the URL, two sets of words can share 32 bits
+(about a hundred pairs in a million distinct sets): a match is only a candidate, which the
+caller's test confirms, and the search goes on past one that fails. A lookup's test compares
+the headlines' sorted words; a put's compares the two 64-bit sums of their words' hashes
+(two different sets sharing those are left to chance).
 
 One key is looked up or put in Python; many at once (the window loaded at start, a resize,
 the renumbering when the index compacts) in numpy, a probe step for all keys at a time.
