@@ -31,7 +31,8 @@ def limit_arenas() -> None:
     """One malloc arena for every thread: glibc gives each thread that allocates (the parse
     thread, the database thread) an arena of its own, whose free blocks the others cannot
     reuse, so a block freed on the event loop after a thread made it leaves a hole apart.
-    The GIL lets one thread allocate at a time anyway. Before any thread starts; a no-op
+    The price: lxml and sqlite3 allocate with the GIL released, and then wait on the one
+    arena's lock (a little more wall time for a cycle). Before any thread starts; a no-op
     off glibc."""
     try:
         mallopt = ctypes.CDLL(None).mallopt
@@ -56,8 +57,8 @@ def map_large_blocks() -> None:
 def pause_collector() -> None:
     """The cycle collector off until ``settle_heap``: start-up makes few reference cycles,
     and rebuilding the story window (a million headlines' postings, the arrays of which the
-    collector tracks) set off full collections that walked all it had loaded so far, about
-    a sixth of the rebuild's time at a million headlines."""
+    collector tracks) set off full collections that walked all it had loaded so far, again
+    and again as it grew."""
     gc.disable()
 
 

@@ -363,6 +363,19 @@ def test_load_is_add_row_by_row() -> None:
     assert loaded.find("x", "", NOW + 500, None, "urn:g399").story_id == 399 // 3
 
 
+def test_a_key_given_by_two_rows_belongs_to_the_later_after_a_rebuild_too() -> None:
+    # An older item's GUID is a newer item's URL: added one by one, the URL names the newer
+    # item's story; the rebuild at start must not hand it back to the older one.
+    rows = [(1, 0, RAIL, NOW, "https://x/0", "https://x/a"), (2, 1, "Zoo opens", NOW + 1,
+            "https://x/a", None)]  # fmt: skip
+    added, loaded = StoryIndex(CONFIG), StoryIndex(CONFIG)
+    keys = [added.add(s, i, t, "", at, url, guid) for s, i, t, at, url, guid in rows]
+    stories, _, _, seen, urls, guids = zip(*rows, strict=True)
+    loaded.load(stories, keys, seen, urls, guids)
+    for index in (added, loaded):
+        assert index.find("x", "", NOW + 5, "https://x/a").story_id == 2
+
+
 def test_a_clock_past_2106_neither_adds_nor_loads_differently() -> None:
     # Seen times are kept in 32 bits: add raised OverflowError there, load wrapped around
     # (to 1970: the story left the window).

@@ -5,6 +5,7 @@ of its sight and young objects are collected less often. Opening an engine as a 
 
 from __future__ import annotations
 
+import ctypes
 import subprocess
 import sys
 import textwrap
@@ -130,6 +131,9 @@ print(ctypes.string_at(buf, size.value).decode().count("<heap nr="))
 """
 
 
+@pytest.mark.skipif(
+    not hasattr(ctypes.CDLL(None), "malloc_info"), reason="malloc arenas are glibc's"
+)
 @pytest.mark.parametrize("process", ["limited", "library defaults"])
 def test_threads_share_one_malloc_arena_in_the_commands(process: str) -> None:
     done = subprocess.run(

@@ -26,9 +26,10 @@ def run(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
-    # The one place the interpreter is tuned: the daemon is the process, so its allocator
-    # and garbage collector are set for a long-lived heap (monitor.interpreter). Library
-    # code, tests, replay and the demo never change interpreter-wide state.
+    # The command tunes the interpreter (as `monitor once` does, for its arena): the daemon is
+    # the process, so its allocator and garbage collector are set for a long-lived heap
+    # (monitor.interpreter). Library code, tests, replay and the demo never change
+    # interpreter-wide state.
     interpreter.limit_arenas()
     interpreter.map_large_blocks()
     interpreter.pause_collector()  # until the engine is open (settle_heap), or the run ends

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import islice
 
 from monitor.textfold import english_stem, fold, stem
 
@@ -176,9 +175,9 @@ _NUMBER = 16  # a number or date word once canonical
 
 
 # Each spelling seen, as one string: its flags' character, then its stem; "" for a stop word.
-# Words follow Zipf's law, so the first spellings kept answer most; past the limit the oldest
-# tenth makes room. One string a spelling, where an lru_cache of (stem, flags) tuples kept a
-# link, a tuple and a string: at 100,000 spellings that was 12 MB more.
+# Words follow Zipf's law, so the first spellings kept (the common ones) answer most; past the
+# limit the newest tenth makes room. One string a spelling, where an lru_cache of (stem,
+# flags) tuples kept a link, a tuple and a string besides.
 _KNOWN_MAX = 100_000
 _known: dict[str, str] = {}
 
@@ -201,8 +200,8 @@ def _learn(raw: str) -> str:
             flags |= _NUMBER
         known = chr(flags) + stem
     if len(_known) >= _KNOWN_MAX:
-        for oldest in list(islice(_known, _KNOWN_MAX // 10)):
-            _known.pop(oldest, None)
+        for _ in range(_KNOWN_MAX // 10):
+            _known.popitem()
     _known[raw] = known
     return known
 

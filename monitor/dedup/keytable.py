@@ -15,7 +15,8 @@ the renumbering when the index compacts) in numpy, a probe step for all keys at 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -40,14 +41,124 @@ def hashes(keys: Sequence[str]) -> Hashes:
     return hashed
 
 
-class KeyTable:
-    """``key -> entry id`` for strings; ``remap`` renumbers or drops entries on compaction."""
+# Whether the entry stored in a slot holding a key's bits is the one the ``k``-th key put
+# names (``OpenTable._put_all``): (stored entry, k).
+Confirm = Callable[[int, int], bool]
+
+
+class OpenTable:
+    """A flat map from keys (unsigned ints of ``TYPECODE``, never 0) to 32-bit entry ids:
+    open addressing, linear probing, the table between 60% and 80% full. Subclasses look
+    one key up and put one in Python; here many are put at once (the window loaded at
+    start, a resize, the renumbering when the index compacts) in numpy."""
+
+    TYPECODE = "Q"
+    DTYPE: type[np.unsignedinteger[Any]] = np.uint64
 
     def __init__(self, capacity: int = 1024) -> None:
         self._size = max(16, int(capacity / _LOAD))
-        self._keys = array("Q", [_EMPTY]) * self._size
+        self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
         self._used = 0  # slots holding a key, removed ones included
+
+    def reserve(self, count: int) -> None:
+        """Make room for ``count`` more keys at once (growing step by step re-inserts them all)."""
+        if self._used + count > self._size * _MAX_LOAD:
+            self._resize(count)
+
+    def remap(self, new_entry: npt.NDArray[np.int64]) -> None:
+        """Renumber every entry ``e`` to ``new_entry[e]``; a negative one drops its key."""
+        keys = np.frombuffer(self._keys, dtype=self.DTYPE)
+        used = keys != _EMPTY
+        entries = new_entry[np.frombuffer(self._values, dtype=np.uint32)[used]]
+        kept = entries >= 0
+        self._fill(keys[used][kept], entries[kept].astype(np.uint32), 0)
+
+    def _resize(self, extra: int) -> None:
+        keys = np.frombuffer(self._keys, dtype=self.DTYPE)
+        used = keys != _EMPTY
+        self._fill(keys[used], np.frombuffer(self._values, dtype=np.uint32)[used], extra)
+
+    def _fill(self, keys: npt.NDArray[Any], entries: Entries, extra: int) -> None:
+        """A new table holding what the old one held (each slot's key and entry, put again
+        as they were: none replaces another), with room for ``extra``."""
+        # 60% full after a rebuild: room to grow by a third before the next one.
+        self._size = max(16, int((len(keys) + extra) / _LOAD))
+        # Made at their size and filled in place: a transient copy of a table this large
+        # would leave the allocator a hole of its size for good.
+        self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
+        self._values = array("I", [0]) * self._size
+        self._used = self._put_all(keys, entries, _never)
+
+    def _put_last(
+        self,
+        keys: npt.NDArray[Any],
+        entries: Entries,
+        confirm: Confirm | None,
+        by: Hashes | None = None,
+    ) -> None:
+        """Put many keys at once, as one after the other: a key given twice (the same
+        ``by``, the keys themselves by default) keeps its last entry; one resize at most."""
+        if not len(keys):
+            return
+        # The last of each key: unique over the reversed batch keeps first occurrences.
+        _, last = np.unique((keys if by is None else by)[::-1], return_index=True)
+        keep = len(keys) - 1 - last
+        self.reserve(len(keep))
+        if confirm is not None:
+            wanted = confirm
+            confirm = lambda stored, k: wanted(stored, int(keep[k]))  # noqa: E731
+        self._used += self._put_all(keys[keep], entries[keep], confirm)
+
+    def _put_all(self, wanted: npt.NDArray[Any], entries: Entries, confirm: Confirm | None) -> int:
+        """Put keys into the table in place; the slots newly used. A key meeting a slot with
+        the same bits takes it where ``confirm`` says so (always, without ``confirm``).
+
+        Linear probing a step at a time for all keys at once: each key looks at its next
+        slot; one holding it takes the new entry, an empty one goes to the first key that
+        wants it (the others move on, as they would find it taken one by one). A slot never
+        empties, so every key stays reachable from its home slot, as a lookup walks it."""
+        keys = np.frombuffer(self._keys, dtype=self.DTYPE)
+        values = np.frombuffer(self._values, dtype=np.uint32)
+        at = (wanted % self.DTYPE(len(keys))).astype(np.int64)
+        pending = np.arange(len(wanted))
+        used = 0
+        while len(pending):
+            slots = at[pending]
+            held = keys[slots]
+            match = np.flatnonzero(held == wanted[pending])
+            if len(match) and confirm is not None:  # few: wire copies, and bits shared by chance
+                ok = [confirm(int(values[slots[m]]), int(pending[m])) for m in match.tolist()]
+                match = match[np.array(ok, dtype=np.bool_)]
+            values[slots[match]] = entries[pending[match]]
+            empty = np.flatnonzero(held == _EMPTY)
+            taken, first = np.unique(slots[empty], return_index=True)
+            winners = pending[empty[first]]
+            keys[taken] = wanted[winners]
+            values[taken] = entries[winners]
+            used += len(taken)
+            done = np.zeros(len(pending), dtype=np.bool_)
+            done[match] = True
+            done[empty[first]] = True
+            pending = pending[~done]
+            at[pending] += 1
+            at[pending[at[pending] == len(keys)]] = 0
+        return used
+
+    def __len__(self) -> int:
+        return self._used
+
+    def memory_bytes(self) -> int:
+        return self._keys.itemsize * len(self._keys) + self._values.itemsize * len(self._values)
+
+
+def _never(_stored: int, _k: int) -> bool:
+    return False
+
+
+class KeyTable(OpenTable):
+    """``key -> entry id`` for strings, by a 64-bit hash of each (12 bytes a slot); a match of
+    the hash is taken as the key."""
 
     def _slot(self, hashed: int) -> int:
         size = self._size
@@ -72,98 +183,10 @@ class KeyTable:
         self._keys[i] = hashed
         self._values[i] = entry
 
-    def reserve(self, count: int) -> None:
-        """Make room for ``count`` more keys at once (growing step by step re-inserts them all)."""
-        if self._used + count > self._size * _MAX_LOAD:
-            self._resize(count)
-
-    def put_many(self, keys: Sequence[str], entries: Sequence[int] | Entries) -> None:
-        """``put`` for many keys at once (the window rebuilt at start): one resize at most.
-
-        As ``put`` one after the other: a key given twice keeps its last entry.
-        """
-        if keys:
-            self.put_hashes(hashes(keys), np.asarray(entries, dtype=np.uint32))
-
     def put_hashes(self, hashed: Hashes, values: Entries) -> None:
-        """``put_many`` of keys given by their hashes (``hashes``)."""
-        if not len(hashed):
-            return
-        # The last of each key: unique over the reversed batch keeps first occurrences.
-        _, last = np.unique(hashed[::-1], return_index=True)
-        keep = len(hashed) - 1 - last
-        self.reserve(len(keep))
-        self._used += _insert(
-            np.frombuffer(self._keys, dtype=np.uint64),
-            np.frombuffer(self._values, dtype=np.uint32),
-            hashed[keep],
-            values[keep],
-        )
-
-    def remap(self, new_entry: npt.NDArray[np.int64]) -> None:
-        """Renumber every entry ``e`` to ``new_entry[e]``; a negative one drops its key."""
-        keys = np.frombuffer(self._keys, dtype=np.uint64)
-        used = keys != _EMPTY
-        entries = new_entry[np.frombuffer(self._values, dtype=np.uint32)[used]]
-        kept = entries >= 0
-        self._fill(keys[used][kept], entries[kept].astype(np.uint32), 0)
-
-    def _resize(self, extra: int) -> None:
-        keys = np.frombuffer(self._keys, dtype=np.uint64)
-        used = keys != _EMPTY
-        self._fill(keys[used], np.frombuffer(self._values, dtype=np.uint32)[used], extra)
-
-    def _fill(self, hashed: Hashes, entries: Entries, extra: int) -> None:
-        """A new table holding ``hashed -> entries`` (distinct keys), with room for ``extra``."""
-        # 60% full after a rebuild: room to grow by a third before the next one.
-        self._size = max(16, int((len(hashed) + extra) / _LOAD))
-        # Made at their size and filled in place: a transient copy of a table this large
-        # would leave the allocator a hole of its size for good.
-        self._keys = array("Q", [_EMPTY]) * self._size
-        self._values = array("I", [0]) * self._size
-        self._used = _insert(
-            np.frombuffer(self._keys, dtype=np.uint64),
-            np.frombuffer(self._values, dtype=np.uint32),
-            hashed,
-            entries,
-        )
-
-    def __len__(self) -> int:
-        return self._used
-
-    def memory_bytes(self) -> int:
-        return self._keys.itemsize * len(self._keys) + self._values.itemsize * len(self._values)
-
-
-def _insert(keys: Hashes, values: Entries, hashed: Hashes, entries: Entries) -> int:
-    """Put distinct keys into the table ``keys``/``values`` in place; the slots newly used.
-
-    Linear probing a step at a time for all keys at once: each key looks at its next slot;
-    one holding it takes the new entry, an empty one goes to the first key that wants it
-    (the others move on, as they would find it taken one by one). A slot never empties, so
-    every key stays reachable from its home slot, as ``KeyTable.get`` walks it.
-    """
-    size = np.uint64(len(keys))
-    at = (hashed % size).astype(np.int64)
-    pending = np.arange(len(hashed))
-    used = 0
-    while len(pending):
-        slots = at[pending]
-        held = keys[slots]
-        same = held == hashed[pending]
-        values[slots[same]] = entries[pending[same]]
-        empty = np.flatnonzero(held == _EMPTY)
-        taken, first = np.unique(slots[empty], return_index=True)
-        winners = pending[empty[first]]
-        keys[taken] = hashed[winners]
-        values[taken] = entries[winners]
-        used += len(taken)
-        done = same
-        done[empty[first]] = True
-        pending = pending[~done]
-        at[pending] += 1
-        at[pending[at[pending] == len(keys)]] = 0
-    return used
+        """``put`` for many keys at once, given by their hashes (``hashes``), as the window
+        rebuilt at start does: one resize at most; a key given twice keeps its last entry."""
+        self._put_last(hashed, values, None)
 
 
 # A GUID this long is taken to name one article whatever feed carries it (a UUID, a hash).

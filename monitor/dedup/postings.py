@@ -196,7 +196,7 @@ def index_keys(keys: Sequence[str], vocabulary: Mapping[str, int]) -> Indexed:
     distinct tokens of the batch share a 64-bit hash (or one the separator's), the batch is
     read one token at a time instead. ``vocabulary`` gives a new token the next id, in order
     of first use (as ``add`` one key at a time gives them). The postings of the keys' words
-    are made by ``postings_of``, for many batches at once.
+    are made by ``post``, for many batches at once.
     """
     tokens = " \0 ".join(keys).split()  # keys are words between single spaces, no NUL
     hashes = np.fromiter(map(hash, tokens), dtype=np.int64, count=len(tokens))

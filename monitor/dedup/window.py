@@ -104,12 +104,12 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
-    def same_words(self, text: str, seen: float, words: Sequence[str] | None = None) -> int | None:
+    def same_words(self, text: str, seen: float, words: Sequence[str]) -> int | None:
         """The newest entry whose headline has the words of the sorted ``text``
         (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says).
         ``words``: the same words, as parsed (their hashes are known already)."""
         texts = self.headlines.sorted_text
-        hashed = words_hash(text.split() if words is None else words)
+        hashed = words_hash(words)
         self._hashed = (text, hashed)  # the add that follows a find puts the same words
         entry = self._words.get(hashed, lambda e: texts(e) == text)
         return None if entry is None or not self.can_join(entry, seen) else entry
@@ -258,9 +258,13 @@ class Window:
         self._words.put_many(
             words_hashes(sums[with_words]), with_words.astype(np.uint32) + np.uint32(base)
         )
+        # In row order, a row's URL before its GUID, as ``append`` puts them: where a key is
+        # given twice (an older row's GUID that is a newer row's URL), the later row keeps it.
+        rows = np.array(with_url + with_guid, dtype=np.int64)
+        order = np.argsort(rows * 2 + (np.arange(len(rows)) >= len(with_url)), kind="stable")
         self._keys.put_hashes(
-            np.concatenate([hashes(url_keys), hashes(guid_keys)]),
-            np.array(with_url + with_guid, dtype=np.uint32) + np.uint32(base),
+            np.concatenate([hashes(url_keys), hashes(guid_keys)])[order],
+            rows[order].astype(np.uint32) + np.uint32(base),
         )
         born_dead = int(np.count_nonzero(seen < self._horizon))
         self._live += count - born_dead
@@ -323,7 +327,7 @@ class Window:
         self._evicted = 0
 
     def memory_bytes(self) -> int:
-        """The size of the index in bytes (arrays, postings, key table), estimated."""
+        """The size of the index in bytes (arrays, postings, key and word tables), estimated."""
         arrays = (self._story, self._seen, self._first, self._latest)
         size = sum(a.itemsize * len(a) for a in arrays) + len(self._agrees)
         tables = self._keys.memory_bytes() + self._words.memory_bytes()
