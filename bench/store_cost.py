@@ -20,13 +20,19 @@ fsync and synchronous_commit off, as the tests run it), or ``--pg URL`` of an em
 (emptied before each run). SQLite runs as the daemon opens it (WAL, synchronous=NORMAL: no
 fsync at commit either).
 
+``--split``: one SQLite run of this tree, and where its database thread's CPU goes (thread
+CPU per item): each statement the store sends (inside ``together`` and alone, by its text),
+COMMIT, and the rest (the Python run on that thread: the store's rows built, payloads encoded
+and decoded, the stages' and the outbox's code that ``together`` runs there; BEGIN and the
+writes sent with a trip).
+
 ``--rev REV`` measures commit REV's store instead of this tree's; ``--baseline REV`` measures
 commit REV's too, in the same run (its ``monitor`` package from git, each run in a process of
 its own, rounds interleaved), so a change is measured against what it replaces under the
 same load.
 
     flock /tmp/bench.lock python bench/store_cost.py [--rounds 3] [--pg URL] [--baseline main]
-                                                     [--no-rules] [--polls N]
+                                                     [--no-rules] [--polls N] [--split]
 """
 
 from __future__ import annotations
@@ -167,9 +173,75 @@ def server_cpu(postmaster: int | None) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+class Split:
+    """Thread CPU of each statement the store sends to SQLite, by its text: inside
+    ``together`` (``ThreadDb``) and each trip of its own (``SqliteDb``), timed on the
+    database thread itself."""
+
+    def __init__(self) -> None:
+        from monitor.store import sqlitedb
+
+        self.spent: Counter[str] = Counter()
+        self.calls: Counter[str] = Counter()
+        for name in ("execute", "execute_many", "fetch_all", "fetch_one", "fetch_val"):
+            setattr(sqlitedb.ThreadDb, name, self._thread_db(getattr(sqlitedb.ThreadDb, name)))
+        for name in ("execute", "execute_many", "fetch_all", "fetch_one"):  # fetch_val: one
+            setattr(sqlitedb.SqliteDb, name, self._own_trip(getattr(sqlitedb.SqliteDb, name)))
+        commit = self._own_trip(sqlitedb.SqliteDb.commit, "COMMIT")
+        sqlitedb.SqliteDb.commit = commit  # type: ignore[method-assign]
+
+    def _add(self, sql: str, spent: float) -> None:
+        key = " ".join(sql.split())[:70]
+        self.spent[key] += spent
+        self.calls[key] += 1
+
+    def _thread_db(self, method: Any) -> Any:
+        async def timed(db: Any, sql: str, params: Any = ()) -> Any:
+            start = time.thread_time()
+            try:
+                return await method(db, sql, params)
+            finally:
+                self._add(sql, time.thread_time() - start)
+
+        return timed
+
+    def _own_trip(self, method: Any, label: str | None = None) -> Any:
+        async def timed(db: Any, *args: Any) -> Any:
+            sql = label or args[0]
+            trip = db._trip
+
+            async def timed_trip(fn: Any) -> Any:
+                def run(conn: Any) -> Any:
+                    start = time.thread_time()
+                    try:
+                        return fn(conn)
+                    finally:
+                        self._add(sql, time.thread_time() - start)
+
+                return await trip(run)
+
+            db._trip = timed_trip  # this call's trip only
+            try:
+                return await method(db, *args)
+            finally:
+                del db._trip
+
+        return timed
+
+
+def database_thread_cpu() -> float:
+    """CPU seconds of aiosqlite's thread (one connection: the store's)."""
+    import threading
+
+    for thread in threading.enumerate():
+        if "_connection_worker_thread" in thread.name and thread.ident is not None:
+            return time.clock_gettime(time.pthread_getcpuclockid(thread.ident))
+    return 0.0
+
+
 async def run(
-    location: str, rules: bool, limit: int | None, postmaster: int | None
-) -> dict[str, float]:
+    location: str, rules: bool, limit: int | None, postmaster: int | None, split: bool = False
+) -> dict[str, Any]:
     from monitor.models import StoredItem
     from monitor.stages import Stages
     from monitor.store import Store
@@ -188,6 +260,8 @@ async def run(
         items = trips = 0
         refills = getattr(getattr(store, "ids", None), "fetches", 0)
         in_db = 0.0
+        splitter = Split() if split else None
+        thread_cpu = database_thread_cpu()
         wall, cpu, served = time.perf_counter(), time.process_time(), server_cpu(postmaster)
         for feed, entries in polls:
             state = states[feed]
@@ -209,6 +283,11 @@ async def run(
             trips += db.trips + 2 - folds_begin(tx)
             items += len(stored)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        thread_cpu = database_thread_cpu() - thread_cpu
+        statements = {} if splitter is None else {
+            f"{splitter.calls[sql]:6d}x {sql}": spent / items * 1e6
+            for sql, spent in splitter.spent.most_common()
+        }  # fmt: skip
         served = server_cpu(postmaster) - served
         # What one trip costs by itself: the smallest statement, inside a transaction.
         async with store.transaction() as db:
@@ -243,6 +322,8 @@ async def run(
             # BEGIN, one statement, COMMIT (the statement with BEGIN where that is folded)
             "trips_per_304_poll": (3 - folds_begin(store.db)) * batches / len(states),
             "us_per_304_poll": quiet_wall / len(states) * 1e6,
+            "db_thread_us_per_item": thread_cpu / items * 1e6,
+            "statements": statements,
         }
     finally:
         await store.close()
@@ -270,15 +351,36 @@ async def empty(url: str) -> None:
 
 def one_run(
     code: Path, location: str, args: argparse.Namespace, postmaster: int | None
-) -> dict[str, float]:
+) -> dict[str, Any]:
     """A run in a process of its own, on the ``monitor`` package under ``code``."""
     argv = [sys.executable, __file__, "--child", location, "--code", str(code)]
     argv += [] if postmaster is None else ["--postmaster", str(postmaster)]
     argv += ["--no-rules"] if args.no_rules else []
     argv += [] if args.polls is None else ["--polls", str(args.polls)]
+    argv += ["--split"] if args.split else []
     out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-    result: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
+
+
+def print_split(args: argparse.Namespace) -> None:
+    """One SQLite run of this tree: its database thread's CPU per item, by statement."""
+    with tempfile.TemporaryDirectory(prefix="store-cost-") as tmp:
+        result = one_run(REPO, str(Path(tmp) / "bench.db"), args, None)
+    total = result["db_thread_us_per_item"]
+    statements: dict[str, float] = result["statements"]
+    print(
+        f"{result['items']:,} new items in {result['polls']:,} polls; database thread"
+        f" {total:.1f} us of CPU per item (load average {os.getloadavg()[0]:.2f})"
+    )
+    for sql, spent in statements.items():
+        if spent >= 0.05:
+            print(f"{spent:7.1f}  {sql}")
+    rest = total - sum(statements.values())
+    print(
+        f"{rest:7.1f}  the rest: the Python of the store, the stages and the outbox run there,"
+        " and BEGIN and the writes sent with a trip (execute_later)"
+    )
 
 
 def _median(rows: Iterable[dict[str, float]], key: str) -> float:
@@ -295,6 +397,9 @@ def main() -> None:
     parser.add_argument("--rev", help="run commit REV's store instead of this tree's")
     parser.add_argument("--no-rules", action="store_true", help="stories and events only")
     parser.add_argument("--polls", type=int, help="only the first N polls (a quick try)")
+    parser.add_argument(
+        "--split", action="store_true", help="where SQLite's database thread spends its CPU"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--code", help=argparse.SUPPRESS)
     parser.add_argument("--postmaster", type=int, help=argparse.SUPPRESS)
@@ -304,8 +409,15 @@ def main() -> None:
         sys.path.insert(0, str(REPO / "tests"))
         sys.path.insert(0, args.code)  # before any import of monitor
         print(
-            json.dumps(asyncio.run(run(args.child, not args.no_rules, args.polls, args.postmaster)))
+            json.dumps(
+                asyncio.run(
+                    run(args.child, not args.no_rules, args.polls, args.postmaster, args.split)
+                )
+            )
         )
+        return
+    if args.split:
+        print_split(args)
         return
     sys.path.insert(0, str(REPO / "tests"))
     tmp = Path(tempfile.mkdtemp(prefix="store-cost-"))

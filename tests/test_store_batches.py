@@ -198,3 +198,41 @@ async def test_a_matchs_terms_and_hits_are_stored_as_the_json_of_its_hits(
     assert stored_hits == json.dumps(fields, ensure_ascii=False)
     assert terms == json.dumps([t for t, _ in HIT_TEXTS], ensure_ascii=False)
     assert json.loads(stored_hits) == fields
+
+
+# Matches of one poll that share hits (one word in many rules), or nearly: the same term and
+# text at another place or in another field.
+SHARED_HITS = [
+    ("r1", [("putin", "Putin", "title", 0, 5), ("kyiv", "Kyiv", "title", 9, 13)]),
+    ("r2", [("putin", "Putin", "title", 0, 5)]),
+    ("r3", [("putin", "Putin", "title", 20, 25), ("putin", "Putin", "title", 0, 5)]),
+    ("r4", [("putin", "Putin", "summary", 0, 5), ("kyiv", "Kyiv", "title", 9, 13)]),
+    ("r5", [("putin", "Путин", "title", 0, 5)]),
+]
+
+
+async def test_matches_sharing_hits_in_a_poll_each_store_the_json_of_their_own(
+    database: str,
+) -> None:
+    matches = [
+        Match(rule, "normal", ("desk",), tuple(TermHit(*hit) for hit in hits), "s")
+        for rule, hits in SHARED_HITS
+    ]
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
+            inserted = await item_store.insert_new(db, feed.id, [_item(0)])
+            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
+            change = (await assign_stories(db, StoryIndex(DedupConfig()), stored))[0]
+            batch = [(change.story.id, change.item.id, m) for m in matches]
+            await match_store.record_many(db, batch, 1.0)
+        rows = await store.db.fetch_all("SELECT rule, terms, hits FROM matches ORDER BY rule")
+    finally:
+        await store.close()
+    for (rule, terms, stored_hits), match in zip(rows, matches, strict=True):
+        fields = [{f.name: getattr(h, f.name) for f in dataclasses.fields(h)} for h in match.hits]
+        assert rule == match.rule
+        assert stored_hits == json.dumps(fields, ensure_ascii=False), rule
+        firsts = list(dict.fromkeys(h.term for h in match.hits))
+        assert terms == json.dumps(firsts, ensure_ascii=False), rule

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from json.encoder import encode_basestring as _quote  # a JSON string, non-ASCII kept as is
 
-from monitor.models import Match, TermHit
+from monitor.models import Match
 from monitor.store.batch import Rows
 from monitor.store.db import Db
 
@@ -27,15 +27,9 @@ async def record_many(
 ) -> set[tuple[int, str]]:
     """Store why rules fired, ``(story_id, item_id, match)`` for a whole poll in one
     statement; the ``(item_id, rule)`` pairs stored (not those the item already had)."""
+    done: dict[_HitKey, str] = {}
     rows = [
-        (
-            story_id,
-            item_id,
-            match.rule,
-            _terms_json(match),
-            _hits_json(match.hits),
-            match.snippet,
-        )
+        (story_id, item_id, match.rule, *_json_columns(match, done), match.snippet)
         for story_id, item_id, match in matched
     ]
     return {(int(item_id), str(rule)) for item_id, rule in await _MATCHES.insert(db, rows, (now,))}
@@ -43,20 +37,26 @@ async def record_many(
 
 # The two JSON columns of a poll's every match, written out: the text of ``json.dumps(...,
 # ensure_ascii=False)`` of the terms and of each hit's fields, without the dict per hit and
-# the generic walk over the values that ``json.dumps`` would need.
+# the generic walk over the values that ``json.dumps`` would need. A poll's rules find the
+# same words in the same item (a term in many rules): each hit's text is written once a poll
+# (``done``), and both columns in one pass over the hits.
 
 
-def _terms_json(match: Match) -> str:
-    return "[" + ", ".join(_quote(term) for term in dict.fromkeys(h.term for h in match.hits)) + "]"
+_HitKey = tuple[str, str, str, int, int]  # a hit's term, text, field, start and end
 
 
-def _hits_json(hits: Sequence[TermHit]) -> str:
-    return (
-        "["
-        + ", ".join(
-            f'{{"term": {_quote(h.term)}, "text": {_quote(h.text)}, "field": {_quote(h.field)},'
-            f' "start": {h.start:d}, "end": {h.end:d}}}'
-            for h in hits
-        )
-        + "]"
-    )
+def _json_columns(match: Match, done: dict[_HitKey, str]) -> tuple[str, str]:
+    """The terms (each once, in the order of their first hit) and the hits of ``match``."""
+    terms: dict[str, None] = {}
+    hits = []
+    for h in match.hits:
+        key = (h.term, h.text, h.field, h.start, h.end)
+        text = done.get(key)
+        if text is None:
+            text = done[key] = (
+                f'{{"term": {_quote(h.term)}, "text": {_quote(h.text)}, "field": {_quote(h.field)},'
+                f' "start": {h.start:d}, "end": {h.end:d}}}'
+            )
+        hits.append(text)
+        terms[h.term] = None
+    return "[" + ", ".join(map(_quote, terms)) + "]", "[" + ", ".join(hits) + "]"
