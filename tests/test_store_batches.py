@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from helpers import assign_stories
 
+from monitor.assign import StoryChange
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
 from monitor.models import Item, Match, StoredItem, TermHit
@@ -21,6 +23,7 @@ from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 from monitor.store import matches as match_store
 from monitor.store.batch import in_lists
+from monitor.store.db import Db
 
 
 def _item(n: int) -> Item:
@@ -128,6 +131,19 @@ async def test_story_counts_kept_per_poll_match_a_recount(database: str) -> None
         await store.close()
 
 
+async def _items_in_stories(db: Db, count: int) -> list[StoryChange]:
+    """``count`` new items of one feed, stored and given their stories."""
+    feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
+    inserted = await item_store.insert_new(db, feed.id, [_item(n) for n in range(count)])
+    stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
+    return await assign_stories(db, StoryIndex(DedupConfig()), stored)
+
+
+def _fields(hits: Sequence[TermHit]) -> list[dict[str, object]]:
+    """Each hit as ``json.dumps`` would be given it: its fields by name."""
+    return [{f.name: getattr(h, f.name) for f in dataclasses.fields(h)} for h in hits]
+
+
 def _match(rule: str, n: int) -> Match:
     hit = TermHit(term=f"term{n}", text=f"Zelenskyy «{n}»", field="title", start=0, end=9)
     return Match(rule=rule, severity="normal", channels=("desk",), hits=(hit,), snippet=f"s{n}")
@@ -139,10 +155,7 @@ async def test_a_polls_matches_are_stored_once_each_whatever_their_number(databa
     store = await Store.open(database)
     try:
         async with store.transaction() as db:
-            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
-            inserted = await item_store.insert_new(db, feed.id, [_item(n) for n in range(300)])
-            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
-            changes = await assign_stories(db, StoryIndex(DedupConfig()), stored)
+            changes = await _items_in_stories(db, 300)
         pairs = [(c.story.id, c.item.id) for c in changes]
         expected: set[tuple[int, str]] = set()
         for size in (1, 15, 16, 17, 128, 129, 300):
@@ -185,15 +198,12 @@ async def test_a_matchs_terms_and_hits_are_stored_as_the_json_of_its_hits(
     store = await Store.open(database)
     try:
         async with store.transaction() as db:
-            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
-            inserted = await item_store.insert_new(db, feed.id, [_item(0)])
-            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
-            change = (await assign_stories(db, StoryIndex(DedupConfig()), stored))[0]
+            (change,) = await _items_in_stories(db, 1)
             await match_store.record_many(db, [(change.story.id, change.item.id, match)], 1.0)
         terms, stored_hits = (await store.db.fetch_all("SELECT terms, hits FROM matches"))[0]
     finally:
         await store.close()
-    fields = [{f.name: getattr(h, f.name) for f in dataclasses.fields(h)} for h in hits]
+    fields = _fields(hits)
     # The text as json.dumps writes it (what the rows of older versions hold), and its values.
     assert stored_hits == json.dumps(fields, ensure_ascii=False)
     assert terms == json.dumps([t for t, _ in HIT_TEXTS], ensure_ascii=False)
@@ -221,17 +231,14 @@ async def test_matches_sharing_hits_in_a_poll_each_store_the_json_of_their_own(
     store = await Store.open(database)
     try:
         async with store.transaction() as db:
-            feed = (await feed_store.sync_feeds(db, ["http://a/feed"]))["http://a/feed"]
-            inserted = await item_store.insert_new(db, feed.id, [_item(0)])
-            stored = [StoredItem(i, feed.id, "http://a/feed", (), item) for i, item in inserted]
-            change = (await assign_stories(db, StoryIndex(DedupConfig()), stored))[0]
+            (change,) = await _items_in_stories(db, 1)
             batch = [(change.story.id, change.item.id, m) for m in matches]
             await match_store.record_many(db, batch, 1.0)
         rows = await store.db.fetch_all("SELECT rule, terms, hits FROM matches ORDER BY rule")
     finally:
         await store.close()
     for (rule, terms, stored_hits), match in zip(rows, matches, strict=True):
-        fields = [{f.name: getattr(h, f.name) for f in dataclasses.fields(h)} for h in match.hits]
+        fields = _fields(match.hits)
         assert rule == match.rule
         assert stored_hits == json.dumps(fields, ensure_ascii=False), rule
         firsts = list(dict.fromkeys(h.term for h in match.hits))
