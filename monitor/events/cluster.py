@@ -19,14 +19,13 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from monitor.dedup.headline import from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
 from monitor.events.postings import EventWords, Rarity
 from monitor.events.semantic import Embedder
 from monitor.events.vectors import of_item, of_title
-from monitor.events.words import Vector
+from monitor.events.words import Vector, headline_words
 
 # Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
 # the tail costs time at every score while saying little.
@@ -114,7 +113,7 @@ class EventIndex:
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
-        headline = from_key(key) if key is not None else parse(title)
+        headline = headline_words(title, key)
         entities = tuple(entities)
         vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
@@ -125,19 +124,28 @@ class EventIndex:
         config = self.config
         candidates = self._candidates(vector, seen)
         self.last_candidates = len(candidates)
+        item_words = weighted.keys()
+        order: dict[str, int] | None = None  # each of the item's words' place among them
         for event_id in candidates:
             event = self._events[event_id]
-            # ``_cosine``, inlined, with the item's weights computed once for all candidates
+            # ``_cosine``, inlined, with the item's weights computed once for all candidates;
+            # the few words shared found by a set intersection (in C), then summed in the
+            # order of the item's words, as ``_cosine`` sums them (same floats, same score).
             words = event.words
+            common = item_words & words.keys()
+            if not common:
+                continue  # scores 0: below any bar
+            shared = len(common)
+            if shared > 1:
+                if order is None:
+                    order = {word: i for i, word in enumerate(weighted)}
+                in_order = sorted(common, key=order.__getitem__)
+            else:
+                in_order = list(common)
             dot = 0.0
-            shared = 0
-            lone = None
-            for word, weight in weighted.items():
-                other = words.get(word)
-                if other is not None:
-                    dot += weight * other * idf[word]
-                    shared += 1
-                    lone = word
+            for word in in_order:
+                dot += weighted[word] * words[word] * idf[word]
+            lone = in_order[-1]
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
             score = dot / (norm * self._norm(event))
@@ -146,8 +154,7 @@ class EventIndex:
             recent = seen - event.last_seen < config.recent
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
-                lone = lone if shared == 1 else None
-                if lone is not None and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
+                if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
                     continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
         if best.event_id is None and self._meanings is not None:
@@ -267,7 +274,7 @@ class EventIndex:
         if found is not None and found[0] == (title, summary, entities, key, self._changes):
             vector = found[1]
         else:
-            headline = from_key(key) if key is not None else parse(title)
+            headline = headline_words(title, key)
             vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._changes += 1
         event = self._events.get(event_id)
@@ -323,9 +330,38 @@ class EventIndex:
             # The only choice: scoring it would change nothing (its event's norm is fresh).
             title = event.titles[0][1]
         else:
-            title = max(event.titles, key=lambda t: self._cosine(t[2], event))[1]
+            title = self._closest(event)
         self._titles[event_id] = (self._changes, title)
         return title
+
+    def _closest(self, event: Event) -> str:
+        """The first of the event's titles that ``_cosine`` scores highest (as ``max`` of
+        them by it), each scored by its sums inlined, the event's norm read once."""
+        words, idf = event.words, self._rarity()
+        unlearned = self._words.docs < LEARNED
+        event_norm = None  # read at the first score that needs it, as ``_cosine`` does
+        best, best_score = "", -math.inf
+        for _, title, vector in event.titles:
+            squares = []
+            dot = 0.0
+            shared = 0
+            for word, x in vector.items():
+                rarity = idf[word]
+                weight = x * rarity
+                squares.append(weight * weight)
+                other = words.get(word)
+                if other is not None:
+                    dot += weight * other * rarity
+                    shared += 1
+            if dot == 0.0 or (shared < MIN_SHARED and unlearned):
+                score = 0.0
+            else:
+                if event_norm is None:
+                    event_norm = self._norm(event)
+                score = dot / (math.sqrt(sum(squares)) * event_norm)
+            if score > best_score:
+                best, best_score = title, score
+        return best
 
     def evict(self, before: float) -> int:
         """Forget the events last seen before ``before``; the number forgotten."""

@@ -21,10 +21,24 @@ class Rarity(dict[str, float]):
         super().__init__()
         self.postings = postings
         self.events = events
+        # Holders -> weight, among ``events``: most words are in one event or a few, so
+        # after each new event (every weight changes) one logarithm serves many words.
+        self.of_holders: dict[int, float] = {}
 
     def __missing__(self, word: str) -> float:
-        weight = self[word] = _idf(len(self.postings.get(word, ())), self.events)
+        postings = self.postings.get(word)
+        holders = 0 if postings is None else len(postings)
+        weight = self.of_holders.get(holders)
+        if weight is None:
+            weight = self.of_holders[holders] = _idf(holders, self.events)
+        self[word] = weight
         return weight
+
+    def recount(self, events: int) -> None:
+        """Forget every weight: they are now among ``events`` events."""
+        self.clear()
+        self.of_holders.clear()
+        self.events = events
 
 
 def _idf(holders: int, events: int) -> float:
@@ -55,8 +69,7 @@ class EventWords:
         stays true until the next ``post``, ``compact`` or change in ``events``."""
         rarity = self._rarity
         if rarity.events != events:
-            rarity.clear()
-            rarity.events = events
+            rarity.recount(events)
         return rarity
 
     def latest(self, word: str) -> list[int]:
