@@ -124,28 +124,19 @@ class EventIndex:
         config = self.config
         candidates = self._candidates(vector, seen)
         self.last_candidates = len(candidates)
-        item_words = weighted.keys()
-        order: dict[str, int] | None = None  # each of the item's words' place among them
         for event_id in candidates:
             event = self._events[event_id]
-            # ``_cosine``, inlined, with the item's weights computed once for all candidates;
-            # the few words shared found by a set intersection (in C), then summed in the
-            # order of the item's words, as ``_cosine`` sums them (same floats, same score).
+            # ``_cosine``, inlined, with the item's weights computed once for all candidates
             words = event.words
-            common = item_words & words.keys()
-            if not common:
-                continue  # scores 0: below any bar
-            shared = len(common)
-            if shared > 1:
-                if order is None:
-                    order = {word: i for i, word in enumerate(weighted)}
-                in_order = sorted(common, key=order.__getitem__)
-            else:
-                in_order = list(common)
             dot = 0.0
-            for word in in_order:
-                dot += weighted[word] * words[word] * idf[word]
-            lone = in_order[-1]
+            shared = 0
+            lone = ""
+            for word, weight in weighted.items():
+                other = words.get(word)
+                if other is not None:
+                    dot += weight * other * idf[word]
+                    shared += 1
+                    lone = word
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
             score = dot / (norm * self._norm(event))
@@ -299,9 +290,8 @@ class EventIndex:
         get = words.get
         for word, weight in vector.items():
             words[word] = get(word, 0.0) + weight
-        post = self._words.post
-        for word in new:
-            post(word, event_id)
+        if new:
+            self._words.post(new, event_id)
         if len(words) > 2 * CENTROID_WORDS:
             self._trim(event)
         event.norm_docs = 0

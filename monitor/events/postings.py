@@ -21,24 +21,10 @@ class Rarity(dict[str, float]):
         super().__init__()
         self.postings = postings
         self.events = events
-        # Holders -> weight, among ``events``: most words are in one event or a few, so
-        # after each new event (every weight changes) one logarithm serves many words.
-        self.of_holders: dict[int, float] = {}
 
     def __missing__(self, word: str) -> float:
-        postings = self.postings.get(word)
-        holders = 0 if postings is None else len(postings)
-        weight = self.of_holders.get(holders)
-        if weight is None:
-            weight = self.of_holders[holders] = _idf(holders, self.events)
-        self[word] = weight
+        weight = self[word] = _idf(len(self.postings.get(word, ())), self.events)
         return weight
-
-    def recount(self, events: int) -> None:
-        """Forget every weight: they are now among ``events`` events."""
-        self.clear()
-        self.of_holders.clear()
-        self.events = events
 
 
 def _idf(holders: int, events: int) -> float:
@@ -69,7 +55,8 @@ class EventWords:
         stays true until the next ``post``, ``compact`` or change in ``events``."""
         rarity = self._rarity
         if rarity.events != events:
-            rarity.recount(events)
+            rarity.clear()
+            rarity.events = events
         return rarity
 
     def latest(self, word: str) -> list[int]:
@@ -83,10 +70,16 @@ class EventWords:
         for word in words:
             df[word] = df.get(word, 0) + 1
 
-    def post(self, word: str, event_id: int) -> None:
-        """``word`` is now one of event ``event_id``'s words."""
-        self._postings.setdefault(word, []).append(event_id)
-        self._rarity.pop(word, None)
+    def post(self, words: Iterable[str], event_id: int) -> None:
+        """``words`` are now among event ``event_id``'s words."""
+        postings, rarity = self._postings, self._rarity
+        for word in words:
+            held = postings.get(word)
+            if held is None:
+                postings[word] = [event_id]
+            else:
+                held.append(event_id)
+            rarity.pop(word, None)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
