@@ -43,9 +43,6 @@ class StoryChange:
     story: Story
     is_new_story: bool
     gained_outlet: bool
-    # The item's headline key as story matching made it (``StoryDecision.headline_key``):
-    # events read the headline's words from it rather than parsing the title again.
-    headline_key: str = ""
 
 
 @dataclass(slots=True)
@@ -98,9 +95,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id
-        stored_key = change.headline_key
-        key = stored_key[len(KEY_PREFIX) :] if stored_key.startswith(KEY_PREFIX) else None
-        found = index.find(story_id, item.title, item.summary, seen, key=key)
+        found = index.find(story_id, item.title, item.summary, seen)
         if found.event_id is None:
             event_id = next(new_ids)
             created[event_id] = seen
@@ -108,7 +103,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
             event_id = found.event_id
         # A story new to the event: a new story, or one whose event closed (it joined
         # another or starts one): its lede counts and its headline may be the title.
-        index.add(event_id, story_id, item.title, item.summary, seen, key=key,
+        index.add(event_id, story_id, item.title, item.summary, seen,
                   new_story=change.is_new_story or found.reason != "same story")  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))

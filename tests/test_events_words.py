@@ -14,7 +14,6 @@ from conftest import shared
 
 from monitor.dedup.headline import content_words, parse
 from monitor.events import EventConfig, EventIndex
-from monitor.events.words import headline_words
 
 # Texts where parse's patterns act: acronyms, thousands, decimals, outlet segments, tags.
 CASES = [
@@ -60,44 +59,3 @@ def test_names_in_a_summary_count_when_they_weigh_more() -> None:
         index.add(1, 1, *first, 1_700_000_000.0)
         joined.append(index.find(2, *later, 1_700_000_060.0).event_id)
     assert joined == [None, 1]
-
-
-# Headlines with names (sentence case), acronyms, numbers, an outlet segment, none at all.
-HEADLINES = [
-    "Putin invites Zelensky to Moscow for talks",
-    "UPDATE 2-GM recalls 1.6 million cars over ignition switch - Reuters",
-    "Titanfall - Respawn's shooter sells out in the U.K.",
-    "Зеленский и Путин: переговоры в Стамбуле",
-    "Stocks Rise As Investors Weigh Fed Minutes",
-    "the",
-]
-
-
-@pytest.mark.parametrize("title", HEADLINES)
-def test_a_headlines_key_gives_events_the_words_and_names_parse_reads(title: str) -> None:
-    """Events read a headline from the key story matching made of it (no second parse):
-    the same words and names, or an item would join another event than it does today."""
-    parsed = parse.__wrapped__(title)
-    from_key = headline_words(title, parsed.key())
-    assert (from_key.words, from_key.names) == (parsed.words, parsed.names)
-
-
-def test_the_uci_stream_makes_the_same_events_from_keys_as_from_titles() -> None:
-    """Every decision, score and title over the real stream, with and without the keys."""
-    path = next(shared("uci-news-2014-03").glob("*.csv"))
-    with path.open(encoding="utf-8", newline="") as f:
-        rows = sorted(csv.DictReader(f), key=lambda r: int(r["TIMESTAMP"]))[:3000]
-    runs = []
-    for keyed in (False, True):
-        index = EventIndex(EventConfig(), 72 * 3600.0)
-        out = []
-        for n, row in enumerate(rows):
-            title, at = row["TITLE"], int(row["TIMESTAMP"]) / 1000
-            key = parse.__wrapped__(title).key() if keyed else None
-            found = index.find(n, title, "", at, key=key)
-            event = n if found.event_id is None else found.event_id
-            index.add(event, n, title, "", at, key=key)
-            out.append((found, index.title(event)))
-        runs.append(out)
-    assert len({d.event_id for d, _ in runs[0]}) < len(rows)  # events hold several stories
-    assert runs[1] == runs[0]

@@ -19,13 +19,14 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
+from monitor.dedup.headline import from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
 from monitor.events.postings import EventWords, Rarity
 from monitor.events.semantic import Embedder
 from monitor.events.vectors import of_item, of_title
-from monitor.events.words import Vector, headline_words
+from monitor.events.words import Vector
 
 # Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
 # the tail costs time at every score while saying little.
@@ -113,7 +114,7 @@ class EventIndex:
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
-        headline = headline_words(title, key)
+        headline = from_key(key) if key is not None else parse(title)
         entities = tuple(entities)
         vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
@@ -265,7 +266,7 @@ class EventIndex:
         if found is not None and found[0] == (title, summary, entities, key, self._changes):
             vector = found[1]
         else:
-            headline = headline_words(title, key)
+            headline = from_key(key) if key is not None else parse(title)
             vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._changes += 1
         event = self._events.get(event_id)

@@ -7,17 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.dedup.headline import Headline
+from monitor.dedup.headline import Headline, from_key, parse
 from monitor.events.config import EventConfig
 from monitor.events.postings import EventWords
-from monitor.events.words import (
-    Vector,
-    Words,
-    headline_words,
-    item_vector,
-    segment_words,
-    summary_words,
-)
+from monitor.events.words import Vector, item_vector, segment_words, summary_words
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
@@ -27,7 +20,7 @@ SEGMENT_DF = 2
 def of_item(
     words: EventWords,
     config: EventConfig,
-    headline: Headline | Words,
+    headline: Headline,
     title: str,
     summary: str,
     entities: Iterable[str],
@@ -52,13 +45,13 @@ def of_title(
     what the event is about. ``vector``: the item's, when it has no summary."""
     if not summary.strip():
         return vector
-    headline = headline_words(title, key)
+    headline = from_key(key) if key is not None else parse(title)
     out = item_vector(headline, None, config, entities)
     _add_segment(words, out, headline, title)
     return out
 
 
-def _add_segment(words: EventWords, vector: Vector, headline: Headline | Words, title: str) -> None:
+def _add_segment(words: EventWords, vector: Vector, headline: Headline, title: str) -> None:
     if " " in title:
         extra = [
             w for w in segment_words(title) if words.items_with(w) >= SEGMENT_DF and w not in vector

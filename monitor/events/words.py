@@ -20,24 +20,8 @@ class Words(NamedTuple):
     names: frozenset[str]
 
 
-def headline_words(title: str, key: str | None) -> Headline | Words:
-    """The headline's words and names, from story matching's ``key`` of it when given: as
-    ``dedup.headline.from_key`` reads them (the words and names of ``parse(title)``), without
-    the joined text and numbers that events do not read, and without parsing the title again."""
-    if key is None:
-        return parse(title)
-    marked = key.split()
-    if "^" not in key:  # no names: the key is the words
-        return Words(tuple(marked), _NO_NAMES)
-    words = tuple([w.removeprefix("^") for w in marked])
-    return Words(words, frozenset([w[1:] for w in marked if w[:1] == "^"]))
-
-
-_NO_NAMES: frozenset[str] = frozenset()
-
-
 def item_vector(
-    headline: Headline | Words,
+    headline: Headline,
     summary: Headline | Words | None,
     config: EventConfig,
     entities: Iterable[str] = (),
