@@ -14,10 +14,11 @@ import pytest
 from helpers import make_config
 
 from monitor.channels import build_channels
-from monitor.models import Item, StoredItem
+from monitor.models import Alert, Item, StoredItem
 from monitor.outbox import Deliverer
 from monitor.stages import Stages
-from monitor.store import Store
+from monitor.store import Store, growth
+from monitor.store import alerts as alert_rows
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
 
@@ -102,3 +103,54 @@ async def test_growth_writes_once_per_poll_and_every_message_names_every_outlet(
     assert len(shown) == CHANNELS
     carried = f"{OUTLETS[0]} — also reported by: {', '.join(OUTLETS[1:])}"
     assert set(shown) == {f"outlets: {carried} ({len(OUTLETS)} in all)"}, shown
+
+
+def _alert(story_id: int, event_id: int | None) -> Alert:
+    return Alert(id=0, channel="c0", kind="new", title=HEADLINE, rule="r", story_id=story_id,
+                 outlets=("One",), extra={"angles": "1"}, event_id=event_id)  # fmt: skip
+
+
+async def test_a_story_leaving_its_event_keeps_what_its_alert_showed(database: str) -> None:
+    """The event a story left grows on: its alert shows the event as it was at the move (what
+    rewriting every alert at each growth showed), and goes out that way."""
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            left = await alert_rows.insert(db, _alert(1, 7), dedup_key="event:7:r", now=0.0)
+            assert left is not None
+            told = {"angles": "2"}
+            await growth.write(db, [("event:7", ["One", "Two"], told)], [("event:7", left)])
+            await growth.settle_moved(db, [1])  # story 1 joins another event
+            await growth.write(db, [("event:7", ["One", "Two", "Three"], {"angles": "3"})], [])
+        async with store.transaction() as db:
+            (due,) = await alert_rows.due(db, "c0", 1.0, 10)
+        assert (due.alert.outlets, due.alert.extra) == (("One", "Two"), {"angles": "2"})
+    finally:
+        await store.close()
+
+
+async def test_a_sent_alert_keeps_what_went_out(database: str) -> None:
+    """Marked sent, an alert's payload is what went out; its story's growth row goes with the
+    last alert that showed it, and growth after that is an update's business."""
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            sent = await alert_rows.insert(db, _alert(1, None), dedup_key="new:1:r", now=0.0)
+            assert sent is not None
+            await growth.write(db, [("story:1", ["One", "Two"], {})], [("story:1", sent)])
+        async with store.transaction() as db:
+            (due,) = await alert_rows.due(db, "c0", 1.0, 10)
+            await alert_rows.mark_sent(db, [sent], now=1.0, external_id="m1")
+            await growth.write(db, [("story:1", ["One", "Two", "Three"], {})], [])
+        assert due.alert.outlets == ("One", "Two")
+        assert await alert_rows.current(store.db, sent) == (due.payload, "m1")
+    finally:
+        await store.close()
