@@ -134,8 +134,11 @@ async def _story_grew(
     grown_rows: _Grown,
     pointed: _Pointed,
 ) -> None:
+    # A burst alert of this story among them is one per (channel, rule): the check would
+    # find it and do nothing, so it is not made (nor the alert decoded for it).
+    bursted = {(held.channel, held.dedup_key) for held in alerts if held.kind == "burst"}
     for held in alerts:
-        if held.bursting:
+        if held.bursting and (held.channel, f"burst:{story.id}:{held.rule}") not in bursted:
             await maybe_burst(db, story, held.due.alert, now)
         if held.status != rows.SENT or not held.external_id:
             continue
