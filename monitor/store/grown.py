@@ -7,23 +7,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.store.alerts import Due, load_due
+from monitor.store.alerts import ALERT_COLUMNS, Due, load_due
 from monitor.store.batch import CHUNK, in_lists
 from monitor.store.db import Db, Row
 
 # A Held's row: the alert as it would go out (``store.alerts``: its columns, then the growth
 # it shows), then what the growth checks read of it, then the story or event it is read for.
-# The payload and the growth only where the checks may decode them (``Held.due``): a sent
-# alert's, a burst's, a "new" one's of a rule with a burst condition (the key as the encoder
-# writes it: text inside a string is escaped and cannot match). Most are pending "new"
-# alerts that need neither, and an event's outlets are long.
-_NEEDED = "(a.status != 'pending' OR a.kind != 'new' OR instr(a.payload, '\"burst_outlets\":') > 0)"
+# Its payload is decoded only where the checks need it (``Held.due``): most are pending "new"
+# alerts that need nothing of it.
 _COLUMNS = (
-    f"a.id, a.channel, a.kind, CASE WHEN {_NEEDED} THEN a.payload END AS payload, a.attempts,"
-    " a.created_at, a.next_attempt, a.external_id,"
-    f" CASE WHEN {_NEEDED} THEN g.outlets END AS outlets,"
-    f" CASE WHEN {_NEEDED} THEN g.told END AS told,"
-    " a.status, a.rule, a.dedup_key, a.growth"
+    ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
+    + ", g.outlets, g.told, a.status, a.rule, a.dedup_key, a.growth"
 )
 _OWNER = 14  # the story or event id, after _COLUMNS
 _GROWTH = " LEFT JOIN alert_growth g ON g.owner = a.growth"
@@ -47,8 +41,7 @@ class Held:
 
     @property
     def due(self) -> Due:
-        """The alert as it would go out now (before this poll's growth): only of one read
-        with its payload (``_NEEDED``)."""
+        """The alert as it would go out now (before this poll's growth)."""
         if self._due is None:
             self._due = load_due(self.row)
         return self._due
@@ -68,10 +61,10 @@ class Held:
     @property
     def bursting(self) -> bool:
         """A "new" alert of a rule with a burst condition (``outbox.bursts.burst_extra``)."""
-        # Only those read with their payload can be (``_NEEDED``).
+        # The key as the encoder writes it, unescaped: text inside a string cannot match.
         return (
             self.kind == "new"
-            and self.row[3] is not None
+            and '"burst_outlets":' in self.row[3]
             and "burst_outlets" in self.due.alert.extra
         )
 
