@@ -15,11 +15,9 @@ from monitor.store.db import Db, Row
 # it shows), then what the growth checks read of it, then the story or event it is read for.
 # Its payload is decoded only where the checks need it (``Held.due``): most are pending "new"
 # alerts that need nothing of it.
-_COLUMNS = (
-    ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
-    + ", g.outlets, g.told, a.status, a.rule, a.dedup_key, a.growth"
-)
-_OWNER = 14  # the story or event id, after _COLUMNS
+_ALERT = ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
+_CHECKED = "a.status, a.rule, a.dedup_key, a.growth"
+_OWNER = 14  # the story or event id, after the alert and what is checked
 _GROWTH = " LEFT JOIN alert_growth g ON g.owner = a.growth"
 
 
@@ -41,7 +39,8 @@ class Held:
 
     @property
     def due(self) -> Due:
-        """The alert as it would go out now (before this poll's growth)."""
+        """The alert as stored, showing the growth it was read with (an event's: see
+        ``OF_STORIES``), before this poll's."""
         if self._due is None:
             self._due = load_due(self.row)
         return self._due
@@ -85,15 +84,20 @@ async def story_alerts(db: Db, story_id: int) -> list[Held]:
 # Through the indexes whatever SQLite's statistics say (INDEXED BY; PostgreSQL is not
 # given the hint): statistics recorded while the store was young mislead the planner into
 # reading every alert ever kept at every poll that grew a story.
+#
+# Without the growth they show: a story's alerts are decoded for its burst check, whose
+# alert shows the story's outlets whatever the one it is made of showed, and for the
+# update of a sent message (a sent alert shows no growth: ``store.growth.settle``).
 OF_STORIES = (
-    f"SELECT {_COLUMNS}, a.story_id FROM alerts a INDEXED BY alerts_story{_GROWTH}"
+    f"SELECT {_ALERT}, NULL AS outlets, NULL AS told, {_CHECKED}, a.story_id"
+    " FROM alerts a INDEXED BY alerts_story"
     " WHERE a.story_id IN ({marks}) AND a.kind IN ('new', 'burst')"
 )
 HeldBy = dict[int, list[Held]]
 
 
 def add_held(out: HeldBy, rows: Sequence[Row]) -> None:
-    """Rows of ``_COLUMNS`` and a story or event id: each alert, under that id."""
+    """Rows of ``OF_STORIES`` or ``_OF_EVENTS``: each alert, under its story or event."""
     for row in rows:
         out.setdefault(int(row[_OWNER]), []).append(_held(row))
 
@@ -110,7 +114,7 @@ async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
 # The events' stories first, then their alerts, as for OF_STORIES (where a join let SQLite
 # scan the alerts to build a Bloom filter for it).
 _OF_EVENTS = (
-    f"SELECT {_COLUMNS}, s.event_id"
+    f"SELECT {_ALERT}, g.outlets, g.told, {_CHECKED}, s.event_id"
     f" FROM alerts a INDEXED BY alerts_story JOIN stories s ON s.id = a.story_id{_GROWTH}"
     " WHERE a.story_id IN (SELECT id FROM stories INDEXED BY stories_event"
     " WHERE event_id IN ({marks})) AND a.kind IN ('new', 'burst')"
