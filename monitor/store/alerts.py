@@ -45,10 +45,8 @@ _AS_SENT_ONLY = _AS_SENT.format(more="")
 
 
 def load_due(row: Row) -> Due:
-    """The Due of a row of ``ALERT_COLUMNS``, or of ``_AS_SENT`` (its growth shown)."""
-    alert, payload = load_alert(row), row[3]
-    if len(row) > 9:
-        alert, payload = folded(alert, payload, row[8], row[9])
+    """The Due of a row of ``_AS_SENT`` (``ALERT_COLUMNS``, then the growth it shows)."""
+    alert, payload = folded(load_alert(row), row[3], row[8], row[9])
     return Due(alert, payload, int(row[4]), float(row[5]), float(row[6]), row[7])
 
 
