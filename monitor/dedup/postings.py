@@ -98,15 +98,7 @@ def shared_by(
                 if e in weight:
                     weight[e] += w
         return _drawn(chosen, [shared[e] for e in chosen], list(weight.values()))
-    # Each posting's entries with its place among the postings in the low byte, sorted as
-    # one array: sorting the values is several times cheaper than an argsort, and the order
-    # is the same as a stable argsort's (an entry is once in a posting, its places ascend),
-    # so the weights are summed in the same order.
-    cat = np.frombuffer(b"".join(rare), dtype=np.uint32).astype(np.uint64) << np.uint64(8)
-    cat |= np.repeat(np.arange(len(rare), dtype=np.uint64), [len(p) for p in rare])
-    cat.sort()
-    by_word = np.asarray(rare_weights, dtype=np.float64)[(cat & np.uint64(0xFF)).astype(np.intp)]
-    drawn, counts, weights = _runs((cat >> np.uint64(8)).astype(np.uint32), by_word)
+    drawn, counts, weights = _rare_runs(rare, rare_weights)
     commons = [_view(p) for p in common]
     for view, w in zip(commons, common_weights, strict=True):
         if len(view) < len(drawn):  # search the shorter in the longer
@@ -144,6 +136,42 @@ def shared_by(
         weights = np.concatenate([weights, extra_weights])[order]
     keep = counts >= need
     return Drawn(drawn[keep], counts[keep], weights[keep])
+
+
+def _rare_runs(
+    rare: Sequence[array[int]], rare_weights: Sequence[float]
+) -> tuple[Entries, npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """The entries of the ``rare`` postings (ascending), how many of the postings hold
+    each, and the sum of those postings' weights."""
+    # Each posting's entries with its place among the postings in the low byte, sorted as
+    # one array: sorting the values is several times cheaper than an argsort, and the order
+    # is the same as a stable argsort's (an entry is once in a posting, its places ascend),
+    # so the weights are summed in the same order. In 32 bits while the entries leave room
+    # for the byte (a sort of half the bytes).
+    flat = np.frombuffer(b"".join(rare), dtype=np.uint32)
+    place = np.repeat(np.arange(len(rare), dtype=np.uint32), [len(p) for p in rare])
+    if max((p[-1] for p in rare if len(p)), default=0) < 1 << 24:
+        cat = flat << np.uint32(8)
+        cat |= place
+        cat.sort()
+        entries, place = cat >> np.uint32(8), cat & np.uint32(0xFF)
+    else:
+        wide = flat.astype(np.uint64) << np.uint64(8)
+        wide |= place
+        wide.sort()
+        entries = (wide >> np.uint64(8)).astype(np.uint32)
+        place = (wide & np.uint64(0xFF)).astype(np.uint32)
+    by_word = np.asarray(rare_weights, dtype=np.float64)[place]
+    if not len(entries):
+        return entries, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
+    starts = np.empty(len(entries), dtype=np.bool_)
+    starts[0] = True
+    np.not_equal(entries[1:], entries[:-1], out=starts[1:])
+    at = np.flatnonzero(starts)
+    counts = np.empty(len(at), dtype=np.intp)
+    np.subtract(at[1:], at[:-1], out=counts[:-1])
+    counts[-1] = len(entries) - at[-1]
+    return entries[at], counts, np.add.reduceat(by_word, at)
 
 
 def _runs(
