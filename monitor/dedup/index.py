@@ -32,7 +32,7 @@ from monitor.dedup.candidates import PER_STORY, candidates
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
-from monitor.dedup.score import score_headlines
+from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.window import Window, seconds, sorted_words
 
 __all__ = ["MIN_SHARED_GUID", "PER_STORY", "StoryIndex", "StoryMatch", "shared_guid"]
@@ -110,7 +110,8 @@ class StoryIndex:
             if first_scores.get(first, 100.0) < config.first_threshold:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
-            score = score_headlines(headline, window.headlines.headline(entry), config)
+            # The bound is the score's blend, computed alike: only the penalties are left.
+            score = less_penalties(headline, window.headlines.headline(entry), bound, config)
             if score < config.threshold or score <= best.score:
                 continue
             if first != entry and window.alive(first):
