@@ -93,6 +93,7 @@ class Window:
         self._last: tuple[int, int] = (-1, -1)
         self._last_agreed = ""  # sorted words found to agree with that story's first
         self._hashed: tuple[str, int] = ("", 0)  # the last words looked up, and their key
+        self.compactions = 0  # times the entries were renumbered
 
     def __len__(self) -> int:
         return self._live
@@ -353,6 +354,7 @@ class Window:
                 now_first = stand_ins[0] if len(stand_ins) else -1
             self._last = (story, int(now_first))
         self._evicted = 0
+        self.compactions += 1
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key and word tables), estimated."""
