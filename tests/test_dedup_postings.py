@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from monitor.dedup import postings
+from monitor.dedup import postings, vocabulary
 from monitor.dedup.wordtable import words_hash, words_hashes
 
 
@@ -76,10 +76,10 @@ def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
         for _ in range(rng.randint(1, 40))
     ]
     base = rng.randint(0, 1000)
-    vocab, slow_vocab = postings.Vocabulary(["w1", "^w2"]), postings.Vocabulary(["w1", "^w2"])
-    fast = postings.index_keys(keys, vocab)
+    vocab, slow_vocab = vocabulary.Vocabulary(["w1", "^w2"]), vocabulary.Vocabulary(["w1", "^w2"])
+    fast = vocabulary.index_keys(keys, vocab)
     tokens = " \0 ".join(keys).split()
-    slow = postings._index_slowly(tokens, len(keys), slow_vocab)
+    slow = vocabulary._index_slowly(tokens, len(keys), slow_vocab)
     for got in (fast, slow):
         assert got.per_key.tolist() == [len(k.split()) for k in keys]
         # The words of a key, in any order and with or without a name's mark, give its sum.
@@ -89,7 +89,7 @@ def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
     assert fast.ids.tolist() == slow.ids.tolist()
     assert vocab.tokens == slow_vocab.tokens
     posted: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
-    postings.post(posted, fast.ids, fast.per_key, base, vocab.words)
+    vocabulary.post(posted, fast.ids, fast.per_key, base, vocab.words)
     expected: dict[str, list[int]] = {}
     for entry, key in enumerate(keys, base):
         for word in dict.fromkeys(key.replace("^", "").split()):
