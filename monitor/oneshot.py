@@ -45,17 +45,24 @@ async def poll_all(
 
 
 async def run_once(
-    config: Config, *, dry_run: bool = False, after_poll: Callable[[], None] | None = None
+    config: Config,
+    *,
+    dry_run: bool = False,
+    after_open: Callable[[], object] | None = None,
+    after_poll: Callable[[], None] | None = None,
 ) -> list[PollOutcome]:
     """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
 
     A dry run works on a temporary copy of the database and prints alerts on stdout, so
-    the real store and the real channels see nothing of it.
+    the real store and the real channels see nothing of it. ``after_open`` is called once
+    the engine is open, before the first poll (the command releases start-up's pages there).
     """
     with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
         if dry_run:
             config = await _dry_run_config(config, Path(tmp))
         engine = await Engine.open(config, lazy_window=True)
+        if after_open is not None:
+            after_open()
         try:
             outcomes = await poll_all(engine.rt, after_poll=after_poll)
             # Updates held to coalesce go now: nothing more of this run can join them, and
