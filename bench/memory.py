@@ -162,7 +162,10 @@ def run(state: Path, trace: bool) -> None:
     if trace:
         return
     print("RSS after each step: " + ", ".join(f"{k} {v:.0f} MB" for k, v in steps.items()))
-    print("highest RSS by hundred polls: " + ", ".join(f"{k} {v:.0f}" for k, v in sorted(peaks.items())))
+    print(
+        "highest RSS by hundred polls: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in sorted(peaks.items()))
+    )
     with open("/proc/self/status") as f:
         hwm = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
     print(f"peak (VmHWM) {int(hwm) / 1024:.0f} MB; read at poll {at_peak.get('poll')}:"
@@ -182,7 +185,9 @@ def growth(before: Any, after: Any, feeds: int) -> None:
     for kind in ("filename", "lineno"):
         for d in after.compare_to(before, kind)[:15]:
             frame = d.traceback[0]
-            where = frame.filename.replace(root, "") + (f":{frame.lineno}" if kind == "lineno" else "")
+            where = frame.filename.replace(root, "") + (
+                f":{frame.lineno}" if kind == "lineno" else ""
+            )
             print(f"  {d.size_diff / 2**20:6.2f} MB {d.count_diff:8,d} objects  {where}")
 
 
@@ -197,8 +202,13 @@ def main(args: argparse.Namespace) -> None:
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter, as a command starts
     for trace in (False, True) if args.trace else (False,):
         with tempfile.TemporaryDirectory() as tmp:
-            lines = ["[monitor]", f'database = "{tmp}/bench.db"', "[fetch]", "concurrency = 50",
-                     "per_host = 50"]  # fmt: skip  (as bench/ingest.py configures it)
+            lines = [
+                "[monitor]",
+                f'database = "{tmp}/bench.db"',
+                "[fetch]",
+                "concurrency = 50",
+                "per_host = 50",
+            ]  # fmt: skip  (as bench/ingest.py configures it)
             for i in range(args.feeds):
                 lines += ["[[feeds]]", f'url = "http://127.0.0.1:{port}/f/{i}"']
             (Path(tmp) / "config.toml").write_text("\n".join(lines + rules))
