@@ -269,6 +269,8 @@ class Daemon:
         try:
             return await self._reload()
         finally:
+            if self._settle_heap:  # validating the new config ran pydantic_core's code again
+                interpreter.release_start_up_pages()
             self.notifier.ready()
 
     async def _reload(self) -> bool:
