@@ -129,12 +129,13 @@ def run(state: Path, trace: bool) -> None:
     steps["config"] = rss_mb()
     at_peak: dict[str, Any] = {"rss": 0.0}
 
-    async def cycle() -> None:
+    async def cycle() -> tuple[dict[str, float], dict[str, float]]:
         limit_arenas()
         map_large_blocks()
         engine = await Engine.open(config, lazy_window=True)
         settle_heap()
         steps["engine open (start-up pages released)"] = rss_mb()
+        at_open = composition()
         before = tracemalloc.take_snapshot() if trace else None
         trim = HeapTrim()
 
@@ -150,6 +151,7 @@ def run(state: Path, trace: bool) -> None:
 
         await poll_all(engine.rt, progress=False, after_poll=after_poll)
         steps["after the cycle"] = rss_mb()
+        at_end = composition()
         if before is not None:
             import gc
 
@@ -157,7 +159,9 @@ def run(state: Path, trace: bool) -> None:
             growth(before, tracemalloc.take_snapshot(), len(config.feeds))
         await engine.close()
 
-    asyncio.run(cycle())
+        return at_open, at_end
+
+    at_open, at_end = asyncio.run(cycle())
     done.set()
     if trace:
         return
@@ -169,9 +173,10 @@ def run(state: Path, trace: bool) -> None:
     with open("/proc/self/status") as f:
         hwm = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
     print(f"peak (VmHWM) {int(hwm) / 1024:.0f} MB; read at poll {at_peak.get('poll')}:"
-          f" {at_peak['rss']:.0f} MB, made of:")  # fmt: skip
+          f" {at_peak['rss']:.0f} MB. Made of (MB; once the engine is open, at the peak, after"
+          " the cycle):")  # fmt: skip
     for kind, mb in at_peak.get("parts", {}).items():
-        print(f"  {kind}: {mb:.1f} MB")
+        print(f"  {kind}: {at_open[kind]:.1f}, {mb:.1f}, {at_end[kind]:.1f}")
     print("largest mappings at the peak: " + ", ".join(
         f"{Path(name).name} {mb:.1f}" for name, mb in sorted(
             at_peak.get("mappings", {}).items(), key=lambda kv: -kv[1])[:8]))  # fmt: skip
