@@ -88,6 +88,7 @@ class Daemon:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
+            interpreter.release_start_up_pages()  # and what only start-up ran need not
         if is_postgres(self.config.monitor.database):  # one node of several, maybe
             from monitor.cluster.runtime import ClusterNode  # asyncpg: the postgresql extra
 

@@ -2,9 +2,9 @@
 
 Nothing in the library calls this: it changes the whole process, so only ``monitor run``
 does, once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
-opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
-too and releases its start-up pages once its engine is open, and ``HeapTrim`` is given to the
-polls by ``monitor run`` and ``monitor once`` alone.
+opens, ``settle_heap`` and ``release_start_up_pages`` after (see ``monitor.cli.run``).
+``monitor once`` limits the arenas too and releases its start-up pages once a poll brings new
+items, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
 Tests, replay and the demo run with the interpreter's defaults; the benches that stand for
 the daemon call what it calls.
 """
@@ -74,15 +74,13 @@ def resume_collector() -> None:
 def settle_heap() -> None:
     """After start-up built what lives as long as the process (modules, config, rules, the
     rebuilt story window): move it out of the cycle collector's sight, collect young
-    objects less often, and give back the code pages only start-up ran
-    (``release_start_up_pages``). A frozen object is still freed when nothing refers to it
-    any more; only a reference cycle among frozen objects never would be. The collector
-    runs again (``pause_collector``)."""
+    objects less often. A frozen object is still freed when nothing refers to it any more;
+    only a reference cycle among frozen objects never would be. The collector runs again
+    (``pause_collector``)."""
     gc.collect()  # garbage made at start-up is freed, not frozen
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     resume_collector()
-    release_start_up_pages()
 
 
 def release_start_up_pages() -> int:
@@ -93,8 +91,10 @@ def release_start_up_pages() -> int:
     Start-up runs code that a running daemon never runs again (pydantic_core validating the
     config, the interpreter's compiler on every import, numpy's, OpenSSL's and lxml's set-up),
     and each page it touched stays counted in the process's memory for good. A page the
-    polls do use comes back on its first use, read again like any code page (writable
-    mappings, the libraries' own data, are left alone: there is no swap to put them in)."""
+    polls do use comes back on its first use, read again like any code page: a few tens of
+    ms of CPU in all, which a run that never grows past its start-up memory (a cycle of
+    304s) need not pay. Writable mappings, the libraries' own data, are left alone: there
+    is no swap to put them in."""
     try:
         madvise = ctypes.CDLL(None, use_errno=True).madvise
         lines = Path("/proc/self/maps").read_text().splitlines()
