@@ -28,8 +28,8 @@ _Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]
 class _ParseThread:
     """One thread that runs what it is given in turn, each result handed back to the event
     loop that asked: one wake-up each way. (A ThreadPoolExecutor, with run_in_executor,
-    takes a semaphore, a lock and a future of its own and chains two futures per job: about
-    twice the event loop's CPU for each body.)"""
+    takes a semaphore and a lock and makes a future of its own, chained to the loop's, all
+    on the event loop for each body.)"""
 
     def __init__(self, name: str) -> None:
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
