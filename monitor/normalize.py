@@ -219,13 +219,27 @@ def _only_tracking(query: str) -> bool:
     """Every parameter of ``query`` is a tracking one, told without decoding it: True only
     where parse_qsl would find nothing but tracking names (a name with % or + is decoded
     there first, so it is left to parse_qsl)."""
+    if query in _TRACKING_QUERIES:
+        return True
     for pair in query.split("&"):
         if not pair:
             continue  # parse_qsl skips empty pieces too
         name = pair.partition("=")[0]
         if "%" in name or "+" in name or not _is_tracking(name):
             return False
+    if len(query) <= _TRACKING_QUERY_LEN:
+        if len(_TRACKING_QUERIES) >= _TRACKING_QUERIES_MAX:
+            _TRACKING_QUERIES.clear()
+        _TRACKING_QUERIES.add(query)
     return True
+
+
+# Queries found to be tracking parameters only: a feed puts the same ones on every link
+# ("utm_source=rss&utm_medium=feed"), each told apart once. Bounded in number and length
+# (at most a megabyte): a feed that puts a different one on each link refills it.
+_TRACKING_QUERIES: set[str] = set()
+_TRACKING_QUERIES_MAX = 4096
+_TRACKING_QUERY_LEN = 256
 
 
 def item_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:
