@@ -5,10 +5,13 @@ match or one alert. This runs the ingest bench's feeds (bench/realfeeds.py: real
 headlines with real summaries) through the whole pipeline, feed after feed (``ingest`` of a
 pushed body, so the order and every id are the same from run to run), with the bench's rules
 (the example config's entities and seed rule, 40 topic rules) and a few of the other kinds: per
-story, with a burst, on two channels, title-only. Halfway, every pending alert is marked sent
-(half of them editable), so the rest of the run also queues updates and bursts of sent alerts.
-It writes every story's event, every match and every alert (timestamps left out: they are the
-wall clock's) to a JSON file.
+story, with a burst, on two channels, title-only. At a third and at two thirds of the run,
+every pending alert is read as a channel's worker reads it (``alerts.due``: what the user
+would receive) and marked sent through the store (half of them editable), so the rest of the
+run also queues updates and bursts of sent alerts, of alerts grown over many polls. It writes
+every story's event, every match, what each of those deliveries carried, and every alert as
+it went out or would go out at the end (timestamps left out: they are the wall clock's) to a
+JSON file.
 
     python bench/alerts_same.py --code <a checkout of main> before.json
     python bench/alerts_same.py after.json && cmp before.json after.json
@@ -60,29 +63,55 @@ async def run(feeds: int, items: int) -> dict[str, Any]:
         try:
             db = engine.store.db
             headers = {"content-type": "application/rss+xml"}
+            delivered: list[list[Any]] = []
             for i, feed in enumerate(config.feeds):
                 await ingest_pushed(engine.rt, feed, feed_body(i, items, pool), headers)
-                if i == feeds // 2:
-                    async with engine.store.transaction() as tx:
-                        await tx.execute(
-                            "UPDATE alerts SET status = 'sent', external_id ="
-                            " CASE WHEN id % 2 = 1 THEN 'message-' || id ELSE '' END"
-                            " WHERE status = 'pending'"
-                        )
+                if i in (feeds // 3, 2 * feeds // 3):
+                    delivered += await deliver_all(engine.store, sorted(config.channels))
+            shown = await as_shown(engine.store, sorted(config.channels))
             dump: dict[str, Any] = {
                 "stories": await db.fetch_all("SELECT id, title, event_id FROM stories ORDER BY id"),
                 "matches": await db.fetch_all(
                     "SELECT story_id, item_id, rule, terms, hits, snippet FROM matches"
                     " ORDER BY item_id, rule"
                 ),
-                "alerts": await db.fetch_all(
-                    "SELECT id, channel, kind, story_id, rule, dedup_key, payload, status,"
-                    " external_id FROM alerts ORDER BY id"
-                ),
+                "delivered": delivered,
+                "alerts": [
+                    [*row[:6], shown.get(row[0], row[6]), *row[7:]]
+                    for row in await db.fetch_all(
+                        "SELECT id, channel, kind, story_id, rule, dedup_key, payload, status,"
+                        " external_id FROM alerts ORDER BY id"
+                    )
+                ],
             }
         finally:
             await engine.close()
     return {k: [list(r) for r in v] for k, v in dump.items()}
+
+
+async def as_shown(store: Any, channels: list[str]) -> dict[int, str]:
+    """The payload of every pending alert as a channel's worker reads it to send it."""
+    from monitor.store import alerts as rows
+
+    async with store.transaction() as db:
+        return {
+            due.alert.id: due.payload
+            for channel in channels
+            for due in await rows.due(db, channel, float("inf"), 1 << 30)
+        }
+
+
+async def deliver_all(store: Any, channels: list[str]) -> list[list[Any]]:
+    """Every pending alert, as a channel's worker reads it, marked sent (an odd id with a
+    message id to edit, as a chat gives, an even one without, as mail): what went out."""
+    from monitor.store import alerts as rows
+
+    shown = await as_shown(store, channels)
+    async with store.transaction() as db:
+        for alert_id in shown:
+            message = f"message-{alert_id}" if alert_id % 2 else None
+            await rows.mark_sent(db, [alert_id], now=0.0, external_id=message)
+    return [[alert_id, payload] for alert_id, payload in sorted(shown.items())]
 
 
 if __name__ == "__main__":

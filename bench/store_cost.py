@@ -20,8 +20,8 @@ fsync and synchronous_commit off, as the tests run it), or ``--pg URL`` of an em
 (emptied before each run). SQLite runs as the daemon opens it (WAL, synchronous=NORMAL: no
 fsync at commit either).
 
-``--split``: one SQLite run of this tree, and where its database thread's CPU goes (thread
-CPU per item): each statement the store sends (inside ``together`` and alone, by its text),
+``--split``: SQLite runs of this tree (and of ``--baseline``, in the same run), and where the
+database thread's CPU goes (thread CPU per item, medians of ``--rounds``): each statement the store sends (inside ``together`` and alone, by its text),
 COMMIT, and the rest (the Python run on that thread: the store's rows built, payloads encoded
 and decoded, the stages' and the outbox's code that ``together`` runs there; BEGIN and the
 writes sent with a trip).
@@ -43,6 +43,7 @@ import csv
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -285,9 +286,9 @@ async def run(
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
         thread_cpu = database_thread_cpu() - thread_cpu
         statements = {} if splitter is None else {
-            f"{splitter.calls[sql]:6d}x {sql}": spent / items * 1e6
-            for sql, spent in splitter.spent.most_common()
+            sql: spent / items * 1e6 for sql, spent in splitter.spent.most_common()
         }  # fmt: skip
+        calls = {} if splitter is None else dict(splitter.calls)
         served = server_cpu(postmaster) - served
         # What one trip costs by itself: the smallest statement, inside a transaction.
         async with store.transaction() as db:
@@ -324,6 +325,7 @@ async def run(
             "us_per_304_poll": quiet_wall / len(states) * 1e6,
             "db_thread_us_per_item": thread_cpu / items * 1e6,
             "statements": statements,
+            "calls": calls,
         }
     finally:
         await store.close()
@@ -364,22 +366,40 @@ def one_run(
 
 
 def print_split(args: argparse.Namespace) -> None:
-    """One SQLite run of this tree: its database thread's CPU per item, by statement."""
-    with tempfile.TemporaryDirectory(prefix="store-cost-") as tmp:
-        result = one_run(REPO, str(Path(tmp) / "bench.db"), args, None)
-    total = result["db_thread_us_per_item"]
-    statements: dict[str, float] = result["statements"]
+    """SQLite runs of this tree (and of ``--baseline``, interleaved in the same run): the
+    database thread's CPU per item, by statement; medians of ``--rounds``."""
+    tmp = Path(tempfile.mkdtemp(prefix="store-cost-"))
+    codes = {"this tree": REPO}
+    if args.baseline:
+        codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
+    runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for n in range(args.rounds):
+        names = list(codes)
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            location = str(tmp / f"split{n}-{names.index(name)}.db")
+            runs[name].append(one_run(codes[name], location, args, None))
+    shutil.rmtree(tmp, ignore_errors=True)
+    first = runs["this tree"][0]
     print(
-        f"{result['items']:,} new items in {result['polls']:,} polls; database thread"
-        f" {total:.1f} us of CPU per item (load average {os.getloadavg()[0]:.2f})"
+        f"{first['items']:,} new items in {first['polls']:,} polls, {args.rounds} round(s);"
+        f" database thread CPU per item, median (load average {os.getloadavg()[0]:.2f})"
     )
-    for sql, spent in statements.items():
-        if spent >= 0.05:
-            print(f"{spent:7.1f}  {sql}")
-    rest = total - sum(statements.values())
+    totals = {name: _median(rs, "db_thread_us_per_item") for name, rs in runs.items()}
+    print("".join(f"{name[:12]:>13}" for name in codes) + "  (calls)  statement")
+    print("".join(f"{totals[name]:13.1f}" for name in codes) + "  all of it")
+    keys = dict.fromkeys(k for rs in runs.values() for r in rs for k in r["statements"])
+    split = {
+        name: {k: statistics.median(r["statements"].get(k, 0.0) for r in rs) for k in keys}
+        for name, rs in runs.items()
+    }
+    for key in sorted(keys, key=lambda k: -max(split[n][k] for n in codes)):
+        if max(split[n][key] for n in codes) >= 0.05:
+            calls = "/".join(str(runs[n][0]["calls"].get(key, 0)) for n in codes)
+            print("".join(f"{split[n][key]:13.1f}" for n in codes) + f"  ({calls}x) {key}")
+    rest = {n: totals[n] - sum(split[n].values()) for n in codes}
     print(
-        f"{rest:7.1f}  the rest: the Python of the store, the stages and the outbox run there,"
-        " and BEGIN and the writes sent with a trip (execute_later)"
+        "".join(f"{rest[n]:13.1f}" for n in codes) + "  the rest: the Python of the store,"
+        " the stages and the outbox run there, and BEGIN and the writes sent with a trip"
     )
 
 

@@ -31,8 +31,8 @@ from monitor.store import events as event_store
 from monitor.store import grown as grown_store
 from monitor.store import matches as match_store
 from monitor.store import stories as story_store
-from monitor.store.alerts import Due
 from monitor.store.db import Db
+from monitor.store.grown import Held
 
 if TYPE_CHECKING:
     from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
@@ -256,9 +256,7 @@ class Stages:
     ) -> None:
         stories = []
         for change in changes:
-            per_story = [
-                a for a in grown.of_stories.get(change.story.id, ()) if a[0].alert.event_id is None
-            ]
+            per_story = [a for a in grown.of_stories.get(change.story.id, ()) if a.event_id is None]
             if change.gained_outlet and not change.is_new_story and per_story:
                 stories.append((change.story, per_story))
         grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
@@ -269,8 +267,8 @@ class Stages:
 class _Grown:
     """The alerts of the stories and events a poll grew, with their status."""
 
-    of_stories: Mapping[int, Sequence[tuple[Due, str]]]
-    of_events: Mapping[int, Sequence[tuple[Due, str]]]
+    of_stories: Mapping[int, Sequence[Held]]
+    of_events: Mapping[int, Sequence[Held]]
 
 
 async def _rebuild_events(db: Db, config: Config, since: datetime) -> EventIndex:

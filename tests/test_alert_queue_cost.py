@@ -17,6 +17,7 @@ from helpers import make_config
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
+from monitor.store import alerts as alert_rows
 
 # Angles of one happening (test_events_alerts.py: one event, four stories).
 ANGLES = [
@@ -91,7 +92,7 @@ async def test_matches_of_an_alerted_event_queue_and_build_nothing(
         assert matched >= 1 + outlets * len(titles)  # every item matched a rule or two...
         inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO ALERTS")]
         assert inserts == []  # ...and none of them offered the outbox an alert
-        shown = json.loads(rows[0][3])
+        shown = json.loads((await alert_rows.payloads(db))[rows[0][0]])
         assert len(shown["outlets"]) == outlets + 1  # the pending alert grew with its event
     finally:
         await engine.close()
@@ -134,6 +135,7 @@ async def test_matches_of_an_event_that_burst_queue_and_ask_nothing(
         asked = [s for s in statements if "FROM alerts WHERE channel =" in s]
         inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO ALERTS")]
         assert (asked, inserts) == ([], [])  # neither alert looked for nor offered again
-        assert len(json.loads(rows[0][3])["outlets"]) == 4  # the pending alert grew
+        shown = json.loads((await alert_rows.payloads(db))[rows[0][0]])
+        assert len(shown["outlets"]) == 4  # the pending alert grew
     finally:
         await engine.close()

@@ -18,6 +18,7 @@ from helpers import make_config
 
 from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
+from monitor.store import alerts as alert_rows
 
 RULES = """
 [[rules]]
@@ -64,9 +65,9 @@ async def _second_outlets_poll(feed_server: FeedServer, tmp_path: Path, history:
         outcome = await refresh_feed(rt, rt.config.feeds[1])
         await rt.store.db.raw.set_progress_handler(None, STEP)  # type: ignore[arg-type]
         assert outcome.result == "new", outcome.error
-        grown = await rt.store.db.fetch_val(
-            "SELECT COUNT(*) FROM alerts WHERE payload LIKE '%Outlet 1%' AND status = 'pending'"
-        )
+        pending = await rt.store.db.fetch_all("SELECT id FROM alerts WHERE status = 'pending'")
+        shown = await alert_rows.payloads(rt.store.db)
+        grown = [i for (i,) in pending if "Outlet 1" in shown[i]]
         assert grown  # the poll did refresh the event alerts the first one queued
     finally:
         await engine.close()

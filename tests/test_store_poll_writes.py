@@ -214,7 +214,11 @@ async def _what_a_user_sees(location: str, tmp_path: Path) -> dict[str, Any]:
                 await stages.process(db, stored, max(i.first_seen for i in items).timestamp())
         stories = await story_store.list_stories(store.db, None)
         events = await event_store.list_events(store.db, None)
-        alerts = await store.db.fetch_all("SELECT channel, kind, rule, payload FROM alerts")
+        shown = await alert_rows.payloads(store.db)
+        alerts = [
+            (*r[1:], shown[r[0]])
+            for r in await store.db.fetch_all("SELECT id, channel, kind, rule FROM alerts")
+        ]
         matches = await store.db.fetch_all("SELECT rule, terms, hits, snippet FROM matches")
     finally:
         await store.close()
@@ -284,8 +288,9 @@ async def test_a_polls_statements_do_not_grow_with_the_alerts_it_refreshes(
         await _grow(store, stages, "https://one.example/", items("One", HEADLINES[2:], 2))
         few = await _grow(store, stages, "https://two.example/", items("Two", HEADLINES[:2], 20))
         many = await _grow(store, stages, "https://two.example/", items("Two", HEADLINES[2:], 22))
-        rows = await store.db.fetch_all("SELECT payload FROM alerts WHERE kind = 'new'")
-        outlets = [json.loads(r[0])["outlets"] for r in rows]
+        rows = await store.db.fetch_all("SELECT id FROM alerts WHERE kind = 'new'")
+        shown = await alert_rows.payloads(store.db)
+        outlets = [json.loads(shown[r[0]])["outlets"] for r in rows]
         table = "stories" if alert_on == "story" else "events"
         assert len(outlets) == await store.db.fetch_val(f"SELECT COUNT(*) FROM {table}") > 8
         # one alert per story or event...

@@ -24,6 +24,7 @@ from monitor.engine import Engine
 from monitor.errors import StoreError
 from monitor.pipeline import refresh_feed
 from monitor.store import Db, Store
+from monitor.store import alerts as alert_rows
 from monitor.store import feeds as feed_store
 
 TRIPS_PER_POLL = 4
@@ -88,11 +89,13 @@ async def test_a_poll_with_new_items_takes_four_trips_to_the_database_thread(
         matched = await db.fetch_val("SELECT COUNT(*) FROM matches")
         # Each "new" alert's outlets, and those its story (or event) has in the store.
         alerts = await db.fetch_all(
-            "SELECT a.payload, (SELECT group_concat(name, '|') FROM story_outlets o"
+            "SELECT a.id, (SELECT group_concat(name, '|') FROM story_outlets o"
             " WHERE o.story_id = a.story_id), (SELECT group_concat(name, '|')"
             " FROM event_outlets o JOIN stories s ON o.event_id = s.event_id"
             " WHERE s.id = a.story_id) FROM alerts a WHERE a.kind = 'new'"
         )
+        shown = await alert_rows.payloads(db)
+        alerts = [(shown[i], *rest) for i, *rest in alerts]
         checked = await db.fetch_all("SELECT last_checked FROM feeds")
     finally:
         await engine.close()

@@ -131,7 +131,7 @@ class EventIndex:
             words = event.words
             dot = 0.0
             shared = 0
-            lone = None
+            lone = ""
             for word, weight in weighted.items():
                 other = words.get(word)
                 if other is not None:
@@ -146,8 +146,7 @@ class EventIndex:
             recent = seen - event.last_seen < config.recent
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
-                lone = lone if shared == 1 else None
-                if lone is not None and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
+                if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
                     continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
         if best.event_id is None and self._meanings is not None:
@@ -292,9 +291,8 @@ class EventIndex:
         get = words.get
         for word, weight in vector.items():
             words[word] = get(word, 0.0) + weight
-        post = self._words.post
-        for word in new:
-            post(word, event_id)
+        if new:
+            self._words.post(new, event_id)
         if len(words) > 2 * CENTROID_WORDS:
             self._trim(event)
         event.norm_docs = 0
@@ -323,9 +321,38 @@ class EventIndex:
             # The only choice: scoring it would change nothing (its event's norm is fresh).
             title = event.titles[0][1]
         else:
-            title = max(event.titles, key=lambda t: self._cosine(t[2], event))[1]
+            title = self._closest(event)
         self._titles[event_id] = (self._changes, title)
         return title
+
+    def _closest(self, event: Event) -> str:
+        """The first of the event's titles that ``_cosine`` scores highest (as ``max`` of
+        them by it), each scored by its sums inlined, the event's norm read once."""
+        words, idf = event.words, self._rarity()
+        unlearned = self._words.docs < LEARNED
+        event_norm = None  # read at the first score that needs it, as ``_cosine`` does
+        best, best_score = "", -math.inf
+        for _, title, vector in event.titles:
+            squares = []
+            dot = 0.0
+            shared = 0
+            for word, x in vector.items():
+                rarity = idf[word]
+                weight = x * rarity
+                squares.append(weight * weight)
+                other = words.get(word)
+                if other is not None:
+                    dot += weight * other * rarity
+                    shared += 1
+            if dot == 0.0 or (shared < MIN_SHARED and unlearned):
+                score = 0.0
+            else:
+                if event_norm is None:
+                    event_norm = self._norm(event)
+                score = dot / (math.sqrt(sum(squares)) * event_norm)
+            if score > best_score:
+                best, best_score = title, score
+        return best
 
     def evict(self, before: float) -> int:
         """Forget the events last seen before ``before``; the number forgotten."""

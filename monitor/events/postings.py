@@ -70,10 +70,16 @@ class EventWords:
         for word in words:
             df[word] = df.get(word, 0) + 1
 
-    def post(self, word: str, event_id: int) -> None:
-        """``word`` is now one of event ``event_id``'s words."""
-        self._postings.setdefault(word, []).append(event_id)
-        self._rarity.pop(word, None)
+    def post(self, words: Iterable[str], event_id: int) -> None:
+        """``words`` are now among event ``event_id``'s words."""
+        postings, rarity = self._postings, self._rarity
+        for word in words:
+            held = postings.get(word)
+            if held is None:
+                postings[word] = [event_id]
+            else:
+                held.append(event_id)
+            rarity.pop(word, None)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most

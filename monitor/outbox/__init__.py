@@ -5,9 +5,10 @@ stored together or not at all):
 - ``on_match``: one "new" alert per channel of the rule, keyed ``new:STORY:RULE``, or
   ``event:EVENT:RULE`` for a rule that alerts per event; a second match of the same story (or
   event) and rule inserts nothing (``UNIQUE(channel, dedup_key)``).
-- ``on_story_grew`` / ``on_grown``: a story gained outlets, an event an item. A
-  pending alert just gets the new outlet list; a sent one on a channel that can edit gets
-  one coalesced "update" (``update:ALERT``).
+- ``on_story_grew`` / ``on_grown``: a story gained outlets, an event an item. Its pending
+  alerts show the new outlet list when they go out (written once per story or event,
+  ``store.growth``); a sent one on a channel that can edit gets one coalesced "update"
+  (``update:ALERT``).
   Both check the rule's ``burst``: one escalated "burst" alert per channel, once.
 
 Delivery side: ``Deliverer`` runs one worker per channel. Each try is recorded in

@@ -1,5 +1,6 @@
 """outbox.grow: what a story or an event that grew does to its alerts, inside the pipeline's
-transaction: a pending alert gets the new outlets, a sent one an update (see the package's
+transaction: a pending alert shows the new outlets (``store.growth``: written once per
+story or event, not into each alert), a sent one gets an update (see the package's
 docstring), and the bursts are checked."""
 
 from __future__ import annotations
@@ -11,73 +12,87 @@ from monitor.models import Alert, Event, Story
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.store import alerts as rows
-from monitor.store import grown
+from monitor.store import grown, growth
 from monitor.store.alerts import Due
 from monitor.store.db import Db
+from monitor.store.grown import Held
+from monitor.store.payload import first_kept
+
+# What a poll's growth writes (``growth.write``): each grown story's or event's outlets and
+# what its alerts tell, and the pending alerts that show it from now on.
+_Grown = list[tuple[str, Sequence[str], dict[str, str]]]
+_Pointed = list[tuple[str, int]]
 
 
 async def on_grown(
     db: Db,
     *,
-    stories: Sequence[tuple[Story, Sequence[tuple[Due, str]]]],
-    events: Sequence[tuple[Event, Sequence[tuple[Due, str]]]],
+    stories: Sequence[tuple[Story, Sequence[Held]]],
+    events: Sequence[tuple[Event, Sequence[Held]]],
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
-    (``store.grown``): what ``on_story_grew`` does for each
-    story, and for each event its pending alerts refreshed and one update of each message
-    already sent queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts
-    checked. The refreshed payloads of the pending alerts are written together at the end,
-    in one statement, rather than one round trip to the database thread each."""
-    refreshed: list[tuple[int, Alert]] = []
+    (``store.grown``): what ``on_story_grew`` does for each story, and for each event its
+    pending alerts shown the event as it is now and one update of each message already sent
+    queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts checked. What
+    the pending alerts show is written once per story or event, at the end, in one trip."""
+    written: _Grown = []
+    pointed: _Pointed = []
     for story, alerts in stories:
-        await _story_grew(db, story, now, alerts, refreshed)
+        await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
-        await _event_grew(db, event, now, alerts, refreshed)
-    # Nothing above reads a "new" or "burst" alert's payload back: it can wait till here.
-    await rows.set_payloads(db, refreshed)
+        await _event_grew(db, event, now, alerts, written, pointed)
+    # Nothing above reads a pending alert back: what it shows can wait till here.
+    await growth.write(db, written, pointed)
+
+
+def _follow(alerts: Sequence[Held], owner: str, pointed: _Pointed) -> bool:
+    """Point the pending ``alerts`` at ``owner``'s growth (those not pointing there yet);
+    whether any is pending."""
+    pending = False
+    for held in alerts:
+        if held.status == rows.PENDING:
+            pending = True
+            if held.growth != owner:
+                pointed.append((owner, held.id))
+    return pending
 
 
 async def _event_grew(
     db: Db,
     event: Event,
     now: float,
-    alerts: Sequence[tuple[Due, str]],
-    refreshed: list[tuple[int, Alert]],
+    alerts: Sequence[Held],
+    grown_rows: _Grown,
+    pointed: _Pointed,
 ) -> None:
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
     bursted = {
-        (d.alert.channel, d.alert.rule)
-        for d, _ in alerts
-        if d.alert.kind == "burst" and d.alert.event_id == event.id
+        (held.channel, held.rule)
+        for held in alerts
+        if held.kind == "burst" and held.event_id == event.id
     }
     told = event_extra(event)
-    # The event's outlets with one of them first, by that one: an event's alerts (its rules,
-    # their channels) mostly show the same outlet first, and an event has many outlets.
-    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for due, status in alerts:
+    for held in alerts:
+        if held.bursting and (held.channel, held.rule) not in bursted:
+            await maybe_event_burst(db, event, held.due.alert, now)
+        if held.status != rows.SENT:
+            continue
+        due = held.due
         alert = due.alert
-        if (
-            alert.kind == "new"
-            and "burst_outlets" in alert.extra
-            and (alert.channel, alert.rule) not in bursted
-        ):
-            await maybe_event_burst(db, event, alert, now)
-        outlets = _first_kept(ordered, alert.outlets[:1], event.outlets)
+        outlets = first_kept(alert.outlets[:1], event.outlets)
         extra = {**alert.extra, **told}
         if alert.outlets == outlets and alert.extra == extra:
             continue
-        fresh = replace(alert, outlets=outlets, extra=extra)
-        if status == rows.PENDING:
-            refreshed.append((alert.id, fresh))
-        elif status == rows.SENT and (
-            due.external_id or await _new_angle(db, alert, event.stories)
-        ):
+        if due.external_id or await _new_angle(db, alert, event.stories):
             # A message that can be edited is (Telegram, the console), at each growth; mail
             # and webhooks get a message of their own (external_id "") once the event has a
             # new angle, not for each outlet more: at most one per update_delay, coalesced.
-            await _queue_update(db, due, fresh, now)
+            await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
+    owner = growth.event_owner(event.id)
+    if _follow(alerts, owner, pointed):
+        grown_rows.append((owner, event.outlets, told))
 
 
 async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
@@ -98,10 +113,10 @@ async def on_story_grew(
     *,
     story: Story,
     now: float,
-    alerts: Sequence[tuple[Due, str]] | None = None,
+    alerts: Sequence[Held] | None = None,
 ) -> None:
-    """``story`` gained outlets: refresh its pending alerts, queue (or refresh) one update of
-    each message already sent on a channel that can edit, and check the bursts.
+    """``story`` gained outlets: its pending alerts show them, one update of each message
+    already sent on a channel that can edit is queued (or refreshed), the bursts checked.
 
     ``alerts``: the story's alerts (``store.grown.stories_alerts``) when the caller read them for
     many stories at once; read here otherwise.
@@ -115,33 +130,25 @@ async def _story_grew(
     db: Db,
     story: Story,
     now: float,
-    alerts: Sequence[tuple[Due, str]],
-    refreshed: list[tuple[int, Alert]],
+    alerts: Sequence[Held],
+    grown_rows: _Grown,
+    pointed: _Pointed,
 ) -> None:
-    ordered: dict[tuple[str, ...], tuple[str, ...]] = {}
-    for due, status in alerts:
-        alert = due.alert
-        if alert.kind == "new" and "burst_outlets" in alert.extra:
-            await maybe_burst(db, story, alert, now)
-        outlets = _first_kept(ordered, alert.outlets[:1], story.outlets)
-        if alert.outlets == outlets:
+    # A burst alert of this story among them is one per (channel, rule): the check would
+    # find it and do nothing, so it is not made (nor the alert decoded for it).
+    bursted = {(held.channel, held.dedup_key) for held in alerts if held.kind == "burst"}
+    for held in alerts:
+        if held.bursting and (held.channel, f"burst:{story.id}:{held.rule}") not in bursted:
+            await maybe_burst(db, story, held.due.alert, now)
+        if held.status != rows.SENT or not held.external_id:
             continue
-        fresh = replace(alert, outlets=outlets)
-        if status == rows.PENDING:
-            refreshed.append((alert.id, fresh))
-        elif status == rows.SENT and due.external_id:
-            await _queue_update(db, due, fresh, now)
-
-
-def _first_kept(
-    ordered: dict[tuple[str, ...], tuple[str, ...]], first: tuple[str, ...], outlets: Sequence[str]
-) -> tuple[str, ...]:
-    """All ``outlets``, the one whose headline the alert shows (``first``) kept first;
-    ``ordered`` remembers each order made, by its first outlet."""
-    kept = ordered.get(first)
-    if kept is None:
-        kept = ordered[first] = first + tuple(o for o in outlets if o not in first)
-    return kept
+        due = held.due
+        outlets = first_kept(due.alert.outlets[:1], story.outlets)
+        if due.alert.outlets != outlets:
+            await _queue_update(db, due, replace(due.alert, outlets=outlets), now)
+    owner = growth.story_owner(story.id)
+    if _follow(alerts, owner, pointed):
+        grown_rows.append((owner, story.outlets, {}))
 
 
 async def _queue_update(db: Db, due: Due, fresh: Alert, now: float) -> None:

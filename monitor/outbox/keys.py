@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, Story
-from monitor.store.alerts import Due
+from monitor.store.grown import Held
 
 
 def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
@@ -24,14 +24,14 @@ def event_burst_key(event_id: int, rule: str) -> str:
     return f"burst:event:{event_id}:{rule}"
 
 
-def known_event_alerts(alerts: Iterable[tuple[Due, str]]) -> set[tuple[str, str]]:
+def known_event_alerts(alerts: Iterable[Held]) -> set[tuple[str, str]]:
     """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
     ``store.grown.events_alerts`` reads them): alerts the outbox holds already."""
     keys = {"new": event_key, "burst": event_burst_key}
     return {
-        (a.channel, keys[a.kind](a.event_id, a.rule))
-        for a in (due.alert for due, _status in alerts)
-        if a.kind in keys and a.event_id is not None and a.rule
+        (a.channel, keys[a.kind](event_id, a.rule))
+        for a in alerts
+        if a.kind in keys and a.rule and (event_id := a.event_id) is not None
     }
 
 

@@ -8,49 +8,18 @@ guard and counted in a "storm" summary); every try is a row of ``alert_attempts`
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
-from monitor.models import Alert, fields_of
+from monitor.models import Alert
+from monitor.store import growth
 from monitor.store.batch import Rows
 from monitor.store.db import Db, Row
+from monitor.store.payload import dump_payload, folded, load_alert
+
+__all__ = ["Due", "dump_payload", "load_alert"]  # the payload's, for the outbox
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
-# One encoder for every payload: ``json.dumps`` with options builds a new one at each call.
-_ENCODE = json.JSONEncoder(ensure_ascii=False, sort_keys=True).encode
-
-
-def dump_payload(alert: Alert) -> str:
-    """An Alert as stored: everything but its id and channel, which are columns."""
-    data = fields_of(alert)
-    del data["id"], data["channel"]
-    data["published"] = alert.published.isoformat() if alert.published else None
-    return _ENCODE(data)
-
-
-def load_alert(row: Row | Sequence[Any]) -> Alert:
-    """The Alert of a row selected with ``ALERT_COLUMNS``."""
-    data = json.loads(row[3])
-    published = data.get("published")
-    return Alert(
-        id=int(row[0]),
-        channel=str(row[1]),
-        kind=str(row[2]),
-        title=data.get("title", ""),
-        rule=data.get("rule"),
-        severity=data.get("severity", "normal"),
-        story_id=data.get("story_id"),
-        url=data.get("url"),
-        outlets=tuple(data.get("outlets", ())),
-        terms=tuple(data.get("terms", ())),
-        snippet=data.get("snippet", ""),
-        published=datetime.fromisoformat(published) if published else None,
-        extra=dict(data.get("extra", {})),
-        event_id=data.get("event_id"),
-    )
 
 
 @dataclass(slots=True)
@@ -66,10 +35,19 @@ class Due:
 
 
 ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
+# An alert as it goes out: ``ALERT_COLUMNS`` of ``alerts a``, then the growth of its story or
+# event since it was queued (NULLs without one; ``store.growth``), read by ``load_due``.
+_AS_SENT = (
+    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, g.outlets, g.told{{more}}"
+    " FROM alerts a LEFT JOIN alert_growth g ON g.owner = a.growth"
+)
+_AS_SENT_ONLY = _AS_SENT.format(more="")
 
 
 def load_due(row: Row) -> Due:
-    return Due(load_alert(row), row[3], int(row[4]), float(row[5]), float(row[6]), row[7])
+    """The Due of a row of ``_AS_SENT`` (``ALERT_COLUMNS``, then the growth it shows)."""
+    alert, payload = folded(load_alert(row), row[3], row[8], row[9])
+    return Due(alert, payload, int(row[4]), float(row[5]), float(row[6]), row[7])
 
 
 async def insert(
@@ -181,11 +159,18 @@ async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
 async def due(db: Db, channel: str, now: float, limit: int) -> list[Due]:
     """Pending alerts of ``channel`` whose time has come, oldest due first."""
     rows = await db.fetch_all(
-        f"SELECT {ALERT_COLUMNS} FROM alerts WHERE status = 'pending' AND channel = ?"
-        " AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?",
+        f"{_AS_SENT_ONLY} WHERE a.status = 'pending' AND a.channel = ?"
+        " AND a.next_attempt <= ? ORDER BY a.next_attempt, a.id LIMIT ?",
         (channel, now, limit),
     )
     return [load_due(r) for r in rows]
+
+
+async def payloads(db: Db) -> dict[int, str]:
+    """Every alert's payload as it goes out (or went), by id: a pending one's with the growth
+    of its story or event since it was queued (``store.growth``)."""
+    rows = await db.fetch_all(f"{_AS_SENT_ONLY} ORDER BY a.id")
+    return {int(r[0]): load_due(r).payload for r in rows}
 
 
 async def next_due(db: Db, channel: str) -> float | None:
@@ -197,13 +182,14 @@ async def next_due(db: Db, channel: str) -> float | None:
 
 
 async def current(db: Db, alert_id: int) -> tuple[str, str | None] | None:
-    """(payload, external_id) of one alert as it is now."""
-    row = await db.fetch_one("SELECT payload, external_id FROM alerts WHERE id = ?", (alert_id,))
-    return (str(row[0]), row[1]) if row else None
+    """(payload, external_id) of one alert as it is now (its growth shown)."""
+    row = await db.fetch_one(f"{_AS_SENT_ONLY} WHERE a.id = ?", (alert_id,))
+    return (load_due(row).payload, row[7]) if row else None
 
 
 async def mark_sent(db: Db, ids: Iterable[int], *, now: float, external_id: str | None) -> None:
     rows = [(now, external_id, i) for i in ids]
+    await growth.settle(db, [i for _, _, i in rows])
     await db.execute_many(
         "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
         " external_id = COALESCE(?, external_id), last_error = NULL WHERE id = ?",
@@ -232,6 +218,7 @@ async def mark_retry(
 async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, error: str) -> None:
     """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
     rows = list(ids)
+    await growth.settle(db, rows)
     await db.execute_many(
         "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
         [(status, 1 if status == FAILED else 0, error, i) for i in rows],
@@ -275,6 +262,8 @@ async def sent_since(
 
 async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
     """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
+    ids = list(ids)
+    await growth.settle(db, ids)
     await db.execute_many(
         "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
         [(note, i) for i in ids],
@@ -284,10 +273,10 @@ async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
 async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
     """The alert of ``channel`` with this key, and its status."""
     row = await db.fetch_one(
-        f"SELECT {ALERT_COLUMNS}, status FROM alerts WHERE channel = ? AND dedup_key = ?",
+        _AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
         (channel, dedup_key),
     )
-    return (load_due(row), str(row[8])) if row else None
+    return (load_due(row), str(row[10])) if row else None
 
 
 async def deliverable(

@@ -22,6 +22,7 @@ TABLES = [
     ("matches", "id"),
     ("alerts", "id"),
     ("alert_attempts", "id"),
+    ("alert_growth", "owner"),
     ("websub_subscriptions", "id"),
     ("websub_refusals", "reason"),
 ]

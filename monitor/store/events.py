@@ -12,6 +12,7 @@ from monitor.assign import EventPlan
 from monitor.events import EventIndex
 from monitor.models import Event
 from monitor.store import event_outlets as outlets
+from monitor.store import growth
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
 from monitor.store.stories import items_json as story_items_json
@@ -31,6 +32,12 @@ async def record(db: Db, plan: EventPlan) -> None:
     PostgreSQL, one for all of them), with the outlets and newest headline each event's
     alerts show (``event_outlets``)."""
     moved = await outlets.moved_from(db, plan)
+    if moved:
+        # Their alerts stop following the events they leave (``store.growth``).
+        created = {c.story.story.id for c in plan.changes if c.story.is_new_story}
+        await growth.settle_moved(
+            db, sorted({story for _, story in plan.story_links if story not in created})
+        )
     if db.dialect == "postgresql":
         await _record_pg(db, plan)
     else:

@@ -1,71 +1,139 @@
 """The "new" and "burst" alerts of the stories and events a poll grew, each with its status:
-what the outbox refreshes (``outbox.grow.on_grown``), read in one query where it can."""
+what the outbox's growth checks (``outbox.grow.on_grown``), read in one query where it can.
+Each is read as a ``Held``: its columns, its payload decoded only when asked."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from monitor.store.alerts import ALERT_COLUMNS, Due, load_due
 from monitor.store.batch import CHUNK, in_lists
 from monitor.store.db import Db, Row
 
+# A Held's row: the alert as it would go out (``store.alerts``: its columns, then the growth
+# it shows), then what the growth checks read of it, then the story or event it is read for.
+# Its payload is decoded only where the checks need it (``Held.due``): most are pending "new"
+# alerts that need nothing of it.
+_ALERT = ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
+_CHECKED = "a.status, a.rule, a.dedup_key, a.growth"
+_OWNER = 14  # the story or event id, after the alert and what is checked
+_GROWTH = " LEFT JOIN alert_growth g ON g.owner = a.growth"
 
-async def story_alerts(db: Db, story_id: int) -> list[tuple[Due, str]]:
+
+@dataclass(slots=True)
+class Held:
+    """An alert of a grown story or event, as the growth checks read it. Most are pending and
+    need nothing of their payload: it is decoded (``due``) only for those that do."""
+
+    id: int
+    channel: str
+    kind: str
+    status: str
+    rule: str | None
+    dedup_key: str
+    external_id: str | None
+    growth: str | None  # the alert_growth it shows (``store.growth``)
+    row: Row
+    _due: Due | None = None
+
+    @property
+    def due(self) -> Due:
+        """The alert as stored, showing the growth it was read with (an event's: see
+        ``OF_STORIES``), before this poll's."""
+        if self._due is None:
+            self._due = load_due(self.row)
+        return self._due
+
+    @property
+    def event_id(self) -> int | None:
+        """The event of an alert per event: a "new" one's is in its key (``outbox.keys``)."""
+        if self.kind == "new":
+            scope, _, rest = self.dedup_key.partition(":")
+            if scope == "new":
+                return None
+            event = rest.partition(":")[0]
+            if scope == "event" and event.isdigit():
+                return int(event)
+        return self.due.alert.event_id
+
+    @property
+    def bursting(self) -> bool:
+        """A "new" alert of a rule with a burst condition (``outbox.bursts.burst_extra``)."""
+        # The key as the encoder writes it, unescaped: text inside a string cannot match.
+        return (
+            self.kind == "new"
+            and '"burst_outlets":' in self.row[3]
+            and "burst_outlets" in self.due.alert.extra
+        )
+
+
+def _held(row: Row) -> Held:
+    return Held(int(row[0]), str(row[1]), str(row[2]), str(row[10]), row[11], str(row[12]),
+                row[7], row[13], row)  # fmt: skip
+
+
+async def story_alerts(db: Db, story_id: int) -> list[Held]:
     """The "new" and "burst" alerts of a story, each with its status."""
     return (await stories_alerts(db, [story_id])).get(story_id, [])
 
 
 # The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
-# ``in_lists`` placeholder list. Rows are read by ``add_dues``.
+# ``in_lists`` placeholder list. Rows are read by ``add_held``.
 #
 # Through the indexes whatever SQLite's statistics say (INDEXED BY; PostgreSQL is not
 # given the hint): statistics recorded while the store was young mislead the planner into
 # reading every alert ever kept at every poll that grew a story.
+#
+# Without the growth they show: a story's alerts are decoded for its burst check, whose
+# alert shows the story's outlets whatever the one it is made of showed, and for the
+# update of a sent message (a sent alert shows no growth: ``store.growth.settle``).
 OF_STORIES = (
-    f"SELECT {ALERT_COLUMNS}, status, story_id FROM alerts INDEXED BY alerts_story"
-    " WHERE story_id IN ({marks}) AND kind IN ('new', 'burst')"
+    f"SELECT {_ALERT}, NULL AS outlets, NULL AS told, {_CHECKED}, a.story_id"
+    " FROM alerts a INDEXED BY alerts_story"
+    " WHERE a.story_id IN ({marks}) AND a.kind IN ('new', 'burst')"
 )
-Dues = dict[int, list[tuple[Due, str]]]
+HeldBy = dict[int, list[Held]]
 
 
-def add_dues(out: Dues, rows: Sequence[Row]) -> None:
-    """Rows of ``ALERT_COLUMNS``, status and a story or event id: each alert with its status,
-    under that id."""
+def add_held(out: HeldBy, rows: Sequence[Row]) -> None:
+    """Rows of ``OF_STORIES`` or ``_OF_EVENTS``: each alert, under its story or event."""
     for row in rows:
-        out.setdefault(int(row[9]), []).append((load_due(row), str(row[8])))
+        out.setdefault(int(row[_OWNER]), []).append(_held(row))
 
 
-async def stories_alerts(db: Db, story_ids: Sequence[int]) -> Dues:
+async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
     """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
-    out: Dues = {}
+    out: HeldBy = {}
     for marks, params in in_lists(story_ids):
-        add_dues(out, await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY id", params))
+        rows = await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY a.id", params)
+        add_held(out, rows)
     return out
 
 
 # The events' stories first, then their alerts, as for OF_STORIES (where a join let SQLite
 # scan the alerts to build a Bloom filter for it).
 _OF_EVENTS = (
-    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, a.status, s.event_id"
-    " FROM alerts a INDEXED BY alerts_story JOIN stories s ON s.id = a.story_id"
+    f"SELECT {_ALERT}, g.outlets, g.told, {_CHECKED}, s.event_id"
+    f" FROM alerts a INDEXED BY alerts_story JOIN stories s ON s.id = a.story_id{_GROWTH}"
     " WHERE a.story_id IN (SELECT id FROM stories INDEXED BY stories_event"
     " WHERE event_id IN ({marks})) AND a.kind IN ('new', 'burst')"
     " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
 )
 
 
-async def events_alerts(db: Db, event_ids: Sequence[int]) -> Dues:
+async def events_alerts(db: Db, event_ids: Sequence[int]) -> HeldBy:
     """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
     one query for all of them (an event alert's story_id is the story that raised it)."""
-    out: Dues = {}
+    out: HeldBy = {}
     for marks, params in in_lists(event_ids):
-        add_dues(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
+        add_held(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))
     return out
 
 
 async def grown_alerts(
     db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
-) -> tuple[Dues, Dues]:
+) -> tuple[HeldBy, HeldBy]:
     """``stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
     that grew stories and events reads, in one query where both lists are short."""
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
@@ -78,11 +146,11 @@ async def grown_alerts(
     rows = await db.fetch_all(
         f"SELECT *, 0 FROM ({OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
         f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
-        " ORDER BY 11, 1",
+        f" ORDER BY {_OWNER + 2}, 1",
         (*story_params, *event_params),
     )
-    of_stories: Dues = {}
-    of_events: Dues = {}
-    add_dues(of_stories, [r for r in rows if r[10] == 0])
-    add_dues(of_events, [r for r in rows if r[10] == 1])
+    of_stories: HeldBy = {}
+    of_events: HeldBy = {}
+    add_held(of_stories, [r for r in rows if r[_OWNER + 1] == 0])
+    add_held(of_events, [r for r in rows if r[_OWNER + 1] == 1])
     return of_stories, of_events

@@ -269,6 +269,23 @@ async def m014_story_outlets(db: Db) -> None:
     )
 
 
+async def m015_alert_growth(db: Db) -> None:
+    # What a grown story's or event's alerts show of it, kept once per story or event
+    # (monitor/store/growth.py) where each pending alert's payload was rewritten at each poll
+    # that grew it. Pending alerts keep their payloads: they point at no growth yet.
+    await db.script(
+        """
+        CREATE TABLE alert_growth (
+            owner TEXT PRIMARY KEY,            -- "story:ID" or "event:ID"
+            outlets TEXT NOT NULL,             -- JSON list: its outlets, the first first
+            told TEXT                          -- JSON object: what an event's alerts tell
+        ) STRICT;
+        ALTER TABLE alerts ADD COLUMN growth TEXT;  -- the alert_growth it shows (pending only)
+        CREATE INDEX alerts_growth ON alerts(growth) WHERE growth IS NOT NULL;
+        """,
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -283,4 +300,5 @@ MIGRATIONS: list[Migration] = [
     m011_item_headline_key,
     m012_event_outlets,
     m014_story_outlets,
+    m015_alert_growth,
 ]

@@ -1,0 +1,90 @@
+"""What the alerts of a story or an event that grew show of it, kept once per grown story or
+event (``alert_growth``) rather than written into each of their pending alerts at each poll.
+
+A pending alert whose story (or event) grew points at that growth's row (``alerts.growth``,
+set once, when a growth first finds the alert); the row holds the story's (event's) outlets
+and what an event's alerts tell of it (angles, newest headline, title), replaced at each poll
+that grows it. The alert read to be sent shows it (``payload.folded``): its own first outlet,
+then the others; the event's figures. An alert leaves pending with its payload written as it
+went out and its pointer cleared (``settle``), so only pending alerts ever point at a row and
+a sent message's payload stays what was sent, as the updates of later growth compare with.
+
+Whatever poll wrote a row last is what every alert pointing at it shows: the same as writing
+the row into each of them at each growth, which is what the outbox did before, as long as a
+growth reaches every alert that points at it. A story's alerts always stay its own; an
+event's leave it only with their story (a story whose event closed joins another), and
+``settle_moved`` writes their payloads as they were just before the move.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from monitor.store.batch import in_lists
+from monitor.store.db import Db
+from monitor.store.payload import ENCODE, folded, load_alert
+
+
+def story_owner(story_id: int) -> str:
+    return f"story:{story_id}"
+
+
+def event_owner(event_id: int) -> str:
+    return f"event:{event_id}"
+
+
+async def write(
+    db: Db,
+    grown: Sequence[tuple[str, Sequence[str], dict[str, str]]],
+    pointed: Sequence[tuple[str, int]],
+) -> None:
+    """The poll's growth: each ``(owner, outlets, told)`` written once, and the pending
+    alerts it reached for the first time, ``(owner, alert id)``, pointed at it."""
+    if grown:
+        await db.execute_many(
+            "INSERT INTO alert_growth (owner, outlets, told) VALUES (?, ?, ?)"
+            " ON CONFLICT (owner) DO UPDATE SET outlets = excluded.outlets, told = excluded.told",
+            [
+                (owner, ENCODE(list(outlets)), ENCODE(told) if told else None)
+                for owner, outlets, told in grown
+            ],
+        )
+    if pointed:
+        await db.execute_many("UPDATE alerts SET growth = ? WHERE id = ?", pointed)
+
+
+_POINTING = (
+    "SELECT a.id, a.channel, a.kind, a.payload, a.growth, g.outlets, g.told FROM alerts a"
+    " JOIN alert_growth g ON g.owner = a.growth WHERE a.{which} IN ({marks})"
+)
+
+
+async def settle(db: Db, alert_ids: Iterable[int]) -> None:
+    """These alerts leave pending (sent, given up, folded): the growth they show written into
+    their payloads, their pointers cleared, and rows no alert points at any more deleted."""
+    await _settle(db, "id", list(alert_ids))
+
+
+async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
+    """Before these stories leave their events: their alerts' payloads as they are now, no
+    longer following the event they leave (an event that grows reaches only the alerts of
+    the stories it holds)."""
+    await _settle(db, "story_id", story_ids, " AND a.growth LIKE 'event:%'")
+
+
+async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> None:
+    if not keys:
+        return
+    rows = []
+    for marks, params in in_lists(keys):
+        rows += await db.fetch_all(_POINTING.format(which=which, marks=marks) + also, params)
+    if not rows:
+        return
+    written = [(folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows]
+    await db.execute_many("UPDATE alerts SET payload = ?, growth = NULL WHERE id = ?", written)
+    owners = sorted({str(r[4]) for r in rows})
+    await db.execute_many(
+        "DELETE FROM alert_growth WHERE owner = ?"
+        " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = ?)",
+        [(o, o) for o in owners],
+    )
