@@ -13,7 +13,9 @@ from conftest import shared
 from rapidfuzz import fuzz
 
 from monitor.dedup.bound import SLACK, by_bound
+from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import parse
+from monitor.dedup.score import less_penalties, score_headlines
 
 
 def _every_bound(
@@ -59,3 +61,17 @@ def test_the_order_is_that_of_every_bound_computed_first(
 
 def test_no_candidates_none_found() -> None:
     assert list(by_bound("kill nigeria", [], 0.5, 69.5)) == []
+
+
+@pytest.mark.parametrize("weight", [0.5, 0.0, 1.0, 0.3])
+def test_a_bound_is_the_score_before_penalties_to_the_last_bit(weight: float) -> None:
+    # ``find`` takes the penalties off the bound rather than scoring again: the story an
+    # item joins is the one the full score picks only if the two are the same number.
+    config = DedupConfig(set_weight=weight)
+    with shared("sts-headlines", "train.tsv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE))[1:]
+    for row in rows[:500]:
+        a, b = parse(row[1]), parse(row[2])
+        bounds = dict(by_bound(_sorted_words(row[1]), [_sorted_words(row[2])], weight, 0.0))
+        if a.text and b.text:
+            assert less_penalties(a, b, bounds[0], config) == score_headlines(a, b, config)

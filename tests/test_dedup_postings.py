@@ -9,12 +9,12 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from monitor.dedup import postings
+from monitor.dedup import postings, vocabulary
 from monitor.dedup.wordtable import words_hash, words_hashes
 
 
-def _posting(rng: random.Random, size: int, universe: int) -> array[int]:
-    return array("I", sorted(rng.sample(range(universe), size)))
+def _posting(rng: random.Random, size: int, universe: int, base: int = 0) -> array[int]:
+    return array("I", sorted(rng.sample(range(base, base + universe), size)))
 
 
 def _expected(
@@ -46,14 +46,17 @@ def _expected(
     return {e: (n, weight[e]) for e, n in shared.items() if n >= need}
 
 
+# Entries from 0, and past 2**24 (a window that has taken in 16 million headlines between
+# two compactions: they no longer fit 32 bits beside a posting's place).
+@pytest.mark.parametrize("base", [0, 2**24 - 2000])
 @pytest.mark.parametrize("seed", range(120))
-def test_shared_by_counts_as_a_loop_would(seed: int) -> None:
+def test_shared_by_counts_as_a_loop_would(seed: int, base: int) -> None:
     rng = random.Random(seed)
     universe = rng.choice([50, 500, 5000])
     # Up to a dozen, some long: numpy counts them past a few hundred entries in all.
-    rare = [_posting(rng, rng.randint(1, min(universe, rng.choice([60, 400]))), universe)
+    rare = [_posting(rng, rng.randint(1, min(universe, rng.choice([60, 400]))), universe, base)
             for _ in range(rng.randint(0, 12))]  # fmt: skip
-    common = [_posting(rng, rng.randint(1, universe // 2), universe)
+    common = [_posting(rng, rng.randint(1, universe // 2), universe, base)
               for _ in range(rng.randint(0, postings.MAX_COMMON))]  # fmt: skip
     need, cap = rng.randint(1, 3), rng.choice([5, 50, 5000])
     weights = [rng.uniform(0.1, 5) for _ in range(len(rare) + len(common))]
@@ -73,10 +76,10 @@ def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
         for _ in range(rng.randint(1, 40))
     ]
     base = rng.randint(0, 1000)
-    vocab, slow_vocab = postings.Vocabulary(["w1", "^w2"]), postings.Vocabulary(["w1", "^w2"])
-    fast = postings.index_keys(keys, vocab)
+    vocab, slow_vocab = vocabulary.Vocabulary(["w1", "^w2"]), vocabulary.Vocabulary(["w1", "^w2"])
+    fast = vocabulary.index_keys(keys, vocab)
     tokens = " \0 ".join(keys).split()
-    slow = postings._index_slowly(tokens, len(keys), slow_vocab)
+    slow = vocabulary._index_slowly(tokens, len(keys), slow_vocab)
     for got in (fast, slow):
         assert got.per_key.tolist() == [len(k.split()) for k in keys]
         # The words of a key, in any order and with or without a name's mark, give its sum.
@@ -86,7 +89,7 @@ def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
     assert fast.ids.tolist() == slow.ids.tolist()
     assert vocab.tokens == slow_vocab.tokens
     posted: defaultdict[str, array[int]] = defaultdict(lambda: array("I"))
-    postings.post(posted, fast.ids, fast.per_key, base, vocab.words)
+    vocabulary.post(posted, fast.ids, fast.per_key, base, vocab.words)
     expected: dict[str, list[int]] = {}
     for entry, key in enumerate(keys, base):
         for word in dict.fromkeys(key.replace("^", "").split()):

@@ -4,12 +4,16 @@ every outlet that carried it by then. On both backends."""
 
 from __future__ import annotations
 
+import asyncio
+import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 from helpers import make_config
 
@@ -21,6 +25,7 @@ from monitor.store import Store, growth
 from monitor.store import alerts as alert_rows
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
+from monitor.store.pgdb import PgConnDb
 
 CHANNELS = 6
 OUTLETS = ["One", "Two", "Three", "Four"]
@@ -110,18 +115,25 @@ def _alert(story_id: int, event_id: int | None) -> Alert:
                  outlets=("One",), extra={"angles": "1"}, event_id=event_id)  # fmt: skip
 
 
+async def _story_with_alert(db: Any, event_id: int | None, key: str, channel: str = "c0") -> int:
+    """Story 1 (created if new) and one pending alert of it on ``channel``; its id."""
+    await db.execute(
+        "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+        " VALUES (1, 'z', 0, 0, 1) ON CONFLICT (id) DO NOTHING"
+    )
+    alert = replace(_alert(1, event_id), channel=channel)
+    alert_id = await alert_rows.insert(db, alert, dedup_key=key, now=0.0)
+    assert alert_id is not None
+    return alert_id
+
+
 async def test_a_story_leaving_its_event_keeps_what_its_alert_showed(database: str) -> None:
     """The event a story left grows on: its alert shows the event as it was at the move (what
     rewriting every alert at each growth showed), and goes out that way."""
     store = await Store.open(database)
     try:
         async with store.transaction() as db:
-            await db.execute(
-                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
-                " VALUES (1, 'z', 0, 0, 1)"
-            )
-            left = await alert_rows.insert(db, _alert(1, 7), dedup_key="event:7:r", now=0.0)
-            assert left is not None
+            left = await _story_with_alert(db, 7, "event:7:r")
             told = {"angles": "2"}
             await growth.write(db, [("event:7", ["One", "Two"], told)], [("event:7", left)])
             await growth.settle_moved(db, [1])  # story 1 joins another event
@@ -139,12 +151,7 @@ async def test_a_sent_alert_keeps_what_went_out(database: str) -> None:
     store = await Store.open(database)
     try:
         async with store.transaction() as db:
-            await db.execute(
-                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
-                " VALUES (1, 'z', 0, 0, 1)"
-            )
-            sent = await alert_rows.insert(db, _alert(1, None), dedup_key="new:1:r", now=0.0)
-            assert sent is not None
+            sent = await _story_with_alert(db, None, "new:1:r")
             await growth.write(db, [("story:1", ["One", "Two"], {})], [("story:1", sent)])
         async with store.transaction() as db:
             (due,) = await alert_rows.due(db, "c0", 1.0, 10)
@@ -152,5 +159,65 @@ async def test_a_sent_alert_keeps_what_went_out(database: str) -> None:
             await growth.write(db, [("story:1", ["One", "Two", "Three"], {})], [])
         assert due.alert.outlets == ("One", "Two")
         assert await alert_rows.current(store.db, sent) == (due.payload, "m1")
+    finally:
+        await store.close()
+
+
+async def test_a_growth_never_points_at_an_alert_already_sent(database: str) -> None:
+    """Another node sent the alert after this poll read it pending: it keeps what went out."""
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            sent = await _story_with_alert(db, None, "new:1:r")
+            await alert_rows.mark_sent(db, [sent], now=1.0, external_id="m1")
+            await growth.write(db, [("story:1", ["One", "Two"], {})], [("story:1", sent)])
+        shown = await alert_rows.current(store.db, sent)
+        assert shown is not None and json.loads(shown[0])["outlets"] == ["One"]
+        assert await store.db.fetch_val("SELECT growth FROM alerts WHERE id = ?", (sent,)) is None
+    finally:
+        await store.close()
+
+
+async def test_an_alert_sent_while_another_node_grows_its_event_keeps_the_growth_row(
+    pg_url: str,
+) -> None:
+    """Node 1's poll grows event 7 and reaches alert B for the first time while node 2 marks
+    alert A, the last that showed the event until then, sent: B still goes out with the
+    event's outlets once node 1 commits (the growth row is not deleted under it)."""
+    store = await Store.open(pg_url)
+    try:
+        async with store.transaction() as db:
+            a = await _story_with_alert(db, 7, "event:7:r")
+            b = await _story_with_alert(db, 7, "event:7:r", channel="c1")
+            await growth.write(db, [("event:7", ["One", "Two"], {"angles": "2"})], [("event:7", a)])
+    finally:
+        await store.close()
+    poll, sender, watch = [await asyncpg.connect(pg_url) for _ in range(3)]
+    try:
+        polling, sending_tx = poll.transaction(), sender.transaction()
+        await polling.start()
+        grown = [("event:7", ["One", "Two", "Three"], {"angles": "3"})]
+        await growth.write(PgConnDb(poll), grown, [("event:7", b)])
+        await sending_tx.start()
+        sending = asyncio.create_task(
+            alert_rows.mark_sent(PgConnDb(sender), [a], now=1.0, external_id="m1")
+        )
+        for _ in range(100):  # until the sender is done or waits for the poll's lock
+            waiting = await watch.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            )
+            if sending.done() or waiting:
+                break
+            await asyncio.sleep(0.05)
+        await polling.commit()
+        await sending
+        await sending_tx.commit()
+    finally:
+        for conn in (poll, sender, watch):
+            await conn.close()
+    store = await Store.open(pg_url)
+    try:
+        (due,) = await alert_rows.due(store.db, "c1", 1.0, 10)
+        assert due.alert.outlets == ("One", "Two", "Three"), due.alert.outlets
     finally:
         await store.close()

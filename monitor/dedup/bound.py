@@ -22,6 +22,9 @@ from collections.abc import Iterator
 import numpy as np
 from rapidfuzz import fuzz, process
 
+# Candidates whose sort ratios are computed one call each rather than in one ``cdist``: for
+# a few, its fixed cost and numpy's on the result are most of the work (same doubles).
+_FEW = 16
 # Rounding between the bound and the score: a candidate that could beat the best score by
 # less than this is a tie, and a tie does not replace the story found first.
 SLACK = 1e-9
@@ -38,13 +41,23 @@ def by_bound(
     reach = threshold - SLACK
     rest = 1 - set_weight
     # In doubles, as the score computes them: the same ratios, blended alike.
-    by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
-    ceiling = set_weight * 100.0 + rest * by_sort  # the bound with a set ratio of 100
-    # Positions by ceiling, best first (ties: the earlier first); a bound is never above
-    # its ceiling, so a known bound goes out once no ceiling left is above it.
-    order = np.flatnonzero(ceiling >= reach)
-    order = order[np.argsort(-ceiling[order], kind="stable")].tolist()
-    ceilings, ratios = ceiling.tolist(), by_sort.tolist()
+    if len(texts) <= _FEW:
+        ratio = fuzz.ratio
+        ratios = [ratio(query, text) for text in texts]
+        # the bound with a set ratio of 100
+        ceilings = [set_weight * 100.0 + rest * r for r in ratios]
+        # Positions by ceiling, best first (ties: the earlier first; the sort is stable).
+        order = sorted(
+            (at for at, c in enumerate(ceilings) if c >= reach), key=lambda at: -ceilings[at]
+        )
+    else:
+        by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
+        ceiling = set_weight * 100.0 + rest * by_sort
+        found = np.flatnonzero(ceiling >= reach)
+        order = found[np.argsort(-ceiling[found], kind="stable")].tolist()
+        ceilings, ratios = ceiling.tolist(), by_sort.tolist()
+    # A bound is never above its ceiling, so a known bound goes out once no ceiling left
+    # is above it.
     known: list[tuple[float, int]] = []  # (-bound, position): a heap
     set_ratio = fuzz.token_set_ratio
     for at in order:

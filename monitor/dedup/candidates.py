@@ -32,8 +32,6 @@ _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
 _FEW = 32
-# Ranked entries looked at a slice at a time, this many (``_capped``).
-_WALKED = 2 * _PREFILTER_LIMIT
 
 
 def candidates(window: Window, config: DedupConfig, headline: Headline, seen: float) -> list[int]:
@@ -113,21 +111,18 @@ def _capped(
     """``entries`` (ascending) by ``weights``, largest first (ties: the newest first), at
     most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
     # Ascending entries, sorted stably by weight and reversed: ties newest first.
-    order = np.argsort(weights, kind="stable")[::-1]
-    ranked = entries[order]
-    # Walked in Python, a slice at a time: the walk stops at the limit, most often within
-    # its first slice, where finding the entries past a story's cap in numpy took a dozen
-    # calls whose fixed cost was most of a find's ranking.
-    per_story: dict[int, int] = {}
-    taken = per_story.get
-    out: list[int] = []
-    for start in range(0, len(ranked), _WALKED):
-        part = ranked[start : start + _WALKED]
-        for entry, story in zip(part.tolist(), window.stories_of(part).tolist(), strict=True):
-            count = taken(story, 0)
-            if count < PER_STORY:
-                per_story[story] = count + 1
-                out.append(entry)
-                if len(out) == _PREFILTER_LIMIT:
-                    return out
-    return out
+    ranked = entries[np.argsort(weights, kind="stable")[::-1]]
+    # Each entry's place among its story's, in that order: the ranked entries grouped by
+    # story (a stable sort keeps their order within a story), less where the group starts.
+    # A big story has most of the best places (its copies look alike): a walk in Python
+    # went through twice the limit, a story past its cap, to find the rest.
+    stories = window.stories_of(ranked)
+    by_story = np.argsort(stories, kind="stable")
+    grouped = stories[by_story]
+    at = np.arange(len(grouped))
+    starts = np.empty(len(grouped), dtype=np.bool_)
+    starts[:1] = True
+    np.not_equal(grouped[1:], grouped[:-1], out=starts[1:])
+    place = np.empty(len(grouped), dtype=np.intp)
+    place[by_story] = at - np.maximum.accumulate(np.where(starts, at, 0))
+    return list(ranked[place < PER_STORY][:_PREFILTER_LIMIT].tolist())

@@ -113,9 +113,12 @@ class Headline:
 
 def from_key(key: str) -> Headline:
     """The headline that ``Headline.key`` encoded (the index stores keys, not objects)."""
+    if "^" not in key:  # no names: the key is the text (the story index rebuilds many)
+        words = tuple(key.split())
+        return Headline(" ".join(words), words, _numbers_of(words), frozenset())
     marked = key.split()
-    words = tuple(w.removeprefix("^") for w in marked)
-    names = frozenset(w[1:] for w in marked if w[:1] == "^")
+    words = tuple([w.removeprefix("^") for w in marked])
+    names = frozenset([w[1:] for w in marked if w[:1] == "^"])
     return Headline(" ".join(words), words, _numbers_of(words), names)
 
 
@@ -124,7 +127,7 @@ def _digit(word: str) -> bool:
 
 
 def _numbers_of(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset(w for w in words if _digit(w) or w in DATE_WORDS)
+    return frozenset([w for w in words if w[:1].isdigit() or w in DATE_WORDS])
 
 
 def strip_outlet(title: str) -> str:

@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 import numpy as np
 import numpy.typing as npt
 
-from monitor.dedup import postings as posting_ops
+from monitor.dedup import vocabulary
 from monitor.dedup.headline import Headline, from_key
-from monitor.dedup.postings import Vocabulary
+from monitor.dedup.vocabulary import Vocabulary
 
 _T = TypeVar("_T")
 # Texts and parsed headlines kept for the entries drawn last: a few MB.
@@ -88,11 +88,11 @@ class Headlines:
         self._posted = entry + 1
         return key
 
-    def load(self, keys: Sequence[str]) -> posting_ops.Hashes:
-        """``add`` for the keys of many entries at once (``postings.index_keys``); the sum
+    def load(self, keys: Sequence[str]) -> npt.NDArray[np.uint64]:
+        """``add`` for the keys of many entries at once (``vocabulary.index_keys``); the sum
         of each one's word hashes (``Indexed.word_sums``). Their words are posted once
         ``_POST_EVERY`` entries wait, or when the postings are next read."""
-        indexed = posting_ops.index_keys(keys, self._vocab)
+        indexed = vocabulary.index_keys(keys, self._vocab)
         ends = np.cumsum(indexed.per_key) + len(self._ids)
         self._start.frombytes(ends.astype(np.uint32).tobytes())
         self._ids.frombytes(indexed.ids.tobytes())
@@ -106,7 +106,7 @@ class Headlines:
         starts = _np(self._start, np.uint32)[begin : end + 1].astype(np.int64)
         ids = _np(self._ids, np.uint32)[int(starts[0]) :]
         per_key = np.diff(starts)
-        posting_ops.post(self._postings, ids, per_key, begin, self._vocab.words)
+        vocabulary.post(self._postings, ids, per_key, begin, self._vocab.words)
         del ids  # the view: _ids grows again with the next add
         self._posted = end
 

@@ -22,6 +22,22 @@ def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     """The similarity (0-100) of two parsed headlines: fuzzy score less the penalties."""
     if not a.text or not b.text:
         return 0.0
+    return less_penalties(a, b, blend(a.text, b.text, config), config)
+
+
+def blend(a: str, b: str, config: DedupConfig) -> float:
+    """The fuzzy score of two headlines' texts before penalties: the blend of their token
+    set and token sort ratios (``bound.by_bound`` computes the same, in the same order)."""
+    return config.set_weight * fuzz.token_set_ratio(a, b) + (
+        1 - config.set_weight
+    ) * fuzz.token_sort_ratio(a, b)
+
+
+def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -> float:
+    """``score_headlines`` of two parsed headlines whose ``blend`` is ``base``, known
+    already (``StoryIndex.find`` has it from the bound that ordered the candidates)."""
+    if not a.text or not b.text:
+        return 0.0
     # One shared word is a topic, not a story: "ropequi nerolin ostrikostvo" and "tukazibel
     # nebelrolin ostrikostvo" look alike letter by letter, but share one word. The story index
     # draws candidates the same way (``min_shared`` words in common), so what this accepts
@@ -29,9 +45,6 @@ def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     wa, wb = set(a.words), set(b.words)
     if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
         return 0.0
-    base = config.set_weight * fuzz.token_set_ratio(a.text, b.text) + (
-        1 - config.set_weight
-    ) * fuzz.token_sort_ratio(a.text, b.text)
     # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
     # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday".
     if _mismatch(a.numbers, b.numbers, wa, wb):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -49,6 +49,21 @@ def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[
     return np.frombuffer(values, dtype=dtype)
 
 
+def _least(holds: Callable[[int], bool], near: float) -> int:
+    """The least second of the 32-bit range (0 to 2**32 - 1) for which ``holds`` (false
+    below some second, true from it on), 2**32 for none; ``near``: within a second or two
+    of it, or outside the range."""
+    if math.isfinite(near):
+        guess = min(max(math.ceil(near), 0), _MAX_U32 + 1)
+    else:
+        guess = 0 if near < 0 else _MAX_U32 + 1
+    while guess > 0 and holds(guess - 1):
+        guess -= 1
+    while guess <= _MAX_U32 and not holds(guess):
+        guess += 1
+    return guess
+
+
 class Window:
     """The headlines, URLs and GUIDs of the story window, and the postings of their words."""
 
@@ -78,6 +93,7 @@ class Window:
         self._last: tuple[int, int] = (-1, -1)
         self._last_agreed = ""  # sorted words found to agree with that story's first
         self._hashed: tuple[str, int] = ("", 0)  # the last words looked up, and their key
+        self.compactions = 0  # times the entries were renumbered
 
     def __len__(self) -> int:
         return self._live
@@ -137,12 +153,25 @@ class Window:
         return self._agrees[entry] == 1
 
     def joinable(self, entries: npt.NDArray[np.uint32], seen: float) -> npt.NDArray[np.bool_]:
-        """Alive, in the window of ``seen``, their story not closed (quiet too long)."""
-        seen_of = _np(self._seen, np.uint32)[entries].astype(np.float64)
-        ok = (seen_of >= self._horizon) & (np.abs(seen_of - seen) <= self.config.window)
-        if self.config.quiet:
+        """``can_join`` for many entries: alive, in the window of ``seen``, their story not
+        closed (quiet too long)."""
+        # Times are whole seconds: each test of ``can_join`` holds for the seconds from one
+        # to another (its float arithmetic is monotonic), found once here, so the arrays
+        # are compared with two integers rather than computed on.
+        window, horizon = self.config.window, self._horizon
+        lo = _least(
+            lambda s: s >= horizon and float(s) - seen >= -window, max(seen - window, horizon)
+        )
+        hi = _least(lambda s: float(s) - seen > window, seen + window) - 1
+        quiet = self.config.quiet
+        latest = _least(lambda s: seen - float(s) <= quiet, seen - quiet) if quiet else 0
+        if lo > hi or latest > _MAX_U32:
+            return np.zeros(len(entries), dtype=np.bool_)
+        seen_of = _np(self._seen, np.uint32)[entries]
+        ok = (seen_of >= lo) & (seen_of <= hi)
+        if quiet:
             firsts = _np(self._first, np.uint32)[entries]
-            ok &= seen - _np(self._latest, np.uint32)[firsts] <= self.config.quiet
+            ok &= _np(self._latest, np.uint32)[firsts] >= latest
         return ok
 
     def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
@@ -325,6 +354,7 @@ class Window:
                 now_first = stand_ins[0] if len(stand_ins) else -1
             self._last = (story, int(now_first))
         self._evicted = 0
+        self.compactions += 1
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key and word tables), estimated."""

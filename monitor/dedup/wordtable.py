@@ -32,7 +32,7 @@ Same = Callable[[int, int], bool]
 def words_hash(words: Iterable[str]) -> int:
     """The key of a headline's words, whatever their order: the sum of their hashes (64-bit,
     wrapping; equal words, equal keys; other words share one by chance, 2**-64 a pair). A
-    sum needs no sorted string: ``postings.index_keys`` makes it in numpy for a whole batch
+    sum needs no sorted string: ``vocabulary.index_keys`` makes it in numpy for a whole batch
     of headlines, and ``words_hashes`` finishes it."""
     return (sum(map(hash, words)) & _MASK) or 1
 

@@ -139,16 +139,6 @@ async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
     await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
 
 
-async def set_payloads(db: Db, alerts: Sequence[tuple[int, Alert]]) -> None:
-    """``set_payload`` of many ``(alert_id, alert)`` in one trip (a grown event refreshes
-    each of its pending alerts)."""
-    if alerts:
-        await db.execute_many(
-            "UPDATE alerts SET payload = ? WHERE id = ?",
-            [(dump_payload(alert), alert_id) for alert_id, alert in alerts],
-        )
-
-
 async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
     row = await db.fetch_one(
         "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key = ?", (channel, dedup_key)

@@ -50,13 +50,23 @@ async def write(
             ],
         )
     if pointed:
-        await db.execute_many("UPDATE alerts SET growth = ? WHERE id = ?", pointed)
+        # An alert another node sent since this poll read it pending shows no growth.
+        await db.execute_many(
+            "UPDATE alerts SET growth = ? WHERE id = ? AND status = 'pending'", pointed
+        )
 
 
 _POINTING = (
     "SELECT a.id, a.channel, a.kind, a.payload, a.growth, g.outlets, g.told FROM alerts a"
-    " JOIN alert_growth g ON g.owner = a.growth WHERE a.{which} IN ({marks})"
+    " LEFT JOIN alert_growth g ON g.owner = a.growth"
+    " WHERE a.growth IS NOT NULL AND a.{which} IN ({marks})"
 )
+# On PostgreSQL another node's poll may be pointing alerts at a row while this transaction
+# settles the last alert it saw there: a DELETE that waited for that poll's lock would judge
+# "no alert points at it" from before the poll committed, and delete the row its new alerts
+# show. Rows locked by a poll in flight are left (the next settle of their alerts removes
+# them); the rows taken are locked first, so the DELETE's own look, later, is current.
+_FREE_ROWS = "SELECT owner FROM alert_growth WHERE owner IN ({marks}) FOR UPDATE SKIP LOCKED"
 
 
 async def settle(db: Db, alert_ids: Iterable[int]) -> None:
@@ -83,6 +93,11 @@ async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> No
     written = [(folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows]
     await db.execute_many("UPDATE alerts SET payload = ?, growth = NULL WHERE id = ?", written)
     owners = sorted({str(r[4]) for r in rows})
+    if db.dialect == "postgresql":
+        free: list[str] = []
+        for marks, params in in_lists(owners):
+            free += [str(r[0]) for r in await db.fetch_all(_FREE_ROWS.format(marks=marks), params)]
+        owners = free
     await db.execute_many(
         "DELETE FROM alert_growth WHERE owner = ?"
         " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = ?)",
