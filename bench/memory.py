@@ -1,0 +1,238 @@
+"""Where monitor's peak RSS goes: its first cycle on the ingest bench's feeds (real headlines,
+the same rules), run as bench/contenders.py runs it, with the process's memory read as it goes.
+
+Prints the resident memory after each step and its highest by hundred polls (when the peak
+comes), then what it is made of at the peak: pages mapped from files (shared with another
+process, or its own), glibc's heap (in use, free) and its mapped blocks, Python's small
+objects (pymalloc's arenas, used and free) and the rest; and the largest mappings. With
+``--trace``, what the cycle left alive, by module and by line (tracemalloc: the window's
+bytes per new item), in a second run (tracing doubles the memory it measures and slows
+everything: its peak says nothing).
+
+    python bench/memory.py [--feeds 1000] [--items 50] [--trace]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ctypes
+import multiprocessing
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+sys.path.insert(0, str(BENCH))
+
+from contenders import rss_mb
+from ingest import common_words, receive, serve, tracking_rules
+
+
+class MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks",
+        "fordblks", "keepcost")]  # fmt: skip
+
+
+def smaps() -> tuple[dict[str, float], dict[str, float]]:
+    """MB resident by kind (smaps_rollup's fields) and by mapping (its file, or [heap],
+    [anon]...)."""
+    kinds: dict[str, float] = {}
+    mappings: dict[str, float] = {}
+    name = ""
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            fields = line.split()
+            if "-" in fields[0] and not fields[0].endswith(":"):
+                name = fields[5] if len(fields) > 5 else "[anon]"
+            elif fields[0].endswith(":") and fields[-1] == "kB":
+                kinds[fields[0][:-1]] = kinds.get(fields[0][:-1], 0.0) + int(fields[1]) / 1024
+                if fields[0] == "Rss:":
+                    mappings[name] = mappings.get(name, 0.0) + int(fields[1]) / 1024
+    return kinds, mappings
+
+
+def pymalloc() -> dict[str, float]:
+    """Python's small-object allocator: MB of arenas, and of blocks in use in them."""
+    read, write = os.pipe()
+    saved = os.dup(2)
+    os.dup2(write, 2)
+    try:
+        sys._debugmallocstats()
+    finally:
+        os.dup2(saved, 2)
+        os.close(write)
+    text = b""
+    while chunk := os.read(read, 1 << 16):
+        text += chunk
+    os.close(read)
+    stats = {}
+    for line in text.decode().splitlines():
+        key, _, value = line.partition("=")
+        if key.startswith("# arenas allocated current"):
+            stats["arenas"] = int(value.replace(",", "")) * 1.0  # of 1 MB each (3.10 on)
+        elif key.startswith("# bytes in allocated blocks"):
+            stats["in use"] = int(value.replace(",", "")) / 2**20
+    return stats
+
+
+def composition() -> dict[str, float]:
+    kinds, _ = smaps()
+    info_call = ctypes.CDLL(None).mallinfo2
+    info_call.restype = MallInfo2
+    info = info_call()
+    small = pymalloc()
+    anon = kinds.get("Anonymous", 0.0)
+    heap_mapped = info.hblkhd / 2**20
+    return {
+        "files, shared with other processes": kinds.get("Shared_Clean", 0.0),
+        "files, this process's own": kinds.get("Rss", 0.0) - anon - kinds.get("Shared_Clean", 0.0),
+        "malloc in use (heap)": info.uordblks / 2**20,
+        "malloc free (heap; part of it not resident)": info.fordblks / 2**20,
+        "malloc's mapped blocks (>= 1 MB)": heap_mapped,
+        "pymalloc arenas": small.get("arenas", 0.0),
+        "  of which blocks in use": small.get("in use", 0.0),
+        "anonymous, all": anon,
+    }
+
+
+def run(state: Path, trace: bool) -> None:
+    """In a fresh interpreter: config, engine, one cycle, as bench/contenders.py runs them."""
+    if trace:
+        import tracemalloc
+
+        tracemalloc.start(1)
+    polls = [0]
+    done = threading.Event()
+    peaks: dict[int, float] = {}
+
+    def sample() -> None:
+        while not done.is_set():
+            bucket = polls[0] // 100 * 100
+            peaks[bucket] = max(peaks.get(bucket, 0.0), rss_mb())
+            time.sleep(0.005)
+
+    threading.Thread(target=sample, daemon=True).start()
+    from monitor import config as config_module
+    from monitor.engine import Engine
+    from monitor.interpreter import (
+        HeapTrim,
+        limit_arenas,
+        map_large_blocks,
+        settle_heap,
+    )
+    from monitor.oneshot import poll_all
+
+    steps = {"imports": rss_mb()}
+    config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+    steps["config"] = rss_mb()
+    at_peak: dict[str, Any] = {"rss": 0.0}
+
+    async def cycle() -> tuple[dict[str, float], dict[str, float]]:
+        limit_arenas()
+        map_large_blocks()
+        engine = await Engine.open(config, lazy_window=True)
+        settle_heap()
+        steps["engine open"] = rss_mb()
+        at_open = composition()
+        before = tracemalloc.take_snapshot() if trace else None
+        trim = HeapTrim()
+
+        def after_poll() -> None:
+            trim.poll_done()
+            polls[0] += 1
+            now = rss_mb()
+            # Read at the highest point seen after a tenth of the polls (reading smaps
+            # costs a few ms: not at every poll of the first ones, which all climb).
+            if now > at_peak["rss"] and polls[0] >= len(config.feeds) // 10:
+                at_peak.update(rss=now, poll=polls[0], parts=composition())
+                at_peak["mappings"] = smaps()[1]
+
+        await poll_all(engine.rt, progress=False, after_poll=after_poll)
+        steps["after the cycle"] = rss_mb()
+        at_end = composition()
+        if before is not None:
+            import gc
+
+            gc.collect()
+            growth(before, tracemalloc.take_snapshot(), len(config.feeds))
+        await engine.close()
+
+        return at_open, at_end
+
+    at_open, at_end = asyncio.run(cycle())
+    done.set()
+    if trace:
+        return
+    print("RSS after each step: " + ", ".join(f"{k} {v:.0f} MB" for k, v in steps.items()))
+    print(
+        "highest RSS by hundred polls: "
+        + ", ".join(f"{k} {v:.0f}" for k, v in sorted(peaks.items()))
+    )
+    with open("/proc/self/status") as f:
+        hwm = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
+    print(f"peak (VmHWM) {int(hwm) / 1024:.0f} MB; read at poll {at_peak.get('poll')}:"
+          f" {at_peak['rss']:.0f} MB. Made of (MB; once the engine is open, at the peak, after"
+          " the cycle):")  # fmt: skip
+    for kind, mb in at_peak.get("parts", {}).items():
+        print(f"  {kind}: {at_open[kind]:.1f}, {mb:.1f}, {at_end[kind]:.1f}")
+    print("largest mappings at the peak: " + ", ".join(
+        f"{Path(name).name} {mb:.1f}" for name, mb in sorted(
+            at_peak.get("mappings", {}).items(), key=lambda kv: -kv[1])[:8]))  # fmt: skip
+
+
+def growth(before: Any, after: Any, feeds: int) -> None:
+    """What the cycle left alive (tracemalloc), by module and by line."""
+    root = str(BENCH.parent) + "/"
+    total = sum(d.size_diff for d in after.compare_to(before, "filename"))
+    print(f"left alive by the cycle (traced): {total / 2**20:.1f} MB")
+    for kind in ("filename", "lineno"):
+        for d in after.compare_to(before, kind)[:15]:
+            frame = d.traceback[0]
+            where = frame.filename.replace(root, "") + (
+                f":{frame.lineno}" if kind == "lineno" else ""
+            )
+            print(f"  {d.size_diff / 2**20:6.2f} MB {d.count_diff:8,d} objects  {where}")
+
+
+def main(args: argparse.Namespace) -> None:
+    parent, child = multiprocessing.Pipe()
+    server = multiprocessing.Process(
+        target=serve, args=(child, "real", args.feeds, args.items), daemon=True
+    )
+    server.start()
+    port = receive(parent, server, "the feed server")
+    rules = tracking_rules(common_words("real", args.feeds, args.items))
+    ctx = multiprocessing.get_context("spawn")  # a fresh interpreter, as a command starts
+    for trace in (False, True) if args.trace else (False,):
+        with tempfile.TemporaryDirectory() as tmp:
+            lines = [
+                "[monitor]",
+                f'database = "{tmp}/bench.db"',
+                "[fetch]",
+                "concurrency = 50",
+                "per_host = 50",
+            ]  # fmt: skip  (as bench/ingest.py configures it)
+            for i in range(args.feeds):
+                lines += ["[[feeds]]", f'url = "http://127.0.0.1:{port}/f/{i}"']
+            (Path(tmp) / "config.toml").write_text("\n".join(lines + rules))
+            proc = ctx.Process(target=run, args=(Path(tmp), trace))
+            proc.start()
+            proc.join()
+    server.terminate()
+    print(f"feeds: {args.feeds} x {args.items} items (real headlines); load average "
+          + ", ".join(f"{x:.2f}" for x in os.getloadavg()))  # fmt: skip
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--feeds", type=int, default=1000)
+    ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--trace", action="store_true", help="also what the cycle left alive")
+    main(ap.parse_args())
