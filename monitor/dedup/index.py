@@ -133,7 +133,7 @@ class StoryIndex:
 
     def _parse(self, title: str) -> Headline:
         """``parse(title)``; a title added before is rebuilt from its entry's key instead
-        (``from_key`` gives back what ``parse`` gave), at a fifth of the cost."""
+        (``from_key`` gives back what ``parse`` gave, and costs less)."""
         window = self.window
         entry = self._titles.get(title, window.compactions)
         if entry is None:
