@@ -48,7 +48,6 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     from monitor import config as config_module
     from monitor.engine import Engine
     from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap
-    from monitor.interpreter import release_start_up_pages as release
     from monitor.oneshot import poll_all
 
     try:
@@ -74,12 +73,8 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
         try:
             before = thread_cpu()
             c = time.process_time()
-            # freed memory back to the system as polls end, as `monitor run` and `once` do, and
-            # start-up's code pages once a poll brings new items, as `once` does
-            outcomes = await poll_all(
-                engine.rt, progress=False, after_poll=HeapTrim().poll_done,
-                first_new=release,
-            )  # fmt: skip
+            # freed memory back to the system as polls end, as `monitor run` and `once` do
+            outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
             spent = time.process_time() - c
             memory["after the cycle"] = rss_mb()
             memory.update(rss_parts())

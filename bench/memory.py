@@ -1,6 +1,5 @@
 """Where monitor's peak RSS goes: its first cycle on the ingest bench's feeds (real headlines,
-the same rules), run as bench/contenders.py runs it, with the process's memory read as it goes
-(once the engine is open: before start-up's code pages are given back at the first new item).
+the same rules), run as bench/contenders.py runs it, with the process's memory read as it goes.
 
 Prints the resident memory after each step and its highest by hundred polls (when the peak
 comes), then what it is made of at the peak: pages mapped from files (shared with another
@@ -126,7 +125,6 @@ def run(state: Path, trace: bool) -> None:
         HeapTrim,
         limit_arenas,
         map_large_blocks,
-        release_start_up_pages,
         settle_heap,
     )
     from monitor.oneshot import poll_all
@@ -156,10 +154,7 @@ def run(state: Path, trace: bool) -> None:
                 at_peak.update(rss=now, poll=polls[0], parts=composition())
                 at_peak["mappings"] = smaps()[1]
 
-        # start-up's code pages given back once a poll brings new items, as `monitor once` does
-        await poll_all(
-            engine.rt, progress=False, after_poll=after_poll, first_new=release_start_up_pages
-        )
+        await poll_all(engine.rt, progress=False, after_poll=after_poll)
         steps["after the cycle"] = rss_mb()
         at_end = composition()
         if before is not None:

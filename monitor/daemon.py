@@ -88,7 +88,6 @@ class Daemon:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
-            interpreter.release_start_up_pages()  # and what only start-up ran need not
         if is_postgres(self.config.monitor.database):  # one node of several, maybe
             from monitor.cluster.runtime import ClusterNode  # asyncpg: the postgresql extra
 
@@ -270,8 +269,6 @@ class Daemon:
         try:
             return await self._reload()
         finally:
-            if self._settle_heap:  # validating the new config ran pydantic_core's code again
-                interpreter.release_start_up_pages()
             self.notifier.ready()
 
     async def _reload(self) -> bool:

@@ -2,9 +2,8 @@
 
 Nothing in the library calls this: it changes the whole process, so only ``monitor run``
 does, once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
-opens, ``settle_heap`` and ``release_start_up_pages`` after (see ``monitor.cli.run``).
-``monitor once`` limits the arenas too and releases its start-up pages once a poll brings new
-items, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
+opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
+too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
 Tests, replay and the demo run with the interpreter's defaults; the benches that stand for
 the daemon call what it calls.
 """
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 import ctypes
 import gc
-from pathlib import Path
 
 # The cycle collector, set for a daemon whose heap is mostly long-lived: each full collection
 # walks every module, rule and headline of the window again, and feedparser's short-lived
@@ -23,7 +21,6 @@ GC_THRESHOLDS = (10_000, 10, 10)
 
 _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
 _M_ARENA_MAX = -8
-_MADV_PAGEOUT = 21  # madvise(2), Linux 5.4
 _MMAP_FROM = 1 << 20
 # Polls between two trims: a poll frees its body, its parsed entries and its lxml tree, and
 # a trim costs about a millisecond whatever was freed.
@@ -73,7 +70,7 @@ def resume_collector() -> None:
 
 def settle_heap() -> None:
     """After start-up built what lives as long as the process (modules, config, rules, the
-    rebuilt story window): move it out of the cycle collector's sight, collect young
+    rebuilt story window): move it out of the cycle collector's sight, and collect young
     objects less often. A frozen object is still freed when nothing refers to it any more;
     only a reference cycle among frozen objects never would be. The collector runs again
     (``pause_collector``)."""
@@ -81,35 +78,6 @@ def settle_heap() -> None:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     resume_collector()
-
-
-def release_start_up_pages() -> int:
-    """Take out of the process's resident memory the pages of the files it maps read-only
-    (the interpreter's, the extensions' and the C libraries' code and constants); the number
-    of mappings advised, 0 where the kernel cannot (before Linux 5.4, or no /proc).
-
-    Start-up runs code that a running daemon never runs again (pydantic_core validating the
-    config, the interpreter's compiler on every import, numpy's, OpenSSL's and lxml's set-up),
-    and each page it touched stays counted in the process's memory for good. A page the
-    polls do use comes back on its first use, read again like any code page: a few tens of
-    ms of CPU in all, which a run that never grows past its start-up memory (a cycle of
-    304s) need not pay. Writable mappings, the libraries' own data, are left alone: there
-    is no swap to put them in."""
-    try:
-        madvise = ctypes.CDLL(None, use_errno=True).madvise
-        lines = Path("/proc/self/maps").read_text().splitlines()
-    except (OSError, AttributeError):
-        return 0
-    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
-    advised = 0
-    for line in lines:
-        fields = line.split(maxsplit=5)
-        if len(fields) < 6 or not fields[5].startswith("/") or "w" in fields[1]:
-            continue
-        start, _, end = fields[0].partition("-")
-        low, high = int(start, 16), int(end, 16)
-        advised += madvise(low, high - low, _MADV_PAGEOUT) == 0
-    return advised
 
 
 def release_free_memory() -> bool:

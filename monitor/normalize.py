@@ -51,6 +51,54 @@ def _markup(m: re.Match[str]) -> str:
     return " "  # comments and hidden blocks
 
 
+def _without_markup(text: str) -> str:
+    # Most summaries' only markup is a few plain tags ("<p>...</p>"): when every "<" opens
+    # one of _PLAIN_TAGS, each is what the pattern makes of it wherever it stands, and the
+    # text is rebuilt without a call into Python per tag.
+    parts = text.split("<")
+    for i in range(1, len(parts)):
+        part = parts[i]
+        end = part.find(">", 0, 9) + 1
+        replacement = _PLAIN_TAGS.get(part[:end]) if end else None
+        if replacement is None:
+            return _MARKUP.sub(_markup, text)
+        parts[i] = replacement + part[end:]
+    return "".join(parts)
+
+
+# The commonest whole tags after their "<", and what the pattern makes of each.
+_PLAIN_TAGS = {
+    tag[1:]: _MARKUP.sub(_markup, tag)
+    for name in ("p", "br", "b", "i", "em", "strong", "li", "ul", "ol", "div", "span", "a")
+    for tag in (f"<{name}>", f"</{name}>")
+}
+_PLAIN_TAGS.update({tag[1:]: _MARKUP.sub(_markup, tag) for tag in ("<br/>", "<br />")})
+
+
+def _unescape(text: str) -> str:
+    # html.unescape, without a call into Python per reference for the commonest ones: when
+    # every "&" starts one of _COMMON_ENTITIES (read whole, up to its ";"), each is what
+    # html.unescape makes of it wherever it stands; else html.unescape reads the text.
+    parts = text.split("&")
+    for i in range(1, len(parts)):
+        part = parts[i]
+        end = part.find(";", 0, 8) + 1
+        char = _COMMON_ENTITIES.get(part[:end]) if end > 1 else None
+        if char is None:
+            return html.unescape(text)
+        parts[i] = char + part[end:]
+    return "".join(parts)
+
+
+# The references feeds write most, after their "&", and what html.unescape makes of each.
+_COMMON_ENTITIES = {
+    ref: html.unescape("&" + ref)
+    for ref in ("amp;", "lt;", "gt;", "quot;", "apos;", "nbsp;", "#39;", "#x27;", "#34;",
+                "#8217;", "#8216;", "#8220;", "#8221;", "#8211;", "#8212;", "#8230;",
+                "rsquo;", "lsquo;", "ldquo;", "rdquo;", "ndash;", "mdash;", "hellip;")
+}  # fmt: skip
+
+
 # Control characters (C0 but tab and newline, DEL, C1): an ESC in a title would drive the
 # reader's terminal, a BEL ring it, a NUL cut a C string; no feed means them as text.
 _CONTROLS = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0)], None)
@@ -91,9 +139,9 @@ def clean_text(value: str | None) -> str:
     if "<" in text:
         if "<![CDATA[" in text:  # its text is read as the rest is (markers out, in one pass)
             text = text.replace("<![CDATA[", "").replace("]]>", "")
-        text = _MARKUP.sub(_markup, text)
+        text = _without_markup(text)
     if "&" in text:
-        text = html.unescape(text)
+        text = _unescape(text)
     if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
         text = drop_invisible(unicodedata.normalize("NFKC", text))
     # Printable text has no whitespace but the space (the rest is Cc, Zs, Zl or Zp): with no
@@ -171,13 +219,27 @@ def _only_tracking(query: str) -> bool:
     """Every parameter of ``query`` is a tracking one, told without decoding it: True only
     where parse_qsl would find nothing but tracking names (a name with % or + is decoded
     there first, so it is left to parse_qsl)."""
+    if query in _TRACKING_QUERIES:
+        return True
     for pair in query.split("&"):
         if not pair:
             continue  # parse_qsl skips empty pieces too
         name = pair.partition("=")[0]
         if "%" in name or "+" in name or not _is_tracking(name):
             return False
+    if len(query) <= _TRACKING_QUERY_LEN:
+        if len(_TRACKING_QUERIES) >= _TRACKING_QUERIES_MAX:
+            _TRACKING_QUERIES.clear()
+        _TRACKING_QUERIES.add(query)
     return True
+
+
+# Queries found to be tracking parameters only: a feed puts the same ones on every link
+# ("utm_source=rss&utm_medium=feed"), each told apart once. Bounded in number and length
+# (at most a megabyte): a feed that puts a different one on each link refills it.
+_TRACKING_QUERIES: set[str] = set()
+_TRACKING_QUERIES_MAX = 4096
+_TRACKING_QUERY_LEN = 256
 
 
 def item_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:

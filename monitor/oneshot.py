@@ -23,29 +23,20 @@ DRAIN_TIMEOUT = 60.0  # how long `monitor once` waits for the outbox to empty
 
 
 async def poll_all(
-    rt: Runtime,
-    *,
-    progress: bool = True,
-    after_poll: Callable[[], None] | None = None,
-    first_new: Callable[[], object] | None = None,
+    rt: Runtime, *, progress: bool = True, after_poll: Callable[[], None] | None = None
 ) -> list[PollOutcome]:
     """Poll every configured feed once, concurrently: at most ``max_polls`` at a time, as
     the daemon polls. Fetching outruns the rest of a poll, so unbounded, every feed's body
     and parsed items would wait in memory for their turn at the stories and the store.
-    ``after_poll`` is called as each poll ends (``monitor once`` trims the heap there),
-    ``first_new`` once, as the first poll that stored new items ends (the run's memory
-    grows from there: ``monitor once`` gives back its start-up pages)."""
+    ``after_poll`` is called as each poll ends (``monitor once`` trims the heap there)."""
     bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
     slots = asyncio.Semaphore(max_polls(rt.config))
-    pending_first = [first_new] if first_new is not None else []
 
     async def one(feed: FeedConfig) -> PollOutcome:
         async with slots:
             outcome = await refresh_feed(rt, feed)
         if after_poll is not None:
             after_poll()
-        if outcome.new_items and pending_first:
-            pending_first.pop()()
         if bar:
             bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
         return outcome
@@ -54,24 +45,19 @@ async def poll_all(
 
 
 async def run_once(
-    config: Config,
-    *,
-    dry_run: bool = False,
-    after_poll: Callable[[], None] | None = None,
-    first_new: Callable[[], object] | None = None,
+    config: Config, *, dry_run: bool = False, after_poll: Callable[[], None] | None = None
 ) -> list[PollOutcome]:
     """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
 
     A dry run works on a temporary copy of the database and prints alerts on stdout, so
-    the real store and the real channels see nothing of it. ``after_poll`` and
-    ``first_new``: see ``poll_all``.
+    the real store and the real channels see nothing of it.
     """
     with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
         if dry_run:
             config = await _dry_run_config(config, Path(tmp))
         engine = await Engine.open(config, lazy_window=True)
         try:
-            outcomes = await poll_all(engine.rt, after_poll=after_poll, first_new=first_new)
+            outcomes = await poll_all(engine.rt, after_poll=after_poll)
             # Updates held to coalesce go now: nothing more of this run can join them, and
             # waiting out update_delay would hold the command for up to a minute.
             if not await engine.drain(DRAIN_TIMEOUT, updates=True):

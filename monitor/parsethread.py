@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
+import queue
+import threading
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from monitor.models import ParsedFeed
 from monitor.newitems import newest_first
@@ -19,28 +22,74 @@ from monitor.schedule import Publishing, publishing
 # other feed's parse.
 BIG_BODY = 1024 * 1024  # bytes; a few thousand items
 
+_Job = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[[], Any]]
+
+
+class _ParseThread:
+    """One thread that runs what it is given in turn, each result handed back to the event
+    loop that asked: one wake-up each way. (A ThreadPoolExecutor, with run_in_executor,
+    takes a semaphore and a lock and makes a future of its own, chained to the loop's, all
+    on the event loop for each body.)"""
+
+    def __init__(self, name: str) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        # A daemon: a process that ends without close() is not held up by a parse.
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, fn: Callable[[], Any]) -> asyncio.Future[Any]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._jobs.put((loop, future, fn))
+        return future
+
+    def stop(self) -> None:
+        """No more jobs: the thread ends once those given are done."""
+        self._jobs.put(None)
+
+    def _run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            loop, future, fn = job
+            result, error = None, None
+            try:
+                result = fn()
+            except BaseException as exc:  # handed to the poll that waits for it
+                error = exc
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits for it
+                loop.call_soon_threadsafe(_settle, future, result, error)
+            del job, future, fn, result, error  # not held until the next body comes
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():  # the poll was cancelled while its body was parsed
+        return
+    if error is None:
+        future.set_result(result)
+    else:
+        future.set_exception(error)
+
 
 class ParseThreads:
     """The two parse threads, started on first use and owned by whoever owns the engine."""
 
     def __init__(self) -> None:
-        self._small: ThreadPoolExecutor | None = None
-        self._big: ThreadPoolExecutor | None = None
+        self._small: _ParseThread | None = None
+        self._big: _ParseThread | None = None
 
-    def for_body(self, size: int) -> ThreadPoolExecutor:
+    def for_body(self, size: int) -> _ParseThread:
         if size >= BIG_BODY:
             if self._big is None:
-                self._big = ThreadPoolExecutor(1, thread_name_prefix="monitor-parse-big")
+                self._big = _ParseThread("monitor-parse-big")
             return self._big
         if self._small is None:
-            self._small = ThreadPoolExecutor(1, thread_name_prefix="monitor-parse")
+            self._small = _ParseThread("monitor-parse")
         return self._small
 
     def close(self) -> None:
         """Stop the threads once what they were given is parsed (without waiting for it)."""
-        for pool in (self._small, self._big):
-            if pool is not None:
-                pool.shutdown(wait=False)
+        for thread in (self._small, self._big):
+            if thread is not None:
+                thread.stop()
         self._small = self._big = None
 
 
@@ -56,10 +105,10 @@ async def parse_off_loop(
     """The parsed feed; its entries newest first when there are more than ``limit``
     (``[monitor] max_new_items`` may then cut some: see ``monitor.newitems``); and how often
     it publishes (None when it dates none of its items), for the adaptive schedule."""
-    return await asyncio.get_running_loop().run_in_executor(
-        threads.for_body(len(body)),
-        functools.partial(_parse, body, headers, url=url, now=now, limit=limit),
-    )
+    parsed: tuple[ParsedFeed, list[int] | None, Publishing | None] = await threads.for_body(
+        len(body)
+    ).submit(functools.partial(_parse, body, headers, url=url, now=now, limit=limit))
+    return parsed
 
 
 def _parse(

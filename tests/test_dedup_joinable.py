@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from monitor.dedup.config import DedupConfig
+from monitor.dedup.eviction import evict
 from monitor.dedup.headline import parse
 from monitor.dedup.window import Window
 
@@ -39,7 +40,7 @@ def test_many_at_once_as_one_at_a_time(window: str, quiet: str, evicted: bool, s
         seen = NOW + rng.choice([rng.uniform(-2 * span, 2 * span), -span, span, 0.0])
         index.append(entry * stories // 400, parse(f"item {entry}"), "", seen, None, None)
     if evicted:
-        index.evict(NOW - rng.uniform(0, span))
+        evict(index, NOW - rng.uniform(0, span))
     entries = np.arange(400, dtype=np.uint32)
     times = [NOW, NOW + 0.5, NOW - 0.25, NOW + span, NOW - span - 0.5, NOW + 3 * span, 0.0]
     for seen in [*times, *(NOW + rng.uniform(-3 * span, 3 * span) for _ in range(20))]:

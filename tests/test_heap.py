@@ -1,6 +1,5 @@
 """``monitor run`` leaves the cycle collector little to walk: what start-up built is frozen out
-of its sight and young objects are collected less often; the code only start-up (or a reload)
-ran is not kept in its memory. Opening an engine as a library
+of its sight and young objects are collected less often. Opening an engine as a library
 (tests, replay, the demo, ``monitor once``) leaves the interpreter as it found it. The polls of
 ``monitor run`` and ``monitor once`` give the memory they freed back to the system as they go."""
 
@@ -65,60 +64,6 @@ def test_only_the_daemon_tunes_the_collector(tmp_path: Path, case: str, body: st
         timeout=90,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-
-
-# The daemon reloads its config (SIGHUP): the validation runs pydantic_core's code again, whose
-# pages (here: those of a read-only file of the script's own, touched as the reload begins)
-# are given back once the reload is done. Another process's mapping (pytest's pydantic_core)
-# would keep them in place.
-RELOAD = """
-import asyncio, mmap, os, pathlib, signal, sys
-from monitor import config as config_module
-from monitor.daemon import Daemon
-from monitor.interpreter import pause_collector
-
-def resident_kb(path):
-    kb, mapping = 0, ""
-    with open("/proc/self/smaps") as f:
-        for line in f:
-            if line[0] in "0123456789abcdef" and "-" in line.split()[0]:
-                mapping = line.split()[-1]
-            elif line.startswith("Rss:") and mapping == path:
-                kb += int(line.split()[1])
-    return kb
-
-async def main(tmp):
-    path = tmp / "config.toml"
-    path.write_text(f'[monitor]\\ndatabase = "{tmp}/monitor.db"\\n')
-    pause_collector()  # as monitor run does before its engine opens
-    daemon = Daemon(config_module.load(path), path, settle_heap=sys.argv[2] == "monitor run")
-    task = asyncio.create_task(daemon.run())
-    while daemon._scheduler is None and not task.done():
-        await asyncio.sleep(0.05)
-    pages = tmp / "pages"
-    pages.write_bytes(b"x" * (4 << 20))
-    with open(pages, "rb") as f:
-        mapped = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
-    sum(mapped[i] for i in range(0, len(mapped), mmap.PAGESIZE))
-    assert await daemon.reload()
-    print(resident_kb(str(pages)))
-    os.kill(os.getpid(), signal.SIGTERM)
-    await task
-
-asyncio.run(main(pathlib.Path(sys.argv[1])))
-"""
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="no /proc: RSS unreadable")
-@pytest.mark.parametrize(("case", "kept"), [("monitor run", False), ("library", True)])
-def test_a_reload_gives_back_the_validator_pages(tmp_path: Path, case: str, kept: bool) -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", RELOAD, str(tmp_path), case],
-        cwd=REPO, capture_output=True, text=True, timeout=90,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    kb = int(done.stdout.split()[-1])
-    assert kb > 3072 if kept else kb < 512, kb
 
 
 # Blocks of the size a poll's body and parsed entries take, every other one freed: glibc keeps

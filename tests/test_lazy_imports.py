@@ -14,7 +14,6 @@ import re
 import signal
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import REPO, shared
@@ -54,35 +53,11 @@ OTHER_COMMANDS = {
     "monitor.store.copy",  # copy-store, once --dry-run on PostgreSQL
 }
 
-# Runs the command in a fresh interpreter and writes, at exit, every module it imported and
-# how many kB of a read-only mapped file it touched before the command started (as start-up
-# touches the code of pydantic_core, which only validates the config) are still resident.
-# A file of its own: a page that another process maps too (pytest's own pydantic_core) is
-# left where it is, and would say nothing of this process.
+# Runs the command in a fresh interpreter and writes, at exit, every module it imported.
 RUNNER = """
-import atexit, json, mmap, sys
-
-def resident_kb(path):
-    kb, mapping = 0, ""
-    with open("/proc/self/smaps") as f:
-        for line in f:
-            if line[0] in "0123456789abcdef" and "-" in line.split()[0]:
-                mapping = line.split()[-1]
-            elif line.startswith("Rss:") and mapping == path:
-                kb += int(line.split()[1])
-    return kb
-
-def report():
-    with open(out, "w") as f:
-        json.dump({"modules": sorted(sys.modules), "start_up_kb": resident_kb(start_up)}, f)
-
-out, start_up = sys.argv.pop(1), sys.argv.pop(1)
-with open(start_up, "wb") as f:
-    f.write(b"x" * (4 << 20))
-with open(start_up, "rb") as f:
-    pages = mmap.mmap(f.fileno(), 0, prot=mmap.PROT_READ)
-sum(pages[i] for i in range(0, len(pages), mmap.PAGESIZE))
-atexit.register(report)
+import atexit, json, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
 from monitor.cli import main
 raise SystemExit(main(sys.argv[1:]))
 """
@@ -111,16 +86,13 @@ def example_config(
     return path
 
 
+def modules_in(path: Path) -> set[str]:
+    return set(json.loads(path.read_text()))
+
+
 async def imported_by(command: str, config: Path, out: Path) -> set[str]:
-    return set((await run_command(command, config, out))["modules"])
-
-
-async def run_command(command: str, config: Path, out: Path) -> dict[str, Any]:
-    """What RUNNER wrote at the exit of ``monitor COMMAND -c CONFIG`` (``run``: stopped by
-    SIGTERM once a poll has gone through the whole pipeline)."""
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-c", RUNNER, str(out), str(out.with_suffix(".pages")), command,
-        "-c", str(config),
+        sys.executable, "-c", RUNNER, str(out), command, "-c", str(config),
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     assert proc.stderr is not None
@@ -140,12 +112,7 @@ async def run_command(command: str, config: Path, out: Path) -> dict[str, Any]:
             proc.kill()
     log.append(err.decode())
     assert proc.returncode == 0, "".join(log)
-    return read_report(out)
-
-
-def read_report(path: Path) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(path.read_text())
-    return result
+    return modules_in(out)
 
 
 @pytest.mark.parametrize(
@@ -173,7 +140,7 @@ def read_report(path: Path) -> dict[str, Any]:
             {"prometheus_client", "aiohttp.web"},
         ),
     ],
-    ids=["once", "run", "check-config", "run-with-metrics"],
+    ids=["once", "run", "run-with-metrics", "check-config"],
 )
 async def test_a_default_config_leaves_optional_libraries_unimported(
     feed_server: FeedServer,
@@ -200,36 +167,3 @@ async def test_feedparser_is_not_loaded_while_every_feed_takes_the_fast_path(
     assert "monitor.parse.fast" in modules
     assert sorted(m for m in modules if m.split(".")[0] == "feedparser") == []
     assert feed_server.requests
-
-
-# (command, run once before it, whether start-up's code pages are given back)
-RELEASES = [
-    ("run", False, True),  # at start: a daemon lives for months
-    ("once", False, True),  # once a poll brings new items (all are new here)
-    # Nothing new: the run stays at its start-up memory, and reading the pages back as
-    # the polls and the exit run would cost CPU for nothing.
-    ("once", True, False),
-    ("check-config", False, False),
-]
-
-
-@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="no /proc: RSS unreadable")
-@pytest.mark.parametrize(
-    ("command", "again", "released"),
-    RELEASES,
-    ids=["run", "once", "once-nothing-new", "check-config"],
-)
-async def test_the_polling_commands_give_back_the_code_only_start_up_ran(
-    feed_server: FeedServer, tmp_path: Path, command: str, again: bool, released: bool
-) -> None:
-    # Code that start-up ran and the polls do not (pydantic_core validating the config: about
-    # 4 MB) stays out of a polling process's memory for the rest of its run; 4 MB of a file
-    # touched before the command began stand for it.
-    config = example_config(tmp_path, feed_server)
-    if again:
-        await run_command(command, config, tmp_path / "first.json")
-    kb = (await run_command(command, config, tmp_path / "report.json"))["start_up_kb"]
-    if released:
-        assert kb < 512, kb
-    else:
-        assert kb > 3072, kb  # what a process that keeps them holds: the check can fail

@@ -263,3 +263,26 @@ def test_a_relative_link_resolves_against_the_servers_content_location() -> None
     headers = {**XML, "content-location": "https://cdn.example/news/feed.xml"}
     (item,) = parse_feed(body, headers, url=URL, now=NOW).entries
     assert item.url == "https://cdn.example/news/a.html"
+
+
+@pytest.mark.parametrize(
+    "guid",
+    [
+        '<guid isPermaLink="true">https://news.example/1</guid>',
+        '<guid isPermaLink="false">https://news.example/1</guid>',
+        '<guid isPermaLink="false">/1</guid>',
+        '<guid isPermaLink="true">/1</guid>',
+        '<guid ISPERMALINK="false">/1</guid>',
+        '<guid isPermaLink="False">/1</guid>',
+        '<guid isPermaLink="false" ispermalink="true">/1</guid>',
+        "<guid>/1</guid>",
+    ],
+)
+def test_a_guid_is_a_permalink_as_feedparser_reads_it(guid: str) -> None:
+    """The link and id of an item without a <link>, by its GUID and isPermaLink, whatever
+    the attribute's case or company."""
+    body = rss(f"<title>Talks resume</title>{guid}")
+    fast = parse_fast(body, XML, URL, NOW)
+    assert fast is not None
+    reference = parse_with_feedparser(body, XML, url=URL, now=NOW)
+    assert [(i.guid, i.url) for i in fast.entries] == [(i.guid, i.url) for i in reference.entries]

@@ -56,6 +56,22 @@ from monitor.parse import FEEDPARSER_OPTIONS, parse_feed
         ("<header>Harbour</header> strike", "Harbour strike"),  # not a <head>
         ("x < y and y > z", "x < y and y > z"),
         ('<a href="javascript:alert(1)">Talks</a> resume', "Talks resume"),
+        # The commonest tags and references, alone and next to others of every kind.
+        (
+            "<p>Fed&#x27;s &#39;taper&#39; &quot;on&quot;</p><p>Q&amp;A</p>",
+            "Fed's 'taper' \"on\" Q&A",
+        ),
+        ("<p>Talks<br/>resume<br />now</p>", "Talks resume now"),
+        ("<b>Talks</b><em>resume</em>", "Talksresume"),
+        ("<p>Talks<script>x()</script>resume</p>", "Talks resume"),
+        ("<p>Talks</p><!-- <p>hidden</p> -->", "Talks"),
+        ("<p title='a'>Talks</p> &#x27;resume&#x27", "Talks 'resume'"),
+        ("&amp;#39; &amp;quot; &amp;amp;", "&#39; &quot; &amp;"),  # decoded once, not twice
+        ("&amp&quot; &ampx; &; &#x27 &eacute;&#x27;", "&\" &x; &; ' é'"),  # as html.unescape
+        (
+            "Q&amp;A &#8217;s &rsquo;x&hellip; &nbsp;&mdash;",
+            "Q&A ’s ’x... —",
+        ),  # NFKC: "…" is three dots
     ],
 )
 def test_html_becomes_the_text_a_reader_sees(raw: str, text: str) -> None:

@@ -32,20 +32,12 @@ def run(args: argparse.Namespace) -> int:
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
     from monitor.oneshot import run_once  # the pipeline, for this command only
 
-    # The command, not the library, keeps one malloc arena, gives back the code pages only
-    # start-up ran once a poll brings new items (from there the window and the store's work
-    # grow its memory), and freed memory as polls end (monitor.interpreter): thousands of
-    # bodies and parsed feeds pass through one process.
+    # The command, not the library, keeps one malloc arena and gives freed memory back to the
+    # system as polls end (monitor.interpreter): thousands of bodies and parsed feeds pass
+    # through one process.
     interpreter.limit_arenas()
     trim = interpreter.HeapTrim()
-    outcomes = asyncio.run(
-        run_once(
-            config,
-            dry_run=args.dry_run,
-            after_poll=trim.poll_done,
-            first_new=interpreter.release_start_up_pages,
-        )
-    )
+    outcomes = asyncio.run(run_once(config, dry_run=args.dry_run, after_poll=trim.poll_done))
     failed = sum(o.result == "error" for o in outcomes)
     new = sum(o.new_items for o in outcomes)
     print(

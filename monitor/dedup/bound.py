@@ -7,7 +7,7 @@ its parsed headline).
 
 The texts compared have their words in sorted order already (``Headlines.sorted_text``):
 the token sort ratio is then the plain ratio, and the token set ratio is the same (it sorts
-them too). The sort ratio is computed for every candidate (one call for all); the set ratio,
+them too). The sort ratio is computed for every candidate; the set ratio,
 the dearer one, only for the candidates ``find`` gets to: most finds stop at the first
 candidate scored (a copy of a story running), and the set ratio of the rest would be wasted.
 Until its set ratio is known, a candidate stands in the order at the bound the set ratio

@@ -160,17 +160,7 @@ def _rare_runs(
         wide.sort()
         entries = (wide >> np.uint64(8)).astype(np.uint32)
         place = (wide & np.uint64(0xFF)).astype(np.uint32)
-    by_word = np.asarray(rare_weights, dtype=np.float64)[place]
-    if not len(entries):
-        return entries, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.float64)
-    starts = np.empty(len(entries), dtype=np.bool_)
-    starts[0] = True
-    np.not_equal(entries[1:], entries[:-1], out=starts[1:])
-    at = np.flatnonzero(starts)
-    counts = np.empty(len(at), dtype=np.intp)
-    np.subtract(at[1:], at[:-1], out=counts[:-1])
-    counts[-1] = len(entries) - at[-1]
-    return entries[at], counts, np.add.reduceat(by_word, at)
+    return _runs(entries, np.asarray(rare_weights, dtype=np.float64)[place])
 
 
 def _runs(
@@ -184,5 +174,8 @@ def _runs(
     starts[0] = True
     np.not_equal(entries[1:], entries[:-1], out=starts[1:])
     at = np.flatnonzero(starts)
+    counts = np.empty(len(at), dtype=np.intp)
+    np.subtract(at[1:], at[:-1], out=counts[:-1])
+    counts[-1] = len(entries) - at[-1]
     summed = np.add.reduceat(weights, at) if weights is not None else np.zeros(len(at), np.float64)
-    return entries[at], np.diff(np.append(at, len(entries))), summed
+    return entries[at], counts, summed

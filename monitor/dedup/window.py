@@ -1,5 +1,6 @@
-"""The story window's storage: its headlines in flat arrays, added one at a time or loaded in
-bulk at start, evicted by time and compacted (``StoryIndex``, in index.py, finds stories in it).
+"""The story window's storage: its headlines in flat arrays, added one at a time, and what
+finds read of them (``StoryIndex``, in index.py, finds stories in it). Loaded in bulk at start
+by bulkload.py, evicted by time and compacted by eviction.py: both work on these arrays.
 
 Memory is what limits a window of a million headlines, so entries live in flat arrays, not
 objects: story id, seen time (whole seconds), the story's first entry and last-seen time; the
@@ -8,8 +9,6 @@ Item ids are not kept (nothing reads them). GUIDs and URLs are kept as 64-bit ha
 (``KeyTable``), in one namespace: a GUID that is another item's canonical URL names the same
 article, and a feed whose GUIDs are its links (most) costs one key an item, not two. The
 words of each headline are a key of ``WordTable``: a wire copy is found in one lookup.
-Eviction is lazy: ``evict`` moves a horizon; everything is compacted (renumbered) once
-evicted entries outnumber live ones.
 """
 
 from __future__ import annotations
@@ -26,12 +25,12 @@ import numpy.typing as npt
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline
 from monitor.dedup.headlines import Headlines
-from monitor.dedup.keytable import KeyTable, hashes, shared_guid
-from monitor.dedup.wordtable import WordTable, words_hash, words_hashes
+from monitor.dedup.keytable import KeyTable, shared_guid
+from monitor.dedup.wordtable import WordTable, words_hash
 
 assert array("q").itemsize == 8 and array("I").itemsize == 4  # numpy reads them as such
-_STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
-_MAX_U32 = 2**32 - 1
+STORY: dict[str, type[np.generic]] = {"I": np.uint32, "q": np.int64}  # typecode -> numpy's
+MAX_U32 = 2**32 - 1
 
 
 def sorted_words(words: Sequence[str]) -> str:
@@ -44,7 +43,7 @@ def seconds(at: datetime | float) -> float:
     return at.timestamp() if isinstance(at, datetime) else float(at)
 
 
-def _np(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
+def np_view(values: array[int] | bytearray, dtype: type[np.generic]) -> npt.NDArray[Any]:
     """A view of ``values`` (no copy; it must not outlive a change of their length)."""
     return np.frombuffer(values, dtype=dtype)
 
@@ -54,12 +53,12 @@ def _least(holds: Callable[[int], bool], near: float) -> int:
     below some second, true from it on), 2**32 for none; ``near``: within a second or two
     of it, or outside the range."""
     if math.isfinite(near):
-        guess = min(max(math.ceil(near), 0), _MAX_U32 + 1)
+        guess = min(max(math.ceil(near), 0), MAX_U32 + 1)
     else:
-        guess = 0 if near < 0 else _MAX_U32 + 1
+        guess = 0 if near < 0 else MAX_U32 + 1
     while guess > 0 and holds(guess - 1):
         guess -= 1
-    while guess <= _MAX_U32 and not holds(guess):
+    while guess <= MAX_U32 and not holds(guess):
         guess += 1
     return guess
 
@@ -165,17 +164,17 @@ class Window:
         hi = _least(lambda s: float(s) - seen > window, seen + window) - 1
         quiet = self.config.quiet
         latest = _least(lambda s: seen - float(s) <= quiet, seen - quiet) if quiet else 0
-        if lo > hi or latest > _MAX_U32:
+        if lo > hi or latest > MAX_U32:
             return np.zeros(len(entries), dtype=np.bool_)
-        seen_of = _np(self._seen, np.uint32)[entries]
+        seen_of = np_view(self._seen, np.uint32)[entries]
         ok = (seen_of >= lo) & (seen_of <= hi)
         if quiet:
-            firsts = _np(self._first, np.uint32)[entries]
-            ok &= _np(self._latest, np.uint32)[firsts] >= latest
+            firsts = np_view(self._first, np.uint32)[entries]
+            ok &= np_view(self._latest, np.uint32)[firsts] >= latest
         return ok
 
     def stories_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[Any]:
-        return _np(self._story, _STORY[self._story.typecode])[entries]
+        return np_view(self._story, STORY[self._story.typecode])[entries]
 
     def append(
         self,
@@ -189,12 +188,12 @@ class Window:
         """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key.
         ``text``: the headline's words, sorted (``sorted_words``)."""
         entry = len(self._story)
-        seen = min(max(0, math.floor(seconds(seen_at))), _MAX_U32)
+        seen = min(max(0, math.floor(seconds(seen_at))), MAX_U32)
         last_story, last_first = self._last
         first = last_first if last_story == story_id and last_first >= 0 else entry
         agreed = first == last_first and first != entry and text == self._last_agreed
         self._last, self._last_agreed = (story_id, first), ""
-        if story_id > _MAX_U32 and self._story.typecode == "I":
+        if story_id > MAX_U32 and self._story.typecode == "I":
             self._story = array("q", self._story)
         self._story.append(story_id)
         self._seen.append(seen)
@@ -227,134 +226,6 @@ class Window:
         the words of their headlines)."""
         self._keys.reserve(items)
         self._words.reserve(items)
-
-    def load(
-        self,
-        stories: Sequence[int],
-        keys: Sequence[str],
-        seen_at: Sequence[float],
-        urls: Sequence[str | None],
-        guids: Sequence[str | None],
-    ) -> int:
-        """``add`` for many items at once, as the rebuild at start does; the number added.
-
-        One column per argument, a row per item: its story, the ``Headline.key`` that ``add``
-        returned (the headline is not parsed again), when it was seen, its canonical URL and
-        GUID; a story's rows one after the other, oldest first. The result is the same as
-        ``add`` row by row; the work is done a column at a time in numpy, with as little
-        Python per row as can be (a million rows are loaded at every start).
-        """
-        count = len(keys)
-        if not count:
-            return 0
-        base = len(self._story)
-        entries = np.arange(base, base + count, dtype=np.int64)
-        story = np.asarray(stories, dtype=np.int64)
-        seen = np.floor(np.asarray(seen_at, dtype=np.float64)).clip(0, _MAX_U32).astype(np.uint32)
-        # A story's first entry: where its run of rows starts (or the one before this batch).
-        last_story, last_first = self._last
-        starts = np.empty(count, dtype=np.bool_)
-        starts[0] = not (story[0] == last_story and last_first >= 0)
-        np.not_equal(story[1:], story[:-1], out=starts[1:])
-        first = np.where(starts, entries, 0)
-        if not starts[0]:
-            first[0] = last_first
-        np.maximum.accumulate(first, out=first)
-        # A story's last-seen time, at its first entry: the latest of its rows.
-        runs = np.flatnonzero(np.append(True, starts[1:]))
-        latest = seen.copy()
-        latest[runs] = np.maximum.reduceat(seen, runs)
-        if not starts[0]:
-            self._latest[last_first] = max(self._latest[last_first], int(latest[0]))
-        if story.max() > _MAX_U32 and self._story.typecode == "I":
-            self._story = array("q", self._story)
-        self._story.frombytes(story.astype(_STORY[self._story.typecode]).tobytes())
-        self._seen.frombytes(seen.tobytes())
-        self._first.frombytes(first.astype(np.uint32).tobytes())
-        self._latest.frombytes(latest.tobytes())
-        self._agrees.extend(bytes(count))
-        # Keys as hashes and entries in flat arrays: no tuple a row (a million at each start,
-        # each one more object for the cycle collector to walk while the load runs).
-        sums = self.headlines.load(keys)
-        with_words = np.flatnonzero(self.headlines.lengths_of(entries.astype(np.uint32)))
-        with_url = [i for i, url in enumerate(urls) if url]
-        url_keys = [url for url in urls if url]
-        shared = [
-            bool(g and g != url and shared_guid(g)) for g, url in zip(guids, urls, strict=True)
-        ]
-        with_guid = [i for i, ok in enumerate(shared) if ok]
-        guid_keys = [g for g, ok in zip(guids, shared, strict=True) if g and ok]
-        self._words.put_many(
-            words_hashes(sums[with_words]), with_words.astype(np.uint32) + np.uint32(base)
-        )
-        # In row order, a row's URL before its GUID, as ``append`` puts them: where a key is
-        # given twice (an older row's GUID that is a newer row's URL), the later row keeps it.
-        rows = np.array(with_url + with_guid, dtype=np.int64)
-        order = np.argsort(rows * 2 + (np.arange(len(rows)) >= len(with_url)), kind="stable")
-        self._keys.put_hashes(
-            np.concatenate([hashes(url_keys), hashes(guid_keys)])[order],
-            rows[order].astype(np.uint32) + np.uint32(base),
-        )
-        born_dead = int(np.count_nonzero(seen < self._horizon))
-        self._live += count - born_dead
-        self._evicted += born_dead
-        self._last, self._last_agreed = (int(story[-1]), int(first[-1])), ""
-        return count
-
-    def evict(self, before: datetime | float) -> int:
-        """Forget what was seen before ``before``; the number of headlines forgotten."""
-        horizon = seconds(before)
-        if horizon <= self._horizon:
-            return 0
-        before_horizon, self._horizon = self._horizon, horizon
-        seen = _np(self._seen, np.uint32)
-        dropped = int(np.count_nonzero((seen < horizon) & (seen >= before_horizon)))
-        del seen  # the view: _seen grows again with the next add
-        self._live -= dropped
-        self._evicted += dropped
-        if self._evicted > max(1000, self._live):
-            self._compact()
-        return dropped
-
-    def _compact(self) -> None:
-        """Renumber the live entries from 0 and drop the evicted ones everywhere."""
-        total = len(self._story)
-        alive = _np(self._seen, np.uint32) >= self._horizon
-        live = np.flatnonzero(alive)
-        remap = np.full(total, -1, dtype=np.int64)
-        remap[live] = np.arange(len(live))
-        first = _np(self._first, np.uint32)[live].astype(np.int64)
-        latest = _np(self._latest, np.uint32)[live]
-        new_first = remap[first]
-        # A story whose first headline was evicted: its oldest live entry stands in, and
-        # keeps the story's last-seen time.
-        orphan = np.flatnonzero(new_first < 0)
-        if len(orphan):
-            firsts, stand_in, which = np.unique(
-                first[orphan], return_index=True, return_inverse=True
-            )
-            new_first[orphan] = orphan[stand_in][which]
-            latest[orphan[stand_in]] = _np(self._latest, np.uint32)[firsts]
-        self.headlines.compact(alive, remap)
-        stories = _np(self._story, _STORY[self._story.typecode])[live]
-        self._story = array(self._story.typecode, stories.tobytes())
-        self._seen = array("I", _np(self._seen, np.uint32)[live].tobytes())
-        self._first = array("I", new_first.astype(np.uint32).tobytes())
-        self._latest = array("I", latest.tobytes())
-        self._agrees = bytearray(len(live))  # a stand-in first headline is asked anew
-        self._keys.remap(remap)
-        self._words.remap(remap)
-        story, old_first = self._last
-        self._last, self._last_agreed = (story, -1), ""
-        if old_first >= 0:
-            # the story's stand-in, when its first entry was evicted (see above)
-            now_first = remap[old_first]
-            if now_first < 0:
-                stand_ins = new_first[first == old_first]
-                now_first = stand_ins[0] if len(stand_ins) else -1
-            self._last = (story, int(now_first))
-        self._evicted = 0
-        self.compactions += 1
 
     def memory_bytes(self) -> int:
         """The size of the index in bytes (arrays, postings, key and word tables), estimated."""

@@ -11,28 +11,27 @@ the story's near-duplicates are the strongest evidence there is.
 
 Time: an event with no new item for ``quiet`` is closed (as a story is), so a similar story
 after a quiet night starts a new event; ``evict`` forgets the events older than the window.
+
+This module holds ``EventIndex``: the events, their stories, the words' postings, and the
+decisions (find, add, title, evict); the scores of words against an event's centroid (its
+cosine, norm, trim and closest title) are ``Centroids``' (centroids.py).
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from monitor.dedup.headline import from_key, parse
+from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
-from monitor.events.postings import EventWords, Rarity
+from monitor.events.postings import EventWords
 from monitor.events.semantic import Embedder
 from monitor.events.vectors import of_item, of_title
 from monitor.events.words import Vector
 
-# Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
-# the tail costs time at every score while saying little.
-CENTROID_WORDS = 64
-MIN_SHARED = 2  # words an item and an event must have in common while ...
-LEARNED = 500  # ... fewer items than this have taught the index which words are rare
 # A join that rests on one shared word is refused when that word is in this many other open
 # events: it names a topic the news keeps coming back to (a company, a country: "Google" in
 # its add-ons launch and its referral offer), not this happening. Chosen on the first half
@@ -60,6 +59,7 @@ class EventIndex:
         self._recent: dict[int, None] = {}  # events by last activity, the latest last
         self._words = EventWords()
         self._events: dict[int, Event] = {}
+        self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
         self.last_candidates = 0
         # A title depends on every event's words (their rarity): it is chosen again only
@@ -76,9 +76,6 @@ class EventIndex:
     def has(self, event_id: int) -> bool:
         """Whether the window holds event ``event_id``."""
         return event_id in self._events
-
-    def _rarity(self) -> Rarity:
-        return self._words.rarity(len(self._events))
 
     def _spread(self, word: str, seen: float, but: int) -> int:
         """Open events other than ``but`` whose words hold ``word`` (of the latest few)."""
@@ -119,15 +116,16 @@ class EventIndex:
         vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
         best, margin = Decision(None, 0.0, "new event"), 1.0
-        weighted, norm = self._weighted(vector)
-        idf = self._rarity()
+        weighted, norm = self._centroids.weighted(vector)
+        idf = self._centroids.rarity()
         unlearned = self._words.docs < LEARNED
         config = self.config
         candidates = self._candidates(vector, seen)
         self.last_candidates = len(candidates)
         for event_id in candidates:
             event = self._events[event_id]
-            # ``_cosine``, inlined, with the item's weights computed once for all candidates
+            # ``Centroids.cosine``, inlined, with the item's weights computed once for all
+            # candidates
             words = event.words
             dot = 0.0
             shared = 0
@@ -140,7 +138,7 @@ class EventIndex:
                     lone = word
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
-            score = dot / (norm * self._norm(event))
+            score = dot / (norm * self._centroids.norm(event))
             # Coverage of a happening comes in bursts: an event with an item in the last
             # ``recent`` is joined on weaker evidence than one quiet for longer.
             recent = seen - event.last_seen < config.recent
@@ -192,48 +190,6 @@ class EventIndex:
                 if len(out) == self.config.max_candidates:
                     break
         return out
-
-    def _weighted(self, vector: Vector) -> tuple[Vector, float]:
-        """The item's words weighted by rarity, and the norm of that (once per item)."""
-        idf = self._rarity()
-        weighted = {w: weight * idf[w] for w, weight in vector.items()}
-        return weighted, math.sqrt(sum([w * w for w in weighted.values()]))
-
-    def _stale(self, event: Event) -> bool:
-        """Whether the event's norm is to be summed again: the event changed, or the rarity
-        of words has moved (a tenth more items seen)."""
-        norm_docs = event.norm_docs
-        return norm_docs == 0 or self._words.docs > norm_docs * 1.1 + 10
-
-    def _norm(self, event: Event) -> float:
-        """The event's norm, summed again when ``_stale``: the rest of the time it is read."""
-        docs, norm_docs = self._words.docs, event.norm_docs
-        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # ``_stale``, inlined: the usual case
-            idf = self._rarity()
-            event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
-            event.norm_docs = docs
-        return event.norm
-
-    def _cosine(self, vector: Vector, event: Event) -> float:
-        """The cosine of ``vector``'s words, weighted by rarity, with the event's, as
-        ``find`` scores a candidate (the same sums in the same order): 0 when they share
-        fewer than ``MIN_SHARED`` words before ``LEARNED`` items have been seen (until then
-        every word looks rare, and one word in common, "summit", would score as a happening)."""
-        words, idf = event.words, self._rarity()
-        squares = []
-        dot = 0.0
-        shared = 0
-        for word, x in vector.items():
-            rarity = idf[word]
-            weight = x * rarity
-            squares.append(weight * weight)
-            other = words.get(word)
-            if other is not None:
-                dot += weight * other * rarity
-                shared += 1
-        if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
-            return 0.0
-        return dot / (math.sqrt(sum(squares)) * self._norm(event))
 
     def add(
         self,
@@ -294,20 +250,10 @@ class EventIndex:
         if new:
             self._words.post(new, event_id)
         if len(words) > 2 * CENTROID_WORDS:
-            self._trim(event)
+            self._centroids.trim(event)
         event.norm_docs = 0
         if titled is not None:
-            event.offer_title(self._cosine(titled, event), title, titled)
-
-    def _trim(self, event: Event) -> None:
-        """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
-        long tail of single mentions); their postings drop it at the next ``evict``."""
-        idf = self._rarity()
-        words = list(event.words.items())
-        weights = [x * idf[w] for w, x in words]
-        # sorted as the (word, weight) pairs by weight would be: the first of equals first
-        heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
-        event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])
+            event.offer_title(self._centroids.cosine(titled, event), title, titled)
 
     def title(self, event_id: int) -> str:
         """The event's most representative headline: the closest to its centroid now."""
@@ -317,42 +263,13 @@ class EventIndex:
         known = self._titles.get(event_id)
         if known is not None and known[0] == self._changes:
             return known[1]
-        if len(event.titles) == 1 and not self._stale(event):
+        if len(event.titles) == 1 and not self._centroids.stale(event):
             # The only choice: scoring it would change nothing (its event's norm is fresh).
             title = event.titles[0][1]
         else:
-            title = self._closest(event)
+            title = self._centroids.closest(event)
         self._titles[event_id] = (self._changes, title)
         return title
-
-    def _closest(self, event: Event) -> str:
-        """The first of the event's titles that ``_cosine`` scores highest (as ``max`` of
-        them by it), each scored by its sums inlined, the event's norm read once."""
-        words, idf = event.words, self._rarity()
-        unlearned = self._words.docs < LEARNED
-        event_norm = None  # read at the first score that needs it, as ``_cosine`` does
-        best, best_score = "", -math.inf
-        for _, title, vector in event.titles:
-            squares = []
-            dot = 0.0
-            shared = 0
-            for word, x in vector.items():
-                rarity = idf[word]
-                weight = x * rarity
-                squares.append(weight * weight)
-                other = words.get(word)
-                if other is not None:
-                    dot += weight * other * rarity
-                    shared += 1
-            if dot == 0.0 or (shared < MIN_SHARED and unlearned):
-                score = 0.0
-            else:
-                if event_norm is None:
-                    event_norm = self._norm(event)
-                score = dot / (math.sqrt(sum(squares)) * event_norm)
-            if score > best_score:
-                best, best_score = title, score
-        return best
 
     def evict(self, before: float) -> int:
         """Forget the events last seen before ``before``; the number forgotten."""

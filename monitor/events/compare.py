@@ -30,7 +30,7 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     va = item_vector(parse(a[0]), summary_words(a[1], config), config)
     vb = item_vector(parse(b[0]), summary_words(b[1], config), config)
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
-    score = index._cosine(vb, index._events[1])
+    score = index._centroids.cosine(vb, index._events[1])
     return Comparison(
         score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
     )

@@ -14,7 +14,10 @@ class Decoder:
     def __init__(self, encoding: str, cap: int) -> None:
         self.encoding = encoding.strip().lower()
         self.cap = cap
-        self.out = bytearray()
+        # The pieces, joined once at the end: a body that came in one chunk is that chunk,
+        # never copied (a bytearray grown piece by piece was copied twice at least).
+        self._parts: list[bytes] = []
+        self._size = 0
         if self.encoding in ("", "identity"):
             self._z = None
         elif self.encoding in ("gzip", "x-gzip"):
@@ -27,16 +30,14 @@ class Decoder:
 
     def feed(self, data: bytes) -> None:
         if self._z is None:
-            self.out += data
-            self._check()
+            self._add(data)
             return
         try:
             while data:
-                self.out += self._z.decompress(data, self.cap - len(self.out) + 1)
-                self._check()
+                self._add(self._z.decompress(data, self.cap - self._size + 1))
                 data = self._z.unconsumed_tail
         except zlib.error as exc:
-            if self.encoding == "deflate" and not self._raw_tried and not self.out:
+            if self.encoding == "deflate" and not self._raw_tried and not self._size:
                 # Some servers send raw deflate despite the RFC.
                 self._raw_tried = True
                 self._z = zlib.decompressobj(-zlib.MAX_WBITS)
@@ -47,14 +48,16 @@ class Decoder:
     def finish(self) -> bytes:
         if self._z is not None:
             try:
-                self.out += self._z.flush()
+                self._add(self._z.flush())
             except zlib.error as exc:
                 raise FetchError(f"the {self.encoding} body is corrupt ({exc})") from None
-            self._check()
-        return bytes(self.out)
+        return b"".join(self._parts)
 
-    def _check(self) -> None:
-        if len(self.out) > self.cap:
+    def _add(self, data: bytes) -> None:
+        if data:
+            self._parts.append(data)
+            self._size += len(data)
+        if self._size > self.cap:
             raise FetchError(
                 f"the body decompresses to over the {self.cap:,}-byte limit (a compression bomb?)"
             )

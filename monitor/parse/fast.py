@@ -196,8 +196,11 @@ def _id_and_link(
     permalink = True
     id_element = found.get("id")
     if id_element is not None:
-        if len(id_element.attrib):
-            attributes = {k.lower(): v for k, v in id_element.attrib.items()}
+        attrib = id_element.attrib
+        if len(attrib) == 1 and "isPermaLink" in attrib:  # as nearly every feed writes it
+            permalink = attrib["isPermaLink"] == "true"
+        elif len(attrib):
+            attributes = {k.lower(): v for k, v in attrib.items()}
             permalink = attributes.get("ispermalink", "true") == "true"
         guid = fields.text(id_element.text)
         if guid and permalink:

@@ -1,0 +1,115 @@
+"""The events' centroids scored: an item's words against an event's, each word weighted by
+its rarity among the open events (``Rarity``), the events' norms kept and summed again only
+when stale, a big event's centroid trimmed to its heaviest words, and the title closest to
+its centroid chosen. ``EventIndex`` (cluster.py) decides with these scores; ``Centroids``
+holds no state of its own: it reads the index's ``EventWords`` and events.
+"""
+
+from __future__ import annotations
+
+import math
+
+from monitor.events.event import Event
+from monitor.events.postings import EventWords, Rarity
+from monitor.events.words import Vector
+
+# Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
+# the tail costs time at every score while saying little.
+CENTROID_WORDS = 64
+MIN_SHARED = 2  # words an item and an event must have in common while ...
+LEARNED = 500  # ... fewer items than this have taught the index which words are rare
+
+
+class Centroids:
+    """Scores of the index's events: ``words`` and ``events`` are the ``EventIndex``'s own
+    (the same objects, which it changes in place and never replaces)."""
+
+    def __init__(self, words: EventWords, events: dict[int, Event]) -> None:
+        self._words = words
+        self._events = events
+
+    def rarity(self) -> Rarity:
+        return self._words.rarity(len(self._events))
+
+    def weighted(self, vector: Vector) -> tuple[Vector, float]:
+        """The item's words weighted by rarity, and the norm of that (once per item)."""
+        idf = self.rarity()
+        weighted = {w: weight * idf[w] for w, weight in vector.items()}
+        return weighted, math.sqrt(sum([w * w for w in weighted.values()]))
+
+    def stale(self, event: Event) -> bool:
+        """Whether the event's norm is to be summed again: the event changed, or the rarity
+        of words has moved (a tenth more items seen)."""
+        norm_docs = event.norm_docs
+        return norm_docs == 0 or self._words.docs > norm_docs * 1.1 + 10
+
+    def norm(self, event: Event) -> float:
+        """The event's norm, summed again when ``stale``: the rest of the time it is read."""
+        docs, norm_docs = self._words.docs, event.norm_docs
+        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # ``stale``, inlined: the usual case
+            idf = self.rarity()
+            event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
+            event.norm_docs = docs
+        return event.norm
+
+    def cosine(self, vector: Vector, event: Event) -> float:
+        """The cosine of ``vector``'s words, weighted by rarity, with the event's, as
+        ``EventIndex.find`` scores a candidate (the same sums in the same order): 0 when they
+        share fewer than ``MIN_SHARED`` words before ``LEARNED`` items have been seen (until
+        then every word looks rare, and one word in common, "summit", would score as a
+        happening)."""
+        words, idf = event.words, self.rarity()
+        squares = []
+        dot = 0.0
+        shared = 0
+        for word, x in vector.items():
+            rarity = idf[word]
+            weight = x * rarity
+            squares.append(weight * weight)
+            other = words.get(word)
+            if other is not None:
+                dot += weight * other * rarity
+                shared += 1
+        if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
+            return 0.0
+        return dot / (math.sqrt(sum(squares)) * self.norm(event))
+
+    def trim(self, event: Event) -> None:
+        """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
+        long tail of single mentions); their postings drop it at the next
+        ``EventIndex.evict``."""
+        idf = self.rarity()
+        words = list(event.words.items())
+        weights = [x * idf[w] for w, x in words]
+        # sorted as the (word, weight) pairs by weight would be: the first of equals first
+        heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
+        event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])
+
+    def closest(self, event: Event) -> str:
+        """The first of the event's titles that ``cosine`` scores highest (as ``max`` of
+        them by it), each scored by its sums inlined, the event's norm read once."""
+        words, idf = event.words, self.rarity()
+        unlearned = self._words.docs < LEARNED
+        event_norm = None  # read at the first score that needs it, as ``cosine`` does
+        best, best_score = "", -math.inf
+        for _, title, vector in event.titles:
+            squares = []
+            dot = 0.0
+            shared = 0
+            for word, x in vector.items():
+                rarity = idf[word]
+                weight = x * rarity
+                squares.append(weight * weight)
+                other = words.get(word)
+                if other is not None:
+                    dot += weight * other * rarity
+                    shared += 1
+            if dot == 0.0 or (shared < MIN_SHARED and unlearned):
+                score = 0.0
+            else:
+                if event_norm is None:
+                    event_norm = self.norm(event)
+                score = dot / (math.sqrt(sum(squares)) * event_norm)
+            if score > best_score:
+                best, best_score = title, score
+        return best
