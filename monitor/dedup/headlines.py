@@ -22,9 +22,10 @@ from monitor.dedup.headline import Headline, from_key
 from monitor.dedup.vocabulary import Vocabulary
 
 _T = TypeVar("_T")
-# Texts and parsed headlines kept for the entries drawn last: a few MB.
-_TEXTS_KEPT = 32_768
-_HEADLINES_KEPT = 4_096
+# Texts and parsed headlines kept for the entries drawn last, a MB or two: a story's copies
+# come close together, so keeping more saves no CPU and only holds memory at the peak.
+_TEXTS_KEPT = 4_096
+_HEADLINES_KEPT = 1_024
 # Loaded entries whose words are posted at once: the per-word work of posting (a slice and
 # an append a word) is done once for this many rows, not for each of the store's batches.
 _POST_EVERY = 131_072
