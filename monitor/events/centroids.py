@@ -58,18 +58,7 @@ class Centroids:
         share fewer than ``MIN_SHARED`` words before ``LEARNED`` items have been seen (until
         then every word looks rare, and one word in common, "summit", would score as a
         happening)."""
-        words, idf = event.words, self.rarity()
-        squares = []
-        dot = 0.0
-        shared = 0
-        for word, x in vector.items():
-            rarity = idf[word]
-            weight = x * rarity
-            squares.append(weight * weight)
-            other = words.get(word)
-            if other is not None:
-                dot += weight * other * rarity
-                shared += 1
+        dot, squares, shared = _sums(vector, event.words, self.rarity())
         if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
             return 0.0
         return dot / (math.sqrt(sum(squares)) * self.norm(event))
@@ -87,23 +76,13 @@ class Centroids:
 
     def closest(self, event: Event) -> str:
         """The first of the event's titles that ``cosine`` scores highest (as ``max`` of
-        them by it), each scored by its sums inlined, the event's norm read once."""
+        them by it), the event's norm read once."""
         words, idf = event.words, self.rarity()
         unlearned = self._words.docs < LEARNED
         event_norm = None  # read at the first score that needs it, as ``cosine`` does
         best, best_score = "", -math.inf
         for _, title, vector in event.titles:
-            squares = []
-            dot = 0.0
-            shared = 0
-            for word, x in vector.items():
-                rarity = idf[word]
-                weight = x * rarity
-                squares.append(weight * weight)
-                other = words.get(word)
-                if other is not None:
-                    dot += weight * other * rarity
-                    shared += 1
+            dot, squares, shared = _sums(vector, words, idf)
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 score = 0.0
             else:
@@ -113,3 +92,21 @@ class Centroids:
             if score > best_score:
                 best, best_score = title, score
         return best
+
+
+def _sums(vector: Vector, words: dict[str, float], idf: Rarity) -> tuple[float, list[float], int]:
+    """``cosine``'s sums for ``vector`` against an event's ``words``: the dot product, the
+    squares of its weighted words (summed by the caller, in this order) and how many words
+    they share."""
+    squares = []
+    dot = 0.0
+    shared = 0
+    for word, x in vector.items():
+        rarity = idf[word]
+        weight = x * rarity
+        squares.append(weight * weight)
+        other = words.get(word)
+        if other is not None:
+            dot += weight * other * rarity
+            shared += 1
+    return dot, squares, shared
