@@ -164,6 +164,7 @@ def serve(port_pipe: Any, mode: str, feeds: int, items: int) -> None:
         )
 
     app = web.Application()
+
     async def counts(request: web.Request) -> web.Response:
         return web.json_response(answered)  # what each contender really asked for
 
@@ -297,6 +298,21 @@ def counted(urls: list[str], run: Callable[..., dict[str, Any]], *args: Any) -> 
     return result
 
 
+def monitor_config(state: Path, urls: list[str], rules: list[str]) -> str:
+    """monitor's config for the bench: its store in ``state``, these feeds and rules, and
+    fetch limits that do not hold it back (every bench feed is on 127.0.0.1)."""
+    lines = [
+        "[monitor]",
+        f'database = "{state}/bench.db"',
+        "[fetch]",
+        "concurrency = 50",
+        "per_host = 50",
+    ]  # fmt: skip
+    for url in urls:
+        lines += ["[[feeds]]", f'url = "{url}"']
+    return "\n".join(lines + rules)
+
+
 def one_round(
     name: str, urls: list[str], rules: list[str], trees: dict[str, Path]
 ) -> dict[str, Any]:
@@ -310,23 +326,17 @@ def one_round(
         runner = [sys.executable, str(trees.get(name, BENCH.parent) / "bench" / "contenders.py"),
                   name.partition("@")[0]]  # fmt: skip
         if name in trees:
-            lines = [
-                "[monitor]",
-                f'database = "{tmp}/bench.db"',
-                "[fetch]",
-                "concurrency = 50",
-                "per_host = 50",
-            ]  # fmt: skip  (every bench feed is on 127.0.0.1)
-            for url in urls:
-                lines += ["[[feeds]]", f'url = "{url}"']
-            (state / "config.toml").write_text("\n".join(lines + rules))
+            (state / "config.toml").write_text(monitor_config(state, urls, rules))
         else:
             measure([*runner, "setup", tmp, str(url_file)])
         if name == "newsboat":
             env = {"HOME": tmp, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
             command = ["newsboat", "-u", f"{tmp}/urls", "-c", f"{tmp}/cache.db", "-C",
                        f"{tmp}/config", "-x", "reload"]  # fmt: skip
-            first, second = counted(urls, measure, command, env), counted(urls, measure, command, env)
+            first, second = (
+                counted(urls, measure, command, env),
+                counted(urls, measure, command, env),
+            )
             with sqlite3.connect(state / "cache.db") as db:
                 first["out"] = {"items": db.execute("SELECT COUNT(*) FROM rss_item").fetchone()[0]}
         else:
@@ -440,7 +450,9 @@ def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: fl
             peak = median([run[cycle_name]["rss_mb"] for run in runs])
             print(
                 f"  RSS, {cycle_name} cycle: peak {peak:.0f} MB; "
-                + ", ".join(f"{step} {median([d['memory'][step] for d in done]):.0f} MB" for step in steps)
+                + ", ".join(
+                    f"{step} {median([d['memory'][step] for d in done]):.0f} MB" for step in steps
+                )
             )
 
 

@@ -31,7 +31,7 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 from contenders import rss_mb
-from ingest import common_words, receive, serve, tracking_rules
+from ingest import common_words, monitor_config, receive, serve, tracking_rules
 
 
 class MallInfo2(ctypes.Structure):
@@ -212,16 +212,8 @@ def main(args: argparse.Namespace) -> None:
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter, as a command starts
     for trace in (False, True) if args.trace else (False,):
         with tempfile.TemporaryDirectory() as tmp:
-            lines = [
-                "[monitor]",
-                f'database = "{tmp}/bench.db"',
-                "[fetch]",
-                "concurrency = 50",
-                "per_host = 50",
-            ]  # fmt: skip  (as bench/ingest.py configures it)
-            for i in range(args.feeds):
-                lines += ["[[feeds]]", f'url = "http://127.0.0.1:{port}/f/{i}"']
-            (Path(tmp) / "config.toml").write_text("\n".join(lines + rules))
+            urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(args.feeds)]
+            (Path(tmp) / "config.toml").write_text(monitor_config(Path(tmp), urls, rules))
             proc = ctx.Process(target=run, args=(Path(tmp), trace))
             proc.start()
             proc.join()
