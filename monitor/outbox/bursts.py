@@ -8,7 +8,7 @@ from dataclasses import replace
 from monitor.configtypes import format_duration
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Story
-from monitor.outbox.keys import event_burst_key
+from monitor.outbox.keys import event_burst_key, story_burst_key
 from monitor.store import alerts as rows
 from monitor.store import items as item_store
 from monitor.store.db import Db
@@ -44,7 +44,7 @@ async def maybe_burst(db: Db, story: Story, base: Alert, now: float) -> int | No
     """One "burst" alert per (story, rule, channel) once K outlets carry it within T."""
     need = int(base.extra["burst_outlets"])
     within = float(base.extra["burst_within"])
-    key = f"burst:{story.id}:{base.rule}"
+    key = story_burst_key(story.id, base.rule)
     if len(story.outlets) < need or await rows.has_key(db, base.channel, key):
         return None
     count = await _outlets_within(db, story, now - within)

@@ -11,6 +11,7 @@ from dataclasses import replace
 from monitor.models import Alert, Event, Story
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
+from monitor.outbox.keys import story_burst_key
 from monitor.store import alerts as rows
 from monitor.store import grown, growth
 from monitor.store.alerts import Due
@@ -138,7 +139,7 @@ async def _story_grew(
     # find it and do nothing, so it is not made (nor the alert decoded for it).
     bursted = {(held.channel, held.dedup_key) for held in alerts if held.kind == "burst"}
     for held in alerts:
-        if held.bursting and (held.channel, f"burst:{story.id}:{held.rule}") not in bursted:
+        if held.bursting and (held.channel, story_burst_key(story.id, held.rule)) not in bursted:
             await maybe_burst(db, story, held.due.alert, now)
         if held.status != rows.SENT or not held.external_id:
             continue

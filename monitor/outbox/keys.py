@@ -24,6 +24,10 @@ def event_burst_key(event_id: int, rule: str) -> str:
     return f"burst:event:{event_id}:{rule}"
 
 
+def story_burst_key(story_id: int, rule: str | None) -> str:
+    return f"burst:{story_id}:{rule}"
+
+
 def known_event_alerts(alerts: Iterable[Held]) -> set[tuple[str, str]]:
     """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
     ``store.grown.events_alerts`` reads them): alerts the outbox holds already."""
