@@ -35,10 +35,12 @@ class Due:
 
 
 ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
+# The same, of ``alerts a`` (in a join).
+ALERT_COLUMNS_OF_A = ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
 # An alert as it goes out: ``ALERT_COLUMNS`` of ``alerts a``, then the growth of its story or
 # event since it was queued (NULLs without one; ``store.growth``), read by ``load_due``.
 _AS_SENT = (
-    f"SELECT {', '.join('a.' + c for c in ALERT_COLUMNS.split(', '))}, g.outlets, g.told{{more}}"
+    f"SELECT {ALERT_COLUMNS_OF_A}, g.outlets, g.told{{more}}"
     " FROM alerts a LEFT JOIN alert_growth g ON g.owner = a.growth"
 )
 _AS_SENT_ONLY = _AS_SENT.format(more="")

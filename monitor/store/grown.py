@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.store.alerts import ALERT_COLUMNS, Due, load_due
+from monitor.store.alerts import ALERT_COLUMNS_OF_A, Due, load_due
 from monitor.store.batch import CHUNK, in_lists
 from monitor.store.db import Db, Row
 
@@ -15,7 +15,6 @@ from monitor.store.db import Db, Row
 # it shows), then what the growth checks read of it, then the story or event it is read for.
 # Its payload is decoded only where the checks need it (``Held.due``): most are pending "new"
 # alerts that need nothing of it.
-_ALERT = ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
 _CHECKED = "a.status, a.rule, a.dedup_key, a.growth"
 _OWNER = 14  # the story or event id, after the alert and what is checked
 _GROWTH = " LEFT JOIN alert_growth g ON g.owner = a.growth"
@@ -89,7 +88,7 @@ async def story_alerts(db: Db, story_id: int) -> list[Held]:
 # alert shows the story's outlets whatever the one it is made of showed, and for the
 # update of a sent message (a sent alert shows no growth: ``store.growth.settle``).
 OF_STORIES = (
-    f"SELECT {_ALERT}, NULL AS outlets, NULL AS told, {_CHECKED}, a.story_id"
+    f"SELECT {ALERT_COLUMNS_OF_A}, NULL AS outlets, NULL AS told, {_CHECKED}, a.story_id"
     " FROM alerts a INDEXED BY alerts_story"
     " WHERE a.story_id IN ({marks}) AND a.kind IN ('new', 'burst')"
 )
@@ -114,7 +113,7 @@ async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
 # The events' stories first, then their alerts, as for OF_STORIES (where a join let SQLite
 # scan the alerts to build a Bloom filter for it).
 _OF_EVENTS = (
-    f"SELECT {_ALERT}, g.outlets, g.told, {_CHECKED}, s.event_id"
+    f"SELECT {ALERT_COLUMNS_OF_A}, g.outlets, g.told, {_CHECKED}, s.event_id"
     f" FROM alerts a INDEXED BY alerts_story JOIN stories s ON s.id = a.story_id{_GROWTH}"
     " WHERE a.story_id IN (SELECT id FROM stories INDEXED BY stories_event"
     " WHERE event_id IN ({marks})) AND a.kind IN ('new', 'burst')"
