@@ -11,6 +11,7 @@ import hashlib
 import html
 import re
 import unicodedata
+from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from monitor.textfold import drop_invisible
@@ -53,16 +54,24 @@ def _markup(m: re.Match[str]) -> str:
 
 def _without_markup(text: str) -> str:
     # Most summaries' only markup is a few plain tags ("<p>...</p>"): when every "<" opens
-    # one of _PLAIN_TAGS, each is what the pattern makes of it wherever it stands, and the
-    # text is rebuilt without a call into Python per tag.
-    parts = text.split("<")
+    # one of _PLAIN_TAGS, each is what the pattern makes of it wherever it stands.
+    return _by_table(text, "<", ">", 9, _PLAIN_TAGS, lambda t: _MARKUP.sub(_markup, t))
+
+
+def _by_table(
+    text: str, lead: str, close: str, width: int, table: dict[str, str], slow: Callable[[str], str]
+) -> str:
+    """``text`` with each ``lead`` and what follows it up to ``close`` (within ``width``
+    characters) replaced by ``table``'s entry for it, the text rebuilt without a call into
+    Python per replacement; ``slow(text)`` where any is not in ``table``."""
+    parts = text.split(lead)
     for i in range(1, len(parts)):
         part = parts[i]
-        end = part.find(">", 0, 9) + 1
-        replacement = _PLAIN_TAGS.get(part[:end]) if end else None
-        if replacement is None:
-            return _MARKUP.sub(_markup, text)
-        parts[i] = replacement + part[end:]
+        end = part.find(close, 0, width) + 1
+        known = table.get(part[:end]) if end > 1 else None
+        if known is None:
+            return slow(text)
+        parts[i] = known + part[end:]
     return "".join(parts)
 
 
@@ -78,16 +87,8 @@ _PLAIN_TAGS.update({tag[1:]: _MARKUP.sub(_markup, tag) for tag in ("<br/>", "<br
 def _unescape(text: str) -> str:
     # html.unescape, without a call into Python per reference for the commonest ones: when
     # every "&" starts one of _COMMON_ENTITIES (read whole, up to its ";"), each is what
-    # html.unescape makes of it wherever it stands; else html.unescape reads the text.
-    parts = text.split("&")
-    for i in range(1, len(parts)):
-        part = parts[i]
-        end = part.find(";", 0, 8) + 1
-        char = _COMMON_ENTITIES.get(part[:end]) if end > 1 else None
-        if char is None:
-            return html.unescape(text)
-        parts[i] = char + part[end:]
-    return "".join(parts)
+    # html.unescape makes of it wherever it stands.
+    return _by_table(text, "&", ";", 8, _COMMON_ENTITIES, html.unescape)
 
 
 # The references feeds write most, after their "&", and what html.unescape makes of each.
