@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
@@ -72,39 +72,40 @@ class Recall:
 
     def read(
         self,
-        elements: Iterable[etree._Element],
+        elements: list[etree._Element],
         read_one: Callable[[etree._Element], Item | None],
         date_tags: frozenset[str],
     ) -> list[Item | None]:
         """``read_one`` of each element the memory does not know; the items read."""
         known = self._known
+        trusted = self._trusted
+        hashes, published, first_seen = self.hashes, self.published, self.first_seen
         rows: list[Item | None] = []
         for element in elements:
             digest = hash(etree.tostring(element, with_tail=False))
-            at = self._trusted.get(digest)
+            hashes.append(digest)
+            at = trusted.get(digest)
             if at is not None and known is not None:
-                self.hashes.append(digest)
-                self.published.append(known.published[at])
-                self.first_seen.append(known.first_seen[at])
+                published.append(known.published[at])
+                first_seen.append(known.first_seen[at])
                 self.skipped += known.first_seen[at] != _EMPTY
                 continue
             item = read_one(element)
-            self.hashes.append(digest)
             if item is None:
-                self.published.append(math.nan)
-                self.first_seen.append(_EMPTY)
+                published.append(math.nan)
+                first_seen.append(_EMPTY)
                 continue
-            self.positions.append(len(self.published))
+            self.positions.append(len(published))
             rows.append(item)
             if item.published is not None:
-                self.published.append(item.published.timestamp())
-                self.first_seen.append(_UNKNOWN)
+                published.append(item.published.timestamp())
+                first_seen.append(_UNKNOWN)
             else:
-                self.published.append(math.nan)
+                published.append(math.nan)
                 # A date the parse dropped (more than a day ahead of now) may be taken at a
                 # later poll: such an item is read every time, as it would be without memory.
                 dated = any(child.tag in date_tags for child in element)
-                self.first_seen.append(_NEVER if dated else _UNKNOWN)
+                first_seen.append(_NEVER if dated else _UNKNOWN)
         return rows
 
     def dates(self) -> list[float]:
