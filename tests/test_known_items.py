@@ -21,7 +21,7 @@ from helpers import make_config
 import monitor.parse.fast as fast_path
 from monitor.engine import Engine
 from monitor.feedmemory import FeedMemory
-from monitor.pipeline import PollOutcome, refresh_feed
+from monitor.pipeline import PollOutcome, ingest_pushed, refresh_feed
 from monitor.retention import prune
 
 START = datetime(2014, 3, 12, 12, 0, tzinfo=UTC)
@@ -282,3 +282,52 @@ async def test_a_restart_between_polls_loses_nothing_and_alerts_nothing_twice(
     alerted = " ".join(row[5] for row in after["alerts"][len(before["alerts"]) :])
     assert titles[200] in alerted  # (the second, of the same story, grows it instead)
     assert all(row[8] is not None for row in after["items"][50:])  # both in a story
+
+
+async def test_a_push_of_its_newest_item_then_a_poll_reads_only_what_is_new(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A WebSub push brings only the newest item: the poll after it reads only the item
+    neither had, and stores what it stores without the memory."""
+    titles = headlines()
+    old = first_body(titles)
+    pushed = Entry(titles[200], 200, True, titles[201], START + timedelta(minutes=5))
+    later = Entry(titles[204], 204, True, titles[205], START + timedelta(minutes=8))
+    polled = [later, pushed, *old[:-2]]
+    read: list[str] = []
+    make_item = fast_path.make_item
+
+    def counted(**fields: Any) -> Any:
+        read.append(fields["title"])
+        return make_item(**fields)
+
+    monkeypatch.setattr(fast_path, "make_item", counted)
+    seen: dict[bool, dict[str, list[tuple[Any, ...]]]] = {}
+    for cold in (False, True):
+        path = f"/feed-{cold}"
+        feed_server.feed(path, body(old))
+        folder = tmp_path / str(cold)
+        folder.mkdir()
+        config = make_config(folder, [feed_server.url(path)], RULES)
+        clock = Clock()
+        engine = await Engine.open(config, clock=clock)
+        try:
+            await refresh_feed(engine.rt, config.feeds[0])
+            clock.now += 60
+            push = await ingest_pushed(
+                engine.rt, config.feeds[0], body([pushed]), {"content-type": "application/rss+xml"}
+            )
+            assert push.new_items == 1
+            clock.now += 600
+            if cold:
+                engine.rt.memory = FeedMemory()
+            feed_server.feed(path, body(polled))
+            del read[:]
+            poll = await refresh_feed(engine.rt, config.feeds[0])
+            assert (poll.new_items, poll.items) == (1, 50)
+            if not cold:
+                assert read == [titles[204]]
+            seen[cold] = await snapshot(engine)
+        finally:
+            await engine.close()
+    assert seen[False] == seen[True]
