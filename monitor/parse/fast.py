@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
@@ -296,19 +295,5 @@ def _feed(
         link=link or None,
         ttl_seconds=ttl_seconds(ttl),
         entries=[i for i in items if i is not None],
-        **_websub_links(atom_links, base),
+        **fields.websub_links(atom_links, base),
     )
-
-
-def _websub_links(links: list[etree._Element], base: str) -> dict[str, Any]:
-    """The hubs and self URL the feed advertises, as parse.feed finds them through
-    feedparser (W3C WebSub 4, https://www.w3.org/TR/websub/#discovery)."""
-    found = [
-        ((c.get("rel") or "").lower(), fields.resolve((c.get("href") or "").strip(), base))
-        for c in links
-        if c.get("href")
-    ]
-    return {
-        "hubs": tuple(dict.fromkeys(href for rel, href in found if rel == "hub")),
-        "self_url": next((href for rel, href in found if rel == "self"), None),
-    }
