@@ -1,8 +1,8 @@
 """Each feed's memory of the items of its last body (``parse.known``), in this process only:
 a changed feed's poll then parses, normalizes and stores only what is new in it.
 
-About 24 bytes an item: 1.2 KB for a feed of 50 items, 1.2 MB at 1,000 such feeds, 12 MB at
-10,000. Nothing of it is written anywhere: a restart starts without it, and every item of a
+24 bytes an item in arrays, about 1.6 KB a feed of 50 items with the objects around them:
+1.6 MB at 1,000 such feeds, 16 MB at 10,000. Nothing of it is written anywhere: a restart starts without it, and every item of a
 feed's next body is read, as it always was.
 """
 
