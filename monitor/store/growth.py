@@ -18,7 +18,7 @@ event's leave it only with their story (a story whose event closed joins another
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
@@ -69,10 +69,13 @@ _POINTING = (
 _FREE_ROWS = "SELECT owner FROM alert_growth WHERE owner IN ({marks}) FOR UPDATE SKIP LOCKED"
 
 
-async def settle(db: Db, alert_ids: Iterable[int]) -> None:
+async def settle(
+    db: Db, alert_ids: Iterable[int], went_out: Mapping[int, str] | None = None
+) -> None:
     """These alerts leave pending (sent, given up, folded): the growth they show written into
-    their payloads, their pointers cleared, and rows no alert points at any more deleted."""
-    await _settle(db, "id", list(alert_ids))
+    their payloads (or, for those in ``went_out``, the payload they were sent with), their
+    pointers cleared, and rows no alert points at any more deleted."""
+    await _settle(db, "id", list(alert_ids), went_out=went_out)
 
 
 async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
@@ -82,7 +85,13 @@ async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
     await _settle(db, "story_id", story_ids, " AND a.growth LIKE 'event:%'")
 
 
-async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> None:
+async def _settle(
+    db: Db,
+    which: str,
+    keys: Sequence[int],
+    also: str = "",
+    went_out: Mapping[int, str] | None = None,
+) -> None:
     if not keys:
         return
     rows = []
@@ -90,7 +99,10 @@ async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> No
         rows += await db.fetch_all(_POINTING.format(which=which, marks=marks) + also, params)
     if not rows:
         return
-    written = [(folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows]
+    sent = went_out or {}
+    written = [
+        (sent.get(int(r[0])) or folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows
+    ]
     await db.execute_many("UPDATE alerts SET payload = ?, growth = NULL WHERE id = ?", written)
     owners = sorted({str(r[4]) for r in rows})
     if db.dialect == "postgresql":
