@@ -216,10 +216,8 @@ async def mark_sent(
     refreshed) while it was being sent, which the caller follows up (``outbox.upkeep``)."""
     rows = [(now, external_id, i) for i in ids]
     marked = [i for _, _, i in rows]
-    shown: dict[int, str] = {}
-    if went_out is not None:
-        await _hold(db, marked)
-        shown = await _shown(db, marked)
+    await _hold(db, marked)
+    shown = {} if went_out is None else await _shown(db, marked)
     await growth.settle(db, marked, went_out)
     if went_out is not None:
         # Alerts that point at no growth but whose payload changed (a refreshed update).

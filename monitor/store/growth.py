@@ -115,3 +115,43 @@ async def _settle(
         " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = ?)",
         [(o, o) for o in owners],
     )
+
+
+# Rows no alert points at: a settle leaves a row a poll in flight holds (``_FREE_ROWS``), and
+# nothing settles it after, when that poll pointed no new alert at it. The sweep takes them
+# as settle does, rows a poll holds left alone, locked before the DELETE looks again: a poll
+# that commits a pointer between the two is seen; one that comes after waits for this
+# transaction and writes the row anew (its upsert finds none), as a poll always writes the
+# row in the transaction that points an alert at it.
+_ORPHANS = (
+    "SELECT owner FROM alert_growth g"
+    " WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE growth = g.owner) LIMIT ?"
+)
+# Alerts no longer pending that still point at a row: a send recorded before PostgreSQL's
+# records waited for the poll in flight (``store.alerts``) could leave one; it would show
+# that growth as if it had gone out, and keep the row. Taken in id order, as polls take them.
+_STRAY = (
+    "SELECT id FROM alerts WHERE growth IS NOT NULL AND status <> 'pending' ORDER BY id LIMIT ?"
+)
+
+
+async def sweep(db: Db, batch: int) -> int:
+    """Clear up to ``batch`` pointers of alerts that left pending and delete up to ``batch``
+    rows no alert points at; how many rows were deleted."""
+    locking = " FOR UPDATE" if db.dialect == "postgresql" else ""
+    stray = [int(r[0]) for r in await db.fetch_all(_STRAY + locking, (batch,))]
+    if stray:
+        await db.execute_many(
+            "UPDATE alerts SET growth = NULL WHERE id = ? AND status <> 'pending'",
+            [(i,) for i in stray],
+        )
+    locking += " SKIP LOCKED" if locking else ""
+    owners = [str(r[0]) for r in await db.fetch_all(_ORPHANS + locking, (batch,))]
+    deleted = 0
+    for marks, params in in_lists(owners):
+        deleted += await db.execute(
+            f"DELETE FROM alert_growth WHERE owner IN ({marks})"
+            " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = alert_growth.owner)",
+            params,
+        )
+    return deleted
