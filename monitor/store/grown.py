@@ -82,7 +82,7 @@ async def story_alerts(db: Db, story_id: int) -> list[Held]:
 # pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
 # the growth, queue no update) after the sender committed "sent" with the growth as it was
 # before. Read shared, they wait for that record, or it waits for this poll
-# (``store.alerts``, which takes them in the same order, by id, so neither waits for the
+# (``store.outcome``, which takes them in the same order, by id, so neither waits for the
 # other in a circle).
 _SHARE = (
     "SELECT a.id FROM alerts a WHERE a.kind IN ('new', 'burst') AND (a.story_id = ANY(?::bigint[])"

@@ -103,7 +103,13 @@ async def _settle(
     written = [
         (sent.get(int(r[0])) or folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows
     ]
-    await db.execute_many("UPDATE alerts SET payload = ?, growth = NULL WHERE id = ?", written)
+    # Only while pending: on PostgreSQL the sender may have recorded one of the alerts a
+    # moved story took along (``settle_moved``, the assigner's) since they were read here,
+    # and its payload is now what went out.
+    await db.execute_many(
+        "UPDATE alerts SET payload = ?, growth = NULL WHERE id = ? AND status = 'pending'",
+        written,
+    )
     owners = sorted({str(r[4]) for r in rows})
     if db.dialect == "postgresql":
         free: list[str] = []
@@ -128,7 +134,7 @@ _ORPHANS = (
     " WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE growth = g.owner) LIMIT ?"
 )
 # Alerts no longer pending that still point at a row: a send recorded before PostgreSQL's
-# records waited for the poll in flight (``store.alerts``) could leave one; it would show
+# records waited for the poll in flight (``store.outcome``) could leave one; it would show
 # that growth as if it had gone out, and keep the row. Taken in id order, as polls take them.
 _STRAY = (
     "SELECT id FROM alerts WHERE growth IS NOT NULL AND status <> 'pending' ORDER BY id LIMIT ?"
