@@ -8,6 +8,8 @@ that grows it. The alert read to be sent shows it (``payload.folded``): its own 
 then the others; the event's figures. An alert leaves pending with its payload written as it
 went out and its pointer cleared (``settle``), so only pending alerts ever point at a row and
 a sent message's payload stays what was sent, as the updates of later growth compare with.
+A row no alert points at any more is deleted by the settle that freed it or, where a poll
+in flight held it then, by retention's ``sweep``.
 
 Whatever poll wrote a row last is what every alert pointing at it shows: the same as writing
 the row into each of them at each growth, which is what the outbox did before, as long as a
