@@ -2,8 +2,8 @@
 a changed feed's poll then parses, normalizes and stores only what is new in it.
 
 24 bytes an item in arrays, about 1.6 KB a feed of 50 items with the objects around them:
-1.6 MB at 1,000 such feeds, 16 MB at 10,000. Nothing of it is written anywhere: a restart starts without it, and every item of a
-feed's next body is read, as it always was.
+1.6 MB at 1,000 such feeds, 16 MB at 10,000. Nothing of it is written anywhere: a restart
+starts without it, and every item of a feed's next body is read, as it always was.
 """
 
 from __future__ import annotations
