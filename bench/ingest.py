@@ -155,7 +155,7 @@ def bodies(mode: str, feeds: int, items: int, start: int = 0) -> list[bytes]:
     return [synthetic_body(i, items, titles, start) for i in range(feeds)]
 
 
-def serve(port_pipe: Any, mode: str, feeds: int, items: int, changed: int) -> None:
+def serve(port_pipe: Any, mode: str, feeds: int, items: int, changed: int = 0) -> None:
     """The feeds, as they are at first (version 0) or ``changed`` items later (version 1:
     every feed changed, with a new ETag); ``GET /version/N`` switches every feed."""
     from aiohttp import web
