@@ -11,9 +11,14 @@ from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
 from monitor.dedup.headline import parse
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
-from monitor.store.batch import columns, in_lists
+from monitor.store.batch import columns
 from monitor.store.db import Db
 from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
+from monitor.store.story_rows import after, load_stories, read
+
+__all__ = [
+    "items_json", "list_stories", "load_stories", "rebuild_index", "record", "reserve_ids",
+]  # fmt: skip
 
 # Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
 # column at a time, few enough that a batch's row tuples add little to the window itself
@@ -37,36 +42,40 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     new_rows: list[tuple[int, str, int, float, float]] = []
     links: list[tuple[int, str, str, int]] = []
     first_url: dict[int, str | None] = {}
+    first_feed: dict[int, int] = {}
+    joins: list[tuple[int, float, int]] = []  # (story, seen, feed) of each item that joined
     for d in decisions:
         stored = d.item
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
             first_url[d.story_id] = stored.item.url
+            first_feed[d.story_id] = stored.feed_id
+        else:
+            joins.append((d.story_id, seen, stored.feed_id))
         links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
-    joined_set = {d.story_id for d in decisions if not d.is_new_story}
-    joined = sorted(joined_set)
-    created = {row[0] for row in new_rows}
-    first_feed = {d.story_id: d.item.feed_id for d in decisions if d.is_new_story}
+    joined = sorted({story_id for story_id, _, _ in joins})
     # The older stories joined, as stored before this poll, with the feeds they had: read
     # once, before the items are linked; what the writes make of them is worked out here
-    # (``_after``) rather than read again.
-    heads, had = await _read(db, [s for s in joined if s not in created])
+    # (``story_rows.after``) rather than read again.
+    heads, had = await read(db, [s for s in joined if s not in first_feed])
     feeds_before = {story_id: {row[0] for row in rows} for story_id, rows in had.items()}
-    for row in new_rows:  # a story this poll creates had its first item's feed
-        feeds_before[row[0]] = {first_feed[row[0]]}
+    for story_id, feed_id in first_feed.items():  # a story this poll creates had its first
+        feeds_before[story_id] = {feed_id}  # item's feed
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
     # and feeds_before is every feed it had (also those whose items retention has deleted
     # since): from this poll's items alone, without scanning every item of a story on each
     # poll that joins it.
     latest: dict[int, float] = {}
     carried: dict[int, set[int]] = {}
-    for d in decisions:
-        stored, story_id = d.item, d.story_id
-        if story_id in joined_set:
-            at = stored.seen_at.timestamp()
-            latest[story_id] = max(latest.get(story_id, at), at)
-            carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(stored.feed_id)
+    for story_id, seen, feed_id in joins:
+        before = latest.get(story_id)
+        if before is None:
+            latest[story_id] = seen
+            carried[story_id] = set(feeds_before.get(story_id, ()))
+        elif seen > before:
+            latest[story_id] = seen
+        carried[story_id].add(feed_id)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
     outlets = _outlets(decisions)
     if db.dialect == "postgresql":
@@ -76,7 +85,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
         await _OUTLETS.insert(db, outlets)
     for story_id, title, _, first_seen, last_seen in new_rows:
         heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
-    stories = _after(joined, heads, had, outlets, latest)
+    stories = after(joined, heads, had, outlets, latest)
     changes = []
     for d in decisions:
         stored, story_id = d.item, d.story_id
@@ -161,85 +170,6 @@ async def _write_pg(
         _WRITE_PG,
         (*columns(created, 6), *columns(grown, 3), *columns(firsts, 5), *columns(links, 4)),
     )
-
-
-# A story's row as ``load_stories`` reads it: title, first seen, last seen, its first item's
-# URL; and its outlets, (feed, name, first seen, item) in the order they first carried it.
-_Head = tuple[str, float, float, str | None]
-_Outlet = tuple[int, str, float, int]
-
-
-async def _read(
-    db: Db, story_ids: Sequence[int]
-) -> tuple[dict[int, _Head], dict[int, list[_Outlet]]]:
-    """The rows and outlets of ``story_ids`` as stored now (one query for all of them)."""
-    heads: dict[int, _Head] = {}
-    outlets: dict[int, list[_Outlet]] = {}
-    for marks, params in in_lists(story_ids):
-        # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
-        # carried the story, by the name its first item was stored under (``story_outlets``).
-        for kind, story_id, title, first_seen, last_seen, url, at, item, feed in await db.fetch_all(
-            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0, 0 FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, name, NULL, NULL, NULL, first_seen, item_id, feed_id"
-            f" FROM story_outlets WHERE story_id IN ({marks}) ORDER BY 1, 2, 7, 8",
-            (*params, *params),
-        ):
-            if kind == 0:
-                heads[story_id] = (title, first_seen, last_seen, url)
-            else:
-                outlets.setdefault(story_id, []).append((feed, title, at, item))
-    return heads, outlets
-
-
-def _story(story_id: int, head: _Head, outlets: Sequence[_Outlet]) -> Story:
-    title, first_seen, last_seen, url = head
-    carried = tuple(name for _, name, _, _ in outlets)
-    return Story(story_id, title, url, _dt(first_seen), _dt(last_seen), carried)
-
-
-def _after(
-    joined: Sequence[int],
-    heads: dict[int, _Head],
-    had: dict[int, list[_Outlet]],
-    added: Sequence[OutletRow],
-    latest: dict[int, float],
-) -> dict[int, Story]:
-    """The stories ``joined`` as ``_write`` leaves them, from their rows before it
-    (``heads``, ``had``), the outlet rows it adds and their items' newest date: what
-    ``load_stories`` would read back. The outlets of a feed the story had stay as they were
-    (the insert ignores them); the rest are ordered as the query orders them."""
-    new: dict[int, list[_Outlet]] = {}
-    for story_id, feed, name, first_seen, item in added:
-        new.setdefault(story_id, []).append((feed, name, first_seen, item))
-    stories = {}
-    for story_id in joined:
-        head = heads.get(story_id)
-        if head is None:
-            continue  # gone from the store: as ``load_stories`` would, it has no Story
-        title, first_seen, last_seen, url = head
-        outlets = had.get(story_id, [])
-        if story_id in new:
-            feeds = {o[0] for o in outlets}
-            fresh = [o for o in new[story_id] if o[0] not in feeds]
-            if fresh:
-                outlets = sorted(outlets + fresh, key=_by_first_seen)
-        seen = max(last_seen, latest[story_id])
-        stories[story_id] = _story(story_id, (title, first_seen, seen, url), outlets)
-    return stories
-
-
-def _by_first_seen(outlet: _Outlet) -> tuple[float, int]:
-    return outlet[2], outlet[3]
-
-
-async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
-    """The stories of ``story_ids`` as they are stored now (one query for all of them)."""
-    heads, outlets = await _read(db, story_ids)
-    return {
-        story_id: _story(story_id, head, outlets.get(story_id, ()))
-        for story_id, head in heads.items()
-    }
 
 
 async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
