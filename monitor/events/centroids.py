@@ -78,8 +78,17 @@ class Centroids:
     def closest(self, event: Event) -> str:
         """The first of the event's titles that ``cosine`` scores highest (as ``max`` of
         them by it), the event's norm read once."""
-        words, idf = event.words, self.rarity()
+        words = event.words
         unlearned = self._words.docs < LEARNED
+        if len(event.titles) == 1:  # the only choice, whatever its score: most events
+            only = event.titles[0]
+            # Its norm summed as scoring it would (when its score is not 0): later scores
+            # read that norm until it is stale.
+            shared = sum([word in words for word in only.words])
+            if shared >= (MIN_SHARED if unlearned else 1):
+                self.norm(event)
+            return only.title
+        idf = self.rarity()
         event_norm = None  # read at the first score that needs it, as ``cosine`` does
         best, best_score = "", -math.inf
         for _, title, title_words, weights in event.titles:
