@@ -95,12 +95,12 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             seen_at = stored.seen_at
             story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
                           (stored.feed_name,))  # fmt: skip
-            changes.append(StoryChange(stored, story, True, True))
+            changes.append(StoryChange(stored, story, True, True, d.headline))
         else:
             feeds = feeds_before.setdefault(story_id, set())
             gained = stored.feed_id not in feeds
             feeds.add(stored.feed_id)
-            changes.append(StoryChange(stored, stories[story_id], False, gained))
+            changes.append(StoryChange(stored, stories[story_id], False, gained, d.headline))
     return changes
 
 
