@@ -82,10 +82,13 @@ class Stages:
             self._stale = True
         self.config = config
 
-    def invalidate(self) -> None:
+    def invalidate(self, *, failed: bool = True) -> None:
         """A poll's transaction rolled back after assigning stories: the in-memory window may
-        name stories the store never kept, so it is rebuilt from the store before next use."""
-        self._stale = self._failed = True
+        name stories the store never kept, so it is rebuilt from the store before next use.
+        ``failed=False``: nothing failed, the window is only out of date (a node elected
+        assigner, while others wrote), and the rebuild is logged as the routine it is."""
+        self._stale = True
+        self._failed = self._failed or failed
 
     def _alert_on(self, rule_name: str) -> str:
         rule = self.rules.get(rule_name)

@@ -55,7 +55,7 @@ class Assigner:
     async def lead(self, term: Term) -> None:
         # The window in memory may predate what other nodes committed while this one was not
         # the assigner: rebuild it from the store before the first decision.
-        self.rt.stages.invalidate()
+        self.rt.stages.invalidate(failed=False)
         while True:
             self._queued.clear()  # before the round: a NOTIFY during it means look again
             try:
