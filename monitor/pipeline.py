@@ -64,6 +64,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.publishing[feed.url] = await item_store.publishing_since(
                 rt.store.db, state.id, now - WEEK
             )
+        if state.etag is None and state.last_modified is None:
+            # No conditional GET: a body comes. Fetch it once there is room among those
+            # waiting to be parsed, rather than hold it in memory in a long queue.
+            await rt.unparsed.room(rt.config.fetch.bodies_in_flight)
         # Handed to ingest, not kept here: ingest lets the body go once it is parsed.
         fetched = [
             await rt.fetcher.fetch(
@@ -112,8 +116,9 @@ async def ingest(
     if digest == state.body_hash:  # validators ignored, same bytes: nothing to parse
         return await _nothing_new(rt, feed, state, result, "unchanged", now)
     # [fetch] bodies_in_flight: past it a poll waits with its body unparsed, one block, where
-    # its parsed items are thousands of small objects that leave holes in the heap when freed
-    async with rt.body_slots:
+    # its parsed items are thousands of small objects that leave holes in the heap when freed;
+    # counted, so that polls sure to bring a body do not all fetch it to wait here (``room``)
+    async with rt.unparsed.slot(rt.body_slots):
         limit = rt.config.monitor.max_new_items
         # parse and normalize, in a parse thread; ``order`` only when there may be too many new
         parsed, order, publishing = await parse_off_loop(
