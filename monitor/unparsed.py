@@ -4,9 +4,11 @@ Fetching outruns parsing and storing at a cold start: with up to four times
 ``[fetch] concurrency`` polls at once and ``[fetch] bodies_in_flight`` slots, most polls
 used to wait with a fetched body, a block each, for the whole cycle. A poll that expects a
 body (its feed gave no validators, so no 304 can come) now starts its fetch only while
-fewer bodies wait than there are slots. Only bodies already fetched count: a slow server
-holds nobody back, so over a real network, where fetching is the slower part, the gate
-stays open and fetches run at full concurrency; conditional GETs are never held back.
+fewer bodies wait than there are slots, and while fewer such fetches run than the fetcher
+has connections besides (more would only queue for one, then all bring a body at once).
+A slow server holds nobody back beyond that: over a real network, where fetching is the
+slower part, no body waits and fetches run at the fetcher's full concurrency. Conditional
+GETs are never held back.
 """
 
 from __future__ import annotations
@@ -18,26 +20,35 @@ from contextlib import asynccontextmanager
 
 
 class Unparsed:
-    """Counts the bodies waiting for a slot; wakes held-back polls as slots take them."""
+    """Counts the bodies waiting for a slot and the fetches that will bring one; wakes
+    held-back polls as slots take bodies and fetches end."""
 
     def __init__(self) -> None:
         self.waiting = 0  # bodies fetched, waiting for a body slot
+        self.fetching = 0  # fetches let through by ``fetch``, not ended yet
         self._held: deque[asyncio.Future[None]] = deque()
-        self._most = 1
+        self._most = (1, 1)
 
-    async def room(self, most: int) -> None:
-        """Return once fewer than ``most`` bodies wait: before a fetch expected to bring one."""
-        self._most = most
-        if self.waiting < most:
-            return
-        held = asyncio.get_running_loop().create_future()
-        self._held.append(held)
+    @asynccontextmanager
+    async def fetch(self, bodies: int, fetches: int) -> AsyncIterator[None]:
+        """Around a fetch sure to bring a body: it starts once fewer than ``bodies`` wait
+        for a slot and fewer than ``fetches`` such fetches run beside them."""
+        self._most = (bodies, fetches)
+        if self._room() > 0 and not self._held:
+            self.fetching += 1
+        else:
+            held = asyncio.get_running_loop().create_future()
+            self._held.append(held)
+            try:
+                await held  # ``_wake`` counted this fetch
+            except asyncio.CancelledError:
+                if held.done() and not held.cancelled():  # woken as it was cancelled
+                    self._ended()
+                raise
         try:
-            await held
-        except asyncio.CancelledError:
-            if held.done() and not held.cancelled():  # woken as it was cancelled: pass it on
-                self._wake()
-            raise
+            yield
+        finally:
+            self._ended()
 
     @asynccontextmanager
     async def slot(self, slots: asyncio.Semaphore) -> AsyncIterator[None]:
@@ -54,12 +65,19 @@ class Unparsed:
         finally:
             slots.release()
 
+    def _ended(self) -> None:
+        self.fetching -= 1
+        # Once the poll has run on: a fetch that brought a body counts it as waiting first.
+        asyncio.get_running_loop().call_soon(self._wake)
+
+    def _room(self) -> int:
+        bodies, fetches = self._most
+        return min(bodies - self.waiting, bodies + fetches - self.waiting - self.fetching)
+
     def _wake(self) -> None:
-        """Let as many held-back polls fetch as there is room for: one body taken by a
-        slot lets one more fetch, and a body fetched slowly holds no one back."""
-        room = self._most - self.waiting
-        while room > 0 and self._held:
+        """Let as many held-back polls fetch as there is room for, first held first."""
+        while self._held and self._room() > 0:
             held = self._held.popleft()
             if not held.done():
                 held.set_result(None)
-                room -= 1
+                self.fetching += 1
