@@ -1,4 +1,5 @@
-"""Retention: items, stories and delivered alerts older than ``[monitor] retention`` are pruned.
+"""Retention: items, stories and delivered alerts older than ``[monitor] retention`` are pruned,
+and what pending alerts showed of a story's growth once none shows it (``store.growth.sweep``).
 
 Deletes run in small batches, each its own short transaction, so polls waiting for the
 store are never held up for long and the database does not grow without bound.
@@ -10,7 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from monitor.store import Store, expiry
+from monitor.store import Store, expiry, growth
 
 log = logging.getLogger("monitor.retention")
 BATCH = 2000
@@ -22,6 +23,7 @@ class Pruned:
     stories: int = 0
     events: int = 0
     alerts: int = 0
+    growth: int = 0  # alert_growth rows no alert pointed at any more
 
 
 async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
@@ -35,6 +37,13 @@ async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
             if count < batch:
                 break
             await asyncio.sleep(0)  # let waiting polls have the store between batches
+    while True:
+        async with store.transaction() as db:
+            count = await growth.sweep(db, batch)
+        pruned.growth += count
+        if count < batch:
+            break
+        await asyncio.sleep(0)
     if pruned.items or pruned.stories or pruned.alerts:
         log.info(
             "pruned %d items, %d stories and %d delivered alerts",
@@ -42,4 +51,6 @@ async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
             pruned.stories,
             pruned.alerts,
         )
+    if pruned.growth:
+        log.info("removed %d story growth rows no pending alert showed", pruned.growth)
     return pruned

@@ -88,6 +88,16 @@ async def _holder(db: asyncpg.Connection, role: str) -> int | None:
     return None
 
 
+async def _tried(db: asyncpg.Connection) -> bool:
+    """Whether a node tried for a role and lost: its standing connection sits idle after
+    the try (a winner goes on to write its term)."""
+    lost: int = await db.fetchval(
+        "SELECT count(*) FROM pg_stat_activity WHERE state = 'idle'"
+        " AND query = 'SELECT pg_try_advisory_lock($1)' AND datname = current_database()"
+    )
+    return lost > 0
+
+
 async def cross_node_latencies(
     fs: FeedServer, pg_url: str, tmp: Path, *, listen: bool, pause: float = 0.9
 ) -> list[float]:
@@ -113,6 +123,10 @@ async def cross_node_latencies(
 
                 if name == "sender":
                     await _until(elected, 60, "the sender")
+                    # Each role is stood for on a connection of its own: the sender's node
+                    # may win the sender's role before its first try for the assigner's
+                    # (slower under load), and would win that too if the lock were free.
+                    await _until(lambda: _tried(db), 60, "the sender's node to stand")
                     await db.fetchval("SELECT pg_advisory_unlock($1)", role_key("assigner"))
                 else:
                     await _until(elected, 60, "the assigner")

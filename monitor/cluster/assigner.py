@@ -76,7 +76,7 @@ class Assigner:
         rt = self.rt
         async with rt.store.transaction() as db:
             if not await cluster_queue.still_holds(db, term.role, term.epoch):
-                raise RoleLost(f"cluster: no longer the {term.role} (another node was elected)")
+                raise RoleLost(f"no longer the {term.role} (another node was elected)")
             queued = await cluster_queue.take(db, BATCH)
             if not queued:
                 return 0

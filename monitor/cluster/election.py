@@ -43,7 +43,7 @@ class Term:
         """Inside the transaction that writes as the role: raise ``RoleLost`` (rolling it back)
         if another node has been elected since this term began."""
         if not await cluster_store.still_holds(conn, self.role, self.epoch):
-            raise RoleLost(f"cluster: no longer the {self.role} (another node was elected)")
+            raise RoleLost(f"no longer the {self.role} (another node was elected)")
 
 
 Lead = Callable[[Term], Coroutine[object, object, None]]

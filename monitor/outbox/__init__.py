@@ -16,6 +16,11 @@ Delivery side: ``Deliverer`` runs one worker per channel. Each try is recorded i
 asks (Telegram ``retry_after``); a permanent refusal marks the alert ``failed``, and one not
 delivered within ``expire_after`` is ``expired``. Both stay visible in ``monitor status``.
 
+An alert is recorded sent with what went out. Growth that came while the channel had it
+(a poll between the worker's read and its record; on several nodes, the assigner's poll in
+flight, which the record waits for) goes out after it as the update a poll a moment later
+would have queued (``outbox.upkeep.follow_up``).
+
 Exactly once, as far as it can be: an alert is marked sent in its own transaction right
 after the channel accepted it. A crash (kill -9, power loss) in the few milliseconds between
 the channel's answer and that commit leaves it pending, and it is sent again at the next

@@ -9,6 +9,7 @@ from dataclasses import replace
 from monitor.channels.config import DeliveryConfig
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
+from monitor.models import Alert
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
@@ -40,15 +41,34 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
     return now + min(SWEEP_MAX, limit / 10)
 
 
-async def follow_up(db: Db, due: Due, external_id: str | None, now: float) -> None:
-    """The story grew while its alert was being sent: queue an update of the message."""
-    if external_id is None or due.alert.kind not in ("new", "burst"):
+async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: float) -> None:
+    """``due`` went out and was recorded sent as it went; ``shown`` is what it showed by then.
+    More means its story or event grew (or its update was refreshed) while it was being
+    sent, by a poll that still saw it pending and so left the message to it: the update that
+    poll would have queued is queued here, so the growth goes out all the same."""
+    if shown == due.payload:
         return
-    current = await rows.current(db, due.alert.id)
-    if current is None or current[0] == due.payload:
+    alert = due.alert
+    fresh = rows.load_alert((alert.id, alert.channel, alert.kind, shown))
+    if alert.kind == "update":
+        await rows.requeue(db, alert.id, shown, now=now)
         return
-    fresh = rows.load_alert((due.alert.id, due.alert.channel, due.alert.kind, current[0]))
+    if alert.kind not in ("new", "burst"):
+        return
+    if not external_id and (fresh.event_id is None or _angles(fresh) <= _angles(alert)):
+        # Mail and webhooks get a message of their own for an event's new angle only, as
+        # a poll's growth gives them (``outbox.grow``); a message to edit gets every growth.
+        return
     update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": fresh.kind})
     await rows.upsert_update(
-        db, update, dedup_key=f"update:{fresh.id}", external_id=external_id, now=now, due=now
+        db,
+        update,
+        dedup_key=f"update:{fresh.id}",
+        external_id=external_id or "",
+        now=now,
+        due=now,
     )
+
+
+def _angles(alert: Alert) -> int:
+    return int(alert.extra.get("angles", "1") or 1)

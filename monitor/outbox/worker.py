@@ -206,10 +206,13 @@ class ChannelWorker:
             self._failures = 0
             self.sent += len(group)
             self._storm.delivered((d.alert for d in group), now)
+            went_out = {d.alert.id: d.payload for d in group}
             async with self.store.transaction() as db:
-                await rows.mark_sent(db, ids, now=now, external_id=external_id)
+                shown = await rows.mark_sent(
+                    db, ids, now=now, external_id=external_id, went_out=went_out
+                )
                 for due in group:
-                    await follow_up(db, due, external_id, now)
+                    await follow_up(db, due, external_id, shown.get(due.alert.id, due.payload), now)
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip

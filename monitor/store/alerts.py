@@ -3,53 +3,48 @@
 An alert row is unique per ``(channel, dedup_key)``; inserting the same key again is a
 no-op, which is what keeps one story from being alerted twice on one channel. Status moves
 ``pending`` -> ``sent`` | ``failed`` | ``expired`` | ``folded`` (held back by the alert-storm
-guard and counted in a "storm" summary); every try is a row of ``alert_attempts``.
+guard and counted in a "storm" summary); every try is a row of ``alert_attempts``. The
+row as read is ``store.alert_row``'s, what an outcome writes ``store.outcome``'s: both are
+reached from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from monitor.models import Alert
-from monitor.store import growth
-from monitor.store.batch import Rows
-from monitor.store.db import Db, Row
-from monitor.store.payload import dump_payload, folded, load_alert
-
-__all__ = ["Due", "dump_payload", "load_alert"]  # the payload's, for the outbox
-
-PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
-
-
-@dataclass(slots=True)
-class Due:
-    """A pending alert as the delivery worker sees it."""
-
-    alert: Alert
-    payload: str  # as read, to tell whether it changed while it was being sent
-    attempts: int
-    created_at: float
-    next_attempt: float
-    external_id: str | None
-
-
-ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
-# The same, of ``alerts a`` (in a join).
-ALERT_COLUMNS_OF_A = ", ".join("a." + c for c in ALERT_COLUMNS.split(", "))
-# An alert as it goes out: ``ALERT_COLUMNS`` of ``alerts a``, then the growth of its story or
-# event since it was queued (NULLs without one; ``store.growth``), read by ``load_due``.
-_AS_SENT = (
-    f"SELECT {ALERT_COLUMNS_OF_A}, g.outlets, g.told{{more}}"
-    " FROM alerts a LEFT JOIN alert_growth g ON g.owner = a.growth"
+from monitor.store.alert_row import (
+    ALERT_COLUMNS,
+    ALERT_COLUMNS_OF_A,
+    AS_SENT,
+    AS_SENT_ONLY,
+    EXPIRED,
+    FAILED,
+    FOLDED,
+    PENDING,
+    SENT,
+    Due,
+    load_due,
 )
-_AS_SENT_ONLY = _AS_SENT.format(more="")
+from monitor.store.batch import Rows
+from monitor.store.db import Db
+from monitor.store.outcome import (
+    expire_overdue,
+    mark_folded,
+    mark_given_up,
+    mark_retry,
+    mark_sent,
+    requeue,
+)
+from monitor.store.payload import dump_payload, load_alert
 
-
-def load_due(row: Row) -> Due:
-    """The Due of a row of ``_AS_SENT`` (``ALERT_COLUMNS``, then the growth it shows)."""
-    alert, payload = folded(load_alert(row), row[3], row[8], row[9])
-    return Due(alert, payload, int(row[4]), float(row[5]), float(row[6]), row[7])
+# The row as read (``store.alert_row``), what a delivery's outcome writes
+# (``store.outcome``) and the payload's, for the outbox: one door to the alert tables.
+__all__ = [
+    "ALERT_COLUMNS", "ALERT_COLUMNS_OF_A", "EXPIRED", "FAILED", "FOLDED", "PENDING", "SENT",
+    "Due", "dump_payload", "expire_overdue", "load_alert", "load_due", "mark_folded",
+    "mark_given_up", "mark_retry", "mark_sent", "requeue",
+]  # fmt: skip
 
 
 async def insert(
@@ -151,7 +146,7 @@ async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
 async def due(db: Db, channel: str, now: float, limit: int) -> list[Due]:
     """Pending alerts of ``channel`` whose time has come, oldest due first."""
     rows = await db.fetch_all(
-        f"{_AS_SENT_ONLY} WHERE a.status = 'pending' AND a.channel = ?"
+        f"{AS_SENT_ONLY} WHERE a.status = 'pending' AND a.channel = ?"
         " AND a.next_attempt <= ? ORDER BY a.next_attempt, a.id LIMIT ?",
         (channel, now, limit),
     )
@@ -161,7 +156,7 @@ async def due(db: Db, channel: str, now: float, limit: int) -> list[Due]:
 async def payloads(db: Db) -> dict[int, str]:
     """Every alert's payload as it goes out (or went), by id: a pending one's with the growth
     of its story or event since it was queued (``store.growth``)."""
-    rows = await db.fetch_all(f"{_AS_SENT_ONLY} ORDER BY a.id")
+    rows = await db.fetch_all(f"{AS_SENT_ONLY} ORDER BY a.id")
     return {int(r[0]): load_due(r).payload for r in rows}
 
 
@@ -175,68 +170,8 @@ async def next_due(db: Db, channel: str) -> float | None:
 
 async def current(db: Db, alert_id: int) -> tuple[str, str | None] | None:
     """(payload, external_id) of one alert as it is now (its growth shown)."""
-    row = await db.fetch_one(f"{_AS_SENT_ONLY} WHERE a.id = ?", (alert_id,))
+    row = await db.fetch_one(f"{AS_SENT_ONLY} WHERE a.id = ?", (alert_id,))
     return (load_due(row).payload, row[7]) if row else None
-
-
-async def mark_sent(db: Db, ids: Iterable[int], *, now: float, external_id: str | None) -> None:
-    rows = [(now, external_id, i) for i in ids]
-    await growth.settle(db, [i for _, _, i in rows])
-    await db.execute_many(
-        "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
-        " external_id = COALESCE(?, external_id), last_error = NULL WHERE id = ?",
-        rows,
-    )
-    await db.execute_many(
-        "INSERT INTO alert_attempts (alert_id, at, outcome) VALUES (?, ?, 'sent')",
-        [(i, now) for (_, _, i) in rows],
-    )
-
-
-async def mark_retry(
-    db: Db, ids: Iterable[int], *, now: float, next_attempt: float, error: str
-) -> None:
-    rows = list(ids)
-    await db.execute_many(
-        "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
-        [(next_attempt, error, i) for i in rows],
-    )
-    await db.execute_many(
-        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'retry', ?)",
-        [(i, now, error) for i in rows],
-    )
-
-
-async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, error: str) -> None:
-    """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
-    rows = list(ids)
-    await growth.settle(db, rows)
-    await db.execute_many(
-        "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
-        [(status, 1 if status == FAILED else 0, error, i) for i in rows],
-    )
-    await db.execute_many(
-        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'failed', ?)",
-        [(i, now, error) for i in rows],
-    )
-
-
-async def expire_overdue(
-    db: Db, channel: str, *, created_before: float, now: float, error: str
-) -> list[int]:
-    """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
-    due or not (one parked until a far Retry-After expires as well); their ids."""
-    rows = await db.fetch_all(
-        "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
-        " AND created_at < ? ORDER BY id",
-        (channel, created_before),
-    )
-    overdue = [(int(i), int(n)) for i, n in rows]
-    for alert_id, attempts in overdue:
-        await mark_given_up(
-            db, [alert_id], now=now, status=EXPIRED, error=f"{error} ({attempts} attempts)"
-        )
-    return [alert_id for alert_id, _ in overdue]
 
 
 async def sent_since(
@@ -252,20 +187,10 @@ async def sent_since(
     return [(r[0], float(r[1])) for r in rows]
 
 
-async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
-    """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
-    ids = list(ids)
-    await growth.settle(db, ids)
-    await db.execute_many(
-        "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
-        [(note, i) for i in ids],
-    )
-
-
 async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
     """The alert of ``channel`` with this key, and its status."""
     row = await db.fetch_one(
-        _AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
+        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
         (channel, dedup_key),
     )
     return (load_due(row), str(row[10])) if row else None
@@ -296,7 +221,7 @@ async def deliverable(
 async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
     """Move alerts later without counting an attempt (quiet hours, digest window)."""
     await db.execute_many(
-        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in ids]
+        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in sorted(ids)]
     )
 
 

@@ -74,7 +74,27 @@ def _held(row: Row) -> Held:
 
 async def story_alerts(db: Db, story_id: int) -> list[Held]:
     """The "new" and "burst" alerts of a story, each with its status."""
+    await _hold(db, [story_id], [])
     return (await stories_alerts(db, [story_id])).get(story_id, [])
+
+
+# On PostgreSQL the sender (another node) may be recording one of these alerts as it leaves
+# pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
+# the growth, queue no update) after the sender committed "sent" with the growth as it was
+# before. Read shared, they wait for that record, or it waits for this poll
+# (``store.outcome``, which takes them in the same order, by id, so neither waits for the
+# other in a circle).
+_SHARE = (
+    "SELECT a.id FROM alerts a WHERE a.kind IN ('new', 'burst') AND (a.story_id = ANY(?::bigint[])"
+    " OR (a.story_id IN (SELECT id FROM stories WHERE event_id = ANY(?::bigint[]))"
+    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')))"
+    " ORDER BY a.id FOR SHARE"
+)
+
+
+async def _hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> None:
+    if db.dialect == "postgresql" and (story_ids or event_ids):
+        await db.fetch_all(_SHARE, (list(story_ids), list(event_ids)))
 
 
 # The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
@@ -135,6 +155,7 @@ async def grown_alerts(
 ) -> tuple[HeldBy, HeldBy]:
     """``stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
     that grew stories and events reads, in one query where both lists are short."""
+    await _hold(db, story_ids, event_ids)
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
         apart = await stories_alerts(db, story_ids) if story_ids else {}
         return apart, await events_alerts(db, event_ids)

@@ -8,6 +8,8 @@ that grows it. The alert read to be sent shows it (``payload.folded``): its own 
 then the others; the event's figures. An alert leaves pending with its payload written as it
 went out and its pointer cleared (``settle``), so only pending alerts ever point at a row and
 a sent message's payload stays what was sent, as the updates of later growth compare with.
+A row no alert points at any more is deleted by the settle that freed it or, where a poll
+in flight held it then, by retention's ``sweep``.
 
 Whatever poll wrote a row last is what every alert pointing at it shows: the same as writing
 the row into each of them at each growth, which is what the outbox did before, as long as a
@@ -18,7 +20,7 @@ event's leave it only with their story (a story whose event closed joins another
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
@@ -69,10 +71,13 @@ _POINTING = (
 _FREE_ROWS = "SELECT owner FROM alert_growth WHERE owner IN ({marks}) FOR UPDATE SKIP LOCKED"
 
 
-async def settle(db: Db, alert_ids: Iterable[int]) -> None:
+async def settle(
+    db: Db, alert_ids: Iterable[int], went_out: Mapping[int, str] | None = None
+) -> None:
     """These alerts leave pending (sent, given up, folded): the growth they show written into
-    their payloads, their pointers cleared, and rows no alert points at any more deleted."""
-    await _settle(db, "id", list(alert_ids))
+    their payloads (or, for those in ``went_out``, the payload they were sent with), their
+    pointers cleared, and rows no alert points at any more deleted."""
+    await _settle(db, "id", list(alert_ids), went_out=went_out)
 
 
 async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
@@ -82,7 +87,13 @@ async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
     await _settle(db, "story_id", story_ids, " AND a.growth LIKE 'event:%'")
 
 
-async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> None:
+async def _settle(
+    db: Db,
+    which: str,
+    keys: Sequence[int],
+    also: str = "",
+    went_out: Mapping[int, str] | None = None,
+) -> None:
     if not keys:
         return
     rows = []
@@ -90,8 +101,17 @@ async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> No
         rows += await db.fetch_all(_POINTING.format(which=which, marks=marks) + also, params)
     if not rows:
         return
-    written = [(folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows]
-    await db.execute_many("UPDATE alerts SET payload = ?, growth = NULL WHERE id = ?", written)
+    sent = went_out or {}
+    written = [
+        (sent.get(int(r[0])) or folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows
+    ]
+    # Only while pending: on PostgreSQL the sender may have recorded one of the alerts a
+    # moved story took along (``settle_moved``, the assigner's) since they were read here,
+    # and its payload is now what went out.
+    await db.execute_many(
+        "UPDATE alerts SET payload = ?, growth = NULL WHERE id = ? AND status = 'pending'",
+        written,
+    )
     owners = sorted({str(r[4]) for r in rows})
     if db.dialect == "postgresql":
         free: list[str] = []
@@ -103,3 +123,43 @@ async def _settle(db: Db, which: str, keys: Sequence[int], also: str = "") -> No
         " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = ?)",
         [(o, o) for o in owners],
     )
+
+
+# Rows no alert points at: a settle leaves a row a poll in flight holds (``_FREE_ROWS``), and
+# nothing settles it after, when that poll pointed no new alert at it. The sweep takes them
+# as settle does, rows a poll holds left alone, locked before the DELETE looks again: a poll
+# that commits a pointer between the two is seen; one that comes after waits for this
+# transaction and writes the row anew (its upsert finds none), as a poll always writes the
+# row in the transaction that points an alert at it.
+_ORPHANS = (
+    "SELECT owner FROM alert_growth g"
+    " WHERE NOT EXISTS (SELECT 1 FROM alerts WHERE growth = g.owner) LIMIT ?"
+)
+# Alerts no longer pending that still point at a row: a send recorded before PostgreSQL's
+# records waited for the poll in flight (``store.outcome``) could leave one; it would show
+# that growth as if it had gone out, and keep the row. Taken in id order, as polls take them.
+_STRAY = (
+    "SELECT id FROM alerts WHERE growth IS NOT NULL AND status <> 'pending' ORDER BY id LIMIT ?"
+)
+
+
+async def sweep(db: Db, batch: int) -> int:
+    """Clear up to ``batch`` pointers of alerts that left pending and delete up to ``batch``
+    rows no alert points at; how many rows were deleted."""
+    locking = " FOR UPDATE" if db.dialect == "postgresql" else ""
+    stray = [int(r[0]) for r in await db.fetch_all(_STRAY + locking, (batch,))]
+    if stray:
+        await db.execute_many(
+            "UPDATE alerts SET growth = NULL WHERE id = ? AND status <> 'pending'",
+            [(i,) for i in stray],
+        )
+    locking += " SKIP LOCKED" if locking else ""
+    owners = [str(r[0]) for r in await db.fetch_all(_ORPHANS + locking, (batch,))]
+    deleted = 0
+    for marks, params in in_lists(owners):
+        deleted += await db.execute(
+            f"DELETE FROM alert_growth WHERE owner IN ({marks})"
+            " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = alert_growth.owner)",
+            params,
+        )
+    return deleted

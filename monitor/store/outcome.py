@@ -1,0 +1,137 @@
+"""What a delivery's outcome writes to an alert: sent, retried, given up (failed or
+expired), folded into a storm summary, or back to pending (``requeue``); every try a row of
+``alert_attempts``. An alert leaving pending takes with it the growth it showed
+(``store.growth.settle``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+from monitor.store import growth
+from monitor.store.alert_row import AS_SENT_ONLY, EXPIRED, FAILED, load_due
+from monitor.store.batch import in_lists
+from monitor.store.db import Db
+
+# On PostgreSQL the assigner's poll reads the alerts of the stories and events it grew with
+# FOR SHARE (``store.grown``). An alert leaving pending is taken first, in id order (as the
+# poll takes them): that waits for a poll that read it pending to commit, so what this
+# transaction reads next shows the growth that poll wrote, and a poll after it reads the
+# alert as it left pending (a sent one gets its update there, not a pointer to its growth).
+_HOLD = "SELECT id FROM alerts WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
+
+
+async def _hold(db: Db, ids: Sequence[int]) -> None:
+    if db.dialect == "postgresql":
+        for marks, params in in_lists(sorted(ids)):
+            await db.fetch_all(_HOLD.format(marks=marks), params)
+
+
+async def _shown(db: Db, ids: Sequence[int]) -> dict[int, str]:
+    shown: dict[int, str] = {}
+    for marks, params in in_lists(ids):
+        for row in await db.fetch_all(f"{AS_SENT_ONLY} WHERE a.id IN ({marks})", params):
+            shown[int(row[0])] = load_due(row).payload
+    return shown
+
+
+async def mark_sent(
+    db: Db,
+    ids: Iterable[int],
+    *,
+    now: float,
+    external_id: str | None,
+    went_out: Mapping[int, str] | None = None,
+) -> dict[int, str]:
+    """Record these alerts sent. ``went_out``: the payload each went out with, by id (as
+    ``due`` read it), recorded as what was sent whatever the alert shows by now; without
+    it, what it shows now. Returns (with ``went_out``) what each showed just before, its
+    growth folded in: more than went out where its story or event grew (or its update was
+    refreshed) while it was being sent, which the caller follows up (``outbox.upkeep``)."""
+    rows = [(now, external_id, i) for i in ids]
+    marked = [i for _, _, i in rows]
+    await _hold(db, marked)
+    shown = {} if went_out is None else await _shown(db, marked)
+    await growth.settle(db, marked, went_out)
+    if went_out is not None:
+        # Alerts that point at no growth but whose payload changed (a refreshed update).
+        stale = [(went_out[i], i) for i in marked if shown.get(i, went_out[i]) != went_out[i]]
+        if stale:
+            await db.execute_many("UPDATE alerts SET payload = ? WHERE id = ?", stale)
+    await db.execute_many(
+        "UPDATE alerts SET status = 'sent', attempts = attempts + 1, sent_at = ?,"
+        " external_id = COALESCE(?, external_id), last_error = NULL WHERE id = ?",
+        rows,
+    )
+    await db.execute_many(
+        "INSERT INTO alert_attempts (alert_id, at, outcome) VALUES (?, ?, 'sent')",
+        [(i, now) for (_, _, i) in rows],
+    )
+    return shown
+
+
+async def requeue(db: Db, alert_id: int, payload: str, *, now: float) -> None:
+    """An alert just recorded sent goes out again, with ``payload``, due ``now``: an update
+    refreshed while its older content was being sent."""
+    await db.execute(
+        "UPDATE alerts SET status = 'pending', payload = ?, attempts = 0, next_attempt = ?,"
+        " created_at = ?, last_error = NULL WHERE id = ?",
+        (payload, now, now, alert_id),
+    )
+
+
+async def mark_retry(
+    db: Db, ids: Iterable[int], *, now: float, next_attempt: float, error: str
+) -> None:
+    rows = sorted(ids)  # in id order, as a poll takes them (``_hold``)
+    await db.execute_many(
+        "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
+        [(next_attempt, error, i) for i in rows],
+    )
+    await db.execute_many(
+        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'retry', ?)",
+        [(i, now, error) for i in rows],
+    )
+
+
+async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, error: str) -> None:
+    """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
+    rows = list(ids)
+    await _hold(db, rows)
+    await growth.settle(db, rows)
+    await db.execute_many(
+        "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
+        [(status, 1 if status == FAILED else 0, error, i) for i in rows],
+    )
+    await db.execute_many(
+        "INSERT INTO alert_attempts (alert_id, at, outcome, error) VALUES (?, ?, 'failed', ?)",
+        [(i, now, error) for i in rows],
+    )
+
+
+async def expire_overdue(
+    db: Db, channel: str, *, created_before: float, now: float, error: str
+) -> list[int]:
+    """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
+    due or not (one parked until a far Retry-After expires as well); their ids."""
+    rows = await db.fetch_all(
+        "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
+        " AND created_at < ? ORDER BY id",
+        (channel, created_before),
+    )
+    overdue = [(int(i), int(n)) for i, n in rows]
+    for alert_id, attempts in overdue:
+        await mark_given_up(
+            db, [alert_id], now=now, status=EXPIRED, error=f"{error} ({attempts} attempts)"
+        )
+    return [alert_id for alert_id, _ in overdue]
+
+
+async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
+    """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
+    ids = list(ids)
+    await _hold(db, ids)
+    await growth.settle(db, ids)
+    await db.execute_many(
+        "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
+        [(note, i) for i in ids],
+    )
