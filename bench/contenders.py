@@ -23,7 +23,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The monitor to run: this tree's, or a --baseline checkout's (bench/ingest.py says which).
+sys.path.insert(0, os.environ.get("BENCH_MONITOR_TREE") or str(Path(__file__).resolve().parents[1]))
 
 INSTALL = {
     "reader": "pip install 'monitor[peers]' (or: pip install reader)",
@@ -80,22 +81,54 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             memory.update(rss_parts())
             split = {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()}
             db = engine.store.db
-            stories = await db.fetch_val("SELECT COUNT(*) FROM stories")
+            result = {
+                "items": sum(o.new_items for o in outcomes),
+                "not_modified": sum(o.result == "not_modified" for o in outcomes),
+                "errors": [o.error for o in outcomes if o.error][:3],
+                "cycle_cpu": spent,
+                "threads": split,
+                "story_matching": matching[0],
+                "event_assignment": events[0],
+                "stories": await db.fetch_val("SELECT COUNT(*) FROM stories"),
+                "memory": memory,
+            }
+            change = os.environ.get("BENCH_CHANGE_URL")
+            if change:
+                result["changed"] = await changed_cycle(engine, change, matching, events)
         finally:
             await engine.close()
-        return {
-            "items": sum(o.new_items for o in outcomes),
-            "not_modified": sum(o.result == "not_modified" for o in outcomes),
-            "errors": [o.error for o in outcomes if o.error][:3],
-            "cycle_cpu": spent,
-            "threads": split,
-            "story_matching": matching[0],
-            "event_assignment": events[0],
-            "stories": stories,
-            "memory": memory,
-        }
+        return result
 
     return asyncio.run(cycle())
+
+
+async def changed_cycle(
+    engine: Any, change_url: str, matching: list[float], events: list[float]
+) -> dict[str, Any]:
+    """The changed cycle in the running engine: the server switched to the changed bodies
+    (``change_url``), every feed polled once more. CPU of the whole process, and by thread."""
+    import urllib.request
+
+    from monitor.interpreter import HeapTrim
+    from monitor.oneshot import poll_all
+
+    first_hwm_kb = vm_hwm_kb("self")
+    await asyncio.to_thread(lambda: urllib.request.urlopen(change_url).read())
+    matched, assigned = matching[0], events[0]
+    before = thread_cpu()
+    start, c = time.perf_counter(), time.process_time()
+    outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
+    spent, wall = time.process_time() - c, time.perf_counter() - start
+    return {
+        "items": sum(o.new_items for o in outcomes),
+        "errors": [o.error for o in outcomes if o.error][:3],
+        "cycle_cpu": spent,
+        "wall": wall,
+        "threads": {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()},
+        "story_matching": matching[0] - matched,
+        "event_assignment": events[0] - assigned,
+        "first_hwm_kb": first_hwm_kb,
+    }
 
 
 def run_reader(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:

@@ -22,12 +22,21 @@ Parse cost per item on the same bodies, in a child process: parse_feed (the lxml
 feedparser for what it refuses), feedparser as the pipeline runs it (parse_with_feedparser)
 and feedparser as shipped (its default options).
 
+The changed cycle (``--changed K``, 2 by default; 0: none): what a running daemon pays all
+day, where most polls that bring a body bring a feed whose items are nearly all known. After
+the first cycle every feed is served ``K`` items later (the next ``K`` headlines of the pool,
+as the first cycle's feeds are made, added; its ``K`` oldest dropped; a new ETag), and each
+contender polls every feed from its state after the first cycle: monitor in the process of
+its first cycle, as a daemon does (that cycle's CPU, all threads, taken out of the first
+cycle's figures), a peer in a run of its own as cron starts it (process start included).
+Printed as CPU per feed and per new item, and monitor's by thread.
+
 ``--synthetic``: headlines made from the STS words with Zipfian frequencies and made-up names
 (bench/dedup_speed.py's generator), the old figure, cheap for story matching; ``--lookalike``:
 eight of the same 38 words in every headline, the worst case for story matching.
 
     python bench/ingest.py [--feeds 1000] [--items 50] [--rounds 3] [--peers reader,...]
-                           [--synthetic | --lookalike] [--baseline REV]
+                           [--changed K] [--synthetic | --lookalike] [--baseline REV]
 
 ``--baseline REV``: monitor as of a git revision too (``main``), in the same interleaved rounds,
 with its own rows and lines: a change's before and after under the same load.
@@ -117,10 +126,10 @@ def headlines(feeds: int, items: int, lookalike: bool) -> list[str]:
     return make_headlines(feeds * items, random.Random(1))[0]
 
 
-def synthetic_body(i: int, items: int, titles: list[str]) -> bytes:
+def synthetic_body(i: int, items: int, titles: list[str], start: int = 0) -> bytes:
     entries = []
-    for j in range(items):
-        title = html.escape(titles[i * items + j])
+    for j in range(start, start + items):
+        title = html.escape(titles[(i * items + j) % len(titles)])
         w = title.split()[:8]
         entries.append(
             f"<item><title>{title}</title><link>https://news{i % 97}.example/{i}/{j}?utm_source=rss</link>"
@@ -134,42 +143,52 @@ def synthetic_body(i: int, items: int, titles: list[str]) -> bytes:
     ).encode()
 
 
-def bodies(mode: str, feeds: int, items: int) -> list[bytes]:
-    """Every feed's body, made the same way in every process that needs them."""
+def bodies(mode: str, feeds: int, items: int, start: int = 0) -> list[bytes]:
+    """Every feed's body, made the same way in every process that needs them; ``start``: each
+    feed ``start`` items later (as many new ones, the oldest dropped: the changed cycle)."""
     if mode == "real":
         from realfeeds import feed_body, real_headlines
 
         pool = real_headlines()
-        return [feed_body(i, items, pool) for i in range(feeds)]
+        return [feed_body(i, items, pool, start) for i in range(feeds)]
     titles = headlines(feeds, items, mode == "lookalike")
-    return [synthetic_body(i, items, titles) for i in range(feeds)]
+    return [synthetic_body(i, items, titles, start) for i in range(feeds)]
 
 
-def serve(port_pipe: Any, mode: str, feeds: int, items: int) -> None:
+def serve(port_pipe: Any, mode: str, feeds: int, items: int, changed: int = 0) -> None:
+    """The feeds, as they are at first (version 0) or ``changed`` items later (version 1:
+    every feed changed, with a new ETag); ``GET /version/N`` switches every feed."""
     from aiohttp import web
 
-    served = bodies(mode, feeds, items)
-    etags = ['"' + hashlib.md5(b).hexdigest() + '"' for b in served]
+    served = [bodies(mode, feeds, items)]
+    if changed:
+        served.append(bodies(mode, feeds, items, changed))
+    etags = [['"' + hashlib.md5(b).hexdigest() + '"' for b in version] for version in served]
+    current = [0]
 
     answered = Counter[str]()
 
     async def handler(request: web.Request) -> web.Response:
         i = int(request.match_info["i"])
-        if request.headers.get("If-None-Match") == etags[i]:
+        body, etag = served[current[0]][i], etags[current[0]][i]
+        if request.headers.get("If-None-Match") == etag:
             answered["304"] += 1
-            return web.Response(status=304, headers={"ETag": etags[i]})
+            return web.Response(status=304, headers={"ETag": etag})
         answered["200"] += 1
-        return web.Response(
-            body=served[i], content_type="application/rss+xml", headers={"ETag": etags[i]}
-        )
+        return web.Response(body=body, content_type="application/rss+xml", headers={"ETag": etag})
 
     app = web.Application()
 
     async def counts(request: web.Request) -> web.Response:
         return web.json_response(answered)  # what each contender really asked for
 
+    async def version(request: web.Request) -> web.Response:
+        current[0] = int(request.match_info["v"])
+        return web.json_response(current[0])
+
     app.router.add_get("/f/{i}", handler)
     app.router.add_get("/answered", counts)
+    app.router.add_get("/version/{v}", version)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port_pipe.send(sock.getsockname()[1])
@@ -274,20 +293,34 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> dict[str, 
         raise SystemExit(f"bench: {command[2:4]} failed ({proc.returncode}): {errors[-500:]}")
     lines = output.strip().splitlines()
     result = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else {}
-    return {
-        "cpu": usage.ru_utime + usage.ru_stime,
-        "wall": wall,
-        "rss_mb": max(peak_kb, result.pop("vm_hwm_kb", 0)) / 1024,
-        "out": result,
-    }
+    cpu = usage.ru_utime + usage.ru_stime
+    peak_kb = max(peak_kb, result.pop("vm_hwm_kb", 0))
+    changed = result.get("changed")
+    if changed:  # monitor's changed cycle ran in this process, after the first: not its part
+        cpu -= changed["cycle_cpu"]
+        wall -= changed["wall"]
+        changed["rss_mb"] = peak_kb / 1024
+        peak_kb = changed["first_hwm_kb"]
+    return {"cpu": cpu, "wall": wall, "rss_mb": peak_kb / 1024, "out": result}
 
 
 def answered(urls: list[str]) -> Counter[str]:
     import urllib.request
 
-    origin = urls[0].rsplit("/f/", 1)[0]
-    with urllib.request.urlopen(f"{origin}/answered") as response:
+    with urllib.request.urlopen(f"{origin(urls)}/answered") as response:
         return Counter(json.loads(response.read()))
+
+
+def origin(urls: list[str]) -> str:
+    return urls[0].rsplit("/f/", 1)[0]
+
+
+def serve_version(urls: list[str], version: int) -> None:
+    """Every feed served as it is at first (0) or changed (1), from now on."""
+    import urllib.request
+
+    with urllib.request.urlopen(f"{origin(urls)}/version/{version}") as response:
+        response.read()
 
 
 def counted(urls: list[str], run: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
@@ -314,34 +347,50 @@ def monitor_config(state: Path, urls: list[str], rules: list[str]) -> str:
 
 
 def one_round(
-    name: str, urls: list[str], rules: list[str], trees: dict[str, Path]
+    name: str, urls: list[str], rules: list[str], trees: dict[str, Path], changed: int
 ) -> dict[str, Any]:
-    """A contender from a fresh state: its first cycle, then its second (all 304).
-    ``trees``: the checkout each monitor contender runs from (its own bench/contenders.py
-    puts its own ``monitor`` first on the path)."""
+    """A contender from a fresh state: its first cycle; with ``changed``, the changed cycle
+    (every feed ``changed`` items later); then a cycle where every feed answers 304.
+    ``trees``: the checkout each monitor contender's ``monitor`` is imported from (this
+    tree's bench/contenders.py runs them all, so that each has the changed cycle).
+
+    The changed cycle is what a running daemon pays all day: monitor runs it in the process
+    of its first cycle, after it (its memory of each feed's last body warm, as in a daemon);
+    a peer, which runs from cron, in a process of its own, start included."""
+    serve_version(urls, 0)
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
         url_file = state / "urls.txt"
         url_file.write_text("\n".join(urls))
-        runner = [sys.executable, str(trees.get(name, BENCH.parent) / "bench" / "contenders.py"),
-                  name.partition("@")[0]]  # fmt: skip
+        runner = [sys.executable, str(BENCH / "contenders.py"), name.partition("@")[0]]
+        env = None
         if name in trees:
             (state / "config.toml").write_text(monitor_config(state, urls, rules))
+            env = {**os.environ, "BENCH_MONITOR_TREE": str(trees[name])}
+            if changed:
+                env["BENCH_CHANGE_URL"] = f"{origin(urls)}/version/1"
         else:
             measure([*runner, "setup", tmp, str(url_file)])
         if name == "newsboat":
             env = {"HOME": tmp, "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LANG": "C.UTF-8"}
             command = ["newsboat", "-u", f"{tmp}/urls", "-c", f"{tmp}/cache.db", "-C",
                        f"{tmp}/config", "-x", "reload"]  # fmt: skip
-            first, second = (
-                counted(urls, measure, command, env),
-                counted(urls, measure, command, env),
-            )
+            first = counted(urls, measure, command, env)
             with sqlite3.connect(state / "cache.db") as db:
                 first["out"] = {"items": db.execute("SELECT COUNT(*) FROM rss_item").fetchone()[0]}
+            if changed:
+                serve_version(urls, 1)
+                first["changed"] = counted(urls, measure, command, env)
+            second = counted(urls, measure, command, env)
         else:
-            first = counted(urls, measure, [*runner, "first", tmp, str(url_file)])
-            second = counted(urls, measure, [*runner, "second", tmp, str(url_file)])
+            first = counted(urls, measure, [*runner, "first", tmp, str(url_file)], env)
+            if changed and name not in trees:
+                serve_version(urls, 1)
+                first["changed"] = counted(urls, measure, [*runner, "second", tmp, str(url_file)])
+            elif changed:  # run in the first cycle's process, which switched the server
+                first["changed"] = {"cpu": first["out"]["changed"]["cycle_cpu"],
+                                    "answers": first["answers"]}  # fmt: skip
+            second = counted(urls, measure, [*runner, "second", tmp, str(url_file)], env)
     return {"first": first, "second": second}
 
 
@@ -372,7 +421,7 @@ def main(args: argparse.Namespace) -> None:
             contenders.append(peer)
     parent, child = multiprocessing.Pipe()
     server = multiprocessing.Process(
-        target=serve, args=(child, mode, args.feeds, args.items), daemon=True
+        target=serve, args=(child, mode, args.feeds, args.items, args.changed), daemon=True
     )
     server.start()
     port = receive(parent, server, "the feed server")
@@ -391,7 +440,7 @@ def main(args: argparse.Namespace) -> None:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in contenders}
     for r in range(args.rounds):
         for name in contenders[r % len(contenders) :] + contenders[: r % len(contenders)]:
-            runs[name].append(one_round(name, urls, rules, trees))
+            runs[name].append(one_round(name, urls, rules, trees, args.changed))
             print(f"  round {r + 1}: {name} done", file=sys.stderr)
     server.terminate()
     for name, tree in trees.items():
@@ -456,6 +505,25 @@ def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: fl
             )
 
 
+def changed_lines(name: str, runs: list[dict[str, Any]], added: int) -> None:
+    """A monitor contender's changed cycle, in its running process: new items found, CPU per
+    new item by thread."""
+    detail = [run["first"]["out"]["changed"] for run in runs]
+    found = median([d["items"] for d in detail])
+    us = 1e6 / added
+    roles = ("parse thread", "event loop", "database thread", "other")
+    split = ", ".join(
+        f"{role} {median([d['threads'].get(role, 0.0) for d in detail]) * us:.0f}" for role in roles
+    )
+    print(
+        f"{name}, changed cycle: {median([d['cycle_cpu'] for d in detail]) * us:.0f} us CPU per"
+        f" new item ({found:,.0f} new of {added:,} added; errors: {detail[0]['errors']}); by"
+        f" thread: {split}; story matching {median([d['story_matching'] for d in detail]) * us:.0f},"
+        f" event assignment {median([d['event_assignment'] for d in detail]) * us:.0f};"
+        f" peak RSS after it {max(d['rss_mb'] for d in detail):.0f} MB"
+    )
+
+
 def report(
     mode: str,
     args: argparse.Namespace,
@@ -468,12 +536,21 @@ def report(
         f"feeds: {args.feeds} x {args.items} items ({mode} headlines), {args.rounds} interleaved"
         f" round(s), medians; whole-process CPU, children included"
     )
+    changed = args.changed
     print(
         "| contender (same feeds, same run) | first cycle CPU (monitor / it) | items/s | peak RSS"
         " | all-304 cycle CPU per feed (incl. start) |"
+        + (
+            f" changed cycle ({changed} new items a feed) CPU per feed, per new item"
+            " (monitor: in its running daemon; a peer: a run, incl. start) |"
+            if changed
+            else ""
+        )
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|" + ("---|" if changed else ""))
     mine = median([run["first"]["cpu"] for run in runs["monitor"]])
+    if changed:
+        mine_changed = median([run["first"]["changed"]["cpu"] for run in runs["monitor"]])
     answers_second: list[str] = []
     for name in contenders:
         first = median([run["first"]["cpu"] for run in runs[name]])
@@ -484,14 +561,24 @@ def report(
         ratio = "" if name == "monitor" else f" ({mine / first:.2f}x)"
         asked = runs[name][-1]["second"]["answers"]
         answers_second.append(f"{name} {asked['304']} x 304, {asked['200']} x 200")
+        column = ""
+        if changed:
+            cost = median([run["first"]["changed"]["cpu"] for run in runs[name]])
+            column = (
+                f" {cost / args.feeds * 1000:.2f} ms, {cost / (args.feeds * changed) * 1e6:.0f} us"
+                + ("" if name == "monitor" else f" ({mine_changed / cost:.2f}x)")
+                + " |"
+            )
         print(
             f"| {name} | {first:.1f} s{ratio} | {items / wall:,.0f} ({items:,.0f} items) |"
-            f" {rss:.0f} MB | {second / args.feeds * 1000:.2f} ms |"
+            f" {rss:.0f} MB | {second / args.feeds * 1000:.2f} ms |{column}"
         )
     print("second cycle, what the server answered (last round): " + "; ".join(answers_second))
     shipped = next(cost for way, cost in per_item.items() if way.startswith("feedparser.parse"))
     for name in (c for c in contenders if c.startswith("monitor")):
         monitor_lines(name, runs[name], args.feeds, shipped)
+        if changed:
+            changed_lines(name, runs[name], args.feeds * changed)
     print(
         f"parse cost per item, same bodies ({fast_feeds} of {min(args.feeds, 300)} feeds took the fast path):"
     )
@@ -506,6 +593,8 @@ if __name__ == "__main__":
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--changed", type=int, default=2, metavar="K",
+                    help="the changed cycle: every feed K new items later (0: none)")  # fmt: skip
     ap.add_argument("--peers", help=f"comma-separated, of {', '.join(PEERS)} (default: all)")
     ap.add_argument("--baseline", metavar="REV", help="also run monitor as of this git revision"
                     " (checked out in a temporary worktree), in the same rounds")  # fmt: skip

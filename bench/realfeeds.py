@@ -101,12 +101,14 @@ def _summary(texts: list[str]) -> str:
     return out
 
 
-def feed_body(i: int, items: int, pool: list[Headline]) -> bytes:
+def feed_body(i: int, items: int, pool: list[Headline], start: int = 0) -> bytes:
     """Feed ``i``: ``items`` consecutive headlines of the pool (wrapping), as RSS 2.0 from the
-    publisher of its first headline, summaries as escaped HTML as most feeds send them."""
+    publisher of its first headline, summaries as escaped HTML as most feeds send them.
+    ``start``: the same feed ``start`` headlines later (the next ones of the pool added, as
+    many of its oldest dropped; the items it keeps are written as they were)."""
     first = pool[(i * items) % len(pool)]
     entries = []
-    for j in range(items):
+    for j in range(start, start + items):
         n = (i * items + j) % len(pool)
         h = pool[n]
         slug = "-".join(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
-from monitor.dedup.headline import KEY_VERSION
+from monitor.dedup.headline import KEY_VERSION, Headline
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventIndex
 from monitor.models import StoredItem, Story
@@ -33,6 +33,7 @@ class StoryDecision:
     story_id: int
     is_new_story: bool
     headline_key: str  # as stored in items.headline_key (with KEY_PREFIX)
+    headline: Headline | None = None  # as story matching parsed it, for event assignment
 
 
 @dataclass(slots=True)
@@ -43,6 +44,7 @@ class StoryChange:
     story: Story
     is_new_story: bool
     gained_outlet: bool
+    headline: Headline | None = None  # the item's, as story matching parsed it (None: unknown)
 
 
 @dataclass(slots=True)
@@ -79,7 +81,11 @@ def stories(
         key = index.add(
             story_id, stored.id, item.title, item.summary, seen, item.canonical_url, item.guid
         )
-        out.append(StoryDecision(stored, story_id, found.story_id is None, KEY_PREFIX + key))
+        out.append(
+            StoryDecision(
+                stored, story_id, found.story_id is None, KEY_PREFIX + key, index.last_headline
+            )
+        )
     return out
 
 
@@ -95,7 +101,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id
-        found = index.find(story_id, item.title, item.summary, seen)
+        found = index.find(story_id, item.title, item.summary, seen, headline=change.headline)
         if found.event_id is None:
             event_id = next(new_ids)
             created[event_id] = seen
@@ -103,7 +109,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
             event_id = found.event_id
         # A story new to the event: a new story, or one whose event closed (it joined
         # another or starts one): its lede counts and its headline may be the title.
-        index.add(event_id, story_id, item.title, item.summary, seen,
+        index.add(event_id, story_id, item.title, item.summary, seen, headline=change.headline,
                   new_story=change.is_new_story or found.reason != "same story")  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))

@@ -8,12 +8,14 @@ import functools
 import queue
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from monitor.models import ParsedFeed
 from monitor.newitems import newest_first
 from monitor.parse import parse_feed
+from monitor.parse.known import KnownItems, Recall
 from monitor.schedule import Publishing, publishing
 
 # Feeds are parsed off the event loop, one at a time: parsing is pure Python, so more threads
@@ -101,20 +103,56 @@ async def parse_off_loop(
     url: str,
     now: datetime,
     limit: int,
-) -> tuple[ParsedFeed, list[int] | None, Publishing | None]:
+    known: KnownItems | None = None,
+    cutoff: float = 0.0,
+) -> Parsed:
     """The parsed feed; its entries newest first when there are more than ``limit``
-    (``[monitor] max_new_items`` may then cut some: see ``monitor.newitems``); and how often
-    it publishes (None when it dates none of its items), for the adaptive schedule."""
-    parsed: tuple[ParsedFeed, list[int] | None, Publishing | None] = await threads.for_body(
-        len(body)
-    ).submit(functools.partial(_parse, body, headers, url=url, now=now, limit=limit))
+    (``[monitor] max_new_items`` may then cut some: see ``monitor.newitems``); how often
+    it publishes (None when it dates none of its items), for the adaptive schedule; and, when
+    the fast path read it, what the feed's memory (``known``) should keep of it. The items
+    ``known`` has, first seen since ``cutoff``, are left out of the entries (parse.known)."""
+    parsed: Parsed = await threads.for_body(len(body)).submit(
+        functools.partial(
+            _parse, body, headers, url=url, now=now, limit=limit, known=known, cutoff=cutoff
+        )
+    )
     return parsed
 
 
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A body's parse, with what the pipeline does next with it."""
+
+    feed: ParsedFeed  # its entries: the items not left out by the memory
+    order: list[int] | None  # newest_first(entries), when the body has more than the limit
+    publishing: Publishing | None
+    recall: Recall | None  # None: read by feedparser (or as JSON), nothing to remember
+
+    @property
+    def items(self) -> int:
+        """Items in the body, those left out included."""
+        return len(self.feed.entries) + (self.recall.skipped if self.recall else 0)
+
+
 def _parse(
-    body: bytes, headers: Mapping[str, str], *, url: str, now: datetime, limit: int
-) -> tuple[ParsedFeed, list[int] | None, Publishing | None]:
-    parsed = parse_feed(body, headers, url=url, now=now)
-    order = newest_first(parsed.entries) if len(parsed.entries) > limit else None
-    dated = [e.published.timestamp() for e in parsed.entries if e.published is not None]
-    return parsed, order, publishing(dated, now.timestamp()) if dated else None
+    body: bytes,
+    headers: Mapping[str, str],
+    *,
+    url: str,
+    now: datetime,
+    limit: int,
+    known: KnownItems | None,
+    cutoff: float,
+) -> Parsed:
+    reading = Recall(known, url, now.timestamp(), cutoff)
+    parsed = parse_feed(body, headers, url=url, now=now, recall=reading)
+    recall = reading if reading.taken else None
+    entries = parsed.entries
+    # The cap counts every item of the body, as without the memory: the same path is taken.
+    total = len(entries) + (recall.skipped if recall else 0)
+    order = newest_first(entries) if total > limit else None
+    if recall is not None:
+        dated = recall.dates()
+    else:
+        dated = [e.published.timestamp() for e in entries if e.published is not None]
+    return Parsed(parsed, order, publishing(dated, now.timestamp()) if dated else None, recall)

@@ -23,6 +23,7 @@ from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import FetchResult
 from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
 from monitor.redact import redact
 from monitor.runtime import Runtime, feed_name
@@ -110,7 +111,13 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
 
 
 async def ingest(
-    rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, now: float
+    rt: Runtime,
+    feed: FeedConfig,
+    state: FeedState,
+    result: FetchResult,
+    now: float,
+    *,
+    pushed: bool = False,
 ) -> PollOutcome:
     """The path of a fetched body, from the response to the alerts it causes."""
     _follow_permanent_redirect(feed, state, result)
@@ -125,19 +132,23 @@ async def ingest(
     # counted, so that polls sure to bring a body do not all fetch it to wait here
     async with rt.unparsed.slot(rt.body_slots):
         limit = rt.config.monitor.max_new_items
-        # parse and normalize, in a parse thread; ``order`` only when there may be too many new
-        parsed, order, publishing = await parse_off_loop(
+        # parse and normalize, in a parse thread, all but the items the feed's last body had
+        # (rt.memory); ``order`` only when there may be too many new
+        body = await parse_off_loop(
             rt.parse_threads, result.body, result.headers, url=result.final_url,
             now=datetime.fromtimestamp(now, UTC), limit=limit,
+            known=rt.memory.recall(state.id),
+            cutoff=rt.memory.cutoff(now, rt.config.monitor.retention),
         )  # fmt: skip
         # Parsed: the body is not held while this poll waits for its turn at the store (with
         # polls queued there at a cold start, their bodies were a large part of the peak RSS).
         result = replace(result, body=b"")
-        _take_feed_details(rt, feed, state, result, parsed, publishing)
+        parsed = body.feed
+        _take_feed_details(rt, feed, state, result, parsed, body.publishing)
         state.body_hash = digest
         entries, cut = parsed.entries, 0
-        if order is not None:  # the older of too many new items: stored as seen, in slices
-            entries, cut = await set_aside_older(rt.store, state.id, entries, order, limit)
+        if body.order is not None:  # the older of too many new items: stored as seen, in slices
+            entries, cut = await set_aside_older(rt.store, state.id, entries, body.order, limit)
         # One transaction: a crash keeps the whole poll or none of it.
         async with rt.store.transaction() as db:
             stored = await _store_new(db, feed, state, entries)
@@ -146,12 +157,13 @@ async def ingest(
             _count_new(state, len(stored), cut, now)
             pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
             await pollstate.save(rt, db, state)
+            known = await _known_items(db, state, body.recall, parsed.entries, stored, now)
+        if known is not None:  # committed: the store has every item of this body
+            rt.memory.keep(state.id, known, add=pushed)
     _log_new(feed, len(stored), cut)
     if stored:
         rt.deliverer.wake()  # the alerts this poll queued are committed: send them
-    return PollOutcome(
-        url=feed.url, result="new", new_items=len(stored) + cut, items=len(parsed.entries)
-    )
+    return PollOutcome(url=feed.url, result="new", new_items=len(stored) + cut, items=body.items)
 
 
 async def ingest_pushed(
@@ -170,7 +182,7 @@ async def ingest_pushed(
         max_age=None, elapsed=0.0,
     )  # fmt: skip
     try:
-        outcome = await ingest(rt, feed, state, pushed, rt.clock())
+        outcome = await ingest(rt, feed, state, pushed, rt.clock(), pushed=True)
     except BaseException as exc:
         pollstate.restore(state, before)
         if not isinstance(exc, ParseError):
@@ -236,6 +248,25 @@ async def _store_new(
         )
         for item_id, item in inserted
     ]
+
+
+async def _known_items(
+    db: Db,
+    state: FeedState,
+    recall: Recall | None,
+    entries: Sequence[Item],
+    stored: Sequence[StoredItem],
+    now: float,
+) -> KnownItems | None:
+    """What the feed's memory keeps of this body: each item with when the store first saw
+    its key (this poll, or earlier: asked only for the items read that were not new)."""
+    if recall is None:
+        return None
+    first_seen = dict.fromkeys((s.item.key for s in stored), now)
+    older = list({e.key for e in entries if e.key not in first_seen})
+    if older:
+        first_seen.update(await item_store.first_seen_of(db, state.id, older))
+    return recall.remember(entries, first_seen)
 
 
 def _count_new(state: FeedState, stored: int, cut: int, now: float) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from monitor.config import Config, FeedConfig
+from monitor.feedmemory import FeedMemory
 from monitor.fetch import Fetcher
 from monitor.models import ParsedFeed
 from monitor.newitems import ProcessItems
@@ -55,6 +56,8 @@ class Runtime:
     # None: the feed dates none of its items, so its interval stays fixed.
     publishing: dict[str, Publishing | None] = field(default_factory=dict)
     parse_threads: ParseThreads = field(default_factory=ParseThreads)
+    # Each feed's last body, item by item: a changed body's known items are not read again.
+    memory: FeedMemory = field(default_factory=FeedMemory)
     on_parsed: OnParsed | None = None
     # Several nodes: stories and alerts are the elected assigner's (monitor/cluster); a poll
     # only queues its new items for it, in its transaction. None: this process assigns.

@@ -12,8 +12,9 @@ from collections import defaultdict
 import pytest
 from conftest import shared
 
-from monitor.dedup.headline import content_words, parse
+from monitor.dedup.headline import content_words, keeps_whole, parse, strip_outlet
 from monitor.events import EventConfig, EventIndex
+from monitor.events.words import segment_words
 
 # Texts where parse's patterns act: acronyms, thousands, decimals, outlet segments, tags.
 CASES = [
@@ -59,3 +60,33 @@ def test_names_in_a_summary_count_when_they_weigh_more() -> None:
         index.add(1, 1, *first, 1_700_000_000.0)
         joined.append(index.find(2, *later, 1_700_000_060.0).event_id)
     assert joined == [None, 1]
+
+
+# (headline, the words of its outlet-like segment, which an event may take as its topic)
+SEGMENTS = [
+    ("Putin invites Zelensky to Moscow for talks", ()),
+    ("Titanfall - Xbox One shooter launches to strong reviews", ("titanfal",)),
+    ("Minister resigns over expenses claims | RT", ("rt",)),
+    ("Minister resigns over expenses claims (Reuters)", ("reuter",)),
+    ("13:23 PSNI failed to act on warnings, report says", ("13", "23")),
+    ("UPDATE 2-Shares fell after the results", ("updat", "2")),
+    ("  Shares fell after the results\n", ()),
+    ("", ()),
+]
+
+
+@pytest.mark.parametrize(("title", "words"), SEGMENTS)
+def test_an_outlet_like_segment_gives_its_words(title: str, words: tuple[str, ...]) -> None:
+    assert segment_words(title) == words
+
+
+def test_headlines_kept_whole_are_those_strip_outlet_keeps_whole() -> None:
+    """Over every real headline (UCI, STS): a headline said to be kept whole is (its
+    segment's words are then none, unread), and most are."""
+    titles = [row[1] for row in csv.reader(next(shared("uci-news-2014-03").glob("*.csv")).open())]
+    for name in ("train.tsv", "dev.tsv", "test.tsv"):
+        for line in (shared("sts-headlines") / name).read_text(encoding="utf-8").splitlines():
+            titles += line.split("\t")[-2:]
+    whole = [t for t in titles if keeps_whole(t)]
+    assert [t for t in whole if strip_outlet(t) != t.strip()] == []
+    assert len(whole) > len(titles) // 2

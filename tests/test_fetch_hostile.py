@@ -148,6 +148,12 @@ TABLE = [
         lambda r: web.Response(body=random_bytes(4096), content_type="application/rss+xml"),
         "not a feed",
     ),
+    (
+        # random bytes that start as JSON would: the same error, through the JSON Feed reader
+        "/random-json",
+        lambda r: web.Response(body=b"{" + random_bytes(4096), content_type="application/rss+xml"),
+        "not a feed",
+    ),
     ("/reset", _reset, "reset the connection"),
     (
         "/bad-redirect",

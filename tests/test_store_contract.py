@@ -170,6 +170,42 @@ async def test_stories_join_count_outlets_list_and_rebuild(database: str) -> Non
         await store.close()
 
 
+# Polls of one story (and one other), each (feed, [(key, title, minute)]), and the outlets
+# the rail story shows after it: by when each feed first carried it, not by poll order.
+POLLS = [
+    ([("Wire", [("a", RAIL, 10), ("b", BOMB, 11)])], ("Wire",)),
+    ([("Herald", [("c", RAIL_UPDATE, 5)])], ("Herald", "Wire")),  # seen before Wire's
+    ([("Wire", [("d", RAIL_UPDATE, 20)])], ("Herald", "Wire")),  # a feed it had: no outlet
+    # one call of several feeds: a story it starts is joined by a later item of it
+    ([("Gazette", [("e", "Volcano erupts near Naples, villages evacuated", 30)]),
+      ("Post", [("f", "Volcano erupts near Naples; villages evacuated", 25), ("g", RAIL, 40)])],
+     ("Herald", "Wire", "Post")),
+]  # fmt: skip
+
+
+async def test_a_poll_s_stories_are_as_the_store_reads_them_back(database: str) -> None:
+    store = await Store.open(database)
+    try:
+        index = StoryIndex(DedupConfig())
+        rail = None
+        for feeds, outlets in POLLS:
+            stored = []
+            for name, items in feeds:
+                url = f"http://{name.lower()}/rss"
+                polled = [_item(k, t, m, f"https://{name}/{k}") for k, t, m in items]
+                stored += await _insert(store, url, name, polled)
+            async with store.transaction() as db:
+                changes = await assign_stories(db, index, stored)
+            rail = rail or changes[0].story.id
+            joined = [c.story for c in changes if not c.is_new_story]
+            loaded = await story_store.load_stories(store.db, [s.id for s in joined])
+            assert joined == [loaded[s.id] for s in joined]
+            assert (await story_store.load_stories(store.db, [rail]))[rail].outlets == outlets
+        assert sum(c.is_new_story for c in changes) == 1  # the volcano, joined in its poll
+    finally:
+        await store.close()
+
+
 async def test_events_are_recorded_listed_and_rebuilt(database: str) -> None:
     store = await Store.open(database)
     try:

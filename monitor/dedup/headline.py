@@ -31,7 +31,6 @@ _TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]++\s*+){1,4}$")
 _HEAD = re.compile(r"^(?:[\w.&'’]++\s++){1,3}[-|–—]\s+")
 _PAREN = re.compile(r"\s*\((?:[\w.&'’]++\s*+){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
 MAX_TITLE = 500  # characters of a headline that dedup reads; real headlines are far shorter
-_SEPARATORS = (" - ", " | ", " – ", " — ", " -\t", " |\t")
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
 _WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
@@ -149,7 +148,7 @@ def strip_outlet(title: str) -> str:
         # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
         if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
             text = text[match.end() :]
-    has_separator = any(sep in text for sep in _SEPARATORS)
+    has_separator = _has_separator(text)
     for pattern, present in ((_TAIL, has_separator), (_PAREN, "(" in text)):
         if present:
             stripped = pattern.sub(" ", text).strip()
@@ -159,6 +158,26 @@ def strip_outlet(title: str) -> str:
     if head and len(text[head.end() :].split()) >= 4:
         text = text[head.end() :]
     return text
+
+
+def _has_separator(text: str) -> bool:
+    # The separators of an outlet segment, each tested in turn: a loop over a tuple of them
+    # costs twice as much, and every headline is asked.
+    return (
+        " - " in text or " | " in text or " – " in text or " — " in text
+        or " -\t" in text or " |\t" in text
+    )  # fmt: skip
+
+
+def keeps_whole(title: str) -> bool:
+    """Whether ``strip_outlet`` gives ``title`` back whole (but for the whitespace around it):
+    none of its patterns can match (no leading time or tag, no separator, no parenthesis),
+    which is most headlines; asking costs a fraction of stripping. False may also mean that
+    it does keep it whole."""
+    if len(title) > MAX_TITLE:
+        return False
+    text = title.strip()
+    return not (text[:1].isdigit() or text[:2].isupper() or "(" in text or _has_separator(text))
 
 
 def _canonical(raw: str) -> str:

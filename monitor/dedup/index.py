@@ -244,7 +244,15 @@ class StoryIndex:
         window = self.window
         key = window.append(story_id, headline, text, seen_at, canonical_url, guid)
         self._titles.put(title, window.entries - 1, window.compactions)
+        self._parsed = (title, headline, text)
         return key
+
+    @property
+    def last_headline(self) -> Headline:
+        """The headline of the last ``add`` (as ``parse`` gives it): event assignment reads
+        it rather than parse the title again, which a title rebuilt from the window's key
+        (``RecentTitles``) left out of parse's cache."""
+        return self._parsed[1]
 
     def __len__(self) -> int:
         return len(self.window)

@@ -8,6 +8,7 @@ holds no state of its own: it reads the index's ``EventWords`` and events.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 from monitor.events.event import Event
 from monitor.events.postings import EventWords, Rarity
@@ -58,7 +59,7 @@ class Centroids:
         share fewer than ``MIN_SHARED`` words before ``LEARNED`` items have been seen (until
         then every word looks rare, and one word in common, "summit", would score as a
         happening)."""
-        dot, squares, shared = _sums(vector, event.words, self.rarity())
+        dot, squares, shared = _sums(vector.items(), event.words, self.rarity())
         if dot == 0.0 or (shared < MIN_SHARED and self._words.docs < LEARNED):
             return 0.0
         return dot / (math.sqrt(sum(squares)) * self.norm(event))
@@ -77,12 +78,21 @@ class Centroids:
     def closest(self, event: Event) -> str:
         """The first of the event's titles that ``cosine`` scores highest (as ``max`` of
         them by it), the event's norm read once."""
-        words, idf = event.words, self.rarity()
+        words = event.words
         unlearned = self._words.docs < LEARNED
+        if len(event.titles) == 1:  # the only choice, whatever its score: most events
+            only = event.titles[0]
+            # Its norm summed as scoring it would (when its score is not 0): later scores
+            # read that norm until it is stale.
+            shared = sum([word in words for word in only.words])
+            if shared >= (MIN_SHARED if unlearned else 1):
+                self.norm(event)
+            return only.title
+        idf = self.rarity()
         event_norm = None  # read at the first score that needs it, as ``cosine`` does
         best, best_score = "", -math.inf
-        for _, title, vector in event.titles:
-            dot, squares, shared = _sums(vector, words, idf)
+        for _, title, title_words, weights in event.titles:
+            dot, squares, shared = _sums(zip(title_words, weights, strict=True), words, idf)
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 score = 0.0
             else:
@@ -94,14 +104,16 @@ class Centroids:
         return best
 
 
-def _sums(vector: Vector, words: dict[str, float], idf: Rarity) -> tuple[float, list[float], int]:
-    """``cosine``'s sums for ``vector`` against an event's ``words``: the dot product, the
-    squares of its weighted words (summed by the caller, in this order) and how many words
-    they share."""
+def _sums(
+    vector: Iterable[tuple[str, float]], words: dict[str, float], idf: Rarity
+) -> tuple[float, list[float], int]:
+    """``cosine``'s sums for ``vector`` (its words and weights) against an event's
+    ``words``: the dot product, the squares of its weighted words (summed by the caller, in
+    this order) and how many words they share."""
     squares = []
     dot = 0.0
     shared = 0
-    for word, x in vector.items():
+    for word, x in vector:
         rarity = idf[word]
         weight = x * rarity
         squares.append(weight * weight)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from monitor.dedup.headline import from_key, parse
+from monitor.dedup.headline import Headline, from_key, parse
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
@@ -104,14 +104,16 @@ class EventIndex:
         entities: Iterable[str] = (),
         *,
         key: str | None = None,
+        headline: Headline | None = None,
     ) -> Decision:
         """The event of an item of ``story_id`` seen at ``seen`` (``event_id`` None: a new
-        one). ``key``: the headline's dedup key, when known (spares parsing it again)."""
+        one). ``headline``: the title as story matching parsed it, or ``key``: the headline's
+        dedup key, when known (either spares parsing it again)."""
         self.last_candidates = 0
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
-        headline = from_key(key) if key is not None else parse(title)
+        headline = _headline(title, key, headline)
         entities = tuple(entities)
         vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._found = ((title, summary, entities, key, self._changes), vector)
@@ -201,12 +203,14 @@ class EventIndex:
         entities: Iterable[str] = (),
         *,
         key: str | None = None,
+        headline: Headline | None = None,
         new_story: bool = True,
         embed: bool = True,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
         its headline's words, and its summary's when its story is new to the event
         (``new_story``: a new story's first item, or a story whose event had closed).
+        ``headline`` or ``key``: as ``find``'s.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
@@ -222,7 +226,7 @@ class EventIndex:
         if found is not None and found[0] == (title, summary, entities, key, self._changes):
             vector = found[1]
         else:
-            headline = from_key(key) if key is not None else parse(title)
+            headline = _headline(title, key, headline)
             vector = of_item(self._words, self.config, headline, title, summary, entities)
         self._changes += 1
         event = self._events.get(event_id)
@@ -235,11 +239,10 @@ class EventIndex:
         if self._meanings is not None and new_story and embed:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
-        titled = (
-            of_title(self._words, self.config, vector, title, summary, entities, key)
-            if new_story
-            else None
-        )
+        titled = None
+        if new_story:
+            titled = of_title(self._words, self.config, vector, title, summary, entities,
+                              lambda: _headline(title, key, headline))  # fmt: skip
         self._words.seen(vector)
         event.items += 1
         words = event.words
@@ -284,3 +287,10 @@ class EventIndex:
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)
+
+
+def _headline(title: str, key: str | None, headline: Headline | None) -> Headline:
+    """The item's headline: as handed over, else rebuilt from its key, else parsed."""
+    if headline is not None:
+        return headline
+    return from_key(key) if key is not None else parse(title)

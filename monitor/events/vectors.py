@@ -5,9 +5,9 @@ can tell."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.headline import Headline
 from monitor.events.config import EventConfig
 from monitor.events.postings import EventWords
 from monitor.events.words import Vector, item_vector, segment_words, summary_words
@@ -38,14 +38,15 @@ def of_title(
     title: str,
     summary: str,
     entities: Iterable[str],
-    key: str | None,
+    headline_of: Callable[[], Headline],
 ) -> Vector:
     """What a headline is scored on as the event's title: its own words (with its topic
     segment and entities), not its summary's: the title is the headline that itself says
-    what the event is about. ``vector``: the item's, when it has no summary."""
+    what the event is about. ``vector``: the item's, when it has no summary;
+    ``headline_of``: the headline, asked only when it has one."""
     if not summary.strip():
         return vector
-    headline = from_key(key) if key is not None else parse(title)
+    headline = headline_of()
     out = item_vector(headline, None, config, entities)
     _add_segment(words, out, headline, title)
     return out

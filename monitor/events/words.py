@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, content_words, parse, strip_outlet
+from monitor.dedup.headline import Headline, content_words, keeps_whole, parse, strip_outlet
 from monitor.events.config import EventConfig
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
@@ -65,6 +65,8 @@ def segment_words(title: str) -> tuple[str, ...]:
     """The words of what story matching strips as an outlet's segment ("Titanfall - ",
     " | 'The Bachelor'"): to an event they may be its topic (``EventIndex`` keeps those that
     other headlines use as words of their own)."""
+    if keeps_whole(title):  # most headlines: no segment to read
+        return ()
     core = strip_outlet(title)
     rest = title.replace(core, " ", 1) if core else ""
     if not rest.strip(" -|–—:"):

@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any
 
 from lxml import etree
 
@@ -24,6 +23,7 @@ from monitor.normalize import clean_text
 from monitor.parse import dates, fields
 from monitor.parse.fields import Unsure
 from monitor.parse.item import make_item, ttl_seconds
+from monitor.parse.known import Recall
 from monitor.parse.shapes import (
     ATOM,
     ATOM_FIELDS,
@@ -62,9 +62,10 @@ def _parser() -> etree.XMLParser:
 
 
 def parse_fast(
-    body: bytes, headers: Mapping[str, str], url: str, now: datetime
+    body: bytes, headers: Mapping[str, str], url: str, now: datetime, recall: Recall | None = None
 ) -> ParsedFeed | None:
-    """The feed read with lxml, or None when feedparser must read it (see the module's doc)."""
+    """The feed read with lxml, or None when feedparser must read it (see the module's doc).
+    With ``recall``, the items its memory knows are left out of the entries (parse.known)."""
     if not plain_utf8(body, headers.get("content-type", "")):
         return None
     if url and not fields.plain_absolute(url):
@@ -73,12 +74,15 @@ def parse_fast(
         return None  # feedparser resolves against the server's Content-Location instead
     try:
         root = etree.fromstring(body, _parser())
-        return _read(root, url, now)
+        parsed = _read(root, url, now, recall)
     except (etree.XMLSyntaxError, Unsure, ValueError):
         return None
+    if recall is not None:
+        recall.taken = True
+    return parsed
 
 
-def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
+def _read(root: etree._Element, url: str, now: datetime, recall: Recall | None) -> ParsedFeed:
     tag = root.tag
     if tag == "rss":
         channels = [c for c in root if c.tag == "channel"]
@@ -87,12 +91,12 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
         check_structure(root, channel, "item", 2, {"channel", "item", "image", "textInput"})
-        rows = [_entry(i, RSS_FIELDS, rss_ignored, url, now) for i in items]
+        rows = _entries(items, RSS_FIELDS, rss_ignored, url, now, recall)
         return _feed(channel, rows, url, "", "link", "ttl")
     if tag == ATOM + "feed":
         items = [c for c in root if c.tag == ATOM + "entry"]
         check_structure(root, root, ATOM + "entry", 1, {ATOM + "feed", ATOM + "entry"})
-        rows = [_entry(i, ATOM_FIELDS, atom_ignored, url, now) for i in items]
+        rows = _entries(items, ATOM_FIELDS, atom_ignored, url, now, recall)
         return _feed(root, rows, url, ATOM, None, None)
     if tag == RDF + "RDF":
         channels = [c for c in root if c.tag == RSS1 + "channel"]
@@ -101,9 +105,23 @@ def _read(root: etree._Element, url: str, now: datetime) -> ParsedFeed:
             raise Unsure("not one channel")
         parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
         check_structure(root, root, RSS1 + "item", 2, parents)
-        rows = [_entry(i, RSS1_FIELDS, rss1_ignored, url, now) for i in items]
+        rows = _entries(items, RSS1_FIELDS, rss1_ignored, url, now, recall)
         return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
+
+
+def _entries(
+    items: list[etree._Element],
+    known: Mapping[str, str],
+    is_ignored: Callable[[str], bool],
+    base: str,
+    now: datetime,
+    recall: Recall | None,
+) -> list[Item | None]:
+    if recall is None:
+        return [_entry(i, known, is_ignored, base, now) for i in items]
+    dated = frozenset(t for t, name in known.items() if name in ("published", "updated"))
+    return recall.read(items, lambda i: _entry(i, known, is_ignored, base, now), dated)
 
 
 def _entry(
@@ -277,19 +295,5 @@ def _feed(
         link=link or None,
         ttl_seconds=ttl_seconds(ttl),
         entries=[i for i in items if i is not None],
-        **_websub_links(atom_links, base),
+        **fields.websub_links(atom_links, base),
     )
-
-
-def _websub_links(links: list[etree._Element], base: str) -> dict[str, Any]:
-    """The hubs and self URL the feed advertises, as parse.feed finds them through
-    feedparser (W3C WebSub 4, https://www.w3.org/TR/websub/#discovery)."""
-    found = [
-        ((c.get("rel") or "").lower(), fields.resolve((c.get("href") or "").strip(), base))
-        for c in links
-        if c.get("href")
-    ]
-    return {
-        "hubs": tuple(dict.fromkeys(href for rel, href in found if rel == "hub")),
-        "self_url": next((href for rel, href in found if rel == "self"), None),
-    }

@@ -16,6 +16,7 @@ from monitor.parse.entities import check_entities
 from monitor.parse.fast import parse_fast
 from monitor.parse.item import make_item, struct_to_dt, ttl_seconds
 from monitor.parse.jsonfeed import looks_like_json, parse_json_feed
+from monitor.parse.known import Recall
 
 # feedparser's own work on the HTML inside entries, for readers that display that HTML: its
 # sanitizer makes the markup safe to show, and it rewrites relative URIs inside it. We keep
@@ -40,8 +41,11 @@ def parse_feed(
     *,
     url: str = "",
     now: datetime | None = None,
+    recall: Recall | None = None,
 ) -> ParsedFeed:
-    """Parse a fetched body into a ``ParsedFeed`` of normalized items.
+    """Parse a fetched body into a ``ParsedFeed`` of normalized items. With ``recall`` (the
+    feed's memory of its last body), the items it knows are left out when the fast path reads
+    the body (``recall.taken``; see parse.known).
 
     Raises ``ParseError`` when the body is not a feed at all (an HTML page, random bytes,
     an empty body) or is hostile.
@@ -54,7 +58,7 @@ def parse_feed(
         return parse_json_feed(body, url, now)
     if b"xml:base" in body:
         body = _LONG_BASE.sub(b"", body)
-    fast = parse_fast(body, headers, url, now)
+    fast = parse_fast(body, headers, url, now, recall)
     if fast is not None:
         return fast
     return parse_with_feedparser(body, headers, url=url, now=now)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import urljoin
 
 from monitor.normalize import MAX_URL
@@ -76,3 +78,17 @@ def text(value: str | None) -> str:
         if _C1.search(value):
             raise Unsure("C1 control characters (feedparser reads them as Windows-1252)")
     return value
+
+
+def websub_links(links: Iterable[Any], base: str) -> dict[str, Any]:
+    """The hubs and self URL a feed's Atom links (lxml elements) advertise, as parse.feed
+    finds them through feedparser (W3C WebSub 4, https://www.w3.org/TR/websub/#discovery)."""
+    found = [
+        ((c.get("rel") or "").lower(), resolve((c.get("href") or "").strip(), base))
+        for c in links
+        if c.get("href")
+    ]
+    return {
+        "hubs": tuple(dict.fromkeys(href for rel, href in found if rel == "hub")),
+        "self_url": next((href for rel, href in found if rel == "self"), None),
+    }

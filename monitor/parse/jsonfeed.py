@@ -23,7 +23,7 @@ def parse_json_feed(body: bytes, url: str, now: datetime) -> ParsedFeed:
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError) as exc:
-        raise ParseError(f"the body is not valid JSON ({exc.__class__.__name__})") from None
+        raise ParseError(f"the body is not a feed (not valid JSON: {exc.__class__.__name__})") from None
     if not isinstance(doc, dict) or "jsonfeed.org" not in str(doc.get("version", "")):
         raise ParseError("the body is JSON but not a JSON Feed (no jsonfeed.org version)")
     raw_items = doc.get("items")

@@ -91,6 +91,19 @@ async def known_keys(db: Db, feed_id: int, keys: list[str]) -> set[str]:
     return known
 
 
+async def first_seen_of(db: Db, feed_id: int, keys: list[str]) -> dict[str, float]:
+    """When the feed's items of ``keys`` were first seen (UNIX seconds), by key; a key the
+    feed does not have is not named."""
+    found: dict[str, float] = {}
+    for marks, params in in_lists(keys):
+        for key, first_seen in await db.fetch_all(
+            f"SELECT key, first_seen FROM items WHERE feed_id = ? AND key IN ({marks})",
+            (feed_id, *params),
+        ):
+            found[key] = float(first_seen)
+    return found
+
+
 async def publishing_since(db: Db, feed_id: int, since: float) -> Publishing | None:
     """How many of the feed's items are dated since ``since``, and the oldest of them; None
     when none is (its interval then stays fixed until a parse says more)."""

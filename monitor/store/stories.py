@@ -11,9 +11,14 @@ from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
 from monitor.dedup.headline import parse
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
-from monitor.store.batch import columns, in_lists
+from monitor.store.batch import columns
 from monitor.store.db import Db
 from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
+from monitor.store.story_rows import after, load_stories, read
+
+__all__ = [
+    "items_json", "list_stories", "load_stories", "rebuild_index", "record", "reserve_ids",
+]  # fmt: skip
 
 # Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
 # column at a time, few enough that a batch's row tuples add little to the window itself
@@ -36,37 +41,41 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     per item or per story."""
     new_rows: list[tuple[int, str, int, float, float]] = []
     links: list[tuple[int, str, str, int]] = []
+    first_url: dict[int, str | None] = {}
+    first_feed: dict[int, int] = {}
+    joins: list[tuple[int, float, int]] = []  # (story, seen, feed) of each item that joined
     for d in decisions:
         stored = d.item
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
+            first_url[d.story_id] = stored.item.url
+            first_feed[d.story_id] = stored.feed_id
+        else:
+            joins.append((d.story_id, seen, stored.feed_id))
         links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
-    joined_set = {d.story_id for d in decisions if not d.is_new_story}
-    joined = sorted(joined_set)
-    created = {row[0] for row in new_rows}
-    first_feed = {d.story_id: d.item.feed_id for d in decisions if d.is_new_story}
-    # The feeds each older story had before this poll (read before its items are linked).
-    feeds_before: dict[int, set[int]] = {}
-    for marks, params in in_lists([s for s in joined if s not in created]):
-        for story_id, feed_id in await db.fetch_all(
-            f"SELECT story_id, feed_id FROM story_outlets WHERE story_id IN ({marks})", params
-        ):
-            feeds_before.setdefault(story_id, set()).add(feed_id)
-    for row in new_rows:  # a story this poll creates had its first item's feed
-        feeds_before[row[0]] = {first_feed[row[0]]}
+    joined = sorted({story_id for story_id, _, _ in joins})
+    # The older stories joined, as stored before this poll, with the feeds they had: read
+    # once, before the items are linked; what the writes make of them is worked out here
+    # (``story_rows.after``) rather than read again.
+    heads, had = await read(db, [s for s in joined if s not in first_feed])
+    feeds_before = {story_id: {row[0] for row in rows} for story_id, rows in had.items()}
+    for story_id, feed_id in first_feed.items():  # a story this poll creates had its first
+        feeds_before[story_id] = {feed_id}  # item's feed
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
     # and feeds_before is every feed it had (also those whose items retention has deleted
     # since): from this poll's items alone, without scanning every item of a story on each
     # poll that joins it.
     latest: dict[int, float] = {}
     carried: dict[int, set[int]] = {}
-    for d in decisions:
-        stored, story_id = d.item, d.story_id
-        if story_id in joined_set:
-            at = stored.seen_at.timestamp()
-            latest[story_id] = max(latest.get(story_id, at), at)
-            carried.setdefault(story_id, set(feeds_before.get(story_id, ()))).add(stored.feed_id)
+    for story_id, seen, feed_id in joins:
+        before = latest.get(story_id)
+        if before is None:
+            latest[story_id] = seen
+            carried[story_id] = set(feeds_before.get(story_id, ()))
+        elif seen > before:
+            latest[story_id] = seen
+        carried[story_id].add(feed_id)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
     outlets = _outlets(decisions)
     if db.dialect == "postgresql":
@@ -74,7 +83,9 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     else:
         await _write(db, new_rows, links, grown)
         await _OUTLETS.insert(db, outlets)
-    stories = await load_stories(db, joined)
+    for story_id, title, _, first_seen, last_seen in new_rows:
+        heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
+    stories = after(joined, heads, had, outlets, latest)
     changes = []
     for d in decisions:
         stored, story_id = d.item, d.story_id
@@ -84,12 +95,12 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             seen_at = stored.seen_at
             story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
                           (stored.feed_name,))  # fmt: skip
-            changes.append(StoryChange(stored, story, True, True))
+            changes.append(StoryChange(stored, story, True, True, d.headline))
         else:
             feeds = feeds_before.setdefault(story_id, set())
             gained = stored.feed_id not in feeds
             feeds.add(stored.feed_id)
-            changes.append(StoryChange(stored, stories[story_id], False, gained))
+            changes.append(StoryChange(stored, stories[story_id], False, gained, d.headline))
     return changes
 
 
@@ -159,31 +170,6 @@ async def _write_pg(
         _WRITE_PG,
         (*columns(created, 6), *columns(grown, 3), *columns(firsts, 5), *columns(links, 4)),
     )
-
-
-async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
-    """The stories of ``story_ids`` as they are stored now (one query for all of them)."""
-    heads: dict[int, Any] = {}
-    outlets: dict[int, list[str]] = {}
-    for marks, params in in_lists(story_ids):
-        # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
-        # carried the story, by the name its first item was stored under (``story_outlets``).
-        for kind, story_id, title, first_seen, last_seen, url, _, _ in await db.fetch_all(
-            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0 FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, name, NULL, NULL, NULL, first_seen, item_id"
-            f" FROM story_outlets WHERE story_id IN ({marks}) ORDER BY 1, 2, 7, 8",
-            (*params, *params),
-        ):
-            if kind == 0:
-                heads[story_id] = (title, first_seen, last_seen, url)
-            else:
-                outlets.setdefault(story_id, []).append(title)
-    stories = {}
-    for story_id, (title, first_seen, last_seen, url) in heads.items():
-        carried = tuple(outlets.get(story_id, ()))
-        stories[story_id] = Story(story_id, title, url, _dt(first_seen), _dt(last_seen), carried)
-    return stories
 
 
 async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:

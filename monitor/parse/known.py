@@ -1,0 +1,126 @@
+"""parse.known: the items of a feed's last body, remembered by their bytes, so that a changed
+body costs what its new items cost.
+
+A feed that changed brings back most of its items as they were: a poll would parse and
+normalize every one of them, then learn from the store that all but one or two are old.
+``Recall`` reads a body with the feed's memory (``KnownItems``): an item element serialized
+exactly as one of the last body's, whose key the store has, is not read again (its fields
+would come out the same, and the store would drop it as known). Every other element, a new
+one or a known one whose content changed, is read and goes to the store as before.
+
+The memory is only an optimisation: without it (a restart, a new feed) every item is read,
+as it always was. It trusts an item only while the store must still have its key: its
+first-seen time is remembered, and one that retention may have pruned is read again (it may
+be new again, as it would be without the memory).
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from lxml import etree
+
+from monitor.models import Item
+
+_UNKNOWN = math.nan  # a first-seen time the store has not told yet: not trusted
+_NEVER = -math.inf  # an item to read again every time (see Recall.read)
+_EMPTY = math.inf  # an element with nothing in it: no item, now or later
+
+
+@dataclass(frozen=True, slots=True)
+class KnownItems:
+    """A feed's last body, item by item: a hash of each item element's serialization, its
+    publication time (NaN: none) and when the store first saw its key."""
+
+    base: str  # the address the body was read against (relative links resolve from it)
+    parsed_at: float  # the ``now`` it was read at (dates later than now + 1 day are dropped)
+    hashes: array[int]
+    published: array[float]
+    first_seen: array[float]
+
+    def trusted(self, base: str, now: float, cutoff: float) -> dict[int, int]:
+        """The positions of the items that need not be read again, by hash: none for another
+        base address or a clock that went back, and none first seen before ``cutoff``."""
+        if base != self.base or now < self.parsed_at:
+            return {}
+        seen = self.first_seen
+        return {h: i for i, h in enumerate(self.hashes) if seen[i] >= cutoff}
+
+    @property
+    def size(self) -> int:
+        """Bytes held for this feed (the arrays' items)."""
+        return sum(a.itemsize * len(a) for a in (self.hashes, self.published, self.first_seen))
+
+
+class Recall:
+    """One body read with its feed's memory: what was skipped, and what to remember of it
+    once the store has its items."""
+
+    def __init__(self, known: KnownItems | None, base: str, now: float, cutoff: float) -> None:
+        self._known = known
+        self._trusted = known.trusted(base, now, cutoff) if known is not None else {}
+        self.base, self.now = base, now
+        self.hashes: list[int] = []  # one per item element of the body, in its order
+        self.published: list[float] = []
+        self.first_seen: list[float] = []
+        self.positions: list[int] = []  # the element of each item read, in the entries' order
+        self.skipped = 0  # items not read again (elements with nothing in them not counted)
+        self.taken = False  # the fast path read the whole body (else: nothing to remember)
+
+    def read(
+        self,
+        elements: list[etree._Element],
+        read_one: Callable[[etree._Element], Item | None],
+        date_tags: frozenset[str],
+    ) -> list[Item | None]:
+        """``read_one`` of each element the memory does not know; the items read."""
+        known = self._known
+        trusted = self._trusted
+        hashes, published, first_seen = self.hashes, self.published, self.first_seen
+        rows: list[Item | None] = []
+        for element in elements:
+            digest = hash(etree.tostring(element, with_tail=False))
+            hashes.append(digest)
+            at = trusted.get(digest)
+            if at is not None and known is not None:
+                published.append(known.published[at])
+                first_seen.append(known.first_seen[at])
+                self.skipped += known.first_seen[at] != _EMPTY
+                continue
+            item = read_one(element)
+            if item is None:
+                published.append(math.nan)
+                first_seen.append(_EMPTY)
+                continue
+            self.positions.append(len(published))
+            rows.append(item)
+            if item.published is not None:
+                published.append(item.published.timestamp())
+                first_seen.append(_UNKNOWN)
+            else:
+                published.append(math.nan)
+                # A date the parse dropped (more than a day ahead of now) may be taken at a
+                # later poll: such an item is read every time, as it would be without memory.
+                dated = any(child.tag in date_tags for child in element)
+                first_seen.append(_NEVER if dated else _UNKNOWN)
+        return rows
+
+    def dates(self) -> list[float]:
+        """The publication times of every item of the body, read or not."""
+        return [t for t in self.published if not math.isnan(t)]
+
+    def remember(self, entries: Sequence[Item], first_seen: Mapping[str, float]) -> KnownItems:
+        """The memory of this body, once the store has every item of ``entries`` (the items
+        read, in their order): ``first_seen`` holds when it first saw each of their keys (one
+        it does not name is not trusted)."""
+        seen = list(self.first_seen)
+        for position, item in zip(self.positions, entries, strict=True):
+            if seen[position] != _NEVER:
+                seen[position] = first_seen.get(item.key, _UNKNOWN)
+        return KnownItems(
+            self.base, self.now, array("q", self.hashes), array("d", self.published),
+            array("d", seen),
+        )  # fmt: skip
