@@ -86,6 +86,7 @@ _REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
 # Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
 # and their headlines parsed anew.
 KEY_VERSION = 2
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +115,10 @@ def from_key(key: str) -> Headline:
     """The headline that ``Headline.key`` encoded (the index stores keys, not objects)."""
     if "^" not in key:  # no names: the key is the text (the story index rebuilds many)
         words = tuple(key.split())
-        return Headline(" ".join(words), words, _numbers_of(words), frozenset())
+        return Headline(" ".join(words), words, _numbers_of(words), _NONE)
     marked = key.split()
     words = tuple([w.removeprefix("^") for w in marked])
-    names = frozenset([w[1:] for w in marked if w[:1] == "^"])
+    names = _frozen([w[1:] for w in marked if w[:1] == "^"])
     return Headline(" ".join(words), words, _numbers_of(words), names)
 
 
@@ -126,7 +127,13 @@ def _digit(word: str) -> bool:
 
 
 def _numbers_of(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset([w for w in words if w[:1].isdigit() or w in DATE_WORDS])
+    return _frozen([w for w in words if w[:1].isdigit() or w in DATE_WORDS])
+
+
+def _frozen(values: list[str]) -> frozenset[str]:
+    # Most headlines have no number, many no name: each frozenset() is an object of its own
+    # (216 bytes) in every headline kept, where one empty set serves them all.
+    return frozenset(values) if values else _NONE
 
 
 def strip_outlet(title: str) -> str:
@@ -284,8 +291,8 @@ def parse(title: str) -> Headline:
     # Capitals mark names only in a sentence-case headline; in Title Case or ALL CAPS every
     # word has them, so then only acronyms (in a headline not all in capitals) count.
     title_case = lower <= len(words) // 8
-    names = frozenset(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
-    return Headline(" ".join(words), tuple(words), frozenset(numbers), names)
+    names = _frozen(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
+    return Headline(" ".join(words), tuple(words), _frozen(numbers), names)
 
 
 def opposite(a: Headline, b: Headline) -> bool:
