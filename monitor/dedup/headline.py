@@ -156,10 +156,12 @@ _known: dict[str, str] = {}
 def _learn(raw: str) -> str:
     """``raw`` as ``_known`` keeps it: as compared (``_canonical``), after what its spelling
     says (the flags above)."""
-    if raw.casefold() in STOP_WORDS:
+    # Without whitespace: a few characters fold into several words ("ﷺ"), and a headline's
+    # key (space-separated) must give back the words ``parse`` gave (``from_key``).
+    stem = "" if raw.casefold() in STOP_WORDS else "".join(_canonical(raw).split())
+    if not stem:
         known = ""
     else:
-        stem = _canonical(raw)
         flags = _LOWER if raw[:1].islower() else 0
         if raw.isupper() and len(raw) > 1:
             flags |= _ACRONYM_LIKE
