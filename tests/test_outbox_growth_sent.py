@@ -69,6 +69,7 @@ async def _event_alert(db: Db) -> int:
 
 async def _poll_grows_event(db: Db, outlets: tuple[str, ...]) -> None:
     """What the assigner's poll does with event 7 grown to ``outlets``."""
+    await grown.hold(db, [], [7])
     _, of_events = await grown.grown_alerts(db, [], [7])
     await on_grown(db, stories=(), events=[(_event(outlets), of_events[7])], now=time.time())
 
@@ -194,6 +195,7 @@ async def test_a_send_recorded_while_another_node_polls_the_event_gets_its_updat
     try:
         polling = poll.transaction()
         await polling.start()
+        await grown.hold(PgConnDb(poll), [], [7])
         _, of_events = await grown.grown_alerts(PgConnDb(poll), [], [7])
         assert [h.status for h in of_events[7]] == ["pending"]
 

@@ -10,7 +10,7 @@ reached from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.models import Alert
 from monitor.store.alert_row import (
@@ -30,6 +30,7 @@ from monitor.store.batch import Rows
 from monitor.store.db import Db
 from monitor.store.outcome import (
     expire_overdue,
+    hold,
     mark_folded,
     mark_given_up,
     mark_retry,
@@ -42,7 +43,7 @@ from monitor.store.payload import dump_payload, load_alert
 # (``store.outcome``) and the payload's, for the outbox: one door to the alert tables.
 __all__ = [
     "ALERT_COLUMNS", "ALERT_COLUMNS_OF_A", "EXPIRED", "FAILED", "FOLDED", "PENDING", "SENT",
-    "Due", "dump_payload", "expire_overdue", "load_alert", "load_due", "mark_folded",
+    "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due", "mark_folded",
     "mark_given_up", "mark_retry", "mark_sent", "requeue",
 ]  # fmt: skip
 
@@ -220,8 +221,14 @@ async def deliverable(
 
 async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
     """Move alerts later without counting an attempt (quiet hours, digest window)."""
+    await postpone_each(db, dict.fromkeys(ids, until))
+
+
+async def postpone_each(db: Db, until: Mapping[int, float]) -> None:
+    """``postpone`` each alert to its own time: in one pass, in id order, as a poll takes
+    them (``store.grown.hold``), so neither waits for the other in a circle."""
     await db.execute_many(
-        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in sorted(ids)]
+        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until[i], i) for i in sorted(until)]
     )
 
 
