@@ -48,9 +48,10 @@ def _channel(**data: Any) -> Any:
     return TypeAdapter(ChannelConfig).validate_python({**FAST, **data})
 
 
-def _event(outlets: tuple[str, ...]) -> Event:
-    """Event 7 as a poll sees it: one angle per outlet beyond the first."""
-    return Event(7, TITLE, NOW, NOW, stories=len(outlets), outlets=outlets, latest=TITLE)
+def _event(outlets: tuple[str, ...], angles: int = 0) -> Event:
+    """Event 7 as a poll sees it: ``angles`` stories, or one per outlet."""
+    stories = angles or len(outlets)
+    return Event(7, TITLE, NOW, NOW, stories=stories, outlets=outlets, latest=TITLE)
 
 
 async def _event_alert(db: Db) -> int:
@@ -67,11 +68,12 @@ async def _event_alert(db: Db) -> int:
     return alert_id
 
 
-async def _poll_grows_event(db: Db, outlets: tuple[str, ...]) -> None:
-    """What the assigner's poll does with event 7 grown to ``outlets``."""
+async def _poll_grows_event(db: Db, outlets: tuple[str, ...], angles: int = 0) -> None:
+    """What the assigner's poll does with event 7 grown to ``outlets`` (``_event``)."""
     await grown.hold(db, [], [7])
     _, of_events = await grown.grown_alerts(db, [], [7])
-    await on_grown(db, stories=(), events=[(_event(outlets), of_events[7])], now=time.time())
+    event = _event(outlets, angles)
+    await on_grown(db, stories=(), events=[(event, of_events[7])], now=time.time())
 
 
 def _first_call(path_end: str, work: Callable[[], Awaitable[None]]) -> Any:
@@ -138,6 +140,34 @@ async def test_growth_during_a_send_goes_out_after_it(database: str, kind: str) 
                     assert "Two" in standin.messages[1], standin.messages
         shown = await alert_rows.current(store.db, alert_id)
         assert shown is not None and json.loads(shown[0])["outlets"] == ["One"], shown
+    finally:
+        await store.close()
+
+
+async def test_an_outlet_more_during_a_webhook_update_sends_nothing_more(database: str) -> None:
+    """Event 7's webhook message told One; the event gains an angle (Two), and while that
+    update is in the channel's hands it gains an outlet (Three) but no angle: one update,
+    not a second with the same angles (mail and webhooks: a message per new angle)."""
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            alert_id = await _event_alert(db)
+            await alert_rows.mark_sent(db, [alert_id], now=time.time(), external_id=None)
+            await _poll_grows_event(db, ("One", "Two"))
+
+        async def outlet_more() -> None:
+            async with store.transaction() as db:
+                await _poll_grows_event(db, ("One", "Two", "Three"), angles=2)
+
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            app = receiver.app()
+            app.middlewares.append(_first_call("/s3cr3t-path", outlet_more))
+            async with serve_app(app) as url:
+                config = _channel(type="webhook", url=url + "/hook/s3cr3t-path")
+                deliverer = Deliverer(store, build_channels({"c0": config}, session))
+                assert await deliverer.drain(20.0, updates=True)
+            saw = [(p["alert"]["kind"], p["alert"]["outlets"]) for p in receiver.payloads()]
+        assert saw == [("update", ["One", "Two"])], saw
     finally:
         await store.close()
 
