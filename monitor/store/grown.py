@@ -85,10 +85,18 @@ async def story_alerts(db: Db, story_id: int) -> list[Held]:
 # takes its alerts in id order (``store.outcome``); so does the poll, all at once, before it
 # writes any of them (``hold``): a lock taken later, out of that order, would let each wait
 # for the other in a circle, and PostgreSQL would abort one.
+#
+# One list of stories (those named, then the events'), so that the alerts are found through
+# alerts_story whatever the plan (an OR of the two lists is not, and the writer's generic plan
+# then reads every alert kept). Only pending ones: a sent alert stays sent, and one the sender
+# records meanwhile is left out once it has (the row is looked at again after the wait);
+# locking every sent one would dirty it at each poll.
 _SHARE = (
-    "SELECT a.id FROM alerts a WHERE a.kind IN ('new', 'burst') AND (a.story_id = ANY(?::bigint[])"
-    " OR (a.story_id IN (SELECT id FROM stories WHERE event_id = ANY(?::bigint[]))"
-    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')))"
+    "SELECT a.id FROM alerts a"
+    " WHERE a.story_id = ANY(?1::bigint[] || ARRAY(SELECT id FROM stories"
+    " WHERE event_id = ANY(?2::bigint[]))) AND a.kind IN ('new', 'burst')"
+    " AND a.status = 'pending' AND (a.story_id = ANY(?1::bigint[])"
+    " OR a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
     " ORDER BY a.id FOR SHARE"
 )
 
