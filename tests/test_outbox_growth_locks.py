@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -19,8 +20,9 @@ from standins import serve_app, webhook_receiver
 from monitor.assign import EventPlan
 from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
-from monitor.models import Alert
+from monitor.models import Alert, Event
 from monitor.outbox import Deliverer
+from monitor.outbox.grow import on_grown
 from monitor.store import Store, grown, growth
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
@@ -28,6 +30,15 @@ from monitor.store.db import Db
 from monitor.store.pgdb import PgConnDb
 
 TITLE = "Zorblat shares jump after quarterly profit beats forecasts"
+NOW = datetime.now(UTC)
+
+
+async def _poll_grows_event(db: Db, outlets: tuple[str, ...], angles: int) -> None:
+    """What the assigner's poll does with event 7 grown to ``outlets`` and ``angles``."""
+    await grown.hold(db, [], [7])
+    _, of_events = await grown.grown_alerts(db, [], [7])
+    event = Event(7, TITLE, NOW, NOW, stories=angles, outlets=outlets, latest=TITLE)
+    await on_grown(db, stories=(), events=[(event, of_events[7])], now=time.time())
 
 
 async def _two_event_alerts(db: Db) -> list[int]:
@@ -148,4 +159,53 @@ async def test_a_digest_whose_record_is_aborted_goes_out_once(pg_url: str) -> No
     finally:
         await other.close()
         await watch.close()
+        await store.close()
+
+
+async def test_an_update_recorded_while_a_poll_adds_an_outlet_stays_sent(pg_url: str) -> None:
+    """Event 7's webhook message told One, its update (Two, a new angle) is pending. Node 2
+    records the update sent while node 1's poll grows the event by an outlet (Three), no
+    angle: nothing more goes out (before, the poll put the update back to pending)."""
+    now = time.time()
+    store = await Store.open(pg_url)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO events (id, title, first_seen, last_seen) VALUES (7, 'z', 0, 0)"
+            )
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets, event_id)"
+                " VALUES (1, 'z', 0, 0, 1, 7)"
+            )
+            alert = Alert(id=0, channel="c0", kind="new", title=TITLE, rule="r", story_id=1,
+                          outlets=("One",), extra={"angles": "1"}, event_id=7)  # fmt: skip
+            alert_id = await alert_rows.insert(db, alert, dedup_key="event:7:r", now=now - 1)
+            assert alert_id is not None
+            await alert_rows.mark_sent(db, [alert_id], now=now, external_id=None)
+            await _poll_grows_event(db, ("One", "Two"), angles=2)
+            (update,) = await alert_rows.due(db, "c0", now + 1, 10)
+    finally:
+        await store.close()
+    poll, sender, watch = [await asyncpg.connect(pg_url) for _ in range(3)]
+    try:
+        sending = sender.transaction()
+        await sending.start()
+        went_out = {update.alert.id: update.payload}
+        await alert_rows.mark_sent(
+            PgConnDb(sender), [update.alert.id], now=now, external_id=None, went_out=went_out
+        )
+        polling = poll.transaction()
+        await polling.start()
+        grows = asyncio.create_task(_poll_grows_event(PgConnDb(poll), ("One", "Two", "Three"), 2))
+        await until_waiting(watch, grows)
+        await sending.commit()
+        await grows
+        await polling.commit()
+    finally:
+        for conn in (poll, sender, watch):
+            await conn.close()
+    store = await Store.open(pg_url)
+    try:
+        assert await alert_rows.due(store.db, "c0", now + 1, 10) == []
+    finally:
         await store.close()

@@ -188,10 +188,15 @@ async def sent_since(
     return [(r[0], float(r[1])) for r in rows]
 
 
-async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
-    """The alert of ``channel`` with this key, and its status."""
+async def by_key(
+    db: Db, channel: str, dedup_key: str, *, to_write: bool = False
+) -> tuple[Due, str] | None:
+    """The alert of ``channel`` with this key, and its status. ``to_write``: on PostgreSQL,
+    locked until the transaction ends, so that a sender on another node that records it
+    meanwhile is waited for, and what is read is what it left."""
+    lock = " FOR UPDATE OF a" if to_write and db.dialect == "postgresql" else ""
     row = await db.fetch_one(
-        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
+        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?" + lock,
         (channel, dedup_key),
     )
     return (load_due(row), str(row[10])) if row else None
