@@ -44,8 +44,9 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
 async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: float) -> None:
     """``due`` went out and was recorded sent as it went; ``shown`` is what it showed by then.
     More means its story or event grew (or its update was refreshed) while it was being
-    sent, by a poll that still saw it pending and so left the message to it: the update that
-    poll would have queued is queued here, so the growth goes out all the same."""
+    sent, by a poll that still saw it pending and so left the message to it: what that poll
+    would have queued had it come a moment later is queued here (an update, or the refreshed
+    update again), on the same terms (``outbox.grow.worth_a_message``)."""
     if shown == due.payload:
         return
     alert = due.alert

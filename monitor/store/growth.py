@@ -66,8 +66,9 @@ _POINTING = (
 # On PostgreSQL another node's poll may be pointing alerts at a row while this transaction
 # settles the last alert it saw there: a DELETE that waited for that poll's lock would judge
 # "no alert points at it" from before the poll committed, and delete the row its new alerts
-# show. Rows locked by a poll in flight are left (the next settle of their alerts removes
-# them); the rows taken are locked first, so the DELETE's own look, later, is current.
+# show. Rows locked by a poll in flight are left (retention's sweep removes those no alert
+# points at: ``sweep``); the rows taken are locked first, so the DELETE's own look, later,
+# is current.
 _FREE_ROWS = "SELECT owner FROM alert_growth WHERE owner IN ({marks}) FOR UPDATE SKIP LOCKED"
 
 

@@ -1,7 +1,8 @@
 """What a delivery's outcome writes to an alert: sent, retried, given up (failed or
 expired), folded into a storm summary, or back to pending (``requeue``); every try a row of
 ``alert_attempts``. An alert leaving pending takes with it the growth it showed
-(``store.growth.settle``)."""
+(``store.growth.settle``); one recorded sent keeps what went out (``went_out``), and the
+growth that came meanwhile goes out after it (``outbox.upkeep.follow_up``)."""
 
 from __future__ import annotations
 
