@@ -17,6 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
+from helpers import until_waiting
 from pydantic import TypeAdapter
 from standins import (
     BOT_TOKEN,
@@ -239,13 +240,7 @@ async def test_a_send_recorded_while_another_node_polls_the_event_gets_its_updat
                 await follow_up(db, due, None, shown.get(alert_id, due.payload), time.time())
 
         sending = asyncio.create_task(record())
-        for _ in range(100):  # until the sender is done or waits for the poll's lock
-            waiting = await watch.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            )
-            if sending.done() or waiting:
-                break
-            await asyncio.sleep(0.05)
+        await until_waiting(watch, sending)  # done, or waits for the poll's lock
         await on_grown(
             PgConnDb(poll), stories=(), events=[(_event(("One", "Two")), of_events[7])],
             now=time.time(),

@@ -53,10 +53,15 @@ async def mark_sent(
     marked = [i for _, _, i in rows]
     await hold(db, marked)
     shown = {} if went_out is None else await _shown(db, marked)
-    await growth.settle(db, marked, went_out)
+    settled = await growth.settle(db, marked, went_out)
     if went_out is not None:
-        # Alerts that point at no growth but whose payload changed (a refreshed update).
-        stale = [(went_out[i], i) for i in marked if shown.get(i, went_out[i]) != went_out[i]]
+        # Alerts that point at no growth but whose payload changed (a refreshed update):
+        # those that showed growth were written as they went out by the settle.
+        stale = [
+            (went_out[i], i)
+            for i in marked
+            if i not in settled and shown.get(i, went_out[i]) != went_out[i]
+        ]
         if stale:
             await db.execute_many("UPDATE alerts SET payload = ? WHERE id = ?", stale)
     await db.execute_many(
