@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -16,7 +15,7 @@ import yarl
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
 from monitor.fetch.body import Decoder
-from monitor.fetch.failures import connection_failure
+from monitor.fetch.failures import client_failure, connection_failure
 from monitor.fetch.responses import cache_lifetime, status_error
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -181,9 +180,7 @@ class Fetcher:
                 f"the server closed the connection mid-answer ({_reason(exc)})"
             ) from None
         except aiohttp.ClientOSError as exc:
-            if exc.errno == errno.ECONNRESET:
-                raise FetchError("the server reset the connection") from None
-            raise FetchError(f"the connection failed ({_reason(exc)})") from None
+            raise FetchError(client_failure(exc)) from None
         except aiohttp.InvalidURL as exc:
             target = str(exc.url)
             if target != url:  # a hop's Location

@@ -43,3 +43,17 @@ def _why(error: BaseException) -> str:
     text = getattr(error, "strerror", None) or str(error).strip() or error.__class__.__name__
     text = text.splitlines()[0][:200]
     return text[:1].lower() + text[1:]
+
+
+def client_failure(exc: aiohttp.ClientError) -> str:
+    """Any of aiohttp's request errors as a sentence; it quotes no URL, which for a channel
+    may hold a secret (a bot token, a webhook's path)."""
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return connection_failure(exc)
+    if isinstance(exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError):
+        return "the server closed the connection mid-answer"
+    if isinstance(exc, aiohttp.ClientOSError):
+        if exc.errno == errno.ECONNRESET:
+            return "the server reset the connection"
+        return f"the connection failed ({_why(exc)})"
+    return f"the request failed ({exc.__class__.__name__})"
