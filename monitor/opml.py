@@ -11,8 +11,10 @@ from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
+from pydantic import ValidationError
 
 from monitor.config import FeedConfig
+from monitor.configchecks import describe
 from monitor.errors import InputError
 
 
@@ -53,6 +55,15 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
 
     walk(body, ())
     return found
+
+
+def why_invalid(feed: OpmlFeed) -> str | None:
+    """Why ``feed`` cannot become a ``[[feeds]]`` table (its URL is not http, ...), or None."""
+    try:
+        FeedConfig.model_validate({"url": feed.url, "name": feed.name, "tags": list(feed.tags)})
+    except ValidationError as exc:
+        return "; ".join(describe(err) for err in exc.errors())
+    return None
 
 
 def _tag(title: str) -> str:
