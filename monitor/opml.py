@@ -6,6 +6,7 @@ Reading uses defusedxml: an OPML file comes from elsewhere and must not expand e
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
@@ -16,6 +17,7 @@ from pydantic import ValidationError
 from monitor.config import FeedConfig
 from monitor.configchecks import describe
 from monitor.errors import InputError
+from monitor.normalize import remove_controls
 
 
 class OpmlError(InputError):
@@ -70,15 +72,23 @@ def _tag(title: str) -> str:
     return re.sub(r"\s+", "-", title.strip().lower())
 
 
-def write_opml(feeds: list[FeedConfig], title: str = "monitor feeds") -> bytes:
+def write_opml(
+    feeds: list[FeedConfig],
+    title: str = "monitor feeds",
+    known_titles: Mapping[str, str] | None = None,
+) -> bytes:
+    """The feeds as OPML 2.0; each is named by its config name, else by the title its feed
+    gave (``known_titles``, by URL, from the store), else by its URL."""
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
     SubElement(head, "title").text = title
     body = SubElement(root, "body")
     for feed in feeds:
-        attrs = {"type": "rss", "text": feed.name or feed.url, "xmlUrl": feed.url}
-        if feed.name:
-            attrs["title"] = feed.name
+        # A title the feed sent may hold characters XML 1.0 cannot carry.
+        name = feed.name or remove_controls((known_titles or {}).get(feed.url, "")).strip()
+        attrs = {"type": "rss", "text": name or feed.url, "xmlUrl": feed.url}
+        if name:
+            attrs["title"] = name
         if feed.tags:
             attrs["category"] = ",".join(feed.tags)
         SubElement(body, "outline", attrs)

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from monitor import config as config_module
 from monitor.cli import EXIT_USAGE
-from monitor.cli.common import add_config_option
-from monitor.errors import ConfigError, InputError
+from monitor.cli.common import add_config_option, read_store
+from monitor.errors import ConfigError, InputError, StoreError
 from monitor.plural import plural
 from monitor.redact import shown
 
@@ -32,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exp = sub.add_parser(
         "export-opml",
         help="print the configured feeds as OPML",
-        description="Print the configured feeds as an OPML 2.0 document on stdout.",
+        description="Print the configured feeds as an OPML 2.0 document on stdout, each "
+        "named by its name in the config, else by the title its feed gave (from the store), "
+        "else by its URL.",
     )
     add_config_option(exp)
     exp.set_defaults(func=run_export)
@@ -86,9 +88,16 @@ def run_import(args: argparse.Namespace) -> int:
 
 def run_export(args: argparse.Namespace) -> int:
     from monitor.opml import write_opml
+    from monitor.store.feeds import all_feeds
 
     config = config_module.load(config_module.resolve_path(args.config))
-    sys.stdout.buffer.write(write_opml(config.feeds))
+    try:
+        stored = read_store(config, all_feeds)
+    except StoreError as exc:  # no store yet: the config's names, else URLs
+        print(f"monitor: feed titles from the config only ({exc})", file=sys.stderr)
+        stored = []
+    titles = {f.url: f.title for f in stored if f.title}
+    sys.stdout.buffer.write(write_opml(config.feeds, known_titles=titles))
     return 0
 
 
