@@ -140,6 +140,11 @@ class Engine:
         for url, state in states.items():
             # Polls in flight hold the live state objects: keep them, add only new feeds.
             self.rt.states.setdefault(url, state)
+        for url in {f.url for f in self.rt.config.feeds} - states.keys():
+            # A feed gone from the config: its last body is not read again (if it comes
+            # back, its first poll reads every item, as after a restart).
+            if (gone := self.rt.states.get(url)) is not None:
+                self.rt.memory.forget(gone.id)
         self.stages.recompile(config)
         old = self.rt.config
         if config.fetch.bodies_in_flight != old.fetch.bodies_in_flight:

@@ -12,6 +12,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -65,12 +66,20 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             rt.publishing[feed.url] = await item_store.publishing_since(
                 rt.store.db, state.id, now - WEEK
             )
-        # Handed to ingest, not kept here: ingest lets the body go once it is parsed.
-        fetched = [
-            await rt.fetcher.fetch(
-                state.effective_url, etag=state.etag, last_modified=state.last_modified
-            )
-        ]
+        # No conditional GET: a body comes. Fetched once there is room among those waiting
+        # to be parsed, rather than held in memory in a long queue.
+        gate = (
+            rt.unparsed.fetch(rt.config.fetch.bodies_in_flight, rt.config.fetch.concurrency)
+            if state.etag is None and state.last_modified is None
+            else nullcontext()
+        )
+        async with gate:
+            # Handed to ingest, not kept here: ingest lets the body go once it is parsed.
+            fetched = [
+                await rt.fetcher.fetch(
+                    state.effective_url, etag=state.etag, last_modified=state.last_modified
+                )
+            ]
         elapsed = fetched[0].elapsed
         outcome = await ingest(rt, feed, state, fetched.pop(), now)
         outcome.fetch_seconds = elapsed
@@ -119,8 +128,9 @@ async def ingest(
     if digest == state.body_hash:  # validators ignored, same bytes: nothing to parse
         return await _nothing_new(rt, feed, state, result, "unchanged", now)
     # [fetch] bodies_in_flight: past it a poll waits with its body unparsed, one block, where
-    # its parsed items are thousands of small objects that leave holes in the heap when freed
-    async with rt.body_slots:
+    # its parsed items are thousands of small objects that leave holes in the heap when freed;
+    # counted, so that polls sure to bring a body do not all fetch it to wait here
+    async with rt.unparsed.slot(rt.body_slots):
         limit = rt.config.monitor.max_new_items
         # parse and normalize, in a parse thread, all but the items the feed's last body had
         # (rt.memory); ``order`` only when there may be too many new

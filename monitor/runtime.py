@@ -23,6 +23,7 @@ from monitor.schedule import Publishing, Timing, adaptive_interval
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store.feeds import FeedState, StateWrites
+from monitor.unparsed import Unparsed
 
 if TYPE_CHECKING:
     from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
@@ -43,6 +44,8 @@ class Runtime:
     # Polls past their fetch that parse or store a body ([fetch] bodies_in_flight): the
     # transaction is one at a time, so more would only hold their parsed items in memory.
     body_slots: asyncio.Semaphore
+    # The bodies waiting for one of those slots; polls that expect a body wait for room.
+    unparsed: Unparsed = field(default_factory=Unparsed)
     states: dict[str, FeedState] = field(default_factory=dict)
     clock: Callable[[], float] = time.time
     metrics: Metrics | None = None

@@ -1,5 +1,6 @@
 """Event assignment reads each item's headline as story matching parsed it (handed over in
-the story decisions), and decides exactly as it does when it parses the titles itself."""
+the story decisions): the headline ``parse`` gives, so that events decide as they would
+parsing the titles themselves."""
 
 from __future__ import annotations
 
@@ -12,13 +13,14 @@ from conftest import shared
 
 from monitor import assign
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import parse
+from monitor.dedup.headline import from_key, parse
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 from monitor.models import Item, StoredItem, Story
 
 T0 = 1_700_000_000.0
 WIRE = "Putin invites Zelensky to Moscow for talks"
+URDU = "نبی کریم ﷺ کی ولادت پر جلوس"
 
 
 def _stored(n: int, title: str, guid: str | None, url: str | None, at: float) -> StoredItem:
@@ -34,6 +36,9 @@ CASES = [
     ("same url", [(WIRE, None, "https://a.example/1"),
                   ("Zelensky turns down Moscow as venue", None, "https://a.example/1")]),
     ("same title", [(WIRE, None, None), (WIRE, None, None)]),
+    # A word that folds into several ("ﷺ", common in Urdu and Arabic news) comes back from
+    # the stored key as the same one word.
+    ("same title, ligature", [(URDU, None, None), (URDU, None, None)]),
     ("new stories", [(WIRE, None, None), ("Floods close schools across the region", None, None)]),
 ]  # fmt: skip
 
@@ -84,3 +89,16 @@ def test_events_with_the_handed_over_headlines_are_the_same_as_parsed() -> None:
             ]
     assert len({event for _, event, _, _ in plans[True]}) > 100  # a real stream's events
     assert plans[True] == plans[False]
+
+
+@pytest.mark.parametrize(
+    "title",
+    [URDU, "Allah ﷻ says", "Tokyo firm ㍿ listed", "Brand™ sues rival", "Rates up ½ point",
+     "Greek ͺ iota", "Arabic ﹼ shadda"],
+)  # fmt: skip
+def test_a_headline_comes_back_from_its_key_as_parsed(title: str) -> None:
+    """The story window keeps keys, not headlines: a word that folds into several must come
+    back as the one word ``parse`` made of it, or events and stories read another headline
+    for the second copy of a title."""
+    parsed = parse(title)
+    assert from_key(parsed.key()) == parsed

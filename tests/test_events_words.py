@@ -12,7 +12,8 @@ from collections import defaultdict
 import pytest
 from conftest import shared
 
-from monitor.dedup.headline import content_words, keeps_whole, parse, strip_outlet
+from monitor.dedup.headline import content_words, parse
+from monitor.dedup.outlet import keeps_whole, strip_outlet
 from monitor.events import EventConfig, EventIndex
 from monitor.events.words import segment_words
 

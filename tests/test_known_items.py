@@ -331,3 +331,25 @@ async def test_a_push_of_its_newest_item_then_a_poll_reads_only_what_is_new(
         finally:
             await engine.close()
     assert seen[False] == seen[True]
+
+
+async def test_a_feed_removed_from_the_config_is_forgotten(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A reload that drops a feed drops its memory (a daemon reloaded for months keeps only
+    the feeds it polls); the feeds it keeps keep theirs."""
+    titles = headlines()
+    for path in ("/kept", "/dropped"):
+        feed_server.feed(path, body(first_body(titles)))
+    urls = [feed_server.url("/kept"), feed_server.url("/dropped")]
+    config = make_config(tmp_path, urls, RULES)
+    engine = await Engine.open(config, clock=Clock())
+    try:
+        for feed in config.feeds:
+            await refresh_feed(engine.rt, feed)
+        ids = [engine.rt.states[u].id for u in urls]
+        assert [engine.rt.memory.recall(i) is not None for i in ids] == [True, True]
+        await engine.reload(make_config(tmp_path, urls[:1], RULES))
+        assert [engine.rt.memory.recall(i) is not None for i in ids] == [True, False]
+    finally:
+        await engine.close()

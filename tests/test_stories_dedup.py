@@ -9,8 +9,8 @@ import pytest
 from helpers import assign_stories
 
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import strip_outlet
 from monitor.dedup.index import StoryIndex, shared_guid
+from monitor.dedup.outlet import strip_outlet
 from monitor.models import Item, StoredItem
 from monitor.store import Store
 from monitor.store import feeds as feed_store

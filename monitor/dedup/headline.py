@@ -5,10 +5,7 @@ summit | RT" become word lists a fuzzy score can compare. The words that carry t
 beyond its topic are kept apart: numbers, dates ("Monday", "March") and names ("kills 12 in
 Nigeria" is not "kills 21 in Pakistan"), because a score over words alone does not see them.
 
-The rules are general, not a list of outlets: a trailing " - X" / " | X" segment of at most
-four words, a leading "X - " of at most three, a leading ALL-CAPS tag before a dash or colon
-("UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-"), a parenthesised one- or two-word credit
-("(AP)"). Each is removed only when enough of the headline remains.
+The outlet wrappers come off by general rules (``dedup.outlet``).
 """
 
 from __future__ import annotations
@@ -17,20 +14,9 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.dedup.outlet import strip_outlet
 from monitor.textfold import english_stem, fold, stem
 
-# A leading tag in capitals before a dash or colon, with an optional count:
-# "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
-_LEAD_TAG = re.compile(r"^\s*(?:[A-Z][A-Z&'.]+ ){0,2}[A-Z][A-Z&'.]+(?: \d+)?\s*[-:–—|]\s*")
-_LEAD_TIME = re.compile(r"^\s*\d{1,2}[:.]\d{2}\s+")  # "13:23 PSNI failed ..." (live pages)
-# An outlet segment: " - Reuters", " | RT", " – BBC News" at the end (at most 4 words) ...
-# Possessive quantifiers (++, *+): a long word must never be split many ways when a pattern
-# fails; with plain + an 800-character hostile title backtracked for minutes on the loop.
-_TAIL = re.compile(r"\s+[-|–—]\s+(?:[\w.&'’]++\s*+){1,4}$")
-# ... or at the start ("BBC News - "), at most 3 words.
-_HEAD = re.compile(r"^(?:[\w.&'’]++\s++){1,3}[-|–—]\s+")
-_PAREN = re.compile(r"\s*\((?:[\w.&'’]++\s*+){1,2}\)\s*")  # "(AP)", "(Reuters)" at either end
-MAX_TITLE = 500  # characters of a headline that dedup reads; real headlines are far shorter
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
 _WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
@@ -86,6 +72,7 @@ _REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
 # Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
 # and their headlines parsed anew.
 KEY_VERSION = 2
+_NONE: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +101,10 @@ def from_key(key: str) -> Headline:
     """The headline that ``Headline.key`` encoded (the index stores keys, not objects)."""
     if "^" not in key:  # no names: the key is the text (the story index rebuilds many)
         words = tuple(key.split())
-        return Headline(" ".join(words), words, _numbers_of(words), frozenset())
+        return Headline(" ".join(words), words, _numbers_of(words), _NONE)
     marked = key.split()
     words = tuple([w.removeprefix("^") for w in marked])
-    names = frozenset([w[1:] for w in marked if w[:1] == "^"])
+    names = _frozen([w[1:] for w in marked if w[:1] == "^"])
     return Headline(" ".join(words), words, _numbers_of(words), names)
 
 
@@ -126,51 +113,13 @@ def _digit(word: str) -> bool:
 
 
 def _numbers_of(words: tuple[str, ...]) -> frozenset[str]:
-    return frozenset([w for w in words if w[:1].isdigit() or w in DATE_WORDS])
+    return _frozen([w for w in words if w[:1].isdigit() or w in DATE_WORDS])
 
 
-def strip_outlet(title: str) -> str:
-    """The headline without wire tags, outlet names and credits around it."""
-    # Cheap tests before each pattern: most headlines have none of these, and the patterns
-    # backtrack (a window of a million headlines is rebuilt at start).
-    text = title[:MAX_TITLE].strip()
-    if text[:1].isdigit():
-        text = _LEAD_TIME.sub("", text)
-    for _ in range(2):
-        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
-        # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
-        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
-            text = text[match.end() :]
-    has_separator = _has_separator(text)
-    for pattern, present in ((_TAIL, has_separator), (_PAREN, "(" in text)):
-        if present:
-            stripped = pattern.sub(" ", text).strip()
-            if len(stripped.split()) >= 3:
-                text = stripped
-    head = _HEAD.match(text) if has_separator else None
-    if head and len(text[head.end() :].split()) >= 4:
-        text = text[head.end() :]
-    return text
-
-
-def _has_separator(text: str) -> bool:
-    # The separators of an outlet segment, each tested in turn: a loop over a tuple of them
-    # costs twice as much, and every headline is asked.
-    return (
-        " - " in text or " | " in text or " – " in text or " — " in text
-        or " -\t" in text or " |\t" in text
-    )  # fmt: skip
-
-
-def keeps_whole(title: str) -> bool:
-    """Whether ``strip_outlet`` gives ``title`` back whole (but for the whitespace around it):
-    none of its patterns can match (no leading time or tag, no separator, no parenthesis),
-    which is most headlines; asking costs a fraction of stripping. False may also mean that
-    it does keep it whole."""
-    if len(title) > MAX_TITLE:
-        return False
-    text = title.strip()
-    return not (text[:1].isdigit() or text[:2].isupper() or "(" in text or _has_separator(text))
+def _frozen(values: list[str]) -> frozenset[str]:
+    # Most headlines have no number, many no name: each frozenset() is an object of its own
+    # (216 bytes) in every headline kept, where one empty set serves them all.
+    return frozenset(values) if values else _NONE
 
 
 def _canonical(raw: str) -> str:
@@ -207,10 +156,12 @@ _known: dict[str, str] = {}
 def _learn(raw: str) -> str:
     """``raw`` as ``_known`` keeps it: as compared (``_canonical``), after what its spelling
     says (the flags above)."""
-    if raw.casefold() in STOP_WORDS:
+    # Without whitespace: a few characters fold into several words ("ﷺ"), and a headline's
+    # key (space-separated) must give back the words ``parse`` gave (``from_key``).
+    stem = "" if raw.casefold() in STOP_WORDS else "".join(_canonical(raw).split())
+    if not stem:
         known = ""
     else:
-        stem = _canonical(raw)
         flags = _LOWER if raw[:1].islower() else 0
         if raw.isupper() and len(raw) > 1:
             flags |= _ACRONYM_LIKE
@@ -284,8 +235,8 @@ def parse(title: str) -> Headline:
     # Capitals mark names only in a sentence-case headline; in Title Case or ALL CAPS every
     # word has them, so then only acronyms (in a headline not all in capitals) count.
     title_case = lower <= len(words) // 8
-    names = frozenset(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
-    return Headline(" ".join(words), tuple(words), frozenset(numbers), names)
+    names = _frozen(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
+    return Headline(" ".join(words), tuple(words), _frozen(numbers), names)
 
 
 def opposite(a: Headline, b: Headline) -> bool:

@@ -38,16 +38,11 @@ class Centroids:
         weighted = {w: weight * idf[w] for w, weight in vector.items()}
         return weighted, math.sqrt(sum([w * w for w in weighted.values()]))
 
-    def stale(self, event: Event) -> bool:
-        """Whether the event's norm is to be summed again: the event changed, or the rarity
-        of words has moved (a tenth more items seen)."""
-        norm_docs = event.norm_docs
-        return norm_docs == 0 or self._words.docs > norm_docs * 1.1 + 10
-
     def norm(self, event: Event) -> float:
-        """The event's norm, summed again when ``stale``: the rest of the time it is read."""
+        """The event's norm, summed again when it is stale (the event changed, or the rarity
+        of words has moved: a tenth more items seen); the rest of the time it is read."""
         docs, norm_docs = self._words.docs, event.norm_docs
-        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # ``stale``, inlined: the usual case
+        if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # stale
             idf = self.rarity()
             event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
             event.norm_docs = docs

@@ -266,11 +266,7 @@ class EventIndex:
         known = self._titles.get(event_id)
         if known is not None and known[0] == self._changes:
             return known[1]
-        if len(event.titles) == 1 and not self._centroids.stale(event):
-            # The only choice: scoring it would change nothing (its event's norm is fresh).
-            title = event.titles[0][1]
-        else:
-            title = self._centroids.closest(event)
+        title = self._centroids.closest(event)
         self._titles[event_id] = (self._changes, title)
         return title
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, content_words, keeps_whole, parse, strip_outlet
+from monitor.dedup.headline import Headline, content_words, parse
+from monitor.dedup.outlet import keeps_whole, strip_outlet
 from monitor.events.config import EventConfig
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import NamedTuple
 
-from monitor.dedup.headline import strip_outlet
+from monitor.dedup.outlet import strip_outlet
 from monitor.models import Event, Match, StoredItem, Story
 
 # The lede shown: the summary's first sentences up to about this many characters.
