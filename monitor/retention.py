@@ -52,5 +52,5 @@ async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
             pruned.alerts,
         )
     if pruned.growth:
-        log.info("removed %d story growth rows no pending alert showed", pruned.growth)
+        log.info("removed %d story and event growth rows no pending alert showed", pruned.growth)
     return pruned

@@ -120,8 +120,12 @@ class Stages:
     ) -> list[str]:
         """The poll's events, the alerts of what it grew, its matches and the alerts they
         queue; the rules of the matches recorded."""
+        grown_stories, grown_events = _grown(changes, plan.changes)
+        # Every alert the poll may write, locked at once, in the sender's order (``store.grown``).
+        await grown_store.hold(db, [*grown_stories, *_moved(plan)], grown_events)
         await event_store.record(db, plan)
-        grown = await self._alerts_of_grown(db, changes, plan.changes)
+        of_stories, of_events = await grown_store.grown_alerts(db, grown_stories, grown_events)
+        grown = _Grown(of_stories, of_events)
         matched = await self._record_matches(db, found, now)
         wanted = set(grown.of_events) | {
             e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
@@ -176,20 +180,6 @@ class Stages:
             self.index.evict(self._latest - self.config.dedup.window)
             self.events.evict(self._latest - self.config.dedup.window)
             self._evicted_at = now
-
-    async def _alerts_of_grown(
-        self,
-        db: Db,
-        changes: Sequence[assign.StoryChange],
-        event_changes: Sequence[assign.EventChange],
-    ) -> _Grown:
-        """The alerts of the stories and events this poll grew, read at once (most have
-        none), before a match queues new ones, which the growth checks would leave as they
-        are. An alert per event is updated by its event, not by its story."""
-        grown = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
-        grown_events = sorted({e.event_id for e in event_changes if not e.is_new_event})
-        of_stories, of_events = await grown_store.grown_alerts(db, grown, grown_events)
-        return _Grown(of_stories, of_events)
 
     def _find_matches(
         self, event_changes: Sequence[assign.EventChange]
@@ -264,6 +254,23 @@ class Stages:
                 stories.append((change.story, per_story))
         grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
         await on_grown(db, stories=stories, events=grown_events, now=now)
+
+
+def _grown(
+    changes: Sequence[assign.StoryChange], event_changes: Sequence[assign.EventChange]
+) -> tuple[list[int], list[int]]:
+    """The stories and events the poll grew, whose alerts it reads (most have none) before a
+    match queues new ones, which the growth checks would leave as they are. An alert per
+    event is updated by its event, not by its story."""
+    stories = [c.story.id for c in changes if c.gained_outlet and not c.is_new_story]
+    return stories, sorted({e.event_id for e in event_changes if not e.is_new_event})
+
+
+def _moved(plan: assign.EventPlan) -> set[int]:
+    """The stories the poll links to an event that were in the store before it: those that
+    leave another event have their alerts settled (``store.growth.settle_moved``)."""
+    created = {c.story.story.id for c in plan.changes if c.story.is_new_story}
+    return {story for _, story in plan.story_links if story not in created}
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -36,3 +37,16 @@ async def assign_stories(
     changes = await story_store.record(db, assign.stories(index, items, new_ids))
     await db.give_back("stories", new_ids)
     return changes
+
+
+async def until_waiting(watch: Any, task: asyncio.Task[Any]) -> None:
+    """Wait (up to 5 s) until ``task`` is done or a connection of this test's database waits
+    for a lock (``watch``: an asyncpg connection of its own)."""
+    for _ in range(100):
+        waiting = await watch.fetchval(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE wait_event_type = 'Lock' AND datname = current_database()"
+        )
+        if task.done() or waiting:
+            return
+        await asyncio.sleep(0.05)

@@ -15,7 +15,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 import pytest
-from helpers import make_config
+from helpers import make_config, until_waiting
 
 from monitor.channels import build_channels
 from monitor.models import Alert, Item, StoredItem
@@ -202,13 +202,7 @@ async def test_an_alert_sent_while_another_node_grows_its_event_keeps_the_growth
         sending = asyncio.create_task(
             alert_rows.mark_sent(PgConnDb(sender), [a], now=1.0, external_id="m1")
         )
-        for _ in range(100):  # until the sender is done or waits for the poll's lock
-            waiting = await watch.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            )
-            if sending.done() or waiting:
-                break
-            await asyncio.sleep(0.05)
+        await until_waiting(watch, sending)  # done, or waits for the poll's lock
         await polling.commit()
         await sending
         await sending_tx.commit()

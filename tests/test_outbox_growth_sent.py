@@ -17,6 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
+from helpers import until_waiting
 from pydantic import TypeAdapter
 from standins import (
     BOT_TOKEN,
@@ -48,9 +49,10 @@ def _channel(**data: Any) -> Any:
     return TypeAdapter(ChannelConfig).validate_python({**FAST, **data})
 
 
-def _event(outlets: tuple[str, ...]) -> Event:
-    """Event 7 as a poll sees it: one angle per outlet beyond the first."""
-    return Event(7, TITLE, NOW, NOW, stories=len(outlets), outlets=outlets, latest=TITLE)
+def _event(outlets: tuple[str, ...], angles: int = 0) -> Event:
+    """Event 7 as a poll sees it: ``angles`` stories, or one per outlet."""
+    stories = angles or len(outlets)
+    return Event(7, TITLE, NOW, NOW, stories=stories, outlets=outlets, latest=TITLE)
 
 
 async def _event_alert(db: Db) -> int:
@@ -67,10 +69,12 @@ async def _event_alert(db: Db) -> int:
     return alert_id
 
 
-async def _poll_grows_event(db: Db, outlets: tuple[str, ...]) -> None:
-    """What the assigner's poll does with event 7 grown to ``outlets``."""
+async def _poll_grows_event(db: Db, outlets: tuple[str, ...], angles: int = 0) -> None:
+    """What the assigner's poll does with event 7 grown to ``outlets`` (``_event``)."""
+    await grown.hold(db, [], [7])
     _, of_events = await grown.grown_alerts(db, [], [7])
-    await on_grown(db, stories=(), events=[(_event(outlets), of_events[7])], now=time.time())
+    event = _event(outlets, angles)
+    await on_grown(db, stories=(), events=[(event, of_events[7])], now=time.time())
 
 
 def _first_call(path_end: str, work: Callable[[], Awaitable[None]]) -> Any:
@@ -141,6 +145,34 @@ async def test_growth_during_a_send_goes_out_after_it(database: str, kind: str) 
         await store.close()
 
 
+async def test_an_outlet_more_during_a_webhook_update_sends_nothing_more(database: str) -> None:
+    """Event 7's webhook message told One; the event gains an angle (Two), and while that
+    update is in the channel's hands it gains an outlet (Three) but no angle: one update,
+    not a second with the same angles (mail and webhooks: a message per new angle)."""
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            alert_id = await _event_alert(db)
+            await alert_rows.mark_sent(db, [alert_id], now=time.time(), external_id=None)
+            await _poll_grows_event(db, ("One", "Two"))
+
+        async def outlet_more() -> None:
+            async with store.transaction() as db:
+                await _poll_grows_event(db, ("One", "Two", "Three"), angles=2)
+
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            app = receiver.app()
+            app.middlewares.append(_first_call("/s3cr3t-path", outlet_more))
+            async with serve_app(app) as url:
+                config = _channel(type="webhook", url=url + "/hook/s3cr3t-path")
+                deliverer = Deliverer(store, build_channels({"c0": config}, session))
+                assert await deliverer.drain(20.0, updates=True)
+            saw = [(p["alert"]["kind"], p["alert"]["outlets"]) for p in receiver.payloads()]
+        assert saw == [("update", ["One", "Two"])], saw
+    finally:
+        await store.close()
+
+
 async def test_an_update_refreshed_during_its_edit_is_edited_again(database: str) -> None:
     """A story's Telegram message is edited to show Two; while that edit is in hand the
     story gains Three: the message ends showing Three, not stuck at Two."""
@@ -194,6 +226,7 @@ async def test_a_send_recorded_while_another_node_polls_the_event_gets_its_updat
     try:
         polling = poll.transaction()
         await polling.start()
+        await grown.hold(PgConnDb(poll), [], [7])
         _, of_events = await grown.grown_alerts(PgConnDb(poll), [], [7])
         assert [h.status for h in of_events[7]] == ["pending"]
 
@@ -207,13 +240,7 @@ async def test_a_send_recorded_while_another_node_polls_the_event_gets_its_updat
                 await follow_up(db, due, None, shown.get(alert_id, due.payload), time.time())
 
         sending = asyncio.create_task(record())
-        for _ in range(100):  # until the sender is done or waits for the poll's lock
-            waiting = await watch.fetchval(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-            )
-            if sending.done() or waiting:
-                break
-            await asyncio.sleep(0.05)
+        await until_waiting(watch, sending)  # done, or waits for the poll's lock
         await on_grown(
             PgConnDb(poll), stories=(), events=[(_event(("One", "Two")), of_events[7])],
             now=time.time(),

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
 
 import asyncpg
 import pytest
+from helpers import until_waiting
 
 from monitor.models import Alert
 from monitor.retention import prune
@@ -33,16 +33,6 @@ async def _alert(db: Db, channel: str) -> int:
     alert_id = await alert_rows.insert(db, alert, dedup_key="event:7:r", now=time.time())
     assert alert_id is not None
     return alert_id
-
-
-async def _until_waiting(watch: Any, task: asyncio.Task[Any]) -> None:
-    for _ in range(100):  # until the task is done or waits for a lock
-        waiting = await watch.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-        )
-        if task.done() or waiting:
-            return
-        await asyncio.sleep(0.05)
 
 
 async def _rows(pg_url: str) -> list[str]:
@@ -108,9 +98,9 @@ async def test_the_sweep_leaves_a_row_a_poll_is_pointing_a_new_alert_at(
         grow = growth.write(PgConnDb(poll), GROWN, [("event:7", b)])
         sweep = growth.sweep(PgConnDb(sweeper), 100)
         first_task = asyncio.create_task(grow if first == "poll" else sweep)
-        await _until_waiting(watch, first_task)
+        await until_waiting(watch, first_task)
         second = asyncio.create_task(sweep if first == "poll" else grow)
-        await _until_waiting(watch, second)
+        await until_waiting(watch, second)
         # The one that came second is done or waits for the first's lock: commit in order.
         await first_task
         await (polling if first == "poll" else sweeping).commit()

@@ -22,10 +22,13 @@ flight, which the record waits for) goes out after it as the update a poll a mom
 would have queued (``outbox.upkeep.follow_up``).
 
 Exactly once, as far as it can be: an alert is marked sent in its own transaction right
-after the channel accepted it. A crash (kill -9, power loss) in the few milliseconds between
-the channel's answer and that commit leaves it pending, and it is sent again at the next
-start: at most ``concurrency`` (default 1) duplicate messages per channel per crash. No
-Bot API or SMTP idempotency key exists to close that window; the webhook sends
+after the channel accepted it. A crash (kill -9, power loss) between the channel's answer
+and that commit leaves it pending, and it is sent again at the next start: at most
+``concurrency`` (default 1) duplicate messages per channel per crash. That is milliseconds
+on one node; on PostgreSQL the record first waits for the assigner's poll in flight that
+holds one of its alerts, as long as that poll's transaction lasts (the writer has no lock
+timeout), and a record the database aborts is made again (``outbox.worker.RECORD_TRIES``).
+No Bot API or SMTP idempotency key exists to close that window; the webhook sends
 ``X-Monitor-Alert-Id`` so a receiver can.
 """
 

@@ -87,26 +87,39 @@ async def _event_grew(
         if alert.outlets == outlets and alert.extra == extra:
             continue
         if due.external_id or await _new_angle(db, alert, event.stories):
-            # A message that can be edited is (Telegram, the console), at each growth; mail
-            # and webhooks get a message of their own (external_id "") once the event has a
-            # new angle, not for each outlet more: at most one per update_delay, coalesced.
             await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)
     if _follow(alerts, owner, pointed):
         grown_rows.append((owner, event.outlets, told))
 
 
-async def _new_angle(db: Db, alert: Alert, angles: int) -> bool:
+def angles(alert: Alert) -> int:
+    """How many angles of its event a message told (one, for an alert per story)."""
+    return int(alert.extra.get("angles", "1") or 1)
+
+
+def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
+    """Whether growth after a message that told ``told`` angles gets out: a message that can
+    be edited is (Telegram, the console: ``external_id``), at each growth; mail and webhooks
+    get a message of their own (external_id "") once the event has a new angle, not for
+    each outlet more (at most one per update_delay, coalesced)."""
+    return bool(external_id) or grown_to > told
+
+
+async def _new_angle(db: Db, alert: Alert, grown_to: int) -> bool:
     """Whether the event has more angles than the last message of ``alert`` told (its
     update's, once one was sent), or an update waits that should carry the newest."""
-    told = int(alert.extra.get("angles", "1") or 1)
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+    told = angles(alert)
+    # Locked: read pending while the sender records it sent, this poll's refresh would put
+    # it back to pending and send it again for an outlet more. Only the sender takes this
+    # row alone, after its alerts (``store.outcome``): neither waits for the other in a circle.
+    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}", to_write=True)
     if previous is not None:
         update, status = previous
         if status == rows.PENDING:
             return True
         told = int(update.alert.extra.get("angles", str(told)) or told)
-    return angles > told
+    return worth_a_message(None, told, grown_to)
 
 
 async def on_story_grew(

@@ -139,6 +139,8 @@ async def fold_held(
     end of this minute, or at once (``at_once``: draining, nothing more is coming)."""
     due = now if at_once else summary_due(now)
     async with store.transaction() as db:
+        # All of them at once, in id order, as a poll takes them (``store.grown.hold``).
+        await rows.hold(db, [a.id for alerts in held.values() for a in alerts])
         totals = {
             rule: await fold(db, channel, rule, alerts, limit=limit, now=now, due=due)
             for rule, alerts in held.items()

@@ -9,7 +9,7 @@ from dataclasses import replace
 from monitor.channels.config import DeliveryConfig
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
-from monitor.models import Alert
+from monitor.outbox.grow import angles, worth_a_message
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
@@ -44,20 +44,22 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
 async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: float) -> None:
     """``due`` went out and was recorded sent as it went; ``shown`` is what it showed by then.
     More means its story or event grew (or its update was refreshed) while it was being
-    sent, by a poll that still saw it pending and so left the message to it: the update that
-    poll would have queued is queued here, so the growth goes out all the same."""
+    sent, by a poll that still saw it pending and so left the message to it: what that poll
+    would have queued had it come a moment later is queued here (an update, or the refreshed
+    update again), on the same terms (``outbox.grow.worth_a_message``)."""
     if shown == due.payload:
         return
     alert = due.alert
     fresh = rows.load_alert((alert.id, alert.channel, alert.kind, shown))
+    # As a poll's growth would have it (``outbox.grow``): an edit at each growth, a message
+    # of its own (mail, webhooks) for an event's new angle only. An update refreshed while
+    # it went out goes again on those terms, not for an outlet more.
+    if alert.kind not in ("update", "new", "burst"):
+        return
+    if not worth_a_message(external_id or due.external_id, angles(alert), angles(fresh)):
+        return
     if alert.kind == "update":
         await rows.requeue(db, alert.id, shown, now=now)
-        return
-    if alert.kind not in ("new", "burst"):
-        return
-    if not external_id and (fresh.event_id is None or _angles(fresh) <= _angles(alert)):
-        # Mail and webhooks get a message of their own for an event's new angle only, as
-        # a poll's growth gives them (``outbox.grow``); a message to edit gets every growth.
         return
     update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": fresh.kind})
     await rows.upsert_update(
@@ -68,7 +70,3 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
         now=now,
         due=now,
     )
-
-
-def _angles(alert: Alert) -> int:
-    return int(alert.extra.get("angles", "1") or 1)

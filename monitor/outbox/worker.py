@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
-from monitor.errors import ChannelError, MonitorError
+from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
 from monitor.outbox import storm
 from monitor.outbox.attempt import attempt, call
@@ -27,6 +27,10 @@ log = logging.getLogger("monitor.outbox")
 
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
+# A send's record, tried this often, this long apart (seconds), before the worker gives up on
+# it (the alerts stay pending and go out again).
+RECORD_TRIES = 3
+RECORD_PAUSE = 0.2
 
 
 @dataclass(slots=True)
@@ -137,8 +141,7 @@ class ChannelWorker:
                 single.append(due)
         if later:
             async with self.store.transaction() as db:
-                for until, ids in later.items():
-                    await rows.postpone(db, ids, until)
+                await rows.postpone_each(db, {i: t for t, ids in later.items() for i in ids})
         if held:
             # Draining (monitor once): everything is queued already, so the summary can go
             # as soon as the alerts before it were read, not at the minute's end.
@@ -196,6 +199,29 @@ class ChannelWorker:
         await self._record([due], error, external_id=external_id)
         return error is None or error.permanent
 
+    async def _record_sent(self, group: Sequence[Due], external_id: str | None, now: float) -> None:
+        """Record ``group`` sent, as it went out. The message is out already: a record that
+        fails (PostgreSQL aborts a transaction caught in a lock circle with another node's)
+        is made again, not left to send it all a second time."""
+        went_out = {d.alert.id: d.payload for d in group}
+        ids = [d.alert.id for d in group]
+        for tries_left in reversed(range(RECORD_TRIES)):
+            try:
+                async with self.store.transaction() as db:
+                    shown = await rows.mark_sent(
+                        db, ids, now=now, external_id=external_id, went_out=went_out
+                    )
+                    for due in group:
+                        shown_now = shown.get(due.alert.id, due.payload)
+                        await follow_up(db, due, external_id, shown_now, now)
+                return
+            except StoreError as exc:
+                if not tries_left:
+                    raise
+                log.warning("%s: recording alert %s sent failed, trying again: %s",
+                            self.name, ids, exc)  # fmt: skip
+                await asyncio.sleep(RECORD_PAUSE)
+
     async def _record(
         self, group: Sequence[Due], error: ChannelError | None, *, external_id: str | None
     ) -> None:
@@ -206,13 +232,7 @@ class ChannelWorker:
             self._failures = 0
             self.sent += len(group)
             self._storm.delivered((d.alert for d in group), now)
-            went_out = {d.alert.id: d.payload for d in group}
-            async with self.store.transaction() as db:
-                shown = await rows.mark_sent(
-                    db, ids, now=now, external_id=external_id, went_out=went_out
-                )
-                for due in group:
-                    await follow_up(db, due, external_id, shown.get(due.alert.id, due.payload), now)
+            await self._record_sent(group, external_id, now)
             for due in group:
                 log.info("%s: delivered alert %d (%s) %s", name, due.alert.id, due.alert.kind,
                          due.alert.title[:80])  # fmt: skip

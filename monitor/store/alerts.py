@@ -10,7 +10,7 @@ reached from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from monitor.models import Alert
 from monitor.store.alert_row import (
@@ -30,6 +30,7 @@ from monitor.store.batch import Rows
 from monitor.store.db import Db
 from monitor.store.outcome import (
     expire_overdue,
+    hold,
     mark_folded,
     mark_given_up,
     mark_retry,
@@ -42,7 +43,7 @@ from monitor.store.payload import dump_payload, load_alert
 # (``store.outcome``) and the payload's, for the outbox: one door to the alert tables.
 __all__ = [
     "ALERT_COLUMNS", "ALERT_COLUMNS_OF_A", "EXPIRED", "FAILED", "FOLDED", "PENDING", "SENT",
-    "Due", "dump_payload", "expire_overdue", "load_alert", "load_due", "mark_folded",
+    "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due", "mark_folded",
     "mark_given_up", "mark_retry", "mark_sent", "requeue",
 ]  # fmt: skip
 
@@ -187,10 +188,15 @@ async def sent_since(
     return [(r[0], float(r[1])) for r in rows]
 
 
-async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
-    """The alert of ``channel`` with this key, and its status."""
+async def by_key(
+    db: Db, channel: str, dedup_key: str, *, to_write: bool = False
+) -> tuple[Due, str] | None:
+    """The alert of ``channel`` with this key, and its status. ``to_write``: on PostgreSQL,
+    locked until the transaction ends, so that a sender on another node that records it
+    meanwhile is waited for, and what is read is what it left."""
+    lock = " FOR UPDATE OF a" if to_write and db.dialect == "postgresql" else ""
     row = await db.fetch_one(
-        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
+        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?" + lock,
         (channel, dedup_key),
     )
     return (load_due(row), str(row[10])) if row else None
@@ -220,8 +226,14 @@ async def deliverable(
 
 async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
     """Move alerts later without counting an attempt (quiet hours, digest window)."""
+    await postpone_each(db, dict.fromkeys(ids, until))
+
+
+async def postpone_each(db: Db, until: Mapping[int, float]) -> None:
+    """``postpone`` each alert to its own time: in one pass, in id order, as a poll takes
+    them (``store.grown.hold``), so neither waits for the other in a circle."""
     await db.execute_many(
-        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until, i) for i in sorted(ids)]
+        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until[i], i) for i in sorted(until)]
     )
 
 

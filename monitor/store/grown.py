@@ -74,27 +74,40 @@ def _held(row: Row) -> Held:
 
 async def story_alerts(db: Db, story_id: int) -> list[Held]:
     """The "new" and "burst" alerts of a story, each with its status."""
-    await _hold(db, [story_id], [])
+    await hold(db, [story_id], [])
     return (await stories_alerts(db, [story_id])).get(story_id, [])
 
 
 # On PostgreSQL the sender (another node) may be recording one of these alerts as it leaves
 # pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
 # the growth, queue no update) after the sender committed "sent" with the growth as it was
-# before. Read shared, they wait for that record, or it waits for this poll
-# (``store.outcome``, which takes them in the same order, by id, so neither waits for the
-# other in a circle).
+# before. Read shared, they wait for that record, or it waits for this poll. The sender
+# takes its alerts in id order (``store.outcome``); so does the poll, all at once, before it
+# writes any of them (``hold``): a lock taken later, out of that order, would let each wait
+# for the other in a circle, and PostgreSQL would abort one.
+#
+# One list of stories (those named, then the events'), so that the alerts are found through
+# alerts_story whatever the plan (an OR of the two lists is not, and the writer's generic plan
+# then reads every alert kept). Only pending ones: a sent alert stays sent, and one the sender
+# records meanwhile is left out once it has (the row is looked at again after the wait);
+# locking every sent one would dirty it at each poll.
 _SHARE = (
-    "SELECT a.id FROM alerts a WHERE a.kind IN ('new', 'burst') AND (a.story_id = ANY(?::bigint[])"
-    " OR (a.story_id IN (SELECT id FROM stories WHERE event_id = ANY(?::bigint[]))"
-    " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')))"
+    "SELECT a.id FROM alerts a"
+    " WHERE a.story_id = ANY(?1::bigint[] || ARRAY(SELECT id FROM stories"
+    " WHERE event_id = ANY(?2::bigint[]))) AND a.kind IN ('new', 'burst')"
+    " AND a.status = 'pending' AND (a.story_id = ANY(?1::bigint[])"
+    " OR a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
     " ORDER BY a.id FOR SHARE"
 )
 
 
-async def _hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> None:
+async def hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> None:
+    """On PostgreSQL, lock (shared, in id order) every alert a poll may write: those of the
+    stories it grew or moved to another event, and those per event of the events it grew.
+    Before the poll writes its events (``store.events.record``): their stories as they were,
+    as a moved story's alerts stay with the event they were raised for."""
     if db.dialect == "postgresql" and (story_ids or event_ids):
-        await db.fetch_all(_SHARE, (list(story_ids), list(event_ids)))
+        await db.fetch_all(_SHARE, (sorted(story_ids), sorted(event_ids)))
 
 
 # The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
@@ -154,8 +167,8 @@ async def grown_alerts(
     db: Db, story_ids: Sequence[int], event_ids: Sequence[int]
 ) -> tuple[HeldBy, HeldBy]:
     """``stories_alerts(story_ids)`` and ``events_alerts(event_ids)``: what a poll
-    that grew stories and events reads, in one query where both lists are short."""
-    await _hold(db, story_ids, event_ids)
+    that grew stories and events reads, in one query where both lists are short (on
+    PostgreSQL, once ``hold`` took their alerts)."""
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
         apart = await stories_alerts(db, story_ids) if story_ids else {}
         return apart, await events_alerts(db, event_ids)

@@ -66,18 +66,20 @@ _POINTING = (
 # On PostgreSQL another node's poll may be pointing alerts at a row while this transaction
 # settles the last alert it saw there: a DELETE that waited for that poll's lock would judge
 # "no alert points at it" from before the poll committed, and delete the row its new alerts
-# show. Rows locked by a poll in flight are left (the next settle of their alerts removes
-# them); the rows taken are locked first, so the DELETE's own look, later, is current.
+# show. Rows locked by a poll in flight are left (retention's sweep removes those no alert
+# points at: ``sweep``); the rows taken are locked first, so the DELETE's own look, later,
+# is current.
 _FREE_ROWS = "SELECT owner FROM alert_growth WHERE owner IN ({marks}) FOR UPDATE SKIP LOCKED"
 
 
 async def settle(
     db: Db, alert_ids: Iterable[int], went_out: Mapping[int, str] | None = None
-) -> None:
+) -> set[int]:
     """These alerts leave pending (sent, given up, folded): the growth they show written into
     their payloads (or, for those in ``went_out``, the payload they were sent with), their
-    pointers cleared, and rows no alert points at any more deleted."""
-    await _settle(db, "id", list(alert_ids), went_out=went_out)
+    pointers cleared, and rows no alert points at any more deleted. The ids of those that
+    showed growth (their payloads written here)."""
+    return await _settle(db, "id", list(alert_ids), went_out=went_out)
 
 
 async def settle_moved(db: Db, story_ids: Sequence[int]) -> None:
@@ -93,14 +95,14 @@ async def _settle(
     keys: Sequence[int],
     also: str = "",
     went_out: Mapping[int, str] | None = None,
-) -> None:
+) -> set[int]:
     if not keys:
-        return
+        return set()
     rows = []
     for marks, params in in_lists(keys):
         rows += await db.fetch_all(_POINTING.format(which=which, marks=marks) + also, params)
     if not rows:
-        return
+        return set()
     sent = went_out or {}
     written = [
         (sent.get(int(r[0])) or folded(load_alert(r), r[3], r[5], r[6])[1], r[0]) for r in rows
@@ -123,6 +125,7 @@ async def _settle(
         " AND NOT EXISTS (SELECT 1 FROM alerts WHERE growth = ?)",
         [(o, o) for o in owners],
     )
+    return {int(r[0]) for r in rows}
 
 
 # Rows no alert points at: a settle leaves a row a poll in flight holds (``_FREE_ROWS``), and

@@ -1,7 +1,8 @@
 """What a delivery's outcome writes to an alert: sent, retried, given up (failed or
 expired), folded into a storm summary, or back to pending (``requeue``); every try a row of
 ``alert_attempts``. An alert leaving pending takes with it the growth it showed
-(``store.growth.settle``)."""
+(``store.growth.settle``); one recorded sent keeps what went out (``went_out``), and the
+growth that came meanwhile goes out after it (``outbox.upkeep.follow_up``)."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from monitor.store.db import Db
 _HOLD = "SELECT id FROM alerts WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
 
 
-async def _hold(db: Db, ids: Sequence[int]) -> None:
+async def hold(db: Db, ids: Sequence[int]) -> None:
+    """On PostgreSQL, lock these alerts for an outcome, in id order."""
     if db.dialect == "postgresql":
         for marks, params in in_lists(sorted(ids)):
             await db.fetch_all(_HOLD.format(marks=marks), params)
@@ -49,12 +51,17 @@ async def mark_sent(
     refreshed) while it was being sent, which the caller follows up (``outbox.upkeep``)."""
     rows = [(now, external_id, i) for i in ids]
     marked = [i for _, _, i in rows]
-    await _hold(db, marked)
+    await hold(db, marked)
     shown = {} if went_out is None else await _shown(db, marked)
-    await growth.settle(db, marked, went_out)
+    settled = await growth.settle(db, marked, went_out)
     if went_out is not None:
-        # Alerts that point at no growth but whose payload changed (a refreshed update).
-        stale = [(went_out[i], i) for i in marked if shown.get(i, went_out[i]) != went_out[i]]
+        # Alerts that point at no growth but whose payload changed (a refreshed update):
+        # those that showed growth were written as they went out by the settle.
+        stale = [
+            (went_out[i], i)
+            for i in marked
+            if i not in settled and shown.get(i, went_out[i]) != went_out[i]
+        ]
         if stale:
             await db.execute_many("UPDATE alerts SET payload = ? WHERE id = ?", stale)
     await db.execute_many(
@@ -82,7 +89,7 @@ async def requeue(db: Db, alert_id: int, payload: str, *, now: float) -> None:
 async def mark_retry(
     db: Db, ids: Iterable[int], *, now: float, next_attempt: float, error: str
 ) -> None:
-    rows = sorted(ids)  # in id order, as a poll takes them (``_hold``)
+    rows = sorted(ids)  # in id order, as a poll takes them (``hold``)
     await db.execute_many(
         "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
         [(next_attempt, error, i) for i in rows],
@@ -96,7 +103,7 @@ async def mark_retry(
 async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, error: str) -> None:
     """``failed`` (the channel refused for good) or ``expired`` (undelivered for too long)."""
     rows = list(ids)
-    await _hold(db, rows)
+    await hold(db, rows)
     await growth.settle(db, rows)
     await db.execute_many(
         "UPDATE alerts SET status = ?, attempts = attempts + ?, last_error = ? WHERE id = ?",
@@ -129,7 +136,7 @@ async def expire_overdue(
 async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
     """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
     ids = list(ids)
-    await _hold(db, ids)
+    await hold(db, ids)
     await growth.settle(db, ids)
     await db.execute_many(
         "UPDATE alerts SET status = 'folded', last_error = ? WHERE id = ?",
