@@ -20,7 +20,7 @@ from monitor import configchecks as checks
 from monitor import redact
 from monitor.channels.config import ChannelConfig
 from monitor.cluster.config import ClusterConfig
-from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
+from monitor.configtypes import WRITTEN, Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
@@ -202,7 +202,7 @@ def loads(
     problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
-        config = Config.model_validate({**raw, "base_dir": base_dir})
+        config = Config.model_validate({**raw, "base_dir": base_dir}, context=WRITTEN)
     except ValidationError as exc:
         found = (checks.describe(err) for err in exc.errors())
         problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
