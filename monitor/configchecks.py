@@ -96,6 +96,13 @@ def warnings(config: Config) -> list[str]:
                     f"{where}.feeds[{i}]: no feed here is named {feed!r} or has that URL"
                     " (it matches only a feed whose own title is that)"
                 )
+    if config.database_location == config.database_path:
+        folder = config.database_path.parent
+        if not folder.parent.is_dir():
+            found.append(
+                f"monitor.database: the folder {folder.parent} does not exist: the daemon"
+                " will refuse to open the database (a typo?)"
+            )
     return found
 
 

@@ -1,13 +1,17 @@
 """check-config finds what is valid on its own but cannot work: a rule scoped to a tag no feed
-has (an error), to a feed nothing here names or a rule alerting nowhere (warnings)."""
+has (an error), to a feed nothing here names or a rule alerting nowhere (warnings), and a
+database whose folder is a typo (the store then refuses rather than start empty)."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 
 from monitor.cli import main
+from monitor.errors import StoreError
+from monitor.store import Store
 
 FEEDS = """
 [[feeds]]
@@ -71,3 +75,27 @@ def test_a_doubtful_rule_is_a_warning(
         assert err == ""
     else:
         assert line in err and len(err.splitlines()) == 1
+
+
+def test_a_database_folder_that_is_a_typo_is_said_and_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "config.toml"
+    database = tmp_path / "nonexistent" / "dir" / "m.db"
+    path.write_text(f'[monitor]\ndatabase = "{database}"\n')
+    assert main(["check-config", "-c", str(path)]) == 0
+    assert f"the folder {tmp_path / 'nonexistent'} does not exist" in capsys.readouterr().err
+    with pytest.raises(StoreError, match="does not exist"):
+        asyncio.run(Store.open(database))
+    assert not (tmp_path / "nonexistent").exists()
+
+
+def test_a_new_database_folder_one_level_deep_is_made(tmp_path: Path) -> None:
+    # A fresh machine: the default path, or a folder of its own beside the config.
+    database = tmp_path / "state" / "m.db"
+
+    async def open_and_close() -> None:
+        await (await Store.open(database)).close()
+
+    asyncio.run(open_and_close())
+    assert database.exists()
