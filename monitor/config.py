@@ -168,12 +168,21 @@ def load(path: Path, environ: Mapping[str, str] | None = None, *, secrets: bool 
     ``${NAME}`` left unset is then no problem (the secrets may live only in the daemon's
     environment) and stands for a placeholder that is never sent anywhere."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (pass -c PATH or set {ENV_VAR})") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        # utf-8-sig: an editor that saves "UTF-8 with BOM" (Notepad) is still UTF-8 to TOML.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, start) + 1
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
         raise ConfigError(
-            f"{path}: cannot read the file ({exc.__class__.__name__}: {exc})"
+            f"{path}: line {line}, column {column}: byte 0x{data[exc.start]:02x} is not UTF-8"
+            " (save the file as UTF-8)"
         ) from None
     return loads(
         text, base_dir=path.resolve().parent, source=str(path), environ=environ, secrets=secrets
@@ -190,7 +199,7 @@ def loads(
 ) -> Config:
     """Validate config text; see ``load``."""
     try:
-        raw = tomllib.loads(text)
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
