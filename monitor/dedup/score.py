@@ -11,50 +11,11 @@ from monitor.dedup.headline import Headline, opposite, parse
 # "Feed 1 update 3" / "Feed 1 update 4", "Lottery results for 12 March" / "... 13 March" are
 # the same template with other news in it, and the number penalty grows to match.
 _FEW_WORDS = 3
-# Two names this alike (0-100) are taken for spellings of one: transliterations
-# ("zelenski" / "zelenskiy" / "zelenskyy"), a dropped letter ("gaddafi" / "qaddafi").
-_SPELLING = 75.0
 
 
 def _mismatch(a: frozenset[str], b: frozenset[str], a_words: set[str], b_words: set[str]) -> bool:
     """Each side has one the other lacks: a substitution ("12 ... Nigeria" / "21 ... Pakistan")."""
     return bool(a - b_words) and bool(b - a_words)
-
-
-def _renamed(a: Headline, b: Headline, a_words: set[str], b_words: set[str]) -> bool:
-    """Each side has a name the other lacks and that is no spelling of a word the other has
-    alone: "... in Texas" / "... in Ohio", not "Zelensky" / "Zelenskiy" (one man)."""
-    a_only, b_only = a.names - b_words, b.names - a_words
-    if not a_only or not b_only:
-        return False
-    a_rest, b_rest = a_words - b_words, b_words - a_words
-    # A name swapped for a name, the rest the same: where either adds other words, the
-    # names are more often detail one copy gives ("Mitt", "US") than other news.
-    if a_rest - a.names or b_rest - b.names:
-        return False
-    if _initials(a_only, b, b_rest) or _initials(b_only, a, a_rest):
-        return False
-    return _unspelled(a_only, b_rest) and _unspelled(b_only, a_rest)
-
-
-def _initials(names: frozenset[str], other: Headline, rest: set[str]) -> bool:
-    """A short name that the other's words spell out ("boe" / "Bank of England", "sc" /
-    "Supreme Court"): its letters hold their initials, in order."""
-    initials = "".join([w[0] for w in other.words if w in rest])
-    if len(initials) < 2:
-        return False
-    for name in names:
-        if len(name) <= 5:
-            letters = iter(name)
-            if all(c in letters for c in initials):
-                return True
-    return False
-
-
-def _unspelled(names: frozenset[str], words: set[str]) -> bool:
-    """Some name of ``names`` is no spelling of any of ``words``."""
-    ratio = fuzz.ratio
-    return any(all(ratio(name, word) < _SPELLING for word in words) for name in names)
 
 
 def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
@@ -89,7 +50,7 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     if _mismatch(a.numbers, b.numbers, wa, wb):
         words = min(len(wa - a.numbers), len(wb - b.numbers))
         base -= config.number_penalty * max(1.0, _FEW_WORDS / max(words, 1))
-    if config.name_penalty and _renamed(a, b, wa, wb):
+    if _mismatch(a.names, b.names, wa, wb):
         base -= config.name_penalty
     if opposite(a, b):
         base -= config.opposite_penalty
