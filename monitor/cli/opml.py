@@ -90,7 +90,7 @@ def run_export(args: argparse.Namespace) -> int:
     from monitor.opml import write_opml
     from monitor.store.feeds import all_feeds
 
-    config = config_module.load(config_module.resolve_path(args.config))
+    config = config_module.load(config_module.resolve_path(args.config), secrets=False)
     try:
         stored = read_store(config, all_feeds)
     except StoreError as exc:  # no store yet: the config's names, else URLs
