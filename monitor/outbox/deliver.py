@@ -94,7 +94,7 @@ class Deliverer:
         workers: list[asyncio.Task[None]] = []
         try:
             for name, count in (await orphaned(self.store.db, self.channels)).items():
-                log.warning("outbox: %s", orphaned_message(name, count))
+                log.warning("%s", orphaned_message(name, count))
             await self._release_held()
             loop = asyncio.get_running_loop()
             workers = [

@@ -86,7 +86,7 @@ class ChannelWorker:
             since = self.clock() - storm.WINDOW
             self._storm.seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
         except MonitorError as exc:
-            log.error("outbox %s: %s", name, exc)
+            log.error("%s: %s", name, exc)
         while not stop.is_set():
             wake.clear()
             now = self.clock()
@@ -106,11 +106,11 @@ class ChannelWorker:
                     await self._process(batch, stop)
                     continue
             except MonitorError as exc:
-                log.error("outbox %s: %s", name, exc)
+                log.error("%s: %s", name, exc)
                 await self._sleep(IDLE_MAX)
                 continue
             except Exception as exc:  # a bug must not silently end this channel's deliveries
-                log.error("outbox %s: unexpected %s: %s", name, type(exc).__name__, exc)
+                log.error("%s: unexpected %s: %s", name, type(exc).__name__, exc)
                 await self._sleep(IDLE_MAX)
                 continue
             await self._sleep(IDLE_MAX if next_due is None else next_due - now)
@@ -152,9 +152,10 @@ class ChannelWorker:
         if held:
             # Draining (monitor once): everything is queued already, so the summary can go
             # as soon as the alerts before it were read, not at the minute's end.
-            await storm.fold_held(
+            totals = await storm.fold_held(
                 self.store, self.name, config.storm_limit, held, now, self.flush.digests
             )
+            self._storm.say(self.name, totals, now)
             single = await storm.refreshed(self.store, single)
         if digest:
             await self._deliver_digest(digest, now)
@@ -293,4 +294,4 @@ class ChannelWorker:
             async with self.store.transaction() as db:
                 await rows.release_held(db, self.name, self.clock())
         except MonitorError as exc:
-            log.error("outbox %s: %s", self.name, exc)
+            log.error("%s: %s", self.name, exc)
