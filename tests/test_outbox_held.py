@@ -6,13 +6,17 @@ fails. The first refusal is said once, and told to the other channels."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
+from feedserver import FeedServer
+from helpers import make_config
 from standins import (
     BOT_TOKEN,
     CHAT_ID,
@@ -22,6 +26,7 @@ from standins import (
     tg_error,
     webhook_receiver,
 )
+from test_events_alerts import ANGLES, publish
 from test_outbox_delivery import (
     FAST,
     Clock,
@@ -35,6 +40,9 @@ from test_outbox_delivery import (
 
 from monitor import outbox
 from monitor.channels import build_channels
+from monitor.config import Config
+from monitor.engine import Engine
+from monitor.oneshot import poll_all
 from monitor.store import Store
 
 
@@ -159,3 +167,41 @@ async def test_held_channel_is_said_once_and_told_to_the_other_channels(
         clock.offset += 3601
         assert await deliverer.drain(2)
     assert (await by_status(store))["desk"] == {"expired": 5}
+
+
+async def test_a_reload_that_fixes_the_token_sends_what_waited_with_its_growth(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The explorer's case, through the daemon's engine: a wrong token, the story grows
+    meanwhile, the operator fixes the token and reloads (SIGHUP): one message, grown."""
+    urls = publish(feed_server, 1)
+    async with telegram_standin() as tg:
+
+        def config(token: str) -> Config:
+            extra = (
+                '[[rules]]\nname = "peace-talks"\nquery = "Putin OR Zelensky"\n'
+                'channels = ["desk"]\n[channels.desk]\ntype = "telegram"\n'
+                f'bot_token = "{token}"\nchat_id = "{CHAT_ID}"\napi_base = "{tg.url}"\n'
+                'rate_limit = "off"\nupdate_delay = "0s"\n'
+            )
+            return make_config(tmp_path, urls, extra=extra)
+
+        engine = await Engine.open(config("1:wrong"))
+        try:
+            engine.start_delivery()
+            await poll_all(engine.rt, progress=False)
+            publish(feed_server, len(ANGLES))
+            await poll_all(engine.rt, progress=False)
+            await asyncio.sleep(0.5)
+            assert tg.sent == [] and tg.calls >= 1
+            assert await by_status(engine.store) == {"desk": {"pending": 1}}
+            await engine.reload(config(BOT_TOKEN))  # new channels: a new running deliverer
+            for _ in range(400):
+                if tg.sent:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)  # nothing more comes (one message, not one per angle)
+        finally:
+            await engine.close()
+    (message,) = tg.sent
+    assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles" in message["text"]
