@@ -274,11 +274,13 @@ class ChannelWorker:
         up to ``expire_after``) until a reload or a restart, or the next probe, sends them.
         Said once, in one line, and to the other channels as a health alert."""
         first, self._held = self._held is None, str(error)
-        self.paused_until = now + HOLD_PROBE
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + HOLD_PROBE, error=str(error))
             if first:
                 await held.tell_others(db, self.name, self.others, error, now)
+        # Paused once the health alerts are in: a drain counting what is left must not see
+        # this channel paused while the alerts it just queued elsewhere are not there yet.
+        self.paused_until = now + HOLD_PROBE
         if first:
             self.wake_others()
             log.error(
