@@ -32,12 +32,12 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
                 db, channel, created_before=now - limit, now=now, error=error
             )
     except MonitorError as exc:
-        log.error("outbox %s: %s", channel, exc)
+        log.error("%s: %s", channel, exc)
         ids = []
     if ids:
         more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
         shown = ", ".join(map(str, ids[:20])) + more
-        log.error("outbox %s: %d alert(s) %s: %s", channel, len(ids), error, shown)
+        log.error("%s: %d alert(s) %s: %s", channel, len(ids), error, shown)
     return now + min(SWEEP_MAX, limit / 10)
 
 
