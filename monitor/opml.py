@@ -6,14 +6,18 @@ Reading uses defusedxml: an OPML file comes from elsewhere and must not expand e
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
+from pydantic import ValidationError
 
 from monitor.config import FeedConfig
+from monitor.configchecks import describe
 from monitor.errors import InputError
+from monitor.normalize import remove_controls
 
 
 class OpmlError(InputError):
@@ -55,19 +59,36 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
     return found
 
 
+def why_invalid(feed: OpmlFeed) -> str | None:
+    """Why ``feed`` cannot become a ``[[feeds]]`` table (its URL is not http, ...), or None."""
+    try:
+        FeedConfig.model_validate({"url": feed.url, "name": feed.name, "tags": list(feed.tags)})
+    except ValidationError as exc:
+        return "; ".join(describe(err) for err in exc.errors())
+    return None
+
+
 def _tag(title: str) -> str:
     return re.sub(r"\s+", "-", title.strip().lower())
 
 
-def write_opml(feeds: list[FeedConfig], title: str = "monitor feeds") -> bytes:
+def write_opml(
+    feeds: list[FeedConfig],
+    title: str = "monitor feeds",
+    known_titles: Mapping[str, str] | None = None,
+) -> bytes:
+    """The feeds as OPML 2.0; each is named by its config name, else by the title its feed
+    gave (``known_titles``, by URL, from the store), else by its URL."""
     root = Element("opml", version="2.0")
     head = SubElement(root, "head")
     SubElement(head, "title").text = title
     body = SubElement(root, "body")
     for feed in feeds:
-        attrs = {"type": "rss", "text": feed.name or feed.url, "xmlUrl": feed.url}
-        if feed.name:
-            attrs["title"] = feed.name
+        # A title the feed sent may hold characters XML 1.0 cannot carry.
+        name = feed.name or remove_controls((known_titles or {}).get(feed.url, "")).strip()
+        attrs = {"type": "rss", "text": name or feed.url, "xmlUrl": feed.url}
+        if name:
+            attrs["title"] = name
         if feed.tags:
             attrs["category"] = ",".join(feed.tags)
         SubElement(body, "outline", attrs)

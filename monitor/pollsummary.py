@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from monitor.plural import plural
+
 log = logging.getLogger("monitor.daemon")
 
 SUMMARY_EVERY = 3600.0  # seconds between two summaries after the first pass
@@ -32,11 +34,6 @@ class _Counts:
             self.unchanged += 1
         elif result == "error":
             self.errors += 1
-
-
-def plural(count: int, word: str, words: str | None = None) -> str:
-    """'1 feed', '2 feeds', '1,000 feeds'."""
-    return f"{count:,} {word if count == 1 else (words or word + 's')}"
 
 
 class PollSummary:

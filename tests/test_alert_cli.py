@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import pytest
@@ -86,3 +87,29 @@ async def test_a_channel_error_is_printed_without_its_control_characters(
     assert code == 1
     assert "desk: FAILED: " in out and "not found" in out
     assert not any(c in out for c in "\x1b\x07"), out
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_a_channel_that_cannot_connect_says_so_as_a_poll_would(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    port = _closed_port()
+    config = write(
+        tmp_path,
+        f'[channels.desk]\ntype = "telegram"\nbot_token = "{BOT_TOKEN}"\n'
+        f'chat_id = "{CHAT_ID}"\napi_base = "http://127.0.0.1:{port}"\n'
+        f'[channels.hook]\ntype = "webhook"\nurl = "http://127.0.0.1:{port}/s3cret-path"\n',
+    )
+    assert main(["test-alert", "-c", config]) == 1
+    out = capsys.readouterr().out
+    for name in ("desk", "hook"):
+        line = next(x for x in out.splitlines() if x.startswith(f"{name}: FAILED"))
+        assert f"cannot connect to 127.0.0.1:{port} (connection refused)" in line, line
+        for noise in ("ClientConnectorError", "ssl:", "Connect call failed"):
+            assert noise not in line, line
+    assert BOT_TOKEN not in out and "s3cret-path" not in out

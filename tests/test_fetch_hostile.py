@@ -121,7 +121,7 @@ TABLE = [
         lambda r: web.Response(status=503, headers={"Retry-After": "1" * 300}),
         "unavailable (HTTP 503)",
     ),
-    ("/stall", _stall, "too slow or stalled"),
+    ("/stall", _stall, "sent nothing for 3s (read_timeout"),
     ("/drip", _drip, "too slow or stalled"),
     ("/huge", _huge, "over the 1,048,576-byte limit"),
     ("/gzip-bomb", _gzip_bomb, "decompresses to over the 1,048,576-byte limit"),

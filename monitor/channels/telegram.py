@@ -20,6 +20,7 @@ from monitor.channels.config import TelegramChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import telegram_digest, telegram_html
 from monitor.errors import ChannelError
+from monitor.fetch.failures import client_failure
 from monitor.models import Alert
 
 # Answers that mean "the configuration is wrong": retrying the same request cannot help, but
@@ -123,7 +124,7 @@ class TelegramChannel(Channel):
         except TimeoutError:
             failure = f"no answer within {self.config.timeout:g}s"
         except aiohttp.ClientError as exc:
-            failure = f"{exc.__class__.__name__}: {self._mask(str(exc))}"
+            failure = self._mask(client_failure(exc))
         except (ValueError, UnicodeDecodeError):
             failure = f"HTTP {status}: the answer is not Bot API JSON"
         except asyncio.CancelledError:

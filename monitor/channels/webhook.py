@@ -22,6 +22,7 @@ from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import plain_text
 from monitor.errors import ChannelError
+from monitor.fetch.failures import client_failure
 from monitor.fetch.responses import parse_retry_after
 from monitor.models import Alert
 
@@ -97,7 +98,7 @@ class WebhookChannel(Channel):
         except TimeoutError:
             failure = f"no answer within {self.config.timeout:g}s"
         except aiohttp.ClientError as exc:
-            failure = exc.__class__.__name__  # its text holds the URL, which may be secret
+            failure = client_failure(exc)  # not its text: that holds the URL, maybe secret
         if failure is not None:
             raise ChannelError(f"{where}: {failure}")
         if 200 <= status < 300:

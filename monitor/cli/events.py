@@ -12,6 +12,7 @@ from monitor.cli.common import (
     read_store,
     since_of,
 )
+from monitor.plural import plural
 from monitor.redact import shown_data
 from monitor.store.events import list_events
 
@@ -41,10 +42,10 @@ def run(args: argparse.Namespace) -> int:
         items = sum(len(s["items"]) for s in event["stories"])
         print(f"{event['first_seen'][:16].replace('T', ' ')}  {event['title']}")
         print(
-            f"    {len(event['stories'])} stories, {items} items from {len(outlets)} outlets: "
-            + outlets_text(outlets)
+            f"    {plural(len(event['stories']), 'story', 'stories')}, {plural(items, 'item')} "
+            f"from {plural(len(outlets), 'outlet')}: " + outlets_text(outlets)
         )
         for story in event["stories"]:
-            print(f"      {story['title']}  ({len(story['items'])} items)")
-    print(f"{len(events)} events")
+            print(f"      {story['title']}  ({plural(len(story['items']), 'item')})")
+    print(plural(len(events), "event"))
     return 0

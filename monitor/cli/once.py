@@ -8,6 +8,7 @@ import sys
 
 from monitor import interpreter, log
 from monitor.cli.common import add_config_option, add_log_options, load_config
+from monitor.plural import plural
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     failed = sum(o.result == "error" for o in outcomes)
     new = sum(o.new_items for o in outcomes)
     print(
-        f"polled {len(outcomes)} feeds: {new} new items, {failed} failed",
+        f"polled {plural(len(outcomes), 'feed')}: {plural(new, 'new item')}, {failed:,} failed",
         file=sys.stderr,
     )
     return 1 if outcomes and failed == len(outcomes) else 0

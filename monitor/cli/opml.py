@@ -9,8 +9,11 @@ import tempfile
 from pathlib import Path
 
 from monitor import config as config_module
-from monitor.cli.common import add_config_option
-from monitor.errors import ConfigError, InputError, MonitorError
+from monitor.cli import EXIT_USAGE
+from monitor.cli.common import add_config_option, read_store
+from monitor.errors import ConfigError, InputError, StoreError
+from monitor.plural import plural
+from monitor.redact import shown
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -18,8 +21,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "import-opml",
         help="add the feeds of an OPML file to the config",
         description="Append the feeds of an OPML file (those not configured yet) to the "
-        "config file as [[feeds]] tables. Folder titles become tags. The file is only "
-        "written when the result is a valid config.",
+        "config file as [[feeds]] tables. Folder titles become tags. An outline that cannot "
+        "be a feed (not an http(s) URL) is skipped with a line naming it, and the exit code "
+        "is then 2. The file is only written when the result is a valid config.",
     )
     add_config_option(imp)
     imp.add_argument("file", metavar="FILE", help="the OPML file to read")
@@ -28,7 +32,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     exp = sub.add_parser(
         "export-opml",
         help="print the configured feeds as OPML",
-        description="Print the configured feeds as an OPML 2.0 document on stdout.",
+        description="Print the configured feeds as an OPML 2.0 document on stdout, each "
+        "named by its name in the config, else by the title its feed gave (from the store), "
+        "else by its URL.",
     )
     add_config_option(exp)
     exp.set_defaults(func=run_export)
@@ -36,7 +42,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     # Imported here: the XML reader is this command's, not every command's (`monitor run`).
-    from monitor.opml import feeds_as_toml, read_opml
+    from monitor.opml import OpmlFeed, feeds_as_toml, read_opml, why_invalid
 
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
@@ -46,30 +52,52 @@ def run_import(args: argparse.Namespace) -> int:
         raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     found = read_opml(data)
     known = {f.url for f in config.feeds}
-    new = [f for f in {f.url: f for f in found}.values() if f.url not in known]
+    candidates = [f for f in {f.url: f for f in found}.values() if f.url not in known]
+    # An outline that cannot be a feed (a javascript: or relative URL) is skipped with a line
+    # of its own and the rest imported, in a dry run as in the real one: an export from
+    # another reader often carries a few, and refusing hundreds of feeds over one helps no one.
+    new: list[OpmlFeed] = []
+    skipped = 0
+    for feed in candidates:
+        why = why_invalid(feed)
+        if why is None:
+            new.append(feed)
+        else:
+            skipped += 1
+            label = f"{feed.name!r} " if feed.name else ""
+            print(shown(f"skipped outline {label}({feed.url[:200]}): {why}"), file=sys.stderr)
+    code = EXIT_USAGE if skipped else 0  # the file had bad input, even if the rest went in
     addition = feeds_as_toml(new)
+    tail = f", {skipped} skipped" if skipped else ""
     if args.dry_run or not new:
         sys.stdout.write(addition)
-        print(f"{len(found)} feeds in {args.file}, {len(new)} new", file=sys.stderr)
-        return 0
+        print(f"{plural(len(found), 'feed')} in {args.file}, {len(new)} new{tail}", file=sys.stderr)
+        return code
     text = path.read_text(encoding="utf-8")
     updated = text + ("" if text.endswith("\n") else "\n") + "\n# imported from OPML\n" + addition
     try:
         config_module.loads(updated, base_dir=path.resolve().parent, source=str(path))
     except ConfigError as exc:
-        raise MonitorError(
-            f"the import would make the config invalid, nothing written: {exc}"
+        raise InputError(
+            f"the import would make the config invalid, nothing written: {exc.message}"
         ) from None
     _atomic_write(path, updated)
-    print(f"added {len(new)} of {len(found)} feeds to {path}", file=sys.stderr)
-    return 0
+    print(f"added {len(new)} of {plural(len(found), 'feed')} to {path}{tail}", file=sys.stderr)
+    return code
 
 
 def run_export(args: argparse.Namespace) -> int:
     from monitor.opml import write_opml
+    from monitor.store.feeds import all_feeds
 
     config = config_module.load(config_module.resolve_path(args.config), secrets=False)
-    sys.stdout.buffer.write(write_opml(config.feeds))
+    try:
+        stored = read_store(config, all_feeds)
+    except StoreError as exc:  # no store yet: the config's names, else URLs
+        print(f"monitor: feed titles from the config only ({exc})", file=sys.stderr)
+        stored = []
+    titles = {f.url: f.title for f in stored if f.title}
+    sys.stdout.buffer.write(write_opml(config.feeds, known_titles=titles))
     return 0
 
 

@@ -16,7 +16,6 @@ from monitor.cli.common import (
     load_config_or_defaults,
     print_json,
 )
-from monitor.errors import ConfigError
 from monitor.replay import DEFAULT_STEP
 
 
@@ -65,7 +64,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.replay.sources import read_uci, records_from_directory  # this command's alone
+    from monitor.replay.sources import (  # this command's alone
+        ReplayError,
+        read_uci,
+        records_from_directory,
+    )
 
     config = load_config_or_defaults(args, "replaying")
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
@@ -74,9 +77,10 @@ def run(args: argparse.Namespace) -> int:
         logging.getLogger("monitor").setLevel(logging.WARNING)
     source = Path(args.source)
     if not source.exists():
-        raise ConfigError(f"{source}: no such file or directory")
+        # The replay's SOURCE, not the config: a "config:" prefix sent users to the wrong file.
+        raise ReplayError(f"the source {source}: no such file or directory")
     if args.speed < 0 or args.step <= 0:
-        raise ConfigError("--speed must be 0 or more and --step more than 0")
+        raise ReplayError("--speed must be 0 or more and --step more than 0")
     records = records_from_directory(source) if source.is_dir() else read_uci(source)
     # Here, not at the top: every command imports this module to list it in --help, and the
     # runner brings the whole pipeline and aiohttp's server.

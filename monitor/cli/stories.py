@@ -12,6 +12,7 @@ from monitor.cli.common import (
     read_store,
     since_of,
 )
+from monitor.plural import plural
 from monitor.redact import shown_data
 from monitor.store.stories import list_stories
 
@@ -41,9 +42,10 @@ def run(args: argparse.Namespace) -> int:
         outlets = list(dict.fromkeys(i["feed"] for i in story["items"]))
         print(f"{story['first_seen'][:16].replace('T', ' ')}  {story['title']}")
         print(
-            f"    {len(story['items'])} items from {len(outlets)} outlets: {outlets_text(outlets)}"
+            f"    {plural(len(story['items']), 'item')} from {plural(len(outlets), 'outlet')}: "
+            + outlets_text(outlets)
         )
         for item in story["items"]:
             print(f"      {item['feed']}: {item['title']}  {item['url'] or ''}".rstrip())
-    print(f"{len(stories)} stories")
+    print(plural(len(stories), "story", "stories"))
     return 0

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
 import aiohttp
+import aiohttp.abc
 import yarl
 
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError
 from monitor.fetch.body import Decoder
+from monitor.fetch.failures import client_failure, connection_failure
 from monitor.fetch.responses import cache_lifetime, status_error
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -60,9 +61,16 @@ class FetchResult:
 class Fetcher:
     """Fetches feeds through one shared session; ``close()`` when done."""
 
-    def __init__(self, limits: FetchLimits, user_agent: str) -> None:
+    def __init__(
+        self,
+        limits: FetchLimits,
+        user_agent: str,
+        *,
+        resolver: aiohttp.abc.AbstractResolver | None = None,
+    ) -> None:
         self.limits = limits
         self.user_agent = user_agent
+        self._resolver = resolver  # None: the system's; tests answer names on loopback
         self._session: aiohttp.ClientSession | None = None
         self._global = asyncio.Semaphore(limits.concurrency)
         # Per-host semaphores live as long as the fetcher; a few thousand hosts is a few KB.
@@ -87,6 +95,7 @@ class Fetcher:
                 limit=self.limits.concurrency,
                 limit_per_host=0,  # our own per-host semaphores, see _know
                 ttl_dns_cache=300,
+                resolver=self._resolver,
             )
             self._session = aiohttp.ClientSession(
                 connector=connector,
@@ -147,21 +156,31 @@ class Fetcher:
                 return await self._fetch(url, parsed, etag, last_modified, started)
         except FetchError:
             raise
+        # aiohttp's limits are TimeoutErrors too: each is named by its own key, not by the
+        # whole request's, which had not run out.
+        except aiohttp.ConnectionTimeoutError:
+            raise FetchError(
+                f"could not connect within {format_duration(self.limits.connect_timeout)}"
+                " (connect_timeout)"
+            ) from None
+        except aiohttp.ServerTimeoutError:
+            raise FetchError(
+                f"the server sent nothing for {format_duration(self.limits.read_timeout)}"
+                " (read_timeout; it stalled)"
+            ) from None
         except TimeoutError:
             raise FetchError(
                 f"no complete answer within {format_duration(self.limits.timeout)}"
-                " (the server is too slow or stalled)"
+                " (timeout; the server is too slow or stalled)"
             ) from None
         except aiohttp.ClientConnectorError as exc:
-            raise FetchError(f"cannot connect to {exc.host}:{exc.port} ({_reason(exc)})") from None
+            raise FetchError(connection_failure(exc)) from None
         except (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
             raise FetchError(
                 f"the server closed the connection mid-answer ({_reason(exc)})"
             ) from None
         except aiohttp.ClientOSError as exc:
-            if exc.errno == errno.ECONNRESET:
-                raise FetchError("the server reset the connection") from None
-            raise FetchError(f"the connection failed ({_reason(exc)})") from None
+            raise FetchError(client_failure(exc)) from None
         except aiohttp.InvalidURL as exc:
             target = str(exc.url)
             if target != url:  # a hop's Location

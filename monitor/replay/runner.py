@@ -22,6 +22,7 @@ from monitor.channels.config import ChannelConfig, ConsoleChannelConfig
 from monitor.config import Config, FeedConfig, derive
 from monitor.engine import Engine
 from monitor.pipeline import refresh_feed
+from monitor.plural import plural
 from monitor.progress import Progress
 from monitor.replay import DEFAULT_STEP
 from monitor.replay.server import ReplayServer
@@ -48,13 +49,17 @@ class ReplaySummary:
     def lines(self) -> list[str]:
         alerts = ", ".join(f"{v} {k}" for k, v in sorted(self.alerts.items())) or "none"
         return [
-            f"replayed {self.records:,} headlines from {self.feeds:,} feeds "
+            f"replayed {plural(self.records, 'headline')} from {plural(self.feeds, 'feed')} "
             f"({self.data_hours:.1f} hours of data) in {self.seconds:.1f}s",
-            f"  {self.polls:,} polls ({self.failed_polls} failed), {self.new_items:,} new items, "
-            f"{self.stories:,} stories, {self.matches:,} matches",
+            f"  {plural(self.polls, 'poll')} ({self.failed_polls:,} failed), "
+            f"{plural(self.new_items, 'new item')}, {plural(self.stories, 'story', 'stories')}, "
+            f"{plural(self.matches, 'match', 'matches')}",
             f"  alerts: {alerts}",
             *(
-                [f"  {self.discarded:,} alerts still pending at the end were discarded"]
+                [
+                    f"  {plural(self.discarded, 'alert')} still pending at the end "
+                    + ("was discarded" if self.discarded == 1 else "were discarded")
+                ]
                 if self.discarded
                 else []
             ),

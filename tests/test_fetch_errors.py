@@ -1,0 +1,123 @@
+"""A failed poll says which limit fired and what went wrong, in the user's words: the read
+timeout is not reported as the whole request's, a name that does not resolve is "cannot
+resolve host", and none of aiohttp's internals ("ssl:default", class names) show."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import Callable
+
+import pytest
+from aiohttp import web
+from aiohttp.abc import AbstractResolver, ResolveResult
+from feedserver import FeedServer, rss
+
+from monitor.errors import FetchError
+from monitor.fetch.client import Fetcher, FetchLimits
+
+
+class LoopbackResolver(AbstractResolver):
+    """A DNS stand-in: names under .test are 127.0.0.1, every other name is unknown, as the
+    system resolver says it (so no lookup leaves the machine)."""
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        if host.endswith(".test"):
+            return [
+                ResolveResult(
+                    hostname=host,
+                    host="127.0.0.1",
+                    port=port,
+                    family=socket.AF_INET,
+                    proto=0,
+                    flags=socket.AI_NUMERICHOST,
+                )
+            ]
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    async def close(self) -> None:
+        pass
+
+
+async def _silent(request: web.Request) -> web.StreamResponse:
+    await asyncio.sleep(30)  # no headers at all
+    return web.Response(text="late")
+
+
+async def _stall_mid_body(request: web.Request) -> web.StreamResponse:
+    resp = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+    await resp.prepare(request)
+    await resp.write(b"<rss>")
+    await asyncio.sleep(30)
+    return resp
+
+
+async def _drip(request: web.Request) -> web.StreamResponse:
+    # A byte well within read_timeout each time, never done within timeout.
+    resp = web.StreamResponse(headers={"Content-Type": "application/rss+xml"})
+    await resp.prepare(request)
+    for byte in rss("Drip", [("x", "http://x/1")]) * 10:
+        await resp.write(bytes([byte]))
+        await asyncio.sleep(0.2)
+    return resp
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# (case, handler or None, limits, how the URL is built, words the error has, words it has not)
+LIMITS = FetchLimits(timeout=4.0, read_timeout=1.5)
+TABLE: list[tuple[str, Callable[[web.Request], object] | None, str, list[str], list[str]]] = [
+    ("silent before headers", _silent, "server", ["nothing for 1.5s", "read_timeout"], ["4s"]),
+    ("stalls mid-body", _stall_mid_body, "server", ["nothing for 1.5s", "read_timeout"], ["4s"]),
+    ("drips past the total", _drip, "server", ["within 4s", "(timeout"], ["read_timeout"]),
+    (
+        "name does not resolve",
+        None,
+        "http://feeds.example.invalid/rss",
+        ["cannot resolve host feeds.example.invalid", "name or service not known"],
+        ["ssl:", "Cannot connect to host"],
+    ),
+    (
+        "port refuses",
+        None,
+        "http://feeds.example.test:{closed}/rss",
+        ["cannot connect to feeds.example.test:", "connection refused"],
+        ["ssl:", "ClientConnectorError", "Connect call failed"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("case", "handler", "where", "has", "has_not"), TABLE, ids=[row[0] for row in TABLE]
+)
+async def test_a_failed_fetch_names_what_went_wrong(
+    feed_server: FeedServer,
+    case: str,
+    handler: Callable[[web.Request], object] | None,
+    where: str,
+    has: list[str],
+    has_not: list[str],
+) -> None:
+    if handler is not None:
+        feed_server.handler("/feed", handler)
+        url = feed_server.url("/feed")
+    else:
+        url = where.format(closed=_closed_port())
+    fetcher = Fetcher(LIMITS, "monitor-test", resolver=LoopbackResolver())
+    try:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(url)
+    finally:
+        await fetcher.close()
+    message = str(caught.value)
+    for words in has:
+        assert words in message, (case, message)
+    for words in has_not:
+        assert words not in message, (case, message)
+    assert "\n" not in message
