@@ -125,6 +125,8 @@ class Stages:
         await grown_store.hold(db, [*grown_stories, *_moved(plan)], grown_events)
         await event_store.record(db, plan)
         of_stories, of_events = await grown_store.grown_alerts(db, grown_stories, grown_events)
+        # ... then the update rows of the sent ones, in the same order as the sender's.
+        await grown_store.hold_updates(db, of_stories, of_events)
         grown = _Grown(of_stories, of_events)
         matched = await self._record_matches(db, found, now)
         wanted = set(grown.of_events) | {

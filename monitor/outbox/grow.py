@@ -110,10 +110,10 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> bool:
     """Whether the event has more angles than the last message of ``alert`` told (its
     update's, once one was sent), or an update waits that should carry the newest."""
     told = angles(alert)
-    # Locked: read pending while the sender records it sent, this poll's refresh would put
-    # it back to pending and send it again for an outlet more. Only the sender takes this
-    # row alone, after its alerts (``store.outcome``): neither waits for the other in a circle.
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}", to_write=True)
+    # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
+    # pending while the sender records it sent, a refresh would put it back to pending and
+    # send it again for an outlet more.
+    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
     if previous is not None:
         update, status = previous
         if status == rows.PENDING:

@@ -218,7 +218,8 @@ class ChannelWorker:
                     shown = await rows.mark_sent(
                         db, ids, now=now, external_id=external_id, went_out=went_out
                     )
-                    for due in group:
+                    # Their updates in id order, as every transaction takes them.
+                    for due in sorted(group, key=lambda d: d.alert.id):
                         shown_now = shown.get(due.alert.id, due.payload)
                         await follow_up(db, due, external_id, shown_now, now)
                 return

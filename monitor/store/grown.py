@@ -110,6 +110,29 @@ async def hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> No
         await db.fetch_all(_SHARE, (sorted(story_ids), sorted(event_ids)))
 
 
+# The update rows (``update:ALERT``) of the sent alerts a poll read, which its growth may
+# refresh (``outbox.grow``): read pending while the sender records one sent, a refresh would
+# put it back to pending and send it again for an outlet more. Locked after the poll's alerts
+# (``hold``), in id order, all at once: the sender's order (``store.outcome``).
+_UPDATES = (
+    "SELECT id FROM alerts WHERE kind = 'update' AND (channel, dedup_key) IN"
+    " (SELECT * FROM unnest(?::text[], ?::text[])) ORDER BY id FOR UPDATE"
+)
+
+
+async def hold_updates(db: Db, *alerts: HeldBy) -> None:
+    """On PostgreSQL, lock the update rows of the sent alerts among ``alerts`` (as
+    ``grown_alerts`` read them), in id order, once ``hold`` took theirs."""
+    if db.dialect != "postgresql":
+        return
+    keys = sorted(
+        {(h.channel, f"update:{h.id}") for by in alerts for held in by.values() for h in held
+         if h.status == "sent"}
+    )  # fmt: skip
+    if keys:
+        await db.fetch_all(_UPDATES, ([c for c, _ in keys], [k for _, k in keys]))
+
+
 # The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
 # ``in_lists`` placeholder list. Rows are read by ``add_held``.
 #
