@@ -12,9 +12,12 @@ from datetime import UTC, datetime
 import asyncpg
 import pytest
 from helpers import poll_grows_event, until_waiting
+from pydantic import TypeAdapter
 
+from monitor.channels.config import ChannelConfig
 from monitor.models import Alert, Event
-from monitor.store import Store, grown
+from monitor.outbox.upkeep import expire
+from monitor.store import Store, grown, report
 from monitor.store import alerts as alert_rows
 from monitor.store.db import Db
 from monitor.store.pgdb import PgConnDb
@@ -100,3 +103,28 @@ async def test_a_sender_taking_an_update_and_a_new_alert_while_a_poll_grows(
         for conn in (poll, sender, watch):
             await conn.close()
     assert errors == [], errors
+
+
+async def test_one_sweep_expires_a_backlog_a_few_at_a_time(database: str) -> None:
+    """An outage left 45 alerts undelivered past expire_after: one sweep still gives up all
+    of them, though a few per transaction."""
+    now = time.time()
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            for n in range(45):
+                alert = Alert(id=0, channel="c0", kind="new", title=TITLE, rule=f"r{n}",
+                              story_id=1, outlets=("One",))  # fmt: skip
+                await alert_rows.insert(db, alert, dedup_key=f"new:1:r{n}", now=now - 7200)
+        config = TypeAdapter(ChannelConfig).validate_python(
+            {"type": "webhook", "url": "http://127.0.0.1:9/hook", "expire_after": "1h"}
+        )
+        await expire(store, "c0", config, now)
+        counts = await report.counts(store.db)
+        assert counts == {"c0": {"expired": 45}}, counts
+    finally:
+        await store.close()
