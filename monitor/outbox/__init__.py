@@ -27,7 +27,9 @@ and that commit leaves it pending, and it is sent again at the next start: at mo
 ``concurrency`` (default 1) duplicate messages per channel per crash. That is milliseconds
 on one node; on PostgreSQL the record first waits for the assigner's poll in flight that
 holds one of its alerts, as long as that poll's transaction lasts (the writer has no lock
-timeout), and a record the database aborts is made again (``outbox.worker.RECORD_TRIES``).
+timeout), and a record that fails (the transaction aborted, the store restarting or failing
+over) is made again for up to a minute (``outbox.worker.RECORD_FOR``): only a longer outage
+right after a send sends it a second time.
 No Bot API or SMTP idempotency key exists to close that window; the webhook sends
 ``X-Monitor-Alert-Id`` so a receiver can.
 """

@@ -81,10 +81,11 @@ async def story_alerts(db: Db, story_id: int) -> list[Held]:
 # On PostgreSQL the sender (another node) may be recording one of these alerts as it leaves
 # pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
 # the growth, queue no update) after the sender committed "sent" with the growth as it was
-# before. Read shared, they wait for that record, or it waits for this poll. The sender
-# takes its alerts in id order (``store.outcome``); so does the poll, all at once, before it
-# writes any of them (``hold``): a lock taken later, out of that order, would let each wait
-# for the other in a circle, and PostgreSQL would abort one.
+# before. Read shared, they wait for that record, or it waits for this poll. Every
+# transaction takes alerts in one order (``store.outcome``): new and burst alerts by id, then
+# update rows by id. So does the poll: these all at once, before it writes any (``hold``),
+# then the update rows of the sent ones (``hold_updates``). A lock taken later, out of that
+# order, would let each wait for the other in a circle, and PostgreSQL would abort one.
 #
 # One list of stories (those named, then the events'), so that the alerts are found through
 # alerts_story whatever the plan (an OR of the two lists is not, and the writer's generic plan
@@ -102,8 +103,9 @@ _SHARE = (
 
 
 async def hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> None:
-    """On PostgreSQL, lock (shared, in id order) every alert a poll may write: those of the
-    stories it grew or moved to another event, and those per event of the events it grew.
+    """On PostgreSQL, lock (shared, in id order) the pending "new" and "burst" alerts a poll
+    may write: those of the stories it grew or moved to another event, and those per event
+    of the events it grew (the update rows of the sent ones: ``hold_updates``, after).
     Before the poll writes its events (``store.events.record``): their stories as they were,
     as a moved story's alerts stay with the event they were raised for."""
     if db.dialect == "postgresql" and (story_ids or event_ids):
