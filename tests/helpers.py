@@ -13,7 +13,7 @@ from monitor import config as config_module
 from monitor.assign import StoryChange
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
-from monitor.models import Event, StoredItem
+from monitor.models import Event, StoredItem, Story
 from monitor.outbox.grow import on_grown
 from monitor.store import grown
 from monitor.store import stories as story_store
@@ -63,3 +63,13 @@ async def poll_grows_event(db: Any, event: Event) -> None:
     _, of_events = await grown.grown_alerts(db, [], [event.id])
     await grown.hold_updates(db, of_events)
     await on_grown(db, stories=(), events=[(event, of_events[event.id])], now=time.time())
+
+
+async def poll_grows_story(db: Any, story: Story) -> None:
+    """What the assigner's poll does with the alerts per story of ``story`` when it gained
+    outlets, in ``Stages``' order (as ``poll_grows_event``)."""
+    await grown.hold(db, [story.id], [])
+    of_stories = await grown.stories_alerts(db, [story.id])
+    await grown.hold_updates(db, of_stories)
+    alerts = [a for a in of_stories.get(story.id, ()) if a.event_id is None]
+    await on_grown(db, stories=[(story, alerts)], events=(), now=time.time())

@@ -17,7 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
-from helpers import poll_grows_event, until_waiting
+from helpers import poll_grows_event, poll_grows_story, until_waiting
 from pydantic import TypeAdapter
 from standins import (
     BOT_TOKEN,
@@ -32,7 +32,7 @@ from standins import (
 from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
 from monitor.models import Alert, Event, Story
-from monitor.outbox import Deliverer, on_story_grew
+from monitor.outbox import Deliverer
 from monitor.outbox.grow import on_grown
 from monitor.outbox.upkeep import follow_up
 from monitor.store import Store, grown
@@ -178,7 +178,7 @@ async def test_an_update_refreshed_during_its_edit_is_edited_again(database: str
                 async with store.transaction() as db:
                     await add_outlets(db, story.id, names[-1:], now=now, title=TITLE)
                     grew = Story(story.id, TITLE, None, NOW, NOW, tuple(names))
-                    await on_story_grew(db, story=grew, now=time.time())
+                    await poll_grows_story(db, grew)
 
             app.middlewares.append(
                 _first_call("/editMessageText", lambda: grow_to(["One", "Two", "Three"]))

@@ -5,7 +5,7 @@ stored together or not at all):
 - ``on_match``: one "new" alert per channel of the rule, keyed ``new:STORY:RULE``, or
   ``event:EVENT:RULE`` for a rule that alerts per event; a second match of the same story (or
   event) and rule inserts nothing (``UNIQUE(channel, dedup_key)``).
-- ``on_story_grew`` / ``on_grown``: a story gained outlets, an event an item. Its pending
+- ``grow.on_grown``: the stories that gained outlets, the events that gained an item. Its pending
   alerts show the new outlet list when they go out (written once per story or event,
   ``store.growth``); a sent one on a channel that can edit gets one coalesced "update"
   (``update:ALERT``).
@@ -36,7 +36,6 @@ No Bot API or SMTP idempotency key exists to close that window; the webhook send
 
 from monitor.outbox.deliver import BATCH, DIGEST_KINDS, IDLE_MAX, Deliverer
 from monitor.outbox.enqueue import enqueue, on_match
-from monitor.outbox.grow import on_story_grew
 from monitor.outbox.status import orphaned, orphaned_message, outbox_status, render_status
 
 __all__ = [
@@ -46,7 +45,6 @@ __all__ = [
     "Deliverer",
     "enqueue",
     "on_match",
-    "on_story_grew",
     "orphaned",
     "orphaned_message",
     "outbox_status",

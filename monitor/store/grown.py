@@ -72,12 +72,6 @@ def _held(row: Row) -> Held:
                 row[7], row[13], row)  # fmt: skip
 
 
-async def story_alerts(db: Db, story_id: int) -> list[Held]:
-    """The "new" and "burst" alerts of a story, each with its status."""
-    await hold(db, [story_id], [])
-    return (await stories_alerts(db, [story_id])).get(story_id, [])
-
-
 # On PostgreSQL the sender (another node) may be recording one of these alerts as it leaves
 # pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
 # the growth, queue no update) after the sender committed "sent" with the growth as it was
@@ -160,7 +154,8 @@ def add_held(out: HeldBy, rows: Sequence[Row]) -> None:
 
 
 async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
-    """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
+    """The "new" and "burst" alerts of stories (those a poll grew), each with its status,
+    by story id."""
     out: HeldBy = {}
     for marks, params in in_lists(story_ids):
         rows = await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY a.id", params)
