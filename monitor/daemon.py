@@ -25,6 +25,7 @@ from monitor.engine import Engine, max_polls
 from monitor.errors import ConfigError
 from monitor.feedhealth import check_feeds
 from monitor.pipeline import refresh_feed
+from monitor.pollsummary import PollSummary
 from monitor.retention import prune
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler
@@ -82,6 +83,7 @@ class Daemon:
         self._selfcheck = SelfCheck(self.notifier)
         self.websub: WebSub | None = None
         self.websub_port: int | None = None
+        self._summary = PollSummary(())
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -112,6 +114,8 @@ class Daemon:
                 self._engine.rt.on_parsed = self.websub.on_parsed
                 self.websub_port = await self.websub.start()
             self._schedule_all(self.config.feeds)
+            # One node of several polls only its share: no "every feed polled" line there.
+            self._summary = PollSummary(() if self._cluster else self._feeds)
             self._scheduler.every("retention", RETENTION_EVERY, self._prune)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
             self._scheduler.every("feed health", FEED_HEALTH_EVERY, self._check_feed_health)
@@ -236,6 +240,7 @@ class Daemon:
         try:
             polled = self.websub.polled_as(feed) if self.websub is not None else feed
             outcome = await refresh_feed(self._rt, polled)
+            self._summary.polled(url, outcome.result, outcome.new_items)
             next_check = outcome.next_check
             if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):
                 next_check = time.time() + (feed.interval or self.config.monitor.interval)
@@ -288,6 +293,7 @@ class Daemon:
             await self.websub.reload(new)
         for url in old_urls - {f.url for f in new.feeds}:
             self._scheduler.unschedule_feed(url)
+        self._summary.forget(old_urls - {f.url for f in new.feeds})
         added = [f for f in new.feeds if f.url not in old_urls]
         self._feeds = {f.url: f for f in new.feeds}
         now = time.time()

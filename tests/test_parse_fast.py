@@ -38,6 +38,8 @@ PLAIN = "<title>Putin invites Zelensky</title><link>https://news.example/a</link
         ("a title twice", rss(PLAIN + "<title>again</title>"), XML),
         ("xml:base", rss(PLAIN).replace(b"<item>", b'<item xml:base="https://x.example/">'), XML),
         ("a DTD", rss(PLAIN).replace(b"<rss", b"<!DOCTYPE rss [<!ENTITY a 'b'>]><rss", 1), XML),
+        ("a DOCTYPE in a summary", rss(PLAIN + "<description><![CDATA[<!DOCTYPE html><p>x</p>]]></description>"), XML),
+        ("a doctype in a summary", rss(PLAIN + "<description><![CDATA[<!doctype html><p>x</p>]]></description>"), XML),
         ("an unknown element", rss(PLAIN + "<foo:title xmlns:foo='urn:x'>t</foo:title>"), XML),
         ("media:title", rss(PLAIN + "<m:title xmlns:m='http://search.yahoo.com/mrss/'>t</m:title>"), XML),
         ("an item in letters of another case", rss(PLAIN).replace(b"</channel>", b"<ITEM><title>x</title></ITEM></channel>"), XML),
