@@ -133,3 +133,47 @@ async def test_a_store_away_after_a_send_does_not_send_it_twice(pg_url: str, dow
         for task in ended:
             await task
         await store.close()
+
+
+async def test_a_record_refused_on_a_constraint_is_not_retried(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record the database refuses on a constraint is a bug, not an outage: the worker says
+    so at once rather than hold the channel up retrying it for a minute."""
+    store = await Store.open(pg_url)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
+                          story_id=1, outlets=("One",))  # fmt: skip
+            assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+        conn = await asyncpg.connect(pg_url)
+        try:  # the bug: a constraint every record of a send breaks
+            await conn.execute(
+                "ALTER TABLE alerts ADD CONSTRAINT never_sent CHECK (status <> 'sent') NOT VALID"
+            )
+        finally:
+            await conn.close()
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            config = TypeAdapter(ChannelConfig).validate_python(
+                {**FAST, "type": "webhook", "url": receiver.url}
+            )
+            deliverer = Deliverer(store, build_channels({"c0": config}, session))
+            stop = asyncio.Event()
+            running = asyncio.create_task(deliverer.run(stop))
+            try:
+                for _ in range(100):
+                    if any(r.levelname == "ERROR" for r in caplog.records):
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                stop.set()
+                await running
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+        assert errors and "never_sent" in errors[0] and retried == [], (errors, retried)
+    finally:
+        await store.close()
