@@ -76,7 +76,7 @@ class Newsroom:
 
 def _config(database: str, base: str, feeds: int) -> str:
     lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'interval = "1s"',
-             'min_interval = "1s"', 'retention = "3650d"', "grace_period = 2",
+             'min_interval = "1s"', 'retention = "3650d"', 'grace_period = "2s"',
              "[dedup]", 'window = "3650d"',
              "[cluster]", 'lease = "6s"', 'heartbeat = "1s"', 'election = "1s"',
              "[[rules]]", 'name = "fed"', "query = 'Fed OR Obama'", 'channels = ["screen"]',

@@ -20,7 +20,7 @@ from monitor import configchecks as checks
 from monitor import redact
 from monitor.channels.config import ChannelConfig
 from monitor.cluster.config import ClusterConfig
-from monitor.configtypes import Duration, HostPort, HttpUrl, StrictModel
+from monitor.configtypes import WRITTEN, Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
@@ -161,17 +161,32 @@ def resolve_path(explicit: str | None) -> Path:
     return Path(os.environ[ENV_VAR])
 
 
-def load(path: Path, environ: Mapping[str, str] | None = None) -> Config:
-    """Read, interpolate and validate a config file; raise ``ConfigError`` listing every problem."""
+def load(path: Path, environ: Mapping[str, str] | None = None, *, secrets: bool = True) -> Config:
+    """Read, interpolate and validate a config file; raise ``ConfigError`` listing every problem.
+
+    ``secrets=False`` is for commands that send nothing (``status``, ``stories``): a channel's
+    ``${NAME}`` left unset is then no problem (the secrets may live only in the daemon's
+    environment) and stands for a placeholder that is never sent anywhere."""
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such file (pass -c PATH or set {ENV_VAR})") from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the file ({exc.strerror or exc})") from None
+    try:
+        # utf-8-sig: an editor that saves "UTF-8 with BOM" (Notepad) is still UTF-8 to TOML.
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        start = data.rfind(b"\n", 0, exc.start) + 1
+        line = data.count(b"\n", 0, start) + 1
+        column = len(data[start : exc.start].decode("utf-8", "replace")) + 1
         raise ConfigError(
-            f"{path}: cannot read the file ({exc.__class__.__name__}: {exc})"
+            f"{path}: line {line}, column {column}: byte 0x{data[exc.start]:02x} is not UTF-8"
+            " (save the file as UTF-8)"
         ) from None
-    return loads(text, base_dir=path.resolve().parent, source=str(path), environ=environ)
+    return loads(
+        text, base_dir=path.resolve().parent, source=str(path), environ=environ, secrets=secrets
+    )
 
 
 def loads(
@@ -180,21 +195,23 @@ def loads(
     base_dir: Path = Path("."),
     source: str = "<config>",
     environ: Mapping[str, str] | None = None,
+    secrets: bool = True,
 ) -> Config:
     """Validate config text; see ``load``."""
     try:
-        raw = tomllib.loads(text)
+        raw = tomllib.loads(text.removeprefix("\ufeff"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
-    raw = _interpolate(raw, os.environ if environ is None else environ, (), problems)
+    env = os.environ if environ is None else environ
+    raw = _interpolate(raw, env, (), problems, secrets)
     # A key whose environment variable is not set has its problem said already (and the
     # empty string it stood for would be found empty, or not a URL, a second time).
     unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
     problems.extend(checks.cross_references(raw))
     config: Config | None = None
     try:
-        config = Config.model_validate({**raw, "base_dir": base_dir})
+        config = Config.model_validate({**raw, "base_dir": base_dir}, context=WRITTEN)
     except ValidationError as exc:
         found = (checks.describe(err) for err in exc.errors())
         problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
@@ -214,14 +231,27 @@ def loads(
 SECRET_FIELDS = frozenset({"password", "bot_token", "secret", "token", "api_key", "url"})
 
 
+# What an unset channel variable stands for when secrets are not needed: valid wherever a
+# string or a URL is (a token, a host, a webhook), and plainly not a real one.
+_UNSET = "unset.invalid"
+_UNSET_ALONE = "http://unset.invalid"
+
+
 def _interpolate(
-    value: Any, environ: Mapping[str, str], where: tuple[Any, ...], problems: list[str]
+    value: Any,
+    environ: Mapping[str, str],
+    where: tuple[Any, ...],
+    problems: list[str],
+    secrets: bool = True,
 ) -> Any:
-    """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem."""
+    """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem
+    (unless ``secrets`` is false and it belongs to a channel)."""
     if isinstance(value, str):
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
+            if name not in environ and not secrets and where[:1] == ("channels",):
+                return _UNSET_ALONE if m.group(0) == value.strip() else _UNSET
             if name not in environ:
                 problems.append(f"{checks.location(where)}: environment variable {name} is not set")
                 return ""
@@ -231,9 +261,13 @@ def _interpolate(
 
         return _ENV_REF.sub(sub, value)
     if isinstance(value, dict):
-        return {k: _interpolate(v, environ, (*where, k), problems) for k, v in value.items()}
+        return {
+            k: _interpolate(v, environ, (*where, k), problems, secrets) for k, v in value.items()
+        }
     if isinstance(value, list):
-        return [_interpolate(v, environ, (*where, i), problems) for i, v in enumerate(value)]
+        return [
+            _interpolate(v, environ, (*where, i), problems, secrets) for i, v in enumerate(value)
+        ]
     return value
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -14,6 +14,9 @@ from monitor import redact
 from monitor.match import validate_rules
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.normalize import canonical_url
+
+if TYPE_CHECKING:
+    from monitor.config import Config
 
 
 def _listed(value: Any) -> list[Any]:
@@ -32,6 +35,8 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
         for i, name in enumerate(_listed(monitor.get("health_channels"))):
             if isinstance(name, str) and name not in names:
                 problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
+    feeds = raw.get("feeds", [])
+    tags = _feed_tags(feeds)
     rules = raw.get("rules", [])
     if isinstance(rules, list):
         for r, rule in enumerate(rules):
@@ -40,7 +45,14 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
             for i, name in enumerate(_listed(rule.get("channels"))):
                 if isinstance(name, str) and name not in names:
                     problems.append(f"rules[{r}].channels[{i}]: no channel named {name!r}")
-    feeds = raw.get("feeds", [])
+            for i, tag in enumerate(_listed(rule.get("tags"))):
+                # A feed's tags come from this file alone: a tag no feed has never matches.
+                if isinstance(tag, str) and tag.casefold() not in tags:
+                    known = ", ".join(sorted(tags.values())) if tags else "none"
+                    problems.append(
+                        f"rules[{r}].tags[{i}]: no feed has the tag {tag!r}"
+                        f" (the feeds' tags: {known})"
+                    )
     if isinstance(feeds, list):
         seen: dict[str, tuple[int, str]] = {}
         for i, feed in enumerate(feeds):
@@ -55,6 +67,43 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
                 )
             seen.setdefault(key, (i, url))
     return problems
+
+
+def _feed_tags(feeds: Any) -> dict[str, str]:
+    """The feeds' tags as rules compare them (case folded), each to a spelling of it."""
+    tags: dict[str, str] = {}
+    for feed in _listed(feeds):
+        for tag in _listed(feed.get("tags")) if isinstance(feed, dict) else []:
+            if isinstance(tag, str):
+                tags.setdefault(tag.casefold(), tag)
+    return tags
+
+
+def warnings(config: Config) -> list[str]:
+    """What is valid but likely a mistake, for ``check-config`` to say (a running daemon
+    goes on)."""
+    found: list[str] = []
+    feeds = {f.url.casefold().rstrip("/") for f in config.feeds}
+    feeds |= {f.name.casefold() for f in config.feeds if f.name}
+    for r, rule in enumerate(config.rules):
+        where = f"rules[{r}] {json.dumps(rule.name, ensure_ascii=False)}"
+        if not rule.channels:
+            found.append(f"{where}.channels: none: the rule's matches alert nowhere")
+        for i, feed in enumerate(rule.feeds):
+            # Only a warning: a feed without a name here is also known by its own title.
+            if feed.casefold().rstrip("/") not in feeds:
+                found.append(
+                    f"{where}.feeds[{i}]: no feed here is named {feed!r} or has that URL"
+                    " (it matches only a feed whose own title is that)"
+                )
+    if config.database_location == config.database_path:
+        folder = config.database_path.parent
+        if not folder.parent.is_dir():
+            found.append(
+                f"monitor.database: the folder {folder.parent} does not exist: the daemon"
+                " will refuse to open the database (a typo?)"
+            )
+    return found
 
 
 def feed_key(url: str) -> str:

@@ -10,7 +10,14 @@ import re
 from typing import Annotated, Literal
 
 import yarl
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    PlainSerializer,
+    ValidationInfo,
+)
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w": 604800.0}
@@ -19,7 +26,8 @@ _UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, "w
 def parse_duration(value: object) -> float:
     """Parse ``"90s"``, ``"10m"``, ``"72h"``, ``"7d"`` into seconds.
 
-    A bare number is taken as seconds so that ``port``-like habits do not surprise.
+    A bare number is seconds, for code that builds a section itself; a config file must say
+    its unit (``written_duration``).
     """
     if isinstance(value, bool):
         raise ValueError(f'expected a duration such as "90s", "10m" or "72h", got {value!r}')
@@ -32,6 +40,23 @@ def parse_duration(value: object) -> float:
         if m:
             return float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
     raise ValueError(f'expected a duration such as "90s", "10m" or "72h", got {value!r}')
+
+
+# model_validate(..., context=WRITTEN): the values come from a file a person wrote.
+WRITTEN = {"written": True}
+
+
+def written_duration(value: object, info: ValidationInfo) -> float:
+    """A duration from the config file: a bare number other than 0 is refused, since
+    ``retention = 30`` (meant as days) would silently be 30 seconds."""
+    written = bool(info.context and info.context.get("written"))
+    if written and isinstance(value, int | float) and not isinstance(value, bool) and value:
+        n = f"{value:g}"
+        raise ValueError(
+            f'write durations as strings with a unit ("{n}s", "{n}m", "{n}h" or "{n}d"),'
+            f" not a bare {n}"
+        )
+    return parse_duration(value)
 
 
 def format_duration(seconds: float) -> str:
@@ -77,7 +102,7 @@ HttpUrl = Annotated[str, AfterValidator(check_http_url)]
 
 Duration = Annotated[
     float,
-    BeforeValidator(parse_duration),
+    BeforeValidator(written_duration),
     PlainSerializer(format_duration, return_type=str),
 ]
 """A duration in seconds, written in the config as ``"90s"``, ``"10m"``, ``"72h"``."""

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from array import array
 
-from monitor.parse.known import KnownItems
+from monitor.parse.known import MAX_ITEMS, KnownItems
 
 # An item first seen within this much of the retention age is read again: retention may prune
-# it any time now (on another node's clock, too), and then it is new again.
+# it any time now (on another node's clock, too), and then it is new again. A node whose
+# retention is shorter than this one's by more than the margin may prune an item this memory
+# still trusts: such an old item, still in its feed, is then not taken for new again (no new
+# item is ever skipped for it).
 RETENTION_MARGIN = 3600.0
-# A body of more items is not remembered (a poll of it reads every item, as without memory).
-MAX_ITEMS = 10_000
 
 
 class FeedMemory:
@@ -43,18 +44,15 @@ class FeedMemory:
         old = self._feeds.get(feed_id)
         if add and old is not None and old.base == known.base:
             known = _together(known, old)
-        if len(known.hashes) > MAX_ITEMS:
-            self._feeds.pop(feed_id, None)
-        else:
-            self._feeds[feed_id] = known
+        self._feeds[feed_id] = known  # at most MAX_ITEMS: a larger body is not remembered
 
     def forget(self, feed_id: int) -> None:
         self._feeds.pop(feed_id, None)
 
-    @property
-    def size(self) -> int:
-        """Bytes held in the arrays of every feed's memory."""
-        return sum(k.size for k in self._feeds.values())
+    def clear(self) -> None:
+        """Every feed read whole at its next poll: after the store failed, it may have lost
+        what it had committed (a failover, a restore), and the memory trusts keys as stored."""
+        self._feeds.clear()
 
 
 def _together(new: KnownItems, old: KnownItems) -> KnownItems:

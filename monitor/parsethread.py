@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import functools
 import queue
 import threading
@@ -146,13 +147,14 @@ def _parse(
 ) -> Parsed:
     reading = Recall(known, url, now.timestamp(), cutoff)
     parsed = parse_feed(body, headers, url=url, now=now, recall=reading)
-    recall = reading if reading.taken else None
+    recall = reading if reading.taken and not reading.too_many else None
     entries = parsed.entries
-    # The cap counts every item of the body, as without the memory: the same path is taken.
-    total = len(entries) + (recall.skipped if recall else 0)
-    order = newest_first(entries) if total > limit else None
     if recall is not None:
         dated = recall.dates()
     else:
         dated = [e.published.timestamp() for e in entries if e.published is not None]
-    return Parsed(parsed, order, publishing(dated, now.timestamp()) if dated else None, recall)
+    found = Parsed(parsed, None, publishing(dated, now.timestamp()) if dated else None, recall)
+    # The cap counts every item of the body, as without the memory: the same path is taken.
+    if found.items > limit:
+        return dataclasses.replace(found, order=newest_first(entries))
+    return found

@@ -91,7 +91,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         await pollstate.record_error(rt, feed, state, outcome.error, status, retry_after, now)
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         pollstate.restore(state, before)
-        rt.stages.invalidate()  # the story window may name stories the rollback undid
+        _forget_after_failure(rt)
         outcome.error = str(exc)
         log.error("poll failed: %s", exc, extra={"feed": feed.url})
         state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
@@ -99,7 +99,7 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
         pollstate.restore(state, before)
-        rt.stages.invalidate()  # the story window may name stories the rollback undid
+        _forget_after_failure(rt)
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
         await pollstate.record_error(rt, feed, state, outcome.error, None, None, now)
@@ -186,13 +186,21 @@ async def ingest_pushed(
     except BaseException as exc:
         pollstate.restore(state, before)
         if not isinstance(exc, ParseError):
-            rt.stages.invalidate()  # the story window may name stories the rollback undid
+            _forget_after_failure(rt)
         raise
     outcome.elapsed = time.monotonic() - started
     if rt.metrics is not None:
         rt.metrics.items.inc(outcome.items)
         rt.metrics.new_items.inc(outcome.new_items)
     return outcome
+
+
+def _forget_after_failure(rt: Runtime) -> None:
+    """After a poll that failed past its parse: the story window may name stories the
+    rollback undid, and a store that failed may have lost what it had committed (a failover):
+    both are read from the store again."""
+    rt.stages.invalidate()
+    rt.memory.clear()
 
 
 # --- the steps of ``ingest`` ---

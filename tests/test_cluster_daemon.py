@@ -40,7 +40,7 @@ SLACK = 1.0
 
 
 def _config(database: str, urls: list[str], tg_url: str, hook_url: str) -> str:
-    monitor = (f'interval = "{INTERVAL:.0f}s"', 'min_interval = "1s"', "grace_period = 2")
+    monitor = (f'interval = "{INTERVAL:.0f}s"', 'min_interval = "1s"', 'grace_period = "2s"')
     cluster = f"""
 [cluster]
 lease = "{LEASE:.0f}s"

@@ -38,7 +38,7 @@ async def test_two_nodes_hold_the_per_host_limit_together(
 ) -> None:
     host = SlowHost()
     lines = ["[monitor]", f'database = "{with_password(pg_url)}"', "jitter = 0",
-             'interval = "1s"', 'min_interval = "1s"', "grace_period = 2",
+             'interval = "1s"', 'min_interval = "1s"', 'grace_period = "2s"',
              "[fetch]", f"per_host = {PER_HOST}",
              "[cluster]", 'lease = "3s"', 'heartbeat = "0.3s"', 'election = "0.3s"']  # fmt: skip
     for i in range(20):

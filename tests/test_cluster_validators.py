@@ -18,7 +18,7 @@ async def test_a_feed_is_fetched_in_full_once_whichever_node_polls_it(
     feed_server: FeedServer, pg_url: str, tmp_path: Path
 ) -> None:
     lines = ["[monitor]", f'database = "{with_password(pg_url)}"', "jitter = 0",
-             'interval = "1s"', 'min_interval = "1s"', "grace_period = 2",
+             'interval = "1s"', 'min_interval = "1s"', 'grace_period = "2s"',
              "[cluster]", 'lease = "3s"', 'heartbeat = "0.3s"', 'election = "0.3s"']  # fmt: skip
     for i in range(FEEDS):
         feed_server.feed(f"/v{i}", rss(f"Feed {i}", [(f"Headline {i}", f"http://v{i}.example/")]))

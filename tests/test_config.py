@@ -185,3 +185,30 @@ def test_a_feed_url_the_fetcher_cannot_read_is_a_config_error(url: str, why: str
     with pytest.raises(ConfigError, match=r"feeds\[0\]\.url: not a valid URL") as caught:
         config_module.loads(f'[[feeds]]\nurl = "{url}"\n')
     assert why in str(caught.value)
+
+
+ENCODINGS = [
+    # A file saved "UTF-8 with BOM" (Notepad) is UTF-8.
+    ('\ufeff[monitor]\ninterval = "5m"\n'.encode(), None),
+    # Saved as Latin-1: the name's "é" is the one byte 0xe9.
+    (
+        '[monitor]\ninterval = "5m"\n\n[[feeds]]\nname = "Défense"\n'.encode("latin-1"),
+        "line 5, column 10: byte 0xe9 is not UTF-8 (save the file as UTF-8)",
+    ),
+    # The column counts characters, as an editor shows them: "é" is one, in two bytes.
+    ('# Ω\nname = "é'.encode() + b'\xff"\n', "line 2, column 10: byte 0xff is not UTF-8"),
+]
+
+
+@pytest.mark.parametrize(("data", "error"), ENCODINGS)
+def test_a_file_s_encoding_is_read_or_the_bad_byte_named(
+    tmp_path: Path, data: bytes, error: str | None
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_bytes(data)
+    if error is None:
+        assert config_module.load(path).monitor.interval == 300
+        return
+    with pytest.raises(ConfigError) as caught:
+        config_module.load(path)
+    assert f"{path}: {error}" in str(caught.value)

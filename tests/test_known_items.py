@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import html
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +20,7 @@ from feedserver import FeedServer
 from helpers import make_config
 
 import monitor.parse.fast as fast_path
+import monitor.parse.known as known
 from monitor.engine import Engine
 from monitor.feedmemory import FeedMemory
 from monitor.pipeline import PollOutcome, ingest_pushed, refresh_feed
@@ -202,19 +204,25 @@ async def test_a_changed_body_gives_what_it_gives_without_memory(
     assert (warm_poll.new_items, warm_poll.items) == (cold_poll.new_items, cold_poll.items)
 
 
-async def test_a_changed_body_reads_only_its_new_items(
-    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    titles = headlines()
-    old = first_body(titles)
-    read: list[str] = []
+@pytest.fixture
+def read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The titles of the items the fast path reads (makes an Item of), in order."""
+    titles: list[str] = []
     make_item = fast_path.make_item
 
     def counted(**fields: Any) -> Any:
-        read.append(fields["title"])
+        titles.append(fields["title"])
         return make_item(**fields)
 
     monkeypatch.setattr(fast_path, "make_item", counted)
+    return titles
+
+
+async def test_a_changed_body_reads_only_its_new_items(
+    feed_server: FeedServer, tmp_path: Path, read: list[str]
+) -> None:
+    titles = headlines()
+    old = first_body(titles)
     _, poll = await two_polls(
         tmp_path, feed_server, (body(old), body(one_new(old, titles))), cold=False
     )
@@ -285,7 +293,7 @@ async def test_a_restart_between_polls_loses_nothing_and_alerts_nothing_twice(
 
 
 async def test_a_push_of_its_newest_item_then_a_poll_reads_only_what_is_new(
-    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    feed_server: FeedServer, tmp_path: Path, read: list[str]
 ) -> None:
     """A WebSub push brings only the newest item: the poll after it reads only the item
     neither had, and stores what it stores without the memory."""
@@ -294,14 +302,6 @@ async def test_a_push_of_its_newest_item_then_a_poll_reads_only_what_is_new(
     pushed = Entry(titles[200], 200, True, titles[201], START + timedelta(minutes=5))
     later = Entry(titles[204], 204, True, titles[205], START + timedelta(minutes=8))
     polled = [later, pushed, *old[:-2]]
-    read: list[str] = []
-    make_item = fast_path.make_item
-
-    def counted(**fields: Any) -> Any:
-        read.append(fields["title"])
-        return make_item(**fields)
-
-    monkeypatch.setattr(fast_path, "make_item", counted)
     seen: dict[bool, dict[str, list[tuple[Any, ...]]]] = {}
     for cold in (False, True):
         path = f"/feed-{cold}"
@@ -353,3 +353,57 @@ async def test_a_feed_removed_from_the_config_is_forgotten(
         assert [engine.rt.memory.recall(i) is not None for i in ids] == [True, False]
     finally:
         await engine.close()
+
+
+async def test_a_body_of_more_items_than_a_memory_keeps_is_read_whole(
+    feed_server: FeedServer, tmp_path: Path, read: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``MAX_ITEMS`` a body is read as without memory, and nothing of it is kept (a
+    memory it would never get is not paid for: hashing each item, asking the store of each
+    key). The limit is lowered to this feed's 50 items."""
+    monkeypatch.setattr(known, "MAX_ITEMS", 49)
+    titles = headlines()
+    old = first_body(titles)
+    warm, poll = await two_polls(
+        tmp_path, feed_server, (body(old), body(one_new(old, titles))), cold=False
+    )
+    assert (poll.new_items, poll.items) == (1, 50)
+    assert len(read) == 100  # both polls read every item
+    cold, _ = await two_polls(
+        tmp_path, feed_server, (body(old), body(one_new(old, titles))), cold=True
+    )
+    assert warm == cold
+
+
+async def test_after_the_store_failed_every_item_is_read_again(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A store that fails may have lost what it had committed (a failover, a restore from a
+    backup): the memory of what it stored is dropped with it, and the next poll stores what
+    the store no longer has, as it would without the memory. Here the feed's items go from
+    the store (the restore), then another program holds the write lock past the busy timeout
+    (the failure)."""
+    titles = headlines()
+    old = first_body(titles)
+    feed_server.feed("/feed", body(old))
+    config = make_config(tmp_path, [feed_server.url("/feed")], RULES)
+    clock = Clock()
+    engine = await Engine.open(config, clock=clock)
+    try:
+        await refresh_feed(engine.rt, config.feeds[0])
+        clock.now += 600
+        holder = sqlite3.connect(config.database_path, isolation_level=None)
+        try:
+            holder.execute("DELETE FROM items")
+            holder.execute("BEGIN IMMEDIATE")
+            feed_server.feed("/feed", body(one_new(old, titles)))
+            failed = await refresh_feed(engine.rt, config.feeds[0])
+            assert failed.result == "error", failed
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        clock.now += 600
+        again = await refresh_feed(engine.rt, config.feeds[0])
+    finally:
+        await engine.close()
+    assert (again.result, again.new_items) == ("new", 50)

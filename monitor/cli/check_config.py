@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from monitor import config as config_module
+from monitor import configchecks
 from monitor.cli.common import add_config_option
+from monitor.redact import redact
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +31,8 @@ def run(args: argparse.Namespace) -> int:
         _count(len(config.entities), "entity", "entities"),
         _count(len(config.channels), "channel", "channels"),
     )
+    for warning in configchecks.warnings(config):
+        print(redact(f"monitor: warning: {warning}"), file=sys.stderr)
     print(f"{path}: ok ({', '.join(counts)})")
     return 0
 

@@ -39,19 +39,23 @@ def add_log_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail too")
 
 
-def load_config(args: argparse.Namespace) -> Config:
-    """The config named by ``-c``, else ./config.toml, else $MONITOR_CONFIG (ConfigError if bad)."""
-    return config_module.load(config_module.resolve_path(getattr(args, "config", None)))
+def load_config(args: argparse.Namespace, *, secrets: bool = True) -> Config:
+    """The config named by ``-c``, else ./config.toml, else $MONITOR_CONFIG (ConfigError if bad).
+
+    ``secrets=False`` for a command that sends nothing: it then runs where the channels'
+    secrets are not in the environment (they may live only in the daemon's unit)."""
+    path = config_module.resolve_path(getattr(args, "config", None))
+    return config_module.load(path, secrets=secrets)
 
 
-def load_config_or_defaults(args: argparse.Namespace, what: str) -> Config:
+def load_config_or_defaults(args: argparse.Namespace, what: str, *, secrets: bool = True) -> Config:
     """Like ``load_config``, but with no -c and no config file found, the defaults (said on
     stderr): commands that only need settings work before any config is written."""
     path = config_module.resolve_path(getattr(args, "config", None))
     if getattr(args, "config", None) is None and not path.exists():
         print(f"monitor: no config file; {what} with the default settings", file=sys.stderr)
         return Config()
-    return config_module.load(path)
+    return config_module.load(path, secrets=secrets)
 
 
 def print_json(data: Any) -> None:

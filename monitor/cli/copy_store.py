@@ -30,7 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _location(args: argparse.Namespace, given: str) -> Path | str:
-    return load_config(args).database_location if given == "config" else given
+    return load_config(args, secrets=False).database_location if given == "config" else given
 
 
 def run(args: argparse.Namespace) -> int:

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    full = load_config_or_defaults(args, "scoring")
+    full = load_config_or_defaults(args, "scoring", secrets=False)
     config = full.dedup
     if args.pairs is None:
         if len(args.headlines) != 2:

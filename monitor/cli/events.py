@@ -30,7 +30,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     since = since_of(args)
-    events = shown_data(read_store(load_config(args), lambda db: list_events(db, since)))
+    events = shown_data(
+        read_store(load_config(args, secrets=False), lambda db: list_events(db, since))
+    )
     if args.json:
         print_json({"events": events})
         return 0

@@ -68,7 +68,7 @@ def run_import(args: argparse.Namespace) -> int:
 def run_export(args: argparse.Namespace) -> int:
     from monitor.opml import write_opml
 
-    config = config_module.load(config_module.resolve_path(args.config))
+    config = config_module.load(config_module.resolve_path(args.config), secrets=False)
     sys.stdout.buffer.write(write_opml(config.feeds))
     return 0
 

@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args)
+    config = load_config(args, secrets=False)
     # For a person or a program (and for pasting into a bug report): no secret in a feed's
     # URL, no control character from a feed's error or an alert's title.
     report = shown_data(asyncio.run(collect(config)))

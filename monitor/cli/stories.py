@@ -31,7 +31,9 @@ def run(args: argparse.Namespace) -> int:
     since = since_of(args)
     # Item links and feed addresses may carry a key; titles were cleaned at normalize, but
     # a store written by an older version may still hold a control character.
-    stories = shown_data(read_store(load_config(args), lambda db: list_stories(db, since)))
+    stories = shown_data(
+        read_store(load_config(args, secrets=False), lambda db: list_stories(db, since))
+    )
     if args.json:
         print_json({"stories": stories})
         return 0

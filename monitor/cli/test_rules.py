@@ -39,7 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args)
+    config = load_config(args, secrets=False)
     matcher = compile_rules(config.rules, config.entities)
     if args.since is not None:
         try:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
-from monitor.configtypes import Duration, StrictModel, parse_duration
+from monitor.configtypes import Duration, StrictModel, format_duration, written_duration
 
 # Longer than a night's lull in a story's coverage, shorter than a day: the next day's market
 # close or weather report comes less than 24 hours after today's, so a day would not part them.
@@ -68,14 +68,16 @@ class DedupConfig(StrictModel):
 
     @model_validator(mode="before")
     @classmethod
-    def _quiet_follows_a_short_window(cls, data: Any) -> Any:
+    def _quiet_follows_a_short_window(cls, data: Any, info: ValidationInfo) -> Any:
         # A window shorter than the default quiet needs no second edit: quiet follows it.
         if isinstance(data, dict) and "quiet" not in data and "window" in data:
             try:
-                window = parse_duration(data["window"])
+                window = written_duration(data["window"], info)
             except ValueError:
                 return data  # the window's own error says it
-            return {**data, "quiet": min(_QUIET, window)}
+            # As written: a file's durations carry their unit (configtypes.written_duration).
+            quiet = data["window"] if window < _QUIET else format_duration(_QUIET)
+            return {**data, "quiet": quiet}
         return data
 
     @model_validator(mode="after")

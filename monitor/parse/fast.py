@@ -118,7 +118,7 @@ def _entries(
     now: datetime,
     recall: Recall | None,
 ) -> list[Item | None]:
-    if recall is None:
+    if recall is None or recall.declines(len(items)):
         return [_entry(i, known, is_ignored, base, now) for i in items]
     dated = frozenset(t for t, name in known.items() if name in ("published", "updated"))
     return recall.read(items, lambda i: _entry(i, known, is_ignored, base, now), dated)

@@ -25,6 +25,9 @@ from lxml import etree
 
 from monitor.models import Item
 
+# A body of more items is read whole and not remembered: hashing each item and asking the
+# store when it first saw each key would cost such a poll more than the memory could save.
+MAX_ITEMS = 10_000
 _UNKNOWN = math.nan  # a first-seen time the store has not told yet: not trusted
 _NEVER = -math.inf  # an item to read again every time (see Recall.read)
 _EMPTY = math.inf  # an element with nothing in it: no item, now or later
@@ -49,11 +52,6 @@ class KnownItems:
         seen = self.first_seen
         return {h: i for i, h in enumerate(self.hashes) if seen[i] >= cutoff}
 
-    @property
-    def size(self) -> int:
-        """Bytes held for this feed (the arrays' items)."""
-        return sum(a.itemsize * len(a) for a in (self.hashes, self.published, self.first_seen))
-
 
 class Recall:
     """One body read with its feed's memory: what was skipped, and what to remember of it
@@ -69,6 +67,13 @@ class Recall:
         self.positions: list[int] = []  # the element of each item read, in the entries' order
         self.skipped = 0  # items not read again (elements with nothing in them not counted)
         self.taken = False  # the fast path read the whole body (else: nothing to remember)
+        self.too_many = False  # over MAX_ITEMS: read without the memory, nothing to remember
+
+    def declines(self, count: int) -> bool:
+        """Whether a body of ``count`` items is read without the memory (too many to keep);
+        then nothing of it is remembered."""
+        self.too_many = count > MAX_ITEMS
+        return self.too_many
 
     def read(
         self,
@@ -78,14 +83,15 @@ class Recall:
     ) -> list[Item | None]:
         """``read_one`` of each element the memory does not know; the items read."""
         known = self._known
-        trusted = self._trusted
+        trusted = self._trusted  # empty without a memory
         hashes, published, first_seen = self.hashes, self.published, self.first_seen
         rows: list[Item | None] = []
         for element in elements:
             digest = hash(etree.tostring(element, with_tail=False))
             hashes.append(digest)
             at = trusted.get(digest)
-            if at is not None and known is not None:
+            if at is not None:
+                assert known is not None
                 published.append(known.published[at])
                 first_seen.append(known.first_seen[at])
                 self.skipped += known.first_seen[at] != _EMPTY

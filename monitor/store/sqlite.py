@@ -71,7 +71,14 @@ class SqliteStore(Store):
     @classmethod
     async def open_path(cls, path: Path) -> SqliteStore:
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            # Only the last level, as systemd's StateDirectory makes /var/lib/monitor: a typo
+            # higher up would otherwise start an empty store and alert on everything again.
+            path.parent.mkdir(exist_ok=True)
+        except FileNotFoundError:
+            raise StoreError(
+                f"cannot open the database {path}: the folder {path.parent.parent} does not"
+                " exist (a typo in [monitor] database?)"
+            ) from None
         except OSError as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from None
         lock = WriterLock.acquire(path)
