@@ -77,15 +77,27 @@ class RuleError(MonitorError):
 class ChannelError(MonitorError):
     """A channel could not deliver an alert.
 
-    ``permanent`` means retrying cannot help (a wrong chat_id, SMTP 5xx);
-    ``retry_after`` (seconds) is the channel's own hint (Telegram 429, SMTP 4xx).
+    ``permanent`` means retrying the same request cannot help (a wrong chat_id, SMTP 5xx);
+    ``retry_after`` (seconds) is the channel's own hint (Telegram 429, SMTP 4xx);
+    ``config`` means the channel's configuration is at fault, not the alert (a wrong bot
+    token, a refused login): the alert waits until the config is fixed, it is not failed.
+    Such a message says ``CONFIG_PROBLEM``, which is how the outbox finds its alerts again.
     """
 
     stage = "channel"
 
     def __init__(
-        self, message: str, *, permanent: bool = False, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        config: bool = False,
     ) -> None:
         super().__init__(message)
-        self.permanent = permanent
+        self.permanent = permanent or config
         self.retry_after = retry_after
+        self.config = config
+
+
+CONFIG_PROBLEM = "configuration problem"  # in every ChannelError(config=True)'s message

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import json
+import logging
 import math
 import os
 import re
@@ -82,7 +83,10 @@ async def folded(store: Store) -> int:
     return int((await outbox.outbox_status(store.db, ["desk"]))["folded"])
 
 
-async def test_a_burst_sends_the_limit_and_one_summary_a_minute(store: Store) -> None:
+async def test_a_burst_sends_the_limit_and_one_summary_a_minute(
+    store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="monitor.outbox")
     titles = headlines(3100)
     clock = Clock()
     async with telegram_standin() as tg, aiohttp.ClientSession() as session:
@@ -124,6 +128,18 @@ async def test_a_burst_sends_the_limit_and_one_summary_a_minute(store: Store) ->
     report = await outbox.outbox_status(store.db, ["desk"])
     assert report["pending"] == 0 and report["by_channel"]["desk"]["folded"] == 3060
     assert "3,060 folded" in outbox.render_status(report)[0]
+    # The log: one line as each minute's storm starts (not one per batch the worker folds),
+    # its end the summary's own "delivered" line.
+    warned = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warned) == 2, warned
+    assert all(
+        w.startswith("desk: alert storm: rule 'wire' over 20 alerts a minute") for w in warned
+    )
+    summaries = [r.getMessage() for r in caplog.records if "(storm)" in r.getMessage()]
+    assert [s.split(" (storm) ")[1] for s in summaries] == [
+        "and 2,980 more alerts of rule 'wire'",
+        "and 80 more alerts of rule 'wire'",
+    ]
 
 
 async def _equals(value: Awaitable[int], expected: int) -> bool:
@@ -156,6 +172,7 @@ async def test_every_drain_in_one_minute_announces_what_it_folded(store: Store) 
 
     def clock() -> float:
         return start
+
     async with telegram_standin() as tg, aiohttp.ClientSession() as session:
         config = TypeAdapter(ChannelConfig).validate_python(
             {"type": "telegram", "bot_token": BOT_TOKEN, "chat_id": CHAT_ID,

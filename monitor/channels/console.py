@@ -9,7 +9,15 @@ from typing import ClassVar
 
 from monitor.channels import Channel
 from monitor.channels.config import ConsoleChannelConfig
-from monitor.channels.render import burst_line, clip, heading, outlets_line, safe_url
+from monitor.channels.render import (
+    burst_line,
+    clip,
+    event_line,
+    heading,
+    outlets_line,
+    published_line,
+    safe_url,
+)
 from monitor.models import Alert
 
 WIDTH = 78
@@ -20,18 +28,25 @@ def render(alert: Alert, channel: str = "") -> str:
     """One alert as a small block of text, headline first."""
     mark = _MARKS.get(alert.kind, "●")
     # A chat message is edited in place and keeps its heading; the console only appends,
-    # so an update says what it is.
-    label = "STORY GROWS" if alert.kind == "update" else heading(alert).upper()
+    # so an update says what it is: an event's (alert_on = "event") or a story's.
+    grows = "EVENT GROWS" if alert.event_id is not None else "STORY GROWS"
+    label = grows if alert.kind == "update" else heading(alert).upper()
     meta = " · ".join(p for p in (alert.rule, alert.severity if alert.rule else "", channel) if p)
     top = f"{mark} {label}" + (f"  [{meta}]" if meta else "")
     lines = [
         top,
         *textwrap.wrap(alert.title, WIDTH - 2, initial_indent="  ", subsequent_indent="  "),
     ]
+    if published_line(alert):
+        lines.append(f"  {published_line(alert)}")
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"  {burst_line(alert)}")
     if alert.outlets:
         lines.append(f"  outlets: {outlets_line(alert.outlets)} ({len(alert.outlets)} in all)")
+    if event_line(alert):  # an event's new angle: what its update is about
+        lines += textwrap.wrap(
+            event_line(alert), WIDTH - 2, initial_indent="  ", subsequent_indent="    "
+        )
     if alert.terms:
         lines.append(f"  matched: {', '.join(alert.terms)}")
     if alert.snippet and alert.kind != "update":

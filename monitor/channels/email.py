@@ -2,7 +2,8 @@
 
 Each alert is one ``multipart/alternative`` message (RFC 2046 §5.1.4): plain text first,
 HTML last (the part a client prefers). SMTP reply codes decide what happens next
-(RFC 5321 §4.2.1): 4yz is transient, so the outbox retries; 5yz is permanent, so it gives up.
+(RFC 5321 §4.2.1): 4yz is transient, so the outbox retries; 5yz is permanent, so it gives up,
+except a refused login or every recipient refused: the config's fault, so the alert waits.
 """
 
 from __future__ import annotations
@@ -98,11 +99,17 @@ class EmailChannel(Channel):
             codes = [r.code for r in exc.recipients]
             detail = "; ".join(f"{r.recipient}: {r.code} {r.message}" for r in exc.recipients)
             failure = _by_code(f"{where}: every recipient was refused: {detail}", min(codes))
+            if failure.permanent:  # no recipient takes mail: the list is wrong, not the alert
+                failure = ChannelError(
+                    f"{where}: configuration problem: every recipient was refused: {detail}; "
+                    "check recipients",
+                    config=True,
+                )
         except aiosmtplib.SMTPAuthenticationError as exc:
             failure = ChannelError(
                 f"{where}: configuration problem: login refused ({exc.code} {exc.message}); "
                 "check username and password",
-                permanent=True,
+                config=True,
             )
         except aiosmtplib.SMTPResponseException as exc:
             failure = _by_code(f"{where}: the server answered {exc.code} {exc.message}", exc.code)

@@ -22,7 +22,8 @@ from monitor.channels.render import telegram_digest, telegram_html
 from monitor.errors import ChannelError
 from monitor.models import Alert
 
-# Answers that mean "the configuration is wrong": retrying the same request cannot help.
+# Answers that mean "the configuration is wrong": retrying the same request cannot help, but
+# the alert is not at fault and waits for the config (or the chat) to be fixed.
 _CONFIG_HINTS = {
     401: "the bot token is wrong (check bot_token)",
     403: "the bot may not write to this chat (add the bot to it, or unblock it)",
@@ -158,12 +159,12 @@ class TelegramChannel(Channel):
             raise ChannelError(
                 f"{where}: configuration problem: the group became a supergroup; set chat_id to "
                 f"{params['migrate_to_chat_id']}",
-                permanent=True,
+                config=True,
             )
         if code in _CONFIG_HINTS or "chat not found" in description.lower():
             hint = _CONFIG_HINTS.get(code, "check chat_id, and that the bot was added to the chat")
             raise ChannelError(
-                f"{where}: configuration problem: {description}; {hint}", permanent=True
+                f"{where}: configuration problem: {description}; {hint}", config=True
             )
         if code == 429 or code >= 500 or code == 0:
             raise ChannelError(f"{where}: {description}")

@@ -26,6 +26,7 @@ from monitor.fetch.responses import parse_retry_after
 from monitor.models import Alert
 
 SIGNATURE_HEADER = "X-Monitor-Signature"
+_CONFIG_STATUSES = frozenset({401, 403, 404, 410})
 
 
 def alert_json(alert: Alert) -> dict[str, Any]:
@@ -103,7 +104,14 @@ class WebhookChannel(Channel):
             return
         if status in REDIRECTS:
             raise redirect_error(where, status, location, self._url)
-        # RFC 9110 §15: 408, 425, 429 and 5xx may succeed later; other 4xx will not.
+        # RFC 9110 §15: 408, 425, 429 and 5xx may succeed later; other 4xx will not. Of
+        # those, 401, 403, 404 and 410 refuse the address or its credential, not the alert:
+        # it waits for the config to be fixed.
+        if status in _CONFIG_STATUSES:
+            raise ChannelError(
+                f"{where}: configuration problem: HTTP {status}; check url and secret",
+                config=True,
+            )
         transient = status in (408, 425, 429) or status >= 500
         raise ChannelError(
             f"{where}: HTTP {status}", permanent=not transient, retry_after=retry_after

@@ -49,6 +49,6 @@ async def call(channel: Channel, pending: Awaitable[object]) -> ChannelError | N
         raise
     except Exception as exc:  # a bug in a channel must not kill its worker
         # Only the class name: an unknown exception's text may hold a URL with a secret.
-        log.error("outbox %s: unexpected %s from the channel", channel.name, type(exc).__name__)
+        log.error("%s: unexpected %s from the channel", channel.name, type(exc).__name__)
         return ChannelError(f"{channel.name}: unexpected error {exc.__class__.__name__}")
     return None

@@ -62,6 +62,9 @@ class Deliverer:
             )
             for name, channel in self.channels.items()
         }
+        for name, worker in self._workers.items():
+            worker.others = tuple(n for n in self._workers if n != name)
+            worker.wake_others = self.wake
         self._running = False
 
     def __repr__(self) -> str:
@@ -91,7 +94,8 @@ class Deliverer:
         workers: list[asyncio.Task[None]] = []
         try:
             for name, count in (await orphaned(self.store.db, self.channels)).items():
-                log.warning("outbox: %s", orphaned_message(name, count))
+                log.warning("%s", orphaned_message(name, count))
+            await self._release_held()
             loop = asyncio.get_running_loop()
             workers = [
                 loop.create_task(worker.run(stop), name=f"outbox-{name}")
@@ -115,6 +119,7 @@ class Deliverer:
         own_stop: asyncio.Event | None = None
         own_run: asyncio.Task[None] | None = None
         if not self._running:
+            await self._release_held()  # before the first count, which must see them due
             own_stop = asyncio.Event()
             own_run = asyncio.get_running_loop().create_task(self.run(own_stop))
         self._flush.digests = True
@@ -152,6 +157,12 @@ class Deliverer:
         async with self.store.transaction() as db:
             counts = await report.counts(db)
         return all(counts.get(name, {}).get(rows.PENDING, 0) == 0 for name in self.channels)
+
+    async def _release_held(self) -> None:
+        # A start, or new channels (a reload that changed them): the config that held
+        # these alerts may be fixed, so they are tried again now.
+        for worker in self._workers.values():
+            await worker.release_held()
 
     async def _deliverable_within(self, until: float, held: tuple[str, ...]) -> int:
         # Read in a transaction, as the workers do: the connection is shared, and a worker's

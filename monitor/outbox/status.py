@@ -41,6 +41,8 @@ async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
         "failed": await report.given_up(db),
+        # Pending, waiting for a channel's config to be fixed: {channel: {count, error}}.
+        "held": {c: {"count": n, "error": e} for c, (n, e) in (await rows.held(db)).items()},
         "orphaned": {} if channels is None else await orphaned(db, channels),
     }
 
@@ -56,6 +58,11 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"  {channel}: {counts}")
     for channel, count in report.get("orphaned", {}).items():
         lines.append(f"  WARNING {orphaned_message(channel, count)}")
+    for channel, held in report.get("held", {}).items():
+        lines.append(
+            f"  HELD {channel}: {held['count']} alert(s) wait until the config is fixed "
+            f"(then reload or restart): {held['error']}"
+        )
     for failed in report["failed"]:
         lines.append(
             f"  {failed['status'].upper()} #{failed['id']} {failed['channel']} "

@@ -38,6 +38,7 @@ class StormGuard:
     def __init__(self, limit: int) -> None:
         self.limit = limit
         self._sent: dict[str | None, deque[float]] = {}
+        self._said: dict[str, int] = {}  # rule -> the minute its storm was last logged
 
     def __repr__(self) -> str:
         return f"<StormGuard limit={self.limit}/min rules={len(self._sent)}>"
@@ -64,6 +65,21 @@ class StormGuard:
             return False
         batch[alert.rule] += 1
         return True
+
+    def say(self, channel: str, totals: Mapping[str, int], now: float) -> None:
+        """Log a storm once per rule and minute, when it starts folding: a worker folds
+        batch after batch (a poll's worth each), and a line each would flood the log. Its
+        end is the summary's own "delivered" line."""
+        minute = int(now // WINDOW)
+        for rule, total in totals.items():
+            if self._said.get(rule) == minute:
+                continue
+            self._said[rule] = minute
+            log.warning(
+                "%s: alert storm: rule %r over %d alerts a minute: the rest of this minute "
+                "goes out as one summary at its end (%d folded so far)",
+                channel, rule, self.limit, total,
+            )  # fmt: skip
 
 
 def summary_due(now: float) -> float:
@@ -134,9 +150,10 @@ async def fold_held(
     held: Mapping[str, Sequence[Alert]],
     now: float,
     at_once: bool,
-) -> None:
+) -> dict[str, int]:
     """Fold what the guard held back, by rule, in one transaction; the summaries go at the
-    end of this minute, or at once (``at_once``: draining, nothing more is coming)."""
+    end of this minute, or at once (``at_once``: draining, nothing more is coming). Each
+    rule's summary's count so far."""
     due = now if at_once else summary_due(now)
     async with store.transaction() as db:
         # All of them at once, in id order, as a poll takes them (``store.grown.hold``).
@@ -145,11 +162,7 @@ async def fold_held(
             rule: await fold(db, channel, rule, alerts, limit=limit, now=now, due=due)
             for rule, alerts in held.items()
         }
-    for rule, alerts in held.items():
-        log.warning(
-            "outbox %s: alert storm: rule %r over %d a minute: %d more folded (%d this minute)",
-            channel, rule, limit, len(alerts), totals[rule],
-        )  # fmt: skip
+    return totals
 
 
 async def send_now(store: Store, now: float) -> bool:

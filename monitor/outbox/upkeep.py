@@ -41,11 +41,12 @@ async def expire(store: Store, channel: str, config: DeliveryConfig, now: float)
             if len(batch) < EXPIRE_BATCH:
                 break
     except MonitorError as exc:
-        log.error("outbox %s: %s", channel, exc)
+        # The batches committed before stay expired, and are said so below.
+        log.error("%s: %s", channel, exc)
     if ids:
         more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
         shown = ", ".join(map(str, ids[:20])) + more
-        log.error("outbox %s: %d alert(s) %s: %s", channel, len(ids), error, shown)
+        log.error("%s: %d alert(s) %s: %s", channel, len(ids), error, shown)
     return now + min(SWEEP_MAX, limit / 10)
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
+from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
-from monitor.outbox import storm
+from monitor.outbox import held, storm
 from monitor.outbox.attempt import attempt, call
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
@@ -33,6 +34,9 @@ DIGEST_KINDS = frozenset({"new", "burst", "health"})
 RECORD_PAUSE = 0.2
 RECORD_PAUSE_MAX = 5.0
 RECORD_FOR = 60.0
+# A channel held for a configuration problem tries one alert again this often (seconds):
+# some are fixed outside the config (the bot added back to its chat, the mailbox unlocked).
+HOLD_PROBE = 900.0
 
 
 @dataclass(slots=True)
@@ -73,6 +77,9 @@ class ChannelWorker:
         self._failures = 0  # in a row
         self._sweep_at = 0.0  # the next expiry sweep, clock time
         self._storm = storm.StormGuard(channel.config.storm_limit)
+        self.others: tuple[str, ...] = ()  # the other channels: told when this one is held
+        self.wake_others: Callable[[], None] = lambda: None
+        self._held: str | None = None  # the configuration problem that holds this channel
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -81,7 +88,7 @@ class ChannelWorker:
             since = self.clock() - storm.WINDOW
             self._storm.seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
         except MonitorError as exc:
-            log.error("outbox %s: %s", name, exc)
+            log.error("%s: %s", name, exc)
         while not stop.is_set():
             wake.clear()
             now = self.clock()
@@ -101,11 +108,11 @@ class ChannelWorker:
                     await self._process(batch, stop)
                     continue
             except MonitorError as exc:
-                log.error("outbox %s: %s", name, exc)
+                log.error("%s: %s", name, exc)
                 await self._sleep(IDLE_MAX)
                 continue
             except Exception as exc:  # a bug must not silently end this channel's deliveries
-                log.error("outbox %s: unexpected %s: %s", name, type(exc).__name__, exc)
+                log.error("%s: unexpected %s: %s", name, type(exc).__name__, exc)
                 await self._sleep(IDLE_MAX)
                 continue
             await self._sleep(IDLE_MAX if next_due is None else next_due - now)
@@ -147,9 +154,10 @@ class ChannelWorker:
         if held:
             # Draining (monitor once): everything is queued already, so the summary can go
             # as soon as the alerts before it were read, not at the minute's end.
-            await storm.fold_held(
+            totals = await storm.fold_held(
                 self.store, self.name, config.storm_limit, held, now, self.flush.digests
             )
+            self._storm.say(self.name, totals, now)
             single = await storm.refreshed(self.store, single)
         if digest:
             await self._deliver_digest(digest, now)
@@ -199,7 +207,7 @@ class ChannelWorker:
         await self.limiter.acquire()
         error, external_id = await attempt(self.channel, due)
         await self._record([due], error, external_id=external_id)
-        return error is None or error.permanent
+        return error is None or (error.permanent and not error.config)
 
     async def _record_sent(self, group: Sequence[Due], external_id: str | None, now: float) -> None:
         """Record ``group`` sent, as it went out. The message is out already: a record that
@@ -238,6 +246,10 @@ class ChannelWorker:
         now = self.clock()
         ids = [d.alert.id for d in group]
         if error is None:
+            if self._held is not None:
+                self._held = None
+                log.warning("%s: delivers again; the alerts held for its config go now", name)
+                await self.release_held()
             self._failures = 0
             self.sent += len(group)
             self._storm.delivered((d.alert for d in group), now)
@@ -247,6 +259,9 @@ class ChannelWorker:
                          due.alert.title[:80])  # fmt: skip
                 if self.on_sent is not None:  # the latency histogram (monitor.metrics)
                     self.on_sent(due.alert, due.created_at, now)
+            return
+        if error.config:
+            await self._hold(ids, error, now)
             return
         if error.permanent:
             async with self.store.transaction() as db:
@@ -262,3 +277,32 @@ class ChannelWorker:
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
         log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)
+
+    async def _hold(self, ids: Sequence[int], error: ChannelError, now: float) -> None:
+        """The channel's config is at fault, not the alerts: they wait (pending, not failed,
+        up to ``expire_after``) until a reload or a restart, or the next probe, sends them.
+        Said once, in one line, and to the other channels as a health alert."""
+        first, self._held = self._held is None, str(error)
+        async with self.store.transaction() as db:
+            await rows.mark_retry(db, ids, now=now, next_attempt=now + HOLD_PROBE, error=str(error))
+            if first:
+                await held.tell_others(db, self.name, self.others, error, now)
+        # Paused once the health alerts are in: a drain counting what is left must not see
+        # this channel paused while the alerts it just queued elsewhere are not there yet.
+        self.paused_until = now + HOLD_PROBE
+        if first:
+            self.wake_others()
+            log.error(
+                "%s: alerts wait in the outbox until the config is fixed (reload or restart; "
+                "tried again every %s): %s", self.name, format_duration(HOLD_PROBE), error,
+            )  # fmt: skip
+        else:
+            log.debug("%s: still held (%s)", self.name, error)
+
+    async def release_held(self) -> None:
+        """Make this channel's alerts held for a configuration problem due now."""
+        try:
+            async with self.store.transaction() as db:
+                await rows.release_held(db, self.name, self.clock())
+        except MonitorError as exc:
+            log.error("%s: %s", self.name, exc)

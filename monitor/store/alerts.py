@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from monitor.errors import CONFIG_PROBLEM
 from monitor.models import Alert
 from monitor.store.alert_row import (
     ALERT_COLUMNS,
@@ -242,3 +243,24 @@ async def bring_forward(db: Db, kind: str, now: float, *, untried_only: bool = T
         f"{tried} AND next_attempt > ?",
         (now, kind, now),
     )
+
+
+async def release_held(db: Db, channel: str, now: float) -> int:
+    """Make the pending alerts of ``channel`` held for a configuration problem due ``now``
+    (the config may have been fixed); how many there were."""
+    return await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
+        " AND next_attempt > ? AND last_error LIKE ?",
+        (now, channel, now, f"%{CONFIG_PROBLEM}%"),
+    )
+
+
+async def held(db: Db) -> dict[str, tuple[int, str]]:
+    """By channel: how many pending alerts are held for a configuration problem, and the
+    newest such error."""
+    rows = await db.fetch_all(
+        "SELECT channel, COUNT(*), MAX(last_error) FROM alerts WHERE status = 'pending'"
+        " AND last_error LIKE ? GROUP BY channel ORDER BY channel",
+        (f"%{CONFIG_PROBLEM}%",),
+    )
+    return {str(c): (int(n), str(e)) for c, n, e in rows}

@@ -1,0 +1,35 @@
+"""outbox.held: a channel whose configuration is at fault (a wrong bot token, a refused
+login, a chat the bot was removed from) holds its alerts rather than failing them: the
+other channels are told, once, by a health alert (``outbox.worker`` holds and releases)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from monitor.errors import ChannelError
+from monitor.models import Alert
+from monitor.outbox.enqueue import enqueue
+from monitor.store.db import Db
+
+
+async def tell_others(
+    db: Db, channel: str, others: Sequence[str], error: ChannelError, now: float
+) -> None:
+    """Queue, on each of ``others``, a health alert saying ``channel`` holds its alerts."""
+    title = f"Channel {channel} cannot deliver; its alerts wait in the outbox: {error.message}"
+    for other in others:
+        await enqueue(
+            db,
+            kind="health",
+            channel=other,
+            alert=Alert(
+                id=0,
+                channel=other,
+                kind="health",
+                title=title,
+                severity="high",
+                extra={"channel": channel, "health": "held"},
+            ),
+            dedup_key=f"health:channel:{channel}:{int(now)}",
+            now=now,
+        )
