@@ -121,10 +121,14 @@ class Stages:
         """The poll's events, the alerts of what it grew, its matches and the alerts they
         queue; the rules of the matches recorded."""
         grown_stories, grown_events = _grown(changes, plan.changes)
-        # Every alert the poll may write, locked at once, in the sender's order (``store.grown``).
+        # The pending alerts the poll may write, locked at once, before its events move any
+        # story; the update rows of the sent ones after them: the sender's order
+        # (``store.outcome``).
         await grown_store.hold(db, [*grown_stories, *_moved(plan)], grown_events)
         await event_store.record(db, plan)
         of_stories, of_events = await grown_store.grown_alerts(db, grown_stories, grown_events)
+        # ... then the update rows of the sent ones, in the same order as the sender's.
+        await grown_store.hold_updates(db, of_stories, of_events)
         grown = _Grown(of_stories, of_events)
         matched = await self._record_matches(db, found, now)
         wanted = set(grown.of_events) | {

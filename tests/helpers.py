@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,9 @@ from monitor import config as config_module
 from monitor.assign import StoryChange
 from monitor.config import Config
 from monitor.dedup.index import StoryIndex
-from monitor.models import StoredItem
+from monitor.models import Event, StoredItem, Story
+from monitor.outbox.grow import on_grown
+from monitor.store import grown
 from monitor.store import stories as story_store
 
 
@@ -50,3 +53,23 @@ async def until_waiting(watch: Any, task: asyncio.Task[Any]) -> None:
         if task.done() or waiting:
             return
         await asyncio.sleep(0.05)
+
+
+async def poll_grows_event(db: Any, event: Event) -> None:
+    """What the assigner's poll does with its alerts when ``event`` grew, in ``Stages``'
+    order: its pending alerts locked, then read, the update rows of the sent ones locked,
+    then the growth written (``outbox.grow.on_grown``)."""
+    await grown.hold(db, [], [event.id])
+    _, of_events = await grown.grown_alerts(db, [], [event.id])
+    await grown.hold_updates(db, of_events)
+    await on_grown(db, stories=(), events=[(event, of_events[event.id])], now=time.time())
+
+
+async def poll_grows_story(db: Any, story: Story) -> None:
+    """What the assigner's poll does with the alerts per story of ``story`` when it gained
+    outlets, in ``Stages``' order (as ``poll_grows_event``)."""
+    await grown.hold(db, [story.id], [])
+    of_stories = await grown.stories_alerts(db, [story.id])
+    await grown.hold_updates(db, of_stories)
+    alerts = [a for a in of_stories.get(story.id, ()) if a.event_id is None]
+    await on_grown(db, stories=[(story, alerts)], events=(), now=time.time())

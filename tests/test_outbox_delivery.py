@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 import aiohttp
 import pytest
+from helpers import poll_grows_story
 from pydantic import TypeAdapter
 from standins import (
     BOT_TOKEN,
@@ -114,7 +115,7 @@ async def grow(store: Store, story: Story, more: list[str], now: float) -> Story
     async with store.transaction() as db:
         await add_outlets(db, story.id, more, now=now)
         story = replace(story, outlets=story.outlets + tuple(more))
-        await outbox.on_story_grew(db, story=story, now=now)
+        await poll_grows_story(db, story)
     return story
 
 
@@ -198,7 +199,7 @@ async def test_story_from_40_outlets_is_one_message_then_edited_in_place(
                 await add_outlets(db, story.id, [OUTLETS[i]], now=now)
                 story = replace(story, outlets=(*story.outlets, OUTLETS[i]))
                 ids = await outbox.on_match(db, story=story, match=match_for(r), rule=r, now=now)
-                await outbox.on_story_grew(db, story=story, now=now)
+                await poll_grows_story(db, story)
             assert ids == []
         assert await deliverer.drain(5)
         assert len(tg.sent) == 1 and len(smtp.received) == 1
@@ -217,7 +218,7 @@ async def test_story_from_40_outlets_is_one_message_then_edited_in_place(
         # A second poll of the same feeds changes nothing and sends nothing.
         async with store.transaction() as db:
             again = await outbox.on_match(db, story=story, match=match_for(r), rule=r, now=now)
-            await outbox.on_story_grew(db, story=story, now=now)
+            await poll_grows_story(db, story)
         assert again == []
         assert await deliverer.drain(2)
         assert (len(tg.sent), len(tg.edits), len(smtp.received)) == (1, 1, 1)

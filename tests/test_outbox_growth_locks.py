@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import asyncpg
 from aiohttp import web
-from helpers import until_waiting
+from helpers import poll_grows_event, until_waiting
 from pydantic import TypeAdapter
 from standins import serve_app, webhook_receiver
 
@@ -22,7 +22,6 @@ from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
 from monitor.models import Alert, Event
 from monitor.outbox import Deliverer
-from monitor.outbox.grow import on_grown
 from monitor.store import Store, grown, growth
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
@@ -33,12 +32,9 @@ TITLE = "Zorblat shares jump after quarterly profit beats forecasts"
 NOW = datetime.now(UTC)
 
 
-async def _poll_grows_event(db: Db, outlets: tuple[str, ...], angles: int) -> None:
-    """What the assigner's poll does with event 7 grown to ``outlets`` and ``angles``."""
-    await grown.hold(db, [], [7])
-    _, of_events = await grown.grown_alerts(db, [], [7])
-    event = Event(7, TITLE, NOW, NOW, stories=angles, outlets=outlets, latest=TITLE)
-    await on_grown(db, stories=(), events=[(event, of_events[7])], now=time.time())
+def _event(outlets: tuple[str, ...], angles: int) -> Event:
+    """Event 7 as a poll sees it: grown to ``outlets`` and ``angles``."""
+    return Event(7, TITLE, NOW, NOW, stories=angles, outlets=outlets, latest=TITLE)
 
 
 async def _two_event_alerts(db: Db) -> list[int]:
@@ -182,7 +178,7 @@ async def test_an_update_recorded_while_a_poll_adds_an_outlet_stays_sent(pg_url:
             alert_id = await alert_rows.insert(db, alert, dedup_key="event:7:r", now=now - 1)
             assert alert_id is not None
             await alert_rows.mark_sent(db, [alert_id], now=now, external_id=None)
-            await _poll_grows_event(db, ("One", "Two"), angles=2)
+            await poll_grows_event(db, _event(("One", "Two"), 2))
             (update,) = await alert_rows.due(db, "c0", now + 1, 10)
     finally:
         await store.close()
@@ -196,7 +192,9 @@ async def test_an_update_recorded_while_a_poll_adds_an_outlet_stays_sent(pg_url:
         )
         polling = poll.transaction()
         await polling.start()
-        grows = asyncio.create_task(_poll_grows_event(PgConnDb(poll), ("One", "Two", "Three"), 2))
+        grows = asyncio.create_task(
+            poll_grows_event(PgConnDb(poll), _event(("One", "Two", "Three"), 2))
+        )
         await until_waiting(watch, grows)
         await sending.commit()
         await grows

@@ -17,7 +17,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp import web
-from helpers import until_waiting
+from helpers import poll_grows_event, poll_grows_story, until_waiting
 from pydantic import TypeAdapter
 from standins import (
     BOT_TOKEN,
@@ -32,7 +32,7 @@ from standins import (
 from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
 from monitor.models import Alert, Event, Story
-from monitor.outbox import Deliverer, on_story_grew
+from monitor.outbox import Deliverer
 from monitor.outbox.grow import on_grown
 from monitor.outbox.upkeep import follow_up
 from monitor.store import Store, grown
@@ -67,14 +67,6 @@ async def _event_alert(db: Db) -> int:
     alert_id = await alert_rows.insert(db, alert, dedup_key="event:7:r", now=time.time() - 1)
     assert alert_id is not None
     return alert_id
-
-
-async def _poll_grows_event(db: Db, outlets: tuple[str, ...], angles: int = 0) -> None:
-    """What the assigner's poll does with event 7 grown to ``outlets`` (``_event``)."""
-    await grown.hold(db, [], [7])
-    _, of_events = await grown.grown_alerts(db, [], [7])
-    event = _event(outlets, angles)
-    await on_grown(db, stories=(), events=[(event, of_events[7])], now=time.time())
 
 
 def _first_call(path_end: str, work: Callable[[], Awaitable[None]]) -> Any:
@@ -114,7 +106,7 @@ async def test_growth_during_a_send_goes_out_after_it(database: str, kind: str) 
 
         async def grow() -> None:
             async with store.transaction() as db:
-                await _poll_grows_event(db, ("One", "Two"))
+                await poll_grows_event(db, _event(("One", "Two")))
 
         async with aiohttp.ClientSession() as session:
             if kind == "webhook":
@@ -154,11 +146,11 @@ async def test_an_outlet_more_during_a_webhook_update_sends_nothing_more(databas
         async with store.transaction() as db:
             alert_id = await _event_alert(db)
             await alert_rows.mark_sent(db, [alert_id], now=time.time(), external_id=None)
-            await _poll_grows_event(db, ("One", "Two"))
+            await poll_grows_event(db, _event(("One", "Two")))
 
         async def outlet_more() -> None:
             async with store.transaction() as db:
-                await _poll_grows_event(db, ("One", "Two", "Three"), angles=2)
+                await poll_grows_event(db, _event(("One", "Two", "Three"), 2))
 
         async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
             app = receiver.app()
@@ -186,7 +178,7 @@ async def test_an_update_refreshed_during_its_edit_is_edited_again(database: str
                 async with store.transaction() as db:
                     await add_outlets(db, story.id, names[-1:], now=now, title=TITLE)
                     grew = Story(story.id, TITLE, None, NOW, NOW, tuple(names))
-                    await on_story_grew(db, story=grew, now=time.time())
+                    await poll_grows_story(db, grew)
 
             app.middlewares.append(
                 _first_call("/editMessageText", lambda: grow_to(["One", "Two", "Three"]))
@@ -229,6 +221,7 @@ async def test_a_send_recorded_while_another_node_polls_the_event_gets_its_updat
         await grown.hold(PgConnDb(poll), [], [7])
         _, of_events = await grown.grown_alerts(PgConnDb(poll), [], [7])
         assert [h.status for h in of_events[7]] == ["pending"]
+        await grown.hold_updates(PgConnDb(poll), of_events)  # none: no alert is sent yet
 
         async def record() -> None:  # as the sender's worker records a send, and commits
             db = PgConnDb(sender)

@@ -5,7 +5,7 @@ stored together or not at all):
 - ``on_match``: one "new" alert per channel of the rule, keyed ``new:STORY:RULE``, or
   ``event:EVENT:RULE`` for a rule that alerts per event; a second match of the same story (or
   event) and rule inserts nothing (``UNIQUE(channel, dedup_key)``).
-- ``on_story_grew`` / ``on_grown``: a story gained outlets, an event an item. Its pending
+- ``grow.on_grown``: the stories that gained outlets, the events that gained an item. Its pending
   alerts show the new outlet list when they go out (written once per story or event,
   ``store.growth``); a sent one on a channel that can edit gets one coalesced "update"
   (``update:ALERT``).
@@ -29,14 +29,15 @@ and that commit leaves it pending, and it is sent again at the next start: at mo
 ``concurrency`` (default 1) duplicate messages per channel per crash. That is milliseconds
 on one node; on PostgreSQL the record first waits for the assigner's poll in flight that
 holds one of its alerts, as long as that poll's transaction lasts (the writer has no lock
-timeout), and a record the database aborts is made again (``outbox.worker.RECORD_TRIES``).
+timeout), and a record that fails (the transaction aborted, the store restarting or failing
+over) is made again for up to a minute (``outbox.worker.RECORD_FOR``): only a longer outage
+right after a send sends it a second time.
 No Bot API or SMTP idempotency key exists to close that window; the webhook sends
 ``X-Monitor-Alert-Id`` so a receiver can.
 """
 
 from monitor.outbox.deliver import BATCH, DIGEST_KINDS, IDLE_MAX, Deliverer
 from monitor.outbox.enqueue import enqueue, on_match
-from monitor.outbox.grow import on_story_grew
 from monitor.outbox.status import orphaned, orphaned_message, outbox_status, render_status
 
 __all__ = [
@@ -46,7 +47,6 @@ __all__ = [
     "Deliverer",
     "enqueue",
     "on_match",
-    "on_story_grew",
     "orphaned",
     "orphaned_message",
     "outbox_status",

@@ -13,7 +13,7 @@ from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.outbox.keys import story_burst_key
 from monitor.store import alerts as rows
-from monitor.store import grown, growth
+from monitor.store import growth
 from monitor.store.alerts import Due
 from monitor.store.db import Db
 from monitor.store.grown import Held
@@ -33,10 +33,12 @@ async def on_grown(
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
-    (``store.grown``): what ``on_story_grew`` does for each story, and for each event its
-    pending alerts shown the event as it is now and one update of each message already sent
-    queued (or refreshed: "14 outlets, 3 angles; latest: ..."), its bursts checked. What
-    the pending alerts show is written once per story or event, at the end, in one trip."""
+    (``store.grown``): for each story, its pending alerts show its outlets and one update of
+    each message already sent on a channel that can edit is queued (or refreshed); for each
+    event, its pending alerts show the event as it is now and one update of each message
+    already sent is queued (or refreshed: "14 outlets, 3 angles; latest: ..."); the bursts
+    of both are checked. What the pending alerts show is written once per story or event,
+    at the end, in one trip."""
     written: _Grown = []
     pointed: _Pointed = []
     for story, alerts in stories:
@@ -110,34 +112,16 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> bool:
     """Whether the event has more angles than the last message of ``alert`` told (its
     update's, once one was sent), or an update waits that should carry the newest."""
     told = angles(alert)
-    # Locked: read pending while the sender records it sent, this poll's refresh would put
-    # it back to pending and send it again for an outlet more. Only the sender takes this
-    # row alone, after its alerts (``store.outcome``): neither waits for the other in a circle.
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}", to_write=True)
+    # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
+    # pending while the sender records it sent, a refresh would put it back to pending and
+    # send it again for an outlet more.
+    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
     if previous is not None:
         update, status = previous
         if status == rows.PENDING:
             return True
         told = int(update.alert.extra.get("angles", str(told)) or told)
     return worth_a_message(None, told, grown_to)
-
-
-async def on_story_grew(
-    db: Db,
-    *,
-    story: Story,
-    now: float,
-    alerts: Sequence[Held] | None = None,
-) -> None:
-    """``story`` gained outlets: its pending alerts show them, one update of each message
-    already sent on a channel that can edit is queued (or refreshed), the bursts checked.
-
-    ``alerts``: the story's alerts (``store.grown.stories_alerts``) when the caller read them for
-    many stories at once; read here otherwise.
-    """
-    if alerts is None:
-        alerts = await grown.story_alerts(db, story.id)
-    await on_grown(db, stories=[(story, alerts)], events=(), now=now)
 
 
 async def _story_grew(

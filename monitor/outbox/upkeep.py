@@ -18,22 +18,31 @@ from monitor.store.db import Db
 log = logging.getLogger("monitor.outbox")
 
 SWEEP_MAX = 60.0  # the longest between two expiry sweeps of a channel (seconds)
+EXPIRE_BATCH = 20  # alerts given up per transaction
 
 
 async def expire(store: Store, channel: str, config: DeliveryConfig, now: float) -> float:
     """Give up the alerts of ``channel`` older than ``expire_after``, due or not (one parked
     behind a paused channel or a far retry expires on time all the same); returns when to
-    sweep next: not at every turn of the worker, as it reads every pending alert."""
+    sweep next: not at every turn of the worker, as it reads every pending alert. A few at a
+    time, each batch committed on its own: a backlog in one transaction would hold up every
+    poll that waits for one of its alerts for as long as it lasts."""
     limit = config.expire_after
     error = f"expired: not delivered within {format_duration(limit)}"
+    ids: list[int] = []
     try:
-        async with store.transaction() as db:
-            ids = await rows.expire_overdue(
-                db, channel, created_before=now - limit, now=now, error=error
-            )
+        while True:
+            async with store.transaction() as db:
+                batch = await rows.expire_overdue(
+                    db, channel, created_before=now - limit, now=now, error=error,
+                    limit=EXPIRE_BATCH,
+                )  # fmt: skip
+            ids += batch
+            if len(batch) < EXPIRE_BATCH:
+                break
     except MonitorError as exc:
+        # The batches committed before stay expired, and are said so below.
         log.error("%s: %s", channel, exc)
-        ids = []
     if ids:
         more = f" and {len(ids) - 20} more" if len(ids) > 20 else ""
         shown = ", ".join(map(str, ids[:20])) + more

@@ -28,10 +28,12 @@ log = logging.getLogger("monitor.outbox")
 
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
-# A send's record, tried this often, this long apart (seconds), before the worker gives up on
-# it (the alerts stay pending and go out again).
-RECORD_TRIES = 3
+# A send's record that fails is made again after a pause (seconds) that doubles up to
+# RECORD_PAUSE_MAX, for up to RECORD_FOR: long enough for a PostgreSQL restart or failover.
+# Given up, the alerts stay pending and go out again.
 RECORD_PAUSE = 0.2
+RECORD_PAUSE_MAX = 5.0
+RECORD_FOR = 60.0
 # A channel held for a configuration problem tries one alert again this often (seconds):
 # some are fixed outside the config (the bot added back to its chat, the mailbox unlocked).
 HOLD_PROBE = 900.0
@@ -209,26 +211,33 @@ class ChannelWorker:
 
     async def _record_sent(self, group: Sequence[Due], external_id: str | None, now: float) -> None:
         """Record ``group`` sent, as it went out. The message is out already: a record that
-        fails (PostgreSQL aborts a transaction caught in a lock circle with another node's)
-        is made again, not left to send it all a second time."""
+        fails while the store is away (a restart, a failover, a dropped connection, a
+        transaction aborted in a lock circle with another node's) is made again, not left to
+        send it all a second time. Not one the database refused on a constraint (the store
+        then records no problem): that is a bug, which must not hold the channel up."""
         went_out = {d.alert.id: d.payload for d in group}
         ids = [d.alert.id for d in group]
-        for tries_left in reversed(range(RECORD_TRIES)):
+        clock = asyncio.get_running_loop().time
+        give_up = clock() + RECORD_FOR
+        pause = RECORD_PAUSE
+        while True:
             try:
                 async with self.store.transaction() as db:
                     shown = await rows.mark_sent(
                         db, ids, now=now, external_id=external_id, went_out=went_out
                     )
-                    for due in group:
+                    # Their updates in id order, as every transaction takes them.
+                    for due in sorted(group, key=lambda d: d.alert.id):
                         shown_now = shown.get(due.alert.id, due.payload)
                         await follow_up(db, due, external_id, shown_now, now)
                 return
             except StoreError as exc:
-                if not tries_left:
+                if self.store.problem() is None or clock() + pause > give_up:
                     raise
-                log.warning("%s: recording alert %s sent failed, trying again: %s",
-                            self.name, ids, exc)  # fmt: skip
-                await asyncio.sleep(RECORD_PAUSE)
+                log.warning("%s: recording alert %s sent failed, trying again in %.1fs: %s",
+                            self.name, ids, pause, exc)  # fmt: skip
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, RECORD_PAUSE_MAX)
 
     async def _record(
         self, group: Sequence[Due], error: ChannelError | None, *, external_id: str | None

@@ -189,15 +189,10 @@ async def sent_since(
     return [(r[0], float(r[1])) for r in rows]
 
 
-async def by_key(
-    db: Db, channel: str, dedup_key: str, *, to_write: bool = False
-) -> tuple[Due, str] | None:
-    """The alert of ``channel`` with this key, and its status. ``to_write``: on PostgreSQL,
-    locked until the transaction ends, so that a sender on another node that records it
-    meanwhile is waited for, and what is read is what it left."""
-    lock = " FOR UPDATE OF a" if to_write and db.dialect == "postgresql" else ""
+async def by_key(db: Db, channel: str, dedup_key: str) -> tuple[Due, str] | None:
+    """The alert of ``channel`` with this key, and its status."""
     row = await db.fetch_one(
-        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?" + lock,
+        AS_SENT.format(more=", a.status") + " WHERE a.channel = ? AND a.dedup_key = ?",
         (channel, dedup_key),
     )
     return (load_due(row), str(row[10])) if row else None
@@ -231,8 +226,9 @@ async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
 
 
 async def postpone_each(db: Db, until: Mapping[int, float]) -> None:
-    """``postpone`` each alert to its own time: in one pass, in id order, as a poll takes
-    them (``store.grown.hold``), so neither waits for the other in a circle."""
+    """``postpone`` each alert to its own time, once they are locked in the one order
+    (``store.outcome.hold``): a batch may hold updates and new alerts together."""
+    await hold(db, list(until))
     await db.execute_many(
         "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until[i], i) for i in sorted(until)]
     )

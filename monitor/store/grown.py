@@ -72,19 +72,14 @@ def _held(row: Row) -> Held:
                 row[7], row[13], row)  # fmt: skip
 
 
-async def story_alerts(db: Db, story_id: int) -> list[Held]:
-    """The "new" and "burst" alerts of a story, each with its status."""
-    await hold(db, [story_id], [])
-    return (await stories_alerts(db, [story_id])).get(story_id, [])
-
-
 # On PostgreSQL the sender (another node) may be recording one of these alerts as it leaves
 # pending while the poll reads it: unlocked, the poll would go on from "pending" (point it at
 # the growth, queue no update) after the sender committed "sent" with the growth as it was
-# before. Read shared, they wait for that record, or it waits for this poll. The sender
-# takes its alerts in id order (``store.outcome``); so does the poll, all at once, before it
-# writes any of them (``hold``): a lock taken later, out of that order, would let each wait
-# for the other in a circle, and PostgreSQL would abort one.
+# before. Read shared, they wait for that record, or it waits for this poll. Every
+# transaction takes alerts in one order (``store.outcome``): new and burst alerts by id, then
+# update rows by id. So does the poll: these all at once, before it writes any (``hold``),
+# then the update rows of the sent ones (``hold_updates``). A lock taken later, out of that
+# order, would let each wait for the other in a circle, and PostgreSQL would abort one.
 #
 # One list of stories (those named, then the events'), so that the alerts are found through
 # alerts_story whatever the plan (an OR of the two lists is not, and the writer's generic plan
@@ -102,12 +97,36 @@ _SHARE = (
 
 
 async def hold(db: Db, story_ids: Sequence[int], event_ids: Sequence[int]) -> None:
-    """On PostgreSQL, lock (shared, in id order) every alert a poll may write: those of the
-    stories it grew or moved to another event, and those per event of the events it grew.
+    """On PostgreSQL, lock (shared, in id order) the pending "new" and "burst" alerts a poll
+    may write: those of the stories it grew or moved to another event, and those per event
+    of the events it grew (the update rows of the sent ones: ``hold_updates``, after).
     Before the poll writes its events (``store.events.record``): their stories as they were,
     as a moved story's alerts stay with the event they were raised for."""
     if db.dialect == "postgresql" and (story_ids or event_ids):
         await db.fetch_all(_SHARE, (sorted(story_ids), sorted(event_ids)))
+
+
+# The update rows (``update:ALERT``) of the sent alerts a poll read, which its growth may
+# refresh (``outbox.grow``): read pending while the sender records one sent, a refresh would
+# put it back to pending and send it again for an outlet more. Locked after the poll's alerts
+# (``hold``), in id order, all at once: the sender's order (``store.outcome``).
+_UPDATES = (
+    "SELECT id FROM alerts WHERE kind = 'update' AND (channel, dedup_key) IN"
+    " (SELECT * FROM unnest(?::text[], ?::text[])) ORDER BY id FOR UPDATE"
+)
+
+
+async def hold_updates(db: Db, *alerts: HeldBy) -> None:
+    """On PostgreSQL, lock the update rows of the sent alerts among ``alerts`` (as
+    ``grown_alerts`` read them), in id order, once ``hold`` took theirs."""
+    if db.dialect != "postgresql":
+        return
+    keys = sorted(
+        {(h.channel, f"update:{h.id}") for by in alerts for held in by.values() for h in held
+         if h.status == "sent"}
+    )  # fmt: skip
+    if keys:
+        await db.fetch_all(_UPDATES, ([c for c, _ in keys], [k for _, k in keys]))
 
 
 # The "new" and "burst" alerts of stories, with their status and story: ``{marks}`` is an
@@ -135,7 +154,8 @@ def add_held(out: HeldBy, rows: Sequence[Row]) -> None:
 
 
 async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
-    """``story_alerts`` of many stories at once (the stories a poll grew), by story id."""
+    """The "new" and "burst" alerts of stories (those a poll grew), each with its status,
+    by story id."""
     out: HeldBy = {}
     for marks, params in in_lists(story_ids):
         rows = await db.fetch_all(OF_STORIES.format(marks=marks) + " ORDER BY a.id", params)

@@ -13,19 +13,21 @@ from monitor.store.alert_row import AS_SENT_ONLY, EXPIRED, FAILED, load_due
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
 
-# On PostgreSQL the assigner's poll reads the alerts of the stories and events it grew with
-# FOR SHARE (``store.grown``). An alert leaving pending is taken first, in id order (as the
-# poll takes them): that waits for a poll that read it pending to commit, so what this
-# transaction reads next shows the growth that poll wrote, and a poll after it reads the
-# alert as it left pending (a sent one gets its update there, not a pointer to its growth).
-_HOLD = "SELECT id FROM alerts WHERE id IN ({marks}) ORDER BY id FOR UPDATE"
+# On PostgreSQL the assigner's poll locks the pending "new" and "burst" alerts of the stories
+# and events it grew (FOR SHARE, ``store.grown.hold``), then the update rows of their sent
+# ones (``store.grown.hold_updates``), each in id order. An alert leaving pending is taken
+# first, in that one order (new and burst alerts by id, then updates by id), so that neither
+# waits for the other in a circle: that waits for a poll that read it pending to commit, so
+# what this transaction reads next shows the growth that poll wrote, and a poll after it
+# reads the alert as it left pending (a sent one gets its update there, not a pointer to its
+# growth).
+_HOLD = "SELECT id FROM alerts WHERE id = ANY(?::bigint[]) ORDER BY kind = 'update', id FOR UPDATE"
 
 
 async def hold(db: Db, ids: Sequence[int]) -> None:
-    """On PostgreSQL, lock these alerts for an outcome, in id order."""
-    if db.dialect == "postgresql":
-        for marks, params in in_lists(sorted(ids)):
-            await db.fetch_all(_HOLD.format(marks=marks), params)
+    """On PostgreSQL, lock these alerts for an outcome, in the one order (``_HOLD``)."""
+    if db.dialect == "postgresql" and ids:
+        await db.fetch_all(_HOLD, (sorted(ids),))
 
 
 async def _shown(db: Db, ids: Sequence[int]) -> dict[int, str]:
@@ -89,7 +91,8 @@ async def requeue(db: Db, alert_id: int, payload: str, *, now: float) -> None:
 async def mark_retry(
     db: Db, ids: Iterable[int], *, now: float, next_attempt: float, error: str
 ) -> None:
-    rows = sorted(ids)  # in id order, as a poll takes them (``hold``)
+    rows = sorted(ids)
+    await hold(db, rows)
     await db.execute_many(
         "UPDATE alerts SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ?",
         [(next_attempt, error, i) for i in rows],
@@ -116,13 +119,24 @@ async def mark_given_up(db: Db, ids: Iterable[int], *, now: float, status: str, 
 
 
 async def expire_overdue(
-    db: Db, channel: str, *, created_before: float, now: float, error: str
+    db: Db,
+    channel: str,
+    *,
+    created_before: float,
+    now: float,
+    error: str,
+    limit: int | None = None,
 ) -> list[int]:
-    """Mark ``expired`` every pending alert of ``channel`` created before ``created_before``,
-    due or not (one parked until a far Retry-After expires as well); their ids."""
+    """Mark ``expired`` the pending alerts of ``channel`` created before ``created_before``
+    (the first ``limit`` of them), due or not (one parked until a far Retry-After expires as
+    well); their ids. Locked in the one order (``hold``) as they are read: one the sender
+    recorded meanwhile is left out. ``outbox.upkeep.expire`` gives up a few per transaction:
+    a backlog in one would hold up every poll waiting for one of them as long as it lasts."""
+    more = "" if limit is None else f" LIMIT {int(limit)}"
+    lock = " FOR UPDATE" if db.dialect == "postgresql" else ""
     rows = await db.fetch_all(
         "SELECT id, attempts FROM alerts WHERE status = 'pending' AND channel = ?"
-        " AND created_at < ? ORDER BY id",
+        f" AND created_at < ? ORDER BY kind = 'update', id{more}{lock}",
         (channel, created_before),
     )
     overdue = [(int(i), int(n)) for i, n in rows]

@@ -18,8 +18,15 @@ from monitor.store.db import Db, Params, Row, check_numbered
 
 T = TypeVar("T")
 
-# Any failure of the server or of the way to it.
-ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, asyncio.TimeoutError)
+# Any failure of the server or of the way to it. A connection the server drops while a
+# statement is under way can leave asyncpg's protocol mid-operation: InternalClientError.
+ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    asyncio.TimeoutError,
+)
 
 _PLACEHOLDER = re.compile(r"\?(\d*)")
 _SCALAR_MAX = re.compile(r"\bMAX\(([^(),]+),([^(),]+)\)")  # SQLite's two-argument MAX

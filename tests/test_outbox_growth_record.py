@@ -1,0 +1,179 @@
+"""The record of a send when the store is away right after the channel answered: PostgreSQL
+restarting, failing over, or dropping the connection. The message is out already: the record
+is made once the store is back, and the user gets the message once."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import aiohttp
+import asyncpg
+import pytest
+from aiohttp import web
+from pydantic import TypeAdapter
+from standins import serve_app, webhook_receiver
+
+from monitor.channels import build_channels
+from monitor.channels.config import ChannelConfig
+from monitor.models import Alert
+from monitor.outbox import Deliverer
+from monitor.store import Store
+from monitor.store import alerts as alert_rows
+
+FAST = {"retry_initial": "20ms", "retry_max": "100ms", "rate_limit": "off"}
+
+
+@asynccontextmanager
+async def _admin(url: str) -> AsyncIterator[Any]:
+    """A connection to the cluster's own database, to take the test's database away."""
+    parts = urlsplit(url)
+    conn = await asyncpg.connect(urlunsplit(parts._replace(path="/postgres")))
+    try:
+        yield conn
+    finally:
+        await conn.close()
+
+
+async def _outage(url: str, seconds: float) -> asyncio.Task[None]:
+    """The test's database refuses connections and drops those open, for ``seconds``: what a
+    restart or a failover looks like to the store."""
+    name = urlsplit(url).path.lstrip("/")
+    async with _admin(url) as admin:
+        await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false')
+        await admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+        )
+
+    async def back() -> None:
+        await asyncio.sleep(seconds)
+        async with _admin(url) as admin:
+            await admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
+
+    return asyncio.create_task(back())
+
+
+def _after_first_answer(work: Callable[[], Awaitable[None]]) -> Any:
+    """A middleware that runs ``work`` once the first request was answered, before the
+    answer goes back: the message is out, its record not made yet."""
+    done = asyncio.Event()
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        response = await handler(request)
+        if not done.is_set():
+            done.set()
+            await work()
+        return response  # type: ignore[no-any-return]
+
+    return middleware
+
+
+async def _recorded(url: str, *, within: float) -> bool:
+    """Whether the alert is recorded sent within ``within`` seconds (the store may be away)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        try:
+            conn = await asyncpg.connect(url)
+        except (OSError, asyncpg.PostgresError):
+            await asyncio.sleep(0.1)
+            continue
+        try:
+            status = await conn.fetchval("SELECT status FROM alerts WHERE dedup_key = 'new:1:r'")
+            if status == alert_rows.SENT:
+                return True
+        finally:
+            await conn.close()
+        await asyncio.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("down", [0.5, 2.0])
+async def test_a_store_away_after_a_send_does_not_send_it_twice(pg_url: str, down: float) -> None:
+    store = await Store.open(pg_url)
+    ended: list[asyncio.Task[None]] = []
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
+                          story_id=1, outlets=("One",))  # fmt: skip
+            assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+
+        async def away() -> None:
+            ended.append(await _outage(pg_url, down))
+
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            app = receiver.app()
+            app.middlewares.append(_after_first_answer(away))
+            async with serve_app(app) as url:
+                config = TypeAdapter(ChannelConfig).validate_python(
+                    {**FAST, "type": "webhook", "url": url + "/hook/s3cr3t-path"}
+                )
+                deliverer = Deliverer(store, build_channels({"c0": config}, session))
+                stop = asyncio.Event()
+                running = asyncio.create_task(deliverer.run(stop))
+                try:
+                    # Recorded once the store is back; a worker that gave up would read it
+                    # pending and send it again before it is.
+                    assert await _recorded(pg_url, within=30.0)
+                    await asyncio.sleep(0.5)
+                finally:
+                    stop.set()
+                    await running
+            titles = [p["alert"]["title"] for p in receiver.payloads()]
+        assert titles == ["Zorblat shares jump"], titles
+    finally:
+        for task in ended:
+            await task
+        await store.close()
+
+
+async def test_a_record_refused_on_a_constraint_is_not_retried(
+    pg_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A record the database refuses on a constraint is a bug, not an outage: the worker says
+    so at once rather than hold the channel up retrying it for a minute."""
+    store = await Store.open(pg_url)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+                " VALUES (1, 'z', 0, 0, 1)"
+            )
+            alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
+                          story_id=1, outlets=("One",))  # fmt: skip
+            assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+        conn = await asyncpg.connect(pg_url)
+        try:  # the bug: a constraint every record of a send breaks
+            await conn.execute(
+                "ALTER TABLE alerts ADD CONSTRAINT never_sent CHECK (status <> 'sent') NOT VALID"
+            )
+        finally:
+            await conn.close()
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            config = TypeAdapter(ChannelConfig).validate_python(
+                {**FAST, "type": "webhook", "url": receiver.url}
+            )
+            deliverer = Deliverer(store, build_channels({"c0": config}, session))
+            stop = asyncio.Event()
+            running = asyncio.create_task(deliverer.run(stop))
+            try:
+                for _ in range(100):
+                    if any(r.levelname == "ERROR" for r in caplog.records):
+                        break
+                    await asyncio.sleep(0.05)
+            finally:
+                stop.set()
+                await running
+        errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+        retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
+        assert errors and "never_sent" in errors[0] and retried == [], (errors, retried)
+    finally:
+        await store.close()
