@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
 from monitor.configtypes import format_duration
-from monitor.models import Alert
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -139,22 +138,15 @@ async def _queue(
 
     async with store.transaction() as db:
         for event in events:
-            for channel in channels:
-                await outbox.enqueue(
-                    db,
-                    kind="health",
-                    channel=channel,
-                    alert=Alert(
-                        id=0,
-                        channel=channel,
-                        kind="health",
-                        title=event.message,
-                        severity="high" if event.kind != "recovered" else "normal",
-                        url=event.url,
-                        extra={"feed": event.url, "health": event.kind},
-                    ),
-                    dedup_key=f"health:{event.url}:{event.kind}:{int(now)}",
-                    now=now,
-                )
+            await outbox.enqueue_health(
+                db,
+                channels,
+                title=event.message,
+                severity="high" if event.kind != "recovered" else "normal",
+                extra={"feed": event.url, "health": event.kind},
+                dedup_key=f"health:{event.url}:{event.kind}:{int(now)}",
+                now=now,
+                url=event.url,
+            )
         for state in changed:
             await feed_store.save_state(db, replace(state, health_alerted=said[state.url]))

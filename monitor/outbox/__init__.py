@@ -37,7 +37,7 @@ No Bot API or SMTP idempotency key exists to close that window; the webhook send
 """
 
 from monitor.outbox.deliver import BATCH, DIGEST_KINDS, IDLE_MAX, Deliverer
-from monitor.outbox.enqueue import enqueue, on_match
+from monitor.outbox.enqueue import enqueue, enqueue_health, on_match
 from monitor.outbox.status import orphaned, orphaned_message, outbox_status, render_status
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "IDLE_MAX",
     "Deliverer",
     "enqueue",
+    "enqueue_health",
     "on_match",
     "orphaned",
     "orphaned_message",

@@ -1,5 +1,6 @@
-"""outbox.enqueue: the alerts a match causes, written inside the pipeline's transaction (see
-the package's docstring); what a story or an event that grew causes is ``outbox.grow``'s."""
+"""outbox.enqueue: the alerts a match causes, and the monitor's own health alerts, written
+inside the pipeline's transaction (see the package's docstring); what a story or an event
+that grew causes is ``outbox.grow``'s."""
 
 from __future__ import annotations
 
@@ -29,6 +30,24 @@ async def enqueue(
     return await rows.insert(
         db, replace(alert, id=0, kind=kind, channel=channel), dedup_key=dedup_key, now=now
     )
+
+
+async def enqueue_health(
+    db: Db,
+    channels: Sequence[str],
+    *,
+    title: str,
+    severity: str,
+    extra: dict[str, str],
+    dedup_key: str,
+    now: float,
+    url: str | None = None,
+) -> None:
+    """Queue a health alert (the monitor's own news: a feed broken or back, a channel that
+    holds its alerts) on each of ``channels``. Call inside a transaction."""
+    alert = Alert(0, "", "health", title, severity=severity, url=url, extra=extra)
+    for channel in channels:
+        await enqueue(db, kind="health", channel=channel, alert=alert, dedup_key=dedup_key, now=now)
 
 
 async def on_match(

@@ -7,8 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.errors import ChannelError
-from monitor.models import Alert
-from monitor.outbox.enqueue import enqueue
+from monitor.outbox.enqueue import enqueue_health
 from monitor.store.db import Db
 
 
@@ -17,19 +16,12 @@ async def tell_others(
 ) -> None:
     """Queue, on each of ``others``, a health alert saying ``channel`` holds its alerts."""
     title = f"Channel {channel} cannot deliver; its alerts wait in the outbox: {error.message}"
-    for other in others:
-        await enqueue(
-            db,
-            kind="health",
-            channel=other,
-            alert=Alert(
-                id=0,
-                channel=other,
-                kind="health",
-                title=title,
-                severity="high",
-                extra={"channel": channel, "health": "held"},
-            ),
-            dedup_key=f"health:channel:{channel}:{int(now)}",
-            now=now,
-        )
+    await enqueue_health(
+        db,
+        others,
+        title=title,
+        severity="high",
+        extra={"channel": channel, "health": "held"},
+        dedup_key=f"health:channel:{channel}:{int(now)}",
+        now=now,
+    )
