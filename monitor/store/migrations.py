@@ -116,7 +116,7 @@ async def m002_outbox(db: Db) -> None:
 
 
 async def m004_alerts_by_story(db: Db) -> None:
-    # A poll that grows a story looks up its alerts on every poll that grows it: without this
+    # Every poll that grows a story looks up the story's alerts: without this
     # index that is a scan of the whole outbox. IF NOT EXISTS: harmless if applied twice.
     await db.execute("CREATE INDEX IF NOT EXISTS alerts_story ON alerts(story_id)")
 
