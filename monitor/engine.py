@@ -111,7 +111,9 @@ class Engine:
             fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)
             session = _channel_session(config)
             channels = build_channels(config.channels, session)  # may refuse a channel
-            deliverer = Deliverer(store, channels, clock=clock)
+            deliverer = Deliverer(
+                store, channels, clock=clock, health_channels=config.monitor.health_channels
+            )
             if metrics is not None:
                 deliverer.observe_sent(metrics.alert_sent)
         except BaseException:  # nothing left open behind the error
@@ -162,13 +164,18 @@ class Engine:
                 await self._session.close()
                 self._session = _channel_session(config)
             self.deliverer = Deliverer(
-                self.store, build_channels(config.channels, self._session), clock=self.rt.clock
-            )
+                self.store, build_channels(config.channels, self._session), clock=self.rt.clock,
+                health_channels=config.monitor.health_channels,
+            )  # fmt: skip
             if self.rt.metrics is not None:
                 self.deliverer.observe_sent(self.rt.metrics.alert_sent)
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()
+        elif self._delivery is not None:
+            # The same channels: what held alerts for a channel's configuration may have been
+            # fixed outside the config (the bot added back to its chat), so they are tried now.
+            await self.deliverer.release_held()
 
     def share_hosts(self, nodes: int) -> None:
         """``nodes`` nodes poll the same feeds: this one takes its share of the per-host limit."""

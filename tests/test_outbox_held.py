@@ -154,7 +154,9 @@ async def test_held_channel_is_said_once_and_told_to_the_other_channels(
                 )  # fmt: skip
                 await outbox.on_match(db, story=story, match=match_for(r), rule=r, now=clock())
         with caplog.at_level(logging.INFO, logger="monitor.outbox"):
-            deliverer = outbox.Deliverer(store, build_channels(configs, session), clock=clock)
+            deliverer = outbox.Deliverer(
+                store, build_channels(configs, session), clock=clock, health_channels=["hook"]
+            )
             assert not await deliverer.drain(5)
         errors = [rec.getMessage() for rec in caplog.records if rec.levelno >= logging.ERROR]
         assert len(errors) == 1, errors
@@ -162,6 +164,15 @@ async def test_held_channel_is_said_once_and_told_to_the_other_channels(
         assert "bot token is wrong" in errors[0] and "1:wrong" not in errors[0]
         (told,) = hook.payloads()
         assert told["alert"]["kind"] == "health" and "desk" in told["alert"]["title"]
+        assert (await by_status(store))["desk"] == {"pending": 5}
+        # Two more runs (``monitor once`` from cron, a restart): the channel is still held,
+        # and the health channel is not told again.
+        for _ in range(2):
+            again = outbox.Deliverer(
+                store, build_channels(configs, session), clock=clock, health_channels=["hook"]
+            )
+            assert not await again.drain(3)
+        assert len(hook.payloads()) == 1
         assert (await by_status(store))["desk"] == {"pending": 5}
         # Held, not forever: the alerts still expire by the channel's rule.
         clock.offset += 3601
@@ -205,3 +216,78 @@ async def test_a_reload_that_fixes_the_token_sends_what_waited_with_its_growth(
             await engine.close()
     (message,) = tg.sent
     assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles" in message["text"]
+
+
+async def test_a_channel_not_among_the_health_channels_is_not_told(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    """``[monitor] health_channels`` is where the monitor's own news goes: a public channel
+    or a customer's webhook gets no "cannot deliver" alert (nor the error text in it)."""
+    r = rule(channels=["desk"])
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        configs = {
+            "desk": telegram(tg.url, bot_token="1:wrong"),
+            "public": channel_config(type="webhook", url=hook.url),
+        }
+        await matched_story(store, r, ["Kremlin"], time.time())
+        assert not await outbox.Deliverer(store, build_channels(configs, session)).drain(3)
+        assert hook.payloads() == []
+    assert (await by_status(store))["desk"] == {"pending": 1}
+
+
+# 400 answers about the chat, not the message (the bot lost its rights): held, not failed
+CHAT_REFUSALS = [
+    tg_error(400, "Bad Request: not enough rights to send text messages to the chat"),
+    tg_error(400, "Bad Request: need administrator rights in the channel chat"),
+    tg_error(400, "Bad Request: have no rights to send a message"),
+]
+
+
+@pytest.mark.parametrize("reply", CHAT_REFUSALS, ids=["rights", "admin", "no rights"])
+async def test_a_chat_that_refuses_the_bot_holds_the_alert(
+    store: Store, session: aiohttp.ClientSession, reply: Any
+) -> None:
+    r = rule(channels=["desk"])
+    async with telegram_standin() as tg:
+        tg.script = [reply]
+        await matched_story(store, r, ["Kremlin"], time.time())
+        assert not await outbox.Deliverer(
+            store, build_channels({"desk": telegram(tg.url)}, session)
+        ).drain(3)
+    assert await by_status(store) == {"desk": {"pending": 1}}
+
+
+async def test_a_reload_sends_what_waited_when_the_fix_was_outside_the_config(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The bot was added to its chat (nothing in the config changed): a reload (SIGHUP)
+    sends what waited, without waiting for the next probe."""
+    urls = publish(feed_server, 1)
+    async with telegram_standin() as tg:
+        tg.known_chats = set()  # the bot is not in the chat yet
+        extra = (
+            '[[rules]]\nname = "peace-talks"\nquery = "Putin OR Zelensky"\n'
+            'channels = ["desk"]\n[channels.desk]\ntype = "telegram"\n'
+            f'bot_token = "{BOT_TOKEN}"\nchat_id = "{CHAT_ID}"\napi_base = "{tg.url}"\n'
+            'rate_limit = "off"\n'
+        )
+        config = make_config(tmp_path, urls, extra=extra)
+        engine = await Engine.open(config)
+        try:
+            engine.start_delivery()
+            await poll_all(engine.rt, progress=False)
+            for _ in range(200):
+                if tg.calls:
+                    break
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.3)
+            assert tg.sent == [] and await by_status(engine.store) == {"desk": {"pending": 1}}
+            tg.known_chats = {CHAT_ID}  # the operator adds the bot to the chat
+            await engine.reload(config)
+            for _ in range(200):
+                if tg.sent:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            await engine.close()
+    assert len(tg.sent) == 1

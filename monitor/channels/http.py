@@ -34,5 +34,6 @@ def redirect_error(where: str, status: int, location: str | None, url: str) -> C
         redact(
             f"{where}: configuration problem: redirected (HTTP {status}) to {target}; "
             "channel requests do not follow redirects, so set the final address in the config"
-        )
+        ),
+        config=True,
     )

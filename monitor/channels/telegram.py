@@ -23,6 +23,13 @@ from monitor.errors import ChannelError
 from monitor.fetch.failures import client_failure
 from monitor.models import Alert
 
+# 400 answers about the chat, not the message: every alert to it would be refused alike.
+_CHAT_REFUSALS = (
+    "chat not found",
+    "not enough rights",
+    "need administrator rights",
+    "have no rights to send",
+)
 # Answers that mean "the configuration is wrong": retrying the same request cannot help, but
 # the alert is not at fault and waits for the config (or the chat) to be fixed.
 _CONFIG_HINTS = {
@@ -162,7 +169,7 @@ class TelegramChannel(Channel):
                 f"{params['migrate_to_chat_id']}",
                 config=True,
             )
-        if code in _CONFIG_HINTS or "chat not found" in description.lower():
+        if code in _CONFIG_HINTS or any(p in description.lower() for p in _CHAT_REFUSALS):
             hint = _CONFIG_HINTS.get(code, "check chat_id, and that the bot was added to the chat")
             raise ChannelError(
                 f"{where}: configuration problem: {description}; {hint}", config=True

@@ -8,7 +8,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter
@@ -30,7 +30,8 @@ class Deliverer:
     """Delivers the outbox: one worker per channel, until ``stop`` is set.
 
     ``clock`` gives UNIX seconds for due times, expiry and quiet hours (tests move it);
-    pacing between sends (the rate limit) uses the monotonic clock.
+    pacing between sends (the rate limit) uses the monotonic clock. ``health_channels``
+    (``[monitor] health_channels``) are told when a channel holds its alerts.
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class Deliverer:
         clock: Callable[[], float] = time.time,
         rng: random.Random | None = None,
         batch: int = BATCH,
+        health_channels: Sequence[str] = (),
     ) -> None:
         self.store = store
         self.channels = dict(channels)
@@ -63,7 +65,7 @@ class Deliverer:
             for name, channel in self.channels.items()
         }
         for name, worker in self._workers.items():
-            worker.others = tuple(n for n in self._workers if n != name)
+            worker.others = tuple(n for n in health_channels if n != name and n in self._workers)
             worker.wake_others = self.wake
         self._running = False
 
@@ -85,6 +87,12 @@ class Deliverer:
         for name, worker in self._workers.items():
             if channel is None or name == channel:
                 worker.wake.set()
+
+    async def release_held(self) -> None:
+        """The alerts held for a channel's configuration go now (a reload: the operator may
+        have fixed what was at fault, in the config or outside it)."""
+        await self._release_held()
+        self.wake()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""

@@ -8,13 +8,17 @@ from collections.abc import Sequence
 
 from monitor.errors import ChannelError
 from monitor.outbox.enqueue import enqueue_health
+from monitor.store import alerts as rows
 from monitor.store.db import Db
 
 
 async def tell_others(
     db: Db, channel: str, others: Sequence[str], error: ChannelError, now: float
 ) -> None:
-    """Queue, on each of ``others``, a health alert saying ``channel`` holds its alerts."""
+    """Queue, on each of ``others`` (the health channels), a health alert saying ``channel``
+    holds its alerts. Its key names the channel's oldest pending alert: the same at every
+    start until that alert leaves the outbox, so a ``monitor once`` from cron tells it once."""
+    first = await rows.oldest_pending(db, channel)
     title = f"Channel {channel} cannot deliver; its alerts wait in the outbox: {error.message}"
     await enqueue_health(
         db,
@@ -22,6 +26,6 @@ async def tell_others(
         title=title,
         severity="high",
         extra={"channel": channel, "health": "held"},
-        dedup_key=f"health:channel:{channel}:{int(now)}",
+        dedup_key=f"health:channel:{channel}:held:{first}",
         now=now,
     )

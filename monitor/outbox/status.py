@@ -61,7 +61,7 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
     for channel, held in report.get("held", {}).items():
         lines.append(
             f"  HELD {channel}: {held['count']} alert(s) wait until the config is fixed "
-            f"(then reload or restart): {held['error']}"
+            f"(then reload; a secret read from the environment needs a restart): {held['error']}"
         )
     for failed in report["failed"]:
         lines.append(

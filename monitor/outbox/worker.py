@@ -293,14 +293,17 @@ class ChannelWorker:
         if first:
             self.wake_others()
             log.error(
-                "%s: alerts wait in the outbox until the config is fixed (reload or restart; "
-                "tried again every %s): %s", self.name, format_duration(HOLD_PROBE), error,
+                "%s: alerts wait in the outbox until the config is fixed (then reload; a secret "
+                "read from the environment needs a restart; tried again every %s): %s",
+                self.name, format_duration(HOLD_PROBE), error,
             )  # fmt: skip
         else:
             log.debug("%s: still held (%s)", self.name, error)
 
     async def release_held(self) -> None:
         """Make this channel's alerts held for a configuration problem due now."""
+        if self._held is not None:
+            self.paused_until = 0.0  # paused only for the probe: try now
         try:
             async with self.store.transaction() as db:
                 await rows.release_held(db, self.name, self.clock())

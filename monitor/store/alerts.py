@@ -249,10 +249,20 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     """Make the pending alerts of ``channel`` held for a configuration problem due ``now``
     (the config may have been fixed); how many there were."""
     return await db.execute(
-        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
+        # last_error cleared: until it fails again, status does not show it held.
+        "UPDATE alerts SET next_attempt = ?, last_error = NULL"
+        " WHERE status = 'pending' AND channel = ?"
         " AND next_attempt > ? AND last_error LIKE ?",
         (now, channel, now, f"%{CONFIG_PROBLEM}%"),
     )
+
+
+async def oldest_pending(db: Db, channel: str) -> int:
+    """The id of the channel's oldest pending alert (0: none)."""
+    found = await db.fetch_val(
+        "SELECT MIN(id) FROM alerts WHERE channel = ? AND status = 'pending'", (channel,)
+    )
+    return int(found or 0)
 
 
 async def held(db: Db) -> dict[str, tuple[int, str]]:
