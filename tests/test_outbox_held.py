@@ -291,3 +291,22 @@ async def test_a_reload_sends_what_waited_when_the_fix_was_outside_the_config(
         finally:
             await engine.close()
     assert len(tg.sent) == 1
+
+
+async def test_the_health_channels_hear_the_all_clear_in_a_later_run(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    """Held in one run (``monitor once`` from cron), delivered in the next once the token is
+    fixed: the health channel hears "cannot deliver", then "delivers again", once each."""
+    r = rule(channels=["desk"])
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        hook_config = channel_config(type="webhook", url=hook.url)
+        await matched_story(store, r, ["Kremlin"], time.time())
+        for token, delivered in (("1:wrong", False), (BOT_TOKEN, True)):
+            channels = build_channels({"desk": telegram(tg.url, bot_token=token),
+                                       "ops": hook_config}, session)  # fmt: skip
+            deliverer = outbox.Deliverer(store, channels, health_channels=["ops"])
+            assert await deliverer.drain(3) is delivered
+        assert len(tg.sent) == 1
+        said = [p["alert"]["extra"].get("health") for p in hook.payloads()]
+    assert said == ["held", "released"]

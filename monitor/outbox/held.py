@@ -29,3 +29,16 @@ async def tell_others(
         dedup_key=f"health:channel:{channel}:held:{first}",
         now=now,
     )
+
+
+async def tell_released(db: Db, channel: str, others: Sequence[str], now: float) -> None:
+    """Queue, on each of ``others``, the all-clear: ``channel`` delivers again."""
+    await enqueue_health(
+        db,
+        others,
+        title=f"Channel {channel} delivers again; the alerts that waited go now",
+        severity="normal",
+        extra={"channel": channel, "health": "released"},
+        dedup_key=f"health:channel:{channel}:released:{int(now)}",
+        now=now,
+    )

@@ -80,6 +80,7 @@ class ChannelWorker:
         self.others: tuple[str, ...] = ()  # the other channels: told when this one is held
         self.wake_others: Callable[[], None] = lambda: None
         self._held: str | None = None  # the configuration problem that holds this channel
+        self._was_held = False  # alerts held before this process released them (a start)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -246,10 +247,13 @@ class ChannelWorker:
         now = self.clock()
         ids = [d.alert.id for d in group]
         if error is None:
-            if self._held is not None:
-                self._held = None
+            if self._held is not None or self._was_held:
+                self._held, self._was_held = None, False
                 log.warning("%s: delivers again; the alerts held for its config go now", name)
                 await self.release_held()
+                async with self.store.transaction() as db:
+                    await held.tell_released(db, name, self.others, now)
+                self.wake_others()
             self._failures = 0
             self.sent += len(group)
             self._storm.delivered((d.alert for d in group), now)
@@ -306,6 +310,9 @@ class ChannelWorker:
             self.paused_until = 0.0  # paused only for the probe: try now
         try:
             async with self.store.transaction() as db:
-                await rows.release_held(db, self.name, self.clock())
+                released = await rows.release_held(db, self.name, self.clock())
+            # Held by an earlier process (``monitor once`` from cron): the health channels were
+            # told then, and are told the all-clear when it delivers.
+            self._was_held = self._was_held or (released > 0 and self._held is None)
         except MonitorError as exc:
             log.error("%s: %s", self.name, exc)
