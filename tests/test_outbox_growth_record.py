@@ -92,19 +92,24 @@ async def _recorded(url: str, *, within: float) -> bool:
     return False
 
 
+async def _one_alert_due(store: Store) -> None:
+    """One story and its alert, due on channel c0."""
+    async with store.transaction() as db:
+        await db.execute(
+            "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
+            " VALUES (1, 'z', 0, 0, 1)"
+        )
+        alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
+                      story_id=1, outlets=("One",))  # fmt: skip
+        assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+
+
 @pytest.mark.parametrize("down", [0.5, 2.0])
 async def test_a_store_away_after_a_send_does_not_send_it_twice(pg_url: str, down: float) -> None:
     store = await Store.open(pg_url)
     ended: list[asyncio.Task[None]] = []
     try:
-        async with store.transaction() as db:
-            await db.execute(
-                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
-                " VALUES (1, 'z', 0, 0, 1)"
-            )
-            alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
-                          story_id=1, outlets=("One",))  # fmt: skip
-            assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+        await _one_alert_due(store)
 
         async def away() -> None:
             ended.append(await _outage(pg_url, down))
@@ -142,14 +147,7 @@ async def test_a_record_refused_on_a_constraint_is_not_retried(
     so at once rather than hold the channel up retrying it for a minute."""
     store = await Store.open(pg_url)
     try:
-        async with store.transaction() as db:
-            await db.execute(
-                "INSERT INTO stories (id, title, first_seen, last_seen, outlets)"
-                " VALUES (1, 'z', 0, 0, 1)"
-            )
-            alert = Alert(id=0, channel="c0", kind="new", title="Zorblat shares jump", rule="r",
-                          story_id=1, outlets=("One",))  # fmt: skip
-            assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
+        await _one_alert_due(store)
         conn = await asyncpg.connect(pg_url)
         try:  # the bug: a constraint every record of a send breaks
             await conn.execute(
