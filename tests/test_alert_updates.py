@@ -117,8 +117,6 @@ async def test_an_update_says_so_and_lists_the_angles_since_the_last_message(
     assert all(h.replace("'", "'") in final for h in MORE)
 
 
-
-
 def update(new: list[str], angles: int, before: int) -> Alert:
     extra = {"of_kind": "new", "angles": str(angles), "angles_before": str(before)}
     return Alert(1, "mail", "update", FIRST, event_id=3, outlets=("A", "B"), extra={
