@@ -96,6 +96,12 @@ def subject(alert: Alert) -> str:
     return f"{heading(alert)}: {headline(alert)}" + (f" (+{others} more)" if others > 0 else "")
 
 
+def rules_line(alert: Alert) -> str:
+    """``Rule: a``, or ``Rules: a, b`` where several rules matched one event (one message)."""
+    rules = alert.extra.get("rules") or alert.rule or ""
+    return f"Rule{'s' if ', ' in rules else ''}: {rules}"
+
+
 def event_line(alert: Alert, *, listed: bool = False) -> str:
     """How an alerted event has grown: ``14 outlets, 3 angles; new: A; B and 2 more`` (or
     ``latest: ...``; without the headlines when the caller lists them, ``listed``); "" until
@@ -169,7 +175,7 @@ def plain_text(alert: Alert) -> str:
         lines += ["New angles:", *(f"• {clip(h, 300)}" for h in heads)]
         lines += [more_line(more)] if more else []
     if alert.rule:
-        why = f"Rule: {alert.rule} ({alert.severity})"
+        why = f"{rules_line(alert)} ({alert.severity})"
         if alert.terms:
             why += " — matched: " + ", ".join(alert.terms)
         lines.append(why)
@@ -214,7 +220,8 @@ def html_text(alert: Alert) -> str:
         tail = f"<p>{escape(more_line(more))}</p>" if more else ""
         parts.append(f"<p>New angles:</p><ul>{items}</ul>{tail}")
     if alert.rule:
-        why = f"Rule: <strong>{escape(alert.rule)}</strong> ({escape(alert.severity)})"
+        label, names = rules_line(alert).split(": ", 1)
+        why = f"{label}: <strong>{escape(names)}</strong> ({escape(alert.severity)})"
         if alert.terms:
             why += " — matched: " + ", ".join(f"<em>{escape(t)}</em>" for t in alert.terms)
         parts.append(f"<p>{why}</p>")
@@ -249,7 +256,8 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
         lines += ["<i>New angles:</i>", *(f"• {clip_escaped(h, 200)}" for h in heads)]
         lines += [escape(more_line(more))] if more else []
     if alert.rule:
-        why = f"Rule <code>{clip_escaped(alert.rule, 100)}</code> ({escape(alert.severity)})"
+        label, names = rules_line(alert).split(": ", 1)
+        why = f"{label} <code>{clip_escaped(names, 200)}</code> ({escape(alert.severity)})"
         if alert.terms:
             why += " · " + clip_escaped(", ".join(alert.terms), 300)
         lines.append(why)
