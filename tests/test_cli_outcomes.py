@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,44 @@ async def test_stories_and_events_show_the_rules_and_the_alerts(
     assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
     text = capsys.readouterr().out
     assert "matched: peace-talks; alerts: hook new sent" in text and "update pending" in text
+
+
+def quiet_span(now: datetime) -> tuple[str, str]:
+    """Quiet hours from an hour ago to two hours ahead (UTC): inside them, with a margin."""
+    return f"{now - timedelta(hours=1):%H:%M}", f"{now + timedelta(hours=2):%H:%M}"
+
+
+async def test_status_says_why_a_pending_alert_waits(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    urls = publish(feed_server, 1)
+    start, end = quiet_span(datetime.now(UTC))
+    path = tmp_path / "config.toml"
+    feeds = "".join(f'[[feeds]]\nurl = "{u}"\n' for u in urls)
+    async with webhook_receiver() as hook:
+        path.write_text(
+            f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n{feeds}'
+            '[[rules]]\nname = "peace-talks"\nquery = "Putin OR Zelensky"\n'
+            'channels = ["sleepy", "awake"]\n'
+            f'[channels.sleepy]\ntype = "webhook"\nurl = "{hook.url}"\n'
+            f'quiet_hours = "{start}-{end}"\n'
+            f'[channels.awake]\ntype = "webhook"\nurl = "{hook.url}"\n',
+            encoding="utf-8",
+        )
+        engine = await Engine.open(config_module.load(path))
+        try:
+            await poll_all(engine.rt, progress=False)  # queued, not delivered
+        finally:
+            await engine.close()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["status", "--json", "-c", str(path)]) == 0
+    waiting = json.loads(capsys.readouterr().out)["outbox"]["waiting"]
+    sleepy = waiting["sleepy"]
+    assert sleepy["pending"] == 1 and sleepy["quiet_until"][11:16] == end
+    assert waiting["awake"]["pending"] == 1 and waiting["awake"]["quiet_until"] is None
+    assert await asyncio.to_thread(main, ["status", "-c", str(path)]) == 0
+    text = capsys.readouterr().out
+    ends = datetime.now(UTC) + timedelta(hours=2)
+    day = "" if ends.date() == datetime.now(UTC).date() else f"{ends.day} {ends:%b} "
+    assert f"WAITING sleepy: 1 pending, held by quiet hours until {day}{end} (UTC)" in text
+    assert "WAITING awake" not in text  # due now: nothing to explain
