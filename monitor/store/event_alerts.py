@@ -5,21 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from monitor.store.batch import in_lists
 from monitor.store.db import Db
 
 
 async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
-    """The ``(channel, event id)`` of ``places`` whose channel holds a "new" alert of the
-    event (pending or sent), of any rule. Its key is ``event:<id>:<rule>``
-    (``outbox.keys.event_key``): a range on the ``(channel, dedup_key)`` index, not a scan."""
+    """The ``(channel, event id)`` of ``places`` whose channel holds a "new" alert per event
+    (pending or sent) about one of the event's stories, of any rule. Found through the
+    event's stories (``stories_event``, then ``alerts_story``): a few rows, not the outbox."""
+    wanted = set(places)
     found: set[tuple[str, int]] = set()
-    for channel, event_id in places:
-        prefix = f"event:{event_id}:"
-        row = await db.fetch_one(
-            "SELECT 1 FROM alerts WHERE channel = ? AND dedup_key >= ? AND dedup_key < ?"
-            " AND kind = 'new' AND status IN ('pending', 'sent') LIMIT 1",
-            (channel, prefix, prefix[:-1] + ";"),  # ";" sorts right after ":"
+    for marks, params in in_lists(sorted({event for _, event in places})):
+        rows = await db.fetch_all(
+            "SELECT DISTINCT a.channel, s.event_id FROM stories s JOIN alerts a"
+            f" ON a.story_id = s.id WHERE s.event_id IN ({marks}) AND a.kind = 'new'"
+            " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'event:%'",
+            params,
         )
-        if row is not None:
-            found.add((channel, event_id))
+        found |= {(str(c), int(e)) for c, e in rows} & wanted
     return found
