@@ -68,6 +68,11 @@ async def test_stories_and_events_show_the_rules_and_the_alerts(
     assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
     text = capsys.readouterr().out
     assert "matched: peace-talks; alerts: hook new sent" in text and "update pending" in text
+    # --matched: only what a rule matched, not the unrelated headlines around it.
+    for command, key, count in (("stories", "stories", 2), ("events", "events", 1)):
+        assert await asyncio.to_thread(main, [command, "--matched", "--json", "-c", str(path)]) == 0
+        listed = json.loads(capsys.readouterr().out)[key]
+        assert len(listed) == count and all(x["rules"] for x in listed)
 
 
 def quiet_span(now: datetime) -> tuple[str, str]:

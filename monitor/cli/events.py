@@ -30,6 +30,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         '{"events": [{"id", "title", "first_seen", "last_seen", "stories": [...]}]}.',
     )
     add_listing_options(p, "events")
+    p.add_argument("--matched", action="store_true", help="only the events a rule matched")
     p.set_defaults(func=run)
 
 
@@ -40,6 +41,8 @@ def run(args: argparse.Namespace) -> int:
         return await with_event_outcomes(db, await list_events(db, since))
 
     events = shown_data(read_store(load_config(args, secrets=False), read))
+    if args.matched:
+        events = [x for x in events if x["rules"]]
     if args.json:
         print_json({"events": events})
         return 0

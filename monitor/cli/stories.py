@@ -29,6 +29,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         '(channel, kind, status, time). --json prints {"stories": [...]}.',
     )
     add_listing_options(p, "stories")
+    p.add_argument("--matched", action="store_true", help="only the stories a rule matched")
     p.set_defaults(func=run)
 
 
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
         return await with_story_outcomes(db, await list_stories(db, since))
 
     stories = shown_data(read_store(load_config(args, secrets=False), read))
+    if args.matched:
+        stories = [x for x in stories if x["rules"]]
     if args.json:
         print_json({"stories": stories})
         return 0
