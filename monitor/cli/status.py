@@ -159,6 +159,13 @@ def render(report: dict[str, Any]) -> str:
             f"{_age(f['next_check']):<11} {fed_by(f):<19} {f['error_streak']:>6}  {error or ''}"
         )
     for f in feeds:
+        if f["fetch_url"] and f["fetch_url"] != f["url"]:
+            # Followed already, but the config still names the old address (and OPML exports
+            # it): the user should know to change it before the old one stops redirecting.
+            lines.append(
+                f"  {f['name']}: moved permanently to {f['fetch_url']}; polled there, put that"
+                " URL in the config"
+            )
         if f["last_cut"]:
             lines.append(
                 f"  {f['name']}: {f['last_cut']:,} new items past max_new_items stored without"
