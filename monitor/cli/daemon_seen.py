@@ -77,12 +77,17 @@ def _command(pid: int) -> str | None:
     return None
 
 
-def daemon_line(daemon: dict[str, Any], age: Callable[[str | None], str]) -> str:
+def daemon_line(
+    daemon: dict[str, Any],
+    age: Callable[[str | None], str],
+    nodes: list[dict[str, Any]] | None = None,
+) -> str:
     """The first line of ``monitor status``: is a monitor running here, since when, and when
-    a feed was last polled. ``age`` renders an ISO time as "5m ago"."""
+    a feed was last polled. ``age`` renders an ISO time as "5m ago"; ``nodes``, the nodes
+    of a PostgreSQL store (listed below it)."""
     polled = f"last poll {age(daemon['last_poll'])}" if daemon["last_poll"] else "never polled"
-    if daemon.get("nodes") is not None:
-        alive = daemon["nodes"]
+    if nodes:
+        alive = sum(1 for n in nodes if n["alive"])
         if alive:
             return f"Daemon: {alive} {'node' if alive == 1 else 'nodes'} running; {polled}"
         return f"Daemon: no node running on this database; {polled}"

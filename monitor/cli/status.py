@@ -120,9 +120,9 @@ def _daemon(
     last_poll = _iso(max(checked)) if checked else None
     location = config.database_location
     if nodes is not None or isinstance(location, str):  # PostgreSQL: the nodes' heartbeats
-        alive = sum(1 for n in nodes or [] if n["alive"])
-        running = {"running": alive > 0, "pid": None, "command": None, "started": None}
-        return {**running, "nodes": alive, "last_poll": last_poll}
+        alive = any(n["alive"] for n in nodes or [])
+        running = {"running": alive, "pid": None, "command": None, "started": None}
+        return {**running, "last_poll": last_poll}
     return {**sqlite_writer(location), "last_poll": last_poll}
 
 
@@ -143,7 +143,7 @@ def _age(iso: str | None) -> str:
 
 def render(report: dict[str, Any]) -> str:
     """The readable table of ``monitor status``."""
-    lines = [daemon_line(report["daemon"], _age)]
+    lines = [daemon_line(report["daemon"], _age, report.get("nodes"))]
     feeds = report["feeds"]
     failing = [f for f in feeds if f["error_streak"]]
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
