@@ -19,7 +19,9 @@ FIRST = "Snowden calls for public oversight of US surveillance practices"
 LATER = "NSA leaker Snowden says surveillance reform is not enough"
 
 
-def config_text(tg_url: str, hook_url: str, second_query: str) -> str:
+def config_text(tg_url: str, hook_url: str, second_query: str, burst: bool) -> str:
+    # A rule with a burst condition (never met here) queues its alerts one match at a time.
+    burst_line = 'burst = { outlets = 5, within = "1h" }' if burst else ""
     return f"""
 [[rules]]
 name = "snowden-kw"
@@ -30,6 +32,7 @@ channels = ["desk", "hook"]
 name = "second"
 query = '{second_query}'
 channels = ["desk", "hook"]
+{burst_line}
 
 [channels.desk]
 type = "telegram"
@@ -48,18 +51,24 @@ update_delay = "0s"
 
 # The second rule's query, and when it first matches: with the first rule (the same poll),
 # or only the event's later story (a poll after the first rule's message went out).
-CASES = [("oversight OR reform", "same poll"), ("NSA", "later poll")]
+CASES = [
+    ("oversight OR reform", "same poll", False),
+    ("NSA", "later poll", False),
+    ("NSA", "later poll, a rule with a burst", True),
+]
 
 
-@pytest.mark.parametrize(("second_query", "when"), CASES, ids=[c[1] for c in CASES])
+@pytest.mark.parametrize(("second_query", "when", "burst"), CASES, ids=[c[1] for c in CASES])
 async def test_one_message_per_event_and_channel_naming_the_rules(
-    feed_server: FeedServer, tmp_path: Path, second_query: str, when: str
+    feed_server: FeedServer, tmp_path: Path, second_query: str, when: str, burst: bool
 ) -> None:
     feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
     feed_server.feed("/b", rss("Outlet B", []))
     urls = [feed_server.url("/a"), feed_server.url("/b")]
     async with telegram_standin() as tg, webhook_receiver() as hook:
-        config = make_config(tmp_path, urls, extra=config_text(tg.url, hook.url, second_query))
+        config = make_config(
+            tmp_path, urls, extra=config_text(tg.url, hook.url, second_query, burst)
+        )
         engine = await Engine.open(config)
         try:
             await poll_all(engine.rt, progress=False)

@@ -66,9 +66,12 @@ async def on_match(
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
     are its updates (``on_grown``)."""
     key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
+    kept = {a.channel for a, _ in await one_per_event(db, [(a, key) for a in alerts])}
     ids: list[int] = []
     for alert in alerts:
-        new_id = await rows.insert(db, alert, dedup_key=key, now=now)
+        new_id = (
+            await rows.insert(db, alert, dedup_key=key, now=now) if alert.channel in kept else None
+        )
         if new_id is not None:
             ids.append(new_id)
         if rule.burst is not None:
