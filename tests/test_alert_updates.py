@@ -110,6 +110,8 @@ async def test_an_update_says_so_and_lists_the_angles_since_the_last_message(
     assert len(hook_updates) == 2
     assert hook_updates[0]["text"].startswith("Update: ")
     assert all(h in hook_updates[0]["text"] for h in LATER)
+    assert hook_updates[0]["new_angles"] == {"headlines": LATER[::-1], "more": 0}
+    assert hook_updates[1]["new_angles"] == {"headlines": MORE[::-1], "more": 0}
     # Telegram edits its one message: it keeps its heading and shows every new angle.
     assert len(tg.sent) == 1
     final = tg.messages[int(tg.edits[-1]["message_id"])]
