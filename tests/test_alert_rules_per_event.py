@@ -19,7 +19,7 @@ FIRST = "Snowden calls for public oversight of US surveillance practices"
 LATER = "NSA leaker Snowden says surveillance reform is not enough"
 
 
-def config_text(tg_url: str, hook_url: str, second_query: str, burst: bool) -> str:
+def config_text(tg_url: str, hook_url: str, second_query: str, burst: bool, alert_on: str) -> str:
     # A rule with a burst condition (never met here) queues its alerts one match at a time.
     burst_line = 'burst = { outlets = 5, within = "1h" }' if burst else ""
     return f"""
@@ -27,11 +27,13 @@ def config_text(tg_url: str, hook_url: str, second_query: str, burst: bool) -> s
 name = "snowden-kw"
 query = 'Snowden'
 channels = ["desk", "hook"]
+alert_on = "{alert_on}"
 
 [[rules]]
 name = "second"
 query = '{second_query}'
 channels = ["desk", "hook"]
+alert_on = "{alert_on}"
 {burst_line}
 
 [channels.desk]
@@ -52,22 +54,31 @@ update_delay = "0s"
 # The second rule's query, and when it first matches: with the first rule (the same poll),
 # or only the event's later story (a poll after the first rule's message went out).
 CASES = [
-    ("oversight OR reform", "same poll", False),
-    ("NSA", "later poll", False),
-    ("NSA", "later poll, a rule with a burst", True),
+    ("oversight OR reform", "same poll", False, "event"),
+    ("NSA", "later poll", False, "event"),
+    ("NSA", "later poll, a rule with a burst", True, "event"),
+    # Rules that alert per story: one message per story and channel all the same.
+    ("oversight OR reform", "same poll, per story", False, "story"),
 ]
 
 
-@pytest.mark.parametrize(("second_query", "when", "burst"), CASES, ids=[c[1] for c in CASES])
+@pytest.mark.parametrize(
+    ("second_query", "when", "burst", "alert_on"), CASES, ids=[c[1] for c in CASES]
+)
 async def test_one_message_per_event_and_channel_naming_the_rules(
-    feed_server: FeedServer, tmp_path: Path, second_query: str, when: str, burst: bool
+    feed_server: FeedServer,
+    tmp_path: Path,
+    second_query: str,
+    when: str,
+    burst: bool,
+    alert_on: str,
 ) -> None:
     feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
     feed_server.feed("/b", rss("Outlet B", []))
     urls = [feed_server.url("/a"), feed_server.url("/b")]
     async with telegram_standin() as tg, webhook_receiver() as hook:
         config = make_config(
-            tmp_path, urls, extra=config_text(tg.url, hook.url, second_query, burst)
+            tmp_path, urls, extra=config_text(tg.url, hook.url, second_query, burst, alert_on)
         )
         engine = await Engine.open(config)
         try:
@@ -78,9 +89,11 @@ async def test_one_message_per_event_and_channel_naming_the_rules(
             assert await engine.drain(20)
         finally:
             await engine.close()
-    assert len(tg.sent) == 1, [m["text"][:80] for m in tg.sent]
+    # Per story, the later story is news of its own: a message of its own.
+    messages = 2 if alert_on == "story" else 1
+    assert len(tg.sent) == messages, [m["text"][:80] for m in tg.sent]
     new = [p for p in hook.payloads() if p["alert"]["kind"] == "new"]
-    assert len(new) == 1, [p["text"][:80] for p in new]
-    if when == "same poll":
+    assert len(new) == messages, [p["text"][:80] for p in new]
+    if when.startswith("same poll"):
         assert "snowden-kw" in tg.sent[0]["text"] and "second" in tg.sent[0]["text"]
         assert "Rules: snowden-kw, second" in new[0]["text"]

@@ -1,6 +1,6 @@
-"""One "new" alert per event and channel: two rules that match one event (a keyword rule
-and an entity rule on the same person) send one message naming both, not one each that is
-then edited on its own as the event grows."""
+"""One "new" alert per event and channel (per story, for rules that alert per story): two
+rules that match one event (a keyword rule and an entity rule on the same person) send one
+message naming both, not one each that is then edited on its own as the event grows."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ _SEVERITY = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 
 async def one_per_event(db: Db, keyed: Sequence[tuple[Alert, str]]) -> list[tuple[Alert, str]]:
-    """``keyed`` (a poll's "new" alerts and their keys) with one alert per event and channel:
-    the first of a poll names the other rules that matched the event too (``rules``), and
-    none is left where the channel holds an alert of the event from an earlier poll (its
-    growth updates that one). Alerts per story pass as they are."""
+    """``keyed`` (a poll's "new" alerts and their keys) with one alert per event and channel
+    (per story, for rules that alert per story): the first of a poll names the other rules
+    that matched it too (``rules``), and none is left where the channel holds an alert of
+    the event (story) from an earlier poll: its growth updates that one."""
     out: list[tuple[Alert, str]] = []
-    first: dict[tuple[str, int], int] = {}  # (channel, event) -> its alert's place in out
+    first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
     for alert, key in keyed:
-        if alert.event_id is None:
+        place = _place(alert, key)
+        if place is None:
             out.append((alert, key))
             continue
-        place = (alert.channel, alert.event_id)
         at = first.get(place)
         if at is None:
             first[place] = len(out)
@@ -34,8 +34,23 @@ async def one_per_event(db: Db, keyed: Sequence[tuple[Alert, str]]) -> list[tupl
             out[at] = (_naming(out[at][0], alert), out[at][1])
     if not first:
         return out
-    taken = await event_alerts.alerted(db, list(first))
-    return [(a, k) for a, k in out if a.event_id is None or (a.channel, a.event_id) not in taken]
+    events = [(c, i) for c, of, i in first if of == "event"]
+    stories = [(c, i) for c, of, i in first if of == "story"]
+    taken = (
+        {(c, "event", i) for c, i in await event_alerts.alerted(db, events)} if events else set()
+    )
+    if stories:
+        taken |= {(c, "story", i) for c, i in await event_alerts.story_alerted(db, stories)}
+    return [(a, k) for a, k in out if _place(a, k) not in taken]
+
+
+def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
+    """What one message per channel is of: the alert's event, else its story (a "new:" key)."""
+    if alert.event_id is not None:
+        return (alert.channel, "event", alert.event_id)
+    if alert.story_id is not None and key.startswith("new:"):
+        return (alert.channel, "story", alert.story_id)
+    return None
 
 
 def _naming(alert: Alert, other: Alert) -> Alert:

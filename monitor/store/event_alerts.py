@@ -1,5 +1,5 @@
-"""Which channels hold a "new" alert of an event already, whatever rule raised it: a second
-rule that matches the event adds no message of its own (``outbox.per_event``)."""
+"""Which channels hold a "new" alert of an event (a story) already, whatever rule raised it:
+a second rule that matches it adds no message of its own (``outbox.per_event``)."""
 
 from __future__ import annotations
 
@@ -23,4 +23,19 @@ async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> set[tuple[str, i
             params,
         )
         found |= {(str(c), int(e)) for c, e in rows} & wanted
+    return found
+
+
+async def story_alerted(db: Db, places: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+    """The ``(channel, story id)`` of ``places`` whose channel holds a "new" alert per story
+    (pending or sent) of the story, of any rule (``alerts_story``)."""
+    wanted = set(places)
+    found: set[tuple[str, int]] = set()
+    for marks, params in in_lists(sorted({story for _, story in places})):
+        rows = await db.fetch_all(
+            f"SELECT DISTINCT channel, story_id FROM alerts WHERE story_id IN ({marks})"
+            " AND kind = 'new' AND status IN ('pending', 'sent') AND dedup_key LIKE 'new:%'",
+            params,
+        )
+        found |= {(str(c), int(s)) for c, s in rows} & wanted
     return found
