@@ -15,6 +15,7 @@ from monitor.outbox.keys import alert_key
 from monitor.outbox.per_event import one_per_event
 from monitor.store import alerts as rows
 from monitor.store.db import Db
+from monitor.store.story_rows import fill_outlets
 
 
 async def enqueue(
@@ -99,6 +100,7 @@ async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops); a rule with a burst condition goes through
     ``on_match``, which checks it after each alert. How many alerts were queued."""
+    await fill_outlets(db, [m.story for m in matched])
     keyed: list[tuple[Alert, str]] = []
     bursting: list[Matched] = []
     for m in matched:

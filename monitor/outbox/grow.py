@@ -19,6 +19,7 @@ from monitor.store.alerts import Due
 from monitor.store.db import Db
 from monitor.store.grown import Held
 from monitor.store.payload import first_kept
+from monitor.store.story_rows import fill_outlets
 
 # What a poll's growth writes (``growth.write``): each grown story's or event's outlets and
 # what its alerts tell, and the pending alerts that show it from now on.
@@ -44,6 +45,7 @@ async def on_grown(
     at the end, in one trip."""
     written: _Grown = []
     pointed: _Pointed = []
+    await fill_outlets(db, [story for story, _ in stories])
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
