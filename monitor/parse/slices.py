@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import re
 
-# A comment, a CDATA section or a processing instruction, read whole (what they hold is not
-# markup), or an item's or an entry's start or end tag.
-_TOKENS = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<(/?)(item|entry)(?=[\s/>])", re.S)
+# What is not an item's start or end tag: text, any other tag, and a comment, a CDATA section
+# or a processing instruction read whole (what they hold is not markup). Possessive: the
+# scan never goes back, so it costs time in proportion to the body.
+_OTHER = (
+    rb"(?:[^<]++|<(?!/?(?:item|entry)[\s/>]|!--|!\[CDATA\[|\?)"
+    rb"|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)*+"
+)
+# The next item: what comes before it, then the item, from its start tag to its end tag.
+_NEXT = re.compile(_OTHER + rb"(<(item|entry)[\s>]" + _OTHER + rb"</\2\s*>)", re.S)
+_REST = re.compile(_OTHER, re.S)
 # The namespace declarations before the first item: an item's bytes mean the same only
 # under the same prefixes.
 _XMLNS = re.compile(rb"""\sxmlns(?::[^\s=]+)?\s*=\s*(?:"[^"]*"|'[^']*')""")
@@ -26,26 +33,17 @@ def item_spans(body: bytes) -> list[tuple[int, int]] | None:
     None when the scan cannot be sure of them."""
     spans: list[tuple[int, int]] = []
     name: bytes | None = None
-    opened = -1
-    for m in _TOKENS.finditer(body):
-        tag = m.group(2)
-        if tag is None:
-            continue  # a comment, CDATA or processing instruction
+    at = 0
+    while (m := _NEXT.match(body, at)) is not None:
         if name is None:
-            name = tag
-        elif tag != name:
-            return None
-        if not m.group(1):
-            if opened >= 0:
-                return None  # an item inside an item (or one self-closed)
-            opened = m.start()
-            continue
-        end = body.find(b">", m.end())
-        if opened < 0 or end < 0 or body[m.end() : end].strip():
-            return None
-        spans.append((opened, end + 1))
-        opened = -1
-    return spans if opened < 0 else None
+            name = m.group(2)
+        elif m.group(2) != name:
+            return None  # items and entries together
+        spans.append(m.span(1))
+        at = m.end()
+    # After the last item, none that the scan could not pair (an item inside an item, or
+    # one self-closed).
+    return spans if _REST.fullmatch(body, at) is not None else None
 
 
 def context(body: bytes, spans: list[tuple[int, int]]) -> int:
