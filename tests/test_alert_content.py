@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from feedserver import FeedServer
 from helpers import make_config
-from standins import smtp_standin, webhook_receiver
+from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, webhook_receiver
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
+from monitor.pipeline import refresh_feed
 
 LEDE = (
     "The Kremlin said on Friday that Vladimir Putin had invited Volodymyr Zelensky to Moscow. "
@@ -105,9 +106,8 @@ def outlet_rss(outlet: str, summary: str) -> bytes:
     ).encode()
 
 
-@pytest.mark.parametrize("alert_on", ["story", "event"])
 async def test_an_alert_raised_by_an_outlet_that_joins_a_story_names_every_outlet(
-    feed_server: FeedServer, tmp_path: Path, alert_on: str
+    feed_server: FeedServer, tmp_path: Path
 ) -> None:
     # Wire's item matches no rule; Herald's, a poll later, joins its story and matches: the
     # alert shows Herald first, then Wire, which carried the story before.
@@ -120,7 +120,7 @@ async def test_an_alert_raised_by_an_outlet_that_joins_a_story_names_every_outle
 [[rules]]
 name = "talks"
 query = 'Zelensky AND talks'
-alert_on = "{alert_on}"
+alert_on = "story"
 channels = ["hook"]
 
 [channels.hook]
@@ -140,3 +140,54 @@ url = "{hook.url}"
             await engine.close()
     (payload,) = hook.payloads()
     assert payload["alert"]["outlets"] == ["Herald", "Wire"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("sent_first", [True, False])
+async def test_a_story_that_grows_by_an_item_that_matches_nothing_shows_its_new_outlet(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    backend: str,
+    sent_first: bool,
+    request: pytest.FixtureRequest,
+) -> None:
+    # Herald's item matches no rule, so nothing but the story's growth reads its outlets:
+    # the alert, already sent (an update edits it) or still pending, must name Herald.
+    db = str(tmp_path / "monitor.db") if backend == "sqlite" else request.getfixturevalue("pg_url")
+    feed_server.feed("/wire", outlet_rss("Wire", "The Kremlin sent an invitation."))
+    feed_server.feed("/herald", outlet_rss("Herald", "Moscow sent an invitation."))
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "kremlin"
+query = 'Zelensky AND Kremlin'
+alert_on = "story"
+channels = ["tg", "hook"]
+
+[channels.tg]
+type = "telegram"
+bot_token = "{BOT_TOKEN}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg.url}"
+update_delay = "0s"
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+"""
+        feeds = [feed_server.url("/wire"), feed_server.url("/herald")]
+        config = make_config(tmp_path, feeds, extra=extra, database=db)
+        engine = await Engine.open(config)
+        try:
+            await refresh_feed(engine.rt, config.feeds[0])
+            if sent_first:
+                assert await engine.drain(20, updates=True)
+            await refresh_feed(engine.rt, config.feeds[1])
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    (message,) = tg.messages.values()
+    assert "Wire — also reported by: Herald" in message, message
+    if not sent_first:
+        (payload,) = hook.payloads()
+        assert payload["alert"]["outlets"] == ["Wire", "Herald"]
