@@ -4,16 +4,29 @@ lede (not the headline again), its publication time, and the words that fired as
 
 from __future__ import annotations
 
+import json
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
 from helpers import make_config
-from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, webhook_receiver
+from standins import (
+    BOT_TOKEN,
+    CHAT_ID,
+    smtp_standin,
+    telegram_standin,
+    webhook_receiver,
+)
 
+from monitor import outbox
 from monitor.engine import Engine
+from monitor.match.config import RuleConfig
+from monitor.models import Match, Story, TermHit
 from monitor.oneshot import poll_all
 from monitor.pipeline import refresh_feed
+from monitor.store.alerts import payloads
 
 LEDE = (
     "The Kremlin said on Friday that Vladimir Putin had invited Volodymyr Zelensky to Moscow. "
@@ -191,3 +204,29 @@ url = "{hook.url}"
     if not sent_first:
         (payload,) = hook.payloads()
         assert payload["alert"]["outlets"] == ["Wire", "Herald"]
+
+
+async def test_on_match_names_the_outlets_of_a_story_read_without_them(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # A poll's stories come without their outlets' names (``stories.record``); a caller of
+    # ``on_match`` that hands one over still queues an alert that names them.
+    feed_server.feed("/wire", outlet_rss("Wire", "The Kremlin sent an invitation."))
+    feed_server.feed("/herald", outlet_rss("Herald", "Moscow sent an invitation."))
+    feeds = [feed_server.url("/wire"), feed_server.url("/herald")]
+    config = make_config(tmp_path, feeds, database=database)
+    rule = RuleConfig(name="talks", query="Zelensky AND talks", channels=["hook"])
+    hits = (TermHit("Zelensky", "Zelensky", "title", 15, 23),)
+    match = Match(rule.name, rule.severity, tuple(rule.channels), hits, "Zelensky talks")
+    engine = await Engine.open(config)
+    try:
+        await poll_all(engine.rt, progress=False)
+        async with engine.rt.store.transaction() as db:
+            story_id, first_seen = await db.fetch_one("SELECT id, first_seen FROM stories")
+            when = datetime.fromtimestamp(first_seen, UTC)
+            bare = Story(story_id, "Putin invites Zelensky to Moscow", None, when, when, ())
+            await outbox.on_match(db, story=bare, match=match, rule=rule, now=time.time())
+            (payload,) = (await payloads(db)).values()
+    finally:
+        await engine.close()
+    assert json.loads(payload)["outlets"] == ["Wire", "Herald"]
