@@ -1,6 +1,7 @@
-"""A poll's stories as stored: read (``load_stories``), and as the poll's writes leave them
-(``after``), worked out from what was read before them rather than read again; their
-outlets only where an alert shows them (``fill_outlets``)."""
+"""A poll's stories: their rows and feeds as stored (``read_feeds``), and as the poll's
+writes leave them (``after``), worked out from what was read before them rather than read
+again; their outlets only where an alert shows them (``fill_outlets``). ``load_stories``
+reads stories whole, outlets and all, for callers outside a poll."""
 
 from __future__ import annotations
 
@@ -58,7 +59,7 @@ async def read_feeds(
 
 async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
     """The outlets of those of ``stories`` that ``stories.record`` left without them (a
-    stored story has one at least), read as ``load_stories`` reads them, in place."""
+    stored story has one at least), in the order the feeds first carried each, in place."""
     waiting: dict[int, list[Story]] = {}
     for story in stories:
         if not story.outlets:
