@@ -230,3 +230,50 @@ async def test_on_match_names_the_outlets_of_a_story_read_without_them(
     finally:
         await engine.close()
     assert json.loads(payload)["outlets"] == ["Wire", "Herald"]
+
+
+def oil_rss(outlet: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet}</title><link>http://example.org/</link><item>"
+        "<title>Oil prices fall sharply as OPEC output rises</title>"
+        f"<link>http://{outlet.lower()}.example/oil</link>"
+        f"<guid>http://{outlet.lower()}.example/oil</guid><description>Brent fell.</description>"
+        "<pubDate>Fri, 05 Sep 2025 14:03:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("alert_on", ["story", "event"])
+async def test_a_burst_alert_names_first_the_outlet_whose_headline_and_link_it_shows(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str
+) -> None:
+    # Daily, then Wire, then Post carry the story; Post's item raises the burst, which shows
+    # its headline and link: Post comes first ("Post — also reported by: Daily, Wire").
+    outlets = ["Daily", "Wire", "Post"]
+    for outlet in outlets:
+        feed_server.feed(f"/{outlet.lower()}", oil_rss(outlet))
+    async with webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "oil"
+query = 'OPEC AND output'
+alert_on = "{alert_on}"
+channels = ["hook"]
+burst = {{ outlets = 3, within = "6h" }}
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+"""
+        feeds = [feed_server.url(f"/{outlet.lower()}") for outlet in outlets]
+        config = make_config(tmp_path, feeds, extra=extra)
+        engine = await Engine.open(config)
+        try:
+            for feed in config.feeds:
+                await refresh_feed(engine.rt, feed)
+                assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    (burst,) = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "burst"]
+    assert burst["url"] == "http://post.example/oil"
+    assert burst["outlets"] == ["Post", "Daily", "Wire"]
