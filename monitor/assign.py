@@ -94,6 +94,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     (numbered from ``new_ids``); event titles chosen again for the events touched."""
     # With the semantic extra, the poll's new stories are embedded in one batch.
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
+    index.read_ahead([(c.item.feed_id, c.item.item.summary) for c in changes])
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)
@@ -101,7 +102,10 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id
-        found = index.find(story_id, item.title, item.summary, seen, headline=change.headline)
+        feed = change.item.feed_id
+        found = index.find(
+            story_id, item.title, item.summary, seen, headline=change.headline, feed=feed
+        )
         if found.event_id is None:
             event_id = next(new_ids)
             created[event_id] = seen
@@ -110,7 +114,8 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         # A story new to the event: a new story, or one whose event closed (it joined
         # another or starts one): its lede counts and its headline may be the title.
         index.add(event_id, story_id, item.title, item.summary, seen, headline=change.headline,
-                  new_story=change.is_new_story or found.reason != "same story")  # fmt: skip
+                  new_story=change.is_new_story or found.reason != "same story",
+                  feed=feed)  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))
         if event_id not in created:

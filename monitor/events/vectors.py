@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable
 
 from monitor.dedup.headline import Headline
 from monitor.events.config import EventConfig
+from monitor.events.feedwords import FeedWords
 from monitor.events.postings import EventWords
-from monitor.events.words import Vector, item_vector, segment_words, summary_words
+from monitor.events.words import Vector, Words, item_vector, segment_words, summary_words
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
@@ -22,13 +23,33 @@ def of_item(
     config: EventConfig,
     headline: Headline,
     title: str,
-    summary: str,
+    summary: Headline | Words | None,
     entities: Iterable[str],
 ) -> Vector:
-    """The item's words, with its topic segment's weighted as a headline word."""
-    vector = item_vector(headline, summary_words(summary, config), config, entities)
+    """The item's words, with its topic segment's weighted as a headline word; ``summary``:
+    its summary's words (``of_summary``)."""
+    vector = item_vector(headline, summary, config, entities)
     _add_segment(words, vector, headline, title)
     return vector
+
+
+def of_summary(
+    feeds: FeedWords, feed: int | None, summary: str, config: EventConfig, *, learn: bool
+) -> Headline | Words | None:
+    """A summary's words without its feed's boilerplate: none for a summary the feed gives
+    other items too, and not the words most of the feed's summaries carry. ``learn``: count
+    its words among the feed's (once per item)."""
+    if feed is not None and feeds.repeated(feed, summary):
+        return None
+    part = summary_words(summary, config)
+    if part is None or feed is None:
+        return part
+    constant = feeds.constant(feed)
+    if learn:
+        feeds.learn(feed, part.words)
+    if constant is None:
+        return part
+    return Words(tuple([w for w in part.words if w not in constant]), part.names)
 
 
 def of_title(

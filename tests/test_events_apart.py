@@ -1,0 +1,124 @@
+"""Unrelated news stays apart, through the real pipeline (local feeds, a webhook receiver):
+an outlet's boilerplate summary, a company's name and product, or items dated days apart
+listed newest first must not fold distinct news into one event, where the second piece of
+news would raise no "new" alert. Angles of one happening, with real ledes, still join."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import pytest
+from feedserver import FeedServer
+from helpers import make_config
+from standins import webhook_receiver
+
+from monitor.engine import Engine
+from monitor.oneshot import poll_all
+
+Item = tuple[str, str, float]  # headline, summary, hours ago
+
+HK = "Read more at Hong Kong Post"
+IOS = (
+    "Apple unveils iOS 7.1 with CarPlay support",
+    "The update brings CarPlay to Ferrari, Mercedes and Volvo cars and fixes for the iPhone 4.",
+    0.0,
+)
+FIRE = (
+    "Apple iPhone factory fire in Shenzhen",
+    "A fire broke out overnight at a Foxconn plant that assembles iPhones.",
+    0.0,
+)
+SUED = (
+    "Apple sued over iPhone slowdown",
+    "Owners of older iPhones filed a class action in California.",
+    0.0,
+)
+CRIMEA = (
+    "Ukraine crisis: Crimea parliament sets referendum date",
+    "Lawmakers in Crimea voted to hold a referendum on joining Russia on March 16, "
+    "moving the date forward by two weeks.",
+    0.0,
+)
+CRIMEA_AGAIN = (
+    "Crimea to vote on joining Russia within ten days",
+    "The Crimean parliament brought forward a referendum on joining Russia to March 16, "
+    "its speaker said in Simferopol.",
+    0.0,
+)
+
+# (case, the rule's query, feed a's items, feed b's items at the first poll, b's added at
+# the second poll, the "new" alerts the user gets: one per distinct piece of news)
+CASES = [
+    ("every item of an outlet has one boilerplate summary", "Crimea OR recall",
+     [(CRIMEA[0], HK, 0.0), ("Oscar Pistorius trial hears from neighbour", HK, 0.0),
+      ("GM recalls 1.6 million cars over ignition switch", HK, 0.0)], [], [], 2),
+    ("one company's unrelated news within the hour", "Apple", [], [IOS], [FIRE, SUED], 3),
+    ("one company's news dated days apart, newest first", "Apple",
+     [("Apple iPhone sales slow in China", "", 24.0),
+      ("Apple iPhone factory fire in Shenzhen", "", 48.0),
+      ("Apple sued over iPhone slowdown in California", "", 72.0)], [], [], 3),
+    ("two outlets report one happening", "Crimea", [CRIMEA], [], [CRIMEA_AGAIN], 1),
+]  # fmt: skip
+
+
+def rss(name: str, items: list[Item]) -> bytes:
+    now = datetime.now(UTC)
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>http://{name}.example/{abs(hash(t))}</link>"
+        f"<description>{escape(s)}</description>"
+        f"<pubDate>{format_datetime(now - timedelta(hours=ago, minutes=i))}</pubDate></item>"
+        for i, (t, s, ago) in enumerate(items)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}'
+        f"</title><link>http://{name}.example/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("query", "a", "b", "b_later", "alerts"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+)
+async def test_distinct_news_gets_its_own_alert(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    query: str,
+    a: list[Item],
+    b: list[Item],
+    b_later: list[Item],
+    alerts: int,
+) -> None:
+    feed_server.feed("/a", rss("eva", a))
+    feed_server.feed("/b", rss("evb", b))
+    async with webhook_receiver() as hook:
+        extra = f"""
+[dedup]
+window = "96h"
+
+[[rules]]
+name = "watch"
+query = {query!r}
+channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+update_delay = "0s"
+"""
+        urls = [feed_server.url("/a"), feed_server.url("/b")]
+        config = make_config(tmp_path, urls, extra=extra.replace("'", '"'))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            if b_later:
+                # the newest first, as feeds list them
+                feed_server.feed("/b", rss("evb", [*reversed(b_later), *b]))
+                await poll_all(engine.rt, progress=False)
+                assert await engine.drain(20)
+            new = [p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            assert len(new) == alerts, new
+        finally:
+            await engine.close()
