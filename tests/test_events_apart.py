@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 import pytest
 from feedserver import FeedServer
 from helpers import make_config
-from standins import webhook_receiver
+from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
@@ -120,5 +120,48 @@ update_delay = "0s"
                 assert await engine.drain(20)
             new = [p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
             assert len(new) == alerts, new
+        finally:
+            await engine.close()
+
+
+# (what feed b adds to feed a's story, what the message then says of the outlets)
+OUTLETS = [
+    ("the same headline", (CRIMEA[0], CRIMEA[1], 0.0), "eva — also reported by: evb"),
+    ("another angle of the event", CRIMEA_AGAIN, "eva — also covering this event: evb"),
+]
+
+
+@pytest.mark.parametrize(("later", "said"), [c[1:] for c in OUTLETS], ids=[c[0] for c in OUTLETS])
+async def test_the_message_names_as_reporters_only_outlets_of_its_story(
+    feed_server: FeedServer, tmp_path: Path, later: Item, said: str
+) -> None:
+    feed_server.feed("/a", rss("eva", [CRIMEA]))
+    feed_server.feed("/b", rss("evb", []))
+    async with telegram_standin() as tg:
+        extra = f"""
+[[rules]]
+name = "watch"
+query = "Crimea"
+channels = ["desk"]
+
+[channels.desk]
+type = "telegram"
+bot_token = "{BOT_TOKEN}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg.url}"
+rate_limit = "off"
+update_delay = "0s"
+"""
+        config = make_config(tmp_path, [feed_server.url("/a"), feed_server.url("/b")], extra=extra)
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("evb", [later]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert len(tg.sent) == 1 and tg.edits
+            final = tg.messages[int(tg.edits[-1]["message_id"])]
+            assert said in final, final
         finally:
             await engine.close()
