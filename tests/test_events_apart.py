@@ -49,18 +49,32 @@ CRIMEA_AGAIN = (
     0.0,
 )
 
+# other news, on another feed: the boilerplate's words are rare among events
+OTHER = [
+    ("Stocks close higher as oil prices fall", "", 0.0),
+    ("Bank of England keeps interest rates on hold", "", 0.0),
+    ("Heavy rain floods roads across the north", "", 0.0),
+    ("Local council approves new budget for schools", "", 0.0),
+    ("Scientists find water ice on distant moon", "", 0.0),
+]
+
 # (case, the rule's query, feed a's items, feed b's items at the first poll, b's added at
-# the second poll, the "new" alerts the user gets: one per distinct piece of news)
+# the second poll, whether the daemon restarts between the polls, the "new" alerts the user
+# gets: one per distinct piece of news)
 CASES = [
     ("every item of an outlet has one boilerplate summary", "Crimea OR recall",
      [(CRIMEA[0], HK, 0.0), ("Oscar Pistorius trial hears from neighbour", HK, 0.0),
-      ("GM recalls 1.6 million cars over ignition switch", HK, 0.0)], [], [], 2),
-    ("one company's unrelated news within the hour", "Apple", [], [IOS], [FIRE, SUED], 3),
+      ("GM recalls 1.6 million cars over ignition switch", HK, 0.0)], [], [], False, 2),
+    ("the outlet's boilerplate known again after a restart", "Crimea OR recall", OTHER,
+     [(CRIMEA[0], HK, 0.0), ("Oscar Pistorius trial hears from neighbour", HK, 0.0)],
+     [("GM recalls 1.6 million cars over ignition switch", HK, 0.0)], True, 2),
+    ("one company's unrelated news within the hour", "Apple", [], [IOS], [FIRE, SUED], False,
+     3),
     ("one company's news dated days apart, newest first", "Apple",
      [("Apple iPhone sales slow in China", "", 24.0),
       ("Apple iPhone factory fire in Shenzhen", "", 48.0),
-      ("Apple sued over iPhone slowdown in California", "", 72.0)], [], [], 3),
-    ("two outlets report one happening", "Crimea", [CRIMEA], [], [CRIMEA_AGAIN], 1),
+      ("Apple sued over iPhone slowdown in California", "", 72.0)], [], [], False, 3),
+    ("two outlets report one happening", "Crimea", [CRIMEA], [], [CRIMEA_AGAIN], False, 1),
 ]  # fmt: skip
 
 
@@ -79,7 +93,9 @@ def rss(name: str, items: list[Item]) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("query", "a", "b", "b_later", "alerts"), [c[1:] for c in CASES], ids=[c[0] for c in CASES]
+    ("query", "a", "b", "b_later", "restart", "alerts"),
+    [c[1:] for c in CASES],
+    ids=[c[0] for c in CASES],
 )
 async def test_distinct_news_gets_its_own_alert(
     feed_server: FeedServer,
@@ -88,6 +104,7 @@ async def test_distinct_news_gets_its_own_alert(
     a: list[Item],
     b: list[Item],
     b_later: list[Item],
+    restart: bool,
     alerts: int,
 ) -> None:
     feed_server.feed("/a", rss("eva", a))
@@ -113,6 +130,9 @@ update_delay = "0s"
         try:
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
+            if restart:
+                await engine.close()
+                engine = await Engine.open(config)
             if b_later:
                 # the newest first, as feeds list them
                 feed_server.feed("/b", rss("evb", [*reversed(b_later), *b]))

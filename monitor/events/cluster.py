@@ -253,7 +253,8 @@ class EventIndex:
             vector = found[1]
         else:
             headline = _headline(title, key, headline)
-            part = of_summary(self._feeds, feed, summary, self.config, learn=False)
+            # not read by ``find`` (the window rebuilt at start): its feed learns it here
+            part = of_summary(self._feeds, feed, summary, self.config, learn=True)
             vector = of_item(self._words, self.config, headline, title, part, entities)
         self._changes += 1
         event = self._events.get(event_id)
