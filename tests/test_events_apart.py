@@ -5,6 +5,8 @@ news would raise no "new" alert. Angles of one happening, with real ledes, still
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -15,6 +17,8 @@ from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
 
+from monitor import config as config_module
+from monitor.cli import main
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
 
@@ -185,3 +189,48 @@ update_delay = "0s"
             assert said in final, final
         finally:
             await engine.close()
+
+
+# (B, what the pair alone says, what the daemon would do with A then B now): A is a headline
+# of an event the store holds with another angle, whose words B shares and A does not.
+PEACE = "Putin invites Zelensky to Moscow for peace talks"
+REFUSAL = "Ukraine's president turns down invitation, proposes Kyiv as venue for meeting with Putin"
+WINDOW_CASES = [
+    ("Ukraine rejects invitation, proposes Kyiv as venue", "different events", "the same event"),
+    ("Heavy rain floods roads across the north", "different events", "different events"),
+]
+
+
+@pytest.mark.parametrize(("b", "pair", "daemon"), WINDOW_CASES)
+async def test_dedup_check_says_what_the_daemon_would_do_not_only_the_pair(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    b: str,
+    pair: str,
+    daemon: str,
+) -> None:
+    feed_server.feed("/a", rss("eva", [(PEACE, "", 0.0)]))
+    feed_server.feed("/b", rss("evb", [(REFUSAL, "", 0.0)]))
+    path = tmp_path / "config.toml"
+    feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(p)}"\n' for p in ("/a", "/b"))
+    path.write_text(f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n{feeds}', encoding="utf-8")
+    engine = await Engine.open(config_module.load(path))
+    try:
+        await poll_all(engine.rt, progress=False)
+    finally:
+        await engine.close()
+    capsys.readouterr()
+    check = ["dedup-check", "-c", str(path), PEACE, b]
+    assert await asyncio.to_thread(main, check) == 0
+    out = capsys.readouterr().out
+    assert f"the pair alone): {pair}" in out and "--window says what it would do" in out
+    assert await asyncio.to_thread(main, [*check, "--window"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    said = lines[-1]
+    assert said.startswith("daemon, now (its window: 2 items") and said.endswith(daemon)
+    assert "A would join event " in said and PEACE in said
+    assert await asyncio.to_thread(main, [*check, "--window", "--json"]) == 0
+    window = json.loads(capsys.readouterr().out)["window"]
+    assert window["same_event"] is (daemon == "the same event")
+    assert window["a"]["event"] is not None
