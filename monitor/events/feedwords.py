@@ -28,7 +28,9 @@ class _Feed:
     mass: float = 0.0  # decayed count of summaries, in units of ``step`` (see ``learn``)
     step: float = 1.0
     words: dict[str, float] = field(default_factory=dict)  # decayed counts, in those units
-    texts: dict[str, bool] = field(default_factory=dict)  # summary -> said again (latest last)
+    # hash of a summary -> said again (the latest last): a hash, as a summary's text would
+    # take a few hundred bytes a feed for each
+    texts: dict[int, bool] = field(default_factory=dict)
 
 
 class FeedWords:
@@ -47,17 +49,17 @@ class FeedWords:
             feed = self._feeds.get(feed_id)
             if feed is None:
                 feed = self._feeds[feed_id] = _Feed()
-            texts = feed.texts
-            again = text in texts
-            texts.pop(text, None)
-            texts[text] = again
+            texts, key = feed.texts, hash(text)
+            again = key in texts
+            texts.pop(key, None)
+            texts[key] = again
             if len(texts) > KEPT_TEXTS:
                 del texts[next(iter(texts))]
 
     def repeated(self, feed_id: int | None, summary: str) -> bool:
         """Whether ``summary`` is one that feed ``feed_id`` gives more than one item."""
         feed = self._feeds.get(feed_id) if feed_id is not None else None
-        return feed is not None and feed.texts.get(summary.strip(), False)
+        return feed is not None and feed.texts.get(hash(summary.strip()), False)
 
     def constant(self, feed_id: int | None) -> frozenset[str] | None:
         """The summary words of feed ``feed_id`` that most of its items carry (None: none)."""
@@ -89,6 +91,6 @@ class FeedWords:
         feed.mass += step
         feed.summaries += 1
         feed.step = step / DECAY
-        if len(counts) > 4 * KEPT_WORDS:
+        if len(counts) > KEPT_WORDS + KEPT_WORDS // 2:
             heaviest = sorted(counts, key=counts.__getitem__, reverse=True)[:KEPT_WORDS]
             feed.words = {w: counts[w] for w in heaviest}
