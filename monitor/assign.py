@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from monitor.dedup.headline import KEY_VERSION, Headline
-from monitor.dedup.index import StoryIndex
+from monitor.dedup.index import StoryIndex, StoryMatch
 from monitor.events import EventIndex
 from monitor.models import StoredItem, Story
 
@@ -73,10 +73,14 @@ def stories(
     """Each item's story: same GUID or URL, a similar headline, or a new story (numbered
     from ``new_ids``)."""
     out = []
+    labels = index.labels
+    labels.read_ahead([(stored.feed_id, stored.item.title) for stored in items])
     for stored in items:
         item = stored.item
         seen = stored.seen_at.timestamp()
         found = index.find(item.title, item.summary, seen, item.canonical_url, item.guid)
+        if found.reason == "similar headline" and labels.is_label(stored.feed_id, item.title):
+            found = StoryMatch(None, 0.0, "new story")  # a feed's label is not a headline
         story_id = next(new_ids) if found.story_id is None else found.story_id
         key = index.add(
             story_id, stored.id, item.title, item.summary, seen, item.canonical_url, item.guid
@@ -94,7 +98,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     (numbered from ``new_ids``); event titles chosen again for the events touched."""
     # With the semantic extra, the poll's new stories are embedded in one batch.
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
-    index.read_ahead([(c.item.feed_id, c.item.item.summary) for c in changes])
+    index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)

@@ -85,7 +85,7 @@ CASES = [
 def rss(name: str, items: list[Item]) -> bytes:
     now = datetime.now(UTC)
     entries = "".join(
-        f"<item><title>{escape(t)}</title><link>http://{name}.example/{abs(hash(t))}</link>"
+        f"<item><title>{escape(t)}</title><link>http://{name}.example/{abs(hash((t, s)))}</link>"
         f"<description>{escape(s)}</description>"
         f"<pubDate>{format_datetime(now - timedelta(hours=ago, minutes=i))}</pubDate></item>"
         for i, (t, s, ago) in enumerate(items)
@@ -234,3 +234,54 @@ async def test_dedup_check_says_what_the_daemon_would_do_not_only_the_pair(
     window = json.loads(capsys.readouterr().out)["window"]
     assert window["same_event"] is (daemon == "the same event")
     assert window["a"]["event"] is not None
+
+
+LEDES = [
+    CRIMEA[1],
+    "General Motors is recalling 1.6 million cars worldwide over a faulty ignition switch.",
+    "Oscar Pistorius's neighbour told the court she heard a woman scream before the shots.",
+    IOS[1],
+    "The Federal Reserve kept interest rates on hold and said it would keep buying bonds.",
+]
+# (case, feed a's items: one title, these summaries (each item its own link); the stories and
+# the "new" alerts of rule "recall OR iPhone" they make)
+TITLED = [
+    ("a feed titles every item 'Latest news'", [("Latest news", s, 0.0) for s in LEDES], 5, 2),
+    ("a feed sends one story again under its headline",
+     [("GM recalls 1.6 million cars over ignition switch", LEDES[1], 0.0),
+      ("GM recalls 1.6 million cars over ignition switch",
+       LEDES[1] + " Owners will be told by mail.", 0.0)], 1, 1),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("a", "stories", "alerts"), [c[1:] for c in TITLED], ids=[c[0] for c in TITLED]
+)
+async def test_a_title_a_feed_gives_every_item_makes_no_story(
+    feed_server: FeedServer, tmp_path: Path, a: list[Item], stories: int, alerts: int
+) -> None:
+    feed_server.feed("/a", rss("eva", a))
+    async with webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "watch"
+query = "recall OR iPhone"
+channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+update_delay = "0s"
+"""
+        engine = await Engine.open(make_config(tmp_path, [feed_server.url("/a")], extra=extra))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            rows = await engine.store.db.raw.execute_fetchall(
+                "SELECT COUNT(*), COUNT(DISTINCT story_id) FROM items"
+            )
+            assert tuple(next(iter(rows))) == (len(a), stories)
+            new = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            assert len(new) == alerts, [n["title"] for n in new]
+        finally:
+            await engine.close()

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.labels import FeedTitles
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
@@ -70,6 +71,7 @@ class EventIndex:
         self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
         self._feeds = FeedWords()  # what each feed says under every item
+        self._labels = FeedTitles()  # and the titles it gives many
         self.last_candidates = 0
         # A title depends on every event's words (their rarity): it is chosen again only
         # after an ``add`` or ``evict`` anywhere (a poll asks for a new event's twice).
@@ -127,6 +129,8 @@ class EventIndex:
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = _headline(title, key, headline)
+        if feed is not None and self._labels.is_label(feed, title):
+            headline = _NO_HEADLINE  # a label ("Latest news") says nothing of the news
         entities = tuple(entities)
         part = of_summary(self._feeds, feed, summary, self.config, learn=True)
         vector = of_item(self._words, self.config, headline, title, part, entities)
@@ -173,10 +177,12 @@ class EventIndex:
             return self._by_meaning(self._meanings, story_id, title, seen)
         return best
 
-    def read_ahead(self, items: Iterable[tuple[int, str]]) -> None:
-        """Note a poll's items' (feed, summary) before assigning any: a summary that two
-        items of one feed carry weighs nothing, from the first of them."""
-        self._feeds.read_ahead(items)
+    def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
+        """Note a poll's new items' (feed, title, summary) before assigning any: a summary
+        that two items of one feed carry weighs nothing, nor a title that many carry (a
+        label: "Latest news"), from the first of them."""
+        self._labels.read_ahead([(feed, title) for feed, title, _ in items])
+        self._feeds.read_ahead([(feed, summary) for feed, _, summary in items])
 
     def embed_ahead(self, stories: Sequence[tuple[int, str]]) -> None:
         """Embed the headlines of these new stories in one batch (a poll's worth): one call
@@ -253,6 +259,8 @@ class EventIndex:
             vector = found[1]
         else:
             headline = _headline(title, key, headline)
+            if feed is not None and self._labels.is_label(feed, title):
+                headline = _NO_HEADLINE
             # not read by ``find`` (the window rebuilt at start): its feed learns it here
             part = of_summary(self._feeds, feed, summary, self.config, learn=True)
             vector = of_item(self._words, self.config, headline, title, part, entities)
@@ -311,6 +319,9 @@ class EventIndex:
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)
+
+
+_NO_HEADLINE = parse("")
 
 
 def _headline(title: str, key: str | None, headline: Headline | None) -> Headline:

@@ -188,7 +188,7 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
         size=10_000,
     ):
         # each feed's boilerplate summaries known again before they are read
-        index.read_ahead([(row[5], row[3]) for row in rows])
+        index.read_ahead([(row[5], row[2], row[3]) for row in rows])
         for event_id, story_id, title, summary, seen, feed_id in rows:
             new = story_id not in seen_stories
             index.add(event_id, story_id, title, summary, seen, new_story=new, embed=False,
