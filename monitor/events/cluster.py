@@ -23,15 +23,13 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from monitor.dedup.headline import Headline, from_key, parse
-from monitor.dedup.labels import FeedTitles
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
-from monitor.events.feedwords import FeedWords
 from monitor.events.meaning import Meanings, nearest
 from monitor.events.postings import EventWords
 from monitor.events.semantic import Embedder
-from monitor.events.vectors import of_item, of_summary, of_title
+from monitor.events.vectors import Feeds, of_feed_item, of_title
 from monitor.events.words import Vector
 
 # A join that rests on one shared word is refused when that word is in this many other open
@@ -39,13 +37,12 @@ from monitor.events.words import Vector
 # its add-ons launch and its referral offer), not this happening. Chosen on the first half
 # of the UCI stream with the thresholds (bench/events_quality.py).
 TOPIC_EVENTS = 2
-# Words an item whose summary says more than its headline (``LEDE_WORDS`` words of its own)
-# must share with an event to join it below ``threshold`` (on the ``recent`` bar): such an
-# item brings three or four times a headline's words, and two of them in common ("Apple",
-# "iPhone") is what unrelated news of one company has, while two reports of one happening
-# share its places, names and numbers too.
+# Words an item whose summary says more than its headline (``vectors.LEDE_WORDS`` words of
+# its own) must share with an event to join it below ``threshold`` (on the ``recent`` bar):
+# such an item brings three or four times a headline's words, and two of them in common
+# ("Apple", "iPhone") is what unrelated news of one company has, while two reports of one
+# happening share its places, names and numbers too.
 SUMMARY_SHARED = 3
-LEDE_WORDS = 4
 
 
 class Decision(NamedTuple):
@@ -70,8 +67,7 @@ class EventIndex:
         self._events: dict[int, Event] = {}
         self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
-        self._feeds = FeedWords()  # what each feed says under every item
-        self._labels = FeedTitles()  # and the titles it gives many
+        self._feeds = Feeds()  # what each feed says under every item
         self.last_candidates = 0
         # A title depends on every event's words (their rarity): it is chosen again only
         # after an ``add`` or ``evict`` anywhere (a poll asks for a new event's twice).
@@ -129,13 +125,10 @@ class EventIndex:
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = _headline(title, key, headline)
-        if feed is not None and self._labels.is_label(feed, title):
-            headline = _NO_HEADLINE  # a label ("Latest news") says nothing of the news
         entities = tuple(entities)
-        part = of_summary(self._feeds, feed, summary, self.config, learn=True)
-        vector = of_item(self._words, self.config, headline, title, part, entities)
+        vector, told = of_feed_item(self._words, self.config, self._feeds, feed, headline,
+                                    title, summary, entities)  # fmt: skip
         self._found = ((title, summary, entities, key, feed, self._changes), vector)
-        told = part is not None and len(vector) - len(headline.words) >= LEDE_WORDS
         needed = SUMMARY_SHARED if told else 0
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted, norm = self._centroids.weighted(vector)
@@ -181,8 +174,7 @@ class EventIndex:
         """Note a poll's new items' (feed, title, summary) before assigning any: a summary
         that two items of one feed carry weighs nothing, nor a title that many carry (a
         label: "Latest news"), from the first of them."""
-        self._labels.read_ahead([(feed, title) for feed, title, _ in items])
-        self._feeds.read_ahead([(feed, summary) for feed, _, summary in items])
+        self._feeds.read_ahead(items)
 
     def embed_ahead(self, stories: Sequence[tuple[int, str]]) -> None:
         """Embed the headlines of these new stories in one batch (a poll's worth): one call
@@ -258,12 +250,10 @@ class EventIndex:
         if found is not None and found[0] == (title, summary, entities, key, feed, self._changes):
             vector = found[1]
         else:
-            headline = _headline(title, key, headline)
-            if feed is not None and self._labels.is_label(feed, title):
-                headline = _NO_HEADLINE
             # not read by ``find`` (the window rebuilt at start): its feed learns it here
-            part = of_summary(self._feeds, feed, summary, self.config, learn=True)
-            vector = of_item(self._words, self.config, headline, title, part, entities)
+            headline = _headline(title, key, headline)
+            vector, _ = of_feed_item(self._words, self.config, self._feeds, feed, headline,
+                                     title, summary, entities)  # fmt: skip
         self._changes += 1
         event = self._events.get(event_id)
         if event is None:
@@ -319,9 +309,6 @@ class EventIndex:
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)
-
-
-_NO_HEADLINE = parse("")
 
 
 def _headline(title: str, key: str | None, headline: Headline | None) -> Headline:
