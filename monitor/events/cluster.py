@@ -156,9 +156,12 @@ class EventIndex:
             score = dot / (norm * self._centroids.norm(event))
             # Coverage of a happening comes in bursts: an event with an item in the last
             # ``recent`` is joined on weaker evidence than one quiet for longer.
-            # Either way: a feed lists its newest item first, and an item a day older than
-            # the event's latest is not within the hour of it.
-            recent = abs(seen - event.last_seen) < config.recent
+            # The hour is reckoned from the event's span, its first item to its latest: a
+            # feed lists its newest item first, and one dated a day before the event's
+            # first is not within the hour of it (one dated within the span is).
+            last = event.last_seen
+            gap = seen - last if seen > last else event.first_seen - seen
+            recent = gap < config.recent
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
@@ -259,6 +262,7 @@ class EventIndex:
         if event is None:
             event = self._events[event_id] = Event(seen, seen)
         event.last_seen = max(event.last_seen, seen)
+        event.first_seen = min(event.first_seen, seen)
         self._story_event[story_id] = event_id
         self._recent.pop(event_id, None)
         self._recent[event_id] = None
