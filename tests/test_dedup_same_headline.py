@@ -106,3 +106,18 @@ def test_a_kept_verdict_is_asked_anew_when_the_stories_first_headline_is_evicted
     assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/0").story_id == 5
     index.evict(NOW + 0.5 * HOUR)
     assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/1").story_id is None
+
+
+def test_a_headline_added_again_after_the_window_compacted_keeps_its_words() -> None:
+    """A wire copy is stored from the words of the entry it repeats; once eviction has
+    renumbered the entries, the copy is stored from its own words, not another entry's."""
+    index = StoryIndex(DedupConfig())
+    old = 1001  # evicted, past what the window keeps before it renumbers its entries
+    for i in range(old):
+        index.add(10 + i, i, f"Storm closes {i} schools", "", NOW, f"https://a.example/old/{i}")
+    key = index.add(1, old, WIRE, "", NOW + 10 * HOUR, "https://a.example/wire/1")
+    assert index.evict(NOW + 5 * HOUR) == old
+    again = index.add(1, old + 1, WIRE, "", NOW + 11 * HOUR, "https://b.example/wire/2")
+    assert again == key
+    found = index.find(WIRE, "", NOW + 12 * HOUR, "https://c.example/wire/3")
+    assert (found.story_id, found.reason) == (1, "similar headline")

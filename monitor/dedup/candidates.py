@@ -52,11 +52,18 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     if not rare and len(common) < 2:
         return []
     total = window.entries + 1
-    drawn = posting_ops.shared_by(
-        rare, common, need, cap,
-        [math.log(total / len(p)) for p in rare],
-        [math.log(total / len(p)) for p in common],
-    )  # fmt: skip
+    rare_weights = [math.log(total / len(p)) for p in rare]
+    if not common and sum(map(len, rare)) <= posting_ops.SMALL:
+        # Few postings: counted in Python, and a few drawn ranked there too, with no numpy
+        # arrays between.
+        few, counts, few_weights = posting_ops.few_shared(rare, need, rare_weights)
+        if len(few) <= _FEW:
+            return _few(window, few, few_weights, len(distinct), seen)
+        drawn = posting_ops.as_arrays(few, counts, few_weights)
+    else:
+        drawn = posting_ops.shared_by(
+            rare, common, need, cap, rare_weights, [math.log(total / len(p)) for p in common]
+        )
     if not len(drawn.entries):
         return []
     if len(drawn.entries) <= _FEW:

@@ -74,12 +74,18 @@ class Headlines:
             self._post()
         return self._postings
 
-    def add(self, headline: Headline) -> str:
-        """Store the next entry's headline; its key."""
-        key = headline.key()
+    def add(self, headline: Headline, like: int = -1, key: str = "") -> str:
+        """Store the next entry's headline; its key. ``like``: an entry whose headline has
+        the same key (``key``, when known), whose token ids are copied rather than looked
+        up (a wire copy of a headline the window holds)."""
         postings = self.postings
         entry = len(self)
-        ids = list(map(self._vocab.__getitem__, key.split()))
+        if like >= 0:
+            ids: Sequence[int] = self._token_ids(like)
+            key = key or self.key(like)
+        else:
+            key = headline.key()
+            ids = list(map(self._vocab.__getitem__, key.split()))
         self._ids.extend(ids)
         self._start.append(len(self._ids))
         # The headline's words as the vocabulary's strings: a new word's posting is keyed by
