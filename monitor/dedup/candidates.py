@@ -41,9 +41,10 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     story."""
     postings = window.headlines.postings
     distinct = set(headline.words)
-    words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
+    # The postings of its words in the window (none is empty), shortest first (ties: as
+    # the words come).
+    lists = sorted(filter(None, map(postings.get, distinct)), key=len)
     cap = config.max_postings
-    lists = [postings[w] for w in words]
     rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
     need = min(config.min_shared, len(distinct))
     common = []
@@ -92,15 +93,18 @@ def _few(
     """``candidates``'s ranking of a few drawn entries (``words``: the new headline's
     distinct words), in Python: those that can be joined, by weight for their length,
     largest first (ties: the newest first), at most ``PER_STORY`` a story."""
-    length = window.headlines.length
+    can = window.can_join_each(entries, seen)
+    lengths = window.headlines.length_of_each(entries)
     ranked = sorted(
         (
-            (weight / (words + length(entry)), entry)
-            for entry, weight in zip(entries, weights, strict=True)
-            if window.can_join(entry, seen)
+            (weight / (words + length), entry)
+            for entry, weight, length, ok in zip(entries, weights, lengths, can, strict=True)
+            if ok
         ),
         reverse=True,
     )
+    if len(ranked) <= PER_STORY:  # no story can have more than its share
+        return [entry for _, entry in ranked[:_PREFILTER_LIMIT]]
     per_story: dict[int, int] = {}
     out = []
     for _, entry in ranked:

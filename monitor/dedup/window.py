@@ -143,6 +143,20 @@ class Window:
         quiet = self.config.quiet
         return not quiet or seen - self._latest[self._first[entry]] <= quiet
 
+    def can_join_each(self, entries: Sequence[int], seen: float) -> list[bool]:
+        """``can_join`` of each entry, in one loop (a few candidates: ``joinable`` is for
+        many)."""
+        at_of, first_of, latest_of = self._seen, self._first, self._latest
+        horizon, window, quiet = self._horizon, self.config.window, self.config.quiet
+        out = []
+        for entry in entries:
+            at = float(at_of[entry])
+            out.append(
+                not (at < horizon or abs(at - seen) > window)
+                and (not quiet or seen - latest_of[first_of[entry]] <= quiet)
+            )
+        return out
+
     def remember(self, story_id: int, first: int, agreed: str = "") -> None:
         """The story an item was just found to join, and its first entry: the ``append``
         that follows knows the story's first headline from it. ``agreed``: the item's sorted
