@@ -121,3 +121,41 @@ def test_a_headline_added_again_after_the_window_compacted_keeps_its_words() -> 
     assert again == key
     found = index.find(WIRE, "", NOW + 12 * HOUR, "https://c.example/wire/3")
     assert (found.story_id, found.reason) == (1, "similar headline")
+
+
+# (max_postings, the window's headlines: story and title, the new headline, the story it
+# joins: None for a new one). The window's words are counted as each find sees them,
+# whether the headlines came one find at a time or were added in a run.
+COMMON_WORDS = {
+    "a template: its words in more headlines than the cap": (
+        2,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (1, "Feed alpha update")],
+        "update alpha feed",
+        None,
+    ),
+    "one word at the cap, not past it": (
+        3,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (2, "Feed beta note")],
+        "update alpha feed",
+        1,
+    ),
+    "a rare word keeps it": (
+        2,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (1, "Feed alpha update")],
+        "update alpha feed omega",
+        None,
+    ),
+}
+
+
+def test_a_copy_of_common_words_is_judged_on_every_headline_of_the_window() -> None:
+    for name, (cap, window, headline, story) in COMMON_WORDS.items():
+        found = []
+        for one_by_one in (True, False):
+            index = StoryIndex(DedupConfig(max_postings=cap))
+            for i, (story_id, title) in enumerate(window):
+                if one_by_one:  # as the daemon does: each item found before it is added
+                    index.find(title, "", NOW, f"https://a.example/{i}")
+                index.add(story_id, i, title, "", NOW, f"https://a.example/{i}")
+            found.append(index.find(headline, "", NOW + HOUR, "https://b.example/new").story_id)
+        assert found == [story, story], name

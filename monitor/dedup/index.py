@@ -159,8 +159,7 @@ class StoryIndex:
         if entry is None:
             return None
         config = self.config
-        postings, cap = window.headlines.postings, config.max_postings
-        if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
+        if window.headlines.all_common(headline.words, config.max_postings):
             return None
         # The same words give the same numbers and no opposites: only names (marked by
         # their place and case, not their words) can take the score below 100.
