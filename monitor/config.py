@@ -204,7 +204,8 @@ def loads(
         raise ConfigError(f"{source}: not valid TOML: {exc}") from None
     problems: list[str] = []
     env = os.environ if environ is None else environ
-    raw = _interpolate(raw, env, (), problems, secrets)
+    placeholders: dict[str, str] = {}  # key -> its unset variable, where a placeholder stands
+    raw = _interpolate(raw, env, (), problems, secrets, placeholders)
     # A key whose environment variable is not set has its problem said already (and the
     # empty string it stood for would be found empty, or not a URL, a second time).
     unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
@@ -213,7 +214,8 @@ def loads(
     try:
         config = Config.model_validate({**raw, "base_dir": base_dir}, context=WRITTEN)
     except ValidationError as exc:
-        found = (checks.describe(err) for err in exc.errors())
+        # A placeholder where a number or a duration must be: the variable is what is wrong.
+        found = (_unset_instead(checks.describe(err), placeholders) for err in exc.errors())
         problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
     # Rule queries are checked whatever else is wrong: the user sees every problem at once.
     problems.extend(checks.rule_checks(raw))
@@ -243,14 +245,18 @@ def _interpolate(
     where: tuple[Any, ...],
     problems: list[str],
     secrets: bool = True,
+    placeholders: dict[str, str] | None = None,
 ) -> Any:
     """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem
-    (unless ``secrets`` is false and it belongs to a channel)."""
+    (unless ``secrets`` is false and it belongs to a channel: then a placeholder stands for
+    it, and ``placeholders`` says which key holds one for which variable)."""
     if isinstance(value, str):
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
             if name not in environ and not secrets and where[:1] == ("channels",):
+                if placeholders is not None:
+                    placeholders[checks.location(where)] = name
                 return _UNSET_ALONE if m.group(0) == value.strip() else _UNSET
             if name not in environ:
                 problems.append(f"{checks.location(where)}: environment variable {name} is not set")
@@ -262,13 +268,26 @@ def _interpolate(
         return _ENV_REF.sub(sub, value)
     if isinstance(value, dict):
         return {
-            k: _interpolate(v, environ, (*where, k), problems, secrets) for k, v in value.items()
+            k: _interpolate(v, environ, (*where, k), problems, secrets, placeholders)
+            for k, v in value.items()
         }
     if isinstance(value, list):
         return [
-            _interpolate(v, environ, (*where, i), problems, secrets) for i, v in enumerate(value)
+            _interpolate(v, environ, (*where, i), problems, secrets, placeholders)
+            for i, v in enumerate(value)
         ]
     return value
+
+
+def _unset_instead(problem: str, placeholders: dict[str, str]) -> str:
+    """``problem`` with the unset variable named instead, if a placeholder caused it."""
+    key = problem.partition(": ")[0]
+    if key in placeholders:
+        return (
+            f"{key}: environment variable {placeholders[key]} is not set (only a secret may be"
+            " left unset for a command that sends nothing)"
+        )
+    return problem
 
 
 def _semantic_checks(config: Config) -> list[str]:

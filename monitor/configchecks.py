@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
@@ -79,22 +80,28 @@ def _feed_tags(feeds: Any) -> dict[str, str]:
     return tags
 
 
-def warnings(config: Config) -> list[str]:
+def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]:
     """What is valid but likely a mistake, for ``check-config`` to say (a running daemon
-    goes on)."""
+    goes on). ``titles``: the configured feeds' own titles, where the store knows them."""
     found: list[str] = []
     feeds = {f.url.casefold().rstrip("/") for f in config.feeds}
     feeds |= {f.name.casefold() for f in config.feeds if f.name}
+    feeds |= {t.casefold() for t in titles or ()}
     for r, rule in enumerate(config.rules):
         where = f"rules[{r}] {json.dumps(rule.name, ensure_ascii=False)}"
         if not rule.channels:
             found.append(f"{where}.channels: none: the rule's matches alert nowhere")
         for i, feed in enumerate(rule.feeds):
             # Only a warning: a feed without a name here is also known by its own title.
-            if feed.casefold().rstrip("/") not in feeds:
+            if feed.casefold().rstrip("/") not in feeds and titles is None:
                 found.append(
                     f"{where}.feeds[{i}]: no feed here is named {feed!r} or has that URL"
                     " (it matches only a feed whose own title is that)"
+                )
+            elif feed.casefold().rstrip("/") not in feeds:
+                found.append(
+                    f"{where}.feeds[{i}]: no feed here is named {feed!r}, has that URL or"
+                    " had that title when last polled (a typo?)"
                 )
     if config.database_location == config.database_path:
         folder = config.database_path.parent

@@ -97,3 +97,23 @@ def test_other_problems_are_still_found_without_the_secrets(
     config.write_text(CONFIG.replace('chat_id = "42"', 'chat_id = "42"\nchatid = 1'))
     assert main(["status", "-c", str(config)]) == 2
     assert "channels.desk.chatid: unknown key" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("port", '"${NOPE_PORT}"'),
+        ("timeout", '"${NOPE_TIMEOUT}"'),
+        ("retry_max", '"${NOPE_RETRY}"'),
+    ],
+)
+def test_a_number_left_unset_is_named_with_its_variable(
+    config: Path, capsys: pytest.CaptureFixture[str], key: str, value: str
+) -> None:
+    """Not a secret: a read-only command needs it too, and says which key and variable."""
+    config.write_text(CONFIG.replace('host = "127.0.0.1"', f'host = "127.0.0.1"\n{key} = {value}'))
+    variable = value.strip('"${}')
+    assert main(["status", "-c", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert f"channels.mail.{key}: environment variable {variable} is not set" in err, err
+    assert "unset.invalid" not in err and "valid integer" not in err, err

@@ -483,3 +483,22 @@ async def test_alerts_of_a_channel_removed_from_the_config_are_kept_and_named(
     assert status["by_channel"] == {"desk": {"sent": 1}, "mail": {"pending": 1}}
     assert status["orphaned"] == {"mail": 1}
     assert "WARNING 1 alert(s) wait for channel 'mail'" in "\n".join(outbox.render_status(status))
+
+
+async def test_a_deliverer_started_then_drained_at_once_delivers(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    """As `replay` does on a short recording: delivery started, then drained before its task
+    has run a step. The drain uses the running delivery rather than failing beside it."""
+    r = rule(channels=["desk"])
+    async with telegram_standin() as tg:
+        await matched_story(store, r, ["TASS"], time.time())
+        deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliverer.run(stop))  # what Engine.start_delivery does
+        try:
+            assert await deliverer.drain(10)
+        finally:
+            stop.set()
+            await task
+        assert len(tg.sent) == 1

@@ -18,6 +18,7 @@ import aiosmtplib
 
 from monitor.channels import Channel
 from monitor.channels.config import EmailChannelConfig
+from monitor.channels.mailerrors import connect_failure, session_failure
 from monitor.channels.render import (
     clip,
     digest_html,
@@ -112,12 +113,19 @@ class EmailChannel(Channel):
                 config=True,
             )
         except aiosmtplib.SMTPResponseException as exc:
-            failure = _by_code(f"{where}: the server answered {exc.code} {exc.message}", exc.code)
+            if exc.code < 0:  # aiosmtplib's code for an answer that is not SMTP at all
+                answer = exc.message.rpartition("response line:")[2].strip()[:100]
+                failure = ChannelError(
+                    f"{where}: the server does not speak SMTP ({answer}); check host and port"
+                )
+            else:
+                message = f"{where}: the server answered {exc.code} {exc.message}"
+                failure = _by_code(message, exc.code)
         except aiosmtplib.SMTPException as exc:
             # Connection refused or dropped, timeouts, TLS problems: worth another try.
-            failure = ChannelError(f"{where}: {exc.__class__.__name__}: {exc}")
+            failure = session_failure(where, exc, c)
         except OSError as exc:
-            failure = ChannelError(f"{where}: {exc.__class__.__name__}: {exc}")
+            failure = ChannelError(f"{where}: {connect_failure(exc, c)}")
         if failure is not None:
             failure.message = self._mask(failure.message)
             failure.args = (failure.message,)

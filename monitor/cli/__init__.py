@@ -19,6 +19,7 @@ from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.redact import redact
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
 
 # Command modules, in the order ``monitor --help`` lists them.
 COMMANDS = [
@@ -67,11 +68,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if getattr(args, "config", None) is None:
-        args.config = args.config_before_command
     try:
+        # Inside the try: Ctrl-C while the commands are being imported is still one line.
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if getattr(args, "config", None) is None:
+            args.config = args.config_before_command
         code: int = args.func(args)
         return code
     except ConfigError as exc:
@@ -86,7 +88,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(redact(f"monitor: {exc}"), file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        return 130
+        # Ctrl-C before a command could take it as a stop (`run` before its engine is open):
+        # said, not a traceback or silence. `once` says more itself.
+        print("monitor: interrupted; what was stored before stays", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # The reader went away (`monitor stories | head`): nothing more to say to it, and
         # the flush at exit must not fail again (https://docs.python.org/3/library/signal.html

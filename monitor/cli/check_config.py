@@ -7,7 +7,9 @@ import sys
 
 from monitor import config as config_module
 from monitor import configchecks
-from monitor.cli.common import add_config_option
+from monitor.cli.common import add_config_option, read_store
+from monitor.config import Config
+from monitor.errors import MonitorError
 from monitor.redact import redact
 
 
@@ -31,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
         _count(len(config.entities), "entity", "entities"),
         _count(len(config.channels), "channel", "channels"),
     )
-    for warning in configchecks.warnings(config):
+    for warning in configchecks.warnings(config, _titles(config)):
         print(redact(f"monitor: warning: {warning}"), file=sys.stderr)
     print(f"{path}: ok ({', '.join(counts)})")
     return 0
@@ -39,3 +41,16 @@ def run(args: argparse.Namespace) -> int:
 
 def _count(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
+
+
+def _titles(config: Config) -> list[str] | None:
+    """The configured feeds' own titles as the store last saw them (a rule may name a feed by
+    its title); None where there is no store to ask yet."""
+    from monitor.store.feeds import all_feeds
+
+    try:
+        stored = read_store(config, all_feeds)
+    except MonitorError:  # no database yet, or one that cannot be read: the config alone
+        return None
+    configured = {f.url for f in config.feeds}
+    return [s.title for s in stored if s.url in configured and s.title]

@@ -7,8 +7,11 @@ import asyncio
 import sys
 
 from monitor import interpreter, log
-from monitor.cli.common import add_config_option, add_log_options, load_config
+from monitor.cli.common import add_config_option, add_log_options, load_config, read_store
+from monitor.config import Config
 from monitor.plural import plural
+from monitor.store import report
+from monitor.store.db import Db
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -38,7 +41,20 @@ def run(args: argparse.Namespace) -> int:
     # through one process.
     interpreter.limit_arenas()
     trim = interpreter.HeapTrim()
-    outcomes = asyncio.run(run_once(config, dry_run=args.dry_run, after_poll=trim.poll_done))
+    polled = 0
+
+    def poll_done() -> None:
+        nonlocal polled
+        polled += 1
+        trim.poll_done()
+
+    try:
+        outcomes = asyncio.run(run_once(config, dry_run=args.dry_run, after_poll=poll_done))
+    except KeyboardInterrupt:
+        # asyncio.run cancelled the pass: polls cut off rolled back, what was stored stays,
+        # and a send in flight was finished before the store closed.
+        print(interrupted(config, polled, dry_run=args.dry_run), file=sys.stderr)
+        return 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C
     failed = sum(o.result == "error" for o in outcomes)
     new = sum(o.new_items for o in outcomes)
     print(
@@ -46,3 +62,30 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 1 if outcomes and failed == len(outcomes) else 0
+
+
+def interrupted(config: Config, polled: int, *, dry_run: bool) -> str:
+    """The line `monitor once` ends with on Ctrl-C: what it did, what it left for the next run."""
+    done = f"interrupted: {polled:,} of {plural(len(config.feeds), 'feed')} polled"
+    if dry_run:
+        return f"{done}; a dry run: nothing was stored or sent"
+    left = []
+    if polled < len(config.feeds):
+        left.append("polls the rest")
+    try:
+        pending = read_store(config, _pending)
+    except Exception:
+        pending = 0
+    said = [done]
+    if pending:
+        said.append(
+            f"{plural(pending, 'alert')} {'waits' if pending == 1 else 'wait'} in the outbox"
+        )
+        left.append("sends them")
+    said.append("nothing lost" + (f"; the next run {' and '.join(left)}" if left else ""))
+    return "; ".join(said)
+
+
+async def _pending(db: Db) -> int:
+    counts = await report.counts(db)
+    return sum(by_status.get("pending", 0) for by_status in counts.values())

@@ -98,6 +98,18 @@ def run_export(args: argparse.Namespace) -> int:
         stored = []
     titles = {f.url: f.title for f in stored if f.title}
     sys.stdout.buffer.write(write_opml(config.feeds, known_titles=titles))
+    configured = {f.url for f in config.feeds}
+    for state in stored:
+        # The config's URLs are exported (importing them back finds them known); a feed that
+        # moved is said, so the user updates the config and the export with it.
+        if state.url in configured and state.fetch_url and state.fetch_url != state.url:
+            print(
+                shown(
+                    f"monitor: {state.url} moved permanently to {state.fetch_url}; exported"
+                    " as configured: put the new URL in the config"
+                ),
+                file=sys.stderr,
+            )
     return 0
 
 

@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.cli.daemon_seen import daemon_line, sqlite_writer
 from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
 from monitor.redact import shown_data
 from monitor.store import Store, report
 from monitor.store import feeds as feed_store
+from monitor.store.feeds import FeedState
 from monitor.websub.status import POLLED, render_websub, websub_status
 
 
@@ -87,7 +89,13 @@ async def collect(config: Config) -> dict[str, Any]:
                 **fed[feed.url],
             }
         )
-    shown = {"feeds": feeds, "outbox": outbox, "counts": counts, "websub_refused": refused}
+    shown = {
+        "daemon": _daemon(config, nodes, [states.get(f.url) for f in config.feeds]),
+        "feeds": feeds,
+        "outbox": outbox,
+        "counts": counts,
+        "websub_refused": refused,
+    }
     if nodes:  # PostgreSQL on which `monitor run` nodes ran
         shown["nodes"] = nodes
     return shown
@@ -101,6 +109,21 @@ async def _nodes(store: Store, config: Config) -> list[dict[str, Any]] | None:
     from monitor.cluster.status import nodes_status  # asyncpg: the postgresql extra
 
     return await nodes_status(pool, config.cluster.lease)
+
+
+def _daemon(
+    config: Config, nodes: list[dict[str, Any]] | None, states: list[FeedState | None]
+) -> dict[str, Any]:
+    """Is a monitor running on this store (its pid, command and start; on PostgreSQL the
+    nodes alive), and when a configured feed was last polled."""
+    checked = [s.last_checked for s in states if s is not None and s.last_checked]
+    last_poll = _iso(max(checked)) if checked else None
+    location = config.database_location
+    if nodes is not None or isinstance(location, str):  # PostgreSQL: the nodes' heartbeats
+        alive = any(n["alive"] for n in nodes or [])
+        running = {"running": alive, "pid": None, "command": None, "started": None}
+        return {**running, "last_poll": last_poll}
+    return {**sqlite_writer(location), "last_poll": last_poll}
 
 
 def _age(iso: str | None) -> str:
@@ -120,7 +143,7 @@ def _age(iso: str | None) -> str:
 
 def render(report: dict[str, Any]) -> str:
     """The readable table of ``monitor status``."""
-    lines = []
+    lines = [daemon_line(report["daemon"], _age, report.get("nodes"))]
     feeds = report["feeds"]
     failing = [f for f in feeds if f["error_streak"]]
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
@@ -136,6 +159,13 @@ def render(report: dict[str, Any]) -> str:
             f"{_age(f['next_check']):<11} {fed_by(f):<19} {f['error_streak']:>6}  {error or ''}"
         )
     for f in feeds:
+        if f["fetch_url"] and f["fetch_url"] != f["url"]:
+            # Followed already, but the config still names the old address (and OPML exports
+            # it): the user should know to change it before the old one stops redirecting.
+            lines.append(
+                f"  {f['name']}: moved permanently to {f['fetch_url']}; polled there, put that"
+                " URL in the config"
+            )
         if f["last_cut"]:
             lines.append(
                 f"  {f['name']}: {f['last_cut']:,} new items past max_new_items stored without"

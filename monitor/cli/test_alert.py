@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 from monitor.channels import Channel, build_channels
 from monitor.cli.common import add_config_option, load_config
 from monitor.config import Config
-from monitor.errors import ChannelError, ConfigError
+from monitor.errors import ChannelError, ConfigError, MonitorError
 from monitor.models import Alert
 from monitor.redact import shown
-from monitor.store.lock import writer_lock
+from monitor.store.lock import DatabaseInUse, writer_lock
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -41,8 +41,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("no channels configured: add a [channels.NAME] section")
     # A test message beside a running daemon is refused like a second daemon: one process
     # speaks for a database's channels at a time.
-    with writer_lock(config.database_location):
-        results = asyncio.run(send_tests(config, names))
+    try:
+        with writer_lock(config.database_location):
+            results = asyncio.run(send_tests(config, names))
+    except DatabaseInUse as exc:
+        raise MonitorError(
+            f"{exc}, which speaks for these channels (a second sender would break their rate"
+            " limits): stop it to send a test message, or test beside it with a copy of the"
+            " config whose [monitor] database is another file"
+        ) from None
     failed = 0
     for name, error in results.items():
         if error is None:

@@ -34,6 +34,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     source.add_argument(
         "--since", metavar="DURATION", help='stored items of the last DURATION ("24h")'
     )
+    p.add_argument(
+        "--feed",
+        metavar="NAME",
+        help="with --text or --file: test it as an item of this feed (its name or URL in the "
+        "config, or a feed title), so rules scoped to feeds or tags are tried too",
+    )
     p.add_argument("--json", action="store_true", help='print {"matches": [...]} as JSON')
     p.set_defaults(func=run)
 
@@ -42,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     config = load_config(args, secrets=False)
     matcher = compile_rules(config.rules, config.entities)
     if args.since is not None:
+        if args.feed is not None:
+            raise InputError("--feed goes with --text or --file (stored items have their feed)")
         try:
             seconds = parse_duration(args.since)
         except ValueError as exc:
@@ -57,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
             text = args.text
         lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
         title, summary = lines[0], " ".join(lines[1:])
-        results = [({"title": title}, m) for m in matcher.match(title, summary)]
+        feed_name, feed_url, tags = _as_feed(config, args.feed)
+        found = matcher.match(title, summary, feed_name=feed_name, feed_url=feed_url, tags=tags)
+        results = [({"title": title}, m) for m in found]
+        if args.feed is None:
+            for note in _not_tried(config):
+                print(shown(note), file=sys.stderr)
     # Stored items name their feed by its URL when it has no name, and their links may carry
     # a key: what is printed passes the readers' redaction, as status and stories do.
     if args.json:
@@ -70,6 +83,34 @@ def run(args: argparse.Namespace) -> int:
             print(shown(format_match(m)))
         print(f"{len(results)} match{'es' if len(results) != 1 else ''}", file=sys.stderr)
     return 0
+
+
+def _as_feed(config: Config, feed: str | None) -> tuple[str, str, tuple[str, ...]]:
+    """The feed name, URL and tags a text is tested as: the configured feed named or at
+    ``feed``, else a feed of that title (a rule may name a feed by its own title)."""
+    if feed is None:
+        return "", "", ()
+    for f in config.feeds:
+        if feed in (f.name, f.url):
+            return f.name or feed, f.url, tuple(f.tags)
+    return feed, feed if "://" in feed else "", ()
+
+
+def _not_tried(config: Config) -> list[str]:
+    """A line for each rule a text without a feed cannot match: it is scoped to feeds or tags."""
+    notes = []
+    for rule in config.rules:
+        scope = [
+            f"{what} {', '.join(repr(x) for x in values)}"
+            for what, values in (("feeds", rule.feeds), ("tags", rule.tags))
+            if values
+        ]
+        if scope:
+            notes.append(
+                f"rule {rule.name!r} not tried: it is only for {' and '.join(scope)};"
+                " --feed NAME tests the text as that feed's item"
+            )
+    return notes
 
 
 async def _stored(

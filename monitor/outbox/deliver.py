@@ -8,7 +8,8 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from typing import Any
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter
@@ -94,11 +95,18 @@ class Deliverer:
         await self._release_held()
         self.wake()
 
-    async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
+    def run(self, stop: asyncio.Event) -> Coroutine[Any, Any, None]:
+        """Deliver until ``stop`` is set; a send in flight is finished, not abandoned.
+
+        Running from the call, not from the first step of the coroutine: a delivery started
+        as a task and drained at once (a short replay) would otherwise look idle to ``drain``,
+        which would start a second run beside it."""
         if self._running:
             raise RuntimeError("this Deliverer is already running")
         self._running = True
+        return self._run(stop)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         workers: list[asyncio.Task[None]] = []
         try:
             for name, count in (await orphaned(self.store.db, self.channels)).items():

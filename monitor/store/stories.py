@@ -222,9 +222,12 @@ async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
 async def list_stories(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     """The stories (newest first) in ``monitor stories --json`` form."""
     cutoff = since.timestamp() if since else 0.0
+    # A story's times are its items' publication times; an item received in the window
+    # with an older date (a feed that publishes late) is in it too, as in test-rules --since.
     stories = await db.fetch_all(
         "SELECT id, title, first_seen, last_seen, outlets, event_id FROM stories"
-        " WHERE last_seen >= ? ORDER BY first_seen DESC, id DESC",
+        " WHERE last_seen >= ?1 OR id IN (SELECT story_id FROM items WHERE first_seen >= ?1)"
+        " ORDER BY first_seen DESC, id DESC",
         (cutoff,),
     )
     out = []
