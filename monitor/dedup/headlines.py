@@ -29,6 +29,10 @@ _HEADLINES_KEPT = 1_024
 # Loaded entries whose words are posted at once: the per-word work of posting (a slice and
 # an append a word) is done once for this many rows, not for each of the store's batches.
 _POST_EVERY = 131_072
+# Added entries left waiting, at most: a window built by adds alone (no find between) is
+# posted in batches this small, so that numpy's arrays for a batch stay small too (the heap
+# it leaves at a million headlines is the size of the window's own, not more).
+_ADDED_WAITING = 1024
 # Entries waiting that are posted one by one in Python: numpy's fixed costs are most of the
 # work of posting a few.
 _POST_ONE_BY_ONE = 16
@@ -91,7 +95,7 @@ class Headlines:
         self._start.append(len(self._ids))
         # Its words are posted when the postings are next read: a wire copy joins its story
         # by its words alone (``Window.same_words``), and a run of them is posted at once.
-        if len(self) - self._posted >= _POST_EVERY:
+        if len(self) - self._posted >= _ADDED_WAITING:
             self._post()
         return key
 
