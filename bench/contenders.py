@@ -62,6 +62,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     async def cycle() -> dict[str, Any]:
         matching, _ = time_story_matching()
         events = time_event_assignment()
+        rules = time_rule_matching()
         if limit_arenas is not None:
             limit_arenas()  # as `monitor run` and `once` do before any thread starts
         map_large_blocks()  # as `monitor run` does before its engine opens
@@ -89,6 +90,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
                 "threads": split,
                 "story_matching": matching[0],
                 "event_assignment": events[0],
+                "rule_matching": rules[0],
                 "stories": await db.fetch_val("SELECT COUNT(*) FROM stories"),
                 "memory": memory,
             }
@@ -268,6 +270,17 @@ def time_event_assignment() -> list[float]:
     spent = [0.0]
     for name in ("find", "add", "embed_ahead"):
         setattr(EventIndex, name, timed(getattr(EventIndex, name), spent))
+    return spent
+
+
+def time_rule_matching() -> list[float]:
+    """Thread CPU seconds spent inside Matcher.match (the rules each new item matches, with
+    the why of each match), from now on."""
+    from monitor.match import Matcher
+
+    spent = [0.0]
+    for name in ("match",):  # as the two above, by name
+        setattr(Matcher, name, timed(getattr(Matcher, name), spent))
     return spent
 
 

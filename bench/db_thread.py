@@ -39,7 +39,8 @@ REPO = BENCH.parent
 # an older revision lacks is left out of its figures.
 FUNCTIONS = [
     ("monitor.store.stories", "record", "stories.record"),
-    ("monitor.store.stories", "read", "story_rows.read"),  # as stories.record calls it
+    ("monitor.store.stories", "read", "story_rows.read"),  # as stories.record called it
+    ("monitor.store.stories", "read_feeds", "story_rows.read_feeds"),  # ... and calls it now
     ("monitor.store.stories", "load_stories", "stories.load_stories"),
     ("monitor.store.events", "record", "events.record"),
     ("monitor.store.events", "load_events", "events.load_events"),
@@ -47,6 +48,9 @@ FUNCTIONS = [
     ("monitor.store.grown", "grown_alerts", "grown.grown_alerts"),
     ("monitor.stages", "on_matches", "outbox.on_matches"),
     ("monitor.stages", "on_grown", "outbox.on_grown"),
+    # the outlets of the joined stories an alert shows, inside the two above
+    ("monitor.outbox.enqueue", "fill_outlets", "fill_outlets in on_matches"),
+    ("monitor.outbox.grow", "fill_outlets", "fill_outlets in on_grown"),
 ]
 
 

@@ -15,8 +15,8 @@ They are bench-only (``pip install 'monitor[peers]'``; newsboat from Debian); a 
 skipped with the line that installs it. monitor runs with rules as a user's does (the example
 config's entities and seed rule and 40 topic rules over the headlines' commonest words), so it
 pays for matching and the outbox too; its first cycle is also split by thread, with story
-matching's share (StoryIndex.find/add, timed in thread CPU around each call) and event
-assignment's (EventIndex.find/add, likewise).
+matching's share (StoryIndex.find/add, timed in thread CPU around each call), event
+assignment's (EventIndex.find/add, likewise) and rule matching's (Matcher.match, likewise).
 
 Parse cost per item on the same bodies, in a child process: parse_feed (the lxml fast path,
 feedparser for what it refuses), feedparser as the pipeline runs it (parse_with_feedparser)
@@ -488,9 +488,10 @@ def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: fl
     )
     matching = median([d["story_matching"] for d in detail]) * us
     events = median([d["event_assignment"] for d in detail]) * us
+    rules = median([d.get("rule_matching", 0.0) for d in detail]) * us
     print(
         f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
-        f" event assignment (on the event loop) {events:.0f}"
+        f" event assignment (on the event loop) {events:.0f}, rule matching {rules:.0f}"
     )
     for cycle_name in ("first", "second"):  # the second starts by rebuilding the window
         done = [run[cycle_name]["out"] for run in runs]

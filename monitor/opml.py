@@ -6,8 +6,8 @@ Reading uses defusedxml: an OPML file comes from elsewhere and must not expand e
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from xml.etree.ElementTree import Element, SubElement, indent, tostring
 
 from defusedxml import ElementTree as SafeET
@@ -32,7 +32,8 @@ class OpmlFeed:
 
 
 def read_opml(data: bytes) -> list[OpmlFeed]:
-    """Every outline with an ``xmlUrl``; the titles of enclosing outlines become tags."""
+    """Every outline with an ``xmlUrl``; the titles of enclosing outlines become tags, and so
+    do the entries of its ``category`` (comma-separated, as ``write_opml`` writes tags)."""
     try:
         root = SafeET.fromstring(data)
     except DefusedXmlException as exc:
@@ -51,12 +52,26 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
             url = outline.get("xmlUrl") or outline.get("xmlurl")
             title = outline.get("title") or outline.get("text")
             if url:
-                found.append(OpmlFeed(url=url.strip(), name=title or None, tags=tags))
+                own = _categories(outline.get("category") or "")
+                merged = tuple(dict.fromkeys((*tags, *own)))
+                found.append(OpmlFeed(url=url.strip(), name=title or None, tags=merged))
             else:
                 walk(outline, (*tags, _tag(title)) if title else tags)
 
     walk(body, ())
     return found
+
+
+def merge_duplicates(feeds: Sequence[OpmlFeed], key: Callable[[str], str]) -> list[OpmlFeed]:
+    """One entry per feed (``key``: what makes two URLs one feed), in the order first seen:
+    a feed listed in two folders keeps its first URL and name, and the tags of both."""
+    merged: dict[str, OpmlFeed] = {}
+    for feed in feeds:
+        first = merged.setdefault(key(feed.url), feed)
+        if first is not feed:
+            tags = tuple(dict.fromkeys((*first.tags, *feed.tags)))
+            merged[key(feed.url)] = replace(first, name=first.name or feed.name, tags=tags)
+    return list(merged.values())
 
 
 def why_invalid(feed: OpmlFeed) -> str | None:
@@ -70,6 +85,14 @@ def why_invalid(feed: OpmlFeed) -> str | None:
 
 def _tag(title: str) -> str:
     return re.sub(r"\s+", "-", title.strip().lower())
+
+
+def _categories(value: str) -> tuple[str, ...]:
+    """The tags of a ``category`` attribute: OPML 2.0 makes it a comma-separated list of
+    slash-delimited paths ("/Boston/Weather"); the tags ``write_opml`` writes come back as
+    they were ("us politics"), a path as its segments' words joined by "/"."""
+    entries = (" ".join(part.split()).strip("/ ") for part in value.split(","))
+    return tuple(dict.fromkeys(e for e in entries if e))
 
 
 def write_opml(

@@ -35,10 +35,12 @@ def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: st
 async def assign_stories(
     db: Any, index: StoryIndex, items: Sequence[StoredItem]
 ) -> list[StoryChange]:
-    """Stories for ``items`` as a poll gives them: the index decides, the store writes."""
+    """Stories for ``items`` as a poll gives them: the index decides, the store writes; each
+    story with its outlets, as an alert of it shows them (``fill_outlets``)."""
     new_ids = await story_store.reserve_ids(db, len(items))
     changes = await story_store.record(db, assign.stories(index, items, new_ids))
     await db.give_back("stories", new_ids)
+    await story_store.fill_outlets(db, [c.story for c in changes])
     return changes
 
 

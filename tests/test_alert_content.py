@@ -92,3 +92,51 @@ recipients = ["desk@example.org"]
             assert "Kyiv has not yet answered" in part
     assert 'style="' in parts["text/html"]
     assert parts["text/plain"].count(shown) == 1  # the headline once, not again as snippet
+
+
+def outlet_rss(outlet: str, summary: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{outlet}</title><link>http://example.org/</link><item>"
+        "<title>Putin invites Zelensky to Moscow</title>"
+        f"<link>http://{outlet.lower()}.example/moscow</link>"
+        f"<guid>http://{outlet.lower()}.example/moscow</guid><description>{summary}</description>"
+        "<pubDate>Fri, 05 Sep 2025 14:03:00 GMT</pubDate></item></channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize("alert_on", ["story", "event"])
+async def test_an_alert_raised_by_an_outlet_that_joins_a_story_names_every_outlet(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str
+) -> None:
+    # Wire's item matches no rule; Herald's, a poll later, joins its story and matches: the
+    # alert shows Herald first, then Wire, which carried the story before.
+    feed_server.feed("/wire", outlet_rss("Wire", "The Kremlin sent an invitation."))
+    feed_server.feed(
+        "/herald", b'<rss version="2.0"><channel><title>Herald</title></channel></rss>'
+    )
+    async with webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "talks"
+query = 'Zelensky AND talks'
+alert_on = "{alert_on}"
+channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+"""
+        config = make_config(
+            tmp_path, [feed_server.url("/wire"), feed_server.url("/herald")], extra=extra
+        )
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            feed_server.feed("/herald", outlet_rss("Herald", "An invitation to talks in Moscow."))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    (payload,) = hook.payloads()
+    assert payload["alert"]["outlets"] == ["Herald", "Wire"]

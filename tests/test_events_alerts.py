@@ -114,7 +114,8 @@ async def test_one_message_per_event_edited_as_it_grows(
                 assert update["extra"]["angles"] == str(len(ANGLES))
                 assert len(update["outlets"]) == len(ANGLES)
                 final = tg.messages[int(tg.edits[-1]["message_id"])]
-                assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles; latest:" in final
+                assert f"{len(ANGLES)} outlets, {len(ANGLES)} angles" in final
+                assert all(escape(a, {"'": "'"}) in final for a in ANGLES[1:])  # each new angle
                 assert new[0]["alert"]["event_id"] is not None
             else:
                 assert not tg.edits and not updates

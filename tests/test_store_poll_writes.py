@@ -76,13 +76,14 @@ async def _poll(store: Store, stages: Stages, feed_id: int, items: list[Item]) -
 async def test_a_polls_statements_do_not_grow_with_its_matches_and_alerts(
     database: str, tmp_path: Path
 ) -> None:
+    # A channel per rule: rules that share a channel send one message per story, naming
+    # them all; here every match is an alert of its own.
     rules = "".join(
-        f'[[rules]]\nname = "r{n}"\nquery = "zorblat"\nchannels = ["screen"]\nalert_on = "story"\n'
+        f'[[rules]]\nname = "r{n}"\nquery = "zorblat"\nchannels = ["screen{n}"]\nalert_on = "story"\n'
+        f'[channels.screen{n}]\ntype = "console"\n'
         for n in range(RULES)
     )
-    config = make_config(
-        tmp_path, ["http://a/feed"], '[channels.screen]\ntype = "console"\n' + rules
-    )
+    config = make_config(tmp_path, ["http://a/feed"], rules)
     store = await Store.open(database)
     try:
         async with store.transaction() as db:

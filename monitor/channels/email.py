@@ -24,9 +24,9 @@ from monitor.channels.render import (
     digest_html,
     digest_plain,
     digest_title,
-    heading,
     html_text,
     plain_text,
+    subject,
 )
 from monitor.errors import ChannelError
 from monitor.models import Alert
@@ -71,8 +71,8 @@ class EmailChannel(Channel):
         return msg
 
     async def _send(self, alert: Alert) -> str | None:
-        subject = f"{heading(alert)}: {alert.title}" if alert.kind != "new" else alert.title
-        await self._deliver(self.message(subject, plain_text(alert), html_text(alert)))
+        msg = self.message(subject(alert), plain_text(alert), html_text(alert))
+        await self._deliver(msg)
         return None  # mail cannot be edited once sent
 
     async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:

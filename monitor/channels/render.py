@@ -11,6 +11,7 @@ import html
 from collections.abc import Sequence
 from datetime import UTC
 
+from monitor.channels.updates import follows_line, headline, more_line, new_angles
 from monitor.models import Alert
 
 ELLIPSIS = "…"
@@ -20,7 +21,7 @@ NAMED_OUTLETS = 3
 _HEADINGS = {
     "new": "New story",
     "burst": "Spreading fast",
-    "update": "Story update",
+    "update": "Update",
     "health": "Feed health",
     "test": "Test alert",
     "storm": "Alert storm",
@@ -74,18 +75,51 @@ def clip_escaped(text: str, limit: int) -> str:
 
 
 def heading(alert: Alert) -> str:
+    """What the message is: an update sent as a message of its own says it is one."""
+    return _HEADINGS.get(alert.kind, "Alert")
+
+
+def edited_heading(alert: Alert) -> str:
+    """The heading of a message edited in place (Telegram): an update keeps its first
+    message's ("Spreading fast" stays so as the story grows)."""
     kind = alert.extra.get("of_kind", alert.kind) if alert.kind == "update" else alert.kind
     return _HEADINGS.get(kind, "Alert")
 
 
-def event_line(alert: Alert) -> str:
-    """How an alerted event has grown: ``14 outlets, 3 angles; latest: ...`` ("" until it
-    has more than the one story it was alerted with)."""
+def subject(alert: Alert) -> str:
+    """A mail subject: the headline, after the heading for anything but a new story; an
+    update also counts the other new angles."""
+    if alert.kind == "new":
+        return alert.title
+    heads, more = new_angles(alert)
+    others = len(heads) - 1 + more
+    return f"{heading(alert)}: {headline(alert)}" + (f" (+{others} more)" if others > 0 else "")
+
+
+def rules_line(alert: Alert) -> str:
+    """``Rule: a``, or ``Rules: a, b`` where several rules matched one event (one message)."""
+    rules = alert.extra.get("rules") or alert.rule or ""
+    return f"Rule{'s' if ', ' in rules else ''}: {rules}"
+
+
+def event_line(alert: Alert, *, listed: bool = False) -> str:
+    """How an alerted event has grown: ``14 outlets, 3 angles; new: A; B and 2 more`` (or
+    ``latest: ...``; without the headlines when the caller lists them, ``listed``); "" until
+    it has more than the one story it was alerted with."""
     angles = int(alert.extra.get("angles", "1") or 1)
     if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
         return ""
     n = len(alert.outlets)
     line = f"{n} outlet{'s' if n != 1 else ''}, {angles} angle{'s' if angles != 1 else ''}"
+    heads, more = new_angles(alert)
+    if heads:
+        if listed:
+            return line
+        return (
+            f"{line}; new: "
+            + "; ".join(clip(h, 200) for h in heads)
+            + (f" {more_line(more)}" if more else "")
+        )
     latest = alert.extra.get("latest", "")
     return f"{line}; latest: {clip(latest, 200)}" if latest else line
 
@@ -125,21 +159,27 @@ def safe_url(url: str | None) -> str | None:
 
 def plain_text(alert: Alert) -> str:
     """The alert as plain text: email's text part, the console, the webhook's ``text``."""
-    lines = [f"{heading(alert)}: {alert.title}"]
-    if published_line(alert):
+    lines = [f"{heading(alert)}: {headline(alert)}"]
+    if follows_line(alert):
+        lines.append(follows_line(alert))
+    elif published_line(alert):  # of the first story: not the date of an update's news
         lines.append(published_line(alert))
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(burst_line(alert))
     if alert.outlets:
         lines.append(outlets_line(alert.outlets))
-    if event_line(alert):
-        lines.append(event_line(alert))
+    if event_line(alert, listed=True):
+        lines.append(event_line(alert, listed=True))
+    heads, more = new_angles(alert)
+    if heads:
+        lines += ["New angles:", *(f"• {clip(h, 300)}" for h in heads)]
+        lines += [more_line(more)] if more else []
     if alert.rule:
-        why = f"Rule: {alert.rule} ({alert.severity})"
+        why = f"{rules_line(alert)} ({alert.severity})"
         if alert.terms:
             why += " — matched: " + ", ".join(alert.terms)
         lines.append(why)
-    if alert.snippet:
+    if alert.snippet and alert.kind != "update":  # the first story's lede, read already
         lines += ["", alert.snippet]
     for key, value in alert.extra.items():
         if key == "message":
@@ -162,22 +202,30 @@ def html_text(alert: Alert) -> str:
     """The alert as a small HTML document: email's HTML part."""
     parts = [
         f'<h2 style="{_H2}"><span style="{_KIND}">{escape(heading(alert))}</span><br>'
-        f"{escape(alert.title)}</h2>"
+        f"{escape(headline(alert))}</h2>"
     ]
-    if published_line(alert):
+    if follows_line(alert):
+        parts.append(f'<p style="{_META}">{escape(follows_line(alert))}</p>')
+    elif published_line(alert):
         parts.append(f'<p style="{_META}">{escape(published_line(alert))}</p>')
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         parts.append(f"<p><strong>{escape(burst_line(alert))}</strong></p>")
     if alert.outlets:
         parts.append(f'<p style="{_META}">{escape(outlets_line(alert.outlets))}</p>')
-    if event_line(alert):
-        parts.append(f'<p style="{_META}">{escape(event_line(alert))}</p>')
+    if event_line(alert, listed=True):
+        parts.append(f'<p style="{_META}">{escape(event_line(alert, listed=True))}</p>')
+    heads, more = new_angles(alert)
+    if heads:
+        items = "".join(f"<li>{escape(clip(h, 300))}</li>" for h in heads)
+        tail = f"<p>{escape(more_line(more))}</p>" if more else ""
+        parts.append(f"<p>New angles:</p><ul>{items}</ul>{tail}")
     if alert.rule:
-        why = f"Rule: <strong>{escape(alert.rule)}</strong> ({escape(alert.severity)})"
+        label, names = rules_line(alert).split(": ", 1)
+        why = f"{label}: <strong>{escape(names)}</strong> ({escape(alert.severity)})"
         if alert.terms:
             why += " — matched: " + ", ".join(f"<em>{escape(t)}</em>" for t in alert.terms)
         parts.append(f"<p>{why}</p>")
-    if alert.snippet:
+    if alert.snippet and alert.kind != "update":
         parts.append(f'<blockquote style="{_QUOTE}">{escape(alert.snippet)}</blockquote>')
     if "message" in alert.extra:
         parts.append(f"<p>{escape(alert.extra['message'])}</p>")
@@ -193,7 +241,7 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     Every variable part has its own cap, and the snippet gets what is left, so the result
     fits whatever the feed sent; tags only ever wrap whole, already-escaped parts.
     """
-    head = f"<b>{escape(heading(alert))}:</b> <b>{clip_escaped(alert.title, 600)}</b>"
+    head = f"<b>{escape(edited_heading(alert))}:</b> <b>{clip_escaped(alert.title, 600)}</b>"
     lines = [head]
     if published_line(alert):
         lines.append(f"<i>{escape(published_line(alert))}</i>")
@@ -201,10 +249,15 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
         lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
     if alert.outlets:
         lines.append(clip_escaped(outlets_line(alert.outlets), 400))
-    if event_line(alert):
-        lines.append(f"<i>{clip_escaped(event_line(alert), 300)}</i>")
+    if event_line(alert, listed=True):
+        lines.append(f"<i>{clip_escaped(event_line(alert, listed=True), 300)}</i>")
+    heads, more = new_angles(alert)
+    if heads:
+        lines += ["<i>New angles:</i>", *(f"• {clip_escaped(h, 200)}" for h in heads)]
+        lines += [escape(more_line(more))] if more else []
     if alert.rule:
-        why = f"Rule <code>{clip_escaped(alert.rule, 100)}</code> ({escape(alert.severity)})"
+        label, names = rules_line(alert).split(": ", 1)
+        why = f"{label} <code>{clip_escaped(names, 200)}</code> ({escape(alert.severity)})"
         if alert.terms:
             why += " · " + clip_escaped(", ".join(alert.terms), 300)
         lines.append(why)
@@ -223,7 +276,7 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
 
 def digest_title(alerts: Sequence[Alert]) -> str:
     n = len(alerts)
-    return f"{n} alert{'s' if n != 1 else ''}: " + "; ".join(a.title for a in alerts[:3])
+    return f"{n} alert{'s' if n != 1 else ''}: " + "; ".join(headline(a) for a in alerts[:3])
 
 
 def digest_plain(alerts: Sequence[Alert]) -> str:

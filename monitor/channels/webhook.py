@@ -1,8 +1,10 @@
 """Webhook: one JSON POST per alert, optionally signed with HMAC-SHA256 (RFC 2104).
 
-The body is ``{"alert": {...}, "text": "..."}``. With a ``secret``, the header
-``X-Monitor-Signature: sha256=<hex>`` is the HMAC of the exact body bytes, so a receiver
-can check who sent it; ``X-Monitor-Alert-Id`` lets a receiver drop the rare duplicate.
+The body is ``{"alert": {...}, "text": "..."}``, and for an event's update also
+``"new_angles": {"headlines": [...], "more": N}`` (the angles since the last message). With
+a ``secret``, the header ``X-Monitor-Signature: sha256=<hex>`` is the HMAC of the exact body
+bytes, so a receiver can check who sent it; ``X-Monitor-Alert-Id`` lets a receiver drop
+the rare duplicate.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from monitor.channels import Channel
 from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import plain_text
+from monitor.channels.updates import new_angles
 from monitor.errors import ChannelError
 from monitor.fetch.failures import client_failure
 from monitor.fetch.responses import parse_retry_after
@@ -62,7 +65,11 @@ class WebhookChannel(Channel):
         return f"<WebhookChannel {self.name!r} url={self._shown!r}>"
 
     async def _send(self, alert: Alert) -> str | None:
-        await self._post({"alert": alert_json(alert), "text": plain_text(alert)}, str(alert.id))
+        payload: dict[str, Any] = {"alert": alert_json(alert), "text": plain_text(alert)}
+        heads, more = new_angles(alert)
+        if heads:  # an event's update: what is new, as data (the text says it in words)
+            payload["new_angles"] = {"headlines": heads, "more": more}
+        await self._post(payload, str(alert.id))
         return None
 
     async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from monitor.cli.common import (
     add_listing_options,
@@ -14,7 +15,9 @@ from monitor.cli.common import (
 )
 from monitor.plural import plural
 from monitor.redact import shown_data
+from monitor.store.db import Db
 from monitor.store.events import list_events
+from monitor.store.outcomes import outcome_text, with_event_outcomes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -22,18 +25,24 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "events",
         help="the events stored, with their stories",
         description="List the events in the store (the coverage of one happening), newest "
-        "first, with their stories and the items of each. --json prints "
+        "first, with their stories and the items of each, the rules that matched them and the "
+        "alerts they raised. --json prints "
         '{"events": [{"id", "title", "first_seen", "last_seen", "stories": [...]}]}.',
     )
     add_listing_options(p, "events")
+    p.add_argument("--matched", action="store_true", help="only the events a rule matched")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     since = since_of(args)
-    events = shown_data(
-        read_store(load_config(args, secrets=False), lambda db: list_events(db, since))
-    )
+
+    async def read(db: Db) -> list[dict[str, Any]]:
+        return await with_event_outcomes(db, await list_events(db, since))
+
+    events = shown_data(read_store(load_config(args, secrets=False), read))
+    if args.matched:
+        events = [x for x in events if x["rules"]]
     if args.json:
         print_json({"events": events})
         return 0
@@ -45,7 +54,12 @@ def run(args: argparse.Namespace) -> int:
             f"    {plural(len(event['stories']), 'story', 'stories')}, {plural(items, 'item')} "
             f"from {plural(len(outlets), 'outlet')}: " + outlets_text(outlets)
         )
+        outcome = outcome_text(event["rules"], event["alerts"])
+        if outcome:
+            print(f"    {outcome}")
         for story in event["stories"]:
-            print(f"      {story['title']}  ({plural(len(story['items']), 'item')})")
+            matched = ", ".join(r["rule"] for r in story["rules"])
+            tail = f"; matched: {matched}" if matched else ""
+            print(f"      {story['title']}  ({plural(len(story['items']), 'item')}{tail})")
     print(plural(len(events), "event"))
     return 0

@@ -21,7 +21,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "import-opml",
         help="add the feeds of an OPML file to the config",
         description="Append the feeds of an OPML file (those not configured yet) to the "
-        "config file as [[feeds]] tables. Folder titles become tags. An outline that cannot "
+        "config file as [[feeds]] tables. Folder titles and an outline's category become "
+        "tags; a feed listed twice keeps its first name and all its tags. A feed configured "
+        "already (its URL in any form: letter case, a trailing slash) is skipped. An outline "
+        "that cannot "
         "be a feed (not an http(s) URL) is skipped with a line naming it, and the exit code "
         "is then 2. The file is only written when the result is a valid config.",
     )
@@ -42,7 +45,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 def run_import(args: argparse.Namespace) -> int:
     # Imported here: the XML reader is this command's, not every command's (`monitor run`).
-    from monitor.opml import OpmlFeed, feeds_as_toml, read_opml, why_invalid
+    from monitor.configchecks import feed_key
+    from monitor.opml import OpmlFeed, feeds_as_toml, merge_duplicates, read_opml, why_invalid
 
     path = config_module.resolve_path(args.config)
     config = config_module.load(path)
@@ -51,8 +55,21 @@ def run_import(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise InputError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     found = read_opml(data)
-    known = {f.url for f in config.feeds}
-    candidates = [f for f in {f.url: f for f in found}.values() if f.url not in known]
+    known = {feed_key(f.url): f.url for f in config.feeds}
+    candidates: list[OpmlFeed] = []
+    configured = 0
+    # A feed configured already is skipped, whatever form its URL takes in the file (letter
+    # case, a trailing slash): one more [[feeds]] table for it would make the config invalid.
+    for feed in merge_duplicates(found, feed_key):
+        same = known.get(feed_key(feed.url))
+        if same is None:
+            candidates.append(feed)
+            continue
+        configured += 1
+        if same != feed.url:  # the same URL is said in the count only: a re-import is usual
+            label = f"{feed.name!r} " if feed.name else ""
+            print(shown(f"skipped outline {label}({feed.url[:200]}): already configured as "
+                        f"{same[:200]}"), file=sys.stderr)  # fmt: skip
     # An outline that cannot be a feed (a javascript: or relative URL) is skipped with a line
     # of its own and the rest imported, in a dry run as in the real one: an export from
     # another reader often carries a few, and refusing hundreds of feeds over one helps no one.
@@ -68,7 +85,8 @@ def run_import(args: argparse.Namespace) -> int:
             print(shown(f"skipped outline {label}({feed.url[:200]}): {why}"), file=sys.stderr)
     code = EXIT_USAGE if skipped else 0  # the file had bad input, even if the rest went in
     addition = feeds_as_toml(new)
-    tail = f", {skipped} skipped" if skipped else ""
+    tail = f", {configured} already configured" if configured else ""
+    tail += f", {skipped} skipped" if skipped else ""
     if args.dry_run or not new:
         sys.stdout.write(addition)
         print(f"{plural(len(found), 'feed')} in {args.file}, {len(new)} new{tail}", file=sys.stderr)

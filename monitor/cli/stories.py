@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from monitor.cli.common import (
     add_listing_options,
@@ -14,6 +15,8 @@ from monitor.cli.common import (
 )
 from monitor.plural import plural
 from monitor.redact import shown_data
+from monitor.store.db import Db
+from monitor.store.outcomes import outcome_text, with_story_outcomes
 from monitor.store.stories import list_stories
 
 
@@ -22,9 +25,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "stories",
         help="the stories stored, with their items",
         description="List the stories in the store, newest first, with the items (outlet, "
-        'headline, link, time) of each. --json prints {"stories": [...]}.',
+        "headline, link, time) of each, the rules that matched it and the alerts it raised "
+        '(channel, kind, status, time). --json prints {"stories": [...]}.',
     )
     add_listing_options(p, "stories")
+    p.add_argument("--matched", action="store_true", help="only the stories a rule matched")
     p.set_defaults(func=run)
 
 
@@ -32,9 +37,13 @@ def run(args: argparse.Namespace) -> int:
     since = since_of(args)
     # Item links and feed addresses may carry a key; titles were cleaned at normalize, but
     # a store written by an older version may still hold a control character.
-    stories = shown_data(
-        read_store(load_config(args, secrets=False), lambda db: list_stories(db, since))
-    )
+
+    async def read(db: Db) -> list[dict[str, Any]]:
+        return await with_story_outcomes(db, await list_stories(db, since))
+
+    stories = shown_data(read_store(load_config(args, secrets=False), read))
+    if args.matched:
+        stories = [x for x in stories if x["rules"]]
     if args.json:
         print_json({"stories": stories})
         return 0
@@ -47,5 +56,10 @@ def run(args: argparse.Namespace) -> int:
         )
         for item in story["items"]:
             print(f"      {item['feed']}: {item['title']}  {item['url'] or ''}".rstrip())
+        outcome = outcome_text(story["rules"], story["alerts"])
+        if outcome and not story["alerts"] and story.get("event_alerted"):
+            outcome += f" of its own: its event {story['event']} was alerted"
+        if outcome:
+            print(f"    {outcome}")
     print(plural(len(stories), "story", "stories"))
     return 0

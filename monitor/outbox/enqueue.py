@@ -12,8 +12,10 @@ from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.bursts import burst_extra, maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra, event_outlets, shown
 from monitor.outbox.keys import alert_key
+from monitor.outbox.per_event import one_per_event
 from monitor.store import alerts as rows
 from monitor.store.db import Db
+from monitor.store.story_rows import fill_outlets
 
 
 async def enqueue(
@@ -65,9 +67,12 @@ async def on_match(
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
     are its updates (``on_grown``)."""
     key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
+    kept = {a.channel for a, _ in await one_per_event(db, [(a, key) for a in alerts])}
     ids: list[int] = []
     for alert in alerts:
-        new_id = await rows.insert(db, alert, dedup_key=key, now=now)
+        new_id = (
+            await rows.insert(db, alert, dedup_key=key, now=now) if alert.channel in kept else None
+        )
         if new_id is not None:
             ids.append(new_id)
         if rule.burst is not None:
@@ -95,6 +100,7 @@ async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops); a rule with a burst condition goes through
     ``on_match``, which checks it after each alert. How many alerts were queued."""
+    await fill_outlets(db, [m.story for m in matched])
     keyed: list[tuple[Alert, str]] = []
     bursting: list[Matched] = []
     for m in matched:
@@ -104,6 +110,7 @@ async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
         key, alerts = match_alerts(story=m.story, match=m.match, rule=m.rule, item=m.item,
                                    event=m.event)  # fmt: skip
         keyed += [(alert, key) for alert in alerts]
+    keyed = await one_per_event(db, keyed)
     queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
     for m in bursting:
         queued += len(await on_match(db, story=m.story, match=m.match, rule=m.rule, now=now,

@@ -13,16 +13,20 @@ from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.outbox.keys import story_burst_key
 from monitor.store import alerts as rows
+from monitor.store import angles as angle_store
 from monitor.store import growth
 from monitor.store.alerts import Due
 from monitor.store.db import Db
 from monitor.store.grown import Held
 from monitor.store.payload import first_kept
+from monitor.store.story_rows import fill_outlets
 
 # What a poll's growth writes (``growth.write``): each grown story's or event's outlets and
 # what its alerts tell, and the pending alerts that show it from now on.
 _Grown = list[tuple[str, Sequence[str], dict[str, str]]]
 _Pointed = list[tuple[str, int]]
+# The new angles an update names; the others are counted ("and 4 more").
+NEW_ANGLES_SHOWN = 3
 
 
 async def on_grown(
@@ -41,6 +45,7 @@ async def on_grown(
     at the end, in one trip."""
     written: _Grown = []
     pointed: _Pointed = []
+    await fill_outlets(db, [story for story, _ in stories])
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
@@ -77,6 +82,7 @@ async def _event_grew(
         if held.kind == "burst" and held.event_id == event.id
     }
     told = event_extra(event)
+    heads: list[str] | None = None  # the event's newest headlines, read once if needed
     for held in alerts:
         if held.bursting and (held.channel, held.rule) not in bursted:
             await maybe_event_burst(db, event, held.due.alert, now)
@@ -88,8 +94,16 @@ async def _event_grew(
         extra = {**alert.extra, **told}
         if alert.outlets == outlets and alert.extra == extra:
             continue
-        if due.external_id or await _new_angle(db, alert, event.stories):
-            await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
+        # An edit is of the message the reader got first; else, of the last one mailed.
+        before = angles(alert) if due.external_id else await _new_angle(db, alert, event.stories)
+        if before is None:
+            continue
+        if event.stories > before:  # what the update lists as new since that message
+            if heads is None:
+                heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
+            new = heads[: event.stories - before]
+            extra |= {"angles_before": str(before), "new_angles": "\n".join(new)}
+        await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)
     if _follow(alerts, owner, pointed):
         grown_rows.append((owner, event.outlets, told))
@@ -108,9 +122,10 @@ def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     return bool(external_id) or grown_to > told
 
 
-async def _new_angle(db: Db, alert: Alert, grown_to: int) -> bool:
-    """Whether the event has more angles than the last message of ``alert`` told (its
-    update's, once one was sent), or an update waits that should carry the newest."""
+async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
+    """How many angles the last message of ``alert`` the reader got told (its update's, once
+    one was sent) when the event has more, or an update waits that should carry the newest;
+    None when no message is due."""
     told = angles(alert)
     # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
     # pending while the sender records it sent, a refresh would put it back to pending and
@@ -119,9 +134,9 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> bool:
     if previous is not None:
         update, status = previous
         if status == rows.PENDING:
-            return True
+            return int(update.alert.extra.get("angles_before", str(told)) or told)
         told = int(update.alert.extra.get("angles", str(told)) or told)
-    return worth_a_message(None, told, grown_to)
+    return told if worth_a_message(None, told, grown_to) else None
 
 
 async def _story_grew(

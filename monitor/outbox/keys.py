@@ -20,6 +20,12 @@ def event_key(event_id: int, rule: str) -> str:
     return f"event:{event_id}:{rule}"
 
 
+def event_alerted(event_id: int) -> str:
+    """Not a key of the outbox: the mark in ``known`` of an event whose "new" alert on the
+    channel is there already, whatever its rule (``outbox.per_event``)."""
+    return f"event:{event_id}"
+
+
 def event_burst_key(event_id: int, rule: str) -> str:
     return f"burst:event:{event_id}:{rule}"
 
@@ -32,11 +38,18 @@ def known_event_alerts(alerts: Iterable[Held]) -> set[tuple[str, str]]:
     """The (channel, key) of the "new" and "burst" alerts per event among ``alerts`` (as
     ``store.grown.events_alerts`` reads them): alerts the outbox holds already."""
     keys = {"new": event_key, "burst": event_burst_key}
-    return {
+    known = {
         (a.channel, keys[a.kind](event_id, a.rule))
         for a in alerts
         if a.kind in keys and a.rule and (event_id := a.event_id) is not None
     }
+    # Another rule's match of the event adds no message on that channel (one per event).
+    known |= {
+        (a.channel, event_alerted(a.event_id))
+        for a in alerts
+        if a.kind == "new" and a.event_id is not None
+    }
+    return known
 
 
 def already_queued(
@@ -52,8 +65,9 @@ def already_queued(
     channels = rule.channels or match.channels
     key = alert_key(story, rule, event)
     if rule.burst is None:  # the usual rule: only its "new" pairs, tested without a set
+        mark = event_alerted(event.id) if event is not None else key
         for channel in channels:
-            if (channel, key) not in known:
+            if (channel, key) not in known and (channel, mark) not in known:
                 known.update((c, key) for c in channels)
                 return False
         return True

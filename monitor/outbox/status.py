@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Collection, Mapping
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from monitor.channels.config import DeliveryConfig
+from monitor.channels.policy import quiet_until
+from monitor.configtypes import format_duration
 from monitor.store import alerts as rows
 from monitor.store import report
 from monitor.store.db import Db
+from monitor.store.waiting import pending_by_channel
 
 
 async def orphaned(db: Db, channels: Collection[str]) -> dict[str, int]:
@@ -44,7 +50,69 @@ async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict
         # Pending, waiting for a channel's config to be fixed: {channel: {count, error}}.
         "held": {c: {"count": n, "error": e} for c, (n, e) in (await rows.held(db)).items()},
         "orphaned": {} if channels is None else await orphaned(db, channels),
+        # Why the pending alerts of each configured channel wait: {channel: {...}}.
+        "waiting": {} if not isinstance(channels, Mapping) else await waiting(db, channels),
     }
+
+
+async def waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> dict[str, dict[str, Any]]:
+    """Per configured channel with pending alerts: how many, and why they wait: quiet hours
+    (until when, in the channel's zone), the next due time, retries after an error, updates
+    that wait out ``update_delay``."""
+    now = time.time()
+    found: dict[str, dict[str, Any]] = {}
+    for channel, pending in sorted((await pending_by_channel(db)).items()):
+        config = channels.get(channel)
+        if config is None:  # no longer configured: said by "orphaned"
+            continue
+        quiet = quiet_until(config, now, "low")
+        zone = ZoneInfo(config.timezone)
+        due = pending.next_due if pending.next_due > now else None
+        found[channel] = {
+            "pending": pending.alerts,
+            "quiet_until": _local(quiet, zone) if quiet else None,
+            "quiet_override": config.quiet_override,
+            "next_due": _local(due, zone) if due else None,
+            "retrying": pending.retrying,
+            "last_error": pending.last_error if pending.retrying else None,
+            "updates": pending.updates,
+            "update_delay": config.update_delay,
+            "timezone": config.timezone,
+        }
+    return found
+
+
+def _local(ts: float, zone: ZoneInfo) -> str:
+    return datetime.fromtimestamp(ts, zone).isoformat(timespec="minutes")
+
+
+def waiting_line(channel: str, wait: Mapping[str, Any]) -> str:
+    """``WAITING desk: 3 pending, held by quiet hours until 07:00 (Europe/Berlin) ...``; ""
+    when the alerts are due now."""
+    parts: list[str] = []
+    zone = wait["timezone"]
+    if wait["quiet_until"]:
+        parts.append(
+            f"held by quiet hours until {_clock(wait['quiet_until'])} ({zone}); severity "
+            f"{wait['quiet_override']} and above goes through"
+        )
+    if wait["retrying"]:
+        parts.append(f"{wait['retrying']} to retry after an error: {wait['last_error']}")
+    if wait["updates"]:
+        delay = format_duration(wait["update_delay"])
+        parts.append(f"{wait['updates']} update(s) wait out update_delay ({delay})")
+    if wait["next_due"] and not wait["quiet_until"]:
+        parts.append(f"next due at {_clock(wait['next_due'])} ({zone})")
+    if not parts:  # due now: nothing to explain
+        return ""
+    return f"WAITING {channel}: {wait['pending']} pending, " + "; ".join(parts)
+
+
+def _clock(iso: str) -> str:
+    """``07:00``, or ``7 Dec 07:00`` when not today in that zone."""
+    at = datetime.fromisoformat(iso)
+    today = datetime.now(at.tzinfo).date()
+    return f"{at:%H:%M}" if at.date() == today else f"{at.day} {at:%b %H:%M}"
 
 
 def render_status(report: Mapping[str, Any]) -> list[str]:
@@ -58,6 +126,9 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
         lines.append(f"  {channel}: {counts}")
     for channel, count in report.get("orphaned", {}).items():
         lines.append(f"  WARNING {orphaned_message(channel, count)}")
+    for channel, wait in report.get("waiting", {}).items():
+        if waiting_line(channel, wait):
+            lines.append(f"  {waiting_line(channel, wait)}")
     for channel, held in report.get("held", {}).items():
         lines.append(
             f"  HELD {channel}: {held['count']} alert(s) wait until the config is fixed "

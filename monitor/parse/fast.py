@@ -72,14 +72,22 @@ def parse_fast(
         return None
     if headers.get("content-location", url) != url:
         return None  # feedparser resolves against the server's Content-Location instead
+    if recall is None:
+        return _parsed(body, url, now, None)
+    known_out = recall.cut(body)  # the body without the items the memory knows
+    parsed = _parsed(known_out, url, now, recall)
+    if parsed is None and known_out is not body:
+        recall.uncut()
+        parsed = _parsed(body, url, now, recall)
+    recall.taken = parsed is not None
+    return parsed
+
+
+def _parsed(body: bytes, url: str, now: datetime, recall: Recall | None) -> ParsedFeed | None:
     try:
-        root = etree.fromstring(body, _parser())
-        parsed = _read(root, url, now, recall)
+        return _read(etree.fromstring(body, _parser()), url, now, recall)
     except (etree.XMLSyntaxError, Unsure, ValueError):
         return None
-    if recall is not None:
-        recall.taken = True
-    return parsed
 
 
 def _read(root: etree._Element, url: str, now: datetime, recall: Recall | None) -> ParsedFeed:

@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from lxml import etree
 
 from monitor.models import Item
+from monitor.parse import slices
+from monitor.parse.fields import Unsure
 
 # A body of more items is read whole and not remembered: hashing each item and asking the
 # store when it first saw each key would cost such a poll more than the memory could save.
@@ -61,13 +63,36 @@ class Recall:
         self._known = known
         self._trusted = known.trusted(base, now, cutoff) if known is not None else {}
         self.base, self.now = base, now
+        # Each item known by the hash of its own bytes (parse.slices), when they were found;
+        # else (None) by the hash of its element serialized.
+        self._digests: list[int] | None = None
+        self._cut: list[bool] = []  # the items left out of the bytes parsed (``cut``)
+        self._start()
+        self.taken = False  # the fast path read the whole body (else: nothing to remember)
+        self.too_many = False  # over MAX_ITEMS: read without the memory, nothing to remember
+
+    def _start(self) -> None:
         self.hashes: list[int] = []  # one per item element of the body, in its order
         self.published: list[float] = []
         self.first_seen: list[float] = []
         self.positions: list[int] = []  # the element of each item read, in the entries' order
         self.skipped = 0  # items not read again (elements with nothing in them not counted)
-        self.taken = False  # the fast path read the whole body (else: nothing to remember)
-        self.too_many = False  # over MAX_ITEMS: read without the memory, nothing to remember
+
+    def cut(self, body: bytes) -> bytes:
+        """The bytes to parse: ``body`` without the items the memory trusts, found by their
+        own bytes (parse.slices), so that a changed body is parsed only for what is new."""
+        spans = slices.item_spans(body)
+        if spans is None or len(spans) > MAX_ITEMS:
+            return body
+        seed = slices.context(body, spans)
+        self._digests = digests = [hash((seed, body[start:end])) for start, end in spans]
+        trusted = self._trusted
+        self._cut = cut = [d in trusted for d in digests]
+        return slices.without(body, spans, cut) if any(cut) else body
+
+    def uncut(self) -> None:
+        """The bytes ``cut`` gave could not be read: the whole body is read instead."""
+        self._cut = [False] * len(self._cut)
 
     def declines(self, count: int) -> bool:
         """Whether a body of ``count`` items is read without the memory (too many to keep);
@@ -82,13 +107,21 @@ class Recall:
         date_tags: frozenset[str],
     ) -> list[Item | None]:
         """``read_one`` of each element the memory does not know; the items read."""
+        self._start()
         known = self._known
         trusted = self._trusted  # empty without a memory
+        digests, cut = self._digests, self._cut
+        if digests is None or len(cut) - sum(cut) != len(elements):
+            if any(cut):  # the items cut out are not those found: read the whole body
+                raise Unsure("the items found in the bytes are not the elements")
+            digests = [hash(etree.tostring(e, with_tail=False)) for e in elements]
+            cut = [False] * len(elements)
         hashes, published, first_seen = self.hashes, self.published, self.first_seen
         rows: list[Item | None] = []
-        for element in elements:
-            digest = hash(etree.tostring(element, with_tail=False))
+        remaining = iter(elements)
+        for digest, dropped in zip(digests, cut, strict=True):
             hashes.append(digest)
+            element = None if dropped else next(remaining)
             at = trusted.get(digest)
             if at is not None:
                 assert known is not None
@@ -96,6 +129,7 @@ class Recall:
                 first_seen.append(known.first_seen[at])
                 self.skipped += known.first_seen[at] != _EMPTY
                 continue
+            assert element is not None  # only trusted items are cut
             item = read_one(element)
             if item is None:
                 published.append(math.nan)

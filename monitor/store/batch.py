@@ -76,8 +76,7 @@ class Rows:
             part = list(rows[start : start + ROWS])
             size = min(ROWS, -(-len(part) // STEP) * STEP) if pad else len(part)
             part += part[-1:] * (size - len(part))
-            params = [v for row in part for v in (*row, *shared)]
-            out += await self._run(db, _values(self, size), params)
+            out += await self._run(db, _values(self, size), _flat(part, tuple(shared)))
         return out
 
     async def _run(self, db: Db, sql: str, params: list[Any]) -> list[Row]:
@@ -85,6 +84,18 @@ class Rows:
             return await db.fetch_all(sql, params)
         await db.execute(sql, params)
         return []
+
+
+def _flat(rows: Sequence[Sequence[Any]], shared: tuple[Any, ...]) -> list[Any]:
+    """Each row's values, then the shared ones, one list: extended a row at a time (in C),
+    not a value at a time."""
+    params: list[Any] = []
+    extend = params.extend
+    for row in rows:
+        extend(row)
+        if shared:
+            extend(shared)
+    return params
 
 
 ROWS = 128  # rows per statement on SQLite: about a thousand parameters, far below its limit

@@ -46,7 +46,9 @@ async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[
             # Padded to a power of two with copies of the last row (each a no-op: its key is
             # taken), so that a few statement texts serve every size (see batch.in_lists).
             size = 1 << (len(part) - 1).bit_length()
-            params = [v for i in part + part[-1:] * (size - len(part)) for v in _values(feed_id, i)]
+            params: list[object] = []
+            for i in part + part[-1:] * (size - len(part)):
+                params += _values(feed_id, i)
             for item_id, key in await db.fetch_all(_insert_values(size), params):
                 ids[key] = int(item_id)
     return [(ids[i.key], i) for i in unique if i.key in ids]

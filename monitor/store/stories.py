@@ -14,10 +14,11 @@ from monitor.models import Story
 from monitor.store.batch import columns
 from monitor.store.db import Db
 from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
-from monitor.store.story_rows import after, load_stories, read
+from monitor.store.story_rows import after, fill_outlets, load_stories, read_feeds
 
 __all__ = [
-    "items_json", "list_stories", "load_stories", "rebuild_index", "record", "reserve_ids",
+    "fill_outlets", "items_json", "list_stories", "load_stories", "rebuild_index", "record",
+    "reserve_ids",
 ]  # fmt: skip
 
 # Rows loaded into the index at a time (see StoryIndex.load): enough for numpy to work a
@@ -38,7 +39,8 @@ async def reserve_ids(db: Db, count: int) -> Iterator[int]:
 async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange]:
     """Write the stories ``assign.stories`` decided: new stories, each item's link, and the
     outlets and last-seen of the stories joined. One statement per kind of change, not one
-    per item or per story."""
+    per item or per story. A joined story's ``outlets`` are left empty: ``fill_outlets``
+    reads them for the stories an alert shows (a poll joins many, alerts on few)."""
     new_rows: list[tuple[int, str, int, float, float]] = []
     links: list[tuple[int, str, str, int]] = []
     first_url: dict[int, str | None] = {}
@@ -58,8 +60,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     # The older stories joined, as stored before this poll, with the feeds they had: read
     # once, before the items are linked; what the writes make of them is worked out here
     # (``story_rows.after``) rather than read again.
-    heads, had = await read(db, [s for s in joined if s not in first_feed])
-    feeds_before = {story_id: {row[0] for row in rows} for story_id, rows in had.items()}
+    heads, feeds_before = await read_feeds(db, [s for s in joined if s not in first_feed])
     for story_id, feed_id in first_feed.items():  # a story this poll creates had its first
         feeds_before[story_id] = {feed_id}  # item's feed
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
@@ -85,7 +86,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
         await _OUTLETS.insert(db, outlets)
     for story_id, title, _, first_seen, last_seen in new_rows:
         heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
-    stories = after(joined, heads, had, outlets, latest)
+    stories = after(joined, heads, latest)
     changes = []
     for d in decisions:
         stored, story_id = d.item, d.story_id

@@ -1,15 +1,15 @@
 """A poll's stories as stored: read (``load_stories``), and as the poll's writes leave them
-(``after``), worked out from what was read before them rather than read again."""
+(``after``), worked out from what was read before them rather than read again; their
+outlets only where an alert shows them (``fill_outlets``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
 from monitor.models import Story
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
-from monitor.store.outlets import OutletRow
 
 # A story's row as ``load_stories`` reads it: title, first seen, last seen, its first item's
 # URL; and its outlets, (feed, name, first seen, item) in the order they first carried it.
@@ -45,35 +45,67 @@ def _story(story_id: int, head: Head, outlets: Sequence[Outlet]) -> Story:
 
 
 def after(
-    joined: Sequence[int],
-    heads: dict[int, Head],
-    had: dict[int, list[Outlet]],
-    added: Sequence[OutletRow],
-    latest: dict[int, float],
+    joined: Sequence[int], heads: dict[int, Head], latest: dict[int, float]
 ) -> dict[int, Story]:
     """The stories ``joined`` as the poll's writes (``stories.record``) leave them, from their
-    rows before them (``heads``, ``had``), the outlet rows they add and the newest date of
-    their items (``latest``): what ``load_stories`` would read back. The outlets of a feed
-    the story had stay as they were (the insert ignores them); the rest are ordered as the
-    query orders them."""
-    new: dict[int, list[Outlet]] = {}
-    for story_id, feed, name, first_seen, item in added:
-        new.setdefault(story_id, []).append((feed, name, first_seen, item))
+    rows before them (``heads``) and the newest date of their items (``latest``), without
+    their outlets (``fill_outlets`` reads them, for the few stories an alert needs them of)."""
     stories = {}
     for story_id in joined:
         head = heads.get(story_id)
         if head is None:
             continue  # gone from the store: as ``load_stories`` would, it has no Story
         title, first_seen, last_seen, url = head
-        outlets = had.get(story_id, [])
-        if story_id in new:
-            feeds = {o[0] for o in outlets}
-            fresh = [o for o in new[story_id] if o[0] not in feeds]
-            if fresh:
-                outlets = sorted(outlets + fresh, key=_by_first_seen)
         seen = max(last_seen, latest[story_id])
-        stories[story_id] = _story(story_id, (title, first_seen, seen, url), outlets)
+        stories[story_id] = Story(story_id, title, url, _dt(first_seen), _dt(seen), ())
     return stories
+
+
+async def read_feeds(
+    db: Db, story_ids: Sequence[int]
+) -> tuple[dict[int, Head], dict[int, set[int]]]:
+    """The rows of ``story_ids`` as stored now, and the feeds each has carried (one query for
+    all of them): what a poll that joins them needs to tell which gain an outlet. Not their
+    outlets' names in order: most stories a poll joins raise no alert that shows them."""
+    heads: dict[int, Head] = {}
+    feeds: dict[int, set[int]] = {}
+    for marks, params in in_lists(story_ids):
+        # Each story's row (kind 0), then its feeds (kind 1, from the primary key alone).
+        for kind, story_id, title, first_seen, last_seen, url, feed in await db.fetch_all(
+            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0 FROM stories s"
+            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
+            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, feed_id"
+            f" FROM story_outlets WHERE story_id IN ({marks})",
+            (*params, *params),
+        ):
+            if kind == 0:
+                heads[story_id] = (title, first_seen, last_seen, url)
+            else:
+                feeds.setdefault(story_id, set()).add(feed)
+    return heads, feeds
+
+
+async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
+    """The outlets of those of ``stories`` that ``stories.record`` left without them (a
+    stored story has one at least), read as ``load_stories`` reads them, in place."""
+    waiting: dict[int, list[Story]] = {}
+    for story in stories:
+        if not story.outlets:
+            waiting.setdefault(story.id, []).append(story)
+    if not waiting:
+        return
+    names: dict[int, list[str]] = {}
+    for marks, params in in_lists(sorted(waiting)):
+        for story_id, name in await db.fetch_all(
+            f"SELECT story_id, name FROM story_outlets WHERE story_id IN ({marks})"
+            " ORDER BY story_id, first_seen, item_id",
+            params,
+        ):
+            names.setdefault(story_id, []).append(name)
+    for story_id, same in waiting.items():
+        carried = tuple(names.get(story_id, ()))
+        for story in same:
+            story.outlets = carried
 
 
 def _by_first_seen(outlet: Outlet) -> tuple[float, int]:

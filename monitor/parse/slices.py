@@ -1,0 +1,65 @@
+"""parse.slices: where each item element of a body starts and ends, found in its bytes
+without parsing them, so that the feed's memory (parse.known) knows an item by its own bytes
+and a changed body is parsed without the items it knows.
+
+In well-formed XML every "<" outside a comment, a CDATA section or a processing instruction
+opens a tag ("<" is escaped in text and not allowed in an attribute value), so a scan that
+steps over those three finds every item's start and end tag. Anything it cannot pair (an item
+inside an item, a self-closed or prefixed one, items and entries together) gives None: the
+body is then read as a whole, as it was before this module.
+"""
+
+from __future__ import annotations
+
+import re
+
+# What is not an item's start or end tag: text, any other tag, and a comment, a CDATA section
+# or a processing instruction read whole (what they hold is not markup). Possessive: the
+# scan never goes back, so it costs time in proportion to the body.
+_OTHER = (
+    rb"(?:[^<]++|<(?!/?(?:item|entry)[\s/>]|!--|!\[CDATA\[|\?)"
+    rb"|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)*+"
+)
+# The next item: what comes before it, then the item, from its start tag to its end tag.
+_NEXT = re.compile(_OTHER + rb"(<(item|entry)[\s>]" + _OTHER + rb"</\2\s*>)", re.S)
+_REST = re.compile(_OTHER, re.S)
+# The namespace declarations before the first item: an item's bytes mean the same only
+# under the same prefixes.
+_XMLNS = re.compile(rb"""\sxmlns(?::[^\s=]+)?\s*=\s*(?:"[^"]*"|'[^']*')""")
+
+
+def item_spans(body: bytes) -> list[tuple[int, int]] | None:
+    """The (start, end) byte offsets of every item (or entry) element of ``body``, in order;
+    None when the scan cannot be sure of them."""
+    spans: list[tuple[int, int]] = []
+    name: bytes | None = None
+    at = 0
+    while (m := _NEXT.match(body, at)) is not None:
+        if name is None:
+            name = m.group(2)
+        elif m.group(2) != name:
+            return None  # items and entries together
+        spans.append(m.span(1))
+        at = m.end()
+    # After the last item, none that the scan could not pair (an item inside an item, or
+    # one self-closed).
+    return spans if _REST.fullmatch(body, at) is not None else None
+
+
+def context(body: bytes, spans: list[tuple[int, int]]) -> int:
+    """What the items' bytes are read under, as a number that goes into each item's hash:
+    the namespace declarations before the first item."""
+    head = body[: spans[0][0]] if spans else b""
+    return hash(tuple(m.group() for m in _XMLNS.finditer(head)))
+
+
+def without(body: bytes, spans: list[tuple[int, int]], cut: list[bool]) -> bytes:
+    """``body`` without the items whose ``cut`` is True."""
+    parts = []
+    at = 0
+    for (start, end), drop in zip(spans, cut, strict=True):
+        if drop:
+            parts.append(body[at:start])
+            at = end
+    parts.append(body[at:])
+    return b"".join(parts)

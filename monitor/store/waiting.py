@@ -1,0 +1,29 @@
+"""The pending alerts of each channel, in figures: what ``monitor status`` explains a wait
+with (``outbox.status``)."""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from monitor.store.db import Db
+
+
+class Pending(NamedTuple):
+    alerts: int
+    next_due: float  # the earliest next_attempt
+    retrying: int  # tried and failed at least once
+    last_error: str | None  # the error of one of those
+    updates: int  # updates of sent messages (they wait out update_delay)
+
+
+async def pending_by_channel(db: Db) -> dict[str, Pending]:
+    rows = await db.fetch_all(
+        "SELECT channel, COUNT(*), MIN(next_attempt),"
+        " SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), MAX(last_error),"
+        " SUM(CASE WHEN kind = 'update' THEN 1 ELSE 0 END)"
+        " FROM alerts WHERE status = 'pending' GROUP BY channel"
+    )
+    return {
+        str(channel): Pending(int(n), float(due), int(retrying or 0), error, int(updates or 0))
+        for channel, n, due, retrying, error, updates in rows
+    }

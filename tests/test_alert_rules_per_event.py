@@ -1,0 +1,99 @@
+"""Two rules that match one event send one message per channel, naming both rules, through
+the real pipeline (local feeds, the Bot API stand-in, a webhook receiver): not one message
+per rule, each then edited on its own as the event grows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+from helpers import make_config
+from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
+from test_events_alerts import rss
+
+from monitor.engine import Engine
+from monitor.oneshot import poll_all
+
+FIRST = "Snowden calls for public oversight of US surveillance practices"
+LATER = "NSA leaker Snowden says surveillance reform is not enough"
+
+
+def config_text(tg_url: str, hook_url: str, second_query: str, burst: bool, alert_on: str) -> str:
+    # A rule with a burst condition (never met here) queues its alerts one match at a time.
+    burst_line = 'burst = { outlets = 5, within = "1h" }' if burst else ""
+    return f"""
+[[rules]]
+name = "snowden-kw"
+query = 'Snowden'
+channels = ["desk", "hook"]
+alert_on = "{alert_on}"
+
+[[rules]]
+name = "second"
+query = '{second_query}'
+channels = ["desk", "hook"]
+alert_on = "{alert_on}"
+{burst_line}
+
+[channels.desk]
+type = "telegram"
+bot_token = "{BOT_TOKEN}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg_url}"
+rate_limit = "off"
+update_delay = "0s"
+
+[channels.hook]
+type = "webhook"
+url = "{hook_url}"
+update_delay = "0s"
+"""
+
+
+# The second rule's query, and when it first matches: with the first rule (the same poll),
+# or only the event's later story (a poll after the first rule's message went out).
+CASES = [
+    ("oversight OR reform", "same poll", False, "event"),
+    ("NSA", "later poll", False, "event"),
+    ("NSA", "later poll, a rule with a burst", True, "event"),
+    # Rules that alert per story: one message per story and channel all the same.
+    ("oversight OR reform", "same poll, per story", False, "story"),
+]
+
+
+@pytest.mark.parametrize(
+    ("second_query", "when", "burst", "alert_on"), CASES, ids=[c[1] for c in CASES]
+)
+async def test_one_message_per_event_and_channel_naming_the_rules(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    second_query: str,
+    when: str,
+    burst: bool,
+    alert_on: str,
+) -> None:
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = make_config(
+            tmp_path, urls, extra=config_text(tg.url, hook.url, second_query, burst, alert_on)
+        )
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    # Per story, the later story is news of its own: a message of its own.
+    messages = 2 if alert_on == "story" else 1
+    assert len(tg.sent) == messages, [m["text"][:80] for m in tg.sent]
+    new = [p for p in hook.payloads() if p["alert"]["kind"] == "new"]
+    assert len(new) == messages, [p["text"][:80] for p in new]
+    if when.startswith("same poll"):
+        assert "snowden-kw" in tg.sent[0]["text"] and "second" in tg.sent[0]["text"]
+        assert "Rules: snowden-kw, second" in new[0]["text"]

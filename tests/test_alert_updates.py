@@ -1,0 +1,143 @@
+"""What an update of an alert per event says, through the real pipeline: local feeds, a
+real SMTP server (aiosmtpd), a webhook receiver and the Bot API stand-in. An update sent as a
+message of its own says it is one and leads with what is new, in the subject too; the angles
+that came since the last message the reader got are listed, not just the newest."""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+from helpers import make_config
+from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, webhook_receiver
+from test_events_alerts import rss
+
+from monitor.channels import render
+from monitor.engine import Engine
+from monitor.models import Alert
+from monitor.oneshot import poll_all
+
+FIRST = "Putin invites Zelensky to Moscow for peace talks"
+# Three angles that reach the monitor in one poll: the refusal must not be lost.
+LATER = [
+    "Ukraine's president turns down invitation, proposes Kyiv as venue for meeting with Putin",
+    "Kremlin spokesman Peskov says Moscow offer to Zelensky stands",
+    "Zelensky to address parliament on Putin's Moscow offer",
+]
+MORE = [
+    "Erdogan offers Istanbul as venue for Putin and Zelensky summit",
+    "Putin and Zelensky summit date still unclear, officials say",
+]
+
+
+def channels(smtp_port: int, hook_url: str, tg_url: str) -> str:
+    return f"""
+[[rules]]
+name = "peace-talks"
+query = 'Putin OR Zelensky'
+channels = ["mail", "hook", "desk"]
+alert_on = "event"
+
+[channels.mail]
+type = "email"
+host = "127.0.0.1"
+port = {smtp_port}
+security = "none"
+sender = "alerts@example.org"
+recipients = ["desk@example.org"]
+update_delay = "0s"
+
+[channels.hook]
+type = "webhook"
+url = "{hook_url}"
+update_delay = "0s"
+
+[channels.desk]
+type = "telegram"
+bot_token = "{BOT_TOKEN}"
+chat_id = "{CHAT_ID}"
+api_base = "{tg_url}"
+rate_limit = "off"
+update_delay = "0s"
+"""
+
+
+def text_of(msg: EmailMessage) -> str:
+    return msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+def publish(feed_server: FeedServer, headlines: list[str]) -> list[str]:
+    """Outlet i carries headline i (none when it is "")."""
+    for i, title in enumerate(headlines):
+        items = [(title, f"http://o{i}.example/talks")] if title else []
+        feed_server.feed(f"/o{i}", rss(f"Outlet {i}", items))
+    return [feed_server.url(f"/o{i}") for i in range(len(headlines))]
+
+
+async def test_an_update_says_so_and_lists_the_angles_since_the_last_message(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = publish(feed_server, [FIRST] + [""] * (len(LATER) + len(MORE)))
+    async with smtp_standin() as smtp, webhook_receiver() as hook, telegram_standin() as tg:
+        config = make_config(tmp_path, urls, extra=channels(smtp.port, hook.url, tg.url))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert [m["Subject"] for m in smtp.received] == [f"[monitor] {FIRST}"]
+            publish(feed_server, [FIRST, *LATER])
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            publish(feed_server, [FIRST, *LATER, *MORE])
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    _, update, second = smtp.received
+    # The subject says it is an update, and of what is new: not "New story: <old headline>".
+    assert update["Subject"].startswith("[monitor] Update: ")
+    assert FIRST not in update["Subject"] and "New story" not in update["Subject"]
+    assert any(h in update["Subject"] for h in LATER)
+    body = text_of(update)
+    assert body.startswith("Update: ") and "New story" not in body
+    assert all(h in body for h in LATER), body  # the refusal is there, not only the newest
+    # The next update tells what came since that one, not the angles mailed already.
+    body = text_of(second)
+    assert all(h in body for h in MORE) and not any(h in body for h in LATER), body
+    hook_updates = [p for p in hook.payloads() if p["alert"]["kind"] == "update"]
+    assert len(hook_updates) == 2
+    assert hook_updates[0]["text"].startswith("Update: ")
+    assert all(h in hook_updates[0]["text"] for h in LATER)
+    assert hook_updates[0]["new_angles"] == {"headlines": LATER[::-1], "more": 0}
+    assert hook_updates[1]["new_angles"] == {"headlines": MORE[::-1], "more": 0}
+    # Telegram edits its one message: it keeps its heading and shows every new angle.
+    assert len(tg.sent) == 1
+    final = tg.messages[int(tg.edits[-1]["message_id"])]
+    assert final.startswith("<b>New story:</b>")
+    assert all(h.replace("'", "'") in final for h in MORE)
+
+
+def update(new: list[str], angles: int, before: int) -> Alert:
+    extra = {"of_kind": "new", "angles": str(angles), "angles_before": str(before)}
+    return Alert(1, "mail", "update", FIRST, event_id=3, outlets=("A", "B"), extra={
+        **extra, "new_angles": "\n".join(new), "latest": new[0] if new else ""})  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("alert", "subject", "listed"),
+    [
+        (update(LATER[:1], 2, 1), f"Update: {LATER[0]}", [f"• {LATER[0]}"]),
+        (update(LATER, 4, 1), f"Update: {LATER[0]} (+2 more)", [f"• {h}" for h in LATER]),
+        # Eight angles came since the last message: three are named, five counted.
+        (update(LATER, 9, 1), f"Update: {LATER[0]} (+7 more)", ["and 5 more"]),
+        # A story's update (alert_on = "story") has no new headline: its own, said an update.
+        (Alert(1, "mail", "update", FIRST, extra={"of_kind": "new"}), f"Update: {FIRST}", []),
+    ],
+)
+def test_an_update_names_what_is_new(alert: Alert, subject: str, listed: list[str]) -> None:
+    assert render.subject(alert) == subject
+    text = render.plain_text(alert).splitlines()
+    assert text[0] == subject.split(" (+")[0]
+    assert all(line in text for line in listed), text

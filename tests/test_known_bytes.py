@@ -1,0 +1,102 @@
+"""A changed body is parsed without the items its feed's memory knows, found by their own
+bytes (parse.slices), and gives exactly what it gives without that memory, whatever the
+bytes around and inside its items (CDATA, comments, namespaces, Atom, a self-closed item)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+from lxml import etree
+from test_known_items import Entry, body, first_body, headlines, one_new, two_polls
+
+import monitor.parse.fast as fast_path
+
+
+def _with_new(old: list[Entry], titles: list[str], new_item: bytes) -> bytes:
+    """The first body with ``new_item`` on top, the oldest dropped."""
+    rest = body(old[:-1])
+    at = rest.index(b"<item>")
+    return rest[:at] + new_item + rest[at:]
+
+
+def _cdata_with_item_tags(old: list[Entry], titles: list[str]) -> bytes:
+    summary = b"<![CDATA[</item><item><title>Not an item</title></item><item>]]>"
+    return _with_new(old, titles, b"<item><title>%s</title><guid>https://news.example/200</guid>"
+                     b"<description>%s</description></item>" % (titles[200].encode(), summary))  # fmt: skip
+
+
+def _comment_with_an_item(old: list[Entry], titles: list[str]) -> bytes:
+    changed = body(one_new(old, titles))
+    second = changed.index(b"<item>", changed.index(b"<item>") + 1)
+    return changed[:second] + b"<!-- <item><title>x</title></item> -->" + changed[second:]
+
+
+def _self_closed_item(old: list[Entry], titles: list[str]) -> bytes:
+    return _with_new(old, titles, b"<item/>")
+
+
+def _prefix_rebound(old: list[Entry], titles: list[str]) -> bytes:
+    changed = body(one_new(old, titles))
+    return changed.replace(b'<rss version="2.0">', b'<rss version="2.0" xmlns:a="urn:x">')
+
+
+def _atom(entries: list[Entry]) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>Wire</title><id>https://news.example/</id>"
+        + "".join(
+            f"<entry><title>{e.title.replace('&', '&amp;').replace('<', '&lt;')}</title>"
+            f"<id>https://news.example/{e.n}</id><updated>{e.date:%Y-%m-%dT%H:%M:%SZ}</updated>"
+            "</entry>"
+            for e in entries
+        )
+        + "</feed>"
+    ).encode()
+
+
+# (name, the first body, the second body): each from the same 50 items of real headlines.
+Bodies = Callable[[list[Entry], list[str]], bytes]
+CASES: list[tuple[str, Bodies, Bodies]] = [
+    ("a new item's CDATA holding item tags", lambda o, t: body(o), _cdata_with_item_tags),
+    ("a comment holding an item", lambda o, t: body(o), _comment_with_an_item),
+    ("a self-closed item", lambda o, t: body(o), _self_closed_item),
+    ("a namespace declared before the items", lambda o, t: body(o), _prefix_rebound),
+    ("Atom, one new entry", lambda o, t: _atom(o), lambda o, t: _atom(one_new(o, t))),
+]
+
+
+@pytest.mark.parametrize(("name", "first", "second"), CASES, ids=[c[0] for c in CASES])
+async def test_a_changed_body_gives_what_it_gives_without_memory(
+    name: str, first: Bodies, second: Bodies, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    titles = headlines()
+    old = first_body(titles)
+    bodies = (first(old, titles), second(old, titles))
+    warm, warm_poll = await two_polls(tmp_path, feed_server, bodies, cold=False)
+    cold, cold_poll = await two_polls(tmp_path, feed_server, bodies, cold=True)
+    assert warm == cold
+    assert (warm_poll.new_items, warm_poll.items) == (cold_poll.new_items, cold_poll.items)
+
+
+async def test_a_changed_body_is_parsed_without_the_items_it_knows(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parsed: list[bytes] = []
+    fromstring = etree.fromstring
+
+    def recorded(text: bytes, parser: etree.XMLParser) -> etree._Element:
+        parsed.append(text)
+        return fromstring(text, parser)
+
+    monkeypatch.setattr(fast_path.etree, "fromstring", recorded)
+    titles = headlines()
+    old = first_body(titles)
+    new = one_new(old, titles)
+    _, poll = await two_polls(tmp_path, feed_server, (body(old), body(new)), cold=False)
+    assert (poll.new_items, poll.items) == (1, 50)
+    second = parsed[-1]
+    assert new[0].xml().encode() in second
+    assert not [e for e in new[1:] if e.xml().encode() in second]
