@@ -87,6 +87,15 @@ def _moved_into_x(old: list[Entry], titles: list[str]) -> bytes:
     return changed.replace(_dc_item(titles).encode(), b"", 1)
 
 
+def _doctype_hiding_an_item(old: list[Entry], titles: list[str]) -> bytes:
+    """A DOCTYPE whose system id holds "<!--": a scan that took it for a comment would step
+    over the new item, up to the "-->" in the processing instruction after it."""
+    changed = body(one_new(old, titles))
+    changed = changed.replace(b"<rss", b'<!DOCTYPE rss SYSTEM "x<!--"><rss', 1)
+    second = changed.index(b"<item>", changed.index(b"<item>") + 1)
+    return changed[:second] + b"<?p -->?>" + changed[second:]
+
+
 # (name, the first body, the second body): each from the same 50 items of real headlines.
 Bodies = Callable[[list[Entry], list[str]], bytes]
 CASES: list[tuple[str, Bodies, Bodies]] = [
@@ -114,6 +123,13 @@ CASES: list[tuple[str, Bodies, Bodies]] = [
         lambda o, t: _scoped(o, t, f'<rss version="2.0" xmlns:dc="{SLASH}"><channel>'),
         _moved_into_x,
     ),
+    # The scan does not see <a:entry>: the entries it finds are not the entries read.
+    (
+        "entries and a:entry together",
+        lambda o, t: _atom(o),
+        lambda o, t: _atom(one_new(o, t), prefixed=1),
+    ),
+    ("a DOCTYPE whose system id opens a comment", lambda o, t: body(o), _doctype_hiding_an_item),
 ]
 
 

@@ -11,9 +11,9 @@ read as a whole, as it was before this module.
 Two things it does not see, which its callers must check (tests/test_known_bytes.py has a case
 for each): a "<" inside a DOCTYPE is not a tag (``SYSTEM "<!--"`` makes the scan step over
 real items), so it is safe only on a body without one (shapes.plain_utf8 refuses those before
-any cut); and a prefixed item or entry (``<a:entry>``, ``<rss:item>``) is not seen at all, so
-the spans are those of the items only when the parse finds each of them, unprefixed, in the
-same order (parse.known checks it).
+any cut; parse.known's check below would catch the items it hides); and a prefixed item or
+entry (``<a:entry>``, ``<rss:item>``) is not seen at all, so the spans are those of the items
+only when the parse finds each of them, unprefixed, in the same order (parse.known checks it).
 """
 
 from __future__ import annotations
