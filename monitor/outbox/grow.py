@@ -40,7 +40,7 @@ async def on_grown(
     (``store.grown``): for each story, its pending alerts show its outlets and one update of
     each message already sent on a channel that can edit is queued (or refreshed); for each
     event, its pending alerts show the event as it is now and one update of each message
-    already sent is queued (or refreshed: "14 outlets, 3 angles; latest: ..."); the bursts
+    already sent is queued (or refreshed: "14 outlets, 3 angles" and the new angles); the bursts
     of both are checked. What the pending alerts show is written once per story or event,
     at the end, in one trip."""
     written: _Grown = []
@@ -133,8 +133,11 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
     previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
     if previous is not None:
         update, status = previous
-        if status == rows.PENDING:
-            return int(update.alert.extra.get("angles_before", str(told)) or told)
+        if status != rows.SENT:  # waits, or never reached the reader: what it was after
+            before = int(update.alert.extra.get("angles_before", str(told)) or told)
+            if status == rows.PENDING or grown_to > before:
+                return before
+            return None
         told = int(update.alert.extra.get("angles", str(told)) or told)
     return told if worth_a_message(None, told, grown_to) else None
 
