@@ -1,6 +1,7 @@
-"""An update of a mail or webhook message that never reached the reader (failed, expired)
-is not counted as told: the next update lists its angles again, with the newer ones.
-Through the real pipeline (local feeds, a webhook receiver), on both backends."""
+"""What an update of a mail or webhook message lists as new: the angles of an update that
+never reached the reader (failed, expired) again, with the newer ones; each headline as a
+new alert shows it, without the outlet's name. Through the real pipeline (local feeds, a
+webhook receiver), on both backends."""
 
 from __future__ import annotations
 
@@ -56,3 +57,30 @@ async def test_the_angles_of_an_update_never_delivered_are_listed_again(
     updates = [p for p in hook.payloads() if p["alert"]["kind"] == "update"]
     assert len(updates) == 1
     assert set(updates[0]["new_angles"]["headlines"]) == {LATER[0], LATER[1]}
+
+
+# (the later story's headline as its feed has it, as the update lists it)
+HEADLINES = [
+    (f"{LATER[0]} - Reuters", LATER[0]),
+    (f"{LATER[0]} | Kyiv Independent", LATER[0]),
+    (LATER[0], LATER[0]),
+]
+
+
+@pytest.mark.parametrize(("published", "listed"), HEADLINES, ids=["dash", "bar", "none"])
+async def test_an_update_lists_new_angles_without_their_outlet(
+    feed_server: FeedServer, tmp_path: Path, published: str, listed: str
+) -> None:
+    urls = publish(feed_server, [FIRST, ""])
+    async with webhook_receiver() as hook:
+        engine = await Engine.open(make_config(tmp_path, urls, extra=config_text(hook.url)))
+        try:
+            await poll_all(engine.rt, progress=False)
+            await engine.drain(5)
+            publish(feed_server, [FIRST, published])
+            await poll_all(engine.rt, progress=False)
+            await engine.drain(5)
+        finally:
+            await engine.close()
+    updates = [p for p in hook.payloads() if p["alert"]["kind"] == "update"]
+    assert [u["new_angles"]["headlines"] for u in updates] == [[listed]]

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from monitor.dedup.outlet import strip_outlet
 from monitor.models import Alert, Event, Story
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
@@ -101,7 +102,8 @@ async def _event_grew(
         if event.stories > before:  # what the update lists as new since that message
             if heads is None:
                 heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
-            new = heads[: event.stories - before]
+            # As a new alert shows its headline: without the outlet's name after it.
+            new = [strip_outlet(t) or t for t in heads[: event.stories - before]]
             extra |= {"angles_before": str(before), "new_angles": "\n".join(new)}
         await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)
