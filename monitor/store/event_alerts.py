@@ -31,6 +31,9 @@ class Holding:
 
 
 _COLUMNS = "a.id, a.channel, a.kind, a.payload, a.status"
+# The alerts about the stories of events (``{marks}``: an ``in_lists`` placeholder list),
+# through stories_event, then alerts_story: a few rows, not the outbox.
+OF_EVENTS = "FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
 
 
 async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Holding]:
@@ -41,8 +44,7 @@ async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> dict[tuple[str, 
     found: dict[tuple[str, int], Holding] = {}
     for marks, params in in_lists(sorted({event for _, event in places})):
         rows = await db.fetch_all(
-            f"SELECT {_COLUMNS}, s.event_id FROM stories s JOIN alerts a"
-            f" ON a.story_id = s.id WHERE s.event_id IN ({marks}) AND a.kind = 'new'"
+            f"SELECT {_COLUMNS}, s.event_id {OF_EVENTS.format(marks=marks)} AND a.kind = 'new'"
             " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'event:%' ORDER BY a.id",
             params,
         )
