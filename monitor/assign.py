@@ -13,7 +13,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from monitor.dedup.headline import KEY_VERSION, Headline
-from monitor.dedup.index import StoryIndex
+from monitor.dedup.index import StoryIndex, StoryMatch
 from monitor.events import EventIndex
 from monitor.models import StoredItem, Story
 
@@ -73,10 +73,14 @@ def stories(
     """Each item's story: same GUID or URL, a similar headline, or a new story (numbered
     from ``new_ids``)."""
     out = []
+    labels = index.labels
+    labels.read_ahead([(stored.feed_id, stored.item.title) for stored in items])
     for stored in items:
         item = stored.item
         seen = stored.seen_at.timestamp()
         found = index.find(item.title, item.summary, seen, item.canonical_url, item.guid)
+        if found.reason == "similar headline" and labels.is_label(stored.feed_id, item.title):
+            found = StoryMatch(None, 0.0, "new story")  # a feed's label is not a headline
         story_id = next(new_ids) if found.story_id is None else found.story_id
         key = index.add(
             story_id, stored.id, item.title, item.summary, seen, item.canonical_url, item.guid
@@ -94,6 +98,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     (numbered from ``new_ids``); event titles chosen again for the events touched."""
     # With the semantic extra, the poll's new stories are embedded in one batch.
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
+    index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)
@@ -101,7 +106,10 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id
-        found = index.find(story_id, item.title, item.summary, seen, headline=change.headline)
+        feed = change.item.feed_id
+        found = index.find(
+            story_id, item.title, item.summary, seen, headline=change.headline, feed=feed
+        )
         if found.event_id is None:
             event_id = next(new_ids)
             created[event_id] = seen
@@ -110,7 +118,8 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         # A story new to the event: a new story, or one whose event closed (it joined
         # another or starts one): its lede counts and its headline may be the title.
         index.add(event_id, story_id, item.title, item.summary, seen, headline=change.headline,
-                  new_story=change.is_new_story or found.reason != "same story")  # fmt: skip
+                  new_story=change.is_new_story or found.reason != "same story",
+                  feed=feed)  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))
         if event_id not in created:

@@ -8,7 +8,6 @@ location in one ``ConfigError``.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,9 +16,9 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from monitor import configchecks as checks
-from monitor import redact
 from monitor.channels.config import ChannelConfig
 from monitor.cluster.config import ClusterConfig
+from monitor.configenv import interpolate, unset_instead
 from monitor.configtypes import WRITTEN, Duration, HostPort, HttpUrl, StrictModel
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
@@ -30,7 +29,6 @@ from monitor.websub.config import WebSubConfig
 
 DEFAULT_PATH = "config.toml"
 ENV_VAR = "MONITOR_CONFIG"
-_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 class MonitorSection(StrictModel):
@@ -205,7 +203,7 @@ def loads(
     problems: list[str] = []
     env = os.environ if environ is None else environ
     placeholders: dict[str, str] = {}  # key -> its unset variable, where a placeholder stands
-    raw = _interpolate(raw, env, (), problems, secrets, placeholders)
+    raw = interpolate(raw, env, (), problems, secrets, placeholders)
     # A key whose environment variable is not set has its problem said already (and the
     # empty string it stood for would be found empty, or not a URL, a second time).
     unset = tuple(p.partition(": environment variable")[0] + ": " for p in problems)
@@ -215,7 +213,7 @@ def loads(
         config = Config.model_validate({**raw, "base_dir": base_dir}, context=WRITTEN)
     except ValidationError as exc:
         # A placeholder where a number or a duration must be: the variable is what is wrong.
-        found = (_unset_instead(checks.describe(err), placeholders) for err in exc.errors())
+        found = (unset_instead(checks.describe(err), placeholders) for err in exc.errors())
         problems[:0] = [p for p in found if not unset or not p.startswith(unset)]
     # Rule queries are checked whatever else is wrong: the user sees every problem at once.
     problems.extend(checks.rule_checks(raw))
@@ -227,67 +225,6 @@ def loads(
         raise ConfigError(f"{source}: {count}", problems)
     assert config is not None
     return config
-
-
-# Config keys whose value is a secret: what the environment gives them is masked in logs.
-SECRET_FIELDS = frozenset({"password", "bot_token", "secret", "token", "api_key", "url"})
-
-
-# What an unset channel variable stands for when secrets are not needed: valid wherever a
-# string or a URL is (a token, a host, a webhook), and plainly not a real one.
-_UNSET = "unset.invalid"
-_UNSET_ALONE = "http://unset.invalid"
-
-
-def _interpolate(
-    value: Any,
-    environ: Mapping[str, str],
-    where: tuple[Any, ...],
-    problems: list[str],
-    secrets: bool = True,
-    placeholders: dict[str, str] | None = None,
-) -> Any:
-    """Replace ``${NAME}`` with the environment variable NAME; a missing one is a problem
-    (unless ``secrets`` is false and it belongs to a channel: then a placeholder stands for
-    it, and ``placeholders`` says which key holds one for which variable)."""
-    if isinstance(value, str):
-
-        def sub(m: re.Match[str]) -> str:
-            name = m.group(1)
-            if name not in environ and not secrets and where[:1] == ("channels",):
-                if placeholders is not None:
-                    placeholders[checks.location(where)] = name
-                return _UNSET_ALONE if m.group(0) == value.strip() else _UNSET
-            if name not in environ:
-                problems.append(f"{checks.location(where)}: environment variable {name} is not set")
-                return ""
-            if (where and where[-1] in SECRET_FIELDS) or "://" in value:
-                redact.register(environ[name])  # a password, a token, a URL or part of one
-            return environ[name]
-
-        return _ENV_REF.sub(sub, value)
-    if isinstance(value, dict):
-        return {
-            k: _interpolate(v, environ, (*where, k), problems, secrets, placeholders)
-            for k, v in value.items()
-        }
-    if isinstance(value, list):
-        return [
-            _interpolate(v, environ, (*where, i), problems, secrets, placeholders)
-            for i, v in enumerate(value)
-        ]
-    return value
-
-
-def _unset_instead(problem: str, placeholders: dict[str, str]) -> str:
-    """``problem`` with the unset variable named instead, if a placeholder caused it."""
-    key = problem.partition(": ")[0]
-    if key in placeholders:
-        return (
-            f"{key}: environment variable {placeholders[key]} is not set (only a secret may be"
-            " left unset for a command that sends nothing)"
-        )
-    return problem
 
 
 def _semantic_checks(config: Config) -> list[str]:

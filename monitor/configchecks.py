@@ -82,27 +82,27 @@ def _feed_tags(feeds: Any) -> dict[str, str]:
 
 def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]:
     """What is valid but likely a mistake, for ``check-config`` to say (a running daemon
-    goes on). ``titles``: the configured feeds' own titles, where the store knows them."""
+    goes on). ``titles``: the own titles of the configured feeds without a name, where the
+    store knows every one of them (None where it does not: a rule may name one not polled yet)."""
     found: list[str] = []
-    feeds = {f.url.casefold().rstrip("/") for f in config.feeds}
-    feeds |= {f.name.casefold() for f in config.feeds if f.name}
-    feeds |= {t.casefold() for t in titles or ()}
+    feeds = _configured(config) | {t.casefold() for t in titles or ()}
     for r, rule in enumerate(config.rules):
         where = f"rules[{r}] {json.dumps(rule.name, ensure_ascii=False)}"
         if not rule.channels:
             found.append(f"{where}.channels: none: the rule's matches alert nowhere")
         for i, feed in enumerate(rule.feeds):
-            # Only a warning: a feed without a name here is also known by its own title.
-            if feed.casefold().rstrip("/") not in feeds and titles is None:
+            if feed.casefold().rstrip("/") in feeds:
+                continue
+            said = f"{where}.feeds[{i}]: no feed here is named {feed!r}"
+            # Only a warning where a feed has no name here: it is known by its own title.
+            if all(f.name for f in config.feeds):
+                found.append(f"{said} or has that URL (a typo?)")
+            elif titles is None:
                 found.append(
-                    f"{where}.feeds[{i}]: no feed here is named {feed!r} or has that URL"
-                    " (it matches only a feed whose own title is that)"
+                    f"{said} or has that URL (it matches only a feed whose own title is that)"
                 )
-            elif feed.casefold().rstrip("/") not in feeds:
-                found.append(
-                    f"{where}.feeds[{i}]: no feed here is named {feed!r}, has that URL or"
-                    " had that title when last polled (a typo?)"
-                )
+            else:
+                found.append(f"{said}, has that URL or had that title when last polled (a typo?)")
     if config.database_location == config.database_path:
         folder = config.database_path.parent
         if not folder.parent.is_dir():
@@ -111,6 +111,19 @@ def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]
                 " will refuse to open the database (a typo?)"
             )
     return found
+
+
+def _configured(config: Config) -> set[str]:
+    """The configured feeds' names and URLs as rules compare them."""
+    feeds = {f.url.casefold().rstrip("/") for f in config.feeds}
+    return feeds | {f.name.casefold() for f in config.feeds if f.name}
+
+
+def unknown_feeds(config: Config) -> bool:
+    """Whether a rule's ``feeds`` names a feed by neither a configured name nor a URL (so by
+    a feed's own title, or by mistake)."""
+    configured = _configured(config)
+    return any(f.casefold().rstrip("/") not in configured for r in config.rules for f in r.feeds)
 
 
 def feed_key(url: str) -> str:

@@ -201,7 +201,7 @@ class Engine:
     def start_delivery(self) -> None:
         """Deliver what the outbox holds (and what comes) until ``close``."""
         if self._delivery is None:
-            self._delivery = asyncio.get_running_loop().create_task(self.deliverer.run(self._stop))
+            self._delivery = self.deliverer.start(self._stop)
 
     async def drain(
         self,

@@ -59,3 +59,5 @@ def test_test_alert_beside_a_running_daemon_says_what_to_do(
     assert len(lines) == 1, lines
     assert str(database) in lines[0] and "stop it to send a test message" in lines[0], lines
     assert "a copy of the config whose [monitor] database is another file" in lines[0], lines
+    # Not a warning against a second sender followed by the advice to run one.
+    assert "would break" not in lines[0] and "one test message is no strain" in lines[0], lines

@@ -51,10 +51,15 @@ def test_real_summaries_read_the_same_words() -> None:
 
 
 def test_names_in_a_summary_count_when_they_weigh_more() -> None:
-    """Headlines with no word in common whose summaries share a place's name and a word:
-    with names weighing 3 the name counts three times, and the later item joins."""
+    """Headlines with no word in common whose summaries share a place's name and two words:
+    with names weighing 3 the name counts three times, and the later item joins. (Two words
+    in common are not enough for an item with a lede of its own: tests/test_events_apart.py.)"""
     first = ("Quake strikes off coast", "A strong earthquake struck near Iquique, officials said")
-    later = ("Thousands spend night outdoors", "Residents of Iquique slept outside after the earthquake")
+    later = (
+        "Thousands spend night outdoors",
+        "Residents of Iquique slept outside in parks and streets after the strong earthquake,"
+        " fearing aftershocks",
+    )
     joined = []
     for name_weight in (1.0, 3.0):
         index = EventIndex(EventConfig(name_weight=name_weight), 72 * 3600.0)

@@ -4,6 +4,7 @@ edited in place as it grows; retries honour the channel; failures stay visible."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections.abc import AsyncIterator
@@ -495,10 +496,39 @@ async def test_a_deliverer_started_then_drained_at_once_delivers(
         await matched_story(store, r, ["TASS"], time.time())
         deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
         stop = asyncio.Event()
-        task = asyncio.create_task(deliverer.run(stop))  # what Engine.start_delivery does
+        task = deliverer.start(stop)  # what Engine.start_delivery does
         try:
             assert await deliverer.drain(10)
         finally:
             stop.set()
             await task
         assert len(tg.sent) == 1
+
+
+@pytest.mark.parametrize("ended", ["cancelled", "stopped"])
+async def test_a_delivery_ended_before_its_first_step_leaves_the_deliverer_usable(
+    store: Store, session: aiohttp.ClientSession, ended: str
+) -> None:
+    """A delivery cancelled (or stopped) before its task ran a step, as the engine cancels
+    one when its caller is cancelled (a cluster node losing the sender role just after gaining
+    it): a drain then delivers at once, and the delivery can be started again."""
+    r = rule(channels=["desk"])
+    async with telegram_standin() as tg:
+        await matched_story(store, r, ["TASS"], time.time())
+        deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
+        stop = asyncio.Event()
+        task = deliverer.start(stop)
+        if ended == "cancelled":
+            task.cancel()
+        else:
+            stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        started = time.monotonic()
+        assert await deliverer.drain(10)
+        assert time.monotonic() - started < 5  # not the drain's whole timeout
+        assert len(tg.sent) == 1
+        again = asyncio.Event()
+        task = deliverer.start(again)  # not "already running"
+        again.set()
+        await task

@@ -13,27 +13,12 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, rss
+from headlines import HEADLINES
 from standins import BOT_TOKEN, CHAT_ID, TelegramStandIn, telegram_standin
 
 from monitor.store.migrations import MIGRATIONS
 
 pytestmark = pytest.mark.timeout(180)
-
-# Twelve different stories, each a match for the rule.
-HEADLINES = [
-    "Putin invites Zelensky to Moscow for a summit",
-    "EU leaders gather in Brussels for an emergency summit on energy prices",
-    "African Union summit opens in Addis Ababa with a call for ceasefire",
-    "Climate summit ends without a deal on coal phase-out",
-    "G20 finance ministers prepare for the Rio summit agenda",
-    "NATO summit in Vilnius weighs Ukraine membership path",
-    "Arab League summit condemns strikes on Gaza hospitals",
-    "Tech giants skip the AI safety summit at Bletchley Park",
-    "Pacific islands summit demands faster help after cyclone",
-    "Korean peninsula summit talk revived by Seoul envoy visit",
-    "Mercosur summit stalls over tariff dispute with Argentina",
-    "ASEAN summit in Jakarta focuses on Myanmar crisis",
-]
 
 
 def _config(tmp_path: Path, feed_url: str, api_base: str) -> Path:

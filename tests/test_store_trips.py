@@ -107,7 +107,10 @@ async def test_a_poll_with_new_items_takes_four_trips_to_the_database_thread(
         alert = json.loads(payload)
         carried = of_event if alert.get("event_id") else of_story
         assert sorted(alert["outlets"]) == sorted(carried.split("|"))
-    assert any(len(json.loads(p)["outlets"]) == outlets for p, *_ in alerts)
+    # heise's items, dated 2016, are older than the window: each outlet's copy starts its
+    # own story and event, and no alert grows to name both outlets.
+    grows = name != "heise.atom"
+    assert any(len(json.loads(p)["outlets"]) == outlets for p, *_ in alerts) is grows
     assert all(row[0] is not None for row in checked)  # each feed's state went with COMMIT
 
 

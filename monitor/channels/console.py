@@ -10,11 +10,11 @@ from typing import ClassVar
 from monitor.channels import Channel
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.channels.render import (
+    alert_outlets_line,
     burst_line,
     clip,
     event_line,
     heading,
-    outlets_line,
     published_line,
     safe_url,
 )
@@ -42,7 +42,7 @@ def render(alert: Alert, channel: str = "") -> str:
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"  {burst_line(alert)}")
     if alert.outlets:
-        lines.append(f"  outlets: {outlets_line(alert.outlets)} ({len(alert.outlets)} in all)")
+        lines.append(f"  outlets: {alert_outlets_line(alert)} ({len(alert.outlets)} in all)")
     if event_line(alert):  # an event's new angle: what its update is about
         lines += textwrap.wrap(
             event_line(alert), WIDTH - 2, initial_indent="  ", subsequent_indent="    "

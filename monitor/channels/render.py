@@ -107,7 +107,7 @@ def event_line(alert: Alert, *, listed: bool = False) -> str:
     ``latest: ...`` for an alert queued before updates named their new angles; without the
     headlines when the caller lists them, ``listed``); "" until it has more than the one
     story it was alerted with."""
-    angles = int(alert.extra.get("angles", "1") or 1)
+    angles = angles_of(alert)
     if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
         return ""
     n = len(alert.outlets)
@@ -125,8 +125,12 @@ def event_line(alert: Alert, *, listed: bool = False) -> str:
     return f"{line}; latest: {clip(latest, 200)}" if latest else line
 
 
-def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
-    """``Kremlin — also reported by: TASS, Reuters, +12``."""
+def outlets_line(
+    outlets: Sequence[str], named: int = NAMED_OUTLETS, *, event_angles: int = 1
+) -> str:
+    """``Kremlin — also reported by: TASS, Reuters, +12``. An alert's outlets are its
+    event's: once the event has more than one story (``event_angles``), the others may have
+    carried another of them, not this headline, so they are named as the event's."""
     if not outlets:
         return ""
     first, others = clip(outlets[0], 60), [clip(o, 40) for o in outlets[1:]]
@@ -134,7 +138,19 @@ def outlets_line(outlets: Sequence[str], named: int = NAMED_OUTLETS) -> str:
         return first
     shown = ", ".join(others[:named])
     more = len(others) - named
-    return f"{first} — also reported by: {shown}" + (f", +{more}" if more > 0 else "")
+    said = "also covering this event" if event_angles > 1 else "also reported by"
+    return f"{first} — {said}: {shown}" + (f", +{more}" if more > 0 else "")
+
+
+def alert_outlets_line(alert: Alert) -> str:
+    """``outlets_line`` of an alert: of its story, or of its event."""
+    angles = angles_of(alert) if alert.event_id is not None else 1
+    return outlets_line(alert.outlets, event_angles=angles)
+
+
+def angles_of(alert: Alert) -> int:
+    """The stories of the alert's event it told of (1 for an alert per story)."""
+    return int(alert.extra.get("angles", "1") or 1)
 
 
 def published_line(alert: Alert) -> str:
@@ -168,7 +184,7 @@ def plain_text(alert: Alert) -> str:
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(burst_line(alert))
     if alert.outlets:
-        lines.append(outlets_line(alert.outlets))
+        lines.append(alert_outlets_line(alert))
     if event_line(alert, listed=True):
         lines.append(event_line(alert, listed=True))
     heads, more = new_angles(alert)
@@ -212,7 +228,7 @@ def html_text(alert: Alert) -> str:
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         parts.append(f"<p><strong>{escape(burst_line(alert))}</strong></p>")
     if alert.outlets:
-        parts.append(f'<p style="{_META}">{escape(outlets_line(alert.outlets))}</p>')
+        parts.append(f'<p style="{_META}">{escape(alert_outlets_line(alert))}</p>')
     if event_line(alert, listed=True):
         parts.append(f'<p style="{_META}">{escape(event_line(alert, listed=True))}</p>')
     heads, more = new_angles(alert)
@@ -249,7 +265,7 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
     if alert.outlets:
-        lines.append(clip_escaped(outlets_line(alert.outlets), 400))
+        lines.append(clip_escaped(alert_outlets_line(alert), 400))
     if event_line(alert, listed=True):
         lines.append(f"<i>{clip_escaped(event_line(alert, listed=True), 300)}</i>")
     heads, more = new_angles(alert)

@@ -7,9 +7,9 @@ import sys
 
 from monitor import config as config_module
 from monitor import configchecks
-from monitor.cli.common import add_config_option, read_store
+from monitor.cli.common import add_config_option
+from monitor.cli.feedtitles import stored_titles
 from monitor.config import Config
-from monitor.errors import MonitorError
 from monitor.redact import redact
 
 
@@ -44,13 +44,12 @@ def _count(n: int, one: str, many: str) -> str:
 
 
 def _titles(config: Config) -> list[str] | None:
-    """The configured feeds' own titles as the store last saw them (a rule may name a feed by
-    its title); None where there is no store to ask yet."""
-    from monitor.store.feeds import all_feeds
-
-    try:
-        stored = read_store(config, all_feeds)
-    except MonitorError:  # no database yet, or one that cannot be read: the config alone
+    """The titles of the configured feeds without a name, where a rule's ``feeds`` entry is
+    neither a configured name nor a URL (the store is asked only then); None unless the store
+    knows every such feed's title: a feed not yet polled may have the title a rule names."""
+    if not configchecks.unknown_feeds(config):
         return None
-    configured = {f.url for f in config.feeds}
-    return [s.title for s in stored if s.url in configured and s.title]
+    titles = stored_titles(config)
+    if titles is None or len(titles) < sum(1 for f in config.feeds if not f.name):
+        return None
+    return list(titles.values())

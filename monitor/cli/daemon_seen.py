@@ -1,14 +1,19 @@
 """Whether a monitor is running on a store, for the first line of ``monitor status``: the
 first thing to know when no alerts come.
 
-On SQLite the process that writes holds the lock file beside the database (``store.lock``):
-its pid is in the file while it holds it, and the kernel's table of locks (``/proc/locks``)
-says whether that pid still holds it, without taking the lock (a lock taken to look would make
-a daemon starting at that moment refuse to start). On PostgreSQL the nodes' heartbeats say it.
+On SQLite the process that writes holds an flock on the lock file beside the database
+(``<database>.lock``, ``monitor.store.lock``). Held or not is decided without the file's
+text: a holder that could not write its pid (a lock file owned by another user) leaves it
+empty, or with the pid of a holder killed before it. The kernel's table of locks
+(``/proc/locks``) says it without taking the lock (a lock taken to look would make a daemon
+starting at that moment refuse to start); where the table cannot show it (a holder in another
+pid namespace is hidden from it), a shared lock tried and let go at once says it. On
+PostgreSQL the nodes' heartbeats say it.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -20,39 +25,71 @@ from monitor.store.lock import lock_path
 PROC_LOCKS = Path("/proc/locks")
 
 
-def _iso(ts: float | None) -> str | None:
+def iso(ts: float | None) -> str | None:
+    """A UNIX time as status shows it (ISO 8601, UTC, to the second); None for none."""
     return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
 
 
 def sqlite_writer(database: Path) -> dict[str, Any]:
     """``{"running", "pid", "command", "started"}`` of the process holding ``database``'s
-    writer lock (``running`` False, the rest None, when none holds it)."""
+    writer lock (``running`` False, the rest None, when none holds it; ``pid`` None when a
+    holder's pid cannot be known)."""
     seen: dict[str, Any] = {"running": False, "pid": None, "command": None, "started": None}
     path = lock_path(database)
     try:
-        text = path.read_text(encoding="ascii", errors="replace").strip()
         stat = path.stat()
     except OSError:
         return seen  # never locked: no monitor ever wrote here, or the folder is not readable
-    # The holder empties the file as it lets go; a pid left behind is a holder killed (-9).
-    if not text.isdigit() or not _holds(int(text), stat):
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        text = ""
+    written = int(text) if text.isdigit() else None
+    holder = _holder(path, stat.st_ino)
+    if holder is None:
         return seen
-    pid = int(text)
-    return {"running": True, "pid": pid, "command": _command(pid), "started": _iso(stat.st_mtime)}
+    # The pid in the file is the holder's only when the kernel names the same one; without
+    # the table, a live process of that pid is taken for it.
+    if holder > 0:
+        pid: int | None = holder
+    else:
+        pid = written if holder == 0 and written and _alive(written) else None
+    started = iso(stat.st_mtime) if pid is not None and pid == written else None
+    return {"running": True, "pid": pid, "command": _command(pid), "started": started}
 
 
-def _holds(pid: int, stat: os.stat_result) -> bool:
+def _holder(path: Path, inode: int) -> int | None:
+    """The pid holding ``path``'s flock as the kernel's table shows it; 0 where the table is
+    not there (not Linux) and -1 where it hides the holder, when a lock is held; None when
+    none is."""
     try:
         table = PROC_LOCKS.read_text(encoding="ascii", errors="replace")
-    except OSError:  # not Linux: a live process of that pid is taken for the holder
-        return _alive(pid)
-    file = f"{os.major(stat.st_dev):02x}:{os.minor(stat.st_dev):02x}:{stat.st_ino}"
-    # "3: FLOCK  ADVISORY  WRITE 30387 fe:00:2162956 0 EOF" (proc(5)). The pid column is not
-    # compared: in another pid namespace (a container) it is not the one in the file.
-    return any(
-        len(fields) >= 6 and fields[1] == "FLOCK" and fields[5] == file
-        for fields in (line.split() for line in table.splitlines())
-    )
+    except OSError:
+        return 0 if _locked(path) else None
+    # "3: FLOCK  ADVISORY  WRITE 30387 fe:00:2162956 0 EOF" (proc(5)). Matched on the inode
+    # alone: on overlayfs or a btrfs subvolume stat's device is not the one the table shows.
+    for fields in (line.split() for line in table.splitlines()):
+        if len(fields) >= 6 and fields[1] == "FLOCK" and fields[5].rsplit(":", 1)[-1] == str(inode):
+            return int(fields[4]) if fields[4].isdigit() and int(fields[4]) > 0 else -1
+    return -1 if _locked(path) else None
+
+
+def _locked(path: Path) -> bool:
+    """Whether another holds the flock: a shared lock on a read-only descriptor, let go at
+    once (a daemon starting in that instant would refuse to start, so asked last)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing the descriptor lets the shared lock go
+    return False
 
 
 def _alive(pid: int) -> bool:
@@ -65,8 +102,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _command(pid: int) -> str | None:
+def _command(pid: int | None) -> str | None:
     """``monitor run`` (or ``once``...): which command holds the store, where it can be read."""
+    if pid is None:
+        return None
     try:
         argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
     except OSError:
@@ -93,6 +132,7 @@ def daemon_line(
         return f"Daemon: no node running on this database; {polled}"
     if not daemon["running"]:
         return f"Daemon: not running on this database; {polled}"
+    pid = f"pid {daemon['pid']}" if daemon["pid"] else "pid unknown"
     command = f" ({daemon['command']})" if daemon["command"] else ""
-    started = age(daemon["started"])
-    return f"Daemon: running, pid {daemon['pid']}{command}, started {started}; {polled}"
+    started = f", started {age(daemon['started'])}" if daemon["started"] else ""
+    return f"Daemon: running, {pid}{command}{started}; {polled}"

@@ -5,13 +5,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from monitor.cli.common import add_config_option, load_config_or_defaults
+from monitor.cli.common import add_config_option, load_config_or_defaults, read_store
+from monitor.config import Config
 from monitor.configtypes import format_duration
 from monitor.dedup.score import is_duplicate
 from monitor.errors import InputError
-from monitor.events import compare
+from monitor.events import EventIndex, compare
+from monitor.events.compare import InWindow, Placed, in_window
+from monitor.store.db import Db
+from monitor.store.events import rebuild_index
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -20,13 +27,20 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="score two headlines: one story? one event?",
         description="Print the similarity (0-100) of two headlines and whether the config's "
         "[dedup] settings make them one story, then their event similarity (0-1), the words "
-        "it rests on and whether [events] makes them one event. --pairs reads "
+        "it rests on and whether [events] makes them one event, as a pair alone. --window "
+        "also says what the daemon would do with them now: its window read from the "
+        "store, where a story is scored against all of its event's words. --pairs reads "
         "headline1<TAB>headline2 lines and writes one JSON object a line: "
         '{"score": float, "duplicate": bool}.',
     )
     add_config_option(p)
     p.add_argument("headlines", nargs="*", metavar="HEADLINE", help="two headlines")
     p.add_argument("--pairs", metavar="FILE", help="a TSV file of headline pairs ('-' for stdin)")
+    p.add_argument(
+        "--window",
+        action="store_true",
+        help="also place both headlines, arriving now, among the events of the store's window",
+    )
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=run)
 
@@ -40,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         a, b = args.headlines
         score, duplicate = is_duplicate(a, b, config)
         event = compare((a, ""), (b, ""), full.events)
+        placed = _in_window(full, a, b) if args.window else None
         if args.json:
             print(
                 json.dumps(
@@ -55,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
                             "recent_threshold": full.events.recent_threshold,
                             "shared_words": list(event.shared),
                         },
-                    },
+                    }
+                    | ({"window": _window_json(placed)} if placed is not None else {}),
                     ensure_ascii=False,
                 )
             )
@@ -73,9 +89,16 @@ def run(args: argparse.Namespace) -> int:
             words = ", ".join(event.shared) or "none"
             print(
                 f"event: similarity {event.score:.2f} (threshold {full.events.threshold:g}, "
-                f"{full.events.recent_threshold:g} within {recent}; shared words: {words}): "
-                f"{same}"
+                f"{full.events.recent_threshold:g} within {recent}; shared words: {words}; "
+                f"the pair alone): {same}"
             )
+            if placed is not None:
+                print(_window_text(placed))
+            elif not event.same_event:
+                print(
+                    "  (the daemon scores a story against all of its event's words, other "
+                    "stories' and summaries included: --window says what it would do now)"
+                )
         return 0
     if args.headlines:
         raise InputError("give either two headlines or --pairs FILE, not both")
@@ -96,3 +119,53 @@ def run(args: argparse.Namespace) -> int:
         out.append(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
     sys.stdout.write("\n".join(out) + ("\n" if out else ""))
     return 0
+
+
+def _in_window(config: Config, a: str, b: str) -> InWindow:
+    """Both headlines placed among the events of the store's window, as new stories now."""
+    now = time.time()
+
+    async def read(db: Db) -> InWindow:
+        index = EventIndex(config.events, config.dedup.window)
+        since = datetime.fromtimestamp(now - config.dedup.window, UTC)
+        items = await rebuild_index(db, index, since)
+        return in_window(index, items, a, b, now)
+
+    return read_store(config, read)
+
+
+def _placed_text(which: str, placed: Placed) -> str:
+    if placed.event_id is None:
+        return f"{which} would start an event"
+    words = ", ".join(placed.shared) or "none"
+    return (
+        f'{which} would join event {placed.event_id} "{placed.title}" (similarity '
+        f"{placed.score:.2f}; shared words: {words})"
+    )
+
+
+def _window_text(w: InWindow) -> str:
+    second = _placed_text("B", w.second)
+    if w.second.event_id is None and w.same_event:
+        second = f"B would join it (similarity {w.second.score:.2f})"
+    verdict = "the same event" if w.same_event else "different events"
+    return (
+        f"daemon, now (its window: {w.items} items; headlines alone, no summaries): "
+        f"{_placed_text('A', w.first)}; {second}: {verdict}"
+    )
+
+
+def _window_json(w: InWindow) -> dict[str, Any]:
+    return {
+        "items": w.items,
+        "same_event": w.same_event,
+        **{
+            name: {
+                "event": p.event_id,
+                "title": p.title,
+                "score": round(p.score, 3),
+                "shared_words": list(p.shared),
+            }
+            for name, p in (("a", w.first), ("b", w.second))
+        },
+    }

@@ -5,11 +5,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
 from monitor.cli.daemon_seen import daemon_line, sqlite_writer
+from monitor.cli.daemon_seen import iso as _iso
 from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
 from monitor.outbox import outbox_status, render_status
@@ -42,10 +43,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render(report))
     return 0
-
-
-def _iso(ts: float | None) -> str | None:
-    return datetime.fromtimestamp(ts, UTC).isoformat(timespec="seconds") if ts else None
 
 
 async def collect(config: Config) -> dict[str, Any]:

@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
             results = asyncio.run(send_tests(config, names))
     except DatabaseInUse as exc:
         raise MonitorError(
-            f"{exc}, which speaks for these channels (a second sender would break their rate"
-            " limits): stop it to send a test message, or test beside it with a copy of the"
-            " config whose [monitor] database is another file"
+            f"{exc}, which speaks for these channels: stop it to send a test message, or"
+            " test beside it with a copy of the config whose [monitor] database is another"
+            " file (one test message is no strain on the channels' rate limits)"
         ) from None
     failed = 0
     for name, error in results.items():

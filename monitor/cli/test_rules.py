@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.cli.feedtitles import stored_titles
 from monitor.config import Config
 from monitor.configtypes import parse_duration
 from monitor.errors import InputError
@@ -38,7 +39,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--feed",
         metavar="NAME",
         help="with --text or --file: test it as an item of this feed (its name or URL in the "
-        "config, or a feed title), so rules scoped to feeds or tags are tried too",
+        "config, or the title a feed without a name had when last polled), so rules scoped to "
+        "feeds or tags are tried too",
     )
     p.add_argument("--json", action="store_true", help='print {"matches": [...]} as JSON')
     p.set_defaults(func=run)
@@ -86,14 +88,37 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _as_feed(config: Config, feed: str | None) -> tuple[str, str, tuple[str, ...]]:
-    """The feed name, URL and tags a text is tested as: the configured feed named or at
-    ``feed``, else a feed of that title (a rule may name a feed by its own title)."""
+    """The feed name, URL and tags a text is tested as, as the daemon names the configured
+    feed named, at or titled ``feed`` (``runtime.feed_name``: its name, else the title it had
+    when last polled, else its URL)."""
     if feed is None:
         return "", "", ()
-    for f in config.feeds:
-        if feed in (f.name, f.url):
-            return f.name or feed, f.url, tuple(f.tags)
-    return feed, feed if "://" in feed else "", ()
+    wanted = feed.casefold().rstrip("/")
+    found = next(
+        (
+            f
+            for f in config.feeds
+            if wanted in (f.url.casefold().rstrip("/"), (f.name or "").casefold())
+        ),
+        None,
+    )
+    # The store is read only where a title counts: a feed without a name goes by its title.
+    titles = stored_titles(config) if found is None or not found.name else {}
+    if found is None:
+        found = next(
+            (f for f in config.feeds if (titles or {}).get(f.url, "").casefold() == wanted), None
+        )
+    if found is None:
+        known = "" if titles is not None else " (the store cannot say the feeds' titles)"
+        print(
+            shown(
+                f"monitor: warning: --feed {feed!r}: no feed here is named that, has that URL"
+                f" or had that title when last polled{known}; tested as a feed of that name"
+            ),
+            file=sys.stderr,
+        )
+        return feed, feed if "://" in feed else "", ()
+    return found.name or (titles or {}).get(found.url) or found.url, found.url, tuple(found.tags)
 
 
 def _not_tried(config: Config) -> list[str]:

@@ -33,6 +33,7 @@ from monitor.dedup.candidates import PER_STORY, candidates
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
+from monitor.dedup.labels import FeedTitles
 from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.titles import RecentTitles
 from monitor.dedup.window import Window, seconds, sorted_words
@@ -65,6 +66,7 @@ class StoryIndex:
         # find stores the same headline.
         self._parsed: tuple[str, Headline, str] = ("", parse(""), "")
         self._titles = RecentTitles()
+        self.labels = FeedTitles()  # read and asked by ``assign.stories``
 
     def find(
         self,

@@ -29,7 +29,7 @@ from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
 from monitor.events.postings import EventWords
 from monitor.events.semantic import Embedder
-from monitor.events.vectors import of_item, of_title
+from monitor.events.vectors import Feeds, of_feed_item, of_title
 from monitor.events.words import Vector
 
 # A join that rests on one shared word is refused when that word is in this many other open
@@ -37,6 +37,12 @@ from monitor.events.words import Vector
 # its add-ons launch and its referral offer), not this happening. Chosen on the first half
 # of the UCI stream with the thresholds (bench/events_quality.py).
 TOPIC_EVENTS = 2
+# Words an item whose summary says more than its headline (``vectors.LEDE_WORDS`` words of
+# its own) must share with an event to join it below ``threshold`` (on the ``recent`` bar):
+# such an item brings three or four times a headline's words, and two of them in common
+# ("Apple", "iPhone") is what unrelated news of one company has, while two reports of one
+# happening share its places, names and numbers too.
+SUMMARY_SHARED = 3
 
 
 class Decision(NamedTuple):
@@ -61,6 +67,7 @@ class EventIndex:
         self._events: dict[int, Event] = {}
         self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
+        self._feeds = Feeds()  # what each feed says under every item
         self.last_candidates = 0
         # A title depends on every event's words (their rarity): it is chosen again only
         # after an ``add`` or ``evict`` anywhere (a poll asks for a new event's twice).
@@ -68,7 +75,9 @@ class EventIndex:
         self._titles: dict[int, tuple[int, str]] = {}  # event -> (``_changes`` then, title)
         # The item ``find`` last read, and its words: ``add`` of that item, next, reads them
         # here instead of parsing its summary again (nothing in between can change them).
-        self._found: tuple[tuple[str, str, tuple[str, ...], str | None, int], Vector] | None = None
+        self._found: (
+            tuple[tuple[str, str, tuple[str, ...], str | None, int | None, int], Vector] | None
+        ) = None
 
     def __len__(self) -> int:
         return len(self._events)
@@ -105,18 +114,22 @@ class EventIndex:
         *,
         key: str | None = None,
         headline: Headline | None = None,
+        feed: int | None = None,
     ) -> Decision:
         """The event of an item of ``story_id`` seen at ``seen`` (``event_id`` None: a new
         one). ``headline``: the title as story matching parsed it, or ``key``: the headline's
-        dedup key, when known (either spares parsing it again)."""
+        dedup key, when known (either spares parsing it again). ``feed``: the item's feed,
+        whose boilerplate (``read_ahead``) its summary's words are read without."""
         self.last_candidates = 0
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
         headline = _headline(title, key, headline)
         entities = tuple(entities)
-        vector = of_item(self._words, self.config, headline, title, summary, entities)
-        self._found = ((title, summary, entities, key, self._changes), vector)
+        vector, told = of_feed_item(self._words, self.config, self._feeds, feed, headline,
+                                    title, summary, entities)  # fmt: skip
+        self._found = ((title, summary, entities, key, feed, self._changes), vector)
+        needed = SUMMARY_SHARED if told else 0
         best, margin = Decision(None, 0.0, "new event"), 1.0
         weighted, norm = self._centroids.weighted(vector)
         idf = self._centroids.rarity()
@@ -143,15 +156,28 @@ class EventIndex:
             score = dot / (norm * self._centroids.norm(event))
             # Coverage of a happening comes in bursts: an event with an item in the last
             # ``recent`` is joined on weaker evidence than one quiet for longer.
-            recent = seen - event.last_seen < config.recent
+            # The hour is reckoned from the event's span, its first item to its latest: a
+            # feed lists its newest item first, and one dated a day before the event's
+            # first is not within the hour of it (one dated within the span is).
+            last = event.last_seen
+            gap = seen - last if seen > last else event.first_seen - seen
+            recent = gap < config.recent
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
+                    continue
+                if shared < needed and score < config.threshold:
                     continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
         if best.event_id is None and self._meanings is not None:
             return self._by_meaning(self._meanings, story_id, title, seen)
         return best
+
+    def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
+        """Note a poll's new items' (feed, title, summary) before assigning any: a summary
+        that two items of one feed carry weighs nothing, nor a title that many carry (a
+        label: "Latest news"), from the first of them."""
+        self._feeds.read_ahead(items)
 
     def embed_ahead(self, stories: Sequence[tuple[int, str]]) -> None:
         """Embed the headlines of these new stories in one batch (a poll's worth): one call
@@ -206,11 +232,12 @@ class EventIndex:
         headline: Headline | None = None,
         new_story: bool = True,
         embed: bool = True,
+        feed: int | None = None,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
         its headline's words, and its summary's when its story is new to the event
         (``new_story``: a new story's first item, or a story whose event had closed).
-        ``headline`` or ``key``: as ``find``'s.
+        ``headline``, ``key`` or ``feed``: as ``find``'s.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
@@ -223,16 +250,19 @@ class EventIndex:
             # most of what an item costs here.
             summary = ""
         found, self._found = self._found, None
-        if found is not None and found[0] == (title, summary, entities, key, self._changes):
+        if found is not None and found[0] == (title, summary, entities, key, feed, self._changes):
             vector = found[1]
         else:
+            # not read by ``find`` (the window rebuilt at start): its feed learns it here
             headline = _headline(title, key, headline)
-            vector = of_item(self._words, self.config, headline, title, summary, entities)
+            vector, _ = of_feed_item(self._words, self.config, self._feeds, feed, headline,
+                                     title, summary, entities)  # fmt: skip
         self._changes += 1
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = Event(seen, seen)
         event.last_seen = max(event.last_seen, seen)
+        event.first_seen = min(event.first_seen, seen)
         self._story_event[story_id] = event_id
         self._recent.pop(event_id, None)
         self._recent[event_id] = None

@@ -1,4 +1,9 @@
-"""Two items side by side: would they be one event? (``monitor dedup-check`` says it.)"""
+"""Two items side by side: would they be one event? (``monitor dedup-check`` says it.)
+
+``compare`` judges the pair alone; ``in_window`` asks an index holding the daemon's window,
+which scores a story against all of its event's words (other stories', summaries included)
+with each word weighted by its rarity there: it may join what the pair alone keeps apart.
+"""
 
 from __future__ import annotations
 
@@ -34,3 +39,47 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     return Comparison(
         score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
     )
+
+
+class Placed(NamedTuple):
+    """Where the daemon would put a headline: an event of its window (``event_id``), or
+    none of them (None: a new event, or the one the first headline starts), with that
+    event's title, the score and the words it rests on (none for a new event)."""
+
+    event_id: int | None
+    title: str
+    score: float
+    shared: tuple[str, ...]
+
+
+class InWindow(NamedTuple):
+    """What the daemon would do with two headlines arriving now, the first first."""
+
+    items: int  # in its window
+    first: Placed
+    second: Placed
+    same_event: bool
+
+
+# Ids of the two headlines' stories (and of an event the first starts): none of the store's.
+_A, _B = -1, -2
+
+
+def in_window(index: EventIndex, items: int, a: str, b: str, now: float) -> InWindow:
+    """What the daemon, its window of ``items`` items in ``index``, would do with headline
+    ``a`` and then ``b`` arriving at ``now`` as new stories. Changes ``index``."""
+    placed, events = [], []
+    for story_id, title in ((_A, a), (_B, b)):
+        found = index.find(story_id, title, "", now)
+        event_id = _A if found.event_id is None else found.event_id
+        shared: tuple[str, ...] = ()
+        if found.event_id is not None:
+            words = index._events[event_id].words
+            vector = item_vector(parse(title), None, index.config)
+            shared = tuple(sorted((w for w in vector if w in words), key=lambda w: -words[w]))
+        stored = found.event_id is not None and found.event_id != _A
+        index.add(event_id, story_id, title, "", now)
+        kept = event_id if stored else None
+        placed.append(Placed(kept, index.title(event_id), found.score, shared))
+        events.append(event_id)
+    return InWindow(items, placed[0], placed[1], events[0] == events[1])

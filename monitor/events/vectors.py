@@ -5,16 +5,56 @@ can tell."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 
-from monitor.dedup.headline import Headline
+from monitor.dedup.headline import Headline, parse
+from monitor.dedup.labels import FeedTitles
 from monitor.events.config import EventConfig
+from monitor.events.feedwords import FeedWords
 from monitor.events.postings import EventWords
-from monitor.events.words import Vector, item_vector, segment_words, summary_words
+from monitor.events.words import Vector, Words, item_vector, segment_words, summary_words
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
 SEGMENT_DF = 2
+# Words of its own (beyond its headline's) that make an item's summary a lede: such an item
+# needs more words in common with an event to join it on the ``recent`` bar (cluster.py).
+LEDE_WORDS = 4
+_NO_HEADLINE = parse("")
+
+
+class Feeds:
+    """What each feed says under every item: the summaries and summary words it repeats
+    (``FeedWords``), and the titles it gives many items (``FeedTitles``: labels)."""
+
+    def __init__(self) -> None:
+        self.words = FeedWords()
+        self.titles = FeedTitles()
+
+    def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
+        """A poll's new items (feed, title, summary), noted before any is assigned."""
+        self.titles.read_ahead([(feed, title) for feed, title, _ in items])
+        self.words.read_ahead([(feed, summary) for feed, _, summary in items])
+
+
+def of_feed_item(
+    words: EventWords,
+    config: EventConfig,
+    feeds: Feeds,
+    feed: int | None,
+    headline: Headline,
+    title: str,
+    summary: str,
+    entities: Iterable[str],
+) -> tuple[Vector, bool]:
+    """The item's words (``of_item``) without its feed's boilerplate, and whether its
+    summary is a lede (``LEDE_WORDS``). A title the feed gives many items (a label, "Latest
+    news") says nothing of the news: the summary alone does."""
+    if feed is not None and feeds.titles.is_label(feed, title):
+        headline = _NO_HEADLINE
+    part = of_summary(feeds.words, feed, summary, config, learn=True)
+    vector = of_item(words, config, headline, title, part, entities)
+    return vector, part is not None and len(vector) - len(headline.words) >= LEDE_WORDS
 
 
 def of_item(
@@ -22,13 +62,33 @@ def of_item(
     config: EventConfig,
     headline: Headline,
     title: str,
-    summary: str,
+    summary: Headline | Words | None,
     entities: Iterable[str],
 ) -> Vector:
-    """The item's words, with its topic segment's weighted as a headline word."""
-    vector = item_vector(headline, summary_words(summary, config), config, entities)
+    """The item's words, with its topic segment's weighted as a headline word; ``summary``:
+    its summary's words (``of_summary``)."""
+    vector = item_vector(headline, summary, config, entities)
     _add_segment(words, vector, headline, title)
     return vector
+
+
+def of_summary(
+    feeds: FeedWords, feed: int | None, summary: str, config: EventConfig, *, learn: bool
+) -> Headline | Words | None:
+    """A summary's words without its feed's boilerplate: none for a summary the feed gives
+    other items too, and not the words most of the feed's summaries carry. ``learn``: count
+    its words among the feed's (once per item)."""
+    if feed is not None and feeds.repeated(feed, summary):
+        return None
+    part = summary_words(summary, config)
+    if part is None or feed is None:
+        return part
+    constant = feeds.constant(feed)
+    if learn:
+        feeds.learn(feed, part.words)
+    if constant is None:
+        return part
+    return Words(tuple([w for w in part.words if w not in constant]), part.names)
 
 
 def of_title(

@@ -8,8 +8,7 @@ import contextlib
 import logging
 import random
 import time
-from collections.abc import Callable, Coroutine, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter
@@ -95,18 +94,29 @@ class Deliverer:
         await self._release_held()
         self.wake()
 
-    def run(self, stop: asyncio.Event) -> Coroutine[Any, Any, None]:
-        """Deliver until ``stop`` is set; a send in flight is finished, not abandoned.
+    def start(self, stop: asyncio.Event) -> asyncio.Task[None]:
+        """Deliver in a task until ``stop`` is set; a send in flight is finished, not abandoned.
 
-        Running from the call, not from the first step of the coroutine: a delivery started
-        as a task and drained at once (a short replay) would otherwise look idle to ``drain``,
-        which would start a second run beside it."""
+        Running from the call, not from the task's first step: a delivery started and drained
+        at once (a short replay) would otherwise look idle to ``drain``, which would start a
+        second run beside it. Not running once the task is done, however it ends: a done
+        callback runs even for a task cancelled before its first step, where no ``finally``
+        of its coroutine would."""
         if self._running:
             raise RuntimeError("this Deliverer is already running")
+        task = asyncio.get_running_loop().create_task(self._deliver(stop), name="outbox")
         self._running = True
-        return self._run(stop)
+        task.add_done_callback(self._done)
+        return task
 
-    async def _run(self, stop: asyncio.Event) -> None:
+    def _done(self, _: asyncio.Task[None]) -> None:
+        self._running = False
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until ``stop`` is set, in place (``start`` for a task)."""
+        await self.start(stop)
+
+    async def _deliver(self, stop: asyncio.Event) -> None:
         workers: list[asyncio.Task[None]] = []
         try:
             for name, count in (await orphaned(self.store.db, self.channels)).items():
@@ -124,7 +134,6 @@ class Deliverer:
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
-            self._running = False
 
     async def drain(self, timeout: float, *, updates: bool = False) -> bool:  # noqa: ASYNC109
         """Deliver until nothing more can go out within ``timeout`` seconds (``monitor once``);
@@ -135,9 +144,9 @@ class Deliverer:
         own_stop: asyncio.Event | None = None
         own_run: asyncio.Task[None] | None = None
         if not self._running:
-            await self._release_held()  # before the first count, which must see them due
             own_stop = asyncio.Event()
-            own_run = asyncio.get_running_loop().create_task(self.run(own_stop))
+            own_run = self.start(own_stop)
+            await self._release_held()  # before the first count, which must see them due
         self._flush.digests = True
         self._flush.updates = updates
         self.wake()

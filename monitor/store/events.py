@@ -181,15 +181,18 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
     seen_stories: set[int] = set()
     async for rows in db.stream(
         "SELECT s.event_id, i.story_id, i.title, i.summary, COALESCE(i.published, i.first_seen)"
-        " AS seen FROM items i JOIN stories s ON s.id = i.story_id"
+        " AS seen, i.feed_id FROM items i JOIN stories s ON s.id = i.story_id"
         " WHERE s.event_id IS NOT NULL AND i.first_seen >= ?"
         " ORDER BY seen, i.id",
         (since.timestamp(),),
         size=10_000,
     ):
-        for event_id, story_id, title, summary, seen in rows:
-            index.add(event_id, story_id, title, summary, seen,
-                      new_story=story_id not in seen_stories, embed=False)  # fmt: skip
+        # each feed's boilerplate summaries known again before they are read
+        index.read_ahead([(row[5], row[2], row[3]) for row in rows])
+        for event_id, story_id, title, summary, seen, feed_id in rows:
+            new = story_id not in seen_stories
+            index.add(event_id, story_id, title, summary, seen, new_story=new, embed=False,
+                      feed=feed_id)  # fmt: skip
             seen_stories.add(story_id)
             count += 1
     return count
