@@ -106,3 +106,56 @@ def test_a_kept_verdict_is_asked_anew_when_the_stories_first_headline_is_evicted
     assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/0").story_id == 5
     index.evict(NOW + 0.5 * HOUR)
     assert index.find(copy, "", NOW + 2 * HOUR, "https://b.example/1").story_id is None
+
+
+def test_a_headline_added_again_after_the_window_compacted_keeps_its_words() -> None:
+    """A wire copy is stored from the words of the entry it repeats; once eviction has
+    renumbered the entries, the copy is stored from its own words, not another entry's."""
+    index = StoryIndex(DedupConfig())
+    old = 1001  # evicted, past what the window keeps before it renumbers its entries
+    for i in range(old):
+        index.add(10 + i, i, f"Storm closes {i} schools", "", NOW, f"https://a.example/old/{i}")
+    key = index.add(1, old, WIRE, "", NOW + 10 * HOUR, "https://a.example/wire/1")
+    assert index.evict(NOW + 5 * HOUR) == old
+    again = index.add(1, old + 1, WIRE, "", NOW + 11 * HOUR, "https://b.example/wire/2")
+    assert again == key
+    found = index.find(WIRE, "", NOW + 12 * HOUR, "https://c.example/wire/3")
+    assert (found.story_id, found.reason) == (1, "similar headline")
+
+
+# (max_postings, the window's headlines: story and title, the new headline, the story it
+# joins: None for a new one). The window's words are counted as each find sees them,
+# whether the headlines came one find at a time or were added in a run.
+COMMON_WORDS = {
+    "a template: its words in more headlines than the cap": (
+        2,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (1, "Feed alpha update")],
+        "update alpha feed",
+        None,
+    ),
+    "one word at the cap, not past it": (
+        3,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (2, "Feed beta note")],
+        "update alpha feed",
+        1,
+    ),
+    "a rare word keeps it": (
+        2,
+        [(1, "Feed alpha update"), (1, "Feed alpha update"), (1, "Feed alpha update")],
+        "update alpha feed omega",
+        None,
+    ),
+}
+
+
+def test_a_copy_of_common_words_is_judged_on_every_headline_of_the_window() -> None:
+    for name, (cap, window, headline, story) in COMMON_WORDS.items():
+        found = []
+        for one_by_one in (True, False):
+            index = StoryIndex(DedupConfig(max_postings=cap))
+            for i, (story_id, title) in enumerate(window):
+                if one_by_one:  # as the daemon does: each item found before it is added
+                    index.find(title, "", NOW, f"https://a.example/{i}")
+                index.add(story_id, i, title, "", NOW, f"https://a.example/{i}")
+            found.append(index.find(headline, "", NOW + HOUR, "https://b.example/new").story_id)
+        assert found == [story, story], name

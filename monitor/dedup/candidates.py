@@ -41,9 +41,10 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     story."""
     postings = window.headlines.postings
     distinct = set(headline.words)
-    words = sorted((w for w in distinct if w in postings), key=lambda w: len(postings[w]))
+    # The postings of its words in the window (none is empty), shortest first (ties: as
+    # the words come).
+    lists = sorted(filter(None, map(postings.get, distinct)), key=len)
     cap = config.max_postings
-    lists = [postings[w] for w in words]
     rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
     need = min(config.min_shared, len(distinct))
     common = []
@@ -52,11 +53,18 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     if not rare and len(common) < 2:
         return []
     total = window.entries + 1
-    drawn = posting_ops.shared_by(
-        rare, common, need, cap,
-        [math.log(total / len(p)) for p in rare],
-        [math.log(total / len(p)) for p in common],
-    )  # fmt: skip
+    rare_weights = [math.log(total / len(p)) for p in rare]
+    if not common and sum(map(len, rare)) <= posting_ops.SMALL:
+        # Few postings: counted in Python, and a few drawn ranked there too, with no numpy
+        # arrays between.
+        few, counts, few_weights = posting_ops.few_shared(rare, need, rare_weights)
+        if len(few) <= _FEW:
+            return _few(window, few, few_weights, len(distinct), seen)
+        drawn = posting_ops.as_arrays(few, counts, few_weights)
+    else:
+        drawn = posting_ops.shared_by(
+            rare, common, need, cap, rare_weights, [math.log(total / len(p)) for p in common]
+        )
     if not len(drawn.entries):
         return []
     if len(drawn.entries) <= _FEW:
@@ -85,15 +93,18 @@ def _few(
     """``candidates``'s ranking of a few drawn entries (``words``: the new headline's
     distinct words), in Python: those that can be joined, by weight for their length,
     largest first (ties: the newest first), at most ``PER_STORY`` a story."""
-    length = window.headlines.length
+    can = window.can_join_each(entries, seen)
+    lengths = window.headlines.length_of_each(entries)
     ranked = sorted(
         (
-            (weight / (words + length(entry)), entry)
-            for entry, weight in zip(entries, weights, strict=True)
-            if window.can_join(entry, seen)
+            (weight / (words + length), entry)
+            for entry, weight, length, ok in zip(entries, weights, lengths, can, strict=True)
+            if ok
         ),
         reverse=True,
     )
+    if len(ranked) <= PER_STORY:  # no story can have more than its share
+        return [entry for _, entry in ranked[:_PREFILTER_LIMIT]]
     per_story: dict[int, int] = {}
     out = []
     for _, entry in ranked:

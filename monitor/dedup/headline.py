@@ -25,6 +25,7 @@ _WORD = re.compile(r"\d+(?:\.\d+)?|\w+")
 _ACRONYM_HINT = re.compile(r"[A-Za-z]\.[A-Za-z]\.")
 _THOUSANDS_HINT = re.compile(r"\d,\d")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_MARKED = re.compile(r"\^(\S+)")  # a name's word in a key (``Headline.key``)
 
 STOP_WORDS = frozenset(
     (
@@ -102,10 +103,11 @@ def from_key(key: str) -> Headline:
     if "^" not in key:  # no names: the key is the text (the story index rebuilds many)
         words = tuple(key.split())
         return Headline(" ".join(words), words, _numbers_of(words), _NONE)
-    marked = key.split()
-    words = tuple([w.removeprefix("^") for w in marked])
-    names = _frozen([w[1:] for w in marked if w[:1] == "^"])
-    return Headline(" ".join(words), words, _numbers_of(words), names)
+    # No word holds a "^" (a word is a run of letters and digits, folded): each marks a
+    # name, and the key without them is the text. Read by string methods and a pattern
+    # in C, not token by token: a wire copy's headline is rebuilt from its key.
+    words = tuple(key.replace("^", "").split())
+    return Headline(" ".join(words), words, _numbers_of(words), _frozen(_MARKED.findall(key)))
 
 
 def _digit(word: str) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from array import array
 from collections import OrderedDict, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -29,6 +29,13 @@ _HEADLINES_KEPT = 1_024
 # Loaded entries whose words are posted at once: the per-word work of posting (a slice and
 # an append a word) is done once for this many rows, not for each of the store's batches.
 _POST_EVERY = 131_072
+# Added entries left waiting, at most: a window built by adds alone (no find between) is
+# posted in batches this small, so that numpy's arrays for a batch stay small too (the heap
+# it leaves at a million headlines is the size of the window's own, not more).
+_ADDED_WAITING = 1024
+# Entries waiting that are posted one by one in Python: numpy's fixed costs are most of the
+# work of posting a few.
+_POST_ONE_BY_ONE = 16
 
 
 def _np(values: array[int], dtype: type[np.generic]) -> npt.NDArray[Any]:
@@ -74,20 +81,43 @@ class Headlines:
             self._post()
         return self._postings
 
-    def add(self, headline: Headline) -> str:
-        """Store the next entry's headline; its key."""
-        key = headline.key()
-        postings = self.postings
-        entry = len(self)
-        ids = list(map(self._vocab.__getitem__, key.split()))
+    def add(self, headline: Headline, like: int = -1, key: str = "") -> str:
+        """Store the next entry's headline; its key. ``like``: an entry whose headline has
+        the same key (``key``, when known), whose token ids are copied rather than looked
+        up (a wire copy of a headline the window holds)."""
+        if like >= 0:
+            ids: Sequence[int] = self._token_ids(like)
+            key = key or self.key(like)
+        else:
+            key = headline.key()
+            ids = list(map(self._vocab.__getitem__, key.split()))
         self._ids.extend(ids)
         self._start.append(len(self._ids))
-        # The headline's words as the vocabulary's strings: a new word's posting is keyed by
-        # the one the vocabulary keeps, not by a copy of its own.
-        for word in set(map(self._vocab.words.__getitem__, ids)):
-            postings[word].append(entry)
-        self._posted = entry + 1
+        # Its words are posted when the postings are next read: a wire copy joins its story
+        # by its words alone (``Window.same_words``), and a run of them is posted at once.
+        if len(self) - self._posted >= _ADDED_WAITING:
+            self._post()
         return key
+
+    def all_common(self, words: Iterable[str], cap: int) -> bool:
+        """Whether each of ``words`` that the window holds is in more than ``cap`` of its
+        headlines. Asked of the postings as they are when that settles it (an entry not yet
+        posted can only add to a word's count), else after posting the rest."""
+        postings, waiting = self._postings, len(self) - self._posted
+        for word in set(words):
+            posting = postings.get(word)
+            held = 0 if posting is None else len(posting)
+            if held > cap:
+                continue
+            if waiting and (held + waiting > cap or not held):
+                return self._all_common_posted(words, cap)  # entries waiting may change it
+            if held:
+                return False
+        return True
+
+    def _all_common_posted(self, words: Iterable[str], cap: int) -> bool:
+        postings = self.postings
+        return all(len(postings[w]) > cap for w in set(words) if w in postings)
 
     def load(self, keys: Sequence[str]) -> npt.NDArray[np.uint64]:
         """``add`` for the keys of many entries at once (``vocabulary.index_keys``); the sum
@@ -102,8 +132,23 @@ class Headlines:
         return indexed.word_sums
 
     def _post(self) -> None:
-        """Post the words of the entries loaded since the last time."""
+        """Post the words of the entries added or loaded since the last time."""
         begin, end = self._posted, len(self)
+        if end - begin <= _POST_ONE_BY_ONE:
+            postings, words, start, all_ids = (
+                self._postings,
+                self._vocab.words,
+                self._start,
+                self._ids,
+            )
+            for entry in range(begin, end):
+                # The words as the vocabulary's strings: a new word's posting is keyed by
+                # the one the vocabulary keeps, not by a copy of its own.
+                tokens = all_ids[start[entry] : start[entry + 1]]
+                for word in set(map(words.__getitem__, tokens)):
+                    postings[word].append(entry)
+            self._posted = end
+            return
         starts = _np(self._start, np.uint32)[begin : end + 1].astype(np.int64)
         ids = _np(self._ids, np.uint32)[int(starts[0]) :]
         per_key = np.diff(starts)
@@ -140,6 +185,11 @@ class Headlines:
     def length(self, entry: int) -> int:
         """How many words the entry's headline has."""
         return self._start[entry + 1] - self._start[entry]
+
+    def length_of_each(self, entries: Sequence[int]) -> list[int]:
+        """``length`` of each entry."""
+        start = self._start
+        return [start[entry + 1] - start[entry] for entry in entries]
 
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""

@@ -62,11 +62,12 @@ class StoryIndex:
         self.last_candidates = 0  # candidates scored by the last find
         # (first headline's sorted words, new headline's) -> score (see _first_agrees)
         self._first_scores: dict[tuple[str, str], float] = {}
-        # The last headline found, parsed, and its sorted words: the add that follows a
-        # find stores the same headline.
-        self._parsed: tuple[str, Headline, str] = ("", parse(""), "")
+        # The last headline found, parsed, its sorted words, and the entry and key it was
+        # rebuilt from (-1, "": parsed): the add that follows a find stores the same headline.
+        self._parsed: tuple[str, Headline, str, int, str] = ("", parse(""), "", -1, "")
         self._titles = RecentTitles()
         self.labels = FeedTitles()  # read and asked by ``assign.stories``
+        self._compactions = 0  # the window's, when ``_parsed`` was set
 
     def find(
         self,
@@ -94,11 +95,12 @@ class StoryIndex:
                 story = window.story_of(entry)
                 window.remember(story, window.first_of(entry))
                 return StoryMatch(story, 100.0, reason)
-        headline = self._parse(title)
+        headline, like, key = self._parse(title)
         config = self.config
         text = sorted_words(headline.words)
-        self._parsed = (title, headline, text)
-        same = self._same_words(headline, text, seen)
+        self._parsed = (title, headline, text, like, key)
+        self._compactions = window.compactions
+        same = self._same_words(headline, text, seen, like)
         if same is not None:
             return same
         best = StoryMatch(None, 0.0, "new story")
@@ -133,29 +135,33 @@ class StoryIndex:
             window.remember(best.story_id, found_first, agreed)
         return best
 
-    def _parse(self, title: str) -> Headline:
+    def _parse(self, title: str) -> tuple[Headline, int, str]:
         """``parse(title)``; a title added before is rebuilt from its entry's key instead
-        (``from_key`` gives back what ``parse`` gave, and costs less)."""
+        (``from_key`` gives back what ``parse`` gave, and costs less). With the entry and
+        its key (-1 and "" when parsed)."""
         window = self.window
         entry = self._titles.get(title, window.compactions)
         if entry is None:
-            return parse(title)
-        return from_key(window.headlines.key(entry))
+            return parse(title), -1, ""
+        key = window.headlines.key(entry)
+        return from_key(key), entry, key
 
-    def _same_words(self, headline: Headline, text: str, seen: float) -> StoryMatch | None:
+    def _same_words(
+        self, headline: Headline, text: str, seen: float, like: int = -1
+    ) -> StoryMatch | None:
         """The story of the newest joinable headline of the window made of the same words
         as this one (``text``: sorted), in any order (the commonest duplicate: wire copy, an
         outlet's reordering), decided without drawing candidates: it scores 100, which no
         candidate can beat. None when there is none, or when the candidates must decide: a
         headline of common words alone (the index draws none for it: a template), a story
-        whose first headline rules it out, names that differ where they weigh."""
+        whose first headline rules it out, names that differ where they weigh. ``like``:
+        an entry with this headline (``_parse``)."""
         window = self.window
-        entry = window.same_words(text, seen, headline.words) if text else None
+        entry = window.same_words(text, seen, headline.words, like) if text else None
         if entry is None:
             return None
         config = self.config
-        postings, cap = window.headlines.postings, config.max_postings
-        if all(len(postings[w]) > cap for w in set(headline.words) if w in postings):
+        if window.headlines.all_common(headline.words, config.max_postings):
             return None
         # The same words give the same numbers and no opposites: only names (marked by
         # their place and case, not their words) can take the score below 100.
@@ -239,14 +245,17 @@ class StoryIndex:
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        parsed_title, headline, text = self._parsed
-        if parsed_title != title:
-            headline = self._parse(title)
-            text = sorted_words(headline.words)
+        parsed_title, headline, text, like, key = self._parsed
         window = self.window
-        key = window.append(story_id, headline, text, seen_at, canonical_url, guid)
+        if parsed_title != title:
+            headline, like, key = self._parse(title)
+            text = sorted_words(headline.words)
+        elif self._compactions != window.compactions:  # entries renumbered since
+            like, key = -1, ""
+        key = window.append(story_id, headline, text, seen_at, canonical_url, guid, like, key)
         self._titles.put(title, window.entries - 1, window.compactions)
-        self._parsed = (title, headline, text)
+        self._parsed = (title, headline, text, window.entries - 1, key)
+        self._compactions = window.compactions
         return key
 
     @property

@@ -60,6 +60,10 @@ class OpenTable:
         self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
         self._used = 0  # slots holding a key, removed ones included
+        self._tables = 0  # arrays made (``_fill``): a slot kept from before names another
+        # Where the last lookup's probe ended, for the put of the same key that follows it
+        # (an item's URL looked up by find, put by add): (key's bits, slot, ``_tables``).
+        self._probed = (_EMPTY, 0, -1)
 
     def reserve(self, count: int) -> None:
         """Make room for ``count`` more keys at once (growing step by step re-inserts them all)."""
@@ -88,6 +92,7 @@ class OpenTable:
         # would leave the allocator a hole of its size for good.
         self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
+        self._tables += 1
         self._used = self._put_all(keys, entries, _never)
 
     def _put_last(
@@ -171,13 +176,20 @@ class KeyTable(OpenTable):
     def get(self, key: str) -> int | None:
         hashed = _hash(key)
         i = self._slot(hashed)
-        return self._values[i] if self._keys[i] == hashed else None
+        if self._keys[i] == hashed:
+            return self._values[i]
+        self._probed = (hashed, i, self._tables)
+        return None
 
     def put(self, key: str, entry: int) -> None:
         if self._used + 1 > self._size * _MAX_LOAD:
             self._resize(1)
         hashed = _hash(key)
-        i = self._slot(hashed)
+        probed, i, tables = self._probed
+        # The slot where the lookup of this key ended, if still empty: the probe would end
+        # there again (a slot never empties, and none before it held the key).
+        if probed != hashed or tables != self._tables or self._keys[i] != _EMPTY:
+            i = self._slot(hashed)
         if self._keys[i] == _EMPTY:
             self._used += 1
         self._keys[i] = hashed

@@ -12,6 +12,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
+from itertools import compress
 from typing import NamedTuple
 
 import numpy as np
@@ -40,7 +41,7 @@ def _member(entries: Entries, posting: Entries) -> npt.NDArray[np.bool_]:
     return np.asarray(posting[at] == entries)
 
 
-_SMALL = 200  # postings in all: below this, a Counter in C beats numpy's fixed costs
+SMALL = 200  # postings in all: below this, a Counter in C beats numpy's fixed costs
 
 
 class Drawn(NamedTuple):
@@ -52,7 +53,8 @@ class Drawn(NamedTuple):
     weights: npt.NDArray[np.float64]
 
 
-def _drawn(entries: list[int], counts: list[int], weights: list[float]) -> Drawn:
+def as_arrays(entries: list[int], counts: list[int], weights: list[float]) -> Drawn:
+    """``Drawn`` of lists."""
     return Drawn(
         np.array(entries, dtype=np.uint32),
         np.array(counts, dtype=np.intp),
@@ -84,19 +86,8 @@ def shared_by(
         raise ValueError(f"at most {MAX_COMMON} common postings")
     if len(rare) > _MAX_RARE:
         raise ValueError(f"at most {_MAX_RARE} rare postings")
-    if not common and sum(map(len, rare)) <= _SMALL:
-        shared: Counter[int] = Counter()
-        for posting in rare:
-            shared.update(posting)
-        chosen = sorted(e for e, n in shared.items() if n >= need)
-        if not chosen:
-            return _drawn([], [], [])
-        weight = dict.fromkeys(chosen, 0.0)
-        for posting, w in zip(rare, rare_weights, strict=True):
-            for e in posting:
-                if e in weight:
-                    weight[e] += w
-        return _drawn(chosen, [shared[e] for e in chosen], list(weight.values()))
+    if not common and sum(map(len, rare)) <= SMALL:
+        return as_arrays(*few_shared(rare, need, rare_weights))
     drawn, counts, weights = _rare_runs(rare, rare_weights)
     commons = [_view(p) for p in common]
     for view, w in zip(commons, common_weights, strict=True):
@@ -135,6 +126,28 @@ def shared_by(
         weights = np.concatenate([weights, extra_weights])[order]
     keep = counts >= need
     return Drawn(drawn[keep], counts[keep], weights[keep])
+
+
+def few_shared(
+    rare: Sequence[array[int]], need: int, rare_weights: Sequence[float]
+) -> tuple[list[int], list[int], list[float]]:
+    """``shared_by`` without common postings, as lists: for a few rare postings (at most
+    ``SMALL`` entries in all), where numpy's fixed cost per call is most of the work."""
+    shared: Counter[int] = Counter()
+    for posting in rare:
+        shared.update(posting)
+    # Counted, chosen and summed by loops in C (a loop in Python over every entry drawn was
+    # most of the cost); each entry's weight is summed in the order of the postings, as
+    # ``_rare_runs`` sums it.
+    chosen = sorted(compress(shared, map(need.__le__, shared.values())))
+    if not chosen:
+        return [], [], []
+    weight = dict.fromkeys(chosen, 0.0)
+    kept = weight.keys()
+    for posting, w in zip(rare, rare_weights, strict=True):
+        for e in kept & posting:
+            weight[e] += w
+    return chosen, list(map(shared.__getitem__, chosen)), list(weight.values())
 
 
 def _rare_runs(

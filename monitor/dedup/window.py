@@ -119,14 +119,17 @@ class Window:
             return None
         return entry if abs(seen - self._seen[entry]) <= self.config.window else None
 
-    def same_words(self, text: str, seen: float, words: Sequence[str]) -> int | None:
+    def same_words(
+        self, text: str, seen: float, words: Sequence[str], like: int = -1
+    ) -> int | None:
         """The newest entry whose headline has the words of the sorted ``text``
         (``sorted_words``), if it can be joined at ``seen`` (as ``joinable`` says).
-        ``words``: the same words, as parsed (their hashes are known already)."""
+        ``words``: the same words, as parsed (their hashes are known already); ``like``: an
+        entry known to have them (the same title's), whose text need not be compared."""
         texts = self.headlines.sorted_text
         hashed = words_hash(words)
         self._hashed = (text, hashed)  # the add that follows a find puts the same words
-        entry = self._words.get(hashed, lambda e: texts(e) == text)
+        entry = self._words.get(hashed, lambda e: e == like or texts(e) == text)
         return None if entry is None or not self.can_join(entry, seen) else entry
 
     def _same_words(self, entry: int, hashed: int) -> bool:
@@ -139,6 +142,20 @@ class Window:
             return False
         quiet = self.config.quiet
         return not quiet or seen - self._latest[self._first[entry]] <= quiet
+
+    def can_join_each(self, entries: Sequence[int], seen: float) -> list[bool]:
+        """``can_join`` of each entry, in one loop (a few candidates: ``joinable`` is for
+        many)."""
+        at_of, first_of, latest_of = self._seen, self._first, self._latest
+        horizon, window, quiet = self._horizon, self.config.window, self.config.quiet
+        out = []
+        for entry in entries:
+            at = float(at_of[entry])
+            out.append(
+                not (at < horizon or abs(at - seen) > window)
+                and (not quiet or seen - latest_of[first_of[entry]] <= quiet)
+            )
+        return out
 
     def remember(self, story_id: int, first: int, agreed: str = "") -> None:
         """The story an item was just found to join, and its first entry: the ``append``
@@ -184,9 +201,12 @@ class Window:
         seen_at: datetime | float,
         canonical_url: str | None,
         guid: str | None,
+        like: int = -1,
+        key: str = "",
     ) -> str:
         """Store one item of story ``story_id`` (as ``StoryIndex.add`` says); its key.
-        ``text``: the headline's words, sorted (``sorted_words``)."""
+        ``text``: the headline's words, sorted (``sorted_words``); ``like`` and ``key``: an
+        entry with the same headline, and its key (``Headlines.add``)."""
         entry = len(self._story)
         seen = min(max(0, math.floor(seconds(seen_at))), MAX_U32)
         last_story, last_first = self._last
@@ -202,12 +222,12 @@ class Window:
         self._agrees.append(agreed)
         if first != entry and seen > self._latest[first]:
             self._latest[first] = seen  # the story goes on: it stays open
-        key = self.headlines.add(headline)
+        key = self.headlines.add(headline, like, key)
         if headline.text:
             found, hashed = self._hashed
             if found == text:  # find compared these words: the texts it read are at hand
                 texts = self.headlines.sorted_text
-                self._words.put(hashed, entry, lambda e: texts(e) == text)
+                self._words.put(hashed, entry, lambda e: e == like or texts(e) == text)
             else:
                 self._words.put(words_hash(headline.words), entry)
         if seen >= self._horizon:

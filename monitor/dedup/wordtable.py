@@ -71,19 +71,30 @@ class WordTable(OpenTable):
         i = short % size
         while (key := keys[i]) != _EMPTY:
             if key == short and holds(values[i]):
+                self._probed = (hashed, i, self._tables)
                 return values[i]
             i = i + 1 if i + 1 < size else 0
+        self._probed = (hashed, i, self._tables)
         return None
 
     def put(self, hashed: int, entry: int, holds: Callable[[int], bool] | None = None) -> None:
         """``hashed`` (``words_hash``) now gives ``entry``, in place of the entry with the
-        same words, if one was put (as ``holds`` says, or else ``same``)."""
+        same words, if one was put (as ``holds`` says, or else ``same``). A ``holds`` given
+        must be the test of the last ``get`` of ``hashed``, if it was the last one."""
+        probed, i, tables = self._probed
         if holds is None:
             same = self._same
             holds = lambda stored: same(stored, hashed)  # noqa: E731
+            probed = _EMPTY  # another test than the lookup's
         if self._used + 1 > self._size * _MAX_LOAD:
             self._resize(1)
         short, size, keys, values = _short(hashed), self._size, self._keys, self._values
+        if probed == hashed and tables == self._tables and keys[i] == _EMPTY:
+            # Where the lookup of these words ended, with the same test: no entry had them,
+            # and the probe would end here again (a slot never empties).
+            keys[i], values[i] = short, entry
+            self._used += 1
+            return
         i = short % size
         while (key := keys[i]) != _EMPTY:
             if key == short and holds(values[i]):
