@@ -15,6 +15,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 
 from lxml import etree
 
@@ -23,7 +24,7 @@ from monitor.normalize import clean_text
 from monitor.parse import dates, fields
 from monitor.parse.fields import Unsure
 from monitor.parse.item import make_item, ttl_seconds
-from monitor.parse.known import Recall
+from monitor.parse.known import Recall, parsed
 from monitor.parse.shapes import (
     ATOM,
     ATOM_FIELDS,
@@ -72,22 +73,8 @@ def parse_fast(
         return None
     if headers.get("content-location", url) != url:
         return None  # feedparser resolves against the server's Content-Location instead
-    if recall is None:
-        return _parsed(body, url, now, None)
-    known_out = recall.cut(body)  # the body without the items the memory knows
-    parsed = _parsed(known_out, url, now, recall)
-    if parsed is None and known_out is not body:
-        recall.uncut()
-        parsed = _parsed(body, url, now, recall)
-    recall.taken = parsed is not None
-    return parsed
-
-
-def _parsed(body: bytes, url: str, now: datetime, recall: Recall | None) -> ParsedFeed | None:
-    try:
-        return _read(etree.fromstring(body, _parser()), url, now, recall)
-    except (etree.XMLSyntaxError, Unsure, ValueError):
-        return None
+    read = partial(_read, url=url, now=now, recall=recall)
+    return parsed(body, _parser(), read) if recall is None else recall.parse(body, _parser(), read)
 
 
 def _read(root: etree._Element, url: str, now: datetime, recall: Recall | None) -> ParsedFeed:
@@ -99,12 +86,12 @@ def _read(root: etree._Element, url: str, now: datetime, recall: Recall | None) 
         channel = channels[0]
         items = [c for c in channel if c.tag == "item"]
         check_structure(root, channel, "item", 2, {"channel", "item", "image", "textInput"})
-        rows = _entries(items, RSS_FIELDS, rss_ignored, url, now, recall)
+        rows = _entries(channel, items, RSS_FIELDS, rss_ignored, url, now, recall)
         return _feed(channel, rows, url, "", "link", "ttl")
     if tag == ATOM + "feed":
         items = [c for c in root if c.tag == ATOM + "entry"]
         check_structure(root, root, ATOM + "entry", 1, {ATOM + "feed", ATOM + "entry"})
-        rows = _entries(items, ATOM_FIELDS, atom_ignored, url, now, recall)
+        rows = _entries(root, items, ATOM_FIELDS, atom_ignored, url, now, recall)
         return _feed(root, rows, url, ATOM, None, None)
     if tag == RDF + "RDF":
         channels = [c for c in root if c.tag == RSS1 + "channel"]
@@ -113,12 +100,13 @@ def _read(root: etree._Element, url: str, now: datetime, recall: Recall | None) 
             raise Unsure("not one channel")
         parents = {RSS1 + n for n in ("channel", "item", "image", "textinput")}
         check_structure(root, root, RSS1 + "item", 2, parents)
-        rows = _entries(items, RSS1_FIELDS, rss1_ignored, url, now, recall)
+        rows = _entries(root, items, RSS1_FIELDS, rss1_ignored, url, now, recall)
         return _feed(channels[0], rows, url, RSS1, RSS1 + "link", None)
     raise Unsure("not RSS 2.0, RSS 1.0 or Atom 1.0")
 
 
 def _entries(
+    container: etree._Element,
     items: list[etree._Element],
     known: Mapping[str, str],
     is_ignored: Callable[[str], bool],
@@ -129,7 +117,7 @@ def _entries(
     if recall is None or recall.declines(len(items)):
         return [_entry(i, known, is_ignored, base, now) for i in items]
     dated = frozenset(t for t, name in known.items() if name in ("published", "updated"))
-    return recall.read(items, lambda i: _entry(i, known, is_ignored, base, now), dated)
+    return recall.read(container, items, lambda i: _entry(i, known, is_ignored, base, now), dated)
 
 
 def _entry(

@@ -3,10 +3,11 @@ body costs what its new items cost.
 
 A feed that changed brings back most of its items as they were: a poll would parse and
 normalize every one of them, then learn from the store that all but one or two are old.
-``Recall`` reads a body with the feed's memory (``KnownItems``): an item element serialized
-exactly as one of the last body's, whose key the store has, is not read again (its fields
-would come out the same, and the store would drop it as known). Every other element, a new
-one or a known one whose content changed, is read and goes to the store as before.
+``Recall`` reads a body with the feed's memory (``KnownItems``): an item whose bytes are
+those of one of the last body's, under the same namespaces and in the place the parse reads
+items from, whose key the store has, is not read again (its fields would come out the same,
+and the store would drop it as known). Every other element, a new one or a known one whose
+content changed, is read and goes to the store as before.
 
 The memory is only an optimisation: without it (a restart, a new feed) every item is read,
 as it always was. It trusts an item only while the store must still have its key: its
@@ -17,13 +18,14 @@ be new again, as it would be without the memory).
 from __future__ import annotations
 
 import math
+import secrets
 from array import array
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from lxml import etree
 
-from monitor.models import Item
+from monitor.models import Item, ParsedFeed
 from monitor.parse import slices
 from monitor.parse.fields import Unsure
 
@@ -33,12 +35,17 @@ MAX_ITEMS = 10_000
 _UNKNOWN = math.nan  # a first-seen time the store has not told yet: not trusted
 _NEVER = -math.inf  # an item to read again every time (see Recall.read)
 _EMPTY = math.inf  # an element with nothing in it: no item, now or later
+# What stands in the bytes parsed for each item cut out, so that the parse says where it was:
+# an empty item of the same name, marked with what no feed can know beforehand.
+_MARK = "known"
+_NONCE = secrets.token_hex(8)
 
 
 @dataclass(frozen=True, slots=True)
 class KnownItems:
-    """A feed's last body, item by item: a hash of each item element's serialization, its
-    publication time (NaN: none) and when the store first saw its key."""
+    """A feed's last body, item by item: a hash of each item (of its bytes and the namespaces
+    they were read under, or else of its element serialized), its publication time (NaN:
+    none) and when the store first saw its key."""
 
     base: str  # the address the body was read against (relative links resolve from it)
     parsed_at: float  # the ``now`` it was read at (dates later than now + 1 day are dropped)
@@ -63,12 +70,14 @@ class Recall:
         self._known = known
         self._trusted = known.trusted(base, now, cutoff) if known is not None else {}
         self.base, self.now = base, now
-        # Each item known by the hash of its own bytes (parse.slices), when they were found;
-        # else (None) by the hash of its element serialized.
+        # Each item known by the hash of its own bytes and of the namespaces outside the items
+        # (parse.slices), when they were found; else (None, or when the parse did not read
+        # them where they were: ``_found``) by the hash of its element serialized.
         self._digests: list[int] | None = None
         self._cut: list[bool] = []  # the items left out of the bytes parsed (``cut``)
+        self._scope: dict[str | None, str] = {}  # the namespaces ``_digests`` were made under
         self._start()
-        self.taken = False  # the fast path read the whole body (else: nothing to remember)
+        self.taken = False  # the fast path read the body, cut or not (else: nothing to remember)
         self.too_many = False  # over MAX_ITEMS: read without the memory, nothing to remember
 
     def _start(self) -> None:
@@ -84,15 +93,33 @@ class Recall:
         spans = slices.item_spans(body)
         if spans is None or len(spans) > MAX_ITEMS:
             return body
-        seed = slices.context(body, spans)
+        scope = slices.scope(body, spans)
+        if scope is None:
+            return body
+        self._scope = scope
+        seed = hash(frozenset(scope.items()))
         self._digests = digests = [hash((seed, body[start:end])) for start, end in spans]
         trusted = self._trusted
         self._cut = cut = [d in trusted for d in digests]
-        return slices.without(body, spans, cut) if any(cut) else body
+        if not any(cut):
+            return body
+        name = b"entry" if body.startswith(b"<entry", spans[0][0]) else b"item"
+        return slices.without(
+            body, spans, cut, b'<%s %s="%s"/>' % (name, _MARK.encode(), _NONCE.encode())
+        )
 
-    def uncut(self) -> None:
-        """The bytes ``cut`` gave could not be read: the whole body is read instead."""
-        self._cut = [False] * len(self._cut)
+    def parse(
+        self, body: bytes, parser: etree.XMLParser, read: Callable[[etree._Element], ParsedFeed]
+    ) -> ParsedFeed | None:
+        """``parsed`` of ``body`` without the items the memory trusts; of the whole body when
+        that gives None (bytes that do not parse, or items cut from where they were not read)."""
+        known_out = self.cut(body)
+        feed = parsed(known_out, parser, read)
+        if feed is None and known_out is not body:
+            self._cut = [False] * len(self._cut)
+            feed = parsed(body, parser, read)
+        self.taken = feed is not None
+        return feed
 
     def declines(self, count: int) -> bool:
         """Whether a body of ``count`` items is read without the memory (too many to keep);
@@ -100,28 +127,41 @@ class Recall:
         self.too_many = count > MAX_ITEMS
         return self.too_many
 
+    def _found(self, container: etree._Element, elements: list[etree._Element]) -> bool:
+        """Whether the items the bytes gave are the elements read, one for one, each in its
+        place (an item cut is one read there), all under the namespaces hashed with them."""
+        cut = self._cut
+        return (
+            len(elements) == len(cut)
+            and container.nsmap == self._scope
+            and all(
+                e.prefix is None and (e.get(_MARK) == _NONCE) == c
+                for e, c in zip(elements, cut, strict=True)
+            )
+        )
+
     def read(
         self,
+        container: etree._Element,
         elements: list[etree._Element],
         read_one: Callable[[etree._Element], Item | None],
         date_tags: frozenset[str],
     ) -> list[Item | None]:
-        """``read_one`` of each element the memory does not know; the items read."""
+        """``read_one`` of each element of ``container`` the memory does not know (the
+        elements cut out stand in ``elements`` as empty ones); the items read."""
         self._start()
         known = self._known
         trusted = self._trusted  # empty without a memory
         digests, cut = self._digests, self._cut
-        if digests is None or len(cut) - sum(cut) != len(elements):
+        if digests is None or not self._found(container, elements):
             if any(cut):  # the items cut out are not those found: read the whole body
-                raise Unsure("the items found in the bytes are not the elements")
+                raise Unsure("the items found in the bytes are not the elements read")
             digests = [hash(etree.tostring(e, with_tail=False)) for e in elements]
             cut = [False] * len(elements)
         hashes, published, first_seen = self.hashes, self.published, self.first_seen
         rows: list[Item | None] = []
-        remaining = iter(elements)
-        for digest, dropped in zip(digests, cut, strict=True):
+        for digest, dropped, element in zip(digests, cut, elements, strict=True):
             hashes.append(digest)
-            element = None if dropped else next(remaining)
             at = trusted.get(digest)
             if at is not None:
                 assert known is not None
@@ -129,7 +169,7 @@ class Recall:
                 first_seen.append(known.first_seen[at])
                 self.skipped += known.first_seen[at] != _EMPTY
                 continue
-            assert element is not None  # only trusted items are cut
+            assert not dropped  # only trusted items are cut
             item = read_one(element)
             if item is None:
                 published.append(math.nan)
@@ -164,3 +204,13 @@ class Recall:
             self.base, self.now, array("q", self.hashes), array("d", self.published),
             array("d", seen),
         )  # fmt: skip
+
+
+def parsed(
+    body: bytes, parser: etree.XMLParser, read: Callable[[etree._Element], ParsedFeed]
+) -> ParsedFeed | None:
+    """``read`` of the document ``body`` holds; None when it is not XML or ``read`` is unsure."""
+    try:
+        return read(etree.fromstring(body, parser))
+    except (etree.XMLSyntaxError, Unsure, ValueError):
+        return None

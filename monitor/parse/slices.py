@@ -5,8 +5,15 @@ and a changed body is parsed without the items it knows.
 In well-formed XML every "<" outside a comment, a CDATA section or a processing instruction
 opens a tag ("<" is escaped in text and not allowed in an attribute value), so a scan that
 steps over those three finds every item's start and end tag. Anything it cannot pair (an item
-inside an item, a self-closed or prefixed one, items and entries together) gives None: the
-body is then read as a whole, as it was before this module.
+inside an item, a self-closed one, items and entries together) gives None: the body is then
+read as a whole, as it was before this module.
+
+Two things it does not see, which its callers must check (tests/test_known_bytes.py has a case
+for each): a "<" inside a DOCTYPE is not a tag (``SYSTEM "<!--"`` makes the scan step over
+real items), so it is safe only on a body without one (shapes.plain_utf8 refuses those before
+any cut; parse.known's check below would catch the items it hides); and a prefixed item or
+entry (``<a:entry>``, ``<rss:item>``) is not seen at all, so the spans are those of the items
+only when the parse finds each of them, unprefixed, in the same order (parse.known checks it).
 """
 
 from __future__ import annotations
@@ -23,9 +30,9 @@ _OTHER = (
 # The next item: what comes before it, then the item, from its start tag to its end tag.
 _NEXT = re.compile(_OTHER + rb"(<(item|entry)[\s>]" + _OTHER + rb"</\2\s*>)", re.S)
 _REST = re.compile(_OTHER, re.S)
-# The namespace declarations before the first item: an item's bytes mean the same only
-# under the same prefixes.
-_XMLNS = re.compile(rb"""\sxmlns(?::[^\s=]+)?\s*=\s*(?:"[^"]*"|'[^']*')""")
+# A namespace declaration (prefix, then the address in either quotes): an item's bytes mean
+# the same only under the same prefixes.
+_XMLNS = re.compile(rb"""\sxmlns(?::([^\s=]+))?\s*=\s*(?:"([^"]*)"|'([^']*)')""")
 
 
 def item_spans(body: bytes) -> list[tuple[int, int]] | None:
@@ -46,20 +53,30 @@ def item_spans(body: bytes) -> list[tuple[int, int]] | None:
     return spans if _REST.fullmatch(body, at) is not None else None
 
 
-def context(body: bytes, spans: list[tuple[int, int]]) -> int:
-    """What the items' bytes are read under, as a number that goes into each item's hash:
-    the namespace declarations before the first item."""
-    head = body[: spans[0][0]] if spans else b""
-    return hash(tuple(m.group() for m in _XMLNS.finditer(head)))
+def scope(body: bytes, spans: list[tuple[int, int]]) -> dict[str | None, str] | None:
+    """Every namespace declared outside the items, by prefix (None: the default one), as lxml
+    names an element's ``nsmap``; None when a prefix is declared for two addresses (then
+    where each declaration sits decides what an item means, which bytes alone do not say)."""
+    outside = without(body, spans, [True] * len(spans))
+    bound: dict[str | None, str] = {}
+    for m in _XMLNS.finditer(outside):
+        prefix = m.group(1).decode("utf-8", "replace") if m.group(1) is not None else None
+        uri = (m.group(2) if m.group(2) is not None else m.group(3)).decode("utf-8", "replace")
+        if bound.setdefault(prefix, uri) != uri:
+            return None
+    return bound
 
 
-def without(body: bytes, spans: list[tuple[int, int]], cut: list[bool]) -> bytes:
-    """``body`` without the items whose ``cut`` is True."""
+def without(
+    body: bytes, spans: list[tuple[int, int]], cut: list[bool], instead: bytes = b""
+) -> bytes:
+    """``body`` with ``instead`` in the place of each item whose ``cut`` is True."""
     parts = []
     at = 0
     for (start, end), drop in zip(spans, cut, strict=True):
         if drop:
             parts.append(body[at:start])
+            parts.append(instead)
             at = end
     parts.append(body[at:])
     return b"".join(parts)
