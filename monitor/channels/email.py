@@ -18,16 +18,9 @@ import aiosmtplib
 
 from monitor.channels import Channel
 from monitor.channels.config import EmailChannelConfig
+from monitor.channels.digest import digest_html, digest_plain, digest_title
 from monitor.channels.mailerrors import connect_failure, session_failure
-from monitor.channels.render import (
-    clip,
-    digest_html,
-    digest_plain,
-    digest_title,
-    html_text,
-    plain_text,
-    subject,
-)
+from monitor.channels.render import clip, html_text, plain_text, subject
 from monitor.errors import ChannelError
 from monitor.models import Alert
 

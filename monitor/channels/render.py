@@ -104,8 +104,9 @@ def rules_line(alert: Alert) -> str:
 
 def event_line(alert: Alert, *, listed: bool = False) -> str:
     """How an alerted event has grown: ``14 outlets, 3 angles; new: A; B and 2 more`` (or
-    ``latest: ...``; without the headlines when the caller lists them, ``listed``); "" until
-    it has more than the one story it was alerted with."""
+    ``latest: ...`` for an alert queued before updates named their new angles; without the
+    headlines when the caller lists them, ``listed``); "" until it has more than the one
+    story it was alerted with."""
     angles = angles_of(alert)
     if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
         return ""
@@ -207,7 +208,7 @@ def plain_text(alert: Alert) -> str:
 
 
 # Inline styles: mail clients drop <style> blocks and external sheets (Gmail, Outlook).
-_BODY = "font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.45;"
+BODY_STYLE = "font-family: Arial, Helvetica, sans-serif; font-size: 15px; line-height: 1.45;"
 _H2 = "font-size: 19px; margin: 0 0 6px 0;"
 _KIND = "font-size: 12px; color: #666; text-transform: uppercase; letter-spacing: 0.05em;"
 _META = "color: #555; margin: 4px 0;"
@@ -248,7 +249,7 @@ def html_text(alert: Alert) -> str:
     url = safe_url(alert.url)
     if url:
         parts.append(f'<p><a href="{escape(url)}">{escape(clip(url, 120))}</a></p>')
-    return f'<html><body style="{_BODY}">\n' + "\n".join(parts) + "\n</body></html>\n"
+    return f'<html><body style="{BODY_STYLE}">\n' + "\n".join(parts) + "\n</body></html>\n"
 
 
 def telegram_html(alert: Alert, limit: int = 4096) -> str:
@@ -288,40 +289,3 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     if tail:
         lines.append(tail)
     return "\n".join(lines)
-
-
-def digest_title(alerts: Sequence[Alert]) -> str:
-    n = len(alerts)
-    return f"{n} alert{'s' if n != 1 else ''}: " + "; ".join(headline(a) for a in alerts[:3])
-
-
-def digest_plain(alerts: Sequence[Alert]) -> str:
-    return "\n\n".join(f"{i}. {plain_text(a)}" for i, a in enumerate(alerts, 1))
-
-
-def digest_html(alerts: Sequence[Alert]) -> str:
-    body = "".join(
-        html_text(a)
-        .removeprefix(f'<html><body style="{_BODY}">\n')
-        .removesuffix("\n</body></html>\n")
-        + "<hr>\n"
-        for a in alerts
-    )
-    return f'<html><body style="{_BODY}">\n<h1>{len(alerts)} alerts</h1>\n{body}</body></html>\n'
-
-
-def telegram_digest(alerts: Sequence[Alert], limit: int = 4096) -> str:
-    """Several alerts as one Telegram message: one short entry each, all within ``limit``."""
-    head = f"<b>{len(alerts)} alerts</b>"
-    per = (limit - utf16_len(head)) // max(1, len(alerts)) - 2
-    entries = []
-    for alert in alerts:
-        url = safe_url(alert.url)
-        link_cost = utf16_len(f' <a href="{escape(url)}">link</a>') if url else 0
-        if link_cost > per // 2:
-            url, link_cost = None, 0
-        detail = f" ({len(alert.outlets)} outlets, {alert.rule})" if alert.rule else ""
-        text = clip_escaped(alert.title + detail, per - link_cost - 2)
-        entry = f"• {text}" + (f' <a href="{escape(url)}">link</a>' if url else "")
-        entries.append(entry)
-    return "\n".join([head, *entries])

@@ -17,8 +17,9 @@ import aiohttp
 
 from monitor.channels import Channel
 from monitor.channels.config import TelegramChannelConfig
+from monitor.channels.digest import telegram_digest
 from monitor.channels.http import REDIRECTS, redirect_error
-from monitor.channels.render import telegram_digest, telegram_html
+from monitor.channels.render import telegram_html
 from monitor.errors import ChannelError
 from monitor.fetch.failures import client_failure
 from monitor.models import Alert

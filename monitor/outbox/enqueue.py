@@ -67,7 +67,7 @@ async def on_match(
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
     are its updates (``on_grown``)."""
     key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
-    kept = {a.channel for a, _ in await one_per_event(db, [(a, key) for a in alerts])}
+    kept = {a.channel for a, _ in await one_per_event(db, [(a, key) for a in alerts], now=now)}
     ids: list[int] = []
     for alert in alerts:
         new_id = (
@@ -75,13 +75,23 @@ async def on_match(
         )
         if new_id is not None:
             ids.append(new_id)
-        if rule.burst is not None:
-            if event is not None:
-                burst_id = await maybe_event_burst(db, event, alert, now)
-            else:
-                burst_id = await maybe_burst(db, story, alert, now)
-            if burst_id is not None:
-                ids.append(burst_id)
+    if rule.burst is not None:
+        ids += await _bursts(db, story, event, alerts, now)
+    return ids
+
+
+async def _bursts(
+    db: Db, story: Story, event: Event | None, alerts: Sequence[Alert], now: float
+) -> list[int]:
+    """The "burst" alerts of a rule with a burst condition, checked after its "new" ones."""
+    ids: list[int] = []
+    for alert in alerts:
+        if event is not None:
+            burst_id = await maybe_event_burst(db, event, alert, now)
+        else:
+            burst_id = await maybe_burst(db, story, alert, now)
+        if burst_id is not None:
+            ids.append(burst_id)
     return ids
 
 
@@ -98,23 +108,21 @@ class Matched:
 
 async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
-    (the same keys, so the same no-ops); a rule with a burst condition goes through
-    ``on_match``, which checks it after each alert. How many alerts were queued."""
+    (the same keys, so the same no-ops), one per event and channel naming every rule; then
+    the burst condition of each rule that has one. How many alerts were queued."""
     await fill_outlets(db, [m.story for m in matched])
     keyed: list[tuple[Alert, str]] = []
-    bursting: list[Matched] = []
+    bursting: list[tuple[Matched, list[Alert]]] = []
     for m in matched:
-        if m.rule.burst is not None:
-            bursting.append(m)
-            continue
         key, alerts = match_alerts(story=m.story, match=m.match, rule=m.rule, item=m.item,
                                    event=m.event)  # fmt: skip
         keyed += [(alert, key) for alert in alerts]
-    keyed = await one_per_event(db, keyed)
+        if m.rule.burst is not None:
+            bursting.append((m, alerts))
+    keyed = await one_per_event(db, keyed, now=now)
     queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
-    for m in bursting:
-        queued += len(await on_match(db, story=m.story, match=m.match, rule=m.rule, now=now,
-                                     item=m.item, event=m.event))  # fmt: skip
+    for m, alerts in bursting:
+        queued += len(await _bursts(db, m.story, m.event, alerts, now))
     return queued
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 
+from monitor.dedup.outlet import strip_outlet
 from monitor.models import Alert, Event, Story
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
@@ -40,7 +41,7 @@ async def on_grown(
     (``store.grown``): for each story, its pending alerts show its outlets and one update of
     each message already sent on a channel that can edit is queued (or refreshed); for each
     event, its pending alerts show the event as it is now and one update of each message
-    already sent is queued (or refreshed: "14 outlets, 3 angles; latest: ..."); the bursts
+    already sent is queued (or refreshed: "14 outlets, 3 angles" and the new angles); the bursts
     of both are checked. What the pending alerts show is written once per story or event,
     at the end, in one trip."""
     written: _Grown = []
@@ -101,7 +102,8 @@ async def _event_grew(
         if event.stories > before:  # what the update lists as new since that message
             if heads is None:
                 heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
-            new = heads[: event.stories - before]
+            # As a new alert shows its headline: without the outlet's name after it.
+            new = [strip_outlet(t) or t for t in heads[: event.stories - before]]
             extra |= {"angles_before": str(before), "new_angles": "\n".join(new)}
         await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)
@@ -133,8 +135,11 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
     previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
     if previous is not None:
         update, status = previous
-        if status == rows.PENDING:
-            return int(update.alert.extra.get("angles_before", str(told)) or told)
+        if status != rows.SENT:  # waits, or never reached the reader: what it was after
+            before = int(update.alert.extra.get("angles_before", str(told)) or told)
+            if status == rows.PENDING or grown_to > before:
+                return before
+            return None
         told = int(update.alert.extra.get("angles", str(told)) or told)
     return told if worth_a_message(None, told, grown_to) else None
 

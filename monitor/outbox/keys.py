@@ -7,6 +7,8 @@ from collections.abc import Iterable
 
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, Story
+from monitor.store.alerts import SENT
+from monitor.store.event_alerts import SEVERITY, rank
 from monitor.store.grown import Held
 
 
@@ -20,10 +22,17 @@ def event_key(event_id: int, rule: str) -> str:
     return f"event:{event_id}:{rule}"
 
 
-def event_alerted(event_id: int) -> str:
-    """Not a key of the outbox: the mark in ``known`` of an event whose "new" alert on the
-    channel is there already, whatever its rule (``outbox.per_event``)."""
-    return f"event:{event_id}"
+def event_alerted(event_id: int, severity: str) -> str:
+    """Not a key of the outbox: the mark in ``known`` of an event whose "new" alert of this
+    severity on the channel was sent, whatever its rule (``outbox.per_event``)."""
+    return f"event:{event_id}@{severity}"
+
+
+def _as_urgent(event_id: int, severity: str) -> list[str]:
+    """The marks of a sent alert of the event at least as urgent as ``severity``: a match
+    of a more urgent rule goes out on its own (``outbox.per_event``)."""
+    least = rank(severity)
+    return [event_alerted(event_id, s) for s, r in SEVERITY.items() if r >= least]
 
 
 def event_burst_key(event_id: int, rule: str) -> str:
@@ -43,11 +52,14 @@ def known_event_alerts(alerts: Iterable[Held]) -> set[tuple[str, str]]:
         for a in alerts
         if a.kind in keys and a.rule and (event_id := a.event_id) is not None
     }
-    # Another rule's match of the event adds no message on that channel (one per event).
+    # Another rule's match of the event adds no message on that channel (one per event)
+    # where one as urgent was sent. Not where one waits (the match is folded into it: it
+    # names the rule, at the higher severity), nor where it failed or expired (the reader
+    # never got it).
     known |= {
-        (a.channel, event_alerted(a.event_id))
+        (a.channel, event_alerted(a.event_id, a.due.alert.severity))
         for a in alerts
-        if a.kind == "new" and a.event_id is not None
+        if a.kind == "new" and a.status == SENT and a.event_id is not None
     }
     return known
 
@@ -65,9 +77,9 @@ def already_queued(
     channels = rule.channels or match.channels
     key = alert_key(story, rule, event)
     if rule.burst is None:  # the usual rule: only its "new" pairs, tested without a set
-        mark = event_alerted(event.id) if event is not None else key
+        marks = _as_urgent(event.id, rule.severity) if event is not None else []
         for channel in channels:
-            if (channel, key) not in known and (channel, mark) not in known:
+            if (channel, key) not in known and not any((channel, m) in known for m in marks):
                 known.update((c, key) for c in channels)
                 return False
         return True

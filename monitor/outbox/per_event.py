@@ -10,15 +10,18 @@ from dataclasses import replace
 from monitor.models import Alert
 from monitor.store import event_alerts
 from monitor.store.db import Db
+from monitor.store.event_alerts import Holding, rank
 
-_SEVERITY = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
-
-async def one_per_event(db: Db, keyed: Sequence[tuple[Alert, str]]) -> list[tuple[Alert, str]]:
+async def one_per_event(
+    db: Db, keyed: Sequence[tuple[Alert, str]], *, now: float
+) -> list[tuple[Alert, str]]:
     """``keyed`` (a poll's "new" alerts and their keys) with one alert per event and channel
     (per story, for rules that alert per story): the first of a poll names the other rules
-    that matched it too (``rules``), and none is left where the channel holds an alert of
-    the event (story) from an earlier poll: its growth updates that one."""
+    that matched it too (``rules``). Where the channel holds an alert of the event (story)
+    from an earlier poll, none is left: one that waits names the new rule too, at the higher
+    severity; one sent is updated as the event grows. Only an alert more urgent than the one
+    sent goes out on its own: a quiet-hours override must not wait for an update."""
     out: list[tuple[Alert, str]] = []
     first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
     for alert, key in keyed:
@@ -36,12 +39,36 @@ async def one_per_event(db: Db, keyed: Sequence[tuple[Alert, str]]) -> list[tupl
         return out
     events = [(c, i) for c, of, i in first if of == "event"]
     stories = [(c, i) for c, of, i in first if of == "story"]
-    taken = (
-        {(c, "event", i) for c, i in await event_alerts.alerted(db, events)} if events else set()
-    )
+    held: dict[tuple[str, str, int], Holding] = {}
+    if events:
+        found = await event_alerts.alerted(db, events)
+        held |= {(c, "event", i): h for (c, i), h in found.items()}
     if stories:
-        taken |= {(c, "story", i) for c, i in await event_alerts.story_alerted(db, stories)}
-    return [(a, k) for a, k in out if _place(a, k) not in taken]
+        found = await event_alerts.story_alerted(db, stories)
+        held |= {(c, "story", i): h for (c, i), h in found.items()}
+    kept: list[tuple[Alert, str]] = []
+    for alert, key in out:
+        holding = held.get(_place(alert, key) or ("", "", 0))
+        if holding is None or await _goes_out(db, alert, holding, now):
+            kept.append((alert, key))
+    return kept
+
+
+async def _goes_out(db: Db, alert: Alert, holding: Holding, now: float) -> bool:
+    """Whether ``alert`` goes out on its own, where its channel holds ``holding``: folded
+    into the alert that waits, if any; else only if more urgent than every one sent."""
+    sent = holding.sent
+    if holding.pending is not None:
+        held = holding.pending
+        if _named(held, alert) and rank(alert.severity) <= rank(held.severity):
+            return False  # nothing to add: the same rule's match again, mostly
+        folded = _naming(held, alert)
+        raised = rank(folded.severity) > rank(held.severity)
+        if await event_alerts.fold(db, folded, raised=raised, now=now):
+            return False
+        # Sent meanwhile (another node's sender): as sent.
+        sent = max(sent or "low", held.severity, key=rank)
+    return sent is None or rank(alert.severity) > rank(sent)
 
 
 def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
@@ -53,12 +80,19 @@ def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
     return None
 
 
+def _named(alert: Alert, other: Alert) -> bool:
+    """Whether ``alert`` names every rule ``other`` does."""
+    names = set(alert.extra.get("rules", alert.rule or "").split(", "))
+    return set(other.extra.get("rules", other.rule or "").split(", ")) <= names
+
+
 def _naming(alert: Alert, other: Alert) -> Alert:
-    """``alert`` naming ``other``'s rule and words too, at the higher of their severities."""
+    """``alert`` naming ``other``'s rules and words too, at the higher of their severities."""
     rules = alert.extra.get("rules", alert.rule or "").split(", ")
-    if other.rule and other.rule not in rules:
-        rules.append(other.rule)
-    severity = max(alert.severity, other.severity, key=lambda s: _SEVERITY.get(s, 1))
+    for rule in other.extra.get("rules", other.rule or "").split(", "):
+        if rule and rule not in rules:
+            rules.append(rule)
+    severity = max(alert.severity, other.severity, key=rank)
     return replace(
         alert,
         severity=severity,

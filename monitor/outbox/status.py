@@ -8,13 +8,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from monitor.channels.config import DeliveryConfig
+from monitor.channels.config import SEVERITY_ORDER, DeliveryConfig
 from monitor.channels.policy import quiet_until
 from monitor.configtypes import format_duration
 from monitor.store import alerts as rows
 from monitor.store import report
 from monitor.store.db import Db
-from monitor.store.waiting import pending_by_channel
+from monitor.store.waiting import pending_by_channel, pending_severities
 
 
 async def orphaned(db: Db, channels: Collection[str]) -> dict[str, int]:
@@ -61,16 +61,23 @@ async def waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> dict[str, d
     that wait out ``update_delay``."""
     now = time.time()
     found: dict[str, dict[str, Any]] = {}
+    severities = await pending_severities(db)
     for channel, pending in sorted((await pending_by_channel(db)).items()):
         config = channels.get(channel)
         if config is None:  # no longer configured: said by "orphaned"
             continue
-        quiet = quiet_until(config, now, "low")
+        # Quiet hours hold only the alerts below quiet_override; the others go through.
+        override = SEVERITY_ORDER[config.quiet_override]
+        held = sum(
+            n for s, n in severities.get(channel, {}).items() if SEVERITY_ORDER.get(s, 1) < override
+        )
+        quiet = quiet_until(config, now, "low") if held else None
         zone = ZoneInfo(config.timezone)
         due = pending.next_due if pending.next_due > now else None
         found[channel] = {
             "pending": pending.alerts,
             "quiet_until": _local(quiet, zone) if quiet else None,
+            "quiet_held": held if quiet else 0,
             "quiet_override": config.quiet_override,
             "next_due": _local(due, zone) if due else None,
             "retrying": pending.retrying,
@@ -92,8 +99,10 @@ def waiting_line(channel: str, wait: Mapping[str, Any]) -> str:
     parts: list[str] = []
     zone = wait["timezone"]
     if wait["quiet_until"]:
+        held = wait.get("quiet_held", wait["pending"])
+        some = "" if held == wait["pending"] else f"{held} "
         parts.append(
-            f"held by quiet hours until {_clock(wait['quiet_until'])} ({zone}); severity "
+            f"{some}held by quiet hours until {_clock(wait['quiet_until'])} ({zone}); severity "
             f"{wait['quiet_override']} and above goes through"
         )
     if wait["retrying"]:

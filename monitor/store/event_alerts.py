@@ -1,41 +1,96 @@
-"""Which channels hold a "new" alert of an event (a story) already, whatever rule raised it:
-a second rule that matches it adds no message of its own (``outbox.per_event``)."""
+"""Which channels hold a "new" alert of an event (a story) already, whatever rule raised it,
+and how: a second rule that matches it adds no message of its own (``outbox.per_event``)
+but is folded into the one that waits, or gets through where it is more urgent than the
+one sent."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from monitor.models import Alert
 from monitor.store.batch import in_lists
-from monitor.store.db import Db
+from monitor.store.db import Db, Row
+from monitor.store.payload import dump_payload, load_alert
+
+SEVERITY = {"low": 0, "normal": 1, "high": 2, "urgent": 3}
 
 
-async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+def rank(severity: str) -> int:
+    """A severity's place in order (an unknown one counts as "normal")."""
+    return SEVERITY.get(severity, 1)
+
+
+@dataclass(slots=True)
+class Holding:
+    """A channel's "new" alerts of one event (story): the first that waits, if any, and the
+    highest severity of those sent."""
+
+    pending: Alert | None = None
+    sent: str | None = None
+
+
+_COLUMNS = "a.id, a.channel, a.kind, a.payload, a.status"
+# The alerts about the stories of events (``{marks}``: an ``in_lists`` placeholder list),
+# through stories_event, then alerts_story: a few rows, not the outbox.
+OF_EVENTS = "FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
+
+
+async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Holding]:
     """The ``(channel, event id)`` of ``places`` whose channel holds a "new" alert per event
-    (pending or sent) about one of the event's stories, of any rule. Found through the
-    event's stories (``stories_event``, then ``alerts_story``): a few rows, not the outbox."""
-    wanted = set(places)
-    found: set[tuple[str, int]] = set()
+    (pending or sent) about one of the event's stories, of any rule, with what it holds.
+    Found through the event's stories (``stories_event``, then ``alerts_story``): a few
+    rows, not the outbox."""
+    found: dict[tuple[str, int], Holding] = {}
     for marks, params in in_lists(sorted({event for _, event in places})):
         rows = await db.fetch_all(
-            "SELECT DISTINCT a.channel, s.event_id FROM stories s JOIN alerts a"
-            f" ON a.story_id = s.id WHERE s.event_id IN ({marks}) AND a.kind = 'new'"
-            " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'event:%'",
+            f"SELECT {_COLUMNS}, s.event_id {OF_EVENTS.format(marks=marks)} AND a.kind = 'new'"
+            " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'event:%' ORDER BY a.id",
             params,
         )
-        found |= {(str(c), int(e)) for c, e in rows} & wanted
+        _add(found, rows, set(places))
     return found
 
 
-async def story_alerted(db: Db, places: Sequence[tuple[str, int]]) -> set[tuple[str, int]]:
+async def story_alerted(
+    db: Db, places: Sequence[tuple[str, int]]
+) -> dict[tuple[str, int], Holding]:
     """The ``(channel, story id)`` of ``places`` whose channel holds a "new" alert per story
-    (pending or sent) of the story, of any rule (``alerts_story``)."""
-    wanted = set(places)
-    found: set[tuple[str, int]] = set()
+    (pending or sent) of the story, of any rule (``alerts_story``), with what it holds."""
+    found: dict[tuple[str, int], Holding] = {}
     for marks, params in in_lists(sorted({story for _, story in places})):
         rows = await db.fetch_all(
-            f"SELECT DISTINCT channel, story_id FROM alerts WHERE story_id IN ({marks})"
-            " AND kind = 'new' AND status IN ('pending', 'sent') AND dedup_key LIKE 'new:%'",
+            f"SELECT {_COLUMNS}, a.story_id FROM alerts a WHERE a.story_id IN ({marks})"
+            " AND a.kind = 'new' AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'new:%'"
+            " ORDER BY a.id",
             params,
         )
-        found |= {(str(c), int(s)) for c, s in rows} & wanted
+        _add(found, rows, set(places))
     return found
+
+
+def _add(found: dict[tuple[str, int], Holding], rows: Sequence[Row],
+         wanted: set[tuple[str, int]]) -> None:  # fmt: skip
+    for row in rows:
+        place = (str(row[1]), int(str(row[5])))
+        if place not in wanted:
+            continue
+        holding = found.setdefault(place, Holding())
+        if row[4] == "pending":
+            if holding.pending is None:
+                holding.pending = load_alert(row)
+        else:
+            severity = load_alert(row).severity
+            if holding.sent is None or rank(severity) > rank(holding.sent):
+                holding.sent = severity
+
+
+async def fold(db: Db, held: Alert, *, raised: bool, now: float) -> bool:
+    """Store ``held`` (a pending "new" alert, now naming another rule too) in its row; one
+    made more urgent (``raised``) is due now, not when quiet hours end. Whether it was
+    still pending (the sender may have taken it meanwhile)."""
+    due = ", next_attempt = CASE WHEN next_attempt > ? THEN ? ELSE next_attempt END"
+    sql = f"UPDATE alerts SET payload = ?{due if raised else ''} WHERE id = ?"
+    sql += " AND status = 'pending'"
+    params = (dump_payload(held), now, now, held.id) if raised else (dump_payload(held), held.id)
+    return await db.execute(sql, params) > 0

@@ -10,6 +10,7 @@ from typing import Any
 
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
+from monitor.store.event_alerts import OF_EVENTS
 
 # The alerts about news; health and test alerts belong to no story.
 _NEWS = "('new', 'update', 'burst')"
@@ -62,8 +63,7 @@ async def alerted_events(db: Db, event_ids: Sequence[int]) -> set[int]:
     found: set[int] = set()
     for marks, params in in_lists(list(event_ids)):
         rows = await db.fetch_all(
-            "SELECT DISTINCT s.event_id FROM alerts a JOIN stories s ON s.id = a.story_id"
-            f" WHERE s.event_id IN ({marks}) AND a.kind IN {_NEWS}",
+            f"SELECT DISTINCT s.event_id {OF_EVENTS.format(marks=marks)} AND a.kind IN {_NEWS}",
             params,
         )
         found |= {int(row[0]) for row in rows}

@@ -3,6 +3,8 @@ with (``outbox.status``)."""
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from typing import NamedTuple
 
 from monitor.store.db import Db
@@ -27,3 +29,15 @@ async def pending_by_channel(db: Db) -> dict[str, Pending]:
         str(channel): Pending(int(n), float(due), int(retrying or 0), error, int(updates or 0))
         for channel, n, due, retrying, error, updates in rows
     }
+
+
+async def pending_severities(db: Db) -> dict[str, Counter[str]]:
+    """The pending alerts of each channel by severity (quiet hours hold only those below
+    the channel's ``quiet_override``)."""
+    out: dict[str, Counter[str]] = {}
+    for channel, payload in await db.fetch_all(
+        "SELECT channel, payload FROM alerts WHERE status = 'pending'"
+    ):
+        severity = str(json.loads(payload).get("severity") or "normal")
+        out.setdefault(str(channel), Counter())[severity] += 1
+    return out
