@@ -74,7 +74,7 @@ def stories(
     from ``new_ids``)."""
     out = []
     labels = index.labels
-    labels.read_ahead([(stored.feed_id, stored.item.title) for stored in items])
+    labels.read_ahead([(s.feed_id, s.item.title, s.item.summary) for s in items])
     for stored in items:
         item = stored.item
         seen = stored.seen_at.timestamp()

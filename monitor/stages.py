@@ -153,6 +153,7 @@ class Stages:
         else:
             log.info("rebuilt the story window: %d headlines in %.1fs", count, took)
         self.events = await _rebuild_events(db, self.config, since)
+        self.index.labels = self.events.labels  # one count of each feed's labels
         self._stale = self._failed = False
 
     async def _assign(

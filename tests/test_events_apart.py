@@ -6,6 +6,7 @@ news would raise no "new" alert. Angles of one happening, with real ledes, still
 from __future__ import annotations
 
 import asyncio
+import csv
 import json
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pytest
+from conftest import shared
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin, webhook_receiver
@@ -52,6 +54,33 @@ CRIMEA_AGAIN = (
     "its speaker said in Simferopol.",
     0.0,
 )
+
+QUAKE = (
+    "Strong earthquake hits southern Turkey",
+    "A magnitude 7.8 earthquake struck southern Turkey near Gaziantep early on Monday, "
+    "toppling buildings.",
+    0.0,
+)
+# One outlet's live coverage of it: headlines of their own, the happening's words in the
+# summaries
+QUAKE_LIVE = [
+    ("Hundreds killed as buildings collapse", "The earthquake in southern Turkey killed "
+     "hundreds as buildings collapsed in Gaziantep and Kahramanmaras."),
+    ("Rescuers search rubble for survivors through the night", "Rescue teams in Turkey "
+     "searched the rubble after the earthquake through the night."),
+    ("Erdogan declares seven days of national mourning", "Turkey's president declared "
+     "mourning after the earthquake that killed more than 1,500."),
+    ("EU sends search and rescue teams", "The European Union sent search teams to Turkey "
+     "after the earthquake, the commission said."),
+    ("Strong aftershock rattles the region", "A strong aftershock hit southern Turkey hours "
+     "after Monday's earthquake near Gaziantep."),
+    ("Death toll passes 2,000", "The number of people killed by the earthquake in Turkey "
+     "passed 2,000, officials in Gaziantep said."),
+    ("Syria also hit, rescuers say", "The earthquake that struck Turkey also destroyed "
+     "buildings across the border in Syria."),
+    ("Hospitals overwhelmed in Gaziantep", "Hospitals in Gaziantep struggled with the "
+     "injured from the Turkey earthquake."),
+]  # fmt: skip
 
 # other news, on another feed: the boilerplate's words are rare among events
 OTHER = [
@@ -283,5 +312,128 @@ update_delay = "0s"
             assert tuple(next(iter(rows))) == (len(a), stories)
             new = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
             assert len(new) == alerts, [n["title"] for n in new]
+        finally:
+            await engine.close()
+
+
+# (case, the rule's query, feed a's new items at each poll (title, summary, its GUID and
+# link), whether the daemon restarts before the last poll, the "new" alerts)
+COPIES = [
+    ("a story sent a third time under its headline, new GUID and URL", "Crimea",
+     [[(CRIMEA[0], CRIMEA[1], "c1")], [(CRIMEA[0], CRIMEA[1], "c2")],
+      [(CRIMEA[0], CRIMEA[1], "c3")]], False, 1),
+    ("a feed's label over other news, known again after a restart",
+     "Crimea OR recall OR Pistorius OR Reserve",
+     [[("Latest news", s, f"l{i}") for i, s in enumerate(LEDES[:3])],
+      [("Latest news", LEDES[4], "l4")]], True, 4),
+]  # fmt: skip
+
+
+def rss_copies(items: list[tuple[str, str, str]]) -> bytes:
+    now = datetime.now(UTC)
+    entries = "".join(
+        f"<item><title>{escape(t)}</title><link>http://eva.example/{guid}</link>"
+        f"<guid>{guid}</guid><description>{escape(s)}</description>"
+        f"<pubDate>{format_datetime(now - timedelta(minutes=i))}</pubDate></item>"
+        for i, (t, s, guid) in enumerate(items)
+    )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>eva'
+        f"</title><link>http://eva.example/</link>{entries}</channel></rss>"
+    ).encode()
+
+
+@pytest.mark.parametrize(
+    ("query", "polls", "restart", "alerts"), [c[1:] for c in COPIES], ids=[c[0] for c in COPIES]
+)
+async def test_a_story_sent_again_alerts_once(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    query: str,
+    polls: list[list[tuple[str, str, str]]],
+    restart: bool,
+    alerts: int,
+) -> None:
+    async with webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "watch"
+query = "{query}"
+channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+update_delay = "0s"
+"""
+        config = make_config(tmp_path, [feed_server.url("/a")], extra=extra)
+        engine = await Engine.open(config)
+        listed: list[tuple[str, str, str]] = []
+        try:
+            for n, poll in enumerate(polls):
+                if restart and n == len(polls) - 1:
+                    await engine.close()
+                    engine = await Engine.open(config)
+                listed = [*reversed(poll), *listed]  # the newest first, as feeds list them
+                feed_server.feed("/a", rss_copies(listed))
+                await poll_all(engine.rt, progress=False)
+                assert await engine.drain(20)
+            new = [p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            assert len(new) == alerts, new
+        finally:
+            await engine.close()
+
+
+# (case, feed a's first item, its later ones, the "new" alerts of rule "earthquake"), after
+# a day's other news has taught the index which words are rare
+COVERAGE = [
+    ("an outlet's live coverage of one earthquake", QUAKE, QUAKE_LIVE, 1),
+    ("one company's unrelated news", IOS, [FIRE[:2], SUED[:2]], 3),
+]
+
+
+@pytest.mark.parametrize(
+    ("first", "later", "alerts"), [c[1:] for c in COVERAGE], ids=[c[0] for c in COVERAGE]
+)
+async def test_live_coverage_of_one_happening_is_one_event(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    first: Item,
+    later: list[tuple[str, str]],
+    alerts: int,
+) -> None:
+    with shared("uci-news-2014-03", "uci-news-aggregator_2014-03-10_12_slice.csv").open(
+        encoding="utf-8", newline=""
+    ) as f:
+        titles = [r[1] for r in list(csv.reader(f))[1:601]]
+    other = [(t, "", 1.0) for t in titles if not {"earthquake", "apple"} & set(t.lower().split())]
+    feed_server.feed("/bg", rss("evbg", other))
+    feed_server.feed("/a", rss("eva", []))
+    async with webhook_receiver() as hook:
+        extra = f"""
+[[rules]]
+name = "watch"
+query = "earthquake OR Apple"
+channels = ["hook"]
+
+[channels.hook]
+type = "webhook"
+url = "{hook.url}"
+update_delay = "0s"
+"""
+        urls = [feed_server.url("/bg"), feed_server.url("/a")]
+        engine = await Engine.open(make_config(tmp_path, urls, extra=extra))
+        try:
+            await poll_all(engine.rt, progress=False)
+            feed_server.feed("/a", rss("eva", [first]))
+            await poll_all(engine.rt, progress=False)
+            # one item at each poll, as coverage comes in
+            for n in range(len(later)):
+                items = [(t, su, 0.0) for t, su in reversed(later[: n + 1])]
+                feed_server.feed("/a", rss("eva", [*items, first]))
+                await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            new = [p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            assert len(new) == alerts, new
         finally:
             await engine.close()

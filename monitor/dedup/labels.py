@@ -10,28 +10,39 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# New items of one feed under one title from which it is a label: an outlet may send a
-# story again (corrected, updated) under its headline, not twice more.
+# New items of one feed under one title, with as many summaries, from which it is a label:
+# an outlet may send a story again (corrected, updated) under its headline, not twice more
+# with other news under it. A copy sent again with its summary (a new GUID and URL) is the
+# same story, and counts once.
 LABEL_ITEMS = 3
 KEPT_TITLES = 32  # per feed, the latest
 
 
+def _title_key(title: str) -> int:
+    return hash(" ".join(title.casefold().split()))
+
+
 class FeedTitles:
-    """Per feed: how many new items carried each of its latest titles."""
+    """Per feed: the summaries (by hash, up to ``LABEL_ITEMS``) that new items carried
+    under each of its latest titles."""
 
     def __init__(self) -> None:
-        self._feeds: dict[int, dict[int, int]] = {}  # feed -> hash of title -> new items
+        # feed -> hash of title -> hashes of the summaries under it
+        self._feeds: dict[int, dict[int, tuple[int, ...]]] = {}
 
-    def read_ahead(self, items: Iterable[tuple[int, str]]) -> None:
-        """Count a poll's new items (feed, title) before any is assigned: a label is known
-        from its first item."""
-        for feed_id, title in items:
+    def read_ahead(self, items: Iterable[tuple[int, str, str]]) -> None:
+        """Count a poll's new items (feed, title, summary) before any is assigned: a label
+        is known from its first item. An item read again counts once."""
+        for feed_id, title, summary in items:
             titles = self._feeds.get(feed_id)
             if titles is None:
                 titles = self._feeds[feed_id] = {}
-            key = hash(" ".join(title.casefold().split()))
-            count = titles.pop(key, 0) + 1
-            titles[key] = count
+            key = _title_key(title)
+            summaries = titles.pop(key, ())
+            said = hash(" ".join(summary.split()))
+            if said not in summaries and len(summaries) < LABEL_ITEMS:
+                summaries = (*summaries, said)
+            titles[key] = summaries
             if len(titles) > KEPT_TITLES:
                 del titles[next(iter(titles))]
 
@@ -40,4 +51,4 @@ class FeedTitles:
         titles = self._feeds.get(feed_id) if feed_id is not None else None
         if not titles:
             return False
-        return titles.get(hash(" ".join(title.casefold().split())), 0) >= LABEL_ITEMS
+        return len(titles.get(_title_key(title), ())) >= LABEL_ITEMS

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
 from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.labels import FeedTitles
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
@@ -145,11 +146,14 @@ class EventIndex:
             dot = 0.0
             shared = 0
             lone = ""
+            first = ""  # with ``lone``, the shared words when they are two or fewer
             for word, weight in weighted.items():
                 other = words.get(word)
                 if other is not None:
                     dot += weight * other * idf[word]
                     shared += 1
+                    if shared == 1:
+                        first = word
                     lone = word
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
@@ -166,12 +170,26 @@ class EventIndex:
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
                     continue
-                if shared < needed and score < config.threshold:
+                # A name and a product of the item's own headline ("Apple" + "iPhone") are
+                # what one company's unrelated news shares; words its summary adds
+                # ("earthquake" + "Turkey") are what live coverage of one happening shares.
+                if (
+                    shared < needed
+                    and score < config.threshold
+                    and first in headline.words
+                    and lone in headline.words
+                ):
                     continue
                 best, margin = Decision(event_id, score, "similar coverage"), score / bar
         if best.event_id is None and self._meanings is not None:
             return self._by_meaning(self._meanings, story_id, title, seen)
         return best
+
+    @property
+    def labels(self) -> FeedTitles:
+        """The titles each feed gives many items (labels): the story index asks the same
+        copy (``StoryIndex.labels``), rebuilt with the window at start."""
+        return self._feeds.titles
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Note a poll's new items' (feed, title, summary) before assigning any: a summary

@@ -20,12 +20,15 @@ SEGMENT_DF = 2
 # Words of its own (beyond its headline's) that make an item's summary a lede: such an item
 # needs more words in common with an event to join it on the ``recent`` bar (cluster.py).
 LEDE_WORDS = 4
+# Words a summary that a feed repeats may have and be its boilerplate: a line ("Read more at
+# Hong Kong Post"), not a lede.
+BOILERPLATE_WORDS = 12
 _NO_HEADLINE = parse("")
 
 
 class Feeds:
-    """What each feed says under every item: the summaries and summary words it repeats
-    (``FeedWords``), and the titles it gives many items (``FeedTitles``: labels)."""
+    """What each feed says under every item: the summaries it repeats (``FeedWords``), and
+    the titles it gives many items (``FeedTitles``: labels)."""
 
     def __init__(self) -> None:
         self.words = FeedWords()
@@ -33,8 +36,8 @@ class Feeds:
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """A poll's new items (feed, title, summary), noted before any is assigned."""
-        self.titles.read_ahead([(feed, title) for feed, title, _ in items])
-        self.words.read_ahead([(feed, summary) for feed, _, summary in items])
+        self.titles.read_ahead(items)
+        self.words.read_ahead(items)
 
 
 def of_feed_item(
@@ -50,11 +53,17 @@ def of_feed_item(
     """The item's words (``of_item``) without its feed's boilerplate, and whether its
     summary is a lede (``LEDE_WORDS``). A title the feed gives many items (a label, "Latest
     news") says nothing of the news: the summary alone does."""
+    read = headline
     if feed is not None and feeds.titles.is_label(feed, title):
-        headline = _NO_HEADLINE
-    part = of_summary(feeds.words, feed, summary, config, learn=True)
-    vector = of_item(words, config, headline, title, part, entities)
-    return vector, part is not None and len(vector) - len(headline.words) >= LEDE_WORDS
+        read = _NO_HEADLINE
+    part = of_summary(feeds.words, feed, headline, summary, config)
+    vector = of_item(words, config, read, title, part, entities)
+    if not vector:
+        # Nothing left once the feed's label and boilerplate are set aside: read as it
+        # comes, rather than start an event of its own with nothing to join it on.
+        part = summary_words(summary, config)
+        return of_item(words, config, headline, title, part, entities), False
+    return vector, part is not None and len(vector) - len(read.words) >= LEDE_WORDS
 
 
 def of_item(
@@ -73,22 +82,17 @@ def of_item(
 
 
 def of_summary(
-    feeds: FeedWords, feed: int | None, summary: str, config: EventConfig, *, learn: bool
+    feeds: FeedWords, feed: int | None, headline: Headline, summary: str, config: EventConfig
 ) -> Headline | Words | None:
-    """A summary's words without its feed's boilerplate: none for a summary the feed gives
-    other items too, and not the words most of the feed's summaries carry. ``learn``: count
-    its words among the feed's (once per item)."""
-    if feed is not None and feeds.repeated(feed, summary):
-        return None
+    """A summary's words; none for boilerplate: a short one its feed gives items of other
+    titles too, with no word of the item's headline ("Continue reading"). A lede an outlet
+    keeps under its story's new headlines is longer, or names what they do."""
     part = summary_words(summary, config)
-    if part is None or feed is None:
+    if part is None or feed is None or len(part.words) > BOILERPLATE_WORDS:
         return part
-    constant = feeds.constant(feed)
-    if learn:
-        feeds.learn(feed, part.words)
-    if constant is None:
-        return part
-    return Words(tuple([w for w in part.words if w not in constant]), part.names)
+    if feeds.repeated(feed, summary) and set(headline.words).isdisjoint(part.words):
+        return None
+    return part
 
 
 def of_title(
