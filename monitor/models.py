@@ -3,7 +3,9 @@
 schedule -> fetch -> parse -> normalize -> store -> dedup -> match -> outbox -> channels
 The pure stages (parse, normalize, dedup, match) take and return these; they do no I/O.
 
-Nothing changes one of these once built. Those built for each item, match or alert in the
+Nothing changes one of these once built, but a story's outlets: a poll reads its stories
+without them, and ``store.story_rows.fill_outlets`` sets them in place on those an alert
+shows. Those built for each item, match or alert in the
 parse thread or on the event loop (an item, a stored item, a story, a hit, a match, an
 alert) are not declared frozen all the same: a frozen dataclass's ``__init__`` sets each
 field through ``object.__setattr__``, several times the cost of a plain one, and a poll
@@ -121,7 +123,8 @@ class Alert:
 class Story:
     """The same news across feeds: what alerts and ``monitor stories`` show of it.
 
-    ``outlets`` are the distinct feeds carrying it, the first one first.
+    ``outlets`` are the distinct feeds carrying it, the first one first; a story from
+    ``stories.record`` has () until ``store.story_rows.fill_outlets`` reads them.
     """
 
     id: int

@@ -12,6 +12,7 @@ from monitor.outbox.keys import event_burst_key, story_burst_key
 from monitor.store import alerts as rows
 from monitor.store import items as item_store
 from monitor.store.db import Db
+from monitor.store.payload import first_kept
 
 _ESCALATE = {"low": "normal", "normal": "high", "high": "urgent", "urgent": "urgent"}
 
@@ -61,7 +62,8 @@ async def _burst(
         base,
         kind="burst",
         severity=_ESCALATE.get(base.severity, "high"),
-        outlets=outlets,
+        # The outlet whose headline and link ``base`` shows stays first, as in its updates.
+        outlets=first_kept(base.outlets[:1], outlets),
         extra={**base.extra, "burst_count": str(count)},
     )
     return await rows.insert(db, burst, dedup_key=key, now=now)

@@ -66,6 +66,7 @@ async def on_match(
     "burst" alert if the rule's burst condition now holds. Once per story and rule; with
     ``event`` (``alert_on = "event"``), once per event and rule: later matches in the event
     are its updates (``on_grown``)."""
+    await fill_outlets(db, [story])
     key, alerts = match_alerts(story=story, match=match, rule=rule, item=item, event=event)
     kept = {a.channel for a, _ in await one_per_event(db, [(a, key) for a in alerts], now=now)}
     ids: list[int] = []

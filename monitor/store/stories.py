@@ -105,8 +105,8 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     return changes
 
 
-# Each feed's first item of each story, kept as the poll's items join (what load_stories and
-# the feeds a story had come from), not read from every item of the story at each poll.
+# Each feed's first item of each story, kept as the poll's items join (what fill_outlets and
+# read_feeds read), not read from every item of the story at each poll.
 _OUTLETS = outlet_rows("story_outlets", "story_id")
 
 

@@ -1,6 +1,7 @@
-"""A poll's stories as stored: read (``load_stories``), and as the poll's writes leave them
-(``after``), worked out from what was read before them rather than read again; their
-outlets only where an alert shows them (``fill_outlets``)."""
+"""A poll's stories: their rows and feeds as stored (``read_feeds``), and as the poll's
+writes leave them (``after``), worked out from what was read before them rather than read
+again; their outlets only where an alert shows them (``fill_outlets``). ``load_stories``
+reads stories whole, outlets and all, for callers outside a poll."""
 
 from __future__ import annotations
 
@@ -11,37 +12,8 @@ from monitor.models import Story
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
 
-# A story's row as ``load_stories`` reads it: title, first seen, last seen, its first item's
-# URL; and its outlets, (feed, name, first seen, item) in the order they first carried it.
+# A story's row as stored: title, first seen, last seen, its first item's URL.
 Head = tuple[str, float, float, str | None]
-Outlet = tuple[int, str, float, int]
-
-
-async def read(db: Db, story_ids: Sequence[int]) -> tuple[dict[int, Head], dict[int, list[Outlet]]]:
-    """The rows and outlets of ``story_ids`` as stored now (one query for all of them)."""
-    heads: dict[int, Head] = {}
-    outlets: dict[int, list[Outlet]] = {}
-    for marks, params in in_lists(story_ids):
-        # Each story's row (kind 0), then an outlet per feed (kind 1), in the order they first
-        # carried the story, by the name its first item was stored under (``story_outlets``).
-        for kind, story_id, title, first_seen, last_seen, url, at, item, feed in await db.fetch_all(
-            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0.0, 0, 0 FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, name, NULL, NULL, NULL, first_seen, item_id, feed_id"
-            f" FROM story_outlets WHERE story_id IN ({marks}) ORDER BY 1, 2, 7, 8",
-            (*params, *params),
-        ):
-            if kind == 0:
-                heads[story_id] = (title, first_seen, last_seen, url)
-            else:
-                outlets.setdefault(story_id, []).append((feed, title, at, item))
-    return heads, outlets
-
-
-def _story(story_id: int, head: Head, outlets: Sequence[Outlet]) -> Story:
-    title, first_seen, last_seen, url = head
-    carried = tuple(name for _, name, _, _ in outlets)
-    return Story(story_id, title, url, _dt(first_seen), _dt(last_seen), carried)
 
 
 def after(
@@ -87,7 +59,7 @@ async def read_feeds(
 
 async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
     """The outlets of those of ``stories`` that ``stories.record`` left without them (a
-    stored story has one at least), read as ``load_stories`` reads them, in place."""
+    stored story has one at least), in the order the feeds first carried each, in place."""
     waiting: dict[int, list[Story]] = {}
     for story in stories:
         if not story.outlets:
@@ -108,17 +80,15 @@ async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
             story.outlets = carried
 
 
-def _by_first_seen(outlet: Outlet) -> tuple[float, int]:
-    return outlet[2], outlet[3]
-
-
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
-    """The stories of ``story_ids`` as they are stored now (one query for all of them)."""
-    heads, outlets = await read(db, story_ids)
-    return {
-        story_id: _story(story_id, head, outlets.get(story_id, ()))
-        for story_id, head in heads.items()
+    """The stories of ``story_ids`` as they are stored now, with their outlets."""
+    heads, _ = await read_feeds(db, story_ids)
+    stories = {
+        story_id: Story(story_id, title, url, _dt(first_seen), _dt(last_seen), ())
+        for story_id, (title, first_seen, last_seen, url) in heads.items()
     }
+    await fill_outlets(db, stories.values())
+    return stories
 
 
 def _dt(ts: float) -> datetime:
