@@ -118,6 +118,11 @@ class Alert:
     extra: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
 
+    @property
+    def angles(self) -> int:
+        """How many stories of its event the alert told (one, for an alert per story)."""
+        return int(self.extra.get("angles", "1") or 1)
+
 
 @dataclass(slots=True)
 class Story:

@@ -107,7 +107,7 @@ def event_line(alert: Alert, *, listed: bool = False) -> str:
     ``latest: ...`` for an alert queued before updates named their new angles; without the
     headlines when the caller lists them, ``listed``); "" until it has more than the one
     story it was alerted with."""
-    angles = angles_of(alert)
+    angles = alert.angles
     if alert.event_id is None or (angles <= 1 and alert.kind != "update"):
         return ""
     n = len(alert.outlets)
@@ -144,13 +144,8 @@ def outlets_line(
 
 def alert_outlets_line(alert: Alert) -> str:
     """``outlets_line`` of an alert: of its story, or of its event."""
-    angles = angles_of(alert) if alert.event_id is not None else 1
+    angles = alert.angles if alert.event_id is not None else 1
     return outlets_line(alert.outlets, event_angles=angles)
-
-
-def angles_of(alert: Alert) -> int:
-    """The stories of the alert's event it told of (1 for an alert per story)."""
-    return int(alert.extra.get("angles", "1") or 1)
 
 
 def published_line(alert: Alert) -> str:

@@ -96,7 +96,7 @@ async def _event_grew(
         if alert.outlets == outlets and alert.extra == extra:
             continue
         # An edit is of the message the reader got first; else, of the last one mailed.
-        before = angles(alert) if due.external_id else await _new_angle(db, alert, event.stories)
+        before = alert.angles if due.external_id else await _new_angle(db, alert, event.stories)
         if before is None:
             continue
         if event.stories > before:  # what the update lists as new since that message
@@ -111,11 +111,6 @@ async def _event_grew(
         grown_rows.append((owner, event.outlets, told))
 
 
-def angles(alert: Alert) -> int:
-    """How many angles of its event a message told (one, for an alert per story)."""
-    return int(alert.extra.get("angles", "1") or 1)
-
-
 def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     """Whether growth after a message that told ``told`` angles gets out: a message that can
     be edited is (Telegram, the console: ``external_id``), at each growth; mail and webhooks
@@ -128,7 +123,7 @@ async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
     """How many angles the last message of ``alert`` the reader got told (its update's, once
     one was sent) when the event has more, or an update waits that should carry the newest;
     None when no message is due."""
-    told = angles(alert)
+    told = alert.angles
     # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
     # pending while the sender records it sent, a refresh would put it back to pending and
     # send it again for an outlet more.

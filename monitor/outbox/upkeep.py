@@ -9,7 +9,7 @@ from dataclasses import replace
 from monitor.channels.config import DeliveryConfig
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
-from monitor.outbox.grow import angles, worth_a_message
+from monitor.outbox.grow import worth_a_message
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
@@ -65,7 +65,7 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
     # it went out goes again on those terms, not for an outlet more.
     if alert.kind not in ("update", "new", "burst"):
         return
-    if not worth_a_message(external_id or due.external_id, angles(alert), angles(fresh)):
+    if not worth_a_message(external_id or due.external_id, alert.angles, fresh.angles):
         return
     if alert.kind == "update":
         await rows.requeue(db, alert.id, shown, now=now)
