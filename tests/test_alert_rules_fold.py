@@ -16,7 +16,10 @@ from standins import webhook_receiver
 from test_events_alerts import rss
 
 from monitor.engine import Engine
+from monitor.models import Alert
 from monitor.oneshot import poll_all
+from monitor.store import event_alerts
+from monitor.store.db import Db
 
 FIRST = "Snowden calls for public oversight of US surveillance practices"
 LATER = "NSA leaker Snowden says surveillance reform is not enough"
@@ -108,3 +111,34 @@ async def test_second_rule_of_an_event_is_not_lost(
     new: list[dict[str, Any]] = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
     got = [(a["rule"], a["severity"], a["extra"].get("rules", "")) for a in new]
     assert got == expected
+
+
+async def test_a_match_whose_waiting_alert_expired_meanwhile_is_not_lost(
+    feed_server: FeedServer, tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first alert waits out quiet hours; as the second rule's match is folded into it, the
+    # expiry sweep (or a permanent failure) gets there first: the reader got nothing, so the
+    # match must wait as an alert of its own, not be taken for told.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    fold = event_alerts.fold
+
+    async def expired_first(db: Db, held: Alert, **kw: Any) -> bool:
+        await db.execute("UPDATE alerts SET status = 'expired' WHERE id = ?", (held.id,))
+        return await fold(db, held, **kw)
+
+    monkeypatch.setattr(event_alerts, "fold", expired_first)
+    async with webhook_receiver() as hook:
+        text = config_text(hook.url, second="NSA", burst=False, quiet=True)
+        text = text.replace('severity = "urgent"', 'severity = "normal"')
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            async with engine.rt.store.transaction() as db:
+                rows = await db.fetch_all("SELECT status FROM alerts WHERE kind = 'new'")
+        finally:
+            await engine.close()
+    assert sorted(str(r[0]) for r in rows) == ["expired", "pending"]

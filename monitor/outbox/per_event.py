@@ -66,8 +66,10 @@ async def _goes_out(db: Db, alert: Alert, holding: Holding, now: float) -> bool:
         raised = rank(folded.severity) > rank(held.severity)
         if await event_alerts.fold(db, folded, raised=raised, now=now):
             return False
-        # Sent meanwhile (another node's sender): as sent.
-        sent = max(sent or "low", held.severity, key=rank)
+        # Sent meanwhile (another node's sender): as sent. Failed or expired meanwhile: the
+        # reader got nothing, and the event is free for this match.
+        if await event_alerts.was_sent(db, held.id):
+            sent = max(sent or "low", held.severity, key=rank)
     return sent is None or rank(alert.severity) > rank(sent)
 
 

@@ -94,3 +94,9 @@ async def fold(db: Db, held: Alert, *, raised: bool, now: float) -> bool:
     sql += " AND status = 'pending'"
     params = (dump_payload(held), now, now, held.id) if raised else (dump_payload(held), held.id)
     return await db.execute(sql, params) > 0
+
+
+async def was_sent(db: Db, alert_id: int) -> bool:
+    """Whether the alert ``alert_id`` is recorded as sent (not failed, expired or waiting)."""
+    status = await db.fetch_val("SELECT status FROM alerts WHERE id = ?", (alert_id,))
+    return bool(status == "sent")
