@@ -21,6 +21,17 @@ from monitor.store import stories as story_store
 
 def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: str) -> Config:
     """A config with these feed URLs, its database in tmp_path, short timeouts."""
+    return config_module.loads(_config_text(tmp_path, feeds, extra, **monitor), base_dir=tmp_path)
+
+
+def config_file(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: str) -> Path:
+    """``make_config``'s config as a file, for the command line (``monitor -c``)."""
+    path = tmp_path / "config.toml"
+    path.write_text(_config_text(tmp_path, feeds, extra, **monitor), encoding="utf-8")
+    return path
+
+
+def _config_text(tmp_path: Path, feeds: list[str], extra: str, **monitor: str) -> str:
     settings = {"database": str(tmp_path / "monitor.db"), "jitter": "0", **monitor}
     lines = ["[monitor]"]
     for key, value in settings.items():
@@ -28,8 +39,7 @@ def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: st
     lines += ["[fetch]", 'timeout = "5s"', 'connect_timeout = "2s"', 'read_timeout = "2s"']
     for url in feeds:
         lines += ["[[feeds]]", f"url = {url!r}"]
-    text = "\n".join(lines).replace("'", '"') + "\n" + extra
-    return config_module.loads(text, base_dir=tmp_path)
+    return "\n".join(lines).replace("'", '"') + "\n" + extra
 
 
 async def assign_stories(

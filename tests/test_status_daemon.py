@@ -12,21 +12,9 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, rss
+from helpers import config_file
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[monitor]
-database = "{tmp_path / "monitor.db"}"
-jitter = 0.0
-
-[[feeds]]
-url = "{url}"
-""")
-    return path
 
 
 async def _monitor(*args: str) -> asyncio.subprocess.Process:
@@ -60,7 +48,7 @@ async def test_status_says_whether_a_daemon_runs_on_the_store(
     feed_server: FeedServer, tmp_path: Path, daemon: str, first_line: str, running: bool
 ) -> None:
     feed_server.feed("/news", rss("News", [("Markets open higher", "http://example.org/1")]))
-    config = _config(tmp_path, feed_server.url("/news"))
+    config = config_file(tmp_path, [feed_server.url("/news")])
     proc = None
     if daemon == "none ran":
         code = await (await _monitor("once", "-c", str(config))).wait()

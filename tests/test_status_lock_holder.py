@@ -18,23 +18,11 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer, rss
+from helpers import config_file
 
 from monitor.cli import daemon_seen
 
 pytestmark = pytest.mark.timeout(120)
-
-
-def _config(tmp_path: Path, url: str) -> Path:
-    path = tmp_path / "config.toml"
-    path.write_text(f"""
-[monitor]
-database = "{tmp_path / "monitor.db"}"
-jitter = 0.0
-
-[[feeds]]
-url = "{url}"
-""")
-    return path
 
 
 def _monitor(*args: str, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
@@ -66,7 +54,7 @@ def _dead_pid() -> int:
 @pytest.fixture
 async def polled(feed_server: FeedServer, tmp_path: Path) -> Path:
     feed_server.feed("/news", rss("News", [("Markets open higher", "http://example.org/1")]))
-    config = _config(tmp_path, feed_server.url("/news"))
+    config = config_file(tmp_path, [feed_server.url("/news")])
     # In a thread: the feed server answers on this loop.
     assert (await asyncio.to_thread(_monitor, "once", "-c", str(config))).returncode == 0
     return config
