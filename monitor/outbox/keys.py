@@ -16,7 +16,11 @@ from monitor.store.grown import Held
 def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
     """The outbox key of a rule's "new" alert: per event (``event``) or per story. The
     outbox holds one alert per (channel, key)."""
-    return f"new:{story.id}:{rule.name}" if event is None else event_key(event.id, rule.name)
+    return story_key(story.id, rule.name) if event is None else event_key(event.id, rule.name)
+
+
+def story_key(story_id: int, rule: str) -> str:
+    return f"new:{story_id}:{rule}"
 
 
 def event_key(event_id: int, rule: str) -> str:

@@ -82,22 +82,26 @@ def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
     return None
 
 
+def rules_of(alert: Alert) -> list[str]:
+    """The rules ``alert`` names: ``extra.rules`` where several matched, else its rule."""
+    return [r for r in alert.extra.get("rules", alert.rule or "").split(", ") if r]
+
+
 def _named(alert: Alert, other: Alert) -> bool:
     """Whether ``alert`` names every rule ``other`` does."""
-    names = set(alert.extra.get("rules", alert.rule or "").split(", "))
-    return set(other.extra.get("rules", other.rule or "").split(", ")) <= names
+    return set(rules_of(other)) <= set(rules_of(alert))
 
 
 def _naming(alert: Alert, other: Alert) -> Alert:
     """``alert`` naming ``other``'s rules and words too, at the higher of their severities."""
-    rules = alert.extra.get("rules", alert.rule or "").split(", ")
-    for rule in other.extra.get("rules", other.rule or "").split(", "):
-        if rule and rule not in rules:
+    rules = rules_of(alert)
+    for rule in rules_of(other):
+        if rule not in rules:
             rules.append(rule)
     severity = max(alert.severity, other.severity, key=rank)
     return replace(
         alert,
         severity=severity,
         terms=tuple(dict.fromkeys((*alert.terms, *other.terms))),
-        extra={**alert.extra, "rules": ", ".join(r for r in rules if r)},
+        extra={**alert.extra, "rules": ", ".join(rules)},
     )
