@@ -1,11 +1,12 @@
 """A second rule's match folded into an event's alert (one message per event and channel,
 naming every rule) is not lost to what happens to that alert meanwhile: the message going
-out as it is folded. Through the real pipeline (local feeds, a webhook
+out as it is folded, the worker holding it for quiet hours on what it read before. Through the real pipeline (local feeds, a webhook
 receiver), on both backends."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -16,12 +17,14 @@ import pytest
 from aiohttp import web
 from feedserver import FeedServer
 from helpers import make_config
-from standins import serve_app
+from standins import serve_app, webhook_receiver
 from test_alert_rules_fold import FIRST, quiet_now
 from test_events_alerts import rss
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
+from monitor.store import alerts as alert_rows
+from monitor.store.db import Db
 
 
 def config_text(hook_url: str, b_feed: str, *, second: str | None, quiet: bool) -> str:
@@ -124,4 +127,35 @@ async def test_a_rule_folded_while_its_message_goes_out_is_not_lost(
             hook.release.set()
             await engine.close()
     assert told(hook.payloads) == [("new", "first", "normal", ""), *after]
+
+
+async def test_an_alert_made_urgent_is_not_held_for_quiet_hours_on_what_it_was(
+    feed_server: FeedServer, tmp_path: Path, database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The worker reads the first rule's alert (normal: it waits out quiet hours); before it
+    # holds it, the urgent rule's match is folded in, which makes it due now. Held on what the
+    # worker read, it would wait till morning.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    due = alert_rows.due
+    async with webhook_receiver() as hook:
+        text = config_text(hook.url, urls[1], second="urgent", quiet=True)
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            async with engine.rt.store.transaction() as db:
+                read = await due(db, "hook", time.time(), 100)  # as the worker reads it
+            feed_server.feed("/b", rss("Outlet B", [(FIRST, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+
+            async def read_before(db: Db, *args: Any) -> list[alert_rows.Due]:
+                monkeypatch.setattr(alert_rows, "due", due)
+                return read
+
+            monkeypatch.setattr(alert_rows, "due", read_before)
+            await engine.drain(5)
+        finally:
+            await engine.close()
+    assert told(hook.payloads()) == [("new", "first", "urgent", "first, second")]
 
