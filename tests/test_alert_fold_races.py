@@ -1,6 +1,7 @@
 """A second rule's match folded into an event's alert (one message per event and channel,
 naming every rule) is not lost to what happens to that alert meanwhile: the message going
-out as it is folded, the worker holding it for quiet hours on what it read before. Through the real pipeline (local feeds, a webhook
+out as it is folded, the worker holding it for quiet hours on what it read before, a reload
+that removes or downgrades the rule. Through the real pipeline (local feeds, a webhook
 receiver), on both backends."""
 
 from __future__ import annotations
@@ -159,3 +160,38 @@ async def test_an_alert_made_urgent_is_not_held_for_quiet_hours_on_what_it_was(
             await engine.close()
     assert told(hook.payloads()) == [("new", "first", "urgent", "first, second")]
 
+
+# (the second rule after the reload: its severity, None: removed; what the reader gets)
+RELOADS = [
+    (None, [("new", "first", "normal", "")]),
+    ("normal", [("new", "first", "normal", "first, second")]),
+]
+
+
+@pytest.mark.parametrize(("reloaded", "expected"), RELOADS, ids=["removed", "downgraded"])
+async def test_a_reload_takes_a_rule_out_of_the_alert_that_waits(
+    feed_server: FeedServer,
+    tmp_path: Path,
+    database: str,
+    reloaded: str | None,
+    expected: list[tuple[str, str, str, str]],
+) -> None:
+    # The urgent rule's match is folded into the alert that waits out quiet hours; the rule is
+    # then removed (or made normal) and quiet hours dropped: the message no longer speaks for it.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", [(FIRST, "http://b.example/1")]))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with webhook_receiver() as hook:
+        text = config_text(hook.url, urls[1], second="urgent", quiet=True)
+        engine = await Engine.open(make_config(tmp_path, urls[:1], extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)  # the first rule's alert waits
+            config = make_config(tmp_path, urls, extra=text, database=database)
+            await engine.reload(config)
+            await poll_all(engine.rt, progress=False)  # feed B: the second rule folded in
+            text = config_text(hook.url, urls[1], second=reloaded, quiet=False)
+            await engine.reload(make_config(tmp_path, urls, extra=text, database=database))
+            await engine.drain(5)
+        finally:
+            await engine.close()
+    assert told(hook.payloads()) == expected
