@@ -21,6 +21,7 @@ from monitor.channels import build_channels
 from monitor.config import Config
 from monitor.fetch import Fetcher, FetchLimits
 from monitor.outbox import Deliverer
+from monitor.outbox.per_event import follow_rules
 from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store
@@ -149,6 +150,11 @@ class Engine:
                 self.rt.memory.forget(gone.id)
         self.stages.recompile(config)
         old = self.rt.config
+        if config.rules != old.rules:
+            # The alerts that wait name only the rules still there, at their severities.
+            severities = {r.name: r.severity for r in config.rules}
+            async with self.store.transaction() as db:
+                await follow_rules(db, severities, now=self.rt.clock())
         if config.fetch.bodies_in_flight != old.fetch.bodies_in_flight:
             # Polls holding a slot release it to the old semaphore; new polls take the new one.
             self.rt.body_slots = asyncio.Semaphore(config.fetch.bodies_in_flight)

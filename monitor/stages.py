@@ -25,7 +25,7 @@ from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import Matched, on_matches
 from monitor.outbox.grow import on_grown
-from monitor.outbox.keys import already_queued, known_event_alerts
+from monitor.outbox.keys import already_queued, folded_rules, folds_into, known_event_alerts
 from monitor.store import Store
 from monitor.store import events as event_store
 from monitor.store import grown as grown_store
@@ -138,7 +138,8 @@ class Stages:
         # The (channel, key) of the alerts of the grown events: a match in one of them
         # finds its alert in the outbox already, and so does a later match of this call.
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
-        await self._queue_new(db, matched, events, known, now)
+        folded = {k for alerts in grown.of_events.values() for k in folded_rules(alerts)}
+        await self._queue_new(db, matched, events, known, folded, now)
         await self._update_grown(db, changes, grown, events, now)
         return [m.rule for _, m in matched]
 
@@ -228,6 +229,7 @@ class Stages:
         matched: Sequence[tuple[assign.EventChange, Match]],
         events: Mapping[int, Event],
         known: set[tuple[str, str]],
+        folded: set[tuple[str, str]],
         now: float,
     ) -> None:
         queue = []
@@ -239,7 +241,8 @@ class Stages:
             story = event_change.story.story
             if already_queued(known, story=story, match=match, rule=rule, event=event):
                 continue
-            queue.append(Matched(story, match, rule, event_change.story.item, event))
+            named = folds_into(folded, match=match, rule=rule, event=event)
+            queue.append(Matched(story, match, rule, event_change.story.item, event, named))
         enqueued = await on_matches(db, queue, now=now)
         if enqueued:
             log.debug("%d alerts queued", enqueued)

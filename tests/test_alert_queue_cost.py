@@ -140,3 +140,36 @@ async def test_matches_of_an_event_that_burst_queue_and_ask_nothing(
         assert len(shown["outlets"]) == 4  # the pending alert grew
     finally:
         await engine.close()
+
+
+async def test_matches_of_a_rule_the_waiting_alert_names_ask_nothing(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # "talks" matched the event with "leaders": the alert that waits names both. Its later
+    # matches in the event find that without reading (and decoding) the event's alerts.
+    urls = [feed_server.url(f"/o{i}") for i in range(3)]
+    for i in range(3):
+        feed_server.feed(f"/o{i}", rss(i, ANGLES[:1] if i == 0 else []))
+    engine = await Engine.open(make_config(tmp_path, urls, extra=RULES))
+    try:
+        await poll_all(engine.rt, progress=False)
+        db = engine.store.db
+        first = await db.fetch_all("SELECT id, channel, dedup_key, payload FROM alerts ORDER BY id")
+        assert json.loads(first[0][3])["extra"]["rules"] == "leaders, talks"
+
+        for i in range(1, 3):
+            feed_server.feed(f"/o{i}", rss(i, ANGLES[1:]))  # both rules match each
+        statements: list[str] = []
+        await engine.store.raw.set_trace_callback(statements.append)
+        await poll_all(engine.rt, progress=False)
+        await engine.store.raw.set_trace_callback(None)
+
+        rows = await db.fetch_all("SELECT id, channel, dedup_key FROM alerts ORDER BY id")
+        assert [tuple(r) for r in rows] == [tuple(r[:3]) for r in first]
+        asked = [s for s in statements if "JOIN alerts a ON a.story_id = s.id" in s]
+        inserts = [s for s in statements if s.lstrip().upper().startswith("INSERT INTO ALERTS")]
+        assert (asked, inserts) == ([], [])  # the event's alerts neither read again nor offered
+        shown = json.loads((await alert_rows.payloads(db))[rows[0][0]])
+        assert shown["extra"]["rules"] == "leaders, talks"
+    finally:
+        await engine.close()

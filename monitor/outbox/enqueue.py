@@ -105,12 +105,21 @@ class Matched:
     rule: RuleConfig
     item: StoredItem | None = None
     event: Event | None = None
+    # Of a rule the pending alert of the event names already (``outbox.keys.folds_into``).
+    folded: bool = False
 
 
 async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops), one per event and channel naming every rule; then
-    the burst condition of each rule that has one. How many alerts were queued."""
+    the burst condition of each rule that has one. How many alerts were queued. A match of
+    a rule the event's pending alert names already adds nothing to it on its own: it is
+    left out unless another match of the event is queued, whose alert it is merged with."""
+    if any(m.folded for m in matched):
+        others = {m.event.id for m in matched if not m.folded and m.event is not None}
+        matched = [
+            m for m in matched if not m.folded or (m.event is not None and m.event.id in others)
+        ]
     await fill_outlets(db, [m.story for m in matched])
     keyed: list[tuple[Alert, str]] = []
     bursting: list[tuple[Matched, list[Alert]]] = []

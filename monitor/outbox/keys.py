@@ -4,10 +4,11 @@ are there already, so that a match of an event alerted already builds nothing.""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from json import JSONDecoder
 
 from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, Story
-from monitor.store.alerts import SENT
+from monitor.store.alerts import PENDING, SENT
 from monitor.store.event_alerts import SEVERITY, rank
 from monitor.store.grown import Held
 
@@ -15,7 +16,11 @@ from monitor.store.grown import Held
 def alert_key(story: Story, rule: RuleConfig, event: Event | None) -> str:
     """The outbox key of a rule's "new" alert: per event (``event``) or per story. The
     outbox holds one alert per (channel, key)."""
-    return f"new:{story.id}:{rule.name}" if event is None else event_key(event.id, rule.name)
+    return story_key(story.id, rule.name) if event is None else event_key(event.id, rule.name)
+
+
+def story_key(story_id: int, rule: str) -> str:
+    return f"new:{story_id}:{rule}"
 
 
 def event_key(event_id: int, rule: str) -> str:
@@ -64,6 +69,37 @@ def known_event_alerts(alerts: Iterable[Held]) -> set[tuple[str, str]]:
     return known
 
 
+def folded_rules(alerts: Iterable[Held]) -> set[tuple[str, str]]:
+    """The (channel, key) a match would have of the rules the first pending "new" alert of
+    an event on a channel names besides its own (folded into it: ``outbox.per_event``):
+    read from the stored payloads without decoding them (``named_rules``)."""
+    folded: set[tuple[str, str]] = set()
+    seen: set[tuple[str, int]] = set()
+    for a in alerts:
+        if a.kind != "new" or a.status != PENDING or (event_id := a.event_id) is None:
+            continue
+        if (a.channel, event_id) not in seen:  # the one a match of the event is folded into
+            seen.add((a.channel, event_id))
+            folded |= {(a.channel, event_key(event_id, r)) for r in named_rules(a.row[3])}
+    return folded
+
+
+# How ``store.payload``'s encoder writes the rules an alert names (``extra.rules``): a quote
+# inside a string is escaped, so this is found only as that key.
+_RULES = '"rules": '
+_VALUE = JSONDecoder().raw_decode
+
+
+def named_rules(payload: str) -> list[str]:
+    """The rules a stored payload names in ``extra.rules`` (none for an alert of one rule),
+    read without decoding the rest of it."""
+    at = payload.find(_RULES)
+    if at < 0:
+        return []
+    rules, _ = _VALUE(payload, at + len(_RULES))
+    return [r for r in rules.split(", ") if r] if isinstance(rules, str) else []
+
+
 def already_queued(
     known: set[tuple[str, str]], *, story: Story, match: Match, rule: RuleConfig,
     event: Event | None,
@@ -92,3 +128,16 @@ def already_queued(
         return True
     known |= pairs
     return False
+
+
+def folds_into(
+    folded: set[tuple[str, str]], *, match: Match, rule: RuleConfig, event: Event | None
+) -> bool:
+    """Whether this match's "new" alerts are of a rule that the pending alert of its event
+    names already on each of their channels (``folded_rules``): alone, they add nothing to it
+    (``outbox.per_event``), and are queued only with another match of the event, whose alert
+    theirs is merged with as before (``enqueue.on_matches``)."""
+    if event is None or rule.burst is not None or not folded:
+        return False
+    key = event_key(event.id, rule.name)
+    return all((channel, key) in folded for channel in rule.channels or match.channels)

@@ -4,7 +4,7 @@ message naming both, not one each that is then edited on its own as the event gr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from monitor.models import Alert
@@ -82,22 +82,51 @@ def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
     return None
 
 
+def rules_of(alert: Alert) -> list[str]:
+    """The rules ``alert`` names: ``extra.rules`` where several matched, else its rule."""
+    return [r for r in alert.extra.get("rules", alert.rule or "").split(", ") if r]
+
+
 def _named(alert: Alert, other: Alert) -> bool:
     """Whether ``alert`` names every rule ``other`` does."""
-    names = set(alert.extra.get("rules", alert.rule or "").split(", "))
-    return set(other.extra.get("rules", other.rule or "").split(", ")) <= names
+    return set(rules_of(other)) <= set(rules_of(alert))
 
 
 def _naming(alert: Alert, other: Alert) -> Alert:
     """``alert`` naming ``other``'s rules and words too, at the higher of their severities."""
-    rules = alert.extra.get("rules", alert.rule or "").split(", ")
-    for rule in other.extra.get("rules", other.rule or "").split(", "):
-        if rule and rule not in rules:
+    rules = rules_of(alert)
+    for rule in rules_of(other):
+        if rule not in rules:
             rules.append(rule)
     severity = max(alert.severity, other.severity, key=rank)
     return replace(
         alert,
         severity=severity,
         terms=tuple(dict.fromkeys((*alert.terms, *other.terms))),
-        extra={**alert.extra, "rules": ", ".join(r for r in rules if r)},
+        extra={**alert.extra, "rules": ", ".join(rules)},
     )
+
+
+async def follow_rules(db: Db, severities: Mapping[str, str], *, now: float) -> int:
+    """After a reload that changed the rules (``severities``: each rule's, by name): a
+    pending alert naming several rules names only those still there, at the highest of
+    their severities now; a rule removed or made less urgent no longer speaks in it (one
+    made more urgent makes it due ``now``, as a fold does). One whose rules are all gone is
+    left as it is, as an alert of one removed rule is. How many were rewritten."""
+    count = 0
+    for alert, stored in await event_alerts.naming_several(db):
+        named = rules_of(alert)
+        kept = [r for r in named if r in severities]
+        if not kept:
+            continue
+        severity = max((severities[r] for r in kept), key=rank)
+        if kept == named and severity == alert.severity:
+            continue
+        extra = {k: v for k, v in alert.extra.items() if k != "rules"}
+        if len(kept) > 1:
+            extra["rules"] = ", ".join(kept)
+        rule = alert.rule if alert.rule in kept else kept[0]
+        fresh = replace(alert, rule=rule, severity=severity, extra=extra)
+        due = now if rank(severity) > rank(alert.severity) else None
+        count += await event_alerts.rewrite(db, fresh, stored, due=due)
+    return count

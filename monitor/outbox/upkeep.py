@@ -9,11 +9,15 @@ from dataclasses import replace
 from monitor.channels.config import DeliveryConfig
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
+from monitor.models import Alert
 from monitor.outbox.grow import worth_a_message
+from monitor.outbox.keys import event_key, story_key
+from monitor.outbox.per_event import rules_of
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
 from monitor.store.db import Db
+from monitor.store.event_alerts import rank
 
 log = logging.getLogger("monitor.outbox")
 
@@ -55,7 +59,10 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
     More means its story or event grew (or its update was refreshed) while it was being
     sent, by a poll that still saw it pending and so left the message to it: what that poll
     would have queued had it come a moment later is queued here (an update, or the refreshed
-    update again), on the same terms (``outbox.grow.worth_a_message``)."""
+    update again), on the same terms (``outbox.grow.worth_a_message``). A rule folded into
+    it meanwhile (``outbox.per_event``) is not lost with the payload recorded as it went:
+    one more urgent than what went out gets a message of its own; another, the update that
+    names it."""
     if shown == due.payload:
         return
     alert = due.alert
@@ -65,7 +72,12 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
     # it went out goes again on those terms, not for an outlet more.
     if alert.kind not in ("update", "new", "burst"):
         return
-    if not worth_a_message(external_id or due.external_id, alert.angles, fresh.angles):
+    added = [r for r in rules_of(fresh) if r not in rules_of(alert)] if alert.kind == "new" else []
+    if added and rank(fresh.severity) > rank(alert.severity):
+        await _on_its_own(db, fresh, added, now)
+        added = []
+    if not added and not worth_a_message(external_id or due.external_id, alert.angles,
+                                         fresh.angles):  # fmt: skip
         return
     if alert.kind == "update":
         await rows.requeue(db, alert.id, shown, now=now)
@@ -79,3 +91,17 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
         now=now,
         due=now,
     )
+
+
+async def _on_its_own(db: Db, fresh: Alert, added: list[str], now: float) -> None:
+    """The rules ``added`` to ``fresh`` while it went out without them, more urgent than it
+    went: their alert, as ``outbox.per_event`` lets one more urgent than the one sent go out
+    on its own (a quiet-hours override must not wait for an update)."""
+    # Not theirs: the rules the message named, its first rule's burst condition.
+    extra = {k: v for k, v in fresh.extra.items() if k != "rules" and not k.startswith("burst_")}
+    if len(added) > 1:
+        extra["rules"] = ", ".join(added)
+    own = replace(fresh, rule=added[0], extra=extra)
+    event = fresh.event_id
+    key = story_key(fresh.story_id or 0, added[0]) if event is None else event_key(event, added[0])
+    await rows.insert(db, own, dedup_key=key, now=now)

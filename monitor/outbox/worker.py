@@ -124,7 +124,7 @@ class ChannelWorker:
     async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
         config = self.channel.config
         now = self.clock()
-        later: dict[float, list[int]] = {}
+        later: dict[float, list[Due]] = {}
         held: dict[str, list[Alert]] = {}
         admitted: Counter[str] = Counter()
         digest: list[Due] = []
@@ -142,7 +142,7 @@ class ChannelWorker:
                 hold = due.created_at + config.update_delay
                 until = hold if hold > now else None
             if until is not None:
-                later.setdefault(until, []).append(alert.id)
+                later.setdefault(until, []).append(due)
             elif not self._storm.admit(alert, now, admitted):
                 held.setdefault(alert.rule or "", []).append(alert)
             elif config.digest > 0 and alert.kind in DIGEST_KINDS:
@@ -150,8 +150,13 @@ class ChannelWorker:
             else:
                 single.append(due)
         if later:
+            # Unless changed since it was read: a rule folded in may have made it due now.
             async with self.store.transaction() as db:
-                await rows.postpone_each(db, {i: t for t, ids in later.items() for i in ids})
+                await rows.postpone_each(
+                    db,
+                    {d.alert.id: t for t, dues in later.items() for d in dues},
+                    read={d.alert.id: d.stored for dues in later.values() for d in dues},
+                )
         if held:
             # Draining (monitor once): everything is queued already, so the summary can go
             # as soon as the alerts before it were read, not at the minute's end.
@@ -170,7 +175,8 @@ class ChannelWorker:
         window_end = min(d.created_at for d in group) + channel.config.digest
         if now < window_end and not self.flush.digests:
             async with self.store.transaction() as db:
-                await rows.postpone(db, [d.alert.id for d in group], window_end)
+                read = {d.alert.id: d.stored for d in group}
+                await rows.postpone(db, list(read), window_end, read=read)
             return
         for start in range(0, len(group), channel.digest_max):
             part = group[start : start + channel.digest_max]

@@ -22,6 +22,7 @@ class Due:
     created_at: float
     next_attempt: float
     external_id: str | None
+    stored: str = ""  # the payload column as read, without growth (``store.alerts.postpone``)
 
 
 ALERT_COLUMNS = "id, channel, kind, payload, attempts, created_at, next_attempt, external_id"
@@ -39,4 +40,4 @@ AS_SENT_ONLY = AS_SENT.format(more="")
 def load_due(row: Row) -> Due:
     """The Due of a row of ``AS_SENT`` (``ALERT_COLUMNS``, then the growth it shows)."""
     alert, payload = folded(load_alert(row), row[3], row[8], row[9])
-    return Due(alert, payload, int(row[4]), float(row[5]), float(row[6]), row[7])
+    return Due(alert, payload, int(row[4]), float(row[5]), float(row[6]), row[7], str(row[3]))

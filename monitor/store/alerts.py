@@ -220,17 +220,30 @@ async def deliverable(
     return int(count or 0)
 
 
-async def postpone(db: Db, ids: Iterable[int], until: float) -> None:
-    """Move alerts later without counting an attempt (quiet hours, digest window)."""
-    await postpone_each(db, dict.fromkeys(ids, until))
+async def postpone(
+    db: Db, ids: Iterable[int], until: float, *, read: Mapping[int, str] | None = None
+) -> None:
+    """Move alerts later without counting an attempt (quiet hours, digest window); with
+    ``read``, only those unchanged since (``postpone_each``)."""
+    await postpone_each(db, dict.fromkeys(ids, until), read=read)
 
 
-async def postpone_each(db: Db, until: Mapping[int, float]) -> None:
+async def postpone_each(
+    db: Db, until: Mapping[int, float], *, read: Mapping[int, str] | None = None
+) -> None:
     """``postpone`` each alert to its own time, once they are locked in the one order
-    (``store.outcome.hold``): a batch may hold updates and new alerts together."""
+    (``store.outcome.hold``): a batch may hold updates and new alerts together. ``read``:
+    the payload each was read with (``Due.stored``). One changed since is left as it is: a
+    rule folded into it may have made it due now (``store.event_alerts.fold``), which a
+    worker that judged it on what it was must not undo; it reads it again."""
     await hold(db, list(until))
+    if read is None:
+        params = [(until[i], i) for i in sorted(until)]
+        await db.execute_many("UPDATE alerts SET next_attempt = ? WHERE id = ?", params)
+        return
     await db.execute_many(
-        "UPDATE alerts SET next_attempt = ? WHERE id = ?", [(until[i], i) for i in sorted(until)]
+        "UPDATE alerts SET next_attempt = ? WHERE id = ? AND payload = ?",
+        [(until[i], i, read[i]) for i in sorted(until)],
     )
 
 

@@ -100,3 +100,31 @@ async def was_sent(db: Db, alert_id: int) -> bool:
     """Whether the alert ``alert_id`` is recorded as sent (not failed, expired or waiting)."""
     status = await db.fetch_val("SELECT status FROM alerts WHERE id = ?", (alert_id,))
     return bool(status == "sent")
+
+
+async def naming_several(db: Db) -> list[tuple[Alert, str]]:
+    """The pending "new" alerts that name several rules (``extra.rules``: one per event and
+    channel, ``outbox.per_event``), each with its payload as stored."""
+    rows = await db.fetch_all(
+        "SELECT id, channel, kind, payload FROM alerts WHERE status = 'pending'"
+        """ AND kind = 'new' AND payload LIKE '%"rules": %' ORDER BY id"""
+    )
+    return [(load_alert(r), str(r[3])) for r in rows]
+
+
+async def rewrite(db: Db, alert: Alert, stored: str, *, due: float | None = None) -> bool:
+    """Store ``alert`` in its row if it still waits with the payload ``stored`` (due by
+    ``due`` at the latest, where given); whether it did (the sender may have taken it, or a
+    poll folded another rule into it meanwhile)."""
+    sooner = (
+        ""
+        if due is None
+        else ", next_attempt = CASE WHEN next_attempt > ? THEN ? ELSE next_attempt END"
+    )
+    params = (dump_payload(alert),) + (() if due is None else (due, due))
+    changed = await db.execute(
+        f"UPDATE alerts SET payload = ?{sooner} WHERE id = ? AND status = 'pending'"
+        " AND payload = ?",
+        (*params, alert.id, stored),
+    )
+    return changed > 0
