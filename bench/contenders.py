@@ -101,7 +101,12 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
             await engine.close()
         return result
 
-    return asyncio.run(cycle())
+    try:  # the event loop `monitor run` and `once` run on (uvloop's where installed)
+        from monitor.eventloop import new_event_loop
+    except ImportError:  # a --baseline revision from before it: asyncio's
+        return asyncio.run(cycle())
+    with asyncio.Runner(loop_factory=new_event_loop) as runner:
+        return runner.run(cycle())
 
 
 async def changed_cycle(

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from monitor import interpreter, log
+from monitor import eventloop, interpreter, log
 from monitor.cli.common import add_config_option, add_log_options, load_config, read_store
 from monitor.config import Config
 from monitor.plural import plural
@@ -49,9 +49,11 @@ def run(args: argparse.Namespace) -> int:
         trim.poll_done()
 
     try:
-        outcomes = asyncio.run(run_once(config, dry_run=args.dry_run, after_poll=poll_done))
+        # uvloop's event loop where installed (monitor.eventloop), as `monitor run`'s.
+        with asyncio.Runner(loop_factory=eventloop.new_event_loop) as runner:
+            outcomes = runner.run(run_once(config, dry_run=args.dry_run, after_poll=poll_done))
     except KeyboardInterrupt:
-        # asyncio.run cancelled the pass: polls cut off rolled back, what was stored stays,
+        # The runner cancelled the pass: polls cut off rolled back, what was stored stays,
         # and a send in flight was finished before the store closed.
         print(interrupted(config, polled, dry_run=args.dry_run), file=sys.stderr)
         return 130  # 128 + SIGINT, as a shell reports a command stopped by Ctrl-C

@@ -6,7 +6,7 @@ import argparse
 import asyncio
 
 from monitor import config as config_module
-from monitor import interpreter, log
+from monitor import eventloop, interpreter, log
 from monitor.cli.common import add_config_option, add_log_options
 
 
@@ -37,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
         # Imported here: `monitor --help` and the other commands list this module, not run it.
         from monitor.daemon import run_daemon
 
-        return asyncio.run(run_daemon(config, path, settle_heap=True))
+        # uvloop's event loop where installed (monitor.eventloop): the command's choice.
+        with asyncio.Runner(loop_factory=eventloop.new_event_loop) as runner:
+            return runner.run(run_daemon(config, path, settle_heap=True))
     finally:
         interpreter.resume_collector()

@@ -1,0 +1,23 @@
+"""The event loop the pipeline's commands run on: uvloop's (libuv, in C) when it is installed,
+else asyncio's own.
+
+The poll path wakes the loop for every fetch, every parse handed back by the parse thread and
+every trip to the database thread; asyncio's selector loop spends a good part of the event
+loop's time outside the stages on those wake-ups (its select, its self-pipe, its handles in
+Python). Only ``monitor run`` and ``monitor once`` use it, through ``asyncio.Runner``'s
+``loop_factory``: no event-loop policy is set, and tests, replay and the demo keep asyncio's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+
+def new_event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop: uvloop's where it is installed (a dependency, missing only where it
+    has no wheel, such as Windows), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
