@@ -112,6 +112,11 @@ async def test_an_update_says_so_and_lists_the_angles_since_the_last_message(
     assert all(h in hook_updates[0]["text"] for h in LATER)
     assert hook_updates[0]["new_angles"] == {"headlines": LATER[::-1], "more": 0}
     assert hook_updates[1]["new_angles"] == {"headlines": MORE[::-1], "more": 0}
+    # Each message has an id of its own (a receiver that drops a repeated id keeps both
+    # updates), in the header and the body alike.
+    ids = [headers["X-Monitor-Alert-Id"] for headers, _ in hook.requests]
+    assert len(set(ids)) == len(ids) == 3, ids
+    assert ids == [p["message_id"] for p in hook.payloads()]
     # Telegram edits its one message: it keeps its heading and shows every new angle.
     assert len(tg.sent) == 1
     final = tg.messages[int(tg.edits[-1]["message_id"])]

@@ -203,6 +203,24 @@ async def test_webhook_statuses(session: aiohttp.ClientSession) -> None:
     assert gone.value.permanent and "HTTP 404" in str(gone.value)
 
 
+async def test_webhook_message_ids_are_one_per_message_and_kept_on_a_retry(
+    session: aiohttp.ClientSession,
+) -> None:
+    update = alert(kind="update", event_id=4, extra={"angles": "3", "new_angles": "A\nB"})
+    async with webhook_receiver() as hook:
+        hook.script = [503]
+        channel = build_channel("hook", channel_config(type="webhook", url=hook.url), session)
+        with pytest.raises(ChannelError):
+            await channel.send(update)
+        await channel.send(update)  # the retry
+        await channel.send(alert(kind="update", event_id=4, extra={"angles": "5"}))
+    (refused, _), *_ = hook.refused
+    (retried, _), (later, _) = hook.requests
+    assert refused["X-Monitor-Alert-Id"] == retried["X-Monitor-Alert-Id"]
+    # The next update of the same alert is another message: a receiver must not drop it.
+    assert later["X-Monitor-Alert-Id"] != retried["X-Monitor-Alert-Id"]
+
+
 async def test_console_prints_a_readable_block(
     session: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
 ) -> None:
