@@ -103,6 +103,16 @@ def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]
                 )
             else:
                 found.append(f"{said}, has that URL or had that title when last polled (a typo?)")
+    named: dict[str, int] = {}
+    for i, configured in enumerate(config.feeds):
+        if not configured.name:
+            continue
+        first = named.setdefault(configured.name.casefold(), i)
+        if first != i:
+            found.append(
+                f"feeds[{i}].name: {configured.name!r} is also the name of feeds[{first}]: a rule's"
+                " feeds naming it takes both (give each feed a name of its own)"
+            )
     if config.database_location == config.database_path:
         folder = config.database_path.parent
         if not folder.parent.is_dir():

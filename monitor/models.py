@@ -63,6 +63,9 @@ class ParsedFeed:
     ttl_seconds: float | None
     entries: list[Item]
     warning: str | None = None  # feedparser's "bozo" complaint about a feed it still read
+    # The XML error feedparser read past, keeping what it recovered ("malformed XML at line 3:
+    # mismatched tag"): the poll counts as a problem of the feed, as a failed one does.
+    malformed: str | None = None
     hubs: tuple[str, ...] = ()  # WebSub hubs the feed advertises (<link rel="hub">)
     self_url: str | None = None  # the feed's own address as it states it (rel="self")
 

@@ -65,6 +65,8 @@ async def run_once(
                     "alerts still waiting after %.0fs; they stay in the outbox for the next run",
                     DRAIN_TIMEOUT,
                 )
+            if dry_run:
+                await _say_what_waits(engine)
             return outcomes
         finally:
             await engine.close()
@@ -81,8 +83,27 @@ async def _dry_run_config(config: Config, tmp: Path) -> Config:
         )
     elif location.exists():
         await asyncio.to_thread(_backup, location, copy)
-    console = {name: ConsoleChannelConfig(type="console") for name in config.channels}
+    # Printed instead of sent, but held as the channel would hold it (quiet hours).
+    console = {
+        name: ConsoleChannelConfig(
+            type="console",
+            quiet_hours=channel.quiet_hours,
+            quiet_override=channel.quiet_override,
+            timezone=channel.timezone,
+        )
+        for name, channel in config.channels.items()
+    }
     return config_module.derive(config, database=copy, channels=console)
+
+
+async def _say_what_waits(engine: Engine) -> None:
+    """A dry run printed what would be sent now; what would wait (quiet hours), it says."""
+    from monitor.outbox.status import waiting, waiting_line
+
+    for channel, wait in (await waiting(engine.store.db, engine.config.channels)).items():
+        line = waiting_line(channel, wait)
+        if line:
+            log.info("dry run: would not be sent yet: %s", line.removeprefix("WAITING "))
 
 
 def _backup(source: Path, target: Path) -> None:

@@ -51,9 +51,13 @@ async def save_alone(rt: Runtime, state: FeedState) -> None:
 
 def record_success(
     rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, ttl: float | None,
-    now: float,
+    now: float, *, problem: str | None = None,
 ) -> None:  # fmt: skip
-    if state.error_streak:
+    """A poll that read the feed; with ``problem`` (a body parsed past its errors), one that
+    counts against it as a failed poll does (``feedhealth``), on the usual schedule."""
+    if problem is not None:
+        _record_degraded(feed, state, problem, now)
+    elif state.error_streak:
         log.info(
             "recovered after %d failed poll%s",
             state.error_streak,
@@ -62,10 +66,42 @@ def record_success(
         )
     state.last_status = result.status
     state.last_checked = now
-    state.last_success = now
-    state.error_streak = 0
-    state.failing_since = None
+    if problem is None:
+        state.last_success = now
+        state.error_streak = 0
+        state.failing_since = None
     state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
+
+
+_MALFORMED = "parse: malformed XML"
+
+
+def malformed(problem: str | None) -> str | None:
+    """What a poll whose body parsed past ``problem`` (``ParsedFeed.malformed``) records."""
+    return f"parse: {problem}" if problem else None
+
+
+def still_malformed(state: FeedState) -> str | None:
+    """The problem of the feed's last body, when it was malformed and a poll brought it
+    again (a 304, the same bytes): that body is still the feed's problem."""
+    last = state.last_error
+    if state.error_streak and last is not None and last.startswith(_MALFORMED):
+        return last
+    return None
+
+
+def _record_degraded(feed: FeedConfig, state: FeedState, problem: str, now: float) -> None:
+    state.last_error = problem
+    state.last_error_at = now
+    state.error_streak += 1
+    state.failing_since = state.failing_since or now
+    log.warning(
+        "%s (%d poll%s in a row; the items it could read are kept)",
+        problem,
+        state.error_streak,
+        "s" * (state.error_streak != 1),
+        extra={"feed": feed.url},
+    )
 
 
 async def record_error(

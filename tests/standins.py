@@ -226,6 +226,7 @@ class WebhookReceiver:
 
     script: list[int] = field(default_factory=list)
     requests: list[tuple[dict[str, str], bytes]] = field(default_factory=list)
+    refused: list[tuple[dict[str, str], bytes]] = field(default_factory=list)  # by ``script``
     url: str = ""
 
     def app(self) -> web.Application:
@@ -236,6 +237,7 @@ class WebhookReceiver:
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
         if self.script:
+            self.refused.append((dict(request.headers), body))
             return web.Response(status=self.script.pop(0), headers={"Retry-After": "0"})
         self.requests.append((dict(request.headers), body))
         return web.json_response({"ok": True})

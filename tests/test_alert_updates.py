@@ -5,16 +5,18 @@ that came since the last message the reader got are listed, not just the newest.
 
 from __future__ import annotations
 
+import asyncio
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from helpers import make_config
+from helpers import config_file, make_config
 from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, webhook_receiver
 from test_events_alerts import rss
 
 from monitor.channels import render
+from monitor.cli import main
 from monitor.engine import Engine
 from monitor.models import Alert
 from monitor.oneshot import poll_all
@@ -112,6 +114,41 @@ async def test_an_update_says_so_and_lists_the_angles_since_the_last_message(
     assert all(h in hook_updates[0]["text"] for h in LATER)
     assert hook_updates[0]["new_angles"] == {"headlines": LATER[::-1], "more": 0}
     assert hook_updates[1]["new_angles"] == {"headlines": MORE[::-1], "more": 0}
+    # Each message has an id of its own (a receiver that drops a repeated id keeps both
+    # updates), in the header and the body alike.
+    ids = [headers["X-Monitor-Alert-Id"] for headers, _ in hook.requests]
+    assert len(set(ids)) == len(ids) == 3, ids
+    assert ids == [p["message_id"] for p in hook.payloads()]
+
+
+async def test_the_counts_say_every_message_the_reader_got(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An update's row goes out once per update: ``status`` and ``events`` count each."""
+    urls = publish(feed_server, [FIRST] + [""] * (len(LATER) + len(MORE)))
+    async with smtp_standin() as smtp, webhook_receiver() as hook, telegram_standin() as tg:
+        extra = channels(smtp.port, hook.url, tg.url)
+        path = config_file(tmp_path, urls, extra=extra)
+        engine = await Engine.open(make_config(tmp_path, urls, extra=extra))
+        try:
+            for headlines in ([FIRST], [FIRST, *LATER], [FIRST, *LATER, *MORE]):
+                publish(feed_server, headlines)
+                await poll_all(engine.rt, progress=False)
+                assert await engine.drain(20)
+        finally:
+            await engine.close()
+    assert len(hook.requests) == len(smtp.received) == 3
+    edits = len(tg.edits)
+    assert len(tg.sent) == 1 and edits >= 2
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["status", "-c", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "  hook: 3 sent (1 alert, 2 updates)" in out, out
+    assert "  mail: 3 sent (1 alert, 2 updates)" in out, out
+    assert f"  desk: {1 + edits} sent (1 alert, {edits} updates)" in out, out
+    assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "hook 2 updates sent" in out and f"desk {edits} updates sent" in out, out
     # Telegram edits its one message: it keeps its heading and shows every new angle.
     assert len(tg.sent) == 1
     final = tg.messages[int(tg.edits[-1]["message_id"])]

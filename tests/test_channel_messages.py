@@ -93,6 +93,20 @@ async def test_telegram_message_reads_well(session: aiohttp.ClientSession) -> No
     assert 'href="https://en.kremlin.ru/events/president/news/77777?a=1&amp;b=2"' in text
 
 
+async def test_a_telegram_health_alert_links_the_feed_not_a_story(
+    session: aiohttp.ClientSession,
+) -> None:
+    health = alert(kind="health", rule=None, title="Wire has failed for 6h", outlets=(),
+                   terms=(), snippet="", url="https://wire.example/rss")  # fmt: skip
+    async with telegram_standin() as tg:
+        channel = build_channel("desk", telegram(tg.url), session)
+        await channel.send(health)
+        await channel.send(alert())
+        health_text, story_text = (m["text"] for m in tg.sent)
+    assert '<a href="https://wire.example/rss">Open the feed</a>' in health_text
+    assert "Read the story" not in health_text and "Read the story" in story_text
+
+
 async def test_telegram_edit_not_modified_is_success(session: aiohttp.ClientSession) -> None:
     async with telegram_standin() as tg:
         channel = build_channel("desk", telegram(tg.url), session)
@@ -203,6 +217,24 @@ async def test_webhook_statuses(session: aiohttp.ClientSession) -> None:
     assert gone.value.permanent and "HTTP 404" in str(gone.value)
 
 
+async def test_webhook_message_ids_are_one_per_message_and_kept_on_a_retry(
+    session: aiohttp.ClientSession,
+) -> None:
+    update = alert(kind="update", event_id=4, extra={"angles": "3", "new_angles": "A\nB"})
+    async with webhook_receiver() as hook:
+        hook.script = [503]
+        channel = build_channel("hook", channel_config(type="webhook", url=hook.url), session)
+        with pytest.raises(ChannelError):
+            await channel.send(update)
+        await channel.send(update)  # the retry
+        await channel.send(alert(kind="update", event_id=4, extra={"angles": "5"}))
+    (refused, _), *_ = hook.refused
+    (retried, _), (later, _) = hook.requests
+    assert refused["X-Monitor-Alert-Id"] == retried["X-Monitor-Alert-Id"]
+    # The next update of the same alert is another message: a receiver must not drop it.
+    assert later["X-Monitor-Alert-Id"] != retried["X-Monitor-Alert-Id"]
+
+
 async def test_console_prints_a_readable_block(
     session: aiohttp.ClientSession, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -216,6 +248,9 @@ async def test_console_prints_a_readable_block(
     assert "Kremlin — also reported by: TASS, Reuters, AP, +2 (6 in all)" in out
     assert "matched: Putin, Zelensky, negotiations" in out
     assert "https://en.kremlin.ru/events/president/news/77777?a=1&b=2" in out
+    # One message for two rules names both, as the other channels do ("Rules: a, b").
+    await channel.send(alert(extra={"rules": "peace-talks, summit"}))
+    assert "[peace-talks, summit · high · screen]" in capsys.readouterr().out
 
 
 async def test_secrets_appear_in_no_log_error_or_repr_even_on_network_errors(

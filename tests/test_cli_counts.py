@@ -43,7 +43,7 @@ def test_a_replay_summary_of_one_of_each_is_singular() -> None:
 
     one = ReplaySummary(
         feeds=1, records=1, polls=1, failed_polls=0, new_items=1, stories=1, matches=1,
-        alerts={"sent": 1}, discarded=1, data_hours=1.0, seconds=0.5, database="m.db",
+        alerts={"sent": 1}, sent={"alerts": 1, "updates": 0}, discarded=1, data_hours=1.0, seconds=0.5, database="m.db",
     )  # fmt: skip
     text = "\n".join(one.lines())
     assert "replayed 1 headline from 1 feed " in text

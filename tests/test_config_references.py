@@ -1,6 +1,7 @@
 """check-config finds what is valid on its own but cannot work: a rule scoped to a tag no feed
 has (an error), to a feed nothing here names or a rule alerting nowhere (warnings), and a
-database whose folder is a typo (the store then refuses rather than start empty)."""
+database whose folder is a typo (the store then refuses rather than start empty); two feeds
+of one name (a warning)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,18 @@ def test_a_doubtful_rule_is_a_warning(
         assert err == ""
     else:
         assert line in err and len(err.splitlines()) == 1
+
+
+def test_two_feeds_of_one_name_are_flagged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule's ``feeds = ["Agency"]`` would take both: check-config says so."""
+    path = tmp_path / "config.toml"
+    second = '[[feeds]]\nurl = "https://c.example/rss"\nname = "agency"\n'
+    path.write_text(FEEDS + second + rule('channels = ["desk"]'))
+    assert main(["check-config", "-c", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "warning: feeds[2].name: 'agency' is also the name of feeds[0]" in err, err
 
 
 def test_a_database_folder_that_is_a_typo_is_said_and_refused(

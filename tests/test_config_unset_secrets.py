@@ -117,3 +117,18 @@ def test_a_number_left_unset_is_named_with_its_variable(
     err = capsys.readouterr().err
     assert f"channels.mail.{key}: environment variable {variable} is not set" in err, err
     assert "unset.invalid" not in err and "valid integer" not in err, err
+
+
+def test_import_opml_runs_without_the_secrets_and_keeps_their_references(
+    config: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    opml = config.parent / "in.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline type="rss" text="B"'
+        ' xmlUrl="http://127.0.0.1:9/b.xml"/></body></opml>'
+    )
+    assert main(["import-opml", str(opml), "-c", str(config)]) == 0, capsys.readouterr().err
+    assert "added 1 of 1 feed" in capsys.readouterr().err
+    text = config.read_text()
+    assert 'url = "http://127.0.0.1:9/b.xml"' in text
+    assert "${NOPE_TOKEN}" in text and "unset.invalid" not in text

@@ -21,3 +21,7 @@ def test_demo_prints_alerts_and_one_story_from_five_outlets() -> None:
         "Northern Broadcaster, Valley Times" in out
     )
     assert "0 failed" in out and "pending" not in out.splitlines()[-1]
+    # The summary counts what was printed: each new story and each time an event grew.
+    new, grew = out.count("● NEW STORY"), out.count("↻ EVENT GROWS")
+    assert grew >= 1
+    assert f"alerts: {new + grew} sent ({new} alerts, {grew} updates)" in out, out

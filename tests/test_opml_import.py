@@ -134,3 +134,21 @@ def test_a_configured_feed_in_another_form_is_skipped_and_the_rest_imported(
     (line,) = [line for line in err.splitlines() if line.startswith("skipped")]
     assert "HTTP://A.example/feed/o00.xml" in line and "http://a.example/feed/o00.xml" in line
     assert "added 2 of 3 feeds" in err and "1 already configured" in err
+
+
+def test_a_name_taken_by_another_feed_is_made_distinct(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two feeds of one name would make a rule's ``feeds = ["Reuters"]`` take both."""
+    opml = (
+        '<opml version="2.0"><body>'
+        '<outline text="Reuters" xmlUrl="https://b.example/rss"/>'
+        '<outline text="reuters" xmlUrl="https://c.example/rss"/>'
+        "</body></opml>"
+    )
+    configured = '[[feeds]]\nurl = "https://a.example/rss"\nname = "Reuters"\n'
+    code, path = import_opml(tmp_path, configured, opml)
+    assert code == 0
+    names = [f.name for f in config_module.load(Path(path)).feeds]
+    assert names == ["Reuters", "Reuters (2)", "reuters (3)"]
+    assert "'Reuters (2)': another feed is named 'Reuters'" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from monitor.channels.render import (
     event_line,
     heading,
     published_line,
+    rule_names,
     safe_url,
 )
 from monitor.models import Alert
@@ -31,7 +32,8 @@ def render(alert: Alert, channel: str = "") -> str:
     # so an update says what it is: an event's (alert_on = "event") or a story's.
     grows = "EVENT GROWS" if alert.event_id is not None else "STORY GROWS"
     label = grows if alert.kind == "update" else heading(alert).upper()
-    meta = " · ".join(p for p in (alert.rule, alert.severity if alert.rule else "", channel) if p)
+    rules = rule_names(alert)  # every rule the message names, as the other channels do
+    meta = " · ".join(p for p in (rules, alert.severity if rules else "", channel) if p)
     top = f"{mark} {label}" + (f"  [{meta}]" if meta else "")
     lines = [
         top,

@@ -96,9 +96,14 @@ def subject(alert: Alert) -> str:
     return f"{heading(alert)}: {headline(alert)}" + (f" (+{others} more)" if others > 0 else "")
 
 
+def rule_names(alert: Alert) -> str:
+    """``a``, or ``a, b`` where several rules matched one event (one message)."""
+    return alert.extra.get("rules") or alert.rule or ""
+
+
 def rules_line(alert: Alert) -> str:
     """``Rule: a``, or ``Rules: a, b`` where several rules matched one event (one message)."""
-    rules = alert.extra.get("rules") or alert.rule or ""
+    rules = rule_names(alert)
     return f"Rule{'s' if ', ' in rules else ''}: {rules}"
 
 
@@ -276,7 +281,9 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     if "message" in alert.extra:
         lines.append(clip_escaped(alert.extra["message"], 1000))
     url = safe_url(alert.url)
-    tail = f'<a href="{escape(url)}">Read the story</a>' if url else ""
+    # A health alert links its feed, not a story.
+    link = "Open the feed" if alert.kind == "health" else "Read the story"
+    tail = f'<a href="{escape(url)}">{link}</a>' if url else ""
     fixed = "\n".join([*lines, tail])
     room = limit - utf16_len(fixed) - 4  # two newlines around the snippet, with margin
     if alert.snippet and room > 20:

@@ -38,3 +38,13 @@ def headline(alert: Alert) -> str:
 def follows_line(alert: Alert) -> str:
     """``Follows: <first headline>`` for an update that leads with a newer one."""
     return f"Follows: {alert.title}" if headline(alert) != alert.title else ""
+
+
+def message_id(alert: Alert) -> str:
+    """The id of the message ``alert`` goes out as: the alert's id, and for an update also
+    the number of angles it tells (``"2.3"``). An update row is sent again each time its event
+    has an angle more than its last message told (``outbox.grow``), so each of its messages
+    has an id of its own, and a retry of one message (the same content) keeps it."""
+    if alert.kind == "update":
+        return f"{alert.id}.{alert.angles}"
+    return str(alert.id)

@@ -3,8 +3,10 @@
 The body is ``{"alert": {...}, "text": "..."}``, and for an event's update also
 ``"new_angles": {"headlines": [...], "more": N}`` (the angles since the last message). With
 a ``secret``, the header ``X-Monitor-Signature: sha256=<hex>`` is the HMAC of the exact body
-bytes, so a receiver can check who sent it; ``X-Monitor-Alert-Id`` lets a receiver drop
-the rare duplicate.
+bytes, so a receiver can check who sent it. ``X-Monitor-Alert-Id`` (and the body's
+``message_id``) is the message's own id (``updates.message_id``): each message has its own,
+and a retry of one carries the same, so a receiver can drop the rare duplicate on it. A
+digest's header lists the ids of the messages it holds.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from monitor.channels import Channel
 from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
 from monitor.channels.render import plain_text
-from monitor.channels.updates import new_angles
+from monitor.channels.updates import message_id, new_angles
 from monitor.errors import ChannelError
 from monitor.fetch.failures import client_failure
 from monitor.fetch.responses import parse_retry_after
@@ -65,15 +67,19 @@ class WebhookChannel(Channel):
         return f"<WebhookChannel {self.name!r} url={self._shown!r}>"
 
     async def _send(self, alert: Alert) -> str | None:
-        payload: dict[str, Any] = {"alert": alert_json(alert), "text": plain_text(alert)}
+        payload: dict[str, Any] = {
+            "message_id": message_id(alert),
+            "alert": alert_json(alert),
+            "text": plain_text(alert),
+        }
         heads, more = new_angles(alert)
         if heads:  # an event's update: what is new, as data (the text says it in words)
             payload["new_angles"] = {"headlines": heads, "more": more}
-        await self._post(payload, str(alert.id))
+        await self._post(payload, payload["message_id"])
         return None
 
     async def _send_digest(self, alerts: Sequence[Alert]) -> str | None:
-        ids = ",".join(str(a.id) for a in alerts)
+        ids = ",".join(message_id(a) for a in alerts)
         payload = {
             "digest": [alert_json(a) for a in alerts],
             "text": "\n\n".join(plain_text(a) for a in alerts),

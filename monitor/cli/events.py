@@ -27,7 +27,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         description="List the events in the store (the coverage of one happening), newest "
         "first, with their stories and the items of each, the rules that matched them and the "
         "alerts they raised. --json prints "
-        '{"events": [{"id", "title", "first_seen", "last_seen", "stories": [...]}]}.',
+        '{"events": [{"id", "title", "first_seen", "published", "last_seen", "stories": [...]}]}'
+        " (first_seen: when the monitor first saw it; published: the earliest date its items"
+        " give).",
     )
     add_listing_options(p, "events")
     p.add_argument("--matched", action="store_true", help="only the events a rule matched")

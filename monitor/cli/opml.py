@@ -7,6 +7,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from monitor import config as config_module
 from monitor.cli import EXIT_USAGE
@@ -15,6 +16,9 @@ from monitor.errors import ConfigError, InputError, StoreError
 from monitor.plural import plural
 from monitor.redact import shown
 
+if TYPE_CHECKING:
+    from monitor.opml import OpmlFeed
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     imp = sub.add_parser(
@@ -22,7 +26,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="add the feeds of an OPML file to the config",
         description="Append the feeds of an OPML file (those not configured yet) to the "
         "config file as [[feeds]] tables. Folder titles and an outline's category become "
-        "tags; a feed listed twice keeps its first name and all its tags. A feed configured "
+        "tags; a feed listed twice keeps its first name and all its tags; a name another "
+        'feed has already is made distinct ("Reuters (2)"), said on stderr. A feed configured '
         "already (its URL in any form: letter case, a trailing slash) is skipped. An outline "
         "that cannot "
         "be a feed (not an http(s) URL) is skipped with a line naming it, and the exit code "
@@ -46,10 +51,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 def run_import(args: argparse.Namespace) -> int:
     # Imported here: the XML reader is this command's, not every command's (`monitor run`).
     from monitor.configchecks import feed_key
-    from monitor.opml import OpmlFeed, feeds_as_toml, merge_duplicates, read_opml, why_invalid
+    from monitor.opml import feeds_as_toml, merge_duplicates, read_opml, why_invalid
 
     path = config_module.resolve_path(args.config)
-    config = config_module.load(path)
+    # It sends nothing: the channels' secrets may live only in the daemon's environment.
+    config = config_module.load(path, secrets=False)
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
@@ -83,6 +89,7 @@ def run_import(args: argparse.Namespace) -> int:
             skipped += 1
             label = f"{feed.name!r} " if feed.name else ""
             print(shown(f"skipped outline {label}({feed.url[:200]}): {why}"), file=sys.stderr)
+    new = _distinct_names(new, [f.name for f in config.feeds if f.name])
     code = EXIT_USAGE if skipped else 0  # the file had bad input, even if the rest went in
     addition = feeds_as_toml(new)
     tail = f", {configured} already configured" if configured else ""
@@ -94,7 +101,9 @@ def run_import(args: argparse.Namespace) -> int:
     text = path.read_text(encoding="utf-8")
     updated = text + ("" if text.endswith("\n") else "\n") + "\n# imported from OPML\n" + addition
     try:
-        config_module.loads(updated, base_dir=path.resolve().parent, source=str(path))
+        config_module.loads(
+            updated, base_dir=path.resolve().parent, source=str(path), secrets=False
+        )
     except ConfigError as exc:
         raise InputError(
             f"the import would make the config invalid, nothing written: {exc.message}"
@@ -102,6 +111,29 @@ def run_import(args: argparse.Namespace) -> int:
     _atomic_write(path, updated)
     print(f"added {len(new)} of {plural(len(found), 'feed')} to {path}{tail}", file=sys.stderr)
     return code
+
+
+def _distinct_names(new: list[OpmlFeed], taken: list[str]) -> list[OpmlFeed]:
+    """``new`` with each name another feed has already (in the config, or earlier in the
+    file) made distinct ("Reuters (2)"), said on stderr: a rule's ``feeds = ["Reuters"]``
+    would otherwise take both feeds."""
+    from dataclasses import replace
+
+    names = {n.casefold() for n in taken}
+    out: list[OpmlFeed] = []
+    for feed in new:
+        name = feed.name
+        if name and name.casefold() in names:
+            n = 2
+            while f"{name} ({n})".casefold() in names:
+                n += 1
+            print(shown(f"named {feed.url[:200]} {name + f' ({n})'!r}: another feed is named "
+                        f"{name!r}"), file=sys.stderr)  # fmt: skip
+            feed = replace(feed, name=f"{name} ({n})")
+        if feed.name:
+            names.add(feed.name.casefold())
+        out.append(feed)
+    return out
 
 
 def run_export(args: argparse.Namespace) -> int:

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from monitor.channels.config import SEVERITY_ORDER, DeliveryConfig
 from monitor.channels.policy import quiet_until
 from monitor.configtypes import format_duration
+from monitor.plural import plural
 from monitor.store import alerts as rows
 from monitor.store import report
 from monitor.store.db import Db
@@ -46,6 +47,8 @@ async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict
         "folded": sum(c.get(rows.FOLDED, 0) for c in counts.values()),
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
+        # What went out, each update counted (``by_channel`` counts an update's row once).
+        "sent": await report.sends(db),
         "failed": await report.given_up(db),
         # Pending, waiting for a channel's config to be fixed: {channel: {count, error}}.
         "held": {c: {"count": n, "error": e} for c, (n, e) in (await rows.held(db)).items()},
@@ -124,6 +127,14 @@ def _clock(iso: str) -> str:
     return f"{at:%H:%M}" if at.date() == today else f"{at.day} {at:%b %H:%M}"
 
 
+def sent_text(sent: Mapping[str, int]) -> str:
+    """``3 sent (1 alert, 2 updates)``: each message the reader got, an update each time."""
+    alerts, updates = sent.get("alerts", 0), sent.get("updates", 0)
+    if not updates:
+        return f"{alerts} sent"
+    return f"{alerts + updates} sent ({plural(alerts, 'alert')}, {plural(updates, 'update')})"
+
+
 def render_status(report: Mapping[str, Any]) -> list[str]:
     """``outbox_status`` as lines for ``monitor status``: depth per channel, then each alert
     given up with its error."""
@@ -131,7 +142,10 @@ def render_status(report: Mapping[str, Any]) -> list[str]:
     if report.get("folded"):
         lines[0] += f", {report['folded']:,} folded into alert-storm summaries"
     for channel, by_status in sorted(report["by_channel"].items()):
-        counts = ", ".join(f"{n} {status}" for status, n in sorted(by_status.items()))
+        said = {status: f"{n} {status}" for status, n in by_status.items()}
+        if report.get("sent", {}).get(channel):  # an update pending again was sent before
+            said[rows.SENT] = sent_text(report["sent"][channel])
+        counts = ", ".join(text for _, text in sorted(said.items()))
         lines.append(f"  {channel}: {counts}")
     for channel, count in report.get("orphaned", {}).items():
         lines.append(f"  WARNING {orphaned_message(channel, count)}")

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
+from xml.sax import SAXParseException
 
 from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
@@ -93,15 +94,22 @@ def parse_with_feedparser(
     if not parsed.get("version") and not entries:
         raise ParseError(_not_a_feed(body, parsed))
     items = [_entry_to_item(e, url, now) for e in entries]
-    warning = None
+    warning = malformed = None
     if parsed.get("bozo"):
-        warning = f"the feed is not well-formed ({_describe_bozo(parsed.get('bozo_exception'))})"
+        problem = parsed.get("bozo_exception")
+        warning = f"the feed is not well-formed ({_describe_bozo(problem)})"
+        # Only broken XML (mismatched tags, a truncated body) is the feed's problem: the
+        # other complaints (a text/html Content-Type, an encoding override) are of fine feeds.
+        if isinstance(problem, SAXParseException):
+            where, what = problem.getLineNumber(), problem.getMessage()[:160]
+            malformed = f"malformed XML at line {where}: {what}"
     return ParsedFeed(
         title=clean_text(feed.get("title")),
         link=feed.get("link"),
         ttl_seconds=ttl_seconds(feed.get("ttl")),
         entries=[i for i in items if i is not None],
         warning=warning,
+        malformed=malformed,
         **_websub_links(feed.get("links")),
     )
 

@@ -21,6 +21,7 @@ from typing import Any
 from monitor.channels.config import ChannelConfig, ConsoleChannelConfig
 from monitor.config import Config, FeedConfig, derive
 from monitor.engine import Engine
+from monitor.outbox.status import sent_text
 from monitor.pipeline import refresh_feed
 from monitor.plural import plural
 from monitor.progress import Progress
@@ -40,14 +41,18 @@ class ReplaySummary:
     new_items: int
     stories: int
     matches: int
-    alerts: dict[str, int]
+    alerts: dict[str, int]  # alert rows by status (an update's row once, however often sent)
+    sent: dict[str, int]  # what went out: {"alerts": first messages, "updates": each update}
     discarded: int  # alerts still pending when the replay ended (its store is thrown away)
     data_hours: float
     seconds: float
     database: str
 
     def lines(self) -> list[str]:
-        alerts = ", ".join(f"{v} {k}" for k, v in sorted(self.alerts.items())) or "none"
+        said = {k: f"{v} {k}" for k, v in self.alerts.items()}
+        if any(self.sent.values()):
+            said["sent"] = sent_text(self.sent)
+        alerts = ", ".join(text for _, text in sorted(said.items())) or "none"
         return [
             f"replayed {plural(self.records, 'headline')} from {plural(self.feeds, 'feed')} "
             f"({self.data_hours:.1f} hours of data) in {self.seconds:.1f}s",
@@ -132,6 +137,7 @@ async def run_replay(
         stories=counts["stories"],
         matches=counts["matches"],
         alerts=counts["alerts"],
+        sent=counts["sent"],
         discarded=counts["alerts"].get("pending", 0) if database is None else 0,
         data_hours=(max(times) - min(times)) / 3600 if times else 0.0,
         seconds=time.monotonic() - started,
@@ -185,4 +191,8 @@ async def _counts(engine: Engine) -> dict[str, Any]:
         for status, count in counts.items():
             by_status[status] = by_status.get(status, 0) + count
     out["alerts"] = by_status
+    out["sent"] = {"alerts": 0, "updates": 0}
+    for sent in (await report.sends(db)).values():
+        for what, count in sent.items():
+            out["sent"][what] += count
     return out

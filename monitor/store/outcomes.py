@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from monitor.plural import plural
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
 from monitor.store.event_alerts import OF_EVENTS
@@ -32,13 +33,18 @@ async def story_outcomes(db: Db, story_ids: Sequence[int]) -> dict[int, dict[str
             params,
         ):
             found[story_id]["rules"].append({"rule": rule, "matched_at": _iso(at)})
-        for story_id, channel, kind, rule, status, created, sent, error in await db.fetch_all(
-            "SELECT story_id, channel, kind, rule, status, created_at, sent_at, last_error"
+        for row in await db.fetch_all(
+            "SELECT story_id, channel, kind, rule, status, created_at, sent_at, last_error,"
+            " (SELECT COUNT(*) FROM alert_attempts t WHERE t.alert_id = alerts.id"
+            "  AND t.outcome = 'sent')"
             f" FROM alerts WHERE story_id IN ({marks}) AND kind IN {_NEWS} ORDER BY id",
             params,
         ):
+            story_id, channel, kind, rule, status, created, sent, error, times = row
+            # times_sent: an update's row goes out once per update (a message, or an edit).
             alert = {"channel": channel, "kind": kind, "rule": rule, "status": status,
-                     "created_at": _iso(created), "sent_at": _iso(sent)}  # fmt: skip
+                     "created_at": _iso(created), "sent_at": _iso(sent),
+                     "times_sent": int(times)}  # fmt: skip
             if error and status != "sent":
                 alert["error"] = error
             found[story_id]["alerts"].append(alert)
@@ -46,15 +52,22 @@ async def story_outcomes(db: Db, story_ids: Sequence[int]) -> dict[int, dict[str
 
 
 def outcome_text(rules: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]]) -> str:
-    """``matched: a, b; alerts: desk new sent 08:17, mail new pending`` ("" when no rule
-    matched and no alert was raised)."""
+    """``matched: a, b; alerts: desk new sent 08:17, desk 6 updates sent 09:02, mail new
+    pending`` ("" when no rule matched and no alert was raised)."""
     if not rules and not alerts:
         return ""
     names = ", ".join(dict.fromkeys(r["rule"] for r in rules)) or "no rule"
     shown = []
     for a in alerts:
         at = a["sent_at"] if a["status"] == "sent" else a["created_at"]
-        shown.append(f"{a['channel']} {a['kind']} {a['status']} {(at or '')[11:16]}".rstrip())
+        what = f"{a['kind']} {a['status']}"
+        times = a.get("times_sent", 0)
+        if a["kind"] == "update" and (times > 1 or (times and a["status"] != "sent")):
+            # One row, sent once per update: each said, and the one that waits.
+            what = f"{plural(times, 'update')} sent" + (
+                f", 1 {a['status']}" if a["status"] != "sent" else ""
+            )
+        shown.append(f"{a['channel']} {what} {(at or '')[11:16]}".rstrip())
     return f"matched: {names}; " + (f"alerts: {', '.join(shown)}" if shown else "no alert")
 
 

@@ -38,6 +38,21 @@ async def counts(db: Db) -> dict[str, dict[str, int]]:
     return out
 
 
+async def sends(db: Db) -> dict[str, dict[str, int]]:
+    """What each channel sent, as the reader got it: ``alerts`` (each first message) and
+    ``updates`` (each update since: a message of its own, or an edit of the first), by
+    channel. An alert's row counts once per time it went out; ``counts`` counts rows."""
+    out: dict[str, dict[str, int]] = {}
+    for channel, update, count in await db.fetch_all(
+        "SELECT a.channel, CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END, COUNT(*)"
+        " FROM alert_attempts t JOIN alerts a ON a.id = t.alert_id WHERE t.outcome = 'sent'"
+        " GROUP BY a.channel, CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END"
+    ):
+        sent = out.setdefault(channel, {"alerts": 0, "updates": 0})
+        sent["updates" if int(update) else "alerts"] = int(count)
+    return out
+
+
 async def oldest_pending(db: Db) -> float | None:
     """When the oldest alert still waiting to go out was created (UNIX seconds)."""
     oldest = await db.fetch_val("SELECT MIN(created_at) FROM alerts WHERE status = 'pending'")

@@ -1,0 +1,46 @@
+"""``stories --json`` and ``events --json`` mean the same by ``first_seen``: when the monitor
+first saw the news; a story's publication time is ``published``."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from feedserver import FeedServer
+
+from monitor.cli import main
+
+
+async def test_first_seen_is_when_seen_and_published_is_the_feeds_date(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    started = datetime.now(UTC).replace(microsecond=0)
+    published = started - timedelta(hours=3)
+    feed_server.feed(
+        "/rss",
+        (
+            "<?xml version='1.0'?><rss version='2.0'><channel><title>Wire</title>"
+            "<item><title>Harbour bridge reopens after repairs</title>"
+            "<link>http://x.test/1</link><guid>http://x.test/1</guid>"
+            f"<pubDate>{email.utils.format_datetime(published)}</pubDate></item>"
+            "</channel></rss>"
+        ).encode(),
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "{tmp_path}/m.db"\n[[feeds]]\nurl = "{feed_server.url("/rss")}"\n',
+        encoding="utf-8",
+    )
+    assert await asyncio.to_thread(main, ["once", "-c", str(config)]) == 0
+    capsys.readouterr()
+    seen = {}
+    for command in ("stories", "events"):
+        assert await asyncio.to_thread(main, [command, "--json", "-c", str(config)]) == 0
+        (listed,) = json.loads(capsys.readouterr().out)[command]
+        seen[command] = datetime.fromisoformat(listed["first_seen"])
+        assert listed["published"] == published.isoformat()
+    assert seen["stories"] >= started and seen["events"] >= started, seen
