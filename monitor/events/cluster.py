@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.headline import Headline, content_words, from_key, parse
 from monitor.dedup.labels import FeedTitles
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
@@ -44,6 +44,22 @@ TOPIC_EVENTS = 2
 # ("Apple", "iPhone") is what unrelated news of one company has, while two reports of one
 # happening share its places, names and numbers too.
 SUMMARY_SHARED = 3
+# Words news uses of many happenings ("city", "officials", "talks"). A join on the ``recent``
+# bar (below ``threshold``) that shares one of them with an event must share
+# ``RECENT_SHARED`` other words: a name with one of them ("Kyiv" + "city", "Putin" + "talks")
+# is another happening in that place or of that person within the hour, not the same one,
+# while a happening's own word ("explosion", "invitation") with the name is. Until ``LEARNED``
+# items have taught the index which words are rare, every join below ``threshold`` must.
+# A list rather than rarity: asking every join on the ``recent`` bar for two words found in
+# fewer than ``TOPIC_EVENTS`` other open events (or common by their items per event) cost UCI
+# 0.03 to 0.24 of recall; this costs 0.004 (bench/events_quality.py).
+COMMON_WORDS = frozenset(
+    content_words(
+        "city cities talks officials year years hold held report people day week time plan "
+        "call make get take show set back move according announce agree"
+    )
+)
+RECENT_SHARED = 2  # distinct words (an entity and its name's word once)
 
 
 class Decision(NamedTuple):
@@ -104,6 +120,21 @@ class EventIndex:
         # search, a trial) stays one event however long it runs, with one "new" alert.
         quiet = self.config.quiet
         return min(quiet, self.window) if quiet > 0 else self.window
+
+    @staticmethod
+    def _name_and_common_words(vector: Vector, words: Vector, unlearned: bool) -> bool:
+        """Whether the words ``vector`` shares with an event's ``words`` are too few to join
+        it below ``threshold``: fewer than ``RECENT_SHARED`` distinct ones besides
+        ``COMMON_WORDS`` when it shares one of those or the index is ``unlearned``. A
+        tracked entity is its name's words again ("@kyiv" and "kyiv"), not one more."""
+        shared = {word for word in vector if word in words}
+        if not unlearned and shared.isdisjoint(COMMON_WORDS):
+            return False
+        telling = shared - COMMON_WORDS
+        for entity in [word for word in telling if word[:1] == "@"]:
+            if not telling.isdisjoint(content_words(entity[1:])):
+                telling.discard(entity)
+        return len(telling) < RECENT_SHARED
 
     def find(
         self,
@@ -169,6 +200,14 @@ class EventIndex:
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id) >= TOPIC_EVENTS:
+                    continue
+                # A name and a common word ("Kyiv" + "city") are no evidence of one
+                # happening (``COMMON_WORDS``).
+                if (
+                    shared > 1
+                    and score < config.threshold
+                    and self._name_and_common_words(vector, words, unlearned)
+                ):
                     continue
                 # A name and a product of the item's own headline ("Apple" + "iPhone") are
                 # what one company's unrelated news shares; words its summary adds
