@@ -79,6 +79,21 @@ class Rows:
             out += await self._run(db, _values(self, size), _flat(part, tuple(shared)))
         return out
 
+    async def insert_counted(
+        self, db: Db, rows: Sequence[Sequence[Any]], shared: Sequence[Any] = ()
+    ) -> list[tuple[list[Sequence[Any]], int]]:
+        """SQLite: ``rows`` inserted as ``insert`` does, without a ``RETURNING`` tail; each
+        part (one statement's rows) with how many of its rows were stored, and nothing
+        between the statements, so that a part's rows are the last ids of the table."""
+        out: list[tuple[list[Sequence[Any]], int]] = []
+        pad = "DO NOTHING" in self.tail
+        for start in range(0, len(rows), ROWS):
+            part = list(rows[start : start + ROWS])
+            size = min(ROWS, -(-len(part) // STEP) * STEP) if pad else len(part)
+            params = _flat(part + part[-1:] * (size - len(part)), tuple(shared))
+            out.append((part, await db.execute(_values(self, size), params)))
+        return out
+
     async def _run(self, db: Db, sql: str, params: list[Any]) -> list[Row]:
         if "RETURNING" in self.tail:
             return await db.fetch_all(sql, params)
