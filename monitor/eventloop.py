@@ -6,11 +6,19 @@ every trip to the database thread; asyncio's selector loop spends a good part of
 loop's time outside the stages on those wake-ups (its select, its self-pipe, its handles in
 Python). Only ``monitor run`` and ``monitor once`` use it, through ``asyncio.Runner``'s
 ``loop_factory``: no event-loop policy is set, and tests, replay and the demo keep asyncio's.
+
+Name lookups stay where asyncio does them, in the loop's default executor: uvloop would run
+them in libuv's thread pool (4 threads, at most 2 of them on lookups at once), where two feeds
+whose name servers do not answer hold back every other connection (feeds, Telegram, mail)
+until the resolver gives up.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
+import socket
+from typing import Any
 
 
 def new_event_loop() -> asyncio.AbstractEventLoop:
@@ -20,4 +28,19 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
         import uvloop
     except ImportError:
         return asyncio.new_event_loop()
-    return uvloop.new_event_loop()
+
+    class Loop(uvloop.Loop):
+        async def getaddrinfo(
+            self,
+            host: Any,
+            port: Any,
+            *,
+            family: int = 0,
+            type: int = 0,
+            proto: int = 0,
+            flags: int = 0,
+        ) -> Any:
+            lookup = functools.partial(socket.getaddrinfo, host, port, family, type, proto, flags)
+            return await self.run_in_executor(None, lookup)
+
+    return Loop()
