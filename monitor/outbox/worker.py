@@ -174,7 +174,12 @@ class ChannelWorker:
         channel = self.channel
         window_end = min(d.created_at for d in group) + channel.config.digest
         if now < window_end and not self.flush.digests:
+            # One window per channel: the first alert opens it, the later ones join it
+            # (alerts of earlier polls wait for its end), and all go out at its end together.
             async with self.store.transaction() as db:
+                opened = await rows.open_window(db, self.name, DIGEST_KINDS, now)
+                if opened is not None:
+                    window_end = min(window_end, opened)
                 read = {d.alert.id: d.stored for d in group}
                 await rows.postpone(db, list(read), window_end, read=read)
             return

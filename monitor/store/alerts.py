@@ -220,6 +220,20 @@ async def deliverable(
     return int(count or 0)
 
 
+async def open_window(db: Db, channel: str, kinds: Iterable[str], now: float) -> float | None:
+    """When the digest window open on ``channel`` ends: the first due time after ``now`` of
+    its pending alerts of ``kinds`` never tried (those a digest's window holds); None when
+    none waits."""
+    kinds = list(kinds)
+    marks = ", ".join("?" * len(kinds))
+    first = await db.fetch_val(
+        "SELECT MIN(next_attempt) FROM alerts WHERE status = 'pending' AND channel = ?"
+        f" AND kind IN ({marks}) AND attempts = 0 AND next_attempt > ?",
+        (channel, *kinds, now),
+    )
+    return float(first) if first is not None else None
+
+
 async def postpone(
     db: Db, ids: Iterable[int], until: float, *, read: Mapping[int, str] | None = None
 ) -> None:
