@@ -316,12 +316,16 @@ class ChannelWorker:
             log.debug("%s: still held (%s)", self.name, error)
 
     async def release_held(self) -> None:
-        """Make this channel's alerts held for a configuration problem due now."""
+        """Make this channel's alerts held for a configuration problem due now, and those a
+        policy held (quiet hours, a digest's window, an update's delay): at a start or a
+        reload, the config in force decides again when they go (a retry's back-off stays)."""
         if self._held is not None:
             self.paused_until = 0.0  # paused only for the probe: try now
         try:
             async with self.store.transaction() as db:
-                released = await rows.release_held(db, self.name, self.clock())
+                now = self.clock()
+                released = await rows.release_held(db, self.name, now)
+                await rows.release_postponed(db, self.name, now)
             # Held by an earlier process (``monitor once`` from cron): the health channels were
             # told then, and are told the all-clear when it delivers.
             self._was_held = self._was_held or (released > 0 and self._held is None)

@@ -284,6 +284,19 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     )
 
 
+async def release_postponed(db: Db, channel: str, now: float) -> int:
+    """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
+    window, an update's coalescing: never tried, due later) due ``now``, for the worker to
+    decide again under the config in force; how many there were. Not those waiting out a
+    retry's back-off (tried), nor the storm guard's summaries (their minute is not a
+    setting)."""
+    return await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
+        " AND attempts = 0 AND kind <> 'storm' AND next_attempt > ?",
+        (now, channel, now),
+    )
+
+
 async def oldest_pending(db: Db, channel: str) -> int:
     """The id of the channel's oldest pending alert (0: none)."""
     found = await db.fetch_val(
