@@ -104,8 +104,17 @@ async def _event_grew(
             extra["rules"] = ", ".join(rules)
         if alert.outlets == outlets and alert.extra == extra:
             continue
+        previous = None
+        if held.kind == "new" or not due.external_id:
+            # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``).
+            previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+        if held.kind == "new" and previous is not None and previous[1] != rows.SENT:
+            # The rules the update that waits (or never reached the reader) named stay named.
+            rules = _with_rules(alert, [*rules_of(previous[0].alert), *later])
+            if rules != rules_of(alert):
+                extra["rules"] = ", ".join(rules)
         # An edit is of the message the reader got first; else, of the last one mailed.
-        before = alert.angles if due.external_id else await _new_angle(db, alert, event.stories)
+        before = alert.angles if due.external_id else _new_angle(alert, event.stories, previous)
         if before is None:
             continue
         if event.stories > before:  # what the update lists as new since that message
@@ -134,15 +143,14 @@ def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     return bool(external_id) or grown_to > told
 
 
-async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
+def _new_angle(alert: Alert, grown_to: int, previous: tuple[Due, str] | None) -> int | None:
     """How many angles the last message of ``alert`` the reader got told (its update's, once
     one was sent) when the event has more, or an update waits that should carry the newest;
     None when no message is due."""
     told = alert.angles
-    # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
-    # pending while the sender records it sent, a refresh would put it back to pending and
-    # send it again for an outlet more.
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+    # ``previous``: its update row and status, as read where the poll holds it already
+    # (``store.grown.hold_updates``): read pending while the sender records it sent, a
+    # refresh would put it back to pending and send it again for an outlet more.
     if previous is not None:
         update, status = previous
         if status != rows.SENT:  # waits, or never reached the reader: what it was after
