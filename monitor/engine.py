@@ -107,6 +107,10 @@ class Engine:
         try:
             async with store.transaction() as db:
                 states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
+                # The rules may have changed while no monitor ran: the alerts that wait name
+                # only the rules there now, at their severities, as after a reload.
+                severities = {r.name: r.severity for r in config.rules}
+                await follow_rules(db, severities, now=clock())
             stages = await Stages.build(config, store, lazy=lazy_window)
             stages.metrics = metrics
             fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)

@@ -95,3 +95,22 @@ def test_index_keys_and_post_as_one_token_at_a_time(seed: int) -> None:
         for word in dict.fromkeys(key.replace("^", "").split()):
             expected.setdefault(word, []).append(entry)
     assert {w: p.tolist() for w, p in posted.items()} == expected
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_shared_by_weighs_an_entry_alike_whatever_it_needs(seed: int) -> None:
+    # Without common postings the entries in fewer than ``need`` postings are dropped before
+    # the weights are summed: those kept must weigh what they weigh when none is dropped, to
+    # the last bit (the candidates are ranked by it), those in nine postings or more too
+    # (numpy sums a long run pairwise).
+    rng = random.Random(seed)
+    universe = rng.choice([30, 300, 3000])
+    rare = [_posting(rng, rng.randint(1, universe), universe) for _ in range(rng.randint(1, 12))]
+    weights = [rng.uniform(0.1, 5) for _ in rare]
+    need = rng.randint(2, 4)
+    every = postings.shared_by(rare, [], 1, 5000, weights, [])
+    got = postings.shared_by(rare, [], need, 5000, weights, [])
+    kept = every.counts >= need
+    assert got.entries.tolist() == every.entries[kept].tolist()
+    assert got.counts.tolist() == every.counts[kept].tolist()
+    assert got.weights.tobytes() == every.weights[kept].tobytes()

@@ -175,9 +175,19 @@ class Headlines:
         )
 
     def sorted_texts(self, entries: list[int]) -> list[str]:
-        """``sorted_text`` of each entry (the kept ones without a call each)."""
-        kept, make = self._texts.get, self.sorted_text
-        return [kept(e) or make(e) for e in entries]
+        """``sorted_text`` of each entry, in one loop: about half a find's candidates are not
+        kept, and a call each to make those was a fifth of the cost."""
+        texts = self._texts
+        kept, keep = texts.get, texts.keep
+        words, ids, start = self._vocab.words, self._ids, self._start
+        out = []
+        for e in entries:
+            text = kept(e)
+            if not text:
+                tokens = ids[start[e] : start[e + 1]]
+                text = keep(e, " ".join(sorted(map(words.__getitem__, tokens))))
+            out.append(text)
+        return out
 
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))

@@ -88,7 +88,11 @@ def shared_by(
         raise ValueError(f"at most {_MAX_RARE} rare postings")
     if not common and sum(map(len, rare)) <= SMALL:
         return as_arrays(*few_shared(rare, need, rare_weights))
-    drawn, counts, weights = _rare_runs(rare, rare_weights)
+    # Without common postings an entry's count is its rare postings': those in fewer than
+    # ``need`` are dropped before their weights are summed (most entries are in one).
+    drawn, counts, weights = _rare_runs(rare, rare_weights, 1 if common else need)
+    if not common:
+        return Drawn(drawn, counts, weights)
     commons = [_view(p) for p in common]
     for view, w in zip(commons, common_weights, strict=True):
         if len(view) < len(drawn):  # search the shorter in the longer
@@ -151,10 +155,10 @@ def few_shared(
 
 
 def _rare_runs(
-    rare: Sequence[array[int]], rare_weights: Sequence[float]
+    rare: Sequence[array[int]], rare_weights: Sequence[float], least: int = 1
 ) -> tuple[Entries, npt.NDArray[np.intp], npt.NDArray[np.float64]]:
-    """The entries of the ``rare`` postings (ascending), how many of the postings hold
-    each, and the sum of those postings' weights."""
+    """The entries of the ``rare`` postings (ascending) held by at least ``least`` of them,
+    how many of the postings hold each, and the sum of those postings' weights."""
     # Each posting's entries with its place among the postings in the low byte, sorted as
     # one array: sorting the values is several times cheaper than an argsort, and the order
     # is the same as a stable argsort's (an entry is once in a posting, its places ascend),
@@ -173,7 +177,20 @@ def _rare_runs(
         wide.sort()
         entries = (wide >> np.uint64(8)).astype(np.uint32)
         place = (wide & np.uint64(0xFF)).astype(np.uint32)
-    return _runs(entries, np.asarray(rare_weights, dtype=np.float64)[place])
+    if least > 1 and len(entries):
+        # An entry held by two postings or more is next to its own copy; the others are
+        # dropped whole before the weights are gathered and summed (the entries kept
+        # are summed over the same runs, in the same order).
+        same = entries[1:] == entries[:-1]
+        paired = np.zeros(len(entries), dtype=np.bool_)
+        paired[1:] = same
+        paired[:-1] |= same
+        entries, place = entries[paired], place[paired]
+    entries, counts, summed = _runs(entries, np.asarray(rare_weights, dtype=np.float64)[place])
+    if least > 2:
+        keep = counts >= least
+        return entries[keep], counts[keep], summed[keep]
+    return entries, counts, summed
 
 
 def _runs(

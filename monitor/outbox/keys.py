@@ -80,13 +80,20 @@ def folded_rules(alerts: Iterable[Held]) -> set[tuple[str, str]]:
             continue
         if (a.channel, event_id) not in seen:  # the one a match of the event is folded into
             seen.add((a.channel, event_id))
-            folded |= {(a.channel, event_key(event_id, r)) for r in named_rules(a.row[3])}
+            payload = a.row[3]
+            at = payload.rfind(_SEVERITY)
+            severity = _VALUE(payload, at + len(_SEVERITY))[0] if at >= 0 else "normal"
+            folded |= {
+                (a.channel, event_key(event_id, r) + "@" + str(severity))
+                for r in named_rules(payload)
+            }
     return folded
 
 
 # How ``store.payload``'s encoder writes the rules an alert names (``extra.rules``): a quote
 # inside a string is escaped, so this is found only as that key.
 _RULES = '"rules": '
+_SEVERITY = '"severity": '
 _VALUE = JSONDecoder().raw_decode
 
 
@@ -140,7 +147,11 @@ def folds_into(
     if event is None or rule.burst is not None or not folded:
         return False
     key = event_key(event.id, rule.name)
-    return all((channel, key) in folded for channel in rule.channels or match.channels)
+    least = rank(rule.severity)
+    return all(
+        any((channel, f"{key}@{s}") in folded for s, r in SEVERITY.items() if r >= least)
+        for channel in rule.channels or match.channels
+    )
 
 
 def told_by_sent(
