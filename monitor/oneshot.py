@@ -14,6 +14,7 @@ from monitor import config as config_module
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine, max_polls
+from monitor.outbox.status import left_waiting
 from monitor.pipeline import PollOutcome, refresh_feed
 from monitor.progress import Progress
 from monitor.runtime import Runtime
@@ -60,16 +61,29 @@ async def run_once(
             outcomes = await poll_all(engine.rt, after_poll=after_poll)
             # Updates held to coalesce go now: nothing more of this run can join them, and
             # waiting out update_delay would hold the command for up to a minute.
-            if not await engine.drain(DRAIN_TIMEOUT, updates=True):
-                log.warning(
-                    "alerts still waiting after %.0fs; they stay in the outbox for the next run",
-                    DRAIN_TIMEOUT,
-                )
-            if dry_run:
+            drained = await engine.drain(DRAIN_TIMEOUT, updates=True)
+            if dry_run:  # its store is a copy: what would wait, not what is kept
                 await _say_what_waits(engine)
+            elif not drained:
+                await _say_left(engine, config)
             return outcomes
         finally:
             await engine.close()
+
+
+async def _say_left(engine: Engine, config: Config) -> None:
+    """Alerts left pending: those held on purpose (quiet hours, a digest, a retry's back-off)
+    said with why and until when; a timeout said as one."""
+    if engine.deliverer.timed_out:
+        log.warning(
+            "alerts still waiting after %.0fs; kept in the outbox for the next run",
+            DRAIN_TIMEOUT,
+        )
+        return
+    async with engine.store.transaction() as db:
+        lines = await left_waiting(db, config.channels)
+    for line in lines:
+        log.warning("%s; kept in the outbox for the next run", line)
 
 
 async def _dry_run_config(config: Config, tmp: Path) -> Config:

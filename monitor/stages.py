@@ -25,7 +25,13 @@ from monitor.match.config import RuleConfig
 from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import Matched, on_matches
 from monitor.outbox.grow import on_grown
-from monitor.outbox.keys import already_queued, folded_rules, folds_into, known_event_alerts
+from monitor.outbox.keys import (
+    already_queued,
+    folded_rules,
+    folds_into,
+    known_event_alerts,
+    told_by_sent,
+)
 from monitor.store import Store
 from monitor.store import events as event_store
 from monitor.store import grown as grown_store
@@ -139,8 +145,8 @@ class Stages:
         # finds its alert in the outbox already, and so does a later match of this call.
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
         folded = {k for alerts in grown.of_events.values() for k in folded_rules(alerts)}
-        await self._queue_new(db, matched, events, known, folded, now)
-        await self._update_grown(db, changes, grown, events, now)
+        named = await self._queue_new(db, matched, events, known, folded, now)
+        await self._update_grown(db, changes, grown, events, named, now)
         return [m.rule for _, m in matched]
 
     async def _rebuild(self, db: Db, now: float) -> None:
@@ -231,8 +237,11 @@ class Stages:
         known: set[tuple[str, str]],
         folded: set[tuple[str, str]],
         now: float,
-    ) -> None:
+    ) -> dict[tuple[str, int], list[str]]:
+        """Queue the matches' "new" alerts; the rules that the update of an event's sent
+        message names, by (channel, event): matches that add no message of their own."""
         queue = []
+        told: dict[tuple[str, int], list[str]] = {}
         for event_change, match in matched:
             rule = self.rules.get(match.rule)
             if rule is None:
@@ -240,12 +249,18 @@ class Stages:
             event = events[event_change.event_id] if rule.alert_on == "event" else None
             story = event_change.story.story
             if already_queued(known, story=story, match=match, rule=rule, event=event):
+                if event is not None:
+                    for c in told_by_sent(known, story=story, match=match, rule=rule, event=event):
+                        rules = told.setdefault((c, event.id), [])
+                        if rule.name not in rules:
+                            rules.append(rule.name)
                 continue
             named = folds_into(folded, match=match, rule=rule, event=event)
             queue.append(Matched(story, match, rule, event_change.story.item, event, named))
         enqueued = await on_matches(db, queue, now=now)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
+        return told
 
     async def _update_grown(
         self,
@@ -253,6 +268,7 @@ class Stages:
         changes: Sequence[assign.StoryChange],
         grown: _Grown,
         events: Mapping[int, Event],
+        named: Mapping[tuple[str, int], Sequence[str]],
         now: float,
     ) -> None:
         stories = []
@@ -261,7 +277,7 @@ class Stages:
             if change.gained_outlet and not change.is_new_story and per_story:
                 stories.append((change.story, per_story))
         grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
-        await on_grown(db, stories=stories, events=grown_events, now=now)
+        await on_grown(db, stories=stories, events=grown_events, named=named, now=now)
 
 
 def _grown(

@@ -97,3 +97,61 @@ async def test_one_message_per_event_and_channel_naming_the_rules(
     if when.startswith("same poll"):
         assert "snowden-kw" in tg.sent[0]["text"] and "second" in tg.sent[0]["text"]
         assert "Rules: snowden-kw, second" in new[0]["text"]
+
+
+async def test_a_later_rule_no_more_urgent_is_named_by_the_update_it_causes(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # The event's message went out for "snowden-kw" (high); "second" (normal) first matches
+    # the event's later story: no message of its own, but the update for that new angle
+    # says which rule brought it, on the edited message and the webhook's update alike.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = config_text(tg.url, hook.url, "NSA", False, "event").replace(
+            "alert_on = \"event\"\n\n[[rules]]", 'alert_on = "event"\nseverity = "high"\n\n[[rules]]'
+        )
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    told = [(p["alert"]["kind"], p["alert"]["extra"].get("rules", "")) for p in hook.payloads()]
+    assert told == [("new", ""), ("update", "snowden-kw, second")]
+    assert "Rules: snowden-kw, second" in hook.payloads()[1]["text"]
+    assert len(tg.sent) == 1 and "second" not in tg.sent[0]["text"]
+    assert tg.edits and "second" in tg.edits[-1]["text"]
+
+
+async def test_a_later_rule_stays_named_when_its_waiting_update_is_refreshed(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # The update naming "second" waits out update_delay; the event grows again (an outlet
+    # more) before it goes: the update refreshed with that growth still names "second".
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    feed_server.feed("/c", rss("Outlet C", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b"), feed_server.url("/c")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = config_text(tg.url, hook.url, "NSA", False, "event")
+        text = text.replace('update_delay = "0s"', 'update_delay = "1h"')
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)  # the update naming "second" waits
+            feed_server.feed("/c", rss("Outlet C", [(FIRST, "http://c.example/1")]))
+            await poll_all(engine.rt, progress=False)  # ... and is refreshed: an outlet more
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    told = [(p["alert"]["kind"], p["alert"]["extra"].get("rules", "")) for p in hook.payloads()]
+    assert told == [("new", ""), ("update", "snowden-kw, second")]
+    assert "Outlet C" in hook.payloads()[1]["text"]
+    assert len(tg.edits) == 1 and "second" in tg.edits[0]["text"]

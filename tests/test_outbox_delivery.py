@@ -401,6 +401,41 @@ async def test_digest_sends_alerts_of_the_window_as_one_message(
         assert (await statuses(store))[("desk", "new")] == ["sent"] * 3
 
 
+async def test_digest_gathers_alerts_of_later_polls_into_the_window_the_first_opened(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    # Two polls 20 s apart in a minute's digest: one message at the end of the first alert's
+    # window, not each alert alone a minute after it came.
+    r = rule(channels=["mail"])
+    async with smtp_standin() as smtp:
+        clock = Clock()
+        channels = build_channels({"mail": email(smtp.port, digest="1m")}, session)
+        deliverer = outbox.Deliverer(store, channels, clock=clock)
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliverer.run(stop))
+        for i, later in enumerate([0, 20, 41]):
+            clock.offset += later
+            if i < 2:
+                async with store.transaction() as db:
+                    story = await store_story(
+                        db, title=f"Putin summit number {i}", outlets=["TASS"], now=clock()
+                    )
+                    await outbox.on_match(db, story=story, match=match_for(r), rule=r, now=clock())
+            deliverer.wake()
+            await asyncio.sleep(0.3)
+        for _ in range(40):
+            if smtp.received:
+                break
+            await asyncio.sleep(0.05)
+        clock.offset += 30  # past the second alert's own minute: nothing more goes out
+        deliverer.wake()
+        await asyncio.sleep(0.5)
+        stop.set()
+        await task
+    assert len(smtp.received) == 1, [str(m["Subject"]) for m in smtp.received]
+    assert "2 alerts" in str(smtp.received[0]["Subject"])
+
+
 async def test_rate_limit_spaces_messages(store: Store, session: aiohttp.ClientSession) -> None:
     r = rule(channels=["desk"])
     async with telegram_standin() as tg:

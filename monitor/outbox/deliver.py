@@ -68,6 +68,7 @@ class Deliverer:
             worker.others = tuple(n for n in health_channels if n != name and n in self._workers)
             worker.wake_others = self.wake
         self._running = False
+        self.timed_out = False  # the last drain ended at its timeout, alerts due still
 
     def __repr__(self) -> str:
         return f"<Deliverer channels={sorted(self.channels)}>"
@@ -90,7 +91,8 @@ class Deliverer:
 
     async def release_held(self) -> None:
         """The alerts held for a channel's configuration go now (a reload: the operator may
-        have fixed what was at fault, in the config or outside it)."""
+        have fixed what was at fault, in the config or outside it), and those a policy held
+        (quiet hours, a digest's window) are decided again under the config in force."""
         await self._release_held()
         self.wake()
 
@@ -150,6 +152,7 @@ class Deliverer:
         self._flush.digests = True
         self._flush.updates = updates
         self.wake()
+        self.timed_out = False
         try:
             while time.monotonic() < deadline:
                 if own_run is not None and own_run.done():
@@ -173,6 +176,8 @@ class Deliverer:
                         break
                     self.wake()  # the workers sleep until the held alerts' old time
                 await asyncio.sleep(0.02)
+            else:
+                self.timed_out = True
         finally:
             self._flush.digests = self._flush.updates = False
             if own_stop is not None and own_run is not None:

@@ -5,7 +5,7 @@ docstring), and the bursts are checked."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from monitor.dedup.outlet import strip_outlet
@@ -13,6 +13,7 @@ from monitor.models import Alert, Event, Story
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.outbox.keys import story_burst_key
+from monitor.outbox.per_event import rules_of
 from monitor.store import alerts as rows
 from monitor.store import angles as angle_store
 from monitor.store import growth
@@ -35,6 +36,7 @@ async def on_grown(
     *,
     stories: Sequence[tuple[Story, Sequence[Held]]],
     events: Sequence[tuple[Event, Sequence[Held]]],
+    named: Mapping[tuple[str, int], Sequence[str]] | None = None,
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
@@ -43,14 +45,16 @@ async def on_grown(
     event, its pending alerts show the event as it is now and one update of each message
     already sent is queued (or refreshed: "14 outlets, 3 angles" and the new angles); the bursts
     of both are checked. What the pending alerts show is written once per story or event,
-    at the end, in one trip."""
+    at the end, in one trip. ``named``: by (channel, event), the rules whose match this poll
+    sent no message of its own for, as one as urgent was sent: that message's update names
+    them (the reader learns why it came)."""
     written: _Grown = []
     pointed: _Pointed = []
     await fill_outlets(db, [story for story, _ in stories])
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
-        await _event_grew(db, event, now, alerts, written, pointed)
+        await _event_grew(db, event, now, alerts, written, pointed, named or {})
     # Nothing above reads a pending alert back: what it shows can wait till here.
     await growth.write(db, written, pointed)
 
@@ -74,6 +78,7 @@ async def _event_grew(
     alerts: Sequence[Held],
     grown_rows: _Grown,
     pointed: _Pointed,
+    named: Mapping[tuple[str, int], Sequence[str]],
 ) -> None:
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
@@ -93,10 +98,23 @@ async def _event_grew(
         alert = due.alert
         outlets = first_kept(alert.outlets[:1], event.outlets)
         extra = {**alert.extra, **told}
+        # The event's message names the rules (a burst's is its rule's own).
+        later = named.get((held.channel, event.id), ()) if named and held.kind == "new" else ()
+        if later and (rules := _with_rules(alert, later)) != rules_of(alert):
+            extra["rules"] = ", ".join(rules)
         if alert.outlets == outlets and alert.extra == extra:
             continue
+        previous = None
+        if held.kind == "new" or not due.external_id:
+            # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``).
+            previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+        if held.kind == "new" and previous is not None and previous[1] != rows.SENT:
+            # The rules the update that waits (or never reached the reader) named stay named.
+            rules = _with_rules(alert, [*rules_of(previous[0].alert), *later])
+            if rules != rules_of(alert):
+                extra["rules"] = ", ".join(rules)
         # An edit is of the message the reader got first; else, of the last one mailed.
-        before = alert.angles if due.external_id else await _new_angle(db, alert, event.stories)
+        before = alert.angles if due.external_id else _new_angle(alert, event.stories, previous)
         if before is None:
             continue
         if event.stories > before:  # what the update lists as new since that message
@@ -111,6 +129,12 @@ async def _event_grew(
         grown_rows.append((owner, event.outlets, told))
 
 
+def _with_rules(alert: Alert, later: Sequence[str]) -> list[str]:
+    """The rules ``alert`` names, then those of ``later`` it does not."""
+    rules = rules_of(alert)
+    return rules + [r for r in dict.fromkeys(later) if r not in rules]
+
+
 def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     """Whether growth after a message that told ``told`` angles gets out: a message that can
     be edited is (Telegram, the console: ``external_id``), at each growth; mail and webhooks
@@ -119,15 +143,14 @@ def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     return bool(external_id) or grown_to > told
 
 
-async def _new_angle(db: Db, alert: Alert, grown_to: int) -> int | None:
+def _new_angle(alert: Alert, grown_to: int, previous: tuple[Due, str] | None) -> int | None:
     """How many angles the last message of ``alert`` the reader got told (its update's, once
     one was sent) when the event has more, or an update waits that should carry the newest;
     None when no message is due."""
     told = alert.angles
-    # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``): read
-    # pending while the sender records it sent, a refresh would put it back to pending and
-    # send it again for an outlet more.
-    previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+    # ``previous``: its update row and status, as read where the poll holds it already
+    # (``store.grown.hold_updates``): read pending while the sender records it sent, a
+    # refresh would put it back to pending and send it again for an outlet more.
     if previous is not None:
         update, status = previous
         if status != rows.SENT:  # waits, or never reached the reader: what it was after

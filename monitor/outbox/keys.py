@@ -152,3 +152,16 @@ def folds_into(
         any((channel, f"{key}@{s}") in folded for s, r in SEVERITY.items() if r >= least)
         for channel in rule.channels or match.channels
     )
+
+
+def told_by_sent(
+    known: set[tuple[str, str]], *, story: Story, match: Match, rule: RuleConfig,
+    event: Event | None,
+) -> list[str]:  # fmt: skip
+    """The channels where this match, which ``already_queued`` found nothing to queue for,
+    adds nothing only because a message of its event as urgent went out (not an alert of its
+    own rule): the update of that message for this growth names its rule."""
+    if event is None or rule.burst is not None:
+        return []
+    key = alert_key(story, rule, event)
+    return [c for c in rule.channels or match.channels if (c, key) not in known]

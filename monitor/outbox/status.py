@@ -65,7 +65,7 @@ async def waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> dict[str, d
     now = time.time()
     found: dict[str, dict[str, Any]] = {}
     severities = await pending_severities(db)
-    for channel, pending in sorted((await pending_by_channel(db)).items()):
+    for channel, pending in sorted((await pending_by_channel(db, now)).items()):
         config = channels.get(channel)
         if config is None:  # no longer configured: said by "orphaned"
             continue
@@ -83,6 +83,12 @@ async def waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> dict[str, d
             "quiet_held": held if quiet else 0,
             "quiet_override": config.quiet_override,
             "next_due": _local(due, zone) if due else None,
+            # Held by a policy besides quiet hours now: a digest's window, the storm guard,
+            # or the config of when they were held (a start or a reload decides again).
+            "held": max(0, pending.held - (held if quiet else 0)),
+            "held_until": _local(pending.held_until, zone) if pending.held else None,
+            # Within a digest's window of now: gathered for it; else the old config's.
+            "digest": config.digest if pending.held_until - now <= config.digest else 0,
             "retrying": pending.retrying,
             "last_error": pending.last_error if pending.retrying else None,
             "updates": pending.updates,
@@ -99,6 +105,14 @@ def _local(ts: float, zone: ZoneInfo) -> str:
 def waiting_line(channel: str, wait: Mapping[str, Any]) -> str:
     """``WAITING desk: 3 pending, held by quiet hours until 07:00 (Europe/Berlin) ...``; ""
     when the alerts are due now."""
+    parts = waiting_reasons(wait)
+    if not parts:  # due now: nothing to explain
+        return ""
+    return f"WAITING {channel}: {wait['pending']} pending, " + "; ".join(parts)
+
+
+def waiting_reasons(wait: Mapping[str, Any]) -> list[str]:
+    """Why the pending alerts of one channel (``waiting``'s entry) wait: none when due now."""
     parts: list[str] = []
     zone = wait["timezone"]
     if wait["quiet_until"]:
@@ -113,11 +127,32 @@ def waiting_line(channel: str, wait: Mapping[str, Any]) -> str:
     if wait["updates"]:
         delay = format_duration(wait["update_delay"])
         parts.append(f"{wait['updates']} update(s) wait out update_delay ({delay})")
-    if wait["next_due"] and not wait["quiet_until"]:
+    if wait.get("held", 0) > 0 and wait.get("held_until"):
+        until = _clock(wait["held_until"])
+        if wait.get("digest"):
+            why = f"gathered for a digest ({format_duration(wait['digest'])}) until {until}"
+        else:
+            why = (
+                f"held until {until} by the channel's policy when queued (quiet hours, a "
+                "digest, the storm guard); the next start, `monitor once` or reload decides "
+                "again under the config in force"
+            )
+        parts.append(f"{wait['held']} {why}")
+    if wait["next_due"] and not wait["quiet_until"] and not wait.get("held"):
         parts.append(f"next due at {_clock(wait['next_due'])} ({zone})")
-    if not parts:  # due now: nothing to explain
-        return ""
-    return f"WAITING {channel}: {wait['pending']} pending, " + "; ".join(parts)
+    return parts
+
+
+async def left_waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> list[str]:
+    """What ``monitor once`` says of the alerts it leaves in the outbox on purpose, one line
+    a channel: ``desk: 1 alert held by quiet hours until 07:00 (UTC); ...``."""
+    lines = []
+    for channel, wait in (await waiting(db, channels)).items():
+        parts = waiting_reasons(wait)
+        if parts:
+            n = wait["pending"]
+            lines.append(f"{channel}: {n} alert{'' if n == 1 else 's'} " + "; ".join(parts))
+    return lines
 
 
 def _clock(iso: str) -> str:

@@ -174,7 +174,12 @@ class ChannelWorker:
         channel = self.channel
         window_end = min(d.created_at for d in group) + channel.config.digest
         if now < window_end and not self.flush.digests:
+            # One window per channel: the first alert opens it, the later ones join it
+            # (alerts of earlier polls wait for its end), and all go out at its end together.
             async with self.store.transaction() as db:
+                opened = await rows.open_window(db, self.name, DIGEST_KINDS, now)
+                if opened is not None:
+                    window_end = min(window_end, opened)
                 read = {d.alert.id: d.stored for d in group}
                 await rows.postpone(db, list(read), window_end, read=read)
             return
@@ -311,12 +316,16 @@ class ChannelWorker:
             log.debug("%s: still held (%s)", self.name, error)
 
     async def release_held(self) -> None:
-        """Make this channel's alerts held for a configuration problem due now."""
+        """Make this channel's alerts held for a configuration problem due now, and those a
+        policy held (quiet hours, a digest's window, an update's delay): at a start or a
+        reload, the config in force decides again when they go (a retry's back-off stays)."""
         if self._held is not None:
             self.paused_until = 0.0  # paused only for the probe: try now
         try:
             async with self.store.transaction() as db:
-                released = await rows.release_held(db, self.name, self.clock())
+                now = self.clock()
+                released = await rows.release_held(db, self.name, now)
+                await rows.release_postponed(db, self.name, now)
             # Held by an earlier process (``monitor once`` from cron): the health channels were
             # told then, and are told the all-clear when it delivers.
             self._was_held = self._was_held or (released > 0 and self._held is None)

@@ -220,6 +220,20 @@ async def deliverable(
     return int(count or 0)
 
 
+async def open_window(db: Db, channel: str, kinds: Iterable[str], now: float) -> float | None:
+    """When the digest window open on ``channel`` ends: the first due time after ``now`` of
+    its pending alerts of ``kinds`` never tried (those a digest's window holds); None when
+    none waits."""
+    kinds = list(kinds)
+    marks = ", ".join("?" * len(kinds))
+    first = await db.fetch_val(
+        "SELECT MIN(next_attempt) FROM alerts WHERE status = 'pending' AND channel = ?"
+        f" AND kind IN ({marks}) AND attempts = 0 AND next_attempt > ?",
+        (channel, *kinds, now),
+    )
+    return float(first) if first is not None else None
+
+
 async def postpone(
     db: Db, ids: Iterable[int], until: float, *, read: Mapping[int, str] | None = None
 ) -> None:
@@ -267,6 +281,19 @@ async def release_held(db: Db, channel: str, now: float) -> int:
         " WHERE status = 'pending' AND channel = ?"
         " AND next_attempt > ? AND last_error LIKE ?",
         (now, channel, now, f"%{CONFIG_PROBLEM}%"),
+    )
+
+
+async def release_postponed(db: Db, channel: str, now: float) -> int:
+    """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
+    window, an update's coalescing: never tried, due later) due ``now``, for the worker to
+    decide again under the config in force; how many there were. Not those waiting out a
+    retry's back-off (tried), nor the storm guard's summaries (their minute is not a
+    setting)."""
+    return await db.execute(
+        "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
+        " AND attempts = 0 AND kind <> 'storm' AND next_attempt > ?",
+        (now, channel, now),
     )
 
 

@@ -16,18 +16,34 @@ class Pending(NamedTuple):
     retrying: int  # tried and failed at least once
     last_error: str | None  # the error of one of those
     updates: int  # updates of sent messages (they wait out update_delay)
+    held: int = 0  # others never tried and due later: a channel's policy held them
+    held_until: float = 0.0  # when the first of those is due
 
 
-async def pending_by_channel(db: Db) -> dict[str, Pending]:
+async def pending_by_channel(db: Db, now: float = 0.0) -> dict[str, Pending]:
+    """Each channel's pending alerts in figures; ``held`` counts those a policy held past
+    ``now`` (quiet hours, a digest's window, the storm guard's summary)."""
+    later = "attempts = 0 AND kind <> 'update' AND next_attempt > ?"
     rows = await db.fetch_all(
         "SELECT channel, COUNT(*), MIN(next_attempt),"
         " SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), MAX(last_error),"
-        " SUM(CASE WHEN kind = 'update' THEN 1 ELSE 0 END)"
-        " FROM alerts WHERE status = 'pending' GROUP BY channel"
+        " SUM(CASE WHEN kind = 'update' THEN 1 ELSE 0 END),"
+        f" SUM(CASE WHEN {later} THEN 1 ELSE 0 END),"
+        f" MIN(CASE WHEN {later} THEN next_attempt END)"
+        " FROM alerts WHERE status = 'pending' GROUP BY channel",
+        (now, now),
     )
     return {
-        str(channel): Pending(int(n), float(due), int(retrying or 0), error, int(updates or 0))
-        for channel, n, due, retrying, error, updates in rows
+        str(channel): Pending(
+            int(n),
+            float(due),
+            int(retrying or 0),
+            error,
+            int(updates or 0),
+            int(held or 0),
+            float(until or 0.0),
+        )
+        for channel, n, due, retrying, error, updates, held, until in rows
     }
 
 
