@@ -9,7 +9,10 @@ objects (pymalloc's arenas, used and free) and the rest; and the largest mapping
 bytes per new item), in a second run (tracing doubles the memory it measures and slows
 everything: its peak says nothing).
 
-    python bench/memory.py [--feeds 1000] [--items 50] [--trace]
+    python bench/memory.py [--feeds 1000] [--items 50] [--trace] [--code DIR ...]
+
+``--code``: the checkouts whose ``monitor`` runs, one after the other on the same feeds (this
+one by default): a baseline measured in the same run.
 """
 
 from __future__ import annotations
@@ -58,6 +61,17 @@ def smaps() -> tuple[dict[str, float], dict[str, float]]:
     return kinds, mappings
 
 
+def rollup() -> dict[str, float]:
+    """MB by kind from /proc/self/smaps_rollup (Pss_File and Pss_Anon are only there)."""
+    kinds: dict[str, float] = {}
+    with open("/proc/self/smaps_rollup") as f:
+        for line in f:
+            key, _, value = line.partition(":")
+            if value.strip().endswith("kB"):
+                kinds[key] = int(value.split()[0]) / 1024
+    return kinds
+
+
 def pymalloc() -> dict[str, float]:
     """Python's small-object allocator: MB of arenas, and of blocks in use in them."""
     read, write = os.pipe()
@@ -84,6 +98,7 @@ def pymalloc() -> dict[str, float]:
 
 def composition() -> dict[str, float]:
     kinds, _ = smaps()
+    rolled = rollup()
     info_call = ctypes.CDLL(None).mallinfo2
     info_call.restype = MallInfo2
     info = info_call()
@@ -91,6 +106,9 @@ def composition() -> dict[str, float]:
     anon = kinds.get("Anonymous", 0.0)
     heap_mapped = info.hblkhd / 2**20
     return {
+        "Rss (smaps_rollup)": rolled.get("Rss", 0.0),
+        "Anonymous (smaps_rollup)": rolled.get("Anonymous", 0.0),
+        "Pss_File (smaps_rollup)": rolled.get("Pss_File", 0.0),
         "files, shared with other processes": kinds.get("Shared_Clean", 0.0),
         "files, this process's own": kinds.get("Rss", 0.0) - anon - kinds.get("Shared_Clean", 0.0),
         "malloc in use (heap)": info.uordblks / 2**20,
@@ -102,8 +120,10 @@ def composition() -> dict[str, float]:
     }
 
 
-def run(state: Path, trace: bool) -> None:
-    """In a fresh interpreter: config, engine, one cycle, as bench/contenders.py runs them."""
+def run(state: Path, trace: bool, code: Path) -> None:
+    """In a fresh interpreter: config, engine, one cycle, as bench/contenders.py runs them,
+    with ``code``'s ``monitor``."""
+    sys.path.insert(0, str(code))
     if trace:
         import tracemalloc
 
@@ -170,6 +190,7 @@ def run(state: Path, trace: bool) -> None:
     done.set()
     if trace:
         return
+    print(f"monitor imported from {Path(config_module.__file__).parent}")
     print("RSS after each step: " + ", ".join(f"{k} {v:.0f} MB" for k, v in steps.items()))
     print(
         "highest RSS by hundred polls: "
@@ -210,13 +231,15 @@ def main(args: argparse.Namespace) -> None:
     port = receive(parent, server, "the feed server")
     rules = tracking_rules(common_words("real", args.feeds, args.items))
     ctx = multiprocessing.get_context("spawn")  # a fresh interpreter, as a command starts
-    for trace in (False, True) if args.trace else (False,):
-        with tempfile.TemporaryDirectory() as tmp:
-            urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(args.feeds)]
-            (Path(tmp) / "config.toml").write_text(monitor_config(Path(tmp), urls, rules))
-            proc = ctx.Process(target=run, args=(Path(tmp), trace))
-            proc.start()
-            proc.join()
+    for code in args.code:
+        print(f"monitor from {code.resolve()}:", flush=True)
+        for trace in (False, True) if args.trace else (False,):
+            with tempfile.TemporaryDirectory() as tmp:
+                urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(args.feeds)]
+                (Path(tmp) / "config.toml").write_text(monitor_config(Path(tmp), urls, rules))
+                proc = ctx.Process(target=run, args=(Path(tmp), trace, code.resolve()))
+                proc.start()
+                proc.join()
     server.terminate()
     print(f"feeds: {args.feeds} x {args.items} items (real headlines); load average "
           + ", ".join(f"{x:.2f}" for x in os.getloadavg()))  # fmt: skip
@@ -227,4 +250,6 @@ if __name__ == "__main__":
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--trace", action="store_true", help="also what the cycle left alive")
+    ap.add_argument("--code", type=Path, nargs="+", default=[BENCH.parent],
+                    help="checkouts whose monitor runs, in turn")  # fmt: skip
     main(ap.parse_args())

@@ -15,7 +15,7 @@ the renumbering when the index compacts) in numpy, a probe step for all keys at 
 from __future__ import annotations
 
 from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -44,6 +44,11 @@ def hashes(keys: Sequence[str]) -> Hashes:
 # Whether the entry stored in a slot holding a key's bits is the one the ``k``-th key put
 # names (``OpenTable._put_all``): (stored entry, k).
 Confirm = Callable[[int, int], bool]
+# What a rebuild puts in place of a block of the old table's keys and entries (``remap``).
+Change = Callable[[npt.NDArray[Any], Entries], tuple[npt.NDArray[Any], Entries]]
+# Keys read or put at a time by the numpy paths: the arrays a probe step makes are a few
+# MB at most (about 60 bytes a key), and numpy's fixed costs still a small part of a block.
+_BLOCK = 32_768
 
 
 class OpenTable:
@@ -60,7 +65,7 @@ class OpenTable:
         self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
         self._used = 0  # slots holding a key, removed ones included
-        self._tables = 0  # arrays made (``_fill``): a slot kept from before names another
+        self._tables = 0  # arrays made (``_rebuild``): a slot kept from before names another
         # Where the last lookup's probe ended, for the put of the same key that follows it
         # (an item's URL looked up by find, put by add): (key's bits, slot, ``_tables``).
         self._probed = (_EMPTY, 0, -1)
@@ -72,28 +77,46 @@ class OpenTable:
 
     def remap(self, new_entry: npt.NDArray[np.int64]) -> None:
         """Renumber every entry ``e`` to ``new_entry[e]``; a negative one drops its key."""
-        keys = np.frombuffer(self._keys, dtype=self.DTYPE)
-        used = keys != _EMPTY
-        entries = new_entry[np.frombuffer(self._values, dtype=np.uint32)[used]]
-        kept = entries >= 0
-        self._fill(keys[used][kept], entries[kept].astype(np.uint32), 0)
+
+        def renumbered(
+            keys: npt.NDArray[Any], entries: Entries
+        ) -> tuple[npt.NDArray[Any], Entries]:
+            renumber = new_entry[entries]
+            kept = renumber >= 0
+            return keys[kept], renumber[kept].astype(np.uint32)
+
+        self._rebuild(0, renumbered)
 
     def _resize(self, extra: int) -> None:
-        keys = np.frombuffer(self._keys, dtype=self.DTYPE)
-        used = keys != _EMPTY
-        self._fill(keys[used], np.frombuffer(self._values, dtype=np.uint32)[used], extra)
+        self._rebuild(extra, None)
 
-    def _fill(self, keys: npt.NDArray[Any], entries: Entries, extra: int) -> None:
+    def _rebuild(self, extra: int, change: Change | None) -> None:
         """A new table holding what the old one held (each slot's key and entry, put again
-        as they were: none replaces another), with room for ``extra``."""
+        as they were, or as ``change`` makes them: none replaces another), with room for
+        ``extra``. The old table is read a block of slots at a time: its keys and entries
+        copied all at once, with the new table beside them, set the process's peak."""
+        old_keys = np.frombuffer(self._keys, dtype=self.DTYPE)
+        old_values = np.frombuffer(self._values, dtype=np.uint32)
+
+        def blocks() -> Iterator[tuple[npt.NDArray[Any], Entries]]:
+            for at in range(0, len(old_keys), _BLOCK):
+                keys = old_keys[at : at + _BLOCK]
+                used = keys != _EMPTY
+                held = keys[used], old_values[at : at + _BLOCK][used]
+                yield held if change is None else change(*held)
+
+        if change is None:
+            count = int(np.count_nonzero(old_keys != _EMPTY))
+        else:
+            count = sum(len(keys) for keys, _ in blocks())
         # 60% full after a rebuild: room to grow by a third before the next one.
-        self._size = max(16, int((len(keys) + extra) / _LOAD))
+        self._size = max(16, int((count + extra) / _LOAD))
         # Made at their size and filled in place: a transient copy of a table this large
         # would leave the allocator a hole of its size for good.
         self._keys = array(self.TYPECODE, [_EMPTY]) * self._size
         self._values = array("I", [0]) * self._size
         self._tables += 1
-        self._used = self._put_all(keys, entries, _never)
+        self._used = sum(self._put_all(keys, entries, _never) for keys, entries in blocks())
 
     def _put_last(
         self,
@@ -119,6 +142,19 @@ class OpenTable:
         """Put keys into the table in place; the slots newly used. A key meeting a slot with
         the same bits takes it where ``confirm`` says so (always, without ``confirm``).
 
+        ``_BLOCK`` keys at a time, one block after the other: the probe's arrays (several
+        times the keys' own size) stay small whatever the count, as a million keys put at
+        start would otherwise make a hundred MB of them at once."""
+        return sum(
+            self._put_block(wanted[at : at + _BLOCK], entries[at : at + _BLOCK], confirm, at)
+            for at in range(0, len(wanted), _BLOCK)
+        )
+
+    def _put_block(
+        self, wanted: npt.NDArray[Any], entries: Entries, confirm: Confirm | None, offset: int
+    ) -> int:
+        """``_put_all`` for keys ``offset`` on (the ``k`` that ``confirm`` is given).
+
         Linear probing a step at a time for all keys at once: each key looks at its next
         slot; one holding it takes the new entry, an empty one goes to the first key that
         wants it (the others move on, as they would find it taken one by one). A slot never
@@ -133,7 +169,9 @@ class OpenTable:
             held = keys[slots]
             match = np.flatnonzero(held == wanted[pending])
             if len(match) and confirm is not None:  # few: wire copies, and bits shared by chance
-                ok = [confirm(int(values[slots[m]]), int(pending[m])) for m in match.tolist()]
+                ok = [
+                    confirm(int(values[slots[m]]), offset + int(pending[m])) for m in match.tolist()
+                ]
                 match = match[np.array(ok, dtype=np.bool_)]
             values[slots[match]] = entries[pending[match]]
             empty = np.flatnonzero(held == _EMPTY)

@@ -12,41 +12,54 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from monitor.dedup.labels import HASH, find, packed
+
 KEPT_TEXTS = 16  # per feed: the summaries last seen, to know one said again
+# What a feed keeps of a summary besides its hash: the hash of the title it came under,
+# and whether it came under two (a byte).
+_KEPT = HASH + 1
+_ONCE, _TWICE = b"\x00", b"\x01"
 
 
 class FeedWords:
     """Per feed: the summaries it repeats under other titles."""
 
     def __init__(self) -> None:
-        # feed -> hash of a summary -> hash of the title it came under, or None: said under
-        # two (the latest last). Hashes, as the texts would take a few hundred bytes a feed
-        # for each.
-        self._feeds: dict[int, dict[int, int | None]] = {}
+        # feed -> the hashes of its latest summaries (as the texts would take a few hundred
+        # bytes each), the oldest first, and beside them what it keeps of each
+        self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
 
     def read_ahead(self, items: Iterable[tuple[int, str, str]]) -> None:
         """Note the summaries of a poll's items (feed, title, summary) before any is
         assigned: a summary that two items of one feed carry under other titles is
         boilerplate from the first of them. One the feed sends again under its title is
         its story again (an update, a copy under a new GUID), not boilerplate."""
+        feeds = self._feeds
         for feed_id, title, summary in items:
             text = summary.strip()
             if not text:
                 continue
-            texts = self._feeds.get(feed_id)
-            if texts is None:
-                texts = self._feeds[feed_id] = {}
-            key, titled = hash(text), hash(" ".join(title.casefold().split()))
-            before = texts.pop(key, titled)
-            texts[key] = before if before == titled else None
-            if len(texts) > KEPT_TEXTS:
-                del texts[next(iter(texts))]
+            kept = feeds.get(feed_id)
+            if kept is None:
+                kept = feeds[feed_id] = (bytearray(), bytearray())
+            texts, titles = kept
+            key, titled = packed(text), packed(" ".join(title.casefold().split()))
+            at = find(texts, key)
+            twice = _ONCE
+            if at >= 0:
+                start = at * _KEPT
+                if titles[start + HASH] or titles[start : start + HASH] != titled:
+                    twice = _TWICE
+                del texts[at * HASH : at * HASH + HASH], titles[start : start + _KEPT]
+            texts += key
+            titles += titled + twice
+            if len(texts) > KEPT_TEXTS * HASH:
+                del texts[:HASH], titles[:_KEPT]
 
     def repeated(self, feed_id: int | None, summary: str) -> bool:
         """Whether ``summary`` is one that feed ``feed_id`` gives items of other titles."""
-        texts = self._feeds.get(feed_id) if feed_id is not None else None
-        return (
-            texts is not None
-            and hash(summary.strip()) in texts
-            and (texts[hash(summary.strip())] is None)
-        )
+        kept = self._feeds.get(feed_id) if feed_id is not None else None
+        if kept is None:
+            return False
+        at = find(kept[0], packed(summary.strip()))
+        return at >= 0 and bool(kept[1][at * _KEPT + HASH])
