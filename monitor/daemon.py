@@ -212,7 +212,9 @@ class Daemon:
             pending += by_status.get("pending", 0)
         self.metrics.outbox_depth.set(pending)
         failing = sum(
-            1 for s in self._rt.states.values() if s.error_streak and s.url in self._feeds
+            1
+            for s in self._rt.states.values()
+            if (s.error_streak or s.malformed) and s.url in self._feeds
         )
         self.metrics.feeds_failing.set(failing)
 

@@ -53,7 +53,11 @@ def transitions(
     for state in states:
         name = names.get(state.url, state.url)
         gap = rhythms.get(state.url)
-        failing = state.failing_since is not None and now - state.failing_since >= health_after
+        # Failed fetches, or bodies whose XML may lose items (kept apart: only the first
+        # back off the polls), since the earlier of the two.
+        since = min((t for t in (state.failing_since, state.malformed_since) if t is not None),
+                    default=None)  # fmt: skip
+        failing = since is not None and now - since >= health_after
         stale = (
             not failing
             and gap is not None
@@ -62,14 +66,11 @@ def transitions(
             and now - state.last_new_item >= max(health_after, STALE_GAPS * gap)
         )
         if failing and state.health_alerted != FAILING:
-            since = now - (state.failing_since or now)
             events.append(
                 HealthEvent(
-                    state.url, name, "failing",
-                    f"{name} has failed for {_ago(since)} ({state.error_streak} polls in a row): "
-                    f"{state.last_error}", FAILING,
+                    state.url, name, "failing", _failing(state, name, now - (since or now)), FAILING
                 )
-            )  # fmt: skip
+            )
         elif stale and state.health_alerted == OK:
             quiet = now - (state.last_new_item or now)
             events.append(
@@ -79,9 +80,23 @@ def transitions(
                     f"every {_ago(gap or 0)}", STALE,
                 )
             )  # fmt: skip
-        elif not (failing or stale) and state.health_alerted != OK and state.error_streak == 0:
+        elif (
+            not (failing or stale)
+            and state.health_alerted != OK
+            and state.error_streak == 0
+            and state.malformed is None
+        ):
             events.append(HealthEvent(state.url, name, "recovered", f"{name} is working again", OK))
     return events
+
+
+def _failing(state: FeedState, name: str, seconds: float) -> str:
+    if state.error_streak:
+        return (
+            f"{name} has failed for {_ago(seconds)} ({state.error_streak} polls in a row): "
+            f"{state.last_error}"
+        )
+    return f"{name} has sent broken XML for {_ago(seconds)}, items may be lost: {state.malformed}"
 
 
 async def rhythms(db: Db, feed_ids: Mapping[str, int]) -> dict[str, float | None]:

@@ -155,10 +155,8 @@ async def ingest(
             # stories and events -> rules -> alerts (and updates of grown ones), in slices
             await run_stages(rt.assign or rt.stages.process, db, stored, now)
             _count_new(state, len(stored), cut, now)
-            problem = pollstate.malformed(parsed.malformed)
-            pollstate.record_success(
-                rt, feed, state, result, parsed.ttl_seconds, now, problem=problem
-            )
+            pollstate.record_body(feed, state, parsed.malformed, now)
+            pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
             await pollstate.save(rt, db, state)
             known = await _known_items(db, state, body.recall, parsed.entries, stored, now)
         if known is not None:  # committed: the store has every item of this body
@@ -223,9 +221,8 @@ async def _nothing_new(
     rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, why: str, now: float
 ) -> PollOutcome:
     """A 304, or the same body as last time: only the feed's state changes (a body that was
-    malformed still is)."""
-    problem = pollstate.still_malformed(state)
-    pollstate.record_success(rt, feed, state, result, None, now, problem=problem)
+    malformed still is: ``state.malformed`` stays)."""
+    pollstate.record_success(rt, feed, state, result, None, now)
     await pollstate.save_alone(rt, state)
     return PollOutcome(url=feed.url, result=why)
 

@@ -21,7 +21,7 @@ log = logging.getLogger("monitor.pipeline")
 # What processing a body changes: it may only stick once the body is processed and committed,
 # otherwise the next poll would get a 304 (or "unchanged") and the body's items would be lost.
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
-              "items_total", "last_cut", "last_cut_at")  # fmt: skip
+              "items_total", "last_cut", "last_cut_at", "malformed", "malformed_since")  # fmt: skip
 
 snapshot = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
 
@@ -51,13 +51,11 @@ async def save_alone(rt: Runtime, state: FeedState) -> None:
 
 def record_success(
     rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, ttl: float | None,
-    now: float, *, problem: str | None = None,
+    now: float,
 ) -> None:  # fmt: skip
-    """A poll that read the feed; with ``problem`` (a body parsed past its errors), one that
-    counts against it as a failed poll does (``feedhealth``), on the usual schedule."""
-    if problem is not None:
-        _record_degraded(feed, state, problem, now)
-    elif state.error_streak:
+    """A poll that fetched the feed: its failed fetches are over (a body's XML problem is
+    ``record_body``'s, and stays with the body)."""
+    if state.error_streak:
         log.info(
             "recovered after %d failed poll%s",
             state.error_streak,
@@ -66,42 +64,25 @@ def record_success(
         )
     state.last_status = result.status
     state.last_checked = now
-    if problem is None:
-        state.last_success = now
-        state.error_streak = 0
-        state.failing_since = None
+    state.last_success = now
+    state.error_streak = 0
+    state.failing_since = None
     state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
 
 
-_MALFORMED = "parse: malformed XML"
-
-
-def malformed(problem: str | None) -> str | None:
-    """What a poll whose body parsed past ``problem`` (``ParsedFeed.malformed``) records."""
-    return f"parse: {problem}" if problem else None
-
-
-def still_malformed(state: FeedState) -> str | None:
-    """The problem of the feed's last body, when it was malformed and a poll brought it
-    again (a 304, the same bytes): that body is still the feed's problem."""
-    last = state.last_error
-    if state.error_streak and last is not None and last.startswith(_MALFORMED):
-        return last
-    return None
-
-
-def _record_degraded(feed: FeedConfig, state: FeedState, problem: str, now: float) -> None:
-    state.last_error = problem
-    state.last_error_at = now
-    state.error_streak += 1
-    state.failing_since = state.failing_since or now
-    log.warning(
-        "%s (%d poll%s in a row; the items it could read are kept)",
-        problem,
-        state.error_streak,
-        "s" * (state.error_streak != 1),
-        extra={"feed": feed.url},
-    )
+def record_body(feed: FeedConfig, state: FeedState, problem: str | None, now: float) -> None:
+    """What a new body's XML says of the feed: ``problem`` (``ParsedFeed.malformed``) when it
+    may have lost items. Kept with the body (a 304 or the same bytes leave it), apart from
+    the failed fetches: it changes no schedule; ``feedhealth`` tells of it after
+    ``health_after`` as of a feed that fails."""
+    if problem is None:
+        if state.malformed is not None:
+            log.info("the feed's XML is whole again", extra={"feed": feed.url})
+        state.malformed = state.malformed_since = None
+        return
+    state.malformed = problem
+    state.malformed_since = state.malformed_since or now
+    log.warning("%s (the items it could read are kept)", problem, extra={"feed": feed.url})
 
 
 async def record_error(

@@ -1,5 +1,6 @@
 """``stories --json`` and ``events --json`` mean the same by ``first_seen``: when the monitor
-first saw the news; a story's publication time is ``published``."""
+first saw the news; a story's publication time is ``published``. Both list newest first by
+the time they show."""
 
 from __future__ import annotations
 
@@ -44,3 +45,43 @@ async def test_first_seen_is_when_seen_and_published_is_the_feeds_date(
         seen[command] = datetime.fromisoformat(listed["first_seen"])
         assert listed["published"] == published.isoformat()
     assert seen["stories"] >= started and seen["events"] >= started, seen
+
+
+def _rss(title: str, link: str, published: datetime) -> bytes:
+    return (
+        "<?xml version='1.0'?><rss version='2.0'><channel><title>W</title>"
+        f"<item><title>{title}</title><link>{link}</link><guid>{link}</guid>"
+        f"<pubDate>{email.utils.format_datetime(published)}</pubDate></item></channel></rss>"
+    ).encode()
+
+
+async def test_newest_first_by_the_time_shown(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A late publisher: seen second, but dated 30 h ago. Listed first, as its first_seen says.
+    now = datetime.now(UTC).replace(microsecond=0)
+    feed_server.feed(
+        "/a",
+        _rss("Harbour bridge reopens after repairs", "http://a.test/1", now - timedelta(hours=1)),
+    )
+    feed_server.feed(
+        "/b", b"<?xml version='1.0'?><rss version='2.0'><channel><title>B</title></channel></rss>"
+    )
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "{tmp_path}/m.db"\n[[feeds]]\nurl = "{feed_server.url("/a")}"\n'
+        f'[[feeds]]\nurl = "{feed_server.url("/b")}"\n',
+        encoding="utf-8",
+    )
+    assert await asyncio.to_thread(main, ["once", "-c", str(config)]) == 0
+    await asyncio.sleep(1.1)  # the times shown are to the second
+    late = "Volcano erupts on remote island, flights halted"
+    feed_server.feed("/b", _rss(late, "http://b.test/1", now - timedelta(hours=30)))
+    assert await asyncio.to_thread(main, ["once", "-c", str(config)]) == 0
+    capsys.readouterr()
+    for command in ("stories", "events"):
+        assert await asyncio.to_thread(main, [command, "--json", "-c", str(config)]) == 0
+        listed = json.loads(capsys.readouterr().out)[command]
+        assert listed[0]["title"] == late, (command, listed)
+        shown = [row["first_seen"] for row in listed]
+        assert len(shown) == 2 and shown == sorted(shown, reverse=True), (command, shown)

@@ -71,12 +71,15 @@ async def collect(config: Config) -> dict[str, Any]:
                 "url": feed.url,
                 "name": feed.name or (state.title if state else None) or feed.url,
                 "fetch_url": state.fetch_url if state else None,
-                "healthy": bool(state and state.error_streak == 0 and state.last_success),
+                "healthy": bool(
+                    state and state.error_streak == 0 and state.last_success and not state.malformed
+                ),
                 "last_success": _iso(state.last_success) if state else None,
                 "last_error": state.last_error if state else None,
                 "last_error_at": _iso(state.last_error_at) if state else None,
                 "error_streak": state.error_streak if state else 0,
                 "failing_since": _iso(state.failing_since) if state else None,
+                "malformed": state.malformed if state else None,  # its last body's XML problem
                 "next_check": _iso(state.next_check) if state else None,
                 "last_status": state.last_status if state else None,
                 "items": state.items_total if state else 0,
@@ -142,7 +145,7 @@ def render(report: dict[str, Any]) -> str:
     """The readable table of ``monitor status``."""
     lines = [daemon_line(report["daemon"], _age, report.get("nodes"))]
     feeds = report["feeds"]
-    failing = [f for f in feeds if f["error_streak"]]
+    failing = [f for f in feeds if f["error_streak"] or f.get("malformed")]
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
     width = min(40, max([len(f["name"]) for f in feeds] + [4]))
     lines.append(
@@ -150,7 +153,7 @@ def render(report: dict[str, Any]) -> str:
         f" {'ERRORS':>6}  LAST ERROR"
     )
     for f in sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower())):
-        error = f["last_error"] if f["error_streak"] else ""
+        error = f["last_error"] if f["error_streak"] else f.get("malformed")
         lines.append(
             f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
             f"{_age(f['next_check']):<11} {fed_by(f):<19} {f['error_streak']:>6}  {error or ''}"

@@ -24,10 +24,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "stories",
         help="the stories stored, with their items",
-        description="List the stories in the store, newest first, with the items (outlet, "
-        "headline, link, time) of each, the rules that matched it and the alerts it raised "
-        '(channel, kind, status, time). --json prints {"stories": [...]} (first_seen: when the '
-        "monitor first saw it, as an event's; published: the earliest date its items give).",
+        description="List the stories in the store, newest first_seen first, with the items "
+        "(outlet, headline, link, time) of each, the rules that matched it and the alerts it "
+        'raised (channel, kind, status, time). --json prints {"stories": [...]} (first_seen: '
+        "when the monitor first saw it, as an event's; published: the earliest date its items "
+        "give).",
     )
     add_listing_options(p, "stories")
     p.add_argument("--matched", action="store_true", help="only the stories a rule matched")

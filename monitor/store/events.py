@@ -202,15 +202,16 @@ async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     """The events (newest first) in ``monitor events --json`` form."""
     cutoff = since.timestamp() if since else 0.0
     # As a story's (``store.stories.list_stories``): ``first_seen`` when the monitor first
-    # saw one of its items, ``published`` the earliest time its items give.
+    # saw one of its items, ``published`` the earliest time its items give; newest first by
+    # the time shown.
     events = await db.fetch_all(
-        "SELECT id, title, first_seen, last_seen, (SELECT MIN(i.first_seen) FROM items i"
-        "  JOIN stories s ON s.id = i.story_id WHERE s.event_id = events.id)"
-        " FROM events WHERE last_seen >= ? ORDER BY first_seen DESC, id DESC",
+        "SELECT * FROM (SELECT id, title, COALESCE((SELECT MIN(i.first_seen) FROM items i"
+        "  JOIN stories s ON s.id = i.story_id WHERE s.event_id = events.id), first_seen) AS seen,"
+        " last_seen FROM events WHERE last_seen >= ?) AS listed ORDER BY seen DESC, id DESC",
         (cutoff,),
     )
     out = []
-    for event_id, title, first_seen, last_seen, seen in events:
+    for event_id, title, seen, last_seen in events:
         stories = []
         for story_id, story_title in await db.fetch_all(
             "SELECT id, title FROM stories WHERE event_id = ? ORDER BY first_seen, id",
@@ -222,7 +223,7 @@ async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
             {
                 "id": event_id,
                 "title": title,
-                "first_seen": _dt(first_seen if seen is None else seen).isoformat(),
+                "first_seen": _dt(seen).isoformat(),
                 "published": min(
                     (i["published"] for s in stories for i in s["items"] if i["published"]),
                     key=datetime.fromisoformat,

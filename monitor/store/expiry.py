@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from monitor.store.db import Db
 
-# What is past ``cutoff``; an alert still pending is kept whatever its age.
+# What is past ``cutoff``; an alert still pending is kept whatever its age, and so is the
+# newest alert: SQLite gives a new row the highest id plus one (``INTEGER PRIMARY KEY``), so
+# with it kept an id, a webhook's message id, is never handed out twice.
 _DELETES = {
     "items": "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE first_seen < ? LIMIT ?)",
     "stories": "DELETE FROM stories WHERE id IN (SELECT s.id FROM stories s WHERE s.last_seen < ?"
@@ -13,7 +15,7 @@ _DELETES = {
     "events": "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.last_seen < ?"
     " AND NOT EXISTS (SELECT 1 FROM stories s WHERE s.event_id = e.id) LIMIT ?)",
     "alerts": "DELETE FROM alerts WHERE id IN (SELECT id FROM alerts WHERE created_at < ?"
-    " AND status != 'pending' LIMIT ?)",
+    " AND status != 'pending' AND id < (SELECT MAX(id) FROM alerts) LIMIT ?)",
 }
 PRUNED = tuple(_DELETES)
 

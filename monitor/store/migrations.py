@@ -286,6 +286,15 @@ async def m015_alert_growth(db: Db) -> None:
     )
 
 
+async def m016_feed_malformed(db: Db) -> None:
+    # The XML problem of a feed's last body (one that may have lost items) and since when its
+    # bodies have had one: kept with the body's hash, apart from the failed fetches' streak.
+    await db.script(
+        "ALTER TABLE feeds ADD COLUMN malformed TEXT;\n"
+        "ALTER TABLE feeds ADD COLUMN malformed_since REAL;\n"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -301,4 +310,5 @@ MIGRATIONS: list[Migration] = [
     m012_event_outlets,
     m014_story_outlets,
     m015_alert_growth,
+    m016_feed_malformed,
 ]

@@ -226,23 +226,25 @@ async def list_stories(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     # A story's times are its items' publication times; an item received in the window
     # with an older date (a feed that publishes late) is in it too, as in test-rules --since.
     # ``first_seen`` is when the monitor first saw one of its items (as an event's is);
-    # ``published``, the earliest its items give (None when none gives one).
+    # ``published``, the earliest its items give (None when none gives one). Newest first by
+    # the time shown.
     stories = await db.fetch_all(
-        "SELECT id, title, first_seen, last_seen, outlets, event_id,"
-        " (SELECT MIN(i.first_seen) FROM items i WHERE i.story_id = stories.id) FROM stories"
-        " WHERE last_seen >= ?1 OR id IN (SELECT story_id FROM items WHERE first_seen >= ?1)"
-        " ORDER BY first_seen DESC, id DESC",
+        "SELECT * FROM (SELECT id, title, COALESCE((SELECT MIN(i.first_seen) FROM items i"
+        "  WHERE i.story_id = stories.id), first_seen) AS seen, last_seen, outlets, event_id"
+        " FROM stories WHERE last_seen >= ?1"
+        " OR id IN (SELECT story_id FROM items WHERE first_seen >= ?1)) AS listed"
+        " ORDER BY seen DESC, id DESC",
         (cutoff,),
     )
     out = []
-    for story_id, title, first_seen, last_seen, outlets, event_id, seen in stories:
+    for story_id, title, seen, last_seen, outlets, event_id in stories:
         items = await items_json(db, story_id)
         published = [i["published"] for i in items if i["published"]]
         out.append(
             {
                 "id": story_id,
                 "title": title,
-                "first_seen": _dt(first_seen if seen is None else seen).isoformat(),
+                "first_seen": _dt(seen).isoformat(),
                 "published": min(published, key=datetime.fromisoformat, default=None),
                 "last_seen": _dt(last_seen).isoformat(),
                 "outlets": outlets,
