@@ -81,7 +81,8 @@ def record_body(feed: FeedConfig, state: FeedState, problem: str | None, now: fl
         state.malformed = state.malformed_since = None
         return
     state.malformed = problem
-    state.malformed_since = state.malformed_since or now
+    # A feed failing to fetch before its broken body has been a problem since then.
+    state.malformed_since = state.malformed_since or state.failing_since or now
     log.warning("%s (the items it could read are kept)", problem, extra={"feed": feed.url})
 
 

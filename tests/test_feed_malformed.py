@@ -46,6 +46,12 @@ WHOLE = {
     "html-entity": HEAD + _item(b"Caf&eacute;&nbsp;Ost", 1) + _item(b"Two", 2) + TAIL,
     "blank-line-before-decl": b"\n" + HEAD + _item(b"One", 1) + _item(b"Two", 2) + TAIL,
     "junk-after-the-feed": HEAD + _item(b"One", 1) + _item(b"Two", 2) + TAIL + b"<div>ad</div>",
+    # A page cache's footer (W3 Total Cache writes 300-370 bytes) or padding after the feed.
+    "cache-footer-after-the-feed": b"\n" + HEAD + _item(b"Tom & Jerry", 1) + _item(b"Two", 2)
+    + TAIL + b"<!-- Performance optimized by W3 Total Cache.\n" + b"Served from cache. " * 20
+    + b"-->",
+    "padding-after-the-feed": HEAD + _item(b"Tom & Jerry", 1) + _item(b"Two", 2) + TAIL
+    + b"\n" * 300,
 }
 # Items may be lost: cut inside an item, cut between two (the rest is gone), a tag mismatch
 # after which feedparser reads no more items.
@@ -204,5 +210,33 @@ async def test_a_broken_body_after_a_failed_fetch_is_no_recovery(
         feed_server.feed("/cut", rss("Cut", ITEMS))  # fixed
         await poll_all(engine.rt, progress=False)
         assert await health(4) == ["recovered"]
+    finally:
+        await engine.close()
+
+
+async def test_a_broken_body_after_failed_fetches_is_a_problem_since_the_first_failure(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A 503, then 50 minutes later a body that may lose items: the feed has not worked
+    for 70 minutes, so with health_after = 1h "failing" comes now, not an hour after the body
+    (review13e; failed before)."""
+    feed_server.handler("/cut", lambda request: web.Response(status=503))
+    url = feed_server.url("/cut")
+    engine = await Engine.open(make_config(tmp_path, [url]))
+    t0 = 2_000_000_000.0
+    clock = [t0]
+    engine.rt.clock = lambda: clock[0]
+    try:
+        state = engine.rt.states[url]
+        await poll_all(engine.rt, progress=False)
+        clock[0] = t0 + 50 * 60
+        feed_server.feed("/cut", TRUNCATED)
+        await poll_all(engine.rt, progress=False)
+        assert state.malformed is not None
+        events = await check_feeds(
+            engine.store, [state], {url: "Cut"}, channels=[], now=t0 + 70 * 60,
+            health_after=HOUR,
+        )  # fmt: skip
+        assert [e.kind for e in events] == ["failing"]
     finally:
         await engine.close()

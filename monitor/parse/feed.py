@@ -130,9 +130,11 @@ def _lost_items(body: bytes, read: int) -> bool:
     that ends before its document does (truncated: what followed the cut is gone). Measured
     on the shared corpus: this flags the truncated bodies and none whose items all read."""
     starts = len(_ITEM_START.findall(body))
-    if read < starts or len(_ITEM_END.findall(body)) + len(_ITEM_EMPTY.findall(body)) < starts:
+    ends = [found.end() for found in _ITEM_END.finditer(body)]
+    if read < starts or len(ends) + len(_ITEM_EMPTY.findall(body)) < starts:
         return True
-    return _DOCUMENT_END.search(body[-256:]) is None
+    # The document's end after the last item's: a page cache's footer or padding may follow.
+    return _DOCUMENT_END.search(body, ends[-1] if ends else 0) is None
 
 
 def _websub_links(links: Any) -> dict[str, Any]:
