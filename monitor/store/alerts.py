@@ -306,16 +306,18 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     )
 
 
-async def release_postponed(db: Db, channel: str, now: float) -> int:
+async def release_postponed(db: Db, channel: str, now: float, *, storm_window: float) -> int:
     """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
     window, an update's coalescing: never tried, due later) due ``now``, for the worker to
     decide again under the config in force; how many there were. Not those waiting out a
-    retry's back-off (tried), nor the storm guard's summaries (their minute is not a
-    setting)."""
+    retry's back-off (tried), nor a storm guard's summary waiting for the end of its minute
+    (``storm_window`` seconds at most from when it was made: not a setting); one held past
+    that (by quiet hours) is."""
     return await db.execute(
         "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
-        " AND attempts = 0 AND kind <> 'storm' AND next_attempt > ?",
-        (now, channel, now),
+        " AND attempts = 0 AND next_attempt > ?"
+        " AND (kind <> 'storm' OR next_attempt > created_at + ?)",
+        (now, channel, now, storm_window),
     )
 
 
