@@ -194,3 +194,31 @@ async def test_an_edited_message_keeps_naming_the_later_rule_at_the_next_growth(
     assert "Outlet C" in tg.edits[-1]["text"]
     assert "snowden-kw, second" in tg.edits[-1]["text"], tg.edits[-1]["text"]
 
+
+async def test_a_rule_removed_by_a_reload_is_not_named_by_the_update_that_waits(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # README: "A reload or a restart that removes a rule takes it out of the messages that
+    # still wait". The update naming "second" waits out update_delay; a reload removes it.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = _high_first(tg.url, hook.url, "1h")
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)  # the update naming "second" waits
+            start = text.index('[[rules]]\nname = "second"')
+            without = text[:start] + text[text.index("[channels.desk]") :]
+            await engine.reload(make_config(tmp_path, urls, extra=without, database=database))
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    told = [(p["alert"]["kind"], p["alert"]["extra"].get("rules", "")) for p in hook.payloads()]
+    assert told == [("new", ""), ("update", "")]
+    update = hook.payloads()[1]
+    assert update["alert"]["severity"] == "high"  # the message's, not re-decided
+    assert "second" not in update["text"] and "second" not in tg.edits[-1]["text"]
