@@ -155,3 +155,70 @@ async def test_a_later_rule_stays_named_when_its_waiting_update_is_refreshed(
     assert told == [("new", ""), ("update", "snowden-kw, second")]
     assert "Outlet C" in hook.payloads()[1]["text"]
     assert len(tg.edits) == 1 and "second" in tg.edits[0]["text"]
+
+
+def _high_first(tg_url: str, hook_url: str, delay: str = "0s") -> str:
+    """The second rule first matches later, no more urgent than the first ("high")."""
+    text = config_text(tg_url, hook_url, "NSA", False, "event").replace(
+        'alert_on = "event"\n\n[[rules]]', 'alert_on = "event"\nseverity = "high"\n\n[[rules]]'
+    )
+    return text.replace('update_delay = "0s"', f'update_delay = "{delay}"')
+
+
+async def test_an_edited_message_keeps_naming_the_later_rule_at_the_next_growth(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # The Telegram message is one message, edited, and each edit replaces all of it: once
+    # an edit named "second", the edit for an outlet more must not take "second" out again.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    feed_server.feed("/c", rss("Outlet C", []))
+    urls = [feed_server.url(p) for p in ("/a", "/b", "/c")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = _high_first(tg.url, hook.url)
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            assert "second" in tg.edits[-1]["text"]
+            edits = len(tg.edits)
+            feed_server.feed("/c", rss("Outlet C", [(FIRST, "http://c.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    assert len(tg.edits) > edits, "no edit for the outlet more"
+    assert "Outlet C" in tg.edits[-1]["text"]
+    assert "snowden-kw, second" in tg.edits[-1]["text"], tg.edits[-1]["text"]
+
+
+async def test_a_rule_removed_by_a_reload_is_not_named_by_the_update_that_waits(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # README: "A reload or a restart that removes a rule takes it out of the messages that
+    # still wait". The update naming "second" waits out update_delay; a reload removes it.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = _high_first(tg.url, hook.url, "1h")
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)  # the update naming "second" waits
+            start = text.index('[[rules]]\nname = "second"')
+            without = text[:start] + text[text.index("[channels.desk]") :]
+            await engine.reload(make_config(tmp_path, urls, extra=without, database=database))
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    told = [(p["alert"]["kind"], p["alert"]["extra"].get("rules", "")) for p in hook.payloads()]
+    assert told == [("new", ""), ("update", "")]
+    update = hook.payloads()[1]
+    assert update["alert"]["severity"] == "high"  # the message's, not re-decided
+    assert "second" not in update["text"] and "second" not in tg.edits[-1]["text"]

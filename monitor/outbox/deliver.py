@@ -153,6 +153,7 @@ class Deliverer:
         self._flush.updates = updates
         self.wake()
         self.timed_out = False
+        brought: set[int] = set()  # the held alerts released so far (an id is one row's)
         try:
             while time.monotonic() < deadline:
                 if own_run is not None and own_run.done():
@@ -165,13 +166,15 @@ class Deliverer:
                     # What waits on purpose goes now too: the storm summaries the workers
                     # folded and, for a flush, the updates held to coalesce (checked last: a
                     # worker may have held one again just before the flush began).
-                    released = await storm.send_now(self.store, self.clock())
+                    # Each once: one a policy holds again (quiet hours) stays held, and the
+                    # drain ends rather than release it again till its timeout.
+                    released = await storm.send_now(self.store, self.clock(), brought)
                     if updates:
                         async with self.store.transaction() as db:
-                            held = await rows.bring_forward(
-                                db, "update", self.clock(), untried_only=False
+                            held = await rows.bring_forward_once(
+                                db, "update", self.clock(), brought, untried_only=False
                             )
-                        released = released or held > 0
+                        released = released or held
                     if not released:
                         break
                     self.wake()  # the workers sleep until the held alerts' old time

@@ -108,8 +108,13 @@ async def _event_grew(
         if held.kind == "new" or not due.external_id:
             # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``).
             previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
-        if held.kind == "new" and previous is not None and previous[1] != rows.SENT:
-            # The rules the update that waits (or never reached the reader) named stay named.
+        if (
+            held.kind == "new"
+            and previous is not None
+            and (previous[1] != rows.SENT or due.external_id)
+        ):
+            # The rules the update that waits (or never reached the reader) named stay named;
+            # so do those of one sent as an edit: the next edit replaces the whole message.
             rules = _with_rules(alert, [*rules_of(previous[0].alert), *later])
             if rules != rules_of(alert):
                 extra["rules"] = ", ".join(rules)

@@ -111,15 +111,20 @@ async def follow_rules(db: Db, severities: Mapping[str, str], *, now: float) -> 
     """After a reload that changed the rules (``severities``: each rule's, by name): a
     pending alert naming several rules names only those still there, at the highest of
     their severities now; a rule removed or made less urgent no longer speaks in it (one
-    made more urgent makes it due ``now``, as a fold does). One whose rules are all gone is
-    left as it is, as an alert of one removed rule is. How many were rewritten."""
+    made more urgent makes it due ``now``, as a fold does). An update that waits names only
+    those still there too (its severity and due time stay: the message it edits or follows
+    was decided by them). One whose rules are all gone is left as it is, as an alert of one
+    removed rule is. How many were rewritten."""
     count = 0
     for alert, stored in await event_alerts.naming_several(db):
         named = rules_of(alert)
         kept = [r for r in named if r in severities]
         if not kept:
             continue
-        severity = max((severities[r] for r in kept), key=rank)
+        if alert.kind == "update":
+            severity = alert.severity
+        else:
+            severity = max((severities[r] for r in kept), key=rank)
         if kept == named and severity == alert.severity:
             continue
         extra = {k: v for k, v in alert.extra.items() if k != "rules"}

@@ -135,7 +135,8 @@ def waiting_reasons(wait: Mapping[str, Any]) -> list[str]:
             why = (
                 f"held until {until} by the channel's policy when queued (quiet hours, a "
                 "digest, the storm guard); the next start, `monitor once` or reload decides "
-                "again under the config in force"
+                "again under the config in force (a storm summary still waits for its minute's "
+                "end)"
             )
         parts.append(f"{wait['held']} {why}")
     if wait["next_due"] and not wait["quiet_until"] and not wait.get("held"):

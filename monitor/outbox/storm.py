@@ -165,11 +165,12 @@ async def fold_held(
     return totals
 
 
-async def send_now(store: Store, now: float) -> bool:
+async def send_now(store: Store, now: float, brought: set[int]) -> bool:
     """Draining: the summaries the workers folded before, due at their minute's end, go now
-    (nothing more is coming, and a temporary database would leave with them); True if any."""
+    (nothing more is coming, and a temporary database would leave with them); True if any.
+    Each once a drain (``brought``): one that quiet hours hold again stays held."""
     async with store.transaction() as db:
-        return await rows.bring_forward(db, "storm", now) > 0
+        return await rows.bring_forward_once(db, "storm", now, brought)
 
 
 async def refreshed(store: Store, dues: Sequence[Due]) -> list[Due]:

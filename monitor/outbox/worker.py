@@ -325,7 +325,7 @@ class ChannelWorker:
             async with self.store.transaction() as db:
                 now = self.clock()
                 released = await rows.release_held(db, self.name, now)
-                await rows.release_postponed(db, self.name, now)
+                await rows.release_postponed(db, self.name, now, storm_window=storm.WINDOW)
             # Held by an earlier process (``monitor once`` from cron): the health channels were
             # told then, and are told the all-clear when it delivers.
             self._was_held = self._was_held or (released > 0 and self._held is None)

@@ -272,6 +272,28 @@ async def bring_forward(db: Db, kind: str, now: float, *, untried_only: bool = T
     )
 
 
+async def bring_forward_once(
+    db: Db, kind: str, now: float, brought: set[int], *, untried_only: bool = True
+) -> bool:
+    """As ``bring_forward``, but not the alerts of ``brought`` (those brought forward
+    before, held again since by a policy: quiet hours); those it brings join ``brought``.
+    Whether there were any."""
+    tried = " AND attempts = 0" if untried_only else ""
+    found = await db.fetch_all(
+        f"SELECT id FROM alerts WHERE status = 'pending' AND kind = ?{tried} AND next_attempt > ?",
+        (kind, now),
+    )
+    ids = [int(r[0]) for r in found if int(r[0]) not in brought]
+    if not ids:
+        return False
+    await db.execute_many(
+        "UPDATE alerts SET next_attempt = ? WHERE id = ? AND status = 'pending'",
+        [(now, i) for i in ids],
+    )
+    brought.update(ids)
+    return True
+
+
 async def release_held(db: Db, channel: str, now: float) -> int:
     """Make the pending alerts of ``channel`` held for a configuration problem due ``now``
     (the config may have been fixed); how many there were."""
@@ -284,16 +306,18 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     )
 
 
-async def release_postponed(db: Db, channel: str, now: float) -> int:
+async def release_postponed(db: Db, channel: str, now: float, *, storm_window: float) -> int:
     """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
     window, an update's coalescing: never tried, due later) due ``now``, for the worker to
     decide again under the config in force; how many there were. Not those waiting out a
-    retry's back-off (tried), nor the storm guard's summaries (their minute is not a
-    setting)."""
+    retry's back-off (tried), nor a storm guard's summary waiting for the end of its minute
+    (``storm_window`` seconds at most from when it was made: not a setting); one held past
+    that (by quiet hours) is."""
     return await db.execute(
         "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
-        " AND attempts = 0 AND kind <> 'storm' AND next_attempt > ?",
-        (now, channel, now),
+        " AND attempts = 0 AND next_attempt > ?"
+        " AND (kind <> 'storm' OR next_attempt > created_at + ?)",
+        (now, channel, now, storm_window),
     )
 
 

@@ -104,10 +104,11 @@ async def was_sent(db: Db, alert_id: int) -> bool:
 
 async def naming_several(db: Db) -> list[tuple[Alert, str]]:
     """The pending "new" alerts that name several rules (``extra.rules``: one per event and
-    channel, ``outbox.per_event``), each with its payload as stored."""
+    channel, ``outbox.per_event``), and the pending updates of such messages, each with its
+    payload as stored."""
     rows = await db.fetch_all(
         "SELECT id, channel, kind, payload FROM alerts WHERE status = 'pending'"
-        """ AND kind = 'new' AND payload LIKE '%"rules": %' ORDER BY id"""
+        """ AND kind IN ('new', 'update') AND payload LIKE '%"rules": %' ORDER BY id"""
     )
     return [(load_alert(r), str(r[3])) for r in rows]
 
