@@ -67,9 +67,11 @@ CASES = [
     # Both match in one poll, the urgent one with a burst condition: named, urgent.
     ("same poll, burst rule", "surveillance", True, True, False,
      [("a-normal", "urgent", "a-normal, b-urgent")]),
-    # The first alert went out; the urgent match is not only an update at its severity.
+    # The first alert went out; the urgent match is not only an update at its severity. Its
+    # message also names the rule of the sent one, which matched the same growth (and whose
+    # update of it is not sent as well).
     ("sent, urgent later", "NSA", False, False, False,
-     [("a-normal", "normal", ""), ("b-urgent", "urgent", "")]),
+     [("a-normal", "normal", ""), ("b-urgent", "urgent", "b-urgent, a-normal")]),
     # The first alert failed (the reader never got it): the later match still alerts.
     ("failed, later match", "NSA", False, False, True, [("b-urgent", "urgent", "")]),
 ]

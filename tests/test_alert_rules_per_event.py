@@ -222,3 +222,36 @@ async def test_a_rule_removed_by_a_reload_is_not_named_by_the_update_that_waits(
     update = hook.payloads()[1]
     assert update["alert"]["severity"] == "high"  # the message's, not re-decided
     assert "second" not in update["text"] and "second" not in tg.edits[-1]["text"]
+
+
+async def test_a_more_urgent_rules_own_message_is_the_only_one_to_tell_its_angle(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # The event's message went out for "snowden-kw" (normal). Its later story matches that
+    # rule and "second" (high): "second" sends a message of its own (more urgent than the one
+    # sent), naming "snowden-kw" too; the same angle is not sent again as an update of the
+    # first message on the same channel (it was: a new message and an update 3 s apart).
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed_server.feed("/b", rss("Outlet B", []))
+    urls = [feed_server.url("/a"), feed_server.url("/b")]
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        text = config_text(tg.url, hook.url, "NSA", False, "event").replace(
+            'name = "second"\n', 'name = "second"\nseverity = "high"\n'
+        )
+        engine = await Engine.open(make_config(tmp_path, urls, extra=text, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    told = [
+        (p["alert"]["kind"], p["alert"]["severity"], p["alert"]["extra"].get("rules", ""))
+        for p in hook.payloads()
+    ]
+    assert told == [("new", "normal", ""), ("new", "high", "second, snowden-kw")]
+    assert LATER in hook.payloads()[1]["text"]
+    assert len(tg.sent) == 2 and LATER in tg.sent[1]["text"]
+    assert not any(LATER in e["text"] for e in tg.edits)

@@ -4,7 +4,7 @@ that grew causes is ``outbox.grow``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.match.config import RuleConfig
@@ -109,12 +109,21 @@ class Matched:
     folded: bool = False
 
 
-async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
+async def on_matches(
+    db: Db,
+    matched: Sequence[Matched],
+    *,
+    now: float,
+    told: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    past_sent: set[tuple[str, int]] | None = None,
+) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops), one per event and channel naming every rule; then
     the burst condition of each rule that has one. How many alerts were queued. A match of
     a rule the event's pending alert names already adds nothing to it on its own: it is
-    left out unless another match of the event is queued, whose alert it is merged with."""
+    left out unless another match of the event is queued, whose alert it is merged with.
+    ``told``, ``past_sent``: see ``one_per_event``; ``past_sent`` gets only the alerts that
+    were queued (a key already used queues nothing)."""
     if any(m.folded for m in matched):
         others = {m.event.id for m in matched if not m.folded and m.event is not None}
         matched = [
@@ -129,8 +138,18 @@ async def on_matches(db: Db, matched: Sequence[Matched], *, now: float) -> int:
         keyed += [(alert, key) for alert in alerts]
         if m.rule.burst is not None:
             bursting.append((m, alerts))
-    keyed = await one_per_event(db, keyed, now=now)
-    queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
+    overtaking: set[tuple[str, int]] = set()
+    keyed = await one_per_event(db, keyed, now=now, told=told, past_sent=overtaking)
+    ids = await rows.insert_many(db, keyed, now=now)
+    queued = sum(i is not None for i in ids)
+    if past_sent is not None and overtaking:
+        past_sent |= {
+            (alert.channel, alert.event_id)
+            for (alert, _), i in zip(keyed, ids, strict=True)
+            if i is not None
+            and alert.event_id is not None
+            and (alert.channel, alert.event_id) in overtaking
+        }
     for m, alerts in bursting:
         queued += len(await _bursts(db, m.story, m.event, alerts, now))
     return queued

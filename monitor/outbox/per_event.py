@@ -14,14 +14,22 @@ from monitor.store.event_alerts import Holding, rank
 
 
 async def one_per_event(
-    db: Db, keyed: Sequence[tuple[Alert, str]], *, now: float
+    db: Db,
+    keyed: Sequence[tuple[Alert, str]],
+    *,
+    now: float,
+    told: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    past_sent: set[tuple[str, int]] | None = None,
 ) -> list[tuple[Alert, str]]:
     """``keyed`` (a poll's "new" alerts and their keys) with one alert per event and channel
     (per story, for rules that alert per story): the first of a poll names the other rules
     that matched it too (``rules``). Where the channel holds an alert of the event (story)
     from an earlier poll, none is left: one that waits names the new rule too, at the higher
     severity; one sent is updated as the event grows. Only an alert more urgent than the one
-    sent goes out on its own: a quiet-hours override must not wait for an update."""
+    sent goes out on its own: a quiet-hours override must not wait for an update; it also
+    names the rules of ``told`` (by channel and event: the rules of this poll's matches of
+    the event that queued nothing of their own), and its (channel, event) is added to
+    ``past_sent``: it tells the reader of this growth, and no update does as well."""
     out: list[tuple[Alert, str]] = []
     first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
     for alert, key in keyed:
@@ -49,7 +57,14 @@ async def one_per_event(
     kept: list[tuple[Alert, str]] = []
     for alert, key in out:
         holding = held.get(_place(alert, key) or ("", "", 0))
-        if holding is None or await _goes_out(db, alert, holding, now):
+        if holding is None:
+            kept.append((alert, key))
+        elif await _goes_out(db, alert, holding, now):
+            if holding.sent is not None and alert.event_id is not None:
+                spot = (alert.channel, alert.event_id)
+                alert = _naming_rules(alert, (told or {}).get(spot, ()))
+                if past_sent is not None:
+                    past_sent.add(spot)
             kept.append((alert, key))
     return kept
 
@@ -90,6 +105,15 @@ def rules_of(alert: Alert) -> list[str]:
 def _named(alert: Alert, other: Alert) -> bool:
     """Whether ``alert`` names every rule ``other`` does."""
     return set(rules_of(other)) <= set(rules_of(alert))
+
+
+def _naming_rules(alert: Alert, others: Sequence[str]) -> Alert:
+    """``alert`` naming the rules ``others`` too (less urgent ones: its severity stays)."""
+    rules = rules_of(alert)
+    added = [r for r in dict.fromkeys(others) if r not in rules]
+    if not added:
+        return alert
+    return replace(alert, extra={**alert.extra, "rules": ", ".join([*rules, *added])})
 
 
 def _naming(alert: Alert, other: Alert) -> Alert:
