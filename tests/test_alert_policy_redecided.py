@@ -74,7 +74,7 @@ async def test_once_says_why_an_alert_stays_then_sends_it_when_quiet_hours_are_o
         await run_once(quiet)
         said = [r.getMessage() for r in caplog.records]
         end = quiet_now().split("-")[1]
-        assert any(f"hook: 1 alert held by quiet hours until {end}" in m for m in said), said
+        assert any(f"hook: 1 alert pending, held by quiet hours until {end}" in m for m in said), said
         assert not any("still waiting after" in m for m in said), said
         assert hook.payloads() == []
         # The user turns quiet hours off; before the next run, status says why it waits...

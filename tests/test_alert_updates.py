@@ -6,6 +6,7 @@ that came since the last message the reader got are listed, not just the newest.
 from __future__ import annotations
 
 import asyncio
+import json
 from email.message import EmailMessage
 from pathlib import Path
 
@@ -146,6 +147,12 @@ async def test_the_counts_say_every_message_the_reader_got(
     assert "  hook: 3 sent (1 alert, 2 updates)" in out, out
     assert "  mail: 3 sent (1 alert, 2 updates)" in out, out
     assert f"  desk: {1 + edits} sent (1 alert, {edits} updates)" in out, out
+    # --json counts as the text does: each message, an update each time it went out.
+    assert await asyncio.to_thread(main, ["status", "--json", "-c", str(path)]) == 0
+    shown = json.loads(capsys.readouterr().out)["outbox"]
+    sent = {c: by_status["sent"] for c, by_status in shown["by_channel"].items()}
+    assert sent == {"hook": 3, "mail": 3, "desk": 1 + edits}, shown
+    assert {c: s["messages"] for c, s in shown["sent"].items()} == sent, shown
     assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
     out = capsys.readouterr().out
     assert "hook 2 updates sent" in out and f"desk {edits} updates sent" in out, out

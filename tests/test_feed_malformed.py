@@ -9,6 +9,7 @@ A feed whose every item reads (a stray "&", an &nbsp; without its DTD, a blank l
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -17,8 +18,9 @@ import pytest
 from aiohttp import web
 from conftest import shared
 from feedserver import FeedServer, rss
-from helpers import make_config
+from helpers import config_file, make_config
 
+from monitor.cli import main
 from monitor.engine import Engine
 from monitor.errors import ParseError
 from monitor.feedhealth import check_feeds, transitions
@@ -240,3 +242,23 @@ async def test_a_broken_body_after_failed_fetches_is_a_problem_since_the_first_f
         assert [e.kind for e in events] == ["failing"]
     finally:
         await engine.close()
+
+
+async def test_status_counts_a_broken_body_in_its_errors_column(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The row that names the broken XML does not say 0 errors beside it."""
+    feed_server.feed("/cut", TRUNCATED)
+    urls = [feed_server.url("/cut")]
+    path = config_file(tmp_path, urls)
+    engine = await Engine.open(make_config(tmp_path, urls))
+    try:
+        await poll_all(engine.rt, progress=False)
+    finally:
+        await engine.close()
+    capsys.readouterr()
+    assert await asyncio.to_thread(main, ["status", "-c", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "1 configured, 1 failing" in out, out
+    [row] = [line for line in out.splitlines() if "malformed XML at line 1" in line]
+    assert row.split("malformed XML")[0].split()[-1] == "XML", row

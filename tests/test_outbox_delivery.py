@@ -399,6 +399,12 @@ async def test_digest_sends_alerts_of_the_window_as_one_message(
         assert all(f"Putin summit &lt;{i}&gt; &amp; more" in tg.sent[0]["text"] for i in range(3))
         assert "3 alerts" in str(smtp.received[0]["Subject"])
         assert (await statuses(store))[("desk", "new")] == ["sent"] * 3
+    # The reader got one message a channel: status counts the digest once, text and JSON alike.
+    status = await outbox.outbox_status(store.db)
+    shown = "\n".join(outbox.render_status(status))
+    assert "  mail: 1 sent (1 digest of 3 alerts)" in shown, shown
+    assert status["by_channel"]["mail"]["sent"] == status["sent"]["mail"]["messages"] == 1
+    assert status["sent"]["desk"]["digests"] == 1 and status["sent"]["desk"]["digested"] == 3
 
 
 async def test_digest_gathers_alerts_of_later_polls_into_the_window_the_first_opened(

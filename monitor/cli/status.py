@@ -154,9 +154,11 @@ def render(report: dict[str, Any]) -> str:
     )
     for f in sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower())):
         error = f["last_error"] if f["error_streak"] else f.get("malformed")
+        # Failed fetches in a row; a body whose broken XML may lose items is a problem too.
+        errors = f["error_streak"] or ("XML" if f.get("malformed") else 0)
         lines.append(
             f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
-            f"{_age(f['next_check']):<11} {fed_by(f):<19} {f['error_streak']:>6}  {error or ''}"
+            f"{_age(f['next_check']):<11} {fed_by(f):<19} {errors:>6}  {error or ''}"
         )
     for f in feeds:
         if f["fetch_url"] and f["fetch_url"] != f["url"]:

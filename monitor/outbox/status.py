@@ -39,6 +39,10 @@ async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict
     """For ``monitor status``: alerts by channel and status, those given up with why, and
     (given the configured ``channels``) the pending alerts no configured channel delivers."""
     counts = await report.counts(db)
+    sent = await report.sends(db)
+    # One count of what was sent, the messages the reader got (rows: an update's counts once).
+    for channel, went in sent.items():
+        counts.setdefault(channel, {})[rows.SENT] = went["messages"]
     pending = sum(c.get(rows.PENDING, 0) for c in counts.values())
     oldest = await report.oldest_pending(db)
     return {
@@ -47,8 +51,8 @@ async def outbox_status(db: Db, channels: Collection[str] | None = None) -> dict
         "folded": sum(c.get(rows.FOLDED, 0) for c in counts.values()),
         "oldest_pending_age": round(time.time() - oldest, 1) if oldest else None,
         "by_channel": counts,
-        # What went out, each update counted (``by_channel`` counts an update's row once).
-        "sent": await report.sends(db),
+        # What went out, as the reader got it: each update, a digest once (report.sends).
+        "sent": sent,
         "failed": await report.given_up(db),
         # Pending, waiting for a channel's config to be fixed: {channel: {count, error}}.
         "held": {c: {"count": n, "error": e} for c, (n, e) in (await rows.held(db)).items()},
@@ -146,13 +150,14 @@ def waiting_reasons(wait: Mapping[str, Any]) -> list[str]:
 
 async def left_waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> list[str]:
     """What ``monitor once`` says of the alerts it leaves in the outbox on purpose, one line
-    a channel: ``desk: 1 alert held by quiet hours until 07:00 (UTC); ...``."""
+    a channel, as ``monitor status`` says it: ``desk: 1 alert pending, held by quiet hours
+    until 07:00 (UTC); ...``."""
     lines = []
     for channel, wait in (await waiting(db, channels)).items():
         parts = waiting_reasons(wait)
         if parts:
             n = wait["pending"]
-            lines.append(f"{channel}: {n} alert{'' if n == 1 else 's'} " + "; ".join(parts))
+            lines.append(f"{channel}: {plural(n, 'alert')} pending, " + "; ".join(parts))
     return lines
 
 
@@ -164,11 +169,17 @@ def _clock(iso: str) -> str:
 
 
 def sent_text(sent: Mapping[str, int]) -> str:
-    """``3 sent (1 alert, 2 updates)``: each message the reader got, an update each time."""
+    """``3 sent (1 alert, 2 updates)``: each message the reader got, an update each time, a
+    digest once (``1 sent (1 digest of 3 alerts)``)."""
     alerts, updates = sent.get("alerts", 0), sent.get("updates", 0)
-    if not updates:
+    digests, digested = sent.get("digests", 0), sent.get("digested", 0)
+    if not updates and not digests:
         return f"{alerts} sent"
-    return f"{alerts + updates} sent ({plural(alerts, 'alert')}, {plural(updates, 'update')})"
+    parts = [plural(alerts, "alert")] if alerts else []
+    parts += [plural(updates, "update")] if updates else []
+    if digests:
+        parts.append(f"{plural(digests, 'digest')} of {plural(digested, 'alert')}")
+    return f"{alerts + updates + digests} sent ({', '.join(parts)})"
 
 
 def render_status(report: Mapping[str, Any]) -> list[str]:

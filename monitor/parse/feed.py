@@ -13,6 +13,7 @@ from xml.sax import SAXParseException
 from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
 from monitor.normalize import MAX_URL, clean_text
+from monitor.parse.amp import escape_stray_amps
 from monitor.parse.entities import check_entities
 from monitor.parse.fast import parse_fast
 from monitor.parse.item import make_item, struct_to_dt, ttl_seconds
@@ -81,8 +82,11 @@ def parse_with_feedparser(
     # the fast path never needs.
     import feedparser
 
+    # A stray "&" is read as an entity by feedparser's loose parser ("AT&T boss" shown as
+    # "AT&T; boss"): escaped first. _lost_items below still judges the body as served.
+    read = escape_stray_amps(body)
     try:
-        parsed = feedparser.parse(body, response_headers=response_headers, **FEEDPARSER_OPTIONS)
+        parsed = feedparser.parse(read, response_headers=response_headers, **FEEDPARSER_OPTIONS)
     except Exception as exc:
         # feedparser's encoding detection raises on some hostile bytes (found by fuzzing:
         # UnicodeDecodeError, "embedded null character"); that is this feed's problem only.
@@ -95,6 +99,8 @@ def parse_with_feedparser(
         raise ParseError(_not_a_feed(body, parsed))
     items = [_entry_to_item(e, url, now) for e in entries]
     warning = malformed = None
+    if read is not body and not parsed.get("bozo"):
+        warning = "the feed is not well-formed (an unescaped '&' in its text)"
     if parsed.get("bozo"):
         problem = parsed.get("bozo_exception")
         warning = f"the feed is not well-formed ({_describe_bozo(problem)})"

@@ -192,7 +192,7 @@ async def _counts(engine: Engine) -> dict[str, Any]:
             by_status[status] = by_status.get(status, 0) + count
     out["alerts"] = by_status
     out["sent"] = {"alerts": 0, "updates": 0}
-    for sent in (await report.sends(db)).values():
-        for what, count in sent.items():
-            out["sent"][what] += count
+    for sent in (await report.sends(db)).values():  # each alert, in a digest or not
+        out["sent"]["alerts"] += sent["alerts"] + sent["digested"]
+        out["sent"]["updates"] += sent["updates"]
     return out

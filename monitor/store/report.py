@@ -39,17 +39,34 @@ async def counts(db: Db) -> dict[str, dict[str, int]]:
 
 
 async def sends(db: Db) -> dict[str, dict[str, int]]:
-    """What each channel sent, as the reader got it: ``alerts`` (each first message) and
-    ``updates`` (each update since: a message of its own, or an edit of the first), by
-    channel. An alert's row counts once per time it went out; ``counts`` counts rows."""
+    """What each channel sent, as the reader got it, by channel: ``messages`` (each message
+    or edit the reader got), of which ``alerts`` (an alert's first message, on its own),
+    ``updates`` (each update since: a message of its own, or an edit of the first) and
+    ``digests`` (one message each, of ``digested`` alerts in all). An alert's row counts once
+    per time it went out; ``counts`` counts rows. A digest's alerts are recorded sent
+    together (one ``mark_sent``, one time); an alert sent alone is the only one of its time."""
     out: dict[str, dict[str, int]] = {}
-    for channel, update, count in await db.fetch_all(
-        "SELECT a.channel, CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END, COUNT(*)"
+    for channel, update, size, count in await db.fetch_all(
+        "SELECT channel, u, n, COUNT(*) FROM (SELECT a.channel AS channel,"
+        " CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END AS u, t.at AS at, COUNT(*) AS n"
         " FROM alert_attempts t JOIN alerts a ON a.id = t.alert_id WHERE t.outcome = 'sent'"
-        " GROUP BY a.channel, CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END"
+        " GROUP BY a.channel, CASE WHEN a.kind = 'update' THEN 1 ELSE 0 END, t.at) AS g"
+        " GROUP BY channel, u, n"
     ):
-        sent = out.setdefault(channel, {"alerts": 0, "updates": 0})
-        sent["updates" if int(update) else "alerts"] = int(count)
+        sent = out.setdefault(
+            channel, {"messages": 0, "alerts": 0, "updates": 0, "digests": 0, "digested": 0}
+        )
+        size, count = int(size), int(count)
+        if int(update):  # updates go out one by one, never in a digest
+            sent["updates"] += size * count
+            sent["messages"] += size * count
+        elif size == 1:
+            sent["alerts"] += count
+            sent["messages"] += count
+        else:
+            sent["digests"] += count
+            sent["digested"] += size * count
+            sent["messages"] += count
     return out
 
 
