@@ -32,3 +32,16 @@ def test_a_cut_body_with_a_stray_ampersand_is_still_malformed() -> None:
     parsed = parse_feed(HEAD + ITEM + second[:-40], HEADERS, url="http://x.example/f")
     assert parsed.entries[0].title == "Putin meets AT&T boss in Texas"
     assert (parsed.malformed or "").startswith("malformed XML at line ")
+
+
+def test_a_body_in_iso_2022_jp_keeps_its_characters() -> None:
+    # In ISO-2022-JP the byte "&" is part of characters (Greek alpha is ESC $ B & A): no
+    # "&" of such a body is taken for a stray one (review13f; it read "$B&A4A(B" before).
+    title = "\u03b1\u6f22 \u3045 AT&T".replace("&", "&amp;")
+    body = (
+        b'<?xml version="1.0" encoding="iso-2022-jp"?><rss version="2.0"><channel><title>Q'
+        b"</title><item><title>" + title.encode("iso-2022-jp") + b"</title><guid>j1</guid>"
+        b"<link>http://x.example/j1</link></item></channel>"  # cut: strict XML refuses it
+    )
+    [item] = parse_feed(body, HEADERS, url="http://x.example/f").entries
+    assert item.title.startswith("\u03b1\u6f22")

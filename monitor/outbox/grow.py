@@ -37,7 +37,6 @@ async def on_grown(
     stories: Sequence[tuple[Story, Sequence[Held]]],
     events: Sequence[tuple[Event, Sequence[Held]]],
     named: Mapping[tuple[str, int], Sequence[str]] | None = None,
-    told_anew: set[tuple[str, int]] | None = None,
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
@@ -48,15 +47,14 @@ async def on_grown(
     of both are checked. What the pending alerts show is written once per story or event,
     at the end, in one trip. ``named``: by (channel, event), the rules whose match this poll
     sent no message of its own for, as one as urgent was sent: that message's update names
-    them (the reader learns why it came). ``told_anew``: the (channel, event) whose new,
-    more urgent message of this poll tells the growth already: no update of it there."""
+    them (the reader learns why it came)."""
     written: _Grown = []
     pointed: _Pointed = []
     await fill_outlets(db, [story for story, _ in stories])
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
-        await _event_grew(db, event, now, alerts, written, pointed, named or {}, told_anew)
+        await _event_grew(db, event, now, alerts, written, pointed, named or {})
     # Nothing above reads a pending alert back: what it shows can wait till here.
     await growth.write(db, written, pointed)
 
@@ -81,7 +79,6 @@ async def _event_grew(
     grown_rows: _Grown,
     pointed: _Pointed,
     named: Mapping[tuple[str, int], Sequence[str]],
-    told_anew: set[tuple[str, int]] | None,
 ) -> None:
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
@@ -97,8 +94,6 @@ async def _event_grew(
             await maybe_event_burst(db, event, held.due.alert, now)
         if held.status != rows.SENT:
             continue
-        if told_anew and (held.channel, event.id) in told_anew:
-            continue  # a more urgent message of this poll tells the reader of it
         due = held.due
         alert = due.alert
         outlets = first_kept(alert.outlets[:1], event.outlets)

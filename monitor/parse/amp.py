@@ -16,8 +16,11 @@ _CDATA = re.compile(rb"(<!\[CDATA\[.*?(?:\]\]>|\Z))", re.S)
 
 def escape_stray_amps(body: bytes) -> bytes:
     """``body`` with each stray "&" outside CDATA written as "&amp;"; the same object when it
-    has none, or when it is not in an ASCII-compatible encoding (UTF-16/32: NUL bytes)."""
+    has none, or when it is not in an ASCII-compatible encoding (UTF-16/32: NUL bytes;
+    ISO-2022-JP and the like, whose escape sequences make "&" a byte of a character)."""
     if b"&" not in body or b"\x00" in body[:4] or body[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return body
+    if b"\x1b" in body:
         return body
     parts = _CDATA.split(body)
     # split with one group: even indexes are outside CDATA, odd ones are the sections.
