@@ -145,8 +145,8 @@ class Stages:
         # finds its alert in the outbox already, and so does a later match of this call.
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
         folded = {k for alerts in grown.of_events.values() for k in folded_rules(alerts)}
-        named, told_anew = await self._queue_new(db, matched, events, known, folded, now)
-        await self._update_grown(db, changes, grown, events, named, told_anew, now)
+        named = await self._queue_new(db, matched, events, known, folded, now)
+        await self._update_grown(db, changes, grown, events, named, now)
         return [m.rule for _, m in matched]
 
     async def _rebuild(self, db: Db, now: float) -> None:
@@ -237,11 +237,11 @@ class Stages:
         known: set[tuple[str, str]],
         folded: set[tuple[str, str]],
         now: float,
-    ) -> tuple[dict[tuple[str, int], list[str]], set[tuple[str, int]]]:
-        """Queue the matches' "new" alerts; the rules that the update of an event's sent
-        message names, by (channel, event): matches that add no message of their own; and
-        the (channel, event) whose new message, more urgent than the one sent, tells this
-        poll's growth itself (naming those rules), so no update of it is sent as well."""
+    ) -> dict[tuple[str, int], list[str]]:
+        """Queue the matches' "new" alerts (one more urgent than an event's sent message
+        names the rules of the event's other matches too); the rules that the update of an
+        event's sent message names, by (channel, event): matches that add no message of
+        their own."""
         queue = []
         told: dict[tuple[str, int], list[str]] = {}
         matched_sent: dict[tuple[str, int], list[str]] = {}  # every rule of those matches
@@ -260,11 +260,10 @@ class Stages:
                 continue
             named = folds_into(folded, match=match, rule=rule, event=event)
             queue.append(Matched(story, match, rule, event_change.story.item, event, named))
-        told_anew: set[tuple[str, int]] = set()
-        enqueued = await on_matches(db, queue, now=now, told=matched_sent, past_sent=told_anew)
+        enqueued = await on_matches(db, queue, now=now, told=matched_sent)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
-        return told, told_anew
+        return told
 
     async def _update_grown(
         self,
@@ -273,7 +272,6 @@ class Stages:
         grown: _Grown,
         events: Mapping[int, Event],
         named: Mapping[tuple[str, int], Sequence[str]],
-        told_anew: set[tuple[str, int]],
         now: float,
     ) -> None:
         stories = []
@@ -282,9 +280,7 @@ class Stages:
             if change.gained_outlet and not change.is_new_story and per_story:
                 stories.append((change.story, per_story))
         grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
-        await on_grown(
-            db, stories=stories, events=grown_events, named=named, told_anew=told_anew, now=now
-        )
+        await on_grown(db, stories=stories, events=grown_events, named=named, now=now)
 
 
 def _add_rule(rules: dict[tuple[str, int], list[str]], place: tuple[str, int], rule: str) -> None:

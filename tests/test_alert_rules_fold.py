@@ -68,8 +68,7 @@ CASES = [
     ("same poll, burst rule", "surveillance", True, True, False,
      [("a-normal", "urgent", "a-normal, b-urgent")]),
     # The first alert went out; the urgent match is not only an update at its severity. Its
-    # message also names the rule of the sent one, which matched the same growth (and whose
-    # update of it is not sent as well).
+    # message also names the rule of the sent one, which matched the same growth.
     ("sent, urgent later", "NSA", False, False, False,
      [("a-normal", "normal", ""), ("b-urgent", "urgent", "b-urgent, a-normal")]),
     # The first alert failed (the reader never got it): the later match still alerts.

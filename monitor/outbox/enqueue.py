@@ -115,15 +115,13 @@ async def on_matches(
     *,
     now: float,
     told: Mapping[tuple[str, int], Sequence[str]] | None = None,
-    past_sent: set[tuple[str, int]] | None = None,
 ) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops), one per event and channel naming every rule; then
     the burst condition of each rule that has one. How many alerts were queued. A match of
     a rule the event's pending alert names already adds nothing to it on its own: it is
     left out unless another match of the event is queued, whose alert it is merged with.
-    ``told``, ``past_sent``: see ``one_per_event``; ``past_sent`` gets only the alerts that
-    were queued (a key already used queues nothing)."""
+    ``told``: see ``one_per_event``."""
     if any(m.folded for m in matched):
         others = {m.event.id for m in matched if not m.folded and m.event is not None}
         matched = [
@@ -138,18 +136,8 @@ async def on_matches(
         keyed += [(alert, key) for alert in alerts]
         if m.rule.burst is not None:
             bursting.append((m, alerts))
-    overtaking: set[tuple[str, int]] = set()
-    keyed = await one_per_event(db, keyed, now=now, told=told, past_sent=overtaking)
-    ids = await rows.insert_many(db, keyed, now=now)
-    queued = sum(i is not None for i in ids)
-    if past_sent is not None and overtaking:
-        past_sent |= {
-            (alert.channel, alert.event_id)
-            for (alert, _), i in zip(keyed, ids, strict=True)
-            if i is not None
-            and alert.event_id is not None
-            and (alert.channel, alert.event_id) in overtaking
-        }
+    keyed = await one_per_event(db, keyed, now=now, told=told)
+    queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
     for m, alerts in bursting:
         queued += len(await _bursts(db, m.story, m.event, alerts, now))
     return queued
