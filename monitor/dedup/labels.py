@@ -32,6 +32,11 @@ def packed(text: str) -> bytes:
     return _PACK(hash(text))
 
 
+def title_key(title: str) -> bytes:
+    """``packed`` of a title as labels compare it: letter case and spacing folded."""
+    return packed(" ".join(title.casefold().split()))
+
+
 def find(hashes: bytearray, key: bytes) -> int:
     """Which of ``hashes`` (``packed`` ones, end to end) ``key`` is, or -1."""
     at = hashes.find(key)
@@ -58,8 +63,8 @@ class FeedTitles:
             if kept is None:
                 kept = feeds[feed_id] = (bytearray(), bytearray())
             titles, said = kept
-            key = _PACK(hash(" ".join(title.casefold().split())))
-            this = _PACK(hash(" ".join(summary.split())))
+            key = title_key(title)
+            this = packed(" ".join(summary.split()))
             at = find(titles, key)
             if at < 0:
                 said += _NEW + this * LABEL_ITEMS
@@ -81,7 +86,7 @@ class FeedTitles:
         kept = self._feeds.get(feed_id) if feed_id is not None else None
         if kept is None:
             return False
-        at = find(kept[0], _PACK(hash(" ".join(title.casefold().split()))))
+        at = find(kept[0], title_key(title))
         return at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from monitor.dedup.labels import HASH, find, packed
+from monitor.dedup.labels import HASH, find, packed, title_key
 
 KEPT_TEXTS = 16  # per feed: the summaries last seen, to know one said again
 # What a feed keeps of a summary besides its hash: the hash of the title it came under,
@@ -43,7 +43,7 @@ class FeedWords:
             if kept is None:
                 kept = feeds[feed_id] = (bytearray(), bytearray())
             texts, titles = kept
-            key, titled = packed(text), packed(" ".join(title.casefold().split()))
+            key, titled = packed(text), title_key(title)
             at = find(texts, key)
             twice = _ONCE
             if at >= 0:
