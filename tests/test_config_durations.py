@@ -42,3 +42,12 @@ WRITTEN = [
 @pytest.mark.parametrize(("text", "check"), WRITTEN)
 def test_durations_with_a_unit_and_a_bare_zero_are_accepted(text: str, check: object) -> None:
     assert check(config_module.loads(text))  # type: ignore[operator]
+
+
+def test_retry_max_below_the_default_retry_initial_names_both_values() -> None:
+    # Setting only retry_max = "15s" said "retry_max must be at least retry_initial", without
+    # the 30 s default it was held against (explore9).
+    with pytest.raises(ConfigError) as caught:
+        config_module.loads(CHANNEL + 'retry_max = "15s"\n')
+    (problem,) = caught.value.problems
+    assert "retry_max (15s) must be at least retry_initial (30s, the default)" in problem

@@ -397,7 +397,9 @@ async def test_digest_sends_alerts_of_the_window_as_one_message(
         assert len(tg.sent) == 1 and len(smtp.received) == 1
         assert_telegram_html(tg.sent[0]["text"])
         assert all(f"Putin summit &lt;{i}&gt; &amp; more" in tg.sent[0]["text"] for i in range(3))
-        assert "3 alerts" in str(smtp.received[0]["Subject"])
+        subject = str(smtp.received[0]["Subject"])
+        assert subject.startswith("[monitor] 3 alerts: \u201cPutin summit <"), subject
+        assert subject.count("\u201c") == 3 and subject.count("\u201d") == 3, subject
         assert (await statuses(store))[("desk", "new")] == ["sent"] * 3
     # The reader got one message a channel: status counts the digest once, text and JSON alike.
     status = await outbox.outbox_status(store.db)

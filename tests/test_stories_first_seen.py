@@ -1,5 +1,5 @@
-"""``stories --json`` and ``events --json`` mean the same by ``first_seen``: when the monitor
-first saw the news; a story's publication time is ``published``. Both list newest first by
+"""``stories --json`` and ``events --json`` mean the same by ``first_seen`` and ``last_seen``:
+when the monitor first and last saw the news; a story's publication time is ``published``. Both list newest first by
 the time they show."""
 
 from __future__ import annotations
@@ -45,6 +45,57 @@ async def test_first_seen_is_when_seen_and_published_is_the_feeds_date(
         seen[command] = datetime.fromisoformat(listed["first_seen"])
         assert listed["published"] == published.isoformat()
     assert seen["stories"] >= started and seen["events"] >= started, seen
+
+
+async def test_last_seen_is_never_before_first_seen(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # explore9 (8/24): over four polls, an event's last_seen (the latest publication date of
+    # its items) came before its first_seen (when the monitor first saw one of them).
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[monitor]\ndatabase = "{tmp_path}/m.db"\n[[feeds]]\nurl = "{feed_server.url("/a")}"\n'
+        '[[rules]]\nname = "peace"\nquery = "(Putin OR Zelensky) AND (talks OR meeting)"\n',
+        encoding="utf-8",
+    )
+    heads = [
+        (
+            "Putin invites Zelensky to Moscow for talks",
+            "Vladimir Putin said Volodymyr Zelensky could come to Moscow for talks, the Kremlin"
+            " said.",
+        ),
+        (
+            "Peskov: Kyiv must recognise new borders before any Putin-Zelensky meeting",
+            "Kremlin spokesman Dmitry Peskov said a Putin-Zelensky meeting needs preparation.",
+        ),
+        ("Zelensky says he will not go to Moscow for talks with Putin", "Zelensky answered."),
+        (
+            "Sibiga: Moscow meeting with Putin knowingly unacceptable, talks elsewhere",
+            "Sibiga said.",
+        ),
+    ]
+    items = ""
+    for n, (head, summary) in enumerate(heads):
+        published = email.utils.format_datetime(datetime.now(UTC))
+        items = (
+            f"<item><title>{head}</title><link>http://a.test/{n}</link><guid>g{n}</guid>"
+            f"<description>{summary}</description><pubDate>{published}</pubDate></item>{items}"
+        )
+        feed_server.feed(
+            "/a",
+            (
+                "<?xml version='1.0'?><rss version='2.0'><channel><title>W</title>"
+                f"<link>http://a.test/</link><description>d</description>{items}</channel></rss>"
+            ).encode(),
+        )
+        await asyncio.sleep(1.1)  # published before it is seen, as a real feed's items are
+        assert await asyncio.to_thread(main, ["once", "-c", str(config)]) == 0
+    capsys.readouterr()
+    for command in ("stories", "events"):
+        assert await asyncio.to_thread(main, [command, "--json", "-c", str(config)]) == 0
+        for listed in json.loads(capsys.readouterr().out)[command]:
+            first = datetime.fromisoformat(listed["first_seen"])
+            assert datetime.fromisoformat(listed["last_seen"]) >= first, (command, listed)
 
 
 def _rss(title: str, link: str, published: datetime) -> bytes:

@@ -148,7 +148,16 @@ class DeliveryConfig(StrictModel):
     @model_validator(mode="after")
     def _retry_order(self) -> DeliveryConfig:
         if self.retry_max < self.retry_initial:
-            raise ValueError("retry_max must be at least retry_initial")
+            # Name both values, and which one is the default: setting only one of them
+            # ("retry_max = 15s" under the default 30s) was a puzzle (explore9).
+            def shown(name: str, value: float) -> str:
+                default = "" if name in self.model_fields_set else ", the default"
+                return f"{name} ({format_duration(value)}{default})"
+
+            raise ValueError(
+                f"{shown('retry_max', self.retry_max)} must be at least"
+                f" {shown('retry_initial', self.retry_initial)}"
+            )
         return self
 
 

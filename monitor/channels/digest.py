@@ -19,8 +19,12 @@ from monitor.models import Alert
 
 
 def digest_title(alerts: Sequence[Alert]) -> str:
+    """``3 alerts: “A”, “B”, “C”``: each headline quoted, since one may hold the separator
+    ("Market Wrap: Chiquita ...; eBay ..." read as two; explore9)."""
     n = len(alerts)
-    return f"{n} alert{'s' if n != 1 else ''}: " + "; ".join(headline(a) for a in alerts[:3])
+    return f"{n} alert{'s' if n != 1 else ''}: " + ", ".join(
+        f"\u201c{headline(a)}\u201d" for a in alerts[:3]
+    )
 
 
 def digest_plain(alerts: Sequence[Alert]) -> str:

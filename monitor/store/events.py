@@ -201,13 +201,15 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     """The events (newest first) in ``monitor events --json`` form."""
     cutoff = since.timestamp() if since else 0.0
-    # As a story's (``store.stories.list_stories``): ``first_seen`` when the monitor first
-    # saw one of its items, ``published`` the earliest time its items give; newest first by
-    # the time shown.
+    # As a story's (``store.stories.list_stories``): ``first_seen`` and ``last_seen`` when the
+    # monitor first and last saw one of its items, ``published`` the earliest time its items
+    # give; newest first by the time shown.
     events = await db.fetch_all(
         "SELECT * FROM (SELECT id, title, COALESCE((SELECT MIN(i.first_seen) FROM items i"
         "  JOIN stories s ON s.id = i.story_id WHERE s.event_id = events.id), first_seen) AS seen,"
-        " last_seen FROM events WHERE last_seen >= ?) AS listed ORDER BY seen DESC, id DESC",
+        " COALESCE((SELECT MAX(i.first_seen) FROM items i JOIN stories s ON s.id = i.story_id"
+        "  WHERE s.event_id = events.id), last_seen) AS last"
+        " FROM events WHERE last_seen >= ?) AS listed ORDER BY seen DESC, id DESC",
         (cutoff,),
     )
     out = []

@@ -225,12 +225,14 @@ async def list_stories(db: Db, since: datetime | None) -> list[dict[str, Any]]:
     cutoff = since.timestamp() if since else 0.0
     # A story's times are its items' publication times; an item received in the window
     # with an older date (a feed that publishes late) is in it too, as in test-rules --since.
-    # ``first_seen`` is when the monitor first saw one of its items (as an event's is);
-    # ``published``, the earliest its items give (None when none gives one). Newest first by
-    # the time shown.
+    # ``first_seen`` and ``last_seen`` are when the monitor first and last saw one of its
+    # items (as an event's are); ``published``, the earliest time its items give (None when
+    # none gives one). Newest first by the time shown.
     stories = await db.fetch_all(
         "SELECT * FROM (SELECT id, title, COALESCE((SELECT MIN(i.first_seen) FROM items i"
-        "  WHERE i.story_id = stories.id), first_seen) AS seen, last_seen, outlets, event_id"
+        "  WHERE i.story_id = stories.id), first_seen) AS seen,"
+        " COALESCE((SELECT MAX(i.first_seen) FROM items i WHERE i.story_id = stories.id),"
+        "  last_seen) AS last, outlets, event_id"
         " FROM stories WHERE last_seen >= ?1"
         " OR id IN (SELECT story_id FROM items WHERE first_seen >= ?1)) AS listed"
         " ORDER BY seen DESC, id DESC",
