@@ -24,6 +24,7 @@ from monitor.store.alert_row import (
     FOLDED,
     PENDING,
     SENT,
+    TOLD,
     Due,
     load_due,
 )
@@ -36,6 +37,7 @@ from monitor.store.outcome import (
     mark_given_up,
     mark_retry,
     mark_sent,
+    mark_told,
     requeue,
 )
 from monitor.store.payload import dump_payload, load_alert
@@ -44,8 +46,8 @@ from monitor.store.payload import dump_payload, load_alert
 # (``store.outcome``) and the payload's, for the outbox: one door to the alert tables.
 __all__ = [
     "ALERT_COLUMNS", "ALERT_COLUMNS_OF_A", "EXPIRED", "FAILED", "FOLDED", "PENDING", "SENT",
-    "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due", "mark_folded",
-    "mark_given_up", "mark_retry", "mark_sent", "requeue",
+    "TOLD", "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due",
+    "mark_folded", "mark_given_up", "mark_retry", "mark_sent", "mark_told", "requeue",
 ]  # fmt: skip
 
 
@@ -136,8 +138,27 @@ async def upsert_update(
     )
 
 
-async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
-    await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
+async def set_payload(db: Db, alert_id: int, alert: Alert, *, read: str | None = None) -> bool:
+    """Write ``alert`` as the payload of one alert; with ``read``, only of a pending one whose
+    payload is still that. Whether it was written."""
+    payload = dump_payload(alert)
+    if read is None:
+        return (
+            await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (payload, alert_id)) > 0
+        )
+    return (
+        await db.execute(
+            "UPDATE alerts SET payload = ? WHERE id = ? AND status = 'pending' AND payload = ?",
+            (payload, alert_id, read),
+        )
+        > 0
+    )
+
+
+async def state(db: Db, alert_id: int) -> tuple[str, float] | None:
+    """The status and next attempt of one alert (None: it is no longer kept)."""
+    row = await db.fetch_one("SELECT status, next_attempt FROM alerts WHERE id = ?", (alert_id,))
+    return (str(row[0]), float(row[1])) if row else None
 
 
 async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
