@@ -8,10 +8,15 @@ stand-in), on both backends, and across a restart between the poll and the sends
 
 from __future__ import annotations
 
+import asyncio
+import signal
+import sqlite3
+import time
 from pathlib import Path
 
+from clirun import start_node
 from feedserver import FeedServer
-from helpers import make_config
+from helpers import config_file, make_config
 from standins import BOT_TOKEN, CHAT_ID, TelegramStandIn, telegram_standin, tg_error
 from test_events_alerts import rss
 
@@ -25,7 +30,11 @@ THIRD = "Snowden urges Congress to hold public hearings on US surveillance"
 
 
 def _config(tmp_path: Path, urls: list[str], tg_url: str, database: str) -> Config:
-    text = f"""
+    return make_config(tmp_path, urls, extra=_text(tg_url), database=database)
+
+
+def _text(tg_url: str) -> str:
+    return f"""
 [[rules]]
 name = "snowden-kw"
 query = 'Snowden'
@@ -47,7 +56,6 @@ update_delay = "0s"
 retry_initial = "1s"
 retry_max = "1s"
 """
-    return make_config(tmp_path, urls, extra=text, database=database)
 
 
 def _feeds(feed_server: FeedServer) -> list[str]:
@@ -189,3 +197,52 @@ async def test_an_angle_that_came_while_the_update_waited_is_told_without_the_ur
     assert len(tg.sent) == 2 and LATER in tg.sent[1]["text"]
     (edit,) = _first_edits(tg)
     assert THIRD in edit and "3 angles" in edit and LATER not in edit, edit
+
+
+def _retries(db_path: Path) -> int:
+    with sqlite3.connect(db_path) as db:
+        (count,) = db.execute(
+            "SELECT COUNT(*) FROM alert_attempts WHERE outcome = 'retry'"
+        ).fetchone()
+    return int(count)
+
+
+async def test_kill_9_while_the_urgent_message_waits_to_be_retried_then_a_restart(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    urls = _feeds(feed_server)
+    db_path = tmp_path / "monitor.db"
+    async with telegram_standin() as tg:
+        config = _config(tmp_path, urls, tg.url, str(db_path))
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/b", rss("Outlet B", [(LATER, "http://b.example/1")]))
+            await poll_all(engine.rt, progress=False)
+        finally:
+            await engine.close()
+        # The daemon starts while Telegram is down: the urgent message fails and waits out
+        # its back-off, the update waits for it; the daemon is killed -9 there.
+        tg.script = [tg_error(502, "Bad Gateway")] * 1000
+        path = config_file(tmp_path, urls, extra=_text(tg.url), database=str(db_path))
+        proc = await start_node(path)
+        try:
+            deadline = time.monotonic() + 30
+            while _retries(db_path) < 1:
+                assert proc.returncode is None, "the daemon died on its own"
+                assert time.monotonic() < deadline, "the daemon never tried to deliver"
+                await asyncio.sleep(0.05)
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            await proc.communicate()
+        assert proc.returncode == -signal.SIGKILL
+        tg.script = []
+        assert len(tg.sent) == 1 and not tg.edits
+        engine = await Engine.open(config)
+        try:
+            assert await engine.drain(20, updates=True)
+        finally:
+            await engine.close()
+    assert len(tg.sent) == 2 and LATER in tg.sent[1]["text"]
+    assert _telling_later(_first_edits(tg)) == 0, tg.edits
