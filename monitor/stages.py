@@ -145,8 +145,9 @@ class Stages:
         # finds its alert in the outbox already, and so does a later match of this call.
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
         folded = {k for alerts in grown.of_events.values() for k in folded_rules(alerts)}
-        named = await self._queue_new(db, matched, events, known, folded, now)
-        await self._update_grown(db, changes, grown, events, named, now)
+        overtaken: dict[tuple[str, int], int] = {}  # (channel, event) -> a more urgent alert
+        named = await self._queue_new(db, matched, events, known, folded, now, overtaken)
+        await self._update_grown(db, changes, grown, events, named, now, overtaken)
         return [m.rule for _, m in matched]
 
     async def _rebuild(self, db: Db, now: float) -> None:
@@ -237,11 +238,12 @@ class Stages:
         known: set[tuple[str, str]],
         folded: set[tuple[str, str]],
         now: float,
+        overtaken: dict[tuple[str, int], int],
     ) -> dict[tuple[str, int], list[str]]:
         """Queue the matches' "new" alerts (one more urgent than an event's sent message
         names the rules of the event's other matches too); the rules that the update of an
         event's sent message names, by (channel, event): matches that add no message of
-        their own."""
+        their own. ``overtaken``: see ``on_matches``."""
         queue = []
         told: dict[tuple[str, int], list[str]] = {}
         matched_sent: dict[tuple[str, int], list[str]] = {}  # every rule of those matches
@@ -260,7 +262,7 @@ class Stages:
                 continue
             named = folds_into(folded, match=match, rule=rule, event=event)
             queue.append(Matched(story, match, rule, event_change.story.item, event, named))
-        enqueued = await on_matches(db, queue, now=now, told=matched_sent)
+        enqueued = await on_matches(db, queue, now=now, told=matched_sent, overtaken=overtaken)
         if enqueued:
             log.debug("%d alerts queued", enqueued)
         return told
@@ -273,6 +275,7 @@ class Stages:
         events: Mapping[int, Event],
         named: Mapping[tuple[str, int], Sequence[str]],
         now: float,
+        overtaken: Mapping[tuple[str, int], int],
     ) -> None:
         stories = []
         for change in changes:
@@ -280,7 +283,9 @@ class Stages:
             if change.gained_outlet and not change.is_new_story and per_story:
                 stories.append((change.story, per_story))
         grown_events = [(events[e], alerts) for e, alerts in grown.of_events.items()]
-        await on_grown(db, stories=stories, events=grown_events, named=named, now=now)
+        await on_grown(
+            db, stories=stories, events=grown_events, named=named, overtaken=overtaken, now=now
+        )
 
 
 def _add_rule(rules: dict[tuple[str, int], list[str]], place: tuple[str, int], rule: str) -> None:

@@ -110,3 +110,32 @@ async def test_a_retry_back_off_is_kept_at_a_reload(
             await engine.close()
     assert hook.payloads() == [] and hook.script == []
     assert "1 to retry after an error" in line, line
+
+
+async def test_an_alert_tried_once_then_held_by_quiet_hours_goes_when_a_reload_ends_them(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # The first try fails (503); by its retry quiet hours are on, and hold it. A reload that
+    # turns them off lets it go at once, as one never tried: its retry was over already.
+    feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
+    feed = feed_server.url("/a")
+    retry = 'retry_initial = "1s"\nretry_max = "1s"'
+    async with webhook_receiver() as hook:
+        hook.script = [503]
+        engine = await Engine.open(config(tmp_path, feed, hook.url, database, channel=retry))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert not await engine.drain(0.3)  # tried once: it waits out its back-off
+            quiet = f'{retry}\nquiet_hours = "{quiet_now()}"'
+            await engine.reload(config(tmp_path, feed, hook.url, database, channel=quiet))
+            assert not await engine.drain(3)  # retried... into quiet hours: held
+            assert hook.payloads() == [] and hook.script == []
+            (line,) = await waiting_lines(engine)
+            assert "held by quiet hours" in line and "retry after an error" not in line, line
+            await engine.reload(config(tmp_path, feed, hook.url, database, channel=retry))
+            assert await engine.drain(5)
+            attempts = await engine.store.db.fetch_val("SELECT attempts FROM alerts")
+        finally:
+            await engine.close()
+    assert [p["alert"]["kind"] for p in hook.payloads()] == ["new"]
+    assert attempts == 2  # the failed try still counts: its retry budget was not reset

@@ -229,8 +229,9 @@ async def test_a_more_urgent_rules_own_message_names_the_other_rules_of_the_grow
 ) -> None:
     # The event's message went out for "snowden-kw" (normal). Its later story matches that
     # rule and "second" (high): "second" sends a message of its own (more urgent than the one
-    # sent), which names "snowden-kw" too: the reader sees every rule that matched it. (The
-    # first message's update of the same angle still goes out as well: see the closing note.)
+    # sent), which names "snowden-kw" too: the reader sees every rule that matched it; and it
+    # is the only message of that angle on each channel: the first message's update of it is
+    # dropped once the urgent one is sent (``tests/test_alert_urgent_told.py``).
     feed_server.feed("/a", rss("Outlet A", [(FIRST, "http://a.example/1")]))
     feed_server.feed("/b", rss("Outlet B", []))
     urls = [feed_server.url("/a"), feed_server.url("/b")]
@@ -255,3 +256,5 @@ async def test_a_more_urgent_rules_own_message_names_the_other_rules_of_the_grow
     assert new == [("normal", ""), ("high", "second, snowden-kw")]
     assert len(tg.sent) == 2 and LATER in tg.sent[1]["text"]
     assert "snowden-kw" in tg.sent[1]["text"] and "second" in tg.sent[1]["text"]
+    assert [p["alert"]["kind"] for p in hook.payloads()] == ["new", "new"]
+    assert not any(LATER in e["text"] for e in tg.edits if int(e["message_id"]) == 1)

@@ -115,13 +115,16 @@ async def on_matches(
     *,
     now: float,
     told: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    overtaken: dict[tuple[str, int], int] | None = None,
 ) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops), one per event and channel naming every rule; then
     the burst condition of each rule that has one. How many alerts were queued. A match of
     a rule the event's pending alert names already adds nothing to it on its own: it is
     left out unless another match of the event is queued, whose alert it is merged with.
-    ``told``: see ``one_per_event``."""
+    ``told``: see ``one_per_event``. ``overtaken``: by (channel, event), the id of the
+    alert queued there more urgent than the message sent, which tells this growth itself:
+    the update of that message waits for it (``outbox.told``)."""
     if any(m.folded for m in matched):
         others = {m.event.id for m in matched if not m.folded and m.event is not None}
         matched = [
@@ -136,8 +139,15 @@ async def on_matches(
         keyed += [(alert, key) for alert in alerts]
         if m.rule.burst is not None:
             bursting.append((m, alerts))
-    keyed = await one_per_event(db, keyed, now=now, told=told)
-    queued = sum(i is not None for i in await rows.insert_many(db, keyed, now=now))
+    overtaking: set[tuple[str, int]] = set()
+    keyed = await one_per_event(db, keyed, now=now, told=told, overtaking=overtaking)
+    ids = await rows.insert_many(db, keyed, now=now)
+    queued = sum(i is not None for i in ids)
+    if overtaken is not None and overtaking:
+        for (alert, _), i in zip(keyed, ids, strict=True):
+            spot = (alert.channel, alert.event_id or 0)
+            if i is not None and spot in overtaking:
+                overtaken[spot] = i
     for m, alerts in bursting:
         queued += len(await _bursts(db, m.story, m.event, alerts, now))
     return queued

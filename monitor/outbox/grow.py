@@ -14,6 +14,7 @@ from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.outbox.keys import story_burst_key
 from monitor.outbox.per_event import rules_of
+from monitor.outbox.told import carried, holding
 from monitor.store import alerts as rows
 from monitor.store import angles as angle_store
 from monitor.store import growth
@@ -37,6 +38,7 @@ async def on_grown(
     stories: Sequence[tuple[Story, Sequence[Held]]],
     events: Sequence[tuple[Event, Sequence[Held]]],
     named: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    overtaken: Mapping[tuple[str, int], int] | None = None,
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
@@ -47,14 +49,16 @@ async def on_grown(
     of both are checked. What the pending alerts show is written once per story or event,
     at the end, in one trip. ``named``: by (channel, event), the rules whose match this poll
     sent no message of its own for, as one as urgent was sent: that message's update names
-    them (the reader learns why it came)."""
+    them (the reader learns why it came). ``overtaken``: by (channel, event), the alert this
+    poll queued more urgent than the message sent, which tells the growth itself: the update
+    of one new angle waits for it (``outbox.told``)."""
     written: _Grown = []
     pointed: _Pointed = []
     await fill_outlets(db, [story for story, _ in stories])
     for story, alerts in stories:
         await _story_grew(db, story, now, alerts, written, pointed)
     for event, alerts in events:
-        await _event_grew(db, event, now, alerts, written, pointed, named or {})
+        await _event_grew(db, event, now, alerts, written, pointed, named or {}, overtaken or {})
     # Nothing above reads a pending alert back: what it shows can wait till here.
     await growth.write(db, written, pointed)
 
@@ -79,6 +83,7 @@ async def _event_grew(
     grown_rows: _Grown,
     pointed: _Pointed,
     named: Mapping[tuple[str, int], Sequence[str]],
+    overtaken: Mapping[tuple[str, int], int],
 ) -> None:
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
@@ -111,17 +116,29 @@ async def _event_grew(
         if (
             held.kind == "new"
             and previous is not None
-            and (previous[1] != rows.SENT or due.external_id)
+            and (previous[1] not in _REACHED or due.external_id)
         ):
             # The rules the update that waits (or never reached the reader) named stay named;
             # so do those of one sent as an edit: the next edit replaces the whole message.
             rules = _with_rules(alert, [*rules_of(previous[0].alert), *later])
             if rules != rules_of(alert):
                 extra["rules"] = ", ".join(rules)
-        # An edit is of the message the reader got first; else, of the last one mailed.
-        before = alert.angles if due.external_id else _new_angle(alert, event.stories, previous)
+        # An edit is of the message the reader got first (what came since a more urgent
+        # message told some of it: ``outbox.told``); else, of the last one mailed.
+        before = (
+            _edited(alert, previous)
+            if due.external_id
+            else _new_angle(alert, event.stories, previous)
+        )
         if before is None:
             continue
+        if due.external_id and before > alert.angles:  # kept by the edits that follow
+            extra["angles_before"] = str(before)
+        urgent = overtaken.get((held.channel, event.id)) if held.kind == "new" else None
+        if urgent is not None and event.stories - before <= 1:
+            extra |= holding(urgent, event.stories)  # that message tells this one angle
+        elif previous is not None and previous[1] == rows.PENDING:
+            extra |= carried(previous[0].alert.extra)  # still waits for it
         if event.stories > before:  # what the update lists as new since that message
             if heads is None:
                 heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
@@ -148,6 +165,21 @@ def worth_a_message(external_id: str | None, told: int, grown_to: int) -> bool:
     return bool(external_id) or grown_to > told
 
 
+# An update row the reader got, or whose growth a more urgent message told (``outbox.told``).
+_REACHED = (rows.SENT, rows.TOLD)
+
+
+def _edited(alert: Alert, previous: tuple[Due, str] | None) -> int:
+    """The angles an edit of ``alert``'s message lists as new since: those it told first,
+    or those a more urgent message told since (``outbox.told``) and every edit after it."""
+    if previous is None:
+        return alert.angles
+    update, status = previous
+    if status == rows.TOLD:
+        return max(alert.angles, update.alert.angles)
+    return max(alert.angles, int(update.alert.extra.get("angles_before", "0") or 0))
+
+
 def _new_angle(alert: Alert, grown_to: int, previous: tuple[Due, str] | None) -> int | None:
     """How many angles the last message of ``alert`` the reader got told (its update's, once
     one was sent) when the event has more, or an update waits that should carry the newest;
@@ -158,7 +190,7 @@ def _new_angle(alert: Alert, grown_to: int, previous: tuple[Due, str] | None) ->
     # refresh would put it back to pending and send it again for an outlet more.
     if previous is not None:
         update, status = previous
-        if status != rows.SENT:  # waits, or never reached the reader: what it was after
+        if status not in _REACHED:  # waits, or never reached the reader: what it was after
             before = int(update.alert.extra.get("angles_before", str(told)) or told)
             if status == rows.PENDING or grown_to > before:
                 return before

@@ -19,6 +19,7 @@ async def one_per_event(
     *,
     now: float,
     told: Mapping[tuple[str, int], Sequence[str]] | None = None,
+    overtaking: set[tuple[str, int]] | None = None,
 ) -> list[tuple[Alert, str]]:
     """``keyed`` (a poll's "new" alerts and their keys) with one alert per event and channel
     (per story, for rules that alert per story): the first of a poll names the other rules
@@ -27,7 +28,8 @@ async def one_per_event(
     severity; one sent is updated as the event grows. Only an alert more urgent than the one
     sent goes out on its own: a quiet-hours override must not wait for an update; it also
     names the rules of ``told`` (by channel and event: the rules of this poll's matches of
-    the event that queued nothing of their own)."""
+    the event that queued nothing of their own), and its (channel, event) is added to
+    ``overtaking``: the update of the sent message waits for it (``outbox.told``)."""
     out: list[tuple[Alert, str]] = []
     first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
     for alert, key in keyed:
@@ -59,7 +61,10 @@ async def one_per_event(
             kept.append((alert, key))
         elif await _goes_out(db, alert, holding, now):
             if holding.sent is not None and alert.event_id is not None:
-                alert = _naming_rules(alert, (told or {}).get((alert.channel, alert.event_id), ()))
+                spot = (alert.channel, alert.event_id)
+                alert = _naming_rules(alert, (told or {}).get(spot, ()))
+                if overtaking is not None:
+                    overtaking.add(spot)
             kept.append((alert, key))
     return kept
 

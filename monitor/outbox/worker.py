@@ -16,7 +16,7 @@ from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
 from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
-from monitor.outbox import held, storm
+from monitor.outbox import held, storm, told
 from monitor.outbox.attempt import attempt, call
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
@@ -124,6 +124,8 @@ class ChannelWorker:
     async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
         config = self.channel.config
         now = self.clock()
+        # An update that waits for a more urgent message of its growth goes after it, or not.
+        batch = await told.settle(self.store, batch, now)
         later: dict[float, list[Due]] = {}
         held: dict[str, list[Alert]] = {}
         admitted: Counter[str] = Counter()

@@ -10,6 +10,8 @@ from monitor.store.db import Row
 from monitor.store.payload import folded, load_alert
 
 PENDING, SENT, FAILED, EXPIRED, FOLDED = "pending", "sent", "failed", "expired", "folded"
+# An update never sent: a more urgent message told its growth (``outbox.told``).
+TOLD = "told"
 
 
 @dataclass(slots=True)

@@ -24,6 +24,7 @@ from monitor.store.alert_row import (
     FOLDED,
     PENDING,
     SENT,
+    TOLD,
     Due,
     load_due,
 )
@@ -36,6 +37,7 @@ from monitor.store.outcome import (
     mark_given_up,
     mark_retry,
     mark_sent,
+    mark_told,
     requeue,
 )
 from monitor.store.payload import dump_payload, load_alert
@@ -44,8 +46,8 @@ from monitor.store.payload import dump_payload, load_alert
 # (``store.outcome``) and the payload's, for the outbox: one door to the alert tables.
 __all__ = [
     "ALERT_COLUMNS", "ALERT_COLUMNS_OF_A", "EXPIRED", "FAILED", "FOLDED", "PENDING", "SENT",
-    "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due", "mark_folded",
-    "mark_given_up", "mark_retry", "mark_sent", "requeue",
+    "TOLD", "Due", "dump_payload", "expire_overdue", "hold", "load_alert", "load_due",
+    "mark_folded", "mark_given_up", "mark_retry", "mark_sent", "mark_told", "requeue",
 ]  # fmt: skip
 
 
@@ -108,8 +110,9 @@ async def upsert_update(
 ) -> None:
     """The one update row of a sent message: created, or refreshed with the newest content.
 
-    A pending update keeps its due time (so growth every minute cannot postpone it forever);
-    one already sent goes back to pending, due at ``due``.
+    A pending update keeps its due time (so growth every minute cannot postpone it forever)
+    and its retry's error (its back-off stays: ``release_postponed``); one already sent goes
+    back to pending, due at ``due``.
     """
     await db.execute(
         "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload, next_attempt,"
@@ -120,7 +123,8 @@ async def upsert_update(
         "  attempts = CASE WHEN alerts.status = 'pending' THEN alerts.attempts ELSE 0 END,"
         "  created_at = CASE WHEN alerts.status = 'pending' THEN alerts.created_at"
         "               ELSE excluded.created_at END,"
-        "  status = 'pending', last_error = NULL",
+        "  last_error = CASE WHEN alerts.status = 'pending' THEN alerts.last_error END,"
+        "  status = 'pending'",
         (
             alert.channel,
             alert.story_id,
@@ -134,8 +138,27 @@ async def upsert_update(
     )
 
 
-async def set_payload(db: Db, alert_id: int, alert: Alert) -> None:
-    await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (dump_payload(alert), alert_id))
+async def set_payload(db: Db, alert_id: int, alert: Alert, *, read: str | None = None) -> bool:
+    """Write ``alert`` as the payload of one alert; with ``read``, only of a pending one whose
+    payload is still that. Whether it was written."""
+    payload = dump_payload(alert)
+    if read is None:
+        return (
+            await db.execute("UPDATE alerts SET payload = ? WHERE id = ?", (payload, alert_id)) > 0
+        )
+    return (
+        await db.execute(
+            "UPDATE alerts SET payload = ? WHERE id = ? AND status = 'pending' AND payload = ?",
+            (payload, alert_id, read),
+        )
+        > 0
+    )
+
+
+async def state(db: Db, alert_id: int) -> tuple[str, float] | None:
+    """The status and next attempt of one alert (None: it is no longer kept)."""
+    row = await db.fetch_one("SELECT status, next_attempt FROM alerts WHERE id = ?", (alert_id,))
+    return (str(row[0]), float(row[1])) if row else None
 
 
 async def has_key(db: Db, channel: str, dedup_key: str) -> bool:
@@ -242,6 +265,13 @@ async def postpone(
     await postpone_each(db, dict.fromkeys(ids, until), read=read)
 
 
+# A policy's hold (``postpone_each``): a later time, and no retry's error (a config's stays).
+_POLICY = (
+    "UPDATE alerts SET next_attempt = ?,"
+    f" last_error = CASE WHEN last_error LIKE '%{CONFIG_PROBLEM}%' THEN last_error END"
+)
+
+
 async def postpone_each(
     db: Db, until: Mapping[int, float], *, read: Mapping[int, str] | None = None
 ) -> None:
@@ -249,15 +279,18 @@ async def postpone_each(
     (``store.outcome.hold``): a batch may hold updates and new alerts together. ``read``:
     the payload each was read with (``Due.stored``). One changed since is left as it is: a
     rule folded into it may have made it due now (``store.event_alerts.fold``), which a
-    worker that judged it on what it was must not undo; it reads it again."""
+    worker that judged it on what it was must not undo; it reads it again. One tried before
+    loses its retry's error (its back-off is over: it was due): held by a policy, it is
+    decided again at a start or reload like one never tried (``release_postponed``); one
+    held for its channel's config keeps it (``release_held``)."""
     await hold(db, list(until))
+    held = f"{_POLICY} WHERE id = ?"
     if read is None:
         params = [(until[i], i) for i in sorted(until)]
-        await db.execute_many("UPDATE alerts SET next_attempt = ? WHERE id = ?", params)
+        await db.execute_many(held, params)
         return
     await db.execute_many(
-        "UPDATE alerts SET next_attempt = ? WHERE id = ? AND payload = ?",
-        [(until[i], i, read[i]) for i in sorted(until)],
+        f"{held} AND payload = ?", [(until[i], i, read[i]) for i in sorted(until)]
     )
 
 
@@ -308,14 +341,15 @@ async def release_held(db: Db, channel: str, now: float) -> int:
 
 async def release_postponed(db: Db, channel: str, now: float, *, storm_window: float) -> int:
     """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
-    window, an update's coalescing: never tried, due later) due ``now``, for the worker to
-    decide again under the config in force; how many there were. Not those waiting out a
-    retry's back-off (tried), nor a storm guard's summary waiting for the end of its minute
-    (``storm_window`` seconds at most from when it was made: not a setting); one held past
-    that (by quiet hours) is."""
+    window, an update's coalescing: due later, never tried or tried before but without a
+    retry's error: ``postpone_each``) due ``now``, for the worker to decide again under the
+    config in force; how many there were. Their attempts stay (a retry's budget). Not those
+    waiting out a retry's back-off (its error kept), nor a storm guard's summary waiting for
+    the end of its minute (``storm_window`` seconds at most from when it was made: not a
+    setting); one held past that (by quiet hours) is."""
     return await db.execute(
         "UPDATE alerts SET next_attempt = ? WHERE status = 'pending' AND channel = ?"
-        " AND attempts = 0 AND next_attempt > ?"
+        " AND (attempts = 0 OR last_error IS NULL) AND next_attempt > ?"
         " AND (kind <> 'storm' OR next_attempt > created_at + ?)",
         (now, channel, now, storm_window),
     )

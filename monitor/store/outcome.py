@@ -147,6 +147,19 @@ async def expire_overdue(
     return [alert_id for alert_id, _ in overdue]
 
 
+async def mark_told(db: Db, alert_id: int, payload: str, *, read: str) -> bool:
+    """An update not sent: a more urgent message told the reader its growth
+    (``outbox.told``). Kept, as ``told``, with ``payload`` (what that message told), unless
+    it changed since it was read as ``read``; whether it was."""
+    await hold(db, [alert_id])
+    changed = await db.execute(
+        "UPDATE alerts SET status = 'told', payload = ?, last_error = NULL"
+        " WHERE id = ? AND status = 'pending' AND payload = ?",
+        (payload, alert_id, read),
+    )
+    return changed > 0
+
+
 async def mark_folded(db: Db, ids: Iterable[int], *, note: str) -> None:
     """Held back by the alert-storm guard: counted in a summary alert instead of sent."""
     ids = list(ids)

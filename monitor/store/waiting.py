@@ -23,10 +23,12 @@ class Pending(NamedTuple):
 async def pending_by_channel(db: Db, now: float = 0.0) -> dict[str, Pending]:
     """Each channel's pending alerts in figures; ``held`` counts those a policy held past
     ``now`` (quiet hours, a digest's window, the storm guard's summary)."""
-    later = "attempts = 0 AND kind <> 'update' AND next_attempt > ?"
+    # Tried before but held by a policy since: no retry's error (``alerts.postpone_each``).
+    later = "(attempts = 0 OR last_error IS NULL) AND kind <> 'update' AND next_attempt > ?"
     rows = await db.fetch_all(
         "SELECT channel, COUNT(*), MIN(next_attempt),"
-        " SUM(CASE WHEN attempts > 0 THEN 1 ELSE 0 END), MAX(last_error),"
+        " SUM(CASE WHEN attempts > 0 AND last_error IS NOT NULL THEN 1 ELSE 0 END),"
+        " MAX(last_error),"
         " SUM(CASE WHEN kind = 'update' THEN 1 ELSE 0 END),"
         f" SUM(CASE WHEN {later} THEN 1 ELSE 0 END),"
         f" MIN(CASE WHEN {later} THEN next_attempt END)"
