@@ -13,7 +13,8 @@ from typing import Any
 from monitor.cli.common import add_config_option, load_config_or_defaults, read_store
 from monitor.config import Config
 from monitor.configtypes import format_duration
-from monitor.dedup.score import is_duplicate
+from monitor.dedup.reply import Apart, words_in
+from monitor.dedup.score import verdict
 from monitor.errors import InputError
 from monitor.events import EventIndex, compare
 from monitor.events.compare import InWindow, Placed, in_window
@@ -31,7 +32,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "also says what the daemon would do with them now: its window read from the "
         "store, where a story is scored against all of its event's words. --pairs reads "
         "headline1<TAB>headline2 lines and writes one JSON object a line: "
-        '{"score": float, "duplicate": bool}.',
+        '{"score": float, "duplicate": bool}, with "reply_apart" (as in --json) when a reply '
+        "keeps a pair that scores as one story apart.",
     )
     add_config_option(p)
     p.add_argument("headlines", nargs="*", metavar="HEADLINE", help="two headlines")
@@ -52,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         if len(args.headlines) != 2:
             raise InputError("give two headlines, or --pairs FILE")
         a, b = args.headlines
-        score, duplicate = is_duplicate(a, b, config)
+        score, duplicate, why = verdict(a, b, config)
         event = compare((a, ""), (b, ""), full.events)
         placed = _in_window(full, a, b) if args.window else None
         if args.json:
@@ -62,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
                         "score": round(score, 2),
                         "duplicate": duplicate,
                         "threshold": config.threshold,
+                        "reply_apart": _apart_json(why, a, b),
                         "event": {
                             "score": round(event.score, 3),
                             "same_event": event.same_event,
@@ -76,8 +79,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             )
         else:
-            verdict = "the same story" if duplicate else "different stories"
-            print(f"story: score {score:.1f} (threshold {config.threshold:g}): {verdict}")
+            said = "the same story" if duplicate else "different stories"
+            if why:
+                said += f": {_apart_text(why, a, b)}"
+            print(f"story: score {score:.1f} (threshold {config.threshold:g}): {said}")
             recent = format_duration(full.events.recent)
             same = (
                 "the same event"
@@ -115,10 +120,34 @@ def run(args: argparse.Namespace) -> int:
         parts = line.split("\t")
         if len(parts) != 2:
             raise InputError(f"{args.pairs}:{number}: expected two headlines separated by a tab")
-        score, duplicate = is_duplicate(parts[0], parts[1], config)
-        out.append(json.dumps({"score": round(score, 2), "duplicate": duplicate}))
+        score, duplicate, why = verdict(parts[0], parts[1], config)
+        pair: dict[str, Any] = {"score": round(score, 2), "duplicate": duplicate}
+        if why:
+            pair["reply_apart"] = _apart_json(why, parts[0], parts[1])
+        out.append(json.dumps(pair))
     sys.stdout.write("\n".join(out) + ("\n" if out else ""))
     return 0
+
+
+def _apart_json(why: Apart, a: str, b: str) -> dict[str, list[str]] | None:
+    """The reply words that keep a pair apart, each headline's as written (None: none)."""
+    if not why:
+        return None
+    return {"a": list(words_in(a, why.first)), "b": list(words_in(b, why.second))}
+
+
+def _apart_text(why: Apart, a: str, b: str) -> str:
+    """Why a pair that scores as one story is two: the reply one reports and the other not."""
+    said = [
+        " / ".join(f'"{w}"' for w in words_in(t, s)) for t, s in ((a, why.first), (b, why.second))
+    ]
+    if said[0] and said[1]:
+        return f"A reports a reply ({said[0]}), B one of another kind ({said[1]})"
+    one, other = ("A", "B") if said[0] else ("B", "A")
+    return (
+        f"{one} reports a reply ({said[0] or said[1]}) that {other} does not: a reaction is "
+        "news of its own, not a copy of what it answers"
+    )
 
 
 def _in_window(config: Config, a: str, b: str) -> InWindow:

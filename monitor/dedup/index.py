@@ -16,6 +16,9 @@ most ``max_candidates``). A candidate's story is joined when the headline scores
 ``threshold`` against that candidate and ``first_threshold`` against the story's first
 headline in the window: single link alone lets a story drift one edit at a time
 ("Titanfall launches" -> "Titanfall launch hit by Xbox Live outage" -> "Xbox Live outage").
+Neither joins when one of the two reports a reply the other does not (``reply.apart``:
+"Zelensky rejects Putin's invitation" is not a copy of "Putin invites Zelensky"), asked only
+of a pair whose score joins it.
 
 A story with no new item for ``quiet`` is closed: a similar headline starts a new story,
 the same GUID or URL still joins it. Its last-seen time is kept at its first entry.
@@ -34,6 +37,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.labels import FeedTitles
+from monitor.dedup.reply import apart
 from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.titles import RecentTitles
 from monitor.dedup.window import Window, seconds, sorted_words
@@ -118,9 +122,10 @@ class StoryIndex:
                 continue  # its story's first headline ruled it out already
             self.last_candidates += 1
             # The bound is the score's blend, computed alike: only the penalties are left.
-            score = less_penalties(headline, window.headlines.headline(entry), bound, config)
-            if score < config.threshold or score <= best.score:
-                continue
+            candidate = window.headlines.headline(entry)
+            score = less_penalties(headline, candidate, bound, config)
+            if score < config.threshold or score <= best.score or apart(headline, candidate):
+                continue  # (a reply, asked last: of the few pairs that score as one story)
             if first != entry and window.alive(first):
                 if first not in first_scores:
                     first_scores[first] = self._first_score(headline, text, first)
@@ -199,15 +204,25 @@ class StoryIndex:
         copy that drew candidates asked first."""
         config = self.config
         if config.name_penalty:
-            return score_headlines(headline, self.window.headlines.headline(first), config)
+            return self._first_of(headline, first)
         first_text = self.window.headlines.sorted_text(first)
         if first_text == text and text:  # a story's copies often have its first's words
             return 100.0  # the same words: nothing differs for the score to take off
         known = self._first_scores.get((first_text, text))
         if known is None:
-            known = score_headlines(headline, self.window.headlines.headline(first), config)
+            known = self._first_of(headline, first)
             self._keep_first_score(first_text, text, known)
         return known
+
+    def _first_of(self, headline: Headline, first: int) -> float:
+        """``headline``'s score against entry ``first``; 0 when the score would let it join
+        but one of them reports a reply that the other does not (``reply.apart``)."""
+        config = self.config
+        theirs = self.window.headlines.headline(first)
+        score = score_headlines(headline, theirs, config)
+        if score >= config.first_threshold and apart(headline, theirs):
+            return 0.0
+        return score
 
     def _keep_first_score(self, first_text: str, text: str, score: float) -> None:
         if len(self._first_scores) >= _FIRST_SCORES_KEPT:

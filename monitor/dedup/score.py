@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rapidfuzz import fuzz
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, opposite, parse
+from monitor.dedup.reply import NOT_APART, Apart, apart
 
 # A headline with fewer words than this besides its numbers and dates is mostly its numbers:
 # "Feed 1 update 3" / "Feed 1 update 4", "Lottery results for 12 March" / "... 13 March" are
@@ -62,7 +65,29 @@ def similarity(a: str, b: str, config: DedupConfig) -> float:
     return score_headlines(parse(a), parse(b), config)
 
 
+class Verdict(NamedTuple):
+    """Two headlines compared: their similarity, whether they are one story, and the reply
+    that keeps them apart though their score reaches the threshold (``reply.apart``)."""
+
+    score: float
+    duplicate: bool
+    apart: Apart
+
+
+def verdict(a: str, b: str, config: DedupConfig) -> Verdict:
+    """Whether ``config`` makes two headlines one story, and why (``StoryIndex.find`` joins
+    them on the same terms): a score at or above the threshold, and no reply in one of them
+    that the other lacks ("Zelensky rejects Putin's invitation" answers "Putin invites
+    Zelensky": it is news of its own)."""
+    pa, pb = parse(a), parse(b)
+    score = score_headlines(pa, pb, config)
+    if score < config.threshold:
+        return Verdict(score, False, NOT_APART)
+    why = apart(pa, pb)
+    return Verdict(score, not why, why)
+
+
 def is_duplicate(a: str, b: str, config: DedupConfig) -> tuple[float, bool]:
     """The similarity of two headlines and whether ``config`` makes them one story."""
-    score = similarity(a, b, config)
-    return score, score >= config.threshold
+    score, duplicate, _ = verdict(a, b, config)
+    return score, duplicate
