@@ -263,6 +263,11 @@ def test_uci_stream_events_match_the_labels_far_better_than_stories() -> None:
         ("Putin invites Zelensky to Moscow for peace talks",
          "Heavy rain floods roads across the north of England",
          "different stories", "different events"),
+        # the daemon's rule for a name and a common word ("talks"): the score alone would join
+        ("Putin invites Zelensky to Moscow for talks", "Putin holds talks with Xi in Beijing",
+         "different stories", "different events (within 1h the similarity would do, but below "
+         "the threshold a join needs two words in common besides words news uses of many "
+         "happenings: talks, city, officials...)"),
     ],
 )  # fmt: skip
 def test_dedup_check_says_both_verdicts_with_their_parts(
@@ -280,6 +285,7 @@ def test_dedup_check_says_both_verdicts_with_their_parts(
     verdicts = json.loads(capsys.readouterr().out)
     assert verdicts["event"]["same_event"] is (event == "the same event")
     assert verdicts["event"]["same_event_if_recent"] is event.startswith("the same event")
+    assert verdicts["event"]["refused_below_threshold"] is ("two words" in event)
     assert verdicts["duplicate"] is (story == "the same story")
 
 

@@ -28,7 +28,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="score two headlines: one story? one event?",
         description="Print the similarity (0-100) of two headlines and whether the config's "
         "[dedup] settings make them one story, then their event similarity (0-1), the words "
-        "it rests on and whether [events] makes them one event, as a pair alone. --window "
+        "it rests on and whether [events] makes them one event, as a pair alone (the "
+        "daemon's rules as a window too young to know which words are common applies them). "
+        "--window "
         "also says what the daemon would do with them now: its window read from the "
         "store, where a story is scored against all of its event's words. --pairs reads "
         "headline1<TAB>headline2 lines and writes one JSON object a line: "
@@ -70,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
                             "same_event": event.same_event,
                             "threshold": full.events.threshold,
                             "same_event_if_recent": event.same_if_recent,
+                            "refused_below_threshold": event.refused,
                             "recent_threshold": full.events.recent_threshold,
                             "shared_words": list(event.shared),
                         },
@@ -89,6 +92,10 @@ def run(args: argparse.Namespace) -> int:
                 if event.same_event
                 else f"the same event if within {recent} of its last item"
                 if event.same_if_recent
+                else f"different events (within {recent} the similarity would do, but below the "
+                "threshold a join needs two words in common besides words news uses of many "
+                "happenings: talks, city, officials...)"
+                if event.refused
                 else "different events"
             )
             words = ", ".join(event.shared) or "none"
@@ -101,8 +108,10 @@ def run(args: argparse.Namespace) -> int:
                 print(_window_text(placed))
             elif not event.same_event:
                 print(
-                    "  (the daemon scores a story against all of its event's words, other "
-                    "stories' and summaries included: --window says what it would do now)"
+                    "  (the pair alone is judged as a young window would: the daemon scores a "
+                    "story against all of its event's words, other stories' and summaries "
+                    "included, and keeps apart headlines sharing only names common in its "
+                    "window's news, a head of state's: --window says what it would do now)"
                 )
         return 0
     if args.headlines:

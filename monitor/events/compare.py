@@ -1,12 +1,17 @@
 """Two items side by side: would they be one event? (``monitor dedup-check`` says it.)
 
-``compare`` judges the pair alone; ``in_window`` asks an index holding the daemon's window,
-which scores a story against all of its event's words (other stories', summaries included)
-with each word weighted by its rarity there: it may join what the pair alone keeps apart.
+``compare`` judges the pair alone, as the daemon's rules judge it in a window too young to
+know which words are rare (``EventIndex.find``: below the threshold, two words in common
+besides those news uses of many happenings); ``in_window`` asks an index holding the
+daemon's window, which scores a story against all of its event's words (other stories',
+summaries included) with each word weighted by its rarity there, and knows which names are
+common in its news: it may join what the pair alone keeps apart, or keep apart a pair that
+shares only such a name.
 """
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 from monitor.dedup.headline import parse
@@ -20,25 +25,33 @@ class Comparison(NamedTuple):
 
     score: float
     same_event: bool  # at ``threshold``: whenever the second comes
-    same_if_recent: bool  # at ``recent_threshold``: within ``recent`` of the first
+    same_if_recent: bool  # within ``recent`` of the first: its bar and the rules below it
     shared: tuple[str, ...]  # the words both have, heaviest first (as compared: stemmed)
+    # Within ``recent``, the score reaches ``recent_threshold`` but the rules for a join
+    # below ``threshold`` refuse it (too few words in common besides common ones)
+    refused: bool
 
 
 def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comparison:
     """Would item ``b`` (headline, summary) join an event made of item ``a`` alone?
 
-    With no window to learn rarity from, every word weighs the same: the daemon, which
-    knows which words are common, can judge a pair either way.
+    With no window to learn rarity from, every word weighs the same and the rules are
+    those of a young window: the daemon, which knows which words are common, can judge a
+    pair either way.
     """
-    index = EventIndex(config, window=0.0)
+    index = EventIndex(config, window=math.inf)
     index.add(1, 1, a[0], a[1], 0.0)
     va = item_vector(parse(a[0]), summary_words(a[1], config), config)
     vb = item_vector(parse(b[0]), summary_words(b[1], config), config)
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
     score = index._centroids.cosine(vb, index._events[1])
-    return Comparison(
-        score, score >= config.threshold, score >= config.recent_threshold, tuple(shared)
-    )
+    # the daemon's decision when ``b`` comes at once: the ``recent`` bar and its rules
+    recent = index.find(2, b[0], b[1], 0.0).event_id == 1
+    same = score >= config.threshold
+    if config.recent <= 0:  # nothing is recent: one bar
+        return Comparison(score, same, same, tuple(shared), False)
+    refused = not recent and score >= config.recent_threshold
+    return Comparison(score, same, recent, tuple(shared), refused)
 
 
 class Placed(NamedTuple):

@@ -59,6 +59,12 @@ class EventWords:
             rarity.events = events
         return rarity
 
+    def all_held(self, words: Iterable[str], events: float) -> bool:
+        """Whether each of ``words`` is held by ``events`` events or more (open or closed,
+        as posted until the next ``compact``)."""
+        get = self._postings.get
+        return all(len(get(word, ())) >= events for word in words)
+
     def latest(self, word: str) -> list[int]:
         """The events holding ``word``, at most ``PER_WORD`` of the latest."""
         return self._postings.get(word, [])[-PER_WORD:]
