@@ -1,14 +1,13 @@
 """Which alerts a channel holds of an event (``outbox.per_event``: a second rule's match is
 folded into the alert that waits, or dropped where one as urgent went out) is found under the
-event its story is in now: after the story moves to another event (both backends), and in a
-database made before alerts were filed under their events (m016: filled by the upgrade)."""
+event its story is in now: after the story moves to another event, and in a database made before
+alerts were filed under their events (m016: filled by the upgrade). On both backends."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import aiosqlite
+import pytest
 from test_store_event_outlets import RAIL, RAIL_AGAIN, RAIL_LATE, _assign, _item, _poll
 
 from monitor.assign import EventChange, EventPlan, StoryChange
@@ -17,12 +16,11 @@ from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 from monitor.models import Alert
 from monitor.outbox.per_event import one_per_event
-from monitor.store import Store
+from monitor.store import Store, migrate
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
 from monitor.store.migrations import MIGRATIONS
 from monitor.store.payload import dump_payload
-from monitor.store.sqlite import SqliteDb
 
 
 def _new(channel: str, rule: str, event: int, story: int, severity: str = "normal") -> Alert:
@@ -80,35 +78,38 @@ async def test_a_storys_alert_follows_it_to_the_event_it_joins(database: str) ->
         await store.close()
 
 
-async def test_an_upgraded_database_finds_each_events_alerts(tmp_path: Path) -> None:
-    path = tmp_path / "m.db"
+async def test_an_upgraded_database_finds_each_events_alerts(
+    database: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     older = [m for m in MIGRATIONS if m.__name__ < "m017"]
     assert older[-1].__name__ == "m016_feed_malformed"
-    async with aiosqlite.connect(path, isolation_level=None) as db:
-        await db.execute("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL)")
-        for migration in older:
-            await migration(SqliteDb(db))
-            await db.execute("INSERT INTO migrations VALUES (?, 0)", (migration.__name__,))
-        await db.execute("INSERT INTO events (id, title, first_seen, last_seen) VALUES"
-                         " (1, 'e1', 0, 9), (2, 'e2', 0, 9), (9, 'e9', 0, 9)")  # fmt: skip
-        # Story 2 was first in event 9 (its alert's key says so), then joined event 2.
-        await db.execute("INSERT INTO stories (id, title, first_seen, last_seen, event_id)"
-                         " VALUES (1, 's1', 0, 9, 1), (2, 's2', 0, 9, 2)")  # fmt: skip
-        # (id, channel, story, key, status, severity)
-        for row in [
-            (1, "desk", 1, "event:1:a", "pending", "normal"),
-            (2, "mail", 2, "event:9:b", "sent", "high"),
-            (3, "mail", None, "event:1:c", "sent", "high"),  # its story deleted: no event's
-            (4, "desk", 2, "new:2:d", "pending", "normal"),  # a rule that alerts per story
-        ]:
-            alert = Alert(row[0], row[1], "new", "t", rule=row[3][-1], severity=row[5],
-                          story_id=row[2])  # fmt: skip
-            await db.execute(
-                "INSERT INTO alerts (id, channel, kind, story_id, rule, dedup_key, payload,"
-                " status, next_attempt, created_at) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, 0, 0)",
-                (row[0], row[1], row[2], alert.rule, row[3], dump_payload(alert), row[4]),
-            )
-    store = await Store.open(path)
+    monkeypatch.setattr(migrate, "MIGRATIONS", older)  # a database as the version before left it
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await db.execute("INSERT INTO events (id, title, first_seen, last_seen) VALUES"
+                             " (1, 'e1', 0, 9), (2, 'e2', 0, 9), (9, 'e9', 0, 9)")  # fmt: skip
+            # Story 2 was first in event 9 (its alert's key says so), then joined event 2.
+            await db.execute("INSERT INTO stories (id, title, first_seen, last_seen, event_id)"
+                             " VALUES (1, 's1', 0, 9, 1), (2, 's2', 0, 9, 2)")  # fmt: skip
+            # (id, channel, story, key, status, severity)
+            for row in [
+                (1, "desk", 1, "event:1:a", "pending", "normal"),
+                (2, "mail", 2, "event:9:b", "sent", "high"),
+                (3, "mail", None, "event:1:c", "sent", "high"),  # its story deleted: no event's
+                (4, "desk", 2, "new:2:d", "pending", "normal"),  # a rule that alerts per story
+            ]:
+                alert = Alert(row[0], row[1], "new", "t", rule=row[3][-1], severity=row[5],
+                              story_id=row[2])  # fmt: skip
+                await db.execute(
+                    "INSERT INTO alerts (id, channel, kind, story_id, rule, dedup_key, payload,"
+                    " status, next_attempt, created_at) VALUES (?, ?, 'new', ?, ?, ?, ?, ?, 0, 0)",
+                    (row[0], row[1], row[2], alert.rule, row[3], dump_payload(alert), row[4]),
+                )
+    finally:
+        await store.close()
+    monkeypatch.setattr(migrate, "MIGRATIONS", MIGRATIONS)
+    store = await Store.open(database)  # upgraded
     try:
         async with store.transaction() as db:
             kept = await one_per_event(
