@@ -339,9 +339,9 @@ async def test_reserved_ids_are_new_and_only_for_numbered_tables(database: str) 
             ids = await db.reserve_ids("stories", 5)
             taken = await db.fetch_val("SELECT MAX(id) FROM stories")
         assert len(set(ids)) == 5 and min(ids) > taken
-        with pytest.raises(ValueError):  # items are numbered as they are inserted
+        with pytest.raises(ValueError):  # matches are numbered as they are inserted
             async with store.transaction() as db:
-                await db.reserve_ids("items", 1)
+                await db.reserve_ids("matches", 1)
         with pytest.raises(ValueError):
             async with store.transaction() as db:
                 await db.reserve_ids("alerts; DROP TABLE feeds", 1)

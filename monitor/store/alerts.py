@@ -60,11 +60,10 @@ async def insert(
     next_attempt: float | None = None,
     external_id: str | None = None,
 ) -> int | None:
-    """Insert one alert unless its key is there; its new id, or None when the key was."""
+    """Insert one alert unless its key is there; its new id, or None when the key was. One
+    per event is filed under its story's event (``event_id``)."""
     new_id = await db.fetch_val(
-        "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
-        " next_attempt, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT DO NOTHING RETURNING id",
+        _INSERT_OF_EVENT if key_event(dedup_key) is not None else _INSERT,
         (
             alert.channel,
             alert.kind,
@@ -80,9 +79,36 @@ async def insert(
     return None if new_id is None else int(new_id)
 
 
+_INSERT = (
+    "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
+    " next_attempt, external_id, created_at{event}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9"
+    "{of_story}) ON CONFLICT DO NOTHING RETURNING id"
+)
+# The story's event as stored now: the key's is the one the alert was raised in, which an
+# alert made later of a sent one's rules keeps (``outbox.upkeep``) after the story moved.
+_INSERT_OF_EVENT = _INSERT.format(
+    event=", event_id", of_story=", (SELECT event_id FROM stories WHERE id = ?3)"
+)
+_INSERT = _INSERT.format(event="", of_story="")
+
+
+def key_event(dedup_key: str) -> int | None:
+    """The event of an alert per event, from its key (``event:EVENT:RULE``,
+    ``burst:event:EVENT:RULE``: ``outbox.keys``); None for any other key."""
+    if dedup_key.startswith("event:"):
+        rest = dedup_key[6:]
+    elif dedup_key.startswith("burst:event:"):
+        rest = dedup_key[12:]
+    else:
+        return None
+    head = rest.partition(":")[0]
+    return int(head) if head.isdigit() else None
+
+
 _NEW_ALERTS = Rows(
     "alerts",
-    "channel text, kind text, story_id bigint, rule text, dedup_key text, payload text",
+    "channel text, kind text, story_id bigint, rule text, dedup_key text, payload text,"
+    " event_id bigint",
     shared="next_attempt float8, created_at float8",
     tail="ON CONFLICT DO NOTHING RETURNING id, channel, dedup_key",
 )
@@ -92,8 +118,13 @@ async def insert_many(
     db: Db, keyed: Sequence[tuple[Alert, str]], *, now: float
 ) -> list[int | None]:
     """``insert`` for many ``(alert, dedup_key)`` at once, due ``now``, in one statement: the
-    new id of each, or None where its key was there (or came earlier in ``keyed``)."""
-    rows = [(a.channel, a.kind, a.story_id, a.rule, key, dump_payload(a)) for a, key in keyed]
+    new id of each, or None where its key was there (or came earlier in ``keyed``). One per
+    event is filed under the event of its key: a poll's own matches, raised in the event its
+    story is in now."""
+    rows = [
+        (a.channel, a.kind, a.story_id, a.rule, key, dump_payload(a), key_event(key))
+        for a, key in keyed
+    ]
     new = {(str(c), str(k)): int(i) for i, c, k in await _NEW_ALERTS.insert(db, rows, (now, now))}
     # The first of equal keys is the one stored: the later ones were no-ops.
     return [new.pop((a.channel, key), None) for a, key in keyed]

@@ -82,7 +82,7 @@ class Db(Protocol):
 
 
 # Tables whose ids ``reserve_ids`` hands out: names cannot be bound, only these are used.
-NUMBERED = frozenset({"stories", "events"})
+NUMBERED = frozenset({"stories", "events", "items"})
 
 
 def check_numbered(table: str) -> None:

@@ -31,20 +31,23 @@ class Holding:
 
 
 _COLUMNS = "a.id, a.channel, a.kind, a.payload, a.status"
-# The alerts about the stories of events (``{marks}``: an ``in_lists`` placeholder list),
-# through stories_event, then alerts_story: a few rows, not the outbox.
-OF_EVENTS = "FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
+# The alerts per event filed under events (``{marks}``: an ``in_lists`` placeholder list),
+# through alerts_event: a few rows, not the outbox. Each is under its story's event
+# (``alerts.event_id``, kept as the story moves); one whose story retention deleted is no
+# longer of any event, as when its event was found through its story.
+OF_EVENTS = (
+    "FROM alerts a INDEXED BY alerts_event WHERE a.event_id IN ({marks}) AND a.story_id IS NOT NULL"
+)
 
 
 async def alerted(db: Db, places: Sequence[tuple[str, int]]) -> dict[tuple[str, int], Holding]:
     """The ``(channel, event id)`` of ``places`` whose channel holds a "new" alert per event
     (pending or sent) about one of the event's stories, of any rule, with what it holds.
-    Found through the event's stories (``stories_event``, then ``alerts_story``): a few
-    rows, not the outbox."""
+    Found under the event (``alerts_event``): a few rows, not the outbox."""
     found: dict[tuple[str, int], Holding] = {}
     for marks, params in in_lists(sorted({event for _, event in places})):
         rows = await db.fetch_all(
-            f"SELECT {_COLUMNS}, s.event_id {OF_EVENTS.format(marks=marks)} AND a.kind = 'new'"
+            f"SELECT {_COLUMNS}, a.event_id {OF_EVENTS.format(marks=marks)} AND a.kind = 'new'"
             " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'event:%' ORDER BY a.id",
             params,
         )

@@ -38,6 +38,13 @@ async def record(db: Db, plan: EventPlan) -> None:
         await growth.settle_moved(
             db, sorted({story for _, story in plan.story_links if story not in created})
         )
+        # ... and are filed under the events their stories join (``alerts.event_id``): a
+        # story made by this poll has none yet.
+        links = {story: event for event, story in plan.story_links if story not in created}
+        await db.execute_many(
+            "UPDATE alerts SET event_id = ? WHERE story_id = ? AND event_id IS NOT NULL",
+            [(event, story) for story, event in sorted(links.items())],
+        )
     if db.dialect == "postgresql":
         await _record_pg(db, plan)
     else:

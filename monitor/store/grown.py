@@ -163,20 +163,21 @@ async def stories_alerts(db: Db, story_ids: Sequence[int]) -> HeldBy:
     return out
 
 
-# The events' stories first, then their alerts, as for OF_STORIES (where a join let SQLite
-# scan the alerts to build a Bloom filter for it).
+# The alerts filed under the events (``alerts.event_id``: their stories' events, kept as a
+# story moves), through alerts_event, as for OF_STORIES; not those whose story retention
+# deleted, as when they were found through the events' stories.
 _OF_EVENTS = (
-    f"SELECT {ALERT_COLUMNS_OF_A}, g.outlets, g.told, {_CHECKED}, s.event_id"
-    f" FROM alerts a INDEXED BY alerts_story JOIN stories s ON s.id = a.story_id{_GROWTH}"
-    " WHERE a.story_id IN (SELECT id FROM stories INDEXED BY stories_event"
-    " WHERE event_id IN ({marks})) AND a.kind IN ('new', 'burst')"
+    f"SELECT {ALERT_COLUMNS_OF_A}, g.outlets, g.told, {_CHECKED}, a.event_id"
+    f" FROM alerts a INDEXED BY alerts_event{_GROWTH}"
+    " WHERE a.event_id IN ({marks}) AND a.story_id IS NOT NULL AND a.kind IN ('new', 'burst')"
     " AND (a.dedup_key LIKE 'event:%' OR a.dedup_key LIKE 'burst:event:%')"
 )
 
 
 async def events_alerts(db: Db, event_ids: Sequence[int]) -> HeldBy:
     """The "new" and "burst" alerts raised per event for ``event_ids``, with their status:
-    one query for all of them (an event alert's story_id is the story that raised it)."""
+    one query for all of them (an event alert's story_id is the story that raised it, its
+    event_id the event that story is in now)."""
     out: HeldBy = {}
     for marks, params in in_lists(event_ids):
         add_held(out, await db.fetch_all(_OF_EVENTS.format(marks=marks) + " ORDER BY 1", params))

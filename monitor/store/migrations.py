@@ -295,6 +295,25 @@ async def m016_feed_malformed(db: Db) -> None:
     )
 
 
+async def m017_alert_event(db: Db) -> None:
+    # The event an alert per event (key "event:..." or "burst:event:...") is about now: its
+    # story's, kept as the story moves (``store.events.record``). Which alerts a channel holds
+    # of an event (``store.event_alerts.alerted``) is one indexed lookup, where it walked each
+    # event's stories to their alerts. Filled here from the stories' events.
+    await db.script(
+        """
+        ALTER TABLE alerts ADD COLUMN event_id INTEGER;
+        CREATE INDEX alerts_event ON alerts(event_id) WHERE event_id IS NOT NULL;
+        """,
+    )
+    await db.execute(
+        "UPDATE alerts SET event_id ="
+        " (SELECT s.event_id FROM stories s WHERE s.id = alerts.story_id)"
+        " WHERE story_id IS NOT NULL"
+        " AND (dedup_key LIKE 'event:%' OR dedup_key LIKE 'burst:event:%')"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -311,4 +330,5 @@ MIGRATIONS: list[Migration] = [
     m014_story_outlets,
     m015_alert_growth,
     m016_feed_malformed,
+    m017_alert_event,
 ]

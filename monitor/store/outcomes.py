@@ -11,7 +11,6 @@ from typing import Any
 from monitor.plural import plural
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
-from monitor.store.event_alerts import OF_EVENTS
 
 # The alerts about news; health and test alerts belong to no story.
 _NEWS = "('new', 'update', 'burst')"
@@ -71,12 +70,17 @@ def outcome_text(rules: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any
     return f"matched: {names}; " + (f"alerts: {', '.join(shown)}" if shown else "no alert")
 
 
+# The alerts about the stories of events, per story or per event (``{marks}``: an
+# ``in_lists`` placeholder list), through stories_event, then alerts_story.
+_OF_STORIES = "FROM stories s JOIN alerts a ON a.story_id = s.id WHERE s.event_id IN ({marks})"
+
+
 async def alerted_events(db: Db, event_ids: Sequence[int]) -> set[int]:
     """The events of ``event_ids`` with an alert about any of their stories."""
     found: set[int] = set()
     for marks, params in in_lists(list(event_ids)):
         rows = await db.fetch_all(
-            f"SELECT DISTINCT s.event_id {OF_EVENTS.format(marks=marks)} AND a.kind IN {_NEWS}",
+            f"SELECT DISTINCT s.event_id {_OF_STORIES.format(marks=marks)} AND a.kind IN {_NEWS}",
             params,
         )
         found |= {int(row[0]) for row in rows}
