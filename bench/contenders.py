@@ -63,6 +63,7 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
         matching, _ = time_story_matching()
         events = time_event_assignment()
         rules = time_rule_matching()
+        ahead = time_read_ahead()
         if limit_arenas is not None:
             limit_arenas()  # as `monitor run` and `once` do before any thread starts
         map_large_blocks()  # as `monitor run` does before its engine opens
@@ -91,12 +92,15 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
                 "story_matching": matching[0],
                 "event_assignment": events[0],
                 "rule_matching": rules[0],
+                "read_ahead": ahead[0],
                 "stories": await db.fetch_val("SELECT COUNT(*) FROM stories"),
                 "memory": memory,
             }
             change = os.environ.get("BENCH_CHANGE_URL")
             if change:
-                result["changed"] = await changed_cycle(engine, change, matching, events)
+                result["changed"] = await changed_cycle(
+                    engine, change, matching, events, rules, ahead
+                )
         finally:
             await engine.close()
         return result
@@ -110,7 +114,12 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
 
 
 async def changed_cycle(
-    engine: Any, change_url: str, matching: list[float], events: list[float]
+    engine: Any,
+    change_url: str,
+    matching: list[float],
+    events: list[float],
+    rules: list[float] | None = None,
+    ahead: list[float] | None = None,
 ) -> dict[str, Any]:
     """The changed cycle in the running engine: the server switched to the changed bodies
     (``change_url``), every feed polled once more. CPU of the whole process, and by thread."""
@@ -122,6 +131,7 @@ async def changed_cycle(
     first_hwm_kb = vm_hwm_kb("self")
     await asyncio.to_thread(lambda: urllib.request.urlopen(change_url).read())
     matched, assigned = matching[0], events[0]
+    ruled, read = (rules or [0.0])[0], (ahead or [0.0])[0]
     before = thread_cpu()
     start, c = time.perf_counter(), time.process_time()
     outcomes = await poll_all(engine.rt, progress=False, after_poll=HeapTrim().poll_done)
@@ -134,6 +144,8 @@ async def changed_cycle(
         "threads": {r: s - before.get(r, 0.0) for r, s in thread_cpu().items()},
         "story_matching": matching[0] - matched,
         "event_assignment": events[0] - assigned,
+        "rule_matching": (rules or [0.0])[0] - ruled,
+        "read_ahead": (ahead or [0.0])[0] - read,
         "first_hwm_kb": first_hwm_kb,
     }
 
@@ -286,6 +298,41 @@ def time_rule_matching() -> list[float]:
     spent = [0.0]
     for name in ("match",):  # as the two above, by name
         setattr(Matcher, name, timed(getattr(Matcher, name), spent))
+    return spent
+
+
+def time_read_ahead() -> list[float]:
+    """Thread CPU seconds spent in dedup's and events' work on the event loop that the three
+    shares above leave out, from now on: what story and event assignment read of a poll's
+    items before its first decision (FeedTitles.read_ahead: the feeds' labels;
+    EventIndex.read_ahead: their labels again and boilerplate) and the titles of the events
+    it touched (EventIndex.title). A call inside another of these counts once."""
+    from monitor.dedup.labels import FeedTitles
+    from monitor.events import EventIndex
+
+    spent = [0.0]
+    depth = [0]
+
+    def outermost(original: Callable[..., Any]) -> Callable[..., Any]:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if depth[0]:
+                return original(*args, **kwargs)
+            depth[0] += 1
+            start = time.thread_time()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent[0] += time.thread_time() - start
+                depth[0] -= 1
+
+        return call
+
+    for cls, name in (
+        (FeedTitles, "read_ahead"),
+        (EventIndex, "read_ahead"),
+        (EventIndex, "title"),
+    ):
+        setattr(cls, name, outermost(getattr(cls, name)))
     return spent
 
 

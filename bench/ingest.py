@@ -16,7 +16,10 @@ skipped with the line that installs it. monitor runs with rules as a user's does
 config's entities and seed rule and 40 topic rules over the headlines' commonest words), so it
 pays for matching and the outbox too; its first cycle is also split by thread, with story
 matching's share (StoryIndex.find/add, timed in thread CPU around each call), event
-assignment's (EventIndex.find/add, likewise) and rule matching's (Matcher.match, likewise).
+assignment's (EventIndex.find/add, likewise) and rule matching's (Matcher.match, likewise);
+the event loop's CPU outside those three is printed too, with the part of it that is dedup's
+and events' own work all the same (FeedTitles.read_ahead, EventIndex.read_ahead and .title,
+timed likewise) apart from the rest (fetch, handoffs, trips, the stages' glue).
 
 Parse cost per item on the same bodies, in a child process: parse_feed (the lxml fast path,
 feedparser for what it refuses), feedparser as the pipeline runs it (parse_with_feedparser)
@@ -489,10 +492,12 @@ def monitor_lines(name: str, runs: list[dict[str, Any]], feeds: int, shipped: fl
     matching = median([d["story_matching"] for d in detail]) * us
     events = median([d["event_assignment"] for d in detail]) * us
     rules = median([d.get("rule_matching", 0.0) for d in detail]) * us
+    ahead = median([d.get("read_ahead", 0.0) for d in detail]) * us
     print(
         f"  by thread, us per item: {split}; story matching (on the event loop) {matching:.0f},"
         f" event assignment (on the event loop) {events:.0f}, rule matching {rules:.0f}"
     )
+    print(_loop_rest(detail, us, matching + events + rules, ahead))
     for cycle_name in ("first", "second"):  # the second starts by rebuilding the window
         done = [run[cycle_name]["out"] for run in runs]
         steps = done[0].get("memory", {})  # where the peak goes (an older revision says nothing)
@@ -522,6 +527,25 @@ def changed_lines(name: str, runs: list[dict[str, Any]], added: int) -> None:
         f" thread: {split}; story matching {median([d['story_matching'] for d in detail]) * us:.0f},"
         f" event assignment {median([d['event_assignment'] for d in detail]) * us:.0f};"
         f" peak RSS after it {max(d['rss_mb'] for d in detail):.0f} MB"
+    )
+    if "read_ahead" in detail[0]:  # timed by this tree's bench/contenders.py
+        shares = sum(
+            median([d[k] for d in detail]) * us
+            for k in ("story_matching", "event_assignment", "rule_matching")
+        )
+        ahead = median([d["read_ahead"] for d in detail]) * us
+        print(_loop_rest(detail, us, shares, ahead))
+
+
+def _loop_rest(detail: list[dict[str, Any]], us: float, shares: float, ahead: float) -> str:
+    """The event loop's CPU per item outside the three shares: dedup's and events' work
+    that they leave out (read ahead, event titles), and the rest (fetch, parse handoff,
+    store trips, the stages' glue, scheduling, the shares' own timers)."""
+    loop = median([d["threads"].get("event loop", 0.0) for d in detail]) * us
+    return (
+        f"  event loop outside the three shares: {loop - shares:.0f} us per item; of it labels,"
+        f" read-ahead and event titles (dedup's and events' own) {ahead:.0f}, the rest"
+        f" {loop - shares - ahead:.0f}"
     )
 
 
