@@ -24,7 +24,7 @@ from monitor.outbox import Deliverer
 from monitor.outbox.per_event import follow_rules
 from monitor.runtime import Runtime
 from monitor.stages import Stages
-from monitor.store import Store
+from monitor.store import Store, event_alerts
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import StateWrites
 
@@ -111,6 +111,7 @@ class Engine:
                 # only the rules there now, at their severities, as after a reload.
                 severities = {r.name: r.severity for r in config.rules}
                 await follow_rules(db, severities, now=clock())
+                await event_alerts.file_unfiled(db)  # written by the version before, if any
             stages = await Stages.build(config, store, lazy=lazy_window)
             stages.metrics = metrics
             fetcher = Fetcher(fetch_limits(config), config.monitor.user_agent)

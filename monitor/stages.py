@@ -32,7 +32,7 @@ from monitor.outbox.keys import (
     known_event_alerts,
     told_by_sent,
 )
-from monitor.store import Store
+from monitor.store import Store, event_alerts
 from monitor.store import events as event_store
 from monitor.store import grown as grown_store
 from monitor.store import matches as match_store
@@ -106,6 +106,9 @@ class Stages:
         grew)."""
         if self._stale:
             await self._rebuild(db, now)
+            # A node elected assigner: the alerts per event an assigner of the version before
+            # wrote (a rolling upgrade) are filed under their events before it decides.
+            await event_alerts.file_unfiled(db)
         changes, plan = await self._assign(db, items)
         self._evict(items, now)
         found = self._find_matches(plan.changes)

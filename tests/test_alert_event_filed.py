@@ -11,14 +11,17 @@ import pytest
 from test_store_event_outlets import RAIL, RAIL_AGAIN, RAIL_LATE, _assign, _item, _poll
 
 from monitor.assign import EventChange, EventPlan, StoryChange
+from monitor.config import loads
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 from monitor.models import Alert
 from monitor.outbox.per_event import one_per_event
+from monitor.stages import Stages
 from monitor.store import Store, migrate
 from monitor.store import alerts as alert_rows
 from monitor.store import events as event_store
+from monitor.store import grown as grown_store
 from monitor.store.migrations import MIGRATIONS
 from monitor.store.payload import dump_payload
 
@@ -124,5 +127,53 @@ async def test_an_upgraded_database_finds_each_events_alerts(
             )
         assert [(a.channel, a.rule) for a, _ in kept] == [("mail", "z"), ("desk", "w")]
         assert await _rules_named(store, 1) == "a, x"
+    finally:
+        await store.close()
+
+
+# The INSERT of ``store.alerts.insert`` as the version before m017 wrote it: no event_id.
+_OLDER_NODE_INSERT = (
+    "INSERT INTO alerts (channel, kind, story_id, rule, dedup_key, payload,"
+    " next_attempt, external_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+async def test_an_alert_an_older_node_wrote_is_filed_when_this_one_decides(
+    database: str,
+) -> None:
+    # A rolling upgrade (README: "loses and doubles nothing"): after m017, an assigner of the
+    # version before queues an alert of event 1 without event_id. Unfiled, this version saw
+    # no alert of the event: a second rule's match became a second message and the event's
+    # growth missed it (review14d). A node that starts, or is elected assigner and rebuilds
+    # its windows, files it first.
+    store = await Store.open(database)
+    try:
+        async with store.transaction() as db:
+            await db.execute(
+                "INSERT INTO events (id, title, first_seen, last_seen) VALUES (1, 'e1', 0, 9)"
+            )
+            await db.execute(
+                "INSERT INTO stories (id, title, first_seen, last_seen, event_id)"
+                " VALUES (1, 's1', 0, 9, 1)"
+            )
+            alert = Alert(0, "desk", "new", "Rail strike", rule="a", story_id=1, event_id=1)
+            waiting = await db.fetch_val(
+                _OLDER_NODE_INSERT,
+                ("desk", "new", 1, "a", "event:1:a", dump_payload(alert), 0.0, None, 0.0),
+            )
+        async with store.transaction() as db:
+            assert (await grown_store.events_alerts(db, [1])).get(1, []) == []  # unfiled
+        # This version is elected assigner: its windows are out of date and rebuilt first.
+        stages = await Stages.build(loads(""), store, lazy=True)
+        async with store.transaction() as db:
+            await stages.process(db, [], now=10.0)
+            held = await grown_store.events_alerts(db, [1])
+            second = Alert(0, "desk", "new", "Rail strike", rule="b", story_id=1, event_id=1)
+            kept = await one_per_event(db, [(second, "event:1:b")], now=11.0)
+        assert [h.id for h in held.get(1, [])] == [waiting], "the event's growth misses it"
+        assert kept == [], "a second message for one event and channel"
+        payload = await store.db.fetch_val("SELECT payload FROM alerts WHERE id = ?", (waiting,))
+        assert json.loads(str(payload))["extra"].get("rules") == "a, b"
     finally:
         await store.close()

@@ -21,6 +21,22 @@ def rank(severity: str) -> int:
     return SEVERITY.get(severity, 1)
 
 
+# The alerts per event not filed under their story's event: written by a node of the version
+# before m017 (still running in a rolling upgrade of a cluster, or after a downgrade), which
+# leaves ``event_id`` empty. Filed by each rebuild of the windows (``stages``), which a node
+# elected assigner does before its first decision; no row matches once every node is upgraded.
+_FILE_UNFILED = (
+    "UPDATE alerts SET event_id = (SELECT s.event_id FROM stories s WHERE s.id = alerts.story_id)"
+    " WHERE event_id IS NULL AND story_id IS NOT NULL"
+    " AND (dedup_key LIKE 'event:%' OR dedup_key LIKE 'burst:event:%')"
+)
+
+
+async def file_unfiled(db: Db) -> None:
+    """File the alerts per event that a node of the version before wrote without their event."""
+    await db.execute(_FILE_UNFILED)
+
+
 @dataclass(slots=True)
 class Holding:
     """A channel's "new" alerts of one event (story): the first that waits, if any, and the

@@ -39,10 +39,12 @@ async def record(db: Db, plan: EventPlan) -> None:
             db, sorted({story for _, story in plan.story_links if story not in created})
         )
         # ... and are filed under the events their stories join (``alerts.event_id``): a
-        # story made by this poll has none yet.
+        # story made by this poll has none yet. Those per event only, also one that a node of
+        # the version before left unfiled.
         links = {story: event for event, story in plan.story_links if story not in created}
         await db.execute_many(
-            "UPDATE alerts SET event_id = ? WHERE story_id = ? AND event_id IS NOT NULL",
+            "UPDATE alerts SET event_id = ? WHERE story_id = ?"
+            " AND (dedup_key LIKE 'event:%' OR dedup_key LIKE 'burst:event:%')",
             [(event, story) for story, event in sorted(links.items())],
         )
     if db.dialect == "postgresql":
