@@ -153,6 +153,10 @@ _NUMBER = 16  # a number or date word once canonical
 # flags) tuples kept a link, a tuple and a string besides.
 _KNOWN_MAX = 100_000
 _known: dict[str, str] = {}
+# One string for each stem handed out: a stem sliced from ``_known`` is a new string each
+# time, and the window's caches and each event's words keep the stems of the headlines and
+# summaries they hold, the same common word in thousands of copies.
+_stems: dict[str, str] = {}
 
 
 def _learn(raw: str) -> str:
@@ -177,6 +181,7 @@ def _learn(raw: str) -> str:
     if len(_known) >= _KNOWN_MAX:
         for _ in range(_KNOWN_MAX // 10):
             _known.popitem()
+        _stems.clear()  # only shares strings: cleared, the next reads share them again
     _known[raw] = known
     return known
 
@@ -196,14 +201,15 @@ def _core(title: str) -> str:
 def content_words(text: str) -> tuple[str, ...]:
     """``parse(text).words`` alone, for a text read only for its words (a summary): the
     names, numbers and joined text that ``parse`` also makes are not made."""
-    known_of = _known.get
+    known_of, shared = _known.get, _stems.setdefault
     words = []
     for raw in _WORD.findall(_core(text)):
         known = known_of(raw)
         if known is None:
             known = _learn(raw)
         if known:  # not a stop word
-            words.append(known[1:])
+            stem = known[1:]
+            words.append(shared(stem, stem))
     return tuple(words)
 
 
@@ -216,7 +222,7 @@ def parse(title: str) -> Headline:
     acronyms: list[str] = []
     capitals: list[str] = []
     lower = 0
-    known_of = _known.get
+    known_of, shared = _known.get, _stems.setdefault
     for raw in _WORD.findall(core):
         known = known_of(raw)
         if known is None:
@@ -224,6 +230,7 @@ def parse(title: str) -> Headline:
         if not known:  # a stop word
             continue
         stem, flags = known[1:], ord(known[0])
+        stem = shared(stem, stem)
         if flags & _LOWER:
             lower += 1
         if flags & _NUMBER:
