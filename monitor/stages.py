@@ -148,7 +148,7 @@ class Stages:
         # finds its alert in the outbox already, and so does a later match of this call.
         known = {k for alerts in grown.of_events.values() for k in known_event_alerts(alerts)}
         folded = {k for alerts in grown.of_events.values() for k in folded_rules(alerts)}
-        overtaken: dict[tuple[str, int], int] = {}  # (channel, event) -> a more urgent alert
+        overtaken: dict[tuple[str, int], tuple[int, int]] = {}  # (channel, event) -> urgent, story
         named = await self._queue_new(db, matched, events, known, folded, now, overtaken)
         await self._update_grown(db, changes, grown, events, named, now, overtaken)
         return [m.rule for _, m in matched]
@@ -241,7 +241,7 @@ class Stages:
         known: set[tuple[str, str]],
         folded: set[tuple[str, str]],
         now: float,
-        overtaken: dict[tuple[str, int], int],
+        overtaken: dict[tuple[str, int], tuple[int, int]],
     ) -> dict[tuple[str, int], list[str]]:
         """Queue the matches' "new" alerts (one more urgent than an event's sent message
         names the rules of the event's other matches too); the rules that the update of an
@@ -278,7 +278,7 @@ class Stages:
         events: Mapping[int, Event],
         named: Mapping[tuple[str, int], Sequence[str]],
         now: float,
-        overtaken: Mapping[tuple[str, int], int],
+        overtaken: Mapping[tuple[str, int], tuple[int, int]],
     ) -> None:
         stories = []
         for change in changes:

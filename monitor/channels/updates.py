@@ -15,6 +15,8 @@ def new_angles(alert: Alert) -> tuple[list[str], int]:
         return [], 0
     try:
         came = int(alert.extra.get("angles", "0")) - int(alert.extra.get("angles_before", "0"))
+        # Less those a more urgent message of the channel told instead (``outbox.told``).
+        came -= int(alert.extra.get("angles_told", "0") or 0)
     except ValueError:
         came = len(heads)
     return heads, max(0, came - len(heads))

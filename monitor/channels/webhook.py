@@ -39,6 +39,9 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     data = asdict(alert)
     data["outlets"], data["terms"] = list(alert.outlets), list(alert.terms)
     data["published"] = alert.published.isoformat() if alert.published else None
+    # The outbox's own record of the angles a more urgent message told (``outbox.told``):
+    # not what this message tells.
+    data["extra"].pop("told_angles", None)
     return data
 
 

@@ -115,7 +115,7 @@ async def on_matches(
     *,
     now: float,
     told: Mapping[tuple[str, int], Sequence[str]] | None = None,
-    overtaken: dict[tuple[str, int], int] | None = None,
+    overtaken: dict[tuple[str, int], tuple[int, int]] | None = None,
 ) -> int:
     """``on_match`` for a poll's matches: the "new" alerts of all of them in one statement
     (the same keys, so the same no-ops), one per event and channel naming every rule; then
@@ -123,8 +123,8 @@ async def on_matches(
     a rule the event's pending alert names already adds nothing to it on its own: it is
     left out unless another match of the event is queued, whose alert it is merged with.
     ``told``: see ``one_per_event``. ``overtaken``: by (channel, event), the id of the
-    alert queued there more urgent than the message sent, which tells this growth itself:
-    the update of that message waits for it (``outbox.told``)."""
+    alert queued there more urgent than the message sent and of the story it tells: the
+    update of that message waits for it when that story is an angle it adds (``outbox.told``)."""
     if any(m.folded for m in matched):
         others = {m.event.id for m in matched if not m.folded and m.event is not None}
         matched = [
@@ -147,7 +147,7 @@ async def on_matches(
         for (alert, _), i in zip(keyed, ids, strict=True):
             spot = (alert.channel, alert.event_id or 0)
             if i is not None and spot in overtaking:
-                overtaken[spot] = i
+                overtaken[spot] = (i, alert.story_id or 0)
     for m, alerts in bursting:
         queued += len(await _bursts(db, m.story, m.event, alerts, now))
     return queued

@@ -10,11 +10,11 @@ from dataclasses import replace
 
 from monitor.dedup.outlet import strip_outlet
 from monitor.models import Alert, Event, Story
+from monitor.outbox import told as told_by
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra
 from monitor.outbox.keys import story_burst_key
 from monitor.outbox.per_event import rules_of
-from monitor.outbox.told import carried, holding
 from monitor.store import alerts as rows
 from monitor.store import angles as angle_store
 from monitor.store import growth
@@ -38,7 +38,7 @@ async def on_grown(
     stories: Sequence[tuple[Story, Sequence[Held]]],
     events: Sequence[tuple[Event, Sequence[Held]]],
     named: Mapping[tuple[str, int], Sequence[str]] | None = None,
-    overtaken: Mapping[tuple[str, int], int] | None = None,
+    overtaken: Mapping[tuple[str, int], tuple[int, int]] | None = None,
     now: float,
 ) -> None:
     """The stories and events a poll grew, with their alerts as read before
@@ -50,8 +50,8 @@ async def on_grown(
     at the end, in one trip. ``named``: by (channel, event), the rules whose match this poll
     sent no message of its own for, as one as urgent was sent: that message's update names
     them (the reader learns why it came). ``overtaken``: by (channel, event), the alert this
-    poll queued more urgent than the message sent, which tells the growth itself: the update
-    of one new angle waits for it (``outbox.told``)."""
+    poll queued more urgent than the message sent and the story it tells: an update that
+    lists that story as a new angle waits for it (``outbox.told``)."""
     written: _Grown = []
     pointed: _Pointed = []
     await fill_outlets(db, [story for story, _ in stories])
@@ -83,7 +83,7 @@ async def _event_grew(
     grown_rows: _Grown,
     pointed: _Pointed,
     named: Mapping[tuple[str, int], Sequence[str]],
-    overtaken: Mapping[tuple[str, int], int],
+    overtaken: Mapping[tuple[str, int], tuple[int, int]],
 ) -> None:
     # A burst alert of this event among them is one per (channel, rule): no need to look for
     # it. Only of this event: a story that moved to it brings the alerts of its old event.
@@ -93,7 +93,7 @@ async def _event_grew(
         if held.kind == "burst" and held.event_id == event.id
     }
     told = event_extra(event)
-    heads: list[str] | None = None  # the event's newest headlines, read once if needed
+    heads: list[tuple[int, str]] | None = None  # the newest stories, read once if needed
     for held in alerts:
         if held.bursting and (held.channel, held.rule) not in bursted:
             await maybe_event_burst(db, event, held.due.alert, now)
@@ -109,10 +109,8 @@ async def _event_grew(
             extra["rules"] = ", ".join(rules)
         if alert.outlets == outlets and alert.extra == extra:
             continue
-        previous = None
-        if held.kind == "new" or not due.external_id:
-            # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``).
-            previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
+        # On PostgreSQL the poll holds this row already (``store.grown.hold_updates``).
+        previous = await rows.by_key(db, alert.channel, f"update:{alert.id}")
         if (
             held.kind == "new"
             and previous is not None
@@ -134,17 +132,29 @@ async def _event_grew(
             continue
         if due.external_id and before > alert.angles:  # kept by the edits that follow
             extra["angles_before"] = str(before)
-        urgent = overtaken.get((held.channel, event.id)) if held.kind == "new" else None
-        if urgent is not None and event.stories - before <= 1:
-            extra |= holding(urgent, event.stories)  # that message tells this one angle
-        elif previous is not None and previous[1] == rows.PENDING:
-            extra |= carried(previous[0].alert.extra)  # still waits for it
+        # The angles more urgent messages told on this channel (no update lists them again)
+        # and those the update waits for (``outbox.told``).
+        extra = told_by.unheld(extra)
+        kept = previous[0].alert.extra if previous is not None else {}
+        told_heads = told_by.told_of(kept)
+        holds = (
+            told_by.holds_of(kept) if previous is not None and previous[1] == rows.PENDING else []
+        )
         if event.stories > before:  # what the update lists as new since that message
             if heads is None:
                 heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
             # As a new alert shows its headline: without the outlet's name after it.
-            new = [strip_outlet(t) or t for t in heads[: event.stories - before]]
+            shown = [(s, strip_outlet(t) or t) for s, t in heads[: event.stories - before]]
+            urgent = overtaken.get((held.channel, event.id))
+            if urgent is not None:  # its own message tells its story: if listed here, wait
+                holds += [
+                    (urgent[0], h) for s, h in shown if s == urgent[1] and h not in told_heads
+                ]
+            new = [h for _, h in shown if h not in told_heads]
             extra |= {"angles_before": str(before), "new_angles": "\n".join(new)}
+            if len(new) < len(shown):
+                extra[told_by.ANGLES_TOLD] = str(len(shown) - len(new))
+        extra |= told_by.marks(holds, told_heads)
         await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)
     if _follow(alerts, owner, pointed):

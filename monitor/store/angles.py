@@ -6,11 +6,11 @@ from __future__ import annotations
 from monitor.store.db import Db
 
 
-async def newest_headlines(db: Db, event_id: int, limit: int) -> list[str]:
-    """The headlines of the event's ``limit`` newest stories, the newest first (by story:
+async def newest_headlines(db: Db, event_id: int, limit: int) -> list[tuple[int, str]]:
+    """The event's ``limit`` newest stories and their headlines, the newest first (by story:
     the order they reached the monitor, as ``stories.id`` grows)."""
     rows = await db.fetch_all(
-        "SELECT title FROM stories WHERE event_id = ? ORDER BY id DESC LIMIT ?",
+        "SELECT id, title FROM stories WHERE event_id = ? ORDER BY id DESC LIMIT ?",
         (event_id, limit),
     )
-    return [str(row[0]) for row in rows]
+    return [(int(row[0]), str(row[1])) for row in rows]
