@@ -81,6 +81,12 @@ class ChannelWorker:
         self.wake_others: Callable[[], None] = lambda: None
         self._held: str | None = None  # the configuration problem that holds this channel
         self._was_held = False  # alerts held before this process released them (a start)
+        # Alerts of this channel may wait out a retry's back-off (a failure, or a start: an
+        # earlier process may have left some): the next send that works makes them due.
+        self._backed_off = True
+        self._up = False  # the last send worked: a failure now is a hiccup (a rate limit)
+        self._hiccup = False  # ... and its alert goes first again once the pause is over
+        self._reread = False  # alerts were made due: read the outbox again, in its order
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -100,6 +106,9 @@ class ChannelWorker:
                 await self._sleep(wait)
                 continue
             try:
+                if self._hiccup:
+                    self._hiccup = False
+                    await self._retry_now()
                 # Read in a write transaction: the pipeline writes through the same
                 # connection, and its uncommitted alerts must never be seen (and sent).
                 async with self.store.transaction() as db:
@@ -124,6 +133,7 @@ class ChannelWorker:
     async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
         config = self.channel.config
         now = self.clock()
+        self._reread = False
         # An update that waits for a more urgent message of its growth goes after it, or not.
         batch = await told.settle(self.store, batch, now)
         later: dict[float, list[Due]] = {}
@@ -200,7 +210,7 @@ class ChannelWorker:
         limit = self.channel.config.concurrency
         if limit == 1:
             for due in batch:
-                if stop.is_set() or not await self._attempt(due):
+                if stop.is_set() or self._reread or not await self._attempt(due):
                     return
             return
         gate = asyncio.Semaphore(limit)
@@ -209,7 +219,7 @@ class ChannelWorker:
         async def one(due: Due) -> None:
             nonlocal failed
             async with gate:
-                if stop.is_set() or failed:
+                if stop.is_set() or failed or self._reread:
                     return
                 if not await self._attempt(due):
                     failed = True
@@ -276,6 +286,9 @@ class ChannelWorker:
                          due.alert.title[:80])  # fmt: skip
                 if self.on_sent is not None:  # the latency histogram (monitor.metrics)
                     self.on_sent(due.alert, due.created_at, now)
+            self._up = True
+            if self._backed_off and self.paused_until <= now:  # none failed meanwhile
+                await self._retry_now()
             return
         if error.config:
             await self._hold(ids, error, now)
@@ -286,6 +299,8 @@ class ChannelWorker:
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
         self._failures += 1
+        self._backed_off = True
+        self._hiccup, self._up = self._up, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
         delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
@@ -294,6 +309,15 @@ class ChannelWorker:
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
         log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)
+
+    async def _retry_now(self) -> None:
+        """The channel works: its alerts that wait out a retry's back-off are due now, to go
+        out in the order they happened (``store.alerts.retry_now``), not each when its own
+        back-off ends (the oldest, tried most, last). Those a policy holds stay held."""
+        async with self.store.transaction() as db:
+            if await rows.retry_now(db, self.name) > 0:
+                self._reread = True
+        self._backed_off = False
 
     async def _hold(self, ids: Sequence[int], error: ChannelError, now: float) -> None:
         """The channel's config is at fault, not the alerts: they wait (pending, not failed,
