@@ -9,7 +9,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
@@ -18,6 +18,7 @@ from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
 from monitor.outbox import held, storm, told
 from monitor.outbox.attempt import attempt, call
+from monitor.outbox.per_event import still_named
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import alerts as rows
@@ -87,6 +88,7 @@ class ChannelWorker:
         self._up = False  # the last send worked: a failure now is a hiccup (a rate limit)
         self._hiccup = False  # ... and its alert goes first again once the pause is over
         self._reread = False  # alerts were made due: read the outbox again, in its order
+        self.rules: frozenset[str] | None = None  # the config's rules, named (None: any)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -136,6 +138,8 @@ class ChannelWorker:
         self._reread = False
         # An update that waits for a more urgent message of its growth goes after it, or not.
         batch = await told.settle(self.store, batch, now)
+        if self.rules is not None:
+            batch = [self._named_now(d, self.rules) for d in batch]
         later: dict[float, list[Due]] = {}
         held: dict[str, list[Alert]] = {}
         admitted: Counter[str] = Counter()
@@ -181,6 +185,23 @@ class ChannelWorker:
             await self._deliver_digest(digest, now)
         if single:
             await self._deliver_each(single, stop)
+
+    @staticmethod
+    def _named_now(due: Due, rules: frozenset[str]) -> Due:
+        """``due`` naming only the rules in the config now; what goes out is recorded sent."""
+        alert = still_named(due.alert, rules)
+        if alert is due.alert:
+            return due
+        return replace(due, alert=alert, payload=rows.dump_payload(alert))
+
+    def _as_named(self, due: Due, payload: str) -> str:
+        """``payload`` (``due``'s as it shows now) naming only the config's rules, as it went
+        out: a rule gone is no growth to follow up (``outbox.upkeep.follow_up``)."""
+        if self.rules is None:
+            return payload
+        alert = rows.load_alert((due.alert.id, due.alert.channel, due.alert.kind, payload))
+        named = still_named(alert, self.rules)
+        return payload if named is alert else rows.dump_payload(named)
 
     async def _deliver_digest(self, group: Sequence[Due], now: float) -> None:
         channel = self.channel
@@ -253,6 +274,8 @@ class ChannelWorker:
                     # Their updates in id order, as every transaction takes them.
                     for due in sorted(group, key=lambda d: d.alert.id):
                         shown_now = shown.get(due.alert.id, due.payload)
+                        if shown_now != due.payload:  # grew, or names a rule gone
+                            shown_now = self._as_named(due, shown_now)
                         await follow_up(db, due, external_id, shown_now, now)
                 return
             except StoreError as exc:
