@@ -120,6 +120,7 @@ class Engine:
             deliverer = Deliverer(
                 store, channels, clock=clock, health_channels=config.monitor.health_channels
             )
+            deliverer.name_rules([r.name for r in config.rules])
             if metrics is not None:
                 deliverer.observe_sent(metrics.alert_sent)
         except BaseException:  # nothing left open behind the error
@@ -160,6 +161,7 @@ class Engine:
             severities = {r.name: r.severity for r in config.rules}
             async with self.store.transaction() as db:
                 await follow_rules(db, severities, now=self.rt.clock())
+            self.deliverer.name_rules([r.name for r in config.rules])
         if config.fetch.bodies_in_flight != old.fetch.bodies_in_flight:
             # Polls holding a slot release it to the old semaphore; new polls take the new one.
             self.rt.body_slots = asyncio.Semaphore(config.fetch.bodies_in_flight)
@@ -180,6 +182,7 @@ class Engine:
             )  # fmt: skip
             if self.rt.metrics is not None:
                 self.deliverer.observe_sent(self.rt.metrics.alert_sent)
+            self.deliverer.name_rules([r.name for r in config.rules])
             self.rt.deliverer = self.deliverer
             if running:
                 self.start_delivery()

@@ -17,7 +17,7 @@ from monitor.plural import plural
 from monitor.redact import shown_data
 from monitor.store.db import Db
 from monitor.store.events import list_events
-from monitor.store.outcomes import outcome_text, with_event_outcomes
+from monitor.store.outcomes import mark_removed, outcome_text, rule_text, with_event_outcomes
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="the events stored, with their stories",
         description="List the events in the store (the coverage of one happening), newest "
         "first, with their stories and the items of each, the rules that matched them and the "
-        "alerts they raised. --json prints "
+        "alerts they raised (a rule no longer in the config marked removed). --json prints "
         '{"events": [{"id", "title", "first_seen", "published", "last_seen", "stories": [...]}]}'
         " (first_seen: when the monitor first saw it; published: the earliest date its items"
         " give).",
@@ -42,7 +42,15 @@ def run(args: argparse.Namespace) -> int:
     async def read(db: Db) -> list[dict[str, Any]]:
         return await with_event_outcomes(db, await list_events(db, since))
 
-    events = shown_data(read_store(load_config(args, secrets=False), read))
+    config = load_config(args, secrets=False)
+    events = shown_data(read_store(config, read))
+    # A rule's matches stay under its name after a reload removed (or renamed) it, marked
+    # removed: its message went out naming it, and the event was matched.
+    names = {r.name for r in config.rules}
+    for event in events:
+        mark_removed(event["rules"], names)
+        for story in event["stories"]:
+            mark_removed(story["rules"], names)
     if args.matched:
         events = [x for x in events if x["rules"]]
     if args.json:
@@ -60,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         if outcome:
             print(f"    {outcome}")
         for story in event["stories"]:
-            matched = ", ".join(r["rule"] for r in story["rules"])
+            matched = ", ".join(rule_text(r) for r in story["rules"])
             tail = f"; matched: {matched}" if matched else ""
             print(f"      {story['title']}  ({plural(len(story['items']), 'item')}{tail})")
     print(plural(len(events), "event"))

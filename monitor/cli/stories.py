@@ -16,7 +16,7 @@ from monitor.cli.common import (
 from monitor.plural import plural
 from monitor.redact import shown_data
 from monitor.store.db import Db
-from monitor.store.outcomes import outcome_text, with_story_outcomes
+from monitor.store.outcomes import mark_removed, outcome_text, with_story_outcomes
 from monitor.store.stories import list_stories
 
 
@@ -43,7 +43,11 @@ def run(args: argparse.Namespace) -> int:
     async def read(db: Db) -> list[dict[str, Any]]:
         return await with_story_outcomes(db, await list_stories(db, since))
 
-    stories = shown_data(read_store(load_config(args, secrets=False), read))
+    config = load_config(args, secrets=False)
+    stories = shown_data(read_store(config, read))
+    names = {r.name for r in config.rules}
+    for story in stories:
+        mark_removed(story["rules"], names)  # as ``monitor events`` marks them
     if args.matched:
         stories = [x for x in stories if x["rules"]]
     if args.json:

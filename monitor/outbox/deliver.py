@@ -89,6 +89,13 @@ class Deliverer:
             if channel is None or name == channel:
                 worker.wake.set()
 
+    def name_rules(self, rules: Sequence[str]) -> None:
+        """Messages sent or edited from now on name only these rules (the config's): one a
+        reload removed or renamed is not named (``outbox.per_event.still_named``)."""
+        names = frozenset(rules)
+        for worker in self._workers.values():
+            worker.rules = names
+
     async def release_held(self) -> None:
         """The alerts held for a channel's configuration go now (a reload: the operator may
         have fixed what was at fault, in the config or outside it), and those a policy held

@@ -4,7 +4,7 @@ message naming both, not one each that is then edited on its own as the event gr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 
 from monitor.models import Alert
@@ -100,6 +100,21 @@ def _place(alert: Alert, key: str) -> tuple[str, str, int] | None:
 def rules_of(alert: Alert) -> list[str]:
     """The rules ``alert`` names: ``extra.rules`` where several matched, else its rule."""
     return [r for r in alert.extra.get("rules", alert.rule or "").split(", ") if r]
+
+
+def still_named(alert: Alert, rules: Collection[str]) -> Alert:
+    """``alert`` naming only the rules of ``rules`` (the config's now): a rule a reload
+    removed or renamed is not named in a message sent or edited after it (the message sent
+    before stays as it was). One whose rules are all gone is left as it is, as
+    ``follow_rules`` leaves it (a waiting message whose rules are all removed is still sent)."""
+    named = rules_of(alert)
+    kept = [r for r in named if r in rules]
+    if not kept or kept == named:
+        return alert
+    extra = {k: v for k, v in alert.extra.items() if k != "rules"}
+    if len(kept) > 1:
+        extra["rules"] = ", ".join(kept)
+    return replace(alert, rule=alert.rule if alert.rule in kept else kept[0], extra=extra)
 
 
 def _named(alert: Alert, other: Alert) -> bool:

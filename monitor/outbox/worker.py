@@ -9,7 +9,7 @@ import logging
 import random
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.channels import Channel
 from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
@@ -18,6 +18,7 @@ from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
 from monitor.outbox import held, storm, told
 from monitor.outbox.attempt import attempt, call
+from monitor.outbox.per_event import still_named
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import alerts as rows
@@ -81,6 +82,13 @@ class ChannelWorker:
         self.wake_others: Callable[[], None] = lambda: None
         self._held: str | None = None  # the configuration problem that holds this channel
         self._was_held = False  # alerts held before this process released them (a start)
+        # Alerts of this channel may wait out a retry's back-off (a failure, or a start: an
+        # earlier process may have left some): the next send that works makes them due.
+        self._backed_off = True
+        self._up = False  # the last send worked: a failure now is a hiccup (a rate limit)
+        self._hiccup = False  # ... and its alert goes first again once the pause is over
+        self._reread = False  # alerts were made due: read the outbox again, in its order
+        self.rules: frozenset[str] | None = None  # the config's rules, named (None: any)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -100,6 +108,9 @@ class ChannelWorker:
                 await self._sleep(wait)
                 continue
             try:
+                if self._hiccup:
+                    self._hiccup = False
+                    await self._retry_now()
                 # Read in a write transaction: the pipeline writes through the same
                 # connection, and its uncommitted alerts must never be seen (and sent).
                 async with self.store.transaction() as db:
@@ -124,8 +135,11 @@ class ChannelWorker:
     async def _process(self, batch: Sequence[Due], stop: asyncio.Event) -> None:
         config = self.channel.config
         now = self.clock()
+        self._reread = False
         # An update that waits for a more urgent message of its growth goes after it, or not.
         batch = await told.settle(self.store, batch, now)
+        if self.rules is not None:
+            batch = [self._named_now(d, self.rules) for d in batch]
         later: dict[float, list[Due]] = {}
         held: dict[str, list[Alert]] = {}
         admitted: Counter[str] = Counter()
@@ -172,6 +186,23 @@ class ChannelWorker:
         if single:
             await self._deliver_each(single, stop)
 
+    @staticmethod
+    def _named_now(due: Due, rules: frozenset[str]) -> Due:
+        """``due`` naming only the rules in the config now; what goes out is recorded sent."""
+        alert = still_named(due.alert, rules)
+        if alert is due.alert:
+            return due
+        return replace(due, alert=alert, payload=rows.dump_payload(alert))
+
+    def _as_named(self, due: Due, payload: str) -> str:
+        """``payload`` (``due``'s as it shows now) naming only the config's rules, as it went
+        out: a rule gone is no growth to follow up (``outbox.upkeep.follow_up``)."""
+        if self.rules is None:
+            return payload
+        alert = rows.load_alert((due.alert.id, due.alert.channel, due.alert.kind, payload))
+        named = still_named(alert, self.rules)
+        return payload if named is alert else rows.dump_payload(named)
+
     async def _deliver_digest(self, group: Sequence[Due], now: float) -> None:
         channel = self.channel
         window_end = min(d.created_at for d in group) + channel.config.digest
@@ -200,7 +231,7 @@ class ChannelWorker:
         limit = self.channel.config.concurrency
         if limit == 1:
             for due in batch:
-                if stop.is_set() or not await self._attempt(due):
+                if stop.is_set() or self._reread or not await self._attempt(due):
                     return
             return
         gate = asyncio.Semaphore(limit)
@@ -209,7 +240,7 @@ class ChannelWorker:
         async def one(due: Due) -> None:
             nonlocal failed
             async with gate:
-                if stop.is_set() or failed:
+                if stop.is_set() or failed or self._reread:
                     return
                 if not await self._attempt(due):
                     failed = True
@@ -243,6 +274,8 @@ class ChannelWorker:
                     # Their updates in id order, as every transaction takes them.
                     for due in sorted(group, key=lambda d: d.alert.id):
                         shown_now = shown.get(due.alert.id, due.payload)
+                        if shown_now != due.payload:  # grew, or names a rule gone
+                            shown_now = self._as_named(due, shown_now)
                         await follow_up(db, due, external_id, shown_now, now)
                 return
             except StoreError as exc:
@@ -276,6 +309,9 @@ class ChannelWorker:
                          due.alert.title[:80])  # fmt: skip
                 if self.on_sent is not None:  # the latency histogram (monitor.metrics)
                     self.on_sent(due.alert, due.created_at, now)
+            self._up = True
+            if self._backed_off and self.paused_until <= now:  # none failed meanwhile
+                await self._retry_now()
             return
         if error.config:
             await self._hold(ids, error, now)
@@ -286,6 +322,8 @@ class ChannelWorker:
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
         self._failures += 1
+        self._backed_off = True
+        self._hiccup, self._up = self._up, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
         delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
@@ -294,6 +332,15 @@ class ChannelWorker:
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + delay, error=str(error))
         log.warning("%s: alert %s not delivered, retry in %.1fs: %s", name, ids, delay, error)
+
+    async def _retry_now(self) -> None:
+        """The channel works: its alerts that wait out a retry's back-off are due now, to go
+        out in the order they happened (``store.alerts.retry_now``), not each when its own
+        back-off ends (the oldest, tried most, last). Those a policy holds stay held."""
+        async with self.store.transaction() as db:
+            if await rows.retry_now(db, self.name) > 0:
+                self._reread = True
+        self._backed_off = False
 
     async def _hold(self, ids: Sequence[int], error: ChannelError, now: float) -> None:
         """The channel's config is at fault, not the alerts: they wait (pending, not failed,

@@ -370,6 +370,26 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     )
 
 
+async def retry_now(db: Db, channel: str) -> int:
+    """A send on ``channel`` worked: its pending alerts that wait out a retry's back-off
+    after a failure (tried, the retry's error kept: not those a policy holds, nor those
+    held for the channel's config) are due again from when they were made, so that they
+    go out in the order they happened (``due``), at the channel's pace. Their attempts
+    stay (the back-off grows on if they fail again). How many there were."""
+    found = await db.fetch_all(
+        "SELECT id FROM alerts WHERE status = 'pending' AND channel = ? AND attempts > 0"
+        " AND last_error IS NOT NULL AND last_error NOT LIKE ? AND next_attempt > created_at",
+        (channel, f"%{CONFIG_PROBLEM}%"),
+    )
+    ids = sorted(int(r[0]) for r in found)
+    await hold(db, ids)
+    await db.execute_many(
+        "UPDATE alerts SET next_attempt = created_at WHERE id = ? AND status = 'pending'",
+        [(i,) for i in ids],
+    )
+    return len(ids)
+
+
 async def release_postponed(db: Db, channel: str, now: float, *, storm_window: float) -> int:
     """Make the pending alerts of ``channel`` that a policy held (quiet hours, a digest's
     window, an update's coalescing: due later, never tried or tried before but without a

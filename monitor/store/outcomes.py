@@ -4,7 +4,7 @@ get an alert?")."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,12 +50,25 @@ async def story_outcomes(db: Db, story_ids: Sequence[int]) -> dict[int, dict[str
     return found
 
 
+def rule_text(rule: dict[str, Any]) -> str:
+    """A rule that matched, by name: ``a``, or ``a (removed)`` for one no longer in the
+    config (``removed``: a reload or restart removed or renamed it since it matched)."""
+    return f"{rule['rule']} (removed)" if rule.get("removed") else str(rule["rule"])
+
+
+def mark_removed(rules: Sequence[dict[str, Any]], names: Collection[str]) -> None:
+    """Set ``removed`` on each rule that matched (``{"rule", "matched_at"}``): whether it is
+    no longer among ``names``, the config's rules. Its matches stay: its message went out."""
+    for rule in rules:
+        rule["removed"] = rule["rule"] not in names
+
+
 def outcome_text(rules: Sequence[dict[str, Any]], alerts: Sequence[dict[str, Any]]) -> str:
     """``matched: a, b; alerts: desk new sent 08:17, desk 6 updates sent 09:02, mail new
     pending`` ("" when no rule matched and no alert was raised)."""
     if not rules and not alerts:
         return ""
-    names = ", ".join(dict.fromkeys(r["rule"] for r in rules)) or "no rule"
+    names = ", ".join(dict.fromkeys(rule_text(r) for r in rules)) or "no rule"
     shown = []
     for a in alerts:
         at = a["sent_at"] if a["status"] == "sent" else a["created_at"]
