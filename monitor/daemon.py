@@ -3,8 +3,12 @@ once`` is ``oneshot.run_once``).
 
 ``run()`` always closes what it opened in ``finally``. On SIGTERM/SIGINT it takes no new
 work, gives polls in flight ``grace_period`` to finish, then cancels them (their
-transactions roll back) and closes the store. SIGHUP reloads the config: a bad new config
-is refused with its problems logged and the old one kept.
+transactions roll back) and closes the store. A second signal cancels the polls and the
+sends in flight at once; a signal while the store opens cancels the start (which closes
+what it opened). The daemon's handlers stay until the store is closed: a signal never
+interrupts the close (a SIGINT would raise KeyboardInterrupt there, leaving the database's
+thread running and the process hung at exit, holding the database's lock). SIGHUP reloads
+the config: a bad new config is refused with its problems logged and the old one kept.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class Daemon:
         self.stop_event = asyncio.Event()
         self._inflight: set[asyncio.Task[object]] = set()
         self._stopping = False
+        self._starting: asyncio.Task[object] | None = None  # until the engine is open
         self._engine: Engine | None = None
         self._scheduler: FeedScheduler | LeasedScheduler | None = None
         self._cluster: ClusterNode | None = None
@@ -87,6 +92,18 @@ class Daemon:
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
+        # From the start to the end of the close: see the module's doc.
+        self._starting = asyncio.current_task()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._signalled)
+        try:
+            return await self._run(loop)
+        finally:
+            self._starting = None
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.remove_signal_handler(sig)
+
+    async def _run(self, loop: asyncio.AbstractEventLoop) -> int:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
@@ -103,9 +120,10 @@ class Daemon:
             self._scheduler = FeedScheduler(self._poll, max_polls=max_polls(self.config))
         server: MetricsServer | None = None
         background: list[asyncio.Task[None]] = []
+        self._starting = None  # open: a signal now stops the daemon as it runs
         try:
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self.stop)
+            if self.stop_event.is_set():  # a signal while it started
+                return 0
             loop.add_signal_handler(signal.SIGHUP, self._reload_soon)
             if self.config.websub is not None:  # before the first polls: they discover hubs
                 from monitor.websub.subscriber import WebSub
@@ -148,8 +166,7 @@ class Daemon:
                 await self._cluster.stop()
             if self.websub is not None:
                 await self.websub.stop()
-            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-                loop.remove_signal_handler(sig)
+            loop.remove_signal_handler(signal.SIGHUP)
             if server is not None:
                 await server.stop()
             await self._engine.close()
@@ -219,6 +236,25 @@ class Daemon:
         self.metrics.feeds_failing.set(failing)
 
     def stop(self) -> None:
+        self.stop_event.set()
+
+    def _signalled(self) -> None:
+        """SIGTERM/SIGINT: the start cancelled, or the daemon stopped; a second signal
+        cancels the polls in flight and the alerts being sent rather than waiting for them
+        (``grace_period``, ten seconds)."""
+        if self._starting is not None:
+            log.info("stopping: cancelling the start")
+            self._starting.cancel()
+            self._starting = None
+        elif self.stop_event.is_set():
+            log.warning(
+                "second signal: cancelling what is in flight (%d polls, and alerts being sent)",
+                len(self._inflight),
+            )
+            for task in self._inflight:
+                task.cancel()
+            if self._engine is not None:
+                self._engine.hurry()
         self.stop_event.set()
 
     def _schedule_all(self, feeds: list[FeedConfig]) -> None:

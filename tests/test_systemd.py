@@ -51,3 +51,35 @@ def test_systemd_analyze_verify_accepts_the_unit(tmp_path: Path) -> None:
         line for line in (result.stdout + result.stderr).splitlines() if "monitor.service" in line
     ]
     assert result.returncode == 0 and not problems, result.stdout + result.stderr
+
+
+def _values(text: str, key: str) -> list[str]:
+    return [
+        value
+        for line in text.splitlines()
+        if line.startswith(f"{key}=")
+        for value in line.split("=", 1)[1].split()
+    ]
+
+
+def test_a_bad_config_is_not_restarted_every_five_seconds(tmp_path: Path) -> None:
+    """Restart=on-failure with StartLimitIntervalSec=0 restarted a unit with a config typo
+    every 5 s forever: the exit code ``monitor run`` gives a bad config prevents the restart,
+    and the config check before it cannot fail the start (systemd applies
+    RestartPreventExitStatus= to the main process only)."""
+    text = UNIT.read_text()
+    config = tmp_path / "config.toml"
+    config.write_text('[monitor]\ndatabase = "m.db"\nintervall = "10m"\n')  # the typo
+    for command in ("run", "check-config"):
+        result = subprocess.run(
+            [sys.executable, "-m", "monitor", "-c", str(config), command],
+            capture_output=True, text=True, timeout=60, cwd=tmp_path,
+        )  # fmt: skip
+        assert "intervall" in result.stderr, result.stderr
+        if command == "run":
+            assert str(result.returncode) in _values(text, "RestartPreventExitStatus")
+        else:
+            assert result.returncode != 0
+    pre = [line for line in text.splitlines() if line.startswith("ExecStartPre=")]
+    assert all(line.startswith("ExecStartPre=-") for line in pre), pre
+    assert not (tmp_path / "m.db").exists()  # nothing started

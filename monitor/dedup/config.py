@@ -47,7 +47,8 @@ class DedupConfig(StrictModel):
         default=20.0,
         ge=0,
         le=100,
-        description="each side has a number or date the other lacks (x 3/n with n < 3 other words)",
+        description="each side has a number or date the other lacks (x 3/n with n < 3 other"
+        " words); two figures in digits that disagree always make two stories",
     )
     name_penalty: float = Field(
         default=0.0, ge=0, le=100, description="each side has a name the other lacks"

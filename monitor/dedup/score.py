@@ -21,6 +21,28 @@ def _mismatch(a: frozenset[str], b: frozenset[str], a_words: set[str], b_words: 
     return bool(a - b_words) and bool(b - a_words)
 
 
+def _figure(word: str) -> str:
+    """A figure as compared: "1.0" is "1", "1.50" is "1.5"."""
+    return word.rstrip("0").rstrip(".") if "." in word else word
+
+
+def _figures_differ(a: Headline, b: Headline) -> bool:
+    """Each side has a figure (a number in digits, not a date word) the other lacks, counted
+    as often as written: "rates up 25 basis points" / "... 50 basis points", "note 17 for
+    region 17" / "note 106 for region 17". A figure one side adds ("7.4" / "7.4 magnitude,
+    10:30 GMT") is no substitution."""
+    rest = [_figure(w) for w in b.words if w[:1].isdigit()]
+    lacking = False  # a figure of ``a`` that ``b`` lacks
+    for word in a.words:
+        if word[:1].isdigit():
+            figure = _figure(word)
+            if figure in rest:
+                rest.remove(figure)
+            else:
+                lacking = True
+    return lacking and bool(rest)
+
+
 def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
     """The similarity (0-100) of two parsed headlines: fuzzy score less the penalties."""
     if not a.text or not b.text:
@@ -49,7 +71,11 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
         return 0.0
     # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
-    # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday".
+    # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday". A revised
+    # figure is news, not a copy: two headlines whose figures disagree are two stories
+    # (their event joins them, and the revision reaches the user as its update).
+    if a.numbers and b.numbers and _figures_differ(a, b):
+        return 0.0
     if _mismatch(a.numbers, b.numbers, wa, wb):
         words = min(len(wa - a.numbers), len(wb - b.numbers))
         base -= config.number_penalty * max(1.0, _FEW_WORDS / max(words, 1))
