@@ -119,6 +119,15 @@ NO_REPLY_COPIES = [
     ("Storm hits, back to school delayed in Texas", "Storm delays back to school in Texas"),
     ("Inflation hits back-to-school spending, survey shows",
      "Survey shows inflation hurting back-to-school spending"),
+    # Title Case, then read as sentence case for a word or two in lower case, where
+    # capitals mark names: "Dismisses" is a name there, and in both the same reply
+    ("Pakistan Dismisses Case Against FBI Agent", "Pakistan Dismisses Case against FBI agent"),
+    ("Pakistan Dismisses Case Against FBI Agent",
+     "Pakistan Dismisses Case Against FBI Agent, report says"),
+    ("Ukraine PM Denys Shmyhal visits Berlin for aid talks",
+     "Ukraine PM Denys Shmyhal Visits Berlin For Aid Talks"),
+    ("Separatist leader Denis Pushilin denies report of vote delay",
+     "Pushilin denies report of vote delay"),
     pytest.param(
         "Poll: most respondents say Biden should not run again",
         "Poll: most say Biden should not run again",
@@ -134,7 +143,9 @@ NO_REPLY_COPIES = [
 @pytest.mark.parametrize(("a", "b"), NO_REPLY_COPIES)
 def test_a_name_or_another_clause_is_no_reply(a: str, b: str) -> None:
     """Two outlets' copies, one naming the person in full or wording it otherwise: one
-    story (on 7699ef3 two: 'deni' from "Denys", 'strike back', 'hit back')."""
+    story (on 7699ef3 two: 'deni' from "Denys", 'strike back', 'hit back'). A word that is
+    a name in one and not in the other is the same word in both (the last four pass on
+    7699ef3 and fail if names are skipped whatever the other headline says)."""
     verdict_ = verdict(a, b, CONFIG)
     assert verdict_.score >= CONFIG.threshold and not verdict_.apart, verdict_
     assert verdict_.duplicate
@@ -153,11 +164,8 @@ def _index_joins(*said: str, then: str) -> bool:
     return index.find(then, "", NOW + 60).story_id == 1
 
 
-URL = "https://kyiv.example/pm-berlin"
-PM = "Ukraine PM Denys Shmyhal visits Berlin for aid talks"
-# Title Case marks no names: "Denys" reads as "denies" there (a limit), so dedup-check parts
-# it from the sentence-case copy, though their words are the same.
-PM_TITLE = "Ukraine PM Denys Shmyhal Visits Berlin For Aid Talks"
+URL = "https://sport.example/wawrinka"
+SLAM = "Wawrinka reaches first grand slam final"
 
 
 @pytest.mark.parametrize(
@@ -165,15 +173,18 @@ PM_TITLE = "Ukraine PM Denys Shmyhal Visits Berlin For Aid Talks"
     [
         (("Storm hits, back to school delayed in Texas",),
          "Back to school delayed in Texas as storm hits"),
-        ((PM,), PM_TITLE),
+        # "grand slam" is a set phrase, "final slam" is not (this pair is from the stream
+        # of bench/dedup_speed.py, which reorders words)
+        ((SLAM,), "Wawrinka reaches first grand final slam"),
         # a story whose first headline has the words of the new one, joined through another
-        ((PM, "Ukraine PM Denys Shmyhal Visits Berlin For Aid Talks With Scholz"), PM_TITLE),
+        ((SLAM, "Wawrinka reaches first grand final slam, says coach"),
+         "Wawrinka reaches first grand final slam"),
     ],
 )  # fmt: skip
 def test_the_index_does_what_dedup_check_says(said: tuple[str, ...], then: str) -> None:
-    """The same words in another order or case: the index (its same-words lookup, its score
-    against the story's first headline) joins exactly when ``dedup-check`` against the
-    story's first headline says one story (on 7699ef3 it joined all three)."""
+    """The same words in another order: the index (its same-words lookup, its score against
+    the story's first headline) joins exactly when ``dedup-check`` against the story's first
+    headline says one story (on 7699ef3 it joined all three)."""
     assert verdict(said[0], then, CONFIG).score == 100.0
     assert _index_joins(*said, then=then) == verdict(said[0], then, CONFIG).duplicate
 

@@ -16,7 +16,8 @@ lookups unless a reply verb is in one of them. Pure, no state.
 It reads the stems of the content words (``Headline.words``, all the story window keeps of
 a headline), so it cannot tell a verb from a noun or adjective of the same stem: "respondents"
 is "responds" to it, "dismissive" is "dismisses". A name's word is skipped ("Denys", "Denis"
-stem as "denies" do), where the headline marks names (``Headline.names``: sentence case).
+stem as "denies" do) where the headline marks names (``Headline.names``: sentence case) and
+the other headline lacks it.
 Two-word replies ("hits back", "fires back") are not in it: after stop words and punctuation
 are gone, "Israel hits back at Hamas" cannot be told from "Storm hits, back to school
 delayed" or "Inflation hits back-to-school spending".
@@ -25,7 +26,7 @@ delayed" or "Inflation hits back-to-school spending".
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from monitor.dedup.headline import Headline, content_words
@@ -96,9 +97,13 @@ def may_reply(words: Iterable[str]) -> bool:
     return not _ANY.isdisjoint(words)
 
 
-def kinds(headline: Headline) -> dict[str, str]:
+def kinds(headline: Headline, other: Collection[str] = ()) -> dict[str, str]:
     """The kinds of reply ``headline`` reports, each with the first of its words (a stem) that
-    says it; empty for most headlines."""
+    says it; empty for most headlines. A name's word says none ("Denys Shmyhal" is no
+    "denies"), unless ``other`` (the words of the headline it is compared with) has it too:
+    then it is the same word in both, whatever each marks as names (a headline in Title Case
+    with one word in lower case reads as sentence case: "Pakistan Dismisses Case against FBI
+    Agent (blog)" marks "Dismisses" a name)."""
     words = headline.words
     if _ANY.isdisjoint(words):
         return {}
@@ -106,8 +111,8 @@ def kinds(headline: Headline) -> dict[str, str]:
     names = headline.names
     for at, word in enumerate(words):
         kind = _KIND_OF.get(word)
-        if kind is None or kind in found or word in names:
-            continue  # a name's word: "Denys Shmyhal" says no "denies"
+        if kind is None or kind in found or (word in names and word not in other):
+            continue
         if words[at - 1 : at + 1] in _IDIOM_STEMS or words[at : at + 2] in _IDIOM_STEMS:
             continue
         found[kind] = word
@@ -134,7 +139,7 @@ def apart(a: Headline, b: Headline) -> Apart:
     (false when there is none: the common case, two set lookups)."""
     if _ANY.isdisjoint(a.words) and _ANY.isdisjoint(b.words):
         return NOT_APART
-    ka, kb = kinds(a), kinds(b)
+    ka, kb = kinds(a, b.words), kinds(b, a.words)
     if ka.keys() == kb.keys():
         return NOT_APART
     return Apart(
