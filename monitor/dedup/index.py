@@ -65,7 +65,8 @@ class StoryIndex:
         self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
         # (first headline's sorted words, new headline's) -> score (see _first_agrees)
-        self._first_scores: dict[tuple[str, str], float] = {}
+        # (and whether either may report a reply: then ``reply.apart`` is asked after)
+        self._first_scores: dict[tuple[str, str], tuple[float, bool]] = {}
         # The last headline found, parsed, its sorted words, and the entry and key it was
         # rebuilt from (-1, "": parsed): the add that follows a find stores the same headline.
         self._parsed: tuple[str, Headline, str, int, str] = ("", parse(""), "", -1, "")
@@ -216,12 +217,13 @@ class StoryIndex:
         else:
             known = self._first_scores.get((first_text, text))
             if known is None:
-                known = score_headlines(headline, self.window.headlines.headline(first), config)
-                self._keep_first_score(first_text, text, known)
-            score = known
-            replies = score >= config.first_threshold and (
-                may_reply(headline.words) or may_reply(first_text.split())
-            )
+                score = score_headlines(headline, self.window.headlines.headline(first), config)
+                replies = score >= config.first_threshold and (
+                    may_reply(headline.words) or may_reply(first_text.split())
+                )
+                self._keep_first_score(first_text, text, (score, replies))
+            else:
+                score, replies = known
         if replies and apart(headline, self.window.headlines.headline(first)):
             return 0.0
         return score
@@ -236,7 +238,7 @@ class StoryIndex:
             return 0.0
         return score
 
-    def _keep_first_score(self, first_text: str, text: str, score: float) -> None:
+    def _keep_first_score(self, first_text: str, text: str, score: tuple[float, bool]) -> None:
         if len(self._first_scores) >= _FIRST_SCORES_KEPT:
             self._first_scores.clear()
         self._first_scores[first_text, text] = score
