@@ -18,7 +18,7 @@ from test_events_alerts import rss
 from monitor.cli import main
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.index import StoryIndex
-from monitor.dedup.score import is_duplicate
+from monitor.dedup.score import is_duplicate, verdict
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
 
@@ -41,7 +41,16 @@ REPLIES = [
     ("EU proposes new sanctions on Russia over Crimea",
      "Kremlin condemns new EU sanctions on Russia over Crimea"),
     ("Regulator publishes report on the Dover ferry crash",
-     "Ferry operator hits back at regulator's report on Dover crash"),
+     "Ferry operator rejects regulator's report on Dover crash"),
+    pytest.param(
+        "Regulator publishes report on the Dover ferry crash",
+        "Ferry operator hits back at regulator's report on Dover crash",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known limit: 'hits back', 'fires back' are no reply to the rule: without "
+            "stop words and punctuation, 'hits back at' reads as 'Storm hits, back to school'",
+        ),
+    ),
     ("Putin invites Zelensky to Moscow for negotiations",
      "Zelensky rejects Putin's invitation to Moscow summit"),
     # Replies of two kinds are two stories as well.
@@ -96,6 +105,90 @@ def test_copies_of_one_reply_are_one_story(a: str, b: str) -> None:
     assert index.find(b, "", NOW + 60).story_id == 1
 
 
+# Copies that the rule parted on 7699ef3 (review14b): a name or a noun is no reply verb, nor
+# is a verb that "back" follows in another clause; every form of "strike" is one word.
+NO_REPLY_COPIES = [
+    ("Ukraine PM Denys Shmyhal visits Berlin for aid talks",
+     "Ukraine PM Shmyhal visits Berlin for aid talks"),
+    ("Azov commander Denys Prokopenko freed in prisoner swap",
+     "Azov commander Prokopenko freed in prisoner swap"),
+    ("Separatist leader Denis Pushilin says Donetsk vote to go ahead",
+     "Separatist leader Pushilin says Donetsk vote to go ahead"),
+    ("Israel strikes back at Hamas after rocket fire",
+     "Israel struck back at Hamas after rocket fire"),
+    ("Storm hits, back to school delayed in Texas", "Storm delays back to school in Texas"),
+    ("Inflation hits back-to-school spending, survey shows",
+     "Survey shows inflation hurting back-to-school spending"),
+    # Title Case, then read as sentence case for a word or two in lower case, where
+    # capitals mark names: "Dismisses" is a name there, and in both the same reply
+    ("Pakistan Dismisses Case Against FBI Agent", "Pakistan Dismisses Case against FBI agent"),
+    ("Pakistan Dismisses Case Against FBI Agent",
+     "Pakistan Dismisses Case Against FBI Agent, report says"),
+    ("Ukraine PM Denys Shmyhal visits Berlin for aid talks",
+     "Ukraine PM Denys Shmyhal Visits Berlin For Aid Talks"),
+    ("Separatist leader Denis Pushilin denies report of vote delay",
+     "Pushilin denies report of vote delay"),
+    pytest.param(
+        "Poll: most respondents say Biden should not run again",
+        "Poll: most say Biden should not run again",
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="known limit: the rule reads stems, and 'respondents' is 'responds' to it "
+            "('dismissive' is 'dismisses')",
+        ),
+    ),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("a", "b"), NO_REPLY_COPIES)
+def test_a_name_or_another_clause_is_no_reply(a: str, b: str) -> None:
+    """Two outlets' copies, one naming the person in full or wording it otherwise: one
+    story (on 7699ef3 two: 'deni' from "Denys", 'strike back', 'hit back'). A word that is
+    a name in one and not in the other is the same word in both (the last four pass on
+    7699ef3 and fail if names are skipped whatever the other headline says)."""
+    verdict_ = verdict(a, b, CONFIG)
+    assert verdict_.score >= CONFIG.threshold and not verdict_.apart, verdict_
+    assert verdict_.duplicate
+    index = StoryIndex(CONFIG)
+    index.add(1, 1, a, "", NOW)
+    assert index.find(b, "", NOW + 60).story_id == 1
+
+
+def _index_joins(*said: str, then: str) -> bool:
+    """Whether ``then`` joins the story of ``said`` (the first its first headline, the
+    others joined under its URL, as an outlet's rewrite of the article)."""
+    index = StoryIndex(CONFIG)
+    for item, title in enumerate(said, 1):
+        index.find(title, "", NOW + item, URL, URL)
+        index.add(1, item, title, "", NOW + item, URL, URL)
+    return index.find(then, "", NOW + 60).story_id == 1
+
+
+URL = "https://sport.example/wawrinka"
+SLAM = "Wawrinka reaches first grand slam final"
+
+
+@pytest.mark.parametrize(
+    ("said", "then"),
+    [
+        (("Storm hits, back to school delayed in Texas",),
+         "Back to school delayed in Texas as storm hits"),
+        # "grand slam" is a set phrase, "final slam" is not (this pair is from the stream
+        # of bench/dedup_speed.py, which reorders words)
+        ((SLAM,), "Wawrinka reaches first grand final slam"),
+        # a story whose first headline has the words of the new one, joined through another
+        ((SLAM, "Wawrinka reaches first grand final slam, says coach"),
+         "Wawrinka reaches first grand final slam"),
+    ],
+)  # fmt: skip
+def test_the_index_does_what_dedup_check_says(said: tuple[str, ...], then: str) -> None:
+    """The same words in another order: the index (its same-words lookup, its score against
+    the story's first headline) joins exactly when ``dedup-check`` against the story's first
+    headline says one story (on 7699ef3 it joined all three)."""
+    assert verdict(said[0], then, CONFIG).score == 100.0
+    assert _index_joins(*said, then=then) == verdict(said[0], then, CONFIG).duplicate
+
+
 def test_a_reply_does_not_join_through_a_story_that_holds_one() -> None:
     """A story may hold a reply that came under the link of its first item (an outlet's
     article rewritten): a copy of that reply joins only a story whose first headline it can
@@ -121,10 +214,10 @@ def test_dedup_check_says_why(capsys: pytest.CaptureFixture[str]) -> None:
     assert json.loads(capsys.readouterr().out)["reply_apart"] is None
     bank = (
         "Bank of England faces forex allegations",
-        "Bank of England hits back over forex allegations",
+        "Bank of England denied forex allegations",
     )
     assert main(["dedup-check", *bank]) == 0
-    assert 'B reports a reply ("hits back")' in capsys.readouterr().out
+    assert 'B reports a reply ("denied")' in capsys.readouterr().out
 
 
 def test_dedup_check_pairs_say_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -37,7 +37,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.labels import FeedTitles
-from monitor.dedup.reply import apart
+from monitor.dedup.reply import apart, may_reply
 from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.titles import RecentTitles
 from monitor.dedup.window import Window, seconds, sorted_words
@@ -65,7 +65,8 @@ class StoryIndex:
         self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
         # (first headline's sorted words, new headline's) -> score (see _first_agrees)
-        self._first_scores: dict[tuple[str, str], float] = {}
+        # (and whether either may report a reply: then ``reply.apart`` is asked after)
+        self._first_scores: dict[tuple[str, str], tuple[float, bool]] = {}
         # The last headline found, parsed, its sorted words, and the entry and key it was
         # rebuilt from (-1, "": parsed): the add that follows a find stores the same headline.
         self._parsed: tuple[str, Headline, str, int, str] = ("", parse(""), "", -1, "")
@@ -169,12 +170,14 @@ class StoryIndex:
         if window.headlines.all_common(headline.words, config.max_postings):
             return None
         # The same words give the same numbers and no opposites: only names (marked by
-        # their place and case, not their words) can take the score below 100.
-        if (
-            config.name_penalty
-            and score_headlines(headline, window.headlines.headline(entry), config) < 100.0
-        ):
-            return None
+        # their place and case, not their words) can take the score below 100; and a reply
+        # (``reply.apart``: it reads their order, for set phrases, and skips names).
+        if config.name_penalty or may_reply(headline.words):
+            theirs = window.headlines.headline(entry)
+            if config.name_penalty and score_headlines(headline, theirs, config) < 100.0:
+                return None
+            if apart(headline, theirs):
+                return None  # the candidates decide (this one is apart from it)
         first = window.first_of(entry)
         if first == entry or not window.alive(first):
             agreed = ""  # not asked
@@ -201,18 +204,29 @@ class StoryIndex:
         Without a name penalty the score is a function of the two headlines' sorted words
         alone, so it is kept by them (not by entry: compaction renumbers entries): each copy
         of a story with the same words asks again, on every outlet that runs it, and the
-        copy that drew candidates asked first."""
+        copy that drew candidates asked first. Whether a reply keeps them apart is not: it
+        reads the words' order and names (``reply.kinds``), asked after, of the two
+        headlines themselves, where one of them has a reply verb."""
         config = self.config
         if config.name_penalty:
             return self._first_of(headline, first)
         first_text = self.window.headlines.sorted_text(first)
         if first_text == text and text:  # a story's copies often have its first's words
-            return 100.0  # the same words: nothing differs for the score to take off
-        known = self._first_scores.get((first_text, text))
-        if known is None:
-            known = self._first_of(headline, first)
-            self._keep_first_score(first_text, text, known)
-        return known
+            score = 100.0  # the same words: nothing differs for the score to take off
+            replies = may_reply(headline.words)
+        else:
+            known = self._first_scores.get((first_text, text))
+            if known is None:
+                score = score_headlines(headline, self.window.headlines.headline(first), config)
+                replies = score >= config.first_threshold and (
+                    may_reply(headline.words) or may_reply(first_text.split())
+                )
+                self._keep_first_score(first_text, text, (score, replies))
+            else:
+                score, replies = known
+        if replies and apart(headline, self.window.headlines.headline(first)):
+            return 0.0
+        return score
 
     def _first_of(self, headline: Headline, first: int) -> float:
         """``headline``'s score against entry ``first``; 0 when the score would let it join
@@ -224,7 +238,7 @@ class StoryIndex:
             return 0.0
         return score
 
-    def _keep_first_score(self, first_text: str, text: str, score: float) -> None:
+    def _keep_first_score(self, first_text: str, text: str, score: tuple[float, bool]) -> None:
         if len(self._first_scores) >= _FIRST_SCORES_KEPT:
             self._first_scores.clear()
         self._first_scores[first_text, text] = score

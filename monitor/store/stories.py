@@ -179,8 +179,11 @@ async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
     The window is by when an item was first seen, as in a running node: an old article a
     feed carried an hour ago is in it, with its publication time as the index's clock.
 
-    A story's items come one after the other, oldest first: that is how the index learns
-    each story's first headline and when it was last seen (see ``StoryIndex.load``). The
+    A story's items come one after the other, in the order they were stored (by item id):
+    that is how the index learns each story's first headline (the first item added, as in
+    the running index: it decides what may join, ``reply.apart`` among it) and when it was
+    last seen (see ``StoryIndex.load``). Nothing in the window needs its rows in time
+    order: each row keeps its own time, and a story's last-seen time is the latest. The
     headlines are not parsed again where the store kept their key (``items.headline_key``);
     older rows are parsed as before.
     """
@@ -205,7 +208,7 @@ async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
         "  OR substr(guid, 1, 4) IN ('urn:', 'tag:')) THEN guid END"
         " FROM (SELECT story_id, id, headline_key, title, COALESCE(published, first_seen) AS seen,"
         "  canonical_url, guid FROM items WHERE story_id IS NOT NULL AND first_seen >= ?3)"
-        " AS recent ORDER BY story_id, seen, id",
+        " AS recent ORDER BY story_id, id",
         (len(prefix), prefix, since.timestamp(), MIN_SHARED_GUID),
         size=_BATCH,
     ):
