@@ -141,10 +141,13 @@ async def _event_grew(
             told_by.holds_of(kept) if previous is not None and previous[1] == rows.PENDING else []
         )
         if event.stories > before:  # what the update lists as new since that message
-            if heads is None:
-                heads = await angle_store.newest_headlines(db, event.id, NEW_ANGLES_SHOWN)
+            since = event.stories - before
+            if heads is None or (told_heads and len(heads) < since):
+                limit = max(NEW_ANGLES_SHOWN, since) if told_heads else NEW_ANGLES_SHOWN
+                heads = await angle_store.newest_headlines(db, event.id, limit)
+            every = [strip_outlet(t) or t for _, t in heads[:since]]
             # As a new alert shows its headline: without the outlet's name after it.
-            shown = [(s, strip_outlet(t) or t) for s, t in heads[: event.stories - before]]
+            shown = [(s, strip_outlet(t) or t) for s, t in heads[: min(since, NEW_ANGLES_SHOWN)]]
             urgent = overtaken.get((held.channel, event.id))
             if urgent is not None:  # its own message tells its story: if listed here, wait
                 holds += [
@@ -152,8 +155,9 @@ async def _event_grew(
                 ]
             new = [h for _, h in shown if h not in told_heads]
             extra |= {"angles_before": str(before), "new_angles": "\n".join(new)}
-            if len(new) < len(shown):
-                extra[told_by.ANGLES_TOLD] = str(len(shown) - len(new))
+            told_n = sum(h in told_heads for h in every)
+            if told_n:
+                extra[told_by.ANGLES_TOLD] = str(told_n)
         extra |= told_by.marks(holds, told_heads)
         await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
     owner = growth.event_owner(event.id)

@@ -89,10 +89,13 @@ class ChannelWorker:
         self._hiccup = False  # ... and its alert goes first again once the pause is over
         self._reread = False  # alerts were made due: read the outbox again, in its order
         self.rules: frozenset[str] | None = None  # the config's rules, named (None: any)
+        self._redued: set[int] = set()  # made due by _retry_now, not tried since
+        self._own_pace: set[int] = set()  # failed again once made due: their own back-off
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
         name, wake = self.name, self.wake
+        self._backed_off = True  # another node's sender may have left some (a new term)
         try:
             since = self.clock() - storm.WINDOW
             self._storm.seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
@@ -301,6 +304,8 @@ class ChannelWorker:
                     await held.tell_released(db, name, self.others, now)
                 self.wake_others()
             self._failures = 0
+            self._redued.difference_update(ids)
+            self._own_pace.difference_update(ids)
             self.sent += len(group)
             self._storm.delivered((d.alert for d in group), now)
             await self._record_sent(group, external_id, now)
@@ -322,6 +327,8 @@ class ChannelWorker:
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
         self._failures += 1
+        self._own_pace.update(i for i in ids if i in self._redued)
+        self._redued.difference_update(ids)
         self._backed_off = True
         self._hiccup, self._up = self._up, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
@@ -338,7 +345,9 @@ class ChannelWorker:
         out in the order they happened (``store.alerts.retry_now``), not each when its own
         back-off ends (the oldest, tried most, last). Those a policy holds stay held."""
         async with self.store.transaction() as db:
-            if await rows.retry_now(db, self.name) > 0:
+            made = await rows.retry_now(db, self.name, skip=self._own_pace)
+            if made:
+                self._redued.update(made)
                 self._reread = True
         self._backed_off = False
 

@@ -370,7 +370,7 @@ async def release_held(db: Db, channel: str, now: float) -> int:
     )
 
 
-async def retry_now(db: Db, channel: str) -> int:
+async def retry_now(db: Db, channel: str, skip: Iterable[int] = ()) -> list[int]:
     """A send on ``channel`` worked: its pending alerts that wait out a retry's back-off
     after a failure (tried, the retry's error kept: not those a policy holds, nor those
     held for the channel's config) are due again from when they were made, so that they
@@ -381,13 +381,14 @@ async def retry_now(db: Db, channel: str) -> int:
         " AND last_error IS NOT NULL AND last_error NOT LIKE ? AND next_attempt > created_at",
         (channel, f"%{CONFIG_PROBLEM}%"),
     )
-    ids = sorted(int(r[0]) for r in found)
+    skipped = set(skip)
+    ids = sorted(int(r[0]) for r in found if int(r[0]) not in skipped)
     await hold(db, ids)
     await db.execute_many(
         "UPDATE alerts SET next_attempt = created_at WHERE id = ? AND status = 'pending'",
         [(i,) for i in ids],
     )
-    return len(ids)
+    return ids
 
 
 async def release_postponed(db: Db, channel: str, now: float, *, storm_window: float) -> int:
