@@ -78,6 +78,7 @@ class Engine:
         self.deliverer = deliverer
         self._session = session
         self._stop = asyncio.Event()
+        self._hurried = False  # a second signal: the stop waits for no send in flight
         self._delivery: asyncio.Task[None] | None = None
         self._nodes = 1  # nodes sharing the feeds (share_hosts)
         # Fetchers a reload replaced, each closing once its polls are done.
@@ -233,7 +234,9 @@ class Engine:
 
     def hurry(self) -> None:
         """The alerts in flight are not waited for: a stop under way (``close``) cancels
-        them now rather than in ten seconds (a second SIGINT/SIGTERM)."""
+        them now rather than in ten seconds (a second SIGINT/SIGTERM), and so does one that
+        starts later (the second signal came while the polls' grace period ran)."""
+        self._hurried = True
         if self._delivery is not None and self._stop.is_set():
             self._delivery.cancel()
 
@@ -242,6 +245,8 @@ class Engine:
         delivery = self._delivery
         try:
             if delivery is not None:
+                if self._hurried:
+                    delivery.cancel()
                 await _stopped(delivery)
         finally:
             self._delivery = None

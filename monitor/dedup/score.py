@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -21,25 +23,63 @@ def _mismatch(a: frozenset[str], b: frozenset[str], a_words: set[str], b_words: 
     return bool(a - b_words) and bool(b - a_words)
 
 
-def _figure(word: str) -> str:
-    """A figure as compared: "1.0" is "1", "1.50" is "1.5"."""
-    return word.rstrip("0").rstrip(".") if "." in word else word
+# A figure's scale written after it ("100k", "$1.2bn", "3 million"): compared by value.
+_SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "million": 6,
+           "b": 9, "bn": 9, "bln": 9, "billion": 9}  # fmt: skip
+
+
+def _value(word: str, scale: int = 0) -> str:
+    """A figure as compared: by value ("1.0" is "1", "08" is "8", "100k" is "100000")."""
+    try:
+        return format(Decimal(word).scaleb(scale).normalize(), "f")
+    except InvalidOperation:
+        return word
+
+
+def _figures(words: Sequence[str]) -> list[str] | None:
+    """A headline's figures as compared, each as often as written, read back together where
+    the parse cut one apart ("10:30" as 10 and 30, "1,200m" as 1 and 200, "twenty-five" as
+    20 and 5); None when a figure is part of a word ("M7.4", "G7"), which one outlet may
+    write apart: no substitution is told then."""
+    figures: list[str] = []
+    at = 0
+    while at < len(words):
+        word = words[at]
+        if not word[:1].isdigit():
+            if any(c.isdigit() for c in word):
+                return None
+            at += 1
+            continue
+        after = words[at + 1] if at + 1 < len(words) else ""
+        if after.isdigit() and "." not in word:
+            if len(after) == 3:  # a group of thousands: 1,200
+                word, at = word + after, at + 1
+            elif len(after) == 2:  # a time: 10:30, 08:00 (as 10.30, 8.00)
+                word, at = f"{word}.{after}", at + 1
+            elif len(word) == 2 and word.endswith("0") and len(after) == 1:  # twenty-five
+                word, at = str(int(word) + int(after)), at + 1
+        after = words[at + 1] if at + 1 < len(words) else ""
+        scale = _SCALES.get(after, 0)
+        figures.append(_value(word, scale))
+        at += 2 if scale else 1
+    return figures
 
 
 def _figures_differ(a: Headline, b: Headline) -> bool:
     """Each side has a figure (a number in digits, not a date word) the other lacks, counted
     as often as written: "rates up 25 basis points" / "... 50 basis points", "note 17 for
     region 17" / "note 106 for region 17". A figure one side adds ("7.4" / "7.4 magnitude,
-    10:30 GMT") is no substitution."""
-    rest = [_figure(w) for w in b.words if w[:1].isdigit()]
+    10:30 GMT") is no substitution, nor one figure written two ways ("100,000" / "100k",
+    "$1.2bn" / "$1,200m", "08:00" / "8:00")."""
+    ours, rest = _figures(a.words), _figures(b.words)
+    if ours is None or rest is None:
+        return False
     lacking = False  # a figure of ``a`` that ``b`` lacks
-    for word in a.words:
-        if word[:1].isdigit():
-            figure = _figure(word)
-            if figure in rest:
-                rest.remove(figure)
-            else:
-                lacking = True
+    for figure in ours:
+        if figure in rest:
+            rest.remove(figure)
+        else:
+            lacking = True
     return lacking and bool(rest)
 
 
