@@ -155,6 +155,7 @@ class EventIndex:
         seen: float,
         below: bool,
         unlearned: bool,
+        headline: Headline,
     ) -> bool:
         """Whether the words ``vector`` shares (two or more) with event ``event_id``'s
         ``words`` are no evidence of one happening. Its telling words are those besides
@@ -176,6 +177,8 @@ class EventIndex:
             return True
         if len(telling) == 1:
             return self._spread(next(iter(telling)), seen, event_id, TOPIC_EVENTS) >= TOPIC_EVENTS
+        if len(telling.intersection(headline.words)) > 1:
+            return False  # two names of its own headline in common: coverage of one happening
         return below and bool(telling) and self._common(telling, seen, event_id)
 
     def find(
@@ -255,7 +258,7 @@ class EventIndex:
                     # above the threshold only one telling word is refused: two or more
                     # shared besides the item's common words and entities cannot be that
                     if (below or shared <= loose + 1) and self._refused(
-                        vector, words, event_id, seen, below, unlearned
+                        vector, words, event_id, seen, below, unlearned, headline
                     ):
                         continue
                 # A name and a product of the item's own headline ("Apple" + "iPhone") are
