@@ -69,6 +69,10 @@ class EventWords:
         """The events holding ``word``, at most ``PER_WORD`` of the latest."""
         return self._postings.get(word, [])[-PER_WORD:]
 
+    def holding(self, word: str) -> list[int]:
+        """The events holding ``word``, the latest last (as posted until ``compact``)."""
+        return self._postings.get(word, [])
+
     def seen(self, words: Iterable[str]) -> None:
         """Count an item's words."""
         self.docs += 1
