@@ -12,6 +12,7 @@ from monitor.dedup.labels import FeedTitles
 from monitor.events.config import EventConfig
 from monitor.events.feedwords import FeedWords
 from monitor.events.postings import EventWords
+from monitor.events.spellings import Spellings
 from monitor.events.words import Vector, Words, item_vector, segment_words, summary_words
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
@@ -28,11 +29,13 @@ _NO_HEADLINE = parse("")
 
 class Feeds:
     """What each feed says under every item: the summaries it repeats (``FeedWords``), and
-    the titles it gives many items (``FeedTitles``: labels)."""
+    the titles it gives many items (``FeedTitles``: labels); and the names the headlines
+    write in two words (``Spellings``: "Mt. Gox" and "MtGox")."""
 
     def __init__(self) -> None:
         self.words = FeedWords()
         self.titles = FeedTitles()
+        self.spellings = Spellings()
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """A poll's new items (feed, title, summary), noted before any is assigned."""
@@ -53,7 +56,10 @@ def of_feed_item(
     """The item's words (``of_item``) without its feed's boilerplate, and whether its
     summary is a lede (``LEDE_WORDS``). A title the feed gives many items (a label, "Latest
     news") says nothing of the news: the summary alone does."""
-    read = headline
+    spellings = feeds.spellings
+    spellings.learn(headline.words, words.items_with)  # its two-word names, first
+    folded = _folded(spellings, headline)
+    read: Headline | Words = folded
     if feed is not None and feeds.titles.is_label(feed, title):
         read = _NO_HEADLINE
     part = of_summary(feeds.words, feed, headline, summary, config)
@@ -62,14 +68,20 @@ def of_feed_item(
         # Nothing left once the feed's label and boilerplate are set aside: read as it
         # comes, rather than start an event of its own with nothing to join it on.
         part = summary_words(summary, config)
-        return of_item(words, config, headline, title, part, entities), False
+        return of_item(words, config, folded, title, part, entities), False
     return vector, part is not None and len(vector) - len(read.words) >= LEDE_WORDS
+
+
+def _folded(spellings: Spellings, part: Headline | Words) -> Headline | Words:
+    """``part``'s words with a name's spellings as one (``Spellings.fold``)."""
+    folded = spellings.fold(part.words, part.names)
+    return part if folded is None else Words(*folded)
 
 
 def of_item(
     words: EventWords,
     config: EventConfig,
-    headline: Headline,
+    headline: Headline | Words,
     title: str,
     summary: Headline | Words | None,
     entities: Iterable[str],
@@ -82,7 +94,11 @@ def of_item(
 
 
 def of_summary(
-    feeds: FeedWords, feed: int | None, headline: Headline, summary: str, config: EventConfig
+    feeds: FeedWords,
+    feed: int | None,
+    headline: Headline | Words,
+    summary: str,
+    config: EventConfig,
 ) -> Headline | Words | None:
     """A summary's words; none for boilerplate: a short one its feed gives items of other
     titles too, with no word of the item's headline ("Continue reading"). A lede an outlet
@@ -116,7 +132,7 @@ def of_title(
     return out
 
 
-def _add_segment(words: EventWords, vector: Vector, headline: Headline, title: str) -> None:
+def _add_segment(words: EventWords, vector: Vector, headline: Headline | Words, title: str) -> None:
     if " " in title:
         extra = [
             w for w in segment_words(title) if words.items_with(w) >= SEGMENT_DF and w not in vector

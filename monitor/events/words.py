@@ -22,7 +22,7 @@ class Words(NamedTuple):
 
 
 def item_vector(
-    headline: Headline,
+    headline: Headline | Words,
     summary: Headline | Words | None,
     config: EventConfig,
     entities: Iterable[str] = (),
