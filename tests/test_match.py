@@ -118,6 +118,10 @@ MUST_FIRE = [
     # proximity
     ('"peace talks"~3', "Peace and fruitful talks"),
     ('"peace talks"~0', "Peace, talks"),  # proximity ignores punctuation
+    # a phrase written with its punctuation, as the news writes it (gox8: it never fired)
+    ('"Mt. Gox"', "Hackers take over Mt. Gox CEO's blog"),
+    ('"Mt. Gox" OR bitcoin', "Mt. Gox files for bankruptcy"),
+    ('title:"St. Petersburg"', "Fire in St. Petersburg port"),
     ('"Putin summit"~5', "Putin says a summit is possible"),
     # punctuation around words
     ("summit", "Summit."),
@@ -197,6 +201,7 @@ MUST_NOT_FIRE = [
     ('"peace talks"~1', "Peace and very fruitful talks"),
     ('"peace talks"~5', "Talks about peace"),
     ('"peace talks"~5', "Peace", "talks"),
+    ('"Mt. Gox"', "Climbers reach Mt. Everest as Gox fans wait"),  # written, still a phrase
     # nothing to match
     ("summit", "", "no text at all"),
     ("summit", "", ""),

@@ -17,7 +17,7 @@ from functools import partial
 from itertools import product
 
 from monitor.match.syntax import And, Node, Or, Parsed, Term
-from monitor.match.text import term_words
+from monitor.match.text import term_words, written_slop
 
 # One term a match: the whitespace and operators before it, a parenthesis that opens before
 # it, the term, and whitespace and a parenthesis that close after it. The term is a
@@ -185,7 +185,8 @@ def _term(text: str, position: int) -> Term | None:
         words = term_words(phrase)
         if not words:
             return None
-        return _new_term(("phrase", " ".join(phrase.split()), words, None, None, position))
+        slop = written_slop(phrase, words)
+        return _new_term(("phrase", " ".join(phrase.split()), words, None, slop, position))
     kind, name = ("entity", text[1:]) if text[0] == "@" else ("word", text)
     if not name.isalnum() or (len(name) <= 3 and name.upper() in _OPERATORS):
         return None  # "*", "a-b", "title:x"; "and", "@or": the parser explains the error
@@ -206,7 +207,8 @@ def _written(text: str, at: int) -> Term | None:
         words = term_words(inside)
         if not words:
             return None
-        return _new_term(("phrase", " ".join(inside.split()), words, None, None, at))
+        slop = written_slop(inside, words)
+        return _new_term(("phrase", " ".join(inside.split()), words, None, slop, at))
     if text[:2] == '@"':
         inside = text[2:-1]
         if len(text) < 3 or text[-1] != '"' or '"' in inside:

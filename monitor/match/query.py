@@ -21,7 +21,7 @@ import re
 from monitor.errors import RuleError
 from monitor.match.flat import parse_flat
 from monitor.match.syntax import And, Node, Not, Or, Parsed, Term
-from monitor.match.text import term_words
+from monitor.match.text import term_words, written_slop
 
 FIELDS = ("title", "summary")
 MAX_DEPTH = 50  # parentheses nested deeper than this are refused (no query needs it)
@@ -184,6 +184,8 @@ class _Parser:
                 slop = int(self.take()[1])
                 if slop > MAX_SLOP:
                     raise RuleError(f"proximity can be at most ~{MAX_SLOP} words", end)
+            if slop is None:
+                slop = written_slop(text, words)
             return Term("phrase", " ".join(text.split()), words, scope, slop, position)
         if kind == "word":
             words = self.words(text, position)

@@ -9,6 +9,7 @@ length (ß -> ss, a combining accent dropped) it also returns an explicit offset
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 
 from monitor import textfold
@@ -149,3 +150,13 @@ def _english_keys(root: str) -> tuple[str, ...]:
     if root[-1] == "e" or root.endswith("bl"):
         return (root, root[:-1] + "i")
     return (root,)
+
+
+# A character that splits a phrase in the text (docs/rules.md), written between two words.
+_PUNCTUATED = re.compile(r"\w\s*[^\w\s\-]+\s*\w")
+
+
+def written_slop(phrase: str, words: Sequence[str]) -> int | None:
+    """0 for a phrase written with punctuation between its words ("Mt. Gox"), as the news
+    writes it: the text's punctuation there does not split it (as with ``~0``); else None."""
+    return 0 if len(words) > 1 and _PUNCTUATED.search(phrase) else None
