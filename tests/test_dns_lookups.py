@@ -71,10 +71,10 @@ async def test_feeds_on_good_hosts_are_polled_while_other_hosts_hang_in_dns(
     config = tmp_path / "config.toml"
     config.write_text(
         f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\njitter = 0.0\n'
-        f'[fetch]\nconnect_timeout = "3s"\ntimeout = "20s"\n{feeds}'
+        f'[fetch]\nconnect_timeout = "2s"\ntimeout = "20s"\n{feeds}'
     )
     resolv = tmp_path / "resolv.conf"
-    resolv.write_text("nameserver 127.0.0.77\noptions timeout:6 attempts:1\n")
+    resolv.write_text("nameserver 127.0.0.77\noptions timeout:3 attempts:1\n")
     loop = asyncio.get_running_loop()
     try:
         transport, dns = await loop.create_datagram_endpoint(

@@ -82,6 +82,16 @@ def _quiet(request: web.Request) -> web.Response:
     )
 
 
+async def _watch(feed_server: FeedServer, path: str, polls: int | None, most: float) -> None:
+    """Wait until `path` has had `polls` requests, or `most` seconds (all of them when
+    `polls` is None)."""
+    deadline = time.monotonic() + most
+    while time.monotonic() < deadline:
+        if polls is not None and len(feed_server.hits(path)) >= polls:
+            return
+        await asyncio.sleep(0.05)
+
+
 @pytest.mark.parametrize(("schedule", "busy_polls"), [("fixed", (1, 1)), ("adaptive", (3, 99))])
 async def test_a_busy_feed_is_polled_often_and_a_quiet_one_seldom(
     schedule: str, busy_polls: tuple[int, int], feed_server: FeedServer, tmp_path: Path
@@ -94,15 +104,22 @@ async def test_a_busy_feed_is_polled_often_and_a_quiet_one_seldom(
         'interval = "1h"\nmin_interval = "1s"\nmax_interval = "2h"\njitter = 0.0\n'
         f'[[feeds]]\nurl = "{feed_server.url("/busy")}"\n[[feeds]]\nurl = "{feed_server.url("/quiet")}"\n'
     )
+    low, high = busy_polls
     daemon = Daemon(config_module.load(path), path)
     task = asyncio.create_task(daemon.run())
     try:
-        await asyncio.sleep(12)
+        # Watched for 12 s at most; the adaptive schedule is done once the busy feed has had
+        # its three polls (the quiet one, polled on a 2 s rate, would have had three too by
+        # then). The fixed one is watched for 6 s: three of the busy feed's 2 s gaps, in
+        # which a schedule that followed its rate would poll it again (2 polls or more).
+        if schedule == "adaptive":
+            await _watch(feed_server, "/busy", low, 12)
+        else:
+            await _watch(feed_server, "/busy", None, 6)
     finally:
         daemon.stop()
         await asyncio.wait_for(task, 30)
     polls = Counter(r.path for r in feed_server.requests)
-    low, high = busy_polls
     assert low <= polls["/busy"] <= high, polls
     assert polls["/quiet"] == 1, polls
 
@@ -127,11 +144,14 @@ async def test_after_a_restart_the_rate_comes_from_the_store(
         'interval = "1h"\nmin_interval = "1s"\nmax_interval = "2h"\njitter = 0.0\n'
         f'[[feeds]]\nurl = "{feed_server.url("/busy")}"\n'
     )
+    first = 0
     for run in range(2):
         daemon = Daemon(config_module.load(path), path)
         task = asyncio.create_task(daemon.run())
         try:
-            await asyncio.sleep(12)
+            # Each run until its third poll, 12 s at most: with the rate lost, the restarted
+            # daemon would wait max_interval (2 h) after its first poll, a 304.
+            await _watch(feed_server, "/busy", first + 3, 12)
         finally:
             daemon.stop()
             await asyncio.wait_for(task, 30)

@@ -4,9 +4,11 @@ when a feed was last polled: the first thing a user asks when no alerts come."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import re
 import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,6 +24,16 @@ async def _monitor(*args: str) -> asyncio.subprocess.Process:
         sys.executable, "-m", "monitor", *args,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
+
+
+def _polled(database: Path) -> bool:
+    """Whether the store has a feed's last poll written (what status shows as "last poll")."""
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as db:
+            row = db.execute("SELECT 1 FROM feeds WHERE last_checked IS NOT NULL").fetchone()
+    except sqlite3.OperationalError:  # not created yet, or busy
+        return False
+    return row is not None
 
 
 async def _status(config: Path) -> tuple[str, dict[str, object]]:
@@ -55,11 +67,14 @@ async def test_status_says_whether_a_daemon_runs_on_the_store(
         assert code == 0
     else:
         proc = await _monitor("run", "-c", str(config))
-        for _ in range(600):
-            if feed_server.hits("/news") and (tmp_path / "monitor.db.lock").read_text().strip():
+        for _ in range(600):  # the lock taken and the poll's state written
+            if (
+                feed_server.hits("/news")
+                and (tmp_path / "monitor.db.lock").read_text().strip()
+                and _polled(tmp_path / "monitor.db")
+            ):
                 break
             await asyncio.sleep(0.05)
-        await asyncio.sleep(1.0)  # the poll's state is written
         if daemon == "killed":
             proc.kill()
             await proc.wait()
