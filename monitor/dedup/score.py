@@ -23,45 +23,41 @@ def _mismatch(a: frozenset[str], b: frozenset[str], a_words: set[str], b_words: 
     return bool(a - b_words) and bool(b - a_words)
 
 
-# A figure's scale written after it ("100k", "$1.2bn", "3 million"): compared by value.
-_SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "million": 6,
-           "b": 9, "bn": 9, "bln": 9, "billion": 9}  # fmt: skip
+# A figure's scale written after it ("100k", "$1.2bn", "3 million"): a figure is read both
+# as written and scaled, and two figures agree when one reading of each does ("100m" is 100
+# metres or 100 million; "$10 mil." is "$10 million" whether "mil" is known or not).
+_SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "mil": 6, "million": 6,
+           "b": 9, "bn": 9, "bln": 9, "bil": 9, "billion": 9}  # fmt: skip
 
 
-def _value(word: str, scale: int = 0) -> str:
-    """A figure as compared: by value ("1.0" is "1", "08" is "8", "100k" is "100000")."""
+def _readings(word: str, scale: int) -> frozenset[str]:
+    """A figure by value ("1.0" is "1", "08" is "8"), as written and with its scale."""
     try:
-        return format(Decimal(word).scaleb(scale).normalize(), "f")
+        value = Decimal(word)
     except InvalidOperation:
-        return word
+        return frozenset({word})
+    return frozenset(format(v.normalize(), "f") for v in (value, value.scaleb(scale)))
 
 
-def _figures(words: Sequence[str]) -> list[str] | None:
-    """A headline's figures as compared, each as often as written, read back together where
-    the parse cut one apart ("10:30" as 10 and 30, "1,200m" as 1 and 200, "twenty-five" as
-    20 and 5); None when a figure is part of a word ("M7.4", "G7"), which one outlet may
-    write apart: no substitution is told then."""
-    figures: list[str] = []
-    at = 0
-    while at < len(words):
-        word = words[at]
+def _figures(words: Sequence[str]) -> list[frozenset[str]] | None:
+    """A headline's figures, each as often as written; None where two stand side by side
+    (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two numbers met once stop
+    words went: "Xbox One 792p"), which cannot be read surely. The digits of a word that
+    mixes letters and digits are a name's, not a figure ("H7N9", "MH370"; "M7.4" as m7, 4)."""
+    figures: list[frozenset[str]] = []
+    digits = mixed = False  # the word before: a figure; a word with letters and digits
+    for at, word in enumerate(words):
         if not word[:1].isdigit():
-            if any(c.isdigit() for c in word):
-                return None
-            at += 1
+            digits, mixed = False, any(c.isdigit() for c in word)
+            continue
+        if digits:
+            return None
+        digits = True
+        if mixed:  # "m7" "4": the rest of a name's digits
+            mixed = False
             continue
         after = words[at + 1] if at + 1 < len(words) else ""
-        if after.isdigit() and "." not in word:
-            if len(after) == 3:  # a group of thousands: 1,200
-                word, at = word + after, at + 1
-            elif len(after) == 2:  # a time: 10:30, 08:00 (as 10.30, 8.00)
-                word, at = f"{word}.{after}", at + 1
-            elif len(word) == 2 and word.endswith("0") and len(after) == 1:  # twenty-five
-                word, at = str(int(word) + int(after)), at + 1
-        after = words[at + 1] if at + 1 < len(words) else ""
-        scale = _SCALES.get(after, 0)
-        figures.append(_value(word, scale))
-        at += 2 if scale else 1
+        figures.append(_readings(word, _SCALES.get(after, 0)))
     return figures
 
 
@@ -70,16 +66,17 @@ def _figures_differ(a: Headline, b: Headline) -> bool:
     as often as written: "rates up 25 basis points" / "... 50 basis points", "note 17 for
     region 17" / "note 106 for region 17". A figure one side adds ("7.4" / "7.4 magnitude,
     10:30 GMT") is no substitution, nor one figure written two ways ("100,000" / "100k",
-    "$1.2bn" / "$1,200m", "08:00" / "8:00")."""
+    "08" / "8", "$10 mil." / "$10 million"); figures side by side are not told apart."""
     ours, rest = _figures(a.words), _figures(b.words)
     if ours is None or rest is None:
         return False
     lacking = False  # a figure of ``a`` that ``b`` lacks
     for figure in ours:
-        if figure in rest:
-            rest.remove(figure)
-        else:
+        same = next((i for i, other in enumerate(rest) if figure & other), None)
+        if same is None:
             lacking = True
+        else:
+            del rest[same]
     return lacking and bool(rest)
 
 
