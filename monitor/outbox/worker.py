@@ -96,6 +96,8 @@ class ChannelWorker:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
         name, wake = self.name, self.wake
         self._backed_off = True  # another node's sender may have left some (a new term)
+        self._redued.clear()  # ... and what this node made due in its last term is old news
+        self._up = False
         try:
             since = self.clock() - storm.WINDOW
             self._storm.seed(await rows.sent_since(self.store.db, name, storm.KINDS, since))
@@ -327,7 +329,10 @@ class ChannelWorker:
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
         self._failures += 1
-        self._own_pace.update(i for i in ids if i in self._redued)
+        if self._up:  # the send before worked: this alert fails, not the channel
+            self._own_pace.update(i for i in ids if i in self._redued)
+        else:  # the channel is down: the alert goes in the next catch-up, in its order
+            self._own_pace.difference_update(ids)
         self._redued.difference_update(ids)
         self._backed_off = True
         self._hiccup, self._up = self._up, False
