@@ -202,9 +202,28 @@ class EventIndex:
         if len(telling) == 1:
             topic = next(iter(telling))
             return self._spread(topic, seen, event_id, TOPIC_EVENTS, once=True) >= TOPIC_EVENTS
-        if len(telling.intersection(headline.words)) > 1:
-            return False  # two names of its own headline in common: coverage of one happening
+        own = telling.intersection(headline.words)
+        if len(own) > 1 and not self._together(own, seen, event_id):
+            # two words of its own headline in common that few other open events hold
+            # together (two names: "Putin" and "Zelensky"): coverage of one happening, not
+            # a title every wire gives a head of state ("Russian President Vladimir Putin")
+            return False
         return below and bool(telling) and self._common(telling, seen, event_id)
+
+    def _together(self, words: set[str], seen: float, but: int) -> bool:
+        """Whether ``COMMON_EVENTS`` open events other than ``but`` hold all of ``words``."""
+        events = self._events
+        rarest = min(words, key=lambda word: len(self._words.holding(word)))
+        holders: set[int] = {but}
+        for event_id in reversed(self._words.holding(rarest)):  # the open ones are the latest
+            event = events.get(event_id)
+            if event_id in holders or event is None or self._closed(event, seen):
+                continue
+            if all(word in event.words for word in words):
+                holders.add(event_id)
+                if len(holders) > COMMON_EVENTS:
+                    return True
+        return False
 
     def find(
         self,
