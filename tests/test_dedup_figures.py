@@ -83,19 +83,18 @@ QUAKE = "Magnitude 6.1 earthquake hits northern Chile"
 REVISION = "Magnitude 7.4 earthquake hits northern Chile"
 
 
-@pytest.mark.parametrize("alert_on", ["story", "event"])
-async def test_the_revised_figure_reaches_the_reader(
-    feed_server: FeedServer, tmp_path: Path, alert_on: str
-) -> None:
-    """Outlet A says 6.1, outlet B a poll later 7.4: the webhook hears of 7.4 (as the
-    event's update, or a story's alert of its own), not only of 6.1."""
-    feed_server.feed("/a", rss("A", [(QUAKE, "http://a.example/quake")]))
+async def two_outlets(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str, query: str, first: str, second: str
+) -> list[str]:
+    """Outlet A's headline ``first``, then a poll later outlet B's ``second``, through a rule
+    on ``query`` to a webhook: the texts the webhook received, in order."""
+    feed_server.feed("/a", rss("A", [(first, "http://a.example/1")]))
     feed_server.feed("/b", rss("B", []))
     async with webhook_receiver() as hook:
         extra = f"""
 [[rules]]
-name = "quake"
-query = "earthquake"
+name = "r"
+query = "{query}"
 channels = ["hook"]
 alert_on = "{alert_on}"
 
@@ -109,12 +108,21 @@ update_delay = "0s"
         try:
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
-            feed_server.feed("/b", rss("B", [(REVISION, "http://b.example/quake")]))
+            feed_server.feed("/b", rss("B", [(second, "http://b.example/1")]))
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
         finally:
             await engine.close()
-    texts = [p["text"] for p in hook.payloads()]
+    return [p["text"] for p in hook.payloads()]
+
+
+@pytest.mark.parametrize("alert_on", ["story", "event"])
+async def test_the_revised_figure_reaches_the_reader(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str
+) -> None:
+    """Outlet A says 6.1, outlet B a poll later 7.4: the webhook hears of 7.4 (as the
+    event's update, or a story's alert of its own), not only of 6.1."""
+    texts = await two_outlets(feed_server, tmp_path, alert_on, "earthquake", QUAKE, REVISION)
     assert len(texts) == 2, texts
     assert "6.1" in texts[0] and "7.4" not in texts[0], texts
     assert "7.4" in texts[1], texts

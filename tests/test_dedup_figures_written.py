@@ -8,14 +8,10 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from helpers import make_config
-from standins import webhook_receiver
-from test_events_alerts import rss
+from test_dedup_figures import two_outlets
 
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.score import is_duplicate
-from monitor.engine import Engine
-from monitor.oneshot import poll_all
 
 CONFIG = DedupConfig()
 
@@ -45,30 +41,5 @@ async def test_a_copy_writing_100k_for_100000_is_not_alerted_twice(
     feed_server: FeedServer, tmp_path: Path, alert_on: str
 ) -> None:
     a, b = SAME[0]
-    feed_server.feed("/a", rss("A", [(a, "http://a.example/storm")]))
-    feed_server.feed("/b", rss("B", []))
-    async with webhook_receiver() as hook:
-        extra = f"""
-[[rules]]
-name = "storm"
-query = "storm"
-channels = ["hook"]
-alert_on = "{alert_on}"
-
-[channels.hook]
-type = "webhook"
-url = "{hook.url}"
-update_delay = "0s"
-"""
-        urls = [feed_server.url("/a"), feed_server.url("/b")]
-        engine = await Engine.open(make_config(tmp_path, urls, extra=extra))
-        try:
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-            feed_server.feed("/b", rss("B", [(b, "http://b.example/storm")]))
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-        finally:
-            await engine.close()
-    texts = [p["text"] for p in hook.payloads()]
+    texts = await two_outlets(feed_server, tmp_path, alert_on, "storm", a, b)
     assert len(texts) == 1, texts
