@@ -17,32 +17,11 @@ from conftest import shared
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
+from test_events_common_coverage import DAY, INVITE  # the same busy day, end to end
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
 
-DAY = [
-    "Zelensky visits front-line troops in Kharkiv",
-    "Drone attack shuts Moscow airports overnight",
-    "Putin signs decree on army reservists",
-    "Zelensky urges allies to send more air defence",
-    "Moscow court jails journalist for 7 years",
-    "Putin meets Lukashenko at Valaam monastery",
-    "Zelensky sacks air force commander after F-16 crash",
-    "Moscow summons British ambassador over spy claims",
-    "Putin praises North Korea troops in Kursk",
-    "Zelensky and Putin trade blame over Kyiv strike",
-    "Moscow mayor says drones downed on approach to city",
-    "Putin and Zelensky named in ICC report",
-    "Moscow stock exchange halts trading in yuan",
-    "Putin hosts Modi for Moscow summit",
-    "Zelensky meets Macron in Paris",
-]
-INVITE = (
-    "Putin invites Zelensky to Moscow for talks",
-    "Russian President Vladimir Putin said on Friday that Ukraine's President Volodymyr "
-    "Zelensky could come to Moscow for talks.",
-)
 EDITED = "Putin says door open for Zelensky visit"
 
 
@@ -98,6 +77,6 @@ update_delay = "0s"
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
             after = [str(m["text"]) for m in tg.sent]
-            assert after == before, after[len(before):]
+            assert after == before, after[len(before) :]
         finally:
             await engine.close()
