@@ -170,6 +170,33 @@ def uci() -> None:
         f"into {len(set(merged))}; read that way: monitor precision {pairwise(assignment, merged)[0]:.3f}, "
         f"baseline stream {pairwise(stream, merged)[0]:.3f}"
     )
+    figures_parted(titles, labels)
+
+
+def figures_parted(titles: list[str], labels: list[str]) -> None:
+    """How many pairs of one STORY label the figures rule parts (each has a figure the other
+    lacks) though their words score as one story: copies it costs, or figures that are not
+    the news's (a wire update counter: "-- 3rd Update" / "-- 4th Update")."""
+    # Here, not at the top: bench/events_same.py imports this module over older revisions.
+    from monitor.dedup.score import blend, figures_differ
+
+    config = DedupConfig()
+    by_label: defaultdict[str, list[int]] = defaultdict(list)
+    for i, label in enumerate(labels):
+        by_label[label].append(i)
+    parsed = [parse(t) for t in titles]
+    pairs = parted = 0
+    for members in by_label.values():
+        for i, j in itertools.combinations(members, 2):
+            a, b = parsed[i], parsed[j]
+            pairs += 1
+            parted += (
+                bool(figures_differ(a, b)) and blend(a.text, b.text, config) >= config.threshold
+            )
+    print(
+        f"  figures rule: parts {parted} of the {pairs} same-label pairs, pairs whose words "
+        f"score as one story (blend >= {config.threshold:g})"
+    )
 
 
 def assign_stories(rows: list[list[str]], config: DedupConfig) -> list[int]:

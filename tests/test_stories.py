@@ -25,6 +25,7 @@ RAIL_UPDATE = "UPDATE 1-Harbour city mayor calls emergency summit on rail strike
 RAIL_WIRE = "Rail strike: mayor calls summit - Wire"
 BOMB = "Suicide bomber kills 12 in Nigeria church"
 OTHER_BOMB = "Suicide bomber kills 21 in NW Pakistan"
+FIGURES_DIFFER = "figures differ: 12 vs 21 (a revised figure is news of its own, not a copy)"
 
 
 def _item(
@@ -128,7 +129,8 @@ def test_cli_dedup_check_text_and_json(
     assert story_line.startswith("story: score ") and story_line.endswith(": the same story")
     assert "default" in captured.err
     assert main(["dedup-check", BOMB, OTHER_BOMB]) == 0
-    assert capsys.readouterr().out.splitlines()[0].endswith(": different stories")
+    story_line = capsys.readouterr().out.splitlines()[0]
+    assert story_line.endswith(": different stories: " + FIGURES_DIFFER), story_line
     assert main(["dedup-check", BOMB, OTHER_BOMB, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["duplicate"] is False and isinstance(result["score"], float)
@@ -142,7 +144,8 @@ def test_cli_dedup_check_pairs(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert main(["dedup-check", "-c", str(config), "--pairs", str(pairs), "--json"]) == 0
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["duplicate"] for r in lines] == [True, False]
-    assert all(set(r) == {"score", "duplicate"} for r in lines)
+    assert set(lines[0]) == {"score", "duplicate"}
+    assert lines[1]["figures_apart"] == {"a": ["12"], "b": ["21"]}
     pairs.write_text(f"{RAIL}\t{RAIL_UPDATE}\nonly one headline\n")
     assert main(["dedup-check", "-c", str(config), "--pairs", str(pairs)]) == 2
     assert "pairs.tsv:2: expected two headlines separated by a tab" in capsys.readouterr().err

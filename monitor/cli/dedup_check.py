@@ -14,7 +14,7 @@ from monitor.cli.common import add_config_option, load_config_or_defaults, read_
 from monitor.config import Config
 from monitor.configtypes import format_duration
 from monitor.dedup.reply import Apart, words_in
-from monitor.dedup.score import verdict
+from monitor.dedup.score import Figures, verdict
 from monitor.errors import InputError
 from monitor.events import EventIndex, compare
 from monitor.events.compare import InWindow, Placed, in_window
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
         if len(args.headlines) != 2:
             raise InputError("give two headlines, or --pairs FILE")
         a, b = args.headlines
-        score, duplicate, why = verdict(a, b, config)
+        score, duplicate, why, figures = verdict(a, b, config)
         event = compare((a, ""), (b, ""), full.events)
         placed = _in_window(full, a, b) if args.window else None
         if args.json:
@@ -67,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
                         "duplicate": duplicate,
                         "threshold": config.threshold,
                         "reply_apart": _apart_json(why, a, b),
+                        "figures_apart": _figures_json(figures),
                         "event": {
                             "score": round(event.score, 3),
                             "same_event": event.same_event,
@@ -85,6 +86,8 @@ def run(args: argparse.Namespace) -> int:
             said = "the same story" if duplicate else "different stories"
             if why:
                 said += f": {_apart_text(why, a, b)}"
+            elif figures:
+                said += f": {_figures_text(figures)}"
             print(f"story: score {score:.1f} (threshold {config.threshold:g}): {said}")
             recent = format_duration(full.events.recent)
             same = (
@@ -129,10 +132,12 @@ def run(args: argparse.Namespace) -> int:
         parts = line.split("\t")
         if len(parts) != 2:
             raise InputError(f"{args.pairs}:{number}: expected two headlines separated by a tab")
-        score, duplicate, why = verdict(parts[0], parts[1], config)
+        score, duplicate, why, figures = verdict(parts[0], parts[1], config)
         pair: dict[str, Any] = {"score": round(score, 2), "duplicate": duplicate}
         if why:
             pair["reply_apart"] = _apart_json(why, parts[0], parts[1])
+        if figures:
+            pair["figures_apart"] = _figures_json(figures)
         out.append(json.dumps(pair))
     sys.stdout.write("\n".join(out) + ("\n" if out else ""))
     return 0
@@ -156,6 +161,19 @@ def _apart_text(why: Apart, a: str, b: str) -> str:
     return (
         f"{one} reports a reply ({said[0] or said[1]}) that {other} does not: a reaction is "
         "news of its own, not a copy of what it answers"
+    )
+
+
+def _figures_json(figures: Figures) -> dict[str, list[str]] | None:
+    """The figures that keep a pair apart, each headline's that the other lacks (None: none)."""
+    return {"a": list(figures.first), "b": list(figures.second)} if figures else None
+
+
+def _figures_text(figures: Figures) -> str:
+    """Why a pair is two stories whatever its words: a figure of each that the other lacks."""
+    return (
+        f"figures differ: {', '.join(figures.first)} vs {', '.join(figures.second)} (a revised "
+        "figure is news of its own, not a copy)"
     )
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
 from monitor.dedup.config import DedupConfig
+from monitor.dedup.counter import news_words
 from monitor.dedup.headline import Headline, opposite, parse
 from monitor.dedup.reply import NOT_APART, Apart, apart
 
@@ -39,12 +41,13 @@ def _readings(word: str, scale: int) -> frozenset[str]:
     return frozenset(format(v.normalize(), "f") for v in (value, value.scaleb(scale)))
 
 
-def _figures(words: Sequence[str]) -> list[frozenset[str]] | None:
-    """A headline's figures, each as often as written; None where two stand side by side
-    (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two numbers met once stop
-    words went: "Xbox One 792p"), which cannot be read surely. The digits of a word that
-    mixes letters and digits are a name's, not a figure ("H7N9", "MH370"; "M7.4" as m7, 4)."""
-    figures: list[frozenset[str]] = []
+def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
+    """A headline's figures, each as often as written and with its readings; None where two
+    stand side by side (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two
+    numbers met once stop words went: "Xbox One 792p"), which cannot be read surely. The
+    digits of a word that mixes letters and digits are a name's, not a figure ("H7N9",
+    "MH370"; "M7.4" as m7, 4)."""
+    figures: list[tuple[str, frozenset[str]]] = []
     digits = mixed = False  # the word before: a figure; a word with letters and digits
     for at, word in enumerate(words):
         if not word[:1].isdigit():
@@ -57,27 +60,56 @@ def _figures(words: Sequence[str]) -> list[frozenset[str]] | None:
             mixed = False
             continue
         after = words[at + 1] if at + 1 < len(words) else ""
-        figures.append(_readings(word, _SCALES.get(after, 0)))
+        figures.append((word, _readings(word, _SCALES.get(after, 0))))
     return figures
 
 
-def _figures_differ(a: Headline, b: Headline) -> bool:
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Two headlines' figures that disagree: each one's figures the other lacks, as parsed
+    ("6.1" / "7.4"; "1,000" is "1000"). False: they do not disagree."""
+
+    first: tuple[str, ...]
+    second: tuple[str, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.first and self.second)
+
+
+AGREE = Figures((), ())
+
+
+def figures_differ(a: Headline, b: Headline) -> Figures:
     """Each side has a figure (a number in digits, not a date word) the other lacks, counted
     as often as written: "rates up 25 basis points" / "... 50 basis points", "note 17 for
     region 17" / "note 106 for region 17". A figure one side adds ("7.4" / "7.4 magnitude,
     10:30 GMT") is no substitution, nor one figure written two ways ("100,000" / "100k",
-    "08" / "8", "$10 mil." / "$10 million"); figures side by side are not told apart."""
-    ours, rest = _figures(a.words), _figures(b.words)
+    "08" / "8", "$10 mil." / "$10 million"), nor a wire copy's update counter ("-- 3rd
+    Update" / "-- 4th Update": ``counter``); figures side by side are not told apart."""
+    if not a.numbers or not b.numbers:
+        return AGREE
+    ours, rest = _figures(news_words(a.words)), _figures(news_words(b.words))
     if ours is None or rest is None:
-        return False
-    lacking = False  # a figure of ``a`` that ``b`` lacks
-    for figure in ours:
-        same = next((i for i, other in enumerate(rest) if figure & other), None)
+        return AGREE
+    lacking: list[str] = []  # the figures of ``a`` that ``b`` lacks
+    for word, figure in ours:
+        same = next((i for i, (_, other) in enumerate(rest) if figure & other), None)
         if same is None:
-            lacking = True
+            lacking.append(word)
         else:
             del rest[same]
-    return lacking and bool(rest)
+    if not lacking or not rest:
+        return AGREE
+    return Figures(tuple(lacking), tuple(word for word, _ in rest))
+
+
+def _news_numbers(h: Headline) -> frozenset[str]:
+    """``h.numbers`` less a wire update counter's ("-- 3rd Update": 3), unless the news has
+    that number too."""
+    words = news_words(h.words)
+    if words is h.words:
+        return h.numbers
+    return frozenset(w for w in words if w in h.numbers)
 
 
 def score_headlines(a: Headline, b: Headline, config: DedupConfig) -> float:
@@ -111,9 +143,14 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday". A revised
     # figure is news, not a copy: two headlines whose figures disagree are two stories
     # (their event joins them, and the revision reaches the user as its update).
-    if a.numbers and b.numbers and _figures_differ(a, b):
-        return 0.0
-    if _mismatch(a.numbers, b.numbers, wa, wb):
+    if a.numbers and b.numbers:
+        if figures_differ(a, b):
+            return 0.0
+        # A wire copy's update counter is no number of the news either ("-- 3rd Update").
+        na, nb = _news_numbers(a), _news_numbers(b)
+    else:
+        na, nb = a.numbers, b.numbers
+    if _mismatch(na, nb, wa, wb):
         words = min(len(wa - a.numbers), len(wb - b.numbers))
         base -= config.number_penalty * max(1.0, _FEW_WORDS / max(words, 1))
     if _mismatch(a.names, b.names, wa, wb):
@@ -129,28 +166,31 @@ def similarity(a: str, b: str, config: DedupConfig) -> float:
 
 
 class Verdict(NamedTuple):
-    """Two headlines compared: their similarity, whether they are one story, and the reply
-    that keeps them apart though their score reaches the threshold (``reply.apart``)."""
+    """Two headlines compared: their similarity, whether they are one story, the reply that
+    keeps them apart though their score reaches the threshold (``reply.apart``), and the
+    figures that disagree, which make two stories whatever the rest (``figures_differ``)."""
 
     score: float
     duplicate: bool
     apart: Apart
+    figures: Figures = AGREE
 
 
 def verdict(a: str, b: str, config: DedupConfig) -> Verdict:
     """Whether ``config`` makes two headlines one story, and why (``StoryIndex.find`` joins
-    them on the same terms): a score at or above the threshold, and no reply in one of them
-    that the other lacks ("Zelensky rejects Putin's invitation" answers "Putin invites
-    Zelensky": it is news of its own)."""
+    them on the same terms): a score at or above the threshold, no figure of one that the
+    other revises ("Magnitude 6.1" / "Magnitude 7.4 earthquake": the score is 0), and no reply
+    in one of them that the other lacks ("Zelensky rejects Putin's invitation" answers "Putin
+    invites Zelensky": it is news of its own)."""
     pa, pb = parse(a), parse(b)
     score = score_headlines(pa, pb, config)
     if score < config.threshold:
-        return Verdict(score, False, NOT_APART)
+        return Verdict(score, False, NOT_APART, figures_differ(pa, pb))
     why = apart(pa, pb)
     return Verdict(score, not why, why)
 
 
 def is_duplicate(a: str, b: str, config: DedupConfig) -> tuple[float, bool]:
     """The similarity of two headlines and whether ``config`` makes them one story."""
-    score, duplicate, _ = verdict(a, b, config)
-    return score, duplicate
+    found = verdict(a, b, config)
+    return found.score, found.duplicate
