@@ -27,10 +27,6 @@ COUNTED = [
     # Reworded: the counters' numbers are no number penalty either (it took 20 off, to 64.9).
     ("Bitcoin Exchange Mt. Gox Files for Bankruptcy in US -- 2nd Update",
      "Mt. Gox files for bankruptcy in US -- 3rd Update"),
-    # Reuters' leading counter where too little is left to take it off as a wire tag, or
-    # all of it is in capitals.
-    ("UPDATE 2-Apple rallies", "UPDATE 3-Apple rallies"),
-    ("UPDATE 1-EU SAYS RUSSIA GAS TALKS RESUME", "UPDATE 2-EU SAYS RUSSIA GAS TALKS RESUME"),
 ]  # fmt: skip
 
 # A number by "update" that is not at an end as a counter is, or is a version.
@@ -39,6 +35,11 @@ VERSIONS = [
     ("iOS 7.1 update 3 released to fix bugs", "iOS 7.1 update 4 released to fix bugs"),
     ("Apple releases iOS 7.1 update", "Apple releases iOS 7.2 update"),
     ("Feed 1 update 3", "Feed 1 update 4"),
+    # A leading "Update:" is no wire counter: the number after it is the news (review15a D1).
+    ("Updated: 12 dead in Kenya bus crash", "Updated: 15 dead in Kenya bus crash"),
+    ("Update: 5 killed in Kabul blast", "Update: 12 killed in Kabul blast"),
+    ("UPDATE: 12 DEAD IN KENYA BUS CRASH", "UPDATE: 15 DEAD IN KENYA BUS CRASH"),
+    ("Updates: 3 dead after storm hits Texas", "Updates: 7 dead after storm hits Texas"),
     # A counter does not hide a revised figure beside it.
     (f"{CHIQUITA} -- 3rd Update", "Chiquita, Fyffes Agree to $1.2 Billion Merger Deal -- 3rd Update"),
 ]  # fmt: skip
@@ -84,3 +85,33 @@ def test_dedup_check_names_the_figures_that_part_a_pair(
     revised, copy = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert revised["figures_apart"] == {"a": ["6.1"], "b": ["7.4"]}, revised
     assert copy["duplicate"] is True and "figures_apart" not in copy, copy
+
+
+@pytest.mark.parametrize("alert_on", ["story", "event"])
+async def test_a_revised_toll_after_a_leading_update_reaches_the_reader(
+    feed_server: FeedServer, tmp_path: Path, alert_on: str
+) -> None:
+    """"Updated: 12 dead ..." then "Updated: 15 dead ...": the 15 is news, not a wire
+    counter (review15a D1: a leading "update" and number was taken for "UPDATE 2-")."""
+    first, second = VERSIONS[-5]
+    texts = await two_outlets(feed_server, tmp_path, alert_on, "Kenya", first, second)
+    assert len(texts) == 2, texts
+    assert "15" in texts[1], texts
+
+
+def test_dedup_check_names_figures_only_where_they_part_the_pair(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two unrelated headlines with a figure each are parted by their words: dedup-check
+    gives no figures as the reason (review15a D2)."""
+    quake = "Magnitude 6.1 earthquake hits northern Chile"
+    dow = "Dow Jones falls 7.4 points on weak retail sales"
+    assert main(["dedup-check", quake, dow]) == 0
+    story = capsys.readouterr().out.splitlines()[0]
+    assert ": different stories" in story and "figures differ" not in story, story
+    assert main(["dedup-check", "--json", quake, dow]) == 0
+    assert json.loads(capsys.readouterr().out)["figures_apart"] is None
+    pairs = tmp_path / "pairs.tsv"
+    pairs.write_text(f"{quake}\t{dow}\n", encoding="utf-8")
+    assert main(["dedup-check", "--pairs", str(pairs)]) == 0
+    assert "figures_apart" not in json.loads(capsys.readouterr().out)

@@ -4,9 +4,10 @@ A wire service sends a story again and again under a count of its revisions, and
 carry different revisions of one story: "Chiquita, Fyffes Agree to $1.07 Billion Merger Deal
 -- 3rd Update" and "... -- 4th Update" (Dow Jones) are one story, while "Magnitude 6.1" /
 "Magnitude 7.4" are two (``score.figures_differ``). Reuters' leading "UPDATE 2-" is taken off
-with the other wire tags (``outlet.strip_outlet``) unless too little of the headline is left
-or it is all in capitals; what is left of it, and the trailing count, is read here from the
-stems (``Headline.words``: all the story window keeps of a headline), at the ends only.
+with the other wire tags (``outlet.strip_outlet``); where that leaves it (too little of the
+headline after it, or all of it in capitals) it stays a figure: once punctuation is gone,
+"UPDATE 2-" reads as "Updated: 12 dead ...", whose 12 is the news. The trailing count is
+read here from the stems (``Headline.words``: all the story window keeps of a headline).
 
 A trailing "update" with a bare number is a product's version, a real figure ("Apple releases
 iOS 7.1 update", "Windows 8.1 Update 1", "Day One Update"), and so is a number before or after
@@ -14,8 +15,8 @@ iOS 7.1 update", "Windows 8.1 Update 1", "Day One Update"), and so is a number b
 Update", whose "rd" the parse keeps as a word of its own) counts as a counter at the end.
 Measured on UCI (``bench/dedup_quality.py``): reading a bare number before or after a last
 "update" as a counter too joins "iOS 7 update" to "iOS 7.1" and parts "840mb day one update"
-from "Day 1 patch", and finds no counter. Limits: a product's "3rd update" at the end, or a
-headline opening "Update 2 for ...", is read as a counter.
+from "Day 1 patch", and finds no counter. Limit: a product's "3rd update" at the end is read
+as a counter.
 """
 
 from __future__ import annotations
@@ -25,17 +26,14 @@ _ORDINAL_ENDINGS = frozenset({"st", "nd", "rd", "th"})  # "1st", "2nd", "3rd", "
 
 
 def news_words(words: tuple[str, ...]) -> tuple[str, ...]:
-    """``words`` without a wire update counter at either end: "... -- 3rd Update" (its
-    number, ending and "update") and a leading "UPDATE 2-" (its "update" and number).
-    ``words`` itself when there is none (most headlines: two comparisons)."""
-    start, end = 0, len(words)
+    """``words`` without a wire update counter at the end, "... -- 3rd Update" (its number,
+    ending and "update"); ``words`` itself when there is none (most headlines)."""
+    end = len(words)
     if end > 3 and words[-1] == _UPDATE and words[-2] in _ORDINAL_ENDINGS and _count(words[-3]):
-        end -= 3
-    if end > 2 and words[0] == _UPDATE and _count(words[1]):
-        start = 2
-    return words if (start, end) == (0, len(words)) else words[start:end]
+        return words[: end - 3]
+    return words
 
 
 def _count(word: str) -> bool:
-    """A revision count: a whole number, small ("UPDATE 7-" is as far as the data goes)."""
+    """A revision count: a whole number, small ("-- 4th Update" is as far as UCI goes)."""
     return word.isdigit() and len(word) <= 2

@@ -185,9 +185,22 @@ def verdict(a: str, b: str, config: DedupConfig) -> Verdict:
     pa, pb = parse(a), parse(b)
     score = score_headlines(pa, pb, config)
     if score < config.threshold:
-        return Verdict(score, False, NOT_APART, figures_differ(pa, pb))
+        return Verdict(score, False, NOT_APART, _parted_by_figures(pa, pb, config))
     why = apart(pa, pb)
     return Verdict(score, not why, why)
+
+
+def _parted_by_figures(a: Headline, b: Headline, config: DedupConfig) -> Figures:
+    """The figures that part two headlines below the threshold, when they are the reason:
+    the pair shares enough words and its words alone score as one story. ``AGREE`` when the
+    words part them anyway ("Magnitude 6.1 earthquake ..." / "Dow falls 7.4 points ...")."""
+    figures = figures_differ(a, b)
+    if not figures:
+        return AGREE
+    wa, wb = set(a.words), set(b.words)
+    if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
+        return AGREE
+    return figures if blend(a.text, b.text, config) >= config.threshold else AGREE
 
 
 def is_duplicate(a: str, b: str, config: DedupConfig) -> tuple[float, bool]:
