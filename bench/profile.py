@@ -99,7 +99,7 @@ def record(tree: Path, urls: list[str], rules: list[str], out: Path) -> dict[str
             raise SystemExit(f"bench: py-spy failed ({done.returncode}): {done.stderr[-500:]}")
         last = [ln for ln in done.stdout.splitlines() if ln.startswith("{")]
         if not last:
-            raise SystemExit(f"bench: monitor printed no result: {done.stdout[-500:]}")
+            raise SystemExit(f"bench: monitor printed no result: {done.stderr[-800:]}")
         return dict(json.loads(last[-1]))
 
 
