@@ -12,6 +12,7 @@ from pathlib import Path
 
 from monitor import config as config_module
 from monitor.channels.config import ConsoleChannelConfig
+from monitor.cluster.beside import alone
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine, max_polls
 from monitor.outbox.status import left_waiting
@@ -51,24 +52,28 @@ async def run_once(
     """``monitor once``: poll every feed, deliver what that causes (bounded wait), close.
 
     A dry run works on a temporary copy of the database and prints alerts on stdout, so
-    the real store and the real channels see nothing of it.
+    the real store and the real channels see nothing of it. Otherwise this process is the
+    monitor's only one: on SQLite the store's lock says so, on PostgreSQL it is refused beside
+    live nodes (``cluster.beside``).
     """
     with tempfile.TemporaryDirectory(prefix="monitor-dry-run-") as tmp:
         if dry_run:
             config = await _dry_run_config(config, Path(tmp))
-        engine = await Engine.open(config, lazy_window=True)
-        try:
-            outcomes = await poll_all(engine.rt, after_poll=after_poll)
-            # Updates held to coalesce go now: nothing more of this run can join them, and
-            # waiting out update_delay would hold the command for up to a minute.
-            drained = await engine.drain(DRAIN_TIMEOUT, updates=True)
-            if dry_run:  # its store is a copy: what would wait, not what is kept
-                await _say_what_waits(engine)
-            elif not drained:
-                await _say_left(engine, config)
-            return outcomes
-        finally:
-            await engine.close()
+        # A dry run's store is a copy (no one else's); else, on PostgreSQL, not beside nodes.
+        async with alone(config):
+            engine = await Engine.open(config, lazy_window=True)
+            try:
+                outcomes = await poll_all(engine.rt, after_poll=after_poll)
+                # Updates held to coalesce go now: nothing more of this run can join them, and
+                # waiting out update_delay would hold the command for up to a minute.
+                drained = await engine.drain(DRAIN_TIMEOUT, updates=True)
+                if dry_run:  # its store is a copy: what would wait, not what is kept
+                    await _say_what_waits(engine)
+                elif not drained:
+                    await _say_left(engine, config)
+                return outcomes
+            finally:
+                await engine.close()
 
 
 async def _say_left(engine: Engine, config: Config) -> None:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 from monitor.channels import Channel, build_channels
 from monitor.cli.common import add_config_option, load_config
+from monitor.cluster.beside import NodesRunning, alone
 from monitor.config import Config
 from monitor.errors import ChannelError, ConfigError, MonitorError
 from monitor.models import Alert
@@ -40,15 +41,23 @@ def run(args: argparse.Namespace) -> int:
     if not names:
         raise ConfigError("no channels configured: add a [channels.NAME] section")
     # A test message beside a running daemon is refused like a second daemon: one process
-    # speaks for a database's channels at a time.
+    # speaks for a database's channels at a time (on PostgreSQL: refused beside live nodes).
+    beside = (
+        " test beside {} with a copy of the config whose [monitor] database is another"
+        " file (one test message is no strain on the channels' rate limits)"
+    )
     try:
         with writer_lock(config.database_location):
-            results = asyncio.run(send_tests(config, names))
+            results = asyncio.run(_send_alone(config, names))
     except DatabaseInUse as exc:
         raise MonitorError(
             f"{exc}, which speaks for these channels: stop it to send a test message, or"
-            " test beside it with a copy of the config whose [monitor] database is another"
-            " file (one test message is no strain on the channels' rate limits)"
+            + beside.format("it")
+        ) from None
+    except NodesRunning as exc:
+        raise MonitorError(
+            f"{exc.in_use}, which speak for these channels: stop them to send a test message,"
+            " or" + beside.format("them")
         ) from None
     failed = 0
     for name, error in results.items():
@@ -72,6 +81,11 @@ def make_test_alert(channel: str, now: float) -> Alert:
         published=datetime.fromtimestamp(now, UTC),
         extra={"message": "If you can read this, alerts for this channel reach you."},
     )
+
+
+async def _send_alone(config: Config, names: list[str]) -> dict[str, str | None]:
+    async with alone(config):
+        return await send_tests(config, names)
 
 
 async def send_tests(config: Config, names: list[str]) -> dict[str, str | None]:

@@ -13,12 +13,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from monitor.channels.config import ChannelConfig, ConsoleChannelConfig
+from monitor.cluster.beside import alone
 from monitor.config import Config, FeedConfig, derive
 from monitor.engine import Engine
 from monitor.outbox.status import sent_text
@@ -106,14 +107,17 @@ async def run_replay(
     server = ReplayServer(records)
     await server.start(port)
     try:
-        with tempfile.TemporaryDirectory(prefix="monitor-replay-") as tmp, ExitStack() as owner:
+        async with AsyncExitStack() as owner:
+            tmp = owner.enter_context(tempfile.TemporaryDirectory(prefix="monitor-replay-"))
             replay = replay_config(
                 config, server, database or Path(tmp) / "replay.db", deliver=deliver
             )
             live = config.database_path
             if deliver and replay.database_path.resolve() != live.resolve():
-                # Real channels: not beside a daemon delivering the same config's alerts.
+                # Real channels: not beside a daemon delivering the same config's alerts
+                # (on PostgreSQL: not beside running nodes).
                 owner.enter_context(writer_lock(config.database_location))
+                await owner.enter_async_context(alone(config))
             engine = await Engine.open(replay)
             try:
                 engine.start_delivery()

@@ -161,6 +161,37 @@ async def nodes(conn: asyncpg.Connection, lease: float, *, keep: float = 86400.0
     ]  # fmt: skip
 
 
+@dataclass(frozen=True, slots=True)
+class LiveNode:
+    """A node alive now, as a command refused beside it names it."""
+
+    id: int
+    host: str
+    pid: int
+    role: str
+    silent: float  # seconds since its last heartbeat, by the database's clock
+
+
+async def live_nodes(conn: asyncpg.Connection, lease: float) -> list[LiveNode]:
+    """The nodes alive now (not stopped, beat within ``lease``), oldest first. Reads only:
+    none on a database nodes never ran on (nothing is created there)."""
+    if not await has_schema(conn):
+        return []
+    rows = await conn.fetch(
+        f"SELECT id, host, pid, role, {NOW} - heartbeat AS silent FROM cluster_nodes"
+        f" WHERE stopped IS NULL AND heartbeat >= {NOW} - $1 ORDER BY id",
+        lease,
+    )
+    return [LiveNode(r["id"], r["host"], r["pid"], r["role"], max(0.0, r["silent"])) for r in rows]
+
+
+async def hold_role(conn: asyncpg.Connection, role: str) -> bool:
+    """Hold ``role``'s advisory lock on ``conn`` without standing for it (no term, no epoch):
+    no node can be elected to it until ``conn`` closes. False when another connection holds
+    it (a node, or another command holding it so)."""
+    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", role_key(role)))
+
+
 async def forget_nodes(conn: asyncpg.Connection, older_than: float) -> int:
     """Delete the rows of nodes silent for ``older_than`` seconds (status shows a day's)."""
     result: str = await conn.execute(
