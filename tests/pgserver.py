@@ -63,6 +63,7 @@ class Cluster:
     port: int
     user: str
     prefix: list[str]
+    version: int = 0  # server_version_num, e.g. 150008
     _names: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     @property
@@ -95,9 +96,13 @@ class Cluster:
         return out.stdout.strip()
 
     def create_database(self, prefix: str = "t") -> str:
-        """A new empty database; returns its URL."""
+        """A new empty database; returns its URL. From PostgreSQL 15 on the template's files
+        are copied as files (STRATEGY FILE_COPY) rather than written block by block through
+        the WAL: the same empty database for half the writes (some 8 MB instead of 16 MB,
+        a few hundred times a run)."""
         name = f"{prefix}{os.getpid()}_{next(self._names)}"
-        self.psql(f'CREATE DATABASE "{name}"')
+        strategy = " STRATEGY FILE_COPY" if self.version >= 150000 else ""
+        self.psql(f'CREATE DATABASE "{name}"{strategy}')
         return self.url(name)
 
     def stop(self) -> None:
@@ -114,7 +119,14 @@ class Cluster:
             capture_output=True,
             timeout=60,
         )
-        shutil.rmtree(self.root, ignore_errors=True)
+        # The files (some 8 MB a database, a few hundred databases after a full run) go in a
+        # process of their own that the run does not wait for: the removal of GBs took from 5
+        # s to minutes in the last test's teardown, with nothing left to test.
+        subprocess.run(
+            ["sh", "-c", 'rm -rf -- "$1" </dev/null >/dev/null 2>&1 &', "sh", str(self.root)],
+            start_new_session=True,
+            timeout=60,
+        )
 
 
 def start_cluster() -> Cluster | None:
@@ -169,4 +181,6 @@ def start_cluster() -> Cluster | None:
         capture_output=True,
         timeout=120,
     )
-    return Cluster(bindir=bindir, root=root, port=port, user=user, prefix=prefix)
+    cluster = Cluster(bindir=bindir, root=root, port=port, user=user, prefix=prefix)
+    cluster.version = int(cluster.psql("SHOW server_version_num"))
+    return cluster

@@ -165,9 +165,11 @@ async def test_a_zero_retry_hint_does_not_make_a_retry_loop(
     hint is a floor, not a licence to skip the backoff."""
     await one_alert(store, time.time())
     calls: list[int] = []
+    first = asyncio.Event()
 
     async def busy(request: web.Request) -> web.Response:
         calls.append(1)
+        first.set()
         if kind == "telegram":
             return web.json_response(tg_error(429, "Too Many Requests", retry_after=hint)[1],
                                      status=429)  # fmt: skip
@@ -180,7 +182,8 @@ async def test_a_zero_retry_hint_does_not_make_a_retry_loop(
         deliverer = outbox.Deliverer(store, build_channels({"desk": config}, session))
         stop = asyncio.Event()
         task = asyncio.create_task(deliverer.run(stop))
-        await asyncio.sleep(1.5)
+        await asyncio.wait_for(first.wait(), 30)
+        await asyncio.sleep(1.0)  # a second after the first try: a loop fills it with requests
         stop.set()
         await task
     # The first try, and the retries one backoff (0.5 to 1 s, then 1 to 2 s) apart at most.

@@ -66,8 +66,10 @@ async def test_a_holder_that_could_not_write_its_pid_is_seen_running(
 ) -> None:
     text = f"{_dead_pid()}\n" if left else ""
     with _held(tmp_path / "monitor.db.lock", text):
-        status = await asyncio.to_thread(_monitor, "status", "-c", str(polled))
-        refused = await asyncio.to_thread(_monitor, "once", "-c", str(polled))
+        status, refused = await asyncio.gather(  # the two at once, both beside the lock
+            asyncio.to_thread(_monitor, "status", "-c", str(polled)),
+            asyncio.to_thread(_monitor, "once", "-c", str(polled)),
+        )
     assert "in use by another monitor" in refused.stderr
     line = status.stdout.splitlines()[0]
     # The kernel names the holder (this test's process); not the pid left in the file, nor

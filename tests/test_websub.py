@@ -30,6 +30,7 @@ def config_text(
     port: int,
     *,
     interval: str = "1h",
+    min_interval: str = "1s",
     lease: str = "10d",
     poll_interval: str = "1h",
     extra: str = "",
@@ -39,7 +40,7 @@ def config_text(
         f'database = "{tmp_path / "monitor.db"}"',
         "jitter = 0",
         f'interval = "{interval}"',
-        'min_interval = "1s"',
+        f'min_interval = "{min_interval}"',
         "[fetch]",
         'timeout = "5s"',
         "max_body = 200000",
@@ -197,7 +198,10 @@ async def test_a_silent_hub_is_noticed_and_the_feed_polled_again(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
     options: dict[str, object] = {"silent": True}
-    async with setup(feed_server, tmp_path, options, interval="1s", poll_interval="1s") as (
+    # Safety-net polls every half second, new items every 0.4 s: the fall-back needs no push
+    # for three usual gaps and two such polls in a row, some 2.5 s (5 s at a 1 s interval).
+    fast = {"interval": "0.5s", "min_interval": "0.5s", "poll_interval": "0.5s"}
+    async with setup(feed_server, tmp_path, options, **fast) as (
         hub,
         outlet,
         _hook,
