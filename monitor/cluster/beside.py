@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,10 @@ from monitor.config import Config
 from monitor.errors import StoreError
 from monitor.plural import plural
 from monitor.store.location import is_postgres
+
+log = logging.getLogger("monitor.cluster")
+
+CONNECT_TIMEOUT = 10.0  # seconds: a server that drops packets is not waited for a minute
 
 if TYPE_CHECKING:
     from monitor.store.cluster import LiveNode
@@ -48,10 +53,12 @@ class NodesRunning(StoreError):
 
 
 @contextlib.asynccontextmanager
-async def alone(config: Config) -> AsyncIterator[None]:
+async def alone(config: Config, *, unreachable_ok: bool = False) -> AsyncIterator[None]:
     """Run the body as the monitor's only process on a PostgreSQL store (``NodesRunning``
     while nodes live); nothing on SQLite, where the writer's lock does it. Imports the
-    PostgreSQL driver (an extra) only for a PostgreSQL store."""
+    PostgreSQL driver (an extra) only for a PostgreSQL store. ``unreachable_ok``: a
+    command that needs no database (``test-alert``) runs, with a warning, when it cannot
+    be reached (no node can send then either)."""
     location = config.database_location
     if not isinstance(location, str) or not is_postgres(location):
         yield
@@ -67,25 +74,44 @@ async def alone(config: Config) -> AsyncIterator[None]:
 
     shown = config.database_shown
     try:
-        conn = await asyncpg.connect(location)
-    except (*ERRORS, ValueError) as exc:
-        raise StoreError(f"cannot open the database {shown}: {reason(exc)}") from None
+        conn = await asyncpg.connect(location, timeout=CONNECT_TIMEOUT)
+    except (*ERRORS, ValueError, TimeoutError) as exc:
+        if not unreachable_ok:
+            raise StoreError(f"cannot open the database {shown}: {reason(exc)}") from None
+        log.warning("cannot open the database %s (%s): going on without it", shown, reason(exc))
+        yield
+        return
     try:
         try:
+            if conn.get_server_version().major >= 14:  # the server must not end this session
+                await conn.execute("SET idle_session_timeout = 0")
             # The roles first: a node that starts after this is elected to neither, and one
-            # that started before is alive below.
-            held = [await cluster_store.hold_role(conn, role) for role in roles]
+            # that started before is alive below. In one order everywhere, stopping at the
+            # first one taken: of two commands started together, one gets both.
+            taken = holder = None
+            for role in roles:
+                if not await cluster_store.hold_role(conn, role):
+                    taken = role
+                    break
             nodes = await cluster_store.live_nodes(conn, config.cluster.lease)
+            if not nodes and taken is not None:
+                holder = await cluster_store.silent_holder(conn, taken)
         except ERRORS as exc:
             raise StoreError(f"cannot use the database {shown}: {reason(exc)}") from None
         if nodes:
             raise NodesRunning(shown, nodes)
-        taken = [role for role, ok in zip(roles, held, strict=True) if not ok]
-        if taken:
+        if taken is not None:
+            by = (
+                f"node {holder.id} on {holder.host}, pid {holder.pid}, silent for"
+                f" {holder.silent:.0f}s, past [cluster] lease but with its connection still"
+                " open (frozen or cut off?)"
+                if holder is not None
+                else "a process that is no node (another `monitor once`, `test-alert` or"
+                " `replay --deliver`)"
+            )
             raise StoreError(
-                f"the database {shown} is in use by another monitor: the {' and '.join(taken)}"
-                f" {'role is' if len(taken) == 1 else 'roles are'} held by a process that is"
-                " no live node (another `monitor once`, `test-alert` or `replay --deliver`)"
+                f"the database {shown} is in use by another monitor: the {taken} role is held"
+                f" by {by}"
             )
         yield
     finally:

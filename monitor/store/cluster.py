@@ -186,10 +186,30 @@ async def live_nodes(conn: asyncpg.Connection, lease: float) -> list[LiveNode]:
 
 
 async def hold_role(conn: asyncpg.Connection, role: str) -> bool:
-    """Hold ``role``'s advisory lock on ``conn`` without standing for it (no term, no epoch):
-    no node can be elected to it until ``conn`` closes. False when another connection holds
-    it (a node, or another command holding it so)."""
-    return bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", role_key(role)))
+    """Hold ``role``'s advisory lock on ``conn`` without standing for it (no term): no node
+    can be elected to it until ``conn`` closes, and the last term's epoch is raised, so that
+    a stale holder's fenced writes fail. False when another connection holds it (a node, or
+    another command holding it so)."""
+    if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", role_key(role)):
+        return False
+    if await has_schema(conn):  # a term with no holder: the last holder's fence fails
+        await conn.execute("UPDATE cluster_roles SET epoch = epoch + 1 WHERE role = $1", role)
+    return True
+
+
+async def silent_holder(conn: asyncpg.Connection, role: str) -> LiveNode | None:
+    """The node that last held ``role`` if it never stopped (it may hold it still, silent
+    past its lease: frozen, or cut off while its connection stays open), else None."""
+    if not await has_schema(conn):
+        return None
+    row = await conn.fetchrow(
+        f"SELECT n.id, n.host, n.pid, n.role, {NOW} - n.heartbeat AS silent FROM cluster_roles r"
+        " JOIN cluster_nodes n ON n.id = r.node WHERE r.role = $1 AND n.stopped IS NULL",
+        role,
+    )
+    if row is None:
+        return None
+    return LiveNode(row["id"], row["host"], row["pid"], row["role"], max(0.0, row["silent"]))
 
 
 async def forget_nodes(conn: asyncpg.Connection, older_than: float) -> int:
