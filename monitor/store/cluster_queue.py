@@ -21,6 +21,13 @@ from monitor.store.db import Db
 ITEMS = "monitor_assign_queue"  # new items queued for the assigner
 ALERTS = "monitor_outbox"  # the assigner committed a batch that may have queued alerts
 
+# The queue as ``store.cluster`` makes it, for a copy that brings queued items to a new
+# database (``store.copy``): on SQLite too, where they are filed at open (``monitor.queued``).
+TABLE = "assign_queue"
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS assign_queue (item_id BIGINT PRIMARY KEY, feed_url TEXT NOT NULL)"
+)
+
 
 def _time(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
