@@ -43,18 +43,14 @@ async def file_queued(store: Store, stages: Stages, feeds: Sequence[FeedConfig],
     """On SQLite, file the items a copy brought queued (see above); how many were filed."""
     if store.db.dialect != "sqlite":
         return 0  # PostgreSQL: the elected assigner takes them
-    found = await store.db.fetch_val(
-        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (cluster_queue.TABLE,)
-    )
-    if found is None:
+    if not await cluster_queue.copied_to_sqlite(store.db):
         return 0
     filed = 0
     while True:
         async with store.transaction() as db:
             queued = await cluster_queue.take(db, BATCH)
             if not queued:
-                # What is left is no item's (retention deleted it before the copy).
-                await db.execute(f"DROP TABLE {cluster_queue.TABLE}")
+                await cluster_queue.drop(db)
                 break
             items = as_stored(queued, feeds)
             await run_stages(stages.process, db, items, now)

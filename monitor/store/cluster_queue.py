@@ -89,6 +89,19 @@ async def drop_orphans(db: Db) -> int:
     )
 
 
+async def copied_to_sqlite(db: Db) -> bool:
+    """Whether a SQLite store holds a queue a copy brought (``monitor.queued`` files it)."""
+    found = await db.fetch_val(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+    )
+    return found is not None
+
+
+async def drop(db: Db) -> None:
+    """The copied queue, filed: what is left is no item's (deleted before the copy)."""
+    await db.execute(f"DROP TABLE {TABLE}")
+
+
 async def depth(db: Db) -> int:
     value = await db.fetch_val("SELECT count(*) FROM assign_queue")
     return int(value or 0)
