@@ -22,6 +22,7 @@ from monitor.config import Config
 from monitor.fetch import Fetcher, FetchLimits
 from monitor.outbox import Deliverer
 from monitor.outbox.per_event import follow_rules
+from monitor.queued import file_queued
 from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store, event_alerts
@@ -124,6 +125,8 @@ class Engine:
             deliverer.name_rules([r.name for r in config.rules])
             if metrics is not None:
                 deliverer.observe_sent(metrics.alert_sent)
+            # Items a copy of a cluster's store brought queued for its assigner (SQLite only).
+            await file_queued(store, stages, config.feeds, clock())
         except BaseException:  # nothing left open behind the error
             if session is not None:
                 await session.close()

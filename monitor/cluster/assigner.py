@@ -23,6 +23,7 @@ from monitor.errors import MonitorError
 from monitor.models import StoredItem
 from monitor.newitems import run_stages
 from monitor.pipeline import Runtime
+from monitor.queued import as_stored
 from monitor.store import cluster_queue
 from monitor.store.db import Db
 from monitor.waits import wait_event
@@ -80,14 +81,7 @@ class Assigner:
             queued = await cluster_queue.take(db, BATCH)
             if not queued:
                 return 0
-            feeds = {f.url: f for f in rt.config.feeds}
-            items = []
-            for q in queued:
-                feed = feeds.get(q.stored.feed_url)
-                name = (feed.name if feed else None) or q.feed_title or q.stored.feed_url
-                tags = tuple(feed.tags) if feed else ()
-                s = q.stored
-                items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url))
+            items = as_stored(queued, rt.config.feeds)
             await run_stages(rt.stages.process, db, items, rt.clock())
             await cluster_queue.done(db, [i.id for i in items])
             # The sender may be another node: it wakes when this batch's alerts are committed.

@@ -21,6 +21,13 @@ from monitor.store.db import Db
 ITEMS = "monitor_assign_queue"  # new items queued for the assigner
 ALERTS = "monitor_outbox"  # the assigner committed a batch that may have queued alerts
 
+# The queue as ``store.cluster`` makes it, for a copy that brings queued items to a new
+# database (``store.copy``): on SQLite too, where they are filed at open (``monitor.queued``).
+TABLE = "assign_queue"
+CREATE = (
+    "CREATE TABLE IF NOT EXISTS assign_queue (item_id BIGINT PRIMARY KEY, feed_url TEXT NOT NULL)"
+)
+
 
 def _time(ts: float | None) -> datetime | None:
     return datetime.fromtimestamp(ts, UTC) if ts is not None else None
@@ -80,6 +87,19 @@ async def drop_orphans(db: Db) -> int:
     return await db.execute(
         "DELETE FROM assign_queue q WHERE NOT EXISTS (SELECT 1 FROM items i WHERE i.id = q.item_id)"
     )
+
+
+async def copied_to_sqlite(db: Db) -> bool:
+    """Whether a SQLite store holds a queue a copy brought (``monitor.queued`` files it)."""
+    found = await db.fetch_val(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (TABLE,)
+    )
+    return found is not None
+
+
+async def drop(db: Db) -> None:
+    """The copied queue, filed: what is left is no item's (deleted before the copy)."""
+    await db.execute(f"DROP TABLE {TABLE}")
 
 
 async def depth(db: Db) -> int:

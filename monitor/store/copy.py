@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from monitor.errors import StoreError
+from monitor.store import cluster_queue
 from monitor.store.base import Store
 from monitor.store.db import Db
 from monitor.store.location import is_postgres, sqlite_path
@@ -26,8 +27,15 @@ TABLES = [
     ("websub_subscriptions", "id"),
     ("websub_refusals", "reason"),
 ]
+# A running cluster's state, not data (``store.cluster``): who is alive, who leads, who polls
+# what. A copy starts with none, as a new node does.
+CLUSTER_STATE = frozenset({"cluster_nodes", "cluster_roles", "feed_leases"})
 # Kept by the target itself: its migrations are applied when it is opened.
-NOT_COPIED = frozenset({"migrations"})
+NOT_COPIED = frozenset({"migrations"}) | CLUSTER_STATE
+# The items a cluster's polls stored for its assigner, not yet in a story: copied if any (the
+# table made on the target), for the next assigner (PostgreSQL) or filed when the copy is
+# opened (SQLite: ``monitor.queued``). Without them those items would never be in a story.
+QUEUE = (cluster_queue.TABLE, "item_id")
 BATCH = 5000
 REPORT_EVERY = 50_000  # rows between progress lines on a large table
 
@@ -59,15 +67,22 @@ async def columns_of(db: Db, table: str) -> list[str]:
 async def copy_store(source: Store, target: Store, progress: Progress) -> dict[str, int]:
     """Copy every row of ``source`` into ``target`` (both open and migrated); the rows copied
     per table. Refuses a target that holds any row, and a source with a table it does not
-    know (a newer version's)."""
-    known = {t for t, _ in TABLES}
-    unknown = sorted(await tables_of(source.db) - known - NOT_COPIED)
+    know (a newer version's). A cluster's state is left behind, its queued items not."""
+    known = {t for t, _ in TABLES} | {QUEUE[0]}
+    present = await tables_of(source.db)
+    unknown = sorted(present - known - NOT_COPIED)
     if unknown:
         raise StoreError(
             f"cannot copy {source.name}: it has tables this version does not know"
             f" ({', '.join(unknown)}); copy it with the version that made it"
         )
-    for table, _ in TABLES:
+    tables = list(TABLES)
+    if QUEUE[0] in present and await source.db.fetch_val(f"SELECT 1 FROM {QUEUE[0]} LIMIT 1"):
+        tables.append(QUEUE)
+    in_target = await tables_of(target.db)
+    for table, _ in tables:
+        if table not in in_target:
+            continue
         if await target.db.fetch_val(f"SELECT 1 FROM {table} LIMIT 1") is not None:
             raise StoreError(
                 f"the target database {target.name} is not empty (it has {table}):"
@@ -75,7 +90,9 @@ async def copy_store(source: Store, target: Store, progress: Progress) -> dict[s
             )
     copied: dict[str, int] = {}
     async with target.transaction() as db:
-        for table, order in TABLES:
+        if len(tables) > len(TABLES):
+            await db.execute(cluster_queue.CREATE)
+        for table, order in tables:
             columns = [c for c in await columns_of(source.db, table)]
             wanted = set(await columns_of(db, table))
             columns = [c for c in columns if c in wanted]
