@@ -83,8 +83,7 @@ async def alone(config: Config, *, unreachable_ok: bool = False) -> AsyncIterato
         return
     try:
         try:
-            if conn.get_server_version().major >= 14:  # the server must not end this session
-                await conn.execute("SET idle_session_timeout = 0")
+            await cluster_store.keep_session(conn)  # the server must not end it while we run
             # The roles first: a node that starts after this is elected to neither, and one
             # that started before is alive below. In one order everywhere, stopping at the
             # first one taken: of two commands started together, one gets both.

@@ -197,6 +197,13 @@ async def hold_role(conn: asyncpg.Connection, role: str) -> bool:
     return True
 
 
+async def keep_session(conn: asyncpg.Connection) -> None:
+    """Keep ``conn`` open however long it is idle: a server's idle_session_timeout (PostgreSQL
+    14+, set by some hosted services) would end it, and with it the roles it holds."""
+    if conn.get_server_version().major >= 14:
+        await conn.execute("SET idle_session_timeout = 0")
+
+
 async def silent_holder(conn: asyncpg.Connection, role: str) -> LiveNode | None:
     """The node that last held ``role`` if it never stopped (it may hold it still, silent
     past its lease: frozen, or cut off while its connection stays open), else None."""
