@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from monitor import config as config_module
-from monitor import interpreter
+from monitor import interpreter, pollstate
 from monitor.config import Config, FeedConfig
 from monitor.engine import Engine, max_polls
 from monitor.errors import ConfigError
@@ -32,7 +32,7 @@ from monitor.pipeline import refresh_feed
 from monitor.pollsummary import PollSummary
 from monitor.retention import prune
 from monitor.runtime import Runtime, feed_name
-from monitor.schedule import FeedScheduler
+from monitor.schedule import FeedScheduler, Timing
 from monitor.sdnotify import Notifier
 from monitor.store import report
 from monitor.store.location import is_postgres
@@ -262,10 +262,20 @@ class Daemon:
         now = time.time()
         self._feeds = {f.url: f for f in feeds}
         for feed in feeds:
+            # A shorter interval than the stored next check's counts from the last check.
             state = self._rt.states[feed.url]
-            due = state.next_check if state.next_check and state.next_check > now else None
+            at = pollstate.due_under(state, self._timing(feed))
+            due = at if at and at > now else None
             # Spread a cold start over a few seconds rather than all feeds at one instant.
             self._scheduler.schedule_feed(feed.url, due or now + self._rng.uniform(0, 3))
+            if self._cluster is not None and at is not None and at != state.next_check:
+                # The cluster's table keeps a known feed's time: brought forward, if sooner.
+                self._scheduler.bring_forward(feed.url, max(at, now))
+
+    def _timing(self, feed: FeedConfig) -> Timing:
+        """The feed's timing as the scheduler polls it (a pushed feed: its safety-net poll)."""
+        assert self._rt is not None
+        return self._rt.timing(self.websub.polled_as(feed) if self.websub is not None else feed)
 
     async def _poll(self, url: str) -> float:
         """Poll one feed; return when to poll it next (the scheduler puts it back then)."""
@@ -325,6 +335,7 @@ class Daemon:
             log.error("reload refused: [monitor] database cannot change while running")
             return False
         old_urls = set(self._feeds)
+        before = {url: self._timing(feed).interval for url, feed in self._feeds.items()}
         await self._engine.reload(new)
         self.config = new
         if self.websub is not None:
@@ -337,6 +348,15 @@ class Daemon:
         now = time.time()
         for feed in added:
             self._scheduler.schedule_feed(feed.url, now)
+        # A kept feed whose interval is now shorter is due sooner (pollstate.due_under).
+        timings = {f.url: self._timing(f) for f in new.feeds if f.url in before}
+        shorter = [url for url, timing in timings.items() if timing.interval < before[url]]
+        if shorter and self._cluster is not None:
+            await self._cluster.refresh_states()  # other nodes' polls: their last checks
+        for url in shorter:
+            due = pollstate.due_under(self._engine.rt.states[url], timings[url])
+            if due is not None:
+                self._scheduler.bring_forward(url, max(due, now))
         self._scheduler.max_polls = max_polls(new)
         log.info(
             "reloaded the config: %d feeds (%d added, %d removed)",

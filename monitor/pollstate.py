@@ -11,7 +11,7 @@ from monitor.config import FeedConfig
 from monitor.errors import MonitorError
 from monitor.fetch import FetchResult
 from monitor.runtime import Runtime
-from monitor.schedule import next_check
+from monitor.schedule import Timing, next_check
 from monitor.store import feeds as feed_store
 from monitor.store.db import Db
 from monitor.store.feeds import FeedState
@@ -118,3 +118,21 @@ async def record_error(
             await save(rt, db, state)
     except MonitorError as exc:
         log.error("cannot record the feed's health: %s", exc, extra={"feed": feed.url})
+
+
+def due_under(state: FeedState, timing: Timing) -> float | None:
+    """When a feed is due under ``timing`` (the config's now, at start or after a reload):
+    its stored next check, but no later than its last check plus the interval (with the
+    jitter's most), so that a shorter interval is not kept waiting for a check made from
+    a longer one. None when it has no next check (never polled).
+
+    A feed whose last poll failed keeps its next check: the back-off is the failure's and a
+    server's Retry-After (only a failure carries one) is a promise. The store does not say
+    whether a good poll's next check came from the interval or from the feed's ttl or the
+    response's max-age: with a shorter interval than those, the feed is polled once at the
+    interval, and its next poll reads them again.
+    """
+    stored = state.next_check
+    if stored is None or state.error_streak or state.last_checked is None:
+        return stored
+    return min(stored, state.last_checked + timing.interval * (1 + timing.jitter))

@@ -214,6 +214,13 @@ class FeedScheduler(Dispatching):
         if url not in self._polling:
             self._enqueue(url, at)
 
+    def bring_forward(self, url: str, at: float) -> None:
+        """Poll a waiting ``url`` at ``at`` if it was due later (a polling one puts itself
+        back when its poll ends)."""
+        due = self._due.get(url)
+        if due is not None and at < due:
+            self._enqueue(url, at)
+
     def unschedule_feed(self, url: str) -> None:
         """Take ``url`` out: no further poll (one in flight finishes and is not put back)."""
         self._feeds.discard(url)

@@ -44,6 +44,7 @@ class LeasedScheduler(Dispatching):
         self._feeds: dict[str, float] = {}  # configured feeds: first due (a delay) if new
         self._dirty = True  # the configured feeds are not yet in the table
         self._done: list[tuple[str, float]] = []  # polls ended, feeds not yet handed back
+        self._forward: dict[str, float] = {}  # feeds due sooner than the table says (at)
         self.polls = 0  # polls this node ran
 
     def schedule_feed(self, url: str, at: float) -> None:
@@ -51,6 +52,11 @@ class LeasedScheduler(Dispatching):
         time in the table is shared: a feed known already keeps it."""
         self._feeds[url] = max(0.0, at - self._clock())
         self._dirty = True
+        self._wake.set()
+
+    def bring_forward(self, url: str, at: float) -> None:
+        """Make a known feed due at ``at`` if the table has it due later (a shorter interval)."""
+        self._forward[url] = at
         self._wake.set()
 
     def unschedule_feed(self, url: str) -> None:
@@ -73,6 +79,7 @@ class LeasedScheduler(Dispatching):
                     if self._dirty:
                         await lease_store.sync(conn, list(self._feeds.items()))
                         self._dirty = False
+                    await self._bring_forward(conn)
                     # The polls that ended since the last round go back in one statement.
                     await self._hand_back(conn)
                     free = self.max_polls - len(self._polling)
@@ -97,6 +104,15 @@ class LeasedScheduler(Dispatching):
                 self.node.metrics.leased.set(len(self._polling))
             if timeout > 0:
                 await wait_event(self._wake, timeout)
+
+    async def _bring_forward(self, conn: asyncpg.Connection) -> None:
+        forward, self._forward = self._forward, {}
+        try:
+            for url, at in forward.items():
+                await lease_store.bring_forward(conn, url, max(0.0, at - self._clock()))
+        except BaseException:
+            self._forward = forward | self._forward  # tried again next round
+            raise
 
     async def _hand_back(self, conn: asyncpg.Connection) -> None:
         done, self._done = self._done, []
