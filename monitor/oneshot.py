@@ -98,7 +98,11 @@ async def _dry_run_config(config: Config, tmp: Path) -> Config:
         from monitor.store.copy import copy_between
 
         await copy_between(
-            location, copy, lambda line: log.debug("dry run: %s", line), source_readonly=True
+            location,
+            copy,
+            lambda line: log.debug("dry run: %s", line),
+            source_readonly=True,
+            queue=False,  # the nodes' work, which `once` does not do: not shown as its own
         )
     elif location.exists():
         await asyncio.to_thread(_backup, location, copy)

@@ -29,15 +29,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
+async def _copy_alone(source: Path | str, target: Path | str) -> dict[str, int]:
+    """The copy; from PostgreSQL, refused while nodes run on it (they would change it while
+    it is read, table by table), and no node elected to a role meanwhile (``alone``)."""
+    from monitor.cluster.beside import alone_at
+    from monitor.cluster.config import ClusterConfig
+    from monitor.store.copy import copy_between
+    from monitor.store.location import is_postgres, shown_url
+
+    if not isinstance(source, str) or not is_postgres(source):
+        return await copy_between(source, target, _progress)
+    async with alone_at(source, shown_url(source), ClusterConfig().lease, copy=True):
+        return await copy_between(source, target, _progress)
+
+
 def _location(args: argparse.Namespace, given: str) -> Path | str:
     return load_config(args, secrets=False).database_location if given == "config" else given
 
 
 def run(args: argparse.Namespace) -> int:
-    from monitor.store.copy import copy_between  # this command's alone
-
     source, target = _location(args, args.source), _location(args, args.target)
-    counts = asyncio.run(copy_between(source, target, _progress))
+    counts = asyncio.run(_copy_alone(source, target))
     total = sum(counts.values())
     print(f"copied {total:,} rows: " + ", ".join(f"{n:,} {t}" for t, n in counts.items() if n))
     return 0

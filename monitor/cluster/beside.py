@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 class NodesRunning(StoreError):
     """Live nodes run the monitor on this database; ``in_use`` names it and them."""
 
-    def __init__(self, database: str, nodes: list[LiveNode]) -> None:
+    def __init__(self, database: str, nodes: list[LiveNode], *, copy: bool = False) -> None:
         named = "; ".join(
             f"node {n.id} on {n.host}, pid {n.pid}, heartbeat {n.silent:.0f}s ago, role: {n.role}"
             for n in nodes
@@ -43,10 +43,14 @@ class NodesRunning(StoreError):
             f"the database {database} is in use by {plural(len(nodes), 'running node')} ({named})"
         )
         one = len(nodes) == 1
+        harm = (
+            "a copy would read it half-changed"
+            if copy
+            else f"this command beside {'it' if one else 'them'} would do both again"
+        )
         super().__init__(
             f"{self.in_use}, which {'decides' if one else 'decide'} stories and"
-            f" {'sends' if one else 'send'} alerts: this command beside"
-            f" {'it' if one else 'them'} would do both again; stop {'it' if one else 'them'}"
+            f" {'sends' if one else 'send'} alerts: {harm}; stop {'it' if one else 'them'}"
             " first (a node is dead, and no longer counts, once silent for [cluster] lease)"
         )
         self.nodes = nodes
@@ -63,6 +67,19 @@ async def alone(config: Config, *, unreachable_ok: bool = False) -> AsyncIterato
     if not isinstance(location, str) or not is_postgres(location):
         yield
         return
+    async with alone_at(
+        location, config.database_shown, config.cluster.lease, unreachable_ok=unreachable_ok
+    ):
+        yield
+
+
+@contextlib.asynccontextmanager
+async def alone_at(
+    location: str, shown: str, lease: float, *, unreachable_ok: bool = False, copy: bool = False
+) -> AsyncIterator[None]:
+    """``alone`` on the PostgreSQL store at ``location`` (``shown`` as messages name it),
+    whose nodes are dead once silent for ``lease`` seconds: for ``copy-store`` (``copy``),
+    which has a URL rather than a config."""
     import asyncpg
 
     from monitor.cluster.assigner import ROLE as ASSIGNER
@@ -71,8 +88,6 @@ async def alone(config: Config, *, unreachable_ok: bool = False) -> AsyncIterato
     from monitor.store.pgdb import ERRORS, reason
 
     roles = (ASSIGNER, SENDER)
-
-    shown = config.database_shown
     try:
         conn = await asyncpg.connect(location, timeout=CONNECT_TIMEOUT)
     except (*ERRORS, ValueError, TimeoutError) as exc:
@@ -92,13 +107,13 @@ async def alone(config: Config, *, unreachable_ok: bool = False) -> AsyncIterato
                 if not await cluster_store.hold_role(conn, role):
                     taken = role
                     break
-            nodes = await cluster_store.live_nodes(conn, config.cluster.lease)
+            nodes = await cluster_store.live_nodes(conn, lease)
             if not nodes and taken is not None:
                 holder = await cluster_store.silent_holder(conn, taken)
         except ERRORS as exc:
             raise StoreError(f"cannot use the database {shown}: {reason(exc)}") from None
         if nodes:
-            raise NodesRunning(shown, nodes)
+            raise NodesRunning(shown, nodes, copy=copy)
         if taken is not None:
             by = (
                 f"node {holder.id} on {holder.host}, pid {holder.pid}, silent for"

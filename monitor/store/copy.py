@@ -64,10 +64,13 @@ async def columns_of(db: Db, table: str) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-async def copy_store(source: Store, target: Store, progress: Progress) -> dict[str, int]:
+async def copy_store(
+    source: Store, target: Store, progress: Progress, *, queue: bool = True
+) -> dict[str, int]:
     """Copy every row of ``source`` into ``target`` (both open and migrated); the rows copied
     per table. Refuses a target that holds any row, and a source with a table it does not
-    know (a newer version's). A cluster's state is left behind, its queued items not."""
+    know (a newer version's). A cluster's state is left behind, its queued items not (unless
+    not ``queue``)."""
     known = {t for t, _ in TABLES} | {QUEUE[0]}
     present = await tables_of(source.db)
     unknown = sorted(present - known - NOT_COPIED)
@@ -77,7 +80,8 @@ async def copy_store(source: Store, target: Store, progress: Progress) -> dict[s
             f" ({', '.join(unknown)}); copy it with the version that made it"
         )
     tables = list(TABLES)
-    if QUEUE[0] in present and await source.db.fetch_val(f"SELECT 1 FROM {QUEUE[0]} LIMIT 1"):
+    queued = queue and QUEUE[0] in present
+    if queued and await source.db.fetch_val(f"SELECT 1 FROM {QUEUE[0]} LIMIT 1"):
         tables.append(QUEUE)
     in_target = await tables_of(target.db)
     for table, _ in tables:
@@ -119,18 +123,25 @@ async def copy_store(source: Store, target: Store, progress: Progress) -> dict[s
 
 
 async def copy_between(
-    source: Path | str, target: Path | str, progress: Progress, *, source_readonly: bool = False
+    source: Path | str,
+    target: Path | str,
+    progress: Progress,
+    *,
+    source_readonly: bool = False,
+    queue: bool = True,
 ) -> dict[str, int]:
     """Open both, ``copy_store``, close both. The source is opened as its writer unless
     ``source_readonly``: on SQLite that takes its lock, so a running daemon is not copied
-    half-way through a poll (and is told so in one line)."""
+    half-way through a poll (and is told so in one line). ``queue``: False leaves a
+    cluster's queued items behind (``once --dry-run``: they are the nodes' work, which a
+    real ``once`` does not do either)."""
     if not is_postgres(source) and not sqlite_path(source).is_file():
         raise StoreError(f"no database at {source}")
     src = await (Store.open_readonly(source) if source_readonly else Store.open(source))
     try:
         dst = await Store.open(target)
         try:
-            return await copy_store(src, dst, progress)
+            return await copy_store(src, dst, progress, queue=queue)
         finally:
             await dst.close()
     finally:
