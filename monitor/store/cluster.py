@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from monitor.store import cluster_queue
+
 # Seconds since the epoch by the database's clock, at the moment of the statement (now() is the
 # transaction's start: a long transaction would see time stand still).
 NOW = "extract(epoch FROM clock_timestamp())"
@@ -30,7 +32,7 @@ NOW = "extract(epoch FROM clock_timestamp())"
 # The advisory-lock key space of the cluster: one key for the schema, one per elected role.
 _SCHEMA_KEY = 0x6D6F6E69  # "moni"
 
-SCHEMA = """
+SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS cluster_nodes (
     id BIGSERIAL PRIMARY KEY,
     host TEXT NOT NULL,
@@ -51,17 +53,14 @@ CREATE TABLE IF NOT EXISTS feed_leases (
     polls BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS feed_leases_due ON feed_leases (next_poll_at);
-CREATE TABLE IF NOT EXISTS assign_queue (
-    item_id BIGINT PRIMARY KEY,               -- an item stored by a poll, not yet in a story
-    feed_url TEXT NOT NULL                    -- as configured: its name, tags and rules' scope
-);
+{cluster_queue.CREATE};
 CREATE TABLE IF NOT EXISTS cluster_roles (
     role TEXT PRIMARY KEY,
     epoch BIGINT NOT NULL DEFAULT 0,
     node BIGINT,
     since DOUBLE PRECISION
 );
-"""
+"""  # assign_queue, as a copy makes it on SQLite too
 
 
 def role_key(role: str) -> int:

@@ -24,6 +24,8 @@ ALERTS = "monitor_outbox"  # the assigner committed a batch that may have queued
 # The queue as ``store.cluster`` makes it, for a copy that brings queued items to a new
 # database (``store.copy``): on SQLite too, where they are filed at open (``monitor.queued``).
 TABLE = "assign_queue"
+# item_id: an item stored by a poll, not yet in a story; feed_url: as configured (its name,
+# tags and rules' scope).
 CREATE = (
     "CREATE TABLE IF NOT EXISTS assign_queue (item_id BIGINT PRIMARY KEY, feed_url TEXT NOT NULL)"
 )
