@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import random
 import signal
@@ -34,6 +35,7 @@ from monitor.retention import prune
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler, Timing
 from monitor.sdnotify import Notifier
+from monitor.store import feeds as feed_store
 from monitor.store import report
 from monitor.store.location import is_postgres
 from monitor.watchdog import SelfCheck
@@ -264,7 +266,7 @@ class Daemon:
         for feed in feeds:
             # A shorter interval than the stored next check's counts from the last check.
             state = self._rt.states[feed.url]
-            at = pollstate.due_under(state, self._timing(feed))
+            at = pollstate.due_under(state, self._timing_at_start(feed))
             due = at if at and at > now else None
             # Spread a cold start over a few seconds rather than all feeds at one instant.
             self._scheduler.schedule_feed(feed.url, due or now + self._rng.uniform(0, 3))
@@ -276,6 +278,18 @@ class Daemon:
         """The feed's timing as the scheduler polls it (a pushed feed: its safety-net poll)."""
         assert self._rt is not None
         return self._rt.timing(self.websub.polled_as(feed) if self.websub is not None else feed)
+
+    def _timing_at_start(self, feed: FeedConfig) -> Timing:
+        """``_timing`` before the feed's first poll in this process: an adaptive feed's own
+        interval is read from its next body, so until then it may be as long as the longest
+        (a quiet feed is not polled early at every restart)."""
+        assert self._rt is not None
+        timing = self._timing(feed)
+        m = self.config.monitor
+        unread = feed.url not in self._rt.publishing
+        if m.schedule == "adaptive" and feed.interval is None and unread:
+            return dataclasses.replace(timing, interval=max(timing.interval, m.longest_interval))
+        return timing
 
     async def _poll(self, url: str) -> float:
         """Poll one feed; return when to poll it next (the scheduler puts it back then)."""
@@ -292,6 +306,11 @@ class Daemon:
             next_check = outcome.next_check
             if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):
                 next_check = time.time() + (feed.interval or self.config.monitor.interval)
+            current = self._feeds.get(url)
+            if current is not None and current is not feed:  # reloaded during the poll
+                due = pollstate.due_under(self._rt.states[url], self._timing(current))
+                if due is not None:
+                    next_check = min(next_check, due)
         finally:
             self._inflight.discard(task)
             if self._heap_trim is not None:
@@ -351,10 +370,14 @@ class Daemon:
         # A kept feed whose interval is now shorter is due sooner (pollstate.due_under).
         timings = {f.url: self._timing(f) for f in new.feeds if f.url in before}
         shorter = [url for url, timing in timings.items() if timing.interval < before[url]]
-        if shorter and self._cluster is not None:
-            await self._cluster.refresh_states()  # other nodes' polls: their last checks
+        states = self._engine.rt.states
+        if shorter and self._cluster is not None:  # other nodes' polls: their last checks
+            # Read apart: a poll running here holds its own state, which stays as it is.
+            states = {s.url: s for s in await feed_store.all_feeds(self._engine.rt.store.db)}
         for url in shorter:
-            due = pollstate.due_under(self._engine.rt.states[url], timings[url])
+            if url not in states:
+                continue
+            due = pollstate.due_under(states[url], timings[url])
             if due is not None:
                 self._scheduler.bring_forward(url, max(due, now))
         self._scheduler.max_polls = max_polls(new)

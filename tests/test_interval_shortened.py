@@ -113,3 +113,66 @@ async def test_a_retry_after_outlasts_a_shorter_interval(
         assert await _until(feed_server, 2, polled + 1.5) == 1
     finally:
         await _stop(daemon, task)
+
+
+async def test_a_restart_keeps_a_quiet_adaptive_feeds_longer_interval(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """schedule = adaptive: a quiet feed's interval is the longest (1h). With the same config,
+    a restart keeps its hour: its own interval is read from its next body, and until then it
+    may be that long (review15d D1: every quiet adaptive feed was polled at the base interval,
+    all at once, after every restart). SQLite: the cluster's start reads the same timing."""
+    feed_server.feed("/f", rss("F", [("Item", "http://example.org/1")]))  # items of 2025
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{tmp_path / "m.db"}"\ninterval = "1s"\nmin_interval = "1s"\n'
+        f'jitter = 0.0\nschedule = "adaptive"\nmax_interval = "1h"\n'
+        f'[[feeds]]\nurl = "{feed_server.url("/f")}"\n'
+    )
+    await run_once(config_module.load(path))  # next check in an hour (adaptive, quiet)
+    polled = time.monotonic()
+    daemon = Daemon(config_module.load(path), path)
+    task = await _started(daemon)
+    try:  # a start spreads due feeds over 3 s: none of it
+        assert await _until(feed_server, 2, polled + 3.5) == 1
+    finally:
+        await _stop(daemon, task)
+
+
+async def test_a_reload_during_a_poll_honours_a_shorter_feed_interval(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The feed's own interval goes 1h -> 1s while its poll is in flight: the poll, which
+    started with the old settings, is due again under the new ones (review15d D3: it waited
+    out the hour). SQLite: the cluster's polls end through the same code."""
+    release = asyncio.Event()
+    body = rss("F", [("Item", "http://example.org/1")])
+
+    async def slow(request: web.Request) -> web.Response:
+        if len(feed_server.hits("/f")) == 1:  # the daemon's first poll
+            await release.wait()
+        return web.Response(body=body, content_type="application/rss+xml")
+
+    feed_server.handler("/f", slow)
+    path = tmp_path / "config.toml"
+
+    def write(interval: str) -> None:
+        path.write_text(
+            f'[monitor]\ndatabase = "{tmp_path / "m.db"}"\ninterval = "1h"\n'
+            f'min_interval = "1s"\njitter = 0.0\n[[feeds]]\nurl = "{feed_server.url("/f")}"\n'
+            f'interval = "{interval}"\n'
+        )
+
+    write("1h")  # a new feed: the daemon's first poll comes within 3 s of its start
+    daemon = Daemon(config_module.load(path), path)
+    task = await _started(daemon)
+    try:
+        assert await _until(feed_server, 1, time.monotonic() + 5) == 1  # in flight
+        write("1s")
+        assert await daemon.reload()
+        release.set()
+        started = time.monotonic()
+        assert await _until(feed_server, 2, started + 3.0) == 2  # 1 s after it, with slack
+    finally:
+        release.set()
+        await _stop(daemon, task)
