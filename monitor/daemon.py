@@ -308,9 +308,11 @@ class Daemon:
                 next_check = time.time() + (feed.interval or self.config.monitor.interval)
             current = self._feeds.get(url)
             if current is not None and current is not feed:  # reloaded during the poll
-                due = pollstate.due_under(self._rt.states[url], self._timing(current))
-                if due is not None:
-                    next_check = min(next_check, due)
+                now_timing = self._timing(current)
+                if now_timing.interval < self._timing(feed).interval:  # only if shorter
+                    due = pollstate.due_under(self._rt.states[url], now_timing)
+                    if due is not None:
+                        next_check = min(next_check, due)
         finally:
             self._inflight.discard(task)
             if self._heap_trim is not None:

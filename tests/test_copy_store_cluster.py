@@ -201,3 +201,24 @@ async def test_a_dry_run_says_what_the_real_once_does_with_queued_items(
         code, _, err = await monitor_cli("once", config=config)
         assert code == 0, err
         assert not tg.sent and "summit" not in dry, (tg.sent, dry)
+
+
+async def test_copy_store_of_config_judges_nodes_by_the_configs_lease(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """`copy-store config X`: a node silent for 45 s is alive under the config's lease of
+    120 s, so the copy is refused (review15e D3: the default 30 s lease was used)."""
+    store = await Store.open(pg_url)
+    await store.close()
+    config = tmp_path / "c.toml"
+    text = pipeline_config(pg_url, [], "http://127.0.0.1:1", "http://127.0.0.1:1")
+    config.write_text(text + '\n[cluster]\nlease = "120s"\nheartbeat = "20s"\n', "utf-8")
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await cluster_store.ensure_schema(conn)
+        node = await cluster_store.register(conn, "node-a", 4242)
+        await conn.execute("UPDATE cluster_nodes SET heartbeat = heartbeat - 45 WHERE id = $1", node)
+    finally:
+        await conn.close()
+    code, _, err = await monitor_cli("copy-store", "config", str(tmp_path / "b.db"), config=config)
+    assert code == 1 and f"node {node} on node-a" in err, err

@@ -176,3 +176,33 @@ async def test_a_reload_during_a_poll_honours_a_shorter_feed_interval(
     finally:
         release.set()
         await _stop(daemon, task)
+
+
+async def test_a_reload_during_a_poll_keeps_the_servers_max_age(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A reload that does not shorten the feed's interval, during its poll, leaves the next
+    check the server asked for (max-age: an hour) as it is (review15e D1: every reload cut a
+    polling feed's max-age to its interval, an early extra poll)."""
+    release = asyncio.Event()
+    body = rss("F", [("Item", "http://example.org/1")])
+
+    async def slow(request: web.Request) -> web.Response:
+        if len(feed_server.hits("/f")) == 1:  # the daemon's first poll
+            await release.wait()
+        return web.Response(
+            body=body, content_type="application/rss+xml", headers={"Cache-Control": "max-age=3600"}
+        )
+
+    feed_server.handler("/f", slow)
+    path = _config(tmp_path / "config.toml", str(tmp_path / "m.db"), feed_server.url("/f"), "1s")
+    daemon = Daemon(config_module.load(path), path)
+    task = await _started(daemon)
+    try:
+        assert await _until(feed_server, 1, time.monotonic() + 5) == 1  # in flight
+        assert await daemon.reload()  # the same config
+        release.set()
+        assert await _until(feed_server, 2, time.monotonic() + 2.0) == 1
+    finally:
+        release.set()
+        await _stop(daemon, task)

@@ -29,18 +29,27 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=run)
 
 
-async def _copy_alone(source: Path | str, target: Path | str) -> dict[str, int]:
+async def _copy_alone(source: Path | str, target: Path | str, lease: float) -> dict[str, int]:
     """The copy; from PostgreSQL, refused while nodes run on it (they would change it while
-    it is read, table by table), and no node elected to a role meanwhile (``alone``)."""
+    it is read, table by table; a node is dead once silent for ``lease``), and no node
+    elected to a role meanwhile (``alone``)."""
     from monitor.cluster.beside import alone_at
-    from monitor.cluster.config import ClusterConfig
     from monitor.store.copy import copy_between
     from monitor.store.location import is_postgres, shown_url
 
     if not isinstance(source, str) or not is_postgres(source):
         return await copy_between(source, target, _progress)
-    async with alone_at(source, shown_url(source), ClusterConfig().lease, copy=True):
+    async with alone_at(source, shown_url(source), lease, copy=True):
         return await copy_between(source, target, _progress)
+
+
+def _lease(args: argparse.Namespace) -> float:
+    """The nodes' [cluster] lease: the config's where FROM is `config`, else the default."""
+    from monitor.cluster.config import ClusterConfig
+
+    if args.source == "config":
+        return load_config(args, secrets=False).cluster.lease
+    return ClusterConfig().lease
 
 
 def _location(args: argparse.Namespace, given: str) -> Path | str:
@@ -49,7 +58,7 @@ def _location(args: argparse.Namespace, given: str) -> Path | str:
 
 def run(args: argparse.Namespace) -> int:
     source, target = _location(args, args.source), _location(args, args.target)
-    counts = asyncio.run(_copy_alone(source, target))
+    counts = asyncio.run(_copy_alone(source, target, _lease(args)))
     total = sum(counts.values())
     print(f"copied {total:,} rows: " + ", ".join(f"{n:,} {t}" for t, n in counts.items() if n))
     return 0
