@@ -43,22 +43,18 @@ async def _copy_alone(source: Path | str, target: Path | str, lease: float) -> d
         return await copy_between(source, target, _progress)
 
 
-def _lease(args: argparse.Namespace) -> float:
-    """The nodes' [cluster] lease: the config's where FROM is `config`, else the default."""
+def run(args: argparse.Namespace) -> int:
     from monitor.cluster.config import ClusterConfig
 
-    if args.source == "config":
-        return load_config(args, secrets=False).cluster.lease
-    return ClusterConfig().lease
-
-
-def _location(args: argparse.Namespace, given: str) -> Path | str:
-    return load_config(args, secrets=False).database_location if given == "config" else given
-
-
-def run(args: argparse.Namespace) -> int:
-    source, target = _location(args, args.source), _location(args, args.target)
-    counts = asyncio.run(_copy_alone(source, target, _lease(args)))
+    # `config` stands for the config's database (read once); as FROM, its [cluster] lease says
+    # when a node of it is dead (else the default lease).
+    config = load_config(args, secrets=False) if "config" in (args.source, args.target) else None
+    source, target = (
+        config.database_location if config is not None and given == "config" else given
+        for given in (args.source, args.target)
+    )
+    lease = config.cluster.lease if config and args.source == "config" else ClusterConfig().lease
+    counts = asyncio.run(_copy_alone(source, target, lease))
     total = sum(counts.values())
     print(f"copied {total:,} rows: " + ", ".join(f"{n:,} {t}" for t, n in counts.items() if n))
     return 0

@@ -127,6 +127,12 @@ def blend(a: str, b: str, config: DedupConfig) -> float:
     ) * fuzz.token_sort_ratio(a, b)
 
 
+def _share_enough(wa: set[str], wb: set[str], config: DedupConfig) -> bool:
+    """Whether two headlines' words have ``min_shared`` in common (all of the shorter's
+    where it has fewer): fewer is a topic, not a story."""
+    return len(wa & wb) >= min(config.min_shared, max(len(wa), len(wb)))
+
+
 def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -> float:
     """``score_headlines`` of two parsed headlines whose ``blend`` is ``base``, known
     already (``StoryIndex.find`` has it from the bound that ordered the candidates)."""
@@ -137,7 +143,7 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     # draws candidates the same way (``min_shared`` words in common), so what this accepts
     # the index finds, and ``monitor dedup-check`` says what the daemon would do.
     wa, wb = set(a.words), set(b.words)
-    if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
+    if not _share_enough(wa, wb, config):
         return 0.0
     # Numbers, dates and names carry the news: "kills 12 in Nigeria" is not "kills 21 in
     # Pakistan", "closes higher on Tuesday" is not "closes lower on Wednesday". A revised
@@ -197,8 +203,7 @@ def _parted_by_figures(a: Headline, b: Headline, config: DedupConfig) -> Figures
     figures = figures_differ(a, b)
     if not figures:
         return AGREE
-    wa, wb = set(a.words), set(b.words)
-    if len(wa & wb) < min(config.min_shared, max(len(wa), len(wb))):
+    if not _share_enough(set(a.words), set(b.words), config):
         return AGREE
     return figures if blend(a.text, b.text, config) >= config.threshold else AGREE
 
