@@ -42,7 +42,10 @@ def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig])
 
 
 def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
-    """Every problem of the rules and entities, each with its location in the config."""
+    """Every problem of the rules and entities, each with its location in the config.
+
+    A rule with an empty ``name`` or ``query`` (the config's own problem, said there) has
+    only the other one checked, so a rule's problems are all said at once."""
     problems: list[str] = []
     seen_entities: dict[str, int] = {}
     for i, entity in enumerate(entities):
@@ -61,12 +64,15 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
     table = entity_table(entities)
     seen_rules: dict[str, int] = {}
     for i, rule in enumerate(rules):
-        if rule.name in seen_rules:
+        if rule.name and rule.name in seen_rules:
             problems.append(
                 f"rules[{i}].name: duplicate rule name {rule.name!r} "
                 f"(also rules[{seen_rules[rule.name]}])"
             )
-        seen_rules.setdefault(rule.name, i)
+        if rule.name:
+            seen_rules.setdefault(rule.name, i)
+        if not rule.query:
+            continue
         try:
             node, listed, _ = parse_terms(rule.query)
         except RuleError as exc:
