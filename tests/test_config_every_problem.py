@@ -1,6 +1,7 @@
 """check-config lists every problem of every rule in one pass: a rule's bad severity, unknown
-key or empty query hides neither its query's problem nor a duplicate name. ``monitor run``
-refuses the same file with the same lines."""
+key or empty query hides neither its query's problem nor a duplicate name; and a spelling
+given to two entities (which ``@`` that spelling would silently resolve to the first of) is
+an error naming both. ``monitor run`` refuses the same file with the same lines."""
 
 from __future__ import annotations
 
@@ -47,6 +48,24 @@ CASES = [
     ),
 ]  # fmt: skip
 
+# A spelling of two entities: ``@`` it would silently mean the first one.
+CASES += [
+    (
+        "an entity's name is another's alias",
+        '[[entities]]\nname = "Vladimir Putin"\naliases = ["Putin"]\n'
+        '[[entities]]\nname = "Putin"\naliases = ["Путин"]\n',
+        ["entities[1] \"Putin\".name: 'Putin' is also a spelling of entities[0] \"Vladimir"
+         ' Putin": @Putin would mean that entity only (give each spelling to one entity)'],
+    ),
+    (
+        "an alias of two entities, compared folded",
+        '[[entities]]\nname = "Kyiv"\naliases = ["Kiev"]\n'
+        '[[entities]]\nname = "Kyiv Oblast"\naliases = ["KIEV"]\n',
+        ["entities[1] \"Kyiv Oblast\".aliases[0]: 'KIEV' is also a spelling of entities[0]"
+         ' "Kyiv": @KIEV would mean that entity only (give each spelling to one entity)'],
+    ),
+]  # fmt: skip
+
 
 @pytest.mark.parametrize(("case", "tables", "lines"), CASES, ids=[c[0] for c in CASES])
 def test_check_config_lists_every_problem_at_once(
@@ -70,3 +89,18 @@ def test_run_refuses_the_file_with_the_same_lines(
     assert main(["run", "-c", str(path)]) == 2
     assert capsys.readouterr().err == checked
     assert "4 problems" in checked
+
+
+OK = [
+    ("an alias that is the entity's own name", '[[entities]]\nname = "Kyiv"\naliases = ["KYIV"]\n'),
+    ("entities apart", '[[entities]]\nname = "Kyiv"\n[[entities]]\nname = "Kyiv Oblast"\n'),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("case", "tables"), OK, ids=[c[0] for c in OK])
+def test_spellings_of_one_entity_are_no_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], case: str, tables: str
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text(HEAD + tables, encoding="utf-8")
+    assert main(["check-config", "-c", str(path)]) == 0
