@@ -153,9 +153,25 @@ def _valid(model: type[BaseModel], raw: Any) -> list[tuple[int, Any]]:
     return out
 
 
+def _rules(raw: Any) -> list[tuple[int, RuleConfig]]:
+    """Every rule table's name and query, whatever else is wrong with it (its other problems
+    are the model's to say): a bad severity must not hide a bad query or a duplicate name.
+    A name or query that is not a non-empty string is "", which ``validate_rules`` skips."""
+    out: list[tuple[int, RuleConfig]] = []
+    for i, entry in enumerate(raw if isinstance(raw, list) else []):
+        if isinstance(entry, dict):
+            name, query = (entry.get(k) for k in ("name", "query"))
+            out.append((i, RuleConfig.model_construct(
+                name=name if isinstance(name, str) else "",
+                query=query if isinstance(query, str) else "",
+            )))  # fmt: skip
+    return out
+
+
 def rule_checks(raw: dict[str, Any]) -> list[str]:
-    """The rule queries against the entities, for every rule and entity that is valid itself."""
-    rules = _valid(RuleConfig, raw.get("rules", []))
+    """The rule queries and names against the entities: every rule's, and every entity's
+    that is valid itself."""
+    rules = _rules(raw.get("rules", []))
     entities = _valid(EntityConfig, raw.get("entities", []))
     places = {"rules": [i for i, _ in rules], "entities": [i for i, _ in entities]}
     found = validate_rules([r for _, r in rules], [e for _, e in entities])

@@ -48,6 +48,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("monitor.daemon")
 RETENTION_EVERY = 3600.0  # seconds between retention runs
+# The first run, soon after start (after the first polls began, not in their way): a daemon
+# restarted more often than hourly (upgrades, a crash loop) must still prune.
+RETENTION_FIRST = 60.0
 GAUGES_EVERY = 15.0  # seconds between refreshes of the outbox gauges
 FEED_HEALTH_EVERY = 60.0  # seconds between checks of the feeds' health (alerts, not liveness)
 
@@ -136,7 +139,8 @@ class Daemon:
             self._schedule_all(self.config.feeds)
             # One node of several polls only its share: no "every feed polled" line there.
             self._summary = PollSummary(() if self._cluster else self._feeds)
-            self._scheduler.every("retention", RETENTION_EVERY, self._prune)
+            first = min(RETENTION_FIRST, RETENTION_EVERY)  # never later than the hourly run was
+            self._scheduler.every("retention", RETENTION_EVERY, self._prune, first=first)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
             self._scheduler.every("feed health", FEED_HEALTH_EVERY, self._check_feed_health)
             self._scheduler.start()

@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from monitor.waits import wait_event
@@ -171,9 +171,16 @@ class Dispatching:
     def polling(self) -> int:
         return len(self._polling)
 
-    def every(self, name: str, seconds: float, job: Housekeeping) -> None:
-        """A housekeeping job (retention, health checks) every ``seconds``."""
-        self._housekeeping.add_job(job, "interval", seconds=seconds, id=name, replace_existing=True)
+    def every(
+        self, name: str, seconds: float, job: Housekeeping, *, first: float | None = None
+    ) -> None:
+        """A housekeeping job (retention, health checks) every ``seconds``; its first run
+        ``first`` seconds after start when given, else ``seconds`` after."""
+        when = None if first is None else datetime.now(UTC) + timedelta(seconds=first)
+        self._housekeeping.add_job(
+            job, "interval", seconds=seconds, id=name, replace_existing=True,
+            **({} if when is None else {"next_run_time": when}),
+        )  # fmt: skip
 
 
 class FeedScheduler(Dispatching):

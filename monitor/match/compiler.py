@@ -8,6 +8,7 @@ and ``matcher.py`` (an item matched).
 from __future__ import annotations
 
 import gc
+import json
 from collections.abc import Sequence
 
 from monitor.errors import RuleError
@@ -42,9 +43,13 @@ def compile_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig])
 
 
 def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]) -> list[str]:
-    """Every problem of the rules and entities, each with its location in the config."""
+    """Every problem of the rules and entities, each with its location in the config.
+
+    A rule with an empty ``name`` or ``query`` (the config's own problem, said there) has
+    only the other one checked, so a rule's problems are all said at once."""
     problems: list[str] = []
     seen_entities: dict[str, int] = {}
+    spellings: dict[str, int] = {}  # folded spelling -> the first entity that has it
     for i, entity in enumerate(entities):
         key = entity_key(entity.name)
         if not key:
@@ -58,15 +63,19 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
         for j, alias in enumerate(entity.aliases):
             if not entity_key(alias):
                 problems.append(f"entities[{i}].aliases[{j}]: {alias!r} has no letter or digit")
+        problems.extend(_shared_spellings(i, entity, entities, spellings, seen_entities))
     table = entity_table(entities)
     seen_rules: dict[str, int] = {}
     for i, rule in enumerate(rules):
-        if rule.name in seen_rules:
+        if rule.name and rule.name in seen_rules:
             problems.append(
                 f"rules[{i}].name: duplicate rule name {rule.name!r} "
                 f"(also rules[{seen_rules[rule.name]}])"
             )
-        seen_rules.setdefault(rule.name, i)
+        if rule.name:
+            seen_rules.setdefault(rule.name, i)
+        if not rule.query:
+            continue
         try:
             node, listed, _ = parse_terms(rule.query)
         except RuleError as exc:
@@ -86,3 +95,29 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
         ):
             problems.append(f"rules[{i}].query: {MATCHES_NOTHING_SPECIFIC}")
     return problems
+
+
+def _shared_spellings(
+    i: int,
+    entity: EntityConfig,
+    entities: Sequence[EntityConfig],
+    spellings: dict[str, int],
+    names: dict[str, int],
+) -> list[str]:
+    """A spelling of ``entities[i]`` that an earlier entity has too: ``@`` that spelling
+    would mean the earlier one only (``entity_table``), silently. Compared folded, as
+    ``@Name`` finds its entity; two entities of one name are said as a duplicate name."""
+    found: list[str] = []
+    for j, spelling in enumerate((entity.name, *entity.aliases)):
+        key = entity_key(spelling)
+        first = spellings.setdefault(key, i) if key else i
+        if first == i or (j == 0 and names.get(key) != i):
+            continue  # its own, or a duplicate entity name (said above)
+        where = f"entities[{i}].name" if j == 0 else f"entities[{i}].aliases[{j - 1}]"
+        written = spelling if len(key.split()) == 1 else json.dumps(spelling, ensure_ascii=False)
+        found.append(
+            f"{where}: {spelling!r} is also a spelling of entities[{first}]"
+            f" {json.dumps(entities[first].name, ensure_ascii=False)}: @{written} would mean"
+            " that entity only (give each spelling to one entity)"
+        )
+    return found
