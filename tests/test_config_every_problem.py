@@ -48,21 +48,15 @@ CASES = [
     ),
 ]  # fmt: skip
 
-# A spelling of two entities: ``@`` it would silently mean the first one.
+# An alias of two entities, used by a rule: ``@`` it could mean either.
 CASES += [
     (
-        "an entity's name is another's alias",
-        '[[entities]]\nname = "Vladimir Putin"\naliases = ["Putin"]\n'
-        '[[entities]]\nname = "Putin"\naliases = ["Путин"]\n',
-        ["entities[1] \"Putin\".name: 'Putin' is also a spelling of entities[0] \"Vladimir"
-         ' Putin": @Putin would mean that entity only (give each spelling to one entity)'],
-    ),
-    (
-        "an alias of two entities, compared folded",
+        "a rule's @ of an alias two entities have, compared folded",
         '[[entities]]\nname = "Kyiv"\naliases = ["Kiev"]\n'
-        '[[entities]]\nname = "Kyiv Oblast"\naliases = ["KIEV"]\n',
-        ["entities[1] \"Kyiv Oblast\".aliases[0]: 'KIEV' is also a spelling of entities[0]"
-         ' "Kyiv": @KIEV would mean that entity only (give each spelling to one entity)'],
+        '[[entities]]\nname = "Kyiv Oblast"\naliases = ["KIEV"]\n'
+        '[[rules]]\nname = "k"\nquery = "talks AND @kiev"\nchannels = ["desk"]\n',
+        ['rules[0] "k".query: @kiev is an alias of entities[0] "Kyiv" and entities[1]'
+         ' "Kyiv Oblast": name the one meant by its name at position 10'],
     ),
 ]  # fmt: skip
 
@@ -94,6 +88,13 @@ def test_run_refuses_the_file_with_the_same_lines(
 OK = [
     ("an alias that is the entity's own name", '[[entities]]\nname = "Kyiv"\naliases = ["KYIV"]\n'),
     ("entities apart", '[[entities]]\nname = "Kyiv"\n[[entities]]\nname = "Kyiv Oblast"\n'),
+    # Each entity's own spellings match the text; no rule says @Kiev.
+    (
+        "an alias of two entities that no rule names",
+        '[[entities]]\nname = "Kyiv"\naliases = ["Kiev"]\n'
+        '[[entities]]\nname = "Kyiv Oblast"\naliases = ["KIEV"]\n'
+        '[[rules]]\nname = "k"\nquery = "@Kyiv"\nchannels = ["desk"]\n',
+    ),
 ]  # fmt: skip
 
 
@@ -104,3 +105,21 @@ def test_spellings_of_one_entity_are_no_problem(
     path = tmp_path / "config.toml"
     path.write_text(HEAD + tables, encoding="utf-8")
     assert main(["check-config", "-c", str(path)]) == 0
+
+
+def test_an_entitys_name_means_it_where_another_has_it_as_an_alias(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``@Putin`` is the entity named Putin, not "Vladimir Putin" whose alias it is: it
+    fires on that entity's own alias (explore11: it silently meant the other entity)."""
+    path = tmp_path / "config.toml"
+    path.write_text(
+        HEAD + '[[entities]]\nname = "Vladimir Putin"\naliases = ["Putin"]\n'
+        '[[entities]]\nname = "Putin"\naliases = ["Путин"]\n'
+        '[[rules]]\nname = "p"\nquery = "@Putin"\nchannels = ["desk"]\n',
+        encoding="utf-8",
+    )
+    assert main(["check-config", "-c", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["test-rules", "-c", str(path), "--text", "Путин at summit"]) == 0
+    assert "p [normal]: @Putin = 'Путин'" in capsys.readouterr().out

@@ -42,11 +42,26 @@ def entity_key(name: str) -> str:
 
 
 def entity_table(entities: Sequence[EntityConfig]) -> dict[str, EntityConfig]:
-    table: dict[str, EntityConfig] = {}
-    for entity in entities:  # the first entity to claim a spelling keeps it
-        for spelling in (entity.name, *entity.aliases):
-            table.setdefault(entity_key(spelling), entity)
+    """What ``@Name`` means, by folded spelling: an entity's own name before another's alias
+    (``@Putin`` is the entity named Putin, not "Vladimir Putin" whose alias it is); an alias
+    that two entities share means the first (``shared_aliases``: a rule may not use it)."""
+    table = {entity_key(entity.name): entity for entity in reversed(entities)}
+    for entity in entities:
+        for alias in entity.aliases:
+            table.setdefault(entity_key(alias), entity)
     return table
+
+
+def shared_aliases(entities: Sequence[EntityConfig]) -> dict[str, list[int]]:
+    """Folded aliases that two entities or more have and no entity has as its name: the
+    entities (by index) that ``@`` such an alias could mean."""
+    names = {entity_key(entity.name) for entity in entities}
+    having: dict[str, list[int]] = {}
+    for i, entity in enumerate(entities):
+        for key in dict.fromkeys(entity_key(alias) for alias in entity.aliases):
+            if key and key not in names:
+                having.setdefault(key, []).append(i)
+    return {key: owners for key, owners in having.items() if len(owners) > 1}
 
 
 class Builder:

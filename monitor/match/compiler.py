@@ -12,7 +12,13 @@ import json
 from collections.abc import Sequence
 
 from monitor.errors import RuleError
-from monitor.match.builder import MATCHES_NOTHING_SPECIFIC, Builder, entity_key, entity_table
+from monitor.match.builder import (
+    MATCHES_NOTHING_SPECIFIC,
+    Builder,
+    entity_key,
+    entity_table,
+    shared_aliases,
+)
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.match.logic import compile_node
 from monitor.match.matcher import Matcher
@@ -49,7 +55,6 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
     only the other one checked, so a rule's problems are all said at once."""
     problems: list[str] = []
     seen_entities: dict[str, int] = {}
-    spellings: dict[str, int] = {}  # folded spelling -> the first entity that has it
     for i, entity in enumerate(entities):
         key = entity_key(entity.name)
         if not key:
@@ -63,8 +68,8 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
         for j, alias in enumerate(entity.aliases):
             if not entity_key(alias):
                 problems.append(f"entities[{i}].aliases[{j}]: {alias!r} has no letter or digit")
-        problems.extend(_shared_spellings(i, entity, entities, spellings, seen_entities))
     table = entity_table(entities)
+    shared = shared_aliases(entities)
     seen_rules: dict[str, int] = {}
     for i, rule in enumerate(rules):
         if rule.name and rule.name in seen_rules:
@@ -90,34 +95,20 @@ def validate_rules(rules: Sequence[RuleConfig], entities: Sequence[EntityConfig]
             problems.append(
                 f"rules[{i}].query: no entity named {name!r} (define it in [[entities]])"
             )
+        for term in listed:
+            owners = shared.get(entity_key(term.value)) if term.kind == "entity" else None
+            if owners:
+                which = " and ".join(
+                    f"entities[{o}] {json.dumps(entities[o].name, ensure_ascii=False)}"
+                    for o in owners
+                )
+                written = term.value if len(term.value.split()) == 1 else json.dumps(term.value)
+                problems.append(
+                    f"rules[{i}].query: @{written} is an alias of {which}: name the one"
+                    f" meant by its name at position {term.position}"
+                )
         if not unknown and compile_node(node, {t.position: n for n, t in enumerate(listed)})(
             frozenset()
         ):
             problems.append(f"rules[{i}].query: {MATCHES_NOTHING_SPECIFIC}")
     return problems
-
-
-def _shared_spellings(
-    i: int,
-    entity: EntityConfig,
-    entities: Sequence[EntityConfig],
-    spellings: dict[str, int],
-    names: dict[str, int],
-) -> list[str]:
-    """A spelling of ``entities[i]`` that an earlier entity has too: ``@`` that spelling
-    would mean the earlier one only (``entity_table``), silently. Compared folded, as
-    ``@Name`` finds its entity; two entities of one name are said as a duplicate name."""
-    found: list[str] = []
-    for j, spelling in enumerate((entity.name, *entity.aliases)):
-        key = entity_key(spelling)
-        first = spellings.setdefault(key, i) if key else i
-        if first == i or (j == 0 and names.get(key) != i):
-            continue  # its own, or a duplicate entity name (said above)
-        where = f"entities[{i}].name" if j == 0 else f"entities[{i}].aliases[{j - 1}]"
-        written = spelling if len(key.split()) == 1 else json.dumps(spelling, ensure_ascii=False)
-        found.append(
-            f"{where}: {spelling!r} is also a spelling of entities[{first}]"
-            f" {json.dumps(entities[first].name, ensure_ascii=False)}: @{written} would mean"
-            " that entity only (give each spelling to one entity)"
-        )
-    return found
