@@ -177,8 +177,10 @@ async def check_feeds(
     channels: Iterable[str],
     now: float,
     health_after: float,
+    silence: bool = True,
 ) -> list[HealthEvent]:
-    """Decide what changed, queue one health alert per event and channel, remember it.
+    """Decide what changed, queue one health alert per event and channel, remember it;
+    without ``silence``, no feed is newly told it has published nothing.
 
     The alerts and the feeds' ``health_alerted`` are written in one transaction, and the
     live states learn it only once that commits: a poll saving its feed meanwhile must not
@@ -187,7 +189,7 @@ async def check_feeds(
     """
     states = list(states)
     channels = list(channels)
-    rhythm = await rhythms(store.db, states, now=now, health_after=health_after)
+    rhythm = await rhythms(store.db, states, now=now, health_after=health_after) if silence else {}
     events = transitions(states, names, now=now, health_after=health_after, rhythms=rhythm)
     if not events:
         return events

@@ -40,11 +40,11 @@ class Desk:
         self.clock[0] = T0 + at
         await poll_all(self.engine.rt, progress=False)
 
-    async def check(self, at: float) -> list[str]:
+    async def check(self, at: float, *, silence: bool = True) -> list[str]:
         state = self.engine.rt.states[self.url]
         events = await check_feeds(
             self.engine.store, [state], {self.url: "Desk"}, channels=["ops"], now=T0 + at,
-            health_after=self.health_after,
+            health_after=self.health_after, silence=silence,
         )  # fmt: skip
         self.said += [(at, e.kind, e.message) for e in events]
         return [e.kind for e in events]
@@ -107,6 +107,7 @@ async def test_a_feed_that_stops_is_told_once_truly_then_working_again_once(
             await desk.publish(poll * 2 * HOUR, count=30)
         stop = 26 * HOUR
         assert await desk.check(stop + 5.9 * HOUR) == []
+        assert await desk.check(stop + 6 * HOUR, silence=False) == []  # health_silence = false
         assert await desk.check(stop + 6 * HOUR) == ["stale"]  # six hours: max(6h, 2 x 2h)
         assert [await desk.check(stop + h * HOUR) for h in (7, 12, 48)] == [[], [], []]
         assert desk.said[0][2] == (
