@@ -51,6 +51,9 @@ class MonitorSection(StrictModel):
     retention: Duration = Field(default=30 * 86400.0, gt=0)
     health_channels: list[str] = Field(default_factory=list)
     health_after: Duration = Field(default=6 * 3600.0, gt=0)
+    health_silence: bool = Field(
+        default=True, description="false: no alert when a working feed publishes nothing"
+    )
     max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
     schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
     max_interval: Duration | None = Field(

@@ -199,6 +199,7 @@ class Daemon:
         events = await check_feeds(
             rt.store, states, names, channels=channels, now=time.time(),
             health_after=self.config.monitor.health_after,
+            silence=self.config.monitor.health_silence,
         )  # fmt: skip
         for event in events:
             log.warning("feed health: %s", event.message, extra={"feed": event.url})

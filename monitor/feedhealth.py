@@ -1,5 +1,5 @@
-"""Feed health alerts: a feed that fails for longer than ``health_after``, or goes stale
-against its own usual rhythm, raises one alert; one more when it recovers.
+"""Feed health alerts: a feed that fails for longer than ``health_after``, or falls silent
+for far longer than it has been quiet before, raises one alert; one more when it recovers.
 
 ``health_alerted`` on the feed's row remembers what was said (0 nothing, 1 failing,
 2 stale), so a restart neither repeats an alert nor forgets to say "recovered".
@@ -8,11 +8,10 @@ against its own usual rhythm, raises one alert; one more when it recovers.
 from __future__ import annotations
 
 import itertools
-import statistics
-from collections.abc import Iterable, Mapping
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from monitor.configtypes import format_duration
 from monitor.store import Store
 from monitor.store import feeds as feed_store
 from monitor.store import items as item_store
@@ -20,10 +19,52 @@ from monitor.store.db import Db
 from monitor.store.feeds import FeedState
 
 OK, FAILING, STALE = 0, 1, 2
-# A feed is stale when it has published nothing for this many of its usual gaps...
-STALE_GAPS = 6.0
-# ...judged on this many recent items, and only when it has at least this many.
-RHYTHM_ITEMS, MIN_RHYTHM_ITEMS = 20, 6
+# A feed has fallen silent when it has published nothing for this many times the longest
+# quiet spell it had in the RHYTHM_WINDOW before its last new item (never under
+# health_after). Six median gaps called feeds that publish in bursts, or sleep every night,
+# silent while they worked. UCI publishers replayed with one day of history (36 h): 0.47
+# silence alerts per feed-day before, 0.14 with 2x their longest spell (1.5x: 0.22, 3x:
+# 0.07), none with a week of it; a feed that stops is told after 19 h at the median, 40 h
+# at most (bench/health_silence.py). A false alarm's spell is then in the window, so a feed
+# is not told twice at the same rhythm.
+QUIET_MARGIN = 2.0
+RHYTHM_WINDOW = 8 * 86400.0  # a week and a day: a quiet weekend is seen again next week
+# Only judged once it has this many distinct times of new items, seen over a day at least
+# (so that its first night is not taken for silence).
+MIN_RHYTHM_ITEMS, MIN_HISTORY = 6, 86400.0
+
+
+@dataclass(frozen=True, slots=True)
+class Rhythm:
+    """How a feed published before its last new item (from its items' first_seen)."""
+
+    since: float  # the oldest first_seen in the window
+    last: float  # its newest
+    longest_quiet: float  # the longest time between two new items
+    items: int  # first seen after ``since``
+
+    def silent_after(self, health_after: float) -> float:
+        """How long without a new item means the feed has fallen silent."""
+        return max(health_after, QUIET_MARGIN * self.longest_quiet)
+
+    def usual(self) -> str:
+        """Its rhythm in a few true words: "about 12 items an hour"."""
+        per_second = self.items / max(self.last - self.since, 1.0)
+        units = (("an hour", 3600.0), ("a day", 86400.0), ("a week", 7 * 86400.0))
+        unit, seconds = next((u for u in units if round(per_second * u[1]) >= 1), units[-1])
+        count = max(1, round(per_second * seconds))
+        return f"about {count} item{'s' if count > 1 else ''} {unit}"
+
+
+def rhythm_of(first_seen: Sequence[float]) -> Rhythm | None:
+    """The rhythm of a feed's items' first_seen times of the window (None: too few)."""
+    times = sorted({round(t) for t in first_seen})
+    if len(times) < MIN_RHYTHM_ITEMS:
+        return None
+    quiet = max(b - a for a, b in itertools.pairwise(times))
+    # Those first seen with the oldest came before the span: they are not in its rate.
+    items = sum(1 for t in first_seen if round(t) > times[0])
+    return Rhythm(float(times[0]), float(times[-1]), float(quiet), items)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,8 +76,14 @@ class HealthEvent:
     said: int  # the feed's health_alerted once this event is written
 
 
-def _ago(seconds: float) -> str:
-    return format_duration(max(60.0, round(seconds / 60) * 60))
+def _ago(seconds: float, *, up: bool = False) -> str:
+    """A duration as people say it: 40s, 25m, 14h, 3d (rounded; ``up``: a bound, never
+    under the duration)."""
+    whole = math.ceil if up else round
+    for unit, size in (("d", 86400.0), ("h", 3600.0), ("m", 60.0)):
+        if seconds >= 2 * size or (unit == "m" and seconds >= 90):
+            return f"{whole(seconds / size)}{unit}"
+    return f"{max(1, whole(seconds))}s"
 
 
 def transitions(
@@ -45,25 +92,33 @@ def transitions(
     *,
     now: float,
     health_after: float,
-    rhythms: Mapping[str, float | None],
+    rhythms: Mapping[str, Rhythm | None],
 ) -> list[HealthEvent]:
     """What changed in the feeds' health since the last check (the states are not changed:
     ``check_feeds`` records each event's ``said`` once its alerts are written)."""
     events: list[HealthEvent] = []
     for state in states:
         name = names.get(state.url, state.url)
-        gap = rhythms.get(state.url)
+        rhythm = rhythms.get(state.url)
         # Failed fetches, or bodies whose XML may lose items (kept apart: only the first
         # back off the polls), since the earlier of the two.
         since = min((t for t in (state.failing_since, state.malformed_since) if t is not None),
                     default=None)  # fmt: skip
         failing = since is not None and now - since >= health_after
+        quiet = None if state.last_new_item is None else now - state.last_new_item
         stale = (
             not failing
-            and gap is not None
-            and state.last_new_item is not None
+            and quiet is not None
             and state.error_streak == 0
-            and now - state.last_new_item >= max(health_after, STALE_GAPS * gap)
+            and (
+                # Told: silent until it publishes (its old items may be pruned meanwhile).
+                (state.health_alerted == STALE and quiet >= health_after)
+                or (
+                    rhythm is not None
+                    and now - rhythm.since >= MIN_HISTORY
+                    and quiet >= rhythm.silent_after(health_after)
+                )
+            )
         )
         if failing and state.health_alerted != FAILING:
             events.append(
@@ -71,13 +126,13 @@ def transitions(
                     state.url, name, "failing", _failing(state, name, now - (since or now)), FAILING
                 )
             )
-        elif stale and state.health_alerted == OK:
-            quiet = now - (state.last_new_item or now)
+        elif stale and rhythm is not None and state.health_alerted == OK:
             events.append(
                 HealthEvent(
                     state.url, name, "stale",
-                    f"{name} has published nothing for {_ago(quiet)}; it usually publishes "
-                    f"every {_ago(gap or 0)}", STALE,
+                    f"{name} has published nothing for {_ago(quiet or 0)}; before that it had "
+                    f"{rhythm.usual()} and was never quiet for more than "
+                    f"{_ago(rhythm.longest_quiet, up=True)}", STALE,
                 )
             )  # fmt: skip
         elif (
@@ -99,15 +154,18 @@ def _failing(state: FeedState, name: str, seconds: float) -> str:
     return f"{name} has sent broken XML for {_ago(seconds)}, items may be lost: {state.malformed}"
 
 
-async def rhythms(db: Db, feed_ids: Mapping[str, int]) -> dict[str, float | None]:
-    """Each feed's usual gap between new items: the median of its recent gaps (seconds)."""
-    out: dict[str, float | None] = {}
-    for url, feed_id in feed_ids.items():
-        times = sorted(
-            {round(t) for t in await item_store.recent_first_seen(db, feed_id, RHYTHM_ITEMS)}
-        )
-        gaps = [b - a for a, b in itertools.pairwise(times) if b > a]
-        out[url] = statistics.median(gaps) if len(gaps) >= MIN_RHYTHM_ITEMS - 1 else None
+async def rhythms(
+    db: Db, states: Iterable[FeedState], *, now: float, health_after: float
+) -> dict[str, Rhythm | None]:
+    """The rhythm of each feed that may have fallen silent: quiet for health_after at least,
+    and not yet told (the others need none, and most feeds are not quiet that long)."""
+    out: dict[str, Rhythm | None] = {}
+    for state in states:
+        last = state.last_new_item
+        if last is None or now - last < health_after or state.health_alerted != OK:
+            continue
+        times = await item_store.first_seen_between(db, state.id, last - RHYTHM_WINDOW, last)
+        out[state.url] = rhythm_of(times)
     return out
 
 
@@ -119,8 +177,10 @@ async def check_feeds(
     channels: Iterable[str],
     now: float,
     health_after: float,
+    silence: bool = True,
 ) -> list[HealthEvent]:
-    """Decide what changed, queue one health alert per event and channel, remember it.
+    """Decide what changed, queue one health alert per event and channel, remember it;
+    without ``silence``, no feed is newly told it has published nothing.
 
     The alerts and the feeds' ``health_alerted`` are written in one transaction, and the
     live states learn it only once that commits: a poll saving its feed meanwhile must not
@@ -129,7 +189,7 @@ async def check_feeds(
     """
     states = list(states)
     channels = list(channels)
-    rhythm = await rhythms(store.db, {s.url: s.id for s in states})
+    rhythm = await rhythms(store.db, states, now=now, health_after=health_after) if silence else {}
     events = transitions(states, names, now=now, health_after=health_after, rhythms=rhythm)
     if not events:
         return events

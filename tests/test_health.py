@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.feedhealth import FAILING, OK, STALE, transitions
+from monitor.feedhealth import FAILING, OK, STALE, Rhythm, transitions
 from monitor.store.feeds import FeedState
 
 H = 6 * 3600.0
@@ -16,9 +16,12 @@ def _feed(**kw: object) -> FeedState:
 
 
 def _run(state: FeedState, gap: float | None = None, now: float = NOW) -> list[str]:
-    """One check, its events taken as said (as check_feeds does once they are written)."""
+    """One check, its events taken as said (as check_feeds does once they are written); the
+    feed was never quiet longer than ``gap`` over the week before its last new item."""
+    last = state.last_new_item or now
+    rhythm = None if gap is None else Rhythm(last - 7 * 86400, last, gap, int(7 * 86400 / gap))
     events = transitions(
-        [state], {state.url: "X"}, now=now, health_after=H, rhythms={state.url: gap}
+        [state], {state.url: "X"}, now=now, health_after=H, rhythms={state.url: rhythm}
     )
     for event in events:
         state.health_alerted = event.said

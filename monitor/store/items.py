@@ -151,11 +151,11 @@ async def since_with_feed(db: Db, since: float) -> list[tuple[str, str, str, str
     return [tuple(r) for r in rows]
 
 
-async def recent_first_seen(db: Db, feed_id: int, limit: int) -> list[float]:
-    """When the feed's ``limit`` newest items were first seen (UNIX seconds), newest first."""
+async def first_seen_between(db: Db, feed_id: int, start: float, end: float) -> list[float]:
+    """When the feed's items first seen from ``start`` to ``end`` were (UNIX seconds)."""
     rows = await db.fetch_all(
-        "SELECT first_seen FROM items WHERE feed_id = ? ORDER BY first_seen DESC LIMIT ?",
-        (feed_id, limit),
+        "SELECT first_seen FROM items WHERE feed_id = ? AND first_seen BETWEEN ? AND ?",
+        (feed_id, start, end),
     )
     return [float(r[0]) for r in rows]
 
