@@ -108,7 +108,7 @@ async def test_a_poll_that_outlasts_its_interval_keeps_the_feed_in_the_schedule(
         running += 1
         most = max(most, running)
         try:
-            await asyncio.sleep(2.0)  # twice the feed's interval
+            await asyncio.sleep(1.3)  # longer than the feed's interval (1 s)
         finally:
             running -= 1
         return web.Response(body=rss("Slow", [("One", "http://example.org/1")]))
