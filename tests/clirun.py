@@ -14,6 +14,9 @@ from standins import BOT_TOKEN, CHAT_ID
 
 # The password a config takes from ${PGPW}: every command is given it, none may print it.
 PASSWORD = "pg-s3cret-pw"
+# The environment of a node started as in production: its cold start spreads the feeds' first
+# polls over 3 s (tests/conftest.py turns the spread off for the rest of the suite).
+SPREAD = {"MONITOR_START_SPREAD": ""}
 HEADLINES = [
     "Mayor Elena Márquez calls emergency summit over rail strike",
     "Harbour City mayor Elena Márquez calls emergency summit on rail strike",

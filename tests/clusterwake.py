@@ -88,6 +88,12 @@ async def _holder(db: asyncpg.Connection, role: str) -> int | None:
     return None
 
 
+async def _assigned(db: asyncpg.Connection) -> bool:
+    """Whether every feed's routine item is stored and in a story."""
+    filed: int = await db.fetchval("SELECT count(*) FROM items WHERE story_id IS NOT NULL")
+    return filed >= FEEDS
+
+
 async def _tried(db: asyncpg.Connection) -> bool:
     """Whether a node tried for a role and lost: its standing connection sits idle after
     the try (a winner goes on to write its term)."""
@@ -130,7 +136,7 @@ async def cross_node_latencies(
                     await db.fetchval("SELECT pg_advisory_unlock($1)", role_key("assigner"))
                 else:
                     await _until(elected, 60, "the assigner")
-            await asyncio.sleep(3.0)  # the first polls' routine items assigned
+            await _until(lambda: _assigned(db), 30, "the first polls' routine items assigned")
             latencies = []
             for i, headline in enumerate(STORIES):
                 outlets.publish(i, headline)

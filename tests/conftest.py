@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -11,6 +12,12 @@ from pgserver import NO_POSTGRES_REASON, Cluster, start_cluster
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
+
+# A daemon's cold start spreads its feeds' first polls over 3 s (monitor.daemon.START_SPREAD):
+# the suite's daemons, in-process and `monitor run` processes alike (they inherit this), poll
+# at once instead of each waiting up to 3 s for what it tests. tests/test_start_spread.py
+# checks the spread itself; the multi-node tests that model a production start keep it.
+os.environ["MONITOR_START_SPREAD"] = "0"
 
 
 def shared(*parts: str) -> Path:

@@ -21,6 +21,7 @@ from aiohttp import web
 from clirun import (
     HEADLINES,
     PASSWORD,
+    SPREAD,
     monitor_cli,
     pipeline_config,
     start_node,
@@ -104,7 +105,7 @@ async def test_three_nodes_kill_the_assigner_one_alert_no_item_twice(
         config = tmp_path / "config.toml"
         config.write_text(_config(with_password(pg_url), outlets.urls, tg.url, hook.url), "utf-8")
         try:
-            procs = [await start_node(config) for _ in range(3)]  # at once, on an empty database
+            procs = [await start_node(config, env=SPREAD) for _ in range(3)]  # at once, on an empty database
 
             async def alerted() -> bool:
                 return bool(tg.sent) and bool(hook.payloads()) and len(outlets.polls) == FEEDS

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import asyncpg
 from aiohttp import web
-from clirun import start_node, stop_nodes, with_password
+from clirun import SPREAD, start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
 
 PER_HOST = 4
@@ -50,7 +50,7 @@ async def test_two_nodes_hold_the_per_host_limit_together(
     procs = []
     try:
         for _ in range(2):
-            procs.append(await start_node(config))
+            procs.append(await start_node(config, env=SPREAD))
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if await db.fetchval("SELECT to_regclass('cluster_nodes') IS NOT NULL") and (

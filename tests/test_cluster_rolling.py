@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import asyncpg
-from clirun import start_node, stop_nodes, with_password
+from clirun import SPREAD, start_node, stop_nodes, with_password
 from conftest import shared
 from feedserver import FeedServer, rss
 from standins import webhook_receiver
@@ -68,7 +68,7 @@ storm_limit = 1000
 
 async def _start(config: Path, db: asyncpg.Connection) -> asyncio.subprocess.Process:
     """A node, once it has joined (a signal before that finds no handler yet)."""
-    return await _joined(await start_node(config), db)
+    return await _joined(await start_node(config, env=SPREAD), db)
 
 
 async def _joined(
@@ -104,7 +104,7 @@ async def test_a_rolling_restart_loses_and_doubles_nothing(
     async with webhook_receiver() as hook:
         config = tmp_path / "config.toml"
         config.write_text(_config(with_password(pg_url), urls, hook.url), "utf-8")
-        procs = [await start_node(config) for _ in range(NODES)]  # at once: the starts overlap
+        procs = [await start_node(config, env=SPREAD) for _ in range(NODES)]  # at once: the starts overlap
         procs = [await _joined(p, db) for p in procs]
         errors: list[str] = []
         try:

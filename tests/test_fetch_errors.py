@@ -71,11 +71,11 @@ def _closed_port() -> int:
 
 
 # (case, handler or None, limits, how the URL is built, words the error has, words it has not)
-LIMITS = FetchLimits(timeout=4.0, read_timeout=1.5)
+LIMITS = FetchLimits(timeout=2.5, read_timeout=1.0)
 TABLE: list[tuple[str, Callable[[web.Request], object] | None, str, list[str], list[str]]] = [
-    ("silent before headers", _silent, "server", ["nothing for 1.5s", "read_timeout"], ["4s"]),
-    ("stalls mid-body", _stall_mid_body, "server", ["nothing for 1.5s", "read_timeout"], ["4s"]),
-    ("drips past the total", _drip, "server", ["within 4s", "(timeout"], ["read_timeout"]),
+    ("silent before headers", _silent, "server", ["nothing for 1s", "read_timeout"], ["2.5s"]),
+    ("stalls mid-body", _stall_mid_body, "server", ["nothing for 1s", "read_timeout"], ["2.5s"]),
+    ("drips past the total", _drip, "server", ["within 2.5s", "(timeout"], ["read_timeout"]),
     (
         "name does not resolve",
         None,

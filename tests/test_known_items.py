@@ -25,6 +25,7 @@ from monitor.engine import Engine
 from monitor.feedmemory import FeedMemory
 from monitor.pipeline import PollOutcome, ingest_pushed, refresh_feed
 from monitor.retention import prune
+from monitor.store import sqlite as sqlite_store
 
 START = datetime(2014, 3, 12, 12, 0, tzinfo=UTC)
 RULES = """
@@ -376,13 +377,15 @@ async def test_a_body_of_more_items_than_a_memory_keeps_is_read_whole(
 
 
 async def test_after_the_store_failed_every_item_is_read_again(
-    feed_server: FeedServer, tmp_path: Path
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A store that fails may have lost what it had committed (a failover, a restore from a
     backup): the memory of what it stored is dropped with it, and the next poll stores what
     the store no longer has, as it would without the memory. Here the feed's items go from
     the store (the restore), then another program holds the write lock past the busy timeout
     (the failure)."""
+    # The lock below is held past SQLite's busy timeout: 1 s of it rather than the usual 5.
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 1000)
     titles = headlines()
     old = first_body(titles)
     feed_server.feed("/feed", body(old))

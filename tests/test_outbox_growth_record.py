@@ -86,8 +86,10 @@ async def _recorded(url: str, *, within: float) -> bool:
             status = await conn.fetchval("SELECT status FROM alerts WHERE dedup_key = 'new:1:r'")
             if status == alert_rows.SENT:
                 return True
+        except (asyncpg.PostgresError, asyncpg.InterfaceError):
+            pass  # this connection was one the outage dropped: ask again
         finally:
-            await conn.close()
+            conn.terminate()
         await asyncio.sleep(0.1)
     return False
 

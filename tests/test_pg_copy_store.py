@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -25,9 +26,13 @@ def _publish(feed_server: FeedServer, count: int, extra: int = 0) -> None:
 
 
 async def _views(config: Path) -> list[object]:
+    """What the read-only commands show (run at once, each a process of its own)."""
     out = []
-    for args in VIEWS:
-        code, text, err = await monitor_cli(*args, config=config)
+    for args, (code, text, err) in zip(
+        VIEWS,
+        await asyncio.gather(*(monitor_cli(*args, config=config) for args in VIEWS)),
+        strict=True,
+    ):
         assert code == 0, (args, err)
         out.append(json.loads(text))
     return out
@@ -61,9 +66,9 @@ async def test_sqlite_to_postgresql_and_back_shows_the_same_and_goes_on(
         )
         assert code == 0, err
 
-        seen = await _views(first)
-        assert await _views(server) == seen
-        assert await _views(back) == seen
+        seen, on_server, on_back = await asyncio.gather(_views(first), _views(server), _views(back))
+        assert on_server == seen
+        assert on_back == seen
 
         # Refused: the target holds a store already; nothing in it changes.
         code, _, err = await monitor_cli(

@@ -182,13 +182,19 @@ async def test_a_key_in_a_feed_url_reaches_no_reader(tmp_path: Path) -> None:
         kinds = [json.loads(body)["alert"]["kind"] for _, body in r.hook.requests]
         assert sorted(kinds) == ["health", "new"]  # both alerts reached every channel
         assert len(r.tg.sent) == 2 and len(r.smtp.received) == 2
-        status_json = (await monitor("status", "--json", "-c", str(path)))[1]
-        status_text = (await monitor("status", "-c", str(path)))[1]
-        stories_json = (await monitor("stories", "--json", "-c", str(path)))[1]
-        stories_text = (await monitor("stories", "-c", str(path)))[1]
         since = ("test-rules", "--since", "1h", "-c", str(path))
-        rules_json = (await monitor(*since, "--json"))[1]
-        rules_text = (await monitor(*since))[1]
+        # The commands that read the store, at once (each a process of its own).
+        status_json, status_text, stories_json, stories_text, rules_json, rules_text = [
+            out
+            for _, out, _ in await asyncio.gather(
+                monitor("status", "--json", "-c", str(path)),
+                monitor("status", "-c", str(path)),
+                monitor("stories", "--json", "-c", str(path)),
+                monitor("stories", "-c", str(path)),
+                monitor(*since, "--json"),
+                monitor(*since),
+            )
+        ]
     seen = {
         "telegram, webhook, email": "\n".join(texts),
         "console": story_console + health_console,

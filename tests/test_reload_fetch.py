@@ -23,7 +23,7 @@ def _config(path: Path, urls: list[str], *, agent: str, per_host: int) -> None:
         f'database = "{path.parent / "monitor.db"}"',
         # Longer than a round of the feeds one at a time (part 1 of issue 13: a poll that
         # outlasts its interval is another matter).
-        'interval = "5s"',
+        'interval = "3s"',
         'min_interval = "1s"',
         "jitter = 0.0",
         f'user_agent = "{agent}"',
@@ -46,9 +46,9 @@ async def test_sighup_applies_new_fetch_limits_and_user_agent(
         in_flight += 1
         seen.append((request.headers.get("User-Agent", ""), in_flight))
         try:
-            # After the reload, longer: the feeds fell due 0.3s apart (each is due again an
+            # After the reload, longer: the feeds fell due 0.2s apart (each is due again an
             # interval after its poll ended), and they must overlap for the limit to show.
-            await asyncio.sleep(0.3 if seen[-1][0] == "first-agent/1" else 1.0)  # this request
+            await asyncio.sleep(0.2 if seen[-1][0] == "first-agent/1" else 1.0)  # this request
             return web.Response(body=rss("F", [("Same item", "http://example.org/1")]))
         finally:
             in_flight -= 1

@@ -58,11 +58,11 @@ def test_a_feed_that_falls_silent_is_polled_less_and_less() -> None:
 
 
 def _busy(request: web.Request) -> web.Response:
-    """An item every 2 s up to now: the feed's rate says poll it every 2 s."""
+    """An item every second up to now: the feed's rate says poll it every second."""
     now = time.time()
     items = "".join(
-        f"<item><title>Busy {int(now) - 2 * i}</title><link>http://example.org/b/{int(now) - 2 * i}</link>"
-        f"<pubDate>{format_datetime(datetime.fromtimestamp(now - 2 * i, UTC), usegmt=True)}</pubDate></item>"
+        f"<item><title>Busy {int(now) - i}</title><link>http://example.org/b/{int(now) - i}</link>"
+        f"<pubDate>{format_datetime(datetime.fromtimestamp(now - i, UTC), usegmt=True)}</pubDate></item>"
         for i in range(10)
     )
     return web.Response(
@@ -109,13 +109,13 @@ async def test_a_busy_feed_is_polled_often_and_a_quiet_one_seldom(
     task = asyncio.create_task(daemon.run())
     try:
         # Watched for 12 s at most; the adaptive schedule is done once the busy feed has had
-        # its three polls (the quiet one, polled on a 2 s rate, would have had three too by
-        # then). The fixed one is watched for 6 s: three of the busy feed's 2 s gaps, in
+        # its three polls (the quiet one, polled on a 1 s rate, would have had three too by
+        # then). The fixed one is watched for 3 s: three of the busy feed's 1 s gaps, in
         # which a schedule that followed its rate would poll it again (2 polls or more).
         if schedule == "adaptive":
             await _watch(feed_server, "/busy", low, 12)
         else:
-            await _watch(feed_server, "/busy", None, 6)
+            await _watch(feed_server, "/busy", None, 3)
     finally:
         daemon.stop()
         await asyncio.wait_for(task, 30)

@@ -20,6 +20,7 @@ from feedserver import FeedServer, rss
 
 from monitor import config as config_module
 from monitor.daemon import Daemon
+from monitor.store import sqlite as sqlite_store
 
 
 def _live(request: web.Request) -> web.Response:
@@ -126,8 +127,12 @@ async def test_database_files_gone_under_a_running_daemon_make_it_unhealthy(
 
 
 async def test_a_failing_write_path_makes_it_unhealthy_until_writes_work_again(
-    feed_server: FeedServer, tmp_path: Path
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # The lock below is held past SQLite's busy timeout: 1 s of it rather than the usual 5.
+    monkeypatch.setattr(sqlite_store, "BUSY_TIMEOUT_MS", 1000)
+    # The log watcher looks at systemd's pace (half of this), not every 2 s.
+    monkeypatch.setenv("WATCHDOG_USEC", "400000")
     feed_server.handler("/live", _live)
     async with _daemon(tmp_path, feed_server.url("/live")) as (_, healthz, log):
         await _healthz_until(healthz, 200, 10)
@@ -138,7 +143,7 @@ async def test_a_failing_write_path_makes_it_unhealthy_until_writes_work_again(
             body = await _healthz_until(healthz, 503, 30)
             assert "writes to the database fail" in body["reason"]
             assert "locked" in body["reason"]
-            for _ in range(100):  # the log watcher looks every few seconds
+            for _ in range(100):  # the log watcher's next look
                 if any("unhealthy" in line for line in log):
                     break
                 await asyncio.sleep(0.1)
@@ -146,7 +151,7 @@ async def test_a_failing_write_path_makes_it_unhealthy_until_writes_work_again(
             holder.execute("ROLLBACK")
             holder.close()
         await _healthz_until(healthz, 200, 30)
-        for _ in range(100):  # the log watcher looks every few seconds
+        for _ in range(100):  # the log watcher's next look
             if any("healthy again" in line for line in log):
                 break
             await asyncio.sleep(0.1)

@@ -19,6 +19,11 @@ from monitor.store.lock import WriterLock
 from monitor.store.migrate import migrate, pending
 from monitor.store.sqlitedb import BeginRefused, SqliteDb
 
+# How long a statement waits for another program's lock before it fails ("database is
+# locked"): SQLite's busy_timeout, milliseconds (a module attribute: the tests of a lock held
+# past it wait less).
+BUSY_TIMEOUT_MS = 5000
+
 __all__ = ["SqliteDb", "SqliteStore", "migrate_connection"]
 
 
@@ -108,7 +113,7 @@ class SqliteStore(Store):
             # before: a checkpoint only moves committed pages into the file.
             await raw.execute("PRAGMA wal_autocheckpoint=10000")
             await raw.execute("PRAGMA foreign_keys=ON")
-            await raw.execute("PRAGMA busy_timeout=5000")
+            await raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             store = cls(raw, path, lock=lock)
             await migrate_connection(raw)
             await store.db.read_ids()
@@ -132,7 +137,7 @@ class SqliteStore(Store):
         raw.row_factory = aiosqlite.Row
         store = cls(raw, path, readonly=True)
         try:
-            await raw.execute("PRAGMA busy_timeout=5000")
+            await raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             missing = await pending(store.db)
         except sqlite3.Error as exc:
             await raw.close()
