@@ -32,6 +32,10 @@ RHYTHM_WINDOW = 8 * 86400.0  # a week and a day: a quiet weekend is seen again n
 # Only judged once it has this many distinct times of new items, seen over a day at least
 # (so that its first night is not taken for silence).
 MIN_RHYTHM_ITEMS, MIN_HISTORY = 6, 86400.0
+# An item's first_seen is its poll's clock through a datetime (to the microsecond, rounded
+# either way): the read of a rhythm reaches this far past the last poll's clock, or that
+# poll's items would be left out of it about a third of the time.
+_ROUNDING = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +168,9 @@ async def rhythms(
         last = state.last_new_item
         if last is None or now - last < health_after or state.health_alerted != OK:
             continue
-        times = await item_store.first_seen_between(db, state.id, last - RHYTHM_WINDOW, last)
+        times = await item_store.first_seen_between(
+            db, state.id, last - RHYTHM_WINDOW, last + _ROUNDING
+        )
         out[state.url] = rhythm_of(times)
     return out
 
