@@ -9,8 +9,6 @@ items with a hit of such a word pay for the check.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from monitor.match.compiled import Hits
 from monitor.match.text import original_span
 
@@ -30,39 +28,37 @@ def recase(
 ) -> None:
     """Add to ``hits`` those of the cased literals, from the hits of their case-blind
     literals (offsets in the folded item text: title, NUL, summary)."""
-    shouting: dict[int, bool] = {}
-    for parent in cased.keys() & hits.keys():
+    summary_base = title_end + 1
+    loud_title = loud_summary = None  # whether each field is wholly in capitals, once known
+    for parent in [literal for literal in hits if literal in cased]:
         spans = hits[parent]
         for literal, capitals in cased[parent]:
-            kept = {
-                start: end
-                for start, end in spans.items()
-                if _has_capitals(
-                    start,
-                    end,
-                    capitals,
-                    (title, title_offsets, 0)
-                    if start < title_end
-                    else (summary, summary_offsets, title_end + 1),
-                    shouting,
-                )
-            }
-            if kept:
-                hits[literal] = kept
-
-
-def _has_capitals(
-    start: int,
-    end: int,
-    capitals: Sequence[int],
-    field: tuple[str, list[int] | None, int],
-    shouting: dict[int, bool],
-) -> bool:
-    text, offsets, base = field
-    loud = shouting.get(base)
-    if loud is None:
-        loud = shouting[base] = text.isupper()
-    if loud:
-        return True
-    lo, hi = original_span(offsets, start - base, end - base)
-    return capitals[-1] < hi - lo and all(text[lo + i].isupper() for i in capitals)
+            last = capitals[-1]
+            kept: dict[int, int] | None = None
+            for start, end in spans.items():
+                if start < title_end:
+                    text, offsets, at = title, title_offsets, start
+                    if loud_title is None:
+                        loud_title = text.isupper()
+                    loud = loud_title
+                else:
+                    text, offsets, at = summary, summary_offsets, start - summary_base
+                    if loud_summary is None:
+                        loud_summary = text.isupper()
+                    loud = loud_summary
+                if not loud:
+                    if offsets is None:  # most text: the folded offsets are the original's
+                        if last >= end - start:
+                            continue
+                    else:
+                        at, hi = original_span(offsets, at, at + end - start)
+                        if last >= hi - at:
+                            continue
+                    if last == 0:  # "May", "Fed": a capital first
+                        if not text[at].isupper():
+                            continue
+                    elif not all(text[at + i].isupper() for i in capitals):
+                        continue
+                if kept is None:
+                    kept = hits[literal] = {}
+                kept[start] = end
