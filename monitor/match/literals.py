@@ -26,6 +26,7 @@ from monitor.match.text import boundaries, english_stem, is_cyrillic, stem, stem
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
 # shorter stems catch unrelated words ("Киев" stems to "ки").
 MIN_CYRILLIC_STEM = 4
+_FIRST = (0,)  # the capitals of a capitalised word
 
 
 class Literals:
@@ -156,7 +157,10 @@ class Literals:
         longer capitalised word is, as the plurals of names are news too ("Democrats",
         "Muslims", "Bitcoins"; "Путина" for "Путин").
         """
-        capitals = tuple(i for i, c in enumerate(written) if c.isupper())
+        if written[1:] == word[1:] and written.isascii():  # "May", "Putin": most such words
+            capitals: tuple[int, ...] = _FIRST if written[0] != word[0] else ()
+        else:
+            capitals = tuple([i for i, c in enumerate(written) if c.isupper()])
         if not capitals:
             return self.literal("prefix", word) if how == "prefix" else self.word(word, how)
         if how == "prefix":
