@@ -220,7 +220,8 @@ SHARING = {  # terms that share a literal, or an automaton key, with another ter
         ("Putin speaks", "", ["entity", "phrase"]),
         ("Negotiators meet", "", ["prefix", "stem"]),
         ("Negotiating", "", ["prefix", "stem"]),
-        ("summit, then talks", "", ["keyword", "near", "scoped", "upper"]),
+        # "Summit", written with a capital, wants one in the text (docs/rules.md)
+        ("summit, then talks", "", ["keyword", "near", "scoped"]),
         ("Summit talks", "", ["keyword", "near", "phrase2", "scoped", "upper"]),
         ("Summitry", "Putinism", []),
     ],

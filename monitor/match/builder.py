@@ -26,7 +26,7 @@ from monitor.match.logic import Groups, TermIds, compile_node, groups_in_order, 
 from monitor.match.matcher import Matcher
 from monitor.match.query import parse_terms
 from monitor.match.syntax import Term
-from monitor.match.text import term_words
+from monitor.match.text import term_words, written_words
 from monitor.match.triggers import Query, checks, triggers
 
 MATCHES_NOTHING_SPECIFIC = (
@@ -84,6 +84,13 @@ class Builder:
 
     def keyword(self, value: str, word: str) -> int:
         """The term of a bare keyword (the usual term): one literal, found by its word."""
+        written = written_words(value) if value != word else None
+        if written is not None:  # "Fed", "US": a term of its own, matched with its capitals
+            term_id = self.keywords.get(value)
+            if term_id is None:
+                literal = self.literals.cased_word(word, written[0], "keyword")
+                term_id = self.keywords[value] = self.add(CompiledTerm(value, ((literal,),)))
+            return term_id
         term_id = self.keywords.get(word)
         if term_id is None:
             if word.isascii() and word.isalnum():
@@ -116,13 +123,18 @@ class Builder:
         kind, value, words, field, slop, position = term
         if kind == "word" and field is None and len(words) == 1:
             return self.keyword(value, words[0])
-        key = (kind, value if kind == "entity" else words, field, slop)
+        written = None if kind == "entity" else written_words(value)
+        key = (kind, value if kind == "entity" else words, field, slop, written)
         term_id = self.term_ids.get(key)
         if term_id is not None:
             return term_id
         word = self.literals.word
         if kind == "entity":
             alternatives = self.entity(value, position)
+        elif written is not None:  # written with capitals: "Fed", "U.S. sanctions", Apple*
+            how = "exact" if len(words) > 1 else "keyword" if kind == "word" else kind
+            cased = self.literals.cased_word
+            alternatives = (tuple([cased(w, c, how) for w, c in zip(words, written, strict=True)]),)
         elif kind == "prefix":
             alternatives = ((self.literals.literal("prefix", words[0]),),)
         elif kind == "word" and len(words) == 1:
@@ -141,12 +153,17 @@ class Builder:
             raise RuleError(f"no entity named {name!r} (define it in [[entities]])", position)
         alternatives = self.spellings.get(id(entity))
         if alternatives is None:
-            word = self.literals.word
+            word, cased = self.literals.word, self.literals.cased_word
             # Each sequence once, in order: two spellings may fold alike.
             sequences: dict[tuple[int, ...], None] = {}
             for spelling in (entity.name, *entity.aliases):
                 words = term_words(spelling)
-                if words:
+                written = written_words(spelling)  # "US", "Theresa May": with capitals
+                if written is not None:
+                    sequences[
+                        tuple([cased(w, c, "alias") for w, c in zip(words, written, strict=True)])
+                    ] = None
+                elif words:
                     sequences[tuple([word(w, "alias") for w in words])] = None
             alternatives = self.spellings[id(entity)] = tuple(sequences)
         return alternatives
@@ -193,9 +210,10 @@ class Builder:
                 kind, value, words, field, _, _ = term
                 if kind == "word" and field is None and len(words) == 1:  # most terms
                     word = words[0]
-                    term_id = keywords.get(word)
+                    plain = value is word or value == word  # not "Fed": most terms
+                    term_id = keywords.get(word) if plain else None
                     if term_id is None:
-                        if word.isascii() and word.isalnum():
+                        if plain and word.isascii() and word.isalnum():
                             term_id = self.english_keyword(value, word)
                         else:
                             term_id = self.keyword(value, word)
@@ -239,6 +257,7 @@ class Builder:
             rules,
             TermTable(self.labels, self.terms, pairs, others),
             LiteralTable(literals.direct, triggered_by),
+            literals.cased,
         )
 
 

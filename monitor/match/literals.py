@@ -11,6 +11,7 @@ from collections import deque
 
 import ahocorasick
 
+from monitor.match.case import Cased
 from monitor.match.keys import (
     StemAt,
     WholeWord,
@@ -25,6 +26,7 @@ from monitor.match.text import boundaries, english_stem, is_cyrillic, stem, stem
 # A Cyrillic word is matched by its Russian stem only when the stem keeps this many letters:
 # shorter stems catch unrelated words ("Киев" stems to "ки").
 MIN_CYRILLIC_STEM = 4
+_FIRST = (0,)  # the capitals of a capitalised word
 
 
 class Literals:
@@ -51,6 +53,10 @@ class Literals:
         self.direct: list[int] = []
         # how (keyword, alias, exact) -> word -> its literal, for words not plain ASCII.
         self.words: dict[str, dict[str, int]] = {"keyword": {}, "alias": {}, "exact": {}}
+        # Words written with capitals ("US", "May"): by the case-blind literal the automaton
+        # finds, each cased literal made from its hits and the capitals it needs (``case.py``).
+        self.cased: Cased = {}
+        self.cased_ids: dict[tuple[int, tuple[int, ...]], int] = {}
 
     def literal(self, mode: str, word: str) -> int:
         if mode == "stem":
@@ -139,6 +145,34 @@ class Literals:
         else:
             literal = self.literal("stem" if how == "keyword" else "exact", word)
         known[word] = literal
+        return literal
+
+    def cased_word(self, word: str, written: str, how: str) -> int:
+        """``word`` as ``word(word, how)`` finds it (``how`` may also be prefix), where the
+        text has a capital wherever ``written`` (the word as the rule writes it) has one.
+
+        A keyword so written is a name or an acronym. An acronym is not stemmed ("US" is not
+        "us", "NATO" not "NATOs"), nor a word with a capital after its first letter ("BoE"
+        is not "Boeing"), nor a short name ("Fed" is not "Feds", "Ban" not "Banned"); a
+        longer capitalised word is, as the plurals of names are news too ("Democrats",
+        "Muslims", "Bitcoins"; "Путина" for "Путин").
+        """
+        if written[1:] == word[1:] and written.isascii():  # "May", "Putin": most such words
+            capitals: tuple[int, ...] = _FIRST if written[0] != word[0] else ()
+        else:
+            capitals = tuple([i for i, c in enumerate(written) if c.isupper()])
+        if not capitals:
+            return self.literal("prefix", word) if how == "prefix" else self.word(word, how)
+        if how == "prefix":
+            parent = self.literal("prefix", word)
+        elif written.isupper() or capitals != (0,) or (len(word) <= 3 and how == "keyword"):
+            parent = self.word(word, "exact")
+        else:
+            parent = self.word(word, how)
+        literal = self.cased_ids.get((parent, capitals))
+        if literal is None:
+            literal = self.cased_ids[parent, capitals] = self.new_literal()
+            self.cased.setdefault(parent, []).append((literal, capitals))
         return literal
 
     def automaton(self) -> ahocorasick.Automaton | None:

@@ -12,6 +12,7 @@ from collections.abc import Set as AbstractSet
 
 import ahocorasick
 
+from monitor.match.case import Cased, recase
 from monitor.match.compiled import Check, CompiledRule, LiteralTable, TermTable
 from monitor.match.explain import explain
 from monitor.match.explain import where as make_where
@@ -33,11 +34,13 @@ class Matcher:
         rules: list[CompiledRule],
         terms: TermTable,
         literals: LiteralTable,
+        cased: Cased | None = None,
     ) -> None:
         self.automaton = automaton  # None when no rule has a term
         self.rules = rules
         self.terms = terms
         self.literals = literals
+        self.cased = cased or {}  # the literals of words written with capitals (case.py)
 
     def match(
         self,
@@ -58,6 +61,9 @@ class Matcher:
         if not hits:
             return []
         title_end = len(folded_title)
+        cased = self.cased
+        if cased and not cased.keys().isdisjoint(hits):  # a word written with capitals
+            recase(hits, cased, title, title_offsets, summary, summary_offsets, title_end)
         terms = self.terms
         found = find_terms(hits, text, title_end, self.literals, terms.compiled)
         if not found:

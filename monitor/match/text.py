@@ -93,6 +93,24 @@ def _term_words(text: str) -> tuple[str, ...]:
     return tuple(words)
 
 
+def written_words(text: str) -> tuple[str, ...] | None:
+    """The words of ``term_words`` as the term writes them (case kept, not folded), when it
+    writes a capital; else None (most terms), and None too where the two cuts disagree."""
+    if text == text.lower():
+        return None
+    if text.isascii() and text.replace(" ", "").isalnum():
+        return tuple(text.split())
+    words = []
+    for word in _SPLIT.split(text):
+        word = _LEADING.sub("", word)
+        core = _TRAILING.sub("", word)
+        if "." in core and word[len(core) : len(core) + 1] == ".":
+            core += "."
+        if core:
+            words.append(core)
+    return tuple(words) if len(words) == len(term_words(text)) else None
+
+
 WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without "_"
 # What may separate the words of a phrase: spaces and hyphens, nothing else.
 _PHRASE_GAP = re.compile(r"[\s\-]+")
