@@ -82,8 +82,13 @@ def term_words(text: str) -> tuple[str, ...]:
 
 @lru_cache(maxsize=100_000)
 def _term_words(text: str) -> tuple[str, ...]:
+    return _cut(fold(text)[0])
+
+
+def _cut(text: str) -> tuple[str, ...]:
+    """A term's words: split at spaces and punctuation, an abbreviation's dot kept ("U.S.")."""
     words = []
-    for word in _SPLIT.split(fold(text)[0]):
+    for word in _SPLIT.split(text):
         word = _LEADING.sub("", word)
         core = _TRAILING.sub("", word)
         if "." in core and word[len(core) : len(core) + 1] == ".":
@@ -100,15 +105,8 @@ def written_words(text: str) -> tuple[str, ...] | None:
         return None
     if text.isascii() and text.replace(" ", "").isalnum():
         return tuple(text.split())
-    words = []
-    for word in _SPLIT.split(text):
-        word = _LEADING.sub("", word)
-        core = _TRAILING.sub("", word)
-        if "." in core and word[len(core) : len(core) + 1] == ".":
-            core += "."
-        if core:
-            words.append(core)
-    return tuple(words) if len(words) == len(term_words(text)) else None
+    words = _cut(text)
+    return words if len(words) == len(term_words(text)) else None
 
 
 WORD = re.compile(r"[^\W_]+")  # letters and digits: \w without "_"
