@@ -28,8 +28,6 @@ RULES = {  # the trial's rules, and a few more of each kind
     "negotiation": "negotiation",
     "putin": "@Путин",
     "trump-prefix": "Trump*",
-    "nato": "NATO",
-    "un": "UN AND talks",
 }
 
 
@@ -61,13 +59,6 @@ def fired(matcher: Matcher, title: str) -> list[str]:
         ("Путина встретили в Пекине", ["putin"]),
         ("Trumpism rises", ["trump-prefix"]),
         ("trumpet sales soar", []),
-        # An acronym of four capitals or more, written as a name by many outlets, fires; a
-        # shorter one needs its capitals ("un" is French, "Us" a magazine).
-        ("Nato summit opens in Wales", ["nato"]),
-        ("NATO summit opens in Wales", ["nato"]),
-        ("nato summit opens in Wales", []),
-        ("UN talks on Syria resume", ["un"]),
-        ("Un talks resume", []),
     ],
 )
 def test_a_term_with_capitals_matches_only_where_the_text_has_them(

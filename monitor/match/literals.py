@@ -28,9 +28,6 @@ from monitor.match.text import boundaries, english_stem, is_cyrillic, stem, stem
 MIN_CYRILLIC_STEM = 4
 _FIRST = (0,)  # the capitals of a capitalised word
 
-# Letters from which an acronym written in capitals matches a name written with one capital.
-_SPOKEN = 4
-
 
 class Literals:
     """Every literal of every rule, by id, with the automaton keys that find it; and, by
@@ -164,10 +161,6 @@ class Literals:
             capitals: tuple[int, ...] = _FIRST if written[0] != word[0] else ()
         else:
             capitals = tuple([i for i, c in enumerate(written) if c.isupper()])
-            if written.isupper() and len(capitals) >= _SPOKEN:
-                # "NATO", "OPEC", "COVID": outlets also write such an acronym as a name
-                # ("Nato", "Covid"): its first capital is enough. "US" and "UN" need both.
-                capitals = capitals[:1]
         if not capitals:
             return self.literal("prefix", word) if how == "prefix" else self.word(word, how)
         if how == "prefix":
