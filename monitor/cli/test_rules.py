@@ -15,6 +15,7 @@ from monitor.config import Config
 from monitor.configtypes import parse_duration
 from monitor.errors import InputError
 from monitor.match import Matcher, compile_rules, format_match, match_to_json
+from monitor.normalize import clean_text
 from monitor.redact import shown, shown_data
 from monitor.store import Store
 from monitor.store import items as item_store
@@ -66,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = args.text
         lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
-        title, summary = lines[0], " ".join(lines[1:])
+        # As the daemon reads an item: markup out, entities decoded, NFKC (a decomposed "Ö"
+        # or a soft hyphen inside a cased word would otherwise miss here and fire there).
+        title, summary = clean_text(lines[0]), clean_text(" ".join(lines[1:]))
         feed_name, feed_url, tags = _as_feed(config, args.feed)
         found = matcher.match(title, summary, feed_name=feed_name, feed_url=feed_url, tags=tags)
         results = [({"title": title}, m) for m in found]
