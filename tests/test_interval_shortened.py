@@ -166,7 +166,7 @@ async def test_a_reload_during_a_poll_honours_a_shorter_feed_interval(
             f'interval = "{interval}"\n'
         )
 
-    write("1h")  # a new feed: the daemon's first poll comes within 3 s of its start
+    write("1h")  # a new feed: the daemon polls it at its start
     daemon = Daemon(config_module.load(path), path)
     task = await _started(daemon)
     try:

@@ -116,7 +116,7 @@ async def test_ctrl_c_says_what_was_done_and_the_next_run_finishes_it(
         try:
             if held:
                 await _wait_for(lambda: _alerts(tmp_path / "monitor.db") == 12 - held)
-                await asyncio.sleep(1.0)  # the polls that stored them end (just after)
+                await asyncio.sleep(1.5)  # the polls that stored them end (just after)
             else:
                 await _wait_for(lambda: len(tg.sent) >= 2)
             proc.send_signal(signal.SIGINT)

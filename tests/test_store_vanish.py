@@ -137,9 +137,12 @@ async def test_a_failing_write_path_makes_it_unhealthy_until_writes_work_again(
     async with _daemon(tmp_path, feed_server.url("/live")) as (_, healthz, log):
         await _healthz_until(healthz, 200, 10)
         # Another program takes SQLite's write lock and keeps it past the busy timeout.
-        holder = sqlite3.connect(tmp_path / "monitor.db", isolation_level=None)
+        holder = sqlite3.connect(
+            tmp_path / "monitor.db", isolation_level=None, check_same_thread=False
+        )
         try:
-            holder.execute("BEGIN IMMEDIATE")
+            # Off the event loop: a write of the daemon's in flight needs the loop to end.
+            await asyncio.to_thread(holder.execute, "BEGIN IMMEDIATE")
             body = await _healthz_until(healthz, 503, 30)
             assert "writes to the database fail" in body["reason"]
             assert "locked" in body["reason"]
