@@ -1,4 +1,4 @@
-"""``monitor status [--json]``: feed health, outbox depth and counts."""
+"""``monitor status [--json] [--all]``: feed health, outbox depth and counts."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
 from monitor.websub.status import POLLED, render_websub, websub_status
 
+# Feeds past which ``monitor status`` lists only the failing ones (``--all``: every feed): at
+# a thousand feeds, a thousand rows hid the few that need the operator.
+LISTED = 30
+
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
@@ -30,6 +34,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     add_config_option(p)
     p.add_argument("--json", action="store_true", help="print one JSON document")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=f"list every feed (past {LISTED} feeds, only those failing are listed)",
+    )
     p.set_defaults(func=run)
 
 
@@ -41,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         print_json(report)
     else:
-        print(render(report))
+        print(render(report, every_feed=args.all))
     return 0
 
 
@@ -141,8 +150,9 @@ def _age(iso: str | None) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
-def render(report: dict[str, Any]) -> str:
-    """The readable table of ``monitor status``."""
+def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
+    """The readable table of ``monitor status``; past ``LISTED`` feeds, without
+    ``every_feed``, only the failing ones are rows (a line counts the others)."""
     lines = [daemon_line(report["daemon"], _age, report.get("nodes"))]
     feeds = report["feeds"]
     failing = [f for f in feeds if f["error_streak"] or f.get("malformed")]
@@ -152,13 +162,21 @@ def render(report: dict[str, Any]) -> str:
         f"  {'FEED':<{width}}  {'LAST SUCCESS':<13} {'NEXT CHECK':<11} {'FED BY':<19}"
         f" {'ERRORS':>6}  LAST ERROR"
     )
-    for f in sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower())):
+    rows = sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower()))
+    if not every_feed and len(feeds) > LISTED:
+        rows = [f for f in rows if f["error_streak"] or f.get("malformed")]
+    for f in rows:
         error = f["last_error"] if f["error_streak"] else f.get("malformed")
         # Failed fetches in a row; a body whose broken XML may lose items is a problem too.
         errors = f["error_streak"] or ("XML" if f.get("malformed") else 0)
         lines.append(
             f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
             f"{_age(f['next_check']):<11} {fed_by(f):<19} {errors:>6}  {error or ''}"
+        )
+    if len(rows) < len(feeds):
+        lines.append(
+            f"  ... and {len(feeds) - len(rows):,} working feeds (monitor status --all lists"
+            " every feed)"
         )
     for f in feeds:
         if f["fetch_url"] and f["fetch_url"] != f["url"]:
