@@ -52,6 +52,7 @@ class Metrics:
         self.items = Counter("monitor_items", "Items read from feeds", registry=r)
         self.new_items = Counter("monitor_new_items", "Items stored for the first time", registry=r)
         self.stories = Counter("monitor_stories", "Stories created", registry=r)
+        self.events = Counter("monitor_events", "Events created (happenings)", registry=r)
         self.matches = Counter("monitor_matches", "Rule matches", ["rule"], registry=r)
         self.alerts = Gauge(
             "monitor_alerts", "Alerts in the outbox by channel and status", ["channel", "status"],

@@ -201,12 +201,16 @@ class Stages:
         self, event_changes: Sequence[assign.EventChange]
     ) -> list[tuple[assign.EventChange, Match]]:
         """The rules each item matches (the compiled rules over its text; no store, no I/O),
-        and the new stories counted for /metrics."""
+        and the new stories and events counted for /metrics."""
         found: list[tuple[assign.EventChange, Match]] = []
+        metrics = self.metrics
         for event_change in event_changes:
             change = event_change.story
-            if change.is_new_story and self.metrics is not None:
-                self.metrics.stories.inc()
+            if metrics is not None:
+                if change.is_new_story:
+                    metrics.stories.inc()
+                if event_change.is_new_event:
+                    metrics.events.inc()
             stored = change.item
             for match in self.matcher.match(
                 stored.item.title,

@@ -75,6 +75,9 @@ async def test_metrics_healthz_and_sd_notify(
                     break
                 await asyncio.sleep(0.05)
             assert families["monitor_new_items_total"][0][1] == 2
+            # Two headlines with no word in common: two stories, each its own happening.
+            assert families["monitor_stories_total"][0][1] == 2
+            assert families["monitor_events_total"][0][1] == 2
             assert ({"outcome": "new"}, 1.0) in families["monitor_fetches_total"]
             assert families["monitor_feed_last_success_timestamp_seconds"][0][0] == {
                 "feed": feed_server.url("/a") + "?api_key=***"
