@@ -115,7 +115,9 @@ class Stages:
         # The rest of the poll's statements, with the rows and JSON they are made of, in one
         # trip to the database (SQLite: run whole on its thread, the event loop waits once).
         matched = await db.together(lambda tx: self._write_rest(tx, changes, plan, found, now))
-        if self.metrics is not None:
+        if self.metrics is not None:  # once the poll's transaction committed
+            self.metrics.stories.inc(sum(c.story.is_new_story for c in plan.changes))
+            self.metrics.events.inc(len(plan.created))  # an event once, however many items
             for rule in matched:
                 self.metrics.matches.labels(rule).inc()
 
@@ -200,18 +202,10 @@ class Stages:
     def _find_matches(
         self, event_changes: Sequence[assign.EventChange]
     ) -> list[tuple[assign.EventChange, Match]]:
-        """The rules each item matches (the compiled rules over its text; no store, no I/O),
-        and the new stories and events counted for /metrics."""
+        """The rules each item matches (the compiled rules over its text; no store, no I/O)."""
         found: list[tuple[assign.EventChange, Match]] = []
-        metrics = self.metrics
         for event_change in event_changes:
-            change = event_change.story
-            if metrics is not None:
-                if change.is_new_story:
-                    metrics.stories.inc()
-                if event_change.is_new_event:
-                    metrics.events.inc()
-            stored = change.item
+            stored = event_change.story.item
             for match in self.matcher.match(
                 stored.item.title,
                 stored.item.summary,

@@ -44,5 +44,13 @@ async def test_status_lists_the_failing_feeds_and_counts_the_working_ones(
     assert all(f"Desk {i:02d}" in out for i in range(working)) and "Gone" in out
     assert "working feeds" not in out
 
+    # A feed added to the config and not polled yet is no working feed: it is listed.
+    path.write_text(
+        path.read_text() + f'[[feeds]]\nurl = "{feed_server.url("/new")}"\nname = "Newcomer"\n'
+    )
+    assert await asyncio.to_thread(main, ["status", "-c", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "Newcomer" in out and f"... and {working} working feeds" in out
+
     assert await asyncio.to_thread(main, ["status", "--json", "-c", str(path)]) == 0
     assert len(json.loads(capsys.readouterr().out)["feeds"]) == working + 2

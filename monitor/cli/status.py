@@ -164,7 +164,7 @@ def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
     )
     rows = sorted(feeds, key=lambda f: (-f["error_streak"], f["name"].lower()))
     if not every_feed and len(feeds) > LISTED:
-        rows = [f for f in rows if f["error_streak"] or f.get("malformed")]
+        rows = [f for f in rows if not f["healthy"]]  # failing, broken XML, never polled
     for f in rows:
         error = f["last_error"] if f["error_streak"] else f.get("malformed")
         # Failed fetches in a row; a body whose broken XML may lose items is a problem too.
