@@ -53,4 +53,4 @@ async def test_status_lists_the_failing_feeds_and_counts_the_working_ones(
     assert "Newcomer" in out and f"... and {working} working feeds" in out
 
     assert await asyncio.to_thread(main, ["status", "--json", "-c", str(path)]) == 0
-    assert len(json.loads(capsys.readouterr().out)["feeds"]) == working + 2
+    assert len(json.loads(capsys.readouterr().out)["feeds"]) == working + 3
