@@ -3,12 +3,16 @@ order, in its own write transaction with its record."""
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 
+from monitor.errors import StoreError
 from monitor.store.db import Db
 from monitor.store.migrations import MIGRATIONS
+
+log = logging.getLogger("monitor.store")
 
 # A write transaction on the database being migrated, yielding it.
 Begin = Callable[[], AbstractAsyncContextManager[Db]]
@@ -23,6 +27,9 @@ _LEGACY_VERSIONS = {
     5: "m006_item_dedup_key",
     6: "m007_drop_item_url_guid_indexes",
 }
+# Names a development version recorded before the migration was renamed: not a newer version's.
+_RETIRED = {"m008_events", "m008_websub", "m013_items_story_feed"}
+_KNOWN = {m.__name__ for m in MIGRATIONS} | _RETIRED
 
 
 async def _table_exists(db: Db, name: str) -> bool:
@@ -62,9 +69,23 @@ async def _bookkeeping(db: Db) -> set[str]:
     return await _applied(db)
 
 
+def _refuse_newer(done: set[str]) -> None:
+    """A database a newer version migrated may hold what this one would misread or undo
+    (a rollback after an upgrade): it is refused, not used."""
+    newer = sorted(done - _KNOWN)
+    if newer:
+        raise StoreError(
+            "the database was upgraded by a newer version of monitor (it has migration"
+            f" {', '.join(newer)}, which this version does not know): run that version, or"
+            " restore the backup made before the upgrade"
+        )
+
+
 async def pending(db: Db) -> list[str]:
-    """The names of the migrations not yet applied (reads only)."""
+    """The names of the migrations not yet applied (reads only); a database a newer version
+    migrated is refused (``StoreError``)."""
     done = await _applied(db)
+    _refuse_newer(done)
     return [m.__name__ for m in MIGRATIONS if m.__name__ not in done]
 
 
@@ -75,11 +96,17 @@ async def migrate(db: Db, begin: Begin) -> list[str]:
     applied is read inside that transaction: on SQLite, BEGIN IMMEDIATE takes the write lock
     first; on PostgreSQL the caller holds an advisory lock around the whole run. A second
     process migrating the same database at the same moment waits, then finds the work done.
+    A database a newer version migrated is refused (``StoreError``) before anything is
+    written. Applying any logs one line: the schema created, or brought from which migration
+    to which.
     """
     applied: list[str] = []
+    fresh = False
     while True:
         async with begin() as tx:
             done = await _bookkeeping(tx)
+            _refuse_newer(done)
+            fresh = fresh or not done
             todo = [m for m in MIGRATIONS if m.__name__ not in done]
             if todo:
                 await todo[0](tx)
@@ -88,5 +115,20 @@ async def migrate(db: Db, begin: Begin) -> list[str]:
                     (todo[0].__name__, time.time()),
                 )
         if not todo:
+            _log_applied(applied, fresh)
             return applied
         applied.append(todo[0].__name__)
+
+
+def _log_applied(applied: list[str], fresh: bool) -> None:
+    if not applied:
+        return
+    if fresh:
+        log.info("created the database schema (%d migrations)", len(applied))
+    else:
+        log.info(
+            "upgraded the database: %d migration%s applied (%s)",
+            len(applied),
+            "" if len(applied) == 1 else "s",
+            ", ".join(applied),
+        )

@@ -142,6 +142,9 @@ class SqliteStore(Store):
         except sqlite3.Error as exc:
             await raw.close()
             raise StoreError(f"cannot read the database {path}: {exc}") from None
+        except BaseException:
+            await raw.close()
+            raise
         if missing:
             await raw.close()
             raise StoreError(
