@@ -1,6 +1,7 @@
 """What dedup keeps besides the window itself: the caches in front of ``parse`` and of the
-window's texts and headlines. They are paid at the peak of a cycle, before a single item
-is evicted: at a thousand feeds every MB of them shows in the process's RSS."""
+window's texts and headlines, and the window's vocabulary. They are paid at the peak of a
+cycle, before a single item is evicted: at a thousand feeds every MB of them shows in the
+process's RSS."""
 
 from __future__ import annotations
 
@@ -69,3 +70,22 @@ def test_the_windows_texts_and_headlines_kept_are_a_few() -> None:
     assert held < 1_000_000, (held, held_with_them)
     assert window.sorted_texts(entries) == [" ".join(sorted(h.words)) for h in headlines]
     assert [window.headline(e) for e in entries] == headlines
+
+
+def test_the_window_keeps_the_words_parse_shares() -> None:
+    """The window's vocabulary keeps a token as the string ``parse`` handed out, not a copy
+    split from the headline's key: 281 bytes a distinct token of these headlines with the
+    copies, 227 without."""
+    _, headlines = _parsed()
+    tokens = {t for h in headlines for t in h.key().split()}
+    window = Headlines()
+    tracemalloc.start()
+    try:
+        keys = [window.add(h) for h in headlines]
+        del keys
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert held / len(tokens) < 250, held / len(tokens)
+    assert [window.key(e) for e in range(len(headlines))] == [h.key() for h in headlines]
+    assert [window.words(e) for e in range(len(headlines))] == [list(h.words) for h in headlines]

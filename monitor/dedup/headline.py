@@ -159,6 +159,13 @@ _known: dict[str, str] = {}
 _stems: dict[str, str] = {}
 
 
+def shared(stem: str) -> str:
+    """The string handed out for ``stem`` when there is one (``_stems``), else ``stem``: a
+    name's word read from its token ("^nato") is kept as the word its headlines share, not
+    as a copy (and ``_stems`` gains nothing: it is bounded by the spellings read)."""
+    return _stems.get(stem, stem)
+
+
 def _learn(raw: str) -> str:
     """``raw`` as ``_known`` keeps it: as compared (``_canonical``), after what its spelling
     says (the flags above)."""

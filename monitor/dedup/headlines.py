@@ -91,8 +91,15 @@ class Headlines:
             ids: Sequence[int] = self._token_ids(like)
             key = key or self.key(like)
         else:
-            key = headline.key()
-            ids = list(map(self._vocab.__getitem__, key.split()))
+            # Its words as the tokens (a name's as "^" and its word): the vocabulary keeps the
+            # strings ``parse`` shares, not copies split from the key.
+            words, names = headline.words, headline.names
+            if names:
+                tokens: Sequence[str] = ["^" + w if w in names else w for w in words]
+                key = " ".join(tokens)
+            else:
+                tokens, key = words, headline.text
+            ids = list(map(self._vocab.__getitem__, tokens))
         self._ids.extend(ids)
         self._start.append(len(self._ids))
         # Its words are posted when the postings are next read: a wire copy joins its story
