@@ -9,7 +9,7 @@ objects (pymalloc's arenas, used and free) and the rest; and the largest mapping
 bytes per new item), in a second run (tracing doubles the memory it measures and slows
 everything: its peak says nothing).
 
-    python bench/memory.py [--feeds 1000] [--items 50] [--trace] [--code DIR ...]
+    python bench/memory.py [--feeds 1000] [--items 50] [--trace [--lines 15]] [--code DIR ...]
 
 ``--code``: the checkouts whose ``monitor`` runs, one after the other on the same feeds (this
 one by default): a baseline measured in the same run.
@@ -120,7 +120,7 @@ def composition() -> dict[str, float]:
     }
 
 
-def run(state: Path, trace: bool, code: Path) -> None:
+def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     """In a fresh interpreter: config, engine, one cycle, as bench/contenders.py runs them,
     with ``code``'s ``monitor``."""
     sys.path.insert(0, str(code))
@@ -181,7 +181,7 @@ def run(state: Path, trace: bool, code: Path) -> None:
             import gc
 
             gc.collect()
-            growth(before, tracemalloc.take_snapshot(), len(config.feeds))
+            growth(before, tracemalloc.take_snapshot(), len(config.feeds), lines)
         await engine.close()
 
         return at_open, at_end
@@ -208,13 +208,13 @@ def run(state: Path, trace: bool, code: Path) -> None:
             at_peak.get("mappings", {}).items(), key=lambda kv: -kv[1])[:8]))  # fmt: skip
 
 
-def growth(before: Any, after: Any, feeds: int) -> None:
-    """What the cycle left alive (tracemalloc), by module and by line."""
+def growth(before: Any, after: Any, feeds: int, lines: int = 15) -> None:
+    """What the cycle left alive (tracemalloc), by module and by line (``lines`` of each)."""
     root = str(BENCH.parent) + "/"
     total = sum(d.size_diff for d in after.compare_to(before, "filename"))
     print(f"left alive by the cycle (traced): {total / 2**20:.1f} MB")
     for kind in ("filename", "lineno"):
-        for d in after.compare_to(before, kind)[:15]:
+        for d in after.compare_to(before, kind)[:lines]:
             frame = d.traceback[0]
             where = frame.filename.replace(root, "") + (
                 f":{frame.lineno}" if kind == "lineno" else ""
@@ -237,7 +237,7 @@ def main(args: argparse.Namespace) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(args.feeds)]
                 (Path(tmp) / "config.toml").write_text(monitor_config(Path(tmp), urls, rules))
-                proc = ctx.Process(target=run, args=(Path(tmp), trace, code.resolve()))
+                proc = ctx.Process(target=run, args=(Path(tmp), trace, code.resolve(), args.lines))
                 proc.start()
                 proc.join()
     server.terminate()
@@ -250,6 +250,8 @@ if __name__ == "__main__":
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--trace", action="store_true", help="also what the cycle left alive")
+    ap.add_argument("--lines", type=int, default=15,
+                    help="with --trace: how many modules and lines to print")  # fmt: skip
     ap.add_argument("--code", type=Path, nargs="+", default=[BENCH.parent],
                     help="checkouts whose monitor runs, in turn")  # fmt: skip
     main(ap.parse_args())

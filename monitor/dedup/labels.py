@@ -20,8 +20,8 @@ KEPT_TITLES = 32  # per feed, the latest
 HASH = 8  # bytes of a hash (``packed``)
 _PACK = struct.Struct("<q").pack
 # What a feed keeps of a title besides its hash: how many summaries came under it (one
-# byte), and their hashes.
-_SAID = 1 + LABEL_ITEMS * HASH
+# byte), and their hashes but the last one's: once ``LABEL_ITEMS`` came, none is compared.
+_SAID = 1 + (LABEL_ITEMS - 1) * HASH
 _NEW = b"\x01"
 
 
@@ -67,7 +67,7 @@ class FeedTitles:
             this = packed(" ".join(summary.split()))
             at = find(titles, key)
             if at < 0:
-                said += _NEW + this * LABEL_ITEMS
+                said += _NEW + this * (LABEL_ITEMS - 1)
             else:
                 start = at * _SAID
                 record = said[start : start + _SAID]
@@ -75,7 +75,8 @@ class FeedTitles:
                 count = record[0]
                 if count < LABEL_ITEMS and this not in _summaries(record, count):
                     record[0] = count + 1
-                    record[1 + count * HASH : 1 + (count + 1) * HASH] = this
+                    if count < LABEL_ITEMS - 1:
+                        record[1 + count * HASH : 1 + (count + 1) * HASH] = this
                 said += record
             titles += key
             if len(titles) > KEPT_TITLES * HASH:

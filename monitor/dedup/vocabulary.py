@@ -16,6 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from monitor.dedup.headline import shared
 from monitor.dedup.postings import Entries, Hashes
 
 _MASK = (1 << 64) - 1
@@ -27,13 +28,13 @@ class Vocabulary(dict[str, int]):
 
     def __init__(self, tokens: Iterable[str] = ()) -> None:
         self.tokens = list(tokens)
-        self.words = [t[1:] if t[:1] == "^" else t for t in self.tokens]
+        self.words = [shared(t[1:]) if t[:1] == "^" else t for t in self.tokens]
         super().__init__(zip(self.tokens, range(len(self.tokens)), strict=False))
 
     def __missing__(self, token: str) -> int:
         self[token] = len(self.tokens)
         self.tokens.append(token)
-        self.words.append(token[1:] if token[:1] == "^" else token)
+        self.words.append(shared(token[1:]) if token[:1] == "^" else token)
         return self[token]
 
 
