@@ -46,7 +46,7 @@ EXTRA_RULES = [
 
 async def run(feeds: int, items: int) -> dict[str, Any]:
     from ingest import common_words, tracking_rules
-    from realfeeds import feed_body, real_headlines
+    from realfeeds import feed_body, news_of_any_age, real_headlines
 
     from monitor import config as config_module
     from monitor.engine import Engine
@@ -58,7 +58,7 @@ async def run(feeds: int, items: int) -> dict[str, Any]:
         lines = ["[monitor]", f'database = "{tmp}/same.db"']
         for i in range(feeds):
             lines += ["[[feeds]]", f'url = "http://127.0.0.1:9/f/{i}"', f'name = "outlet {i % 40}"']
-        config = config_module.loads("\n".join(lines + rules), base_dir=Path(tmp))
+        config = config_module.loads(news_of_any_age("\n".join(lines + rules)), base_dir=Path(tmp))
         engine = await Engine.open(config)
         try:
             db = engine.store.db

@@ -64,7 +64,9 @@ def child(code: str, port: int, feeds: int) -> dict[str, Any]:
 
     async def cycles(state: Path) -> dict[str, Any]:
         (state / "config.toml").write_text(ingest.monitor_config(state, urls, rules))
-        config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+        from realfeeds import news_of_any_age
+
+        config = config_module.loads(news_of_any_age((state / "config.toml").read_text()), base_dir=state)
         engine = await Engine.open(config, lazy_window=True)
         try:
             await poll_all(engine.rt, progress=False)

@@ -56,7 +56,9 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     except ImportError:  # a --baseline revision from before it
         limit_arenas = None
 
-    config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+    from realfeeds import news_of_any_age
+
+    config = config_module.loads(news_of_any_age((state / "config.toml").read_text()), base_dir=state)
     memory = {"code and config": rss_mb()}  # where the peak RSS goes: read at each step
 
     async def cycle() -> dict[str, Any]:

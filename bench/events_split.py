@@ -45,7 +45,7 @@ Poll = list[Row]
 async def capture(feeds: int, items: int) -> tuple[str, list[Poll]]:
     """The polls' new items as the stages see them, and the bench's rules (TOML)."""
     from ingest import common_words, tracking_rules
-    from realfeeds import feed_body, real_headlines
+    from realfeeds import feed_body, news_of_any_age, real_headlines
 
     from monitor import config as config_module
     from monitor import stages
@@ -71,7 +71,7 @@ async def capture(feeds: int, items: int) -> tuple[str, list[Poll]]:
             lines = ["[monitor]", f'database = "{tmp}/split.db"']
             for i in range(feeds):
                 lines += ["[[feeds]]", f'url = "http://127.0.0.1:9/f/{i}"', f'name = "o{i % 40}"']
-            config = config_module.loads("\n".join(lines) + "\n" + rules, base_dir=Path(tmp))
+            config = config_module.loads(news_of_any_age("\n".join(lines) + "\n" + rules), base_dir=Path(tmp))
             engine = await Engine.open(config)
             try:
                 headers = {"content-type": "application/rss+xml"}

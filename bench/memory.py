@@ -150,7 +150,9 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     from monitor.oneshot import poll_all
 
     steps = {"imports": rss_mb()}
-    config = config_module.loads((state / "config.toml").read_text(), base_dir=state)
+    from realfeeds import news_of_any_age
+
+    config = config_module.loads(news_of_any_age((state / "config.toml").read_text()), base_dir=state)
     steps["config"] = rss_mb()
     at_peak: dict[str, Any] = {"rss": 0.0}
 

@@ -55,6 +55,9 @@ class MonitorSection(StrictModel):
         default=True, description="false: no alert when a working feed publishes nothing"
     )
     max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
+    max_age: Duration = Field(
+        default=3 * 86400.0, gt=0, description="older at first sight: stored as seen, not news"
+    )
     schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
     max_interval: Duration | None = Field(
         default=None, gt=0, description="adaptive schedule; unset: twice the interval"

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ValidationError
 
 from monitor import redact
+from monitor.configtypes import format_duration, parse_duration
 from monitor.match import validate_rules
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.normalize import canonical_url
@@ -26,6 +27,32 @@ def _listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
+def _max_age_within_retention(monitor: dict[str, Any]) -> list[str]:
+    """``[monitor] max_age`` no longer than ``retention``: an item retention pruned that its
+    feed still lists is found again, new; only max_age keeps it from being news again."""
+    from monitor.config import MonitorSection
+
+    values = []
+    for name in ("max_age", "retention"):
+        if name not in monitor:
+            values.append(float(MonitorSection.model_fields[name].default))
+            continue
+        try:  # a value that is not a written duration is the model's problem to say
+            if not isinstance(monitor[name], str):
+                return []
+            values.append(parse_duration(monitor[name]))
+        except ValueError:
+            return []
+    max_age, retention = values
+    if max_age <= retention:
+        return []
+    return [
+        f"monitor.max_age: {format_duration(max_age)} is longer than monitor.retention"
+        f" ({format_duration(retention)}): an item retention pruned that its feed still lists"
+        " would be news again; make max_age at most the retention"
+    ]
+
+
 def cross_references(raw: dict[str, Any]) -> list[str]:
     """Checks between sections, made on the raw file so they are reported with field errors."""
     problems: list[str] = []
@@ -36,6 +63,7 @@ def cross_references(raw: dict[str, Any]) -> list[str]:
         for i, name in enumerate(_listed(monitor.get("health_channels"))):
             if isinstance(name, str) and name not in names:
                 problems.append(f"monitor.health_channels[{i}]: no channel named {name!r}")
+        problems.extend(_max_age_within_retention(monitor))
     feeds = raw.get("feeds", [])
     tags = _feed_tags(feeds)
     rules = raw.get("rules", [])

@@ -120,6 +120,9 @@ class Alert:
     published: datetime | None = None
     extra: dict[str, str] = field(default_factory=dict)
     event_id: int | None = None
+    # ``published`` is when monitor first saw the item: it has no date of its own (none, or
+    # one the parser could not read). Channels say "First seen", not "Published".
+    undated: bool = False
 
     @property
     def angles(self) -> int:

@@ -11,6 +11,11 @@ The older ones are written first, a slice per transaction, so other feeds' polls
 between; the kept ones then go in the poll's own transaction with their stories, alerts and
 the feed's state. A crash in between leaves only old items marked as seen: the next poll
 finds the same newest ones new and does the poll again.
+
+An item published more than ``[monitor] max_age`` before the poll that first finds it is old
+news (a new feed's archive; an item retention pruned that the feed still lists): stored as
+seen in the poll's transaction, as the older ones of the cap are, with no story, rule match
+or alert. An undated item is not judged by it.
 """
 
 from __future__ import annotations
@@ -67,6 +72,13 @@ async def set_aside_older(
         async with store.transaction() as db:
             cut += len(await item_store.insert_new(db, feed_id, older))
     return [entries[i] for i in sorted(new[:limit])], cut
+
+
+def news_only(stored: Sequence[StoredItem], oldest: float) -> tuple[list[StoredItem], int]:
+    """The stored items that are news (published at ``oldest`` or later, or undated), and
+    how many were published before ``oldest``: old news, stored as seen."""
+    news = [s for s in stored if s.item.published is None or s.item.published.timestamp() >= oldest]
+    return news, len(stored) - len(news)
 
 
 async def insert_new(db: Db, feed_id: int, entries: Sequence[Item]) -> list[tuple[int, Item]]:

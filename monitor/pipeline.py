@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 
 from monitor import pollstate
 from monitor.config import FeedConfig
+from monitor.configtypes import format_duration
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import FetchResult
 from monitor.models import Item, ParsedFeed, StoredItem
-from monitor.newitems import insert_new, run_stages, set_aside_older
+from monitor.newitems import insert_new, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
 from monitor.redact import redact
@@ -151,20 +152,23 @@ async def ingest(
             entries, cut = await set_aside_older(rt.store, state.id, entries, body.order, limit)
         # One transaction: a crash keeps the whole poll or none of it.
         async with rt.store.transaction() as db:
-            stored = await _store_new(db, feed, state, entries)
+            inserted = await _store_new(db, feed, state, entries)
+            # published more than max_age ago: old news, stored as seen (no story, no alert)
+            stored, old = news_only(inserted, now - rt.config.monitor.max_age)
             # stories and events -> rules -> alerts (and updates of grown ones), in slices
             await run_stages(rt.assign or rt.stages.process, db, stored, now)
-            _count_new(state, len(stored), cut, now)
+            _count_new(state, len(stored), cut, old, now)
             pollstate.record_body(feed, state, parsed.malformed, now)
             pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
             await pollstate.save(rt, db, state)
-            known = await _known_items(db, state, body.recall, parsed.entries, stored, now)
+            known = await _known_items(db, state, body.recall, parsed.entries, inserted, now)
         if known is not None:  # committed: the store has every item of this body
             rt.memory.keep(state.id, known, add=pushed)
-    _log_new(feed, len(stored), cut)
+    _log_new(feed, len(stored), cut, old, rt.config.monitor.max_age)
     if stored:
         rt.deliverer.wake()  # the alerts this poll queued are committed: send them
-    return PollOutcome(url=feed.url, result="new", new_items=len(stored) + cut, items=body.items)
+    new_items = len(inserted) + cut
+    return PollOutcome(url=feed.url, result="new", new_items=new_items, items=body.items)
 
 
 async def ingest_pushed(
@@ -279,17 +283,24 @@ async def _known_items(
     return recall.remember(entries, first_seen)
 
 
-def _count_new(state: FeedState, stored: int, cut: int, now: float) -> None:
+def _count_new(state: FeedState, stored: int, cut: int, old: int, now: float) -> None:
     if stored:
         state.last_new_item = now
-        state.items_total += stored + cut
+    state.items_total += stored + cut + old
     if cut:
         state.last_cut, state.last_cut_at = cut, now
+    if old:
+        state.last_old, state.last_old_at = old, now
 
 
-def _log_new(feed: FeedConfig, stored: int, cut: int) -> None:
+def _log_new(feed: FeedConfig, stored: int, cut: int, old: int, max_age: float) -> None:
     if stored:
         log.info("%d new item%s", stored, "s" * (stored != 1), extra={"feed": feed.url})
+    if old:
+        log.info(
+            "%d item%s published more than %s ago: stored as seen, not news",
+            old, "s" * (old != 1), format_duration(max_age), extra={"feed": feed.url},
+        )  # fmt: skip
     if cut:
         log.warning(
             "%d more new items than [monitor] max_new_items: kept the newest %d for"

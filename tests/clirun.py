@@ -37,7 +37,7 @@ def pipeline_config(
     ``tables`` whole tables (e.g. [cluster])."""
     # The feed server's items are dated 2025: a window wide enough that the second run, which
     # rebuilds it from the store, still sees the first run's story.
-    lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'retention = "3650d"']
+    lines = ["[monitor]", 'max_age = "3650d"', f'database = "{database}"', "jitter = 0", 'retention = "3650d"']
     lines += monitor
     for url in feeds:
         lines += ["[[feeds]]", f'url = "{url}"']

@@ -29,7 +29,7 @@ STORIES = [  # distinct stories, each on its own feed: one new message each
 
 
 def _config(database: str, urls: list[str], tg_url: str, *, election: str, listen: bool) -> str:
-    lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'retention = "3650d"',
+    lines = ["[monitor]", 'max_age = "3650d"', f'database = "{database}"', "jitter = 0", 'retention = "3650d"',
              'interval = "1s"', 'min_interval = "1s"', 'grace_period = "2s"',
              "[cluster]", 'lease = "3s"', 'heartbeat = "0.5s"', f'election = "{election}"',
              f"listen = {'true' if listen else 'false'}",

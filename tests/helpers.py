@@ -18,6 +18,11 @@ from monitor.outbox.grow import on_grown
 from monitor.store import grown
 from monitor.store import stories as story_store
 
+# The tests' feeds are real text with the dates it had (2014, 2018, 2025): news at any age
+# unless a test sets max_age or retention (test_old_news: the defaults judge by max_age).
+ANY_AGE = {"max_age": "36500d", "retention": "36500d"}
+ANY_AGE_TOML = 'max_age = "36500d"\nretention = "36500d"\n'
+
 
 def make_config(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: str) -> Config:
     """A config with these feed URLs, its database in tmp_path, short timeouts."""
@@ -32,7 +37,9 @@ def config_file(tmp_path: Path, feeds: list[str], extra: str = "", **monitor: st
 
 
 def _config_text(tmp_path: Path, feeds: list[str], extra: str, **monitor: str) -> str:
-    settings = {"database": str(tmp_path / "monitor.db"), "jitter": "0", **monitor}
+    judged = "max_age" in monitor or "retention" in monitor  # else: news at any age
+    settings = {"database": str(tmp_path / "monitor.db"), "jitter": "0"}
+    settings |= {**monitor} if judged else {**ANY_AGE, **monitor}
     lines = ["[monitor]"]
     for key, value in settings.items():
         lines.append(f"{key} = {value if key == 'jitter' else repr(value)}")

@@ -75,7 +75,7 @@ async def test_a_100k_item_feed_keeps_the_daemon_responsive_and_its_new_items_ca
     path = tmp_path / "config.toml"
     big, other = feed_server.url("/big"), feed_server.url("/small")
     path.write_text(
-        f'[monitor]\ndatabase = "{db}"\nmetrics = "127.0.0.1:0"\njitter = 0.0\n'
+        f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{db}"\nmetrics = "127.0.0.1:0"\njitter = 0.0\n'
         f'interval = "1h"\nmin_interval = "1s"\nmax_new_items = {CAP}\n'
         # The body is 16 MB with its dates: above the default cap, which is not under test.
         '[fetch]\nmax_body = 33554432\ntimeout = "120s"\nread_timeout = "60s"\n'

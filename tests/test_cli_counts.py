@@ -18,7 +18,7 @@ async def test_one_of_each_is_singular(
     feed_server.feed("/rss", rss("Lone Outlet", [("Harbour bridge reopens", "http://x.test/1")]))
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[monitor]\ndatabase = "{tmp_path}/m.db"\nretention = "3650d"\n'
+        f'[monitor]\nmax_age = "3650d"\ndatabase = "{tmp_path}/m.db"\nretention = "3650d"\n'
         f'[[feeds]]\nurl = "{feed_server.url("/rss")}"\n[dedup]\nwindow = "3650d"\n',
         encoding="utf-8",
     )

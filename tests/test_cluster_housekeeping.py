@@ -32,6 +32,7 @@ interval = "1s"
 min_interval = "1s"
 grace_period = "2s"
 retention = "2s"
+max_age = "2s"
 health_after = "6s"
 health_channels = ["ops"]
 

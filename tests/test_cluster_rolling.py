@@ -37,7 +37,7 @@ def _headlines(count: int) -> list[str]:
 
 
 def _config(database: str, urls: list[str], hook_url: str) -> str:
-    lines = ["[monitor]", f'database = "{database}"', "jitter = 0", 'retention = "3650d"',
+    lines = ["[monitor]", 'max_age = "3650d"', f'database = "{database}"', "jitter = 0", 'retention = "3650d"',
              'interval = "1s"', 'min_interval = "1s"', 'grace_period = "3s"']  # fmt: skip
     for url in urls:
         lines += ["[[feeds]]", f'url = "{url}"']

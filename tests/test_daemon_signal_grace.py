@@ -35,6 +35,8 @@ async def test_a_second_sigint_during_the_grace_period_cuts_the_send_short(
     path = tmp_path / "c.toml"
     path.write_text(f"""
 [monitor]
+max_age = "36500d"
+retention = "36500d"
 database = "{tmp_path / "c.db"}"
 grace_period = "20s"
 jitter = 0.0

@@ -27,7 +27,7 @@ _EXIT_WITHIN = 15.0
 
 def _config(tmp_path: Path, urls: list[str], name: str, extra: str = "") -> Path:
     lines = [
-        "[monitor]",
+        "[monitor]", 'max_age = "36500d"', 'retention = "36500d"',
         f'database = "{tmp_path / name}.db"',
         'grace_period = "1s"',
         "jitter = 0.0",

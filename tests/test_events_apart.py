@@ -243,7 +243,7 @@ async def test_dedup_check_says_what_the_daemon_would_do_not_only_the_pair(
     feed_server.feed("/b", rss("evb", [(REFUSAL, "", 0.0)]))
     path = tmp_path / "config.toml"
     feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(p)}"\n' for p in ("/a", "/b"))
-    path.write_text(f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n{feeds}', encoding="utf-8")
+    path.write_text(f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{tmp_path}/monitor.db"\n{feeds}', encoding="utf-8")
     engine = await Engine.open(config_module.load(path))
     try:
         await poll_all(engine.rt, progress=False)

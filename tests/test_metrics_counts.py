@@ -27,7 +27,7 @@ async def test_stories_and_events_are_counted_once(feed_server: FeedServer, tmp_
     )
     config = make_config(tmp_path, [feed_server.url("/a")], metrics="127.0.0.1:0")
     path = tmp_path / "config.toml"
-    path.write_text(f'[monitor]\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
+    path.write_text(f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
     daemon = Daemon(config, path)
     task = asyncio.create_task(daemon.run())
     try:

@@ -25,6 +25,8 @@ def _config(tmp_path: Path, urls: list[str], api_base: str) -> Path:
     path = tmp_path / "config.toml"
     path.write_text(f"""
 [monitor]
+max_age = "36500d"
+retention = "36500d"
 database = "{tmp_path / "monitor.db"}"
 jitter = 0.0
 

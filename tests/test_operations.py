@@ -44,7 +44,7 @@ async def test_metrics_healthz_and_sd_notify(
     keyed = feed_server.url("/a") + "?api_key=k3y-for-the-metrics"
     config = make_config(tmp_path, [keyed], metrics="127.0.0.1:0")
     path = tmp_path / "config.toml"
-    path.write_text(f'[monitor]\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
+    path.write_text(f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{config.database_path}"\nmetrics = "127.0.0.1:0"\n')
     daemon = Daemon(config, path)
     task = asyncio.create_task(daemon.run())
     messages: list[str] = []

@@ -69,7 +69,7 @@ async def test_an_unreachable_server_is_one_line_without_the_password(
 ) -> None:
     closed = pg_url.rsplit(":", 1)[0] + ":1/monitor"  # port 1: nobody listens
     config = tmp_path / "config.toml"
-    config.write_text(f'[monitor]\ndatabase = "{with_password(closed)}"\n', "utf-8")
+    config.write_text(f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{with_password(closed)}"\n', "utf-8")
     for command in ("once", "status"):
         code, out, err = await monitor_cli(command, config=config)
         assert code == 1, (command, err)

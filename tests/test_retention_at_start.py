@@ -36,7 +36,7 @@ async def test_a_restarted_daemon_prunes_without_waiting_an_hour(
     monkeypatch.setattr(daemon_module, "RETENTION_FIRST", 0.1, raising=False)
     feed_server.feed("/wire", rss("Wire", [("Summit talks resume", "http://e.org/1")]))
     url = feed_server.url("/wire")
-    config = make_config(tmp_path, [url], interval="1h")  # retention: 30 days
+    config = make_config(tmp_path, [url], interval="1h", retention="30d")  # the default
     store = await Store.open(config.database_path)  # what a daemon stored before its restart
     try:
         async with store.transaction() as db:

@@ -20,7 +20,7 @@ async def test_status_lists_the_failing_feeds_and_counts_the_working_ones(
     feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     working = LISTED + 3
-    lines = [f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"']
+    lines = [f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{tmp_path / "monitor.db"}"']
     for i in range(working):
         feed_server.feed(f"/ok{i}", rss(f"Desk {i}", [(f"Council vote {i}", f"http://d/{i}")]))
         lines.append(f'[[feeds]]\nurl = "{feed_server.url(f"/ok{i}")}"\nname = "Desk {i:02d}"')

@@ -28,7 +28,7 @@ async def test_stories_since_lists_items_received_in_the_window_with_old_dates(
     )
     config = tmp_path / "config.toml"
     config.write_text(
-        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\n[[feeds]]\nurl = "{feed_server.url("/late")}"\n'
+        f'[monitor]\nmax_age = "36500d"\nretention = "36500d"\ndatabase = "{tmp_path / "monitor.db"}"\n[[feeds]]\nurl = "{feed_server.url("/late")}"\n'
     )
     assert await asyncio.to_thread(main, ["once", "-c", str(config)]) == 0
     capsys.readouterr()

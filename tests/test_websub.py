@@ -36,7 +36,7 @@ def config_text(
     extra: str = "",
 ) -> str:
     lines = [
-        "[monitor]",
+        "[monitor]", 'max_age = "36500d"', 'retention = "36500d"',
         f'database = "{tmp_path / "monitor.db"}"',
         "jitter = 0",
         f'interval = "{interval}"',

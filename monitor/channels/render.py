@@ -154,11 +154,13 @@ def alert_outlets_line(alert: Alert) -> str:
 
 
 def published_line(alert: Alert) -> str:
-    """``Published 5 Sep 2025, 14:03 UTC`` for an alert about news ("" for the others)."""
+    """``Published 5 Sep 2025, 14:03 UTC`` for an alert about news ("" for the others);
+    ``First seen ...`` for an item without a date of its own: the time is monitor's."""
     if alert.published is None or alert.kind in ("health", "test"):
         return ""
     at = alert.published.astimezone(UTC)
-    return f"Published {at.day} {at:%b %Y, %H:%M} UTC"
+    said = "First seen" if alert.undated else "Published"
+    return f"{said} {at.day} {at:%b %Y, %H:%M} UTC"
 
 
 def burst_line(alert: Alert) -> str:

@@ -38,7 +38,10 @@ _CONFIG_STATUSES = frozenset({401, 403, 404, 410})
 def alert_json(alert: Alert) -> dict[str, Any]:
     data = asdict(alert)
     data["outlets"], data["terms"] = list(alert.outlets), list(alert.terms)
-    data["published"] = alert.published.isoformat() if alert.published else None
+    # An item without a date of its own: the time it was first seen, not a publication date.
+    seen = alert.published.isoformat() if alert.published else None
+    del data["undated"]
+    data["published"], data["first_seen"] = (None, seen) if alert.undated else (seen, None)
     # The outbox's own record of the angles a more urgent message told (``outbox.told``):
     # not what this message tells.
     data["extra"].pop("told_angles", None)

@@ -13,6 +13,7 @@ from monitor.cli.daemon_seen import daemon_line, sqlite_writer
 from monitor.cli.daemon_seen import iso as _iso
 from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
+from monitor.configtypes import format_duration
 from monitor.outbox import outbox_status, render_status
 from monitor.redact import shown_data
 from monitor.store import Store, report
@@ -94,6 +95,8 @@ async def collect(config: Config) -> dict[str, Any]:
                 "items": state.items_total if state else 0,
                 "last_cut": state.last_cut if state else 0,  # [monitor] max_new_items
                 "last_cut_at": _iso(state.last_cut_at) if state else None,
+                "last_old": state.last_old if state else 0,  # [monitor] max_age
+                "last_old_at": _iso(state.last_old_at) if state else None,
                 **websub.get(feed.url, POLLED),
                 **fed[feed.url],
             }
@@ -104,6 +107,7 @@ async def collect(config: Config) -> dict[str, Any]:
         "outbox": outbox,
         "counts": counts,
         "websub_refused": refused,
+        "max_age": format_duration(config.monitor.max_age),
     }
     if nodes:  # PostgreSQL on which `monitor run` nodes ran
         shown["nodes"] = nodes
@@ -190,6 +194,13 @@ def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
             lines.append(
                 f"  {f['name']}: {f['last_cut']:,} new items past max_new_items stored without"
                 f" stories or alerts, {_age(f['last_cut_at'])}"
+            )
+        if f.get("last_old"):
+            n = f["last_old"]
+            lines.append(
+                f"  {f['name']}: {n:,} item{'s' * (n != 1)} published more than"
+                f" {report.get('max_age', '[monitor] max_age')} ago: stored as seen, not news,"
+                f" {_age(f['last_old_at'])}"
             )
     lines.append("")
     websub = render_websub(feeds, report.get("websub_refused", {}))

@@ -48,12 +48,14 @@ class Shown(NamedTuple):
     snippet: str
     published: datetime | None
     terms: tuple[str, ...]
+    undated: bool = False  # published is when the item was first seen: it has no date
 
 
 def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match: Match) -> Shown:
     """What an alert of ``story`` (carried by ``outlets``) shows of ``item``: its headline
-    (without wire tags), link, outlet first, lede and publication time, and the words that
-    fired in plain language. Without ``item``: the story's, and the match's snippet."""
+    (without wire tags), link, outlet first, lede and publication time (undated: when it was
+    first seen), and the words that fired in plain language. Without ``item``: the story's,
+    and the match's snippet."""
     terms = plain_terms(match)
     if item is None:
         return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms)
@@ -66,6 +68,7 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
         lede(item.item.summary, title),
         item.seen_at,
         terms,
+        item.item.published is None,
     )
 
 

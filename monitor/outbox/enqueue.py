@@ -186,6 +186,7 @@ def match_alerts(
             published=view.published,
             extra=extra,
             event_id=event_id,
+            undated=view.undated,
         )
         for channel in dict.fromkeys(rule.channels or match.channels)
     ]

@@ -87,7 +87,11 @@ def replay_config(config: Config, server: ReplayServer, database: Path, *, deliv
         name: c if deliver or c.type == "console" else ConsoleChannelConfig(type="console")
         for name, c in config.channels.items()
     }
-    return derive(config, database=database, feeds=feeds, channels=channels)
+    replay = derive(config, database=database, feeds=feeds, channels=channels)
+    # Recorded items are shown at the replay's clock, as they were published: none is old
+    # news at its first sight. Judged by the wall clock (the engine's), every one would be.
+    unjudged = replay.monitor.model_copy(update={"max_age": float("inf")})
+    return replay.model_copy(update={"monitor": unjudged})
 
 
 async def run_replay(

@@ -45,6 +45,8 @@ class FeedState:
     health_alerted: int = 0
     last_cut: int = 0  # new items the last poll that cut stored without stories ([monitor]
     last_cut_at: float | None = None  # max_new_items), and when
+    last_old: int = 0  # new items the last poll that had some stored as seen, published more
+    last_old_at: float | None = None  # than [monitor] max_age before it, and when
     # The XML problem of the body whose hash is body_hash, when it may have lost items (a
     # 304 or the same bytes keep it), and since when the feed's bodies have had one: apart
     # from error_streak, which counts failed fetches (and sets the backoff) only.

@@ -314,6 +314,15 @@ async def m017_alert_event(db: Db) -> None:
     )
 
 
+async def m018_feed_last_old(db: Db) -> None:
+    # How many new items the feed's last poll that had old news ([monitor] max_age) stored
+    # as seen, without stories or alerts, and when: monitor status shows it.
+    await db.script(
+        "ALTER TABLE feeds ADD COLUMN last_old INTEGER NOT NULL DEFAULT 0;\n"
+        "ALTER TABLE feeds ADD COLUMN last_old_at REAL;\n"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -331,4 +340,5 @@ MIGRATIONS: list[Migration] = [
     m015_alert_growth,
     m016_feed_malformed,
     m017_alert_event,
+    m018_feed_last_old,
 ]

@@ -22,6 +22,8 @@ def dump_payload(alert: Alert) -> str:
     data = fields_of(alert)
     del data["id"], data["channel"]
     data["published"] = alert.published.isoformat() if alert.published else None
+    if not alert.undated:  # written only where it is so: the payloads of dated items as before
+        del data["undated"]
     return ENCODE(data)
 
 
@@ -44,6 +46,7 @@ def load_alert(row: Row | Sequence[Any]) -> Alert:
         published=datetime.fromisoformat(published) if published else None,
         extra=dict(data.get("extra", {})),
         event_id=data.get("event_id"),
+        undated=bool(data.get("undated", False)),
     )
 
 
