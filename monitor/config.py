@@ -13,13 +13,20 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, ValidationInfo, model_validator
 
 from monitor import configchecks as checks
 from monitor.channels.config import ChannelConfig
 from monitor.cluster.config import ClusterConfig
 from monitor.configenv import interpolate, unset_instead
-from monitor.configtypes import WRITTEN, Duration, HostPort, HttpUrl, StrictModel
+from monitor.configtypes import (
+    WRITTEN,
+    Duration,
+    HostPort,
+    HttpUrl,
+    StrictModel,
+    written_duration,
+)
 from monitor.dedup.config import DedupConfig
 from monitor.errors import ConfigError
 from monitor.events.config import EventConfig
@@ -29,6 +36,10 @@ from monitor.websub.config import WebSubConfig
 
 DEFAULT_PATH = "config.toml"
 ENV_VAR = "MONITOR_CONFIG"
+
+
+# Older than this at first sight, an item is old news (unless retention is shorter).
+_MAX_AGE = 3 * 86400.0
 
 
 class MonitorSection(StrictModel):
@@ -56,12 +67,27 @@ class MonitorSection(StrictModel):
     )
     max_new_items: int = Field(default=1000, ge=1, description="per poll, newest first")
     max_age: Duration = Field(
-        default=3 * 86400.0, gt=0, description="older at first sight: stored as seen, not news"
+        default=_MAX_AGE, gt=0, description="older at first sight: stored as seen, not news"
     )
     schedule: str = Field(default="fixed", pattern="^(fixed|adaptive)$")
     max_interval: Duration | None = Field(
         default=None, gt=0, description="adaptive schedule; unset: twice the interval"
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _max_age_within_a_short_retention(cls, data: Any, info: ValidationInfo) -> Any:
+        # A retention shorter than the default max_age needs no second edit: max_age follows
+        # it (a config that ran before max_age existed still runs). A max_age written longer
+        # than the retention is an error (configchecks).
+        if isinstance(data, dict) and "max_age" not in data and "retention" in data:
+            try:
+                retention = written_duration(data["retention"], info)
+            except ValueError:
+                return data  # the retention's own error says it
+            if retention < _MAX_AGE:
+                return {**data, "max_age": data["retention"]}
+        return data
 
     @property
     def longest_interval(self) -> float:

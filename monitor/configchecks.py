@@ -32,6 +32,8 @@ def _max_age_within_retention(monitor: dict[str, Any]) -> list[str]:
     feed still lists is found again, new; only max_age keeps it from being news again."""
     from monitor.config import MonitorSection
 
+    if "max_age" not in monitor:  # then it follows a shorter retention (MonitorSection)
+        return []
     values = []
     for name in ("max_age", "retention"):
         if name not in monitor:

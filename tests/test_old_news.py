@@ -201,8 +201,8 @@ def test_a_max_age_longer_than_retention_is_refused_with_the_other_problems(
     tmp_path: Path,
 ) -> None:
     text = (
-        f'[monitor]\ndatabase = "{tmp_path}/m.db"\nretention = "2m"\ncolour = "red"\n'
-        '[dedup]\nwindow = "1m"\n'
+        f'[monitor]\ndatabase = "{tmp_path}/m.db"\nretention = "2m"\nmax_age = "3d"\n'
+        'colour = "red"\n[dedup]\nwindow = "1m"\n'
     )
     with pytest.raises(ConfigError) as raised:
         loads(text, base_dir=tmp_path)
@@ -210,7 +210,17 @@ def test_a_max_age_longer_than_retention_is_refused_with_the_other_problems(
     assert any("colour" in p for p in problems)  # reported in the same pass
     (line,) = [p for p in problems if "max_age" in p]
     assert "3d" in line and "2m" in line and "retention" in line and "\n" not in line
-    loads(text.replace('colour = "red"', 'max_age = "2m"'), base_dir=tmp_path)  # fine
+    loads(text.replace('colour = "red"\n', "").replace('"3d"', '"2m"'), base_dir=tmp_path)
+
+
+def test_a_retention_shorter_than_the_default_max_age_still_loads_and_max_age_follows_it(
+    tmp_path: Path,
+) -> None:
+    # A config that ran before max_age existed (retention 1d, a 12h dedup window) still runs.
+    text = f'[monitor]\ndatabase = "{tmp_path}/m.db"\nretention = "1d"\n[dedup]\nwindow = "12h"\n'
+    assert loads(text, base_dir=tmp_path).monitor.max_age == 86400.0
+    longer = f'[monitor]\ndatabase = "{tmp_path}/m.db"\nretention = "30d"\n'
+    assert loads(longer, base_dir=tmp_path).monitor.max_age == 3 * 86400.0
 
 
 async def test_a_max_age_reloaded_takes_effect(feed_server: FeedServer, tmp_path: Path) -> None:
