@@ -123,3 +123,14 @@ def test_the_explanation_shows_the_text_as_written(matcher: Matcher) -> None:
     assert format_match(match).startswith(
         "us-sanctions [normal]: @US = 'US' (title 13-15), sanctions = 'sanctions' (title 16-25)"
     )
+
+
+def test_a_quoted_word_with_capitals_outside_ascii_compiles_and_keeps_its_case() -> None:
+    # Hypothesis found '"Ёa"' raising KeyError: 'phrase' (a one-word quoted phrase written
+    # with a capital that is not ASCII): a rule that check-config accepts must compile.
+    rules = [RuleConfig(name="yo", query='"Ёлка"'), RuleConfig(name="fed", query='"Fed"')]
+    matcher = compile_rules(rules, [])
+    assert fired(matcher, "Ёлка на площади") == ["yo"]
+    assert fired(matcher, "ёлка на площади") == []
+    assert fired(matcher, "Fed holds rates") == ["fed"]
+    assert fired(matcher, "Farmers fed up") == []

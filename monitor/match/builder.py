@@ -132,7 +132,9 @@ class Builder:
         if kind == "entity":
             alternatives = self.entity(value, position)
         elif written is not None:  # written with capitals: "Fed", "U.S. sanctions", Apple*
-            how = "exact" if len(words) > 1 else "keyword" if kind == "word" else kind
+            # A quoted phrase is exact, one word or more ("Ёлка" as "Fed" already was).
+            how = "keyword" if kind == "word" and len(words) == 1 else kind
+            how = "exact" if how in ("word", "phrase") else how
             cased = self.literals.cased_word
             alternatives = (tuple([cased(w, c, how) for w, c in zip(words, written, strict=True)]),)
         elif kind == "prefix":
