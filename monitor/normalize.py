@@ -1,6 +1,6 @@
 """normalize: plain text, canonical URLs and stable item ids. Pure: no I/O.
 
-Titles and summaries become plain text (HTML removed, entities decoded, NFKC, one space);
+Titles and summaries become plain text (HTML removed, entities decoded, NFC, one space);
 a URL becomes canonical (scheme and host lower-case, default port, fragment and tracking
 parameters removed) so the same article reached through two links is one item.
 """
@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Callable
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
-from monitor.textfold import drop_invisible
+from monitor.textfold import compatible, drop_invisible
 
 # feedparser's sanitizer is off (parse.FEEDPARSER_OPTIONS): this is the only HTML processing an item
 # gets, so it drops what no reader is meant to see. The markup is read in one pass, left to
@@ -133,7 +133,10 @@ _USUAL_URL = re.compile(
 
 
 def clean_text(value: str | None) -> str:
-    """HTML or plain text to one line of plain text: tags out, entities decoded, NFKC, one space."""
+    """HTML or plain text to one line of plain text: tags out, entities decoded, NFC, one space.
+
+    NFC, not NFKC: the text is shown as the outlet wrote it ("2º turno", "km²", "™"); what
+    compares words folds it further (``textfold.compatible``, ``textfold.fold``)."""
     if not value:
         return ""
     text = value
@@ -143,8 +146,8 @@ def clean_text(value: str | None) -> str:
         text = _without_markup(text)
     if "&" in text:
         text = _unescape(text)
-    if not text.isascii():  # NFKC leaves ASCII as it is, and the invisible ones are not ASCII
-        text = drop_invisible(unicodedata.normalize("NFKC", text))
+    if not text.isascii():  # NFC leaves ASCII as it is, and the invisible ones are not ASCII
+        text = drop_invisible(unicodedata.normalize("NFC", text))
     # Printable text has no whitespace but the space (the rest is Cc, Zs, Zl or Zp): with no
     # two spaces together, it is one line already, and the split and join are not needed.
     if text.isprintable():
@@ -250,5 +253,6 @@ def item_key(guid: str | None, canonical: str | None, title: str, summary: str) 
     elif canonical:
         source = "url:" + canonical
     else:
-        source = "text:" + title + "\n" + summary
+        # As compared, so that an item's id is the one it had when its text was kept NFKC.
+        source = "text:" + compatible(title) + "\n" + compatible(summary)
     return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

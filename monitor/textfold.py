@@ -126,6 +126,22 @@ def drop_invisible(text: str) -> str:
     return text if _ANY_INVISIBLE.search(text) is None else text.translate(_INVISIBLE_TABLE)
 
 
+def compatible(text: str) -> str:
+    """``text`` (an item's text as ``normalize.clean_text`` keeps it: NFC) as it is compared:
+    NFKC ("2º" -> "2o", "km²" -> "km2", "ＵＳ" -> "US", "ﬁ" -> "fi"), what that makes invisible
+    dropped and its spaces one space again. Item text is kept as the outlet wrote it, for
+    showing; story matching and event words read this form, as they always did. The same
+    string (no copy) for ASCII text and for the rest that NFKC leaves as it is: nearly all.
+    """
+    if text.isascii() or unicodedata.is_normalized("NFKC", text):
+        return text
+    text = drop_invisible(unicodedata.normalize("NFKC", text))
+    # NFKC makes spaces of a few characters ("¨" -> " ̈", a no-break space).
+    if text.isprintable() and "  " not in text and text.strip(" ") == text:
+        return text
+    return " ".join(text.split())
+
+
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 

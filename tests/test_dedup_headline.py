@@ -101,7 +101,10 @@ def _real_headlines() -> list[str]:
 
 # What parse makes of the STS and UCI headlines, KEY_VERSION 2: change parse, and this fails
 # until KEY_VERSION is raised (stored keys then are parsed again) and the digest renewed.
-DIGEST = (2, "7f6a38d150097415015cd07d12830810b6218a24a0f875dcb90ba97e8f26c28e")
+# Renewed without a new KEY_VERSION when parse began to read text in NFKC itself (stored text
+# is kept as written): these raw headlines' keys changed, those of the text the daemon stores
+# did not (the same digest over clean_text's output before and after: 8856dff4...).
+DIGEST = (2, "2baa4ef78a0e26bb433dfcf607745b5d56d9a9183a7acdd2b0970d1528223a7c")
 
 
 @pytest.mark.skipif(not (DATA / "sts-headlines").is_dir(), reason="no shared data here")

@@ -1,4 +1,4 @@
-"""`monitor test-rules --text` reads the text as the daemon reads an item (NFKC, invisible
+"""`monitor test-rules --text` reads the text as the daemon reads an item (NFC, invisible
 characters dropped): a decomposed Ö or a soft hyphen inside an acronym written with capitals
 made test-rules say 0 matches where the daemon alerts (review16c; fails before)."""
 

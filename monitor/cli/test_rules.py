@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             text = args.text
         lines = [line.strip() for line in text.splitlines() if line.strip()] or [""]
-        # As the daemon reads an item: markup out, entities decoded, NFKC (a decomposed "Ö"
+        # As the daemon reads an item: markup out, entities decoded, NFC (a decomposed "Ö"
         # or a soft hyphen inside a cased word would otherwise miss here and fire there).
         title, summary = clean_text(lines[0]), clean_text(" ".join(lines[1:]))
         feed_name, feed_url, tags = _as_feed(config, args.feed)

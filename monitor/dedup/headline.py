@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.dedup.outlet import strip_outlet
-from monitor.textfold import english_stem, fold, stem
+from monitor.textfold import compatible, english_stem, fold, stem
 
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")  # "1,000" -> "1000" (not "6.4")
@@ -196,7 +196,7 @@ def _learn(raw: str) -> str:
 def _core(title: str) -> str:
     """The text whose words ``parse`` reads: outlet wrappers off, "U.S." as "US", "1,000"
     as "1000"."""
-    core = strip_outlet(title)
+    core = strip_outlet(compatible(title))
     # The patterns cannot match without their punctuation: most headlines skip them.
     if "." in core and _ACRONYM_HINT.search(core):
         core = _ACRONYM.sub(lambda m: m.group().replace(".", ""), core)

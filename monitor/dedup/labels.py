@@ -11,6 +11,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 
+from monitor.textfold import compatible
+
 # New items of one feed under one title, with as many summaries, from which it is a label:
 # an outlet may send a story again (corrected, updated) under its headline, not twice more
 # with other news under it. A copy sent again with its summary (a new GUID and URL) is the
@@ -34,7 +36,7 @@ def packed(text: str) -> bytes:
 
 def title_key(title: str) -> bytes:
     """``packed`` of a title as labels compare it: letter case and spacing folded."""
-    return packed(" ".join(title.casefold().split()))
+    return packed(" ".join(compatible(title).casefold().split()))
 
 
 def find(hashes: bytearray, key: bytes) -> int:
@@ -64,7 +66,7 @@ class FeedTitles:
                 kept = feeds[feed_id] = (bytearray(), bytearray())
             titles, said = kept
             key = title_key(title)
-            this = packed(" ".join(summary.split()))
+            this = packed(" ".join(compatible(summary).split()))
             at = find(titles, key)
             if at < 0:
                 said += _NEW + this * (LABEL_ITEMS - 1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.dedup.labels import HASH, find, packed, title_key
+from monitor.textfold import compatible
 
 KEPT_TEXTS = 16  # per feed: the summaries last seen, to know one said again
 # What a feed keeps of a summary besides its hash: the hash of the title it came under,
@@ -36,7 +37,7 @@ class FeedWords:
         its story again (an update, a copy under a new GUID), not boilerplate."""
         feeds = self._feeds
         for feed_id, title, summary in items:
-            text = summary.strip()
+            text = compatible(summary).strip()
             if not text:
                 continue
             kept = feeds.get(feed_id)
@@ -61,5 +62,5 @@ class FeedWords:
         kept = self._feeds.get(feed_id) if feed_id is not None else None
         if kept is None:
             return False
-        at = find(kept[0], packed(summary.strip()))
+        at = find(kept[0], packed(compatible(summary).strip()))
         return at >= 0 and bool(kept[1][at * _KEPT + HASH])

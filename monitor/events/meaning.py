@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from monitor.events.semantic import Embedder, Vectors
+from monitor.textfold import compatible
 
 
 class Meanings:
@@ -22,7 +23,7 @@ class Meanings:
         costs about as much as ten one by one."""
         if not stories:
             return
-        vectors = self.embedder([title for _, title in stories])
+        vectors = self.embedder([compatible(title) for _, title in stories])
         self._ahead = {story_id: vectors[i] for i, (story_id, _) in enumerate(stories)}
 
     def of(self, story_id: int, title: str) -> Vectors:
@@ -32,7 +33,7 @@ class Meanings:
             return ahead
         if self._last is not None and self._last[0] == story_id:
             return self._last[1]
-        vector: Vectors = self.embedder([title])[0]
+        vector: Vectors = self.embedder([compatible(title)])[0]
         self._last = (story_id, vector)
         return vector
 

@@ -8,6 +8,7 @@ from typing import NamedTuple
 from monitor.dedup.headline import Headline, content_words, parse
 from monitor.dedup.outlet import keeps_whole, strip_outlet
 from monitor.events.config import EventConfig
+from monitor.textfold import compatible
 
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
 
@@ -66,6 +67,7 @@ def segment_words(title: str) -> tuple[str, ...]:
     """The words of what story matching strips as an outlet's segment ("Titanfall - ",
     " | 'The Bachelor'"): to an event they may be its topic (``EventIndex`` keeps those that
     other headlines use as words of their own)."""
+    title = compatible(title)
     if keeps_whole(title):  # most headlines: no segment to read
         return ()
     core = strip_outlet(title)

@@ -17,8 +17,9 @@ from monitor.match.compiled import Check, CompiledRule, LiteralTable, TermTable
 from monitor.match.explain import explain
 from monitor.match.explain import where as make_where
 from monitor.match.scan import find_terms, scan
-from monitor.match.text import fold
+from monitor.match.text import fold, quoted
 from monitor.models import Match
+from monitor.textfold import compatible
 
 
 class Matcher:
@@ -54,6 +55,10 @@ class Matcher:
         """Every rule that fires on this item, each with the terms that fired and where."""
         if self.automaton is None:
             return []
+        # Matched in NFKC ("ＵＳ" is "US"), as the item's text was kept before it was kept as
+        # written; quoted as written.
+        shown_title, shown_summary = title, summary
+        title, summary = compatible(title), compatible(summary)
         folded_title, title_offsets = fold(title)
         folded_summary, summary_offsets = fold(summary)
         text = folded_title + "\x00" + folded_summary
@@ -86,9 +91,12 @@ class Matcher:
         if not fired:
             return []
         where = (
-            make_where((title, title_offsets, 0, "title")),
-            make_where((summary, summary_offsets, title_end + 1, "summary")),
-        )
+            make_where((*quoted(shown_title, title, folded_title, title_offsets), 0, "title")),
+            make_where(
+                (*quoted(shown_summary, summary, folded_summary, summary_offsets),
+                 title_end + 1, "summary")
+            ),
+        )  # fmt: skip
         rules, labels = self.rules, terms.labels
         if len(fired) == 1:
             return [explain(rules[fired[0]], labels, found, where)]

@@ -36,6 +36,19 @@ def fold(text: str) -> tuple[str, list[int] | None]:
     return folded, offsets
 
 
+def quoted(
+    shown: str, compared: str, folded: str, offsets: list[int] | None
+) -> tuple[str, list[int] | None]:
+    """The text a match quotes (its hits, its snippet) and the offset map of its fold: the
+    item's text as the outlet wrote it (``shown``) where it folds to the text that was
+    matched, its NFKC form's (``compared``: ``textfold.compatible``), as nearly all does;
+    else that form ("½" -> "1⁄2")."""
+    if shown is compared:  # ASCII, and the rest that NFKC leaves as it is
+        return compared, offsets
+    shown_folded, shown_offsets = fold(shown)
+    return (shown, shown_offsets) if shown_folded == folded else (compared, offsets)
+
+
 # Letters and digits stay; every other ASCII byte becomes a space (bytes.translate: several
 # times faster than str.translate, and most folded text is ASCII).
 _ASCII_BOUNDARIES = bytes(c if chr(c).isalnum() else 32 for c in range(128)) + bytes(128)
