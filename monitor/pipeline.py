@@ -154,7 +154,10 @@ async def ingest(
         async with rt.store.transaction() as db:
             inserted = await _store_new(db, feed, state, entries)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
-            stored, old = news_only(inserted, now - rt.config.monitor.max_age)
+            oldest = now - rt.config.monitor.max_age
+            if state.last_success is not None:  # published since the last good poll: news
+                oldest = min(oldest, state.last_success)
+            stored, old = news_only(inserted, oldest)
             # stories and events -> rules -> alerts (and updates of grown ones), in slices
             await run_stages(rt.assign or rt.stages.process, db, stored, now)
             _count_new(state, len(stored), cut, old, now)

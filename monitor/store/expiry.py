@@ -9,7 +9,10 @@ from monitor.store.db import Db
 # newest alert: SQLite gives a new row the highest id plus one (``INTEGER PRIMARY KEY``), so
 # with it kept an id, a webhook's message id, is never handed out twice.
 _DELETES = {
-    "items": "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE first_seen < ? LIMIT ?)",
+    # An item dated ahead of its first sight is kept until its date is past too: pruned
+    # and still listed, it would be news again (max_age judges it by its date).
+    "items": "DELETE FROM items WHERE id IN (SELECT id FROM items WHERE first_seen < ?"
+    " AND COALESCE(published, 0) < ? LIMIT ?)",
     "stories": "DELETE FROM stories WHERE id IN (SELECT s.id FROM stories s WHERE s.last_seen < ?"
     " AND NOT EXISTS (SELECT 1 FROM items i WHERE i.story_id = s.id) LIMIT ?)",
     "events": "DELETE FROM events WHERE id IN (SELECT e.id FROM events e WHERE e.last_seen < ?"
@@ -22,4 +25,5 @@ PRUNED = tuple(_DELETES)
 
 async def delete_older(db: Db, table: str, cutoff: float, batch: int) -> int:
     """Delete up to ``batch`` rows of ``table`` (one of ``PRUNED``) older than ``cutoff``."""
-    return await db.execute(_DELETES[table], (cutoff, batch))
+    args = (cutoff, cutoff, batch) if table == "items" else (cutoff, batch)
+    return await db.execute(_DELETES[table], args)
