@@ -16,6 +16,7 @@ from monitor.configtypes import format_duration, parse_duration
 from monitor.match import validate_rules
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.normalize import canonical_url
+from monitor.textfold import compared_feed
 
 if TYPE_CHECKING:
     from monitor.config import Config
@@ -115,13 +116,13 @@ def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]
     goes on). ``titles``: the own titles of the configured feeds without a name, where the
     store knows every one of them (None where it does not: a rule may name one not polled yet)."""
     found: list[str] = []
-    feeds = _configured(config) | {t.casefold() for t in titles or ()}
+    feeds = _configured(config) | {compared_feed(t) for t in titles or ()}
     for r, rule in enumerate(config.rules):
         where = f"rules[{r}] {json.dumps(rule.name, ensure_ascii=False)}"
         if not rule.channels:
             found.append(f"{where}.channels: none: the rule's matches alert nowhere")
         for i, feed in enumerate(rule.feeds):
-            if feed.casefold().rstrip("/") in feeds:
+            if compared_feed(feed) in feeds:
                 continue
             said = f"{where}.feeds[{i}]: no feed here is named {feed!r}"
             # Only a warning where a feed has no name here: it is known by its own title.
@@ -155,15 +156,15 @@ def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]
 
 def _configured(config: Config) -> set[str]:
     """The configured feeds' names and URLs as rules compare them."""
-    feeds = {f.url.casefold().rstrip("/") for f in config.feeds}
-    return feeds | {f.name.casefold() for f in config.feeds if f.name}
+    feeds = {compared_feed(f.url) for f in config.feeds}
+    return feeds | {compared_feed(f.name) for f in config.feeds if f.name}
 
 
 def unknown_feeds(config: Config) -> bool:
     """Whether a rule's ``feeds`` names a feed by neither a configured name nor a URL (so by
     a feed's own title, or by mistake)."""
     configured = _configured(config)
-    return any(f.casefold().rstrip("/") not in configured for r in config.rules for f in r.feeds)
+    return any(compared_feed(f) not in configured for r in config.rules for f in r.feeds)
 
 
 def feed_key(url: str) -> str:

@@ -19,6 +19,7 @@ from monitor.normalize import clean_text
 from monitor.redact import shown, shown_data
 from monitor.store import Store
 from monitor.store import items as item_store
+from monitor.textfold import compared_feed
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -96,21 +97,16 @@ def _as_feed(config: Config, feed: str | None) -> tuple[str, str, tuple[str, ...
     when last polled, else its URL)."""
     if feed is None:
         return "", "", ()
-    wanted = feed.casefold().rstrip("/")
+    wanted = compared_feed(feed)
     found = next(
-        (
-            f
-            for f in config.feeds
-            if wanted in (f.url.casefold().rstrip("/"), (f.name or "").casefold())
-        ),
+        (f for f in config.feeds if wanted in (compared_feed(f.url), compared_feed(f.name or ""))),
         None,
     )
     # The store is read only where a title counts: a feed without a name goes by its title.
     titles = stored_titles(config) if found is None or not found.name else {}
     if found is None:
-        found = next(
-            (f for f in config.feeds if (titles or {}).get(f.url, "").casefold() == wanted), None
-        )
+        titled = (f for f in config.feeds if compared_feed((titles or {}).get(f.url, "")) == wanted)
+        found = next(titled, None)
     if found is None:
         known = "" if titles is not None else " (the store cannot say the feeds' titles)"
         print(

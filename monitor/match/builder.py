@@ -28,6 +28,7 @@ from monitor.match.query import parse_terms
 from monitor.match.syntax import Term
 from monitor.match.text import term_words, written_words
 from monitor.match.triggers import Query, checks, triggers
+from monitor.textfold import compared_feed
 
 MATCHES_NOTHING_SPECIFIC = (
     "this query would match items that contain none of its terms "
@@ -274,7 +275,7 @@ def compiled(
             test,
             sets,
             terms,
-            frozenset(f.casefold().rstrip("/") for f in rule.feeds) if rule.feeds else _NOWHERE,
+            frozenset(compared_feed(f) for f in rule.feeds) if rule.feeds else _NOWHERE,
             frozenset(t.casefold() for t in rule.tags) if rule.tags else _NOWHERE,
         )
     )

@@ -19,7 +19,7 @@ from monitor.match.explain import where as make_where
 from monitor.match.scan import find_terms, scan
 from monitor.match.text import fold, quoted
 from monitor.models import Match
-from monitor.textfold import compatible
+from monitor.textfold import compared_feed, compatible
 
 
 class Matcher:
@@ -127,7 +127,7 @@ class Matcher:
                 rule = self.rules[index]
                 if rule.feeds:
                     if item_feeds is None:
-                        item_feeds = {feed_name.casefold(), feed_url.casefold().rstrip("/")}
+                        item_feeds = {compared_feed(feed_name), compared_feed(feed_url)}
                     if rule.feeds.isdisjoint(item_feeds):
                         continue
                 if rule.tags:

@@ -18,11 +18,13 @@ def lede(summary: str, title: str) -> str:
     """The start of the item's summary, whole sentences where they fit; "" when the summary
     only repeats the headline (many feeds send it twice) or there is none."""
     text = " ".join(summary.split())
-    folded_title = " ".join(title.split()).casefold()
+    title = " ".join(title.split())
+    folded_title = title.casefold()
     if not text or text.casefold() in folded_title or folded_title.startswith(text.casefold()):
         return ""
-    if text.casefold().startswith(folded_title):
-        text = text[len(folded_title) :].lstrip(" .:-–—")
+    # Cut the title's own length: a casefold may be longer ("ß" -> "ss", "ﬁ" -> "fi").
+    if text[: len(title)].casefold() == folded_title:
+        text = text[len(title) :].lstrip(" .:-–—")
     if len(text) <= LEDE_CHARS:
         return text
     cut = text[:LEDE_CHARS]
