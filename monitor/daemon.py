@@ -39,6 +39,7 @@ from monitor.sdnotify import Notifier
 from monitor.store import feeds as feed_store
 from monitor.store import report
 from monitor.store.location import is_postgres
+from monitor.storeoutage import StoreOutage
 from monitor.watchdog import SelfCheck
 
 if TYPE_CHECKING:
@@ -108,6 +109,7 @@ class Daemon:
         self.websub: WebSub | None = None
         self.websub_port: int | None = None
         self._summary = PollSummary(())
+        self._outage: StoreOutage | None = None
 
     async def run(self) -> int:
         loop = asyncio.get_running_loop()
@@ -124,6 +126,10 @@ class Daemon:
 
     async def _run(self, loop: asyncio.AbstractEventLoop) -> int:
         self._engine = await Engine.open(self.config, metrics=self.metrics)
+        rt = self._engine.rt
+        self._outage = rt.outage = StoreOutage(rt.store, time.time, self.metrics)
+        if rt.state_writes is not None:  # the outage says a refused write, once
+            rt.state_writes.quiet = True
         if self._settle_heap:
             interpreter.settle_heap()  # what start-up built lives as long as the process
         if is_postgres(self.config.monitor.database):  # one node of several, maybe
@@ -167,7 +173,9 @@ class Daemon:
                     self.metrics, self.health_problem, self.config.monitor.metrics
                 )
                 self.metrics_port = await server.start()
-            background.append(loop.create_task(self._selfcheck.watch(self.health_problem)))
+            told = self._outage.problem  # the outage logs its own start and end
+            watch = self._selfcheck.watch(self.health_problem, told=lambda p: p == told())
+            background.append(loop.create_task(watch))
             log.info(
                 "started: %d feeds, database %s", len(self.config.feeds), self.config.database_shown
             )
@@ -230,6 +238,8 @@ class Daemon:
             return f"{len(missing)} feeds have no next poll (one is {min(missing)})"
         if self._rt is None:
             return "the store is not open"
+        if self._outage is not None and (outage := self._outage.problem()) is not None:
+            return outage
         return await self._selfcheck.store_problem(self._rt.store)
 
     async def _prune(self) -> None:
@@ -315,12 +325,22 @@ class Daemon:
         feed = self._feeds.get(url)
         if feed is None or self._stopping or self._rt is None:
             return time.time() + self.config.monitor.interval
+        outage = self._outage
+        if outage is not None and (later := outage.hold()) is not None:
+            return later  # the store refuses writes: polled once it takes them again
+        probe = outage is not None and outage.failing
         task = asyncio.current_task()
         assert task is not None
         self._inflight.add(task)
         try:
             polled = self.websub.polled_as(feed) if self.websub is not None else feed
-            outcome = await refresh_feed(self._rt, polled)
+            ok = False
+            try:
+                outcome = await refresh_feed(self._rt, polled)
+                ok = outcome.result != "error"
+            finally:
+                if outage is not None:
+                    outage.polled(probe=probe, ok=ok)
             self._summary.polled(url, outcome.result, outcome.new_items)
             next_check = outcome.next_check
             if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):

@@ -74,6 +74,11 @@ class Metrics:
         self.feeds_failing = Gauge(
             "monitor_feeds_failing", "Feeds whose last poll failed", registry=r
         )
+        self.store_failing = Gauge(
+            "monitor_store_writes_failing",
+            "1 while the database refuses writes (polls are held back until it takes them)",
+            registry=r,
+        )
         self.alert_latency = Histogram(
             "monitor_alert_latency_seconds",
             "Publish (the item's own time, else first seen) to its first alert sent, per channel",

@@ -94,7 +94,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         pollstate.restore(state, before)
         _forget_after_failure(rt)
         outcome.error = str(exc)
-        log.error("poll failed: %s", exc, extra={"feed": feed.url})
+        if rt.outage is None or rt.store.write_failure is None:
+            log.error("poll failed: %s", exc, extra={"feed": feed.url})
+        else:  # the write path fails: the daemon says it once (``StoreOutage``), not per poll
+            log.debug("poll failed: %s", exc, extra={"feed": feed.url})
         state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
     except Exception as exc:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and

@@ -23,6 +23,7 @@ from monitor.schedule import Publishing, Timing, adaptive_interval
 from monitor.stages import Stages
 from monitor.store import Store
 from monitor.store.feeds import FeedState, StateWrites
+from monitor.storeoutage import StoreOutage
 from monitor.unparsed import Unparsed
 
 if TYPE_CHECKING:
@@ -62,6 +63,9 @@ class Runtime:
     # Several nodes: stories and alerts are the elected assigner's (monitor/cluster); a poll
     # only queues its new items for it, in its transaction. None: this process assigns.
     assign: ProcessItems | None = None
+    # The daemon's: a store whose writes fail is told once and polls wait for it (None: each
+    # failed poll says so, as ``monitor once`` does).
+    outage: StoreOutage | None = None
 
     def timing(self, feed: FeedConfig) -> Timing:
         m = self.config.monitor

@@ -49,8 +49,15 @@ class SelfCheck:
         silent = time.monotonic() - self._probe_started
         return f"the store has not answered for {silent:.0f}s" if silent > STORE_STUCK else None
 
-    async def watch(self, problem: Callable[[], Awaitable[str | None]]) -> None:
-        """Until cancelled: log each change of health, feed the watchdog while healthy."""
+    async def watch(
+        self,
+        problem: Callable[[], Awaitable[str | None]],
+        *,
+        told: Callable[[str], bool] = lambda _: False,
+    ) -> None:
+        """Until cancelled: log each change of health, feed the watchdog while healthy. A
+        problem ``told`` is one its owner logged as an ERROR already (``StoreOutage``): the
+        change of health is INFO then, one ERROR line for one failure."""
         interval = watchdog_interval()
         last: str | None = None
         while True:
@@ -60,7 +67,8 @@ class SelfCheck:
             if now != last:  # changes of health, not every tick
                 if now:
                     fed = ", no longer feeding the systemd watchdog" if interval else ""
-                    log.error("unhealthy (/healthz answers 503%s): %s", fed, now)
+                    level = logging.INFO if told(now) else logging.ERROR
+                    log.log(level, "unhealthy (/healthz answers 503%s): %s", fed, now)
                 else:
                     log.info("healthy again")
                 last = now

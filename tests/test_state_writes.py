@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -111,5 +112,34 @@ async def test_a_batch_the_store_refused_is_written_once_it_accepts(tmp_path: Pa
         await writes.close()
         async with store.db.raw.execute("SELECT etag FROM feeds") as cur:
             assert (await cur.fetchone())[0] == '"v3"'
+    finally:
+        await store.close()
+
+
+async def test_a_batch_the_store_keeps_refusing_is_logged_once_and_tried_less_often(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = await Store.open(tmp_path / "m.db")
+    try:
+        state = await one_feed(store)
+        writes = StateWrites(store, delay=0.05)
+        await store.db.raw.execute(
+            "CREATE TEMP TRIGGER refuse BEFORE UPDATE ON feeds"
+            " BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+        )
+        state.etag = '"v4"'
+        writes.add(state)
+        await asyncio.sleep(1.0)  # twenty tries at the batch's pace; fewer, backing off
+        told = [r for r in caplog.records if "cannot record the feeds' health" in r.message]
+        assert len(told) == 1, [r.message for r in told]
+        await store.db.raw.execute("DROP TRIGGER refuse")
+        for _ in range(40):  # the next try, within the backoff reached (0.8 s)
+            async with store.db.raw.execute("SELECT etag FROM feeds") as cur:
+                if (await cur.fetchone())[0] == '"v4"':
+                    break
+            await asyncio.sleep(0.1)
+        else:
+            raise AssertionError("the refused batch was not written once the store took it")
+        await writes.close()
     finally:
         await store.close()

@@ -14,7 +14,10 @@ PostgreSQL the nodes' heartbeats say it.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -136,3 +139,29 @@ def daemon_line(
     command = f" ({daemon['command']})" if daemon["command"] else ""
     started = f", started {age(daemon['started'])}" if daemon["started"] else ""
     return f"Daemon: running, {pid}{command}{started}; {polled}"
+
+
+def daemon_health(address: str, timeout: float = 1.0) -> str | None:
+    """What the running daemon's /healthz (``[monitor] metrics``) says is wrong, or None:
+    healthy, or not known (port 0, no answer within ``timeout``). A daemon whose store
+    refuses writes cannot leave that in the store, nor beside it on a full disk: it says it
+    here, live."""
+    host, _, port = address.rpartition(":")
+    host = host.strip("[]")
+    if not port.isdigit() or int(port) == 0:
+        return None
+    if host in ("", "0.0.0.0", "::"):  # every address: this machine's is one of them
+        host = "127.0.0.1"
+    url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:
+            resp.read()
+        return None
+    except urllib.error.HTTPError as exc:
+        try:
+            reason = json.loads(exc.read()).get("reason")
+        except (OSError, ValueError, AttributeError):
+            reason = None
+        return str(reason) if reason else f"/healthz answers {exc.code}"
+    except (OSError, ValueError):
+        return None

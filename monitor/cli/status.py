@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from monitor.cli.common import add_config_option, load_config, print_json
-from monitor.cli.daemon_seen import daemon_line, sqlite_writer
+from monitor.cli.daemon_seen import daemon_health, daemon_line, sqlite_writer
 from monitor.cli.daemon_seen import iso as _iso
 from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
@@ -101,8 +101,11 @@ async def collect(config: Config) -> dict[str, Any]:
                 **fed[feed.url],
             }
         )
+    daemon = _daemon(config, nodes, [states.get(f.url) for f in config.feeds])
+    if daemon["running"] and config.monitor.metrics:  # what it cannot write in the store
+        daemon["unhealthy"] = await asyncio.to_thread(daemon_health, config.monitor.metrics)
     shown = {
-        "daemon": _daemon(config, nodes, [states.get(f.url) for f in config.feeds]),
+        "daemon": daemon,
         "feeds": feeds,
         "outbox": outbox,
         "counts": counts,
@@ -158,6 +161,8 @@ def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
     """The readable table of ``monitor status``; past ``LISTED`` feeds, without
     ``every_feed``, only the failing ones are rows (a line counts the others)."""
     lines = [daemon_line(report["daemon"], _age, report.get("nodes"))]
+    if report["daemon"].get("unhealthy"):  # /healthz's reason: a store it cannot write...
+        lines.append(f"Daemon reports: {report['daemon']['unhealthy']}")
     feeds = report["feeds"]
     failing = [f for f in feeds if f["error_streak"] or f.get("malformed")]
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")

@@ -44,6 +44,12 @@ class Store:
     async def _close(self) -> None:
         raise NotImplementedError
 
+    @property
+    def write_failure(self) -> str | None:
+        """Why the last write failed (a full disk, a lock held elsewhere), or None once one
+        works: the write path itself, not a constraint refused on one poll's data."""
+        return self._write_failure
+
     def problem(self) -> str | None:
         """Why the store cannot keep what it is given (its last write failed), or None."""
         if self._write_failure is not None:

@@ -144,8 +144,12 @@ class StateWrites:
     per feed would cost more than the poll itself. A snapshot is taken when the poll ends
     (later in-memory changes of a poll in flight are not the store's yet) and written within
     ``delay`` seconds, or as soon as ``batch`` feeds wait, and on ``close``. A feed whose
-    state is saved in full meanwhile (``discard``) drops its older snapshot.
+    state is saved in full meanwhile (``discard``) drops its older snapshot. A batch the
+    store refused is tried again at a backoff (up to ``MAX_RETRY``), and its failure logged
+    once until one is written; not at all with ``quiet`` (the daemon's ``StoreOutage`` says it).
     """
+
+    MAX_RETRY = 30.0  # seconds between tries of a refused batch, at most
 
     def __init__(self, store: Store, *, batch: int = 200, delay: float = 0.5) -> None:
         self.store = store
@@ -154,6 +158,8 @@ class StateWrites:
         self._pending: dict[int, tuple[Any, ...]] = {}
         self._timer: asyncio.TimerHandle | None = None
         self._flushing: asyncio.Task[None] | None = None
+        self.quiet = False
+        self._retry = delay  # until the next try: ``delay``, doubled while the store refuses
 
     def add(self, state: FeedState) -> None:
         self._pending[state.id] = _row(state, _POLLED_VALUES)
@@ -176,12 +182,15 @@ class StateWrites:
     async def _flush_logged(self) -> None:
         try:
             await self.flush()
+            self._retry = self.delay
         except MonitorError as exc:
             # Only health and validators: the next poll of each feed records them again.
-            log.error("cannot record the feeds' health: %s", exc)
+            if not self.quiet and self._retry == self.delay:  # the first of a run of failures
+                log.error("cannot record the feeds' health: %s", exc)
+            self._retry = min(self._retry * 2.0, max(self.MAX_RETRY, self.delay))
         if self._pending and self._timer is None:
             # More came while writing (or the write failed): try again shortly.
-            self._timer = asyncio.get_running_loop().call_later(self.delay, self._flush_soon)
+            self._timer = asyncio.get_running_loop().call_later(self._retry, self._flush_soon)
 
     async def flush(self) -> None:
         """Write every waiting snapshot now, in one transaction."""
