@@ -20,6 +20,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 from feedserver import FeedServer, rss
+from helpers import ANY_AGE_TOML
 
 from monitor import config as config_module
 from monitor import storeoutage
@@ -88,8 +89,7 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
     path = tmp_path / "config.toml"
     path.write_text(
         f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nmetrics = "127.0.0.1:{_free_port()}"\n'
-        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n'
-        f"{feeds}"
+        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + f"{feeds}"
         '[[rules]]\nname = "strike"\nquery = "strike"\nchannels = ["hook"]\n'
         f'[channels.hook]\ntype = "webhook"\nurl = "{feed_server.url("/hook")}"\n'
     )
