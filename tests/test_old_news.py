@@ -138,7 +138,8 @@ async def test_a_new_feeds_archive_is_not_alerted_only_its_recent_items(
 
 
 def undated_feed() -> bytes:
-    """An item with no date, one with a date the parser cannot read (UOL's Portuguese one)."""
+    """An item with no date, one with a date the parser cannot read (UOL's Portuguese one),
+    one dated with a zero timestamp."""
     return (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>UOL</title>'
         "<link>https://noticias.uol.example/</link>"
@@ -147,6 +148,10 @@ def undated_feed() -> bytes:
         "<item><title>Trump recebe Bolsonaro em Washington</title>"
         "<link>https://noticias.uol.example/visita</link>"
         "<pubDate>Seg, 24 Set 2018 10:00:00 -0300</pubDate></item>"
+        # A zero timestamp is a feed's "no date" (explore12: alerted "Published 1 Jan 1970").
+        "<item><title>Trump anuncia tarifas sobre o aço</title>"
+        "<link>https://noticias.uol.example/aco</link>"
+        "<pubDate>Thu, 01 Jan 1970 00:00:00 GMT</pubDate></item>"
         "</channel></rss>"
     ).encode()
 
@@ -185,7 +190,7 @@ storm_limit = 0
         finally:
             await engine.close()
     hooked = hook.payloads()
-    assert len(hooked) == 2  # undated items are news: max_age does not judge them
+    assert len(hooked) == 3  # undated items are news: max_age does not judge them
     for payload in hooked:
         assert payload["alert"]["published"] is None
         assert payload["alert"]["first_seen"].startswith("2026-12-06T21:54")

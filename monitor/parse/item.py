@@ -12,7 +12,7 @@ from monitor.normalize import MAX_URL, canonical_url, item_key
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+UNSET = datetime(1970, 1, 2, tzinfo=UTC)  # a date before this is a zero timestamp: none
 
 
 def make_item(
@@ -64,8 +64,9 @@ def struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | No
 
 
 def plausible(dt: datetime, now: datetime) -> datetime | None:
-    """``dt`` (in UTC), or None for a date before 1970 or more than a day ahead."""
-    return dt if EPOCH <= dt <= now + FUTURE_SLACK else None
+    """``dt`` (in UTC), or None for a date before 2 Jan 1970 (a zero timestamp, in any time
+    zone, is a feed's "no date", not news of 1970) or more than a day ahead."""
+    return dt if UNSET < dt <= now + FUTURE_SLACK else None
 
 
 def ttl_seconds(value: Any) -> float | None:
