@@ -13,7 +13,7 @@ from pathlib import Path
 from monitor import config as config_module
 from monitor.channels.config import ConsoleChannelConfig
 from monitor.cluster.beside import alone
-from monitor.config import Config, FeedConfig
+from monitor.config import Config
 from monitor.engine import Engine, max_polls
 from monitor.outbox.status import left_waiting
 from monitor.pipeline import PollOutcome, refresh_feed
@@ -31,19 +31,23 @@ async def poll_all(
     the daemon polls. Fetching outruns the rest of a poll, so unbounded, every feed's body
     and parsed items would wait in memory for their turn at the stories and the store.
     ``after_poll`` is called as each poll ends (``monitor once`` trims the heap there)."""
-    bar = Progress("polled feeds", len(rt.config.feeds)) if progress else None
-    slots = asyncio.Semaphore(max_polls(rt.config))
+    feeds = rt.config.feeds
+    bar = Progress("polled feeds", len(feeds)) if progress else None
+    # ``max_polls`` workers take the feeds in order: a task (and its waiter on a semaphore)
+    # for each feed would wait from the start to the end of the pass.
+    left = iter(enumerate(feeds))
+    outcomes: dict[int, PollOutcome] = {}
 
-    async def one(feed: FeedConfig) -> PollOutcome:
-        async with slots:
-            outcome = await refresh_feed(rt, feed)
-        if after_poll is not None:
-            after_poll()
-        if bar:
-            bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
-        return outcome
+    async def worker() -> None:
+        for n, feed in left:
+            outcome = outcomes[n] = await refresh_feed(rt, feed)
+            if after_poll is not None:
+                after_poll()
+            if bar:
+                bar.step(new_items=outcome.new_items, failed=int(outcome.result == "error"))
 
-    return list(await asyncio.gather(*(one(f) for f in rt.config.feeds)))
+    await asyncio.gather(*(worker() for _ in range(min(max_polls(rt.config), len(feeds)))))
+    return [outcomes[n] for n in range(len(feeds))]
 
 
 async def run_once(

@@ -10,7 +10,7 @@ from pathlib import Path
 from feedserver import FeedServer
 from helpers import make_config
 
-from monitor.engine import Engine
+from monitor.engine import Engine, max_polls
 from monitor.oneshot import poll_all
 
 FEEDS = 30
@@ -59,3 +59,29 @@ async def test_polls_queued_at_the_store_do_not_hold_their_bodies(
     assert [o.new_items for o in outcomes] == [1] * FEEDS
     # 30 bodies are 12 MB; what the queued polls hold is their few parsed items.
     assert held < FEEDS * PADDING / 4, f"{held / 1e6:.1f} MB held by {FEEDS} queued polls"
+
+
+async def test_a_pass_of_many_feeds_keeps_a_task_per_poll_in_flight_not_per_feed(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    feeds = 120
+    urls = []
+    for i in range(feeds):
+        feed_server.feed(f"/g{i}", padded_feed(i).replace(b"x" * PADDING, b""))
+        urls.append(feed_server.url(f"/g{i}"))
+    config = make_config(tmp_path, urls)
+    config = config.model_copy(update={"fetch": config.fetch.model_copy(update={"concurrency": 2})})
+    engine = await Engine.open(config)
+    tasks: list[int] = []
+    try:
+        outcomes = await poll_all(
+            engine.rt, progress=False, after_poll=lambda: tasks.append(len(asyncio.all_tasks()))
+        )
+    finally:
+        await engine.close()
+    # Every feed polled, its outcome in the config's order (each feed's one new item).
+    assert [o.new_items for o in outcomes] == [1] * feeds
+    assert [o.url for o in outcomes] == urls
+    # A task for each feed waited from the start of the pass to its end: 120 + the daemon's
+    # own, where the 8 polls in flight (4 x concurrency) and the daemon's are all it needs.
+    assert max(tasks) < max_polls(config) + 30, f"{max(tasks)} tasks for {feeds} feeds"
