@@ -30,7 +30,6 @@ async def one_per_event(
     names the rules of ``told`` (by channel and event: the rules of this poll's matches of
     the event that queued nothing of their own), and its (channel, event) is added to
     ``overtaking``: the update of the sent message waits for it (``outbox.told``)."""
-    keyed = await _not_told_per_story(db, keyed)
     out: list[tuple[Alert, str]] = []
     first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
     for alert, key in keyed:
@@ -68,32 +67,6 @@ async def one_per_event(
                     overtaking.add(spot)
             kept.append((alert, key))
     return kept
-
-
-async def _not_told_per_story(
-    db: Db, keyed: Sequence[tuple[Alert, str]]
-) -> Sequence[tuple[Alert, str]]:
-    """``keyed`` without the alerts per event of a story whose channel holds a "new" alert
-    per story of that rule (pending or sent): the story was alerted before the upgrade to
-    events, or while the rule alerted per story. The reader got (or will get) it from that
-    message, which its growth updates (``outbox.grow``): the event made for the story, or
-    grown by it, is not announced as a new story again. (An event's other stories are
-    news of their own: their match alerts the event as before.)"""
-    stories = {a.story_id for a, _ in keyed if a.event_id is not None and a.story_id is not None}
-    if not stories:
-        return keyed
-    told = {
-        (alert.channel, story, rule)
-        for alert, story in await event_alerts.story_alerts(db, sorted(stories))
-        for rule in rules_of(alert)
-    }
-    if not told:
-        return keyed
-    return [
-        (alert, key)
-        for alert, key in keyed
-        if alert.event_id is None or (alert.channel, alert.story_id, alert.rule) not in told
-    ]
 
 
 async def _goes_out(db: Db, alert: Alert, holding: Holding, now: float) -> bool:

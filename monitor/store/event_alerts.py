@@ -88,22 +88,6 @@ async def story_alerted(
     return found
 
 
-async def story_alerts(db: Db, stories: Sequence[int]) -> list[tuple[Alert, int]]:
-    """The "new" alerts per story (``new:STORY:RULE``, pending or sent) of ``stories``, each
-    with its story (``alerts_story``): raised by the release before events (m009) or by a rule
-    that alerted per story (``alert_on = "story"``) before a reload made it alert per event."""
-    found: list[tuple[Alert, int]] = []
-    for marks, params in in_lists(sorted(set(stories))):
-        rows = await db.fetch_all(
-            f"SELECT {_COLUMNS}, a.story_id FROM alerts a INDEXED BY alerts_story"
-            f" WHERE a.story_id IN ({marks}) AND a.kind = 'new'"
-            " AND a.status IN ('pending', 'sent') AND a.dedup_key LIKE 'new:%' ORDER BY a.id",
-            params,
-        )
-        found += [(load_alert(row), int(str(row[5]))) for row in rows]
-    return found
-
-
 def _add(found: dict[tuple[str, int], Holding], rows: Sequence[Row],
          wanted: set[tuple[str, int]]) -> None:  # fmt: skip
     for row in rows:
