@@ -334,13 +334,13 @@ class Daemon:
         self._inflight.add(task)
         try:
             polled = self.websub.polled_as(feed) if self.websub is not None else feed
-            ok = False
+            ok = kept = False
             try:
                 outcome = await refresh_feed(self._rt, polled)
-                ok = outcome.result != "error"
+                ok, kept = outcome.result != "error", outcome.result == "new"
             finally:
                 if outage is not None:
-                    outage.polled(probe=probe, ok=ok)
+                    outage.polled(probe=probe, ok=ok, kept=kept)
             self._summary.polled(url, outcome.result, outcome.new_items)
             next_check = outcome.next_check
             if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):

@@ -77,17 +77,21 @@ class StoreOutage:
         at = self._retry_at if now < self._retry_at else now + self._backoff  # a probe runs
         return at + self._rng.uniform(0.0, SPREAD)
 
-    def polled(self, *, probe: bool, ok: bool) -> None:
+    def polled(self, *, probe: bool, ok: bool, kept: bool) -> None:
         """After a poll that ran (``probe``: the one ``hold`` let through during a failure;
-        ``ok``: it did not fail)."""
+        ``ok``: it did not fail; ``kept``: it committed new items of its own)."""
         now = self._clock()
         cause = self.store.write_failure
         if probe:
             self._probing = False
-            if ok and cause is None:
-                # The probe was kept: the store takes what polls bring (one that brought
-                # nothing new had only its state to keep, and that was all there was).
+            if kept and cause is None:
+                # The probe's new items were kept: the store takes what polls bring.
                 self._recovered(now)
+                return
+            if ok:
+                # Nothing new to keep (304, unchanged): it tested nothing, and an update in
+                # place (a feed's state) may fit where new rows do not (review17c). The next
+                # due poll is the probe, at the same backoff.
                 return
         if cause is None:
             return

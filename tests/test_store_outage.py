@@ -158,3 +158,53 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
     with sqlite3.connect(tmp_path / "monitor.db") as db:
         stored = db.execute("SELECT count(*), count(DISTINCT url) FROM items").fetchone()
     assert stored == (sum(items.values()),) * 2
+
+
+async def test_unchanged_feeds_do_not_end_the_outage_while_the_disk_is_still_full(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Feed 0 brings new items (they need pages); feeds 1 and 2 serve the same body (their
+    state is an update in place, batched by StateWrites, which fits). The disk stays full
+    for 8 s of probes every second: one ERROR, no 'writes work again' while it is full
+    (review17c: a probe that brought nothing new ended the outage, which began again)."""
+    monkeypatch.setattr(storeoutage, "FIRST_RETRY", 1.0)
+    monkeypatch.setattr(storeoutage, "MAX_RETRY", 1.0)
+    items = dict.fromkeys(range(FEEDS), 10)
+    for feed in range(FEEDS):
+        feed_server.handler(f"/f/{feed}", _serve(items))
+    feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(f"/f/{f}")}"\n' for f in range(FEEDS))
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nmetrics = "127.0.0.1:0"\n'
+        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + f"{feeds}"
+    )
+    lines: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = lines.append  # type: ignore[method-assign]
+    logger = logging.getLogger("monitor")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    daemon = Daemon(config_module.load(path), path)
+    task = asyncio.create_task(daemon.run())
+    try:
+        await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
+        await asyncio.sleep(3)  # every feed polled, its items stored
+        assert daemon._rt is not None
+        raw = daemon._rt.store.db.raw
+        async with raw.execute("PRAGMA page_count") as cur:
+            pages = (await cur.fetchone())[0]
+        await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+        start = len(lines)
+        items[0] += 40  # only feed 0 has news; 1 and 2 are unchanged
+        await asyncio.sleep(8)
+        msgs = [(r.levelname, r.getMessage()) for r in lines[start:]]
+        errors = [m for lv, m in msgs if lv == "ERROR"]
+        again = [m for lv, m in msgs if "writes work again" in m]
+        assert not again, again  # the disk is still full
+        assert len(errors) == 1, errors
+    finally:
+        daemon.stop()
+        await asyncio.wait_for(task, 30)
+        logger.removeHandler(handler)
+        logger.setLevel(level)
