@@ -13,6 +13,7 @@ import pytest
 from feedserver import FeedServer
 from helpers import make_config
 from standins import webhook_receiver
+from test_old_news import Clock, hook_rules
 
 from monitor.cli.status import collect
 from monitor.engine import Engine
@@ -21,27 +22,6 @@ from monitor.retention import prune
 
 DAY = 86400.0
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=UTC).timestamp()
-
-RULES = """
-[[rules]]
-name = "trump"
-query = "Trump"
-alert_on = "story"
-channels = ["hook"]
-
-[channels.hook]
-type = "webhook"
-url = "{url}"
-storm_limit = 0
-"""
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def rss(pub: str | None, tail: str = "") -> bytes:
@@ -82,7 +62,7 @@ async def _relist(
         config = make_config(
             tmp_path,
             [feed_server.url("/f")],
-            RULES.format(url=hook.url),
+            hook_rules(hook.url),
             retention=retention,
             **monitor,
         )
@@ -185,7 +165,7 @@ async def test_an_item_published_after_the_last_poll_is_news_at_the_next(
         config = make_config(
             tmp_path,
             [feed_server.url("/blog")],
-            RULES.format(url=hook.url),
+            hook_rules(hook.url),
             interval="4d",
             retention="30d",
             database=database,

@@ -13,7 +13,8 @@ import socket
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -70,6 +71,34 @@ async def _until(check: Callable[[], bool], limit: float, what: str) -> None:
         await asyncio.sleep(0.1)
 
 
+def _config(tmp_path: Path, feed_server: FeedServer, metrics: str, extra: str = "") -> Path:
+    """FEEDS feeds polled every second, news of any age; ``extra``: rules and channels."""
+    feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(f"/f/{f}")}"\n' for f in range(FEEDS))
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nmetrics = "{metrics}"\n'
+        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + feeds + extra
+    )
+    return path
+
+
+@contextmanager
+def _log_lines() -> Iterator[list[logging.LogRecord]]:
+    """monitor's log records at INFO and above, while inside."""
+    lines: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = lines.append  # type: ignore[method-assign]
+    logger = logging.getLogger("monitor")
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield lines
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
+
+
 async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
     feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -85,79 +114,72 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
         return web.Response(text="ok")
 
     feed_server.handler("/hook", hook)
-    feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(f"/f/{f}")}"\n' for f in range(FEEDS))
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nmetrics = "127.0.0.1:{_free_port()}"\n'
-        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + f"{feeds}"
+    path = _config(
+        tmp_path,
+        feed_server,
+        f"127.0.0.1:{_free_port()}",
         '[[rules]]\nname = "strike"\nquery = "strike"\nchannels = ["hook"]\n'
-        f'[channels.hook]\ntype = "webhook"\nurl = "{feed_server.url("/hook")}"\n'
+        f'[channels.hook]\ntype = "webhook"\nurl = "{feed_server.url("/hook")}"\n',
     )
-    lines: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = lines.append  # type: ignore[method-assign]
-    logger = logging.getLogger("monitor")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    daemon = Daemon(config_module.load(path), path)
-    task = asyncio.create_task(daemon.run())
+    with _log_lines() as lines:
+        daemon = Daemon(config_module.load(path), path)
+        task = asyncio.create_task(daemon.run())
 
-    def alerted(feed: int, n: int) -> int:
-        return sum(f'"http://example.org/{feed}/{n}"' in a for a in alerts)
+        def alerted(feed: int, n: int) -> int:
+            return sum(f'"http://example.org/{feed}/{n}"' in a for a in alerts)
 
-    def every_item_alerted() -> bool:
-        return all(alerted(f, n) for f in range(FEEDS) for n in range(0, items[f], 10))
+        def every_item_alerted() -> bool:
+            return all(alerted(f, n) for f in range(FEEDS) for n in range(0, items[f], 10))
 
-    try:
-        await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
-        base = f"http://127.0.0.1:{daemon.metrics_port}"
-        await _until(every_item_alerted, 20, "the first items were not alerted")
-        assert daemon._rt is not None
-        raw = daemon._rt.store.db.raw
-        async with raw.execute("PRAGMA page_count") as cur:
-            pages = (await cur.fetchone())[0]
-        await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
-        start = len(lines)
-        for feed in items:
-            items[feed] += 40  # enough that they need pages the disk has no room for
-        await asyncio.sleep(7)  # several polls of each feed at 1s
-        async with aiohttp.ClientSession() as session:
-            async with session.get(f"{base}/healthz") as resp:
-                assert resp.status == 503
-                reason = (await resp.json())["reason"]
-            async with session.get(f"{base}/metrics") as resp:
-                metrics = await resp.text()
-        assert "full" in reason and "monitor.db" in reason and "polls wait" in reason, reason
-        assert "monitor_store_writes_failing 1.0" in metrics
-        # The daemon cannot write its trouble into the store: `monitor status` asks it.
-        status = await _status(path)
-        assert status[1].startswith("Daemon reports: store:") and "polls wait" in status[1], status
-        errors = [r.getMessage() for r in lines[start:] if r.levelno >= logging.ERROR]
-        assert len(errors) == 1, errors
-        assert "full" in errors[0] and "monitor.db" in errors[0], errors
-        rebuilt = [r for r in lines[start:] if "rebuilt the story window" in r.getMessage()]
-        # A probe every 2s may rebuild them before it fails: not every poll of every feed.
-        assert len(rebuilt) <= 4, [r.getMessage() for r in rebuilt]
+        try:
+            await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
+            base = f"http://127.0.0.1:{daemon.metrics_port}"
+            await _until(every_item_alerted, 20, "the first items were not alerted")
+            assert daemon._rt is not None
+            raw = daemon._rt.store.db.raw
+            async with raw.execute("PRAGMA page_count") as cur:
+                pages = (await cur.fetchone())[0]
+            await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+            start = len(lines)
+            for feed in items:
+                items[feed] += 40  # enough that they need pages the disk has no room for
+            await asyncio.sleep(7)  # several polls of each feed at 1s
+            async with aiohttp.ClientSession() as session:
+                async with session.get(f"{base}/healthz") as resp:
+                    assert resp.status == 503
+                    reason = (await resp.json())["reason"]
+                async with session.get(f"{base}/metrics") as resp:
+                    metrics = await resp.text()
+            assert "full" in reason and "monitor.db" in reason and "polls wait" in reason, reason
+            assert "monitor_store_writes_failing 1.0" in metrics
+            # The daemon cannot write its trouble into the store: `monitor status` asks it.
+            status = await _status(path)
+            assert status[1].startswith("Daemon reports: store:") and "polls wait" in status[1], (
+                status
+            )
+            errors = [r.getMessage() for r in lines[start:] if r.levelno >= logging.ERROR]
+            assert len(errors) == 1, errors
+            assert "full" in errors[0] and "monitor.db" in errors[0], errors
+            rebuilt = [r for r in lines[start:] if "rebuilt the story window" in r.getMessage()]
+            # A probe every 2s may rebuild them before it fails: not every poll of every feed.
+            assert len(rebuilt) <= 4, [r.getMessage() for r in rebuilt]
 
-        await raw.execute("PRAGMA max_page_count = 1073741823")  # room again
-        await _until(every_item_alerted, 30, "the items of the outage were not alerted")
-        await asyncio.sleep(1.5)  # a doubled alert would come by now
-        async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as resp:
-            assert resp.status == 200, await resp.text()
-    finally:
-        daemon.stop()
-        await asyncio.wait_for(task, 30)
-        logger.removeHandler(handler)
-        logger.setLevel(level)
-    after = [r.getMessage() for r in lines[start:]]
-    assert sum("writes work again" in line for line in after) == 1, after
-    assert not [r.getMessage() for r in lines[start:] if r.levelno >= logging.ERROR][1:]
-    doubled = [(f, n) for f in range(FEEDS) for n in range(items[f]) if alerted(f, n) > 1]
-    assert not doubled, doubled
-    with sqlite3.connect(tmp_path / "monitor.db") as db:
-        stored = db.execute("SELECT count(*), count(DISTINCT url) FROM items").fetchone()
-    assert stored == (sum(items.values()),) * 2
+            await raw.execute("PRAGMA max_page_count = 1073741823")  # room again
+            await _until(every_item_alerted, 30, "the items of the outage were not alerted")
+            await asyncio.sleep(1.5)  # a doubled alert would come by now
+            async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as resp:
+                assert resp.status == 200, await resp.text()
+        finally:
+            daemon.stop()
+            await asyncio.wait_for(task, 30)
+        after = [r.getMessage() for r in lines[start:]]
+        assert sum("writes work again" in line for line in after) == 1, after
+        assert not [r.getMessage() for r in lines[start:] if r.levelno >= logging.ERROR][1:]
+        doubled = [(f, n) for f in range(FEEDS) for n in range(items[f]) if alerted(f, n) > 1]
+        assert not doubled, doubled
+        with sqlite3.connect(tmp_path / "monitor.db") as db:
+            stored = db.execute("SELECT count(*), count(DISTINCT url) FROM items").fetchone()
+        assert stored == (sum(items.values()),) * 2
 
 
 async def test_unchanged_feeds_do_not_end_the_outage_while_the_disk_is_still_full(
@@ -172,39 +194,26 @@ async def test_unchanged_feeds_do_not_end_the_outage_while_the_disk_is_still_ful
     items = dict.fromkeys(range(FEEDS), 10)
     for feed in range(FEEDS):
         feed_server.handler(f"/f/{feed}", _serve(items))
-    feeds = "".join(f'[[feeds]]\nurl = "{feed_server.url(f"/f/{f}")}"\n' for f in range(FEEDS))
-    path = tmp_path / "config.toml"
-    path.write_text(
-        f'[monitor]\ndatabase = "{tmp_path / "monitor.db"}"\nmetrics = "127.0.0.1:0"\n'
-        'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + f"{feeds}"
-    )
-    lines: list[logging.LogRecord] = []
-    handler = logging.Handler()
-    handler.emit = lines.append  # type: ignore[method-assign]
-    logger = logging.getLogger("monitor")
-    logger.addHandler(handler)
-    level = logger.level
-    logger.setLevel(logging.INFO)
-    daemon = Daemon(config_module.load(path), path)
-    task = asyncio.create_task(daemon.run())
-    try:
-        await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
-        await asyncio.sleep(3)  # every feed polled, its items stored
-        assert daemon._rt is not None
-        raw = daemon._rt.store.db.raw
-        async with raw.execute("PRAGMA page_count") as cur:
-            pages = (await cur.fetchone())[0]
-        await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
-        start = len(lines)
-        items[0] += 40  # only feed 0 has news; 1 and 2 are unchanged
-        await asyncio.sleep(8)
-        msgs = [(r.levelname, r.getMessage()) for r in lines[start:]]
-        errors = [m for lv, m in msgs if lv == "ERROR"]
-        again = [m for lv, m in msgs if "writes work again" in m]
-        assert not again, again  # the disk is still full
-        assert len(errors) == 1, errors
-    finally:
-        daemon.stop()
-        await asyncio.wait_for(task, 30)
-        logger.removeHandler(handler)
-        logger.setLevel(level)
+    path = _config(tmp_path, feed_server, "127.0.0.1:0")
+    with _log_lines() as lines:
+        daemon = Daemon(config_module.load(path), path)
+        task = asyncio.create_task(daemon.run())
+        try:
+            await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
+            await asyncio.sleep(3)  # every feed polled, its items stored
+            assert daemon._rt is not None
+            raw = daemon._rt.store.db.raw
+            async with raw.execute("PRAGMA page_count") as cur:
+                pages = (await cur.fetchone())[0]
+            await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+            start = len(lines)
+            items[0] += 40  # only feed 0 has news; 1 and 2 are unchanged
+            await asyncio.sleep(8)
+            msgs = [(r.levelname, r.getMessage()) for r in lines[start:]]
+            errors = [m for lv, m in msgs if lv == "ERROR"]
+            again = [m for lv, m in msgs if "writes work again" in m]
+            assert not again, again  # the disk is still full
+            assert len(errors) == 1, errors
+        finally:
+            daemon.stop()
+            await asyncio.wait_for(task, 30)
