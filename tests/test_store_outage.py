@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import sqlite3
 import sys
 import time
@@ -22,6 +21,7 @@ import pytest
 from aiohttp import web
 from feedserver import FeedServer, rss
 from helpers import ANY_AGE_TOML
+from standins import free_port
 
 from monitor import config as config_module
 from monitor import storeoutage
@@ -44,14 +44,6 @@ def _serve(items: dict[int, int]) -> Callable[[web.Request], web.Response]:
         return web.Response(body=body, content_type="application/rss+xml")
 
     return handler
-
-
-def _free_port() -> int:
-    """A port for /healthz that ``monitor status`` can be told of (port 0 it cannot know)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 async def _status(config: Path) -> list[str]:
@@ -80,6 +72,20 @@ def _config(tmp_path: Path, feed_server: FeedServer, metrics: str, extra: str = 
         'interval = "1s"\nmin_interval = "1s"\njitter = 0.0\n' + ANY_AGE_TOML + feeds + extra
     )
     return path
+
+
+async def _fill_disk(daemon: Daemon) -> None:
+    """The database may grow no more: writes that need a new page fail with SQLITE_FULL."""
+    assert daemon._rt is not None
+    raw = daemon._rt.store.db.raw
+    async with raw.execute("PRAGMA page_count") as cur:
+        pages = (await cur.fetchone())[0]
+    await raw.execute(f"PRAGMA max_page_count = {pages}")
+
+
+async def _room_again(daemon: Daemon) -> None:
+    assert daemon._rt is not None
+    await daemon._rt.store.db.raw.execute("PRAGMA max_page_count = 1073741823")
 
 
 @contextmanager
@@ -117,7 +123,7 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
     path = _config(
         tmp_path,
         feed_server,
-        f"127.0.0.1:{_free_port()}",
+        f"127.0.0.1:{free_port()}",
         '[[rules]]\nname = "strike"\nquery = "strike"\nchannels = ["hook"]\n'
         f'[channels.hook]\ntype = "webhook"\nurl = "{feed_server.url("/hook")}"\n',
     )
@@ -135,11 +141,7 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
             await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
             base = f"http://127.0.0.1:{daemon.metrics_port}"
             await _until(every_item_alerted, 20, "the first items were not alerted")
-            assert daemon._rt is not None
-            raw = daemon._rt.store.db.raw
-            async with raw.execute("PRAGMA page_count") as cur:
-                pages = (await cur.fetchone())[0]
-            await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+            await _fill_disk(daemon)
             start = len(lines)
             for feed in items:
                 items[feed] += 40  # enough that they need pages the disk has no room for
@@ -164,7 +166,7 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
             # A probe every 2s may rebuild them before it fails: not every poll of every feed.
             assert len(rebuilt) <= 4, [r.getMessage() for r in rebuilt]
 
-            await raw.execute("PRAGMA max_page_count = 1073741823")  # room again
+            await _room_again(daemon)
             await _until(every_item_alerted, 30, "the items of the outage were not alerted")
             await asyncio.sleep(1.5)  # a doubled alert would come by now
             async with aiohttp.ClientSession() as session, session.get(f"{base}/healthz") as resp:
@@ -201,11 +203,7 @@ async def test_unchanged_feeds_do_not_end_the_outage_while_the_disk_is_still_ful
         try:
             await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
             await asyncio.sleep(3)  # every feed polled, its items stored
-            assert daemon._rt is not None
-            raw = daemon._rt.store.db.raw
-            async with raw.execute("PRAGMA page_count") as cur:
-                pages = (await cur.fetchone())[0]
-            await raw.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full
+            await _fill_disk(daemon)
             start = len(lines)
             items[0] += 40  # only feed 0 has news; 1 and 2 are unchanged
             await asyncio.sleep(8)

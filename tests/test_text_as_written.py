@@ -14,6 +14,7 @@ import asyncio
 import json
 import unicodedata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from feedserver import FeedServer
@@ -35,14 +36,17 @@ ASCII = "World Cup final tickets sold out in Lisbon"
 ALTERED = ("2o turno", "FIFA", "km2", "ArenaTM")  # what NFKC makes of WRITTEN
 
 
-def rss() -> bytes:
-    items = [
-        ("http://uol.example/turno", WRITTEN, SUMMARY),
-        ("http://uol.example/final", ASCII, "Fans queued overnight for the last seats."),
-    ]
+UOL = [
+    ("http://uol.example/turno", WRITTEN, SUMMARY),
+    ("http://uol.example/final", ASCII, "Fans queued overnight for the last seats."),
+]
+
+
+def rss(title: str = "UOL", items: list[tuple[str, str, str]] = UOL) -> bytes:
+    """A feed of ``items`` (link, title, summary)."""
     return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>UOL</title>'
-        "<link>http://uol.example/</link>"
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>{title}</title><link>http://uol.example/</link>"
         + "".join(
             f"<item><title>{title}</title><link>{url}</link><guid>{url}</guid>"
             f"<description>{summary}</description></item>"
@@ -50,6 +54,30 @@ def rss() -> bytes:
         )
         + "</channel></rss>"
     ).encode()
+
+
+async def _polled(
+    feed_server: FeedServer, tmp_path: Path, body: bytes, rules: str
+) -> tuple[Path, list[dict[str, Any]]]:
+    """One poll of a feed serving ``body`` with ``rules`` (and the console channel "screen"),
+    through the daemon's engine: the config's path and the webhook "hook"'s alerts."""
+    feed_server.feed("/f", body)
+    path = tmp_path / "config.toml"
+    async with webhook_receiver() as hook:
+        path.write_text(
+            f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n'
+            f'[[feeds]]\nurl = "{feed_server.url("/f")}"\n{rules}'
+            '[channels.screen]\ntype = "console"\n'
+            f'[channels.hook]\ntype = "webhook"\nurl = "{hook.url}"\n',
+            encoding="utf-8",
+        )
+        engine = await Engine.open(config_module.load(path))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+        return path, [p["alert"] for p in hook.payloads()]
 
 
 RULES = """
@@ -68,24 +96,9 @@ channels = ["screen", "hook"]
 async def test_alerts_and_stories_show_the_headline_as_written(
     feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    feed_server.feed("/uol", rss())
-    path = tmp_path / "config.toml"
-    async with webhook_receiver() as hook:
-        path.write_text(
-            f'[monitor]\ndatabase = "{tmp_path}/monitor.db"\n'
-            f'[[feeds]]\nurl = "{feed_server.url("/uol")}"\n{RULES}'
-            '[channels.screen]\ntype = "console"\n'
-            f'[channels.hook]\ntype = "webhook"\nurl = "{hook.url}"\n',
-            encoding="utf-8",
-        )
-        engine = await Engine.open(config_module.load(path))
-        try:
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-        finally:
-            await engine.close()
+    path, hooked = await _polled(feed_server, tmp_path, rss(), RULES)
     screen = capsys.readouterr().out
-    alerts = {p["alert"]["rule"]: p["alert"] for p in hook.payloads()}
+    alerts = {a["rule"]: a for a in hooked}
     # Both rules fired: NFKC on both sides, a full-width "ＦＩＦＡ" is "FIFA" and "km²" has
     # the word "km2"; a rule's ligature and full-width letters match the ASCII headline.
     assert sorted(alerts) == ["fifa", "ligature"]
@@ -150,3 +163,36 @@ def test_what_compares_words_reads_the_nfkc_form_of_the_text_as_written(written:
     assert segment_words(shown) == segment_words(old)
     assert item_key(None, None, shown, shown) == item_key(None, None, old, old)
     assert title_key(shown) == title_key(old)  # a feed's labels and boilerplate
+
+
+# review17b: text kept as written, compared in NFKC where a user compares it too.
+
+
+async def test_rule_feeds_names_an_unnamed_feed_by_its_title_typed_in_ascii(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # A channel title written in full-width letters (as NHK writes "ＮＨＫ"). The feed has no name in the
+    # config, so it goes by its title (runtime.feed_name); the user typed it as monitor showed it
+    # until now (NFKC: "NHKニュース") and as anyone types it. Matching compares words in NFKC,
+    # rules' feeds= compares feed_name.casefold() of the text as written: the rule stops firing.
+    body = rss(
+        "ＮＨＫニュース",
+        [("http://uol.example/nhk", "Earthquake of magnitude 5 hits Tokyo", "The agency said")],
+    )
+    rules = '[[rules]]\nname = "quake"\nquery = "earthquake"\nfeeds = ["NHKニュース"]\nchannels = ["hook"]\n'
+    _, alerts = await _polled(feed_server, tmp_path, body, rules)
+    assert [a["rule"] for a in alerts] == ["quake"]
+
+
+async def test_lede_after_a_title_with_ligatures_keeps_its_first_letters(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # lede() cuts the repeated headline off the summary at len(title.casefold()): "ﬃ".casefold()
+    # is "ffi", so each ligature in the title (kept as written now) cuts one more letter of the
+    # lede. Before, the ligatures were letters already.
+    title = "Oﬃcial ﬁgures show ﬂat growth"
+    summary = title + " Inflation stayed at 2% in May."
+    body = rss("Stats", [("http://uol.example/stats", title, summary)])
+    rules = '[[rules]]\nname = "growth"\nquery = "growth"\nchannels = ["hook"]\n'
+    _, (alert,) = await _polled(feed_server, tmp_path, body, rules)
+    assert alert["snippet"] == "Inflation stayed at 2% in May."
