@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sqlite3
 import sys
 import time
@@ -47,8 +48,12 @@ def _serve(items: dict[int, int]) -> Callable[[web.Request], web.Response]:
 
 
 async def _status(config: Path) -> list[str]:
+    """``monitor status`` in a shell whose http_proxy leads nowhere: it asks the daemon on
+    this machine directly."""
+    proxy = f"http://127.0.0.1:{free_port()}"
+    env = {**os.environ, "http_proxy": proxy, "HTTP_PROXY": proxy, "no_proxy": "", "NO_PROXY": ""}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "monitor", "status", "-c", str(config),
+        sys.executable, "-m", "monitor", "status", "-c", str(config), env=env,
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
     )  # fmt: skip
     out, err = await proc.communicate()

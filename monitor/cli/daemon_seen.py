@@ -154,7 +154,9 @@ def daemon_health(address: str, timeout: float = 1.0) -> str | None:
         host = "127.0.0.1"
     url = f"http://{f'[{host}]' if ':' in host else host}:{port}/healthz"
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as resp:
+        # Straight to the daemon: an http_proxy in the environment is not for this machine.
+        direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with direct.open(url, timeout=timeout) as resp:
             resp.read()
         return None
     except urllib.error.HTTPError as exc:
