@@ -246,7 +246,7 @@ class Daemon:
         if self._cluster is not None and not self._cluster.leads("assigner"):
             return  # one node prunes: the one whose story window retention shrinks
         if self._rt is not None:
-            await prune(self._rt.store, time.time() - self.config.monitor.retention)
+            await prune(self._rt.store, self._rt.clock() - self.config.monitor.retention)
 
     async def _refresh_gauges(self) -> None:
         if self._rt is None or self.metrics is None:
