@@ -31,7 +31,7 @@ from monitor.engine import Engine, max_polls
 from monitor.errors import ConfigError
 from monitor.feedhealth import check_feeds
 from monitor.pipeline import refresh_feed
-from monitor.pollsummary import PollSummary
+from monitor.pollsummary import PollSummary, period
 from monitor.retention import prune
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import FeedScheduler, Timing
@@ -155,10 +155,16 @@ class Daemon:
 
                 self.websub = WebSub(self.config, self._engine.rt, metrics=self.metrics)
                 self._engine.rt.on_parsed = self.websub.on_parsed
+                self.websub.on_pushed = lambda o: self._summary.pushed(
+                    o.new_items, old=o.old, alerts=o.alerts
+                )
                 self.websub_port = await self.websub.start()
             self._schedule_all(self.config.feeds)
             # One node of several polls only its share: no "every feed polled" line there.
-            self._summary = PollSummary(() if self._cluster else self._feeds)
+            self._summary = PollSummary(
+                () if self._cluster else self._feeds, every=period(self.config.monitor.interval),
+                alerts=self._cluster is None,  # a node's polls queue items, not alerts
+            )  # fmt: skip
             first = min(RETENTION_FIRST, RETENTION_EVERY)  # never later than the hourly run was
             self._scheduler.every("retention", RETENTION_EVERY, self._prune, first=first)
             self._scheduler.every("gauges", GAUGES_EVERY, self._refresh_gauges)
@@ -246,7 +252,7 @@ class Daemon:
         if self._cluster is not None and not self._cluster.leads("assigner"):
             return  # one node prunes: the one whose story window retention shrinks
         if self._rt is not None:
-            await prune(self._rt.store, time.time() - self.config.monitor.retention)
+            await prune(self._rt.store, self._rt.clock() - self.config.monitor.retention)
 
     async def _refresh_gauges(self) -> None:
         if self._rt is None or self.metrics is None:
@@ -341,7 +347,10 @@ class Daemon:
             finally:
                 if outage is not None:
                     outage.polled(probe=probe, ok=ok, kept=kept)
-            self._summary.polled(url, outcome.result, outcome.new_items)
+            self._summary.polled(
+                url, outcome.result, outcome.new_items, old=outcome.old, alerts=outcome.alerts,
+                took=outcome.elapsed, name=feed_name(feed, self._rt.states[url]),
+            )  # fmt: skip
             next_check = outcome.next_check
             if self.websub is not None and await self.websub.after_poll(feed, outcome.new_items):
                 next_check = time.time() + (feed.interval or self.config.monitor.interval)
@@ -403,6 +412,7 @@ class Daemon:
         for url in old_urls - {f.url for f in new.feeds}:
             self._scheduler.unschedule_feed(url)
         self._summary.forget(old_urls - {f.url for f in new.feeds})
+        self._summary.every = period(new.monitor.interval)
         added = [f for f in new.feeds if f.url not in old_urls]
         self._feeds = {f.url: f for f in new.feeds}
         now = time.time()

@@ -48,6 +48,8 @@ class PollOutcome:
     url: str
     result: str  # new | unchanged | not_modified | error
     new_items: int = 0
+    old: int = 0  # of new_items: published more than max_age ago, stored as seen
+    alerts: int = 0  # queued by the rules it matched
     items: int = 0
     error: str | None = None
     next_check: float = 0.0
@@ -155,6 +157,7 @@ async def ingest(
             entries, cut = await set_aside_older(rt.store, state.id, entries, body.order, limit)
         # One transaction: a crash keeps the whole poll or none of it.
         async with rt.store.transaction() as db:
+            queued = rt.stages.queued  # one transaction at a time: the difference is this poll's
             inserted = await _store_new(db, feed, state, entries)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
@@ -163,6 +166,7 @@ async def ingest(
             stored, old = news_only(inserted, oldest)
             # stories and events -> rules -> alerts (and updates of grown ones), in slices
             await run_stages(rt.assign or rt.stages.process, db, stored, now)
+            alerts = rt.stages.queued - queued
             _count_new(state, len(stored), cut, old, now)
             pollstate.record_body(feed, state, parsed.malformed, now)
             pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
@@ -174,7 +178,9 @@ async def ingest(
     if stored:
         rt.deliverer.wake()  # the alerts this poll queued are committed: send them
     new_items = len(inserted) + cut
-    return PollOutcome(url=feed.url, result="new", new_items=new_items, items=body.items)
+    return PollOutcome(
+        url=feed.url, result="new", new_items=new_items, old=old, alerts=alerts, items=body.items
+    )
 
 
 async def ingest_pushed(
@@ -300,10 +306,12 @@ def _count_new(state: FeedState, stored: int, cut: int, old: int, now: float) ->
 
 
 def _log_new(feed: FeedConfig, stored: int, cut: int, old: int, max_age: float) -> None:
+    # DEBUG: a line a poll is thousands an interval on a large deployment; the daemon's
+    # summary counts them at INFO (``monitor.pollsummary``), ``monitor status`` shows the last.
     if stored:
-        log.info("%d new item%s", stored, "s" * (stored != 1), extra={"feed": feed.url})
+        log.debug("%d new item%s", stored, "s" * (stored != 1), extra={"feed": feed.url})
     if old:
-        log.info(
+        log.debug(
             "%d item%s published more than %s ago: stored as seen, not news",
             old, "s" * (old != 1), format_duration(max_age), extra={"feed": feed.url},
         )  # fmt: skip

@@ -61,6 +61,7 @@ class Stages:
     _failed: bool = False  # ... because a poll failed
     _evicted_at: float = 0.0
     _latest: float = 0.0
+    queued: int = 0  # alerts queued by matches (new and burst) since start: polls count theirs
 
     @classmethod
     async def build(cls, config: Config, store: Store, *, lazy: bool = False) -> Stages:
@@ -264,6 +265,7 @@ class Stages:
             named = folds_into(folded, match=match, rule=rule, event=event)
             queue.append(Matched(story, match, rule, event_change.story.item, event, named))
         enqueued = await on_matches(db, queue, now=now, told=matched_sent, overtaken=overtaken)
+        self.queued += enqueued
         if enqueued:
             log.debug("%d alerts queued", enqueued)
         return told

@@ -89,7 +89,7 @@ async def test_items_retention_pruned_that_the_feed_still_lists_are_not_alerted_
             # The feed still lists them, and its body changed (as real feeds' bodies do).
             feed_server.feed("/guardian", guardian().replace(b"<title>Trump", b"<title>Trump "))
             caplog.clear()
-            with caplog.at_level(logging.INFO, logger="monitor.pipeline"):
+            with caplog.at_level(logging.DEBUG, logger="monitor.pipeline"):
                 second = await refresh_feed(engine.rt, config.feeds[0])
             assert second.result == "new", second.error
             assert await engine.drain(20)

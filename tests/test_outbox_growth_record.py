@@ -5,6 +5,8 @@ is made once the store is back, and the user gets the message once."""
 from __future__ import annotations
 
 import asyncio
+import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -107,7 +109,12 @@ async def _one_alert_due(store: Store) -> None:
 
 
 @pytest.mark.parametrize("down", [0.5, 2.0])
-async def test_a_store_away_after_a_send_does_not_send_it_twice(pg_url: str, down: float) -> None:
+async def test_a_store_away_after_a_send_does_not_send_it_twice(
+    pg_url: str, down: float, caplog: pytest.LogCaptureFixture
+) -> None:
+    # ... and the log says it once when it begins and once when it ends (it said it at every
+    # try, every 5 s while it lasted).
+    caplog.set_level(logging.INFO, logger="monitor")
     store = await Store.open(pg_url)
     ended: list[asyncio.Task[None]] = []
     try:
@@ -136,6 +143,13 @@ async def test_a_store_away_after_a_send_does_not_send_it_twice(pg_url: str, dow
                     await running
             titles = [p["alert"]["title"] for p in receiver.payloads()]
         assert titles == ["Zorblat shares jump"], titles
+        said = [(r.levelname, r.getMessage()) for r in caplog.records if "record" in r.getMessage()]
+        assert [level for level, _ in said] == ["WARNING", "INFO"], said
+        assert said[0][1].startswith("c0: recording alert [1] sent failed"), said
+        assert re.fullmatch(
+            r"c0: sends are recorded again after \d+s; \d+ tr(y|ies) failed meanwhile, 1 alert"
+            r" waited for it", said[1][1],
+        ), said  # fmt: skip
     finally:
         for task in ended:
             await task

@@ -64,3 +64,46 @@ async def test_a_restarted_daemon_prunes_without_waiting_an_hour(
     finally:
         await store.close()
     assert not [k for k in keys if k.startswith("old")]
+
+
+async def test_the_daemons_retention_judges_age_by_the_runtimes_clock(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items 10 days old by the wall clock are 35 days old by the runtime's clock, which the
+    polls, the outbox and the feeds' health run on (and tests mock): retention (30 days) goes
+    by that clock too, as a replay of old data or a test moved a month ahead expects."""
+    monkeypatch.setattr(daemon_module, "RETENTION_FIRST", 0.5, raising=False)
+    config = make_config(tmp_path, [], retention="30d")
+    url = "http://x.example/feed"
+    store = await Store.open(config.database_path)
+    try:
+        async with store.transaction() as db:
+            feed = (await feed_store.sync_feeds(db, [url]))[url]
+            await item_store.insert_new(
+                db, feed.id, [_item(i, time.time() - 10 * 86400) for i in range(5)]
+            )
+    finally:
+        await store.close()
+    caplog.set_level(logging.INFO, logger="monitor")
+    daemon = Daemon(config)
+    task = asyncio.create_task(daemon.run())
+    ahead = time.time() + 25 * 86400
+    try:
+        for _ in range(500):  # the runtime, as soon as the store is open
+            if daemon._rt is not None:
+                daemon._rt.clock = lambda: ahead
+                break
+            await asyncio.sleep(0.01)
+        for _ in range(100):  # up to 5 s; the run comes at 0.5 s
+            if any("pruned" in r.getMessage() for r in caplog.records):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        daemon.stop()
+        await task
+    store = await Store.open(config.database_path)
+    try:
+        left = await store.db.fetch_all("SELECT key FROM items")
+    finally:
+        await store.close()
+    assert left == [], left

@@ -57,10 +57,10 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
     """What an alert of ``story`` (carried by ``outlets``) shows of ``item``: its headline
     (without wire tags), link, outlet first, lede and publication time (undated: when it was
     first seen), and the words that fired in plain language. Without ``item``: the story's,
-    and the match's snippet."""
+    and the match's snippet; its time is when monitor first saw the story, and says so."""
     terms = plain_terms(match)
     if item is None:
-        return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms)
+        return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms, True)
     rest = tuple(o for o in outlets if o != item.feed_name)
     title = item.item.title
     return Shown(

@@ -19,6 +19,7 @@ from monitor.models import Alert
 from monitor.outbox import held, storm, told
 from monitor.outbox.attempt import attempt, call
 from monitor.outbox.per_event import still_named
+from monitor.outbox.unrecorded import Unrecorded
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import alerts as rows
@@ -91,6 +92,7 @@ class ChannelWorker:
         self.rules: frozenset[str] | None = None  # the config's rules, named (None: any)
         self._redued: set[int] = set()  # made due by _retry_now, not tried since
         self._own_pace: set[int] = set()  # failed again once made due: their own back-off
+        self._unrecorded = Unrecorded(name)  # records of sends that fail: said once
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
@@ -282,12 +284,12 @@ class ChannelWorker:
                         if shown_now != due.payload:  # grew, or names a rule gone
                             shown_now = self._as_named(due, shown_now)
                         await follow_up(db, due, external_id, shown_now, now)
+                self._unrecorded.recorded()
                 return
             except StoreError as exc:
                 if self.store.problem() is None or clock() + pause > give_up:
                     raise
-                log.warning("%s: recording alert %s sent failed, trying again in %.1fs: %s",
-                            self.name, ids, pause, exc)  # fmt: skip
+                self._unrecorded.failed(ids, pause, exc)
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, RECORD_PAUSE_MAX)
 

@@ -95,6 +95,8 @@ class Callbacks:
         if outcome.new_items:
             silence.note_new_items(sub, now)
         self.ws.meters.pushed(feed.url, now)
+        if self.ws.on_pushed is not None:
+            self.ws.on_pushed(outcome)
         await self.ws.registry.save(sub)
         return web.Response(status=204)
 

@@ -20,7 +20,7 @@ from monitor.config import Config, FeedConfig
 from monitor.errors import MonitorError
 from monitor.metrics import Metrics
 from monitor.models import ParsedFeed
-from monitor.pipeline import Runtime
+from monitor.pipeline import PollOutcome, Runtime
 from monitor.store.websub import Subscription
 from monitor.waits import wait_event
 from monitor.websub import silence
@@ -54,6 +54,8 @@ class WebSub:
         self.rt = rt
         self.clock = clock
         self.meters = WebSubMeters(metrics)
+        # Told of each push stored, with what it brought (the daemon's summary in the log).
+        self.on_pushed: Callable[[PollOutcome], None] | None = None
         self.registry = Registry(rt.store)
         self._feeds = {f.url: f for f in config.feeds}
         self._found: dict[str, Discovery] = {}  # discovered, not yet subscribed
