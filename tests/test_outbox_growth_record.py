@@ -23,7 +23,7 @@ from standins import serve_app, webhook_receiver
 from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
 from monitor.models import Alert
-from monitor.outbox import Deliverer
+from monitor.outbox import Deliverer, worker
 from monitor.store import Store
 from monitor.store import alerts as alert_rows
 
@@ -110,10 +110,13 @@ async def _one_alert_due(store: Store) -> None:
 
 @pytest.mark.parametrize("down", [0.5, 2.0])
 async def test_a_store_away_after_a_send_does_not_send_it_twice(
-    pg_url: str, down: float, caplog: pytest.LogCaptureFixture
+    pg_url: str, down: float, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # ... and the log says it once when it begins and once when it ends (it said it at every
-    # try, every 5 s while it lasted).
+    # try, every 5 s while it lasted). However long the outage: the record was given up after
+    # RECORD_FOR (a minute), and the alert sent again at every try while a disk stayed full;
+    # made shorter than the outage here (it is gone now) so that the test need not wait.
+    monkeypatch.setattr(worker, "RECORD_FOR", down / 2, raising=False)
     caplog.set_level(logging.INFO, logger="monitor")
     store = await Store.open(pg_url)
     ended: list[asyncio.Task[None]] = []
@@ -190,4 +193,43 @@ async def test_a_record_refused_on_a_constraint_is_not_retried(
         retried = [r.getMessage() for r in caplog.records if "trying again" in r.getMessage()]
         assert errors and "never_sent" in errors[0] and retried == [], (errors, retried)
     finally:
+        await store.close()
+
+
+async def test_a_stop_while_the_store_is_away_ends_the_wait_for_the_record(pg_url: str) -> None:
+    """The record waits for the store however long it is away, but not past a stop: the
+    daemon stops at once (systemd would kill it), and the alert, pending, goes at the next
+    start, as after a crash."""
+    store = await Store.open(pg_url)
+    ended: list[asyncio.Task[None]] = []
+    try:
+        await _one_alert_due(store)
+        sent = asyncio.Event()
+
+        async def away() -> None:
+            ended.append(await _outage(pg_url, 5.0))
+            sent.set()
+
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            app = receiver.app()
+            app.middlewares.append(_after_first_answer(away))
+            async with serve_app(app) as url:
+                config = TypeAdapter(ChannelConfig).validate_python(
+                    {**FAST, "type": "webhook", "url": url + "/hook/s3cr3t-path"}
+                )
+                deliverer = Deliverer(store, build_channels({"c0": config}, session))
+                stop = asyncio.Event()
+                running = asyncio.create_task(deliverer.run(stop))
+                await asyncio.wait_for(sent.wait(), 30)
+                await asyncio.sleep(0.5)  # the record is failing now
+                stop.set()
+                started = time.monotonic()
+                await asyncio.wait_for(running, 10)
+                stopped_in = time.monotonic() - started
+        assert stopped_in < 2.0, stopped_in  # not the outage's 5 s
+        await ended[0]  # the store is back
+        assert not await _recorded(pg_url, within=0.5)  # the alert is still pending
+    finally:
+        for task in ended:
+            await task
         await store.close()

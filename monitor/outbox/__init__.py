@@ -30,8 +30,8 @@ and that commit leaves it pending, and it is sent again at the next start: at mo
 on one node; on PostgreSQL the record first waits for the assigner's poll in flight that
 holds one of its alerts, as long as that poll's transaction lasts (the writer has no lock
 timeout), and a record that fails (the transaction aborted, the store restarting or failing
-over) is made again for up to a minute (``outbox.worker.RECORD_FOR``): only a longer outage
-right after a send sends it a second time.
+over) is made again for as long as the store is away (the channel waits meanwhile): only
+a stop or a crash during that outage sends it a second time, at the next start.
 No Bot API or SMTP idempotency key exists to close that window; the webhook sends
 ``X-Monitor-Alert-Id`` so a receiver can.
 """

@@ -3,7 +3,7 @@ restarting or failing over, a dropped connection): one WARNING when it begins, o
 when a record is made again, with how many tries failed and how many alerts waited; the
 tries between are DEBUG. It was a WARNING at every try, every 5 s for as long as it lasted,
 as ``storeoutage`` says a store's failing writes once, not per poll. Nothing is dropped: the
-worker tries each record again (``outbox.worker.RECORD_FOR``)."""
+worker tries each record again until the store is back (``outbox.worker._record_sent``)."""
 
 from __future__ import annotations
 

@@ -30,12 +30,11 @@ log = logging.getLogger("monitor.outbox")
 
 IDLE_MAX = 5.0  # a worker re-reads the outbox at least this often (seconds)
 DIGEST_KINDS = frozenset({"new", "burst", "health"})
-# A send's record that fails is made again after a pause (seconds) that doubles up to
-# RECORD_PAUSE_MAX, for up to RECORD_FOR: long enough for a PostgreSQL restart or failover.
-# Given up, the alerts stay pending and go out again.
+# A send's record that fails while the store is away is made again after a pause (seconds)
+# that doubles up to RECORD_PAUSE_MAX, for as long as the outage lasts: given up, the alerts
+# would stay pending and go out again, to the same reader, at every try.
 RECORD_PAUSE = 0.2
 RECORD_PAUSE_MAX = 5.0
-RECORD_FOR = 60.0
 # A channel held for a configuration problem tries one alert again this often (seconds):
 # some are fixed outside the config (the bot added back to its chat, the mailbox unlocked).
 HOLD_PROBE = 900.0
@@ -93,10 +92,12 @@ class ChannelWorker:
         self._redued: set[int] = set()  # made due by _retry_now, not tried since
         self._own_pace: set[int] = set()  # failed again once made due: their own back-off
         self._unrecorded = Unrecorded(name)  # records of sends that fail: said once
+        self._stop = asyncio.Event()  # run's: a record waiting for the store ends with it
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until ``stop`` is set; a send in flight is finished, not abandoned."""
         name, wake = self.name, self.wake
+        self._stop = stop
         self._backed_off = True  # another node's sender may have left some (a new term)
         self._redued.clear()  # ... and what this node made due in its last term is old news
         self._up = False
@@ -265,12 +266,13 @@ class ChannelWorker:
         """Record ``group`` sent, as it went out. The message is out already: a record that
         fails while the store is away (a restart, a failover, a dropped connection, a
         transaction aborted in a lock circle with another node's) is made again, not left to
-        send it all a second time. Not one the database refused on a constraint (the store
-        then records no problem): that is a bug, which must not hold the channel up."""
+        send it all a second time, for as long as the outage lasts (the channel waits: what
+        it sent meanwhile could not be recorded either), or until the worker is stopped (the
+        alerts stay pending: the next start sends them again, as after a crash). Not one the
+        database refused on a constraint (the store then records no problem): that is a bug,
+        which must not hold the channel up."""
         went_out = {d.alert.id: d.payload for d in group}
         ids = [d.alert.id for d in group]
-        clock = asyncio.get_running_loop().time
-        give_up = clock() + RECORD_FOR
         pause = RECORD_PAUSE
         while True:
             try:
@@ -287,10 +289,10 @@ class ChannelWorker:
                 self._unrecorded.recorded()
                 return
             except StoreError as exc:
-                if self.store.problem() is None or clock() + pause > give_up:
+                if self.store.problem() is None or self._stop.is_set():
                     raise
                 self._unrecorded.failed(ids, pause, exc)
-                await asyncio.sleep(pause)
+                await wait_event(self._stop, pause)
                 pause = min(pause * 2, RECORD_PAUSE_MAX)
 
     async def _record(
