@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 from monitor import redact
 from monitor.configtypes import format_duration, parse_duration
 from monitor.match import validate_rules
+from monitor.match.commonwords import common_word_aliases
 from monitor.match.config import EntityConfig, RuleConfig
 from monitor.normalize import canonical_url
 from monitor.textfold import compared_feed
@@ -144,6 +145,7 @@ def warnings(config: Config, titles: Collection[str] | None = None) -> list[str]
                 f"feeds[{i}].name: {configured.name!r} is also the name of feeds[{first}]: a rule's"
                 " feeds naming it takes both (give each feed a name of its own)"
             )
+    found += common_word_aliases(config.entities)
     if config.database_location == config.database_path:
         folder = config.database_path.parent
         if not folder.parent.is_dir():

@@ -26,7 +26,7 @@ from monitor.match.logic import Groups, TermIds, compile_node, groups_in_order, 
 from monitor.match.matcher import Matcher
 from monitor.match.query import parse_terms
 from monitor.match.syntax import Term
-from monitor.match.text import term_words, written_words
+from monitor.match.text import closed_up, marked_words, term_words, written_words
 from monitor.match.triggers import Query, checks, triggers
 from monitor.textfold import compared_feed
 
@@ -168,6 +168,19 @@ class Builder:
                     ] = None
                 elif words:
                     sequences[tuple([word(w, "alias") for w in words])] = None
+                marked = marked_words(spelling)  # "Mt. Gox": also with its dot, as written
+                if marked is not None:
+                    marks, cases = marked
+                    shut = closed_up(marks)  # and "Mt.Gox", with no space after the dot
+                    variants = [(marks, cases)]
+                    if shut is not None:
+                        variants.append((shut, closed_up(cases) if cases is not None else None))
+                    for words, written in variants:
+                        if written is None:
+                            sequences[tuple([word(w, "alias") for w in words])] = None
+                        else:
+                            pairs = zip(words, written, strict=True)
+                            sequences[tuple([cased(w, c, "alias") for w, c in pairs])] = None
             alternatives = self.spellings[id(entity)] = tuple(sequences)
         return alternatives
 

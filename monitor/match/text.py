@@ -98,17 +98,57 @@ def _term_words(text: str) -> tuple[str, ...]:
     return _cut(fold(text)[0])
 
 
-def _cut(text: str) -> tuple[str, ...]:
-    """A term's words: split at spaces and punctuation, an abbreviation's dot kept ("U.S.")."""
-    words = []
+def _cut(text: str, marks: bool = False) -> tuple[str, ...]:
+    """A term's words: split at spaces and punctuation, an abbreviation's dot kept ("U.S.");
+    with ``marks``, a word that another follows keeps the punctuation written between them,
+    at one space from it where a space was written ("mt.", "marks &", "toys \"")."""
+    words: list[str] = []
+    marked = ""  # with ``marks``: the last word and the punctuation after it
     for word in _SPLIT.split(text):
-        word = _LEADING.sub("", word)
-        core = _TRAILING.sub("", word)
-        if "." in core and word[len(core) : len(core) + 1] == ".":
+        stripped = _LEADING.sub("", word)
+        core = _TRAILING.sub("", stripped)
+        if "." in core and stripped[len(core) : len(core) + 1] == ".":
             core += "."
+        if not marks or not words:
+            marked = stripped
+        elif core:  # the word before is followed: it keeps what is written up to this one
+            lead = word[: len(word) - len(stripped)]
+            words[-1] = f"{marked} {lead}" if lead else marked
+            marked = stripped
+        else:  # punctuation alone between two words: "Marks & Spencer"
+            marked = f"{marked} {word}"
         if core:
             words.append(core)
     return tuple(words)
+
+
+def marked_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...] | None] | None:
+    """An entity spelling with punctuation after a word that another word follows ("Mt. Gox",
+    "George W. Bush", "Guns N' Roses"), cut so that each such word keeps that punctuation
+    ("mt.", "gox"): the text must then have it there as written, and only spaces and hyphens
+    after it, as between any two words of a phrase. With it, the words as written (case
+    kept) when the spelling has a capital. None for any other spelling (most)."""
+    if text.isascii() and text.replace(" ", "").isalnum():
+        return None
+    folded = _cut(fold(text)[0], marks=True)
+    if folded == term_words(text):
+        return None
+    if text == text.lower():
+        return folded, None
+    written = _cut(text, marks=True)
+    return folded, written if len(written) == len(folded) else None
+
+
+def closed_up(words: tuple[str, ...]) -> tuple[str, ...] | None:
+    """``marked_words``' words with no space after a dot ("Mt.Gox", as outlets also write
+    it): a word that ends with a dot joined to the next; None where no word does."""
+    out = list(words[:1])
+    for word in words[1:]:
+        if out[-1].endswith(".") and out[-1][-2:-1].isalnum():
+            out[-1] += word
+        else:
+            out.append(word)
+    return tuple(out) if len(out) < len(words) else None
 
 
 def written_words(text: str) -> tuple[str, ...] | None:
