@@ -22,7 +22,7 @@ from monitor.oneshot import run_once
 NAMES = [
     "Mt. Gox", "St. Petersburg", "George W. Bush", "Dr. Dre", "Marks & Spencer",
     "Guns N' Roses", "Yahoo! Japan", "J.P. Morgan", "AT&T", "E.ON", "U.S.", "Kim Jong-un",
-    "Bashar al-Assad",
+    "Bashar al-Assad", "J. K. Rowling", "George H. W. Bush",
 ]  # fmt: skip
 
 
@@ -69,6 +69,11 @@ test_rules.__test__ = False  # type: ignore[attr-defined]  # a helper, not a tes
         ("Mt.Gox files for bankruptcy", "Mt. Gox"),
         ("Forum opens in St Petersburg", "St. Petersburg"),
         ("George W Bush paints portraits", "George W. Bush"),
+        # Initials closed up, as the press writes them (review18a: fired only with every
+        # dot's space closed, "J.K.Rowling"; before, on "J K Rowling" only).
+        ("J.K. Rowling writes a new novel", "J. K. Rowling"),
+        ("George H.W. Bush dies at 94", "George H. W. Bush"),
+        ("George H. W. Bush dies at 94", "George H. W. Bush"),
         # Names with punctuation that fired before, and still do.
         ("J.P. Morgan profits rise", "J.P. Morgan"),
         ("AT&T buys DirecTV", "AT&T"),

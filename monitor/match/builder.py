@@ -171,10 +171,12 @@ class Builder:
                 marked = marked_words(spelling)  # "Mt. Gox": also with its dot, as written
                 if marked is not None:
                     marks, cases = marked
-                    shut = closed_up(marks)  # and "Mt.Gox", with no space after the dot
                     variants = [(marks, cases)]
-                    if shut is not None:
-                        variants.append((shut, closed_up(cases) if cases is not None else None))
+                    for initials in (False, True):  # "Mt.Gox", and "J.K. Rowling" of "J. K."
+                        shut = closed_up(marks, initials)
+                        if shut is not None and all(shut != v for v, _ in variants):
+                            shut_cases = None if cases is None else closed_up(cases, initials)
+                            variants.append((shut, shut_cases))
                     for words, written in variants:
                         if written is None:
                             sequences[tuple([word(w, "alias") for w in words])] = None

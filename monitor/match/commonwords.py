@@ -46,29 +46,56 @@ _KINDS = (("a month", MONTHS), ("a weekday", WEEKDAYS), ("an English word", WORD
 
 
 def common_word_aliases(entities: Sequence[EntityConfig]) -> list[str]:
-    """A warning for each one-word alias that is also a month, weekday or common word,
-    naming the word and what to write instead. An acronym written in capitals ("WHO") is
-    not one: it fires only so written."""
+    """A warning for each one-word name or alias that is also a month, weekday or common
+    word, naming the word and where it fires. A month or a weekday is advised against (it
+    fires on every date); a common word only to check (most such names are tracked well: on
+    the UCI headlines "Musk", "Gates" and "Bush" fired only on their people). An acronym
+    written in capitals ("WHO") is not one: it fires only so written."""
     found = []
     for i, entity in enumerate(entities):
-        for j, alias in enumerate(entity.aliases):
-            words = term_words(alias)
-            if len(words) != 1 or (alias.isupper() and len(alias) > 1):
+        spellings = [(f"entities[{i}].name", entity.name, "")]
+        spellings += [
+            (f"entities[{i}].aliases[{j}]", alias, f" (of {entity.name!r})")
+            for j, alias in enumerate(entity.aliases)
+        ]
+        for where, spelling, of in spellings:
+            words = term_words(spelling)
+            if len(words) != 1 or (spelling.isupper() and len(spelling) > 1):
                 continue
             word = words[0]
             kinds = [kind for kind, listed in _KINDS if word in listed]
-            if not kinds:
-                continue
-            shown = word.title()
-            dated = f'on "due in {shown}" and ' if word in MONTHS else ""
-            dated = f'on "talks resume on {shown}" and ' if word in WEEKDAYS else dated
-            name_words = term_words(entity.name)
-            fires = f"; {entity.name!r} fires already" if word in name_words else ""
-            found.append(
-                f"entities[{i}].aliases[{j}]: {alias!r} (of {entity.name!r}) is also"
-                f" {' and '.join(kinds)}: it fires {dated}wherever {shown!r} is capitalised"
-                " (a sentence's first word, a Title Case headline, another name); drop it, or"
-                f' write the forms the news uses with it instead (e.g. "Mr {shown}", "Ms'
-                f' {shown}"){fires}'
-            )
+            if kinds:
+                found.append(f"{where}: {spelling!r}{of} is also {' and '.join(kinds)}: "
+                             + _advice(entity, spelling, word))  # fmt: skip
     return found
+
+
+def _advice(entity: EntityConfig, spelling: str, word: str) -> str:
+    """Where a one-word spelling that is a common word fires, and what to do about it."""
+    shown = word.title()
+    if spelling == spelling.lower():
+        fires = f"written in lower case, it fires on every {word!r} in any case"
+    else:
+        dated = f'on "due in {shown}" and ' if word in MONTHS else ""
+        dated = f'on "talks resume on {shown}" and ' if word in WEEKDAYS else dated
+        fires = (
+            f"it fires {dated}wherever {shown!r} is capitalised (a sentence's first word,"
+            " a Title Case headline, another name)"
+        )
+    name_words = term_words(entity.name)
+    forms = (
+        f' (e.g. "Mr {shown}", "Ms {shown}")'
+        if len(name_words) > 1 and name_words[-1] == word
+        else ""
+    )
+    if word in MONTHS or word in WEEKDAYS:
+        advice = f"drop it, or write the forms the news uses with it instead{forms}"
+    else:
+        advice = (
+            "check what it fires on with `monitor test-rules --since 7d`, and if it fires"
+            f" on the word, write the forms the news uses with it instead{forms}"
+        )
+    already = (
+        f"; {entity.name!r} fires already" if word in name_words and len(name_words) > 1 else ""
+    )
+    return f"{fires}; {advice}{already}"

@@ -139,16 +139,25 @@ def marked_words(text: str) -> tuple[tuple[str, ...], tuple[str, ...] | None] | 
     return folded, written if len(written) == len(folded) else None
 
 
-def closed_up(words: tuple[str, ...]) -> tuple[str, ...] | None:
+def closed_up(words: tuple[str, ...], initials: bool = False) -> tuple[str, ...] | None:
     """``marked_words``' words with no space after a dot ("Mt.Gox", as outlets also write
-    it): a word that ends with a dot joined to the next; None where no word does."""
+    it): a word that ends with a dot joined to the next; None where no word does. With
+    ``initials``, only an initial joined to the initial after it ("J.K. Rowling" of "J. K.
+    Rowling", "George H.W. Bush": the press's usual form)."""
     out = list(words[:1])
     for word in words[1:]:
-        if out[-1].endswith(".") and out[-1][-2:-1].isalnum():
+        joins = out[-1].endswith(".") and out[-1][-2:-1].isalnum()
+        if joins and initials:  # "j." (or "j.k.") and "k."
+            joins = len(out[-1].split(".")[-2]) == 1 and _initial(word)
+        if joins:
             out[-1] += word
         else:
             out.append(word)
     return tuple(out) if len(out) < len(words) else None
+
+
+def _initial(word: str) -> bool:
+    return len(word) == 2 and word[1] == "." and word[0].isalnum()
 
 
 def written_words(text: str) -> tuple[str, ...] | None:
