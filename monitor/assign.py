@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from monitor.dedup.headline import KEY_VERSION, Headline
 from monitor.dedup.index import StoryIndex, StoryMatch
-from monitor.events import EventIndex
+from monitor.events import EventIndex, when
 from monitor.models import StoredItem, Story
 
 # items.headline_key is the headline's key after this prefix; another prefix (an older parse)
@@ -67,6 +68,10 @@ class EventPlan:
     updates: list[tuple[str, float, int, int]] = field(default_factory=list)
 
 
+def _date(published: datetime | None) -> float | None:
+    return published.timestamp() if published is not None else None
+
+
 def stories(
     index: StoryIndex, items: Sequence[StoredItem], new_ids: Iterator[int]
 ) -> list[StoryDecision]:
@@ -99,17 +104,21 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     # With the semantic extra, the poll's new stories are embedded in one batch.
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
     index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
+    # whether each item's time says when its news happened (not so, undated on a first poll)
+    timed = when.timed([(c.item.feed_id, _date(c.item.item.published), c.item.unseen_for)
+                        for c in changes], index.config.recent)  # fmt: skip
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)
-    for change in changes:
+    for change, on_time in zip(changes, timed, strict=True):
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id
         feed = change.item.feed_id
         found = index.find(
-            story_id, item.title, item.summary, seen, headline=change.headline, feed=feed
-        )
+            story_id, item.title, item.summary, seen, headline=change.headline, feed=feed,
+            timed=on_time,
+        )  # fmt: skip
         if found.event_id is None:
             event_id = next(new_ids)
             created[event_id] = seen
@@ -119,7 +128,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
         # another or starts one): its lede counts and its headline may be the title.
         index.add(event_id, story_id, item.title, item.summary, seen, headline=change.headline,
                   new_story=change.is_new_story or found.reason != "same story",
-                  feed=feed)  # fmt: skip
+                  feed=feed, timed=on_time)  # fmt: skip
         if found.reason != "same story":
             plan.story_links.append((event_id, story_id))
         if event_id not in created:

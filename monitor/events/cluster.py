@@ -11,6 +11,9 @@ the story's near-duplicates are the strongest evidence there is.
 
 Time: an event with no new item for ``quiet`` is closed (as a story is), so a similar story
 after a quiet night starts a new event; ``evict`` forgets the events older than the window.
+An item is placed at its own date, else at when it was first seen; one whose time does not
+say when its news happened (``when.timed``: undated, found on a feed's first poll) is never
+within the hour of an event, nor is an event of such items only.
 
 This module holds ``EventIndex``: the events, their stories, the words' postings, and the
 decisions (find, add, title, evict); the scores of words against an event's centroid (its
@@ -97,6 +100,7 @@ class EventIndex:
         self._events: dict[int, Event] = {}
         self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
+        self._untimed: set[int] = set()  # events of items whose time is unknown (``when``) only
         self._feeds = Feeds()  # what each feed says under every item
         self.last_candidates = 0
         # A title depends on every event's words (their rarity): it is chosen again only
@@ -236,11 +240,14 @@ class EventIndex:
         key: str | None = None,
         headline: Headline | None = None,
         feed: int | None = None,
+        timed: bool = True,
     ) -> Decision:
         """The event of an item of ``story_id`` seen at ``seen`` (``event_id`` None: a new
         one). ``headline``: the title as story matching parsed it, or ``key``: the headline's
         dedup key, when known (either spares parsing it again). ``feed``: the item's feed,
-        whose boilerplate (``read_ahead``) its summary's words are read without."""
+        whose boilerplate (``read_ahead``) its summary's words are read without. ``timed``:
+        whether ``seen`` is when its news happened (``when.timed``); if not, no event is
+        within the hour of it."""
         self.last_candidates = 0
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
@@ -258,6 +265,7 @@ class EventIndex:
         config = self.config
         candidates = self._candidates(vector, seen)
         loose = -1  # the item's words in COMMON_WORDS and its entities ("@kyiv"), when asked
+        untimed = self._untimed if timed else None  # None: no event is recent to it
         self.last_candidates = len(candidates)
         for event_id in candidates:
             event = self._events[event_id]
@@ -286,7 +294,9 @@ class EventIndex:
             # first is not within the hour of it (one dated within the span is).
             last = event.last_seen
             gap = seen - last if seen > last else event.first_seen - seen
-            recent = gap < config.recent
+            # ... of items whose times say when they happened (``when``): on a feed's first
+            # poll undated items are all "first seen" at once, whenever they were published
+            recent = gap < config.recent and untimed is not None and event_id not in untimed
             bar = config.recent_threshold if recent else config.threshold
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id, TOPIC_EVENTS) >= TOPIC_EVENTS:
@@ -386,11 +396,12 @@ class EventIndex:
         new_story: bool = True,
         embed: bool = True,
         feed: int | None = None,
+        timed: bool = True,
     ) -> None:
         """Put an item of ``story_id`` into event ``event_id`` (new or found by ``find``):
         its headline's words, and its summary's when its story is new to the event
         (``new_story``: a new story's first item, or a story whose event had closed).
-        ``headline``, ``key`` or ``feed``: as ``find``'s.
+        ``headline``, ``key``, ``feed`` or ``timed``: as ``find``'s.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
         ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
@@ -414,6 +425,10 @@ class EventIndex:
         event = self._events.get(event_id)
         if event is None:
             event = self._events[event_id] = Event(seen, seen)
+            if not timed:
+                self._untimed.add(event_id)
+        elif timed and self._untimed:
+            self._untimed.discard(event_id)
         event.last_seen = max(event.last_seen, seen)
         event.first_seen = min(event.first_seen, seen)
         self._story_event[story_id] = event_id
@@ -463,6 +478,7 @@ class EventIndex:
             del self._events[event_id]
             self._recent.pop(event_id, None)
             self._titles.pop(event_id, None)
+            self._untimed.discard(event_id)
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)
