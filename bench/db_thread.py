@@ -26,6 +26,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -193,6 +194,7 @@ def main() -> None:
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))
     finally:
         server.terminate()
+        shutil.rmtree(tmp, ignore_errors=True)  # the baseline's checkout
     report(codes, runs, args)
 
 
