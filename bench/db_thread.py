@@ -9,7 +9,11 @@ split two ways, in thread CPU on that thread:
   COMMIT with the writes sent with it);
 - by the store's and the outbox's functions that run there inside ``together``, each as
   the SQL it sent and the Python around it (a function's figure includes the functions it
-  calls; the SQL of the poll's own trips, the items' insert and COMMIT, is in none of them).
+  calls; the SQL of the poll's own trips, the items' insert and COMMIT, is in none of them),
+  and the stages' own glue around them (``Stages._write_rest`` and the steps it calls);
+- all that runs inside ``together``, and what runs outside it: the transaction's own trips
+  (BEGIN, the writes sent with the next trip, COMMIT with the checkpoints it starts) and
+  aiosqlite's own work.
 
 ``--baseline REV`` runs commit REV's ``monitor`` too, rounds interleaved, in the same run.
 
@@ -22,6 +26,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,6 +56,12 @@ FUNCTIONS = [
     # the outlets of the joined stories an alert shows, inside the two above
     ("monitor.outbox.enqueue", "fill_outlets", "fill_outlets in on_matches"),
     ("monitor.outbox.grow", "fill_outlets", "fill_outlets in on_grown"),
+    ("monitor.store.items", "_insert_part", "items: the insert"),
+    # the stages' glue around the store's and the outbox's functions, on that thread too
+    ("monitor.stages", "Stages._write_rest", "Stages._write_rest"),
+    ("monitor.stages", "Stages._record_matches", "Stages._record_matches"),
+    ("monitor.stages", "Stages._queue_new", "Stages._queue_new"),
+    ("monitor.stages", "Stages._update_grown", "Stages._update_grown"),
 ]
 
 
@@ -73,8 +84,23 @@ class Functions:
                 module = importlib.import_module(module_name)
             except ImportError:
                 continue
-            if hasattr(module, attribute):
-                setattr(module, attribute, self._function(getattr(module, attribute), label))
+            owner_name, _, name = attribute.rpartition(".")
+            owner = getattr(module, owner_name, None) if owner_name else module
+            if owner is not None and hasattr(owner, name):
+                setattr(owner, name, self._function(getattr(owner, name), label))
+        # All that runs inside ``together``: the rest of the thread's CPU is the
+        # transaction's own trips and aiosqlite's.
+        self.together = 0.0
+        run_sync = sqlitedb.run_sync
+
+        def timed_run(work: Any) -> Any:
+            start = time.thread_time()
+            try:
+                return run_sync(work)
+            finally:
+                self.together += time.thread_time() - start
+
+        sqlitedb.run_sync = timed_run
 
     def _statement(self, method: Callable[..., Any]) -> Callable[..., Any]:
         async def timed(db: Any, *args: Any) -> Any:
@@ -123,6 +149,7 @@ def child(code: str, port: int, feeds: int) -> dict[str, Any]:
     return {
         "items": items,
         "db_thread": out["threads"].get("database thread", 0.0) / items * 1e6,
+        "together": functions.together / items * 1e6,
         "statements": {k: v / items * 1e6 for k, v in statements.spent.items()},
         "calls": dict(statements.calls),
         "functions": {
@@ -167,6 +194,7 @@ def main() -> None:
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))
     finally:
         server.terminate()
+        shutil.rmtree(tmp, ignore_errors=True)  # the baseline's checkout
     report(codes, runs, args)
 
 
@@ -184,6 +212,12 @@ def report(codes: dict[str, Path], runs: dict[str, list[dict[str, Any]]], args: 
     head = "".join(f"{n[:12]:>13}" for n in names)
     print(head + "  all of it")
     print("".join(f"{med(n, lambda r: r['db_thread']):13.1f}" for n in names))
+    print(head + "  inside together / outside it (the transaction's trips: BEGIN, writes")
+    print("".join(f"{med(n, lambda r: r['together']):13.1f}" for n in names) + "  sent later,")
+    print(
+        "".join(f"{med(n, lambda r: r['db_thread'] - r['together']):13.1f}" for n in names)
+        + "  COMMIT and its checkpoints; aiosqlite)"
+    )
     keys = dict.fromkeys(k for n in names for r in runs[n] for k in r["statements"])
     by = {n: {k: med(n, lambda r, k=k: r["statements"].get(k, 0.0)) for k in keys} for n in names}
     print(head + "  (calls)  by statement")
