@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.channels import Channel
-from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
+from monitor.channels.policy import RateLimiter, paused_by, quiet_until, retry_delay
 from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
@@ -328,14 +328,18 @@ class ChannelWorker:
                 await rows.mark_given_up(db, ids, now=now, status=rows.FAILED, error=str(error))
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
-        self._failures += 1
-        if self._up:  # the send before worked: this alert fails, not the channel
+        # A rate limit (Telegram 429 retry_after) says when the channel takes the alert: not a
+        # failure of the alert or the channel, so no back-off grows (``retry_delay`` waits what
+        # it says), and after the pause the alert goes first again (a hiccup).
+        limited = paused_by(error.retry_after)
+        self._failures += 0 if limited else 1
+        if self._up and not limited:  # the send before worked: this alert fails, not the channel
             self._own_pace.update(i for i in ids if i in self._redued)
         else:  # the channel is down: the alert goes in the next catch-up, in its order
             self._own_pace.difference_update(ids)
         self._redued.difference_update(ids)
         self._backed_off = True
-        self._hiccup, self._up = self._up, False
+        self._hiccup, self._up = self._up or limited, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
         delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
