@@ -40,7 +40,9 @@ class TelegramStandIn:
 
     ``script`` is a queue of replies given before normal service (e.g. 429s); ``known_chats``
     are the chats that exist (others get 400 "chat not found"); ``messages`` is the chat as
-    the user sees it (message_id -> text, edits applied).
+    the user sees it (message_id -> text, edits applied): a message the user deleted is gone
+    from it (``delete``), and the bot may not edit those in ``uneditable`` (too old, or not
+    the bot's own).
     """
 
     token: str = BOT_TOKEN
@@ -49,6 +51,7 @@ class TelegramStandIn:
     sent: list[dict[str, Any]] = field(default_factory=list)
     edits: list[dict[str, Any]] = field(default_factory=list)
     messages: dict[int, str] = field(default_factory=dict)
+    uneditable: set[int] = field(default_factory=set)
     calls: int = 0
     delay: float = 0.0  # seconds before each answer (a slow API)
     called: asyncio.Event = field(default_factory=asyncio.Event)  # set by the first request
@@ -105,10 +108,16 @@ class TelegramStandIn:
             "result": {"message_id": message_id, "chat": {"id": int(chat)}, "text": text},
         }
 
+    def delete(self, message_id: int) -> None:
+        """The user deletes a message from the chat."""
+        del self.messages[message_id]
+
     def _edit(self, params: dict[str, Any]) -> Reply:
         message_id = int(params.get("message_id", 0))
         if message_id not in self.messages:
             return tg_error(400, "Bad Request: message to edit not found")
+        if message_id in self.uneditable:
+            return tg_error(400, "Bad Request: message can't be edited")
         text = str(params.get("text", ""))
         if self.messages[message_id] == text:
             return tg_error(

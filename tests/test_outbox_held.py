@@ -296,3 +296,62 @@ async def test_the_health_channels_hear_the_all_clear_in_a_later_run(
         assert len(tg.sent) == 1
         said = [p["alert"]["extra"].get("health") for p in hook.payloads()]
     assert said == ["held", "released"]
+
+
+async def test_a_chat_fixed_outside_the_config_gets_what_waited_within_minutes(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    """The bot is added to its chat and nobody reloads: the held alert is tried again a
+    minute later (then less often), not only after 15 minutes. The clock is moved forward."""
+    clock = Clock()
+    stop = asyncio.Event()
+    async with telegram_standin() as tg:
+        tg.known_chats = set()  # the bot is not in the chat yet
+        deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session),
+                                     clock=clock)  # fmt: skip
+        await matched_story(store, rule(channels=["desk"]), ["Kremlin"], clock())
+        task = deliverer.start(stop)
+        try:
+            async with asyncio.timeout(10):
+                while not tg.calls:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+            clock.offset += 30  # half a minute: not tried again yet
+            deliverer.wake()
+            await asyncio.sleep(0.5)
+            assert tg.calls == 1 and tg.sent == []
+            clock.offset += 31  # a minute: tried again (before: paused for 15 minutes)
+            deliverer.wake()
+            async with asyncio.timeout(10):
+                while tg.calls < 2:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+            clock.offset += 61  # refused again: the next try two minutes later, not one
+            deliverer.wake()
+            await asyncio.sleep(0.5)
+            assert tg.calls == 2 and tg.sent == []
+            tg.known_chats = {CHAT_ID}  # the operator adds the bot to the chat
+            clock.offset += 60
+            deliverer.wake()
+            async with asyncio.timeout(10):
+                while not tg.sent:  # noqa: ASYNC110
+                    await asyncio.sleep(0.02)
+        finally:
+            stop.set()
+            await task
+    assert tg.calls == 3
+    assert await by_status(store) == {"desk": {"sent": 1}}
+
+
+async def test_monitor_once_does_not_wait_for_the_next_try_of_a_held_channel(
+    store: Store, session: aiohttp.ClientSession
+) -> None:
+    """A drain (``monitor once``, 60 s) with a chat the bot is not in ends once the rest is
+    out: it does not sit out the minute until the held alert is tried again."""
+    async with telegram_standin() as tg:
+        tg.known_chats = set()
+        await matched_story(store, rule(channels=["desk"]), ["Kremlin"], time.time())
+        started = time.monotonic()
+        deliverer = outbox.Deliverer(store, build_channels({"desk": telegram(tg.url)}, session))
+        assert not await deliverer.drain(90)
+        took = time.monotonic() - started
+    assert tg.calls == 1 and took < 10, took
+    assert await by_status(store) == {"desk": {"pending": 1}}

@@ -130,3 +130,34 @@ async def test_a_429_once_the_channel_works_keeps_the_order(
     finally:
         stop.set()
         await store.close()
+
+
+async def test_a_burst_under_a_rate_limit_goes_when_retry_after_says_in_its_order(
+    database: str, session: aiohttp.ClientSession
+) -> None:
+    """Telegram refuses the first two sends with 429 retry_after=1 (the back-off would say
+    15-60 s): the alerts go out about 2 s later, the one refused first, first."""
+    store = await Store.open(database)
+    stop = asyncio.Event()
+    try:
+        async with telegram_standin() as tg:
+            tg.script = [tg_error(429, "Too Many Requests: retry after 1", retry_after=1)] * 2
+            channels = build_channels(
+                {"desk": _desk(tg.url, retry_initial="30s", retry_max="1h")}, session
+            )
+            deliverer = outbox.Deliverer(store, channels, rng=random.Random(7))
+            await _happened(store, HEADLINES, time.time() - 10)
+            started = time.monotonic()
+            task = deliverer.start(stop)
+            async with asyncio.timeout(12):  # before: the first retry came 15-30 s later
+                while len(tg.sent) < len(HEADLINES):  # noqa: ASYNC110
+                    await asyncio.sleep(0.01)
+            waited = time.monotonic() - started
+            stop.set()
+            await task
+        assert _order(tg) == [0, 1, 2, 3]  # before: 2, 0, 1, 3 (as the pauses ended)
+        assert tg.calls == 2 + len(HEADLINES)  # each sent once
+        assert 1.95 <= waited < 6, waited  # two pauses of 1 s, plus a little jitter
+    finally:
+        stop.set()
+        await store.close()

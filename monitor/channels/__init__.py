@@ -76,9 +76,11 @@ class Channel:
         """Deliver several alerts as one message."""
         return await self._send_digest([shown_alert(a) for a in alerts])
 
-    async def edit(self, alert: Alert, external_id: str) -> None:
-        """Replace the message ``external_id`` with ``alert`` (only when ``can_edit``)."""
-        await self._edit(shown_alert(alert), external_id)
+    async def edit(self, alert: Alert, external_id: str) -> str | None:
+        """Replace the message ``external_id`` with ``alert`` (only when ``can_edit``). None,
+        or the id of a new message that says it instead (the old one can no longer be edited:
+        the reader deleted it), for the next edits to edit."""
+        return await self._edit(shown_alert(alert), external_id)
 
     async def _send(self, alert: Alert) -> str | None:
         raise NotImplementedError
@@ -89,7 +91,7 @@ class Channel:
             await self._send(alert)
         return None
 
-    async def _edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> str | None:
         raise ChannelError(f"{self.name}: a {self.type} channel cannot edit messages")
 
     async def close(self) -> None:

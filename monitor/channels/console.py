@@ -83,8 +83,9 @@ class ConsoleChannel(Channel):
         self._print(head + "\n".join(render(a, self.name) for a in alerts))
         return None
 
-    async def _edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> str | None:
         self._print(render(alert, self.name))
+        return None
 
     @staticmethod
     def _print(text: str) -> None:

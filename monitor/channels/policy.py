@@ -66,14 +66,25 @@ def backoff(config: DeliveryConfig, attempts: int, rng: random.Random) -> float:
     return float(base / 2 + rng.uniform(0, base / 2))
 
 
+# The shortest hint taken as one: Telegram's retry_after and HTTP's Retry-After (RFC 9110
+# §10.2.3) count whole seconds, so less is no hint; said again and again (0 s, 0.001 s), it
+# would retry in a tight loop.
+HINT_MIN = 1.0
+
+
+def paused_by(hint: float | None) -> bool:
+    """Whether the channel's hint says when it takes a message again (a rate limit)."""
+    return hint is not None and math.isfinite(hint) and hint >= HINT_MIN
+
+
 def retry_delay(
     config: DeliveryConfig, hint: float | None, attempts: int, rng: random.Random
 ) -> float:
-    """Seconds before the next try: ``backoff``, or longer when the channel's own hint
-    (Telegram ``retry_after``, a webhook's Retry-After) asks for more; never more than
-    ``retry_max``. A hint is the service's word, not a promise to keep: ten years would park
-    the alert past any expiry, and "0" said again and again would retry in a tight loop."""
-    wait = backoff(config, attempts, rng)
-    if hint is None or not math.isfinite(hint):
-        return wait
-    return min(max(wait, hint), config.retry_max)
+    """Seconds before the next try: the channel's own hint (Telegram ``retry_after``, a
+    webhook's Retry-After) when it gives one, plus a little jitter (a tenth of it, at most a
+    second) so that channels sharing a chat do not all come back at once; else ``backoff``.
+    A hint says when the service takes the message again: waiting more only makes the alert
+    late. Never more than ``retry_max``: ten years would park the alert past any expiry."""
+    if hint is None or not paused_by(hint):
+        return backoff(config, attempts, rng)
+    return min(hint + rng.uniform(0, min(1.0, hint / 10)), config.retry_max)

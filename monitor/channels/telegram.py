@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import math
 from collections.abc import Sequence
 from typing import Any, ClassVar
@@ -24,6 +25,8 @@ from monitor.errors import ChannelError
 from monitor.fetch.failures import client_failure
 from monitor.models import Alert
 
+log = logging.getLogger("monitor.channels.telegram")
+
 # 400 answers about the chat, not the message: every alert to it would be refused alike.
 _CHAT_REFUSALS = (
     "chat not found",
@@ -31,6 +34,12 @@ _CHAT_REFUSALS = (
     "need administrator rights",
     "have no rights to send",
 )
+# 400 answers to editMessageText that mean the message is out of reach for good: deleted
+# ("message to edit not found"), or one the bot may no longer edit ("message can't be edited":
+# too old, not the bot's own). The Bot API does not list its error texts; these are the ones
+# it gives (https://github.com/TelegramBotAPI/errors). Editing it again cannot work, so the
+# update goes as a new message, which the next updates edit.
+_GONE = ("message to edit not found", "message can't be edited")
 # Answers that mean "the configuration is wrong": retrying the same request cannot help, but
 # the alert is not at fault and waits for the config (or the chat) to be fixed.
 _CONFIG_HINTS = {
@@ -91,15 +100,16 @@ class TelegramChannel(Channel):
             raise ChannelError(f"telegram {self.name}: sendMessage answered without a message_id")
         return str(message_id)
 
-    async def _edit(self, alert: Alert, external_id: str) -> None:
+    async def _edit(self, alert: Alert, external_id: str) -> str | None:
         # https://core.telegram.org/bots/api#editmessagetext
+        text = telegram_html(alert, self.body_maxlen)
         try:
             await self._call(
                 "editMessageText",
                 {
                     "chat_id": self._chat_id,
                     "message_id": int(external_id),
-                    "text": telegram_html(alert, self.body_maxlen),
+                    "text": text,
                     "parse_mode": "HTML",
                     "link_preview_options": {"is_disabled": True},
                 },
@@ -107,8 +117,24 @@ class TelegramChannel(Channel):
         except ChannelError as exc:
             # The same text again is refused with 400 "message is not modified": the
             # message already says what we wanted it to say.
-            if "message is not modified" not in exc.message:
+            if "message is not modified" in exc.message:
+                return None
+            if exc.config or exc.retry_after is not None or not _gone(exc.message):
                 raise
+            answer = exc.message.partition("editMessageText: ")[2]
+        else:
+            return None
+        # Sent outside the except block, so a failed send has no edit's error chained to it.
+        # It is retried with the alert (the edit refused again, at once, then the send); once
+        # Telegram gave the new message's id, the outbox records it on the update's row, and
+        # the next updates edit that message rather than send another.
+        message_id = await self._send_text(text)
+        log.warning(
+            "telegram %s: message %s cannot be edited (%s); alert %d's update went out as a "
+            "new message %s, which its next updates edit",
+            self.name, external_id, answer, alert.id, message_id,
+        )  # fmt: skip
+        return message_id
 
     async def _call(self, method: str, payload: dict[str, Any]) -> Any:
         """POST a Bot API method; the result, or a ChannelError with the API's own words."""
@@ -183,6 +209,12 @@ class TelegramChannel(Channel):
 
     def _mask(self, text: str) -> str:
         return text.replace(self._token, "***") if self._token else text
+
+
+def _gone(message: str) -> bool:
+    """Whether an edit's error says the message is out of reach (``_GONE``)."""
+    lowered = message.lower()
+    return any(words in lowered for words in _GONE)
 
 
 def _seconds(value: Any) -> float | None:

@@ -12,11 +12,12 @@ stored together or not at all):
   Both check the rule's ``burst``: one escalated "burst" alert per channel, once.
 
 Delivery side: ``Deliverer`` runs one worker per channel. Each try is recorded in
-``alert_attempts``; failures back off exponentially with jitter, or as long as the channel
-asks (Telegram ``retry_after``); a permanent refusal of the alert itself marks it ``failed``,
-and one not delivered within ``expire_after`` is ``expired``. Both stay visible in ``monitor
-status``. A refusal of the channel's config (a wrong token, a refused login) holds the alerts
-pending instead, until a reload or a restart (``outbox.held``).
+``alert_attempts``; failures back off exponentially with jitter; a rate limit (Telegram
+``retry_after``) waits as long as the channel asks, and its alert goes first after it. A
+permanent refusal of the alert itself marks it ``failed``, and one not delivered within
+``expire_after`` is ``expired``. Both stay visible in ``monitor status``. A refusal of the
+channel's config (a wrong token, a refused login) holds the alerts pending instead, until a
+reload or a restart (``outbox.held``).
 
 An alert is recorded sent with what went out. Growth that came while the channel had it
 (a poll between the worker's read and its record; on several nodes, the assigner's poll in

@@ -17,18 +17,25 @@ log = logging.getLogger("monitor.outbox")
 
 async def attempt(channel: Channel, due: Due) -> tuple[ChannelError | None, str | None]:
     """Send or edit one alert: the error (None when it went out) and, for a new message, the
-    channel's id for it (to edit it later)."""
+    channel's id for it (to edit it later); an edit has one when the channel sent a new
+    message in place of the one it could no longer edit."""
     alert = due.alert
+    sent: list[str | None] = []
+
+    async def send() -> None:
+        sent.append(await channel.send(alert))
+
+    async def edit(external_id: str) -> None:
+        sent.append(await channel.edit(alert, external_id))
+
     if alert.kind != "update":
-        sent: list[str | None] = []
-
-        async def send() -> None:
-            sent.append(await channel.send(alert))
-
         error = await call(channel, send())
         return error, sent[0] if sent else None
     if due.external_id and channel.can_edit:
-        return await call(channel, channel.edit(alert, due.external_id)), None
+        # A new message where the old one can no longer be edited: its id is the one the
+        # next updates edit (recorded on the update's row).
+        error = await call(channel, edit(due.external_id))
+        return error, sent[0] if sent else None
     if alert.event_id is not None and not channel.can_edit:
         # An event's update to mail or a webhook: a message of its own.
         return await call(channel, channel.send(alert)), None

@@ -213,6 +213,6 @@ class Deliverer:
                 [
                     await rows.deliverable(db, name, until, now=self.clock(), held=held)
                     for name, worker in self._workers.items()
-                    if worker.paused_until <= until
+                    if worker.sends_by(until, self.clock())
                 ]
             )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from monitor.channels import Channel
-from monitor.channels.policy import RateLimiter, quiet_until, retry_delay
+from monitor.channels.policy import RateLimiter, paused_by, quiet_until, retry_delay
 from monitor.configtypes import format_duration
 from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
@@ -35,8 +35,11 @@ DIGEST_KINDS = frozenset({"new", "burst", "health"})
 # would stay pending and go out again, to the same reader, at every try.
 RECORD_PAUSE = 0.2
 RECORD_PAUSE_MAX = 5.0
-# A channel held for a configuration problem tries one alert again this often (seconds):
-# some are fixed outside the config (the bot added back to its chat, the mailbox unlocked).
+# A channel held for a configuration problem tries one alert again (seconds) HOLD_PROBE_FIRST
+# later, then twice as long after each refusal, up to every HOLD_PROBE: some are fixed outside
+# the config (the bot added back to its chat, unblocked, the mailbox unlocked), most within
+# minutes, and a try is one request.
+HOLD_PROBE_FIRST = 60.0
 HOLD_PROBE = 900.0
 
 
@@ -81,6 +84,7 @@ class ChannelWorker:
         self.others: tuple[str, ...] = ()  # the other channels: told when this one is held
         self.wake_others: Callable[[], None] = lambda: None
         self._held: str | None = None  # the configuration problem that holds this channel
+        self._probe = HOLD_PROBE_FIRST  # ... and how long until it is tried again (seconds)
         self._was_held = False  # alerts held before this process released them (a start)
         # Alerts of this channel may wait out a retry's back-off (a failure, or a start: an
         # earlier process may have left some): the next send that works makes them due.
@@ -136,6 +140,13 @@ class ChannelWorker:
                 await self._sleep(IDLE_MAX)
                 continue
             await self._sleep(IDLE_MAX if next_due is None else next_due - now)
+
+    def sends_by(self, until: float, now: float) -> bool:
+        """Whether this channel may send by ``until`` (clock time): not while paused, nor
+        while it waits for the next probe of its config (a drain does not wait for one)."""
+        if self._held is not None and self.paused_until > now:
+            return False
+        return self.paused_until <= until
 
     async def _sleep(self, seconds: float) -> None:
         await wait_event(self.wake, min(max(seconds, 0.005), IDLE_MAX))
@@ -332,14 +343,18 @@ class ChannelWorker:
                 await rows.mark_given_up(db, ids, now=now, status=rows.FAILED, error=str(error))
             log.error("%s: alert %s failed for good: %s", name, ids, error)
             return
-        self._failures += 1
-        if self._up:  # the send before worked: this alert fails, not the channel
+        # A rate limit (Telegram 429 retry_after) says when the channel takes the alert: not a
+        # failure of the alert or the channel, so no back-off grows (``retry_delay`` waits what
+        # it says), and after the pause the alert goes first again (a hiccup).
+        limited = paused_by(error.retry_after)
+        self._failures += 0 if limited else 1
+        if self._up and not limited:  # the send before worked: this alert fails, not the channel
             self._own_pace.update(i for i in ids if i in self._redued)
         else:  # the channel is down: the alert goes in the next catch-up, in its order
             self._own_pace.difference_update(ids)
         self._redued.difference_update(ids)
         self._backed_off = True
-        self._hiccup, self._up = self._up, False
+        self._hiccup, self._up = self._up or limited, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
         delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
         if error.retry_after is not None:
@@ -365,19 +380,25 @@ class ChannelWorker:
         up to ``expire_after``) until a reload or a restart, or the next probe, sends them.
         Said once, in one line, and to the other channels as a health alert."""
         first, self._held = self._held is None, str(error)
+        if first:
+            self._probe = HOLD_PROBE_FIRST
+        elif now >= self.paused_until:  # a probe refused (not another send of the same burst)
+            self._probe = min(self._probe * 2, HOLD_PROBE)
+        probe = self._probe
         async with self.store.transaction() as db:
-            await rows.mark_retry(db, ids, now=now, next_attempt=now + HOLD_PROBE, error=str(error))
+            await rows.mark_retry(db, ids, now=now, next_attempt=now + probe, error=str(error))
             if first:
                 await held.tell_others(db, self.name, self.others, error, now)
         # Paused once the health alerts are in: a drain counting what is left must not see
         # this channel paused while the alerts it just queued elsewhere are not there yet.
-        self.paused_until = now + HOLD_PROBE
+        self.paused_until = now + probe
         if first:
             self.wake_others()
             log.error(
                 "%s: alerts wait in the outbox until the config is fixed (then reload; a secret "
-                "read from the environment needs a restart; tried again every %s): %s",
-                self.name, format_duration(HOLD_PROBE), error,
+                "read from the environment needs a restart; tried again in %s, then less often, "
+                "up to every %s): %s",
+                self.name, format_duration(probe), format_duration(HOLD_PROBE), error,
             )  # fmt: skip
         else:
             log.debug("%s: still held (%s)", self.name, error)
