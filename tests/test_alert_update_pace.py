@@ -1,9 +1,12 @@
-"""What a reader hears of an event that keeps growing, through the real pipeline: local feeds,
-a real SMTP server (aiosmtpd) and the Bot API stand-in. An update leads with its newest
-angle: its link, lede, outlet and the words that fired."""
+"""How often, and with what, a reader hears of an event that keeps growing, through the real
+pipeline: local feeds, a real SMTP server (aiosmtpd) and the Bot API stand-in; only the
+clock is mocked. Mail notifies: its updates come further apart as the event keeps growing
+(1, 2, 4, 8 minutes...), with nothing lost; Telegram edits are silent and keep their pace.
+An update leads with its newest angle: its link, lede, outlet and the words that fired."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
@@ -35,6 +38,16 @@ LEDES = {
     FIRST: "The Kremlin said the invitation was for talks, not for surrender.",
     ANGLES[0]: "Ukraine's president said he would meet Putin only in Kyiv, not in Moscow.",
 }
+
+
+class Clock:
+    """Real time plus what the test adds (the minutes of its timeline)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
 
 
 def rss(outlet: str, items: list[tuple[str, str]]) -> bytes:
@@ -86,6 +99,40 @@ rate_limit = "off"
 
 def text_of(msg: EmailMessage) -> str:
     return msg.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+
+
+async def test_a_growing_event_mails_less_and_less_often_and_loses_nothing(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The default settings (update_delay 1m, update_max 30m), an angle a minute for ten
+    minutes, polled each minute: an update mail every second minute before (5); now 1, 2
+    and 4 minutes after the growth that follows the last one (3): the last carries 5 angles.
+    The Telegram message is edited at its old pace (silent)."""
+    urls = publish(feed_server, [FIRST] + [""] * len(ANGLES))
+    clock = Clock()
+    mailed_at: list[int] = []  # the minute of each mail
+    async with smtp_standin() as smtp, telegram_standin() as tg:
+        config = make_config(tmp_path, urls, extra=channels(smtp.port, tg.url, "Putin OR Zelensky"))
+        engine = await Engine.open(config, clock=clock)
+        try:
+            for minute in range(16):
+                publish(feed_server, [FIRST, *ANGLES[:minute], *[""] * (len(ANGLES) - minute)])
+                await poll_all(engine.rt, progress=False)
+                await engine.drain(10)
+                mailed_at += [minute] * (len(smtp.received) - len(mailed_at))
+                clock.offset += 60
+        finally:
+            await engine.close()
+    bodies = [text_of(m) for m in smtp.received]
+    assert bodies[0].startswith(f"New story: {FIRST}")
+    # Updates: one minute after the first growth (minute 1), then 2 and 4 minutes after the
+    # growth that follows the last mail (minutes 3 and 6).
+    assert mailed_at == [0, 2, 5, 10], mailed_at
+    # Nothing is lost: every angle is named by one mail, and once.
+    for angle in ANGLES:
+        assert sum(angle in body for body in bodies[1:]) == 1, (angle, bodies)
+    # Telegram: one message, edited about every second minute (silent: no need to space them).
+    assert len(tg.sent) == 1 and len(tg.edits) >= 5, tg.edits
 
 
 async def test_an_update_leads_with_the_new_angle(feed_server: FeedServer, tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from monitor.outbox import told as told_by
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
 from monitor.outbox.content import event_extra, lede
 from monitor.outbox.keys import story_burst_key
+from monitor.outbox.pace import UPDATES_SENT
 from monitor.outbox.per_event import rules_of
 from monitor.store import alerts as rows
 from monitor.store import angles as angle_store
@@ -172,6 +173,11 @@ async def _event_grew(
             if newest is not None:
                 fresh = await _lead(db, fresh, newest, [s for s, _ in heads[:since]], leads, extra)
         extra |= told_by.marks(holds, told_heads)
+        if not due.external_id:  # a message of its own: the count paces the next one
+            sent_before = int(kept.get(UPDATES_SENT, "0") or 0) if previous is not None else 0
+            if previous is not None and previous[1] == rows.SENT:
+                sent_before += 1
+            extra[UPDATES_SENT] = str(sent_before)
         await _queue_update(db, due, replace(fresh, extra=extra), now)
     owner = growth.event_owner(event.id)
     if _follow(alerts, owner, pointed):
