@@ -156,10 +156,13 @@ async def test_the_counts_say_every_message_the_reader_got(
     assert await asyncio.to_thread(main, ["events", "-c", str(path)]) == 0
     out = capsys.readouterr().out
     assert "hook 2 updates sent" in out and f"desk {edits} updates sent" in out, out
-    # Telegram edits its one message: it keeps its heading and shows every new angle.
+    # Telegram edits its one message: it says it grew, leads with the newest angle (its
+    # link first, the first report's after it) and shows every new angle.
     assert len(tg.sent) == 1
     final = tg.messages[int(tg.edits[-1]["message_id"])]
-    assert final.startswith("<b>New story:</b>")
+    assert final.startswith(f"<b>Update (6 angles):</b> <b>{MORE[-1]}</b>"), final
+    newest, first = f"http://o{len(LATER) + len(MORE)}.example/talks", "http://o0.example/talks"
+    assert final.endswith(f'<a href="{newest}">Read the newest</a> · <a href="{first}">First report</a>')
     assert all(h.replace("'", "'") in final for h in MORE)
 
 

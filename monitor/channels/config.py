@@ -129,6 +129,12 @@ class DeliveryConfig(StrictModel):
     update_delay: Duration = Field(
         default=60.0, ge=0, description="wait before editing a sent message; growth coalesces"
     )
+    update_max: Duration = Field(
+        default=1800.0,
+        ge=0,
+        description="an update mailed (not edited) waits twice as long as the one before it,"
+        " from update_delay up to this; growth coalesces (at most update_delay: a steady pace)",
+    )
     concurrency: int = Field(default=1, ge=1, le=64, description="deliveries in flight at once")
     storm_limit: int = Field(
         default=20,

@@ -19,6 +19,7 @@ from monitor.channels.render import (
     rule_names,
     safe_url,
 )
+from monitor.channels.updates import follows_line, from_line, headline, shows_lede
 from monitor.models import Alert
 
 WIDTH = 78
@@ -37,9 +38,12 @@ def render(alert: Alert, channel: str = "") -> str:
     top = f"{mark} {label}" + (f"  [{meta}]" if meta else "")
     lines = [
         top,
-        *textwrap.wrap(alert.title, WIDTH - 2, initial_indent="  ", subsequent_indent="  "),
+        *textwrap.wrap(headline(alert), WIDTH - 2, initial_indent="  ", subsequent_indent="  "),
     ]
-    if published_line(alert):
+    # An event's update leads with its newest angle: its outlet, and what it follows.
+    for said in (from_line(alert), follows_line(alert)):
+        lines += textwrap.wrap(said, WIDTH - 2, initial_indent="  ", subsequent_indent="    ")
+    if published_line(alert) and not follows_line(alert):
         lines.append(f"  {published_line(alert)}")
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"  {burst_line(alert)}")
@@ -51,7 +55,7 @@ def render(alert: Alert, channel: str = "") -> str:
         )
     if alert.terms:
         lines.append(f"  matched: {', '.join(alert.terms)}")
-    if alert.snippet and alert.kind != "update":
+    if shows_lede(alert):
         snippet = clip(alert.snippet, 300)
         lines += textwrap.wrap(
             f"“{snippet}”", WIDTH - 2, initial_indent="  ", subsequent_indent="   "

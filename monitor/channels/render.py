@@ -11,7 +11,15 @@ import html
 from collections.abc import Sequence
 from datetime import UTC
 
-from monitor.channels.updates import follows_line, headline, more_line, new_angles
+from monitor.channels.updates import (
+    follows_line,
+    from_line,
+    grown_heading,
+    headline,
+    more_line,
+    new_angles,
+    shows_lede,
+)
 from monitor.models import Alert
 
 ELLIPSIS = "…"
@@ -81,9 +89,10 @@ def heading(alert: Alert) -> str:
 
 def edited_heading(alert: Alert) -> str:
     """The heading of a message edited in place (Telegram): an update keeps its first
-    message's ("Spreading fast" stays so as the story grows)."""
+    message's ("Spreading fast" stays so as the story grows) until its event has a new
+    angle: then it says it grew ("Update (3 angles)", "Spreading fast (3 angles)")."""
     kind = alert.extra.get("of_kind", alert.kind) if alert.kind == "update" else alert.kind
-    return _HEADINGS.get(kind, "Alert")
+    return grown_heading(alert, _HEADINGS.get(kind, "Alert"))
 
 
 def subject(alert: Alert) -> str:
@@ -179,6 +188,8 @@ def safe_url(url: str | None) -> str | None:
 def plain_text(alert: Alert) -> str:
     """The alert as plain text: email's text part, the console, the webhook's ``text``."""
     lines = [f"{heading(alert)}: {headline(alert)}"]
+    if from_line(alert):
+        lines.append(from_line(alert))
     if follows_line(alert):
         lines.append(follows_line(alert))
     elif published_line(alert):  # of the first story: not the date of an update's news
@@ -198,7 +209,7 @@ def plain_text(alert: Alert) -> str:
         if alert.terms:
             why += " — matched: " + ", ".join(alert.terms)
         lines.append(why)
-    if alert.snippet and alert.kind != "update":  # the first story's lede, read already
+    if shows_lede(alert):  # not the first story's again in an update: read already
         lines += ["", alert.snippet]
     for key, value in alert.extra.items():
         if key == "message":
@@ -223,6 +234,8 @@ def html_text(alert: Alert) -> str:
         f'<h2 style="{_H2}"><span style="{_KIND}">{escape(heading(alert))}</span><br>'
         f"{escape(headline(alert))}</h2>"
     ]
+    if from_line(alert):
+        parts.append(f'<p style="{_META}">{escape(from_line(alert))}</p>')
     if follows_line(alert):
         parts.append(f'<p style="{_META}">{escape(follows_line(alert))}</p>')
     elif published_line(alert):
@@ -244,7 +257,7 @@ def html_text(alert: Alert) -> str:
         if alert.terms:
             why += " — matched: " + ", ".join(f"<em>{escape(t)}</em>" for t in alert.terms)
         parts.append(f"<p>{why}</p>")
-    if alert.snippet and alert.kind != "update":
+    if shows_lede(alert):
         parts.append(f'<blockquote style="{_QUOTE}">{escape(alert.snippet)}</blockquote>')
     if "message" in alert.extra:
         parts.append(f"<p>{escape(alert.extra['message'])}</p>")
@@ -260,9 +273,14 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     Every variable part has its own cap, and the snippet gets what is left, so the result
     fits whatever the feed sent; tags only ever wrap whole, already-escaped parts.
     """
-    head = f"<b>{escape(edited_heading(alert))}:</b> <b>{clip_escaped(alert.title, 600)}</b>"
+    # An edit that grew leads with the newest angle, from its outlet, and says what it follows.
+    head = f"<b>{escape(edited_heading(alert))}:</b> <b>{clip_escaped(headline(alert), 600)}</b>"
     lines = [head]
-    if published_line(alert):
+    if from_line(alert):
+        lines.append(f"<i>{clip_escaped(from_line(alert), 100)}</i>")
+    if follows_line(alert):
+        lines.append(f"<i>{clip_escaped(follows_line(alert), 600)}</i>")
+    elif published_line(alert):
         lines.append(f"<i>{escape(published_line(alert))}</i>")
     if alert.kind == "burst" or alert.extra.get("of_kind") == "burst":
         lines.append(f"<i>{clip_escaped(burst_line(alert), 100)}</i>")
@@ -286,6 +304,12 @@ def telegram_html(alert: Alert, limit: int = 4096) -> str:
     # A health alert links its feed, not a story.
     link = "Open the feed" if alert.kind == "health" else "Read the story"
     tail = f'<a href="{escape(url)}">{link}</a>' if url else ""
+    first = safe_url(alert.extra.get("first_url")) if from_line(alert) else None
+    if url and first and first != url:  # the edit replaces the message that linked it
+        tail = (
+            f'<a href="{escape(url)}">Read the newest</a>'
+            f' · <a href="{escape(first)}">First report</a>'
+        )
     fixed = "\n".join([*lines, tail])
     room = limit - utf16_len(fixed) - 4  # two newlines around the snippet, with margin
     if alert.snippet and room > 20:

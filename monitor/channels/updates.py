@@ -37,6 +37,37 @@ def headline(alert: Alert) -> str:
     return alert.title
 
 
+def lead_outlet(alert: Alert) -> str:
+    """The outlet of the newest angle an event's update leads with ("" for any other alert,
+    and for an update queued before updates showed it): its link, lede and the words that
+    fired in the growth are the update's own (``outbox.grow``)."""
+    if alert.kind != "update" or alert.event_id is None:
+        return ""
+    return alert.extra.get("lead_outlet", "")
+
+
+def from_line(alert: Alert) -> str:
+    """``From <outlet>`` of the newest angle an update leads with."""
+    outlet = lead_outlet(alert)
+    return f"From {outlet}" if outlet else ""
+
+
+def shows_lede(alert: Alert) -> bool:
+    """Whether the alert's lede is news to the reader: not the first story's again in an
+    update (one that leads with a newer angle has that angle's)."""
+    return bool(alert.snippet) and (alert.kind != "update" or bool(lead_outlet(alert)))
+
+
+def grown_heading(alert: Alert, heading: str) -> str:
+    """The heading of a message edited in place as its event grows: it says so and how far
+    (``Update (3 angles)``; a burst's ``Spreading fast (3 angles)``); ``heading`` as it was
+    for any other edit (outlets more, no new angle) and alert."""
+    if alert.kind != "update" or alert.event_id is None or not new_angles(alert)[0]:
+        return heading
+    kind = "Update" if alert.extra.get("of_kind", "new") == "new" else heading
+    return f"{kind} ({alert.angles} angles)"
+
+
 def follows_line(alert: Alert) -> str:
     """``Follows: <first headline>`` for an update that leads with a newer one."""
     return f"Follows: {alert.title}" if headline(alert) != alert.title else ""

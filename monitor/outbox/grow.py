@@ -5,6 +5,7 @@ docstring), and the bursts are checked."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
@@ -12,8 +13,9 @@ from monitor.dedup.outlet import strip_outlet
 from monitor.models import Alert, Event, Story
 from monitor.outbox import told as told_by
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
-from monitor.outbox.content import event_extra
+from monitor.outbox.content import event_extra, lede
 from monitor.outbox.keys import story_burst_key
+from monitor.outbox.pace import UPDATES_SENT
 from monitor.outbox.per_event import rules_of
 from monitor.store import alerts as rows
 from monitor.store import angles as angle_store
@@ -28,8 +30,15 @@ from monitor.store.story_rows import fill_outlets
 # what its alerts tell, and the pending alerts that show it from now on.
 _Grown = list[tuple[str, Sequence[str], dict[str, str]]]
 _Pointed = list[tuple[str, int]]
-# The new angles an update names; the others are counted ("and 4 more").
-NEW_ANGLES_SHOWN = 3
+# The new angles an update names, the newest first; the others are counted ("and 4 more").
+# The newest, not those told by the most outlets: in the first minutes a follow-up is told by
+# one outlet (explore13's trial: "Ukraine rejects Putin's invitation" was 3 stories of one
+# outlet each), and the angle with the most outlets was a story folded in by mistake.
+NEW_ANGLES_SHOWN = 8
+# What an update shows of its newest angle (``_lead``): its outlet, and the first message's
+# link (an edit replaces the message that had it).
+LEAD_OUTLET = "lead_outlet"
+FIRST_URL = "first_url"
 
 
 async def on_grown(
@@ -94,6 +103,7 @@ async def _event_grew(
     }
     told = event_extra(event)
     heads: list[tuple[int, str]] | None = None  # the newest stories, read once if needed
+    leads: dict[int, tuple[str, str | None, str, str] | None] = {}  # by story, read once
     for held in alerts:
         if held.bursting and (held.channel, held.rule) not in bursted:
             await maybe_event_burst(db, event, held.due.alert, now)
@@ -140,6 +150,7 @@ async def _event_grew(
         holds = (
             told_by.holds_of(kept) if previous is not None and previous[1] == rows.PENDING else []
         )
+        fresh = replace(alert, outlets=outlets)
         if event.stories > before:  # what the update lists as new since that message
             since = event.stories - before
             if heads is None or (told_heads and len(heads) < since):
@@ -158,11 +169,55 @@ async def _event_grew(
             told_n = sum(h in told_heads for h in every)
             if told_n:
                 extra[told_by.ANGLES_TOLD] = str(told_n)
+            newest = next((s for s, h in shown if h in new), None)
+            if newest is not None:
+                fresh = await _lead(db, fresh, newest, [s for s, _ in heads[:since]], leads, extra)
         extra |= told_by.marks(holds, told_heads)
-        await _queue_update(db, due, replace(alert, outlets=outlets, extra=extra), now)
+        if not due.external_id:  # a message of its own: the count paces the next one
+            sent_before = int(kept.get(UPDATES_SENT, "0") or 0) if previous is not None else 0
+            if previous is not None and previous[1] == rows.SENT:
+                sent_before += 1
+            extra[UPDATES_SENT] = str(sent_before)
+        await _queue_update(db, due, replace(fresh, extra=extra), now)
     owner = growth.event_owner(event.id)
     if _follow(alerts, owner, pointed):
         grown_rows.append((owner, event.outlets, told))
+
+
+async def _lead(
+    db: Db,
+    alert: Alert,
+    newest: int,
+    since: Sequence[int],
+    leads: dict[int, tuple[str, str | None, str, str] | None],
+    extra: dict[str, str],
+) -> Alert:
+    """``alert`` as its update shows the newest angle (story ``newest``): that angle's link,
+    lede and outlet (``extra``), and the words that fired in the angles ``since`` the last
+    message, for the rules the update names (none: it joined the event by its likeness, and
+    the first item's words are not repeated). The first item's link is kept (``extra``)."""
+    if newest not in leads:
+        leads[newest] = await angle_store.lead(db, newest)
+    found = leads[newest]
+    if found is None:
+        return alert
+    title, url, outlet, summary = found
+    rules = [r for r in (extra.get("rules") or alert.rule or "").split(", ") if r]
+    # Each term once, as the newest angle wrote it ("meeting", not "Meeting" and "meet" too).
+    by_term: dict[str, str] = {}
+    hits = await angle_store.growth_hits(db, since, rules)
+    for story in since:  # the newest first
+        for listed in hits.get(story, ()):
+            for hit in json.loads(listed):
+                by_term.setdefault(str(hit["term"]), str(hit["text"]))
+    terms: dict[str, str] = {}
+    for text in by_term.values():
+        terms.setdefault(text.casefold(), text)
+    if alert.url:
+        extra[FIRST_URL] = alert.url
+    extra[LEAD_OUTLET] = outlet
+    shown = tuple(terms.values())
+    return replace(alert, url=url or alert.url, snippet=lede(summary, title), terms=shown)
 
 
 def _with_rules(alert: Alert, later: Sequence[str]) -> list[str]:

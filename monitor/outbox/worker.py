@@ -18,6 +18,7 @@ from monitor.errors import ChannelError, MonitorError, StoreError
 from monitor.models import Alert
 from monitor.outbox import held, storm, told
 from monitor.outbox.attempt import attempt, call
+from monitor.outbox.pace import update_wait
 from monitor.outbox.per_event import still_named
 from monitor.outbox.unrecorded import Unrecorded
 from monitor.outbox.upkeep import expire, follow_up
@@ -174,7 +175,7 @@ class ChannelWorker:
                 and config.update_delay > 0
                 and not self.flush.updates
             ):
-                hold = due.created_at + config.update_delay
+                hold = due.created_at + update_wait(config, due)
                 until = hold if hold > now else None
             if until is not None:
                 later.setdefault(until, []).append(due)

@@ -1,7 +1,10 @@
 """The newest headlines of an event: what an update of its alert lists as new since the last
-message (``outbox.grow``). Read only when an update is queued, once per grown event."""
+message (``outbox.grow``), and what it shows of the newest (its item, the words that fired).
+Read only when an update is queued, once per grown event."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from monitor.store.db import Db
 
@@ -14,3 +17,37 @@ async def newest_headlines(db: Db, event_id: int, limit: int) -> list[tuple[int,
         (event_id, limit),
     )
     return [(int(row[0]), str(row[1])) for row in rows]
+
+
+async def lead(db: Db, story_id: int) -> tuple[str, str | None, str, str] | None:
+    """What an update shows of the angle it leads with (``story_id``): its first item's
+    headline, link, outlet and summary; None when the story has no item kept."""
+    row = await db.fetch_one(
+        "SELECT i.title, i.url, COALESCE(i.feed_name, f.title, f.url), i.summary"
+        " FROM stories s JOIN items i ON i.id = s.first_item_id"
+        " JOIN feeds f ON f.id = i.feed_id WHERE s.id = ?",
+        (story_id,),
+    )
+    if row is None:
+        return None
+    return str(row[0]), (str(row[1]) if row[1] else None), str(row[2] or ""), str(row[3] or "")
+
+
+async def growth_hits(
+    db: Db, story_ids: Sequence[int], rules: Sequence[str]
+) -> dict[int, list[str]]:
+    """The hits of the matches of ``rules`` in these stories, by story: each match's JSON
+    list of hits (``{term, text, ...}``), in the order they were recorded."""
+    if not story_ids or not rules:
+        return {}
+    stories = ", ".join("?" * len(story_ids))
+    named = ", ".join("?" * len(rules))
+    rows = await db.fetch_all(
+        f"SELECT story_id, hits FROM matches WHERE story_id IN ({stories})"
+        f" AND rule IN ({named}) ORDER BY id",
+        (*story_ids, *rules),
+    )
+    found: dict[int, list[str]] = {}
+    for story, hits in rows:
+        found.setdefault(int(story), []).append(str(hits))
+    return found
