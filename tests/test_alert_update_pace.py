@@ -166,3 +166,27 @@ async def test_an_update_leads_with_the_new_angle(feed_server: FeedServer, tmp_p
     assert LEDES[ANGLES[0]].replace("'", "'") in edited and "Kremlin" not in edited
     assert '<a href="http://o1.example/news/1">Read the newest</a>' in edited
     assert '<a href="http://o0.example/news/0">First report</a>' in edited
+
+
+def test_status_says_a_mailed_update_waits_longer_while_its_event_grows() -> None:
+    """``monitor status`` said updates "wait out update_delay (1m)" when a mailed one waits
+    up to update_max (fixupdate13's note); an edit (Telegram) waits update_delay."""
+    from pydantic import TypeAdapter
+
+    from monitor.channels.config import ChannelConfig
+    from monitor.outbox.status import longest_update_wait, waiting_reasons
+
+    def line(kind: dict[str, str]) -> str:
+        config = TypeAdapter(ChannelConfig).validate_python(kind)
+        wait = {"quiet_until": None, "retrying": 0, "updates": 2, "timezone": "UTC",
+                "update_delay": config.update_delay, "update_max": longest_update_wait(config),
+                "pending": 2, "next_due": None}  # fmt: skip
+        return "; ".join(waiting_reasons(wait))
+
+    mail = {"type": "email", "host": "127.0.0.1", "sender": "a@example.org",
+            "recipients": ["d@example.org"]}  # fmt: skip
+    assert line(mail) == (
+        "2 update(s) wait out update_delay (1m), longer while their event keeps growing"
+        " (up to update_max, 30m)"
+    )
+    assert line({"type": "console"}) == "2 update(s) wait out update_delay (1m)"

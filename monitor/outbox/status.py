@@ -97,9 +97,20 @@ async def waiting(db: Db, channels: Mapping[str, DeliveryConfig]) -> dict[str, d
             "last_error": pending.last_error if pending.retrying else None,
             "updates": pending.updates,
             "update_delay": config.update_delay,
+            "update_max": longest_update_wait(config),
             "timezone": config.timezone,
         }
     return found
+
+
+def longest_update_wait(config: DeliveryConfig) -> float | None:
+    """An update mailed or posted as a message of its own waits longer as its event keeps
+    growing (``outbox.pace``), up to ``update_max``; None where updates wait ``update_delay``
+    (an edit: Telegram, the console; or a steady pace configured)."""
+    own_message = getattr(config, "type", "") in ("email", "webhook")
+    if own_message and config.update_max > config.update_delay > 0:
+        return config.update_max
+    return None
 
 
 def _local(ts: float, zone: ZoneInfo) -> str:
@@ -130,7 +141,11 @@ def waiting_reasons(wait: Mapping[str, Any]) -> list[str]:
         parts.append(f"{wait['retrying']} to retry after an error: {wait['last_error']}")
     if wait["updates"]:
         delay = format_duration(wait["update_delay"])
-        parts.append(f"{wait['updates']} update(s) wait out update_delay ({delay})")
+        longer = ""
+        if wait.get("update_max"):
+            most = format_duration(wait["update_max"])
+            longer = f", longer while their event keeps growing (up to update_max, {most})"
+        parts.append(f"{wait['updates']} update(s) wait out update_delay ({delay}){longer}")
     if wait.get("held", 0) > 0 and wait.get("held_until"):
         until = _clock(wait["held_until"])
         if wait.get("digest"):
