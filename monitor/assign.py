@@ -106,7 +106,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
     # whether each item's time says when its news happened (not so, undated on a first poll)
     timed = when.timed([(c.item.feed_id, _date(c.item.item.published), c.item.unseen_for)
-                        for c in changes], index.config.recent)  # fmt: skip
+                        for c in changes])  # fmt: skip
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)

@@ -2,36 +2,43 @@
 
 The event index joins a story to an event with an item within ``recent`` of it on weaker
 evidence (``recent_threshold``): coverage of a happening comes in bursts. An item is placed
-at its own date, else at when monitor first saw it, and that second stand-in holds only for
-a feed read often: on a feed's first poll (a new feed, a cold start) or after it went unread
-for longer than ``recent``, every undated item is "first seen" at the same moment, whether
-its outlet published it an hour or a week before ("Bolsonaro meets Putin in Moscow", undated,
-and "Putin invites Zelensky to Moscow", dated a year ahead, so read as undated: one moment,
-two happenings). The same holds for such a poll's items when they all carry one date (a feed
-that stamps every item with its build time). Such an item is joined, and joins, only on the
-full ``threshold``.
+at its own date, else at when monitor first saw it, and that second stand-in does not hold
+on a feed's first poll (a new feed, a cold start): every undated item of it is "first seen"
+at the same moment, whether its outlet published it an hour or a week before ("Bolsonaro
+meets Putin in Moscow", undated, and "Putin invites Zelensky to Moscow", dated a year ahead,
+so read as undated: one moment, two happenings). The same holds for a first poll's items
+when they all carry one date (a feed that stamps every item with its build time). Such an
+item is joined, and joins, only on the full ``threshold``.
 
-Items that share a date and not all of the poll's are taken at their date: an aggregator
-stamps what it found in one crawl with one time (UCI: 98% of its headlines share their second
-with two others or more), and they were published close together.
+A later poll's items are taken at their time however long the feed went unread: a feed read
+hourly or less often (its interval, a ``<ttl>``, a Cache-Control max-age) finds what was
+published since, and an undated copy of a happening found 65 minutes after the last poll
+must still fold (review18b); so must a crawl of three copies an aggregator dated in one
+second. Items that share a date and not all of the poll's are taken at their date too
+(UCI: 98% of its headlines share their second with two others or more).
+
+Limits: the mark is the window's, not the store's: a restart, or a rebuild of the window
+(a poll failing past its parse, an assigner's election), takes the first poll's undated
+items at their first sight again; and in a cluster the assigner's queue does not carry it.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 # Items of one feed's poll, all dated alike, at or past which the date is the feed's stamp.
 SAME_DATED = 3
 
 
-def timed(items: Sequence[tuple[int, float | None, float]], recent: float) -> list[bool]:
+def timed(items: Sequence[tuple[int, float | None, float]]) -> list[bool]:
     """For each of a poll's new items (its feed, its own date or None, and how long its
-    feed had gone unread, ``StoredItem.unseen_for``): whether the time it is assigned at is
-    when its news happened to within ``recent``."""
-    late = [unseen_for >= recent for _, _, unseen_for in items]
+    feed had gone unread, ``StoredItem.unseen_for``: inf on its first poll): whether the
+    time it is assigned at is when its news happened to within ``recent``."""
+    late = [math.isinf(unseen_for) for _, _, unseen_for in items]
     if not any(late):
         return [True] * len(items)
-    dates: dict[int, set[float]] = {}  # feed -> the dates of its items found late
+    dates: dict[int, set[float]] = {}  # feed -> the dates of its first poll's items
     counts: dict[int, int] = {}
     for (feed, published, _), found_late in zip(items, late, strict=True):
         if found_late and published is not None:
