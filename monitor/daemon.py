@@ -156,7 +156,7 @@ class Daemon:
                 self.websub = WebSub(self.config, self._engine.rt, metrics=self.metrics)
                 self._engine.rt.on_parsed = self.websub.on_parsed
                 self.websub.on_pushed = lambda o: self._summary.pushed(
-                    o.new_items, old=o.old, alerts=o.alerts
+                    o.url, o.new_items, old=o.old, alerts=o.alerts
                 )
                 self.websub_port = await self.websub.start()
             self._schedule_all(self.config.feeds)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from monitor.plural import plural
 
@@ -35,7 +35,7 @@ class _Counts:
     polls: int = 0
     pushes: int = 0  # bodies a WebSub hub pushed: new items without a poll
     new_items: int = 0
-    feeds_with_new: int = 0
+    feeds_with_new: set[str] = field(default_factory=set)  # their URLs: a feed counts once
     unchanged: int = 0
     errors: int = 0
     old: int = 0  # of the new items: published more than max_age ago, stored as seen
@@ -44,10 +44,10 @@ class _Counts:
     slowest_feed: str = ""
 
     def add(
-        self, result: str, new_items: int, old: int, alerts: int, took: float, name: str
+        self, url: str, result: str, new_items: int, old: int, alerts: int, took: float, name: str
     ) -> None:
         self.polls += 1
-        self.brought(new_items, old, alerts)
+        self.brought(url, new_items, old, alerts)
         if took > self.slowest or not self.slowest_feed:
             self.slowest, self.slowest_feed = took, name
         if result in ("unchanged", "not_modified"):
@@ -55,13 +55,13 @@ class _Counts:
         elif result == "error":
             self.errors += 1
 
-    def brought(self, new_items: int, old: int, alerts: int) -> None:
-        """What a poll or a push brought."""
+    def brought(self, url: str, new_items: int, old: int, alerts: int) -> None:
+        """What a poll or a push of the feed at ``url`` brought."""
         self.new_items += new_items
         self.old += old
         self.alerts += alerts
         if new_items:
-            self.feeds_with_new += 1
+            self.feeds_with_new.add(url)
 
 
 class PollSummary:
@@ -106,7 +106,7 @@ class PollSummary:
             self._failing.add(url)
         else:
             self._failing.discard(url)
-        poll = (result, new_items, old, alerts, took, name or url)
+        poll = (url, result, new_items, old, alerts, took, name or url)
         self._period.add(*poll)
         if self._waiting:
             self._first.add(*poll)
@@ -115,24 +115,28 @@ class PollSummary:
                 self._first_pass_done()
         now = self._clock()
         if now - self._since >= self.every:
+            # The span it covers, in whole minutes: the interval, or what a reload that
+            # shortened it left of the longer one (review18c: "5 minutes" for 50).
+            span = now - self._since
             counts, self._period, self._since = self._period, _Counts(), now
             log.info(
                 "in the last %s: %s%s, %s from %s%s%s%s; %s",
-                _span(self.every),
+                _span(round(span / 60) * 60.0 if span >= 60 else span),
                 plural(counts.polls, "poll"),
                 f", {plural(counts.pushes, 'push', 'pushes')}" if counts.pushes else "",
                 plural(counts.new_items, "new item"),
-                plural(counts.feeds_with_new, "feed"),
+                plural(len(counts.feeds_with_new), "feed"),
                 _old(counts.old),
                 self._queued(counts, ", "),
                 _slowest(counts),
                 self._failing_now(),
             )
 
-    def pushed(self, new_items: int, *, old: int = 0, alerts: int = 0) -> None:
-        """A body a WebSub hub pushed, stored: counted in the interval's line, as no poll."""
+    def pushed(self, url: str, new_items: int, *, old: int = 0, alerts: int = 0) -> None:
+        """A body a WebSub hub pushed for the feed at ``url``, stored: counted in the
+        interval's line, as no poll."""
         self._period.pushes += 1
-        self._period.brought(new_items, old, alerts)
+        self._period.brought(url, new_items, old, alerts)
 
     def _first_pass_done(self) -> None:
         if self._started < 0:
@@ -143,7 +147,7 @@ class PollSummary:
             "every feed polled once since start, in %.0fs: %s with new items (%s%s%s)"
             ", %s unchanged, %s",
             took,
-            plural(counts.feeds_with_new, "feed"),
+            plural(len(counts.feeds_with_new), "feed"),
             plural(counts.new_items, "new item"),
             _old(counts.old),
             self._queued(counts, ", "),

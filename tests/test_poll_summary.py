@@ -193,11 +193,27 @@ def test_what_a_hub_pushed_is_counted_with_the_polls(caplog: pytest.LogCaptureFi
     summary = PollSummary([], clock=clock, every=300.0)  # no first pass to wait for
     caplog.set_level(logging.INFO, logger="monitor")
     summary.polled("a", "not_modified", 0, took=0.4, name="Wire")
-    summary.pushed(3, alerts=1)
-    summary.pushed(2, old=2)
+    summary.pushed("a", 3, alerts=1)
+    summary.pushed("a", 2, old=2)
     clock.now += 300
     summary.polled("a", "not_modified", 0, took=1.5, name="Wire")
+    # one feed, polled twice and pushed twice (review18c: "from 2 feeds", pushes counted)
     assert [r.getMessage() for r in caplog.records] == [
-        "in the last 5 minutes: 2 polls, 2 pushes, 5 new items from 2 feeds, 2 of them older"
+        "in the last 5 minutes: 2 polls, 2 pushes, 5 new items from 1 feed, 2 of them older"
         " than max_age, 1 alert queued; slowest poll 1.5s (Wire); no feed failing"
     ]
+
+
+def test_the_line_after_a_reload_that_shortens_the_interval_names_its_span(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # review18c: the line said "in the last 5 minutes" for the 50 minutes since the last.
+    clock = Clock()
+    summary = PollSummary([], clock=clock, every=3600.0)
+    caplog.set_level(logging.INFO, logger="monitor")
+    summary.polled("a", "new", 2, took=0.2, name="Wire")
+    clock.now += 50 * 60
+    summary.every = 300.0  # a reload: interval 1h -> 5m
+    summary.polled("a", "new", 1, took=0.2, name="Wire")
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith("in the last 50 minutes: 2 polls, 3 new items from 1 feed"), line

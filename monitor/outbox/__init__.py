@@ -31,8 +31,9 @@ and that commit leaves it pending, and it is sent again at the next start: at mo
 on one node; on PostgreSQL the record first waits for the assigner's poll in flight that
 holds one of its alerts, as long as that poll's transaction lasts (the writer has no lock
 timeout), and a record that fails (the transaction aborted, the store restarting or failing
-over) is made again for as long as the store is away (the channel waits meanwhile): only
-a stop or a crash during that outage sends it a second time, at the next start.
+over) is made again for as long as the store is away (the channel waits meanwhile; a stop,
+up to ``worker.RECORD_STOP_GRACE`` more): only a crash, or a stop during a longer outage,
+sends it a second time, at the next start.
 No Bot API or SMTP idempotency key exists to close that window; the webhook sends
 ``X-Monitor-Alert-Id`` so a receiver can.
 """

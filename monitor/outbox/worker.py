@@ -36,6 +36,11 @@ DIGEST_KINDS = frozenset({"new", "burst", "health"})
 # would stay pending and go out again, to the same reader, at every try.
 RECORD_PAUSE = 0.2
 RECORD_PAUSE_MAX = 5.0
+# ... and a stop does not end it at once: a cluster's term ends with the store's outage
+# itself (the election's connection drops), and a record given up then is sent again by
+# the next term. Shorter than the ten seconds a stop waits for a send in flight
+# (engine._stopped).
+RECORD_STOP_GRACE = 8.0
 # A channel held for a configuration problem tries one alert again (seconds) HOLD_PROBE_FIRST
 # later, then twice as long after each refusal, up to every HOLD_PROBE: some are fixed outside
 # the config (the bot added back to its chat, unblocked, the mailbox unlocked), most within
@@ -286,6 +291,8 @@ class ChannelWorker:
         went_out = {d.alert.id: d.payload for d in group}
         ids = [d.alert.id for d in group]
         pause = RECORD_PAUSE
+        clock = asyncio.get_running_loop().time
+        stopped: float | None = None  # when the stop was first seen, waiting for the store
         while True:
             try:
                 async with self.store.transaction() as db:
@@ -301,10 +308,17 @@ class ChannelWorker:
                 self._unrecorded.recorded()
                 return
             except StoreError as exc:
-                if self.store.problem() is None or self._stop.is_set():
+                if self.store.problem() is None:
                     raise
+                if self._stop.is_set():
+                    stopped = clock() if stopped is None else stopped
+                    if clock() - stopped >= RECORD_STOP_GRACE:
+                        raise
                 self._unrecorded.failed(ids, pause, exc)
-                await wait_event(self._stop, pause)
+                if self._stop.is_set():
+                    await asyncio.sleep(min(pause, RECORD_STOP_GRACE))
+                else:
+                    await wait_event(self._stop, pause)
                 pause = min(pause * 2, RECORD_PAUSE_MAX)
 
     async def _record(
