@@ -78,7 +78,9 @@ class ChannelError(MonitorError):
     """A channel could not deliver an alert.
 
     ``permanent`` means retrying the same request cannot help (a wrong chat_id, SMTP 5xx);
-    ``retry_after`` (seconds) is the channel's own hint (Telegram 429, SMTP 4xx);
+    ``retry_after`` (seconds) is the channel's own hint (Telegram 429, SMTP 4xx), and
+    ``rate_limited`` says it is a rate limit's (Telegram 429, HTTP 429): when the service
+    takes the message again, not a failure (a 503's Retry-After is a failure with a hint);
     ``config`` means the channel's configuration is at fault, not the alert (a wrong bot
     token, a refused login): the alert waits until the config is fixed, it is not failed.
     Such a message says ``CONFIG_PROBLEM``, which is how the outbox finds its alerts again.
@@ -93,11 +95,13 @@ class ChannelError(MonitorError):
         permanent: bool = False,
         retry_after: float | None = None,
         config: bool = False,
+        rate_limited: bool = False,
     ) -> None:
         super().__init__(message)
         self.permanent = permanent or config
         self.retry_after = retry_after
         self.config = config
+        self.rate_limited = rate_limited
 
 
 CONFIG_PROBLEM = "configuration problem"  # in every ChannelError(config=True)'s message

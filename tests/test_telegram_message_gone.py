@@ -5,6 +5,7 @@ stand-in, which answers as Telegram does."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -96,3 +97,36 @@ async def test_an_update_of_a_message_gone_goes_as_a_new_message_that_later_upda
     assert all(h in shown for h in MORE), shown
     assert {int(e["message_id"]) for e in tg.edits} == {second["message_id"]}
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_a_slow_api_does_not_double_the_new_message(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """An update of a deleted message costs two requests (the refused edit, then the new
+    message), each within the channel's timeout: the guard of one request's timeout (+5 s)
+    cancelled the new message after Telegram took it, and the retry sent it again
+    (review18d: 3 messages; timeout 6 s, each answer 5.6 s)."""
+    urls = publish(feed_server, [FIRST] + [""] * (len(LATER) + len(MORE)))
+    slow = DESK + 'timeout = "6s"\nretry_initial = "1s"\nretry_max = "2s"\n'
+    async with telegram_standin() as tg:
+        config = make_config(tmp_path, urls, extra=slow + f'api_base = "{tg.url}"\n')
+        engine = await Engine.open(config)
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            [first] = tg.sent
+            tg.delete(first["message_id"])  # the reader deletes it
+            publish(feed_server, [FIRST, *LATER])
+            tg.delay = 5.6  # Telegram is slow: each answer within the 6 s timeout
+            await poll_all(engine.rt, progress=False)
+
+            async def fast_again() -> None:
+                await asyncio.sleep(12.5)  # past the one-request guard (11 s)
+                tg.delay = 0.0
+
+            speedup = asyncio.create_task(fast_again())
+            assert await engine.drain(40)
+            await speedup
+        finally:
+            await engine.close()
+    assert len(tg.sent) == 2, [(m["message_id"], m["text"][:50]) for m in tg.sent]

@@ -73,18 +73,28 @@ HINT_MIN = 1.0
 
 
 def paused_by(hint: float | None) -> bool:
-    """Whether the channel's hint says when it takes a message again (a rate limit)."""
+    """Whether the channel's hint says when it takes a message again."""
     return hint is not None and math.isfinite(hint) and hint >= HINT_MIN
 
 
 def retry_delay(
-    config: DeliveryConfig, hint: float | None, attempts: int, rng: random.Random
+    config: DeliveryConfig,
+    hint: float | None,
+    attempts: int,
+    rng: random.Random,
+    rate_limited: bool = False,
 ) -> float:
-    """Seconds before the next try: the channel's own hint (Telegram ``retry_after``, a
-    webhook's Retry-After) when it gives one, plus a little jitter (a tenth of it, at most a
-    second) so that channels sharing a chat do not all come back at once; else ``backoff``.
-    A hint says when the service takes the message again: waiting more only makes the alert
-    late. Never more than ``retry_max``: ten years would park the alert past any expiry."""
-    if hint is None or not paused_by(hint):
-        return backoff(config, attempts, rng)
-    return min(hint + rng.uniform(0, min(1.0, hint / 10)), config.retry_max)
+    """Seconds before the next try. A rate limit's hint (Telegram ``retry_after``, HTTP 429's
+    Retry-After) says when the service takes the message again: that, plus a little jitter (a
+    tenth of it, at most a second) so that channels sharing a chat do not all come back at
+    once; waiting more only makes the alert late. Another failure's hint (a 503's
+    Retry-After) is a floor under ``backoff``, which grows as before: a service down for
+    hours that says "1" is not asked every second. Never more than ``retry_max``: ten years
+    would park the alert past any expiry."""
+    if rate_limited and paused_by(hint):
+        assert hint is not None
+        return min(hint + rng.uniform(0, min(1.0, hint / 10)), config.retry_max)
+    wait = backoff(config, attempts, rng)
+    if hint is None or not math.isfinite(hint):
+        return wait
+    return min(max(wait, hint), config.retry_max)

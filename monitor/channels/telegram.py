@@ -188,7 +188,9 @@ class TelegramChannel(Channel):
         retry_after = _seconds(params.get("retry_after"))
         if retry_after is not None:
             raise ChannelError(
-                f"{where}: {description} (retry after {retry_after:g}s)", retry_after=retry_after
+                f"{where}: {description} (retry after {retry_after:g}s)",
+                retry_after=retry_after,
+                rate_limited=True,  # flood control: the only answer that carries retry_after
             )
         if params.get("migrate_to_chat_id") is not None:
             raise ChannelError(

@@ -134,5 +134,8 @@ class WebhookChannel(Channel):
             )
         transient = status in (408, 425, 429) or status >= 500
         raise ChannelError(
-            f"{where}: HTTP {status}", permanent=not transient, retry_after=retry_after
+            f"{where}: HTTP {status}",
+            permanent=not transient,
+            retry_after=retry_after,
+            rate_limited=status == 429,  # a 503's Retry-After is a failure's hint
         )

@@ -34,7 +34,9 @@ async def attempt(channel: Channel, due: Due) -> tuple[ChannelError | None, str 
     if due.external_id and channel.can_edit:
         # A new message where the old one can no longer be edited: its id is the one the
         # next updates edit (recorded on the update's row).
-        error = await call(channel, edit(due.external_id))
+        # Two requests when the message is gone (the refused edit, then the new message): a
+        # budget for both, or the guard cancels a send Telegram took, and it goes twice.
+        error = await call(channel, edit(due.external_id), requests=2)
         return error, sent[0] if sent else None
     if alert.event_id is not None and not channel.can_edit:
         # An event's update to mail or a webhook: a message of its own.
@@ -42,11 +44,14 @@ async def attempt(channel: Channel, due: Due) -> tuple[ChannelError | None, str 
     return None, None  # the channel no longer edits (config changed): nothing to update
 
 
-async def call(channel: Channel, pending: Awaitable[object]) -> ChannelError | None:
-    """Await a channel call; the ChannelError it raised (or made of a surprise), or None."""
+async def call(
+    channel: Channel, pending: Awaitable[object], requests: int = 1
+) -> ChannelError | None:
+    """Await a channel call of up to ``requests`` requests; the ChannelError it raised (or
+    made of a surprise), or None."""
     try:
-        # The channel has its own timeout; this one only catches a channel that hangs.
-        async with asyncio.timeout(channel.config.timeout + 5):
+        # The channel has its own timeout a request; this one only catches one that hangs.
+        async with asyncio.timeout(channel.config.timeout * requests + 5):
             await pending
     except ChannelError as exc:
         return exc

@@ -91,6 +91,7 @@ class ChannelWorker:
         self.wake_others: Callable[[], None] = lambda: None
         self._held: str | None = None  # the configuration problem that holds this channel
         self._probe = HOLD_PROBE_FIRST  # ... and how long until it is tried again (seconds)
+        self._probe_at = 0.0  # clock time of that try: a refusal before it is of the same burst
         self._was_held = False  # alerts held before this process released them (a start)
         # Alerts of this channel may wait out a retry's back-off (a failure, or a start: an
         # earlier process may have left some): the next send that works makes them due.
@@ -361,7 +362,7 @@ class ChannelWorker:
         # A rate limit (Telegram 429 retry_after) says when the channel takes the alert: not a
         # failure of the alert or the channel, so no back-off grows (``retry_delay`` waits what
         # it says), and after the pause the alert goes first again (a hiccup).
-        limited = paused_by(error.retry_after)
+        limited = error.rate_limited and paused_by(error.retry_after)
         self._failures += 0 if limited else 1
         if self._up and not limited:  # the send before worked: this alert fails, not the channel
             self._own_pace.update(i for i in ids if i in self._redued)
@@ -371,7 +372,7 @@ class ChannelWorker:
         self._backed_off = True
         self._hiccup, self._up = self._up or limited, False
         attempts = max(self._failures, *(d.attempts + 1 for d in group))
-        delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng)
+        delay = retry_delay(self.channel.config, error.retry_after, attempts, self._rng, limited)
         if error.retry_after is not None:
             self.limiter.block_for(delay)
         self.paused_until = now + delay
@@ -397,9 +398,12 @@ class ChannelWorker:
         first, self._held = self._held is None, str(error)
         if first:
             self._probe = HOLD_PROBE_FIRST
-        elif now >= self.paused_until:  # a probe refused (not another send of the same burst)
+        elif now >= self._probe_at:  # a probe refused (not another send of the same burst)
             self._probe = min(self._probe * 2, HOLD_PROBE)
         probe = self._probe
+        # Set before the transaction: the burst's other sends (concurrency > 1), refused
+        # meanwhile, must not each double it (review18d: 60 s became 480).
+        self._probe_at = max(self._probe_at, now + probe) if not first else now + probe
         async with self.store.transaction() as db:
             await rows.mark_retry(db, ids, now=now, next_attempt=now + probe, error=str(error))
             if first:
