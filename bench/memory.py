@@ -36,6 +36,8 @@ sys.path.insert(0, str(BENCH))
 from contenders import rss_mb
 from ingest import common_words, monitor_config, receive, serve, tracking_rules
 
+_M_ARENA_MAX = -8  # glibc's mallopt parameter (malloc.h), as monitor.interpreter sets it
+
 
 class MallInfo2(ctypes.Structure):
     _fields_ = [(name, ctypes.c_size_t) for name in (
@@ -96,6 +98,21 @@ def pymalloc() -> dict[str, float]:
     return stats
 
 
+def malloc_heaps() -> int:
+    """glibc's arenas now (``malloc_info``'s heaps: the main one, and one for each thread
+    that got an arena of its own)."""
+    libc = ctypes.CDLL(None)
+    libc.fopen.restype = ctypes.c_void_p
+    libc.fopen.argtypes = [ctypes.c_char_p, ctypes.c_char_p]
+    libc.fclose.argtypes = [ctypes.c_void_p]
+    libc.malloc_info.argtypes = [ctypes.c_int, ctypes.c_void_p]
+    with tempfile.NamedTemporaryFile(suffix=".xml") as out:
+        stream = libc.fopen(out.name.encode(), b"w")
+        libc.malloc_info(0, stream)
+        libc.fclose(stream)
+        return Path(out.name).read_text().count("<heap nr=")
+
+
 def composition() -> dict[str, float]:
     kinds, _ = smaps()
     rolled = rollup()
@@ -117,6 +134,7 @@ def composition() -> dict[str, float]:
         "pymalloc arenas": small.get("arenas", 0.0),
         "  of which blocks in use": small.get("in use", 0.0),
         "anonymous, all": anon,
+        "malloc arenas (count)": float(malloc_heaps()),
     }
 
 
@@ -138,6 +156,9 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
             peaks[bucket] = max(peaks.get(bucket, 0.0), rss_mb())
             time.sleep(0.005)
 
+    # The daemon limits its arenas (``limit_arenas``) before any thread starts; this thread
+    # would otherwise take an arena of its own, which the parse and database threads then share.
+    ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
     threading.Thread(target=sample, daemon=True).start()
     from monitor import config as config_module
     from monitor.engine import Engine
@@ -200,7 +221,7 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     )
     with open("/proc/self/status") as f:
         hwm = next(line.split()[1] for line in f if line.startswith("VmHWM:"))
-    print(f"peak (VmHWM) {int(hwm) / 1024:.0f} MB; read at poll {at_peak.get('poll')}:"
+    print(f"peak (VmHWM) {int(hwm) / 1024:.1f} MB; read at poll {at_peak.get('poll')}:"
           f" {at_peak['rss']:.0f} MB. Made of (MB; once the engine is open, at the peak, after"
           " the cycle):")  # fmt: skip
     for kind, mb in at_peak.get("parts", {}).items():

@@ -139,7 +139,7 @@ def _canonical(raw: str) -> str:
     return english_stem(word) if word.isascii() else stem(word)
 
 
-# What parse asks of each word, known once per spelling (_known).
+# What parse asks of each word, known once per spelling (``_flags``).
 _LOWER = 1  # starts in lower case
 _ACRONYM_LIKE = 2  # all capitals, two letters or more
 _CAPITAL = 4  # starts with a capital
@@ -147,15 +147,17 @@ _NAMEABLE = 8  # can be a name: no digit first, not a date word
 _NUMBER = 16  # a number or date word once canonical
 
 
-# Each spelling seen, as one string: its flags' character, then its stem; "" for a stop word.
-# Words follow Zipf's law, so the first spellings kept (the common ones) answer most; past the
-# limit the newest tenth makes room. One string a spelling, where an lru_cache of (stem,
-# flags) tuples kept a link, a tuple and a string besides.
+# Each spelling seen: its stem, the string ``_stems`` hands out ("" for a stop word), and
+# its flags apart (``_flags``; parse alone reads them). Words follow Zipf's law, so the first
+# spellings kept (the common ones) answer most; past the limit the newest tenth makes room.
+# An lru_cache of (stem, flags) tuples kept a link, a tuple and a string besides; a string
+# of the flags' character and the stem, a string of its own a spelling (22 bytes more a
+# spelling of the STS and UCI headlines than the flags' table, and a slice of it to read).
 _KNOWN_MAX = 100_000
 _known: dict[str, str] = {}
-# One string for each stem handed out: a stem sliced from ``_known`` is a new string each
-# time, and the window's caches and each event's words keep the stems of the headlines and
-# summaries they hold, the same common word in thousands of copies.
+_flags: dict[str, int] = {}
+# One string for each stem handed out: the window's caches and each event's words keep the
+# stems of the headlines and summaries they hold, the same common word in thousands of copies.
 _stems: dict[str, str] = {}
 
 
@@ -167,14 +169,13 @@ def shared(stem: str) -> str:
 
 
 def _learn(raw: str) -> str:
-    """``raw`` as ``_known`` keeps it: as compared (``_canonical``), after what its spelling
-    says (the flags above)."""
+    """``raw``'s stem as ``_known`` keeps it: as compared (``_canonical``), shared
+    (``_stems``); what its spelling says (the flags above) goes to ``_flags``."""
     # Without whitespace: a few characters fold into several words ("ﷺ"), and a headline's
     # key (space-separated) must give back the words ``parse`` gave (``from_key``).
     stem = "" if raw.casefold() in STOP_WORDS else "".join(_canonical(raw).split())
-    if not stem:
-        known = ""
-    else:
+    if stem:
+        stem = _stems.setdefault(stem, stem)
         flags = _LOWER if raw[:1].islower() else 0
         if raw.isupper() and len(raw) > 1:
             flags |= _ACRONYM_LIKE
@@ -184,13 +185,13 @@ def _learn(raw: str) -> str:
             flags |= _NAMEABLE
         if _digit(stem) or stem in DATE_WORDS:
             flags |= _NUMBER
-        known = chr(flags) + stem
+        _flags[raw] = flags
     if len(_known) >= _KNOWN_MAX:
         for _ in range(_KNOWN_MAX // 10):
-            _known.popitem()
-        _stems.clear()  # only shares strings: cleared, the next reads share them again
-    _known[raw] = known
-    return known
+            _flags.pop(_known.popitem()[0], None)
+        _stems.clear()  # only shares strings: cleared, the next spellings learnt share them
+    _known[raw] = stem
+    return stem
 
 
 def _core(title: str) -> str:
@@ -208,15 +209,14 @@ def _core(title: str) -> str:
 def content_words(text: str) -> tuple[str, ...]:
     """``parse(text).words`` alone, for a text read only for its words (a summary): the
     names, numbers and joined text that ``parse`` also makes are not made."""
-    known_of, shared = _known.get, _stems.setdefault
+    known_of = _known.get
     words = []
     for raw in _WORD.findall(_core(text)):
-        known = known_of(raw)
-        if known is None:
-            known = _learn(raw)
-        if known:  # not a stop word
-            stem = known[1:]
-            words.append(shared(stem, stem))
+        stem = known_of(raw)
+        if stem is None:
+            stem = _learn(raw)
+        if stem:  # not a stop word
+            words.append(stem)
     return tuple(words)
 
 
@@ -233,15 +233,14 @@ def parse(title: str) -> Headline:
     acronyms: list[str] = []
     capitals: list[str] = []
     lower = 0
-    known_of, shared = _known.get, _stems.setdefault
+    known_of, flags_of = _known.get, _flags.__getitem__
     for raw in _WORD.findall(core):
-        known = known_of(raw)
-        if known is None:
-            known = _learn(raw)
-        if not known:  # a stop word
+        stem = known_of(raw)
+        if stem is None:
+            stem = _learn(raw)
+        if not stem:  # a stop word
             continue
-        stem, flags = known[1:], ord(known[0])
-        stem = shared(stem, stem)
+        flags = flags_of(raw)
         if flags & _LOWER:
             lower += 1
         if flags & _NUMBER:

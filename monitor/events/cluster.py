@@ -447,7 +447,11 @@ class EventIndex:
         new = [word for word in vector if word not in words]
         get = words.get
         for word, weight in vector.items():
-            words[word] = get(word, 0.0) + weight
+            # a word new to the event keeps the item's weight, the same float object (0.0 +
+            # a weight is that weight): most of an event's words come once, and a float of
+            # their own was 24 bytes each
+            held = get(word)
+            words[word] = weight if held is None else held + weight
         if new:
             self._words.post(new, event_id)
         if len(words) > 2 * CENTROID_WORDS:

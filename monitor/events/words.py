@@ -40,12 +40,17 @@ def item_vector(
             # Every word weighs 1 (their sum: the count; 1 times the scale: the scale).
             scale = mass / len(part.words)
             for word in part.words:
-                vector[word] = get(word, 0.0) + scale
+                held = get(word)
+                vector[word] = scale if held is None else held + scale
             continue
         weights = [config.name_weight if w in names else 1.0 for w in part.words]
         scale = mass / sum(weights)
-        for word, weight in zip(part.words, weights, strict=True):
-            vector[word] = get(word, 0.0) + weight * scale
+        # a word's weight times the scale, made once: the item's words share two floats
+        name_scale = config.name_weight * scale
+        for word in part.words:
+            held = get(word)
+            add = name_scale if word in names else scale
+            vector[word] = add if held is None else held + add
     for entity in entities:
         key = "@" + entity.casefold()
         vector[key] = vector.get(key, 0.0) + config.name_weight / max(1, len(headline.words))
