@@ -169,7 +169,10 @@ async def _event_grew(
             told_n = sum(h in told_heads for h in every)
             if told_n:
                 extra[told_by.ANGLES_TOLD] = str(told_n)
-            newest = next((s for s, h in shown if h in new), None)
+            # The lead is an angle the update tells: not one it waits for an urgent
+            # message to tell (review18e: "Update: <third>" led by the urgent one's link).
+            waited = {h for _, h in holds}
+            newest = next((s for s, h in shown if h in new and h not in waited), None)
             if newest is not None:
                 fresh = await _lead(db, fresh, newest, [s for s, _ in heads[:since]], leads, extra)
         extra |= told_by.marks(holds, told_heads)

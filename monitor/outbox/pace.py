@@ -24,6 +24,8 @@ def update_wait(config: DeliveryConfig, due: Due) -> float:
         sent = int(due.alert.extra.get(UPDATES_SENT, "0") or 0)
     except ValueError:
         sent = 0
-    # update_max at or below update_delay (or 0): a steady pace, as before update_max.
-    longest = max(delay, config.update_max)
+    # update_max at or below update_delay (or 0): a steady pace, as before update_max; and
+    # never as long as expire_after, counted from the same growth: an update waiting that
+    # long would expire unsent, at every growth (review18e: expire_after 5m lost angles).
+    longest = max(delay, min(config.update_max, config.expire_after / 2))
     return float(min(longest, delay * 2.0 ** min(max(sent, 0), 32)))

@@ -12,12 +12,14 @@ from monitor.errors import MonitorError
 from monitor.models import Alert
 from monitor.outbox.grow import worth_a_message
 from monitor.outbox.keys import event_key, story_key
+from monitor.outbox.pace import UPDATES_SENT
 from monitor.outbox.per_event import rules_of
 from monitor.store import Store
 from monitor.store import alerts as rows
 from monitor.store.alerts import Due
 from monitor.store.db import Db
 from monitor.store.event_alerts import rank
+from monitor.store.payload import dump_payload
 
 log = logging.getLogger("monitor.outbox")
 
@@ -80,6 +82,10 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
                                          fresh.angles):  # fmt: skip
         return
     if alert.kind == "update":
+        if not (external_id or due.external_id):  # a message of its own: it went, count it
+            sent = int(alert.extra.get(UPDATES_SENT, "0") or 0) + 1
+            fresh = replace(fresh, extra={**fresh.extra, UPDATES_SENT: str(sent)})
+            shown = dump_payload(fresh)
         await rows.requeue(db, alert.id, shown, now=now)
         return
     update = replace(fresh, kind="update", extra={**fresh.extra, "of_kind": fresh.kind})
