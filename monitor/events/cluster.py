@@ -76,6 +76,18 @@ RECENT_SHARED = 2  # distinct words (an entity and its name's word once)
 # headlines (bench/events_same.py) made 44% more events, at 2% 21%.
 COMMON_EVENTS = 6
 COMMON_SHARE = 0.02
+# A join below ``threshold`` of an item with a lede (``vectors.LEDE_WORDS``) to an event of
+# two stories or more must share ``RECENT_SHARED`` telling words with the headlines the
+# event keeps for its title (what its stories say in their headlines), in the item's
+# headline or lede. The event's summed words hold, besides, the words of two dozen outlets'
+# ledes, where a person's name comes with its title ("Ukraine's president", "Russian
+# President Vladimir Putin"): another happening of the same person (a visit to the front, a
+# gas deal), its lede naming him so, shared the name and those words and joined an
+# invitation's event on the name's weight. A report of the happening names a second word of
+# its headlines ("Moscow", "invitation"), in its own headline or, live coverage under
+# headlines of its own ("Rescuers search the rubble"), in its lede. An event of one story is
+# its headline and lede alike. An item of a headline alone (UCI) is judged as before: one
+# rare word in common may join it (``TOPIC_EVENTS``).
 
 
 class Decision(NamedTuple):
@@ -214,6 +226,24 @@ class EventIndex:
             return False
         return below and bool(telling) and self._common(telling, seen, event_id)
 
+    @staticmethod
+    def _in_titles(vector: Vector, event: Event) -> bool:
+        """Whether ``vector`` shares ``RECENT_SHARED`` telling words (besides
+        ``COMMON_WORDS``) with the headlines ``event`` keeps for its title, when it keeps
+        two or more."""
+        if len(event.titles) < 2:
+            return True
+        words: set[str] = set()
+        for title in event.titles:  # most joins: two words in the first title or two
+            words.update([w for w in title.words if w in vector])
+            words -= COMMON_WORDS
+            if len(words) >= RECENT_SHARED and not any(w[:1] == "@" for w in words):
+                return True
+        for entity in [word for word in words if word[:1] == "@"]:  # with its name: one
+            if not words.isdisjoint(content_words(entity[1:])):
+                words.discard(entity)
+        return len(words) >= RECENT_SHARED
+
     def _together(self, words: set[str], seen: float, but: int) -> bool:
         """Whether ``COMMON_EVENTS`` open events other than ``but`` hold all of ``words``."""
         events = self._events
@@ -306,6 +336,8 @@ class EventIndex:
                 # many happenings ("Putin", "Russian"), are no evidence of one happening
                 # (``TOPIC_EVENTS``, ``COMMON_WORDS``, ``COMMON_EVENTS``).
                 below = score < config.threshold
+                if below and told and not self._in_titles(vector, event):
+                    continue
                 if shared > 1:
                     if not below and loose < 0:
                         loose = len(COMMON_WORDS.intersection(vector)) + len(entities)
