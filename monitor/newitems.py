@@ -13,9 +13,10 @@ the feed's state. A crash in between leaves only old items marked as seen: the n
 finds the same newest ones new and does the poll again.
 
 An item published more than ``[monitor] max_age`` before the poll that first finds it is old
-news (a new feed's archive; an item retention pruned that the feed still lists): stored as
+news (a new feed's archive; an item retention pruned that the feed lists again): stored as
 seen in the poll's transaction, as the older ones of the cap are, with no story, rule match
-or alert. An undated item is not judged by it.
+or alert. An undated item is not judged by it, and one whose date moved looks new to it: so
+retention keeps what its feed still lists (``listed_since``), and neither is news again.
 """
 
 from __future__ import annotations
@@ -33,6 +34,19 @@ from monitor.store.db import Db
 # to the database thread stay a small part of the work.
 INSERT_SLICE = 2000
 STAGES_SLICE = 100
+
+# A changed body's items have their time of last listing (``items.last_listed``) rewritten
+# only once it is older than this part of retention: a poll writes the few evergreen items
+# due, each about once a period, not every row it lists. The feed's memory trusts an item
+# no longer than that, so every item of a body is listed since ``listed_since``.
+LISTED_EVERY = 0.25
+
+
+def listed_since(now: float, retention: float) -> float:
+    """The time since which a body read ``now`` has listed each of its items once the poll
+    is stored (``store.items.listed`` brings those listed before it up to ``now``)."""
+    return now - retention * LISTED_EVERY
+
 
 ProcessItems = Callable[[Db, Sequence[StoredItem], float], Awaitable[None]]
 

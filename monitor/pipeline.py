@@ -24,7 +24,7 @@ from monitor.configtypes import format_duration
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.fetch import FetchResult
 from monitor.models import Item, ParsedFeed, StoredItem
-from monitor.newitems import insert_new, news_only, run_stages, set_aside_older
+from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
 from monitor.redact import redact
@@ -140,12 +140,13 @@ async def ingest(
     async with rt.unparsed.slot(rt.body_slots):
         limit = rt.config.monitor.max_new_items
         # parse and normalize, in a parse thread, all but the items the feed's last body had
-        # (rt.memory); ``order`` only when there may be too many new
+        # (rt.memory) listed since ``since``; ``order`` only when there may be too many new
+        since = listed_since(now, rt.config.monitor.retention)
         body = await parse_off_loop(
             rt.parse_threads, result.body, result.headers, url=result.final_url,
             now=datetime.fromtimestamp(now, UTC), limit=limit,
             known=rt.memory.recall(state.id),
-            cutoff=rt.memory.cutoff(now, rt.config.monitor.retention),
+            cutoff=max(rt.memory.cutoff(now, rt.config.monitor.retention), since),
         )  # fmt: skip
         # Parsed: the body is not held while this poll waits for its turn at the store (with
         # polls queued there at a cold start, their bodies were a large part of the peak RSS).
@@ -171,8 +172,10 @@ async def ingest(
             _count_new(state, len(stored), cut, old, now)
             pollstate.record_body(feed, state, parsed.malformed, now)
             pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
+            if not pushed and parsed.malformed is None:  # the whole feed: retention keeps it
+                state.listed_since = since
             await pollstate.save(rt, db, state)
-            known = await _known_items(db, state, body.recall, parsed.entries, inserted, now)
+            known = await _known_items(db, state, body.recall, parsed.entries, inserted, now, since)
         if known is not None:  # committed: the store has every item of this body
             rt.memory.keep(state.id, known, add=pushed)
     _log_new(feed, len(stored), cut, old, rt.config.monitor.max_age)
@@ -293,16 +296,16 @@ async def _known_items(
     entries: Sequence[Item],
     stored: Sequence[StoredItem],
     now: float,
+    since: float,
 ) -> KnownItems | None:
-    """What the feed's memory keeps of this body: each item with when the store first saw
-    its key (this poll, or earlier: asked only for the items read that were not new)."""
-    if recall is None:
-        return None
-    first_seen = dict.fromkeys((s.item.key for s in stored), now)
-    older = list({e.key for e in entries if e.key not in first_seen})
+    """The items read that were not new listed ``now`` where last listed before ``since``;
+    and what the feed's memory keeps of this body: each item with when its feed last listed
+    it (this poll, or earlier), trusted until that is before a later poll's ``since``."""
+    listed = dict.fromkeys((s.item.key for s in stored), now)
+    older = list({e.key for e in entries if e.key not in listed})
     if older:
-        first_seen.update(await item_store.first_seen_of(db, state.id, older))
-    return recall.remember(entries, first_seen)
+        listed.update(await item_store.listed(db, state.id, older, now, since))
+    return recall.remember(entries, listed) if recall is not None else None
 
 
 def _count_new(state: FeedState, stored: int, cut: int, old: int, now: float) -> None:

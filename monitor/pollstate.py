@@ -22,7 +22,7 @@ log = logging.getLogger("monitor.pipeline")
 # otherwise the next poll would get a 304 (or "unchanged") and the body's items would be lost.
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
               "items_total", "last_cut", "last_cut_at", "last_old", "last_old_at", "malformed",
-              "malformed_since")  # fmt: skip
+              "malformed_since", "listed_since")  # fmt: skip
 
 snapshot = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
 

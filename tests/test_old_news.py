@@ -45,6 +45,12 @@ def guardian() -> bytes:
     return shared("real-feeds", "guardian.rss").read_bytes()
 
 
+NONE_LISTED = (
+    b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>The Guardian'
+    b"</title><link>https://www.theguardian.com/</link></channel></rss>"
+)
+
+
 def hook_rules(url: str) -> str:
     return f"""
 [[rules]]
@@ -67,8 +73,9 @@ def published(payload: dict[str, Any]) -> datetime:
 async def test_items_retention_pruned_that_the_feed_still_lists_are_not_alerted_again(
     feed_server: FeedServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The user trial's repro: the feed still lists items retention pruned; its body changes;
-    they are new again to the store, and were alerted a second time."""
+    """The user trial's repro: the feed lists again items retention pruned; they are new
+    again to the store, and were alerted a second time. (Retention keeps what a feed still
+    lists: here it stopped listing them for a while.)"""
     feed_server.feed("/guardian", guardian())
     clock = Clock(NIGHT)
     async with webhook_receiver() as hook:
@@ -82,7 +89,10 @@ async def test_items_retention_pruned_that_the_feed_still_lists_are_not_alerted_
             assert await engine.drain(20)
             alerted = len(hook.payloads())
             assert alerted > 5  # the feed's Trump stories of the last days
-            clock.now += 5 * DAY  # past retention: the daemon prunes every item
+            feed_server.feed("/guardian", NONE_LISTED)  # a publisher's glitch, two days on
+            clock.now += 2 * DAY
+            assert (await refresh_feed(engine.rt, config.feeds[0])).result == "new"
+            clock.now += 3 * DAY  # past retention: the daemon prunes every item
             pruned = await prune(engine.store, clock.now - config.monitor.retention)
             assert pruned.items == 55
             engine.rt.stages.invalidate()  # as the daemon's retention pass does

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
-from monitor.store.batch import columns
+from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db, Row
 
 if TYPE_CHECKING:
@@ -52,6 +52,10 @@ class FeedState:
     # from error_streak, which counts failed fetches (and sets the backoff) only.
     malformed: str | None = None
     malformed_since: float | None = None
+    # Every item of the last body read whole (no WebSub push) was listed since this
+    # (``items.last_listed``): retention keeps those (``store.expiry``). None: unknown, or
+    # the feed left the config; its items then go by retention alone.
+    listed_since: float | None = None
 
     @property
     def effective_url(self) -> str:
@@ -70,7 +74,8 @@ def _row_to_state(row: Row) -> FeedState:
 async def sync_feeds(db: Db, urls: Iterable[str]) -> dict[str, FeedState]:
     """Make sure every configured feed has a row; return the state of each, by URL.
 
-    Feeds that left the config keep their rows (and items) until retention prunes them.
+    Feeds that left the config keep their rows (and items) until retention prunes them: what
+    their last body listed is no longer kept for it (``listed_since`` cleared).
     """
     wanted = list(dict.fromkeys(urls))
     now = time.time()
@@ -79,7 +84,11 @@ async def sync_feeds(db: Db, urls: Iterable[str]) -> dict[str, FeedState]:
         [(u, now) for u in wanted],
     )
     states = await all_feeds(db)
-    return {s.url: s for s in states if s.url in set(wanted)}
+    configured = set(wanted)
+    gone = [s.id for s in states if s.url not in configured and s.listed_since is not None]
+    for marks, params in in_lists(gone):
+        await db.execute(f"UPDATE feeds SET listed_since = NULL WHERE id IN ({marks})", params)
+    return {s.url: s for s in states if s.url in configured}
 
 
 async def all_feeds(db: Db) -> list[FeedState]:
@@ -96,8 +105,10 @@ async def load_state(db: Db, url: str) -> FeedState | None:
 _UPDATE = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _MUTABLE)} WHERE id = ?"
 
 
-# What a poll changes: all but what the health check remembers it said (health.py saves that).
-_POLLED = [f for f in _MUTABLE if f != "health_alerted"]
+# What a poll that stored nothing changes: all but what the health check remembers it said
+# (health.py saves that) and what only a parsed body changes (a parse saves the whole state;
+# a removed feed's ``listed_since``, cleared by ``sync_feeds``, is not written back).
+_POLLED = [f for f in _MUTABLE if f not in ("health_alerted", "listed_since")]
 _UPDATE_POLLED = f"UPDATE feeds SET {', '.join(f'{name} = ?' for name in _POLLED)} WHERE id = ?"
 
 

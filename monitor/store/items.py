@@ -116,16 +116,28 @@ async def known_keys(db: Db, feed_id: int, keys: list[str]) -> set[str]:
     return known
 
 
-async def first_seen_of(db: Db, feed_id: int, keys: list[str]) -> dict[str, float]:
-    """When the feed's items of ``keys`` were first seen (UNIX seconds), by key; a key the
-    feed does not have is not named."""
+async def listed(
+    db: Db, feed_id: int, keys: list[str], now: float, since: float
+) -> dict[str, float]:
+    """When the feed last listed its items of ``keys`` (UNIX seconds; when first seen, if no
+    body has listed one since), by key; a key the feed does not have is not named. Those
+    last listed before ``since`` are listed ``now``: one UPDATE, of the few that are, so
+    that a changed poll does not rewrite every row it lists."""
     found: dict[str, float] = {}
     for marks, params in in_lists(keys):
-        for key, first_seen in await db.fetch_all(
-            f"SELECT key, first_seen FROM items WHERE feed_id = ? AND key IN ({marks})",
+        for key, at in await db.fetch_all(
+            "SELECT key, COALESCE(last_listed, first_seen) FROM items"
+            f" WHERE feed_id = ? AND key IN ({marks})",
             (feed_id, *params),
         ):
-            found[key] = float(first_seen)
+            found[key] = float(at)
+    stale = [key for key, at in found.items() if at < since]
+    for marks, params in in_lists(stale):
+        await db.execute(
+            f"UPDATE items SET last_listed = ? WHERE feed_id = ? AND key IN ({marks})",
+            (now, feed_id, *params),
+        )
+    found.update(dict.fromkeys(stale, now))
     return found
 
 

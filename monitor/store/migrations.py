@@ -323,6 +323,17 @@ async def m018_feed_last_old(db: Db) -> None:
     )
 
 
+async def m019_item_last_listed(db: Db) -> None:
+    # When its feed last listed an item (NULL: when first seen), refreshed lazily by the
+    # changed bodies that list it (``store.items.listed``), and since when the items of a
+    # feed's last body were all listed: retention prunes no item its feed still lists
+    # (``store.expiry``), where an undated one would be news again.
+    await db.script(
+        "ALTER TABLE items ADD COLUMN last_listed REAL;\n"
+        "ALTER TABLE feeds ADD COLUMN listed_since REAL;\n"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -341,4 +352,5 @@ MIGRATIONS: list[Migration] = [
     m016_feed_malformed,
     m017_alert_event,
     m018_feed_last_old,
+    m019_item_last_listed,
 ]
