@@ -10,6 +10,7 @@ import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -18,7 +19,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 from pydantic import TypeAdapter
-from standins import serve_app, webhook_receiver
+from standins import WebhookReceiver, serve_app, webhook_receiver
 
 from monitor.channels import build_channels
 from monitor.channels.config import ChannelConfig
@@ -108,6 +109,50 @@ async def _one_alert_due(store: Store) -> None:
         assert await alert_rows.insert(db, alert, dedup_key="new:1:r", now=time.time() - 1)
 
 
+@dataclass
+class _Sending:
+    """A deliverer of one due alert to a webhook; the store goes away for ``down`` seconds
+    once the webhook answered (the message is out, its record not made yet)."""
+
+    stop: asyncio.Event
+    running: asyncio.Task[None]
+    receiver: WebhookReceiver
+    away: asyncio.Event  # set once the store went away
+    ended: list[asyncio.Task[None]]  # the outage's end, once it began
+
+
+@asynccontextmanager
+async def _sending_into_an_outage(
+    store: Store, pg_url: str, down: float
+) -> AsyncIterator[_Sending]:
+    await _one_alert_due(store)
+    away, ended = asyncio.Event(), []
+
+    async def go_away() -> None:
+        ended.append(await _outage(pg_url, down))
+        away.set()
+
+    try:
+        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
+            app = receiver.app()
+            app.middlewares.append(_after_first_answer(go_away))
+            async with serve_app(app) as url:
+                config = TypeAdapter(ChannelConfig).validate_python(
+                    {**FAST, "type": "webhook", "url": url + "/hook/s3cr3t-path"}
+                )
+                deliverer = Deliverer(store, build_channels({"c0": config}, session))
+                stop = asyncio.Event()
+                running = asyncio.create_task(deliverer.run(stop))
+                try:
+                    yield _Sending(stop, running, receiver, away, ended)
+                finally:
+                    stop.set()
+                    await running
+    finally:
+        for task in ended:
+            await task
+
+
 @pytest.mark.parametrize("down", [0.5, 2.0])
 async def test_a_store_away_after_a_send_does_not_send_it_twice(
     pg_url: str, down: float, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
@@ -119,32 +164,13 @@ async def test_a_store_away_after_a_send_does_not_send_it_twice(
     monkeypatch.setattr(worker, "RECORD_FOR", down / 2, raising=False)
     caplog.set_level(logging.INFO, logger="monitor")
     store = await Store.open(pg_url)
-    ended: list[asyncio.Task[None]] = []
     try:
-        await _one_alert_due(store)
-
-        async def away() -> None:
-            ended.append(await _outage(pg_url, down))
-
-        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
-            app = receiver.app()
-            app.middlewares.append(_after_first_answer(away))
-            async with serve_app(app) as url:
-                config = TypeAdapter(ChannelConfig).validate_python(
-                    {**FAST, "type": "webhook", "url": url + "/hook/s3cr3t-path"}
-                )
-                deliverer = Deliverer(store, build_channels({"c0": config}, session))
-                stop = asyncio.Event()
-                running = asyncio.create_task(deliverer.run(stop))
-                try:
-                    # Recorded once the store is back; a worker that gave up would read it
-                    # pending and send it again before it is.
-                    assert await _recorded(pg_url, within=30.0)
-                    await asyncio.sleep(0.5)
-                finally:
-                    stop.set()
-                    await running
-            titles = [p["alert"]["title"] for p in receiver.payloads()]
+        async with _sending_into_an_outage(store, pg_url, down) as sending:
+            # Recorded once the store is back; a worker that gave up would read it pending
+            # and send it again before it is.
+            assert await _recorded(pg_url, within=30.0)
+            await asyncio.sleep(0.5)
+        titles = [p["alert"]["title"] for p in sending.receiver.payloads()]
         assert titles == ["Zorblat shares jump"], titles
         said = [(r.levelname, r.getMessage()) for r in caplog.records if "record" in r.getMessage()]
         assert [level for level, _ in said] == ["WARNING", "INFO"], said
@@ -154,8 +180,6 @@ async def test_a_store_away_after_a_send_does_not_send_it_twice(
             r" waited for it", said[1][1],
         ), said  # fmt: skip
     finally:
-        for task in ended:
-            await task
         await store.close()
 
 
@@ -205,35 +229,16 @@ async def test_a_stop_while_the_store_is_away_ends_the_wait_for_the_record(
     the next start, as after a crash."""
     monkeypatch.setattr(worker, "RECORD_STOP_GRACE", 1.0)
     store = await Store.open(pg_url)
-    ended: list[asyncio.Task[None]] = []
     try:
-        await _one_alert_due(store)
-        sent = asyncio.Event()
-
-        async def away() -> None:
-            ended.append(await _outage(pg_url, 5.0))
-            sent.set()
-
-        async with aiohttp.ClientSession() as session, webhook_receiver() as receiver:
-            app = receiver.app()
-            app.middlewares.append(_after_first_answer(away))
-            async with serve_app(app) as url:
-                config = TypeAdapter(ChannelConfig).validate_python(
-                    {**FAST, "type": "webhook", "url": url + "/hook/s3cr3t-path"}
-                )
-                deliverer = Deliverer(store, build_channels({"c0": config}, session))
-                stop = asyncio.Event()
-                running = asyncio.create_task(deliverer.run(stop))
-                await asyncio.wait_for(sent.wait(), 30)
-                await asyncio.sleep(0.5)  # the record is failing now
-                stop.set()
-                started = time.monotonic()
-                await asyncio.wait_for(running, 10)
-                stopped_in = time.monotonic() - started
-        assert stopped_in < 3.0, stopped_in  # the grace, not the outage's 5 s
-        await ended[0]  # the store is back
-        assert not await _recorded(pg_url, within=0.5)  # the alert is still pending
+        async with _sending_into_an_outage(store, pg_url, 5.0) as sending:
+            await asyncio.wait_for(sending.away.wait(), 30)
+            await asyncio.sleep(0.5)  # the record is failing now
+            sending.stop.set()
+            started = time.monotonic()
+            await asyncio.wait_for(asyncio.shield(sending.running), 10)
+            stopped_in = time.monotonic() - started
+            assert stopped_in < 3.0, stopped_in  # the grace, not the outage's 5 s
+            await sending.ended[0]  # the store is back
+            assert not await _recorded(pg_url, within=0.5)  # the alert is still pending
     finally:
-        for task in ended:
-            await task
         await store.close()
