@@ -252,7 +252,11 @@ class Daemon:
         if self._cluster is not None and not self._cluster.leads("assigner"):
             return  # one node prunes: the one whose story window retention shrinks
         if self._rt is not None:
-            await prune(self._rt.store, self._rt.clock() - self.config.monitor.retention)
+            await prune(
+                self._rt.store,
+                self._rt.clock() - self.config.monitor.retention,
+                configured=[feed.url for feed in self.config.feeds],
+            )
 
     async def _refresh_gauges(self) -> None:
         if self._rt is None or self.metrics is None:

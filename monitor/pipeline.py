@@ -174,6 +174,11 @@ async def ingest(
             pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
             if not pushed and parsed.malformed is None:  # the whole feed: retention keeps it
                 state.listed_since = since
+            elif state.listed_since is not None:  # maybe not all of it: what it read is kept
+                # (listed now), the rest goes by retention; a WebSub feed's polls see the
+                # pushed bytes again ("unchanged"), and a feed always malformed never has
+                # a whole body: listed_since held still kept all their items (review18f)
+                state.listed_since = max(state.listed_since, now - rt.config.monitor.retention)
             await pollstate.save(rt, db, state)
             known = await _known_items(db, state, body.recall, parsed.entries, inserted, now, since)
         if known is not None:  # committed: the store has every item of this body

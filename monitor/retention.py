@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from monitor.store import Store, expiry, growth
+from monitor.store import Store, expiry, feeds, growth
 
 log = logging.getLogger("monitor.retention")
 BATCH = 2000
@@ -26,9 +27,15 @@ class Pruned:
     growth: int = 0  # alert_growth rows no alert pointed at any more
 
 
-async def prune(store: Store, cutoff: float, batch: int = BATCH) -> Pruned:
-    """Delete what is older than ``cutoff`` (UNIX seconds)."""
+async def prune(
+    store: Store, cutoff: float, batch: int = BATCH, configured: Iterable[str] | None = None
+) -> Pruned:
+    """Delete what is older than ``cutoff`` (UNIX seconds); with ``configured`` (the
+    config's feed URLs), first forget what other feeds' last bodies listed."""
     pruned = Pruned()
+    if configured is not None:
+        async with store.transaction() as db:
+            await feeds.forget_listed(db, configured)
     for name in expiry.PRUNED:
         while True:
             async with store.transaction() as db:

@@ -85,10 +85,21 @@ async def sync_feeds(db: Db, urls: Iterable[str]) -> dict[str, FeedState]:
     )
     states = await all_feeds(db)
     configured = set(wanted)
+    await _forget_listed(db, states, configured)
+    return {s.url: s for s in states if s.url in configured}
+
+
+async def forget_listed(db: Db, urls: Iterable[str]) -> None:
+    """What the last bodies of feeds not in ``urls`` (the config) listed is no longer kept
+    for them: ``sync_feeds`` clears it at a start or a reload, and retention's pass again,
+    since a poll in flight at the reload wrote it back (review18f)."""
+    await _forget_listed(db, await all_feeds(db), set(urls))
+
+
+async def _forget_listed(db: Db, states: Iterable[FeedState], configured: set[str]) -> None:
     gone = [s.id for s in states if s.url not in configured and s.listed_since is not None]
     for marks, params in in_lists(gone):
         await db.execute(f"UPDATE feeds SET listed_since = NULL WHERE id IN ({marks})", params)
-    return {s.url: s for s in states if s.url in configured}
 
 
 async def all_feeds(db: Db) -> list[FeedState]:
