@@ -227,11 +227,17 @@ class EventIndex:
         return below and bool(telling) and self._common(telling, seen, event_id)
 
     @staticmethod
-    def _in_titles(vector: Vector, event: Event) -> bool:
+    def _in_titles(vector: Vector, event: Event, headline: Headline) -> bool:
         """Whether ``vector`` shares ``RECENT_SHARED`` telling words (besides
         ``COMMON_WORDS``) with the headlines ``event`` keeps for its title, when it keeps
-        two or more."""
+        two or more; or the item's own ``headline`` shares them with all the event's words,
+        its ledes' too (review18g: "Rescuers race to find survivors after Turkey quake" and
+        "Erdbeben: ... Kahramanmaras und Hatay" name an earthquake its headlines call
+        "earthquake", by places its ledes give)."""
         if len(event.titles) < 2:
+            return True
+        own = {w for w in headline.words if w in event.words} - COMMON_WORDS
+        if len(own) >= RECENT_SHARED:
             return True
         words: set[str] = set()
         for title in event.titles:  # most joins: two words in the first title or two
@@ -336,7 +342,7 @@ class EventIndex:
                 # many happenings ("Putin", "Russian"), are no evidence of one happening
                 # (``TOPIC_EVENTS``, ``COMMON_WORDS``, ``COMMON_EVENTS``).
                 below = score < config.threshold
-                if below and told and not self._in_titles(vector, event):
+                if below and told and not self._in_titles(vector, event, headline):
                     continue
                 if shared > 1:
                     if not below and loose < 0:
