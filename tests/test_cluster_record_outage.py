@@ -102,7 +102,7 @@ election = "0.3s"
         try:
             await asyncio.wait_for(restarted.wait(), 60)  # the alert is out, the store away
             await back[0]
-            await asyncio.sleep(8)  # the store is back: a new term, the outbox read again
+            await asyncio.sleep(5)  # the store is back: a new term, the outbox read again
         finally:
             (err,) = await stop_nodes([proc])
     assert len(posts) == 1, (len(posts), err[-3000:])

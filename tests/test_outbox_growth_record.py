@@ -230,14 +230,14 @@ async def test_a_stop_while_the_store_is_away_ends_the_wait_for_the_record(
     monkeypatch.setattr(worker, "RECORD_STOP_GRACE", 1.0)
     store = await Store.open(pg_url)
     try:
-        async with _sending_into_an_outage(store, pg_url, 5.0) as sending:
+        async with _sending_into_an_outage(store, pg_url, 3.5) as sending:
             await asyncio.wait_for(sending.away.wait(), 30)
             await asyncio.sleep(0.5)  # the record is failing now
             sending.stop.set()
             started = time.monotonic()
             await asyncio.wait_for(asyncio.shield(sending.running), 10)
             stopped_in = time.monotonic() - started
-            assert stopped_in < 3.0, stopped_in  # the grace, not the outage's 5 s
+            assert stopped_in < 2.5, stopped_in  # the grace (1 s), not the outage (3.5 s)
             await sending.ended[0]  # the store is back
             assert not await _recorded(pg_url, within=0.5)  # the alert is still pending
     finally:
