@@ -105,7 +105,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
     index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
     # whether each item's time says when its news happened (not so, undated on a first poll)
-    timed = when.timed([(c.item.feed_id, _date(c.item.item.published), c.item.unseen_for)
+    timed = when.timed([(c.item.feed_id, _date(c.item.item.published), c.item.first_poll)
                         for c in changes])  # fmt: skip
     plan = EventPlan()
     created: dict[int, float] = {}

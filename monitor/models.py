@@ -47,11 +47,10 @@ class StoredItem:
     feed_tags: tuple[str, ...]
     item: Item
     feed_url: str = ""  # as configured: rules may be scoped to it
-    # How long its feed had gone unread when the poll found it (seconds since the feed's last
-    # good poll; inf on its first): the item was published in that span, so an undated one's
-    # ``first_seen`` is when it happened only to within it. 0 where not known (a push, an
-    # item queued for the cluster's assigner).
-    unseen_for: float = 0.0
+    # Found on its feed's first good poll (a new feed, a cold start): an undated item's
+    # ``first_seen`` then says nothing of when it happened (``events.when``). False where not
+    # known (a push, an item queued for the cluster's assigner).
+    first_poll: bool = False
 
     @property
     def seen_at(self) -> datetime:

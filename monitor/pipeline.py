@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import math
 import time
 from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
@@ -160,7 +159,8 @@ async def ingest(
         # One transaction: a crash keeps the whole poll or none of it.
         async with rt.store.transaction() as db:
             queued = rt.stages.queued  # one transaction at a time: the difference is this poll's
-            inserted = await _store_new(db, feed, state, entries, _unseen_for(state, now, pushed))
+            first_poll = not pushed and state.last_success is None  # recorded after its items
+            inserted = await _store_new(db, feed, state, entries, first_poll)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
             if state.last_success is not None:  # published since the last good poll: news
@@ -266,16 +266,8 @@ def _take_feed_details(
         state.title = parsed.title
 
 
-def _unseen_for(state: FeedState, now: float, pushed: bool) -> float:
-    """How long the feed went unread before this poll (``StoredItem.unseen_for``): since its
-    last good poll (this one is recorded after its items), inf on its first; 0 for a push."""
-    if pushed:
-        return 0.0
-    return math.inf if state.last_success is None else max(now - state.last_success, 0.0)
-
-
 async def _store_new(
-    db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], unseen_for: float
+    db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], first_poll: bool
 ) -> list[StoredItem]:
     """Store the entries the feed has not had before; only those go on."""
     inserted = await insert_new(db, state.id, entries)
@@ -288,7 +280,7 @@ async def _store_new(
             feed_tags=tags,
             item=item,
             feed_url=feed.url,
-            unseen_for=unseen_for,
+            first_poll=first_poll,
         )
         for item_id, item in inserted
     ]

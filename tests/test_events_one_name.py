@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 from feedserver import FeedServer
@@ -84,17 +85,19 @@ def rss(name: str, items: list[Item]) -> bytes:
     ).encode()
 
 
-async def test_a_story_sharing_only_a_name_with_an_event_gets_its_own_alert(
-    feed_server: FeedServer, tmp_path: Path
-) -> None:
-    for n, items in enumerate(INVITATION):
+async def run(
+    feed_server: FeedServer, tmp_path: Path, first: list[list[Item]], later: list[Item], query: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A first poll of outlets' stories, then a later feed: the first poll's "new" alerts and
+    all the alerts."""
+    for n, items in enumerate(first):
         feed_server.feed(f"/{n}", rss(f"outlet{n}", items))
     feed_server.feed("/later", rss("later", []))
     async with webhook_receiver() as hook:
         extra = f"""
 [[rules]]
 name = "watch"
-query = "Zelensky OR Putin"
+query = "{query}"
 channels = ["hook"]
 
 [channels.hook]
@@ -102,21 +105,29 @@ type = "webhook"
 url = "{hook.url}"
 update_delay = "0s"
 """
-        urls = [feed_server.url(f"/{n}") for n in range(len(INVITATION))]
+        urls = [feed_server.url(f"/{n}") for n in range(len(first))]
         config = make_config(tmp_path, [*urls, feed_server.url("/later")], extra=extra)
         engine = await Engine.open(config)
         try:
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
-            first = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
-            assert len(first) == 1, first  # the invitation: one event, one alert
-            # the newest first, as feeds list them
-            feed_server.feed("/later", rss("later", [REACTION, PIPELINE, VISIT]))
+            firsts = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
+            feed_server.feed("/later", rss("later", later))
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
             alerts = [p["alert"] for p in hook.payloads()]
         finally:
             await engine.close()
+    return firsts, alerts
+
+
+async def test_a_story_sharing_only_a_name_with_an_event_gets_its_own_alert(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    # the newest first, as feeds list them
+    later = [REACTION, PIPELINE, VISIT]
+    first, alerts = await run(feed_server, tmp_path, INVITATION, later, "Zelensky OR Putin")
+    assert len(first) == 1, first  # the invitation: one event, one alert
     new = sorted(a["title"] for a in alerts if a["kind"] == "new")
     # the visit and the gas deal are news of their own; the reaction is the invitation's
     assert new == sorted([first[0]["title"], VISIT[0], PIPELINE[0]]), new

@@ -7,72 +7,11 @@ headlines that say "Moscow" and "invites". Local feeds, the engine, a webhook re
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
-from typing import Any
-from xml.sax.saxutils import escape
 
 import pytest
 from feedserver import FeedServer
-from helpers import make_config
-from standins import webhook_receiver
-
-from monitor.engine import Engine
-from monitor.oneshot import poll_all
-
-Item = tuple[str, str]
-
-
-def rss(name: str, items: list[Item]) -> bytes:
-    now = datetime.now(UTC)
-    entries = "".join(
-        f"<item><title>{escape(t)}</title><link>http://{name}.example/{n}</link>"
-        f"<description>{escape(s)}</description>"
-        f"<pubDate>{format_datetime(now - timedelta(minutes=n))}</pubDate></item>"
-        for n, (t, s) in enumerate(items)
-    )
-    return (
-        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{name}'
-        f"</title><link>http://{name}.example/</link>{entries}</channel></rss>"
-    ).encode()
-
-
-async def run(
-    feed_server: FeedServer, tmp_path: Path, first: list[list[Item]], later: list[Item], query: str
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """A first poll of outlets' stories, then a later feed: the first poll's "new" alerts and
-    all the alerts."""
-    for n, items in enumerate(first):
-        feed_server.feed(f"/{n}", rss(f"outlet{n}", items))
-    feed_server.feed("/later", rss("later", []))
-    async with webhook_receiver() as hook:
-        extra = f"""
-[[rules]]
-name = "watch"
-query = "{query}"
-channels = ["hook"]
-
-[channels.hook]
-type = "webhook"
-url = "{hook.url}"
-update_delay = "0s"
-"""
-        urls = [feed_server.url(f"/{n}") for n in range(len(first))]
-        config = make_config(tmp_path, [*urls, feed_server.url("/later")], extra=extra)
-        engine = await Engine.open(config)
-        try:
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-            firsts = [p["alert"] for p in hook.payloads() if p["alert"]["kind"] == "new"]
-            feed_server.feed("/later", rss("later", later))
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-            alerts = [p["alert"] for p in hook.payloads()]
-        finally:
-            await engine.close()
-    return firsts, alerts
-
+from test_events_one_name import Item, run
 
 QUAKE = [
     [

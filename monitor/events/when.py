@@ -24,18 +24,17 @@ items at their first sight again; and in a cluster the assigner's queue does not
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 # Items of one feed's poll, all dated alike, at or past which the date is the feed's stamp.
 SAME_DATED = 3
 
 
-def timed(items: Sequence[tuple[int, float | None, float]]) -> list[bool]:
-    """For each of a poll's new items (its feed, its own date or None, and how long its
-    feed had gone unread, ``StoredItem.unseen_for``: inf on its first poll): whether the
-    time it is assigned at is when its news happened to within ``recent``."""
-    late = [math.isinf(unseen_for) for _, _, unseen_for in items]
+def timed(items: Sequence[tuple[int, float | None, bool]]) -> list[bool]:
+    """For each of a poll's new items (its feed, its own date or None, and whether it was
+    found on its feed's first poll, ``StoredItem.first_poll``): whether the time it is
+    assigned at is when its news happened to within ``recent``."""
+    late = [first for _, _, first in items]
     if not any(late):
         return [True] * len(items)
     dates: dict[int, set[float]] = {}  # feed -> the dates of its first poll's items
