@@ -48,8 +48,8 @@ class StoredItem:
     item: Item
     feed_url: str = ""  # as configured: rules may be scoped to it
     # Found on its feed's first good poll (a new feed, a cold start): an undated item's
-    # ``first_seen`` then says nothing of when it happened (``events.when``). False where not
-    # known (a push, an item queued for the cluster's assigner).
+    # ``first_seen`` then says nothing of when it happened (``events.when``). Stored with the
+    # item (``items.first_poll``): the cluster's assigner reads it back. False for a push.
     first_poll: bool = False
 
     @property

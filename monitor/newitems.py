@@ -95,13 +95,16 @@ def news_only(stored: Sequence[StoredItem], oldest: float) -> tuple[list[StoredI
     return news, len(stored) - len(news)
 
 
-async def insert_new(db: Db, feed_id: int, entries: Sequence[Item]) -> list[tuple[int, Item]]:
+async def insert_new(
+    db: Db, feed_id: int, entries: Sequence[Item], first_poll: bool = False
+) -> list[tuple[int, Item]]:
     """``store.items.insert_new``, a slice at a time, inside the caller's transaction."""
     inserted: list[tuple[int, Item]] = []
     for start in range(0, len(entries), INSERT_SLICE):
         # Each slice asks which keys the feed has after the slices before it were inserted:
         # a key repeated across slices is stored once, as in one call.
-        inserted += await item_store.insert_new(db, feed_id, entries[start : start + INSERT_SLICE])
+        part = entries[start : start + INSERT_SLICE]
+        inserted += await item_store.insert_new(db, feed_id, part, first_poll)
         if start + INSERT_SLICE < len(entries):  # the loop's turn before the next slice
             await asyncio.sleep(0)
     return inserted

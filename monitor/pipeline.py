@@ -270,7 +270,7 @@ async def _store_new(
     db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], first_poll: bool
 ) -> list[StoredItem]:
     """Store the entries the feed has not had before; only those go on."""
-    inserted = await insert_new(db, state.id, entries)
+    inserted = await insert_new(db, state.id, entries, first_poll)
     name, tags = feed_name(feed, state), tuple(feed.tags)
     return [
         StoredItem(

@@ -17,9 +17,12 @@ must still fold (review18b); so must a crawl of three copies an aggregator dated
 second. Items that share a date and not all of the poll's are taken at their date too
 (UCI: 98% of its headlines share their second with two others or more).
 
-Limits: the mark is the window's, not the store's: a restart, or a rebuild of the window
-(a poll failing past its parse, an assigner's election), takes the first poll's undated
-items at their first sight again; and in a cluster the assigner's queue does not carry it.
+The mark is kept with the item (``items.first_poll``, m020): a rebuild of the window (a
+restart, a poll failing past its parse, an assigner's election) takes each feed's first
+poll's items through ``timed`` again (``store.events.rebuild_index``), and a cluster's
+assigner reads it with the queued items (``store.cluster_queue.take``): as one process that
+never restarted. Items stored before m020 are marked when first seen at their feed's
+earliest first sight, if retention has deleted none of the feed's items.
 """
 
 from __future__ import annotations

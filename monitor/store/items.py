@@ -17,8 +17,11 @@ def to_ts(value: datetime | None) -> float | None:
     return value.timestamp() if value is not None else None
 
 
-async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[int, Item]]:
+async def insert_new(
+    db: Db, feed_id: int, items: Sequence[Item], first_poll: bool = False
+) -> list[tuple[int, Item]]:
     """Insert the items this feed has never had; return them with their new ids.
+    ``first_poll``: found on the feed's first good poll (``StoredItem.first_poll``).
 
     Runs inside the caller's transaction, in the poll's order: one statement (128 items at a
     time on SQLite) skips the keys the feed has, numbers the rest and says which
@@ -39,7 +42,8 @@ async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[
             [to_ts(i.published) for i in unique],
             [i.first_seen.timestamp() for i in unique],
         )
-        for item_id, key in await db.fetch_all(_INSERT_ARRAYS, (feed_id, *columns)):
+        args = (feed_id, int(first_poll), *columns)  # in the order of its marks
+        for item_id, key in await db.fetch_all(_INSERT_ARRAYS, args):
             ids[key] = int(item_id)
     else:
         for start in range(0, len(unique), _ROWS):
@@ -53,8 +57,8 @@ async def insert_new(db: Db, feed_id: int, items: Sequence[Item]) -> list[tuple[
             size = 1 << (len(part) - 1).bit_length()
             params: list[object] = []
             for n, i in enumerate(part):
-                params += _values(first + n, feed_id, i)
-            params += params[-10:] * (size - len(part))
+                params += _values(first + n, feed_id, i, first_poll)
+            params += params[-11:] * (size - len(part))
             stored = await db.together(partial(_insert_part, size, params, first, len(part)))
             if stored is None:
                 ids.update((i.key, first + n) for n, i in enumerate(part))
@@ -75,21 +79,23 @@ async def _insert_part(
     return {str(key): int(item_id) for item_id, key in rows}
 
 
-_ROWS = 128  # rows per statement on SQLite: 1,280 parameters, far below its limit
-_COLUMNS = "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen"
+_ROWS = 128  # rows per statement on SQLite: 1,408 parameters, far below its limit
+_COLUMNS = (
+    "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, first_poll"
+)
 # The rows a SQLite statement stored of the ids it was given (ids only this writer hands out).
 _STORED = "SELECT id, key FROM items WHERE id >= ? AND id <= ?"
 
 
-def _values(item_id: int, feed_id: int, i: Item) -> tuple[object, ...]:
+def _values(item_id: int, feed_id: int, i: Item, first_poll: bool) -> tuple[object, ...]:
     return (item_id, feed_id, i.key, i.guid, i.url, i.canonical_url, i.title, i.summary,
-            to_ts(i.published), i.first_seen.timestamp())  # fmt: skip
+            to_ts(i.published), i.first_seen.timestamp(), int(first_poll))  # fmt: skip
 
 
 @functools.lru_cache(maxsize=16)
 def _insert_values(rows: int) -> str:
     # A key the feed has is skipped; an id taken (another writer's: there is none) is an error.
-    marks = ", ".join(["(" + ", ".join("?" * 10) + ")"] * rows)
+    marks = ", ".join(["(" + ", ".join("?" * 11) + ")"] * rows)
     return (
         f"INSERT INTO items (id, {_COLUMNS}) VALUES {marks} ON CONFLICT (feed_id, key) DO NOTHING"
     )
@@ -99,7 +105,7 @@ def _insert_values(rows: int) -> str:
 # from the items' sequence: one round trip.
 _INSERT_ARRAYS = (
     f"INSERT INTO items ({_COLUMNS})"
-    " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
+    " SELECT ?, *, ?::int FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
     " ?::text[], ?::text[], ?::float8[], ?::float8[]) ON CONFLICT (feed_id, key) DO NOTHING"
     " RETURNING id, key"
 )

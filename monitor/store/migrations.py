@@ -334,6 +334,22 @@ async def m019_item_last_listed(db: Db) -> None:
     )
 
 
+async def m020_item_first_poll(db: Db) -> None:
+    # Whether an item was found on its feed's first good poll (``StoredItem.first_poll``):
+    # an undated (or stamped) one's time then says nothing of when its news happened
+    # (``events.when``). Kept with the item, the mark holds across a restart, a rebuild of
+    # the event window and a cluster's assigner queue. The rows before it: a feed's items
+    # first seen at its earliest first sight (one poll's items share it), where retention has
+    # deleted none of its items (its count is its items_total: that poll was its first).
+    await db.script("ALTER TABLE items ADD COLUMN first_poll INTEGER NOT NULL DEFAULT 0;\n")
+    await db.execute(
+        "UPDATE items SET first_poll = 1 WHERE id IN (SELECT i.id FROM items i JOIN"
+        " (SELECT j.feed_id, MIN(j.first_seen) AS first, COUNT(*) AS kept FROM items j"
+        " GROUP BY j.feed_id) e ON e.feed_id = i.feed_id AND i.first_seen = e.first"
+        " JOIN feeds f ON f.id = i.feed_id WHERE f.items_total = e.kept)"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -353,4 +369,5 @@ MIGRATIONS: list[Migration] = [
     m017_alert_event,
     m018_feed_last_old,
     m019_item_last_listed,
+    m020_item_first_poll,
 ]
