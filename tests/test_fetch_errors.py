@@ -121,3 +121,34 @@ async def test_a_failed_fetch_names_what_went_wrong(
     for words in has_not:
         assert words not in message, (case, message)
     assert "\n" not in message
+
+
+async def _needs_login(request: web.Request) -> web.StreamResponse:
+    if request.headers.get("Authorization") == "Basic cmVhZGVyOnJpZ2h0":  # reader:right
+        return web.Response(body=rss("Private", [("x", "http://x/1")]))
+    return web.Response(status=401, headers={"WWW-Authenticate": 'Basic realm="feeds"'})
+
+
+@pytest.mark.parametrize(
+    ("login", "says"),
+    [
+        ("", "the feed needs credentials (HTTP 401)"),
+        ("reader:wrong@", "refused the user name and password in its URL (HTTP 401)"),
+    ],
+)
+async def test_a_401_says_whether_the_urls_credentials_were_refused(
+    feed_server: FeedServer, login: str, says: str
+) -> None:
+    """explore14: a private feed whose password was wrong said "the feed needs credentials",
+    as if the URL carried none."""
+    feed_server.handler("/private", _needs_login)
+    url = feed_server.url("/private").replace("http://", f"http://{login}")
+    fetcher = Fetcher(LIMITS, "monitor-test")
+    try:
+        with pytest.raises(FetchError) as caught:
+            await fetcher.fetch(url)
+        if login:  # the right password in the same URL is let in: it was sent
+            assert (await fetcher.fetch(url.replace("wrong", "right"))).status == 200
+    finally:
+        await fetcher.close()
+    assert says in str(caught.value) and "wrong" not in str(caught.value)

@@ -242,7 +242,8 @@ class Fetcher:
                         started,
                     )
                 if resp.status != 200:
-                    raise status_error(resp.status, resp_headers)
+                    sent = yarl.URL(request) if isinstance(request, str) else request
+                    raise status_error(resp.status, resp_headers, credentials=bool(sent.user))
                 body = await self._read_body(resp, resp_headers)
                 return self._result(
                     200, body, resp_headers, url, current, permanent, etag, last_modified, started

@@ -35,8 +35,14 @@ _STATUS_MESSAGES = {
 }
 
 
-def status_error(status: int, headers: Mapping[str, str]) -> FetchError:
+def status_error(
+    status: int, headers: Mapping[str, str], *, credentials: bool = False
+) -> FetchError:
+    """The failure an answer other than 200 or 304 means; ``credentials``: the request
+    carried the user name and password of the feed's URL (a 401 then refuses them)."""
     message = _STATUS_MESSAGES.get(status)
+    if status == 401 and credentials:
+        message = "the feed refused the user name and password in its URL (HTTP 401); check them"
     if message is None:
         kind = "server error" if status >= 500 else "unexpected answer"
         message = f"{kind} (HTTP {status})"
