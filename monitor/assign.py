@@ -11,11 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 
 from monitor.dedup.headline import KEY_VERSION, Headline
 from monitor.dedup.index import StoryIndex, StoryMatch
-from monitor.events import EventIndex, when
+from monitor.events import EventIndex
 from monitor.models import StoredItem, Story
 
 # items.headline_key is the headline's key after this prefix; another prefix (an older parse)
@@ -68,10 +67,6 @@ class EventPlan:
     updates: list[tuple[str, float, int, int]] = field(default_factory=list)
 
 
-def _date(published: datetime | None) -> float | None:
-    return published.timestamp() if published is not None else None
-
-
 def stories(
     index: StoryIndex, items: Sequence[StoredItem], new_ids: Iterator[int]
 ) -> list[StoryDecision]:
@@ -104,13 +99,11 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     # With the semantic extra, the poll's new stories are embedded in one batch.
     index.embed_ahead([(c.story.id, c.item.item.title) for c in changes if c.is_new_story])
     index.read_ahead([(c.item.feed_id, c.item.item.title, c.item.item.summary) for c in changes])
-    # whether each item's time says when its news happened (not so, undated on a first poll)
-    timed = when.timed([(c.item.feed_id, _date(c.item.item.published), c.item.first_poll)
-                        for c in changes])  # fmt: skip
     plan = EventPlan()
     created: dict[int, float] = {}
     joined: dict[int, tuple[float, int]] = {}  # event -> (latest seen, stories added)
-    for change, on_time in zip(changes, timed, strict=True):
+    for change in changes:
+        on_time = not change.item.untimed  # decided for its poll (``events.when``)
         item = change.item.item
         seen = change.item.seen_at.timestamp()
         story_id = change.story.id

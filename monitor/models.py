@@ -47,10 +47,10 @@ class StoredItem:
     feed_tags: tuple[str, ...]
     item: Item
     feed_url: str = ""  # as configured: rules may be scoped to it
-    # Found on its feed's first good poll (a new feed, a cold start): an undated item's
-    # ``first_seen`` then says nothing of when it happened (``events.when``). Stored with the
-    # item (``items.first_poll``): the cluster's assigner reads it back. False for a push.
-    first_poll: bool = False
+    # Its time says nothing of when its news happened: undated (or the feed's stamp) on its
+    # feed's first good poll, a new feed or a cold start (``events.when.untimed``, decided
+    # once for the poll). Stored with the item (``items.untimed``). False for a push.
+    untimed: bool = False
 
     @property
     def seen_at(self) -> datetime:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Set as AbstractSet
 
 from monitor.models import Item, StoredItem
 from monitor.store import Store
@@ -96,7 +97,7 @@ def news_only(stored: Sequence[StoredItem], oldest: float) -> tuple[list[StoredI
 
 
 async def insert_new(
-    db: Db, feed_id: int, entries: Sequence[Item], first_poll: bool = False
+    db: Db, feed_id: int, entries: Sequence[Item], untimed: AbstractSet[str] = frozenset()
 ) -> list[tuple[int, Item]]:
     """``store.items.insert_new``, a slice at a time, inside the caller's transaction."""
     inserted: list[tuple[int, Item]] = []
@@ -104,7 +105,7 @@ async def insert_new(
         # Each slice asks which keys the feed has after the slices before it were inserted:
         # a key repeated across slices is stored once, as in one call.
         part = entries[start : start + INSERT_SLICE]
-        inserted += await item_store.insert_new(db, feed_id, part, first_poll)
+        inserted += await item_store.insert_new(db, feed_id, part, untimed)
         if start + INSERT_SLICE < len(entries):  # the loop's turn before the next slice
             await asyncio.sleep(0)
     return inserted

@@ -21,6 +21,7 @@ from monitor import pollstate
 from monitor.config import FeedConfig
 from monitor.configtypes import format_duration
 from monitor.errors import FetchError, MonitorError, ParseError
+from monitor.events import when
 from monitor.fetch import FetchResult
 from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
@@ -159,7 +160,9 @@ async def ingest(
         # One transaction: a crash keeps the whole poll or none of it.
         async with rt.store.transaction() as db:
             queued = rt.stages.queued  # one transaction at a time: the difference is this poll's
-            first_poll = not pushed and state.last_success is None  # recorded after its items
+            # on a feed's first poll (recorded after its items), whether each item's time says
+            # when its news happened: decided for the whole poll, kept with the item
+            first_poll = not pushed and state.last_success is None
             inserted = await _store_new(db, feed, state, entries, first_poll)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
@@ -269,8 +272,13 @@ def _take_feed_details(
 async def _store_new(
     db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], first_poll: bool
 ) -> list[StoredItem]:
-    """Store the entries the feed has not had before; only those go on."""
-    inserted = await insert_new(db, state.id, entries, first_poll)
+    """Store the entries the feed has not had before; only those go on. On its ``first_poll``
+    the undated (or stamped) ones are untimed (``events.when``)."""
+    untimed: frozenset[str] = frozenset()
+    if first_poll:
+        marks = when.untimed([item_store.to_ts(e.published) for e in entries])
+        untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
+    inserted = await insert_new(db, state.id, entries, untimed)
     name, tags = feed_name(feed, state), tuple(feed.tags)
     return [
         StoredItem(
@@ -280,7 +288,7 @@ async def _store_new(
             feed_tags=tags,
             item=item,
             feed_url=feed.url,
-            first_poll=first_poll,
+            untimed=item.key in untimed,
         )
         for item_id, item in inserted
     ]

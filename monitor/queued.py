@@ -35,7 +35,7 @@ def as_stored(
         name = (feed.name if feed else None) or q.feed_title or q.stored.feed_url
         tags = tuple(feed.tags) if feed else ()
         s = q.stored
-        items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url, s.first_poll))
+        items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url, s.untimed))
     return items
 
 

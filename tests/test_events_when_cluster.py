@@ -1,17 +1,19 @@
 """A cluster's cold start over a real PostgreSQL: one node polls and queues its items for the
 assigner, another node assigns them. The items of the feeds' first poll keep their mark
-through the queue (``items.first_poll``): two undated pieces of news that share two names
+through the queue (``items.untimed``): two undated pieces of news that share two names
 ("Putin", "Moscow"), first seen together, each get their own alert, as on one process."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
+import pytest
 from feedserver import FeedServer
 from helpers import make_config
 from standins import webhook_receiver
-from test_events_when import BOLSONARO, HOOK_RULE, INVITE, RAIN, rss
+from test_events_when import BOLSONARO, HOOK_RULE, INVITE, RAIN, fillers, rss
 
 from monitor.cluster.assigner import Assigner, queue_for_assigner
 from monitor.cluster.election import Term
@@ -53,3 +55,69 @@ async def test_the_assigner_takes_a_cold_starts_undated_items_as_untimed(
     said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
     assert len(said) == 2, said
     assert said[0].startswith(BOLSONARO) and said[1].startswith(INVITE), said
+
+
+NOW = datetime.now(UTC)
+STAMP = NOW - timedelta(minutes=5)
+# f0's first poll: 98 items, each at its own date (ids 1..98)
+DATED = [(title, NOW - timedelta(minutes=10 + n)) for n, title in enumerate(fillers(101)[:98])]
+# (f0's first poll, f1's, the alerts: the same as one process sends). The assigner takes the
+# queue in slices of a hundred items, which cut f1's first poll after its first two items:
+SLICED = [
+    pytest.param(DATED, [(RAIN, STAMP), ("Markets close higher on tech", STAMP),
+                         (BOLSONARO, STAMP)], 2,
+                 id="a stamped first poll cut by a slice is untimed whole"),
+    pytest.param(DATED[:97], [(title, NOW - timedelta(minutes=20 + 10 * n))
+                              for n, title in enumerate(fillers(101)[98:])]
+                 + [(RAIN, STAMP), ("Markets close higher on tech", STAMP), (BOLSONARO, STAMP)],
+                 1, id="an aggregator's one-second tail cut off by a slice stays timed"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("f0", "f1", "alerts"), SLICED)
+async def test_the_assigner_decides_nothing_of_a_polls_items_again(
+    feed_server: FeedServer,
+    pg_url: str,
+    tmp_path: Path,
+    f0: list[tuple[str, datetime]],
+    f1: list[tuple[str, datetime]],
+    alerts: int,
+) -> None:
+    """review19a: the assigner judged "stamped" again over each slice of its queue, slices
+    that cut across feeds' polls: a stamped feed's first poll split 2 | 1 looked dated and
+    its story folded INVITE (one process: two alerts); an aggregator's three items in one
+    second, cut off from their poll's other dates, looked stamped and did not (one process:
+    one alert). The poll's own decision, stored with its items, is read back."""
+    feed_server.feed("/f0", rss("outlet0", f0))
+    feed_server.feed("/f1", rss("outlet1", f1))
+    async with webhook_receiver() as hook:
+        conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
+        try:
+            await cluster_store.ensure_schema(conn)
+            node = await cluster_store.register(conn, "node-b", 4243)
+            epoch = await cluster_store.take_role(conn, "assigner", node)
+            assert epoch is not None
+            both = [feed_server.url("/f0"), feed_server.url("/f1")]
+            for n, urls in enumerate([[both[0]], both, both]):  # f0's first poll, f1's, INVITE
+                if n == 2:
+                    feed_server.feed("/f0", rss("outlet0", [(INVITE, NOW), *f0]))
+                config = make_config(tmp_path, urls, HOOK_RULE.format(url=hook.url),
+                                     database=pg_url)  # fmt: skip
+                poller = await Engine.open(config)  # node A polls: its items wait in the queue
+                try:
+                    poller.rt.assign = queue_for_assigner
+                    await poll_all(poller.rt, progress=False)
+                finally:
+                    await poller.close()
+            assigner = await Engine.open(config)  # node B assigns them
+            try:
+                lead = Assigner(assigner.rt, lambda: None)
+                assigner.rt.stages.invalidate(failed=False)  # as ``Assigner.lead`` starts
+                assert await lead._round(Term("assigner", epoch, node)) == len(f0) + len(f1) + 1
+                assert await assigner.drain(20)
+            finally:
+                await assigner.close()
+        finally:
+            await conn.close()
+    said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
+    assert len(said) == alerts, said

@@ -12,7 +12,7 @@ the story's near-duplicates are the strongest evidence there is.
 Time: an event with no new item for ``quiet`` is closed (as a story is), so a similar story
 after a quiet night starts a new event; ``evict`` forgets the events older than the window.
 An item is placed at its own date, else at when it was first seen; one whose time does not
-say when its news happened (``when.timed``: undated, found on a feed's first poll) is never
+say when its news happened (``when.untimed``: undated, found on a feed's first poll) is never
 within the hour of an event, nor is an event of such items only.
 
 This module holds ``EventIndex``: the events, their stories, the words' postings, and the
@@ -282,7 +282,7 @@ class EventIndex:
         one). ``headline``: the title as story matching parsed it, or ``key``: the headline's
         dedup key, when known (either spares parsing it again). ``feed``: the item's feed,
         whose boilerplate (``read_ahead``) its summary's words are read without. ``timed``:
-        whether ``seen`` is when its news happened (``when.timed``); if not, no event is
+        whether ``seen`` is when its news happened (not ``when.untimed``); if not, no event is
         within the hour of it."""
         self.last_candidates = 0
         known = self._story_event.get(story_id)

@@ -17,12 +17,13 @@ must still fold (review18b); so must a crawl of three copies an aggregator dated
 second. Items that share a date and not all of the poll's are taken at their date too
 (UCI: 98% of its headlines share their second with two others or more).
 
-The mark is kept with the item (``items.first_poll``, m020): a rebuild of the window (a
-restart, a poll failing past its parse, an assigner's election) takes each feed's first
-poll's items through ``timed`` again (``store.events.rebuild_index``), and a cluster's
-assigner reads it with the queued items (``store.cluster_queue.take``): as one process that
-never restarted. Items stored before m020 are marked when first seen at their feed's
-earliest first sight, if retention has deleted none of the feed's items.
+The decision is made once for a poll, over all its new items, before they are stored, and
+kept with each item (``items.untimed``, m020): a rebuild of the window (a restart, a poll
+failing past its parse, an assigner's election) and a cluster's assigner read it back, as
+one process that never restarted (review19a: decided again per slice of a hundred items, a
+stamped feed's last item, alone in its slice, looked dated, and an aggregator's tail cut
+off by the assigner's slice looked stamped). Items stored before m020 are taken at their
+time: which poll was a feed's first is not known of them.
 """
 
 from __future__ import annotations
@@ -33,23 +34,11 @@ from collections.abc import Sequence
 SAME_DATED = 3
 
 
-def timed(items: Sequence[tuple[int, float | None, bool]]) -> list[bool]:
-    """For each of a poll's new items (its feed, its own date or None, and whether it was
-    found on its feed's first poll, ``StoredItem.first_poll``): whether the time it is
-    assigned at is when its news happened to within ``recent``."""
-    late = [first for _, _, first in items]
-    if not any(late):
-        return [True] * len(items)
-    dates: dict[int, set[float]] = {}  # feed -> the dates of its first poll's items
-    counts: dict[int, int] = {}
-    for (feed, published, _), found_late in zip(items, late, strict=True):
-        if found_late and published is not None:
-            dates.setdefault(feed, set()).add(published)
-            counts[feed] = counts.get(feed, 0) + 1
-    stamped = {
-        feed for feed, seen in dates.items() if len(seen) == 1 and counts[feed] >= SAME_DATED
-    }
-    return [
-        not found_late or (published is not None and feed not in stamped)
-        for (feed, published, _), found_late in zip(items, late, strict=True)
-    ]
+def untimed(published: Sequence[float | None]) -> list[bool]:
+    """For each new item of a feed's first poll (its own date, or None): whether the time it
+    is assigned at says nothing of when its news happened (undated, or dated as all the
+    poll's dated items are, at least ``SAME_DATED`` of them: the feed's stamp)."""
+    dates = {date for date in published if date is not None}
+    dated = sum(date is not None for date in published)
+    stamped = len(dates) == 1 and dated >= SAME_DATED
+    return [date is None or stamped for date in published]

@@ -62,7 +62,7 @@ async def take(db: Db, limit: int) -> list[Queued]:
     """The oldest queued items (by id), at most ``limit``; they stay queued until ``done``."""
     rows = await db.fetch_all(
         "SELECT q.item_id, q.feed_url, i.feed_id, f.title, i.key, i.title, i.summary, i.url,"
-        " i.canonical_url, i.guid, i.published, i.first_seen, i.first_poll"
+        " i.canonical_url, i.guid, i.published, i.first_seen, i.untimed"
         " FROM assign_queue q JOIN items i ON i.id = q.item_id JOIN feeds f ON f.id = i.feed_id"
         " ORDER BY q.item_id LIMIT ?",
         (limit,),
@@ -75,7 +75,7 @@ async def take(db: Db, limit: int) -> list[Queued]:
         )  # fmt: skip
         stored = StoredItem(
             id=r[0], feed_id=r[2], feed_name="", feed_tags=(), item=item, feed_url=r[1],
-            first_poll=bool(r[12]),
+            untimed=bool(r[12]),
         )  # fmt: skip
         out.append(Queued(stored, r[3]))
     return out

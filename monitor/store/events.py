@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.assign import EventPlan
-from monitor.events import EventIndex, when
+from monitor.events import EventIndex
 from monitor.models import Event
 from monitor.store import event_outlets as outlets
 from monitor.store import growth
@@ -185,14 +185,13 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
 async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
     """Load the items first seen since ``since`` (as the story window) into the event index,
     in the order they came; the number loaded. Stories without an event (stored before
-    events existed) get none. An item whose time is not when its news happened (``when``,
-    ``items.first_poll``) is untimed again, as it was when assigned."""
+    events existed) get none. An item whose time is not when its news happened
+    (``items.untimed``, ``events.when``) is untimed again, as it was when assigned."""
     count = 0
     seen_stories: set[int] = set()
-    untimed = await _untimed(db, since)
     async for rows in db.stream(
         "SELECT s.event_id, i.story_id, i.title, i.summary, COALESCE(i.published, i.first_seen)"
-        " AS seen, i.feed_id, i.id FROM items i JOIN stories s ON s.id = i.story_id"
+        " AS seen, i.feed_id, i.untimed FROM items i JOIN stories s ON s.id = i.story_id"
         " WHERE s.event_id IS NOT NULL AND i.first_seen >= ?"
         " ORDER BY seen, i.id",
         (since.timestamp(),),
@@ -200,25 +199,13 @@ async def rebuild_index(db: Db, index: EventIndex, since: datetime) -> int:
     ):
         # each feed's boilerplate summaries known again before they are read
         index.read_ahead([(row[5], row[2], row[3]) for row in rows])
-        for event_id, story_id, title, summary, seen, feed_id, item_id in rows:
+        for event_id, story_id, title, summary, seen, feed_id, untimed in rows:
             new = story_id not in seen_stories
             index.add(event_id, story_id, title, summary, seen, new_story=new, embed=False,
-                      feed=feed_id, timed=item_id not in untimed)  # fmt: skip
+                      feed=feed_id, timed=not untimed)  # fmt: skip
             seen_stories.add(story_id)
             count += 1
     return count
-
-
-async def _untimed(db: Db, since: datetime) -> set[int]:
-    """The items of the window found on their feed's first poll whose time is not when their
-    news happened: ``when.timed`` of each feed's first poll (one poll: its items together)."""
-    rows = await db.fetch_all(
-        "SELECT i.id, i.feed_id, i.published FROM items i JOIN stories s ON s.id = i.story_id"
-        " WHERE s.event_id IS NOT NULL AND i.first_seen >= ? AND i.first_poll = 1",
-        (since.timestamp(),),
-    )
-    timed = when.timed([(int(feed), published, True) for _, feed, published in rows])
-    return {int(row[0]) for row, on_time in zip(rows, timed, strict=True) if not on_time}
 
 
 async def list_events(db: Db, since: datetime | None) -> list[dict[str, Any]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from functools import partial
 
@@ -18,10 +19,10 @@ def to_ts(value: datetime | None) -> float | None:
 
 
 async def insert_new(
-    db: Db, feed_id: int, items: Sequence[Item], first_poll: bool = False
+    db: Db, feed_id: int, items: Sequence[Item], untimed: AbstractSet[str] = frozenset()
 ) -> list[tuple[int, Item]]:
-    """Insert the items this feed has never had; return them with their new ids.
-    ``first_poll``: found on the feed's first good poll (``StoredItem.first_poll``).
+    """Insert the items this feed has never had; return them with their new ids. The items
+    keyed in ``untimed`` are marked so (``StoredItem.untimed``).
 
     Runs inside the caller's transaction, in the poll's order: one statement (128 items at a
     time on SQLite) skips the keys the feed has, numbers the rest and says which
@@ -42,7 +43,7 @@ async def insert_new(
             [to_ts(i.published) for i in unique],
             [i.first_seen.timestamp() for i in unique],
         )
-        args = (feed_id, int(first_poll), *columns)  # in the order of its marks
+        args = (feed_id, *columns, [int(i.key in untimed) for i in unique])
         for item_id, key in await db.fetch_all(_INSERT_ARRAYS, args):
             ids[key] = int(item_id)
     else:
@@ -57,7 +58,7 @@ async def insert_new(
             size = 1 << (len(part) - 1).bit_length()
             params: list[object] = []
             for n, i in enumerate(part):
-                params += _values(first + n, feed_id, i, first_poll)
+                params += _values(first + n, feed_id, i, i.key in untimed)
             params += params[-11:] * (size - len(part))
             stored = await db.together(partial(_insert_part, size, params, first, len(part)))
             if stored is None:
@@ -80,16 +81,14 @@ async def _insert_part(
 
 
 _ROWS = 128  # rows per statement on SQLite: 1,408 parameters, far below its limit
-_COLUMNS = (
-    "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, first_poll"
-)
+_COLUMNS = "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, untimed"
 # The rows a SQLite statement stored of the ids it was given (ids only this writer hands out).
 _STORED = "SELECT id, key FROM items WHERE id >= ? AND id <= ?"
 
 
-def _values(item_id: int, feed_id: int, i: Item, first_poll: bool) -> tuple[object, ...]:
+def _values(item_id: int, feed_id: int, i: Item, untimed: bool) -> tuple[object, ...]:
     return (item_id, feed_id, i.key, i.guid, i.url, i.canonical_url, i.title, i.summary,
-            to_ts(i.published), i.first_seen.timestamp(), int(first_poll))  # fmt: skip
+            to_ts(i.published), i.first_seen.timestamp(), int(untimed))  # fmt: skip
 
 
 @functools.lru_cache(maxsize=16)
@@ -105,8 +104,9 @@ def _insert_values(rows: int) -> str:
 # from the items' sequence: one round trip.
 _INSERT_ARRAYS = (
     f"INSERT INTO items ({_COLUMNS})"
-    " SELECT ?, *, ?::int FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
-    " ?::text[], ?::text[], ?::float8[], ?::float8[]) ON CONFLICT (feed_id, key) DO NOTHING"
+    " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
+    " ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int[])"
+    " ON CONFLICT (feed_id, key) DO NOTHING"
     " RETURNING id, key"
 )
 

@@ -334,20 +334,14 @@ async def m019_item_last_listed(db: Db) -> None:
     )
 
 
-async def m020_item_first_poll(db: Db) -> None:
-    # Whether an item was found on its feed's first good poll (``StoredItem.first_poll``):
-    # an undated (or stamped) one's time then says nothing of when its news happened
-    # (``events.when``). Kept with the item, the mark holds across a restart, a rebuild of
-    # the event window and a cluster's assigner queue. The rows before it: a feed's items
-    # first seen at its earliest first sight (one poll's items share it), where retention has
-    # deleted none of its items (its count is its items_total: that poll was its first).
-    await db.script("ALTER TABLE items ADD COLUMN first_poll INTEGER NOT NULL DEFAULT 0;\n")
-    await db.execute(
-        "UPDATE items SET first_poll = 1 WHERE id IN (SELECT i.id FROM items i JOIN"
-        " (SELECT j.feed_id, MIN(j.first_seen) AS first, COUNT(*) AS kept FROM items j"
-        " GROUP BY j.feed_id) e ON e.feed_id = i.feed_id AND i.first_seen = e.first"
-        " JOIN feeds f ON f.id = i.feed_id WHERE f.items_total = e.kept)"
-    )
+async def m020_item_untimed(db: Db) -> None:
+    # Whether an item's time says nothing of when its news happened (``StoredItem.untimed``:
+    # undated, or the feed's stamp, on its feed's first poll; ``events.when``), decided once
+    # for the poll and kept with the item: it holds across a restart, a rebuild of the event
+    # window and a cluster's assigner queue. Rows from before it are taken at their time
+    # (0): which poll was a feed's first is not known of them (review19a: "the earliest
+    # first sight" is a later poll's for a feed that listed nothing at first).
+    await db.script("ALTER TABLE items ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;\n")
 
 
 # Applied in this order; each is recorded by its function's name. Append only.
@@ -369,5 +363,5 @@ MIGRATIONS: list[Migration] = [
     m017_alert_event,
     m018_feed_last_old,
     m019_item_last_listed,
-    m020_item_first_poll,
+    m020_item_untimed,
 ]
