@@ -120,9 +120,13 @@ def already_queued(
     channels = rule.channels or match.channels
     key = alert_key(story, rule, event)
     if rule.burst is None:  # the usual rule: only its "new" pairs, tested without a set
-        marks = _as_urgent(event.id, rule.severity) if event is not None else []
+        marks: list[str] | None = None  # made only where a pair is not known (most are)
         for channel in channels:
-            if (channel, key) not in known and not any((channel, m) in known for m in marks):
+            if (channel, key) in known:
+                continue
+            if marks is None:
+                marks = _as_urgent(event.id, rule.severity) if event is not None else []
+            if not any((channel, m) in known for m in marks):
                 known.update((c, key) for c in channels)
                 return False
         return True
