@@ -20,9 +20,11 @@ log = logging.getLogger("monitor.pipeline")
 
 # What processing a body changes: it may only stick once the body is processed and committed,
 # otherwise the next poll would get a 304 (or "unchanged") and the body's items would be lost.
+# last_success too: a first poll rolled back is still the feed's first (review19b: its retry
+# took the undated items at their first sight, ``events.when``).
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
               "items_total", "last_cut", "last_cut_at", "last_old", "last_old_at", "malformed",
-              "malformed_since", "listed_since")  # fmt: skip
+              "malformed_since", "listed_since", "last_success")  # fmt: skip
 
 snapshot = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
 

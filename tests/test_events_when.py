@@ -275,3 +275,35 @@ async def test_a_stamped_first_poll_is_untimed_whole_across_a_restart(
             await engine.close()
     said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
     assert len(said) == 2, said
+
+
+async def test_a_first_poll_the_store_refused_is_still_first_when_retried(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """A cold start whose first polls the database refuses as they record the feeds' first
+    success (a trigger stands in for the fault), then takes a minute later: the retried polls
+    are still the feeds' first, and two undated pieces of news sharing two names get an alert
+    each (review19b: the success stayed in memory after the rollback, the retry took the
+    items at their first sight and folded them into one alert)."""
+    clock = [T0]
+    feed_server.feed("/f0", rss("outlet0", [(BOLSONARO, None)]))
+    feed_server.feed("/f1", rss("outlet1", [(INVITE, None)]))
+    async with webhook_receiver() as hook:
+        urls = [feed_server.url("/f0"), feed_server.url("/f1")]
+        config = make_config(tmp_path, urls, extra=HOOK_RULE.format(url=hook.url))
+        engine = await Engine.open(config, clock=lambda: clock[0])
+        try:
+            await engine.rt.store.db.execute(
+                "CREATE TRIGGER refuse AFTER UPDATE OF last_success ON feeds"
+                " BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+            )
+            await poll_all(engine.rt, progress=False)  # refused: nothing of them is kept
+            assert await engine.rt.store.db.fetch_all("SELECT id FROM items") == []
+            await engine.rt.store.db.execute("DROP TRIGGER refuse")
+            clock[0] += 60
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+        finally:
+            await engine.close()
+    said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
+    assert len(said) == 2, said

@@ -28,7 +28,7 @@ _LEGACY_VERSIONS = {
     6: "m007_drop_item_url_guid_indexes",
 }
 # Names a development version recorded before the migration was renamed: not a newer version's.
-_RETIRED = {"m008_events", "m008_websub", "m013_items_story_feed"}
+_RETIRED = {"m008_events", "m008_websub", "m013_items_story_feed", "m020_item_first_poll"}
 _KNOWN = {m.__name__ for m in MIGRATIONS} | _RETIRED
 
 
