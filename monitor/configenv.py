@@ -46,10 +46,16 @@ def interpolate(
                 problems.append(f"{checks.location(where)}: environment variable {name} is not set")
                 return ""
             if (where and where[-1] in SECRET_FIELDS) or "://" in value:
-                redact.register(environ[name])  # a password, a token, a URL or part of one
+                # A password, a token, a URL or part of one; a whole URL is shown by its
+                # variable's name, so that the reader can tell which feed failed.
+                whole = m.group(0) == value.strip() and "://" in environ[name]
+                redact.register(environ[name], name if whole else None)
             return environ[name]
 
-        return _ENV_REF.sub(sub, value)
+        result = _ENV_REF.sub(sub, value)
+        if where and where[-1] == "url":  # a feed's or a channel's: its keys, whatever named
+            redact.register_keys(result)
+        return result
     if isinstance(value, dict):
         return {
             k: interpolate(v, environ, (*where, k), problems, secrets, placeholders)

@@ -3,9 +3,12 @@ parameters, and the secrets the config took from the environment (``${NAME}``).
 
 A feed URL often carries a key (``?api_key=...``, ``https://user:pass@host/``), and a config
 that reads a password, a token or a URL from the environment says it is secret; log lines
-name feeds by URL, and error messages may quote one. The log formatters and the command
-line's error output pass each line through ``redact``; what readers see (every channel's
-message, ``monitor status`` and ``monitor stories``, JSON or not) goes through ``shown``.
+name feeds by URL, and error messages may quote one. A parameter is masked by its name (a
+secret part such as ``token``, ``key`` or ``auth`` anywhere in it), a configured URL's
+parameter also by its value (a long random-looking run); a whole URL from the environment
+is shown as its variable, ``${NAME}``. The log formatters and the command line's error
+output pass each line through ``redact``; what readers see (every channel's message,
+``monitor status`` and ``monitor stories``, JSON or not) goes through ``shown``.
 """
 
 from __future__ import annotations
@@ -26,24 +29,77 @@ SECRET_WORDS = frozenset(
         "sig", "signature", "auth", "session", "sessionid", "sid", "credential", "credentials",
     }
 )  # fmt: skip
+# ... and by a part anywhere in the name, lower case and without separators: a compound in
+# one word ("accesstoken", "authcode", "privatekey", "passcode", "phpsessid") says it too.
+# "code" (an OAuth or access code) and "private" cost least when wrong: a masked value in a
+# line that still shows the feed's host, path and every other parameter.
+SECRET_PARTS = (
+    "token", "key", "secret", "pass", "pwd", "auth", "code", "jwt", "sig", "session",
+    "sessid", "hash", "cred", "private", "bearer",
+)  # fmt: skip
+# Ordinary names that hold a secret part ("keywords", "author", "zipcode", "hashtag"): taken
+# out of the name before the parts are looked for, so that their values stay readable.
+ORDINARY_PARTS = (
+    "keyword", "keynote", "author", "zipcode", "postcode", "postalcode", "countrycode",
+    "langcode", "languagecode", "currencycode", "encod", "decod", "hashtag", "design",
+    "assign", "credit",
+)  # fmt: skip
+# A configured URL's value that looks like a key whatever its name (Reddit's private
+# "?feed=<40 hex>"), registered as a secret (``register_keys``): a run of letters and digits
+# this long with two changes between them at least (so that "article1234567890" and
+# "20240101report" stay readable), or a UUID.
+SECRET_RUN = 16
 
-_secrets: list[str] = []  # longest first, so that no shorter one cuts a longer one
+_secrets: list[tuple[str, str]] = []  # (value, its mask), longest first: no cut of a longer one
 _USERINFO = re.compile(r"(?<=://)[^/\s?#]*@")  # to the last "@" of the authority
 _PARAMETER = re.compile(r"(?<=[?&;#])([\w.~-]+)=([^&#\s\"'<>\]),]+)")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
+_SEPARATORS = re.compile(r"[\W_]+")
+_RUN = re.compile(rf"[A-Za-z0-9]{{{SECRET_RUN},}}")
+_CHANGES = re.compile(r"(?=[A-Za-z][0-9]|[0-9][A-Za-z])")  # overlapping: each change
+_HEX_ID = re.compile(r"[0-9A-Fa-f]{8}(?:-?[0-9A-Fa-f]{4}){3}-?[0-9A-Fa-f]{12}")
 
 
-def register(value: str) -> None:
-    """Mask ``value`` wherever it appears in a log line from now on (process-wide)."""
-    if len(value) >= MIN_SECRET and value not in _secrets:
-        _secrets.append(value)
-        _secrets.sort(key=len, reverse=True)
+def register(value: str, name: str | None = None) -> None:
+    """Mask ``value`` wherever it appears in a log line from now on (process-wide): by
+    ``${name}`` if given (the variable a whole URL came from: the reader can tell which feed
+    it is without seeing it), else by ``***``."""
+    if len(value) >= MIN_SECRET and all(value != v for v, _ in _secrets):
+        _secrets.append((value, f"${{{name}}}" if name else MASK))
+        _secrets.sort(key=lambda s: len(s[0]), reverse=True)
 
 
 def secret_parameter(name: str) -> bool:
-    """Whether a query parameter of this name carries a secret: by its words, so that
-    "api_key" and "apiKey" are secret but "author", "keywords" and "side" are not."""
-    return any(word.lower() in SECRET_WORDS for word in _NAME_WORDS.findall(name))
+    """Whether a query parameter of this name carries a secret: by its words ("api_key",
+    "apiKey", "sid") or by a secret part anywhere ("accesstoken", "privatekey"), so that
+    "author", "keywords" and "side" are not."""
+    if any(word.lower() in SECRET_WORDS for word in _NAME_WORDS.findall(name)):
+        return True
+    joined = _SEPARATORS.sub("", name.lower())
+    for ordinary in ORDINARY_PARTS:
+        joined = joined.replace(ordinary, " ")
+    return any(part in joined for part in SECRET_PARTS)
+
+
+def secret_value(value: str) -> bool:
+    """Whether a parameter's value looks like a key whatever its name: a long run mixing
+    letters and digits (hex, base64url, a JWT's part) or a UUID; "123", "rss", "world" and
+    "ukraine+talks" do not."""
+    if len(value) < SECRET_RUN:
+        return False
+    if _HEX_ID.search(value):
+        return True
+    return any(len(_CHANGES.findall(run)) >= 2 for run in _RUN.findall(value))
+
+
+def register_keys(url: str) -> None:
+    """Register the values of ``url``'s parameters that look like keys (``secret_value``):
+    a configured URL's, so that they are masked wherever they appear. Only there: in every
+    text, the same rule would break an article's link in an alert (``?id=<hex>``)."""
+    if "=" in url:
+        for m in _PARAMETER.finditer(url):
+            if secret_value(m.group(2)):
+                register(m.group(2))
 
 
 def _mask_parameter(m: re.Match[str]) -> str:
@@ -52,9 +108,9 @@ def _mask_parameter(m: re.Match[str]) -> str:
 
 def redact(text: str) -> str:
     """``text`` with registered secrets, URL credentials and secret parameters masked."""
-    for secret in _secrets:  # first: the patterns below could cut a secret and hide it
+    for secret, mask in _secrets:  # first: the patterns below could cut a secret and hide it
         if secret in text:
-            text = text.replace(secret, MASK)
+            text = text.replace(secret, mask)
     if "://" in text:
         text = _USERINFO.sub(MASK + "@", text)
     if "=" in text:

@@ -24,6 +24,7 @@ from monitor.websub.status import POLLED, render_websub, websub_status
 # Feeds past which ``monitor status`` lists only the failing ones (``--all``: every feed): at
 # a thousand feeds, a thousand rows hid the few that need the operator.
 LISTED = 30
+WIDTH = 40  # the FEED column's
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -157,6 +158,19 @@ def _age(iso: str | None) -> str:
     return f"in {text}" if future else f"{text} ago"
 
 
+def _cell(name: str, width: int) -> str:
+    """A feed's name in the FEED column, ``width`` long at most. A URL (a feed without a
+    name or a title) too long for it keeps its host and its end, the middle elided: keyed
+    URLs of one site differ by their path's end and parameters, not by their start."""
+    if len(name) <= width:
+        return name
+    _, sep, rest = name.partition("://")
+    if not sep or not rest:
+        return name[:width]
+    host = rest.split("/", 1)[0][: width // 2]
+    return f"{host}…{rest[len(host) - width + 1 :]}"
+
+
 def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
     """The readable table of ``monitor status``; past ``LISTED`` feeds, without
     ``every_feed``, only the failing ones are rows (a line counts the others)."""
@@ -166,7 +180,7 @@ def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
     feeds = report["feeds"]
     failing = [f for f in feeds if f["error_streak"] or f.get("malformed")]
     lines.append(f"Feeds: {len(feeds)} configured, {len(failing)} failing")
-    width = min(40, max([len(f["name"]) for f in feeds] + [4]))
+    width = min(WIDTH, max([len(f["name"]) for f in feeds] + [4]))
     lines.append(
         f"  {'FEED':<{width}}  {'LAST SUCCESS':<13} {'NEXT CHECK':<11} {'FED BY':<19}"
         f" {'ERRORS':>6}  LAST ERROR"
@@ -179,7 +193,7 @@ def render(report: dict[str, Any], *, every_feed: bool = True) -> str:
         # Failed fetches in a row; a body whose broken XML may lose items is a problem too.
         errors = f["error_streak"] or ("XML" if f.get("malformed") else 0)
         lines.append(
-            f"  {f['name'][:width]:<{width}}  {_age(f['last_success']):<13} "
+            f"  {_cell(f['name'], width):<{width}}  {_age(f['last_success']):<13} "
             f"{_age(f['next_check']):<11} {fed_by(f):<19} {errors:>6}  {error or ''}"
         )
     if len(rows) < len(feeds):
