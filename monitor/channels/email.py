@@ -20,7 +20,8 @@ from monitor.channels import Channel
 from monitor.channels.config import EmailChannelConfig
 from monitor.channels.digest import digest_html, digest_plain, digest_title
 from monitor.channels.mailerrors import connect_failure, session_failure
-from monitor.channels.render import clip, html_text, plain_text, subject
+from monitor.channels.mailthread import MailIds, mail_ids
+from monitor.channels.render import clip, first_subject, html_text, plain_text, subject
 from monitor.errors import ChannelError
 from monitor.models import Alert
 
@@ -40,6 +41,7 @@ class EmailChannel(Channel):
         self._password = config.password.get_secret_value() if config.password else None
         domain = config.sender.rpartition("@")[2] or "localhost"
         self._domain = domain.strip("> ")
+        self._origin = ""  # the store's (``bind_store``): mail ids of its own, kept
 
     def __repr__(self) -> str:
         c = self.settings
@@ -49,22 +51,40 @@ class EmailChannel(Channel):
             f"username={c.username!r} password={password}>"
         )
 
-    def message(self, subject: str, text: str, html: str) -> EmailMessage:
-        """The MIME message: headers of RFC 5322 §3.6, text and HTML alternatives."""
+    def bind_store(self, origin: str) -> None:
+        self._origin = origin
+
+    def message(
+        self, subject: str, text: str, html: str, ids: MailIds | None = None
+    ) -> EmailMessage:
+        """The MIME message: headers of RFC 5322 §3.6, text and HTML alternatives; with
+        ``ids``, its Message-ID and, for a reply, the mails it follows (§3.6.4)."""
         c = self.settings
         msg = EmailMessage()
-        msg["Subject"] = clip(f"{c.subject_prefix} {subject}".strip(), self.title_maxlen)
+        msg["Subject"] = self._subject(subject, replies=bool(ids and ids.references))
         msg["From"] = c.sender
         msg["To"] = ", ".join(c.recipients)
         msg["Date"] = formatdate(usegmt=True)
-        msg["Message-ID"] = make_msgid(domain=self._domain)
+        msg["Message-ID"] = ids.message_id if ids else make_msgid(domain=self._domain)
+        if ids and ids.in_reply_to:
+            msg["In-Reply-To"] = ids.in_reply_to
+            msg["References"] = " ".join(ids.references)
         msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies to alerts
         msg.set_content(text)
         msg.add_alternative(html, subtype="html")
         return msg
 
+    def _subject(self, subject: str, *, replies: bool) -> str:
+        """The subject line; a reply's is the first mail's after "Re: " (RFC 5322 §3.6.5),
+        cut as that one was: Gmail threads only a mail whose subject is the thread's."""
+        shown = clip(f"{self.settings.subject_prefix} {subject}".strip(), self.title_maxlen)
+        return f"Re: {shown}" if replies else shown
+
     async def _send(self, alert: Alert) -> str | None:
-        msg = self.message(subject(alert), plain_text(alert), html_text(alert))
+        ids = mail_ids(alert, self._origin, self._domain)
+        # An update in a thread: the first mail's subject; what is new leads the text.
+        title = first_subject(alert) if ids and ids.references else subject(alert)
+        msg = self.message(title, plain_text(alert), html_text(alert), ids)
         await self._deliver(msg)
         return None  # mail cannot be edited once sent
 

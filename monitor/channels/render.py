@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 
 from monitor.channels.updates import (
@@ -103,6 +104,13 @@ def subject(alert: Alert) -> str:
     heads, more = new_angles(alert)
     others = len(heads) - 1 + more
     return f"{heading(alert)}: {headline(alert)}" + (f" (+{others} more)" if others > 0 else "")
+
+
+def first_subject(alert: Alert) -> str:
+    """The subject of the first message an update follows: its kind's, its headline (an
+    update keeps its first alert's title)."""
+    kind = alert.extra.get("of_kind", "new") if alert.kind == "update" else alert.kind
+    return subject(replace(alert, kind=kind))
 
 
 def rule_names(alert: Alert) -> str:

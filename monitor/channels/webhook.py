@@ -24,6 +24,7 @@ import aiohttp
 from monitor.channels import Channel
 from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
+from monitor.channels.mailthread import FIRST_ALERT
 from monitor.channels.render import plain_text
 from monitor.channels.updates import message_id, new_angles
 from monitor.errors import ChannelError
@@ -45,6 +46,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     # The outbox's own record of the angles a more urgent message told (``outbox.told``):
     # not what this message tells.
     data["extra"].pop("told_angles", None)
+    data["extra"].pop(FIRST_ALERT, None)  # mail's, to thread an update (``mailthread``)
     return data
 
 
