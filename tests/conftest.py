@@ -63,8 +63,9 @@ def pg_cluster() -> Iterator[Cluster]:
 
 @pytest.fixture
 def pg_url(pg_cluster: Cluster) -> str:
-    """The URL of a new, empty PostgreSQL database for one test."""
-    return pg_cluster.create_database()
+    """The URL of a new, empty PostgreSQL database for one test (made while the test before
+    ran: see Cluster.create_database)."""
+    return pg_cluster.create_database(ahead=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

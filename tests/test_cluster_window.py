@@ -5,17 +5,40 @@ feed only now carries) but seen an hour ago still takes the copies that follow i
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
+from typing import Any
 
-from clirun import HEADLINES, monitor_cli, pipeline_config, with_password
+import pytest
+from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, with_password
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
+from monitor.cli import main
+
+
+async def _stories(config: Path, capsys: pytest.CaptureFixture[str]) -> list[Any]:
+    """`monitor stories --json --since 3650d`: the command's own code, in this process (the
+    runs it reads are processes of their own)."""
+    code = await asyncio.to_thread(
+        main, ["stories", "--json", "--since", "3650d", "-c", str(config)]
+    )
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    stories: list[Any] = json.loads(out)["stories"]
+    return stories
+
 
 async def test_a_second_run_joins_an_old_article_seen_within_the_window(
-    feed_server: FeedServer, database: str, tmp_path: Path
+    feed_server: FeedServer,
+    database: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("PGPW", PASSWORD)  # the config's, for the view in this process
+
     def publish(count: int) -> None:
         for i in range(4):
             items = [(f"Other news {i}", f"http://outlet{i}.example/other")]
@@ -38,16 +61,15 @@ async def test_a_second_run_joins_an_old_article_seen_within_the_window(
         publish(4)  # three more outlets carry it, in the next run
         code, _, err = await monitor_cli("once", config=config)
         assert code == 0, err
-        code, out, err = await monitor_cli("stories", "--json", "--since", "3650d", config=config)
-        assert code == 0, err
-    rail = [s for s in json.loads(out)["stories"] if "summit" in s["title"]]
+        stories = await _stories(config, capsys)
+    rail = [s for s in stories if "summit" in s["title"]]
     assert [len(s["items"]) for s in rail] == [4]
     assert len(tg.sent) == 1, [m["text"] for m in tg.sent]
     assert [p["alert"]["kind"] for p in hook.payloads()].count("new") == 1
 
 
 async def test_a_run_that_brings_nothing_new_never_reads_the_window(
-    feed_server: FeedServer, tmp_path: Path
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`monitor once` from cron: the window is read from the store only when a poll brings a
     new item, so a run where every feed answers 304 pays nothing for it; the run that does
@@ -69,10 +91,8 @@ async def test_a_run_that_brings_nothing_new_never_reads_the_window(
             code, _, err = await monitor_cli("once", config=config)
             assert code == 0, err
             runs.append(err)
-        code, out, err = await monitor_cli("stories", "--json", "--since", "3650d", config=config)
-        assert code == 0, err
+        stories = await _stories(config, capsys)
     assert ["rebuilt the story window" in err for err in runs] == [True, False, True]
     assert "rebuilt the story window: 2 headlines" in runs[2]
-    stories = json.loads(out)["stories"]
     assert sorted(len(s["items"]) for s in stories) == [1, 2]
     assert len(tg.sent) == 1

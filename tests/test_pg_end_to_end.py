@@ -9,16 +9,40 @@ import json
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
+import pytest
 from clirun import HEADLINES, PASSWORD, monitor_cli, pipeline_config, start_node, with_password
 from feedserver import FeedServer, rss
 from standins import telegram_standin, webhook_receiver
 
+from monitor.cli import main
+
 VIEWS = [("stories", "--json"), ("events", "--json")]
+STATUS = [("status", "--json")]
+
+
+async def _views(
+    config: Path, capsys: pytest.CaptureFixture[str], views: list[tuple[str, ...]] = VIEWS
+) -> list[Any]:
+    """What the read-only commands show: the command line's own code, in this process (a
+    process each only added its start-up)."""
+    out = []
+    for args in views:
+        code = await asyncio.to_thread(main, [*args, "-c", str(config)])
+        text, err = capsys.readouterr()
+        assert code == 0, (args, err)
+        assert PASSWORD not in text + err
+        out.append(json.loads(text))
+    return out
 
 
 async def test_monitor_once_alerts_once_then_edits_on_either_backend(
-    feed_server: FeedServer, database: str, tmp_path: Path
+    feed_server: FeedServer,
+    database: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     def publish(count: int) -> None:
         for i in range(8):
@@ -47,21 +71,14 @@ async def test_monitor_once_alerts_once_then_edits_on_either_backend(
         assert tg.edits, "the Telegram message was not edited as the story grew"
         assert "new" not in [p["alert"]["kind"] for p in hook.payloads()[1:]]
 
-        code, out, err = await monitor_cli("stories", "--json", config=config)
-        assert code == 0, err
-        stories = json.loads(out)["stories"]
+        # The commands that read the store: their own code, in this process.
+        monkeypatch.setenv("PGPW", PASSWORD)
+        read = await _views(config, capsys, [*VIEWS, *STATUS])  # and no password in any
+        stories = read[0]["stories"]
         rail = [s for s in stories if "summit" in s["title"]]
         assert len(rail) == 1 and len(rail[0]["items"]) == 8
-        code, out, err = await monitor_cli("events", "--json", config=config)
-        assert code == 0, err
-        assert any(
-            rail[0]["id"] in [s["id"] for s in e["stories"]] for e in json.loads(out)["events"]
-        )
-        code, out, err = await monitor_cli("status", "--json", config=config)
-        assert code == 0, err
-        assert json.loads(out)["counts"]["stories"] == len(stories)
-        for text in (out, err):
-            assert PASSWORD not in text
+        assert any(rail[0]["id"] in [s["id"] for s in e["stories"]] for e in read[1]["events"])
+        assert read[2]["counts"]["stories"] == len(stories)
 
 
 async def test_an_unreachable_server_is_one_line_without_the_password(
@@ -102,8 +119,13 @@ async def test_monitor_run_on_postgresql_alerts_and_stops_on_sigterm(
 
 
 async def test_a_dry_run_on_postgresql_prints_and_leaves_the_store_as_it_was(
-    feed_server: FeedServer, pg_url: str, tmp_path: Path
+    feed_server: FeedServer,
+    pg_url: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    monkeypatch.setenv("PGPW", PASSWORD)  # for the views in this process, as monitor_cli's
     feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[0], "http://o0.example/rail")]))
     async with telegram_standin() as tg, webhook_receiver() as hook:
         config = tmp_path / "config.toml"
@@ -113,7 +135,7 @@ async def test_a_dry_run_on_postgresql_prints_and_leaves_the_store_as_it_was(
         assert code == 1 and "predates this version" in err  # not made yet
         code, _, err = await monitor_cli("once", config=config)  # made, and the feed's first poll
         assert code == 0, err
-        before = [json.loads((await monitor_cli(*v, config=config))[1]) for v in VIEWS]
+        before = await _views(config, capsys)
         feed_server.feed("/o0", rss("Outlet 0", [(HEADLINES[1], "http://o1.example/rail2"),
                                                 (HEADLINES[0], "http://o0.example/rail")]))  # fmt: skip
         sent = len(tg.sent)
@@ -124,4 +146,4 @@ async def test_a_dry_run_on_postgresql_prints_and_leaves_the_store_as_it_was(
         assert time.monotonic() - started < 30
         assert "Márquez" in out  # the alert of the new item, on stdout
         assert len(tg.sent) == sent
-        assert [json.loads((await monitor_cli(*v, config=config))[1]) for v in VIEWS] == before
+        assert await _views(config, capsys) == before

@@ -14,7 +14,7 @@ import sqlite3
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
 
 import aiohttp
@@ -150,7 +150,7 @@ async def test_a_full_disk_is_told_once_and_its_items_come_once_it_has_room(
             start = len(lines)
             for feed in items:
                 items[feed] += 40  # enough that they need pages the disk has no room for
-            await asyncio.sleep(7)  # several polls of each feed at 1s
+            await asyncio.sleep(4)  # several polls of each feed at 1s (one ERROR a poll before)
             async with aiohttp.ClientSession() as session:
                 async with session.get(f"{base}/healthz") as resp:
                     assert resp.status == 503
@@ -202,12 +202,18 @@ async def test_unchanged_feeds_do_not_end_the_outage_while_the_disk_is_still_ful
     for feed in range(FEEDS):
         feed_server.handler(f"/f/{feed}", _serve(items))
     path = _config(tmp_path, feed_server, "127.0.0.1:0")
+
+    def stored() -> int:
+        with closing(sqlite3.connect(tmp_path / "monitor.db")) as db:
+            count: int = db.execute("SELECT count(*) FROM items").fetchone()[0]
+        return count
+
     with _log_lines() as lines:
         daemon = Daemon(config_module.load(path), path)
         task = asyncio.create_task(daemon.run())
         try:
             await _until(lambda: daemon.metrics_port is not None, 10, "the daemon did not start")
-            await asyncio.sleep(3)  # every feed polled, its items stored
+            await _until(lambda: stored() == FEEDS * 10, 10, "the first items were not stored")
             await _fill_disk(daemon)
             start = len(lines)
             items[0] += 40  # only feed 0 has news; 1 and 2 are unchanged
