@@ -71,9 +71,21 @@ async def test_copies_in_other_languages_after_a_restart_join_the_event(
     assert len(alerts) == 1, alerts  # ... and a "new" alert of its own
 
 
-def test_an_event_rebuilt_from_the_store_is_compared_by_meaning() -> None:
-    index = EventIndex(EventConfig(), 72 * 3600.0, _ENCODER)
+@pytest.mark.parametrize("grown", [False, True])
+def test_an_event_rebuilt_from_the_store_means_what_the_daemons_does(grown: bool) -> None:
+    # ``grown``: a story joins the rebuilt event (by its words) before any comparison by
+    # meaning; its headline adds to the meaning the rebuilt stories' headlines make.
+    later = "Kremlin says Putin invited Zelensky to Moscow for talks"
+    daemon = EventIndex(EventConfig(), 72 * 3600.0, _ENCODER)
+    rebuilt = EventIndex(EventConfig(), 72 * 3600.0, _ENCODER)
     for i, title in enumerate([*NOISE, SEED]):  # as ``store.events.rebuild_index`` adds them
-        index.add(i, i, title, "", T0 + 60 * i, embed=False)
-    found = index.find(100, RUSSIAN, "", T0 + 1800)
-    assert (found.event_id, found.reason) == (SEED_EVENT, "similar meaning")
+        daemon.add(i, i, title, "", T0 + 60 * i)
+        rebuilt.add(i, i, title, "", T0 + 60 * i, embed=False)
+    decisions = []
+    for index in (daemon, rebuilt):
+        if grown:
+            index.add(SEED_EVENT, 50, later, "", T0 + 900)
+        decisions.append(index.find(100, RUSSIAN, "", T0 + 1800))
+    ran, restarted = decisions
+    assert (restarted.event_id, restarted.reason) == (SEED_EVENT, "similar meaning")
+    assert restarted.score == pytest.approx(ran.score, abs=1e-5)  # before: a new event
