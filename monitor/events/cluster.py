@@ -107,6 +107,9 @@ class EventIndex:
         self.config = config
         self.window = window
         self._meanings = Meanings(embedder) if embedder is not None else None
+        # With an embedder: the stories (id, headline) of each event rebuilt from the store
+        # (``add(embed=False)``), whose meaning is summed when first compared (``_mean``)
+        self._unmeant: dict[int, list[tuple[int, str]]] = {}
         self._recent: dict[int, None] = {}  # events by last activity, the latest last
         self._words = EventWords()
         self._events: dict[int, Event] = {}
@@ -389,14 +392,18 @@ class EventIndex:
     def _by_meaning(self, meanings: Meanings, story_id: int, title: str, seen: float) -> Decision:
         """The open event, of the ``semantic_events`` most recently active, whose headlines
         mean most nearly what ``title`` does (in any language), if near enough."""
-        ids, sums = [], []
+        ids = []
         for event_id in reversed(self._recent):
             event = self._events[event_id]
-            if event.meaning is not None and not self._closed(event, seen):
+            if (event.meaning is not None or event_id in self._unmeant) and not self._closed(
+                event, seen
+            ):
                 ids.append(event_id)
-                sums.append(event.meaning)
                 if len(ids) == self.config.semantic_events:
                     break
+        if self._unmeant:
+            self._mean([event_id for event_id in ids if event_id in self._unmeant], meanings)
+        sums = [meaning for e in ids if (meaning := self._events[e].meaning) is not None]
         if not ids:
             return Decision(None, 0.0, "new event")
         self.last_candidates += len(ids)
@@ -404,6 +411,15 @@ class EventIndex:
         if score >= self.config.semantic_threshold:
             return Decision(ids[best], score, "similar meaning")
         return Decision(None, score, "new event")
+
+    def _mean(self, event_ids: list[int], meanings: Meanings) -> None:
+        """The meanings of these rebuilt events: their stories' headlines embedded now (in
+        one batch), summed as one daemon would have summed them as they came."""
+        if not event_ids:
+            return
+        summed = meanings.summed([self._unmeant.pop(event_id) for event_id in event_ids])
+        for event_id, meaning in zip(event_ids, summed, strict=True):
+            self._events[event_id].meaning = meaning
 
     def _candidates(self, vector: Vector, seen: float) -> list[int]:
         """Open events sharing the rarest words of ``vector``, those sharing the most
@@ -442,8 +458,9 @@ class EventIndex:
         ``headline``, ``key``, ``feed`` or ``timed``: as ``find``'s.
 
         With an embedder, a new story's headline adds to the event's meaning (about 6 ms);
-        ``embed=False`` skips that (the window rebuilt at start: events regain a meaning
-        from their next story)."""
+        ``embed=False`` (the window rebuilt at start) defers that until the event is first
+        compared by meaning, so that a restart loses no event's meaning and embeds only
+        those of the events still compared (``semantic_events``, open)."""
         entities = tuple(entities)
         if not new_story:
             # A copy of a story the event holds (another outlet's): its headline counts
@@ -472,7 +489,9 @@ class EventIndex:
         self._story_event[story_id] = event_id
         self._recent.pop(event_id, None)
         self._recent[event_id] = None
-        if self._meanings is not None and new_story and embed:
+        if self._meanings is not None and new_story and (not embed or event_id in self._unmeant):
+            self._unmeant.setdefault(event_id, []).append((story_id, title))
+        elif self._meanings is not None and new_story:
             meaning = self._meanings.of(story_id, title)
             event.meaning = meaning.copy() if event.meaning is None else event.meaning + meaning
         titled = None
@@ -521,6 +540,7 @@ class EventIndex:
             self._recent.pop(event_id, None)
             self._titles.pop(event_id, None)
             self._untimed.discard(event_id)
+            self._unmeant.pop(event_id, None)
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         return len(gone)

@@ -37,6 +37,28 @@ class Meanings:
         self._last = (story_id, vector)
         return vector
 
+    def summed(self, events: Sequence[Sequence[tuple[int, str]]]) -> list[Vectors]:
+        """The summed embeddings of each event's stories' headlines (at least one each),
+        added in their order as ``EventIndex.add`` adds them one at a time: those of the last
+        batch (``embed_ahead``) as they were, all the others in one batch."""
+        known = [[self._ahead.get(story_id) for story_id, _ in stories] for stories in events]
+        missing = [
+            compatible(title)
+            for stories, vectors in zip(events, known, strict=True)
+            for (_, title), vector in zip(stories, vectors, strict=True)
+            if vector is None
+        ]
+        fresh = iter(self.embedder(missing) if missing else ())
+        out = []
+        for vectors in known:
+            total: Vectors | None = None
+            for vector in vectors:
+                vector = next(fresh) if vector is None else vector
+                total = vector.copy() if total is None else total + vector
+            assert total is not None
+            out.append(total)
+        return out
+
 
 def nearest(meanings: Sequence[Vectors], vector: Vectors) -> tuple[int, float]:
     """Which of the events' summed ``meanings`` is nearest ``vector`` (a unit vector), by
