@@ -10,8 +10,10 @@ naming him so too, still joins it without a message."""
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
+from conftest import shared
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
@@ -41,6 +43,7 @@ INVITE_AP = (
     "stands, Kremlin spokesman Dmitry Peskov told reporters.",
 )
 
+BACKGROUND = 90  # other news in the window: a young one, as a fresh install's first hour
 RULE = """
 [[entities]]
 name = "Volodymyr Zelensky"
@@ -87,5 +90,43 @@ async def test_putins_talks_with_xi_are_a_new_alert_not_the_invitations_update(
             await poll_all(engine.rt, progress=False)
             assert await engine.drain(20)
             assert len(tg.sent) == 2, [str(m["text"]) for m in tg.sent[2:]]
+        finally:
+            await engine.close()
+
+
+BRUSSELS = (
+    "Zelenskyy meets EU leaders at Brussels summit on defense aid",
+    "Zelenskyy attended the European Council summit in Brussels to discuss air defense and the "
+    "use of frozen Russian assets.",
+)
+
+
+async def test_a_summit_in_brussels_is_not_putins_talks_in_beijing(
+    feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """The 14-outlet trial: minutes after Putin's talks with Xi "at a summit in Beijing",
+    Zelenskyy's EU summit in Brussels shares with them only "summit", "leaders", "discuss"
+    and "Russian": words news uses of many happenings, and another "new" message."""
+    with shared("uci-news-2014-03", "uci-news-aggregator_2014-03-10_12_slice.csv").open(
+        encoding="utf-8", newline=""
+    ) as f:
+        other = [r[1] for r in list(csv.reader(f))[1:BACKGROUND]]
+    feed_server.feed("/bg", rss("bg", [(t, "", 1.0) for t in other]))
+    feed_server.feed("/a", rss("reuters", [(*INVITE, 0.2)]))
+    feed_server.feed("/b", rss("kyiv", [(*INVITE_KI, 0.2)]))
+    async with telegram_standin() as tg:
+        extra = RULE.format(token=BOT_TOKEN, chat=CHAT_ID, url=tg.url)
+        urls = [feed_server.url(p) for p in ["/bg", "/a", "/b"]]
+        engine = await Engine.open(make_config(tmp_path, urls, extra=extra))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            feed_server.feed("/a", rss("reuters", [(*INVITE, 0.2), (*XI, 0.1)]))
+            feed_server.feed("/b", rss("kyiv", [(*INVITE_KI, 0.2), (*BRUSSELS, 0.0)]))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            texts = [str(m["text"]) for m in tg.sent]
+            assert len(texts) == 3, texts
+            assert [sum(t[0] in m for m in texts) for t in (XI, BRUSSELS)] == [1, 1], texts
         finally:
             await engine.close()

@@ -56,11 +56,14 @@ SUMMARY_SHARED = 3
 # items have taught the index which words are rare, every join below ``threshold`` must.
 # A list rather than rarity: asking every join on the ``recent`` bar for two words found in
 # fewer than ``TOPIC_EVENTS`` other open events (or common by their items per event) cost UCI
-# 0.03 to 0.24 of recall; this costs 0.004 (bench/events_quality.py).
+# 0.03 to 0.24 of recall; this costs 0.004 (bench/events_quality.py). "summit", "leaders",
+# "discuss", "meet": a young window joined Zelenskyy's EU summit in Brussels to Putin's
+# talks with Xi "at a summit in Beijing" on them and "Russian" (explore14's 14-outlet run).
 COMMON_WORDS = frozenset(
     content_words(
         "city cities talks officials year years hold held report people day week time plan "
         "call make get take show set back move according announce agree"
+        " summit leaders discuss meet meeting"
     )
 )
 RECENT_SHARED = 2  # distinct words (an entity and its name's word once)
