@@ -31,6 +31,7 @@ from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centro
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
 from monitor.events.meaning import Meanings, nearest
+from monitor.events.names import distinct, runs
 from monitor.events.postings import EventWords
 from monitor.events.semantic import Embedder
 from monitor.events.vectors import Feeds, of_feed_item, of_title
@@ -55,14 +56,22 @@ SUMMARY_SHARED = 3
 # items have taught the index which words are rare, every join below ``threshold`` must.
 # A list rather than rarity: asking every join on the ``recent`` bar for two words found in
 # fewer than ``TOPIC_EVENTS`` other open events (or common by their items per event) cost UCI
-# 0.03 to 0.24 of recall; this costs 0.004 (bench/events_quality.py).
+# 0.03 to 0.24 of recall; this costs 0.004 (bench/events_quality.py). "summit", "leaders",
+# "discuss", "meet": a young window joined Zelenskyy's EU summit in Brussels to Putin's
+# talks with Xi "at a summit in Beijing" on them and "Russian" (explore14's 14-outlet run).
 COMMON_WORDS = frozenset(
     content_words(
         "city cities talks officials year years hold held report people day week time plan "
         "call make get take show set back move according announce agree"
+        " summit leaders discuss meet meeting"
     )
 )
 RECENT_SHARED = 2  # distinct words (an entity and its name's word once)
+# ... and a name written in several words in the item's summary once (``names.runs``): the
+# wires' "Russian President Vladimir Putin" in the ledes of his talks with Xi and of his
+# invitation to Zelensky is one name in common, not three words; with "talks" it joined
+# them in a young window, where ``COMMON_EVENTS`` cannot yet tell "president" is common
+# (explore14), while ``monitor dedup-check``, headlines alone, kept them apart.
 # When a word is common in the window's news: held by ``COMMON_SHARE`` of the window's events
 # and by ``COMMON_EVENTS`` open ones besides the event joined. A head of state, a country
 # ("Putin", "Russian", "president") is in many of a day's happenings; one happening's own
@@ -199,6 +208,7 @@ class EventIndex:
         below: bool,
         unlearned: bool,
         headline: Headline,
+        summary: str,
     ) -> bool:
         """Whether the words ``vector`` shares (two or more) with event ``event_id``'s
         ``words`` are no evidence of one happening. Its telling words are those besides
@@ -212,12 +222,12 @@ class EventIndex:
         for entity in [word for word in telling if word[:1] == "@"]:
             if not telling.isdisjoint(content_words(entity[1:])):
                 telling.discard(entity)
-        if (
-            below
-            and len(telling) < RECENT_SHARED
-            and (unlearned or not shared.isdisjoint(COMMON_WORDS))
-        ):
-            return True
+        if below and (unlearned or not shared.isdisjoint(COMMON_WORDS)):
+            if len(telling) < RECENT_SHARED:
+                return True
+            # one name's words, as the item's summary writes it, are one word in common
+            if distinct(telling, runs(summary)) < RECENT_SHARED:
+                return True
         if len(telling) == 1:
             topic = next(iter(telling))
             return self._spread(topic, seen, event_id, TOPIC_EVENTS, once=True) >= TOPIC_EVENTS
@@ -353,7 +363,7 @@ class EventIndex:
                     # above the threshold only one telling word is refused: two or more
                     # shared besides the item's common words and entities cannot be that
                     if (below or shared <= loose + 1) and self._refused(
-                        vector, words, event_id, seen, below, unlearned, headline
+                        vector, words, event_id, seen, below, unlearned, headline, summary
                     ):
                         continue
                 # A name and a product of the item's own headline ("Apple" + "iPhone") are
