@@ -82,11 +82,6 @@ class Channel:
         the reader deleted it), for the next edits to edit."""
         return await self._edit(shown_alert(alert), external_id)
 
-    def bind_store(self, origin: str) -> None:
-        """Told by the outbox before it delivers: ``origin`` is this store's alone
-        (``store.origin``), for ids that must stay the same after a restart and not be
-        another store's (mail's Message-IDs). Nothing by default."""
-
     async def _send(self, alert: Alert) -> str | None:
         raise NotImplementedError
 

@@ -41,7 +41,6 @@ class EmailChannel(Channel):
         self._password = config.password.get_secret_value() if config.password else None
         domain = config.sender.rpartition("@")[2] or "localhost"
         self._domain = domain.strip("> ")
-        self._origin = ""  # the store's (``bind_store``): mail ids of its own, kept
 
     def __repr__(self) -> str:
         c = self.settings
@@ -50,9 +49,6 @@ class EmailChannel(Channel):
             f"<EmailChannel {self.name!r} {c.security}://{c.host}:{c.port} "
             f"username={c.username!r} password={password}>"
         )
-
-    def bind_store(self, origin: str) -> None:
-        self._origin = origin
 
     def message(
         self, subject: str, text: str, html: str, ids: MailIds | None = None
@@ -81,7 +77,7 @@ class EmailChannel(Channel):
         return f"Re: {shown}" if replies else shown
 
     async def _send(self, alert: Alert) -> str | None:
-        ids = mail_ids(alert, self._origin, self._domain)
+        ids = mail_ids(alert, self._domain)
         # An update in a thread: the first mail's subject; what is new leads the text.
         title = first_subject(alert) if ids and ids.references else subject(alert)
         msg = self.message(title, plain_text(alert), html_text(alert), ids)

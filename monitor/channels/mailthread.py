@@ -1,14 +1,14 @@
-"""Mail threads: the Message-ID of an alert's mail and, for an event's update, the mails it
-follows (RFC 5322 §3.6.4: In-Reply-To names the parent, References the thread down to it), so
-a mail client shows the first mail and its updates as one conversation.
+"""Mail threads: the Message-ID of an alert's mail and, for an event's update, the mail it
+follows (RFC 5322 §3.6.4: In-Reply-To and References name the first mail), so a mail client
+shows the first mail and its updates as one conversation.
 
-The ids are derived, not stored: ``<ALERT.N.ORIGIN@sender's domain>``, ALERT the id of the
-first mail's alert (``FIRST_ALERT``, which the outbox writes into its update), N the update's
-number (0 for the first mail; the outbox counts the updates mailed, ``outbox.pace``), ORIGIN
-what is this store's alone (``store.origin``). So an update after a restart names the first
-mail as it went, and two stores (whose alert ids both start at 1) never share an id: Gmail
-drops a message whose Message-ID it has seen. A retry of one message keeps its id (a
-duplicate sent after a crash is dropped the same way).
+A first mail's id is derived from its alert's row, ``<ALERT.TOKEN@sender's domain>``: TOKEN a
+hash of when the row was queued, so a restart or another node of a cluster names it as it
+went, while a store restored from a backup (its alert ids counted again from the backup's)
+or a second store never reuses one: Gmail drops a message whose Message-ID it has seen
+(review19d). The outbox writes that id into each update it queues (``FIRST_ALERT``); an
+update's own id is new at every try, so a retry that tells more angles is not dropped as the
+one before it.
 
 Gmail threads a mail only when its subject is the thread's (a "Re:" or "Fwd:" before it
 aside) and its References name a mail of the thread; Outlook groups by that subject too (its
@@ -19,17 +19,19 @@ is the preview every one of them shows under the subject.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
+from email.utils import make_msgid
 
 from monitor.models import Alert
 
-# In an update's extra: the id of the alert whose mail it follows (``outbox.grow``).
+# In a first alert as it goes out (``thread_first``), and in an update's extra (written by
+# the outbox): the left part of the first mail's Message-ID.
+THREAD = "mail_thread"
 FIRST_ALERT = "first_alert"
-# ``outbox.pace.UPDATES_SENT``: how many updates of that mail were mailed before this one.
-_UPDATES_SENT = "updates_sent"
-# The updates before this one that References names after the first mail (the newest): a
-# thread is found by any of them, and a header need not grow with a story that keeps on.
-REFERENCED_UPDATES = 10
+# A longer domain would make In-Reply-To longer than a header line, which Python's mail
+# folding then writes as an encoded word no client reads as an id (review19d).
+_LONGEST_DOMAIN = 40
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,21 +46,26 @@ class MailIds:
         return self.references[-1] if self.references else None
 
 
-def mail_ids(alert: Alert, origin: str, domain: str) -> MailIds | None:
-    """The ids of ``alert``'s mail; None without an ``origin`` (a test alert sent by the
-    command line) or for an update queued before updates named their first alert."""
-    if not origin:
-        return None
+def thread_token(alert_id: int, created_at: float) -> str:
+    """The left part of the Message-ID of the mail of the alert row ``alert_id`` queued at
+    ``created_at``."""
+    when = hashlib.sha256(repr(float(created_at)).encode()).hexdigest()[:12]
+    return f"{alert_id}.{when}"
 
-    def msgid(first: str, n: int) -> str:
-        return f"<{first}.{n}.{origin}@{domain}>"
 
+def thread_first(alert: Alert, created_at: float) -> Alert:
+    """``alert`` (a first message: not an update) with its thread's token, as it goes out."""
+    return replace(alert, extra={**alert.extra, THREAD: thread_token(alert.id, created_at)})
+
+
+def mail_ids(alert: Alert, domain: str) -> MailIds | None:
+    """The ids of ``alert``'s mail; None for one with no thread (a test alert sent by the
+    command line, an update queued before updates named their first mail)."""
+    right = domain if len(domain) <= _LONGEST_DOMAIN else "monitor.invalid"
     if alert.kind != "update":
-        return MailIds(msgid(str(alert.id), 0))
+        token = alert.extra.get(THREAD, "")
+        return MailIds(f"<{token}@{right}>") if token else None
     first = alert.extra.get(FIRST_ALERT, "")
-    sent = alert.extra.get(_UPDATES_SENT, "0") or "0"
-    if not first.isdigit() or not sent.isdigit():
+    if "." not in first:
         return None
-    n = int(sent) + 1
-    earlier = range(max(1, n - REFERENCED_UPDATES), n)
-    return MailIds(msgid(first, n), (msgid(first, 0), *(msgid(first, k) for k in earlier)))
+    return MailIds(make_msgid(domain=right), (f"<{first}@{right}>",))

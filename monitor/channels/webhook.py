@@ -24,7 +24,7 @@ import aiohttp
 from monitor.channels import Channel
 from monitor.channels.config import WebhookChannelConfig
 from monitor.channels.http import REDIRECTS, redirect_error
-from monitor.channels.mailthread import FIRST_ALERT
+from monitor.channels.mailthread import FIRST_ALERT, THREAD
 from monitor.channels.render import plain_text
 from monitor.channels.updates import message_id, new_angles
 from monitor.errors import ChannelError
@@ -47,6 +47,7 @@ def alert_json(alert: Alert) -> dict[str, Any]:
     # not what this message tells.
     data["extra"].pop("told_angles", None)
     data["extra"].pop(FIRST_ALERT, None)  # mail's, to thread an update (``mailthread``)
+    data["extra"].pop(THREAD, None)
     return data
 
 

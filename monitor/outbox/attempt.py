@@ -9,6 +9,7 @@ import logging
 from collections.abc import Awaitable
 
 from monitor.channels import Channel
+from monitor.channels.mailthread import thread_first
 from monitor.errors import ChannelError
 from monitor.store.alerts import Due
 
@@ -29,6 +30,7 @@ async def attempt(channel: Channel, due: Due) -> tuple[ChannelError | None, str 
         sent.append(await channel.edit(alert, external_id))
 
     if alert.kind != "update":
+        alert = thread_first(alert, due.created_at)  # the id mail's updates name
         error = await call(channel, send())
         return error, sent[0] if sent else None
     if due.external_id and channel.can_edit:

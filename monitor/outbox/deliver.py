@@ -18,7 +18,6 @@ from monitor.outbox.status import orphaned, orphaned_message
 from monitor.outbox.worker import DIGEST_KINDS, IDLE_MAX, ChannelWorker, Flush
 from monitor.store import Store, report
 from monitor.store import alerts as rows
-from monitor.store.origin import store_origin
 
 __all__ = ["BATCH", "DIGEST_KINDS", "IDLE_MAX", "Deliverer"]
 
@@ -131,9 +130,6 @@ class Deliverer:
         try:
             for name, count in (await orphaned(self.store.db, self.channels)).items():
                 log.warning("%s", orphaned_message(name, count))
-            origin = await store_origin(self.store.db)
-            for channel in self.channels.values():
-                channel.bind_store(origin)
             await self._release_held()
             loop = asyncio.get_running_loop()
             workers = [

@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
-from monitor.channels.mailthread import FIRST_ALERT
+from monitor.channels.mailthread import FIRST_ALERT, thread_token
 from monitor.dedup.outlet import strip_outlet
 from monitor.models import Alert, Event, Story
 from monitor.outbox import told as told_by
@@ -300,8 +300,8 @@ async def _story_grew(
 async def _queue_update(db: Db, due: Due, fresh: Alert, now: float) -> None:
     """Queue (or refresh) the one update of ``due``'s sent message, carrying ``fresh``: an
     edit of it where the channel gave an id to edit, else a message of its own."""
-    # The first alert's id: mail threads the update under that alert's mail (``mailthread``).
-    first = {"of_kind": due.alert.kind, FIRST_ALERT: str(due.alert.id)}
+    # The first mail's id: mail threads the update under it (``mailthread``).
+    first = {"of_kind": due.alert.kind, FIRST_ALERT: thread_token(due.alert.id, due.created_at)}
     update = replace(fresh, kind="update", extra={**fresh.extra, **first})
     await rows.upsert_update(
         db,

@@ -7,7 +7,7 @@ import logging
 from dataclasses import replace
 
 from monitor.channels.config import DeliveryConfig
-from monitor.channels.mailthread import FIRST_ALERT
+from monitor.channels.mailthread import FIRST_ALERT, thread_token
 from monitor.configtypes import format_duration
 from monitor.errors import MonitorError
 from monitor.models import Alert
@@ -89,7 +89,7 @@ async def follow_up(db: Db, due: Due, external_id: str | None, shown: str, now: 
             shown = dump_payload(fresh)
         await rows.requeue(db, alert.id, shown, now=now)
         return
-    first = {"of_kind": fresh.kind, FIRST_ALERT: str(fresh.id)}  # as ``grow`` queues one
+    first = {"of_kind": fresh.kind, FIRST_ALERT: thread_token(fresh.id, due.created_at)}
     update = replace(fresh, kind="update", extra={**fresh.extra, **first})
     await rows.upsert_update(
         db,
