@@ -35,6 +35,9 @@ class Item:
     guid: str | None
     published: datetime | None
     first_seen: datetime
+    # The outlet an aggregator names as the item's own (RSS 2.0 ``<source>``: "Al Jazeera"),
+    # "" for none: an alert credits it, and a headline's " - Al Jazeera" is cut as its name.
+    source: str = ""
 
 
 @dataclass(slots=True)

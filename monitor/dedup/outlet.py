@@ -3,11 +3,19 @@ of outlets: a trailing " - X" / " | X" segment of at most four words, a leading 
 most three, a leading ALL-CAPS tag before a dash or colon ("UPDATE 2-", "EXCLUSIVE:",
 "GLOBAL MARKETS-"), a parenthesised one- or two-word credit ("(AP)"). Each is removed only
 when enough of the headline remains. Pure: no I/O.
+
+Story matching reads ``strip_outlet``: copies of one story carry their outlets' names
+("Kremlin says ... - Reuters", "BBC News - Kremlin says ..."), which must not keep them
+apart; a segment of news cut there as well costs matching little. An alert shows
+``shown_headline``: it cuts a segment only when it is an outlet's name (the feed's, the
+item's ``<source>``, or a name by its shape), so that "Zelensky says summit possible - but
+not in Moscow" is shown whole.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 # A leading tag in capitals before a dash or colon, with an optional count:
 # "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
@@ -65,3 +73,82 @@ def keeps_whole(title: str) -> bool:
         return False
     text = title.strip()
     return not (text[:1].isdigit() or text[:2].isupper() or "(" in text or _has_separator(text))
+
+
+# Lower-case words a name may hold ("Voice of America", "The Times of India", "Le Monde et
+# Moi"): function words that join a name's parts, never a verb ("says", "react").
+_NAME_JOINERS = frozenset(
+    ("of", "the", "and", "for", "de", "la", "le", "du", "des", "der", "die", "von", "y", "e",
+     "di", "da", "do", "del", "et", "&")
+)  # fmt: skip
+_NAME_WORD = re.compile(r"[\w.&'’]+")
+
+
+def shown_headline(title: str, names: Iterable[str] = ()) -> str:
+    """The headline an alert shows: wire tags and credits off as ``strip_outlet`` takes
+    them, but a " - X" tail only when X is an outlet's name (one of ``names``: the feed's,
+    the item's ``<source>``; or a short name by its shape, ``looks_like_name``) and an
+    "X - " head only when X is one of ``names``: "Putin - Zelensky summit ..." keeps
+    "Putin". "" when nothing is left (the caller shows the title)."""
+    text = title[:MAX_TITLE].strip()
+    if keeps_whole(text):
+        return text
+    if text[:1].isdigit():
+        text = _LEAD_TIME.sub("", text)
+    for _ in range(2):
+        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
+        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
+            text = text[match.end() :]
+    if not _has_separator(text):
+        return _PAREN.sub(" ", text).strip() if "(" in text else text
+    known = [_name_words(n) for n in names if n and n.strip()]
+    tail = _TAIL.search(text)
+    if tail:
+        rest = text[: tail.start()].strip()
+        segment = tail.group().strip().lstrip("-|–—").strip()
+        if len(rest.split()) >= 3 and (_is_known(segment, known) or looks_like_name(segment, rest)):
+            text = rest
+    if "(" in text:
+        stripped = _PAREN.sub(" ", text).strip()
+        if len(stripped.split()) >= 3:
+            text = stripped
+    head = _HEAD.match(text) if _has_separator(text) else None
+    if head and len(text[head.end() :].split()) >= 4:
+        segment = text[: head.end()].strip().rstrip("-|–—").strip()
+        if _is_known(segment, known):
+            text = text[head.end() :]
+    return text
+
+
+def looks_like_name(segment: str, rest: str = "") -> bool:
+    """Whether a headline's segment reads as a name: at most four words, each capitalised
+    (or a digit, or a joining word such as "of"): "Reuters", "BBC News", "The Kyiv
+    Independent", "RT"; not news ("but not in Moscow", "Peskov says door open"). Not in a
+    headline written in title case itself (``rest``): there the shape tells nothing."""
+    words = _NAME_WORD.findall(segment)
+    if not words or len(words) > 4:
+        return False
+    if not all(w[:1].isupper() or w[:1].isdigit() or w in _NAME_JOINERS for w in words):
+        return False
+    if not words[0][:1].isupper() and not words[0][:1].isdigit():
+        return False
+    others = [w for w in _NAME_WORD.findall(rest) if w[:1].isalpha()]
+    return len(others) < 4 or any(w[:1].islower() and w not in _NAME_JOINERS for w in others)
+
+
+def _name_words(name: str) -> tuple[frozenset[str], str]:
+    """A name's words (folded), and its letters run together ("aljazeera")."""
+    words = [w.casefold() for w in _NAME_WORD.findall(name)]
+    return frozenset(words), "".join(words)
+
+
+def _is_known(segment: str, known: list[tuple[frozenset[str], str]]) -> bool:
+    """Whether ``segment`` names one of the outlets ``known``: the same words, or the one's
+    words all among the other's ("BBC" and "BBC News - World"), or the same letters ("Al
+    Jazeera" and a site's "aljazeera")."""
+    words, joined = _name_words(segment)
+    if not words:
+        return False
+    return any(
+        name and (words <= name or name <= words or joined == letters) for name, letters in known
+    )

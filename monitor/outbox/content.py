@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-from monitor.dedup.outlet import strip_outlet
+from monitor.dedup.outlet import shown_headline
 from monitor.models import Event, Match, StoredItem, Story
 
 # The lede shown: the summary's first sentences up to about this many characters.
@@ -61,12 +62,16 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
     terms = plain_terms(match)
     if item is None:
         return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms, True)
-    rest = tuple(o for o in outlets if o != item.feed_name)
+    # An aggregator's copy (Google News) is credited to the outlet it names as the item's
+    # own (``<source>``), not to the aggregator.
+    source = item.item.source
+    rest = tuple(o for o in outlets if o not in (item.feed_name, source))
     title = item.item.title
+    names = (item.feed_name, source, _site(item.feed_url))
     return Shown(
-        strip_outlet(title) or title,
+        shown_headline(title, names) or title,
         item.item.url or story.url,
-        (item.feed_name, *rest),
+        (source or item.feed_name, *rest),
         lede(item.item.summary, title),
         item.seen_at,
         terms,
@@ -74,9 +79,18 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
     )
 
 
+def _site(url: str) -> str:
+    """The name in a feed's address ("aljazeera" of https://www.aljazeera.com/xml/rss)."""
+    host = (urlsplit(url).hostname or "") if url else ""
+    parts = [p for p in host.split(".") if p not in ("www", "feeds", "rss", "news")]
+    return parts[-2] if len(parts) >= 2 else ""
+
+
 def event_extra(event: Event) -> dict[str, str]:
-    """What an alert per event shows of the event: its angles, newest headline and title."""
-    return {"angles": str(event.stories), "latest": event.latest, "event_title": event.title}
+    """What an alert per event shows of the event: its angles, newest headline (without an
+    outlet's name after it) and title."""
+    latest = shown_headline(event.latest) or event.latest
+    return {"angles": str(event.stories), "latest": latest, "event_title": event.title}
 
 
 def event_outlets(event: Event, story: Story) -> tuple[str, ...]:

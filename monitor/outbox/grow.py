@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from monitor.channels.mailthread import FIRST_ALERT, thread_token
-from monitor.dedup.outlet import strip_outlet
+from monitor.dedup.outlet import shown_headline
 from monitor.models import Alert, Event, Story
 from monitor.outbox import told as told_by
 from monitor.outbox.bursts import maybe_burst, maybe_event_burst
@@ -157,9 +157,9 @@ async def _event_grew(
             if heads is None or (told_heads and len(heads) < since):
                 limit = max(NEW_ANGLES_SHOWN, since) if told_heads else NEW_ANGLES_SHOWN
                 heads = await angle_store.newest_headlines(db, event.id, limit)
-            every = [strip_outlet(t) or t for _, t in heads[:since]]
+            every = [shown_headline(t) or t for _, t in heads[:since]]
             # As a new alert shows its headline: without the outlet's name after it.
-            shown = [(s, strip_outlet(t) or t) for s, t in heads[: min(since, NEW_ANGLES_SHOWN)]]
+            shown = [(s, shown_headline(t) or t) for s, t in heads[: min(since, NEW_ANGLES_SHOWN)]]
             urgent = overtaken.get((held.channel, event.id))
             if urgent is not None:  # its own message tells its story: if listed here, wait
                 holds += [

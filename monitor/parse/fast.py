@@ -131,6 +131,7 @@ def _entry(
         raise Unsure("an rdf:about id outside RSS 1.0")
     found: dict[str, etree._Element] = {}
     links: list[etree._Element] = []
+    source: etree._Element | None = None
     for child in element:
         tag = child.tag
         name = known.get(tag)
@@ -143,6 +144,10 @@ def _entry(
             raise Unsure("an entity reference")
         if tag == _ATOM_LINK and known is ATOM_FIELDS:
             links.append(child)
+        elif tag == "source" and known is RSS_FIELDS:  # an aggregator's credit: entry.source
+            if source is not None:
+                raise Unsure("a source twice")
+            source = child
         elif not is_ignored(tag) and not foreign_ignored(child):
             raise Unsure(f"an element the fast path does not know: {tag}")
         # check_structure's question, for what it does not walk: a title or a link is in its
@@ -182,6 +187,7 @@ def _entry(
         published=published,
         base=base,
         now=now,
+        source=clean_text(fields.text(source.text)) if source is not None else "",
     )
 
 

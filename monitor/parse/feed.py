@@ -157,6 +157,7 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
     # own get maps aliases and warns about deprecated ones first, a tenth of this function.
     get = dict.get
     published = struct_to_dt(get(entry, "published_parsed") or get(entry, "updated_parsed"), now)
+    source = get(entry, "source")
     return make_item(
         title=clean_text(get(entry, "title")),
         summary=clean_text(get(entry, "summary") or _first_content(entry)),
@@ -165,6 +166,7 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
         published=published,
         base=base,
         now=now,
+        source=clean_text(dict.get(source, "title")) if isinstance(source, dict) else "",
     )
 
 

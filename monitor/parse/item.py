@@ -24,6 +24,7 @@ def make_item(
     published: datetime | None,
     base: str,
     now: datetime,
+    source: str = "",
 ) -> Item | None:
     """A normalized item from an entry's cleaned fields; None for an entry with nothing in it."""
     if not (title or summary or link or guid):
@@ -46,6 +47,7 @@ def make_item(
         guid=guid,
         published=published,
         first_seen=now,
+        source=source,
     )
 
 
