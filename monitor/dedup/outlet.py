@@ -82,6 +82,22 @@ _NAME_JOINERS = frozenset(
      "di", "da", "do", "del", "et", "&")
 )  # fmt: skip
 _NAME_WORD = re.compile(r"[\w.&'’]+")
+# Outlets whose name a headline carries whoever serves it (an aggregator, a portal): known
+# without the item naming them, so that a name of one word ("- Reuters") is cut while one
+# word of news ("– Kremlin", "- Trump") is not (review19f).
+KNOWN_OUTLETS = (
+    "Reuters", "AP", "Associated Press", "AFP", "Agence France-Presse", "Bloomberg", "Xinhua",
+    "TASS", "Interfax", "RIA Novosti", "Ukrinform", "Yonhap", "Kyodo", "ANSA", "EFE", "dpa",
+    "PTI", "ANI", "IANS", "BBC", "CNN", "CNBC", "NPR", "PBS", "ABC News", "CBS News",
+    "NBC News", "Fox News", "Sky News", "Al Jazeera", "RT", "DW", "France 24", "euronews",
+    "The New York Times", "The Washington Post", "The Wall Street Journal", "WSJ", "The Guardian",
+    "The Times", "The Telegraph", "The Independent", "Financial Times", "FT", "The Economist",
+    "Politico", "Axios", "Forbes", "Fortune", "Newsweek", "Time", "USA Today", "Los Angeles Times",
+    "Yahoo News", "MSN", "Business Insider", "Insider", "The Hill", "Variety", "Deadline",
+    "TechCrunch", "The Verge", "Engadget", "Wired", "Ars Technica", "Mashable", "Gizmodo",
+    "Kyiv Independent", "Kyiv Post", "Ukrainska Pravda", "Meduza", "The Moscow Times",
+    "Le Monde", "Le Figaro", "Der Spiegel", "Spiegel", "Die Zeit", "El País", "Corriere della Sera",
+)  # fmt: skip
 
 
 def shown_headline(title: str, names: Iterable[str] = ()) -> str:
@@ -101,7 +117,7 @@ def shown_headline(title: str, names: Iterable[str] = ()) -> str:
             text = text[match.end() :]
     if not _has_separator(text):
         return _PAREN.sub(" ", text).strip() if "(" in text else text
-    known = [_name_words(n) for n in names if n and n.strip()]
+    known = [_name_words(n) for n in names if n and n.strip()] + _KNOWN
     tail = _TAIL.search(text)
     if tail:
         rest = text[: tail.start()].strip()
@@ -121,19 +137,32 @@ def shown_headline(title: str, names: Iterable[str] = ()) -> str:
 
 
 def looks_like_name(segment: str, rest: str = "") -> bool:
-    """Whether a headline's segment reads as a name: at most four words, each capitalised
-    (or a digit, or a joining word such as "of"): "Reuters", "BBC News", "The Kyiv
-    Independent", "RT"; not news ("but not in Moscow", "Peskov says door open"). Not in a
-    headline written in title case itself (``rest``): there the shape tells nothing."""
+    """Whether a headline's segment reads as a name: two to four words, each capitalised
+    (or a digit, or a joining word such as "of"): "BBC News", "The Kyiv Independent"; or one
+    word that no news is (a site's address, "news.com.au"; a brand in lower case,
+    "euronews"; a script without capitals, "新华网"). Not news ("but not in Moscow", "Peskov
+    says door open"), nor one capitalised word ("– Kremlin", "- Trump": who said it; an
+    outlet's name of one word is known by the item or ``KNOWN_OUTLETS``). Not in a headline
+    written in title case itself (``rest``): there the shape tells nothing."""
     words = _NAME_WORD.findall(segment)
-    if not words or len(words) > 4:
-        return False
-    if not all(w[:1].isupper() or w[:1].isdigit() or w in _NAME_JOINERS for w in words):
-        return False
-    if not words[0][:1].isupper() and not words[0][:1].isdigit():
+    if len(words) == 1:
+        word = words[0]
+        caseless = word.lower() == word.upper() and not word.isdigit()
+        return "." in word.strip(".") or word.islower() or caseless
+    if not _shaped(words):
         return False
     others = [w for w in _NAME_WORD.findall(rest) if w[:1].isalpha()]
     return len(others) < 4 or any(w[:1].islower() and w not in _NAME_JOINERS for w in others)
+
+
+def _shaped(words: list[str]) -> bool:
+    """Whether ``words`` are two to four, each capitalised, a digit or a joining word, the
+    first not a joining word."""
+    if not 2 <= len(words) <= 4:
+        return False
+    if not all(w[:1].isupper() or w[:1].isdigit() or w in _NAME_JOINERS for w in words):
+        return False
+    return bool(words[0][:1].isupper() or words[0][:1].isdigit())
 
 
 def _name_words(name: str) -> tuple[frozenset[str], str]:
@@ -144,11 +173,17 @@ def _name_words(name: str) -> tuple[frozenset[str], str]:
 
 def _is_known(segment: str, known: list[tuple[frozenset[str], str]]) -> bool:
     """Whether ``segment`` names one of the outlets ``known``: the same words, or the one's
-    words all among the other's ("BBC" and "BBC News - World"), or the same letters ("Al
-    Jazeera" and a site's "aljazeera")."""
+    words all among the other's ("BBC" and "BBC News - World": the segment then shaped as a
+    name, so that a feed named "Ukraine" does not cut "Ukraine says no"), or the same letters
+    ("Al Jazeera" and a site's "aljazeera")."""
     words, joined = _name_words(segment)
     if not words:
         return False
+    shaped = _shaped(_NAME_WORD.findall(segment))
     return any(
-        name and (words <= name or name <= words or joined == letters) for name, letters in known
+        name and (words <= name or (shaped and name <= words) or joined == letters)
+        for name, letters in known
     )
+
+
+_KNOWN = [_name_words(name) for name in KNOWN_OUTLETS]

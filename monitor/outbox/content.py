@@ -62,16 +62,16 @@ def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match
     terms = plain_terms(match)
     if item is None:
         return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms, True)
-    # An aggregator's copy (Google News) is credited to the outlet it names as the item's
-    # own (``<source>``), not to the aggregator.
-    source = item.item.source
-    rest = tuple(o for o in outlets if o not in (item.feed_name, source))
+    rest = tuple(o for o in outlets if o != item.feed_name)
     title = item.item.title
-    names = (item.feed_name, source, _site(item.feed_url))
+    # The outlets' names a tail or head of the headline may be: an aggregator's copy (Google
+    # News) names its outlet (``<source>``). Credited to the feed, as its story's and event's
+    # outlets are counted (review19f: "3 outlets" for two once the story grew).
+    names = (item.feed_name, item.item.source, _site(item.feed_url))
     return Shown(
         shown_headline(title, names) or title,
         item.item.url or story.url,
-        (source or item.feed_name, *rest),
+        (item.feed_name, *rest),
         lede(item.item.summary, title),
         item.seen_at,
         terms,
