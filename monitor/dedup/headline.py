@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.dedup.outlet import strip_outlet
-from monitor.functionwords import ENGLISH_TOO, foreign_words, function_word
+from monitor.functionwords import ENGLISH_TOO, FUNCTION_WORDS, foreign_words, function_word
 from monitor.textfold import compatible, english_stem, fold, stem
 
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
@@ -141,9 +141,12 @@ def _canonical(raw: str) -> str:
 
 
 # The stems of the function words of other languages that are English words too ("die",
-# "de", "hat"): a text whose words hold one is asked which language it is in
-# (``foreign_words``), the others (most English ones) are not.
+# "de", "hat"): a text whose words hold one, and that has a function word of no English
+# (``_FOREIGN``, as spelt: in lower case or capitalised), is asked which language it is in
+# (``foreign_words``); the others are not (a tenth of English texts hold such a stem, "die"
+# of "dies", "war", "UN"; few of them a foreign function word).
 _ENGLISH_TOO = frozenset(map(_canonical, ENGLISH_TOO))
+_FOREIGN = frozenset(w for word in FUNCTION_WORDS - STOP_WORDS for w in (word, word.capitalize()))
 
 
 # What parse asks of each word, known once per spelling (``_flags``).
@@ -221,7 +224,7 @@ def content_words(text: str) -> tuple[str, ...]:
     names, numbers and joined text that ``parse`` also makes are not made."""
     raws = _WORD.findall(_core(text))
     words = _content(raws)
-    if not _ENGLISH_TOO.isdisjoint(words):
+    if not _ENGLISH_TOO.isdisjoint(words) and not _FOREIGN.isdisjoint(raws):
         drop = foreign_words(raws, STOP_WORDS)
         if drop:
             return _content([raw for raw in raws if raw not in drop])
@@ -250,7 +253,7 @@ def parse(title: str) -> Headline:
     core = _core(title)
     raws = _WORD.findall(core)
     headline = _headline(core, raws)
-    if not _ENGLISH_TOO.isdisjoint(headline.words):
+    if not _ENGLISH_TOO.isdisjoint(headline.words) and not _FOREIGN.isdisjoint(raws):
         drop = foreign_words(raws, STOP_WORDS)
         if drop:
             return _headline(core, [raw for raw in raws if raw not in drop])
