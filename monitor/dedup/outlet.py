@@ -33,16 +33,7 @@ MAX_TITLE = 500  # characters of a headline that dedup reads; real headlines are
 
 def strip_outlet(title: str) -> str:
     """The headline without wire tags, outlet names and credits around it."""
-    # Cheap tests before each pattern: most headlines have none of these, and the patterns
-    # backtrack (a window of a million headlines is rebuilt at start).
-    text = title[:MAX_TITLE].strip()
-    if text[:1].isdigit():
-        text = _LEAD_TIME.sub("", text)
-    for _ in range(2):
-        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
-        # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
-        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
-            text = text[match.end() :]
+    text = _untagged(title[:MAX_TITLE].strip())
     has_separator = _has_separator(text)
     for pattern, present in ((_TAIL, has_separator), (_PAREN, "(" in text)):
         if present:
@@ -52,6 +43,20 @@ def strip_outlet(title: str) -> str:
     head = _HEAD.match(text) if has_separator else None
     if head and len(text[head.end() :].split()) >= 4:
         text = text[head.end() :]
+    return text
+
+
+def _untagged(text: str) -> str:
+    """``text`` without a leading time and up to two leading wire tags ("UPDATE 2-")."""
+    # Cheap tests before each pattern: most headlines have none of these, and the patterns
+    # backtrack (a window of a million headlines is rebuilt at start).
+    if text[:1].isdigit():
+        text = _LEAD_TIME.sub("", text)
+    for _ in range(2):
+        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
+        # A tag only when what follows is not in capitals too ("NATO - ..." in a shouted title).
+        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
+            text = text[match.end() :]
     return text
 
 
@@ -109,12 +114,7 @@ def shown_headline(title: str, names: Iterable[str] = ()) -> str:
     text = title[:MAX_TITLE].strip()
     if keeps_whole(text):
         return text
-    if text[:1].isdigit():
-        text = _LEAD_TIME.sub("", text)
-    for _ in range(2):
-        match = _LEAD_TAG.match(text) if text[:2].isupper() else None
-        if match and len(text[match.end() :].split()) >= 3 and not text[match.end() :].isupper():
-            text = text[match.end() :]
+    text = _untagged(text)
     if not _has_separator(text):
         return _PAREN.sub(" ", text).strip() if "(" in text else text
     known = [_name_words(n) for n in names if n and n.strip()] + _KNOWN
