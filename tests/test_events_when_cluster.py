@@ -5,6 +5,7 @@ through the queue (``items.untimed``): two undated pieces of news that share two
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -21,38 +22,54 @@ from monitor.engine import Engine
 from monitor.oneshot import poll_all
 from monitor.store import cluster as cluster_store
 
+Poll = tuple[list[str], Callable[[], None]]  # the feeds polled, then what changes
 
-async def test_the_assigner_takes_a_cold_starts_undated_items_as_untimed(
-    feed_server: FeedServer, pg_url: str, tmp_path: Path
-) -> None:
-    feed_server.feed("/f0", rss("outlet0", [(BOLSONARO, None)]))
-    feed_server.feed("/f1", rss("outlet1", [(INVITE, None), (RAIN, None)]))
-    urls = [feed_server.url("/f0"), feed_server.url("/f1")]
+
+async def polled_on_one_node_assigned_on_another(
+    feed_server: FeedServer, pg_url: str, tmp_path: Path, polls: list[Poll]
+) -> list[str]:
+    """Node A makes ``polls`` (each: the feeds it polls, then what changes after), queueing
+    the items for the assigner; node B, which holds the role, assigns them all in one round.
+    The headlines of the "new" alerts sent."""
     async with webhook_receiver() as hook:
-        config = make_config(tmp_path, urls, HOOK_RULE.format(url=hook.url), database=pg_url)
         conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
         try:
             await cluster_store.ensure_schema(conn)
             node = await cluster_store.register(conn, "node-b", 4243)
             epoch = await cluster_store.take_role(conn, "assigner", node)
             assert epoch is not None
-            poller = await Engine.open(config)  # node A polls: its items wait in the queue
-            try:
-                poller.rt.assign = queue_for_assigner
-                await poll_all(poller.rt, progress=False)
-            finally:
-                await poller.close()
+            queued = 0
+            for paths, then in polls:
+                urls = [feed_server.url(path) for path in paths]
+                config = make_config(tmp_path, urls, HOOK_RULE.format(url=hook.url),
+                                     database=pg_url)  # fmt: skip
+                poller = await Engine.open(config)  # node A polls: its items wait in the queue
+                try:
+                    poller.rt.assign = queue_for_assigner
+                    queued += sum(o.new_items for o in await poll_all(poller.rt, progress=False))
+                finally:
+                    await poller.close()
+                then()
             assigner = await Engine.open(config)  # node B assigns them
             try:
                 lead = Assigner(assigner.rt, lambda: None)
                 assigner.rt.stages.invalidate(failed=False)  # as ``Assigner.lead`` starts
-                assert await lead._round(Term("assigner", epoch, node)) == 3
+                assert await lead._round(Term("assigner", epoch, node)) == queued
                 assert await assigner.drain(20)
             finally:
                 await assigner.close()
         finally:
             await conn.close()
-    said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
+    return sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
+
+
+async def test_the_assigner_takes_a_cold_starts_undated_items_as_untimed(
+    feed_server: FeedServer, pg_url: str, tmp_path: Path
+) -> None:
+    feed_server.feed("/f0", rss("outlet0", [(BOLSONARO, None)]))
+    feed_server.feed("/f1", rss("outlet1", [(INVITE, None), (RAIN, None)]))
+    polls: list[Poll] = [(["/f0", "/f1"], lambda: None)]
+    said = await polled_on_one_node_assigned_on_another(feed_server, pg_url, tmp_path, polls)
     assert len(said) == 2, said
     assert said[0].startswith(BOLSONARO) and said[1].startswith(INVITE), said
 
@@ -90,34 +107,11 @@ async def test_the_assigner_decides_nothing_of_a_polls_items_again(
     one alert). The poll's own decision, stored with its items, is read back."""
     feed_server.feed("/f0", rss("outlet0", f0))
     feed_server.feed("/f1", rss("outlet1", f1))
-    async with webhook_receiver() as hook:
-        conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
-        try:
-            await cluster_store.ensure_schema(conn)
-            node = await cluster_store.register(conn, "node-b", 4243)
-            epoch = await cluster_store.take_role(conn, "assigner", node)
-            assert epoch is not None
-            both = [feed_server.url("/f0"), feed_server.url("/f1")]
-            for n, urls in enumerate([[both[0]], both, both]):  # f0's first poll, f1's, INVITE
-                if n == 2:
-                    feed_server.feed("/f0", rss("outlet0", [(INVITE, NOW), *f0]))
-                config = make_config(tmp_path, urls, HOOK_RULE.format(url=hook.url),
-                                     database=pg_url)  # fmt: skip
-                poller = await Engine.open(config)  # node A polls: its items wait in the queue
-                try:
-                    poller.rt.assign = queue_for_assigner
-                    await poll_all(poller.rt, progress=False)
-                finally:
-                    await poller.close()
-            assigner = await Engine.open(config)  # node B assigns them
-            try:
-                lead = Assigner(assigner.rt, lambda: None)
-                assigner.rt.stages.invalidate(failed=False)  # as ``Assigner.lead`` starts
-                assert await lead._round(Term("assigner", epoch, node)) == len(f0) + len(f1) + 1
-                assert await assigner.drain(20)
-            finally:
-                await assigner.close()
-        finally:
-            await conn.close()
-    said = sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")
+    polls: list[Poll] = [
+        (["/f0"], lambda: None),  # f0's first poll
+        # f1's first poll; then f0 lists INVITE
+        (["/f0", "/f1"], lambda: feed_server.feed("/f0", rss("outlet0", [(INVITE, NOW), *f0]))),
+        (["/f0", "/f1"], lambda: None),  # f0 with INVITE
+    ]
+    said = await polled_on_one_node_assigned_on_another(feed_server, pg_url, tmp_path, polls)
     assert len(said) == alerts, said
