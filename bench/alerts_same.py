@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -127,7 +128,11 @@ if __name__ == "__main__":
 
     print(f"monitor from {Path(monitor.__file__).parent}")
     dump = asyncio.run(run(a.feeds, a.items))
-    a.out.write_text(json.dumps(dump, indent=0))
+    # An update's first mail (``mailthread.thread_token``) is named by its alert's id and a
+    # hash of when it was queued, which is the wall clock's: the id is kept, the hash left out.
+    token = re.compile(r'(first_alert\\?"\s*:\s*\\?")(\d+)\.[0-9a-f]{12}')
+    text = token.sub(r"\1\2", json.dumps(dump, indent=0))
+    a.out.write_text(text)
     print(
         f"{a.feeds} feeds x {a.items} items: {len(dump['stories'])} stories,"
         f" {len(dump['matches'])} matches, {len(dump['alerts'])} alerts -> {a.out}"
