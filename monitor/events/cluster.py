@@ -66,6 +66,9 @@ COMMON_WORDS = frozenset(
         " summit leaders discuss meet meeting"
     )
 )
+# ... except a gathering's word in the item's headline and the event's titles both: a
+# summit's own coverage (review19e).
+GATHERING = frozenset(content_words("summit leaders meet meeting"))
 RECENT_SHARED = 2  # distinct words (an entity and its name's word once)
 # ... and a name written in several words in the item's summary once (``names.runs``): the
 # wires' "Russian President Vladimir Putin" in the ledes of his talks with Xi and of his
@@ -219,6 +222,13 @@ class EventIndex:
         ``COMMON_EVENTS`` other open events."""
         shared = {word for word in vector if word in words}
         telling = shared - COMMON_WORDS
+        event = self._events.get(event_id)
+        if event is not None and not shared.isdisjoint(GATHERING):
+            # a summit's own coverage: its word in the item's headline and the event's titles
+            # tells (review19e: "Hiroshima summit opens ..." split from "G7 leaders gather
+            # in Hiroshima for summit", sharing only the place besides)
+            titled = {word for title in event.titles for word in title.words}
+            telling |= shared & GATHERING & titled & set(headline.words)
         for entity in [word for word in telling if word[:1] == "@"]:
             if not telling.isdisjoint(content_words(entity[1:])):
                 telling.discard(entity)
