@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.dedup.outlet import strip_outlet
-from monitor.functionwords import ENGLISH_TOO, FUNCTION_WORDS, foreign_words, function_word
 from monitor.textfold import compatible, english_stem, fold, stem
 
 _ACRONYM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S." -> "US", "U.N." -> "UN"
@@ -73,7 +72,7 @@ _REVERSING = frozenset(word for pair in _OPPOSITES for word in pair)
 # The store keeps each item's ``Headline.key`` so a restart need not parse the window again.
 # Bump this whenever ``parse`` or the key format changes: keys of another version are ignored
 # and their headlines parsed anew.
-KEY_VERSION = 3
+KEY_VERSION = 2
 _NONE: frozenset[str] = frozenset()
 
 
@@ -140,15 +139,6 @@ def _canonical(raw: str) -> str:
     return english_stem(word) if word.isascii() else stem(word)
 
 
-# The stems of the function words of other languages that are English words too ("die",
-# "de", "hat"): a text whose words hold one, and that has a function word of no English
-# (``_FOREIGN``, as spelt: in lower case or capitalised), is asked which language it is in
-# (``foreign_words``); the others are not (a tenth of English texts hold such a stem, "die"
-# of "dies", "war", "UN"; few of them a foreign function word).
-_ENGLISH_TOO = frozenset(map(_canonical, ENGLISH_TOO))
-_FOREIGN = frozenset(w for word in FUNCTION_WORDS - STOP_WORDS for w in (word, word.capitalize()))
-
-
 # What parse asks of each word, known once per spelling (``_flags``).
 _LOWER = 1  # starts in lower case
 _ACRONYM_LIKE = 2  # all capitals, two letters or more
@@ -183,10 +173,7 @@ def _learn(raw: str) -> str:
     (``_stems``); what its spelling says (the flags above) goes to ``_flags``."""
     # Without whitespace: a few characters fold into several words ("ﷺ"), and a headline's
     # key (space-separated) must give back the words ``parse`` gave (``from_key``).
-    # A function word of another language of the news ("der", "le", "de") counts for nothing
-    # as an English stop word does (``monitor.functionwords``).
-    stop = raw.casefold() in STOP_WORDS or function_word(raw)
-    stem = "" if stop else "".join(_canonical(raw).split())
+    stem = "" if raw.casefold() in STOP_WORDS else "".join(_canonical(raw).split())
     if stem:
         stem = _stems.setdefault(stem, stem)
         flags = _LOWER if raw[:1].islower() else 0
@@ -222,19 +209,9 @@ def _core(title: str) -> str:
 def content_words(text: str) -> tuple[str, ...]:
     """``parse(text).words`` alone, for a text read only for its words (a summary): the
     names, numbers and joined text that ``parse`` also makes are not made."""
-    raws = _WORD.findall(_core(text))
-    words = _content(raws)
-    if not _ENGLISH_TOO.isdisjoint(words) and not _FOREIGN.isdisjoint(raws):
-        drop = foreign_words(raws, STOP_WORDS)
-        if drop:
-            return _content([raw for raw in raws if raw not in drop])
-    return words
-
-
-def _content(raws: list[str]) -> tuple[str, ...]:
     known_of = _known.get
     words = []
-    for raw in raws:
+    for raw in _WORD.findall(_core(text)):
         stem = known_of(raw)
         if stem is None:
             stem = _learn(raw)
@@ -251,24 +228,13 @@ def _content(raws: list[str]) -> tuple[str, ...]:
 def parse(title: str) -> Headline:
     """The headline as compared (cached: the same headline may come again)."""
     core = _core(title)
-    raws = _WORD.findall(core)
-    headline = _headline(core, raws)
-    if not _ENGLISH_TOO.isdisjoint(headline.words) and not _FOREIGN.isdisjoint(raws):
-        drop = foreign_words(raws, STOP_WORDS)
-        if drop:
-            return _headline(core, [raw for raw in raws if raw not in drop])
-    return headline
-
-
-def _headline(core: str, raws: list[str]) -> Headline:
-    """The headline of ``core``, whose words are ``raws``."""
     words: list[str] = []
     numbers: list[str] = []
     acronyms: list[str] = []
     capitals: list[str] = []
     lower = 0
     known_of, flags_of = _known.get, _flags.__getitem__
-    for raw in raws:
+    for raw in _WORD.findall(core):
         stem = known_of(raw)
         if stem is None:
             stem = _learn(raw)
