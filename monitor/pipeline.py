@@ -27,7 +27,6 @@ from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
-from monitor.redact import redact
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
 from monitor.store import items as item_store
@@ -342,6 +341,8 @@ def _log_new(feed: FeedConfig, stored: int, cut: int, old: int, max_age: float) 
 
 
 def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcome) -> None:
+    from monitor.metrics import feed_label  # loaded already: ``m`` is one of its
+
     m.fetches.labels(outcome.result).inc()
     m.items.inc(outcome.items)
     m.new_items.inc(outcome.new_items)
@@ -349,5 +350,4 @@ def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcom
     if outcome.fetch_seconds is not None:
         m.fetch_seconds.observe(outcome.fetch_seconds)
     if state.last_success:
-        # Whoever scrapes /metrics (and Prometheus's storage) must not get a feed's key.
-        m.last_success.labels(redact(feed.url)).set(state.last_success)
+        m.last_success.labels(feed_label(feed.url)).set(state.last_success)
