@@ -27,6 +27,7 @@ from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
+from monitor.redact import register_keys
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
 from monitor.store import items as item_store
@@ -236,6 +237,7 @@ def _forget_after_failure(rt: Runtime) -> None:
 
 def _follow_permanent_redirect(feed: FeedConfig, state: FeedState, result: FetchResult) -> None:
     if result.permanent_url and result.permanent_url != state.fetch_url:
+        register_keys(result.permanent_url)  # a new key there is masked as the old one was
         log.info(
             "moved permanently to %s; following it from now on",
             result.permanent_url,
