@@ -7,6 +7,7 @@ Each daemon has its own registry (not prometheus-client's global one) so tests a
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -16,6 +17,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from monitor.models import Alert
+from monitor.redact import redact
 
 log = logging.getLogger("monitor.metrics")
 
@@ -23,6 +25,17 @@ log = logging.getLogger("monitor.metrics")
 # poll shows its backlog; a date that is wrong by years), not a measure of how fast we are.
 LATENCY_MAX_AGE = 2 * 86400.0
 LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600, 86400)
+
+
+def feed_label(url: str) -> str:
+    """A feed's ``feed`` label: its URL, keys masked (whoever scrapes /metrics, and
+    Prometheus's storage, must not get them); where a part is masked, with a short hash of
+    the real URL after it, so that two feeds told apart only by a key keep a series each (one
+    series for both would show a dead feed as fresh, and its staleness alert never fire)."""
+    shown = redact(url)
+    if shown == url:
+        return url
+    return f"{shown} #{hashlib.sha256(url.encode()).hexdigest()[:8]}"
 
 
 def publish_to_sent(published: datetime | None, queued: float, sent: float) -> float:

@@ -27,7 +27,7 @@ from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
-from monitor.redact import redact
+from monitor.redact import register_keys
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
 from monitor.store import items as item_store
@@ -237,6 +237,7 @@ def _forget_after_failure(rt: Runtime) -> None:
 
 def _follow_permanent_redirect(feed: FeedConfig, state: FeedState, result: FetchResult) -> None:
     if result.permanent_url and result.permanent_url != state.fetch_url:
+        register_keys(result.permanent_url)  # a new key there is masked as the old one was
         log.info(
             "moved permanently to %s; following it from now on",
             result.permanent_url,
@@ -342,6 +343,8 @@ def _log_new(feed: FeedConfig, stored: int, cut: int, old: int, max_age: float) 
 
 
 def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcome) -> None:
+    from monitor.metrics import feed_label  # loaded already: ``m`` is one of its
+
     m.fetches.labels(outcome.result).inc()
     m.items.inc(outcome.items)
     m.new_items.inc(outcome.new_items)
@@ -349,5 +352,4 @@ def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcom
     if outcome.fetch_seconds is not None:
         m.fetch_seconds.observe(outcome.fetch_seconds)
     if state.last_success:
-        # Whoever scrapes /metrics (and Prometheus's storage) must not get a feed's key.
-        m.last_success.labels(redact(feed.url)).set(state.last_success)
+        m.last_success.labels(feed_label(feed.url)).set(state.last_success)

@@ -29,56 +29,75 @@ SECRET_WORDS = frozenset(
         "sig", "signature", "auth", "session", "sessionid", "sid", "credential", "credentials",
     }
 )  # fmt: skip
-# ... and by a part anywhere in the name, lower case and without separators: a compound in
-# one word ("accesstoken", "authcode", "privatekey", "passcode", "phpsessid") says it too.
-# "code" (an OAuth or access code) and "private" cost least when wrong: a masked value in a
-# line that still shows the feed's host, path and every other parameter.
-SECRET_PARTS = (
-    "token", "key", "secret", "pass", "pwd", "auth", "code", "jwt", "sig", "session",
-    "sessid", "hash", "cred", "private", "bearer",
+# ... and in a feed's or an error's URL (``redact``), by a part of the name, lower case and
+# without separators, so that a compound in one word ("accesstoken", "phpsessid") says it too.
+# These say a secret wherever they are in a name:
+SECRET_ANYWHERE = (
+    "token", "secret", "jwt", "passw", "pwd", "sessid", "bearer", "credential", "authoriz",
+    "oauth",
 )  # fmt: skip
-# Ordinary names that hold a secret part ("keywords", "author", "zipcode", "hashtag"): taken
-# out of the name before the parts are looked for, so that their values stay readable.
-ORDINARY_PARTS = (
-    "keyword", "keynote", "author", "zipcode", "postcode", "postalcode", "countrycode",
-    "langcode", "languagecode", "currencycode", "encod", "decod", "hashtag", "design",
-    "assign", "credit",
-)  # fmt: skip
+# ... these only as the whole name ("code", "x-hash") or after a prefix that makes them ours
+# ("accesscode", "privatekey", "passcode", "authcode", "feedkey"): alone they end ordinary
+# names too ("articlecode", "station_code", "sortkey", "geocode", "passage", "promo_code").
+SECRET_ENDS = ("code", "key", "pass", "sig", "hash", "auth", "session", "private", "cred")
+SECRET_PREFIXES = ("", "x", "access", "auth", "private", "api", "secret", "client", "feed",
+                   "user", "pass", "session", "signed", "url", "app")  # fmt: skip
+# A parameter naming a public id ("channel_id", "playlist_id", SharePoint's "List"): its
+# value tells one feed from another however random it looks, so it is never taken for a key.
+_ID_NAME = re.compile(r"(?:id|ids|list)$")
 # A configured URL's value that looks like a key whatever its name (Reddit's private
 # "?feed=<40 hex>"), registered as a secret (``register_keys``): a run of letters and digits
 # this long with two changes between them at least (so that "article1234567890" and
 # "20240101report" stay readable), or a UUID.
 SECRET_RUN = 16
+# The keys of ``stories --json`` and ``events --json`` whose values are articles' links.
+ITEM_LINKS = frozenset({"url"})
 
-_secrets: list[tuple[str, str]] = []  # (value, its mask), longest first: no cut of a longer one
+# Secrets from the environment: masked wherever they appear, longest first (no cut of a
+# longer one); few, so a look for each is cheap.
+_secrets: dict[str, str] = {}  # value -> its mask
+_by_length: list[tuple[str, str]] = []  # _secrets sorted, remade at the next redact
+# Keys of configured URLs (``register_keys``): one per keyed feed, thousands of them, so
+# looked up by value in a parameter or a word of the text, never searched for one by one.
+_keys: set[str] = set()
 _USERINFO = re.compile(r"(?<=://)[^/\s?#]*@")  # to the last "@" of the authority
 _PARAMETER = re.compile(r"(?<=[?&;#])([\w.~-]+)=([^&#\s\"'<>\]),]+)")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
 _SEPARATORS = re.compile(r"[\W_]+")
 _RUN = re.compile(rf"[A-Za-z0-9]{{{SECRET_RUN},}}")
+_WORD = re.compile(rf"(?<![\w.~+/-])[\w.~+/-]{{{SECRET_RUN},}}")  # a key outside a parameter
 _CHANGES = re.compile(r"(?=[A-Za-z][0-9]|[0-9][A-Za-z])")  # overlapping: each change
 _HEX_ID = re.compile(r"[0-9A-Fa-f]{8}(?:-?[0-9A-Fa-f]{4}){3}-?[0-9A-Fa-f]{12}")
+_SECRET_END = re.compile(
+    rf"(?:{'|'.join(SECRET_PREFIXES)})(?:{'|'.join(SECRET_ENDS)})$"
+)  # fmt: skip
 
 
 def register(value: str, name: str | None = None) -> None:
     """Mask ``value`` wherever it appears in a log line from now on (process-wide): by
     ``${name}`` if given (the variable a whole URL came from: the reader can tell which feed
     it is without seeing it), else by ``***``."""
-    if len(value) >= MIN_SECRET and all(value != v for v, _ in _secrets):
-        _secrets.append((value, f"${{{name}}}" if name else MASK))
-        _secrets.sort(key=lambda s: len(s[0]), reverse=True)
+    if len(value) >= MIN_SECRET and value not in _secrets:
+        _secrets[value] = f"${{{name}}}" if name else MASK
+        _by_length.clear()
 
 
 def secret_parameter(name: str) -> bool:
     """Whether a query parameter of this name carries a secret: by its words ("api_key",
-    "apiKey", "sid") or by a secret part anywhere ("accesstoken", "privatekey"), so that
-    "author", "keywords" and "side" are not."""
+    "apiKey", "sid"), by a part that says a secret anywhere ("accesstoken", "phpsessid") or
+    by a secret end after a prefix of ours ("privatekey", "access_code", "passcode"), so
+    that "author", "keywords", "side", "articleCode" and "station_code" are not."""
     if any(word.lower() in SECRET_WORDS for word in _NAME_WORDS.findall(name)):
         return True
     joined = _SEPARATORS.sub("", name.lower())
-    for ordinary in ORDINARY_PARTS:
-        joined = joined.replace(ordinary, " ")
-    return any(part in joined for part in SECRET_PARTS)
+    return any(part in joined for part in SECRET_ANYWHERE) or bool(_SECRET_END.fullmatch(joined))
+
+
+def article_parameter(name: str) -> bool:
+    """Whether a parameter of an article's link (the publisher's, not our key) is masked in
+    an alert: only by the words of its name (``SECRET_WORDS``), so that "articleCode",
+    "passage" and "promo_code" keep the link working."""
+    return any(word.lower() in SECRET_WORDS for word in _NAME_WORDS.findall(name))
 
 
 def secret_value(value: str) -> bool:
@@ -95,27 +114,69 @@ def secret_value(value: str) -> bool:
 def register_keys(url: str) -> None:
     """Register the values of ``url``'s parameters that look like keys (``secret_value``):
     a configured URL's, so that they are masked wherever they appear. Only there: in every
-    text, the same rule would break an article's link in an alert (``?id=<hex>``)."""
+    text, the same rule would break an article's link in an alert (``?id=<hex>``). A public
+    id's ("channel_id", "playlist_id", "List") is not: it is what tells feeds apart."""
     if "=" in url:
         for m in _PARAMETER.finditer(url):
-            if secret_value(m.group(2)):
-                register(m.group(2))
+            name, value = m.group(1), m.group(2)
+            if secret_value(value) and not _ID_NAME.search(name.lower()):
+                _keys.add(value)
 
 
 def _mask_parameter(m: re.Match[str]) -> str:
-    return f"{m.group(1)}={MASK}" if secret_parameter(m.group(1)) else m.group()
+    if secret_parameter(m.group(1)) or m.group(2) in _keys:
+        return f"{m.group(1)}={MASK}"
+    return m.group()
 
 
-def redact(text: str) -> str:
-    """``text`` with registered secrets, URL credentials and secret parameters masked."""
-    for secret, mask in _secrets:  # first: the patterns below could cut a secret and hide it
+def _mask_article_parameter(m: re.Match[str]) -> str:
+    if article_parameter(m.group(1)) or m.group(2) in _keys:
+        return f"{m.group(1)}={MASK}"
+    return m.group()
+
+
+def _mask_word(m: re.Match[str]) -> str:
+    word = m.group()
+    if word in _keys:
+        return MASK
+    stripped = word.rstrip(".")  # the end of a sentence
+    return MASK + word[len(stripped) :] if stripped in _keys else word
+
+
+def _mask_secrets(text: str) -> str:
+    if not _by_length and _secrets:
+        _by_length.extend(sorted(_secrets.items(), key=lambda s: len(s[0]), reverse=True))
+    for secret, mask in _by_length:  # first: the patterns below could cut a secret and hide it
         if secret in text:
             text = text.replace(secret, mask)
     if "://" in text:
         text = _USERINFO.sub(MASK + "@", text)
+    if _keys:
+        text = _WORD.sub(_mask_word, text)
+    return text
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets, URL credentials and secret parameters masked."""
+    text = _mask_secrets(text)
     if "=" in text:
         text = _PARAMETER.sub(_mask_parameter, text)
     return text
+
+
+def redact_link(url: str) -> str:
+    """An article's link (an alert's, an item's) with registered secrets, credentials and
+    parameters named by a secret word masked: the publisher's other parameters
+    ("articleCode", "passage") are kept, so that the link still opens the article."""
+    url = _mask_secrets(url)
+    if "=" in url:
+        url = _PARAMETER.sub(_mask_article_parameter, url)
+    return url
+
+
+def shown_link(url: str) -> str:
+    """An article's link as a reader may see it (``redact_link``), control characters removed."""
+    return remove_controls(redact_link(url))
 
 
 def shown(text: str) -> str:
@@ -123,13 +184,18 @@ def shown(text: str) -> str:
     return remove_controls(redact(text))
 
 
-def shown_data(data: Any) -> Any:
+def shown_data(data: Any, links: frozenset[str] = frozenset()) -> Any:
     """``shown`` applied to every string inside ``data`` (dicts, lists, tuples), keys too:
-    a JSON document for a reader (``status --json``, ``stories --json``)."""
+    a JSON document for a reader (``status --json``, ``stories --json``). The values of the
+    keys in ``links`` are articles' links, passed through ``shown_link`` instead."""
     if isinstance(data, str):
         return shown(data)
     if isinstance(data, dict):
-        return {shown_data(k): shown_data(v) for k, v in data.items()}
+        return {
+            shown_data(k): shown_link(v) if k in links and isinstance(v, str)
+            else shown_data(v, links)
+            for k, v in data.items()
+        }  # fmt: skip
     if isinstance(data, list | tuple):
-        return [shown_data(v) for v in data]
+        return [shown_data(v, links) for v in data]
     return data

@@ -26,7 +26,7 @@ from monitor.channels.config import (
 )
 from monitor.errors import ChannelError
 from monitor.models import Alert
-from monitor.redact import shown
+from monitor.redact import shown, shown_link
 
 if TYPE_CHECKING:  # the session is made by who runs the channels: configs alone need no client
     import aiohttp
@@ -36,12 +36,15 @@ __all__ = ["Channel", "ChannelError", "build_channel", "build_channels", "shown_
 
 def shown_alert(alert: Alert) -> Alert:
     """``alert`` with every text a reader sees passed through ``redact.shown``: a health
-    alert quotes a feed URL and its error, whose key must not reach a chat or a mailbox."""
+    alert quotes a feed URL and its error, whose key must not reach a chat or a mailbox. The
+    article's link is the publisher's (``shown_link``): only what is surely a secret is
+    masked there, so that the link still opens the article; a health alert's is a feed's."""
+    link = shown if alert.kind == "health" else shown_link
     return replace(
         alert,
         title=shown(alert.title),
         rule=shown(alert.rule) if alert.rule else alert.rule,
-        url=shown(alert.url) if alert.url else alert.url,
+        url=link(alert.url) if alert.url else alert.url,
         outlets=tuple(shown(o) for o in alert.outlets),
         terms=tuple(shown(t) for t in alert.terms),
         snippet=shown(alert.snippet),

@@ -14,7 +14,7 @@ from monitor.cli.common import (
     since_of,
 )
 from monitor.plural import plural
-from monitor.redact import shown_data
+from monitor.redact import ITEM_LINKS, shown_data
 from monitor.store.db import Db
 from monitor.store.events import list_events
 from monitor.store.outcomes import mark_removed, outcome_text, rule_text, with_event_outcomes
@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         return await with_event_outcomes(db, await list_events(db, since))
 
     config = load_config(args, secrets=False)
-    events = shown_data(read_store(config, read))
+    events = shown_data(read_store(config, read), ITEM_LINKS)
     # A rule's matches stay under its name after a reload removed (or renamed) it, marked
     # removed: its message went out naming it, and the event was matched.
     names = {r.name for r in config.rules}

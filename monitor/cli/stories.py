@@ -14,7 +14,7 @@ from monitor.cli.common import (
     since_of,
 )
 from monitor.plural import plural
-from monitor.redact import shown_data
+from monitor.redact import ITEM_LINKS, shown_data
 from monitor.store.db import Db
 from monitor.store.outcomes import mark_removed, outcome_text, with_story_outcomes
 from monitor.store.stories import list_stories
@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
         return await with_story_outcomes(db, await list_stories(db, since))
 
     config = load_config(args, secrets=False)
-    stories = shown_data(read_store(config, read))
+    stories = shown_data(read_store(config, read), ITEM_LINKS)
     names = {r.name for r in config.rules}
     for story in stories:
         mark_removed(story["rules"], names)  # as ``monitor events`` marks them
