@@ -352,4 +352,4 @@ def _observe(m: Metrics, feed: FeedConfig, state: FeedState, outcome: PollOutcom
     if outcome.fetch_seconds is not None:
         m.fetch_seconds.observe(outcome.fetch_seconds)
     if state.last_success:
-        m.last_success.labels(feed_label(feed.url)).set(state.last_success)
+        m.last_success.labels(feed_label(feed.url, state.id)).set(state.last_success)

@@ -65,7 +65,12 @@ async def _metrics_of(
             rt = daemon._rt
             if rt is not None and daemon.metrics_port is not None:
                 states = rt.states.values()
-                if sum(bool(s.error_streak or s.last_success) for s in states) == len(urls):
+                fine = sum(bool(s.last_success) for s in states)
+                # each poll done, and the fine ones' series set (after the state, a moment later)
+                shown = daemon.metrics.render().decode() if daemon.metrics else ""
+                if sum(bool(s.error_streak or s.last_success) for s in states) == len(urls) and (
+                    shown.count("monitor_feed_last_success_timestamp_seconds{") >= fine
+                ):
                     break
             await asyncio.sleep(0.05)
         async with (

@@ -112,4 +112,4 @@ async def test_feed_keys_reach_no_log_status_metrics_or_health_alert(
     # status's FEED column: the three keyed URLs of one site are three, not one cut prefix.
     rows = [line for line in table.splitlines() if "HTTP 500" in line]
     assert len(rows) == 5 and len({row[2:42] for row in rows}) == 5, table
-    assert "ok.rss?authtoken=*** #" in metrics  # and a hash of the URL: a series of its own
+    assert "ok.rss?authtoken=*** #" in metrics  # and the feed's number: a series of its own
