@@ -44,16 +44,8 @@ INVITE_AP = (
 )
 
 BACKGROUND = 90  # other news in the window: a young one, as a fresh install's first hour
-RULE = """
-[[entities]]
-name = "Volodymyr Zelensky"
-aliases = ["Zelensky", "Zelenskyy", "Zelenskiy"]
-
-[[rules]]
-name = "peace-talks"
-query = '(@Zelensky OR Putin) AND (negotiations OR summit OR talks OR invitation)'
-channels = ["desk"]
-
+# A Telegram desk the rules of the events-by-name tests send to (the Bot API stand-in's).
+DESK = """
 [channels.desk]
 type = "telegram"
 bot_token = "{token}"
@@ -62,6 +54,19 @@ api_base = "{url}"
 rate_limit = "off"
 update_delay = "0s"
 """
+RULE = (
+    """
+[[entities]]
+name = "Volodymyr Zelensky"
+aliases = ["Zelensky", "Zelenskyy", "Zelenskiy"]
+
+[[rules]]
+name = "peace-talks"
+query = '(@Zelensky OR Putin) AND (negotiations OR summit OR talks OR invitation)'
+channels = ["desk"]
+"""
+    + DESK
+)
 
 
 async def test_putins_talks_with_xi_are_a_new_alert_not_the_invitations_update(

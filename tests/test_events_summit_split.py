@@ -14,37 +14,42 @@ from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 from test_events_common_alerts import rss
+from test_events_name_words import DESK
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
 
-RULE = """
+RULE = (
+    """
 [[rules]]
 name = "summit"
 query = 'summit OR leaders OR G7 OR NATO'
 channels = ["desk"]
-
-[channels.desk]
-type = "telegram"
-bot_token = "{token}"
-chat_id = "{chat}"
-api_base = "{url}"
-rate_limit = "off"
-update_delay = "0s"
 """
+    + DESK
+)
 
 PAIRS = [
-    (("G7 summit opens in Hiroshima", ""),
-     ("World leaders meet in Hiroshima for summit", "")),
-    (("G7 leaders gather in Hiroshima for summit",
-      "Leaders of the Group of Seven rich democracies met in Hiroshima on Friday, with the war "
-      "in Ukraine and China's rise on the agenda."),
-     ("Hiroshima summit opens with visit to peace memorial",
-      "The leaders laid wreaths at the peace memorial park before the talks began.")),
-    (("NATO leaders meet in Vilnius", ""),
-     ("Vilnius summit: leaders discuss Ukraine's membership bid", "")),
-    (("Leaders arrive in Vilnius for NATO summit", ""),
-     ("Biden meets allies at Vilnius summit", "")),
+    (("G7 summit opens in Hiroshima", ""), ("World leaders meet in Hiroshima for summit", "")),
+    (
+        (
+            "G7 leaders gather in Hiroshima for summit",
+            "Leaders of the Group of Seven rich democracies met in Hiroshima on Friday, with the war "
+            "in Ukraine and China's rise on the agenda.",
+        ),
+        (
+            "Hiroshima summit opens with visit to peace memorial",
+            "The leaders laid wreaths at the peace memorial park before the talks began.",
+        ),
+    ),
+    (
+        ("NATO leaders meet in Vilnius", ""),
+        ("Vilnius summit: leaders discuss Ukraine's membership bid", ""),
+    ),
+    (
+        ("Leaders arrive in Vilnius for NATO summit", ""),
+        ("Biden meets allies at Vilnius summit", ""),
+    ),
 ]
 
 

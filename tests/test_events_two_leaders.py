@@ -15,24 +15,20 @@ from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 from test_events_common_alerts import rss
+from test_events_name_words import DESK
 
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
 
-RULE = """
+RULE = (
+    """
 [[rules]]
 name = "putin"
 query = 'Putin'
 channels = ["desk"]
-
-[channels.desk]
-type = "telegram"
-bot_token = "{token}"
-chat_id = "{chat}"
-api_base = "{url}"
-rate_limit = "off"
-update_delay = "0s"
 """
+    + DESK
+)
 
 REUTERS = (
     "Putin and Xi hold talks in Beijing",
@@ -90,13 +86,14 @@ async def test_talks_of_two_leaders_are_one_alert(
     with shared("uci-news-2014-03", "uci-news-aggregator_2014-03-10_12_slice.csv").open(
         encoding="utf-8", newline=""
     ) as f:
-        other = [r[1] for r in list(csv.reader(f))[1:1 + background]]
+        other = [r[1] for r in list(csv.reader(f))[1 : 1 + background]]
     feed_server.feed("/bg", rss("bg", [(t, "", 3.0) for t in other]))
     feed_server.feed("/a", rss("reuters", [(*first, 0.1)]))
     feed_server.feed("/b", rss("ap", []))
     async with telegram_standin() as tg:
         extra = RULE.format(token=BOT_TOKEN, chat=CHAT_ID, url=tg.url).replace(
-            "query = 'Putin'", "query = 'Putin OR Modi'")
+            "query = 'Putin'", "query = 'Putin OR Modi'"
+        )
         urls = [feed_server.url(p) for p in ["/bg", "/a", "/b"]]
         engine = await Engine.open(make_config(tmp_path, urls, extra=extra))
         try:

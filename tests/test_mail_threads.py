@@ -28,11 +28,13 @@ POLLS = [[FIRST], [FIRST, *LATER], [FIRST, *LATER, *MORE]]
 LONG_DOMAIN = "alerts.newsroom-monitoring.international-desk.example.com"  # 57 characters
 
 
-def mail_channel(smtp_port: int, domain: str = "example.org") -> str:
+def mail_channel(
+    smtp_port: int, domain: str = "example.org", query: str = "Putin OR Zelensky"
+) -> str:
     return f"""
 [[rules]]
 name = "peace-talks"
-query = 'Putin OR Zelensky'
+query = '{query}'
 channels = ["mail"]
 
 [channels.mail]
@@ -107,20 +109,7 @@ async def test_updates_thread_after_a_restart_and_two_stores_share_no_id(
 H1 = "Strong earthquake strikes northern Japan coast"
 H2 = "Pension reform vote set in French parliament"
 H3 = "Election results delayed in Kenya after recount"
-NEWS = """
-[[rules]]
-name = "news"
-query = 'earthquake OR pension OR election'
-channels = ["mail"]
-
-[channels.mail]
-type = "email"
-host = "127.0.0.1"
-port = {port}
-security = "none"
-sender = "alerts@example.org"
-recipients = ["desk@example.org"]
-"""
+NEWS = "earthquake OR pension OR election"
 
 
 async def test_a_store_restored_from_its_backup_mails_no_id_it_mailed_before(
@@ -134,7 +123,9 @@ async def test_a_store_restored_from_its_backup_mails_no_id_it_mailed_before(
     async def once(titles: list[str]) -> None:
         links = [(t, f"http://wire.example/{i}") for i, t in enumerate(titles)]
         feed_server.feed("/f", rss("Wire", links))
-        config = make_config(tmp_path, [feed_server.url("/f")], extra=NEWS.format(port=smtp.port))
+        config = make_config(
+            tmp_path, [feed_server.url("/f")], extra=mail_channel(smtp.port, query=NEWS)
+        )
         engine = await Engine.open(config)
         try:
             await poll_all(engine.rt, progress=False)
