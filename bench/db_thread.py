@@ -45,7 +45,8 @@ REPO = BENCH.parent
 FUNCTIONS = [
     ("monitor.store.stories", "record", "stories.record"),
     ("monitor.store.stories", "read", "story_rows.read"),  # as stories.record called it
-    ("monitor.store.stories", "read_feeds", "story_rows.read_feeds"),  # ... and calls it now
+    ("monitor.store.stories", "read_feeds", "story_rows.read_feeds"),  # ... and called it later
+    ("monitor.store.stories", "read_outlets", "story_rows.read_outlets"),  # ... and calls it now
     ("monitor.store.stories", "load_stories", "stories.load_stories"),
     ("monitor.store.events", "record", "events.record"),
     ("monitor.store.events", "load_events", "events.load_events"),

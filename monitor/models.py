@@ -36,7 +36,8 @@ class Item:
     published: datetime | None
     first_seen: datetime
     # The outlet an aggregator names as the item's own (RSS 2.0 ``<source>``: "Al Jazeera"),
-    # "" for none: an alert credits it, and a headline's " - Al Jazeera" is cut as its name.
+    # "" for none: an alert credits it (``StoredItem.outlet``), its story's and event's outlets
+    # count it by that name, and a headline's " - Al Jazeera" is cut as its name.
     source: str = ""
 
 
@@ -59,6 +60,13 @@ class StoredItem:
     def seen_at(self) -> datetime:
         """When the news happened as far as we know: published, else first seen."""
         return self.item.published or self.item.first_seen
+
+    @property
+    def outlet(self) -> str:
+        """The outlet an alert credits with the item and its story's outlets are counted by:
+        the one an aggregator names (``<source>``: Reuters through Google News), else the
+        feed's name."""
+        return self.item.source or self.feed_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +118,8 @@ class Alert:
 
     ``kind`` is "new" (first alert of a story), "update" (the story gained outlets),
     "burst" (escalation: K outlets within T), "health" (a feed broke or recovered) or "test".
-    ``outlets`` lists the feeds that carry the story, the first one first.
+    ``outlets`` lists the outlets that carry the story by name (``StoredItem.outlet``), the
+    first one first.
     """
 
     id: int
@@ -141,7 +150,8 @@ class Alert:
 class Story:
     """The same news across feeds: what alerts and ``monitor stories`` show of it.
 
-    ``outlets`` are the distinct feeds carrying it, the first one first; a story from
+    ``outlets`` are the distinct outlets carrying it by name (``StoredItem.outlet``: an
+    aggregator's ``<source>``, else the feed's name), the first one first; a story from
     ``stories.record`` has () until ``store.story_rows.fill_outlets`` reads them.
     """
 
@@ -157,7 +167,8 @@ class Story:
 class Event:
     """The coverage of one happening: stories of it (angles, reactions, follow-ups).
 
-    ``outlets`` are the distinct feeds carrying any of its stories, the first one first;
+    ``outlets`` are the distinct outlets (by name, as a story's) carrying any of its stories,
+    the first one first;
     ``latest`` the newest headline.
     """
 

@@ -57,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
         print_json({"events": events})
         return 0
     for event in events:
-        outlets = list(dict.fromkeys(i["feed"] for s in event["stories"] for i in s["items"]))
+        outlets = list(
+            dict.fromkeys(i["source"] or i["feed"] for s in event["stories"] for i in s["items"])
+        )
         items = sum(len(s["items"]) for s in event["stories"])
         print(f"{event['first_seen'][:16].replace('T', ' ')}  {event['title']}")
         print(

@@ -54,14 +54,17 @@ def run(args: argparse.Namespace) -> int:
         print_json({"stories": stories})
         return 0
     for story in stories:
-        outlets = list(dict.fromkeys(i["feed"] for i in story["items"]))
+        # By name, as an alert counts them: an aggregator's item is its source's.
+        outlets = list(dict.fromkeys(i["source"] or i["feed"] for i in story["items"]))
         print(f"{story['first_seen'][:16].replace('T', ' ')}  {story['title']}")
         print(
             f"    {plural(len(story['items']), 'item')} from {plural(len(outlets), 'outlet')}: "
             + outlets_text(outlets)
         )
         for item in story["items"]:
-            print(f"      {item['feed']}: {item['title']}  {item['url'] or ''}".rstrip())
+            via = f" via {item['feed']}" if item["source"] else ""
+            outlet = f"{item['source'] or item['feed']}{via}"
+            print(f"      {outlet}: {item['title']}  {item['url'] or ''}".rstrip())
         outcome = outcome_text(story["rules"], story["alerts"])
         if outcome and not story["alerts"] and story.get("event_alerted"):
             outcome += f" of its own: its event {story['event']} was alerted"

@@ -84,7 +84,7 @@ async def run_demo(*, step_seconds: float = 0.4, out: TextIO = sys.stdout) -> Re
     print("\nStories:", file=out)
     for story in stories:
         items = story.get("items", [])
-        outlets = list(dict.fromkeys(i["feed"] for i in items))
+        outlets = list(dict.fromkeys(i["source"] or i["feed"] for i in items))
         print(f"  * {story['title']}", file=out)
         if len(outlets) > 1:
             print(

@@ -17,7 +17,8 @@ class EntityConfig(StrictModel):
 
 
 class BurstConfig(StrictModel):
-    """Escalate when a story is carried by ``outlets`` distinct feeds within ``within``."""
+    """Escalate when a story is carried by ``outlets`` distinct outlets within ``within``, by
+    name (``StoredItem.outlet``: an aggregator's item counts as the outlet it names)."""
 
     outlets: int = Field(ge=2)
     within: Duration

@@ -56,22 +56,25 @@ class Shown(NamedTuple):
 
 def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match: Match) -> Shown:
     """What an alert of ``story`` (carried by ``outlets``) shows of ``item``: its headline
-    (without wire tags), link, outlet first, lede and publication time (undated: when it was
-    first seen), and the words that fired in plain language. Without ``item``: the story's,
-    and the match's snippet; its time is when monitor first saw the story, and says so."""
+    (without wire tags), link, outlet first (``StoredItem.outlet``), lede and publication
+    time (undated: when it was first seen), and the words that fired in plain language.
+    Without ``item``: the story's, and the match's snippet; its time is when monitor first
+    saw the story, and says so."""
     terms = plain_terms(match)
     if item is None:
         return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms, True)
-    rest = tuple(o for o in outlets if o != item.feed_name)
+    # Credited to its outlet by name (``StoredItem.outlet``): an aggregator's copy (Google
+    # News) to the outlet it names (``<source>``), as its story's and event's outlets are
+    # counted (review19f: counted one way here and another there, two read "3 outlets").
+    outlet = item.outlet
+    rest = tuple(o for o in outlets if o != outlet)
     title = item.item.title
-    # The outlets' names a tail or head of the headline may be: an aggregator's copy (Google
-    # News) names its outlet (``<source>``). Credited to the feed, as its story's and event's
-    # outlets are counted (review19f: "3 outlets" for two once the story grew).
+    # The outlets' names a tail or head of the headline may be.
     names = (item.feed_name, item.item.source, _site(item.feed_url))
     return Shown(
         shown_headline(title, names) or title,
         item.item.url or story.url,
-        (item.feed_name, *rest),
+        (outlet, *rest),
         lede(item.item.summary, title),
         item.seen_at,
         terms,

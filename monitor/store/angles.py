@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from monitor.store.db import Db
+from monitor.store.items import OUTLET
 
 
 async def newest_headlines(db: Db, event_id: int, limit: int) -> list[tuple[int, str]]:
@@ -23,7 +24,7 @@ async def lead(db: Db, story_id: int) -> tuple[str, str | None, str, str] | None
     """What an update shows of the angle it leads with (``story_id``): its first item's
     headline, link, outlet and summary; None when the story has no item kept."""
     row = await db.fetch_one(
-        "SELECT i.title, i.url, COALESCE(i.feed_name, f.title, f.url), i.summary"
+        f"SELECT i.title, i.url, {OUTLET}, i.summary"
         " FROM stories s JOIN items i ON i.id = s.first_item_id"
         " JOIN feeds f ON f.id = i.feed_id WHERE s.id = ?",
         (story_id,),

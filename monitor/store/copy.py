@@ -16,9 +16,9 @@ from monitor.store.location import is_postgres, sqlite_path
 TABLES = [
     ("feeds", "id"),
     ("events", "id"),
-    ("event_outlets", "event_id, feed_id"),
+    ("event_outlets", "event_id, name"),
     ("stories", "id"),
-    ("story_outlets", "story_id, feed_id"),
+    ("story_outlets", "story_id, name"),
     ("items", "id"),
     ("matches", "id"),
     ("alerts", "id"),

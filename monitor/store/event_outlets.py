@@ -1,8 +1,9 @@
-"""What an event's alerts show of it besides its row: the outlets that carried it (the first
-item of each feed, in the order they came) and its newest headline. Kept as each poll's items
-join (``event_outlets`` and ``events.latest*``) rather than recounted from every item of the
-event at each alert: an event of a busy day holds thousands of items, and reading them all
-for each poll that grows it was the database's largest cost, growing with the event.
+"""What an event's alerts show of it besides its row: the outlets that carried it (by name,
+``StoredItem.outlet``: the first item of each, in the order they came) and its newest
+headline. Kept as each poll's items join (``event_outlets`` and ``events.latest*``) rather
+than recounted from every item of the event at each alert: an event of a busy day holds
+thousands of items, and reading them all for each poll that grows it was the database's
+largest cost, growing with the event.
 """
 
 from __future__ import annotations
@@ -12,17 +13,18 @@ from typing import TYPE_CHECKING
 
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
-from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
+from monitor.store.outlets import OutletRow, first_per_outlet, outlet_rows
 
 if TYPE_CHECKING:
     from monitor.assign import EventPlan
 
-# The first item of each feed in each event, from the items (``{where}`` picks the events).
-FIRST_PER_FEED = (
-    "SELECT f.event_id, i.feed_id, i.feed_name, i.first_seen, i.id FROM items i JOIN"
-    " (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s ON s.id = i.story_id"
-    " WHERE {where} AND i.feed_name IS NOT NULL GROUP BY s.event_id, i.feed_id) f"
-    " ON f.first = i.id"
+# The first item of each outlet in each event, from the items (``{where}`` picks the events):
+# by name, an aggregator's ``<source>`` else the feed's (``StoredItem.outlet``).
+FIRST_PER_OUTLET = (
+    "SELECT f.event_id, i.feed_id, COALESCE(i.source, i.feed_name), i.first_seen, i.id"
+    " FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s"
+    " ON s.id = i.story_id WHERE {where} AND i.feed_name IS NOT NULL"
+    " GROUP BY s.event_id, COALESCE(i.source, i.feed_name)) f ON f.first = i.id"
 )
 # Each event's newest item, from its items (``{where}`` picks the events).
 NEWEST = (
@@ -39,8 +41,8 @@ Newest = dict[int, tuple[float, int, str]]  # event -> (seen, item id, headline)
 
 
 def outlets_of(plan: EventPlan) -> list[OutletRow]:
-    """The poll's first item of each (event, feed), in the poll's order."""
-    return first_per_feed((c.event_id, c.story.item) for c in plan.changes)
+    """The poll's first item of each (event, outlet), in the poll's order."""
+    return first_per_outlet((c.event_id, c.story.item) for c in plan.changes)
 
 
 def newest_of(plan: EventPlan) -> Newest:
@@ -56,7 +58,7 @@ def newest_of(plan: EventPlan) -> Newest:
 
 
 async def add_outlets(db: Db, plan: EventPlan) -> None:
-    """The feeds the poll's items bring to their events (SQLite; PostgreSQL writes them in
+    """The outlets the poll's items bring to their events (SQLite; PostgreSQL writes them in
     the events' own statement)."""
     await _OUTLETS.insert(db, outlets_of(plan))
 
@@ -91,8 +93,8 @@ async def recount(db: Db, event_ids: Sequence[int]) -> None:
         where = f"s.event_id IN ({marks})"
         # "WHERE true": SQLite reads an ON after a SELECT's join as the join's own.
         await db.execute(
-            f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_FEED.format(where=where)}"
-            " WHERE true ON CONFLICT (event_id, feed_id) DO NOTHING",
+            f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_OUTLET.format(where=where)}"
+            " WHERE true ON CONFLICT (event_id, name) DO NOTHING",
             params,
         )
         await db.execute(NEWEST.format(where=f"id IN ({marks})"), params)

@@ -99,7 +99,7 @@ _RECORD_PG = (
     " ?::text[]) AS u(title, seen, added, id, at, item, latest) WHERE e.id = u.id),"
     f" outlets AS (INSERT INTO event_outlets ({outlets.OUTLET_COLUMNS})"
     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT (event_id, feed_id) DO NOTHING)"
+    " ON CONFLICT (event_id, name) DO NOTHING)"
     " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
     " AS u(event, story) WHERE s.id = u.story"
 )
@@ -154,8 +154,8 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
     heads: dict[int, Any] = {}
     outlets: dict[int, list[str]] = {}
     for marks, params in in_lists(event_ids):
-        # Each event's row (kind 0, with its newest headline), then an outlet per feed (kind
-        # 1), by the name its first item of the event was stored under: both as kept per poll
+        # Each event's row (kind 0, with its newest headline), then its outlets by name (kind
+        # 1), as its first item of each was stored: both as kept per poll
         # (``event_outlets``), not read from each of the event's items.
         for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
             "SELECT 0, id, title, first_seen, last_seen, stories, latest, 0.0, 0 FROM events"

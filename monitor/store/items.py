@@ -43,7 +43,8 @@ async def insert_new(
             [to_ts(i.published) for i in unique],
             [i.first_seen.timestamp() for i in unique],
         )
-        args = (feed_id, *columns, [int(i.key in untimed) for i in unique])
+        untimed_column = [int(i.key in untimed) for i in unique]
+        args = (feed_id, *columns, untimed_column, [i.source or None for i in unique])
         for item_id, key in await db.fetch_all(_INSERT_ARRAYS, args):
             ids[key] = int(item_id)
     else:
@@ -59,7 +60,7 @@ async def insert_new(
             params: list[object] = []
             for n, i in enumerate(part):
                 params += _values(first + n, feed_id, i, i.key in untimed)
-            params += params[-11:] * (size - len(part))
+            params += params[-12:] * (size - len(part))
             stored = await db.together(partial(_insert_part, size, params, first, len(part)))
             if stored is None:
                 ids.update((i.key, first + n) for n, i in enumerate(part))
@@ -80,21 +81,25 @@ async def _insert_part(
     return {str(key): int(item_id) for item_id, key in rows}
 
 
-_ROWS = 128  # rows per statement on SQLite: 1,408 parameters, far below its limit
-_COLUMNS = "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, untimed"
+_ROWS = 128  # rows per statement on SQLite: 1,536 parameters, far below its limit
+# source: the outlet an aggregator names (``Item.source``), NULL for none (the feed's name).
+_COLUMNS = (
+    "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, untimed, source"
+)
 # The rows a SQLite statement stored of the ids it was given (ids only this writer hands out).
 _STORED = "SELECT id, key FROM items WHERE id >= ? AND id <= ?"
 
 
 def _values(item_id: int, feed_id: int, i: Item, untimed: bool) -> tuple[object, ...]:
     return (item_id, feed_id, i.key, i.guid, i.url, i.canonical_url, i.title, i.summary,
-            to_ts(i.published), i.first_seen.timestamp(), int(untimed))  # fmt: skip
+            to_ts(i.published), i.first_seen.timestamp(), int(untimed),
+            i.source or None)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=16)
 def _insert_values(rows: int) -> str:
     # A key the feed has is skipped; an id taken (another writer's: there is none) is an error.
-    marks = ", ".join(["(" + ", ".join("?" * 11) + ")"] * rows)
+    marks = ", ".join(["(" + ", ".join("?" * 12) + ")"] * rows)
     return (
         f"INSERT INTO items (id, {_COLUMNS}) VALUES {marks} ON CONFLICT (feed_id, key) DO NOTHING"
     )
@@ -105,7 +110,7 @@ def _insert_values(rows: int) -> str:
 _INSERT_ARRAYS = (
     f"INSERT INTO items ({_COLUMNS})"
     " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
-    " ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int[])"
+    " ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int[], ?::text[])"
     " ON CONFLICT (feed_id, key) DO NOTHING"
     " RETURNING id, key"
 )
@@ -178,11 +183,16 @@ async def first_seen_between(db: Db, feed_id: int, start: float, end: float) -> 
     return [float(r[0]) for r in rows]
 
 
+# An item's outlet by name (``StoredItem.outlet``): an aggregator's ``<source>``, else the
+# feed's name as stored with the item, else (an item stored before m005) the feed's title.
+OUTLET = "COALESCE(i.source, i.feed_name, f.title, f.url)"
+
+
 async def story_outlets_since(db: Db, story_id: int, since: float) -> tuple[int, int]:
-    """Distinct feeds, and items, of a story first seen since ``since``."""
+    """Distinct outlets (by name), and items, of a story first seen since ``since``."""
     rows = await db.fetch_all(
-        "SELECT COUNT(DISTINCT feed_id), COUNT(*) FROM items"
-        " WHERE story_id = ? AND first_seen >= ?",
+        f"SELECT COUNT(DISTINCT {OUTLET}), COUNT(*) FROM items i JOIN feeds f"
+        " ON f.id = i.feed_id WHERE i.story_id = ? AND i.first_seen >= ?",
         (story_id, since),
     )
     feeds, items = next(iter(rows), (0, 0))
@@ -190,10 +200,10 @@ async def story_outlets_since(db: Db, story_id: int, since: float) -> tuple[int,
 
 
 async def event_outlets_since(db: Db, event_id: int, since: float) -> int:
-    """Distinct feeds with an item of the event first seen since ``since``."""
+    """Distinct outlets (by name) with an item of the event first seen since ``since``."""
     rows = await db.fetch_all(
-        "SELECT COUNT(DISTINCT i.feed_id) FROM items i JOIN stories s ON s.id = i.story_id"
-        " WHERE s.event_id = ? AND i.first_seen >= ?",
+        f"SELECT COUNT(DISTINCT {OUTLET}) FROM items i JOIN stories s ON s.id = i.story_id"
+        " JOIN feeds f ON f.id = i.feed_id WHERE s.event_id = ? AND i.first_seen >= ?",
         (event_id, since),
     )
     return int(next(iter(rows), (0,))[0])

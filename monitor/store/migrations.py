@@ -344,6 +344,43 @@ async def m020_item_untimed(db: Db) -> None:
     await db.script("ALTER TABLE items ADD COLUMN untimed INTEGER NOT NULL DEFAULT 0;\n")
 
 
+async def m021_outlets_by_name(db: Db) -> None:
+    # The outlet an aggregator names as an item's own (``<source>``: Reuters through Google
+    # News) is kept with the item (NULL: none, the feed's name stands), and a story's and an
+    # event's outlets are counted by name, the first item of each, where they were counted by
+    # feed (one Google News feed carrying Reuters, AP and BBC was one outlet). No backfill:
+    # an item stored before it is its feed's, as it was credited. The rows of two feeds of
+    # one name become one (its first), and their stories' counts with them.
+    await db.script("ALTER TABLE items ADD COLUMN source TEXT;\n")
+    for table, owner, parent in (("story_outlets", "story_id", "stories"),
+                                 ("event_outlets", "event_id", "events")):  # fmt: skip
+        await db.script(
+            f"""
+            CREATE TABLE {table}_by_name (
+                {owner} INTEGER NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,
+                feed_id INTEGER NOT NULL,      -- no reference: the name outlives the feed
+                name TEXT NOT NULL,            -- the outlet's (StoredItem.outlet) on its first item
+                first_seen REAL NOT NULL,      -- that item's
+                item_id INTEGER NOT NULL,      -- that item
+                PRIMARY KEY ({owner}, name)
+            ) STRICT;
+            """
+        )
+        await db.execute(
+            f"INSERT INTO {table}_by_name ({owner}, feed_id, name, first_seen, item_id)"
+            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT *, ROW_NUMBER()"
+            f" OVER (PARTITION BY {owner}, name ORDER BY first_seen, item_id) AS n FROM {table})"
+            " AS o WHERE n = 1"
+        )
+        await db.script(f"DROP TABLE {table};\nALTER TABLE {table}_by_name RENAME TO {table};\n")
+    await db.execute(
+        "UPDATE stories SET outlets = (SELECT COUNT(*) FROM story_outlets o"
+        " WHERE o.story_id = stories.id) WHERE outlets > (SELECT COUNT(*) FROM story_outlets o"
+        " WHERE o.story_id = stories.id) AND EXISTS (SELECT 1 FROM story_outlets o"
+        " WHERE o.story_id = stories.id)"
+    )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -364,4 +401,5 @@ MIGRATIONS: list[Migration] = [
     m018_feed_last_old,
     m019_item_last_listed,
     m020_item_untimed,
+    m021_outlets_by_name,
 ]

@@ -1,5 +1,6 @@
 """The outlets of a story or an event, kept as the poll's items join: one row per (story or
-event, feed), its first item's (``story_outlets``, ``event_outlets``)."""
+event, outlet by name: ``StoredItem.outlet``), its first item's (``story_outlets``,
+``event_outlets``)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,17 @@ def outlet_rows(table: str, key: str) -> Rows:
     return Rows(
         table,
         f"{key} bigint, feed_id bigint, name text, first_seen float8, item_id bigint",
-        # The row there is an earlier item's (ids only grow): it stays the feed's first.
-        tail=f"ON CONFLICT ({key}, feed_id) DO NOTHING",
+        # The row there is an earlier item's (ids only grow): it stays the outlet's first.
+        tail=f"ON CONFLICT ({key}, name) DO NOTHING",
     )
 
 
-def first_per_feed(items: Iterable[tuple[int, StoredItem]]) -> list[OutletRow]:
-    """The first item of each (story or event, feed) of ``items``, in their order."""
-    rows: dict[tuple[int, int], OutletRow] = {}
+def first_per_outlet(items: Iterable[tuple[int, StoredItem]]) -> list[OutletRow]:
+    """The first item of each (story or event, outlet) of ``items``, in their order."""
+    rows: dict[tuple[int, str], OutletRow] = {}
     for owner, stored in items:
-        if (owner, stored.feed_id) not in rows:
+        name = stored.outlet
+        if (owner, name) not in rows:
             first_seen = stored.item.first_seen.timestamp()
-            rows[owner, stored.feed_id] = (owner, stored.feed_id, stored.feed_name,
-                                           first_seen, stored.id)  # fmt: skip
+            rows[owner, name] = (owner, stored.feed_id, name, first_seen, stored.id)
     return list(rows.values())

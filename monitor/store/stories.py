@@ -13,8 +13,8 @@ from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
 from monitor.store.batch import columns
 from monitor.store.db import Db
-from monitor.store.outlets import OutletRow, first_per_feed, outlet_rows
-from monitor.store.story_rows import after, fill_outlets, load_stories, read_feeds
+from monitor.store.outlets import OutletRow, first_per_outlet, outlet_rows
+from monitor.store.story_rows import after, fill_outlets, load_stories, read_outlets
 
 __all__ = [
     "fill_outlets", "items_json", "list_stories", "load_stories", "rebuild_index", "record",
@@ -44,39 +44,40 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     new_rows: list[tuple[int, str, int, float, float]] = []
     links: list[tuple[int, str, str, int]] = []
     first_url: dict[int, str | None] = {}
-    first_feed: dict[int, int] = {}
-    joins: list[tuple[int, float, int]] = []  # (story, seen, feed) of each item that joined
+    first_outlet: dict[int, str] = {}
+    # (story, seen, outlet) of each item that joined: outlets by name (``StoredItem.outlet``)
+    joins: list[tuple[int, float, str]] = []
     for d in decisions:
         stored = d.item
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
             first_url[d.story_id] = stored.item.url
-            first_feed[d.story_id] = stored.feed_id
+            first_outlet[d.story_id] = stored.outlet
         else:
-            joins.append((d.story_id, seen, stored.feed_id))
+            joins.append((d.story_id, seen, stored.outlet))
         links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
     joined = sorted({story_id for story_id, _, _ in joins})
-    # The older stories joined, as stored before this poll, with the feeds they had: read
+    # The older stories joined, as stored before this poll, with the outlets they had: read
     # once, before the items are linked; what the writes make of them is worked out here
     # (``story_rows.after``) rather than read again.
-    heads, feeds_before = await read_feeds(db, [s for s in joined if s not in first_feed])
-    for story_id, feed_id in first_feed.items():  # a story this poll creates had its first
-        feeds_before[story_id] = {feed_id}  # item's feed
+    heads, outlets_before = await read_outlets(db, [s for s in joined if s not in first_outlet])
+    for story_id, outlet in first_outlet.items():  # a story this poll creates had its first
+        outlets_before[story_id] = {outlet}  # item's outlet
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
-    # and feeds_before is every feed it had (also those whose items retention has deleted
+    # and outlets_before is every outlet it had (also those whose items retention has deleted
     # since): from this poll's items alone, without scanning every item of a story on each
     # poll that joins it.
     latest: dict[int, float] = {}
-    carried: dict[int, set[int]] = {}
-    for story_id, seen, feed_id in joins:
+    carried: dict[int, set[str]] = {}
+    for story_id, seen, outlet in joins:
         before = latest.get(story_id)
         if before is None:
             latest[story_id] = seen
-            carried[story_id] = set(feeds_before.get(story_id, ()))
+            carried[story_id] = set(outlets_before.get(story_id, ()))
         elif seen > before:
             latest[story_id] = seen
-        carried[story_id].add(feed_id)
+        carried[story_id].add(outlet)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
     outlets = _outlets(decisions)
     if db.dialect == "postgresql":
@@ -91,28 +92,28 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     for d in decisions:
         stored, story_id = d.item, d.story_id
         if d.is_new_story:
-            # A later item of this batch may join it: it starts with this item's feed.
-            feeds_before.setdefault(story_id, set()).add(stored.feed_id)
+            # A later item of this batch may join it: it starts with this item's outlet.
+            outlets_before.setdefault(story_id, set()).add(stored.outlet)
             seen_at = stored.seen_at
             story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
-                          (stored.feed_name,))  # fmt: skip
+                          (stored.outlet,))  # fmt: skip
             changes.append(StoryChange(stored, story, True, True, d.headline))
         else:
-            feeds = feeds_before.setdefault(story_id, set())
-            gained = stored.feed_id not in feeds
-            feeds.add(stored.feed_id)
+            had = outlets_before.setdefault(story_id, set())
+            gained = stored.outlet not in had
+            had.add(stored.outlet)
             changes.append(StoryChange(stored, stories[story_id], False, gained, d.headline))
     return changes
 
 
-# Each feed's first item of each story, kept as the poll's items join (what fill_outlets and
-# read_feeds read), not read from every item of the story at each poll.
+# Each outlet's first item of each story, kept as the poll's items join (what fill_outlets
+# and read_outlets read), not read from every item of the story at each poll.
 _OUTLETS = outlet_rows("story_outlets", "story_id")
 
 
 def _outlets(decisions: Sequence[StoryDecision]) -> list[OutletRow]:
-    """The poll's first item of each (story, feed), in the poll's order."""
-    return first_per_feed((d.story_id, d.item) for d in decisions)
+    """The poll's first item of each (story, outlet), in the poll's order."""
+    return first_per_outlet((d.story_id, d.item) for d in decisions)
 
 
 async def _write(
@@ -147,7 +148,7 @@ _WRITE_PG = (
     " id) WHERE s.id = u.id),"
     " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT (story_id, feed_id) DO NOTHING)"
+    " ON CONFLICT (story_id, name) DO NOTHING)"
     " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
     " WHERE i.id = u.id"
@@ -265,12 +266,14 @@ async def items_json(db: Db, story_id: int) -> list[dict[str, Any]]:
     return [
         {
             "feed": feed,
+            # The outlet an aggregator's item names (``<source>``), None for the feed's own.
+            "source": source,
             "title": item_title,
             "url": url,
             "published": _dt(published).isoformat() if published else None,
         }
-        for feed, item_title, url, published in await db.fetch_all(
-            "SELECT COALESCE(i.feed_name, f.title, f.url), i.title, i.url, i.published"
+        for feed, source, item_title, url, published in await db.fetch_all(
+            "SELECT COALESCE(i.feed_name, f.title, f.url), i.source, i.title, i.url, i.published"
             " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
             " ORDER BY i.first_seen, i.id",
             (story_id,),

@@ -1,7 +1,7 @@
-"""A poll's stories: their rows and feeds as stored (``read_feeds``), and as the poll's
+"""A poll's stories: their rows and outlets as stored (``read_outlets``), and as the poll's
 writes leave them (``after``), worked out from what was read before them rather than read
-again; their outlets only where an alert shows them (``fill_outlets``). ``load_stories``
-reads stories whole, outlets and all, for callers outside a poll."""
+again; their outlets' names in order only where an alert shows them (``fill_outlets``).
+``load_stories`` reads stories whole, outlets and all, for callers outside a poll."""
 
 from __future__ import annotations
 
@@ -33,33 +33,33 @@ def after(
     return stories
 
 
-async def read_feeds(
+async def read_outlets(
     db: Db, story_ids: Sequence[int]
-) -> tuple[dict[int, Head], dict[int, set[int]]]:
-    """The rows of ``story_ids`` as stored now, and the feeds each has carried (one query for
-    all of them): what a poll that joins them needs to tell which gain an outlet. Not their
-    outlets' names in order: most stories a poll joins raise no alert that shows them."""
+) -> tuple[dict[int, Head], dict[int, set[str]]]:
+    """The rows of ``story_ids`` as stored now, and the outlets (by name) that have carried
+    each (one query for all of them): what a poll that joins them needs to tell which gain
+    an outlet. Not in order: most stories a poll joins raise no alert that shows them."""
     heads: dict[int, Head] = {}
-    feeds: dict[int, set[int]] = {}
+    outlets: dict[int, set[str]] = {}
     for marks, params in in_lists(story_ids):
-        # Each story's row (kind 0), then its feeds (kind 1, from the primary key alone).
-        for kind, story_id, title, first_seen, last_seen, url, feed in await db.fetch_all(
-            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, 0 FROM stories s"
+        # Each story's row (kind 0), then its outlets (kind 1, from the primary key alone).
+        for kind, story_id, title, first_seen, last_seen, url, name in await db.fetch_all(
+            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, NULL FROM stories s"
             f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, feed_id"
+            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, name"
             f" FROM story_outlets WHERE story_id IN ({marks})",
             (*params, *params),
         ):
             if kind == 0:
                 heads[story_id] = (title, first_seen, last_seen, url)
             else:
-                feeds.setdefault(story_id, set()).add(feed)
-    return heads, feeds
+                outlets.setdefault(story_id, set()).add(name)
+    return heads, outlets
 
 
 async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
     """The outlets of those of ``stories`` that ``stories.record`` left without them (a
-    stored story has one at least), in the order the feeds first carried each, in place."""
+    stored story has one at least), in the order the outlets first carried each, in place."""
     waiting: dict[int, list[Story]] = {}
     for story in stories:
         if not story.outlets:
@@ -82,7 +82,7 @@ async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
 
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
     """The stories of ``story_ids`` as they are stored now, with their outlets."""
-    heads, _ = await read_feeds(db, story_ids)
+    heads, _ = await read_outlets(db, story_ids)
     stories = {
         story_id: Story(story_id, title, url, _dt(first_seen), _dt(last_seen), ())
         for story_id, (title, first_seen, last_seen, url) in heads.items()

@@ -1,0 +1,74 @@
+"""A store the version before m021 left (outlets kept per feed, no ``items.source``) upgrades
+in place on both backends: its items are their feeds' (no guess at what their ``<source>``
+was), and a story's or event's outlets are counted by name from then on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import aiosqlite
+import asyncpg
+
+from monitor.store import Store
+from monitor.store.events import load_events
+from monitor.store.migrations import MIGRATIONS
+from monitor.store.pgdb import PgConnDb
+from monitor.store.sqlite import SqliteDb
+from monitor.store.story_rows import load_stories
+
+OLD = MIGRATIONS[:-1]  # all but m021_outlets_by_name
+FEEDS = ["Google News - Ukraine", "Reuters", "Reuters"]  # two feeds of one name (a rename)
+
+
+async def _before(db: Any) -> None:
+    """One story of one event, carried by the three feeds, as the version before kept it."""
+    for migration in OLD:
+        await migration(db)
+    await db.script("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);")
+    for migration in OLD:
+        await db.execute("INSERT INTO migrations VALUES (?, 0)", (migration.__name__,))
+    await db.execute("INSERT INTO events (id, title, first_seen, last_seen) VALUES (1, 'T', 0, 3)")
+    await db.execute(
+        "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets, event_id)"
+        " VALUES (1, 'T', 1, 0, 3, 3, 1)"
+    )
+    for n, name in enumerate(FEEDS, start=1):
+        await db.execute(
+            "INSERT INTO feeds (id, url, title, created_at) VALUES (?, ?, ?, 0)",
+            (n, f"http://feeds.example/{n}", name),
+        )
+        await db.execute(
+            "INSERT INTO items (id, feed_id, key, title, summary, first_seen, story_id,"
+            " feed_name) VALUES (?, ?, ?, 'T', '', ?, 1, ?)",
+            (n, n, f"k{n}", float(n), name),
+        )
+        for table, owner in (("story_outlets", "story_id"), ("event_outlets", "event_id")):
+            await db.execute(
+                f"INSERT INTO {table} ({owner}, feed_id, name, first_seen, item_id)"
+                " VALUES (1, ?, ?, ?, ?)",
+                (n, name, float(n), n),
+            )
+
+
+async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
+    if database.startswith("postgres"):
+        conn = await asyncpg.connect(database)
+        try:
+            await _before(PgConnDb(conn))
+        finally:
+            await conn.close()
+    else:
+        async with aiosqlite.connect(database, isolation_level=None) as raw:
+            await _before(SqliteDb(raw))
+    store = await Store.open(database)  # the upgrade
+    try:
+        story = (await load_stories(store.db, [1]))[1]
+        event = (await load_events(store.db, [1]))[1]
+        assert story.outlets == event.outlets == ("Google News - Ukraine", "Reuters")
+        assert await store.db.fetch_val("SELECT outlets FROM stories WHERE id = 1") == 2
+        sources = await store.db.fetch_all("SELECT source FROM items ORDER BY id")
+        assert [r[0] for r in sources] == [None, None, None]  # no guess
+        names = {str(r[0]) for r in await store.db.fetch_all("SELECT name FROM migrations")}
+        assert names == {m.__name__ for m in MIGRATIONS}
+    finally:
+        await store.close()
