@@ -1,20 +1,27 @@
-"""Keys in a feed URL's path and in a URL percent-encoded inside a parameter.
+"""Keys in a feed URL's path, in a URL percent-encoded inside a parameter, and in the URL a
+feed moved to on another node (fixredact20's three gaps).
 
 A private feed carries its key in the path as often as in the query (a token segment, a
 "/private/<hex>.xml", Instapaper's "/rss/<user>/<secret>", Pinboard's "/secret:<key>/"), or
 behind a proxy as "?url=<the keyed URL, percent-encoded>": none of those keys reaches a log
 line, ``monitor status`` (text or JSON), a health alert or a /metrics label, while a normal
 feed's path, a public channel id and the articles' links (slugs, dates, ids) stay readable.
+A cluster node that reads from the store the URL another node's poll moved a feed to masks
+that URL's key from then on, not only at its next start.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
 from urllib.parse import quote
 
+import asyncpg
+from clirun import HEADLINES, pipeline_config, start_node, stop_nodes, with_password
 from feedserver import FeedServer, rss
+from standins import telegram_standin, webhook_receiver
 from test_redact_ids import Lines, _metrics_of, _series
 from test_redaction_everywhere import monitor, raise_health_alerts, readers, write_config
 from test_redaction_everywhere import rss as plain_rss
@@ -110,3 +117,51 @@ async def test_metrics_labels_mask_path_keys_and_keep_public_ids(
     # Public: the channel id and a normal feed's path, readable, without a number.
     assert any(f'/channel/{CHANNEL}"' in s for s in series), series
     assert any('/world/rss.xml"' in s for s in series), series
+
+
+MOVED_KEY = "Mv9kQ2rT7vW1yB4nD8xZ"
+
+
+async def test_a_node_masks_the_key_of_a_url_another_node_moved_a_feed_to(
+    feed_server: FeedServer, pg_url: str, tmp_path: Path
+) -> None:
+    """Node B runs; another node's poll follows the feed's 301 and leaves the new URL in the
+    store (written here as that poll writes it); B's next poll reads it and fetches there:
+    the items' links echo the new URL's key (as a proxy's do), and B sends their alert."""
+    moved = f"/moved/{MOVED_KEY}/rss"
+    feed_server.feed("/old.rss", rss("Old", []))
+    feed_server.feed(
+        moved, rss("Moved", [(HEADLINES[0], feed_server.url(f"/moved/{MOVED_KEY}/rail-strike"))])
+    )
+    async with telegram_standin() as tg, webhook_receiver() as hook:
+        config = tmp_path / "config.toml"
+        cluster = '[cluster]\nlease = "3s"\nheartbeat = "0.5s"\nelection = "0.3s"\n'
+        monitor = ('interval = "1s"', 'min_interval = "1s"')
+        text = pipeline_config(
+            with_password(pg_url), [feed_server.url("/old.rss")], tg.url, hook.url,
+            monitor=monitor, tables=cluster,
+        )  # fmt: skip
+        config.write_text(text, "utf-8")
+        node = await start_node(config)
+        try:
+            db = await asyncpg.connect(pg_url)
+            try:
+                deadline = time.monotonic() + 60
+                while not feed_server.hits(moved):
+                    assert time.monotonic() < deadline and node.returncode is None
+                    if feed_server.hits("/old.rss"):  # B polls; another node moves it
+                        await db.execute("UPDATE feeds SET fetch_url = $1", feed_server.url(moved))
+                    await asyncio.sleep(0.2)
+                for _ in range(300):  # B sends the alert of the moved feed's item
+                    if hook.requests:
+                        break
+                    await asyncio.sleep(0.1)
+            finally:
+                await db.close()
+        finally:
+            log = (await stop_nodes([node]))[0]
+        sent = [body.decode() for _, body in hook.requests] + [json.dumps(m) for m in tg.sent]
+    assert hook.requests, log  # B sent the alert of the moved feed's item
+    assert "rail-strike" in "\n".join(sent)
+    assert MOVED_KEY not in "\n".join(sent), sent
+    assert MOVED_KEY not in log, log
