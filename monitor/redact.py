@@ -145,7 +145,7 @@ def register_keys(url: str, depth: int = 0) -> None:
         for m in _PARAMETER.finditer(url if depth == 0 else "?" + url):  # "?": a bare query
             name, value = m.group(1), m.group(2)
             nested = unquote(value) if "%" in value else value
-            if nested != value and ("://" in nested or "=" in nested.rstrip("=")):
+            if "://" in nested or "=" in nested.rstrip("="):
                 if depth < MAX_NESTING:  # a URL or a query: its own keys, not the whole
                     register_keys(nested, depth + 1)
             elif secret_value(value) and not _ID_NAME.search(name.lower()):
@@ -162,7 +162,7 @@ def register_keys(url: str, depth: int = 0) -> None:
 def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:
     if secret_parameter(m.group(1)) or m.group(2) in _keys:
         return f"{m.group(1)}={MASK}"
-    if "%" in m.group(2) and depth < MAX_NESTING:
+    if depth < MAX_NESTING and ("%" in m.group(2) or "=" in m.group(2)):
         return _mask_nested(m, lambda text: _redact(text, depth + 1))
     return m.group()
 
@@ -170,22 +170,25 @@ def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:
 def _mask_article_parameter(m: re.Match[str], depth: int = 0) -> str:
     if article_parameter(m.group(1)) or m.group(2) in _keys:
         return f"{m.group(1)}={MASK}"
-    if "%" in m.group(2) and depth < MAX_NESTING:
+    if depth < MAX_NESTING and ("%" in m.group(2) or "=" in m.group(2)):
         return _mask_nested(m, lambda text: _redact_link(text, depth + 1))
     return m.group()
 
 
 def _mask_nested(m: re.Match[str], mask: Callable[[str], str]) -> str:
-    """A parameter whose value is percent-encoded ("?url=https%3A%2F%2Fh%2Ff%3Ftoken%3D..."):
-    its decoded text masked by ``mask`` (as a query of its own, so that a leading
-    "token=..." is one), encoded again as it was (what it left unencoded stays so)."""
+    """A parameter whose value is a URL or a query, percent-encoded or not
+    ("?url=https%3A%2F%2Fh%2Ff%3Ftoken%3D...", "?url=https://h/f?token=..."): its decoded
+    text masked by ``mask`` (as a query of its own, so that a leading "token=..." is one),
+    encoded again as it was (what it left unencoded stays so)."""
     value = m.group(2)
-    decoded = unquote(value)
-    if decoded == value:
+    decoded = unquote(value) if "%" in value else value
+    if decoded == value and "=" not in value:
         return m.group()
     masked = mask("?" + decoded)[1:]
     if masked == decoded:
         return m.group()
+    if decoded == value:
+        return f"{m.group(1)}={masked}"
     kept = "".join({c for c in value if not c.isalnum() and c != "%"})
     return f"{m.group(1)}={quote(masked, safe=kept + '*')}"
 

@@ -3,7 +3,7 @@ feed moved to on another node (fixredact20's three gaps).
 
 A private feed carries its key in the path as often as in the query (a token segment, a
 "/private/<hex>.xml", Instapaper's "/rss/<user>/<secret>", Pinboard's "/secret:<key>/"), or
-behind a proxy as "?url=<the keyed URL, percent-encoded>": none of those keys reaches a log
+behind a proxy as "?url=<the keyed URL>", percent-encoded or not: none of those keys reaches a log
 line, ``monitor status`` (text or JSON), a health alert or a /metrics label, while a normal
 feed's path, a public channel id and the articles' links (slugs, dates, ids) stay readable.
 A cluster node that reads from the store the URL another node's poll moved a feed to masks
@@ -31,7 +31,8 @@ HEX = "9f86d081884c7d659a2feaa0c55ad015"  # /private/<32 hex>.xml
 INSTA = "Qm7tR2xK9pL4wN8vB3cZ"  # Instapaper: /rss/<user id>/<secret>
 PIN = "a94a8fe5ccb19ba61c4c"  # Pinboard: /rss/secret:<key>/u:<user>/
 NESTED = "n3st3d-k3y-42"  # a proxy's ?url=<https://upstream/feed?token=<key>, encoded>
-SECRETS = (TOKEN, HEX, INSTA, PIN, NESTED)
+RAW = "r4w-n3st3d-99"  # ... or not encoded: ?url=https://upstream/feed?apikey=<key>
+SECRETS = (TOKEN, HEX, INSTA, PIN, NESTED, RAW)
 CHANNEL = "UCBJycsmduvYEL83R_U4JriQ"  # a real YouTube channel id: public
 # Real article links' shapes (UCI News data): a Reuters id with a date, a Livemint id.
 ARTICLES = ("/article/2014/03/10/us-ecb-noyer-idUSBREA290GC20140310",
@@ -49,6 +50,7 @@ def _keyed_paths() -> list[str]:
         f"/rss/1234567/{INSTA}",
         f"/rss/secret:{PIN}/u:reader/",
         _proxied(f"https://upstream.example/feed?token={NESTED}"),
+        f"/relay?url=https://upstream.example/feed?apikey={RAW}",
     ]
 
 
@@ -81,10 +83,10 @@ async def test_keys_in_paths_and_nested_urls_reach_no_reader(tmp_path: Path) -> 
     for where, text in seen.items():
         for secret in SECRETS:
             assert secret not in text, (where, secret, text)
-    assert kinds.count("health") == 5, kinds  # each keyed feed's health alert
+    assert kinds.count("health") == 6, kinds  # each keyed feed's health alert
     # Each feed is still told apart: the key's place is shown masked.
     for masked in ("/feeds/***/rss", "/private/***.xml", "/rss/1234567/***",
-                   "/rss/secret:***/u:reader/", "token%3D***"):  # fmt: skip
+                   "/rss/secret:***/u:reader/", "token%3D***", "feed?apikey=***"):  # fmt: skip
         assert masked in status_json and masked in seen["logs"], masked
     # A normal feed's path and the articles' links are kept whole, in the alert as sent.
     assert f"{r.feeds}/world/rss.xml" in status_json
