@@ -12,7 +12,7 @@ import dataclasses
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import aiohttp
@@ -23,12 +23,11 @@ from monitor.fetch import Fetcher, FetchLimits
 from monitor.outbox import Deliverer
 from monitor.outbox.per_event import follow_rules
 from monitor.queued import file_queued
-from monitor.redact import register_keys
 from monitor.runtime import Runtime
 from monitor.stages import Stages
 from monitor.store import Store, event_alerts
 from monitor.store import feeds as feed_store
-from monitor.store.feeds import FeedState, StateWrites
+from monitor.store.feeds import StateWrites
 
 if TYPE_CHECKING:
     from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
@@ -65,14 +64,6 @@ def max_polls(config: Config) -> int:
     feeds must not hold every poll), few enough that a cold start of thousands of feeds
     does not make a task for each."""
     return 4 * config.fetch.concurrency
-
-
-def _register_moved(states: Iterable[FeedState]) -> None:
-    """The keys of the URLs feeds moved to permanently (a poll before this start followed
-    the redirect) are masked as the configured URLs' are."""
-    for state in states:
-        if state.fetch_url:
-            register_keys(state.fetch_url)
 
 
 class Engine:
@@ -118,7 +109,6 @@ class Engine:
         try:
             async with store.transaction() as db:
                 states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
-                _register_moved(states.values())
                 # The rules may have changed while no monitor ran: the alerts that wait name
                 # only the rules there now, at their severities, as after a reload.
                 severities = {r.name: r.severity for r in config.rules}
@@ -160,7 +150,6 @@ class Engine:
         """Apply a new (already validated) config: feeds, rules, channels, settings."""
         async with self.store.transaction() as db:
             states = await feed_store.sync_feeds(db, [f.url for f in config.feeds])
-        _register_moved(states.values())
         for url, state in states.items():
             # Polls in flight hold the live state objects: keep them, add only new feeds.
             self.rt.states.setdefault(url, state)

@@ -5,16 +5,21 @@ A feed URL often carries a key (``?api_key=...``, ``https://user:pass@host/``), 
 that reads a password, a token or a URL from the environment says it is secret; log lines
 name feeds by URL, and error messages may quote one. A parameter is masked by its name (a
 secret part such as ``token``, ``key`` or ``auth`` anywhere in it), a configured URL's
-parameter also by its value (a long random-looking run); a whole URL from the environment
-is shown as its variable, ``${NAME}``. The log formatters and the command line's error
-output pass each line through ``redact``; what readers see (every channel's message,
-``monitor status`` and ``monitor stories``, JSON or not) goes through ``shown``.
+parameter also by its value (a long random-looking run), and so is a run of its path that
+looks like a key ("/feeds/<token>/rss"), a path segment naming its value by a secret word
+("/secret:<key>/") everywhere; a URL percent-encoded inside a parameter is decoded, masked and
+encoded again; a whole URL from the environment is shown as its variable, ``${NAME}``. The
+log formatters and the command line's error output pass each line through ``redact``; what
+readers see (every channel's message, ``monitor status`` and ``monitor stories``, JSON or
+not) goes through ``shown``.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote, unquote
 
 from monitor.normalize import remove_controls
 
@@ -50,6 +55,24 @@ _ID_NAME = re.compile(r"(?:id|ids|list)$")
 # this long with two changes between them at least (so that "article1234567890" and
 # "20240101report" stay readable), or a UUID.
 SECRET_RUN = 16
+# A key in a configured URL's path (a private feed's "https://host/feeds/<token>/rss",
+# "/private/<32 hex>.xml", Instapaper's "/rss/<user id>/<secret>"): a segment's run of
+# letters, digits, "_" and "-" that looks like one (``secret_value``), registered whole
+# ("private-<hex>" too) and looked up by value. By look in a feed's URL only: 263 of the
+# 6,366 real article links of the UCI data have such a run (Reuters' "idUSBREA290WU...",
+# UUIDs, Livemint's ids), so an article's link is masked only where it holds a feed's key.
+_PATH_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])")
+_URL_PATH = re.compile(r"[A-Za-z][\w+.-]*://[^/?#\s]*(/[^?#\s]*)")
+# ... but a public id after a segment that names it (YouTube's "/channel/UC<22>", Google
+# News' "/topics/<id>", Acast's "/shows/<hex>", Omny's "/playlist/<uuid>") is kept: whoever
+# subscribes can read it on the public page, and it is what tells a log's feeds apart.
+PUBLIC_BEFORE = frozenset({"channel", "channels", "playlist", "playlists", "show", "shows",
+                           "topic", "topics"})  # fmt: skip
+# A segment that names its value (Pinboard's "/secret:abc123/u:name/"): masked by the name,
+# as a parameter is, in every text.
+_NAMED_SEGMENT = re.compile(r"(?<=[^/]/)([A-Za-z][\w-]*):([^/\s?#\"'<>]+)")
+# How deep a percent-encoded URL inside a parameter is looked into (an encoded one in it...).
+MAX_NESTING = 3
 # The keys of ``stories --json`` and ``events --json`` whose values are articles' links.
 ITEM_LINKS = frozenset({"url"})
 
@@ -111,28 +134,63 @@ def secret_value(value: str) -> bool:
     return any(len(_CHANGES.findall(run)) >= 2 for run in _RUN.findall(value))
 
 
-def register_keys(url: str) -> None:
-    """Register the values of ``url``'s parameters that look like keys (``secret_value``):
+def register_keys(url: str, depth: int = 0) -> None:
+    """Register the values of ``url``'s parameters and the runs of its path's segments that
+    look like keys (``secret_value``), and those of a URL percent-encoded in a parameter:
     a configured URL's, so that they are masked wherever they appear. Only there: in every
     text, the same rule would break an article's link in an alert (``?id=<hex>``). A public
-    id's ("channel_id", "playlist_id", "List") is not: it is what tells feeds apart."""
+    id's ("channel_id", "playlist_id", "List", "/channel/UC...") is not: it is what tells
+    feeds apart."""
     if "=" in url:
-        for m in _PARAMETER.finditer(url):
+        for m in _PARAMETER.finditer(url if depth == 0 else "?" + url):  # "?": a bare query
             name, value = m.group(1), m.group(2)
-            if secret_value(value) and not _ID_NAME.search(name.lower()):
+            nested = unquote(value) if "%" in value else value
+            if "://" in nested or "=" in nested.rstrip("="):
+                if depth < MAX_NESTING:  # a URL or a query: its own keys, not the whole
+                    register_keys(nested, depth + 1)
+            elif secret_value(value) and not _ID_NAME.search(name.lower()):
                 _keys.add(value)
+    path = _URL_PATH.match(url)
+    if path is not None:
+        before = ""
+        for segment in path.group(1).split("/"):
+            if before.lower() not in PUBLIC_BEFORE and ":" not in segment:
+                _keys.update(r for r in _PATH_RUN.findall(segment) if secret_value(r))
+            before = segment
 
 
-def _mask_parameter(m: re.Match[str]) -> str:
+def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:
     if secret_parameter(m.group(1)) or m.group(2) in _keys:
         return f"{m.group(1)}={MASK}"
+    if depth < MAX_NESTING and ("%" in m.group(2) or "=" in m.group(2)):
+        return _mask_nested(m, lambda text: _redact(text, depth + 1))
     return m.group()
 
 
-def _mask_article_parameter(m: re.Match[str]) -> str:
+def _mask_article_parameter(m: re.Match[str], depth: int = 0) -> str:
     if article_parameter(m.group(1)) or m.group(2) in _keys:
         return f"{m.group(1)}={MASK}"
+    if depth < MAX_NESTING and ("%" in m.group(2) or "=" in m.group(2)):
+        return _mask_nested(m, lambda text: _redact_link(text, depth + 1))
     return m.group()
+
+
+def _mask_nested(m: re.Match[str], mask: Callable[[str], str]) -> str:
+    """A parameter whose value is a URL or a query, percent-encoded or not
+    ("?url=https%3A%2F%2Fh%2Ff%3Ftoken%3D...", "?url=https://h/f?token=..."): its decoded
+    text masked by ``mask`` (as a query of its own, so that a leading "token=..." is one),
+    encoded again as it was (what it left unencoded stays so)."""
+    value = m.group(2)
+    decoded = unquote(value) if "%" in value else value
+    if decoded == value and "=" not in value:
+        return m.group()
+    masked = mask("?" + decoded)[1:]
+    if masked == decoded:
+        return m.group()
+    if decoded == value:
+        return f"{m.group(1)}={masked}"
+    kept = "".join({c for c in value if not c.isalnum() and c != "%"})
+    return f"{m.group(1)}={quote(masked, safe=kept + '*')}"
 
 
 def _mask_word(m: re.Match[str]) -> str:
@@ -153,14 +211,32 @@ def _mask_secrets(text: str) -> str:
         text = _USERINFO.sub(MASK + "@", text)
     if _keys:
         text = _WORD.sub(_mask_word, text)
+        if "/" in text:
+            text = _PATH_RUN.sub(_mask_run, text)
+    if ":" in text and "/" in text:
+        text = _NAMED_SEGMENT.sub(_mask_named_segment, text)
     return text
+
+
+def _mask_run(m: re.Match[str]) -> str:
+    return MASK if m.group() in _keys else m.group()
+
+
+def _mask_named_segment(m: re.Match[str]) -> str:
+    if len(m.group(2)) >= MIN_SECRET and secret_parameter(m.group(1)):
+        return f"{m.group(1)}:{MASK}"
+    return m.group()
 
 
 def redact(text: str) -> str:
     """``text`` with registered secrets, URL credentials and secret parameters masked."""
+    return _redact(text, 0)
+
+
+def _redact(text: str, depth: int) -> str:
     text = _mask_secrets(text)
     if "=" in text:
-        text = _PARAMETER.sub(_mask_parameter, text)
+        text = _PARAMETER.sub(lambda m: _mask_parameter(m, depth), text)
     return text
 
 
@@ -168,9 +244,13 @@ def redact_link(url: str) -> str:
     """An article's link (an alert's, an item's) with registered secrets, credentials and
     parameters named by a secret word masked: the publisher's other parameters
     ("articleCode", "passage") are kept, so that the link still opens the article."""
+    return _redact_link(url, 0)
+
+
+def _redact_link(url: str, depth: int) -> str:
     url = _mask_secrets(url)
     if "=" in url:
-        url = _PARAMETER.sub(_mask_article_parameter, url)
+        url = _PARAMETER.sub(lambda m: _mask_article_parameter(m, depth), url)
     return url
 
 

@@ -15,7 +15,7 @@ from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
 from monitor.configtypes import format_duration
 from monitor.outbox import outbox_status, render_status
-from monitor.redact import register_keys, shown_data
+from monitor.redact import shown_data
 from monitor.store import Store, report
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
@@ -61,9 +61,6 @@ async def collect(config: Config) -> dict[str, Any]:
     store = await Store.open_readonly(config.database_location)
     try:
         states = {s.url: s for s in await feed_store.all_feeds(store.db)}
-        for moved in states.values():  # a URL a feed moved to: its key masked as the feed's
-            if moved.fetch_url:
-                register_keys(moved.fetch_url)
         counts = await report.rows_in(store.db, ("feeds", "items", "stories", "matches"))
         outbox = await outbox_status(store.db, config.channels)
         websub, refused = await websub_status(store.db)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
+from monitor.redact import register_keys
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db, Row
 
@@ -68,7 +69,14 @@ _MUTABLE = [f for f in _FIELDS if f not in ("id", "url")]
 
 
 def _row_to_state(row: Row) -> FeedState:
-    return FeedState(**{name: row[name] for name in _FIELDS})
+    """A feed's state as read from the store; the keys of the URL a permanent redirect moved
+    it to are masked from now on as the configured URL's are, whoever followed the redirect
+    (this node at an earlier start, or another node a moment ago: its log lines would show
+    the key until the next start otherwise)."""
+    state = FeedState(**{name: row[name] for name in _FIELDS})
+    if state.fetch_url:
+        register_keys(state.fetch_url)
+    return state
 
 
 async def sync_feeds(db: Db, urls: Iterable[str]) -> dict[str, FeedState]:
