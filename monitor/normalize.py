@@ -169,6 +169,18 @@ def remove_controls(text: str) -> str:
     return text if text.isprintable() else text.translate(_CONTROLS)
 
 
+def cut_at_word(text: str, end: int) -> str:
+    """``text[:end]``, taken back to the end of its last whole word when ``end`` falls inside
+    a word (a cut headline read "... announced a new sanc"), unless that word is more than
+    half of it (a long link, a text without spaces: cut where it falls); no space at its end."""
+    head = text[:end]
+    if 0 < end < len(text) and not text[end].isspace() and not head[-1].isspace():
+        space = head.rfind(" ")
+        if space > end // 2:
+            head = head[:space]
+    return head.rstrip()
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """The canonical form of an article URL, or None when it is not an http(s) URL."""
     if not url:
