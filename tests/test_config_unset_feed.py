@@ -8,6 +8,7 @@ that had the secret registered would hide a leak."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -82,3 +83,18 @@ async def test_a_command_that_fetches_still_names_the_unset_variable(
     assert "feeds[0].url: environment variable FEED_TOKEN is not set" in err, err
     assert "feeds[1].url: environment variable FEED_URL is not set" in err, err
     assert "Traceback" not in err
+
+
+async def test_import_opml_still_names_the_unset_variable(config: Path) -> None:
+    # It tells the file's feeds from the configured ones by their addresses: one it cannot
+    # read would be added twice, and the daemon would then refuse the config.
+    opml = config.parent / "in.opml"
+    opml.write_text(
+        '<opml version="2.0"><body><outline type="rss" text="B"'
+        ' xmlUrl="http://127.0.0.1:9/b.xml"/></body></opml>'
+    )
+    before = await asyncio.to_thread(config.read_text)
+    code, _, err = await monitor_cli("import-opml", str(opml), config=config)
+    assert code == 2
+    assert "feeds[0].url: environment variable FEED_TOKEN is not set" in err, err
+    assert await asyncio.to_thread(config.read_text) == before

@@ -57,6 +57,12 @@ def run_import(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     # It sends nothing: the channels' secrets may live only in the daemon's environment.
     config = config_module.load(path, secrets=False)
+    for i, url in enumerate(f.url for f in config.feeds):  # a feed is told by its address
+        for name in unset_variables(url):
+            raise InputError(
+                f"feeds[{i}].url: environment variable {name} is not set (import-opml tells"
+                " the file's feeds from those configured by their addresses)"
+            )
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
