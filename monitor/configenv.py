@@ -1,11 +1,12 @@
 """The config file's ``${NAME}`` references: each replaced by the environment variable NAME
 before validation, the secrets it brings registered for masking, and what an unset one
-stands for in a command that sends nothing."""
+stands for in a command that sends nothing (a channel's secret) or fetches nothing (a feed's
+address: the command reads the store, where the feed is found by the rest of its address)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from monitor import configchecks as checks
@@ -21,6 +22,10 @@ SECRET_FIELDS = frozenset({"password", "bot_token", "secret", "token", "api_key"
 # string or a URL is (a token, a host, a webhook), and plainly not a real one.
 _UNSET = "unset.invalid"
 _UNSET_ALONE = "http://unset.invalid"
+# ... and in a feed's URL: the reference itself, so that the feed reads as the config writes
+# it and can be told in the store by the rest of its address; a whole URL needs a scheme to
+# be one ("http://${FEED_URL}", shown as "${FEED_URL}").
+_WHOLE = "http://"
 
 
 def interpolate(
@@ -38,6 +43,8 @@ def interpolate(
 
         def sub(m: re.Match[str]) -> str:
             name = m.group(1)
+            if name not in environ and not secrets and _feed_url(where):
+                return _feed_placeholder(m.group(0), name, whole=m.group(0) == value.strip())
             if name not in environ and not secrets and where[:1] == ("channels",):
                 if placeholders is not None:
                     placeholders[checks.location(where)] = name
@@ -78,3 +85,52 @@ def unset_instead(problem: str, placeholders: dict[str, str]) -> str:
             " left unset for a command that sends nothing)"
         )
     return problem
+
+
+def _feed_url(where: tuple[Any, ...]) -> bool:
+    return len(where) == 3 and where[0] == "feeds" and where[2] == "url"
+
+
+def _feed_placeholder(reference: str, name: str, *, whole: bool) -> str:
+    if not whole:
+        return reference
+    redact.register(_WHOLE + reference, name)
+    return _WHOLE + reference
+
+
+def unset_variables(url: str) -> list[str]:
+    """The variables a loaded feed URL still names: those that were not set where a command
+    that fetches nothing loaded the config (``load(secrets=False)``)."""
+    return _ENV_REF.findall(url) if "${" in url else []
+
+
+def as_written(url: str) -> str:
+    """A loaded feed URL as the config writes it: ``${FEED_URL}`` for a whole URL whose
+    variable was not set, else ``url`` (its unset references are in it as written)."""
+    whole = url.startswith(_WHOLE) and _ENV_REF.fullmatch(url, len(_WHOLE))
+    return url[len(_WHOLE) :] if whole else url
+
+
+def stored_address(url: str, stored: Iterable[str]) -> str | None:
+    """The one address in ``stored`` that a feed ``url`` naming unset variables stands for,
+    what its variables hold there registered for masking (as ``${NAME}``): read from the
+    store, the secret is known to be one. None when no address or several fit, and for a
+    URL that is a variable whole (nothing in it tells one feed from another)."""
+    if as_written(url) != url:
+        return None
+    pattern, seen = "", set()
+    for i, part in enumerate(_ENV_REF.split(url)):  # text, name, text, name, ..., text
+        if i % 2 == 0:
+            pattern += re.escape(part)
+        else:
+            pattern += f"(?P={part})" if part in seen else f"(?P<{part}>.+?)"
+            seen.add(part)
+    fits = re.compile(pattern)
+    found = [(address, m) for address in stored if (m := fits.fullmatch(address))]
+    if len(found) != 1:
+        return None
+    address, m = found[0]
+    for name, value in m.groupdict().items():
+        redact.register(value, name)
+    redact.register_keys(address)
+    return address

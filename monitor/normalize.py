@@ -12,7 +12,7 @@ import html
 import re
 import unicodedata
 from collections.abc import Callable
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit
 
 from monitor.textfold import compatible, drop_invisible
 
@@ -169,6 +169,18 @@ def remove_controls(text: str) -> str:
     return text if text.isprintable() else text.translate(_CONTROLS)
 
 
+def cut_at_word(text: str, end: int) -> str:
+    """``text[:end]``, taken back to the end of its last whole word when ``end`` falls inside
+    a word (a cut headline read "... announced a new sanc"), unless that word is more than
+    half of it (a long link, a text without spaces: cut where it falls); no space at its end."""
+    head = text[:end]
+    if 0 < end < len(text) and not text[end].isspace() and not head[-1].isspace():
+        space = head.rfind(" ")
+        if space > end // 2:
+            head = head[:space]
+    return head.rstrip()
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """The canonical form of an article URL, or None when it is not an http(s) URL."""
     if not url:
@@ -212,6 +224,24 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     while canonical != (trimmed := canonical.rstrip().rstrip(_C0_OR_SPACE)):
         canonical = trimmed
     return canonical
+
+
+def without_tracking(url: str) -> str:
+    """``url`` as an alert links it: without the tracking parameters that ``canonical_url``
+    drops (utm_*, fbclid...), every other parameter kept as written and in its place (an
+    article's ``?id=123``: a broken link is worse than a tracked one), the fragment kept;
+    ``url`` itself when it has none. The stored link and the item's id are not this: the
+    id is the canonical URL's already, and the store keeps what the feed wrote."""
+    rest, hash_mark, fragment = url.partition("#")  # a "?" after the "#" is the fragment's
+    head, mark, query = rest.partition("?")
+    if not mark:
+        return url
+    pieces = query.split("&")
+    # A name is told as parse_qsl decodes it ("%75tm_source"), as canonical_url tells it.
+    kept = [p for p in pieces if p and not _is_tracking(unquote_plus(p.partition("=")[0]))]
+    if len(kept) == len(pieces):
+        return url
+    return head + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
 
 
 def _is_tracking(name: str) -> bool:

@@ -26,6 +26,7 @@ from monitor.channels.config import (
 )
 from monitor.errors import ChannelError
 from monitor.models import Alert
+from monitor.normalize import without_tracking
 from monitor.redact import shown, shown_link
 
 if TYPE_CHECKING:  # the session is made by who runs the channels: configs alone need no client
@@ -38,8 +39,12 @@ def shown_alert(alert: Alert) -> Alert:
     """``alert`` with every text a reader sees passed through ``redact.shown``: a health
     alert quotes a feed URL and its error, whose key must not reach a chat or a mailbox. The
     article's link is the publisher's (``shown_link``): only what is surely a secret is
-    masked there, so that the link still opens the article; a health alert's is a feed's."""
-    link = shown if alert.kind == "health" else shown_link
+    masked there, so that the link still opens the article, and its tracking parameters are
+    taken off (``normalize.without_tracking``); a health alert's is a feed's."""
+    link = shown if alert.kind == "health" else _article_link
+    extra = {k: shown(v) if isinstance(v, str) else v for k, v in alert.extra.items()}
+    if isinstance(first := alert.extra.get("first_url"), str):  # "First report" (outbox.grow)
+        extra["first_url"] = _article_link(first)
     return replace(
         alert,
         title=shown(alert.title),
@@ -48,8 +53,14 @@ def shown_alert(alert: Alert) -> Alert:
         outlets=tuple(shown(o) for o in alert.outlets),
         terms=tuple(shown(t) for t in alert.terms),
         snippet=shown(alert.snippet),
-        extra={k: shown(v) if isinstance(v, str) else v for k, v in alert.extra.items()},
+        extra=extra,
     )
+
+
+def _article_link(url: str) -> str:
+    """An article's link as an alert shows it: without how the reader came to it (utm_*,
+    fbclid), which only tells the publisher that the reader came from us (explore14)."""
+    return shown_link(without_tracking(url))
 
 
 class Channel:

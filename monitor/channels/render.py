@@ -22,6 +22,7 @@ from monitor.channels.updates import (
     shows_lede,
 )
 from monitor.models import Alert
+from monitor.normalize import cut_at_word
 
 ELLIPSIS = "…"
 # The most outlets named in "also reported by"; the rest are counted ("+12").
@@ -48,21 +49,21 @@ def utf16_len(text: str) -> int:
 
 
 def clip(text: str, limit: int) -> str:
-    """``text`` cut to at most ``limit`` UTF-16 units, with an ellipsis when cut."""
+    """``text`` cut to at most ``limit`` UTF-16 units, where a word ends (``cut_at_word``),
+    with an ellipsis when cut."""
     text = " ".join(text.split())
     if utf16_len(text) <= limit:
         return text
     if limit <= 0:
         return ""
-    out: list[str] = []
-    used = 0
+    kept = used = 0
     for ch in text:
         size = 2 if ord(ch) > 0xFFFF else 1
         if used + size > limit - 1:
             break
-        out.append(ch)
+        kept += 1
         used += size
-    return "".join(out).rstrip() + ELLIPSIS
+    return cut_at_word(text, kept) + ELLIPSIS
 
 
 def clip_escaped(text: str, limit: int) -> str:
@@ -70,17 +71,15 @@ def clip_escaped(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if utf16_len(escape(text)) <= limit:
         return escape(text)
-    out: list[str] = []
-    used = 0
+    kept = used = 0
     budget = limit - 1  # room for the ellipsis
     for ch in text:
-        piece = escape(ch)
-        size = utf16_len(piece)
+        size = utf16_len(escape(ch))
         if used + size > budget:
             break
-        out.append(piece)
+        kept += 1
         used += size
-    return "".join(out) + ELLIPSIS if limit > 0 else ""
+    return escape(cut_at_word(text, kept)) + ELLIPSIS if limit > 0 else ""
 
 
 def heading(alert: Alert) -> str:

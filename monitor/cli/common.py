@@ -12,11 +12,14 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from monitor import config as config_module
+from monitor import redact
 from monitor.config import Config
+from monitor.configenv import stored_address, unset_variables
 from monitor.configtypes import parse_duration
-from monitor.errors import InputError
+from monitor.errors import InputError, StoreError
 from monitor.store import Store
 from monitor.store.db import Db
+from monitor.store.feeds import all_feeds
 
 T = TypeVar("T")
 
@@ -56,6 +59,41 @@ def load_config_or_defaults(args: argparse.Namespace, what: str, *, secrets: boo
         print(f"monitor: no config file; {what} with the default settings", file=sys.stderr)
         return Config()
     return config_module.load(path, secrets=secrets)
+
+
+def found_in_store(config: Config) -> Config:
+    """``config`` for a command that shows the store's feeds (``status``, ``stories``): a
+    feed whose URL names a variable not set here (``${FEED_TOKEN}``: it may live only in the
+    daemon's environment) is said on stderr and found in the store by the rest of its address,
+    what the variable holds there masked as ``${FEED_TOKEN}``. A feed not found keeps its
+    reference, and every stored address no configured feed has is then masked: any of them
+    may be the one that carries the secret."""
+    unset = [(i, f) for i, f in enumerate(config.feeds) if unset_variables(f.url)]
+    if not unset:
+        return config
+    for i, feed in unset:
+        for name in unset_variables(feed.url):
+            print(
+                f"monitor: warning: feeds[{i}].url: environment variable {name} is not set here;"
+                f" shown as ${{{name}}}",
+                file=sys.stderr,
+            )
+    try:
+        stored = [state.url for state in read_store(config, all_feeds)]
+    except StoreError:
+        stored = []
+    configured = {f.url for f in config.feeds}
+    others = [url for url in stored if url not in configured]
+    feeds = []
+    for feed in config.feeds:
+        address = stored_address(feed.url, others) if unset_variables(feed.url) else None
+        feeds.append(feed.model_copy(update={"url": address}) if address else feed)
+    if any(unset_variables(f.url) for f in feeds):
+        claimed = {f.url for f in feeds}
+        for url in stored:
+            if url not in claimed:
+                redact.register(url)
+    return config.model_copy(update={"feeds": feeds})
 
 
 def print_json(data: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from monitor.cli.common import (
     add_listing_options,
+    found_in_store,
     load_config,
     outlets_text,
     print_json,
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     async def read(db: Db) -> list[dict[str, Any]]:
         return await with_event_outcomes(db, await list_events(db, since))
 
-    config = load_config(args, secrets=False)
+    config = found_in_store(load_config(args, secrets=False))
     events = shown_data(read_store(config, read), ITEM_LINKS)
     # A rule's matches stay under its name after a reload removed (or renamed) it, marked
     # removed: its message went out naming it, and the event was matched.

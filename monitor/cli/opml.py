@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from monitor import config as config_module
 from monitor.cli import EXIT_USAGE
 from monitor.cli.common import add_config_option, read_store
+from monitor.configenv import as_written, unset_variables
 from monitor.errors import ConfigError, InputError, StoreError
 from monitor.plural import plural
 from monitor.redact import shown
@@ -56,6 +57,12 @@ def run_import(args: argparse.Namespace) -> int:
     path = config_module.resolve_path(args.config)
     # It sends nothing: the channels' secrets may live only in the daemon's environment.
     config = config_module.load(path, secrets=False)
+    for i, url in enumerate(f.url for f in config.feeds):  # a feed is told by its address
+        for name in unset_variables(url):
+            raise InputError(
+                f"feeds[{i}].url: environment variable {name} is not set (import-opml tells"
+                " the file's feeds from those configured by their addresses)"
+            )
     try:
         data = Path(args.file).read_bytes()
     except OSError as exc:
@@ -147,7 +154,14 @@ def run_export(args: argparse.Namespace) -> int:
         print(f"monitor: feed titles from the config only ({exc})", file=sys.stderr)
         stored = []
     titles = {f.url: f.title for f in stored if f.title}
-    sys.stdout.buffer.write(write_opml(config.feeds, known_titles=titles))
+    # A feed whose URL names a variable not set here is exported as the config writes it:
+    # what the variable holds is not known here, and a guess from the store would be a secret.
+    feeds = [f.model_copy(update={"url": as_written(f.url)}) for f in config.feeds]
+    for i, feed in enumerate(feeds):
+        for name in unset_variables(feed.url):
+            print(f"monitor: warning: feeds[{i}].url: environment variable {name} is not set"
+                  " here; exported as written", file=sys.stderr)  # fmt: skip
+    sys.stdout.buffer.write(write_opml(feeds, known_titles=titles))
     configured = {f.url for f in config.feeds}
     for state in stored:
         # The config's URLs are exported (importing them back finds them known); a feed that

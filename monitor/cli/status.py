@@ -8,7 +8,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.cli.common import add_config_option, found_in_store, load_config, print_json
 from monitor.cli.daemon_seen import daemon_health, daemon_line, sqlite_writer
 from monitor.cli.daemon_seen import iso as _iso
 from monitor.cli.feeding import fed_by, feeding
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args, secrets=False)
+    config = found_in_store(load_config(args, secrets=False))
     # For a person or a program (and for pasting into a bug report): no secret in a feed's
     # URL, no control character from a feed's error or an alert's title.
     report = shown_data(asyncio.run(collect(config)))

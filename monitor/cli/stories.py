@@ -7,6 +7,7 @@ from typing import Any
 
 from monitor.cli.common import (
     add_listing_options,
+    found_in_store,
     load_config,
     outlets_text,
     print_json,
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     async def read(db: Db) -> list[dict[str, Any]]:
         return await with_story_outcomes(db, await list_stories(db, since))
 
-    config = load_config(args, secrets=False)
+    config = found_in_store(load_config(args, secrets=False))
     stories = shown_data(read_store(config, read), ITEM_LINKS)
     names = {r.name for r in config.rules}
     for story in stories:

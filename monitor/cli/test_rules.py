@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from monitor.cli.common import add_config_option, load_config, print_json
+from monitor.cli.common import add_config_option, found_in_store, load_config, print_json
 from monitor.cli.feedtitles import stored_titles
 from monitor.config import Config
 from monitor.configtypes import parse_duration
@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config = load_config(args, secrets=False)
+    config = found_in_store(load_config(args, secrets=False))
     matcher = compile_rules(config.rules, config.entities)
     if args.since is not None:
         if args.feed is not None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from monitor.normalize import cut_at_word
+
 # A leading tag in capitals before a dash or colon, with an optional count:
 # "UPDATE 2-", "EXCLUSIVE:", "GLOBAL MARKETS-", "WRAPUP 1-", "RPT-".
 _LEAD_TAG = re.compile(r"^\s*(?:[A-Z][A-Z&'.]+ ){0,2}[A-Z][A-Z&'.]+(?: \d+)?\s*[-:–—|]\s*")
@@ -110,8 +112,15 @@ def shown_headline(title: str, names: Iterable[str] = ()) -> str:
     them, but a " - X" tail only when X is an outlet's name (one of ``names``: the feed's,
     the item's ``<source>``; or a short name by its shape, ``looks_like_name``) and an
     "X - " head only when X is one of ``names``: "Putin - Zelensky summit ..." keeps
-    "Putin". "" when nothing is left (the caller shows the title)."""
-    text = title[:MAX_TITLE].strip()
+    "Putin". "" when nothing is left (the caller shows the title). A headline longer than
+    ``MAX_TITLE`` is cut where a word ends and says so ("…"; explore14: mid-word before)."""
+    if len(title) > MAX_TITLE:
+        text = _shown_headline(cut_at_word(title, MAX_TITLE - 1).strip(), names)
+        return text + "…" if text else ""
+    return _shown_headline(title.strip(), names)
+
+
+def _shown_headline(text: str, names: Iterable[str]) -> str:
     if keeps_whole(text):
         return text
     text = _untagged(text)
