@@ -43,13 +43,18 @@ def distinct(words: Iterable[str], names: list[frozenset[str]]) -> int:
     """How many of ``words`` there are, the words of one name (``runs``) counted once."""
     left = set(words)
     # a word of two runs (a title: "President Xi Jinping", "President Vladimir Putin") is
-    # no name's own: it links nothing (review19e: two leaders counted as one word)
-    names = [n - {w for w in n if sum(w in m for m in names) > 1} for n in names]
-    count = 0
-    while left:
-        count += 1
-        group = {left.pop()}
-        while more := {w for w in left if any(w in n and not n.isdisjoint(group) for n in names)}:
-            group |= more
-            left -= more
+    # no name's own: it links nothing (review19e: two leaders counted as one word). Only
+    # ``words`` matter, and what is left of the names is disjoint (each word one name's):
+    # each name's k words of ``words`` count once, k - 1 fewer. (Counting each word's names
+    # by asking every name was quadratic in the runs: 117 us a call on the ingest bench.)
+    held = [name & left for name in names]
+    runs_of: dict[str, int] = {}
+    for name in held:
+        for word in name:
+            runs_of[word] = runs_of.get(word, 0) + 1
+    count = len(left)
+    for name in held:
+        own = sum(runs_of[word] == 1 for word in name)
+        if own > 1:
+            count -= own - 1
     return count
