@@ -18,6 +18,20 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+# The longest outlet name kept, in characters: a feed's name (its own <title> without a
+# configured name) and an aggregator's <source> are keys of a story's and an event's outlets
+# (``story_outlets``, ``event_outlets``: (owner, name)), and PostgreSQL refuses a btree entry
+# over 2,704 bytes: a 6,000-character <source> failed its feed's every poll (review20a D1).
+# 200 characters are at most 800 bytes of UTF-8. m021 cuts a stored name the same way.
+MAX_OUTLET_NAME = 200
+
+
+def outlet_name(name: str) -> str:
+    """``name`` as an outlet's name is kept: its first ``MAX_OUTLET_NAME`` characters (a
+    plain cut, as SQL's ``substr`` makes it, so that a name stored before and one made now
+    agree)."""
+    return name if len(name) <= MAX_OUTLET_NAME else name[:MAX_OUTLET_NAME]
+
 
 @dataclass(slots=True)
 class Item:

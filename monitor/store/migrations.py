@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from monitor.models import MAX_OUTLET_NAME
 from monitor.store.db import Db
 
 Migration = Callable[[Db], Awaitable[None]]
@@ -350,7 +351,8 @@ async def m021_outlets_by_name(db: Db) -> None:
     # event's outlets are counted by name, the first item of each, where they were counted by
     # feed (one Google News feed carrying Reuters, AP and BBC was one outlet). No backfill:
     # an item stored before it is its feed's, as it was credited. The rows of two feeds of
-    # one name become one (its first), and their stories' counts with them.
+    # one name become one (its first), and their stories' counts with them. A name is cut as
+    # ``models.outlet_name`` cuts a new one: PostgreSQL refuses a key over 2,704 bytes.
     await db.script("ALTER TABLE items ADD COLUMN source TEXT;\n")
     for table, owner, parent in (("story_outlets", "story_id", "stories"),
                                  ("event_outlets", "event_id", "events")):  # fmt: skip
@@ -368,9 +370,10 @@ async def m021_outlets_by_name(db: Db) -> None:
         )
         await db.execute(
             f"INSERT INTO {table}_by_name ({owner}, feed_id, name, first_seen, item_id)"
-            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT *, ROW_NUMBER()"
-            f" OVER (PARTITION BY {owner}, name ORDER BY first_seen, item_id) AS n FROM {table})"
-            " AS o WHERE n = 1"
+            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT {owner}, feed_id,"
+            f" substr(name, 1, {MAX_OUTLET_NAME}) AS name, first_seen, item_id, ROW_NUMBER()"
+            f" OVER (PARTITION BY {owner}, substr(name, 1, {MAX_OUTLET_NAME})"
+            f" ORDER BY first_seen, item_id) AS n FROM {table}) AS o WHERE n = 1"
         )
         await db.script(f"DROP TABLE {table};\nALTER TABLE {table}_by_name RENAME TO {table};\n")
     await db.execute(
