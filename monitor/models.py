@@ -69,6 +69,11 @@ class StoredItem:
     # feed's first good poll, a new feed or a cold start (``events.when.untimed``, decided
     # once for the poll). Stored with the item (``items.untimed``). False for a push.
     untimed: bool = False
+    # The name its feed's outlet has in its story when that is not ``feed_name`` (""
+    # otherwise): an item without ``<source>`` is the same outlet as its feed's earlier ones
+    # there, under the name they came by, though the feed was renamed since (its own <title>
+    # changed, or its name in the config). Set by ``store.stories.record``.
+    known_as: str = ""
 
     @property
     def seen_at(self) -> datetime:
@@ -78,9 +83,9 @@ class StoredItem:
     @property
     def outlet(self) -> str:
         """The outlet an alert credits with the item and its story's outlets are counted by:
-        the one an aggregator names (``<source>``: Reuters through Google News), else the
-        feed's name."""
-        return self.item.source or self.feed_name
+        the one an aggregator names (``<source>``: Reuters through Google News), else its
+        feed's, by the name it has in the story (``known_as``), else by the feed's name."""
+        return self.item.source or self.known_as or self.feed_name
 
 
 @dataclass(frozen=True, slots=True)
