@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import asyncpg
 import pytest
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 
+from monitor.cluster.assigner import Assigner, queue_for_assigner
+from monitor.cluster.election import Term
 from monitor.config import Config
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
+from monitor.store import cluster as cluster_store
 
 A = ("Kremlin says Putin invited Zelensky to Moscow for peace talks", "https://wire.example/a")
 B = (
@@ -105,3 +109,41 @@ async def test_a_renamed_feed_is_one_outlet(
     assert stories[0][1] == 1, stories  # one feed: one outlet (was 2)
     assert [tuple(r) for r in story_rows] == [("Wire",)], story_rows
     assert [tuple(r) for r in event_rows] == [("Wire",)], event_rows
+
+
+async def test_a_renamed_feed_is_one_outlet_through_the_cluster_assigner(
+    feed_server: FeedServer, tmp_path: Path, pg_url: str
+) -> None:
+    """The same on a cluster: one node polls (its items wait in the assigner's queue), the
+    assigner files them, before and after the feed's <title> changed."""
+    url = feed_server.url("/wire")
+    feed_server.feed("/wire", feed("Wire", [A]))
+    async with telegram_standin() as tg:
+        extra = RULES.format(token=BOT_TOKEN, chat=CHAT_ID, tg=tg.url, alert_on="story")
+        config = make_config(tmp_path, [url], extra=extra, database=pg_url)
+        conn = await asyncpg.connect(pg_url)
+        try:
+            await cluster_store.ensure_schema(conn)
+            node = await cluster_store.register(conn, "node-b", 4243)
+            epoch = await cluster_store.take_role(conn, "assigner", node)
+            for title, items in (("Wire", [A]), ("Wire Service", [A, B])):
+                feed_server.feed("/wire", feed(title, items))
+                poller = await Engine.open(config)
+                try:
+                    poller.rt.assign = queue_for_assigner
+                    await poll_all(poller.rt, progress=False)
+                finally:
+                    await poller.close()
+                assigner = await Engine.open(config)
+                try:
+                    lead = Assigner(assigner.rt, lambda: None)
+                    assigner.rt.stages.invalidate(failed=False)
+                    assert await lead._round(Term("assigner", epoch, node)) > 0
+                    assert await assigner.drain(20)
+                finally:
+                    await assigner.close()
+        finally:
+            await conn.close()
+    messages = list(tg.messages.values())
+    assert len(messages) == 1, messages  # no burst of "2 outlets" from one feed
+    assert "also reported by" not in messages[0], messages[0]
