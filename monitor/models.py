@@ -18,6 +18,20 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
+# The longest outlet name kept, in characters: a feed's name (its own <title> without a
+# configured name) and an aggregator's <source> are keys of a story's and an event's outlets
+# (``story_outlets``, ``event_outlets``: (owner, name)), and PostgreSQL refuses a btree entry
+# over 2,704 bytes: a 6,000-character <source> failed its feed's every poll (review20a D1).
+# 200 characters are at most 800 bytes of UTF-8. m021 cuts a stored name the same way.
+MAX_OUTLET_NAME = 200
+
+
+def outlet_name(name: str) -> str:
+    """``name`` as an outlet's name is kept: its first ``MAX_OUTLET_NAME`` characters (a
+    plain cut, as SQL's ``substr`` makes it, so that a name stored before and one made now
+    agree)."""
+    return name if len(name) <= MAX_OUTLET_NAME else name[:MAX_OUTLET_NAME]
+
 
 @dataclass(slots=True)
 class Item:
@@ -55,6 +69,11 @@ class StoredItem:
     # feed's first good poll, a new feed or a cold start (``events.when.untimed``, decided
     # once for the poll). Stored with the item (``items.untimed``). False for a push.
     untimed: bool = False
+    # The name its feed's outlet has in its story when that is not ``feed_name`` (""
+    # otherwise): an item without ``<source>`` is the same outlet as its feed's earlier ones
+    # there, under the name they came by, though the feed was renamed since (its own <title>
+    # changed, or its name in the config). Set by ``store.stories.record``.
+    known_as: str = ""
 
     @property
     def seen_at(self) -> datetime:
@@ -64,9 +83,9 @@ class StoredItem:
     @property
     def outlet(self) -> str:
         """The outlet an alert credits with the item and its story's outlets are counted by:
-        the one an aggregator names (``<source>``: Reuters through Google News), else the
-        feed's name."""
-        return self.item.source or self.feed_name
+        the one an aggregator names (``<source>``: Reuters through Google News), else its
+        feed's, by the name it has in the story (``known_as``), else by the feed's name."""
+        return self.item.source or self.known_as or self.feed_name
 
 
 @dataclass(frozen=True, slots=True)

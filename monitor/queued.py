@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from monitor.config import FeedConfig
-from monitor.models import StoredItem
+from monitor.models import StoredItem, outlet_name
 from monitor.newitems import run_stages
 from monitor.stages import Stages
 from monitor.store import Store, cluster_queue
@@ -27,12 +27,12 @@ def as_stored(
     queued: Sequence[cluster_queue.Queued], feeds: Sequence[FeedConfig]
 ) -> list[StoredItem]:
     """The queued items with their feeds' names and tags as configured (a feed gone from the
-    config: its own title, else its URL, and no tags)."""
+    config: its own title, else its URL, and no tags), as ``runtime.feed_name`` makes them."""
     by_url = {f.url: f for f in feeds}
     items = []
     for q in queued:
         feed = by_url.get(q.stored.feed_url)
-        name = (feed.name if feed else None) or q.feed_title or q.stored.feed_url
+        name = outlet_name((feed.name if feed else None) or q.feed_title or q.stored.feed_url)
         tags = tuple(feed.tags) if feed else ()
         s = q.stored
         items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url, s.untimed))

@@ -9,6 +9,7 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
+from monitor.models import MAX_OUTLET_NAME, outlet_name
 from monitor.store import Store
 from monitor.store.events import load_events
 from monitor.store.migrations import MIGRATIONS
@@ -20,8 +21,8 @@ OLD = MIGRATIONS[:-1]  # all but m021_outlets_by_name
 FEEDS = ["Google News - Ukraine", "Reuters", "Reuters"]  # two feeds of one name (a rename)
 
 
-async def _before(db: Any) -> None:
-    """One story of one event, carried by the three feeds, as the version before kept it."""
+async def _before(db: Any, feeds: list[str] = FEEDS) -> None:
+    """One story of one event, carried by the feeds, as the version before kept it."""
     for migration in OLD:
         await migration(db)
     await db.script("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);")
@@ -32,7 +33,7 @@ async def _before(db: Any) -> None:
         "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets, event_id)"
         " VALUES (1, 'T', 1, 0, 3, 3, 1)"
     )
-    for n, name in enumerate(FEEDS, start=1):
+    for n, name in enumerate(feeds, start=1):
         await db.execute(
             "INSERT INTO feeds (id, url, title, created_at) VALUES (?, ?, ?, 0)",
             (n, f"http://feeds.example/{n}", name),
@@ -50,16 +51,20 @@ async def _before(db: Any) -> None:
             )
 
 
-async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
+async def _older_store(database: str, feeds: list[str] = FEEDS) -> None:
     if database.startswith("postgres"):
         conn = await asyncpg.connect(database)
         try:
-            await _before(PgConnDb(conn))
+            await _before(PgConnDb(conn), feeds)
         finally:
             await conn.close()
     else:
         async with aiosqlite.connect(database, isolation_level=None) as raw:
-            await _before(SqliteDb(raw))
+            await _before(SqliteDb(raw), feeds)
+
+
+async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
+    await _older_store(database)
     store = await Store.open(database)  # the upgrade
     try:
         story = (await load_stories(store.db, [1]))[1]
@@ -70,5 +75,21 @@ async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
         assert [r[0] for r in sources] == [None, None, None]  # no guess
         names = {str(r[0]) for r in await store.db.fetch_all("SELECT name FROM migrations")}
         assert names == {m.__name__ for m in MIGRATIONS}
+    finally:
+        await store.close()
+
+
+async def test_an_older_store_with_a_long_feed_name_upgrades(database: str) -> None:
+    """A feed named by a 6,000-character <title> before m021: its rows' name, now a key, is
+    cut as a new one is (``models.outlet_name``); PostgreSQL refused the upgrade ("index row
+    size exceeds btree version 4 maximum 2704") and no node could start."""
+    long = "".join(f"{n:04d}" for n in range(1500))  # 6,000 characters, incompressible-ish
+    await _older_store(database, ["Reuters", long])
+    store = await Store.open(database)  # the upgrade
+    try:
+        story = (await load_stories(store.db, [1]))[1]
+        event = (await load_events(store.db, [1]))[1]
+        assert story.outlets == event.outlets == ("Reuters", outlet_name(long))
+        assert len(outlet_name(long)) == MAX_OUTLET_NAME
     finally:
         await store.close()

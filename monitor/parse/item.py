@@ -7,7 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from monitor.models import Item
+from monitor.models import Item, outlet_name
 from monitor.normalize import MAX_URL, canonical_url, item_key
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
@@ -47,7 +47,8 @@ def make_item(
         guid=guid,
         published=published,
         first_seen=now,
-        source=source,
+        # Capped as a feed's name is (``outlet_name``): both parsers make their items here.
+        source=outlet_name(source),
     )
 
 

@@ -19,9 +19,11 @@ if TYPE_CHECKING:
     from monitor.assign import EventPlan
 
 # The first item of each outlet in each event, from the items (``{where}`` picks the events):
-# by name, an aggregator's ``<source>`` else the feed's (``StoredItem.outlet``).
+# by name, an aggregator's ``<source>`` else the feed's (``StoredItem.outlet``); feed_id
+# NULL for a <source> (see ``outlets``).
 FIRST_PER_OUTLET = (
-    "SELECT f.event_id, i.feed_id, COALESCE(i.source, i.feed_name), i.first_seen, i.id"
+    "SELECT f.event_id, CASE WHEN i.source IS NULL THEN i.feed_id END,"
+    " COALESCE(i.source, i.feed_name), i.first_seen, i.id"
     " FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s"
     " ON s.id = i.story_id WHERE {where} AND i.feed_name IS NOT NULL"
     " GROUP BY s.event_id, COALESCE(i.source, i.feed_name)) f ON f.first = i.id"
@@ -94,7 +96,7 @@ async def recount(db: Db, event_ids: Sequence[int]) -> None:
         # "WHERE true": SQLite reads an ON after a SELECT's join as the join's own.
         await db.execute(
             f"INSERT INTO event_outlets ({OUTLET_COLUMNS}) {FIRST_PER_OUTLET.format(where=where)}"
-            " WHERE true ON CONFLICT (event_id, name) DO NOTHING",
+            " WHERE true ON CONFLICT DO NOTHING",
             params,
         )
         await db.execute(NEWEST.format(where=f"id IN ({marks})"), params)

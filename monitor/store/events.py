@@ -99,7 +99,7 @@ _RECORD_PG = (
     " ?::text[]) AS u(title, seen, added, id, at, item, latest) WHERE e.id = u.id),"
     f" outlets AS (INSERT INTO event_outlets ({outlets.OUTLET_COLUMNS})"
     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT (event_id, name) DO NOTHING)"
+    " ON CONFLICT DO NOTHING)"
     " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
     " AS u(event, story) WHERE s.id = u.story"
 )

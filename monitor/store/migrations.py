@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from monitor.models import MAX_OUTLET_NAME
 from monitor.store.db import Db
 
 Migration = Callable[[Db], Awaitable[None]]
@@ -350,7 +351,9 @@ async def m021_outlets_by_name(db: Db) -> None:
     # event's outlets are counted by name, the first item of each, where they were counted by
     # feed (one Google News feed carrying Reuters, AP and BBC was one outlet). No backfill:
     # an item stored before it is its feed's, as it was credited. The rows of two feeds of
-    # one name become one (its first), and their stories' counts with them.
+    # one name become one (its first), and their stories' counts with them. A name is cut as
+    # ``models.outlet_name`` cuts a new one: PostgreSQL refuses a key over 2,704 bytes. A
+    # feed's own outlet (no <source>: all of them here) stays one per owner, by feed_id.
     await db.script("ALTER TABLE items ADD COLUMN source TEXT;\n")
     for table, owner, parent in (("story_outlets", "story_id", "stories"),
                                  ("event_outlets", "event_id", "events")):  # fmt: skip
@@ -358,7 +361,11 @@ async def m021_outlets_by_name(db: Db) -> None:
             f"""
             CREATE TABLE {table}_by_name (
                 {owner} INTEGER NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,
-                feed_id INTEGER NOT NULL,      -- no reference: the name outlives the feed
+                -- the feed of an outlet that is the feed's own (its items without <source>):
+                -- one per owner, whatever its name (a feed renamed since is no second
+                -- outlet); NULL for an aggregator's <source>. No reference: it outlives
+                -- the feed.
+                feed_id INTEGER,
                 name TEXT NOT NULL,            -- the outlet's (StoredItem.outlet) on its first item
                 first_seen REAL NOT NULL,      -- that item's
                 item_id INTEGER NOT NULL,      -- that item
@@ -368,11 +375,16 @@ async def m021_outlets_by_name(db: Db) -> None:
         )
         await db.execute(
             f"INSERT INTO {table}_by_name ({owner}, feed_id, name, first_seen, item_id)"
-            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT *, ROW_NUMBER()"
-            f" OVER (PARTITION BY {owner}, name ORDER BY first_seen, item_id) AS n FROM {table})"
-            " AS o WHERE n = 1"
+            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT {owner}, feed_id,"
+            f" substr(name, 1, {MAX_OUTLET_NAME}) AS name, first_seen, item_id, ROW_NUMBER()"
+            f" OVER (PARTITION BY {owner}, substr(name, 1, {MAX_OUTLET_NAME})"
+            f" ORDER BY first_seen, item_id) AS n FROM {table}) AS o WHERE n = 1"
         )
-        await db.script(f"DROP TABLE {table};\nALTER TABLE {table}_by_name RENAME TO {table};\n")
+        await db.script(
+            f"DROP TABLE {table};\nALTER TABLE {table}_by_name RENAME TO {table};\n"
+            f"CREATE UNIQUE INDEX {table}_feed ON {table}({owner}, feed_id)"
+            " WHERE feed_id IS NOT NULL;\n"
+        )
     await db.execute(
         "UPDATE stories SET outlets = (SELECT COUNT(*) FROM story_outlets o"
         " WHERE o.story_id = stories.id) WHERE outlets > (SELECT COUNT(*) FROM story_outlets o"

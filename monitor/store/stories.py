@@ -13,7 +13,7 @@ from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
 from monitor.models import Story
 from monitor.store.batch import columns
 from monitor.store.db import Db
-from monitor.store.outlets import OutletRow, first_per_outlet, outlet_rows
+from monitor.store.outlets import OutletRow, as_known, first_per_outlet, outlet_rows
 from monitor.store.story_rows import after, fill_outlets, load_stories, read_outlets
 
 __all__ = [
@@ -47,8 +47,16 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     first_outlet: dict[int, str] = {}
     # (story, seen, outlet) of each item that joined: outlets by name (``StoredItem.outlet``)
     joins: list[tuple[int, float, str]] = []
-    for d in decisions:
-        stored = d.item
+    # The older stories joined, as stored before this poll, with the outlets they had: read
+    # once, before the items are linked; what the writes make of them is worked out here
+    # (``story_rows.after``) rather than read again.
+    created = {d.story_id for d in decisions if d.is_new_story}
+    joined = sorted({d.story_id for d in decisions if not d.is_new_story})
+    heads, outlets_before, own = await read_outlets(db, [s for s in joined if s not in created])
+    # Each item as its story counts it: one without <source> is its feed's outlet there under
+    # the name that outlet came by, though the feed was renamed since (``outlets.as_known``).
+    items = [as_known(d.story_id, d.item, own) for d in decisions]
+    for d, stored in zip(decisions, items, strict=True):
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
@@ -56,12 +64,9 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             first_outlet[d.story_id] = stored.outlet
         else:
             joins.append((d.story_id, seen, stored.outlet))
-        links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
-    joined = sorted({story_id for story_id, _, _ in joins})
-    # The older stories joined, as stored before this poll, with the outlets they had: read
-    # once, before the items are linked; what the writes make of them is worked out here
-    # (``story_rows.after``) rather than read again.
-    heads, outlets_before = await read_outlets(db, [s for s in joined if s not in first_outlet])
+        # items.feed_name: the name of its feed's outlet in the story (a burst rule's count
+        # and an event's recount read it, ``items.OUTLET``)
+        links.append((d.story_id, stored.known_as or stored.feed_name, d.headline_key, stored.id))
     for story_id, outlet in first_outlet.items():  # a story this poll creates had its first
         outlets_before[story_id] = {outlet}  # item's outlet
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
@@ -79,7 +84,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             latest[story_id] = seen
         carried[story_id].add(outlet)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
-    outlets = _outlets(decisions)
+    outlets = first_per_outlet((d.story_id, i) for d, i in zip(decisions, items, strict=True))
     if db.dialect == "postgresql":
         await _write_pg(db, new_rows, links, grown, outlets)
     else:
@@ -89,8 +94,8 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
         heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
     stories = after(joined, heads, latest)
     changes = []
-    for d in decisions:
-        stored, story_id = d.item, d.story_id
+    for d, stored in zip(decisions, items, strict=True):
+        story_id = d.story_id
         if d.is_new_story:
             # A later item of this batch may join it: it starts with this item's outlet.
             outlets_before.setdefault(story_id, set()).add(stored.outlet)
@@ -109,11 +114,6 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
 # Each outlet's first item of each story, kept as the poll's items join (what fill_outlets
 # and read_outlets read), not read from every item of the story at each poll.
 _OUTLETS = outlet_rows("story_outlets", "story_id")
-
-
-def _outlets(decisions: Sequence[StoryDecision]) -> list[OutletRow]:
-    """The poll's first item of each (story, outlet), in the poll's order."""
-    return first_per_outlet((d.story_id, d.item) for d in decisions)
 
 
 async def _write(
@@ -148,7 +148,7 @@ _WRITE_PG = (
     " id) WHERE s.id = u.id),"
     " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
     " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT (story_id, name) DO NOTHING)"
+    " ON CONFLICT DO NOTHING)"
     " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
     " WHERE i.id = u.id"
@@ -160,7 +160,7 @@ async def _write_pg(
     new_rows: list[tuple[int, str, int, float, float]],
     links: list[tuple[int, str, str, int]],
     grown: list[tuple[float, int, int]],
-    firsts: list[tuple[int, int, str, float, int]],
+    firsts: list[OutletRow],
 ) -> None:
     later = {story_id: (seen, outlets) for seen, outlets, story_id in grown}
     created = []

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from monitor.models import Story
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
+from monitor.store.outlets import OwnNames
 
 # A story's row as stored: title, first seen, last seen, its first item's URL.
 Head = tuple[str, float, float, str | None]
@@ -35,18 +36,20 @@ def after(
 
 async def read_outlets(
     db: Db, story_ids: Sequence[int]
-) -> tuple[dict[int, Head], dict[int, set[str]]]:
-    """The rows of ``story_ids`` as stored now, and the outlets (by name) that have carried
-    each (one query for all of them): what a poll that joins them needs to tell which gain
-    an outlet. Not in order: most stories a poll joins raise no alert that shows them."""
+) -> tuple[dict[int, Head], dict[int, set[str]], OwnNames]:
+    """The rows of ``story_ids`` as stored now, the outlets (by name) that have carried each,
+    and the name of each feed's own outlet there (one query for all of them): what a poll
+    that joins them needs to tell which gain an outlet. Not in order: most stories a poll
+    joins raise no alert that shows them."""
     heads: dict[int, Head] = {}
     outlets: dict[int, set[str]] = {}
+    own: OwnNames = {}
     for marks, params in in_lists(story_ids):
-        # Each story's row (kind 0), then its outlets (kind 1, from the primary key alone).
-        for kind, story_id, title, first_seen, last_seen, url, name in await db.fetch_all(
-            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, NULL FROM stories s"
-            f" LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, name"
+        # Each story's row (kind 0), then its outlets (kind 1).
+        for kind, story_id, title, first_seen, last_seen, url, name, feed_id in await db.fetch_all(
+            "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, NULL, NULL"
+            f" FROM stories s LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
+            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, name, feed_id"
             f" FROM story_outlets WHERE story_id IN ({marks})",
             (*params, *params),
         ):
@@ -54,7 +57,9 @@ async def read_outlets(
                 heads[story_id] = (title, first_seen, last_seen, url)
             else:
                 outlets.setdefault(story_id, set()).add(name)
-    return heads, outlets
+                if feed_id is not None:
+                    own.setdefault(story_id, {})[feed_id] = name
+    return heads, outlets, own
 
 
 async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
@@ -82,7 +87,7 @@ async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
 
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
     """The stories of ``story_ids`` as they are stored now, with their outlets."""
-    heads, _ = await read_outlets(db, story_ids)
+    heads, _, _ = await read_outlets(db, story_ids)
     stories = {
         story_id: Story(story_id, title, url, _dt(first_seen), _dt(last_seen), ())
         for story_id, (title, first_seen, last_seen, url) in heads.items()
