@@ -37,7 +37,7 @@ from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse, parse_in
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.labels import FeedTitles
-from monitor.dedup.languages import language
+from monitor.dedup.languages import headline_language
 from monitor.dedup.reply import apart, may_reply
 from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.titles import RecentTitles
@@ -102,7 +102,7 @@ class StoryIndex:
                 story = window.story_of(entry)
                 window.remember(story, window.first_of(entry))
                 return StoryMatch(story, 100.0, reason)
-        lang = language(title, summary)
+        lang = headline_language(title, summary)
         self._told = (title, summary, lang)
         headline, like, key = self._parse(title, lang)
         config = self.config
@@ -276,7 +276,7 @@ class StoryIndex:
         window = self.window
         told_title, told_summary, lang = self._told
         if told_title is not title or told_summary is not summary:  # not the item found
-            lang = language(title, summary)
+            lang = headline_language(title, summary)
         if parsed_title != title or parsed_lang != lang:
             headline, like, key = self._parse(title, lang)
             text = sorted_words(headline.words)

@@ -183,8 +183,19 @@ def language(title: str, summary: str = "") -> str | None:
     return _told(words)
 
 
-# Cached: story matching and event assignment ask it of the same item, and a summary's words
-# cost several times a headline's.
+def headline_language(title: str, summary: str = "") -> str | None:
+    """``language(title, summary)`` where it can change the headline's words: None for a
+    headline that holds no function word of another language (as ``str.split`` gives its
+    words: "ein," is not read), which reads alike in any language. Story matching asks
+    this: 10,884 of the 11,364 UCI and STS headlines hold none, and their summaries need
+    not be read for it (event assignment reads them: the summary's words depend on it)."""
+    if _FOREIGN.isdisjoint(title.split()):
+        return None
+    return language(title, summary)
+
+
+# Cached: story matching (``headline_language``) and event assignment ask it of the same
+# item, and a summary's words cost several times a headline's.
 @lru_cache(maxsize=256)
 def _language(title: str, summary: str) -> str | None:
     words = title.split() + summary[:SUMMARY_CHARS].split()
