@@ -122,8 +122,8 @@ async def test_german_and_french_news_of_other_happenings_are_events_of_their_ow
     assert events == {frozenset([t]) for t, _ in [INVITE, *IT_DESK, *PARIS]}
 
 
-# Short French items whose function words are all English words too ("le", "la", "de", "en"),
-# none telling alone: three different ones or more tell French.
+# Short French items whose function words are English words too ("le", "la", "de", "en"),
+# all or all but one: three different ones or more tell French.
 SHORT = [
     ("Le maire de Lyon en visite", "Le maire de la ville a visité le quartier de la gare en fin de matinée."),
     ("La finale de la Coupe en mai", "La finale de la compétition se jouera le 24 mai au Stade de France."),
