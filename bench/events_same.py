@@ -53,6 +53,12 @@ from monitor.dedup.headline import parse
 from monitor.dedup.index import StoryIndex
 from monitor.events import EventConfig, EventIndex
 
+language: Callable[[str, str], str | None] | None
+try:  # a baseline from before items' languages were told has none to ask
+    from monitor.dedup.languages import language
+except ImportError:
+    language = None
+
 POLL = 50
 FEEDS = 300  # the ingest bench's usual --feeds
 Stream = Callable[[], tuple[list[Any], float, int]]  # -> (entries, seconds, items)
@@ -150,9 +156,13 @@ def ingest_stream(feeds: int = FEEDS, items: int = POLL) -> Stream:
             created, touched = [], set()
             # The daemon's story matching parses a poll's headlines just before its events
             # are assigned (parse's cache then holds them): so here, off the clock.
+            # It tells each item's language too (``languages.language``, cached), where
+            # there is one to tell.
             pause = time.thread_time()
-            for _, title, _, _ in poll:
+            for _, title, summary, _ in poll:
                 parse(title)
+                if language is not None:
+                    language(title, summary)
             started += time.thread_time() - pause
             # each poll is one feed's, read with it as the daemon reads it (its labels and
             # boilerplate)

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from monitor.dedup.languages import SPELT, STOP_WORDS
 from monitor.dedup.outlet import strip_outlet
 from monitor.textfold import compatible, english_stem, fold, stem
 
@@ -27,21 +28,6 @@ _THOUSANDS_HINT = re.compile(r"\d,\d")
 _ORDINAL = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _MARKED = re.compile(r"\^(\S+)")  # a name's word in a key (``Headline.key``)
 
-STOP_WORDS = frozenset(
-    (
-        "a", "about", "above", "after", "again", "against", "all", "am", "amid", "an", "and",
-        "any", "are", "as", "at", "be", "been", "before", "being", "below", "between", "both",
-        "but", "by", "can", "did", "do", "does", "doing", "don", "down", "during", "each",
-        "few", "for", "from", "further", "had", "has", "have", "having", "he", "her", "here",
-        "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just", "me", "more",
-        "most", "my", "new", "no", "nor", "not", "now", "of", "off", "on", "once", "only",
-        "or", "other", "our", "out", "over", "own", "s", "said", "same", "say", "says", "she",
-        "should", "so", "some", "such", "t", "than", "that", "the", "their", "them", "then",
-        "there", "these", "they", "this", "those", "through", "to", "too", "under", "until",
-        "up", "very", "was", "we", "were", "what", "when", "where", "which", "while", "who",
-        "whom", "why", "will", "with", "you", "your",
-    )
-)  # fmt: skip
 # Spelled-out numbers mean the same as digits: "Sixteen killed" is "16 killed".
 _SPELLED = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
@@ -206,12 +192,20 @@ def _core(title: str) -> str:
     return core
 
 
-def content_words(text: str) -> tuple[str, ...]:
-    """``parse(text).words`` alone, for a text read only for its words (a summary): the
-    names, numbers and joined text that ``parse`` also makes are not made."""
+def _words(core: str, language: str) -> list[str]:
+    """The words of ``core`` as spelt, of a text in ``language`` (``languages.language``):
+    less that language's function words."""
+    drop = SPELT[language]
+    return [raw for raw in _WORD.findall(core) if raw not in drop]
+
+
+def content_words(text: str, language: str | None = None) -> tuple[str, ...]:
+    """``parse(text, language).words`` alone, for a text read only for its words (a
+    summary): the names, numbers and joined text that ``parse`` also makes are not made."""
     known_of = _known.get
     words = []
-    for raw in _WORD.findall(_core(text)):
+    core = _core(text)
+    for raw in _WORD.findall(core) if language is None else _words(core, language):
         stem = known_of(raw)
         if stem is None:
             stem = _learn(raw)
@@ -225,8 +219,10 @@ def content_words(text: str) -> tuple[str, ...]:
 # once each (the ingest bench's first cycle at 300 feeds: 6 hits in 11,620 calls). 2,048 of
 # them held about a MB at the peak.
 @lru_cache(maxsize=256)
-def parse(title: str) -> Headline:
-    """The headline as compared (cached: the same headline may come again)."""
+def parse(title: str, language: str | None = None) -> Headline:
+    """The headline as compared (cached: the same headline may come again). ``language``:
+    the item's (``languages.language``, decided on its headline and summary), whose function
+    words are dropped as English stop words are; None: English, or not told."""
     core = _core(title)
     words: list[str] = []
     numbers: list[str] = []
@@ -234,7 +230,7 @@ def parse(title: str) -> Headline:
     capitals: list[str] = []
     lower = 0
     known_of, flags_of = _known.get, _flags.__getitem__
-    for raw in _WORD.findall(core):
+    for raw in _WORD.findall(core) if language is None else _words(core, language):
         stem = known_of(raw)
         if stem is None:
             stem = _learn(raw)
@@ -256,6 +252,12 @@ def parse(title: str) -> Headline:
     title_case = lower <= len(words) // 8
     names = _frozen(([] if core.isupper() else acronyms) + ([] if title_case else capitals))
     return Headline(" ".join(words), tuple(words), _frozen(numbers), names)
+
+
+def parse_in(title: str, language: str | None) -> Headline:
+    """``parse(title, language)``, from the cache ``parse(title)`` fills for an English one
+    (a key of its own for ``parse(title, None)``)."""
+    return parse(title) if language is None else parse(title, language)
 
 
 def opposite(a: Headline, b: Headline) -> bool:

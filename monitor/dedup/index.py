@@ -34,15 +34,19 @@ from monitor.dedup import bulkload, eviction
 from monitor.dedup.bound import SLACK, by_bound
 from monitor.dedup.candidates import PER_STORY, candidates
 from monitor.dedup.config import DedupConfig
-from monitor.dedup.headline import Headline, from_key, parse
+from monitor.dedup.headline import Headline, from_key, parse, parse_in
 from monitor.dedup.keytable import MIN_SHARED_GUID, shared_guid
 from monitor.dedup.labels import FeedTitles
+from monitor.dedup.languages import headline_language
 from monitor.dedup.reply import apart, may_reply
 from monitor.dedup.score import less_penalties, score_headlines
 from monitor.dedup.titles import RecentTitles
 from monitor.dedup.window import Window, seconds, sorted_words
 
 __all__ = ["MIN_SHARED_GUID", "PER_STORY", "StoryIndex", "StoryMatch", "shared_guid"]
+
+# title, headline, sorted words, entry, key, language (``StoryIndex._parsed``)
+_Parsed = tuple[str, Headline, str, int, str, str | None]
 
 
 class StoryMatch(NamedTuple):
@@ -61,9 +65,11 @@ class StoryIndex:
         self.config = config
         self.window = Window(config)
         self.last_candidates = 0  # candidates scored by the last find
-        # The last headline found, parsed, its sorted words, and the entry and key it was
-        # rebuilt from (-1, "": parsed): the add that follows a find stores the same headline.
-        self._parsed: tuple[str, Headline, str, int, str] = ("", parse(""), "", -1, "")
+        # The last headline found, parsed, its sorted words, the entry and key it was rebuilt
+        # from (-1, "": parsed), and its language: the add that follows a find stores the
+        # same headline.
+        self._parsed: _Parsed = ("", parse(""), "", -1, "", None)
+        self._told: tuple[str, str, str | None] = ("", "", None)  # the last find's language
         self._titles = RecentTitles()
         self.labels = FeedTitles()  # read and asked by ``assign.stories``
         self._compactions = 0  # the window's, when ``_parsed`` was set
@@ -78,8 +84,10 @@ class StoryIndex:
     ) -> StoryMatch:
         """The story an item seen at ``seen_at`` belongs to (``story_id`` None: a new one).
 
-        ``summary`` is accepted for the API's sake but not scored: summaries differ between
-        outlets far more than headlines do, and the STS tuning is on headlines alone.
+        ``summary`` is not scored: summaries differ between outlets far more than headlines
+        do, and the STS tuning is on headlines alone. It tells, with the headline, the
+        item's language, whose function words the headline's words leave out
+        (``languages.language``).
         """
         seen = seconds(seen_at)
         window = self.window
@@ -94,10 +102,12 @@ class StoryIndex:
                 story = window.story_of(entry)
                 window.remember(story, window.first_of(entry))
                 return StoryMatch(story, 100.0, reason)
-        headline, like, key = self._parse(title)
+        lang = headline_language(title, summary)
+        self._told = (title, summary, lang)
+        headline, like, key = self._parse(title, lang)
         config = self.config
         text = sorted_words(headline.words)
-        self._parsed = (title, headline, text, like, key)
+        self._parsed = (title, headline, text, like, key, lang)
         self._compactions = window.compactions
         same = self._same_words(headline, text, seen, like)
         if same is not None:
@@ -135,14 +145,16 @@ class StoryIndex:
             window.remember(best.story_id, found_first, agreed)
         return best
 
-    def _parse(self, title: str) -> tuple[Headline, int, str]:
-        """``parse(title)``; a title added before is rebuilt from its entry's key instead
-        (``from_key`` gives back what ``parse`` gave, and costs less). With the entry and
-        its key (-1 and "" when parsed)."""
+    def _parse(self, title: str, lang: str | None) -> tuple[Headline, int, str]:
+        """``parse(title, lang)``; a title added before (in that language) is rebuilt from
+        its entry's key instead (``from_key`` gives back what ``parse`` gave, and costs
+        less). With the entry and its key (-1 and "" when parsed)."""
         window = self.window
-        entry = self._titles.get(title, window.compactions)
+        entry = self._titles.get(
+            title if lang is None else f"{lang}\x00{title}", window.compactions
+        )
         if entry is None:
-            return parse(title), -1, ""
+            return parse_in(title, lang), -1, ""
         key = window.headlines.key(entry)
         return from_key(key), entry, key
 
@@ -260,16 +272,20 @@ class StoryIndex:
         time is kept). Returns the parsed headline's key (``Headline.key``), which the store
         keeps so that a restart can ``load`` the window without parsing every headline again.
         """
-        parsed_title, headline, text, like, key = self._parsed
+        parsed_title, headline, text, like, key, parsed_lang = self._parsed
         window = self.window
-        if parsed_title != title:
-            headline, like, key = self._parse(title)
+        told_title, told_summary, lang = self._told
+        if told_title is not title or told_summary is not summary:  # not the item found
+            lang = headline_language(title, summary)
+        if parsed_title != title or parsed_lang != lang:
+            headline, like, key = self._parse(title, lang)
             text = sorted_words(headline.words)
         elif self._compactions != window.compactions:  # entries renumbered since
             like, key = -1, ""
         key = window.append(story_id, headline, text, seen_at, canonical_url, guid, like, key)
-        self._titles.put(title, window.entries - 1, window.compactions)
-        self._parsed = (title, headline, text, window.entries - 1, key)
+        titled = title if lang is None else f"{lang}\x00{title}"  # another language's: apart
+        self._titles.put(titled, window.entries - 1, window.compactions)
+        self._parsed = (title, headline, text, window.entries - 1, key, lang)
         self._compactions = window.compactions
         return key
 

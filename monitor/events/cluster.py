@@ -25,8 +25,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
-from monitor.dedup.headline import Headline, content_words, from_key, parse
+from monitor.dedup.headline import Headline, content_words, from_key, parse_in
 from monitor.dedup.labels import FeedTitles
+from monitor.dedup.languages import language
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
@@ -311,7 +312,7 @@ class EventIndex:
         known = self._story_event.get(story_id)
         if known is not None and known in self._events:
             return Decision(known, 1.0, "same story")
-        headline = _headline(title, key, headline)
+        headline = _headline(title, summary, key, headline)
         entities = tuple(entities)
         vector, told = of_feed_item(self._words, self.config, self._feeds, feed, headline,
                                     title, summary, entities)  # fmt: skip
@@ -493,7 +494,7 @@ class EventIndex:
             vector = found[1]
         else:
             # not read by ``find`` (the window rebuilt at start): its feed learns it here
-            headline = _headline(title, key, headline)
+            headline = _headline(title, summary, key, headline)
             vector, _ = of_feed_item(self._words, self.config, self._feeds, feed, headline,
                                      title, summary, entities)  # fmt: skip
         self._changes += 1
@@ -517,7 +518,7 @@ class EventIndex:
         titled = None
         if new_story:
             titled = of_title(self._words, self.config, vector, title, summary, entities,
-                              lambda: _headline(title, key, headline))  # fmt: skip
+                              lambda: _headline(title, summary, key, headline))  # fmt: skip
         self._words.seen(vector)
         event.items += 1
         words = event.words
@@ -566,8 +567,9 @@ class EventIndex:
         return len(gone)
 
 
-def _headline(title: str, key: str | None, headline: Headline | None) -> Headline:
-    """The item's headline: as handed over, else rebuilt from its key, else parsed."""
+def _headline(title: str, summary: str, key: str | None, headline: Headline | None) -> Headline:
+    """The item's headline: as handed over, else rebuilt from its key, else parsed (in the
+    item's language: ``languages.language``)."""
     if headline is not None:
         return headline
-    return from_key(key) if key is not None else parse(title)
+    return from_key(key) if key is not None else parse_in(title, language(title, summary))

@@ -14,7 +14,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from monitor.dedup.headline import parse
+from monitor.dedup.headline import parse, parse_in
+from monitor.dedup.languages import language
 from monitor.events.cluster import EventIndex
 from monitor.events.config import EventConfig
 from monitor.events.words import item_vector, summary_words
@@ -41,8 +42,9 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     """
     index = EventIndex(config, window=math.inf)
     index.add(1, 1, a[0], a[1], 0.0)
-    va = item_vector(parse(a[0]), summary_words(a[1], config), config)
-    vb = item_vector(parse(b[0]), summary_words(b[1], config), config)
+    la, lb = language(*a), language(*b)
+    va = item_vector(parse_in(a[0], la), summary_words(a[1], config, la), config)
+    vb = item_vector(parse_in(b[0], lb), summary_words(b[1], config, lb), config)
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
     score = index._centroids.cosine(vb, index._events[1])
     # the daemon's decision when ``b`` comes at once: the ``recent`` bar and its rules

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 
 from monitor.dedup.headline import Headline, parse
 from monitor.dedup.labels import FeedTitles
+from monitor.dedup.languages import language
 from monitor.events.config import EventConfig
 from monitor.events.feedwords import FeedWords
 from monitor.events.postings import EventWords
@@ -62,12 +63,14 @@ def of_feed_item(
     read: Headline | Words = folded
     if feed is not None and feeds.titles.is_label(feed, title):
         read = _NO_HEADLINE
-    part = of_summary(feeds.words, feed, headline, summary, config)
+    # as story matching told it (its cache: asked of the same item), for the summary's words
+    lang = language(title, summary) if summary else None
+    part = of_summary(feeds.words, feed, headline, summary, config, lang)
     vector = of_item(words, config, read, title, part, entities)
     if not vector:
         # Nothing left once the feed's label and boilerplate are set aside: read as it
         # comes, rather than start an event of its own with nothing to join it on.
-        part = summary_words(summary, config)
+        part = summary_words(summary, config, lang)
         return of_item(words, config, folded, title, part, entities), False
     return vector, part is not None and len(vector) - len(read.words) >= LEDE_WORDS
 
@@ -99,11 +102,13 @@ def of_summary(
     headline: Headline | Words,
     summary: str,
     config: EventConfig,
+    lang: str | None = None,
 ) -> Headline | Words | None:
-    """A summary's words; none for boilerplate: a short one its feed gives items of other
-    titles too, with no word of the item's headline ("Continue reading"). A lede an outlet
-    keeps under its story's new headlines is longer, or names what they do."""
-    part = summary_words(summary, config)
+    """A summary's words (of a text in ``lang``: ``summary_words``); none for boilerplate:
+    a short one its feed gives items of other titles too, with no word of the item's
+    headline ("Continue reading"). A lede an outlet keeps under its story's new headlines is
+    longer, or names what they do."""
+    part = summary_words(summary, config, lang)
     if part is None or feed is None or len(part.words) > BOILERPLATE_WORDS:
         return part
     if feeds.repeated(feed, summary) and set(headline.words).isdisjoint(part.words):

@@ -57,15 +57,18 @@ def item_vector(
     return vector
 
 
-def summary_words(summary: str, config: EventConfig) -> Headline | Words | None:
+def summary_words(
+    summary: str, config: EventConfig, language: str | None = None
+) -> Headline | Words | None:
     """The summary's words as a headline's are made (not cached: summaries do not repeat);
-    its names only when they weigh more than a word (``item_vector`` reads nothing else)."""
+    its names only when they weigh more than a word (``item_vector`` reads nothing else).
+    ``language``: the item's (``languages.language``), whose function words are left out."""
     text = summary[:_SUMMARY_CHARS].strip()
     if not text:
         return None
     if config.name_weight != 1.0:
-        return parse.__wrapped__(text)
-    return Words(content_words(text), frozenset())
+        return parse.__wrapped__(text, language)
+    return Words(content_words(text, language), frozenset())
 
 
 def segment_words(title: str) -> tuple[str, ...]:
