@@ -23,9 +23,10 @@ SECRET_FIELDS = frozenset({"password", "bot_token", "secret", "token", "api_key"
 _UNSET = "unset.invalid"
 _UNSET_ALONE = "http://unset.invalid"
 # ... and in a feed's URL: the reference itself, so that the feed reads as the config writes
-# it and can be told in the store by the rest of its address; a whole URL needs a scheme to
-# be one ("http://${FEED_URL}", shown as "${FEED_URL}").
-_WHOLE = "http://"
+# it and can be told in the store by the rest of its address; a whole URL needs a scheme and
+# a host to be one: "http://unset.invalid/${FEED_URL}", shown as "${FEED_URL}", which no
+# config writes (its "http://${FEED_HOST}" keeps its scheme: review20c).
+_WHOLE = _UNSET_ALONE + "/"
 
 
 def interpolate(

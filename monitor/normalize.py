@@ -115,6 +115,25 @@ _TRACKING_NAMES = frozenset(
         "at_campaign", "s_cid", "xtor",
     }
 )  # fmt: skip
+# Those an alert's link drops (``without_tracking``): by exact name as the tools document
+# them, utm_ by its prefix; a publisher's own "?pk_id=42" or "?at_page=2" is kept (the
+# prefixes above, which make the item's identity, would take it: review20c).
+_LINK_TRACKING_NAMES = _TRACKING_NAMES | frozenset(
+    {
+        # Matomo (Piwik) campaigns
+        "pk_campaign", "pk_cpn", "pk_kwd", "pk_keyword", "pk_source", "pk_medium",
+        "pk_content", "pk_cid", "pk_group", "pk_placement",
+        # Mailchimp
+        "mc_cid", "mc_eid",
+        # AT Internet (Piano) campaigns
+        "at_platform", "at_creation", "at_variant", "at_format", "at_send_date", "at_link",
+        "at_type", "at_recipient_id", "at_recipient_list", "at_emailtype", "at_term",
+        "at_network", "at_identifier", "at_general_placement", "at_detail_placement",
+        # HubSpot ads
+        "hsa_acc", "hsa_cam", "hsa_grp", "hsa_ad", "hsa_src", "hsa_tgt", "hsa_kw", "hsa_mt",
+        "hsa_net", "hsa_ver", "hsa_la", "hsa_ol",
+    }
+)  # fmt: skip
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Longer is not an article's address (servers commonly refuse a request line over 8 KB);
 # refused before urllib sees it, whose urlsplit keeps its last 128 answers whatever their size.
@@ -227,9 +246,10 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
 
 
 def without_tracking(url: str) -> str:
-    """``url`` as an alert links it: without the tracking parameters that ``canonical_url``
-    drops (utm_*, fbclid...), every other parameter kept as written and in its place (an
-    article's ``?id=123``: a broken link is worse than a tracked one), the fragment kept;
+    """``url`` as an alert links it: without the tracking parameters (utm_*, fbclid,
+    pk_campaign...: by their exact names, not by the prefixes ``canonical_url`` drops),
+    every other parameter kept as written and in its place (an article's ``?id=123`` or
+    ``?pk_id=42``: a broken link is worse than a tracked one), the fragment kept;
     ``url`` itself when it has none. The stored link and the item's id are not this: the
     id is the canonical URL's already, and the store keeps what the feed wrote."""
     rest, hash_mark, fragment = url.partition("#")  # a "?" after the "#" is the fragment's
@@ -238,10 +258,15 @@ def without_tracking(url: str) -> str:
         return url
     pieces = query.split("&")
     # A name is told as parse_qsl decodes it ("%75tm_source"), as canonical_url tells it.
-    kept = [p for p in pieces if p and not _is_tracking(unquote_plus(p.partition("=")[0]))]
+    kept = [p for p in pieces if p and not _is_link_tracking(unquote_plus(p.partition("=")[0]))]
     if len(kept) == len(pieces):
         return url
     return head + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
+
+
+def _is_link_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in _LINK_TRACKING_NAMES or lowered.startswith("utm_")
 
 
 def _is_tracking(name: str) -> bool:

@@ -256,12 +256,12 @@ def _redact_link(url: str, depth: int) -> str:
 
 def shown_link(url: str) -> str:
     """An article's link as a reader may see it (``redact_link``), control characters removed."""
-    return remove_controls(redact_link(url))
+    return remove_controls(redact_link(_mask_addresses(url)))
 
 
 def shown(text: str) -> str:
     """``text`` as a reader may see it: secrets masked, control characters removed."""
-    return remove_controls(redact(text))
+    return remove_controls(redact(_mask_addresses(text)))
 
 
 def shown_data(data: Any, links: frozenset[str] = frozenset()) -> Any:
@@ -279,3 +279,23 @@ def shown_data(data: Any, links: frozenset[str] = frozenset()) -> Any:
     if isinstance(data, list | tuple):
         return [shown_data(v, links) for v in data]
     return data
+
+
+# Addresses masked where they are whole only (``register_address``), each with its pattern.
+_addresses: dict[str, re.Pattern[str]] = {}
+
+
+def register_address(url: str) -> None:
+    """Mask ``url`` by ``***`` in what a reader is shown (``shown``, ``shown_link``) where it
+    appears whole, not where a longer URL starts with it: a stored feed's address that may
+    be the one carrying a secret (``cli.common.found_in_store``), whose articles' links
+    under it ("/post-1", "?p=1") must still open (review20c)."""
+    if len(url) >= MIN_SECRET and url not in _addresses:
+        _addresses[url] = re.compile(re.escape(url) + r"(?![\w/?#%~+-])")
+
+
+def _mask_addresses(text: str) -> str:
+    for address, pattern in _addresses.items():
+        if address in text:
+            text = pattern.sub(MASK, text)
+    return text

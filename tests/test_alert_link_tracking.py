@@ -2,7 +2,8 @@
 ``?utm_source=rss&utm_medium=feed``, ``fbclid``, ``gclid``, ``mc_cid`` are taken off on every
 channel (Telegram, mail, webhook, console), in a first alert, in an update's "First report"
 and in a digest, while the article's own parameters stay as written and in order (a broken
-link is worse than a tracked one) and so does its fragment."""
+link is worse than a tracked one, and "?pk_id=42" is the shop's, not Matomo's) and so does
+its fragment."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ LINKS = [
     ("https://a.example/n/5?%75tm_source=x&s=%C3%A9", "https://a.example/n/5?s=%C3%A9"),
     ("https://a.example/n/6#utm_source=x", "https://a.example/n/6#utm_source=x"),
     ("https://a.example/n/7?id=9&ref=home", "https://a.example/n/7?id=9&ref=home"),
+    # A tracker is told by its exact name (utm_ by its prefix): the publisher's own
+    # parameter that starts like one stays, or the link opens another page (review20c).
+    ("https://shop.example/item?pk_id=42&utm_source=rss", "https://shop.example/item?pk_id=42"),
+    ("https://a.example/n/8?at_page=2&pk_campaign=rss&hsa_acc=1&mc_eid=7&at_medium=email",
+     "https://a.example/n/8?at_page=2"),
+    ("https://a.example/n/9?mc_id=3&hsa_x=1&pk_kwd=k", "https://a.example/n/9?mc_id=3&hsa_x=1"),
 ]  # fmt: skip
 
 

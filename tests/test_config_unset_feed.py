@@ -98,3 +98,99 @@ async def test_import_opml_still_names_the_unset_variable(config: Path) -> None:
     assert code == 2
     assert "feeds[0].url: environment variable FEED_TOKEN is not set" in err, err
     assert await asyncio.to_thread(config.read_text) == before
+
+
+KEY = "Ab12Cd34Ef56Gh78Ij90"  # a private feed's key in its path (redact.secret_value: yes)
+PRIVATE = f"/private/{KEY}/rss"
+
+
+async def test_a_stored_feeds_key_is_masked_without_its_variable_as_with_it(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The feed is not found (its whole URL is the variable): every stored address no feed
+    # claims is masked as the daemon's load masks a configured one, its keys too (review20c:
+    # the key in an item's link under the feed's keyed path reached stdout).
+    monkeypatch.delenv("FEED_URL", raising=False)
+    feed_server.feed(PRIVATE, rss("Private", [
+        ("Harbour bridge reopens after repairs", f"http://private.example/private/{KEY}/items/1"),
+    ]))  # fmt: skip
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\nmax_age = "3650d"\ndatabase = "{tmp_path}/m.db"\nretention = "3650d"\n'
+        '[[feeds]]\nurl = "${FEED_URL}"\n[dedup]\nwindow = "3650d"\n'
+        '[[rules]]\nname = "b"\nquery = "bridge"\nchannels = ["screen"]\n'
+        '[channels.screen]\ntype = "console"\n',
+        encoding="utf-8",
+    )
+    env = {"FEED_URL": feed_server.url(PRIVATE)}
+    code, _, err = await monitor_cli("once", config=path, env=env)
+    assert code == 0, err
+    for command in (
+        ["stories", "--since", "3650d", "--json"],
+        ["events", "--since", "3650d", "--json"],
+        ["test-rules", "--since", "3650d", "--json"],
+    ):
+        for given in (env, None):  # the daemon's environment, then the reader's shell
+            code, out, err = await monitor_cli(*command, config=path, env=given)
+            assert code == 0, err
+            assert "Harbour bridge" in out or "private.example" in out, (command, out)
+            assert KEY not in out + err, (command, given, out)
+
+
+async def test_links_under_an_unclaimed_feeds_address_still_open(
+    feed_server: FeedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # An address no configured feed claims is masked where it is whole (it may be the one
+    # with the secret), not where an article's link starts with it (review20c: "***/post-1").
+    monkeypatch.delenv("FEED_URL", raising=False)
+    blog = feed_server.url("/blog")
+    feed_server.feed("/blog", rss("", [("Harbour bridge reopens", f"{blog}/post-1")]))
+    feed_server.feed("/private", rss("Private", [("Talks resume", "http://p.example/1")]))
+    path = tmp_path / "config.toml"
+    head = f'[monitor]\nmax_age = "3650d"\ndatabase = "{tmp_path}/m.db"\nretention = "3650d"\n'
+    tail = '[dedup]\nwindow = "3650d"\n'
+    path.write_text(head + f'[[feeds]]\nurl = "{blog}"\n' + tail, encoding="utf-8")
+    code, _, err = await monitor_cli("once", config=path)
+    assert code == 0, err
+    # The blog leaves the config; a private feed (its whole URL a variable) comes in.
+    path.write_text(head + '[[feeds]]\nurl = "${FEED_URL}"\n' + tail, encoding="utf-8")
+    env = {"FEED_URL": feed_server.url("/private")}
+    code, _, err = await monitor_cli("once", config=path, env=env)
+    assert code == 0, err
+    for command in (["stories", "--json"], ["events", "--json"]):
+        code, out, err = await monitor_cli(*command, "--since", "3650d", config=path)
+        assert code == 0, err
+        links = set(_values(json.loads(out), "url"))
+        assert f"{blog}/post-1" in links, (command, links)
+        assert "http://p.example/1" in links, (command, links)
+        # Where the address is whole (the untitled blog's items are named by it), masked.
+        assert f'"{blog}"' not in out and f'"{feed_server.url("/private")}"' not in out, out
+
+
+async def test_export_opml_keeps_the_scheme_the_config_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # "http://${FEED_HOST}" is not a whole-URL variable: its scheme is the config's (review20c:
+    # exported as "${FEED_HOST}", not a URL); "${FEED_URL}" still is, exported as written.
+    monkeypatch.delenv("FEED_HOST", raising=False)
+    monkeypatch.delenv("FEED_URL", raising=False)
+    path = tmp_path / "config.toml"
+    path.write_text(
+        f'[monitor]\ndatabase = "{tmp_path}/m.db"\n'
+        '[[feeds]]\nurl = "http://${FEED_HOST}"\n[[feeds]]\nurl = "${FEED_URL}"\n',
+        encoding="utf-8",
+    )
+    code, out, err = await monitor_cli("export-opml", config=path)
+    assert code == 0, err
+    assert 'xmlUrl="http://${FEED_HOST}"' in out, out
+    assert 'xmlUrl="${FEED_URL}"' in out, out
+    assert "unset.invalid" not in out + err
+
+
+def _values(data: object, key: str) -> list[object]:
+    """Every value of ``key`` anywhere in a JSON document (an event's stories' items)."""
+    if isinstance(data, dict):
+        return [v for k, x in data.items() for v in ([x] if k == key else _values(x, key))]
+    if isinstance(data, list):
+        return [v for x in data for v in _values(x, key)]
+    return []

@@ -66,8 +66,8 @@ def found_in_store(config: Config) -> Config:
     feed whose URL names a variable not set here (``${FEED_TOKEN}``: it may live only in the
     daemon's environment) is said on stderr and found in the store by the rest of its address,
     what the variable holds there masked as ``${FEED_TOKEN}``. A feed not found keeps its
-    reference, and every stored address no configured feed has is then masked: any of them
-    may be the one that carries the secret."""
+    reference, and every stored address no configured feed has is then masked where it is
+    whole, its keys wherever they are: any of them may be the one that carries the secret."""
     unset = [(i, f) for i, f in enumerate(config.feeds) if unset_variables(f.url)]
     if not unset:
         return config
@@ -89,10 +89,14 @@ def found_in_store(config: Config) -> Config:
         address = stored_address(feed.url, others) if unset_variables(feed.url) else None
         feeds.append(feed.model_copy(update={"url": address}) if address else feed)
     if any(unset_variables(f.url) for f in feeds):
+        # Masked as the daemon's load masks a configured URL, its keys wherever they appear
+        # (an item's link under a keyed path), but the address itself only where it is whole:
+        # most of them carry no secret, and their articles' links must still open.
         claimed = {f.url for f in feeds}
         for url in stored:
             if url not in claimed:
-                redact.register(url)
+                redact.register_keys(url)
+                redact.register_address(url)
     return config.model_copy(update={"feeds": feeds})
 
 
