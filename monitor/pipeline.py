@@ -280,7 +280,9 @@ async def _store_new(
         marks = when.untimed([item_store.to_ts(e.published) for e in entries])
         untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
     inserted = await insert_new(db, state.id, entries, untimed)
-    name, tags = feed_name(feed, state), tuple(feed.tags)
+    # The name its items are counted by as an outlet (and a rule's feeds= compares): the URL
+    # itself, not the label a user reads (``feed_name``), as the items stored before have it.
+    name, tags = feed.name or state.title or feed.url, tuple(feed.tags)
     return [
         StoredItem(
             id=item_id,

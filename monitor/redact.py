@@ -65,11 +65,12 @@ SECRET_RUN = 16
 # UUIDs, Livemint's ids), so an article's link is masked only where it holds a feed's key.
 _PATH_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])")
 _URL_PATH = re.compile(r"[A-Za-z][\w+.-]*://[^/?#\s]*(/[^?#\s]*)")
-# ... but a public id after a segment that names it (YouTube's "/channel/UC<22>", Google
-# News' "/topics/<id>", Acast's "/shows/<hex>", Omny's "/playlist/<uuid>") is kept: whoever
-# subscribes can read it on the public page, and it is what tells a log's feeds apart.
+# ... but the public ids after a segment that names them (YouTube's "/channel/UC<22>", Google
+# News' "/topics/<id>/sections/<id>", Acast's "/shows/<hex>", Omny's
+# "/playlist/<org>/<show>/<playlist>/podcast.rss", the whole run of them) are kept: whoever
+# subscribes can read them on the public page, and they are what tells a log's feeds apart.
 PUBLIC_BEFORE = frozenset({"channel", "channels", "playlist", "playlists", "show", "shows",
-                           "topic", "topics"})  # fmt: skip
+                           "topic", "topics", "section", "sections"})  # fmt: skip
 # A segment that names its value (Pinboard's "/secret:abc123/u:name/"): masked by the name,
 # as a parameter is, in every text but an article's link, where its value must look like a
 # key too (OpenStreetMap's "/wiki/Key:highway" is a page).
@@ -92,6 +93,11 @@ _keys: set[str] = set()
 # "/feeds/<id>.xml" and "/feeds/<id>/entries/..."), and masked there the link no longer
 # opens. Such a link goes to the readers of the feed's owner, who holds the key.
 _link_keys: set[str] = set()
+# The store's number of each feed, by its configured URL (``register_feed``): a log line's
+# feed whose URL shows masked is named with it (``feed_label``) ...
+_feed_ids: dict[str, int] = {}
+# ... the label made once, kept while no secret or key is registered (their counts only grow)
+_labels: dict[str, tuple[int, str]] = {}  # URL -> (len(_keys) + len(_secrets), its label)
 _USERINFO = re.compile(r"(?<=://)[^/\s?#]*@")  # to the last "@" of the authority
 _PARAMETER = re.compile(r"(?<=[?&;#])([\w.~-]+)=([^&#\s\"'<>\]),]+)")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -162,11 +168,52 @@ def register_keys(url: str, depth: int = 0) -> None:
                 _link_keys.add(value)
     path = _URL_PATH.match(url)
     if path is not None:
-        before = ""
+        public = False  # in the run of ids after a segment that names them
         for segment in path.group(1).split("/"):
-            if before.lower() not in PUBLIC_BEFORE and ":" not in segment:
-                _keys.update(r for r in _PATH_RUN.findall(segment) if secret_value(r))
-            before = segment
+            if segment.lower() in PUBLIC_BEFORE:
+                public = True
+                continue
+            if ":" in segment:
+                public = False
+                continue
+            runs = [r for r in _PATH_RUN.findall(segment) if secret_value(r)]
+            public = public and bool(runs)
+            if not public:
+                _keys.update(runs)
+
+
+def register_feed(url: str, feed_id: int) -> None:
+    """Name the feed configured at ``url`` by ``feed_id`` (its number in the store) in a log
+    line (``logged_feed``) wherever its URL shows masked."""
+    if _feed_ids.get(url) != feed_id:
+        _feed_ids[url] = feed_id
+        _labels.pop(url, None)
+
+
+def feed_label(url: str, feed_id: int | None) -> str:
+    """How a feed is named where a user must tell it from the others (a log line's feed,
+    ``monitor status``, a health alert, a /metrics label): its URL, keys masked; where a part
+    is masked, with the feed's number in the store after it, so that two feeds told apart only
+    by a key are told apart still (in /metrics, one series for both would show a dead feed as
+    fresh, and its staleness alert never fire). The number, not a hash of the URL: a short
+    hash would let whoever reads it test guesses at a weak password offline; the number is
+    the same across restarts and reorderings of the config."""
+    shown = redact(url)
+    if shown == url or feed_id is None:
+        return shown
+    return f"{shown} #{feed_id}"
+
+
+def logged_feed(url: str) -> str:
+    """A log line's feed (``[feed=...]``): ``feed_label`` with the number ``register_feed``
+    gave the URL."""
+    registered = len(_keys) + len(_secrets)
+    known = _labels.get(url)
+    if known is not None and known[0] == registered:
+        return known[1]
+    label = feed_label(url, _feed_ids.get(url))
+    _labels[url] = (registered, label)
+    return label
 
 
 def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
-from monitor.redact import register_keys
+from monitor.redact import register_feed, register_keys
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db, Row
 
@@ -72,8 +72,10 @@ def _row_to_state(row: Row) -> FeedState:
     """A feed's state as read from the store; the keys of the URL a permanent redirect moved
     it to are masked from now on as the configured URL's are, whoever followed the redirect
     (this node at an earlier start, or another node a moment ago: its log lines would show
-    the key until the next start otherwise)."""
+    the key until the next start otherwise). Its number names it in a log line where its URL
+    shows masked (``redact.logged_feed``)."""
     state = FeedState(**{name: row[name] for name in _FIELDS})
+    register_feed(state.url, state.id)
     if state.fetch_url:
         register_keys(state.fetch_url)
     return state
