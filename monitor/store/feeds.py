@@ -117,6 +117,16 @@ async def all_feeds(db: Db) -> list[FeedState]:
     return [_row_to_state(row) for row in rows]
 
 
+async def register_moved(db: Db) -> None:
+    """Register the keys of every URL a feed moved to (``redact.register_keys``), as a read of
+    its state does: for what renders that URL, or an article's link echoing its key, without
+    reading the feed's state (a cluster's sender, whose alert may be of an item another node
+    polled there a moment ago; ``monitor stories``). One query: few feeds have moved."""
+    rows = await db.fetch_all("SELECT fetch_url FROM feeds WHERE fetch_url IS NOT NULL")
+    for row in rows:
+        register_keys(str(row[0]))
+
+
 async def load_state(db: Db, url: str) -> FeedState | None:
     """One feed's state as the store has it now (several nodes: another may have polled it)."""
     row = await db.fetch_one(f"SELECT {', '.join(_FIELDS)} FROM feeds WHERE url = ?", (url,))
