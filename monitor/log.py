@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from monitor.redact import redact
+from monitor.redact import logged_feed, redact
 
 _CONTEXT = ("feed", "channel", "story", "rule", "alert")
 # A control character in a log line (a feed title's ESC, BEL or NUL, a newline forging a
@@ -22,11 +22,18 @@ def escape(text: str) -> str:
     return text if text.isprintable() else text.translate(_ESCAPES)
 
 
+def _context(record: logging.LogRecord, key: str) -> Any:
+    """A line's ``key`` (its feed, channel...) as written: a feed whose URL shows masked with
+    its number in the store (``redact.logged_feed``), so that two keyed feeds read apart."""
+    value = getattr(record, key)
+    return logged_feed(value) if key == "feed" and isinstance(value, str) else value
+
+
 class PlainFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(record.created))
         context = " ".join(
-            f"{key}={escape(str(getattr(record, key)))}"
+            f"{key}={escape(str(_context(record, key)))}"
             for key in _CONTEXT
             if getattr(record, key, None)
         )
@@ -47,7 +54,7 @@ class JsonFormatter(logging.Formatter):
         }
         for key in _CONTEXT:
             if getattr(record, key, None) is not None:
-                data[key] = getattr(record, key)
+                data[key] = _context(record, key)
         if record.exc_info:
             data["exception"] = self.formatException(record.exc_info)
         # JSON escapes C0 controls itself but writes DEL and C1 (a CSI is 0x9b) raw.

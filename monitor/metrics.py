@@ -16,7 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from monitor.models import Alert
-from monitor.redact import redact
+from monitor.redact import feed_label
 
 log = logging.getLogger("monitor.metrics")
 
@@ -26,18 +26,9 @@ LATENCY_MAX_AGE = 2 * 86400.0
 LATENCY_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 3 * 3600, 6 * 3600, 86400)
 
 
-def feed_label(url: str, feed_id: int) -> str:
-    """A feed's ``feed`` label: its URL, keys masked (whoever scrapes /metrics, and
-    Prometheus's storage, must not get them); where a part is masked, with the feed's number
-    in the store after it, so that two feeds told apart only by a key keep a series each (one
-    series for both would show a dead feed as fresh, and its staleness alert never fire).
-    The number, not a hash of the URL: a short hash would let whoever reads /metrics test
-    guesses at a weak password offline; the number is the same across restarts and
-    reorderings of the config."""
-    shown = redact(url)
-    if shown == url:
-        return url
-    return f"{shown} #{feed_id}"
+# A feed's ``feed`` label: ``redact.feed_label``, as the log, ``monitor status`` and the
+# health alerts name it (whoever scrapes /metrics, and Prometheus's storage, get no key).
+__all__ = ["Metrics", "MetricsServer", "feed_label", "publish_to_sent"]
 
 
 def publish_to_sent(published: datetime | None, queued: float, sent: float) -> float:

@@ -6,18 +6,20 @@ that reads a password, a token or a URL from the environment says it is secret; 
 name feeds by URL, and error messages may quote one. A parameter is masked by its name (a
 secret part such as ``token``, ``key`` or ``auth`` anywhere in it), a configured URL's
 parameter also by its value (a long random-looking run), and so is a run of its path that
-looks like a key ("/feeds/<token>/rss"), a path segment naming its value by a secret word
-("/secret:<key>/") everywhere; a URL percent-encoded inside a parameter is decoded, masked and
-encoded again; a whole URL from the environment is shown as its variable, ``${NAME}``. The
-log formatters and the command line's error output pass each line through ``redact``; what
-readers see (every channel's message, ``monitor status`` and ``monitor stories``, JSON or
-not) goes through ``shown``.
+looks like a key ("/feeds/<token>/rss"; not in an article's link, where it is often an id the
+feed's URL holds too), a path segment naming its value by a secret word ("/secret:<key>/")
+everywhere (in a link, if its value looks like a key too); a URL percent-encoded inside a
+parameter is decoded, masked and encoded again; a whole URL from the environment is shown as
+its variable, ``${NAME}``. The log formatters and the command line's error output pass each
+line through ``redact``; what readers see (every channel's message, ``monitor status`` and
+``monitor stories``, JSON or not) goes through ``shown``.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -63,13 +65,15 @@ SECRET_RUN = 16
 # UUIDs, Livemint's ids), so an article's link is masked only where it holds a feed's key.
 _PATH_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])")
 _URL_PATH = re.compile(r"[A-Za-z][\w+.-]*://[^/?#\s]*(/[^?#\s]*)")
-# ... but a public id after a segment that names it (YouTube's "/channel/UC<22>", Google
-# News' "/topics/<id>", Acast's "/shows/<hex>", Omny's "/playlist/<uuid>") is kept: whoever
-# subscribes can read it on the public page, and it is what tells a log's feeds apart.
+# ... but the public ids after a segment that names them (YouTube's "/channel/UC<22>", Google
+# News' "/topics/<id>/sections/<id>", Acast's "/shows/<hex>", Omny's
+# "/playlist/<org>/<show>/<playlist>/podcast.rss", the whole run of them) are kept: whoever
+# subscribes can read them on the public page, and they are what tells a log's feeds apart.
 PUBLIC_BEFORE = frozenset({"channel", "channels", "playlist", "playlists", "show", "shows",
-                           "topic", "topics"})  # fmt: skip
+                           "topic", "topics", "section", "sections"})  # fmt: skip
 # A segment that names its value (Pinboard's "/secret:abc123/u:name/"): masked by the name,
-# as a parameter is, in every text.
+# as a parameter is, in every text but an article's link, where its value must look like a
+# key too (OpenStreetMap's "/wiki/Key:highway" is a page).
 _NAMED_SEGMENT = re.compile(r"(?<=[^/]/)([A-Za-z][\w-]*):([^/\s?#\"'<>]+)")
 # How deep a percent-encoded URL inside a parameter is looked into (an encoded one in it...).
 MAX_NESTING = 3
@@ -83,6 +87,17 @@ _by_length: list[tuple[str, str]] = []  # _secrets sorted, remade at the next re
 # Keys of configured URLs (``register_keys``): one per keyed feed, thousands of them, so
 # looked up by value in a parameter or a word of the text, never searched for one by one.
 _keys: set[str] = set()
+# ... those of them found in a parameter, the only ones masked in an article's link: a key
+# from a feed URL's path is often a public id its articles' links hold too (a podcast's
+# "<host>/<show uuid>" and its "/shows/<show uuid>/episodes/<slug>"; kill-the-newsletter's
+# "/feeds/<id>.xml" and "/feeds/<id>/entries/..."), and masked there the link no longer
+# opens. Such a link goes to the readers of the feed's owner, who holds the key.
+_link_keys: set[str] = set()
+# The store's number of each feed, by its configured URL (``register_feed``): a log line's
+# feed whose URL shows masked is named with it (``feed_label``) ...
+_feed_ids: dict[str, int] = {}
+# ... the label made once, kept while no secret or key is registered (their counts only grow)
+_labels: dict[str, tuple[int, str]] = {}  # URL -> (len(_keys) + len(_secrets), its label)
 _USERINFO = re.compile(r"(?<=://)[^/\s?#]*@")  # to the last "@" of the authority
 _PARAMETER = re.compile(r"(?<=[?&;#])([\w.~-]+)=([^&#\s\"'<>\]),]+)")
 _NAME_WORDS = re.compile(r"[A-Z]?[a-z0-9]+|[A-Z]+(?![a-z])")
@@ -150,13 +165,55 @@ def register_keys(url: str, depth: int = 0) -> None:
                     register_keys(nested, depth + 1)
             elif secret_value(value) and not _ID_NAME.search(name.lower()):
                 _keys.add(value)
+                _link_keys.add(value)
     path = _URL_PATH.match(url)
     if path is not None:
-        before = ""
+        public = False  # in the run of ids after a segment that names them
         for segment in path.group(1).split("/"):
-            if before.lower() not in PUBLIC_BEFORE and ":" not in segment:
-                _keys.update(r for r in _PATH_RUN.findall(segment) if secret_value(r))
-            before = segment
+            if segment.lower() in PUBLIC_BEFORE:
+                public = True
+                continue
+            if ":" in segment:
+                public = False
+                continue
+            runs = [r for r in _PATH_RUN.findall(segment) if secret_value(r)]
+            public = public and bool(runs)
+            if not public:
+                _keys.update(runs)
+
+
+def register_feed(url: str, feed_id: int) -> None:
+    """Name the feed configured at ``url`` by ``feed_id`` (its number in the store) in a log
+    line (``logged_feed``) wherever its URL shows masked."""
+    if _feed_ids.get(url) != feed_id:
+        _feed_ids[url] = feed_id
+        _labels.pop(url, None)
+
+
+def feed_label(url: str, feed_id: int | None) -> str:
+    """How a feed is named where a user must tell it from the others (a log line's feed,
+    ``monitor status``, a health alert, a /metrics label): its URL, keys masked; where a part
+    is masked, with the feed's number in the store after it, so that two feeds told apart only
+    by a key are told apart still (in /metrics, one series for both would show a dead feed as
+    fresh, and its staleness alert never fire). The number, not a hash of the URL: a short
+    hash would let whoever reads it test guesses at a weak password offline; the number is
+    the same across restarts and reorderings of the config."""
+    shown = redact(url)
+    if shown == url or feed_id is None:
+        return shown
+    return f"{shown} #{feed_id}"
+
+
+def logged_feed(url: str) -> str:
+    """A log line's feed (``[feed=...]``): ``feed_label`` with the number ``register_feed``
+    gave the URL."""
+    registered = len(_keys) + len(_secrets)
+    known = _labels.get(url)
+    if known is not None and known[0] == registered:
+        return known[1]
+    label = feed_label(url, _feed_ids.get(url))
+    _labels[url] = (registered, label)
+    return label
 
 
 def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:
@@ -168,7 +225,7 @@ def _mask_parameter(m: re.Match[str], depth: int = 0) -> str:
 
 
 def _mask_article_parameter(m: re.Match[str], depth: int = 0) -> str:
-    if article_parameter(m.group(1)) or m.group(2) in _keys:
+    if article_parameter(m.group(1)) or m.group(2) in _link_keys:
         return f"{m.group(1)}={MASK}"
     if depth < MAX_NESTING and ("%" in m.group(2) or "=" in m.group(2)):
         return _mask_nested(m, lambda text: _redact_link(text, depth + 1))
@@ -193,33 +250,36 @@ def _mask_nested(m: re.Match[str], mask: Callable[[str], str]) -> str:
     return f"{m.group(1)}={quote(masked, safe=kept + '*')}"
 
 
-def _mask_word(m: re.Match[str]) -> str:
-    word = m.group()
-    if word in _keys:
-        return MASK
-    stripped = word.rstrip(".")  # the end of a sentence
-    return MASK + word[len(stripped) :] if stripped in _keys else word
+_Mask = Callable[[re.Match[str]], str]
 
 
-def _mask_secrets(text: str) -> str:
-    if not _by_length and _secrets:
-        _by_length.extend(sorted(_secrets.items(), key=lambda s: len(s[0]), reverse=True))
-    for secret, mask in _by_length:  # first: the patterns below could cut a secret and hide it
-        if secret in text:
-            text = text.replace(secret, mask)
-    if "://" in text:
-        text = _USERINFO.sub(MASK + "@", text)
-    if _keys:
-        text = _WORD.sub(_mask_word, text)
-        if "/" in text:
-            text = _PATH_RUN.sub(_mask_run, text)
-    if ":" in text and "/" in text:
-        text = _NAMED_SEGMENT.sub(_mask_named_segment, text)
-    return text
+@dataclass(frozen=True, slots=True)
+class _Masking:
+    """What ``_mask_secrets`` masks besides the environment's secrets and credentials: the
+    registered ``keys`` (a word, a run of a path) and a segment naming its value."""
+
+    keys: set[str]
+    word: _Mask
+    run: _Mask
+    named_segment: _Mask
 
 
-def _mask_run(m: re.Match[str]) -> str:
-    return MASK if m.group() in _keys else m.group()
+def _word_mask(keys: set[str]) -> _Mask:
+    def mask(m: re.Match[str]) -> str:
+        word = m.group()
+        if word in keys:
+            return MASK
+        stripped = word.rstrip(".")  # the end of a sentence
+        return MASK + word[len(stripped) :] if stripped in keys else word
+
+    return mask
+
+
+def _run_mask(keys: set[str]) -> _Mask:
+    def mask(m: re.Match[str]) -> str:
+        return MASK if m.group() in keys else m.group()
+
+    return mask
 
 
 def _mask_named_segment(m: re.Match[str]) -> str:
@@ -228,27 +288,57 @@ def _mask_named_segment(m: re.Match[str]) -> str:
     return m.group()
 
 
+def _mask_named_link_segment(m: re.Match[str]) -> str:
+    if secret_value(m.group(2)) and secret_parameter(m.group(1)):
+        return f"{m.group(1)}:{MASK}"
+    return m.group()
+
+
+_IN_TEXT = _Masking(_keys, _word_mask(_keys), _run_mask(_keys), _mask_named_segment)
+_IN_LINK = _Masking(
+    _link_keys, _word_mask(_link_keys), _run_mask(_link_keys), _mask_named_link_segment
+)
+
+
+def _mask_secrets(text: str, masking: _Masking) -> str:
+    if not _by_length and _secrets:
+        _by_length.extend(sorted(_secrets.items(), key=lambda s: len(s[0]), reverse=True))
+    for secret, mask in _by_length:  # first: the patterns below could cut a secret and hide it
+        if secret in text:
+            text = text.replace(secret, mask)
+    if "://" in text:
+        text = _USERINFO.sub(MASK + "@", text)
+    if masking.keys:
+        text = _WORD.sub(masking.word, text)
+        if "/" in text:
+            text = _PATH_RUN.sub(masking.run, text)
+    if ":" in text and "/" in text:
+        text = _NAMED_SEGMENT.sub(masking.named_segment, text)
+    return text
+
+
 def redact(text: str) -> str:
     """``text`` with registered secrets, URL credentials and secret parameters masked."""
     return _redact(text, 0)
 
 
 def _redact(text: str, depth: int) -> str:
-    text = _mask_secrets(text)
+    text = _mask_secrets(text, _IN_TEXT)
     if "=" in text:
         text = _PARAMETER.sub(lambda m: _mask_parameter(m, depth), text)
     return text
 
 
 def redact_link(url: str) -> str:
-    """An article's link (an alert's, an item's) with registered secrets, credentials and
-    parameters named by a secret word masked: the publisher's other parameters
-    ("articleCode", "passage") are kept, so that the link still opens the article."""
+    """An article's link (an alert's, an item's) with registered secrets, credentials,
+    parameters named by a secret word and the keys of configured URLs' parameters masked: the
+    publisher's other parameters ("articleCode", "passage") and the runs of a feed URL's path
+    taken for keys are kept, so that the link still opens the article."""
     return _redact_link(url, 0)
 
 
 def _redact_link(url: str, depth: int) -> str:
-    url = _mask_secrets(url)
+    url = _mask_secrets(url, _IN_LINK)
     if "=" in url:
         url = _PARAMETER.sub(lambda m: _mask_article_parameter(m, depth), url)
     return url

@@ -19,6 +19,7 @@ from monitor.models import ParsedFeed, outlet_name
 from monitor.newitems import ProcessItems
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads
+from monitor.redact import feed_label
 from monitor.schedule import Publishing, Timing, adaptive_interval
 from monitor.stages import Stages
 from monitor.store import Store
@@ -84,6 +85,8 @@ class Runtime:
 
 
 def feed_name(feed: FeedConfig, state: FeedState) -> str:
-    """The name the user sees: the configured one, else the feed's own title, else its URL;
-    at most ``MAX_OUTLET_NAME`` characters (an outlet's key: ``models.outlet_name``)."""
-    return outlet_name(feed.name or state.title or feed.url)
+    """The name the user sees (a health alert, the log's poll summary): the configured one,
+    else the feed's own title, else its URL, keys masked and, where they are, its number in
+    the store after it (``redact.feed_label``): two keyed feeds read the same otherwise; at
+    most ``MAX_OUTLET_NAME`` characters (an outlet's key: ``models.outlet_name``)."""
+    return outlet_name(feed.name or state.title or feed_label(feed.url, state.id))

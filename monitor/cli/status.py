@@ -15,7 +15,7 @@ from monitor.cli.feeding import fed_by, feeding
 from monitor.config import Config
 from monitor.configtypes import format_duration
 from monitor.outbox import outbox_status, render_status
-from monitor.redact import shown_data
+from monitor.redact import feed_label, shown_data
 from monitor.store import Store, report
 from monitor.store import feeds as feed_store
 from monitor.store.feeds import FeedState
@@ -80,7 +80,11 @@ async def collect(config: Config) -> dict[str, Any]:
         feeds.append(
             {
                 "url": feed.url,
-                "name": feed.name or (state.title if state else None) or feed.url,
+                # As the log and a health alert name it (``runtime.feed_name``): a keyed
+                # URL with the feed's number, or two keyed feeds read the same.
+                "name": feed.name
+                or (state.title if state else None)
+                or feed_label(feed.url, state.id if state else None),
                 "fetch_url": state.fetch_url if state else None,
                 "healthy": bool(
                     state and state.error_streak == 0 and state.last_success and not state.malformed

@@ -16,6 +16,7 @@ from monitor.cli.common import (
 )
 from monitor.plural import plural
 from monitor.redact import ITEM_LINKS, shown_data
+from monitor.store import feeds as feed_store
 from monitor.store.db import Db
 from monitor.store.outcomes import mark_removed, outcome_text, with_story_outcomes
 from monitor.store.stories import list_stories
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     # a store written by an older version may still hold a control character.
 
     async def read(db: Db) -> list[dict[str, Any]]:
+        await feed_store.register_moved(db)  # a link may echo the key of a URL a feed moved to
         return await with_story_outcomes(db, await list_stories(db, since))
 
     config = found_in_store(load_config(args, secrets=False))

@@ -24,6 +24,7 @@ from monitor.outbox.unrecorded import Unrecorded
 from monitor.outbox.upkeep import expire, follow_up
 from monitor.store import Store
 from monitor.store import alerts as rows
+from monitor.store import feeds as feed_store
 from monitor.store.alerts import Due
 from monitor.waits import wait_event
 
@@ -135,6 +136,8 @@ class ChannelWorker:
                 async with self.store.transaction() as db:
                     batch = await rows.due(db, name, now, self.batch)
                     next_due = None if batch else await rows.next_due(db, name)
+                    if batch:  # their links may echo the key of a URL another node moved to
+                        await feed_store.register_moved(db)
                 if batch:
                     await self._process(batch, stop)
                     continue

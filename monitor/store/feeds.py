@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from monitor.errors import MonitorError
-from monitor.redact import register_keys
+from monitor.redact import register_feed, register_keys
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db, Row
 
@@ -72,8 +72,10 @@ def _row_to_state(row: Row) -> FeedState:
     """A feed's state as read from the store; the keys of the URL a permanent redirect moved
     it to are masked from now on as the configured URL's are, whoever followed the redirect
     (this node at an earlier start, or another node a moment ago: its log lines would show
-    the key until the next start otherwise)."""
+    the key until the next start otherwise). Its number names it in a log line where its URL
+    shows masked (``redact.logged_feed``)."""
     state = FeedState(**{name: row[name] for name in _FIELDS})
+    register_feed(state.url, state.id)
     if state.fetch_url:
         register_keys(state.fetch_url)
     return state
@@ -113,6 +115,16 @@ async def _forget_listed(db: Db, states: Iterable[FeedState], configured: set[st
 async def all_feeds(db: Db) -> list[FeedState]:
     rows = await db.fetch_all(f"SELECT {', '.join(_FIELDS)} FROM feeds ORDER BY id")
     return [_row_to_state(row) for row in rows]
+
+
+async def register_moved(db: Db) -> None:
+    """Register the keys of every URL a feed moved to (``redact.register_keys``), as a read of
+    its state does: for what renders that URL, or an article's link echoing its key, without
+    reading the feed's state (a cluster's sender, whose alert may be of an item another node
+    polled there a moment ago; ``monitor stories``). One query: few feeds have moved."""
+    rows = await db.fetch_all("SELECT fetch_url FROM feeds WHERE fetch_url IS NOT NULL")
+    for row in rows:
+        register_keys(str(row[0]))
 
 
 async def load_state(db: Db, url: str) -> FeedState | None:
