@@ -63,7 +63,10 @@ SECRET_RUN = 16
 # ("private-<hex>" too) and looked up by value. By look in a feed's URL only: 263 of the
 # 6,366 real article links of the UCI data have such a run (Reuters' "idUSBREA290WU...",
 # UUIDs, Livemint's ids), so an article's link is masked only where it holds a feed's key.
-_PATH_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{16,}(?![A-Za-z0-9_-])")
+_PATH_RUN = re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{12,}(?![A-Za-z0-9_-])")
+# A shorter run is a key only when letters and digits alternate more than a word with a
+# number does ("u7k2m9x4q1z8": explore20; "2024news12" stays readable).
+SHORT_PATH_RUN, SHORT_PATH_CHANGES = 12, 4
 _URL_PATH = re.compile(r"[A-Za-z][\w+.-]*://[^/?#\s]*(/[^?#\s]*)")
 # ... but the public ids after a segment that names them (YouTube's "/channel/UC<22>", Google
 # News' "/topics/<id>/sections/<id>", Acast's "/shows/<hex>", Omny's
@@ -168,18 +171,33 @@ def register_keys(url: str, depth: int = 0) -> None:
                 _link_keys.add(value)
     path = _URL_PATH.match(url)
     if path is not None:
-        public = False  # in the run of ids after a segment that names them
+        public = 0  # 1: the segment after one that names a public id; 2: the ids after it
+        named = False  # after a segment that names a secret ("/token/<key>/": explore20)
         for segment in path.group(1).split("/"):
+            if named and len(segment) >= MIN_SECRET:
+                _keys.add(segment)
+            named = secret_parameter(segment)
             if segment.lower() in PUBLIC_BEFORE:
-                public = True
+                public = 1
                 continue
             if ":" in segment:
-                public = False
+                public = 0
                 continue
-            runs = [r for r in _PATH_RUN.findall(segment) if secret_value(r)]
-            public = public and bool(runs)
-            if not public:
+            runs = [r for r in _PATH_RUN.findall(segment) if _path_key(r)]
+            # the id a segment names, and the UUIDs after it (Omny's ".../playlist/<org>/
+            # <show>/<playlist>"), not a key after a public id ("/shows/<id>/<token>.rss":
+            # review20f)
+            uuids = public == 2 and all(map(_HEX_ID.fullmatch, runs))
+            kept = bool(runs) and (public == 1 or uuids)
+            public = 2 if kept else 0
+            if not kept:
                 _keys.update(runs)
+
+
+def _path_key(run: str) -> bool:
+    if len(run) >= SECRET_RUN:
+        return secret_value(run)
+    return len(_CHANGES.findall(run)) >= SHORT_PATH_CHANGES
 
 
 def register_feed(url: str, feed_id: int) -> None:

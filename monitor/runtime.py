@@ -89,4 +89,5 @@ def feed_name(feed: FeedConfig, state: FeedState) -> str:
     else the feed's own title, else its URL, keys masked and, where they are, its number in
     the store after it (``redact.feed_label``): two keyed feeds read the same otherwise; at
     most ``MAX_OUTLET_NAME`` characters (an outlet's key: ``models.outlet_name``)."""
-    return outlet_name(feed.name or state.title or feed_label(feed.url, state.id))
+    own = feed.name or state.title  # cut, not a masked URL's " #id" (review20f)
+    return outlet_name(own) if own else feed_label(feed.url, state.id)

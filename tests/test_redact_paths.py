@@ -32,7 +32,9 @@ INSTA = "Qm7tR2xK9pL4wN8vB3cZ"  # Instapaper: /rss/<user id>/<secret>
 PIN = "a94a8fe5ccb19ba61c4c"  # Pinboard: /rss/secret:<key>/u:<user>/
 NESTED = "n3st3d-k3y-42"  # a proxy's ?url=<https://upstream/feed?token=<key>, encoded>
 RAW = "r4w-n3st3d-99"  # ... or not encoded: ?url=https://upstream/feed?apikey=<key>
-SECRETS = (TOKEN, HEX, INSTA, PIN, NESTED, RAW)
+NAMED = "ABCDEF123456"  # after a segment that names it: /rss/user/<name>/token/<key>/feed.xml
+SHORT = "u7k2m9x4q1z8"  # twelve characters: /k/<key>/rss (explore20 saw both in clear)
+SECRETS = (TOKEN, HEX, INSTA, PIN, NESTED, RAW, NAMED, SHORT)
 CHANNEL = "UCBJycsmduvYEL83R_U4JriQ"  # a real YouTube channel id: public
 # Real article links' shapes (UCI News data): a Reuters id with a date, a Livemint id.
 ARTICLES = ("/article/2014/03/10/us-ecb-noyer-idUSBREA290GC20140310",
@@ -51,6 +53,8 @@ def _keyed_paths() -> list[str]:
         f"/rss/secret:{PIN}/u:reader/",
         _proxied(f"https://upstream.example/feed?token={NESTED}"),
         f"/relay?url=https://upstream.example/feed?apikey={RAW}",
+        f"/rss/user/jdoe/token/{NAMED}/feed.xml",
+        f"/k/{SHORT}/rss",
     ]
 
 
@@ -83,10 +87,11 @@ async def test_keys_in_paths_and_nested_urls_reach_no_reader(tmp_path: Path) -> 
     for where, text in seen.items():
         for secret in SECRETS:
             assert secret not in text, (where, secret, text)
-    assert kinds.count("health") == 6, kinds  # each keyed feed's health alert
+    assert kinds.count("health") == len(_keyed_paths()), kinds  # each keyed feed's health alert
     # Each feed is still told apart: the key's place is shown masked.
     for masked in ("/feeds/***/rss", "/private/***.xml", "/rss/1234567/***",
-                   "/rss/secret:***/u:reader/", "token%3D***", "feed?apikey=***"):  # fmt: skip
+                   "/rss/secret:***/u:reader/", "token%3D***", "feed?apikey=***",
+                   "/token/***/feed.xml", "/k/***/rss"):  # fmt: skip
         assert masked in status_json and masked in seen["logs"], masked
     # A normal feed's path and the articles' links are kept whole, in the alert as sent.
     assert f"{r.feeds}/world/rss.xml" in status_json
