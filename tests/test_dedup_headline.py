@@ -104,7 +104,9 @@ def _real_headlines() -> list[str]:
 # Renewed without a new KEY_VERSION when parse began to read text in NFKC itself (stored text
 # is kept as written): these raw headlines' keys changed, those of the text the daemon stores
 # did not (the same digest over clean_text's output before and after: 8856dff4...).
-DIGEST = (2, "2baa4ef78a0e26bb433dfcf607745b5d56d9a9183a7acdd2b0970d1528223a7c")
+# KEY_VERSION 4 (3 was an abandoned version's): a headline in another language is parsed
+# without that language's function words; these English ones parse as before.
+DIGEST = (4, "2baa4ef78a0e26bb433dfcf607745b5d56d9a9183a7acdd2b0970d1528223a7c")
 
 
 @pytest.mark.skipif(not (DATA / "sts-headlines").is_dir(), reason="no shared data here")

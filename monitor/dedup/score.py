@@ -12,7 +12,7 @@ from rapidfuzz import fuzz
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.counter import news_words
 from monitor.dedup.headline import Headline, opposite, parse, parse_in
-from monitor.dedup.languages import language
+from monitor.dedup.languages import headline_language
 from monitor.dedup.reply import NOT_APART, Apart, apart
 
 # A headline with fewer words than this besides its numbers and dates is mostly its numbers:
@@ -189,7 +189,7 @@ def verdict(a: str, b: str, config: DedupConfig) -> Verdict:
     other revises ("Magnitude 6.1" / "Magnitude 7.4 earthquake": the score is 0), and no reply
     in one of them that the other lacks ("Zelensky rejects Putin's invitation" answers "Putin
     invites Zelensky": it is news of its own)."""
-    pa, pb = parse_in(a, language(a)), parse_in(b, language(b))  # a headline alone tells little
+    pa, pb = parse_in(a, headline_language(a)), parse_in(b, headline_language(b))
     score = score_headlines(pa, pb, config)
     if score < config.threshold:
         return Verdict(score, False, NOT_APART, _parted_by_figures(pa, pb, config))

@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from monitor.dedup.headline import Headline, content_words, from_key, parse_in
 from monitor.dedup.labels import FeedTitles
-from monitor.dedup.languages import language
+from monitor.dedup.languages import headline_language
 from monitor.events.centroids import CENTROID_WORDS, LEARNED, MIN_SHARED, Centroids
 from monitor.events.config import EventConfig
 from monitor.events.event import Event
@@ -569,7 +569,9 @@ class EventIndex:
 
 def _headline(title: str, summary: str, key: str | None, headline: Headline | None) -> Headline:
     """The item's headline: as handed over, else rebuilt from its key, else parsed (in the
-    item's language: ``languages.language``)."""
+    language story matching parses it in: ``languages.headline_language``)."""
     if headline is not None:
         return headline
-    return from_key(key) if key is not None else parse_in(title, language(title, summary))
+    if key is not None:
+        return from_key(key)
+    return parse_in(title, headline_language(title, summary))

@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
-from monitor.dedup.headline import parse, parse_in
-from monitor.dedup.languages import language
+from monitor.dedup.headline import parse_in
+from monitor.dedup.languages import headline_language, language
 from monitor.events.cluster import EventIndex
 from monitor.events.config import EventConfig
 from monitor.events.words import item_vector, summary_words
@@ -42,9 +42,16 @@ def compare(a: tuple[str, str], b: tuple[str, str], config: EventConfig) -> Comp
     """
     index = EventIndex(config, window=math.inf)
     index.add(1, 1, a[0], a[1], 0.0)
-    la, lb = language(*a), language(*b)
-    va = item_vector(parse_in(a[0], la), summary_words(a[1], config, la), config)
-    vb = item_vector(parse_in(b[0], lb), summary_words(b[1], config, lb), config)
+    # each headline in the language the daemon parses it in, its summary in the item's
+    # (``events.vectors.of_feed_item``)
+    va, vb = (
+        item_vector(
+            parse_in(title, headline_language(title, summary)),
+            summary_words(summary, config, language(title, summary) if summary else None),
+            config,
+        )
+        for title, summary in (a, b)
+    )
     shared = sorted(set(va) & set(vb), key=lambda w: -(va[w] * vb[w]))
     score = index._centroids.cosine(vb, index._events[1])
     # the daemon's decision when ``b`` comes at once: the ``recent`` bar and its rules
@@ -90,7 +97,7 @@ def in_window(index: EventIndex, items: int, a: str, b: str, now: float) -> InWi
         shared: tuple[str, ...] = ()
         if found.event_id is not None:
             words = index._events[event_id].words
-            vector = item_vector(parse(title), None, index.config)
+            vector = item_vector(parse_in(title, headline_language(title)), None, index.config)
             shared = tuple(sorted((w for w in vector if w in words), key=lambda w: -words[w]))
         stored = found.event_id is not None and found.event_id != _A
         index.add(event_id, story_id, title, "", now)

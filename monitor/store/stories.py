@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from monitor.assign import KEY_PREFIX, StoryChange, StoryDecision
-from monitor.dedup.headline import parse
+from monitor.dedup.headline import parse_in
 from monitor.dedup.index import MIN_SHARED_GUID, StoryIndex
+from monitor.dedup.languages import headline_language
 from monitor.models import Story
 from monitor.store.batch import columns
 from monitor.store.db import Db
@@ -203,22 +204,25 @@ async def rebuild_index(db: Db, index: StoryIndex, since: datetime) -> int:
     async for rows in db.stream(
         "SELECT story_id, CASE WHEN substr(headline_key, 1, ?1) = ?2"
         " THEN substr(headline_key, ?1 + 1) END AS key,"
-        " CASE WHEN substr(headline_key, 1, ?1) = ?2 THEN NULL ELSE title END, seen,"
+        " CASE WHEN substr(headline_key, 1, ?1) = ?2 THEN NULL ELSE title END,"
+        " CASE WHEN substr(headline_key, 1, ?1) = ?2 THEN NULL ELSE summary END, seen,"
         " canonical_url, CASE WHEN (canonical_url IS NULL OR guid <> canonical_url)"
         "  AND (length(guid) >= ?4 OR instr(guid, '://') > 0"
         "  OR substr(guid, 1, 4) IN ('urn:', 'tag:')) THEN guid END"
-        " FROM (SELECT story_id, id, headline_key, title, COALESCE(published, first_seen) AS seen,"
+        " FROM (SELECT story_id, id, headline_key, title, summary,"
+        "  COALESCE(published, first_seen) AS seen,"
         "  canonical_url, guid FROM items WHERE story_id IS NOT NULL AND first_seen >= ?3)"
         " AS recent ORDER BY story_id, id",
         (len(prefix), prefix, since.timestamp(), MIN_SHARED_GUID),
         size=_BATCH,
     ):
-        stories, keys, titles, seen, urls, guids = zip(*rows, strict=True)
+        stories, keys, titles, summaries, seen, urls, guids = zip(*rows, strict=True)
         del rows  # the row tuples: a batch's worth of memory while it loads
         if None in keys:  # rows from before the column or from another parse version
+            # parsed as story matching parses them (in the item's language: its summary read)
             keys = tuple(
-                parse(title).key() if key is None else key
-                for key, title in zip(keys, titles, strict=True)
+                parse_in(title, headline_language(title, summary)).key() if key is None else key
+                for key, title, summary in zip(keys, titles, summaries, strict=True)
             )
         count += index.load(stories, keys, seen, urls, guids)
     return count
