@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Config, FeedConfig
 from monitor.feedmemory import FeedMemory
 from monitor.fetch import Fetcher
-from monitor.models import ParsedFeed, outlet_name
+from monitor.models import ParsedFeed
 from monitor.newitems import ProcessItems
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads
@@ -84,6 +84,5 @@ class Runtime:
 
 
 def feed_name(feed: FeedConfig, state: FeedState) -> str:
-    """The name the user sees: the configured one, else the feed's own title, else its URL;
-    at most ``MAX_OUTLET_NAME`` characters (an outlet's key: ``models.outlet_name``)."""
-    return outlet_name(feed.name or state.title or feed.url)
+    """The name the user sees: the configured one, else the feed's own title, else its URL."""
+    return feed.name or state.title or feed.url
