@@ -18,11 +18,12 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime
 from typing import Any
 
-# The longest outlet name kept, in characters: a feed's name (its own <title> without a
-# configured name) and an aggregator's <source> are keys of a story's and an event's outlets
-# (``story_outlets``, ``event_outlets``: (owner, name)), and PostgreSQL refuses a btree entry
-# over 2,704 bytes: a 6,000-character <source> failed its feed's every poll (review20a D1).
-# 200 characters are at most 800 bytes of UTF-8. m021 cuts a stored name the same way.
+# The longest <source> name kept, in characters: an aggregator's <source> is a key of a
+# story's and an event's outlets (``story_outlets``, ``event_outlets``: (owner, name) where
+# feed_id is NULL), and PostgreSQL refuses a btree entry over 2,704 bytes: a 6,000-character
+# <source> failed its feed's every poll (review20a D1). 200 characters are at most 800 bytes
+# of UTF-8. A feed's own outlet is keyed by its feed id: its name is never cut (a rule
+# scoped to a long feed name compares it whole, review20d D3).
 MAX_OUTLET_NAME = 200
 
 
@@ -31,6 +32,12 @@ def outlet_name(name: str) -> str:
     plain cut, as SQL's ``substr`` makes it, so that a name stored before and one made now
     agree)."""
     return name if len(name) <= MAX_OUTLET_NAME else name[:MAX_OUTLET_NAME]
+
+
+def outlet_key(feed_id: int | None, source: str | None) -> str:
+    """An outlet's identity (``StoredItem.outlet_key``): "s:<source>" for an outlet an
+    aggregator names, else "f:<feed id>" for a feed's own."""
+    return f"s:{source}" if source else f"f:{feed_id}"
 
 
 @dataclass(slots=True)
@@ -69,11 +76,6 @@ class StoredItem:
     # feed's first good poll, a new feed or a cold start (``events.when.untimed``, decided
     # once for the poll). Stored with the item (``items.untimed``). False for a push.
     untimed: bool = False
-    # The name its feed's outlet has in its story when that is not ``feed_name`` (""
-    # otherwise): an item without ``<source>`` is the same outlet as its feed's earlier ones
-    # there, under the name they came by, though the feed was renamed since (its own <title>
-    # changed, or its name in the config). Set by ``store.stories.record``.
-    known_as: str = ""
 
     @property
     def seen_at(self) -> datetime:
@@ -82,10 +84,17 @@ class StoredItem:
 
     @property
     def outlet(self) -> str:
-        """The outlet an alert credits with the item and its story's outlets are counted by:
-        the one an aggregator names (``<source>``: Reuters through Google News), else its
-        feed's, by the name it has in the story (``known_as``), else by the feed's name."""
-        return self.item.source or self.known_as or self.feed_name
+        """The name of the outlet an alert credits with the item: the one an aggregator names
+        (``<source>``: Reuters through Google News), else its feed's name."""
+        return self.item.source or self.feed_name
+
+    @property
+    def outlet_key(self) -> str:
+        """The outlet's identity, by which a story's and an event's outlets are counted and
+        compared: its ``<source>`` name (Reuters through two aggregators is one), else its
+        feed (a renamed feed is one outlet; two feeds of one name are two).
+        ``store.outlets.row_key`` makes the same of a stored row."""
+        return outlet_key(self.feed_id, self.item.source or None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,8 +178,9 @@ class Alert:
 class Story:
     """The same news across feeds: what alerts and ``monitor stories`` show of it.
 
-    ``outlets`` are the distinct outlets carrying it by name (``StoredItem.outlet``: an
-    aggregator's ``<source>``, else the feed's name), the first one first; a story from
+    ``outlets`` are the names of the distinct outlets carrying it (``StoredItem.outlet_key``:
+    an aggregator's ``<source>``, else the feed; each by its first item's name), the first
+    one first; a story from
     ``stories.record`` has () until ``store.story_rows.fill_outlets`` reads them.
     """
 
@@ -180,15 +190,17 @@ class Story:
     first_seen: datetime
     last_seen: datetime
     outlets: tuple[str, ...]
+    # Their identities (``StoredItem.outlet_key``), in the same order, where they were read.
+    outlet_keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Event:
     """The coverage of one happening: stories of it (angles, reactions, follow-ups).
 
-    ``outlets`` are the distinct outlets (by name, as a story's) carrying any of its stories,
-    the first one first;
-    ``latest`` the newest headline.
+    ``outlets`` are the names of the distinct outlets (as a story's) carrying any of its
+    stories, the first one first, and ``outlet_keys`` their identities
+    (``StoredItem.outlet_key``), in the same order; ``latest`` the newest headline.
     """
 
     id: int
@@ -198,6 +210,7 @@ class Event:
     stories: int
     outlets: tuple[str, ...] = ()
     latest: str = ""
+    outlet_keys: tuple[str, ...] = ()
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}

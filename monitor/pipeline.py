@@ -23,7 +23,7 @@ from monitor.configtypes import format_duration
 from monitor.errors import FetchError, MonitorError, ParseError
 from monitor.events import when
 from monitor.fetch import FetchResult
-from monitor.models import Item, ParsedFeed, StoredItem, outlet_name
+from monitor.models import Item, ParsedFeed, StoredItem
 from monitor.newitems import insert_new, listed_since, news_only, run_stages, set_aside_older
 from monitor.parse.known import KnownItems, Recall
 from monitor.parsethread import parse_off_loop
@@ -282,7 +282,7 @@ async def _store_new(
     inserted = await insert_new(db, state.id, entries, untimed)
     # The name its items are counted by as an outlet (and a rule's feeds= compares): the URL
     # itself, not the label a user reads (``feed_name``), as the items stored before have it.
-    name, tags = outlet_name(feed.name or state.title or feed.url), tuple(feed.tags)
+    name, tags = feed.name or state.title or feed.url, tuple(feed.tags)
     return [
         StoredItem(
             id=item_id,

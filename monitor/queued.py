@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 
 from monitor.config import FeedConfig
-from monitor.models import StoredItem, outlet_name
+from monitor.models import StoredItem
 from monitor.newitems import run_stages
 from monitor.stages import Stages
 from monitor.store import Store, cluster_queue
@@ -32,7 +32,7 @@ def as_stored(
     items = []
     for q in queued:
         feed = by_url.get(q.stored.feed_url)
-        name = outlet_name((feed.name if feed else None) or q.feed_title or q.stored.feed_url)
+        name = (feed.name if feed else None) or q.feed_title or q.stored.feed_url
         tags = tuple(feed.tags) if feed else ()
         s = q.stored
         items.append(StoredItem(s.id, s.feed_id, name, tags, s.item, s.feed_url, s.untimed))

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from monitor.config import Config, FeedConfig
 from monitor.feedmemory import FeedMemory
 from monitor.fetch import Fetcher
-from monitor.models import ParsedFeed, outlet_name
+from monitor.models import ParsedFeed
 from monitor.newitems import ProcessItems
 from monitor.outbox import Deliverer
 from monitor.parsethread import ParseThreads
@@ -87,7 +87,5 @@ class Runtime:
 def feed_name(feed: FeedConfig, state: FeedState) -> str:
     """The name the user sees (a health alert, the log's poll summary): the configured one,
     else the feed's own title, else its URL, keys masked and, where they are, its number in
-    the store after it (``redact.feed_label``): two keyed feeds read the same otherwise; at
-    most ``MAX_OUTLET_NAME`` characters (an outlet's key: ``models.outlet_name``)."""
-    own = feed.name or state.title  # cut, not a masked URL's " #id" (review20f)
-    return outlet_name(own) if own else feed_label(feed.url, state.id)
+    the store after it (``redact.feed_label``): two keyed feeds read the same otherwise."""
+    return feed.name or state.title or feed_label(feed.url, state.id)

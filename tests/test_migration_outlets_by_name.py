@@ -1,6 +1,7 @@
 """A store the version before m021 left (outlets kept per feed, no ``items.source``) upgrades
 in place on both backends: its items are their feeds' (no guess at what their ``<source>``
-was), and a story's or event's outlets are counted by name from then on."""
+was), and every outlet row is kept: each is a feed's own outlet, one per feed, whatever its
+name (two feeds named "Reuters" are two outlets, as before m021)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from typing import Any
 import aiosqlite
 import asyncpg
 
-from monitor.models import MAX_OUTLET_NAME, outlet_name
 from monitor.store import Store
 from monitor.store.events import load_events
 from monitor.store.migrations import MIGRATIONS
@@ -63,14 +63,15 @@ async def _older_store(database: str, feeds: list[str] = FEEDS) -> None:
             await _before(SqliteDb(raw), feeds)
 
 
-async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
+async def test_an_older_store_keeps_its_outlets_by_feed(database: str) -> None:
     await _older_store(database)
     store = await Store.open(database)  # the upgrade
     try:
         story = (await load_stories(store.db, [1]))[1]
         event = (await load_events(store.db, [1]))[1]
-        assert story.outlets == event.outlets == ("Google News - Ukraine", "Reuters")
-        assert await store.db.fetch_val("SELECT outlets FROM stories WHERE id = 1") == 2
+        assert story.outlets == event.outlets == ("Google News - Ukraine", "Reuters", "Reuters")
+        assert story.outlet_keys == event.outlet_keys == ("f:1", "f:2", "f:3")
+        assert await store.db.fetch_val("SELECT outlets FROM stories WHERE id = 1") == 3
         sources = await store.db.fetch_all("SELECT source FROM items ORDER BY id")
         assert [r[0] for r in sources] == [None, None, None]  # no guess
         names = {str(r[0]) for r in await store.db.fetch_all("SELECT name FROM migrations")}
@@ -80,16 +81,16 @@ async def test_an_older_store_counts_its_outlets_by_name(database: str) -> None:
 
 
 async def test_an_older_store_with_a_long_feed_name_upgrades(database: str) -> None:
-    """A feed named by a 6,000-character <title> before m021: its rows' name, now a key, is
-    cut as a new one is (``models.outlet_name``); PostgreSQL refused the upgrade ("index row
-    size exceeds btree version 4 maximum 2704") and no node could start."""
+    """A feed named by a 6,000-character <title> before m021: its rows are keyed by the feed,
+    their name is no key and is kept whole (review20a D1: as a key, PostgreSQL refused the
+    upgrade, "index row size exceeds btree version 4 maximum 2704", and no node could
+    start)."""
     long = "".join(f"{n:04d}" for n in range(1500))  # 6,000 characters, incompressible-ish
     await _older_store(database, ["Reuters", long])
     store = await Store.open(database)  # the upgrade
     try:
         story = (await load_stories(store.db, [1]))[1]
         event = (await load_events(store.db, [1]))[1]
-        assert story.outlets == event.outlets == ("Reuters", outlet_name(long))
-        assert len(outlet_name(long)) == MAX_OUTLET_NAME
+        assert story.outlets == event.outlets == ("Reuters", long)
     finally:
         await store.close()

@@ -17,8 +17,9 @@ class EntityConfig(StrictModel):
 
 
 class BurstConfig(StrictModel):
-    """Escalate when a story is carried by ``outlets`` distinct outlets within ``within``, by
-    name (``StoredItem.outlet``: an aggregator's item counts as the outlet it names)."""
+    """Escalate when a story is carried by ``outlets`` distinct outlets within ``within``
+    (``StoredItem.outlet_key``: an aggregator's item counts as the outlet it names, a feed's
+    own items as the feed)."""
 
     outlets: int = Field(ge=2)
     within: Duration

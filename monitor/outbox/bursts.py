@@ -70,7 +70,8 @@ async def _burst(
 
 
 async def _outlets_within(db: Db, story: Story, since: float) -> int:
-    """Distinct outlets (by name) with an item of the story first seen since ``since``."""
+    """Distinct outlets (``StoredItem.outlet_key``) with an item of the story first seen
+    since ``since``."""
     feeds, stored = await item_store.story_outlets_since(db, story.id, since)
     if stored:
         return feeds

@@ -54,20 +54,28 @@ class Shown(NamedTuple):
     undated: bool = False  # published is when the item was first seen: it has no date
 
 
-def shown(story: Story, outlets: tuple[str, ...], item: StoredItem | None, match: Match) -> Shown:
+def shown(
+    story: Story,
+    outlets: tuple[str, ...],
+    item: StoredItem | None,
+    match: Match,
+    *,
+    item_first: bool = False,
+) -> Shown:
     """What an alert of ``story`` (carried by ``outlets``) shows of ``item``: its headline
-    (without wire tags), link, outlet first (``StoredItem.outlet``), lede and publication
-    time (undated: when it was first seen), and the words that fired in plain language.
-    Without ``item``: the story's, and the match's snippet; its time is when monitor first
-    saw the story, and says so."""
+    (without wire tags), link, outlet first (``StoredItem.outlet``; ``item_first``: the
+    first of ``outlets`` is its, ``credited``), lede and publication time (undated: when it
+    was first seen), and the words that fired in plain language. Without ``item``: the
+    story's, and the match's snippet; its time is when monitor first saw the story, and
+    says so."""
     terms = plain_terms(match)
     if item is None:
         return Shown(story.title, story.url, outlets, match.snippet, story.first_seen, terms, True)
     # Credited to its outlet by name (``StoredItem.outlet``): an aggregator's copy (Google
     # News) to the outlet it names (``<source>``), as its story's and event's outlets are
     # counted (review19f: counted one way here and another there, two read "3 outlets").
-    outlet = item.outlet
-    rest = tuple(o for o in outlets if o != outlet)
+    outlet = outlets[0] if item_first and outlets else item.outlet
+    rest = tuple(o for o in (outlets[1:] if item_first else outlets) if o != outlet)
     title = item.item.title
     # The outlets' names a tail or head of the headline may be.
     names = (item.feed_name, item.item.source, _site(item.feed_url))
@@ -97,6 +105,24 @@ def event_extra(event: Event) -> dict[str, str]:
 
 
 def event_outlets(event: Event, story: Story) -> tuple[str, ...]:
-    """The event's outlets, the one whose headline and link the alert shows first."""
+    """The event's outlets, the story's first first (the alert shows its headline and link)."""
     first = story.outlets[:1]
     return first + tuple(o for o in event.outlets if o not in first)
+
+
+def credited(
+    names: tuple[str, ...], keys: tuple[str, ...], item: StoredItem | None
+) -> tuple[str, ...] | None:
+    """``names`` (a story's or an event's outlets, ``keys`` their identities) with ``item``'s
+    outlet first, under the name it has there (its first item's): a feed renamed since its
+    first item there, or in another story of the event, is one outlet, not "Wire Service —
+    also covering this event: Wire" (review20d D2), and an update's outlets, kept by name
+    (``store.payload.first_kept``), agree with it. None where ``names`` has no row of it
+    (or no identities were read)."""
+    if item is None or len(keys) != len(names):
+        return None
+    key = item.outlet_key
+    for name, k in zip(names, keys, strict=True):
+        if k == key:
+            return (name, *(o for o, k2 in zip(names, keys, strict=True) if k2 != key))
+    return None

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.bursts import burst_extra, maybe_burst, maybe_event_burst
-from monitor.outbox.content import event_extra, event_outlets, shown
+from monitor.outbox.content import credited, event_extra, event_outlets, shown
 from monitor.outbox.keys import alert_key
 from monitor.outbox.per_event import one_per_event
 from monitor.store import alerts as rows
@@ -163,12 +163,16 @@ def match_alerts(
 ) -> tuple[str, list[Alert]]:
     """The "new" alerts a match raises, one per channel of the rule, and their key."""
     extra = burst_extra(rule)
-    outlets = story.outlets
     key = alert_key(story, rule, event)
     if event is not None:
         extra |= event_extra(event)
-        outlets = event_outlets(event, story)
-    view = shown(story, outlets, item, match)  # once for all the rule's channels
+        by_item = credited(event.outlets, event.outlet_keys, item)
+        outlets = event_outlets(event, story) if by_item is None else by_item
+    else:
+        by_item = credited(story.outlets, story.outlet_keys, item)
+        outlets = story.outlets if by_item is None else by_item
+    # once for all the rule's channels
+    view = shown(story, outlets, item, match, item_first=by_item is not None)
     event_id = event.id if event is not None else None
     alerts = [
         Alert(

@@ -1,5 +1,5 @@
-"""What an event's alerts show of it besides its row: the outlets that carried it (by name,
-``StoredItem.outlet``: the first item of each, in the order they came) and its newest
+"""What an event's alerts show of it besides its row: the outlets that carried it (by
+identity, ``StoredItem.outlet_key``: the first item of each, in the order they came) and its newest
 headline. Kept as each poll's items join (``event_outlets`` and ``events.latest*``) rather
 than recounted from every item of the event at each alert: an event of a busy day holds
 thousands of items, and reading them all for each poll that grows it was the database's
@@ -19,14 +19,15 @@ if TYPE_CHECKING:
     from monitor.assign import EventPlan
 
 # The first item of each outlet in each event, from the items (``{where}`` picks the events):
-# by name, an aggregator's ``<source>`` else the feed's (``StoredItem.outlet``); feed_id
-# NULL for a <source> (see ``outlets``).
+# by identity (``StoredItem.outlet_key``): an aggregator's ``<source>``, else the feed, named
+# as its first item was stored; feed_id NULL for a <source> (see ``outlets``).
 FIRST_PER_OUTLET = (
     "SELECT f.event_id, CASE WHEN i.source IS NULL THEN i.feed_id END,"
     " COALESCE(i.source, i.feed_name), i.first_seen, i.id"
     " FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s"
     " ON s.id = i.story_id WHERE {where} AND i.feed_name IS NOT NULL"
-    " GROUP BY s.event_id, COALESCE(i.source, i.feed_name)) f ON f.first = i.id"
+    " GROUP BY s.event_id, i.source, CASE WHEN i.source IS NULL THEN i.feed_id END) f"
+    " ON f.first = i.id"
 )
 # Each event's newest item, from its items (``{where}`` picks the events).
 NEWEST = (

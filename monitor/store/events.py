@@ -15,6 +15,7 @@ from monitor.store import event_outlets as outlets
 from monitor.store import growth
 from monitor.store.batch import columns, in_lists
 from monitor.store.db import Db
+from monitor.store.outlets import row_key
 from monitor.store.stories import items_json as story_items_json
 
 
@@ -152,14 +153,14 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
     """The events of ``event_ids`` as stored now, with their outlets and newest headline (one
     query for all of them)."""
     heads: dict[int, Any] = {}
-    outlets: dict[int, list[str]] = {}
+    outlets: dict[int, list[tuple[str, str]]] = {}
     for marks, params in in_lists(event_ids):
-        # Each event's row (kind 0, with its newest headline), then its outlets by name (kind
-        # 1), as its first item of each was stored: both as kept per poll
+        # Each event's row (kind 0, with its newest headline), then its outlets (kind 1: name
+        # and feed), as its first item of each was stored: both as kept per poll
         # (``event_outlets``), not read from each of the event's items.
         for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
             "SELECT 0, id, title, first_seen, last_seen, stories, latest, 0.0, 0 FROM events"
-            f" WHERE id IN ({marks}) UNION ALL SELECT 1, event_id, name, NULL, NULL, NULL,"
+            f" WHERE id IN ({marks}) UNION ALL SELECT 1, event_id, name, NULL, NULL, feed_id,"
             f" NULL, first_seen, item_id FROM event_outlets WHERE event_id IN ({marks})"
             " ORDER BY 1, 2, 8, 9",
             (*params, *params),
@@ -167,7 +168,7 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
             if kind == 0:
                 heads[event_id] = (title, first, last, stories, latest)
             else:
-                outlets.setdefault(event_id, []).append(title)
+                outlets.setdefault(event_id, []).append((title, row_key(stories, title)))
     return {
         event_id: Event(
             event_id,
@@ -175,8 +176,9 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
             _dt(first),
             _dt(last),
             stories,
-            tuple(outlets.get(event_id, ())),
+            tuple(name for name, _ in outlets.get(event_id, ())),
             latest or "",
+            tuple(key for _, key in outlets.get(event_id, ())),
         )
         for event_id, (title, first, last, stories, latest) in heads.items()
     }

@@ -186,13 +186,18 @@ async def first_seen_between(db: Db, feed_id: int, start: float, end: float) -> 
 # An item's outlet by name (``StoredItem.outlet``): an aggregator's ``<source>``, else the
 # feed's name as stored with the item, else (an item stored before m005) the feed's title.
 OUTLET = "COALESCE(i.source, i.feed_name, f.title, f.url)"
+# The number of distinct outlets among items ``i`` by identity (``StoredItem.outlet_key``):
+# each <source> by its name, each feed's own by the feed, whatever it was called (a renamed
+# feed is one: review20d D1).
+COUNT_OUTLETS = (
+    "COUNT(DISTINCT i.source) + COUNT(DISTINCT CASE WHEN i.source IS NULL THEN i.feed_id END)"
+)
 
 
 async def story_outlets_since(db: Db, story_id: int, since: float) -> tuple[int, int]:
-    """Distinct outlets (by name), and items, of a story first seen since ``since``."""
+    """Distinct outlets (by identity), and items, of a story first seen since ``since``."""
     rows = await db.fetch_all(
-        f"SELECT COUNT(DISTINCT {OUTLET}), COUNT(*) FROM items i JOIN feeds f"
-        " ON f.id = i.feed_id WHERE i.story_id = ? AND i.first_seen >= ?",
+        f"SELECT {COUNT_OUTLETS}, COUNT(*) FROM items i WHERE i.story_id = ? AND i.first_seen >= ?",
         (story_id, since),
     )
     feeds, items = next(iter(rows), (0, 0))
@@ -200,10 +205,10 @@ async def story_outlets_since(db: Db, story_id: int, since: float) -> tuple[int,
 
 
 async def event_outlets_since(db: Db, event_id: int, since: float) -> int:
-    """Distinct outlets (by name) with an item of the event first seen since ``since``."""
+    """Distinct outlets (by identity) with an item of the event first seen since ``since``."""
     rows = await db.fetch_all(
-        f"SELECT COUNT(DISTINCT {OUTLET}) FROM items i JOIN stories s ON s.id = i.story_id"
-        " JOIN feeds f ON f.id = i.feed_id WHERE s.event_id = ? AND i.first_seen >= ?",
+        f"SELECT {COUNT_OUTLETS} FROM items i JOIN stories s ON s.id = i.story_id"
+        " WHERE s.event_id = ? AND i.first_seen >= ?",
         (event_id, since),
     )
     return int(next(iter(rows), (0,))[0])

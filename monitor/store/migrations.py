@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from monitor.models import MAX_OUTLET_NAME
 from monitor.store.db import Db
 
 Migration = Callable[[Db], Awaitable[None]]
@@ -347,13 +346,14 @@ async def m020_item_untimed(db: Db) -> None:
 
 async def m021_outlets_by_name(db: Db) -> None:
     # The outlet an aggregator names as an item's own (``<source>``: Reuters through Google
-    # News) is kept with the item (NULL: none, the feed's name stands), and a story's and an
-    # event's outlets are counted by name, the first item of each, where they were counted by
-    # feed (one Google News feed carrying Reuters, AP and BBC was one outlet). No backfill:
-    # an item stored before it is its feed's, as it was credited. The rows of two feeds of
-    # one name become one (its first), and their stories' counts with them. A name is cut as
-    # ``models.outlet_name`` cuts a new one: PostgreSQL refuses a key over 2,704 bytes. A
-    # feed's own outlet (no <source>: all of them here) stays one per owner, by feed_id.
+    # News) is kept with the item (NULL: none, its feed is the outlet), and a story's and an
+    # event's outlets are kept by identity (``StoredItem.outlet_key``): a <source> by its name
+    # (feed_id NULL), a feed's own by its feed (whatever it is called), where they were all
+    # by feed (one Google News feed carrying Reuters, AP and BBC was one outlet). No backfill:
+    # an item stored before it is its feed's, as it was credited, and every row is kept (all
+    # are a feed's). A <source> name is cut where it is made (``models.outlet_name``):
+    # PostgreSQL refuses a key over 2,704 bytes. Unreleased when review20d found a renamed
+    # feed counted twice under the name key it had first: changed in place.
     await db.script("ALTER TABLE items ADD COLUMN source TEXT;\n")
     for table, owner, parent in (("story_outlets", "story_id", "stories"),
                                  ("event_outlets", "event_id", "events")):  # fmt: skip
@@ -363,34 +363,26 @@ async def m021_outlets_by_name(db: Db) -> None:
                 {owner} INTEGER NOT NULL REFERENCES {parent}(id) ON DELETE CASCADE,
                 -- the feed of an outlet that is the feed's own (its items without <source>):
                 -- one per owner, whatever its name (a feed renamed since is no second
-                -- outlet); NULL for an aggregator's <source>. No reference: it outlives
-                -- the feed.
+                -- outlet); NULL for an aggregator's <source>, one per owner by name. No
+                -- reference: it outlives the feed.
                 feed_id INTEGER,
                 name TEXT NOT NULL,            -- the outlet's (StoredItem.outlet) on its first item
                 first_seen REAL NOT NULL,      -- that item's
-                item_id INTEGER NOT NULL,      -- that item
-                PRIMARY KEY ({owner}, name)
+                item_id INTEGER NOT NULL       -- that item
             ) STRICT;
             """
         )
         await db.execute(
             f"INSERT INTO {table}_by_name ({owner}, feed_id, name, first_seen, item_id)"
-            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM (SELECT {owner}, feed_id,"
-            f" substr(name, 1, {MAX_OUTLET_NAME}) AS name, first_seen, item_id, ROW_NUMBER()"
-            f" OVER (PARTITION BY {owner}, substr(name, 1, {MAX_OUTLET_NAME})"
-            f" ORDER BY first_seen, item_id) AS n FROM {table}) AS o WHERE n = 1"
+            f" SELECT {owner}, feed_id, name, first_seen, item_id FROM {table}"
         )
         await db.script(
             f"DROP TABLE {table};\nALTER TABLE {table}_by_name RENAME TO {table};\n"
-            f"CREATE UNIQUE INDEX {table}_feed ON {table}({owner}, feed_id)"
-            " WHERE feed_id IS NOT NULL;\n"
+            # Not partial: it also finds an owner's rows (NULLs are distinct in a unique key).
+            f"CREATE UNIQUE INDEX {table}_feed ON {table}({owner}, feed_id);\n"
+            f"CREATE UNIQUE INDEX {table}_source ON {table}({owner}, name)"
+            " WHERE feed_id IS NULL;\n"
         )
-    await db.execute(
-        "UPDATE stories SET outlets = (SELECT COUNT(*) FROM story_outlets o"
-        " WHERE o.story_id = stories.id) WHERE outlets > (SELECT COUNT(*) FROM story_outlets o"
-        " WHERE o.story_id = stories.id) AND EXISTS (SELECT 1 FROM story_outlets o"
-        " WHERE o.story_id = stories.id)"
-    )
 
 
 # Applied in this order; each is recorded by its function's name. Append only.

@@ -14,7 +14,7 @@ from monitor.dedup.languages import headline_language
 from monitor.models import Story
 from monitor.store.batch import columns
 from monitor.store.db import Db
-from monitor.store.outlets import OutletRow, as_known, first_per_outlet, outlet_rows
+from monitor.store.outlets import OutletRow, first_per_outlet, outlet_rows
 from monitor.store.story_rows import after, fill_outlets, load_stories, read_outlets
 
 __all__ = [
@@ -46,28 +46,25 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     links: list[tuple[int, str, str, int]] = []
     first_url: dict[int, str | None] = {}
     first_outlet: dict[int, str] = {}
-    # (story, seen, outlet) of each item that joined: outlets by name (``StoredItem.outlet``)
+    # (story, seen, outlet) of each item that joined: outlets by identity
+    # (``StoredItem.outlet_key``: a <source>, else the feed)
     joins: list[tuple[int, float, str]] = []
     # The older stories joined, as stored before this poll, with the outlets they had: read
     # once, before the items are linked; what the writes make of them is worked out here
     # (``story_rows.after``) rather than read again.
     created = {d.story_id for d in decisions if d.is_new_story}
     joined = sorted({d.story_id for d in decisions if not d.is_new_story})
-    heads, outlets_before, own = await read_outlets(db, [s for s in joined if s not in created])
-    # Each item as its story counts it: one without <source> is its feed's outlet there under
-    # the name that outlet came by, though the feed was renamed since (``outlets.as_known``).
-    items = [as_known(d.story_id, d.item, own) for d in decisions]
-    for d, stored in zip(decisions, items, strict=True):
+    heads, outlets_before = await read_outlets(db, [s for s in joined if s not in created])
+    for d in decisions:
+        stored = d.item
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
             first_url[d.story_id] = stored.item.url
-            first_outlet[d.story_id] = stored.outlet
+            first_outlet[d.story_id] = stored.outlet_key
         else:
-            joins.append((d.story_id, seen, stored.outlet))
-        # items.feed_name: the name of its feed's outlet in the story (a burst rule's count
-        # and an event's recount read it, ``items.OUTLET``)
-        links.append((d.story_id, stored.known_as or stored.feed_name, d.headline_key, stored.id))
+            joins.append((d.story_id, seen, stored.outlet_key))
+        links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
     for story_id, outlet in first_outlet.items():  # a story this poll creates had its first
         outlets_before[story_id] = {outlet}  # item's outlet
     # A story's last_seen is never below any of its items' (every write of it takes the MAX)
@@ -85,7 +82,7 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             latest[story_id] = seen
         carried[story_id].add(outlet)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
-    outlets = first_per_outlet((d.story_id, i) for d, i in zip(decisions, items, strict=True))
+    outlets = first_per_outlet((d.story_id, d.item) for d in decisions)
     if db.dialect == "postgresql":
         await _write_pg(db, new_rows, links, grown, outlets)
     else:
@@ -95,19 +92,19 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
         heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
     stories = after(joined, heads, latest)
     changes = []
-    for d, stored in zip(decisions, items, strict=True):
-        story_id = d.story_id
+    for d in decisions:
+        stored, story_id = d.item, d.story_id
         if d.is_new_story:
             # A later item of this batch may join it: it starts with this item's outlet.
-            outlets_before.setdefault(story_id, set()).add(stored.outlet)
+            outlets_before.setdefault(story_id, set()).add(stored.outlet_key)
             seen_at = stored.seen_at
             story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
-                          (stored.outlet,))  # fmt: skip
+                          (stored.outlet,), (stored.outlet_key,))  # fmt: skip
             changes.append(StoryChange(stored, story, True, True, d.headline))
         else:
             had = outlets_before.setdefault(story_id, set())
-            gained = stored.outlet not in had
-            had.add(stored.outlet)
+            gained = stored.outlet_key not in had
+            had.add(stored.outlet_key)
             changes.append(StoryChange(stored, stories[story_id], False, gained, d.headline))
     return changes
 

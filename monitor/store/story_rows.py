@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from monitor.models import Story
 from monitor.store.batch import in_lists
 from monitor.store.db import Db
-from monitor.store.outlets import OwnNames
+from monitor.store.outlets import row_key
 
 # A story's row as stored: title, first seen, last seen, its first item's URL.
 Head = tuple[str, float, float, str | None]
@@ -36,14 +36,13 @@ def after(
 
 async def read_outlets(
     db: Db, story_ids: Sequence[int]
-) -> tuple[dict[int, Head], dict[int, set[str]], OwnNames]:
-    """The rows of ``story_ids`` as stored now, the outlets (by name) that have carried each,
-    and the name of each feed's own outlet there (one query for all of them): what a poll
-    that joins them needs to tell which gain an outlet. Not in order: most stories a poll
-    joins raise no alert that shows them."""
+) -> tuple[dict[int, Head], dict[int, set[str]]]:
+    """The rows of ``story_ids`` as stored now, and the outlets that have carried each, by
+    identity (``outlets.row_key``; one query for all of them): what a poll that joins them
+    needs to tell which gain an outlet. Not in order: most stories a poll joins raise no
+    alert that shows them."""
     heads: dict[int, Head] = {}
     outlets: dict[int, set[str]] = {}
-    own: OwnNames = {}
     for marks, params in in_lists(story_ids):
         # Each story's row (kind 0), then its outlets (kind 1).
         for kind, story_id, title, first_seen, last_seen, url, name, feed_id in await db.fetch_all(
@@ -56,10 +55,8 @@ async def read_outlets(
             if kind == 0:
                 heads[story_id] = (title, first_seen, last_seen, url)
             else:
-                outlets.setdefault(story_id, set()).add(name)
-                if feed_id is not None:
-                    own.setdefault(story_id, {})[feed_id] = name
-    return heads, outlets, own
+                outlets.setdefault(story_id, set()).add(row_key(feed_id, name))
+    return heads, outlets
 
 
 async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
@@ -71,23 +68,26 @@ async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
             waiting.setdefault(story.id, []).append(story)
     if not waiting:
         return
-    names: dict[int, list[str]] = {}
+    names: dict[int, list[tuple[str, str]]] = {}
     for marks, params in in_lists(sorted(waiting)):
-        for story_id, name in await db.fetch_all(
-            f"SELECT story_id, name FROM story_outlets WHERE story_id IN ({marks})"
+        for story_id, name, feed_id in await db.fetch_all(
+            f"SELECT story_id, name, feed_id FROM story_outlets WHERE story_id IN ({marks})"
             " ORDER BY story_id, first_seen, item_id",
             params,
         ):
-            names.setdefault(story_id, []).append(name)
+            names.setdefault(story_id, []).append((name, row_key(feed_id, name)))
     for story_id, same in waiting.items():
-        carried = tuple(names.get(story_id, ()))
+        rows = names.get(story_id, ())
+        carried = tuple(name for name, _ in rows)
+        keys = tuple(key for _, key in rows)
         for story in same:
             story.outlets = carried
+            story.outlet_keys = keys
 
 
 async def load_stories(db: Db, story_ids: Sequence[int]) -> dict[int, Story]:
     """The stories of ``story_ids`` as they are stored now, with their outlets."""
-    heads, _, _ = await read_outlets(db, story_ids)
+    heads, _ = await read_outlets(db, story_ids)
     stories = {
         story_id: Story(story_id, title, url, _dt(first_seen), _dt(last_seen), ())
         for story_id, (title, first_seen, last_seen, url) in heads.items()
