@@ -279,6 +279,12 @@ async def _store_new(
     if first_poll:
         marks = when.untimed([item_store.to_ts(e.published) for e in entries])
         untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
+    # A <source> that names the feed itself is no other outlet's: the feed's own items are
+    # one outlet, whichever of them says so (review20g: "Wire" counted twice, a burst of one)
+    own = {n for n in (feed.name, state.title) if n}
+    for entry in entries:
+        if entry.source and entry.source in own:
+            entry.source = ""
     inserted = await insert_new(db, state.id, entries, untimed)
     # The name its items are counted by as an outlet (and a rule's feeds= compares): the URL
     # itself, not the label a user reads (``feed_name``), as the items stored before have it.

@@ -57,3 +57,28 @@ async def test_renamed_feed_behind_a_source_of_its_name(
     assert stories[0][1] == 2, [tuple(r) for r in rows]
     assert sorted(r[1] is None for r in rows) == [False, True], [tuple(r) for r in rows]
     assert len(bursts) == len(bursts_before), list(tg.messages.values())  # none from the rename
+
+
+async def test_a_feed_naming_itself_in_source_is_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    # review20g D1: feed "Wire" lists A, then B, a copy of A that names "Wire" in <source>:
+    # one feed, one outlet, no burst (at 9cd6685: 2 outlets and a burst of one feed).
+    wire = feed_server.url("/wire")
+    feed_server.feed("/wire", feed("Wire", [A]))
+    async with telegram_standin() as tg:
+        extra = RULES.format(token=BOT_TOKEN, chat=CHAT_ID, tg=tg.url, alert_on="story")
+        engine = await Engine.open(make_config(tmp_path, [wire], extra=extra, database=database))
+        try:
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            guid = b"<guid>" + B[1].encode() + b"</guid>"
+            source = b'<source url="https://wire.example">Wire</source>'
+            feed_server.feed("/wire", feed("Wire", [A, B]).replace(guid, guid + source))
+            await poll_all(engine.rt, progress=False)
+            assert await engine.drain(20)
+            stories = await engine.rt.store.db.fetch_all("SELECT outlets FROM stories")
+        finally:
+            await engine.close()
+    assert [r[0] for r in stories] == [1], stories
+    assert len(tg.messages) == 1 and "Spreading" not in str(tg.messages), tg.messages
