@@ -291,6 +291,25 @@ def without_tracking(url: str) -> str:
     return head + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
 
 
+def direct_link(url: str) -> str:
+    """The outlet's article ``url`` leads to when it is an aggregator's click-through that
+    names it: Bing News' ``www.bing.com/news/apiclick.aspx?...&url=<the article>``
+    (explore20: the alert linked Bing). ``url`` itself otherwise; Google News'
+    ``news.google.com/rss/articles/...`` cannot be decoded without asking Google."""
+    if "apiclick.aspx" not in url:
+        return url
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() not in _BING_HOSTS or parts.path.lower() != _BING_CLICK:
+        return url
+    target = dict(parse_qsl(parts.query)).get("url", "")
+    named = urlsplit(target)
+    return target if named.scheme.lower() in ("http", "https") and named.hostname else url
+
+
+_BING_HOSTS = frozenset(("www.bing.com", "bing.com"))
+_BING_CLICK = "/news/apiclick.aspx"
+
+
 def _is_link_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in _LINK_TRACKING_NAMES or lowered.startswith("utm_")

@@ -143,3 +143,26 @@ async def test_an_item_whose_own_headline_matches_is_alerted_without_the_list(
     other outlets' headlines."""
     (message,) = await chat(feed_server, tmp_path, feed(HEAD, _grouped()))
     assert "Kyiv Independent" not in message and "Sybiha" not in message, message
+
+
+BING_TARGET = "https://www.reuters.com/world/europe/zelensky-rejects-moscow-2026-12-07/?id=7"
+BING = (
+    "http://www.bing.com/news/apiclick.aspx?ref=FexRss&aid=&tid=68D5A1B2"
+    "&url=https%3a%2f%2fwww.reuters.com%2fworld%2feurope%2fzelensky-rejects-moscow-2026-12-07%2f"
+    "%3fid%3d7&c=1234567890&mkt=en-us"
+)
+
+
+async def test_a_bing_news_link_is_the_outlets(feed_server: FeedServer, tmp_path: Path) -> None:
+    """Bing News links its items through its click counter, the article's address in its
+    ``url=``: the alert links the article (before: www.bing.com)."""
+    body = (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        "<title>Zelensky - Bing News</title><link>https://www.bing.com/news</link>"
+        f"<item><title>{escape(HEAD)}</title><link>{escape(BING)}</link>"
+        f"<description>{escape(LEDE)}</description>"
+        "<pubDate>Mon, 07 Dec 2026 06:00:00 GMT</pubDate></item>"
+        "</channel></rss>"
+    ).encode()
+    (message,) = await chat(feed_server, tmp_path, body)
+    assert BING_TARGET in message and "bing.com" not in message, message

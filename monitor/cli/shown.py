@@ -1,14 +1,15 @@
 """The stories and events the read-only views list, as an alert shows them: a headline
 without an outlet's " - Reuters" tail (``dedup.outlet.shown_headline``, the alert's), an
-article's link without its tracking parameters (``normalize.without_tracking``, the
-alert's). explore20: the views showed Google News' tails and utm_* links the alerts drop."""
+article's link without its tracking parameters (``normalize.without_tracking``) and
+the outlet's where Bing's click-through names it (``normalize.direct_link``), as the
+alert's. explore20: the views showed Google News' tails and utm_* links the alerts drop."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from monitor.dedup.outlet import shown_headline
-from monitor.normalize import without_tracking
+from monitor.normalize import direct_link, without_tracking
 
 
 def as_alerts_show(story: dict[str, Any]) -> None:
@@ -20,5 +21,5 @@ def as_alerts_show(story: dict[str, Any]) -> None:
         names.extend(n for n in outlet_names if n)
         item["title"] = shown_headline(item["title"], outlet_names) or item["title"]
         if item["url"]:
-            item["url"] = without_tracking(item["url"])
+            item["url"] = without_tracking(direct_link(item["url"]))
     story["title"] = shown_headline(story["title"], names) or story["title"]
