@@ -182,6 +182,33 @@ def clean_text(value: str | None) -> str:
     return text
 
 
+# An aggregator's description that is only links to articles, each with its outlet's name
+# after it in a <font> (Google News: '<a href="...">Headline</a>&nbsp;&nbsp;<font
+# color="#6f6f6f">Outlet</font>', or an <ol> of such <li>s for the outlets it groups):
+# no summary of the item but its headline again, or other outlets' headlines (explore20: a
+# rule fired on a name found only in another outlet's headline of the list). Known by its
+# shape: a <font> after a link, and no text outside links, <font>s and list tags.
+_HEADLINE_LIST = re.compile(
+    r"\s*(?:<(?:/?(?:ol|ul|li)|br/?)\b[^<>]*>|<a\b[^<>]*>[^<]*</a>|<font\b[^<>]*>[^<]*</font>"
+    r"|&nbsp;|&#160;|\xa0|\s)*",
+    re.I,
+)
+_LINK_THEN_FONT = re.compile(r"</a>(?:\s|&nbsp;|&#160;|\xa0)*<font\b", re.I)
+
+
+def summary_text(value: str | None) -> str:
+    """A summary as plain text (``clean_text``); "" for an aggregator's list of headlines
+    (``_HEADLINE_LIST``): the item's text is its title, not other outlets' headlines."""
+    if (
+        value
+        and "</a>" in value
+        and _LINK_THEN_FONT.search(value)
+        and _HEADLINE_LIST.fullmatch(value.replace("<![CDATA[", "").replace("]]>", ""))
+    ):
+        return ""
+    return clean_text(value)
+
+
 def remove_controls(text: str) -> str:
     """``text`` without control characters, its tabs and line breaks kept (text that keeps
     its lines: a message, a multi-line error)."""
@@ -262,6 +289,25 @@ def without_tracking(url: str) -> str:
     if len(kept) == len(pieces):
         return url
     return head + ("?" + "&".join(kept) if kept else "") + hash_mark + fragment
+
+
+def direct_link(url: str) -> str:
+    """The outlet's article ``url`` leads to when it is an aggregator's click-through that
+    names it: Bing News' ``www.bing.com/news/apiclick.aspx?...&url=<the article>``
+    (explore20: the alert linked Bing). ``url`` itself otherwise; Google News'
+    ``news.google.com/rss/articles/...`` cannot be decoded without asking Google."""
+    if "apiclick.aspx" not in url:
+        return url
+    parts = urlsplit(url)
+    if (parts.hostname or "").lower() not in _BING_HOSTS or parts.path.lower() != _BING_CLICK:
+        return url
+    target = dict(parse_qsl(parts.query)).get("url", "")
+    named = urlsplit(target)
+    return target if named.scheme.lower() in ("http", "https") and named.hostname else url
+
+
+_BING_HOSTS = frozenset(("www.bing.com", "bing.com"))
+_BING_CLICK = "/news/apiclick.aspx"
 
 
 def _is_link_tracking(name: str) -> bool:

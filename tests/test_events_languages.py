@@ -72,7 +72,7 @@ async def _listed(path: Path, what: str, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def _titles(event: dict[str, Any]) -> frozenset[str]:
-    return frozenset(item["title"] for story in event["stories"] for item in story["items"])
+    return frozenset(item["raw_title"] for story in event["stories"] for item in story["items"])
 
 
 async def _events(
@@ -90,7 +90,7 @@ async def _story_of(
         feed_server, tmp_path, [[[(t, "", 30.0 - n)] for n, t in enumerate(titles)]]
     )
     stories = await _listed(path, "stories", capsys)
-    return {item["title"]: s["id"] for s in stories for item in s["items"]}
+    return {item["raw_title"]: s["id"] for s in stories for item in s["items"]}
 
 
 # A German IT site's feed (headline and lede, written for this test): each item another piece.

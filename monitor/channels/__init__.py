@@ -26,7 +26,7 @@ from monitor.channels.config import (
 )
 from monitor.errors import ChannelError
 from monitor.models import Alert
-from monitor.normalize import without_tracking
+from monitor.normalize import direct_link, without_tracking
 from monitor.redact import shown, shown_link
 
 if TYPE_CHECKING:  # the session is made by who runs the channels: configs alone need no client
@@ -59,8 +59,9 @@ def shown_alert(alert: Alert) -> Alert:
 
 def _article_link(url: str) -> str:
     """An article's link as an alert shows it: without how the reader came to it (utm_*,
-    fbclid), which only tells the publisher that the reader came from us (explore14)."""
-    return shown_link(without_tracking(url))
+    fbclid), which only tells the publisher that the reader came from us (explore14), and
+    the outlet's own where an aggregator's click-through names it (``direct_link``)."""
+    return shown_link(without_tracking(direct_link(url)))
 
 
 class Channel:

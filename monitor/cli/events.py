@@ -14,6 +14,8 @@ from monitor.cli.common import (
     read_store,
     since_of,
 )
+from monitor.cli.shown import as_alerts_show
+from monitor.dedup.outlet import shown_headline
 from monitor.plural import plural
 from monitor.redact import ITEM_LINKS, shown_data
 from monitor.store import feeds as feed_store
@@ -46,7 +48,12 @@ def run(args: argparse.Namespace) -> int:
         return await with_event_outcomes(db, await list_events(db, since))
 
     config = found_in_store(load_config(args, secrets=False))
-    events = shown_data(read_store(config, read), ITEM_LINKS)
+    listed = read_store(config, read)
+    for event in listed:
+        event["title"] = shown_headline(event["title"]) or event["title"]
+        for story in event["stories"]:
+            as_alerts_show(story)
+    events = shown_data(listed, ITEM_LINKS)
     # A rule's matches stay under its name after a reload removed (or renamed) it, marked
     # removed: its message went out naming it, and the event was matched.
     names = {r.name for r in config.rules}

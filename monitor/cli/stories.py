@@ -14,6 +14,7 @@ from monitor.cli.common import (
     read_store,
     since_of,
 )
+from monitor.cli.shown import as_alerts_show
 from monitor.plural import plural
 from monitor.redact import ITEM_LINKS, shown_data
 from monitor.store import feeds as feed_store
@@ -47,7 +48,10 @@ def run(args: argparse.Namespace) -> int:
         return await with_story_outcomes(db, await list_stories(db, since))
 
     config = found_in_store(load_config(args, secrets=False))
-    stories = shown_data(read_store(config, read), ITEM_LINKS)
+    listed = read_store(config, read)
+    for story in listed:
+        as_alerts_show(story)
+    stories = shown_data(listed, ITEM_LINKS)
     names = {r.name for r in config.rules}
     for story in stories:
         mark_removed(story["rules"], names)  # as ``monitor events`` marks them

@@ -15,14 +15,17 @@ from monitor.models import Event, Match, StoredItem, Story
 LEDE_CHARS = 300
 
 
-def lede(summary: str, title: str) -> str:
+def lede(summary: str, title: str, names: tuple[str, ...] = ()) -> str:
     """The start of the item's summary, whole sentences where they fit; "" when the summary
-    only repeats the headline (many feeds send it twice) or there is none."""
+    only repeats the headline (many feeds send it twice) or there is none. The headline
+    again is known with the title's outlet tail off ("... summit - Ukrainska Pravda"), an
+    outlet's name (one of ``names``) after it, or cut with an ellipsis (explore20: each
+    read as a lede, the headline twice)."""
     text = " ".join(summary.split())
+    if not text or _repeats(text, title, names):
+        return ""
     title = " ".join(title.split())
     folded_title = title.casefold()
-    if not text or text.casefold() in folded_title or folded_title.startswith(text.casefold()):
-        return ""
     # Cut the title's own length: a casefold may be longer ("ß" -> "ss", "ﬁ" -> "fi").
     if text[: len(title)].casefold() == folded_title:
         text = text[len(title) :].lstrip(" .:-–—")
@@ -31,6 +34,19 @@ def lede(summary: str, title: str) -> str:
     cut = text[:LEDE_CHARS]
     end = max(cut.rfind(". "), cut.rfind("? "), cut.rfind("! "))
     return cut[: end + 1] if end >= LEDE_CHARS // 3 else cut.rsplit(" ", 1)[0] + " …"
+
+
+def _repeats(text: str, title: str, names: tuple[str, ...]) -> bool:
+    """Whether ``text`` is ``title`` again, or the start of it, with an outlet's name after
+    it or an ellipsis at its cut."""
+    heads = {" ".join(t.split()).casefold() for t in (title, shown_headline(title, names)) if t}
+    body = text.casefold()
+    for name in (" ".join(n.split()).casefold() for n in names if n and n.strip()):
+        if body.endswith(name) and len(body) > len(name):
+            body = body[: -len(name)]
+            break
+    body = body.rstrip(" -–—|:").removesuffix("…").removesuffix("...").rstrip()
+    return any(body and (body in head or head.startswith(body)) for head in heads)
 
 
 def plain_terms(match: Match) -> tuple[str, ...]:
@@ -83,7 +99,7 @@ def shown(
         shown_headline(title, names) or title,
         item.item.url or story.url,
         (outlet, *rest),
-        lede(item.item.summary, title),
+        lede(item.item.summary, title, tuple(n for n in names if n)),
         item.seen_at,
         terms,
         item.item.published is None,

@@ -20,7 +20,7 @@ from functools import partial
 from lxml import etree
 
 from monitor.models import Item, ParsedFeed
-from monitor.normalize import clean_text
+from monitor.normalize import clean_text, summary_text
 from monitor.parse import dates, fields
 from monitor.parse.fields import Unsure
 from monitor.parse.item import make_item, ttl_seconds
@@ -171,9 +171,9 @@ def _entry(
             raise Unsure("content before summary")
     title = _title(found)
     summary = found.get("summary")
-    summary_text = fields.text(summary.text) if summary is not None else ""
-    if not summary_text and "content" in found:
-        summary_text = fields.text(found["content"].text)
+    raw_summary = fields.text(summary.text) if summary is not None else ""
+    if not raw_summary and "content" in found:
+        raw_summary = fields.text(found["content"].text)
     guid, link = _id_and_link(element, found, links, known, base)
     published = None
     for name in ("published", "updated"):
@@ -181,7 +181,7 @@ def _entry(
             published = dates.date(fields.text(found[name].text), now)
     return make_item(
         title=clean_text(title),
-        summary=clean_text(summary_text),
+        summary=summary_text(raw_summary),
         link=link or None,
         guid=guid or None,
         published=published,

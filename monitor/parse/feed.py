@@ -12,7 +12,7 @@ from xml.sax import SAXParseException
 
 from monitor.errors import ParseError
 from monitor.models import Item, ParsedFeed
-from monitor.normalize import MAX_URL, clean_text
+from monitor.normalize import MAX_URL, clean_text, summary_text
 from monitor.parse.amp import escape_stray_amps
 from monitor.parse.entities import check_entities
 from monitor.parse.fast import parse_fast
@@ -160,7 +160,7 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
     source = get(entry, "source")
     return make_item(
         title=clean_text(get(entry, "title")),
-        summary=clean_text(get(entry, "summary") or _first_content(entry)),
+        summary=summary_text(get(entry, "summary") or _first_content(entry)),
         link=get(entry, "link") or None,
         guid=get(entry, "id") or None,
         published=published,
