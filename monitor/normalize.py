@@ -185,27 +185,35 @@ def clean_text(value: str | None) -> str:
 # An aggregator's description that is only links to articles, each with its outlet's name
 # after it in a <font> (Google News: '<a href="...">Headline</a>&nbsp;&nbsp;<font
 # color="#6f6f6f">Outlet</font>', or an <ol> of such <li>s for the outlets it groups):
-# no summary of the item but its headline again, or other outlets' headlines (explore20: a
-# rule fired on a name found only in another outlet's headline of the list). Known by its
-# shape: a <font> after a link, and no text outside links, <font>s and list tags.
+# its headline again, or other outlets' headlines (explore20: a rule fired on a name found
+# only in another outlet's headline of the list). Known by its shape: a <font> after a link,
+# and no text outside links, <font>s, list tags and the footer's <strong> (review20h).
 _HEADLINE_LIST = re.compile(
-    r"\s*(?:<(?:/?(?:ol|ul|li)|br/?)\b[^<>]*>|<a\b[^<>]*>[^<]*</a>|<font\b[^<>]*>[^<]*</font>"
+    r"\s*(?:<(?:/?(?:ol|ul|li|strong|b)|br/?)\b[^<>]*>|<a\b[^<>]*>[^<]*</a>"
+    r"|<font\b[^<>]*>[^<]*</font>"
     r"|&nbsp;|&#160;|\xa0|\s)*",
     re.I,
 )
 _LINK_THEN_FONT = re.compile(r"</a>(?:\s|&nbsp;|&#160;|\xa0)*<font\b", re.I)
+# Google News' footer link ("View Full Coverage on Google News", or in the feed's language)
+_FOOTER = re.compile(r"<(strong|b)\b[^<>]*>\s*<a\b[^<>]*>[^<]*</a>\s*</\1>", re.I)
 
 
 def summary_text(value: str | None) -> str:
-    """A summary as plain text (``clean_text``); "" for an aggregator's list of headlines
-    (``_HEADLINE_LIST``): the item's text is its title, not other outlets' headlines."""
+    """A summary as plain text (``clean_text``). An aggregator's list of several outlets'
+    headlines (``_HEADLINE_LIST``) is "": the item's text is its title, not other outlets'
+    (explore20: a rule fired on a name only another outlet's headline held); its one link
+    and outlet (Google News' single item) is kept, without its footer link, as its text: a
+    rule on ``summary:`` still finds the item's own words there (review20h)."""
     if (
         value
         and "</a>" in value
         and _LINK_THEN_FONT.search(value)
         and _HEADLINE_LIST.fullmatch(value.replace("<![CDATA[", "").replace("]]>", ""))
     ):
-        return ""
+        if len(_LINK_THEN_FONT.findall(value)) > 1:
+            return ""
+        return clean_text(_FOOTER.sub("", value))
     return clean_text(value)
 
 
@@ -303,6 +311,8 @@ def direct_link(url: str) -> str:
         return url
     target = dict(parse_qsl(parts.query)).get("url", "")
     named = urlsplit(target)
+    if not target.isprintable() or any(c.isspace() for c in target):
+        return url  # a line break or space decoded into the alert's link (review20h)
     return target if named.scheme.lower() in ("http", "https") and named.hostname else url
 
 

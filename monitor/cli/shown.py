@@ -14,8 +14,8 @@ from monitor.normalize import direct_link, without_tracking
 
 def as_alerts_show(story: dict[str, Any]) -> None:
     """``story`` (``store.stories.list_stories``' form) with its title and its items' titles
-    and links as its alert shows them (an item's title as the feed wrote it kept in
-    ``raw_title``); the outlets' names are its items' feeds and sources."""
+    and links as its alert shows them (an item's title and link as the feed wrote them kept
+    in ``raw_title`` and ``raw_url``); the outlets' names are its items' feeds and sources."""
     names: list[str] = []
     for item in story["items"]:
         outlet_names = (item["feed"], item["source"])
@@ -23,6 +23,7 @@ def as_alerts_show(story: dict[str, Any]) -> None:
         # As the feed wrote it, too: what a script (or a test) matches the feed's items by.
         item["raw_title"] = item["title"]
         item["title"] = shown_headline(item["title"], outlet_names) or item["title"]
+        item["raw_url"] = item["url"]  # as the feed wrote it (review20h: scripts join on it)
         if item["url"]:
             item["url"] = without_tracking(direct_link(item["url"]))
     story["title"] = shown_headline(story["title"], names) or story["title"]
