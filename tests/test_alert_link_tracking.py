@@ -8,7 +8,9 @@ its fragment."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
@@ -54,15 +56,20 @@ def rss(link: str) -> bytes:
     ).encode()
 
 
-async def test_every_channel_links_the_article_without_tracking_parameters(
-    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    feed_server.feed("/wire", rss(TRACKED))
-    async with (
-        telegram_standin() as tg,
-        webhook_receiver() as hook,
-        smtp_standin() as smtp,
-    ):
+@dataclass
+class Channels:
+    """What each channel received of the feed's alerts (``alerted_everywhere``)."""
+
+    tg: Any
+    hook: Any
+    smtp: Any
+
+
+async def alerted_everywhere(feed_server: FeedServer, tmp_path: Path, body: bytes) -> Channels:
+    """The alerts of one feed serving ``body``, matched by 'Zelensky AND talks', as Telegram,
+    a webhook, mail and the console received them."""
+    feed_server.feed("/wire", body)
+    async with telegram_standin() as tg, webhook_receiver() as hook, smtp_standin() as smtp:
         extra = f"""
 [[rules]]
 name = "talks"
@@ -97,6 +104,14 @@ type = "console"
             assert await engine.drain(20)
         finally:
             await engine.close()
+    return Channels(tg, hook, smtp)
+
+
+async def test_every_channel_links_the_article_without_tracking_parameters(
+    feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    got = await alerted_everywhere(feed_server, tmp_path, rss(TRACKED))
+    tg, hook, smtp = got.tg, got.hook, got.smtp
     (payload,) = hook.payloads()
     assert payload["alert"]["url"] == CLEAN
     (sent,) = tg.sent

@@ -10,11 +10,7 @@ from pathlib import Path
 
 import pytest
 from feedserver import FeedServer
-from helpers import make_config
-from standins import BOT_TOKEN, CHAT_ID, smtp_standin, telegram_standin, webhook_receiver
-
-from monitor.engine import Engine
-from monitor.oneshot import poll_all
+from test_alert_link_tracking import alerted_everywhere
 
 # Words of which no one is the start of another ("delegation012" is no "delegation01").
 HEADLINE = "Putin invites Zelensky to talks with " + " ".join(
@@ -38,42 +34,8 @@ async def test_a_long_headline_is_cut_at_a_word_on_every_channel(
     feed_server: FeedServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert len(HEADLINE) > 600 and HEADLINE[499] != " "  # a cut at 500 lands in a word
-    feed_server.feed("/wire", rss(HEADLINE))
-    async with telegram_standin() as tg, webhook_receiver() as hook, smtp_standin() as smtp:
-        extra = f"""
-[[rules]]
-name = "talks"
-query = 'Zelensky AND talks'
-channels = ["tg", "hook", "mail", "screen"]
-
-[channels.tg]
-type = "telegram"
-bot_token = "{BOT_TOKEN}"
-chat_id = "{CHAT_ID}"
-api_base = "{tg.url}"
-rate_limit = "off"
-
-[channels.hook]
-type = "webhook"
-url = "{hook.url}"
-
-[channels.mail]
-type = "email"
-host = "127.0.0.1"
-port = {smtp.port}
-security = "none"
-sender = "monitor@example.org"
-recipients = ["desk@example.org"]
-
-[channels.screen]
-type = "console"
-"""
-        engine = await Engine.open(make_config(tmp_path, [feed_server.url("/wire")], extra=extra))
-        try:
-            await poll_all(engine.rt, progress=False)
-            assert await engine.drain(20)
-        finally:
-            await engine.close()
+    got = await alerted_everywhere(feed_server, tmp_path, rss(HEADLINE))
+    tg, hook, smtp = got.tg, got.hook, got.smtp
     (payload,) = hook.payloads()
     title = payload["alert"]["title"]
     assert title.endswith("…") and len(title) <= 500
