@@ -116,6 +116,7 @@ type = "telegram"
 bot_token = "{BOT_TOKEN}"
 chat_id = "{CHAT_ID}"
 api_base = "{r.tg.url}"
+rate_limit = "off"
 
 [channels.mail]
 type = "email"
