@@ -31,7 +31,7 @@ def outlet_name(name: str) -> str:
     """``name`` as an outlet's name is kept: its first ``MAX_OUTLET_NAME`` characters (a
     plain cut, as SQL's ``substr`` makes it, so that a name stored before and one made now
     agree)."""
-    return name if len(name) <= MAX_OUTLET_NAME else name[:MAX_OUTLET_NAME]
+    return name[:MAX_OUTLET_NAME]
 
 
 def outlet_key(feed_id: int | None, source: str | None) -> str:

@@ -11,6 +11,7 @@ import pytest
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
+from test_outlet_renamed_feed import RULES as STORY_RULES
 from test_renamed_event import A, B, feed
 
 from monitor.engine import Engine
@@ -18,22 +19,10 @@ from monitor.oneshot import poll_all
 
 C = ("Kremlin spokesman Peskov says Moscow offer to Zelensky stands", "https://other.example/c")
 
-RULES = """
-[[rules]]
-name = "talks"
-query = 'Putin OR Zelensky'
-alert_on = "event"
-channels = ["desk"]
-burst = {{ outlets = 2, within = "1h" }}
-
-[channels.desk]
-type = "telegram"
-bot_token = "{token}"
-chat_id = "{chat}"
-api_base = "{tg}"
-rate_limit = "off"
-update_delay = "0s"
-"""
+# The renamed-feed tests' desk and burst rule, on the event and either name
+RULES = STORY_RULES.replace("'Putin AND Zelensky'", "'Putin OR Zelensky'").replace(
+    '"{alert_on}"', '"event"'
+)
 
 
 @pytest.mark.parametrize("second", ["Wire Service", "Wire"], ids=["renamed", "control"])
