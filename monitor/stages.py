@@ -26,6 +26,7 @@ from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import Matched, on_matches
 from monitor.outbox.grow import on_grown
 from monitor.outbox.keys import (
+    alert_key,
     already_queued,
     folded_rules,
     folds_into,
@@ -249,13 +250,20 @@ class Stages:
         queue = []
         told: dict[tuple[str, int], list[str]] = {}
         matched_sent: dict[tuple[str, int], list[str]] = {}  # every rule of those matches
+        # The keys of the matches found to queue nothing: another match of the same key (the
+        # poll's items of one event, one rule: most of them) would find the same, again.
+        settled: set[str] = set()
         for event_change, match in matched:
             rule = self.rules.get(match.rule)
             if rule is None:
                 continue
             event = events[event_change.event_id] if rule.alert_on == "event" else None
             story = event_change.story.story
+            key = alert_key(story, rule, event)
+            if key in settled:
+                continue
             if already_queued(known, story=story, match=match, rule=rule, event=event):
+                settled.add(key)
                 if event is not None:
                     for c in told_by_sent(known, story=story, match=match, rule=rule, event=event):
                         _add_rule(told, (c, event.id), rule.name)

@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 from monitor.match.config import RuleConfig
 from monitor.models import Alert, Event, Match, StoredItem, Story
 from monitor.outbox.bursts import burst_extra, maybe_burst, maybe_event_burst
-from monitor.outbox.content import credited, event_extra, event_outlets, shown
+from monitor.outbox.content import (
+    Shown,
+    credited,
+    event_extra,
+    event_outlets,
+    plain_terms,
+    shown,
+)
 from monitor.outbox.keys import alert_key
 from monitor.outbox.per_event import one_per_event
 from monitor.store import alerts as rows
@@ -133,14 +140,29 @@ async def on_matches(
     await fill_outlets(db, [m.story for m in matched])
     keyed: list[tuple[Alert, str]] = []
     bursting: list[tuple[Matched, list[Alert]]] = []
+    # (channel, key) -> the match whose item its alert shows: the first to queue it.
+    showing: dict[tuple[str, str], Matched] = {}
     for m in matched:
-        key, alerts = match_alerts(story=m.story, match=m.match, rule=m.rule, item=m.item,
-                                   event=m.event)  # fmt: skip
-        keyed += [(alert, key) for alert in alerts]
-        if m.rule.burst is not None:
+        if m.rule.burst is not None:  # its burst alerts are made of its "new" ones, shown
+            key, alerts = match_alerts(story=m.story, match=m.match, rule=m.rule, item=m.item,
+                                       event=m.event)  # fmt: skip
             bursting.append((m, alerts))
+        else:
+            key, alerts = _deciding(m.story, m.match, m.rule, m.event)
+            for alert in alerts:
+                showing.setdefault((alert.channel, key), m)
+        keyed += [(alert, key) for alert in alerts]
     overtaking: set[tuple[str, int]] = set()
     keyed = await one_per_event(db, keyed, now=now, told=told, overtaking=overtaking)
+    # What an alert shows of its item, made only for those left: most of a poll's matches
+    # add their rule to another match's alert of the event, and show nothing of their own.
+    views: dict[int, Shown] = {}
+    for at, (alert, key) in enumerate(keyed):
+        if (by := showing.get((alert.channel, key))) is not None:
+            view = views.get(id(by))
+            if view is None:
+                view = views[id(by)] = _view(by.story, by.match, by.item, by.event)
+            keyed[at] = (_showing(alert, view, by.event), key)
     ids = await rows.insert_many(db, keyed, now=now)
     queued = sum(i is not None for i in ids)
     if overtaken is not None and overtaking:
@@ -162,36 +184,60 @@ def match_alerts(
     event: Event | None = None,
 ) -> tuple[str, list[Alert]]:
     """The "new" alerts a match raises, one per channel of the rule, and their key."""
+    key, alerts = _deciding(story, match, rule, event)
+    view = _view(story, match, item, event)  # once for all the rule's channels
+    return key, [_showing(alert, view, event) for alert in alerts]
+
+
+def _deciding(
+    story: Story, match: Match, rule: RuleConfig, event: Event | None
+) -> tuple[str, list[Alert]]:
+    """The "new" alerts of a match with what deciding one alert per event reads (rule,
+    severity, words, burst condition) but nothing of the item or event yet (``_showing``);
+    their key."""
     extra = burst_extra(rule)
-    key = alert_key(story, rule, event)
+    event_id = event.id if event is not None else None
+    terms = plain_terms(match)
+    alerts = [
+        Alert(0, channel, "new", "", rule.name, rule.severity, story.id, terms=terms,
+              extra=extra, event_id=event_id)
+        for channel in dict.fromkeys(rule.channels or match.channels)
+    ]  # fmt: skip
+    return alert_key(story, rule, event), alerts
+
+
+def _view(story: Story, match: Match, item: StoredItem | None, event: Event | None) -> Shown:
+    """What the alerts of a match show of its item, and of its story's or event's outlets."""
     if event is not None:
-        extra |= event_extra(event)
         by_item = credited(event.outlets, event.outlet_keys, item)
         outlets = event_outlets(event, story) if by_item is None else by_item
     else:
         by_item = credited(story.outlets, story.outlet_keys, item)
         outlets = story.outlets if by_item is None else by_item
-    # once for all the rule's channels
-    view = shown(story, outlets, item, match, item_first=by_item is not None)
-    event_id = event.id if event is not None else None
-    alerts = [
-        Alert(
-            id=0,
-            channel=channel,
-            kind="new",
-            title=view.title,
-            rule=rule.name,
-            severity=rule.severity,
-            story_id=story.id,
-            url=view.url,
-            outlets=view.outlets,
-            terms=view.terms,
-            snippet=view.snippet,
-            published=view.published,
-            extra=extra,
-            event_id=event_id,
-            undated=view.undated,
-        )
-        for channel in dict.fromkeys(rule.channels or match.channels)
-    ]
-    return key, alerts
+    return shown(story, outlets, item, match, item_first=by_item is not None)
+
+
+def _showing(alert: Alert, view: Shown, event: Event | None) -> Alert:
+    """``alert`` (of ``_deciding``, its rules and words as decided) showing ``view``, and
+    ``event`` where it is an alert per event."""
+    extra = alert.extra
+    if event is not None:  # the event's after the burst condition, before the rules named
+        rules = {"rules": extra["rules"]} if "rules" in extra else {}
+        extra = {**{k: v for k, v in extra.items() if k != "rules"}, **event_extra(event), **rules}
+    return Alert(
+        id=alert.id,
+        channel=alert.channel,
+        kind=alert.kind,
+        title=view.title,
+        rule=alert.rule,
+        severity=alert.severity,
+        story_id=alert.story_id,
+        url=view.url,
+        outlets=view.outlets,
+        terms=alert.terms,
+        snippet=view.snippet,
+        published=view.published,
+        extra=extra,
+        event_id=alert.event_id,
+        undated=view.undated,
+    )

@@ -32,6 +32,7 @@ async def one_per_event(
     ``overtaking``: the update of the sent message waits for it (``outbox.told``)."""
     out: list[tuple[Alert, str]] = []
     first: dict[tuple[str, str, int], int] = {}  # (channel, of, id) -> its place in out
+    others: dict[int, list[Alert]] = {}  # a place in out -> the alerts of other rules there
     for alert, key in keyed:
         place = _place(alert, key)
         if place is None:
@@ -42,7 +43,9 @@ async def one_per_event(
             first[place] = len(out)
             out.append((alert, key))
         elif alert.rule != out[at][0].rule:
-            out[at] = (_naming(out[at][0], alert), out[at][1])
+            others.setdefault(at, []).append(alert)
+    for at, named in others.items():
+        out[at] = (_naming(out[at][0], *named), out[at][1])
     if not first:
         return out
     events = [(c, i) for c, of, i in first if of == "event"]
@@ -131,17 +134,21 @@ def _naming_rules(alert: Alert, others: Sequence[str]) -> Alert:
     return replace(alert, extra={**alert.extra, "rules": ", ".join([*rules, *added])})
 
 
-def _naming(alert: Alert, other: Alert) -> Alert:
-    """``alert`` naming ``other``'s rules and words too, at the higher of their severities."""
+def _naming(alert: Alert, *others: Alert) -> Alert:
+    """``alert`` naming ``others``' rules and words too, at the highest of their severities."""
     rules = rules_of(alert)
-    for rule in rules_of(other):
-        if rule not in rules:
-            rules.append(rule)
-    severity = max(alert.severity, other.severity, key=rank)
+    terms = dict.fromkeys(alert.terms)
+    severity = alert.severity
+    for other in others:
+        for rule in rules_of(other):
+            if rule not in rules:
+                rules.append(rule)
+        terms.update(dict.fromkeys(other.terms))
+        severity = max(severity, other.severity, key=rank)
     return replace(
         alert,
         severity=severity,
-        terms=tuple(dict.fromkeys((*alert.terms, *other.terms))),
+        terms=tuple(terms),
         extra={**alert.extra, "rules": ", ".join(rules)},
     )
 

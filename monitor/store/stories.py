@@ -55,15 +55,16 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     created = {d.story_id for d in decisions if d.is_new_story}
     joined = sorted({d.story_id for d in decisions if not d.is_new_story})
     heads, outlets_before = await read_outlets(db, [s for s in joined if s not in created])
-    for d in decisions:
+    keys = [d.item.outlet_key for d in decisions]  # made once: each loop below reads them
+    for d, key in zip(decisions, keys, strict=True):
         stored = d.item
         seen = stored.seen_at.timestamp()
         if d.is_new_story:
             new_rows.append((d.story_id, stored.item.title, stored.id, seen, seen))
             first_url[d.story_id] = stored.item.url
-            first_outlet[d.story_id] = stored.outlet_key
+            first_outlet[d.story_id] = key
         else:
-            joins.append((d.story_id, seen, stored.outlet_key))
+            joins.append((d.story_id, seen, key))
         links.append((d.story_id, stored.feed_name, d.headline_key, stored.id))
     for story_id, outlet in first_outlet.items():  # a story this poll creates had its first
         outlets_before[story_id] = {outlet}  # item's outlet
@@ -92,19 +93,19 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
         heads[story_id] = (title, first_seen, last_seen, first_url[story_id])
     stories = after(joined, heads, latest)
     changes = []
-    for d in decisions:
+    for d, key in zip(decisions, keys, strict=True):
         stored, story_id = d.item, d.story_id
         if d.is_new_story:
             # A later item of this batch may join it: it starts with this item's outlet.
-            outlets_before.setdefault(story_id, set()).add(stored.outlet_key)
+            outlets_before.setdefault(story_id, set()).add(key)
             seen_at = stored.seen_at
             story = Story(story_id, stored.item.title, stored.item.url, seen_at, seen_at,
-                          (stored.outlet,), (stored.outlet_key,))  # fmt: skip
+                          (stored.outlet,), (key,))  # fmt: skip
             changes.append(StoryChange(stored, story, True, True, d.headline))
         else:
             had = outlets_before.setdefault(story_id, set())
-            gained = stored.outlet_key not in had
-            had.add(stored.outlet_key)
+            gained = key not in had
+            had.add(key)
             changes.append(StoryChange(stored, stories[story_id], False, gained, d.headline))
     return changes
 
