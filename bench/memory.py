@@ -9,7 +9,11 @@ objects (pymalloc's arenas, used and free) and the rest; and the largest mapping
 bytes per new item), in a second run (tracing doubles the memory it measures and slows
 everything: its peak says nothing).
 
-    python bench/memory.py [--feeds 1000] [--items 50] [--trace [--lines 15]] [--code DIR ...]
+    python bench/memory.py [--feeds 1000] [--items 50] [--trace [--lines 15]] [--restart]
+                           [--code DIR ...]
+
+``--restart``: then, in a fresh interpreter, what ``monitor run`` does at start on the store
+the cycle left (the story window rebuilt from it: the bulk load), and a second cycle.
 
 ``--code``: the checkouts whose ``monitor`` runs, one after the other on the same feeds (this
 one by default): a baseline measured in the same run.
@@ -20,6 +24,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import ctypes
+import math
 import multiprocessing
 import os
 import sys
@@ -113,6 +118,19 @@ def malloc_heaps() -> int:
         return Path(out.name).read_text().count("<heap nr=")
 
 
+def sqlite_memory() -> tuple[float, float]:
+    """MB SQLite's allocator holds now, and at most since the process started
+    (``sqlite3_memory_used``/``_highwater``: page caches, prepared statements, schema)."""
+    try:
+        lib = ctypes.CDLL("libsqlite3.so.0")
+    except OSError:
+        return math.nan, math.nan
+    for name in ("sqlite3_memory_used", "sqlite3_memory_highwater"):
+        getattr(lib, name).restype = ctypes.c_int64
+    lib.sqlite3_memory_highwater.argtypes = [ctypes.c_int]
+    return lib.sqlite3_memory_used() / 2**20, lib.sqlite3_memory_highwater(0) / 2**20
+
+
 def composition() -> dict[str, float]:
     kinds, _ = smaps()
     rolled = rollup()
@@ -135,6 +153,8 @@ def composition() -> dict[str, float]:
         "  of which blocks in use": small.get("in use", 0.0),
         "anonymous, all": anon,
         "malloc arenas (count)": float(malloc_heaps()),
+        "SQLite's allocator (in malloc's heap)": sqlite_memory()[0],
+        "  the most it held": sqlite_memory()[1],
     }
 
 
@@ -231,6 +251,47 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
             at_peak.get("mappings", {}).items(), key=lambda kv: -kv[1])[:8]))  # fmt: skip
 
 
+def restart(state: Path, code: Path) -> None:
+    """In a fresh interpreter, on the store the first cycle left: what ``monitor run`` does at
+    start (the story window rebuilt from the store: its bulk load), then a cycle."""
+    sys.path.insert(0, str(code))
+    ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+    from realfeeds import news_of_any_age
+
+    from monitor import config as config_module
+    from monitor.engine import Engine
+    from monitor.interpreter import (
+        HeapTrim,
+        limit_arenas,
+        map_large_blocks,
+        pause_collector,
+        settle_heap,
+    )
+    from monitor.oneshot import poll_all
+
+    config = config_module.loads(news_of_any_age((state / "config.toml").read_text()), base_dir=state)
+
+    def hwm() -> float:
+        with open("/proc/self/status") as f:
+            return int(next(line.split()[1] for line in f if line.startswith("VmHWM:"))) / 1024
+
+    async def cycle() -> None:
+        limit_arenas()
+        map_large_blocks()
+        pause_collector()
+        engine = await Engine.open(config)
+        settle_heap()
+        opened, opened_hwm = rss_mb(), hwm()
+        trim = HeapTrim()
+        await poll_all(engine.rt, progress=False, after_poll=trim.poll_done)
+        print(f"restart over the window the cycle left: engine open (window rebuilt) {opened:.0f} MB,"
+              f" the highest by then (VmHWM) {opened_hwm:.1f} MB; after a second cycle"
+              f" {rss_mb():.0f} MB, the highest (VmHWM) {hwm():.1f} MB")  # fmt: skip
+        await engine.close()
+
+    asyncio.run(cycle())
+
+
 def growth(before: Any, after: Any, feeds: int, lines: int = 15) -> None:
     """What the cycle left alive (tracemalloc), by module and by line (``lines`` of each)."""
     root = str(BENCH.parent) + "/"
@@ -263,6 +324,10 @@ def main(args: argparse.Namespace) -> None:
                 proc = ctx.Process(target=run, args=(Path(tmp), trace, code.resolve(), args.lines))
                 proc.start()
                 proc.join()
+                if args.restart and not trace:
+                    proc = ctx.Process(target=restart, args=(Path(tmp), code.resolve()))
+                    proc.start()
+                    proc.join()
     server.terminate()
     print(f"feeds: {args.feeds} x {args.items} items (real headlines); load average "
           + ", ".join(f"{x:.2f}" for x in os.getloadavg()))  # fmt: skip
@@ -273,6 +338,8 @@ if __name__ == "__main__":
     ap.add_argument("--feeds", type=int, default=1000)
     ap.add_argument("--items", type=int, default=50)
     ap.add_argument("--trace", action="store_true", help="also what the cycle left alive")
+    ap.add_argument("--restart", action="store_true",
+                    help="then start again on the store the cycle left (the window rebuilt)")  # fmt: skip
     ap.add_argument("--lines", type=int, default=15,
                     help="with --trace: how many modules and lines to print")  # fmt: skip
     ap.add_argument("--code", type=Path, nargs="+", default=[BENCH.parent],

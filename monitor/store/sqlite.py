@@ -23,6 +23,12 @@ from monitor.store.sqlitedb import BeginRefused, SqliteDb
 # locked"): SQLite's busy_timeout, milliseconds (a module attribute: the tests of a lock held
 # past it wait less).
 BUSY_TIMEOUT_MS = 5000
+# Prepared statements the daemon's connection keeps (sqlite3's cache, least recently used
+# first out; Python's default is 128). A statement that lists its rows or ids in place is
+# another statement for each count of them, and each kept one holds its compiled program in
+# SQLite's memory: 128 of them were most of what SQLite held at a first cycle's peak. The
+# statements of one poll fit in this many; one pushed out is compiled again when next used.
+CACHED_STATEMENTS = 32
 
 __all__ = ["SqliteDb", "SqliteStore", "migrate_connection"]
 
@@ -97,7 +103,9 @@ class SqliteStore(Store):
     async def _open_locked(cls, path: Path, lock: WriterLock) -> SqliteStore:
         try:
             _create_private(path)
-            raw = await aiosqlite.connect(path, isolation_level=None)
+            raw = await aiosqlite.connect(
+                path, isolation_level=None, cached_statements=CACHED_STATEMENTS
+            )
         except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from None
         raw.row_factory = aiosqlite.Row
