@@ -144,9 +144,9 @@ _WRITE_PG = (
     " grown AS (UPDATE stories s SET last_seen = GREATEST(s.last_seen, u.seen),"
     " outlets = u.outlets FROM unnest(?::float8[], ?::bigint[], ?::bigint[]) AS u(seen, outlets,"
     " id) WHERE s.id = u.id),"
-    " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
-    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT DO NOTHING)"
+    " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id,"
+    " site) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[],"
+    " ?::text[]) ON CONFLICT DO NOTHING)"
     " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
     " WHERE i.id = u.id"
@@ -168,7 +168,7 @@ async def _write_pg(
     grown = [(seen, outlets, story_id) for story_id, (seen, outlets) in later.items()]
     await db.execute(
         _WRITE_PG,
-        (*columns(created, 6), *columns(grown, 3), *columns(firsts, 5), *columns(links, 4)),
+        (*columns(created, 6), *columns(grown, 3), *columns(firsts, 6), *columns(links, 4)),
     )
 
 
