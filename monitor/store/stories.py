@@ -269,12 +269,16 @@ async def items_json(db: Db, story_id: int) -> list[dict[str, Any]]:
             "feed": feed,
             # The outlet an aggregator's item names (``<source>``), None for the feed's own.
             "source": source,
+            # The outlet's web site (``Item.site``), by which outlets are told apart; None
+            # where not known.
+            "site": site,
             "title": item_title,
             "url": url,
             "published": _dt(published).isoformat() if published else None,
         }
-        for feed, source, item_title, url, published in await db.fetch_all(
-            "SELECT COALESCE(i.feed_name, f.title, f.url), i.source, i.title, i.url, i.published"
+        for feed, source, site, item_title, url, published in await db.fetch_all(
+            "SELECT COALESCE(i.feed_name, f.title, f.url), i.source, i.site, i.title, i.url,"
+            " i.published"
             " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
             " ORDER BY i.first_seen, i.id",
             (story_id,),
