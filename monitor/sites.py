@@ -64,12 +64,10 @@ def site_of(url: str | None) -> str | None:
         pass
     else:
         return None
+    if host.rpartition(".")[2] in _RESERVED_SUFFIXES:
+        return None
     domain = _registrable(host)
-    if domain is None or domain in _RESERVED_DOMAINS:
-        return None
-    if domain.rpartition(".")[2] in _RESERVED_SUFFIXES:
-        return None
-    return domain
+    return None if domain is None or domain in _RESERVED_DOMAINS else domain
 
 
 @functools.lru_cache(maxsize=4096)
