@@ -15,19 +15,30 @@ from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
 
-# Hosts of aggregators' own pages (a topic feed's <link>): their items are other outlets'
-# (each named by its <source>), so the site is nobody's outlet. Hosts, not domains: Yahoo's
-# other sites (finance.yahoo.com) publish their own news.
-AGGREGATOR_HOSTS = frozenset(
+# Sites of many outlets' news, not one outlet's: aggregators and readers (a topic feed's
+# <link>: news.google.com), feed services (feeds.feedburner.com, feedproxy.google.com) and
+# platforms whose pages are many publishers' by path (a YouTube channel, a subreddit). An
+# item there is told by its <source>, else by its feed, as where no site is known.
+SHARED_DOMAINS = frozenset(
     (
-        "news.google.com",
-        "www.bing.com",
-        "bing.com",
-        "news.yahoo.com",
-        "www.yahoo.com",
-        "yahoo.com",
+        "google.com", "bing.com", "yahoo.com", "msn.com", "ycombinator.com",
+        "feedburner.com", "feedly.com", "inoreader.com", "newsblur.com",
+        "rss.app", "fetchrss.com", "politepol.com",
+        "youtube.com", "reddit.com", "x.com", "twitter.com", "t.me", "telegram.me",
+        "facebook.com", "instagram.com", "linkedin.com", "threads.net", "bsky.app",
+        "mastodon.social", "dev.to",
     )
-)
+)  # fmt: skip
+# Platforms whose subdomains are each a publication of its own (foo.substack.com) and that
+# the Public Suffix List does not list as it lists blogspot.com and github.io: there the
+# host is the site, and the platform's own pages are nobody's.
+PLATFORM_DOMAINS = frozenset(
+    (
+        "substack.com", "wordpress.com", "tumblr.com", "ghost.io", "medium.com",
+        "livejournal.com", "typepad.com", "beehiiv.com", "weebly.com", "squarespace.com",
+        "hashnode.dev", "neocities.org",
+    )
+)  # fmt: skip
 
 # Names reserved for examples (RFC 2606 section 2 and 3; RFC 6761 section 6): a feed built
 # from a template whose <link> was never filled in names no outlet, and feeds that share
@@ -47,8 +58,9 @@ def _suffixes() -> PublicSuffixList:
 def site_of(url: str | None) -> str | None:
     """The registrable domain of ``url``'s host, lowercased ("reuters.com" of
     https://www.Reuters.com/world); None where it names no outlet's site: no host, an IP
-    address, a single label, a public suffix itself, a reserved example name, or an
-    aggregator's own pages (``AGGREGATOR_HOSTS``)."""
+    address, a single label, a public suffix itself, a reserved example name, or a site of
+    many outlets (``SHARED_DOMAINS``); the host itself on a platform of many publications
+    (``PLATFORM_DOMAINS``: "foo.substack.com")."""
     if not url:
         return None
     try:
@@ -56,7 +68,7 @@ def site_of(url: str | None) -> str | None:
     except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
         return None
     host = (host or "").rstrip(".")
-    if not host or len(host) > MAX_HOST or host in AGGREGATOR_HOSTS:
+    if not host or len(host) > MAX_HOST:
         return None
     try:
         ipaddress.ip_address(host)
@@ -67,7 +79,12 @@ def site_of(url: str | None) -> str | None:
     if host.rpartition(".")[2] in _RESERVED_SUFFIXES:
         return None
     domain = _registrable(host)
-    return None if domain is None or domain in _RESERVED_DOMAINS else domain
+    if domain is None or domain in _RESERVED_DOMAINS or domain in SHARED_DOMAINS:
+        return None
+    if domain in PLATFORM_DOMAINS:
+        publication = host.removeprefix("www.")
+        return publication if publication != domain else None
+    return domain
 
 
 @functools.lru_cache(maxsize=4096)

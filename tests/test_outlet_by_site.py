@@ -303,3 +303,27 @@ async def test_an_update_names_its_angles_outlet_as_the_event_lists_it(
     assert angle in message and "From Reuters</i>" in message, message
     assert "1 outlet, 2 angles" in message, message
     assert "Reuters World News" not in message and "also covering" not in message, message
+
+
+async def test_two_newsletters_of_one_platform_are_two_outlets(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    """Two newsletters on one platform (one.substack.com, two.substack.com: substack.com is
+    no outlet) are two outlets, and the first one through Google News is still one: two
+    outlets within the hour, not three (and not one)."""
+    one, two = (
+        ("One Letter", "https://one.substack.com/"),
+        ("Two Letter", "https://two.substack.com/"),
+    )
+    polls: Polls = [
+        {
+            "/one": feed(one, [("", None)]),
+            "/gnews": feed(GOOGLE, [("One", "https://one.substack.com")]),
+            "/two": feed(two, [("", None)]),
+        }
+    ]
+    messages = await chat(feed_server, tmp_path, database, polls)
+    assert len(messages) == 2, messages
+    alert, burst = messages
+    assert "2 outlets within 1h" in burst, burst
+    assert "One Letter — also reported by: Two Letter" in alert, alert
