@@ -20,10 +20,10 @@ from typing import Any
 
 # The longest <source> name kept, in characters: an aggregator's <source> is a key of a
 # story's and an event's outlets (``story_outlets``, ``event_outlets``: (owner, name) where
-# feed_id is NULL), and PostgreSQL refuses a btree entry over 2,704 bytes: a 6,000-character
-# <source> failed its feed's every poll (review20a D1). 200 characters are at most 800 bytes
-# of UTF-8. A feed's own outlet is keyed by its feed id: its name is never cut (a rule
-# scoped to a long feed name compares it whole, review20d D3).
+# feed_id and site are NULL), and PostgreSQL refuses a btree entry over 2,704 bytes: a
+# 6,000-character <source> failed its feed's every poll (review20a D1). 200 characters are at
+# most 800 bytes of UTF-8. A feed's own outlet is keyed by its feed id: its name is never cut
+# (a rule scoped to a long feed name compares it whole, review20d D3).
 MAX_OUTLET_NAME = 200
 
 
