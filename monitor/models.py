@@ -20,10 +20,10 @@ from typing import Any
 
 # The longest <source> name kept, in characters: an aggregator's <source> is a key of a
 # story's and an event's outlets (``story_outlets``, ``event_outlets``: (owner, name) where
-# feed_id is NULL), and PostgreSQL refuses a btree entry over 2,704 bytes: a 6,000-character
-# <source> failed its feed's every poll (review20a D1). 200 characters are at most 800 bytes
-# of UTF-8. A feed's own outlet is keyed by its feed id: its name is never cut (a rule
-# scoped to a long feed name compares it whole, review20d D3).
+# feed_id and site are NULL), and PostgreSQL refuses a btree entry over 2,704 bytes: a
+# 6,000-character <source> failed its feed's every poll (review20a D1). 200 characters are at
+# most 800 bytes of UTF-8. A feed's own outlet is keyed by its feed id: its name is never cut
+# (a rule scoped to a long feed name compares it whole, review20d D3).
 MAX_OUTLET_NAME = 200
 
 
@@ -34,9 +34,13 @@ def outlet_name(name: str) -> str:
     return name[:MAX_OUTLET_NAME]
 
 
-def outlet_key(feed_id: int | None, source: str | None) -> str:
-    """An outlet's identity (``StoredItem.outlet_key``): "s:<source>" for an outlet an
-    aggregator names, else "f:<feed id>" for a feed's own."""
+def outlet_key(feed_id: int | None, source: str | None, site: str | None = None) -> str:
+    """An outlet's identity (``StoredItem.outlet_key``): "d:<site>" where its web site is
+    known (``monitor.sites``: reuters.com, whatever the outlet is called and whoever carries
+    it), else "s:<source>" for an outlet an aggregator names, else "f:<feed id>" for a
+    feed's own."""
+    if site:
+        return f"d:{site}"
     return f"s:{source}" if source else f"f:{feed_id}"
 
 
@@ -60,6 +64,10 @@ class Item:
     # "" for none: an alert credits it (``StoredItem.outlet``), its story's and event's outlets
     # count it by that name, and a headline's " - Al Jazeera" is cut as its name.
     source: str = ""
+    # The outlet's web site as its identity (``monitor.sites.site_of``: "aljazeera.com"), ""
+    # where none is known: from the parser, its <source url=...>; the store's caller makes it
+    # the feed's own site for an item without <source> (``pipeline._store_new``).
+    site: str = ""
 
 
 @dataclass(slots=True)
@@ -91,10 +99,11 @@ class StoredItem:
     @property
     def outlet_key(self) -> str:
         """The outlet's identity, by which a story's and an event's outlets are counted and
-        compared: its ``<source>`` name (Reuters through two aggregators is one), else its
-        feed (a renamed feed is one outlet; two feeds of one name are two).
-        ``store.outlets.row_key`` makes the same of a stored row."""
-        return outlet_key(self.feed_id, self.item.source or None)
+        compared: its web site where known (Reuters' own feed, and Reuters through Google
+        News and Bing, are one: reuters.com), else its ``<source>`` name (Reuters through two
+        aggregators is one), else its feed (a renamed feed is one outlet; two feeds of one
+        name are two). ``store.outlets.row_key`` makes the same of a stored row."""
+        return outlet_key(self.feed_id, self.item.source or None, self.item.site or None)
 
 
 @dataclass(frozen=True, slots=True)

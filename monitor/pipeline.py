@@ -30,6 +30,7 @@ from monitor.parsethread import parse_off_loop
 from monitor.redact import register_keys
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
+from monitor.sites import site_of
 from monitor.store import items as item_store
 from monitor.store.db import Db
 from monitor.store.feeds import FeedState
@@ -163,7 +164,8 @@ async def ingest(
             # on a feed's first poll (recorded after its items), whether each item's time says
             # when its news happened: decided for the whole poll, kept with the item
             first_poll = not pushed and state.last_success is None
-            inserted = await _store_new(db, feed, state, entries, first_poll)
+            site = site_of(parsed.link)
+            inserted = await _store_new(db, feed, state, entries, first_poll, site)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
             if state.last_success is not None:  # published since the last good poll: news
@@ -271,10 +273,12 @@ def _take_feed_details(
 
 
 async def _store_new(
-    db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], first_poll: bool
-) -> list[StoredItem]:
+    db: Db, feed: FeedConfig, state: FeedState, entries: Sequence[Item], first_poll: bool,
+    site: str | None,
+) -> list[StoredItem]:  # fmt: skip
     """Store the entries the feed has not had before; only those go on. On its ``first_poll``
-    the undated (or stamped) ones are untimed (``events.when``)."""
+    the undated (or stamped) ones are untimed (``events.when``). The feed's own items are
+    credited to its ``site`` (``sites.site_of`` its <link>) where it has one."""
     untimed: frozenset[str] = frozenset()
     if first_poll:
         marks = when.untimed([item_store.to_ts(e.published) for e in entries])
@@ -285,6 +289,10 @@ async def _store_new(
     for entry in entries:
         if entry.source and entry.source in own:
             entry.source = ""
+        # The feed's own item is its site's, not its links' (feedproxy.google.com); an item
+        # whose <source> has no address stays that name's (no site to tell it by).
+        if not entry.source:
+            entry.site = site or ""
     inserted = await insert_new(db, state.id, entries, untimed)
     # The name its items are counted by as an outlet (and a rule's feeds= compares): the URL
     # itself, not the label a user reads (``feed_name``), as the items stored before have it.

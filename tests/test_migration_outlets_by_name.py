@@ -12,12 +12,12 @@ import asyncpg
 
 from monitor.store import Store
 from monitor.store.events import load_events
-from monitor.store.migrations import MIGRATIONS
+from monitor.store.migrations import MIGRATIONS, m021_outlets_by_name
 from monitor.store.pgdb import PgConnDb
 from monitor.store.sqlite import SqliteDb
 from monitor.store.story_rows import load_stories
 
-OLD = MIGRATIONS[:-1]  # all but m021_outlets_by_name
+OLD = MIGRATIONS[: MIGRATIONS.index(m021_outlets_by_name)]
 FEEDS = ["Google News - Ukraine", "Reuters", "Reuters"]  # two feeds of one name (a rename)
 
 

@@ -21,7 +21,7 @@ CORPUS = sorted(
 )
 BASE = "http://example.org/feed.xml"
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-FIELDS = ("title", "summary", "url", "guid", "published", "canonical_url", "key", "source")
+FIELDS = ("title", "summary", "url", "guid", "published", "canonical_url", "key", "source", "site")
 
 
 @pytest.mark.parametrize("content_type", ["application/xml", "application/rss+xml; charset=utf-8"])

@@ -173,7 +173,7 @@ async def test_cli_stories(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     (story,) = json.loads(capsys.readouterr().out)["stories"]
     assert story["title"] == RAIL and story["outlets"] == 1
     assert [i["url"] for i in story["items"]] == ["https://w/a", "https://w/b"]
-    assert set(story["items"][0]) == {"feed", "source", "title", "raw_title", "url", "raw_url", "published"}
+    assert set(story["items"][0]) == {"feed", "source", "site", "title", "raw_title", "url", "raw_url", "published"}
     assert await asyncio.to_thread(main, ["stories", "-c", str(config)]) == 0
     text = capsys.readouterr().out
     assert RAIL in text and "Wire" in text and "https://w/b" in text

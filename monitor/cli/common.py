@@ -7,7 +7,7 @@ import asyncio
 import json
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -112,6 +112,21 @@ def add_listing_options(parser: argparse.ArgumentParser, what: str) -> None:
         "--since", metavar="DURATION", help=f'only {what} seen in the last DURATION ("24h")'
     )
     parser.add_argument("--json", action="store_true", help="print JSON")
+
+
+def outlets_of(items: Iterable[Mapping[str, Any]]) -> list[str]:
+    """The distinct outlets of ``items`` (``--json`` items), each by the first name it came by:
+    told apart as an alert counts them (``StoredItem.outlet_key``), by site, else by the
+    ``<source>`` an aggregator names, else by feed."""
+    names: dict[tuple[str, str], str] = {}
+    for item in items:
+        name = item["source"] or item["feed"]
+        if item.get("site"):
+            key = ("d", item["site"])
+        else:
+            key = ("s", item["source"]) if item["source"] else ("f", item["feed"])
+        names.setdefault(key, name)
+    return list(names.values())
 
 
 def outlets_text(outlets: list[str], shown: int = 8) -> str:

@@ -9,6 +9,7 @@ from monitor.cli.common import (
     add_listing_options,
     found_in_store,
     load_config,
+    outlets_of,
     outlets_text,
     print_json,
     read_store,
@@ -67,9 +68,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({"events": events})
         return 0
     for event in events:
-        outlets = list(
-            dict.fromkeys(i["source"] or i["feed"] for s in event["stories"] for i in s["items"])
-        )
+        outlets = outlets_of(i for s in event["stories"] for i in s["items"])
         items = sum(len(s["items"]) for s in event["stories"])
         print(f"{event['first_seen'][:16].replace('T', ' ')}  {event['title']}")
         print(

@@ -9,6 +9,7 @@ from monitor.cli.common import (
     add_listing_options,
     found_in_store,
     load_config,
+    outlets_of,
     outlets_text,
     print_json,
     read_store,
@@ -61,8 +62,7 @@ def run(args: argparse.Namespace) -> int:
         print_json({"stories": stories})
         return 0
     for story in stories:
-        # By name, as an alert counts them: an aggregator's item is its source's.
-        outlets = list(dict.fromkeys(i["source"] or i["feed"] for i in story["items"]))
+        outlets = outlets_of(story["items"])
         print(f"{story['first_seen'][:16].replace('T', ' ')}  {story['title']}")
         print(
             f"    {plural(len(story['items']), 'item')} from {plural(len(outlets), 'outlet')}: "

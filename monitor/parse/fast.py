@@ -188,6 +188,7 @@ def _entry(
         base=base,
         now=now,
         source=clean_text(fields.text(source.text)) if source is not None else "",
+        source_url=source.get("url") if source is not None else None,
     )
 
 

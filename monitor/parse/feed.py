@@ -167,6 +167,7 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
         base=base,
         now=now,
         source=clean_text(dict.get(source, "title")) if isinstance(source, dict) else "",
+        source_url=dict.get(source, "href") if isinstance(source, dict) else None,
     )
 
 

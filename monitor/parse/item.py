@@ -9,6 +9,7 @@ from typing import Any
 
 from monitor.models import Item, outlet_name
 from monitor.normalize import MAX_URL, canonical_url, item_key
+from monitor.sites import site_of
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
@@ -25,6 +26,7 @@ def make_item(
     base: str,
     now: datetime,
     source: str = "",
+    source_url: str | None = None,
 ) -> Item | None:
     """A normalized item from an entry's cleaned fields; None for an entry with nothing in it."""
     if not (title or summary or link or guid):
@@ -49,6 +51,9 @@ def make_item(
         first_seen=now,
         # Capped as a feed's name is (``outlet_name``): both parsers make their items here.
         source=outlet_name(source),
+        # The outlet's site, its identity: only with its name (a <source> with an address and
+        # no name names nobody an alert could show).
+        site=(site_of(source_url) or "") if source else "",
     )
 
 

@@ -20,11 +20,22 @@ async def newest_headlines(db: Db, event_id: int, limit: int) -> list[tuple[int,
     return [(int(row[0]), str(row[1])) for row in rows]
 
 
+# The name of item ``i``'s outlet in its story ``s``'s event, found by identity
+# (``outlets.row_key``): its site, else its <source>, else its feed.
+_LISTED = (
+    "SELECT o.name FROM event_outlets o WHERE o.event_id = s.event_id AND (o.site = i.site"
+    " OR (i.site IS NULL AND o.site IS NULL AND (o.feed_id = i.feed_id AND i.source IS NULL"
+    " OR o.feed_id IS NULL AND o.name = i.source))) LIMIT 1"
+)
+
+
 async def lead(db: Db, story_id: int) -> tuple[str, str | None, str, str] | None:
     """What an update shows of the angle it leads with (``story_id``): its first item's
-    headline, link, outlet and summary; None when the story has no item kept."""
+    headline, link, outlet and summary; None when the story has no item kept. The outlet is
+    named as the event lists it (its first item's name there, ``event_outlets``): Reuters'
+    own feed is "From Reuters" where Google News' "Reuters" came first, as it is listed."""
     row = await db.fetch_one(
-        f"SELECT i.title, i.url, {OUTLET}, i.summary"
+        f"SELECT i.title, i.url, COALESCE(({_LISTED}), {OUTLET}), i.summary"
         " FROM stories s JOIN items i ON i.id = s.first_item_id"
         " JOIN feeds f ON f.id = i.feed_id WHERE s.id = ?",
         (story_id,),

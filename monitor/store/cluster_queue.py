@@ -62,7 +62,7 @@ async def take(db: Db, limit: int) -> list[Queued]:
     """The oldest queued items (by id), at most ``limit``; they stay queued until ``done``."""
     rows = await db.fetch_all(
         "SELECT q.item_id, q.feed_url, i.feed_id, f.title, i.key, i.title, i.summary, i.url,"
-        " i.canonical_url, i.guid, i.published, i.first_seen, i.untimed, i.source"
+        " i.canonical_url, i.guid, i.published, i.first_seen, i.untimed, i.source, i.site"
         " FROM assign_queue q JOIN items i ON i.id = q.item_id JOIN feeds f ON f.id = i.feed_id"
         " ORDER BY q.item_id LIMIT ?",
         (limit,),
@@ -72,7 +72,7 @@ async def take(db: Db, limit: int) -> list[Queued]:
         item = Item(
             key=r[4], title=r[5], summary=r[6], url=r[7], canonical_url=r[8], guid=r[9],
             published=_time(r[10]), first_seen=datetime.fromtimestamp(r[11], UTC),
-            source=r[13] or "",  # the outlet an aggregator names: credited as live
+            source=r[13] or "", site=r[14] or "",  # the item's outlet: credited as live
         )  # fmt: skip
         stored = StoredItem(
             id=r[0], feed_id=r[2], feed_name="", feed_tags=(), item=item, feed_url=r[1],

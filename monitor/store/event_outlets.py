@@ -19,14 +19,15 @@ if TYPE_CHECKING:
     from monitor.assign import EventPlan
 
 # The first item of each outlet in each event, from the items (``{where}`` picks the events):
-# by identity (``StoredItem.outlet_key``): an aggregator's ``<source>``, else the feed, named
-# as its first item was stored; feed_id NULL for a <source> (see ``outlets``).
+# by identity (``StoredItem.outlet_key``): its site, else an aggregator's ``<source>``, else
+# the feed, named as its first item was stored; feed_id NULL for a site or a <source> (see
+# ``outlets``).
+_FEED = "CASE WHEN i.site IS NULL AND i.source IS NULL THEN i.feed_id END"
 FIRST_PER_OUTLET = (
-    "SELECT f.event_id, CASE WHEN i.source IS NULL THEN i.feed_id END,"
-    " COALESCE(i.source, i.feed_name), i.first_seen, i.id"
+    f"SELECT f.event_id, {_FEED}, COALESCE(i.source, i.feed_name), i.first_seen, i.id, i.site"
     " FROM items i JOIN (SELECT s.event_id, MIN(i.id) AS first FROM items i JOIN stories s"
     " ON s.id = i.story_id WHERE {where} AND i.feed_name IS NOT NULL"
-    " GROUP BY s.event_id, i.source, CASE WHEN i.source IS NULL THEN i.feed_id END) f"
+    f" GROUP BY s.event_id, i.site, CASE WHEN i.site IS NULL THEN i.source END, {_FEED}) f"
     " ON f.first = i.id"
 )
 # Each event's newest item, from its items (``{where}`` picks the events).
@@ -36,7 +37,7 @@ NEWEST = (
     " ON s.id = i.story_id WHERE s.event_id = events.id"
     " ORDER BY COALESCE(i.published, i.first_seen) DESC, i.id DESC LIMIT 1) WHERE {where}"
 )
-OUTLET_COLUMNS = "event_id, feed_id, name, first_seen, item_id"
+OUTLET_COLUMNS = "event_id, feed_id, name, first_seen, item_id, site"
 
 _OUTLETS = outlet_rows("event_outlets", "event_id")
 

@@ -99,8 +99,8 @@ _RECORD_PG = (
     " FROM unnest(?::text[], ?::float8[], ?::bigint[], ?::bigint[], ?::float8[], ?::bigint[],"
     " ?::text[]) AS u(title, seen, added, id, at, item, latest) WHERE e.id = u.id),"
     f" outlets AS (INSERT INTO event_outlets ({outlets.OUTLET_COLUMNS})"
-    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT DO NOTHING)"
+    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[],"
+    " ?::text[]) ON CONFLICT DO NOTHING)"
     " UPDATE stories s SET event_id = u.event FROM unnest(?::bigint[], ?::bigint[])"
     " AS u(event, story) WHERE s.id = u.story"
 )
@@ -137,7 +137,7 @@ async def _record_pg(db: Db, plan: EventPlan) -> None:
             (
                 *columns(created, 8),
                 *columns(grown, 7),
-                *columns(new_outlets, 5),
+                *columns(new_outlets, 6),
                 *columns(linked, 2),
             ),
         )
@@ -155,20 +155,21 @@ async def load_events(db: Db, event_ids: Sequence[int]) -> dict[int, Event]:
     heads: dict[int, Any] = {}
     outlets: dict[int, list[tuple[str, str]]] = {}
     for marks, params in in_lists(event_ids):
-        # Each event's row (kind 0, with its newest headline), then its outlets (kind 1: name
-        # and feed), as its first item of each was stored: both as kept per poll
+        # Each event's row (kind 0, with its newest headline), then its outlets (kind 1: name,
+        # feed and site), as its first item of each was stored: both as kept per poll
         # (``event_outlets``), not read from each of the event's items.
         for kind, event_id, title, first, last, stories, latest, _, _ in await db.fetch_all(
             "SELECT 0, id, title, first_seen, last_seen, stories, latest, 0.0, 0 FROM events"
             f" WHERE id IN ({marks}) UNION ALL SELECT 1, event_id, name, NULL, NULL, feed_id,"
-            f" NULL, first_seen, item_id FROM event_outlets WHERE event_id IN ({marks})"
+            f" site, first_seen, item_id FROM event_outlets WHERE event_id IN ({marks})"
             " ORDER BY 1, 2, 8, 9",
             (*params, *params),
         ):
             if kind == 0:
                 heads[event_id] = (title, first, last, stories, latest)
             else:
-                outlets.setdefault(event_id, []).append((title, row_key(stories, title)))
+                key = row_key(stories, title, latest)
+                outlets.setdefault(event_id, []).append((title, key))
     return {
         event_id: Event(
             event_id,

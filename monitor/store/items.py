@@ -44,7 +44,8 @@ async def insert_new(
             [i.first_seen.timestamp() for i in unique],
         )
         untimed_column = [int(i.key in untimed) for i in unique]
-        args = (feed_id, *columns, untimed_column, [i.source or None for i in unique])
+        args = (feed_id, *columns, untimed_column, [i.source or None for i in unique],
+                [i.site or None for i in unique])  # fmt: skip
         for item_id, key in await db.fetch_all(_INSERT_ARRAYS, args):
             ids[key] = int(item_id)
     else:
@@ -60,7 +61,7 @@ async def insert_new(
             params: list[object] = []
             for n, i in enumerate(part):
                 params += _values(first + n, feed_id, i, i.key in untimed)
-            params += params[-12:] * (size - len(part))
+            params += params[-13:] * (size - len(part))
             stored = await db.together(partial(_insert_part, size, params, first, len(part)))
             if stored is None:
                 ids.update((i.key, first + n) for n, i in enumerate(part))
@@ -81,10 +82,12 @@ async def _insert_part(
     return {str(key): int(item_id) for item_id, key in rows}
 
 
-_ROWS = 128  # rows per statement on SQLite: 1,536 parameters, far below its limit
-# source: the outlet an aggregator names (``Item.source``), NULL for none (the feed's name).
+_ROWS = 128  # rows per statement on SQLite: 1,664 parameters, far below its limit
+# source: the outlet an aggregator names (``Item.source``), NULL for none (the feed's name);
+# site: the outlet's web site (``Item.site``), NULL where not known.
 _COLUMNS = (
-    "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, untimed, source"
+    "feed_id, key, guid, url, canonical_url, title, summary, published, first_seen, untimed,"
+    " source, site"
 )
 # The rows a SQLite statement stored of the ids it was given (ids only this writer hands out).
 _STORED = "SELECT id, key FROM items WHERE id >= ? AND id <= ?"
@@ -93,13 +96,13 @@ _STORED = "SELECT id, key FROM items WHERE id >= ? AND id <= ?"
 def _values(item_id: int, feed_id: int, i: Item, untimed: bool) -> tuple[object, ...]:
     return (item_id, feed_id, i.key, i.guid, i.url, i.canonical_url, i.title, i.summary,
             to_ts(i.published), i.first_seen.timestamp(), int(untimed),
-            i.source or None)  # fmt: skip
+            i.source or None, i.site or None)  # fmt: skip
 
 
 @functools.lru_cache(maxsize=16)
 def _insert_values(rows: int) -> str:
     # A key the feed has is skipped; an id taken (another writer's: there is none) is an error.
-    marks = ", ".join(["(" + ", ".join("?" * 12) + ")"] * rows)
+    marks = ", ".join(["(" + ", ".join("?" * 13) + ")"] * rows)
     return (
         f"INSERT INTO items (id, {_COLUMNS}) VALUES {marks} ON CONFLICT (feed_id, key) DO NOTHING"
     )
@@ -110,7 +113,7 @@ def _insert_values(rows: int) -> str:
 _INSERT_ARRAYS = (
     f"INSERT INTO items ({_COLUMNS})"
     " SELECT ?, * FROM unnest(?::text[], ?::text[], ?::text[], ?::text[],"
-    " ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int[], ?::text[])"
+    " ?::text[], ?::text[], ?::float8[], ?::float8[], ?::int[], ?::text[], ?::text[])"
     " ON CONFLICT (feed_id, key) DO NOTHING"
     " RETURNING id, key"
 )
@@ -187,10 +190,11 @@ async def first_seen_between(db: Db, feed_id: int, start: float, end: float) -> 
 # feed's name as stored with the item, else (an item stored before m005) the feed's title.
 OUTLET = "COALESCE(i.source, i.feed_name, f.title, f.url)"
 # The number of distinct outlets among items ``i`` by identity (``StoredItem.outlet_key``):
-# each <source> by its name, each feed's own by the feed, whatever it was called (a renamed
-# feed is one: review20d D1).
+# each site by its domain, else each <source> by its name, else each feed's own by the feed,
+# whatever it was called (a renamed feed is one: review20d D1).
 COUNT_OUTLETS = (
-    "COUNT(DISTINCT i.source) + COUNT(DISTINCT CASE WHEN i.source IS NULL THEN i.feed_id END)"
+    "COUNT(DISTINCT i.site) + COUNT(DISTINCT CASE WHEN i.site IS NULL THEN i.source END)"
+    " + COUNT(DISTINCT CASE WHEN i.site IS NULL AND i.source IS NULL THEN i.feed_id END)"
 )
 
 

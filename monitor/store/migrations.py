@@ -385,6 +385,26 @@ async def m021_outlets_by_name(db: Db) -> None:
         )
 
 
+async def m022_outlets_by_site(db: Db) -> None:
+    # An outlet is its web site where one is known (``StoredItem.outlet_key``: the registrable
+    # domain of an aggregator's <source url> or of the feed's own <link>), kept with the item
+    # and with a story's and an event's outlet rows: Reuters' own feed and Reuters through
+    # Google News and Bing were three outlets. A site's row is unique per owner by site
+    # (feed_id NULL); the name index keeps to rows with neither feed nor site, so that a
+    # site and a <source> without an address may share a name. No backfill: what a row's
+    # site was is not stored (a <source>'s address, a feed's <link> then); rows from before it
+    # keep their identity (site NULL).
+    await db.script("ALTER TABLE items ADD COLUMN site TEXT;\n")
+    for table, owner in (("story_outlets", "story_id"), ("event_outlets", "event_id")):
+        await db.script(
+            f"ALTER TABLE {table} ADD COLUMN site TEXT;\n"
+            f"DROP INDEX {table}_source;\n"
+            f"CREATE UNIQUE INDEX {table}_source ON {table}({owner}, name)"
+            " WHERE feed_id IS NULL AND site IS NULL;\n"
+            f"CREATE UNIQUE INDEX {table}_site ON {table}({owner}, site) WHERE site IS NOT NULL;\n"
+        )
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -406,4 +426,5 @@ MIGRATIONS: list[Migration] = [
     m019_item_last_listed,
     m020_item_untimed,
     m021_outlets_by_name,
+    m022_outlets_by_site,
 ]

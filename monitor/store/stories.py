@@ -145,9 +145,9 @@ _WRITE_PG = (
     " grown AS (UPDATE stories s SET last_seen = GREATEST(s.last_seen, u.seen),"
     " outlets = u.outlets FROM unnest(?::float8[], ?::bigint[], ?::bigint[]) AS u(seen, outlets,"
     " id) WHERE s.id = u.id),"
-    " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id)"
-    " SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[])"
-    " ON CONFLICT DO NOTHING)"
+    " outlets AS (INSERT INTO story_outlets (story_id, feed_id, name, first_seen, item_id,"
+    " site) SELECT * FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::float8[], ?::bigint[],"
+    " ?::text[]) ON CONFLICT DO NOTHING)"
     " UPDATE items i SET story_id = u.story, feed_name = u.name, headline_key = u.key"
     " FROM unnest(?::bigint[], ?::text[], ?::text[], ?::bigint[]) AS u(story, name, key, id)"
     " WHERE i.id = u.id"
@@ -169,7 +169,7 @@ async def _write_pg(
     grown = [(seen, outlets, story_id) for story_id, (seen, outlets) in later.items()]
     await db.execute(
         _WRITE_PG,
-        (*columns(created, 6), *columns(grown, 3), *columns(firsts, 5), *columns(links, 4)),
+        (*columns(created, 6), *columns(grown, 3), *columns(firsts, 6), *columns(links, 4)),
     )
 
 
@@ -270,12 +270,16 @@ async def items_json(db: Db, story_id: int) -> list[dict[str, Any]]:
             "feed": feed,
             # The outlet an aggregator's item names (``<source>``), None for the feed's own.
             "source": source,
+            # The outlet's web site (``Item.site``), by which outlets are told apart; None
+            # where not known.
+            "site": site,
             "title": item_title,
             "url": url,
             "published": _dt(published).isoformat() if published else None,
         }
-        for feed, source, item_title, url, published in await db.fetch_all(
-            "SELECT COALESCE(i.feed_name, f.title, f.url), i.source, i.title, i.url, i.published"
+        for feed, source, site, item_title, url, published in await db.fetch_all(
+            "SELECT COALESCE(i.feed_name, f.title, f.url), i.source, i.site, i.title, i.url,"
+            " i.published"
             " FROM items i JOIN feeds f ON f.id = i.feed_id WHERE i.story_id = ?"
             " ORDER BY i.first_seen, i.id",
             (story_id,),

@@ -48,14 +48,14 @@ async def read_outlets(
         for kind, story_id, title, first_seen, last_seen, url, name, feed_id in await db.fetch_all(
             "SELECT 0, s.id, s.title, s.first_seen, s.last_seen, i.url, NULL, NULL"
             f" FROM stories s LEFT JOIN items i ON i.id = s.first_item_id WHERE s.id IN ({marks})"
-            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, NULL, name, feed_id"
+            " UNION ALL SELECT 1, story_id, NULL, NULL, NULL, site, name, feed_id"
             f" FROM story_outlets WHERE story_id IN ({marks})",
             (*params, *params),
         ):
             if kind == 0:
                 heads[story_id] = (title, first_seen, last_seen, url)
-            else:
-                outlets.setdefault(story_id, set()).add(row_key(feed_id, name))
+            else:  # the site in the first item's link's column
+                outlets.setdefault(story_id, set()).add(row_key(feed_id, name, url))
     return heads, outlets
 
 
@@ -70,12 +70,12 @@ async def fill_outlets(db: Db, stories: Iterable[Story]) -> None:
         return
     names: dict[int, list[tuple[str, str]]] = {}
     for marks, params in in_lists(sorted(waiting)):
-        for story_id, name, feed_id in await db.fetch_all(
-            f"SELECT story_id, name, feed_id FROM story_outlets WHERE story_id IN ({marks})"
+        for story_id, name, feed_id, site in await db.fetch_all(
+            f"SELECT story_id, name, feed_id, site FROM story_outlets WHERE story_id IN ({marks})"
             " ORDER BY story_id, first_seen, item_id",
             params,
         ):
-            names.setdefault(story_id, []).append((name, row_key(feed_id, name)))
+            names.setdefault(story_id, []).append((name, row_key(feed_id, name, site)))
     for story_id, same in waiting.items():
         rows = names.get(story_id, ())
         carried = tuple(name for name, _ in rows)
