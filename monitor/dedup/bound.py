@@ -40,33 +40,33 @@ def by_bound(
         return
     reach = threshold - SLACK
     rest = 1 - set_weight
-    # In doubles, as the score computes them: the same ratios, blended alike.
+    top = set_weight * 100.0  # the bound with a set ratio of 100: a candidate's ceiling
+    # In doubles, as the score computes them: the same ratios, blended alike. Positions by
+    # ceiling, best first (ties: the earlier first: both sorts are stable).
     if len(texts) <= _FEW:
         ratio = fuzz.ratio
         ratios = [ratio(query, text) for text in texts]
-        # the bound with a set ratio of 100
-        ceilings = [set_weight * 100.0 + rest * r for r in ratios]
-        # Positions by ceiling, best first (ties: the earlier first; the sort is stable).
-        order = sorted(
-            (at for at, c in enumerate(ceilings) if c >= reach), key=lambda at: -ceilings[at]
-        )
+        ceilings = [top + rest * r for r in ratios]
+        order = sorted(range(len(texts)), key=ceilings.__getitem__, reverse=True)
     else:
         by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
-        ceiling = set_weight * 100.0 + rest * by_sort
-        found = np.flatnonzero(ceiling >= reach)
-        order = found[np.argsort(-ceiling[found], kind="stable")].tolist()
+        ceiling = top + rest * by_sort
+        order = np.argsort(-ceiling, kind="stable").tolist()
         ceilings, ratios = ceiling.tolist(), by_sort.tolist()
     # A bound is never above its ceiling, so a known bound goes out once no ceiling left
     # is above it.
     known: list[tuple[float, int]] = []  # (-bound, position): a heap
-    set_ratio = fuzz.token_set_ratio
+    set_ratio, push, pop = fuzz.token_set_ratio, heapq.heappush, heapq.heappop
     for at in order:
-        while known and (-known[0][0], -known[0][1]) >= (ceilings[at], -at):
-            negative, done = heapq.heappop(known)
+        ceiling = ceilings[at]
+        if ceiling < reach:
+            break  # nor can any after it reach the threshold
+        while known and (-known[0][0], -known[0][1]) >= (ceiling, -at):
+            negative, done = pop(known)
             yield done, -negative
         bound = set_weight * set_ratio(query, texts[at]) + rest * ratios[at]
         if bound >= reach:
-            heapq.heappush(known, (-bound, at))
+            push(known, (-bound, at))
     while known:
-        negative, done = heapq.heappop(known)
+        negative, done = pop(known)
         yield done, -negative
