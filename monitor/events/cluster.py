@@ -319,8 +319,7 @@ class EventIndex:
         self._found = ((title, summary, entities, key, feed, self._changes), vector)
         needed = SUMMARY_SHARED if told else 0
         best, margin = Decision(None, 0.0, "new event"), 1.0
-        weighted, norm = self._centroids.weighted(vector)
-        idf = self._centroids.rarity()
+        weighted, norm, idf = self._centroids.weighted(vector)
         unlearned = self._words.docs < LEARNED
         config = self.config
         candidates = self._candidates(vector, seen)
@@ -332,18 +331,15 @@ class EventIndex:
             # ``Centroids.cosine``, inlined, with the item's weights computed once for all
             # candidates
             words = event.words
+            common = list(filter(words.__contains__, weighted))  # in the item's order
+            if not common:
+                continue  # scores 0
             dot = 0.0
-            shared = 0
-            lone = ""
-            first = ""  # with ``lone``, the shared words when they are two or fewer
-            for word, weight in weighted.items():
-                other = words.get(word)
-                if other is not None:
-                    dot += weight * other * idf[word]
-                    shared += 1
-                    if shared == 1:
-                        first = word
-                    lone = word
+            for word in common:
+                dot += weighted[word] * words[word] * idf[word]
+            shared = len(common)
+            # with ``lone``, the shared words when they are two or fewer
+            first, lone = common[0], common[-1]
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
             score = dot / (norm * self._centroids.norm(event))

@@ -12,18 +12,38 @@ RARE_WORDS = 8
 PER_WORD = 64
 
 
-class Rarity(dict[str, float]):
-    """Word -> its weight among ``events`` events, each computed once until the postings or
-    the number of events change (``EventWords`` forgets the stale ones): scoring a story
-    reads the same words' weights again for every candidate event and its norm."""
+class Rarity:
+    """Word -> its weight among ``events`` events, read from the length of its postings:
+    the weight of each number of holders is computed once until the number of events
+    changes. (Kept per word, every word posted to an event was weighed again, a Python call
+    each: most of what an event's norm cost.) A hot loop reads ``postings`` and
+    ``by_holders`` itself: ``by_holders[len(postings.get(word, ()))]``."""
+
+    __slots__ = ("by_holders", "events", "postings")
 
     def __init__(self, postings: dict[str, list[int]], events: int) -> None:
-        super().__init__()
         self.postings = postings
         self.events = events
+        self.by_holders = _Weights(events)
 
-    def __missing__(self, word: str) -> float:
-        weight = self[word] = _idf(len(self.postings.get(word, ())), self.events)
+    def __getitem__(self, word: str) -> float:
+        return self.by_holders[len(self.postings.get(word, ()))]
+
+    def of(self, words: Iterable[str]) -> list[float]:
+        """The weights of ``words``, in their order."""
+        get, weight = self.postings.get, self.by_holders
+        return [weight[len(get(word, ()))] for word in words]
+
+
+class _Weights(dict[int, float]):
+    """Holders -> the weight of a word they hold, among ``events`` events."""
+
+    def __init__(self, events: int) -> None:
+        super().__init__()
+        self.events = events
+
+    def __missing__(self, holders: int) -> float:
+        weight = self[holders] = _idf(holders, self.events)
         return weight
 
 
@@ -55,8 +75,7 @@ class EventWords:
         stays true until the next ``post``, ``compact`` or change in ``events``."""
         rarity = self._rarity
         if rarity.events != events:
-            rarity.clear()
-            rarity.events = events
+            rarity = self._rarity = Rarity(self._postings, events)
         return rarity
 
     def all_held(self, words: Iterable[str], events: float) -> bool:
@@ -82,14 +101,13 @@ class EventWords:
 
     def post(self, words: Iterable[str], event_id: int) -> None:
         """``words`` are now among event ``event_id``'s words."""
-        postings, rarity = self._postings, self._rarity
+        postings = self._postings
         for word in words:
             held = postings.get(word)
             if held is None:
                 postings[word] = [event_id]
             else:
                 held.append(event_id)
-            rarity.pop(word, None)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
