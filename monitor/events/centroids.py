@@ -35,7 +35,9 @@ class Centroids:
     def weighted(self, vector: Vector) -> tuple[Vector, float, Vector]:
         """The item's words weighted by rarity, the norm of that (once per item), and the
         rarity of each word."""
-        idf = dict(zip(vector, self.rarity().of(vector), strict=True))
+        rarity = self.rarity()
+        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
+        idf = {w: weight_of[len(get(w, ()))] for w in vector}
         weighted = {w: weight * idf[w] for w, weight in vector.items()}
         return weighted, math.sqrt(sum([w * w for w in weighted.values()])), idf
 
@@ -45,8 +47,8 @@ class Centroids:
         docs, norm_docs = self._words.docs, event.norm_docs
         if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # stale
             rarity = self.rarity()
-            get, weight = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
-            squares = [(x * weight[len(get(w, ()))]) ** 2 for w, x in event.words.items()]
+            get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
+            squares = [(x * weight_of[len(get(w, ()))]) ** 2 for w, x in event.words.items()]
             event.norm = math.sqrt(sum(squares))
             event.norm_docs = docs
         return event.norm
@@ -66,9 +68,10 @@ class Centroids:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
         long tail of single mentions); their postings drop it at the next
         ``EventIndex.evict``."""
+        rarity = self.rarity()
+        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
         words = list(event.words.items())
-        rarities = self.rarity().of(event.words)
-        weights = [x * rarity for (_, x), rarity in zip(words, rarities, strict=True)]
+        weights = [x * weight_of[len(get(w, ()))] for w, x in words]
         # sorted as the (word, weight) pairs by weight would be: the first of equals first
         heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])

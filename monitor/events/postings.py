@@ -29,11 +29,6 @@ class Rarity:
     def __getitem__(self, word: str) -> float:
         return self.by_holders[len(self.postings.get(word, ()))]
 
-    def of(self, words: Iterable[str]) -> list[float]:
-        """The weights of ``words``, in their order."""
-        get, weight = self.postings.get, self.by_holders
-        return [weight[len(get(word, ()))] for word in words]
-
 
 class _Weights(dict[int, float]):
     """Holders -> the weight of a word they hold, among ``events`` events."""
@@ -114,7 +109,7 @@ class EventWords:
         (weighted by rarity) first."""
         postings = self._postings
         # every posted word has been counted (``seen`` comes before ``post``)
-        rare = sorted((w for w in words if w in postings), key=self._df.__getitem__)
+        rare = sorted(filter(postings.__contains__, words), key=self._df.__getitem__)
         shared: dict[int, float] = {}
         get = shared.get
         rarity = self.rarity(events)
