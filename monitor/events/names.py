@@ -37,9 +37,15 @@ def runs(summary: str) -> tuple[frozenset[str], ...]:
 
 def _close(run: list[str], out: list[frozenset[str]]) -> None:
     if len(run) > 1:
-        words = frozenset(content_words(" ".join(run)))
+        words = _name_words(" ".join(run))
         if len(words) > 1:
             out.append(words)
+
+
+# The wires write the same names in many ledes ("Russian President Vladimir Putin").
+@lru_cache(maxsize=1024)
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(content_words(name))
 
 
 def distinct(words: Iterable[str], names: Sequence[frozenset[str]]) -> int:

@@ -79,6 +79,11 @@ class EventWords:
         get = self._postings.get
         return all(len(get(word, ())) >= events for word in words)
 
+    def posted(self, words: Iterable[str]) -> list[str]:
+        """Those of ``words`` that some event holds (or held until ``compact``), in their
+        order: every word of every event is posted, so no other can be shared with one."""
+        return list(filter(self._postings.__contains__, words))
+
     def latest(self, word: str) -> list[int]:
         """The events holding ``word``, at most ``PER_WORD`` of the latest."""
         return self._postings.get(word, [])[-PER_WORD:]
