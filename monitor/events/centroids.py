@@ -32,19 +32,24 @@ class Centroids:
     def rarity(self) -> Rarity:
         return self._words.rarity(len(self._events))
 
-    def weighted(self, vector: Vector) -> tuple[Vector, float]:
-        """The item's words weighted by rarity, and the norm of that (once per item)."""
-        idf = self.rarity()
+    def weighted(self, vector: Vector) -> tuple[Vector, float, Vector]:
+        """The item's words weighted by rarity, the norm of that (once per item), and the
+        rarity of each word."""
+        rarity = self.rarity()
+        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
+        idf = {w: weight_of[len(get(w, ()))] for w in vector}
         weighted = {w: weight * idf[w] for w, weight in vector.items()}
-        return weighted, math.sqrt(sum([w * w for w in weighted.values()]))
+        return weighted, math.sqrt(sum([w * w for w in weighted.values()])), idf
 
     def norm(self, event: Event) -> float:
         """The event's norm, summed again when it is stale (the event changed, or the rarity
         of words has moved: a tenth more items seen); the rest of the time it is read."""
         docs, norm_docs = self._words.docs, event.norm_docs
         if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # stale
-            idf = self.rarity()
-            event.norm = math.sqrt(sum([(x * idf[w]) ** 2 for w, x in event.words.items()]))
+            rarity = self.rarity()
+            get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
+            squares = [(x * weight_of[len(get(w, ()))]) ** 2 for w, x in event.words.items()]
+            event.norm = math.sqrt(sum(squares))
             event.norm_docs = docs
         return event.norm
 
@@ -63,9 +68,10 @@ class Centroids:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
         long tail of single mentions); their postings drop it at the next
         ``EventIndex.evict``."""
-        idf = self.rarity()
+        rarity = self.rarity()
+        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
         words = list(event.words.items())
-        weights = [x * idf[w] for w, x in words]
+        weights = [x * weight_of[len(get(w, ()))] for w, x in words]
         # sorted as the (word, weight) pairs by weight would be: the first of equals first
         heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])
@@ -108,8 +114,9 @@ def _sums(
     squares = []
     dot = 0.0
     shared = 0
+    get, weight_of = idf.postings.get, idf.by_holders  # ``Rarity``'s lookup, inlined
     for word, x in vector:
-        rarity = idf[word]
+        rarity = weight_of[len(get(word, ()))]
         weight = x * rarity
         squares.append(weight * weight)
         other = words.get(word)

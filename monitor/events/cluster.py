@@ -156,12 +156,13 @@ class EventIndex:
         offer stay apart only as one other open event is counted twice.)"""
         count = 0
         counted = {but}
+        silence = self._silence()  # ``_closed``, inlined
         for event_id in reversed(self._words.latest(word)):  # the open ones are the latest
             event = self._events.get(event_id)
             if event_id not in counted and event is not None and word in event.words:
                 if once:
                     counted.add(event_id)
-                count += not self._closed(event, seen)
+                count += not seen - event.last_seen > silence
                 if count == enough:
                     break
         return count
@@ -184,12 +185,13 @@ class EventIndex:
         events = self._events
         holders: set[int] = set()
         others = 0
+        silence = self._silence()  # ``_closed``, inlined
         for event_id in reversed(self._words.holding(word)):  # the open ones are the latest
             event = events.get(event_id)
             if event_id in holders or event is None or word not in event.words:
                 continue
             holders.add(event_id)
-            others += event_id != but and not self._closed(event, seen)
+            others += event_id != but and not seen - event.last_seen > silence
             if others >= COMMON_EVENTS and len(holders) >= held:
                 return True
         return False
@@ -279,11 +281,12 @@ class EventIndex:
         events = self._events
         rarest = min(words, key=lambda word: len(self._words.holding(word)))
         holders: set[int] = {but}
+        silence = self._silence()  # ``_closed``, inlined
         for event_id in reversed(self._words.holding(rarest)):  # the open ones are the latest
             event = events.get(event_id)
-            if event_id in holders or event is None or self._closed(event, seen):
+            if event_id in holders or event is None or seen - event.last_seen > silence:
                 continue
-            if all(word in event.words for word in words):
+            if event.words.keys() >= words:  # holds them all
                 holders.add(event_id)
                 if len(holders) > COMMON_EVENTS:
                     return True
@@ -319,11 +322,12 @@ class EventIndex:
         self._found = ((title, summary, entities, key, feed, self._changes), vector)
         needed = SUMMARY_SHARED if told else 0
         best, margin = Decision(None, 0.0, "new event"), 1.0
-        weighted, norm = self._centroids.weighted(vector)
-        idf = self._centroids.rarity()
+        weighted, norm, idf = self._centroids.weighted(vector)
+        # only a word some event holds can be shared: most of a lede's are in none
+        posted = self._words.posted(weighted)
         unlearned = self._words.docs < LEARNED
         config = self.config
-        candidates = self._candidates(vector, seen)
+        candidates = self._candidates(posted, seen)
         loose = -1  # the item's words in COMMON_WORDS and its entities ("@kyiv"), when asked
         untimed = self._untimed if timed else None  # None: no event is recent to it
         self.last_candidates = len(candidates)
@@ -332,18 +336,15 @@ class EventIndex:
             # ``Centroids.cosine``, inlined, with the item's weights computed once for all
             # candidates
             words = event.words
+            common = list(filter(words.__contains__, posted))  # in the item's order
+            if not common:
+                continue  # scores 0
             dot = 0.0
-            shared = 0
-            lone = ""
-            first = ""  # with ``lone``, the shared words when they are two or fewer
-            for word, weight in weighted.items():
-                other = words.get(word)
-                if other is not None:
-                    dot += weight * other * idf[word]
-                    shared += 1
-                    if shared == 1:
-                        first = word
-                    lone = word
+            for word in common:
+                dot += weighted[word] * words[word] * idf[word]
+            shared = len(common)
+            # with ``lone``, the shared words when they are two or fewer
+            first, lone = common[0], common[-1]
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 continue  # scores 0: below any bar
             score = dot / (norm * self._centroids.norm(event))
@@ -442,13 +443,13 @@ class EventIndex:
         for event_id, meaning in zip(event_ids, summed, strict=True):
             self._events[event_id].meaning = meaning
 
-    def _candidates(self, vector: Vector, seen: float) -> list[int]:
-        """Open events sharing the rarest words of ``vector``, those sharing the most
+    def _candidates(self, words: Sequence[str], seen: float) -> list[int]:
+        """Open events sharing the rarest of ``words``, those sharing the most
         (weighted by rarity) first; at most ``max_candidates``."""
         events = self._events
         out = []
         silence = self._silence()
-        for event_id in self._words.ranked(vector, len(events)):
+        for event_id in self._words.ranked(words, len(events)):
             event = events.get(event_id)
             # ``_closed``, its silence computed once
             if event is not None and not seen - event.last_seen > silence:

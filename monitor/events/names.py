@@ -3,7 +3,8 @@ event, one name's words in common are one thing in common, not three (``cluster.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from monitor.dedup.headline import content_words
 
@@ -14,12 +15,14 @@ _ENDS_RUN = ',.;:!?)]"”'
 _POSSESSIVE = ("'s", "’s")  # "Ukraine's Volodymyr Zelenskiy": two names
 
 
-def runs(summary: str) -> list[frozenset[str]]:
+# Asked of one item's summary for each candidate event its join is judged against.
+@lru_cache(maxsize=4)
+def runs(summary: str) -> tuple[frozenset[str], ...]:
     """The words (stemmed) of each run of two or more capitalised words of ``summary``."""
     tokens = summary.split()
     capital = [t[:1].isupper() for t in tokens]
     if not tokens or sum(capital) > TITLE_CASE * len(tokens):
-        return []
+        return ()
     out: list[frozenset[str]] = []
     run: list[str] = []
     for token, upper in zip(tokens, capital, strict=True):
@@ -29,17 +32,23 @@ def runs(summary: str) -> list[frozenset[str]]:
             _close(run, out)
             run = []
     _close(run, out)
-    return out
+    return tuple(out)
 
 
 def _close(run: list[str], out: list[frozenset[str]]) -> None:
     if len(run) > 1:
-        words = frozenset(content_words(" ".join(run)))
+        words = _name_words(" ".join(run))
         if len(words) > 1:
             out.append(words)
 
 
-def distinct(words: Iterable[str], names: list[frozenset[str]]) -> int:
+# The wires write the same names in many ledes ("Russian President Vladimir Putin").
+@lru_cache(maxsize=1024)
+def _name_words(name: str) -> frozenset[str]:
+    return frozenset(content_words(name))
+
+
+def distinct(words: Iterable[str], names: Sequence[frozenset[str]]) -> int:
     """How many of ``words`` there are, the words of one name (``runs``) counted once."""
     left = set(words)
     # a word of two runs (a title: "President Xi Jinping", "President Vladimir Putin") is

@@ -12,18 +12,33 @@ RARE_WORDS = 8
 PER_WORD = 64
 
 
-class Rarity(dict[str, float]):
-    """Word -> its weight among ``events`` events, each computed once until the postings or
-    the number of events change (``EventWords`` forgets the stale ones): scoring a story
-    reads the same words' weights again for every candidate event and its norm."""
+class Rarity:
+    """Word -> its weight among ``events`` events, read from the length of its postings:
+    the weight of each number of holders is computed once until the number of events
+    changes. (Kept per word, every word posted to an event was weighed again, a Python call
+    each: most of what an event's norm cost.) A hot loop reads ``postings`` and
+    ``by_holders`` itself: ``by_holders[len(postings.get(word, ()))]``."""
+
+    __slots__ = ("by_holders", "events", "postings")
 
     def __init__(self, postings: dict[str, list[int]], events: int) -> None:
-        super().__init__()
         self.postings = postings
         self.events = events
+        self.by_holders = _Weights(events)
 
-    def __missing__(self, word: str) -> float:
-        weight = self[word] = _idf(len(self.postings.get(word, ())), self.events)
+    def __getitem__(self, word: str) -> float:
+        return self.by_holders[len(self.postings.get(word, ()))]
+
+
+class _Weights(dict[int, float]):
+    """Holders -> the weight of a word they hold, among ``events`` events."""
+
+    def __init__(self, events: int) -> None:
+        super().__init__()
+        self.events = events
+
+    def __missing__(self, holders: int) -> float:
+        weight = self[holders] = _idf(holders, self.events)
         return weight
 
 
@@ -55,8 +70,7 @@ class EventWords:
         stays true until the next ``post``, ``compact`` or change in ``events``."""
         rarity = self._rarity
         if rarity.events != events:
-            rarity.clear()
-            rarity.events = events
+            rarity = self._rarity = Rarity(self._postings, events)
         return rarity
 
     def all_held(self, words: Iterable[str], events: float) -> bool:
@@ -64,6 +78,11 @@ class EventWords:
         as posted until the next ``compact``)."""
         get = self._postings.get
         return all(len(get(word, ())) >= events for word in words)
+
+    def posted(self, words: Iterable[str]) -> list[str]:
+        """Those of ``words`` that some event holds (or held until ``compact``), in their
+        order: every word of every event is posted, so no other can be shared with one."""
+        return list(filter(self._postings.__contains__, words))
 
     def latest(self, word: str) -> list[int]:
         """The events holding ``word``, at most ``PER_WORD`` of the latest."""
@@ -82,21 +101,20 @@ class EventWords:
 
     def post(self, words: Iterable[str], event_id: int) -> None:
         """``words`` are now among event ``event_id``'s words."""
-        postings, rarity = self._postings, self._rarity
+        postings = self._postings
         for word in words:
             held = postings.get(word)
             if held is None:
                 postings[word] = [event_id]
             else:
                 held.append(event_id)
-            rarity.pop(word, None)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
         (weighted by rarity) first."""
         postings = self._postings
         # every posted word has been counted (``seen`` comes before ``post``)
-        rare = sorted((w for w in words if w in postings), key=self._df.__getitem__)
+        rare = sorted(filter(postings.__contains__, words), key=self._df.__getitem__)
         shared: dict[int, float] = {}
         get = shared.get
         rarity = self.rarity(events)

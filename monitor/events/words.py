@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import NamedTuple
 
 from monitor.dedup.headline import Headline, content_words, parse
@@ -71,6 +72,9 @@ def summary_words(
     return Words(content_words(text, language), frozenset())
 
 
+# A new story's headline is read twice, for its words (``EventIndex.find``) and as a title
+# (``EventIndex.add``); a copy under the same headline again.
+@lru_cache(maxsize=64)
 def segment_words(title: str) -> tuple[str, ...]:
     """The words of what story matching strips as an outlet's segment ("Titanfall - ",
     " | 'The Bachelor'"): to an event they may be its topic (``EventIndex`` keeps those that
