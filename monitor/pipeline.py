@@ -30,7 +30,7 @@ from monitor.parsethread import parse_off_loop
 from monitor.redact import register_keys
 from monitor.runtime import Runtime, feed_name
 from monitor.schedule import WEEK, Publishing, next_check
-from monitor.sites import site_of
+from monitor.sites import site_of_feed
 from monitor.store import items as item_store
 from monitor.store.db import Db
 from monitor.store.feeds import FeedState
@@ -164,7 +164,7 @@ async def ingest(
             # on a feed's first poll (recorded after its items), whether each item's time says
             # when its news happened: decided for the whole poll, kept with the item
             first_poll = not pushed and state.last_success is None
-            site = site_of(parsed.link)
+            site = site_of_feed(parsed.link)
             inserted = await _store_new(db, feed, state, entries, first_poll, site)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
@@ -278,7 +278,7 @@ async def _store_new(
 ) -> list[StoredItem]:  # fmt: skip
     """Store the entries the feed has not had before; only those go on. On its ``first_poll``
     the undated (or stamped) ones are untimed (``events.when``). The feed's own items are
-    credited to its ``site`` (``sites.site_of`` its <link>) where it has one."""
+    credited to its ``site`` (``sites.site_of_feed`` its <link>) where it has one."""
     untimed: frozenset[str] = frozenset()
     if first_poll:
         marks = when.untimed([item_store.to_ts(e.published) for e in entries])
@@ -289,6 +289,11 @@ async def _store_new(
     for entry in entries:
         if entry.source and entry.source in own:
             entry.source = ""
+            # A feed with no site of its own named after the outlet it carries (a Google
+            # News search for Reuters, called "Reuters"): its <source url> still says whose
+            # items they are, and Reuters' own feed is that outlet, not a second one.
+            if site is None:
+                continue
         # The feed's own item is its site's, not its links' (feedproxy.google.com); an item
         # whose <source> has no address stays that name's (no site to tell it by).
         if not entry.source:

@@ -1,6 +1,9 @@
-"""sites: an outlet's web site as its identity: the registrable domain of an address
-(``www.reuters.com`` and ``reuters.com`` are one, ``reuters.com``), by the Public Suffix
-List (https://publicsuffix.org/: ``bbc.co.uk`` is registrable where ``co.uk`` is not).
+"""sites: an outlet's web site as its identity: the host of its home page without a
+leading "www." (``www.reuters.com`` and ``reuters.com`` are one, ``reuters.com``), checked
+against the Public Suffix List (https://publicsuffix.org/: ``bbc.co.uk`` is registrable where
+``co.uk`` is not). The host, not the registrable domain: publishers that share a domain are
+not one (commission.europa.eu and europarl.europa.eu, one.substack.com and two), and one
+outlet's hosts (edition.cnn.com, www.cnn.com) counted twice only over-count, as before sites.
 
 The list is the one ``publicsuffixlist`` ships, read offline: no fetch at run time, and a
 newer list comes with the package. No table of one outlet's several domains: ``bbc.co.uk``
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import re
 from urllib.parse import urlsplit
 
 from publicsuffixlist import PublicSuffixList
@@ -26,7 +30,11 @@ SHARED_DOMAINS = frozenset(
         "rss.app", "fetchrss.com", "politepol.com",
         "youtube.com", "reddit.com", "x.com", "twitter.com", "t.me", "telegram.me",
         "facebook.com", "instagram.com", "linkedin.com", "threads.net", "bsky.app",
-        "mastodon.social", "dev.to",
+        "mastodon.social", "dev.to", "threads.com",
+        # a publisher's page by path (buttondown.com/<name>), which the path rule below
+        # cannot tell from an outlet's section (reuters.com/world)
+        "buttondown.com", "buttondown.email", "campaign-archive.com", "micro.blog",
+        "github.com", "vimeo.com", "soundcloud.com", "patreon.com",
     )
 )  # fmt: skip
 # Platforms whose subdomains are each a publication of its own (foo.substack.com) and that
@@ -49,6 +57,21 @@ _RESERVED_SUFFIXES = frozenset(("example", "test", "invalid", "localhost"))
 # A DNS name is at most 253 characters (RFC 1035 section 2.3.4).
 MAX_HOST = 253
 
+# A feed's channel link names its site only where it reads as a site: its home page or a
+# section of it (/world/, /news/world), not a page of one of a platform's many publishers
+# (a Mastodon or Threads account, a GOV.UK department, a podcast on podcasts.apple.com). A
+# link the rule refuses leaves the feed its own outlet, as before sites were known: a
+# missed merge over-counts, a false one hides a publisher.
+MAX_SECTION_DEPTH = 2
+_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+_PLATFORM_PAGES = frozenset(
+    (
+        "user", "users", "u", "people", "profile", "profiles", "channel", "channels", "c",
+        "organisations", "organizations", "government", "author", "authors", "members",
+        "groups", "accounts", "podcast", "podcasts", "show", "shows",
+    )
+)  # fmt: skip
+
 
 @functools.cache
 def _suffixes() -> PublicSuffixList:
@@ -56,18 +79,45 @@ def _suffixes() -> PublicSuffixList:
 
 
 def site_of(url: str | None) -> str | None:
-    """The registrable domain of ``url``'s host, lowercased ("reuters.com" of
+    """The site of an outlet's home page ``url`` (an aggregator's ``<source url>``): its
+    host, lowercased and IDNA-encoded, without a leading "www." ("reuters.com" of
     https://www.Reuters.com/world); None where it names no outlet's site: no host, an IP
-    address, a single label, a public suffix itself, a reserved example name, or a site of
-    many outlets (``SHARED_DOMAINS``); the host itself on a platform of many publications
-    (``PLATFORM_DOMAINS``: "foo.substack.com")."""
+    address, a single label, a public suffix itself, a reserved example name, a site of many
+    outlets (``SHARED_DOMAINS``) or a platform's own pages (``PLATFORM_DOMAINS``)."""
     if not url:
         return None
     try:
-        host = urlsplit(url.strip()).hostname
+        parts = urlsplit(url.strip())
     except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
         return None
-    host = (host or "").rstrip(".")
+    return _site_of_host(parts.hostname or "")
+
+
+def site_of_feed(link: str | None) -> str | None:
+    """The site a feed's own channel ``link`` names: as ``site_of``, where the link is the
+    site's home page or a section of it (no query, at most ``MAX_SECTION_DEPTH`` plain path
+    segments, none an account's "@name" or "~name", not under /users/, /organisations/,
+    /government/...); None for a page of a platform's publisher."""
+    if not link:
+        return None
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or parts.query:
+        return None
+    segments = [s for s in parts.path.split("/") if s]
+    if len(segments) > MAX_SECTION_DEPTH or not all(map(_PLAIN_SEGMENT.fullmatch, segments)):
+        return None
+    if segments and segments[0].lower() in _PLATFORM_PAGES:
+        return None
+    return _site_of_host(parts.hostname or "")
+
+
+@functools.lru_cache(maxsize=4096)
+def _site_of_host(host: str) -> str | None:
+    # Few sites, many items: each host is looked up once.
+    host = host.rstrip(".")
     if not host or len(host) > MAX_HOST:
         return None
     try:
@@ -76,19 +126,26 @@ def site_of(url: str | None) -> str | None:
         pass
     else:
         return None
+    try:
+        # One host in Unicode (www.москва.рф) and in punycode (www.xn--80adxhks.xn--p1ai)
+        # is one site (RFC 3490 section 4.1, ToASCII).
+        host = host.encode("idna").decode("ascii").lower()
+    except UnicodeError:  # a label IDNA refuses (empty, too long): no name of a site
+        return None
     if host.rpartition(".")[2] in _RESERVED_SUFFIXES:
         return None
     domain = _registrable(host)
     if domain is None or domain in _RESERVED_DOMAINS or domain in SHARED_DOMAINS:
         return None
-    if domain in PLATFORM_DOMAINS:
-        publication = host.removeprefix("www.")
-        return publication if publication != domain else None
-    return domain
+    site = host.removeprefix("www.") if host.startswith("www.") else host
+    if not (site == domain or site.endswith("." + domain)):
+        site = domain  # "www." was its registrable label (www.github.io)
+    if domain in PLATFORM_DOMAINS and site == domain:
+        return None
+    return site
 
 
 @functools.lru_cache(maxsize=4096)
 def _registrable(host: str) -> str | None:
-    # Few sites, many items: each host is looked up once.
     found = _suffixes().privatesuffix(host)
     return found if found and "." in found else None

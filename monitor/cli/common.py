@@ -116,8 +116,9 @@ def add_listing_options(parser: argparse.ArgumentParser, what: str) -> None:
 
 def outlets_of(items: Iterable[Mapping[str, Any]]) -> list[str]:
     """The distinct outlets of ``items`` (``--json`` items), each by the first name it came by:
-    told apart as an alert counts them (``StoredItem.outlet_key``), by site, else by the
-    ``<source>`` an aggregator names, else by feed."""
+    told apart by site, else by the ``<source>`` an aggregator names, else by the feed's name.
+    As an alert counts them (``StoredItem.outlet_key``) but for the last: an alert tells feeds
+    by id, and ``--json`` items carry no feed id, so two feeds of one name are one here."""
     names: dict[tuple[str, str], str] = {}
     for item in items:
         name = item["source"] or item["feed"]

@@ -243,7 +243,12 @@ def _id_and_link(
 
 def _atom_link(links: list[etree._Element], base: str) -> str:
     """The last alternate HTML link's address, as feedparser keeps it."""
-    link = ""
+    return _atom_alternate(links, base)[0]
+
+
+def _atom_alternate(links: list[etree._Element], base: str) -> tuple[str, bool]:
+    """The last alternate HTML link's address, and whether it was written absolute."""
+    link, written = "", False
     for candidate in links:
         href = candidate.get("href")
         if href is None or candidate.get("url") is not None or candidate.get("uri") is not None:
@@ -251,8 +256,8 @@ def _atom_link(links: list[etree._Element], base: str) -> str:
         rel = (candidate.get("rel") or "alternate").lower()
         kind = (candidate.get("type") or "text/html").lower()
         if rel == "alternate" and kind in ("text/html", "application/xhtml+xml", "html"):
-            link = fields.resolve(href.strip(), base)
-    return link
+            link, written = fields.resolve(href.strip(), base), fields.written_absolute(href)
+    return link, written
 
 
 def _feed(
@@ -272,6 +277,7 @@ def _feed(
     if namespace == ATOM:
         expected.add(ATOM + "id")
     link = ""
+    link_written = id_written = False
     ttl = None
     atom_links: list[etree._Element] = []
     feed_id = ""
@@ -282,20 +288,25 @@ def _feed(
         if tag not in expected and local_name(tag).lower() in FEED_FIELDS:
             raise Unsure(f"another title, link or id for the feed: {tag}")
         if link_tag is not None and tag == link_tag:
-            link = fields.feed_link(fields.text(child.text), base)
+            written = fields.text(child.text)
+            link, link_written = fields.feed_link(written, base), fields.written_absolute(written)
         elif tag == ATOM + "link":
             atom_links.append(child)
         elif tag == ATOM + "id" and link_tag is None:
-            feed_id = fields.resolve(fields.text(child.text), base)
+            written = fields.text(child.text)
+            feed_id, id_written = fields.resolve(written, base), fields.written_absolute(written)
         elif ttl_tag is not None and tag == ttl_tag:
             ttl = fields.text(child.text)
-    alternate = _atom_link(atom_links, base)
+    alternate, alternate_written = _atom_alternate(atom_links, base)
     if alternate and link_tag is not None:
         raise Unsure("an Atom link for an RSS channel")
-    link = link or alternate or feed_id
+    if not link:
+        link, link_written = (alternate, alternate_written) if alternate else (feed_id, id_written)
     return ParsedFeed(
         title=clean_text(title),
-        link=link or None,
+        # Only a link written absolute names the feed's site: one resolved against the
+        # feed's own address would make its feed host (or where it moved) the outlet.
+        link=(link or None) if link_written else None,
         ttl_seconds=ttl_seconds(ttl),
         entries=[i for i in items if i is not None],
         **fields.websub_links(atom_links, base),

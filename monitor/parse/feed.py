@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from html import escape
 from types import MappingProxyType
 from typing import Any
 from xml.sax import SAXParseException
@@ -16,6 +17,7 @@ from monitor.normalize import MAX_URL, clean_text, summary_text
 from monitor.parse.amp import escape_stray_amps
 from monitor.parse.entities import check_entities
 from monitor.parse.fast import parse_fast
+from monitor.parse.fields import written_absolute
 from monitor.parse.item import make_item, struct_to_dt, ttl_seconds
 from monitor.parse.jsonfeed import looks_like_json, parse_json_feed
 from monitor.parse.known import Recall
@@ -112,7 +114,7 @@ def parse_with_feedparser(
             malformed = f"malformed XML at line {where}: {what}"
     return ParsedFeed(
         title=clean_text(feed.get("title")),
-        link=feed.get("link"),
+        link=_written_link(feed.get("link"), body),
         ttl_seconds=ttl_seconds(feed.get("ttl")),
         entries=[i for i in items if i is not None],
         warning=warning,
@@ -141,6 +143,20 @@ def _lost_items(body: bytes, read: int) -> bool:
         return True
     # The document's end after the last item's: a page cache's footer or padding may follow.
     return _DOCUMENT_END.search(body, ends[-1] if ends else 0) is None
+
+
+def _written_link(link: Any, body: bytes) -> str | None:
+    """The feed's link where the body writes it whole, as the fast path keeps it
+    (``fields.written_absolute``): feedparser resolves a relative one against the feed's
+    own address, and keeps no sign of it. A link the body does not spell out (xml:base, an
+    encoding other than ASCII's) is left out: no site rather than the feed host's."""
+    if not link or not isinstance(link, str) or not written_absolute(link):
+        return None
+    for spelling in dict.fromkeys((link, escape(link, quote=False), escape(link))):
+        written = re.escape(spelling.encode("utf-8", "replace"))
+        if re.search(rb"""[>"'\[\s]\s*""" + written + rb"""\s*[<"'\]\s]""", body):
+            return link
+    return None
 
 
 def _websub_links(links: Any) -> dict[str, Any]:

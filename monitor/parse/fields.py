@@ -23,6 +23,7 @@ class Unsure(Exception):
 # or control character, no ";" parameters, no IPv6 brackets, no empty query or fragment, a
 # host right after "//" (feedparser's URI fixer eats extra slashes).
 _PLAIN_ABSOLUTE = re.compile(r"https?://[^/?#;\[\]\x00-\x20\x7f]+(?:[/?#][^;\[\]\x00-\x20\x7f]*)?")
+_WRITTEN_ABSOLUTE = re.compile(r"\s*https?://[^/?#\s]", re.IGNORECASE)
 # feedparser's urls._urifixer: "http:///x" is read as "http://x".
 _URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
 # feedparser's fix for links whose "&" a publisher escaped twice ("?a=1&amp;b=2").
@@ -61,9 +62,18 @@ def entry_link(value: str, base: str) -> str:
 
 
 def feed_link(value: str, base: str) -> str:
-    """A channel ``<link>``'s text as feedparser stores it for the feed."""
+    """A channel ``<link>``'s text as feedparser stores it for the feed ("" for an empty
+    ``<link/>``, which names no address, not the feed's own)."""
+    if not value:
+        return ""
     value = resolve(value, base)
     return _ENTITY_LIKE.sub(r"&\g<1>", value) if "&" in value and ";" in value else value
+
+
+def written_absolute(value: str) -> bool:
+    """Whether a link names its host as written, not one resolved against the feed's own
+    address (a relative ``<link>/</link>``): only such a link names the feed's site."""
+    return _WRITTEN_ABSOLUTE.match(value) is not None
 
 
 def text(value: str | None) -> str:
