@@ -9,7 +9,7 @@ that carried each of its recent titles.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from monitor.textfold import compatible
 
@@ -55,10 +55,20 @@ class FeedTitles:
         # feed -> the hashes of its latest titles, the oldest first, and beside them what
         # it keeps of each (``_SAID`` bytes a title)
         self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
+        # The items last read, while reading them again would change nothing: story and
+        # event assignment both read a poll's items (``assign``), and the second read of a
+        # few new items (a daemon's usual poll) is then skipped.
+        self._read: list[tuple[int, str, str]] = []
 
-    def read_ahead(self, items: Iterable[tuple[int, str, str]]) -> None:
+    def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
         is known from its first item. An item read again counts once."""
+        if items and items == self._read:
+            return
+        # Up to ``KEPT_TITLES`` items, no title of theirs is dropped while they are read (the
+        # titles they bring are the latest), so each keeps its summary counted: a second read
+        # finds every one, counts nothing and leaves their order as it was.
+        self._read = list(items) if len(items) <= KEPT_TITLES else []
         feeds = self._feeds
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
