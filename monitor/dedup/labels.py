@@ -9,7 +9,7 @@ that carried each of its recent titles.
 from __future__ import annotations
 
 import struct
-from collections.abc import Iterable
+from collections.abc import Sequence
 
 from monitor.textfold import compatible
 
@@ -55,17 +55,34 @@ class FeedTitles:
         # feed -> the hashes of its latest titles, the oldest first, and beside them what
         # it keeps of each (``_SAID`` bytes a title)
         self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
+        # The items last read, while reading them again would change nothing: story and
+        # event assignment both read a poll's items (``assign``), and the second read of a
+        # few new items (a daemon's usual poll) is then skipped.
+        self._read: list[tuple[int, str, str]] = []
+        # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
+        # ``is_label`` (story and event assignment) all key the same few titles of a poll.
+        self._keys: dict[str, bytes] = {}
 
-    def read_ahead(self, items: Iterable[tuple[int, str, str]]) -> None:
+    def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
         is known from its first item. An item read again counts once."""
+        if items and items == self._read:
+            return
+        # Up to ``KEPT_TITLES`` items, no title of theirs is dropped while they are read (the
+        # titles they bring are the latest), so each keeps its summary counted: a second read
+        # finds every one, counts nothing and leaves their order as it was.
+        self._read = list(items) if len(items) <= KEPT_TITLES else []
         feeds = self._feeds
+        known, keys = self._keys, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
             if kept is None:
                 kept = feeds[feed_id] = (bytearray(), bytearray())
             titles, said = kept
-            key = title_key(title)
+            key = known.get(title)
+            if key is None:
+                key = title_key(title)
+            keys[title] = key
             this = packed(" ".join(compatible(summary).split()))
             at = find(titles, key)
             if at < 0:
@@ -83,13 +100,19 @@ class FeedTitles:
             titles += key
             if len(titles) > KEPT_TITLES * HASH:
                 del titles[:HASH], said[:_SAID]
+        self._keys = keys
+
+    def key(self, title: str) -> bytes:
+        """``title_key(title)``, kept from the last read for its titles."""
+        key = self._keys.get(title)
+        return title_key(title) if key is None else key
 
     def is_label(self, feed_id: int | None, title: str) -> bool:
         """Whether feed ``feed_id`` gives ``title`` to many of its items."""
         kept = self._feeds.get(feed_id) if feed_id is not None else None
         if kept is None:
             return False
-        at = find(kept[0], title_key(title))
+        at = find(kept[0], self.key(title))
         return at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS
 
 

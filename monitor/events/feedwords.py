@@ -10,7 +10,7 @@ not boilerplate: during live coverage of one happening they are its own words.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from monitor.dedup.labels import HASH, find, packed, title_key
 from monitor.textfold import compatible
@@ -30,11 +30,14 @@ class FeedWords:
         # bytes each), the oldest first, and beside them what it keeps of each
         self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
 
-    def read_ahead(self, items: Iterable[tuple[int, str, str]]) -> None:
+    def read_ahead(
+        self, items: Iterable[tuple[int, str, str]], key: Callable[[str], bytes] = title_key
+    ) -> None:
         """Note the summaries of a poll's items (feed, title, summary) before any is
         assigned: a summary that two items of one feed carry under other titles is
         boilerplate from the first of them. One the feed sends again under its title is
-        its story again (an update, a copy under a new GUID), not boilerplate."""
+        its story again (an update, a copy under a new GUID), not boilerplate. ``key``:
+        ``title_key``, or a copy that knows the poll's titles (``FeedTitles.key``)."""
         feeds = self._feeds
         for feed_id, title, summary in items:
             text = compatible(summary).strip()
@@ -44,15 +47,15 @@ class FeedWords:
             if kept is None:
                 kept = feeds[feed_id] = (bytearray(), bytearray())
             texts, titles = kept
-            key, titled = packed(text), title_key(title)
-            at = find(texts, key)
+            said, titled = packed(text), key(title)
+            at = find(texts, said)
             twice = _ONCE
             if at >= 0:
                 start = at * _KEPT
                 if titles[start + HASH] or titles[start : start + HASH] != titled:
                     twice = _TWICE
                 del texts[at * HASH : at * HASH + HASH], titles[start : start + _KEPT]
-            texts += key
+            texts += said
             titles += titled + twice
             if len(texts) > KEPT_TEXTS * HASH:
                 del texts[:HASH], titles[:_KEPT]

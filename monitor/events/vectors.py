@@ -41,7 +41,7 @@ class Feeds:
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """A poll's new items (feed, title, summary), noted before any is assigned."""
         self.titles.read_ahead(items)
-        self.words.read_ahead(items)
+        self.words.read_ahead(items, self.titles.key)
 
 
 def of_feed_item(
