@@ -19,6 +19,9 @@ from monitor.textfold import compatible
 # same story, and counts once.
 LABEL_ITEMS = 3
 KEPT_TITLES = 32  # per feed, the latest
+# The most titles whose keys a read keeps for the reads of the same poll that follow (a
+# poll's new items); a larger read (a chunk of the window read at start) keeps none.
+KEYED_TITLES = 256
 HASH = 8  # bytes of a hash (``packed``)
 _PACK = struct.Struct("<q").pack
 # What a feed keeps of a title besides its hash: how many summaries came under it (one
@@ -100,7 +103,7 @@ class FeedTitles:
             titles += key
             if len(titles) > KEPT_TITLES * HASH:
                 del titles[:HASH], said[:_SAID]
-        self._keys = keys
+        self._keys = keys if len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
         """``title_key(title)``, kept from the last read for its titles."""
