@@ -114,6 +114,16 @@ PUBLISHERS = [
      "https://podcasts.apple.com/us/podcast/the-daily/id2", False),
     # two institutions on one registrable domain (europa.eu), each its own host
     ("europa.eu", "https://commission.europa.eu/news", "https://www.europarl.europa.eu/news/en", False),
+    # front ends that name an account by one path segment, as Nitter writes its <link>
+    ("nitter", "https://nitter.net/BBCWorld", "https://nitter.net/Reuters", False),
+    ("xcancel", "https://xcancel.com/BBCWorld", "https://xcancel.com/Reuters", False),
+    ("weibo-rsshub", "https://weibo.com/1195230310/", "https://weibo.com/2803301701/", False),
+    ("dzen", "https://dzen.ru/ria", "https://dzen.ru/tass", False),
+    # the same rule on an unlisted host: an account's name in its case, or its number
+    ("unlisted-case", "https://nitter.example-front.net/BBCWorld",
+     "https://nitter.example-front.net/Reuters", False),
+    ("unlisted-number", "https://social.example-front.net/1195230310",
+     "https://social.example-front.net/2803301701", False),
 ]  # fmt: skip
 
 
