@@ -87,32 +87,21 @@ def _suffixes() -> PublicSuffixList:
     return PublicSuffixList()  # its bundled list: read once, never fetched
 
 
-def site_of(url: str | None) -> str | None:
-    """The site of an outlet's home page ``url`` (an aggregator's ``<source url>``): its
-    host, lowercased and IDNA-encoded, without a leading "www." ("reuters.com" of
-    https://www.Reuters.com/world); None where it names no outlet's site: no host, an IP
-    address, a single label, a public suffix itself, a reserved example name, a site of many
-    outlets (``SHARED_DOMAINS``) or a platform's own pages (``PLATFORM_DOMAINS``)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
-        return None
-    return _site_of_host(parts.hostname or "")
-
-
 def site_of_feed(link: str | None) -> str | None:
-    """The site a feed's own channel ``link`` names: as ``site_of``, where the link is the
-    site's home page or a section of it (no query, at most ``MAX_SECTION_DEPTH`` path
-    segments, each in lower case letters, digits, "-", "_" or "." and not a number: no
-    account's "@name", "~name" or "BBCWorld", not under /users/, /organisations/,
-    /government/...); None for a page of a platform's publisher."""
+    """The site a feed's own channel ``link`` or an aggregator's ``<source url>`` names: its
+    host, lowercased and IDNA-encoded, without a leading "www." ("reuters.com" of
+    https://www.Reuters.com/world), where the link is the site's home page, a section of it
+    or a feed file there (no query, at most ``MAX_SECTION_DEPTH`` path segments, each in
+    lower case letters, digits, "-", "_" or "." and not a number: no account's "@name",
+    "~name" or "BBCWorld", nothing under /users/, /organisations/, /government/...). None
+    for a page of a platform's publisher, no host, an IP address, a single label, a public
+    suffix itself, a reserved example name, a site of many outlets (``SHARED_DOMAINS``) or a
+    platform's own pages (``PLATFORM_DOMAINS``)."""
     if not link:
         return None
     try:
         parts = urlsplit(link.strip())
-    except ValueError:
+    except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
         return None
     if parts.scheme.lower() not in ("http", "https") or parts.query:
         return None

@@ -158,6 +158,36 @@ async def test_two_institutions_named_by_an_aggregator_are_two_outlets(
     assert "2 outlets within 1h" in messages[1], SEP.join(messages)
 
 
+# RSS 2.0's <source url> is the source's feed: a mixer or planet names a platform's
+# publishers by their feeds (Mastodon's @name.rss, an RSSHub channel) or their pages
+SOURCE_FEEDS = [
+    ("mastodon-page", "https://newsie.social/@bbcworld", "https://newsie.social/@reuters"),
+    ("mastodon-feed", "https://newsie.social/@bbcworld.rss", "https://newsie.social/@reuters.rss"),
+    ("gov.uk", "https://www.gov.uk/government/organisations/foreign-commonwealth-development-office",
+     "https://www.gov.uk/government/organisations/ministry-of-defence"),
+    ("rsshub", "https://rsshub.app/telegram/channel/bbcrussian",
+     "https://rsshub.app/telegram/channel/meduzalive"),
+    ("rsshub-own-instance", "https://rss.example-bridge.net/telegram/channel/bbcrussian",
+     "https://rss.example-bridge.net/telegram/channel/meduzalive"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("one", "two"), [s[1:] for s in SOURCE_FEEDS], ids=[s[0] for s in SOURCE_FEEDS]
+)
+async def test_two_publishers_an_aggregator_names_by_their_feeds_are_two_outlets(
+    feed_server: FeedServer, tmp_path: Path, one: str, two: str
+) -> None:
+    """The <source url> of two publishers on one platform (their feeds or pages): two
+    outlets, as their own feeds are, not the platform's host once: the burst fires."""
+    mixer = ("Ukraine desk mix", "https://mixer.example.net/")
+    polls = [{"/mix": feed(mixer, [("Publisher One", one), ("Publisher Two", two)])}]
+    urls = [feed_server.url("/mix")]
+    messages = await chat_after(feed_server, tmp_path, str(tmp_path / "m.db"), urls, polls)
+    assert len(messages) == 2, SEP.join(messages)
+    assert "2 outlets within 1h" in messages[1], SEP.join(messages)
+
+
 async def test_unicode_and_punycode_of_one_site_are_one_outlet(
     feed_server: FeedServer, tmp_path: Path
 ) -> None:
