@@ -272,3 +272,23 @@ def test_an_empty_or_relative_channel_link_is_no_link(link: str) -> None:
         parsed = parse_feed(body, {"content-type": "application/rss+xml"},
                             url="https://feeds.feedhost.net/one.xml", now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
         assert not parsed.link, (extra, parsed.link)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.reuters.com/world/#",
+        "https://www.reuters.com/world/?",
+        "Https://www.reuters.com/world/",
+        "HTTPS://www.reuters.com/world/?#",
+    ],
+)
+def test_a_channel_link_with_an_empty_query_or_fragment_names_its_site(link: str) -> None:
+    """An https feed's <link> written with an empty "?" or "#", or the scheme's case: both
+    parsers give the site's address, so a poll that one of them reads does not credit the
+    feed's items to another outlet than the poll before."""
+    for extra in ("", "<unknown-element>x</unknown-element>"):
+        body = EMPTY_LINK.format(link=f"<link>{link}</link>", extra=extra).encode()
+        parsed = parse_feed(body, {"content-type": "application/rss+xml"},
+                            url="https://feeds.reuters.com/world", now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+        assert parsed.link == "https://www.reuters.com/world/", (extra, parsed.link)
