@@ -256,6 +256,38 @@ async def test_a_feed_moved_to_another_host_stays_one_outlet(
     assert "also reported by" not in messages[0], SEP.join(messages)
 
 
+# A feed's link that names no site in a later body: a tracking query, <link/>, a relative link
+NO_SITE_LINKS = ["https://www.reuters.com/world/?utm_source=rss", "", "/world/"]
+
+
+@pytest.mark.parametrize("later", NO_SITE_LINKS, ids=["query", "empty", "relative"])
+async def test_a_feed_whose_link_names_no_site_in_a_later_body_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, later: str
+) -> None:
+    """Reuters' feed links https://www.reuters.com/world/, then (with the next copy of the
+    story) a link that names no site: one outlet, the alert and no burst of one feed."""
+    polls: list[dict[str, bytes | Handler]] = [
+        {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/")},
+        {"/r": own_feed("Reuters World News", later, tail=" as Kyiv weighs offer")},
+    ]
+    messages = await chat_after(feed_server, tmp_path, database, [feed_server.url("/r")], polls)
+    assert len(messages) == 1, SEP.join(messages)
+    assert "also reported by" not in messages[0], SEP.join(messages)
+
+
+async def test_a_feed_keeps_its_site_across_a_restart(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    """The same, with the daemon restarted between the two bodies: no burst after it."""
+    urls = [feed_server.url("/r")]
+    first = {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/")}
+    before = await chat_after(feed_server, tmp_path, database, urls, [first])
+    assert len(before) == 1, SEP.join(before)
+    later = {"/r": own_feed("Reuters World News", "", tail=" as Kyiv weighs offer")}
+    after = await chat_after(feed_server, tmp_path, database, urls, [later])
+    assert after == [], SEP.join(after)
+
+
 EMPTY_LINK = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>{link}'
     "<item><title>Putin invites Zelensky</title><link>https://t.org/1</link>{extra}</item>"
