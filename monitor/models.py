@@ -64,7 +64,7 @@ class Item:
     # "" for none: an alert credits it (``StoredItem.outlet``), its story's and event's outlets
     # count it by that name, and a headline's " - Al Jazeera" is cut as its name.
     source: str = ""
-    # The outlet's web site as its identity (``monitor.sites.site_of``: "aljazeera.com"), ""
+    # The outlet's web site as its identity (``monitor.sites.site_of_feed``: "aljazeera.com"), ""
     # where none is known: from the parser, its <source url=...>; the store's caller makes it
     # the feed's own site for an item without <source> (``pipeline._store_new``).
     site: str = ""

@@ -164,8 +164,9 @@ async def ingest(
             # on a feed's first poll (recorded after its items), whether each item's time says
             # when its news happened: decided for the whole poll, kept with the item
             first_poll = not pushed and state.last_success is None
-            site = site_of_feed(parsed.link)
-            inserted = await _store_new(db, feed, state, entries, first_poll, site)
+            # The site the feed last named: a body whose link names none is not another outlet
+            state.site = site_of_feed(parsed.link) or state.site
+            inserted = await _store_new(db, feed, state, entries, first_poll, state.site)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age
             if state.last_success is not None:  # published since the last good poll: news
@@ -278,7 +279,7 @@ async def _store_new(
 ) -> list[StoredItem]:  # fmt: skip
     """Store the entries the feed has not had before; only those go on. On its ``first_poll``
     the undated (or stamped) ones are untimed (``events.when``). The feed's own items are
-    credited to its ``site`` (``sites.site_of_feed`` its <link>) where it has one."""
+    credited to its ``site`` (``FeedState.site``) where it has one."""
     untimed: frozenset[str] = frozenset()
     if first_poll:
         marks = when.untimed([item_store.to_ts(e.published) for e in entries])

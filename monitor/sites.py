@@ -35,6 +35,13 @@ SHARED_DOMAINS = frozenset(
         # cannot tell from an outlet's section (reuters.com/world)
         "buttondown.com", "buttondown.email", "campaign-archive.com", "micro.blog",
         "github.com", "vimeo.com", "soundcloud.com", "patreon.com",
+        # front ends and platforms that name an account by its first path segment
+        # (nitter.net/BBCWorld, weibo.com/1195230310, dzen.ru/ria), and feed bridges whose
+        # paths are other sites' channels (rsshub.app/telegram/channel/<name>)
+        "nitter.net", "xcancel.com", "privacydev.net", "poast.org", "weibo.com", "weibo.cn",
+        "dzen.ru", "yandex.ru", "vk.com", "ok.ru", "rsshub.app", "twitch.tv", "bilibili.com",
+        "tiktok.com", "rumble.com", "odysee.com", "bitchute.com", "truthsocial.com",
+        "flipboard.com", "pinterest.com", "spotify.com",
     )
 )  # fmt: skip
 # Platforms whose subdomains are each a publication of its own (foo.substack.com) and that
@@ -63,7 +70,9 @@ MAX_HOST = 253
 # link the rule refuses leaves the feed its own outlet, as before sites were known: a
 # missed merge over-counts, a false one hides a publisher.
 MAX_SECTION_DEPTH = 2
-_PLAIN_SEGMENT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+# A section is written in lower case and is not a number: an account's name keeps its case
+# (nitter.net/BBCWorld) and a numeric path is an account's id (weibo.com/1195230310).
+_SECTION_SEGMENT = re.compile(r"(?![0-9]+$)[a-z0-9][a-z0-9._-]*")
 _PLATFORM_PAGES = frozenset(
     (
         "user", "users", "u", "people", "profile", "profiles", "channel", "channels", "c",
@@ -78,36 +87,26 @@ def _suffixes() -> PublicSuffixList:
     return PublicSuffixList()  # its bundled list: read once, never fetched
 
 
-def site_of(url: str | None) -> str | None:
-    """The site of an outlet's home page ``url`` (an aggregator's ``<source url>``): its
-    host, lowercased and IDNA-encoded, without a leading "www." ("reuters.com" of
-    https://www.Reuters.com/world); None where it names no outlet's site: no host, an IP
-    address, a single label, a public suffix itself, a reserved example name, a site of many
-    outlets (``SHARED_DOMAINS``) or a platform's own pages (``PLATFORM_DOMAINS``)."""
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
-        return None
-    return _site_of_host(parts.hostname or "")
-
-
 def site_of_feed(link: str | None) -> str | None:
-    """The site a feed's own channel ``link`` names: as ``site_of``, where the link is the
-    site's home page or a section of it (no query, at most ``MAX_SECTION_DEPTH`` plain path
-    segments, none an account's "@name" or "~name", not under /users/, /organisations/,
-    /government/...); None for a page of a platform's publisher."""
+    """The site a feed's own channel ``link`` or an aggregator's ``<source url>`` names: its
+    host, lowercased and IDNA-encoded, without a leading "www." ("reuters.com" of
+    https://www.Reuters.com/world), where the link is the site's home page, a section of it
+    or a feed file there (no query, at most ``MAX_SECTION_DEPTH`` path segments, each in
+    lower case letters, digits, "-", "_" or "." and not a number: no account's "@name",
+    "~name" or "BBCWorld", nothing under /users/, /organisations/, /government/...). None
+    for a page of a platform's publisher, no host, an IP address, a single label, a public
+    suffix itself, a reserved example name, a site of many outlets (``SHARED_DOMAINS``) or a
+    platform's own pages (``PLATFORM_DOMAINS``)."""
     if not link:
         return None
     try:
         parts = urlsplit(link.strip())
-    except ValueError:
+    except ValueError:  # an address urllib cannot split (a bad IPv6 literal)
         return None
     if parts.scheme.lower() not in ("http", "https") or parts.query:
         return None
     segments = [s for s in parts.path.split("/") if s]
-    if len(segments) > MAX_SECTION_DEPTH or not all(map(_PLAIN_SEGMENT.fullmatch, segments)):
+    if len(segments) > MAX_SECTION_DEPTH or not all(map(_SECTION_SEGMENT.fullmatch, segments)):
         return None
     if segments and segments[0].lower() in _PLATFORM_PAGES:
         return None

@@ -114,6 +114,16 @@ PUBLISHERS = [
      "https://podcasts.apple.com/us/podcast/the-daily/id2", False),
     # two institutions on one registrable domain (europa.eu), each its own host
     ("europa.eu", "https://commission.europa.eu/news", "https://www.europarl.europa.eu/news/en", False),
+    # front ends that name an account by one path segment, as Nitter writes its <link>
+    ("nitter", "https://nitter.net/BBCWorld", "https://nitter.net/Reuters", False),
+    ("xcancel", "https://xcancel.com/BBCWorld", "https://xcancel.com/Reuters", False),
+    ("weibo-rsshub", "https://weibo.com/1195230310/", "https://weibo.com/2803301701/", False),
+    ("dzen", "https://dzen.ru/ria", "https://dzen.ru/tass", False),
+    # the same rule on an unlisted host: an account's name in its case, or its number
+    ("unlisted-case", "https://nitter.example-front.net/BBCWorld",
+     "https://nitter.example-front.net/Reuters", False),
+    ("unlisted-number", "https://social.example-front.net/1195230310",
+     "https://social.example-front.net/2803301701", False),
 ]  # fmt: skip
 
 
@@ -143,6 +153,36 @@ async def test_two_institutions_named_by_an_aggregator_are_two_outlets(
                ("European Parliament", "https://www.europarl.europa.eu/")]  # fmt: skip
     polls = [{"/gnews": feed(GOOGLE, sources)}]
     urls = [feed_server.url("/gnews")]
+    messages = await chat_after(feed_server, tmp_path, str(tmp_path / "m.db"), urls, polls)
+    assert len(messages) == 2, SEP.join(messages)
+    assert "2 outlets within 1h" in messages[1], SEP.join(messages)
+
+
+# RSS 2.0's <source url> is the source's feed: a mixer or planet names a platform's
+# publishers by their feeds (Mastodon's @name.rss, an RSSHub channel) or their pages
+SOURCE_FEEDS = [
+    ("mastodon-page", "https://newsie.social/@bbcworld", "https://newsie.social/@reuters"),
+    ("mastodon-feed", "https://newsie.social/@bbcworld.rss", "https://newsie.social/@reuters.rss"),
+    ("gov.uk", "https://www.gov.uk/government/organisations/foreign-commonwealth-development-office",
+     "https://www.gov.uk/government/organisations/ministry-of-defence"),
+    ("rsshub", "https://rsshub.app/telegram/channel/bbcrussian",
+     "https://rsshub.app/telegram/channel/meduzalive"),
+    ("rsshub-own-instance", "https://rss.example-bridge.net/telegram/channel/bbcrussian",
+     "https://rss.example-bridge.net/telegram/channel/meduzalive"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("one", "two"), [s[1:] for s in SOURCE_FEEDS], ids=[s[0] for s in SOURCE_FEEDS]
+)
+async def test_two_publishers_an_aggregator_names_by_their_feeds_are_two_outlets(
+    feed_server: FeedServer, tmp_path: Path, one: str, two: str
+) -> None:
+    """The <source url> of two publishers on one platform (their feeds or pages): two
+    outlets, as their own feeds are, not the platform's host once: the burst fires."""
+    mixer = ("Ukraine desk mix", "https://mixer.example.net/")
+    polls = [{"/mix": feed(mixer, [("Publisher One", one), ("Publisher Two", two)])}]
+    urls = [feed_server.url("/mix")]
     messages = await chat_after(feed_server, tmp_path, str(tmp_path / "m.db"), urls, polls)
     assert len(messages) == 2, SEP.join(messages)
     assert "2 outlets within 1h" in messages[1], SEP.join(messages)
@@ -216,6 +256,38 @@ async def test_a_feed_moved_to_another_host_stays_one_outlet(
     assert "also reported by" not in messages[0], SEP.join(messages)
 
 
+# A feed's link that names no site in a later body: a tracking query, <link/>, a relative link
+NO_SITE_LINKS = ["https://www.reuters.com/world/?utm_source=rss", "", "/world/"]
+
+
+@pytest.mark.parametrize("later", NO_SITE_LINKS, ids=["query", "empty", "relative"])
+async def test_a_feed_whose_link_names_no_site_in_a_later_body_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, later: str
+) -> None:
+    """Reuters' feed links https://www.reuters.com/world/, then (with the next copy of the
+    story) a link that names no site: one outlet, the alert and no burst of one feed."""
+    polls: list[dict[str, bytes | Handler]] = [
+        {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/")},
+        {"/r": own_feed("Reuters World News", later, tail=" as Kyiv weighs offer")},
+    ]
+    messages = await chat_after(feed_server, tmp_path, database, [feed_server.url("/r")], polls)
+    assert len(messages) == 1, SEP.join(messages)
+    assert "also reported by" not in messages[0], SEP.join(messages)
+
+
+async def test_a_feed_keeps_its_site_across_a_restart(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    """The same, with the daemon restarted between the two bodies: no burst after it."""
+    urls = [feed_server.url("/r")]
+    first = {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/")}
+    before = await chat_after(feed_server, tmp_path, database, urls, [first])
+    assert len(before) == 1, SEP.join(before)
+    later = {"/r": own_feed("Reuters World News", "", tail=" as Kyiv weighs offer")}
+    after = await chat_after(feed_server, tmp_path, database, urls, [later])
+    assert after == [], SEP.join(after)
+
+
 EMPTY_LINK = (
     '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>T</title>{link}'
     "<item><title>Putin invites Zelensky</title><link>https://t.org/1</link>{extra}</item>"
@@ -232,3 +304,23 @@ def test_an_empty_or_relative_channel_link_is_no_link(link: str) -> None:
         parsed = parse_feed(body, {"content-type": "application/rss+xml"},
                             url="https://feeds.feedhost.net/one.xml", now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
         assert not parsed.link, (extra, parsed.link)
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://www.reuters.com/world/#",
+        "https://www.reuters.com/world/?",
+        "Https://www.reuters.com/world/",
+        "HTTPS://www.reuters.com/world/?#",
+    ],
+)
+def test_a_channel_link_with_an_empty_query_or_fragment_names_its_site(link: str) -> None:
+    """An https feed's <link> written with an empty "?" or "#", or the scheme's case: both
+    parsers give the site's address, so a poll that one of them reads does not credit the
+    feed's items to another outlet than the poll before."""
+    for extra in ("", "<unknown-element>x</unknown-element>"):
+        body = EMPTY_LINK.format(link=f"<link>{link}</link>", extra=extra).encode()
+        parsed = parse_feed(body, {"content-type": "application/rss+xml"},
+                            url="https://feeds.reuters.com/world", now=datetime(2026, 1, 1, tzinfo=UTC))  # fmt: skip
+        assert parsed.link == "https://www.reuters.com/world/", (extra, parsed.link)

@@ -153,7 +153,15 @@ def _written_link(link: Any, body: bytes) -> str | None:
     if not link or not isinstance(link, str) or not written_absolute(link):
         return None
     for spelling in dict.fromkeys((link, escape(link, quote=False), escape(link))):
-        written = re.escape(spelling.encode("utf-8", "replace"))
+        scheme, sep, rest = spelling.encode("utf-8", "replace").partition(b"://")
+        # urljoin, as feedparser resolves the link against an https feed's address, lowers
+        # the scheme and drops an empty query or fragment: "Https://x/world/?#" is written
+        # for "https://x/world/", as the fast path reads it.
+        written = (
+            rb"(?i:" + re.escape(scheme) + rb")" + re.escape(sep + rest) + rb"\??#?"
+            if sep
+            else re.escape(scheme)
+        )
         if re.search(rb"""[>"'\[\s]\s*""" + written + rb"""\s*[<"'\]\s]""", body):
             return link
     return None

@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.models import Item, outlet_name
 from monitor.normalize import MAX_URL, canonical_url, item_key
-from monitor.sites import site_of
+from monitor.sites import site_of_feed
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
@@ -52,8 +52,11 @@ def make_item(
         # Capped as a feed's name is (``outlet_name``): both parsers make their items here.
         source=outlet_name(source),
         # The outlet's site, its identity: only with its name (a <source> with an address and
-        # no name names nobody an alert could show).
-        site=(site_of(source_url) or "") if source else "",
+        # no name names nobody an alert could show). RSS 2.0's <source url> is the source's
+        # feed (https://www.rssboard.org/rss-specification#ltsourcegtSubelementOfLtitemgt):
+        # a platform's account feed (mas.to/@x.rss) names no site, as the account's own
+        # feed's link does not.
+        site=(site_of_feed(source_url) or "") if source else "",
     )
 
 

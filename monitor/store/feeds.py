@@ -57,6 +57,10 @@ class FeedState:
     # (``items.last_listed``): retention keeps those (``store.expiry``). None: unknown, or
     # the feed left the config; its items then go by retention alone.
     listed_since: float | None = None
+    # The site its channel link last named (``sites.site_of_feed``): its own items' outlet
+    # until a link names another; a body whose link names none (a tracking query, <link/>)
+    # keeps it, as its items are the same outlet's.
+    site: str | None = None
 
     @property
     def effective_url(self) -> str:

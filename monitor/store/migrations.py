@@ -386,15 +386,18 @@ async def m021_outlets_by_name(db: Db) -> None:
 
 
 async def m022_outlets_by_site(db: Db) -> None:
-    # An outlet is its web site where one is known (``StoredItem.outlet_key``: the registrable
-    # domain of an aggregator's <source url> or of the feed's own <link>), kept with the item
-    # and with a story's and an event's outlet rows: Reuters' own feed and Reuters through
-    # Google News and Bing were three outlets. A site's row is unique per owner by site
-    # (feed_id NULL); the name index keeps to rows with neither feed nor site, so that a
-    # site and a <source> without an address may share a name. No backfill: what a row's
-    # site was is not stored (a <source>'s address, a feed's <link> then); rows from before it
-    # keep their identity (site NULL).
-    await db.script("ALTER TABLE items ADD COLUMN site TEXT;\n")
+    # An outlet is its web site where one is known (``StoredItem.outlet_key``: the host of
+    # an aggregator's <source url> or of the feed's own <link>), kept with the item, with the
+    # feed (the site its link last named, ``FeedState.site``: a body whose link names none
+    # is the same outlet's) and with a story's and an event's outlet rows: Reuters' own feed
+    # and Reuters through Google News and Bing were three outlets. A site's row is unique
+    # per owner by site (feed_id NULL); the name index keeps to rows with neither feed nor
+    # site, so that a site and a <source> without an address may share a name. No backfill:
+    # what a row's site was is not stored (a <source>'s address, a feed's <link> then); rows
+    # from before it keep their identity (site NULL).
+    await db.script(
+        "ALTER TABLE items ADD COLUMN site TEXT;\nALTER TABLE feeds ADD COLUMN site TEXT;\n"
+    )
     for table, owner in (("story_outlets", "story_id"), ("event_outlets", "event_id")):
         await db.script(
             f"ALTER TABLE {table} ADD COLUMN site TEXT;\n"
