@@ -24,7 +24,7 @@ log = logging.getLogger("monitor.pipeline")
 # took the undated items at their first sight, ``events.when``).
 _PROCESSED = ("fetch_url", "title", "etag", "last_modified", "body_hash", "last_new_item",
               "items_total", "last_cut", "last_cut_at", "last_old", "last_old_at", "malformed",
-              "malformed_since", "listed_since", "last_success")  # fmt: skip
+              "malformed_since", "listed_since", "last_success", "site")  # fmt: skip
 
 snapshot = operator.attrgetter(*_PROCESSED)  # the values of _PROCESSED, as a tuple
 

@@ -41,7 +41,14 @@ SHARED_DOMAINS = frozenset(
         "nitter.net", "xcancel.com", "privacydev.net", "poast.org", "weibo.com", "weibo.cn",
         "dzen.ru", "yandex.ru", "vk.com", "ok.ru", "rsshub.app", "twitch.tv", "bilibili.com",
         "tiktok.com", "rumble.com", "odysee.com", "bitchute.com", "truthsocial.com",
-        "flipboard.com", "pinterest.com", "spotify.com",
+        "flipboard.com", "pinterest.com", "spotify.com", "dailymotion.com", "write.as",
+        "pixelfed.social", "linktr.ee", "gitlab.com",
+        # feed hosts: each publisher's feed or show at a path of the host's
+        # (feedpress.me/<name>, feeds.megaphone.fm/<show>, openrss.org/<site>)
+        "feedpress.me", "feedblitz.com", "megaphone.fm", "art19.com", "transistor.fm",
+        "openrss.org", "feed43.com", "libsyn.com", "podbean.com", "buzzsprout.com",
+        "simplecast.com", "acast.com", "spreaker.com", "omny.fm", "anchor.fm",
+        "captivate.fm", "blubrry.com", "podomatic.com", "rss.com",
     )
 )  # fmt: skip
 # Platforms whose subdomains are each a publication of its own (foo.substack.com) and that
@@ -111,6 +118,23 @@ def site_of_feed(link: str | None) -> str | None:
     if segments and segments[0].lower() in _PLATFORM_PAGES:
         return None
     return _site_of_host(parts.hostname or "")
+
+
+def site_of_source(url: str | None) -> str | None:
+    """The site an aggregator's ``<source url>`` names: as ``site_of_feed``, but a path of
+    one segment names none. RSS 2.0 makes the address the source's feed, and a feed host
+    keeps each publisher's feed at one segment of its own (feedpress.me/<name>,
+    openrss.org/<site>), which no list of such hosts holds in full; a home page (as Google
+    News writes it) or a feed file under a section (/world/rss.xml) still names its site."""
+    if not url:
+        return None
+    try:
+        path = urlsplit(url.strip()).path
+    except ValueError:
+        return None
+    if sum(1 for segment in path.split("/") if segment) == 1:
+        return None
+    return site_of_feed(url)
 
 
 @functools.lru_cache(maxsize=4096)

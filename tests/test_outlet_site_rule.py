@@ -124,6 +124,10 @@ PUBLISHERS = [
      "https://nitter.example-front.net/Reuters", False),
     ("unlisted-number", "https://social.example-front.net/1195230310",
      "https://social.example-front.net/2803301701", False),
+    # lower-case account pages on video and blog platforms
+    ("dailymotion", "https://www.dailymotion.com/euronews", "https://www.dailymotion.com/france24",
+     False),
+    ("write.as", "https://write.as/kyivbrief", "https://write.as/ukrainedesk", False),
 ]  # fmt: skip
 
 
@@ -169,6 +173,13 @@ SOURCE_FEEDS = [
      "https://rsshub.app/telegram/channel/meduzalive"),
     ("rsshub-own-instance", "https://rss.example-bridge.net/telegram/channel/bbcrussian",
      "https://rss.example-bridge.net/telegram/channel/meduzalive"),
+    # feed hosts: each publisher's feed at one segment of the host's
+    ("feedpress", "https://feedpress.me/sethsblog", "https://feedpress.me/daringfireball"),
+    ("feedblitz", "https://feeds.feedblitz.com/freakonomics", "https://feeds.feedblitz.com/sethsblog"),
+    ("megaphone", "https://feeds.megaphone.fm/vergecast", "https://feeds.megaphone.fm/pivot"),
+    ("openrss", "https://openrss.org/www.reuters.com", "https://openrss.org/apnews.com"),
+    ("unlisted-feed-host", "https://feeds.example-host.net/kyivbrief",
+     "https://feeds.example-host.net/ukrainedesk"),
 ]  # fmt: skip
 
 

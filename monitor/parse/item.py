@@ -9,7 +9,7 @@ from typing import Any
 
 from monitor.models import Item, outlet_name
 from monitor.normalize import MAX_URL, canonical_url, item_key
-from monitor.sites import site_of_feed
+from monitor.sites import site_of_source
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
@@ -56,7 +56,7 @@ def make_item(
         # feed (https://www.rssboard.org/rss-specification#ltsourcegtSubelementOfLtitemgt):
         # a platform's account feed (mas.to/@x.rss) names no site, as the account's own
         # feed's link does not.
-        site=(site_of_feed(source_url) or "") if source else "",
+        site=(site_of_source(source_url) or "") if source else "",
     )
 
 
