@@ -11,15 +11,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from assignerhelpers import assign_queued, poll_to_queue
 from feedserver import FeedServer
 from helpers import make_config
 from standins import webhook_receiver
 from test_events_when import BOLSONARO, HOOK_RULE, INVITE, RAIN, fillers, rss
 
-from monitor.cluster.assigner import Assigner, queue_for_assigner
 from monitor.cluster.election import Term
-from monitor.engine import Engine
-from monitor.oneshot import poll_all
 from monitor.store import cluster as cluster_store
 
 Poll = tuple[list[str], Callable[[], None]]  # the feeds polled, then what changes
@@ -43,21 +41,9 @@ async def polled_on_one_node_assigned_on_another(
                 urls = [feed_server.url(path) for path in paths]
                 config = make_config(tmp_path, urls, HOOK_RULE.format(url=hook.url),
                                      database=pg_url)  # fmt: skip
-                poller = await Engine.open(config)  # node A polls: its items wait in the queue
-                try:
-                    poller.rt.assign = queue_for_assigner
-                    queued += sum(o.new_items for o in await poll_all(poller.rt, progress=False))
-                finally:
-                    await poller.close()
+                queued += await poll_to_queue(config)
                 then()
-            assigner = await Engine.open(config)  # node B assigns them
-            try:
-                lead = Assigner(assigner.rt, lambda: None)
-                assigner.rt.stages.invalidate(failed=False)  # as ``Assigner.lead`` starts
-                assert await lead._round(Term("assigner", epoch, node)) == queued
-                assert await assigner.drain(20)
-            finally:
-                await assigner.close()
+            await assign_queued(config, Term("assigner", epoch, node), queued)
         finally:
             await conn.close()
     return sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")

@@ -15,13 +15,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from assignerhelpers import assign_queued, poll_to_queue
 from feedserver import FeedServer
 from helpers import config_file, make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 from test_alert_update_pace import ANGLES, LEDES
 
 from monitor.cli import main
-from monitor.cluster.assigner import Assigner, queue_for_assigner
 from monitor.cluster.election import Term
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
@@ -245,20 +245,8 @@ async def test_the_cluster_assigner_counts_outlets_by_site_as_one_process(
             for poll in REUTERS_THREE_WAYS:
                 for path, body in poll.items():
                     feed_server.feed(path, body)
-                poller = await Engine.open(config)  # node A polls: its items wait in the queue
-                try:
-                    poller.rt.assign = queue_for_assigner
-                    queued = sum(o.new_items for o in await poll_all(poller.rt, progress=False))
-                finally:
-                    await poller.close()
-                assigner = await Engine.open(config)  # node B assigns them
-                try:
-                    lead = Assigner(assigner.rt, lambda: None)
-                    assigner.rt.stages.invalidate(failed=False)  # as ``Assigner.lead`` starts
-                    assert await lead._round(Term("assigner", epoch, node)) == queued
-                    assert await assigner.drain(20)
-                finally:
-                    await assigner.close()
+                queued = await poll_to_queue(config)
+                await assign_queued(config, Term("assigner", epoch, node), queued)
         finally:
             await conn.close()
     (alert,) = tg.messages.values()
