@@ -48,7 +48,12 @@ SHARED_DOMAINS = frozenset(
         "feedpress.me", "feedblitz.com", "megaphone.fm", "art19.com", "transistor.fm",
         "openrss.org", "feed43.com", "libsyn.com", "podbean.com", "buzzsprout.com",
         "simplecast.com", "acast.com", "spreaker.com", "omny.fm", "anchor.fm",
-        "captivate.fm", "blubrry.com", "podomatic.com", "rss.com",
+        "captivate.fm", "blubrry.com", "podomatic.com", "rss.com", "fireside.fm",
+        "pinecast.com",
+        # blog and forum platforms whose pages are each a writer's at one lower-case
+        # segment (note.com/<name>, ameblo.jp/<name>/, kbin.social/m/<magazine>)
+        "naver.com", "note.com", "ameblo.jp", "zenn.dev", "qiita.com", "codeberg.org",
+        "kbin.social", "lemmy.world", "hubpages.com", "wattpad.com", "deviantart.com",
     )
 )  # fmt: skip
 # Platforms whose subdomains are each a publication of its own (foo.substack.com) and that
@@ -85,6 +90,7 @@ _PLATFORM_PAGES = frozenset(
         "user", "users", "u", "people", "profile", "profiles", "channel", "channels", "c",
         "organisations", "organizations", "government", "author", "authors", "members",
         "groups", "accounts", "podcast", "podcasts", "show", "shows",
+        "m", "a",  # a kbin/mbin magazine, a PeerTube account
     )
 )  # fmt: skip
 
@@ -120,19 +126,31 @@ def site_of_feed(link: str | None) -> str | None:
     return _site_of_host(parts.hostname or "")
 
 
+# What a site calls its own feed file (WordPress's /feed, Ghost's /rss/, /world/rss.xml):
+# never the name of one of a feed host's publishers.
+_FEED_FILES = frozenset(
+    (
+        "feed", "rss", "atom", "rss2", "feed.xml", "rss.xml", "atom.xml", "index.xml",
+        "index.rss", "feed.rss", "rss2.xml",
+    )
+)  # fmt: skip
+
+
 def site_of_source(url: str | None) -> str | None:
-    """The site an aggregator's ``<source url>`` names: as ``site_of_feed``, but a path of
-    one segment names none. RSS 2.0 makes the address the source's feed, and a feed host
-    keeps each publisher's feed at one segment of its own (feedpress.me/<name>,
-    openrss.org/<site>), which no list of such hosts holds in full; a home page (as Google
-    News writes it) or a feed file under a section (/world/rss.xml) still names its site."""
+    """The site an aggregator's ``<source url>`` names: a home page (as Google News writes
+    it), or a feed file there or under a section (``/feed``, ``/rss/``,
+    ``/world/rss.xml``), by ``site_of_feed``'s rules; any other path names none. RSS 2.0
+    makes the address the source's feed, and a feed host or bridge keeps each publisher's
+    feed at a path of its own (feedpress.me/<name>, rsshub.example/reuters/world), which no
+    list of such hosts holds in full."""
     if not url:
         return None
     try:
         path = urlsplit(url.strip()).path
     except ValueError:
         return None
-    if sum(1 for segment in path.split("/") if segment) == 1:
+    segments = [segment for segment in path.split("/") if segment]
+    if segments and segments[-1].lower() not in _FEED_FILES:
         return None
     return site_of_feed(url)
 

@@ -128,6 +128,12 @@ PUBLISHERS = [
     ("dailymotion", "https://www.dailymotion.com/euronews", "https://www.dailymotion.com/france24",
      False),
     ("write.as", "https://write.as/kyivbrief", "https://write.as/ukrainedesk", False),
+    ("naver-blog", "https://blog.naver.com/kyivbrief", "https://blog.naver.com/ukrainedesk", False),
+    ("note.com", "https://note.com/kyivbrief", "https://note.com/ukrainedesk", False),
+    ("ameblo", "https://ameblo.jp/kyivbrief/", "https://ameblo.jp/ukrainedesk/", False),
+    ("zenn", "https://zenn.dev/kyivbrief", "https://zenn.dev/ukrainedesk", False),
+    ("codeberg", "https://codeberg.org/kyivbrief", "https://codeberg.org/ukrainedesk", False),
+    ("kbin-magazine", "https://kbin.social/m/ukraine", "https://kbin.social/m/worldnews", False),
 ]  # fmt: skip
 
 
@@ -180,6 +186,11 @@ SOURCE_FEEDS = [
     ("openrss", "https://openrss.org/www.reuters.com", "https://openrss.org/apnews.com"),
     ("unlisted-feed-host", "https://feeds.example-host.net/kyivbrief",
      "https://feeds.example-host.net/ukrainedesk"),
+    # and at two segments of a host: a bridge's /<site>/<section>, a podcast host's
+    ("rsshub-public-instance", "https://rsshub.rssforever.com/reuters/world",
+     "https://rsshub.rssforever.com/bbc/world"),
+    ("fireside", "https://feeds.fireside.fm/kyivbrief/rss", "https://feeds.fireside.fm/ukrainedesk/rss"),
+    ("pinecast", "https://pinecast.com/feed/kyivbrief", "https://pinecast.com/feed/ukrainedesk"),
 ]  # fmt: skip
 
 
@@ -197,6 +208,38 @@ async def test_two_publishers_an_aggregator_names_by_their_feeds_are_two_outlets
     messages = await chat_after(feed_server, tmp_path, str(tmp_path / "m.db"), urls, polls)
     assert len(messages) == 2, SEP.join(messages)
     assert "2 outlets within 1h" in messages[1], SEP.join(messages)
+
+
+# A reader or planet republishing an outlet's item names the outlet's feed in <source url>
+# (RSS 2.0): its feed file at the site's root is that outlet's site.
+OUTLET_FEEDS = [
+    # (id, the outlet's own channel link, the feed address a reader names in <source url>)
+    ("ghost-rss", "https://kyivindependent.com/", "https://kyivindependent.com/rss/"),
+    ("wordpress-feed", "https://www.kyivpost.com/", "https://www.kyivpost.com/feed"),
+    ("rss", "https://www.euronews.com/", "https://www.euronews.com/rss"),
+    ("rss.xml", "https://www.reuters.com/world/", "https://www.reuters.com/rss.xml"),
+]
+READER = ("Ukraine desk", "https://www.inoreader.com/stream/user/1005147396/tag/ukraine")
+
+
+@pytest.mark.parametrize(
+    ("own", "source"), [c[1:] for c in OUTLET_FEEDS], ids=[c[0] for c in OUTLET_FEEDS]
+)
+async def test_a_reader_naming_an_outlets_feed_is_that_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, own: str, source: str
+) -> None:
+    """The outlet's own feed and a reader's copy naming the outlet's feed file: one outlet,
+    no "also reported by" itself, no burst."""
+    polls = [
+        {
+            "/own": own_feed("Outlet's own feed", own),
+            "/reader": feed(READER, [("The Outlet", source)]),
+        }
+    ]
+    urls = [feed_server.url("/own"), feed_server.url("/reader")]
+    messages = await chat_after(feed_server, tmp_path, database, urls, polls)
+    assert len(messages) == 1, SEP.join(messages)
+    assert "also reported by" not in messages[0], SEP.join(messages)
 
 
 async def test_unicode_and_punycode_of_one_site_are_one_outlet(
