@@ -286,6 +286,36 @@ async def test_a_feed_whose_link_names_no_site_in_a_later_body_stays_one_outlet(
     assert "also reported by" not in messages[0], SEP.join(messages)
 
 
+@pytest.mark.parametrize("first", NO_SITE_LINKS, ids=["query", "empty", "relative"])
+async def test_a_feed_that_names_its_site_only_in_a_later_body_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, first: str
+) -> None:
+    """The other order (review21f D-A): Reuters' feed first links no site, then (with the next
+    copy of the story) https://www.reuters.com/world/: one outlet, the alert and no burst."""
+    polls: list[dict[str, bytes | Handler]] = [
+        {"/r": own_feed("Reuters World News", first)},
+        {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/",
+                        tail=" as Kyiv weighs offer")},
+    ]  # fmt: skip
+    messages = await chat_after(feed_server, tmp_path, database, [feed_server.url("/r")], polls)
+    assert len(messages) == 1, SEP.join(messages)
+    assert "also reported by" not in messages[0], SEP.join(messages)
+
+
+async def test_a_feed_that_names_its_site_after_a_restart_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    """The same, with the daemon restarted between the two bodies: no burst after it."""
+    urls = [feed_server.url("/r")]
+    first = {"/r": own_feed("Reuters World News", "")}
+    before = await chat_after(feed_server, tmp_path, database, urls, [first])
+    assert len(before) == 1, SEP.join(before)
+    later = {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/",
+                            tail=" as Kyiv weighs offer")}  # fmt: skip
+    after = await chat_after(feed_server, tmp_path, database, urls, [later])
+    assert after == [], SEP.join(after)
+
+
 async def test_a_feed_keeps_its_site_across_a_restart(
     feed_server: FeedServer, tmp_path: Path, database: str
 ) -> None:
