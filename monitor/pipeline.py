@@ -167,8 +167,8 @@ async def ingest(
             first_poll = not pushed and state.last_success is None
             # The site the feed last named: a body whose link names none is not another outlet
             named = site_of_feed(parsed.link)
-            if named is not None and state.site is None:  # its first: what it stored is the site's
-                await name_site(db, state.id, named)
+            if named is not None and state.site is None and state.items_total:
+                await name_site(db, state.id, named)  # its first: what it stored is the site's
             state.site = named or state.site
             inserted = await _store_new(db, feed, state, entries, first_poll, state.site)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
