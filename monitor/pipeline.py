@@ -34,6 +34,7 @@ from monitor.sites import site_of_feed
 from monitor.store import items as item_store
 from monitor.store.db import Db
 from monitor.store.feeds import FeedState
+from monitor.store.outlets import name_site
 
 if TYPE_CHECKING:
     from monitor.metrics import Metrics  # prometheus_client: only when metrics are served
@@ -165,7 +166,10 @@ async def ingest(
             # when its news happened: decided for the whole poll, kept with the item
             first_poll = not pushed and state.last_success is None
             # The site the feed last named: a body whose link names none is not another outlet
-            state.site = site_of_feed(parsed.link) or state.site
+            named = site_of_feed(parsed.link)
+            if named is not None and state.site is None and state.items_total:
+                await name_site(db, state.id, named)  # its first: what it stored is the site's
+            state.site = named or state.site
             inserted = await _store_new(db, feed, state, entries, first_poll, state.site)
             # published more than max_age ago: old news, stored as seen (no story, no alert)
             oldest = now - rt.config.monitor.max_age

@@ -7,6 +7,7 @@ resolved against the feed's own address, names none. Through the real pipeline: 
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import zlib
 from collections.abc import Awaitable, Callable
@@ -18,10 +19,11 @@ import pytest
 from aiohttp import web
 from aiohttp.abc import AbstractResolver, ResolveResult
 from feedserver import FeedServer
-from helpers import make_config
+from helpers import config_file, make_config
 from standins import telegram_standin
 from test_outlet_by_site import GOOGLE, HEAD, REUTERS, feed, rules
 
+from monitor.cli import main
 from monitor.engine import Engine
 from monitor.fetch.client import Fetcher
 from monitor.oneshot import poll_all
@@ -327,6 +329,62 @@ async def test_a_feed_whose_link_names_no_site_in_a_later_body_stays_one_outlet(
     messages = await chat_after(feed_server, tmp_path, database, [feed_server.url("/r")], polls)
     assert len(messages) == 1, SEP.join(messages)
     assert "also reported by" not in messages[0], SEP.join(messages)
+
+
+@pytest.mark.parametrize("first", NO_SITE_LINKS, ids=["query", "empty", "relative"])
+async def test_a_feed_that_names_its_site_only_in_a_later_body_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, first: str
+) -> None:
+    """The other order (review21f D-A): Reuters' feed first links no site, then (with the next
+    copy of the story) https://www.reuters.com/world/: one outlet, the alert and no burst."""
+    polls: list[dict[str, bytes | Handler]] = [
+        {"/r": own_feed("Reuters World News", first)},
+        {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/",
+                        tail=" as Kyiv weighs offer")},
+    ]  # fmt: skip
+    messages = await chat_after(feed_server, tmp_path, database, [feed_server.url("/r")], polls)
+    assert len(messages) == 1, SEP.join(messages)
+    assert "also reported by" not in messages[0], SEP.join(messages)
+
+
+async def test_a_feed_that_names_its_site_after_a_restart_stays_one_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str
+) -> None:
+    """The same, with the daemon restarted between the two bodies: no burst after it."""
+    urls = [feed_server.url("/r")]
+    first = {"/r": own_feed("Reuters World News", "")}
+    before = await chat_after(feed_server, tmp_path, database, urls, [first])
+    assert len(before) == 1, SEP.join(before)
+    later = {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/",
+                            tail=" as Kyiv weighs offer")}  # fmt: skip
+    after = await chat_after(feed_server, tmp_path, database, urls, [later])
+    assert after == [], SEP.join(after)
+
+
+@pytest.mark.parametrize("gnews_first", [False, True], ids=["feed-first", "gnews-first"])
+async def test_a_feed_that_names_the_site_an_aggregator_named_becomes_that_outlet(
+    feed_server: FeedServer, tmp_path: Path, database: str, capsys: pytest.CaptureFixture[str],
+    gnews_first: bool,
+) -> None:  # fmt: skip
+    """Google News' <source url="https://www.reuters.com"> and Reuters' feed with <link/> carry
+    one story (two outlets: nothing tells them apart yet); Reuters' next body links
+    https://www.reuters.com/world/: ``monitor stories`` counts one outlet from then on."""
+    gnews = {"/gnews": feed(GOOGLE, [("Reuters", "https://www.reuters.com")])}
+    unnamed = {"/r": own_feed("Reuters World News", "")}
+    polls: list[dict[str, bytes | Handler]] = [
+        *([gnews, unnamed] if gnews_first else [{**unnamed, **gnews}]),
+        {"/r": own_feed("Reuters World News", "https://www.reuters.com/world/",
+                        tail=" as Kyiv weighs offer")},
+    ]  # fmt: skip
+    urls = [feed_server.url("/r")]
+    extra = f'\n[[feeds]]\nurl = "{feed_server.url("/gnews")}"\n'
+    await chat_after(feed_server, tmp_path, database, urls, polls, extra)
+    tg = "http://127.0.0.1:9/"  # no alert is sent from the command line
+    config = config_file(tmp_path, urls, extra=rules(tg) + extra, database=database)
+    argv = ["stories", "-c", str(config), "--since", "3650d"]
+    assert await asyncio.to_thread(main, argv) == 0
+    out = capsys.readouterr().out
+    assert "from 1 outlet: Reuters" in out, out
 
 
 async def test_a_feed_keeps_its_site_across_a_restart(

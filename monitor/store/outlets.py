@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from monitor.models import StoredItem, outlet_key
-from monitor.store.batch import Rows
+from monitor.store.batch import Rows, in_lists
+from monitor.store.db import Db
 
 # (story or event, feed: None for a site or an aggregator's <source>, name, first seen, item,
 # site: None where not known)
@@ -49,3 +50,44 @@ def first_per_outlet(items: Iterable[tuple[int, StoredItem]]) -> list[OutletRow]
             feed = None if stored.item.source or site else stored.feed_id
             rows[owner, key] = (owner, feed, stored.outlet, first_seen, stored.id, site)
     return list(rows.values())
+
+
+async def name_site(db: Db, feed_id: int, site: str) -> None:
+    """The feed's link names its site for the first time (``FeedState.site`` was None): its
+    own items stored before (site NULL, no <source>) become that site's, and so do the story
+    and event outlet rows that counted them by feed, in the poll's transaction, so that the
+    feed is one outlet before and after (review21f D-A). Where a story or an event already has
+    a row of the site, the two are one outlet: the later of them goes (a row is its outlet's
+    first item's, as ``event_outlets.recount`` counts it from the items). A feed that moves
+    from one site to another is not called: its earlier items stay the first site's."""
+    await db.execute(
+        "UPDATE items SET site = ? WHERE feed_id = ? AND site IS NULL AND source IS NULL",
+        (site, feed_id),
+    )
+    for table, owner in (("story_outlets", "story_id"), ("event_outlets", "event_id")):
+        # The site's row of an owner whose feed row came first, then the feed's row of an
+        # owner that keeps the site's: the unique (owner, site) index holds one row.
+        await db.execute(
+            f"DELETE FROM {table} WHERE site = ? AND EXISTS (SELECT 1 FROM {table} o"
+            f" WHERE o.{owner} = {table}.{owner} AND o.feed_id = ? AND o.site IS NULL"
+            f" AND o.item_id < {table}.item_id)",
+            (site, feed_id),
+        )
+        merged = await db.fetch_all(
+            f"DELETE FROM {table} WHERE feed_id = ? AND site IS NULL AND EXISTS (SELECT 1"
+            f" FROM {table} o WHERE o.{owner} = {table}.{owner} AND o.site = ?)"
+            f" RETURNING {owner}",
+            (feed_id, site),
+        )
+        await db.execute(
+            f"UPDATE {table} SET feed_id = NULL, site = ? WHERE feed_id = ? AND site IS NULL",
+            (site, feed_id),
+        )
+        if table == "story_outlets":
+            # A story's count of outlets (``stories.outlets``) is its rows'.
+            for marks, params in in_lists(sorted({int(r[0]) for r in merged})):
+                await db.execute(
+                    "UPDATE stories SET outlets = (SELECT COUNT(*) FROM story_outlets o"
+                    f" WHERE o.story_id = stories.id) WHERE id IN ({marks})",
+                    params,
+                )
