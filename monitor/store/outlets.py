@@ -52,6 +52,14 @@ def first_per_outlet(items: Iterable[tuple[int, StoredItem]]) -> list[OutletRow]
     return list(rows.values())
 
 
+# The stories and events a feed's items are in (one parameter: the feed).
+_STORIES_OF_FEED = "SELECT story_id FROM items WHERE feed_id = ? AND story_id IS NOT NULL"
+_EVENTS_OF_FEED = (
+    "SELECT s.event_id FROM items i JOIN stories s ON s.id = i.story_id"
+    " WHERE i.feed_id = ? AND s.event_id IS NOT NULL"
+)
+
+
 async def name_site(db: Db, feed_id: int, site: str) -> None:
     """The feed's link names its site for the first time (``FeedState.site`` was None): its
     own items stored before (site NULL, no <source>) become that site's, and so do the story
@@ -64,24 +72,29 @@ async def name_site(db: Db, feed_id: int, site: str) -> None:
         "UPDATE items SET site = ? WHERE feed_id = ? AND site IS NULL AND source IS NULL",
         (site, feed_id),
     )
-    for table, owner in (("story_outlets", "story_id"), ("event_outlets", "event_id")):
+    for table, owner, owners in (("story_outlets", "story_id", _STORIES_OF_FEED),
+                                 ("event_outlets", "event_id", _EVENTS_OF_FEED)):  # fmt: skip
+        # Only the owners of the feed's items are read (through the items' feed index and
+        # the tables' owner indexes): no index of these tables starts with the feed, and
+        # after the upgrade to m022 each feed's first poll comes here once.
+        mine = f" AND {owner} IN ({owners})"
         # The site's row of an owner whose feed row came first, then the feed's row of an
         # owner that keeps the site's: the unique (owner, site) index holds one row.
         await db.execute(
-            f"DELETE FROM {table} WHERE site = ? AND EXISTS (SELECT 1 FROM {table} o"
+            f"DELETE FROM {table} WHERE site = ?{mine} AND EXISTS (SELECT 1 FROM {table} o"
             f" WHERE o.{owner} = {table}.{owner} AND o.feed_id = ? AND o.site IS NULL"
             f" AND o.item_id < {table}.item_id)",
-            (site, feed_id),
+            (site, feed_id, feed_id),
         )
         merged = await db.fetch_all(
-            f"DELETE FROM {table} WHERE feed_id = ? AND site IS NULL AND EXISTS (SELECT 1"
-            f" FROM {table} o WHERE o.{owner} = {table}.{owner} AND o.site = ?)"
+            f"DELETE FROM {table} WHERE feed_id = ? AND site IS NULL{mine} AND EXISTS"
+            f" (SELECT 1 FROM {table} o WHERE o.{owner} = {table}.{owner} AND o.site = ?)"
             f" RETURNING {owner}",
-            (feed_id, site),
+            (feed_id, feed_id, site),
         )
         await db.execute(
-            f"UPDATE {table} SET feed_id = NULL, site = ? WHERE feed_id = ? AND site IS NULL",
-            (site, feed_id),
+            f"UPDATE {table} SET feed_id = NULL, site = ? WHERE feed_id = ? AND site IS NULL{mine}",
+            (site, feed_id, feed_id),
         )
         if table == "story_outlets":
             # A story's count of outlets (``stories.outlets``) is its rows'.
