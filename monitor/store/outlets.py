@@ -80,13 +80,13 @@ async def name_site(db: Db, feed_id: int, site: str) -> None:
         mine = f" AND {owner} IN ({owners})"
         # The site's row of an owner whose feed row came first, then the feed's row of an
         # owner that keeps the site's: the unique (owner, site) index holds one row.
-        await db.execute(
+        merged = await db.fetch_all(
             f"DELETE FROM {table} WHERE site = ?{mine} AND EXISTS (SELECT 1 FROM {table} o"
             f" WHERE o.{owner} = {table}.{owner} AND o.feed_id = ? AND o.site IS NULL"
-            f" AND o.item_id < {table}.item_id)",
+            f" AND o.item_id < {table}.item_id) RETURNING {owner}",
             (site, feed_id, feed_id),
         )
-        merged = await db.fetch_all(
+        merged += await db.fetch_all(
             f"DELETE FROM {table} WHERE feed_id = ? AND site IS NULL{mine} AND EXISTS"
             f" (SELECT 1 FROM {table} o WHERE o.{owner} = {table}.{owner} AND o.site = ?)"
             f" RETURNING {owner}",
@@ -97,7 +97,8 @@ async def name_site(db: Db, feed_id: int, site: str) -> None:
             (site, feed_id, feed_id),
         )
         if table == "story_outlets":
-            # A story's count of outlets (``stories.outlets``) is its rows'.
+            # A story's count of outlets (``stories.outlets``) is its rows', one fewer where
+            # two merged (whichever of them went).
             for marks, params in in_lists(sorted({int(r[0]) for r in merged})):
                 await db.execute(
                     "UPDATE stories SET outlets = (SELECT COUNT(*) FROM story_outlets o"
