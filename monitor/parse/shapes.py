@@ -43,15 +43,15 @@ _FOREIGN_PREFIXES = {
     "http://purl.org/syndication/thread/1.0": "thr",
     "http://purl.org/rss/1.0/modules/prism/": "prism",  # feedparser knows PRISM's other URI
 }
+# Elements of those namespaces that feedparser does read as one of our fields.
+# (itunes:subtitle is read as the item's subtitle, none of ours.)
+_TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
 # Bing News' elements on an item (<News:Source>, <News:Image>...) are of a namespace whose URI
 # is the query's URL (https://www.bing.com/news/search?q=...&format=rss), none feedparser
 # knows: it keeps them under the prefix Bing writes (news_source, news_image), and has no
 # handler of that prefix.
 _BING_NAMESPACE = re.compile(r"\{https?://(?:www\.)?bing\.com/news/", re.IGNORECASE)
 _BING_PREFIX = "news"
-# Elements of those namespaces that feedparser does read as one of our fields.
-# (itunes:subtitle is read as the item's subtitle, none of ours.)
-_TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
 # Dublin Core elements feedparser reads as none of our fields: the first seven through their
 # own handlers (author, tags, rights...), the rest kept under their own names (dc_source...).
 _IGNORED_DC = frozenset(
