@@ -34,6 +34,7 @@ from monitor.parse.shapes import (
     RSS1_FIELDS,
     RSS_FIELDS,
     atom_ignored,
+    bing_element,
     check_structure,
     foreign_ignored,
     local_name,
@@ -132,6 +133,7 @@ def _entry(
     found: dict[str, etree._Element] = {}
     links: list[etree._Element] = []
     source: etree._Element | None = None
+    credit: etree._Element | None = None  # Bing's <News:Source>: its outlet, with no address
     for child in element:
         tag = child.tag
         name = known.get(tag)
@@ -148,6 +150,11 @@ def _entry(
             if source is not None:
                 raise Unsure("a source twice")
             source = child
+        elif known is RSS_FIELDS and bing_element(child):
+            if local_name(tag).lower() == "source":
+                if credit is not None or len(child) or len(child.attrib):
+                    raise Unsure("Bing's source twice, with child elements or attributes")
+                credit = child
         elif not is_ignored(tag) and not foreign_ignored(child):
             raise Unsure(f"an element the fast path does not know: {tag}")
         # check_structure's question, for what it does not walk: a title or a link is in its
@@ -179,6 +186,7 @@ def _entry(
     for name in ("published", "updated"):
         if published is None and name in found:
             published = dates.date(fields.text(found[name].text), now)
+    named = source if source is not None else credit
     return make_item(
         title=clean_text(title),
         summary=summary_text(raw_summary),
@@ -187,8 +195,9 @@ def _entry(
         published=published,
         base=base,
         now=now,
-        source=clean_text(fields.text(source.text)) if source is not None else "",
+        source=clean_text(fields.text(named.text)) if named is not None else "",
         source_url=source.get("url") if source is not None else None,
+        site_from_link=source is None and credit is not None,
     )
 
 

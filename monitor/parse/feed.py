@@ -99,7 +99,8 @@ def parse_with_feedparser(
     entries = parsed.get("entries", [])
     if not parsed.get("version") and not entries:
         raise ParseError(_not_a_feed(body, parsed))
-    items = [_entry_to_item(e, url, now) for e in entries]
+    credits = _foreign_sources(parsed.get("namespaces"), feedparser)
+    items = [_entry_to_item(e, url, now, credits) for e in entries]
     warning = malformed = None
     if read is not body and not parsed.get("bozo"):
         warning = "the feed is not well-formed (an unescaped '&' in its text)"
@@ -176,12 +177,38 @@ def _websub_links(links: Any) -> dict[str, Any]:
     }
 
 
-def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | None:
+def _foreign_sources(namespaces: Any, feedparser: Any) -> tuple[str, ...]:
+    """The entry keys under which feedparser keeps a ``Source`` element of a namespace it
+    does not know (Bing News' ``<News:Source>`` is ``news_source``; its namespace is the
+    query's URL): ``<prefix>_source``, by the prefix the feed declares. A namespace feedparser
+    knows is not there: its ``source`` is another thing (``dc:source`` is a related
+    resource's address, https://www.dublincore.org/specifications/dublin-core/dcmi-terms/)."""
+    if not isinstance(namespaces, dict) or not namespaces:
+        return ()
+    known = {uri.lower() for uri in feedparser.api._FeedParserMixin.namespaces}
+    return tuple(
+        f"{prefix.lower()}_source"
+        for prefix, uri in namespaces.items()
+        if prefix and isinstance(uri, str) and uri.lower() not in known
+    )
+
+
+def _entry_to_item(
+    entry: dict[str, Any], base: str, now: datetime, credits: tuple[str, ...] = ()
+) -> Item | None:
     # dict.get, not FeedParserDict.get: these are the keys feedparser stores under, and its
     # own get maps aliases and warns about deprecated ones first, a tenth of this function.
     get = dict.get
     published = struct_to_dt(get(entry, "published_parsed") or get(entry, "updated_parsed"), now)
     source = get(entry, "source")
+    named, address = "", None
+    if isinstance(source, dict):
+        named, address = clean_text(dict.get(source, "title")), dict.get(source, "href")
+    credit = (
+        ""
+        if isinstance(source, dict)
+        else next((n for k in credits if isinstance(n := get(entry, k), str)), "")
+    )
     return make_item(
         title=clean_text(get(entry, "title")),
         summary=summary_text(get(entry, "summary") or _first_content(entry)),
@@ -190,8 +217,9 @@ def _entry_to_item(entry: dict[str, Any], base: str, now: datetime) -> Item | No
         published=published,
         base=base,
         now=now,
-        source=clean_text(dict.get(source, "title")) if isinstance(source, dict) else "",
-        source_url=dict.get(source, "href") if isinstance(source, dict) else None,
+        source=named or clean_text(credit),
+        source_url=address,
+        site_from_link=bool(credit),
     )
 
 

@@ -6,10 +6,11 @@ import calendar
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from monitor.models import Item, outlet_name
-from monitor.normalize import MAX_URL, canonical_url, item_key
-from monitor.sites import site_of_source
+from monitor.normalize import MAX_URL, canonical_url, direct_link, item_key
+from monitor.sites import site_of_feed, site_of_source
 
 # Dates more than a day ahead are a feed's mistake; the item counts as seen now instead.
 FUTURE_SLACK = timedelta(days=1)
@@ -27,8 +28,11 @@ def make_item(
     now: datetime,
     source: str = "",
     source_url: str | None = None,
+    site_from_link: bool = False,
 ) -> Item | None:
-    """A normalized item from an entry's cleaned fields; None for an entry with nothing in it."""
+    """A normalized item from an entry's cleaned fields; None for an entry with nothing in it.
+    ``site_from_link``: the source was named beside the link, not in a ``<source>`` (Bing
+    News' ``<News:Source>``), so its site is that of the article a click-through link leads to."""
     if not (title or summary or link or guid):
         return None
     if link and len(link) > MAX_URL:
@@ -56,8 +60,26 @@ def make_item(
         # feed (https://www.rssboard.org/rss-specification#ltsourcegtSubelementOfLtitemgt):
         # a platform's account feed (mas.to/@x.rss) names no site, as the account's own
         # feed's link does not.
-        site=(site_of_source(source_url) or "") if source else "",
+        site=(
+            ((_clicked_site(link) if site_from_link else site_of_source(source_url)) or "")
+            if source
+            else ""
+        ),
     )
+
+
+def _clicked_site(link: str | None) -> str | None:
+    """The site of the article an aggregator's click-through ``link`` leads to (Bing News'
+    apiclick.aspx?url=...), by its home page as a ``<source url>``'s: its path is the
+    article's, no section. Only a click-through: another aggregator's own link (Google
+    News' news.google.com/rss/articles/...) is the aggregator's, never the outlet's."""
+    if not link:
+        return None
+    article = direct_link(link)
+    if article == link:
+        return None
+    parts = urlsplit(article)
+    return site_of_feed(urlunsplit((parts.scheme, parts.netloc, "/", "", "")))
 
 
 def struct_to_dt(value: time.struct_time | None, now: datetime) -> datetime | None:

@@ -46,6 +46,12 @@ _FOREIGN_PREFIXES = {
 # Elements of those namespaces that feedparser does read as one of our fields.
 # (itunes:subtitle is read as the item's subtitle, none of ours.)
 _TAKEN = frozenset((MEDIA + "title", MEDIA + "description", ITUNES + "summary"))
+# Bing News' elements on an item (<News:Source>, <News:Image>...) are of a namespace whose URI
+# is the query's URL (https://www.bing.com/news/search?q=...&format=rss), none feedparser
+# knows: it keeps them under the prefix Bing writes (news_source, news_image), and has no
+# handler of that prefix.
+_BING_NAMESPACE = re.compile(r"\{https?://(?:www\.)?bing\.com/news/", re.IGNORECASE)
+_BING_PREFIX = "news"
 # Dublin Core elements feedparser reads as none of our fields: the first seven through their
 # own handlers (author, tags, rights...), the rest kept under their own names (dc_source...).
 _IGNORED_DC = frozenset(
@@ -200,6 +206,18 @@ def foreign_ignored(element: etree._Element) -> bool:
         return False
     prefix = _FOREIGN_PREFIXES.get(tag[1:].partition("}")[0])
     return prefix is not None and element.prefix == prefix
+
+
+def bing_element(element: etree._Element) -> bool:
+    """An element of Bing News' namespace under the prefix Bing writes ("News"): feedparser
+    keeps it as ``news_<name>`` (``<News:Source>``, the outlet, as ``news_source``)."""
+    tag, prefix = element.tag, element.prefix
+    return (
+        isinstance(tag, str)
+        and prefix is not None
+        and prefix.lower() == _BING_PREFIX
+        and _BING_NAMESPACE.match(tag) is not None
+    )
 
 
 def _other_namespace(tag: str) -> bool:
