@@ -76,7 +76,7 @@ async def test_an_older_store_keeps_its_outlets_and_takes_sites(database: str) -
         assert story.outlet_keys == event.outlet_keys == ("f:1", "s:Reuters")
         sites = await store.db.fetch_all("SELECT site FROM items ORDER BY id")
         assert [r[0] for r in sites] == [None, None]  # no guess
-        # Bing's <source url="https://www.reuters.com">Reuters</source> next: a third row,
+        # a reader's <source url="https://www.reuters.com">Reuters</source> next: a third row,
         # not one the <source> without an address of that name hides.
         async with store.transaction() as db:
             for table, owner in TABLES:

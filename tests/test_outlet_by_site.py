@@ -1,7 +1,7 @@
 """One outlet under several names is one outlet: its web site's registrable domain is its
 identity where one is known (an aggregator's ``<source url=...>``, a feed's own channel
 <link>). Reuters' own feed, Google News' ``<source url="https://www.reuters.com">Reuters``
-and Bing's ``<source url="https://www.reuters.com">reuters.com`` were three outlets: "also
+and a reader's ``<source url="https://reuters.com/">reuters.com`` were three outlets: "also
 reported by" named Reuters twice more, and a burst rule of 2 outlets fired for one. Through
 the real pipeline: local feeds, the Bot API stand-in a user reads, on SQLite and PostgreSQL,
 live and after a restart, and through a cluster's assigner."""
@@ -29,7 +29,7 @@ from monitor.store import cluster as cluster_store
 
 HEAD = "Kremlin says Putin invited Zelensky to Moscow for peace talks"
 GOOGLE = ("Google News - Ukraine", "https://news.google.com/search?q=Putin")
-BING = ("Putin - Bing News", "https://www.bing.com/news/search?q=Putin&amp;format=rss")
+READER = ("Putin - Inoreader", "https://www.inoreader.com/stream/user/1005147396/tag/putin")
 YAHOO = ("Yahoo News - World", "https://news.yahoo.com/world/")
 REUTERS = ("Reuters World News", "https://www.reuters.com/world/")
 BBC = ("BBC News - World", "https://www.bbc.co.uk/news/world")
@@ -126,16 +126,16 @@ async def chat(
     return (await chats(feed_server, tmp_path, database, polls, restart, alert_on))[-1]
 
 
-# Google News names Reuters first; then Reuters' own feed and Bing carry the same story.
+# Google News names Reuters first; then Reuters' own feed and a reader carry the same story.
 REUTERS_THREE_WAYS: Polls = [
     {
         "/gnews": feed(GOOGLE, [("Reuters", "https://www.reuters.com")]),
         "/reuters": feed(REUTERS, []),
-        "/bing": feed(BING, []),
+        "/reader": feed(READER, []),
     },
     {
         "/reuters": feed(REUTERS, [("", None)]),
-        "/bing": feed(BING, [("reuters.com", "https://reuters.com/")]),
+        "/reader": feed(READER, [("reuters.com", "https://reuters.com/")]),
     },
 ]
 
@@ -196,7 +196,7 @@ async def test_bbc_co_uk_and_bbc_com_are_two_sites(
         {
             "/bbc": feed(BBC, [("", None)]),
             "/gnews": feed(GOOGLE, [("BBC", "https://www.bbc.com"), ("Reuters", "https://www.reuters.com")]),
-            "/bing": feed(BING, [("reuters.com", "https://reuters.com/")]),
+            "/reader": feed(READER, [("reuters.com", "https://reuters.com/")]),
         }
     ]  # fmt: skip
     messages = await chat(feed_server, tmp_path, database, polls)
@@ -211,12 +211,12 @@ async def test_a_source_without_an_address_is_told_by_its_name(
 ) -> None:
     """A <source> without url= names no site: it is that name's outlet, as before (Google
     News' and Yahoo's "AP" are one), beside Reuters (by its site, through Google News and
-    Bing under two names): two outlets, not three."""
+    a reader under two names): two outlets, not three."""
     polls: Polls = [
         {
             "/gnews": feed(GOOGLE, [("AP", None), ("Reuters", "https://www.reuters.com")]),
             "/yahoo": feed(YAHOO, [("AP", None)]),
-            "/bing": feed(BING, [("reuters.com", "https://reuters.com/")]),
+            "/reader": feed(READER, [("reuters.com", "https://reuters.com/")]),
         }
     ]
     messages = await chat(feed_server, tmp_path, database, polls)
