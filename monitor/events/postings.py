@@ -66,8 +66,9 @@ class EventWords:
         return self.rarity(events)[word]
 
     def rarity(self, events: int) -> Rarity:
-        """The weights of words among ``events`` events (``idf`` of each), as a mapping that
-        stays true until the next ``post``, ``compact`` or change in ``events``."""
+        """The weights of words among ``events`` events (``idf`` of each, ``[word]``), read
+        from how many events hold each word when asked: true across posts and compactions,
+        until the number of events changes."""
         rarity = self._rarity
         if rarity.events != events:
             rarity = self._rarity = Rarity(self._postings, events)
