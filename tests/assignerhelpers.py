@@ -4,11 +4,23 @@ assigns them and sends their alerts."""
 
 from __future__ import annotations
 
+import asyncpg
+
 from monitor.cluster.assigner import Assigner, queue_for_assigner
 from monitor.cluster.election import Term
 from monitor.config import Config
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
+from monitor.store import cluster as cluster_store
+
+
+async def take_assigner_role(conn: asyncpg.Connection) -> Term:
+    """Node B joins over ``conn`` (its session holds the role) and becomes the assigner."""
+    await cluster_store.ensure_schema(conn)
+    node = await cluster_store.register(conn, "node-b", 4243)
+    epoch = await cluster_store.take_role(conn, "assigner", node)
+    assert epoch is not None
+    return Term("assigner", epoch, node)
 
 
 async def poll_to_queue(config: Config) -> int:

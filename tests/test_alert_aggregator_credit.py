@@ -10,16 +10,14 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from assignerhelpers import assign_queued, poll_to_queue
+from assignerhelpers import assign_queued, poll_to_queue, take_assigner_role
 from feedserver import FeedServer
 from helpers import make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 from test_alert_update_pace import ANGLES, LEDES
 
-from monitor.cluster.election import Term
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
-from monitor.store import cluster as cluster_store
 
 HEAD = "Kremlin says Putin invited Zelensky to Moscow for peace talks"
 DATES = ["Fri, 05 Sep 2025 14:03:00 GMT", "Fri, 05 Sep 2025 14:05:00 GMT",
@@ -131,13 +129,10 @@ async def test_the_cluster_assigner_credits_and_counts_as_one_process(
         config = make_config(tmp_path, urls, extra=rules(tg.url), database=pg_url)
         conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
         try:
-            await cluster_store.ensure_schema(conn)
-            node = await cluster_store.register(conn, "node-b", 4243)
-            epoch = await cluster_store.take_role(conn, "assigner", node)
-            assert epoch is not None
+            term = await take_assigner_role(conn)
             for then in (second_poll, lambda _: None):
                 queued = await poll_to_queue(config)
-                await assign_queued(config, Term("assigner", epoch, node), queued)
+                await assign_queued(config, term, queued)
                 then(feed_server)
         finally:
             await conn.close()

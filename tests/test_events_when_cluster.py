@@ -11,14 +11,11 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from assignerhelpers import assign_queued, poll_to_queue
+from assignerhelpers import assign_queued, poll_to_queue, take_assigner_role
 from feedserver import FeedServer
 from helpers import make_config
 from standins import webhook_receiver
 from test_events_when import BOLSONARO, HOOK_RULE, INVITE, RAIN, fillers, rss
-
-from monitor.cluster.election import Term
-from monitor.store import cluster as cluster_store
 
 Poll = tuple[list[str], Callable[[], None]]  # the feeds polled, then what changes
 
@@ -32,10 +29,7 @@ async def polled_on_one_node_assigned_on_another(
     async with webhook_receiver() as hook:
         conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
         try:
-            await cluster_store.ensure_schema(conn)
-            node = await cluster_store.register(conn, "node-b", 4243)
-            epoch = await cluster_store.take_role(conn, "assigner", node)
-            assert epoch is not None
+            term = await take_assigner_role(conn)
             queued = 0
             for paths, then in polls:
                 urls = [feed_server.url(path) for path in paths]
@@ -43,7 +37,7 @@ async def polled_on_one_node_assigned_on_another(
                                      database=pg_url)  # fmt: skip
                 queued += await poll_to_queue(config)
                 then()
-            await assign_queued(config, Term("assigner", epoch, node), queued)
+            await assign_queued(config, term, queued)
         finally:
             await conn.close()
     return sorted(p["alert"]["title"] for p in hook.payloads() if p["alert"]["kind"] == "new")

@@ -15,17 +15,15 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from assignerhelpers import assign_queued, poll_to_queue
+from assignerhelpers import assign_queued, poll_to_queue, take_assigner_role
 from feedserver import FeedServer
 from helpers import config_file, make_config
 from standins import BOT_TOKEN, CHAT_ID, telegram_standin
 from test_alert_update_pace import ANGLES, LEDES
 
 from monitor.cli import main
-from monitor.cluster.election import Term
 from monitor.engine import Engine
 from monitor.oneshot import poll_all
-from monitor.store import cluster as cluster_store
 
 HEAD = "Kremlin says Putin invited Zelensky to Moscow for peace talks"
 GOOGLE = ("Google News - Ukraine", "https://news.google.com/search?q=Putin")
@@ -238,15 +236,12 @@ async def test_the_cluster_assigner_counts_outlets_by_site_as_one_process(
         config = make_config(tmp_path, urls, extra=rules(tg.url), database=pg_url)
         conn = await asyncpg.connect(pg_url)  # node B's session: it holds the role
         try:
-            await cluster_store.ensure_schema(conn)
-            node = await cluster_store.register(conn, "node-b", 4243)
-            epoch = await cluster_store.take_role(conn, "assigner", node)
-            assert epoch is not None
+            term = await take_assigner_role(conn)
             for poll in REUTERS_THREE_WAYS:
                 for path, body in poll.items():
                     feed_server.feed(path, body)
                 queued = await poll_to_queue(config)
-                await assign_queued(config, Term("assigner", epoch, node), queued)
+                await assign_queued(config, term, queued)
         finally:
             await conn.close()
     (alert,) = tg.messages.values()
