@@ -140,7 +140,9 @@ def of_title(
 def _add_segment(words: EventWords, vector: Vector, headline: Headline | Words, title: str) -> None:
     if " " in title:
         extra = [
-            w for w in segment_words(title) if words.items_with(w) >= SEGMENT_DF and w not in vector
+            w
+            for w in segment_words(title)
+            if words.items_with(w, SEGMENT_DF) >= SEGMENT_DF and w not in vector
         ]
         if extra:
             weight = 1.0 / max(1, len(headline.words))
