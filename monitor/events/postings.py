@@ -53,8 +53,8 @@ class EventWords:
     away drop out at ``compact``). How common a word is, is read from the window's events
     (``events``: the index's own, changed in place), never counted apart: a daemon that runs
     for months then holds no word of the news it has forgotten (names, numbers, other
-    languages: each a word of its own), and one restarted on the same window reads the same
-    counts."""
+    languages: each a word of its own), and one restarted on the same window reads what the
+    live one reads, not the news of weeks ago."""
 
     def __init__(self, events: Mapping[int, Event]) -> None:
         # Items added since start (the window's items, rebuilt at restart): ``LEARNED`` and
@@ -74,7 +74,8 @@ class EventWords:
         for event_id in reversed(self._postings.get(word, ())):
             event = events.get(event_id)
             # postings also list, until ``compact``, events that trimmed the word away, and
-            # twice one that took it back
+            # twice one that took it back: a live index and one rebuilt at restart compact
+            # at other times, and must count alike
             if event is not None and event_id not in counted and word in event.words:
                 counted.add(event_id)
                 count += event.items

@@ -18,6 +18,8 @@ from monitor.events.words import Vector, Words, item_vector, segment_words, summ
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
+# Read as the items of the window's events that hold it (``EventWords.items_with``): two
+# events, or one of two items or more.
 SEGMENT_DF = 2
 # Words of its own (beyond its headline's) that make an item's summary a lede: such an item
 # needs more words in common with an event to join it on the ``recent`` bar (cluster.py).
