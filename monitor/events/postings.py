@@ -54,7 +54,8 @@ class EventWords:
     (``events``: the index's own, changed in place), never counted apart: a daemon that runs
     for months then holds no word of the news it has forgotten (names, numbers, other
     languages: each a word of its own), and one restarted on the same window reads what the
-    live one reads, not the news of weeks ago."""
+    live one reads, not the news of weeks ago (but for the events that trimmed a word away,
+    which postings list until ``compact``: the weights' own count)."""
 
     def __init__(self, events: Mapping[int, Event]) -> None:
         # Items added since start (the window's items, rebuilt at restart): ``LEARNED`` and
