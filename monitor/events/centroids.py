@@ -19,6 +19,9 @@ from monitor.events.words import Vector
 CENTROID_WORDS = 64
 MIN_SHARED = 2  # words an item and an event must have in common while ...
 LEARNED = 500  # ... fewer items than this have taught the index which words are rare
+# Items read since start (``EventWords.docs``): learnt once, a daemon stays learned however
+# small its window gets; a restarted one reads its window's items again, so it is learned
+# when that window holds ``LEARNED`` (else as it reads more), and not on news it forgot.
 
 
 class Centroids:

@@ -124,8 +124,8 @@ class EventIndex:
         # (``add(embed=False)``), whose meaning is summed when first compared (``_mean``)
         self._unmeant: dict[int, list[tuple[int, str]]] = {}
         self._recent: dict[int, None] = {}  # events by last activity, the latest last
-        self._words = EventWords()
         self._events: dict[int, Event] = {}
+        self._words = EventWords(self._events)
         self._centroids = Centroids(self._words, self._events)  # scores against these
         self._story_event: dict[int, int] = {}
         self._untimed: set[int] = set()  # events of items whose time is unknown (``when``) only
@@ -520,7 +520,7 @@ class EventIndex:
         if new_story:
             titled = of_title(self._words, self.config, vector, title, summary, entities,
                               lambda: _headline(title, summary, key, headline))  # fmt: skip
-        self._words.seen(vector)
+        self._words.seen()
         event.items += 1
         words = event.words
         new = [word for word in vector if word not in words]

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Container, Iterable
+from collections.abc import Container, Iterable, Mapping
+
+from monitor.events.event import Event
 
 # The rarest words of a story that draw candidate events: a headline has about eight.
 RARE_WORDS = 8
@@ -48,16 +50,39 @@ def _idf(holders: int, events: int) -> float:
 
 class EventWords:
     """Word -> the events whose words hold it (the latest last; events forgotten or trimmed
-    away drop out at ``compact``), and how many items have held each word since start."""
+    away drop out at ``compact``). How common a word is, is read from the window's events
+    (``events``: the index's own, changed in place), never counted apart: a daemon that runs
+    for months then holds no word of the news it has forgotten (names, numbers, other
+    languages: each a word of its own), and one restarted on the same window reads what the
+    live one reads, not the news of weeks ago (but for the events that trimmed a word away,
+    which postings list until ``compact``: the weights' own count)."""
 
-    def __init__(self) -> None:
+    def __init__(self, events: Mapping[int, Event]) -> None:
+        # Items added since start (the window's items, rebuilt at restart): ``LEARNED`` and
+        # the norms' staleness read it.
         self.docs = 0
-        self._df: dict[str, int] = {}
+        self._events = events
         self._postings: dict[str, list[int]] = {}
         self._rarity = Rarity(self._postings, 0)
 
-    def items_with(self, word: str) -> int:
-        return self._df.get(word, 0)
+    def items_with(self, word: str, enough: int = 1) -> int:
+        """The items of the window's events that hold ``word``, counted up to ``enough``:
+        every item of such an event (the one item of most), though some of a bigger event's
+        may not hold it themselves."""
+        events = self._events
+        count = 0
+        counted: set[int] = set()
+        for event_id in reversed(self._postings.get(word, ())):
+            event = events.get(event_id)
+            # postings also list, until ``compact``, events that trimmed the word away, and
+            # twice one that took it back: a live index and one rebuilt at restart compact
+            # at other times, and must count alike
+            if event is not None and event_id not in counted and word in event.words:
+                counted.add(event_id)
+                count += event.items
+                if count >= enough:
+                    return enough
+        return count
 
     def idf(self, word: str, events: int) -> float:
         """The weight of ``word`` among ``events`` events. Rarity among events, not items: a
@@ -93,12 +118,9 @@ class EventWords:
         """The events holding ``word``, the latest last (as posted until ``compact``)."""
         return self._postings.get(word, [])
 
-    def seen(self, words: Iterable[str]) -> None:
-        """Count an item's words."""
+    def seen(self) -> None:
+        """Count an item added."""
         self.docs += 1
-        df = self._df
-        for word in words:
-            df[word] = df.get(word, 0) + 1
 
     def post(self, words: Iterable[str], event_id: int) -> None:
         """``words`` are now among event ``event_id``'s words."""
@@ -111,11 +133,10 @@ class EventWords:
                 held.append(event_id)
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
-        """The events sharing the rarest ``RARE_WORDS`` of ``words``, those sharing the most
-        (weighted by rarity) first."""
+        """The events sharing the rarest ``RARE_WORDS`` of ``words`` (held by the fewest
+        events: weighed the most), those sharing the most (weighted by rarity) first."""
         postings = self._postings
-        # every posted word has been counted (``seen`` comes before ``post``)
-        rare = sorted(filter(postings.__contains__, words), key=self._df.__getitem__)
+        rare = sorted(filter(postings.__contains__, words), key=lambda w: len(postings[w]))
         shared: dict[int, float] = {}
         get = shared.get
         rarity = self.rarity(events)

@@ -18,6 +18,8 @@ from monitor.events.words import Vector, Words, item_vector, segment_words, summ
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
+# Read as the items of the window's events that hold it (``EventWords.items_with``): two
+# events, or one of two items or more.
 SEGMENT_DF = 2
 # Words of its own (beyond its headline's) that make an item's summary a lede: such an item
 # needs more words in common with an event to join it on the ``recent`` bar (cluster.py).
@@ -140,7 +142,9 @@ def of_title(
 def _add_segment(words: EventWords, vector: Vector, headline: Headline | Words, title: str) -> None:
     if " " in title:
         extra = [
-            w for w in segment_words(title) if words.items_with(w) >= SEGMENT_DF and w not in vector
+            w
+            for w in segment_words(title)
+            if words.items_with(w, SEGMENT_DF) >= SEGMENT_DF and w not in vector
         ]
         if extra:
             weight = 1.0 / max(1, len(headline.words))
