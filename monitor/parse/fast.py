@@ -226,11 +226,11 @@ def _id_and_link(
     permalink = True
     id_element = found.get("id")
     if id_element is not None:
-        attrib = id_element.attrib
-        if len(attrib) == 1 and "isPermaLink" in attrib:  # as nearly every feed writes it
-            permalink = attrib["isPermaLink"] == "true"
-        elif len(attrib):
-            attributes = {k.lower(): v for k, v in attrib.items()}
+        attrib = id_element.items()  # one call into lxml, not one per question
+        if len(attrib) == 1 and attrib[0][0] == "isPermaLink":  # as nearly every feed has it
+            permalink = attrib[0][1] == "true"
+        elif attrib:
+            attributes = {k.lower(): v for k, v in attrib}
             permalink = attributes.get("ispermalink", "true") == "true"
         guid = fields.text(id_element.text)
         if guid and permalink:

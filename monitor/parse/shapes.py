@@ -226,10 +226,12 @@ def _other_namespace(tag: str) -> bool:
 
 def plain_type(element: etree._Element) -> bool:
     """Text or HTML: feedparser decodes other types as base64 and serializes XHTML."""
-    attributes = element.attrib
-    if not attributes:
+    # The names in one list: each question to lxml's ``attrib`` is a call into lxml, and
+    # most elements have no attribute or another one (a guid's isPermaLink).
+    names = element.keys()
+    if not names:
         return True
-    if "mode" in attributes or "src" in attributes:
+    if "mode" in names or "src" in names:
         return False
-    kind = attributes.get("type")
+    kind = element.get("type")
     return kind is None or kind.lower() in ("text", "html", "text/plain", "text/html")

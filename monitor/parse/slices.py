@@ -22,9 +22,13 @@ import re
 
 # What is not an item's start or end tag: text, any other tag, and a comment, a CDATA section
 # or a processing instruction read whole (what they hold is not markup). Possessive: the
-# scan never goes back, so it costs time in proportion to the body.
+# scan never goes back, so it costs time in proportion to the body. Each other tag is taken
+# with the text after it, in one turn of the loop; a start tag whose name cannot begin an
+# item, an entry or a comment, CDATA section or instruction ("<title"), and an end tag that
+# closes no item or entry ("</title"), without the full lookahead: most tags are those.
 _OTHER = (
-    rb"(?:[^<]++|<(?!/?(?:item|entry)[\s/>]|!--|!\[CDATA\[|\?)"
+    rb"(?:[^<]++|<[^/!?ie<][^<]*+|</(?!(?:item|entry)[\s/>])[^<]*+"
+    rb"|<(?!/?(?:item|entry)[\s/>]|!--|!\[CDATA\[|\?)[^<]*+"
     rb"|<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>)*+"
 )
 # The next item: what comes before it, then the item, from its start tag to its end tag.
