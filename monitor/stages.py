@@ -169,6 +169,13 @@ class Stages:
             log.info("rebuilt the story window: %d headlines in %.1fs", count, took)
         self.events = await _rebuild_events(db, self.config, since)
         self.index.labels = self.events.labels  # one count of each feed's labels
+        # The store hands back the items first seen in the window, and with them news dated
+        # earlier that the live daemon forgot at its last eviction (``_evict`` reads the
+        # items' dates): forgotten here too before the next poll, or a restarted daemon
+        # counts the words of that news and decides unlike the live one (review22a).
+        self._latest = max(self._latest, self.events.newest())
+        self.index.evict(self._latest - self.config.dedup.window)
+        self.events.evict(self._latest - self.config.dedup.window)
         self._stale = self._failed = False
 
     async def _assign(

@@ -551,6 +551,10 @@ class EventIndex:
         self._titles[event_id] = (self._changes, title)
         return title
 
+    def newest(self) -> float:
+        """When the latest of the window's events was last seen (0.0 with none)."""
+        return max((event.last_seen for event in self._events.values()), default=0.0)
+
     def evict(self, before: float) -> int:
         """Forget the events last seen before ``before``; the number forgotten."""
         gone = {e for e, event in self._events.items() if event.last_seen < before}
