@@ -194,11 +194,11 @@ async def grown_alerts(
         apart = await stories_alerts(db, story_ids) if story_ids else {}
         return apart, await events_alerts(db, event_ids)
     (_, story_params), (_, event_params) = next(in_lists(story_ids)), next(in_lists(event_ids))
-    # Both lists as long as the longer (NULLs): one statement text a size, not one for each
-    # pair of sizes.
+    # Both lists as long as the longer (copies of their last, as ``in_lists`` pads them):
+    # one statement text a size, not one for each pair of sizes.
     size = max(len(story_params), len(event_params))
-    story_params += [None] * (size - len(story_params))
-    event_params += [None] * (size - len(event_params))
+    story_params += story_params[-1:] * (size - len(story_params))
+    event_params += event_params[-1:] * (size - len(event_params))
     marks = ",".join("?" * size)
     rows = await db.fetch_all(
         f"SELECT *, 0 FROM ({OF_STORIES.format(marks=marks)}) AS of_stories UNION ALL"
