@@ -26,7 +26,6 @@ from monitor.models import Event, Match, StoredItem
 from monitor.outbox.enqueue import Matched, on_matches
 from monitor.outbox.grow import on_grown
 from monitor.outbox.keys import (
-    alert_key,
     already_queued,
     folded_rules,
     folds_into,
@@ -98,10 +97,6 @@ class Stages:
         self._stale = True
         self._failed = self._failed or failed
 
-    def _alert_on(self, rule_name: str) -> str:
-        rule = self.rules.get(rule_name)
-        return rule.alert_on if rule is not None else "story"
-
     async def process(self, db: Db, items: Sequence[StoredItem], now: float) -> None:
         """New items, in the poll's transaction: their stories and events, the rules they
         match, and the alerts those queue (and the updates of alerts whose story or event
@@ -144,9 +139,8 @@ class Stages:
         await grown_store.hold_updates(db, of_stories, of_events)
         grown = _Grown(of_stories, of_events)
         matched = await self._record_matches(db, found, now)
-        wanted = set(grown.of_events) | {
-            e.event_id for e, m in matched if self._alert_on(m.rule) == "event"
-        }
+        per_event = {name for name, rule in self.rules.items() if rule.alert_on == "event"}
+        wanted = set(grown.of_events) | {e.event_id for e, m in matched if m.rule in per_event}
         events = await event_store.load_events(db, sorted(wanted)) if wanted else {}
         # The (channel, key) of the alerts of the grown events: a match in one of them
         # finds its alert in the outbox already, and so does a later match of this call.
@@ -233,6 +227,8 @@ class Stages:
         recorded = await match_store.record_many(
             db, [(e.story.story.id, e.story.item.id, m) for e, m in found], now
         )
+        if len(recorded) == len(found):  # each a pair of its own, and stored: most polls
+            return list(found)
         matched = []
         for event_change, match in found:
             if (event_change.story.item.id, match.rule) in recorded:
@@ -259,14 +255,20 @@ class Stages:
         matched_sent: dict[tuple[str, int], list[str]] = {}  # every rule of those matches
         # The keys of the matches found to queue nothing: another match of the same key (the
         # poll's items of one event, one rule: most of them) would find the same, again.
-        settled: set[str] = set()
+        # By (rule, event or story, per event): the alert key's parts, not its text.
+        settled: set[tuple[str, int, bool]] = set()
+        rules = self.rules
         for event_change, match in matched:
-            rule = self.rules.get(match.rule)
+            rule = rules.get(match.rule)
             if rule is None:
                 continue
-            event = events[event_change.event_id] if rule.alert_on == "event" else None
             story = event_change.story.story
-            key = alert_key(story, rule, event)
+            event: Event | None = None
+            if rule.alert_on == "event":
+                event = events[event_change.event_id]
+                key = (rule.name, event.id, True)
+            else:
+                key = (rule.name, story.id, False)
             if key in settled:
                 continue
             if already_queued(known, story=story, match=match, rule=rule, event=event):

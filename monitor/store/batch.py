@@ -16,19 +16,30 @@ from monitor.store.db import Db, Row
 
 # SQLite's default limit on host parameters is 32766; stay well below it per statement.
 CHUNK = 500
+# The shortest list of more than one id: the lists of two to eight ids are one statement
+# text with it. A poll's statements are more texts than the connection keeps compiled
+# (``sqlite.CACHED_STATEMENTS``), and every size of a list was one more of them. A list of
+# one stays one: SQLite reads ``IN (?)`` as ``= ?``, and a daemon's polls mostly bring one
+# item.
+FEWEST = 8
 
 
 def in_lists(values: Sequence[Any], chunk: int = CHUNK) -> Iterator[tuple[str, list[Any]]]:
     """``(marks, params)`` for ``... IN (marks)`` over ``values``, ``chunk`` at a time.
 
-    Each list is padded with NULLs to a power of two (NULL is never IN-equal to anything),
-    so that a handful of statement texts serve every size: sqlite3 keeps compiled statements
-    by their text, and compiling a new one costs more than running it.
+    Each list is padded to a power of two, ``FEWEST`` at least (one value stays one), with
+    copies of its last value (an IN list is a set: a copy changes nothing), so that a
+    handful of statement texts serve every size: sqlite3 keeps compiled statements by their
+    text, and compiling a new one costs more than running it. Copies rather than NULLs: in
+    the short lists of a poll, SQLite spent more on the NULLs than on the ids, and spends
+    next to nothing on a copy.
     """
     for start in range(0, len(values), chunk):
         part = list(values[start : start + chunk])
         size = 1 << (len(part) - 1).bit_length()
-        part += [None] * (size - len(part))
+        if size > 1:
+            size = max(FEWEST, size)
+        part += part[-1:] * (size - len(part))
         yield ",".join("?" * size), part
 
 

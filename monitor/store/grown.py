@@ -193,13 +193,16 @@ async def grown_alerts(
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
         apart = await stories_alerts(db, story_ids) if story_ids else {}
         return apart, await events_alerts(db, event_ids)
-    (story_marks, story_params), (event_marks, event_params) = (
-        next(in_lists(story_ids)),
-        next(in_lists(event_ids)),
-    )
+    (_, story_params), (_, event_params) = next(in_lists(story_ids)), next(in_lists(event_ids))
+    # Both lists as long as the longer (copies of their last, as ``in_lists`` pads them):
+    # one statement text a size, not one for each pair of sizes.
+    size = max(len(story_params), len(event_params))
+    story_params += story_params[-1:] * (size - len(story_params))
+    event_params += event_params[-1:] * (size - len(event_params))
+    marks = ",".join("?" * size)
     rows = await db.fetch_all(
-        f"SELECT *, 0 FROM ({OF_STORIES.format(marks=story_marks)}) AS of_stories UNION ALL"
-        f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=event_marks)}) AS of_events"
+        f"SELECT *, 0 FROM ({OF_STORIES.format(marks=marks)}) AS of_stories UNION ALL"
+        f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=marks)}) AS of_events"
         f" ORDER BY {_OWNER + 2}, 1",
         (*story_params, *event_params),
     )

@@ -50,7 +50,7 @@ async def _record_sqlite(
 ) -> set[tuple[int, str]]:
     recorded: set[tuple[int, str]] = set()
     for part, stored in await _MATCHES_SQLITE.insert_counted(db, rows, (now,)):
-        pairs = {(int(row[1]), str(row[2])) for row in part}
+        pairs = {(row[1], row[2]) for row in part}
         if stored == len(pairs):
             recorded |= pairs
         elif stored:
