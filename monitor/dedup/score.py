@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -33,6 +33,9 @@ _SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "mil": 6, "million"
            "b": 9, "bn": 9, "bln": 9, "bil": 9, "billion": 9}  # fmt: skip
 
 
+# Cached: a story's figures come again with each copy, and a new headline is compared with
+# several candidates (``StoryIndex.find``), its figures read anew for each.
+@lru_cache(maxsize=512)
 def _readings(word: str, scale: int) -> frozenset[str]:
     """A figure by value ("1.0" is "1", "08" is "8"), as written and with its scale."""
     try:
@@ -42,7 +45,8 @@ def _readings(word: str, scale: int) -> frozenset[str]:
     return frozenset(format(v.normalize(), "f") for v in (value, value.scaleb(scale)))
 
 
-def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
+@lru_cache(maxsize=256)
+def _figures(words: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...] | None:
     """A headline's figures, each as often as written and with its readings; None where two
     stand side by side (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two
     numbers met once stop words went: "Xbox One 792p"), which cannot be read surely. The
@@ -52,7 +56,7 @@ def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
     digits = mixed = False  # the word before: a figure; a word with letters and digits
     for at, word in enumerate(words):
         if not word[:1].isdigit():
-            digits, mixed = False, any(c.isdigit() for c in word)
+            digits, mixed = False, any(map(str.isdigit, word))
             continue
         if digits:
             return None
@@ -62,7 +66,7 @@ def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
             continue
         after = words[at + 1] if at + 1 < len(words) else ""
         figures.append((word, _readings(word, _SCALES.get(after, 0))))
-    return figures
+    return tuple(figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,9 +93,10 @@ def figures_differ(a: Headline, b: Headline) -> Figures:
     Update" / "-- 4th Update": ``counter``); figures side by side are not told apart."""
     if not a.numbers or not b.numbers:
         return AGREE
-    ours, rest = _figures(news_words(a.words)), _figures(news_words(b.words))
-    if ours is None or rest is None:
+    ours, theirs = _figures(news_words(a.words)), _figures(news_words(b.words))
+    if ours is None or theirs is None:
         return AGREE
+    rest = list(theirs)  # each figure of ``b`` matched once, then taken off
     lacking: list[str] = []  # the figures of ``a`` that ``b`` lacks
     for word, figure in ours:
         same = next((i for i, (_, other) in enumerate(rest) if figure & other), None)
