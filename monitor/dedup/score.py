@@ -91,22 +91,32 @@ def figures_differ(a: Headline, b: Headline) -> Figures:
     10:30 GMT") is no substitution, nor one figure written two ways ("100,000" / "100k",
     "08" / "8", "$10 mil." / "$10 million"), nor a wire copy's update counter ("-- 3rd
     Update" / "-- 4th Update": ``counter``); figures side by side are not told apart."""
+    parted = _parted(a, b)
+    if parted is None:
+        return AGREE
+    lacking, rest = parted
+    return Figures(tuple(lacking), tuple(word for word, _ in rest))
+
+
+def _parted(a: Headline, b: Headline) -> tuple[list[str], list[tuple[str, frozenset[str]]]] | None:
+    """``figures_differ``'s figures, before a ``Figures`` is made of them (``less_penalties``
+    asks only whether there are any): those of ``a`` that ``b`` lacks, and those of ``b``
+    left, each list not empty; None when the two do not disagree."""
     if not a.numbers or not b.numbers:
-        return AGREE
+        return None
     ours, theirs = _figures(news_words(a.words)), _figures(news_words(b.words))
-    if ours is None or theirs is None:
-        return AGREE
+    if ours is None or theirs is None or ours == theirs:  # (a story's copies: the same)
+        return None
     rest = list(theirs)  # each figure of ``b`` matched once, then taken off
     lacking: list[str] = []  # the figures of ``a`` that ``b`` lacks
     for word, figure in ours:
-        same = next((i for i, (_, other) in enumerate(rest) if figure & other), None)
-        if same is None:
-            lacking.append(word)
+        for at, (_, other) in enumerate(rest):
+            if not figure.isdisjoint(other):
+                del rest[at]
+                break
         else:
-            del rest[same]
-    if not lacking or not rest:
-        return AGREE
-    return Figures(tuple(lacking), tuple(word for word, _ in rest))
+            lacking.append(word)
+    return (lacking, rest) if lacking and rest else None
 
 
 def _news_numbers(h: Headline) -> frozenset[str]:
@@ -156,7 +166,7 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     # figure is news, not a copy: two headlines whose figures disagree are two stories
     # (their event joins them, and the revision reaches the user as its update).
     if a.numbers and b.numbers:
-        if figures_differ(a, b):
+        if _parted(a, b) is not None:  # (``figures_differ``)
             return 0.0
         # A wire copy's update counter is no number of the news either ("-- 3rd Update").
         na, nb = _news_numbers(a), _news_numbers(b)
