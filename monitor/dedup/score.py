@@ -33,9 +33,8 @@ _SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "mil": 6, "million"
            "b": 9, "bn": 9, "bln": 9, "bil": 9, "billion": 9}  # fmt: skip
 
 
-# Cached: a story's figures come again with each copy, and a new headline is compared with
-# several candidates (``StoryIndex.find``), its figures read anew for each.
-@lru_cache(maxsize=512)
+# Cached, a few: a few figures ("1", "2014") are most of those that headlines write.
+@lru_cache(maxsize=64)
 def _readings(word: str, scale: int) -> frozenset[str]:
     """A figure by value ("1.0" is "1", "08" is "8"), as written and with its scale."""
     try:
@@ -45,7 +44,10 @@ def _readings(word: str, scale: int) -> frozenset[str]:
     return frozenset(format(v.normalize(), "f") for v in (value, value.scaleb(scale)))
 
 
-@lru_cache(maxsize=256)
+# Cached, a few: a new headline is compared with several candidates (``StoryIndex.find``)
+# and its story's first headline, its figures read anew for each; a story's copies come
+# close together, and more kept would hold more memory than they save time.
+@lru_cache(maxsize=32)
 def _figures(words: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...] | None:
     """A headline's figures, each as often as written and with its readings; None where two
     stand side by side (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two
