@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import csv
 import random
+from collections.abc import Iterator
 
 import pytest
 from conftest import shared
 from rapidfuzz import fuzz
 
-from monitor.dedup.bound import SLACK, by_bound
+from monitor.dedup.bound import SLACK, Floor, by_bound
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import parse
 from monitor.dedup.score import less_penalties, score_headlines
@@ -57,6 +58,39 @@ def test_the_order_is_that_of_every_bound_computed_first(
         rng.shuffle(texts)
         got = list(by_bound(first, texts, weight, threshold))
         assert got == _every_bound(first, texts, weight, threshold), first
+
+
+def _scored(bounds: Iterator[tuple[int, float]], seed: int, floor: Floor) -> list[int]:
+    """The positions a caller scores as ``StoryIndex.find`` does: in the order given, each
+    score at most its bound, a better one raising ``floor``, until a bound is no better than
+    the best score found."""
+    rng, best, out = random.Random(seed), 0.0, []
+    for at, bound in bounds:
+        if bound <= best + SLACK:
+            break
+        out.append(at)
+        score = bound - rng.choice([0.0, 0.0, 5.0, 20.0, bound])  # penalties, or none
+        if score > best:
+            best = score
+            floor.bound = best + SLACK
+    return out
+
+
+@pytest.mark.parametrize(("weight", "threshold"), [(0.5, 69.5), (0.5, 40.0), (1.0, 69.5)])
+def test_a_caller_scores_the_same_candidates_when_the_bounds_stop_at_its_best_score(
+    headlines: list[tuple[str, str]], weight: float, threshold: float
+) -> None:
+    # by_bound stops computing bounds once none left can beat the caller's best score (its
+    # floor): the candidates scored, and so the story joined, are those of every bound.
+    rng = random.Random(23)
+    for n, (first, second) in enumerate(headlines[:300]):
+        words = set(first.split())
+        sharing = [b for a, b in headlines if words & set(b.split())][:40]
+        texts = [*sharing, second, first]
+        rng.shuffle(texts)
+        every = iter(_every_bound(first, texts, weight, threshold))
+        stopping = by_bound(first, texts, weight, threshold, floor := Floor())
+        assert _scored(stopping, n, floor) == _scored(every, n, Floor()), first
 
 
 def test_no_candidates_none_found() -> None:

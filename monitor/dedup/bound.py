@@ -17,6 +17,7 @@ can at most give (100), so the order is the same as if every bound were known.
 from __future__ import annotations
 
 import heapq
+import math
 from collections.abc import Iterator
 
 import numpy as np
@@ -30,14 +31,28 @@ _FEW = 16
 SLACK = 1e-9
 
 
+class Floor:
+    """The bound a candidate must now be above to be worth asking for: ``StoryIndex.find``
+    raises it to its best score so far (and ``SLACK``), and stops at the first candidate
+    that is not. ``by_bound`` then stops too, once no candidate left can be above it: the
+    set ratios of those it would have gone on to compute are never read."""
+
+    __slots__ = ("bound",)
+
+    def __init__(self) -> None:
+        self.bound = -math.inf
+
+
 def by_bound(
-    query: str, texts: list[str], set_weight: float, threshold: float
+    query: str, texts: list[str], set_weight: float, threshold: float, floor: Floor | None = None
 ) -> Iterator[tuple[int, float]]:
     """The positions in ``texts`` whose bound reaches ``threshold``, each with its bound,
     the best first (ties: the earlier position first). ``query`` and ``texts`` have their
-    words sorted; the set ratios are computed as the positions are asked for."""
+    words sorted; the set ratios are computed as the positions are asked for. With a
+    ``floor``, those after the first whose bound is not above it may be left out."""
     if not texts:
         return
+    floor = floor or Floor()
     reach = threshold - SLACK
     rest = 1 - set_weight
     top = set_weight * 100.0  # the bound with a set ratio of 100: a candidate's ceiling
@@ -61,6 +76,8 @@ def by_bound(
         ceiling = ceilings[at]
         if ceiling < reach:
             break  # nor can any after it reach the threshold
+        if ceiling <= floor.bound:
+            break  # nor can any after it be above the floor (a bound is at most its ceiling)
         while known and (-known[0][0], -known[0][1]) >= (ceiling, -at):
             negative, done = pop(known)
             yield done, -negative

@@ -31,7 +31,7 @@ from datetime import datetime
 from typing import NamedTuple
 
 from monitor.dedup import bulkload, eviction
-from monitor.dedup.bound import SLACK, by_bound
+from monitor.dedup.bound import SLACK, Floor, by_bound
 from monitor.dedup.candidates import PER_STORY, candidates
 from monitor.dedup.config import DedupConfig
 from monitor.dedup.headline import Headline, from_key, parse, parse_in
@@ -116,9 +116,11 @@ class StoryIndex:
         first_scores: dict[int, float] = {}
         found_first, agreed = -1, ""
         # Best bound first: once the bound is no better than the best score found, no
-        # candidate left can beat it (the score is the bound less penalties).
+        # candidate left can beat it (the score is the bound less penalties); by_bound
+        # knows that score too (``floor``), and computes no bound past it.
+        floor = Floor()
         for entry, bound in self._bounded(
-            text, candidates(self.window, self.config, headline, seen)
+            text, candidates(self.window, self.config, headline, seen), floor
         ):
             if bound <= best.score + SLACK or self.last_candidates == config.max_candidates:
                 break
@@ -140,6 +142,7 @@ class StoryIndex:
             else:  # scored against the first headline itself, or none alive to ask
                 agrees = first == entry and score >= config.first_threshold
             best = StoryMatch(window.story_of(entry), score, "similar headline")
+            floor.bound = best.score + SLACK
             found_first, agreed = first, text if agrees and not config.name_penalty else ""
         if best.story_id is not None:
             window.remember(best.story_id, found_first, agreed)
@@ -241,10 +244,13 @@ class StoryIndex:
             return 0.0
         return score
 
-    def _bounded(self, text: str, candidates: list[int]) -> Iterator[tuple[int, float]]:
+    def _bounded(
+        self, text: str, candidates: list[int], floor: Floor
+    ) -> Iterator[tuple[int, float]]:
         """The candidates whose score can reach the threshold, with that bound, best first
-        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it);
-        ``text``: the new headline's words, sorted."""
+        (``bound.by_bound``: each bound is computed as the loop of ``find`` gets to it, and
+        none once no candidate left can be above ``floor``); ``text``: the new headline's
+        words, sorted."""
         if not candidates:
             return
         for at, bound in by_bound(
@@ -252,6 +258,7 @@ class StoryIndex:
             self.window.headlines.sorted_texts(candidates),
             self.config.set_weight,
             self.config.threshold,
+            floor,
         ):
             yield candidates[at], bound
 

@@ -39,7 +39,17 @@ def packed(text: str) -> bytes:
 
 def title_key(title: str) -> bytes:
     """``packed`` of a title as labels compare it: letter case and spacing folded."""
-    return packed(" ".join(compatible(title).casefold().split()))
+    return packed(_spaced(compatible(title).casefold()))
+
+
+def _spaced(text: str) -> str:
+    """``" ".join(text.split())``: ``text`` itself where that would change nothing, as in
+    most (``normalize.clean_text`` spaced an item's text so), told by scans in C: no
+    whitespace but the space (what ``isprintable`` allows of it), none twice, none at
+    either end."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
 
 
 def find(hashes: bytearray, key: bytes) -> int:
@@ -86,7 +96,7 @@ class FeedTitles:
             if key is None:
                 key = title_key(title)
             keys[title] = key
-            this = packed(" ".join(compatible(summary).split()))
+            this = packed(_spaced(compatible(summary)))
             at = find(titles, key)
             if at < 0:
                 said += _NEW + this * (LABEL_ITEMS - 1)

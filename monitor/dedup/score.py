@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
@@ -33,6 +33,8 @@ _SCALES = {"k": 3, "thousand": 3, "m": 6, "mn": 6, "mln": 6, "mil": 6, "million"
            "b": 9, "bn": 9, "bln": 9, "bil": 9, "billion": 9}  # fmt: skip
 
 
+# Cached, a few: a few figures ("1", "2014") are most of those that headlines write.
+@lru_cache(maxsize=64)
 def _readings(word: str, scale: int) -> frozenset[str]:
     """A figure by value ("1.0" is "1", "08" is "8"), as written and with its scale."""
     try:
@@ -42,7 +44,11 @@ def _readings(word: str, scale: int) -> frozenset[str]:
     return frozenset(format(v.normalize(), "f") for v in (value, value.scaleb(scale)))
 
 
-def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
+# Cached, a few: a new headline is compared with several candidates (``StoryIndex.find``)
+# and its story's first headline, its figures read anew for each; a story's copies come
+# close together, and more kept would hold more memory than they save time.
+@lru_cache(maxsize=32)
+def _figures(words: tuple[str, ...]) -> tuple[tuple[str, frozenset[str]], ...] | None:
     """A headline's figures, each as often as written and with its readings; None where two
     stand side by side (the parse cut "10:30", "1,200m" or "twenty-five" apart, or two
     numbers met once stop words went: "Xbox One 792p"), which cannot be read surely. The
@@ -52,7 +58,7 @@ def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
     digits = mixed = False  # the word before: a figure; a word with letters and digits
     for at, word in enumerate(words):
         if not word[:1].isdigit():
-            digits, mixed = False, any(c.isdigit() for c in word)
+            digits, mixed = False, any(map(str.isdigit, word))
             continue
         if digits:
             return None
@@ -62,7 +68,7 @@ def _figures(words: Sequence[str]) -> list[tuple[str, frozenset[str]]] | None:
             continue
         after = words[at + 1] if at + 1 < len(words) else ""
         figures.append((word, _readings(word, _SCALES.get(after, 0))))
-    return figures
+    return tuple(figures)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,21 +93,32 @@ def figures_differ(a: Headline, b: Headline) -> Figures:
     10:30 GMT") is no substitution, nor one figure written two ways ("100,000" / "100k",
     "08" / "8", "$10 mil." / "$10 million"), nor a wire copy's update counter ("-- 3rd
     Update" / "-- 4th Update": ``counter``); figures side by side are not told apart."""
+    parted = _parted(a, b)
+    if parted is None:
+        return AGREE
+    lacking, rest = parted
+    return Figures(tuple(lacking), tuple(word for word, _ in rest))
+
+
+def _parted(a: Headline, b: Headline) -> tuple[list[str], list[tuple[str, frozenset[str]]]] | None:
+    """``figures_differ``'s figures, before a ``Figures`` is made of them (``less_penalties``
+    asks only whether there are any): those of ``a`` that ``b`` lacks, and those of ``b``
+    left, each list not empty; None when the two do not disagree."""
     if not a.numbers or not b.numbers:
-        return AGREE
-    ours, rest = _figures(news_words(a.words)), _figures(news_words(b.words))
-    if ours is None or rest is None:
-        return AGREE
+        return None
+    ours, theirs = _figures(news_words(a.words)), _figures(news_words(b.words))
+    if ours is None or theirs is None or ours == theirs:  # (a story's copies: the same)
+        return None
+    rest = list(theirs)  # each figure of ``b`` matched once, then taken off
     lacking: list[str] = []  # the figures of ``a`` that ``b`` lacks
     for word, figure in ours:
-        same = next((i for i, (_, other) in enumerate(rest) if figure & other), None)
-        if same is None:
-            lacking.append(word)
+        for at, (_, other) in enumerate(rest):
+            if not figure.isdisjoint(other):
+                del rest[at]
+                break
         else:
-            del rest[same]
-    if not lacking or not rest:
-        return AGREE
-    return Figures(tuple(lacking), tuple(word for word, _ in rest))
+            lacking.append(word)
+    return (lacking, rest) if lacking and rest else None
 
 
 def _news_numbers(h: Headline) -> frozenset[str]:
@@ -151,7 +168,7 @@ def less_penalties(a: Headline, b: Headline, base: float, config: DedupConfig) -
     # figure is news, not a copy: two headlines whose figures disagree are two stories
     # (their event joins them, and the revision reaches the user as its update).
     if a.numbers and b.numbers:
-        if figures_differ(a, b):
+        if _parted(a, b) is not None:  # (``figures_differ``)
             return 0.0
         # A wire copy's update counter is no number of the news either ("-- 3rd Update").
         na, nb = _news_numbers(a), _news_numbers(b)
