@@ -93,6 +93,58 @@ def test_a_caller_scores_the_same_candidates_when_the_bounds_stop_at_its_best_sc
         assert _scored(stopping, n, floor) == _scored(every, n, Floor()), first
 
 
+def _found(
+    bounds: Iterator[tuple[int, float]], floor: Floor | None, seed: int, threshold: float,
+    most: int, penalties: list[float],
+) -> tuple[list[tuple[int, float, float] | int], int | None]:  # fmt: skip
+    """``StoryIndex.find``'s loop at ties: a bound no better than the best score ends it, a
+    candidate may be ruled out unscored (its story's first headline), a score is its bound
+    less a penalty or exactly another candidate's bound (a negative "penalty"), the first of
+    equal scores wins; what it scored, and the winner."""
+    rng, best, winner, count = random.Random(seed), 0.0, None, 0
+    scored: list[tuple[int, float, float] | int] = []  # (position, bound, score), or skipped
+    for at, bound in bounds:
+        if bound <= best + SLACK or count == most:
+            break
+        if rng.random() < 0.15:
+            scored.append(at)
+            continue
+        count += 1
+        penalty = rng.choice(penalties)
+        score = bound - penalty if penalty >= 0 else -penalty
+        scored.append((at, bound, score))
+        if score >= threshold and score > best:
+            best, winner = score, at
+            if floor is not None:
+                floor.bound = best + SLACK
+    return scored, winner
+
+
+def test_the_floor_changes_nothing_at_ties() -> None:
+    # review22c's: words of a tiny vocabulary, so that bounds tie, a bound equals the
+    # floor, a score equals another candidate's bound and the threshold sits on a bound;
+    # a few texts and many (the two ways bounds are computed). Stopping a hair above the
+    # floor (1e-6) fails here, not in the test above.
+    rng = random.Random(11)
+    for _ in range(30_000):
+        vocabulary = ["a", "b", "c", "d", "e", "f"][: rng.randint(2, 6)]
+        query, *texts = (
+            " ".join(sorted(rng.choice(vocabulary) for _ in range(rng.randint(1, 4))))
+            for _ in range(1 + rng.choice([1, 2, 3, 5, 16, 17, 30]))
+        )
+        weight = rng.choice([0.0, 0.3, 0.5, 1.0])
+        bounds = sorted({b for _, b in by_bound(query, texts, weight, 0.0)})
+        threshold = rng.choice([0.0, 40.0, 69.5, 100.0, *bounds[-3:]])
+        penalties = [0.0, 0.0, 5.0, 1e-10, 1e-9, 2e-9, *(-b for b in bounds[-4:])]
+        most, seed = rng.choice([1, 2, 50]), rng.randrange(1 << 30)
+        every = by_bound(query, texts, weight, threshold)
+        floor = Floor()
+        stopping = by_bound(query, texts, weight, threshold, floor)
+        assert _found(stopping, floor, seed, threshold, most, penalties) == _found(
+            every, None, seed, threshold, most, penalties
+        ), (query, texts, weight, threshold)
+
+
 def test_no_candidates_none_found() -> None:
     assert list(by_bound("kill nigeria", [], 0.5, 69.5)) == []
 

@@ -49,7 +49,8 @@ def by_bound(
     """The positions in ``texts`` whose bound reaches ``threshold``, each with its bound,
     the best first (ties: the earlier position first). ``query`` and ``texts`` have their
     words sorted; the set ratios are computed as the positions are asked for. With a
-    ``floor``, those after the first whose bound is not above it may be left out."""
+    ``floor``, it stops once no position left can be above it, and may yield none that is
+    not: a caller stops at the first such anyway."""
     if not texts:
         return
     floor = floor or Floor()
