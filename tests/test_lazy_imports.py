@@ -19,6 +19,8 @@ import pytest
 from conftest import REPO, shared
 from feedserver import FeedServer
 
+from monitor.cli import COMMANDS
+
 # Optional for a default config; each is imported where the config asks for it.
 UNUSED_BY_DEFAULT = {
     "prometheus_client",  # [monitor] metrics
@@ -51,6 +53,9 @@ OTHER_COMMANDS = {
     "defusedxml",
     "monitor.replay.sources",  # replay
     "monitor.store.copy",  # copy-store, once --dry-run on PostgreSQL
+    "monitor.replay",
+    "monitor.websub.status",
+    "monitor.cli.shown",  # stories, events
 }
 
 # Runs the command in a fresh interpreter and writes, at exit, every module it imported.
@@ -140,7 +145,7 @@ async def imported_by(command: str, config: Path, out: Path) -> set[str]:
             {"prometheus_client", "aiohttp.web"},
         ),
     ],
-    ids=["once", "run", "run-with-metrics", "check-config"],
+    ids=["once", "run", "check-config", "run-with-metrics"],
 )
 async def test_a_default_config_leaves_optional_libraries_unimported(
     feed_server: FeedServer,
@@ -154,6 +159,11 @@ async def test_a_default_config_leaves_optional_libraries_unimported(
     modules = await imported_by(command, config, tmp_path / "modules.json")
     assert sorted(absent & modules) == []
     assert sorted(present - modules) == []
+    # Nor does one command load the modules of the others.
+    others = {f"monitor.cli.{name}" for name in COMMANDS} - {
+        f"monitor.cli.{command.replace('-', '_')}"
+    }
+    assert sorted(others & modules) == []
     assert feed_server.requests or command == "check-config"  # it did poll the feeds
 
 

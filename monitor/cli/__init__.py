@@ -37,6 +37,8 @@ COMMANDS = [
     "copy_store",
     "demo",
 ]
+# Commands whose module is named otherwise than the command, "-" read as "_".
+_MODULE_OF = {"import-opml": "opml", "export-opml": "opml"}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -44,7 +46,26 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"monitor: {message} (see monitor --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _module_named(argv: Sequence[str]) -> str | None:
+    """The module of the command ``argv`` names; None where it names none before another
+    option than the config's (``--help``, ``--version``), or none that exists."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-c", "--config"):
+            next(args, None)
+        elif arg.startswith(("--config=", "-c")):
+            continue
+        elif arg.startswith("-"):
+            return None
+        else:
+            module = _MODULE_OF.get(arg, arg.replace("-", "_"))
+            return module if module in COMMANDS else None
+    return None
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser of every command; with ``argv`` that names one, of that one alone: a
+    command's module imports what it runs, and `monitor run` need not hold the others'."""
     parser = _Parser(
         prog="monitor",
         description="Watch news feeds, fold the same story from many outlets into one, "
@@ -61,7 +82,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    for name in COMMANDS:
+    named = None if argv is None else _module_named(argv)
+    for name in COMMANDS if named is None else [named]:
         module = importlib.import_module(f"monitor.cli.{name}")
         module.register(sub)
     return parser
@@ -70,7 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Inside the try: Ctrl-C while the commands are being imported is still one line.
-        parser = build_parser()
+        if argv is None:
+            argv = sys.argv[1:]
+        parser = build_parser(argv)
         args = parser.parse_args(argv)
         if getattr(args, "config", None) is None:
             args.config = args.config_before_command
