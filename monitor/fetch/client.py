@@ -78,6 +78,11 @@ class Fetcher:
         # Each URL's host slot and parsed form, kept: a 304 poll is cheap, and parsing the URL
         # again was a twentieth of it.
         self._known: dict[str, tuple[asyncio.Semaphore, yarl.URL]] = {}
+        # Polls of each host waiting or in flight, by its slot: a poll asks the server to
+        # close its connection when no other poll of the host is there to take it next. An
+        # idle connection holds its TLS buffers until aiohttp's keep-alive timeout, and a
+        # cold start polls thousands of hosts within that.
+        self._wanting: dict[asyncio.Semaphore, int] = {}
         # The whole fetch (redirects, a body dripping in) is bounded by asyncio.timeout in
         # _fetch_now; aiohttp bounds the connect and each wait for data.
         self._timeout = aiohttp.ClientTimeout(
@@ -125,10 +130,16 @@ class Fetcher:
         per_host, parsed = self._known.get(url) or self._know(url)
         self._in_flight += 1
         self._idle.clear()
+        self._wanting[per_host] = self._wanting.get(per_host, 0) + 1
         try:
+            # Polls started together (a cold start's, a host's feeds due at once) each count
+            # themselves before the first of them decides whether to keep its connection.
+            await asyncio.sleep(0)
             async with per_host, self._global:
-                return await self._fetch_now(url, parsed, etag, last_modified)
+                return await self._fetch_now(url, parsed, etag, last_modified, per_host)
         finally:
+            if wanting := self._wanting.pop(per_host) - 1:
+                self._wanting[per_host] = wanting
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
@@ -148,11 +159,19 @@ class Fetcher:
         return per_host, parsed
 
     async def _fetch_now(
-        self, url: str, parsed: yarl.URL, etag: str | None, last_modified: str | None
+        self,
+        url: str,
+        parsed: yarl.URL,
+        etag: str | None,
+        last_modified: str | None,
+        per_host: asyncio.Semaphore,
     ) -> FetchResult:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.timeout):
+                if self._wanting[per_host] == 1:
+                    # RFC 9112 section 9.6: the server closes once it has answered.
+                    return await self._fetch(url, parsed, etag, last_modified, started, close=True)
                 return await self._fetch(url, parsed, etag, last_modified, started)
         except FetchError:
             raise
@@ -198,8 +217,12 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         started: float,
+        *,
+        close: bool = False,
     ) -> FetchResult:
         headers = dict(_REQUEST_HEADERS)
+        if close:
+            headers["Connection"] = "close"
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
