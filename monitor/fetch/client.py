@@ -78,11 +78,11 @@ class Fetcher:
         # Each URL's host slot and parsed form, kept: a 304 poll is cheap, and parsing the URL
         # again was a twentieth of it.
         self._known: dict[str, tuple[asyncio.Semaphore, yarl.URL]] = {}
-        # Polls of each host waiting or in flight, by its slot: a poll asks the server to
-        # close its connection when no other poll of the host is there to take it next. An
-        # idle connection holds its TLS buffers until aiohttp's keep-alive timeout, and a
-        # cold start polls thousands of hosts within that.
-        self._wanting: dict[asyncio.Semaphore, int] = {}
+        # How many feeds each host serves, by its slot: the poll of a host's only feed asks
+        # the server to close the connection, which no other poll would take before the
+        # feed's next one. Kept idle until aiohttp's keep-alive timeout, it would hold its TLS
+        # buffers, and a cold start polls thousands of hosts within that.
+        self._feeds_of: dict[asyncio.Semaphore, int] = {}
         # The whole fetch (redirects, a body dripping in) is bounded by asyncio.timeout in
         # _fetch_now; aiohttp bounds the connect and each wait for data.
         self._timeout = aiohttp.ClientTimeout(
@@ -130,16 +130,10 @@ class Fetcher:
         per_host, parsed = self._known.get(url) or self._know(url)
         self._in_flight += 1
         self._idle.clear()
-        self._wanting[per_host] = self._wanting.get(per_host, 0) + 1
         try:
-            # Polls started together (a cold start's, a host's feeds due at once) each count
-            # themselves before the first of them decides whether to keep its connection.
-            await asyncio.sleep(0)
             async with per_host, self._global:
                 return await self._fetch_now(url, parsed, etag, last_modified, per_host)
         finally:
-            if wanting := self._wanting.pop(per_host) - 1:
-                self._wanting[per_host] = wanting
             self._in_flight -= 1
             if not self._in_flight:
                 self._idle.set()
@@ -156,6 +150,7 @@ class Fetcher:
             per_host = self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
         if len(self._known) < 100_000:  # bounded: URLs come from the config and redirects
             self._known[url] = (per_host, parsed)
+            self._feeds_of[per_host] = self._feeds_of.get(per_host, 0) + 1
         return per_host, parsed
 
     async def _fetch_now(
@@ -169,7 +164,7 @@ class Fetcher:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.timeout):
-                if self._wanting[per_host] == 1:
+                if self._feeds_of.get(per_host, 0) <= 1:
                     # RFC 9112 section 9.6: the server closes once it has answered.
                     return await self._fetch(url, parsed, etag, last_modified, started, close=True)
                 return await self._fetch(url, parsed, etag, last_modified, started)
