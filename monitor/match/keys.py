@@ -25,7 +25,8 @@ class WholeWord(NamedTuple):
 
 class StemAt(NamedTuple):
     """One stem where a word starts (" stem"): the literal's hit if the whole word that
-    starts there has that stem. Most hits are of this kind."""
+    starts there has that stem, as the key's own word has (``literals._stems_to``). Most hits
+    are of this kind."""
 
     length: int
     stem: str

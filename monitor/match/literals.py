@@ -93,8 +93,8 @@ class Literals:
             self.direct.append(-1)
             keys = stem_keys(word, root)
             key = " " + root
-            if keys == (root,) and key not in self.starts:  # most: one new key, the stem
-                self.starts[key] = stem_at((len(key), root, literal))
+            if keys == (root,) and key not in self.starts and _stems_to(root, root):
+                self.starts[key] = stem_at((len(key), root, literal))  # most: the stem's key
             else:
                 for key in keys:
                     self.start(key, (root, literal), None)
@@ -110,7 +110,7 @@ class Literals:
             stems = ((found.stem, found.literal),)
         elif found is not None:
             stems, prefixes = found.stems, found.prefixes
-        elif stem_of is not None:  # most keys: one stem
+        elif stem_of is not None and _stems_to(key[1:], stem_of[0]):  # most keys: one stem
             self.starts[key] = stem_at((len(key), *stem_of))
             return
         if stem_of is not None:
@@ -188,3 +188,11 @@ class Literals:
             add(spaced, punctuated_words((len(spaced), tuple(words))))
         automaton.make_automaton()
         return automaton
+
+
+def _stems_to(key: str, root: str) -> bool:
+    """Whether the word ``key`` itself has stem ``root``: a ``StemAt`` key is one that does,
+    so that the scan takes a word that ends where its key ends as found without stemming
+    it (most hits); any other key is a ``WordStart``, whose words are all stemmed."""
+    # as ``text.stem`` would stem it, without filling its cache, which is for text
+    return (english_stem(key) if key.isascii() else stem(key)) == root

@@ -41,8 +41,11 @@ def scan(automaton: ahocorasick.Automaton, text: str) -> Hits:
             start = end - length + 1
             if start != word_start:
                 word_start = start
-                last = next_space(" ", end) - 1  # where the word that starts here ends
-                root = stem(text[start:last])
+                if spaced[end + 1] == " ":  # the word is the key, whose stem is its own
+                    last, root = end, wanted  # (``literals._stems_to``)
+                else:
+                    last = next_space(" ", end) - 1  # where the word that starts here ends
+                    root = stem(text[start:last])
             if root == wanted:
                 spans = get(literal)
                 if spans is None:
