@@ -78,11 +78,6 @@ class Fetcher:
         # Each URL's host slot and parsed form, kept: a 304 poll is cheap, and parsing the URL
         # again was a twentieth of it.
         self._known: dict[str, tuple[asyncio.Semaphore, yarl.URL]] = {}
-        # How many feeds each host serves, by its slot: the poll of a host's only feed asks
-        # the server to close the connection, which no other poll would take before the
-        # feed's next one. Kept idle until aiohttp's keep-alive timeout, it would hold its TLS
-        # buffers, and a cold start polls thousands of hosts within that.
-        self._feeds_of: dict[asyncio.Semaphore, int] = {}
         # The whole fetch (redirects, a body dripping in) is bounded by asyncio.timeout in
         # _fetch_now; aiohttp bounds the connect and each wait for data.
         self._timeout = aiohttp.ClientTimeout(
@@ -132,7 +127,7 @@ class Fetcher:
         self._idle.clear()
         try:
             async with per_host, self._global:
-                return await self._fetch_now(url, parsed, etag, last_modified, per_host)
+                return await self._fetch_now(url, parsed, etag, last_modified)
         finally:
             self._in_flight -= 1
             if not self._in_flight:
@@ -150,23 +145,14 @@ class Fetcher:
             per_host = self._per_host[host] = asyncio.Semaphore(self.limits.per_host)
         if len(self._known) < 100_000:  # bounded: URLs come from the config and redirects
             self._known[url] = (per_host, parsed)
-            self._feeds_of[per_host] = self._feeds_of.get(per_host, 0) + 1
         return per_host, parsed
 
     async def _fetch_now(
-        self,
-        url: str,
-        parsed: yarl.URL,
-        etag: str | None,
-        last_modified: str | None,
-        per_host: asyncio.Semaphore,
+        self, url: str, parsed: yarl.URL, etag: str | None, last_modified: str | None
     ) -> FetchResult:
         started = time.monotonic()
         try:
             async with asyncio.timeout(self.limits.timeout):
-                if self._feeds_of.get(per_host, 0) <= 1:
-                    # RFC 9112 section 9.6: the server closes once it has answered.
-                    return await self._fetch(url, parsed, etag, last_modified, started, close=True)
                 return await self._fetch(url, parsed, etag, last_modified, started)
         except FetchError:
             raise
@@ -212,12 +198,8 @@ class Fetcher:
         etag: str | None,
         last_modified: str | None,
         started: float,
-        *,
-        close: bool = False,
     ) -> FetchResult:
         headers = dict(_REQUEST_HEADERS)
-        if close:
-            headers["Connection"] = "close"
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
