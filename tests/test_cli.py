@@ -43,6 +43,20 @@ def test_python_dash_m_and_bad_usage_exit_2() -> None:
     assert result.stderr.startswith("monitor: ")
 
 
+@pytest.mark.parametrize("typed", ["no-such-command", "opml", "check_config", "copy_store"])
+def test_a_name_that_is_no_command_is_told_with_every_command(
+    typed: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A module's own name ("opml", "check_config") is no command: the error lists them all,
+    as for any other typo, not only the commands of that module."""
+    with pytest.raises(SystemExit) as exited:
+        main([typed])
+    assert exited.value.code == 2
+    error = capsys.readouterr().err
+    assert f"invalid choice: '{typed}'" in error
+    assert all(f"'{name}'" in error for name in _commands()), error
+
+
 async def _create_database(path: Path) -> None:
     store = await Store.open(path)
     await store.close()

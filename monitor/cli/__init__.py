@@ -37,8 +37,12 @@ COMMANDS = [
     "copy_store",
     "demo",
 ]
-# Commands whose module is named otherwise than the command, "-" read as "_".
-_MODULE_OF = {"import-opml": "opml", "export-opml": "opml"}
+# Each command's module, by the command's name as typed: a module's own name ("opml",
+# "check_config") is no command, and must get the error that lists them all.
+_MODULE_OF = {name.replace("_", "-"): name for name in COMMANDS if name != "opml"} | {
+    "import-opml": "opml",
+    "export-opml": "opml",
+}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -58,8 +62,7 @@ def _module_named(argv: Sequence[str]) -> str | None:
         elif arg.startswith("-"):
             return None
         else:
-            module = _MODULE_OF.get(arg, arg.replace("-", "_"))
-            return module if module in COMMANDS else None
+            return _MODULE_OF.get(arg)
     return None
 
 
