@@ -25,6 +25,7 @@ assert array("I").itemsize == 4, "postings are read as uint32"
 
 MAX_COMMON = 6  # common postings of one headline counted, at most
 _MAX_RARE = 255  # rare postings of one headline, at most: a posting's place fits a byte
+_PLACES = np.arange(_MAX_RARE, dtype=np.uint32)
 # Common postings this many times ``cap`` long are not intersected: in 1 of 30 headlines of
 # the window (at a million), such words are stop words in all but name.
 _PAIR_SCAN = 16
@@ -180,7 +181,7 @@ def _rare_runs(
     # so the weights are summed in the same order. In 32 bits while the entries leave room
     # for the byte (a sort of half the bytes).
     flat = np.frombuffer(b"".join(rare), dtype=np.uint32)
-    place = np.repeat(np.arange(len(rare), dtype=np.uint32), [len(p) for p in rare])
+    place = np.repeat(_PLACES[: len(rare)], list(map(len, rare)))
     if max((p[-1] for p in rare if len(p)), default=0) < 1 << 24:
         cat = flat << np.uint32(8)
         cat |= place
