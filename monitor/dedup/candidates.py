@@ -31,7 +31,7 @@ PER_STORY = 16
 _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
-_FEW = 32
+_FEW = 48
 
 
 def candidates(window: Window, config: DedupConfig, headline: Headline, seen: float) -> list[int]:
@@ -54,13 +54,16 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
         return []
     total = window.entries + 1
     rare_weights = [math.log(total / len(p)) for p in rare]
+    few = None
     if not common and sum(map(len, rare)) <= posting_ops.SMALL:
         # Few postings: counted in Python, and a few drawn ranked there too, with no numpy
         # arrays between.
-        few, counts, few_weights = posting_ops.few_shared(rare, need, rare_weights)
-        if len(few) <= _FEW:
-            return _few(window, few, few_weights, len(distinct), seen)
-        drawn = posting_ops.as_arrays(few, counts, few_weights)
+        few = posting_ops.few_shared(rare, need, rare_weights)
+    if few is not None:
+        few_entries, counts, few_weights = few
+        if len(few_entries) <= _FEW:  # (``_few`` ranks them whatever their order)
+            return _few(window, few_entries, few_weights, len(distinct), seen)
+        drawn = posting_ops.as_arrays(few_entries, counts, few_weights)
     else:
         drawn = posting_ops.shared_by(
             rare, common, need, cap, rare_weights, [math.log(total / len(p)) for p in common]

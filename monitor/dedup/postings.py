@@ -12,7 +12,7 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Sequence
-from itertools import compress
+from itertools import chain, compress
 from typing import NamedTuple
 
 import numpy as np
@@ -25,6 +25,7 @@ assert array("I").itemsize == 4, "postings are read as uint32"
 
 MAX_COMMON = 6  # common postings of one headline counted, at most
 _MAX_RARE = 255  # rare postings of one headline, at most: a posting's place fits a byte
+_PLACES = np.arange(_MAX_RARE, dtype=np.uint32)
 # Common postings this many times ``cap`` long are not intersected: in 1 of 30 headlines of
 # the window (at a million), such words are stop words in all but name.
 _PAIR_SCAN = 16
@@ -41,7 +42,10 @@ def _member(entries: Entries, posting: Entries) -> npt.NDArray[np.bool_]:
     return np.asarray(posting[at] == entries)
 
 
-SMALL = 200  # postings in all: below this, a Counter in C beats numpy's fixed costs
+SMALL = 112  # postings in all: below this, a Counter in C beats numpy's fixed costs
+# Postings of one entry that numpy sums one after the other (``np.add.reduceat``): from
+# the ninth on, it sums a run's weights pairwise.
+_SUMMED_IN_TURN = 8
 
 
 class Drawn(NamedTuple):
@@ -54,12 +58,14 @@ class Drawn(NamedTuple):
 
 
 def as_arrays(entries: list[int], counts: list[int], weights: list[float]) -> Drawn:
-    """``Drawn`` of lists."""
-    return Drawn(
+    """``Drawn`` of lists (the entries in any order)."""
+    drawn = Drawn(
         np.array(entries, dtype=np.uint32),
         np.array(counts, dtype=np.intp),
         np.array(weights, dtype=np.float64),
     )
+    order = np.argsort(drawn.entries)
+    return Drawn(drawn.entries[order], drawn.counts[order], drawn.weights[order])
 
 
 def shared_by(
@@ -87,7 +93,9 @@ def shared_by(
     if len(rare) > _MAX_RARE:
         raise ValueError(f"at most {_MAX_RARE} rare postings")
     if not common and sum(map(len, rare)) <= SMALL:
-        return as_arrays(*few_shared(rare, need, rare_weights))
+        few = few_shared(rare, need, rare_weights)
+        if few is not None:
+            return as_arrays(*few)
     # Without common postings an entry's count is its rare postings': those in fewer than
     # ``need`` are dropped before their weights are summed (most entries are in one).
     drawn, counts, weights = _rare_runs(rare, rare_weights, 1 if common else need)
@@ -134,24 +142,32 @@ def shared_by(
 
 def few_shared(
     rare: Sequence[array[int]], need: int, rare_weights: Sequence[float]
-) -> tuple[list[int], list[int], list[float]]:
+) -> tuple[list[int], list[int], list[float]] | None:
     """``shared_by`` without common postings, as lists: for a few rare postings (at most
-    ``SMALL`` entries in all), where numpy's fixed cost per call is most of the work."""
-    shared: Counter[int] = Counter()
-    for posting in rare:
-        shared.update(posting)
-    # Counted, chosen and summed by loops in C (a loop in Python over every entry drawn was
-    # most of the cost); each entry's weight is summed in the order of the postings, as
-    # ``_rare_runs`` sums it.
-    chosen = sorted(compress(shared, map(need.__le__, shared.values())))
-    if not chosen:
+    ``SMALL`` entries in all), where numpy's fixed cost per call is most of the work. The
+    same entries (in no order), counts and weights, to the last bit (the candidates are
+    ranked by them); None when an entry is in more than ``_SUMMED_IN_TURN`` postings."""
+    # Counted and chosen by loops in C (a loop in Python over every entry drawn was most of
+    # the cost).
+    shared = Counter(chain.from_iterable(rare))
+    kept = set(compress(shared, map(need.__le__, shared.values())))
+    if not kept:
         return [], [], []
-    weight = dict.fromkeys(chosen, 0.0)
-    kept = weight.keys()
+    counts = list(map(shared.__getitem__, kept))
+    if max(counts) > _SUMMED_IN_TURN:
+        return None
+    # Summed as ``np.add.reduceat`` sums a run (``_runs``): the first weight plus the
+    # others' (from -0.0, in turn), in the order of the postings.
+    first: dict[int, float] = {}
+    rest: dict[int, float] = {}
     for posting, w in zip(rare, rare_weights, strict=True):
-        for e in kept & posting:
-            weight[e] += w
-    return chosen, list(map(shared.__getitem__, chosen)), list(weight.values())
+        for e in kept.intersection(posting):
+            if e in first:
+                rest[e] = rest.get(e, -0.0) + w
+            else:
+                first[e] = w
+    get = rest.get
+    return list(kept), counts, [first[e] + get(e, -0.0) for e in kept]
 
 
 def _rare_runs(
@@ -165,7 +181,7 @@ def _rare_runs(
     # so the weights are summed in the same order. In 32 bits while the entries leave room
     # for the byte (a sort of half the bytes).
     flat = np.frombuffer(b"".join(rare), dtype=np.uint32)
-    place = np.repeat(np.arange(len(rare), dtype=np.uint32), [len(p) for p in rare])
+    place = np.repeat(_PLACES[: len(rare)], list(map(len, rare)))
     if max((p[-1] for p in rare if len(p)), default=0) < 1 << 24:
         cat = flat << np.uint32(8)
         cat |= place
