@@ -1,7 +1,9 @@
 """A new headline's candidates are the same whichever way they are drawn: a few postings
 counted and ranked in Python, or in numpy. The two must agree to the last bit of each
 candidate's weight, since the candidates are ranked by it (``postings.SMALL`` and
-``candidates._FEW`` are the switch points)."""
+``candidates._FEW`` are the switch points). The weights test carries that claim (it fails
+where the Python sum is not numpy's); on these 2,500 headlines the lists drawn agreed even
+before, and guard the switch points against a path that drops or adds a candidate."""
 
 from __future__ import annotations
 

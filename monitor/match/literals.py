@@ -194,5 +194,5 @@ def _stems_to(key: str, root: str) -> bool:
     """Whether the word ``key`` itself has stem ``root``: a ``StemAt`` key is one that does,
     so that the scan takes a word that ends where its key ends as found without stemming
     it (most hits); any other key is a ``WordStart``, whose words are all stemmed."""
-    # as ``text.stem`` would stem it, without filling its cache, which is for text
+    # as ``text.stem`` would stem it (an ASCII key without filling its cache, kept for text)
     return (english_stem(key) if key.isascii() else stem(key)) == root
