@@ -40,9 +40,9 @@ def candidates(window: Window, config: DedupConfig, headline: Headline, seen: fl
     is its inverse document frequency); at most ``_PREFILTER_LIMIT``, ``PER_STORY`` a
     story."""
     postings = window.headlines.postings
-    distinct = set(headline.words)
+    distinct = dict.fromkeys(headline.words)  # in their order, not a set's (its hash seed)
     # The postings of its words in the window (none is empty), shortest first (ties: as
-    # the words come).
+    # the words come, so that a restart draws what the process before drew).
     lists = sorted(filter(None, map(postings.get, distinct)), key=len)
     cap = config.max_postings
     rare = [p for p in lists if len(p) <= cap][:RARE_WORDS]
