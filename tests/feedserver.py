@@ -11,8 +11,10 @@ import asyncio
 import gzip
 import hashlib
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
+from email.utils import format_datetime
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -92,12 +94,27 @@ async def start_feed_server() -> FeedServer:
     return fs
 
 
-def rss(title: str, items: list[tuple[str, str]], *, extra: str = "") -> bytes:
-    """A small RSS 2.0 document: ``items`` are (title, link) pairs."""
+def rss(
+    title: str,
+    items: list[tuple[str, str]],
+    *,
+    extra: str = "",
+    dates: Sequence[datetime] | None = None,
+    summaries: bool = True,
+) -> bytes:
+    """A small RSS 2.0 document: ``items`` are (title, link) pairs, published at ``dates``
+    (by default a minute apart), each with a summary of its title's words unless
+    ``summaries`` is False (a rule that reads summaries would read them too)."""
     entries = "".join(
         f"<item><title>{t}</title><link>{link}</link><guid>{link}</guid>"
-        f"<description>About {t}</description>"
-        f"<pubDate>Wed, 05 Nov 2025 09:{i % 60:02d}:00 GMT</pubDate></item>"
+        + (f"<description>About {t}</description>" if summaries else "")
+        + "<pubDate>"
+        + (
+            f"Wed, 05 Nov 2025 09:{i % 60:02d}:00 GMT"
+            if dates is None
+            else format_datetime(dates[i], usegmt=True)
+        )
+        + "</pubDate></item>"
         for i, (t, link) in enumerate(items)
     )
     return (

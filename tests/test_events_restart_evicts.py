@@ -15,11 +15,10 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from feedserver import FeedServer
+from feedserver import FeedServer, rss
 from helpers import make_config
 
 from monitor.engine import Engine
@@ -34,15 +33,9 @@ def _w(rng: random.Random) -> str:
 
 
 def _rss(items: list[tuple[str, datetime]]) -> bytes:
-    body = "".join(
-        f"<item><title>{t}</title><link>http://example.org/{n}</link><guid>g{n}</guid>"
-        f"<pubDate>{format_datetime(d, usegmt=True)}</pubDate></item>"
-        for n, (t, d) in enumerate(items)
-    )
-    return (
-        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Wire</title>'
-        f"<link>http://example.org/</link>{body}</channel></rss>"
-    ).encode()
+    # No summaries: their words would count for the topic rule the test turns on.
+    links = [(t, f"http://example.org/{n}") for n, (t, _) in enumerate(items)]
+    return rss("Wire", links, dates=[d for _, d in items], summaries=False)
 
 
 def _first_poll() -> list[tuple[str, datetime]]:
