@@ -168,8 +168,7 @@ class Stages:
         # items' dates): forgotten here too before the next poll, or a restarted daemon
         # counts the words of that news and decides unlike the live one (review22a).
         self._latest = max(self._latest, self.events.newest())
-        self.index.evict(self._latest - self.config.dedup.window)
-        self.events.evict(self._latest - self.config.dedup.window)
+        self._forget_old()
         self._stale = self._failed = False
 
     async def _assign(
@@ -198,9 +197,14 @@ class Stages:
             # Headlines a window older than the newest one can no longer be joined: forget
             # them, so memory stays bounded over months. The index's clock is publication
             # time (a replay runs on its data's time), not the wall clock.
-            self.index.evict(self._latest - self.config.dedup.window)
-            self.events.evict(self._latest - self.config.dedup.window)
+            self._forget_old()
             self._evicted_at = now
+
+    def _forget_old(self) -> None:
+        """Forget the headlines and events a window older than the newest item read."""
+        before = self._latest - self.config.dedup.window
+        self.index.evict(before)
+        self.events.evict(before)
 
     def _find_matches(
         self, event_changes: Sequence[assign.EventChange]

@@ -36,11 +36,19 @@ def in_lists(values: Sequence[Any], chunk: int = CHUNK) -> Iterator[tuple[str, l
     """
     for start in range(0, len(values), chunk):
         part = list(values[start : start + chunk])
-        size = 1 << (len(part) - 1).bit_length()
-        if size > 1:
-            size = max(FEWEST, size)
-        part += part[-1:] * (size - len(part))
-        yield ",".join("?" * size), part
+        yield padded(part, padded_size(len(part)))
+
+
+def padded_size(count: int) -> int:
+    """How long ``in_lists`` makes a list of ``count`` values (``count`` > 0)."""
+    size = 1 << (count - 1).bit_length()
+    return max(FEWEST, size) if size > 1 else size
+
+
+def padded(part: list[Any], size: int) -> tuple[str, list[Any]]:
+    """``(marks, params)`` of ``part`` padded to ``size`` with copies of its last value."""
+    part += part[-1:] * (size - len(part))
+    return ",".join("?" * size), part
 
 
 def columns(rows: Sequence[Sequence[Any]], width: int) -> list[list[Any]]:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.store.alerts import ALERT_COLUMNS_OF_A, Due, load_due
-from monitor.store.batch import CHUNK, in_lists
+from monitor.store.batch import CHUNK, in_lists, padded, padded_size
 from monitor.store.db import Db, Row
 
 # A Held's row: the alert as it would go out (``store.alerts``: its columns, then the growth
@@ -193,13 +193,11 @@ async def grown_alerts(
     if not story_ids or not event_ids or max(len(story_ids), len(event_ids)) > CHUNK:
         apart = await stories_alerts(db, story_ids) if story_ids else {}
         return apart, await events_alerts(db, event_ids)
-    (_, story_params), (_, event_params) = next(in_lists(story_ids)), next(in_lists(event_ids))
-    # Both lists as long as the longer (copies of their last, as ``in_lists`` pads them):
-    # one statement text a size, not one for each pair of sizes.
-    size = max(len(story_params), len(event_params))
-    story_params += story_params[-1:] * (size - len(story_params))
-    event_params += event_params[-1:] * (size - len(event_params))
-    marks = ",".join("?" * size)
+    # Both lists as long as the longer one would be made: one statement text a size, not
+    # one for each pair of sizes.
+    size = padded_size(max(len(story_ids), len(event_ids)))
+    marks, story_params = padded(list(story_ids), size)
+    _, event_params = padded(list(event_ids), size)
     rows = await db.fetch_all(
         f"SELECT *, 0 FROM ({OF_STORIES.format(marks=marks)}) AS of_stories UNION ALL"
         f" SELECT *, 1 FROM ({_OF_EVENTS.format(marks=marks)}) AS of_events"
