@@ -75,6 +75,9 @@ class FeedTitles:
         # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
         # ``is_label`` (story and event assignment) all key the same few titles of a poll.
         self._keys: dict[str, bytes] = {}
+        # summary -> its hash, of the summaries last read: a poll of more than
+        # ``KEPT_TITLES`` items is read twice (story, then event assignment).
+        self._said: dict[str, bytes] = {}
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
@@ -87,6 +90,7 @@ class FeedTitles:
         self._read = list(items) if len(items) <= KEPT_TITLES else []
         feeds = self._feeds
         known, keys = self._keys, {}
+        known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
             if kept is None:
@@ -96,7 +100,10 @@ class FeedTitles:
             if key is None:
                 key = title_key(title)
             keys[title] = key
-            this = packed(_spaced(compatible(summary)))
+            this = known_said.get(summary)
+            if this is None:
+                this = packed(_spaced(compatible(summary)))
+            hashes[summary] = this
             at = find(titles, key)
             if at < 0:
                 said += _NEW + this * (LABEL_ITEMS - 1)
@@ -114,6 +121,7 @@ class FeedTitles:
             if len(titles) > KEPT_TITLES * HASH:
                 del titles[:HASH], said[:_SAID]
         self._keys = keys if len(items) <= KEYED_TITLES else {}
+        self._said = hashes if len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
         """``title_key(title)``, kept from the last read for its titles."""
