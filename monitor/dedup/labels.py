@@ -75,8 +75,9 @@ class FeedTitles:
         # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
         # ``is_label`` (story and event assignment) all key the same few titles of a poll.
         self._keys: dict[str, bytes] = {}
-        # summary -> its hash, of the summaries last read: a poll of more than
-        # ``KEPT_TITLES`` items is read twice (story, then event assignment).
+        # summary -> its hash, of the summaries last read where they are read again: a poll
+        # of more than ``KEPT_TITLES`` items (story, then event assignment; a poll of fewer
+        # is not read twice, ``_read``), not more than ``KEYED_TITLES``.
         self._said: dict[str, bytes] = {}
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
@@ -121,7 +122,7 @@ class FeedTitles:
             if len(titles) > KEPT_TITLES * HASH:
                 del titles[:HASH], said[:_SAID]
         self._keys = keys if len(items) <= KEYED_TITLES else {}
-        self._said = hashes if len(items) <= KEYED_TITLES else {}
+        self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
         """``title_key(title)``, kept from the last read for its titles."""
