@@ -55,7 +55,11 @@ def _markup(m: re.Match[str]) -> str:
 def _without_markup(text: str) -> str:
     # Most summaries' only markup is a few plain tags ("<p>...</p>"): when every "<" opens
     # one of _PLAIN_TAGS, each is what the pattern makes of it wherever it stands.
-    return _by_table(text, "<", ">", 9, _PLAIN_TAGS, lambda t: _MARKUP.sub(_markup, t))
+    return _by_table(text, "<", ">", 9, _PLAIN_TAGS, _all_markup)
+
+
+def _all_markup(text: str) -> str:
+    return _MARKUP.sub(_markup, text)
 
 
 def _by_table(
@@ -386,11 +390,16 @@ _TRACKING_QUERY_LEN = 256
 
 def item_key(guid: str | None, canonical: str | None, title: str, summary: str) -> str:
     """A stable id for an item: from its GUID, else its canonical URL, else its content."""
-    if guid and guid.strip():
-        source = "guid:" + guid.strip()
+    if guid and (written := guid.strip()):
+        source = "guid:" + written
     elif canonical:
         source = "url:" + canonical
     else:
         # As compared, so that an item's id is the one it had when its text was kept NFKC.
         source = "text:" + compatible(title) + "\n" + compatible(summary)
-    return hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+    digest = _KEY_HASH.copy()  # cheaper than a new one, whose keywords are parsed each time
+    digest.update(source.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+_KEY_HASH = hashlib.blake2b(digest_size=16)
