@@ -60,11 +60,17 @@ def parse_feed(
         raise ParseError("the body is empty")
     if looks_like_json(body, headers.get("content-type", "")):
         return parse_json_feed(body, url, now)
-    if b"xml:base" in body:
-        body = _LONG_BASE.sub(b"", body)
+    # The fast path refuses any xml:base (parse.shapes.plain_utf8): a body is searched for one
+    # there, and here again only when the fast path refused it.
     fast = parse_fast(body, headers, url, now, recall)
     if fast is not None:
         return fast
+    if b"xml:base" in body:
+        body = _LONG_BASE.sub(b"", body)
+        if b"xml:base" not in body:  # only bases longer than any URL, now gone
+            fast = parse_fast(body, headers, url, now, recall)
+            if fast is not None:
+                return fast
     return parse_with_feedparser(body, headers, url=url, now=now)
 
 

@@ -19,10 +19,6 @@ class Unsure(Exception):
     """The fast path cannot be sure to answer as feedparser would: feedparser reads the feed."""
 
 
-# An absolute http(s) URL that urljoin gives back unchanged whatever the base: ASCII, no space
-# or control character, no ";" parameters, no IPv6 brackets, no empty query or fragment, a
-# host right after "//" (feedparser's URI fixer eats extra slashes).
-_PLAIN_ABSOLUTE = re.compile(r"https?://[^/?#;\[\]\x00-\x20\x7f]+(?:[/?#][^;\[\]\x00-\x20\x7f]*)?")
 _WRITTEN_ABSOLUTE = re.compile(r"\s*https?://[^/?#\s]", re.IGNORECASE)
 # feedparser's urls._urifixer: "http:///x" is read as "http://x".
 _URI_FIXER = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*://)(/*)(.*?)")
@@ -32,12 +28,29 @@ _C1 = re.compile("[\x80-\x9f]")
 
 
 def plain_absolute(url: str) -> bool:
+    """Whether ``url`` is an absolute http(s) URL that urljoin gives back unchanged whatever
+    the base: ASCII, no space or control character, no ";" parameters, no IPv6 brackets, no
+    empty query or fragment, a host right after "//" (feedparser's URI fixer eats extra
+    slashes). Asked of a GUID and a link on every item, so told by string methods and one
+    byte table (at C speed), not by a pattern stepping through it a character at a time."""
+    if not url.startswith(_HTTP):
+        return False
+    host = 8 if url[4] == "s" else 7
     return (
-        url.isascii()
-        and _PLAIN_ABSOLUTE.fullmatch(url) is not None
+        len(url) > host
+        and url[host] not in "/?#"
         and url[-1] not in "?#"
-        and "?#" not in url
+        and url.isascii()
+        and not url.encode("ascii").translate(None, _URL_BYTES)
+        and ("#" not in url or "?#" not in url)
     )
+
+
+_HTTP = ("https://", "http://")
+
+
+# The characters such a URL may hold, as bytes: printable ASCII but the space, ";", "[" and "]".
+_URL_BYTES = bytes(c for c in range(0x21, 0x7F) if c not in b";[]")
 
 
 def resolve(value: str, base: str) -> str:

@@ -129,7 +129,8 @@ def plain_utf8(body: bytes, content_type: str) -> bool:
     if m and m.group(1).lower() not in (b"utf-8", b"utf8"):
         return False
     return (
-        _DOCTYPE.search(body) is None
+        # No "!" (a byte search, memchr): no DOCTYPE, without the pattern's scan of every "<".
+        (b"!" not in body or _DOCTYPE.search(body) is None)
         and _XML_BASE.search(body) is None
         # Every C1 character starts with 0xC2 in UTF-8: a byte search (memchr) before the regex.
         and (b"\xc2" not in body or _C1.search(body) is None)
