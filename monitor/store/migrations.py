@@ -408,6 +408,16 @@ async def m022_outlets_by_site(db: Db) -> None:
         )
 
 
+async def m023_items_story_assigned(db: Db) -> None:
+    # Only an item in a story is looked up by its story (every query on items.story_id asks
+    # for a story's items, and the foreign key's actions for a deleted story's): an item is
+    # stored before it joins one (NULL), so a full index took each new item in at its insert
+    # and moved it when its story was set. Items that never join one (old news,
+    # a capped poll's) are no longer in it at all.
+    await db.execute("DROP INDEX IF EXISTS items_story")
+    await db.execute("CREATE INDEX items_story ON items(story_id) WHERE story_id IS NOT NULL")
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -430,4 +440,5 @@ MIGRATIONS: list[Migration] = [
     m020_item_untimed,
     m021_outlets_by_name,
     m022_outlets_by_site,
+    m023_items_story_assigned,
 ]
