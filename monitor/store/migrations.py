@@ -418,6 +418,15 @@ async def m023_items_story_assigned(db: Db) -> None:
     await db.execute("CREATE INDEX items_story ON items(story_id) WHERE story_id IS NOT NULL")
 
 
+async def m024_stories_event_assigned(db: Db) -> None:
+    # As m023 for items: a story is stored before the poll's events are decided (NULL) and
+    # filed under its event later in the same transaction, and every query on
+    # stories.event_id asks for an event's stories (or, for the foreign key, a deleted
+    # event's).
+    await db.execute("DROP INDEX IF EXISTS stories_event")
+    await db.execute("CREATE INDEX stories_event ON stories(event_id) WHERE event_id IS NOT NULL")
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -441,4 +450,5 @@ MIGRATIONS: list[Migration] = [
     m021_outlets_by_name,
     m022_outlets_by_site,
     m023_items_story_assigned,
+    m024_stories_event_assigned,
 ]
