@@ -408,6 +408,25 @@ async def m022_outlets_by_site(db: Db) -> None:
         )
 
 
+async def m023_items_story_assigned(db: Db) -> None:
+    # Only an item in a story is looked up by its story (every query on items.story_id asks
+    # for a story's items, and the foreign key's actions for a deleted story's): an item is
+    # stored before it joins one (NULL), so a full index took each new item in at its insert
+    # and moved it when its story was set. Items that never join one (old news,
+    # a capped poll's) are no longer in it at all.
+    await db.execute("DROP INDEX IF EXISTS items_story")
+    await db.execute("CREATE INDEX items_story ON items(story_id) WHERE story_id IS NOT NULL")
+
+
+async def m024_stories_event_assigned(db: Db) -> None:
+    # As m023 for items: a story is stored before the poll's events are decided (NULL) and
+    # filed under its event later in the same transaction, and every query on
+    # stories.event_id asks for an event's stories (or, for the foreign key, a deleted
+    # event's).
+    await db.execute("DROP INDEX IF EXISTS stories_event")
+    await db.execute("CREATE INDEX stories_event ON stories(event_id) WHERE event_id IS NOT NULL")
+
+
 # Applied in this order; each is recorded by its function's name. Append only.
 MIGRATIONS: list[Migration] = [
     m001_feeds_items,
@@ -430,4 +449,6 @@ MIGRATIONS: list[Migration] = [
     m020_item_untimed,
     m021_outlets_by_name,
     m022_outlets_by_site,
+    m023_items_story_assigned,
+    m024_stories_event_assigned,
 ]

@@ -12,7 +12,8 @@ counted twice)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 
 from monitor.models import StoredItem, outlet_key
 from monitor.store.batch import Rows, in_lists
@@ -34,17 +35,23 @@ def outlet_rows(table: str, key: str) -> Rows:
     )
 
 
+_NONE: Mapping[int, AbstractSet[str]] = {}
+
+
 def row_key(feed_id: int | None, name: str, site: str | None) -> str:
     """The outlet's identity (``StoredItem.outlet_key``) of a stored row."""
     return outlet_key(feed_id, None if feed_id is not None else name, site)
 
 
-def first_per_outlet(items: Iterable[tuple[int, StoredItem]]) -> list[OutletRow]:
-    """The first item of each (story or event, outlet) of ``items``, in their order."""
+def first_per_outlet(
+    items: Iterable[tuple[int, StoredItem]], known: Mapping[int, AbstractSet[str]] = _NONE
+) -> list[OutletRow]:
+    """The first item of each (story or event, outlet) of ``items``, in their order; none of
+    an outlet ``known`` gives its owner already (by identity, ``row_key``)."""
     rows: dict[tuple[int, str], OutletRow] = {}
     for owner, stored in items:
         key = stored.outlet_key
-        if (owner, key) not in rows:
+        if (owner, key) not in rows and key not in known.get(owner, ()):
             first_seen = stored.item.first_seen.timestamp()
             site = stored.item.site or None
             feed = None if stored.item.source or site else stored.feed_id

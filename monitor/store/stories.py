@@ -55,6 +55,9 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
     created = {d.story_id for d in decisions if d.is_new_story}
     joined = sorted({d.story_id for d in decisions if not d.is_new_story})
     heads, outlets_before = await read_outlets(db, [s for s in joined if s not in created])
+    # Only the outlets the stories gain: a row of an outlet a story has is one its unique
+    # indexes would refuse, after a probe of each (most of a poll's joins, most of the rows).
+    outlets = first_per_outlet(((d.story_id, d.item) for d in decisions), known=outlets_before)
     keys = [d.item.outlet_key for d in decisions]  # made once: each loop below reads them
     for d, key in zip(decisions, keys, strict=True):
         stored = d.item
@@ -83,7 +86,6 @@ async def record(db: Db, decisions: Sequence[StoryDecision]) -> list[StoryChange
             latest[story_id] = seen
         carried[story_id].add(outlet)
     grown = [(latest[story_id], len(carried[story_id]), story_id) for story_id in joined]
-    outlets = first_per_outlet((d.story_id, d.item) for d in decisions)
     if db.dialect == "postgresql":
         await _write_pg(db, new_rows, links, grown, outlets)
     else:
