@@ -38,11 +38,23 @@ _ADDED_WAITING = 1024
 # Entries waiting that are posted one by one in Python: numpy's fixed costs are most of the
 # work of posting a few.
 _POST_ONE_BY_ONE = 16
+# Token ids take 2 bytes each while the vocabulary has ids that fit (a window of tens of
+# thousands of headlines has a few thousand tokens), 4 once it outgrows them.
+_NARROW = 1 << 16
 
 
 def _np(values: array[int], dtype: type[np.generic]) -> npt.NDArray[Any]:
     """A view of ``values`` (no copy; it must not outlive a change of their length)."""
     return np.frombuffer(values, dtype=dtype)
+
+
+def _id_array(tokens: int) -> array[int]:
+    """An empty array for the token ids of a vocabulary of ``tokens`` tokens."""
+    return array("H" if tokens <= _NARROW else "I")
+
+
+def _id_dtype(ids: array[int]) -> type[np.unsignedinteger[Any]]:
+    return np.uint16 if ids.typecode == "H" else np.uint32
 
 
 class _Recent(OrderedDict[int, _T]):
@@ -64,7 +76,7 @@ class Headlines:
 
     def __init__(self) -> None:
         self._vocab = Vocabulary()
-        self._ids = array("I")
+        self._ids = _id_array(0)
         # Where each entry's ids start in _ids, and after the last the end of _ids: an
         # entry's ids end where the next one's start, and its length is the difference.
         self._start = array("I", [0])
@@ -100,6 +112,8 @@ class Headlines:
             else:
                 tokens, key = words, headline.text
             ids = list(map(self._vocab.__getitem__, tokens))
+            if len(self._vocab.tokens) > _NARROW:
+                self._widen()
         self._ids.extend(ids)
         self._start.append(len(self._ids))
         # Its words are posted when the postings are next read: a wire copy joins its story
@@ -133,12 +147,19 @@ class Headlines:
         of each one's word hashes (``Indexed.word_sums``). Their words are posted once
         ``_POST_EVERY`` entries wait, or when the postings are next read."""
         indexed = vocabulary.index_keys(keys, self._vocab)
+        if len(self._vocab.tokens) > _NARROW:
+            self._widen()
         ends = np.cumsum(indexed.per_key) + len(self._ids)
         self._start.frombytes(ends.astype(np.uint32).tobytes())
-        self._ids.frombytes(indexed.ids.tobytes())
+        self._ids.frombytes(indexed.ids.astype(_id_dtype(self._ids)).tobytes())
         if len(self) - self._posted >= _POST_EVERY:
             self._post()
         return indexed.word_sums
+
+    def _widen(self) -> None:
+        """Token ids of 4 bytes from now on: the vocabulary has outgrown 2."""
+        if self._ids.typecode == "H":
+            self._ids = array("I", self._ids)
 
     def _post(self) -> None:
         """Post the words of the entries added or loaded since the last time."""
@@ -159,7 +180,7 @@ class Headlines:
             self._posted = end
             return
         starts = _np(self._start, np.uint32)[begin : end + 1].astype(np.int64)
-        ids = _np(self._ids, np.uint32)[int(starts[0]) :]
+        ids = _np(self._ids, _id_dtype(self._ids))[int(starts[0]) :]
         per_key = np.diff(starts)
         vocabulary.post(self._postings, ids, per_key, begin, self._vocab.words)
         del ids  # the view: _ids grows again with the next add
@@ -221,7 +242,7 @@ class Headlines:
         postings = self.postings  # every entry posted, before the vocabulary changes
         starts = _np(self._start, np.uint32).astype(np.int64)
         lengths = starts[1:] - starts[:-1]
-        ids = _np(self._ids, np.uint32)[np.repeat(alive, lengths)]
+        ids = _np(self._ids, _id_dtype(self._ids))[np.repeat(alive, lengths)]
         live_lengths = lengths[alive]
         # The vocabulary keeps only the tokens of live entries, renumbered.
         used = np.unique(ids)
@@ -230,7 +251,8 @@ class Headlines:
         self._vocab = Vocabulary(map(self._vocab.tokens.__getitem__, used.tolist()))
         self._start = array("I", [0])
         self._start.frombytes(np.cumsum(live_lengths).astype(np.uint32).tobytes())
-        self._ids = array("I", renumber[ids].tobytes())
+        self._ids = _id_array(len(used))
+        self._ids.frombytes(renumber[ids].astype(_id_dtype(self._ids)).tobytes())
         for word in list(postings):
             kept = remap[_np(postings[word], np.uint32)]
             kept = kept[kept >= 0]

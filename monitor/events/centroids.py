@@ -95,8 +95,8 @@ class Centroids:
         idf = self.rarity()
         event_norm = None  # read at the first score that needs it, as ``cosine`` does
         best, best_score = "", -math.inf
-        for _, title, title_words, weights in event.titles:
-            dot, squares, shared = _sums(zip(title_words, weights, strict=True), words, idf)
+        for choice in event.titles:
+            dot, squares, shared = _sums(choice.weighted(), words, idf)
             if dot == 0.0 or (shared < MIN_SHARED and unlearned):
                 score = 0.0
             else:
@@ -104,7 +104,7 @@ class Centroids:
                     event_norm = self.norm(event)
                 score = dot / (math.sqrt(sum(squares)) * event_norm)
             if score > best_score:
-                best, best_score = title, score
+                best, best_score = choice.title, score
         return best
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import NamedTuple
 
 from monitor.events.semantic import Vectors
@@ -16,12 +18,27 @@ TITLES = 12
 class Title(NamedTuple):
     """A headline kept to choose the event's title from: its score when offered, its text,
     and its vector's words and their weights (in the vector's order): two flat sequences
-    take about half the memory of the vector's dict and its float objects."""
+    take about half the memory of the vector's dict and its float objects. Weights all
+    equal (a headline with no name or entity weighted up: most) are that one float."""
 
     score: float
     title: str
     words: tuple[str, ...]
-    weights: array[float]
+    weights: array[float] | float
+
+    def weighted(self) -> Iterable[tuple[str, float]]:
+        """Its words with their weights, in the vector's order."""
+        if isinstance(self.weights, float):
+            return zip(self.words, repeat(self.weights))
+        return zip(self.words, self.weights, strict=True)
+
+
+def _title(score: float, title: str, vector: Vector) -> Title:
+    weights = vector.values()
+    first = next(iter(weights), 0.0)
+    if all(weight == first for weight in weights):
+        return Title(score, title, tuple(vector), first)
+    return Title(score, title, tuple(vector), array("d", weights))
 
 
 @dataclass(slots=True)
@@ -39,8 +56,8 @@ class Event:
         """Keep a new story's headline among the title's choices if it is closer to the
         event (``score``) than the farthest kept (as each was when it came)."""
         if len(self.titles) < TITLES:
-            self.titles.append(Title(score, title, tuple(vector), array("d", vector.values())))
+            self.titles.append(_title(score, title, vector))
             return
         worst = min(range(len(self.titles)), key=lambda i: self.titles[i][0])
         if score > self.titles[worst][0]:
-            self.titles[worst] = Title(score, title, tuple(vector), array("d", vector.values()))
+            self.titles[worst] = _title(score, title, vector)
