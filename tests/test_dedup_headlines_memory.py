@@ -1,12 +1,14 @@
 """The story window keeps each headline as the ids of its words: 2 bytes a word while the
-window's vocabulary fits them (a window of 50,000 headlines has a few thousand words), 4 once
-it outgrows them, with every headline's words and postings as they were."""
+window's vocabulary fits them (65,536 tokens: about 20,000 at a window of 50,000 real
+headlines), 4 once it outgrows them, with every headline's words and postings as they were,
+whichever way it outgrows them (a restart's load, a daemon's adds, a compaction that keeps
+more than 65,536)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from monitor.dedup.headline import from_key
+from monitor.dedup.headline import from_key, parse
 from monitor.dedup.headlines import Headlines
 
 
@@ -53,3 +55,30 @@ def test_a_word_takes_2_bytes_until_the_vocabulary_outgrows_them() -> None:
     assert [headlines.key(e) for e in range(len(headlines))] == kept
     assert list(headlines.postings["fresh"]) == [len(kept) - 1]
     assert headlines.postings["n0"][:3].tolist() == [0, 25, 50]
+
+
+def test_adds_alone_past_65536_tokens_keep_every_headline() -> None:
+    # A daemon that has run since its start (no load): without the widening in ``add`` the
+    # next new headline raised OverflowError (review24m).
+    headlines = Headlines()
+    titles = [f"Storm Kx{2 * i}q hits harbour Vx{2 * i + 1}q" for i in range(36_000)]
+    keys = [headlines.add(parse(t)) for t in titles]
+    assert [headlines.key(e) for e in (0, 20_000, 35_999)] == [keys[0], keys[20_000], keys[35_999]]
+    assert list(headlines.postings[parse(titles[35_999]).words[-1]]) == [35_999]
+    assert headlines.words(35_999) == list(parse(titles[35_999]).words)
+
+
+def test_a_compaction_that_keeps_more_than_65536_tokens_keeps_every_headline() -> None:
+    # Narrowed regardless, the ids were cut to 2 bytes and headlines took other words
+    # (review24m).
+    headlines = Headlines()
+    keys = [f"w{i} w{i + 1} ^n{i % 50}" for i in range(0, 140_000, 2)]  # 140,050 tokens
+    headlines.load(keys)
+    alive = np.arange(len(keys)) % 10 != 0  # a tenth dropped: ~126,000 tokens live
+    remap = np.where(alive, np.cumsum(alive) - 1, -1)
+    headlines.compact(alive, remap)
+    kept = [k for k, a in zip(keys, alive, strict=True) if a]
+    assert [headlines.key(e) for e in range(len(headlines))] == kept
+    assert list(headlines.postings["w139999"]) == [len(kept) - 1]
+    headlines.add(from_key("w139999 fresh"))
+    assert headlines.key(len(kept)) == "w139999 fresh"

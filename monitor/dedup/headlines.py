@@ -1,9 +1,10 @@
 """The parsed headlines of the story window: each entry's ``Headline.key`` as ids of its
-tokens in a shared vocabulary ("^" marks a name: "^nato" is a token of its own), 4 bytes a
-word, and the postings of their words (word -> the entries that hold it, ascending), which
-draw a new headline's candidates. The texts and parsed headlines of the entries last drawn
-are kept beside them, a bounded few: a story in the news is drawn again by each of its new
-copies. ``Window`` (window.py) owns one and numbers the entries.
+tokens in a shared vocabulary ("^" marks a name: "^nato" is a token of its own), 2 bytes a
+word while the vocabulary's ids fit them, else 4, and the postings of their words (word ->
+the entries that hold it, ascending), which draw a new headline's candidates. The texts and
+parsed headlines of the entries last drawn are kept beside them, a bounded few: a story in
+the news is drawn again by each of its new copies. ``Window`` (window.py) owns one and
+numbers the entries.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ _ADDED_WAITING = 1024
 # Entries waiting that are posted one by one in Python: numpy's fixed costs are most of the
 # work of posting a few.
 _POST_ONE_BY_ONE = 16
-# Token ids take 2 bytes each while the vocabulary has ids that fit (a window of tens of
-# thousands of headlines has a few thousand tokens), 4 once it outgrows them.
+# Token ids take 2 bytes each while the vocabulary has ids that fit (a window of 50,000 real
+# headlines has about 20,000 tokens; one of several hundred thousand outgrows them), 4 once
+# it outgrows them.
 _NARROW = 1 << 16
 
 
