@@ -17,6 +17,7 @@ from monitor.models import Event, StoredItem, Story
 from monitor.outbox.grow import on_grown
 from monitor.store import grown
 from monitor.store import stories as story_store
+from monitor.store.migrations import MIGRATIONS, Migration
 
 # The tests' feeds are real text with the dates it had (2014, 2018, 2025): news at any age
 # unless a test sets max_age or retention (test_old_news: the defaults judge by max_age).
@@ -92,3 +93,14 @@ async def poll_grows_story(db: Any, story: Story) -> None:
     await grown.hold_updates(db, of_stories)
     alerts = [a for a in of_stories.get(story.id, ()) if a.event_id is None]
     await on_grown(db, stories=[(story, alerts)], events=(), now=time.time())
+
+
+async def schema_before(db: Any, migration: Migration) -> None:
+    """The schema the version before ``migration`` left: every migration before it applied
+    and recorded (a store to upgrade in place)."""
+    older = MIGRATIONS[: MIGRATIONS.index(migration)]
+    for applied in older:
+        await applied(db)
+    await db.script("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);")
+    for applied in older:
+        await db.execute("INSERT INTO migrations VALUES (?, 0)", (applied.__name__,))

@@ -14,33 +14,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
+from helpers import schema_before
 
 from monitor.events.cluster import EventIndex
 from monitor.events.config import EventConfig
 from monitor.store import Store, open_store
 from monitor.store import events as event_store
-from monitor.store.migrations import MIGRATIONS, m023_items_story_assigned
+from monitor.store.migrations import m023_items_story_assigned
 from monitor.store.sqlite import SqliteDb
 
-OLD = MIGRATIONS[: MIGRATIONS.index(m023_items_story_assigned)]
 DAY = 86400.0
 STORIES, PER_STORY, FEEDS = 6000, 10, 300  # a story every ~7 minutes for 30 days (retention)
 STEP = 100
 
 
 async def _older_store(path: Path) -> None:
-    raw = await aiosqlite.connect(path, isolation_level=None)
-    try:
-        db = SqliteDb(raw)
-        for migration in OLD:
-            await migration(db)
-        await db.script(
-            "CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);"
-        )
-        for migration in OLD:
-            await db.execute("INSERT INTO migrations VALUES (?, 0)", (migration.__name__,))
-    finally:
-        await raw.close()
+    async with aiosqlite.connect(path, isolation_level=None) as raw:
+        await schema_before(SqliteDb(raw), m023_items_story_assigned)
 
 
 def _fill(path: Path, now: float) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import aiosqlite
 import asyncpg
+from helpers import schema_before
 
 from monitor.store import Store
 from monitor.store.events import load_events
@@ -17,18 +18,13 @@ from monitor.store.pgdb import PgConnDb
 from monitor.store.sqlite import SqliteDb
 from monitor.store.story_rows import load_stories
 
-OLD = MIGRATIONS[: MIGRATIONS.index(m022_outlets_by_site)]
 TABLES = (("story_outlets", "story_id"), ("event_outlets", "event_id"))
 
 
 async def _before(db: Any) -> None:
     """One story of one event: Reuters' own feed, and Google News' <source>Reuters</source>,
     as the version before kept them."""
-    for migration in OLD:
-        await migration(db)
-    await db.script("CREATE TABLE migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL);")
-    for migration in OLD:
-        await db.execute("INSERT INTO migrations VALUES (?, 0)", (migration.__name__,))
+    await schema_before(db, m022_outlets_by_site)
     await db.execute("INSERT INTO events (id, title, first_seen, last_seen) VALUES (1, 'T', 0, 3)")
     await db.execute(
         "INSERT INTO stories (id, title, first_item_id, first_seen, last_seen, outlets, event_id)"
