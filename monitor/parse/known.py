@@ -98,7 +98,10 @@ class Recall:
             return body
         self._scope = scope
         seed = hash(frozenset(scope.items()))
-        self._digests = digests = [hash((seed, body[start:end])) for start, end in spans]
+        # A slice of a view hashes as the same bytes would (hash(m) == hash(m.tobytes())),
+        # without a copy of each item.
+        view = memoryview(body)
+        self._digests = digests = [hash((seed, view[start:end])) for start, end in spans]
         trusted = self._trusted
         self._cut = cut = [d in trusted for d in digests]
         if not any(cut):
