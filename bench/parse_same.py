@@ -3,7 +3,8 @@ cheaper must not change one field.
 
 1. Function by function, both trees in one process (the other's modules loaded under other
    names): clean_text, summary_text, canonical_url, item_key (normalize), plain_absolute,
-   resolve, entry_link, text (parse.fields), usual_date and date (parse.dates), on every title,
+   resolve, entry_link, text (parse.fields), usual_date and date (parse.dates), the old
+   plain_type against plain_attributes (parse.shapes) on every element, on every title,
    summary, link, id and date of ../shared/data's feeds (as feedparser and lxml read them),
    the UCI and STS headlines and the UCI links, with variants of each URL (case, spaces, "?",
    "#", ";", a port, tracking queries) and date (case, every month and zone name), the
@@ -137,12 +138,34 @@ def compare(name: str, old: Callable[..., Any], new: Callable[..., Any], cases: 
     return differ
 
 
+def elements() -> list[Any]:
+    """Every element of ../shared/data's feeds, and elements of every type, mode and src."""
+    from lxml import etree
+
+    found: list[Any] = []
+    for path in feed_files():
+        try:
+            root = etree.fromstring(
+                path.read_bytes(), etree.XMLParser(resolve_entities=False, recover=True)
+            )
+        except (etree.XMLSyntaxError, ValueError):
+            continue
+        if root is not None:
+            found.extend(e for e in root.iter() if isinstance(e.tag, str))
+    for written in ('type="html"', 'type="TEXT"', 'type="xhtml"', 'type="text/plain" a="1"',
+                    'mode="escaped"', 'src="x"', 'isPermaLink="false"', 'x:type="xhtml"',
+                    'TYPE="xhtml"', 'type=""', 'a="1" mode="xml" type="html"'):  # fmt: skip
+        found.append(etree.fromstring(f'<guid xmlns:x="urn:x" {written}>x</guid>'))
+    return found
+
+
 def functions(tree: Path) -> int:
     import monitor.normalize as normalize
-    from monitor.parse import dates, fields
+    from monitor.parse import dates, fields, shapes
 
     old_n, old_f = other(tree, "monitor.normalize"), other(tree, "monitor.parse.fields")
     old_d = other(tree, "monitor.parse.dates")
+    old_s = other(tree, "monitor.parse.shapes")
     texts, urls, when = inputs()
     print(f"{len(texts):,} texts, {len(urls):,} URLs, {len(when):,} dates")
     bases = ("", FEED_URL, "https://example.com/a/b?c=d")
@@ -159,6 +182,8 @@ def functions(tree: Path) -> int:
         compare("text", old_f.text, fields.text, ((t,) for t in texts)),
         compare("usual_date", old_d.usual_date, dates.usual_date, ((d,) for d in when)),
         compare("date", lambda d: old_d.date(d, NOW), lambda d: dates.date(d, NOW), ((d,) for d in when)),
+        compare("plain_attributes", old_s.plain_type, lambda e: shapes.plain_attributes(e.items()),
+                ((e,) for e in elements())),
     ))  # fmt: skip
 
 

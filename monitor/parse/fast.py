@@ -39,6 +39,7 @@ from monitor.parse.shapes import (
     foreign_ignored,
     local_name,
     placed_kind,
+    plain_attributes,
     plain_type,
     plain_utf8,
     rss1_ignored,
@@ -134,11 +135,18 @@ def _entry(
     links: list[etree._Element] = []
     source: etree._Element | None = None
     credit: etree._Element | None = None  # Bing's <News:Source>: its outlet, with no address
+    id_attributes: list[tuple[str, str]] = []
     for child in element:
         tag = child.tag
         name = known.get(tag)
         if name is not None:
-            if name in found or len(child) or not plain_type(child):
+            if name == "id":
+                # Read once, for both questions: its type here, isPermaLink in _id_and_link.
+                id_attributes = child.items()
+                plain = plain_attributes(id_attributes)
+            else:
+                plain = plain_type(child)
+            if name in found or len(child) or not plain:
                 raise Unsure(f"{name} twice, with child elements, or of another type")
             found[name] = child
             continue
@@ -181,7 +189,7 @@ def _entry(
     raw_summary = fields.text(summary.text) if summary is not None else ""
     if not raw_summary and "content" in found:
         raw_summary = fields.text(found["content"].text)
-    guid, link = _id_and_link(element, found, links, known, base)
+    guid, link = _id_and_link(element, found, id_attributes, links, known, base)
     published = None
     for name in ("published", "updated"):
         if published is None and name in found:
@@ -214,10 +222,12 @@ def _title(found: Mapping[str, etree._Element]) -> str:
 def _id_and_link(
     element: etree._Element,
     found: Mapping[str, etree._Element],
+    attrib: list[tuple[str, str]],
     links: list[etree._Element],
     known: Mapping[str, str],
     base: str,
 ) -> tuple[str, str]:
+    """The item's id and link; ``attrib``: its id element's attributes (``items()``)."""
     if known is RSS1_FIELDS:
         guid = element.get(_RDF_ABOUT) or ""
         link = fields.entry_link(fields.text(found["link"].text), base) if "link" in found else ""
@@ -226,7 +236,6 @@ def _id_and_link(
     permalink = True
     id_element = found.get("id")
     if id_element is not None:
-        attrib = id_element.items()  # one call into lxml, not one per question
         if len(attrib) == 1 and attrib[0][0] == "isPermaLink":  # as nearly every feed has it
             permalink = attrib[0][1] == "true"
         elif attrib:

@@ -235,4 +235,19 @@ def plain_type(element: etree._Element) -> bool:
     if "mode" in names or "src" in names:
         return False
     kind = element.get("type")
-    return kind is None or kind.lower() in ("text", "html", "text/plain", "text/html")
+    return kind is None or kind.lower() in _PLAIN_TYPES
+
+
+def plain_attributes(attributes: list[tuple[str, str]]) -> bool:
+    """``plain_type`` of an element whose ``items()`` are ``attributes``: for an element
+    whose attributes are read anyway (an RSS guid's isPermaLink), no other call into lxml."""
+    kind = None
+    for name, value in attributes:
+        if name == "mode" or name == "src":
+            return False
+        if name == "type":
+            kind = value
+    return kind is None or kind.lower() in _PLAIN_TYPES
+
+
+_PLAIN_TYPES = ("text", "html", "text/plain", "text/html")
