@@ -46,6 +46,12 @@ def missing(name: str) -> str | None:
 
 
 def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
+    try:  # numpy's OpenBLAS without threads, as every `monitor` command starts
+        from monitor.interpreter import one_blas_thread
+    except ImportError:  # a --baseline revision from before it
+        pass
+    else:
+        one_blas_thread()
     from monitor import config as config_module
     from monitor.engine import Engine
     from monitor.interpreter import HeapTrim, map_large_blocks, settle_heap

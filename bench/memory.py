@@ -180,6 +180,12 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     # would otherwise take an arena of its own, which the parse and database threads then share.
     ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
     threading.Thread(target=sample, daemon=True).start()
+    try:  # numpy's OpenBLAS without threads, as every `monitor` command starts
+        from monitor.interpreter import one_blas_thread
+    except ImportError:  # a --baseline revision from before it
+        pass
+    else:
+        one_blas_thread()
     from monitor import config as config_module
     from monitor.engine import Engine
     from monitor.interpreter import (
@@ -256,6 +262,12 @@ def restart(state: Path, code: Path) -> None:
     start (the story window rebuilt from the store: its bulk load), then a cycle."""
     sys.path.insert(0, str(code))
     ctypes.CDLL(None).mallopt(_M_ARENA_MAX, 1)
+    try:  # numpy's OpenBLAS without threads, as every `monitor` command starts
+        from monitor.interpreter import one_blas_thread
+    except ImportError:  # a --baseline revision from before it
+        pass
+    else:
+        one_blas_thread()
     from realfeeds import news_of_any_age
 
     from monitor import config as config_module

@@ -1,7 +1,8 @@
 """Tuning of the Python interpreter for a long-running daemon.
 
-Nothing in the library calls this: it changes the whole process, so only ``monitor run``
-does, once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
+Nothing in the library calls this: it changes the whole process, so only the command line
+does: ``one_blas_thread`` for every command, before anything imports numpy; ``monitor run``,
+once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
 opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
 too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
 Tests, replay and the demo run with the interpreter's defaults; the benches that stand for
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import gc
+import os
 
 # The cycle collector, set for a daemon whose heap is mostly long-lived: each full collection
 # walks every module, rule and headline of the window again, and feedparser's short-lived
@@ -25,6 +27,16 @@ _MMAP_FROM = 1 << 20
 # Polls between two trims: a poll frees its body, its parsed entries and its lxml tree, and
 # a trim costs about a millisecond whatever was freed.
 TRIM_EVERY = 50
+
+
+def one_blas_thread() -> None:
+    """OpenBLAS (numpy's linear algebra, loaded with numpy) without threads of its own: at
+    load it starts a thread for each core and sets it up, CPU that every command spent at
+    start for products monitor does not make: story and event matching are numpy's
+    element-wise operations, and the one product, ``[events] semantic``'s matrix by a vector,
+    runs on the thread that asks. A user's own OPENBLAS_NUM_THREADS stands. Before numpy is
+    first imported: OpenBLAS reads it once, as it loads."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def limit_arenas() -> None:

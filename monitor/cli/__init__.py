@@ -14,7 +14,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from monitor import __version__
+from monitor import __version__, interpreter
 from monitor.errors import ConfigError, InputError, MonitorError
 from monitor.redact import redact
 
@@ -97,6 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Inside the try: Ctrl-C while the commands are being imported is still one line.
         if argv is None:
             argv = sys.argv[1:]
+        interpreter.one_blas_thread()  # before a command's module imports numpy
         parser = build_parser(argv)
         args = parser.parse_args(argv)
         if getattr(args, "config", None) is None:
