@@ -49,9 +49,11 @@ class Centroids:
         of words has moved: a tenth more items seen); the rest of the time it is read."""
         docs, norm_docs = self._words.docs, event.norm_docs
         if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # stale
-            rarity = self.rarity()
-            get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
-            squares = [(x * weight_of[len(get(w, ()))]) ** 2 for w, x in event.words.items()]
+            # ``Rarity``'s lookup, inlined, from the postings lists the event keeps
+            weight_of = self.rarity().by_holders
+            held = map(weight_of.__getitem__, map(len, event.held))
+            words = event.words.values()
+            squares = [(x * weight) ** 2 for x, weight in zip(words, held, strict=True)]
             event.norm = math.sqrt(sum(squares))
             event.norm_docs = docs
         return event.norm
@@ -71,13 +73,16 @@ class Centroids:
         """Keep the heaviest ``CENTROID_WORDS`` words of a big event (the others are its
         long tail of single mentions); their postings drop it at the next
         ``EventIndex.evict``."""
-        rarity = self.rarity()
-        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
+        weight_of = self.rarity().by_holders  # ``Rarity``'s lookup, inlined (as ``norm``)
         words = list(event.words.items())
-        weights = [x * weight_of[len(get(w, ()))] for w, x in words]
+        held = event.held
+        rarities = map(weight_of.__getitem__, map(len, held))
+        weights = [x * r for x, r in zip(event.words.values(), rarities, strict=True)]
         # sorted as the (word, weight) pairs by weight would be: the first of equals first
-        heaviest = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
-        event.words = dict([words[i] for i in heaviest[:CENTROID_WORDS]])
+        order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
+        heaviest = order[:CENTROID_WORDS]
+        event.words = dict([words[i] for i in heaviest])
+        event.held = [held[i] for i in heaviest]
 
     def closest(self, event: Event) -> str:
         """The first of the event's titles that ``cosine`` scores highest (as ``max`` of

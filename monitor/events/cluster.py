@@ -523,16 +523,20 @@ class EventIndex:
         self._words.seen()
         event.items += 1
         words = event.words
-        new = [word for word in vector if word not in words]
+        new = []
         get = words.get
         for word, weight in vector.items():
             # a word new to the event keeps the item's weight, the same float object (0.0 +
             # a weight is that weight): most of an event's words come once, and a float of
             # their own was 24 bytes each
             held = get(word)
-            words[word] = weight if held is None else held + weight
+            if held is None:
+                words[word] = weight
+                new.append(word)
+            else:
+                words[word] = held + weight
         if new:
-            self._words.post(new, event_id)
+            event.held += self._words.post(new, event_id)
         if len(words) > 2 * CENTROID_WORDS:
             self._centroids.trim(event)
         event.norm_docs = 0
@@ -569,6 +573,8 @@ class EventIndex:
             self._unmeant.pop(event_id, None)
         self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
+        for event in self._events.values():
+            event.held = self._words.lists(event.words)
         return len(gone)
 
 

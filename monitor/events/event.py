@@ -46,6 +46,10 @@ class Event:
     first_seen: float
     last_seen: float
     words: Vector = field(default_factory=dict)  # summed item vectors (before rarity weights)
+    # The postings list (``EventWords``) of each of ``words``, in their order: the norm and
+    # trim read how many events hold each word from these, not by looking each word up in
+    # the window's postings (a dict of every word of every event) each time.
+    held: list[list[int]] = field(default_factory=list)
     items: int = 0
     titles: list[Title] = field(default_factory=list)
     norm: float = 0.0  # of ``words`` weighted by rarity, as of ``norm_docs`` items (0: stale)

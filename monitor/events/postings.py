@@ -122,15 +122,24 @@ class EventWords:
         """Count an item added."""
         self.docs += 1
 
-    def post(self, words: Iterable[str], event_id: int) -> None:
-        """``words`` are now among event ``event_id``'s words."""
+    def post(self, words: Iterable[str], event_id: int) -> list[list[int]]:
+        """``words`` are now among event ``event_id``'s words; their postings lists (which
+        ``Event.held`` keeps), in their order."""
         postings = self._postings
+        out = []
         for word in words:
             held = postings.get(word)
             if held is None:
-                postings[word] = [event_id]
+                held = postings[word] = [event_id]
             else:
                 held.append(event_id)
+            out.append(held)
+        return out
+
+    def lists(self, words: Iterable[str]) -> list[list[int]]:
+        """The postings lists of ``words`` (all posted), in their order: ``Event.held`` again
+        after a ``compact``, which makes new lists."""
+        return list(map(self._postings.__getitem__, words))
 
     def ranked(self, words: Iterable[str], events: int) -> list[int]:
         """The events sharing the rarest ``RARE_WORDS`` of ``words`` (held by the fewest
