@@ -45,9 +45,19 @@ def title_key(title: str) -> bytes:
 def _spaced(text: str) -> str:
     """``" ".join(text.split())``: ``text`` itself where that would change nothing, as in
     most (``normalize.clean_text`` spaced an item's text so), told by scans in C: no
-    whitespace but the space (what ``isprintable`` allows of it), none twice, none at
-    either end."""
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+    whitespace but the space, none twice, none at either end. In ASCII text (most), each
+    whitespace character that ``split`` cuts at is looked for alone (memchr), cheaper over a
+    summary than ``isprintable``'s look-up of every character; other text takes that (no
+    whitespace but the space is printable)."""
+    if text.isascii():
+        plain = (
+            "\t" not in text and "\n" not in text and "\r" not in text and "\x0b" not in text
+            and "\x0c" not in text and "\x1c" not in text and "\x1d" not in text
+            and "\x1e" not in text and "\x1f" not in text
+        )  # fmt: skip
+    else:
+        plain = text.isprintable()
+    if plain and "  " not in text and text[:1] != " " and text[-1:] != " ":
         return text
     return " ".join(text.split())
 

@@ -87,20 +87,26 @@ def explain(
 
 def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:
     """About ``size`` characters of ``text`` around ``start:end``, cut at spaces, on one line."""
-    lo = max(0, min(start - size // 3, len(text) - size))
-    hi = min(len(text), lo + size)
-    if lo > 0:  # do not start in the middle of a word
-        space = text.find(" ", lo, start)
-        lo = space + 1 if space >= 0 else lo
-    if hi < len(text):
-        space = text.rfind(" ", end, hi)
-        hi = space if space > end else hi
+    length = len(text)
+    if length <= size:  # a headline (most first hits): all of it, cut nowhere
+        lo, hi = 0, length
+    else:
+        lo = max(0, min(start - size // 3, length - size))
+        hi = min(length, lo + size)
+        if lo > 0:  # do not start in the middle of a word
+            space = text.find(" ", lo, start)
+            lo = space + 1 if space >= 0 else lo
+        if hi < length:
+            space = text.rfind(" ", end, hi)
+            hi = space if space > end else hi
     body = text[lo:hi]
     # Normalized text is one line with single spaces already (no other whitespace is
     # printable): the split and join are for the rest.
     if not body.isprintable() or "  " in body or body[:1] == " " or body[-1:] == " ":
         body = " ".join(body.split())
-    return ("…" if lo > 0 else "") + body + ("…" if hi < len(text) else "")
+    if lo == 0 and hi == length:
+        return body
+    return ("…" if lo > 0 else "") + body + ("…" if hi < length else "")
 
 
 def format_match(m: Match) -> str:
