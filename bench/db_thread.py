@@ -13,11 +13,19 @@ split two ways, in thread CPU on that thread:
   and the stages' own glue around them (``Stages._write_rest`` and the steps it calls);
 - all that runs inside ``together``, and what runs outside it: the transaction's own trips
   (BEGIN, the writes sent with the next trip, COMMIT with the checkpoints it starts) and
-  aiosqlite's own work.
+  aiosqlite's own work;
+- the trips themselves: how many a poll's transaction makes, and the database thread's CPU
+  per trip outside the work it carries (aiosqlite's queue, its wake-up, the future's
+  result sent back to the event loop); COMMIT as its own writes (the median commit, times
+  the commits) and the rest (the few commits that ran a checkpoint);
+- with ``--frames``: the WAL frames (pages) each poll's COMMIT writes, by table or index,
+  read from the WAL after each COMMIT (SQLite's dbstat names the pages at the end). Off by
+  default: reading the WAL there adds to the database thread's figures above.
 
 ``--baseline REV`` runs commit REV's ``monitor`` too, rounds interleaved, in the same run.
 
     flock /tmp/bench.lock python bench/db_thread.py [--feeds 300] [--rounds 1] [--baseline REV]
+        [--frames]
 """
 
 from __future__ import annotations
@@ -27,7 +35,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import sqlite3
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -130,7 +140,122 @@ class Functions:
         return timed
 
 
-def child(code: str, port: int, feeds: int) -> dict[str, Any]:
+class Trips:
+    """The trips of the polls' transactions to the database thread: how many, the thread's
+    CPU inside each (the work it carries, as aiosqlite runs it), each COMMIT's CPU, and with
+    ``wal`` the WAL frames each COMMIT appended (page numbers)."""
+
+    def __init__(self, wal: Path | None) -> None:
+        import threading
+
+        from monitor.store import sqlitedb
+
+        self.wal = wal
+        self.transactions = 0
+        self.in_transactions = 0  # trips of the transactions
+        self.trips = 0  # every trip from the first transaction's first on
+        self.inside = 0.0
+        self.commits: list[float] = []
+        self.frames: list[list[int]] = []
+        self.log: tuple[bytes, int] | None = None  # the WAL's salts, and where its frames end
+        self.clock: int | None = None
+        self.thread_cpu = 0.0
+        trip, commit = sqlitedb.SqliteDb._trip, sqlitedb.SqliteDb.commit
+        trips = self
+
+        async def counted_trip(db: Any, fn: Callable[[Any], Any]) -> Any:
+            transaction = getattr(db, "_transaction", False)
+            if trips.clock is None and not transaction:  # migrations, reads at start
+                return await trip(db, fn)
+            if transaction:
+                trips.transactions += getattr(db, "_begin", False)
+                trips.in_transactions += 1
+            committing = getattr(db, "_bench_commit", False)
+            trips.trips += 1
+
+            def run(conn: Any) -> Any:
+                start = time.thread_time()
+                if trips.clock is None:  # counted from the first poll's first trip on
+                    trips.clock = time.pthread_getcpuclockid(threading.get_ident())
+                    trips.thread_cpu = -start
+                try:
+                    if not committing:
+                        return fn(conn)
+                    if trips.wal is not None and trips.log is None:  # where the log ends
+                        trips.log = _wal_pages(trips.wal, None)[1:]
+                    began = time.thread_time()
+                    try:
+                        return fn(conn)
+                    finally:
+                        trips.commits.append(time.thread_time() - began)
+                        if trips.wal is not None:
+                            pages, salts, end = _wal_pages(trips.wal, trips.log)
+                            trips.frames.append(pages)
+                            trips.log = (salts, end)
+                finally:
+                    trips.inside += time.thread_time() - start
+
+            return await trip(db, run)
+
+        async def marked_commit(db: Any) -> None:
+            db._bench_commit = True
+            try:
+                await commit(db)
+            finally:
+                db._bench_commit = False
+
+        sqlitedb.SqliteDb._trip = counted_trip  # type: ignore[method-assign]
+        sqlitedb.SqliteDb.commit = marked_commit  # type: ignore[method-assign]
+
+    def read_thread_cpu(self) -> None:
+        """The database thread's CPU since the first poll's first trip (call while it runs:
+        the store still open)."""
+        if self.clock is not None and self.thread_cpu <= 0:
+            self.thread_cpu += time.clock_gettime(self.clock)
+
+
+# The WAL's header: 32 bytes (page size at 8, salts at 16); each frame: a 24-byte header
+# (page number, database size after a commit or 0, the two salts) then the page
+# (https://www.sqlite.org/fileformat2.html#walformat).
+_WAL_HEADER, _FRAME_HEADER = 32, 24
+
+
+def _wal_pages(wal: Path, last: tuple[bytes, int] | None) -> tuple[list[int], bytes, int]:
+    """The pages of the frames appended since ``last`` (the salts, and where the log
+    ended), the salts and where it ends now: from the WAL's start where a checkpoint let the
+    writer start it over (the salts changed; the file keeps its size, so its end is read
+    from the frames, not from the file)."""
+    pages: list[int] = []
+    if not wal.exists():
+        return pages, b"", _WAL_HEADER
+    with wal.open("rb") as f:
+        header = f.read(_WAL_HEADER)
+        if len(header) < _WAL_HEADER:
+            return pages, b"", _WAL_HEADER
+        page_size = struct.unpack(">I", header[8:12])[0]
+        now = header[16:24]
+        offset = last[1] if last is not None and last[0] == now else _WAL_HEADER
+        while True:
+            f.seek(offset)
+            frame = f.read(_FRAME_HEADER)
+            if len(frame) < _FRAME_HEADER or frame[8:16] != now:
+                return pages, now, offset
+            pages.append(struct.unpack(">I", frame[:4])[0])
+            offset += _FRAME_HEADER + page_size
+
+
+def _page_owners(db: Path) -> dict[int, str]:
+    """Each page of the database file's b-trees by table or index name (SQLite's dbstat);
+    empty where this SQLite has no dbstat."""
+    try:
+        with sqlite3.connect(db) as conn:
+            return {int(page): str(name) for name, page in conn.execute(
+                "SELECT name, pageno FROM dbstat")}  # fmt: skip
+    except sqlite3.Error:
+        return {}
+
+
+def child(code: str, port: int, feeds: int, frames: bool = False) -> dict[str, Any]:
     """One first cycle on the ``monitor`` under ``code``, split."""
     sys.path.insert(0, str(BENCH))
     import contenders
@@ -138,16 +263,33 @@ def child(code: str, port: int, feeds: int) -> dict[str, Any]:
     from store_cost import Split
 
     sys.path.insert(0, code)  # before any import of monitor (contenders put this tree first)
+    trips = Trips(None)  # its commit patch first: Split times the COMMIT trip inside it
     statements = Split()
     functions = Functions()
     urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(feeds)]
     rules = ingest.tracking_rules(ingest.common_words("real", feeds, 50))
     with tempfile.TemporaryDirectory() as tmp:
         state = Path(tmp)
+        if frames:
+            trips.wal = state / "bench.db-wal"  # ingest.monitor_config's database
         (state / "config.toml").write_text(ingest.monitor_config(state, urls, rules))
+        _read_cpu_at_close(trips)
         out = contenders.run_monitor("first", state, urls)
+        owners = _page_owners(state / "bench.db") if frames else {}
     items = out["items"]
+    commits = sorted(trips.commits)
+    typical = statistics.median(commits) * len(commits) if commits else 0.0
+    by_btree: dict[str, float] = defaultdict(float)
+    for pages in trips.frames:
+        for page in pages:
+            by_btree[owners.get(page, "?")] += 1 / len(trips.frames)
     return {
+        "trips": trips.in_transactions / max(trips.transactions, 1),
+        "per_trip": (trips.thread_cpu - trips.inside) / max(trips.trips, 1) * 1e6,
+        "commit_own": typical / items * 1e6,
+        "commit_rest": (sum(commits) - typical) / items * 1e6,
+        "frames": {k: v for k, v in by_btree.items()},
+        "frames_per_poll": statistics.mean(map(len, trips.frames)) if trips.frames else 0.0,
         "items": items,
         "db_thread": out["threads"].get("database thread", 0.0) / items * 1e6,
         "together": functions.together / items * 1e6,
@@ -159,16 +301,32 @@ def child(code: str, port: int, feeds: int) -> dict[str, Any]:
     }
 
 
+def _read_cpu_at_close(trips: Trips) -> None:
+    """The database thread's CPU read as the store closes (the thread ends with it)."""
+    import aiosqlite
+
+    close = aiosqlite.Connection.close
+
+    async def closing(conn: Any) -> None:
+        trips.read_thread_cpu()
+        await close(conn)
+
+    aiosqlite.Connection.close = closing  # type: ignore[method-assign]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--baseline", metavar="REV", help="also run commit REV's monitor")
+    parser.add_argument(
+        "--frames", action="store_true", help="the WAL frames of each COMMIT, by b-tree"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child is not None:
-        print(json.dumps(child(args.child, args.port, args.feeds)))
+        print(json.dumps(child(args.child, args.port, args.feeds, args.frames)))
         return
     sys.path.insert(0, str(BENCH))
     import ingest
@@ -190,7 +348,7 @@ def main() -> None:
             names = list(codes)
             for name in names[n % len(names) :] + names[: n % len(names)]:
                 argv = [sys.executable, __file__, "--child", str(codes[name]), "--port",
-                        str(port), "--feeds", str(args.feeds)]  # fmt: skip
+                        str(port), "--feeds", str(args.feeds)] + ["--frames"] * args.frames  # fmt: skip
                 out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))
     finally:
@@ -219,6 +377,23 @@ def report(codes: dict[str, Path], runs: dict[str, list[dict[str, Any]]], args: 
         "".join(f"{med(n, lambda r: r['db_thread'] - r['together']):13.1f}" for n in names)
         + "  COMMIT and its checkpoints; aiosqlite)"
     )
+    print(head + "  trips to the database thread a poll's transaction makes")
+    print("".join(f"{med(n, lambda r: r.get('trips', 0.0)):13.1f}" for n in names))
+    print(head + "  its CPU a trip, us, outside the work the trip carries (aiosqlite)")
+    print("".join(f"{med(n, lambda r: r.get('per_trip', 0.0)):13.1f}" for n in names))
+    print(head + "  COMMIT: its own writes (the median commit, times the commits) /")
+    print("".join(f"{med(n, lambda r: r.get('commit_own', 0.0)):13.1f}" for n in names)
+          + "  the rest (the commits that ran a checkpoint)")  # fmt: skip
+    print("".join(f"{med(n, lambda r: r.get('commit_rest', 0.0)):13.1f}" for n in names))
+    if args.frames:
+        print(head + "  WAL frames a poll's COMMIT writes (pages of 4 kB), by b-tree")
+        print("".join(f"{med(n, lambda r: r['frames_per_poll']):13.1f}" for n in names))
+        btrees = dict.fromkeys(k for n in names for r in runs[n] for k in r["frames"])
+        frames = {n: {k: med(n, lambda r, k=k: r["frames"].get(k, 0.0)) for k in btrees}
+                  for n in names}  # fmt: skip
+        for key in sorted(btrees, key=lambda k: -max(frames[n][k] for n in names)):
+            if max(frames[n][key] for n in names) >= 0.3:
+                print("".join(f"{frames[n][key]:13.2f}" for n in names) + f"  {key}")
     keys = dict.fromkeys(k for n in names for r in runs[n] for k in r["statements"])
     by = {n: {k: med(n, lambda r, k=k: r["statements"].get(k, 0.0)) for k in keys} for n in names}
     print(head + "  (calls)  by statement")
