@@ -5,8 +5,8 @@ does: ``one_blas_thread`` for every command, before anything imports numpy; ``mo
 once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
 opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
 too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
-Tests, replay and the demo run with the interpreter's defaults; the benches that stand for
-the daemon call what it calls.
+Tests run with the interpreter's defaults (replay and the demo, as commands, with
+``one_blas_thread`` alone); the benches that stand for the daemon call what it calls.
 """
 
 from __future__ import annotations
@@ -33,9 +33,13 @@ def one_blas_thread() -> None:
     """OpenBLAS (numpy's linear algebra, loaded with numpy) without threads of its own: at
     load it starts a thread for each core and sets it up, CPU that every command spent at
     start for products monitor does not make: story and event matching are numpy's
-    element-wise operations, and the one product, ``[events] semantic``'s matrix by a vector,
-    runs on the thread that asks. A user's own OPENBLAS_NUM_THREADS stands. Before numpy is
-    first imported: OpenBLAS reads it once, as it loads."""
+    element-wise operations. ``[events] semantic``'s encoder does make them, and asks for
+    one thread (``UniversalSentenceEncoder(threads=1)``), which its package grants only
+    where threadpoolctl is installed: now it runs on one thread everywhere, so a daemon's
+    encoding takes one core, not every core, and its vectors' last bits may differ from
+    those a multi-threaded product gave (review25a: up to 5e-7 of a score; no pair of 8
+    million UCI headlines crossed the threshold). A user's own OPENBLAS_NUM_THREADS stands.
+    Before numpy is first imported: OpenBLAS reads it once, as it loads."""
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
