@@ -96,16 +96,7 @@ def _few(
     """``candidates``'s ranking of a few drawn entries (``words``: the new headline's
     distinct words), in Python: those that can be joined, by weight for their length,
     largest first (ties: the newest first), at most ``PER_STORY`` a story."""
-    can = window.can_join_each(entries, seen)
-    lengths = window.headlines.length_of_each(entries)
-    ranked = sorted(
-        (
-            (weight / (words + length), entry)
-            for entry, weight, length, ok in zip(entries, weights, lengths, can, strict=True)
-            if ok
-        ),
-        reverse=True,
-    )
+    ranked = sorted(window.weighed(entries, weights, words, seen), reverse=True)
     if len(ranked) <= PER_STORY:  # no story can have more than its share
         return [entry for _, entry in ranked[:_PREFILTER_LIMIT]]
     per_story: dict[int, int] = {}
