@@ -116,13 +116,13 @@ def _capped(
     """``entries`` (ascending) by ``weights``, largest first (ties: the newest first), at
     most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
     # Ascending entries, sorted stably by weight and reversed: ties newest first.
-    ranked = entries[np.argsort(weights, kind="stable")[::-1]]
+    ranked = entries[weights.argsort(kind="stable")[::-1]]
     # Each entry's place among its story's, in that order: the ranked entries grouped by
     # story (a stable sort keeps their order within a story), less where the group starts.
     # A big story has most of the best places (its copies look alike): a walk in Python
     # went through twice the limit, a story past its cap, to find the rest.
     stories = window.stories_of(ranked)
-    by_story = np.argsort(stories, kind="stable")
+    by_story = stories.argsort(kind="stable")
     grouped = stories[by_story]
     at = np.arange(len(grouped))
     starts = np.empty(len(grouped), dtype=np.bool_)
