@@ -31,7 +31,7 @@ PER_STORY = 16
 _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
-_FEW = 48
+_FEW = 96
 
 
 def candidates(window: Window, config: DedupConfig, headline: Headline, seen: float) -> list[int]:
