@@ -67,7 +67,7 @@ def by_bound(
     else:
         by_sort = process.cdist([query], texts, scorer=fuzz.ratio, dtype=np.float64)[0]
         ceiling = top + rest * by_sort
-        order = np.argsort(-ceiling, kind="stable").tolist()
+        order = (-ceiling).argsort(kind="stable").tolist()
         ceilings, ratios = ceiling.tolist(), by_sort.tolist()
     # A bound is never above its ceiling, so a known bound goes out once no ceiling left
     # is above it.

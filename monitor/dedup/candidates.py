@@ -31,7 +31,7 @@ PER_STORY = 16
 _PREFILTER_LIMIT = 64
 # Candidates drawn, at most, that are ranked in Python rather than numpy: for a few, numpy's
 # fixed cost per call is most of the work (the same arithmetic, the same order).
-_FEW = 48
+_FEW = 96
 
 
 def candidates(window: Window, config: DedupConfig, headline: Headline, seen: float) -> list[int]:
@@ -96,16 +96,7 @@ def _few(
     """``candidates``'s ranking of a few drawn entries (``words``: the new headline's
     distinct words), in Python: those that can be joined, by weight for their length,
     largest first (ties: the newest first), at most ``PER_STORY`` a story."""
-    can = window.can_join_each(entries, seen)
-    lengths = window.headlines.length_of_each(entries)
-    ranked = sorted(
-        (
-            (weight / (words + length), entry)
-            for entry, weight, length, ok in zip(entries, weights, lengths, can, strict=True)
-            if ok
-        ),
-        reverse=True,
-    )
+    ranked = sorted(window.weighed(entries, weights, words, seen), reverse=True)
     if len(ranked) <= PER_STORY:  # no story can have more than its share
         return [entry for _, entry in ranked[:_PREFILTER_LIMIT]]
     per_story: dict[int, int] = {}
@@ -125,13 +116,13 @@ def _capped(
     """``entries`` (ascending) by ``weights``, largest first (ties: the newest first), at
     most ``PER_STORY`` a story and ``_PREFILTER_LIMIT``."""
     # Ascending entries, sorted stably by weight and reversed: ties newest first.
-    ranked = entries[np.argsort(weights, kind="stable")[::-1]]
+    ranked = entries[weights.argsort(kind="stable")[::-1]]
     # Each entry's place among its story's, in that order: the ranked entries grouped by
     # story (a stable sort keeps their order within a story), less where the group starts.
     # A big story has most of the best places (its copies look alike): a walk in Python
     # went through twice the limit, a story past its cap, to find the rest.
     stories = window.stories_of(ranked)
-    by_story = np.argsort(stories, kind="stable")
+    by_story = stories.argsort(kind="stable")
     grouped = stories[by_story]
     at = np.arange(len(grouped))
     starts = np.empty(len(grouped), dtype=np.bool_)

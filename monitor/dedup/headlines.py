@@ -224,6 +224,12 @@ class Headlines:
     def headline(self, entry: int) -> Headline:
         return self._headlines.get(entry) or self._headlines.keep(entry, from_key(self.key(entry)))
 
+    @property
+    def starts(self) -> array[int]:
+        """Where each entry's token ids start, and after the last entry's the end: an
+        entry's length is the next one's start less its own (read, not changed)."""
+        return self._start
+
     def length(self, entry: int) -> int:
         """How many words the entry's headline has."""
         return self._start[entry + 1] - self._start[entry]

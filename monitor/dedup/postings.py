@@ -64,7 +64,7 @@ def as_arrays(entries: list[int], counts: list[int], weights: list[float]) -> Dr
         np.array(counts, dtype=np.intp),
         np.array(weights, dtype=np.float64),
     )
-    order = np.argsort(drawn.entries)
+    order = drawn.entries.argsort()
     return Drawn(drawn.entries[order], drawn.counts[order], drawn.weights[order])
 
 
@@ -181,7 +181,7 @@ def _rare_runs(
     # so the weights are summed in the same order. In 32 bits while the entries leave room
     # for the byte (a sort of half the bytes).
     flat = np.frombuffer(b"".join(rare), dtype=np.uint32)
-    place = np.repeat(_PLACES[: len(rare)], list(map(len, rare)))
+    place = _PLACES[: len(rare)].repeat(list(map(len, rare)))
     if max((p[-1] for p in rare if len(p)), default=0) < 1 << 24:
         cat = flat << np.uint32(8)
         cat |= place
@@ -219,7 +219,7 @@ def _runs(
     starts = np.empty(len(entries), dtype=np.bool_)
     starts[0] = True
     np.not_equal(entries[1:], entries[:-1], out=starts[1:])
-    at = np.flatnonzero(starts)
+    (at,) = starts.nonzero()
     counts = np.empty(len(at), dtype=np.intp)
     np.subtract(at[1:], at[:-1], out=counts[:-1])
     counts[-1] = len(entries) - at[-1]

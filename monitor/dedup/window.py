@@ -157,6 +157,25 @@ class Window:
             )
         return out
 
+    def weighed(
+        self, entries: Sequence[int], weights: Sequence[float], words: int, seen: float
+    ) -> list[tuple[float, int]]:
+        """Of ``entries``, those that ``can_join`` at ``seen``, each as its weight for its
+        length and a headline of ``words`` words, ``weights[i] / (words + length)``, and
+        the entry (``candidates`` ranks a few drawn ones by it): one loop, for a few."""
+        at_of, first_of, latest_of = self._seen, self._first, self._latest
+        start = self.headlines.starts
+        horizon, window, quiet = self._horizon, self.config.window, self.config.quiet
+        out = []
+        for entry, weight in zip(entries, weights, strict=True):
+            at = at_of[entry]  # (an int: compared and subtracted exactly as its float)
+            if at < horizon or abs(at - seen) > window:
+                continue
+            if quiet and not seen - latest_of[first_of[entry]] <= quiet:
+                continue
+            out.append((weight / (words + (start[entry + 1] - start[entry])), entry))
+        return out
+
     def remember(self, story_id: int, first: int, agreed: str = "") -> None:
         """The story an item was just found to join, and its first entry: the ``append``
         that follows knows the story's first headline from it. ``agreed``: the item's sorted
