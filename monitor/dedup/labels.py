@@ -92,6 +92,11 @@ class FeedTitles:
         # latest titles: a poll of more than ``KEPT_TITLES`` items drops a label one of
         # its first items carries before that item is assigned, and it is still a label.
         self._dropped: set[tuple[int, bytes]] = _NONE
+        # summary -> its hash, of the summaries of the last poll of more than
+        # ``KEPT_TITLES`` items (not more than ``KEYED_TITLES``): the next poll's items
+        # may carry them again (a wire story's lede, on the next feed polled). A daemon's
+        # usual poll of a few items keeps none of its summaries alive until the next.
+        self._said: dict[str, bytes] = {}
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
@@ -103,6 +108,7 @@ class FeedTitles:
         feeds = self._feeds
         known, keys = self._keys, {}
         dropped = _NONE
+        known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
             if kept is None:
@@ -112,7 +118,10 @@ class FeedTitles:
             if key is None:
                 key = title_key(title)
             keys[title] = key
-            this = packed(_spaced(compatible(summary)))
+            this = known_said.get(summary)
+            if this is None:
+                this = packed(_spaced(compatible(summary)))
+            hashes[summary] = this
             at = find(titles, key)
             if at < 0:
                 said += _NEW + this * (LABEL_ITEMS - 1)
@@ -135,6 +144,7 @@ class FeedTitles:
                 del titles[:HASH], said[:_SAID]
         self._keys = keys if len(items) <= KEYED_TITLES else {}
         self._dropped = dropped
+        self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
         """``title_key(title)``, kept from the last read for its titles."""
