@@ -11,7 +11,9 @@ would receive) and marked sent through the store (half of them editable), so the
 run also queues updates and bursts of sent alerts, of alerts grown over many polls. It writes
 every story's event, every match, what each of those deliveries carried, and every alert as
 it went out or would go out at the end (timestamps left out: they are the wall clock's) to a
-JSON file.
+JSON file. ``--labelled K``: every Kth feed gives its first three items one title, "Latest
+news" (a label, ``monitor.dedup.labels``), over their own summaries, before more than a
+feed's kept titles.
 
     python bench/alerts_same.py --code <a checkout of main> before.json
     python bench/alerts_same.py after.json && cmp before.json after.json
@@ -45,7 +47,15 @@ EXTRA_RULES = [
 ]  # fmt: skip
 
 
-async def run(feeds: int, items: int) -> dict[str, Any]:
+LABELLED = re.compile(rb"<item><title>[^<]*</title>")
+
+
+def labelled(body: bytes) -> bytes:
+    """``body`` with its first three items titled "Latest news"."""
+    return LABELLED.sub(b"<item><title>Latest news</title>", body, count=3)
+
+
+async def run(feeds: int, items: int, label_every: int = 0) -> dict[str, Any]:
     from ingest import common_words, tracking_rules
     from realfeeds import feed_body, news_of_any_age, real_headlines
 
@@ -66,7 +76,10 @@ async def run(feeds: int, items: int) -> dict[str, Any]:
             headers = {"content-type": "application/rss+xml"}
             delivered: list[list[Any]] = []
             for i, feed in enumerate(config.feeds):
-                await ingest_pushed(engine.rt, feed, feed_body(i, items, pool), headers)
+                body = feed_body(i, items, pool)
+                if label_every and i % label_every == 0:
+                    body = labelled(body)
+                await ingest_pushed(engine.rt, feed, body, headers)
                 if i in (feeds // 3, 2 * feeds // 3):
                     delivered += await deliver_all(engine.store, sorted(config.channels))
             shown = await as_shown(engine.store, sorted(config.channels))
@@ -122,12 +135,14 @@ if __name__ == "__main__":
                     help="the checkout whose monitor runs (default: this one)")  # fmt: skip
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=50)
+    ap.add_argument("--labelled", type=int, default=0, metavar="K",
+                    help="every Kth feed's first three items titled 'Latest news'")  # fmt: skip
     a = ap.parse_args()
     sys.path[:0] = [str(a.code.resolve()), str(BENCH)]
     import monitor  # now, from --code: bench/ingest.py puts this checkout first on the path
 
     print(f"monitor from {Path(monitor.__file__).parent}")
-    dump = asyncio.run(run(a.feeds, a.items))
+    dump = asyncio.run(run(a.feeds, a.items, a.labelled))
     # An update's first mail (``mailthread.thread_token``) is named by its alert's id and a
     # hash of when it was queued, which is the wall clock's: the id is kept, the hash left out.
     token = re.compile(r'(first_alert\\?"\s*:\s*\\?")(\d+)\.[0-9a-f]{12}')

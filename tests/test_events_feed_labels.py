@@ -1,25 +1,38 @@
-"""A poll's items are read by story matching and again by event assignment. A second read of
-a poll of more than a feed's kept titles pushes its first titles out and counts them afresh,
-so the events side can see labels the story side did not: what it did before the second read
-of a small poll was skipped, and still does."""
+"""A poll's items are read by story matching and again by event assignment. A label one of
+a big poll's first items carries (a poll of more than a feed's kept titles) is pushed out of
+the feed's latest titles by the items after it: it is still a label to both readers, and the
+second read counts nothing again."""
 
 from __future__ import annotations
+
+import pytest
 
 from monitor.dedup.labels import KEPT_TITLES
 from monitor.events.vectors import Feeds
 
+LABEL = "Latest news"
 
-def test_a_poll_of_more_than_kept_titles_is_read_again_by_events() -> None:
+
+@pytest.mark.parametrize("at", [0, 10, 20, 30, KEPT_TITLES + 7])
+def test_a_label_in_a_big_poll_is_one_to_both_readers(at: int) -> None:
     feeds = Feeds()
-    label = "Latest news"
-    feeds.read_ahead([(5, label, s) for s in ("a", "b", "c")])  # an earlier poll: a label
-    assert feeds.titles.is_label(5, label)
-    # A big poll (a first fetch of a busy feed): a new headline, the label, then news.
-    poll = [(5, "Quake hits coast", "q"), (5, label, "d")]
-    poll += [(5, f"Story number {i}", f"s{i}") for i in range(KEPT_TITLES - 1)]
+    for summary in ("a", "b", "c"):  # earlier polls: a label
+        feeds.read_ahead([(5, LABEL, summary)])
+    assert feeds.titles.is_label(5, LABEL)
+    poll = [(5, f"Story number {i}", f"s{i}") for i in range(KEPT_TITLES + 8)]
+    poll[at] = (5, LABEL, "d")
     feeds.titles.read_ahead(poll)  # story matching's read
-    assert feeds.titles.is_label(5, label)
+    assert feeds.titles.is_label(5, LABEL)
     feeds.read_ahead(poll)  # event assignment's read of the same items
-    # 33 items: the first read pushed the new headline out, the second the label, which
-    # is then counted anew from this one item.
-    assert not feeds.titles.is_label(5, label)
+    assert feeds.titles.is_label(5, LABEL)
+    assert not feeds.titles.is_label(6, LABEL)  # another feed's title
+
+
+def test_a_title_that_becomes_a_label_early_in_a_big_poll_stays_one() -> None:
+    feeds = Feeds()
+    poll = [(5, LABEL, s) for s in ("a", "b", "c")]
+    poll += [(5, f"Story number {i}", f"s{i}") for i in range(KEPT_TITLES + 5)]
+    feeds.titles.read_ahead(poll)
+    feeds.read_ahead(poll)
+    assert feeds.titles.is_label(5, LABEL)
+    assert not feeds.titles.is_label(5, "Story number 1")

@@ -19,8 +19,9 @@ from monitor.textfold import compatible
 # same story, and counts once.
 LABEL_ITEMS = 3
 KEPT_TITLES = 32  # per feed, the latest
-# The most titles whose keys a read keeps for the reads of the same poll that follow (a
-# poll's new items); a larger read (a chunk of the window read at start) keeps none.
+# The most items a read keeps, with their titles' keys, for the read of the same poll that
+# follows (a poll's new items); a larger read (a chunk of the window read at start) keeps
+# neither.
 KEYED_TITLES = 256
 HASH = 8  # bytes of a hash (``packed``)
 _PACK = struct.Struct("<q").pack
@@ -28,6 +29,7 @@ _PACK = struct.Struct("<q").pack
 # byte), and their hashes but the last one's: once ``LABEL_ITEMS`` came, none is compared.
 _SAID = 1 + (LABEL_ITEMS - 1) * HASH
 _NEW = b"\x01"
+_NONE: set[tuple[int, bytes]] = set()  # no label dropped: shared, never added to
 
 
 def packed(text: str) -> bytes:
@@ -78,29 +80,34 @@ class FeedTitles:
         # feed -> the hashes of its latest titles, the oldest first, and beside them what
         # it keeps of each (``_SAID`` bytes a title)
         self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
-        # The items last read, while reading them again would change nothing: story and
-        # event assignment both read a poll's items (``assign``), and the second read of a
-        # few new items (a daemon's usual poll) is then skipped.
+        # The items last read, until they are read again: story and event assignment both
+        # read a poll's items (``assign``), and it counts once. The second read is skipped
+        # whatever the poll's size, up to ``KEYED_TITLES`` items: read again, the first
+        # titles of a poll of more than ``KEPT_TITLES`` would come back counted afresh.
         self._read: list[tuple[int, str, str]] = []
         # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
         # ``is_label`` (story and event assignment) all key the same few titles of a poll.
         self._keys: dict[str, bytes] = {}
-        # summary -> its hash, of the summaries last read where they are read again: a poll
-        # of more than ``KEPT_TITLES`` items (story, then event assignment; a poll of fewer
-        # is not read twice, ``_read``), not more than ``KEYED_TITLES``.
+        # (feed, title key) of the labels that the last read pushed out of their feed's
+        # latest titles: a poll of more than ``KEPT_TITLES`` items drops a label one of
+        # its first items carries before that item is assigned, and it is still a label.
+        self._dropped: set[tuple[int, bytes]] = _NONE
+        # summary -> its hash, of the summaries of the last poll of more than
+        # ``KEPT_TITLES`` items (not more than ``KEYED_TITLES``): the next poll's items
+        # may carry them again (a wire story's lede, on the next feed polled). A daemon's
+        # usual poll of a few items keeps none of its summaries alive until the next.
         self._said: dict[str, bytes] = {}
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
         is known from its first item. An item read again counts once."""
         if items and items == self._read:
+            self._read = []  # read twice, as assigned: another read is another poll
             return
-        # Up to ``KEPT_TITLES`` items, no title of theirs is dropped while they are read (the
-        # titles they bring are the latest), so each keeps its summary counted: a second read
-        # finds every one, counts nothing and leaves their order as it was.
-        self._read = list(items) if len(items) <= KEPT_TITLES else []
+        self._read = list(items) if len(items) <= KEYED_TITLES else []
         feeds = self._feeds
         known, keys = self._keys, {}
+        dropped = _NONE
         known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
@@ -130,8 +137,13 @@ class FeedTitles:
                 said += record
             titles += key
             if len(titles) > KEPT_TITLES * HASH:
+                if said[0] >= LABEL_ITEMS:
+                    if dropped is _NONE:
+                        dropped = set()
+                    dropped.add((feed_id, bytes(titles[:HASH])))
                 del titles[:HASH], said[:_SAID]
         self._keys = keys if len(items) <= KEYED_TITLES else {}
+        self._dropped = dropped
         self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
@@ -144,8 +156,11 @@ class FeedTitles:
         kept = self._feeds.get(feed_id) if feed_id is not None else None
         if kept is None:
             return False
-        at = find(kept[0], self.key(title))
-        return at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS
+        key = self.key(title)
+        at = find(kept[0], key)
+        if at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS:
+            return True
+        return bool(self._dropped) and (feed_id, key) in self._dropped
 
 
 def _summaries(record: bytearray, count: int) -> list[bytearray]:
