@@ -235,7 +235,9 @@ class Headlines:
         return self._start[entry + 1] - self._start[entry]
 
     def length_of_each(self, entries: Sequence[int]) -> list[int]:
-        """``length`` of each entry."""
+        """``length`` of each entry. Not called by monitor since ``Window.weighed``: kept
+        for bench/candidates_ab.py, which runs an older revision's candidates.py on this
+        tree's window."""
         start = self._start
         return [start[entry + 1] - start[entry] for entry in entries]
 

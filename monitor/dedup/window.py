@@ -145,7 +145,8 @@ class Window:
 
     def can_join_each(self, entries: Sequence[int], seen: float) -> list[bool]:
         """``can_join`` of each entry, in one loop (a few candidates: ``joinable`` is for
-        many)."""
+        many). Not called by monitor since ``weighed``: kept for bench/candidates_ab.py,
+        which runs an older revision's candidates.py on this tree's window."""
         at_of, first_of, latest_of = self._seen, self._first, self._latest
         horizon, window, quiet = self._horizon, self.config.window, self.config.quiet
         out = []
