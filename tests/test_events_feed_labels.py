@@ -1,7 +1,8 @@
 """A poll's items are read by story matching and again by event assignment. A label one of
 a big poll's first items carries (a poll of more than a feed's kept titles) is pushed out of
 the feed's latest titles by the items after it: it is still a label to both readers, and the
-second read counts nothing again."""
+second read counts nothing again. A label stays one however many other titles come between
+its items, read live poll by poll or at start from the window in one chunk."""
 
 from __future__ import annotations
 
@@ -36,3 +37,26 @@ def test_a_title_that_becomes_a_label_early_in_a_big_poll_stays_one() -> None:
     feeds.read_ahead(poll)
     assert feeds.titles.is_label(5, LABEL)
     assert not feeds.titles.is_label(5, "Story number 1")
+
+
+def test_a_label_stays_one_past_the_kept_titles_live_and_at_start() -> None:
+    day1 = [(5, LABEL, s) for s in ("a", "b", "c")]
+    day1 += [(5, f"Story number {i}", f"s{i}") for i in range(KEPT_TITLES + 8)]
+    day2 = [(5, LABEL, "Fed holds rates")]
+    live = Feeds()
+    for poll in (day1, day2):
+        live.titles.read_ahead(poll)  # story matching's read
+        live.read_ahead(poll)  # event assignment's
+    assert live.titles.is_label(5, LABEL)
+    assert not live.titles.is_label(5, "Story number 0")  # pushed out: a headline
+    at_start = Feeds()  # the window read again at start (store.events: one chunk)
+    at_start.read_ahead(day1 + day2)
+    assert at_start.titles.is_label(5, LABEL)
+
+
+def test_a_feed_of_labels_alone_keeps_its_latest() -> None:
+    feeds = Feeds()
+    for n in range(KEPT_TITLES + 1):
+        feeds.read_ahead([(5, f"Section {n}", s) for s in ("a", "b", "c")])
+    assert not feeds.titles.is_label(5, "Section 0")  # the oldest made room
+    assert all(feeds.titles.is_label(5, f"Section {n}") for n in range(1, KEPT_TITLES + 1))

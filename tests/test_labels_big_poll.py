@@ -1,7 +1,8 @@
-"""A feed's label ("Latest news") in a big poll (a busy feed's first fetch: 20 to 100 items):
-an item early in the poll carries it, and more than the feed's kept titles come after it.
-Its items must still not be joined into one story (and one event) on their title, through
-the real pipeline (a local feed, a webhook receiver)."""
+"""A feed's label ("Latest news") in a big poll (a busy feed's first fetch: 20 to 100 items,
+or more, read in slices of ``STAGES_SLICE``): an item early in the poll carries it, and more
+than the feed's kept titles come after it; or more than those come between its items over
+several polls. Its items must still not be joined into one story (and one event) on their
+title, through the real pipeline (a local feed, a webhook receiver)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from helpers import make_config
 from standins import webhook_receiver
 
 from monitor.engine import Engine
+from monitor.newitems import STAGES_SLICE
 from monitor.oneshot import poll_all
 
 LABEL = "Latest news"
@@ -51,6 +53,17 @@ def big_poll(ledes: list[str]) -> list[tuple[str, str]]:
     )
 
 
+def sliced_poll(ledes: list[str], late: str) -> list[tuple[str, str]]:
+    """A poll of more than ``STAGES_SLICE`` items (its slices read one after the other):
+    ``ledes`` under the label at the poll's end, ``late`` under it near its start, more
+    than a feed's kept titles of other news between them."""
+    other = [*OTHER, *(f"{t}, officials say" for t in OTHER)]
+    size = STAGES_SLICE + 50
+    items = [(t, "") for t in other[: size - len(ledes) - 1]]
+    items.insert(20, (LABEL, late))
+    return items + [(LABEL, s) for s in ledes]
+
+
 def rss(polls: list[list[tuple[str, str]]]) -> bytes:
     """The items of ``polls`` so far, the newest first, each with its own GUID and link."""
     now = datetime.now(UTC)
@@ -73,6 +86,11 @@ CASES = [
      3),
     ("a label known from the last poll, on an early item of a big poll",
      [[(LABEL, CRIMEA), (LABEL, PISTORIUS), (LABEL, RESERVE)], big_poll([RECALL])], 4),
+    ("a label a poll of more than a hundred items carries in two of its slices",
+     [sliced_poll([CRIMEA, RECALL, PISTORIUS], RESERVE)], 4),
+    ("a label known, then more than the feed's kept titles over two polls, then one more",
+     [[(LABEL, CRIMEA), (LABEL, PISTORIUS), (LABEL, RESERVE)],
+      [(t, "") for t in OTHER[:20]], [(t, "") for t in OTHER[20:40]], [(LABEL, RECALL)]], 4),
 ]  # fmt: skip
 
 

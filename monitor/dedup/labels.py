@@ -18,7 +18,9 @@ from monitor.textfold import compatible
 # with other news under it. A copy sent again with its summary (a new GUID and URL) is the
 # same story, and counts once.
 LABEL_ITEMS = 3
-KEPT_TITLES = 32  # per feed, the latest
+# Per feed, the latest titles: a label among them stays (the oldest headline makes room),
+# however many other titles come between its items, in one poll or over many.
+KEPT_TITLES = 32
 # The most items a read keeps, with their titles' keys, for the read of the same poll that
 # follows (a poll's new items); a larger read (a chunk of the window read at start) keeps
 # neither.
@@ -29,7 +31,6 @@ _PACK = struct.Struct("<q").pack
 # byte), and their hashes but the last one's: once ``LABEL_ITEMS`` came, none is compared.
 _SAID = 1 + (LABEL_ITEMS - 1) * HASH
 _NEW = b"\x01"
-_NONE: set[tuple[int, bytes]] = set()  # no label dropped: shared, never added to
 
 
 def packed(text: str) -> bytes:
@@ -88,10 +89,6 @@ class FeedTitles:
         # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
         # ``is_label`` (story and event assignment) all key the same few titles of a poll.
         self._keys: dict[str, bytes] = {}
-        # (feed, title key) of the labels that the last read pushed out of their feed's
-        # latest titles: a poll of more than ``KEPT_TITLES`` items drops a label one of
-        # its first items carries before that item is assigned, and it is still a label.
-        self._dropped: set[tuple[int, bytes]] = _NONE
         # summary -> its hash, of the summaries of the last poll of more than
         # ``KEPT_TITLES`` items (not more than ``KEYED_TITLES``): the next poll's items
         # may carry them again (a wire story's lede, on the next feed polled). A daemon's
@@ -107,7 +104,6 @@ class FeedTitles:
         self._read = list(items) if len(items) <= KEYED_TITLES else []
         feeds = self._feeds
         known, keys = self._keys, {}
-        dropped = _NONE
         known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
@@ -137,13 +133,12 @@ class FeedTitles:
                 said += record
             titles += key
             if len(titles) > KEPT_TITLES * HASH:
-                if said[0] >= LABEL_ITEMS:
-                    if dropped is _NONE:
-                        dropped = set()
-                    dropped.add((feed_id, bytes(titles[:HASH])))
-                del titles[:HASH], said[:_SAID]
+                gone = _oldest_headline(said)
+                del (
+                    titles[gone * HASH : gone * HASH + HASH],
+                    said[gone * _SAID : gone * _SAID + _SAID],
+                )
         self._keys = keys if len(items) <= KEYED_TITLES else {}
-        self._dropped = dropped
         self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
@@ -156,11 +151,20 @@ class FeedTitles:
         kept = self._feeds.get(feed_id) if feed_id is not None else None
         if kept is None:
             return False
-        key = self.key(title)
-        at = find(kept[0], key)
-        if at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS:
-            return True
-        return bool(self._dropped) and (feed_id, key) in self._dropped
+        at = find(kept[0], self.key(title))
+        return at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS
+
+
+def _oldest_headline(said: bytearray) -> int:
+    """Which of a feed's ``KEPT_TITLES`` + 1 titles (``said``: what it keeps of each, the
+    oldest first) makes room: the oldest that is no label. A label pushed out by the titles
+    of other news would be forgotten while its items still come (a busy feed's first poll
+    sends a hundred, read in slices: ``newitems.STAGES_SLICE``). The newest, just read, is
+    not among them; a feed whose other titles are all labels loses its oldest label."""
+    for at in range(KEPT_TITLES):
+        if said[at * _SAID] < LABEL_ITEMS:
+            return at
+    return 0
 
 
 def _summaries(record: bytearray, count: int) -> list[bytearray]:
