@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import statistics
 import subprocess
 import sys
@@ -115,23 +114,13 @@ def main() -> None:
     codes = {"this tree": REPO}
     if args.baseline:
         codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
-    parent, pipe = multiprocessing.Pipe()
-    server = multiprocessing.Process(
-        target=ingest.serve, args=(pipe, "real", args.feeds, 50, ADDED), daemon=True
-    )
-    server.start()
-    port = ingest.receive(parent, server, "the feed server")
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    try:
-        for n in range(args.rounds):
-            names = list(codes)
-            for name in names[n % len(names) :] + names[: n % len(names)]:
-                argv = [sys.executable, __file__, "--child", str(codes[name]), "--port",
-                        str(port), "--feeds", str(args.feeds)]  # fmt: skip
-                out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
-                runs[name].append(json.loads(out.strip().splitlines()[-1]))
-    finally:
-        server.terminate()
+    with ingest.served(args.feeds, ADDED) as port:
+        for _, name in ingest.interleaved(list(codes), args.rounds):
+            argv = [sys.executable, __file__, "--child", str(codes[name]), "--port",
+                    str(port), "--feeds", str(args.feeds)]  # fmt: skip
+            out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
+            runs[name].append(json.loads(out.strip().splitlines()[-1]))
     report(runs, args.feeds)
 
 

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import shutil
 import sqlite3
@@ -336,23 +335,15 @@ def main() -> None:
     codes = {"this tree": REPO}
     if args.baseline:
         codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
-    parent, pipe = multiprocessing.Pipe()
-    server = multiprocessing.Process(
-        target=ingest.serve, args=(pipe, "real", args.feeds, 50), daemon=True
-    )
-    server.start()
-    port = ingest.receive(parent, server, "the feed server")
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     try:
-        for n in range(args.rounds):
-            names = list(codes)
-            for name in names[n % len(names) :] + names[: n % len(names)]:
+        with ingest.served(args.feeds) as port:
+            for _, name in ingest.interleaved(list(codes), args.rounds):
                 argv = [sys.executable, __file__, "--child", str(codes[name]), "--port",
                         str(port), "--feeds", str(args.feeds)] + ["--frames"] * args.frames  # fmt: skip
                 out = subprocess.run(argv, check=True, capture_output=True, text=True).stdout
                 runs[name].append(json.loads(out.strip().splitlines()[-1]))
     finally:
-        server.terminate()
         shutil.rmtree(tmp, ignore_errors=True)  # the baseline's checkout
     report(codes, runs, args)
 

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import re
 import resource
@@ -308,17 +307,10 @@ def main() -> None:
             codes[name], switches[name] = REPO, switch
     if args.baseline:
         codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
-    parent, pipe = multiprocessing.Pipe()
-    server = multiprocessing.Process(
-        target=ingest.serve, args=(pipe, "real", args.feeds, 50), daemon=True
-    )
-    server.start()
-    port = ingest.receive(parent, server, "the feed server")
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     try:
-        for n in range(args.rounds):
-            names = list(codes)
-            for name in names[n % len(names) :] + names[: n % len(names)]:
+        with ingest.served(args.feeds) as port:
+            for n, name in ingest.interleaved(list(codes), args.rounds):
                 argv = [sys.executable, __file__, "--child", str(codes[name]), "--port",
                         str(port), "--feeds", str(args.feeds)]  # fmt: skip
                 argv += ["--switch", switches[name]] if name in switches else []
@@ -337,7 +329,6 @@ def main() -> None:
                     result["futex_errors"] = int(found.group(3) or 0) if found else 0
                 runs[name].append(result)
     finally:
-        server.terminate()
         shutil.rmtree(tmp, ignore_errors=True)  # the baseline's checkout
     report(codes, runs, args)
 

@@ -70,7 +70,8 @@ import tempfile
 import time
 import tomllib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +234,29 @@ def tracking_rules(common: list[str]) -> list[str]:
         query = f"({' OR '.join(left)}) AND ({' OR '.join(right)})"
         lines += ["[[rules]]", f'name = "topic-{r}"', f'query = "{query}"', 'channels = ["screen"]']
     return lines
+
+
+@contextmanager
+def served(feeds: int, changed: int = 0) -> Iterator[int]:
+    """The bench's feeds of real headlines (50 items each; ``changed``: as ``serve``),
+    served by a process of its own while the block runs: its port."""
+    parent, pipe = multiprocessing.Pipe()
+    server = multiprocessing.Process(
+        target=serve, args=(pipe, "real", feeds, 50, changed), daemon=True
+    )
+    server.start()
+    try:
+        yield receive(parent, server, "the feed server")
+    finally:
+        server.terminate()
+
+
+def interleaved(names: list[str], rounds: int) -> Iterator[tuple[int, str]]:
+    """Each of ``names`` once a round, with the round, the first of each round turning: the
+    machine's drift hits every contender alike."""
+    for n in range(rounds):
+        for name in names[n % len(names) :] + names[: n % len(names)]:
+            yield n, name
 
 
 def receive(pipe: Any, proc: multiprocessing.process.BaseProcess, what: str) -> Any:
