@@ -2,7 +2,8 @@
 a big poll's first items carries (a poll of more than a feed's kept titles) is pushed out of
 the feed's latest titles by the items after it: it is still a label to both readers, and the
 second read counts nothing again. A label stays one however many other titles come between
-its items, read live poll by poll or at start from the window in one chunk."""
+its items, read live poll by poll or at start from the window in one chunk, and a feed's
+many labels leave room to learn another."""
 
 from __future__ import annotations
 
@@ -60,3 +61,14 @@ def test_a_feed_of_labels_alone_keeps_its_latest() -> None:
         feeds.read_ahead([(5, f"Section {n}", s) for s in ("a", "b", "c")])
     assert not feeds.titles.is_label(5, "Section 0")  # the oldest made room
     assert all(feeds.titles.is_label(5, f"Section {n}") for n in range(1, KEPT_TITLES + 1))
+
+
+def test_a_feed_with_many_labels_still_learns_a_new_one() -> None:
+    feeds = Feeds()
+    for n in range(KEPT_TITLES - 2):  # its sections, each a label
+        feeds.read_ahead([(5, f"Section {n}", s) for s in ("a", "b", "c")])
+    for k, lede in enumerate(("d", "e", "f")):  # a new label, a few headlines apart
+        feeds.read_ahead([(5, LABEL, lede)] + [(5, f"Story {k}.{i}", f"s{k}{i}") for i in range(4)])
+    assert feeds.titles.is_label(5, LABEL)
+    assert feeds.titles.is_label(5, f"Section {KEPT_TITLES - 3}")  # the latest sections stay
+    assert not feeds.titles.is_label(5, "Story 2.0")

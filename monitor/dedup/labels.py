@@ -18,9 +18,12 @@ from monitor.textfold import compatible
 # with other news under it. A copy sent again with its summary (a new GUID and URL) is the
 # same story, and counts once.
 LABEL_ITEMS = 3
-# Per feed, the latest titles: a label among them stays (the oldest headline makes room),
-# however many other titles come between its items, in one poll or over many.
-KEPT_TITLES = 32
+KEPT_TITLES = 32  # per feed, the latest
+# Per feed, the labels it gave last, apart from its latest titles: a label stays one however
+# many other titles come between its items (a busy feed's first poll brings a hundred, read
+# in slices of ``newitems.STAGES_SLICE``; a feed names a story every few minutes), and a
+# feed's many labels (its sections) take no room from its headlines.
+KEPT_LABELS = 16
 # The most items a read keeps, with their titles' keys, for the read of the same poll that
 # follows (a poll's new items); a larger read (a chunk of the window read at start) keeps
 # neither.
@@ -81,6 +84,9 @@ class FeedTitles:
         # feed -> the hashes of its latest titles, the oldest first, and beside them what
         # it keeps of each (``_SAID`` bytes a title)
         self._feeds: dict[int, tuple[bytearray, bytearray]] = {}
+        # feed -> the hashes of its ``KEPT_LABELS`` last seen labels, the least recent
+        # first (only feeds that gave one)
+        self._labels: dict[int, bytearray] = {}
         # The items last read, until they are read again: story and event assignment both
         # read a poll's items (``assign``), and it counts once. The second read is skipped
         # whatever the poll's size, up to ``KEYED_TITLES`` items: read again, the first
@@ -102,7 +108,7 @@ class FeedTitles:
             self._read = []  # read twice, as assigned: another read is another poll
             return
         self._read = list(items) if len(items) <= KEYED_TITLES else []
-        feeds = self._feeds
+        feeds, labels = self._feeds, self._labels
         known, keys = self._keys, {}
         known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
@@ -119,6 +125,7 @@ class FeedTitles:
                 this = packed(_spaced(compatible(summary)))
             hashes[summary] = this
             at = find(titles, key)
+            label = False
             if at < 0:
                 said += _NEW + this * (LABEL_ITEMS - 1)
             else:
@@ -131,13 +138,12 @@ class FeedTitles:
                     if count < LABEL_ITEMS - 1:
                         record[1 + count * HASH : 1 + (count + 1) * HASH] = this
                 said += record
+                label = record[0] >= LABEL_ITEMS
             titles += key
             if len(titles) > KEPT_TITLES * HASH:
-                gone = _oldest_headline(said)
-                del (
-                    titles[gone * HASH : gone * HASH + HASH],
-                    said[gone * _SAID : gone * _SAID + _SAID],
-                )
+                del titles[:HASH], said[:_SAID]
+            if label or feed_id in labels:
+                _seen(labels, feed_id, key, label)
         self._keys = keys if len(items) <= KEYED_TITLES else {}
         self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
@@ -148,23 +154,34 @@ class FeedTitles:
 
     def is_label(self, feed_id: int | None, title: str) -> bool:
         """Whether feed ``feed_id`` gives ``title`` to many of its items."""
-        kept = self._feeds.get(feed_id) if feed_id is not None else None
+        if feed_id is None:
+            return False
+        kept = self._feeds.get(feed_id)
         if kept is None:
             return False
-        at = find(kept[0], self.key(title))
-        return at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS
+        key = self.key(title)
+        at = find(kept[0], key)
+        if at >= 0 and kept[1][at * _SAID] >= LABEL_ITEMS:
+            return True
+        given = self._labels.get(feed_id)
+        return given is not None and find(given, key) >= 0
 
 
-def _oldest_headline(said: bytearray) -> int:
-    """Which of a feed's ``KEPT_TITLES`` + 1 titles (``said``: what it keeps of each, the
-    oldest first) makes room: the oldest that is no label. A label pushed out by the titles
-    of other news would be forgotten while its items still come (a busy feed's first poll
-    sends a hundred, read in slices: ``newitems.STAGES_SLICE``). The newest, just read, is
-    not among them; a feed whose other titles are all labels loses its oldest label."""
-    for at in range(KEPT_TITLES):
-        if said[at * _SAID] < LABEL_ITEMS:
-            return at
-    return 0
+def _seen(labels: dict[int, bytearray], feed_id: int, key: bytes, label: bool) -> None:
+    """A title feed ``feed_id``'s new item carried (``key``): the feed's latest label when
+    it is one (``label``) or was one (a label seen again after it left the latest titles);
+    the least recent of more than ``KEPT_LABELS`` is forgotten."""
+    given = labels.get(feed_id)
+    if given is None:
+        given = labels[feed_id] = bytearray()
+    at = find(given, key)
+    if at >= 0:
+        del given[at * HASH : at * HASH + HASH]
+    elif not label:
+        return
+    given += key
+    if len(given) > KEPT_LABELS * HASH:
+        del given[:HASH]
 
 
 def _summaries(record: bytearray, count: int) -> list[bytearray]:
