@@ -72,3 +72,17 @@ def test_a_feed_with_many_labels_still_learns_a_new_one() -> None:
     assert feeds.titles.is_label(5, LABEL)
     assert feeds.titles.is_label(5, f"Section {KEPT_TITLES - 3}")  # the latest sections stay
     assert not feeds.titles.is_label(5, "Story 2.0")
+
+
+def test_sections_that_come_round_in_turn_stay_labels() -> None:
+    feeds = Feeds()
+    sections = [f"Section {n} roundup" for n in range(KEPT_TITLES - 2)]
+    for n, section in enumerate(sections):  # each learnt: 3 items, 3 summaries
+        feeds.read_ahead([(5, section, f"note {k} of {n}") for k in range(3)])
+    for day in range(3):  # then each section once a day, two headlines after it
+        for n, section in enumerate(sections):
+            feeds.read_ahead(
+                [(5, section, f"day {day} of {n}"), (5, f"Story {day}.{n}", ""),
+                 (5, f"Story {day}.{n}, officials say", "")]
+            )  # fmt: skip
+            assert feeds.titles.is_label(5, section), (day, section)

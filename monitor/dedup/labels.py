@@ -22,8 +22,8 @@ KEPT_TITLES = 32  # per feed, the latest
 # Per feed, the labels it gave last, apart from its latest titles: a label stays one however
 # many other titles come between its items (a busy feed's first poll brings a hundred, read
 # in slices of ``newitems.STAGES_SLICE``; a feed names a story every few minutes), and a
-# feed's many labels (its sections) take no room from its headlines.
-KEPT_LABELS = 16
+# feed's many labels (its sections, coming round in turn) take no room from its headlines.
+KEPT_LABELS = KEPT_TITLES
 # The most items a read keeps, with their titles' keys, for the read of the same poll that
 # follows (a poll's new items); a larger read (a chunk of the window read at start) keeps
 # neither.
