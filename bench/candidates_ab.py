@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import re
 import subprocess
 import sys
 import tempfile
@@ -58,8 +59,22 @@ def baseline_candidates(rev: str, folder: Path) -> ModuleType:
                 )
             text = text.replace(POSTINGS_IMPORT, "import baseline_postings as posting_ops")
         (folder / f"baseline_{name}.py").write_text(text)
+    _missing(rev, (folder / "baseline_candidates.py").read_text())
     _load("baseline_postings", folder / "baseline_postings.py")
     return _load("baseline_candidates", folder / "baseline_candidates.py")
+
+
+def _missing(rev: str, text: str) -> None:
+    """A clear stop where REV's candidates.py calls on the window what this tree's no longer
+    has (its few-candidates path before 02aca0f: ``can_join_each``, ``length_of_each``)."""
+    window = StoryIndex(DedupConfig()).window
+    for owner, name in re.findall(r"\bwindow\.(headlines\.)?(\w+)\(", text):
+        if not hasattr(window.headlines if owner else window, name):
+            where = "Headlines" if owner else "Window"
+            raise SystemExit(
+                f"bench: {rev}'s candidates.py calls {where}.{name}, which this tree no longer"
+                " has: compare with a later revision"
+            )
 
 
 def run(feeds: int, rev: str) -> None:

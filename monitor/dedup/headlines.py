@@ -234,13 +234,6 @@ class Headlines:
         """How many words the entry's headline has."""
         return self._start[entry + 1] - self._start[entry]
 
-    def length_of_each(self, entries: Sequence[int]) -> list[int]:
-        """``length`` of each entry. Not called by monitor since ``Window.weighed``: kept
-        for bench/candidates_ab.py, which runs an older revision's candidates.py on this
-        tree's window."""
-        start = self._start
-        return [start[entry + 1] - start[entry] for entry in entries]
-
     def lengths_of(self, entries: npt.NDArray[np.uint32]) -> npt.NDArray[np.int64]:
         """How many words each entry's headline has."""
         starts = _np(self._start, np.uint32)

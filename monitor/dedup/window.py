@@ -143,21 +143,6 @@ class Window:
         quiet = self.config.quiet
         return not quiet or seen - self._latest[self._first[entry]] <= quiet
 
-    def can_join_each(self, entries: Sequence[int], seen: float) -> list[bool]:
-        """``can_join`` of each entry, in one loop (a few candidates: ``joinable`` is for
-        many). Not called by monitor since ``weighed``: kept for bench/candidates_ab.py,
-        which runs an older revision's candidates.py on this tree's window."""
-        at_of, first_of, latest_of = self._seen, self._first, self._latest
-        horizon, window, quiet = self._horizon, self.config.window, self.config.quiet
-        out = []
-        for entry in entries:
-            at = float(at_of[entry])
-            out.append(
-                not (at < horizon or abs(at - seen) > window)
-                and (not quiet or seen - latest_of[first_of[entry]] <= quiet)
-            )
-        return out
-
     def weighed(
         self, entries: Sequence[int], weights: Sequence[float], words: int, seen: float
     ) -> list[tuple[float, int]]:
