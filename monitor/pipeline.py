@@ -284,14 +284,16 @@ async def _store_new(
     """Store the entries the feed has not had before; only those go on. On its ``first_poll``
     the undated (or stamped) ones are untimed (``events.when``). The feed's own items are
     credited to its ``site`` (``FeedState.site``) where it has one."""
+    untimed: frozenset[str] = frozenset()
+    if first_poll:
+        marks = when.untimed([item_store.to_ts(e.published) for e in entries])
+        untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
     # A <source> that names the feed itself is no other outlet's: the feed's own items are
     # one outlet, whichever of them says so (review20g: "Wire" counted twice, a burst of one)
     own = {n for n in (feed.name, state.title) if n}
-    own_site = site or ""
     for entry in entries:
-        source = entry.source
-        if source and source in own:
-            entry.source = source = ""
+        if entry.source and entry.source in own:
+            entry.source = ""
             # A feed with no site of its own named after the outlet it carries (a Google
             # News search for Reuters, called "Reuters"): its <source url> still says whose
             # items they are, and Reuters' own feed is that outlet, not a second one.
@@ -299,26 +301,20 @@ async def _store_new(
                 continue
         # The feed's own item is its site's, not its links' (feedproxy.google.com); an item
         # whose <source> has no address stays that name's (no site to tell it by).
-        if not source:
-            entry.site = own_site
-    untimed: frozenset[str] = frozenset()
-    if first_poll:
-        marks = when.untimed([item_store.to_ts(e.published) for e in entries])
-        if any(marks):  # mostly none: a feed that dates its items, each at its own time
-            untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
+        if not entry.source:
+            entry.site = site or ""
     inserted = await insert_new(db, state.id, entries, untimed)
     # The name its items are counted by as an outlet (and a rule's feeds= compares): the URL
     # itself, not the label a user reads (``feed_name``), as the items stored before have it.
     name, tags = feed.name or state.title or feed.url, tuple(feed.tags)
-    feed_id, url = state.id, feed.url
     return [
         StoredItem(
             id=item_id,
-            feed_id=feed_id,
+            feed_id=state.id,
             feed_name=name,
             feed_tags=tags,
             item=item,
-            feed_url=url,
+            feed_url=feed.url,
             untimed=item.key in untimed,
         )
         for item_id, item in inserted
@@ -337,11 +333,8 @@ async def _known_items(
     """The items read that were not new listed ``now`` where last listed before ``since``;
     and what the feed's memory keeps of this body: each item with when its feed last listed
     it (this poll, or earlier), trusted until that is before a later poll's ``since``."""
-    listed = dict.fromkeys([s.item.key for s in stored], now)
-    # Each key stored once: as many stored as read, every item read was new (none older).
-    older = (
-        [] if len(listed) == len(entries) else list({e.key for e in entries if e.key not in listed})
-    )
+    listed = dict.fromkeys((s.item.key for s in stored), now)
+    older = list({e.key for e in entries if e.key not in listed})
     if older:
         listed.update(await item_store.listed(db, state.id, older, now, since))
     return recall.remember(entries, listed) if recall is not None else None
