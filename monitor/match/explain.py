@@ -27,14 +27,6 @@ class Where(NamedTuple):
 # Two per matched item: from a tuple in C rather than through the NamedTuple's Python __new__.
 where: Callable[[tuple[str, list[int] | None, int, str]], Where] = partial(tuple.__new__, Where)
 
-# A match and its hits are made as ``object.__new__`` and then the dataclass's ``__init__``,
-# called from here, rather than by calling the class: a class call runs ``__init__`` from C,
-# in an interpreter frame of its own, where a call from Python code is a Python call. One
-# match per rule that fires and one hit per term found, for every item.
-_new = object.__new__
-_hit = TermHit.__init__
-_match = Match.__init__
-
 
 def explain(
     rule: CompiledRule,
@@ -72,9 +64,7 @@ def explain(
             lo, hi = start - base, end - base
         else:
             lo, hi = original_span(field.offsets, start - base, end - base)
-        hit = _new(TermHit)
-        _hit(hit, label, field.text[lo:hi], field.field, lo, hi)
-        hits.append(hit)
+        hits.append(TermHit(label, field.text[lo:hi], field.field, lo, hi))
     first = hits[0]
     made = None
     if snippets is not None:
@@ -86,16 +76,13 @@ def explain(
         if snippets is not None:
             snippets[first_span] = made
     config = rule.config
-    match = _new(Match)
-    _match(
-        match,
+    return Match(
         rule=config.name,
         severity=config.severity,
         channels=tuple(config.channels),
         hits=tuple(hits),
         snippet=made,
     )
-    return match
 
 
 def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:
@@ -103,21 +90,15 @@ def snippet(text: str, start: int, end: int, size: int = SNIPPET) -> str:
     length = len(text)
     if length <= size:  # a headline (most first hits): all of it, cut nowhere
         lo, hi = 0, length
-    else:  # min() and max() as comparisons: this runs for most matches
-        lo = start - size // 3
-        if lo > length - size:
-            lo = length - size
+    else:
+        lo = max(0, min(start - size // 3, length - size))
+        hi = min(length, lo + size)
         if lo > 0:  # do not start in the middle of a word
-            hi = lo + size
             space = text.find(" ", lo, start)
-            if space >= 0:
-                lo = space + 1
-        else:
-            lo, hi = 0, size
+            lo = space + 1 if space >= 0 else lo
         if hi < length:
             space = text.rfind(" ", end, hi)
-            if space > end:
-                hi = space
+            hi = space if space > end else hi
     body = text[lo:hi]
     # Normalized text is one line with single spaces already (no other whitespace is
     # printable): the split and join are for the rest.
