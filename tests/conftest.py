@@ -20,6 +20,26 @@ SHARED_DATA = REPO.parent / "shared" / "data"
 os.environ["MONITOR_START_SPREAD"] = "0"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Story and rule matching run compiled where the install built them (setup.py): a
+    module edited since would be tested as it was, not as it is."""
+    import monitor
+
+    package = Path(monitor.__file__).parent
+    stale = sorted(
+        str(source.relative_to(package.parent))
+        for built in package.glob("*/*.so")
+        if (source := built.parent / (built.name.split(".")[0] + ".py")).exists()
+        and source.stat().st_mtime > built.stat().st_mtime
+    )
+    if stale:
+        pytest.exit(
+            f"{', '.join(stale)} changed since it was compiled: run `pip install -e .` again,"
+            " or delete monitor/*/*.so to test them as Python",
+            returncode=4,
+        )
+
+
 def shared(*parts: str) -> Path:
     """A path under ../shared/data; skips the test (with the reason) when it is absent."""
     path = SHARED_DATA.joinpath(*parts)

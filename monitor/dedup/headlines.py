@@ -13,7 +13,7 @@ import sys
 from array import array
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -59,17 +59,24 @@ def _id_dtype(ids: array[int]) -> type[np.unsignedinteger[Any]]:
     return np.uint16 if ids.typecode == "H" else np.uint32
 
 
-class _Recent(OrderedDict[int, _T]):
+class _Recent(Generic[_T]):
     """The last ``size`` values kept, by entry."""
 
     def __init__(self, size: int) -> None:
-        super().__init__()
+        self._kept: OrderedDict[int, _T] = OrderedDict()
         self.size = size
 
+    def get(self, entry: int) -> _T | None:
+        return self._kept.get(entry)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
     def keep(self, entry: int, value: _T) -> _T:
-        if len(self) >= self.size:
-            self.popitem(last=False)
-        self[entry] = value
+        kept = self._kept
+        if len(kept) >= self.size:
+            kept.popitem(last=False)
+        kept[entry] = value
         return value
 
 

@@ -107,7 +107,7 @@ KNOWN_OUTLETS = (
 )  # fmt: skip
 
 
-def shown_headline(title: str, names: Iterable[str] = ()) -> str:
+def shown_headline(title: str, names: Iterable[str | None] = ()) -> str:
     """The headline an alert shows: wire tags and credits off as ``strip_outlet`` takes
     them, but a " - X" tail only when X is an outlet's name (one of ``names``: the feed's,
     the item's ``<source>``; or a short name by its shape, ``looks_like_name``) and an
@@ -120,7 +120,7 @@ def shown_headline(title: str, names: Iterable[str] = ()) -> str:
     return _shown_headline(title.strip(), names)
 
 
-def _shown_headline(text: str, names: Iterable[str]) -> str:
+def _shown_headline(text: str, names: Iterable[str | None]) -> str:
     if keeps_whole(text):
         return text
     text = _untagged(text)
