@@ -1,11 +1,13 @@
-"""Story and rule matching compiled to C by mypyc (part of mypy) where a C compiler is at
-hand: the same typed modules, run as C extensions; pure Python where it is not, or with
-MONITOR_PURE_PYTHON=1."""
+"""Story and rule matching compiled to C by mypyc (part of mypy) where a C compiler and the
+Python headers are at hand: the same typed modules, run as C extensions; pure Python where
+they are not, or with MONITOR_PURE_PYTHON=1."""
 
 from __future__ import annotations
 
 import os
 import sys
+import sysconfig
+import tempfile
 from pathlib import Path
 
 from setuptools import setup
@@ -16,6 +18,8 @@ HERE = Path(__file__).resolve().parent
 # in a dict is boxed anew where Python shares one object, and an event's words took 26% more
 # memory (tests/test_events_word_memory.py).
 _SKIPPED = {"config.py", "__init__.py"}
+# setuptools' steps that only read the project's metadata: nothing to compile for them.
+_METADATA_ONLY = {"egg_info", "dist_info", "sdist"}
 
 
 def compiled_modules() -> list[str]:
@@ -27,14 +31,42 @@ def compiled_modules() -> list[str]:
     )
 
 
+def _pure(reason: str) -> list[object]:
+    print(f"monitor: {reason}: installed as pure Python", file=sys.stderr)
+    return []
+
+
+def _can_compile() -> bool:
+    """Whether the compiler setuptools would use builds a file that includes Python.h."""
+    from distutils.ccompiler import new_compiler
+    from distutils.sysconfig import customize_compiler
+
+    compiler = new_compiler()
+    customize_compiler(compiler)
+    with tempfile.TemporaryDirectory() as tmp:
+        probe = Path(tmp) / "probe.c"
+        probe.write_text("#include <Python.h>\nint monitor_probe(void) { return 0; }\n")
+        try:
+            compiler.compile(
+                [str(probe)], output_dir=tmp, include_dirs=[sysconfig.get_paths()["include"]]
+            )
+        except Exception:  # no compiler, no headers: whatever the platform raises
+            return False
+    return True
+
+
 def ext_modules() -> list[object]:
-    if os.environ.get("MONITOR_PURE_PYTHON"):
+    commands = [arg for arg in sys.argv[1:] if not arg.startswith("-")]
+    if commands and all(command in _METADATA_ONLY for command in commands):
         return []
+    if os.environ.get("MONITOR_PURE_PYTHON", "") not in ("", "0"):
+        return _pure("MONITOR_PURE_PYTHON is set")
     try:
         from mypyc.build import mypycify
     except ImportError:
-        print("monitor: mypyc not found, installed as pure Python", file=sys.stderr)
-        return []
+        return _pure("mypyc not found")
+    if not _can_compile():
+        return _pure("no C compiler with the Python headers")
     return list(
         mypycify(
             ["--ignore-missing-imports", *compiled_modules()],
@@ -44,4 +76,5 @@ def ext_modules() -> list[object]:
     )
 
 
-setup(ext_modules=ext_modules())
+if __name__ == "__main__":  # as pip runs it (tests import it)
+    setup(ext_modules=ext_modules())

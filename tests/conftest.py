@@ -34,8 +34,9 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     )
     if stale:
         pytest.exit(
-            f"{', '.join(stale)} changed since it was compiled: run `pip install -e .` again,"
-            " or delete monitor/*/*.so to test them as Python",
+            f"{', '.join(stale)} changed since it was compiled: run `pip install -e .` again"
+            " (setup.py build_ext keeps a module whose source only was touched), or delete"
+            " monitor/*/*.so to test them as Python",
             returncode=4,
         )
 
