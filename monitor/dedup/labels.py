@@ -95,11 +95,6 @@ class FeedTitles:
         # title -> ``title_key`` of the titles last read: labels, events' ``FeedWords`` and
         # ``is_label`` (story and event assignment) all key the same few titles of a poll.
         self._keys: dict[str, bytes] = {}
-        # summary -> its hash, of the summaries of the last poll of more than
-        # ``KEPT_TITLES`` items (not more than ``KEYED_TITLES``): the next poll's items
-        # may carry them again (a wire story's lede, on the next feed polled). A daemon's
-        # usual poll of a few items keeps none of its summaries alive until the next.
-        self._said: dict[str, bytes] = {}
 
     def read_ahead(self, items: Sequence[tuple[int, str, str]]) -> None:
         """Count a poll's new items (feed, title, summary) before any is assigned: a label
@@ -110,7 +105,6 @@ class FeedTitles:
         self._read = list(items) if len(items) <= KEYED_TITLES else []
         feeds, labels = self._feeds, self._labels
         known, keys = self._keys, {}
-        known_said, hashes = self._said, {}
         for feed_id, title, summary in items:
             kept = feeds.get(feed_id)
             if kept is None:
@@ -120,10 +114,7 @@ class FeedTitles:
             if key is None:
                 key = title_key(title)
             keys[title] = key
-            this = known_said.get(summary)
-            if this is None:
-                this = packed(_spaced(compatible(summary)))
-            hashes[summary] = this
+            this = packed(_spaced(compatible(summary)))
             at = find(titles, key)
             label = False
             if at < 0:
@@ -145,7 +136,6 @@ class FeedTitles:
             if label or feed_id in labels:
                 _seen(labels, feed_id, key, label)
         self._keys = keys if len(items) <= KEYED_TITLES else {}
-        self._said = hashes if KEPT_TITLES < len(items) <= KEYED_TITLES else {}
 
     def key(self, title: str) -> bytes:
         """``title_key(title)``, kept from the last read for its titles."""
