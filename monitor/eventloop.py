@@ -11,13 +11,21 @@ Name lookups stay where asyncio does them, in the loop's default executor: uvloo
 them in libuv's thread pool (4 threads, at most 2 of them on lookups at once), where two feeds
 whose name servers do not answer hold back every other connection (feeds, Telegram, mail)
 until the resolver gives up.
+
+The default executor is shut down as asyncio shuts it down, not as uvloop does: uvloop's hands
+the result back from its thread without asking whether the loop is still open, so a second
+Ctrl-C while ``monitor run`` closes (the first stopped the daemon, the second ends the wait for
+a lookup thread) closed the loop under that thread, which died with a traceback on stderr.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 
@@ -30,6 +38,35 @@ def new_event_loop() -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
 
     class Loop(uvloop.Loop):
+        def __init__(self) -> None:
+            super().__init__()
+            # Ours, so that its shutdown is ours too (uvloop keeps its own out of reach).
+            self._executor = ThreadPoolExecutor(thread_name_prefix="asyncio")
+            self.set_default_executor(self._executor)
+
+        # asyncio's signature: its Runner passes a timeout from Python 3.12 on.
+        async def shutdown_default_executor(self, timeout: float | None = None) -> None:  # noqa: ASYNC109
+            done = self.create_future()
+
+            def settle() -> None:
+                if not done.done():
+                    done.set_result(None)
+
+            def shut_down() -> None:
+                self._executor.shutdown(wait=True)
+                with contextlib.suppress(RuntimeError):  # the loop was closed first
+                    self.call_soon_threadsafe(settle)
+
+            thread = threading.Thread(target=shut_down, name="executor-shutdown")
+            thread.start()
+            try:
+                async with asyncio.timeout(timeout):
+                    await done
+            except TimeoutError:  # as asyncio gives up on it (Python 3.12 waits 300 s)
+                self._executor.shutdown(wait=False)
+            else:
+                thread.join()
+
         async def getaddrinfo(
             self,
             host: Any,

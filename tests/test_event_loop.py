@@ -90,3 +90,33 @@ async def test_the_commands_poll_on_uvloop_where_installed_and_on_asyncio_withou
     assert loop_module == loop
     assert policy_module == "asyncio.unix_events"  # asyncio's own: no policy was installed
     assert feed_server.requests
+
+
+# The end of `monitor run` (monitor.cli.run) with a lookup still running in the default
+# executor, and a second Ctrl-C while the runner waits for that executor to finish.
+SECOND_CTRL_C = """
+import asyncio, os, signal, sys, threading, time
+from monitor import eventloop
+
+async def main():
+    asyncio.get_running_loop().run_in_executor(None, time.sleep, 0.5)
+
+try:
+    with asyncio.Runner(loop_factory=eventloop.new_event_loop) as runner:
+        runner.run(main())
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+except KeyboardInterrupt:
+    print("interrupted", file=sys.stderr)
+time.sleep(1)  # the executor's thread ends after the loop was closed
+"""
+
+
+async def test_a_second_ctrl_c_while_the_loop_closes_ends_it_without_a_traceback() -> None:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", SECOND_CTRL_C, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await proc.communicate()
+    # uvloop's own shutdown of the executor printed "Exception in thread ... RuntimeError:
+    # Event loop is closed" here (a fresh-clone CI run's double-signal test caught it once).
+    assert err.decode() == "interrupted\n"
+    assert proc.returncode == 0
