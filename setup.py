@@ -14,9 +14,7 @@ from setuptools import setup
 
 HERE = Path(__file__).resolve().parent
 # Not compiled: the config models (pydantic builds them from their annotations at run time)
-# and the packages' __init__. Nor is event matching (monitor/events): compiled, a float kept
-# in a dict is boxed anew where Python shares one object, and an event's words took 26% more
-# memory (tests/test_events_word_memory.py).
+# and the packages' __init__.
 _SKIPPED = {"config.py", "__init__.py"}
 # setuptools' steps that only read the project's metadata: nothing to compile for them.
 _METADATA_ONLY = {"egg_info", "dist_info", "sdist"}
@@ -25,7 +23,7 @@ _METADATA_ONLY = {"egg_info", "dist_info", "sdist"}
 def compiled_modules() -> list[str]:
     return sorted(
         str(path.relative_to(HERE))
-        for package in ("dedup", "match")
+        for package in ("dedup", "events", "match")
         for path in (HERE / "monitor" / package).glob("*.py")
         if path.name not in _SKIPPED
     )

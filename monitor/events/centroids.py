@@ -12,7 +12,7 @@ from collections.abc import Iterable
 
 from monitor.events.event import Event
 from monitor.events.postings import EventWords, Rarity
-from monitor.events.words import Vector
+from monitor.events.words import Shared, Vector
 
 # Words an event's centroid keeps (the heaviest): a big event's coverage adds hundreds, and
 # the tail costs time at every score while saying little.
@@ -74,7 +74,7 @@ class Centroids:
         long tail of single mentions); their postings drop it at the next
         ``EventIndex.evict``."""
         weight_of = self.rarity().by_holders  # ``Rarity``'s lookup, inlined (as ``norm``)
-        words = list(event.words.items())
+        words: list[tuple[str, Shared]] = list(event.words.items())
         held = event.held
         rarities = map(weight_of.__getitem__, map(len, held))
         weights = [x * r for x, r in zip(event.words.values(), rarities, strict=True)]

@@ -36,7 +36,7 @@ from monitor.events.names import distinct, runs
 from monitor.events.postings import EventWords
 from monitor.events.semantic import Embedder
 from monitor.events.vectors import Feeds, of_feed_item, of_title
-from monitor.events.words import Vector
+from monitor.events.words import Shared, Vector
 
 # A join that rests on one shared word is refused when that word is in this many other open
 # events: it names a topic the news keeps coming back to (a company, a country: "Google" in
@@ -499,18 +499,21 @@ class EventIndex:
             vector, _ = of_feed_item(self._words, self.config, self._feeds, feed, headline,
                                      title, summary, entities)  # fmt: skip
         self._changes += 1
+        # one int object for the event in every table that holds it, as Python shares the
+        # caller's: compiled, an ``int`` is boxed anew at each store
+        boxed: Shared = event_id
         event = self._events.get(event_id)
         if event is None:
-            event = self._events[event_id] = Event(seen, seen)
+            event = self._events[boxed] = Event(seen, seen)
             if not timed:
-                self._untimed.add(event_id)
+                self._untimed.add(boxed)
         elif timed and self._untimed:
             self._untimed.discard(event_id)
         event.last_seen = max(event.last_seen, seen)
         event.first_seen = min(event.first_seen, seen)
-        self._story_event[story_id] = event_id
+        self._story_event[story_id] = boxed
         self._recent.pop(event_id, None)
-        self._recent[event_id] = None
+        self._recent[boxed] = None
         if self._meanings is not None and new_story and (not embed or event_id in self._unmeant):
             self._unmeant.setdefault(event_id, []).append((story_id, title))
         elif self._meanings is not None and new_story:
@@ -522,10 +525,11 @@ class EventIndex:
                               lambda: _headline(title, summary, key, headline))  # fmt: skip
         self._words.seen()
         event.items += 1
-        words = event.words
+        words: dict[str, Shared] = event.words
         new = []
         get = words.get
-        for word, weight in vector.items():
+        weights: dict[str, Shared] = vector
+        for word, weight in weights.items():
             # a word new to the event keeps the item's weight, the same float object (0.0 +
             # a weight is that weight): most of an event's words come once, and a float of
             # their own was 24 bytes each
@@ -536,7 +540,7 @@ class EventIndex:
             else:
                 words[word] = held + weight
         if new:
-            event.held += self._words.post(new, event_id)
+            event.held += self._words.post(new, boxed)
         if len(words) > 2 * CENTROID_WORDS:
             self._centroids.trim(event)
         event.norm_docs = 0
@@ -571,7 +575,8 @@ class EventIndex:
             self._titles.pop(event_id, None)
             self._untimed.discard(event_id)
             self._unmeant.pop(event_id, None)
-        self._story_event = {s: e for s, e in self._story_event.items() if e not in gone}
+        kept: dict[Shared, Shared] = self._story_event  # their int objects, not copies
+        self._story_event = {s: e for s, e in kept.items() if e not in gone}
         self._words.compact({e: event.words for e, event in self._events.items()})
         for event in self._events.values():
             event.held = self._words.lists(event.words)

@@ -9,7 +9,7 @@ from itertools import repeat
 from typing import NamedTuple
 
 from monitor.events.semantic import Vectors
-from monitor.events.words import Vector
+from monitor.events.words import Shared, Vector
 
 # Headlines kept per event to choose its title from (the closest to its centroid).
 TITLES = 12
@@ -34,7 +34,8 @@ class Title(NamedTuple):
 
 
 def _title(score: float, title: str, vector: Vector) -> Title:
-    weights = vector.values()
+    shared: dict[str, Shared] = vector  # its float objects kept, not copies
+    weights = shared.values()
     first = next(iter(weights), 0.0)
     if all(weight == first for weight in weights):
         return Title(score, title, tuple(vector), first)

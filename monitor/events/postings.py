@@ -6,6 +6,7 @@ import math
 from collections.abc import Container, Iterable, Mapping
 
 from monitor.events.event import Event
+from monitor.events.words import Shared
 
 # The rarest words of a story that draw candidate events: a headline has about eight.
 RARE_WORDS = 8
@@ -122,9 +123,10 @@ class EventWords:
         """Count an item added."""
         self.docs += 1
 
-    def post(self, words: Iterable[str], event_id: int) -> list[list[int]]:
-        """``words`` are now among event ``event_id``'s words; their postings lists (which
-        ``Event.held`` keeps), in their order."""
+    def post(self, words: Iterable[str], event_id: Shared) -> list[list[int]]:
+        """``words`` are now among event ``event_id``'s words (an int: typed ``Shared`` so
+        that every list holds the caller's object, compiled as in Python); their postings
+        lists (which ``Event.held`` keeps), in their order."""
         postings = self._postings
         out = []
         for word in words:
@@ -159,7 +161,8 @@ class EventWords:
         """Postings without the events no longer in ``holds`` (event -> its words) or whose
         words no longer hold the word (trimmed)."""
         postings: dict[str, list[int]] = {}
-        for word, ids in self._postings.items():
+        held: dict[str, list[Shared]] = self._postings  # the lists keep their int objects
+        for word, ids in held.items():
             kept = [e for e in ids if e in holds and word in holds[e]]
             if kept:
                 postings[word] = kept

@@ -14,7 +14,7 @@ from monitor.events.config import EventConfig
 from monitor.events.feedwords import FeedWords
 from monitor.events.postings import EventWords
 from monitor.events.spellings import Spellings
-from monitor.events.words import Vector, Words, item_vector, segment_words, summary_words
+from monitor.events.words import Shared, Vector, Words, item_vector, segment_words, summary_words
 
 # Items that must hold a word of a headline's outlet-like segment before it counts for the
 # event: a topic ("Titanfall - ...") is a word of other headlines, an outlet's name is not.
@@ -147,6 +147,6 @@ def _add_segment(words: EventWords, vector: Vector, headline: Headline | Words, 
             if words.items_with(w, SEGMENT_DF) >= SEGMENT_DF and w not in vector
         ]
         if extra:
-            weight = 1.0 / max(1, len(headline.words))
+            weight: Shared = 1.0 / max(1, len(headline.words))
             for word in extra:
                 vector[word] = weight

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from monitor.dedup.headline import Headline, content_words, parse
 from monitor.dedup.outlet import keeps_whole, strip_outlet
@@ -14,6 +14,10 @@ from monitor.textfold import compatible
 _SUMMARY_CHARS = 500  # of a summary read: its lede; the rest is detail (or page chrome)
 
 Vector = dict[str, float]
+# Where a weight is stored, a value typed ``Any`` keeps one float object for many words as
+# Python does: compiled (mypyc), a ``float`` is a C double, boxed anew at each store, and an
+# event's words then held a float of their own each (tests/test_events_word_memory.py).
+Shared = Any
 
 
 class Words(NamedTuple):
@@ -31,7 +35,7 @@ def item_vector(
 ) -> Vector:
     """An item's words: the headline's weigh 1 in all, the summary's ``summary_weight``;
     names and tracked entities ``name_weight`` times a word."""
-    vector: Vector = {}
+    vector: dict[str, Shared] = {}
     for part, mass in ((headline, 1.0), (summary, config.summary_weight)):
         if part is None or not part.words or mass <= 0:
             continue
@@ -39,7 +43,7 @@ def item_vector(
         get = vector.get
         if not names or config.name_weight == 1.0:
             # Every word weighs 1 (their sum: the count; 1 times the scale: the scale).
-            scale = mass / len(part.words)
+            scale: Shared = mass / len(part.words)
             for word in part.words:
                 held = get(word)
                 vector[word] = scale if held is None else held + scale
@@ -47,7 +51,7 @@ def item_vector(
         weights = [config.name_weight if w in names else 1.0 for w in part.words]
         scale = mass / sum(weights)
         # a word's weight times the scale, made once: the item's words share two floats
-        name_scale = config.name_weight * scale
+        name_scale: Shared = config.name_weight * scale
         for word in part.words:
             held = get(word)
             add = name_scale if word in names else scale
