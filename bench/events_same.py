@@ -20,6 +20,11 @@ printed in us per item; stories are assigned before the clock starts.
 
     python bench/events_same.py after.json
     python bench/events_same.py after.json --baseline main   # REV's monitor/ in the same run
+    python bench/events_same.py after.json --baseline ../base  # a checkout, compiled if built
+
+``--baseline`` names a revision (its ``monitor`` as Python) or a checkout, whose compiled
+modules it runs where ``setup.py build_ext --inplace`` built them: like for like with a
+compiled tree.
 
 ``--baseline REV`` runs REV's ``monitor`` package (git archive into a temporary folder) through
 these same streams in a child process, rounds interleaved with this checkout's, and prints
@@ -246,14 +251,18 @@ def main() -> None:
         return
     root = Path(__file__).resolve().parents[1]
     with tempfile.TemporaryDirectory() as tmp:
-        archive = subprocess.run(["git", "-C", str(root), "archive", args.baseline, "monitor"],
-                                 check=True, capture_output=True).stdout  # fmt: skip
-        subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+        src = Path(args.baseline)
+        if not src.is_dir():  # a revision: its monitor/ as Python
+            archive = subprocess.run(["git", "-C", str(root), "archive", args.baseline, "monitor"],
+                                     check=True, capture_output=True).stdout  # fmt: skip
+            subprocess.run(["tar", "-x", "-C", tmp], input=archive, check=True)
+            src = Path(tmp)
+        # else a checkout, its compiled modules too (built with setup.py build_ext --inplace)
         base_out = Path(tmp) / "baseline.json"
         base: dict[str, float] = {}
         this: dict[str, float] = {}
         for _ in range(args.rounds):  # interleaved: this machine's speed drifts
-            for name, us in run_checkout(Path(tmp), base_out, 1).items():
+            for name, us in run_checkout(src, base_out, 1).items():
                 base[name] = min(base.get(name, float("inf")), us)
             for name, us in run_checkout(None, Path(args.out), 1).items():
                 this[name] = min(this.get(name, float("inf")), us)
