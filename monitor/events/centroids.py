@@ -39,8 +39,8 @@ class Centroids:
         """The item's words weighted by rarity, the norm of that (once per item), and the
         rarity of each word."""
         rarity = self.rarity()
-        get, weight_of = rarity.postings.get, rarity.by_holders  # ``Rarity``'s lookup, inlined
-        idf = {w: weight_of[len(get(w, ()))] for w in vector}
+        postings, weight_of = rarity.postings, rarity.by_holders  # ``Rarity``'s lookup, inlined
+        idf = {w: weight_of[len(postings.get(w, ()))] for w in vector}
         weighted = {w: weight * idf[w] for w, weight in vector.items()}
         return weighted, math.sqrt(sum([w * w for w in weighted.values()])), idf
 
@@ -51,10 +51,15 @@ class Centroids:
         if norm_docs == 0 or docs > norm_docs * 1.1 + 10:  # stale
             # ``Rarity``'s lookup, inlined, from the postings lists the event keeps
             weight_of = self.rarity().by_holders
-            held = map(weight_of.__getitem__, map(len, event.held))
-            words = event.words.values()
-            squares = [(x * weight) ** 2 for x, weight in zip(words, held, strict=True)]
-            event.norm = math.sqrt(sum(squares))
+            held = event.held
+            if len(held) != len(event.words):
+                raise ValueError("an event's postings lists are not its words'")
+            # the squares summed in order, as ``sum`` of them (a loop compiled code runs on
+            # unboxed floats, where it runs ``zip``, ``map`` and a list as Python would)
+            total = 0.0
+            for i, x in enumerate(event.words.values()):
+                total += (x * weight_of[len(held[i])]) ** 2
+            event.norm = math.sqrt(total)
             event.norm_docs = docs
         return event.norm
 
@@ -76,8 +81,9 @@ class Centroids:
         weight_of = self.rarity().by_holders  # ``Rarity``'s lookup, inlined (as ``norm``)
         words: list[tuple[str, Shared]] = list(event.words.items())
         held = event.held
-        rarities = map(weight_of.__getitem__, map(len, held))
-        weights = [x * r for x, r in zip(event.words.values(), rarities, strict=True)]
+        if len(held) != len(words):
+            raise ValueError("an event's postings lists are not its words'")
+        weights = [x * weight_of[len(held[i])] for i, x in enumerate(event.words.values())]
         # sorted as the (word, weight) pairs by weight would be: the first of equals first
         order = sorted(range(len(words)), key=weights.__getitem__, reverse=True)
         heaviest = order[:CENTROID_WORDS]
@@ -122,9 +128,9 @@ def _sums(
     squares = []
     dot = 0.0
     shared = 0
-    get, weight_of = idf.postings.get, idf.by_holders  # ``Rarity``'s lookup, inlined
+    postings, weight_of = idf.postings, idf.by_holders  # ``Rarity``'s lookup, inlined
     for word, x in vector:
-        rarity = weight_of[len(get(word, ()))]
+        rarity = weight_of[len(postings.get(word, ()))]
         weight = x * rarity
         squares.append(weight * weight)
         other = words.get(word)

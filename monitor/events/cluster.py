@@ -326,7 +326,9 @@ class EventIndex:
         # only a word some event holds can be shared: most of a lede's are in none
         posted = self._words.posted(weighted)
         unlearned = self._words.docs < LEARNED
+        # read once, not per candidate (attributes of a pydantic model: slow to compiled code)
         config = self.config
+        threshold, recent_bar, within = config.threshold, config.recent_threshold, config.recent
         candidates = self._candidates(posted, seen)
         loose = -1  # the item's words in COMMON_WORDS and its entities ("@kyiv"), when asked
         untimed = self._untimed if timed else None  # None: no event is recent to it
@@ -336,7 +338,7 @@ class EventIndex:
             # ``Centroids.cosine``, inlined, with the item's weights computed once for all
             # candidates
             words = event.words
-            common = list(filter(words.__contains__, posted))  # in the item's order
+            common = [word for word in posted if word in words]  # in the item's order
             if not common:
                 continue  # scores 0
             dot = 0.0
@@ -357,8 +359,8 @@ class EventIndex:
             gap = seen - last if seen > last else event.first_seen - seen
             # ... of items whose times say when they happened (``when``): on a feed's first
             # poll undated items are all "first seen" at once, whenever they were published
-            recent = gap < config.recent and untimed is not None and event_id not in untimed
-            bar = config.recent_threshold if recent else config.threshold
+            recent = gap < within and untimed is not None and event_id not in untimed
+            bar = recent_bar if recent else threshold
             if bar > 0 and score / bar >= margin:
                 if shared == 1 and self._spread(lone, seen, event_id, TOPIC_EVENTS) >= TOPIC_EVENTS:
                     continue
@@ -366,7 +368,7 @@ class EventIndex:
                 # any score when the name is a topic), or words the window's news uses of
                 # many happenings ("Putin", "Russian"), are no evidence of one happening
                 # (``TOPIC_EVENTS``, ``COMMON_WORDS``, ``COMMON_EVENTS``).
-                below = score < config.threshold
+                below = score < threshold
                 if below and told and not self._in_titles(vector, event, headline):
                     continue
                 if shared > 1:
@@ -383,7 +385,7 @@ class EventIndex:
                 # ("earthquake" + "Turkey") are what live coverage of one happening shares.
                 if (
                     shared < needed
-                    and score < config.threshold
+                    and score < threshold
                     and first in headline.words
                     and lone in headline.words
                 ):
@@ -449,12 +451,13 @@ class EventIndex:
         events = self._events
         out = []
         silence = self._silence()
+        most = self.config.max_candidates
         for event_id in self._words.ranked(words, len(events)):
             event = events.get(event_id)
             # ``_closed``, its silence computed once
             if event is not None and not seen - event.last_seen > silence:
                 out.append(event_id)
-                if len(out) == self.config.max_candidates:
+                if len(out) == most:
                     break
         return out
 

@@ -149,12 +149,12 @@ class EventWords:
         postings = self._postings
         rare = sorted(filter(postings.__contains__, words), key=lambda w: len(postings[w]))
         shared: dict[int, float] = {}
-        get = shared.get
         rarity = self.rarity(events)
         for word in rare[:RARE_WORDS]:
             idf = rarity[word]
-            for event_id in reversed(postings[word][-PER_WORD:]):
-                shared[event_id] = get(event_id, 0.0) + idf
+            latest: list[Shared] = postings[word][-PER_WORD:]  # its int objects, not copies
+            for event_id in reversed(latest):
+                shared[event_id] = shared.get(event_id, 0.0) + idf
         return sorted(shared, key=shared.__getitem__, reverse=True)
 
     def compact(self, holds: dict[int, Container[str]]) -> None:
