@@ -11,7 +11,6 @@ The outlet wrappers come off by general rules (``dedup.outlet``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 from monitor.dedup.languages import SPELT, STOP_WORDS
@@ -65,19 +64,46 @@ KEY_VERSION = 4  # 3: an abandoned version's (073e0db)
 _NONE: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True, slots=True)
 class Headline:
-    """A headline as dedup compares it.
+    """A headline as dedup compares it; not changed once made.
 
     ``words`` are the stems of its content words in order; ``numbers`` its numbers and date
     words; ``names`` the stems of its names (capitalised words inside a sentence-case
     headline, and acronyms).
+
+    A plain class rather than a frozen dataclass: compiled (setup.py), its ``__init__`` is
+    C, where a frozen dataclass's is Python that sets each field through
+    ``object.__setattr__``; a find makes several (``parse``, ``from_key``).
     """
 
-    text: str  # ``words`` joined by spaces: what the fuzzy score compares
-    words: tuple[str, ...]
-    numbers: frozenset[str]
-    names: frozenset[str]
+    __slots__ = ("names", "numbers", "text", "words")
+
+    def __init__(
+        self, text: str, words: tuple[str, ...], numbers: frozenset[str], names: frozenset[str]
+    ) -> None:
+        self.text = text  # ``words`` joined by spaces: what the fuzzy score compares
+        self.words = words
+        self.numbers = numbers
+        self.names = names
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Headline):
+            return NotImplemented
+        return (
+            self.text == other.text
+            and self.words == other.words
+            and self.numbers == other.numbers
+            and self.names == other.names
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.text, self.words, self.numbers, self.names))
+
+    def __repr__(self) -> str:
+        return (
+            f"Headline(text={self.text!r}, words={self.words!r}, numbers={self.numbers!r},"
+            f" names={self.names!r})"
+        )
 
     def key(self) -> str:
         """A compact string that ``from_key`` turns back into this headline ("^" marks names)."""
