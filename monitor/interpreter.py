@@ -25,10 +25,8 @@ _M_MMAP_THRESHOLD = -3  # glibc's mallopt parameters (malloc.h)
 _M_ARENA_MAX = -8
 _MMAP_FROM = 1 << 20
 # Polls between two trims: a poll frees its body, its parsed entries and its lxml tree, and
-# a trim costs about a millisecond whatever was freed. Between two trims what the polls
-# freed stays resident where the heap does not reuse it: the fewer polls, the lower the
-# peak, down to a trim's cost becoming a share of a poll's (five polls gained nothing more).
-TRIM_EVERY = 10
+# a trim costs about a millisecond whatever was freed.
+TRIM_EVERY = 50
 
 
 def one_blas_thread() -> None:
