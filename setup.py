@@ -1,6 +1,6 @@
-"""Story and rule matching compiled to C by mypyc (part of mypy) where a C compiler and the
-Python headers are at hand: the same typed modules, run as C extensions; pure Python where
-they are not, or with MONITOR_PURE_PYTHON=1."""
+"""Story, event and rule matching compiled to C by mypyc (part of mypy) where a C compiler
+and the Python headers are at hand: the same typed modules, run as C extensions; pure Python
+where they are not, or with MONITOR_PURE_PYTHON=1."""
 
 from __future__ import annotations
 
