@@ -21,7 +21,7 @@ os.environ["MONITOR_START_SPREAD"] = "0"
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Story and rule matching run compiled where the install built them (setup.py): a
+    """Story, event and rule matching run compiled where the install built them (setup.py): a
     module edited since would be tested as it was, not as it is."""
     import monitor
 
