@@ -23,14 +23,21 @@ os.environ["MONITOR_START_SPREAD"] = "0"
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Story, event and rule matching run compiled where the install built them (setup.py): a
     module edited since would be tested as it was, not as it is."""
+    import importlib.util
+
     import monitor
 
     package = Path(monitor.__file__).parent
+    # The compiled code of every module is in mypyc's one library (setup.py's group_name);
+    # the .so beside a source only loads it, and a rebuild copies that loader back with its
+    # first build's time: the library's time says when the code was built.
+    library = importlib.util.find_spec("monitor_native__mypyc")
+    built_at = Path(library.origin).stat().st_mtime if library and library.origin else None
     stale = sorted(
         str(source.relative_to(package.parent))
-        for built in package.glob("*/*.so")
-        if (source := built.parent / (built.name.split(".")[0] + ".py")).exists()
-        and source.stat().st_mtime > built.stat().st_mtime
+        for loader in package.glob("*/*.so")
+        if (source := loader.parent / (loader.name.split(".")[0] + ".py")).exists()
+        and source.stat().st_mtime > (built_at or loader.stat().st_mtime)
     )
     if stale:
         pytest.exit(
