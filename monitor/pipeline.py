@@ -67,6 +67,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     now = rt.clock()
     outcome = PollOutcome(url=feed.url, result="error")
     before = pollstate.snapshot(state)
+    # The next poll counts from the answer, not from this poll's start: its request may wait
+    # long for its host's fetch slot ([fetch] per_host) and leave late, and only an answer
+    # says it reached the host. So two requests reach a feed's host an interval apart at least.
+    answered: float | None = None
     try:
         if rt.config.monitor.schedule == "adaptive" and feed.url not in rt.publishing:
             rt.publishing[feed.url] = await item_store.publishing_since(
@@ -86,15 +90,19 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
                     state.effective_url, etag=state.etag, last_modified=state.last_modified
                 )
             ]
+        answered = rt.clock()
         elapsed = fetched[0].elapsed
-        outcome = await ingest(rt, feed, state, fetched.pop(), now)
+        outcome = await ingest(rt, feed, state, fetched.pop(), now, answered=answered)
         outcome.fetch_seconds = elapsed
     except (FetchError, ParseError) as exc:
         pollstate.restore(state, before)
         outcome.error = str(exc)
         retry_after = exc.retry_after if isinstance(exc, FetchError) else None
         status = exc.status if isinstance(exc, FetchError) else None
-        await pollstate.record_error(rt, feed, state, outcome.error, status, retry_after, now)
+        await pollstate.record_error(
+            rt, feed, state, outcome.error, status, retry_after, now,
+            answered=rt.clock() if answered is None else answered,
+        )  # fmt: skip
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         pollstate.restore(state, before)
         _forget_after_failure(rt)
@@ -103,7 +111,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
             log.error("poll failed: %s", exc, extra={"feed": feed.url})
         else:  # the write path fails: the daemon says it once (``StoreOutage``), not per poll
             log.debug("poll failed: %s", exc, extra={"feed": feed.url})
-        state.next_check = next_check(rt.timing(feed), now, rt.clock(), error_streak=1)
+        ended = rt.clock()
+        state.next_check = next_check(
+            rt.timing(feed), ended if answered is None else answered, ended, error_streak=1
+        )
     except Exception as exc:
         # A bug of ours, or of a library, on this feed's data: record it against the feed and
         # keep polling it (with backoff) rather than lose the feed's schedule.
@@ -111,7 +122,10 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         _forget_after_failure(rt)
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
-        await pollstate.record_error(rt, feed, state, outcome.error, None, None, now)
+        await pollstate.record_error(
+            rt, feed, state, outcome.error, None, None, now,
+            answered=rt.clock() if answered is None else answered,
+        )  # fmt: skip
     outcome.next_check = state.next_check or now
     outcome.elapsed = time.monotonic() - started
     if rt.metrics is not None:
@@ -127,15 +141,17 @@ async def ingest(
     now: float,
     *,
     pushed: bool = False,
+    answered: float | None = None,
 ) -> PollOutcome:
-    """The path of a fetched body, from the response to the alerts it causes."""
+    """The path of a fetched body, from the response to the alerts it causes; ``answered``:
+    when the feed's host answered (``pollstate.record_success``)."""
     _follow_permanent_redirect(feed, state, result)
     state.etag, state.last_modified = result.etag, result.last_modified
     if result.body is None:
-        return await _nothing_new(rt, feed, state, result, "not_modified", now)
+        return await _nothing_new(rt, feed, state, result, "not_modified", now, answered)
     digest = hashlib.sha256(result.body).hexdigest()
     if digest == state.body_hash:  # validators ignored, same bytes: nothing to parse
-        return await _nothing_new(rt, feed, state, result, "unchanged", now)
+        return await _nothing_new(rt, feed, state, result, "unchanged", now, answered)
     # [fetch] bodies_in_flight: past it a poll waits with its body unparsed, one block, where
     # its parsed items are thousands of small objects that leave holes in the heap when freed;
     # counted, so that polls sure to bring a body do not all fetch it to wait here
@@ -181,7 +197,9 @@ async def ingest(
             alerts = rt.stages.queued - queued
             _count_new(state, len(stored), cut, old, now)
             pollstate.record_body(feed, state, parsed.malformed, now)
-            pollstate.record_success(rt, feed, state, result, parsed.ttl_seconds, now)
+            pollstate.record_success(
+                rt, feed, state, result, parsed.ttl_seconds, now, answered=answered
+            )
             if not pushed and parsed.malformed is None:  # the whole feed: retention keeps it
                 state.listed_since = since
             elif state.listed_since is not None:  # maybe not all of it: what it read is kept
@@ -254,11 +272,12 @@ def _follow_permanent_redirect(feed: FeedConfig, state: FeedState, result: Fetch
 
 
 async def _nothing_new(
-    rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, why: str, now: float
-) -> PollOutcome:
+    rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, why: str, now: float,
+    answered: float | None,
+) -> PollOutcome:  # fmt: skip
     """A 304, or the same body as last time: only the feed's state changes (a body that was
     malformed still is: ``state.malformed`` stays)."""
-    pollstate.record_success(rt, feed, state, result, None, now)
+    pollstate.record_success(rt, feed, state, result, None, now, answered=answered)
     await pollstate.save_alone(rt, state)
     return PollOutcome(url=feed.url, result=why)
 

@@ -54,10 +54,11 @@ async def save_alone(rt: Runtime, state: FeedState) -> None:
 
 def record_success(
     rt: Runtime, feed: FeedConfig, state: FeedState, result: FetchResult, ttl: float | None,
-    now: float,
+    now: float, *, answered: float | None = None,
 ) -> None:  # fmt: skip
     """A poll that fetched the feed: its failed fetches are over (a body's XML problem is
-    ``record_body``'s, and stays with the body)."""
+    ``record_body``'s, and stays with the body). ``answered``: when the feed's host answered
+    (``now`` if not given): the feed was last checked then, and its next check counts from it."""
     if state.error_streak:
         log.info(
             "recovered after %d failed poll%s",
@@ -65,12 +66,15 @@ def record_success(
             "s" * (state.error_streak != 1),
             extra={"feed": feed.url},
         )
+    checked = now if answered is None else answered
     state.last_status = result.status
-    state.last_checked = now
+    state.last_checked = checked
     state.last_success = now
     state.error_streak = 0
     state.failing_since = None
-    state.next_check = next_check(rt.timing(feed), now, rt.clock(), ttl=ttl, max_age=result.max_age)
+    state.next_check = next_check(
+        rt.timing(feed), checked, rt.clock(), ttl=ttl, max_age=result.max_age
+    )
 
 
 def record_body(feed: FeedConfig, state: FeedState, problem: str | None, now: float) -> None:
@@ -97,18 +101,23 @@ async def record_error(
     status: int | None,
     retry_after: float | None,
     now: float,
+    *,
+    answered: float | None = None,
 ) -> None:
     """Count the failure against the feed, back off, and save it (a store that fails too is
-    logged: the feed's schedule in memory goes on)."""
+    logged: the feed's schedule in memory goes on). ``answered``: when the poll's request
+    was answered or failed (``now`` if not given), which the back-off counts from."""
+    checked = now if answered is None else answered
     state.last_status = status
-    state.last_checked = now
+    state.last_checked = checked
     state.last_error = message
     state.last_error_at = now
     state.error_streak += 1
     state.failing_since = state.failing_since or now
     state.next_check = next_check(
-        rt.timing(feed), now, rt.clock(), error_streak=state.error_streak, retry_after=retry_after
-    )
+        rt.timing(feed), checked, rt.clock(), error_streak=state.error_streak,
+        retry_after=retry_after,
+    )  # fmt: skip
     log.warning(
         "%s (failed %d time%s in a row)",
         message,

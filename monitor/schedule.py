@@ -75,11 +75,14 @@ def next_check(
     max_age: float | None = None,
     retry_after: float | None = None,
 ) -> float:
-    """When to poll a feed again, after a poll that began at ``started`` and ended at ``ended``.
+    """When to poll a feed again, after a poll whose request was answered at ``started`` and
+    that ended at ``ended``.
 
-    ``next_delay`` after the poll began, so that a feed keeps its cadence; but never sooner
-    than ``min_interval`` (or the server's Retry-After, counted from its answer) after the
-    poll ended, so that a poll that waited its turn behind others is not due again at once.
+    ``next_delay`` after the answer, not after the poll began: a request that waited for its
+    host's fetch slot left late, and a delay counted from before that wait would bring the
+    next request sooner than the interval after it. Never sooner than ``min_interval`` (or
+    the server's Retry-After, counted from its answer) after the poll ended, so that a poll
+    that waited its turn at the store behind others is not due again at once.
     """
     delay = next_delay(
         timing, error_streak=error_streak, ttl=ttl, max_age=max_age, retry_after=retry_after

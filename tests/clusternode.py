@@ -5,7 +5,8 @@ real Node, LeasedScheduler and Election over a real PostgreSQL, polling real HTT
         [--parse]
 
 Each poll GETs BASE_URL/feed/<i>.xml (with ``--parse`` it also parses and normalizes the body
-with monitor's parser) and is due again INTERVAL seconds after it began. The node prints one
+with monitor's parser) and is due again INTERVAL seconds after its answer came, as the
+daemon's polls are (``pipeline.refresh_feed``). The node prints one
 line when it has joined ("ready <node id>"), one per term it wins as the assigner ("assigner
 <node id> <epoch>"), and on SIGTERM stops cleanly and prints "stopped <node id> <polls>
 <items> <cpu seconds>".
@@ -50,15 +51,16 @@ async def main(args: argparse.Namespace) -> None:
 
     async def poll(url: str) -> float:
         nonlocal items
-        started = time.time()
+        answered = None
         try:
             async with session.get(url) as response:
+                answered = time.time()
                 body = await response.read()
             if args.parse:
                 items += len(parse_feed(body, response.headers, url=url).entries)
         except (aiohttp.ClientError, ParseError):
             pass
-        return started + interval
+        return (answered or time.time()) + interval
 
     async def lead(term: Term) -> None:
         print("assigner", node.id, term.epoch, flush=True)

@@ -113,9 +113,13 @@ async def heartbeat(conn: asyncpg.Connection, node: int, role: str, lease: float
             f"UPDATE cluster_nodes SET heartbeat = {NOW}, role = $2 WHERE id = $1", node, role
         )
         # A poll longer than the lease keeps its feed while its node lives: only a node that
-        # stops beating loses its feeds.
+        # stops beating loses its feeds. Its request may leave after this beat (it waits for
+        # its host's fetch slot): if the node dies, the feed is due at its usual gap from a
+        # lease after this beat, as ``leases.take_due`` reckons from the take.
         await conn.execute(
-            f"UPDATE feed_leases SET lease_until = {NOW} + $2 WHERE leased_by = $1",
+            f"UPDATE feed_leases SET lease_until = {NOW} + $2,"
+            f" next_poll_at = greatest(next_poll_at, {NOW} + last_delay + $2)"
+            " WHERE leased_by = $1",
             node,
             lease,
         )
