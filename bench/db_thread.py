@@ -22,10 +22,14 @@ split two ways, in thread CPU on that thread:
   read from the WAL after each COMMIT (SQLite's dbstat names the pages at the end). Off by
   default: reading the WAL there adds to the database thread's figures above.
 
-``--baseline REV`` runs commit REV's ``monitor`` too, rounds interleaved, in the same run.
+``--baseline REV`` runs commit REV's ``monitor`` too, rounds interleaved, in the same run: a
+checkout of REV's package, pure Python. Where this tree runs compiled modules (``setup.py
+build_ext --inplace``), give a directory instead, a worktree at the baseline built the same
+way, so that both run the same modules compiled. An A/A run (identical code both sides)
+tells this machine's spread before a figure is read as a saving.
 
-    flock /tmp/bench.lock python bench/db_thread.py [--feeds 300] [--rounds 1] [--baseline REV]
-        [--frames]
+    flock /tmp/bench.lock python bench/db_thread.py [--feeds 300] [--rounds 1]
+        [--baseline REV|DIR] [--frames]
 """
 
 from __future__ import annotations
@@ -317,7 +321,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=1)
-    parser.add_argument("--baseline", metavar="REV", help="also run commit REV's monitor")
+    parser.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also run commit REV's monitor (pure Python), or a tree's (a directory: a worktree"
+        " at the baseline, its modules built as this tree's are)",
+    )
     parser.add_argument(
         "--frames", action="store_true", help="the WAL frames of each COMMIT, by b-tree"
     )
@@ -333,8 +342,19 @@ def main() -> None:
 
     tmp = Path(tempfile.mkdtemp(prefix="db-thread-"))
     codes = {"this tree": REPO}
-    if args.baseline:
+    if args.baseline and Path(args.baseline).is_dir():
+        # A tree of its own (a worktree at the baseline, built as this one is): compiled
+        # modules run like for like, where a checkout of REV runs pure Python.
+        codes[args.baseline] = Path(args.baseline).resolve()
+    elif args.baseline:
         codes[args.baseline] = checkout(args.baseline, tmp / "baseline")
+    for name, code in codes.items():
+        print(f"{name}: {len(list((code / 'monitor').rglob('*.so')))} compiled modules")
+        # Bytecode written beforehand, as bench/ingest.py does: where PYTHONDONTWRITEBYTECODE
+        # is set, a tree without it compiles its modules again in each run, which no
+        # installed monitor does.
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "monitor")],
+                       check=True, capture_output=True)  # fmt: skip
     runs: dict[str, list[dict[str, Any]]] = defaultdict(list)
     try:
         with ingest.served(args.feeds) as port:
