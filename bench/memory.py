@@ -10,7 +10,11 @@ bytes per new item), in a second run (tracing doubles the memory it measures and
 everything: its peak says nothing).
 
     python bench/memory.py [--feeds 1000] [--items 50] [--trace [--lines 15]] [--restart]
-                           [--code DIR ...]
+                           [--at POLL,...] [--code DIR ...]
+
+``--at 1,100,500``: the same composition read after those polls too, beside the engine open
+and the cycle's end (where the memory comes: a first poll's one-time costs, the window's
+growth, what is in flight).
 
 ``--restart``: then, in a fresh interpreter, what ``monitor run`` does at start on the store
 the cycle left (the story window rebuilt from it: the bulk load), and a second cycle.
@@ -158,7 +162,9 @@ def composition() -> dict[str, float]:
     }
 
 
-def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
+def run(
+    state: Path, trace: bool, code: Path, lines: int = 15, at: frozenset[int] = frozenset()
+) -> None:
     """In a fresh interpreter: config, engine, one cycle, as bench/contenders.py runs them,
     with ``code``'s ``monitor``."""
     sys.path.insert(0, str(code))
@@ -202,6 +208,7 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     config = config_module.loads(news_of_any_age((state / "config.toml").read_text()), base_dir=state)
     steps["config"] = rss_mb()
     at_peak: dict[str, Any] = {"rss": 0.0}
+    at_polls: dict[int, dict[str, float]] = {}
 
     async def cycle() -> tuple[dict[str, float], dict[str, float]]:
         limit_arenas()
@@ -216,6 +223,8 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
         def after_poll() -> None:
             trim.poll_done()
             polls[0] += 1
+            if polls[0] in at and not trace:
+                at_polls[polls[0]] = composition()
             now = rss_mb()
             # Read at the highest point seen after a tenth of the polls (reading smaps
             # costs a few ms: not at every poll of the first ones, which all climb).
@@ -255,6 +264,12 @@ def run(state: Path, trace: bool, code: Path, lines: int = 15) -> None:
     print("largest mappings at the peak: " + ", ".join(
         f"{Path(name).name} {mb:.1f}" for name, mb in sorted(
             at_peak.get("mappings", {}).items(), key=lambda kv: -kv[1])[:8]))  # fmt: skip
+    if at_polls:
+        columns = {"open": at_open, **{f"poll {n}": at_polls[n] for n in sorted(at_polls)}}
+        columns["end"] = at_end
+        print("the same at polls (MB): " + " | ".join(columns))
+        for kind in at_open:
+            print(f"  {kind}: " + ", ".join(f"{parts[kind]:.1f}" for parts in columns.values()))
 
 
 def restart(state: Path, code: Path) -> None:
@@ -333,7 +348,9 @@ def main(args: argparse.Namespace) -> None:
             with tempfile.TemporaryDirectory() as tmp:
                 urls = [f"http://127.0.0.1:{port}/f/{i}" for i in range(args.feeds)]
                 (Path(tmp) / "config.toml").write_text(monitor_config(Path(tmp), urls, rules))
-                proc = ctx.Process(target=run, args=(Path(tmp), trace, code.resolve(), args.lines))
+                proc = ctx.Process(
+                    target=run, args=(Path(tmp), trace, code.resolve(), args.lines, args.at)
+                )
                 proc.start()
                 proc.join()
                 if args.restart and not trace:
@@ -354,6 +371,8 @@ if __name__ == "__main__":
                     help="then start again on the store the cycle left (the window rebuilt)")  # fmt: skip
     ap.add_argument("--lines", type=int, default=15,
                     help="with --trace: how many modules and lines to print")  # fmt: skip
+    ap.add_argument("--at", type=lambda s: frozenset(int(n) for n in s.split(",")),
+                    default=frozenset(), help="also the composition after these polls")  # fmt: skip
     ap.add_argument("--code", type=Path, nargs="+", default=[BENCH.parent],
                     help="checkouts whose monitor runs, in turn")  # fmt: skip
     main(ap.parse_args())
