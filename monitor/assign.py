@@ -77,7 +77,7 @@ def stories(
     labels.read_ahead([(s.feed_id, s.item.title, s.item.summary) for s in items])
     for stored in items:
         item = stored.item
-        seen = item.seen
+        seen = stored.seen_at.timestamp()
         found = index.find(item.title, item.summary, seen, item.canonical_url, item.guid)
         if found.reason == "similar headline" and labels.is_label(stored.feed_id, item.title):
             found = StoryMatch(None, 0.0, "new story")  # a feed's label is not a headline
@@ -105,7 +105,7 @@ def events(index: EventIndex, changes: Sequence[StoryChange], new_ids: Iterator[
     for change in changes:
         on_time = not change.item.untimed  # decided for its poll (``events.when``)
         item = change.item.item
-        seen = item.seen
+        seen = change.item.seen_at.timestamp()
         story_id = change.story.id
         feed = change.item.feed_id
         found = index.find(

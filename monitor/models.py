@@ -68,13 +68,6 @@ class Item:
     # where none is known: from the parser, its <source url=...>; the store's caller makes it
     # the feed's own site for an item without <source> (``pipeline._store_new``).
     site: str = ""
-    # ``published`` (else ``first_seen``) as a timestamp: made once, in the parse thread, where
-    # the stages on the event loop (news_only, story and event assignment, eviction) each
-    # took it again from the datetime.
-    seen: float = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self.seen = (self.published or self.first_seen).timestamp()
 
 
 @dataclass(slots=True)

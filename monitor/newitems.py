@@ -92,7 +92,7 @@ async def set_aside_older(
 def news_only(stored: Sequence[StoredItem], oldest: float) -> tuple[list[StoredItem], int]:
     """The stored items that are news (published at ``oldest`` or later, or undated), and
     how many were published before ``oldest``: old news, stored as seen."""
-    news = [s for s in stored if s.item.published is None or s.item.seen >= oldest]
+    news = [s for s in stored if s.item.published is None or s.item.published.timestamp() >= oldest]
     return news, len(stored) - len(news)
 
 

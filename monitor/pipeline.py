@@ -286,7 +286,7 @@ async def _store_new(
     credited to its ``site`` (``FeedState.site``) where it has one."""
     untimed: frozenset[str] = frozenset()
     if first_poll:
-        marks = when.untimed([e.seen if e.published is not None else None for e in entries])
+        marks = when.untimed([item_store.to_ts(e.published) for e in entries])
         untimed = frozenset(e.key for e, mark in zip(entries, marks, strict=True) if mark)
     # A <source> that names the feed itself is no other outlet's: the feed's own items are
     # one outlet, whichever of them says so (review20g: "Wire" counted twice, a burst of one)

@@ -188,7 +188,11 @@ class Stages:
 
     def _evict(self, items: Sequence[StoredItem], now: float) -> None:
         if items:
-            self._latest = max(self._latest, max(i.item.seen for i in items))
+            try:  # the newest date, then its timestamp: not one timestamp per item
+                newest = max(i.seen_at for i in items).timestamp()
+            except TypeError:  # naive and aware dates together (not from parse): one by one
+                newest = max(i.seen_at.timestamp() for i in items)
+            self._latest = max(self._latest, newest)
         if now - self._evicted_at >= EVICT_EVERY:
             # Headlines a window older than the newest one can no longer be joined: forget
             # them, so memory stays bounded over months. The index's clock is publication
