@@ -15,7 +15,14 @@ parts under 1.5 us an item within 0.06 of themselves, the insert and the trips w
 fetch and site_of_feed up to 1.1 apart, the polls beside the stages 24.5 against 26.8 and the
 loop's total 2% apart: a change below that is noise.
 
+``--inside`` splits the stages after store too: each call into compiled code (story and event
+assignment's indexes, the rules) apart from the Python of ``assign`` and ``stages`` around it.
+Those calls are per item: their timing (a few hundred ns each) lands in the part around them,
+so compare ``--inside`` runs only with each other. ``--baseline`` takes a checkout's path too
+(its compiled modules built there beforehand, not while others wait for the bench lock).
+
     flock /tmp/bench.lock python bench/loop_split.py [--feeds 300] [--rounds 2] [--baseline REV]
+        [--inside]
 """
 
 from __future__ import annotations
@@ -139,6 +146,29 @@ SYNC = [
 ]
 
 
+# With --inside: the stages after store split too, the calls into compiled code (dedup,
+# events, match) apart from the Python around them.
+INSIDE_ASYNC = [
+    ("monitor.stages", "Stages", "_assign", "stages._assign"),
+]
+INSIDE_SYNC = [
+    ("monitor.assign", None, "stories", "assign.stories"),
+    ("monitor.assign", None, "events", "assign.events"),
+    ("monitor.stages", "Stages", "_find_matches", "stages._find_matches"),
+    ("monitor.stages", "Stages", "_evict", "stages._evict"),
+    ("monitor.dedup.index", "StoryIndex", "find", "compiled: StoryIndex.find"),
+    ("monitor.dedup.index", "StoryIndex", "add", "compiled: StoryIndex.add"),
+    ("monitor.dedup.labels", "FeedTitles", "read_ahead", "compiled: FeedTitles.read_ahead"),
+    ("monitor.dedup.labels", "FeedTitles", "is_label", "compiled: FeedTitles.is_label"),
+    ("monitor.events", "EventIndex", "find", "compiled: EventIndex.find"),
+    ("monitor.events", "EventIndex", "add", "compiled: EventIndex.add"),
+    ("monitor.events", "EventIndex", "read_ahead", "compiled: EventIndex.read_ahead"),
+    ("monitor.events", "EventIndex", "embed_ahead", "compiled: EventIndex.embed_ahead"),
+    ("monitor.events", "EventIndex", "title", "compiled: EventIndex.title"),
+    ("monitor.match", "Matcher", "match", "compiled: Matcher.match"),
+]
+
+
 def child(tree: Path, state: Path, urls: list[str]) -> None:
     """In a process of its own: ``tree``'s monitor through the first cycle, parts timed."""
     import importlib
@@ -147,7 +177,10 @@ def child(tree: Path, state: Path, urls: list[str]) -> None:
     import contenders
 
     split = Split()
-    for table, wrap in ((ASYNC, _wrap_async), (SYNC, _wrap_sync)):
+    tables = [(ASYNC, _wrap_async), (SYNC, _wrap_sync)]
+    if os.environ.get("LOOP_SPLIT_INSIDE"):
+        tables += [(INSIDE_ASYNC, _wrap_async), (INSIDE_SYNC, _wrap_sync)]
+    for table, wrap in tables:
         for module, attr, name, part in table:
             owner = importlib.import_module(module)
             owner = getattr(owner, attr) if attr else owner
@@ -198,16 +231,31 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--feeds", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=2, help="runs of each, interleaved (summed)")
-    ap.add_argument("--baseline", metavar="REV", help="also time monitor as of REV")
+    ap.add_argument(
+        "--baseline",
+        metavar="REV",
+        help="also time monitor as of REV (or as the checkout at the path REV, as built there)",
+    )
+    ap.add_argument(
+        "--inside",
+        action="store_true",
+        help="split the stages after store too (costs them a few us an item)",
+    )
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.inside:
+        os.environ["LOOP_SPLIT_INSIDE"] = "1"
     if args.child:
         state = Path(args.child[1])
         child(Path(args.child[0]), state, json.loads((state / "urls.json").read_text()))
         return
     trees = {"this tree": BENCH.parent}
     base = None
-    if args.baseline:
+    if args.baseline and Path(args.baseline).is_dir():
+        # A checkout of the baseline, its compiled modules built beforehand (setup.py
+        # build_ext --inplace there), not while others wait for the bench lock.
+        trees[args.baseline] = Path(args.baseline).resolve()
+    elif args.baseline:
         base = Path(tempfile.mkdtemp(prefix="loop-split-baseline-")) / "tree"
         subprocess.run(["git", "-C", str(BENCH.parent), "worktree", "add", "--detach", str(base),
                         args.baseline], check=True, capture_output=True)  # fmt: skip
