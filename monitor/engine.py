@@ -226,12 +226,10 @@ class Engine:
         timeout: float,  # noqa: ASYNC109 (the outbox's own API)
         *,
         updates: bool = False,
-        keep_pace: bool = False,
     ) -> bool:
         """Wait until nothing is due in the outbox, at most ``timeout`` seconds; with
-        ``updates``, the updates held to coalesce go now too (with ``keep_pace``, not those
-        paced longer: ``Deliverer.drain``)."""
-        return await self.deliverer.drain(timeout, updates=updates, keep_pace=keep_pace)
+        ``updates``, the updates held to coalesce go now too."""
+        return await self.deliverer.drain(timeout, updates=updates)
 
     async def stop_delivery(self) -> None:
         """Stop delivering (alerts in flight finish); ``start_delivery`` resumes."""

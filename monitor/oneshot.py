@@ -69,10 +69,8 @@ async def run_once(
             try:
                 outcomes = await poll_all(engine.rt, after_poll=after_poll)
                 # Updates held to coalesce go now: nothing more of this run can join them, and
-                # waiting out update_delay would hold the command for up to a minute. Those
-                # paced longer (a notifying channel's, after an event's first update) wait
-                # for a later run: one a run (cron) is more than the daemon sends.
-                drained = await engine.drain(DRAIN_TIMEOUT, updates=True, keep_pace=True)
+                # waiting out update_delay would hold the command for up to a minute.
+                drained = await engine.drain(DRAIN_TIMEOUT, updates=True)
                 if dry_run:  # its store is a copy: what would wait, not what is kept
                     await _say_what_waits(engine)
                 elif not drained:

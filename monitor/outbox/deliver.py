@@ -144,17 +144,10 @@ class Deliverer:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
 
-    async def drain(
-        self,
-        timeout: float,  # noqa: ASYNC109 (the outbox's own API)
-        *,
-        updates: bool = False,
-        keep_pace: bool = False,
-    ) -> bool:
+    async def drain(self, timeout: float, *, updates: bool = False) -> bool:  # noqa: ASYNC109
         """Deliver until nothing more can go out within ``timeout`` seconds (``monitor once``);
         True when no alert is left pending. Digests go out without waiting for their window;
-        with ``updates``, so do updates held to coalesce (the end of a replay), and with
-        ``keep_pace`` too, only those that wait no longer than ``update_delay``.
+        with ``updates``, so do updates held to coalesce (the end of a replay).
         Starts the workers itself when ``run`` is not running."""
         deadline = time.monotonic() + timeout
         own_stop: asyncio.Event | None = None
@@ -165,7 +158,6 @@ class Deliverer:
             await self._release_held()  # before the first count, which must see them due
         self._flush.digests = True
         self._flush.updates = updates
-        self._flush.keep_pace = keep_pace
         self.wake()
         self.timed_out = False
         brought: set[int] = set()  # the held alerts released so far (an id is one row's)
@@ -197,7 +189,7 @@ class Deliverer:
             else:
                 self.timed_out = True
         finally:
-            self._flush.digests = self._flush.updates = self._flush.keep_pace = False
+            self._flush.digests = self._flush.updates = False
             if own_stop is not None and own_run is not None:
                 own_stop.set()
                 with contextlib.suppress(asyncio.CancelledError):

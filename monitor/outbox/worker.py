@@ -56,7 +56,6 @@ class Flush:
 
     digests: bool = False  # digests without waiting for their window
     updates: bool = False  # ... and updates without waiting to coalesce
-    keep_pace: bool = False  # ... but those paced past update_delay keep their pace
 
 
 class ChannelWorker:
@@ -178,15 +177,15 @@ class ChannelWorker:
         for due in batch:
             alert = due.alert
             until = quiet_until(config, now, alert.severity)
-            # The end of a replay (drain with updates=True) sends the updates held to coalesce;
-            # `monitor once` (keep_pace) not those paced longer (an email's after the first):
-            # run every few minutes, it would send one a run where the daemon sends fewer.
-            if until is None and alert.kind == "update" and config.update_delay > 0:
-                wait = update_wait(config, due)
-                flush = self.flush
-                if not flush.updates or (flush.keep_pace and wait > config.update_delay):
-                    hold = due.created_at + wait
-                    until = hold if hold > now else None
+            # The end of a replay (drain with updates=True) sends the updates held to coalesce.
+            if (
+                until is None
+                and alert.kind == "update"
+                and config.update_delay > 0
+                and not self.flush.updates
+            ):
+                hold = due.created_at + update_wait(config, due)
+                until = hold if hold > now else None
             if until is not None:
                 later.setdefault(until, []).append(due)
             elif not self._storm.admit(alert, now, admitted):
