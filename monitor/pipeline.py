@@ -69,7 +69,8 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
     before = pollstate.snapshot(state)
     # The next poll counts from the answer, not from this poll's start: its request may wait
     # long for its host's fetch slot ([fetch] per_host) and leave late, and only an answer
-    # says it reached the host. So two requests reach a feed's host an interval apart at least.
+    # says it reached the host. So two requests reach a feed's host an interval apart at least
+    # (less its jitter).
     answered: float | None = None
     try:
         if rt.config.monitor.schedule == "adaptive" and feed.url not in rt.publishing:

@@ -36,7 +36,7 @@ async def test_a_request_that_left_after_the_lease_is_not_repeated_within_its_ga
     async with pool.acquire() as conn:
         await lease_store.sync(conn, [(URL, 0.0)])
         await lease_store.take_due(conn, node.id, 1, LEASE)
-        await lease_store.hand_back(conn, node.id, [(URL, GAP)])
+        await lease_store.hand_back(conn, node.id, [(URL, GAP, GAP)])
         await lease_store.bring_forward(conn, URL, 0.0)  # due now, its last gap kept
         assert len(await lease_store.take_due(conn, node.id, 1, LEASE)) == 1
     for _ in range(3):  # its request waits for a fetch slot longer than the lease

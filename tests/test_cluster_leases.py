@@ -86,7 +86,7 @@ async def test_a_lease_runs_out_only_when_its_node_stops_beating(
         await asyncio.sleep(0.2)
     async with pool.acquire() as conn:
         taken = await lease_store.take_due(conn, second.id, 10, lease)
-        back = await lease_store.hand_back(conn, first.id, [(x.feed_url, 60.0) for x in held])
+        back = await lease_store.hand_back(conn, first.id, [(x.feed_url, 60.0, 60.0) for x in held])
     assert len(taken) == 5 - handed_back_by_first, case
     assert len(back) == handed_back_by_first, case
 
@@ -96,7 +96,7 @@ async def test_a_feed_handed_back_is_not_due_until_its_next_time(pool: asyncpg.P
     async with pool.acquire() as conn:
         await lease_store.sync(conn, [(FEEDS[0], 0.0), (FEEDS[1], 0.0)])
         taken = await lease_store.take_due(conn, node.id, 10, 30.0)
-        await lease_store.hand_back(conn, node.id, [(FEEDS[0], 0.6), (FEEDS[1], 3600.0)])
+        await lease_store.hand_back(conn, node.id, [(FEEDS[0], 0.6, 0.6), (FEEDS[1], 3600.0, 3600.0)])
         assert await lease_store.take_due(conn, node.id, 10, 30.0) == []
         await asyncio.sleep(0.8)
         again = await lease_store.take_due(conn, node.id, 10, 30.0)

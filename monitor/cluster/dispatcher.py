@@ -43,7 +43,8 @@ class LeasedScheduler(Dispatching):
         self._clock = clock
         self._feeds: dict[str, float] = {}  # configured feeds: first due (a delay) if new
         self._dirty = True  # the configured feeds are not yet in the table
-        self._done: list[tuple[str, float]] = []  # polls ended, feeds not yet handed back
+        # Polls ended, feeds not yet handed back: (url, delay, gap), see ``lease_store.hand_back``
+        self._done: list[tuple[str, float, float]] = []
         self._forward: dict[str, float] = {}  # feeds due sooner than the table says (at)
         self.polls = 0  # polls this node ran
 
@@ -121,7 +122,7 @@ class LeasedScheduler(Dispatching):
         except BaseException:
             self._done[:0] = done  # tried again next round
             raise
-        for url in {url for url, _ in done} - set(back):
+        for url in {url for url, _, _ in done} - set(back):
             if self.node.metrics is not None:
                 self.node.metrics.lost.inc()
             log.warning("cluster: lost the lease while polling (another node has it now)",
@@ -138,6 +139,7 @@ class LeasedScheduler(Dispatching):
 
     async def _run(self, url: str) -> None:
         at: float | None = None
+        started = self._clock()
         try:
             at = await self._poll(url)
         except asyncio.CancelledError:
@@ -147,8 +149,11 @@ class LeasedScheduler(Dispatching):
             log.exception("the poll failed unexpectedly; trying again later", extra={"feed": url})
         finally:
             self.polls += 1
-            delay = (at if at is not None else self._clock() + RETRY_AFTER_BUG) - self._clock()
-            self._done.append((url, delay))
+            ended = self._clock()
+            due = at if at is not None else ended + RETRY_AFTER_BUG
+            # The gap from the poll's start, not its end: its request left in between, and the
+            # time the poll took after its answer (parsing, the store) must not shorten it.
+            self._done.append((url, due - ended, due - started))
             del self._polling[url]
             self._wake.set()
             if self.node.metrics is not None:

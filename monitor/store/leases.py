@@ -80,26 +80,30 @@ async def take_due(conn: asyncpg.Connection, node: int, limit: int, lease: float
 
 
 async def hand_back(
-    conn: asyncpg.Connection, node: int, done: Sequence[tuple[str, float]]
+    conn: asyncpg.Connection, node: int, done: Sequence[tuple[str, float, float]]
 ) -> list[str]:
-    """Give polled feeds back, each due again ``delay`` seconds from now (a delay, not a time:
-    the database's clock decides, so the nodes' clocks need not agree). Only leases ``node``
-    still holds count: a feed another node took over meanwhile (this one stalled past its
-    lease) keeps the other's schedule. Returns the feeds handed back."""
+    """Give polled feeds back as (url, delay, gap): each due again ``delay`` seconds from now
+    (a delay, not a time: the database's clock decides, so the nodes' clocks need not agree);
+    ``gap`` (at least ``delay``) counts from the poll's start, before its request left, and is
+    what a node that dies with the feed's next request in flight keeps it from others
+    (``take_due``, ``heartbeat``). Only leases ``node`` still holds count: a feed another node
+    took over meanwhile (this one stalled past its lease) keeps the other's schedule. Returns
+    the feeds handed back."""
     if not done:
         return []
     rows = await conn.fetch(
         f"""
         UPDATE feed_leases f
-        SET next_poll_at = {NOW} + d.delay, last_delay = d.delay, leased_by = NULL,
+        SET next_poll_at = {NOW} + d.delay, last_delay = d.gap, leased_by = NULL,
             lease_until = NULL
-        FROM unnest($2::text[], $3::float8[]) AS d(url, delay)
+        FROM unnest($2::text[], $3::float8[], $4::float8[]) AS d(url, delay, gap)
         WHERE f.feed_url = d.url AND f.leased_by = $1
         RETURNING f.feed_url
         """,
         node,
-        [url for url, _ in done],
-        [delay for _, delay in done],
+        [url for url, _, _ in done],
+        [delay for _, delay, _ in done],
+        [max(delay, gap) for _, delay, gap in done],
     )
     return [r["feed_url"] for r in rows]
 
