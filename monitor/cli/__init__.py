@@ -92,6 +92,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+def run_process() -> int:
+    """The ``monitor`` program and ``python -m monitor``: ``main``, in a process that ends when
+    it returns (``main`` itself is also called inside other processes: tests, a node's)."""
+    code = main()
+    interpreter.leave_heap()
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Inside the try: Ctrl-C while the commands are being imported is still one line.
