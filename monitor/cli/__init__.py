@@ -94,7 +94,10 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 def run_process() -> int:
     """The ``monitor`` program and ``python -m monitor``: ``main``, in a process that ends when
-    it returns (``main`` itself is also called inside other processes: tests, a node's)."""
+    it returns (``main`` itself is also called inside other processes: tests, a node's). Its
+    start-up (imports, the config) makes objects that live as long as the process: collected
+    as seldom as the daemon's young objects are."""
+    interpreter.collect_less_often()
     code = main()
     interpreter.leave_heap()
     return code
