@@ -119,9 +119,17 @@ def run_monitor(phase: str, state: Path, urls: list[str]) -> dict[str, Any]:
     try:  # the event loop `monitor run` and `once` run on (uvloop's where installed)
         from monitor.eventloop import new_event_loop
     except ImportError:  # a --baseline revision from before it: asyncio's
-        return asyncio.run(cycle())
-    with asyncio.Runner(loop_factory=new_event_loop) as runner:
-        return runner.run(cycle())
+        result = asyncio.run(cycle())
+    else:
+        with asyncio.Runner(loop_factory=new_event_loop) as runner:
+            result = runner.run(cycle())
+    try:  # the process ends as the `monitor` program's does
+        from monitor.interpreter import leave_heap
+    except ImportError:  # a --baseline revision from before it
+        pass
+    else:
+        leave_heap()
+    return result
 
 
 async def changed_cycle(

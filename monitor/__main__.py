@@ -1,5 +1,5 @@
 """``python -m monitor``."""
 
-from monitor.cli import main
+from monitor.cli import run_process
 
-raise SystemExit(main())
+raise SystemExit(run_process())

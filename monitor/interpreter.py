@@ -4,7 +4,8 @@ Nothing in the library calls this: it changes the whole process, so only the com
 does: ``one_blas_thread`` for every command, before anything imports numpy; ``monitor run``,
 once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
 opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
-too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
+and collects less often too, and ``HeapTrim`` is given to the polls by ``monitor run`` and
+``monitor once`` alone; ``leave_heap`` ends every process the ``monitor`` command runs.
 Tests run with the interpreter's defaults (replay and the demo, as commands, with
 ``one_blas_thread`` alone); the benches that stand for the daemon call what it calls.
 """
@@ -94,6 +95,24 @@ def settle_heap() -> None:
     gc.freeze()
     gc.set_threshold(*GC_THRESHOLDS)
     resume_collector()
+
+
+def collect_less_often() -> None:
+    """Young objects collected less often (``GC_THRESHOLDS``), as ``settle_heap`` sets them,
+    for a command that builds a large heap and ends (``monitor once``): at the default
+    threshold, a cycle's polls set off hundreds of young collections and full ones that walk
+    every headline stored so far, to find few cycles."""
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
+def leave_heap() -> None:
+    """Before the process ends, once the command returned: what it built moved out of the
+    cycle collector's sight (``gc.freeze``). The interpreter's exit runs full collections as
+    it tears the modules down, each walking every object still alive to find the cycles among
+    them, which the exit frees anyway; frozen, each object is still freed as its last
+    reference goes, without the walks. A reference cycle is then left to the system with the
+    process: every command closes what it opened (files, the store) before it returns."""
+    gc.freeze()
 
 
 def release_free_memory() -> bool:

@@ -1,7 +1,9 @@
 """``monitor run`` leaves the cycle collector little to walk: what start-up built is frozen out
-of its sight and young objects are collected less often. Opening an engine as a library
-(tests, replay, the demo, ``monitor once``) leaves the interpreter as it found it. The polls of
-``monitor run`` and ``monitor once`` give the memory they freed back to the system as they go."""
+of its sight and young objects are collected less often (``monitor once`` collects them as
+seldom, and so does the ``monitor`` program's start-up). Opening an engine as a library (tests,
+replay, the demo) leaves the interpreter as it found it. The ``monitor`` program ends with its
+heap frozen: the exit's own collections walk none of it. The polls of ``monitor run`` and
+``monitor once`` give the memory they freed back to the system as they go."""
 
 from __future__ import annotations
 
@@ -13,6 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REPO
+from helpers import config_file
+
+from monitor.interpreter import GC_THRESHOLDS
 
 OPEN_ENGINE = """
     engine = await Engine.open(config)
@@ -64,6 +69,35 @@ def test_only_the_daemon_tunes_the_collector(tmp_path: Path, case: str, body: st
         timeout=90,
     )
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+# `python -m monitor ARGS`, writing as the interpreter begins its exit (its atexit hooks run
+# before it tears the modules down) how many objects are frozen and the young threshold.
+PROGRAM_EXIT = """
+import atexit, gc, runpy, sys
+out = sys.argv.pop(1)
+atexit.register(lambda: open(out, "w").write(f"{gc.get_freeze_count()} {gc.get_threshold()[0]}"))
+runpy.run_module("monitor", run_name="__main__", alter_sys=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("command", "threshold"),
+    [("once", GC_THRESHOLDS[0]), ("check-config", GC_THRESHOLDS[0])],
+)
+def test_the_program_ends_with_its_heap_out_of_the_collectors_sight(
+    tmp_path: Path, command: str, threshold: int
+) -> None:
+    config = config_file(tmp_path, [])
+    out = tmp_path / "at-exit"
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM_EXIT, str(out), command, "-c", str(config)],
+        cwd=REPO, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    frozen, young = map(int, out.read_text().split())
+    assert frozen > 10_000, frozen  # every module, the config: what start-up built
+    assert young == threshold
 
 
 # Blocks of the size a poll's body and parsed entries take, every other one freed: glibc keeps

@@ -66,9 +66,21 @@ def _module_named(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _asks_version(argv: Sequence[str]) -> bool:
+    """``argv`` is ``--version`` before any command (the config's option aside)."""
+    args = iter(argv)
+    for arg in args:
+        if arg in ("-c", "--config"):
+            next(args, None)
+        elif not arg.startswith(("--config=", "-c")) or arg == "--version":
+            return arg == "--version"
+    return False
+
+
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     """The parser of every command; with ``argv`` that names one, of that one alone: a
-    command's module imports what it runs, and `monitor run` need not hold the others'."""
+    command's module imports what it runs, and `monitor run` need not hold the others'.
+    ``--version`` needs none of them."""
     parser = _Parser(
         prog="monitor",
         description="Watch news feeds, fold the same story from many outlets into one, "
@@ -86,10 +98,23 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
     named = None if argv is None else _module_named(argv)
+    if argv is not None and _asks_version(argv):
+        return parser
     for name in COMMANDS if named is None else [named]:
         module = importlib.import_module(f"monitor.cli.{name}")
         module.register(sub)
     return parser
+
+
+def run_process() -> int:
+    """The ``monitor`` program and ``python -m monitor``: ``main``, in a process that ends when
+    it returns (``main`` itself is also called inside other processes: tests, a node's). Its
+    start-up (imports, the config) makes objects that live as long as the process: collected
+    as seldom as the daemon's young objects are."""
+    interpreter.collect_less_often()
+    code = main()
+    interpreter.leave_heap()
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
