@@ -16,6 +16,7 @@ from collections.abc import Callable
 import asyncpg
 
 from monitor.cluster.node import Node
+from monitor.fetch import since_request_could_leave
 from monitor.schedule import RETRY_AFTER_BUG, Dispatching, PollJob
 from monitor.store import leases as lease_store
 from monitor.waits import wait_event
@@ -45,6 +46,8 @@ class LeasedScheduler(Dispatching):
         self._dirty = True  # the configured feeds are not yet in the table
         # Polls ended, feeds not yet handed back: (url, delay, gap), see ``lease_store.hand_back``
         self._done: list[tuple[str, float, float]] = []
+        # Polls cancelled, feeds not yet handed back: (url, sent), see ``hand_back_stopped``
+        self._stopped: list[tuple[str, float | None]] = []
         self._forward: dict[str, float] = {}  # feeds due sooner than the table says (at)
         self.polls = 0  # polls this node ran
 
@@ -117,12 +120,16 @@ class LeasedScheduler(Dispatching):
 
     async def _hand_back(self, conn: asyncpg.Connection) -> None:
         done, self._done = self._done, []
+        stopped, self._stopped = self._stopped, []
         try:
             back = await lease_store.hand_back(conn, self.node.id, done)
+            back += await lease_store.hand_back_stopped(conn, self.node.id, stopped)
         except BaseException:
             self._done[:0] = done  # tried again next round
+            self._stopped[:0] = stopped
             raise
-        for url in {url for url, _, _ in done} - set(back):
+        lost = {url for url, _, _ in done} | {url for url, _ in stopped}
+        for url in lost - set(back):
             if self.node.metrics is not None:
                 self.node.metrics.lost.inc()
             log.warning("cluster: lost the lease while polling (another node has it now)",
@@ -130,7 +137,7 @@ class LeasedScheduler(Dispatching):
 
     async def flush(self) -> None:
         """Hand back the polls that ended after ``shutdown`` (the daemon's last step)."""
-        if self._done:
+        if self._done or self._stopped:
             try:
                 async with self.node.pool.acquire() as conn:
                     await self._hand_back(conn)
@@ -139,21 +146,29 @@ class LeasedScheduler(Dispatching):
 
     async def _run(self, url: str) -> None:
         at: float | None = None
+        cancelled = False
         started = self._clock()
         try:
             at = await self._poll(url)
         except asyncio.CancelledError:
-            at = self._clock()  # stopped mid-poll: due at once, for whichever node is up
+            cancelled = True
             raise
         except Exception:
             log.exception("the poll failed unexpectedly; trying again later", extra={"feed": url})
         finally:
             self.polls += 1
-            ended = self._clock()
-            due = at if at is not None else ended + RETRY_AFTER_BUG
-            # The gap from the poll's start, not its end: its request left in between, and the
-            # time the poll took after its answer (parsing, the store) must not shorten it.
-            self._done.append((url, due - ended, due - started))
+            if cancelled:
+                # Stopped mid-poll (a stop's grace period was over). If its request may have
+                # reached the host, the feed keeps its usual gap from then: another node
+                # polling it at once would send a second request within its interval.
+                self._stopped.append((url, since_request_could_leave()))
+            else:
+                ended = self._clock()
+                due = at if at is not None else ended + RETRY_AFTER_BUG
+                # The gap from the poll's start, not its end: its request left in between,
+                # and the time the poll took after its answer (parsing, the store) must not
+                # shorten it.
+                self._done.append((url, due - ended, due - started))
             del self._polling[url]
             self._wake.set()
             if self.node.metrics is not None:

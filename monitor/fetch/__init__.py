@@ -7,7 +7,14 @@ loops detected, a permanent move reported), and global and per-host concurrency 
 Every HTTP status is mapped to a sentence (``fetch.answers``).
 """
 
-from monitor.fetch.client import Fetcher, FetchLimits, FetchResult
+from monitor.fetch.client import Fetcher, FetchLimits, FetchResult, since_request_could_leave
 from monitor.fetch.responses import cache_lifetime, parse_retry_after
 
-__all__ = ["FetchLimits", "FetchResult", "Fetcher", "cache_lifetime", "parse_retry_after"]
+__all__ = [
+    "FetchLimits",
+    "FetchResult",
+    "Fetcher",
+    "cache_lifetime",
+    "parse_retry_after",
+    "since_request_could_leave",
+]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from urllib.parse import urljoin
 
@@ -18,6 +19,11 @@ from monitor.fetch.body import Decoder
 from monitor.fetch.failures import client_failure, connection_failure
 from monitor.fetch.responses import cache_lifetime, status_error
 
+# When (time.monotonic()) the current task's latest fetch got its slots: from then on its
+# request may have reached the host. A poll cancelled mid-way (a stop) asks, so that its
+# feed is not polled again within its interval by another node (cluster.dispatcher).
+_slots_taken: ContextVar[float | None] = ContextVar("fetch_slots_taken", default=None)
+
 _REDIRECTS = {301, 302, 303, 307, 308}
 _PERMANENT = {301, 308}
 _CHUNK = 64 * 1024
@@ -26,6 +32,13 @@ _REQUEST_HEADERS = {
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
     "Accept-Encoding": "gzip, deflate",
 }
+
+
+def since_request_could_leave() -> float | None:
+    """Seconds since the current task's latest request could leave (its fetch got its slots);
+    None if the task sent none (it may still wait for a slot)."""
+    taken = _slots_taken.get()
+    return None if taken is None else time.monotonic() - taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +140,7 @@ class Fetcher:
         self._idle.clear()
         try:
             async with per_host, self._global:
+                _slots_taken.set(time.monotonic())
                 return await self._fetch_now(url, parsed, etag, last_modified)
         finally:
             self._in_flight -= 1

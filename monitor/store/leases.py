@@ -108,6 +108,32 @@ async def hand_back(
     return [r["feed_url"] for r in rows]
 
 
+async def hand_back_stopped(
+    conn: asyncpg.Connection, node: int, stopped: Sequence[tuple[str, float | None]]
+) -> list[str]:
+    """Give back feeds whose polls were cancelled mid-way (a stop) as (url, sent): ``sent``
+    seconds ago the poll's request may have left, so the feed is due its usual gap (its
+    ``last_delay``, kept) after that, lest another node poll it again within its interval;
+    ``sent`` None: no request left, due now. Only leases ``node`` still holds count. Returns
+    the feeds handed back."""
+    if not stopped:
+        return []
+    rows = await conn.fetch(
+        f"""
+        UPDATE feed_leases f
+        SET next_poll_at = {NOW} + greatest(0, coalesce(f.last_delay - d.sent, 0)),
+            leased_by = NULL, lease_until = NULL
+        FROM unnest($2::text[], $3::float8[]) AS d(url, sent)
+        WHERE f.feed_url = d.url AND f.leased_by = $1
+        RETURNING f.feed_url
+        """,
+        node,
+        [url for url, _ in stopped],
+        [sent for _, sent in stopped],
+    )
+    return [r["feed_url"] for r in rows]
+
+
 async def next_due(conn: asyncpg.Connection) -> float | None:
     """Seconds until the next feed is due and free (0 if one is now); None with no feeds."""
     value: float | None = await conn.fetchval(
