@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from feedserver import FeedServer, start_feed_server
 from pgserver import NO_POSTGRES_REASON, Cluster, start_cluster
+
+if TYPE_CHECKING:
+    import asyncpg
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -94,6 +98,18 @@ def pg_url(pg_cluster: Cluster) -> str:
     """The URL of a new, empty PostgreSQL database for one test (made while the test before
     ran: see Cluster.create_database)."""
     return pg_cluster.create_database(ahead=True)
+
+
+@pytest.fixture
+async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A connection pool on ``pg_url``'s new database, closed after the test."""
+    import asyncpg
+
+    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=4)
+    try:
+        yield pool
+    finally:
+        await pool.close()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

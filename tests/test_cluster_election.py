@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -16,15 +15,6 @@ from monitor.cluster.node import ClusterTiming, Node
 from monitor.store import cluster as cluster_store
 
 ROLE = "assigner"
-
-
-@pytest.fixture
-async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=4)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def _wait_for(predicate, within: float) -> float:  # type: ignore[no-untyped-def]

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from monitor.cluster.dispatcher import LeasedScheduler
 from monitor.cluster.node import ClusterTiming, Node
@@ -21,15 +19,6 @@ URL = "http://127.0.0.1:1/feed.xml"
 LEASE = 0.5
 GAP = 2.0  # the feed's interval
 AFTER_ANSWER = 1.0  # the first poll's time after its answer (its turn at the store)
-
-
-@pytest.fixture
-async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=3)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def test_a_dead_nodes_feed_waits_its_interval_after_its_request(pool: asyncpg.Pool) -> None:

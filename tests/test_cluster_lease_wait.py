@@ -6,10 +6,8 @@ request: the feed's host would see two requests within an interval."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
-import pytest
 
 from monitor.cluster.node import ClusterTiming, Node
 from monitor.store import leases as lease_store
@@ -17,15 +15,6 @@ from monitor.store import leases as lease_store
 URL = "http://127.0.0.1:1/feed.xml"
 LEASE = 0.5
 GAP = 1.0  # what the feed's last poll asked for
-
-
-@pytest.fixture
-async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=2)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def test_a_request_that_left_after_the_lease_is_not_repeated_within_its_gap(

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -16,15 +15,6 @@ from monitor.store import cluster as cluster_store
 from monitor.store import leases as lease_store
 
 FEEDS = [f"http://127.0.0.1:1/feed/{i}.xml" for i in range(20)]
-
-
-@pytest.fixture
-async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=4)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 async def _node(pool: asyncpg.Pool, lease: float = 30.0) -> Node:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
@@ -25,15 +24,6 @@ from monitor.store import leases as lease_store
 GAP = 1.0  # the feed's interval
 # The request's own way from its fetch slot to the host, which the test sees only after it
 TRIP = 0.25
-
-
-@pytest.fixture
-async def pool(pg_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await asyncpg.create_pool(pg_url, min_size=1, max_size=3)
-    try:
-        yield pool
-    finally:
-        await pool.close()
 
 
 @pytest.mark.parametrize("slot_free", [True, False], ids=["request-sent", "waiting-for-slot"])
