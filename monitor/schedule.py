@@ -67,7 +67,7 @@ def next_delay(
 
 def next_check(
     timing: Timing,
-    started: float,
+    answered: float,
     ended: float,
     *,
     error_streak: int = 0,
@@ -75,7 +75,7 @@ def next_check(
     max_age: float | None = None,
     retry_after: float | None = None,
 ) -> float:
-    """When to poll a feed again, after a poll whose request was answered at ``started`` and
+    """When to poll a feed again, after a poll whose request was answered at ``answered`` and
     that ended at ``ended``.
 
     ``next_delay`` after the answer, not after the poll began: a request that waited for its
@@ -90,7 +90,7 @@ def next_check(
     floor = timing.min_interval
     if retry_after is not None:
         floor = max(floor, min(retry_after, timing.max_backoff))
-    return max(started + delay, ended + floor)
+    return max(answered + delay, ended + floor)
 
 
 WEEK = 7 * 86400.0  # how far back a feed's publishing rate is read
