@@ -4,10 +4,11 @@ Nothing in the library calls this: it changes the whole process, so only the com
 does: ``one_blas_thread`` for every command, before anything imports numpy; ``monitor run``,
 once: ``limit_arenas``, ``map_large_blocks`` and ``pause_collector`` before the engine
 opens, ``settle_heap`` after (see ``monitor.cli.run``). ``monitor once`` limits the arenas
-and collects less often too, and ``HeapTrim`` is given to the polls by ``monitor run`` and
-``monitor once`` alone; ``leave_heap`` ends every process the ``monitor`` command runs.
-Tests run with the interpreter's defaults (replay and the demo, as commands, with
-``one_blas_thread`` alone); the benches that stand for the daemon call what it calls.
+too, and ``HeapTrim`` is given to the polls by ``monitor run`` and ``monitor once`` alone.
+The ``monitor`` program itself (``monitor.cli.run_process``, not ``main``) collects young
+objects less often from its start (``collect_less_often``) and ends with ``leave_heap``,
+whatever the command. Tests that call ``main`` in their own process run with the
+interpreter's defaults; the benches that stand for the daemon call what it calls.
 """
 
 from __future__ import annotations
@@ -99,9 +100,9 @@ def settle_heap() -> None:
 
 def collect_less_often() -> None:
     """Young objects collected less often (``GC_THRESHOLDS``), as ``settle_heap`` sets them,
-    for a command that builds a large heap and ends (``monitor once``): at the default
-    threshold, a cycle's polls set off hundreds of young collections and full ones that walk
-    every headline stored so far, to find few cycles."""
+    for the ``monitor`` program from its start (``cli.run_process``): in ``monitor once``, at
+    the default threshold, a cycle's polls set off hundreds of young collections and full ones
+    that walk every headline stored so far, to find few cycles."""
     gc.set_threshold(*GC_THRESHOLDS)
 
 

@@ -86,7 +86,9 @@ async def test_a_feed_handed_back_is_not_due_until_its_next_time(pool: asyncpg.P
     async with pool.acquire() as conn:
         await lease_store.sync(conn, [(FEEDS[0], 0.0), (FEEDS[1], 0.0)])
         taken = await lease_store.take_due(conn, node.id, 10, 30.0)
-        await lease_store.hand_back(conn, node.id, [(FEEDS[0], 0.6, 0.6), (FEEDS[1], 3600.0, 3600.0)])
+        await lease_store.hand_back(
+            conn, node.id, [(FEEDS[0], 0.6, 0.6), (FEEDS[1], 3600.0, 3600.0)]
+        )
         assert await lease_store.take_due(conn, node.id, 10, 30.0) == []
         await asyncio.sleep(0.8)
         again = await lease_store.take_due(conn, node.id, 10, 30.0)

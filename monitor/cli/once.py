@@ -36,11 +36,11 @@ def run(args: argparse.Namespace) -> int:
     log.setup(args.log_format or config.monitor.log_format, args.verbose)
     from monitor.oneshot import run_once  # the pipeline, for this command only
 
-    # The command, not the library, keeps one malloc arena, collects young objects as seldom
-    # as `monitor run` does and gives freed memory back to the system as polls end
-    # (monitor.interpreter): thousands of bodies and parsed feeds pass through one process.
+    # The command, not the library, keeps one malloc arena and gives freed memory back to the
+    # system as polls end (monitor.interpreter): thousands of bodies and parsed feeds pass
+    # through one process. The program collects young objects as seldom as `monitor run`
+    # (cli.run_process), not this function: tests call it in their own process.
     interpreter.limit_arenas()
-    interpreter.collect_less_often()
     trim = interpreter.HeapTrim()
     polled = 0
 
