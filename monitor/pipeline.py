@@ -101,9 +101,8 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         retry_after = exc.retry_after if isinstance(exc, FetchError) else None
         status = exc.status if isinstance(exc, FetchError) else None
         await pollstate.record_error(
-            rt, feed, state, outcome.error, status, retry_after, now,
-            answered=rt.clock() if answered is None else answered,
-        )  # fmt: skip
+            rt, feed, state, outcome.error, status, retry_after, now, answered=answered
+        )
     except MonitorError as exc:  # the store failed: the feed is fine, try it again later
         pollstate.restore(state, before)
         _forget_after_failure(rt)
@@ -124,9 +123,8 @@ async def refresh_feed(rt: Runtime, feed: FeedConfig) -> PollOutcome:
         log.exception("unexpected error while polling", extra={"feed": feed.url})
         outcome.error = f"internal error ({exc.__class__.__name__}: {exc}); see the log"
         await pollstate.record_error(
-            rt, feed, state, outcome.error, None, None, now,
-            answered=rt.clock() if answered is None else answered,
-        )  # fmt: skip
+            rt, feed, state, outcome.error, None, None, now, answered=answered
+        )
     outcome.next_check = state.next_check or now
     outcome.elapsed = time.monotonic() - started
     if rt.metrics is not None:

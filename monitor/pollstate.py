@@ -106,8 +106,10 @@ async def record_error(
 ) -> None:
     """Count the failure against the feed, back off, and save it (a store that fails too is
     logged: the feed's schedule in memory goes on). ``answered``: when the poll's request
-    was answered or failed (``now`` if not given), which the back-off counts from."""
-    checked = now if answered is None else answered
+    was answered; None if it failed before any answer (or none came), when the back-off
+    counts from the failure, now."""
+    ended = rt.clock()
+    checked = ended if answered is None else answered
     state.last_status = status
     state.last_checked = checked
     state.last_error = message
@@ -115,7 +117,7 @@ async def record_error(
     state.error_streak += 1
     state.failing_since = state.failing_since or now
     state.next_check = next_check(
-        rt.timing(feed), checked, rt.clock(), error_streak=state.error_streak,
+        rt.timing(feed), checked, ended, error_streak=state.error_streak,
         retry_after=retry_after,
     )  # fmt: skip
     log.warning(
